@@ -1,0 +1,593 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * file_reader.c - reads spancap files: zstd frames -> pcapng blocks (libpcap) -> records.
+ *
+ * The pcapng layer is parsed by libpcap, fed through a stdio cookie stream so that libpcap
+ * never sees the file itself: the cookie supplies plain bytes from the file, or the bytes of
+ * zstd frames that decompressed whole and passed their checksum. A frame is held back until
+ * it completes, so a cut or corrupt frame contributes nothing, and memory is bounded by the
+ * largest frame (SCF_FRAME_BYTES_MAX), not by the file.
+ *
+ * Offsets in messages: "offset" is in the pcapng stream (the decompressed bytes), "compressed
+ * offset" is in the file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "spancap_file.h"
+#include "format_internal.h"
+
+#define ZSTD_MAGIC 0xFD2FB528u
+#define PCAPNG_SHB 0x0A0D0D0Au
+#define SRC_BUF_SIZE (128u << 10)
+#define FRAME_BUF_INITIAL (1u << 20)
+
+struct scf_reader {
+	/* source: a file descriptor or a memory buffer */
+	int fd;
+	const uint8_t *mem;
+	uint64_t mem_len;
+	uint64_t src_size; /* file size when known, else 0 */
+	uint64_t src_pos;  /* bytes consumed from the source */
+	bool src_eof;
+
+	/* zstd */
+	bool compressed;
+	ZSTD_DCtx *dctx;
+	uint8_t *inbuf; /* compressed bytes read from fd, not yet consumed */
+	size_t in_len, in_pos;
+	uint8_t *frame; /* decompressed bytes of the current (verified) frame */
+	size_t frame_cap, frame_len, frame_pos;
+	uint64_t frame_cstart; /* compressed offset where the frame being decoded started */
+
+	/* the pcapng stream as libpcap sees it */
+	FILE *fp;
+	pcap_t *pcap;
+	uint64_t dpos;	      /* bytes handed to the stdio stream */
+	uint64_t block_start; /* offset where the block being read starts (end of the last one) */
+	uint64_t next_block;  /* offset where the last block libpcap returned ends */
+	bool stream_eof;      /* the cookie returned end of input */
+	bool short_read;      /* ... in the middle of a read: the stream is truncated */
+	int layer_err;	      /* a truncation or corruption found below libpcap */
+	uint8_t first4[4];
+	unsigned int first_len;
+
+	/* records */
+	int err; /* sticky */
+	uint32_t section;
+	bool have_section;
+	struct scf_section sec;
+	uint64_t records;
+	char name[256];
+	char errmsg[SCF_ERRMSG_MAX];
+};
+
+__attribute__((format(printf, 3, 4))) static int fail(struct scf_reader *r, int err,
+						     const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (r->err)
+		return r->err;
+	r->err = err;
+	n = snprintf(r->errmsg, sizeof(r->errmsg), "%s: ", r->name);
+	if (n < 0 || (size_t)n >= sizeof(r->errmsg))
+		return err;
+	va_start(ap, fmt);
+	vsnprintf(r->errmsg + n, sizeof(r->errmsg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/* Like fail() but for the layers under libpcap: remembered, reported once libpcap stops. */
+__attribute__((format(printf, 3, 4))) static void layer_fail(struct scf_reader *r, int err,
+							    const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (r->layer_err)
+		return;
+	r->layer_err = err;
+	n = snprintf(r->errmsg, sizeof(r->errmsg), "%s: ", r->name);
+	if (n < 0 || (size_t)n >= sizeof(r->errmsg))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->errmsg + n, sizeof(r->errmsg) - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+/* Reads up to n source bytes into buf; returns bytes read, 0 at end, -errno. */
+static ssize_t src_read(struct scf_reader *r, uint8_t *buf, size_t n)
+{
+	ssize_t k;
+
+	if (r->mem) {
+		uint64_t left = r->mem_len - r->src_pos;
+
+		if (n > left)
+			n = (size_t)left;
+		memcpy(buf, r->mem + r->src_pos, n);
+		r->src_pos += n;
+		return (ssize_t)n;
+	}
+	do
+		k = read(r->fd, buf, n);
+	while (k < 0 && errno == EINTR);
+	if (k < 0)
+		return -errno;
+	r->src_pos += (uint64_t)k;
+	return k;
+}
+
+/* Makes compressed input available; returns bytes available, 0 at end of file, -errno. */
+static ssize_t fill_input(struct scf_reader *r)
+{
+	ssize_t k;
+
+	if (r->in_pos < r->in_len)
+		return (ssize_t)(r->in_len - r->in_pos);
+	if (r->mem) {
+		/* Memory sources are consumed in place. */
+		uint64_t left = r->mem_len - r->src_pos;
+		size_t n = left > SRC_BUF_SIZE ? SRC_BUF_SIZE : (size_t)left;
+
+		r->inbuf = (uint8_t *)(r->mem + r->src_pos);
+		r->src_pos += n;
+		r->in_len = n;
+		r->in_pos = 0;
+		return (ssize_t)n;
+	}
+	k = src_read(r, r->inbuf, SRC_BUF_SIZE);
+	if (k < 0)
+		return k;
+	r->in_len = (size_t)k;
+	r->in_pos = 0;
+	return k;
+}
+
+static uint64_t compressed_pos(const struct scf_reader *r)
+{
+	return r->src_pos - (r->in_len - r->in_pos);
+}
+
+/*
+ * Decodes the next zstd frame whole into r->frame. Returns 1 with a verified frame, 0 at a
+ * clean end of the file, or -1 after recording a truncation or corruption in layer_err.
+ */
+static int next_frame(struct scf_reader *r)
+{
+	bool started = false;
+
+	r->frame_len = 0;
+	r->frame_pos = 0;
+	r->frame_cstart = compressed_pos(r);
+	for (;;) {
+		ZSTD_inBuffer in;
+		ZSTD_outBuffer out;
+		ssize_t avail = fill_input(r);
+		size_t ret;
+
+		if (avail < 0) {
+			layer_fail(r, (int)avail, "read error at compressed offset %" PRIu64 ": %s",
+				   compressed_pos(r), strerror((int)-avail));
+			return -1;
+		}
+		if (avail == 0) {
+			if (!started)
+				return 0;
+			layer_fail(r, -ENODATA,
+				   "truncated: the zstd frame at compressed offset %" PRIu64
+				   " (pcapng offset %" PRIu64 ") ends early at compressed offset %" PRIu64
+				   " (end of file); records from that frame on are missing",
+				   r->frame_cstart, r->dpos, compressed_pos(r));
+			return -1;
+		}
+		started = true;
+		if (r->frame_len == r->frame_cap) {
+			size_t ncap = r->frame_cap * 2;
+			uint8_t *nf;
+
+			if (r->frame_cap >= SCF_FRAME_BYTES_MAX) {
+				layer_fail(r, -EBADMSG,
+					   "corrupt: the zstd frame at compressed offset %" PRIu64
+					   " decompresses to more than %u bytes, the most a spancap frame holds",
+					   r->frame_cstart, SCF_FRAME_BYTES_MAX);
+				return -1;
+			}
+			nf = realloc(r->frame, ncap);
+			if (!nf) {
+				layer_fail(r, -ENOMEM, "out of memory for a %zu-byte frame", ncap);
+				return -1;
+			}
+			r->frame = nf;
+			r->frame_cap = ncap;
+		}
+		in = (ZSTD_inBuffer){ r->inbuf, r->in_len, r->in_pos };
+		out = (ZSTD_outBuffer){ r->frame, r->frame_cap, r->frame_len };
+		ret = ZSTD_decompressStream(r->dctx, &out, &in);
+		r->in_pos = in.pos;
+		r->frame_len = out.pos;
+		if (ZSTD_isError(ret)) {
+			layer_fail(r, -EBADMSG,
+				   "corrupt: zstd frame at compressed offset %" PRIu64
+				   " fails to decode near compressed offset %" PRIu64 ": %s",
+				   r->frame_cstart, compressed_pos(r), ZSTD_getErrorName(ret));
+			return -1;
+		}
+		if (ret == 0) {
+			/* Frame complete and checksum verified; skippable frames decode to nothing. */
+			if (r->frame_len)
+				return 1;
+			started = false;
+			r->frame_cstart = compressed_pos(r);
+		}
+	}
+}
+
+/* stdio cookie: the pcapng stream as libpcap reads it. */
+static ssize_t cookie_read(void *cookie, char *buf, size_t size)
+{
+	struct scf_reader *r = cookie;
+	size_t done = 0;
+
+	while (done < size) {
+		size_t n;
+
+		if (r->compressed) {
+			if (r->frame_pos == r->frame_len) {
+				if (r->stream_eof || next_frame(r) != 1) {
+					/* A frame that did not complete gives nothing. */
+					r->frame_len = r->frame_pos = 0;
+					r->stream_eof = true;
+					break;
+				}
+			}
+			n = r->frame_len - r->frame_pos;
+			if (n > size - done)
+				n = size - done;
+			memcpy(buf + done, r->frame + r->frame_pos, n);
+			r->frame_pos += n;
+		} else {
+			ssize_t k = r->stream_eof ? 0 : src_read(r, (uint8_t *)buf + done, size - done);
+
+			if (k < 0) {
+				layer_fail(r, (int)k, "read error at offset %" PRIu64 ": %s",
+					   r->dpos, strerror((int)-k));
+				r->stream_eof = true;
+				break;
+			}
+			if (k == 0) {
+				r->stream_eof = true;
+				break;
+			}
+			n = (size_t)k;
+		}
+		if (r->first_len < 4) {
+			size_t c = 4 - r->first_len < n ? 4 - r->first_len : n;
+
+			memcpy(r->first4 + r->first_len, buf + done, c);
+			r->first_len += (unsigned int)c;
+		}
+		done += n;
+		r->dpos += n;
+	}
+	if (done && done < size)
+		r->short_read = true;
+	return (ssize_t)done;
+}
+
+/*
+ * stdio asks the cookie where it is to answer ftell(); that is the only seek it supports, so
+ * ftell(r->fp) gives the exact pcapng offset libpcap has consumed, buffering included.
+ */
+static int cookie_seek(void *cookie, off64_t *off, int whence)
+{
+	struct scf_reader *r = cookie;
+
+	if (whence != SEEK_CUR || *off != 0) {
+		errno = ESPIPE;
+		return -1;
+	}
+	*off = (off64_t)r->dpos;
+	return 0;
+}
+
+static const cookie_io_functions_t reader_io = { .read = cookie_read, .seek = cookie_seek };
+
+/* Offset libpcap has consumed in the pcapng stream. */
+static uint64_t stream_pos(struct scf_reader *r)
+{
+	long pos = ftell(r->fp);
+
+	return pos < 0 ? r->dpos : (uint64_t)pos;
+}
+
+static struct scf_reader *reader_new(const char *name, char *err, size_t errlen)
+{
+	struct scf_reader *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		scf_errf(err, errlen, "%s: out of memory", name);
+		errno = ENOMEM;
+		return NULL;
+	}
+	r->fd = -1;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	return r;
+}
+
+/* Common part of open: detect compression, set up zstd and libpcap. */
+static int reader_start(struct scf_reader *r, char *err, size_t errlen)
+{
+	char pcap_err[PCAP_ERRBUF_SIZE];
+	uint8_t magic[4];
+	uint32_t m;
+	ssize_t k;
+
+	/* Peek the magic without consuming it. */
+	if (r->mem) {
+		k = r->mem_len < 4 ? (ssize_t)r->mem_len : 4;
+		memcpy(magic, r->mem, (size_t)k);
+	} else {
+		do
+			k = pread(r->fd, magic, 4, 0);
+		while (k < 0 && errno == EINTR);
+		if (k < 0) {
+			scf_errf(err, errlen, "%s: cannot read: %s", r->name, strerror(errno));
+			return -errno;
+		}
+	}
+	if (k == 0) {
+		scf_errf(err, errlen, "%s: empty file: no spancap data", r->name);
+		return -ENODATA;
+	}
+	if (k < 4) {
+		scf_errf(err, errlen, "%s: truncated: %zd bytes, too short for any header", r->name,
+			 k);
+		return -ENODATA;
+	}
+	m = scf_get32(magic);
+	if (m == ZSTD_MAGIC) {
+		r->compressed = true;
+		r->dctx = ZSTD_createDCtx();
+		r->frame = malloc(FRAME_BUF_INITIAL);
+		r->frame_cap = FRAME_BUF_INITIAL;
+		if (!r->mem)
+			r->inbuf = malloc(SRC_BUF_SIZE);
+		if (!r->dctx || !r->frame || (!r->mem && !r->inbuf)) {
+			scf_errf(err, errlen, "%s: out of memory", r->name);
+			return -ENOMEM;
+		}
+	} else if (m != PCAPNG_SHB) {
+		scf_errf(err, errlen,
+			 "%s: not a spancap file: starts with %02x %02x %02x %02x, neither a zstd frame nor a pcapng section header",
+			 r->name, magic[0], magic[1], magic[2], magic[3]);
+		return -EBADMSG;
+	}
+
+	r->fp = fopencookie(r, "r", reader_io);
+	if (!r->fp) {
+		scf_errf(err, errlen, "%s: fopencookie: %s", r->name, strerror(errno));
+		return -errno;
+	}
+	setvbuf(r->fp, NULL, _IOFBF, 64u << 10);
+	pcap_err[0] = 0;
+	r->pcap = pcap_fopen_offline_with_tstamp_precision(r->fp, PCAP_TSTAMP_PRECISION_NANO,
+							   pcap_err);
+	if (!r->pcap) {
+		int ret = r->layer_err ? r->layer_err : r->short_read ? -ENODATA : -EBADMSG;
+
+		if (r->layer_err)
+			scf_errf(err, errlen, "%s", r->errmsg);
+		else if (r->first_len == 4 && scf_get32(r->first4) != PCAPNG_SHB)
+			scf_errf(err, errlen,
+				 "%s: not a spancap file: the %s stream is not pcapng", r->name,
+				 r->compressed ? "decompressed" : "");
+		else
+			scf_errf(err, errlen, "%s: %s pcapng section header at offset 0: %s",
+				 r->name, ret == -ENODATA ? "truncated" : "bad", pcap_err);
+		/* libpcap did not take ownership of the stream. */
+		fclose(r->fp);
+		r->fp = NULL;
+		return ret;
+	}
+	if (r->first_len == 4 && scf_get32(r->first4) != PCAPNG_SHB) {
+		scf_errf(err, errlen, "%s: not a spancap file: a pcap file, not pcapng", r->name);
+		return -EBADMSG;
+	}
+	if (pcap_datalink(r->pcap) != SCF_LINKTYPE) {
+		scf_errf(err, errlen,
+			 "%s: not a spancap file: link type %d, spancap records use %d (USER0)",
+			 r->name, pcap_datalink(r->pcap), SCF_LINKTYPE);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static struct scf_reader *reader_open_fail(struct scf_reader *r, int ret)
+{
+	scf_reader__free(r);
+	errno = -ret;
+	return NULL;
+}
+
+struct scf_reader *scf_reader__open(const char *path, char *err, size_t errlen)
+{
+	struct scf_reader *r = reader_new(path, err, errlen);
+	struct stat st;
+	int ret;
+
+	if (!r)
+		return NULL;
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0) {
+		ret = -errno;
+		scf_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return reader_open_fail(r, ret);
+	}
+	if (fstat(r->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		scf_errf(err, errlen, "%s: is a directory", path);
+		return reader_open_fail(r, -EISDIR);
+	}
+	if (S_ISREG(st.st_mode))
+		r->src_size = (uint64_t)st.st_size;
+	ret = reader_start(r, err, errlen);
+	if (ret)
+		return reader_open_fail(r, ret);
+	return r;
+}
+
+struct scf_reader *scf_reader__open_mem(const void *buf, size_t len, const char *name, char *err,
+					size_t errlen)
+{
+	struct scf_reader *r = reader_new(name ? name : "(memory)", err, errlen);
+	int ret;
+
+	if (!r)
+		return NULL;
+	r->mem = buf;
+	r->mem_len = len;
+	r->src_size = len;
+	ret = reader_start(r, err, errlen);
+	if (ret)
+		return reader_open_fail(r, ret);
+	return r;
+}
+
+/* Accepts a section record: the format version must be one this reader knows. */
+static int take_section(struct scf_reader *r, const struct scf_record *rec)
+{
+	char msg[256];
+	struct scf_section s;
+
+	if (scf_record_body(rec, &s, sizeof(s), SCF_SECTION_MIN, msg, sizeof(msg)))
+		return fail(r, -EBADMSG, "corrupt: %s", msg);
+	if (s.format_major != SCF_FORMAT_MAJOR)
+		return fail(r, -EPROTONOSUPPORT,
+			    "section at offset %" PRIu64 " uses format version %u.%u; this reader "
+			    "reads version %u.x only",
+			    rec->offset, s.format_major, s.format_minor, SCF_FORMAT_MAJOR);
+	if (r->have_section)
+		r->section++;
+	r->have_section = true;
+	r->sec = s;
+	return 0;
+}
+
+int scf_reader__next(struct scf_reader *r, struct scf_record *rec)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	char msg[256];
+	int ret;
+
+	if (r->err)
+		return r->err;
+	r->block_start = r->next_block;
+	ret = pcap_next_ex(r->pcap, &h, &data);
+	if (ret == PCAP_ERROR_BREAK) {
+		/* libpcap saw the end of the stream at a block boundary. */
+		if (r->layer_err)
+			return r->err = r->layer_err; /* errmsg already says why */
+		if (!r->have_section)
+			return fail(r, -ENODATA,
+				    "truncated: the file ends at offset %" PRIu64
+				    " before its first record",
+				    r->dpos);
+		return 0;
+	}
+	if (ret != 1) {
+		const char *why = pcap_geterr(r->pcap);
+
+		if (r->layer_err)
+			return r->err = r->layer_err;
+		if (r->short_read || r->stream_eof)
+			return fail(r, -ENODATA,
+				    "truncated: the pcapng data after offset %" PRIu64
+				    " is cut short at offset %" PRIu64 " (%s)",
+				    r->block_start, r->dpos, why);
+		return fail(r, -EBADMSG, "corrupt: pcapng block at or after offset %" PRIu64 ": %s",
+			    r->block_start, why);
+	}
+	if (h->caplen != h->len)
+		return fail(r, -EBADMSG,
+			    "corrupt: the block at or after offset %" PRIu64
+			    " holds %u of %u record bytes (records are never cut)",
+			    r->block_start, h->caplen, h->len);
+	if (scf_record_parse(data, h->caplen, rec, msg, sizeof(msg)))
+		return fail(r, -EBADMSG, "corrupt: record at or after offset %" PRIu64 ": %s",
+			    r->block_start, msg);
+	rec->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
+	/*
+	 * libpcap skips other blocks (section and interface headers) on its own, so the EPB
+	 * start is found back from its end: 28-byte header, padded data, 4-byte trailer (spancap
+	 * writes no EPB options).
+	 */
+	r->next_block = stream_pos(r);
+	rec->offset = r->next_block - (32 + (((uint64_t)h->caplen + 3) & ~3ull));
+	if (rec->type == SCF_REC_SECTION) {
+		ret = take_section(r, rec);
+		if (ret)
+			return ret;
+	} else if (!r->have_section) {
+		return fail(r, -EBADMSG,
+			    "corrupt: the first record, at offset %" PRIu64
+			    ", is a %s record; a section record must come first",
+			    rec->offset, scf_rec_type_name(rec->type));
+	}
+	rec->section = r->section;
+	r->records++;
+	return 1;
+}
+
+const char *scf_reader__errmsg(const struct scf_reader *r)
+{
+	return r->errmsg;
+}
+
+const struct scf_section *scf_reader__section(const struct scf_reader *r)
+{
+	return r->have_section ? &r->sec : NULL;
+}
+
+bool scf_reader__compressed(const struct scf_reader *r)
+{
+	return r->compressed;
+}
+
+uint64_t scf_reader__input_offset(const struct scf_reader *r)
+{
+	return r->compressed ? compressed_pos(r) : r->src_pos;
+}
+
+uint64_t scf_reader__input_size(const struct scf_reader *r)
+{
+	return r->src_size;
+}
+
+void scf_reader__free(struct scf_reader *r)
+{
+	if (!r)
+		return;
+	if (r->pcap)
+		pcap_close(r->pcap); /* closes r->fp */
+	else if (r->fp)
+		fclose(r->fp);
+	if (r->fd >= 0)
+		close(r->fd);
+	ZSTD_freeDCtx(r->dctx);
+	if (!r->mem)
+		free(r->inbuf);
+	free(r->frame);
+	free(r);
+}

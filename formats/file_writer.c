@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * file_writer.c - writes spancap files: pcapng blocks, optionally inside zstd frames.
+ *
+ * Records are framed as Enhanced Packet Blocks in a staging buffer; full staging buffers go to
+ * the zstd stream (or straight to the file when uncompressed). A zstd frame ends at least every
+ * frame_ns, after frame_bytes of pcapng data, and at every section start and close, and frames
+ * only ever end between blocks: so a capture killed at any moment is readable up to its last
+ * finished frame, and a reader that holds back a frame until it completes never holds more
+ * than frame_bytes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "spancap_file.h"
+#include "format_internal.h"
+
+#define PCAPNG_SHB 0x0A0D0D0Au
+#define PCAPNG_IDB 0x00000001u
+#define PCAPNG_EPB 0x00000006u
+#define PCAPNG_BYTE_ORDER 0x1A2B3C4Du
+#define OPT_ENDOFOPT 0
+#define OPT_SHB_USERAPPL 4
+#define OPT_IF_NAME 2
+#define OPT_IF_TSRESOL 9
+
+#define STAGE_SIZE (128u << 10)
+#define EPB_OVERHEAD 32u	 /* EPB header (28) + trailing length (4) */
+#define SNAPLEN 65535u		 /* no record is longer */
+#define TIME_CHECK_EVERY 1024u	 /* records between clock reads when nobody calls tick() */
+
+struct scf_writer {
+	int fd;
+	bool own_fd;
+	bool compress;
+	int err; /* first error, sticky */
+	ZSTD_CCtx *cctx;
+	uint8_t *stage; /* pcapng bytes not yet handed to zstd or the file */
+	size_t stage_len;
+	uint8_t *out; /* compressed bytes not yet written */
+	size_t out_cap;
+	bool frame_open;
+	uint64_t frame_start_ns; /* CLOCK_MONOTONIC */
+	uint64_t frame_pcapng;	 /* pcapng bytes in the open frame */
+	uint64_t frame_ns;
+	uint64_t frame_bytes;
+	uint32_t since_time_check;
+	bool in_section;
+	uint64_t bytes_out; /* bytes written to the file */
+	uint64_t records;
+	char appname[64];
+	char name[256];
+	char errmsg[SCF_ERRMSG_MAX];
+};
+
+static uint64_t mono_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int set_error(struct scf_writer *w, int err, const char *what)
+{
+	if (!w->err) {
+		w->err = err;
+		snprintf(w->errmsg, sizeof(w->errmsg), "%s: %s at byte offset %" PRIu64 ": %s",
+			 w->name, what, w->bytes_out, strerror(-err));
+	}
+	return w->err;
+}
+
+static int write_all(struct scf_writer *w, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(w->fd, p, n);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return set_error(w, -errno, "write failed");
+		}
+		if (k == 0)
+			return set_error(w, -EIO, "write made no progress");
+		p += k;
+		n -= (size_t)k;
+		w->bytes_out += (uint64_t)k;
+	}
+	return 0;
+}
+
+/* Hands the staging buffer to zstd (or the file), ending the frame when end is set. */
+static int drain_stage(struct scf_writer *w, bool end)
+{
+	ZSTD_inBuffer in = { w->stage, w->stage_len, 0 };
+
+	if (w->err)
+		return w->err;
+	if (!w->compress) {
+		int ret = write_all(w, w->stage, w->stage_len);
+
+		w->stage_len = 0;
+		if (end)
+			w->frame_open = false;
+		return ret;
+	}
+	for (;;) {
+		ZSTD_outBuffer out = { w->out, w->out_cap, 0 };
+		size_t left = ZSTD_compressStream2(w->cctx, &out, &in,
+						   end ? ZSTD_e_end : ZSTD_e_continue);
+		int ret;
+
+		if (ZSTD_isError(left)) {
+			snprintf(w->errmsg, sizeof(w->errmsg), "%s: zstd: %s", w->name,
+				 ZSTD_getErrorName(left));
+			w->err = -EIO;
+			return w->err;
+		}
+		ret = write_all(w, w->out, out.pos);
+		if (ret)
+			return ret;
+		if (end ? left == 0 : in.pos == in.size)
+			break;
+	}
+	w->stage_len = 0;
+	if (end)
+		w->frame_open = false;
+	return 0;
+}
+
+static int end_frame(struct scf_writer *w)
+{
+	if (!w->frame_open && !w->stage_len)
+		return w->err;
+	return drain_stage(w, true);
+}
+
+/* Makes room for n bytes of pcapng in the staging buffer, opening a frame if needed. */
+static int stage_reserve(struct scf_writer *w, size_t n)
+{
+	int ret;
+
+	if (w->err)
+		return w->err;
+	if (w->stage_len + n > STAGE_SIZE) {
+		ret = drain_stage(w, false);
+		if (ret)
+			return ret;
+	}
+	if (!w->frame_open) {
+		w->frame_open = true;
+		w->frame_start_ns = mono_ns(CLOCK_MONOTONIC);
+		w->frame_pcapng = 0;
+	}
+	return 0;
+}
+
+static size_t pad4(size_t n)
+{
+	return (n + 3) & ~(size_t)3;
+}
+
+/* Appends an option {code, length, value, padding} at p; returns bytes used. */
+static size_t put_option(uint8_t *p, uint16_t code, const void *val, uint16_t len)
+{
+	size_t total = 4 + pad4(len);
+
+	memset(p, 0, total);
+	scf_put16(p, code);
+	scf_put16(p + 2, len);
+	memcpy(p + 4, val, len);
+	return total;
+}
+
+/* Writes a whole block whose body (between the type/length words and the trailing length)
+ * is given. */
+static int stage_block(struct scf_writer *w, uint32_t type, const uint8_t *body, size_t body_len)
+{
+	size_t total = 12 + body_len;
+	uint8_t *p;
+	int ret;
+
+	ret = stage_reserve(w, total);
+	if (ret)
+		return ret;
+	p = w->stage + w->stage_len;
+	scf_put32(p, type);
+	scf_put32(p + 4, (uint32_t)total);
+	memcpy(p + 8, body, body_len);
+	scf_put32(p + 8 + body_len, (uint32_t)total);
+	w->stage_len += total;
+	w->frame_pcapng += total;
+	return 0;
+}
+
+static int write_shb_idb(struct scf_writer *w)
+{
+	static const char ifname[] = "spancap";
+	uint8_t body[256];
+	uint8_t tsresol = SCF_TSRESOL;
+	size_t n = 0;
+	int64_t section_len = -1; /* unknown: the file is written as a stream */
+	int ret;
+
+	scf_put32(body, PCAPNG_BYTE_ORDER);
+	scf_put16(body + 4, 1);
+	scf_put16(body + 6, 0);
+	memcpy(body + 8, &section_len, 8);
+	n = 16;
+	n += put_option(body + n, OPT_SHB_USERAPPL, w->appname, (uint16_t)strlen(w->appname));
+	n += put_option(body + n, OPT_ENDOFOPT, "", 0);
+	ret = stage_block(w, PCAPNG_SHB, body, n);
+	if (ret)
+		return ret;
+
+	scf_put16(body, SCF_LINKTYPE);
+	scf_put16(body + 2, 0);
+	scf_put32(body + 4, SNAPLEN);
+	n = 8;
+	n += put_option(body + n, OPT_IF_NAME, ifname, sizeof(ifname) - 1);
+	n += put_option(body + n, OPT_IF_TSRESOL, &tsresol, 1);
+	n += put_option(body + n, OPT_ENDOFOPT, "", 0);
+	return stage_block(w, PCAPNG_IDB, body, n);
+}
+
+static int append_epb(struct scf_writer *w, uint64_t ts_ns, const void *rec, size_t len)
+{
+	size_t total = EPB_OVERHEAD + pad4(len);
+	uint8_t *p;
+	int ret;
+
+	ret = stage_reserve(w, total);
+	if (ret)
+		return ret;
+	p = w->stage + w->stage_len;
+	scf_put32(p, PCAPNG_EPB);
+	scf_put32(p + 4, (uint32_t)total);
+	scf_put32(p + 8, 0); /* interface 0 */
+	scf_put32(p + 12, (uint32_t)(ts_ns >> 32));
+	scf_put32(p + 16, (uint32_t)ts_ns);
+	scf_put32(p + 20, (uint32_t)len);
+	scf_put32(p + 24, (uint32_t)len);
+	memcpy(p + 28, rec, len);
+	memset(p + 28 + len, 0, pad4(len) - len);
+	scf_put32(p + 28 + pad4(len), (uint32_t)total);
+	w->stage_len += total;
+	w->frame_pcapng += total;
+	w->records++;
+	return 0;
+}
+
+static int check_record(struct scf_writer *w, const void *rec, size_t len)
+{
+	struct scf_rec_hdr h;
+
+	if (len < sizeof(h) || len > SCF_REC_MAX) {
+		snprintf(w->errmsg, sizeof(w->errmsg), "%s: record of %zu bytes is out of range",
+			 w->name, len);
+		return -EINVAL;
+	}
+	memcpy(&h, rec, sizeof(h));
+	if (h.len != len || (size_t)h.body_len + sizeof(h) > len) {
+		snprintf(w->errmsg, sizeof(w->errmsg),
+			 "%s: record header (len %u, body %u) does not match its %zu bytes", w->name,
+			 h.len, h.body_len, len);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int scf_writer__begin_section(struct scf_writer *w, uint64_t ts_ns, const void *rec, size_t len)
+{
+	struct scf_rec_hdr h;
+	int ret;
+
+	if (w->err)
+		return w->err;
+	ret = check_record(w, rec, len);
+	if (ret)
+		return ret;
+	memcpy(&h, rec, sizeof(h));
+	if (h.type != SCF_REC_SECTION) {
+		snprintf(w->errmsg, sizeof(w->errmsg),
+			 "%s: a section must start with a section record, not type %u", w->name,
+			 h.type);
+		return -EINVAL;
+	}
+	ret = end_frame(w);
+	if (ret)
+		return ret;
+	ret = write_shb_idb(w);
+	if (ret)
+		return ret;
+	w->in_section = true;
+	return append_epb(w, ts_ns, rec, len);
+}
+
+int scf_writer__append(struct scf_writer *w, uint64_t ts_ns, const void *rec, size_t len)
+{
+	int ret;
+
+	if (w->err)
+		return w->err;
+	if (!w->in_section) {
+		snprintf(w->errmsg, sizeof(w->errmsg), "%s: record appended before any section",
+			 w->name);
+		return -EINVAL;
+	}
+	ret = check_record(w, rec, len);
+	if (ret)
+		return ret;
+	ret = append_epb(w, ts_ns, rec, len);
+	if (ret)
+		return ret;
+	if (w->frame_pcapng >= w->frame_bytes)
+		return end_frame(w);
+	if (++w->since_time_check >= TIME_CHECK_EVERY) {
+		w->since_time_check = 0;
+		return scf_writer__tick(w, mono_ns(CLOCK_MONOTONIC_COARSE));
+	}
+	return 0;
+}
+
+int scf_writer__tick(struct scf_writer *w, uint64_t now_ns)
+{
+	if (w->err)
+		return w->err;
+	if (!w->frame_open)
+		return 0;
+	if (w->frame_pcapng >= w->frame_bytes || now_ns - w->frame_start_ns >= w->frame_ns)
+		return end_frame(w);
+	return 0;
+}
+
+int scf_writer__flush(struct scf_writer *w)
+{
+	return end_frame(w);
+}
+
+uint64_t scf_writer__bytes(const struct scf_writer *w)
+{
+	return w->bytes_out;
+}
+
+uint64_t scf_writer__records(const struct scf_writer *w)
+{
+	return w->records;
+}
+
+const char *scf_writer__errmsg(const struct scf_writer *w)
+{
+	return w->errmsg;
+}
+
+static struct scf_writer *writer_new(int fd, const char *name, const struct scf_writer_opts *opts,
+				     char *err, size_t errlen)
+{
+	struct scf_writer_opts o = { .sz = sizeof(o) };
+	struct scf_writer *w;
+
+	if (opts) {
+		size_t n = opts->sz && opts->sz < sizeof(o) ? opts->sz : sizeof(o);
+
+		memcpy(&o, opts, n);
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		goto err_nomem;
+	w->fd = fd;
+	w->compress = !o.uncompressed;
+	w->frame_ns = o.frame_ns ? o.frame_ns : 1000000000ull;
+	w->frame_bytes = o.frame_bytes ? o.frame_bytes : (4u << 20);
+	if (w->frame_bytes > SCF_FRAME_BYTES_MAX - STAGE_SIZE)
+		w->frame_bytes = SCF_FRAME_BYTES_MAX - STAGE_SIZE;
+	snprintf(w->name, sizeof(w->name), "%s", name ? name : "(output)");
+	snprintf(w->appname, sizeof(w->appname), "%s", o.appname ? o.appname : "spancap");
+	w->stage = malloc(STAGE_SIZE);
+	if (!w->stage)
+		goto err_free;
+	if (w->compress) {
+		int level = o.level ? o.level : SCF_DEFAULT_LEVEL;
+
+		w->out_cap = ZSTD_CStreamOutSize();
+		w->out = malloc(w->out_cap);
+		w->cctx = ZSTD_createCCtx();
+		if (!w->out || !w->cctx)
+			goto err_free;
+		if (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel()) {
+			scf_errf(err, errlen, "zstd level %d is outside %d..%d", level,
+				 ZSTD_minCLevel(), ZSTD_maxCLevel());
+			errno = EINVAL;
+			goto err_free_keep_errno;
+		}
+		if (ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level)) ||
+		    ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1))) {
+			scf_errf(err, errlen, "zstd refused the compression parameters");
+			errno = EINVAL;
+			goto err_free_keep_errno;
+		}
+	}
+	return w;
+
+err_free:
+	scf_errf(err, errlen, "%s: out of memory", name ? name : "(output)");
+	errno = ENOMEM;
+err_free_keep_errno:
+	ZSTD_freeCCtx(w->cctx);
+	free(w->out);
+	free(w->stage);
+	free(w);
+	return NULL;
+err_nomem:
+	scf_errf(err, errlen, "%s: out of memory", name ? name : "(output)");
+	errno = ENOMEM;
+	return NULL;
+}
+
+struct scf_writer *scf_writer__fdopen(int fd, const char *name, const struct scf_writer_opts *opts,
+				      char *err, size_t errlen)
+{
+	return writer_new(fd, name, opts, err, errlen);
+}
+
+struct scf_writer *scf_writer__open(const char *path, const struct scf_writer_opts *opts,
+				    char *err, size_t errlen)
+{
+	struct scf_writer *w;
+	struct stat st;
+	int fd, saved;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		saved = errno;
+		if (saved == ELOOP)
+			scf_errf(err, errlen, "%s: refusing to write through a symbolic link", path);
+		else
+			scf_errf(err, errlen, "%s: cannot create: %s", path, strerror(saved));
+		errno = saved;
+		return NULL;
+	}
+	/* An existing file keeps its mode across O_TRUNC: captures are never readable by others. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) != 0600 &&
+	    fchmod(fd, 0600) < 0) {
+		saved = errno;
+		scf_errf(err, errlen, "%s: cannot set mode 0600: %s", path, strerror(saved));
+		close(fd);
+		errno = saved;
+		return NULL;
+	}
+	w = writer_new(fd, path, opts, err, errlen);
+	if (!w) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return NULL;
+	}
+	w->own_fd = true;
+	return w;
+}
+
+int scf_writer__close(struct scf_writer *w, char *err, size_t errlen)
+{
+	int ret;
+
+	if (!w)
+		return 0;
+	ret = end_frame(w);
+	if (w->own_fd && close(w->fd) < 0 && !ret)
+		ret = set_error(w, -errno, "close failed");
+	if (ret)
+		scf_errf(err, errlen, "%s", w->errmsg);
+	ZSTD_freeCCtx(w->cctx);
+	free(w->out);
+	free(w->stage);
+	free(w);
+	return ret;
+}

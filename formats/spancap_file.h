@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * spancap_file.h - the public API of formats/: the only code that writes or reads spancap files.
+ *
+ * A spancap file is a pcapng stream (optionally zstd-compressed) whose Enhanced Packet Blocks
+ * each carry one record of record_layout.h. See formats/FORMAT.md.
+ *
+ * Conventions (libbpf-like):
+ *   - functions return 0 or a negative errno; constructors return NULL and set errno;
+ *   - iterators return 1 for an item, 0 at a clean end, a negative errno on error;
+ *   - errors carry a message (file, byte offset, the numbers compared), never printed here:
+ *     writers and readers keep it (scf_*__errmsg), stateless helpers fill a caller's buffer;
+ *   - the error kinds a reader distinguishes:
+ *       -ENODATA     the input ends inside a block or a zstd frame (truncated: a capture that
+ *                    was killed or is still being written)
+ *       -EBADMSG     the bytes are not what the format allows (corruption)
+ *       -EPROTONOSUPPORT  a section of an unknown major format version
+ *       -ENOMEM, -EIO and other errnos: the environment failed
+ */
+#ifndef SPANCAP_FILE_H
+#define SPANCAP_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record_layout.h"
+
+#define SCF_ERRMSG_MAX 512
+
+/* ============================================================================================
+ * Record encoding
+ * ============================================================================================ */
+
+/*
+ * A builder encodes one record into a caller's buffer:
+ *   scf_rb_begin(), any number of scf_rb_item*(), then scf_rb_end() returns the record length.
+ * Items that do not fit are truncated (strings) or dropped (fixed-size data), and
+ * scf_rb_truncated() says so; a record never exceeds SCF_REC_MAX nor the buffer.
+ */
+struct scf_rec_builder {
+	uint8_t *buf;
+	size_t cap; /* min(buffer size, SCF_REC_MAX) */
+	size_t len;
+	bool truncated;
+	bool overflow; /* the body itself did not fit: scf_rb_end() returns 0 */
+};
+
+void scf_rb_begin(struct scf_rec_builder *b, void *buf, size_t bufsz, uint16_t type,
+		  uint16_t flags, const void *body, size_t body_len);
+/* Adds an item of len bytes; cut to what fits (at least 0 bytes) and marked truncated. */
+void scf_rb_item(struct scf_rec_builder *b, uint16_t tag, const void *data, size_t len);
+/* Adds a string item (no NUL stored). NULL adds nothing. */
+void scf_rb_item_str(struct scf_rec_builder *b, uint16_t tag, const char *s);
+/* Adds a string list item from n strings ({u16 len, bytes} each); cut at whole strings. */
+void scf_rb_item_strlist(struct scf_rec_builder *b, uint16_t tag, const char *const *v, size_t n);
+/* Adds an item only if all of it fits; otherwise marks the record truncated. */
+void scf_rb_item_whole(struct scf_rec_builder *b, uint16_t tag, const void *data, size_t len);
+/* ORs flags into the record header. */
+void scf_rb_flags(struct scf_rec_builder *b, uint16_t flags);
+bool scf_rb_truncated(const struct scf_rec_builder *b);
+/* Finishes the record: returns its length, or 0 when the body did not fit. */
+size_t scf_rb_end(struct scf_rec_builder *b);
+
+/*
+ * Encodes a struct scf_sockaddr item payload from a Linux struct sockaddr of salen bytes into
+ * out (at least SCF_SOCKADDR_MAX bytes). Returns the payload length, 0 when salen is too
+ * short for its family.
+ */
+#define SCF_SOCKADDR_MAX (4 + 108)
+size_t scf_sockaddr_encode(const void *sa, size_t salen, uint8_t *out);
+
+/* ============================================================================================
+ * Record decoding
+ * ============================================================================================ */
+
+/* One record as returned by a reader or scf_record_parse(). Pointers are into the reader's
+ * buffer and stay valid until the next call on that reader. */
+struct scf_record {
+	uint64_t ts_ns; /* EPB timestamp: wall clock, ns since the epoch */
+	uint16_t type;
+	uint16_t flags;
+	uint16_t body_len;
+	uint16_t len;
+	const uint8_t *body;
+	const uint8_t *items;
+	uint32_t items_len;
+	uint32_t section; /* 0-based count of sections seen so far in this input */
+	uint64_t offset;  /* offset of the record's EPB in the (decompressed) pcapng stream */
+};
+
+/*
+ * Checks the record framing (header, lengths, item chain) of len bytes and fills *rec (ts_ns,
+ * section and offset are left to the caller). Returns 0 or -EBADMSG with a message in err.
+ */
+int scf_record_parse(const void *buf, size_t len, struct scf_record *rec, char *err, size_t errlen);
+
+/*
+ * Copies the body of rec into out (out_size bytes) the append-only way: min(body_len,
+ * out_size) bytes, the rest zeroed. Returns 0, or -EBADMSG if body_len < min_size.
+ */
+int scf_record_body(const struct scf_record *rec, void *out, size_t out_size, size_t min_size,
+		    char *err, size_t errlen);
+
+/* Item iteration (framing was checked by scf_record_parse: this never fails on a parsed
+ * record). Returns 1 with *tag, *data, *len, or 0 at the end. */
+struct scf_item_iter {
+	const uint8_t *p;
+	size_t left;
+};
+void scf_items_begin(const struct scf_record *rec, struct scf_item_iter *it);
+int scf_items_next(struct scf_item_iter *it, uint16_t *tag, const uint8_t **data, uint16_t *len);
+/* First item with tag: returns 1 and fills *data, *len, or 0 when absent. */
+int scf_record_item(const struct scf_record *rec, uint16_t tag, const uint8_t **data,
+		    uint16_t *len);
+
+/* String lists ({u16 len, bytes}*): returns 1 per string, 0 at the end, -EBADMSG when a
+ * length overruns the item. */
+struct scf_strlist_iter {
+	const uint8_t *p;
+	size_t left;
+};
+void scf_strlist_begin(struct scf_strlist_iter *it, const uint8_t *data, size_t len);
+int scf_strlist_next(struct scf_strlist_iter *it, const uint8_t **s, uint16_t *len);
+
+/* Attribute lists (see record_layout.h). Same return convention; nested lists are iterated by
+ * calling scf_attrs_begin() on an ARRAY or KVLIST value. */
+struct scf_attr {
+	uint8_t type;
+	const uint8_t *key;
+	uint16_t key_len;
+	const uint8_t *val;
+	uint16_t val_len;
+};
+struct scf_attr_iter {
+	const uint8_t *p;
+	size_t left;
+};
+void scf_attrs_begin(struct scf_attr_iter *it, const uint8_t *data, size_t len);
+int scf_attrs_next(struct scf_attr_iter *it, struct scf_attr *a);
+/* Appends one entry to an attribute list being built in buf (cap bytes, *len used so far).
+ * Returns 0, or -ENOSPC when it does not fit (nothing is appended). */
+int scf_attrs_append(uint8_t *buf, size_t cap, size_t *len, uint8_t type, const void *key,
+		     size_t key_len, const void *val, size_t val_len);
+
+/* Decoded socket address item. */
+struct scf_sockaddr {
+	uint16_t family;
+	uint16_t port;
+	uint8_t addr[16];	/* INET: 4 bytes, INET6: 16 bytes */
+	uint32_t scope_id;
+	const uint8_t *path;	/* UNIX: path bytes (abstract names start with 0) */
+	uint16_t path_len;
+};
+int scf_sockaddr_decode(const uint8_t *data, size_t len, struct scf_sockaddr *sa);
+/* Formats "1.2.3.4:80", "[::1]:443", "unix:/path", "unix:@abstract" into buf. */
+size_t scf_sockaddr_format(const struct scf_sockaddr *sa, char *buf, size_t bufsz);
+
+/* Names for enums (never NULL; "?" style strings for unknown values). */
+const char *scf_rec_type_name(unsigned int type);
+const char *scf_item_tag_name(unsigned int tag);
+const char *scf_tls_model_name(unsigned int model);
+const char *scf_ctx_status_name(unsigned int status);
+const char *scf_loss_reason_name(unsigned int reason);
+const char *scf_stop_reason_name(unsigned int reason);
+const char *scf_fd_kind_name(unsigned int kind);
+const char *scf_counter_name(unsigned int id);
+/* Minimum body length of a known record type, 0 for an unknown type. */
+size_t scf_rec_min_body(unsigned int type);
+
+/* ============================================================================================
+ * Writer
+ * ============================================================================================ */
+
+struct scf_writer_opts {
+	size_t sz;	     /* sizeof(struct scf_writer_opts), for later growth */
+	bool uncompressed;   /* plain pcapng instead of zstd */
+	int level;	     /* zstd level; 0 means SCF_DEFAULT_LEVEL */
+	uint64_t frame_ns;   /* end a zstd frame at least this often; 0 means 1 s */
+	size_t frame_bytes;  /* ... or after this many pcapng bytes; 0 means 4 MiB */
+	const char *appname; /* pcapng shb_userappl option; NULL means "spancap" */
+};
+#define SCF_DEFAULT_LEVEL 1
+#define SCF_FRAME_BYTES_MAX (64u << 20) /* readers refuse larger frames */
+
+struct scf_writer;
+
+/*
+ * Creates path for writing: mode 0600 whatever the umask, never through a symbolic link, an
+ * existing regular file is truncated and its mode set to 0600. NULL on error with errno set
+ * and the reason in err.
+ */
+struct scf_writer *scf_writer__open(const char *path, const struct scf_writer_opts *opts,
+				    char *err, size_t errlen);
+/* Writes to an open descriptor (for example stdout); name is used in messages. The
+ * descriptor is not closed by scf_writer__close(). */
+struct scf_writer *scf_writer__fdopen(int fd, const char *name, const struct scf_writer_opts *opts,
+				      char *err, size_t errlen);
+
+/*
+ * Starts a section: ends any open zstd frame, writes a Section Header Block, an Interface
+ * Description Block and rec (an encoded SCF_REC_SECTION record) at time ts_ns.
+ */
+int scf_writer__begin_section(struct scf_writer *w, uint64_t ts_ns, const void *rec, size_t len);
+/* Appends one encoded record as one Enhanced Packet Block. */
+int scf_writer__append(struct scf_writer *w, uint64_t ts_ns, const void *rec, size_t len);
+/* Ends the zstd frame if it has been open for frame_ns (now_ns: CLOCK_MONOTONIC) or holds
+ * frame_bytes. Cheap: call it on every poll tick. */
+int scf_writer__tick(struct scf_writer *w, uint64_t now_ns);
+/* Ends the current zstd frame and writes everything out: the file is readable up to here. */
+int scf_writer__flush(struct scf_writer *w);
+/* Flushes, closes and frees. Returns the first error the writer met, or 0, with its message
+ * copied to err (which may be NULL). NULL w is fine. */
+int scf_writer__close(struct scf_writer *w, char *err, size_t errlen);
+/* Bytes written to the file so far (after compression); data still buffered is not counted,
+ * so call flush() first for an exact size. */
+uint64_t scf_writer__bytes(const struct scf_writer *w);
+uint64_t scf_writer__records(const struct scf_writer *w);
+const char *scf_writer__errmsg(const struct scf_writer *w);
+
+/* ============================================================================================
+ * Reader
+ * ============================================================================================ */
+
+struct scf_reader;
+
+/* Opens a spancap file, compressed or not (told apart by magic). NULL with errno and err. */
+struct scf_reader *scf_reader__open(const char *path, char *err, size_t errlen);
+/* Reads from memory (tests, fuzzers); buf must outlive the reader; name is used in messages. */
+struct scf_reader *scf_reader__open_mem(const void *buf, size_t len, const char *name, char *err,
+					size_t errlen);
+
+/*
+ * Returns 1 and fills *rec with the next record (records of unknown types included: callers
+ * skip them), 0 at a clean end of input, or a negative errno (see the top of this file) with
+ * a message from scf_reader__errmsg(). Every whole record before a cut or a corrupt region is
+ * returned first. In a zstd file, records of a frame are returned only once the whole frame
+ * decompressed and its checksum matched. After an error, further calls return the same error.
+ */
+int scf_reader__next(struct scf_reader *r, struct scf_record *rec);
+const char *scf_reader__errmsg(const struct scf_reader *r);
+/* The section record in force (decoded body), NULL before the first record. */
+const struct scf_section *scf_reader__section(const struct scf_reader *r);
+bool scf_reader__compressed(const struct scf_reader *r);
+/* Bytes of the input consumed so far (compressed bytes for a zstd file). */
+uint64_t scf_reader__input_offset(const struct scf_reader *r);
+uint64_t scf_reader__input_size(const struct scf_reader *r);
+void scf_reader__free(struct scf_reader *r);
+
+#endif /* SPANCAP_FILE_H */
