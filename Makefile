@@ -98,7 +98,13 @@ $(FORMATS_LIB): $(FORMATS_OBJS)
 # tests/: one cmocka binary per module; tests/run_suites.sh runs them all.
 
 TEST_BINS := $(BUILD)/tests/test_formats
+TEST_TOOLS := $(BUILD)/tests/formats_sample_gen
 CMOCKA_LIBS = $(call pkg_libs,cmocka)
+
+$(BUILD)/tests/formats_sample_gen: $(BUILD)/obj/tests/formats_sample_gen.o $(FORMATS_LIB)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)
 
 $(BUILD)/tests/test_formats: $(BUILD)/obj/tests/test_formats.o $(FORMATS_LIB)
 	$(msg) LD $@
@@ -108,7 +114,7 @@ $(BUILD)/tests/test_formats: $(BUILD)/obj/tests/test_formats.o $(FORMATS_LIB)
 # ---------------------------------------------------------------------------------------------
 # Top-level targets
 
-ALL_BINS := $(FORMATS_LIB) $(TEST_BINS)
+ALL_BINS := $(FORMATS_LIB) $(TEST_BINS) $(TEST_TOOLS) $(BENCH_BINS)
 
 all: $(ALL_BINS)
 
@@ -124,3 +130,13 @@ fmt:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# ---------------------------------------------------------------------------------------------
+# bench/: benchmarks (not run by make test; `make bench` runs them)
+
+BENCH_BINS := $(BUILD)/bench/format_bench
+
+$(BUILD)/bench/format_bench: $(BUILD)/obj/bench/format_bench.o $(FORMATS_LIB)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)

@@ -1,0 +1,1188 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * test_formats.c - cmocka suite for formats/: record codec, writer, reader.
+ *
+ * Expected values come from the test's inputs and from an independent walk of the bytes
+ * (zstd frames enumerated with libzstd, pcapng blocks walked here), never from the reader
+ * under test.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <cmocka.h>
+#include <zstd.h>
+
+#include "spancap_file.h"
+
+#define T0 1790000000123456789ull
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+struct blob {
+	uint8_t *p;
+	size_t len;
+};
+
+struct rec_copy {
+	uint64_t ts;
+	uint16_t len;
+	uint8_t bytes[1024];
+};
+
+static size_t make_section(uint8_t *buf, size_t cap, uint32_t index, uint16_t major)
+{
+	struct scf_section s = { .format_major = major, .format_minor = 3, .section_index = index,
+				 .capture_start_ns = T0, .section_start_ns = T0 + index,
+				 .boot_to_wall_ns = 1700000000000000000ll, .ncpus = 2,
+				 .page_size = 4096, .syscall_abi = SCF_ABI_X86_64 };
+	static const char *const cmd[] = { "spancap", "-w", "x.pcapng.zst" };
+	struct scf_rec_builder b;
+
+	memset(s.capture_id, 0xab, sizeof(s.capture_id));
+	memset(s.boot_id, 0xcd, sizeof(s.boot_id));
+	scf_rb_begin(&b, buf, cap, SCF_REC_SECTION, 0, &s, sizeof(s));
+	scf_rb_item_str(&b, SCF_ITEM_HOSTNAME, "test-host");
+	scf_rb_item_str(&b, SCF_ITEM_KERNEL_RELEASE, "6.18.0-test");
+	scf_rb_item_str(&b, SCF_ITEM_TOOL_VERSION, "spancap 0.0-test");
+	scf_rb_item_strlist(&b, SCF_ITEM_CMDLINE, cmd, 3);
+	return scf_rb_end(&b);
+}
+
+static size_t make_syscall(uint8_t *buf, size_t cap, uint32_t i)
+{
+	struct scf_syscall s = { .tid = 100 + i % 3, .pid = 100, .nr = (uint16_t)(i % 300),
+				 .cpu = (uint16_t)(i % 2), .abi = SCF_ABI_X86_64,
+				 .duration_ns = 1000 + i * 7, .ret = (int64_t)i - 5 };
+	struct scf_rec_builder b;
+	char path[64];
+
+	for (int k = 0; k < 6; k++)
+		s.args[k] = ((uint64_t)i << 8) | (uint64_t)k;
+	memset(s.trace_id, (int)i, sizeof(s.trace_id));
+	memset(s.span_id, (int)(i + 1), sizeof(s.span_id));
+	scf_rb_begin(&b, buf, cap, SCF_REC_SYSCALL, SCF_SYSCALL_F_CTX, &s, sizeof(s));
+	if (i % 4 == 0) {
+		snprintf(path, sizeof(path), "/var/data/file-%u.db", i);
+		scf_rb_item_str(&b, SCF_ITEM_PATH, path);
+	}
+	return scf_rb_end(&b);
+}
+
+/* Writes a file of nsec sections with nrec syscall records each into memory. */
+static struct blob write_file(bool compressed, size_t frame_bytes, int nsec, int nrec,
+			      struct rec_copy *copies, int *ncopies)
+{
+	struct scf_writer_opts o = { .sz = sizeof(o), .uncompressed = !compressed,
+				     .frame_bytes = frame_bytes };
+	char err[SCF_ERRMSG_MAX];
+	struct scf_writer *w;
+	struct blob out;
+	uint8_t buf[1024];
+	uint64_t ts = T0;
+	struct stat st;
+	int fd, n = 0;
+
+	fd = memfd_create("test-capture", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	w = scf_writer__fdopen(fd, "memfd", &o, err, sizeof(err));
+	assert_non_null(w);
+	for (int s = 0; s < nsec; s++) {
+		size_t len = make_section(buf, sizeof(buf), (uint32_t)s, SCF_FORMAT_MAJOR);
+
+		assert_int_equal(scf_writer__begin_section(w, ts, buf, len), 0);
+		if (copies) {
+			copies[n].ts = ts;
+			copies[n].len = (uint16_t)len;
+			memcpy(copies[n].bytes, buf, len);
+		}
+		n++;
+		for (int i = 0; i < nrec; i++) {
+			ts += 1000 + (uint64_t)i;
+			len = make_syscall(buf, sizeof(buf), (uint32_t)(s * 1000 + i));
+			assert_int_equal(scf_writer__append(w, ts, buf, len), 0);
+			if (copies) {
+				copies[n].ts = ts;
+				copies[n].len = (uint16_t)len;
+				memcpy(copies[n].bytes, buf, len);
+			}
+			n++;
+		}
+	}
+	assert_int_equal(scf_writer__close(w, err, sizeof(err)), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	out.len = (size_t)st.st_size;
+	out.p = malloc(out.len);
+	assert_non_null(out.p);
+	assert_int_equal(pread(fd, out.p, out.len, 0), (ssize_t)out.len);
+	close(fd);
+	if (ncopies)
+		*ncopies = n;
+	return out;
+}
+
+/* Independent pcapng walk: offsets of EPBs; returns the count, or -1 if malformed. */
+static int walk_epbs(const uint8_t *p, size_t len, uint64_t *epb_off, size_t *block_end,
+		     int max)
+{
+	size_t off = 0;
+	int n = 0, nb = 0;
+
+	while (off + 12 <= len) {
+		uint32_t type, blen;
+
+		memcpy(&type, p + off, 4);
+		memcpy(&blen, p + off + 4, 4);
+		if (blen < 12 || blen % 4 || blen > len - off)
+			return -1;
+		if (type == 6) {
+			if (epb_off && n < max)
+				epb_off[n] = off;
+			n++;
+		}
+		off += blen;
+		if (block_end && nb < 4096)
+			block_end[nb] = off;
+		nb++;
+	}
+	return off == len ? n : -1;
+}
+
+/* zstd frames of a compressed file: end offsets and EPB counts per frame. */
+static int zstd_frames(const struct blob *f, size_t *frame_end, int *frame_epbs, int max)
+{
+	size_t off = 0;
+	int n = 0;
+	static uint8_t dst[8 << 20];
+
+	while (off < f->len && n < max) {
+		size_t fsz = ZSTD_findFrameCompressedSize(f->p + off, f->len - off);
+		size_t dn;
+
+		assert_false(ZSTD_isError(fsz));
+		dn = ZSTD_decompress(dst, sizeof(dst), f->p + off, fsz);
+		assert_false(ZSTD_isError(dn));
+		frame_epbs[n] = walk_epbs(dst, dn, NULL, NULL, 0);
+		assert_true(frame_epbs[n] >= 0); /* frames end between blocks */
+		off += fsz;
+		frame_end[n++] = off;
+	}
+	return n;
+}
+
+static void assert_record_is(const struct scf_record *rec, const struct rec_copy *c)
+{
+	struct scf_rec_hdr h;
+
+	memcpy(&h, c->bytes, sizeof(h));
+	assert_int_equal(rec->ts_ns, c->ts);
+	assert_int_equal(rec->len, c->len);
+	assert_int_equal(rec->type, h.type);
+	assert_memory_equal(rec->body - sizeof(h), c->bytes, c->len);
+}
+
+/* Reads all records; returns the final status, *count the records returned. */
+static int read_all(struct scf_reader *r, const struct rec_copy *copies, int ncopies, int *count)
+{
+	struct scf_record rec;
+	int ret;
+
+	*count = 0;
+	while ((ret = scf_reader__next(r, &rec)) == 1) {
+		if (copies) {
+			assert_true(*count < ncopies);
+			assert_record_is(&rec, &copies[*count]);
+		}
+		(*count)++;
+	}
+	return ret;
+}
+
+/* ---- record codec ------------------------------------------------------------------------- */
+
+static void test_record_roundtrip_every_type(void **state)
+{
+	struct scf_writer_opts o = { .sz = sizeof(o) };
+	char err[SCF_ERRMSG_MAX];
+	uint8_t buf[8][2048], attrs[256];
+	size_t len[8], alen = 0;
+	struct scf_rec_builder b;
+	int fd, i, n = 0;
+	int64_t iv = -42;
+	(void)state;
+
+	/* process */
+	{
+		struct scf_process p = { .pid = 7, .ppid = 1, .uid = 1000, .gid = 1001,
+					 .start_ns = T0 - 5, .origin = SCF_ORIGIN_SCAN,
+					 .ctx_status = SCF_CTX_RESOLVED,
+					 .tls_model = SCF_TLS_TLSDESC_STATIC, .ctx_version = 2,
+					 .ctx_published_ns = 99, .tls_tp_offset = -0x80,
+					 .tls_module_id = 0, .tls_module_offset = 0 };
+		static const char *const argv[] = { "/usr/bin/svc", "--port", "8080" };
+		static const char *const keys[] = { "http.route", "http.method" };
+
+		assert_int_equal(scf_attrs_append(attrs, sizeof(attrs), &alen, SCF_VAL_STRING,
+						  "service.name", 12, "checkout", 8),
+				 0);
+		assert_int_equal(scf_attrs_append(attrs, sizeof(attrs), &alen, SCF_VAL_INT, "n", 1,
+						  &iv, 8),
+				 0);
+		scf_rb_begin(&b, buf[n], sizeof(buf[n]), SCF_REC_PROCESS, 0, &p, sizeof(p));
+		scf_rb_item_str(&b, SCF_ITEM_NAME, "svc");
+		scf_rb_item_str(&b, SCF_ITEM_EXE, "/usr/bin/svc");
+		scf_rb_item_strlist(&b, SCF_ITEM_ARGV, argv, 3);
+		scf_rb_item_str(&b, SCF_ITEM_CGROUP, "/system.slice/svc.service");
+		scf_rb_item(&b, SCF_ITEM_RESOURCE_ATTRS, attrs, alen);
+		scf_rb_item_str(&b, SCF_ITEM_SCHEMA_VERSION, "tlsdesc_v1_dev");
+		scf_rb_item_strlist(&b, SCF_ITEM_KEY_MAP, keys, 2);
+		scf_rb_item_str(&b, SCF_ITEM_TLS_MODULE, "/usr/lib/libotel.so");
+		len[n++] = scf_rb_end(&b);
+	}
+	/* thread */
+	{
+		struct scf_thread t = { .pid = 7, .tid = 8, .start_ns = T0 - 3, .exit_ns = T0 + 3,
+					.event = SCF_THREAD_EXIT };
+
+		scf_rb_begin(&b, buf[n], sizeof(buf[n]), SCF_REC_THREAD, 0, &t, sizeof(t));
+		scf_rb_item_str(&b, SCF_ITEM_NAME, "worker-1");
+		len[n++] = scf_rb_end(&b);
+	}
+	/* fd */
+	{
+		struct scf_fd f = { .pid = 7, .fd = 5, .kind = SCF_FD_SOCKET, .sock_type = 1,
+				    .sock_proto = 6, .open_flags = 02000000, .inode = 12345 };
+		struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(8080) };
+		uint8_t sa[SCF_SOCKADDR_MAX];
+		size_t sl;
+
+		in.sin_addr.s_addr = htonl(0x7f000001);
+		sl = scf_sockaddr_encode(&in, sizeof(in), sa);
+		scf_rb_begin(&b, buf[n], sizeof(buf[n]), SCF_REC_FD, 0, &f, sizeof(f));
+		scf_rb_item(&b, SCF_ITEM_SOCKADDR_LOCAL, sa, sl);
+		scf_rb_item(&b, SCF_ITEM_SOCKADDR, sa, sl);
+		len[n++] = scf_rb_end(&b);
+	}
+	/* thread context */
+	{
+		struct scf_thread_ctx c = { .pid = 7, .tid = 8, .trace_flags = 1, .valid = 1,
+					    .attrs_size = 7 };
+		static const uint8_t raw[7] = { 0, 5, 'h', 'e', 'l', 'l', 'o' };
+
+		memset(c.trace_id, 0x11, 16);
+		memset(c.span_id, 0x22, 8);
+		scf_rb_begin(&b, buf[n], sizeof(buf[n]), SCF_REC_THREAD_CTX, 0, &c, sizeof(c));
+		scf_rb_item(&b, SCF_ITEM_ATTRS_RAW, raw, sizeof(raw));
+		len[n++] = scf_rb_end(&b);
+	}
+	/* syscall */
+	len[n] = make_syscall(buf[n], sizeof(buf[n]), 4);
+	n++;
+	/* process event */
+	{
+		struct scf_proc_event e = { .pid = 9, .tid = 7, .ppid = 7, .kind = SCF_PROC_EXIT,
+					    .exit_status = 3 << 8 };
+
+		scf_rb_begin(&b, buf[n], sizeof(buf[n]), SCF_REC_PROC_EVENT, 0, &e, sizeof(e));
+		scf_rb_item_str(&b, SCF_ITEM_PATH, "/bin/true");
+		len[n++] = scf_rb_end(&b);
+	}
+	/* loss */
+	{
+		struct scf_loss l = { .window_start_ns = T0, .window_end_ns = T0 + 100, .count = 17,
+				      .cpu = 1, .reason = SCF_LOSS_RINGBUF_FULL };
+
+		scf_rb_begin(&b, buf[n], sizeof(buf[n]), SCF_REC_LOSS, 0, &l, sizeof(l));
+		len[n++] = scf_rb_end(&b);
+	}
+	/* end */
+	{
+		struct scf_end e = { .end_ns = T0 + 1000, .records = 7, .events_lost = 17,
+				     .syscalls = 1, .stop_reason = SCF_STOP_SIGNAL, .clean = 1 };
+		struct scf_counter c[2] = { { SCF_CNT_EVENTS, SCF_CPU_ANY, 12 },
+					    { SCF_CNT_RINGBUF_DROPS, 1, 17 } };
+
+		scf_rb_begin(&b, buf[n], sizeof(buf[n]), SCF_REC_END, 0, &e, sizeof(e));
+		scf_rb_item(&b, SCF_ITEM_COUNTERS, c, sizeof(c));
+		len[n++] = scf_rb_end(&b);
+	}
+
+	for (int compressed = 0; compressed < 2; compressed++) {
+		uint8_t sec[1024];
+		size_t slen = make_section(sec, sizeof(sec), 0, SCF_FORMAT_MAJOR);
+		struct scf_writer *w;
+		struct scf_reader *r;
+		struct scf_record rec;
+		struct stat st;
+		uint8_t *file;
+
+		o.uncompressed = !compressed;
+		fd = memfd_create("rt", MFD_CLOEXEC);
+		w = scf_writer__fdopen(fd, "memfd", &o, err, sizeof(err));
+		assert_non_null(w);
+		assert_int_equal(scf_writer__begin_section(w, T0, sec, slen), 0);
+		for (i = 0; i < n; i++) {
+			assert_true(len[i] > 0);
+			assert_int_equal(scf_writer__append(w, T0 + 10 + (uint64_t)i, buf[i], len[i]),
+					 0);
+		}
+		assert_int_equal(scf_writer__close(w, err, sizeof(err)), 0);
+		fstat(fd, &st);
+		file = malloc((size_t)st.st_size);
+		assert_int_equal(pread(fd, file, (size_t)st.st_size, 0), st.st_size);
+		r = scf_reader__open_mem(file, (size_t)st.st_size, "rt", err, sizeof(err));
+		assert_non_null(r);
+		assert_int_equal(scf_reader__compressed(r), compressed);
+		assert_int_equal(scf_reader__next(r, &rec), 1);
+		assert_int_equal(rec.type, SCF_REC_SECTION);
+		assert_int_equal(rec.ts_ns, T0);
+		assert_int_equal(scf_reader__section(r)->ncpus, 2);
+		assert_memory_equal(rec.body - 8, sec, slen);
+		for (i = 0; i < n; i++) {
+			struct scf_rec_hdr h;
+
+			assert_int_equal(scf_reader__next(r, &rec), 1);
+			memcpy(&h, buf[i], sizeof(h));
+			assert_int_equal(rec.type, h.type);
+			assert_int_equal(rec.ts_ns, T0 + 10 + (uint64_t)i);
+			assert_int_equal(rec.len, len[i]);
+			assert_memory_equal(rec.body - 8, buf[i], len[i]);
+			assert_true(scf_rec_min_body(rec.type) > 0);
+		}
+		assert_int_equal(scf_reader__next(r, &rec), 0);
+		scf_reader__free(r);
+		free(file);
+		close(fd);
+	}
+}
+
+static void test_record_typed_decode_fields(void **state)
+{
+	uint8_t buf[1024];
+	size_t len = make_syscall(buf, sizeof(buf), 8);
+	struct scf_syscall s;
+	struct scf_record rec = { 0 };
+	const uint8_t *d;
+	uint16_t dl;
+	char err[256];
+	(void)state;
+
+	assert_int_equal(scf_record_parse(buf, len, &rec, err, sizeof(err)), 0);
+	assert_int_equal(scf_record_body(&rec, &s, sizeof(s), SCF_SYSCALL_MIN, err, sizeof(err)), 0);
+	assert_int_equal(s.tid, 100 + 8 % 3);
+	assert_int_equal(s.nr, 8);
+	assert_int_equal(s.ret, 3);
+	assert_int_equal(s.duration_ns, 1056);
+	assert_int_equal(s.args[5], (8u << 8) | 5);
+	assert_int_equal(s.trace_id[15], 8);
+	assert_int_equal(rec.flags, SCF_SYSCALL_F_CTX);
+	assert_int_equal(scf_record_item(&rec, SCF_ITEM_PATH, &d, &dl), 1);
+	assert_int_equal(dl, strlen("/var/data/file-8.db"));
+	assert_memory_equal(d, "/var/data/file-8.db", dl);
+	assert_int_equal(scf_record_item(&rec, SCF_ITEM_SOCKADDR, &d, &dl), 0);
+}
+
+/* An old reader meets a newer writer: unknown type, longer body, unknown item. */
+static void test_record_newer_writer_is_readable(void **state)
+{
+	uint8_t body[sizeof(struct scf_syscall) + 16], buf[512], unknown_body[24];
+	struct scf_syscall s = { .tid = 5, .pid = 5, .nr = 2, .ret = 3 };
+	struct scf_record rec = { 0 };
+	struct scf_syscall out;
+	struct scf_rec_builder b;
+	const uint8_t *d;
+	uint16_t tag, dl;
+	struct scf_item_iter it;
+	char err[256];
+	size_t len;
+	int seen = 0;
+	(void)state;
+
+	memcpy(body, &s, sizeof(s));
+	memset(body + sizeof(s), 0x5a, 16); /* fields of a future version */
+	scf_rb_begin(&b, buf, sizeof(buf), SCF_REC_SYSCALL, 0, body, sizeof(body));
+	scf_rb_item(&b, 999, "future", 6);
+	scf_rb_item_str(&b, SCF_ITEM_PATH, "/etc/hosts");
+	len = scf_rb_end(&b);
+	assert_int_equal(scf_record_parse(buf, len, &rec, err, sizeof(err)), 0);
+	assert_int_equal(rec.body_len, sizeof(body));
+	assert_int_equal(scf_record_body(&rec, &out, sizeof(out), SCF_SYSCALL_MIN, err, sizeof(err)),
+			 0);
+	assert_memory_equal(&out, &s, sizeof(s));
+	scf_items_begin(&rec, &it);
+	while (scf_items_next(&it, &tag, &d, &dl) == 1)
+		seen += tag == 999 ? 1 : tag == SCF_ITEM_PATH ? 10 : 100;
+	assert_int_equal(seen, 11);
+	assert_int_equal(scf_record_item(&rec, SCF_ITEM_PATH, &d, &dl), 1);
+	assert_memory_equal(d, "/etc/hosts", 10);
+
+	/* A record type from the future: framing parses, no minimum is known, callers skip. */
+	memset(unknown_body, 1, sizeof(unknown_body));
+	scf_rb_begin(&b, buf, sizeof(buf), 200, 0, unknown_body, sizeof(unknown_body));
+	len = scf_rb_end(&b);
+	assert_int_equal(scf_record_parse(buf, len, &rec, err, sizeof(err)), 0);
+	assert_int_equal(rec.type, 200);
+	assert_int_equal(scf_rec_min_body(200), 0);
+	assert_string_equal(scf_rec_type_name(200), "unknown");
+}
+
+/* A newer reader meets an older writer: missing trailing fields read as zero. */
+static void test_record_older_body_is_zero_filled(void **state)
+{
+	struct scf_loss l = { .count = 9, .cpu = 3 };
+	uint8_t buf[256], out[sizeof(l) + 24];
+	struct scf_record rec = { 0 };
+	struct scf_rec_builder b;
+	size_t len;
+	(void)state;
+
+	scf_rb_begin(&b, buf, sizeof(buf), SCF_REC_LOSS, 0, &l, sizeof(l));
+	len = scf_rb_end(&b);
+	assert_int_equal(scf_record_parse(buf, len, &rec, NULL, 0), 0);
+	memset(out, 0xee, sizeof(out));
+	assert_int_equal(scf_record_body(&rec, out, sizeof(out), SCF_LOSS_MIN, NULL, 0), 0);
+	assert_memory_equal(out, &l, sizeof(l));
+	for (size_t i = sizeof(l); i < sizeof(out); i++)
+		assert_int_equal(out[i], 0);
+}
+
+static void test_record_short_body_rejected(void **state)
+{
+	uint8_t buf[256], body[50] = { 0 };
+	struct scf_record rec = { 0 };
+	struct scf_rec_builder b;
+	struct scf_syscall s;
+	char err[256];
+	size_t len;
+	(void)state;
+
+	scf_rb_begin(&b, buf, sizeof(buf), SCF_REC_SYSCALL, 0, body, sizeof(body));
+	len = scf_rb_end(&b);
+	assert_int_equal(scf_record_parse(buf, len, &rec, err, sizeof(err)), 0);
+	rec.offset = 4242;
+	assert_int_equal(scf_record_body(&rec, &s, sizeof(s), SCF_SYSCALL_MIN, err, sizeof(err)),
+			 -EBADMSG);
+	assert_non_null(strstr(err, "50 bytes"));
+	assert_non_null(strstr(err, "4242"));
+}
+
+static void test_record_parse_rejects_bad_framing(void **state)
+{
+	uint8_t buf[64] = { 0 };
+	struct scf_record rec;
+	char err[256];
+	uint16_t v;
+	(void)state;
+
+	/* header shorter than 8 bytes */
+	assert_int_equal(scf_record_parse(buf, 7, &rec, err, sizeof(err)), -EBADMSG);
+	/* len field disagrees with the block */
+	memset(buf, 0, sizeof(buf));
+	v = 6;
+	memcpy(buf, &v, 2);
+	v = 40;
+	memcpy(buf + 2, &v, 2);
+	assert_int_equal(scf_record_parse(buf, 32, &rec, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "40"));
+	/* body overruns the record */
+	v = 32;
+	memcpy(buf + 2, &v, 2);
+	v = 30;
+	memcpy(buf + 4, &v, 2);
+	assert_int_equal(scf_record_parse(buf, 32, &rec, err, sizeof(err)), -EBADMSG);
+	/* item overruns: body 0, item at 8 declaring 100 bytes */
+	v = 0;
+	memcpy(buf + 4, &v, 2);
+	v = 1;
+	memcpy(buf + 8, &v, 2);
+	v = 100;
+	memcpy(buf + 10, &v, 2);
+	assert_int_equal(scf_record_parse(buf, 32, &rec, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "record offset 8"));
+	/* stray bytes that cannot hold an item header */
+	v = 21;
+	memcpy(buf + 10, &v, 2); /* 8 + 4 + 21 = 33 > 32 */
+	assert_int_equal(scf_record_parse(buf, 32, &rec, err, sizeof(err)), -EBADMSG);
+	v = 18;
+	memcpy(buf + 10, &v, 2); /* 8 + 4 + 18 = 30: 2 stray bytes */
+	assert_int_equal(scf_record_parse(buf, 32, &rec, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "stray"));
+	v = 20;
+	memcpy(buf + 10, &v, 2); /* exactly tiles */
+	assert_int_equal(scf_record_parse(buf, 32, &rec, err, sizeof(err)), 0);
+}
+
+static void test_builder_truncates_to_fit(void **state)
+{
+	static const char *const argv[] = { "aaaaaaaa", "bbbbbbbb", "cccccccc" };
+	uint8_t buf[8 + 8 + 4 + 10 + 4 + 12];
+	struct scf_record rec;
+	struct scf_rec_builder b;
+	struct scf_strlist_iter it;
+	const uint8_t *d, *s;
+	uint16_t dl, sl;
+	uint64_t body = 7;
+	size_t len;
+	int n = 0;
+	(void)state;
+
+	scf_rb_begin(&b, buf, sizeof(buf), SCF_REC_PROCESS, 0, &body, sizeof(body));
+	scf_rb_item_str(&b, SCF_ITEM_PATH, "0123456789");
+	assert_false(scf_rb_truncated(&b));
+	scf_rb_item_strlist(&b, SCF_ITEM_ARGV, argv, 3); /* room for one whole string */
+	assert_true(scf_rb_truncated(&b));
+	scf_rb_item_whole(&b, SCF_ITEM_SOCKADDR, "12345678", 8); /* no room: dropped */
+	scf_rb_item_str(&b, SCF_ITEM_NAME, "x"); /* no room for a header: dropped */
+	len = scf_rb_end(&b);
+	assert_int_equal(len, 8 + 8 + (4 + 10) + (4 + 2 + 8)); /* header, body, path, one arg */
+	assert_int_equal(scf_record_parse(buf, len, &rec, NULL, 0), 0);
+	assert_int_equal(scf_record_item(&rec, SCF_ITEM_ARGV, &d, &dl), 1);
+	scf_strlist_begin(&it, d, dl);
+	while (scf_strlist_next(&it, &s, &sl) == 1) {
+		assert_int_equal(sl, 8);
+		n++;
+	}
+	assert_int_equal(n, 1);
+	assert_int_equal(scf_record_item(&rec, SCF_ITEM_SOCKADDR, &d, &dl), 0);
+
+	/* A body that does not fit makes the whole record fail. */
+	scf_rb_begin(&b, buf, 12, SCF_REC_PROCESS, 0, buf, 16);
+	assert_int_equal(scf_rb_end(&b), 0);
+}
+
+static void test_sockaddr_roundtrip(void **state)
+{
+	struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(443) };
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6, .sin6_port = htons(8443),
+				    .sin6_scope_id = 3 };
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	uint8_t enc[SCF_SOCKADDR_MAX];
+	struct scf_sockaddr sa;
+	char txt[128];
+	size_t n;
+	(void)state;
+
+	inet_pton(AF_INET, "10.1.2.3", &in.sin_addr);
+	n = scf_sockaddr_encode(&in, sizeof(in), enc);
+	assert_int_equal(n, 8);
+	assert_int_equal(scf_sockaddr_decode(enc, n, &sa), 0);
+	scf_sockaddr_format(&sa, txt, sizeof(txt));
+	assert_string_equal(txt, "10.1.2.3:443");
+
+	inet_pton(AF_INET6, "::1", &in6.sin6_addr);
+	n = scf_sockaddr_encode(&in6, sizeof(in6), enc);
+	assert_int_equal(n, 24);
+	assert_int_equal(scf_sockaddr_decode(enc, n, &sa), 0);
+	assert_int_equal(sa.scope_id, 3);
+	scf_sockaddr_format(&sa, txt, sizeof(txt));
+	assert_string_equal(txt, "[::1]:8443");
+
+	strcpy(un.sun_path, "/run/app.sock");
+	n = scf_sockaddr_encode(&un, offsetof(struct sockaddr_un, sun_path) + 14, enc);
+	assert_int_equal(n, 4 + 13);
+	assert_int_equal(scf_sockaddr_decode(enc, n, &sa), 0);
+	scf_sockaddr_format(&sa, txt, sizeof(txt));
+	assert_string_equal(txt, "unix:/run/app.sock");
+
+	memset(un.sun_path, 0, sizeof(un.sun_path));
+	memcpy(un.sun_path, "\0abs", 4);
+	n = scf_sockaddr_encode(&un, offsetof(struct sockaddr_un, sun_path) + 4, enc);
+	assert_int_equal(n, 8);
+	scf_sockaddr_decode(enc, n, &sa);
+	scf_sockaddr_format(&sa, txt, sizeof(txt));
+	assert_string_equal(txt, "unix:@abs");
+
+	/* Too short for the family it names. */
+	assert_int_equal(scf_sockaddr_encode(&in, 6, enc), 0);
+	assert_int_equal(scf_sockaddr_decode(enc, 3, &sa), -EBADMSG);
+	enc[0] = SCF_AF_INET6;
+	enc[1] = 0;
+	assert_int_equal(scf_sockaddr_decode(enc, 10, &sa), -EBADMSG);
+}
+
+static void test_attrs_and_strlist_iterators(void **state)
+{
+	uint8_t list[128], inner[64];
+	size_t len = 0, ilen = 0;
+	struct scf_attr_iter it, it2;
+	struct scf_strlist_iter sit;
+	struct scf_attr a;
+	const uint8_t *s;
+	uint16_t sl;
+	double dv = 2.5;
+	uint8_t bv = 1;
+	(void)state;
+
+	assert_int_equal(scf_attrs_append(inner, sizeof(inner), &ilen, SCF_VAL_STRING, "", 0, "a", 1),
+			 0);
+	assert_int_equal(scf_attrs_append(list, sizeof(list), &len, SCF_VAL_DOUBLE, "d", 1, &dv, 8),
+			 0);
+	assert_int_equal(scf_attrs_append(list, sizeof(list), &len, SCF_VAL_BOOL, "b", 1, &bv, 1), 0);
+	assert_int_equal(scf_attrs_append(list, sizeof(list), &len, SCF_VAL_ARRAY, "arr", 3, inner,
+					  ilen),
+			 0);
+	assert_int_equal(scf_attrs_append(list, 10, &len, SCF_VAL_STRING, "k", 1, "v", 1), -ENOSPC);
+	scf_attrs_begin(&it, list, len);
+	assert_int_equal(scf_attrs_next(&it, &a), 1);
+	assert_int_equal(a.type, SCF_VAL_DOUBLE);
+	assert_memory_equal(a.val, &dv, 8);
+	assert_int_equal(scf_attrs_next(&it, &a), 1);
+	assert_int_equal(a.type, SCF_VAL_BOOL);
+	assert_int_equal(scf_attrs_next(&it, &a), 1);
+	assert_int_equal(a.type, SCF_VAL_ARRAY);
+	scf_attrs_begin(&it2, a.val, a.val_len);
+	assert_int_equal(scf_attrs_next(&it2, &a), 1);
+	assert_int_equal(a.key_len, 0);
+	assert_memory_equal(a.val, "a", 1);
+	assert_int_equal(scf_attrs_next(&it2, &a), 0);
+	assert_int_equal(scf_attrs_next(&it, &a), 0);
+
+	/* Cut inside an entry, a bad type, a BOOL of the wrong size. */
+	scf_attrs_begin(&it, list, len - 1);
+	scf_attrs_next(&it, &a);
+	scf_attrs_next(&it, &a);
+	assert_int_equal(scf_attrs_next(&it, &a), -EBADMSG);
+	list[0] = 99;
+	scf_attrs_begin(&it, list, len);
+	assert_int_equal(scf_attrs_next(&it, &a), -EBADMSG);
+	list[0] = SCF_VAL_BOOL; /* val_len is 8 */
+	scf_attrs_begin(&it, list, len);
+	assert_int_equal(scf_attrs_next(&it, &a), -EBADMSG);
+
+	/* String list whose length overruns. */
+	static const uint8_t bad[] = { 3, 0, 'a', 'b', 'c', 9, 0, 'x' };
+	scf_strlist_begin(&sit, bad, sizeof(bad));
+	assert_int_equal(scf_strlist_next(&sit, &s, &sl), 1);
+	assert_int_equal(sl, 3);
+	assert_int_equal(scf_strlist_next(&sit, &s, &sl), -EBADMSG);
+}
+
+/* ---- writer ------------------------------------------------------------------------------- */
+
+static void test_writer_creates_0600_never_through_symlink(void **state)
+{
+	char dir[] = "/tmp/scf-test-XXXXXX", path[256], link[256], err[SCF_ERRMSG_MAX];
+	struct scf_writer *w;
+	struct stat st;
+	mode_t old;
+	int fd;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a.pcapng.zst", dir);
+	old = umask(0);
+	w = scf_writer__open(path, NULL, err, sizeof(err));
+	umask(old);
+	assert_non_null(w);
+	assert_int_equal(scf_writer__close(w, err, sizeof(err)), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+
+	/* An existing world-readable file is truncated and made private. */
+	snprintf(path, sizeof(path), "%s/b.pcapng", dir);
+	fd = open(path, O_CREAT | O_WRONLY, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "old", 3), 3);
+	fchmod(fd, 0644);
+	close(fd);
+	w = scf_writer__open(path, NULL, err, sizeof(err));
+	assert_non_null(w);
+	scf_writer__close(w, NULL, 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_size, 0);
+
+	/* A symbolic link is refused, and its target left alone. */
+	snprintf(link, sizeof(link), "%s/link", dir);
+	assert_int_equal(symlink(path, link), 0);
+	w = scf_writer__open(link, NULL, err, sizeof(err));
+	assert_null(w);
+	assert_int_equal(errno, ELOOP);
+	assert_non_null(strstr(err, "symbolic link"));
+
+	unlink(link);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/a.pcapng.zst", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void test_writer_disk_full_is_reported(void **state)
+{
+	struct scf_writer_opts o = { .sz = sizeof(o), .uncompressed = true };
+	char err[SCF_ERRMSG_MAX];
+	uint8_t buf[1024];
+	struct scf_writer *w;
+	int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	size_t len;
+	(void)state;
+
+	assert_true(fd >= 0);
+	w = scf_writer__fdopen(fd, "/dev/full", &o, err, sizeof(err));
+	assert_non_null(w);
+	len = make_section(buf, sizeof(buf), 0, SCF_FORMAT_MAJOR);
+	assert_int_equal(scf_writer__begin_section(w, T0, buf, len), 0);
+	assert_int_equal(scf_writer__flush(w), -ENOSPC);
+	assert_non_null(strstr(scf_writer__errmsg(w), "No space left"));
+	/* Sticky: later calls fail the same way, and close reports it. */
+	assert_int_equal(scf_writer__append(w, T0, buf, len), -ENOSPC);
+	assert_int_equal(scf_writer__close(w, err, sizeof(err)), -ENOSPC);
+	assert_non_null(strstr(err, "/dev/full"));
+	close(fd);
+}
+
+static void test_writer_rejects_malformed_records(void **state)
+{
+	struct scf_writer_opts o = { .sz = sizeof(o), .uncompressed = true };
+	uint8_t buf[1024];
+	struct scf_writer *w;
+	int fd = memfd_create("m", MFD_CLOEXEC);
+	size_t len;
+	(void)state;
+
+	w = scf_writer__fdopen(fd, "memfd", &o, NULL, 0);
+	len = make_syscall(buf, sizeof(buf), 1);
+	assert_int_equal(scf_writer__append(w, T0, buf, len), -EINVAL); /* before any section */
+	assert_int_equal(scf_writer__begin_section(w, T0, buf, len), -EINVAL); /* not a section */
+	len = make_section(buf, sizeof(buf), 0, SCF_FORMAT_MAJOR);
+	assert_int_equal(scf_writer__begin_section(w, T0, buf, len), 0);
+	assert_int_equal(scf_writer__append(w, T0, buf, len - 1), -EINVAL); /* len mismatch */
+	assert_int_equal(scf_writer__close(w, NULL, 0), 0);
+	close(fd);
+}
+
+/* The bytes are a real pcapng stream: SHB, IDB (USER0, if_tsresol 9), then EPBs. */
+static void test_writer_output_is_pcapng(void **state)
+{
+	struct rec_copy *copies = calloc(64, sizeof(*copies));
+	struct blob f;
+	uint64_t epb[64];
+	uint32_t v32;
+	uint16_t v16;
+	int n, ncopies;
+	(void)state;
+
+	f = write_file(false, 0, 1, 20, copies, &ncopies);
+	memcpy(&v32, f.p, 4);
+	assert_int_equal(v32, 0x0A0D0D0A);
+	memcpy(&v32, f.p + 8, 4);
+	assert_int_equal(v32, 0x1A2B3C4D);
+	memcpy(&v32, f.p + 4, 4); /* SHB length: the IDB follows */
+	{
+		const uint8_t *idb = f.p + v32;
+		size_t off = 16;
+		bool tsresol = false;
+
+		memcpy(&v32, idb, 4);
+		assert_int_equal(v32, 1);
+		memcpy(&v16, idb + 8, 2);
+		assert_int_equal(v16, 147);
+		for (;;) { /* options */
+			uint16_t code, olen;
+
+			memcpy(&code, idb + off, 2);
+			memcpy(&olen, idb + off + 2, 2);
+			if (code == 0)
+				break;
+			if (code == 9) {
+				assert_int_equal(olen, 1);
+				assert_int_equal(idb[off + 4], 9);
+				tsresol = true;
+			}
+			off += 4 + ((olen + 3u) & ~3u);
+		}
+		assert_true(tsresol);
+	}
+	n = walk_epbs(f.p, f.len, epb, NULL, 64);
+	assert_int_equal(n, ncopies);
+	for (int i = 0; i < n; i++) {
+		uint32_t hi, lo, cap;
+
+		memcpy(&hi, f.p + epb[i] + 12, 4);
+		memcpy(&lo, f.p + epb[i] + 16, 4);
+		memcpy(&cap, f.p + epb[i] + 20, 4);
+		assert_int_equal(((uint64_t)hi << 32) | lo, copies[i].ts);
+		assert_int_equal(cap, copies[i].len);
+		assert_memory_equal(f.p + epb[i] + 28, copies[i].bytes, cap);
+	}
+	free(f.p);
+	free(copies);
+}
+
+/* Frames end at frame_bytes and at each section; each frame holds whole blocks. */
+static void test_writer_frames_end_between_blocks(void **state)
+{
+	size_t ends[256];
+	int epbs[256], nf, total = 0, ncopies;
+	struct blob f;
+	(void)state;
+
+	f = write_file(true, 2048, 3, 40, NULL, &ncopies);
+	nf = zstd_frames(&f, ends, epbs, 256);
+	assert_true(nf >= 6);
+	for (int i = 0; i < nf; i++)
+		total += epbs[i];
+	assert_int_equal(total, ncopies);
+	assert_int_equal(ends[nf - 1], f.len);
+	free(f.p);
+}
+
+/* ---- reader ------------------------------------------------------------------------------- */
+
+/* Records get the offset of their EPB in the pcapng stream. */
+static void test_reader_offsets_match_blocks(void **state)
+{
+	struct rec_copy *copies = calloc(128, sizeof(*copies));
+	char err[SCF_ERRMSG_MAX];
+	uint64_t epb[128];
+	struct scf_reader *r;
+	struct scf_record rec;
+	struct blob f;
+	int n, ncopies, i = 0;
+	(void)state;
+
+	f = write_file(false, 0, 2, 30, copies, &ncopies);
+	n = walk_epbs(f.p, f.len, epb, NULL, 128);
+	assert_int_equal(n, ncopies);
+	r = scf_reader__open_mem(f.p, f.len, "f", err, sizeof(err));
+	assert_non_null(r);
+	while (scf_reader__next(r, &rec) == 1) {
+		assert_int_equal(rec.offset, epb[i]);
+		assert_int_equal(rec.section, i <= 30 ? 0 : 1);
+		i++;
+	}
+	assert_int_equal(i, n);
+	assert_int_equal(scf_reader__section(r)->section_index, 1);
+	scf_reader__free(r);
+	free(f.p);
+	free(copies);
+}
+
+/*
+ * A compressed file cut at every byte offset yields exactly the records of the frames that
+ * are whole before the cut: clean end at a frame boundary, -ENODATA anywhere else.
+ */
+static void test_reader_cut_at_every_offset_compressed(void **state)
+{
+	struct rec_copy *copies = calloc(256, sizeof(*copies));
+	size_t ends[256];
+	int epbs[256], nf, ncopies;
+	char err[SCF_ERRMSG_MAX];
+	struct blob f;
+	(void)state;
+
+	f = write_file(true, 700, 2, 40, copies, &ncopies);
+	nf = zstd_frames(&f, ends, epbs, 256);
+	assert_true(nf >= 4);
+	for (size_t cut = 0; cut <= f.len; cut++) {
+		int expect = 0, got, ret;
+		bool at_boundary = cut == 0;
+		struct scf_reader *r;
+
+		for (int i = 0; i < nf && ends[i] <= cut; i++) {
+			expect += epbs[i];
+			at_boundary = at_boundary || ends[i] == cut;
+		}
+		r = scf_reader__open_mem(f.p, cut, "cut", err, sizeof(err));
+		if (!r) {
+			/* Nothing whole before the cut: the first frame holds the section header. */
+			assert_int_equal(expect, 0);
+			assert_int_equal(errno, ENODATA);
+			continue;
+		}
+		ret = read_all(r, copies, ncopies, &got);
+		if (got != expect)
+			fprintf(stderr, "cut %zu of %zu: %d records, %d expected (%s)\n", cut, f.len,
+				got, expect, scf_reader__errmsg(r));
+		assert_int_equal(got, expect);
+		if (at_boundary)
+			assert_int_equal(ret, 0);
+		else {
+			assert_int_equal(ret, -ENODATA);
+			assert_non_null(strstr(scf_reader__errmsg(r), "truncated"));
+			assert_non_null(strstr(scf_reader__errmsg(r), "compressed offset"));
+		}
+		scf_reader__free(r);
+	}
+	free(f.p);
+	free(copies);
+}
+
+/* The same for plain pcapng: whole blocks before the cut, -ENODATA inside a block. */
+static void test_reader_cut_at_every_offset_plain(void **state)
+{
+	struct rec_copy *copies = calloc(256, sizeof(*copies));
+	uint64_t epb[256];
+	size_t block_end[512];
+	char err[SCF_ERRMSG_MAX];
+	int n, ncopies;
+	struct blob f;
+	(void)state;
+
+	f = write_file(false, 0, 2, 12, copies, &ncopies);
+	n = walk_epbs(f.p, f.len, epb, block_end, 256);
+	assert_int_equal(n, ncopies);
+	for (size_t cut = 0; cut <= f.len; cut++) {
+		int expect = 0, got, ret;
+		bool at_block_end = false;
+		struct scf_reader *r;
+
+		for (int i = 0; i < n; i++) {
+			uint32_t blen;
+
+			memcpy(&blen, f.p + epb[i] + 4, 4);
+			if (epb[i] + blen <= cut)
+				expect++;
+		}
+		for (int i = 0; i < n + 4; i++)
+			at_block_end = at_block_end || block_end[i] == cut;
+		r = scf_reader__open_mem(f.p, cut, "cut", err, sizeof(err));
+		if (!r) {
+			assert_int_equal(expect, 0);
+			assert_int_equal(errno, ENODATA);
+			continue;
+		}
+		ret = read_all(r, copies, ncopies, &got);
+		assert_int_equal(got, expect);
+		if (at_block_end && expect > 0)
+			assert_int_equal(ret, 0);
+		else
+			assert_int_equal(ret, -ENODATA);
+		scf_reader__free(r);
+	}
+	free(f.p);
+	free(copies);
+}
+
+/*
+ * Every single flipped byte of a compressed file: no crash, a clear error kind, and every
+ * record returned is byte-identical to what was written (frames are checksummed).
+ */
+static void test_reader_flipped_bytes_compressed(void **state)
+{
+	struct rec_copy *copies = calloc(256, sizeof(*copies));
+	char err[SCF_ERRMSG_MAX];
+	int ncopies;
+	struct blob f;
+	uint8_t *m;
+	(void)state;
+
+	f = write_file(true, 900, 2, 25, copies, &ncopies);
+	m = malloc(f.len);
+	for (size_t at = 0; at < f.len; at++) {
+		struct scf_reader *r;
+		int got, ret;
+
+		memcpy(m, f.p, f.len);
+		m[at] ^= 0xff;
+		r = scf_reader__open_mem(m, f.len, "flip", err, sizeof(err));
+		if (!r) {
+			assert_true(errno == EBADMSG || errno == ENODATA);
+			assert_true(strlen(err) > 0);
+			continue;
+		}
+		ret = read_all(r, copies, ncopies, &got);
+		assert_true(ret == 0 || ret == -EBADMSG || ret == -ENODATA);
+		if (ret == 0)
+			assert_int_equal(got, ncopies);
+		else
+			assert_true(strlen(scf_reader__errmsg(r)) > 0);
+		scf_reader__free(r);
+	}
+	free(m);
+	free(f.p);
+	free(copies);
+}
+
+/* Plain pcapng has no checksum: a flip may change a record, but never crashes the reader. */
+static void test_reader_flipped_bytes_plain(void **state)
+{
+	char err[SCF_ERRMSG_MAX];
+	int ncopies;
+	struct blob f;
+	uint8_t *m;
+	(void)state;
+
+	f = write_file(false, 0, 2, 8, NULL, &ncopies);
+	m = malloc(f.len);
+	for (size_t at = 0; at < f.len; at++) {
+		for (int pattern = 0; pattern < 2; pattern++) {
+			struct scf_reader *r;
+			int got, ret;
+
+			memcpy(m, f.p, f.len);
+			m[at] ^= pattern ? 0x80 : 0xff;
+			r = scf_reader__open_mem(m, f.len, "flip", err, sizeof(err));
+			if (!r) {
+				assert_true(errno == EBADMSG || errno == ENODATA ||
+					    errno == EPROTONOSUPPORT);
+				continue;
+			}
+			ret = read_all(r, NULL, 0, &got);
+			assert_true(ret == 0 || ret == -EBADMSG || ret == -ENODATA ||
+				    ret == -EPROTONOSUPPORT);
+			assert_true(got <= ncopies);
+			scf_reader__free(r);
+		}
+	}
+	free(m);
+	free(f.p);
+}
+
+static void test_reader_rejects_unknown_major(void **state)
+{
+	struct scf_writer_opts o = { .sz = sizeof(o) };
+	char err[SCF_ERRMSG_MAX];
+	struct scf_writer *w;
+	struct scf_reader *r;
+	struct scf_record rec;
+	uint8_t buf[1024], *file;
+	struct stat st;
+	int fd = memfd_create("v", MFD_CLOEXEC);
+	size_t len;
+	(void)state;
+
+	w = scf_writer__fdopen(fd, "memfd", &o, err, sizeof(err));
+	len = make_section(buf, sizeof(buf), 0, SCF_FORMAT_MAJOR + 1);
+	assert_int_equal(scf_writer__begin_section(w, T0, buf, len), 0);
+	len = make_syscall(buf, sizeof(buf), 1);
+	assert_int_equal(scf_writer__append(w, T0 + 1, buf, len), 0);
+	scf_writer__close(w, NULL, 0);
+	fstat(fd, &st);
+	file = malloc((size_t)st.st_size);
+	assert_int_equal(pread(fd, file, (size_t)st.st_size, 0), st.st_size);
+	r = scf_reader__open_mem(file, (size_t)st.st_size, "future.pcapng.zst", err, sizeof(err));
+	assert_non_null(r);
+	assert_int_equal(scf_reader__next(r, &rec), -EPROTONOSUPPORT);
+	assert_non_null(strstr(scf_reader__errmsg(r), "future.pcapng.zst"));
+	assert_non_null(strstr(scf_reader__errmsg(r), "version 2.3"));
+	assert_int_equal(scf_reader__next(r, &rec), -EPROTONOSUPPORT); /* sticky */
+	scf_reader__free(r);
+	free(file);
+	close(fd);
+}
+
+static void test_reader_requires_section_first(void **state)
+{
+	uint8_t *m;
+	struct blob f;
+	uint64_t epb[64];
+	char err[SCF_ERRMSG_MAX];
+	struct scf_reader *r;
+	struct scf_record rec;
+	uint16_t type = SCF_REC_SYSCALL;
+	int ncopies;
+	(void)state;
+
+	f = write_file(false, 0, 1, 3, NULL, &ncopies);
+	walk_epbs(f.p, f.len, epb, NULL, 64);
+	m = f.p;
+	memcpy(m + epb[0] + 28, &type, 2); /* the section record now claims to be a syscall */
+	r = scf_reader__open_mem(m, f.len, "nosec", err, sizeof(err));
+	assert_non_null(r);
+	assert_int_equal(scf_reader__next(r, &rec), -EBADMSG);
+	assert_non_null(strstr(scf_reader__errmsg(r), "section record must come first"));
+	scf_reader__free(r);
+	free(f.p);
+}
+
+static void test_reader_rejects_other_files(void **state)
+{
+	static const uint8_t junk[64] = "this is not a capture file at all, just some text here";
+	char err[SCF_ERRMSG_MAX];
+	struct blob f;
+	int ncopies;
+	uint16_t lt = 1;
+	uint32_t shb_len;
+	(void)state;
+
+	assert_null(scf_reader__open_mem(junk, sizeof(junk), "junk", err, sizeof(err)));
+	assert_int_equal(errno, EBADMSG);
+	assert_non_null(strstr(err, "not a spancap file"));
+
+	assert_null(scf_reader__open_mem(junk, 0, "empty", err, sizeof(err)));
+	assert_int_equal(errno, ENODATA);
+
+	/* A pcapng file of another link type (Ethernet). */
+	f = write_file(false, 0, 1, 2, NULL, &ncopies);
+	memcpy(&shb_len, f.p + 4, 4);
+	memcpy(f.p + shb_len + 8, &lt, 2);
+	assert_null(scf_reader__open_mem(f.p, f.len, "eth.pcapng", err, sizeof(err)));
+	assert_int_equal(errno, EBADMSG);
+	assert_non_null(strstr(err, "link type 1"));
+	free(f.p);
+
+	assert_null(scf_reader__open("/nonexistent/x.pcapng.zst", err, sizeof(err)));
+	assert_int_equal(errno, ENOENT);
+	assert_non_null(strstr(err, "/nonexistent/x.pcapng.zst"));
+}
+
+/* scf_reader__open() on a real file: the same records as from memory. */
+static void test_reader_reads_files(void **state)
+{
+	struct rec_copy *copies = calloc(64, sizeof(*copies));
+	char path[] = "/tmp/scf-test-file-XXXXXX", err[SCF_ERRMSG_MAX];
+	struct scf_reader *r;
+	struct blob f;
+	int fd, ncopies, got;
+	(void)state;
+
+	f = write_file(true, 0, 1, 50, copies, &ncopies);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, f.p, f.len), (ssize_t)f.len);
+	close(fd);
+	r = scf_reader__open(path, err, sizeof(err));
+	assert_non_null(r);
+	assert_int_equal(read_all(r, copies, ncopies, &got), 0);
+	assert_int_equal(got, ncopies);
+	assert_int_equal(scf_reader__input_offset(r), f.len);
+	assert_int_equal(scf_reader__input_size(r), f.len);
+	scf_reader__free(r);
+	unlink(path);
+	free(f.p);
+	free(copies);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_record_roundtrip_every_type),
+		cmocka_unit_test(test_record_typed_decode_fields),
+		cmocka_unit_test(test_record_newer_writer_is_readable),
+		cmocka_unit_test(test_record_older_body_is_zero_filled),
+		cmocka_unit_test(test_record_short_body_rejected),
+		cmocka_unit_test(test_record_parse_rejects_bad_framing),
+		cmocka_unit_test(test_builder_truncates_to_fit),
+		cmocka_unit_test(test_sockaddr_roundtrip),
+		cmocka_unit_test(test_attrs_and_strlist_iterators),
+		cmocka_unit_test(test_writer_creates_0600_never_through_symlink),
+		cmocka_unit_test(test_writer_disk_full_is_reported),
+		cmocka_unit_test(test_writer_rejects_malformed_records),
+		cmocka_unit_test(test_writer_output_is_pcapng),
+		cmocka_unit_test(test_writer_frames_end_between_blocks),
+		cmocka_unit_test(test_reader_offsets_match_blocks),
+		cmocka_unit_test(test_reader_cut_at_every_offset_compressed),
+		cmocka_unit_test(test_reader_cut_at_every_offset_plain),
+		cmocka_unit_test(test_reader_flipped_bytes_compressed),
+		cmocka_unit_test(test_reader_flipped_bytes_plain),
+		cmocka_unit_test(test_reader_rejects_unknown_major),
+		cmocka_unit_test(test_reader_requires_section_first),
+		cmocka_unit_test(test_reader_rejects_other_files),
+		cmocka_unit_test(test_reader_reads_files),
+	};
+
+	return cmocka_run_group_tests_name("formats", tests, NULL, NULL);
+}
