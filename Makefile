@@ -31,7 +31,8 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 # Debian packages: build, test and interoperability tools.
 DEB_PKGS := gcc make pkg-config clang llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev \
-	libpcap-dev libzstd-dev libcmocka-dev zstd tshark tcpdump musl-tools
+	libpcap-dev libzstd-dev libcmocka-dev zstd tshark tcpdump musl-tools libclang-rt-14-dev \
+	python3
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # pkg-config is evaluated lazily (recursive variables), after `deps` has installed it.
@@ -112,9 +113,28 @@ $(BUILD)/tests/test_formats: $(BUILD)/obj/tests/test_formats.o $(FORMATS_LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) $(CMOCKA_LIBS)
 
 # ---------------------------------------------------------------------------------------------
+# tests/fuzz/: libFuzzer targets (clang). `make fuzz` runs each for FUZZ_SECONDS; make test runs
+# a short smoke of each plus every regression input (tests/integration/it_fuzz_smoke.sh).
+
+FUZZ_TARGETS := fuzz_file_reader fuzz_record_decoder
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS = -std=gnu11 -g -O1 $(WARN) -D_GNU_SOURCE -Iformats \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FORMATS_SRCS) formats/*.h | $(DEPS_STAMP)
+	$(msg) FUZZ $@
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(FORMATS_LDLIBS)
+
+.PHONY: fuzz
+fuzz: $(FUZZ_BINS) $(TEST_TOOLS)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run_fuzzers.sh $(BUILD)
+
+# ---------------------------------------------------------------------------------------------
 # Top-level targets
 
-ALL_BINS := $(FORMATS_LIB) $(TEST_BINS) $(TEST_TOOLS) $(BENCH_BINS)
+ALL_BINS := $(FORMATS_LIB) $(TEST_BINS) $(TEST_TOOLS) $(BENCH_BINS) $(FUZZ_BINS)
 
 all: $(ALL_BINS)
 
