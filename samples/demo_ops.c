@@ -31,15 +31,31 @@ const char *demo_errno_name(int err)
 		int err;
 		const char *name;
 	} names[] = {
-		{ EPERM, "EPERM" },	    { ENOENT, "ENOENT" },	{ ESRCH, "ESRCH" },
-		{ EINTR, "EINTR" },	    { EIO, "EIO" },		{ EBADF, "EBADF" },
-		{ ECHILD, "ECHILD" },	    { EAGAIN, "EAGAIN" },	{ ENOMEM, "ENOMEM" },
-		{ EACCES, "EACCES" },	    { EFAULT, "EFAULT" },	{ EEXIST, "EEXIST" },
-		{ ENOTDIR, "ENOTDIR" },	    { EISDIR, "EISDIR" },	{ EINVAL, "EINVAL" },
-		{ EMFILE, "EMFILE" },	    { ENOSPC, "ENOSPC" },	{ EPIPE, "EPIPE" },
-		{ ENOTEMPTY, "ENOTEMPTY" }, { ENOEXEC, "ENOEXEC" },	{ EADDRINUSE, "EADDRINUSE" },
-		{ ECONNRESET, "ECONNRESET" }, { ETIMEDOUT, "ETIMEDOUT" },
-		{ ECONNREFUSED, "ECONNREFUSED" }, { EINPROGRESS, "EINPROGRESS" },
+	    {EPERM, "EPERM"},
+	    {ENOENT, "ENOENT"},
+	    {ESRCH, "ESRCH"},
+	    {EINTR, "EINTR"},
+	    {EIO, "EIO"},
+	    {EBADF, "EBADF"},
+	    {ECHILD, "ECHILD"},
+	    {EAGAIN, "EAGAIN"},
+	    {ENOMEM, "ENOMEM"},
+	    {EACCES, "EACCES"},
+	    {EFAULT, "EFAULT"},
+	    {EEXIST, "EEXIST"},
+	    {ENOTDIR, "ENOTDIR"},
+	    {EISDIR, "EISDIR"},
+	    {EINVAL, "EINVAL"},
+	    {EMFILE, "EMFILE"},
+	    {ENOSPC, "ENOSPC"},
+	    {EPIPE, "EPIPE"},
+	    {ENOTEMPTY, "ENOTEMPTY"},
+	    {ENOEXEC, "ENOEXEC"},
+	    {EADDRINUSE, "EADDRINUSE"},
+	    {ECONNRESET, "ECONNRESET"},
+	    {ETIMEDOUT, "ETIMEDOUT"},
+	    {ECONNREFUSED, "ECONNREFUSED"},
+	    {EINPROGRESS, "EINPROGRESS"},
 	};
 	static __thread char other[16];
 	size_t i;
@@ -115,7 +131,7 @@ static long run(struct demo_oplog *l, const struct op_desc *d, long nr, long a, 
 
 long demo_op_openat(struct demo_oplog *l, int dirfd, const char *path, int flags, int mode)
 {
-	struct op_desc d = { .name = "openat", .fd = dirfd, .path = path };
+	struct op_desc d = {.name = "openat", .fd = dirfd, .path = path};
 
 	snprintf(d.detail, sizeof(d.detail), "flags=0x%x", (unsigned int)flags);
 	return run(l, &d, SYS_openat, dirfd, (long)path, flags, mode, 0);
@@ -123,35 +139,35 @@ long demo_op_openat(struct demo_oplog *l, int dirfd, const char *path, int flags
 
 long demo_op_read(struct demo_oplog *l, int fd, const char *what, void *buf, size_t n)
 {
-	struct op_desc d = { .name = "read", .fd = fd, .path = what, .count = (long long)n };
+	struct op_desc d = {.name = "read", .fd = fd, .path = what, .count = (long long)n};
 
 	return run(l, &d, SYS_read, fd, (long)buf, (long)n, 0, 0);
 }
 
 long demo_op_write(struct demo_oplog *l, int fd, const char *what, const void *buf, size_t n)
 {
-	struct op_desc d = { .name = "write", .fd = fd, .path = what, .count = (long long)n };
+	struct op_desc d = {.name = "write", .fd = fd, .path = what, .count = (long long)n};
 
 	return run(l, &d, SYS_write, fd, (long)buf, (long)n, 0, 0);
 }
 
 long demo_op_fsync(struct demo_oplog *l, int fd, const char *what)
 {
-	struct op_desc d = { .name = "fsync", .fd = fd, .path = what };
+	struct op_desc d = {.name = "fsync", .fd = fd, .path = what};
 
 	return run(l, &d, SYS_fsync, fd, 0, 0, 0, 0);
 }
 
 long demo_op_close(struct demo_oplog *l, int fd, const char *what)
 {
-	struct op_desc d = { .name = "close", .fd = fd, .path = what };
+	struct op_desc d = {.name = "close", .fd = fd, .path = what};
 
 	return run(l, &d, SYS_close, fd, 0, 0, 0, 0);
 }
 
 long demo_op_unlinkat(struct demo_oplog *l, int dirfd, const char *path, int flags)
 {
-	struct op_desc d = { .name = "unlinkat", .fd = dirfd, .path = path };
+	struct op_desc d = {.name = "unlinkat", .fd = dirfd, .path = path};
 
 	snprintf(d.detail, sizeof(d.detail), "flags=0x%x", (unsigned int)flags);
 	return run(l, &d, SYS_unlinkat, dirfd, (long)path, flags, 0, 0);
@@ -159,23 +175,23 @@ long demo_op_unlinkat(struct demo_oplog *l, int dirfd, const char *path, int fla
 
 long demo_op_mkdirat(struct demo_oplog *l, int dirfd, const char *path, int mode)
 {
-	struct op_desc d = { .name = "mkdirat", .fd = dirfd, .path = path };
+	struct op_desc d = {.name = "mkdirat", .fd = dirfd, .path = path};
 
 	return run(l, &d, SYS_mkdirat, dirfd, (long)path, mode, 0, 0);
 }
 
 long demo_op_getpid(struct demo_oplog *l)
 {
-	struct op_desc d = { .name = "getpid", .fd = -1 };
+	struct op_desc d = {.name = "getpid", .fd = -1};
 
 	return run(l, &d, SYS_getpid, 0, 0, 0, 0, 0);
 }
 
 long demo_op_nanosleep(struct demo_oplog *l, uint64_t ns)
 {
-	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000u),
-			       .tv_nsec = (long)(ns % 1000000000u) };
-	struct op_desc d = { .name = "clock_nanosleep", .fd = -1, .count = (long long)ns };
+	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u),
+			      .tv_nsec = (long)(ns % 1000000000u)};
+	struct op_desc d = {.name = "clock_nanosleep", .fd = -1, .count = (long long)ns};
 
 	snprintf(d.detail, sizeof(d.detail), "clock=CLOCK_MONOTONIC");
 	return run(l, &d, SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, (long)&ts, 0, 0);
@@ -183,7 +199,7 @@ long demo_op_nanosleep(struct demo_oplog *l, uint64_t ns)
 
 long demo_op_tcp_socket(struct demo_oplog *l)
 {
-	struct op_desc d = { .name = "socket", .fd = -1 };
+	struct op_desc d = {.name = "socket", .fd = -1};
 
 	snprintf(d.detail, sizeof(d.detail), "AF_INET,SOCK_STREAM|SOCK_CLOEXEC");
 	return run(l, &d, SYS_socket, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0, 0, 0);
@@ -191,8 +207,8 @@ long demo_op_tcp_socket(struct demo_oplog *l)
 
 long demo_op_set_rcvtimeo(struct demo_oplog *l, int fd, int ms)
 {
-	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
-	struct op_desc d = { .name = "setsockopt", .fd = fd, .count = ms };
+	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+	struct op_desc d = {.name = "setsockopt", .fd = fd, .count = ms};
 
 	snprintf(d.detail, sizeof(d.detail), "SO_RCVTIMEO");
 	return run(l, &d, SYS_setsockopt, fd, SOL_SOCKET, SO_RCVTIMEO, (long)&tv, sizeof(tv));
@@ -208,7 +224,7 @@ static void loopback(struct sockaddr_in *sa, int port)
 
 long demo_op_bind_loopback(struct demo_oplog *l, int fd, int port)
 {
-	struct op_desc d = { .name = "bind", .fd = fd, .port = port };
+	struct op_desc d = {.name = "bind", .fd = fd, .port = port};
 	struct sockaddr_in sa;
 
 	loopback(&sa, port);
@@ -218,14 +234,14 @@ long demo_op_bind_loopback(struct demo_oplog *l, int fd, int port)
 
 long demo_op_listen(struct demo_oplog *l, int fd, int backlog)
 {
-	struct op_desc d = { .name = "listen", .fd = fd, .count = backlog };
+	struct op_desc d = {.name = "listen", .fd = fd, .count = backlog};
 
 	return run(l, &d, SYS_listen, fd, backlog, 0, 0, 0);
 }
 
 long demo_op_local_port(struct demo_oplog *l, int fd)
 {
-	struct op_desc d = { .name = "getsockname", .fd = fd };
+	struct op_desc d = {.name = "getsockname", .fd = fd};
 	struct sockaddr_in sa;
 	socklen_t len = sizeof(sa);
 	long r;
@@ -241,7 +257,7 @@ long demo_op_local_port(struct demo_oplog *l, int fd)
 
 long demo_op_connect_loopback(struct demo_oplog *l, int fd, int port)
 {
-	struct op_desc d = { .name = "connect", .fd = fd, .port = port };
+	struct op_desc d = {.name = "connect", .fd = fd, .port = port};
 	struct sockaddr_in sa;
 
 	loopback(&sa, port);
@@ -250,7 +266,7 @@ long demo_op_connect_loopback(struct demo_oplog *l, int fd, int port)
 
 long demo_op_accept(struct demo_oplog *l, int fd)
 {
-	struct op_desc d = { .name = "accept4", .fd = fd };
+	struct op_desc d = {.name = "accept4", .fd = fd};
 	struct sockaddr_in sa;
 	socklen_t len = sizeof(sa);
 	uint64_t start = demo_realtime_ns();
@@ -266,7 +282,7 @@ long demo_op_accept(struct demo_oplog *l, int fd)
 
 long demo_op_shutdown(struct demo_oplog *l, int fd)
 {
-	struct op_desc d = { .name = "shutdown", .fd = fd };
+	struct op_desc d = {.name = "shutdown", .fd = fd};
 
 	snprintf(d.detail, sizeof(d.detail), "SHUT_RDWR");
 	return run(l, &d, SYS_shutdown, fd, SHUT_RDWR, 0, 0, 0);
@@ -274,7 +290,7 @@ long demo_op_shutdown(struct demo_oplog *l, int fd)
 
 int demo_op_spawn(struct demo_oplog *l, const char *path, char *const argv[])
 {
-	struct op_desc d = { .fd = -1 };
+	struct op_desc d = {.fd = -1};
 	uint64_t start, clone_end;
 	int fds[2], child_errno = 0, status = 0;
 	long pid, r;

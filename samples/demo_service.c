@@ -95,8 +95,8 @@ struct worker {
 	struct demo_truth truth;
 	struct demo_ctx_ids ids;
 	struct demo_oplog log;
-	struct otel_ctx_record fixed;	   /* in-place model: the thread's only record */
-	struct otel_ctx_record recs[3];	   /* pointer-swap model: root, child, grandchild */
+	struct otel_ctx_record fixed;	/* in-place model: the thread's only record */
+	struct otel_ctx_record recs[3]; /* pointer-swap model: root, child, grandchild */
 	char user[16];
 	char seed_file[32];
 	char data_file[32];
@@ -110,10 +110,10 @@ static const struct {
 	const char *route;
 	const char *method;
 } routes[] = {
-	{ "/api/users/{id}", "GET" },
-	{ "/api/orders", "POST" },
-	{ "/api/report", "GET" },
-	{ "/health", "GET" },
+    {"/api/users/{id}", "GET"},
+    {"/api/orders", "POST"},
+    {"/api/report", "GET"},
+    {"/health", "GET"},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -183,8 +183,8 @@ static uint64_t fs_base(void)
 }
 
 /* The "thread" line: where this thread's otel_thread_ctx_v1 lives, seen from the inside. */
-static void log_thread(struct demo *d, struct demo_truth *t, pid_t tid, const char *role,
-		       int idx, const char *publish)
+static void log_thread(struct demo *d, struct demo_truth *t, pid_t tid, const char *role, int idx,
+		       const char *publish)
 {
 	uint64_t base = fs_base();
 	uint64_t tls = d->w.tls_address ? (uint64_t)(uintptr_t)d->w.tls_address() : 0;
@@ -275,8 +275,8 @@ static int publish_span(struct worker *w, const struct span *s, bool fresh)
 			api->invalidate(&w->fixed);
 	} else if (s) {
 		if (fresh)
-			err = api->record_build(s->rec, s->trace_id, s->span_id, s->flags,
-						s->attrs, s->n_attrs);
+			err = api->record_build(s->rec, s->trace_id, s->span_id, s->flags, s->attrs,
+						s->n_attrs);
 		if (!err)
 			err = api->attach(s->rec);
 	} else {
@@ -289,8 +289,8 @@ static int publish_span(struct worker *w, const struct span *s, bool fresh)
 	return 0;
 }
 
-static int span_begin(struct worker *w, struct span *s, const char *name,
-		      const struct span *parent, unsigned int depth)
+static int span_begin(struct worker *w, struct span *s, const char *name, const struct span *parent,
+		      unsigned int depth)
 {
 	int err;
 
@@ -476,8 +476,8 @@ out:
 
 static void report_render(struct worker *w, struct request *r)
 {
-	static char *const true_argv[] = { "/bin/true", NULL };
-	static char *const self_argv[] = { "spancap-demo-service", "--exec-child", NULL };
+	static char *const true_argv[] = {"/bin/true", NULL};
+	static char *const self_argv[] = {"spancap-demo-service", "--exec-child", NULL};
 	struct span s;
 
 	if (!child_begin(w, r, &s, "report.render", "exec"))
@@ -750,23 +750,36 @@ static int parse_double(const char *s, double max, double *out)
 
 static int parse_opts(int argc, char **argv, struct demo_opts *o)
 {
-	enum { O_SEED = 256, O_THREADS, O_REQUESTS, O_DURATION, O_RATE, O_FAIL, O_PUBLISH,
-	       O_DIR, O_TRUTH, O_LIB, O_HOLD, O_HOLD_TIMEOUT, O_HELP };
+	enum {
+		O_SEED = 256,
+		O_THREADS,
+		O_REQUESTS,
+		O_DURATION,
+		O_RATE,
+		O_FAIL,
+		O_PUBLISH,
+		O_DIR,
+		O_TRUTH,
+		O_LIB,
+		O_HOLD,
+		O_HOLD_TIMEOUT,
+		O_HELP
+	};
 	static const struct option longopts[] = {
-		{ "seed", required_argument, NULL, O_SEED },
-		{ "threads", required_argument, NULL, O_THREADS },
-		{ "requests", required_argument, NULL, O_REQUESTS },
-		{ "duration", required_argument, NULL, O_DURATION },
-		{ "rate", required_argument, NULL, O_RATE },
-		{ "fail-percent", required_argument, NULL, O_FAIL },
-		{ "publish", required_argument, NULL, O_PUBLISH },
-		{ "dir", required_argument, NULL, O_DIR },
-		{ "truth", required_argument, NULL, O_TRUTH },
-		{ "writer-lib", required_argument, NULL, O_LIB },
-		{ "hold", no_argument, NULL, O_HOLD },
-		{ "hold-timeout", required_argument, NULL, O_HOLD_TIMEOUT },
-		{ "help", no_argument, NULL, O_HELP },
-		{ NULL, 0, NULL, 0 },
+	    {"seed", required_argument, NULL, O_SEED},
+	    {"threads", required_argument, NULL, O_THREADS},
+	    {"requests", required_argument, NULL, O_REQUESTS},
+	    {"duration", required_argument, NULL, O_DURATION},
+	    {"rate", required_argument, NULL, O_RATE},
+	    {"fail-percent", required_argument, NULL, O_FAIL},
+	    {"publish", required_argument, NULL, O_PUBLISH},
+	    {"dir", required_argument, NULL, O_DIR},
+	    {"truth", required_argument, NULL, O_TRUTH},
+	    {"writer-lib", required_argument, NULL, O_LIB},
+	    {"hold", no_argument, NULL, O_HOLD},
+	    {"hold-timeout", required_argument, NULL, O_HOLD_TIMEOUT},
+	    {"help", no_argument, NULL, O_HELP},
+	    {NULL, 0, NULL, 0},
 	};
 	unsigned long long v;
 	int c;
@@ -867,8 +880,8 @@ static void build_resource(struct demo *d, struct main_ctx *m, const char *argv0
 	const char *slash = strrchr(argv0, '/');
 
 	snprintf(m->instance_id, sizeof(m->instance_id), "%08x-%04x-4%03x-8%03x-%012llx",
-		 (unsigned int)(a >> 32), (unsigned int)(a >> 16) & 0xffff,
-		 (unsigned int)a & 0xfff, (unsigned int)(b >> 52), (unsigned long long)b & 0xffffffffffffull);
+		 (unsigned int)(a >> 32), (unsigned int)(a >> 16) & 0xffff, (unsigned int)a & 0xfff,
+		 (unsigned int)(b >> 52), (unsigned long long)b & 0xffffffffffffull);
 	snprintf(m->exe_name, sizeof(m->exe_name), "%s", slash ? slash + 1 : argv0);
 	add_res(m, "service.name", OTEL_CTX_VALUE_STRING);
 	m->resource[m->n_resource - 1].v.str = "spancap-demo-service";
@@ -895,7 +908,7 @@ static void build_resource(struct demo *d, struct main_ctx *m, const char *argv0
 /* The "process_context" line: what was published, in the dumper's notation. */
 static void log_process_context(struct demo *d, struct main_ctx *m, const char *when)
 {
-	static const char *const type_names[] = { "", "string", "bool", "int", "double" };
+	static const char *const type_names[] = {"", "string", "bool", "int", "double"};
 	struct demo_truth *t = &m->truth;
 	char val[64];
 	unsigned int i, n;
@@ -1016,7 +1029,7 @@ static int hold_main(struct demo *d, struct main_ctx *m)
 	deadline = monotonic_ns() + (uint64_t)d->o.hold_timeout * 1000000000u;
 	for (;;) {
 		uint64_t now = monotonic_ns();
-		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+		struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
 
 		if (now >= deadline)
 			break;
@@ -1078,8 +1091,8 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->cond, NULL);
 	if (d->o.truth) {
-		d->truth_fd = open(d->o.truth, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
-				   0644);
+		d->truth_fd =
+		    open(d->o.truth, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
 		if (d->truth_fd < 0) {
 			fprintf(stderr, "spancap-demo-service: cannot open --truth %s: %s\n",
 				d->o.truth, strerror(errno));
@@ -1103,7 +1116,8 @@ int main(int argc, char **argv)
 
 	demo_truth_begin(&m->truth, "process");
 	demo_truth_int(&m->truth, "pid", d->pid);
-	demo_truth_str(&m->truth, "variant", strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0]);
+	demo_truth_str(&m->truth, "variant",
+		       strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0]);
 	demo_truth_str(&m->truth, "writer", demo_writer_flavor);
 	demo_truth_str(&m->truth, "writer_lib", d->o.writer_lib ? d->o.writer_lib : "");
 	demo_truth_int(&m->truth, "seed", (long long)d->o.seed);
@@ -1127,8 +1141,8 @@ int main(int argc, char **argv)
 
 		w->d = d;
 		w->idx = i;
-		w->inplace = d->o.publish == PUBLISH_INPLACE ||
-			     (d->o.publish == PUBLISH_MIXED && (i & 1));
+		w->inplace =
+		    d->o.publish == PUBLISH_INPLACE || (d->o.publish == PUBLISH_MIXED && (i & 1));
 		w->rng = d->o.seed * 0x100000001b3ull + i + 1;
 		w->log.truth = &w->truth;
 		w->log.ctx = &w->ids;

@@ -18,8 +18,8 @@ struct demo_truth {
 	size_t len;
 	size_t cap;
 	size_t line_start;
-	int fd;	       /* -1: no log, every call is a no-op */
-	int err;       /* first error (-errno), sticky */
+	int fd;		       /* -1: no log, every call is a no-op */
+	int err;	       /* first error (-errno), sticky */
 	unsigned long dropped; /* lines longer than DEMO_TRUTH_LINE_MAX */
 };
 
@@ -36,7 +36,7 @@ void demo_truth_end(struct demo_truth *t);
 void demo_truth_key(struct demo_truth *t, const char *key);
 void demo_truth_value_str(struct demo_truth *t, const char *s, size_t n);
 void demo_truth_printf(struct demo_truth *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Shorthands: key and value. */
 void demo_truth_str(struct demo_truth *t, const char *key, const char *s);

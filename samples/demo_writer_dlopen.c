@@ -16,17 +16,17 @@ int demo_writer_open(struct demo_writer *w, const char *lib_path, char *err, siz
 		const char *name;
 		void *slot; /* address of the function pointer to fill */
 	} syms[] = {
-		{ "otel_ctx_process_publish", &w->process_publish },
-		{ "otel_ctx_process_error", &w->process_error },
-		{ "otel_ctx_key_index", &w->key_index },
-		{ "otel_ctx_key_count", &w->key_count },
-		{ "otel_ctx_key_name", &w->key_name },
-		{ "otel_ctx_record_build", &w->record_build },
-		{ "otel_ctx_attach", &w->attach },
-		{ "otel_ctx_detach", &w->detach },
-		{ "otel_ctx_update", &w->update },
-		{ "otel_ctx_invalidate", &w->invalidate },
-		{ "otel_ctx_tls_address", &w->tls_address },
+	    {"otel_ctx_process_publish", &w->process_publish},
+	    {"otel_ctx_process_error", &w->process_error},
+	    {"otel_ctx_key_index", &w->key_index},
+	    {"otel_ctx_key_count", &w->key_count},
+	    {"otel_ctx_key_name", &w->key_name},
+	    {"otel_ctx_record_build", &w->record_build},
+	    {"otel_ctx_attach", &w->attach},
+	    {"otel_ctx_detach", &w->detach},
+	    {"otel_ctx_update", &w->update},
+	    {"otel_ctx_invalidate", &w->invalidate},
+	    {"otel_ctx_tls_address", &w->tls_address},
 	};
 	size_t i;
 	void *h;

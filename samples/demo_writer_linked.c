@@ -10,7 +10,8 @@ const char demo_writer_flavor[] = "linked";
 int demo_writer_open(struct demo_writer *w, const char *lib_path, char *err, size_t len)
 {
 	if (lib_path) {
-		snprintf(err, len, "--writer-lib needs the loader build; this one links the writer");
+		snprintf(err, len,
+			 "--writer-lib needs the loader build; this one links the writer");
 		return -1;
 	}
 	memset(w, 0, sizeof(*w));

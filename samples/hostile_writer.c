@@ -38,8 +38,8 @@
 
 enum hostile_case { GARBAGE, TOGGLE, OVERSIZE, CROSS_ATTRS, CROSS_HEADER, MISALIGNED, N_CASES };
 
-static const char *const case_names[N_CASES] = { "garbage",	"toggle",	"oversize",
-						 "cross-attrs", "cross-header", "misaligned" };
+static const char *const case_names[N_CASES] = {"garbage",     "toggle",       "oversize",
+						"cross-attrs", "cross-header", "misaligned"};
 
 struct hostile {
 	pthread_mutex_t lock;
@@ -60,9 +60,9 @@ struct hostile_thread {
 	unsigned long toggles;
 };
 
-static const uint8_t trace_id[16] = { 0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6,
-				      0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36 };
-static const uint8_t span_id[8] = { 0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7 };
+static const uint8_t trace_id[16] = {0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6,
+				     0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36};
+static const uint8_t span_id[8] = {0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7};
 
 static void fill_header(struct otel_ctx_record *r, uint16_t attrs_size)
 {
@@ -113,9 +113,11 @@ static void *hostile_main(void *arg)
 		break;
 	}
 	pthread_mutex_lock(&h->lock);
-	fprintf(h->truth ? h->truth : stderr, "{\"type\":\"thread\",\"tid\":%ld,\"case\":\"%s\","
-		"\"tls_offset\":%lld,\"record\":\"%p\"}\n", (long)syscall(SYS_gettid),
-		case_names[t->which], (long long)((unsigned long)tls - base), (void *)*tls);
+	fprintf(h->truth ? h->truth : stderr,
+		"{\"type\":\"thread\",\"tid\":%ld,\"case\":\"%s\","
+		"\"tls_offset\":%lld,\"record\":\"%p\"}\n",
+		(long)syscall(SYS_gettid), case_names[t->which],
+		(long long)((unsigned long)tls - base), (void *)*tls);
 	h->ready++;
 	pthread_cond_broadcast(&h->cond);
 	if (t->which == TOGGLE) {
@@ -123,7 +125,8 @@ static void *hostile_main(void *arg)
 		while (!__atomic_load_n(&h->stop, __ATOMIC_RELAXED)) {
 			pthread_mutex_unlock(&h->lock);
 			for (unsigned int k = 0; k < 100000; k++) {
-				((volatile struct otel_ctx_record *)&t->rec)->valid = (uint8_t)(k & 1);
+				((volatile struct otel_ctx_record *)&t->rec)->valid =
+				    (uint8_t)(k & 1);
 				toggles++;
 			}
 			pthread_mutex_lock(&h->lock);
@@ -141,24 +144,25 @@ static void *hostile_main(void *arg)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "garbage", no_argument, NULL, GARBAGE },
-		{ "toggle", no_argument, NULL, TOGGLE },
-		{ "oversize", no_argument, NULL, OVERSIZE },
-		{ "cross-attrs", no_argument, NULL, CROSS_ATTRS },
-		{ "cross-header", no_argument, NULL, CROSS_HEADER },
-		{ "misaligned", no_argument, NULL, MISALIGNED },
-		{ "all", no_argument, NULL, 100 },
-		{ "duration", required_argument, NULL, 101 },
-		{ "truth", required_argument, NULL, 102 },
-		{ NULL, 0, NULL, 0 },
+	    {"garbage", no_argument, NULL, GARBAGE},
+	    {"toggle", no_argument, NULL, TOGGLE},
+	    {"oversize", no_argument, NULL, OVERSIZE},
+	    {"cross-attrs", no_argument, NULL, CROSS_ATTRS},
+	    {"cross-header", no_argument, NULL, CROSS_HEADER},
+	    {"misaligned", no_argument, NULL, MISALIGNED},
+	    {"all", no_argument, NULL, 100},
+	    {"duration", required_argument, NULL, 101},
+	    {"truth", required_argument, NULL, 102},
+	    {NULL, 0, NULL, 0},
 	};
 	static struct hostile_thread threads[N_CASES];
 	const struct otel_ctx_kv resource[] = {
-		{ .key = "service.name", .type = OTEL_CTX_VALUE_STRING,
-		  .v.str = "spancap-hostile-writer" },
+	    {.key = "service.name",
+	     .type = OTEL_CTX_VALUE_STRING,
+	     .v.str = "spancap-hostile-writer"},
 	};
-	struct hostile h = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
-	bool selected[N_CASES] = { false }, any = false;
+	struct hostile h = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+	bool selected[N_CASES] = {false}, any = false;
 	unsigned int duration = 10, n = 0, i;
 	struct timespec deadline;
 	char msg[256], buf[64];
@@ -177,8 +181,8 @@ int main(int argc, char **argv)
 		} else if (c == 102) {
 			h.truth = fopen(optarg, "we");
 			if (!h.truth) {
-				fprintf(stderr, "spancap-hostile-writer: cannot open %s: %s\n", optarg,
-					strerror(errno));
+				fprintf(stderr, "spancap-hostile-writer: cannot open %s: %s\n",
+					optarg, strerror(errno));
 				return EXIT_FAILURE;
 			}
 			setvbuf(h.truth, NULL, _IOLBF, 0);
@@ -197,7 +201,8 @@ int main(int argc, char **argv)
 		err = otel_ctx_key_index("hostile.key") < 0 ? -EINVAL : 0;
 	if (err) {
 		otel_ctx_process_error(msg, sizeof(msg));
-		fprintf(stderr, "spancap-hostile-writer: publishing the process context: %s\n", msg);
+		fprintf(stderr, "spancap-hostile-writer: publishing the process context: %s\n",
+			msg);
 		return EXIT_FAILURE;
 	}
 	h.page = sysconf(_SC_PAGESIZE);
@@ -216,7 +221,8 @@ int main(int argc, char **argv)
 			goto err_pages;
 		err = pthread_create(&threads[n].thread, NULL, hostile_main, &threads[n]);
 		if (err) {
-			fprintf(stderr, "spancap-hostile-writer: pthread_create: %s\n", strerror(err));
+			fprintf(stderr, "spancap-hostile-writer: pthread_create: %s\n",
+				strerror(err));
 			return EXIT_FAILURE;
 		}
 		n++;
@@ -231,13 +237,15 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += duration;
 	for (;;) {
-		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+		struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
 		struct timespec now;
 		long ms;
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		ms = (deadline.tv_sec - now.tv_sec) * 1000 + (deadline.tv_nsec - now.tv_nsec) / 1000000;
-		if (ms <= 0 || poll(&pfd, 1, (int)ms) <= 0 || read(STDIN_FILENO, buf, sizeof(buf)) <= 0)
+		ms = (deadline.tv_sec - now.tv_sec) * 1000 +
+		     (deadline.tv_nsec - now.tv_nsec) / 1000000;
+		if (ms <= 0 || poll(&pfd, 1, (int)ms) <= 0 ||
+		    read(STDIN_FILENO, buf, sizeof(buf)) <= 0)
 			break;
 	}
 	pthread_mutex_lock(&h.lock);
@@ -256,7 +264,9 @@ err_pages:
 	fprintf(stderr, "spancap-hostile-writer: setting up the pages: %s\n", strerror(errno));
 	return EXIT_FAILURE;
 usage:
-	fprintf(stderr, "usage: %s [--all|--garbage|--toggle|--oversize|--cross-attrs|"
-		"--cross-header|--misaligned]... [--duration SEC] [--truth FILE]\n", argv[0]);
+	fprintf(stderr,
+		"usage: %s [--all|--garbage|--toggle|--oversize|--cross-attrs|"
+		"--cross-header|--misaligned]... [--duration SEC] [--truth FILE]\n",
+		argv[0]);
 	return EXIT_FAILURE;
 }

@@ -86,8 +86,7 @@ int otel_ctx_mapping_publish(struct otel_ctx_mapping *m, const void *payload, ui
 	p = map_memfd(m->size);
 	if (p == MAP_FAILED) {
 		m->memfd = false;
-		p = mmap(NULL, m->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-			 0);
+		p = mmap(NULL, m->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED) {
 			*step = "mmap";
 			return -errno;

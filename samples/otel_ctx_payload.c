@@ -80,9 +80,9 @@ int otel_ctx_payload_encode(struct otel_pb *pb, const struct otel_ctx_kv *res, s
 			    char *const *keys, size_t n_keys)
 {
 	const struct otel_ctx_kv schema = {
-		.key = OTEL_CTX_KEY_SCHEMA,
-		.type = OTEL_CTX_VALUE_STRING,
-		.v.str = OTEL_CTX_SCHEMA_VERSION,
+	    .key = OTEL_CTX_KEY_SCHEMA,
+	    .type = OTEL_CTX_VALUE_STRING,
+	    .v.str = OTEL_CTX_SCHEMA_VERSION,
 	};
 	size_t mark, i;
 

@@ -29,7 +29,7 @@ static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static struct kv_copy *resource;
 static size_t n_resource;
 static struct otel_ctx_mapping mapping;
-static uint8_t *payload;	/* referenced by the published header */
+static uint8_t *payload; /* referenced by the published header */
 static size_t payload_len;
 static uint8_t *orphan_payload; /* left by a fork child handler, freed on the next call */
 static char last_error[256];
@@ -153,8 +153,8 @@ static int install_payload(uint8_t *new_payload, size_t new_len)
 	if (!mapping.hdr) {
 		err = otel_ctx_mapping_publish(&mapping, new_payload, (uint32_t)new_len, &step);
 		if (err) {
-			set_error("otel_ctx: publishing the process context failed at %s: %s",
-				  step, strerror(-err));
+			set_error("otel_ctx: publishing the process context failed at %s: %s", step,
+				  strerror(-err));
 			free(new_payload);
 			return err;
 		}
@@ -188,7 +188,8 @@ static int copy_resource(const struct otel_ctx_kv *res, size_t n, struct kv_copy
 		    (res[i].type == OTEL_CTX_VALUE_STRING && !res[i].v.str) ||
 		    res[i].type < OTEL_CTX_VALUE_STRING || res[i].type > OTEL_CTX_VALUE_DOUBLE) {
 			set_error("otel_ctx: resource attribute %zu: empty key, bad type or NULL "
-				  "string", i);
+				  "string",
+				  i);
 			goto err_free;
 		}
 		for (j = 0; j < i; j++) {
@@ -316,8 +317,8 @@ int otel_ctx_process_info(struct otel_ctx_process_info *info)
 		info->mapping_size = mapping.size;
 		info->payload = payload;
 		info->payload_size = (uint32_t)payload_len;
-		info->published_at_ns = __atomic_load_n(&mapping.hdr->published_at_ns,
-							 __ATOMIC_RELAXED);
+		info->published_at_ns =
+		    __atomic_load_n(&mapping.hdr->published_at_ns, __ATOMIC_RELAXED);
 		info->publications = mapping.publications;
 		info->memfd = mapping.memfd;
 		info->named = mapping.named;

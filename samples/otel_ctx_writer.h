@@ -31,12 +31,12 @@ extern "C" {
 #define OTEL_CTX_API __attribute__((visibility("default")))
 
 /* OTEP 4947 thread-local context record. */
-#define OTEL_CTX_RECORD_MAX 640	    /* recommended cap on the whole record */
-#define OTEL_CTX_RECORD_HEADER 28   /* trace_id .. attrs_data_size */
+#define OTEL_CTX_RECORD_MAX 640	  /* recommended cap on the whole record */
+#define OTEL_CTX_RECORD_HEADER 28 /* trace_id .. attrs_data_size */
 #define OTEL_CTX_ATTRS_MAX (OTEL_CTX_RECORD_MAX - OTEL_CTX_RECORD_HEADER) /* 612 */
-#define OTEL_CTX_VALUE_MAX 255	    /* an entry's length is a uint8 */
-#define OTEL_CTX_KEYS_MAX 256	    /* a key index is a uint8 */
-#define OTEL_CTX_KEY_NAME_MAX 255   /* our own cap on one key name, in bytes */
+#define OTEL_CTX_VALUE_MAX 255	  /* an entry's length is a uint8 */
+#define OTEL_CTX_KEYS_MAX 256	  /* a key index is a uint8 */
+#define OTEL_CTX_KEY_NAME_MAX 255 /* our own cap on one key name, in bytes */
 #define OTEL_CTX_SCHEMA_VERSION "tlsdesc_v1_dev"
 
 /*
@@ -99,14 +99,14 @@ struct otel_ctx_kv {
 
 /* What otel_ctx_process_info() reports about the current publication. */
 struct otel_ctx_process_info {
-	const void *mapping;	  /* start of the OTEL_CTX mapping (the header) */
+	const void *mapping; /* start of the OTEL_CTX mapping (the header) */
 	size_t mapping_size;
-	const void *payload;	  /* current protobuf payload */
+	const void *payload; /* current protobuf payload */
 	uint32_t payload_size;
-	uint64_t published_at_ns; /* CLOCK_BOOTTIME ns of the last (re)publication */
+	uint64_t published_at_ns;  /* CLOCK_BOOTTIME ns of the last (re)publication */
 	unsigned int publications; /* 1 after the first publication, +1 per update */
-	bool memfd;		  /* backed by memfd_create (else anonymous fallback) */
-	bool named;		  /* the last prctl(PR_SET_VMA_ANON_NAME) succeeded */
+	bool memfd;		   /* backed by memfd_create (else anonymous fallback) */
+	bool named;		   /* the last prctl(PR_SET_VMA_ANON_NAME) succeeded */
 };
 
 /* ---- Process context (OTEP 4719) ---------------------------------------------------- */

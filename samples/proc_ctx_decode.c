@@ -21,7 +21,7 @@ struct decoder {
 };
 
 static int fail(struct decoder *d, int code, size_t off, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int fail(struct decoder *d, int code, size_t off, const char *fmt, ...)
 {
@@ -135,7 +135,7 @@ static int decode_any(struct decoder *d, struct cursor *c, struct proc_ctx_value
 		size_t at = c->off;
 
 		if (field >= 1 && field <= 7) {
-			static const unsigned int want[8] = { 0, 2, 0, 0, 1, 2, 2, 2 };
+			static const unsigned int want[8] = {0, 2, 0, 0, 1, 2, 2, 2};
 
 			if (wire != want[field])
 				return fail(d, -EBADMSG, at, "AnyValue field %u with wire type %u",
@@ -143,14 +143,18 @@ static int decode_any(struct decoder *d, struct cursor *c, struct proc_ctx_value
 			v->type = field;
 		}
 		switch (field) {
-		case 1: case 5: case 6: case 7:
+		case 1:
+		case 5:
+		case 6:
+		case 7:
 			err = get_len(d, c, &sub);
 			if (err)
 				return err;
 			v->bytes.p = sub.base + sub.off;
 			v->bytes.len = sub.end - sub.off;
 			break;
-		case 2: case 3:
+		case 2:
+		case 3:
 			err = get_varint(d, c, &x);
 			if (err)
 				return err;
@@ -219,15 +223,17 @@ static int decode_key_map(struct decoder *d, const struct proc_ctx_kv *kv,
 			  struct proc_ctx_decoded *out)
 {
 	size_t at = (size_t)(kv->value.bytes.p - d->base);
-	struct cursor c = { d->base, at, at + kv->value.bytes.len }, sub;
+	struct cursor c = {d->base, at, at + kv->value.bytes.len}, sub;
 	struct proc_ctx_value v;
 	unsigned int wire = 0;
 	uint32_t field = 0;
 	int r, err;
 
 	if (kv->value.type != 5)
-		return fail(d, -EBADMSG, 0, "threadlocal.attribute_key_map is AnyValue case %u, "
-			    "not an array", kv->value.type);
+		return fail(d, -EBADMSG, 0,
+			    "threadlocal.attribute_key_map is AnyValue case %u, "
+			    "not an array",
+			    kv->value.type);
 	out->has_key_map = true;
 	out->n_keys = 0;
 	while ((r = next_tag(d, &c, &field, &wire)) == 1) {
@@ -238,15 +244,17 @@ static int decode_key_map(struct decoder *d, const struct proc_ctx_kv *kv,
 			continue;
 		}
 		if (wire != 2)
-			return fail(d, -EBADMSG, c.off, "ArrayValue.values with wire type %u", wire);
+			return fail(d, -EBADMSG, c.off, "ArrayValue.values with wire type %u",
+				    wire);
 		err = get_len(d, &c, &sub);
 		if (!err)
 			err = decode_any(d, &sub, &v);
 		if (err)
 			return err;
 		if (v.type != 1)
-			return fail(d, -EBADMSG, c.off, "key map entry %zu is case %u, not a string",
-				    out->n_keys, v.type);
+			return fail(d, -EBADMSG, c.off,
+				    "key map entry %zu is case %u, not a string", out->n_keys,
+				    v.type);
 		if (out->n_keys == PROC_CTX_MAX_KEYS)
 			return fail(d, -E2BIG, c.off, "more than %d keys", PROC_CTX_MAX_KEYS);
 		out->keys[out->n_keys++] = v.bytes;
@@ -284,8 +292,8 @@ static int decode_resource(struct decoder *d, struct cursor *c, struct proc_ctx_
 int proc_ctx_decode(const uint8_t *buf, size_t len, struct proc_ctx_decoded *out, char *err,
 		    size_t err_len)
 {
-	struct decoder d = { buf, err, err_len };
-	struct cursor c = { buf, 0, len }, sub;
+	struct decoder d = {buf, err, err_len};
+	struct cursor c = {buf, 0, len}, sub;
 	struct proc_ctx_kv *kv;
 	unsigned int wire = 0;
 	uint32_t field = 0;
@@ -299,8 +307,8 @@ int proc_ctx_decode(const uint8_t *buf, size_t len, struct proc_ctx_decoded *out
 			    PROC_CTX_PAYLOAD_MAX);
 	while ((r = next_tag(&d, &c, &field, &wire)) == 1) {
 		if ((field == 1 || field == 2) && wire != 2)
-			return fail(&d, -EBADMSG, c.off, "ProcessContext field %u with wire type %u",
-				    field, wire);
+			return fail(&d, -EBADMSG, c.off,
+				    "ProcessContext field %u with wire type %u", field, wire);
 		if (field == 1) {
 			e = get_len(&d, &c, &sub);
 			if (!e)
@@ -315,7 +323,8 @@ int proc_ctx_decode(const uint8_t *buf, size_t len, struct proc_ctx_decoded *out
 				e = decode_kv(&d, &sub, kv);
 			if (!e) {
 				out->n_attrs++;
-				if (key_is(kv, "threadlocal.schema_version") && kv->value.type == 1) {
+				if (key_is(kv, "threadlocal.schema_version") &&
+				    kv->value.type == 1) {
 					out->has_schema = true;
 					out->schema = kv->value.bytes;
 				} else if (key_is(kv, "threadlocal.attribute_key_map")) {

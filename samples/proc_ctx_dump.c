@@ -31,8 +31,8 @@
 
 #define MAX_ATTEMPTS 200
 
-static const char *const prefixes[] = { "/memfd:OTEL_CTX", "[anon_shmem:OTEL_CTX]",
-					"[anon:OTEL_CTX]" };
+static const char *const prefixes[] = {"/memfd:OTEL_CTX", "[anon_shmem:OTEL_CTX]",
+				       "[anon:OTEL_CTX]"};
 
 static int find_mapping(pid_t pid, uint64_t *start, uint64_t *end, char *name, size_t len)
 {
@@ -72,8 +72,8 @@ static int find_mapping(pid_t pid, uint64_t *start, uint64_t *end, char *name, s
 
 static int read_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
 {
-	struct iovec local = { buf, len };
-	struct iovec remote = { (void *)(uintptr_t)addr, len };
+	struct iovec local = {buf, len};
+	struct iovec remote = {(void *)(uintptr_t)addr, len};
 	ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
 
 	if (n < 0)
@@ -97,8 +97,8 @@ static void print_escaped(const uint8_t *p, size_t n)
 
 static void print_kv(const char *what, const struct proc_ctx_kv *kv)
 {
-	static const char *const types[] = { "none",  "string", "bool",	 "int",
-					     "double", "array", "kvlist", "bytes" };
+	static const char *const types[] = {"none",   "string", "bool",	  "int",
+					    "double", "array",	"kvlist", "bytes"};
 	const struct proc_ctx_value *v = &kv->value;
 
 	printf("%s\t", what);
@@ -128,7 +128,7 @@ int main(int argc, char **argv)
 {
 	static uint8_t payload[PROC_CTX_PAYLOAD_MAX];
 	static struct proc_ctx_decoded dec;
-	struct timespec pause = { 0, 1000000 };
+	struct timespec pause = {0, 1000000};
 	uint8_t hdr_buf[PROC_CTX_HEADER_SIZE];
 	struct proc_ctx_header h;
 	uint64_t start = 0, end = 0, ts_again;
@@ -172,8 +172,8 @@ int main(int argc, char **argv)
 		err = -EAGAIN; /* changed under us (or the old payload was freed): retry */
 	}
 	if (err) {
-		fprintf(stderr, "spancap-proc-ctx-dump: reading the context of %d: %s\n",
-			(int)pid, strerror(-err));
+		fprintf(stderr, "spancap-proc-ctx-dump: reading the context of %d: %s\n", (int)pid,
+			strerror(-err));
 		return EXIT_FAILURE;
 	}
 	err = proc_ctx_decode(payload, h.payload_size, &dec, err_msg, sizeof(err_msg));
@@ -184,7 +184,8 @@ int main(int argc, char **argv)
 	}
 	printf("mapping\t%" PRIx64 "-%" PRIx64 "\t%s\n", start, end, name);
 	printf("header\tversion=%u payload_size=%u published_at_ns=%" PRIu64 " payload=0x%" PRIx64
-	       "\n", h.version, h.payload_size, h.published_at_ns, h.payload);
+	       "\n",
+	       h.version, h.payload_size, h.published_at_ns, h.payload);
 	for (i = 0; i < dec.n_resource; i++)
 		print_kv("resource", &dec.resource[i]);
 	for (i = 0; i < dec.n_attrs; i++)

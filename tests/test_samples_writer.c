@@ -18,10 +18,10 @@
 #include "otel_ctx_writer.h"
 #include "proc_ctx_decode.h"
 
-static const uint8_t trace_a[16] = { 0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6,
-				     0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36 };
-static const uint8_t span_a[8] = { 0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7 };
-static const uint8_t span_b[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+static const uint8_t trace_a[16] = {0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6,
+				    0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36};
+static const uint8_t span_a[8] = {0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7};
+static const uint8_t span_b[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 static const uint8_t zero16[16];
 
 static int teardown(void **state)
@@ -48,7 +48,7 @@ static void assert_bytes(const uint8_t *got, size_t got_len, const uint8_t *want
 static void test_record_layout_offsets(void **state)
 {
 	static struct otel_ctx_record rec;
-	const struct otel_ctx_attr attrs[] = { { "http.route", "/a" } };
+	const struct otel_ctx_attr attrs[] = {{"http.route", "/a"}};
 	const uint8_t *raw = (const uint8_t *)&rec;
 	uint16_t size;
 
@@ -67,7 +67,7 @@ static void test_record_layout_offsets(void **state)
 	assert_int_equal(raw[24], 0); /* built, not attached: not valid yet */
 	assert_int_equal(raw[25], 0x01);
 	memcpy(&size, raw + 26, 2);
-	assert_int_equal(size, 4); /* host order */
+	assert_int_equal(size, 4);    /* host order */
 	assert_int_equal(raw[28], 0); /* key index of http.route */
 	assert_int_equal(raw[29], 2);
 	assert_memory_equal(raw + 30, "/a", 2);
@@ -77,10 +77,12 @@ static void test_record_attrs_encoding_uses_key_indexes(void **state)
 {
 	static struct otel_ctx_record rec;
 	const struct otel_ctx_attr attrs[] = {
-		{ "http.route", "/users" }, { "http.method", "GET" }, { "http.route", "/x" },
+	    {"http.route", "/users"},
+	    {"http.method", "GET"},
+	    {"http.route", "/x"},
 	};
-	const uint8_t want[] = { 0, 6, '/', 'u', 's', 'e', 'r', 's', 1, 3, 'G', 'E', 'T',
-				 0, 2, '/', 'x' };
+	const uint8_t want[] = {0, 6,	'/', 'u', 's', 'e', 'r', 's', 1,
+				3, 'G', 'E', 'T', 0,   2,   '/', 'x'};
 
 	(void)state;
 	assert_int_equal(otel_ctx_record_build(&rec, trace_a, span_a, 0, attrs, 3), 0);
@@ -95,7 +97,7 @@ static void test_record_build_value_of_256_bytes_is_rejected(void **state)
 {
 	static struct otel_ctx_record rec;
 	char big[257], max[256];
-	struct otel_ctx_attr attr = { "k", big };
+	struct otel_ctx_attr attr = {"k", big};
 
 	(void)state;
 	memset(big, 'v', 256);
@@ -114,7 +116,7 @@ static void test_record_build_enforces_640_byte_cap(void **state)
 {
 	static struct otel_ctx_record rec;
 	char v255[256], v98[99];
-	struct otel_ctx_attr attrs[3] = { { "a", v255 }, { "b", v255 }, { "c", v98 } };
+	struct otel_ctx_attr attrs[3] = {{"a", v255}, {"b", v255}, {"c", v98}};
 
 	(void)state;
 	memset(v255, 'x', 255);
@@ -134,7 +136,7 @@ static void test_record_build_enforces_640_byte_cap(void **state)
 static void test_record_build_rejects_bad_arguments(void **state)
 {
 	static struct otel_ctx_record rec[2];
-	const struct otel_ctx_attr null_value = { "k", NULL };
+	const struct otel_ctx_attr null_value = {"k", NULL};
 
 	(void)state;
 	/* only one of trace/span set */
@@ -146,8 +148,9 @@ static void test_record_build_rejects_bad_arguments(void **state)
 	assert_int_equal(otel_ctx_record_build(&rec[0], trace_a, span_a, 0, &null_value, 1),
 			 -EINVAL);
 	/* odd address */
-	assert_int_equal(otel_ctx_record_build((struct otel_ctx_record *)((char *)rec + 1),
-					       trace_a, span_a, 0, NULL, 0), -EINVAL);
+	assert_int_equal(otel_ctx_record_build((struct otel_ctx_record *)((char *)rec + 1), trace_a,
+					       span_a, 0, NULL, 0),
+			 -EINVAL);
 	assert_int_equal(otel_ctx_attach((struct otel_ctx_record *)((char *)rec + 1)), -EINVAL);
 	/* an attached record is rebuilt only through otel_ctx_update */
 	assert_int_equal(otel_ctx_record_build(&rec[0], trace_a, span_a, 0, NULL, 0), 0);
@@ -191,9 +194,9 @@ static void test_attach_detach_swaps_the_tls_pointer(void **state)
 static void test_update_in_place_keeps_the_pointer(void **state)
 {
 	static struct otel_ctx_record fixed;
-	const struct otel_ctx_attr ok = { "http.route", "/a" };
+	const struct otel_ctx_attr ok = {"http.route", "/a"};
 	char big[300];
-	const struct otel_ctx_attr bad = { "http.route", big };
+	const struct otel_ctx_attr bad = {"http.route", big};
 
 	(void)state;
 	memset(big, 'b', sizeof(big) - 1);
@@ -219,7 +222,7 @@ static void test_update_in_place_keeps_the_pointer(void **state)
 static void test_append_attr_grows_size_last(void **state)
 {
 	static struct otel_ctx_record rec;
-	const uint8_t want[] = { 0, 1, 'a', 1, 2, 'b', 'c', 0, 0 };
+	const uint8_t want[] = {0, 1, 'a', 1, 2, 'b', 'c', 0, 0};
 
 	(void)state;
 	assert_int_equal(otel_ctx_update(&rec, trace_a, span_a, 1, NULL, 0), 0);
@@ -233,10 +236,10 @@ static void test_append_attr_grows_size_last(void **state)
 /* ---- process context and key map -------------------------------------------------- */
 
 static const struct otel_ctx_kv demo_resource[] = {
-	{ .key = "service.name", .type = OTEL_CTX_VALUE_STRING, .v.str = "svc" },
-	{ .key = "process.pid", .type = OTEL_CTX_VALUE_INT, .v.integer = -7 },
-	{ .key = "flag", .type = OTEL_CTX_VALUE_BOOL, .v.boolean = true },
-	{ .key = "ratio", .type = OTEL_CTX_VALUE_DOUBLE, .v.dbl = 0.5 },
+    {.key = "service.name", .type = OTEL_CTX_VALUE_STRING, .v.str = "svc"},
+    {.key = "process.pid", .type = OTEL_CTX_VALUE_INT, .v.integer = -7},
+    {.key = "flag", .type = OTEL_CTX_VALUE_BOOL, .v.boolean = true},
+    {.key = "ratio", .type = OTEL_CTX_VALUE_DOUBLE, .v.dbl = 0.5},
 };
 
 /* Reads the header as an outside reader would, and decodes the payload it points to. */
@@ -336,7 +339,7 @@ static void test_new_key_republishes_with_update_protocol(void **state)
 	/* a record with a new key appends it and republishes before the record exists */
 	{
 		static struct otel_ctx_record rec;
-		const struct otel_ctx_attr attr = { "user.id", "u1" };
+		const struct otel_ctx_attr attr = {"user.id", "u1"};
 
 		assert_int_equal(otel_ctx_record_build(&rec, trace_a, span_a, 1, &attr, 1), 0);
 		assert_int_equal(rec.attrs_data[0], 1);
@@ -371,8 +374,8 @@ static void test_key_map_caps_at_256(void **state)
 static void test_publish_rejects_duplicate_resource_keys(void **state)
 {
 	const struct otel_ctx_kv dup[] = {
-		{ .key = "a", .type = OTEL_CTX_VALUE_STRING, .v.str = "1" },
-		{ .key = "a", .type = OTEL_CTX_VALUE_STRING, .v.str = "2" },
+	    {.key = "a", .type = OTEL_CTX_VALUE_STRING, .v.str = "1"},
+	    {.key = "a", .type = OTEL_CTX_VALUE_STRING, .v.str = "2"},
 	};
 	struct otel_ctx_process_info info;
 	char msg[256];
@@ -389,11 +392,12 @@ static void test_publish_rejects_duplicate_resource_keys(void **state)
 static void test_proto_varints_and_fixed64(void **state)
 {
 	/* field 1 = 150: the wire-format documentation's example "08 96 01" */
-	const uint8_t want_150[] = { 0x08, 0x96, 0x01 };
+	const uint8_t want_150[] = {0x08, 0x96, 0x01};
 	/* field 3 = -1 as int64: ten bytes, ff x9 then 01 */
-	const uint8_t want_neg[] = { 0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01 };
+	const uint8_t want_neg[] = {0x18, 0xff, 0xff, 0xff, 0xff, 0xff,
+				    0xff, 0xff, 0xff, 0xff, 0x01};
 	/* field 4 fixed64 = 1.0: tag 0x21, IEEE-754 0x3ff0000000000000 little-endian */
-	const uint8_t want_dbl[] = { 0x21, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f };
+	const uint8_t want_dbl[] = {0x21, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f};
 	struct otel_pb pb;
 	double one = 1.0;
 	uint64_t bits;
@@ -456,8 +460,7 @@ static void test_proto_process_context_matches_hand_encoding(void **state)
 	static struct proc_ctx_decoded dec;
 	struct otel_ctx_process_info info;
 	const struct otel_ctx_kv res = {
-		.key = "service.name", .type = OTEL_CTX_VALUE_STRING, .v.str = "s"
-	};
+	    .key = "service.name", .type = OTEL_CTX_VALUE_STRING, .v.str = "s"};
 	uint8_t want[256];
 	size_t n = 0;
 
@@ -474,16 +477,28 @@ static void test_proto_process_context_matches_hand_encoding(void **state)
 	 */
 	n = put(want, n, "\x0a\x15", 2);
 	n = put(want, n, "\x0a\x13", 2);
-	n = put(want, n, "\x0a\x0c" "service.name", 14);
+	n = put(want, n,
+		"\x0a\x0c"
+		"service.name",
+		14);
 	n = put(want, n, "\x12\x03\x0a\x01s", 5);
 	/* KeyValue(schema) = 0a 1a <26> 12 10 0a 0e <14> = 46 bytes */
 	n = put(want, n, "\x12\x2e", 2);
-	n = put(want, n, "\x0a\x1a" "threadlocal.schema_version", 28);
-	n = put(want, n, "\x12\x10\x0a\x0e" "tlsdesc_v1_dev", 18);
+	n = put(want, n,
+		"\x0a\x1a"
+		"threadlocal.schema_version",
+		28);
+	n = put(want, n,
+		"\x12\x10\x0a\x0e"
+		"tlsdesc_v1_dev",
+		18);
 	/* AnyValue{k} = 0a 01 6b (3); ArrayValue = 0a 03 <3> (5); AnyValue{array} = 2a 05 <5> (7)
 	 * KeyValue(key map) = 0a 1d <29> 12 07 <7> = 40 bytes */
 	n = put(want, n, "\x12\x28", 2);
-	n = put(want, n, "\x0a\x1d" "threadlocal.attribute_key_map", 31);
+	n = put(want, n,
+		"\x0a\x1d"
+		"threadlocal.attribute_key_map",
+		31);
 	n = put(want, n, "\x12\x07\x2a\x05\x0a\x03\x0a\x01k", 9);
 	assert_int_equal(n, 2 + 21 + 2 + 46 + 2 + 40);
 
@@ -504,24 +519,21 @@ static void test_proto_process_context_matches_hand_encoding(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_record_layout_offsets, teardown),
-		cmocka_unit_test_teardown(test_record_attrs_encoding_uses_key_indexes, teardown),
-		cmocka_unit_test_teardown(test_record_build_value_of_256_bytes_is_rejected,
-					  teardown),
-		cmocka_unit_test_teardown(test_record_build_enforces_640_byte_cap, teardown),
-		cmocka_unit_test_teardown(test_record_build_rejects_bad_arguments, teardown),
-		cmocka_unit_test_teardown(test_attach_detach_swaps_the_tls_pointer, teardown),
-		cmocka_unit_test_teardown(test_update_in_place_keeps_the_pointer, teardown),
-		cmocka_unit_test_teardown(test_append_attr_grows_size_last, teardown),
-		cmocka_unit_test_teardown(test_publish_writes_header_and_payload, teardown),
-		cmocka_unit_test_teardown(test_new_key_republishes_with_update_protocol, teardown),
-		cmocka_unit_test_teardown(test_key_map_caps_at_256, teardown),
-		cmocka_unit_test_teardown(test_publish_rejects_duplicate_resource_keys, teardown),
-		cmocka_unit_test_teardown(test_proto_varints_and_fixed64, teardown),
-		cmocka_unit_test_teardown(test_proto_nested_length_of_200_takes_two_bytes,
-					  teardown),
-		cmocka_unit_test_teardown(test_proto_process_context_matches_hand_encoding,
-					  teardown),
+	    cmocka_unit_test_teardown(test_record_layout_offsets, teardown),
+	    cmocka_unit_test_teardown(test_record_attrs_encoding_uses_key_indexes, teardown),
+	    cmocka_unit_test_teardown(test_record_build_value_of_256_bytes_is_rejected, teardown),
+	    cmocka_unit_test_teardown(test_record_build_enforces_640_byte_cap, teardown),
+	    cmocka_unit_test_teardown(test_record_build_rejects_bad_arguments, teardown),
+	    cmocka_unit_test_teardown(test_attach_detach_swaps_the_tls_pointer, teardown),
+	    cmocka_unit_test_teardown(test_update_in_place_keeps_the_pointer, teardown),
+	    cmocka_unit_test_teardown(test_append_attr_grows_size_last, teardown),
+	    cmocka_unit_test_teardown(test_publish_writes_header_and_payload, teardown),
+	    cmocka_unit_test_teardown(test_new_key_republishes_with_update_protocol, teardown),
+	    cmocka_unit_test_teardown(test_key_map_caps_at_256, teardown),
+	    cmocka_unit_test_teardown(test_publish_rejects_duplicate_resource_keys, teardown),
+	    cmocka_unit_test_teardown(test_proto_varints_and_fixed64, teardown),
+	    cmocka_unit_test_teardown(test_proto_nested_length_of_200_takes_two_bytes, teardown),
+	    cmocka_unit_test_teardown(test_proto_process_context_matches_hand_encoding, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
