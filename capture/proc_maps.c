@@ -356,8 +356,13 @@ int pmaps_modules(const struct pmaps *m, struct pmaps_module **out, size_t *n)
 			const struct pmaps_entry *e = &m->v[j];
 
 			if (same_file(e, first)) {
-				/* A lower offset than the run's start means a second load. */
-				if (e->offset < first->offset)
+				/*
+				 * Offsets never decrease within one load; they repeat when
+				 * segments share a page (lld), and then the mappings touch.
+				 * Going back, or repeating after a hole, is a second load.
+				 */
+				if (e->offset < m->v[last].offset ||
+				    (e->offset == m->v[last].offset && e->start != m->v[j - 1].end))
 					break;
 				if (!exec && (e->perms & PMAPS_PERM_X))
 					exec = e;

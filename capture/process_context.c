@@ -363,6 +363,7 @@ static int dec_kv(struct pb_msg *m, unsigned depth, struct pctx_kv *kv, struct d
 	kv->key = "";
 	kv->key_len = 0;
 	while ((rc = pb_next(m, &off, &f, d)) == 1) {
+		rc = 0;
 		if (f.num == 1) {
 			rc = want_wt(&f, WT_LEN, "KeyValue.key", d);
 			if (!rc)
@@ -618,7 +619,12 @@ struct pctx *pctx__read_at(struct tmem *mem, uint64_t addr, const struct pctx_re
 				goto err;
 			}
 		}
-		if (ts2 != h.published_at || rc) {
+		if (rc && ts2 == h.published_at) {
+			/* Unreadable although nothing changed: retry, and report the fault if it
+			 * persists (the message from tmem_read names the address). */
+			continue;
+		}
+		if (ts2 != h.published_at) {
 			rc = -EAGAIN;
 			scr_errf(err, errlen,
 				 "OTEL_CTX header at 0x%" PRIx64 ": changed during every one of %u "

@@ -69,7 +69,10 @@ enum tlsres_libc tlsres_libc_from_path(const char *path)
 {
 	const char *b = base_name(path);
 
-	if (strstr(path, "ld-musl") || strstr(path, "libc.musl"))
+	/* ld-musl-x86_64.so.1 is often a symlink: maps then show the target, e.g. Debian's
+	 * /usr/lib/x86_64-linux-musl/libc.so. */
+	if (strstr(path, "ld-musl") || strstr(path, "libc.musl") || strstr(path, "-linux-musl/") ||
+	    strstr(path, "/musl/"))
 		return TLSRES_LIBC_MUSL;
 	if (!strncmp(b, "libc.so", 7) || !strncmp(b, "libc-2.", 7) || !strncmp(b, "ld-linux", 8))
 		return TLSRES_LIBC_GLIBC;
@@ -408,11 +411,13 @@ int tlsres_resolve_module(const struct tlsres_process *proc, size_t idx,
 		reason_add(reason, reasonlen, "%s: %s has no TLS relocation", name, ELFTLS_SYMBOL);
 	}
 	/* 2. glibc's link_map. */
-	rc = via_link_map(proc, m, res, reason, reasonlen);
-	if (!rc)
-		return 0;
-	if (rc != -ENOENT)
-		worst = rc;
+	if (!proc->no_link_map) {
+		rc = via_link_map(proc, m, res, reason, reasonlen);
+		if (!rc)
+			return 0;
+		if (rc != -ENOENT)
+			worst = rc;
+	}
 	/* 3. Another module's relocation on the name: only unambiguous with one definer. */
 	for (size_t i = 0; i < proc->n_mods; i++)
 		if (proc->mods[i].info && proc->mods[i].info->defines)
@@ -542,13 +547,15 @@ static void exe_path(pid_t pid, char *buf, size_t len)
 		buf[n - (sizeof(del) - 1)] = '\0';
 }
 
-int tlsres_resolve_pid(pid_t pid, struct tlsres_report *rep, char *err, size_t errlen)
+int tlsres_resolve_pid(pid_t pid, const struct tlsres_opts *opts, struct tlsres_report *rep,
+		       char *err, size_t errlen)
 {
 	struct pmaps *maps;
 	struct pmaps_module *mods = NULL;
 	struct elftls_info *infos = NULL;
 	struct tlsres_module *tm = NULL;
 	struct tlsres_process proc;
+	struct tmem *own_mem = NULL;
 	char exe[PATH_MAX];
 	size_t n = 0, nt = 0;
 	int rc;
@@ -566,10 +573,15 @@ int tlsres_resolve_pid(pid_t pid, struct tlsres_report *rep, char *err, size_t e
 		goto out;
 	}
 	rep->n_modules = n;
-	proc.mem = tmem__open(pid, err, errlen);
-	if (!proc.mem) {
-		rc = -errno;
-		goto out;
+	proc.no_link_map = opts && opts->no_link_map;
+	if (opts && opts->mem) {
+		proc.mem = opts->mem;
+	} else {
+		proc.mem = own_mem = tmem__open(pid, err, errlen);
+		if (!proc.mem) {
+			rc = -errno;
+			goto out;
+		}
 	}
 	infos = calloc(n ? n : 1, sizeof(*infos));
 	tm = calloc(n ? n : 1, sizeof(*tm));
@@ -652,7 +664,7 @@ int tlsres_resolve_pid(pid_t pid, struct tlsres_report *rep, char *err, size_t e
 		scr_errf(err, errlen, "pid %d: %s", (int)pid, rep->cand[0].reason);
 	}
 out:
-	tmem__free(proc.mem);
+	tmem__free(own_mem);
 	free(tm);
 	free(infos);
 	free(mods);

@@ -94,6 +94,7 @@ struct tlsres_process {
 	size_t n_mods;
 	ssize_t exe;		     /* index of the executable in mods, or -1 */
 	const struct elftls_info *tdb; /* the module with libthread_db descriptors, or NULL */
+	bool no_link_map;	       /* skip the link_map route */
 };
 
 /*
@@ -106,7 +107,8 @@ int tlsres_resolve_module(const struct tlsres_process *proc, size_t idx,
 
 /* The DTV layout of a libc (glibc's for TLSRES_LIBC_UNKNOWN). */
 struct tlsres_dtv_layout tlsres_dtv_layout_for(enum tlsres_libc libc);
-/* "ld-musl" or "libc.musl" in a module path means musl; libc.so.6 / ld-linux means glibc. */
+/* "ld-musl", "libc.musl" or a "-linux-musl/" directory in a module path means musl; libc.so.6,
+ * libc-2.* or ld-linux means glibc. */
 enum tlsres_libc tlsres_libc_from_path(const char *path);
 
 /*
@@ -142,13 +144,18 @@ struct tlsres_report {
 };
 
 /*
- * Resolves every module of pid that defines otel_thread_ctx_v1. The executable's definition is
+ * Resolves every module of pid that defines otel_thread_ctx_v1 (opts may be NULL). The executable's definition is
  * preferred (it interposes on libraries), otherwise the first resolved one in address order;
  * tlsres_report_prefer_valid() refines the choice with live threads. Returns 0 when a candidate
  * resolved; -ENOENT when no module defines the symbol or none resolved (reasons in err);
  * -ESRCH, -EACCES... when the process cannot be inspected.
  */
-int tlsres_resolve_pid(pid_t pid, struct tlsres_report *rep, char *err, size_t errlen);
+struct tlsres_opts {
+	bool no_link_map; /* skip the glibc link_map route (private layouts not trusted) */
+	struct tmem *mem; /* read the target through this reader instead of opening one */
+};
+int tlsres_resolve_pid(pid_t pid, const struct tlsres_opts *opts, struct tlsres_report *rep,
+		       char *err, size_t errlen);
 
 /*
  * Among resolved candidates, prefers the first whose record, read through one of the thread
