@@ -228,7 +228,7 @@ $(FIXDIR)/tlsfix_musl_static: $(FIX_HOST) $(FIX_VAR) | $(DEPS_STAMP)
 # ($(BUILD)/tests/../fixtures).
 RESOLVER_TEST_SRCS := tests/test_resolver.c tests/test_resolver_maps.c \
 	tests/test_resolver_pctx.c tests/test_resolver_attrs.c tests/test_resolver_elf.c \
-	tests/test_resolver_live.c
+	tests/test_resolver_resolve.c tests/test_resolver_live.c
 RESOLVER_TEST_OBJS := $(RESOLVER_TEST_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BINS += $(BUILD)/tests/test_resolver
 
