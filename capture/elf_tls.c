@@ -88,19 +88,25 @@ static int read_headers(struct img *im, struct elftls_info *out)
 		return -EPROTONOSUPPORT;
 	}
 	if (im->size < sizeof(eh)) {
-		scr_errf(im->err, im->errlen, "%s: file of %zu bytes is shorter than the %zu-byte "
-			 "ELF header", im->name, im->size, sizeof(eh));
+		scr_errf(im->err, im->errlen,
+			 "%s: file of %zu bytes is shorter than the %zu-byte "
+			 "ELF header",
+			 im->name, im->size, sizeof(eh));
 		return -ENODATA;
 	}
 	memcpy(&eh, im->p, sizeof(eh));
 	if (eh.e_machine != EM_X86_64) {
-		scr_errf(im->err, im->errlen, "%s: e_machine %u at byte 18: only x86_64 (%u) is "
-			 "supported", im->name, eh.e_machine, EM_X86_64);
+		scr_errf(im->err, im->errlen,
+			 "%s: e_machine %u at byte 18: only x86_64 (%u) is "
+			 "supported",
+			 im->name, eh.e_machine, EM_X86_64);
 		return -EPROTONOSUPPORT;
 	}
 	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
-		scr_errf(im->err, im->errlen, "%s: e_type %u at byte 16 is neither ET_EXEC nor "
-			 "ET_DYN", im->name, eh.e_type);
+		scr_errf(im->err, im->errlen,
+			 "%s: e_type %u at byte 16 is neither ET_EXEC nor "
+			 "ET_DYN",
+			 im->name, eh.e_type);
 		return -EBADMSG;
 	}
 	out->e_type = eh.e_type;
@@ -158,7 +164,8 @@ static int read_headers(struct img *im, struct elftls_info *out)
 				return rc;
 			if (sh.sh_link >= eh.e_shnum) {
 				scr_errf(im->err, im->errlen,
-					 "%s: section %zu (header at byte %" PRIu64 ") sh_link %u is "
+					 "%s: section %zu (header at byte %" PRIu64
+					 ") sh_link %u is "
 					 "not below e_shnum %u",
 					 im->name, i, at, sh.sh_link, eh.e_shnum);
 				return -EBADMSG;
@@ -186,15 +193,16 @@ static int read_headers(struct img *im, struct elftls_info *out)
 				return rc;
 			if (ph->p_filesz > ph->p_memsz) {
 				scr_errf(im->err, im->errlen,
-					 "%s: segment %zu (header at byte %" PRIu64 ") p_filesz %" PRIu64
-					 " exceeds p_memsz %" PRIu64,
+					 "%s: segment %zu (header at byte %" PRIu64
+					 ") p_filesz %" PRIu64 " exceeds p_memsz %" PRIu64,
 					 im->name, i, at, ph->p_filesz, ph->p_memsz);
 				return -EBADMSG;
 			}
 			if (ph->p_memsz > UINT64_MAX - ph->p_vaddr) {
 				scr_errf(im->err, im->errlen,
 					 "%s: segment %zu (header at byte %" PRIu64 ") wraps the "
-					 "address space", im->name, i, at);
+					 "address space",
+					 im->name, i, at);
 				return -EBADMSG;
 			}
 		}
@@ -212,7 +220,8 @@ static int read_headers(struct img *im, struct elftls_info *out)
 			if (ph->p_align > 1 && (ph->p_align & (ph->p_align - 1))) {
 				scr_errf(im->err, im->errlen,
 					 "%s: PT_TLS (header at byte %" PRIu64 ") p_align %" PRIu64
-					 " is not a power of two", im->name, at, ph->p_align);
+					 " is not a power of two",
+					 im->name, at, ph->p_align);
 				return -EBADMSG;
 			}
 			out->has_tls = true;
@@ -246,8 +255,10 @@ static int read_dynamic(struct img *im, struct elftls_info *out)
 		return 0;
 	n = dyn->p_filesz / sizeof(Elf64_Dyn);
 	if (n > ELFTLS_MAX_DYNS) {
-		scr_errf(im->err, im->errlen, "%s: PT_DYNAMIC at byte %" PRIu64 " has %zu entries, "
-			 "more than %u", im->name, dyn->p_offset, n, ELFTLS_MAX_DYNS);
+		scr_errf(im->err, im->errlen,
+			 "%s: PT_DYNAMIC at byte %" PRIu64 " has %zu entries, "
+			 "more than %u",
+			 im->name, dyn->p_offset, n, ELFTLS_MAX_DYNS);
 		return -EBADMSG;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -320,8 +331,9 @@ static int find_symtabs(struct img *im)
 			continue;
 		if (sh.sh_entsize != sizeof(Elf64_Sym) || sh.sh_size % sizeof(Elf64_Sym)) {
 			scr_errf(im->err, im->errlen,
-				 "%s: section %zu (at byte %" PRIu64 "): symbol table entsize %" PRIu64
-				 " size %" PRIu64 ", expected entries of %zu bytes",
+				 "%s: section %zu (at byte %" PRIu64
+				 "): symbol table entsize %" PRIu64 " size %" PRIu64
+				 ", expected entries of %zu bytes",
 				 im->name, elf_ndxscn(scn), sh.sh_offset, sh.sh_entsize, sh.sh_size,
 				 sizeof(Elf64_Sym));
 			return -EBADMSG;
@@ -417,8 +429,8 @@ static void record_reloc(struct elftls_reloc *r, enum elftls_model model, enum e
 }
 
 struct scan_ctx {
-	size_t def_index; /* dynsym index of the defined symbol, 0 if none */
-	size_t ref_index; /* dynsym index of an undefined reference, 0 if none */
+	size_t def_index;  /* dynsym index of the defined symbol, 0 if none */
+	size_t ref_index;  /* dynsym index of an undefined reference, 0 if none */
 	bool match_addend; /* the module defines the symbol: look at symbol-0 relocations too */
 	uint64_t s;
 	bool def_dtpoff_seen;
@@ -436,9 +448,8 @@ static int scan_table(struct img *im, struct elftls_info *out, struct scan_ctx *
 	uint64_t n;
 
 	if (size % sizeof(Elf64_Rela)) {
-		scr_errf(im->err, im->errlen,
-			 "%s: %s size %" PRIu64 " is not a multiple of %zu", im->name, tname, size,
-			 sizeof(Elf64_Rela));
+		scr_errf(im->err, im->errlen, "%s: %s size %" PRIu64 " is not a multiple of %zu",
+			 im->name, tname, size, sizeof(Elf64_Rela));
 		return -EBADMSG;
 	}
 	n = size / sizeof(Elf64_Rela);
@@ -525,8 +536,9 @@ static int scan_relocs(struct img *im, struct elftls_info *out, struct scan_ctx 
 
 	if (im->has_jmprel) {
 		if (im->pltrelsz > UINT64_MAX - im->jmprel) {
-			scr_errf(im->err, im->errlen, "%s: DT_JMPREL 0x%" PRIx64 " + DT_PLTRELSZ %"
-				 PRIu64 " wraps", im->name, im->jmprel, im->pltrelsz);
+			scr_errf(im->err, im->errlen,
+				 "%s: DT_JMPREL 0x%" PRIx64 " + DT_PLTRELSZ %" PRIu64 " wraps",
+				 im->name, im->jmprel, im->pltrelsz);
 			return -EBADMSG;
 		}
 		rc = scan_table(im, out, sc, ELFTLS_TABLE_RELA_PLT, im->jmprel, im->pltrelsz, 0, 0);
@@ -573,8 +585,7 @@ static void read_tdb(struct img *im, struct elftls_info *out)
 		return;
 	if (find_sym(im, im->dynsym, im->dynsym_link, im->dynsym_count, TDB_OFFSET_SYM, true,
 		     &ho) ||
-	    find_sym(im, im->dynsym, im->dynsym_link, im->dynsym_count, TDB_MODID_SYM, true,
-		     &hm))
+	    find_sym(im, im->dynsym, im->dynsym_link, im->dynsym_count, TDB_MODID_SYM, true, &hm))
 		return;
 	if (!ho.found || !hm.found || ho.sym.st_shndx == SHN_UNDEF ||
 	    hm.sym.st_shndx == SHN_UNDEF || ho.sym.st_size != 12 || hm.sym.st_size != 12)
@@ -641,9 +652,8 @@ static int classify(struct img *im, struct elftls_info *out)
 		/* S is an offset inside the PT_TLS block. Some linkers store st_value as the
 		 * address in old objects; accept only an offset that fits the block. */
 		if (!out->has_tls) {
-			scr_errf(im->err, im->errlen,
-				 "%s: defines %s but has no PT_TLS segment", im->name,
-				 ELFTLS_SYMBOL);
+			scr_errf(im->err, im->errlen, "%s: defines %s but has no PT_TLS segment",
+				 im->name, ELFTLS_SYMBOL);
 			return -EBADMSG;
 		}
 		if (out->sym_value > out->tls_memsz ||

@@ -178,9 +178,8 @@ struct pmaps *pmaps__parse(const char *buf, size_t len, size_t max_entries, cons
 		has_nl = nl != NULL;
 		line_len = has_nl ? (size_t)(nl - line) : scan;
 		if (line_len > PMAPS_LINE_MAX) {
-			scr_errf(err, errlen,
-				 "%s: line %zu at byte %zu is longer than %u bytes", name, lineno,
-				 off, (unsigned)PMAPS_LINE_MAX);
+			scr_errf(err, errlen, "%s: line %zu at byte %zu is longer than %u bytes",
+				 name, lineno, off, (unsigned)PMAPS_LINE_MAX);
 			rc = -EBADMSG;
 			goto err_free;
 		}
@@ -197,15 +196,15 @@ struct pmaps *pmaps__parse(const char *buf, size_t len, size_t max_entries, cons
 		if (parse_line(&lc, &e, &path_off, &path_len, &what)) {
 			bool truncated = !has_nl && lc.off >= lc.len;
 
-			scr_errf(err, errlen,
-				 "%s: line %zu at byte %zu: bad %s at column %zu%s", name, lineno,
-				 off, what, lc.off, truncated ? " (text ends inside the line)" : "");
+			scr_errf(err, errlen, "%s: line %zu at byte %zu: bad %s at column %zu%s",
+				 name, lineno, off, what, lc.off,
+				 truncated ? " (text ends inside the line)" : "");
 			rc = truncated ? -ENODATA : -EBADMSG;
 			goto err_free;
 		}
 		if (m->n >= max_entries) {
-			scr_errf(err, errlen, "%s: more than %zu entries (line %zu at byte %zu)", name,
-				 max_entries, lineno, off);
+			scr_errf(err, errlen, "%s: more than %zu entries (line %zu at byte %zu)",
+				 name, max_entries, lineno, off);
 			rc = -E2BIG;
 			goto err_free;
 		}
@@ -410,9 +409,9 @@ uint64_t pmaps_load_bias(uint64_t map_start, uint64_t map_offset, uint64_t seg_v
 }
 
 static const char *const otel_ctx_prefixes[] = {
-	"/memfd:OTEL_CTX",
-	"[anon_shmem:OTEL_CTX]",
-	"[anon:OTEL_CTX]",
+    "/memfd:OTEL_CTX",
+    "[anon_shmem:OTEL_CTX]",
+    "[anon:OTEL_CTX]",
 };
 
 bool pmaps_is_otel_ctx_name(const char *path)

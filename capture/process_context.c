@@ -79,8 +79,8 @@ struct pb_msg {
 struct pb_field {
 	uint32_t num;
 	uint32_t wt;
-	size_t at; /* payload offset of the tag */
-	uint64_t v; /* varint, or fixed64 / fixed32 value */
+	size_t at;	   /* payload offset of the tag */
+	uint64_t v;	   /* varint, or fixed64 / fixed32 value */
 	struct pb_msg sub; /* WT_LEN */
 };
 
@@ -135,8 +135,9 @@ static int pb_next(const struct pb_msg *m, size_t *off, struct pb_field *f, stru
 	if (rc)
 		return rc;
 	if (tag >> 3 == 0 || tag >> 3 > 0x1fffffff) {
-		scr_errf(d->err, d->errlen, "payload byte %zu: field number %" PRIu64
-			 " is out of range", f->at, tag >> 3);
+		scr_errf(d->err, d->errlen,
+			 "payload byte %zu: field number %" PRIu64 " is out of range", f->at,
+			 tag >> 3);
 		return -EBADMSG;
 	}
 	f->num = (uint32_t)(tag >> 3);
@@ -150,9 +151,10 @@ static int pb_next(const struct pb_msg *m, size_t *off, struct pb_field *f, stru
 		size_t n = f->wt == WT_I64 ? 8 : 4;
 
 		if (n > m->len - *off) {
-			scr_errf(d->err, d->errlen,
-				 "payload byte %zu: field %u needs %zu bytes, %zu left in its message",
-				 f->at, f->num, n, m->len - *off);
+			scr_errf(
+			    d->err, d->errlen,
+			    "payload byte %zu: field %u needs %zu bytes, %zu left in its message",
+			    f->at, f->num, n, m->len - *off);
 			return -ENODATA;
 		}
 		f->v = n == 8 ? scr_get64(m->p + *off) : scr_get32(m->p + *off);
@@ -177,8 +179,10 @@ static int pb_next(const struct pb_msg *m, size_t *off, struct pb_field *f, stru
 		return 1;
 	case WT_SGROUP:
 	case WT_EGROUP:
-		scr_errf(d->err, d->errlen, "payload byte %zu: field %u uses group wire type %u, "
-			 "not supported", f->at, f->num, f->wt);
+		scr_errf(d->err, d->errlen,
+			 "payload byte %zu: field %u uses group wire type %u, "
+			 "not supported",
+			 f->at, f->num, f->wt);
 		return -EBADMSG;
 	default:
 		scr_errf(d->err, d->errlen, "payload byte %zu: field %u has invalid wire type %u",
@@ -191,9 +195,8 @@ static int want_wt(const struct pb_field *f, uint32_t wt, const char *what, stru
 {
 	if (f->wt == wt)
 		return 0;
-	scr_errf(d->err, d->errlen,
-		 "payload byte %zu: field %u (%s) has wire type %u, expected %u", f->at, f->num,
-		 what, f->wt, wt);
+	scr_errf(d->err, d->errlen, "payload byte %zu: field %u (%s) has wire type %u, expected %u",
+		 f->at, f->num, what, f->wt, wt);
 	return -EBADMSG;
 }
 
@@ -593,7 +596,8 @@ struct pctx *pctx__read_at(struct tmem *mem, uint64_t addr, const struct pctx_re
 		if (h.payload_size && !h.payload) {
 			scr_errf(err, errlen,
 				 "OTEL_CTX header at 0x%" PRIx64 ": payload_size %u with a NULL "
-				 "payload pointer", addr, h.payload_size);
+				 "payload pointer",
+				 addr, h.payload_size);
 			rc = -EBADMSG;
 			goto err;
 		}

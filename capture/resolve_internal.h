@@ -16,7 +16,7 @@
 
 /* The one printf-style helper that fills an error buffer; err may be NULL. */
 __attribute__((format(printf, 3, 4))) static inline void scr_errf(char *err, size_t errlen,
-								   const char *fmt, ...)
+								  const char *fmt, ...)
 {
 	va_list ap;
 
@@ -32,7 +32,7 @@ __attribute__((format(printf, 3, 4))) static inline void scr_errf(char *err, siz
  * the caller knows the file or module it was working on).
  */
 __attribute__((format(printf, 3, 4))) static inline void scr_errprefix(char *err, size_t errlen,
-									const char *fmt, ...)
+								       const char *fmt, ...)
 {
 	char inner[512], head[512];
 	va_list ap;

@@ -16,9 +16,9 @@
 
 struct tmem {
 	pid_t pid;
-	int mem_fd;	  /* /proc/PID/mem, opened on first fallback; -1 until then */
-	bool use_pread;	  /* process_vm_readv failed with ENOSYS/EPERM once */
-	tmem_read_fn fn;  /* callback reader, or NULL */
+	int mem_fd;	 /* /proc/PID/mem, opened on first fallback; -1 until then */
+	bool use_pread;	 /* process_vm_readv failed with ENOSYS/EPERM once */
+	tmem_read_fn fn; /* callback reader, or NULL */
 	void *ctx;
 };
 
@@ -133,15 +133,16 @@ int tmem_read(struct tmem *m, uint64_t addr, void *buf, size_t len, char *err, s
 		ssize_t r = read_some(m, addr + done, (uint8_t *)buf + done, len - done);
 
 		if (r < 0) {
-			scr_errf(err, errlen, "pid %d: read of %zu bytes at 0x%" PRIx64
-				 " failed at 0x%" PRIx64 ": %s",
+			scr_errf(err, errlen,
+				 "pid %d: read of %zu bytes at 0x%" PRIx64 " failed at 0x%" PRIx64
+				 ": %s",
 				 (int)m->pid, len, addr, addr + done, strerror((int)-r));
 			return (int)r;
 		}
 		if (r == 0) {
 			scr_errf(err, errlen,
-				 "pid %d: short read: %zu of %zu bytes at 0x%" PRIx64
-				 ", 0x%" PRIx64 " is not readable",
+				 "pid %d: short read: %zu of %zu bytes at 0x%" PRIx64 ", 0x%" PRIx64
+				 " is not readable",
 				 (int)m->pid, done, len, addr, addr + done);
 			return -EFAULT;
 		}

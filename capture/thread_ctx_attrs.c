@@ -62,8 +62,7 @@ void tctx_attrs_parse(const uint8_t *data, size_t size, size_t n_keys, struct tc
 	out->consumed = c.off;
 }
 
-bool tctx_refresh_gate_check(struct tctx_refresh_gate *g, const struct tctx_attrs *a,
-			     size_t n_keys)
+bool tctx_refresh_gate_check(struct tctx_refresh_gate *g, const struct tctx_attrs *a, size_t n_keys)
 {
 	bool ask = false;
 

@@ -47,14 +47,14 @@ struct tctx_attr {
 };
 
 struct tctx_attrs {
-	size_t n;			       /* entries with a known key, in first-seen order */
-	struct tctx_attr v[TCTX_MAX_ENTRIES];  /* values: the last occurrence of each key */
-	size_t consumed;		       /* bytes of complete entries */
-	bool clamped;			       /* the declared size exceeded TCTX_ATTRS_MAX */
-	bool incomplete;		       /* stopped at an entry that did not fit */
-	size_t n_unknown;		       /* entries ignored for an unknown key index */
-	uint8_t unknown[32];		       /* bitmap of those key indexes */
-	bool need_key_map_refresh;	       /* at least one unknown key (reported once) */
+	size_t n;			      /* entries with a known key, in first-seen order */
+	struct tctx_attr v[TCTX_MAX_ENTRIES]; /* values: the last occurrence of each key */
+	size_t consumed;		      /* bytes of complete entries */
+	bool clamped;			      /* the declared size exceeded TCTX_ATTRS_MAX */
+	bool incomplete;		      /* stopped at an entry that did not fit */
+	size_t n_unknown;		      /* entries ignored for an unknown key index */
+	uint8_t unknown[32];		      /* bitmap of those key indexes */
+	bool need_key_map_refresh;	      /* at least one unknown key (reported once) */
 };
 
 /*
@@ -68,7 +68,7 @@ void tctx_attrs_parse(const uint8_t *data, size_t size, size_t n_keys, struct tc
  * after the map grew. Returns true when the caller should re-read the process context.
  */
 struct tctx_refresh_gate {
-	size_t n_keys;	  /* key map size when the bitmap was last reset */
+	size_t n_keys;	   /* key map size when the bitmap was last reset */
 	uint8_t asked[32]; /* key indexes that already triggered a refresh */
 };
 bool tctx_refresh_gate_check(struct tctx_refresh_gate *g, const struct tctx_attrs *a,

@@ -14,14 +14,14 @@
 #include "proc_maps.h"
 #include "resolve_internal.h"
 
-#define LINK_MAP_MAX 4096     /* link_map entries walked per namespace */
-#define NAMESPACES_MAX 16     /* r_debug_extended chain */
-#define DYN_READ_MAX 4096     /* dynamic entries read from the executable */
+#define LINK_MAP_MAX 4096 /* link_map entries walked per namespace */
+#define NAMESPACES_MAX 16 /* r_debug_extended chain */
+#define DYN_READ_MAX 4096 /* dynamic entries read from the executable */
 #define TDB_FIELD_OFFSET_MAX 0x10000
 
 /* Appends "; text" (or "text" when empty) to a reason buffer. */
-__attribute__((format(printf, 3, 4))) static void reason_add(char *r, size_t len,
-							     const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void reason_add(char *r, size_t len, const char *fmt,
+							     ...)
 {
 	size_t used;
 	va_list ap;
@@ -51,10 +51,10 @@ static const char *base_name(const char *path)
 struct tlsres_dtv_layout tlsres_dtv_layout_for(enum tlsres_libc libc)
 {
 	struct tlsres_dtv_layout l = {
-		.tp_offset = 8,
-		.entry_size = 16,
-		.count_offset = -16,
-		.minus1_unallocated = true,
+	    .tp_offset = 8,
+	    .entry_size = 16,
+	    .count_offset = -16,
+	    .minus1_unallocated = true,
 	};
 
 	if (libc == TLSRES_LIBC_MUSL) {
@@ -161,14 +161,15 @@ static int follow_reloc(const struct tlsres_process *proc, const struct elftls_r
 		if (!dynamic_ok(modid, off, def)) {
 			reason_add(reason, reasonlen,
 				   "%s: TLSDESC arg 0x%" PRIx64 " holds {modid %" PRIu64
-				   ", offset %" PRIu64 "}: expected 1 <= modid <= %d and offset + 8 "
+				   ", offset %" PRIu64
+				   "}: expected 1 <= modid <= %d and offset + 8 "
 				   "<= p_memsz %" PRIu64 " (unresolved lazy descriptor or garbage)",
 				   via_name, v, modid, off, TLSRES_MODID_MAX, def->tls_memsz);
 			return -EBADMSG;
 		}
 		set_dtv(proc, res,
-			ref ? TLSRES_ROUTE_REF_TLSDESC_DYNAMIC : TLSRES_ROUTE_TLSDESC_DYNAMIC, modid,
-			off);
+			ref ? TLSRES_ROUTE_REF_TLSDESC_DYNAMIC : TLSRES_ROUTE_TLSDESC_DYNAMIC,
+			modid, off);
 		return 0;
 	case ELFTLS_MODEL_GD:
 		rc = tmem_rd64(proc->mem, got, &modid, err, sizeof(err));
@@ -182,7 +183,8 @@ static int follow_reloc(const struct tlsres_process *proc, const struct elftls_r
 		if (!dynamic_ok(modid, off, def)) {
 			reason_add(reason, reasonlen,
 				   "%s: GD GOT at 0x%" PRIx64 " holds {modid %" PRIu64
-				   ", offset %" PRIu64 "}: expected 1 <= modid <= %d and offset + 8 "
+				   ", offset %" PRIu64
+				   "}: expected 1 <= modid <= %d and offset + 8 "
 				   "<= p_memsz %" PRIu64,
 				   via_name, got, modid, off, TLSRES_MODID_MAX, def->tls_memsz);
 			return -EBADMSG;
@@ -235,8 +237,7 @@ static int exe_r_debug(const struct tlsres_process *proc, uint64_t *r_debug, cha
 	char err[256] = "";
 
 	if (!ei->has_dynamic || !ei->has_dt_debug) {
-		reason_add(reason, reasonlen, "link_map: %s has no DT_DEBUG",
-			   base_name(exe->path));
+		reason_add(reason, reasonlen, "link_map: %s has no DT_DEBUG", base_name(exe->path));
 		return -ENOENT;
 	}
 	if (n > DYN_READ_MAX)
@@ -315,8 +316,8 @@ static int link_map_lookup(const struct tlsres_process *proc, uint64_t bias, uin
 			if (!rc)
 				rc = tmem_rd64(proc->mem, lm + 24, &l_next, err, sizeof(err));
 			if (rc) {
-				reason_add(reason, reasonlen, "link_map: entry at 0x%" PRIx64 ": %s",
-					   lm, err);
+				reason_add(reason, reasonlen,
+					   "link_map: entry at 0x%" PRIx64 ": %s", lm, err);
 				return rc;
 			}
 			if (l_addr == bias) {
@@ -359,9 +360,8 @@ static int via_link_map(const struct tlsres_process *proc, const struct tlsres_m
 	if (tls_off == UINT64_MAX || tls_off == 0) {
 		/* FORCED_DYNAMIC_TLS_OFFSET, or NO_TLS_OFFSET: the block lives in the DTV. */
 		if (modid > TLSRES_MODID_MAX) {
-			reason_add(reason, reasonlen,
-				   "link_map: l_tls_modid %" PRIu64 " above %d", modid,
-				   TLSRES_MODID_MAX);
+			reason_add(reason, reasonlen, "link_map: l_tls_modid %" PRIu64 " above %d",
+				   modid, TLSRES_MODID_MAX);
 			return -EBADMSG;
 		}
 		set_dtv(proc, res, TLSRES_ROUTE_LINK_MAP_DTV, modid, m->info->sym_value);
@@ -441,13 +441,12 @@ int tlsres_resolve_module(const struct tlsres_process *proc, size_t idx,
 		    o->info->ref.model == ELFTLS_MODEL_NONE)
 			continue;
 		if (n_def > 1) {
-			reason_add(reason, reasonlen,
-				   "%s references %s but %zu modules define it",
+			reason_add(reason, reasonlen, "%s references %s but %zu modules define it",
 				   base_name(o->path), ELFTLS_SYMBOL, n_def);
 			break;
 		}
-		rc = follow_reloc(proc, &o->info->ref, base_name(o->path), o->bias, info, true,
-				  res, reason, reasonlen);
+		rc = follow_reloc(proc, &o->info->ref, base_name(o->path), o->bias, info, true, res,
+				  reason, reasonlen);
 		if (!rc)
 			return 0;
 		worst = rc;
@@ -459,15 +458,15 @@ int tlsres_resolve_module(const struct tlsres_process *proc, size_t idx,
 
 		if (x > (uint64_t)TLSRES_STATIC_SPAN || !static_offset_ok(off)) {
 			reason_add(reason, reasonlen,
-				   "%s: local-exec offset -%" PRIu64 " + %" PRIu64 " is implausible",
+				   "%s: local-exec offset -%" PRIu64 " + %" PRIu64
+				   " is implausible",
 				   name, x, info->sym_value);
 			return -EBADMSG;
 		}
 		set_static(proc, res, TLSRES_ROUTE_LE, off);
 		return 0;
 	}
-	reason_add(reason, reasonlen, "%s: not the executable, so local-exec does not apply",
-		   name);
+	reason_add(reason, reasonlen, "%s: not the executable, so local-exec does not apply", name);
 	return worst;
 }
 
@@ -494,10 +493,11 @@ int tlsres_var_addr(const struct tlsres_resolution *res, struct tmem *mem, uint6
 		if (rc)
 			return rc;
 		if (res->module_id > count) {
-			scr_errf(err, errlen,
-				 "TP 0x%" PRIx64 ": module %" PRIu64 " is beyond the %" PRIu64
-				 " DTV slots (module loaded after this thread last updated its DTV)",
-				 tp, res->module_id, count);
+			scr_errf(
+			    err, errlen,
+			    "TP 0x%" PRIx64 ": module %" PRIu64 " is beyond the %" PRIu64
+			    " DTV slots (module loaded after this thread last updated its DTV)",
+			    tp, res->module_id, count);
 			return -ENOENT;
 		}
 		rc = tmem_rd64(mem, dtv + l->entry_size * res->module_id, &block, err, errlen);
@@ -652,9 +652,8 @@ int tlsres_resolve_pid(pid_t pid, const struct tlsres_opts *opts, struct tlsres_
 			if (tm[i].info->rejected[0])
 				rej = tm[i].info->rejected;
 		rc = -ENOENT;
-		scr_errf(err, errlen,
-			 "pid %d: none of %zu modules defines %s%s%s%s%s%s", (int)pid, n,
-			 ELFTLS_SYMBOL, rej ? " (" : "", rej ? rej : "", rej ? ")" : "",
+		scr_errf(err, errlen, "pid %d: none of %zu modules defines %s%s%s%s%s%s", (int)pid,
+			 n, ELFTLS_SYMBOL, rej ? " (" : "", rej ? rej : "", rej ? ")" : "",
 			 rep->n_unreadable ? "; unreadable: " : "",
 			 rep->n_unreadable ? rep->first_unreadable : "");
 	} else {
@@ -682,7 +681,8 @@ int tlsres_report_prefer_valid(struct tlsres_report *rep, struct tmem *mem, cons
 			uint64_t rec;
 			uint8_t valid;
 
-			if (tlsres_record_ptr(&rep->cand[i].res, mem, tps[t], &rec, NULL, 0) || !rec)
+			if (tlsres_record_ptr(&rep->cand[i].res, mem, tps[t], &rec, NULL, 0) ||
+			    !rec)
 				continue;
 			if (tmem_read(mem, rec + 24, &valid, 1, NULL, 0) || valid != 1)
 				continue;
@@ -696,18 +696,18 @@ int tlsres_report_prefer_valid(struct tlsres_report *rep, struct tmem *mem, cons
 const char *tlsres_route_name(enum tlsres_route r)
 {
 	static const char *const names[] = {
-		[TLSRES_ROUTE_NONE] = "none",
-		[TLSRES_ROUTE_TLSDESC_STATIC] = "TLSDESC (static)",
-		[TLSRES_ROUTE_TLSDESC_DYNAMIC] = "TLSDESC (dynamic)",
-		[TLSRES_ROUTE_GD] = "general-dynamic",
-		[TLSRES_ROUTE_IE] = "initial-exec",
-		[TLSRES_ROUTE_LINK_MAP_STATIC] = "link_map (static)",
-		[TLSRES_ROUTE_LINK_MAP_DTV] = "link_map (dynamic)",
-		[TLSRES_ROUTE_REF_TLSDESC_STATIC] = "reference TLSDESC (static)",
-		[TLSRES_ROUTE_REF_TLSDESC_DYNAMIC] = "reference TLSDESC (dynamic)",
-		[TLSRES_ROUTE_REF_GD] = "reference general-dynamic",
-		[TLSRES_ROUTE_REF_IE] = "reference initial-exec",
-		[TLSRES_ROUTE_LE] = "local-exec",
+	    [TLSRES_ROUTE_NONE] = "none",
+	    [TLSRES_ROUTE_TLSDESC_STATIC] = "TLSDESC (static)",
+	    [TLSRES_ROUTE_TLSDESC_DYNAMIC] = "TLSDESC (dynamic)",
+	    [TLSRES_ROUTE_GD] = "general-dynamic",
+	    [TLSRES_ROUTE_IE] = "initial-exec",
+	    [TLSRES_ROUTE_LINK_MAP_STATIC] = "link_map (static)",
+	    [TLSRES_ROUTE_LINK_MAP_DTV] = "link_map (dynamic)",
+	    [TLSRES_ROUTE_REF_TLSDESC_STATIC] = "reference TLSDESC (static)",
+	    [TLSRES_ROUTE_REF_TLSDESC_DYNAMIC] = "reference TLSDESC (dynamic)",
+	    [TLSRES_ROUTE_REF_GD] = "reference general-dynamic",
+	    [TLSRES_ROUTE_REF_IE] = "reference initial-exec",
+	    [TLSRES_ROUTE_LE] = "local-exec",
 	};
 
 	if ((size_t)r < sizeof(names) / sizeof(names[0]) && names[r])

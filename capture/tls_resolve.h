@@ -64,9 +64,9 @@ enum tlsres_route {
 };
 
 struct tlsres_dtv_layout {
-	int32_t tp_offset;    /* the DTV pointer is at TP + tp_offset (8 on x86_64) */
-	uint32_t entry_size;  /* 16 (glibc dtv_t) or 8 (musl) */
-	int32_t count_offset; /* slot count at dtv + count_offset: -16 (glibc), 0 (musl) */
+	int32_t tp_offset;	 /* the DTV pointer is at TP + tp_offset (8 on x86_64) */
+	uint32_t entry_size;	 /* 16 (glibc dtv_t) or 8 (musl) */
+	int32_t count_offset;	 /* slot count at dtv + count_offset: -16 (glibc), 0 (musl) */
 	bool minus1_unallocated; /* glibc: a block pointer of -1 means not allocated yet */
 };
 
@@ -92,7 +92,7 @@ struct tlsres_process {
 	enum tlsres_libc libc;
 	const struct tlsres_module *mods; /* every module whose ELF was read */
 	size_t n_mods;
-	ssize_t exe;		     /* index of the executable in mods, or -1 */
+	ssize_t exe;		       /* index of the executable in mods, or -1 */
 	const struct elftls_info *tdb; /* the module with libthread_db descriptors, or NULL */
 	bool no_link_map;	       /* skip the link_map route */
 };
@@ -133,10 +133,10 @@ struct tlsres_candidate {
 
 struct tlsres_report {
 	enum tlsres_libc libc;
-	size_t n_modules;   /* modules listed in the maps */
+	size_t n_modules;    /* modules listed in the maps */
 	size_t n_unreadable; /* of which the ELF could not be read */
 	char first_unreadable[TLSRES_REASON_MAX];
-	size_t n; /* candidates: modules defining otel_thread_ctx_v1 */
+	size_t n;	   /* candidates: modules defining otel_thread_ctx_v1 */
 	size_t n_defining; /* may exceed n when more than TLSRES_MAX_CANDIDATES define it */
 	struct tlsres_candidate cand[TLSRES_MAX_CANDIDATES];
 	int chosen;	/* index into cand, -1 if none resolved */
@@ -144,10 +144,10 @@ struct tlsres_report {
 };
 
 /*
- * Resolves every module of pid that defines otel_thread_ctx_v1 (opts may be NULL). The executable's definition is
- * preferred (it interposes on libraries), otherwise the first resolved one in address order;
- * tlsres_report_prefer_valid() refines the choice with live threads. Returns 0 when a candidate
- * resolved; -ENOENT when no module defines the symbol or none resolved (reasons in err);
+ * Resolves every module of pid that defines otel_thread_ctx_v1 (opts may be NULL). The executable's
+ * definition is preferred (it interposes on libraries), otherwise the first resolved one in address
+ * order; tlsres_report_prefer_valid() refines the choice with live threads. Returns 0 when a
+ * candidate resolved; -ENOENT when no module defines the symbol or none resolved (reasons in err);
  * -ESRCH, -EACCES... when the process cannot be inspected.
  */
 struct tlsres_opts {

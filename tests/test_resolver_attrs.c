@@ -133,12 +133,12 @@ static void test_attrs_parse_empty(void **state)
 }
 
 const struct CMUnitTest tr_attrs_tests[] = {
-	cmocka_unit_test(test_attrs_header_parse),
-	cmocka_unit_test(test_attrs_parse_basic),
-	cmocka_unit_test(test_attrs_parse_incomplete_entry),
-	cmocka_unit_test(test_attrs_parse_last_duplicate_wins),
-	cmocka_unit_test(test_attrs_parse_clamp_612),
-	cmocka_unit_test(test_attrs_parse_unknown_key_refresh_once),
-	cmocka_unit_test(test_attrs_parse_empty),
+    cmocka_unit_test(test_attrs_header_parse),
+    cmocka_unit_test(test_attrs_parse_basic),
+    cmocka_unit_test(test_attrs_parse_incomplete_entry),
+    cmocka_unit_test(test_attrs_parse_last_duplicate_wins),
+    cmocka_unit_test(test_attrs_parse_clamp_612),
+    cmocka_unit_test(test_attrs_parse_unknown_key_refresh_once),
+    cmocka_unit_test(test_attrs_parse_empty),
 };
 const size_t tr_attrs_tests_n = TR_N(tr_attrs_tests);

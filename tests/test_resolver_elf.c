@@ -283,7 +283,8 @@ static void test_elf_flipped_bytes(void **state)
 			memcpy(copy, img, len);
 			for (int k = 0; k < 1 + (int)(tr_rand(&seed) % 8); k++) {
 				/* Mostly the headers and tables, where structure lives. */
-				size_t at = tr_rand(&seed) % (it & 1 ? len : (len < 4096 ? len : 4096));
+				size_t at =
+				    tr_rand(&seed) % (it & 1 ? len : (len < 4096 ? len : 4096));
 
 				copy[at] ^= (uint8_t)(1u << (tr_rand(&seed) % 8));
 			}
@@ -333,8 +334,8 @@ static void test_elf_bad_entsize(void **state)
 static void test_elf_section_beyond_file(void **state)
 {
 	size_t len;
-	uint8_t *img = with_section_edit(SHT_DYNSYM, &len, offsetof(Elf64_Shdr, sh_offset),
-					 0x7fffffff0ull);
+	uint8_t *img =
+	    with_section_edit(SHT_DYNSYM, &len, offsetof(Elf64_Shdr, sh_offset), 0x7fffffff0ull);
 	char err[TR_ERRLEN] = "";
 	struct elftls_info i;
 
@@ -414,30 +415,30 @@ static void test_elf_reloc_symbol_index_out_of_range(void **state)
 }
 
 const struct CMUnitTest tr_elf_tests[] = {
-	cmocka_unit_test(test_elf_lib_gnu2_ld_rela_plt),
-	cmocka_unit_test(test_elf_lib_gnu2_lld_rela_dyn),
-	cmocka_unit_test(test_elf_lib_gd_ld),
-	cmocka_unit_test(test_elf_lib_gd_lld),
-	cmocka_unit_test(test_elf_lib_ie),
-	cmocka_unit_test(test_elf_lib_musl_gnu2),
-	cmocka_unit_test(test_elf_lib_defonly_no_relocation),
-	cmocka_unit_test(test_elf_exe_le_pie),
-	cmocka_unit_test(test_elf_exe_le_nopie),
-	cmocka_unit_test(test_elf_exe_le_align64),
-	cmocka_unit_test(test_elf_exe_le_lld),
-	cmocka_unit_test(test_elf_exe_ie_own_symbol),
-	cmocka_unit_test(test_elf_exe_static_pie),
-	cmocka_unit_test(test_elf_exe_static_symtab_fallback),
-	cmocka_unit_test(test_elf_exe_musl_static),
-	cmocka_unit_test(test_elf_exe_reference_to_library),
-	cmocka_unit_test(test_elf_exe_without_symbol),
-	cmocka_unit_test(test_elf_glibc_thread_db_descriptors),
-	cmocka_unit_test(test_elf_not_elf),
-	cmocka_unit_test(test_elf_truncated_at_many_offsets),
-	cmocka_unit_test(test_elf_flipped_bytes),
-	cmocka_unit_test(test_elf_bad_entsize),
-	cmocka_unit_test(test_elf_section_beyond_file),
-	cmocka_unit_test(test_elf_absurd_counts),
-	cmocka_unit_test(test_elf_reloc_symbol_index_out_of_range),
+    cmocka_unit_test(test_elf_lib_gnu2_ld_rela_plt),
+    cmocka_unit_test(test_elf_lib_gnu2_lld_rela_dyn),
+    cmocka_unit_test(test_elf_lib_gd_ld),
+    cmocka_unit_test(test_elf_lib_gd_lld),
+    cmocka_unit_test(test_elf_lib_ie),
+    cmocka_unit_test(test_elf_lib_musl_gnu2),
+    cmocka_unit_test(test_elf_lib_defonly_no_relocation),
+    cmocka_unit_test(test_elf_exe_le_pie),
+    cmocka_unit_test(test_elf_exe_le_nopie),
+    cmocka_unit_test(test_elf_exe_le_align64),
+    cmocka_unit_test(test_elf_exe_le_lld),
+    cmocka_unit_test(test_elf_exe_ie_own_symbol),
+    cmocka_unit_test(test_elf_exe_static_pie),
+    cmocka_unit_test(test_elf_exe_static_symtab_fallback),
+    cmocka_unit_test(test_elf_exe_musl_static),
+    cmocka_unit_test(test_elf_exe_reference_to_library),
+    cmocka_unit_test(test_elf_exe_without_symbol),
+    cmocka_unit_test(test_elf_glibc_thread_db_descriptors),
+    cmocka_unit_test(test_elf_not_elf),
+    cmocka_unit_test(test_elf_truncated_at_many_offsets),
+    cmocka_unit_test(test_elf_flipped_bytes),
+    cmocka_unit_test(test_elf_bad_entsize),
+    cmocka_unit_test(test_elf_section_beyond_file),
+    cmocka_unit_test(test_elf_absurd_counts),
+    cmocka_unit_test(test_elf_reloc_symbol_index_out_of_range),
 };
 const size_t tr_elf_tests_n = TR_N(tr_elf_tests);

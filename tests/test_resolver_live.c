@@ -103,7 +103,8 @@ static struct child *spawn(const char *fixture, const char *mode, const char *li
 			*nl = '\0';
 			if (!strcmp(line, "READY")) {
 				ready = true;
-			} else if (sscanf(line, "T %ld %llx %llx %llx", &tid, &fs, &addr, &rec) == 4) {
+			} else if (sscanf(line, "T %ld %llx %llx %llx", &tid, &fs, &addr, &rec) ==
+				   4) {
 				assert_true(cur.n < MAX_THREADS);
 				cur.th[cur.n].tid = tid;
 				cur.th[cur.n].fs = fs;
@@ -158,9 +159,8 @@ static enum tlsres_route check(struct child *c, const struct tlsres_opts *opts,
 			fail_msg("thread %ld (fs_base 0x%llx): resolved 0x%llx, actual 0x%llx",
 				 c->th[t].tid, (unsigned long long)c->th[t].fs,
 				 (unsigned long long)addr, (unsigned long long)c->th[t].addr);
-		assert_int_equal(tlsres_record_ptr(&cand->res, mem, c->th[t].fs, &rec, err,
-						   sizeof(err)),
-				 0);
+		assert_int_equal(
+		    tlsres_record_ptr(&cand->res, mem, c->th[t].fs, &rec, err, sizeof(err)), 0);
 		assert_int_equal(rec, c->th[t].rec);
 		assert_int_equal(tmem_read(mem, rec + 24, &valid, 1, err, sizeof(err)), 0);
 		assert_int_equal(valid, 1);
@@ -312,8 +312,7 @@ static void test_live_dlopen_tlsdesc_dynamic(void **state)
 
 static void test_live_dlopen_tlsdesc_lld_dynamic(void **state)
 {
-	struct child *c =
-		spawn("tlsfix_dl", "dlopen", "libtlsfix_gnu2_lld.so", TUNABLE_NO_SURPLUS);
+	struct child *c = spawn("tlsfix_dl", "dlopen", "libtlsfix_gnu2_lld.so", TUNABLE_NO_SURPLUS);
 
 	(void)state;
 	check(c, NULL, TLSRES_KIND_DTV, TLSRES_ROUTE_TLSDESC_DYNAMIC);
@@ -338,7 +337,7 @@ static void test_live_dlopen_ie_surplus(void **state)
 static void test_live_dlopen_no_reloc_link_map_dtv(void **state)
 {
 	struct child *c =
-		spawn("tlsfix_dl", "dlopen-sym", "libtlsfix_defonly.so", TUNABLE_NO_SURPLUS);
+	    spawn("tlsfix_dl", "dlopen-sym", "libtlsfix_defonly.so", TUNABLE_NO_SURPLUS);
 
 	(void)state;
 	check(c, NULL, TLSRES_KIND_DTV, TLSRES_ROUTE_LINK_MAP_DTV);
@@ -461,8 +460,8 @@ static ssize_t patched_read(void *ctx, uint64_t addr, void *buf, size_t len)
  * Resolves fixture with the 8 bytes at (bias of lib + GOT + got_delta) replaced by value and
  * the link_map route off: must fail with -EBADMSG and a reason containing needle.
  */
-static void expect_garbage(const char *fixture, const char *lib, uint64_t got_delta,
-			   uint64_t value, const char *needle)
+static void expect_garbage(const char *fixture, const char *lib, uint64_t got_delta, uint64_t value,
+			   const char *needle)
 {
 	struct child *c = spawn(fixture, "link", NULL, NULL);
 	struct tlsres_report rep;
@@ -516,36 +515,36 @@ static void test_live_garbage_gd_modid(void **state)
 #define LIVE(t) cmocka_unit_test_teardown(t, live_teardown)
 
 const struct CMUnitTest tr_live_tests[] = {
-	LIVE(test_live_exe_le_pie),
-	LIVE(test_live_exe_le_nopie),
-	LIVE(test_live_exe_le_align64),
-	LIVE(test_live_exe_le_lld),
-	LIVE(test_live_exe_ie_own_symbol),
-	LIVE(test_live_exe_static_pie),
-	LIVE(test_live_exe_static_symtab),
-	LIVE(test_live_lib_tlsdesc_ld),
-	LIVE(test_live_lib_tlsdesc_lld),
-	LIVE(test_live_lib_gd_ld),
-	LIVE(test_live_lib_gd_lld),
-	LIVE(test_live_lib_ie),
-	LIVE(test_live_lib_no_reloc_exe_reference),
-	LIVE(test_live_lib_no_reloc_link_map),
-	LIVE(test_live_dlopen_tlsdesc_surplus),
-	LIVE(test_live_dlopen_tlsdesc_dynamic),
-	LIVE(test_live_dlopen_tlsdesc_lld_dynamic),
-	LIVE(test_live_dlopen_gd),
-	LIVE(test_live_dlopen_ie_surplus),
-	LIVE(test_live_dlopen_no_reloc_link_map_dtv),
-	LIVE(test_live_musl_le),
-	LIVE(test_live_musl_static),
-	LIVE(test_live_musl_lib_tlsdesc),
-	LIVE(test_live_musl_dlopen_tlsdesc),
-	LIVE(test_live_musl_dlopen_gd),
-	LIVE(test_live_ambiguous_exe_and_library),
-	LIVE(test_live_no_symbol),
-	LIVE(test_live_gone_process),
-	LIVE(test_live_garbage_tlsdesc_arg),
-	LIVE(test_live_garbage_ie_got),
-	LIVE(test_live_garbage_gd_modid),
+    LIVE(test_live_exe_le_pie),
+    LIVE(test_live_exe_le_nopie),
+    LIVE(test_live_exe_le_align64),
+    LIVE(test_live_exe_le_lld),
+    LIVE(test_live_exe_ie_own_symbol),
+    LIVE(test_live_exe_static_pie),
+    LIVE(test_live_exe_static_symtab),
+    LIVE(test_live_lib_tlsdesc_ld),
+    LIVE(test_live_lib_tlsdesc_lld),
+    LIVE(test_live_lib_gd_ld),
+    LIVE(test_live_lib_gd_lld),
+    LIVE(test_live_lib_ie),
+    LIVE(test_live_lib_no_reloc_exe_reference),
+    LIVE(test_live_lib_no_reloc_link_map),
+    LIVE(test_live_dlopen_tlsdesc_surplus),
+    LIVE(test_live_dlopen_tlsdesc_dynamic),
+    LIVE(test_live_dlopen_tlsdesc_lld_dynamic),
+    LIVE(test_live_dlopen_gd),
+    LIVE(test_live_dlopen_ie_surplus),
+    LIVE(test_live_dlopen_no_reloc_link_map_dtv),
+    LIVE(test_live_musl_le),
+    LIVE(test_live_musl_static),
+    LIVE(test_live_musl_lib_tlsdesc),
+    LIVE(test_live_musl_dlopen_tlsdesc),
+    LIVE(test_live_musl_dlopen_gd),
+    LIVE(test_live_ambiguous_exe_and_library),
+    LIVE(test_live_no_symbol),
+    LIVE(test_live_gone_process),
+    LIVE(test_live_garbage_tlsdesc_arg),
+    LIVE(test_live_garbage_ie_got),
+    LIVE(test_live_garbage_gd_modid),
 };
 const size_t tr_live_tests_n = TR_N(tr_live_tests);

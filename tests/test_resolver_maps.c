@@ -11,21 +11,23 @@
 #include "../capture/proc_maps.h"
 
 static const char sample[] =
-	"55d0c0a00000-55d0c0a01000 r--p 00000000 08:01 1311 /usr/bin/app\n"
-	"55d0c0a01000-55d0c0a02000 r-xp 00001000 08:01 1311 /usr/bin/app\n"
-	"55d0c0a02000-55d0c0a03000 rw-p 00002000 08:01 1311 /usr/bin/app\n"
-	"55d0c1000000-55d0c1021000 rw-p 00000000 00:00 0                          [heap]\n"
-	"7f0000000000-7f0000028000 r--p 00000000 08:01 2222                       /usr/lib/libc.so.6\n"
-	"7f0000028000-7f000017d000 r-xp 00028000 08:01 2222                       /usr/lib/libc.so.6\n"
-	"7f000017d000-7f00001d0000 r--p 0017d000 08:01 2222                       /usr/lib/libc.so.6\n"
-	"7f00001d0000-7f00001d4000 r--p 001cf000 08:01 2222                       /usr/lib/libc.so.6\n"
-	"7f00001d4000-7f00001d6000 rw-p 001d3000 08:01 2222                       /usr/lib/libc.so.6\n"
-	"7f00001d6000-7f00001e3000 rw-p 00000000 00:00 0 \n"
-	"7f0000200000-7f0000201000 rw-s 00000000 00:01 77                         /memfd:OTEL_CTX (deleted)\n"
-	"7f0000300000-7f0000301000 r-xp 00000000 fd:02 9999                       /opt/my lib/libx.so (deleted)\n"
-	"7f0000400000-7f0000401000 r--p 00000000 08:01 4444                       /usr/share/data.bin\n"
-	"7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0                          [stack]\n"
-	"7ffd00100000-7ffd00102000 r-xp 00000000 00:00 0                          [vdso]\n";
+    "55d0c0a00000-55d0c0a01000 r--p 00000000 08:01 1311 /usr/bin/app\n"
+    "55d0c0a01000-55d0c0a02000 r-xp 00001000 08:01 1311 /usr/bin/app\n"
+    "55d0c0a02000-55d0c0a03000 rw-p 00002000 08:01 1311 /usr/bin/app\n"
+    "55d0c1000000-55d0c1021000 rw-p 00000000 00:00 0                          [heap]\n"
+    "7f0000000000-7f0000028000 r--p 00000000 08:01 2222                       /usr/lib/libc.so.6\n"
+    "7f0000028000-7f000017d000 r-xp 00028000 08:01 2222                       /usr/lib/libc.so.6\n"
+    "7f000017d000-7f00001d0000 r--p 0017d000 08:01 2222                       /usr/lib/libc.so.6\n"
+    "7f00001d0000-7f00001d4000 r--p 001cf000 08:01 2222                       /usr/lib/libc.so.6\n"
+    "7f00001d4000-7f00001d6000 rw-p 001d3000 08:01 2222                       /usr/lib/libc.so.6\n"
+    "7f00001d6000-7f00001e3000 rw-p 00000000 00:00 0 \n"
+    "7f0000200000-7f0000201000 rw-s 00000000 00:01 77                         /memfd:OTEL_CTX "
+    "(deleted)\n"
+    "7f0000300000-7f0000301000 r-xp 00000000 fd:02 9999                       /opt/my lib/libx.so "
+    "(deleted)\n"
+    "7f0000400000-7f0000401000 r--p 00000000 08:01 4444                       /usr/share/data.bin\n"
+    "7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0                          [stack]\n"
+    "7ffd00100000-7ffd00102000 r-xp 00000000 00:00 0                          [vdso]\n";
 
 static struct pmaps *parse_ok(const char *text, size_t len)
 {
@@ -128,17 +130,17 @@ static void test_maps_parse_garbage(void **state)
 		int err;
 		const char *needle;
 	} cases[] = {
-		{"hello\n", EBADMSG, "line 1 at byte 0: bad start address"},
-		{"1000-2000 rwxq 0 08:01 5\n", EBADMSG, "bad permissions"},
-		{"1000-2000 r-xp zz 08:01 5\n", EBADMSG, "bad offset"},
-		{"1000-2000 r-xp 0 0801 5\n", EBADMSG, "bad device"},
-		{"1000-2000 r-xp 0 08:01 x\n", EBADMSG, "bad inode"},
-		{"1000-2000 r-xp 0 08:01 5x /a\n", EBADMSG, "bad path separator"},
-		{"2000-1000 r-xp 0 08:01 5\n", EBADMSG, "bad address range"},
-		{"11112222333344445-2000 r-xp 0 08:01 5\n", EBADMSG, "bad start address"},
-		{"1000-2000 r-xp 0 08:01 99999999999999999999999\n", EBADMSG, "bad inode"},
-		{"1000-2000 r-xp 0 08:01 5 /a\n\n", EBADMSG, "line 2 at byte 28"},
-		{"1000-2000 r-xp 0 08:01 5 /a\n1000-", ENODATA, "text ends inside the line"},
+	    {"hello\n", EBADMSG, "line 1 at byte 0: bad start address"},
+	    {"1000-2000 rwxq 0 08:01 5\n", EBADMSG, "bad permissions"},
+	    {"1000-2000 r-xp zz 08:01 5\n", EBADMSG, "bad offset"},
+	    {"1000-2000 r-xp 0 0801 5\n", EBADMSG, "bad device"},
+	    {"1000-2000 r-xp 0 08:01 x\n", EBADMSG, "bad inode"},
+	    {"1000-2000 r-xp 0 08:01 5x /a\n", EBADMSG, "bad path separator"},
+	    {"2000-1000 r-xp 0 08:01 5\n", EBADMSG, "bad address range"},
+	    {"11112222333344445-2000 r-xp 0 08:01 5\n", EBADMSG, "bad start address"},
+	    {"1000-2000 r-xp 0 08:01 99999999999999999999999\n", EBADMSG, "bad inode"},
+	    {"1000-2000 r-xp 0 08:01 5 /a\n\n", EBADMSG, "line 2 at byte 28"},
+	    {"1000-2000 r-xp 0 08:01 5 /a\n1000-", ENODATA, "text ends inside the line"},
 	};
 
 	(void)state;
@@ -194,22 +196,21 @@ static void test_maps_parse_random_bytes(void **state)
 
 static void test_maps_modules_runs(void **state)
 {
-	static const char t[] =
-		"400000-401000 r--p 00000000 08:01 10 /bin/exe\n"
-		"401000-402000 r-xp 00001000 08:01 10 /bin/exe\n"
-		"403000-404000 rw-p 00002000 08:01 10 /bin/exe\n"
-		"404000-405000 rw-p 00000000 00:00 0 \n"
-		"7f0000000000-7f0000001000 r--p 00000000 08:01 20 /lib/liba.so\n"
-		"7f0000001000-7f0000002000 r-xp 00001000 08:01 20 /lib/liba.so\n"
-		"7f0000100000-7f0000101000 r--p 00000000 08:01 20 /lib/liba.so\n"
-		"7f0000101000-7f0000102000 r-xp 00001000 08:01 20 /lib/liba.so\n"
-		"7f0000180000-7f0000181000 r--p 00000000 08:01 40 /lib/lld.so\n"
-		"7f0000181000-7f0000182000 r-xp 00000000 08:01 40 /lib/lld.so\n"
-		"7f0000182000-7f0000183000 rw-p 00000000 08:01 40 /lib/lld.so\n"
-		"7f0000190000-7f0000191000 r-xp 00000000 08:01 50 /lib/one.so\n"
-		"7f0000192000-7f0000193000 r-xp 00000000 08:01 50 /lib/one.so\n"
-		"7f0000200000-7f0000201000 r--p 00000000 08:01 30 /data/file\n"
-		"7f0000300000-7f0000301000 r-xp 00000000 00:00 0 [vdso]\n";
+	static const char t[] = "400000-401000 r--p 00000000 08:01 10 /bin/exe\n"
+				"401000-402000 r-xp 00001000 08:01 10 /bin/exe\n"
+				"403000-404000 rw-p 00002000 08:01 10 /bin/exe\n"
+				"404000-405000 rw-p 00000000 00:00 0 \n"
+				"7f0000000000-7f0000001000 r--p 00000000 08:01 20 /lib/liba.so\n"
+				"7f0000001000-7f0000002000 r-xp 00001000 08:01 20 /lib/liba.so\n"
+				"7f0000100000-7f0000101000 r--p 00000000 08:01 20 /lib/liba.so\n"
+				"7f0000101000-7f0000102000 r-xp 00001000 08:01 20 /lib/liba.so\n"
+				"7f0000180000-7f0000181000 r--p 00000000 08:01 40 /lib/lld.so\n"
+				"7f0000181000-7f0000182000 r-xp 00000000 08:01 40 /lib/lld.so\n"
+				"7f0000182000-7f0000183000 rw-p 00000000 08:01 40 /lib/lld.so\n"
+				"7f0000190000-7f0000191000 r-xp 00000000 08:01 50 /lib/one.so\n"
+				"7f0000192000-7f0000193000 r-xp 00000000 08:01 50 /lib/one.so\n"
+				"7f0000200000-7f0000201000 r--p 00000000 08:01 30 /data/file\n"
+				"7f0000300000-7f0000301000 r-xp 00000000 00:00 0 [vdso]\n";
 	struct pmaps *m = parse_ok(t, strlen(t));
 	struct pmaps_module *mods;
 	size_t n;
@@ -295,18 +296,18 @@ static void test_maps_read_self(void **state)
 }
 
 const struct CMUnitTest tr_maps_tests[] = {
-	cmocka_unit_test(test_maps_parse_normal),
-	cmocka_unit_test(test_maps_parse_deleted_and_spaces),
-	cmocka_unit_test(test_maps_parse_no_final_newline),
-	cmocka_unit_test(test_maps_parse_empty),
-	cmocka_unit_test(test_maps_parse_huge_line),
-	cmocka_unit_test(test_maps_parse_garbage),
-	cmocka_unit_test(test_maps_parse_entry_cap),
-	cmocka_unit_test(test_maps_parse_truncated_every_offset),
-	cmocka_unit_test(test_maps_parse_random_bytes),
-	cmocka_unit_test(test_maps_modules_runs),
-	cmocka_unit_test(test_maps_load_bias),
-	cmocka_unit_test(test_maps_otel_ctx_names),
-	cmocka_unit_test(test_maps_read_self),
+    cmocka_unit_test(test_maps_parse_normal),
+    cmocka_unit_test(test_maps_parse_deleted_and_spaces),
+    cmocka_unit_test(test_maps_parse_no_final_newline),
+    cmocka_unit_test(test_maps_parse_empty),
+    cmocka_unit_test(test_maps_parse_huge_line),
+    cmocka_unit_test(test_maps_parse_garbage),
+    cmocka_unit_test(test_maps_parse_entry_cap),
+    cmocka_unit_test(test_maps_parse_truncated_every_offset),
+    cmocka_unit_test(test_maps_parse_random_bytes),
+    cmocka_unit_test(test_maps_modules_runs),
+    cmocka_unit_test(test_maps_load_bias),
+    cmocka_unit_test(test_maps_otel_ctx_names),
+    cmocka_unit_test(test_maps_read_self),
 };
 const size_t tr_maps_tests_n = TR_N(tr_maps_tests);

@@ -246,7 +246,8 @@ static void test_pctx_decode_overlong_length(void **state)
 	static const uint8_t b[] = {0x12, 0x05, 0x0a, 0x01, 'k'};
 
 	(void)state;
-	expect_decode_error(b, sizeof(b), ENODATA, "payload byte 0: field 2 length 5 exceeds the 3");
+	expect_decode_error(b, sizeof(b), ENODATA,
+			    "payload byte 0: field 2 length 5 exceeds the 3");
 }
 
 static void test_pctx_decode_inner_length_past_parent(void **state)
@@ -255,7 +256,8 @@ static void test_pctx_decode_inner_length_past_parent(void **state)
 	static const uint8_t b[] = {0x12, 0x03, 0x0a, 0x04, 'k'};
 
 	(void)state;
-	expect_decode_error(b, sizeof(b), ENODATA, "payload byte 2: field 1 length 4 exceeds the 1");
+	expect_decode_error(b, sizeof(b), ENODATA,
+			    "payload byte 2: field 1 length 4 exceeds the 1");
 }
 
 static void test_pctx_decode_groups_rejected(void **state)
@@ -536,18 +538,18 @@ static void test_pctx_read_pid_self_memfd(void **state)
 }
 
 const struct CMUnitTest tr_pctx_tests[] = {
-	cmocka_unit_test(test_pctx_decode_valid),
-	cmocka_unit_test(test_pctx_decode_empty),
-	cmocka_unit_test(test_pctx_decode_last_duplicate_key_wins),
-	cmocka_unit_test(test_pctx_decode_truncated_every_offset),
-	cmocka_unit_test(test_pctx_decode_overlong_length),
-	cmocka_unit_test(test_pctx_decode_inner_length_past_parent),
-	cmocka_unit_test(test_pctx_decode_groups_rejected),
-	cmocka_unit_test(test_pctx_decode_wrong_wire_types),
-	cmocka_unit_test(test_pctx_decode_bad_varints),
-	cmocka_unit_test(test_pctx_decode_deep_nesting),
-	cmocka_unit_test(test_pctx_decode_mutations),
-	cmocka_unit_test(test_pctx_read_at_fake_memory),
-	cmocka_unit_test(test_pctx_read_pid_self_memfd),
+    cmocka_unit_test(test_pctx_decode_valid),
+    cmocka_unit_test(test_pctx_decode_empty),
+    cmocka_unit_test(test_pctx_decode_last_duplicate_key_wins),
+    cmocka_unit_test(test_pctx_decode_truncated_every_offset),
+    cmocka_unit_test(test_pctx_decode_overlong_length),
+    cmocka_unit_test(test_pctx_decode_inner_length_past_parent),
+    cmocka_unit_test(test_pctx_decode_groups_rejected),
+    cmocka_unit_test(test_pctx_decode_wrong_wire_types),
+    cmocka_unit_test(test_pctx_decode_bad_varints),
+    cmocka_unit_test(test_pctx_decode_deep_nesting),
+    cmocka_unit_test(test_pctx_decode_mutations),
+    cmocka_unit_test(test_pctx_read_at_fake_memory),
+    cmocka_unit_test(test_pctx_read_pid_self_memfd),
 };
 const size_t tr_pctx_tests_n = TR_N(tr_pctx_tests);

@@ -102,14 +102,14 @@ static void fake_proc_init(struct fake_proc *f, enum tlsres_libc libc)
 	f->libc.tdb_l_tls_modid[1] = 1;
 	f->libc.tdb_l_tls_modid[2] = 0x480;
 	f->mods[0] = (struct tlsres_module){.path = "/app/exe", .bias = EXE_BIAS, .info = &f->exe};
-	f->mods[1] = (struct tlsres_module){.path = "/lib/libfoo.so", .bias = LIB_BIAS,
-					    .info = &f->lib};
-	f->mods[2] = (struct tlsres_module){.path = "/lib/libc.so.6", .bias = 0x7f2000000000ull,
-					    .info = &f->libc};
+	f->mods[1] =
+	    (struct tlsres_module){.path = "/lib/libfoo.so", .bias = LIB_BIAS, .info = &f->lib};
+	f->mods[2] = (struct tlsres_module){
+	    .path = "/lib/libc.so.6", .bias = 0x7f2000000000ull, .info = &f->libc};
 	f->mem = tmem__open_cb(space_read, &sp);
 	assert_non_null(f->mem);
-	f->proc = (struct tlsres_process){.mem = f->mem, .libc = libc, .mods = f->mods,
-					  .n_mods = 3, .exe = 0, .tdb = &f->libc};
+	f->proc = (struct tlsres_process){
+	    .mem = f->mem, .libc = libc, .mods = f->mods, .n_mods = 3, .exe = 0, .tdb = &f->libc};
 }
 
 static int resolve_lib(struct fake_proc *f, struct tlsres_resolution *res, char *reason)
@@ -343,14 +343,15 @@ static void test_resolve_reference_routes(void **state)
 	f.libc.has_tls = true;
 	f.libc.tls_memsz = 8;
 	assert_int_equal(resolve_lib(&f, &res, reason), -ENOENT);
-	assert_non_null(strstr(reason, "exe references otel_thread_ctx_v1 but 2 modules define it"));
+	assert_non_null(
+	    strstr(reason, "exe references otel_thread_ctx_v1 but 2 modules define it"));
 	tmem__free(f.mem);
 }
 
 static void test_resolve_var_addr_dtv_glibc(void **state)
 {
-	struct tlsres_resolution res = {.kind = TLSRES_KIND_DTV, .module_id = 2,
-					.offset_in_block = 0x10};
+	struct tlsres_resolution res = {
+	    .kind = TLSRES_KIND_DTV, .module_id = 2, .offset_in_block = 0x10};
 	char err[TR_ERRLEN];
 	struct tmem *mem;
 	uint64_t addr, dtv = HEAP + 0x100;
@@ -386,8 +387,8 @@ static void test_resolve_var_addr_dtv_glibc(void **state)
 
 static void test_resolve_var_addr_dtv_musl(void **state)
 {
-	struct tlsres_resolution res = {.kind = TLSRES_KIND_DTV, .module_id = 2,
-					.offset_in_block = 0x8};
+	struct tlsres_resolution res = {
+	    .kind = TLSRES_KIND_DTV, .module_id = 2, .offset_in_block = 0x8};
 	char err[TR_ERRLEN];
 	struct tmem *mem;
 	uint64_t addr, dtv = HEAP + 0x100;
@@ -424,14 +425,14 @@ static void test_resolve_libc_from_path(void **state)
 }
 
 const struct CMUnitTest tr_resolve_tests[] = {
-	cmocka_unit_test(test_resolve_tlsdesc_sign_test),
-	cmocka_unit_test(test_resolve_tlsdesc_lazy_or_garbage_rejected),
-	cmocka_unit_test(test_resolve_gd_and_ie),
-	cmocka_unit_test(test_resolve_local_exec_formula),
-	cmocka_unit_test(test_resolve_link_map_routes),
-	cmocka_unit_test(test_resolve_reference_routes),
-	cmocka_unit_test(test_resolve_var_addr_dtv_glibc),
-	cmocka_unit_test(test_resolve_var_addr_dtv_musl),
-	cmocka_unit_test(test_resolve_libc_from_path),
+    cmocka_unit_test(test_resolve_tlsdesc_sign_test),
+    cmocka_unit_test(test_resolve_tlsdesc_lazy_or_garbage_rejected),
+    cmocka_unit_test(test_resolve_gd_and_ie),
+    cmocka_unit_test(test_resolve_local_exec_formula),
+    cmocka_unit_test(test_resolve_link_map_routes),
+    cmocka_unit_test(test_resolve_reference_routes),
+    cmocka_unit_test(test_resolve_var_addr_dtv_glibc),
+    cmocka_unit_test(test_resolve_var_addr_dtv_musl),
+    cmocka_unit_test(test_resolve_libc_from_path),
 };
 const size_t tr_resolve_tests_n = TR_N(tr_resolve_tests);
