@@ -409,6 +409,15 @@ $(FIXDIR)/tlsfix_musl_static: $(FIX_HOST) $(FIX_VAR) | $(DEPS_STAMP)
 	$(msg) FIXTURE $@
 	$(call fix_exe,$(MUSL_CC),-static -DTLSFIX_NO_DL,$(FIX_VAR))
 
+# Test tool: the resolver's answer for a live process, checked by the samples suite against
+# the addresses each sample thread reports from inside.
+TEST_TOOLS += $(BUILD)/tests/resolver_probe
+$(BUILD)/obj/tests/resolver_probe.o: CFLAGS += -Icapture
+$(BUILD)/tests/resolver_probe: $(BUILD)/obj/tests/resolver_probe.o $(CAPTURE_LIB)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CAPTURE_LIB_LDLIBS)
+
 # The resolver suite: unit tests on in-memory inputs, ELF classification of the fixtures, live
 # resolution of fixture processes. One cmocka binary; fixtures are found next to it
 # ($(BUILD)/tests/../fixtures).

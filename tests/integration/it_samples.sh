@@ -17,6 +17,7 @@ set -u
 BUILD=${1:-build}
 S=$BUILD/samples
 CHECKER=$S/spancap-tls-checker
+PROBE=$BUILD/tests/resolver_probe
 DUMP=$S/spancap-proc-ctx-dump
 
 n=0
@@ -210,6 +211,25 @@ hold_test() { # variant executable env args
 	else
 		not_ok "$v: ptrace checker reads on each of 4 threads the record the truth log holds" \
 			"exit $rc$msg"
+	fi
+
+	# capture/'s TLS resolver must find the variable where every thread says it is.
+	# shellcheck disable=SC2046 # one TID=FS_BASE per thread
+	probe_out=$("$PROBE" "$pid" $(jq -r 'select(.type == "thread") | "\(.tid)=\(.fs_base)"' \
+		"$truth") 2>&1)
+	msg=""
+	for tid in $(jq -r 'select(.type == "thread") | .tid' "$truth"); do
+		want=$(jq -r --argjson tid "$tid" 'select(.type == "thread" and .tid == $tid) |
+			.tls_addr' "$truth")
+		printf '%s\n' "$probe_out" | grep -qx "tid=$tid var=$want" ||
+			msg="$msg; tid $tid: the thread reported $want"
+	done
+	if [ -z "$msg" ] && [ "${probe_out%% *}" = resolved ]; then
+		ok "$v: the capture resolver finds otel_thread_ctx_v1 where each thread reported it ($(
+			head -n 1 <<<"$probe_out" | sed 's/^resolved //; s/ module=.*//'))"
+	else
+		not_ok "$v: the capture resolver finds otel_thread_ctx_v1 where each thread reported it" \
+			"$probe_out$msg"
 	fi
 
 	exec 7>&-
