@@ -95,16 +95,48 @@ $(FORMATS_LIB): $(FORMATS_OBJS)
 	$(Q)$(AR) rcs $@ $^
 
 # ---------------------------------------------------------------------------------------------
+# analyze/: spancap-analyze, the offline reconstruction (depends on formats/ only)
+
+ANALYZE_LIB_SRCS := analyze/ana_map.c analyze/latency_hist.c analyze/syscall_table.c \
+	analyze/errno_names.c analyze/replay.c analyze/proc_state.c analyze/trace_index.c \
+	analyze/text_fmt.c analyze/json_out.c analyze/syscall_fmt.c analyze/report_common.c \
+	analyze/cmd_info.c analyze/cmd_traces.c analyze/cmd_trace.c analyze/cmd_spans.c \
+	analyze/cmd_syscalls.c analyze/cmd_processes.c analyze/cmd_io.c analyze/cmd_timeline.c
+ANALYZE_LIB_OBJS := $(ANALYZE_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+ANALYZE_LIB := $(BUILD)/libspancap_analyze.a
+ANALYZE_BIN := $(BUILD)/spancap-analyze
+
+$(ANALYZE_LIB): $(ANALYZE_LIB_OBJS)
+	$(msg) AR $@
+	$(Q)$(AR) rcs $@ $^
+
+$(ANALYZE_BIN): $(BUILD)/obj/analyze/analyze_main.o $(ANALYZE_LIB) $(FORMATS_LIB)
+	$(msg) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) -lm
+
+# ---------------------------------------------------------------------------------------------
 # tests/: one cmocka binary per module; tests/run_suites.sh runs them all.
 
-TEST_BINS := $(BUILD)/tests/test_formats
-TEST_TOOLS := $(BUILD)/tests/formats_sample_gen
+TEST_BINS := $(BUILD)/tests/test_formats $(BUILD)/tests/test_analyze
+TEST_TOOLS := $(BUILD)/tests/formats_sample_gen $(BUILD)/tests/analyze_scenario_gen
 CMOCKA_LIBS = $(call pkg_libs,cmocka)
 
 $(BUILD)/tests/formats_sample_gen: $(BUILD)/obj/tests/formats_sample_gen.o $(FORMATS_LIB)
 	$(msg) LD $@
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)
+
+$(BUILD)/tests/analyze_scenario_gen: $(BUILD)/obj/tests/analyze_scenario_gen.o \
+		$(BUILD)/obj/tests/analyze_scenario.o $(FORMATS_LIB)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)
+
+$(BUILD)/tests/test_analyze: $(BUILD)/obj/tests/test_analyze.o $(BUILD)/obj/tests/analyze_scenario.o \
+		$(ANALYZE_LIB) $(FORMATS_LIB)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) $(CMOCKA_LIBS) -lm
 
 $(BUILD)/tests/test_formats: $(BUILD)/obj/tests/test_formats.o $(FORMATS_LIB)
 	$(msg) LD $@
@@ -114,13 +146,14 @@ $(BUILD)/tests/test_formats: $(BUILD)/obj/tests/test_formats.o $(FORMATS_LIB)
 # ---------------------------------------------------------------------------------------------
 # Top-level targets
 
-ALL_BINS := $(FORMATS_LIB) $(TEST_BINS) $(TEST_TOOLS) $(BENCH_BINS)
+ALL_BINS := $(FORMATS_LIB) $(ANALYZE_BIN) $(TEST_BINS) $(TEST_TOOLS) $(BENCH_BINS)
 
 all: $(ALL_BINS)
 
 # The unit suites run twice: plain, then under ASan + UBSan from a separate build directory.
 test: all
-	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 OPT=-O1 $(BUILD)/asan/tests/test_formats
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 OPT=-O1 $(BUILD)/asan/tests/test_formats \
+		$(BUILD)/asan/tests/test_analyze
 	$(Q)tests/run_suites.sh $(BUILD)
 
 clean:
@@ -134,9 +167,14 @@ fmt:
 # ---------------------------------------------------------------------------------------------
 # bench/: benchmarks (not run by make test; `make bench` runs them)
 
-BENCH_BINS := $(BUILD)/bench/format_bench
+BENCH_BINS := $(BUILD)/bench/format_bench $(BUILD)/bench/analyze_bench
 
 $(BUILD)/bench/format_bench: $(BUILD)/obj/bench/format_bench.o $(FORMATS_LIB)
 	$(msg) LD $@
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)
+
+$(BUILD)/bench/analyze_bench: $(BUILD)/obj/bench/analyze_bench.o $(ANALYZE_LIB) $(FORMATS_LIB)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) -lm

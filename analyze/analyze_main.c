@@ -88,8 +88,9 @@ static void usage(FILE *f)
 	      "EXIT STATUS\n"
 	      "    0  the analysis ran; a truncated or corrupt input is analysed up to the damage\n"
 	      "       and a warning on stderr names the file and the byte offset\n"
-	      "    1  an input could not be opened or is not a spancap file, the trace asked for\n"
-	      "       is not in the input, or memory ran out\n"
+	      "    1  an input could not be opened or is not a spancap file (an input cut before\n"
+	      "       its first record is skipped with a warning, unless it is the only one), the\n"
+	      "       trace asked for is not in the input, or memory ran out\n"
 	      "    2  usage error\n",
 	      f);
 }
@@ -410,11 +411,18 @@ int main(int argc, char **argv)
 	}
 	for (int i = first_file; i < argc; i++) {
 		ret = ana_ctx__add_file(c, argv[i], err, sizeof(err));
-		if (ret) {
+		if (ret == -ENODATA) { /* cut before its first record: the others may still do */
+			fprintf(stderr, PROG ": warning: %s; skipped\n", err);
+		} else if (ret) {
 			fprintf(stderr, PROG ": cannot read %s\n", err);
 			ana_ctx__free(c);
 			return EXIT_FAILURE;
 		}
+	}
+	if (!c->ninputs) {
+		fprintf(stderr, PROG ": no input could be read\n");
+		ana_ctx__free(c);
+		return EXIT_FAILURE;
 	}
 	if (cmd == CMD_TIMELINE && r.json) {
 		ana_json_obj(&tj, NULL);

@@ -70,7 +70,7 @@ int ana_report_traces(struct ana_report *r)
 		ana_json_head(&j, r, "traces");
 		ana_json_arr(&j, "traces");
 	} else {
-		ana_table_init(&t, 13, heads, "llrrrrrrrrrll");
+		ana_table_init(&t, 13, heads, "lllrrrrrrrrll");
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		struct ana_trace *tr = v[i];

@@ -479,17 +479,17 @@ static void fd_point(struct ana_ctx *c, struct ana_fdtab *t, int64_t fd, struct 
 	s->cloexec = d ? cloexec : false;
 }
 
-/* Installs a new description (its creation reference is handed over). */
+/* Installs a new description (created with no reference: the slot takes the first). */
 static void fd_install(struct ana_ctx *c, struct ana_fdtab *t, int64_t fd, struct ana_fdesc *d,
 		       bool cloexec)
 {
 	if (!d)
 		return;
 	fd_point(c, t, fd, d, cloexec);
-	if (d->refs > 1)
-		d->refs--;
-	else
-		desc_put(d); /* fd was invalid: nothing holds it */
+	if (!d->refs) { /* fd was invalid: nothing holds it */
+		d->refs = 1;
+		desc_put(d);
+	}
 }
 
 static struct ana_fdesc *fd_desc(const struct ana_fdtab *t, int64_t fd)
