@@ -598,7 +598,9 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 			if (si->flags & ANA_SC_WRITE)
 				f.bw = (uint64_t)sc.ret;
 		}
-		f.target = resolve_target(p, rec, &sc, si, buf, sizeof(buf), &f.kind);
+		/* only files, net, trace details and timelines look at targets */
+		if ((c->o.want & ANA_WANT_IO) || c->o.on_event || (span && span->detail))
+			f.target = resolve_target(p, rec, &sc, si, buf, sizeof(buf), &f.kind);
 		stats_add(&c->total, &f);
 		stats_add(&p->st, &f);
 		stats_add(&t->st, &f);
