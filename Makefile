@@ -231,18 +231,50 @@ SAMPLES_BINS := $(SAMPLES_LIBS) $(SAMPLES_DEMOS) $(SAMPLES_TOOLS)
 samples: $(SAMPLES_BINS)
 
 # ---------------------------------------------------------------------------------------------
+# analyze/: spancap-analyze, the offline reconstruction (depends on formats/ only)
+
+ANALYZE_LIB_SRCS := analyze/ana_map.c analyze/latency_hist.c analyze/syscall_table.c \
+	analyze/errno_names.c analyze/replay.c analyze/proc_state.c analyze/trace_index.c \
+	analyze/text_fmt.c analyze/json_out.c analyze/syscall_fmt.c analyze/report_common.c \
+	analyze/cmd_info.c analyze/cmd_traces.c analyze/cmd_trace.c analyze/cmd_spans.c \
+	analyze/cmd_syscalls.c analyze/cmd_processes.c analyze/cmd_io.c analyze/cmd_timeline.c
+ANALYZE_LIB_OBJS := $(ANALYZE_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+ANALYZE_LIB := $(BUILD)/libspancap_analyze.a
+ANALYZE_BIN := $(BUILD)/spancap-analyze
+
+$(ANALYZE_LIB): $(ANALYZE_LIB_OBJS)
+	$(msg) AR $@
+	$(Q)$(AR) rcs $@ $^
+
+$(ANALYZE_BIN): $(BUILD)/obj/analyze/analyze_main.o $(ANALYZE_LIB) $(FORMATS_LIB)
+	$(msg) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) -lm
+
+# ---------------------------------------------------------------------------------------------
 # tests/: one cmocka binary per module; tests/run_suites.sh runs them all.
 
 # Unit suites by name: built in $(BUILD)/tests and, under ASan + UBSan, in $(BUILD)/asan/tests.
-UNIT_TESTS := test_formats test_samples_writer
+UNIT_TESTS := test_formats test_samples_writer test_analyze
 TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/%)
-TEST_TOOLS := $(BUILD)/tests/formats_sample_gen
+TEST_TOOLS := $(BUILD)/tests/formats_sample_gen $(BUILD)/tests/analyze_scenario_gen
 CMOCKA_LIBS = $(call pkg_libs,cmocka)
 
 $(BUILD)/tests/formats_sample_gen: $(BUILD)/obj/tests/formats_sample_gen.o $(FORMATS_LIB)
 	$(msg) LD $@
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)
+
+$(BUILD)/tests/analyze_scenario_gen: $(BUILD)/obj/tests/analyze_scenario_gen.o \
+		$(BUILD)/obj/tests/analyze_scenario.o $(FORMATS_LIB)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)
+
+$(BUILD)/tests/test_analyze: $(BUILD)/obj/tests/test_analyze.o $(BUILD)/obj/tests/analyze_scenario.o \
+		$(ANALYZE_LIB) $(FORMATS_LIB)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) $(CMOCKA_LIBS) -lm
 
 $(BUILD)/tests/test_formats: $(BUILD)/obj/tests/test_formats.o $(FORMATS_LIB)
 	$(msg) LD $@
@@ -280,7 +312,12 @@ fuzz: $(FUZZ_BINS) $(TEST_TOOLS)
 # ---------------------------------------------------------------------------------------------
 # bench/: benchmarks (not run by make test; `make bench` runs them)
 
-BENCH_BINS := $(BUILD)/bench/format_bench
+BENCH_BINS := $(BUILD)/bench/format_bench $(BUILD)/bench/analyze_bench
+
+$(BUILD)/bench/analyze_bench: $(BUILD)/obj/bench/analyze_bench.o $(ANALYZE_LIB) $(FORMATS_LIB)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) -lm
 
 $(BUILD)/bench/format_bench: $(BUILD)/obj/bench/format_bench.o $(FORMATS_LIB)
 	$(msg) LD $@
@@ -290,6 +327,7 @@ $(BUILD)/bench/format_bench: $(BUILD)/obj/bench/format_bench.o $(FORMATS_LIB)
 .PHONY: bench
 bench: $(BENCH_BINS)
 	$(Q)$(BUILD)/bench/format_bench -n 10000000
+	$(Q)$(BUILD)/bench/analyze_bench -n 10000000
 
 # ---------------------------------------------------------------------------------------------
 # capture/ resolver library: /proc/PID/maps, target memory, ELF TLS classification, per-process
@@ -435,7 +473,7 @@ $(BUILD)/tests/test_resolver: $(RESOLVER_TEST_OBJS) $(CAPTURE_LIB) $(RESOLVER_FI
 # ---------------------------------------------------------------------------------------------
 # Top-level targets
 
-ALL_BINS = $(FORMATS_LIB) $(SAMPLES_BINS) $(TEST_BINS) $(TEST_TOOLS) $(BENCH_BINS) $(FUZZ_BINS)
+ALL_BINS = $(FORMATS_LIB) $(ANALYZE_BIN) $(SAMPLES_BINS) $(TEST_BINS) $(TEST_TOOLS) $(BENCH_BINS) $(FUZZ_BINS)
 
 all: $(ALL_BINS)
 

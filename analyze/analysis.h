@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * analysis.h - the offline reconstruction: replays spancap files (several, merged by time)
+ * and rebuilds hosts, processes, threads, descriptor tables, traces and spans, aggregating the
+ * syscalls that pass a filter. Never prints: damage in an input becomes a warning string.
+ *
+ * Memory grows with hosts, processes, threads, traces, spans, paths and peers, not with the
+ * number of records: syscalls are aggregated as they stream by. Only what a command asks for
+ * is kept (ANA_WANT_*); a timeline is streamed to the caller's callback.
+ */
+#ifndef ANA_ANALYSIS_H
+#define ANA_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "spancap_file.h"
+#include "ana_map.h"
+#include "latency_hist.h"
+#include "syscall_table.h"
+
+struct ana_ctx;
+
+/* ---- filters and options ------------------------------------------------------------------ */
+
+struct ana_filter {
+	uint64_t since_ns, until_ns; /* absolute; 0: open (relative values resolved by run) */
+	int64_t since_rel_ns, until_rel_ns;
+	bool since_rel, until_rel;   /* relative to the capture start */
+	bool has_pid, has_tid;
+	uint32_t pid, tid;
+	uint8_t trace_id[16], span_id[8];
+	uint8_t trace_nibbles, span_nibbles; /* hex digits given (prefix match); 0: any */
+	bool has_syscalls;
+	uint64_t syscalls[ANA_SYSCALL_NR_MAX / 64]; /* bit set of numbers */
+	bool errors_only;
+};
+
+#define ANA_WANT_DETAIL 0x1  /* per-span detail (files, peers, classes, errors, children) */
+#define ANA_WANT_SCSTATS 0x2 /* latency and error statistics per syscall (and group) */
+#define ANA_WANT_IO 0x4	     /* files and network peers */
+
+enum ana_by { ANA_BY_SYSCALL, ANA_BY_SPAN, ANA_BY_PROCESS };
+
+struct ana_event;
+typedef void (*ana_event_fn)(struct ana_ctx *c, const struct ana_event *ev, void *arg);
+typedef void (*ana_progress_fn)(uint64_t done, uint64_t total, void *arg);
+
+struct ana_opts {
+	struct ana_filter f;
+	unsigned int want;
+	enum ana_by by;
+	ana_event_fn on_event; /* every selected syscall, and fork/exec/exit/loss records */
+	void *event_arg;
+	ana_progress_fn progress;
+	void *progress_arg;
+};
+
+/* ---- reconstructed state ------------------------------------------------------------------ */
+
+struct ana_stats {
+	uint64_t syscalls, errors, time_ns, bytes_read, bytes_written;
+	uint64_t first_ns, last_ns; /* entry of the first and exit of the last syscall */
+};
+
+struct ana_host {
+	uint32_t idx;
+	char *hostname, *kernel_release, *kernel_version, *machine, *tool_version, *cmdline;
+	uint8_t boot_id[16];
+#define ANA_HOST_CAPTURES 8
+	uint8_t capture_ids[ANA_HOST_CAPTURES][16]; /* distinct capture ids, first seen first */
+	uint32_t ncaptures;
+	uint8_t abi;
+	uint32_t ncpus;
+	uint64_t capture_start_ns, first_ns, last_ns;
+	uint32_t sections;
+	bool have_end;
+	struct scf_end end; /* the last END record */
+	uint64_t loss_events, loss_windows;
+};
+
+enum ana_tkind {
+	ANA_T_NONE,
+	ANA_T_FILE,
+	ANA_T_SOCKET,
+	ANA_T_PIPE,
+	ANA_T_OTHER, /* anonymous inodes, devices, memfds */
+	ANA_T_UNKNOWN, /* a descriptor the replay never saw opened */
+};
+
+/* An open file description, shared by dup'ed and inherited descriptors. */
+struct ana_fdesc {
+	uint32_t refs;
+	uint8_t kind; /* enum ana_tkind */
+	uint8_t sock_type;
+	uint16_t family;
+	char *path;  /* file path, "pipe:#N", "anon_inode:[eventfd]"... */
+	char *peer;  /* sockets: "127.0.0.1:5432" */
+	char *local; /* sockets: local address */
+};
+
+struct ana_fdslot {
+	struct ana_fdesc *d;
+	bool cloexec;
+};
+
+struct ana_fd_far {
+	int32_t fd;
+	struct ana_fdslot s;
+};
+
+/* Descriptors 0..ANA_FD_DIRECT-1 in an array, larger ones in a short list. */
+#define ANA_FD_DIRECT 65536
+struct ana_fdtab {
+	struct ana_fdslot *v;
+	uint32_t cap;
+	struct ana_fd_far *far;
+	uint32_t nfar, farcap;
+};
+
+struct ana_kv {
+	char *key, *val;
+};
+
+struct ana_proc {
+	uint32_t host, pid, ppid, uid, seq;
+	uint64_t start_ns, exit_ns;
+	int32_t exit_status;
+	bool exited, described, replaced, incomplete;
+	uint8_t ctx_status, tls_model, origin;
+	uint32_t ctx_version;
+	char *comm, *exe, *argv, *cgroup, *service, *reason, *schema, *tls_module;
+	char **keymap;
+	uint32_t nkeys;
+	struct ana_kv *res;
+	uint32_t nres;
+	struct ana_fdtab fds;
+	struct ana_stats st;
+	uint32_t nthreads;
+	struct ana_proc *parent;
+	struct ana_span *fork_span; /* span active on the thread that forked it */
+};
+
+struct ana_span;
+struct ana_trace;
+
+struct ana_thread {
+	uint32_t host, pid, tid, seq;
+	char *name;
+	uint64_t start_ns, exit_ns;
+	bool exited, incomplete;
+	struct ana_proc *proc;
+	struct ana_stats st;
+	struct ana_span *cur_span;   /* span of its last syscall (NULL: none) */
+	struct ana_trace *last_trace; /* last trace it was counted in */
+};
+
+struct ana_trace {
+	uint8_t id[16];
+	uint32_t seq;
+	struct ana_stats st;
+	uint32_t nspans;
+	uint64_t hosts_mask; /* bit i: host index i (63 and above share bit 63) */
+	struct ana_proc **procs;
+	uint32_t nprocs, procs_cap;
+	struct ana_thread **threads;
+	uint32_t nthreads, threads_cap;
+	bool incomplete;
+	struct ana_span *spans, *spans_tail; /* in creation order */
+};
+
+struct ana_span_detail;
+
+struct ana_span {
+	uint8_t trace_id[16], span_id[8];
+	uint32_t seq, host;
+	struct ana_trace *trace;
+	struct ana_proc *proc;
+	struct ana_thread *thr;
+	bool multi_thread, incomplete;
+	struct ana_stats st;
+	uint64_t ctx_first_ns, ctx_last_ns; /* THREAD_CTX records seen (0: none) */
+	uint8_t *attrs;			   /* merged attrs_data: {u8 key, u8 len, bytes}, by key */
+	uint32_t attrs_len;
+	struct ana_span *next_in_trace;
+	struct ana_span_detail *detail;
+};
+
+/* One resolved span attribute (key from the process's key map). */
+struct ana_attr {
+	const char *key;
+	const uint8_t *val;
+	uint8_t val_len;
+	uint8_t key_idx;
+};
+
+/* Traffic and operations on one path, pipe, peer... */
+struct ana_io_row {
+	char *name;
+	uint32_t host, seq;
+	uint8_t kind; /* enum ana_tkind */
+	uint64_t group;
+	uint64_t ops, opens, reads, writes, bytes_read, bytes_written, syncs, mmaps, connects;
+	uint64_t errors, time_ns;
+};
+
+struct ana_io_table {
+	struct ana_map map;
+	struct ana_io_row **rows;
+	uint32_t n, cap;
+};
+
+struct ana_class_stat {
+	uint64_t count, errors, time_ns;
+	struct ana_hist hist;
+};
+
+struct ana_error_ev {
+	uint64_t ts_ns;
+	uint32_t tid;
+	uint16_t nr;
+	int32_t err;
+	char *target;
+};
+
+struct ana_span_detail {
+	struct ana_io_table io;
+	struct ana_class_stat cls[ANA_CLASS_MAX];
+	struct ana_error_ev *errs;
+	uint32_t nerrs, errs_cap;
+	struct ana_proc **children;
+	uint32_t nchildren, children_cap;
+};
+
+#define ANA_SC_ERRNOS 4
+struct ana_sc_row {
+	uint8_t group_kind; /* enum ana_by */
+	void *group;	    /* struct ana_span * or struct ana_proc *, NULL by syscall */
+	uint16_t nr;
+	uint32_t seq;
+	uint64_t count, errors, time_ns, no_exit;
+	struct ana_hist hist;
+	struct {
+		int32_t err;
+		uint64_t n;
+	} errnos[ANA_SC_ERRNOS]; /* the first distinct errnos seen */
+	uint64_t other_errnos;
+};
+
+struct ana_sc_table {
+	struct ana_map map;
+	struct ana_sc_row **rows;
+	uint32_t n, cap;
+};
+
+struct ana_loss {
+	uint64_t start_ns, end_ns, count;
+	uint32_t host, pid, cpu;
+	uint16_t reason;
+	uint64_t prefmax_end; /* max end_ns of this loss and those before it in its group */
+};
+
+struct ana_section_info {
+	uint32_t input, host, index;
+	uint64_t start_ns, offset;
+};
+
+struct ana_input {
+	char *name;
+	struct scf_reader *r;
+	void *mem; /* owned copy for ana_ctx__add_mem, or NULL */
+	struct scf_record rec;
+	bool live, damaged, compressed;
+	uint32_t host, bad_bodies;
+	uint64_t records, size, first_ns, last_ns;
+};
+
+#define ANA_LOSS_REASONS 8
+
+struct ana_vec {
+	void **v;
+	uint32_t n, cap;
+};
+
+struct ana_ctx {
+	struct ana_opts o;
+	struct ana_input *inputs;
+	uint32_t ninputs;
+	struct ana_vec hosts, procs, threads, traces, spans, warnings;
+	struct ana_section_info *sections;
+	uint32_t nsections, sections_cap;
+	struct ana_loss *losses;
+	uint32_t nlosses, losses_cap;
+	uint64_t rec_counts[SCF_REC_TYPE_MAX], rec_unknown;
+	uint64_t loss_by_reason[ANA_LOSS_REASONS], loss_total;
+	struct ana_map proc_map, thread_map, trace_map, span_map, host_map;
+	struct ana_io_table io;
+	struct ana_sc_table sc;
+	struct ana_stats total;
+	uint64_t capture_start_ns, first_ns, last_ns, records;
+	uint32_t pipe_seq;
+	bool nomem;
+};
+
+/* What the event callback sees. Pointers are valid during the call only; the descriptor table
+ * of proc is still the one before the syscall took effect. */
+struct ana_event {
+	uint16_t type; /* SCF_REC_SYSCALL, SCF_REC_PROC_EVENT or SCF_REC_LOSS */
+	uint64_t ts_ns;
+	const struct scf_record *rec;
+	const struct scf_syscall *sc;
+	const struct scf_proc_event *pe;
+	const struct scf_loss *loss;
+	struct ana_host *host;
+	struct ana_proc *proc;
+	struct ana_thread *thr;
+	struct ana_span *span;
+	uint8_t target_kind;
+	const char *target; /* what the syscall worked on, or NULL */
+};
+
+/* ---- API ----------------------------------------------------------------------------------- */
+
+/* NULL with errno on error. */
+struct ana_ctx *ana_ctx__new(const struct ana_opts *o);
+/* Opens an input. Returns 0 or -errno with a one-line reason in err. */
+int ana_ctx__add_file(struct ana_ctx *c, const char *path, char *err, size_t errlen);
+/* Same on a copy of len bytes of memory. */
+int ana_ctx__add_mem(struct ana_ctx *c, const void *buf, size_t len, const char *name, char *err,
+		     size_t errlen);
+/* Replays every input. Returns 0 (damaged inputs add warnings) or -ENOMEM. */
+int ana_ctx__run(struct ana_ctx *c);
+void ana_ctx__free(struct ana_ctx *c);
+
+/* Lookups after a run. */
+struct ana_trace *ana_trace_find(const struct ana_ctx *c, const uint8_t id[16]);
+struct ana_span *ana_span_find(const struct ana_ctx *c, const uint8_t trace_id[16],
+			       const uint8_t span_id[8]);
+struct ana_proc *ana_proc_find(const struct ana_ctx *c, uint32_t host, uint32_t pid);
+struct ana_thread *ana_thread_find(const struct ana_ctx *c, uint32_t host, uint32_t tid);
+/* The row of name in an io table (host), or NULL. */
+struct ana_io_row *ana_io_find(const struct ana_io_table *t, uint32_t host, const char *name);
+/* Resolved attributes of a span, in key index order: at most max, returns how many. Entries
+ * whose key index the process's key map does not name are skipped (OTEP 4947). */
+unsigned int ana_span_attrs(const struct ana_span *s, struct ana_attr *out, unsigned int max);
+/* Whether a row passes the filters that are not about syscalls (an empty trace shown without
+ * a syscall filter). */
+bool ana_filter_syscall_only(const struct ana_filter *f);
+/* Whether the trace (span) id matches the filter's prefix. */
+bool ana_filter_trace_match(const struct ana_filter *f, const uint8_t id[16]);
+bool ana_filter_span_match(const struct ana_filter *f, const uint8_t id[8]);
+
+/* Name of what fd refers to in proc just now ("/etc/hosts", "127.0.0.1:5432", "pipe:#1"),
+ * NULL when unknown; *kind gets an enum ana_tkind. */
+const char *ana_fd_name(const struct ana_proc *p, int64_t fd, uint8_t *kind);
+
+/* ---- internal, between the analysis files -------------------------------------------------- */
+
+int ana_vec_push(struct ana_vec *v, void *p);
+void ana_warn(struct ana_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *ana_strndup(const void *s, size_t len);
+
+/* proc_state.c: processes, threads, descriptors */
+struct ana_proc *ana_proc_get(struct ana_ctx *c, uint32_t host, uint32_t pid, bool *created);
+struct ana_proc *ana_proc_new(struct ana_ctx *c, uint32_t host, uint32_t pid);
+struct ana_thread *ana_thread_get(struct ana_ctx *c, uint32_t host, uint32_t pid, uint32_t tid);
+void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *rec);
+void ana_on_thread(struct ana_ctx *c, uint32_t host, const struct scf_record *rec);
+void ana_on_fd(struct ana_ctx *c, uint32_t host, const struct scf_record *rec);
+void ana_on_proc_event(struct ana_ctx *c, uint32_t host, const struct scf_record *rec,
+		       const struct scf_proc_event *pe);
+/* Applies what a syscall did to the descriptor table (and process tree). */
+void ana_fd_apply(struct ana_ctx *c, struct ana_proc *p, struct ana_thread *t,
+		  const struct scf_record *rec, const struct scf_syscall *sc);
+void ana_fdtab_free(struct ana_fdtab *t);
+void ana_proc_free(struct ana_proc *p);
+
+/* trace_index.c: traces, spans, aggregation, loss marking */
+struct ana_span *ana_span_get(struct ana_ctx *c, uint32_t host, const uint8_t trace_id[16],
+			      const uint8_t span_id[8], struct ana_proc *p, struct ana_thread *t);
+void ana_on_thread_ctx(struct ana_ctx *c, uint32_t host, const struct scf_record *rec);
+void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_record *rec);
+void ana_on_loss(struct ana_ctx *c, struct ana_host *h, const struct scf_record *rec);
+void ana_mark_incomplete(struct ana_ctx *c);
+void ana_span_free(struct ana_span *s);
+void ana_io_table_free(struct ana_io_table *t);
+void ana_sc_table_free(struct ana_sc_table *t);
+
+#endif /* ANA_ANALYSIS_H */

@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * analyze_main.c - spancap-analyze: command line, help, and the glue between the replay and
+ * the reports. See usage() for the manual.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analysis.h"
+#include "report.h"
+
+#define PROG "spancap-analyze"
+#define VERSION "0.1.0"
+
+enum { EXIT_USAGE = 2 };
+
+static void usage(FILE *f)
+{
+	fputs("NAME\n"
+	      "    " PROG " - reconstruct per-trace syscall activity from spancap capture files\n"
+	      "\n"
+	      "SYNOPSIS\n"
+	      "    " PROG " COMMAND [OPTIONS] FILE...\n"
+	      "    " PROG " trace TRACE_ID [OPTIONS] FILE...\n"
+	      "    " PROG " --help | --version\n"
+	      "\n"
+	      "DESCRIPTION\n"
+	      "    Replays the records of one or more capture files in time order (sections,\n"
+	      "    rotated files and files of several hosts are merged by timestamp), rebuilds\n"
+	      "    processes, threads and descriptor tables, and attributes every syscall to the\n"
+	      "    trace and span active on its thread. Times are printed in UTC. Output is plain\n"
+	      "    text (no colour) in a deterministic order, or JSON with --json.\n"
+	      "\n"
+	      "COMMANDS\n"
+	      "    info         hosts, kernel, capture command and time range, sections, record\n"
+	      "                 counts, losses, and how each process's context was resolved\n"
+	      "    traces       one row per trace: services, processes, threads, spans, syscalls,\n"
+	      "                 time in syscalls, bytes read and written, errors, incomplete flag\n"
+	      "    trace ID     one trace span by span: window, thread, attributes, time per\n"
+	      "                 syscall class with p50/p90/p99/max, files, network peers, child\n"
+	      "                 processes and failed syscalls (ID: the trace id or a unique prefix)\n"
+	      "    spans        one row per span\n"
+	      "    syscalls     latency and error statistics per syscall (see --by)\n"
+	      "    processes    one row per process\n"
+	      "    files        operations and bytes per path, pipe or other descriptor target\n"
+	      "    net          operations and bytes per network peer\n"
+	      "    timeline     an strace-like listing of the syscalls with their trace and span\n"
+	      "\n"
+	      "OPTIONS\n"
+	      "    --json              machine-readable output (one JSON document)\n"
+	      "    --since TIME        only syscalls that entered at or after TIME\n"
+	      "    --until TIME        only syscalls that entered at or before TIME\n"
+	      "                        TIME: nanoseconds since the epoch (1790000000123456789),\n"
+	      "                        UTC date and time (2026-09-21T12:00:00.5Z, T or space),\n"
+	      "                        or +DURATION from the capture start (+1.5s, +200ms, +10us,\n"
+	      "                        +500ns, +2m, +1h; no unit means seconds)\n"
+	      "    --pid PID           only this process\n"
+	      "    --tid TID           only this thread\n"
+	      "    --trace ID          only this trace (hex, a prefix is enough)\n"
+	      "    --span ID           only this span (hex, a prefix is enough)\n"
+	      "    --syscall LIST      only these syscalls: names or %CLASS, comma-separated\n"
+	      "                        (classes: file net process memory time sync ipc other)\n"
+	      "    --errors-only       only syscalls that failed\n"
+	      "    --sort KEY          traces: syscalls, time, bytes, errors or start (default)\n"
+	      "    --by KEY            syscalls: syscall (default), span or process\n"
+	      "    --timeline          trace: append the trace's timeline\n"
+	      "    --no-color          accepted for scripts; output never has colour\n"
+	      "    -h, --help          this manual\n"
+	      "    -V, --version       the version\n"
+	      "\n"
+	      "    A trace is incomplete when events were lost (LOSS records) while one of its\n"
+	      "    spans ran. Progress goes to stderr when it is a terminal.\n"
+	      "\n"
+	      "EXAMPLES\n"
+	      "    " PROG " info capture.scap\n"
+	      "    " PROG " traces --sort=time capture.scap capture.scap.1\n"
+	      "    " PROG " trace 4bf92f3577b34da6 --timeline capture.scap\n"
+	      "    " PROG " syscalls --by=span --syscall=%file --json capture.scap\n"
+	      "    " PROG " timeline --pid 1234 --since +2s --until +3s capture.scap\n"
+	      "    " PROG " timeline --errors-only web1.scap web2.scap\n"
+	      "\n"
+	      "EXIT STATUS\n"
+	      "    0  the analysis ran; a truncated or corrupt input is analysed up to the damage\n"
+	      "       and a warning on stderr names the file and the byte offset\n"
+	      "    1  an input could not be opened or is not a spancap file (an input cut before\n"
+	      "       its first record is skipped with a warning, unless it is the only one), the\n"
+	      "       trace asked for is not in the input, or memory ran out\n"
+	      "    2  usage error\n",
+	      f);
+}
+
+static int fail_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see " PROG " --help)\n");
+	return EXIT_USAGE;
+}
+
+static int parse_hex_id(const char *s, uint8_t *out, size_t bytes, uint8_t *nibbles)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > bytes * 2)
+		return -EINVAL;
+	memset(out, 0, bytes);
+	for (size_t i = 0; i < n; i++) {
+		int v;
+
+		if (s[i] >= '0' && s[i] <= '9')
+			v = s[i] - '0';
+		else if (s[i] >= 'a' && s[i] <= 'f')
+			v = s[i] - 'a' + 10;
+		else if (s[i] >= 'A' && s[i] <= 'F')
+			v = s[i] - 'A' + 10;
+		else
+			return -EINVAL;
+		out[i / 2] |= (uint8_t)(i % 2 ? v : v << 4);
+	}
+	*nibbles = (uint8_t)n;
+	return 0;
+}
+
+/* Parses a TIME (see usage). Returns 0 with *abs, or with *rel and *is_rel; -EINVAL. */
+static int parse_time(const char *s, uint64_t *abs, int64_t *rel, bool *is_rel)
+{
+	char *end;
+
+	*is_rel = false;
+	if (s[0] == '+') {
+		double v = strtod(s + 1, &end);
+		double mul = 1e9;
+
+		if (end == s + 1 || v < 0)
+			return -EINVAL;
+		if (!strcmp(end, "ns"))
+			mul = 1;
+		else if (!strcmp(end, "us"))
+			mul = 1e3;
+		else if (!strcmp(end, "ms"))
+			mul = 1e6;
+		else if (!strcmp(end, "s") || !*end)
+			mul = 1e9;
+		else if (!strcmp(end, "m"))
+			mul = 60e9;
+		else if (!strcmp(end, "h"))
+			mul = 3600e9;
+		else
+			return -EINVAL;
+		if (v * mul > 9e18)
+			return -EINVAL;
+		*rel = (int64_t)(v * mul + 0.5);
+		*is_rel = true;
+		return 0;
+	}
+	if (strlen(s) > 10 && (s[10] == 'T' || s[10] == ' ')) {
+		struct tm tm = { 0 };
+		uint64_t frac = 0, scale = 100000000;
+		const char *p = strptime(s, s[10] == 'T' ? "%Y-%m-%dT%H:%M:%S" : "%Y-%m-%d %H:%M:%S",
+					 &tm);
+		time_t t;
+
+		if (!p)
+			return -EINVAL;
+		if (*p == '.') {
+			for (p++; *p >= '0' && *p <= '9'; p++) {
+				frac += (uint64_t)(*p - '0') * scale;
+				scale /= 10;
+			}
+		}
+		if (*p == 'Z')
+			p++;
+		if (*p)
+			return -EINVAL;
+		t = timegm(&tm);
+		if (t < 0)
+			return -EINVAL;
+		*abs = (uint64_t)t * 1000000000u + frac;
+		return 0;
+	}
+	errno = 0;
+	*abs = strtoull(s, &end, 10);
+	if (errno || end == s || *end)
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_u32(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v > UINT32_MAX)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int parse_syscalls(char *list, struct ana_filter *f)
+{
+	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+		if (tok[0] == '%') {
+			int cls = ana_class_lookup(tok + 1);
+
+			if (cls < 0)
+				return fail_usage("unknown syscall class '%s'", tok);
+			for (unsigned int nr = 0; nr < ANA_SYSCALL_NR_MAX; nr++) {
+				const struct ana_syscall_info *si = ana_syscall_info(nr);
+
+				if (si && si->cls == cls)
+					f->syscalls[nr / 64] |= 1ull << (nr % 64);
+			}
+		} else {
+			int nr = ana_syscall_lookup(tok);
+
+			if (nr < 0 || nr >= ANA_SYSCALL_NR_MAX)
+				return fail_usage("unknown syscall '%s' (x86_64 names)", tok);
+			f->syscalls[nr / 64] |= 1ull << (nr % 64);
+		}
+	}
+	f->has_syscalls = true;
+	return 0;
+}
+
+static void show_progress(uint64_t done, uint64_t total, void *arg)
+{
+	(void)arg;
+	if (total)
+		fprintf(stderr, "\r" PROG ": replaying %3u%%",
+			(unsigned int)(done * 100 / total > 100 ? 100 : done * 100 / total));
+}
+
+enum cmd { CMD_INFO, CMD_TRACES, CMD_TRACE, CMD_SPANS, CMD_SYSCALLS, CMD_PROCESSES, CMD_FILES,
+	   CMD_NET, CMD_TIMELINE, CMD_MAX };
+static const char *const cmd_names[CMD_MAX] = { "info", "traces", "trace", "spans", "syscalls",
+						"processes", "files", "net", "timeline" };
+
+enum { OPT_JSON = 256, OPT_SINCE, OPT_UNTIL, OPT_PID, OPT_TID, OPT_TRACE, OPT_SPAN,
+       OPT_SYSCALL, OPT_ERRORS, OPT_SORT, OPT_BY, OPT_TIMELINE, OPT_NOCOLOR };
+
+static const struct option long_opts[] = {
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "until", required_argument, NULL, OPT_UNTIL },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "tid", required_argument, NULL, OPT_TID },
+	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "span", required_argument, NULL, OPT_SPAN },
+	{ "syscall", required_argument, NULL, OPT_SYSCALL },
+	{ "errors-only", no_argument, NULL, OPT_ERRORS },
+	{ "sort", required_argument, NULL, OPT_SORT },
+	{ "by", required_argument, NULL, OPT_BY },
+	{ "timeline", no_argument, NULL, OPT_TIMELINE },
+	{ "no-color", no_argument, NULL, OPT_NOCOLOR },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int main(int argc, char **argv)
+{
+	struct ana_opts o = { 0 };
+	struct ana_report r = { .out = stdout };
+	struct ana_tl_vec tl = { 0 };
+	struct ana_tl_stream ts = { .out = stdout };
+	struct ana_json tj;
+	struct ana_ctx *c = NULL;
+	enum cmd cmd = CMD_MAX;
+	const char *trace_arg = NULL;
+	int opt, ret, nfiles, first_file;
+	char err[SCF_ERRMSG_MAX];
+
+	while ((opt = getopt_long(argc, argv, "hV", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf(PROG " " VERSION " (spancap format %d.%d)\n", SCF_FORMAT_MAJOR,
+			       SCF_FORMAT_MINOR);
+			return 0;
+		case OPT_JSON:
+			r.json = true;
+			break;
+		case OPT_SINCE:
+			if (parse_time(optarg, &o.f.since_ns, &o.f.since_rel_ns, &o.f.since_rel))
+				return fail_usage("bad --since time '%s'", optarg);
+			break;
+		case OPT_UNTIL:
+			if (parse_time(optarg, &o.f.until_ns, &o.f.until_rel_ns, &o.f.until_rel))
+				return fail_usage("bad --until time '%s'", optarg);
+			break;
+		case OPT_PID:
+			if (parse_u32(optarg, &o.f.pid))
+				return fail_usage("bad --pid '%s'", optarg);
+			o.f.has_pid = true;
+			break;
+		case OPT_TID:
+			if (parse_u32(optarg, &o.f.tid))
+				return fail_usage("bad --tid '%s'", optarg);
+			o.f.has_tid = true;
+			break;
+		case OPT_TRACE:
+			if (parse_hex_id(optarg, o.f.trace_id, 16, &o.f.trace_nibbles))
+				return fail_usage("bad --trace id '%s': 1 to 32 hex digits", optarg);
+			break;
+		case OPT_SPAN:
+			if (parse_hex_id(optarg, o.f.span_id, 8, &o.f.span_nibbles))
+				return fail_usage("bad --span id '%s': 1 to 16 hex digits", optarg);
+			break;
+		case OPT_SYSCALL:
+			ret = parse_syscalls(optarg, &o.f);
+			if (ret)
+				return ret;
+			break;
+		case OPT_ERRORS:
+			o.f.errors_only = true;
+			break;
+		case OPT_SORT:
+			if (!strcmp(optarg, "syscalls"))
+				r.sort = ANA_SORT_SYSCALLS;
+			else if (!strcmp(optarg, "time"))
+				r.sort = ANA_SORT_TIME;
+			else if (!strcmp(optarg, "bytes"))
+				r.sort = ANA_SORT_BYTES;
+			else if (!strcmp(optarg, "errors"))
+				r.sort = ANA_SORT_ERRORS;
+			else if (!strcmp(optarg, "start"))
+				r.sort = ANA_SORT_START;
+			else
+				return fail_usage("bad --sort '%s': syscalls, time, bytes, errors or start",
+						  optarg);
+			break;
+		case OPT_BY:
+			if (!strcmp(optarg, "syscall"))
+				o.by = ANA_BY_SYSCALL;
+			else if (!strcmp(optarg, "span"))
+				o.by = ANA_BY_SPAN;
+			else if (!strcmp(optarg, "process"))
+				o.by = ANA_BY_PROCESS;
+			else
+				return fail_usage("bad --by '%s': syscall, span or process", optarg);
+			break;
+		case OPT_TIMELINE:
+			r.timeline = true;
+			break;
+		case OPT_NOCOLOR:
+			break;
+		default:
+			fprintf(stderr, PROG ": see " PROG " --help\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return fail_usage("%s", "no command given");
+	for (int i = 0; i < CMD_MAX; i++)
+		if (!strcmp(argv[optind], cmd_names[i]))
+			cmd = (enum cmd)i;
+	if (cmd == CMD_MAX)
+		return fail_usage("unknown command '%s'", argv[optind]);
+	first_file = optind + 1;
+	if (cmd == CMD_TRACE) {
+		if (first_file >= argc)
+			return fail_usage("%s", "trace needs a trace id");
+		trace_arg = argv[first_file++];
+		if (parse_hex_id(trace_arg, o.f.trace_id, 16, &o.f.trace_nibbles))
+			return fail_usage("bad trace id '%s': 1 to 32 hex digits", trace_arg);
+		o.want |= ANA_WANT_DETAIL;
+		if (r.timeline) {
+			o.on_event = ana_tl_collect_event;
+			o.event_arg = &tl;
+		}
+	}
+	nfiles = argc - first_file;
+	if (nfiles <= 0)
+		return fail_usage("%s", "no input file given");
+	if (cmd == CMD_SYSCALLS)
+		o.want |= ANA_WANT_SCSTATS;
+	if (cmd == CMD_FILES || cmd == CMD_NET)
+		o.want |= ANA_WANT_IO;
+	if (cmd == CMD_TIMELINE) {
+		o.on_event = ana_tl_stream_event;
+		o.event_arg = &ts;
+		ts.show_host = nfiles > 1;
+		if (r.json) {
+			ana_json_init(&tj, stdout);
+			ts.j = &tj;
+		}
+	}
+	if (isatty(STDERR_FILENO)) {
+		o.progress = show_progress;
+	}
+
+	c = ana_ctx__new(&o);
+	if (!c) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return EXIT_FAILURE;
+	}
+	for (int i = first_file; i < argc; i++) {
+		ret = ana_ctx__add_file(c, argv[i], err, sizeof(err));
+		if (ret == -ENODATA) { /* cut before its first record: the others may still do */
+			fprintf(stderr, PROG ": warning: %s; skipped\n", err);
+		} else if (ret) {
+			fprintf(stderr, PROG ": cannot read %s\n", err);
+			ana_ctx__free(c);
+			return EXIT_FAILURE;
+		}
+	}
+	if (!c->ninputs) {
+		fprintf(stderr, PROG ": no input could be read\n");
+		ana_ctx__free(c);
+		return EXIT_FAILURE;
+	}
+	if (cmd == CMD_TIMELINE && r.json) {
+		ana_json_obj(&tj, NULL);
+		ana_json_str(&tj, "command", "timeline");
+		ana_json_arr(&tj, "inputs");
+		for (int i = first_file; i < argc; i++)
+			ana_json_str(&tj, NULL, argv[i]);
+		ana_json_end(&tj, false);
+		ana_json_arr(&tj, "events");
+	}
+	ret = ana_ctx__run(c);
+	if (o.progress)
+		fprintf(stderr, "\r\033[K");
+	for (uint32_t i = 0; i < c->warnings.n; i++)
+		fprintf(stderr, PROG ": warning: %s\n", (char *)c->warnings.v[i]);
+	if (ret) {
+		fprintf(stderr, PROG ": out of memory after %llu records\n",
+			(unsigned long long)c->records);
+		ana_ctx__free(c);
+		ana_tl_vec_free(&tl);
+		return EXIT_FAILURE;
+	}
+	r.c = c;
+	r.tl = &tl;
+	r.trace_arg = trace_arg;
+	switch (cmd) {
+	case CMD_INFO:
+		ret = ana_report_info(&r);
+		break;
+	case CMD_TRACES:
+		ret = ana_report_traces(&r);
+		break;
+	case CMD_TRACE:
+		ret = ana_report_trace(&r);
+		break;
+	case CMD_SPANS:
+		ret = ana_report_spans(&r);
+		break;
+	case CMD_SYSCALLS:
+		ret = ana_report_syscalls(&r);
+		break;
+	case CMD_PROCESSES:
+		ret = ana_report_processes(&r);
+		break;
+	case CMD_FILES:
+		ret = ana_report_files(&r);
+		break;
+	case CMD_NET:
+		ret = ana_report_net(&r);
+		break;
+	case CMD_TIMELINE:
+		ret = 0;
+		if (r.json) {
+			ana_json_end(&tj, false);
+			ana_json_arr(&tj, "warnings");
+			for (uint32_t i = 0; i < c->warnings.n; i++)
+				ana_json_str(&tj, NULL, c->warnings.v[i]);
+			ana_json_end(&tj, false);
+			ana_json_end(&tj, true);
+			ana_json_finish(&tj);
+		}
+		break;
+	default:
+		ret = 0;
+	}
+	if (ret)
+		fprintf(stderr, PROG ": %s\n", r.err);
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, PROG ": writing the output failed: %s\n", strerror(errno));
+		ret = 1;
+	}
+	ana_tl_vec_free(&tl);
+	ana_ctx__free(c);
+	return ret ? EXIT_FAILURE : 0;
+}

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * cmd_info.c - `info`: inputs, hosts, captures, sections, record counts, losses, and how each
+ * process's OTel context was resolved.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "text_fmt.h"
+
+static int proc_cmp(const void *a, const void *b)
+{
+	const struct ana_proc *x = *(const struct ana_proc *const *)a;
+	const struct ana_proc *y = *(const struct ana_proc *const *)b;
+
+	if (x->host != y->host)
+		return x->host < y->host ? -1 : 1;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Processes that publish or were described (not every pid a syscall mentioned). */
+static struct ana_proc **described(const struct ana_ctx *c, uint32_t *n)
+{
+	struct ana_proc **v = calloc(c->procs.n + 1, sizeof(*v));
+
+	*n = 0;
+	if (!v)
+		return NULL;
+	for (uint32_t i = 0; i < c->procs.n; i++) {
+		struct ana_proc *p = c->procs.v[i];
+
+		if (p->described)
+			v[(*n)++] = p;
+	}
+	qsort(v, *n, sizeof(*v), proc_cmp);
+	return v;
+}
+
+static void info_json(struct ana_report *r)
+{
+	struct ana_ctx *c = r->c;
+	struct ana_json j;
+	struct ana_proc **ps;
+	uint32_t np;
+
+	ana_json_init(&j, r->out);
+	ana_json_head(&j, r, "info");
+	ana_json_arr(&j, "files");
+	for (uint32_t i = 0; i < c->ninputs; i++) {
+		struct ana_input *in = &c->inputs[i];
+
+		ana_json_obj(&j, NULL);
+		ana_json_str(&j, "name", in->name);
+		ana_json_bool(&j, "compressed", in->compressed);
+		ana_json_u64(&j, "size", in->size);
+		ana_json_u64(&j, "records", in->records);
+		ana_json_bool(&j, "damaged", in->damaged);
+		ana_json_u64(&j, "first_ns", in->first_ns);
+		ana_json_u64(&j, "last_ns", in->last_ns);
+		ana_json_end(&j, true);
+	}
+	ana_json_end(&j, false);
+	ana_json_arr(&j, "hosts");
+	for (uint32_t i = 0; i < c->hosts.n; i++) {
+		struct ana_host *h = c->hosts.v[i];
+
+		ana_json_obj(&j, NULL);
+		ana_json_str(&j, "hostname", h->hostname);
+		ana_json_hex(&j, "boot_id", h->boot_id, 16);
+		ana_json_arr(&j, "capture_ids");
+		for (uint32_t k = 0; k < h->ncaptures; k++)
+			ana_json_hex(&j, NULL, h->capture_ids[k], 16);
+		ana_json_end(&j, false);
+		ana_json_str(&j, "kernel_release", h->kernel_release);
+		ana_json_str(&j, "kernel_version", h->kernel_version);
+		ana_json_str(&j, "machine", h->machine);
+		ana_json_str(&j, "tool_version", h->tool_version);
+		ana_json_str(&j, "capture_command", h->cmdline);
+		ana_json_u64(&j, "ncpus", h->ncpus);
+		ana_json_u64(&j, "capture_start_ns", h->capture_start_ns);
+		ana_json_u64(&j, "first_ns", h->first_ns);
+		ana_json_u64(&j, "last_ns", h->last_ns);
+		ana_json_u64(&j, "sections", h->sections);
+		ana_json_u64(&j, "loss_events", h->loss_events);
+		ana_json_u64(&j, "loss_windows", h->loss_windows);
+		if (h->have_end) {
+			ana_json_obj(&j, "end");
+			ana_json_u64(&j, "end_ns", h->end.end_ns);
+			ana_json_str(&j, "stop_reason", scf_stop_reason_name(h->end.stop_reason));
+			ana_json_bool(&j, "clean", h->end.clean);
+			ana_json_u64(&j, "events_lost", h->end.events_lost);
+			ana_json_u64(&j, "syscalls", h->end.syscalls);
+			ana_json_end(&j, true);
+		} else {
+			ana_json_null(&j, "end");
+		}
+		ana_json_end(&j, true);
+	}
+	ana_json_end(&j, false);
+	ana_json_arr(&j, "sections");
+	for (uint32_t i = 0; i < c->nsections; i++) {
+		ana_json_obj(&j, NULL);
+		ana_json_str(&j, "file", c->inputs[c->sections[i].input].name);
+		ana_json_str(&j, "host", ana_host_name(c, c->sections[i].host));
+		ana_json_u64(&j, "index", c->sections[i].index);
+		ana_json_u64(&j, "start_ns", c->sections[i].start_ns);
+		ana_json_u64(&j, "offset", c->sections[i].offset);
+		ana_json_end(&j, true);
+	}
+	ana_json_end(&j, false);
+	ana_json_obj(&j, "records");
+	for (unsigned int t = 1; t < SCF_REC_TYPE_MAX; t++)
+		ana_json_u64(&j, scf_rec_type_name(t), c->rec_counts[t]);
+	ana_json_u64(&j, "unknown", c->rec_unknown);
+	ana_json_end(&j, true);
+	ana_json_obj(&j, "loss");
+	ana_json_u64(&j, "events", c->loss_total);
+	ana_json_u64(&j, "windows", c->nlosses);
+	ana_json_obj(&j, "by_reason");
+	for (unsigned int k = 1; k < ANA_LOSS_REASONS; k++)
+		if (c->loss_by_reason[k])
+			ana_json_u64(&j, scf_loss_reason_name(k), c->loss_by_reason[k]);
+	ana_json_end(&j, true);
+	ana_json_end(&j, true);
+	ps = described(c, &np);
+	ana_json_arr(&j, "processes");
+	for (uint32_t i = 0; ps && i < np; i++) {
+		struct ana_proc *p = ps[i];
+
+		ana_json_obj(&j, NULL);
+		ana_json_str(&j, "host", ana_host_name(c, p->host));
+		ana_json_u64(&j, "pid", p->pid);
+		ana_json_u64(&j, "ppid", p->ppid);
+		ana_json_str(&j, "comm", p->comm);
+		ana_json_str(&j, "exe", p->exe);
+		ana_json_str(&j, "service", p->service);
+		ana_json_str(&j, "ctx_status", scf_ctx_status_name(p->ctx_status));
+		ana_json_str(&j, "tls_model", scf_tls_model_name(p->tls_model));
+		ana_json_str(&j, "schema_version", p->schema);
+		ana_json_u64(&j, "key_map_size", p->nkeys);
+		ana_json_str(&j, "reason", p->reason);
+		ana_json_end(&j, true);
+	}
+	ana_json_end(&j, false);
+	free(ps);
+	ana_json_end(&j, true);
+	ana_json_finish(&j);
+}
+
+int ana_report_info(struct ana_report *r)
+{
+	static const char *const ph[] = { "HOST", "PID", "PPID", "COMM", "SERVICE", "CONTEXT",
+					  "TLS", "KEYS", "REASON" };
+	struct ana_ctx *c = r->c;
+	struct ana_table t;
+	struct ana_proc **ps;
+	uint32_t np;
+	char a[40], b[40], d[24], hx[33];
+	FILE *f = r->out;
+
+	if (r->json) {
+		info_json(r);
+		return 0;
+	}
+	for (uint32_t i = 0; i < c->ninputs; i++) {
+		struct ana_input *in = &c->inputs[i];
+
+		fprintf(f, "file: %s (%s, %" PRIu64 " bytes, %" PRIu64 " records%s)\n", in->name,
+			in->compressed ? "zstd" : "pcapng", in->size, in->records,
+			in->damaged ? ", damaged: see warnings" : "");
+	}
+	for (uint32_t i = 0; i < c->hosts.n; i++) {
+		struct ana_host *h = c->hosts.v[i];
+
+		fprintf(f, "host: %s\n", h->hostname[0] ? h->hostname : "?");
+		fprintf(f, "  boot id: %s\n", ana_fmt_hex(hx, h->boot_id, 16));
+		fprintf(f, "  kernel: %s %s (%s), %u CPUs\n", h->kernel_release ? h->kernel_release : "?",
+			h->kernel_version ? h->kernel_version : "", h->machine ? h->machine : "?",
+			h->ncpus);
+		for (uint32_t k = 0; k < h->ncaptures; k++)
+			fprintf(f, "  capture id: %s\n", ana_fmt_hex(hx, h->capture_ids[k], 16));
+		fprintf(f, "  capture: %s by %s\n", h->cmdline ? h->cmdline : "?",
+			h->tool_version ? h->tool_version : "?");
+		fprintf(f, "  time: %s .. %s (%s)\n", ana_fmt_ts_iso(a, sizeof(a), h->first_ns),
+			ana_fmt_ts_iso(b, sizeof(b), h->last_ns),
+			ana_fmt_dur(d, sizeof(d), h->last_ns - h->first_ns));
+		fprintf(f, "  sections: %u\n", h->sections);
+		if (h->have_end)
+			fprintf(f, "  end: %s, %s, %" PRIu64 " events lost, %" PRIu64 " syscalls\n",
+				scf_stop_reason_name(h->end.stop_reason),
+				h->end.clean ? "clean" : "not clean", h->end.events_lost,
+				h->end.syscalls);
+		else
+			fprintf(f, "  end: no END record (capture still running, killed, or cut)\n");
+	}
+	fprintf(f, "sections:\n");
+	for (uint32_t i = 0; i < c->nsections; i++)
+		fprintf(f, "  %s #%u at %s (offset %" PRIu64 ")\n", c->inputs[c->sections[i].input].name,
+			c->sections[i].index, ana_fmt_ts_iso(a, sizeof(a), c->sections[i].start_ns),
+			c->sections[i].offset);
+	fprintf(f, "records:");
+	for (unsigned int k = 1; k < SCF_REC_TYPE_MAX; k++)
+		fprintf(f, " %s %" PRIu64 "%s", scf_rec_type_name(k), c->rec_counts[k],
+			k + 1 < SCF_REC_TYPE_MAX ? "," : "");
+	if (c->rec_unknown)
+		fprintf(f, ", unknown %" PRIu64, c->rec_unknown);
+	fprintf(f, "\nloss: %" PRIu64 " events in %u windows", c->loss_total, c->nlosses);
+	for (unsigned int k = 1; k < ANA_LOSS_REASONS; k++)
+		if (c->loss_by_reason[k])
+			fprintf(f, ", %s %" PRIu64, scf_loss_reason_name(k), c->loss_by_reason[k]);
+	fprintf(f, "\nprocesses:\n");
+	ps = described(c, &np);
+	ana_table_init(&t, 9, ph, "lrrllllrl");
+	for (uint32_t i = 0; ps && i < np; i++) {
+		struct ana_proc *p = ps[i];
+		char esc[256];
+
+		ana_table_cell(&t, "%s", ana_host_name(c, p->host));
+		ana_table_cell(&t, "%u", p->pid);
+		ana_table_cell(&t, "%u", p->ppid);
+		ana_table_cell(&t, "%s", ana_fmt_escape(esc, sizeof(esc), ana_proc_label(p),
+							strlen(ana_proc_label(p))));
+		ana_table_cell(&t, "%s", p->service ? ana_fmt_escape(esc, sizeof(esc), p->service,
+								     strlen(p->service))
+						    : "-");
+		ana_table_cell(&t, "%s", scf_ctx_status_name(p->ctx_status));
+		ana_table_cell(&t, "%s", scf_tls_model_name(p->tls_model));
+		ana_table_cell(&t, "%u", p->nkeys);
+		ana_table_cell(&t, "%s", p->reason ? ana_fmt_escape(esc, sizeof(esc), p->reason,
+								    strlen(p->reason))
+						   : "-");
+	}
+	ana_table_print(&t, f, 2);
+	ana_table_free(&t);
+	free(ps);
+	return 0;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * json_out.h - a small streaming JSON writer: two-space indentation, keys in the order written,
+ * strings escaped and made valid UTF-8 (invalid bytes become U+FFFD).
+ */
+#ifndef ANA_JSON_OUT_H
+#define ANA_JSON_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define ANA_JSON_DEPTH 32
+
+struct ana_json {
+	FILE *f;
+	int depth;
+	bool has_items[ANA_JSON_DEPTH];
+};
+
+void ana_json_init(struct ana_json *j, FILE *f);
+/* key is NULL inside arrays and at the top level. */
+void ana_json_obj(struct ana_json *j, const char *key);
+void ana_json_arr(struct ana_json *j, const char *key);
+void ana_json_end(struct ana_json *j, bool obj);
+void ana_json_str(struct ana_json *j, const char *key, const char *s);
+void ana_json_strn(struct ana_json *j, const char *key, const void *s, size_t len);
+void ana_json_hex(struct ana_json *j, const char *key, const uint8_t *p, size_t n);
+void ana_json_u64(struct ana_json *j, const char *key, uint64_t v);
+void ana_json_i64(struct ana_json *j, const char *key, int64_t v);
+void ana_json_bool(struct ana_json *j, const char *key, bool v);
+void ana_json_null(struct ana_json *j, const char *key);
+/* Ends the document with a newline. */
+void ana_json_finish(struct ana_json *j);
+
+#endif /* ANA_JSON_OUT_H */

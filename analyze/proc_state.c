@@ -1,0 +1,1034 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * proc_state.c - processes, threads and descriptor tables, rebuilt from PROCESS, THREAD, FD and
+ * PROC_EVENT records and from what syscalls did (open, socket, dup, close, exec, fork...).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+
+#define X_O_CLOEXEC 02000000u
+#define X_AT_FDCWD (-100)
+#define X_CLONE_THREAD 0x00010000u
+#define X_F_DUPFD 0
+#define X_F_SETFD 2
+#define X_F_DUPFD_CLOEXEC 1030
+#define X_CLOSE_RANGE_CLOEXEC 4u
+#define X_EINPROGRESS 115
+
+static char *dup_item(const struct scf_record *rec, uint16_t tag)
+{
+	const uint8_t *d;
+	uint16_t len;
+
+	if (scf_record_item(rec, tag, &d, &len) != 1)
+		return NULL;
+	return ana_strndup(d, len);
+}
+
+static void set_str(char **dst, char *s)
+{
+	if (!s)
+		return;
+	free(*dst);
+	*dst = s;
+}
+
+static char *fmt_sockaddr(const struct scf_record *rec, uint16_t tag, uint16_t *family)
+{
+	struct scf_sockaddr sa;
+	const uint8_t *d;
+	uint16_t len;
+	char buf[256];
+
+	if (scf_record_item(rec, tag, &d, &len) != 1 || scf_sockaddr_decode(d, len, &sa))
+		return NULL;
+	if (family)
+		*family = sa.family;
+	scf_sockaddr_format(&sa, buf, sizeof(buf));
+	return strdup(buf);
+}
+
+/* ---- processes and threads ------------------------------------------------------------------ */
+
+struct ana_proc *ana_proc_new(struct ana_ctx *c, uint32_t host, uint32_t pid)
+{
+	struct ana_key k = ana_key3(host, pid, 0);
+	struct ana_proc *p = calloc(1, sizeof(*p)), *old;
+
+	if (!p)
+		goto fail;
+	p->host = host;
+	p->pid = pid;
+	p->seq = c->procs.n;
+	if (ana_vec_push(&c->procs, p)) {
+		free(p);
+		goto fail;
+	}
+	old = ana_map_get(&c->proc_map, &k, NULL, NULL);
+	if (old)
+		old->replaced = true;
+	if (ana_map_put(&c->proc_map, &k, p, NULL, NULL))
+		goto fail; /* p stays listed and freed with the others */
+	return p;
+fail:
+	c->nomem = true;
+	return NULL;
+}
+
+struct ana_proc *ana_proc_get(struct ana_ctx *c, uint32_t host, uint32_t pid, bool *created)
+{
+	struct ana_key k = ana_key3(host, pid, 0);
+	struct ana_proc *p = ana_map_get(&c->proc_map, &k, NULL, NULL);
+
+	if (created)
+		*created = !p;
+	return p ? p : ana_proc_new(c, host, pid);
+}
+
+static struct ana_thread *thread_new(struct ana_ctx *c, uint32_t host, uint32_t pid,
+				     uint32_t tid)
+{
+	struct ana_key k = ana_key3(host, tid, 0);
+	struct ana_thread *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		goto fail;
+	t->host = host;
+	t->pid = pid;
+	t->tid = tid;
+	t->seq = c->threads.n;
+	t->proc = ana_proc_get(c, host, pid, NULL);
+	if (!t->proc || ana_vec_push(&c->threads, t)) {
+		free(t);
+		goto fail;
+	}
+	t->proc->nthreads++;
+	if (ana_map_put(&c->thread_map, &k, t, NULL, NULL))
+		goto fail;
+	return t;
+fail:
+	c->nomem = true;
+	return NULL;
+}
+
+struct ana_thread *ana_thread_get(struct ana_ctx *c, uint32_t host, uint32_t pid, uint32_t tid)
+{
+	struct ana_key k = ana_key3(host, tid, 0);
+	struct ana_thread *t = ana_map_get(&c->thread_map, &k, NULL, NULL);
+
+	if (!t || (pid && t->pid != pid))
+		return thread_new(c, host, pid, tid); /* first sight, or the tid was reused */
+	if (t->proc->replaced) {
+		struct ana_proc *p = ana_proc_get(c, host, t->pid, NULL);
+
+		if (!p)
+			return NULL;
+		t->proc = p;
+		p->nthreads++;
+	}
+	return t;
+}
+
+struct ana_proc *ana_proc_find(const struct ana_ctx *c, uint32_t host, uint32_t pid)
+{
+	struct ana_key k = ana_key3(host, pid, 0);
+
+	return ana_map_get(&c->proc_map, &k, NULL, NULL);
+}
+
+struct ana_thread *ana_thread_find(const struct ana_ctx *c, uint32_t host, uint32_t tid)
+{
+	struct ana_key k = ana_key3(host, tid, 0);
+
+	return ana_map_get(&c->thread_map, &k, NULL, NULL);
+}
+
+static char *render_value(const struct scf_attr *a)
+{
+	char buf[64];
+	int64_t iv;
+	double dv;
+
+	switch (a->type) {
+	case SCF_VAL_STRING:
+	case SCF_VAL_BYTES:
+		return ana_strndup(a->val, a->val_len);
+	case SCF_VAL_BOOL:
+		return strdup(a->val_len && a->val[0] ? "true" : "false");
+	case SCF_VAL_INT:
+		if (a->val_len != 8)
+			return strdup("?");
+		memcpy(&iv, a->val, 8);
+		snprintf(buf, sizeof(buf), "%" PRId64, iv);
+		return strdup(buf);
+	case SCF_VAL_DOUBLE:
+		if (a->val_len != 8)
+			return strdup("?");
+		memcpy(&dv, a->val, 8);
+		snprintf(buf, sizeof(buf), "%g", dv);
+		return strdup(buf);
+	case SCF_VAL_ARRAY:
+		return strdup("[...]");
+	case SCF_VAL_KVLIST:
+		return strdup("{...}");
+	}
+	return strdup("?");
+}
+
+static void set_resource_attrs(struct ana_ctx *c, struct ana_proc *p, const uint8_t *d,
+			       uint16_t len)
+{
+	struct scf_attr_iter it;
+	struct scf_attr a;
+	uint32_t n = 0, i;
+	struct ana_kv *kv;
+
+	scf_attrs_begin(&it, d, len);
+	while (scf_attrs_next(&it, &a) == 1)
+		n++;
+	kv = calloc(n ? n : 1, sizeof(*kv));
+	if (!kv) {
+		c->nomem = true;
+		return;
+	}
+	scf_attrs_begin(&it, d, len);
+	for (i = 0; i < n && scf_attrs_next(&it, &a) == 1; i++) {
+		kv[i].key = ana_strndup(a.key, a.key_len);
+		kv[i].val = render_value(&a);
+		if (kv[i].key && kv[i].val && !strcmp(kv[i].key, "service.name") &&
+		    a.type == SCF_VAL_STRING)
+			set_str(&p->service, strdup(kv[i].val));
+	}
+	for (i = 0; i < p->nres; i++) {
+		free(p->res[i].key);
+		free(p->res[i].val);
+	}
+	free(p->res);
+	p->res = kv;
+	p->nres = n;
+}
+
+static void keymap_free(struct ana_proc *p)
+{
+	for (uint32_t i = 0; i < p->nkeys; i++)
+		free(p->keymap[i]);
+	free(p->keymap);
+	p->keymap = NULL;
+	p->nkeys = 0;
+}
+
+/* A key map is append-only (OTEP 4947): a new one replaces the old as a whole. */
+static void set_keymap_strlist(struct ana_ctx *c, struct ana_proc *p, const uint8_t *d,
+			       uint16_t len)
+{
+	struct scf_strlist_iter it;
+	const uint8_t *s;
+	uint16_t sl;
+	char **v = calloc(256, sizeof(*v));
+	uint32_t n = 0;
+
+	if (!v) {
+		c->nomem = true;
+		return;
+	}
+	scf_strlist_begin(&it, d, len);
+	while (n < 256 && scf_strlist_next(&it, &s, &sl) == 1)
+		v[n++] = ana_strndup(s, sl);
+	keymap_free(p);
+	p->keymap = v;
+	p->nkeys = n;
+}
+
+/* Fallback: threadlocal.attribute_key_map as an ARRAY in the extra attributes. */
+static void set_keymap_attrs(struct ana_ctx *c, struct ana_proc *p, const uint8_t *d,
+			     uint16_t len)
+{
+	struct scf_attr_iter it, in;
+	struct scf_attr a, e;
+	char **v;
+	uint32_t n = 0;
+
+	scf_attrs_begin(&it, d, len);
+	while (scf_attrs_next(&it, &a) == 1) {
+		if (a.type != SCF_VAL_ARRAY || a.key_len != 29 ||
+		    memcmp(a.key, "threadlocal.attribute_key_map", 29))
+			continue;
+		v = calloc(256, sizeof(*v));
+		if (!v) {
+			c->nomem = true;
+			return;
+		}
+		scf_attrs_begin(&in, a.val, a.val_len);
+		while (n < 256 && scf_attrs_next(&in, &e) == 1)
+			v[n++] = e.type == SCF_VAL_STRING ? ana_strndup(e.val, e.val_len) : NULL;
+		keymap_free(p);
+		p->keymap = v;
+		p->nkeys = n;
+		return;
+	}
+}
+
+static char *join_strlist(const uint8_t *d, uint16_t len)
+{
+	struct scf_strlist_iter it;
+	const uint8_t *s;
+	uint16_t sl;
+	char *out = malloc((size_t)len + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	scf_strlist_begin(&it, d, len);
+	while (scf_strlist_next(&it, &s, &sl) == 1) {
+		if (o != out)
+			*o++ = ' ';
+		memcpy(o, s, sl);
+		o += sl;
+	}
+	*o = 0;
+	return out;
+}
+
+void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *rec)
+{
+	struct scf_process b;
+	struct scf_item_iter it;
+	struct ana_proc *p;
+	const uint8_t *d;
+	uint16_t tag, len;
+	bool have_keymap = false;
+
+	if (scf_record_body(rec, &b, sizeof(b), SCF_PROCESS_MIN, NULL, 0))
+		return;
+	p = ana_proc_get(c, host, b.pid, NULL);
+	if (p && p->exited)
+		p = ana_proc_new(c, host, b.pid); /* the pid was reused */
+	if (!p)
+		return;
+	p->described = true;
+	p->ppid = b.ppid;
+	p->uid = b.uid;
+	if (b.start_ns)
+		p->start_ns = b.start_ns;
+	p->origin = b.origin;
+	p->ctx_status = b.ctx_status;
+	p->tls_model = b.tls_model;
+	p->ctx_version = b.ctx_version;
+	if (!p->parent && b.ppid)
+		p->parent = ana_proc_find(c, host, b.ppid);
+	scf_items_begin(rec, &it);
+	while (scf_items_next(&it, &tag, &d, &len) == 1) {
+		switch (tag) {
+		case SCF_ITEM_NAME:
+			set_str(&p->comm, ana_strndup(d, len));
+			break;
+		case SCF_ITEM_EXE:
+			set_str(&p->exe, ana_strndup(d, len));
+			break;
+		case SCF_ITEM_ARGV:
+			set_str(&p->argv, join_strlist(d, len));
+			break;
+		case SCF_ITEM_CGROUP:
+			set_str(&p->cgroup, ana_strndup(d, len));
+			break;
+		case SCF_ITEM_RESOURCE_ATTRS:
+			set_resource_attrs(c, p, d, len);
+			break;
+		case SCF_ITEM_SCHEMA_VERSION:
+			set_str(&p->schema, ana_strndup(d, len));
+			break;
+		case SCF_ITEM_KEY_MAP:
+			set_keymap_strlist(c, p, d, len);
+			have_keymap = true;
+			break;
+		case SCF_ITEM_REASON:
+			set_str(&p->reason, ana_strndup(d, len));
+			break;
+		case SCF_ITEM_TLS_MODULE:
+			set_str(&p->tls_module, ana_strndup(d, len));
+			break;
+		}
+	}
+	if (!have_keymap && scf_record_item(rec, SCF_ITEM_EXTRA_ATTRS, &d, &len) == 1)
+		set_keymap_attrs(c, p, d, len);
+}
+
+void ana_on_thread(struct ana_ctx *c, uint32_t host, const struct scf_record *rec)
+{
+	struct scf_thread b;
+	struct ana_thread *t;
+
+	if (scf_record_body(rec, &b, sizeof(b), SCF_THREAD_MIN, NULL, 0))
+		return;
+	t = ana_thread_get(c, host, b.pid, b.tid);
+	if (t && t->exited && b.event == SCF_THREAD_START)
+		t = thread_new(c, host, b.pid, b.tid);
+	if (!t)
+		return;
+	set_str(&t->name, dup_item(rec, SCF_ITEM_NAME));
+	if (b.start_ns)
+		t->start_ns = b.start_ns;
+	if (b.event == SCF_THREAD_EXIT || b.exit_ns) {
+		t->exited = true;
+		t->exit_ns = b.exit_ns ? b.exit_ns : rec->ts_ns;
+	}
+}
+
+/* ---- descriptor tables ---------------------------------------------------------------------- */
+
+static struct ana_fdesc *desc_new(struct ana_ctx *c, uint8_t kind, char *path)
+{
+	struct ana_fdesc *d = calloc(1, sizeof(*d));
+
+	if (!d) {
+		free(path);
+		c->nomem = true;
+		return NULL;
+	}
+	d->kind = kind;
+	d->path = path;
+	return d;
+}
+
+static void desc_put(struct ana_fdesc *d)
+{
+	if (!d || --d->refs)
+		return;
+	free(d->path);
+	free(d->peer);
+	free(d->local);
+	free(d);
+}
+
+/* A socket's display name: its peer, else its local address. */
+static void sock_rename(struct ana_fdesc *d)
+{
+	char buf[300];
+
+	if (d->peer)
+		snprintf(buf, sizeof(buf), "%s", d->peer);
+	else if (d->local)
+		snprintf(buf, sizeof(buf), "socket:%s", d->local);
+	else
+		snprintf(buf, sizeof(buf), "socket");
+	set_str(&d->path, strdup(buf));
+}
+
+static struct ana_fdslot *slot_get(struct ana_ctx *c, struct ana_fdtab *t, int64_t fd,
+				   bool create)
+{
+	if (fd < 0 || fd > INT32_MAX)
+		return NULL;
+	if (fd < ANA_FD_DIRECT) {
+		if ((uint64_t)fd >= t->cap) {
+			uint32_t ncap = t->cap ? t->cap : 16;
+			struct ana_fdslot *nv;
+
+			if (!create)
+				return NULL;
+			while (ncap <= fd)
+				ncap *= 2;
+			nv = realloc(t->v, ncap * sizeof(*nv));
+			if (!nv) {
+				c->nomem = true;
+				return NULL;
+			}
+			memset(nv + t->cap, 0, (ncap - t->cap) * sizeof(*nv));
+			t->v = nv;
+			t->cap = ncap;
+		}
+		return &t->v[fd];
+	}
+	for (uint32_t i = 0; i < t->nfar; i++)
+		if (t->far[i].fd == fd)
+			return &t->far[i].s;
+	if (!create)
+		return NULL;
+	if (t->nfar == t->farcap) {
+		uint32_t ncap = t->farcap ? t->farcap * 2 : 4;
+		struct ana_fd_far *nf = realloc(t->far, ncap * sizeof(*nf));
+
+		if (!nf) {
+			c->nomem = true;
+			return NULL;
+		}
+		t->far = nf;
+		t->farcap = ncap;
+	}
+	t->far[t->nfar].fd = (int32_t)fd;
+	memset(&t->far[t->nfar].s, 0, sizeof(t->far[t->nfar].s));
+	return &t->far[t->nfar++].s;
+}
+
+/* Points fd at d (taking a reference); d NULL closes fd. */
+static void fd_point(struct ana_ctx *c, struct ana_fdtab *t, int64_t fd, struct ana_fdesc *d,
+		   bool cloexec)
+{
+	struct ana_fdslot *s = slot_get(c, t, fd, d != NULL);
+
+	if (!s)
+		return;
+	if (d)
+		d->refs++;
+	desc_put(s->d);
+	s->d = d;
+	s->cloexec = d ? cloexec : false;
+}
+
+/* Installs a new description (created with no reference: the slot takes the first). */
+static void fd_install(struct ana_ctx *c, struct ana_fdtab *t, int64_t fd, struct ana_fdesc *d,
+		       bool cloexec)
+{
+	if (!d)
+		return;
+	fd_point(c, t, fd, d, cloexec);
+	if (!d->refs) { /* fd was invalid: nothing holds it */
+		d->refs = 1;
+		desc_put(d);
+	}
+}
+
+static struct ana_fdesc *fd_desc(const struct ana_fdtab *t, int64_t fd)
+{
+	if (fd < 0 || fd > INT32_MAX)
+		return NULL;
+	if (fd < ANA_FD_DIRECT)
+		return (uint64_t)fd < t->cap ? t->v[fd].d : NULL;
+	for (uint32_t i = 0; i < t->nfar; i++)
+		if (t->far[i].fd == fd)
+			return t->far[i].s.d;
+	return NULL;
+}
+
+static void fd_dup(struct ana_ctx *c, struct ana_fdtab *t, int64_t oldfd, int64_t newfd,
+		   bool cloexec)
+{
+	struct ana_fdesc *d = fd_desc(t, oldfd);
+
+	if (oldfd == newfd)
+		return;
+	if (!d) /* we never saw oldfd opened: the copy is just as unknown */
+		fd_point(c, t, newfd, NULL, false);
+	else
+		fd_point(c, t, newfd, d, cloexec);
+}
+
+void ana_fdtab_free(struct ana_fdtab *t)
+{
+	for (uint32_t i = 0; i < t->cap; i++)
+		desc_put(t->v[i].d);
+	for (uint32_t i = 0; i < t->nfar; i++)
+		desc_put(t->far[i].s.d);
+	free(t->v);
+	free(t->far);
+	memset(t, 0, sizeof(*t));
+}
+
+static void fdtab_copy(struct ana_ctx *c, struct ana_fdtab *dst, const struct ana_fdtab *src)
+{
+	for (uint32_t i = 0; i < src->cap; i++)
+		if (src->v[i].d)
+			fd_point(c, dst, i, src->v[i].d, src->v[i].cloexec);
+	for (uint32_t i = 0; i < src->nfar; i++)
+		if (src->far[i].s.d)
+			fd_point(c, dst, src->far[i].fd, src->far[i].s.d, src->far[i].s.cloexec);
+}
+
+static void close_range(struct ana_fdtab *t, uint64_t first, uint64_t last, bool cloexec_only)
+{
+	for (uint64_t i = first; i < t->cap && i <= last; i++) {
+		if (!t->v[i].d)
+			continue;
+		if (cloexec_only) {
+			t->v[i].cloexec = true;
+		} else {
+			desc_put(t->v[i].d);
+			t->v[i].d = NULL;
+		}
+	}
+	for (uint32_t i = 0; i < t->nfar; i++) {
+		struct ana_fd_far *f = &t->far[i];
+
+		if (!f->s.d || (uint64_t)f->fd < first || (uint64_t)f->fd > last)
+			continue;
+		if (cloexec_only) {
+			f->s.cloexec = true;
+		} else {
+			desc_put(f->s.d);
+			f->s.d = NULL;
+		}
+	}
+}
+
+static void close_on_exec(struct ana_fdtab *t)
+{
+	for (uint32_t i = 0; i < t->cap; i++)
+		if (t->v[i].d && t->v[i].cloexec) {
+			desc_put(t->v[i].d);
+			t->v[i].d = NULL;
+		}
+	for (uint32_t i = 0; i < t->nfar; i++)
+		if (t->far[i].s.d && t->far[i].s.cloexec) {
+			desc_put(t->far[i].s.d);
+			t->far[i].s.d = NULL;
+		}
+}
+
+const char *ana_fd_name(const struct ana_proc *p, int64_t fd, uint8_t *kind)
+{
+	struct ana_fdesc *d = fd_desc(&p->fds, fd);
+
+	if (!d) {
+		*kind = ANA_T_UNKNOWN;
+		return NULL;
+	}
+	*kind = d->kind;
+	return d->path ? d->path : "?";
+}
+
+void ana_on_fd(struct ana_ctx *c, uint32_t host, const struct scf_record *rec)
+{
+	struct scf_fd b;
+	struct ana_proc *p;
+	struct ana_fdesc *d;
+	uint8_t kind;
+	char *path;
+
+	if (scf_record_body(rec, &b, sizeof(b), SCF_FD_MIN, NULL, 0))
+		return;
+	p = ana_proc_get(c, host, b.pid, NULL);
+	if (!p)
+		return;
+	path = dup_item(rec, SCF_ITEM_PATH);
+	switch (b.kind) {
+	case SCF_FD_FILE:
+	case SCF_FD_DIR:
+		kind = ANA_T_FILE;
+		break;
+	case SCF_FD_PIPE:
+		kind = ANA_T_PIPE;
+		break;
+	case SCF_FD_SOCKET:
+		kind = ANA_T_SOCKET;
+		break;
+	case SCF_FD_UNKNOWN:
+		kind = path && path[0] == '/' ? ANA_T_FILE : ANA_T_OTHER;
+		break;
+	default:
+		kind = ANA_T_OTHER;
+	}
+	d = desc_new(c, kind, path);
+	if (!d)
+		return;
+	if (kind == ANA_T_SOCKET) {
+		d->sock_type = b.sock_type;
+		d->local = fmt_sockaddr(rec, SCF_ITEM_SOCKADDR_LOCAL, &d->family);
+		d->peer = fmt_sockaddr(rec, SCF_ITEM_SOCKADDR, &d->family);
+		if (d->peer || d->local || !d->path)
+			sock_rename(d);
+	}
+	fd_install(c, &p->fds, b.fd, d, b.open_flags & X_O_CLOEXEC);
+}
+
+/* ---- process events ------------------------------------------------------------------------- */
+
+static void add_child(struct ana_ctx *c, struct ana_span *s, struct ana_proc *child)
+{
+	struct ana_span_detail *d = s ? s->detail : NULL;
+
+	if (!d)
+		return;
+	for (uint32_t i = 0; i < d->nchildren; i++)
+		if (d->children[i] == child)
+			return;
+	if (d->nchildren == d->children_cap) {
+		uint32_t ncap = d->children_cap ? d->children_cap * 2 : 4;
+		struct ana_proc **nv = realloc(d->children, ncap * sizeof(*nv));
+
+		if (!nv) {
+			c->nomem = true;
+			return;
+		}
+		d->children = nv;
+		d->children_cap = ncap;
+	}
+	d->children[d->nchildren++] = child;
+}
+
+/* A child process appears (fork, or clone without CLONE_THREAD): it inherits the descriptors. */
+static struct ana_proc *spawn(struct ana_ctx *c, struct ana_proc *parent, uint32_t pid,
+			      uint64_t ts, struct ana_span *span)
+{
+	struct ana_proc *ch = ana_proc_find(c, parent->host, pid);
+
+	if (ch && ch->parent == parent && !ch->exited)
+		return ch; /* already seen through the other record */
+	if (!ch || ch->exited || ch->parent || ch->st.syscalls)
+		ch = ana_proc_new(c, parent->host, pid);
+	if (!ch)
+		return NULL;
+	ch->parent = parent;
+	ch->ppid = parent->pid;
+	ch->start_ns = ts;
+	if (parent->comm && !ch->comm)
+		ch->comm = strdup(parent->comm);
+	if (parent->exe && !ch->exe)
+		ch->exe = strdup(parent->exe);
+	if (parent->service && !ch->service)
+		ch->service = strdup(parent->service);
+	fdtab_copy(c, &ch->fds, &parent->fds);
+	ch->fork_span = span;
+	if (span)
+		add_child(c, span, ch);
+	return ch;
+}
+
+static void on_exec(struct ana_proc *p, char *exe, char *argv)
+{
+	close_on_exec(&p->fds);
+	set_str(&p->exe, exe);
+	set_str(&p->argv, argv);
+}
+
+void ana_on_proc_event(struct ana_ctx *c, uint32_t host, const struct scf_record *rec,
+		       const struct scf_proc_event *pe)
+{
+	struct ana_proc *p, *parent;
+	struct ana_thread *t;
+
+	switch (pe->kind) {
+	case SCF_PROC_FORK:
+		parent = ana_proc_get(c, host, pe->ppid, NULL);
+		if (!parent)
+			return;
+		t = ana_thread_find(c, host, pe->tid);
+		p = spawn(c, parent, pe->pid, rec->ts_ns,
+			  t && t->pid == pe->ppid ? t->cur_span : NULL);
+		if (p)
+			set_str(&p->comm, dup_item(rec, SCF_ITEM_NAME));
+		break;
+	case SCF_PROC_EXEC:
+		p = ana_proc_get(c, host, pe->pid, NULL);
+		if (!p)
+			return;
+		on_exec(p, dup_item(rec, SCF_ITEM_PATH), NULL);
+		set_str(&p->comm, dup_item(rec, SCF_ITEM_NAME));
+		break;
+	case SCF_PROC_EXIT:
+		p = ana_proc_find(c, host, pe->pid);
+		if (!p || p->exited)
+			return;
+		p->exited = true;
+		p->exit_ns = rec->ts_ns;
+		p->exit_status = pe->exit_status;
+		ana_fdtab_free(&p->fds);
+		break;
+	}
+}
+
+/* ---- what syscalls do to descriptors ------------------------------------------------------- */
+
+static bool fd_pair(const struct scf_record *rec, int32_t fds[2])
+{
+	const uint8_t *d;
+	uint16_t len;
+
+	if (scf_record_item(rec, SCF_ITEM_FD_PAIR, &d, &len) != 1 || len < 8)
+		return false;
+	memcpy(fds, d, 8);
+	return true;
+}
+
+static char *open_name(struct ana_proc *p, const struct scf_record *rec, int64_t dirfd,
+		       bool at)
+{
+	char *path = dup_item(rec, SCF_ITEM_PATH);
+	struct ana_fdesc *dir;
+	char *joined;
+	size_t dl, pl;
+
+	if (!path)
+		return strdup("?");
+	if (!at || path[0] == '/' || (int32_t)dirfd == X_AT_FDCWD)
+		return path;
+	dir = fd_desc(&p->fds, (int32_t)dirfd);
+	if (!dir || dir->kind != ANA_T_FILE || !dir->path)
+		return path;
+	dl = strlen(dir->path);
+	pl = strlen(path);
+	joined = malloc(dl + pl + 2);
+	if (!joined)
+		return path;
+	memcpy(joined, dir->path, dl);
+	joined[dl] = '/';
+	memcpy(joined + dl + 1, path, pl + 1);
+	free(path);
+	return joined;
+}
+
+static void new_anon(struct ana_ctx *c, struct ana_proc *p, int64_t fd, const char *what,
+		     bool cloexec)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "anon_inode:[%s]", what);
+	fd_install(c, &p->fds, fd, desc_new(c, ANA_T_OTHER, strdup(buf)), cloexec);
+}
+
+static void new_pair(struct ana_ctx *c, struct ana_proc *p, const struct scf_record *rec,
+		     uint8_t kind, const char *prefix, bool cloexec, uint16_t family)
+{
+	int32_t fds[2];
+	char buf[64];
+
+	if (!fd_pair(rec, fds))
+		return;
+	snprintf(buf, sizeof(buf), "%s:#%u", prefix, ++c->pipe_seq);
+	for (int i = 0; i < 2; i++) {
+		struct ana_fdesc *d = desc_new(c, kind, strdup(buf));
+
+		if (d)
+			d->family = family;
+		fd_install(c, &p->fds, fds[i], d, cloexec);
+	}
+}
+
+/* connect takes effect when it succeeds or is in progress (non-blocking sockets). */
+static void apply_connect(struct ana_proc *p, const struct scf_record *rec,
+			  const struct scf_syscall *sc)
+{
+	struct ana_fdesc *d;
+	char *s;
+
+	if ((rec->flags & SCF_SYSCALL_F_NO_EXIT) || (sc->ret < 0 && sc->ret != -X_EINPROGRESS))
+		return;
+	d = fd_desc(&p->fds, (int32_t)sc->args[0]);
+	if (!d || d->kind != ANA_T_SOCKET)
+		return;
+	s = fmt_sockaddr(rec, SCF_ITEM_SOCKADDR, &d->family);
+	if (s) {
+		set_str(&d->peer, s);
+		sock_rename(d);
+	}
+}
+
+void ana_fd_apply(struct ana_ctx *c, struct ana_proc *p, struct ana_thread *t,
+		  const struct scf_record *rec, const struct scf_syscall *sc)
+{
+	const uint64_t *a = sc->args;
+	bool ok = !(rec->flags & SCF_SYSCALL_F_NO_EXIT) && sc->ret >= 0;
+	int64_t ret = sc->ret;
+	struct ana_fdesc *d;
+	char *s;
+
+	if (sc->abi != SCF_ABI_X86_64 || p->exited)
+		return;
+	switch (sc->nr) {
+	case ANA_NR_CLOSE:
+		fd_point(c, &p->fds, (int32_t)a[0], NULL, false); /* closed even on EINTR */
+		return;
+	case ANA_NR_CLOSE_RANGE:
+		if (ok)
+			close_range(&p->fds, (uint32_t)a[0], (uint32_t)a[1],
+				    a[2] & X_CLOSE_RANGE_CLOEXEC);
+		return;
+	case ANA_NR_CONNECT:
+		apply_connect(p, rec, sc);
+		return;
+	}
+	if (!ok)
+		return;
+	switch (sc->nr) {
+	case ANA_NR_OPEN:
+		fd_install(c, &p->fds, ret, desc_new(c, ANA_T_FILE, open_name(p, rec, 0, false)),
+			   a[1] & X_O_CLOEXEC);
+		break;
+	case ANA_NR_CREAT:
+		fd_install(c, &p->fds, ret, desc_new(c, ANA_T_FILE, open_name(p, rec, 0, false)),
+			   false);
+		break;
+	case ANA_NR_OPENAT:
+		fd_install(c, &p->fds, ret, desc_new(c, ANA_T_FILE, open_name(p, rec, a[0], true)),
+			   a[2] & X_O_CLOEXEC);
+		break;
+	case ANA_NR_OPENAT2: /* flags are in struct open_how, not recorded */
+		fd_install(c, &p->fds, ret, desc_new(c, ANA_T_FILE, open_name(p, rec, a[0], true)),
+			   false);
+		break;
+	case 304: /* open_by_handle_at */
+		fd_install(c, &p->fds, ret, desc_new(c, ANA_T_FILE, open_name(p, rec, 0, false)),
+			   a[2] & X_O_CLOEXEC);
+		break;
+	case ANA_NR_MEMFD_CREATE:
+		s = dup_item(rec, SCF_ITEM_PATH);
+		if (!s)
+			s = dup_item(rec, SCF_ITEM_NAME);
+		{
+			char buf[300];
+
+			snprintf(buf, sizeof(buf), "memfd:%s", s ? s : "?");
+			free(s);
+			fd_install(c, &p->fds, ret, desc_new(c, ANA_T_OTHER, strdup(buf)), a[1] & 1);
+		}
+		break;
+	case ANA_NR_SOCKET:
+		d = desc_new(c, ANA_T_SOCKET, strdup("socket"));
+		if (d) {
+			d->family = (uint16_t)a[0];
+			d->sock_type = a[1] & 0xf;
+		}
+		fd_install(c, &p->fds, ret, d, a[1] & X_O_CLOEXEC);
+		break;
+	case ANA_NR_SOCKETPAIR:
+		new_pair(c, p, rec, ANA_T_SOCKET, "socketpair", a[1] & X_O_CLOEXEC, (uint16_t)a[0]);
+		break;
+	case ANA_NR_PIPE:
+		new_pair(c, p, rec, ANA_T_PIPE, "pipe", false, 0);
+		break;
+	case ANA_NR_PIPE2:
+		new_pair(c, p, rec, ANA_T_PIPE, "pipe", a[1] & X_O_CLOEXEC, 0);
+		break;
+	case ANA_NR_ACCEPT:
+	case ANA_NR_ACCEPT4: {
+		struct ana_fdesc *l = fd_desc(&p->fds, (int32_t)a[0]);
+
+		d = desc_new(c, ANA_T_SOCKET, NULL);
+		if (!d)
+			break;
+		d->peer = fmt_sockaddr(rec, SCF_ITEM_SOCKADDR, &d->family);
+		if (l) {
+			d->local = l->local ? strdup(l->local) : NULL;
+			d->family = l->family;
+			d->sock_type = l->sock_type;
+		}
+		sock_rename(d);
+		fd_install(c, &p->fds, ret, d,
+			   sc->nr == ANA_NR_ACCEPT4 && (a[3] & X_O_CLOEXEC));
+		break;
+	}
+	case ANA_NR_DUP:
+		fd_dup(c, &p->fds, (int32_t)a[0], ret, false);
+		break;
+	case ANA_NR_DUP2:
+		fd_dup(c, &p->fds, (int32_t)a[0], (int32_t)a[1], false);
+		break;
+	case ANA_NR_DUP3:
+		fd_dup(c, &p->fds, (int32_t)a[0], (int32_t)a[1], a[2] & X_O_CLOEXEC);
+		break;
+	case ANA_NR_FCNTL:
+		if ((int32_t)a[1] == X_F_DUPFD || (int32_t)a[1] == X_F_DUPFD_CLOEXEC) {
+			fd_dup(c, &p->fds, (int32_t)a[0], ret, (int32_t)a[1] == X_F_DUPFD_CLOEXEC);
+		} else if ((int32_t)a[1] == X_F_SETFD) {
+			struct ana_fdslot *sl = slot_get(c, &p->fds, (int32_t)a[0], false);
+
+			if (sl && sl->d)
+				sl->cloexec = a[2] & 1;
+		}
+		break;
+	case ANA_NR_EVENTFD:
+		new_anon(c, p, ret, "eventfd", false);
+		break;
+	case ANA_NR_EVENTFD2:
+		new_anon(c, p, ret, "eventfd", a[1] & X_O_CLOEXEC);
+		break;
+	case ANA_NR_EPOLL_CREATE:
+		new_anon(c, p, ret, "eventpoll", false);
+		break;
+	case ANA_NR_EPOLL_CREATE1:
+		new_anon(c, p, ret, "eventpoll", a[0] & X_O_CLOEXEC);
+		break;
+	case ANA_NR_TIMERFD_CREATE:
+		new_anon(c, p, ret, "timerfd", a[1] & X_O_CLOEXEC);
+		break;
+	case ANA_NR_SIGNALFD:
+	case ANA_NR_SIGNALFD4:
+		if ((int32_t)a[0] == -1)
+			new_anon(c, p, ret, "signalfd",
+				 sc->nr == ANA_NR_SIGNALFD4 && (a[3] & X_O_CLOEXEC));
+		break;
+	case ANA_NR_INOTIFY_INIT:
+		new_anon(c, p, ret, "inotify", false);
+		break;
+	case ANA_NR_INOTIFY_INIT1:
+		new_anon(c, p, ret, "inotify", a[0] & X_O_CLOEXEC);
+		break;
+	case ANA_NR_PIDFD_OPEN:
+		new_anon(c, p, ret, "pidfd", true);
+		break;
+	case 323: /* userfaultfd */
+		new_anon(c, p, ret, "userfaultfd", a[0] & X_O_CLOEXEC);
+		break;
+	case 298: /* perf_event_open */
+		new_anon(c, p, ret, "perf_event", a[4] & 8);
+		break;
+	case 425: /* io_uring_setup */
+		new_anon(c, p, ret, "io_uring", true);
+		break;
+	case 300: /* fanotify_init */
+		new_anon(c, p, ret, "fanotify", a[0] & 1);
+		break;
+	case 321: /* bpf: most commands that succeed with a positive result return an fd */
+		if (ret > 0)
+			new_anon(c, p, ret, "bpf", true);
+		break;
+	case ANA_NR_BIND:
+		d = fd_desc(&p->fds, (int32_t)a[0]);
+		if (!d || d->kind != ANA_T_SOCKET)
+			break;
+		s = fmt_sockaddr(rec, SCF_ITEM_SOCKADDR_LOCAL, &d->family);
+		if (!s)
+			s = fmt_sockaddr(rec, SCF_ITEM_SOCKADDR, &d->family);
+		if (s) {
+			set_str(&d->local, s);
+			sock_rename(d);
+		}
+		break;
+	case ANA_NR_CLONE:
+		if (ret > 0 && !(a[0] & X_CLONE_THREAD))
+			spawn(c, p, (uint32_t)ret, rec->ts_ns, t ? t->cur_span : NULL);
+		else if (ret > 0)
+			ana_thread_get(c, p->host, p->pid, (uint32_t)ret);
+		break;
+	case ANA_NR_FORK:
+	case ANA_NR_VFORK:
+		if (ret > 0)
+			spawn(c, p, (uint32_t)ret, rec->ts_ns, t ? t->cur_span : NULL);
+		break;
+	case ANA_NR_EXECVE:
+	case ANA_NR_EXECVEAT: {
+		const uint8_t *dv;
+		uint16_t dl;
+
+		on_exec(p, dup_item(rec, SCF_ITEM_PATH),
+			scf_record_item(rec, SCF_ITEM_ARGV, &dv, &dl) == 1 ? join_strlist(dv, dl)
+									    : NULL);
+		break;
+	}
+	}
+}
+
+void ana_proc_free(struct ana_proc *p)
+{
+	if (!p)
+		return;
+	ana_fdtab_free(&p->fds);
+	free(p->comm);
+	free(p->exe);
+	free(p->argv);
+	free(p->cgroup);
+	free(p->service);
+	free(p->reason);
+	free(p->schema);
+	free(p->tls_module);
+	keymap_free(p);
+	for (uint32_t i = 0; i < p->nres; i++) {
+		free(p->res[i].key);
+		free(p->res[i].val);
+	}
+	free(p->res);
+	free(p);
+}

@@ -1,0 +1,532 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * replay.c - opens the inputs and replays their records in time order (a k-way merge over the
+ * readers: each input in its own order, the inputs interleaved by timestamp), dispatching each
+ * record to the state it rebuilds. Damage in an input ends that input with a warning; what
+ * came before it stays analysed.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+
+#define PROGRESS_EVERY (1u << 16)
+
+int ana_vec_push(struct ana_vec *v, void *p)
+{
+	if (v->n == v->cap) {
+		uint32_t ncap = v->cap ? v->cap * 2 : 16;
+		void **nv = realloc(v->v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		v->v = nv;
+		v->cap = ncap;
+	}
+	v->v[v->n++] = p;
+	return 0;
+}
+
+char *ana_strndup(const void *s, size_t len)
+{
+	char *d = malloc(len + 1);
+
+	if (!d)
+		return NULL;
+	memcpy(d, s, len);
+	d[len] = 0;
+	return d;
+}
+
+void ana_warn(struct ana_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s || ana_vec_push(&c->warnings, s)) {
+		free(s);
+		c->nomem = true;
+	}
+}
+
+struct ana_ctx *ana_ctx__new(const struct ana_opts *o)
+{
+	struct ana_ctx *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	if (o)
+		c->o = *o;
+	return c;
+}
+
+static int add_input(struct ana_ctx *c, struct scf_reader *r, const char *name, void *mem,
+		     uint64_t size)
+{
+	struct ana_input *ni = realloc(c->inputs, (c->ninputs + 1) * sizeof(*ni)), *in;
+
+	if (!ni)
+		return -ENOMEM;
+	c->inputs = ni;
+	in = &c->inputs[c->ninputs];
+	memset(in, 0, sizeof(*in));
+	in->name = strdup(name);
+	if (!in->name)
+		return -ENOMEM;
+	in->r = r;
+	in->mem = mem;
+	in->size = size;
+	in->compressed = scf_reader__compressed(r);
+	c->ninputs++;
+	return 0;
+}
+
+int ana_ctx__add_file(struct ana_ctx *c, const char *path, char *err, size_t errlen)
+{
+	struct scf_reader *r = scf_reader__open(path, err, errlen);
+	int ret;
+
+	if (!r)
+		return errno ? -errno : -EIO;
+	ret = add_input(c, r, path, NULL, scf_reader__input_size(r));
+	if (ret) {
+		scf_reader__free(r);
+		snprintf(err, errlen, "%s: out of memory", path);
+	}
+	return ret;
+}
+
+int ana_ctx__add_mem(struct ana_ctx *c, const void *buf, size_t len, const char *name, char *err,
+		     size_t errlen)
+{
+	void *copy = malloc(len ? len : 1);
+	struct scf_reader *r;
+	int ret;
+
+	if (!copy) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	memcpy(copy, buf, len);
+	r = scf_reader__open_mem(copy, len, name, err, errlen);
+	if (!r) {
+		ret = errno ? -errno : -EIO;
+		free(copy);
+		return ret;
+	}
+	ret = add_input(c, r, name, copy, len);
+	if (ret) {
+		scf_reader__free(r);
+		free(copy);
+		snprintf(err, errlen, "%s: out of memory", name);
+	}
+	return ret;
+}
+
+/* ---- hosts and sections --------------------------------------------------------------------- */
+
+static bool host_eq(const void *val, const void *arg)
+{
+	const struct ana_host *h = val;
+	const char *name = arg;
+
+	return !strcmp(h->hostname ? h->hostname : "", name);
+}
+
+static struct ana_host *host_of_section(struct ana_ctx *c, const struct scf_record *rec,
+					const struct scf_section *sec)
+{
+	const uint8_t *d;
+	uint16_t len;
+	char name[256] = "";
+	struct ana_key k;
+	struct ana_host *h;
+	uint64_t b0, b1;
+
+	if (scf_record_item(rec, SCF_ITEM_HOSTNAME, &d, &len) == 1)
+		snprintf(name, sizeof(name), "%.*s", (int)len, (const char *)d);
+	memcpy(&b0, sec->boot_id, 8);
+	memcpy(&b1, sec->boot_id + 8, 8);
+	k = ana_key3(b0, b1, ana_hash_bytes(name, strlen(name), 1));
+	h = ana_map_get(&c->host_map, &k, host_eq, name);
+	if (h)
+		return h;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		goto fail;
+	h->idx = c->hosts.n;
+	h->hostname = strdup(name);
+	memcpy(h->boot_id, sec->boot_id, 16);
+	h->capture_start_ns = sec->capture_start_ns;
+	if (!h->hostname || ana_vec_push(&c->hosts, h)) {
+		free(h->hostname);
+		free(h);
+		goto fail;
+	}
+	if (ana_map_put(&c->host_map, &k, h, host_eq, name))
+		goto fail;
+	return h;
+fail:
+	c->nomem = true;
+	return NULL;
+}
+
+static void replace(char **dst, const struct scf_record *rec, uint16_t tag, bool list)
+{
+	const uint8_t *d;
+	uint16_t len;
+	char *s;
+
+	if (scf_record_item(rec, tag, &d, &len) != 1)
+		return;
+	if (!list) {
+		s = ana_strndup(d, len);
+	} else {
+		struct scf_strlist_iter it;
+		const uint8_t *e;
+		uint16_t el;
+		char *o;
+
+		s = malloc((size_t)len + 1);
+		if (!s)
+			return;
+		o = s;
+		scf_strlist_begin(&it, d, len);
+		while (scf_strlist_next(&it, &e, &el) == 1) {
+			if (o != s)
+				*o++ = ' ';
+			memcpy(o, e, el);
+			o += el;
+		}
+		*o = 0;
+	}
+	if (s) {
+		free(*dst);
+		*dst = s;
+	}
+}
+
+static void on_section(struct ana_ctx *c, struct ana_input *in, const struct scf_record *rec)
+{
+	struct scf_section sec;
+	struct ana_host *h;
+	uint32_t i;
+
+	if (scf_record_body(rec, &sec, sizeof(sec), SCF_SECTION_MIN, NULL, 0))
+		return;
+	h = host_of_section(c, rec, &sec);
+	if (!h)
+		return;
+	in->host = h->idx;
+	h->sections++;
+	h->abi = sec.syscall_abi;
+	h->ncpus = sec.ncpus;
+	if (!h->capture_start_ns || (sec.capture_start_ns && sec.capture_start_ns < h->capture_start_ns))
+		h->capture_start_ns = sec.capture_start_ns;
+	for (i = 0; i < h->ncaptures && memcmp(h->capture_ids[i], sec.capture_id, 16); i++)
+		;
+	if (i == h->ncaptures && i < ANA_HOST_CAPTURES)
+		memcpy(h->capture_ids[h->ncaptures++], sec.capture_id, 16);
+	replace(&h->kernel_release, rec, SCF_ITEM_KERNEL_RELEASE, false);
+	replace(&h->kernel_version, rec, SCF_ITEM_KERNEL_VERSION, false);
+	replace(&h->machine, rec, SCF_ITEM_MACHINE, false);
+	replace(&h->tool_version, rec, SCF_ITEM_TOOL_VERSION, false);
+	replace(&h->cmdline, rec, SCF_ITEM_CMDLINE, true);
+	if (c->nsections == c->sections_cap) {
+		uint32_t ncap = c->sections_cap ? c->sections_cap * 2 : 8;
+		struct ana_section_info *nv = realloc(c->sections, ncap * sizeof(*nv));
+
+		if (!nv) {
+			c->nomem = true;
+			return;
+		}
+		c->sections = nv;
+		c->sections_cap = ncap;
+	}
+	c->sections[c->nsections++] = (struct ana_section_info){
+		.input = (uint32_t)(in - c->inputs), .host = h->idx, .index = sec.section_index,
+		.start_ns = sec.section_start_ns ? sec.section_start_ns : rec->ts_ns,
+		.offset = rec->offset,
+	};
+}
+
+static void on_end(struct ana_host *h, const struct scf_record *rec)
+{
+	if (scf_record_body(rec, &h->end, sizeof(h->end), SCF_END_MIN, NULL, 0))
+		return;
+	h->have_end = true;
+}
+
+/* ---- the merge ------------------------------------------------------------------------------ */
+
+static void advance(struct ana_ctx *c, struct ana_input *in)
+{
+	int ret = scf_reader__next(in->r, &in->rec);
+
+	if (ret == 1) {
+		in->live = true;
+		return;
+	}
+	in->live = false;
+	if (ret < 0) {
+		in->damaged = true;
+		ana_warn(c, "%s; %s before it were analysed", scf_reader__errmsg(in->r),
+			 in->records ? "the records" : "no record came");
+	}
+}
+
+static bool before(const struct ana_input *a, const struct ana_input *b)
+{
+	if (a->rec.ts_ns != b->rec.ts_ns)
+		return a->rec.ts_ns < b->rec.ts_ns;
+	return a < b;
+}
+
+static void sift_down(struct ana_input **heap, uint32_t n, uint32_t i)
+{
+	for (;;) {
+		uint32_t l = 2 * i + 1, r = l + 1, m = i;
+		struct ana_input *t;
+
+		if (l < n && before(heap[l], heap[m]))
+			m = l;
+		if (r < n && before(heap[r], heap[m]))
+			m = r;
+		if (m == i)
+			return;
+		t = heap[i];
+		heap[i] = heap[m];
+		heap[m] = t;
+		i = m;
+	}
+}
+
+static bool proc_event_shown(const struct ana_filter *f, const struct scf_proc_event *pe,
+			     uint64_t ts)
+{
+	if (ana_filter_syscall_only(f) && (f->has_syscalls || f->errors_only))
+		return false;
+	if ((f->since_ns && ts < f->since_ns) || (f->until_ns && ts > f->until_ns))
+		return false;
+	if (f->trace_nibbles || f->span_nibbles)
+		return false;
+	if (f->has_pid && f->pid != pe->pid && f->pid != pe->ppid)
+		return false;
+	if (f->has_tid && f->tid != pe->tid)
+		return false;
+	return true;
+}
+
+static void dispatch(struct ana_ctx *c, struct ana_input *in, const struct scf_record *rec)
+{
+	struct ana_host *h;
+	size_t min = scf_rec_min_body(rec->type);
+
+	in->records++;
+	c->records++;
+	if (!in->first_ns || rec->ts_ns < in->first_ns)
+		in->first_ns = rec->ts_ns;
+	if (rec->ts_ns > in->last_ns)
+		in->last_ns = rec->ts_ns;
+	if (rec->type >= SCF_REC_TYPE_MAX || !min) {
+		c->rec_unknown++;
+		return; /* a newer writer's record type */
+	}
+	c->rec_counts[rec->type]++;
+	if (rec->body_len < min) {
+		if (!in->bad_bodies++)
+			ana_warn(c,
+				 "%s: %s record at offset %llu has a %u-byte body, less than the %zu its type needs; such records are skipped",
+				 in->name, scf_rec_type_name(rec->type),
+				 (unsigned long long)rec->offset, rec->body_len, min);
+		return;
+	}
+	if (rec->type == SCF_REC_SECTION) {
+		on_section(c, in, rec);
+		return;
+	}
+	if (in->host >= c->hosts.n)
+		return; /* the section record was unusable */
+	h = c->hosts.v[in->host];
+	if (!h->first_ns || rec->ts_ns < h->first_ns)
+		h->first_ns = rec->ts_ns;
+	if (rec->ts_ns > h->last_ns)
+		h->last_ns = rec->ts_ns;
+	switch (rec->type) {
+	case SCF_REC_PROCESS:
+		ana_on_process(c, h->idx, rec);
+		break;
+	case SCF_REC_THREAD:
+		ana_on_thread(c, h->idx, rec);
+		break;
+	case SCF_REC_FD:
+		ana_on_fd(c, h->idx, rec);
+		break;
+	case SCF_REC_THREAD_CTX:
+		ana_on_thread_ctx(c, h->idx, rec);
+		break;
+	case SCF_REC_SYSCALL:
+		ana_on_syscall(c, h, rec);
+		break;
+	case SCF_REC_PROC_EVENT: {
+		struct scf_proc_event pe;
+
+		scf_record_body(rec, &pe, sizeof(pe), SCF_PROC_EVENT_MIN, NULL, 0);
+		if (c->o.on_event && proc_event_shown(&c->o.f, &pe, rec->ts_ns)) {
+			struct ana_thread *t = ana_thread_find(c, h->idx, pe.tid);
+			struct ana_event ev = { .type = SCF_REC_PROC_EVENT, .ts_ns = rec->ts_ns,
+						.rec = rec, .pe = &pe, .host = h,
+						.proc = ana_proc_find(c, h->idx, pe.pid),
+						.thr = t, .span = t ? t->cur_span : NULL };
+
+			c->o.on_event(c, &ev, c->o.event_arg);
+		}
+		ana_on_proc_event(c, h->idx, rec, &pe);
+		break;
+	}
+	case SCF_REC_LOSS:
+		ana_on_loss(c, h, rec);
+		break;
+	case SCF_REC_END:
+		on_end(h, rec);
+		break;
+	}
+}
+
+static void progress(struct ana_ctx *c)
+{
+	uint64_t done = 0, total = 0;
+
+	for (uint32_t i = 0; i < c->ninputs; i++) {
+		done += scf_reader__input_offset(c->inputs[i].r);
+		total += c->inputs[i].size;
+	}
+	c->o.progress(done, total, c->o.progress_arg);
+}
+
+static void resolve_times(struct ana_ctx *c)
+{
+	struct ana_filter *f = &c->o.f;
+	uint64_t start = 0;
+
+	for (uint32_t i = 0; i < c->ninputs; i++) {
+		const struct scf_section *s = scf_reader__section(c->inputs[i].r);
+		uint64_t t = s && s->capture_start_ns ? s->capture_start_ns
+			     : c->inputs[i].live	 ? c->inputs[i].rec.ts_ns
+							 : 0;
+
+		if (t && (!start || t < start))
+			start = t;
+	}
+	c->capture_start_ns = start;
+	if (f->since_rel)
+		f->since_ns = (uint64_t)((int64_t)start + f->since_rel_ns);
+	if (f->until_rel)
+		f->until_ns = (uint64_t)((int64_t)start + f->until_rel_ns);
+	if (f->since_rel && !f->since_ns)
+		f->since_ns = 1;
+}
+
+int ana_ctx__run(struct ana_ctx *c)
+{
+	struct ana_input **heap = calloc(c->ninputs ? c->ninputs : 1, sizeof(*heap));
+	uint32_t n = 0;
+
+	if (!heap)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < c->ninputs; i++) {
+		advance(c, &c->inputs[i]);
+		if (c->inputs[i].live)
+			heap[n++] = &c->inputs[i];
+	}
+	resolve_times(c);
+	for (uint32_t i = n / 2; i-- > 0;)
+		sift_down(heap, n, i);
+	while (n && !c->nomem) {
+		struct ana_input *in = heap[0];
+
+		dispatch(c, in, &in->rec);
+		if (c->o.progress && !(c->records % PROGRESS_EVERY))
+			progress(c);
+		advance(c, in);
+		if (!in->live)
+			heap[0] = heap[--n];
+		sift_down(heap, n, 0);
+	}
+	free(heap);
+	for (uint32_t i = 0; i < c->ninputs; i++) {
+		struct ana_input *in = &c->inputs[i];
+
+		if (in->first_ns && (!c->first_ns || in->first_ns < c->first_ns))
+			c->first_ns = in->first_ns;
+		if (in->last_ns > c->last_ns)
+			c->last_ns = in->last_ns;
+	}
+	ana_mark_incomplete(c);
+	return c->nomem ? -ENOMEM : 0;
+}
+
+void ana_ctx__free(struct ana_ctx *c)
+{
+	if (!c)
+		return;
+	for (uint32_t i = 0; i < c->ninputs; i++) {
+		scf_reader__free(c->inputs[i].r);
+		free(c->inputs[i].mem);
+		free(c->inputs[i].name);
+	}
+	free(c->inputs);
+	for (uint32_t i = 0; i < c->hosts.n; i++) {
+		struct ana_host *h = c->hosts.v[i];
+
+		free(h->hostname);
+		free(h->kernel_release);
+		free(h->kernel_version);
+		free(h->machine);
+		free(h->tool_version);
+		free(h->cmdline);
+		free(h);
+	}
+	for (uint32_t i = 0; i < c->procs.n; i++)
+		ana_proc_free(c->procs.v[i]);
+	for (uint32_t i = 0; i < c->threads.n; i++) {
+		struct ana_thread *t = c->threads.v[i];
+
+		free(t->name);
+		free(t);
+	}
+	for (uint32_t i = 0; i < c->traces.n; i++) {
+		struct ana_trace *t = c->traces.v[i];
+
+		free(t->procs);
+		free(t->threads);
+		free(t);
+	}
+	for (uint32_t i = 0; i < c->spans.n; i++)
+		ana_span_free(c->spans.v[i]);
+	for (uint32_t i = 0; i < c->warnings.n; i++)
+		free(c->warnings.v[i]);
+	free(c->hosts.v);
+	free(c->procs.v);
+	free(c->threads.v);
+	free(c->traces.v);
+	free(c->spans.v);
+	free(c->warnings.v);
+	free(c->sections);
+	free(c->losses);
+	ana_map_free(&c->proc_map);
+	ana_map_free(&c->thread_map);
+	ana_map_free(&c->trace_map);
+	ana_map_free(&c->span_map);
+	ana_map_free(&c->host_map);
+	ana_io_table_free(&c->io);
+	ana_sc_table_free(&c->sc);
+	free(c);
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * report.h - the commands' output, plain text or JSON, from a replayed analysis context.
+ * Ordering is deterministic (ties broken by ids or first appearance) so that output can be
+ * compared with golden files.
+ */
+#ifndef ANA_REPORT_H
+#define ANA_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "analysis.h"
+#include "json_out.h"
+
+enum ana_sort { ANA_SORT_DEFAULT, ANA_SORT_SYSCALLS, ANA_SORT_TIME, ANA_SORT_BYTES,
+		ANA_SORT_ERRORS, ANA_SORT_START };
+
+/* One timeline line, kept when a trace's timeline is printed after its summary. */
+struct ana_tl_line {
+	uint64_t ts_ns, dur_ns;
+	uint32_t host, pid, tid;
+	uint16_t type; /* SCF_REC_* */
+	bool ctx, no_exit;
+	uint8_t trace_id[16], span_id[8];
+	char *text;   /* call or event text */
+	char *ret;    /* result (syscalls) */
+	char *target; /* what it worked on, or NULL */
+	char *name;   /* syscall name, or event kind */
+	int32_t err;
+};
+
+struct ana_tl_vec {
+	struct ana_tl_line *v;
+	size_t n, cap;
+	bool nomem;
+};
+
+struct ana_report {
+	struct ana_ctx *c;
+	FILE *out;
+	bool json;
+	enum ana_sort sort;
+	bool timeline;		 /* trace: append the trace's timeline */
+	struct ana_tl_vec *tl;	 /* trace: collected lines */
+	const char *trace_arg;	 /* trace: the id asked for */
+	const char *errbuf_hint; /* unused */
+	char err[256];		 /* a one-line reason when a command fails */
+};
+
+/* Each returns 0, or 1 with a reason in r->err (nothing matched, ambiguous id...). */
+int ana_report_info(struct ana_report *r);
+int ana_report_traces(struct ana_report *r);
+int ana_report_trace(struct ana_report *r);
+int ana_report_spans(struct ana_report *r);
+int ana_report_syscalls(struct ana_report *r);
+int ana_report_processes(struct ana_report *r);
+int ana_report_files(struct ana_report *r);
+int ana_report_net(struct ana_report *r);
+
+/* Timeline: a streaming callback (arg: struct ana_tl_stream) and a collecting one (arg:
+ * struct ana_tl_vec). */
+struct ana_tl_stream {
+	FILE *out;
+	struct ana_json *j; /* NULL: text */
+	bool show_host;
+};
+void ana_tl_stream_event(struct ana_ctx *c, const struct ana_event *ev, void *arg);
+void ana_tl_collect_event(struct ana_ctx *c, const struct ana_event *ev, void *arg);
+void ana_tl_print(FILE *f, struct ana_json *j, const struct ana_ctx *c,
+		  const struct ana_tl_line *l, bool show_host);
+void ana_tl_vec_free(struct ana_tl_vec *v);
+
+/* ---- shared by the report files ----------------------------------------------------------- */
+
+const char *ana_host_name(const struct ana_ctx *c, uint32_t host);
+bool ana_multi_host(const struct ana_ctx *c);
+/* Starts a JSON document: {"command": ..., "inputs": [...], "warnings": [...], ... */
+void ana_json_head(struct ana_json *j, const struct ana_report *r, const char *command);
+void ana_json_stats(struct ana_json *j, const char *key, const struct ana_stats *s);
+void ana_json_hist(struct ana_json *j, const struct ana_hist *h);
+/* Services of a trace's processes, comma-separated, sorted ("-" when none). */
+char *ana_trace_services(const struct ana_trace *t);
+/* A span's start and end: its syscalls, else its context records. */
+uint64_t ana_span_start(const struct ana_span *s);
+uint64_t ana_span_end(const struct ana_span *s);
+/* "k=v k=v" of resolved attributes (escaped) into buf. */
+char *ana_span_attr_text(const struct ana_span *s, char *buf, size_t sz);
+void ana_json_span_attrs(struct ana_json *j, const struct ana_span *s);
+/* Whether a row with these stats is shown: it has selected syscalls, or no filter is about
+ * syscalls. */
+bool ana_row_shown(const struct ana_ctx *c, const struct ana_stats *st);
+const char *ana_proc_label(const struct ana_proc *p);
+
+#endif /* ANA_REPORT_H */

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * report_common.c - helpers shared by the report files.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "text_fmt.h"
+
+const char *ana_host_name(const struct ana_ctx *c, uint32_t host)
+{
+	const struct ana_host *h = host < c->hosts.n ? c->hosts.v[host] : NULL;
+
+	return h && h->hostname && h->hostname[0] ? h->hostname : "?";
+}
+
+bool ana_multi_host(const struct ana_ctx *c)
+{
+	return c->hosts.n > 1;
+}
+
+void ana_json_head(struct ana_json *j, const struct ana_report *r, const char *command)
+{
+	ana_json_obj(j, NULL);
+	ana_json_str(j, "command", command);
+	ana_json_arr(j, "inputs");
+	for (uint32_t i = 0; i < r->c->ninputs; i++)
+		ana_json_str(j, NULL, r->c->inputs[i].name);
+	ana_json_end(j, false);
+	ana_json_arr(j, "warnings");
+	for (uint32_t i = 0; i < r->c->warnings.n; i++)
+		ana_json_str(j, NULL, r->c->warnings.v[i]);
+	ana_json_end(j, false);
+}
+
+void ana_json_stats(struct ana_json *j, const char *key, const struct ana_stats *s)
+{
+	ana_json_obj(j, key);
+	ana_json_u64(j, "syscalls", s->syscalls);
+	ana_json_u64(j, "errors", s->errors);
+	ana_json_u64(j, "time_ns", s->time_ns);
+	ana_json_u64(j, "bytes_read", s->bytes_read);
+	ana_json_u64(j, "bytes_written", s->bytes_written);
+	ana_json_u64(j, "first_ns", s->first_ns);
+	ana_json_u64(j, "last_ns", s->last_ns);
+	ana_json_end(j, true);
+}
+
+void ana_json_hist(struct ana_json *j, const struct ana_hist *h)
+{
+	ana_json_u64(j, "p50_ns", ana_hist_percentile(h, 50));
+	ana_json_u64(j, "p90_ns", ana_hist_percentile(h, 90));
+	ana_json_u64(j, "p99_ns", ana_hist_percentile(h, 99));
+	ana_json_u64(j, "max_ns", h->max);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+char *ana_trace_services(const struct ana_trace *t)
+{
+	const char **v = calloc(t->nprocs + 1, sizeof(*v));
+	size_t n = 0, len = 2;
+	char *out;
+
+	if (!v)
+		return NULL;
+	for (uint32_t i = 0; i < t->nprocs; i++)
+		if (t->procs[i]->service)
+			v[n++] = t->procs[i]->service;
+	qsort(v, n, sizeof(*v), str_cmp);
+	for (size_t i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	out = malloc(len);
+	if (out) {
+		out[0] = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (i && !strcmp(v[i], v[i - 1]))
+				continue;
+			if (out[0])
+				strcat(out, ",");
+			strcat(out, v[i]);
+		}
+		if (!out[0])
+			strcpy(out, "-");
+	}
+	free(v);
+	return out;
+}
+
+uint64_t ana_span_start(const struct ana_span *s)
+{
+	return s->st.syscalls ? s->st.first_ns : s->ctx_first_ns;
+}
+
+uint64_t ana_span_end(const struct ana_span *s)
+{
+	return s->st.syscalls ? s->st.last_ns : s->ctx_last_ns;
+}
+
+char *ana_span_attr_text(const struct ana_span *s, char *buf, size_t sz)
+{
+	struct ana_attr a[256];
+	unsigned int n = ana_span_attrs(s, a, 256);
+	size_t o = 0;
+	char k[300], v[600];
+
+	buf[0] = 0;
+	for (unsigned int i = 0; i < n && o + 1 < sz; i++) {
+		int w = snprintf(buf + o, sz - o, "%s%s=%s", i ? " " : "",
+				 ana_fmt_escape(k, sizeof(k), a[i].key, strlen(a[i].key)),
+				 ana_fmt_escape(v, sizeof(v), a[i].val, a[i].val_len));
+
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+	return buf;
+}
+
+void ana_json_span_attrs(struct ana_json *j, const struct ana_span *s)
+{
+	struct ana_attr a[256];
+	unsigned int n = ana_span_attrs(s, a, 256);
+
+	ana_json_obj(j, "attributes");
+	for (unsigned int i = 0; i < n; i++)
+		ana_json_strn(j, a[i].key, a[i].val, a[i].val_len);
+	ana_json_end(j, true);
+}
+
+bool ana_row_shown(const struct ana_ctx *c, const struct ana_stats *st)
+{
+	return st->syscalls || !ana_filter_syscall_only(&c->o.f);
+}
+
+const char *ana_proc_label(const struct ana_proc *p)
+{
+	return p && p->comm ? p->comm : "?";
+}

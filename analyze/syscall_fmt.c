@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * syscall_fmt.c - strace-like syscall rendering for timelines.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "errno_names.h"
+#include "syscall_fmt.h"
+#include "text_fmt.h"
+
+struct sbuf {
+	char *p;
+	size_t sz, len;
+};
+
+static void put(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->len + 1 >= b->sz)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->sz - b->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		b->len = b->len + (size_t)n < b->sz ? b->len + (size_t)n : b->sz - 1;
+}
+
+struct flag_name {
+	uint64_t bit;
+	const char *name;
+};
+
+static void put_flags(struct sbuf *b, uint64_t v, const struct flag_name *fl)
+{
+	bool any = false;
+
+	for (; fl->name; fl++) {
+		if ((v & fl->bit) != fl->bit)
+			continue;
+		put(b, "%s%s", any ? "|" : "", fl->name);
+		v &= ~fl->bit;
+		any = true;
+	}
+	if (v || !any)
+		put(b, "%s%#" PRIx64, any ? "|" : "", v);
+}
+
+static void put_open_flags(struct sbuf *b, uint64_t v)
+{
+	static const struct flag_name fl[] = {
+		{ 020200000, "O_TMPFILE" }, { 04010000, "O_SYNC" }, { 0100, "O_CREAT" },
+		{ 0200, "O_EXCL" }, { 0400, "O_NOCTTY" }, { 01000, "O_TRUNC" },
+		{ 02000, "O_APPEND" }, { 04000, "O_NONBLOCK" }, { 010000, "O_DSYNC" },
+		{ 020000, "O_ASYNC" }, { 040000, "O_DIRECT" }, { 0100000, "O_LARGEFILE" },
+		{ 0200000, "O_DIRECTORY" }, { 0400000, "O_NOFOLLOW" }, { 01000000, "O_NOATIME" },
+		{ 02000000, "O_CLOEXEC" }, { 010000000, "O_PATH" }, { 0, NULL },
+	};
+	static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE" };
+	uint64_t rest = v & ~(uint64_t)3;
+
+	put(b, "%s", acc[v & 3]);
+	if (rest) {
+		put(b, "|");
+		put_flags(b, rest, fl);
+	}
+}
+
+static void put_str_item(struct sbuf *b, const struct scf_record *rec, uint16_t tag,
+			 uint64_t ptr)
+{
+	const uint8_t *d;
+	uint16_t len;
+	char esc[1024];
+
+	if (scf_record_item(rec, tag, &d, &len) != 1) {
+		if (ptr)
+			put(b, "%#" PRIx64, ptr);
+		else
+			put(b, "NULL");
+		return;
+	}
+	put(b, "\"%s\"%s", ana_fmt_escape(esc, sizeof(esc), d, len),
+	    (rec->flags & SCF_SYSCALL_F_TRUNCATED) && strlen(esc) + 4 >= sizeof(esc) ? "..."
+										      : "");
+}
+
+static void put_fd(struct sbuf *b, const struct ana_event *ev, uint64_t arg)
+{
+	int32_t fd = (int32_t)arg;
+	char esc[512];
+	const char *name;
+	uint8_t kind;
+
+	put(b, "%d", fd);
+	if (fd < 0 || !ev->proc)
+		return;
+	name = ana_fd_name(ev->proc, fd, &kind);
+	if (name)
+		put(b, "<%s>", ana_fmt_escape(esc, sizeof(esc), name, strlen(name)));
+}
+
+static void put_sockaddr(struct sbuf *b, const struct scf_record *rec, uint64_t ptr)
+{
+	struct scf_sockaddr sa;
+	const uint8_t *d;
+	uint16_t len;
+	char buf[256];
+
+	if (scf_record_item(rec, SCF_ITEM_SOCKADDR, &d, &len) == 1 &&
+	    !scf_sockaddr_decode(d, len, &sa)) {
+		scf_sockaddr_format(&sa, buf, sizeof(buf));
+		put(b, "{%s}", buf);
+	} else if (ptr) {
+		put(b, "%#" PRIx64, ptr);
+	} else {
+		put(b, "NULL");
+	}
+}
+
+static void put_argv(struct sbuf *b, const struct scf_record *rec, uint64_t ptr)
+{
+	struct scf_strlist_iter it;
+	const uint8_t *d, *s;
+	uint16_t len, sl;
+	char esc[512];
+	bool first = true;
+
+	if (scf_record_item(rec, SCF_ITEM_ARGV, &d, &len) != 1) {
+		put(b, "%#" PRIx64, ptr);
+		return;
+	}
+	put(b, "[");
+	scf_strlist_begin(&it, d, len);
+	while (scf_strlist_next(&it, &s, &sl) == 1) {
+		put(b, "%s\"%s\"", first ? "" : ", ", ana_fmt_escape(esc, sizeof(esc), s, sl));
+		first = false;
+	}
+	put(b, "]");
+}
+
+static void put_fd_pair(struct sbuf *b, const struct scf_record *rec, uint64_t ptr)
+{
+	const uint8_t *d;
+	uint16_t len;
+	int32_t fds[2];
+
+	if (scf_record_item(rec, SCF_ITEM_FD_PAIR, &d, &len) != 1 || len < 8) {
+		put(b, "%#" PRIx64, ptr);
+		return;
+	}
+	memcpy(fds, d, 8);
+	put(b, "[%d, %d]", fds[0], fds[1]);
+}
+
+static void put_arg(struct sbuf *b, const struct ana_event *ev, char kind, uint64_t v)
+{
+	static const struct flag_name sock_fl[] = { { 04000, "SOCK_NONBLOCK" },
+						    { 02000000, "SOCK_CLOEXEC" },
+						    { 0, NULL } };
+	static const char *const types[] = { "0", "SOCK_STREAM", "SOCK_DGRAM", "SOCK_RAW",
+					     "SOCK_RDM", "SOCK_SEQPACKET", "SOCK_DCCP" };
+
+	switch (kind) {
+	case 'd':
+		put_fd(b, ev, v);
+		break;
+	case 'D':
+		if ((int32_t)v == -100)
+			put(b, "AT_FDCWD");
+		else
+			put_fd(b, ev, v);
+		break;
+	case 'p':
+		put_str_item(b, ev->rec, SCF_ITEM_PATH, v);
+		break;
+	case 'P':
+		put_str_item(b, ev->rec, SCF_ITEM_PATH2, v);
+		break;
+	case 'a':
+		put_sockaddr(b, ev->rec, v);
+		break;
+	case 'v':
+		put_argv(b, ev->rec, v);
+		break;
+	case 'f':
+		put_fd_pair(b, ev->rec, v);
+		break;
+	case 'i':
+		put(b, "%" PRId64, (int64_t)v);
+		break;
+	case 'u':
+		put(b, "%" PRIu64, v);
+		break;
+	case 'o':
+		put_open_flags(b, v);
+		break;
+	case 'm':
+		put(b, "%#" PRIo64, v);
+		break;
+	case 'F':
+		switch (v) {
+		case 0: put(b, "F_DUPFD"); break;
+		case 1: put(b, "F_GETFD"); break;
+		case 2: put(b, "F_SETFD"); break;
+		case 3: put(b, "F_GETFL"); break;
+		case 4: put(b, "F_SETFL"); break;
+		case 5: put(b, "F_GETLK"); break;
+		case 6: put(b, "F_SETLK"); break;
+		case 7: put(b, "F_SETLKW"); break;
+		case 1030: put(b, "F_DUPFD_CLOEXEC"); break;
+		default: put(b, "%" PRIu64, v);
+		}
+		break;
+	case 'A':
+		switch (v) {
+		case 1: put(b, "AF_UNIX"); break;
+		case 2: put(b, "AF_INET"); break;
+		case 10: put(b, "AF_INET6"); break;
+		case 16: put(b, "AF_NETLINK"); break;
+		case 17: put(b, "AF_PACKET"); break;
+		default: put(b, "%" PRIu64, v);
+		}
+		break;
+	case 'T':
+		put(b, "%s", (v & 0xf) < 7 ? types[v & 0xf] : "?");
+		if (v & ~(uint64_t)0xf) {
+			put(b, "|");
+			put_flags(b, v & ~(uint64_t)0xf, sock_fl);
+		}
+		break;
+	case 'b':
+		if (v)
+			put(b, "%#" PRIx64, v);
+		else
+			put(b, "NULL");
+		break;
+	default:
+		put(b, "%#" PRIx64, v);
+	}
+}
+
+char *ana_fmt_call(char *buf, size_t sz, const struct ana_event *ev)
+{
+	const struct scf_syscall *sc = ev->sc;
+	const struct ana_syscall_info *si =
+		sc->abi == SCF_ABI_X86_64 ? ana_syscall_info(sc->nr) : NULL;
+	struct sbuf b = { buf, sz, 0 };
+
+	buf[0] = 0;
+	if (!si) {
+		put(&b, "%s%ssyscall_%u(...)", sc->abi == SCF_ABI_X86_64 ? "" : "abi",
+		    sc->abi == SCF_ABI_X86_64 ? "" : (sc->abi == SCF_ABI_I386 ? "i386:" : "?:"),
+		    sc->nr);
+		return buf;
+	}
+	put(&b, "%s(", si->name);
+	if (!si->args) {
+		put(&b, "...");
+	} else {
+		for (int i = 0; si->args[i] && i < 6; i++) {
+			if (i)
+				put(&b, ", ");
+			put_arg(&b, ev, si->args[i], sc->args[i]);
+		}
+	}
+	put(&b, ")");
+	return buf;
+}
+
+const char *ana_fmt_errno(char *buf, size_t sz, int err)
+{
+	const char *n = err > 0 ? ana_errno_name((unsigned int)err) : NULL;
+
+	if (n)
+		return n;
+	snprintf(buf, sz, "E%d", err);
+	return buf;
+}
+
+char *ana_fmt_ret(char *buf, size_t sz, const struct ana_event *ev)
+{
+	const struct scf_syscall *sc = ev->sc;
+	char eb[16];
+
+	if (ev->rec->flags & SCF_SYSCALL_F_NO_EXIT)
+		snprintf(buf, sz, "?");
+	else if (sc->ret < 0 && sc->ret >= -4095)
+		snprintf(buf, sz, "-1 %s", ana_fmt_errno(eb, sizeof(eb), (int)-sc->ret));
+	else if (sc->abi == SCF_ABI_X86_64 && (sc->nr == ANA_NR_MMAP || sc->nr == 12 ||
+					       sc->nr == 25))
+		snprintf(buf, sz, "%#" PRIx64, (uint64_t)sc->ret);
+	else
+		snprintf(buf, sz, "%" PRId64, sc->ret);
+	return buf;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * syscall_fmt.h - strace-like rendering of one syscall event: "openat(AT_FDCWD, "/etc/hosts",
+ * O_RDONLY) = 3", descriptors decorated with what they refer to ("read(3</etc/hosts>, ...)").
+ */
+#ifndef ANA_SYSCALL_FMT_H
+#define ANA_SYSCALL_FMT_H
+
+#include <stddef.h>
+
+#include "analysis.h"
+
+/* The call with its arguments, "name(args)", into buf. */
+char *ana_fmt_call(char *buf, size_t sz, const struct ana_event *ev);
+/* The result: "3", "0x7f..." (mmap, brk), "-1 ENOENT", or "?" when no exit was seen. */
+char *ana_fmt_ret(char *buf, size_t sz, const struct ana_event *ev);
+/* "ENOENT", or "E123" for a number without a name. */
+const char *ana_fmt_errno(char *buf, size_t sz, int err);
+
+#endif /* ANA_SYSCALL_FMT_H */

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * text_fmt.c - plain-text formatting helpers.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "text_fmt.h"
+
+char *ana_fmt_hex(char *buf, const uint8_t *p, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		buf[2 * i] = hx[p[i] >> 4];
+		buf[2 * i + 1] = hx[p[i] & 15];
+	}
+	buf[2 * n] = 0;
+	return buf;
+}
+
+char *ana_fmt_ts_iso(char *buf, size_t sz, uint64_t ns)
+{
+	time_t s = (time_t)(ns / 1000000000u);
+	struct tm tm;
+
+	if (!gmtime_r(&s, &tm)) {
+		snprintf(buf, sz, "%llu", (unsigned long long)ns);
+		return buf;
+	}
+	snprintf(buf, sz, "%04d-%02d-%02dT%02d:%02d:%02d.%09lluZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned long long)(ns % 1000000000u));
+	return buf;
+}
+
+char *ana_fmt_ts_clock(char *buf, size_t sz, uint64_t ns)
+{
+	uint64_t s = ns / 1000000000u;
+
+	snprintf(buf, sz, "%02u:%02u:%02u.%09llu", (unsigned int)(s / 3600 % 24),
+		 (unsigned int)(s / 60 % 60), (unsigned int)(s % 60),
+		 (unsigned long long)(ns % 1000000000u));
+	return buf;
+}
+
+char *ana_fmt_dur(char *buf, size_t sz, uint64_t ns)
+{
+	if (ns < 1000)
+		snprintf(buf, sz, "%lluns", (unsigned long long)ns);
+	else if (ns < 1000000)
+		snprintf(buf, sz, "%.3fus", (double)ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, sz, "%.3fms", (double)ns / 1e6);
+	else
+		snprintf(buf, sz, "%.3fs", (double)ns / 1e9);
+	return buf;
+}
+
+char *ana_fmt_escape(char *buf, size_t sz, const void *s, size_t len)
+{
+	const uint8_t *p = s;
+	size_t o = 0;
+
+	if (!sz)
+		return buf;
+	for (size_t i = 0; i < len; i++) {
+		char tmp[8];
+		const char *e = tmp;
+		uint8_t ch = p[i];
+
+		if (ch == '\\')
+			e = "\\\\";
+		else if (ch == '"')
+			e = "\\\"";
+		else if (ch == '\n')
+			e = "\\n";
+		else if (ch == '\t')
+			e = "\\t";
+		else if (ch < 0x20 || ch == 0x7f)
+			snprintf(tmp, sizeof(tmp), "\\x%02x", ch);
+		else {
+			tmp[0] = (char)ch;
+			tmp[1] = 0;
+		}
+		size_t el = strlen(e);
+
+		if (o + el >= sz)
+			break;
+		memcpy(buf + o, e, el);
+		o += el;
+	}
+	buf[o] = 0;
+	return buf;
+}
+
+void ana_table_init(struct ana_table *t, unsigned int ncols, const char *const *heads,
+		    const char *align)
+{
+	memset(t, 0, sizeof(*t));
+	t->ncols = ncols;
+	t->heads = heads;
+	t->align = align;
+}
+
+void ana_table_cell(struct ana_table *t, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (t->n == t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 64;
+		char **nv = realloc(t->cells, ncap * sizeof(*nv));
+
+		if (!nv) {
+			t->nomem = 1;
+			return;
+		}
+		t->cells = nv;
+		t->cap = ncap;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s) {
+		t->nomem = 1;
+		s = strdup("");
+		if (!s)
+			return;
+	}
+	t->cells[t->n++] = s;
+}
+
+void ana_table_print(struct ana_table *t, FILE *f, int indent)
+{
+	size_t w[32] = { 0 }, rows = t->n / t->ncols;
+	unsigned int c;
+
+	for (c = 0; c < t->ncols && c < 32; c++)
+		w[c] = strlen(t->heads[c]);
+	for (size_t i = 0; i < rows * t->ncols; i++) {
+		size_t l = strlen(t->cells[i]);
+
+		c = (unsigned int)(i % t->ncols);
+		if (c < 32 && l > w[c])
+			w[c] = l;
+	}
+	for (size_t r = 0; r <= rows; r++) {
+		fprintf(f, "%*s", indent, "");
+		for (c = 0; c < t->ncols; c++) {
+			const char *s = r ? t->cells[(r - 1) * t->ncols + c] : t->heads[c];
+			int last = c + 1 == t->ncols;
+			int width = (int)(c < 32 ? w[c] : 0);
+
+			if (t->align[c] == 'r')
+				fprintf(f, "%*s", width, s);
+			else if (last)
+				fputs(s, f);
+			else
+				fprintf(f, "%-*s", width, s);
+			fputs(last ? "\n" : "  ", f);
+		}
+	}
+}
+
+void ana_table_free(struct ana_table *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	memset(t, 0, sizeof(*t));
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * text_fmt.h - plain-text formatting for reports: ids, times, durations, escaped strings and
+ * aligned tables. Times are printed in UTC, so that output does not depend on the machine.
+ */
+#ifndef ANA_TEXT_FMT_H
+#define ANA_TEXT_FMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Lower-case hex of n bytes into buf (2n + 1 bytes). */
+char *ana_fmt_hex(char *buf, const uint8_t *p, size_t n);
+/* "2026-01-02T12:00:00.123456789Z" (buf: 32 bytes). */
+char *ana_fmt_ts_iso(char *buf, size_t sz, uint64_t ns);
+/* "12:00:00.123456789" (buf: 24 bytes). */
+char *ana_fmt_ts_clock(char *buf, size_t sz, uint64_t ns);
+/* "850ns", "12.345us", "1.234ms", "2.500s" (buf: 24 bytes). */
+char *ana_fmt_dur(char *buf, size_t sz, uint64_t ns);
+/* Copies len bytes of untrusted text, escaping controls, backslash and quote C-style. */
+char *ana_fmt_escape(char *buf, size_t sz, const void *s, size_t len);
+
+/* A table of text cells printed with aligned columns. */
+struct ana_table {
+	unsigned int ncols;
+	const char *const *heads;
+	const char *align; /* one 'l' or 'r' per column */
+	char **cells;
+	size_t n, cap;
+	int nomem;
+};
+
+void ana_table_init(struct ana_table *t, unsigned int ncols, const char *const *heads,
+		    const char *align);
+/* Adds the next cell (rows are filled left to right). */
+void ana_table_cell(struct ana_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints header and rows, each line prefixed by indent spaces; the last column is not padded. */
+void ana_table_print(struct ana_table *t, FILE *f, int indent);
+void ana_table_free(struct ana_table *t);
+
+#endif /* ANA_TEXT_FMT_H */

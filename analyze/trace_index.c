@@ -1,0 +1,812 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * trace_index.c - traces and spans: attributes from THREAD_CTX records, aggregation of the
+ * syscalls that pass the filters, and loss marking.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+
+#define X_MAP_ANONYMOUS 0x20
+#define X_AT_FDCWD (-100)
+
+static struct ana_key trace_key(const uint8_t id[16])
+{
+	uint64_t a, b;
+
+	memcpy(&a, id, 8);
+	memcpy(&b, id + 8, 8);
+	return ana_key3(a, b, 0);
+}
+
+static struct ana_key span_key(const uint8_t tid[16], const uint8_t sid[8])
+{
+	struct ana_key k = trace_key(tid);
+
+	memcpy(&k.k[2], sid, 8);
+	return k;
+}
+
+static bool is_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+struct ana_trace *ana_trace_find(const struct ana_ctx *c, const uint8_t id[16])
+{
+	struct ana_key k = trace_key(id);
+
+	return ana_map_get(&c->trace_map, &k, NULL, NULL);
+}
+
+struct ana_span *ana_span_find(const struct ana_ctx *c, const uint8_t trace_id[16],
+			       const uint8_t span_id[8])
+{
+	struct ana_key k = span_key(trace_id, span_id);
+
+	return ana_map_get(&c->span_map, &k, NULL, NULL);
+}
+
+static struct ana_trace *trace_get(struct ana_ctx *c, const uint8_t id[16])
+{
+	struct ana_key k = trace_key(id);
+	struct ana_trace *t = ana_map_get(&c->trace_map, &k, NULL, NULL);
+
+	if (t)
+		return t;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		goto fail;
+	memcpy(t->id, id, 16);
+	t->seq = c->traces.n;
+	if (ana_vec_push(&c->traces, t)) {
+		free(t);
+		goto fail;
+	}
+	if (ana_map_put(&c->trace_map, &k, t, NULL, NULL))
+		goto fail;
+	return t;
+fail:
+	c->nomem = true;
+	return NULL;
+}
+
+struct ana_span *ana_span_get(struct ana_ctx *c, uint32_t host, const uint8_t trace_id[16],
+			      const uint8_t span_id[8], struct ana_proc *p, struct ana_thread *t)
+{
+	struct ana_key k = span_key(trace_id, span_id);
+	struct ana_span *s = ana_map_get(&c->span_map, &k, NULL, NULL);
+	struct ana_trace *tr;
+
+	if (s) {
+		if (t && s->thr != t)
+			s->multi_thread = true;
+		return s;
+	}
+	tr = trace_get(c, trace_id);
+	if (!tr)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		goto fail;
+	memcpy(s->trace_id, trace_id, 16);
+	memcpy(s->span_id, span_id, 8);
+	s->seq = c->spans.n;
+	s->host = host;
+	s->trace = tr;
+	s->proc = p;
+	s->thr = t;
+	if (c->o.want & ANA_WANT_DETAIL) {
+		s->detail = calloc(1, sizeof(*s->detail));
+		if (!s->detail) {
+			free(s);
+			goto fail;
+		}
+	}
+	if (ana_vec_push(&c->spans, s)) {
+		ana_span_free(s);
+		goto fail;
+	}
+	if (ana_map_put(&c->span_map, &k, s, NULL, NULL))
+		goto fail;
+	tr->nspans++;
+	tr->hosts_mask |= 1ull << (host < 63 ? host : 63);
+	if (tr->spans_tail)
+		tr->spans_tail->next_in_trace = s;
+	else
+		tr->spans = s;
+	tr->spans_tail = s;
+	return s;
+fail:
+	c->nomem = true;
+	return NULL;
+}
+
+/* ---- filters -------------------------------------------------------------------------------- */
+
+static bool nibbles_match(const uint8_t *id, const uint8_t *want, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int a = i % 2 ? id[i / 2] & 15 : id[i / 2] >> 4;
+		unsigned int b = i % 2 ? want[i / 2] & 15 : want[i / 2] >> 4;
+
+		if (a != b)
+			return false;
+	}
+	return true;
+}
+
+bool ana_filter_trace_match(const struct ana_filter *f, const uint8_t id[16])
+{
+	return nibbles_match(id, f->trace_id, f->trace_nibbles);
+}
+
+bool ana_filter_span_match(const struct ana_filter *f, const uint8_t id[8])
+{
+	return nibbles_match(id, f->span_id, f->span_nibbles);
+}
+
+bool ana_filter_syscall_only(const struct ana_filter *f)
+{
+	return f->since_ns || f->until_ns || f->has_syscalls || f->errors_only;
+}
+
+/* Filters on who (pid, tid, trace, span); has_ctx says whether trace/span are valid. */
+static bool who_matches(const struct ana_filter *f, uint32_t pid, uint32_t tid, bool has_ctx,
+			const uint8_t trace_id[16], const uint8_t span_id[8])
+{
+	if (f->has_pid && f->pid != pid)
+		return false;
+	if (f->has_tid && f->tid != tid)
+		return false;
+	if (f->trace_nibbles || f->span_nibbles) {
+		if (!has_ctx || !ana_filter_trace_match(f, trace_id) ||
+		    !ana_filter_span_match(f, span_id))
+			return false;
+	}
+	return true;
+}
+
+static bool when_matches(const struct ana_filter *f, uint64_t ts)
+{
+	return (!f->since_ns || ts >= f->since_ns) && (!f->until_ns || ts <= f->until_ns);
+}
+
+/* ---- attributes ----------------------------------------------------------------------------- */
+
+/* Merges attrs_data into the span's attributes: entries {u8 key, u8 len, len bytes}, parsing
+ * stops at an entry the buffer cannot hold whole, and the last occurrence of a key wins. */
+static void merge_attrs(struct ana_ctx *c, struct ana_span *s, const uint8_t *raw, size_t len)
+{
+	const uint8_t *val[256];
+	uint8_t vlen[256];
+	bool have[256] = { false };
+	size_t total = 0, off;
+	uint8_t *out;
+
+	for (int pass = 0; pass < 2; pass++) {
+		const uint8_t *p = pass ? raw : s->attrs;
+		size_t n = pass ? len : s->attrs_len;
+
+		for (off = 0; n - off >= 2;) {
+			uint8_t k = p[off], l = p[off + 1];
+
+			if ((size_t)l > n - off - 2)
+				break;
+			have[k] = true;
+			val[k] = p + off + 2;
+			vlen[k] = l;
+			off += 2 + (size_t)l;
+		}
+	}
+	for (int k = 0; k < 256; k++)
+		if (have[k])
+			total += 2 + (size_t)vlen[k];
+	out = malloc(total ? total : 1);
+	if (!out) {
+		c->nomem = true;
+		return;
+	}
+	off = 0;
+	for (int k = 0; k < 256; k++) {
+		if (!have[k])
+			continue;
+		out[off] = (uint8_t)k;
+		out[off + 1] = vlen[k];
+		memcpy(out + off + 2, val[k], vlen[k]);
+		off += 2 + (size_t)vlen[k];
+	}
+	free(s->attrs);
+	s->attrs = out;
+	s->attrs_len = (uint32_t)total;
+}
+
+unsigned int ana_span_attrs(const struct ana_span *s, struct ana_attr *out, unsigned int max)
+{
+	const struct ana_proc *p = s->proc;
+	unsigned int n = 0;
+	size_t off = 0;
+
+	while (n < max && s->attrs_len - off >= 2) {
+		uint8_t k = s->attrs[off], l = s->attrs[off + 1];
+
+		if (p && k < p->nkeys && p->keymap[k]) {
+			out[n].key = p->keymap[k];
+			out[n].key_idx = k;
+			out[n].val = s->attrs + off + 2;
+			out[n].val_len = l;
+			n++;
+		}
+		off += 2 + (size_t)l;
+	}
+	return n;
+}
+
+void ana_on_thread_ctx(struct ana_ctx *c, uint32_t host, const struct scf_record *rec)
+{
+	struct scf_thread_ctx b;
+	struct ana_thread *t;
+	struct ana_span *s;
+	const uint8_t *d;
+	uint16_t len;
+
+	if (scf_record_body(rec, &b, sizeof(b), SCF_THREAD_CTX_MIN, NULL, 0))
+		return;
+	t = ana_thread_get(c, host, b.pid, b.tid);
+	if (!t)
+		return;
+	if (b.valid != 1 || is_zero(b.trace_id, 16)) {
+		t->cur_span = NULL;
+		return;
+	}
+	if (!who_matches(&c->o.f, b.pid, b.tid, true, b.trace_id, b.span_id) ||
+	    !when_matches(&c->o.f, rec->ts_ns))
+		return;
+	s = ana_span_get(c, host, b.trace_id, b.span_id, t->proc, t);
+	if (!s)
+		return;
+	t->cur_span = s;
+	if (!s->ctx_first_ns)
+		s->ctx_first_ns = rec->ts_ns;
+	s->ctx_last_ns = rec->ts_ns;
+	if (scf_record_item(rec, SCF_ITEM_ATTRS_RAW, &d, &len) == 1)
+		merge_attrs(c, s, d, len < SCF_ATTRS_MAX ? len : SCF_ATTRS_MAX);
+}
+
+/* ---- syscall aggregation -------------------------------------------------------------------- */
+
+struct sc_fact {
+	uint64_t ts, end, dur, br, bw;
+	bool err, no_exit;
+	int32_t errnum;
+	uint8_t cls, kind;
+	const char *target;
+};
+
+static void stats_add(struct ana_stats *s, const struct sc_fact *f)
+{
+	if (!s->syscalls || f->ts < s->first_ns)
+		s->first_ns = f->ts;
+	if (f->end > s->last_ns)
+		s->last_ns = f->end;
+	s->syscalls++;
+	s->errors += f->err;
+	s->time_ns += f->dur;
+	s->bytes_read += f->br;
+	s->bytes_written += f->bw;
+}
+
+static bool io_eq(const void *val, const void *arg)
+{
+	return !strcmp(((const struct ana_io_row *)val)->name, arg);
+}
+
+struct ana_io_row *ana_io_find(const struct ana_io_table *t, uint32_t host, const char *name)
+{
+	struct ana_key k = ana_key_str(name, strlen(name), host);
+
+	return ana_map_get(&t->map, &k, io_eq, name);
+}
+
+static void io_add(struct ana_ctx *c, struct ana_io_table *t, uint32_t host, uint16_t nr,
+		   const struct ana_syscall_info *si, const struct sc_fact *f)
+{
+	struct ana_key k = ana_key_str(f->target, strlen(f->target), host);
+	struct ana_io_row *r = ana_map_get(&t->map, &k, io_eq, f->target);
+
+	if (!r) {
+		if (t->n == t->cap) {
+			uint32_t ncap = t->cap ? t->cap * 2 : 16;
+			struct ana_io_row **nv = realloc(t->rows, ncap * sizeof(*nv));
+
+			if (!nv)
+				goto fail;
+			t->rows = nv;
+			t->cap = ncap;
+		}
+		r = calloc(1, sizeof(*r));
+		if (!r || !(r->name = strdup(f->target))) {
+			free(r);
+			goto fail;
+		}
+		r->host = host;
+		r->kind = f->kind;
+		r->seq = t->n;
+		t->rows[t->n++] = r;
+		if (ana_map_put(&t->map, &k, r, io_eq, f->target))
+			goto fail;
+	}
+	r->ops++;
+	r->errors += f->err;
+	r->time_ns += f->dur;
+	r->bytes_read += f->br;
+	r->bytes_written += f->bw;
+	if (si) {
+		r->opens += !!(si->flags & ANA_SC_OPEN);
+		r->reads += !!(si->flags & ANA_SC_READ);
+		r->writes += !!(si->flags & ANA_SC_WRITE);
+		r->syncs += !!(si->flags & ANA_SC_SYNC);
+	}
+	r->mmaps += nr == ANA_NR_MMAP;
+	r->connects += nr == ANA_NR_CONNECT;
+	return;
+fail:
+	c->nomem = true;
+}
+
+static void sc_add(struct ana_ctx *c, uint8_t by, void *group, uint16_t nr,
+		   const struct sc_fact *f)
+{
+	struct ana_sc_table *t = &c->sc;
+	struct ana_key k = ana_key3((uint64_t)(uintptr_t)group, nr, by);
+	struct ana_sc_row *r = ana_map_get(&t->map, &k, NULL, NULL);
+	int i;
+
+	if (!r) {
+		if (t->n == t->cap) {
+			uint32_t ncap = t->cap ? t->cap * 2 : 64;
+			struct ana_sc_row **nv = realloc(t->rows, ncap * sizeof(*nv));
+
+			if (!nv)
+				goto fail;
+			t->rows = nv;
+			t->cap = ncap;
+		}
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			goto fail;
+		r->group_kind = by;
+		r->group = group;
+		r->nr = nr;
+		r->seq = t->n;
+		t->rows[t->n++] = r;
+		if (ana_map_put(&t->map, &k, r, NULL, NULL))
+			goto fail;
+	}
+	r->count++;
+	if (f->no_exit) {
+		r->no_exit++;
+		return;
+	}
+	r->time_ns += f->dur;
+	if (ana_hist_add(&r->hist, f->dur))
+		c->nomem = true;
+	if (!f->err)
+		return;
+	r->errors++;
+	for (i = 0; i < ANA_SC_ERRNOS; i++) {
+		if (r->errnos[i].n && r->errnos[i].err != f->errnum)
+			continue;
+		r->errnos[i].err = f->errnum;
+		r->errnos[i].n++;
+		return;
+	}
+	r->other_errnos++;
+	return;
+fail:
+	c->nomem = true;
+}
+
+static void detail_add(struct ana_ctx *c, struct ana_span *s, const struct scf_syscall *sc,
+		       const struct ana_syscall_info *si, const struct sc_fact *f)
+{
+	struct ana_span_detail *d = s->detail;
+	struct ana_class_stat *cs = &d->cls[f->cls];
+
+	cs->count++;
+	cs->errors += f->err;
+	cs->time_ns += f->dur;
+	if (!f->no_exit && ana_hist_add(&cs->hist, f->dur))
+		c->nomem = true;
+	if (f->target)
+		io_add(c, &d->io, s->host, sc->nr, si, f);
+	if (!f->err)
+		return;
+	if (d->nerrs == d->errs_cap) {
+		uint32_t ncap = d->errs_cap ? d->errs_cap * 2 : 8;
+		struct ana_error_ev *nv = realloc(d->errs, ncap * sizeof(*nv));
+
+		if (!nv) {
+			c->nomem = true;
+			return;
+		}
+		d->errs = nv;
+		d->errs_cap = ncap;
+	}
+	d->errs[d->nerrs].ts_ns = f->ts;
+	d->errs[d->nerrs].tid = sc->tid;
+	d->errs[d->nerrs].nr = sc->nr;
+	d->errs[d->nerrs].err = f->errnum;
+	d->errs[d->nerrs].target = f->target ? strdup(f->target) : NULL;
+	d->nerrs++;
+}
+
+static void trace_member(struct ana_ctx *c, struct ana_trace *tr, struct ana_thread *t)
+{
+	uint32_t i;
+
+	if (t->last_trace == tr)
+		return;
+	t->last_trace = tr;
+	for (i = 0; i < tr->nthreads && tr->threads[i] != t; i++)
+		;
+	if (i == tr->nthreads) {
+		if (tr->nthreads == tr->threads_cap) {
+			uint32_t ncap = tr->threads_cap ? tr->threads_cap * 2 : 4;
+			struct ana_thread **nv = realloc(tr->threads, ncap * sizeof(*nv));
+
+			if (!nv)
+				goto fail;
+			tr->threads = nv;
+			tr->threads_cap = ncap;
+		}
+		tr->threads[tr->nthreads++] = t;
+	}
+	for (i = 0; i < tr->nprocs && tr->procs[i] != t->proc; i++)
+		;
+	if (i == tr->nprocs) {
+		if (tr->nprocs == tr->procs_cap) {
+			uint32_t ncap = tr->procs_cap ? tr->procs_cap * 2 : 4;
+			struct ana_proc **nv = realloc(tr->procs, ncap * sizeof(*nv));
+
+			if (!nv)
+				goto fail;
+			tr->procs = nv;
+			tr->procs_cap = ncap;
+		}
+		tr->procs[tr->nprocs++] = t->proc;
+	}
+	return;
+fail:
+	c->nomem = true;
+}
+
+/* What the syscall worked on, before it took effect. */
+static const char *resolve_target(const struct ana_proc *p, const struct scf_record *rec,
+				  const struct scf_syscall *sc, const struct ana_syscall_info *si,
+				  char *buf, size_t bufsz, uint8_t *kind)
+{
+	const uint8_t *d;
+	uint16_t len;
+	int64_t fd = -1;
+	const char *name;
+
+	*kind = ANA_T_NONE;
+	if (!si)
+		return NULL;
+	if ((si->flags & ANA_SC_OPEN) || ((si->flags & ANA_SC_PATH) && !(si->flags & ANA_SC_FD0))) {
+		if (scf_record_item(rec, SCF_ITEM_PATH, &d, &len) != 1)
+			return NULL;
+		*kind = ANA_T_FILE;
+		if (len && d[0] != '/' && si->args && si->args[0] == 'D' &&
+		    (int32_t)sc->args[0] != X_AT_FDCWD) {
+			uint8_t dk;
+			const char *dir = ana_fd_name(p, (int32_t)sc->args[0], &dk);
+
+			if (dir && dk == ANA_T_FILE) {
+				snprintf(buf, bufsz, "%s/%.*s", dir, (int)len, (const char *)d);
+				return buf;
+			}
+		}
+		snprintf(buf, bufsz, "%.*s", (int)len, (const char *)d);
+		return buf;
+	}
+	if (si->cls == ANA_CLASS_NET && sc->nr != ANA_NR_BIND &&
+	    scf_record_item(rec, SCF_ITEM_SOCKADDR, &d, &len) == 1) {
+		struct scf_sockaddr sa;
+
+		if (!scf_sockaddr_decode(d, len, &sa)) {
+			scf_sockaddr_format(&sa, buf, bufsz);
+			*kind = ANA_T_SOCKET;
+			return buf;
+		}
+	}
+	if (si->flags & ANA_SC_FD0)
+		fd = (int32_t)sc->args[0];
+	else if ((si->flags & ANA_SC_FD4) && !(sc->args[3] & X_MAP_ANONYMOUS))
+		fd = (int32_t)sc->args[4];
+	if (fd < 0)
+		return NULL;
+	name = ana_fd_name(p, fd, kind);
+	if (name)
+		return name;
+	snprintf(buf, bufsz, "[pid %u fd %d]", p->pid, (int)fd);
+	return buf;
+}
+
+static bool syscall_selected(const struct ana_filter *f, const struct scf_syscall *sc,
+			     const struct scf_record *rec, bool has_ctx)
+{
+	if (!when_matches(f, rec->ts_ns))
+		return false;
+	if (!who_matches(f, sc->pid, sc->tid, has_ctx, sc->trace_id, sc->span_id))
+		return false;
+	if (f->errors_only &&
+	    ((rec->flags & SCF_SYSCALL_F_NO_EXIT) || sc->ret >= 0 || sc->ret < -4095))
+		return false;
+	if (f->has_syscalls &&
+	    (sc->nr >= ANA_SYSCALL_NR_MAX || !(f->syscalls[sc->nr / 64] & (1ull << (sc->nr % 64)))))
+		return false;
+	return true;
+}
+
+void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_record *rec)
+{
+	const struct ana_syscall_info *si;
+	struct scf_syscall sc;
+	struct ana_thread *t;
+	struct ana_proc *p;
+	struct ana_span *span = NULL;
+	struct sc_fact f = { 0 };
+	char buf[1024];
+	bool has_ctx, sel;
+
+	if (scf_record_body(rec, &sc, sizeof(sc), SCF_SYSCALL_MIN, NULL, 0))
+		return;
+	t = ana_thread_get(c, h->idx, sc.pid, sc.tid);
+	if (!t)
+		return;
+	p = t->proc;
+	has_ctx = (rec->flags & SCF_SYSCALL_F_CTX) && !is_zero(sc.trace_id, 16);
+	si = sc.abi == SCF_ABI_X86_64 ? ana_syscall_info(sc.nr) : NULL;
+	sel = syscall_selected(&c->o.f, &sc, rec, has_ctx);
+	if (has_ctx) {
+		span = t->cur_span;
+		if (!span || memcmp(span->span_id, sc.span_id, 8) ||
+		    memcmp(span->trace_id, sc.trace_id, 16))
+			span = sel ? ana_span_get(c, h->idx, sc.trace_id, sc.span_id, p, t)
+				   : ana_span_find(c, sc.trace_id, sc.span_id);
+	}
+	t->cur_span = span;
+	if (sel) {
+		f.ts = rec->ts_ns;
+		f.no_exit = rec->flags & SCF_SYSCALL_F_NO_EXIT;
+		f.dur = f.no_exit ? 0 : sc.duration_ns;
+		f.end = f.ts + f.dur;
+		f.err = !f.no_exit && sc.ret < 0 && sc.ret >= -4095;
+		f.errnum = f.err ? (int32_t)-sc.ret : 0;
+		f.cls = si ? si->cls : ANA_CLASS_OTHER;
+		if (si && !f.no_exit && sc.ret > 0) {
+			if (si->flags & ANA_SC_READ)
+				f.br = (uint64_t)sc.ret;
+			if (si->flags & ANA_SC_WRITE)
+				f.bw = (uint64_t)sc.ret;
+		}
+		/* only files, net, trace details and timelines look at targets */
+		if ((c->o.want & ANA_WANT_IO) || c->o.on_event || (span && span->detail))
+			f.target = resolve_target(p, rec, &sc, si, buf, sizeof(buf), &f.kind);
+		stats_add(&c->total, &f);
+		stats_add(&p->st, &f);
+		stats_add(&t->st, &f);
+		if (span) {
+			stats_add(&span->st, &f);
+			stats_add(&span->trace->st, &f);
+			trace_member(c, span->trace, t);
+			if (span->detail)
+				detail_add(c, span, &sc, si, &f);
+		}
+		if ((c->o.want & ANA_WANT_IO) && f.target)
+			io_add(c, &c->io, h->idx, sc.nr, si, &f);
+		if (c->o.want & ANA_WANT_SCSTATS) {
+			if (c->o.by == ANA_BY_SPAN && span)
+				sc_add(c, ANA_BY_SPAN, span, sc.nr, &f);
+			else if (c->o.by == ANA_BY_PROCESS)
+				sc_add(c, ANA_BY_PROCESS, p, sc.nr, &f);
+			else if (c->o.by == ANA_BY_SYSCALL)
+				sc_add(c, ANA_BY_SYSCALL, NULL, sc.nr, &f);
+		}
+		if (c->o.on_event) {
+			struct ana_event ev = { .type = SCF_REC_SYSCALL, .ts_ns = rec->ts_ns,
+						.rec = rec, .sc = &sc, .host = h, .proc = p,
+						.thr = t, .span = span, .target_kind = f.kind,
+						.target = f.target };
+
+			c->o.on_event(c, &ev, c->o.event_arg);
+		}
+	}
+	ana_fd_apply(c, p, t, rec, &sc);
+}
+
+/* ---- losses --------------------------------------------------------------------------------- */
+
+void ana_on_loss(struct ana_ctx *c, struct ana_host *h, const struct scf_record *rec)
+{
+	struct scf_loss b;
+	struct ana_loss *l;
+
+	if (scf_record_body(rec, &b, sizeof(b), SCF_LOSS_MIN, NULL, 0))
+		return;
+	if (c->nlosses == c->losses_cap) {
+		uint32_t ncap = c->losses_cap ? c->losses_cap * 2 : 16;
+		struct ana_loss *nv = realloc(c->losses, ncap * sizeof(*nv));
+
+		if (!nv) {
+			c->nomem = true;
+			return;
+		}
+		c->losses = nv;
+		c->losses_cap = ncap;
+	}
+	l = &c->losses[c->nlosses++];
+	memset(l, 0, sizeof(*l));
+	l->start_ns = b.window_start_ns;
+	l->end_ns = b.window_end_ns < b.window_start_ns ? b.window_start_ns : b.window_end_ns;
+	l->count = b.count;
+	l->host = h->idx;
+	l->pid = b.pid;
+	l->cpu = b.cpu;
+	l->reason = b.reason;
+	c->loss_total += b.count;
+	c->loss_by_reason[b.reason < ANA_LOSS_REASONS ? b.reason : 0] += b.count;
+	h->loss_events += b.count;
+	h->loss_windows++;
+	if (c->o.on_event && !ana_filter_syscall_only(&c->o.f) && !c->o.f.trace_nibbles &&
+	    !c->o.f.span_nibbles && !c->o.f.has_tid && (!c->o.f.has_pid || c->o.f.pid == b.pid)) {
+		struct ana_event ev = { .type = SCF_REC_LOSS, .ts_ns = rec->ts_ns, .rec = rec,
+					.loss = &b, .host = h };
+
+		c->o.on_event(c, &ev, c->o.event_arg);
+	}
+}
+
+static int loss_cmp(const void *a, const void *b)
+{
+	const struct ana_loss *x = a, *y = b;
+
+	if (x->host != y->host)
+		return x->host < y->host ? -1 : 1;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->start_ns != y->start_ns)
+		return x->start_ns < y->start_ns ? -1 : 1;
+	return 0;
+}
+
+/* Whether a loss of (host, pid) overlaps [a, b]. Losses are sorted by (host, pid, start) and
+ * prefmax_end is the largest end so far within the group. */
+static bool group_overlaps(const struct ana_ctx *c, uint32_t host, uint32_t pid, uint64_t a,
+			   uint64_t b)
+{
+	uint32_t lo = 0, hi = c->nlosses, last;
+
+	/* first index of the group */
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		const struct ana_loss *l = &c->losses[mid];
+
+		if (l->host < host || (l->host == host && l->pid < pid))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == c->nlosses || c->losses[lo].host != host || c->losses[lo].pid != pid ||
+	    c->losses[lo].start_ns > b)
+		return false;
+	/* last index of the group that starts at or before b */
+	last = lo;
+	hi = c->nlosses;
+	while (last + 1 < hi) {
+		uint32_t mid = (last + hi) / 2;
+		const struct ana_loss *l = &c->losses[mid];
+
+		if (l->host == host && l->pid == pid && l->start_ns <= b)
+			last = mid;
+		else
+			hi = mid;
+	}
+	return c->losses[last].prefmax_end >= a;
+}
+
+static bool overlaps_loss(const struct ana_ctx *c, uint32_t host, uint32_t pid, uint64_t a,
+			  uint64_t b)
+{
+	return group_overlaps(c, host, 0, a, b) || (pid && group_overlaps(c, host, pid, a, b));
+}
+
+/* Marks threads, spans and traces whose time windows overlap a loss (of their host, and of
+ * every process or theirs): a loss on any CPU may hide one of their events, since a thread
+ * moves between CPUs. */
+void ana_mark_incomplete(struct ana_ctx *c)
+{
+	if (!c->nlosses)
+		return;
+	qsort(c->losses, c->nlosses, sizeof(*c->losses), loss_cmp);
+	for (uint32_t i = 0; i < c->nlosses; i++) {
+		struct ana_loss *l = &c->losses[i];
+		bool same = i && l[-1].host == l->host && l[-1].pid == l->pid;
+
+		l->prefmax_end = same && l[-1].prefmax_end > l->end_ns ? l[-1].prefmax_end : l->end_ns;
+	}
+	for (uint32_t i = 0; i < c->spans.n; i++) {
+		struct ana_span *s = c->spans.v[i];
+		uint64_t a = s->st.syscalls ? s->st.first_ns : s->ctx_first_ns;
+		uint64_t b = s->st.syscalls ? s->st.last_ns : s->ctx_last_ns;
+
+		if (s->ctx_first_ns && s->ctx_first_ns < a)
+			a = s->ctx_first_ns;
+		if (a && overlaps_loss(c, s->host, s->proc ? s->proc->pid : 0, a, b)) {
+			s->incomplete = true;
+			s->trace->incomplete = true;
+		}
+	}
+	for (uint32_t i = 0; i < c->threads.n; i++) {
+		struct ana_thread *t = c->threads.v[i];
+
+		if (t->st.syscalls &&
+		    overlaps_loss(c, t->host, t->pid, t->st.first_ns, t->st.last_ns)) {
+			t->incomplete = true;
+			t->proc->incomplete = true;
+		}
+	}
+}
+
+/* ---- freeing -------------------------------------------------------------------------------- */
+
+void ana_io_table_free(struct ana_io_table *t)
+{
+	for (uint32_t i = 0; i < t->n; i++) {
+		free(t->rows[i]->name);
+		free(t->rows[i]);
+	}
+	free(t->rows);
+	ana_map_free(&t->map);
+	memset(t, 0, sizeof(*t));
+}
+
+void ana_sc_table_free(struct ana_sc_table *t)
+{
+	for (uint32_t i = 0; i < t->n; i++) {
+		ana_hist_free(&t->rows[i]->hist);
+		free(t->rows[i]);
+	}
+	free(t->rows);
+	ana_map_free(&t->map);
+	memset(t, 0, sizeof(*t));
+}
+
+void ana_span_free(struct ana_span *s)
+{
+	struct ana_span_detail *d;
+
+	if (!s)
+		return;
+	d = s->detail;
+	if (d) {
+		ana_io_table_free(&d->io);
+		for (int i = 0; i < ANA_CLASS_MAX; i++)
+			ana_hist_free(&d->cls[i].hist);
+		for (uint32_t i = 0; i < d->nerrs; i++)
+			free(d->errs[i].target);
+		free(d->errs);
+		free(d->children);
+		free(d);
+	}
+	free(s->attrs);
+	free(s);
+}

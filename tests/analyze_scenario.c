@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * analyze_scenario.c - writes the capture described in analyze_scenario.h.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "analyze_scenario.h"
+
+/* The syscall table below lists only the fields each call needs. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+enum { CTX_NONE, CTX_A1, CTX_A2, CTX_A3, CTX_B1 };
+
+struct scen {
+	struct scf_writer *w;
+	uint8_t buf[4096];
+	int err;
+};
+
+static void ids(int ctx, uint8_t trace[16], uint8_t span[8])
+{
+	uint8_t t = ctx == CTX_B1 ? 0x0b : 0x0a;
+	uint8_t s = ctx == CTX_A1 ? 0xa1 : ctx == CTX_A2 ? 0xa2 : ctx == CTX_A3 ? 0xa3 : 0xb1;
+
+	memset(trace, t, 16);
+	memset(span, s, 8);
+}
+
+static void emit(struct scen *s, uint64_t ts, struct scf_rec_builder *b)
+{
+	size_t len = scf_rb_end(b);
+
+	if (s->err)
+		return;
+	if (!len)
+		s->err = -EOVERFLOW;
+	else
+		s->err = scf_writer__append(s->w, ts, s->buf, len);
+}
+
+struct sc {
+	uint32_t pid, tid;
+	uint16_t nr;
+	int64_t ret;
+	uint64_t dur;
+	uint64_t a[6];
+	int ctx;
+	const char *path;
+	const char *ip; /* SOCKADDR item: IPv4 address and port */
+	uint16_t port;
+	const char *const *argv;
+	size_t argc;
+};
+
+static void sys(struct scen *s, uint64_t ts, const struct sc *c)
+{
+	struct scf_syscall b = { .duration_ns = c->dur, .ret = c->ret, .tid = c->tid,
+				 .pid = c->pid, .nr = c->nr, .abi = SCF_ABI_X86_64 };
+	struct scf_rec_builder rb;
+
+	memcpy(b.args, c->a, sizeof(b.args));
+	if (c->ctx)
+		ids(c->ctx, b.trace_id, b.span_id);
+	b.trace_flags = c->ctx ? 1 : 0;
+	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_SYSCALL, c->ctx ? SCF_SYSCALL_F_CTX : 0,
+		     &b, sizeof(b));
+	scf_rb_item_str(&rb, SCF_ITEM_PATH, c->path);
+	if (c->ip) {
+		struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(c->port) };
+		uint8_t sa[SCF_SOCKADDR_MAX];
+
+		inet_pton(AF_INET, c->ip, &in.sin_addr);
+		scf_rb_item(&rb, SCF_ITEM_SOCKADDR, sa, scf_sockaddr_encode(&in, sizeof(in), sa));
+	}
+	if (c->argv)
+		scf_rb_item_strlist(&rb, SCF_ITEM_ARGV, c->argv, c->argc);
+	emit(s, ts, &rb);
+}
+
+static void section(struct scen *s, int variant)
+{
+	static const char *const cmd[] = { "spancap", "record", "-o", "scenario.scap" };
+	struct scf_section sec = { .format_major = SCF_FORMAT_MAJOR, .format_minor = SCF_FORMAT_MINOR,
+				   .capture_start_ns = SCEN_T0, .section_start_ns = SCEN_T0,
+				   .ncpus = 2, .page_size = 4096, .syscall_abi = SCF_ABI_X86_64 };
+	struct scf_rec_builder rb;
+	size_t len;
+
+	memset(sec.capture_id, variant ? 0xc2 : 0xc1, 16);
+	memset(sec.boot_id, variant ? 0xb2 : 0xb1, 16);
+	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_SECTION, 0, &sec, sizeof(sec));
+	scf_rb_item_str(&rb, SCF_ITEM_HOSTNAME, variant ? "scenario-host-2" : "scenario-host");
+	scf_rb_item_str(&rb, SCF_ITEM_KERNEL_RELEASE, "6.1.0-test");
+	scf_rb_item_str(&rb, SCF_ITEM_KERNEL_VERSION, "#1 SMP");
+	scf_rb_item_str(&rb, SCF_ITEM_MACHINE, "x86_64");
+	scf_rb_item_str(&rb, SCF_ITEM_TOOL_VERSION, "spancap 0.1.0");
+	scf_rb_item_strlist(&rb, SCF_ITEM_CMDLINE, cmd, 4);
+	len = scf_rb_end(&rb);
+	s->err = scf_writer__begin_section(s->w, SCEN_T0, s->buf, len);
+}
+
+static void process(struct scen *s, uint64_t ts, uint32_t pid, const char *comm,
+		    const char *service, uint8_t status, const char *reason)
+{
+	static const char *const keys[] = { "http.route", "http.method", "user_id" };
+	struct scf_process p = { .pid = pid, .ppid = 1, .uid = 1000, .gid = 1000,
+				 .start_ns = SCEN_T0 - 1000000, .origin = SCF_ORIGIN_SCAN,
+				 .ctx_status = status };
+	uint8_t attrs[256];
+	size_t alen = 0;
+	struct scf_rec_builder rb;
+	char exe[64];
+
+	if (status == SCF_CTX_RESOLVED) {
+		p.tls_model = SCF_TLS_TLSDESC_STATIC;
+		p.ctx_version = 2;
+	}
+	snprintf(exe, sizeof(exe), "/usr/bin/%s", comm);
+	if (service)
+		scf_attrs_append(attrs, sizeof(attrs), &alen, SCF_VAL_STRING, "service.name", 12,
+				 service, strlen(service));
+	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_PROCESS, 0, &p, sizeof(p));
+	scf_rb_item_str(&rb, SCF_ITEM_NAME, comm);
+	scf_rb_item_str(&rb, SCF_ITEM_EXE, exe);
+	if (alen)
+		scf_rb_item(&rb, SCF_ITEM_RESOURCE_ATTRS, attrs, alen);
+	if (status == SCF_CTX_RESOLVED) {
+		scf_rb_item_str(&rb, SCF_ITEM_SCHEMA_VERSION, "tlsdesc_v1_dev");
+		scf_rb_item_strlist(&rb, SCF_ITEM_KEY_MAP, keys, 3);
+	}
+	scf_rb_item_str(&rb, SCF_ITEM_REASON, reason);
+	emit(s, ts, &rb);
+}
+
+static void thread(struct scen *s, uint64_t ts, uint32_t pid, uint32_t tid, const char *name)
+{
+	struct scf_thread t = { .pid = pid, .tid = tid, .event = SCF_THREAD_SEEN };
+	struct scf_rec_builder rb;
+
+	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_THREAD, 0, &t, sizeof(t));
+	scf_rb_item_str(&rb, SCF_ITEM_NAME, name);
+	emit(s, ts, &rb);
+}
+
+static void fd_file(struct scen *s, uint64_t ts, uint32_t pid, int32_t fd, const char *path,
+		    uint32_t flags)
+{
+	struct scf_fd f = { .pid = pid, .fd = fd, .kind = SCF_FD_FILE, .open_flags = flags };
+	struct scf_rec_builder rb;
+
+	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_FD, 0, &f, sizeof(f));
+	scf_rb_item_str(&rb, SCF_ITEM_PATH, path);
+	emit(s, ts, &rb);
+}
+
+static void fd_sock(struct scen *s, uint64_t ts, uint32_t pid, int32_t fd, const char *peer,
+		    uint16_t port)
+{
+	struct scf_fd f = { .pid = pid, .fd = fd, .kind = SCF_FD_SOCKET, .sock_type = 1,
+			    .sock_proto = 6 };
+	struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(port) };
+	uint8_t sa[SCF_SOCKADDR_MAX];
+	struct scf_rec_builder rb;
+
+	inet_pton(AF_INET, peer, &in.sin_addr);
+	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_FD, 0, &f, sizeof(f));
+	scf_rb_item_str(&rb, SCF_ITEM_PATH, "socket:[4242]");
+	scf_rb_item(&rb, SCF_ITEM_SOCKADDR, sa, scf_sockaddr_encode(&in, sizeof(in), sa));
+	emit(s, ts, &rb);
+}
+
+static void thread_ctx(struct scen *s, uint64_t ts, uint32_t pid, uint32_t tid, int ctx,
+		       const uint8_t *attrs, size_t alen)
+{
+	struct scf_thread_ctx c = { .pid = pid, .tid = tid, .trace_flags = 1, .valid = 1,
+				    .attrs_size = (uint16_t)alen };
+	struct scf_rec_builder rb;
+
+	ids(ctx, c.trace_id, c.span_id);
+	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_THREAD_CTX, 0, &c, sizeof(c));
+	if (alen)
+		scf_rb_item(&rb, SCF_ITEM_ATTRS_RAW, attrs, alen);
+	emit(s, ts, &rb);
+}
+
+static void proc_event(struct scen *s, uint64_t ts, uint8_t kind, uint32_t pid, uint32_t tid,
+		       uint32_t ppid, const char *path, const char *name)
+{
+	struct scf_proc_event e = { .pid = pid, .tid = tid, .ppid = ppid, .kind = kind };
+	struct scf_rec_builder rb;
+
+	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_PROC_EVENT, 0, &e, sizeof(e));
+	scf_rb_item_str(&rb, SCF_ITEM_PATH, path);
+	scf_rb_item_str(&rb, SCF_ITEM_NAME, name);
+	emit(s, ts, &rb);
+}
+
+static void end(struct scen *s, uint64_t ts, uint64_t lost)
+{
+	struct scf_end e = { .end_ns = ts, .events_lost = lost, .stop_reason = SCF_STOP_SIGNAL,
+			     .clean = 1 };
+	struct scf_rec_builder rb;
+
+	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_END, 0, &e, sizeof(e));
+	emit(s, ts, &rb);
+}
+
+#define US 1000ull
+#define AT(us) (SCEN_T0 + (us) * US)
+#define O_RDONLY_ 0
+#define O_CLOEXEC_ 02000000
+#define AT_FDCWD_ ((uint64_t)(int64_t)-100)
+
+static void host1(struct scen *s)
+{
+	/* attrs_data: route, GET, then POST for the same key (last wins), then a cut entry */
+	static const uint8_t attrs[] = { 0, 11, '/', 'a', 'p', 'i', '/', 'o', 'r', 'd', 'e', 'r',
+					 's', 1,  3,   'G', 'E', 'T', 1,   4,   'P', 'O', 'S', 'T',
+					 2,  9,   'x' };
+	static const uint8_t attrs_b[] = { 0, 7, '/', 'h', 'e', 'a', 'l', 't', 'h' };
+	static const char *const sh[] = { "sh", "-c", "true" };
+	const uint32_t P = SCEN_PID, T1 = SCEN_TID1, T2 = SCEN_TID2, C = SCEN_CHILD;
+
+	process(s, AT(1), P, "svc", "checkout", SCF_CTX_RESOLVED, NULL);
+	process(s, AT(2), SCEN_NOCTX_PID, "noctx", NULL, SCF_CTX_NO_SYMBOL,
+		"no module defines otel_thread_ctx_v1");
+	thread(s, AT(3), P, T1, "worker-1");
+	thread(s, AT(4), P, T2, "worker-2");
+	fd_file(s, AT(5), P, 1, "/var/log/svc.log", 02001);
+	fd_file(s, AT(6), P, 7, "/srv/data.db", 02 | O_CLOEXEC_);
+
+	/* span A1 on thread 101 */
+	thread_ctx(s, AT(10), P, T1, CTX_A1, attrs, sizeof(attrs));
+	sys(s, AT(11), &(struct sc){ P, T1, 257, 3, 12000, { AT_FDCWD_, 0x1000, O_CLOEXEC_ },
+				     CTX_A1, "/etc/hosts" });
+	sys(s, AT(30), &(struct sc){ P, T1, 0, 120, 5000, { 3, 0x2000, 4096 }, CTX_A1 });
+	sys(s, AT(40), &(struct sc){ P, T1, 0, 0, 1000, { 3, 0x2000, 4096 }, CTX_A1 });
+	sys(s, AT(50), &(struct sc){ P, T1, 3, 0, 800, { 3 }, CTX_A1 });
+	sys(s, AT(60), &(struct sc){ P, T1, 257, -2, 3000, { AT_FDCWD_, 0x1100, O_RDONLY_ },
+				     CTX_A1, "/etc/missing.conf" });
+	sys(s, AT(70), &(struct sc){ P, T1, 1, 64, 7000, { 1, 0x3000, 64 }, CTX_A1 });
+	sys(s, AT(80), &(struct sc){ P, T1, 32, 4, 500, { 1 }, CTX_A1 });
+	sys(s, AT(90), &(struct sc){ P, T1, 1, 10, 900, { 4, 0x3000, 10 }, CTX_A1 });
+	sys(s, AT(100), &(struct sc){ P, T1, 72, 10, 400, { 4, 1030, 10 }, CTX_A1 });
+	sys(s, AT(110), &(struct sc){ P, T1, 3, 0, 300, { 4 }, CTX_A1 });
+	sys(s, AT(120), &(struct sc){ P, T1, 1, 5, 600, { 10, 0x3000, 5 }, CTX_A1 });
+	sys(s, AT(130), &(struct sc){ P, T1, 1, -9, 200, { 4, 0x3000, 3 }, CTX_A1 });
+
+	/* span A2 on thread 102 */
+	thread_ctx(s, AT(200), P, T2, CTX_A2, NULL, 0);
+	sys(s, AT(201), &(struct sc){ P, T2, 41, 8, 2000, { 2, 1 | O_CLOEXEC_, 0 }, CTX_A2 });
+	sys(s, AT(210), &(struct sc){ P, T2, 42, 0, 40000, { 8, 0x4000, 16 }, CTX_A2, NULL,
+				      "127.0.0.1", 5432 });
+	sys(s, AT(260), &(struct sc){ P, T2, 44, 100, 3000, { 8, 0x5000, 100, 0, 0, 0 }, CTX_A2 });
+	sys(s, AT(270), &(struct sc){ P, T2, 45, 250, 90000, { 8, 0x6000, 4096, 0, 0, 0 },
+				      CTX_A2 });
+	sys(s, AT(400), &(struct sc){ P, T2, 56, C, 60000, { 17 }, CTX_A2 });
+	proc_event(s, AT(420), SCF_PROC_FORK, C, T2, P, NULL, "svc");
+	sys(s, AT(430), &(struct sc){ C, C, 59, 0, 150000, { 0x7000, 0x7100, 0x7200 }, CTX_NONE,
+				      "/bin/sh", NULL, 0, sh, 3 });
+	proc_event(s, AT(500), SCF_PROC_EXEC, C, C, P, "/bin/sh", "sh");
+	sys(s, AT(600), &(struct sc){ C, C, 1, 4, 1000, { 1, 0x8000, 4 }, CTX_NONE });
+	sys(s, AT(610), &(struct sc){ C, C, 1, 6, 1000, { 7, 0x8000, 6 }, CTX_NONE });
+	proc_event(s, AT(700), SCF_PROC_EXIT, C, C, P, NULL, NULL);
+	sys(s, AT(800), &(struct sc){ P, T2, 3, 0, 700, { 8 }, CTX_A2 });
+
+	/* process without context */
+	sys(s, AT(850), &(struct sc){ SCEN_NOCTX_PID, SCEN_NOCTX_PID, 35, 0, 1000000, { 0x9000 } });
+
+	/* span B1 on thread 101, with a loss during its read */
+	thread_ctx(s, AT(1000), P, T1, CTX_B1, attrs_b, sizeof(attrs_b));
+	sys(s, AT(1001), &(struct sc){ P, T1, 257, 3, 9000, { AT_FDCWD_, 0x1000, O_CLOEXEC_ },
+				       CTX_B1, "/etc/hosts" });
+	sys(s, AT(1020), &(struct sc){ P, T1, 0, 500, 20000, { 3, 0x2000, 4096 }, CTX_B1 });
+	{
+		struct scf_loss l = { .window_start_ns = AT(1025), .window_end_ns = AT(1030),
+				      .count = SCEN_LOSS_COUNT, .cpu = 0,
+				      .reason = SCF_LOSS_RINGBUF_FULL };
+		struct scf_rec_builder rb;
+
+		scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_LOSS, 0, &l, sizeof(l));
+		emit(s, AT(1031), &rb);
+	}
+	sys(s, AT(1050), &(struct sc){ P, T1, 3, 0, 700, { 3 }, CTX_B1 });
+	end(s, AT(2000), SCEN_LOSS_COUNT);
+}
+
+static void host2(struct scen *s)
+{
+	process(s, AT(1), SCEN_PID2, "db", "orders-db", SCF_CTX_RESOLVED, NULL);
+	thread(s, AT(2), SCEN_PID2, SCEN_PID2, "db");
+	fd_sock(s, AT(3), SCEN_PID2, 5, "10.0.0.1", 40000);
+	thread_ctx(s, AT(300), SCEN_PID2, SCEN_PID2, CTX_A3, NULL, 0);
+	sys(s, AT(301), &(struct sc){ SCEN_PID2, SCEN_PID2, 0, 42, 4000, { 5, 0x1000, 4096 },
+				      CTX_A3 });
+	end(s, AT(2000), 0);
+}
+
+int scen_write(struct scf_writer *w, int variant)
+{
+	struct scen s = { .w = w };
+
+	section(&s, variant);
+	if (variant)
+		host2(&s);
+	else
+		host1(&s);
+	return s.err;
+}
+
+int scen_write_file(const char *path, int variant, bool uncompressed, char *err, size_t errlen)
+{
+	struct scf_writer_opts o = { .sz = sizeof(o), .uncompressed = uncompressed };
+	struct scf_writer *w = scf_writer__open(path, &o, err, errlen);
+	int ret;
+
+	if (!w)
+		return -errno;
+	ret = scen_write(w, variant);
+	if (ret) {
+		snprintf(err, errlen, "%s", scf_writer__errmsg(w));
+		scf_writer__close(w, NULL, 0);
+		return ret;
+	}
+	return scf_writer__close(w, err, errlen);
+}

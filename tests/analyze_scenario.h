@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * analyze_scenario.h - a known capture for the analyzer's tests, written through formats/.
+ *
+ * Host "scenario-host": process 100 "svc" (service.name "checkout", key map http.route,
+ * http.method, user_id) with threads 101 "worker-1" and 102 "worker-2", and process 300
+ * "noctx" whose context could not be resolved.
+ *
+ * Trace A (0a0a...), span A1 on thread 101 (attributes http.route=/api/orders,
+ * http.method=POST after an earlier GET): openat /etc/hosts = 3, read 120 + read 0, close,
+ * openat /etc/missing.conf = ENOENT, write 64 on fd 1 (/var/log/svc.log from the FD snapshot),
+ * dup(1) = 4, write 10 on 4, fcntl(4, F_DUPFD_CLOEXEC, 10) = 10, close(4), write 5 on 10,
+ * write on 4 = EBADF.
+ * Span A2 on thread 102: socket = 8, connect to 127.0.0.1:5432, sendto 100, recvfrom 250,
+ * clone = 200 (a child, which execs /bin/sh -c true and exits 0), close(8).
+ * Child 200 (no context): after exec, write 4 on fd 1 (inherited: /var/log/svc.log) and write
+ * on fd 7 (/srv/data.db was close-on-exec: unknown after exec).
+ * Trace B (0b0b...), span B1 on thread 101: openat /etc/hosts = 3, read 500, close; a LOSS
+ * record (17 events, ring buffer full, cpu 0) overlaps its read: B is incomplete, A is not.
+ *
+ * Variant 1 is a second host "scenario-host-2" whose process 400 "db" (service "orders-db")
+ * has span A3 of trace A: one read of 42 bytes on a socket from the FD snapshot.
+ */
+#ifndef ANALYZE_SCENARIO_H
+#define ANALYZE_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "spancap_file.h"
+
+#define SCEN_T0 1790000000000000000ull
+#define SCEN_PID 100
+#define SCEN_TID1 101
+#define SCEN_TID2 102
+#define SCEN_CHILD 200
+#define SCEN_NOCTX_PID 300
+#define SCEN_PID2 400
+
+#define SCEN_TRACE_A "0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a"
+#define SCEN_TRACE_B "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b"
+#define SCEN_SPAN_A1 "a1a1a1a1a1a1a1a1"
+#define SCEN_SPAN_A2 "a2a2a2a2a2a2a2a2"
+#define SCEN_SPAN_A3 "a3a3a3a3a3a3a3a3"
+#define SCEN_SPAN_B1 "b1b1b1b1b1b1b1b1"
+
+/* What the scenario must reconstruct to (counted from the definition above). */
+#define SCEN_A1_SYSCALLS 12
+#define SCEN_A2_SYSCALLS 6
+#define SCEN_A_SYSCALLS (SCEN_A1_SYSCALLS + SCEN_A2_SYSCALLS)
+#define SCEN_A_ERRORS 2
+#define SCEN_A_BYTES_READ (120 + 250)
+#define SCEN_A_BYTES_WRITTEN (64 + 10 + 5 + 100)
+#define SCEN_B_SYSCALLS 3
+#define SCEN_B_BYTES_READ 500
+#define SCEN_TOTAL_SYSCALLS (SCEN_A_SYSCALLS + SCEN_B_SYSCALLS + 3 + 1) /* child, noctx */
+#define SCEN_LOSS_COUNT 17
+#define SCEN_SVC_LOG_BYTES_WRITTEN (64 + 10 + 5 + 4) /* trace A and the child */
+
+/* Writes the scenario (variant 0 or 1) through w. Returns 0 or a negative errno. */
+int scen_write(struct scf_writer *w, int variant);
+/* Writes it to path. Returns 0 or a negative errno with a message in err. */
+int scen_write_file(const char *path, int variant, bool uncompressed, char *err, size_t errlen);
+
+#endif /* ANALYZE_SCENARIO_H */

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# it_analyze_cli.sh - runs spancap-analyze on the scenario of tests/analyze_scenario.h (written
+# by analyze_scenario_gen) and checks the text and JSON output against what the scenario
+# defines. TAP output; $1 is the build directory.
+set -u
+BUILD=${1:-build}
+BIN=$BUILD/spancap-analyze
+GEN=$BUILD/tests/analyze_scenario_gen
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+fails=0
+
+ok() { # description, then the command's status
+	n=$((n + 1))
+	if [ "$2" -eq 0 ]; then
+		echo "ok $n - $1"
+	else
+		echo "not ok $n - $1"
+		fails=$((fails + 1))
+	fi
+}
+
+# check DESCRIPTION PYTHON-EXPR: evaluates the expression on the JSON read from $tmp/out.json
+jcheck() {
+	python3 - "$tmp/out.json" "$2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+def span(sid):
+    return [s for s in d["trace"]["spans"] if s["span_id"] == sid][0]
+sys.exit(0 if eval(sys.argv[2]) else 1)
+PY
+	ok "$1" $?
+}
+
+A=0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a
+B=0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b
+
+"$GEN" "$tmp/s.scap" && "$GEN" "$tmp/s2.scap" 1 && "$GEN" "$tmp/plain.scap" 0 -u
+ok "scenario files generated" $?
+
+"$BIN" --help >"$tmp/help" 2>&1
+ok "--help exits 0" $?
+grep -q SYNOPSIS "$tmp/help" && grep -q "EXIT STATUS" "$tmp/help" && grep -q EXAMPLES "$tmp/help"
+ok "--help reads like a manual" $?
+"$BIN" --version | grep -q '^spancap-analyze '
+ok "--version" $?
+
+"$BIN" traces "$tmp/s.scap" >"$tmp/out" 2>"$tmp/err"
+ok "traces exits 0" $?
+grep -q "^$A .*checkout" "$tmp/out" && grep "^$B" "$tmp/out" | grep -q incomplete &&
+	! grep "^$A" "$tmp/out" | grep -q incomplete
+ok "traces text: both traces, B incomplete, A not" $?
+[ ! -s "$tmp/err" ]
+ok "traces: nothing on stderr for a clean file" $?
+
+"$BIN" traces --json "$tmp/s.scap" >"$tmp/out.json"
+jcheck "traces --json: A totals" \
+	'[t for t in d["traces"] if t["trace_id"] == "'$A'"][0]["stats"] == {"syscalls": 18, "errors": 2, "time_ns": [t for t in d["traces"] if t["trace_id"] == "'$A'"][0]["stats"]["time_ns"], "bytes_read": 370, "bytes_written": 179, "first_ns": 1790000000000011000, "last_ns": 1790000000000800700}'
+jcheck "traces --json: A spans, threads, service" \
+	'[(t["spans"], t["threads"], t["processes"], t["services"], t["incomplete"]) for t in d["traces"] if t["trace_id"] == "'$A'"] == [(2, 2, 1, ["checkout"], False)]'
+jcheck "traces --json: B read 500 bytes and is incomplete" \
+	'[(t["stats"]["bytes_read"], t["incomplete"]) for t in d["traces"] if t["trace_id"] == "'$B'"] == [(500, True)]'
+
+"$BIN" traces --sort=bytes --json "$tmp/s.scap" >"$tmp/out.json"
+jcheck "traces --sort=bytes: A (549 B) before B (500 B)" \
+	'[t["trace_id"] for t in d["traces"]] == ["'$A'", "'$B'"]'
+"$BIN" traces --sort=errors --json "$tmp/s.scap" >"$tmp/out.json"
+jcheck "traces --sort=errors: A first" '[t["trace_id"] for t in d["traces"]][0] == "'$A'"'
+
+"$BIN" trace 0a0a --json "$tmp/s.scap" >"$tmp/out.json"
+ok "trace by id prefix exits 0" $?
+jcheck "trace: span A1 reads 120 bytes of /etc/hosts" \
+	'[f["bytes_read"] for f in span("a1a1a1a1a1a1a1a1")["files"] if f["path"] == "/etc/hosts"] == [120]'
+jcheck "trace: span A1 wrote 79 bytes to the log through fds 1, 4 and 10" \
+	'[f["bytes_written"] for f in span("a1a1a1a1a1a1a1a1")["files"] if f["path"] == "/var/log/svc.log"] == [79]'
+jcheck "trace: failed openat with ENOENT on /etc/missing.conf" \
+	'{"syscall": "openat", "errno_name": "ENOENT", "target": "/etc/missing.conf"}.items() <= span("a1a1a1a1a1a1a1a1")["errors"][0].items()'
+jcheck "trace: A2 peer 127.0.0.1:5432, 100 bytes sent, 250 received" \
+	'[(p["bytes_written"], p["bytes_read"], p["connects"]) for p in span("a2a2a2a2a2a2a2a2")["network"] if p["peer"] == "127.0.0.1:5432"] == [(100, 250, 1)]'
+jcheck "trace: A2 child process 200 ran sh -c true and exited 0" \
+	'[(c["pid"], c["argv"], c["exit_status"]) for c in span("a2a2a2a2a2a2a2a2")["children"]] == [(200, "sh -c true", 0)]'
+jcheck "trace: attributes resolved through the key map (last value wins)" \
+	'span("a1a1a1a1a1a1a1a1")["attributes"] == {"http.route": "/api/orders", "http.method": "POST"}'
+jcheck "trace: net class percentiles, max 90us" \
+	'[c["max_ns"] for c in span("a2a2a2a2a2a2a2a2")["classes"] if c["class"] == "net"] == [90000]'
+
+"$BIN" trace $A --timeline "$tmp/s.scap" >"$tmp/out"
+grep -q "ENOENT /etc/missing.conf" "$tmp/out" && grep -q "child processes:" "$tmp/out" &&
+	grep -q "http.method=POST" "$tmp/out" && grep -q '^timeline:' "$tmp/out"
+ok "trace text: errors, children, attributes, timeline" $?
+
+"$BIN" trace ffff "$tmp/s.scap" >/dev/null 2>"$tmp/err"
+[ $? -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "no trace ffff" "$tmp/err"
+ok "trace of an absent id: exit 1, one line" $?
+
+"$BIN" timeline "$tmp/s.scap" >"$tmp/out"
+grep -q "100/101 openat(AT_FDCWD, \"/etc/hosts\", O_RDONLY|O_CLOEXEC, 0) = 3 <0.000012000> trace=$A span=a1a1a1a1a1a1a1a1" "$tmp/out"
+ok "timeline: strace-like openat line with trace and span" $?
+grep -q 'read(3</etc/hosts>, 0x2000, 4096) = 120' "$tmp/out" &&
+	grep -q 'write(4, 0x3000, 3) = -1 EBADF' "$tmp/out" &&
+	grep -q '+++ exited with 0 +++' "$tmp/out" && grep -q -- '--- lost 17 events' "$tmp/out"
+ok "timeline: fds decorated, errors named, process events and losses" $?
+"$BIN" timeline --errors-only "$tmp/s.scap" >"$tmp/out"
+[ "$(wc -l <"$tmp/out")" -eq 2 ]
+ok "timeline --errors-only: the 2 failed syscalls" $?
+"$BIN" timeline --json "$tmp/s.scap" >"$tmp/out.json"
+jcheck "timeline --json: 25 syscalls" 'len([e for e in d["events"] if e["kind"] == "syscall"]) == 25'
+"$BIN" timeline --json --syscall=connect,sendto --pid 100 "$tmp/s.scap" >"$tmp/out.json"
+jcheck "timeline --syscall --pid" '[e["syscall"] for e in d["events"]] == ["connect", "sendto"]'
+
+"$BIN" info "$tmp/s.scap" >"$tmp/out"
+grep -q "host: scenario-host" "$tmp/out" && grep -q "no module defines otel_thread_ctx_v1" "$tmp/out" &&
+	grep -q "loss: 17 events" "$tmp/out" && grep -q "spancap record -o scenario.scap" "$tmp/out"
+ok "info: host, capture command, loss, unresolved context reason" $?
+"$BIN" info --json "$tmp/s.scap" >"$tmp/out.json"
+jcheck "info --json: record counts and ctx status" \
+	'd["records"]["syscall"] == 25 and d["records"]["loss"] == 1 and [p["ctx_status"] for p in d["processes"] if p["pid"] == 100] == ["resolved"]'
+
+"$BIN" processes --json "$tmp/s.scap" >"$tmp/out.json"
+jcheck "processes --json: service and child exit" \
+	'[p["service"] for p in d["processes"] if p["pid"] == 100] == ["checkout"] and [p["exit_status"] for p in d["processes"] if p["pid"] == 200] == [0]'
+"$BIN" files --json "$tmp/s.scap" >"$tmp/out.json"
+jcheck "files --json: the log got 83 bytes (fork inherited fd 1)" \
+	'[f["bytes_written"] for f in d["files"] if f["path"] == "/var/log/svc.log"] == [83]'
+jcheck "files --json: close-on-exec fd 7 unknown in the child" \
+	'any(f["path"] == "[pid 200 fd 7]" for f in d["files"]) and not any(f["path"] == "/srv/data.db" for f in d["files"])'
+"$BIN" net --json "$tmp/s.scap" >"$tmp/out.json"
+jcheck "net --json: one peer" '[p["peer"] for p in d["peers"]] == ["127.0.0.1:5432"]'
+"$BIN" syscalls --by=span --json "$tmp/s.scap" >"$tmp/out.json"
+jcheck "syscalls --by=span: A1 read twice" \
+	'[r["count"] for r in d["rows"] if r.get("span_id") == "a1a1a1a1a1a1a1a1" and r["syscall"] == "read"] == [2]'
+"$BIN" syscalls --json "$tmp/s.scap" >"$tmp/out.json"
+jcheck "syscalls: openat 3 calls, 1 ENOENT" \
+	'[(r["count"], r["errnos"]) for r in d["rows"] if r["syscall"] == "openat"] == [(3, {"ENOENT": 1})]'
+"$BIN" spans --json --since +1ms "$tmp/s.scap" >"$tmp/out.json"
+jcheck "spans --since +1ms: only B1" '[s["span_id"] for s in d["spans"]] == ["b1b1b1b1b1b1b1b1"]'
+
+"$BIN" traces --json "$tmp/s.scap" "$tmp/s2.scap" >"$tmp/out.json"
+jcheck "two hosts merge by trace id" \
+	'[(t["hosts"], t["spans"], t["stats"]["bytes_read"]) for t in d["traces"] if t["trace_id"] == "'$A'"] == [(["scenario-host", "scenario-host-2"], 3, 412)]'
+
+size=$(stat -c %s "$tmp/plain.scap")
+head -c $((size / 2)) "$tmp/plain.scap" >"$tmp/cut.scap"
+"$BIN" traces "$tmp/cut.scap" >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 0 ] && grep -q "warning: .*cut.scap.*offset" "$tmp/err" && grep -q "^$A" "$tmp/out"
+ok "truncated file: exit 0, warning names file and offset, earlier records analysed" $?
+
+"$BIN" traces "$tmp/nope.scap" >/dev/null 2>"$tmp/err"
+[ $? -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ]
+ok "missing file: exit 1 with one line" $?
+"$BIN" frobnicate "$tmp/s.scap" >/dev/null 2>&1
+[ $? -eq 2 ]
+ok "unknown command: exit 2" $?
+"$BIN" traces --syscall=nosuch "$tmp/s.scap" >/dev/null 2>&1
+[ $? -eq 2 ]
+ok "unknown syscall name: exit 2" $?
+
+echo "1..$n"
+[ "$fails" -eq 0 ]

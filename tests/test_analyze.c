@@ -1,0 +1,593 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * test_analyze.c - cmocka suite for analyze/: the scenario of analyze_scenario.h is written
+ * through formats/ into memory and replayed; the reconstruction is compared with what the
+ * scenario defines.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "analyze_scenario.h"
+#include "../analyze/analysis.h"
+#include "../analyze/errno_names.h"
+#include "../analyze/latency_hist.h"
+#include "../analyze/syscall_table.h"
+
+struct file_buf {
+	uint8_t *p;
+	size_t len;
+};
+
+static struct file_buf scenario_frames(int variant, bool compressed, size_t frame_bytes)
+{
+	struct scf_writer_opts o = { .sz = sizeof(o), .uncompressed = !compressed,
+				     .frame_bytes = frame_bytes };
+	char err[SCF_ERRMSG_MAX];
+	struct file_buf fb;
+	struct scf_writer *w;
+	struct stat st;
+	int fd = memfd_create("scenario", MFD_CLOEXEC);
+
+	assert_true(fd >= 0);
+	w = scf_writer__fdopen(fd, "scenario", &o, err, sizeof(err));
+	assert_non_null(w);
+	assert_int_equal(scen_write(w, variant), 0);
+	assert_int_equal(scf_writer__close(w, err, sizeof(err)), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	fb.len = (size_t)st.st_size;
+	fb.p = malloc(fb.len);
+	assert_non_null(fb.p);
+	assert_int_equal(pread(fd, fb.p, fb.len, 0), (ssize_t)fb.len);
+	close(fd);
+	return fb;
+}
+
+static struct file_buf scenario_bytes(int variant, bool compressed)
+{
+	return scenario_frames(variant, compressed, 0);
+}
+
+static void add(struct ana_ctx *c, const struct file_buf *fb, const char *name)
+{
+	char err[SCF_ERRMSG_MAX];
+
+	assert_int_equal(ana_ctx__add_mem(c, fb->p, fb->len, name, err, sizeof(err)), 0);
+}
+
+static struct ana_ctx *replay(const struct ana_opts *o, bool second_host)
+{
+	struct ana_opts def = { 0 };
+	struct ana_ctx *c = ana_ctx__new(o ? o : &def);
+	struct file_buf a = scenario_bytes(0, true), b = { 0 };
+
+	assert_non_null(c);
+	add(c, &a, "scenario.scap");
+	if (second_host) {
+		b = scenario_bytes(1, true);
+		add(c, &b, "scenario2.scap");
+	}
+	assert_int_equal(ana_ctx__run(c), 0);
+	assert_int_equal(c->warnings.n, 0);
+	free(a.p);
+	free(b.p);
+	return c;
+}
+
+static void hex_id(const char *s, uint8_t *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned int v;
+
+		assert_int_equal(sscanf(s + 2 * i, "%2x", &v), 1);
+		out[i] = (uint8_t)v;
+	}
+}
+
+static struct ana_trace *trace(struct ana_ctx *c, const char *id)
+{
+	uint8_t b[16];
+	struct ana_trace *t;
+
+	hex_id(id, b, 16);
+	t = ana_trace_find(c, b);
+	assert_non_null(t);
+	return t;
+}
+
+static struct ana_span *span(struct ana_ctx *c, const char *tid, const char *sid)
+{
+	uint8_t t[16], s[8];
+	struct ana_span *sp;
+
+	hex_id(tid, t, 16);
+	hex_id(sid, s, 8);
+	sp = ana_span_find(c, t, s);
+	assert_non_null(sp);
+	return sp;
+}
+
+static struct ana_io_row *io(struct ana_io_table *t, uint32_t host, const char *name)
+{
+	struct ana_io_row *r = ana_io_find(t, host, name);
+
+	if (!r)
+		fail_msg("no io row for %s", name);
+	return r;
+}
+
+/* ---- reconstruction ------------------------------------------------------------------------- */
+
+static void test_replay_traces_totals(void **state)
+{
+	struct ana_ctx *c = replay(NULL, false);
+	struct ana_trace *a = trace(c, SCEN_TRACE_A), *b = trace(c, SCEN_TRACE_B);
+	(void)state;
+
+	assert_int_equal(c->traces.n, 2);
+	assert_int_equal(c->total.syscalls, SCEN_TOTAL_SYSCALLS);
+	assert_int_equal(a->st.syscalls, SCEN_A_SYSCALLS);
+	assert_int_equal(a->st.errors, SCEN_A_ERRORS);
+	assert_int_equal(a->st.bytes_read, SCEN_A_BYTES_READ);
+	assert_int_equal(a->st.bytes_written, SCEN_A_BYTES_WRITTEN);
+	assert_int_equal(a->nspans, 2);
+	assert_int_equal(a->nthreads, 2);
+	assert_int_equal(a->nprocs, 1);
+	assert_string_equal(a->procs[0]->service, "checkout");
+	assert_false(a->incomplete);
+	assert_int_equal(b->st.syscalls, SCEN_B_SYSCALLS);
+	assert_int_equal(b->st.bytes_read, SCEN_B_BYTES_READ);
+	assert_int_equal(span(c, SCEN_TRACE_A, SCEN_SPAN_A1)->st.syscalls, SCEN_A1_SYSCALLS);
+	assert_int_equal(span(c, SCEN_TRACE_A, SCEN_SPAN_A2)->st.syscalls, SCEN_A2_SYSCALLS);
+	ana_ctx__free(c);
+}
+
+static void test_trace_files_bytes_per_path(void **state)
+{
+	struct ana_opts o = { .want = ANA_WANT_DETAIL };
+	struct ana_ctx *c = replay(&o, false);
+	struct ana_span *s = span(c, SCEN_TRACE_A, SCEN_SPAN_A1);
+	struct ana_io_table *t = &s->detail->io;
+	(void)state;
+
+	assert_int_equal(io(t, 0, "/etc/hosts")->opens, 1);
+	assert_int_equal(io(t, 0, "/etc/hosts")->reads, 2);
+	assert_int_equal(io(t, 0, "/etc/hosts")->bytes_read, 120);
+	assert_int_equal(io(t, 0, "/etc/missing.conf")->errors, 1);
+	assert_int_equal(io(t, 0, "/var/log/svc.log")->bytes_written, 64 + 10 + 5);
+	assert_int_equal(io(t, 0, "/var/log/svc.log")->writes, 3);
+	assert_int_equal(s->detail->cls[ANA_CLASS_FILE].count, SCEN_A1_SYSCALLS);
+	ana_ctx__free(c);
+}
+
+static void test_trace_errors_with_errno(void **state)
+{
+	struct ana_opts o = { .want = ANA_WANT_DETAIL };
+	struct ana_ctx *c = replay(&o, false);
+	struct ana_span_detail *d = span(c, SCEN_TRACE_A, SCEN_SPAN_A1)->detail;
+	(void)state;
+
+	assert_int_equal(d->nerrs, 2);
+	assert_int_equal(d->errs[0].nr, ANA_NR_OPENAT);
+	assert_int_equal(d->errs[0].err, ENOENT);
+	assert_string_equal(ana_errno_name((unsigned int)d->errs[0].err), "ENOENT");
+	assert_string_equal(d->errs[0].target, "/etc/missing.conf");
+	assert_int_equal(d->errs[1].nr, ANA_NR_WRITE);
+	assert_int_equal(d->errs[1].err, EBADF);
+	ana_ctx__free(c);
+}
+
+static void test_trace_peers_and_bytes(void **state)
+{
+	struct ana_opts o = { .want = ANA_WANT_DETAIL };
+	struct ana_ctx *c = replay(&o, false);
+	struct ana_span_detail *d = span(c, SCEN_TRACE_A, SCEN_SPAN_A2)->detail;
+	struct ana_io_row *r = io(&d->io, 0, "127.0.0.1:5432");
+	(void)state;
+
+	assert_int_equal(r->kind, ANA_T_SOCKET);
+	assert_int_equal(r->connects, 1);
+	assert_int_equal(r->bytes_written, 100);
+	assert_int_equal(r->bytes_read, 250);
+	assert_int_equal(r->ops, 4); /* connect, sendto, recvfrom, close */
+	assert_true(d->cls[ANA_CLASS_NET].hist.max == 90000);
+	assert_int_equal(ana_hist_percentile(&d->cls[ANA_CLASS_NET].hist, 100), 90000);
+	ana_ctx__free(c);
+}
+
+static void test_trace_child_processes(void **state)
+{
+	struct ana_opts o = { .want = ANA_WANT_DETAIL };
+	struct ana_ctx *c = replay(&o, false);
+	struct ana_span_detail *d = span(c, SCEN_TRACE_A, SCEN_SPAN_A2)->detail;
+	struct ana_proc *ch;
+	(void)state;
+
+	assert_int_equal(d->nchildren, 1);
+	ch = d->children[0];
+	assert_int_equal(ch->pid, SCEN_CHILD);
+	assert_int_equal(ch->ppid, SCEN_PID);
+	assert_string_equal(ch->exe, "/bin/sh");
+	assert_string_equal(ch->argv, "sh -c true");
+	assert_string_equal(ch->comm, "sh");
+	assert_true(ch->exited);
+	assert_int_equal(ch->exit_status, 0);
+	assert_int_equal(span(c, SCEN_TRACE_A, SCEN_SPAN_A1)->detail->nchildren, 0);
+	ana_ctx__free(c);
+}
+
+static void test_loss_marks_overlapping_incomplete(void **state)
+{
+	struct ana_ctx *c = replay(NULL, false);
+	(void)state;
+
+	assert_true(span(c, SCEN_TRACE_B, SCEN_SPAN_B1)->incomplete);
+	assert_true(trace(c, SCEN_TRACE_B)->incomplete);
+	assert_false(span(c, SCEN_TRACE_A, SCEN_SPAN_A1)->incomplete);
+	assert_false(span(c, SCEN_TRACE_A, SCEN_SPAN_A2)->incomplete);
+	assert_false(trace(c, SCEN_TRACE_A)->incomplete);
+	assert_true(ana_thread_find(c, 0, SCEN_TID1)->incomplete); /* its window covers B1 */
+	assert_false(ana_thread_find(c, 0, SCEN_TID2)->incomplete);
+	assert_int_equal(c->loss_total, SCEN_LOSS_COUNT);
+	assert_int_equal(c->loss_by_reason[SCF_LOSS_RINGBUF_FULL], SCEN_LOSS_COUNT);
+	ana_ctx__free(c);
+}
+
+static void test_attrs_resolve_through_key_map(void **state)
+{
+	struct ana_ctx *c = replay(NULL, false);
+	struct ana_attr a[8];
+	unsigned int n;
+	(void)state;
+
+	/* key 1 appears twice: the last value wins; key 2's entry is cut: ignored */
+	n = ana_span_attrs(span(c, SCEN_TRACE_A, SCEN_SPAN_A1), a, 8);
+	assert_int_equal(n, 2);
+	assert_string_equal(a[0].key, "http.route");
+	assert_int_equal(a[0].val_len, 11);
+	assert_memory_equal(a[0].val, "/api/orders", 11);
+	assert_string_equal(a[1].key, "http.method");
+	assert_int_equal(a[1].val_len, 4);
+	assert_memory_equal(a[1].val, "POST", 4);
+	n = ana_span_attrs(span(c, SCEN_TRACE_B, SCEN_SPAN_B1), a, 8);
+	assert_int_equal(n, 1);
+	assert_memory_equal(a[0].val, "/health", 7);
+	assert_int_equal(ana_span_attrs(span(c, SCEN_TRACE_A, SCEN_SPAN_A2), a, 8), 0);
+	ana_ctx__free(c);
+}
+
+static void test_process_context_and_service(void **state)
+{
+	struct ana_ctx *c = replay(NULL, false);
+	struct ana_proc *p = ana_proc_find(c, 0, SCEN_PID), *q;
+	(void)state;
+
+	assert_non_null(p);
+	assert_string_equal(p->service, "checkout");
+	assert_int_equal(p->ctx_status, SCF_CTX_RESOLVED);
+	assert_int_equal(p->tls_model, SCF_TLS_TLSDESC_STATIC);
+	assert_int_equal(p->nkeys, 3);
+	assert_string_equal(p->keymap[2], "user_id");
+	assert_int_equal(p->nthreads, 2);
+	q = ana_proc_find(c, 0, SCEN_NOCTX_PID);
+	assert_non_null(q);
+	assert_int_equal(q->ctx_status, SCF_CTX_NO_SYMBOL);
+	assert_string_equal(q->reason, "no module defines otel_thread_ctx_v1");
+	assert_int_equal(q->st.syscalls, 1);
+	ana_ctx__free(c);
+}
+
+/* dup, fcntl F_DUPFD_CLOEXEC, close, close-on-exec at exec, fork inheritance */
+static void test_fd_attribution_across_dup_close_exec_fork(void **state)
+{
+	struct ana_opts o = { .want = ANA_WANT_IO };
+	struct ana_ctx *c = replay(&o, false);
+	struct ana_io_row *log = io(&c->io, 0, "/var/log/svc.log");
+	(void)state;
+
+	assert_int_equal(log->bytes_written, SCEN_SVC_LOG_BYTES_WRITTEN);
+	assert_int_equal(log->writes, 4);
+	/* fd 4 was closed: the failing write is not attributed to the log */
+	assert_int_equal(io(&c->io, 0, "[pid 100 fd 4]")->errors, 1);
+	/* fd 7 was close-on-exec: unknown in the child after exec */
+	assert_int_equal(io(&c->io, 0, "[pid 200 fd 7]")->bytes_written, 6);
+	assert_null(ana_io_find(&c->io, 0, "/srv/data.db"));
+	assert_int_equal(io(&c->io, 0, "127.0.0.1:5432")->kind, ANA_T_SOCKET);
+	assert_int_equal(io(&c->io, 0, "/etc/hosts")->bytes_read, 120 + 500);
+	ana_ctx__free(c);
+}
+
+static void test_filter_errors_only(void **state)
+{
+	struct ana_opts o = { .f.errors_only = true, .want = ANA_WANT_SCSTATS };
+	struct ana_ctx *c = replay(&o, false);
+	(void)state;
+
+	assert_int_equal(c->total.syscalls, SCEN_A_ERRORS);
+	assert_int_equal(c->total.errors, SCEN_A_ERRORS);
+	assert_int_equal(c->sc.n, 2); /* openat and write */
+	ana_ctx__free(c);
+}
+
+static void test_filter_trace_span_pid_syscall(void **state)
+{
+	struct ana_opts o = { 0 };
+	struct ana_ctx *c;
+	(void)state;
+
+	hex_id(SCEN_TRACE_B, o.f.trace_id, 16);
+	o.f.trace_nibbles = 4; /* a prefix */
+	c = replay(&o, false);
+	assert_int_equal(c->traces.n, 1);
+	assert_int_equal(c->total.syscalls, SCEN_B_SYSCALLS);
+	ana_ctx__free(c);
+
+	memset(&o, 0, sizeof(o));
+	o.f.has_pid = true;
+	o.f.pid = SCEN_CHILD;
+	c = replay(&o, false);
+	assert_int_equal(c->total.syscalls, 3); /* execve and two writes */
+	ana_ctx__free(c);
+
+	memset(&o, 0, sizeof(o));
+	o.f.has_syscalls = true;
+	o.f.syscalls[0] |= 1ull << ANA_NR_READ;
+	o.f.until_ns = SCEN_T0 + 500000;
+	c = replay(&o, false);
+	assert_int_equal(c->total.syscalls, 2); /* the reads of span A1 */
+	assert_int_equal(c->total.bytes_read, 120);
+	ana_ctx__free(c);
+}
+
+static void test_syscalls_stats_by_syscall(void **state)
+{
+	struct ana_opts o = { .want = ANA_WANT_SCSTATS };
+	struct ana_ctx *c = replay(&o, false);
+	struct ana_sc_row *openat = NULL;
+	(void)state;
+
+	for (uint32_t i = 0; i < c->sc.n; i++)
+		if (c->sc.rows[i]->nr == ANA_NR_OPENAT)
+			openat = c->sc.rows[i];
+	assert_non_null(openat);
+	assert_int_equal(openat->count, 3);
+	assert_int_equal(openat->errors, 1);
+	assert_int_equal(openat->errnos[0].err, ENOENT);
+	assert_int_equal(openat->hist.max, 12000);
+	assert_int_equal(openat->hist.min, 3000);
+	ana_ctx__free(c);
+}
+
+static void test_multi_host_merge_by_trace_id(void **state)
+{
+	struct ana_ctx *c = replay(NULL, true);
+	struct ana_trace *a = trace(c, SCEN_TRACE_A);
+	struct ana_span *s3 = span(c, SCEN_TRACE_A, SCEN_SPAN_A3);
+	(void)state;
+
+	assert_int_equal(c->hosts.n, 2);
+	assert_int_equal(a->nspans, 3);
+	assert_int_equal(a->hosts_mask, 3);
+	assert_int_equal(a->nprocs, 2);
+	assert_int_equal(a->st.bytes_read, SCEN_A_BYTES_READ + 42);
+	assert_int_equal(s3->host, 1);
+	assert_string_equal(s3->proc->service, "orders-db");
+	/* pid namespaces are per host */
+	assert_null(ana_proc_find(c, 0, SCEN_PID2));
+	ana_ctx__free(c);
+}
+
+static unsigned int events_seen[SCF_REC_TYPE_MAX];
+
+static void count_event(struct ana_ctx *c, const struct ana_event *ev, void *arg)
+{
+	(void)c;
+	(void)arg;
+	events_seen[ev->type]++;
+}
+
+static void test_event_callback_sees_timeline(void **state)
+{
+	struct ana_opts o = { .on_event = count_event };
+	struct ana_ctx *c;
+	(void)state;
+
+	memset(events_seen, 0, sizeof(events_seen));
+	c = replay(&o, false);
+	assert_int_equal(events_seen[SCF_REC_SYSCALL], c->rec_counts[SCF_REC_SYSCALL]);
+	assert_int_equal(events_seen[SCF_REC_PROC_EVENT], 3);
+	assert_int_equal(events_seen[SCF_REC_LOSS], 1);
+	ana_ctx__free(c);
+}
+
+/* ---- damaged input -------------------------------------------------------------------------- */
+
+static void test_truncated_input_keeps_records_before_the_cut(void **state)
+{
+	struct file_buf fb = scenario_bytes(0, false), full = fb;
+	struct ana_opts o = { 0 };
+	struct ana_ctx *c = ana_ctx__new(&o);
+	const char *w;
+	(void)state;
+
+	fb.len = full.len / 2 + 3; /* inside a block */
+	add(c, &fb, "cut.scap");
+	assert_int_equal(ana_ctx__run(c), 0);
+	assert_int_equal(c->warnings.n, 1);
+	w = c->warnings.v[0];
+	assert_non_null(strstr(w, "cut.scap"));
+	assert_non_null(strstr(w, "offset"));
+	assert_true(c->inputs[0].damaged);
+	assert_true(c->total.syscalls > 0);
+	assert_true(c->total.syscalls < SCEN_TOTAL_SYSCALLS);
+	assert_non_null(ana_proc_find(c, 0, SCEN_PID));
+	ana_ctx__free(c);
+	free(full.p);
+}
+
+static void test_corrupt_input_warns_with_offset(void **state)
+{
+	struct file_buf fb = scenario_bytes(0, false);
+	struct ana_ctx *c = ana_ctx__new(NULL);
+	uint8_t *path = memmem(fb.p, fb.len, "/etc/missing.conf", 17);
+	uint8_t *rec;
+	(void)state;
+
+	/* the failing openat: record header, syscall body, item header, then the path */
+	assert_non_null(path);
+	rec = path - 4 - SCF_SYSCALL_MIN - 8;
+	memset(rec + 2, 0xff, 2); /* its length no longer matches the block */
+	add(c, &fb, "corrupt.scap");
+	assert_int_equal(ana_ctx__run(c), 0);
+	assert_int_equal(c->warnings.n, 1);
+	assert_non_null(strstr(c->warnings.v[0], "corrupt.scap"));
+	assert_non_null(strstr(c->warnings.v[0], "offset"));
+	assert_true(c->inputs[0].damaged);
+	/* everything before the damaged record: the four calls before it on /etc/hosts */
+	assert_int_equal(c->total.syscalls, 4);
+	ana_ctx__free(c);
+	free(fb.p);
+}
+
+static void test_truncated_compressed_input_keeps_whole_frames(void **state)
+{
+	struct file_buf fb = scenario_frames(0, true, 512);
+	struct ana_ctx *c = ana_ctx__new(NULL);
+	(void)state;
+
+	fb.len = fb.len * 3 / 4; /* the frame cut loses all its records, earlier frames stay */
+	add(c, &fb, "cut.scap.zst");
+	assert_int_equal(ana_ctx__run(c), 0);
+	assert_int_equal(c->warnings.n, 1);
+	assert_non_null(strstr(c->warnings.v[0], "cut.scap.zst"));
+	assert_true(c->total.syscalls > 0);
+	assert_true(c->total.syscalls < SCEN_TOTAL_SYSCALLS);
+	assert_false(((struct ana_host *)c->hosts.v[0])->have_end);
+	ana_ctx__free(c);
+	free(fb.p);
+}
+
+static void test_truncated_first_frame_fails_open(void **state)
+{
+	struct file_buf fb = scenario_bytes(0, true);
+	struct ana_ctx *c = ana_ctx__new(NULL);
+	char err[SCF_ERRMSG_MAX];
+	(void)state;
+
+	fb.len -= 10; /* one frame only: nothing can be read */
+	assert_int_equal(ana_ctx__add_mem(c, fb.p, fb.len, "one-frame.zst", err, sizeof(err)),
+			 -ENODATA);
+	assert_non_null(strstr(err, "one-frame.zst"));
+	ana_ctx__free(c);
+	free(fb.p);
+}
+
+static void test_open_rejects_non_spancap(void **state)
+{
+	static const char junk[] = "this is not a capture file at all, just text";
+	struct ana_ctx *c = ana_ctx__new(NULL);
+	char err[SCF_ERRMSG_MAX];
+	(void)state;
+
+	assert_true(ana_ctx__add_mem(c, junk, sizeof(junk), "junk.txt", err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "junk.txt"));
+	ana_ctx__free(c);
+}
+
+/* ---- units ---------------------------------------------------------------------------------- */
+
+static void test_hist_percentiles_bounded(void **state)
+{
+	struct ana_hist h = { 0 };
+	uint64_t p50, p99;
+	(void)state;
+
+	for (uint64_t v = 1; v <= 100000; v++)
+		assert_int_equal(ana_hist_add(&h, v), 0);
+	assert_true(h.nbins <= ANA_HIST_BUCKETS);
+	assert_true(h.nbins < 300);
+	p50 = ana_hist_percentile(&h, 50);
+	p99 = ana_hist_percentile(&h, 99);
+	assert_true(p50 >= 50000 && p50 <= 50000 + 50000 / 16);
+	assert_true(p99 >= 99000 && p99 <= 99000 + 99000 / 16);
+	assert_int_equal(ana_hist_percentile(&h, 100), 100000);
+	assert_int_equal(h.max, 100000);
+	for (uint64_t v = 0; v < 64; v++)
+		assert_true(ana_hist_bucket_high(ana_hist_bucket(v << 20)) >= v << 20);
+	assert_int_equal(ana_hist_bucket(UINT64_MAX), ANA_HIST_BUCKETS - 1);
+	ana_hist_free(&h);
+}
+
+static void test_syscall_table_names_and_classes(void **state)
+{
+	char buf[32];
+	(void)state;
+
+	assert_true(ana_syscall_count() >= 380);
+	assert_int_equal(ana_syscall_lookup("openat"), 257);
+	assert_int_equal(ana_syscall_lookup("io_uring_setup"), 425);
+	assert_int_equal(ana_syscall_lookup("rseq"), 334);
+	assert_int_equal(ana_syscall_lookup("no_such_call"), -ENOENT);
+	assert_string_equal(ana_syscall_name(0, buf, sizeof(buf)), "read");
+	assert_string_equal(ana_syscall_name(400, buf, sizeof(buf)), "syscall_400");
+	assert_int_equal(ana_syscall_info(42)->cls, ANA_CLASS_NET);
+	assert_int_equal(ana_syscall_info(202)->cls, ANA_CLASS_SYNC);
+	assert_int_equal(ana_syscall_info(35)->cls, ANA_CLASS_TIME);
+	assert_int_equal(ana_class_lookup("memory"), ANA_CLASS_MEMORY);
+	for (unsigned int nr = 0; nr < ANA_SYSCALL_NR_MAX; nr++) {
+		const struct ana_syscall_info *si = ana_syscall_info(nr);
+
+		if (si)
+			assert_int_equal(ana_syscall_lookup(si->name), (int)nr);
+	}
+}
+
+static void test_errno_names_linux_values(void **state)
+{
+	(void)state;
+	assert_string_equal(ana_errno_name(2), "ENOENT");
+	assert_string_equal(ana_errno_name(115), "EINPROGRESS");
+	assert_string_equal(ana_errno_name(133), "EHWPOISON");
+	assert_string_equal(ana_errno_name(512), "ERESTARTSYS");
+	assert_null(ana_errno_name(41));
+	assert_null(ana_errno_name(4000));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_replay_traces_totals),
+		cmocka_unit_test(test_trace_files_bytes_per_path),
+		cmocka_unit_test(test_trace_errors_with_errno),
+		cmocka_unit_test(test_trace_peers_and_bytes),
+		cmocka_unit_test(test_trace_child_processes),
+		cmocka_unit_test(test_loss_marks_overlapping_incomplete),
+		cmocka_unit_test(test_attrs_resolve_through_key_map),
+		cmocka_unit_test(test_process_context_and_service),
+		cmocka_unit_test(test_fd_attribution_across_dup_close_exec_fork),
+		cmocka_unit_test(test_filter_errors_only),
+		cmocka_unit_test(test_filter_trace_span_pid_syscall),
+		cmocka_unit_test(test_syscalls_stats_by_syscall),
+		cmocka_unit_test(test_multi_host_merge_by_trace_id),
+		cmocka_unit_test(test_event_callback_sees_timeline),
+		cmocka_unit_test(test_truncated_input_keeps_records_before_the_cut),
+		cmocka_unit_test(test_corrupt_input_warns_with_offset),
+		cmocka_unit_test(test_truncated_compressed_input_keeps_whole_frames),
+		cmocka_unit_test(test_truncated_first_frame_fails_open),
+		cmocka_unit_test(test_open_rejects_non_spancap),
+		cmocka_unit_test(test_hist_percentiles_bounded),
+		cmocka_unit_test(test_syscall_table_names_and_classes),
+		cmocka_unit_test(test_errno_names_linux_values),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
