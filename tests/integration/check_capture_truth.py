@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""Compare a spancap capture of spancap-demo-service with the service's ground-truth log.
+
+    check_capture_truth.py CAPTURE TRUTH [--min-ops N]
+
+The capture is read with an implementation of formats/FORMAT.md written here (zstd -d, a
+pcapng walk, record decoding): it shares no code with spancap's own reader, so it checks the
+specification as well as the capture.
+
+For every thread, the operations of the truth log must appear, in order, among the syscall
+records of that thread (same syscall, same result). Each matched record must carry exactly the
+trace and span ids the truth gives (none outside spans), and its decoded path, peer address
+and byte count must match. Prints TAP lines; exits 1 on any failure.
+"""
+import json
+import struct
+import subprocess
+import sys
+
+# x86_64 numbers of the syscalls the demo service issues deliberately.
+NR = {
+    "read": 0, "write": 1, "close": 3, "fstat": 5, "lseek": 8, "pread64": 17, "pwrite64": 18,
+    "nanosleep": 35, "socket": 41, "connect": 42, "accept": 43, "sendto": 44, "recvfrom": 45,
+    "shutdown": 48, "bind": 49, "listen": 50, "getsockname": 51, "fork": 57, "vfork": 58,
+    "execve": 59, "wait4": 61, "fsync": 74, "fdatasync": 75, "unlink": 87, "clock_nanosleep": 230,
+    "openat": 257, "unlinkat": 263, "accept4": 288, "pipe2": 293, "clone": 56, "clone3": 435,
+    "newfstatat": 262, "mkdirat": 258, "renameat2": 316, "dup": 32, "dup2": 33, "dup3": 292,
+    "fcntl": 72, "readv": 19, "writev": 20, "sendmsg": 46, "recvmsg": 47, "getpid": 39,
+}
+REC_SECTION, REC_SYSCALL = 1, 6
+ITEM_PATH, ITEM_SOCKADDR = 1, 3
+F_CTX = 0x0001
+
+
+def tap():
+    n = [0]
+    failed = [0]
+
+    def report(ok, desc, detail=""):
+        n[0] += 1
+        print(("ok %d - %s" if ok else "not ok %d - %s") % (n[0], desc))
+        if not ok:
+            failed[0] += 1
+            for line in str(detail).splitlines()[:15]:
+                print("#   " + line)
+    return report, n, failed
+
+
+def pcapng_bytes(path):
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if head == b"\x28\xb5\x2f\xfd":
+        return subprocess.run(["zstd", "-q", "-d", "-c", path], check=True,
+                              stdout=subprocess.PIPE).stdout
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def records(data):
+    """Yields (ts_ns, type, flags, body, items) for each EPB, per FORMAT.md sections 3-4."""
+    off = 0
+    tsresol_ok = False
+    while off + 12 <= len(data):
+        btype, blen = struct.unpack_from("<II", data, off)
+        if blen < 12 or off + blen > len(data):
+            raise ValueError("block at offset %d: length %d" % (off, blen))
+        if btype == 1:  # IDB: link type and if_tsresol
+            linktype = struct.unpack_from("<H", data, off + 8)[0]
+            if linktype != 147:
+                raise ValueError("link type %d" % linktype)
+            o = off + 16
+            while o + 4 <= off + blen - 4:
+                code, olen = struct.unpack_from("<HH", data, o)
+                if code == 0:
+                    break
+                if code == 9 and data[o + 4] == 9:
+                    tsresol_ok = True
+                o += 4 + ((olen + 3) & ~3)
+            if not tsresol_ok:
+                raise ValueError("IDB without if_tsresol 9")
+        elif btype == 6:
+            hi, lo, caplen, origlen = struct.unpack_from("<IIII", data, off + 12)
+            if caplen != origlen:
+                raise ValueError("EPB at %d: caplen %d origlen %d" % (off, caplen, origlen))
+            rec = data[off + 28:off + 28 + caplen]
+            rtype, rlen, body_len, flags = struct.unpack_from("<HHHH", rec, 0)
+            if rlen != caplen or 8 + body_len > rlen:
+                raise ValueError("record at %d: len %d body %d caplen %d" %
+                                 (off, rlen, body_len, caplen))
+            items = {}
+            o = 8 + body_len
+            while o < rlen:
+                tag, n = struct.unpack_from("<HH", rec, o)
+                if o + 4 + n > rlen:
+                    raise ValueError("record at %d: item overruns" % off)
+                items.setdefault(tag, rec[o + 4:o + 4 + n])
+                o += 4 + n
+            yield (hi << 32) | lo, rtype, flags, rec[8:8 + body_len], items
+        off += blen
+
+
+def fmt_sockaddr(b):
+    fam, port = struct.unpack_from("<HH", b, 0)
+    if fam == 2:
+        return "%d.%d.%d.%d:%d" % (b[4], b[5], b[6], b[7], port)
+    return "family%d" % fam
+
+
+def main():
+    args = sys.argv[1:]
+    min_ops = 1
+    if "--min-ops" in args:
+        i = args.index("--min-ops")
+        min_ops = int(args[i + 1])
+        del args[i:i + 2]
+    cap_path, truth_path = args
+    report, n, failed = tap()
+
+    truth = [json.loads(line) for line in open(truth_path) if line.strip()]
+    ops = [t for t in truth if t["type"] == "op" and t["syscall"] in NR]
+    pid = next(t["pid"] for t in truth if t["type"] == "process")
+
+    by_tid = {}
+    sections = 0
+    try:
+        for ts, rtype, flags, body, items in records(pcapng_bytes(cap_path)):
+            if rtype == REC_SECTION:
+                major = struct.unpack_from("<H", body, 0)[0]
+                if major != 1:
+                    raise ValueError("format major %d" % major)
+                sections += 1
+            elif rtype == REC_SYSCALL:
+                if len(body) < 104:
+                    raise ValueError("syscall body of %d bytes" % len(body))
+                dur, ret = struct.unpack_from("<Qq", body, 0)
+                args6 = struct.unpack_from("<6Q", body, 16)
+                tid, rpid, nr = struct.unpack_from("<IIH", body, 64)
+                by_tid.setdefault(tid, []).append({
+                    "ts": ts, "ret": ret, "args": args6, "pid": rpid, "nr": nr,
+                    "ctx": bool(flags & F_CTX), "trace": body[80:96].hex(),
+                    "span": body[96:104].hex(), "path": items.get(ITEM_PATH),
+                    "sa": items.get(ITEM_SOCKADDR)})
+    except (ValueError, struct.error, subprocess.CalledProcessError) as e:
+        report(False, "the capture decodes per FORMAT.md", e)
+        print("1..%d" % n[0])
+        return 1
+    report(sections >= 1, "the capture decodes per FORMAT.md (%d section(s), %d threads)" %
+           (sections, len(by_tid)))
+    report(len(ops) >= min_ops, "the truth log holds at least %d operations (%d)" %
+           (min_ops, len(ops)))
+
+    missing, wrong_ctx, wrong_data, in_span, out_span = [], [], [], 0, 0
+    for tid in sorted({o["tid"] for o in ops}):
+        recs = by_tid.get(tid, [])
+        i = 0
+        for op in (o for o in ops if o["tid"] == tid):
+            want_ret = -op["errno"] if op["errno"] else op["ret"]
+            while i < len(recs) and not (recs[i]["nr"] == NR[op["syscall"]] and
+                                         recs[i]["ret"] == want_ret):
+                i += 1
+            if i == len(recs):
+                missing.append("tid %d: %s = %d (at %d)" % (tid, op["syscall"], want_ret,
+                                                            op["start_ns"]))
+                break  # the rest of this thread cannot be matched in order
+            r = recs[i]
+            i += 1
+            if op["trace_id"]:
+                in_span += 1
+                if not r["ctx"] or r["trace"] != op["trace_id"] or r["span"] != op["span_id"]:
+                    wrong_ctx.append("tid %d %s: want %s/%s, got %s %s/%s" % (
+                        tid, op["syscall"], op["trace_id"], op["span_id"],
+                        "ctx" if r["ctx"] else "no-ctx", r["trace"], r["span"]))
+            else:
+                out_span += 1
+                if r["ctx"]:
+                    wrong_ctx.append("tid %d %s outside any span carries %s/%s" % (
+                        tid, op["syscall"], r["trace"], r["span"]))
+            # execve runs in the forked child, whose pid is the tid the truth logs for it.
+            want_pid = op["tid"] if op["syscall"] == "execve" else pid
+            if r["pid"] != want_pid:
+                wrong_data.append("tid %d %s: pid %d, want %d" % (tid, op["syscall"], r["pid"],
+                                                                 want_pid))
+            if op["syscall"] == "openat" and op["path"]:
+                got = r["path"].decode("utf-8", "replace") if r["path"] is not None else None
+                if got is None or not got.endswith(op["path"]):
+                    wrong_data.append("tid %d openat: path %r, want ...%s" % (tid, got,
+                                                                            op["path"]))
+            if op["syscall"] == "connect" and op["peer"]:
+                got = fmt_sockaddr(r["sa"]) if r["sa"] else None
+                if got != op["peer"]:
+                    wrong_data.append("tid %d connect: peer %s, want %s" % (tid, got,
+                                                                          op["peer"]))
+            if op["syscall"] in ("read", "write", "pread64", "pwrite64", "sendto", "recvfrom") \
+                    and op["count"] and r["args"][2] != op["count"]:
+                wrong_data.append("tid %d %s: count %d, want %d" % (tid, op["syscall"],
+                                                                   r["args"][2], op["count"]))
+    report(not missing, "every truth operation appears, in order, in its thread's syscall "
+           "records (%d operations)" % len(ops), "\n".join(missing))
+    report(not wrong_ctx, "%d syscalls inside spans carry exactly their trace and span ids; "
+           "%d outside spans carry none" % (in_span, out_span), "\n".join(wrong_ctx))
+    report(not wrong_data, "paths, peers, byte counts and pids match the truth log",
+           "\n".join(wrong_data))
+    print("1..%d" % n[0])
+    return 1 if failed[0] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
