@@ -112,6 +112,138 @@ $(BUILD)/tests/test_formats: $(BUILD)/obj/tests/test_formats.o $(FORMATS_LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) $(CMOCKA_LIBS)
 
 # ---------------------------------------------------------------------------------------------
+# capture/ resolver library: /proc/PID/maps, target memory, ELF TLS classification, per-process
+# TLS resolution, OTEP 4719 process context reader, OTEP 4947 attrs_data rules. No main(), no
+# BPF, nothing from formats/. The capture binary links $(CAPTURE_LIB) with $(CAPTURE_LIB_LDLIBS).
+
+CAPTURE_LIB_SRCS := capture/proc_maps.c capture/target_memory.c capture/elf_tls.c \
+	capture/tls_resolve.c capture/process_context.c capture/thread_ctx_attrs.c
+CAPTURE_LIB_OBJS := $(CAPTURE_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CAPTURE_LIB := $(BUILD)/libspancap_resolve.a
+CAPTURE_LIB_LDLIBS = $(call pkg_libs,libelf)
+
+$(CAPTURE_LIB): $(CAPTURE_LIB_OBJS)
+	$(msg) AR $@
+	$(Q)$(AR) rcs $@ $^
+
+all: $(CAPTURE_LIB)
+
+# Resolver test fixtures (tests/fixtures/tlsfix_*.c): programs and libraries defining
+# otel_thread_ctx_v1 under every TLS model, linker and libc. Built without sanitizers: they are
+# the target processes, not the code under test.
+FIXDIR := $(BUILD)/fixtures
+FIXSRC := tests/fixtures
+FIX_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE
+FIX_EXPORT := -Wl,--export-dynamic-symbol=otel_thread_ctx_v1
+FIX_RPATH := -Wl,-rpath,'$$ORIGIN'
+FIX_NEED_DEFONLY := -Wl,--no-as-needed -ltlsfix_defonly -Wl,--as-needed
+# The host reaches tlsfix_set() through a weak reference, which --as-needed does not count.
+FIX_NO_AS_NEEDED := -Wl,--no-as-needed
+FIX_HOST := $(FIXSRC)/tlsfix_host.c
+FIX_VAR := $(FIXSRC)/tlsfix_var.c
+MUSL_CC ?= musl-gcc
+
+RESOLVER_FIX_LIBS := $(addprefix $(FIXDIR)/,libtlsfix_gnu2.so libtlsfix_gnu2_lld.so \
+	libtlsfix_gd.so libtlsfix_gd_lld.so libtlsfix_ie.so libtlsfix_defonly.so \
+	libtlsfix_musl_gnu2.so libtlsfix_musl_gd.so)
+RESOLVER_FIX_BINS := $(addprefix $(FIXDIR)/,tlsfix_le_pie tlsfix_le_nopie tlsfix_le_align \
+	tlsfix_le_lld tlsfix_ie_pie tlsfix_static_pie tlsfix_static tlsfix_use_gnu2 \
+	tlsfix_use_gnu2_lld tlsfix_use_gd tlsfix_use_gd_lld tlsfix_use_ie tlsfix_extref_nopie \
+	tlsfix_dlsym tlsfix_dl tlsfix_none tlsfix_musl_le tlsfix_musl_use_gnu2 tlsfix_musl_dl \
+	tlsfix_musl_static)
+RESOLVER_FIXTURES := $(RESOLVER_FIX_LIBS) $(RESOLVER_FIX_BINS)
+
+fix_so = $(Q)mkdir -p $(@D) && $(1) $(FIX_CFLAGS) -shared -fPIC $(2) -o $@ $<
+
+$(FIXDIR)/libtlsfix_gnu2.so: $(FIX_VAR) | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_so,$(CC),-mtls-dialect=gnu2)
+$(FIXDIR)/libtlsfix_gnu2_lld.so: $(FIX_VAR) | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_so,$(CC),-mtls-dialect=gnu2 -fuse-ld=lld)
+$(FIXDIR)/libtlsfix_gd.so: $(FIX_VAR) | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_so,$(CC),-mtls-dialect=gnu)
+$(FIXDIR)/libtlsfix_gd_lld.so: $(FIX_VAR) | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_so,$(CC),-mtls-dialect=gnu -fuse-ld=lld)
+$(FIXDIR)/libtlsfix_ie.so: $(FIX_VAR) | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_so,$(CC),-ftls-model=initial-exec)
+$(FIXDIR)/libtlsfix_defonly.so: $(FIXSRC)/tlsfix_defonly.c | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_so,$(CC),)
+$(FIXDIR)/libtlsfix_musl_gnu2.so: $(FIX_VAR) | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_so,$(MUSL_CC),-mtls-dialect=gnu2)
+$(FIXDIR)/libtlsfix_musl_gd.so: $(FIX_VAR) | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_so,$(MUSL_CC),-mtls-dialect=gnu)
+
+# fix_exe(compiler, flags, extra inputs): the host driver plus the sources/libraries given.
+fix_exe = $(Q)mkdir -p $(@D) && $(1) $(FIX_CFLAGS) $(2) -o $@ $(FIX_HOST) $(3) -pthread
+
+$(FIXDIR)/tlsfix_le_pie: $(FIX_HOST) $(FIX_VAR) | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_exe,$(CC),-fPIE -pie $(FIX_EXPORT),$(FIX_VAR) -ldl)
+$(FIXDIR)/tlsfix_le_nopie: $(FIX_HOST) $(FIX_VAR) | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_exe,$(CC),-fno-pie -no-pie $(FIX_EXPORT),$(FIX_VAR) -ldl)
+$(FIXDIR)/tlsfix_le_align: $(FIX_HOST) $(FIX_VAR) | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_exe,$(CC),-fPIE -pie -DTLSFIX_BIG_ALIGN $(FIX_EXPORT),$(FIX_VAR) -ldl)
+$(FIXDIR)/tlsfix_le_lld: $(FIX_HOST) $(FIX_VAR) | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_exe,$(CC),-fPIE -pie -fuse-ld=lld $(FIX_EXPORT),$(FIX_VAR) -ldl)
+$(FIXDIR)/tlsfix_ie_pie: $(FIX_HOST) $(FIX_VAR) | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_exe,$(CC),-fPIC -pie $(FIX_EXPORT),$(FIX_VAR) -ldl)
+$(FIXDIR)/tlsfix_static_pie: $(FIX_HOST) $(FIX_VAR) | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_exe,$(CC),-fPIE -static-pie -DTLSFIX_NO_DL $(FIX_EXPORT),$(FIX_VAR))
+$(FIXDIR)/tlsfix_static: $(FIX_HOST) $(FIX_VAR) | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_exe,$(CC),-fno-pie -static -DTLSFIX_NO_DL,$(FIX_VAR))
+$(FIXDIR)/tlsfix_use_%: $(FIX_HOST) $(FIXDIR)/libtlsfix_%.so | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_exe,$(CC),-fPIE -pie $(FIX_RPATH),-L$(FIXDIR) $(FIX_NO_AS_NEEDED) -ltlsfix_$* -ldl)
+$(FIXDIR)/tlsfix_extref_nopie: $(FIX_HOST) $(FIXSRC)/tlsfix_extref.c $(FIXDIR)/libtlsfix_defonly.so | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_exe,$(CC),-fno-pie -no-pie $(FIX_RPATH),$(FIXSRC)/tlsfix_extref.c -L$(FIXDIR) -ltlsfix_defonly -ldl)
+$(FIXDIR)/tlsfix_dlsym: $(FIX_HOST) $(FIXDIR)/libtlsfix_defonly.so | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_exe,$(CC),-fPIE -pie $(FIX_RPATH),-L$(FIXDIR) $(FIX_NEED_DEFONLY) -ldl)
+$(FIXDIR)/tlsfix_dl $(FIXDIR)/tlsfix_none: $(FIX_HOST) | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_exe,$(CC),-fPIE -pie,-ldl)
+$(FIXDIR)/tlsfix_musl_le: $(FIX_HOST) $(FIX_VAR) | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_exe,$(MUSL_CC),-fPIE -pie $(FIX_EXPORT),$(FIX_VAR))
+$(FIXDIR)/tlsfix_musl_use_gnu2: $(FIX_HOST) $(FIXDIR)/libtlsfix_musl_gnu2.so | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_exe,$(MUSL_CC),-fPIE -pie $(FIX_RPATH),-L$(FIXDIR) $(FIX_NO_AS_NEEDED) -ltlsfix_musl_gnu2)
+$(FIXDIR)/tlsfix_musl_dl: $(FIX_HOST) | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_exe,$(MUSL_CC),-fPIE -pie,)
+$(FIXDIR)/tlsfix_musl_static: $(FIX_HOST) $(FIX_VAR) | $(DEPS_STAMP)
+	$(msg) FIXTURE $@
+	$(call fix_exe,$(MUSL_CC),-static -DTLSFIX_NO_DL,$(FIX_VAR))
+
+# The resolver suite: unit tests on in-memory inputs, ELF classification of the fixtures, live
+# resolution of fixture processes. One cmocka binary; fixtures are found next to it
+# ($(BUILD)/tests/../fixtures).
+RESOLVER_TEST_SRCS := tests/test_resolver.c tests/test_resolver_maps.c \
+	tests/test_resolver_pctx.c tests/test_resolver_attrs.c tests/test_resolver_elf.c \
+	tests/test_resolver_resolve.c tests/test_resolver_live.c
+RESOLVER_TEST_OBJS := $(RESOLVER_TEST_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_BINS += $(BUILD)/tests/test_resolver
+
+$(BUILD)/tests/test_resolver: $(RESOLVER_TEST_OBJS) $(CAPTURE_LIB) $(RESOLVER_FIXTURES)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(CAPTURE_LIB_LDLIBS) $(CMOCKA_LIBS)
+
+# ---------------------------------------------------------------------------------------------
 # Top-level targets
 
 ALL_BINS := $(FORMATS_LIB) $(TEST_BINS) $(TEST_TOOLS) $(BENCH_BINS)
@@ -120,7 +252,8 @@ all: $(ALL_BINS)
 
 # The unit suites run twice: plain, then under ASan + UBSan from a separate build directory.
 test: all
-	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 OPT=-O1 $(BUILD)/asan/tests/test_formats
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 OPT=-O1 $(BUILD)/asan/tests/test_formats \
+		$(BUILD)/asan/tests/test_resolver
 	$(Q)tests/run_suites.sh $(BUILD)
 
 clean:

@@ -1,0 +1,836 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* elf_tls.c - find and classify otel_thread_ctx_v1 in one ELF module (x86_64). */
+#include "elf_tls.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <libelf.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "resolve_internal.h"
+
+#define TDB_OFFSET_SYM "_thread_db_link_map_l_tls_offset"
+#define TDB_MODID_SYM "_thread_db_link_map_l_tls_modid"
+
+/* One module image being classified. */
+struct img {
+	const uint8_t *p;
+	size_t size;
+	const char *name;
+	char *err;
+	size_t errlen;
+	Elf64_Phdr *ph;
+	size_t phnum;
+	Elf *elf;
+	/* .dynsym / .symtab as found by section headers */
+	Elf_Scn *dynsym, *symtab;
+	size_t dynsym_link, symtab_link;
+	size_t dynsym_count, symtab_count;
+	/* dynamic tags */
+	uint64_t rela, relasz, jmprel, pltrelsz;
+	bool has_rela, has_jmprel;
+};
+
+/* Returns the file bytes behind [vaddr, vaddr + len) when one PT_LOAD holds all of them. */
+static const uint8_t *vaddr_bytes(const struct img *im, uint64_t vaddr, uint64_t len)
+{
+	for (size_t i = 0; i < im->phnum; i++) {
+		const Elf64_Phdr *ph = &im->ph[i];
+		uint64_t rel;
+
+		if (ph->p_type != PT_LOAD || vaddr < ph->p_vaddr)
+			continue;
+		rel = vaddr - ph->p_vaddr;
+		if (rel >= ph->p_filesz || len > ph->p_filesz - rel)
+			continue;
+		/* p_offset + p_filesz <= size was checked when the headers were read. */
+		return im->p + ph->p_offset + rel;
+	}
+	return NULL;
+}
+
+static int check_range(const struct img *im, const char *what, uint64_t off, uint64_t len)
+{
+	if (off > im->size || len > im->size - off) {
+		scr_errf(im->err, im->errlen,
+			 "%s: %s at byte %" PRIu64 " (%" PRIu64 " bytes) extends past the end of "
+			 "the file (%zu bytes)",
+			 im->name, what, off, len, im->size);
+		return -ENODATA;
+	}
+	return 0;
+}
+
+static int read_headers(struct img *im, struct elftls_info *out)
+{
+	Elf64_Ehdr eh;
+	int rc;
+
+	if (im->size < EI_NIDENT || memcmp(im->p, ELFMAG, SELFMAG)) {
+		scr_errf(im->err, im->errlen, "%s: not an ELF file (no \\177ELF magic at byte 0)",
+			 im->name);
+		return -ENOEXEC;
+	}
+	if (im->p[EI_CLASS] != ELFCLASS64 || im->p[EI_DATA] != ELFDATA2LSB) {
+		scr_errf(im->err, im->errlen,
+			 "%s: ELF class %u data %u at byte 4: only ELFCLASS64 little-endian is "
+			 "supported",
+			 im->name, im->p[EI_CLASS], im->p[EI_DATA]);
+		return -EPROTONOSUPPORT;
+	}
+	if (im->size < sizeof(eh)) {
+		scr_errf(im->err, im->errlen,
+			 "%s: file of %zu bytes is shorter than the %zu-byte "
+			 "ELF header",
+			 im->name, im->size, sizeof(eh));
+		return -ENODATA;
+	}
+	memcpy(&eh, im->p, sizeof(eh));
+	if (eh.e_machine != EM_X86_64) {
+		scr_errf(im->err, im->errlen,
+			 "%s: e_machine %u at byte 18: only x86_64 (%u) is "
+			 "supported",
+			 im->name, eh.e_machine, EM_X86_64);
+		return -EPROTONOSUPPORT;
+	}
+	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
+		scr_errf(im->err, im->errlen,
+			 "%s: e_type %u at byte 16 is neither ET_EXEC nor "
+			 "ET_DYN",
+			 im->name, eh.e_type);
+		return -EBADMSG;
+	}
+	out->e_type = eh.e_type;
+	/* Program headers. */
+	if (eh.e_phnum && eh.e_phentsize != sizeof(Elf64_Phdr)) {
+		scr_errf(im->err, im->errlen, "%s: e_phentsize %u at byte 54, expected %zu",
+			 im->name, eh.e_phentsize, sizeof(Elf64_Phdr));
+		return -EBADMSG;
+	}
+	if (eh.e_phnum == PN_XNUM || eh.e_phnum > ELFTLS_MAX_PHDRS) {
+		scr_errf(im->err, im->errlen, "%s: e_phnum %u at byte 56 exceeds %u", im->name,
+			 eh.e_phnum, ELFTLS_MAX_PHDRS);
+		return -EBADMSG;
+	}
+	rc = check_range(im, "program header table", eh.e_phoff,
+			 (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr));
+	if (rc)
+		return rc;
+	/* Section headers: checked here, before libelf walks them. */
+	if (eh.e_shoff) {
+		if (eh.e_shentsize != sizeof(Elf64_Shdr)) {
+			scr_errf(im->err, im->errlen, "%s: e_shentsize %u at byte 58, expected %zu",
+				 im->name, eh.e_shentsize, sizeof(Elf64_Shdr));
+			return -EBADMSG;
+		}
+		if (eh.e_shnum == 0 || eh.e_shnum > ELFTLS_MAX_SHDRS) {
+			scr_errf(im->err, im->errlen,
+				 "%s: e_shnum %u at byte 60 (extended numbering or above %u) is "
+				 "not supported",
+				 im->name, eh.e_shnum, ELFTLS_MAX_SHDRS);
+			return -EBADMSG;
+		}
+		if (eh.e_shstrndx >= eh.e_shnum) {
+			scr_errf(im->err, im->errlen,
+				 "%s: e_shstrndx %u at byte 62 is not below e_shnum %u", im->name,
+				 eh.e_shstrndx, eh.e_shnum);
+			return -EBADMSG;
+		}
+		rc = check_range(im, "section header table", eh.e_shoff,
+				 (uint64_t)eh.e_shnum * sizeof(Elf64_Shdr));
+		if (rc)
+			return rc;
+		for (size_t i = 0; i < eh.e_shnum; i++) {
+			Elf64_Shdr sh;
+			uint64_t at = eh.e_shoff + i * sizeof(Elf64_Shdr);
+			char what[64];
+
+			memcpy(&sh, im->p + at, sizeof(sh));
+			if (sh.sh_type == SHT_NOBITS || sh.sh_type == SHT_NULL)
+				continue;
+			snprintf(what, sizeof(what), "section %zu (header at byte %" PRIu64 ")", i,
+				 at);
+			rc = check_range(im, what, sh.sh_offset, sh.sh_size);
+			if (rc)
+				return rc;
+			if (sh.sh_link >= eh.e_shnum) {
+				scr_errf(im->err, im->errlen,
+					 "%s: section %zu (header at byte %" PRIu64
+					 ") sh_link %u is "
+					 "not below e_shnum %u",
+					 im->name, i, at, sh.sh_link, eh.e_shnum);
+				return -EBADMSG;
+			}
+		}
+	}
+	im->phnum = eh.e_phnum;
+	im->ph = calloc(im->phnum ? im->phnum : 1, sizeof(*im->ph));
+	if (!im->ph) {
+		scr_errf(im->err, im->errlen, "%s: out of memory", im->name);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < im->phnum; i++) {
+		Elf64_Phdr *ph = &im->ph[i];
+		uint64_t at = eh.e_phoff + i * sizeof(Elf64_Phdr);
+
+		memcpy(ph, im->p + at, sizeof(*ph));
+		if (ph->p_type == PT_LOAD || ph->p_type == PT_DYNAMIC || ph->p_type == PT_TLS) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "segment %zu (header at byte %" PRIu64 ")", i,
+				 at);
+			rc = check_range(im, what, ph->p_offset, ph->p_filesz);
+			if (rc)
+				return rc;
+			if (ph->p_filesz > ph->p_memsz) {
+				scr_errf(im->err, im->errlen,
+					 "%s: segment %zu (header at byte %" PRIu64
+					 ") p_filesz %" PRIu64 " exceeds p_memsz %" PRIu64,
+					 im->name, i, at, ph->p_filesz, ph->p_memsz);
+				return -EBADMSG;
+			}
+			if (ph->p_memsz > UINT64_MAX - ph->p_vaddr) {
+				scr_errf(im->err, im->errlen,
+					 "%s: segment %zu (header at byte %" PRIu64 ") wraps the "
+					 "address space",
+					 im->name, i, at);
+				return -EBADMSG;
+			}
+		}
+		if (ph->p_type == PT_LOAD && !out->has_load) {
+			out->has_load = true;
+			out->load_vaddr = ph->p_vaddr;
+			out->load_offset = ph->p_offset;
+		} else if (ph->p_type == PT_TLS) {
+			if (out->has_tls) {
+				scr_errf(im->err, im->errlen,
+					 "%s: second PT_TLS (header at byte %" PRIu64 ")", im->name,
+					 at);
+				return -EBADMSG;
+			}
+			if (ph->p_align > 1 && (ph->p_align & (ph->p_align - 1))) {
+				scr_errf(im->err, im->errlen,
+					 "%s: PT_TLS (header at byte %" PRIu64 ") p_align %" PRIu64
+					 " is not a power of two",
+					 im->name, at, ph->p_align);
+				return -EBADMSG;
+			}
+			out->has_tls = true;
+			out->tls_vaddr = ph->p_vaddr;
+			out->tls_filesz = ph->p_filesz;
+			out->tls_memsz = ph->p_memsz;
+			out->tls_align = ph->p_align ? ph->p_align : 1;
+		} else if (ph->p_type == PT_DYNAMIC && !out->has_dynamic) {
+			out->has_dynamic = true;
+			out->dynamic_vaddr = ph->p_vaddr;
+			out->dynamic_memsz = ph->p_memsz;
+		}
+	}
+	return 0;
+}
+
+/* Reads the dynamic section from the PT_DYNAMIC file bytes. */
+static int read_dynamic(struct img *im, struct elftls_info *out)
+{
+	const Elf64_Phdr *dyn = NULL;
+	size_t n;
+	bool pltrel_ok = true;
+	uint64_t relaent = sizeof(Elf64_Rela), pltrel = DT_RELA;
+
+	for (size_t i = 0; i < im->phnum; i++)
+		if (im->ph[i].p_type == PT_DYNAMIC) {
+			dyn = &im->ph[i];
+			break;
+		}
+	if (!dyn)
+		return 0;
+	n = dyn->p_filesz / sizeof(Elf64_Dyn);
+	if (n > ELFTLS_MAX_DYNS) {
+		scr_errf(im->err, im->errlen,
+			 "%s: PT_DYNAMIC at byte %" PRIu64 " has %zu entries, "
+			 "more than %u",
+			 im->name, dyn->p_offset, n, ELFTLS_MAX_DYNS);
+		return -EBADMSG;
+	}
+	for (size_t i = 0; i < n; i++) {
+		Elf64_Dyn d;
+
+		memcpy(&d, im->p + dyn->p_offset + i * sizeof(d), sizeof(d));
+		if (d.d_tag == DT_NULL)
+			break;
+		switch (d.d_tag) {
+		case DT_RELA:
+			im->rela = d.d_un.d_ptr;
+			im->has_rela = true;
+			break;
+		case DT_RELASZ:
+			im->relasz = d.d_un.d_val;
+			break;
+		case DT_RELAENT:
+			relaent = d.d_un.d_val;
+			break;
+		case DT_JMPREL:
+			im->jmprel = d.d_un.d_ptr;
+			im->has_jmprel = true;
+			break;
+		case DT_PLTRELSZ:
+			im->pltrelsz = d.d_un.d_val;
+			break;
+		case DT_PLTREL:
+			pltrel = d.d_un.d_val;
+			break;
+		case DT_FLAGS_1:
+			if (d.d_un.d_val & DF_1_PIE)
+				out->pie = out->e_type == ET_DYN;
+			break;
+		case DT_DEBUG:
+			out->has_dt_debug = true;
+			break;
+		default:
+			break;
+		}
+	}
+	if (im->has_rela && relaent != sizeof(Elf64_Rela)) {
+		scr_errf(im->err, im->errlen, "%s: DT_RELAENT %" PRIu64 ", expected %zu", im->name,
+			 relaent, sizeof(Elf64_Rela));
+		return -EBADMSG;
+	}
+	if (im->has_jmprel && pltrel != DT_RELA)
+		pltrel_ok = false;
+	if (!pltrel_ok) {
+		scr_errf(im->err, im->errlen, "%s: DT_PLTREL %" PRIu64 ", expected DT_RELA (%d)",
+			 im->name, pltrel, DT_RELA);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* Finds .dynsym and .symtab through libelf; the ranges were checked in read_headers(). */
+static int find_symtabs(struct img *im)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(im->elf, scn)) != NULL) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh)) {
+			scr_errf(im->err, im->errlen, "%s: section %zu: %s", im->name,
+				 elf_ndxscn(scn), elf_errmsg(-1));
+			return -EBADMSG;
+		}
+		if (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB)
+			continue;
+		if (sh.sh_entsize != sizeof(Elf64_Sym) || sh.sh_size % sizeof(Elf64_Sym)) {
+			scr_errf(im->err, im->errlen,
+				 "%s: section %zu (at byte %" PRIu64
+				 "): symbol table entsize %" PRIu64 " size %" PRIu64
+				 ", expected entries of %zu bytes",
+				 im->name, elf_ndxscn(scn), sh.sh_offset, sh.sh_entsize, sh.sh_size,
+				 sizeof(Elf64_Sym));
+			return -EBADMSG;
+		}
+		if (sh.sh_size / sizeof(Elf64_Sym) > ELFTLS_MAX_SYMS) {
+			scr_errf(im->err, im->errlen,
+				 "%s: section %zu (at byte %" PRIu64 ") has %" PRIu64
+				 " symbols, more than %u",
+				 im->name, elf_ndxscn(scn), sh.sh_offset,
+				 sh.sh_size / sizeof(Elf64_Sym), ELFTLS_MAX_SYMS);
+			return -EBADMSG;
+		}
+		if (sh.sh_type == SHT_DYNSYM && !im->dynsym) {
+			im->dynsym = scn;
+			im->dynsym_link = sh.sh_link;
+			im->dynsym_count = sh.sh_size / sizeof(Elf64_Sym);
+		} else if (sh.sh_type == SHT_SYMTAB && !im->symtab) {
+			im->symtab = scn;
+			im->symtab_link = sh.sh_link;
+			im->symtab_count = sh.sh_size / sizeof(Elf64_Sym);
+		}
+	}
+	return 0;
+}
+
+struct sym_hit {
+	bool found;
+	size_t index;
+	GElf_Sym sym;
+};
+
+/*
+ * Looks for name in a symbol table. For the TLS variable, the first defined entry wins over an
+ * undefined one. Returns 0 (hit->found says whether it is there) or -EBADMSG.
+ */
+static int find_sym(struct img *im, Elf_Scn *scn, size_t link, size_t count, const char *name,
+		    bool want_defined, struct sym_hit *hit)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t namelen = strlen(name);
+
+	memset(hit, 0, sizeof(*hit));
+	if (!data) {
+		scr_errf(im->err, im->errlen, "%s: symbol table section %zu: %s", im->name,
+			 elf_ndxscn(scn), elf_errmsg(-1));
+		return -EBADMSG;
+	}
+	if (data->d_size / sizeof(Elf64_Sym) < count)
+		count = data->d_size / sizeof(Elf64_Sym);
+	for (size_t i = 1; i < count; i++) {
+		GElf_Sym s;
+		const char *sn;
+
+		if (!gelf_getsym(data, (int)i, &s))
+			continue;
+		if (!s.st_name)
+			continue;
+		sn = elf_strptr(im->elf, link, s.st_name);
+		if (!sn || strncmp(sn, name, namelen + 1))
+			continue;
+		if (want_defined && s.st_shndx == SHN_UNDEF) {
+			if (!hit->found) {
+				hit->found = true;
+				hit->index = i;
+				hit->sym = s;
+			}
+			continue;
+		}
+		hit->found = true;
+		hit->index = i;
+		hit->sym = s;
+		break;
+	}
+	return 0;
+}
+
+static void record_reloc(struct elftls_reloc *r, enum elftls_model model, enum elftls_table t,
+			 uint64_t got, bool by_addend)
+{
+	/* Preference, per tls-resolution.md section 2: TLSDESC, then GD, then IE; by symbol
+	 * before by addend. */
+	if (r->model != ELFTLS_MODEL_NONE) {
+		if (r->model < model)
+			return;
+		if (r->model == model && (!r->by_addend || by_addend))
+			return;
+	}
+	r->model = model;
+	r->table = t;
+	r->got = got;
+	r->got_off = got + 8;
+	r->by_addend = by_addend;
+}
+
+struct scan_ctx {
+	size_t def_index;  /* dynsym index of the defined symbol, 0 if none */
+	size_t ref_index;  /* dynsym index of an undefined reference, 0 if none */
+	bool match_addend; /* the module defines the symbol: look at symbol-0 relocations too */
+	uint64_t s;
+	bool def_dtpoff_seen;
+	uint64_t def_dtpoff;
+	bool ref_dtpoff_seen;
+	uint64_t ref_dtpoff;
+};
+
+static int scan_table(struct img *im, struct elftls_info *out, struct scan_ctx *sc,
+		      enum elftls_table t, uint64_t vaddr, uint64_t size, uint64_t skip_lo,
+		      uint64_t skip_hi)
+{
+	const char *tname = t == ELFTLS_TABLE_RELA_PLT ? "DT_JMPREL" : "DT_RELA";
+	const uint8_t *p;
+	uint64_t n;
+
+	if (size % sizeof(Elf64_Rela)) {
+		scr_errf(im->err, im->errlen, "%s: %s size %" PRIu64 " is not a multiple of %zu",
+			 im->name, tname, size, sizeof(Elf64_Rela));
+		return -EBADMSG;
+	}
+	n = size / sizeof(Elf64_Rela);
+	if (n > ELFTLS_MAX_RELAS) {
+		scr_errf(im->err, im->errlen, "%s: %s has %" PRIu64 " entries, more than %u",
+			 im->name, tname, n, ELFTLS_MAX_RELAS);
+		return -EBADMSG;
+	}
+	if (!n)
+		return 0;
+	p = vaddr_bytes(im, vaddr, size);
+	if (!p) {
+		scr_errf(im->err, im->errlen,
+			 "%s: %s at 0x%" PRIx64 " (%" PRIu64 " bytes) is not inside the file bytes "
+			 "of one PT_LOAD",
+			 im->name, tname, vaddr, size);
+		return -ENODATA;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		Elf64_Rela r;
+		uint64_t at = vaddr + i * sizeof(r), sym, type;
+
+		if (at >= skip_lo && at < skip_hi)
+			continue;
+		memcpy(&r, p + i * sizeof(r), sizeof(r));
+		sym = ELF64_R_SYM(r.r_info);
+		type = ELF64_R_TYPE(r.r_info);
+		if (type != ELFTLS_R_TLSDESC && type != ELFTLS_R_DTPMOD64 &&
+		    type != ELFTLS_R_DTPOFF64 && type != ELFTLS_R_TPOFF64)
+			continue;
+		if (sym && im->dynsym && sym >= im->dynsym_count) {
+			scr_errf(im->err, im->errlen,
+				 "%s: %s entry %" PRIu64 " (file byte %zu): symbol index %" PRIu64
+				 " is not below the .dynsym count %zu",
+				 im->name, tname, i, (size_t)(p - im->p) + i * sizeof(r), sym,
+				 im->dynsym_count);
+			return -EBADMSG;
+		}
+		if (sym && sym == sc->def_index) {
+			if (type == ELFTLS_R_TLSDESC)
+				record_reloc(&out->def, ELFTLS_MODEL_TLSDESC, t, r.r_offset, false);
+			else if (type == ELFTLS_R_DTPMOD64)
+				record_reloc(&out->def, ELFTLS_MODEL_GD, t, r.r_offset, false);
+			else if (type == ELFTLS_R_TPOFF64)
+				record_reloc(&out->def, ELFTLS_MODEL_IE, t, r.r_offset, false);
+			else if (!sc->def_dtpoff_seen) {
+				sc->def_dtpoff_seen = true;
+				sc->def_dtpoff = r.r_offset;
+			}
+		} else if (sym && sym == sc->ref_index) {
+			if (type == ELFTLS_R_TLSDESC)
+				record_reloc(&out->ref, ELFTLS_MODEL_TLSDESC, t, r.r_offset, false);
+			else if (type == ELFTLS_R_DTPMOD64)
+				record_reloc(&out->ref, ELFTLS_MODEL_GD, t, r.r_offset, false);
+			else if (type == ELFTLS_R_TPOFF64)
+				record_reloc(&out->ref, ELFTLS_MODEL_IE, t, r.r_offset, false);
+			else if (!sc->ref_dtpoff_seen) {
+				sc->ref_dtpoff_seen = true;
+				sc->ref_dtpoff = r.r_offset;
+			}
+		} else if (!sym && sc->match_addend) {
+			/* A non-preemptible definition: the addend (or, for DTPMOD64, the
+			 * statically written offset at GOT + 8) is S. */
+			if (type == ELFTLS_R_TLSDESC && (uint64_t)r.r_addend == sc->s) {
+				record_reloc(&out->def, ELFTLS_MODEL_TLSDESC, t, r.r_offset, true);
+			} else if (type == ELFTLS_R_TPOFF64 && (uint64_t)r.r_addend == sc->s) {
+				record_reloc(&out->def, ELFTLS_MODEL_IE, t, r.r_offset, true);
+			} else if (type == ELFTLS_R_DTPMOD64 && r.r_offset <= UINT64_MAX - 8) {
+				const uint8_t *q = vaddr_bytes(im, r.r_offset + 8, 8);
+
+				if (q && scr_get64(q) == sc->s)
+					record_reloc(&out->def, ELFTLS_MODEL_GD, t, r.r_offset,
+						     true);
+			}
+		}
+	}
+	return 0;
+}
+
+static int scan_relocs(struct img *im, struct elftls_info *out, struct scan_ctx *sc)
+{
+	uint64_t lo = 0, hi = 0;
+	int rc;
+
+	if (im->has_jmprel) {
+		if (im->pltrelsz > UINT64_MAX - im->jmprel) {
+			scr_errf(im->err, im->errlen,
+				 "%s: DT_JMPREL 0x%" PRIx64 " + DT_PLTRELSZ %" PRIu64 " wraps",
+				 im->name, im->jmprel, im->pltrelsz);
+			return -EBADMSG;
+		}
+		rc = scan_table(im, out, sc, ELFTLS_TABLE_RELA_PLT, im->jmprel, im->pltrelsz, 0, 0);
+		if (rc)
+			return rc;
+		lo = im->jmprel;
+		hi = im->jmprel + im->pltrelsz;
+	}
+	/* Some linkers make DT_RELA cover .rela.plt too: those entries were seen above. */
+	if (im->has_rela) {
+		rc = scan_table(im, out, sc, ELFTLS_TABLE_RELA_DYN, im->rela, im->relasz, lo, hi);
+		if (rc)
+			return rc;
+	}
+	if (out->def.model == ELFTLS_MODEL_GD && !out->def.by_addend && sc->def_dtpoff_seen)
+		out->def.got_off = sc->def_dtpoff;
+	if (out->ref.model == ELFTLS_MODEL_GD && sc->ref_dtpoff_seen)
+		out->ref.got_off = sc->ref_dtpoff;
+	return 0;
+}
+
+static bool sym_acceptable(struct img *im, const GElf_Sym *s, struct elftls_info *out,
+			   const char *table)
+{
+	if (s->st_shndx == SHN_UNDEF)
+		return false;
+	if (GELF_ST_TYPE(s->st_info) != STT_TLS || s->st_size != ELFTLS_SYMBOL_SIZE) {
+		snprintf(out->rejected, sizeof(out->rejected),
+			 "%s: %s in %s has type %u size %" PRIu64 ", expected STT_TLS (%u) "
+			 "size %u",
+			 im->name, ELFTLS_SYMBOL, table, GELF_ST_TYPE(s->st_info), s->st_size,
+			 STT_TLS, ELFTLS_SYMBOL_SIZE);
+		return false;
+	}
+	return true;
+}
+
+static void read_tdb(struct img *im, struct elftls_info *out)
+{
+	struct sym_hit ho, hm;
+	const uint8_t *po, *pm;
+
+	if (!im->dynsym)
+		return;
+	if (find_sym(im, im->dynsym, im->dynsym_link, im->dynsym_count, TDB_OFFSET_SYM, true,
+		     &ho) ||
+	    find_sym(im, im->dynsym, im->dynsym_link, im->dynsym_count, TDB_MODID_SYM, true, &hm))
+		return;
+	if (!ho.found || !hm.found || ho.sym.st_shndx == SHN_UNDEF ||
+	    hm.sym.st_shndx == SHN_UNDEF || ho.sym.st_size != 12 || hm.sym.st_size != 12)
+		return;
+	po = vaddr_bytes(im, ho.sym.st_value, 12);
+	pm = vaddr_bytes(im, hm.sym.st_value, 12);
+	if (!po || !pm)
+		return;
+	memcpy(out->tdb_l_tls_offset, po, 12);
+	memcpy(out->tdb_l_tls_modid, pm, 12);
+	out->has_tdb = true;
+}
+
+static int classify(struct img *im, struct elftls_info *out)
+{
+	struct scan_ctx sc;
+	struct sym_hit hit;
+	int rc;
+
+	memset(&sc, 0, sizeof(sc));
+	rc = read_headers(im, out);
+	if (rc)
+		return rc;
+	rc = read_dynamic(im, out);
+	if (rc)
+		return rc;
+	out->executable = out->e_type == ET_EXEC || out->pie;
+
+	im->elf = elf_memory((char *)(uintptr_t)im->p, im->size);
+	if (!im->elf) {
+		scr_errf(im->err, im->errlen, "%s: libelf: %s", im->name, elf_errmsg(-1));
+		return -EBADMSG;
+	}
+	rc = find_symtabs(im);
+	if (rc)
+		return rc;
+
+	if (im->dynsym) {
+		rc = find_sym(im, im->dynsym, im->dynsym_link, im->dynsym_count, ELFTLS_SYMBOL,
+			      true, &hit);
+		if (rc)
+			return rc;
+		if (hit.found && sym_acceptable(im, &hit.sym, out, ".dynsym")) {
+			out->defines = true;
+			out->sym_value = hit.sym.st_value;
+			sc.def_index = hit.index;
+		} else if (hit.found && hit.sym.st_shndx == SHN_UNDEF) {
+			out->references = true;
+			sc.ref_index = hit.index;
+		}
+	}
+	if (!out->defines && !out->references && im->symtab) {
+		rc = find_sym(im, im->symtab, im->symtab_link, im->symtab_count, ELFTLS_SYMBOL,
+			      true, &hit);
+		if (rc)
+			return rc;
+		if (hit.found && sym_acceptable(im, &hit.sym, out, ".symtab")) {
+			out->defines = true;
+			out->sym_in_symtab = true;
+			out->sym_value = hit.sym.st_value;
+		}
+	}
+	if (out->defines) {
+		/* S is an offset inside the PT_TLS block. Some linkers store st_value as the
+		 * address in old objects; accept only an offset that fits the block. */
+		if (!out->has_tls) {
+			scr_errf(im->err, im->errlen, "%s: defines %s but has no PT_TLS segment",
+				 im->name, ELFTLS_SYMBOL);
+			return -EBADMSG;
+		}
+		if (out->sym_value > out->tls_memsz ||
+		    ELFTLS_SYMBOL_SIZE > out->tls_memsz - out->sym_value) {
+			scr_errf(im->err, im->errlen,
+				 "%s: %s st_value %" PRIu64 " + %u exceeds PT_TLS p_memsz %" PRIu64,
+				 im->name, ELFTLS_SYMBOL, out->sym_value, ELFTLS_SYMBOL_SIZE,
+				 out->tls_memsz);
+			return -EBADMSG;
+		}
+		out->rejected[0] = '\0';
+		sc.match_addend = true;
+		sc.s = out->sym_value;
+	}
+	if ((out->defines || out->references) && im->dynsym) {
+		rc = scan_relocs(im, out, &sc);
+		if (rc)
+			return rc;
+	}
+	read_tdb(im, out);
+	return 0;
+}
+
+int elftls_from_memory(const void *img, size_t len, const char *name, struct elftls_info *out,
+		       char *err, size_t errlen)
+{
+	struct img im;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&im, 0, sizeof(im));
+	im.p = img;
+	im.size = len;
+	im.name = name ? name : "ELF image";
+	im.err = err;
+	im.errlen = errlen;
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		scr_errf(err, errlen, "%s: libelf: %s", im.name, elf_errmsg(-1));
+		return -ENOSYS;
+	}
+	rc = classify(&im, out);
+	if (im.elf)
+		elf_end(im.elf);
+	free(im.ph);
+	return rc;
+}
+
+/* Maps (or, for files mmap refuses, reads) a whole file. */
+static int load_fd(int fd, const char *name, void **img, size_t *len, bool *mapped, char *err,
+		   size_t errlen)
+{
+	struct stat st;
+	void *p;
+
+	if (fstat(fd, &st)) {
+		int saved = errno;
+
+		scr_errf(err, errlen, "%s: fstat: %s", name, strerror(saved));
+		return -saved;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		scr_errf(err, errlen, "%s: not a regular file", name);
+		return -ENOEXEC;
+	}
+	if (st.st_size <= 0) {
+		scr_errf(err, errlen, "%s: empty file", name);
+		return -ENODATA;
+	}
+	if ((uint64_t)st.st_size > SIZE_MAX / 2) {
+		scr_errf(err, errlen, "%s: file of %lld bytes is too large", name,
+			 (long long)st.st_size);
+		return -EFBIG;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p != MAP_FAILED) {
+		*img = p;
+		*len = (size_t)st.st_size;
+		*mapped = true;
+		return 0;
+	}
+	p = malloc((size_t)st.st_size);
+	if (!p) {
+		scr_errf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	for (size_t done = 0; done < (size_t)st.st_size;) {
+		ssize_t r = pread(fd, (uint8_t *)p + done, (size_t)st.st_size - done, (off_t)done);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			int saved = r < 0 ? errno : EIO;
+
+			scr_errf(err, errlen, "%s: read at byte %zu: %s", name, done,
+				 r < 0 ? strerror(saved) : "unexpected end of file");
+			free(p);
+			return -saved;
+		}
+		done += (size_t)r;
+	}
+	*img = p;
+	*len = (size_t)st.st_size;
+	*mapped = false;
+	return 0;
+}
+
+int elftls_from_file(const char *path, const char *name, struct elftls_info *out, char *err,
+		     size_t errlen)
+{
+	void *img = NULL;
+	size_t len = 0;
+	bool mapped = false;
+	int fd, rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!name)
+		name = path;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		scr_errf(err, errlen, "%s: open %s: %s", name, path, strerror(-rc));
+		return rc;
+	}
+	rc = load_fd(fd, name, &img, &len, &mapped, err, errlen);
+	close(fd);
+	if (rc)
+		return rc;
+	rc = elftls_from_memory(img, len, name, out, err, errlen);
+	if (mapped)
+		munmap(img, len);
+	else
+		free(img);
+	return rc;
+}
+
+int elftls_from_module(pid_t pid, const struct pmaps_module *mod, struct elftls_info *out,
+		       char *err, size_t errlen)
+{
+	char path[PATH_MAX + 64];
+	int rc = -ENOENT;
+
+	/* A deleted file or a memfd only exists through map_files. */
+	if (!mod->deleted && strncmp(mod->path, "/memfd:", 7)) {
+		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, mod->path);
+		rc = elftls_from_file(path, mod->path, out, err, errlen);
+		if (rc != -ENOENT && rc != -EACCES && rc != -EPERM)
+			return rc;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid,
+		 mod->exec_start, mod->exec_end);
+	return elftls_from_file(path, mod->path, out, err, errlen);
+}
+
+const char *elftls_model_name(enum elftls_model m)
+{
+	switch (m) {
+	case ELFTLS_MODEL_TLSDESC:
+		return "TLSDESC";
+	case ELFTLS_MODEL_GD:
+		return "general-dynamic";
+	case ELFTLS_MODEL_IE:
+		return "initial-exec";
+	case ELFTLS_MODEL_NONE:
+		break;
+	}
+	return "none";
+}
+
+const char *elftls_table_name(enum elftls_table t)
+{
+	switch (t) {
+	case ELFTLS_TABLE_RELA_DYN:
+		return ".rela.dyn";
+	case ELFTLS_TABLE_RELA_PLT:
+		return ".rela.plt";
+	case ELFTLS_TABLE_NONE:
+		break;
+	}
+	return "none";
+}
