@@ -328,3 +328,16 @@ $(BUILD)/bench/format_bench: $(BUILD)/obj/bench/format_bench.o $(FORMATS_LIB)
 	$(msg) LD $@
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)
+
+# Per-syscall overhead of the capture (bench/syscall_overhead.sh runs it; `make bench-capture`).
+BENCH_BINS += $(BUILD)/bench/syscall_bench $(BUILD)/gen/spancap_empty.bpf.o
+
+$(BUILD)/bench/syscall_bench: $(BUILD)/obj/bench/syscall_bench.o
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -Wl,--export-dynamic-symbol=otel_thread_ctx_v1 -o $@ $^ \
+		$(call pkg_libs,libbpf libelf zlib)
+
+.PHONY: bench-capture
+bench-capture: $(SPANCAP) $(BUILD)/bench/syscall_bench $(BUILD)/gen/spancap_empty.bpf.o
+	$(Q)bench/syscall_overhead.sh $(BUILD)
