@@ -314,6 +314,19 @@ fuzz: $(FUZZ_BINS) $(TEST_TOOLS)
 
 BENCH_BINS := $(BUILD)/bench/format_bench $(BUILD)/bench/analyze_bench
 
+# Per-syscall overhead of the capture (bench/syscall_overhead.sh runs it; `make bench-capture`).
+BENCH_BINS += $(BUILD)/bench/syscall_bench $(BUILD)/gen/spancap_empty.bpf.o
+
+$(BUILD)/bench/syscall_bench: $(BUILD)/obj/bench/syscall_bench.o
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -Wl,--export-dynamic-symbol=otel_thread_ctx_v1 -o $@ $^ \
+		$(call pkg_libs,libbpf libelf zlib)
+
+.PHONY: bench-capture
+bench-capture: $(BUILD)/spancap $(BUILD)/bench/syscall_bench $(BUILD)/gen/spancap_empty.bpf.o
+	$(Q)bench/syscall_overhead.sh $(BUILD)
+
 $(BUILD)/bench/analyze_bench: $(BUILD)/obj/bench/analyze_bench.o $(ANALYZE_LIB) $(FORMATS_LIB)
 	$(msg) LD $@
 	@mkdir -p $(@D)
@@ -471,11 +484,70 @@ $(BUILD)/tests/test_resolver: $(RESOLVER_TEST_OBJS) $(CAPTURE_LIB) $(RESOLVER_FI
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(CAPTURE_LIB_LDLIBS) $(CMOCKA_LIBS)
 
 # ---------------------------------------------------------------------------------------------
+# bpf/: the kernel side. vmlinux.h is generated from the running kernel's BTF (never edited,
+# never committed); the object is compiled with clang and turned into a libbpf skeleton that
+# only capture/ includes. bpf/spancap_abi.h is the one header both sides compile.
+
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD)/gen -Ibpf
+BPF_SKEL := $(BUILD)/gen/spancap.skel.h
+BPF_EMPTY_SKEL := $(BUILD)/gen/spancap_empty.skel.h
+
+$(BUILD)/gen/vmlinux.h: | $(DEPS_STAMP)
+	$(msg) BTF $@
+	@mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/%.bpf.o: bpf/%.bpf.c bpf/spancap_abi.h $(BUILD)/gen/vmlinux.h
+	$(msg) BPF $<
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/gen/%.skel.h: $(BUILD)/gen/%.bpf.o
+	$(msg) SKEL $@
+	$(Q)$(BPFTOOL) gen skeleton $< name $* >$@.tmp && mv $@.tmp $@
+
+# ---------------------------------------------------------------------------------------------
+# capture/: the capture binary build/spancap (kernel events -> formats/ records). It links the
+# resolver library ($(CAPTURE_LIB)) and formats/.
+
+SPANCAP_SRCS := capture/capture.c capture/capture_kernel.c capture/capture_records.c \
+	capture/capture_scan.c capture/ctx_source.c
+SPANCAP_OBJS := $(SPANCAP_SRCS:%.c=$(BUILD)/obj/%.o)
+SPANCAP := $(BUILD)/spancap
+SPANCAP_LDLIBS = $(call pkg_libs,libbpf libelf zlib) $(FORMATS_LDLIBS) $(CAPTURE_LIB_LDLIBS)
+
+$(SPANCAP_OBJS): CFLAGS += -Ibpf -Icapture
+$(BUILD)/obj/capture/capture_kernel.o: $(BPF_SKEL)
+
+$(SPANCAP): $(SPANCAP_OBJS) $(CAPTURE_LIB) $(FORMATS_LIB)
+	$(msg) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SPANCAP_LDLIBS)
+
+# Test programs driven by tests/integration/it_capture_core.sh.
+CAPTURE_TEST_TOOLS := $(BUILD)/tests/capture_target $(BUILD)/tests/capture_check
+
+$(BUILD)/tests/capture_target: $(BUILD)/obj/tests/capture_target.o
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -Wl,--export-dynamic-symbol=otel_thread_ctx_v1 -o $@ $^
+
+$(BUILD)/obj/tests/capture_check.o: CFLAGS += -Ibpf
+$(BUILD)/tests/capture_check: $(BUILD)/obj/tests/capture_check.o $(FORMATS_LIB)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)
+
+# ---------------------------------------------------------------------------------------------
 # Top-level targets
 
-ALL_BINS = $(FORMATS_LIB) $(ANALYZE_BIN) $(SAMPLES_BINS) $(TEST_BINS) $(TEST_TOOLS) $(BENCH_BINS) $(FUZZ_BINS)
+ALL_BINS = $(FORMATS_LIB) $(SPANCAP) $(ANALYZE_BIN) $(SAMPLES_BINS) $(TEST_BINS) $(TEST_TOOLS) \
+	$(CAPTURE_TEST_TOOLS) $(BENCH_BINS) $(FUZZ_BINS)
 
 all: $(ALL_BINS)
+
+# The end-to-end tour: capture the sample service for a few seconds, then analyze the file.
+demo: all
+	$(Q)samples/run_demo.sh $(BUILD)
 
 # The unit suites run twice: plain, then under ASan + UBSan from a separate build directory.
 test: all

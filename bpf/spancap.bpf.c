@@ -1,0 +1,810 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * spancap.bpf.c - records the syscalls of observed processes, each with the OpenTelemetry
+ * thread context (OTEP 4947) active on its thread at entry.
+ *
+ * Cost model (shared/docs/bpf-event-path-costs.md): a process that is not observed pays one
+ * hash lookup per hook. An observed thread keeps its in-flight syscall in task storage (the
+ * event itself, built in place: fixed part at entry, tail items at entry and exit), and the
+ * event goes to the ring buffer once, at exit, without a wakeup (user space polls). Attributes
+ * are read only when the thread's context changed, into a per-CPU scratch buffer, and leave as
+ * a separate context event.
+ *
+ * Every failed user-memory read, ring-buffer reservation and map insertion is counted in the
+ * per-CPU `counters` array; nothing is dropped silently.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "spancap_abi.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* ---- configuration, set by user space before load ---------------------------------------- */
+
+const volatile __u32 self_tgid = 0;	   /* never record the capture itself */
+const volatile __u8 trace_all = 0;	   /* record every process, not only those in procs */
+const volatile __u32 max_str = SC_STR_MAX; /* bytes kept of a path, NUL included */
+const volatile __u64 wakeup_bytes = 0;	   /* wake the consumer past this backlog; 0: never */
+
+/* ---- maps ---------------------------------------------------------------------------------- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, SC_RINGBUF_DEFAULT);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SC_PROCS_MAX);
+	__type(key, __u32);
+	__type(value, struct sc_proc_cfg);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SC_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* Per-thread state: the in-flight syscall event and the last context seen. */
+struct thread_state {
+	struct sc_syscall_event ev;
+	__u8 tail[SC_TAIL_CAP];
+	__u16 tail_len;
+	__u8 in_flight;
+	__u8 exit_decode; /* enum exit_decode, chosen at entry */
+	__u8 last_valid;
+	__u8 last_flags;
+	__u16 last_size;
+	__u64 last_rec;
+	__u64 last_trace[2];
+	__u64 last_span;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct thread_state);
+} threads SEC(".maps");
+
+struct ctx_scratch {
+	struct sc_ctx_event ev;
+	__u8 attrs[SC_ATTRS_MAX + 4];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ctx_scratch);
+} ctx_buf SEC(".maps");
+
+struct proc_scratch {
+	struct sc_proc_event ev;
+	struct sc_item_hdr ih;
+	char path[SC_STR_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct proc_scratch);
+} proc_buf SEC(".maps");
+
+/* ---- helpers ------------------------------------------------------------------------------- */
+
+static __always_inline void count(__u32 id)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &id);
+
+	if (v)
+		*v += 1; /* per-CPU: no atomic needed */
+}
+
+static __always_inline __u64 rb_flags(void)
+{
+	if (wakeup_bytes && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline int emit(void *data, __u64 len)
+{
+	if (bpf_ringbuf_output(&events, data, len, rb_flags())) {
+		count(SC_CNT_RB_DROPS);
+		return -1;
+	}
+	count(SC_CNT_EVENTS);
+	return 0;
+}
+
+/* The configuration of the current process, or NULL when it is not observed. */
+static const struct sc_proc_cfg none_cfg = {};
+
+static __always_inline const struct sc_proc_cfg *observed(__u32 tgid)
+{
+	const struct sc_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &tgid);
+
+	if (cfg)
+		return cfg;
+	if (trace_all && tgid != self_tgid)
+		return &none_cfg;
+	return NULL;
+}
+
+/* ---- thread context ------------------------------------------------------------------------ */
+
+struct ctx_hdr {
+	__u64 trace[2];
+	__u64 span;
+	__u8 valid;
+	__u8 flags;
+	__u16 size;
+	__u32 pad;
+};
+
+/*
+ * Reads the thread's record pointer per cfg. Returns 1 and *rec (0 = no context), or 0 after a
+ * failed read (counted).
+ */
+static __always_inline int tls_record(const struct sc_proc_cfg *cfg, struct task_struct *task,
+				      __u64 *rec)
+{
+	__u64 tp = BPF_CORE_READ(task, thread.fsbase);
+	__u64 slot, dtv, blk, n;
+
+	*rec = 0;
+	if (!tp)
+		return 1;
+	if (cfg->kind == SC_TLS_STATIC) {
+		slot = tp + cfg->tp_offset;
+	} else if (cfg->kind == SC_TLS_DTV) {
+		if (bpf_probe_read_user(&dtv, sizeof(dtv), (void *)(tp + cfg->dtv_off)))
+			return 0;
+		if (cfg->flags & SC_CFG_F_DTV_COUNT) {
+			if (bpf_probe_read_user(&n, sizeof(n), (void *)(dtv + cfg->dtv_count_off)))
+				return 0;
+			if (n < cfg->module_id)
+				return 1;
+		}
+		if (bpf_probe_read_user(&blk, sizeof(blk),
+					(void *)(dtv + (__u64)cfg->dtv_stride * cfg->module_id)))
+			return 0;
+		if (!blk || ((cfg->flags & SC_CFG_F_DTV_MINUS1) && blk == (__u64)-1))
+			return 1;
+		slot = blk + cfg->offset;
+	} else {
+		return 1;
+	}
+	if (bpf_probe_read_user(rec, sizeof(*rec), (void *)slot))
+		return 0;
+	return 1;
+}
+
+static __always_inline void emit_ctx(struct thread_state *st, const struct ctx_hdr *h, __u64 rec,
+				     __u32 tgid, __u32 tid, __u64 now)
+{
+	__u32 zero = 0;
+	struct ctx_scratch *s = bpf_map_lookup_elem(&ctx_buf, &zero);
+	__u32 n = 0;
+
+	if (!s)
+		return;
+	s->ev.type = SC_EV_CTX;
+	s->ev.flags = 0;
+	s->ev.pid = tgid;
+	s->ev.tid = tid;
+	s->ev.time_ns = now;
+	__builtin_memcpy(s->ev.trace_id, h->trace, 16);
+	__builtin_memcpy(s->ev.span_id, &h->span, 8);
+	s->ev.valid = h->valid == 1;
+	s->ev.trace_flags = h->flags;
+	s->ev.attrs_size = h->valid == 1 ? h->size : 0;
+	s->ev.reserved = 0;
+	if (h->valid == 1 && h->size) {
+		n = h->size;
+		if (n > SC_ATTRS_MAX) {
+			n = SC_ATTRS_MAX;
+			s->ev.flags |= SC_CTX_F_TRUNCATED;
+		}
+		if (bpf_probe_read_user(s->attrs, n, (void *)(rec + SC_CTX_HDR_SIZE))) {
+			count(SC_CNT_ATTR_FAULTS);
+			s->ev.flags |= SC_CTX_F_ATTR_FAULT;
+			n = 0;
+		}
+	}
+	s->ev.attrs_len = n;
+	s->ev.len = sizeof(s->ev) + n;
+	if (emit(s, sizeof(s->ev) + n))
+		return; /* not remembered: the next syscall tries again */
+	st->last_rec = rec;
+	st->last_valid = h->valid == 1;
+	st->last_flags = h->flags;
+	st->last_size = h->size;
+	st->last_trace[0] = h->trace[0];
+	st->last_trace[1] = h->trace[1];
+	st->last_span = h->span;
+}
+
+/* Fills the context fields of the in-flight event; emits a context event on change. */
+static __always_inline void read_ctx(const struct sc_proc_cfg *cfg, struct task_struct *task,
+				     struct thread_state *st, __u32 tgid, __u32 tid, __u64 now)
+{
+	struct ctx_hdr h = {};
+	__u64 rec = 0;
+
+	if (cfg->kind == SC_TLS_NONE)
+		goto none;
+	if (!tls_record(cfg, task, &rec)) {
+		count(SC_CNT_CTX_FAULTS);
+		st->ev.flags |= SC_SYS_F_CTX_FAULT;
+		return;
+	}
+	if (!rec)
+		goto none;
+	if (bpf_probe_read_user(&h, SC_CTX_HDR_SIZE, (void *)rec)) {
+		count(SC_CNT_CTX_FAULTS);
+		st->ev.flags |= SC_SYS_F_CTX_FAULT;
+		return;
+	}
+	if (h.valid != 1) {
+		if (h.valid != 0)
+			count(SC_CNT_CTX_INVALID);
+		goto none;
+	}
+	st->ev.flags |= SC_SYS_F_CTX;
+	__builtin_memcpy(st->ev.trace_id, h.trace, 16);
+	__builtin_memcpy(st->ev.span_id, &h.span, 8);
+	st->ev.trace_flags = h.flags;
+	if (st->last_valid && st->last_rec == rec && st->last_size == h.size &&
+	    st->last_flags == h.flags && st->last_trace[0] == h.trace[0] &&
+	    st->last_trace[1] == h.trace[1] && st->last_span == h.span)
+		return;
+	emit_ctx(st, &h, rec, tgid, tid, now);
+	return;
+none:
+	if (st->last_valid) {
+		__builtin_memset(&h, 0, sizeof(h));
+		emit_ctx(st, &h, 0, tgid, tid, now);
+	}
+}
+
+/* ---- argument decoding --------------------------------------------------------------------- */
+
+enum exit_decode {
+	EXIT_NONE = 0,
+	EXIT_ACCEPT,	 /* addr args[1], socklen_t *args[2] */
+	EXIT_RECVFROM,	 /* addr args[4], socklen_t *args[5] */
+	EXIT_PIPE,	 /* int[2] at args[0] */
+	EXIT_SOCKETPAIR, /* int[2] at args[3] */
+};
+
+/* What to read at entry: argument indexes + 1 (0: none). */
+struct entry_decode {
+	__u8 path1;
+	__u8 path2;
+	__u8 sa;     /* sockaddr pointer */
+	__u8 sa_len; /* its length (a value) */
+	__u8 argv;
+	__u8 exit;
+};
+
+/* x86_64 syscall numbers. */
+static __always_inline void decode_for(long nr, struct entry_decode *d)
+{
+	switch (nr) {
+	case 2:	  /* open */
+	case 4:	  /* stat */
+	case 6:	  /* lstat */
+	case 21:  /* access */
+	case 76:  /* truncate */
+	case 80:  /* chdir */
+	case 83:  /* mkdir */
+	case 84:  /* rmdir */
+	case 85:  /* creat */
+	case 87:  /* unlink */
+	case 89:  /* readlink */
+	case 90:  /* chmod */
+	case 92:  /* chown */
+	case 94:  /* lchown */
+	case 161: /* chroot */
+		d->path1 = 1;
+		break;
+	case 257: /* openat */
+	case 437: /* openat2 */
+	case 258: /* mkdirat */
+	case 259: /* mknodat */
+	case 260: /* fchownat */
+	case 262: /* newfstatat */
+	case 263: /* unlinkat */
+	case 267: /* readlinkat */
+	case 268: /* fchmodat */
+	case 269: /* faccessat */
+	case 332: /* statx */
+	case 439: /* faccessat2 */
+	case 452: /* fchmodat2 */
+		d->path1 = 2;
+		break;
+	case 82: /* rename */
+	case 86: /* link */
+	case 88: /* symlink */
+		d->path1 = 1;
+		d->path2 = 2;
+		break;
+	case 264: /* renameat */
+	case 265: /* linkat */
+	case 316: /* renameat2 */
+		d->path1 = 2;
+		d->path2 = 4;
+		break;
+	case 266: /* symlinkat: target, newdirfd, linkpath */
+		d->path1 = 1;
+		d->path2 = 3;
+		break;
+	case 59: /* execve */
+		d->path1 = 1;
+		d->argv = 2;
+		break;
+	case 322: /* execveat */
+		d->path1 = 2;
+		d->argv = 3;
+		break;
+	case 42: /* connect */
+	case 49: /* bind */
+		d->sa = 2;
+		d->sa_len = 3;
+		break;
+	case 44: /* sendto */
+		d->sa = 5;
+		d->sa_len = 6;
+		break;
+	case 43:  /* accept */
+	case 288: /* accept4 */
+	case 51:  /* getsockname */
+	case 52:  /* getpeername */
+		d->exit = EXIT_ACCEPT;
+		break;
+	case 45: /* recvfrom */
+		d->exit = EXIT_RECVFROM;
+		break;
+	case 22:  /* pipe */
+	case 293: /* pipe2 */
+		d->exit = EXIT_PIPE;
+		break;
+	case 53: /* socketpair */
+		d->exit = EXIT_SOCKETPAIR;
+		break;
+	}
+}
+
+static __always_inline __u64 arg(const struct thread_state *st, __u32 i)
+{
+	if (i >= 6)
+		return 0;
+	return st->ev.args[i];
+}
+
+/* Appends a user string item. */
+static __always_inline void put_str(struct thread_state *st, __u16 tag, __u64 uptr)
+{
+	__u32 off = st->tail_len;
+	__u32 sz = max_str;
+	long n;
+
+	if (sz > SC_STR_MAX)
+		sz = SC_STR_MAX;
+	if (sz < 2)
+		sz = 2;
+	if (off > SC_TAIL_ITEM_LIMIT) {
+		st->ev.flags |= SC_SYS_F_TRUNCATED;
+		return;
+	}
+	n = bpf_probe_read_user_str(&st->tail[off + 4], sz, (void *)uptr);
+	if (n <= 0) {
+		count(SC_CNT_ARG_FAULTS);
+		st->ev.flags |= SC_SYS_F_ARG_FAULT;
+		return;
+	}
+	if (n >= sz)
+		st->ev.flags |= SC_SYS_F_TRUNCATED;
+	n -= 1; /* the NUL */
+	n &= 0x1ff;
+	*(__u16 *)&st->tail[off] = tag;
+	*(__u16 *)&st->tail[off + 2] = n;
+	st->tail_len = SC_ITEM_ALIGN(off + 4 + n);
+}
+
+/* Appends a sockaddr item of len bytes read from uptr. */
+static __always_inline void put_sockaddr(struct thread_state *st, __u64 uptr, __u64 len)
+{
+	__u32 off = st->tail_len;
+	__u32 n;
+
+	if (!uptr || !len)
+		return;
+	if (off > SC_TAIL_ITEM_LIMIT) {
+		st->ev.flags |= SC_SYS_F_TRUNCATED;
+		return;
+	}
+	n = len > SC_SOCKADDR_MAX ? SC_SOCKADDR_MAX : len;
+	if (len > SC_SOCKADDR_MAX)
+		st->ev.flags |= SC_SYS_F_TRUNCATED;
+	n &= 0xff;
+	if (n > SC_SOCKADDR_MAX)
+		return;
+	if (bpf_probe_read_user(&st->tail[off + 4], n, (void *)uptr)) {
+		count(SC_CNT_ARG_FAULTS);
+		st->ev.flags |= SC_SYS_F_ARG_FAULT;
+		return;
+	}
+	*(__u16 *)&st->tail[off] = SC_ITEM_SOCKADDR;
+	*(__u16 *)&st->tail[off + 2] = n;
+	st->tail_len = SC_ITEM_ALIGN(off + 4 + n);
+}
+
+/* Appends the first SC_ARGV_MAX strings of a user argv array as a string list item. */
+static __always_inline void put_argv(struct thread_state *st, __u64 uargv)
+{
+	__u32 off = st->tail_len;
+	__u32 pos;
+	__u64 p;
+	long n;
+	int i;
+
+	if (!uargv)
+		return;
+	if (off > SC_TAIL_ITEM_LIMIT) {
+		st->ev.flags |= SC_SYS_F_TRUNCATED;
+		return;
+	}
+	pos = 4;
+#pragma unroll
+	for (i = 0; i < SC_ARGV_MAX; i++) {
+		if (bpf_probe_read_user(&p, sizeof(p), (void *)(uargv + 8 * i))) {
+			count(SC_CNT_ARG_FAULTS);
+			st->ev.flags |= SC_SYS_F_ARG_FAULT;
+			break;
+		}
+		if (!p)
+			break;
+		if (pos > 4 + SC_ARGV_MAX * (2 + SC_ARGV_STR_MAX))
+			break;
+		n = bpf_probe_read_user_str(&st->tail[off + pos + 2], SC_ARGV_STR_MAX, (void *)p);
+		if (n <= 0) {
+			count(SC_CNT_ARG_FAULTS);
+			st->ev.flags |= SC_SYS_F_ARG_FAULT;
+			break;
+		}
+		if (n >= SC_ARGV_STR_MAX)
+			st->ev.flags |= SC_SYS_F_TRUNCATED;
+		n = (n - 1) & 0x7f;
+		*(__u8 *)&st->tail[off + pos] = n;
+		*(__u8 *)&st->tail[off + pos + 1] = 0;
+		pos += 2 + n;
+	}
+	if (i == SC_ARGV_MAX)
+		st->ev.flags |= SC_SYS_F_TRUNCATED; /* there may be more */
+	pos &= 0x3ff;
+	*(__u16 *)&st->tail[off] = SC_ITEM_ARGV;
+	*(__u16 *)&st->tail[off + 2] = pos - 4;
+	st->tail_len = SC_ITEM_ALIGN(off + pos);
+}
+
+static __always_inline void put_fd_pair(struct thread_state *st, __u64 uptr)
+{
+	__u32 off = st->tail_len;
+
+	if (off > SC_TAIL_ITEM_LIMIT) {
+		st->ev.flags |= SC_SYS_F_TRUNCATED;
+		return;
+	}
+	if (bpf_probe_read_user(&st->tail[off + 4], 8, (void *)uptr)) {
+		count(SC_CNT_ARG_FAULTS);
+		st->ev.flags |= SC_SYS_F_ARG_FAULT;
+		return;
+	}
+	*(__u16 *)&st->tail[off] = SC_ITEM_FD_PAIR;
+	*(__u16 *)&st->tail[off + 2] = 8;
+	st->tail_len = off + 12;
+}
+
+/* accept / recvfrom style: a sockaddr buffer and a pointer to its length, filled by the kernel. */
+static __always_inline void put_sockaddr_out(struct thread_state *st, __u64 uaddr, __u64 ulen)
+{
+	__u32 len = 0;
+
+	if (!uaddr || !ulen)
+		return;
+	if (bpf_probe_read_user(&len, sizeof(len), (void *)ulen)) {
+		count(SC_CNT_ARG_FAULTS);
+		st->ev.flags |= SC_SYS_F_ARG_FAULT;
+		return;
+	}
+	put_sockaddr(st, uaddr, len);
+}
+
+/* ---- syscall hooks ------------------------------------------------------------------------- */
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+	const struct sc_proc_cfg *cfg = observed(tgid);
+	struct entry_decode d = {};
+	struct task_struct *task;
+	struct thread_state *st;
+	__u64 now;
+
+	if (!cfg)
+		return 0;
+	task = bpf_get_current_task_btf();
+	st = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st) {
+		count(SC_CNT_MAP_FULL);
+		return 0;
+	}
+	now = bpf_ktime_get_boot_ns();
+	st->ev.type = SC_EV_SYSCALL;
+	st->ev.nr = id;
+	st->ev.flags = 0;
+	st->ev.pid = tgid;
+	st->ev.tid = tid;
+	st->ev.enter_ns = now;
+	st->ev.exit_ns = 0;
+	st->ev.ret = 0;
+	st->ev.args[0] = regs->di;
+	st->ev.args[1] = regs->si;
+	st->ev.args[2] = regs->dx;
+	st->ev.args[3] = regs->r10;
+	st->ev.args[4] = regs->r8;
+	st->ev.args[5] = regs->r9;
+	__builtin_memset(st->ev.trace_id, 0, sizeof(st->ev.trace_id));
+	__builtin_memset(st->ev.span_id, 0, sizeof(st->ev.span_id));
+	st->ev.trace_flags = 0;
+	st->ev.reserved0 = 0;
+	st->ev.cpu = bpf_get_smp_processor_id();
+	st->ev.reserved1 = 0;
+	st->tail_len = 0;
+
+	read_ctx(cfg, task, st, tgid, tid, now);
+
+	decode_for(id, &d);
+	if (d.path1)
+		put_str(st, SC_ITEM_PATH, arg(st, d.path1 - 1));
+	if (d.path2)
+		put_str(st, SC_ITEM_PATH2, arg(st, d.path2 - 1));
+	if (d.sa)
+		put_sockaddr(st, arg(st, d.sa - 1), arg(st, d.sa_len - 1));
+	if (d.argv)
+		put_argv(st, arg(st, d.argv - 1));
+	st->exit_decode = d.exit;
+	st->in_flight = 1;
+	return 0;
+}
+
+static __always_inline void emit_syscall(struct thread_state *st)
+{
+	__u32 len = st->tail_len;
+
+	if (len > SC_TAIL_CAP)
+		len = SC_TAIL_CAP;
+	st->ev.len = sizeof(st->ev) + len;
+	st->in_flight = 0;
+	if (!emit(&st->ev, sizeof(st->ev) + len))
+		count(SC_CNT_SYSCALLS);
+}
+
+static __always_inline int is_fork_nr(long nr)
+{
+	return nr == 56 /* clone */ || nr == 57 /* fork */ || nr == 58 /* vfork */ ||
+	       nr == 435 /* clone3 */;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct thread_state *st;
+
+	if (!observed(tgid))
+		return 0;
+	st = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
+	if (!st || !st->in_flight) {
+		/* A fork child returns from clone without having entered it. */
+		if (!(ret == 0 && is_fork_nr(regs->orig_ax)))
+			count(SC_CNT_UNMATCHED);
+		return 0;
+	}
+	st->ev.exit_ns = bpf_ktime_get_boot_ns();
+	st->ev.ret = ret;
+	if (ret >= 0) {
+		switch (st->exit_decode) {
+		case EXIT_ACCEPT:
+			put_sockaddr_out(st, arg(st, 1), arg(st, 2));
+			break;
+		case EXIT_RECVFROM:
+			put_sockaddr_out(st, arg(st, 4), arg(st, 5));
+			break;
+		case EXIT_PIPE:
+			put_fd_pair(st, arg(st, 0));
+			break;
+		case EXIT_SOCKETPAIR:
+			put_fd_pair(st, arg(st, 3));
+			break;
+		}
+	}
+	emit_syscall(st);
+	return 0;
+}
+
+/* ---- process lifecycle --------------------------------------------------------------------- */
+
+static __always_inline struct proc_scratch *proc_ev(__u8 kind, __u32 pid, __u32 tid, __u32 ppid)
+{
+	__u32 zero = 0;
+	struct proc_scratch *s = bpf_map_lookup_elem(&proc_buf, &zero);
+
+	if (!s)
+		return NULL;
+	s->ev.type = SC_EV_PROC;
+	s->ev.len = sizeof(s->ev);
+	s->ev.kind = kind;
+	s->ev.reserved0 = 0;
+	s->ev.flags = 0;
+	s->ev.pid = pid;
+	s->ev.tid = tid;
+	s->ev.ppid = ppid;
+	s->ev.exit_code = 0;
+	s->ev.time_ns = bpf_ktime_get_boot_ns();
+	bpf_get_current_comm(s->ev.comm, sizeof(s->ev.comm));
+	return s;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	const struct sc_proc_cfg *cfg = observed(ptgid);
+	struct proc_scratch *s;
+	struct sc_proc_cfg c;
+
+	if (!cfg)
+		return 0;
+	if (ctgid == ptgid) {
+		s = proc_ev(SC_PROC_THREAD_START, ctgid, child->pid, ptgid);
+		if (s)
+			emit(s, sizeof(s->ev));
+		return 0;
+	}
+	s = proc_ev(SC_PROC_FORK, ctgid, parent->pid, ptgid);
+	if (cfg != &none_cfg) {
+		/* The child inherits the parent's TLS layout and, by copy-on-write, its record. */
+		c = *cfg;
+		c.flags |= SC_CFG_F_INHERITED;
+		if (bpf_map_update_elem(&procs, &ctgid, &c, BPF_ANY))
+			count(SC_CNT_MAP_FULL);
+		else if (s)
+			s->ev.flags |= SC_PROC_F_INHERITED;
+	}
+	if (s)
+		emit(s, sizeof(s->ev));
+	return 0;
+}
+
+/*
+ * The execve event's items, rebuilt from what the kernel copied: the pointers the process
+ * passed may sit on pages a fresh fork child has not faulted in (bpf_probe_read_user cannot
+ * fault), but bprm->filename is kernel memory and the new image's argument block was just
+ * written by the kernel.
+ */
+static __always_inline void exec_items(struct thread_state *st, struct task_struct *p,
+				       struct linux_binprm *bprm)
+{
+	__u64 start = BPF_CORE_READ(p, mm, arg_start), end = BPF_CORE_READ(p, mm, arg_end);
+	__u32 off;
+	long n;
+
+	st->tail_len = 0;
+	st->ev.flags &= ~(SC_SYS_F_ARG_FAULT | SC_SYS_F_TRUNCATED);
+	n = bpf_probe_read_kernel_str(&st->tail[4], SC_STR_MAX, BPF_CORE_READ(bprm, filename));
+	if (n > 0) {
+		if (n >= SC_STR_MAX)
+			st->ev.flags |= SC_SYS_F_TRUNCATED;
+		n = (n - 1) & 0x1ff;
+		*(__u16 *)&st->tail[0] = SC_ITEM_PATH;
+		*(__u16 *)&st->tail[2] = n;
+		st->tail_len = SC_ITEM_ALIGN(4 + n);
+	}
+	off = st->tail_len;
+	if (off > SC_TAIL_ITEM_LIMIT || end <= start)
+		return;
+	n = end - start;
+	if (n > SC_ARGV_RAW_MAX) {
+		n = SC_ARGV_RAW_MAX;
+		st->ev.flags |= SC_SYS_F_TRUNCATED;
+	}
+	n &= 0x1ff;
+	if (n > SC_ARGV_RAW_MAX)
+		return;
+	if (bpf_probe_read_user(&st->tail[off + 4], n, (void *)start)) {
+		count(SC_CNT_ARG_FAULTS);
+		st->ev.flags |= SC_SYS_F_ARG_FAULT;
+		return;
+	}
+	*(__u16 *)&st->tail[off] = SC_ITEM_ARGV_RAW;
+	*(__u16 *)&st->tail[off + 2] = n;
+	st->tail_len = SC_ITEM_ALIGN(off + 4 + n);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = p->tgid;
+	struct sc_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &tgid);
+	struct thread_state *st;
+	struct proc_scratch *s;
+	long n;
+
+	if (!cfg && !(trace_all && tgid != self_tgid))
+		return 0;
+	if (cfg) {
+		/* A new image: the old TLS layout is meaningless until user space re-resolves. */
+		cfg->kind = SC_TLS_NONE;
+		cfg->flags = SC_CFG_F_EXEC_RESET;
+	}
+	st = bpf_task_storage_get(&threads, p, 0, 0);
+	if (st) {
+		st->last_valid = 0;
+		if (st->in_flight)
+			exec_items(st, p, bprm);
+	}
+	s = proc_ev(SC_PROC_EXEC, tgid, p->pid, 0);
+	if (!s)
+		return 0;
+	n = bpf_probe_read_kernel_str(s->path, sizeof(s->path), BPF_CORE_READ(bprm, filename));
+	if (n > 0) {
+		n = (n - 1) & 0x1ff;
+		if (n > SC_STR_MAX - 1)
+			n = SC_STR_MAX - 1;
+		s->ih.tag = SC_ITEM_PATH;
+		s->ih.len = n;
+		s->ev.len = sizeof(s->ev) + sizeof(s->ih) + n;
+		emit(s, sizeof(s->ev) + sizeof(s->ih) + n);
+	} else {
+		emit(s, sizeof(s->ev));
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *p, bool group_dead)
+{
+	__u32 tgid = p->tgid;
+	struct thread_state *st;
+	struct proc_scratch *s;
+
+	if (!observed(tgid))
+		return 0;
+	/* exit, exit_group, or killed inside a syscall: the syscall never returns. */
+	st = bpf_task_storage_get(&threads, p, 0, 0);
+	if (st && st->in_flight) {
+		st->ev.exit_ns = bpf_ktime_get_boot_ns();
+		st->ev.flags |= SC_SYS_F_NO_EXIT;
+		emit_syscall(st);
+	}
+	s = proc_ev(group_dead ? SC_PROC_EXIT : SC_PROC_THREAD_EXIT, tgid, p->pid, 0);
+	if (s) {
+		s->ev.exit_code = p->exit_code;
+		emit(s, sizeof(s->ev));
+	}
+	if (group_dead)
+		bpf_map_delete_elem(&procs, &tgid);
+	return 0;
+}

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * spancap_abi.h - the ONE header the BPF program (bpf/spancap.bpf.c) and user space
+ * (capture/) both compile: ring-buffer events, the per-process configuration map value, the
+ * counter ids and the map sizes. Nothing else crosses the kernel boundary.
+ *
+ * Rules (STYLE.md): fixed-width fields only, no implicit padding (a gap is a named, zeroed
+ * field), sizes and key offsets pinned by _Static_assert. Events are host byte order.
+ *
+ * Every event starts with the same 8 bytes:
+ *
+ *   +------+------+------------------+
+ *   | type | len  | type-specific 4B |      len = whole event, fixed part + tail
+ *   | u16  | u16  |                  |
+ *   +------+------+------------------+
+ *
+ * Variable data (paths, addresses, argv, fds) follows the fixed part as items
+ *   { u16 tag; u16 len; len bytes }, each item starting at a 4-byte aligned offset of the tail
+ * (the BPF program writes the item header with aligned stores). Strings carry no NUL.
+ */
+#ifndef SPANCAP_ABI_H
+#define SPANCAP_ABI_H
+
+#ifdef __bpf__
+/* vmlinux.h provides __u8 .. __u64 */
+#else
+#include <linux/types.h>
+#include <stddef.h>
+#endif
+
+/* ---- limits ------------------------------------------------------------------------------- */
+
+#define SC_STR_MAX 256	      /* a path read from user memory, NUL included */
+#define SC_ARGV_MAX 4	      /* execve: argv strings kept */
+#define SC_ARGV_STR_MAX 64    /* ... each at most this long, NUL included */
+#define SC_SOCKADDR_MAX 128   /* sizeof(struct sockaddr_storage) */
+#define SC_ARGV_RAW_MAX 256   /* bytes of the argument block read at exec */
+#define SC_TAIL_CAP 1024      /* tail buffer of a syscall event */
+#define SC_TAIL_ITEM_LIMIT 544 /* no item starts past this tail offset (verifier bound) */
+#define SC_ATTRS_MAX 612      /* OTEP 4947: 640-byte record minus its 28-byte header */
+#define SC_CTX_HDR_SIZE 28    /* OTEP 4947 record header */
+#define SC_COMM_LEN 16
+
+#define SC_PROCS_MAX 16384    /* entries of the per-process configuration map */
+#define SC_RINGBUF_DEFAULT (8u << 20)
+
+/* ---- event types and item tags -------------------------------------------------------------- */
+
+enum sc_ev_type {
+	SC_EV_SYSCALL = 1,
+	SC_EV_CTX = 2,
+	SC_EV_PROC = 3,
+};
+
+enum sc_item_tag {
+	SC_ITEM_PATH = 1,     /* string */
+	SC_ITEM_PATH2 = 2,    /* string: second path (rename, link targets) */
+	SC_ITEM_SOCKADDR = 3, /* raw struct sockaddr bytes as the process passed or received them */
+	SC_ITEM_ARGV = 4,     /* { u16 len; bytes }* */
+	SC_ITEM_FD_PAIR = 5,  /* two s32: pipe, pipe2, socketpair */
+	SC_ITEM_ARGV_RAW = 6, /* the new image's argument block (NUL-separated), cut to fit */
+};
+
+/* ---- SC_EV_SYSCALL: one per syscall, written at exit ------------------------------------------ */
+
+/*
+ *   0 type  2 len  4 nr  6 flags
+ *   8 pid  12 tid
+ *  16 enter_ns            (bpf_ktime_get_boot_ns at entry)
+ *  24 exit_ns             (at exit; the time of the exit hook for SC_SYS_F_NO_EXIT)
+ *  32 ret
+ *  40 args[6]             (raw, as passed at entry)
+ *  88 trace_id[16]        (W3C byte order; zero without SC_SYS_F_CTX)
+ * 104 span_id[8]
+ * 112 trace_flags  113 reserved0  114 cpu  116 reserved1
+ * 120 items...
+ */
+struct sc_syscall_event {
+	__u16 type;
+	__u16 len;
+	__u16 nr;
+	__u16 flags; /* SC_SYS_F_* */
+	__u32 pid;   /* tgid */
+	__u32 tid;
+	__u64 enter_ns;
+	__u64 exit_ns;
+	__s64 ret;
+	__u64 args[6];
+	__u8 trace_id[16];
+	__u8 span_id[8];
+	__u8 trace_flags;
+	__u8 reserved0;
+	__u16 cpu; /* CPU at entry */
+	__u32 reserved1;
+};
+_Static_assert(sizeof(struct sc_syscall_event) == 120, "syscall event layout");
+_Static_assert(__builtin_offsetof(struct sc_syscall_event, args) == 40, "syscall event layout");
+_Static_assert(__builtin_offsetof(struct sc_syscall_event, trace_id) == 88, "syscall event layout");
+_Static_assert(__builtin_offsetof(struct sc_syscall_event, cpu) == 114, "syscall event layout");
+
+#define SC_SYS_F_CTX 0x0001	  /* trace_id / span_id / trace_flags hold a valid context */
+#define SC_SYS_F_NO_EXIT 0x0002	  /* the thread exited inside the syscall (exit, exit_group) */
+#define SC_SYS_F_TRUNCATED 0x0004 /* a string or address was cut, or an item did not fit */
+#define SC_SYS_F_ARG_FAULT 0x0008 /* reading an argument from user memory failed */
+#define SC_SYS_F_CTX_FAULT 0x0010 /* reading the thread context failed */
+
+/* ---- SC_EV_CTX: the thread's context changed (emitted at syscall entry, before the syscall) --- */
+
+/*
+ *   0 type  2 len  4 attrs_size  6 flags
+ *   8 pid  12 tid
+ *  16 time_ns
+ *  24 trace_id[16]
+ *  40 span_id[8]
+ *  48 valid  49 trace_flags  50 attrs_len  52 reserved
+ *  56 attrs[attrs_len]    (attrs_data as read, at most SC_ATTRS_MAX bytes)
+ * valid = 0 means "no context" (TLS pointer NULL, record not valid, DTV block absent).
+ */
+struct sc_ctx_event {
+	__u16 type;
+	__u16 len;
+	__u16 attrs_size; /* attrs_data_size as declared by the writer */
+	__u16 flags;	  /* SC_CTX_F_* */
+	__u32 pid;
+	__u32 tid;
+	__u64 time_ns;
+	__u8 trace_id[16];
+	__u8 span_id[8];
+	__u8 valid;
+	__u8 trace_flags;
+	__u16 attrs_len; /* bytes of attrs that follow */
+	__u32 reserved;
+};
+_Static_assert(sizeof(struct sc_ctx_event) == 56, "context event layout");
+_Static_assert(__builtin_offsetof(struct sc_ctx_event, valid) == 48, "context event layout");
+
+#define SC_CTX_F_TRUNCATED 0x0001  /* attrs_size exceeded SC_ATTRS_MAX */
+#define SC_CTX_F_ATTR_FAULT 0x0002 /* the attributes could not be read (attrs_len is 0) */
+
+/* ---- SC_EV_PROC: process and thread lifecycle ------------------------------------------------ */
+
+/*
+ *   0 type  2 len  4 kind  5 reserved0  6 flags
+ *   8 pid  12 tid  16 ppid  20 exit_code
+ *  24 time_ns
+ *  32 comm[16]
+ *  48 items...            (SC_PROC_EXEC: SC_ITEM_PATH, the file executed)
+ */
+struct sc_proc_event {
+	__u16 type;
+	__u16 len;
+	__u8 kind; /* enum sc_proc_kind */
+	__u8 reserved0;
+	__u16 flags; /* SC_PROC_F_* */
+	__u32 pid;   /* FORK: the child's tgid; otherwise the process */
+	__u32 tid;   /* FORK: the forking thread; THREAD_*: the thread; EXEC/EXIT: the thread */
+	__u32 ppid;  /* FORK: the parent's tgid */
+	__s32 exit_code; /* EXIT, THREAD_EXIT: task->exit_code (wait status) */
+	__u64 time_ns;
+	char comm[SC_COMM_LEN];
+};
+_Static_assert(sizeof(struct sc_proc_event) == 48, "process event layout");
+_Static_assert(__builtin_offsetof(struct sc_proc_event, time_ns) == 24, "process event layout");
+
+enum sc_proc_kind {
+	SC_PROC_FORK = 1,
+	SC_PROC_EXEC = 2,
+	SC_PROC_EXIT = 3, /* the last thread of the process exited */
+	SC_PROC_THREAD_START = 4,
+	SC_PROC_THREAD_EXIT = 5,
+};
+
+#define SC_PROC_F_TRUNCATED 0x0001
+#define SC_PROC_F_INHERITED 0x0002 /* FORK: the child inherited the parent's TLS resolution */
+
+/* ---- item header --------------------------------------------------------------------------- */
+
+struct sc_item_hdr {
+	__u16 tag;
+	__u16 len;
+};
+
+#define SC_ITEM_ALIGN(n) (((n) + 3u) & ~3u)
+
+/* ---- per-process configuration (map `procs`, key: tgid) ------------------------------------ */
+
+/*
+ * How the BPF program finds a thread's otel_thread_ctx_v1 from its thread pointer TP
+ * (x86_64: task->thread.fsbase). See shared/docs/tls-resolution.md.
+ *   SC_TLS_NONE:   observed, no thread context to read (yet)
+ *   SC_TLS_STATIC: &var = TP + tp_offset
+ *   SC_TLS_DTV:    dtv = *(TP + dtv_off); if SC_CFG_F_DTV_COUNT, no context when
+ *                  *(dtv + dtv_count_off) < module_id; blk = *(dtv + dtv_stride * module_id);
+ *                  blk == 0 (and blk == -1 with SC_CFG_F_DTV_MINUS1) means no context;
+ *                  &var = blk + offset
+ *
+ *   0 kind  1 flags  2 dtv_stride  4 dtv_off  8 dtv_count_off  12 generation
+ *  16 tp_offset  24 module_id  32 offset
+ */
+struct sc_proc_cfg {
+	__u8 kind;	   /* enum sc_tls_kind */
+	__u8 flags;	   /* SC_CFG_F_* */
+	__u16 dtv_stride;  /* 16 (glibc) or 8 (musl) */
+	__s32 dtv_off;	   /* DTV pointer at TP + dtv_off (8 on x86_64) */
+	__s32 dtv_count_off; /* slot count at dtv + dtv_count_off (-16 on glibc) */
+	__u32 generation;  /* bumped by user space on each resolution (diagnostics) */
+	__s64 tp_offset;   /* STATIC */
+	__u64 module_id;   /* DTV */
+	__u64 offset;	   /* DTV: offset of the variable inside the module's block */
+};
+_Static_assert(sizeof(struct sc_proc_cfg) == 40, "process config layout");
+_Static_assert(__builtin_offsetof(struct sc_proc_cfg, tp_offset) == 16, "process config layout");
+
+enum sc_tls_kind {
+	SC_TLS_NONE = 0,
+	SC_TLS_STATIC = 1,
+	SC_TLS_DTV = 2,
+};
+
+#define SC_CFG_F_DTV_COUNT 0x01	 /* check the DTV slot count */
+#define SC_CFG_F_DTV_MINUS1 0x02 /* a block pointer of -1 means unallocated (glibc) */
+#define SC_CFG_F_INHERITED 0x04	 /* copied from the parent at fork */
+#define SC_CFG_F_EXEC_RESET 0x08 /* reset to NONE by exec: waits for user space */
+
+/* ---- counters (map `counters`: per-CPU array of __u64, index = id) ------------------------- */
+
+enum sc_counter {
+	SC_CNT_EVENTS = 0,	/* events handed to the ring buffer */
+	SC_CNT_RB_DROPS = 1,	/* events lost: ring buffer full */
+	SC_CNT_MAP_FULL = 2,	/* map insertions / task storage creations that failed */
+	SC_CNT_ARG_FAULTS = 3,	/* user-memory reads of syscall arguments that failed */
+	SC_CNT_CTX_FAULTS = 4,	/* user-memory reads of the TLS slot / record that failed */
+	SC_CNT_CTX_INVALID = 5, /* records seen with a valid byte other than 0 and 1 */
+	SC_CNT_UNMATCHED = 6,	/* syscall exits without a recorded entry */
+	SC_CNT_ATTR_FAULTS = 7, /* attribute reads that failed (context event kept) */
+	SC_CNT_SYSCALLS = 8,	/* syscall events handed to the ring buffer */
+	SC_CNT_MAX
+};
+
+#endif /* SPANCAP_ABI_H */

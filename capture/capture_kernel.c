@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * capture_kernel.c - the kernel side as user space sees it: the libbpf skeleton of
+ * bpf/spancap.bpf.c (the only file that includes it), its rodata configuration, the process map,
+ * the per-CPU counters and the ring-buffer consumer.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "capture.h"
+#include "spancap.skel.h"
+
+struct kernel {
+	struct spancap *skel;
+	struct ring_buffer *rb;
+	kernel_event_fn fn;
+	void *ctx;
+	int ncpus;
+};
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct kernel *k = ctx;
+
+	return k->fn(k->ctx, data, len);
+}
+
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+struct kernel *kernel__open(const struct kernel_opts *o, kernel_event_fn fn, void *ctx, char *err,
+			    size_t errlen)
+{
+	struct kernel *k = calloc(1, sizeof(*k));
+	int rc;
+
+	if (!k)
+		return NULL;
+	k->fn = fn;
+	k->ctx = ctx;
+	k->ncpus = libbpf_num_possible_cpus();
+	if (k->ncpus <= 0) {
+		errf(err, errlen, "cannot count possible CPUs: %s", strerror(-k->ncpus));
+		rc = k->ncpus;
+		goto err_free;
+	}
+	k->skel = spancap__open();
+	if (!k->skel) {
+		rc = -errno;
+		errf(err, errlen, "opening the BPF object: %s", strerror(-rc));
+		goto err_free;
+	}
+	k->skel->rodata->self_tgid = o->self;
+	k->skel->rodata->trace_all = o->trace_all;
+	k->skel->rodata->max_str = SC_STR_MAX;
+	/* Wake the consumer early only when a quarter of the ring is waiting. */
+	if (o->ringbuf_bytes) {
+		rc = bpf_map__set_max_entries(k->skel->maps.events, o->ringbuf_bytes);
+		if (rc) {
+			errf(err, errlen, "ring buffer size %u: %s (a power of 2 >= page size)",
+			     o->ringbuf_bytes, strerror(-rc));
+			goto err_skel;
+		}
+	}
+	k->skel->rodata->wakeup_bytes = bpf_map__max_entries(k->skel->maps.events) / 4;
+	rc = spancap__load(k->skel);
+	if (rc) {
+		errf(err, errlen, "loading the BPF programs: %s (kernel with BTF and tp_btf needed)",
+		     strerror(-rc));
+		goto err_skel;
+	}
+	rc = spancap__attach(k->skel);
+	if (rc) {
+		errf(err, errlen, "attaching the BPF programs: %s", strerror(-rc));
+		goto err_skel;
+	}
+	k->rb = ring_buffer__new(bpf_map__fd(k->skel->maps.events), on_event, k, NULL);
+	if (!k->rb) {
+		rc = -errno;
+		errf(err, errlen, "ring buffer consumer: %s", strerror(-rc));
+		goto err_skel;
+	}
+	return k;
+
+err_skel:
+	spancap__destroy(k->skel);
+err_free:
+	free(k);
+	errno = -rc;
+	return NULL;
+}
+
+int kernel__observe(struct kernel *k, uint32_t tgid, const struct sc_proc_cfg *cfg)
+{
+	if (bpf_map__update_elem(k->skel->maps.procs, &tgid, sizeof(tgid), cfg, sizeof(*cfg),
+				 BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int kernel__lookup(struct kernel *k, uint32_t tgid, struct sc_proc_cfg *cfg)
+{
+	if (bpf_map__lookup_elem(k->skel->maps.procs, &tgid, sizeof(tgid), cfg, sizeof(*cfg), 0))
+		return -errno;
+	return 0;
+}
+
+int kernel__consume(struct kernel *k)
+{
+	return ring_buffer__consume(k->rb);
+}
+
+int kernel__poll(struct kernel *k, int ms)
+{
+	int n = ring_buffer__poll(k->rb, ms);
+
+	if (n < 0 && n != -EINTR)
+		return n;
+	/* BPF_RB_NO_WAKEUP: poll may time out with records waiting; always look at the ring. */
+	return ring_buffer__consume(k->rb);
+}
+
+int kernel__counters(struct kernel *k, uint64_t *vals, size_t n_vals)
+{
+	uint64_t *percpu;
+
+	if (n_vals < (size_t)k->ncpus * SC_CNT_MAX)
+		return -ENOSPC;
+	percpu = calloc(k->ncpus, sizeof(uint64_t));
+	if (!percpu)
+		return -ENOMEM;
+	for (uint32_t id = 0; id < SC_CNT_MAX; id++) {
+		if (bpf_map__lookup_elem(k->skel->maps.counters, &id, sizeof(id), percpu,
+					 sizeof(uint64_t) * k->ncpus, 0)) {
+			int rc = -errno;
+			free(percpu);
+			return rc;
+		}
+		for (int c = 0; c < k->ncpus; c++)
+			vals[(size_t)c * SC_CNT_MAX + id] = percpu[c];
+	}
+	free(percpu);
+	return k->ncpus;
+}
+
+int kernel__ncpus(const struct kernel *k)
+{
+	return k->ncpus;
+}
+
+void kernel__close(struct kernel *k)
+{
+	if (!k)
+		return;
+	ring_buffer__free(k->rb);
+	spancap__destroy(k->skel);
+	free(k);
+}

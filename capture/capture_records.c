@@ -1,0 +1,540 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * capture_records.c - turns kernel events (spancap_abi.h) into formats/ records and writes the
+ * records that frame a capture: SECTION first, LOSS whenever a kernel counter of lost or
+ * degraded events moved, END with every counter last. Kernel times (CLOCK_BOOTTIME) become
+ * wall-clock times here, with the offset measured once at start and stored in SECTION.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+
+#define TOOL_VERSION "spancap 0.1.0"
+#define PR_SET_VMA_ 0x53564d41
+#define PROT_EXEC_ 0x4
+#define REC_BUF (SCF_REC_MAX + 1)
+
+struct recorder {
+	struct scf_writer *w;
+	int64_t boot_to_wall;
+	uint8_t buf[REC_BUF];
+	/* user-space counters */
+	uint64_t events;      /* kernel events received */
+	uint64_t syscalls;    /* syscall records written */
+	uint64_t write_drops; /* events that could not be written */
+	uint64_t bad_events;  /* malformed events (never expected: counted as write drops) */
+	uint64_t kernel_lost; /* events dropped in the kernel (ring buffer, map full) */
+	/* kernel counters at the last recorder__counters() call */
+	uint64_t *prev;
+	uint64_t *last;
+	int ncpus;
+	uint64_t prev_wall;
+};
+
+static uint64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* CLOCK_REALTIME - CLOCK_BOOTTIME, from the tightest of a few bracketed samples. */
+static int64_t measure_boot_to_wall(void)
+{
+	uint64_t best_gap = UINT64_MAX;
+	int64_t off = 0;
+
+	for (int i = 0; i < 16; i++) {
+		uint64_t b0 = clock_ns(CLOCK_BOOTTIME);
+		uint64_t r = clock_ns(CLOCK_REALTIME);
+		uint64_t b1 = clock_ns(CLOCK_BOOTTIME);
+		if (b1 - b0 < best_gap) {
+			best_gap = b1 - b0;
+			off = (int64_t)(r - (b0 + (b1 - b0) / 2));
+		}
+	}
+	return off;
+}
+
+uint64_t recorder__wall(const struct recorder *r, uint64_t boot_ns)
+{
+	return boot_ns + r->boot_to_wall;
+}
+
+uint64_t recorder__now_wall(const struct recorder *r)
+{
+	return recorder__wall(r, clock_ns(CLOCK_BOOTTIME));
+}
+
+static void read_boot_id(uint8_t id[16])
+{
+	char s[64] = "";
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	size_t j = 0;
+
+	memset(id, 0, 16);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, s, sizeof(s) - 1);
+	close(fd);
+	for (ssize_t i = 0; i < n && j < 32; i++) {
+		char c = s[i];
+		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (v < 0)
+			continue;
+		id[j / 2] |= j % 2 ? v : v << 4;
+		j++;
+	}
+}
+
+struct recorder *recorder__open(const struct capture_opts *o, int argc, char **argv, char *err,
+				size_t errlen)
+{
+	struct scf_writer_opts wo = {.sz = sizeof(wo), .uncompressed = o->uncompressed};
+	struct recorder *r = calloc(1, sizeof(*r));
+	struct scf_section s = {0};
+	struct scf_rec_builder b;
+	struct utsname u;
+	char host[256] = "";
+	size_t len;
+
+	if (!r)
+		return NULL;
+	r->w = scf_writer__open(o->out_path, &wo, err, errlen);
+	if (!r->w) {
+		int e = errno;
+		free(r);
+		errno = e;
+		return NULL;
+	}
+	r->boot_to_wall = measure_boot_to_wall();
+	s.format_major = SCF_FORMAT_MAJOR;
+	s.format_minor = SCF_FORMAT_MINOR;
+	s.capture_start_ns = recorder__now_wall(r);
+	s.section_start_ns = s.capture_start_ns;
+	s.boot_to_wall_ns = r->boot_to_wall;
+	s.ncpus = sysconf(_SC_NPROCESSORS_CONF);
+	s.page_size = sysconf(_SC_PAGESIZE);
+	if (getrandom(s.capture_id, sizeof(s.capture_id), 0) != sizeof(s.capture_id))
+		memset(s.capture_id, 0, sizeof(s.capture_id));
+	read_boot_id(s.boot_id);
+	s.syscall_abi = SCF_ABI_X86_64;
+	r->prev_wall = s.capture_start_ns;
+
+	gethostname(host, sizeof(host) - 1);
+	uname(&u);
+	scf_rb_begin(&b, r->buf, sizeof(r->buf), SCF_REC_SECTION, 0, &s, sizeof(s));
+	scf_rb_item_str(&b, SCF_ITEM_HOSTNAME, host);
+	scf_rb_item_str(&b, SCF_ITEM_KERNEL_RELEASE, u.release);
+	scf_rb_item_str(&b, SCF_ITEM_KERNEL_VERSION, u.version);
+	scf_rb_item_str(&b, SCF_ITEM_MACHINE, u.machine);
+	scf_rb_item_str(&b, SCF_ITEM_TOOL_VERSION, TOOL_VERSION);
+	scf_rb_item_strlist(&b, SCF_ITEM_CMDLINE, (const char *const *)argv, argc);
+	len = scf_rb_end(&b);
+	if (scf_writer__begin_section(r->w, s.capture_start_ns, r->buf, len)) {
+		snprintf(err, errlen, "%s", scf_writer__errmsg(r->w));
+		scf_writer__close(r->w, NULL, 0);
+		free(r);
+		errno = EIO;
+		return NULL;
+	}
+	return r;
+}
+
+int recorder__append(struct recorder *r, uint64_t ts, const void *rec, size_t len)
+{
+	if (!len || scf_writer__append(r->w, ts, rec, len)) {
+		r->write_drops++;
+		return -EIO;
+	}
+	return 0;
+}
+
+/* ---- kernel events ------------------------------------------------------------------------ */
+
+/* Walks the items of an event tail: returns 1 with tag/data/len, 0 at the end or a bad item. */
+static int next_item(const uint8_t **p, size_t *left, uint16_t *tag, const uint8_t **data,
+		     uint16_t *len)
+{
+	struct sc_item_hdr h;
+	size_t step;
+
+	if (*left < sizeof(h))
+		return 0;
+	memcpy(&h, *p, sizeof(h));
+	if (h.len > *left - sizeof(h))
+		return 0;
+	*tag = h.tag;
+	*len = h.len;
+	*data = *p + sizeof(h);
+	step = SC_ITEM_ALIGN(sizeof(h) + h.len);
+	if (step > *left)
+		step = *left;
+	*p += step;
+	*left -= step;
+	return 1;
+}
+
+static void syscall_items(struct scf_rec_builder *b, const uint8_t *tail, size_t left)
+{
+	uint8_t sa[SCF_SOCKADDR_MAX];
+	const uint8_t *data;
+	uint16_t tag, len;
+	size_t n;
+
+	while (next_item(&tail, &left, &tag, &data, &len)) {
+		switch (tag) {
+		case SC_ITEM_PATH:
+			scf_rb_item(b, SCF_ITEM_PATH, data, len);
+			break;
+		case SC_ITEM_PATH2:
+			scf_rb_item(b, SCF_ITEM_PATH2, data, len);
+			break;
+		case SC_ITEM_SOCKADDR:
+			n = scf_sockaddr_encode(data, len, sa);
+			if (n)
+				scf_rb_item(b, SCF_ITEM_SOCKADDR, sa, n);
+			break;
+		case SC_ITEM_ARGV: /* same {u16 len, bytes} encoding as formats/ string lists */
+			scf_rb_item(b, SCF_ITEM_ARGV, data, len);
+			break;
+		case SC_ITEM_ARGV_RAW: {
+			/* NUL-separated block -> string list of at most 32 strings */
+			const char *v[32];
+			char blk[SC_ARGV_RAW_MAX + 1];
+			size_t nv = 0, i = 0, l = len > SC_ARGV_RAW_MAX ? SC_ARGV_RAW_MAX : len;
+			memcpy(blk, data, l);
+			blk[l] = 0;
+			while (i < l && nv < 32) {
+				v[nv++] = blk + i;
+				i += strlen(blk + i) + 1;
+			}
+			scf_rb_item_strlist(b, SCF_ITEM_ARGV, v, nv);
+			break;
+		}
+		case SC_ITEM_FD_PAIR:
+			scf_rb_item(b, SCF_ITEM_FD_PAIR, data, len);
+			break;
+		}
+	}
+}
+
+static int on_syscall(struct recorder *r, const uint8_t *data, size_t len)
+{
+	struct sc_syscall_event ev;
+	struct scf_syscall s = {0};
+	struct scf_rec_builder b;
+	uint16_t flags = 0;
+	size_t n;
+
+	memcpy(&ev, data, sizeof(ev));
+	s.duration_ns = ev.exit_ns >= ev.enter_ns ? ev.exit_ns - ev.enter_ns : 0;
+	s.ret = ev.ret;
+	memcpy(s.args, ev.args, sizeof(s.args));
+	s.tid = ev.tid;
+	s.pid = ev.pid;
+	s.nr = ev.nr;
+	s.cpu = ev.cpu;
+	s.abi = SCF_ABI_X86_64;
+	if (ev.flags & SC_SYS_F_CTX) {
+		flags |= SCF_SYSCALL_F_CTX;
+		s.trace_flags = ev.trace_flags;
+		memcpy(s.trace_id, ev.trace_id, 16);
+		memcpy(s.span_id, ev.span_id, 8);
+	}
+	if (ev.flags & SC_SYS_F_NO_EXIT)
+		flags |= SCF_SYSCALL_F_NO_EXIT;
+	if (ev.flags & SC_SYS_F_TRUNCATED)
+		flags |= SCF_SYSCALL_F_TRUNCATED;
+	if (ev.flags & SC_SYS_F_ARG_FAULT)
+		flags |= SCF_SYSCALL_F_ARG_FAULT;
+	if (ev.flags & SC_SYS_F_CTX_FAULT)
+		flags |= SCF_SYSCALL_F_CTX_FAULT;
+	scf_rb_begin(&b, r->buf, sizeof(r->buf), SCF_REC_SYSCALL, flags, &s, sizeof(s));
+	syscall_items(&b, data + sizeof(ev), len - sizeof(ev));
+	if (scf_rb_truncated(&b))
+		scf_rb_flags(&b, SCF_SYSCALL_F_TRUNCATED);
+	n = scf_rb_end(&b);
+	if (recorder__append(r, recorder__wall(r, ev.enter_ns), r->buf, n) == 0)
+		r->syscalls++;
+
+	/* Re-resolution triggers, only for calls that succeeded. */
+	if (ev.ret >= 0 && !(ev.flags & SC_SYS_F_NO_EXIT)) {
+		if (ev.nr == 9 /* mmap */ && (ev.args[2] & PROT_EXEC_) && ev.args[4] != (uint64_t)-1)
+			capture_request_resolve(ev.pid, RESOLVE_MMAP_EXEC);
+		else if (ev.nr == 157 /* prctl */ && ev.args[0] == PR_SET_VMA_)
+			capture_request_resolve(ev.pid, RESOLVE_PRCTL_VMA);
+	}
+	return 0;
+}
+
+static int on_ctx(struct recorder *r, const uint8_t *data, size_t len)
+{
+	struct sc_ctx_event ev;
+	struct scf_thread_ctx c = {0};
+	struct scf_rec_builder b;
+	size_t n;
+
+	memcpy(&ev, data, sizeof(ev));
+	if (ev.attrs_len > len - sizeof(ev)) {
+		r->bad_events++;
+		return 0;
+	}
+	c.pid = ev.pid;
+	c.tid = ev.tid;
+	memcpy(c.trace_id, ev.trace_id, 16);
+	memcpy(c.span_id, ev.span_id, 8);
+	c.trace_flags = ev.trace_flags;
+	c.valid = ev.valid;
+	c.attrs_size = ev.attrs_size;
+	scf_rb_begin(&b, r->buf, sizeof(r->buf), SCF_REC_THREAD_CTX,
+		     ev.flags & SC_CTX_F_TRUNCATED ? SCF_THREAD_CTX_F_TRUNCATED : 0, &c, sizeof(c));
+	if (ev.valid && ev.attrs_len)
+		scf_rb_item(&b, SCF_ITEM_ATTRS_RAW, data + sizeof(ev), ev.attrs_len);
+	n = scf_rb_end(&b);
+	recorder__append(r, recorder__wall(r, ev.time_ns), r->buf, n);
+	return 0;
+}
+
+static void write_thread(struct recorder *r, uint32_t pid, uint32_t tid, uint8_t event,
+			 uint64_t ts, const char *comm)
+{
+	struct scf_thread t = {.pid = pid, .tid = tid, .event = event};
+	struct scf_rec_builder b;
+	char name[SC_COMM_LEN + 1];
+	size_t n;
+
+	if (event == SCF_THREAD_EXIT)
+		t.exit_ns = ts;
+	else
+		t.start_ns = ts;
+	memcpy(name, comm, SC_COMM_LEN);
+	name[SC_COMM_LEN] = 0;
+	scf_rb_begin(&b, r->buf, sizeof(r->buf), SCF_REC_THREAD, 0, &t, sizeof(t));
+	scf_rb_item_str(&b, SCF_ITEM_NAME, name);
+	n = scf_rb_end(&b);
+	recorder__append(r, ts, r->buf, n);
+}
+
+static int on_proc(struct recorder *r, const uint8_t *data, size_t len)
+{
+	struct sc_proc_event ev;
+	struct scf_proc_event p = {0};
+	struct scf_rec_builder b;
+	const uint8_t *tail = data + sizeof(ev), *item;
+	size_t left = len - sizeof(ev);
+	char name[SC_COMM_LEN + 1];
+	uint16_t tag, ilen;
+	uint64_t ts;
+	size_t n;
+
+	memcpy(&ev, data, sizeof(ev));
+	ts = recorder__wall(r, ev.time_ns);
+	switch (ev.kind) {
+	case SC_PROC_THREAD_START:
+		write_thread(r, ev.pid, ev.tid, SCF_THREAD_START, ts, ev.comm);
+		return 0;
+	case SC_PROC_THREAD_EXIT:
+		write_thread(r, ev.pid, ev.tid, SCF_THREAD_EXIT, ts, ev.comm);
+		return 0;
+	case SC_PROC_FORK:
+		p.kind = SCF_PROC_FORK;
+		break;
+	case SC_PROC_EXEC:
+		p.kind = SCF_PROC_EXEC;
+		break;
+	case SC_PROC_EXIT:
+		p.kind = SCF_PROC_EXIT;
+		break;
+	default:
+		r->bad_events++;
+		return 0;
+	}
+	p.pid = ev.pid;
+	p.tid = ev.tid;
+	p.ppid = ev.ppid;
+	p.exit_status = ev.exit_code;
+	memcpy(name, ev.comm, SC_COMM_LEN);
+	name[SC_COMM_LEN] = 0;
+	scf_rb_begin(&b, r->buf, sizeof(r->buf), SCF_REC_PROC_EVENT, 0, &p, sizeof(p));
+	while (next_item(&tail, &left, &tag, &item, &ilen))
+		if (tag == SC_ITEM_PATH)
+			scf_rb_item(&b, SCF_ITEM_PATH, item, ilen);
+	scf_rb_item_str(&b, SCF_ITEM_NAME, name);
+	n = scf_rb_end(&b);
+	recorder__append(r, ts, r->buf, n);
+
+	if (ev.kind == SC_PROC_FORK)
+		capture_on_fork(ev.pid, ev.ppid, ev.flags & SC_PROC_F_INHERITED);
+	else if (ev.kind == SC_PROC_EXEC)
+		capture_request_resolve(ev.pid, RESOLVE_EXEC);
+	else if (ev.kind == SC_PROC_EXIT)
+		capture_process_gone(ev.pid);
+	return 0;
+}
+
+int recorder__event(struct recorder *r, const void *data, size_t len)
+{
+	uint16_t type, elen;
+
+	r->events++;
+	if (len < 4) {
+		r->bad_events++;
+		return 0;
+	}
+	memcpy(&type, data, 2);
+	memcpy(&elen, (const uint8_t *)data + 2, 2);
+	if (elen > len) {
+		r->bad_events++;
+		return 0;
+	}
+	switch (type) {
+	case SC_EV_SYSCALL:
+		if (elen >= sizeof(struct sc_syscall_event))
+			return on_syscall(r, data, elen);
+		break;
+	case SC_EV_CTX:
+		if (elen >= sizeof(struct sc_ctx_event))
+			return on_ctx(r, data, elen);
+		break;
+	case SC_EV_PROC:
+		if (elen >= sizeof(struct sc_proc_event))
+			return on_proc(r, data, elen);
+		break;
+	}
+	r->bad_events++;
+	return 0;
+}
+
+/* ---- counters, LOSS and END ---------------------------------------------------------------- */
+
+static const struct {
+	uint32_t kid;
+	uint32_t scf_id;
+	uint16_t loss_reason; /* 0: no LOSS record */
+	bool lost;	      /* counts events that are gone */
+} counter_map[] = {
+	{SC_CNT_RB_DROPS, SCF_CNT_RINGBUF_DROPS, SCF_LOSS_RINGBUF_FULL, true},
+	{SC_CNT_MAP_FULL, SCF_CNT_MAP_FULL, SCF_LOSS_MAP_FULL, true},
+	{SC_CNT_ARG_FAULTS, SCF_CNT_ARG_FAULTS, SCF_LOSS_ARG_FAULT, false},
+	{SC_CNT_CTX_FAULTS, SCF_CNT_CTX_FAULTS, SCF_LOSS_CTX_FAULT, false},
+	{SC_CNT_ATTR_FAULTS, SCF_CNT_CTX_FAULTS, SCF_LOSS_CTX_FAULT, false},
+	{SC_CNT_CTX_INVALID, SCF_CNT_CTX_INVALID, 0, false},
+	{SC_CNT_UNMATCHED, SCF_CNT_UNMATCHED, SCF_LOSS_UNMATCHED, false},
+};
+
+void recorder__counters(struct recorder *r, const uint64_t *vals, int ncpus)
+{
+	uint64_t now = recorder__now_wall(r);
+	size_t n = (size_t)ncpus * SC_CNT_MAX;
+	struct scf_rec_builder b;
+
+	if (!r->prev) {
+		r->prev = calloc(n, sizeof(uint64_t));
+		r->last = calloc(n, sizeof(uint64_t));
+		if (!r->prev || !r->last)
+			return;
+		r->ncpus = ncpus;
+	}
+	for (int c = 0; c < ncpus && c < r->ncpus; c++) {
+		for (size_t i = 0; i < sizeof(counter_map) / sizeof(counter_map[0]); i++) {
+			size_t k = (size_t)c * SC_CNT_MAX + counter_map[i].kid;
+			uint64_t d = vals[k] - r->prev[k];
+			if (!d)
+				continue;
+			if (counter_map[i].lost)
+				r->kernel_lost += d;
+			if (counter_map[i].loss_reason) {
+				struct scf_loss l = {
+					.window_start_ns = r->prev_wall,
+					.window_end_ns = now,
+					.count = d,
+					.cpu = c,
+					.reason = counter_map[i].loss_reason,
+				};
+				scf_rb_begin(&b, r->buf, sizeof(r->buf), SCF_REC_LOSS, 0, &l, sizeof(l));
+				recorder__append(r, now, r->buf, scf_rb_end(&b));
+			}
+		}
+	}
+	memcpy(r->prev, vals, n * sizeof(uint64_t));
+	memcpy(r->last, vals, n * sizeof(uint64_t));
+	r->prev_wall = now;
+}
+
+void recorder__tick(struct recorder *r)
+{
+	scf_writer__tick(r->w, clock_ns(CLOCK_MONOTONIC));
+}
+
+uint64_t recorder__syscalls(const struct recorder *r)
+{
+	return r->syscalls;
+}
+
+uint64_t recorder__events(const struct recorder *r)
+{
+	return r->events;
+}
+
+uint64_t recorder__written(const struct recorder *r)
+{
+	return r->events - r->write_drops - r->bad_events;
+}
+
+uint64_t recorder__lost(const struct recorder *r)
+{
+	return r->kernel_lost + r->write_drops + r->bad_events;
+}
+
+int recorder__close(struct recorder *r, uint8_t stop_reason, bool clean, char *err, size_t errlen)
+{
+	struct scf_counter cnt[64];
+	size_t nc = 0;
+	struct scf_end e = {0};
+	struct scf_rec_builder b;
+	uint64_t now;
+	int rc;
+
+	if (!r)
+		return 0;
+	now = recorder__now_wall(r);
+	/* Per-CPU kernel counters (non-zero ones, and the drop counters always). */
+	for (int c = 0; r->last && c < r->ncpus; c++) {
+		for (size_t i = 0; i < sizeof(counter_map) / sizeof(counter_map[0]); i++) {
+			uint64_t v = r->last[(size_t)c * SC_CNT_MAX + counter_map[i].kid];
+			if ((!v && !counter_map[i].lost) || nc + 5 >= sizeof(cnt) / sizeof(cnt[0]))
+				continue;
+			cnt[nc++] = (struct scf_counter){counter_map[i].scf_id, c, v};
+		}
+	}
+	e.records = scf_writer__records(r->w); /* the SECTION record included */
+	cnt[nc++] = (struct scf_counter){SCF_CNT_EVENTS, SCF_CPU_ANY, r->events};
+	cnt[nc++] = (struct scf_counter){SCF_CNT_WRITE_DROPS, SCF_CPU_ANY,
+					 r->write_drops + r->bad_events};
+	cnt[nc++] = (struct scf_counter){SCF_CNT_RECORDS, SCF_CPU_ANY, e.records};
+	scf_writer__flush(r->w);
+	cnt[nc++] = (struct scf_counter){SCF_CNT_BYTES, SCF_CPU_ANY, scf_writer__bytes(r->w)};
+	e.end_ns = now;
+	e.events_lost = recorder__lost(r);
+	e.syscalls = r->syscalls;
+	e.stop_reason = stop_reason;
+	e.clean = clean;
+	scf_rb_begin(&b, r->buf, sizeof(r->buf), SCF_REC_END, 0, &e, sizeof(e));
+	scf_rb_item(&b, SCF_ITEM_COUNTERS, cnt, nc * sizeof(cnt[0]));
+	recorder__append(r, now, r->buf, scf_rb_end(&b));
+	rc = scf_writer__close(r->w, err, errlen);
+	free(r->prev);
+	free(r->last);
+	free(r);
+	return rc;
+}

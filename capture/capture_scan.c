@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * capture_scan.c - what /proc says about a process when the capture starts looking at it:
+ * PROCESS (identity, command line, OTel resolution), THREAD (SEEN) and FD snapshot records.
+ * Socket fds get their addresses from /proc/net/{tcp,tcp6,udp,udp6,unix}.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include "capture.h"
+
+#define REC_BUF (SCF_REC_MAX + 1)
+static uint8_t rec_buf[REC_BUF];
+
+/* Reads a small /proc file into buf (NUL-terminated); returns bytes read or -errno. */
+static ssize_t read_file(const char *path, char *buf, size_t sz)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	while (got < sz - 1 && (n = read(fd, buf + got, sz - 1 - got)) > 0)
+		got += n;
+	close(fd);
+	buf[got] = 0;
+	return got;
+}
+
+static uint64_t wall_of_ticks(struct recorder *r, unsigned long long ticks)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+
+	return recorder__wall(r, ticks * (1000000000ull / (hz > 0 ? hz : 100)));
+}
+
+int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin,
+		       const struct ctxsrc_result *res)
+{
+	struct scf_process p = {.pid = pid, .ppid = ppid, .origin = origin};
+	char path[64], buf[8192], exe[4096], comm[64] = "";
+	const char *argv[64];
+	struct scf_rec_builder b;
+	size_t argc = 0;
+	ssize_t n;
+	char *s;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_file(path, buf, sizeof(buf)) > 0 && (s = strrchr(buf, ')'))) {
+		char *open_paren = strchr(buf, '(');
+		unsigned long long start = 0;
+		int stat_ppid = 0;
+		if (open_paren && s > open_paren)
+			snprintf(comm, sizeof(comm), "%.*s", (int)(s - open_paren - 1), open_paren + 1);
+		/* fields after ")": state ppid ... starttime is field 22 of the line */
+		if (sscanf(s + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+				  "%*d %*d %llu",
+			   &stat_ppid, &start) == 2) {
+			p.ppid = stat_ppid;
+			p.start_ns = wall_of_ticks(r, start);
+		}
+	}
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_file(path, buf, sizeof(buf)) > 0) {
+		if ((s = strstr(buf, "\nUid:")))
+			p.uid = strtoul(s + 5, NULL, 10);
+		if ((s = strstr(buf, "\nGid:")))
+			p.gid = strtoul(s + 5, NULL, 10);
+	}
+	if (res) {
+		p.ctx_status = res->status;
+		p.tls_model = res->tls_model;
+		p.ctx_version = res->ctx_version;
+		p.ctx_published_ns = res->ctx_published_ns;
+		if (res->cfg.kind == SC_TLS_STATIC) {
+			p.tls_tp_offset = res->cfg.tp_offset;
+		} else if (res->cfg.kind == SC_TLS_DTV) {
+			p.tls_module_id = res->cfg.module_id;
+			p.tls_module_offset = res->cfg.offset;
+		}
+	}
+	scf_rb_begin(&b, rec_buf, sizeof(rec_buf), SCF_REC_PROCESS, 0, &p, sizeof(p));
+	scf_rb_item_str(&b, SCF_ITEM_NAME, comm);
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		scf_rb_item_str(&b, SCF_ITEM_EXE, exe);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	n = read_file(path, buf, sizeof(buf));
+	for (ssize_t i = 0; i < n && argc < 64; i += strlen(buf + i) + 1)
+		argv[argc++] = buf + i;
+	scf_rb_item_strlist(&b, SCF_ITEM_ARGV, argv, argc);
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	if (read_file(path, buf, sizeof(buf)) > 0 && !strncmp(buf, "0::", 3)) {
+		buf[strcspn(buf, "\n")] = 0;
+		scf_rb_item_str(&b, SCF_ITEM_CGROUP, buf + 3);
+	}
+	if (res) {
+		if (res->resource_len)
+			scf_rb_item(&b, SCF_ITEM_RESOURCE_ATTRS, res->resource, res->resource_len);
+		if (res->extra_len)
+			scf_rb_item(&b, SCF_ITEM_EXTRA_ATTRS, res->extra, res->extra_len);
+		if (res->schema_version[0])
+			scf_rb_item_str(&b, SCF_ITEM_SCHEMA_VERSION, res->schema_version);
+		if (res->n_keys)
+			scf_rb_item_strlist(&b, SCF_ITEM_KEY_MAP, res->keys, res->n_keys);
+		if (res->tls_module[0])
+			scf_rb_item_str(&b, SCF_ITEM_TLS_MODULE, res->tls_module);
+		if (res->reason[0])
+			scf_rb_item_str(&b, SCF_ITEM_REASON, res->reason);
+	}
+	return recorder__append(r, recorder__now_wall(r), rec_buf, scf_rb_end(&b));
+}
+
+int scan_write_threads(struct recorder *r, pid_t pid)
+{
+	char path[64], name[64], comm[64];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		struct scf_thread t = {.pid = pid, .event = SCF_THREAD_SEEN};
+		struct scf_rec_builder b;
+		char buf[1024], *s;
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		t.tid = strtoul(de->d_name, NULL, 10);
+		snprintf(name, sizeof(name), "/proc/%d/task/%u/comm", pid, t.tid);
+		comm[0] = 0;
+		if (read_file(name, comm, sizeof(comm)) > 0)
+			comm[strcspn(comm, "\n")] = 0;
+		snprintf(name, sizeof(name), "/proc/%d/task/%u/stat", pid, t.tid);
+		if (read_file(name, buf, sizeof(buf)) > 0 && (s = strrchr(buf, ')'))) {
+			unsigned long long start;
+			if (sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d "
+					  "%*d %*d %*d %*d %*d %llu",
+				   &start) == 1)
+				t.start_ns = wall_of_ticks(r, start);
+		}
+		scf_rb_begin(&b, rec_buf, sizeof(rec_buf), SCF_REC_THREAD, 0, &t, sizeof(t));
+		scf_rb_item_str(&b, SCF_ITEM_NAME, comm);
+		recorder__append(r, recorder__now_wall(r), rec_buf, scf_rb_end(&b));
+	}
+	closedir(d);
+	return 0;
+}
+
+/* ---- sockets from /proc/net ---------------------------------------------------------------- */
+
+struct sock_info {
+	uint64_t inode;
+	uint8_t type;  /* SOCK_STREAM, SOCK_DGRAM */
+	uint16_t proto;
+	uint8_t local[SCF_SOCKADDR_MAX], remote[SCF_SOCKADDR_MAX];
+	size_t local_len, remote_len;
+};
+
+struct sock_table {
+	struct sock_info *v;
+	size_t n, cap;
+};
+
+static struct sock_info *sock_add(struct sock_table *t)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		struct sock_info *v = realloc(t->v, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		t->v = v;
+		t->cap = cap;
+	}
+	memset(&t->v[t->n], 0, sizeof(t->v[0]));
+	return &t->v[t->n++];
+}
+
+/* "0100007F:1F90" (IPv4) or 32 hex digits + ":port" (IPv6) to a formats sockaddr item. */
+static size_t inet_item(const char *s, bool v6, uint8_t *out)
+{
+	unsigned port;
+	const char *colon = strchr(s, ':');
+
+	if (!colon || sscanf(colon + 1, "%x", &port) != 1)
+		return 0;
+	if (!v6) {
+		struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
+		uint32_t a;
+		if (sscanf(s, "%8x", &a) != 1)
+			return 0;
+		sin.sin_addr.s_addr = a; /* printed as the host-order view of network bytes */
+		return scf_sockaddr_encode(&sin, sizeof(sin), out);
+	}
+	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
+	for (int i = 0; i < 4; i++) {
+		uint32_t w;
+		char word[9];
+		memcpy(word, s + 8 * i, 8);
+		word[8] = 0;
+		if (sscanf(word, "%x", &w) != 1)
+			return 0;
+		memcpy(&sin6.sin6_addr.s6_addr[4 * i], &w, 4);
+	}
+	return scf_sockaddr_encode(&sin6, sizeof(sin6), out);
+}
+
+static void load_inet(struct sock_table *t, const char *file, bool v6, uint8_t type,
+		      uint16_t proto)
+{
+	char line[512], la[64], ra[64];
+	unsigned long long inode;
+	FILE *f = fopen(file, "re");
+
+	if (!f)
+		return;
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct sock_info *si;
+		if (sscanf(line, " %*d: %63s %63s %*x %*s %*s %*s %*u %*d %llu", la, ra, &inode) != 3)
+			continue;
+		si = sock_add(t);
+		if (!si)
+			break;
+		si->inode = inode;
+		si->type = type;
+		si->proto = proto;
+		si->local_len = inet_item(la, v6, si->local);
+		si->remote_len = inet_item(ra, v6, si->remote);
+	}
+	fclose(f);
+}
+
+static void load_unix(struct sock_table *t)
+{
+	char line[4608];
+	FILE *f = fopen("/proc/net/unix", "re");
+
+	if (!f)
+		return;
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned type;
+		unsigned long long inode;
+		int pos = 0;
+		struct sock_info *si;
+		if (sscanf(line, "%*s %*x %*x %*x %x %*x %llu%n", &type, &inode, &pos) != 2)
+			continue;
+		si = sock_add(t);
+		if (!si)
+			break;
+		si->inode = inode;
+		si->type = type;
+		char *p = line + pos;
+		while (*p == ' ')
+			p++;
+		p[strcspn(p, "\n")] = 0;
+		if (*p) {
+			struct sockaddr_un sun = {.sun_family = AF_UNIX};
+			size_t l = strlen(p);
+			if (l >= sizeof(sun.sun_path))
+				l = sizeof(sun.sun_path) - 1;
+			memcpy(sun.sun_path, p, l);
+			if (p[0] == '@')
+				sun.sun_path[0] = 0; /* abstract */
+			si->local_len = scf_sockaddr_encode(&sun, offsetof(struct sockaddr_un, sun_path) + l,
+							    si->local);
+		}
+	}
+	fclose(f);
+}
+
+static const struct sock_info *sock_find(const struct sock_table *t, uint64_t inode)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].inode == inode)
+			return &t->v[i];
+	return NULL;
+}
+
+int scan_write_fds(struct recorder *r, pid_t pid)
+{
+	struct sock_table socks = {0};
+	char path[96], link[4096], info[1024];
+	bool socks_loaded = false;
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		struct scf_fd f = {.pid = pid};
+		struct scf_rec_builder b;
+		const struct sock_info *si = NULL;
+		struct stat st;
+		ssize_t n;
+		char *s;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		f.fd = strtol(de->d_name, NULL, 10);
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, f.fd);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0)
+			continue; /* closed meanwhile */
+		link[n] = 0;
+		if (stat(path, &st) == 0) {
+			f.inode = st.st_ino;
+			if (S_ISREG(st.st_mode))
+				f.kind = SCF_FD_FILE;
+			else if (S_ISDIR(st.st_mode))
+				f.kind = SCF_FD_DIR;
+			else if (S_ISFIFO(st.st_mode))
+				f.kind = SCF_FD_PIPE;
+			else if (S_ISSOCK(st.st_mode))
+				f.kind = SCF_FD_SOCKET;
+			else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+				f.kind = SCF_FD_DEVICE;
+		}
+		if (!strncmp(link, "anon_inode:", 11))
+			f.kind = SCF_FD_ANON;
+		else if (!strncmp(link, "/memfd:", 7))
+			f.kind = SCF_FD_MEMFD;
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, f.fd);
+		if (read_file(path, info, sizeof(info)) > 0 && (s = strstr(info, "flags:")))
+			f.open_flags = strtoul(s + 6, NULL, 8);
+		if (f.kind == SCF_FD_SOCKET) {
+			if (!socks_loaded) {
+				load_inet(&socks, "/proc/net/tcp", false, SOCK_STREAM, 6);
+				load_inet(&socks, "/proc/net/tcp6", true, SOCK_STREAM, 6);
+				load_inet(&socks, "/proc/net/udp", false, SOCK_DGRAM, 17);
+				load_inet(&socks, "/proc/net/udp6", true, SOCK_DGRAM, 17);
+				load_unix(&socks);
+				socks_loaded = true;
+			}
+			si = sock_find(&socks, f.inode);
+			if (si) {
+				f.sock_type = si->type;
+				f.sock_proto = si->proto;
+			}
+		}
+		scf_rb_begin(&b, rec_buf, sizeof(rec_buf), SCF_REC_FD, 0, &f, sizeof(f));
+		scf_rb_item_str(&b, SCF_ITEM_PATH, link);
+		if (si && si->local_len)
+			scf_rb_item(&b, SCF_ITEM_SOCKADDR_LOCAL, si->local, si->local_len);
+		if (si && si->remote_len)
+			scf_rb_item(&b, SCF_ITEM_SOCKADDR, si->remote, si->remote_len);
+		recorder__append(r, recorder__now_wall(r), rec_buf, scf_rb_end(&b));
+	}
+	closedir(d);
+	free(socks.v);
+	return 0;
+}
+
+int scan_pids(void (*fn)(void *ctx, pid_t pid), void *ctx)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	pid_t self = getpid();
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		pid_t pid;
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		pid = strtol(de->d_name, NULL, 10);
+		if (pid != self)
+			fn(ctx, pid);
+	}
+	closedir(d);
+	return 0;
+}

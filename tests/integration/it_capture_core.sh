@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# The capture core end to end, with real BPF and real processes: spancap -w FILE -- capture_target
+# records a program that makes known syscalls outside and inside one span (thread context in
+# its exported otel_thread_ctx_v1, located by the resolver), then capture_check reads the file
+# back with formats/ and the assertions below compare it with what the program reported.
+# Prints TAP. A BPF program that cannot load is a failure, never a skip.
+set -u
+BUILD=${1:-build}
+SPANCAP="$BUILD/spancap"
+TARGET="$BUILD/tests/capture_target"
+CHECK="$BUILD/tests/capture_check"
+tmp=$(mktemp -d)
+cleanup() {
+	[ -n "${cap_pid:-}" ] && kill "$cap_pid" 2>/dev/null
+	exec 7>&- 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+[ -n "${KEEP:-}" ] && trap "" EXIT
+n=0
+fails=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"
+	[ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/#   /' "$2" | head -30
+	return 0
+}
+check() { # description, command...
+	local d=$1
+	shift
+	if "$@" >"$tmp/out" 2>&1; then ok "$d"; else not_ok "$d" "$tmp/out"; fi
+}
+bail() { not_ok "$1" "${2:-}"; echo "1..$n"; exit 1; }
+
+for f in "$SPANCAP" "$TARGET" "$CHECK"; do
+	[ -x "$f" ] || bail "$f is built"
+done
+
+# ---- run ------------------------------------------------------------------------------------
+
+head -c 4096 /dev/urandom >"$tmp/known.dat"
+mkfifo "$tmp/go"
+# The target waits for one line on its stdin: sent once spancap has resolved it.
+"$SPANCAP" -v -w "$tmp/cap.scap" -- "$TARGET" "$tmp/known.dat" <"$tmp/go" \
+	>"$tmp/truth" 2>"$tmp/spancap.err" &
+cap_pid=$!
+exec 7>"$tmp/go"
+resolved=0
+for _ in $(seq 1 500); do
+	if grep -q "resolved via" "$tmp/spancap.err" 2>/dev/null; then resolved=1; break; fi
+	kill -0 "$cap_pid" 2>/dev/null || break
+	sleep 0.01
+done
+echo go >&7
+exec 7>&-
+wait "$cap_pid"
+cap_rc=$?
+cap_pid=
+if [ "$cap_rc" -eq 0 ]; then ok "spancap loads, attaches, runs the command and exits 0"
+else bail "spancap loads, attaches, runs the command and exits 0 (status $cap_rc)" "$tmp/spancap.err"; fi
+if [ "$resolved" = 1 ]; then ok "the target is resolved at exec (spancap -v reports it)"
+else not_ok "the target is resolved at exec (spancap -v reports it)" "$tmp/spancap.err"; fi
+check "spancap's last line is 'N events written, 0 lost'" \
+	bash -c "tail -n 1 '$tmp/spancap.err' | grep -Eq '^[1-9][0-9]* events written, 0 lost$'"
+
+"$CHECK" "$tmp/cap.scap" >"$tmp/dump" 2>&1
+check_rc=$?
+if [ "$check_rc" -eq 0 ]; then ok "the file reads back to a clean end; END counters are consistent"
+else not_ok "the file reads back to a clean end; END counters are consistent" "$tmp/dump"; fi
+
+val() { sed -n "s/^$1=//p" "$tmp/truth"; }
+pid=$(val pid); tp_off=$(val tp_offset); port_out=$(val port_out); port_in=$(val port_in)
+pipe=$(val pipe); child=$(val child)
+[ -n "$pid" ] && [ -n "$child" ] || bail "the target ran to its end" "$tmp/truth"
+T=0102030405060708090a0b0c0d0e0f10
+S=a1a2a3a4a5a6a7a8
+Z32=00000000000000000000000000000000
+Z16=0000000000000000
+K="$tmp/known.dat"
+
+# syscalls of the target process: one line each
+grep "^SYSCALL pid=$pid " "$tmp/dump" >"$tmp/sys"
+# has LINE-REGEX: at least one matching syscall line
+has() { grep -Eq -- "$1" "$tmp/sys"; }
+count() { grep -Ec -- "$1" "$tmp/sys"; }
+
+# ---- resolution -----------------------------------------------------------------------------
+
+check "PROCESS record after exec: resolved (static TLS), tp_offset $tp_off as the target computed" \
+	grep -Eq "^PROCESS pid=$pid .*origin=3 status=resolved model=(local-exec|link-map-static|initial-exec) tp_offset=$tp_off " "$tmp/dump"
+
+# ---- outside the span -----------------------------------------------------------------------
+
+check "openat of the known file outside the span: path, fd >= 0, no context" \
+	has "nr=257 ret=[0-9]+ flags=0x0 ctx=0 trace=$Z32 span=$Z16 .* path=$K\$"
+check "read of 100 bytes outside the span: ret 100, no context" \
+	has "nr=0 ret=100 flags=0x0 ctx=0 .* arg2=100 "
+check "failing openat outside the span: ENOENT (-2), path, no context" \
+	has "nr=257 ret=-2 flags=0x0 ctx=0 .* path=/nonexistent/outside-span\$"
+check "connect to 127.0.0.1:$port_out outside the span: ECONNREFUSED (-111), address, no context" \
+	has "nr=42 ret=-111 flags=0x0 ctx=0 .* sa=127\.0\.0\.1:$port_out\$"
+
+# ---- inside the span ------------------------------------------------------------------------
+
+check "openat of the known file inside the span: trace and span ids" \
+	has "nr=257 ret=[0-9]+ flags=0x1 ctx=1 trace=$T span=$S .* path=$K\$"
+check "read of 200 bytes inside the span: ret 200, trace and span ids" \
+	has "nr=0 ret=200 flags=0x1 ctx=1 trace=$T span=$S .* arg2=200 "
+check "pipe2 inside the span: result fds $pipe as the target saw them" \
+	has "nr=293 ret=0 flags=0x1 ctx=1 trace=$T span=$S .* fds=$pipe\$"
+check "write of 777 bytes into the pipe inside the span: ret 777" \
+	has "nr=1 ret=777 flags=0x1 ctx=1 trace=$T span=$S arg0=${pipe#*,} arg2=777 "
+check "failing openat inside the span: ENOENT, path, trace and span ids" \
+	has "nr=257 ret=-2 flags=0x1 ctx=1 trace=$T span=$S .* path=/nonexistent/inside-span\$"
+check "connect to 127.0.0.1:$port_in inside the span: ECONNREFUSED, address, ids" \
+	has "nr=42 ret=-111 flags=0x1 ctx=1 trace=$T span=$S .* sa=127\.0\.0\.1:$port_in\$"
+check "fork inside the span returns the child pid $child" \
+	has "nr=(56|57|435) ret=$child flags=0x1 ctx=1 trace=$T span=$S "
+
+# ---- context bookkeeping --------------------------------------------------------------------
+
+check "every syscall with a context carries exactly trace $T span $S" \
+	bash -c "! grep 'ctx=1' '$tmp/sys' | grep -v 'trace=$T span=$S' | grep -q ."
+check "every syscall without a context carries zero ids" \
+	bash -c "! grep 'ctx=0' '$tmp/sys' | grep -v 'trace=$Z32 span=$Z16' | grep -q ."
+n_in=$(count "ctx=1")
+check "the span's syscalls are in context ($n_in of them, at least 8)" test "$n_in" -ge 8
+check "the syscalls after the detach carry no context (getppid, the final write)" \
+	bash -c "awk '/nr=110 /{g++} END{exit g<2}' '$tmp/sys' &&
+		 ! grep -E 'nr=110 .*ctx=1' '$tmp/sys' | grep -q . &&
+		 tail -n 3 '$tmp/sys' | grep -Eq 'nr=1 .*ctx=0'"
+check "THREAD_CTX records: attach (valid, ids, 11 bytes of attributes) then detach" \
+	bash -c "grep -E '^CTX pid=$pid tid=$pid valid=1 trace=$T span=$S attrs_size=11 attrs_len=11' '$tmp/dump' >/dev/null &&
+		 grep -A1000 -E '^CTX pid=$pid tid=$pid valid=1' '$tmp/dump' | grep -Eq '^CTX pid=$pid tid=$pid valid=0 trace=$Z32'"
+
+# ---- processes ------------------------------------------------------------------------------
+
+check "PROC fork: child $child of $pid" \
+	grep -Eq "^PROC kind=fork pid=$child tid=$pid ppid=$pid " "$tmp/dump"
+check "PROCESS record of the fork child: parent $pid, resolution inherited" \
+	grep -Eq "^PROCESS pid=$child ppid=$pid origin=2 status=inherited .*tp_offset=$tp_off " "$tmp/dump"
+check "PROC exec of the target itself, then of /bin/true in the child" \
+	bash -c "grep -Eq '^PROC kind=exec pid=$pid .*path=$TARGET ' '$tmp/dump' &&
+		 grep -Eq '^PROC kind=exec pid=$child .*path=/bin/true ' '$tmp/dump'"
+check "execve in the child: path and argv decoded" \
+	grep -Eq "^SYSCALL pid=$child .*nr=59 ret=0 .* path=/bin/true argv=true\|from-target\$" "$tmp/dump"
+check "the fork child inherits the context until exec (execve included), /bin/true has none" \
+	bash -c "grep -Eq '^SYSCALL pid=$child .*nr=59 .*ctx=1 trace=$T span=$S' '$tmp/dump' &&
+		 ! awk '/^PROC kind=exec pid=$child /{x=1} x && /^SYSCALL pid=$child / && !/nr=59 / && /ctx=1/' '$tmp/dump' | grep -q ."
+check "PROC exit: child status 0, target status 3 (wait status 768)" \
+	bash -c "grep -Eq '^PROC kind=exit pid=$child .*status=0 ' '$tmp/dump' &&
+		 grep -Eq '^PROC kind=exit pid=$pid .*status=768 ' '$tmp/dump'"
+check "exit_group is recorded, flagged as never returning" \
+	has "nr=231 ret=0 flags=0x2 "
+
+# ---- end ------------------------------------------------------------------------------------
+
+check "END record: stopped because the command exited, clean, nothing lost" \
+	grep -Eq "^END .* lost=0 clean=1 stop=command-exit counters=.*events:-1:[1-9]" "$tmp/dump"
+written=$(tail -n 1 "$tmp/spancap.err" | sed -n 's/^\([0-9]*\) events written.*/\1/p')
+check "the stderr summary matches the END events counter ($written)" \
+	grep -Eq "^END .*events:-1:$written(,|\$)" "$tmp/dump"
+check "SECTION and FD snapshot records are present" \
+	bash -c "grep -q '^REC type=1' '$tmp/dump' && grep -q '^FD pid=' '$tmp/dump'"
+
+# ---- failure modes --------------------------------------------------------------------------
+
+check "spancap without a mode fails with a one-line hint" \
+	bash -c "! '$SPANCAP' -w '$tmp/x.scap' 2>'$tmp/e' && grep -q 'see --help' '$tmp/e'"
+check "spancap -p on a missing pid fails clearly" \
+	bash -c "! '$SPANCAP' -w '$tmp/y.scap' -p 999999999 2>'$tmp/e'; grep -q . '$tmp/e'"
+
+echo "1..$n"
+[ "$fails" -eq 0 ]
