@@ -114,14 +114,24 @@ static __always_inline __u64 rb_flags(void)
 	return BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline int emit(void *data, __u64 len)
+/*
+ * Events are submitted without a wakeup (user space polls on a timer), except the rare ones
+ * after which user space must resolve a process's context at once: every syscall made until
+ * then has no context.
+ */
+static __always_inline int emit_wake(void *data, __u64 len, bool wake)
 {
-	if (bpf_ringbuf_output(&events, data, len, rb_flags())) {
+	if (bpf_ringbuf_output(&events, data, len, wake ? BPF_RB_FORCE_WAKEUP : rb_flags())) {
 		count(SC_CNT_RB_DROPS);
 		return -1;
 	}
 	count(SC_CNT_EVENTS);
 	return 0;
+}
+
+static __always_inline int emit(void *data, __u64 len)
+{
+	return emit_wake(data, len, false);
 }
 
 /* The configuration of the current process, or NULL when it is not observed. */
@@ -589,6 +599,22 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
+/*
+ * A context publication or a new executable mapping: user space re-resolves the process after
+ * it (capture_records.c makes the same test). OTEP 4719 publishers end with
+ * prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME) whether or not the kernel can name mappings: it
+ * fails with EINVAL without CONFIG_ANON_VMA_NAME, and is a trigger all the same.
+ */
+static __always_inline bool resolve_trigger(const struct sc_syscall_event *ev)
+{
+	if (ev->nr == 157 /* prctl */)
+		return ev->args[0] == 0x53564d41 /* PR_SET_VMA */;
+	if (ev->nr == 9 /* mmap */)
+		return (__s64)ev->ret >= 0 && (ev->args[2] & 0x4 /* PROT_EXEC */) &&
+		       ev->args[4] != (__u64)-1;
+	return false;
+}
+
 static __always_inline void emit_syscall(struct thread_state *st)
 {
 	__u32 len = st->tail_len;
@@ -597,7 +623,7 @@ static __always_inline void emit_syscall(struct thread_state *st)
 		len = SC_TAIL_CAP;
 	st->ev.len = sizeof(st->ev) + len;
 	st->in_flight = 0;
-	if (!emit(&st->ev, sizeof(st->ev) + len))
+	if (!emit_wake(&st->ev, sizeof(st->ev) + len, resolve_trigger(&st->ev)))
 		count(SC_CNT_SYSCALLS);
 }
 
@@ -776,9 +802,9 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		s->ih.tag = SC_ITEM_PATH;
 		s->ih.len = n;
 		s->ev.len = sizeof(s->ev) + sizeof(s->ih) + n;
-		emit(s, sizeof(s->ev) + sizeof(s->ih) + n);
+		emit_wake(s, sizeof(s->ev) + sizeof(s->ih) + n, true); /* resolve now */
 	} else {
-		emit(s, sizeof(s->ev));
+		emit_wake(s, sizeof(s->ev), true);
 	}
 	return 0;
 }

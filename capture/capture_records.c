@@ -267,9 +267,14 @@ static int on_syscall(struct recorder *r, const uint8_t *data, size_t len)
 	if (recorder__append(r, recorder__wall(r, ev.enter_ns), r->buf, n) == 0)
 		r->syscalls++;
 
-	/* Re-resolution triggers, only for calls that succeeded. */
-	if (ev.ret >= 0 && !(ev.flags & SC_SYS_F_NO_EXIT)) {
-		if (ev.nr == 9 /* mmap */ && (ev.args[2] & PROT_EXEC_) && ev.args[4] != (uint64_t)-1)
+	/*
+	 * Re-resolution triggers: a new executable mapping, and an OTEP 4719 publication, which
+	 * ends with prctl(PR_SET_VMA) even where the kernel cannot name mappings (EINVAL without
+	 * CONFIG_ANON_VMA_NAME): that call is the signal, whatever it returns.
+	 */
+	if (!(ev.flags & SC_SYS_F_NO_EXIT)) {
+		if (ev.nr == 9 /* mmap */ && ev.ret >= 0 && (ev.args[2] & PROT_EXEC_) &&
+		    ev.args[4] != (uint64_t)-1)
 			capture_request_resolve(ev.pid, RESOLVE_MMAP_EXEC);
 		else if (ev.nr == 157 /* prctl */ && ev.args[0] == PR_SET_VMA_)
 			capture_request_resolve(ev.pid, RESOLVE_PRCTL_VMA);
