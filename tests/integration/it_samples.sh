@@ -48,24 +48,7 @@ cleanup() {
 trap cleanup EXIT
 
 # name | executable | module defining the symbol | relocation naming it | env | extra args
-VARIANTS="
-le-pie|spancap-demo-service|spancap-demo-service|local-exec||
-le-nopie|spancap-demo-service-nopie|spancap-demo-service-nopie|local-exec||
-static-pie|spancap-demo-service-static-pie|spancap-demo-service-static-pie|local-exec||
-static|spancap-demo-service-static|spancap-demo-service-static|symtab-only||
-tlsdesc|spancap-demo-service-tlsdesc|libspancap-otel-tlsdesc.so|R_X86_64_TLSDESC||
-gd|spancap-demo-service-gd|libspancap-otel-gd.so|R_X86_64_DTPMOD64||
-ie|spancap-demo-service-ie|libspancap-otel-ie.so|R_X86_64_TPOFF64||
-lld|spancap-demo-service-lld|libspancap-otel-lld.so|R_X86_64_TLSDESC||
-clang|spancap-demo-service-clang|libspancap-otel-clang.so|R_X86_64_DTPMOD64||
-dlopen-tlsdesc|spancap-demo-service-loader|libspancap-otel-tlsdesc.so|R_X86_64_TLSDESC||--writer-lib LIB
-dlopen-tlsdesc-dyn|spancap-demo-service-loader|libspancap-otel-tlsdesc.so|R_X86_64_TLSDESC|GLIBC_TUNABLES=glibc.rtld.optional_static_tls=0|--writer-lib LIB
-dlopen-gd|spancap-demo-service-loader|libspancap-otel-gd.so|R_X86_64_DTPMOD64||--writer-lib LIB
-dlopen-gd-dyn|spancap-demo-service-loader|libspancap-otel-gd.so|R_X86_64_DTPMOD64|GLIBC_TUNABLES=glibc.rtld.optional_static_tls=0|--writer-lib LIB
-dlopen-ie|spancap-demo-service-loader|libspancap-otel-ie.so|R_X86_64_TPOFF64||--writer-lib LIB
-musl|spancap-demo-service-musl|libspancap-otel-musl.so|R_X86_64_TLSDESC||
-musl-dlopen|spancap-demo-service-musl-loader|libspancap-otel-musl.so|R_X86_64_TLSDESC||--writer-lib LIB
-"
+VARIANTS=$(grep -v '^#' "$(dirname "$0")/sample_variants.list")
 
 # Waits (at most 10 s) for a {"type":"ready"} line in $1.
 wait_ready() {
