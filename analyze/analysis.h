@@ -290,7 +290,8 @@ struct ana_ctx {
 	struct ana_section_info *sections;
 	uint32_t nsections, sections_cap;
 	struct ana_loss *losses;
-	uint32_t nlosses, losses_cap;
+	uint32_t nlosses, losses_cap; /* losses that may hide events: the incomplete marking */
+	uint32_t loss_windows;	      /* every loss record */
 	uint64_t rec_counts[SCF_REC_TYPE_MAX], rec_unknown;
 	uint64_t loss_by_reason[ANA_LOSS_REASONS], loss_total;
 	struct ana_map proc_map, thread_map, trace_map, span_map, host_map;

@@ -119,7 +119,7 @@ static void info_json(struct ana_report *r)
 	ana_json_end(&j, true);
 	ana_json_obj(&j, "loss");
 	ana_json_u64(&j, "events", c->loss_total);
-	ana_json_u64(&j, "windows", c->nlosses);
+	ana_json_u64(&j, "windows", c->loss_windows);
 	ana_json_obj(&j, "by_reason");
 	for (unsigned int k = 1; k < ANA_LOSS_REASONS; k++)
 		if (c->loss_by_reason[k])
@@ -208,7 +208,7 @@ int ana_report_info(struct ana_report *r)
 			k + 1 < SCF_REC_TYPE_MAX ? "," : "");
 	if (c->rec_unknown)
 		fprintf(f, ", unknown %" PRIu64, c->rec_unknown);
-	fprintf(f, "\nloss: %" PRIu64 " events in %u windows", c->loss_total, c->nlosses);
+	fprintf(f, "\nloss: %" PRIu64 " events in %u windows", c->loss_total, c->loss_windows);
 	for (unsigned int k = 1; k < ANA_LOSS_REASONS; k++)
 		if (c->loss_by_reason[k])
 			fprintf(f, ", %s %" PRIu64, scf_loss_reason_name(k), c->loss_by_reason[k]);

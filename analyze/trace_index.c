@@ -635,33 +635,53 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 
 /* ---- losses --------------------------------------------------------------------------------- */
 
-void ana_on_loss(struct ana_ctx *c, struct ana_host *h, const struct scf_record *rec)
+/*
+ * Whether a loss can leave a trace without some of its syscalls: dropped events, and context
+ * reads that failed (the syscall was recorded but cannot be attributed). An argument that could
+ * not be read loses nothing: its syscall is there, only a decoded path or address is missing.
+ */
+static bool loss_hides_events(uint16_t reason)
 {
-	struct scf_loss b;
+	return reason != SCF_LOSS_ARG_FAULT;
+}
+
+/* Keeps a loss window for the incomplete marking; false when memory ran out. */
+static bool remember_loss(struct ana_ctx *c, struct ana_host *h, const struct scf_loss *b)
+{
 	struct ana_loss *l;
 
-	if (scf_record_body(rec, &b, sizeof(b), SCF_LOSS_MIN, NULL, 0))
-		return;
 	if (c->nlosses == c->losses_cap) {
 		uint32_t ncap = c->losses_cap ? c->losses_cap * 2 : 16;
 		struct ana_loss *nv = realloc(c->losses, ncap * sizeof(*nv));
 
 		if (!nv) {
 			c->nomem = true;
-			return;
+			return false;
 		}
 		c->losses = nv;
 		c->losses_cap = ncap;
 	}
 	l = &c->losses[c->nlosses++];
 	memset(l, 0, sizeof(*l));
-	l->start_ns = b.window_start_ns;
-	l->end_ns = b.window_end_ns < b.window_start_ns ? b.window_start_ns : b.window_end_ns;
-	l->count = b.count;
+	l->start_ns = b->window_start_ns;
+	l->end_ns = b->window_end_ns < b->window_start_ns ? b->window_start_ns : b->window_end_ns;
+	l->count = b->count;
 	l->host = h->idx;
-	l->pid = b.pid;
-	l->cpu = b.cpu;
-	l->reason = b.reason;
+	l->pid = b->pid;
+	l->cpu = b->cpu;
+	l->reason = b->reason;
+	return true;
+}
+
+void ana_on_loss(struct ana_ctx *c, struct ana_host *h, const struct scf_record *rec)
+{
+	struct scf_loss b;
+
+	if (scf_record_body(rec, &b, sizeof(b), SCF_LOSS_MIN, NULL, 0))
+		return;
+	if (loss_hides_events(b.reason) && !remember_loss(c, h, &b))
+		return;
+	c->loss_windows++;
 	c->loss_total += b.count;
 	c->loss_by_reason[b.reason < ANA_LOSS_REASONS ? b.reason : 0] += b.count;
 	h->loss_events += b.count;

@@ -238,6 +238,16 @@ static void host1(struct scen *s)
 	sys(s, AT(11), &(struct sc){ P, T1, 257, 3, 12000, { AT_FDCWD_, 0x1000, O_CLOEXEC_ },
 				     CTX_A1, "/etc/hosts" });
 	sys(s, AT(30), &(struct sc){ P, T1, 0, 120, 5000, { 3, 0x2000, 4096 }, CTX_A1 });
+	{
+		/* An argument that could not be read: counted, but no syscall of A1 is missing. */
+		struct scf_loss l = { .window_start_ns = AT(28), .window_end_ns = AT(32),
+				      .count = SCEN_ARG_FAULT_COUNT, .cpu = 0,
+				      .reason = SCF_LOSS_ARG_FAULT };
+		struct scf_rec_builder rb;
+
+		scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_LOSS, 0, &l, sizeof(l));
+		emit(s, AT(33), &rb);
+	}
 	sys(s, AT(40), &(struct sc){ P, T1, 0, 0, 1000, { 3, 0x2000, 4096 }, CTX_A1 });
 	sys(s, AT(50), &(struct sc){ P, T1, 3, 0, 800, { 3 }, CTX_A1 });
 	sys(s, AT(60), &(struct sc){ P, T1, 257, -2, 3000, { AT_FDCWD_, 0x1100, O_RDONLY_ },

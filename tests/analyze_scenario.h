@@ -56,6 +56,7 @@
 #define SCEN_B_BYTES_READ 500
 #define SCEN_TOTAL_SYSCALLS (SCEN_A_SYSCALLS + SCEN_B_SYSCALLS + 3 + 1) /* child, noctx */
 #define SCEN_LOSS_COUNT 17
+#define SCEN_ARG_FAULT_COUNT 3 /* argument read faults during span A1: nothing lost */
 #define SCEN_SVC_LOG_BYTES_WRITTEN (64 + 10 + 5 + 4) /* trace A and the child */
 
 /* Writes the scenario (variant 0 or 1) through w. Returns 0 or a negative errno. */
