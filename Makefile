@@ -43,8 +43,9 @@ pkg_libs = $(shell pkg-config --libs $(1))
 OPT ?= -O2
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
 	-Wvla -Wpointer-arith -Wundef
+VERSION := 0.1.0
 BASE_CFLAGS := -std=gnu11 $(OPT) -g -fno-strict-aliasing $(WARN) -D_GNU_SOURCE \
-	-Iformats -I$(BUILD)/gen
+	-DSPANCAP_VERSION='"$(VERSION)"' -Iformats -I$(BUILD)/gen
 ifeq ($(SAN),1)
 BASE_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN_LDFLAGS := -fsanitize=address,undefined

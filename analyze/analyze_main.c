@@ -16,7 +16,7 @@
 #include "report.h"
 
 #define PROG "spancap-analyze"
-#define VERSION "0.1.0"
+#define VERSION SPANCAP_VERSION
 
 enum { EXIT_USAGE = 2 };
 

@@ -123,6 +123,7 @@ static void usage(FILE *f)
 		"      --ringbuf-size B    kernel ring buffer bytes, a power of 2 (default %u)\n"
 		"  -v, --verbose           report resolutions and re-resolutions on stderr\n"
 		"  -h, --help              this text\n"
+		"      --version           print the version and exit\n"
 		"\n"
 		"Needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) to load the probes and\n"
 		"CAP_SYS_PTRACE to read the target processes' memory. SIGINT/SIGTERM stop cleanly.\n",
@@ -150,6 +151,7 @@ enum {
 	OPT_DURATION,
 	OPT_TICK,
 	OPT_RINGBUF,
+	OPT_VERSION,
 };
 
 static int parse_args(int argc, char **argv)
@@ -165,6 +167,7 @@ static int parse_args(int argc, char **argv)
 		{"ringbuf-size", required_argument, NULL, OPT_RINGBUF},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
 		{0},
 	};
 	char *end;
@@ -224,6 +227,10 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			exit(EXIT_SUCCESS);
+		case OPT_VERSION:
+			printf("spancap %s (spancap format %u.%u)\n", SPANCAP_VERSION, SCF_FORMAT_MAJOR,
+			       SCF_FORMAT_MINOR);
 			exit(EXIT_SUCCESS);
 		default:
 			usage(stderr);

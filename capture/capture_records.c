@@ -17,7 +17,7 @@
 
 #include "capture.h"
 
-#define TOOL_VERSION "spancap 0.1.0"
+#define TOOL_VERSION "spancap " SPANCAP_VERSION
 #define PR_SET_VMA_ 0x53564d41
 #define PROT_EXEC_ 0x4
 #define REC_BUF (SCF_REC_MAX + 1)

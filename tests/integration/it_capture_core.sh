@@ -172,5 +172,9 @@ check "spancap without a mode fails with a one-line hint" \
 check "spancap -p on a missing pid fails clearly" \
 	bash -c "! '$SPANCAP' -w '$tmp/y.scap' -p 999999999 2>'$tmp/e'; grep -q . '$tmp/e'"
 
+version=$(sed -n 's/^VERSION := //p' Makefile)
+check "spancap --version prints the Makefile's version $version and the format version" \
+	bash -c "[ \"\$('$SPANCAP' --version)\" = 'spancap $version (spancap format 1.0)' ]"
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
