@@ -102,6 +102,7 @@ struct ana_fdesc {
 struct ana_fdslot {
 	struct ana_fdesc *d;
 	bool cloexec;
+	uint64_t since_ns; /* exit time of the syscall that installed d */
 };
 
 struct ana_fd_far {
@@ -292,6 +293,7 @@ struct ana_ctx {
 	struct ana_loss *losses;
 	uint32_t nlosses, losses_cap; /* losses that may hide events: the incomplete marking */
 	uint32_t loss_windows;	      /* every loss record */
+	uint64_t fd_now_ns;	      /* exit time of the syscall whose fd effects are applied */
 	uint64_t rec_counts[SCF_REC_TYPE_MAX], rec_unknown;
 	uint64_t loss_by_reason[ANA_LOSS_REASONS], loss_total;
 	struct ana_map proc_map, thread_map, trace_map, span_map, host_map;

@@ -477,6 +477,21 @@ static void fd_point(struct ana_ctx *c, struct ana_fdtab *t, int64_t fd, struct 
 	desc_put(s->d);
 	s->d = d;
 	s->cloexec = d ? cloexec : false;
+	s->since_ns = d ? c->fd_now_ns : 0;
+}
+
+/*
+ * close releases the number when it starts, a new descriptor takes a number when its syscall
+ * returns, and records arrive in exit order: a close that entered before the current
+ * description was installed released the previous one, which is gone already.
+ */
+static void fd_close(struct ana_ctx *c, struct ana_fdtab *t, int64_t fd, uint64_t entry_ns)
+{
+	struct ana_fdslot *s = slot_get(c, t, fd, false);
+
+	if (s && s->d && entry_ns < s->since_ns)
+		return;
+	fd_point(c, t, fd, NULL, false);
 }
 
 /* Installs a new description (created with no reference: the slot takes the first). */
@@ -827,9 +842,10 @@ void ana_fd_apply(struct ana_ctx *c, struct ana_proc *p, struct ana_thread *t,
 
 	if (sc->abi != SCF_ABI_X86_64 || p->exited)
 		return;
+	c->fd_now_ns = rec->ts_ns + sc->duration_ns;
 	switch (sc->nr) {
 	case ANA_NR_CLOSE:
-		fd_point(c, &p->fds, (int32_t)a[0], NULL, false); /* closed even on EINTR */
+		fd_close(c, &p->fds, (int32_t)a[0], rec->ts_ns); /* closed even on EINTR */
 		return;
 	case ANA_NR_CLOSE_RANGE:
 		if (ok)

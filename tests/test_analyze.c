@@ -411,6 +411,82 @@ static void test_event_callback_sees_timeline(void **state)
 	ana_ctx__free(c);
 }
 
+/*
+ * Records arrive in exit order. Thread 11 closes an old fd 6 (entry 100 ns, exit 130 ns) while
+ * thread 10's socket() takes number 6 (entry 90 ns, exit 120 ns): the close record comes second
+ * but released the old descriptor before socket() returned, so the new socket stays open and
+ * the write after it goes to the socket.
+ */
+/* Writes a section and the given syscall records (entry times t + off[i]) to memory. */
+static struct file_buf race_file(const struct scf_syscall *sc, const uint64_t *off, int n)
+{
+	struct scf_writer_opts wo = { .sz = sizeof(wo), .uncompressed = true };
+	struct scf_section sec = { .format_major = SCF_FORMAT_MAJOR, .ncpus = 2 };
+	const uint64_t t = 1790000000000000000ull;
+	char err[SCF_ERRMSG_MAX];
+	struct scf_rec_builder b;
+	struct scf_writer *w;
+	struct file_buf fb;
+	uint8_t rec[512];
+	struct stat st;
+	int fd = memfd_create("race", MFD_CLOEXEC);
+
+	assert_true(fd >= 0);
+	w = scf_writer__fdopen(fd, "memfd", &wo, err, sizeof(err));
+	assert_non_null(w);
+	scf_rb_begin(&b, rec, sizeof(rec), SCF_REC_SECTION, 0, &sec, sizeof(sec));
+	assert_int_equal(scf_writer__begin_section(w, t, rec, scf_rb_end(&b)), 0);
+	for (int i = 0; i < n; i++) {
+		scf_rb_begin(&b, rec, sizeof(rec), SCF_REC_SYSCALL, 0, &sc[i], sizeof(sc[i]));
+		assert_int_equal(scf_writer__append(w, t + off[i], rec, scf_rb_end(&b)), 0);
+	}
+	assert_int_equal(scf_writer__close(w, err, sizeof(err)), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	fb.len = (size_t)st.st_size;
+	fb.p = malloc(fb.len);
+	assert_int_equal(pread(fd, fb.p, fb.len, 0), (ssize_t)fb.len);
+	close(fd);
+	return fb;
+}
+
+/*
+ * Records arrive in exit order. Thread 11 closes an old fd 6 (entry 100 ns, exit 130 ns) while
+ * thread 10's socket() takes number 6 (entry 90 ns, exit 120 ns): the close record comes second
+ * but released the old descriptor before socket() returned, so the new socket stays open.
+ */
+static void test_fd_close_racing_a_new_fd_in_exit_order(void **state)
+{
+	struct scf_syscall sc[2] = {
+		{ .tid = 10, .pid = 10, .nr = 41, .abi = SCF_ABI_X86_64, .duration_ns = 30,
+		  .ret = 6, .args = { 2, 1, 0 } },
+		{ .tid = 11, .pid = 10, .nr = 3, .abi = SCF_ABI_X86_64, .duration_ns = 30,
+		  .ret = 0, .args = { 6 } },
+	};
+	uint64_t racing[2] = { 90, 100 }, after[2] = { 90, 125 };
+	struct ana_ctx *c;
+	struct file_buf fb;
+	uint8_t kind;
+	(void)state;
+
+	fb = race_file(sc, racing, 2);
+	c = ana_ctx__new(&(struct ana_opts){ 0 });
+	add(c, &fb, "race.pcapng");
+	assert_int_equal(ana_ctx__run(c), 0);
+	assert_non_null(ana_proc_find(c, 0, 10));
+	assert_non_null(ana_fd_name(ana_proc_find(c, 0, 10), 6, &kind)); /* still open */
+	ana_ctx__free(c);
+	free(fb.p);
+
+	/* A close that starts after socket() returned does close it. */
+	fb = race_file(sc, after, 2);
+	c = ana_ctx__new(&(struct ana_opts){ 0 });
+	add(c, &fb, "closed.pcapng");
+	assert_int_equal(ana_ctx__run(c), 0);
+	assert_null(ana_fd_name(ana_proc_find(c, 0, 10), 6, &kind));
+	ana_ctx__free(c);
+	free(fb.p);
+}
+
 /* ---- damaged input -------------------------------------------------------------------------- */
 
 static void test_truncated_input_keeps_records_before_the_cut(void **state)
@@ -573,6 +649,7 @@ int main(void)
 		cmocka_unit_test(test_trace_peers_and_bytes),
 		cmocka_unit_test(test_trace_child_processes),
 		cmocka_unit_test(test_loss_marks_overlapping_incomplete),
+		cmocka_unit_test(test_fd_close_racing_a_new_fd_in_exit_order),
 		cmocka_unit_test(test_attrs_resolve_through_key_map),
 		cmocka_unit_test(test_process_context_and_service),
 		cmocka_unit_test(test_fd_attribution_across_dup_close_exec_fork),
