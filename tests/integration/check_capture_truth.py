@@ -13,7 +13,9 @@ records of that thread (same syscall, same result). Each matched record must car
 trace and span ids the truth gives (none outside spans), and its decoded path, peer address
 and byte count must match.
 
-One window is told apart: between the process publishing its context (its last
+A syscall whose record is flagged CTX_FAULT (the capture could not read the context and says
+so) is counted and reported, not failed: it carries no context, never a wrong one. One window is
+also told apart: between the process publishing its context (its last
 prctl(PR_SET_VMA) before the capture resolved it) and the PROCESS record that says it was
 resolved, the kernel cannot know where the context is yet. Syscalls entered after that record
 must all carry their context; syscalls inside the window may lack it (never carry a wrong one),
@@ -40,6 +42,7 @@ CTX_RESOLVED = 1
 PR_SET_VMA = 0x53564D41
 ITEM_PATH, ITEM_SOCKADDR = 1, 3
 F_CTX = 0x0001
+F_CTX_FAULT = 0x0010  # the capture could not read the thread's context, and says so
 
 
 def tap():
@@ -161,7 +164,8 @@ def main():
                     publish_ts.append(ts + dur)
                 by_tid.setdefault(tid, []).append({
                     "ts": ts, "ret": ret, "args": args6, "pid": rpid, "nr": nr,
-                    "ctx": bool(flags & F_CTX), "trace": body[80:96].hex(),
+                    "ctx": bool(flags & F_CTX), "ctx_fault": bool(flags & F_CTX_FAULT),
+                    "trace": body[80:96].hex(),
                     "span": body[96:104].hex(), "path": items.get(ITEM_PATH),
                     "sa": items.get(ITEM_SOCKADDR)})
     except (ValueError, struct.error, subprocess.CalledProcessError) as e:
@@ -182,7 +186,7 @@ def main():
            "it (at most %g ms)" % (gap_ms, max_gap_ms))
 
     missing, wrong_ctx, wrong_data, in_span, out_span = [], [], [], 0, 0
-    unresolved = 0
+    unresolved = faulted = 0
     for tid in sorted({o["tid"] for o in ops}):
         recs = by_tid.get(tid, [])
         i = 0
@@ -201,6 +205,8 @@ def main():
                 in_span += 1
                 if not r["ctx"] and r["ts"] < resolved_ts:
                     unresolved += 1  # entered before the kernel knew where to look
+                elif not r["ctx"] and r["ctx_fault"]:
+                    faulted += 1  # the read failed and the record says so
                 elif not r["ctx"] or r["trace"] != op["trace_id"] or r["span"] != op["span_id"]:
                     wrong_ctx.append("tid %d %s: want %s/%s, got %s %s/%s" % (
                         tid, op["syscall"], op["trace_id"], op["span_id"],
@@ -232,8 +238,9 @@ def main():
     report(not missing, "every truth operation appears, in order, in its thread's syscall "
            "records (%d operations)" % len(ops), "\n".join(missing))
     report(not wrong_ctx, "%d syscalls inside spans carry exactly their trace and span ids "
-           "(%d of them entered before the context was resolved and carry none); %d outside "
-           "spans carry none" % (in_span - unresolved, unresolved, out_span),
+           "(%d more entered before the context was resolved, %d more are flagged as a failed "
+           "context read; none carries a wrong context); %d outside spans carry none" %
+           (in_span - unresolved - faulted, unresolved, faulted, out_span),
            "\n".join(wrong_ctx))
     report(not wrong_data, "paths, peers, byte counts and pids match the truth log",
            "\n".join(wrong_data))

@@ -5,7 +5,9 @@
 # each, `spancap -w FILE -- VARIANT`, then check_capture_truth.py compares the capture with the
 # service's own ground-truth log: every operation is recorded, every syscall made inside a
 # span carries exactly its trace and span ids, none outside does, paths, peers and byte counts
-# match. Also a service started after an --all capture began. Prints TAP.
+# match; and check_analyze_truth.py compares spancap-analyze's per-trace reconstruction (files,
+# bytes, peers, errors, children) with the same log. Also a service started after an --all
+# capture began. Prints TAP.
 set -u
 BUILD=${1:-build}
 here=$(dirname "$0")
@@ -25,20 +27,28 @@ not_ok() {
 	[ -n "${2:-}" ] && printf '%s\n' "$2" | head -n 20 | sed 's/^/#   /'
 }
 
-# Runs the checker and folds its verdicts into one TAP line per check, named for the variant.
-check_truth() { # name capture truth
-	local out line
-	out=$(python3 "$CHECK" "$2" "$3" --min-ops 50 2>&1)
+# Runs a checker and folds its verdicts into one TAP line per check, named for the variant.
+fold_tap() { # name command...
+	local name=$1 out line
+	shift
+	out=$("$@" 2>&1)
 	while IFS= read -r line; do
 		case $line in
-		"ok "*) ok "$1: ${line#ok * - }" ;;
+		"ok "*) ok "$name: ${line#ok * - }" ;;
 		"not ok "*)
-			not_ok "$1: ${line#not ok * - }" \
+			not_ok "$name: ${line#not ok * - }" \
 				"$(printf '%s\n' "$out" | sed -n "/^${line//\//\\/}\$/,/^\(ok\|not ok\) /p" |
 					grep '^#' | sed 's/^#   //')"
 			;;
 		esac
 	done <<<"$out"
+}
+
+# The capture against the service's truth, then spancap-analyze's reconstruction against it.
+check_truth() { # name capture truth
+	fold_tap "$1" python3 "$CHECK" "$2" "$3" --min-ops 50
+	fold_tap "$1: analyze" python3 "$here/check_analyze_truth.py" "$BUILD/spancap-analyze" \
+		"$2" "$3"
 }
 
 [ -x "$SPANCAP" ] || { echo "not ok 1 - $SPANCAP is built"; exit 1; }
