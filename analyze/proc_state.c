@@ -731,6 +731,14 @@ void ana_on_proc_event(struct ana_ctx *c, uint32_t host, const struct scf_record
 		if (!p)
 			return;
 		on_exec(p, dup_item(rec, SCF_ITEM_PATH), NULL);
+		/*
+		 * A new program: the old one's process context (service, key map) is gone with its
+		 * memory, until the new one publishes its own (a PROCESS record follows then).
+		 */
+		free(p->service);
+		p->service = NULL;
+		keymap_free(p);
+		p->ctx_status = SCF_CTX_NONE;
 		set_str(&p->comm, dup_item(rec, SCF_ITEM_NAME));
 		break;
 	case SCF_PROC_EXIT:

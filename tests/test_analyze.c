@@ -219,6 +219,7 @@ static void test_trace_child_processes(void **state)
 	assert_string_equal(ch->exe, "/bin/sh");
 	assert_string_equal(ch->argv, "sh -c true");
 	assert_string_equal(ch->comm, "sh");
+	assert_null(ch->service); /* the exec'ed program publishes no context of its own */
 	assert_true(ch->exited);
 	assert_int_equal(ch->exit_status, 0);
 	assert_int_equal(span(c, SCEN_TRACE_A, SCEN_SPAN_A1)->detail->nchildren, 0);
