@@ -258,6 +258,11 @@ static __always_inline void read_ctx(const struct sc_proc_cfg *cfg, struct task_
 	}
 	if (!rec)
 		goto none;
+	if (rec & 1) {
+		/* OTEP 4947 records start at 2-byte boundaries: an odd pointer is not a record. */
+		count(SC_CNT_CTX_INVALID);
+		goto none;
+	}
 	if (bpf_probe_read_user(&h, SC_CTX_HDR_SIZE, (void *)rec)) {
 		count(SC_CNT_CTX_FAULTS);
 		st->ev.flags |= SC_SYS_F_CTX_FAULT;

@@ -230,7 +230,7 @@ enum sc_counter {
 	SC_CNT_MAP_FULL = 2,	/* map insertions / task storage creations that failed */
 	SC_CNT_ARG_FAULTS = 3,	/* user-memory reads of syscall arguments that failed */
 	SC_CNT_CTX_FAULTS = 4,	/* user-memory reads of the TLS slot / record that failed */
-	SC_CNT_CTX_INVALID = 5, /* records seen with a valid byte other than 0 and 1 */
+	SC_CNT_CTX_INVALID = 5, /* records rejected: valid byte other than 0 and 1, odd address */
 	SC_CNT_UNMATCHED = 6,	/* syscall exits without a recorded entry */
 	SC_CNT_ATTR_FAULTS = 7, /* attribute reads that failed (context event kept) */
 	SC_CNT_SYSCALLS = 8,	/* syscall events handed to the ring buffer */
