@@ -605,19 +605,17 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 }
 
 /*
- * A context publication or a new executable mapping: user space re-resolves the process after
- * it (capture_records.c makes the same test). OTEP 4719 publishers end with
- * prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME) whether or not the kernel can name mappings: it
- * fails with EINVAL without CONFIG_ANON_VMA_NAME, and is a trigger all the same.
+ * A context publication: user space re-resolves the process at once, since the syscalls made
+ * until then carry no context. OTEP 4719 publishers end with prctl(PR_SET_VMA,
+ * PR_SET_VMA_ANON_NAME) whether or not the kernel can name mappings (EINVAL without
+ * CONFIG_ANON_VMA_NAME): the call is the signal, whatever it returns. New executable mappings
+ * also trigger a re-resolution (capture_records.c), but on the next poll tick: during ld.so's
+ * startup, glibc's link_map exists before TLS offsets are assigned, and resolving at once there
+ * picks transient routes.
  */
 static __always_inline bool resolve_trigger(const struct sc_syscall_event *ev)
 {
-	if (ev->nr == 157 /* prctl */)
-		return ev->args[0] == 0x53564d41 /* PR_SET_VMA */;
-	if (ev->nr == 9 /* mmap */)
-		return (__s64)ev->ret >= 0 && (ev->args[2] & 0x4 /* PROT_EXEC */) &&
-		       ev->args[4] != (__u64)-1;
-	return false;
+	return ev->nr == 157 /* prctl */ && ev->args[0] == 0x53564d41 /* PR_SET_VMA */;
 }
 
 static __always_inline void emit_syscall(struct thread_state *st)
