@@ -357,8 +357,18 @@ static int via_link_map(const struct tlsres_process *proc, const struct tlsres_m
 		reason_add(reason, reasonlen, "link_map: l_tls_modid is 0 (no TLS registered)");
 		return -EBADMSG;
 	}
+	if (tls_off == 0 && proc->exe >= 0 && m == &proc->mods[proc->exe]) {
+		/*
+		 * NO_TLS_OFFSET on the executable: its TLS is always static, so the dynamic loader
+		 * has not placed it yet (startup in progress). Not a route: the later ones apply.
+		 */
+		reason_add(reason, reasonlen,
+			   "link_map: the executable's l_tls_offset is not assigned yet");
+		return -EAGAIN;
+	}
 	if (tls_off == UINT64_MAX || tls_off == 0) {
-		/* FORCED_DYNAMIC_TLS_OFFSET, or NO_TLS_OFFSET: the block lives in the DTV. */
+		/* FORCED_DYNAMIC_TLS_OFFSET, or NO_TLS_OFFSET on a module loaded later (dlopen
+		 * without static TLS): the block lives in the DTV. */
 		if (modid > TLSRES_MODID_MAX) {
 			reason_add(reason, reasonlen, "link_map: l_tls_modid %" PRIu64 " above %d",
 				   modid, TLSRES_MODID_MAX);

@@ -323,6 +323,40 @@ static void test_resolve_link_map_routes(void **state)
 	tmem__free(f.mem);
 }
 
+/*
+ * The executable's link_map entry with l_tls_offset 0 (NO_TLS_OFFSET): ld.so has not placed its
+ * static TLS yet. That is not the dynamic route: resolution goes on to local-exec.
+ */
+static void test_resolve_link_map_exe_offset_not_assigned(void **state)
+{
+	struct fake_proc f;
+	struct tlsres_resolution res;
+	char reason[TR_ERRLEN];
+	uint64_t lm_exe = HEAP + 0x400;
+
+	(void)state;
+	fake_proc_init(&f, TLSRES_LIBC_GLIBC);
+	f.exe.defines = true;
+	f.exe.has_tls = true;
+	f.exe.sym_value = 0x10;
+	f.exe.tls_memsz = 0x18;
+	f.exe.tls_vaddr = 0x3dc0;
+	f.exe.tls_align = 8;
+	build_link_map(LIB_BIAS, 0x90, 2, false); /* lm_exe: l_addr = EXE_BIAS */
+	sp_put(lm_exe + 0x478, 0);		   /* the executable: NO_TLS_OFFSET ... */
+	sp_put(lm_exe + 0x480, 1);		   /* ... module id 1 */
+	assert_int_equal(tlsres_resolve_module(&f.proc, 0, &res, reason, sizeof(reason)), 0);
+	assert_int_equal(res.route, TLSRES_ROUTE_LE);
+	assert_int_equal(res.kind, TLSRES_KIND_STATIC);
+	assert_int_equal(res.tp_offset, -0x18 + 0x10);
+	/* Once ld.so placed it, link_map gives the same static offset. */
+	sp_put(lm_exe + 0x478, 0x18);
+	assert_int_equal(tlsres_resolve_module(&f.proc, 0, &res, reason, sizeof(reason)), 0);
+	assert_int_equal(res.route, TLSRES_ROUTE_LINK_MAP_STATIC);
+	assert_int_equal(res.tp_offset, -0x18 + 0x10);
+	tmem__free(f.mem);
+}
+
 static void test_resolve_reference_routes(void **state)
 {
 	struct fake_proc f;
@@ -430,6 +464,7 @@ const struct CMUnitTest tr_resolve_tests[] = {
     cmocka_unit_test(test_resolve_gd_and_ie),
     cmocka_unit_test(test_resolve_local_exec_formula),
     cmocka_unit_test(test_resolve_link_map_routes),
+    cmocka_unit_test(test_resolve_link_map_exe_offset_not_assigned),
     cmocka_unit_test(test_resolve_reference_routes),
     cmocka_unit_test(test_resolve_var_addr_dtv_glibc),
     cmocka_unit_test(test_resolve_var_addr_dtv_musl),
