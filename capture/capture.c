@@ -327,6 +327,18 @@ static int observe(pid_t pid, uint8_t origin, uint8_t why, bool force_observe)
 	    old.kind == res->cfg.kind && old.tp_offset == res->cfg.tp_offset &&
 	    old.module_id == res->cfg.module_id && old.offset == res->cfg.offset)
 		goto out;
+	/*
+	 * The same program is still running (exec resets the kernel's entry itself): a
+	 * re-resolution that finds nothing usable (a transient read failure, a loader half-way
+	 * through a dlopen) must not take away a layout that works.
+	 */
+	if (origin == SCF_ORIGIN_CTX_UPDATE && was && old.kind != SC_TLS_NONE &&
+	    res->status != SCF_CTX_RESOLVED) {
+		if (g.o.verbose)
+			fprintf(stderr, "spancap: pid %d (%s): keeping its resolution: %s: %s\n", pid,
+				why_name(why), scf_ctx_status_name(res->status), res->reason);
+		goto out;
+	}
 	if (was || force_observe || res->status == SCF_CTX_RESOLVED) {
 		rc = kernel__observe(g.k, pid, &res->cfg);
 		if (rc)
