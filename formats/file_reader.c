@@ -38,6 +38,8 @@ struct scf_reader {
 	uint64_t src_size; /* file size when known, else 0 */
 	uint64_t src_pos;  /* bytes consumed from the source */
 	bool src_eof;
+	uint8_t peek[4];   /* the magic, read ahead from a descriptor (pipes cannot pread) */
+	size_t peek_len, peek_pos;
 
 	/* zstd */
 	bool compressed;
@@ -119,6 +121,14 @@ static ssize_t src_read(struct scf_reader *r, uint8_t *buf, size_t n)
 		memcpy(buf, r->mem + r->src_pos, n);
 		r->src_pos += n;
 		return (ssize_t)n;
+	}
+	if (r->peek_pos < r->peek_len) {
+		size_t m = r->peek_len - r->peek_pos < n ? r->peek_len - r->peek_pos : n;
+
+		memcpy(buf, r->peek + r->peek_pos, m);
+		r->peek_pos += m;
+		r->src_pos += m;
+		return (ssize_t)m;
 	}
 	do
 		k = read(r->fd, buf, n);
@@ -339,13 +349,23 @@ static int reader_start(struct scf_reader *r, char *err, size_t errlen)
 		k = r->mem_len < 4 ? (ssize_t)r->mem_len : 4;
 		memcpy(magic, r->mem, (size_t)k);
 	} else {
-		do
-			k = pread(r->fd, magic, 4, 0);
-		while (k < 0 && errno == EINTR);
-		if (k < 0) {
-			scf_errf(err, errlen, "%s: cannot read: %s", r->name, strerror(errno));
-			return -errno;
+		/* Read ahead (a pipe cannot pread); src_read() hands these bytes out first. */
+		k = 0;
+		while (k < 4) {
+			ssize_t got = read(r->fd, r->peek + k, 4 - (size_t)k);
+
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0) {
+				scf_errf(err, errlen, "%s: cannot read: %s", r->name, strerror(errno));
+				return -errno;
+			}
+			if (got == 0)
+				break;
+			k += got;
 		}
+		r->peek_len = (size_t)k;
+		memcpy(magic, r->peek, (size_t)k);
 	}
 	if (k == 0) {
 		scf_errf(err, errlen, "%s: empty file: no spancap data", r->name);
@@ -429,7 +449,9 @@ struct scf_reader *scf_reader__open(const char *path, char *err, size_t errlen)
 
 	if (!r)
 		return NULL;
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* "-" is standard input, for `spancap -w - | spancap-analyze info -`. */
+	r->fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC)
+				  : fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
 	if (r->fd < 0) {
 		ret = -errno;
 		scf_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));

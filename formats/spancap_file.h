@@ -224,7 +224,8 @@ const char *scf_writer__errmsg(const struct scf_writer *w);
 
 struct scf_reader;
 
-/* Opens a spancap file, compressed or not (told apart by magic). NULL with errno and err. */
+/* Opens a spancap file, compressed or not (told apart by magic); "-" reads standard input
+ * (a pipe is fine: the file is read front to back). NULL with errno and err. */
 struct scf_reader *scf_reader__open(const char *path, char *err, size_t errlen);
 /* Reads from memory (tests, fuzzers); buf must outlive the reader; name is used in messages. */
 struct scf_reader *scf_reader__open_mem(const void *buf, size_t len, const char *name, char *err,

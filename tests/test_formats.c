@@ -1156,6 +1156,35 @@ static void test_reader_reads_files(void **state)
 	free(copies);
 }
 
+/* A pipe cannot be peeked with pread: the reader reads ahead and replays the magic. */
+static void test_reader_reads_pipes(void **state)
+{
+	struct rec_copy *copies = calloc(64, sizeof(*copies));
+	char path[64], err[SCF_ERRMSG_MAX];
+	struct scf_reader *r;
+	struct blob f;
+	int p[2], ncopies, got;
+	(void)state;
+
+	for (int compressed = 0; compressed < 2; compressed++) {
+		f = write_file(compressed, 0, 1, 20, copies, &ncopies);
+		assert_true(f.len < 60000); /* fits in the pipe buffer: no writer process needed */
+		assert_int_equal(pipe(p), 0);
+		assert_int_equal(write(p[1], f.p, f.len), (ssize_t)f.len);
+		close(p[1]);
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", p[0]);
+		r = scf_reader__open(path, err, sizeof(err));
+		assert_non_null(r);
+		assert_int_equal(scf_reader__compressed(r), compressed);
+		assert_int_equal(read_all(r, copies, ncopies, &got), 0);
+		assert_int_equal(got, ncopies);
+		scf_reader__free(r);
+		close(p[0]);
+		free(f.p);
+	}
+	free(copies);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1182,6 +1211,7 @@ int main(void)
 		cmocka_unit_test(test_reader_requires_section_first),
 		cmocka_unit_test(test_reader_rejects_other_files),
 		cmocka_unit_test(test_reader_reads_files),
+		cmocka_unit_test(test_reader_reads_pipes),
 	};
 
 	return cmocka_run_group_tests_name("formats", tests, NULL, NULL);
