@@ -468,6 +468,8 @@ int ana_ctx__run(struct ana_ctx *c)
 			c->first_ns = in->first_ns;
 		if (in->last_ns > c->last_ns)
 			c->last_ns = in->last_ns;
+		if (!in->size && in->r) /* a pipe: its size is what was read */
+			in->size = scf_reader__input_offset(in->r);
 	}
 	ana_mark_incomplete(c);
 	return c->nomem ? -ENOMEM : 0;

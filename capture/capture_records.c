@@ -109,7 +109,19 @@ struct recorder *recorder__open(const struct capture_opts *o, int argc, char **a
 
 	if (!r)
 		return NULL;
-	r->w = scf_writer__open(o->out_path, &wo, err, errlen);
+	if (!strcmp(o->out_path, "-")) {
+		/* -w -: the capture goes to stdout, for a pipe or a redirection, never a terminal. */
+		if (isatty(STDOUT_FILENO)) {
+			snprintf(err, errlen,
+				 "-w -: standard output is a terminal; redirect it to a file or a pipe");
+			free(r);
+			errno = EINVAL;
+			return NULL;
+		}
+		r->w = scf_writer__fdopen(STDOUT_FILENO, "(stdout)", &wo, err, errlen);
+	} else {
+		r->w = scf_writer__open(o->out_path, &wo, err, errlen);
+	}
 	if (!r->w) {
 		int e = errno;
 		free(r);

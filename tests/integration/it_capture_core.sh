@@ -176,5 +176,13 @@ version=$(sed -n 's/^VERSION := //p' Makefile)
 check "spancap --version prints the Makefile's version $version and the format version" \
 	bash -c "[ \"\$('$SPANCAP' --version)\" = 'spancap $version (spancap format 1.0)' ]"
 
+check "spancap -w - writes the capture to a pipe that spancap-analyze - reads" \
+	bash -c "'$SPANCAP' -w - -- /bin/true 2>/dev/null | '$BUILD/spancap-analyze' info - >'$tmp/pipe' &&
+		 grep -Eq '^file: - \\(zstd, [1-9][0-9]* bytes, [1-9][0-9]* records\\)' '$tmp/pipe' &&
+		 grep -q 'end: command-exit, clean' '$tmp/pipe'"
+check "spancap -w - refuses a terminal" \
+	bash -c "script -qec \"'$SPANCAP' -w - -- /bin/true\" /dev/null | grep -q 'standard output is a terminal'"
+check "no file named - was created" bash -c "[ ! -e ./- ]"
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
