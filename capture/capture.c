@@ -283,7 +283,8 @@ static int check_caps(void)
 		"spancap: missing capabilities:%s%s; run as root or grant them "
 		"(setcap cap_bpf,cap_perfmon,cap_sys_ptrace+ep spancap)\n",
 		load ? "" : " CAP_BPF+CAP_PERFMON (or CAP_SYS_ADMIN) to load the probes",
-		ptrace ? "" : " CAP_SYS_PTRACE to read target memory");
+		ptrace ? "" : load ? " CAP_SYS_PTRACE to read target memory"
+				   : ", CAP_SYS_PTRACE to read target memory");
 	return -1;
 }
 

@@ -184,5 +184,11 @@ check "spancap -w - refuses a terminal" \
 	bash -c "script -qec \"'$SPANCAP' -w - -- /bin/true\" /dev/null | grep -q 'standard output is a terminal'"
 check "no file named - was created" bash -c "[ ! -e ./- ]"
 
+check "without privileges spancap names each missing capability and exits non-zero" \
+	bash -c "! setpriv --reuid=65534 --regid=65534 --clear-groups '$SPANCAP' -w /tmp/spancap-np.scap \
+		-- /bin/true 2>'$tmp/caps' &&
+		 grep -q 'missing capabilities: CAP_BPF+CAP_PERFMON (or CAP_SYS_ADMIN) to load the probes, CAP_SYS_PTRACE to read target memory' '$tmp/caps' &&
+		 [ ! -e /tmp/spancap-np.scap ]"
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
