@@ -32,7 +32,7 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # Debian packages: build, test and interoperability tools.
 DEB_PKGS := gcc make pkg-config clang llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libpcap-dev libzstd-dev libcmocka-dev zstd tshark tcpdump musl-tools libclang-rt-14-dev \
-	python3 jq binutils
+	python3 jq binutils groff-base man-db
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # pkg-config is evaluated lazily (recursive variables), after `deps` has installed it.
@@ -512,7 +512,8 @@ $(BUILD)/gen/%.skel.h: $(BUILD)/gen/%.bpf.o
 # resolver library ($(CAPTURE_LIB)) and formats/.
 
 SPANCAP_SRCS := capture/capture.c capture/capture_kernel.c capture/capture_records.c \
-	capture/capture_scan.c capture/ctx_source.c
+	capture/capture_scan.c capture/ctx_source.c capture/proc_table.c capture/capture_stats.c \
+	capture/capture_privs.c
 SPANCAP_OBJS := $(SPANCAP_SRCS:%.c=$(BUILD)/obj/%.o)
 SPANCAP := $(BUILD)/spancap
 SPANCAP_LDLIBS = $(call pkg_libs,libbpf libelf zlib) $(FORMATS_LDLIBS) $(CAPTURE_LIB_LDLIBS)
