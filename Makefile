@@ -525,8 +525,23 @@ $(SPANCAP): $(SPANCAP_OBJS) $(CAPTURE_LIB) $(FORMATS_LIB)
 	$(msg) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SPANCAP_LDLIBS)
 
+# The capture's process table alone (it needs no BPF).
+UNIT_TESTS += test_proc_table
+$(BUILD)/obj/tests/test_proc_table.o: CFLAGS += -Ibpf -Icapture
+$(BUILD)/tests/test_proc_table: $(BUILD)/obj/tests/test_proc_table.o $(BUILD)/obj/capture/proc_table.o
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
 # Test programs driven by tests/integration/it_capture_core.sh.
 CAPTURE_TEST_TOOLS := $(BUILD)/tests/capture_target $(BUILD)/tests/capture_check
+
+# The process and thread spawner of tests/integration/it_capture_memory.sh.
+CAPTURE_TEST_TOOLS += $(BUILD)/tests/churn_target
+$(BUILD)/tests/churn_target: $(BUILD)/obj/tests/churn_target.o
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -Wl,--export-dynamic-symbol=otel_thread_ctx_v1 -o $@ $^ -pthread
 
 $(BUILD)/tests/capture_target: $(BUILD)/obj/tests/capture_target.o
 	$(msg) LD $@
