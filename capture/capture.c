@@ -371,13 +371,15 @@ static void reclaim_dead(void)
 {
 	static uint32_t dead[RECLAIM_BATCH];
 	const struct ptab_entry *e;
-	uint32_t pos = 0, key, *prev = NULL;
+	uint32_t pos = 0, key, *prev = NULL, steps = 0;
 	size_t n = 0;
 
 	while (n < RECLAIM_BATCH && ptab__next(g.ptab, &pos, &e))
 		if (pid_gone(e->pid))
 			dead[n++] = e->pid;
-	while (n < RECLAIM_BATCH && kernel__next_pid(g.k, prev, &key) == 1) {
+	/* A key the kernel deletes under the walk restarts it from the first: bound the steps. */
+	while (n < RECLAIM_BATCH && steps++ < 2 * SC_PROCS_MAX &&
+	       kernel__next_pid(g.k, prev, &key) == 1) {
 		if (pid_gone(key))
 			dead[n++] = key;
 		prev = &key;
