@@ -3,12 +3,13 @@
  * capture.c - spancap: records the syscalls of processes that publish OpenTelemetry thread
  * context, each with the trace and span active on its thread, into a spancap file.
  *
- * Flow: options and capabilities; the file and its SECTION record; the BPF programs; the
- * processes to observe (given pids, every process, or a command started here and held until
+ * Flow: options and capabilities; the file and its SECTION record; the BPF programs, after
+ * which every capability but those reading other processes need is dropped; the processes to
+ * observe (given pids, every process, or a command started here and held until
  * the programs are attached); then a loop that consumes the ring buffer on a short timer,
  * re-resolves processes when they exec, map executable code or publish a process context, and
- * turns counter increases into LOSS records; on stop, a drain, the END record and one summary
- * line on stderr.
+ * turns counter increases into LOSS records, prints --stats lines and sweeps the state of
+ * processes that are gone; on stop, a drain, the END record and one summary line on stderr.
  */
 #include <errno.h>
 #include <fcntl.h>
