@@ -114,8 +114,8 @@ static void usage(FILE *f)
 		"  CAP_DAC_READ_SEARCH and CAP_CHECKPOINT_RESTORE (and CAP_KILL with -Z, to stop\n"
 		"  CMD), drops every other capability from its effective, permitted, ambient and\n"
 		"  bounding sets, and sets no-new-privs. CMD never holds spancap's capabilities:\n"
-		"  it runs as the invoking user (a root invoker's CMD is root) or as -Z USER, with\n"
-		"  the environment spancap was given.\n"
+		"  it runs as the invoking user (root's CMD is root) or as -Z USER, with the\n"
+		"  environment spancap was given.\n"
 		"\n"
 		"Signals:\n"
 		"  SIGINT, SIGTERM          stop cleanly: drain the ring buffer, write the END\n"
@@ -177,8 +177,8 @@ static int parse_report_opt(int c, const char *arg)
 	if (arg) {
 		g.o.stats_s = strtod(arg, &end);
 		if (end == arg || *end || !(g.o.stats_s >= 0.01 && g.o.stats_s <= 86400)) {
-			fprintf(stderr, "spancap: bad --stats interval '%s' (0.01 to 86400 seconds)\n",
-				arg);
+			fprintf(stderr,
+				"spancap: bad --stats interval '%s' (0.01 to 86400 s)\n", arg);
 			return -1;
 		}
 	}

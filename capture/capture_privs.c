@@ -105,8 +105,9 @@ int privs__drop(uint64_t keep, char *err, size_t errlen)
 				continue;
 			if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)) {
 				rc = -errno;
-				snprintf(err, errlen, "dropping capability %d from the bounding set: %s",
-					 cap, strerror(-rc));
+				snprintf(err, errlen,
+					 "dropping capability %d from the bounding set: %s", cap,
+					 strerror(-rc));
 				return rc;
 			}
 		}

@@ -52,8 +52,9 @@ void stats__print(struct stats *s, FILE *f, const struct recorder *r, const stru
 	char line[1024];
 	int n;
 
-	n = snprintf(line, sizeof(line), "spancap: stats%s %.2fs syscalls=%llu", final ? " final" : "",
-		     (now_ns - s->start_ns) / 1e9, (unsigned long long)recorder__syscalls(r));
+	n = snprintf(line, sizeof(line), "spancap: stats%s %.2fs syscalls=%llu",
+		     final ? " final" : "", (now_ns - s->start_ns) / 1e9,
+		     (unsigned long long)recorder__syscalls(r));
 	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]) && n < (int)sizeof(line); i++) {
 		n += snprintf(line + n, sizeof(line) - n, " %s=%llu", scf_counter_name(shown[i]),
 			      (unsigned long long)recorder__counter(r, shown[i]));
