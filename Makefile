@@ -32,7 +32,7 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # Debian packages: build, test and interoperability tools.
 DEB_PKGS := gcc make pkg-config clang llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libpcap-dev libzstd-dev libcmocka-dev zstd tshark tcpdump musl-tools libclang-rt-14-dev \
-	python3 jq binutils
+	python3 jq binutils groff-base man-db
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # pkg-config is evaluated lazily (recursive variables), after `deps` has installed it.
@@ -512,7 +512,8 @@ $(BUILD)/gen/%.skel.h: $(BUILD)/gen/%.bpf.o
 # resolver library ($(CAPTURE_LIB)) and formats/.
 
 SPANCAP_SRCS := capture/capture.c capture/capture_kernel.c capture/capture_records.c \
-	capture/capture_scan.c capture/ctx_source.c
+	capture/capture_scan.c capture/ctx_source.c capture/proc_table.c capture/capture_stats.c \
+	capture/capture_privs.c
 SPANCAP_OBJS := $(SPANCAP_SRCS:%.c=$(BUILD)/obj/%.o)
 SPANCAP := $(BUILD)/spancap
 SPANCAP_LDLIBS = $(call pkg_libs,libbpf libelf zlib) $(FORMATS_LDLIBS) $(CAPTURE_LIB_LDLIBS)
@@ -524,8 +525,23 @@ $(SPANCAP): $(SPANCAP_OBJS) $(CAPTURE_LIB) $(FORMATS_LIB)
 	$(msg) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SPANCAP_LDLIBS)
 
+# The capture's process table alone (it needs no BPF).
+UNIT_TESTS += test_proc_table
+$(BUILD)/obj/tests/test_proc_table.o: CFLAGS += -Ibpf -Icapture
+$(BUILD)/tests/test_proc_table: $(BUILD)/obj/tests/test_proc_table.o $(BUILD)/obj/capture/proc_table.o
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
 # Test programs driven by tests/integration/it_capture_core.sh.
 CAPTURE_TEST_TOOLS := $(BUILD)/tests/capture_target $(BUILD)/tests/capture_check
+
+# The process and thread spawner of tests/integration/it_capture_memory.sh.
+CAPTURE_TEST_TOOLS += $(BUILD)/tests/churn_target
+$(BUILD)/tests/churn_target: $(BUILD)/obj/tests/churn_target.o
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -Wl,--export-dynamic-symbol=otel_thread_ctx_v1 -o $@ $^ -pthread
 
 $(BUILD)/tests/capture_target: $(BUILD)/obj/tests/capture_target.o
 	$(msg) LD $@

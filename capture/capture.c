@@ -3,12 +3,13 @@
  * capture.c - spancap: records the syscalls of processes that publish OpenTelemetry thread
  * context, each with the trace and span active on its thread, into a spancap file.
  *
- * Flow: options and capabilities; the file and its SECTION record; the BPF programs; the
- * processes to observe (given pids, every process, or a command started here and held until
+ * Flow: options and capabilities; the file and its SECTION record; the BPF programs, after
+ * which every capability but those reading other processes need is dropped; the processes to
+ * observe (given pids, every process, or a command started here and held until
  * the programs are attached); then a loop that consumes the ring buffer on a short timer,
  * re-resolves processes when they exec, map executable code or publish a process context, and
- * turns counter increases into LOSS records; on stop, a drain, the END record and one summary
- * line on stderr.
+ * turns counter increases into LOSS records, prints --stats lines and sweeps the state of
+ * processes that are gone; on stop, a drain, the END record and one summary line on stderr.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,53 +44,18 @@ static struct {
 	uint64_t resolve_overflow;
 	uint64_t *cnt;
 	int ncpus;
+	struct proc_table *ptab;
+	struct privs_user user; /* -Z USER, resolved before the fork */
+	struct stats stats;
+	uint64_t next_reclaim_ns;
 } g;
 
-/*
- * What user space last installed per process (the kernel map may have dropped an entry by the
- * time an event about it is read): open addressing on the pid, tombstones on removal.
- */
-#define PTAB_SLOTS 32768u /* a power of 2, twice SC_PROCS_MAX */
-#define PTAB_EMPTY 0u
-#define PTAB_GONE 0xffffffffu
-
-struct ptab_entry {
-	uint32_t pid;
-	uint8_t status;
-	struct sc_proc_cfg cfg;
-};
-static struct ptab_entry ptab[PTAB_SLOTS];
-
-static struct ptab_entry *ptab_find(uint32_t pid, bool insert)
-{
-	struct ptab_entry *tomb = NULL;
-
-	for (uint32_t i = 0, h = pid * 2654435761u; i < PTAB_SLOTS; i++) {
-		struct ptab_entry *e = &ptab[(h + i) & (PTAB_SLOTS - 1)];
-		if (e->pid == pid)
-			return e;
-		if (e->pid == PTAB_GONE && !tomb)
-			tomb = e;
-		if (e->pid == PTAB_EMPTY) {
-			if (!insert)
-				return NULL;
-			e = tomb ? tomb : e;
-			memset(e, 0, sizeof(*e));
-			e->pid = pid;
-			return e;
-		}
-	}
-	if (insert && tomb) {
-		memset(tomb, 0, sizeof(*tomb));
-		tomb->pid = pid;
-		return tomb;
-	}
-	return NULL;
-}
+/* Slots of the process table: twice the kernel map, so probe runs stay short. */
+#define PTAB_SLOTS (2u * SC_PROCS_MAX)
 
 static void ptab_set(uint32_t pid, uint8_t status, const struct sc_proc_cfg *cfg)
 {
-	struct ptab_entry *e = ptab_find(pid, true);
+	struct ptab_entry *e = ptab__insert(g.ptab, pid);
 
 	if (e) {
 		e->status = status;
@@ -100,35 +66,82 @@ static void ptab_set(uint32_t pid, uint8_t status, const struct sc_proc_cfg *cfg
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: spancap -w FILE [options] (-p PID[,PID...] | --all | -- CMD [ARGS...])\n"
+		"Usage: spancap -w FILE [OPTIONS] (-p PID[,PID...] | --all | -- CMD [ARGS...])\n"
 		"\n"
 		"Records the syscalls of processes, each with the OpenTelemetry trace and span\n"
-		"active on its thread (OTEP 4947 thread context), into a spancap file (pcapng,\n"
-		"zstd-compressed unless -u).\n"
+		"active on its thread (OTEP 4947 thread context, OTEP 4719 process context), into\n"
+		"a spancap file: pcapng, zstd-compressed unless -u. spancap-analyze reads it.\n"
 		"\n"
-		"What to record:\n"
-		"  -p, --pid PID[,PID...]  processes to record (and the processes they fork)\n"
-		"      --all               every process on the host (but spancap itself)\n"
-		"  -- CMD [ARGS...]        start CMD once the probes are attached, record it and its\n"
-		"                          descendants, stop when it exits\n"
+		"Process selection (exactly one of -p, --all, -- CMD):\n"
+		"  -p, --pid PID[,PID...]   these processes (at most %d) and those they fork\n"
+		"      --all                every process on the host but spancap itself\n"
+		"  -- CMD [ARGS...]         start CMD once the probes are attached, record it and\n"
+		"                           its descendants, stop when it exits\n"
+		"  -Z, --user USER          run CMD as USER (a name or a uid) with USER's groups;\n"
+		"                           default: the invoking user (see Privileges)\n"
 		"\n"
-		"Output and limits:\n"
-		"  -w, --write FILE        the capture file (created 0600; never follows a symlink);\n"
-		"                          - writes to standard output (a pipe or a file, not a tty)\n"
-		"  -u, --uncompressed      plain pcapng instead of zstd\n"
-		"  -c, --count N           stop after N syscall records\n"
-		"      --duration SECONDS  stop after this long\n"
+		"Output:\n"
+		"  -w, --write FILE         the capture file, created mode 0600, never through a\n"
+		"                           symbolic link; - is standard output (not a terminal)\n"
+		"  -u, --uncompressed       plain pcapng instead of zstd-compressed\n"
+		"\n"
+		"Limits (the first one reached stops the capture; default: none):\n"
+		"  -c, --count N            stop after N syscall records\n"
+		"      --duration SECONDS   stop after SECONDS (a decimal number)\n"
+		"\n"
+		"Reporting (on standard error):\n"
+		"  -q, --quiet              errors only: no summary line (--stats still prints)\n"
+		"      --stats[=SECONDS]    live counters every SECONDS (default 1), then a line\n"
+		"                           starting \"spancap: stats final\"; counters are named\n"
+		"                           as in the file's END record (records, bytes, events,\n"
+		"                           ringbuf_drops, map_full, write_drops, arg_faults,\n"
+		"                           ctx_faults, ctx_invalid, unmatched), plus syscalls,\n"
+		"                           events/s, procs (processes with an installed\n"
+		"                           configuration) and resolved (their context located)\n"
+		"  -v, --verbose            report each resolution and re-resolution\n"
+		"  -h, --help               this text\n"
+		"      --version            the version of spancap and of its file format\n"
 		"\n"
 		"Tuning:\n"
-		"      --tick-ms MS        ring-buffer polling period (default 20)\n"
-		"      --ringbuf-size B    kernel ring buffer bytes, a power of 2 (default %u)\n"
-		"  -v, --verbose           report resolutions and re-resolutions on stderr\n"
-		"  -h, --help              this text\n"
-		"      --version           print the version and exit\n"
+		"      --tick-ms MS         ring-buffer polling period, 1 to 1000 (default 20)\n"
+		"      --ringbuf-size BYTES kernel ring buffer, a power of 2 >= 4096\n"
+		"                           (default %u)\n"
 		"\n"
-		"Needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) to load the probes and\n"
-		"CAP_SYS_PTRACE to read the target processes' memory. SIGINT/SIGTERM stop cleanly.\n",
-		SC_RINGBUF_DEFAULT);
+		"Privileges:\n"
+		"  Loading the probes needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); reading\n"
+		"  the processes needs CAP_SYS_PTRACE. spancap checks them first and names the\n"
+		"  one missing. Once the probes are attached it keeps only CAP_SYS_PTRACE,\n"
+		"  CAP_DAC_READ_SEARCH and CAP_CHECKPOINT_RESTORE (and CAP_KILL with -Z, to stop\n"
+		"  CMD), drops every other capability from its effective, permitted, ambient and\n"
+		"  bounding sets, and sets no-new-privs. CMD never holds spancap's capabilities:\n"
+		"  it runs as the invoking user (root's CMD is root) or as -Z USER, with the\n"
+		"  environment spancap was given.\n"
+		"\n"
+		"Signals:\n"
+		"  SIGINT, SIGTERM          stop cleanly: drain the ring buffer, write the END\n"
+		"                           record, close the file; CMD, if still running, gets\n"
+		"                           SIGTERM\n"
+		"  SIGPIPE                  ignored: a closed output pipe is a write error\n"
+		"\n"
+		"Exit status:\n"
+		"  0  the capture ended cleanly (signal, limit, or the end of CMD)\n"
+		"  1  bad usage, a missing capability, or an error while capturing (the file\n"
+		"     stays readable up to the error)\n"
+		"\n"
+		"Files:\n"
+		"  /proc/PID/{maps,mem,exe,root,fd,fdinfo,task,map_files}   what is recorded of\n"
+		"                           each process when it is first seen or resolved\n"
+		"  /sys/kernel/btf/vmlinux  the kernel's BTF (the probes are BTF tracepoints)\n"
+		"\n"
+		"Examples:\n"
+		"  spancap -w app.pcapng.zst -- ./my-service --port 8080\n"
+		"  spancap -w app.pcapng.zst -Z www-data -- ./my-service\n"
+		"  spancap -w app.pcapng.zst -p 1234,5678 --duration 60 --stats=5\n"
+		"  spancap -q -w all.pcapng.zst --all -c 1000000\n"
+		"  spancap -w - -- ./my-service | spancap-analyze traces -\n"
+		"\n"
+		"See spancap(8).\n",
+		CAP_MAX_PIDS, SC_RINGBUF_DEFAULT);
 }
 
 static int parse_pids(const char *s)
@@ -147,12 +160,38 @@ static int parse_pids(const char *s)
 	return 0;
 }
 
+/* -q, --stats[=SECONDS], -Z USER */
+static int parse_report_opt(int c, const char *arg)
+{
+	char *end;
+
+	switch (c) {
+	case 'q':
+		g.o.quiet = true;
+		return 0;
+	case 'Z':
+		g.o.user = arg;
+		return 0;
+	}
+	g.o.stats_s = 1;
+	if (arg) {
+		g.o.stats_s = strtod(arg, &end);
+		if (end == arg || *end || !(g.o.stats_s >= 0.01 && g.o.stats_s <= 86400)) {
+			fprintf(stderr,
+				"spancap: bad --stats interval '%s' (0.01 to 86400 s)\n", arg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 enum {
 	OPT_ALL = 256,
 	OPT_DURATION,
 	OPT_TICK,
 	OPT_RINGBUF,
 	OPT_VERSION,
+	OPT_STATS,
 };
 
 static int parse_args(int argc, char **argv)
@@ -169,13 +208,16 @@ static int parse_args(int argc, char **argv)
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
+		{"quiet", no_argument, NULL, 'q'},
+		{"stats", optional_argument, NULL, OPT_STATS},
+		{"user", required_argument, NULL, 'Z'},
 		{0},
 	};
 	char *end;
 	int c;
 
 	g.o.tick_ms = 20;
-	while ((c = getopt_long(argc, argv, "+w:p:c:uvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+w:p:c:uvhqZ:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
 			g.o.out_path = optarg;
@@ -233,8 +275,14 @@ static int parse_args(int argc, char **argv)
 			printf("spancap %s (spancap format %u.%u)\n", SPANCAP_VERSION, SCF_FORMAT_MAJOR,
 			       SCF_FORMAT_MINOR);
 			exit(EXIT_SUCCESS);
+		case 'q':
+		case 'Z':
+		case OPT_STATS:
+			if (parse_report_opt(c, optarg))
+				return -1;
+			break;
 		default:
-			usage(stderr);
+			fprintf(stderr, "spancap: see --help (or man spancap)\n");
 			return -1;
 		}
 	}
@@ -246,6 +294,14 @@ static int parse_args(int argc, char **argv)
 	}
 	if (!!g.o.n_pids + !!g.o.all + !!g.o.cmd != 1) {
 		fprintf(stderr, "spancap: give exactly one of -p PID, --all, -- CMD; see --help\n");
+		return -1;
+	}
+	if (g.o.quiet && g.o.verbose) {
+		fprintf(stderr, "spancap: -q and -v contradict each other\n");
+		return -1;
+	}
+	if (g.o.user && !g.o.cmd) {
+		fprintf(stderr, "spancap: -Z USER applies to -- CMD only\n");
 		return -1;
 	}
 	return 0;
@@ -286,6 +342,63 @@ static int check_caps(void)
 		ptrace ? "" : load ? " CAP_SYS_PTRACE to read target memory"
 				   : ", CAP_SYS_PTRACE to read target memory");
 	return -1;
+}
+
+/* ---- reclaiming the state of dead processes ------------------------------------------------ */
+
+/*
+ * Exit events normally remove a process from the table and the kernel map (the BPF program
+ * deletes its entry when the last thread exits). Two cases escape them: an exit event lost
+ * with a full ring buffer, and a process that exits while user space resolves it (the
+ * resolution installs an entry the kernel already had no reason to delete). A periodic sweep
+ * removes every entry, in both, whose process no longer exists: kill(pid, 0) fails with ESRCH
+ * once the process is reaped (a zombie is kept until then).
+ */
+#define RECLAIM_PERIOD_NS 2000000000ull
+#define RECLAIM_BATCH 4096
+
+static bool pid_gone(uint32_t pid)
+{
+	return kill((pid_t)pid, 0) && errno == ESRCH;
+}
+
+static void forget(uint32_t pid)
+{
+	ptab__remove(g.ptab, pid);
+	kernel__forget(g.k, pid);
+}
+
+static void reclaim_dead(void)
+{
+	static uint32_t dead[RECLAIM_BATCH];
+	const struct ptab_entry *e;
+	uint32_t pos = 0, key, *prev = NULL, steps = 0;
+	size_t n = 0;
+
+	while (n < RECLAIM_BATCH && ptab__next(g.ptab, &pos, &e))
+		if (pid_gone(e->pid))
+			dead[n++] = e->pid;
+	/* A key the kernel deletes under the walk restarts it from the first: bound the steps. */
+	while (n < RECLAIM_BATCH && steps++ < 2 * SC_PROCS_MAX &&
+	       kernel__next_pid(g.k, prev, &key) == 1) {
+		if (pid_gone(key))
+			dead[n++] = key;
+		prev = &key;
+	}
+	/* Removed after the walks: a deletion would move entries under the iterators. */
+	for (size_t i = 0; i < n; i++)
+		forget(dead[i]);
+}
+
+/* Once per loop turn: --stats lines and the periodic sweep. */
+static void housekeeping(uint64_t now)
+{
+	if (stats__due(&g.stats, now))
+		stats__print(&g.stats, stderr, g.r, g.ptab, now, false);
+	if (now >= g.next_reclaim_ns) {
+		reclaim_dead();
+		g.next_reclaim_ns = now + RECLAIM_PERIOD_NS;
+	}
 }
 
 /* ---- processes ----------------------------------------------------------------------------- */
@@ -348,6 +461,9 @@ static int observe(pid_t pid, uint8_t origin, uint8_t why, bool force_observe)
 				pid, strerror(-rc));
 		else
 			ptab_set(pid, res->status, &res->cfg);
+		/* Exited while being resolved: the kernel deleted nothing, the entry is stale. */
+		if (!rc && pid_gone(pid))
+			forget(pid);
 	}
 	if (g.o.verbose) {
 		if (res->status == SCF_CTX_RESOLVED)
@@ -387,7 +503,7 @@ void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited)
 	struct ctxsrc_result res;
 	struct sc_proc_cfg cfg;
 
-	struct ptab_entry *parent = ptab_find(ppid, false);
+	const struct ptab_entry *parent = ptab__find(g.ptab, ppid);
 
 	memset(&res, 0, sizeof(res));
 	/* The kernel copied the parent's entry; the child may be gone already, so the copy is
@@ -403,10 +519,7 @@ void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited)
 
 void capture_process_gone(uint32_t pid)
 {
-	struct ptab_entry *e = ptab_find(pid, false);
-
-	if (e)
-		e->pid = PTAB_GONE;
+	ptab__remove(g.ptab, pid);
 	for (size_t i = 0; i < g.n_pending; i++) {
 		if (g.pending[i].pid == pid) {
 			g.pending[i] = g.pending[--g.n_pending];
@@ -467,7 +580,7 @@ static void poll_counters(void)
 /* Forks the command; it waits on a pipe until the probes are attached. */
 static int start_child(int *go_fd)
 {
-	int p[2];
+	int p[2], rc;
 
 	if (pipe2(p, O_CLOEXEC))
 		return -errno;
@@ -482,6 +595,12 @@ static int start_child(int *go_fd)
 		close(p[0]);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL); /* an ignored disposition would survive the exec */
+		if ((rc = privs__become(&g.user))) {
+			fprintf(stderr, "spancap: cannot run %s as %s: %s\n", g.o.cmd[0],
+				g.user.set ? g.user.name : "the invoking user", strerror(-rc));
+			_exit(127);
+		}
 		execvp(g.o.cmd[0], g.o.cmd);
 		fprintf(stderr, "spancap: cannot run %s: %s\n", g.o.cmd[0], strerror(errno));
 		_exit(127);
@@ -505,6 +624,15 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	if (check_caps())
 		return EXIT_FAILURE;
+	if (g.o.user && privs__lookup_user(g.o.user, &g.user, err, sizeof(err))) {
+		fprintf(stderr, "spancap: %s\n", err);
+		return EXIT_FAILURE;
+	}
+	g.ptab = ptab__new(PTAB_SLOTS);
+	if (!g.ptab) {
+		fprintf(stderr, "spancap: out of memory\n");
+		return EXIT_FAILURE;
+	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -526,6 +654,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "spancap: %s\n", err);
 		recorder__close(g.r, SCF_STOP_ERROR, false, NULL, 0);
 		goto fail_child;
+	}
+	/* Loaded, attached, maps created: from here on only /proc and target memory. */
+	if (privs__drop(privs__kept(g.user.set && g.user.uid != getuid()), err, sizeof(err))) {
+		fprintf(stderr, "spancap: dropping privileges: %s\n", err);
+		goto fail_all;
 	}
 	g.ncpus = kernel__ncpus(g.k);
 	g.cnt = calloc((size_t)g.ncpus * SC_CNT_MAX, sizeof(uint64_t));
@@ -570,6 +703,8 @@ int main(int argc, char **argv)
 	poll_counters();
 
 	t0 = mono_ns();
+	stats__init(&g.stats, g.o.stats_s, t0);
+	g.next_reclaim_ns = t0 + RECLAIM_PERIOD_NS;
 	if (g.o.duration_s > 0)
 		deadline = t0 + (uint64_t)(g.o.duration_s * 1e9);
 	while (!g.stop_signal) {
@@ -583,6 +718,7 @@ int main(int argc, char **argv)
 		run_pending();
 		poll_counters();
 		recorder__tick(g.r);
+		housekeeping(mono_ns());
 		if (g.o.max_count && recorder__syscalls(g.r) >= g.o.max_count) {
 			stop = SCF_STOP_COUNT;
 			break;
@@ -602,18 +738,23 @@ int main(int argc, char **argv)
 		;
 	run_pending();
 	poll_counters();
+	if (g.o.stats_s > 0) {
+		recorder__flush(g.r); /* bytes as the END record will count them */
+		stats__print(&g.stats, stderr, g.r, g.ptab, mono_ns(), true);
+	}
 	{
 		uint64_t written = recorder__written(g.r), lost = recorder__lost(g.r);
 		rc = recorder__close(g.r, stop, clean, err, sizeof(err));
 		g.r = NULL;
 		if (rc)
 			fprintf(stderr, "spancap: %s\n", err);
-		fprintf(stderr, "%llu events written, %llu lost\n",
-			(unsigned long long)written,
-			(unsigned long long)lost);
+		if (!g.o.quiet)
+			fprintf(stderr, "%llu events written, %llu lost\n",
+				(unsigned long long)written, (unsigned long long)lost);
 	}
 	kernel__close(g.k);
 	free(g.cnt);
+	ptab__free(g.ptab);
 	if (g.o.cmd && !g.child_done) {
 		kill(g.child, SIGTERM);
 		waitpid(g.child, &g.child_status, 0);

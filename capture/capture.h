@@ -5,6 +5,9 @@
  *   capture_records.c  kernel events -> formats/ records, section / loss / end records
  *   capture_scan.c     /proc: processes, threads, fd snapshots
  *   capture.c          command line, run loop, signals, the traced command
+ *   proc_table.c       what user space installed per process (bounded, reclaimed)
+ *   capture_stats.c    --stats lines
+ *   capture_privs.c    dropping privileges after attach; the command's identity (--user)
  */
 #ifndef SPANCAP_CAPTURE_H
 #define SPANCAP_CAPTURE_H
@@ -12,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "ctx_source.h"
@@ -32,6 +36,10 @@ struct capture_opts {
 	unsigned tick_ms;
 	uint32_t ringbuf_bytes;
 	bool verbose;
+	/* production ergonomics: -q, --stats, --user */
+	bool quiet;
+	double stats_s;	  /* --stats interval in seconds; 0: off */
+	const char *user; /* -Z/--user: run the command as this user */
 };
 
 struct kernel;
@@ -60,6 +68,10 @@ int kernel__poll(struct kernel *k, int ms);
 /* Per-CPU counters: vals[cpu * SC_CNT_MAX + id]; returns the CPU count or a negative errno. */
 int kernel__counters(struct kernel *k, uint64_t *vals, size_t n_vals);
 int kernel__ncpus(const struct kernel *k);
+/* Removes a process from the map (it is gone); -ENOENT when it was not there. */
+int kernel__forget(struct kernel *k, uint32_t tgid);
+/* Map iteration: *next after prev (prev NULL: the first); 1, 0 at the end, or -errno. */
+int kernel__next_pid(struct kernel *k, const uint32_t *prev, uint32_t *next);
 void kernel__close(struct kernel *k);
 
 /* ---- capture_records.c ----------------------------------------------------------------------- */
@@ -87,6 +99,11 @@ uint64_t recorder__written(const struct recorder *r);
 /* events dropped: in the kernel (ring buffer, map full) and in user space (write errors) */
 uint64_t recorder__lost(const struct recorder *r);
 
+/* The total of a counter as the END record would write it (sum over CPUs), by SCF_CNT_* id. */
+uint64_t recorder__counter(const struct recorder *r, uint32_t scf_id);
+/* Writes what is buffered (compressed bytes then count in SCF_CNT_BYTES). */
+void recorder__flush(struct recorder *r);
+
 /* Hooks the records layer calls back into capture.c (re-resolution triggers). */
 enum resolve_why {
 	RESOLVE_EXEC = 1,
@@ -109,5 +126,67 @@ int scan_write_threads(struct recorder *r, pid_t pid);
 int scan_write_fds(struct recorder *r, pid_t pid);
 /* Calls fn for every live process (numeric /proc entries but the caller's own). */
 int scan_pids(void (*fn)(void *ctx, pid_t pid), void *ctx);
+
+/* ---- proc_table.c --------------------------------------------------------------------------- */
+
+#define PTAB_EMPTY 0u /* pid 0 is never a key */
+
+struct ptab_entry {
+	uint32_t pid;
+	uint8_t status; /* enum scf_ctx_status */
+	struct sc_proc_cfg cfg;
+};
+
+struct proc_table;
+
+/* A table of slots entries (a power of 2); it holds at most slots - 1 processes. */
+struct proc_table *ptab__new(uint32_t slots);
+void ptab__free(struct proc_table *t);
+struct ptab_entry *ptab__find(struct proc_table *t, uint32_t pid);
+/* Finds or adds pid (a new entry is zeroed but for pid); NULL when full or pid is 0. */
+struct ptab_entry *ptab__insert(struct proc_table *t, uint32_t pid);
+/* Returns true when pid was there. Entries may move: pointers from find/insert are invalid. */
+bool ptab__remove(struct proc_table *t, uint32_t pid);
+uint32_t ptab__count(const struct proc_table *t);
+/* Iterator: *pos = 0 first; returns 1 and *e, or 0 at the end. No removal while iterating. */
+int ptab__next(const struct proc_table *t, uint32_t *pos, const struct ptab_entry **e);
+
+/* ---- capture_stats.c ------------------------------------------------------------------------ */
+
+struct stats {
+	uint64_t start_ns; /* CLOCK_MONOTONIC */
+	uint64_t interval_ns;
+	uint64_t next_ns;
+	uint64_t prev_ns;
+	uint64_t prev_events;
+};
+
+void stats__init(struct stats *s, double interval_s, uint64_t now_ns);
+bool stats__due(const struct stats *s, uint64_t now_ns);
+/* One line of key=value counters (names of scf_counter_name) on f; final marks the last. */
+void stats__print(struct stats *s, FILE *f, const struct recorder *r, const struct proc_table *t,
+		  uint64_t now_ns, bool final);
+
+/* ---- capture_privs.c ------------------------------------------------------------------------ */
+
+#define PRIVS_MAX_GROUPS 256
+
+struct privs_user {
+	bool set;
+	uid_t uid;
+	gid_t gid;
+	int n_groups;
+	gid_t groups[PRIVS_MAX_GROUPS];
+	char name[64];
+};
+
+/* The capabilities kept after attach (kill_child: the command runs as another user). */
+uint64_t privs__kept(bool kill_child);
+/* Keeps only `keep` (of what is permitted), clears the rest and sets no-new-privs. */
+int privs__drop(uint64_t keep, char *err, size_t errlen);
+/* Resolves -Z USER (a name or a numeric uid) before the fork. */
+int privs__lookup_user(const char *name, struct privs_user *u, char *err, size_t errlen);
+/* In the command's process before exec: its identity, without spancap's capabilities. */
+int privs__become(const struct privs_user *u);
 
 #endif /* SPANCAP_CAPTURE_H */

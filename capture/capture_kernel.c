@@ -170,3 +170,19 @@ void kernel__close(struct kernel *k)
 	spancap__destroy(k->skel);
 	free(k);
 }
+
+/* ---- reclaiming entries of dead processes -------------------------------------------------- */
+
+int kernel__forget(struct kernel *k, uint32_t tgid)
+{
+	if (bpf_map__delete_elem(k->skel->maps.procs, &tgid, sizeof(tgid), 0))
+		return -errno;
+	return 0;
+}
+
+int kernel__next_pid(struct kernel *k, const uint32_t *prev, uint32_t *next)
+{
+	if (bpf_map__get_next_key(k->skel->maps.procs, prev, next, sizeof(*next)))
+		return errno == ENOENT ? 0 : -errno;
+	return 1;
+}

@@ -555,3 +555,32 @@ int recorder__close(struct recorder *r, uint8_t stop_reason, bool clean, char *e
 	free(r);
 	return rc;
 }
+
+/* ---- live totals (--stats) ----------------------------------------------------------------- */
+
+uint64_t recorder__counter(const struct recorder *r, uint32_t scf_id)
+{
+	uint64_t sum = 0;
+
+	switch (scf_id) {
+	case SCF_CNT_EVENTS:
+		return r->events;
+	case SCF_CNT_WRITE_DROPS:
+		return r->write_drops + r->bad_events;
+	case SCF_CNT_RECORDS:
+		return scf_writer__records(r->w);
+	case SCF_CNT_BYTES:
+		return scf_writer__bytes(r->w);
+	}
+	/* Kernel counters: the same mapping and per-CPU values the END record writes. */
+	for (int c = 0; r->last && c < r->ncpus; c++)
+		for (size_t i = 0; i < sizeof(counter_map) / sizeof(counter_map[0]); i++)
+			if (counter_map[i].scf_id == scf_id)
+				sum += r->last[(size_t)c * SC_CNT_MAX + counter_map[i].kid];
+	return sum;
+}
+
+void recorder__flush(struct recorder *r)
+{
+	scf_writer__flush(r->w);
+}
