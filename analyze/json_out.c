@@ -153,6 +153,12 @@ void ana_json_null(struct ana_json *j, const char *key)
 	fputs("null", j->f);
 }
 
+void ana_json_num(struct ana_json *j, const char *key, const char *text)
+{
+	prefix(j, key);
+	fputs(text, j->f);
+}
+
 void ana_json_finish(struct ana_json *j)
 {
 	fputc('\n', j->f);
