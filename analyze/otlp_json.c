@@ -377,6 +377,8 @@ static void syscall_span(struct ana_export *x, const struct ana_event *ev)
 	uint8_t trace_id[16], span_id[8];
 	const uint8_t *parent = NULL;
 	char call[2048], eb[16];
+	const uint8_t *path;
+	uint16_t path_len;
 	struct {
 		uint8_t trace_id[16], parent[8], boot_id[16];
 		uint64_t ts_ns;
@@ -416,6 +418,9 @@ static void syscall_span(struct ana_export *x, const struct ana_event *ev)
 	kv_int(j, "spancap.syscall.nr", sc->nr);
 	kv_str(j, "spancap.syscall.call", ana_fmt_call(call, sizeof(call), ev));
 	target_attrs(j, ev->target_kind, ev->target);
+	/* execve and the like: the path item is what the call worked on */
+	if (!ev->target && scf_record_item(ev->rec, SCF_ITEM_PATH, &path, &path_len) == 1)
+		kv_strn(j, "file.path", path, path_len);
 	if (f.no_exit)
 		kv_bool(j, "spancap.syscall.no_exit", true);
 	else
