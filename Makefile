@@ -32,7 +32,10 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # Debian packages: build, test and interoperability tools.
 DEB_PKGS := gcc make pkg-config clang llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libpcap-dev libzstd-dev libcmocka-dev zstd tshark tcpdump musl-tools libclang-rt-14-dev \
-	python3 jq binutils
+	python3 jq binutils nodejs groff-base man-db
+# npm (tests/otlp_check: the OpenTelemetry protobuf definitions): Debian's package, unless the
+# installed nodejs brings npm itself (as NodeSource's does).
+DEB_PKGS += $(if $(shell command -v npm 2>/dev/null),,npm)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # pkg-config is evaluated lazily (recursive variables), after `deps` has installed it.
@@ -55,7 +58,7 @@ LDFLAGS = $(SAN_LDFLAGS) $(EXTRA_LDFLAGS)
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test demo bench clean install fmt
+.PHONY: all deps test demo bench clean install uninstall fmt
 .DEFAULT_GOAL := all
 
 # ---------------------------------------------------------------------------------------------
@@ -556,6 +559,43 @@ test: all
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 OPT=-O1 \
 		$(UNIT_TESTS:%=$(BUILD)/asan/tests/%)
 	$(Q)tests/run_suites.sh $(BUILD)
+
+# ---------------------------------------------------------------------------------------------
+# install / uninstall: PREFIX (default /usr/local) and DESTDIR (a staging root for packages).
+#
+#   $(PREFIX)/sbin/spancap            loads BPF programs and reads other processes' memory
+#                                     (CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE): an administrator's
+#                                     tool, documented in man section 8, so sbin as for bpftool
+#   $(PREFIX)/bin/spancap-analyze     offline, any user
+#   $(MANDIR)/man1, man8              every man/*.1 and man/*.8 of the tree
+#   $(WIRESHARK_PLUGIN_DIR)/spancap.lua   the dissector, where a Wireshark built with the same
+#                                     prefix finds Lua plugins; Debian's Wireshark reads
+#                                     /usr/lib/<multiarch>/wireshark/plugins (override the
+#                                     variable) and any user's ~/.local/lib/wireshark/plugins
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+WIRESHARK_PLUGIN_DIR ?= $(PREFIX)/lib/wireshark/plugins
+MAN1 := $(wildcard man/*.1)
+MAN8 := $(wildcard man/*.8)
+INSTALLED := $(DESTDIR)$(SBINDIR)/spancap $(DESTDIR)$(BINDIR)/spancap-analyze \
+	$(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%) $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%) \
+	$(DESTDIR)$(WIRESHARK_PLUGIN_DIR)/spancap.lua
+
+install: $(SPANCAP) $(ANALYZE_BIN)
+	$(msg) INSTALL $(DESTDIR)$(PREFIX)
+	$(Q)install -D -m 0755 $(SPANCAP) $(DESTDIR)$(SBINDIR)/spancap
+	$(Q)install -D -m 0755 $(ANALYZE_BIN) $(DESTDIR)$(BINDIR)/spancap-analyze
+	$(Q)$(if $(MAN1),install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man1 $(MAN1))
+	$(Q)$(if $(MAN8),install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man8 $(MAN8))
+	$(Q)install -D -m 0644 dissector/spancap.lua $(DESTDIR)$(WIRESHARK_PLUGIN_DIR)/spancap.lua
+
+uninstall:
+	$(msg) UNINSTALL $(DESTDIR)$(PREFIX)
+	$(Q)rm -f $(INSTALLED)
 
 clean:
 	rm -rf $(BUILD)
