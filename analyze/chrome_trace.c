@@ -328,7 +328,8 @@ static void metadata(struct ana_export *x, const struct ana_ctx *c, const struct
 				x->nomem = true;
 			if (ana_multi_host(c))
 				snprintf(name, sizeof(name), "%s %s (pid %u)",
-					 ana_host_name(c, t->t->host), ana_proc_label(p), t->t->pid);
+					 ana_host_name(c, t->t->host), ana_proc_label(p),
+					 t->t->pid);
 			else if (p && p->service)
 				snprintf(name, sizeof(name), "%s %s (pid %u)", p->service,
 					 ana_proc_label(p), t->t->pid);

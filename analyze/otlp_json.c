@@ -104,7 +104,7 @@ static void orphan_trace_id(uint8_t out[16], const struct ana_host *h, const str
 	put_be64(out + 8, ana_hash_bytes(&k, sizeof(k), 0x6f727068616e32ull) | 1);
 }
 
-/* ---- AnyValue key/value pairs ----------------------------------------------------------------- */
+/* ---- AnyValue key/value pairs ---------------------------------------------------------------- */
 
 static void kv_begin(struct ana_json *j, const char *key)
 {

@@ -270,7 +270,10 @@ for type, body in pairs(BODIES) do
 	local rec = string.lower(REC_NAMES[type])
 	for _, d in ipairs(body) do
 		local name, kind = d[3], d[4]
-		local abbr = SHARED[name] and ("spancap." .. name) or ("spancap." .. rec .. "." .. name)
+		local abbr = "spancap." .. rec .. "." .. name
+		if SHARED[name] then
+			abbr = "spancap." .. name
+		end
 		if rec == "syscall" and (name == "nr" or name == "ret") then
 			abbr = "spancap.syscall." .. name -- spancap.syscall itself is the name
 		end
@@ -427,7 +430,8 @@ local function dissect_strlist(tree, tvb, off, n, field)
 		end
 		local l = tvb(off + p, 2):le_uint()
 		if l > n - p - 2 then
-			tree:add_proto_expert_info(ex_malformed, "string list: length overruns the item")
+			tree:add_proto_expert_info(ex_malformed,
+				"string list: length overruns the item")
 			return first
 		end
 		local s = l > 0 and tvb(off + p + 2, l):string() or ""
@@ -463,7 +467,8 @@ local function dissect_attrs(tree, tvb, off, n, depth)
 		local typ = tvb(off + p, 1):uint()
 		local kl, vl = tvb(off + p + 2, 2):le_uint(), tvb(off + p + 4, 2):le_uint()
 		if kl + vl > n - p - 6 then
-			tree:add_proto_expert_info(ex_malformed, "attribute list: entry overruns the item")
+			tree:add_proto_expert_info(ex_malformed,
+				"attribute list: entry overruns the item")
 			return
 		end
 		local key = kl > 0 and tvb(off + p + 6, kl):string() or ""
@@ -635,7 +640,8 @@ function spancap.dissector(tvb, pinfo, tree)
 		local body = root:add(spancap, tvb(8, body_len), "Body (" .. body_len .. " bytes)")
 		if body_len < spec.min then
 			body:add_proto_expert_info(ex_malformed, string.format(
-				"%s body of %d bytes, at least %d expected", REC_NAMES[type], body_len, spec.min))
+				"%s body of %d bytes, at least %d expected", REC_NAMES[type], body_len,
+				spec.min))
 		end
 		v = dissect_body(body, tvb, 8, body_len, spec)
 	elseif body_len > 0 then
@@ -663,7 +669,8 @@ function spancap.dissector(tvb, pinfo, tree)
 		local tag, n = tvb(off, 2):le_uint(), tvb(off + 2, 2):le_uint()
 		if n > len - off - 4 then
 			root:add_proto_expert_info(ex_malformed, string.format(
-				"item tag %d of %d bytes overruns the record at offset %d", tag, n, off))
+				"item tag %d of %d bytes overruns the record at offset %d", tag, n,
+				off))
 			break
 		end
 		local text = dissect_item(root, tvb, off, tag, n)

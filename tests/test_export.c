@@ -216,7 +216,8 @@ static void assert_nested(const struct xev *v, unsigned int n)
 				continue;
 			if (a->ts < b->ts && b->ts < a->end && a->end < b->end)
 				fail_msg("events %u [%" PRIu64 ", %" PRIu64 "] and %u [%" PRIu64
-					 ", %" PRIu64 "] cross", i, a->ts, a->end, k, b->ts, b->end);
+					 ", %" PRIu64 "] cross",
+					 i, a->ts, a->end, k, b->ts, b->end);
 		}
 }
 
