@@ -47,9 +47,9 @@ int ana_export_begin(struct ana_export *x, struct ana_opts *o)
 		snprintf(x->err, sizeof(x->err), "export needs --format otlp-json or chrome");
 		return -EINVAL;
 	}
-	if (x->format == ANA_EXPORT_CHROME && x->gran != ANA_GRAN_SYSCALL) {
-		snprintf(x->err, sizeof(x->err),
-			 "--granularity is for otlp-json (chrome shows spans and syscalls)");
+	if (x->format == ANA_EXPORT_CHROME && (x->gran != ANA_GRAN_SYSCALL || x->orphans)) {
+		snprintf(x->err, sizeof(x->err), "--granularity and --orphans are for otlp-json "
+			 "(chrome shows every syscall, and the spans around them)");
 		return -EINVAL;
 	}
 	x->out = open_output(x);

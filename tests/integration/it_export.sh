@@ -192,11 +192,14 @@ rc1=$?
 rc2=$?
 "$A" export --format chrome --granularity span "$cap" >/dev/null 2>&1
 rc3=$?
-if [ "$rc1" -eq 2 ] && [ "$rc2" -eq 2 ] && [ "$rc3" -eq 2 ] && grep -q -- '--format' "$tmp/err"; then
-	ok "usage errors: export without --format, --format elsewhere, chrome --granularity"
+"$A" export --format chrome --orphans "$cap" >/dev/null 2>&1
+rc4=$?
+if [ "$rc1" -eq 2 ] && [ "$rc2" -eq 2 ] && [ "$rc3" -eq 2 ] && [ "$rc4" -eq 2 ] &&
+	grep -q -- '--format' "$tmp/err"; then
+	ok "usage errors: export without --format, --format elsewhere, chrome --granularity/--orphans"
 else
-	not_ok "usage errors: export without --format, --format elsewhere, chrome --granularity" \
-		"$rc1 $rc2 $rc3: $(cat "$tmp/err")"
+	not_ok "usage errors: export without --format, --format elsewhere, chrome --granularity/--orphans" \
+		"$rc1 $rc2 $rc3 $rc4: $(cat "$tmp/err")"
 fi
 
 echo "1..$n"
