@@ -95,7 +95,7 @@ done
 
 # The manual documents what --help lists: every command and every long option.
 help=$("$BUILD/spancap-analyze" --help)
-man=$(MANWIDTH=200 man -l "$root/man/spancap-analyze.1" 2>/dev/null | col -b)
+man=$(groff -man -Tutf8 -P-cbou -rLL=200n "$root/man/spancap-analyze.1" 2>/dev/null)
 missing=""
 for cmd in $(sed -n '/^COMMANDS/,/^OPTIONS/p' <<<"$help" | awk '/^    [a-z]/ { print $1 }'); do
 	grep -q "^ *$cmd\b" <<<"$man" || missing="$missing command $cmd"
