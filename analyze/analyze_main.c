@@ -52,7 +52,7 @@ static void usage(FILE *f)
 	      "    files        operations and bytes per path, pipe or other descriptor target\n"
 	      "    net          operations and bytes per network peer\n"
 	      "    timeline     an strace-like listing of the syscalls with their trace and span\n"
-	      "    export       the syscalls for other tools: --format otlp-json (OpenTelemetry\n"
+	      "    export       the syscalls for other tools: --format otlp-json(l) (OpenTelemetry\n"
 	      "                 traces: each syscall a child span of the application span it ran\n"
 	      "                 in) or --format chrome (Perfetto, chrome://tracing: one track per\n"
 	      "                 thread, application spans enclosing their syscalls)\n"
@@ -75,14 +75,17 @@ static void usage(FILE *f)
 	      "    --sort KEY          traces: syscalls, time, bytes, errors or start (default)\n"
 	      "    --by KEY            syscalls: syscall (default), span or process\n"
 	      "    --timeline          trace: append the trace's timeline\n"
-	      "    --format FMT        export: otlp-json or chrome\n"
+	      "    --format FMT        export: otlp-json, otlp-jsonl (JSON Lines: one request of\n"
+	      "                        at most --max-spans spans per line) or chrome\n"
 	      "    -o, --output FILE   export: write FILE (mode 0600, never through a symbolic\n"
 	      "                        link) instead of standard output\n"
-	      "    --granularity G     export otlp-json: syscall (default: one span per syscall)\n"
-	      "                        or span (one span per application span, with its\n"
-	      "                        syscall counts, bytes, files, peers and failures)\n"
-	      "    --orphans           export otlp-json: also syscalls that ran outside any span,\n"
-	      "                        under one synthetic trace per thread (default: skipped)\n"
+	      "    --granularity G     export otlp-json(l): syscall (default: one span per\n"
+	      "                        syscall) or span (one span per application span, with\n"
+	      "                        its syscall counts, bytes, files, peers and failures)\n"
+	      "    --orphans           export otlp-json(l): also the syscalls made outside any\n"
+	      "                        span, under one synthetic trace per thread (default:\n"
+	      "                        skipped)\n"
+	      "    --max-spans N       export otlp-jsonl: spans per line (default 1000)\n"
 	      "    --no-color          accepted for scripts; output never has colour\n"
 	      "    -h, --help          this manual\n"
 	      "    -V, --version       the version\n"
@@ -265,7 +268,7 @@ static const char *const cmd_names[CMD_MAX] = { "info", "traces", "trace", "span
 
 enum { OPT_JSON = 256, OPT_SINCE, OPT_UNTIL, OPT_PID, OPT_TID, OPT_TRACE, OPT_SPAN,
        OPT_SYSCALL, OPT_ERRORS, OPT_SORT, OPT_BY, OPT_TIMELINE, OPT_NOCOLOR, OPT_FORMAT,
-       OPT_GRANULARITY, OPT_ORPHANS };
+       OPT_GRANULARITY, OPT_ORPHANS, OPT_MAX_SPANS };
 
 static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -285,6 +288,7 @@ static const struct option long_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "granularity", required_argument, NULL, OPT_GRANULARITY },
 	{ "orphans", no_argument, NULL, OPT_ORPHANS },
+	{ "max-spans", required_argument, NULL, OPT_MAX_SPANS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -383,10 +387,13 @@ int main(int argc, char **argv)
 		case OPT_FORMAT:
 			if (!strcmp(optarg, "otlp-json"))
 				ex.format = ANA_EXPORT_OTLP_JSON;
+			else if (!strcmp(optarg, "otlp-jsonl"))
+				ex.format = ANA_EXPORT_OTLP_JSONL;
 			else if (!strcmp(optarg, "chrome"))
 				ex.format = ANA_EXPORT_CHROME;
 			else
-				return fail_usage("bad --format '%s': otlp-json or chrome", optarg);
+				return fail_usage("bad --format '%s': otlp-json, otlp-jsonl or chrome",
+						  optarg);
 			break;
 		case 'o':
 			ex.path = optarg;
@@ -401,6 +408,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_ORPHANS:
 			ex.orphans = true;
+			break;
+		case OPT_MAX_SPANS:
+			if (parse_u32(optarg, &ex.max_spans) || !ex.max_spans)
+				return fail_usage("bad --max-spans '%s': a positive count", optarg);
 			break;
 		default:
 			fprintf(stderr, PROG ": see " PROG " --help\n");
@@ -443,8 +454,9 @@ int main(int argc, char **argv)
 			ts.j = &tj;
 		}
 	}
-	if ((ex.format || ex.path || ex.gran || ex.orphans) && cmd != CMD_EXPORT)
-		return fail_usage("--format, -o, --granularity and --orphans are for %s", "export");
+	if ((ex.format || ex.path || ex.gran || ex.orphans || ex.max_spans) && cmd != CMD_EXPORT)
+		return fail_usage("--format, -o, --granularity, --orphans and --max-spans are for %s",
+				  "export");
 	if (isatty(STDERR_FILENO)) {
 		o.progress = show_progress;
 	}

@@ -44,11 +44,18 @@ static FILE *open_output(struct ana_export *x)
 int ana_export_begin(struct ana_export *x, struct ana_opts *o)
 {
 	if (x->format == ANA_EXPORT_NONE) {
-		snprintf(x->err, sizeof(x->err), "export needs --format otlp-json or chrome");
+		snprintf(x->err, sizeof(x->err),
+			 "export needs --format otlp-json, otlp-jsonl or chrome");
 		return -EINVAL;
 	}
+	if (x->max_spans && x->format != ANA_EXPORT_OTLP_JSONL) {
+		snprintf(x->err, sizeof(x->err), "--max-spans is for otlp-jsonl");
+		return -EINVAL;
+	}
+	if (!x->max_spans)
+		x->max_spans = ANA_EXPORT_LINE_SPANS;
 	if (x->format == ANA_EXPORT_CHROME && (x->gran != ANA_GRAN_SYSCALL || x->orphans)) {
-		snprintf(x->err, sizeof(x->err), "--granularity and --orphans are for otlp-json "
+		snprintf(x->err, sizeof(x->err), "--granularity and --orphans are for the otlp formats "
 			 "(chrome shows every syscall, and the spans around them)");
 		return -EINVAL;
 	}
@@ -56,17 +63,18 @@ int ana_export_begin(struct ana_export *x, struct ana_opts *o)
 	if (!x->out)
 		return -EIO;
 	ana_json_init(&x->j, x->out);
-	o->on_event = x->format == ANA_EXPORT_OTLP_JSON ? ana_otlp_event : ana_chrome_event;
+	x->j.compact = x->format == ANA_EXPORT_OTLP_JSONL;
+	o->on_event = x->format == ANA_EXPORT_CHROME ? ana_chrome_event : ana_otlp_event;
 	o->event_arg = x;
 	/* span groups list the files, peers and failures of each span */
-	if (x->format == ANA_EXPORT_OTLP_JSON && x->gran == ANA_GRAN_SPAN)
+	if (x->format != ANA_EXPORT_CHROME && x->gran == ANA_GRAN_SPAN)
 		o->want |= ANA_WANT_DETAIL;
 	return 0;
 }
 
 static void free_priv(struct ana_export *x)
 {
-	if (x->format == ANA_EXPORT_OTLP_JSON)
+	if (x->format == ANA_EXPORT_OTLP_JSON || x->format == ANA_EXPORT_OTLP_JSONL)
 		ana_otlp_free(x);
 	else if (x->format == ANA_EXPORT_CHROME)
 		ana_chrome_free(x);
@@ -84,8 +92,7 @@ void ana_export_abort(struct ana_export *x)
 
 int ana_export_finish(struct ana_export *x, struct ana_ctx *c)
 {
-	int ret = x->format == ANA_EXPORT_OTLP_JSON ? ana_otlp_finish(x, c)
-						    : ana_chrome_finish(x, c);
+	int ret = x->format == ANA_EXPORT_CHROME ? ana_chrome_finish(x, c) : ana_otlp_finish(x, c);
 
 	if (!ret && x->nomem) {
 		snprintf(x->err, sizeof(x->err), "out of memory while exporting");

@@ -5,6 +5,7 @@
  *   otlp-json  OTLP/JSON traces (ExportTraceServiceRequest): each syscall, or each application
  *              span's group of syscalls, becomes a span under the application's own trace id
  *              and span id (otlp_json.c)
+ *   otlp-jsonl the same as JSON Lines: one request of at most max_spans spans per line
  *   chrome     Chrome trace-event JSON for Perfetto and chrome://tracing: one track per thread,
  *              application spans as slices enclosing their syscalls (chrome_trace.c)
  *
@@ -20,7 +21,9 @@
 #include "analysis.h"
 #include "json_out.h"
 
-enum ana_export_format { ANA_EXPORT_NONE, ANA_EXPORT_OTLP_JSON, ANA_EXPORT_CHROME };
+enum ana_export_format { ANA_EXPORT_NONE, ANA_EXPORT_OTLP_JSON, ANA_EXPORT_OTLP_JSONL,
+			 ANA_EXPORT_CHROME };
+#define ANA_EXPORT_LINE_SPANS 1000 /* otlp-jsonl: spans per line unless told */
 enum ana_export_gran { ANA_GRAN_SYSCALL, ANA_GRAN_SPAN };
 
 struct ana_export {
@@ -28,6 +31,7 @@ struct ana_export {
 	enum ana_export_format format;
 	enum ana_export_gran gran;
 	bool orphans;	  /* export syscalls without trace context too */
+	uint32_t max_spans; /* otlp-jsonl: spans per line (0: ANA_EXPORT_LINE_SPANS) */
 	const char *path; /* -o FILE; NULL or "-": standard output */
 	/* state */
 	FILE *out;

@@ -15,6 +15,7 @@
 
 struct ana_json {
 	FILE *f;
+	bool compact; /* one line, no spaces (set after ana_json_init) */
 	int depth;
 	bool has_items[ANA_JSON_DEPTH];
 };

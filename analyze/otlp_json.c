@@ -16,6 +16,11 @@
  * --orphans: syscalls that ran with no trace context are exported too, under one synthetic
  * trace per thread (see orphan_trace_id), as root spans (or one root span per thread).
  *
+ * --format otlp-jsonl writes the same as JSON Lines: one compact ExportTraceServiceRequest of
+ * at most --max-spans spans per line (each line is a TracesData document too, as the
+ * OpenTelemetry Collector's otlpjsonfile receiver reads them, and can be POSTed alone), so that
+ * a large capture does not become one request too large for a collector.
+ *
  * New span ids are derived from what identifies their syscall or group (hash of the ids, the
  * host's boot id, tid, time and number), so exporting the same file twice gives the same ids.
  */
@@ -44,8 +49,10 @@ struct orphan_group {
 struct otlp {
 	bool doc_open;	  /* {"resourceSpans": [ written */
 	bool group_open;  /* a resourceSpans entry is open (spans array) */
+	bool wrote_doc;	  /* a whole document was written (otlp-jsonl) */
+	uint32_t doc_spans; /* spans in the open document */
 	const struct ana_proc *cur_proc;
-	const struct ana_kv *cur_res;
+	uint64_t cur_res; /* resource_hash() of the open entry */
 	struct ana_map orphan_map; /* struct ana_thread * -> struct orphan_group * */
 	struct ana_vec orphans;
 };
@@ -289,13 +296,61 @@ static void group_close(struct ana_export *x, struct otlp *o)
 	o->group_open = false;
 }
 
+static void doc_close(struct ana_export *x, struct otlp *o)
+{
+	if (!o->doc_open)
+		return;
+	group_close(x, o);
+	ana_json_end(&x->j, false);
+	ana_json_end(&x->j, true);
+	ana_json_finish(&x->j);
+	o->doc_open = false;
+	o->wrote_doc = true;
+	o->doc_spans = 0;
+}
+
+/* After each span: otlp-jsonl ends its line when it holds max_spans spans. */
+static void span_done(struct ana_export *x, struct otlp *o)
+{
+	if (x->format == ANA_EXPORT_OTLP_JSONL && ++o->doc_spans >= x->max_spans)
+		doc_close(x, o);
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	return s ? ana_hash_bytes(s, strlen(s) + 1, h) : ana_hash_bytes("", 0, h + 1);
+}
+
+/*
+ * What the resource of p says now. A process keeps its struct across exec and context updates
+ * (its name, executable and attributes change), and freed strings can come back at the same
+ * address, so the resource is compared by content.
+ */
+static uint64_t resource_hash(const struct ana_proc *p)
+{
+	uint64_t h = 0x7265736f75726365ull; /* "resource" */
+
+	if (!p)
+		return h;
+	h = hash_str(h, p->comm);
+	h = hash_str(h, p->exe);
+	h = hash_str(h, p->argv);
+	for (uint32_t i = 0; i < p->nres; i++) {
+		h = hash_str(h, p->res[i].key);
+		h = hash_str(h ^ p->res[i].type, p->res[i].val);
+	}
+	return h;
+}
+
 /* Makes the open resourceSpans entry the one of process p (as described now). */
 static void group_for(struct ana_export *x, struct otlp *o, const struct ana_host *h,
 		      const struct ana_proc *p)
 {
 	struct ana_json *j = &x->j;
 
-	if (o->group_open && o->cur_proc == p && o->cur_res == (p ? p->res : NULL))
+	uint64_t res = resource_hash(p);
+
+	if (o->doc_open && o->group_open && o->cur_proc == p && o->cur_res == res)
 		return;
 	doc_open(x, o);
 	group_close(x, o);
@@ -310,7 +365,7 @@ static void group_for(struct ana_export *x, struct otlp *o, const struct ana_hos
 	ana_json_arr(j, "spans");
 	o->group_open = true;
 	o->cur_proc = p;
-	o->cur_res = p ? p->res : NULL;
+	o->cur_res = res;
 }
 
 /* ---- targets -------------------------------------------------------------------------------- */
@@ -493,6 +548,7 @@ void ana_otlp_event(struct ana_ctx *c, const struct ana_event *ev, void *arg)
 	}
 	group_for(x, o, ev->host, ev->proc);
 	syscall_span(x, ev);
+	span_done(x, o);
 }
 
 /* ---- one span per application span ---------------------------------------------------------- */
@@ -672,6 +728,7 @@ static int write_groups(struct ana_export *x, struct otlp *o, struct ana_ctx *c)
 			orphan_trace_id(tid, h, v[i].g->t);
 			group_span(&x->j, tid, NULL, h, v[i].g->t, true, &v[i].g->st, NULL);
 		}
+		span_done(x, o);
 	}
 	free(v);
 	return 0;
@@ -685,11 +742,10 @@ int ana_otlp_finish(struct ana_export *x, struct ana_ctx *c)
 		return 0;
 	if (x->gran == ANA_GRAN_SPAN)
 		write_groups(x, o, c);
-	doc_open(x, o);
-	group_close(x, o);
-	ana_json_end(&x->j, false);
-	ana_json_end(&x->j, true);
-	ana_json_finish(&x->j);
+	/* one document, empty if need be; JSON Lines: no line without a span */
+	if (x->format == ANA_EXPORT_OTLP_JSON)
+		doc_open(x, o);
+	doc_close(x, o);
 	return 0;
 }
 

@@ -171,6 +171,45 @@ static void test_otlp_filters_apply(void **state)
 	free(t);
 }
 
+static void test_otlp_jsonl_lines_of_max_spans(void **state)
+{
+	char dir[] = "/tmp/test_export.XXXXXX", path[64], err[SCF_ERRMSG_MAX];
+	struct ana_export x = { .format = ANA_EXPORT_OTLP_JSONL, .max_spans = 4, .orphans = true };
+	struct ana_opts o = { 0 };
+	unsigned int lines = 0, spans = 0;
+	struct ana_ctx *c;
+	char *t, *line;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/out.jsonl", dir);
+	x.path = path;
+	assert_int_equal(ana_export_begin(&x, &o), 0);
+	c = ana_ctx__new(&o);
+	assert_non_null(c);
+	assert_int_equal(ana_ctx__add_file(c, scenario_path, err, sizeof(err)), 0);
+	assert_int_equal(ana_ctx__run(c), 0);
+	assert_int_equal(ana_export_finish(&x, c), 0);
+	ana_ctx__free(c);
+	t = slurp(path);
+	unlink(path);
+	rmdir(dir);
+	for (line = strtok(t, "\n"); line; line = strtok(NULL, "\n")) {
+		static const char head[] = "{\"resourceSpans\":[{\"resource\":";
+		unsigned int n = count(line, "\"spanId\":");
+
+		assert_true(!strncmp(line, head, strlen(head)));
+		assert_true(n >= 1 && n <= 4);
+		assert_int_equal(count(line, "\"key\":\"service.name\""),
+				 count(line, "\"resource\":"));
+		spans += n;
+		lines++;
+	}
+	assert_int_equal(spans, SCEN_TOTAL_SYSCALLS);
+	assert_int_equal(lines, (SCEN_TOTAL_SYSCALLS + 3) / 4);
+	free(t);
+}
+
 /* ---- chrome --------------------------------------------------------------------------------- */
 
 struct xev {
@@ -306,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_otlp_span_ids_deterministic),
 		cmocka_unit_test(test_otlp_granularity_span),
 		cmocka_unit_test(test_otlp_filters_apply),
+		cmocka_unit_test(test_otlp_jsonl_lines_of_max_spans),
 		cmocka_unit_test(test_chrome_scenario),
 		cmocka_unit_test(test_chrome_crossing_spans_become_segments),
 	};

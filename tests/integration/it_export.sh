@@ -128,12 +128,25 @@ for input in "$root/samples/captures/demo-small.pcapng.zst" "$cap"; do
 	# --orphans: every syscall of the capture, with or without context
 	total=$(sum_json count "$input")
 	"$A" export --format otlp-json --orphans "$input" >"$tmp/orph.json" 2>"$tmp/err"
-	out=$(otlp_check "$tmp/orph.json" 2>&1)
+	out=$(otlp_check "$tmp/orph.json" "$tmp/orph.jsonl" 2>&1)
 	if [ $? -eq 0 ] && [ "$out" = "ok: $total spans in $(python3 -c "import json
 print(len(json.load(open('$tmp/orph.json'))['resourceSpans']))") resourceSpans" ]; then
 		ok "$name: otlp-json --orphans exports all $total syscalls, valid ($out)"
 	else
 		not_ok "$name: otlp-json --orphans exports all $total syscalls, valid" "$out $(cat "$tmp/err")"
+	fi
+
+	# JSON Lines: the same spans, at most --max-spans per line, each line a valid request
+	"$A" export --format otlp-jsonl --max-spans 25 --orphans "$input" >"$tmp/lines.jsonl" \
+		2>"$tmp/err"
+	out=$(otlp_check "$tmp/lines.jsonl" "$tmp/lines.spans" 25 2>&1)
+	lines=$(wc -l <"$tmp/lines.jsonl")
+	if [ $? -eq 0 ] && [ "$lines" -eq $(((total + 24) / 25)) ] &&
+		cmp -s "$tmp/lines.spans" "$tmp/orph.jsonl"; then
+		ok "$name: otlp-jsonl --max-spans 25: $lines valid lines, the same spans ($out)"
+	else
+		not_ok "$name: otlp-jsonl --max-spans 25: valid lines, the same spans" \
+			"$out; $lines lines for $total spans $(cat "$tmp/err")"
 	fi
 
 	# chrome
@@ -194,12 +207,14 @@ rc2=$?
 rc3=$?
 "$A" export --format chrome --orphans "$cap" >/dev/null 2>&1
 rc4=$?
-if [ "$rc1" -eq 2 ] && [ "$rc2" -eq 2 ] && [ "$rc3" -eq 2 ] && [ "$rc4" -eq 2 ] &&
+"$A" export --format otlp-json --max-spans 5 "$cap" >/dev/null 2>&1
+rc5=$?
+if [ "$rc1" -eq 2 ] && [ "$rc2" -eq 2 ] && [ "$rc3" -eq 2 ] && [ "$rc4" -eq 2 ] && [ "$rc5" -eq 2 ] &&
 	grep -q -- '--format' "$tmp/err"; then
-	ok "usage errors: export without --format, --format elsewhere, chrome --granularity/--orphans"
+	ok "usage errors: no --format, --format elsewhere, options of another format"
 else
-	not_ok "usage errors: export without --format, --format elsewhere, chrome --granularity/--orphans" \
-		"$rc1 $rc2 $rc3 $rc4: $(cat "$tmp/err")"
+	not_ok "usage errors: no --format, --format elsewhere, options of another format" \
+		"$rc1 $rc2 $rc3 $rc4 $rc5: $(cat "$tmp/err")"
 fi
 
 echo "1..$n"

@@ -4,7 +4,10 @@
 // definitions (opentelemetry-proto, as shipped in @opentelemetry/otlp-grpc-exporter-base),
 // loaded with protobufjs:
 //
-//   node check_otlp_json.js NODE_MODULES FILE.json [SPANS_OUT.jsonl]
+//   node check_otlp_json.js NODE_MODULES FILE.json [SPANS_OUT.jsonl [MAX_PER_LINE]]
+//
+// FILE.json is one request, or JSON Lines of requests (`--format otlp-jsonl`): then every
+// line is checked on its own, and holds at most MAX_PER_LINE spans when given.
 //
 // 1. Every key of the document must be a field of its message (ExportTraceServiceRequest at
 //    the top), every value of the field's JSON type: 64-bit integers as decimal strings or
@@ -23,7 +26,7 @@
 const fs = require('fs');
 const path = require('path');
 
-const [nmArg, file, spansOut] = process.argv.slice(2);
+const [nmArg, file, spansOut, maxArg] = process.argv.slice(2);
 const nodeModules = nmArg && path.resolve(nmArg);
 if (!nodeModules || !file) {
 	console.error('usage: check_otlp_json.js NODE_MODULES FILE.json [SPANS_OUT.jsonl]');
@@ -137,27 +140,46 @@ function convertMessage(type, obj, where) {
 	return out;
 }
 
-const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
-const converted = convertMessage(Request, doc, '$');
-const verr = Request.verify(converted);
-if (verr)
-	fail('verify', verr);
-const message = Request.fromObject(converted);
-const decoded = Request.decode(Request.encode(message).finish());
+// One request, or JSON Lines: the first line of a pretty-printed document is not JSON alone.
+const text = fs.readFileSync(file, 'utf8');
+const rawLines = text.split('\n').filter((l) => l.trim() !== '');
+let docs, jsonLines = false;
+try {
+	docs = rawLines.map((l) => JSON.parse(l));
+	jsonLines = docs.length > 1;
+} catch (e) {
+	docs = [JSON.parse(text)];
+}
+const decodedDocs = docs.map((doc, d) => {
+	const where = docs.length > 1 ? `line ${d + 1}` : '$';
+	const converted = convertMessage(Request, doc, where);
+	const verr = Request.verify(converted);
+	if (verr)
+		fail(`${where}: verify`, verr);
+	return Request.decode(Request.encode(Request.fromObject(converted)).finish());
+});
 
+// The value of an AnyValue as text (ints as decimal strings), by its oneof member.
 function anyValue(v) {
-	if (!v)
+	if (!v || !v.value)
 		return null;
-	if (v.stringValue !== undefined && v.stringValue !== '') return v.stringValue;
-	if (v.intValue !== undefined && v.intValue !== null) return v.intValue.toString();
-	if (v.boolValue !== undefined) return v.boolValue;
-	if (v.doubleValue !== undefined) return v.doubleValue;
-	if (v.arrayValue) return v.arrayValue.values.map(anyValue);
-	return null;
+	const x = v[v.value];
+	if (v.value === 'arrayValue')
+		return x.values.map(anyValue);
+	if (v.value === 'kvlistValue')
+		return Object.fromEntries(x.values.map((kv) => [kv.key, anyValue(kv.value)]));
+	if (v.value === 'intValue')
+		return x.toString();
+	if (v.value === 'bytesValue')
+		return Buffer.from(x).toString('hex');
+	return x;
 }
 
 const lines = [];
-let nspans = 0;
+let nspans = 0, nresource = 0;
+decodedDocs.forEach((decoded, d) => {
+const before = nspans;
+nresource += decoded.resourceSpans.length;
 decoded.resourceSpans.forEach((rs, r) => {
 	const resource = {};
 	for (const kv of (rs.resource ? rs.resource.attributes : []))
@@ -195,6 +217,11 @@ decoded.resourceSpans.forEach((rs, r) => {
 		});
 	});
 });
+if (maxArg && nspans - before > Number(maxArg))
+	fail(`line ${d + 1}`, `${nspans - before} spans, more than ${maxArg}`);
+if (jsonLines && nspans === before)
+	fail(`line ${d + 1}`, 'a line without a span');
+});
 if (spansOut)
 	fs.writeFileSync(spansOut, lines.length ? lines.join('\n') + '\n' : '');
 if (errors.length) {
@@ -202,4 +229,5 @@ if (errors.length) {
 		console.log(`error: ${e}`);
 	process.exit(1);
 }
-console.log(`ok: ${nspans} spans in ${decoded.resourceSpans.length} resourceSpans`);
+console.log(`ok: ${nspans} spans in ${nresource} resourceSpans` +
+	(jsonLines ? ` on ${docs.length} lines` : ''));
