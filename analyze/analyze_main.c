@@ -52,10 +52,11 @@ static void usage(FILE *f)
 	      "    files        operations and bytes per path, pipe or other descriptor target\n"
 	      "    net          operations and bytes per network peer\n"
 	      "    timeline     an strace-like listing of the syscalls with their trace and span\n"
-	      "    export       the syscalls for other tools: --format otlp-json(l) (OpenTelemetry\n"
-	      "                 traces: each syscall a child span of the application span it ran\n"
-	      "                 in) or --format chrome (Perfetto, chrome://tracing: one track per\n"
-	      "                 thread, application spans enclosing their syscalls)\n"
+	      "    export       the syscalls for other tools: --format otlp-json or otlp-jsonl\n"
+	      "                 (OpenTelemetry traces: each syscall a child span of the\n"
+	      "                 application span it ran in) or --format chrome (Perfetto,\n"
+	      "                 chrome://tracing: one track per thread, application spans\n"
+	      "                 enclosing their syscalls)\n"
 	      "\n"
 	      "OPTIONS\n"
 	      "    --json              machine-readable output (one JSON document)\n"
@@ -455,8 +456,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if ((ex.format || ex.path || ex.gran || ex.orphans || ex.max_spans) && cmd != CMD_EXPORT)
-		return fail_usage("--format, -o, --granularity, --orphans and --max-spans are for %s",
-				  "export");
+		return fail_usage("%s are for export",
+				  "--format, -o, --granularity, --orphans and --max-spans");
 	if (isatty(STDERR_FILENO)) {
 		o.progress = show_progress;
 	}

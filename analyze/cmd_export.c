@@ -55,8 +55,9 @@ int ana_export_begin(struct ana_export *x, struct ana_opts *o)
 	if (!x->max_spans)
 		x->max_spans = ANA_EXPORT_LINE_SPANS;
 	if (x->format == ANA_EXPORT_CHROME && (x->gran != ANA_GRAN_SYSCALL || x->orphans)) {
-		snprintf(x->err, sizeof(x->err), "--granularity and --orphans are for the otlp formats "
-			 "(chrome shows every syscall, and the spans around them)");
+		snprintf(x->err, sizeof(x->err),
+			 "--granularity and --orphans are for the otlp formats (chrome shows every "
+			 "syscall, and the spans around them)");
 		return -EINVAL;
 	}
 	x->out = open_output(x);
