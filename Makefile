@@ -32,7 +32,10 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # Debian packages: build, test and interoperability tools.
 DEB_PKGS := gcc make pkg-config clang llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libpcap-dev libzstd-dev libcmocka-dev zstd tshark tcpdump musl-tools libclang-rt-14-dev \
-	python3 jq binutils groff-base man-db
+	python3 jq binutils nodejs groff-base man-db
+# npm (tests/otlp_check: the OpenTelemetry protobuf definitions): Debian's package, unless the
+# installed nodejs brings npm itself (as NodeSource's does).
+DEB_PKGS += $(if $(shell command -v npm 2>/dev/null),,npm)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # pkg-config is evaluated lazily (recursive variables), after `deps` has installed it.
@@ -55,7 +58,7 @@ LDFLAGS = $(SAN_LDFLAGS) $(EXTRA_LDFLAGS)
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test demo bench clean install fmt
+.PHONY: all deps test demo bench clean install uninstall fmt
 .DEFAULT_GOAL := all
 
 # ---------------------------------------------------------------------------------------------
@@ -238,7 +241,8 @@ ANALYZE_LIB_SRCS := analyze/ana_map.c analyze/latency_hist.c analyze/syscall_tab
 	analyze/errno_names.c analyze/replay.c analyze/proc_state.c analyze/trace_index.c \
 	analyze/text_fmt.c analyze/json_out.c analyze/syscall_fmt.c analyze/report_common.c \
 	analyze/cmd_info.c analyze/cmd_traces.c analyze/cmd_trace.c analyze/cmd_spans.c \
-	analyze/cmd_syscalls.c analyze/cmd_processes.c analyze/cmd_io.c analyze/cmd_timeline.c
+	analyze/cmd_syscalls.c analyze/cmd_processes.c analyze/cmd_io.c analyze/cmd_timeline.c \
+	analyze/cmd_export.c analyze/otlp_json.c analyze/chrome_trace.c
 ANALYZE_LIB_OBJS := $(ANALYZE_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ANALYZE_LIB := $(BUILD)/libspancap_analyze.a
 ANALYZE_BIN := $(BUILD)/spancap-analyze
@@ -255,7 +259,7 @@ $(ANALYZE_BIN): $(BUILD)/obj/analyze/analyze_main.o $(ANALYZE_LIB) $(FORMATS_LIB
 # tests/: one cmocka binary per module; tests/run_suites.sh runs them all.
 
 # Unit suites by name: built in $(BUILD)/tests and, under ASan + UBSan, in $(BUILD)/asan/tests.
-UNIT_TESTS := test_formats test_samples_writer test_analyze
+UNIT_TESTS := test_formats test_samples_writer test_analyze test_export
 TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 TEST_TOOLS := $(BUILD)/tests/formats_sample_gen $(BUILD)/tests/analyze_scenario_gen
 CMOCKA_LIBS = $(call pkg_libs,cmocka)
@@ -272,6 +276,12 @@ $(BUILD)/tests/analyze_scenario_gen: $(BUILD)/obj/tests/analyze_scenario_gen.o \
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)
 
 $(BUILD)/tests/test_analyze: $(BUILD)/obj/tests/test_analyze.o $(BUILD)/obj/tests/analyze_scenario.o \
+		$(ANALYZE_LIB) $(FORMATS_LIB)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) $(CMOCKA_LIBS) -lm
+
+$(BUILD)/tests/test_export: $(BUILD)/obj/tests/test_export.o $(BUILD)/obj/tests/analyze_scenario.o \
 		$(ANALYZE_LIB) $(FORMATS_LIB)
 	$(msg) LD $@
 	@mkdir -p $(@D)
@@ -571,6 +581,43 @@ test: all
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 OPT=-O1 \
 		$(UNIT_TESTS:%=$(BUILD)/asan/tests/%)
 	$(Q)tests/run_suites.sh $(BUILD)
+
+# ---------------------------------------------------------------------------------------------
+# install / uninstall: PREFIX (default /usr/local) and DESTDIR (a staging root for packages).
+#
+#   $(PREFIX)/sbin/spancap            loads BPF programs and reads other processes' memory
+#                                     (CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE): an administrator's
+#                                     tool, documented in man section 8, so sbin as for bpftool
+#   $(PREFIX)/bin/spancap-analyze     offline, any user
+#   $(MANDIR)/man1, man8              every man/*.1 and man/*.8 of the tree
+#   $(WIRESHARK_PLUGIN_DIR)/spancap.lua   the dissector, where a Wireshark built with the same
+#                                     prefix finds Lua plugins; Debian's Wireshark reads
+#                                     /usr/lib/<multiarch>/wireshark/plugins (override the
+#                                     variable) and any user's ~/.local/lib/wireshark/plugins
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+WIRESHARK_PLUGIN_DIR ?= $(PREFIX)/lib/wireshark/plugins
+MAN1 := $(wildcard man/*.1)
+MAN8 := $(wildcard man/*.8)
+INSTALLED := $(DESTDIR)$(SBINDIR)/spancap $(DESTDIR)$(BINDIR)/spancap-analyze \
+	$(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%) $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%) \
+	$(DESTDIR)$(WIRESHARK_PLUGIN_DIR)/spancap.lua
+
+install: $(SPANCAP) $(ANALYZE_BIN)
+	$(msg) INSTALL $(DESTDIR)$(PREFIX)
+	$(Q)install -D -m 0755 $(SPANCAP) $(DESTDIR)$(SBINDIR)/spancap
+	$(Q)install -D -m 0755 $(ANALYZE_BIN) $(DESTDIR)$(BINDIR)/spancap-analyze
+	$(Q)$(if $(MAN1),install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man1 $(MAN1))
+	$(Q)$(if $(MAN8),install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man8 $(MAN8))
+	$(Q)install -D -m 0644 dissector/spancap.lua $(DESTDIR)$(WIRESHARK_PLUGIN_DIR)/spancap.lua
+
+uninstall:
+	$(msg) UNINSTALL $(DESTDIR)$(PREFIX)
+	$(Q)rm -f $(INSTALLED)
 
 clean:
 	rm -rf $(BUILD)

@@ -121,6 +121,7 @@ struct ana_fdtab {
 
 struct ana_kv {
 	char *key, *val;
+	uint8_t type; /* enum scf_val_type of the value val renders */
 };
 
 struct ana_proc {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "analysis.h"
+#include "export.h"
 #include "report.h"
 
 #define PROG "spancap-analyze"
@@ -51,6 +52,11 @@ static void usage(FILE *f)
 	      "    files        operations and bytes per path, pipe or other descriptor target\n"
 	      "    net          operations and bytes per network peer\n"
 	      "    timeline     an strace-like listing of the syscalls with their trace and span\n"
+	      "    export       the syscalls for other tools: --format otlp-json or otlp-jsonl\n"
+	      "                 (OpenTelemetry traces: each syscall a child span of the\n"
+	      "                 application span it ran in) or --format chrome (Perfetto,\n"
+	      "                 chrome://tracing: one track per thread, application spans\n"
+	      "                 enclosing their syscalls)\n"
 	      "\n"
 	      "OPTIONS\n"
 	      "    --json              machine-readable output (one JSON document)\n"
@@ -70,6 +76,17 @@ static void usage(FILE *f)
 	      "    --sort KEY          traces: syscalls, time, bytes, errors or start (default)\n"
 	      "    --by KEY            syscalls: syscall (default), span or process\n"
 	      "    --timeline          trace: append the trace's timeline\n"
+	      "    --format FMT        export: otlp-json, otlp-jsonl (JSON Lines: one request of\n"
+	      "                        at most --max-spans spans per line) or chrome\n"
+	      "    -o, --output FILE   export: write FILE (mode 0600, never through a symbolic\n"
+	      "                        link) instead of standard output\n"
+	      "    --granularity G     export otlp-json(l): syscall (default: one span per\n"
+	      "                        syscall) or span (one span per application span, with\n"
+	      "                        its syscall counts, bytes, files, peers and failures)\n"
+	      "    --orphans           export otlp-json(l): also the syscalls made outside any\n"
+	      "                        span, under one synthetic trace per thread (default:\n"
+	      "                        skipped)\n"
+	      "    --max-spans N       export otlp-jsonl: spans per line (default 1000)\n"
 	      "    --no-color          accepted for scripts; output never has colour\n"
 	      "    -h, --help          this manual\n"
 	      "    -V, --version       the version\n"
@@ -84,6 +101,8 @@ static void usage(FILE *f)
 	      "    " PROG " syscalls --by=span --syscall=%file --json capture.scap\n"
 	      "    " PROG " timeline --pid 1234 --since +2s --until +3s capture.scap\n"
 	      "    " PROG " timeline --errors-only web1.scap web2.scap\n"
+	      "    " PROG " export --format otlp-json -o traces.json capture.scap\n"
+	      "    " PROG " export --format chrome --trace 4bf92f35 -o trace.json capture.scap\n"
 	      "\n"
 	      "EXIT STATUS\n"
 	      "    0  the analysis ran; a truncated or corrupt input is analysed up to the damage\n"
@@ -244,12 +263,13 @@ static void show_progress(uint64_t done, uint64_t total, void *arg)
 }
 
 enum cmd { CMD_INFO, CMD_TRACES, CMD_TRACE, CMD_SPANS, CMD_SYSCALLS, CMD_PROCESSES, CMD_FILES,
-	   CMD_NET, CMD_TIMELINE, CMD_MAX };
+	   CMD_NET, CMD_TIMELINE, CMD_EXPORT, CMD_MAX };
 static const char *const cmd_names[CMD_MAX] = { "info", "traces", "trace", "spans", "syscalls",
-						"processes", "files", "net", "timeline" };
+						"processes", "files", "net", "timeline", "export" };
 
 enum { OPT_JSON = 256, OPT_SINCE, OPT_UNTIL, OPT_PID, OPT_TID, OPT_TRACE, OPT_SPAN,
-       OPT_SYSCALL, OPT_ERRORS, OPT_SORT, OPT_BY, OPT_TIMELINE, OPT_NOCOLOR };
+       OPT_SYSCALL, OPT_ERRORS, OPT_SORT, OPT_BY, OPT_TIMELINE, OPT_NOCOLOR, OPT_FORMAT,
+       OPT_GRANULARITY, OPT_ORPHANS, OPT_MAX_SPANS };
 
 static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -265,6 +285,11 @@ static const struct option long_opts[] = {
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "timeline", no_argument, NULL, OPT_TIMELINE },
 	{ "no-color", no_argument, NULL, OPT_NOCOLOR },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "output", required_argument, NULL, 'o' },
+	{ "granularity", required_argument, NULL, OPT_GRANULARITY },
+	{ "orphans", no_argument, NULL, OPT_ORPHANS },
+	{ "max-spans", required_argument, NULL, OPT_MAX_SPANS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -277,13 +302,14 @@ int main(int argc, char **argv)
 	struct ana_tl_vec tl = { 0 };
 	struct ana_tl_stream ts = { .out = stdout };
 	struct ana_json tj;
+	struct ana_export ex = { 0 };
 	struct ana_ctx *c = NULL;
 	enum cmd cmd = CMD_MAX;
 	const char *trace_arg = NULL;
 	int opt, ret, nfiles, first_file;
 	char err[SCF_ERRMSG_MAX];
 
-	while ((opt = getopt_long(argc, argv, "hV", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hVo:", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
 			usage(stdout);
@@ -359,6 +385,35 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NOCOLOR:
 			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "otlp-json"))
+				ex.format = ANA_EXPORT_OTLP_JSON;
+			else if (!strcmp(optarg, "otlp-jsonl"))
+				ex.format = ANA_EXPORT_OTLP_JSONL;
+			else if (!strcmp(optarg, "chrome"))
+				ex.format = ANA_EXPORT_CHROME;
+			else
+				return fail_usage("bad --format '%s': otlp-json, otlp-jsonl or chrome",
+						  optarg);
+			break;
+		case 'o':
+			ex.path = optarg;
+			break;
+		case OPT_GRANULARITY:
+			if (!strcmp(optarg, "syscall"))
+				ex.gran = ANA_GRAN_SYSCALL;
+			else if (!strcmp(optarg, "span"))
+				ex.gran = ANA_GRAN_SPAN;
+			else
+				return fail_usage("bad --granularity '%s': syscall or span", optarg);
+			break;
+		case OPT_ORPHANS:
+			ex.orphans = true;
+			break;
+		case OPT_MAX_SPANS:
+			if (parse_u32(optarg, &ex.max_spans) || !ex.max_spans)
+				return fail_usage("bad --max-spans '%s': a positive count", optarg);
+			break;
 		default:
 			fprintf(stderr, PROG ": see " PROG " --help\n");
 			return EXIT_USAGE;
@@ -400,13 +455,26 @@ int main(int argc, char **argv)
 			ts.j = &tj;
 		}
 	}
+	if ((ex.format || ex.path || ex.gran || ex.orphans || ex.max_spans) && cmd != CMD_EXPORT)
+		return fail_usage("%s are for export",
+				  "--format, -o, --granularity, --orphans and --max-spans");
 	if (isatty(STDERR_FILENO)) {
 		o.progress = show_progress;
+	}
+	if (cmd == CMD_EXPORT) {
+		ret = ana_export_begin(&ex, &o);
+		if (ret == -EINVAL)
+			return fail_usage("%s", ex.err);
+		if (ret) {
+			fprintf(stderr, PROG ": %s\n", ex.err);
+			return EXIT_FAILURE;
+		}
 	}
 
 	c = ana_ctx__new(&o);
 	if (!c) {
 		fprintf(stderr, PROG ": out of memory\n");
+		ana_export_abort(&ex);
 		return EXIT_FAILURE;
 	}
 	for (int i = first_file; i < argc; i++) {
@@ -415,12 +483,14 @@ int main(int argc, char **argv)
 			fprintf(stderr, PROG ": warning: %s; skipped\n", err);
 		} else if (ret) {
 			fprintf(stderr, PROG ": cannot read %s\n", err);
+			ana_export_abort(&ex);
 			ana_ctx__free(c);
 			return EXIT_FAILURE;
 		}
 	}
 	if (!c->ninputs) {
 		fprintf(stderr, PROG ": no input could be read\n");
+		ana_export_abort(&ex);
 		ana_ctx__free(c);
 		return EXIT_FAILURE;
 	}
@@ -441,6 +511,7 @@ int main(int argc, char **argv)
 	if (ret) {
 		fprintf(stderr, PROG ": out of memory after %llu records\n",
 			(unsigned long long)c->records);
+		ana_export_abort(&ex);
 		ana_ctx__free(c);
 		ana_tl_vec_free(&tl);
 		return EXIT_FAILURE;
@@ -472,6 +543,11 @@ int main(int argc, char **argv)
 		break;
 	case CMD_NET:
 		ret = ana_report_net(&r);
+		break;
+	case CMD_EXPORT:
+		ret = ana_export_finish(&ex, c);
+		if (ret)
+			snprintf(r.err, sizeof(r.err), "%s", ex.err);
 		break;
 	case CMD_TIMELINE:
 		ret = 0;

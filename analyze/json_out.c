@@ -64,6 +64,16 @@ static void put_string(FILE *f, const uint8_t *s, size_t len)
 
 static void prefix(struct ana_json *j, const char *key)
 {
+	if (j->compact) {
+		if (j->depth > 0 && j->has_items[j->depth])
+			fputc(',', j->f);
+		j->has_items[j->depth] = true;
+		if (key) {
+			put_string(j->f, (const uint8_t *)key, strlen(key));
+			fputc(':', j->f);
+		}
+		return;
+	}
 	if (j->depth > 0) {
 		fputs(j->has_items[j->depth] ? ",\n" : "\n", j->f);
 		j->has_items[j->depth] = true;
@@ -100,7 +110,7 @@ void ana_json_end(struct ana_json *j, bool obj)
 
 	if (j->depth > 0)
 		j->depth--;
-	if (had)
+	if (had && !j->compact)
 		fprintf(j->f, "\n%*s", 2 * j->depth, "");
 	fputc(obj ? '}' : ']', j->f);
 }
@@ -151,6 +161,12 @@ void ana_json_null(struct ana_json *j, const char *key)
 {
 	prefix(j, key);
 	fputs("null", j->f);
+}
+
+void ana_json_num(struct ana_json *j, const char *key, const char *text)
+{
+	prefix(j, key);
+	fputs(text, j->f);
 }
 
 void ana_json_finish(struct ana_json *j)

@@ -15,6 +15,7 @@
 
 struct ana_json {
 	FILE *f;
+	bool compact; /* one line, no spaces (set after ana_json_init) */
 	int depth;
 	bool has_items[ANA_JSON_DEPTH];
 };
@@ -31,6 +32,8 @@ void ana_json_u64(struct ana_json *j, const char *key, uint64_t v);
 void ana_json_i64(struct ana_json *j, const char *key, int64_t v);
 void ana_json_bool(struct ana_json *j, const char *key, bool v);
 void ana_json_null(struct ana_json *j, const char *key);
+/* A number already formatted as JSON ("12.345"): written as is. */
+void ana_json_num(struct ana_json *j, const char *key, const char *text);
 /* Ends the document with a newline. */
 void ana_json_finish(struct ana_json *j);
 

@@ -200,6 +200,7 @@ static void set_resource_attrs(struct ana_ctx *c, struct ana_proc *p, const uint
 	for (i = 0; i < n && scf_attrs_next(&it, &a) == 1; i++) {
 		kv[i].key = ana_strndup(a.key, a.key_len);
 		kv[i].val = render_value(&a);
+		kv[i].type = a.type;
 		if (kv[i].key && kv[i].val && !strcmp(kv[i].key, "service.name") &&
 		    a.type == SCF_VAL_STRING)
 			set_str(&p->service, strdup(kv[i].val));

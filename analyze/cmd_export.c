@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * cmd_export.c - `export`: the output file, the choice of format, and the per-syscall facts
+ * both formats share.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "export.h"
+
+static bool to_stdout(const struct ana_export *x)
+{
+	return !x->path || !strcmp(x->path, "-");
+}
+
+/*
+ * The export holds what the capture holds (paths, addresses, attributes): created 0600 like a
+ * capture file, and never through a symbolic link.
+ */
+static FILE *open_output(struct ana_export *x)
+{
+	int fd;
+	FILE *f;
+
+	if (to_stdout(x))
+		return stdout;
+	fd = open(x->path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(x->err, sizeof(x->err), "cannot create %s: %s%s", x->path,
+			 strerror(errno), errno == ELOOP ? " (a symbolic link: refused)" : "");
+		return NULL;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		snprintf(x->err, sizeof(x->err), "%s: %s", x->path, strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
+int ana_export_begin(struct ana_export *x, struct ana_opts *o)
+{
+	if (x->format == ANA_EXPORT_NONE) {
+		snprintf(x->err, sizeof(x->err),
+			 "export needs --format otlp-json, otlp-jsonl or chrome");
+		return -EINVAL;
+	}
+	if (x->max_spans && x->format != ANA_EXPORT_OTLP_JSONL) {
+		snprintf(x->err, sizeof(x->err), "--max-spans is for otlp-jsonl");
+		return -EINVAL;
+	}
+	if (!x->max_spans)
+		x->max_spans = ANA_EXPORT_LINE_SPANS;
+	if (x->format == ANA_EXPORT_CHROME && (x->gran != ANA_GRAN_SYSCALL || x->orphans)) {
+		snprintf(x->err, sizeof(x->err),
+			 "--granularity and --orphans are for the otlp formats (chrome shows every "
+			 "syscall, and the spans around them)");
+		return -EINVAL;
+	}
+	x->out = open_output(x);
+	if (!x->out)
+		return -EIO;
+	ana_json_init(&x->j, x->out);
+	x->j.compact = x->format == ANA_EXPORT_OTLP_JSONL;
+	o->on_event = x->format == ANA_EXPORT_CHROME ? ana_chrome_event : ana_otlp_event;
+	o->event_arg = x;
+	/* span groups list the files, peers and failures of each span */
+	if (x->format != ANA_EXPORT_CHROME && x->gran == ANA_GRAN_SPAN)
+		o->want |= ANA_WANT_DETAIL;
+	return 0;
+}
+
+static void free_priv(struct ana_export *x)
+{
+	if (x->format == ANA_EXPORT_OTLP_JSON || x->format == ANA_EXPORT_OTLP_JSONL)
+		ana_otlp_free(x);
+	else if (x->format == ANA_EXPORT_CHROME)
+		ana_chrome_free(x);
+}
+
+void ana_export_abort(struct ana_export *x)
+{
+	free_priv(x);
+	if (x->out && x->out != stdout) {
+		fclose(x->out);
+		unlink(x->path);
+	}
+	x->out = NULL;
+}
+
+int ana_export_finish(struct ana_export *x, struct ana_ctx *c)
+{
+	int ret = x->format == ANA_EXPORT_CHROME ? ana_chrome_finish(x, c) : ana_otlp_finish(x, c);
+
+	if (!ret && x->nomem) {
+		snprintf(x->err, sizeof(x->err), "out of memory while exporting");
+		ret = 1;
+	}
+	if (!ret && (fflush(x->out) || ferror(x->out))) {
+		snprintf(x->err, sizeof(x->err), "writing %s failed: %s",
+			 to_stdout(x) ? "the output" : x->path, strerror(errno));
+		ret = 1;
+	}
+	if (ret) {
+		ana_export_abort(x);
+		return ret;
+	}
+	free_priv(x);
+	if (x->out != stdout && fclose(x->out)) {
+		snprintf(x->err, sizeof(x->err), "closing %s failed: %s", x->path, strerror(errno));
+		unlink(x->path);
+		ret = 1;
+	}
+	x->out = NULL;
+	return ret;
+}
+
+void ana_export_sc_facts(const struct ana_event *ev, struct ana_export_sc *f)
+{
+	const struct scf_syscall *sc = ev->sc;
+	const struct ana_syscall_info *si =
+		sc->abi == SCF_ABI_X86_64 ? ana_syscall_info(sc->nr) : NULL;
+
+	memset(f, 0, sizeof(*f));
+	if (si) {
+		f->name = si->name;
+	} else {
+		snprintf(f->namebuf, sizeof(f->namebuf), "syscall_%u", sc->nr);
+		f->name = f->namebuf;
+	}
+	f->no_exit = ev->rec->flags & SCF_SYSCALL_F_NO_EXIT;
+	f->end_ns = f->no_exit ? ev->ts_ns : ev->ts_ns + sc->duration_ns;
+	if (f->end_ns < ev->ts_ns) /* a hostile duration */
+		f->end_ns = ev->ts_ns;
+	f->failed = !f->no_exit && sc->ret < 0 && sc->ret >= -4095;
+	f->err = f->failed ? (int32_t)-sc->ret : 0;
+	if (si && !f->no_exit && sc->ret > 0) {
+		if (si->flags & ANA_SC_READ)
+			f->bytes_read = (uint64_t)sc->ret;
+		if (si->flags & ANA_SC_WRITE)
+			f->bytes_written = (uint64_t)sc->ret;
+	}
+}

@@ -1,0 +1,764 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * otlp_json.c - `export --format otlp-json`: an OTLP/JSON ExportTraceServiceRequest
+ * (resourceSpans -> scopeSpans -> spans), the JSON mapping of opentelemetry-proto with its
+ * OTLP rules: trace and span ids in lower-case hex, 64-bit integers as decimal strings, enums
+ * as integers, field names in lowerCamelCase.
+ *
+ * --granularity syscall (default): each syscall of an application span is a span whose trace
+ * id is the application's and whose parent is the application's span. Syscalls stream out as
+ * the replay goes; consecutive syscalls of one process share a resourceSpans entry (OTLP allows
+ * several entries for one resource, so nothing is held back).
+ *
+ * --granularity span: one span per application span, covering its syscalls, with their counts,
+ * bytes, files and peers, and one event per failed syscall; written after the replay.
+ *
+ * --orphans: syscalls that ran with no trace context are exported too, under one synthetic
+ * trace per thread (see orphan_trace_id), as root spans (or one root span per thread).
+ *
+ * --format otlp-jsonl writes the same as JSON Lines: one compact ExportTraceServiceRequest of
+ * at most --max-spans spans per line (each line is a TracesData document too, as the
+ * OpenTelemetry Collector's otlpjsonfile receiver reads them, and can be POSTed alone), so that
+ * a large capture does not become one request too large for a collector.
+ *
+ * New span ids are derived from what identifies their syscall or group (hash of the ids, the
+ * host's boot id, tid, time and number), so exporting the same file twice gives the same ids.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export.h"
+#include "report.h"
+#include "syscall_fmt.h"
+#include "text_fmt.h"
+
+#define SCOPE_NAME "spancap"
+#define SPAN_KIND_INTERNAL 1
+#define STATUS_ERROR 2
+
+/* Syscalls of one thread outside any span (--orphans with --granularity span). */
+struct orphan_group {
+	struct ana_thread *t;
+	struct ana_host *h;
+	uint32_t seq;
+	struct ana_stats st;
+};
+
+struct otlp {
+	bool doc_open;	  /* {"resourceSpans": [ written */
+	bool group_open;  /* a resourceSpans entry is open (spans array) */
+	bool wrote_doc;	  /* a whole document was written (otlp-jsonl) */
+	uint32_t doc_spans; /* spans in the open document */
+	const struct ana_proc *cur_proc;
+	uint64_t cur_res; /* resource_hash() of the open entry */
+	struct ana_map orphan_map; /* struct ana_thread * -> struct orphan_group * */
+	struct ana_vec orphans;
+};
+
+static struct otlp *state(struct ana_export *x)
+{
+	if (!x->priv)
+		x->priv = calloc(1, sizeof(struct otlp));
+	if (!x->priv)
+		x->nomem = true;
+	return x->priv;
+}
+
+/* ---- ids ------------------------------------------------------------------------------------ */
+
+static void put_be64(uint8_t *out, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		out[i] = (uint8_t)v;
+}
+
+/* A span id from the facts that identify the span; never all zero (invalid in OTLP). */
+static void derive_span_id(uint8_t out[8], const void *facts, size_t len)
+{
+	uint64_t h = ana_hash_bytes(facts, len, 0x5370616e636170ull); /* "Spancap" */
+
+	put_be64(out, h ? h : 1);
+}
+
+static const uint8_t *host_boot_id(const struct ana_host *h)
+{
+	static const uint8_t zero[16];
+
+	return h ? h->boot_id : zero;
+}
+
+/*
+ * Synthetic trace of a thread's syscalls without context: a hash of the host's boot id, pid,
+ * tid and the thread's start, so that it differs between threads and runs of a pid and stays
+ * the same from one export to the next.
+ */
+static void orphan_trace_id(uint8_t out[16], const struct ana_host *h, const struct ana_thread *t)
+{
+	struct {
+		uint8_t boot_id[16];
+		uint32_t pid, tid;
+		uint64_t start_ns;
+	} k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.boot_id, host_boot_id(h), 16);
+	k.pid = t->pid;
+	k.tid = t->tid;
+	k.start_ns = t->start_ns;
+	put_be64(out, ana_hash_bytes(&k, sizeof(k), 0x6f727068616e31ull));
+	put_be64(out + 8, ana_hash_bytes(&k, sizeof(k), 0x6f727068616e32ull) | 1);
+}
+
+/* ---- AnyValue key/value pairs ---------------------------------------------------------------- */
+
+static void kv_begin(struct ana_json *j, const char *key)
+{
+	ana_json_obj(j, NULL);
+	ana_json_str(j, "key", key);
+	ana_json_obj(j, "value");
+}
+
+static void kv_end(struct ana_json *j)
+{
+	ana_json_end(j, true);
+	ana_json_end(j, true);
+}
+
+static void kv_strn(struct ana_json *j, const char *key, const void *s, size_t len)
+{
+	kv_begin(j, key);
+	ana_json_strn(j, "stringValue", s, len);
+	kv_end(j);
+}
+
+static void kv_str(struct ana_json *j, const char *key, const char *s)
+{
+	kv_strn(j, key, s, strlen(s));
+}
+
+static void kv_int(struct ana_json *j, const char *key, int64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%" PRId64, v);
+	kv_begin(j, key);
+	ana_json_str(j, "intValue", buf); /* int64: a string in proto3 JSON */
+	kv_end(j);
+}
+
+static void kv_bool(struct ana_json *j, const char *key, bool v)
+{
+	kv_begin(j, key);
+	ana_json_bool(j, "boolValue", v);
+	kv_end(j);
+}
+
+static void u64_str(struct ana_json *j, const char *key, uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	ana_json_str(j, key, buf);
+}
+
+static uint64_t clamp_i64(uint64_t v)
+{
+	return v > INT64_MAX ? INT64_MAX : v;
+}
+
+/* ---- resource ------------------------------------------------------------------------------- */
+
+static bool res_has(const struct ana_proc *p, const char *key)
+{
+	for (uint32_t i = 0; p && i < p->nres; i++)
+		if (p->res[i].key && !strcmp(p->res[i].key, key))
+			return true;
+	return false;
+}
+
+/* One OTEL_CTX resource attribute with its type; arrays, maps and bytes are left out (the
+ * analyzer keeps them only as text). */
+static void resource_kv(struct ana_json *j, const struct ana_kv *kv)
+{
+	char *end;
+	double d;
+	long long v;
+
+	if (!kv->key || !kv->val)
+		return;
+	switch (kv->type) {
+	case SCF_VAL_STRING:
+		kv_str(j, kv->key, kv->val);
+		break;
+	case SCF_VAL_BOOL:
+		kv_bool(j, kv->key, !strcmp(kv->val, "true"));
+		break;
+	case SCF_VAL_INT:
+		v = strtoll(kv->val, &end, 10);
+		if (!*end && end != kv->val)
+			kv_int(j, kv->key, v);
+		break;
+	case SCF_VAL_DOUBLE:
+		d = strtod(kv->val, &end);
+		if (!*end && end != kv->val && isfinite(d)) {
+			char buf[40];
+
+			snprintf(buf, sizeof(buf), "%.17g", d);
+			kv_begin(j, kv->key);
+			ana_json_num(j, "doubleValue", buf);
+			kv_end(j);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* OTel's name for the architecture uname -m reports. */
+static const char *host_arch(const char *machine)
+{
+	if (!strcmp(machine, "x86_64"))
+		return "amd64";
+	if (!strcmp(machine, "aarch64"))
+		return "arm64";
+	if (machine[0] == 'i' && !strcmp(machine + 2, "86"))
+		return "x86";
+	return machine;
+}
+
+/*
+ * The application's own resource attributes (OTEP 4719), then what the capture knows of the
+ * process and host under the semantic-convention names, unless the application set them.
+ */
+static void write_resource(struct ana_json *j, const struct ana_host *h, const struct ana_proc *p)
+{
+	char buf[64];
+
+	ana_json_obj(j, "resource");
+	ana_json_arr(j, "attributes");
+	for (uint32_t i = 0; p && i < p->nres; i++)
+		resource_kv(j, &p->res[i]);
+	if (!res_has(p, "service.name")) {
+		/* the SDKs' default for a service that names none */
+		snprintf(buf, sizeof(buf), "unknown_service:%s", p && p->comm ? p->comm : "");
+		kv_str(j, "service.name", buf);
+	}
+	if (p) {
+		if (!res_has(p, "process.pid"))
+			kv_int(j, "process.pid", p->pid);
+		if (!res_has(p, "process.parent_pid") && p->ppid)
+			kv_int(j, "process.parent_pid", p->ppid);
+		if (!res_has(p, "process.executable.name") && p->comm)
+			kv_str(j, "process.executable.name", p->comm);
+		if (!res_has(p, "process.executable.path") && p->exe)
+			kv_str(j, "process.executable.path", p->exe);
+		if (!res_has(p, "process.command_line") && p->argv)
+			kv_str(j, "process.command_line", p->argv);
+		if (!res_has(p, "process.user.id"))
+			kv_int(j, "process.user.id", p->uid);
+	}
+	if (h) {
+		if (h->hostname && !res_has(p, "host.name"))
+			kv_str(j, "host.name", h->hostname);
+		if (h->machine && !res_has(p, "host.arch"))
+			kv_str(j, "host.arch", host_arch(h->machine));
+		if (!res_has(p, "os.type"))
+			kv_str(j, "os.type", "linux");
+		if (h->kernel_release && !res_has(p, "os.version"))
+			kv_str(j, "os.version", h->kernel_release);
+		kv_str(j, "spancap.host.boot_id", ana_fmt_hex(buf, h->boot_id, 16));
+	}
+	ana_json_end(j, false);
+	ana_json_end(j, true);
+}
+
+/* ---- document and resource groups ----------------------------------------------------------- */
+
+static void doc_open(struct ana_export *x, struct otlp *o)
+{
+	if (o->doc_open)
+		return;
+	ana_json_obj(&x->j, NULL);
+	ana_json_arr(&x->j, "resourceSpans");
+	o->doc_open = true;
+}
+
+static void group_close(struct ana_export *x, struct otlp *o)
+{
+	if (!o->group_open)
+		return;
+	ana_json_end(&x->j, false); /* spans */
+	ana_json_end(&x->j, true);  /* scopeSpans[0] */
+	ana_json_end(&x->j, false); /* scopeSpans */
+	ana_json_end(&x->j, true);  /* resourceSpans[i] */
+	o->group_open = false;
+}
+
+static void doc_close(struct ana_export *x, struct otlp *o)
+{
+	if (!o->doc_open)
+		return;
+	group_close(x, o);
+	ana_json_end(&x->j, false);
+	ana_json_end(&x->j, true);
+	ana_json_finish(&x->j);
+	o->doc_open = false;
+	o->wrote_doc = true;
+	o->doc_spans = 0;
+}
+
+/* After each span: otlp-jsonl ends its line when it holds max_spans spans. */
+static void span_done(struct ana_export *x, struct otlp *o)
+{
+	if (x->format == ANA_EXPORT_OTLP_JSONL && ++o->doc_spans >= x->max_spans)
+		doc_close(x, o);
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	return s ? ana_hash_bytes(s, strlen(s) + 1, h) : ana_hash_bytes("", 0, h + 1);
+}
+
+/*
+ * What the resource of p says now. A process keeps its struct across exec and context updates
+ * (its name, executable and attributes change), and freed strings can come back at the same
+ * address, so the resource is compared by content.
+ */
+static uint64_t resource_hash(const struct ana_proc *p)
+{
+	uint64_t h = 0x7265736f75726365ull; /* "resource" */
+
+	if (!p)
+		return h;
+	h = hash_str(h, p->comm);
+	h = hash_str(h, p->exe);
+	h = hash_str(h, p->argv);
+	for (uint32_t i = 0; i < p->nres; i++) {
+		h = hash_str(h, p->res[i].key);
+		h = hash_str(h ^ p->res[i].type, p->res[i].val);
+	}
+	return h;
+}
+
+/* Makes the open resourceSpans entry the one of process p (as described now). */
+static void group_for(struct ana_export *x, struct otlp *o, const struct ana_host *h,
+		      const struct ana_proc *p)
+{
+	struct ana_json *j = &x->j;
+
+	uint64_t res = resource_hash(p);
+
+	if (o->doc_open && o->group_open && o->cur_proc == p && o->cur_res == res)
+		return;
+	doc_open(x, o);
+	group_close(x, o);
+	ana_json_obj(j, NULL);
+	write_resource(j, h, p);
+	ana_json_arr(j, "scopeSpans");
+	ana_json_obj(j, NULL);
+	ana_json_obj(j, "scope");
+	ana_json_str(j, "name", SCOPE_NAME);
+	ana_json_str(j, "version", SPANCAP_VERSION);
+	ana_json_end(j, true);
+	ana_json_arr(j, "spans");
+	o->group_open = true;
+	o->cur_proc = p;
+	o->cur_res = res;
+}
+
+/* ---- targets -------------------------------------------------------------------------------- */
+
+/* "1.2.3.4:80", "[::1]:443", "unix:/run/x.sock": the peer as semantic attributes. */
+static void peer_attrs(struct ana_json *j, const char *peer)
+{
+	const char *colon, *end;
+
+	if (!strncmp(peer, "unix:", 5)) {
+		kv_str(j, "network.transport", "unix");
+		kv_str(j, "network.peer.address", peer + 5);
+		return;
+	}
+	if (peer[0] == '[' && (end = strstr(peer, "]:"))) {
+		kv_strn(j, "network.peer.address", peer + 1, (size_t)(end - peer - 1));
+		colon = end + 1;
+	} else if ((colon = strrchr(peer, ':'))) {
+		kv_strn(j, "network.peer.address", peer, (size_t)(colon - peer));
+	} else {
+		kv_str(j, "network.peer.address", peer);
+		return;
+	}
+	if (colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1))
+		kv_int(j, "network.peer.port", strtol(colon + 1, NULL, 10));
+}
+
+static void target_attrs(struct ana_json *j, uint8_t kind, const char *target)
+{
+	if (!target)
+		return;
+	if (kind == ANA_T_FILE)
+		kv_str(j, "file.path", target);
+	else if (kind == ANA_T_SOCKET)
+		peer_attrs(j, target);
+	else
+		kv_str(j, "spancap.fd.target", target); /* pipes, anonymous inodes, unknown fds */
+}
+
+/* ---- one span per syscall ------------------------------------------------------------------- */
+
+static void write_ids(struct ana_json *j, const uint8_t trace_id[16], const uint8_t span_id[8],
+		      const uint8_t *parent)
+{
+	ana_json_hex(j, "traceId", trace_id, 16);
+	ana_json_hex(j, "spanId", span_id, 8);
+	if (parent)
+		ana_json_hex(j, "parentSpanId", parent, 8);
+}
+
+static void write_error_status(struct ana_json *j, const char *message)
+{
+	ana_json_obj(j, "status");
+	ana_json_str(j, "message", message);
+	ana_json_u64(j, "code", STATUS_ERROR);
+	ana_json_end(j, true);
+}
+
+static void syscall_span(struct ana_export *x, const struct ana_event *ev)
+{
+	const struct scf_syscall *sc = ev->sc;
+	struct ana_json *j = &x->j;
+	struct ana_export_sc f;
+	uint8_t trace_id[16], span_id[8];
+	const uint8_t *parent = NULL;
+	char call[2048], eb[16];
+	const uint8_t *path;
+	uint16_t path_len;
+	struct {
+		uint8_t trace_id[16], parent[8], boot_id[16];
+		uint64_t ts_ns;
+		uint32_t tid;
+		uint16_t nr;
+		uint8_t abi, pad;
+	} k;
+
+	ana_export_sc_facts(ev, &f);
+	if (ev->span) {
+		memcpy(trace_id, ev->span->trace_id, 16);
+		parent = ev->span->span_id;
+	} else {
+		orphan_trace_id(trace_id, ev->host, ev->thr);
+	}
+	memset(&k, 0, sizeof(k));
+	memcpy(k.trace_id, trace_id, 16);
+	if (parent)
+		memcpy(k.parent, parent, 8);
+	memcpy(k.boot_id, host_boot_id(ev->host), 16);
+	k.ts_ns = ev->ts_ns;
+	k.tid = sc->tid;
+	k.nr = sc->nr;
+	k.abi = sc->abi;
+	derive_span_id(span_id, &k, sizeof(k));
+
+	ana_json_obj(j, NULL);
+	write_ids(j, trace_id, span_id, parent);
+	ana_json_str(j, "name", f.name);
+	ana_json_u64(j, "kind", SPAN_KIND_INTERNAL);
+	u64_str(j, "startTimeUnixNano", ev->ts_ns);
+	u64_str(j, "endTimeUnixNano", f.end_ns);
+	ana_json_arr(j, "attributes");
+	kv_int(j, "thread.id", sc->tid);
+	if (ev->thr && ev->thr->name)
+		kv_str(j, "thread.name", ev->thr->name);
+	kv_int(j, "spancap.syscall.nr", sc->nr);
+	kv_str(j, "spancap.syscall.call", ana_fmt_call(call, sizeof(call), ev));
+	target_attrs(j, ev->target_kind, ev->target);
+	/* execve and the like: the path item is what the call worked on */
+	if (!ev->target && scf_record_item(ev->rec, SCF_ITEM_PATH, &path, &path_len) == 1)
+		kv_strn(j, "file.path", path, path_len);
+	if (f.no_exit)
+		kv_bool(j, "spancap.syscall.no_exit", true);
+	else
+		kv_int(j, "spancap.syscall.ret", sc->ret);
+	if (f.bytes_read)
+		kv_int(j, "spancap.bytes_read", (int64_t)f.bytes_read);
+	if (f.bytes_written)
+		kv_int(j, "spancap.bytes_written", (int64_t)f.bytes_written);
+	if (f.failed) {
+		kv_str(j, "error.type", ana_fmt_errno(eb, sizeof(eb), f.err));
+		kv_int(j, "spancap.errno", f.err);
+	}
+	if (!ev->span)
+		kv_bool(j, "spancap.no_context", true);
+	ana_json_end(j, false);
+	if (f.failed)
+		write_error_status(j, ana_fmt_errno(eb, sizeof(eb), f.err));
+	ana_json_end(j, true);
+}
+
+/* ---- orphans (span granularity) ------------------------------------------------------------- */
+
+static void orphan_add(struct ana_export *x, struct otlp *o, const struct ana_event *ev)
+{
+	struct ana_key k = ana_key3((uint64_t)(uintptr_t)ev->thr, 0, 0);
+	struct orphan_group *g = ana_map_get(&o->orphan_map, &k, NULL, NULL);
+	struct ana_export_sc f;
+
+	if (!g) {
+		g = calloc(1, sizeof(*g));
+		if (!g || ana_vec_push(&o->orphans, g)) {
+			free(g);
+			x->nomem = true;
+			return;
+		}
+		g->t = ev->thr;
+		g->h = ev->host;
+		g->seq = o->orphans.n - 1;
+		if (ana_map_put(&o->orphan_map, &k, g, NULL, NULL)) {
+			x->nomem = true;
+			return;
+		}
+	}
+	ana_export_sc_facts(ev, &f);
+	if (!g->st.syscalls || ev->ts_ns < g->st.first_ns)
+		g->st.first_ns = ev->ts_ns;
+	if (f.end_ns > g->st.last_ns)
+		g->st.last_ns = f.end_ns;
+	g->st.syscalls++;
+	g->st.errors += f.failed;
+	g->st.time_ns += f.end_ns - ev->ts_ns;
+	g->st.bytes_read += f.bytes_read;
+	g->st.bytes_written += f.bytes_written;
+}
+
+void ana_otlp_event(struct ana_ctx *c, const struct ana_event *ev, void *arg)
+{
+	struct ana_export *x = arg;
+	struct otlp *o = state(x);
+
+	(void)c;
+	if (!o || ev->type != SCF_REC_SYSCALL || !ev->thr)
+		return;
+	if (!ev->span && !x->orphans)
+		return;
+	if (x->gran == ANA_GRAN_SPAN) {
+		if (!ev->span)
+			orphan_add(x, o, ev);
+		return;
+	}
+	group_for(x, o, ev->host, ev->proc);
+	syscall_span(x, ev);
+	span_done(x, o);
+}
+
+/* ---- one span per application span ---------------------------------------------------------- */
+
+static void stats_attrs(struct ana_json *j, const struct ana_stats *st)
+{
+	kv_int(j, "spancap.syscalls.count", (int64_t)clamp_i64(st->syscalls));
+	kv_int(j, "spancap.syscalls.errors", (int64_t)clamp_i64(st->errors));
+	kv_int(j, "spancap.syscalls.time_ns", (int64_t)clamp_i64(st->time_ns));
+	kv_int(j, "spancap.bytes_read", (int64_t)clamp_i64(st->bytes_read));
+	kv_int(j, "spancap.bytes_written", (int64_t)clamp_i64(st->bytes_written));
+}
+
+/* The names of a span's io rows of one kind, as a string array attribute. */
+static void io_names_attr(struct ana_json *j, const char *key, const struct ana_io_table *t,
+			  bool sockets)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < t->n; i++)
+		n += (t->rows[i]->kind == ANA_T_SOCKET) == sockets;
+	if (!n)
+		return;
+	kv_begin(j, key);
+	ana_json_obj(j, "arrayValue");
+	ana_json_arr(j, "values");
+	for (uint32_t i = 0; i < t->n; i++) {
+		if ((t->rows[i]->kind == ANA_T_SOCKET) != sockets)
+			continue;
+		ana_json_obj(j, NULL);
+		ana_json_str(j, "stringValue", t->rows[i]->name);
+		ana_json_end(j, true);
+	}
+	ana_json_end(j, false);
+	ana_json_end(j, true);
+	kv_end(j);
+}
+
+static void error_events(struct ana_json *j, const struct ana_span_detail *d)
+{
+	char nb[32], eb[16];
+
+	if (!d || !d->nerrs)
+		return;
+	ana_json_arr(j, "events");
+	for (uint32_t i = 0; i < d->nerrs; i++) {
+		const struct ana_error_ev *e = &d->errs[i];
+
+		ana_json_obj(j, NULL);
+		u64_str(j, "timeUnixNano", e->ts_ns);
+		ana_json_str(j, "name", ana_syscall_name(e->nr, nb, sizeof(nb)));
+		ana_json_arr(j, "attributes");
+		kv_str(j, "error.type", ana_fmt_errno(eb, sizeof(eb), e->err));
+		kv_int(j, "thread.id", e->tid);
+		if (e->target)
+			kv_str(j, "spancap.target", e->target);
+		ana_json_end(j, false);
+		ana_json_end(j, true);
+	}
+	ana_json_end(j, false);
+}
+
+static void group_span(struct ana_json *j, const uint8_t trace_id[16], const uint8_t *parent,
+		       const struct ana_host *h, const struct ana_thread *t, bool one_thread,
+		       const struct ana_stats *st, const struct ana_span_detail *d)
+{
+	uint8_t span_id[8];
+	char msg[80];
+	struct {
+		uint8_t trace_id[16], parent[8], boot_id[16];
+		uint32_t tid, what;
+	} k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.trace_id, trace_id, 16);
+	if (parent)
+		memcpy(k.parent, parent, 8);
+	memcpy(k.boot_id, host_boot_id(h), 16);
+	k.tid = parent ? 0 : t->tid;
+	k.what = 0x67727570; /* a group, never a syscall's key */
+	derive_span_id(span_id, &k, sizeof(k));
+
+	ana_json_obj(j, NULL);
+	write_ids(j, trace_id, span_id, parent);
+	ana_json_str(j, "name", parent ? "syscalls" : "syscalls without trace context");
+	ana_json_u64(j, "kind", SPAN_KIND_INTERNAL);
+	u64_str(j, "startTimeUnixNano", st->first_ns);
+	u64_str(j, "endTimeUnixNano", st->last_ns);
+	ana_json_arr(j, "attributes");
+	if (t && one_thread) {
+		kv_int(j, "thread.id", t->tid);
+		if (t->name)
+			kv_str(j, "thread.name", t->name);
+	}
+	stats_attrs(j, st);
+	if (d) {
+		io_names_attr(j, "spancap.files", &d->io, false);
+		io_names_attr(j, "spancap.network.peers", &d->io, true);
+	}
+	if (!parent)
+		kv_bool(j, "spancap.no_context", true);
+	ana_json_end(j, false);
+	error_events(j, d);
+	if (st->errors) {
+		snprintf(msg, sizeof(msg), "%" PRIu64 " of %" PRIu64 " syscalls failed", st->errors,
+			 st->syscalls);
+		write_error_status(j, msg);
+	}
+	ana_json_end(j, true);
+}
+
+/* What the span granularity writes, ordered by process, then first appearance. */
+struct group_item {
+	const struct ana_proc *p;
+	uint32_t host, pseq, seq;
+	const struct ana_span *s;
+	const struct orphan_group *g;
+};
+
+static int item_cmp(const void *a, const void *b)
+{
+	const struct group_item *x = a, *y = b;
+
+	if (x->host != y->host)
+		return x->host < y->host ? -1 : 1;
+	if (x->pseq != y->pseq)
+		return x->pseq < y->pseq ? -1 : 1;
+	if (!x->s != !y->s)
+		return x->s ? -1 : 1; /* spans first, then the orphans */
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static struct ana_host *host_at(const struct ana_ctx *c, uint32_t idx)
+{
+	return idx < c->hosts.n ? c->hosts.v[idx] : NULL;
+}
+
+static int write_groups(struct ana_export *x, struct otlp *o, struct ana_ctx *c)
+{
+	size_t n = 0, cap = (size_t)c->spans.n + o->orphans.n;
+	struct group_item *v = calloc(cap ? cap : 1, sizeof(*v));
+
+	if (!v) {
+		x->nomem = true;
+		return 0;
+	}
+	for (uint32_t i = 0; i < c->spans.n; i++) {
+		const struct ana_span *s = c->spans.v[i];
+
+		if (!s->st.syscalls)
+			continue;
+		v[n] = (struct group_item){ .p = s->proc, .host = s->host,
+					    .pseq = s->proc ? s->proc->seq : 0, .seq = s->seq,
+					    .s = s };
+		n++;
+	}
+	for (uint32_t i = 0; i < o->orphans.n; i++) {
+		const struct orphan_group *g = o->orphans.v[i];
+
+		v[n] = (struct group_item){ .p = g->t->proc, .host = g->t->host,
+					    .pseq = g->t->proc ? g->t->proc->seq : 0,
+					    .seq = g->seq, .g = g };
+		n++;
+	}
+	qsort(v, n, sizeof(*v), item_cmp);
+	for (size_t i = 0; i < n; i++) {
+		struct ana_host *h = host_at(c, v[i].host);
+		uint8_t tid[16];
+
+		group_for(x, o, h, v[i].p);
+		if (v[i].s) {
+			const struct ana_span *s = v[i].s;
+
+			group_span(&x->j, s->trace_id, s->span_id, h, s->thr, !s->multi_thread,
+				   &s->st, s->detail);
+		} else {
+			orphan_trace_id(tid, h, v[i].g->t);
+			group_span(&x->j, tid, NULL, h, v[i].g->t, true, &v[i].g->st, NULL);
+		}
+		span_done(x, o);
+	}
+	free(v);
+	return 0;
+}
+
+int ana_otlp_finish(struct ana_export *x, struct ana_ctx *c)
+{
+	struct otlp *o = state(x);
+
+	if (!o)
+		return 0;
+	if (x->gran == ANA_GRAN_SPAN)
+		write_groups(x, o, c);
+	/* one document, empty if need be; JSON Lines: no line without a span */
+	if (x->format == ANA_EXPORT_OTLP_JSON)
+		doc_open(x, o);
+	doc_close(x, o);
+	return 0;
+}
+
+void ana_otlp_free(struct ana_export *x)
+{
+	struct otlp *o = x->priv;
+
+	if (!o)
+		return;
+	for (uint32_t i = 0; i < o->orphans.n; i++)
+		free(o->orphans.v[i]);
+	free(o->orphans.v);
+	ana_map_free(&o->orphan_map);
+	free(o);
+	x->priv = NULL;
+}

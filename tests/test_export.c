@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * test_export.c - cmocka tests of `spancap-analyze export` (analyze/cmd_export.c, otlp_json.c,
+ * chrome_trace.c) on the analyzer scenario (analyze_scenario.h) and on a hand-written thread
+ * whose spans interleave. The output is read back as text: the JSON writer puts one key per
+ * line, so counting keys counts spans and events.
+ */
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "analyze_scenario.h"
+#include "../analyze/analysis.h"
+#include "../analyze/export.h"
+
+struct out {
+	char *text;
+	char dir[64];
+};
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return buf;
+}
+
+/* Runs one export of input with the given settings and filter; returns the output text. */
+static char *run_export(const char *input, enum ana_export_format fmt, enum ana_export_gran g,
+			bool orphans, const struct ana_filter *f)
+{
+	char dir[] = "/tmp/test_export.XXXXXX", path[64], err[SCF_ERRMSG_MAX];
+	struct ana_export x = { .format = fmt, .gran = g, .orphans = orphans };
+	struct ana_opts o = { 0 };
+	struct ana_ctx *c;
+	char *text;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/out.json", dir);
+	x.path = path;
+	if (f)
+		o.f = *f;
+	assert_int_equal(ana_export_begin(&x, &o), 0);
+	c = ana_ctx__new(&o);
+	assert_non_null(c);
+	assert_int_equal(ana_ctx__add_file(c, input, err, sizeof(err)), 0);
+	assert_int_equal(ana_ctx__run(c), 0);
+	assert_int_equal(ana_export_finish(&x, c), 0);
+	ana_ctx__free(c);
+	text = slurp(path);
+	unlink(path);
+	rmdir(dir);
+	return text;
+}
+
+static unsigned int count(const char *text, const char *needle)
+{
+	unsigned int n = 0;
+
+	for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+static char scenario_path[64];
+
+static int setup(void **state)
+{
+	char err[SCF_ERRMSG_MAX];
+	int fd;
+
+	(void)state;
+	snprintf(scenario_path, sizeof(scenario_path), "/tmp/test_export_scen.XXXXXX");
+	fd = mkstemp(scenario_path);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return scen_write_file(scenario_path, 0, false, err, sizeof(err));
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(scenario_path);
+	return 0;
+}
+
+/* ---- otlp-json ------------------------------------------------------------------------------- */
+
+static void test_otlp_one_span_per_syscall_under_its_span(void **state)
+{
+	char *t = run_export(scenario_path, ANA_EXPORT_OTLP_JSON, ANA_GRAN_SYSCALL, false, NULL);
+
+	(void)state;
+	assert_int_equal(count(t, "\"spanId\""), SCEN_A_SYSCALLS + SCEN_B_SYSCALLS);
+	assert_int_equal(count(t, "\"parentSpanId\": \"" SCEN_SPAN_A1 "\""), SCEN_A1_SYSCALLS);
+	assert_int_equal(count(t, "\"parentSpanId\": \"" SCEN_SPAN_A2 "\""), SCEN_A2_SYSCALLS);
+	assert_int_equal(count(t, "\"traceId\": \"" SCEN_TRACE_B "\""), SCEN_B_SYSCALLS);
+	/* failures: error.type, and status ERROR (code 2) */
+	assert_int_equal(count(t, "\"stringValue\": \"ENOENT\""), 1);
+	assert_int_equal(count(t, "\"stringValue\": \"EBADF\""), 1);
+	assert_int_equal(count(t, "\"code\": 2"), SCEN_A_ERRORS);
+	/* semantic attributes */
+	assert_int_equal(count(t, "\"stringValue\": \"/etc/missing.conf\""), 1);
+	assert_true(count(t, "\"key\": \"network.peer.address\"") >= 3);
+	assert_true(count(t, "\"stringValue\": \"127.0.0.1\"") >= 3);
+	assert_true(count(t, "\"intValue\": \"5432\"") >= 3);
+	assert_int_equal(count(t, "\"key\": \"spancap.bytes_read\""), 3); /* 120, 250, 500 */
+	/* the process's resource: its service and the host */
+	assert_true(count(t, "\"stringValue\": \"checkout\"") >= 1);
+	assert_true(count(t, "\"stringValue\": \"scenario-host\"") >= 1);
+	assert_int_equal(count(t, "\"key\": \"spancap.no_context\""), 0);
+	free(t);
+}
+
+static void test_otlp_span_ids_deterministic(void **state)
+{
+	char *a = run_export(scenario_path, ANA_EXPORT_OTLP_JSON, ANA_GRAN_SYSCALL, true, NULL);
+	char *b = run_export(scenario_path, ANA_EXPORT_OTLP_JSON, ANA_GRAN_SYSCALL, true, NULL);
+
+	(void)state;
+	assert_string_equal(a, b);
+	assert_int_equal(count(a, "\"spanId\""), SCEN_TOTAL_SYSCALLS);
+	assert_int_equal(count(a, "\"key\": \"spancap.no_context\""),
+			 SCEN_TOTAL_SYSCALLS - SCEN_A_SYSCALLS - SCEN_B_SYSCALLS);
+	free(a);
+	free(b);
+}
+
+static void test_otlp_granularity_span(void **state)
+{
+	char *t = run_export(scenario_path, ANA_EXPORT_OTLP_JSON, ANA_GRAN_SPAN, false, NULL);
+	char want[64];
+
+	(void)state;
+	assert_int_equal(count(t, "\"spanId\""), 3); /* A1, A2, B1 */
+	assert_int_equal(count(t, "\"name\": \"syscalls\""), 3);
+	snprintf(want, sizeof(want), "\"intValue\": \"%d\"", SCEN_A1_SYSCALLS);
+	assert_true(count(t, want) >= 1);
+	assert_int_equal(count(t, "\"message\": \"2 of 12 syscalls failed\""), 1);
+	assert_int_equal(count(t, "\"timeUnixNano\""), SCEN_A_ERRORS); /* one event per failure */
+	assert_int_equal(count(t, "\"key\": \"spancap.files\""), 2); /* A1 and B1 */
+	assert_int_equal(count(t, "\"key\": \"spancap.network.peers\""), 1);
+	free(t);
+}
+
+static void test_otlp_filters_apply(void **state)
+{
+	struct ana_filter f = { .errors_only = true };
+	char *t = run_export(scenario_path, ANA_EXPORT_OTLP_JSON, ANA_GRAN_SYSCALL, false, &f);
+
+	(void)state;
+	assert_int_equal(count(t, "\"spanId\""), SCEN_A_ERRORS);
+	free(t);
+}
+
+static void test_otlp_jsonl_lines_of_max_spans(void **state)
+{
+	char dir[] = "/tmp/test_export.XXXXXX", path[64], err[SCF_ERRMSG_MAX];
+	struct ana_export x = { .format = ANA_EXPORT_OTLP_JSONL, .max_spans = 4, .orphans = true };
+	struct ana_opts o = { 0 };
+	unsigned int lines = 0, spans = 0;
+	struct ana_ctx *c;
+	char *t, *line;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/out.jsonl", dir);
+	x.path = path;
+	assert_int_equal(ana_export_begin(&x, &o), 0);
+	c = ana_ctx__new(&o);
+	assert_non_null(c);
+	assert_int_equal(ana_ctx__add_file(c, scenario_path, err, sizeof(err)), 0);
+	assert_int_equal(ana_ctx__run(c), 0);
+	assert_int_equal(ana_export_finish(&x, c), 0);
+	ana_ctx__free(c);
+	t = slurp(path);
+	unlink(path);
+	rmdir(dir);
+	for (line = strtok(t, "\n"); line; line = strtok(NULL, "\n")) {
+		static const char head[] = "{\"resourceSpans\":[{\"resource\":";
+		unsigned int n = count(line, "\"spanId\":");
+
+		assert_true(!strncmp(line, head, strlen(head)));
+		assert_true(n >= 1 && n <= 4);
+		assert_int_equal(count(line, "\"key\":\"service.name\""),
+				 count(line, "\"resource\":"));
+		spans += n;
+		lines++;
+	}
+	assert_int_equal(spans, SCEN_TOTAL_SYSCALLS);
+	assert_int_equal(lines, (SCEN_TOTAL_SYSCALLS + 3) / 4);
+	free(t);
+}
+
+/* ---- chrome --------------------------------------------------------------------------------- */
+
+struct xev {
+	uint64_t ts, end; /* nanoseconds */
+	unsigned long tid;
+	bool span, segment;
+};
+
+/* Reads back the X events (each field on its own line, in the order chrome_trace.c writes). */
+static unsigned int x_events(const char *t, struct xev *v, unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (const char *p = strstr(t, "\"ph\": \"X\""); p && n < max;
+	     p = strstr(p + 1, "\"ph\": \"X\"")) {
+		unsigned long long us, frac, dus, dfrac;
+		const char *cat = p;
+
+		while (cat > t && strncmp(cat, "\"cat\": ", 7))
+			cat--;
+		assert_int_equal(sscanf(strstr(p, "\"ts\": "), "\"ts\": %llu.%llu", &us, &frac), 2);
+		assert_int_equal(sscanf(strstr(p, "\"dur\": "), "\"dur\": %llu.%llu", &dus, &dfrac),
+				 2);
+		assert_int_equal(sscanf(strstr(p, "\"tid\": "), "\"tid\": %lu", &v[n].tid), 1);
+		v[n].ts = us * 1000 + frac;
+		v[n].end = v[n].ts + dus * 1000 + dfrac;
+		v[n].span = !strncmp(cat, "\"cat\": \"span\"", strlen("\"cat\": \"span\""));
+		v[n].segment = strstr(p, "\"segment\"") && strstr(p, "\"segment\"") <
+			strstr(p, "\n    }");
+		n++;
+	}
+	return n;
+}
+
+/* No two X events of a thread partly overlap. */
+static void assert_nested(const struct xev *v, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		for (unsigned int k = 0; k < n; k++) {
+			const struct xev *a = &v[i], *b = &v[k];
+
+			if (i == k || a->tid != b->tid)
+				continue;
+			if (a->ts < b->ts && b->ts < a->end && a->end < b->end)
+				fail_msg("events %u [%" PRIu64 ", %" PRIu64 "] and %u [%" PRIu64
+					 ", %" PRIu64 "] cross",
+					 i, a->ts, a->end, k, b->ts, b->end);
+		}
+}
+
+static void test_chrome_scenario(void **state)
+{
+	char *t = run_export(scenario_path, ANA_EXPORT_CHROME, ANA_GRAN_SYSCALL, false, NULL);
+	struct xev v[64];
+	unsigned int n = x_events(t, v, 64), sc = 0, sp = 0;
+
+	(void)state;
+	for (unsigned int i = 0; i < n; i++)
+		v[i].span ? sp++ : sc++;
+	assert_int_equal(sc, SCEN_TOTAL_SYSCALLS);
+	assert_int_equal(sp, 3); /* A1, A2, B1 each on one thread */
+	assert_nested(v, n);
+	assert_int_equal(count(t, "\"name\": \"thread_name\""), 4); /* 101, 102, 200, 300 */
+	assert_int_equal(count(t, "\"error\": "), SCEN_A_ERRORS);
+	free(t);
+}
+
+/* One thread: span P, then Q, then P again, then Q: their hulls cross. */
+static void write_interleaved(const char *path)
+{
+	struct scf_writer_opts o = { .sz = sizeof(o), .uncompressed = true };
+	struct scf_section sec = { .format_major = SCF_FORMAT_MAJOR, .ncpus = 1,
+				   .syscall_abi = SCF_ABI_X86_64 };
+	struct scf_rec_builder b;
+	struct scf_writer *w;
+	char err[SCF_ERRMSG_MAX];
+	uint8_t buf[512];
+
+	w = scf_writer__open(path, &o, err, sizeof(err));
+	assert_non_null(w);
+	scf_rb_begin(&b, buf, sizeof(buf), SCF_REC_SECTION, 0, &sec, sizeof(sec));
+	assert_int_equal(scf_writer__begin_section(w, SCEN_T0, buf, scf_rb_end(&b)), 0);
+	for (int i = 0; i < 6; i++) {
+		/* P, Q, P, Q, then two syscalls outside any span */
+		struct scf_syscall s = { .duration_ns = 1000, .tid = 7, .pid = 7, .nr = 0,
+					 .abi = SCF_ABI_X86_64 };
+		uint16_t flags = 0;
+
+		if (i < 4) {
+			memset(s.trace_id, 0x77, 16);
+			memset(s.span_id, i % 2 ? 0x22 : 0x11, 8);
+			flags = SCF_SYSCALL_F_CTX;
+		}
+		scf_rb_begin(&b, buf, sizeof(buf), SCF_REC_SYSCALL, flags, &s, sizeof(s));
+		assert_int_equal(scf_writer__append(w, SCEN_T0 + 10000 * (uint64_t)(i + 1), buf,
+						    scf_rb_end(&b)), 0);
+	}
+	assert_int_equal(scf_writer__close(w, err, sizeof(err)), 0);
+}
+
+static void test_chrome_crossing_spans_become_segments(void **state)
+{
+	char path[] = "/tmp/test_export_il.XXXXXX";
+	int fd = mkstemp(path);
+	struct xev v[32];
+	unsigned int n, spans = 0, segments = 0, sc = 0;
+	char *t;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	write_interleaved(path);
+	t = run_export(path, ANA_EXPORT_CHROME, ANA_GRAN_SYSCALL, false, NULL);
+	unlink(path);
+	n = x_events(t, v, 32);
+	for (unsigned int i = 0; i < n; i++) {
+		spans += v[i].span;
+		segments += v[i].span && v[i].segment;
+		sc += !v[i].span;
+	}
+	assert_int_equal(sc, 6);
+	/* P's hull [1, 3] is kept; Q's would cross it: drawn as its two runs */
+	assert_int_equal(spans, 3);
+	assert_int_equal(segments, 2);
+	assert_nested(v, n);
+	free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_otlp_one_span_per_syscall_under_its_span),
+		cmocka_unit_test(test_otlp_span_ids_deterministic),
+		cmocka_unit_test(test_otlp_granularity_span),
+		cmocka_unit_test(test_otlp_filters_apply),
+		cmocka_unit_test(test_otlp_jsonl_lines_of_max_spans),
+		cmocka_unit_test(test_chrome_scenario),
+		cmocka_unit_test(test_chrome_crossing_spans_become_segments),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
