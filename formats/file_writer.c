@@ -355,6 +355,11 @@ uint64_t scf_writer__records(const struct scf_writer *w)
 	return w->records;
 }
 
+int scf_writer__error(const struct scf_writer *w)
+{
+	return w->err;
+}
+
 const char *scf_writer__errmsg(const struct scf_writer *w)
 {
 	return w->errmsg;

@@ -217,6 +217,8 @@ int scf_writer__close(struct scf_writer *w, char *err, size_t errlen);
 uint64_t scf_writer__bytes(const struct scf_writer *w);
 uint64_t scf_writer__records(const struct scf_writer *w);
 const char *scf_writer__errmsg(const struct scf_writer *w);
+/* The first error that stopped the writer (a negative errno; later calls return it), or 0. */
+int scf_writer__error(const struct scf_writer *w);
 
 /* ============================================================================================
  * Reader
