@@ -179,6 +179,7 @@ struct scf_writer_opts {
 	uint64_t frame_ns;   /* end a zstd frame at least this often; 0 means 1 s */
 	size_t frame_bytes;  /* ... or after this many pcapng bytes; 0 means 4 MiB */
 	const char *appname; /* pcapng shb_userappl option; NULL means "spancap" */
+	bool plain_syscalls; /* write SYSCALL records as given (format 1.0), never packed */
 };
 #define SCF_DEFAULT_LEVEL 1
 #define SCF_FRAME_BYTES_MAX (64u << 20) /* readers refuse larger frames */
@@ -216,6 +217,9 @@ int scf_writer__close(struct scf_writer *w, char *err, size_t errlen);
  * so call flush() first for an exact size. */
 uint64_t scf_writer__bytes(const struct scf_writer *w);
 uint64_t scf_writer__records(const struct scf_writer *w);
+/* Length on disk (the EPB captured length) of the last record written: a SYSCALL record is
+ * shorter once packed. 0 before the first record. */
+size_t scf_writer__last_record_len(const struct scf_writer *w);
 const char *scf_writer__errmsg(const struct scf_writer *w);
 
 /* ============================================================================================
