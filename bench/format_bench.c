@@ -3,7 +3,9 @@
  * format_bench.c - write then read N syscall records through formats/ and report records per
  * second and bytes per record (compressed and raw pcapng).
  *
- *   format_bench [-n RECORDS] [-l LEVEL] [-u] [-o FILE]
+ *   format_bench [-n RECORDS] [-l LEVEL] [-u] [-p] [-o FILE]
+ *
+ * -p writes syscall records plain (format 1.0) instead of packed, for comparison.
  *
  * The records model a multi-threaded service on a 2-CPU host, as a ring buffer delivers it:
  * 8 worker threads, at most two running at a time (one per CPU), each running for a burst of
@@ -288,14 +290,16 @@ int main(int argc, char **argv)
 	uint8_t buf[4096];
 	int c, ret;
 
-	while ((c = getopt(argc, argv, "n:l:uo:")) != -1) {
+	while ((c = getopt(argc, argv, "n:l:upo:")) != -1) {
 		switch (c) {
 		case 'n': n = strtoull(optarg, NULL, 10); break;
 		case 'l': opts.level = atoi(optarg); break;
 		case 'u': opts.uncompressed = true; break;
+		case 'p': opts.plain_syscalls = true; break;
 		case 'o': path = optarg; break;
 		default:
-			fprintf(stderr, "usage: %s [-n RECORDS] [-l LEVEL] [-u] [-o FILE]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-n RECORDS] [-l LEVEL] [-u] [-p] [-o FILE]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -353,8 +357,10 @@ int main(int argc, char **argv)
 	uint64_t file_bytes = scf_writer__bytes(w);
 	scf_writer__close(w, NULL, 0);
 	printf("records            %" PRIu64 "\n", n);
-	printf("mode               %s (level %d)\n", opts.uncompressed ? "pcapng" : "pcapng+zstd",
-	       opts.uncompressed ? 0 : (opts.level ? opts.level : SCF_DEFAULT_LEVEL));
+	printf("mode               %s (level %d), syscall records %s\n",
+	       opts.uncompressed ? "pcapng" : "pcapng+zstd",
+	       opts.uncompressed ? 0 : (opts.level ? opts.level : SCF_DEFAULT_LEVEL),
+	       opts.plain_syscalls ? "plain (1.0)" : "packed (1.1)");
 	printf("write              %.2f M records/s (wall), %.1f ns CPU/record\n",
 	       n * 1e3 / (double)(t1 - t0), (double)(c1 - c0) / (double)n);
 	printf("bytes/record file  %.2f\n", (double)file_bytes / (double)n);
