@@ -243,6 +243,34 @@ static size_t gen_record(struct gen_thread *th, uint16_t cpu, uint8_t *buf, size
 	return scf_rb_end(&b);
 }
 
+/* Counts the contexts of the generated stream: how often a thread's ids change. */
+struct model_stats {
+	uint64_t in_span, traces, spans;
+	uint32_t tid[NTHREADS];
+	uint8_t trace[NTHREADS][16], span[NTHREADS][8];
+};
+
+static void model_count(struct model_stats *m, const uint8_t *rec)
+{
+	struct scf_rec_hdr h;
+	struct scf_syscall s;
+	int t;
+
+	memcpy(&h, rec, sizeof(h));
+	memcpy(&s, rec + sizeof(h), sizeof(s));
+	if (!(h.flags & SCF_SYSCALL_F_CTX))
+		return;
+	m->in_span++;
+	t = (int)(s.tid % NTHREADS);
+	if (m->tid[t] != s.tid || memcmp(m->trace[t], s.trace_id, 16))
+		m->traces++;
+	if (m->tid[t] != s.tid || memcmp(m->span[t], s.span_id, 8))
+		m->spans++;
+	m->tid[t] = s.tid;
+	memcpy(m->trace[t], s.trace_id, 16);
+	memcpy(m->span[t], s.span_id, 8);
+}
+
 /* Two CPUs, each running one worker for a burst of syscalls; returns the next record's. */
 static struct gen_thread *schedule(struct gen_thread *th, int running[2], int burst[2],
 				   uint16_t *cpu)
@@ -324,6 +352,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	int running[2] = { 0, 1 }, burst[2] = { 0, 0 };
+	struct model_stats model = { 0 };
 
 	for (uint64_t i = 0; i < pool_n; i++) {
 		uint16_t cpu;
@@ -331,7 +360,14 @@ int main(int argc, char **argv)
 
 		pool_len[i] = (uint32_t)gen_record(t, cpu, pool + i * 512, 512);
 		pool_dt[i] = 500 + rnd() % 3000;
+		model_count(&model, pool + i * 512);
 	}
+	/* What the stream holds, so that figures of different generators can be compared. */
+	printf("model              %d threads on 2 CPUs; %.1f%% of syscalls in a span; in the stream,\n"
+	       "                   a thread's trace changes every %.1f syscalls, a span every %.1f\n",
+	       NTHREADS, 100.0 * (double)model.in_span / (double)pool_n,
+	       (double)pool_n / (double)(model.traces ? model.traces : 1),
+	       (double)pool_n / (double)(model.spans ? model.spans : 1));
 
 	w = scf_writer__open(path, &opts, err, sizeof(err));
 	if (!w) {

@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -411,6 +412,8 @@ static int reader_start(struct scf_reader *r, char *err, size_t errlen)
 		return -errno;
 	}
 	setvbuf(r->fp, NULL, _IOFBF, 64u << 10);
+	/* One thread reads a reader: stdio need not lock around libpcap's two freads a block. */
+	__fsetlocking(r->fp, FSETLOCKING_BYCALLER);
 	pcap_err[0] = 0;
 	r->pcap = pcap_fopen_offline_with_tstamp_precision(r->fp, PCAP_TSTAMP_PRECISION_NANO,
 							   pcap_err);

@@ -53,10 +53,13 @@ static inline void scf_put32(uint8_t *p, uint32_t v)
 
 struct scf_record;
 
-/* The last context each thread carried in this section, by slot (record_layout.h). */
+/* What each thread's last packed record said, by slot (record_layout.h). */
 struct scf_ctx_slot {
 	uint32_t tid;
+	uint32_t pid;
 	uint8_t used;
+	uint8_t abi;
+	uint8_t has_ctx; /* trace_id, trace_flags and span_id hold the thread's last context */
 	uint8_t trace_flags;
 	uint8_t trace_id[16];
 	uint8_t span_id[8];
@@ -70,7 +73,7 @@ void scf_ctx_table_reset(struct scf_ctx_table *t);
 
 /* Header and longest packed body: varints of 10 (duration, ret, six args), 3 (cpu, nr) and
  * 5 (tid, pid) bytes, abi, arg_mask, 17 bytes of trace and 8 of span. */
-#define SCF_PACKED_HEAD_MAX (8 + 10 + 10 + 3 + 5 + 5 + 3 + 1 + 1 + 6 * 10 + 17 + 8)
+#define SCF_PACKED_HEAD_MAX (8 + 10 + 10 + 3 + 5 + 3 + 5 + 1 + 1 + 6 * 10 + 17 + 8)
 
 /*
  * Packs the plain SYSCALL record rec (len bytes, header checked by the caller): header and

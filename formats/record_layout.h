@@ -391,22 +391,26 @@ _Static_assert(offsetof(struct scf_syscall, trace_id) == 80, "syscall body layou
  * to the plain record (type SCF_REC_SYSCALL, body_len 104, the flags below bit 12).
  *
  * Body, in order ("varint": unsigned LEB128, at most 10 bytes; "zz": zigzag, (v << 1) ^ (v >> 63)):
- *   varint duration_ns, varint zz(ret), varint cpu, varint tid, varint pid, varint nr, u8 abi,
+ *   varint duration_ns, varint zz(ret), varint cpu, varint tid, varint nr,
+ *   if SCF_PACKED_F_PROC: varint pid, u8 abi,
  *   u8 arg_mask (bit i: args[i] != 0), varint zz(args[i]) for each bit set, lowest first,
  *   if SCF_PACKED_F_TRACE: u8 trace_id[16], u8 trace_flags,
  *   if SCF_PACKED_F_SPAN:  u8 span_id[8].
  * Bytes after these are fields of later versions: readers ignore them.
  *
- * Trace and span ids by reference: readers and writers keep a table of SCF_CTX_SLOTS slots,
- * emptied at every SECTION record. A record with SCF_SYSCALL_F_CTX uses slot (tid & 4095):
- * ids that do not follow are the slot's (the slot must hold this tid), and afterwards the slot
- * holds this tid and the record's ids. Records without SCF_SYSCALL_F_CTX leave it alone.
+ * By reference: readers and writers keep a table of SCF_CTX_SLOTS slots, emptied at every
+ * SECTION record; a packed record of thread tid uses slot (tid & 4095). pid and abi that do not
+ * follow are the slot's, and so are trace and span ids that do not follow in a record with
+ * SCF_SYSCALL_F_CTX (the slot must hold this tid, and a context for ids). Afterwards the slot
+ * holds this tid, pid and abi, and with SCF_SYSCALL_F_CTX the record's ids; a slot taken over
+ * by another tid forgets the ids. FORMAT.md 5.10 says it step by step.
  */
-#define SCF_SYSCALL_PACKED_MIN 8 /* one byte for each field up to arg_mask */
+#define SCF_SYSCALL_PACKED_MIN 6 /* one byte for each field up to arg_mask */
 #define SCF_CTX_SLOTS 4096
 #define SCF_PACKED_F_SYSCALL_MASK 0x0fff /* SCF_SYSCALL_F_* as in the plain record */
 #define SCF_PACKED_F_TRACE 0x1000	 /* trace_id and trace_flags follow */
 #define SCF_PACKED_F_SPAN 0x2000	 /* span_id follows */
+#define SCF_PACKED_F_PROC 0x4000	 /* pid and abi follow */
 
 /* ---- SCF_REC_PROC_EVENT -------------------------------------------------------------------- */
 

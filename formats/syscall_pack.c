@@ -48,6 +48,33 @@ static int64_t unzigzag(uint64_t v)
 	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
+/* The slot of a thread, and whether it holds that thread already. */
+static struct scf_ctx_slot *thread_slot(struct scf_ctx_table *t, uint32_t tid, bool *known)
+{
+	struct scf_ctx_slot *slot = ctx_slot(t, tid);
+
+	*known = slot->used && slot->tid == tid;
+	return slot;
+}
+
+/* After a packed record of thread s->tid: the slot describes that record's thread. */
+static void slot_update(struct scf_ctx_slot *slot, bool known, const struct scf_syscall *s,
+			bool ctx)
+{
+	if (!known)
+		memset(slot, 0, sizeof(*slot));
+	slot->used = 1;
+	slot->tid = s->tid;
+	slot->pid = s->pid;
+	slot->abi = s->abi;
+	if (ctx) {
+		slot->has_ctx = 1;
+		slot->trace_flags = s->trace_flags;
+		memcpy(slot->trace_id, s->trace_id, 16);
+		memcpy(slot->span_id, s->span_id, 8);
+	}
+}
+
 size_t scf_syscall_pack(struct scf_ctx_table *t, const uint8_t *rec, size_t len, uint8_t *out,
 			const uint8_t **items, size_t *items_len)
 {
@@ -57,6 +84,7 @@ size_t scf_syscall_pack(struct scf_ctx_table *t, const uint8_t *rec, size_t len,
 	struct scf_ctx_slot *slot;
 	uint16_t pflags;
 	uint8_t *p, mask = 0;
+	bool known, ctx;
 
 	if (len < sizeof(h) + sizeof(s))
 		return 0;
@@ -69,18 +97,24 @@ size_t scf_syscall_pack(struct scf_ctx_table *t, const uint8_t *rec, size_t len,
 	memcpy(&s, rec + sizeof(h), sizeof(s));
 	if (s.reserved)
 		return 0;
-	if (!(h.flags & SCF_SYSCALL_F_CTX) &&
-	    (s.trace_flags || memcmp(s.trace_id, zero, 16) || memcmp(s.span_id, zero, 8)))
+	ctx = h.flags & SCF_SYSCALL_F_CTX;
+	if (!ctx && (s.trace_flags || memcmp(s.trace_id, zero, 16) || memcmp(s.span_id, zero, 8)))
 		return 0;
 
+	/* What changes from one syscall to the next first (FORMAT.md 5.10). */
+	slot = thread_slot(t, s.tid, &known);
+	pflags = h.flags;
 	p = out + sizeof(h);
 	p = put_varint(p, s.duration_ns);
 	p = put_varint(p, zigzag(s.ret));
 	p = put_varint(p, s.cpu);
 	p = put_varint(p, s.tid);
-	p = put_varint(p, s.pid);
 	p = put_varint(p, s.nr);
-	*p++ = s.abi;
+	if (!known || slot->pid != s.pid || slot->abi != s.abi) {
+		pflags |= SCF_PACKED_F_PROC;
+		p = put_varint(p, s.pid);
+		*p++ = s.abi;
+	}
 	for (int i = 0; i < 6; i++)
 		if (s.args[i])
 			mask |= (uint8_t)(1u << i);
@@ -88,20 +122,17 @@ size_t scf_syscall_pack(struct scf_ctx_table *t, const uint8_t *rec, size_t len,
 	for (int i = 0; i < 6; i++)
 		if (s.args[i])
 			p = put_varint(p, zigzag((int64_t)s.args[i]));
+	if (ctx) {
+		bool have = known && slot->has_ctx;
 
-	pflags = h.flags;
-	slot = ctx_slot(t, s.tid);
-	if (h.flags & SCF_SYSCALL_F_CTX) {
-		bool known = slot->used && slot->tid == s.tid;
-
-		if (!known || slot->trace_flags != s.trace_flags ||
+		if (!have || slot->trace_flags != s.trace_flags ||
 		    memcmp(slot->trace_id, s.trace_id, 16)) {
 			pflags |= SCF_PACKED_F_TRACE;
 			memcpy(p, s.trace_id, 16);
 			p[16] = s.trace_flags;
 			p += 17;
 		}
-		if (!known || memcmp(slot->span_id, s.span_id, 8)) {
+		if (!have || memcmp(slot->span_id, s.span_id, 8)) {
 			pflags |= SCF_PACKED_F_SPAN;
 			memcpy(p, s.span_id, 8);
 			p += 8;
@@ -118,15 +149,8 @@ size_t scf_syscall_pack(struct scf_ctx_table *t, const uint8_t *rec, size_t len,
 		return 0;
 	h.len = (uint16_t)((size_t)(p - out) + *items_len);
 	memcpy(out, &h, sizeof(h));
-
 	/* Committed: the reader updates its table the same way on this record. */
-	if (h.flags & SCF_SYSCALL_F_CTX) {
-		slot->used = 1;
-		slot->tid = s.tid;
-		slot->trace_flags = s.trace_flags;
-		memcpy(slot->trace_id, s.trace_id, 16);
-		memcpy(slot->span_id, s.span_id, 8);
-	}
+	slot_update(slot, known, &s, ctx);
 	return (size_t)(p - out);
 }
 
@@ -186,11 +210,10 @@ static int get_narrow(struct unpack_cursor *c, uint64_t max, uint64_t *v, const 
 	return 0;
 }
 
-/* Decodes the fixed part of a packed body into s; -1 with c->field naming what failed. */
-static int unpack_fields(struct unpack_cursor *c, struct scf_syscall *s)
+/* The fields before the per-thread ones; -1 with c->field naming what failed. */
+static int unpack_head(struct unpack_cursor *c, struct scf_syscall *s)
 {
 	uint64_t v;
-	uint8_t mask;
 
 	if (get_varint(c, &s->duration_ns, "duration_ns") || get_varint(c, &v, "ret"))
 		return -1;
@@ -201,13 +224,18 @@ static int unpack_fields(struct unpack_cursor *c, struct scf_syscall *s)
 	if (get_narrow(c, UINT32_MAX, &v, "tid"))
 		return -1;
 	s->tid = (uint32_t)v;
-	if (get_narrow(c, UINT32_MAX, &v, "pid"))
-		return -1;
-	s->pid = (uint32_t)v;
 	if (get_narrow(c, UINT16_MAX, &v, "nr"))
 		return -1;
 	s->nr = (uint16_t)v;
-	if (get_bytes(c, &s->abi, 1, "abi") || get_bytes(c, &mask, 1, "arg_mask"))
+	return 0;
+}
+
+static int unpack_args(struct unpack_cursor *c, struct scf_syscall *s)
+{
+	uint64_t v;
+	uint8_t mask;
+
+	if (get_bytes(c, &mask, 1, "arg_mask"))
 		return -1;
 	if (mask & 0xc0)
 		return cursor_fail(c, "arg_mask", "has bits 6-7 set");
@@ -226,53 +254,58 @@ int scf_syscall_unpack(struct scf_ctx_table *t, const struct scf_record *rec, ui
 {
 	struct unpack_cursor c = { rec->body, rec->body_len, NULL, NULL };
 	struct scf_syscall s = { 0 };
-	struct scf_rec_hdr h;
+	uint16_t f = rec->flags;
 	struct scf_ctx_slot *slot;
+	struct scf_rec_hdr h;
+	bool known, ctx = f & SCF_SYSCALL_F_CTX;
 	size_t len;
+	uint64_t v;
 
-	if (rec->flags & ~(SCF_PACKED_F_SYSCALL_MASK | SCF_PACKED_F_TRACE | SCF_PACKED_F_SPAN)) {
-		scf_errf(err, errlen, "packed syscall record with unknown flags 0x%04x",
-			 rec->flags);
+	if (f & ~(SCF_PACKED_F_SYSCALL_MASK | SCF_PACKED_F_TRACE | SCF_PACKED_F_SPAN |
+		  SCF_PACKED_F_PROC)) {
+		scf_errf(err, errlen, "packed syscall record with unknown flags 0x%04x", f);
 		return -EBADMSG;
 	}
-	if (unpack_fields(&c, &s))
-		goto bad_field;
-	if ((rec->flags & (SCF_PACKED_F_TRACE | SCF_PACKED_F_SPAN)) &&
-	    !(rec->flags & SCF_SYSCALL_F_CTX)) {
+	if ((f & (SCF_PACKED_F_TRACE | SCF_PACKED_F_SPAN)) && !ctx) {
 		scf_errf(err, errlen, "packed syscall record carries ids without the CTX flag");
 		return -EBADMSG;
 	}
-	slot = ctx_slot(t, s.tid);
-	if (rec->flags & SCF_SYSCALL_F_CTX) {
-		bool known = slot->used && slot->tid == s.tid;
+	if (unpack_head(&c, &s))
+		goto bad_field;
+	slot = thread_slot(t, s.tid, &known);
+	if (f & SCF_PACKED_F_PROC) {
+		if (get_narrow(&c, UINT32_MAX, &v, "pid") || get_bytes(&c, &s.abi, 1, "abi"))
+			goto bad_field;
+		s.pid = (uint32_t)v;
+	} else if (known) {
+		s.pid = slot->pid;
+		s.abi = slot->abi;
+	} else {
+		goto unknown_thread;
+	}
+	if (unpack_args(&c, &s))
+		goto bad_field;
+	if (ctx) {
+		bool have = known && slot->has_ctx;
 
-		if (rec->flags & SCF_PACKED_F_TRACE) {
+		if (f & SCF_PACKED_F_TRACE) {
 			if (get_bytes(&c, s.trace_id, 16, "trace_id") ||
 			    get_bytes(&c, &s.trace_flags, 1, "trace_flags"))
 				goto bad_field;
-		} else if (known) {
+		} else if (have) {
 			memcpy(s.trace_id, slot->trace_id, 16);
 			s.trace_flags = slot->trace_flags;
+		} else {
+			goto unknown_thread;
 		}
-		if (rec->flags & SCF_PACKED_F_SPAN) {
+		if (f & SCF_PACKED_F_SPAN) {
 			if (get_bytes(&c, s.span_id, 8, "span_id"))
 				goto bad_field;
-		} else if (known) {
+		} else if (have) {
 			memcpy(s.span_id, slot->span_id, 8);
+		} else {
+			goto unknown_thread;
 		}
-		if (!known && (rec->flags & (SCF_PACKED_F_TRACE | SCF_PACKED_F_SPAN)) !=
-				      (SCF_PACKED_F_TRACE | SCF_PACKED_F_SPAN)) {
-			scf_errf(err, errlen,
-				 "packed syscall record of tid %" PRIu32
-				 " refers to a context that thread has not carried in this section",
-				 s.tid);
-			return -EBADMSG;
-		}
-		slot->used = 1;
-		slot->tid = s.tid;
-		slot->trace_flags = s.trace_flags;
-		memcpy(slot->trace_id, s.trace_id, 16);
-		memcpy(slot->span_id, s.span_id, 8);
 	}
 	/* Bytes left in the body are fields of a later minor version: ignored. */
 
@@ -282,15 +315,23 @@ int scf_syscall_unpack(struct scf_ctx_table *t, const struct scf_record *rec, ui
 			 len, SCF_REC_MAX);
 		return -EBADMSG;
 	}
+	slot_update(slot, known, &s, ctx);
 	h.type = SCF_REC_SYSCALL;
 	h.len = (uint16_t)len;
 	h.body_len = sizeof(s);
-	h.flags = rec->flags & SCF_PACKED_F_SYSCALL_MASK;
+	h.flags = f & SCF_PACKED_F_SYSCALL_MASK;
 	memcpy(out, &h, sizeof(h));
 	memcpy(out + sizeof(h), &s, sizeof(s));
 	if (rec->items_len)
 		memcpy(out + sizeof(h) + sizeof(s), rec->items, rec->items_len);
 	return (int)len;
+
+unknown_thread:
+	scf_errf(err, errlen,
+		 "packed syscall record of tid %" PRIu32
+		 " refers to a %s that thread has not carried in this section",
+		 s.tid, f & SCF_PACKED_F_PROC ? "context" : "pid or context");
+	return -EBADMSG;
 
 bad_field:
 	scf_errf(err, errlen, "packed syscall body of %u bytes: field %s %s", rec->body_len,

@@ -558,8 +558,8 @@ static int read_hand_packed(uint16_t flags, const uint8_t *body, size_t body_len
 
 		assert_int_equal(rec.type, SCF_REC_SYSCALL);
 		assert_int_equal(scf_record_body(&rec, &s, sizeof(s), SCF_SYSCALL_MIN, NULL, 0), 0);
-		snprintf(msg, msglen, "tid %u nr %u ret %lld span %02x", s.tid, s.nr,
-			 (long long)s.ret, s.span_id[0]);
+		snprintf(msg, msglen, "tid %u pid %u abi %u nr %u ret %lld span %02x", s.tid,
+			 s.pid, s.abi, s.nr, (long long)s.ret, s.span_id[0]);
 	}
 	scf_reader__free(r);
 	free(f.p);
@@ -568,71 +568,78 @@ static int read_hand_packed(uint16_t flags, const uint8_t *body, size_t body_len
 
 static void test_packed_hostile_records(void **state)
 {
-	/* duration 5, ret -3, cpu 1, tid 300 (0xac 0x02), pid 300, nr 0, abi 1, no args */
-	static const uint8_t ok[] = { 5, 5, 1, 0xac, 0x02, 0xac, 0x02, 0, 1, 0 };
+	/* duration 5, ret -3, cpu 1, tid 300 (0xac 0x02), nr 0, pid 300, abi 1, no args */
+	static const uint8_t ok[] = { 5, 5, 1, 0xac, 0x02, 0, 0xac, 0x02, 1, 0 };
+	const uint16_t P = SCF_PACKED_F_PROC;
 	uint8_t body[64];
 	char msg[SCF_ERRMSG_MAX];
 	(void)state;
 
-	assert_int_equal(read_hand_packed(0, ok, sizeof(ok), NULL, msg, sizeof(msg)), 1);
-	assert_string_equal(msg, "tid 300 nr 0 ret -3 span 00");
+	assert_int_equal(read_hand_packed(P, ok, sizeof(ok), NULL, msg, sizeof(msg)), 1);
+	assert_string_equal(msg, "tid 300 pid 300 abi 1 nr 0 ret -3 span 00");
 
 	/* a later minor's extra body bytes are ignored */
 	memcpy(body, ok, sizeof(ok));
 	memset(body + sizeof(ok), 0xee, 5);
-	assert_int_equal(read_hand_packed(0, body, sizeof(ok) + 5, NULL, msg, sizeof(msg)), 1);
+	assert_int_equal(read_hand_packed(P, body, sizeof(ok) + 5, NULL, msg, sizeof(msg)), 1);
 
 	/* every cut of the body runs past it */
 	for (size_t n = 0; n < sizeof(ok); n++) {
-		assert_int_equal(read_hand_packed(0, ok, n, NULL, msg, sizeof(msg)), -EBADMSG);
+		assert_int_equal(read_hand_packed(P, ok, n, NULL, msg, sizeof(msg)), -EBADMSG);
 		assert_non_null(strstr(msg, "runs past the body"));
 	}
 
 	/* a varint of 11 bytes, and one whose tenth byte overflows */
 	memset(body, 0xff, 11);
-	assert_int_equal(read_hand_packed(0, body, 20, NULL, msg, sizeof(msg)), -EBADMSG);
+	assert_int_equal(read_hand_packed(P, body, 20, NULL, msg, sizeof(msg)), -EBADMSG);
 	assert_non_null(strstr(msg, "overflows"));
 	memset(body, 0xff, 9);
 	body[9] = 0x02;
-	assert_int_equal(read_hand_packed(0, body, 20, NULL, msg, sizeof(msg)), -EBADMSG);
+	assert_int_equal(read_hand_packed(P, body, 20, NULL, msg, sizeof(msg)), -EBADMSG);
 
 	/* a tid beyond 32 bits */
-	memcpy(body, (const uint8_t[]){ 1, 1, 1, 0x80, 0x80, 0x80, 0x80, 0x10, 1, 0, 1, 0 }, 12);
-	assert_int_equal(read_hand_packed(0, body, 12, NULL, msg, sizeof(msg)), -EBADMSG);
+	memcpy(body, (const uint8_t[]){ 1, 1, 1, 0x80, 0x80, 0x80, 0x80, 0x10, 0, 1, 1, 0 }, 12);
+	assert_int_equal(read_hand_packed(P, body, 12, NULL, msg, sizeof(msg)), -EBADMSG);
 	assert_non_null(strstr(msg, "tid is out of range"));
 
 	/* arg_mask bits 6-7 */
 	memcpy(body, ok, sizeof(ok));
 	body[sizeof(ok) - 1] = 0x40;
-	assert_int_equal(read_hand_packed(0, body, sizeof(ok), NULL, msg, sizeof(msg)), -EBADMSG);
+	assert_int_equal(read_hand_packed(P, body, sizeof(ok), NULL, msg, sizeof(msg)), -EBADMSG);
 
-	/* ids without the CTX flag; unknown control bits */
+	/* ids without the CTX flag; the reserved control bit */
 	memcpy(body, ok, sizeof(ok));
 	memset(body + sizeof(ok), 0x11, 8);
-	assert_int_equal(read_hand_packed(SCF_PACKED_F_SPAN, body, sizeof(ok) + 8, NULL, msg,
+	assert_int_equal(read_hand_packed(P | SCF_PACKED_F_SPAN, body, sizeof(ok) + 8, NULL, msg,
 					  sizeof(msg)), -EBADMSG);
-	assert_int_equal(read_hand_packed(0x4000, ok, sizeof(ok), NULL, msg, sizeof(msg)), -EBADMSG);
-
-	/* a context by reference the thread never carried in this section */
-	assert_int_equal(read_hand_packed(SCF_SYSCALL_F_CTX, ok, sizeof(ok), NULL, msg, sizeof(msg)),
+	assert_int_equal(read_hand_packed(P | 0x8000, ok, sizeof(ok), NULL, msg, sizeof(msg)),
 			 -EBADMSG);
+
+	/* a pid, or a context, by reference that the thread never carried in this section */
+	assert_int_equal(read_hand_packed(0, (const uint8_t[]){ 5, 5, 1, 0xac, 0x02, 0, 0 }, 7,
+					  NULL, msg, sizeof(msg)), -EBADMSG);
 	assert_non_null(strstr(msg, "has not carried"));
-	assert_int_equal(read_hand_packed(SCF_SYSCALL_F_CTX | SCF_PACKED_F_SPAN, body,
+	assert_int_equal(read_hand_packed(P | SCF_SYSCALL_F_CTX, ok, sizeof(ok), NULL, msg,
+					  sizeof(msg)), -EBADMSG);
+	assert_non_null(strstr(msg, "has not carried"));
+	assert_int_equal(read_hand_packed(P | SCF_SYSCALL_F_CTX | SCF_PACKED_F_SPAN, body,
 					  sizeof(ok) + 8, NULL, msg, sizeof(msg)), -EBADMSG);
 
-	/* a record with both ids, then one by reference: it gets the first one's ids */
+	/* a record with pid and both ids, then one by reference: it gets the first one's */
 	memset(body + sizeof(ok), 0x22, 17);
 	memset(body + sizeof(ok) + 17, 0x33, 8);
 	{
-		struct hand first = { SCF_SYSCALL_F_CTX | SCF_PACKED_F_TRACE | SCF_PACKED_F_SPAN,
+		static const uint8_t ref[] = { 9, 2, 0, 0xac, 0x02, 1, 0 }; /* no pid, abi */
+		struct hand first = { P | SCF_SYSCALL_F_CTX | SCF_PACKED_F_TRACE |
+					      SCF_PACKED_F_SPAN,
 				      body, sizeof(ok) + 25 };
 
 		assert_int_equal(read_hand_packed(first.flags, body, first.len, NULL, msg,
 						  sizeof(msg)), 1);
-		assert_string_equal(msg, "tid 300 nr 0 ret -3 span 33");
-		assert_int_equal(read_hand_packed(SCF_SYSCALL_F_CTX, ok, sizeof(ok), &first, msg,
+		assert_string_equal(msg, "tid 300 pid 300 abi 1 nr 0 ret -3 span 33");
+		assert_int_equal(read_hand_packed(SCF_SYSCALL_F_CTX, ref, sizeof(ref), &first, msg,
 						  sizeof(msg)), 1);
-		assert_string_equal(msg, "tid 300 nr 0 ret -3 span 33");
+		assert_string_equal(msg, "tid 300 pid 300 abi 1 nr 1 ret 1 span 33");
 	}
 }
 

@@ -93,19 +93,34 @@ def unzigzag(u):
 
 def unpack_syscall(flags, body, slots):
     """FORMAT.md 5.10: the SYSCALL flags and 104-byte body a SYSCALL_PACKED record stands for.
-    slots maps tid & 4095 to (tid, trace_id, trace_flags, span_id)."""
-    if flags & 0xC000:
+    slots maps tid & 4095 to a dict: tid, pid, abi, ctx (trace_id, trace_flags, span_id) or None."""
+    if flags & 0x8000:
         raise ValueError("packed syscall: reserved flags 0x%04x" % flags)
+    ctx = bool(flags & F_CTX)
+    if flags & 0x3000 and not ctx:
+        raise ValueError("packed syscall: ids without CTX")
     dur, o = varint(body, 0)
     ret, o = varint(body, o)
     cpu, o = varint(body, o, 0xFFFF)
     tid, o = varint(body, o, 0xFFFFFFFF)
-    pid, o = varint(body, o, 0xFFFFFFFF)
     nr, o = varint(body, o, 0xFFFF)
-    if o + 2 > len(body):
+    slot = slots.get(tid & 4095)
+    if slot is not None and slot["tid"] != tid:
+        slot = None  # the slot holds another thread
+    if flags & 0x4000:
+        pid, o = varint(body, o, 0xFFFFFFFF)
+        if o >= len(body):
+            raise ValueError("packed syscall: body ends before abi")
+        abi = body[o]
+        o += 1
+    elif slot is not None:
+        pid, abi = slot["pid"], slot["abi"]
+    else:
+        raise ValueError("packed syscall: tid %d has no pid in this section" % tid)
+    if o >= len(body):
         raise ValueError("packed syscall: body ends before arg_mask")
-    abi, mask = body[o], body[o + 1]
-    o += 2
+    mask = body[o]
+    o += 1
     if mask & 0xC0:
         raise ValueError("packed syscall: arg_mask 0x%02x" % mask)
     args = [0] * 6
@@ -114,29 +129,27 @@ def unpack_syscall(flags, body, slots):
             u, o = varint(body, o)
             args[i] = unzigzag(u) & ((1 << 64) - 1)
     trace, tflags, span = bytes(16), 0, bytes(8)
-    if flags & 0x3000 and not flags & F_CTX:
-        raise ValueError("packed syscall: ids without CTX")
-    if flags & F_CTX:
-        slot = slots.get(tid & 4095)
-        known = slot is not None and slot[0] == tid
+    old = slot["ctx"] if slot is not None else None
+    if ctx:
         if flags & 0x1000:
             if o + 17 > len(body):
                 raise ValueError("packed syscall: body ends inside trace_id")
             trace, tflags = bytes(body[o:o + 16]), body[o + 16]
             o += 17
-        elif known:
-            trace, tflags = slot[1], slot[2]
+        elif old is not None:
+            trace, tflags = old[0], old[1]
         else:
             raise ValueError("packed syscall: tid %d has no trace_id in this section" % tid)
         if flags & 0x2000:
             if o + 8 > len(body):
                 raise ValueError("packed syscall: body ends inside span_id")
             span = bytes(body[o:o + 8])
-        elif known:
-            span = slot[3]
+        elif old is not None:
+            span = old[2]
         else:
             raise ValueError("packed syscall: tid %d has no span_id in this section" % tid)
-        slots[tid & 4095] = (tid, trace, tflags, span)
+    slots[tid & 4095] = {"tid": tid, "pid": pid, "abi": abi,
+                         "ctx": (trace, tflags, span) if ctx else old}
     plain = struct.pack("<QqQQQQQQIIHHBBH", dur, unzigzag(ret), *args, tid, pid, nr, cpu, abi,
                         tflags, 0) + trace + span
     return flags & 0x0FFF, plain
