@@ -203,7 +203,8 @@ struct scf_writer *scf_writer__fdopen(int fd, const char *name, const struct scf
  * Description Block and rec (an encoded SCF_REC_SECTION record) at time ts_ns.
  */
 int scf_writer__begin_section(struct scf_writer *w, uint64_t ts_ns, const void *rec, size_t len);
-/* Appends one encoded record as one Enhanced Packet Block. */
+/* Appends one encoded record as one Enhanced Packet Block. A SYSCALL record is written packed
+ * (FORMAT.md 5.10) unless opts.plain_syscalls; readers give it back unchanged. */
 int scf_writer__append(struct scf_writer *w, uint64_t ts_ns, const void *rec, size_t len);
 /* Ends the zstd frame if it has been open for frame_ns (now_ns: CLOCK_MONOTONIC) or holds
  * frame_bytes. Cheap: call it on every poll tick. */
@@ -237,7 +238,8 @@ struct scf_reader *scf_reader__open_mem(const void *buf, size_t len, const char 
 
 /*
  * Returns 1 and fills *rec with the next record (records of unknown types included: callers
- * skip them), 0 at a clean end of input, or a negative errno (see the top of this file) with
+ * skip them; packed syscall records come out as the SCF_REC_SYSCALL records they stand for,
+ * byte for byte, rec->len included), 0 at a clean end of input, or a negative errno (see the top of this file) with
  * a message from scf_reader__errmsg(). Every whole record before a cut or a corrupt region is
  * returned first. In a zstd file, records of a frame are returned only once the whole frame
  * decompressed and its checksum matched. After an error, further calls return the same error.
