@@ -368,8 +368,9 @@ int main(int argc, char **argv)
 		off += pool_len[i];
 	}
 	/* What the stream holds, so that figures of different generators can be compared. */
-	printf("model              %d threads on 2 CPUs; %.1f%% of syscalls in a span; in the stream,\n"
-	       "                   a thread's trace changes every %.1f syscalls, a span every %.1f\n",
+	printf("model              %d threads on 2 CPUs; %.1f%% of syscalls in a span;\n"
+	       "                   a thread's trace changes every %.1f syscalls of the stream,\n"
+	       "                   a span every %.1f\n",
 	       NTHREADS, 100.0 * (double)model.in_span / (double)pool_n,
 	       (double)pool_n / (double)(model.traces ? model.traces : 1),
 	       (double)pool_n / (double)(model.spans ? model.spans : 1));

@@ -239,8 +239,8 @@ struct scf_reader *scf_reader__open_mem(const void *buf, size_t len, const char 
 /*
  * Returns 1 and fills *rec with the next record (records of unknown types included: callers
  * skip them; packed syscall records come out as the SCF_REC_SYSCALL records they stand for,
- * byte for byte, rec->len included), 0 at a clean end of input, or a negative errno (see the top of this file) with
- * a message from scf_reader__errmsg(). Every whole record before a cut or a corrupt region is
+ * byte for byte, rec->len included), 0 at a clean end of input, or a negative errno (see the
+ * top of this file) with a message from scf_reader__errmsg(). Every whole record before a cut or a corrupt region is
  * returned first. In a zstd file, records of a frame are returned only once the whole frame
  * decompressed and its checksum matched. After an error, further calls return the same error.
  */
