@@ -90,7 +90,8 @@ $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 # ---------------------------------------------------------------------------------------------
 # formats/: the capture file format, writer and reader (shared by both binaries)
 
-FORMATS_SRCS := formats/record_codec.c formats/file_writer.c formats/file_reader.c
+FORMATS_SRCS := formats/record_codec.c formats/syscall_pack.c formats/file_writer.c \
+	formats/file_reader.c
 FORMATS_OBJS := $(FORMATS_SRCS:%.c=$(BUILD)/obj/%.o)
 FORMATS_LIB := $(BUILD)/libspancap_formats.a
 FORMATS_LDLIBS = $(call pkg_libs,libpcap libzstd)
@@ -259,7 +260,7 @@ $(ANALYZE_BIN): $(BUILD)/obj/analyze/analyze_main.o $(ANALYZE_LIB) $(FORMATS_LIB
 # tests/: one cmocka binary per module; tests/run_suites.sh runs them all.
 
 # Unit suites by name: built in $(BUILD)/tests and, under ASan + UBSan, in $(BUILD)/asan/tests.
-UNIT_TESTS := test_formats test_samples_writer test_analyze test_export
+UNIT_TESTS := test_formats test_formats_packed test_samples_writer test_analyze test_export
 TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 TEST_TOOLS := $(BUILD)/tests/formats_sample_gen $(BUILD)/tests/analyze_scenario_gen
 CMOCKA_LIBS = $(call pkg_libs,cmocka)
@@ -288,6 +289,11 @@ $(BUILD)/tests/test_export: $(BUILD)/obj/tests/test_export.o $(BUILD)/obj/tests/
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) $(CMOCKA_LIBS) -lm
 
 $(BUILD)/tests/test_formats: $(BUILD)/obj/tests/test_formats.o $(FORMATS_LIB)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/tests/test_formats_packed: $(BUILD)/obj/tests/test_formats_packed.o $(FORMATS_LIB)
 	$(msg) LD $@
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) $(CMOCKA_LIBS)

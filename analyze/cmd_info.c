@@ -113,7 +113,8 @@ static void info_json(struct ana_report *r)
 	}
 	ana_json_end(&j, false);
 	ana_json_obj(&j, "records");
-	for (unsigned int t = 1; t < SCF_REC_TYPE_MAX; t++)
+	/* Types up to END: the reader hands packed syscalls out as SYSCALL records. */
+	for (unsigned int t = 1; t <= SCF_REC_END; t++)
 		ana_json_u64(&j, scf_rec_type_name(t), c->rec_counts[t]);
 	ana_json_u64(&j, "unknown", c->rec_unknown);
 	ana_json_end(&j, true);
@@ -203,9 +204,9 @@ int ana_report_info(struct ana_report *r)
 			c->sections[i].index, ana_fmt_ts_iso(a, sizeof(a), c->sections[i].start_ns),
 			c->sections[i].offset);
 	fprintf(f, "records:");
-	for (unsigned int k = 1; k < SCF_REC_TYPE_MAX; k++)
+	for (unsigned int k = 1; k <= SCF_REC_END; k++) /* as above */
 		fprintf(f, " %s %" PRIu64 "%s", scf_rec_type_name(k), c->rec_counts[k],
-			k + 1 < SCF_REC_TYPE_MAX ? "," : "");
+			k < SCF_REC_END ? "," : "");
 	if (c->rec_unknown)
 		fprintf(f, ", unknown %" PRIu64, c->rec_unknown);
 	fprintf(f, "\nloss: %" PRIu64 " events in %u windows", c->loss_total, c->loss_windows);

@@ -3,7 +3,9 @@
  * format_bench.c - write then read N syscall records through formats/ and report records per
  * second and bytes per record (compressed and raw pcapng).
  *
- *   format_bench [-n RECORDS] [-l LEVEL] [-u] [-o FILE]
+ *   format_bench [-n RECORDS] [-l LEVEL] [-u] [-p] [-o FILE]
+ *
+ * -p writes syscall records plain (format 1.0) instead of packed, for comparison.
  *
  * The records model a multi-threaded service on a 2-CPU host, as a ring buffer delivers it:
  * 8 worker threads, at most two running at a time (one per CPU), each running for a burst of
@@ -56,12 +58,23 @@ static uint64_t rnd(void)
 	return rng_state;
 }
 
-static uint64_t now_ns(void)
+static uint64_t clock_ns(clockid_t clk)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clk, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+/* CPU time of this process: on a shared machine, wall time also counts other jobs. */
+static uint64_t cpu_ns(void)
+{
+	return clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 static const char *const paths[] = {
@@ -230,6 +243,34 @@ static size_t gen_record(struct gen_thread *th, uint16_t cpu, uint8_t *buf, size
 	return scf_rb_end(&b);
 }
 
+/* Counts the contexts of the generated stream: how often a thread's ids change. */
+struct model_stats {
+	uint64_t in_span, traces, spans;
+	uint32_t tid[NTHREADS];
+	uint8_t trace[NTHREADS][16], span[NTHREADS][8];
+};
+
+static void model_count(struct model_stats *m, const uint8_t *rec)
+{
+	struct scf_rec_hdr h;
+	struct scf_syscall s;
+	int t;
+
+	memcpy(&h, rec, sizeof(h));
+	memcpy(&s, rec + sizeof(h), sizeof(s));
+	if (!(h.flags & SCF_SYSCALL_F_CTX))
+		return;
+	m->in_span++;
+	t = (int)(s.tid % NTHREADS);
+	if (m->tid[t] != s.tid || memcmp(m->trace[t], s.trace_id, 16))
+		m->traces++;
+	if (m->tid[t] != s.tid || memcmp(m->span[t], s.span_id, 8))
+		m->spans++;
+	m->tid[t] = s.tid;
+	memcpy(m->trace[t], s.trace_id, 16);
+	memcpy(m->span[t], s.span_id, 8);
+}
+
 /* Two CPUs, each running one worker for a burst of syscalls; returns the next record's. */
 static struct gen_thread *schedule(struct gen_thread *th, int running[2], int burst[2],
 				   uint16_t *cpu)
@@ -270,20 +311,23 @@ int main(int argc, char **argv)
 	struct gen_thread th[NTHREADS];
 	char err[SCF_ERRMSG_MAX];
 	uint64_t n = 10000000, ts = 1790000000000000000ull, raw_bytes = 0, got = 0, t0, t1, t2;
+	uint64_t c0, c1, c2;
 	struct scf_writer *w;
 	struct scf_reader *r;
 	struct scf_record rec;
 	uint8_t buf[4096];
 	int c, ret;
 
-	while ((c = getopt(argc, argv, "n:l:uo:")) != -1) {
+	while ((c = getopt(argc, argv, "n:l:upo:")) != -1) {
 		switch (c) {
 		case 'n': n = strtoull(optarg, NULL, 10); break;
 		case 'l': opts.level = atoi(optarg); break;
 		case 'u': opts.uncompressed = true; break;
+		case 'p': opts.plain_syscalls = true; break;
 		case 'o': path = optarg; break;
 		default:
-			fprintf(stderr, "usage: %s [-n RECORDS] [-l LEVEL] [-u] [-o FILE]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-n RECORDS] [-l LEVEL] [-u] [-p] [-o FILE]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -301,21 +345,35 @@ int main(int argc, char **argv)
 	uint64_t pool_n = n < POOL ? n : POOL;
 	uint8_t *pool = malloc(pool_n * 512);
 	uint32_t *pool_len = malloc(pool_n * sizeof(*pool_len));
+	uint64_t *pool_off = malloc(pool_n * sizeof(*pool_off)), off = 0;
 	uint64_t *pool_dt = malloc(pool_n * sizeof(*pool_dt));
 
-	if (!pool || !pool_len || !pool_dt) {
+	if (!pool || !pool_len || !pool_dt || !pool_off) {
 		fprintf(stderr, "format_bench: out of memory\n");
 		return 1;
 	}
 	int running[2] = { 0, 1 }, burst[2] = { 0, 0 };
+	struct model_stats model = { 0 };
 
 	for (uint64_t i = 0; i < pool_n; i++) {
 		uint16_t cpu;
 		struct gen_thread *t = schedule(th, running, burst, &cpu);
 
-		pool_len[i] = (uint32_t)gen_record(t, cpu, pool + i * 512, 512);
+		/* Packed one after the other: a capture appends a record it has just built (hot in
+		 * cache), so the pool is read sequentially, not in strides that miss the cache. */
+		pool_off[i] = off;
+		pool_len[i] = (uint32_t)gen_record(t, cpu, pool + off, 512);
 		pool_dt[i] = 500 + rnd() % 3000;
+		model_count(&model, pool + off);
+		off += pool_len[i];
 	}
+	/* What the stream holds, so that figures of different generators can be compared. */
+	printf("model              %d threads on 2 CPUs; %.1f%% of syscalls in a span;\n"
+	       "                   a thread's trace changes every %.1f syscalls of the stream,\n"
+	       "                   a span every %.1f\n",
+	       NTHREADS, 100.0 * (double)model.in_span / (double)pool_n,
+	       (double)pool_n / (double)(model.traces ? model.traces : 1),
+	       (double)pool_n / (double)(model.spans ? model.spans : 1));
 
 	w = scf_writer__open(path, &opts, err, sizeof(err));
 	if (!w) {
@@ -323,15 +381,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	t0 = now_ns();
+	c0 = cpu_ns();
 	ret = scf_writer__begin_section(w, ts, buf, section_record(buf, sizeof(buf), ts));
 	for (uint64_t i = 0, j = 0; i < n && !ret; i++, j = j + 1 == pool_n ? 0 : j + 1) {
 		ts += pool_dt[j];
-		raw_bytes += 32 + ((pool_len[j] + 3) & ~3ul);
-		ret = scf_writer__append(w, ts, pool + j * 512, pool_len[j]);
+		ret = scf_writer__append(w, ts, pool + pool_off[j], pool_len[j]);
+		raw_bytes += 32 + ((scf_writer__last_record_len(w) + 3) & ~3ul);
 	}
 	if (!ret)
 		ret = scf_writer__flush(w);
 	t1 = now_ns();
+	c1 = cpu_ns();
 	if (ret) {
 		fprintf(stderr, "format_bench: %s\n", scf_writer__errmsg(w));
 		return 1;
@@ -339,9 +399,12 @@ int main(int argc, char **argv)
 	uint64_t file_bytes = scf_writer__bytes(w);
 	scf_writer__close(w, NULL, 0);
 	printf("records            %" PRIu64 "\n", n);
-	printf("mode               %s (level %d)\n", opts.uncompressed ? "pcapng" : "pcapng+zstd",
-	       opts.uncompressed ? 0 : (opts.level ? opts.level : SCF_DEFAULT_LEVEL));
-	printf("write              %.2f M records/s\n", n * 1e3 / (double)(t1 - t0));
+	printf("mode               %s (level %d), syscall records %s\n",
+	       opts.uncompressed ? "pcapng" : "pcapng+zstd",
+	       opts.uncompressed ? 0 : (opts.level ? opts.level : SCF_DEFAULT_LEVEL),
+	       opts.plain_syscalls ? "plain (1.0)" : "packed (1.1)");
+	printf("write              %.2f M records/s (wall), %.1f ns CPU/record\n",
+	       n * 1e3 / (double)(t1 - t0), (double)(c1 - c0) / (double)n);
 	printf("bytes/record file  %.2f\n", (double)file_bytes / (double)n);
 	printf("bytes/record raw   %.2f\n", (double)raw_bytes / (double)n);
 	if (!strcmp(path, "/dev/null"))
@@ -353,6 +416,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	t2 = now_ns();
+	c2 = cpu_ns();
 	uint64_t sum = 0;
 	while ((ret = scf_reader__next(r, &rec)) == 1) {
 		if (rec.type == SCF_REC_SYSCALL) {
@@ -363,7 +427,7 @@ int main(int argc, char **argv)
 			got++;
 		}
 	}
-	uint64_t t3 = now_ns();
+	uint64_t t3 = now_ns(), c3 = cpu_ns();
 	if (ret < 0) {
 		fprintf(stderr, "format_bench: %s\n", scf_reader__errmsg(r));
 		return 1;
@@ -371,12 +435,14 @@ int main(int argc, char **argv)
 	scf_reader__free(r);
 	free(pool);
 	free(pool_len);
+	free(pool_off);
 	free(pool_dt);
 	if (got != n) {
 		fprintf(stderr, "format_bench: wrote %" PRIu64 " records, read %" PRIu64 "\n", n, got);
 		return 1;
 	}
-	printf("read               %.2f M records/s\n", n * 1e3 / (double)(t3 - t2));
+	printf("read               %.2f M records/s (wall), %.1f ns CPU/record\n",
+	       n * 1e3 / (double)(t3 - t2), (double)(c3 - c2) / (double)n);
 	printf("checksum           %" PRIu64 "\n", sum);
 	if (!getenv("SCF_BENCH_KEEP"))
 		unlink(path);

@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -67,6 +68,8 @@ struct scf_reader {
 	uint32_t section;
 	bool have_section;
 	struct scf_section sec;
+	struct scf_ctx_table *ctx; /* per-thread contexts of this section (packed syscalls) */
+	uint8_t *unpacked;	   /* the plain form of the last packed record */
 	uint64_t records;
 	char name[256];
 	char errmsg[SCF_ERRMSG_MAX];
@@ -333,6 +336,14 @@ static struct scf_reader *reader_new(const char *name, char *err, size_t errlen)
 	}
 	r->fd = -1;
 	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->ctx = calloc(1, sizeof(*r->ctx));
+	r->unpacked = malloc(SCF_REC_MAX);
+	if (!r->ctx || !r->unpacked) {
+		scf_errf(err, errlen, "%s: out of memory", name);
+		scf_reader__free(r);
+		errno = ENOMEM;
+		return NULL;
+	}
 	return r;
 }
 
@@ -401,6 +412,8 @@ static int reader_start(struct scf_reader *r, char *err, size_t errlen)
 		return -errno;
 	}
 	setvbuf(r->fp, NULL, _IOFBF, 64u << 10);
+	/* One thread reads a reader: stdio need not lock around libpcap's two freads a block. */
+	__fsetlocking(r->fp, FSETLOCKING_BYCALLER);
 	pcap_err[0] = 0;
 	r->pcap = pcap_fopen_offline_with_tstamp_precision(r->fp, PCAP_TSTAMP_PRECISION_NANO,
 							   pcap_err);
@@ -503,6 +516,25 @@ static int take_section(struct scf_reader *r, const struct scf_record *rec)
 		r->section++;
 	r->have_section = true;
 	r->sec = s;
+	scf_ctx_table_reset(r->ctx); /* packed records refer only to their own section */
+	return 0;
+}
+
+/* Hands a packed syscall record out as the plain SYSCALL record it stands for. */
+static int unpack_syscall(struct scf_reader *r, struct scf_record *rec)
+{
+	char msg[256];
+	int len = scf_syscall_unpack(r->ctx, rec, r->unpacked, SCF_REC_MAX, msg, sizeof(msg));
+
+	if (len < 0)
+		return fail(r, -EBADMSG, "corrupt: record at offset %" PRIu64 ": %s", rec->offset,
+			    msg);
+	rec->type = SCF_REC_SYSCALL;
+	rec->flags &= SCF_PACKED_F_SYSCALL_MASK;
+	rec->len = (uint16_t)len;
+	rec->body_len = sizeof(struct scf_syscall);
+	rec->body = r->unpacked + sizeof(struct scf_rec_hdr);
+	rec->items = rec->body + sizeof(struct scf_syscall);
 	return 0;
 }
 
@@ -566,6 +598,10 @@ int scf_reader__next(struct scf_reader *r, struct scf_record *rec)
 			    "corrupt: the first record, at offset %" PRIu64
 			    ", is a %s record; a section record must come first",
 			    rec->offset, scf_rec_type_name(rec->type));
+	} else if (rec->type == SCF_REC_SYSCALL_PACKED) {
+		ret = unpack_syscall(r, rec);
+		if (ret)
+			return ret;
 	}
 	rec->section = r->section;
 	r->records++;
@@ -611,5 +647,7 @@ void scf_reader__free(struct scf_reader *r)
 	if (!r->mem)
 		free(r->inbuf);
 	free(r->frame);
+	free(r->ctx);
+	free(r->unpacked);
 	free(r);
 }

@@ -34,7 +34,7 @@
 
 /* Format version, carried by every section record. A reader rejects an unknown major. */
 #define SCF_FORMAT_MAJOR 1
-#define SCF_FORMAT_MINOR 0
+#define SCF_FORMAT_MINOR 1 /* 1.1 added SCF_REC_SYSCALL_PACKED */
 
 #define SCF_LINKTYPE 147 /* LINKTYPE_USER0 */
 #define SCF_TSRESOL 9	 /* if_tsresol: 10^-9 s */
@@ -52,6 +52,7 @@ enum scf_rec_type {
 	SCF_REC_PROC_EVENT = 7, /* fork, exec, exit */
 	SCF_REC_LOSS = 8,	/* events lost or degraded, per CPU and time window */
 	SCF_REC_END = 9,	/* totals; last record of a section that was closed cleanly */
+	SCF_REC_SYSCALL_PACKED = 10, /* 1.1: a SYSCALL record packed (readers unpack it) */
 	SCF_REC_TYPE_MAX
 };
 
@@ -381,6 +382,35 @@ _Static_assert(offsetof(struct scf_syscall, trace_id) == 80, "syscall body layou
 #define SCF_SYSCALL_F_ARG_FAULT 0x0008	/* reading an argument from user memory failed */
 #define SCF_SYSCALL_F_CTX_FAULT 0x0010	/* reading the thread context failed */
 #define SCF_SYSCALL_F_CTX_CHANGED 0x0020 /* the context changed between entry and exit */
+
+/* ---- SCF_REC_SYSCALL_PACKED (format 1.1) -------------------------------------------------- */
+
+/*
+ * A SYSCALL record whose body is packed; its items are the SYSCALL record's, unchanged. The
+ * writer packs every SYSCALL record that unpacks to exactly the same bytes; readers unpack it
+ * to the plain record (type SCF_REC_SYSCALL, body_len 104, the flags below bit 12).
+ *
+ * Body, in order ("varint": unsigned LEB128, at most 10 bytes; "zz": zigzag, (v << 1) ^ (v >> 63)):
+ *   varint duration_ns, varint zz(ret), varint cpu, varint tid, varint nr,
+ *   if SCF_PACKED_F_PROC: varint pid, u8 abi,
+ *   u8 arg_mask (bit i: args[i] != 0), varint zz(args[i]) for each bit set, lowest first,
+ *   if SCF_PACKED_F_TRACE: u8 trace_id[16], u8 trace_flags,
+ *   if SCF_PACKED_F_SPAN:  u8 span_id[8].
+ * Bytes after these are fields of later versions: readers ignore them.
+ *
+ * By reference: readers and writers keep a table of SCF_CTX_SLOTS slots, emptied at every
+ * SECTION record; a packed record of thread tid uses slot (tid & 4095). pid and abi that do not
+ * follow are the slot's, and so are trace and span ids that do not follow in a record with
+ * SCF_SYSCALL_F_CTX (the slot must hold this tid, and a context for ids). Afterwards the slot
+ * holds this tid, pid and abi, and with SCF_SYSCALL_F_CTX the record's ids; a slot taken over
+ * by another tid forgets the ids. FORMAT.md 5.10 says it step by step.
+ */
+#define SCF_SYSCALL_PACKED_MIN 6 /* one byte for each field up to arg_mask */
+#define SCF_CTX_SLOTS 4096
+#define SCF_PACKED_F_SYSCALL_MASK 0x0fff /* SCF_SYSCALL_F_* as in the plain record */
+#define SCF_PACKED_F_TRACE 0x1000	 /* trace_id and trace_flags follow */
+#define SCF_PACKED_F_SPAN 0x2000	 /* span_id follows */
+#define SCF_PACKED_F_PROC 0x4000	 /* pid and abi follow */
 
 /* ---- SCF_REC_PROC_EVENT -------------------------------------------------------------------- */
 

@@ -179,6 +179,7 @@ struct scf_writer_opts {
 	uint64_t frame_ns;   /* end a zstd frame at least this often; 0 means 1 s */
 	size_t frame_bytes;  /* ... or after this many pcapng bytes; 0 means 4 MiB */
 	const char *appname; /* pcapng shb_userappl option; NULL means "spancap" */
+	bool plain_syscalls; /* write SYSCALL records as given (format 1.0), never packed */
 };
 #define SCF_DEFAULT_LEVEL 1
 #define SCF_FRAME_BYTES_MAX (64u << 20) /* readers refuse larger frames */
@@ -202,7 +203,8 @@ struct scf_writer *scf_writer__fdopen(int fd, const char *name, const struct scf
  * Description Block and rec (an encoded SCF_REC_SECTION record) at time ts_ns.
  */
 int scf_writer__begin_section(struct scf_writer *w, uint64_t ts_ns, const void *rec, size_t len);
-/* Appends one encoded record as one Enhanced Packet Block. */
+/* Appends one encoded record as one Enhanced Packet Block. A SYSCALL record is written packed
+ * (FORMAT.md 5.10) unless opts.plain_syscalls; readers give it back unchanged. */
 int scf_writer__append(struct scf_writer *w, uint64_t ts_ns, const void *rec, size_t len);
 /* Ends the zstd frame if it has been open for frame_ns (now_ns: CLOCK_MONOTONIC) or holds
  * frame_bytes. Cheap: call it on every poll tick. */
@@ -216,6 +218,9 @@ int scf_writer__close(struct scf_writer *w, char *err, size_t errlen);
  * so call flush() first for an exact size. */
 uint64_t scf_writer__bytes(const struct scf_writer *w);
 uint64_t scf_writer__records(const struct scf_writer *w);
+/* Length on disk (the EPB captured length) of the last record written: a SYSCALL record is
+ * shorter once packed. 0 before the first record. */
+size_t scf_writer__last_record_len(const struct scf_writer *w);
 const char *scf_writer__errmsg(const struct scf_writer *w);
 /* The first error that stopped the writer (a negative errno; later calls return it), or 0. */
 int scf_writer__error(const struct scf_writer *w);
@@ -235,8 +240,9 @@ struct scf_reader *scf_reader__open_mem(const void *buf, size_t len, const char 
 
 /*
  * Returns 1 and fills *rec with the next record (records of unknown types included: callers
- * skip them), 0 at a clean end of input, or a negative errno (see the top of this file) with
- * a message from scf_reader__errmsg(). Every whole record before a cut or a corrupt region is
+ * skip them; packed syscall records come out as the SCF_REC_SYSCALL records they stand for,
+ * byte for byte, rec->len included), 0 at a clean end of input, or a negative errno (see the
+ * top of this file) with a message from scf_reader__errmsg(). Every whole record before a cut or a corrupt region is
  * returned first. In a zstd file, records of a frame are returned only once the whole frame
  * decompressed and its checksum matched. After an error, further calls return the same error.
  */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * formats_sample_gen.c - test tool: writes a spancap file of N records through formats/ and
- * prints, one line per record, "<ts seconds>.<ts nanoseconds> <record length>" for the
+ * prints, one line per record, "<ts seconds>.<ts nanoseconds> <record length on disk>" for the
  * interoperability test to compare with what tshark and tcpdump read back.
  *
  *   formats_sample_gen FILE N [-u]
@@ -57,7 +57,9 @@ int main(int argc, char **argv)
 		len = scf_rb_end(&b);
 		if (scf_writer__append(w, ts, buf, len))
 			goto fail;
-		printf("%" PRIu64 ".%09" PRIu64 " %zu\n", ts / 1000000000u, ts % 1000000000u, len);
+		/* the length on disk: syscall records are packed (FORMAT.md 5.10) */
+		printf("%" PRIu64 ".%09" PRIu64 " %zu\n", ts / 1000000000u, ts % 1000000000u,
+		       scf_writer__last_record_len(w));
 	}
 	if (scf_writer__close(w, err, sizeof(err))) {
 		fprintf(stderr, "formats_sample_gen: %s\n", err);

@@ -5,7 +5,7 @@
     check_capture_truth.py CAPTURE TRUTH [--min-ops N]
 
 The capture is read with an implementation of formats/FORMAT.md written here (zstd -d, a
-pcapng walk, record decoding): it shares no code with spancap's own reader, so it checks the
+pcapng walk, record decoding, packed syscalls and their ids by reference): it shares no code with spancap's own reader, so it checks the
 specification as well as the capture.
 
 For every thread, the operations of the truth log must appear, in order, among the syscall
@@ -37,7 +37,7 @@ NR = {
     "newfstatat": 262, "mkdirat": 258, "renameat2": 316, "dup": 32, "dup2": 33, "dup3": 292,
     "fcntl": 72, "readv": 19, "writev": 20, "sendmsg": 46, "recvmsg": 47, "getpid": 39,
 }
-REC_SECTION, REC_PROCESS, REC_SYSCALL = 1, 2, 6
+REC_SECTION, REC_PROCESS, REC_SYSCALL, REC_SYSCALL_PACKED = 1, 2, 6, 10
 CTX_RESOLVED = 1
 PR_SET_VMA = 0x53564D41
 ITEM_PATH, ITEM_SOCKADDR = 1, 3
@@ -69,10 +69,98 @@ def pcapng_bytes(path):
         return f.read()
 
 
+def varint(b, o, limit=(1 << 64) - 1):
+    """Unsigned LEB128 at b[o:] (FORMAT.md 5.10): (value, next offset)."""
+    v = 0
+    for i in range(10):
+        if o >= len(b):
+            raise ValueError("packed syscall: varint runs past the body")
+        x = b[o]
+        o += 1
+        if i == 9 and x > 1:
+            raise ValueError("packed syscall: varint overflows 64 bits")
+        v |= (x & 0x7F) << (7 * i)
+        if not x & 0x80:
+            if v > limit:
+                raise ValueError("packed syscall: value %d out of range" % v)
+            return v, o
+    raise ValueError("packed syscall: varint longer than 10 bytes")
+
+
+def unzigzag(u):
+    return (u >> 1) ^ -(u & 1)
+
+
+def unpack_syscall(flags, body, slots):
+    """FORMAT.md 5.10: the SYSCALL flags and 104-byte body a SYSCALL_PACKED record stands for.
+    slots maps tid & 4095 to a dict: tid, pid, abi, ctx (trace_id, trace_flags, span_id) or None."""
+    if flags & 0x8000:
+        raise ValueError("packed syscall: reserved flags 0x%04x" % flags)
+    ctx = bool(flags & F_CTX)
+    if flags & 0x3000 and not ctx:
+        raise ValueError("packed syscall: ids without CTX")
+    dur, o = varint(body, 0)
+    ret, o = varint(body, o)
+    cpu, o = varint(body, o, 0xFFFF)
+    tid, o = varint(body, o, 0xFFFFFFFF)
+    nr, o = varint(body, o, 0xFFFF)
+    slot = slots.get(tid & 4095)
+    if slot is not None and slot["tid"] != tid:
+        slot = None  # the slot holds another thread
+    if flags & 0x4000:
+        pid, o = varint(body, o, 0xFFFFFFFF)
+        if o >= len(body):
+            raise ValueError("packed syscall: body ends before abi")
+        abi = body[o]
+        o += 1
+    elif slot is not None:
+        pid, abi = slot["pid"], slot["abi"]
+    else:
+        raise ValueError("packed syscall: tid %d has no pid in this section" % tid)
+    if o >= len(body):
+        raise ValueError("packed syscall: body ends before arg_mask")
+    mask = body[o]
+    o += 1
+    if mask & 0xC0:
+        raise ValueError("packed syscall: arg_mask 0x%02x" % mask)
+    args = [0] * 6
+    for i in range(6):
+        if mask & (1 << i):
+            u, o = varint(body, o)
+            args[i] = unzigzag(u) & ((1 << 64) - 1)
+    trace, tflags, span = bytes(16), 0, bytes(8)
+    old = slot["ctx"] if slot is not None else None
+    if ctx:
+        if flags & 0x1000:
+            if o + 17 > len(body):
+                raise ValueError("packed syscall: body ends inside trace_id")
+            trace, tflags = bytes(body[o:o + 16]), body[o + 16]
+            o += 17
+        elif old is not None:
+            trace, tflags = old[0], old[1]
+        else:
+            raise ValueError("packed syscall: tid %d has no trace_id in this section" % tid)
+        if flags & 0x2000:
+            if o + 8 > len(body):
+                raise ValueError("packed syscall: body ends inside span_id")
+            span = bytes(body[o:o + 8])
+        elif old is not None:
+            span = old[2]
+        else:
+            raise ValueError("packed syscall: tid %d has no span_id in this section" % tid)
+    slots[tid & 4095] = {"tid": tid, "pid": pid, "abi": abi,
+                         "ctx": (trace, tflags, span) if ctx else old}
+    plain = struct.pack("<QqQQQQQQIIHHBBH", dur, unzigzag(ret), *args, tid, pid, nr, cpu, abi,
+                        tflags, 0) + trace + span
+    return flags & 0x0FFF, plain
+
+
 def records(data):
-    """Yields (ts_ns, type, flags, body, items) for each EPB, per FORMAT.md sections 3-4."""
+    """Yields (ts_ns, type, flags, body, items) for each EPB, per FORMAT.md sections 3-5;
+    SYSCALL_PACKED records come out as the SYSCALL records they stand for (5.10)."""
     off = 0
     tsresol_ok = False
+    slots = {}
     while off + 12 <= len(data):
         btype, blen = struct.unpack_from("<II", data, off)
         if blen < 12 or off + blen > len(data):
@@ -108,7 +196,13 @@ def records(data):
                     raise ValueError("record at %d: item overruns" % off)
                 items.setdefault(tag, rec[o + 4:o + 4 + n])
                 o += 4 + n
-            yield (hi << 32) | lo, rtype, flags, rec[8:8 + body_len], items
+            body = rec[8:8 + body_len]
+            if rtype == REC_SECTION:
+                slots = {}  # ids by reference never cross a section
+            elif rtype == REC_SYSCALL_PACKED:
+                flags, body = unpack_syscall(flags, body, slots)
+                rtype = REC_SYSCALL
+            yield (hi << 32) | lo, rtype, flags, body, items
         off += blen
 
 

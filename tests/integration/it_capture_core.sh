@@ -173,8 +173,9 @@ check "spancap -p on a missing pid fails clearly" \
 	bash -c "! '$SPANCAP' -w '$tmp/y.scap' -p 999999999 2>'$tmp/e'; grep -q . '$tmp/e'"
 
 version=$(sed -n 's/^VERSION := //p' Makefile)
-check "spancap --version prints the Makefile's version $version and the format version" \
-	bash -c "[ \"\$('$SPANCAP' --version)\" = 'spancap $version (spancap format 1.0)' ]"
+format=$(sed -n 's/^# The spancap capture file format, version //p' formats/FORMAT.md)
+check "spancap --version prints the Makefile's version $version and the format version $format" \
+	bash -c "[ \"\$('$SPANCAP' --version)\" = 'spancap $version (spancap format $format)' ]"
 
 check "spancap -w - writes the capture to a pipe that spancap-analyze - reads" \
 	bash -c "'$SPANCAP' -w - -- /bin/true 2>/dev/null | '$BUILD/spancap-analyze' info - >'$tmp/pipe' &&
