@@ -529,7 +529,7 @@ $(BUILD)/gen/%.skel.h: $(BUILD)/gen/%.bpf.o
 
 SPANCAP_SRCS := capture/capture.c capture/capture_kernel.c capture/capture_records.c \
 	capture/capture_scan.c capture/ctx_source.c capture/proc_table.c capture/capture_stats.c \
-	capture/capture_privs.c
+	capture/capture_privs.c capture/capture_output.c
 SPANCAP_OBJS := $(SPANCAP_SRCS:%.c=$(BUILD)/obj/%.o)
 SPANCAP := $(BUILD)/spancap
 SPANCAP_LDLIBS = $(call pkg_libs,libbpf libelf zlib) $(FORMATS_LDLIBS) $(CAPTURE_LIB_LDLIBS)
@@ -558,6 +558,13 @@ $(BUILD)/tests/churn_target: $(BUILD)/obj/tests/churn_target.o
 	$(msg) LD $@
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -Wl,--export-dynamic-symbol=otel_thread_ctx_v1 -o $@ $^ -pthread
+
+# The self-counting syscall flood of tests/integration/it_capture_rotation.sh.
+CAPTURE_TEST_TOOLS += $(BUILD)/tests/getppid_flood
+$(BUILD)/tests/getppid_flood: $(BUILD)/obj/tests/getppid_flood.o
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -pthread
 
 $(BUILD)/tests/capture_target: $(BUILD)/obj/tests/capture_target.o
 	$(msg) LD $@

@@ -27,6 +27,9 @@
 #include "capture.h"
 
 #define PENDING_MAX 256
+#define DRAIN_MAX_NS 2000000000ull
+
+static uint64_t mono_ns(void);
 
 static struct {
 	struct capture_opts o;
@@ -36,6 +39,8 @@ static struct {
 	int child_status;
 	bool child_done;
 	volatile sig_atomic_t stop_signal;
+	volatile sig_atomic_t n_signals;
+	struct output out;
 	struct {
 		uint32_t pid;
 		uint8_t why;
@@ -84,6 +89,20 @@ static void usage(FILE *f)
 		"  -w, --write FILE         the capture file, created mode 0600, never through a\n"
 		"                           symbolic link; - is standard output (not a terminal)\n"
 		"  -u, --uncompressed       plain pcapng instead of zstd-compressed\n"
+		"      --compress-level N   zstd level: 1 (the default) to 19 for smaller files,\n"
+		"                           -7 to -1 for less CPU\n"
+		"  -C, --file-size SIZE     rotate: a new file once the current one holds SIZE\n"
+		"                           bytes (k, M, G suffixes; at least 4k)\n"
+		"  -G, --rotate-seconds S   rotate: a new file every S seconds (a decimal number)\n"
+		"  -W, --file-count N       with -C or -G: keep only the last N files, removing\n"
+		"                           the oldest\n"
+		"  With -C or -G the files are named FILE with a sequence number before its\n"
+		"  extension: -w app.pcapng.zst writes app-000001.pcapng.zst, app-000002...,\n"
+		"  so that names sort in time order. Each file starts with the host, every\n"
+		"  recorded process (its resolution, resource attributes and key map), its\n"
+		"  threads and open fds: spancap-analyze reads any one of them alone. Counters in\n"
+		"  a file's END record are the capture's totals so far; records and bytes are the\n"
+		"  file's.\n"
 		"\n"
 		"Limits (the first one reached stops the capture; default: none):\n"
 		"  -c, --count N            stop after N syscall records\n"
@@ -118,15 +137,16 @@ static void usage(FILE *f)
 		"  environment spancap was given.\n"
 		"\n"
 		"Signals:\n"
-		"  SIGINT, SIGTERM          stop cleanly: drain the ring buffer, write the END\n"
+		"  SIGINT, SIGTERM          stop cleanly: drain the ring buffer (for at most 2 s;\n"
+		"                           a second signal cuts the drain short), write the END\n"
 		"                           record, close the file; CMD, if still running, gets\n"
 		"                           SIGTERM\n"
 		"  SIGPIPE                  ignored: a closed output pipe is a write error\n"
 		"\n"
 		"Exit status:\n"
 		"  0  the capture ended cleanly (signal, limit, or the end of CMD)\n"
-		"  1  bad usage, a missing capability, or an error while capturing (the file\n"
-		"     stays readable up to the error)\n"
+		"  1  bad usage, a missing capability, or an error while capturing, such as a\n"
+		"     full disk (the message names the file; it stays readable up to the error)\n"
 		"\n"
 		"Files:\n"
 		"  /proc/PID/{maps,mem,exe,root,fd,fdinfo,task,map_files}   what is recorded of\n"
@@ -138,6 +158,7 @@ static void usage(FILE *f)
 		"  spancap -w app.pcapng.zst -Z www-data -- ./my-service\n"
 		"  spancap -w app.pcapng.zst -p 1234,5678 --duration 60 --stats=5\n"
 		"  spancap -q -w all.pcapng.zst --all -c 1000000\n"
+		"  spancap -w /var/tmp/app.pcapng.zst -C 100M -W 10 --all\n"
 		"  spancap -w - -- ./my-service | spancap-analyze traces -\n"
 		"\n"
 		"See spancap(8).\n",
@@ -185,6 +206,64 @@ static int parse_report_opt(int c, const char *arg)
 	return 0;
 }
 
+/* SIZE with an optional k, M or G suffix (powers of 1024). */
+static int parse_size(const char *arg, uint64_t *v)
+{
+	char *end;
+	unsigned long long n = strtoull(arg, &end, 10);
+	unsigned shift = 0;
+
+	if (end == arg || arg[0] == '-')
+		return -1;
+	if (*end && strchr("kKmMgG", *end)) {
+		shift = *end == 'k' || *end == 'K' ? 10 : *end == 'm' || *end == 'M' ? 20 : 30;
+		end++;
+	}
+	if (*end || !n || n > (UINT64_MAX >> shift))
+		return -1;
+	*v = (uint64_t)n << shift;
+	return 0;
+}
+
+/* -C SIZE, -G SECONDS, -W COUNT, --compress-level N */
+static int parse_output_opt(int c, const char *arg)
+{
+	char *end;
+	long v;
+
+	switch (c) {
+	case 'C':
+		if (parse_size(arg, &g.o.rotate_bytes) || g.o.rotate_bytes < 4096) {
+			fprintf(stderr, "spancap: bad -C size '%s' (bytes, k/M/G suffix, at least 4k)\n",
+				arg);
+			return -1;
+		}
+		return 0;
+	case 'G':
+		g.o.rotate_seconds = strtod(arg, &end);
+		if (end == arg || *end || !(g.o.rotate_seconds >= 0.1 && g.o.rotate_seconds <= 1e7)) {
+			fprintf(stderr, "spancap: bad -G period '%s' (0.1 to 10000000 seconds)\n", arg);
+			return -1;
+		}
+		return 0;
+	case 'W':
+		v = strtol(arg, &end, 10);
+		if (end == arg || *end || v < 1 || v > 1000000) {
+			fprintf(stderr, "spancap: bad -W count '%s' (1 to 1000000 files)\n", arg);
+			return -1;
+		}
+		g.o.rotate_files = v;
+		return 0;
+	}
+	v = strtol(arg, &end, 10);
+	if (end == arg || *end || v < -7 || v > 19 || v == 0) {
+		fprintf(stderr, "spancap: bad compression level '%s' (-7..-1 or 1..19)\n", arg);
+		return -1;
+	}
+	g.o.compress_level = (int)v;
+	return 0;
+}
+
 enum {
 	OPT_ALL = 256,
 	OPT_DURATION,
@@ -192,6 +271,7 @@ enum {
 	OPT_RINGBUF,
 	OPT_VERSION,
 	OPT_STATS,
+	OPT_LEVEL,
 };
 
 static int parse_args(int argc, char **argv)
@@ -211,13 +291,17 @@ static int parse_args(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'},
 		{"stats", optional_argument, NULL, OPT_STATS},
 		{"user", required_argument, NULL, 'Z'},
+		{"file-size", required_argument, NULL, 'C'},
+		{"rotate-seconds", required_argument, NULL, 'G'},
+		{"file-count", required_argument, NULL, 'W'},
+		{"compress-level", required_argument, NULL, OPT_LEVEL},
 		{0},
 	};
 	char *end;
 	int c;
 
 	g.o.tick_ms = 20;
-	while ((c = getopt_long(argc, argv, "+w:p:c:uvhqZ:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+w:p:c:uvhqZ:C:G:W:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
 			g.o.out_path = optarg;
@@ -281,6 +365,13 @@ static int parse_args(int argc, char **argv)
 			if (parse_report_opt(c, optarg))
 				return -1;
 			break;
+		case 'C':
+		case 'G':
+		case 'W':
+		case OPT_LEVEL:
+			if (parse_output_opt(c, optarg))
+				return -1;
+			break;
 		default:
 			fprintf(stderr, "spancap: see --help (or man spancap)\n");
 			return -1;
@@ -298,6 +389,14 @@ static int parse_args(int argc, char **argv)
 	}
 	if (g.o.quiet && g.o.verbose) {
 		fprintf(stderr, "spancap: -q and -v contradict each other\n");
+		return -1;
+	}
+	if (g.o.rotate_files && !g.o.rotate_bytes && !g.o.rotate_seconds) {
+		fprintf(stderr, "spancap: -W COUNT keeps a ring of rotated files: give -C or -G too\n");
+		return -1;
+	}
+	if (g.o.compress_level && g.o.uncompressed) {
+		fprintf(stderr, "spancap: --compress-level and -u contradict each other\n");
 		return -1;
 	}
 	if (g.o.user && !g.o.cmd) {
@@ -548,6 +647,78 @@ static void scan_one(void *ctx, pid_t pid)
 	}
 }
 
+/* ---- rotation ----------------------------------------------------------------------------- */
+
+/*
+ * What a new file needs to be read alone: each process again (resolved afresh for its process
+ * context and key map, with the configuration the kernel uses now), its threads and its fds.
+ * Nothing is installed in the kernel: the running configuration stays.
+ */
+static void describe(void *ctx, pid_t pid)
+{
+	struct ctxsrc_result *res = malloc(sizeof(*res));
+	const struct ptab_entry *e = ptab__find(g.ptab, pid);
+
+	(void)ctx;
+	if (!res)
+		return;
+	if (ctxsrc_resolve(pid, res)) {
+		free(res);
+		return; /* gone: its exit is in the ring buffer or was counted as lost */
+	}
+	if (e) {
+		res->status = e->status;
+		res->cfg = e->cfg;
+	}
+	scan_write_process(g.r, pid, 0, SCF_ORIGIN_SCAN, res);
+	ctxsrc_result_release(res);
+	free(res);
+	scan_write_threads(g.r, pid);
+	scan_write_fds(g.r, pid);
+}
+
+static int rotate(char *err, size_t errlen)
+{
+	const struct ptab_entry *e;
+	uint32_t pos = 0, n = 0, cap = ptab__count(g.ptab);
+	pid_t *pids;
+	int rc;
+
+	rc = output__advance(&g.out);
+	if (!rc)
+		rc = recorder__rotate(g.r, g.out.path, err, errlen);
+	if (rc)
+		return rc;
+	output__started(&g.out, mono_ns());
+	if (g.o.all) {
+		scan_pids(describe, NULL);
+	} else {
+		/* copied first: describing reads /proc, and the table must not move meanwhile */
+		pids = calloc(cap ? cap : 1, sizeof(*pids));
+		if (!pids)
+			return -ENOMEM;
+		while (n < cap && ptab__next(g.ptab, &pos, &e))
+			pids[n++] = e->pid;
+		for (uint32_t i = 0; i < n; i++)
+			describe(NULL, pids[i]);
+		free(pids);
+	}
+	if (g.o.verbose)
+		fprintf(stderr, "spancap: now writing %s\n", g.out.path);
+	return output__prune(&g.out, err, errlen);
+}
+
+/* A write error ends the capture: the file stays readable up to its last whole frame. */
+static bool write_failed(void)
+{
+	const char *msg;
+
+	if (!recorder__error(g.r, &msg))
+		return false;
+	fprintf(stderr, "spancap: %s\n", msg);
+	return true;
+}
+
 /* ---- the run loop -------------------------------------------------------------------------- */
 
 static int on_event(void *ctx, const void *data, size_t len)
@@ -559,6 +730,7 @@ static int on_event(void *ctx, const void *data, size_t len)
 static void on_signal(int sig)
 {
 	g.stop_signal = sig;
+	g.n_signals++;
 }
 
 static uint64_t mono_ns(void)
@@ -616,7 +788,7 @@ int main(int argc, char **argv)
 	char err[SCF_ERRMSG_MAX] = "";
 	uint64_t t0, deadline = 0;
 	uint8_t stop = SCF_STOP_SIGNAL;
-	bool clean = true;
+	bool clean = true, write_error = false;
 	int go_fd = -1, rc;
 	struct sigaction sa = {.sa_handler = on_signal};
 
@@ -641,7 +813,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "spancap: cannot start %s: %s\n", g.o.cmd[0], strerror(-rc));
 		return EXIT_FAILURE;
 	}
-	g.r = recorder__open(&g.o, argc, argv, err, sizeof(err));
+	if (output__init(&g.out, &g.o, err, sizeof(err))) {
+		fprintf(stderr, "spancap: %s\n", err);
+		goto fail_child;
+	}
+	g.r = recorder__open(&g.o, g.out.path, argc, argv, err, sizeof(err));
 	if (!g.r) {
 		fprintf(stderr, "spancap: %s\n", err);
 		goto fail_child;
@@ -703,6 +879,7 @@ int main(int argc, char **argv)
 	poll_counters();
 
 	t0 = mono_ns();
+	output__started(&g.out, t0);
 	stats__init(&g.stats, g.o.stats_s, t0);
 	g.next_reclaim_ns = t0 + RECLAIM_PERIOD_NS;
 	if (g.o.duration_s > 0)
@@ -718,6 +895,19 @@ int main(int argc, char **argv)
 		run_pending();
 		poll_counters();
 		recorder__tick(g.r);
+		if (write_failed()) {
+			write_error = true;
+			stop = SCF_STOP_ERROR;
+			clean = false;
+			break;
+		}
+		if (output__due(&g.out, recorder__file_bytes(g.r), mono_ns()) &&
+		    rotate(err, sizeof(err))) {
+			fprintf(stderr, "spancap: %s\n", err);
+			stop = SCF_STOP_ERROR;
+			clean = false;
+			break;
+		}
 		housekeeping(mono_ns());
 		if (g.o.max_count && recorder__syscalls(g.r) >= g.o.max_count) {
 			stop = SCF_STOP_COUNT;
@@ -733,9 +923,19 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	/* Drain: everything the kernel handed over before now. */
-	while (kernel__consume(g.k) > 0)
-		;
+	/*
+	 * Drain what the kernel handed over before now. Observed processes keep producing, so
+	 * the drain is bounded in time, and a second SIGINT/SIGTERM cuts it short.
+	 */
+	{
+		uint64_t drain_end = mono_ns() + DRAIN_MAX_NS;
+		sig_atomic_t signals = g.n_signals;
+		const char *msg;
+
+		while (kernel__consume(g.k) > 0 && mono_ns() < drain_end && g.n_signals == signals &&
+		       !recorder__error(g.r, &msg))
+			;
+	}
 	run_pending();
 	poll_counters();
 	if (g.o.stats_s > 0) {
@@ -746,7 +946,7 @@ int main(int argc, char **argv)
 		uint64_t written = recorder__written(g.r), lost = recorder__lost(g.r);
 		rc = recorder__close(g.r, stop, clean, err, sizeof(err));
 		g.r = NULL;
-		if (rc)
+		if (rc && !write_error) /* else said already */
 			fprintf(stderr, "spancap: %s\n", err);
 		if (!g.o.quiet)
 			fprintf(stderr, "%llu events written, %llu lost\n",

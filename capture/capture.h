@@ -4,6 +4,7 @@
  *   capture_kernel.c   the BPF skeleton: load, attach, process map, counters, ring buffer
  *   capture_records.c  kernel events -> formats/ records, section / loss / end records
  *   capture_scan.c     /proc: processes, threads, fd snapshots
+ *   capture_output.c   the names of the capture files, rotation (-C, -G, -W)
  *   capture.c          command line, run loop, signals, the traced command
  *   proc_table.c       what user space installed per process (bounded, reclaimed)
  *   capture_stats.c    --stats lines
@@ -33,6 +34,10 @@ struct capture_opts {
 	double duration_s;
 	uint64_t max_count; /* syscall records; 0: unlimited */
 	bool uncompressed;
+	int compress_level; /* zstd level; 0: the formats/ default */
+	uint64_t rotate_bytes; /* -C: a new file once this many bytes are written; 0: never */
+	double rotate_seconds; /* -G: a new file this often; 0: never */
+	unsigned rotate_files; /* -W: keep only this many files; 0: all */
 	unsigned tick_ms;
 	uint32_t ringbuf_bytes;
 	bool verbose;
@@ -78,8 +83,19 @@ void kernel__close(struct kernel *k);
 
 struct recorder;
 
-struct recorder *recorder__open(const struct capture_opts *o, int argc, char **argv, char *err,
-				size_t errlen);
+/* Creates path (the first file) and writes its SECTION record. */
+struct recorder *recorder__open(const struct capture_opts *o, const char *path, int argc,
+				char **argv, char *err, size_t errlen);
+/*
+ * Ends the current file (END record, stop reason ROTATE) and starts path with a new SECTION
+ * record of the same capture; the caller then writes the metadata of every process. On error
+ * the recorder has no file left: the caller stops.
+ */
+int recorder__rotate(struct recorder *r, const char *path, char *err, size_t errlen);
+/* Compressed bytes written to the current file so far. */
+uint64_t recorder__file_bytes(const struct recorder *r);
+/* The first write error of the current file (negative errno, its message in msg), or 0. */
+int recorder__error(const struct recorder *r, const char **msg);
 /* wall clock ns of a CLOCK_BOOTTIME ns value */
 uint64_t recorder__wall(const struct recorder *r, uint64_t boot_ns);
 uint64_t recorder__now_wall(const struct recorder *r);
@@ -126,6 +142,31 @@ int scan_write_threads(struct recorder *r, pid_t pid);
 int scan_write_fds(struct recorder *r, pid_t pid);
 /* Calls fn for every live process (numeric /proc entries but the caller's own). */
 int scan_pids(void (*fn)(void *ctx, pid_t pid), void *ctx);
+
+/* ---- capture_output.c ----------------------------------------------------------------------- */
+
+struct output {
+	const char *base;  /* the name given to -w */
+	size_t stem_len;   /* base up to the extension */
+	bool rotating;	   /* -C or -G */
+	uint64_t size_limit;
+	uint64_t period_ns;
+	uint64_t next_ns; /* CLOCK_MONOTONIC time of the next -G rotation; 0: none */
+	unsigned ring;	  /* -W */
+	uint64_t seq;	  /* number of the current file */
+	char path[4096];  /* the current file */
+};
+
+int output__init(struct output *out, const struct capture_opts *o, char *err, size_t errlen);
+/* The name of file number seq of the series. */
+int output__name(const struct output *out, uint64_t seq, char *buf, size_t len);
+/* A file was started at now_ns (CLOCK_MONOTONIC). */
+void output__started(struct output *out, uint64_t now_ns);
+bool output__due(const struct output *out, uint64_t file_bytes, uint64_t now_ns);
+/* Moves path to the next name of the series. */
+int output__advance(struct output *out);
+/* With -W COUNT, removes the file that fell out of the ring. */
+int output__prune(struct output *out, char *err, size_t errlen);
 
 /* ---- proc_table.c --------------------------------------------------------------------------- */
 

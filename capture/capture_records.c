@@ -24,6 +24,12 @@
 
 struct recorder {
 	struct scf_writer *w;
+	struct scf_writer_opts wo;
+	struct scf_section sec; /* of the current file; capture_id and start are the capture's */
+	int argc;
+	char **argv;
+	uint64_t done_records; /* in the files rotated away */
+	uint64_t done_bytes;
 	int64_t boot_to_wall;
 	uint8_t buf[REC_BUF];
 	/* user-space counters */
@@ -96,75 +102,101 @@ static void read_boot_id(uint8_t id[16])
 	}
 }
 
-struct recorder *recorder__open(const struct capture_opts *o, int argc, char **argv, char *err,
-				size_t errlen)
+/* Creates path (or takes stdout for "-") with the writer options of r. */
+static struct scf_writer *create_file(struct recorder *r, const char *path, char *err,
+				      size_t errlen)
 {
-	struct scf_writer_opts wo = {.sz = sizeof(wo), .uncompressed = o->uncompressed};
-	struct recorder *r = calloc(1, sizeof(*r));
-	struct scf_section s = {0};
+	if (strcmp(path, "-"))
+		return scf_writer__open(path, &r->wo, err, errlen);
+	/* -w -: the capture goes to stdout, for a pipe or a redirection, never a terminal. */
+	if (isatty(STDOUT_FILENO)) {
+		snprintf(err, errlen,
+			 "-w -: standard output is a terminal; redirect it to a file or a pipe");
+		errno = EINVAL;
+		return NULL;
+	}
+	return scf_writer__fdopen(STDOUT_FILENO, "(stdout)", &r->wo, err, errlen);
+}
+
+/* The SECTION record that opens every file: host identity and the capture's clocks. */
+static int begin_section(struct recorder *r, char *err, size_t errlen)
+{
 	struct scf_rec_builder b;
 	struct utsname u;
 	char host[256] = "";
 	size_t len;
 
-	if (!r)
-		return NULL;
-	if (!strcmp(o->out_path, "-")) {
-		/* -w -: the capture goes to stdout, for a pipe or a redirection, never a terminal. */
-		if (isatty(STDOUT_FILENO)) {
-			snprintf(err, errlen,
-				 "-w -: standard output is a terminal; redirect it to a file or a pipe");
-			free(r);
-			errno = EINVAL;
-			return NULL;
-		}
-		r->w = scf_writer__fdopen(STDOUT_FILENO, "(stdout)", &wo, err, errlen);
-	} else {
-		r->w = scf_writer__open(o->out_path, &wo, err, errlen);
-	}
-	if (!r->w) {
-		int e = errno;
-		free(r);
-		errno = e;
-		return NULL;
-	}
-	r->boot_to_wall = measure_boot_to_wall();
-	s.format_major = SCF_FORMAT_MAJOR;
-	s.format_minor = SCF_FORMAT_MINOR;
-	s.capture_start_ns = recorder__now_wall(r);
-	s.section_start_ns = s.capture_start_ns;
-	s.boot_to_wall_ns = r->boot_to_wall;
-	s.ncpus = sysconf(_SC_NPROCESSORS_CONF);
-	s.page_size = sysconf(_SC_PAGESIZE);
-	if (getrandom(s.capture_id, sizeof(s.capture_id), 0) != sizeof(s.capture_id))
-		memset(s.capture_id, 0, sizeof(s.capture_id));
-	read_boot_id(s.boot_id);
-	s.syscall_abi = SCF_ABI_X86_64;
-	r->prev_wall = s.capture_start_ns;
-
 	gethostname(host, sizeof(host) - 1);
 	uname(&u);
-	scf_rb_begin(&b, r->buf, sizeof(r->buf), SCF_REC_SECTION, 0, &s, sizeof(s));
+	scf_rb_begin(&b, r->buf, sizeof(r->buf), SCF_REC_SECTION, 0, &r->sec, sizeof(r->sec));
 	scf_rb_item_str(&b, SCF_ITEM_HOSTNAME, host);
 	scf_rb_item_str(&b, SCF_ITEM_KERNEL_RELEASE, u.release);
 	scf_rb_item_str(&b, SCF_ITEM_KERNEL_VERSION, u.version);
 	scf_rb_item_str(&b, SCF_ITEM_MACHINE, u.machine);
 	scf_rb_item_str(&b, SCF_ITEM_TOOL_VERSION, TOOL_VERSION);
-	scf_rb_item_strlist(&b, SCF_ITEM_CMDLINE, (const char *const *)argv, argc);
+	scf_rb_item_strlist(&b, SCF_ITEM_CMDLINE, (const char *const *)r->argv, r->argc);
 	len = scf_rb_end(&b);
-	if (scf_writer__begin_section(r->w, s.capture_start_ns, r->buf, len)) {
+	if (scf_writer__begin_section(r->w, r->sec.section_start_ns, r->buf, len)) {
 		snprintf(err, errlen, "%s", scf_writer__errmsg(r->w));
-		scf_writer__close(r->w, NULL, 0);
-		free(r);
-		errno = EIO;
+		return -EIO;
+	}
+	return 0;
+}
+
+struct recorder *recorder__open(const struct capture_opts *o, const char *path, int argc,
+				char **argv, char *err, size_t errlen)
+{
+	struct recorder *r = calloc(1, sizeof(*r));
+	struct scf_section *s;
+	int e;
+
+	if (!r)
 		return NULL;
+	r->wo = (struct scf_writer_opts){
+		.sz = sizeof(r->wo),
+		.uncompressed = o->uncompressed,
+		.level = o->compress_level,
+	};
+	/* With -C, frames small enough that the size seen on disk follows the limit closely. */
+	if (o->rotate_bytes) {
+		uint64_t fb = o->rotate_bytes / 4;
+		r->wo.frame_bytes = fb < (64u << 10) ? (64u << 10) : fb > (4u << 20) ? (4u << 20) : fb;
+	}
+	r->argc = argc;
+	r->argv = argv;
+	r->w = create_file(r, path, err, errlen);
+	if (!r->w)
+		goto fail;
+	r->boot_to_wall = measure_boot_to_wall();
+	s = &r->sec;
+	s->format_major = SCF_FORMAT_MAJOR;
+	s->format_minor = SCF_FORMAT_MINOR;
+	s->capture_start_ns = recorder__now_wall(r);
+	s->section_start_ns = s->capture_start_ns;
+	s->boot_to_wall_ns = r->boot_to_wall;
+	s->ncpus = sysconf(_SC_NPROCESSORS_CONF);
+	s->page_size = sysconf(_SC_PAGESIZE);
+	if (getrandom(s->capture_id, sizeof(s->capture_id), 0) != sizeof(s->capture_id))
+		memset(s->capture_id, 0, sizeof(s->capture_id));
+	read_boot_id(s->boot_id);
+	s->syscall_abi = SCF_ABI_X86_64;
+	r->prev_wall = s->capture_start_ns;
+	if (begin_section(r, err, errlen)) {
+		scf_writer__close(r->w, NULL, 0);
+		errno = EIO;
+		goto fail;
 	}
 	return r;
+fail:
+	e = errno;
+	free(r);
+	errno = e;
+	return NULL;
 }
 
 int recorder__append(struct recorder *r, uint64_t ts, const void *rec, size_t len)
 {
-	if (!len || scf_writer__append(r->w, ts, rec, len)) {
+	if (!len || !r->w || scf_writer__append(r->w, ts, rec, len)) {
 		r->write_drops++;
 		return -EIO;
 	}
@@ -490,7 +522,8 @@ void recorder__counters(struct recorder *r, const uint64_t *vals, int ncpus)
 
 void recorder__tick(struct recorder *r)
 {
-	scf_writer__tick(r->w, clock_ns(CLOCK_MONOTONIC));
+	if (r->w)
+		scf_writer__tick(r->w, clock_ns(CLOCK_MONOTONIC));
 }
 
 uint64_t recorder__syscalls(const struct recorder *r)
@@ -513,18 +546,16 @@ uint64_t recorder__lost(const struct recorder *r)
 	return r->kernel_lost + r->write_drops + r->bad_events;
 }
 
-int recorder__close(struct recorder *r, uint8_t stop_reason, bool clean, char *err, size_t errlen)
+/* Writes the END record of the current file: kernel and event counters since the capture
+ * started, records and bytes of this file. */
+static void write_end(struct recorder *r, uint8_t stop_reason, bool clean)
 {
 	struct scf_counter cnt[64];
 	size_t nc = 0;
 	struct scf_end e = {0};
 	struct scf_rec_builder b;
-	uint64_t now;
-	int rc;
+	uint64_t now = recorder__now_wall(r);
 
-	if (!r)
-		return 0;
-	now = recorder__now_wall(r);
 	/* Per-CPU kernel counters (non-zero ones, and the drop counters always). */
 	for (int c = 0; r->last && c < r->ncpus; c++) {
 		for (size_t i = 0; i < sizeof(counter_map) / sizeof(counter_map[0]); i++) {
@@ -549,11 +580,53 @@ int recorder__close(struct recorder *r, uint8_t stop_reason, bool clean, char *e
 	scf_rb_begin(&b, r->buf, sizeof(r->buf), SCF_REC_END, 0, &e, sizeof(e));
 	scf_rb_item(&b, SCF_ITEM_COUNTERS, cnt, nc * sizeof(cnt[0]));
 	recorder__append(r, now, r->buf, scf_rb_end(&b));
+}
+
+int recorder__rotate(struct recorder *r, const char *path, char *err, size_t errlen)
+{
+	int rc;
+
+	write_end(r, SCF_STOP_ROTATE, true);
+	r->done_records += scf_writer__records(r->w);
+	r->done_bytes += scf_writer__bytes(r->w);
 	rc = scf_writer__close(r->w, err, errlen);
+	r->w = NULL;
+	if (rc)
+		return rc;
+	r->w = create_file(r, path, err, errlen);
+	if (!r->w)
+		return -errno;
+	r->sec.section_start_ns = recorder__now_wall(r);
+	return begin_section(r, err, errlen);
+}
+
+int recorder__close(struct recorder *r, uint8_t stop_reason, bool clean, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (!r)
+		return 0;
+	if (r->w) {
+		write_end(r, stop_reason, clean);
+		rc = scf_writer__close(r->w, err, errlen);
+	}
 	free(r->prev);
 	free(r->last);
 	free(r);
 	return rc;
+}
+
+uint64_t recorder__file_bytes(const struct recorder *r)
+{
+	return r->w ? scf_writer__bytes(r->w) : 0;
+}
+
+int recorder__error(const struct recorder *r, const char **msg)
+{
+	int e = r->w ? scf_writer__error(r->w) : -EIO;
+
+	*msg = r->w ? scf_writer__errmsg(r->w) : "no capture file";
+	return e;
 }
 
 /* ---- live totals (--stats) ----------------------------------------------------------------- */
@@ -568,9 +641,9 @@ uint64_t recorder__counter(const struct recorder *r, uint32_t scf_id)
 	case SCF_CNT_WRITE_DROPS:
 		return r->write_drops + r->bad_events;
 	case SCF_CNT_RECORDS:
-		return scf_writer__records(r->w);
+		return r->done_records + (r->w ? scf_writer__records(r->w) : 0);
 	case SCF_CNT_BYTES:
-		return scf_writer__bytes(r->w);
+		return r->done_bytes + (r->w ? scf_writer__bytes(r->w) : 0);
 	}
 	/* Kernel counters: the same mapping and per-CPU values the END record writes. */
 	for (int c = 0; r->last && c < r->ncpus; c++)
@@ -582,5 +655,6 @@ uint64_t recorder__counter(const struct recorder *r, uint32_t scf_id)
 
 void recorder__flush(struct recorder *r)
 {
-	scf_writer__flush(r->w);
+	if (r->w)
+		scf_writer__flush(r->w);
 }

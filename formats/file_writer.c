@@ -400,6 +400,11 @@ uint64_t scf_writer__records(const struct scf_writer *w)
 	return w->records;
 }
 
+int scf_writer__error(const struct scf_writer *w)
+{
+	return w->err;
+}
+
 size_t scf_writer__last_record_len(const struct scf_writer *w)
 {
 	return w->last_len;

@@ -222,6 +222,8 @@ uint64_t scf_writer__records(const struct scf_writer *w);
  * shorter once packed. 0 before the first record. */
 size_t scf_writer__last_record_len(const struct scf_writer *w);
 const char *scf_writer__errmsg(const struct scf_writer *w);
+/* The first error that stopped the writer (a negative errno; later calls return it), or 0. */
+int scf_writer__error(const struct scf_writer *w);
 
 /* ============================================================================================
  * Reader

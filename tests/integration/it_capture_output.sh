@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# The output side of spancap, with real BPF and real processes:
+#   - rotation: -G and -C give a series of files whose names sort in time order, each a
+#     self-contained capture that spancap-analyze reads alone (the demo service's process,
+#     service name and traces in every file); -W COUNT keeps the last COUNT files;
+#   - crash safety: after SIGKILL the file reads up to about the last second;
+#   - a full file system: spancap stops with a message naming the file and the error, exits 1,
+#     and the file reads cleanly up to the failure;
+#   - loss accounting under overload (a 4 KiB ring buffer): the flood's own count of getppid()
+#     calls equals the calls recorded plus the events reported lost (within the handful of
+#     other syscalls the flood makes), and the LOSS records add up to the END record's total,
+#     across rotated files too;
+#   - option errors.
+# Prints TAP. A BPF program that cannot load is a failure, never a skip.
+set -u
+BUILD=${1:-build}
+SPANCAP="$BUILD/spancap"
+ANALYZE="$BUILD/spancap-analyze"
+DEMO="$BUILD/samples/spancap-demo-service"
+FLOOD="$BUILD/tests/getppid_flood"
+tmp=$(mktemp -d)
+cleanup() {
+	[ -n "${flood_pid:-}" ] && kill "$flood_pid" 2>/dev/null
+	mountpoint -q "$tmp/full" 2>/dev/null && umount "$tmp/full"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)); echo "not ok $n - $1"
+	[ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/#   /' "$2" | tail -20
+	return 0
+}
+check() { # description, command...
+	local d=$1; shift
+	if "$@" >"$tmp/out" 2>&1; then ok "$d"; else not_ok "$d" "$tmp/out"; fi
+}
+py() { python3 -c "$@"; }
+
+# ---- option errors -------------------------------------------------------------------------
+refused() { # description, expected message part, spancap args...
+	local d=$1 msg=$2; shift 2
+	if "$SPANCAP" "$@" >"$tmp/out" 2>&1; then
+		not_ok "$d (accepted)" "$tmp/out"
+	elif grep -q -- "$msg" "$tmp/out"; then
+		ok "$d"
+	else
+		not_ok "$d (message)" "$tmp/out"
+	fi
+}
+refused "-W without -C or -G is refused" "give -C or -G" -w "$tmp/x" -W 3 -- true
+refused "rotation to standard output is refused" "standard output" -w - -G 1 -- true
+refused "a -C size below 4k is refused" "bad -C size" -w "$tmp/x" -C 100 -- true
+refused "a -C size with a bad suffix is refused" "bad -C size" -w "$tmp/x" -C 10x -- true
+refused "compression level 0 is refused" "bad compression level" -w "$tmp/x" \
+	--compress-level 0 -- true
+refused "--compress-level with -u is refused" "contradict" -w "$tmp/x" -u --compress-level 3 \
+	-- true
+
+# ---- rotation by time ------------------------------------------------------------------------
+mkdir -p "$tmp/g/files"
+"$SPANCAP" -w "$tmp/g/cap.pcapng.zst" -G 1 -- "$DEMO" --threads 2 --requests 100000 \
+	--duration 4 --seed 5 --dir "$tmp/g/files" --truth "$tmp/g/truth.jsonl" \
+	>"$tmp/g.out" 2>&1
+rc=$?
+files=$(ls "$tmp"/g/cap-*.pcapng.zst 2>/dev/null)
+nf=$(echo "$files" | grep -c . || true)
+if [ $rc -eq 0 ] && [ "$nf" -ge 3 ] && [ ! -e "$tmp/g/cap.pcapng.zst" ]; then
+	ok "-G 1 over ~4 s writes $nf numbered files"
+else
+	not_ok "-G 1 over ~4 s writes several numbered files (rc $rc, $nf files)" "$tmp/g.out"
+fi
+bad_mode=$(stat -c '%a %n' $files | grep -v '^600 ' || true)
+[ -z "$bad_mode" ] && ok "every rotated file is mode 0600" || not_ok "modes: $bad_mode"
+# Each file alone: no warning, the demo service described with its service name, traces.
+i=0
+alone_ok=1
+for f in $files; do
+	i=$((i + 1))
+	if ! "$ANALYZE" info --json "$f" >"$tmp/info.json" 2>"$tmp/info.err" ||
+		[ -s "$tmp/info.err" ]; then
+		alone_ok=0; not_ok "file $i ($f) reads alone without warning" "$tmp/info.err"; continue
+	fi
+	"$ANALYZE" traces --json "$f" >"$tmp/traces.json" 2>/dev/null
+	r=$(py '
+import json, sys
+info = json.load(open(sys.argv[1])); tr = json.load(open(sys.argv[2]))
+procs = [p for p in info["processes"] if p["comm"].startswith("spancap-demo")]
+named = [p for p in procs if p["service"] == "spancap-demo-service" and p["key_map_size"]]
+served = [t for t in tr["traces"] if "spancap-demo-service" in t["services"]]
+print(info["sections"][0]["start_ns"], len(named), len(served), info["records"]["syscall"])
+' "$tmp/info.json" "$tmp/traces.json" 2>&1)
+	echo "$r" >>"$tmp/starts"
+	set -- $r
+	# the last file may start as the service exits: it may hold nothing of it
+	if [ $# -ne 4 ] || { [ "$i" -lt "$nf" ] && { [ "$2" -lt 1 ] || [ "$3" -lt 1 ]; }; }; then
+		alone_ok=0
+		echo "$r" >"$tmp/out"
+		not_ok "file $i alone: the demo service with its service name and key map, and traces" \
+			"$tmp/out"
+	fi
+done
+[ $alone_ok -eq 1 ] && ok "each of the $nf files, alone: the demo service (service name, key map) and its traces"
+# Names sort in time order: the section start times follow the name order.
+if [ -f "$tmp/starts" ] && cut -d' ' -f1 "$tmp/starts" | sort -n -c 2>/dev/null &&
+	[ "$(cut -d' ' -f1 "$tmp/starts" | sort -u | wc -l)" -eq "$nf" ]; then
+	ok "file names sort in the order of their sections' start times"
+else
+	not_ok "file names sort in time order" "$tmp/starts"
+fi
+# Together: every syscall once (no duplicate across files), the sum of the files alone.
+sum=$(awk '{s += $4} END {print s + 0}' "$tmp/starts" 2>/dev/null)
+all=$("$ANALYZE" info --json $files 2>/dev/null | py 'import json,sys; print(json.load(sys.stdin)["records"]["syscall"])')
+[ -n "$all" ] && [ "$all" = "$sum" ] && [ "$all" -gt 0 ] &&
+	ok "the files read together hold the syscalls of the files alone ($all)" ||
+	not_ok "files together: $all syscalls, alone: $sum"
+
+# ---- rotation by size, ring of files ---------------------------------------------------------
+mkdir -p "$tmp/c/files"
+"$SPANCAP" -w "$tmp/c/cap.pcapng.zst" -C 64k -W 3 -- "$DEMO" --threads 2 --requests 100000 \
+	--duration 3 --seed 6 --dir "$tmp/c/files" >"$tmp/c.out" 2>&1
+rc=$?
+files=$(ls "$tmp"/c/cap-*.pcapng.zst 2>/dev/null)
+nf=$(echo "$files" | grep -c . || true)
+last=$(echo "$files" | tail -n 1 | sed 's/.*cap-0*\([0-9]*\)\.pcapng\.zst/\1/')
+want=$(for s in $(seq $((last - 2)) "$last"); do printf '%s/c/cap-%06d.pcapng.zst\n' "$tmp" "$s"; done)
+if [ $rc -eq 0 ] && [ "$nf" -eq 3 ] && [ "${last:-0}" -gt 3 ] && [ "$files" = "$want" ]; then
+	ok "-C 64k -W 3: $last files written, the last 3 kept"
+else
+	not_ok "-C 64k -W 3 keeps the last 3 files (rc $rc, kept: $(echo $files))" "$tmp/c.out"
+fi
+# Every file but the last reached the limit and stayed within twice of it.
+sizes=$(stat -c %s $files | head -n -1)
+bad=$(for s in $sizes; do [ "$s" -ge 65536 ] && [ "$s" -le 131072 ] || echo "$s"; done)
+[ -n "$sizes" ] && [ -z "$bad" ] && ok "rotated files are between 64k and 128k ($(echo $sizes))" ||
+	not_ok "rotated file sizes: $(echo $sizes)"
+check "a file of the ring reads alone" "$ANALYZE" traces "$(echo "$files" | head -n 1)"
+
+# ---- SIGKILL ---------------------------------------------------------------------------------
+for t in 0.4 1.5 3; do
+	f="$tmp/kill-$t.pcapng.zst"
+	"$SPANCAP" -w "$f" -- "$FLOOD" 1 0 >/dev/null 2>&1 &
+	cap_pid=$!
+	sleep "$t"
+	flood_pid=$(pgrep -P "$cap_pid" | head -n 1)
+	kill_ns=$(date +%s%N)
+	kill -9 "$cap_pid"
+	wait "$cap_pid" 2>/dev/null
+	[ -n "$flood_pid" ] && kill "$flood_pid" 2>/dev/null
+	flood_pid=
+	if "$ANALYZE" info --json "$f" >"$tmp/kinfo.json" 2>"$tmp/kinfo.err"; then
+		r=$(py '
+import json, sys
+d = json.load(open(sys.argv[1])); k = int(sys.argv[2]); t = float(sys.argv[3])
+last = d["files"][0]["last_ns"] or 0
+n = d["records"]["syscall"]
+# frames end every second; allow a second more for a loaded machine
+if t >= 1.5 and (n == 0 or last < k - 2.5e9):
+	print("bad: %d syscalls, last record %.2f s before the kill" % (n, (k - last) / 1e9))
+else:
+	print("good: %d syscalls, last record %.2f s before the kill" % (n, (k - last) / 1e9))
+' "$tmp/kinfo.json" "$kill_ns" "$t")
+		case $r in
+		good*) ok "SIGKILL after ${t}s: the file reads ($r)" ;;
+		*) echo "$r" >"$tmp/out"; not_ok "SIGKILL after ${t}s: $r" "$tmp/out" ;;
+		esac
+	else
+		not_ok "SIGKILL after ${t}s: the file cannot be read" "$tmp/kinfo.err"
+	fi
+done
+
+# ---- full file system --------------------------------------------------------------------------
+mkdir -p "$tmp/full"
+if mount -t tmpfs -o size=1m,mode=0700 tmpfs "$tmp/full"; then
+	timeout 120 "$SPANCAP" -u -w "$tmp/full/cap.pcapng" -- "$FLOOD" 1 0 >"$tmp/full.out" 2>&1
+	rc=$?
+	if [ $rc -eq 1 ] && grep -q "$tmp/full/cap.pcapng: .*No space left on device" "$tmp/full.out"; then
+		ok "a full file system stops spancap with exit 1 and names the file and the error"
+	else
+		not_ok "full file system: exit $rc" "$tmp/full.out"
+	fi
+	if "$ANALYZE" info --json "$tmp/full/cap.pcapng" >"$tmp/finfo.json" 2>"$tmp/finfo.err" &&
+		py '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["records"]["syscall"] > 1000, d["records"]
+assert d["files"][0]["damaged"], "the cut is reported"
+' "$tmp/finfo.json" 2>>"$tmp/finfo.err" && grep -q "truncated" "$tmp/finfo.err"; then
+		ok "the file of a full file system reads up to the failure, the cut reported"
+	else
+		not_ok "the file of a full file system reads up to the failure" "$tmp/finfo.err"
+	fi
+	umount "$tmp/full"
+else
+	not_ok "mount a 1 MiB tmpfs"
+fi
+
+# ---- loss accounting under overload ------------------------------------------------------------
+# One file, then the same across files rotated by size.
+reconcile() { # description, files...
+	local d=$1; shift
+	"$ANALYZE" info --json "$@" >"$tmp/linfo.json" 2>"$tmp/linfo.err" &&
+		"$ANALYZE" syscalls --json "$@" >"$tmp/lsys.json" 2>>"$tmp/linfo.err"
+	r=$(py '
+import json, sys
+info = json.load(open(sys.argv[1])); sc = json.load(open(sys.argv[2]))
+counted = int(open(sys.argv[3]).read())
+rows = {r["syscall"]: r["count"] for r in sc["rows"]}
+getppid, total = rows.get("getppid", 0), sum(rows.values())
+loss = info["loss"]["by_reason"]
+lost = loss.get("ringbuf-full", 0) + loss.get("map-full", 0)
+end = info["hosts"][0]["end"]
+problems = []
+if not lost:
+	problems.append("no loss under overload")
+if end["events_lost"] != lost:
+	problems.append("END events_lost %d != LOSS records %d" % (end["events_lost"], lost))
+if getppid + lost < counted:
+	problems.append("recorded %d + lost %d < counted %d" % (getppid, lost, counted))
+if total + lost > counted + 300:
+	problems.append("recorded %d + lost %d > counted %d + 300" % (total, lost, counted))
+print("; ".join(problems) or "counted %d = getppid recorded %d + lost %d (+ %d others)"
+      % (counted, getppid, lost, total + lost - counted))
+' "$tmp/linfo.json" "$tmp/lsys.json" "$tmp/count" 2>&1)
+	case $r in
+	counted*) ok "$d: $r" ;;
+	*) echo "$r" >>"$tmp/linfo.err"; not_ok "$d" "$tmp/linfo.err" ;;
+	esac
+}
+"$SPANCAP" -w "$tmp/o.pcapng.zst" --ringbuf-size 4096 -- "$FLOOD" 2 150000 "$tmp/count" \
+	>"$tmp/o.out" 2>&1
+reconcile "overload, one file" "$tmp/o.pcapng.zst"
+mkdir -p "$tmp/or"
+"$SPANCAP" -w "$tmp/or/o.pcapng.zst" -C 64k --ringbuf-size 4096 -- "$FLOOD" 2 300000 \
+	"$tmp/count" >"$tmp/or.out" 2>&1
+nf=$(ls "$tmp"/or/o-*.pcapng.zst 2>/dev/null | wc -l)
+if [ "$nf" -ge 2 ]; then
+	reconcile "overload over $nf rotated files (END totals are the capture's)" \
+		"$tmp"/or/o-*.pcapng.zst
+else
+	not_ok "overload with -C 64k gives several files ($nf)" "$tmp/or.out"
+fi
+# The final line reports what the END record says.
+lost_line=$(sed -n 's/^\([0-9]*\) events written, \([0-9]*\) lost$/\2/p' "$tmp/o.out")
+end_lost=$("$ANALYZE" info --json "$tmp/o.pcapng.zst" 2>/dev/null |
+	py 'import json,sys; print(json.load(sys.stdin)["hosts"][0]["end"]["events_lost"])')
+[ -n "$lost_line" ] && [ "$lost_line" = "$end_lost" ] &&
+	ok "the final line reports the END record's loss ($lost_line)" ||
+	not_ok "final line lost '$lost_line', END '$end_lost'" "$tmp/o.out"
+
+echo "1..$n"
