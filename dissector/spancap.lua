@@ -4,8 +4,10 @@
 --
 -- spancap writes pcapng with link type LINKTYPE_USER0 (147): each Enhanced Packet Block holds
 -- one spancap record. This dissector registers for that encapsulation and shows the record
--- header, the fixed body of every record type of format 1.0 and every item, with filterable
--- fields:
+-- header, the fixed body of every record type of format 1.1 and every item, with filterable
+-- fields. A SYSCALL_PACKED record (1.1) is shown as what a reader makes of it, a SYSCALL record
+-- (spancap.type 6, spancap.packed set), its pid and ids taken by reference from the earlier
+-- records of its thread in the section, as FORMAT.md 5.10 describes:
 --
 --   spancap.type, spancap.type_name, spancap.len, spancap.body_len, spancap.flags
 --   spancap.pid, spancap.tid, spancap.trace_id, spancap.span_id, spancap.trace_flags
@@ -28,8 +30,9 @@ local spancap = Proto("spancap", "spancap record")
 
 local REC_NAMES = {
 	[1] = "SECTION", [2] = "PROCESS", [3] = "THREAD", [4] = "FD", [5] = "THREAD_CTX",
-	[6] = "SYSCALL", [7] = "PROC_EVENT", [8] = "LOSS", [9] = "END",
+	[6] = "SYSCALL", [7] = "PROC_EVENT", [8] = "LOSS", [9] = "END", [10] = "SYSCALL_PACKED",
 }
+local REC_SYSCALL, REC_SYSCALL_PACKED = 6, 10
 local ABI = { [0] = "unknown", [1] = "x86_64", [2] = "i386", [3] = "aarch64" }
 local ORIGIN = { [1] = "scan", [2] = "fork", [3] = "exec", [4] = "context or mappings changed" }
 local CTX_STATUS = {
@@ -264,7 +267,12 @@ local FLAG_NAMES = {
 	[5] = { [0x0001] = "TRUNCATED" },
 	[6] = { [0x0001] = "CTX", [0x0002] = "NO_EXIT", [0x0004] = "TRUNCATED",
 		[0x0008] = "ARG_FAULT", [0x0010] = "CTX_FAULT", [0x0020] = "CTX_CHANGED" },
+	[10] = { [0x0001] = "CTX", [0x0002] = "NO_EXIT", [0x0004] = "TRUNCATED",
+		[0x0008] = "ARG_FAULT", [0x0010] = "CTX_FAULT", [0x0020] = "CTX_CHANGED",
+		[0x1000] = "TRACE", [0x2000] = "SPAN", [0x4000] = "PROC" },
 }
+
+add_field("packed", ProtoField.bool("spancap.packed", "Stored packed (SYSCALL_PACKED)"))
 
 for type, body in pairs(BODIES) do
 	local rec = string.lower(REC_NAMES[type])
@@ -579,10 +587,177 @@ local function flags_text(type, flags)
 	return string.format("0x%04x (%s)", flags, table.concat(set, "|"))
 end
 
+-- ---- SYSCALL_PACKED (FORMAT.md 5.10) ------------------------------------------------------
+-- A packed record refers to the pid, abi and ids of earlier records of its thread in the same
+-- section. Wireshark's first pass dissects frames in order: the table of slots is kept then,
+-- and each frame's unpacked body is remembered by frame number, so that later dissections of
+-- the frame (tshark -2, -V, clicking around) show the same values without the table.
+
+local SLOTS = 4096
+local slots = {}    -- slot -> { tid, pid, abi, ctx = { trace, tflags, span } }
+local unpacked = {} -- frame number -> hex of the SYSCALL body, or false and an error text
+local unpack_err = {}
+
+function spancap.init()
+	slots, unpacked, unpack_err = {}, {}, {}
+end
+
+local U64_MAX16, U64_MAX32 = UInt64(65535), UInt64(4294967295)
+
+-- Unsigned LEB128 of at most 10 bytes; returns the UInt64 and the next offset, or nil.
+local function varint(tvb, off, stop)
+	local v = UInt64(0)
+	for i = 0, 9 do
+		if off >= stop then
+			return nil
+		end
+		local b = tvb(off, 1):uint()
+		off = off + 1
+		if i == 9 and b > 1 then
+			return nil
+		end
+		v = v:bor(UInt64(b % 128):lshift(7 * i))
+		if b < 128 then
+			return v, off
+		end
+	end
+	return nil
+end
+
+local function unzigzag(u)
+	local h = u:rshift(1)
+	if u:band(UInt64(1)) == UInt64(1) then
+		return h:bnot()
+	end
+	return h
+end
+
+-- The n low bytes of a UInt64, little-endian, as hex.
+local function le_hex(u, n)
+	local h, out = u:tohex(), {}
+	for i = 8, 9 - n, -1 do
+		out[#out + 1] = h:sub(2 * i - 1, 2 * i)
+	end
+	return table.concat(out)
+end
+
+local function bit(flags, m)
+	return math.floor(flags / m) % 2 == 1
+end
+
+-- Unpacks the body at off into the 104-byte SYSCALL body (hex), updating the slot table;
+-- returns nil and the reason when the record is corrupt.
+local function unpack_syscall(tvb, off, body_len, flags)
+	local stop, f = off + body_len, {}
+	if bit(flags, 0x8000) then
+		return nil, "reserved flag 0x8000 set"
+	end
+	for _, name in ipairs({ "duration", "ret", "cpu", "tid", "nr" }) do
+		f[name], off = varint(tvb, off, stop)
+		if not f[name] then
+			return nil, "bad or cut varint in " .. name
+		end
+	end
+	if f.cpu > U64_MAX16 or f.nr > U64_MAX16 or f.tid > U64_MAX32 then
+		return nil, "cpu, nr or tid out of range"
+	end
+	local tid = f.tid:tonumber()
+	local slot = slots[tid % SLOTS]
+	local holds = slot ~= nil and slot.tid == tid
+	local pid, abi
+	if bit(flags, 0x4000) then
+		local p
+		p, off = varint(tvb, off, stop)
+		if not p or p > U64_MAX32 or off >= stop then
+			return nil, "bad or cut pid and abi"
+		end
+		pid, abi = p:tonumber(), tvb(off, 1):uint()
+		off = off + 1
+	elseif holds then
+		pid, abi = slot.pid, slot.abi
+	else
+		return nil, "pid by reference to thread " .. tid .. ", not seen in this section"
+	end
+	if off >= stop then
+		return nil, "body cut before arg_mask"
+	end
+	local mask = tvb(off, 1):uint()
+	off = off + 1
+	if mask >= 64 then
+		return nil, "arg_mask bits 6-7 set"
+	end
+	local args = {}
+	for i = 0, 5 do
+		if bit(mask, 2 ^ i) then
+			local a
+			a, off = varint(tvb, off, stop)
+			if not a then
+				return nil, "bad or cut varint in args[" .. i .. "]"
+			end
+			args[#args + 1] = le_hex(unzigzag(a), 8)
+		else
+			args[#args + 1] = "0000000000000000"
+		end
+	end
+	local ctx = bit(flags, 0x0001)
+	local trace, tflags, span = string.rep("0", 32), 0, string.rep("0", 16)
+	if not ctx and (bit(flags, 0x1000) or bit(flags, 0x2000)) then
+		return nil, "TRACE or SPAN without CTX"
+	end
+	if ctx then
+		local have = holds and slot.ctx
+		if bit(flags, 0x1000) then
+			if stop - off < 17 then
+				return nil, "body cut in trace_id"
+			end
+			trace, tflags = hex(tvb(off, 16)), tvb(off + 16, 1):uint()
+			off = off + 17
+		elseif have then
+			trace, tflags = slot.ctx.trace, slot.ctx.tflags
+		else
+			return nil, "trace id by reference to thread " .. tid .. " without a context"
+		end
+		if bit(flags, 0x2000) then
+			if stop - off < 8 then
+				return nil, "body cut in span_id"
+			end
+			span = hex(tvb(off, 8))
+		elseif have then
+			span = slot.ctx.span
+		else
+			return nil, "span id by reference to thread " .. tid .. " without a context"
+		end
+	end
+	if not holds then
+		slot = { tid = tid }
+		slots[tid % SLOTS] = slot
+	end
+	slot.pid, slot.abi = pid, abi
+	if ctx then
+		slot.ctx = { trace = trace, tflags = tflags, span = span }
+	end
+	return le_hex(f.duration, 8) .. le_hex(unzigzag(f.ret), 8) .. table.concat(args) ..
+		le_hex(UInt64(tid), 4) .. le_hex(UInt64(pid), 4) .. le_hex(f.nr, 2) ..
+		le_hex(f.cpu, 2) .. string.format("%02x%02x", abi, tflags) .. "0000" .. trace .. span
+end
+
+-- The unpacked body of this frame's packed record, computed once, in the first pass.
+local function packed_body(tvb, pinfo, body_len, flags)
+	local n = pinfo.number
+	if unpacked[n] == nil and not pinfo.visited then
+		local body, why = unpack_syscall(tvb, 8, body_len, flags)
+		unpacked[n], unpack_err[n] = body or false, why
+	end
+	if unpacked[n] == nil then
+		return nil, "not unpacked: the first, in-order pass did not see this frame"
+	end
+	return unpacked[n] or nil, unpack_err[n]
+end
+
 -- Info column: what a reader of the record wants first.
 local function info_text(type, v, items, pinfo)
 	local name = REC_NAMES[type] or ("type " .. type)
-	if type == 6 and v.syscall_name then
+	if (type == REC_SYSCALL or type == REC_SYSCALL_PACKED) and v.syscall_name then
 		local s = v.syscall_name .. "(" .. (items.path and ('"' .. items.path .. '"') or
 			(items.sockaddr or "")) .. ")"
 		if v.no_exit then
@@ -622,7 +797,13 @@ function spancap.dissector(tvb, pinfo, tree)
 	end
 	local type, rlen = tvb(0, 2):le_uint(), tvb(2, 2):le_uint()
 	local body_len, flags = tvb(4, 2):le_uint(), tvb(6, 2):le_uint()
-	root:add_le(F.type, tvb(0, 2))
+	if type == REC_SYSCALL_PACKED then
+		-- what a reader makes of it: a SYSCALL record (FORMAT.md 5.10, "Unpacking")
+		root:add(F.type, tvb(0, 2), REC_SYSCALL):append_text(" (stored as SYSCALL_PACKED, 10)")
+		root:add(F.packed, tvb(0, 2), true)
+	else
+		root:add_le(F.type, tvb(0, 2))
+	end
 	root:add(F.type_name, tvb(0, 2), REC_NAMES[type] or ("unknown (" .. type .. ")"))
 	root:add_le(F.len, tvb(2, 2))
 	root:add_le(F.body_len, tvb(4, 2))
@@ -636,7 +817,21 @@ function spancap.dissector(tvb, pinfo, tree)
 	end
 	local spec = BODIES[type]
 	local v = {}
-	if spec then
+	local stvb, soff = tvb, 8 -- where the SYSCALL body is: here, or unpacked
+	if type == 1 and not pinfo.visited then
+		slots = {} -- a section never refers to the one before it
+	end
+	if type == REC_SYSCALL_PACKED then
+		local body = root:add(spancap, tvb(8, body_len), "Packed body (" .. body_len .. " bytes)")
+		local h, why = packed_body(tvb, pinfo, body_len, flags)
+		if h then
+			stvb, soff = ByteArray.new(h):tvb("Unpacked SYSCALL body"), 0
+			local ub = root:add(spancap, stvb(), "Unpacked SYSCALL body (104 bytes)")
+			v = dissect_body(ub, stvb, 0, 104, BODIES[REC_SYSCALL])
+		else
+			body:add_proto_expert_info(ex_malformed, "SYSCALL_PACKED: " .. (why or "corrupt"))
+		end
+	elseif spec then
 		local body = root:add(spancap, tvb(8, body_len), "Body (" .. body_len .. " bytes)")
 		if body_len < spec.min then
 			body:add_proto_expert_info(ex_malformed, string.format(
@@ -647,15 +842,15 @@ function spancap.dissector(tvb, pinfo, tree)
 	elseif body_len > 0 then
 		root:add(F.item_data, tvb(8, body_len)):set_text("Body of an unknown record type")
 	end
-	if type == 6 and v.nr then
+	if (type == REC_SYSCALL or type == REC_SYSCALL_PACKED) and v.nr then
 		v.syscall_name = syscall_name(v.abi or 0, v.nr)
-		root:add(F.syscall, tvb(8 + 72, 2), v.syscall_name)
+		root:add(F.syscall, stvb(soff + 72, 2), v.syscall_name)
 		v.no_exit = math.floor(flags / 2) % 2 == 1
 		v.ctx = flags % 2 == 1
 		local ret = v.ret and tonumber(tostring(v.ret)) or 0
 		if not v.no_exit and ret < 0 and ret >= -4095 then
 			v.errno = ERRNO[-ret] or ("E" .. -ret)
-			root:add(F.errno, tvb(8 + 8, 8), v.errno)
+			root:add(F.errno, stvb(soff + 8, 8), v.errno)
 			root:add_proto_expert_info(ex_failed, v.syscall_name .. " failed: " .. v.errno)
 		end
 	end

@@ -131,6 +131,15 @@ def craft(out):
         record(6, 1, sc, struct.pack("<HH", 1, 200) + b"short"),
         record(99, 0, b"\0" * 12, item(4242, b"xyz")),
         record(6, 0, sc[:60]),
+        # SYSCALL_PACKED, the example of FORMAT.md 5.10: read() of thread 300 = -3, args[2] 4096
+        record(10, 0x7001, bytes.fromhex("050501ac0200ac0201048040") + TRACE + b"\1" + SPAN),
+        # the same thread's next read, pid and ids by reference
+        record(10, 0x0001, bytes.fromhex("050501ac0200048040")),
+        # thread 301 was never seen: its pid cannot be taken by reference
+        record(10, 0x0001, bytes.fromhex("050501ad0200048040")),
+        # a new section empties the table: thread 300 is unknown again
+        record(1, 0, section),
+        record(10, 0x0001, bytes.fromhex("050501ac0200048040")),
     ]
     return write_pcapng(out, recs)
 

@@ -83,6 +83,17 @@ for input in "$cap" "$root/samples/captures/demo-small.pcapng.zst" "$tmp/scenari
 	tap_from "$name: tshark -T fields: " python3 "$here/check_dissector.py" compare \
 		"$tmp/fields" "$tmp/info.json" "$tmp/timeline.json" "$tmp/traces.json"
 	clean_dissection "$name" "$input"
+	if [ "$input" = "$cap" ]; then
+		packed=$(ts -r "$input" -Y spancap.packed -T fields -e frame.number | wc -l)
+		ts -r "$input" -2 -T fields -e spancap.type -e spancap.trace_id -e spancap.syscall \
+			-e spancap.flags -e spancap.thread_ctx.valid >"$tmp/fields2"
+		if [ "$packed" -gt 0 ] && cmp -s "$tmp/fields" "$tmp/fields2"; then
+			ok "$name: $packed SYSCALL_PACKED records; a two-pass dissection (-2) gives the same fields"
+		else
+			not_ok "$name: packed records ($packed) and two passes agree" \
+				"$(diff "$tmp/fields" "$tmp/fields2" | head -n 5)"
+		fi
+	fi
 done
 
 # Every syscall number: the dissector's table against the analyzer's.
@@ -114,6 +125,22 @@ expect 2 "openat, ENOENT, its path and peer" '^6|openat|ENOENT|/etc/missing|127.
 expect 3 "an item overrunning the record is flagged" 'item tag 1 of 200 bytes overruns the record'
 expect 4 "an unknown record type and item tag are shown, not rejected" '^99|||||4242|$'
 expect 5 "a body shorter than 104 bytes is flagged" 'SYSCALL body of 60 bytes, at least 104 expected'
+expect 6 "SYSCALL_PACKED (FORMAT.md's example) unpacks to read() = ESRCH" '^6|read|ESRCH||||read failed: ESRCH$'
+expect 7 "SYSCALL_PACKED with pid and ids by reference unpacks" '^6|read|ESRCH||||read failed: ESRCH$'
+expect 8 "SYSCALL_PACKED referring to an unseen thread is flagged" 'pid by reference to thread 301'
+expect 10 "a SECTION empties the table of SYSCALL_PACKED references" 'pid by reference to thread 300'
+ts -r "$tmp/craft.pcapng" -T fields -E separator='|' -e spancap.trace_id -e spancap.span_id \
+	-e spancap.syscall.ret -e spancap.syscall.arg2 >"$tmp/craft_ids.txt" 2>/dev/null
+ts -r "$tmp/craft.pcapng" -2 -T fields -E separator='|' -e spancap.trace_id -e spancap.span_id \
+	-e spancap.syscall.ret -e spancap.syscall.arg2 >"$tmp/craft_ids2.txt" 2>/dev/null
+want_ids='4bf92f3577b34da6a3ce929d0e0e4736|00f067aa0ba902b7|-3|4096$'
+if [ "$(sed -n 6p "$tmp/craft_ids.txt")" = "$(sed -n 7p "$tmp/craft_ids.txt")" ] &&
+	sed -n 7p "$tmp/craft_ids.txt" | grep -q "^$want_ids" &&
+	cmp -s "$tmp/craft_ids.txt" "$tmp/craft_ids2.txt"; then
+	ok "SYSCALL_PACKED ids by reference: the example's trace, span and ret, the same in two passes"
+else
+	not_ok "SYSCALL_PACKED ids by reference" "$(sed -n 6,7p "$tmp/craft_ids.txt"; sed -n 6,7p "$tmp/craft_ids2.txt")"
+fi
 if grep -q -i 'lua error' "$tmp/craft.txt" "$tmp/tshark.err"; then
 	not_ok "crafted records: no Lua error" "$(grep -i 'lua error' "$tmp/craft.txt" "$tmp/tshark.err")"
 else
