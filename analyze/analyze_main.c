@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "analysis.h"
+#include "cmd_filter.h"
+#include "redact.h"
 #include "report.h"
 
 #define PROG "spancap-analyze"
@@ -244,12 +246,76 @@ static void show_progress(uint64_t done, uint64_t total, void *arg)
 }
 
 enum cmd { CMD_INFO, CMD_TRACES, CMD_TRACE, CMD_SPANS, CMD_SYSCALLS, CMD_PROCESSES, CMD_FILES,
-	   CMD_NET, CMD_TIMELINE, CMD_MAX };
+	   CMD_NET, CMD_TIMELINE, CMD_FILTER, CMD_MAX };
 static const char *const cmd_names[CMD_MAX] = { "info", "traces", "trace", "spans", "syscalls",
-						"processes", "files", "net", "timeline" };
+						"processes", "files", "net", "timeline", "filter" };
 
 enum { OPT_JSON = 256, OPT_SINCE, OPT_UNTIL, OPT_PID, OPT_TID, OPT_TRACE, OPT_SPAN,
-       OPT_SYSCALL, OPT_ERRORS, OPT_SORT, OPT_BY, OPT_TIMELINE, OPT_NOCOLOR };
+       OPT_SYSCALL, OPT_ERRORS, OPT_SORT, OPT_BY, OPT_TIMELINE, OPT_NOCOLOR, OPT_REDACT,
+       OPT_REDACT_KEY, OPT_REDACT_IDS, OPT_COMPRESS, OPT_NO_COMPRESS };
+
+static void filter_warn(const char *msg)
+{
+	fprintf(stderr, PROG ": warning: %s\n", msg);
+}
+
+static int parse_filter_opt(int opt, const char *arg, struct ana_filter_cmd *fc)
+{
+	char bad[64];
+
+	switch (opt) {
+	case 'o':
+		fc->out = arg;
+		break;
+	case OPT_REDACT:
+		if (!arg) {
+			fc->redact |= ANA_REDACT_DEFAULT;
+			break;
+		}
+		if (ana_redact_parse(arg, &fc->redact, bad, sizeof(bad)))
+			return fail_usage("unknown redaction class '%s'", bad);
+		break;
+	case OPT_REDACT_KEY:
+		fc->redact_key = arg;
+		break;
+	case OPT_REDACT_IDS:
+		fc->redact |= ANA_REDACT_IDS;
+		break;
+	case OPT_COMPRESS:
+		fc->compress = 1;
+		break;
+	case OPT_NO_COMPRESS:
+		fc->compress = 0;
+		break;
+	}
+	return 0;
+}
+
+static int run_filter(const struct ana_filter *f, char *const *files, int nfiles,
+		      struct ana_filter_cmd *fc)
+{
+	struct ana_filter_stats st;
+	char err[SCF_ERRMSG_MAX], cls[128];
+	int ret;
+
+	if (!fc->out)
+		return fail_usage("%s", "filter needs -o OUT (- for standard output)");
+	if (fc->redact_key && !fc->redact)
+		fc->redact = ANA_REDACT_DEFAULT;
+	ret = ana_cmd_filter(f, files, nfiles, fc, &st, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, PROG ": filter: %s\n", err);
+		return EXIT_FAILURE;
+	}
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr,
+			PROG ": wrote %s: %llu records, %llu syscalls, %llu sections, %llu descriptor records added%s%s\n",
+			fc->out, (unsigned long long)st.records, (unsigned long long)st.syscalls,
+			(unsigned long long)st.sections, (unsigned long long)st.synthesized_fds,
+			fc->redact ? ", redacted: " : "",
+			fc->redact ? ana_redact_names(fc->redact, cls, sizeof(cls)) : "");
+	return 0;
+}
 
 static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -265,6 +331,12 @@ static const struct option long_opts[] = {
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "timeline", no_argument, NULL, OPT_TIMELINE },
 	{ "no-color", no_argument, NULL, OPT_NOCOLOR },
+	{ "output", required_argument, NULL, 'o' },
+	{ "redact", optional_argument, NULL, OPT_REDACT },
+	{ "redact-key", required_argument, NULL, OPT_REDACT_KEY },
+	{ "redact-ids", no_argument, NULL, OPT_REDACT_IDS },
+	{ "compress", no_argument, NULL, OPT_COMPRESS },
+	{ "no-compress", no_argument, NULL, OPT_NO_COMPRESS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -279,11 +351,13 @@ int main(int argc, char **argv)
 	struct ana_json tj;
 	struct ana_ctx *c = NULL;
 	enum cmd cmd = CMD_MAX;
+	struct ana_filter_cmd fc = { .compress = -1, .warn = filter_warn };
+	bool filter_opts = false;
 	const char *trace_arg = NULL;
 	int opt, ret, nfiles, first_file;
 	char err[SCF_ERRMSG_MAX];
 
-	while ((opt = getopt_long(argc, argv, "hV", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hVo:", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
 			usage(stdout);
@@ -359,6 +433,17 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NOCOLOR:
 			break;
+		case 'o':
+		case OPT_REDACT:
+		case OPT_REDACT_KEY:
+		case OPT_REDACT_IDS:
+		case OPT_COMPRESS:
+		case OPT_NO_COMPRESS:
+			ret = parse_filter_opt(opt, optarg, &fc);
+			if (ret)
+				return ret;
+			filter_opts = true;
+			break;
 		default:
 			fprintf(stderr, PROG ": see " PROG " --help\n");
 			return EXIT_USAGE;
@@ -387,6 +472,10 @@ int main(int argc, char **argv)
 	nfiles = argc - first_file;
 	if (nfiles <= 0)
 		return fail_usage("%s", "no input file given");
+	if (filter_opts && cmd != CMD_FILTER)
+		return fail_usage("%s", "-o, --redact* and --[no-]compress belong to filter");
+	if (cmd == CMD_FILTER)
+		return run_filter(&o.f, argv + first_file, nfiles, &fc);
 	if (cmd == CMD_SYSCALLS)
 		o.want |= ANA_WANT_SCSTATS;
 	if (cmd == CMD_FILES || cmd == CMD_NET)
