@@ -71,7 +71,7 @@ struct emitter {
 	uint64_t sec_records;  /* records written in the output section */
 	struct ana_map outfd;  /* (pid, fd) -> what the output's replay knows ("kind:name") */
 	struct ana_map attached; /* tid -> (void *)1 attached, (void *)2 detached, in the output */
-	struct { uint32_t pid; int64_t fd; } refresh[8]; /* FD records just written */
+	struct { uint32_t pid; int64_t fd; } refresh[12]; /* descriptors just written about */
 	unsigned int nrefresh;
 	int err;
 	char *errbuf;
@@ -396,6 +396,18 @@ static void outfd_forget(struct emitter *e, uint32_t pid, bool all)
 	}
 }
 
+static void refresh_later(struct emitter *e, uint32_t pid, int64_t fd)
+{
+	if (fd < 0)
+		return;
+	if (e->nrefresh == sizeof(e->refresh) / sizeof(e->refresh[0])) {
+		outfd_set(e, pid, fd, NULL); /* unknown: synchronised again at its next use */
+		return;
+	}
+	e->refresh[e->nrefresh].pid = pid;
+	e->refresh[e->nrefresh++].fd = fd;
+}
+
 /* "kind:name" of fd in the full replay, into buf; NULL when it does not know fd. */
 static const char *full_fd(struct ana_ctx *c, uint32_t pid, int64_t fd, char *buf, size_t sz,
 			   const struct ana_proc **pp)
@@ -538,24 +550,20 @@ static void emit_syscall(struct emitter *e, struct ana_ctx *c, const struct scf_
 	for (unsigned int i = 0; i < n; i++)
 		sync_fd(e, c, sc.pid, fds[i], rec->ts_ns);
 	emit(e, rec);
-	/*
-	 * What the syscall does to descriptors is replayed by both sides, but not always alike
-	 * (pipes are numbered in replay order): the output's view of every descriptor it touched
-	 * is forgotten, so that its next use re-synchronises it.
-	 */
+	/* what the syscall does to these descriptors is learnt once the replay applied it */
 	for (unsigned int i = 0; i < n; i++)
-		outfd_set(e, sc.pid, fds[i], NULL);
+		refresh_later(e, sc.pid, fds[i]);
 	si = sc.abi == SCF_ABI_X86_64 ? ana_syscall_info(sc.nr) : NULL;
 	if (si && !(si->flags & (ANA_SC_READ | ANA_SC_WRITE)) && sc.ret >= 0 && sc.ret < (1 << 30))
-		outfd_set(e, sc.pid, sc.ret, NULL);
+		refresh_later(e, sc.pid, sc.ret);
 	if (sc.nr == ANA_NR_DUP2 || sc.nr == ANA_NR_DUP3)
-		outfd_set(e, sc.pid, (int32_t)sc.args[1], NULL);
+		refresh_later(e, sc.pid, (int32_t)sc.args[1]);
 	if (scf_record_item(rec, SCF_ITEM_FD_PAIR, &d, &len) == 1 && len >= 8) {
 		int32_t pair[2];
 
 		memcpy(pair, d, 8);
-		outfd_set(e, sc.pid, pair[0], NULL);
-		outfd_set(e, sc.pid, pair[1], NULL);
+		refresh_later(e, sc.pid, pair[0]);
+		refresh_later(e, sc.pid, pair[1]);
 	}
 	if (sc.nr == ANA_NR_CLOSE_RANGE)
 		outfd_forget(e, sc.pid, false);
@@ -632,9 +640,18 @@ static void emit_record(struct ana_ctx *c, uint32_t input, const struct scf_reco
 	for (unsigned int i = 0; i < e->nrefresh; i++) {
 		const struct ana_proc *p;
 		char want[1100];
+		const char *now = full_fd(c, e->refresh[i].pid, e->refresh[i].fd, want,
+					  sizeof(want), &p);
 
+		struct ana_key k = ana_key3(e->refresh[i].pid, (uint64_t)e->refresh[i].fd, 0);
+		const char *known = ana_map_get(&e->outfd, &k, NULL, NULL);
+
+		if (now && known && !strcmp(now, known))
+			continue;
+		/* pipes and socket pairs are numbered in replay order ("pipe:#3"): the output's
+		 * replay numbers new ones its own way, so such a name is not taken as known */
 		outfd_set(e, e->refresh[i].pid, e->refresh[i].fd,
-			  full_fd(c, e->refresh[i].pid, e->refresh[i].fd, want, sizeof(want), &p));
+			  now && strstr(now, ":#") ? NULL : now);
 	}
 	e->nrefresh = 0;
 	if (e->err)
@@ -661,10 +678,7 @@ static void emit_record(struct ana_ctx *c, uint32_t input, const struct scf_reco
 		if (!scf_record_body(rec, &fd, sizeof(fd), SCF_FD_MIN, NULL, 0) &&
 		    member(e, fd.pid, K_FD, fd.fd)) {
 			emit(e, rec);
-			if (e->nrefresh < sizeof(e->refresh) / sizeof(e->refresh[0])) {
-				e->refresh[e->nrefresh].pid = fd.pid;
-				e->refresh[e->nrefresh++].fd = fd.fd;
-			}
+			refresh_later(e, fd.pid, fd.fd);
 		}
 		break;
 	case SCF_REC_THREAD_CTX:
