@@ -432,7 +432,10 @@ static size_t sockaddr_rewrite(struct ana_redactor *r, const uint8_t *d, size_t 
 		return 0;
 	memcpy(&h, d, sizeof(h));
 	memcpy(out, d, len);
-	if (h.family == SCF_AF_INET && len >= 8) {
+	/* an address item of the wrong size cannot be rewritten: dropped, never passed on */
+	if ((h.family == SCF_AF_INET && len != 8) || (h.family == SCF_AF_INET6 && len != 24))
+		return 0;
+	if (h.family == SCF_AF_INET) {
 		uint32_t a, p;
 
 		memcpy(&a, d + 4, 4);
@@ -443,7 +446,7 @@ static size_t sockaddr_rewrite(struct ana_redactor *r, const uint8_t *d, size_t 
 		}
 		return len;
 	}
-	if (h.family == SCF_AF_INET6 && len >= 20) {
+	if (h.family == SCF_AF_INET6) {
 		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 		uint64_t x, y;
 

@@ -14,7 +14,7 @@
 #include "spancap_file.h"
 
 enum ana_redact_class {
-	ANA_REDACT_PATHS = 0x01, /* file paths: PATH, PATH2, EXE, CGROUP, TLS_MODULE, REASON paths */
+	ANA_REDACT_PATHS = 0x01, /* PATH, PATH2, EXE, CGROUP, TLS_MODULE, paths in REASON */
 	ANA_REDACT_ARGV = 0x02,	 /* every argv and capture command-line string */
 	ANA_REDACT_ENV = 0x04,	 /* the VALUE of NAME=VALUE argv and command-line strings */
 	ANA_REDACT_ATTRS = 0x08, /* resource, process and thread-context attribute values */
