@@ -122,7 +122,7 @@ static void usage(FILE *f)
 	      "            anonymous descriptors), EXE, CGROUP, TLS_MODULE, and every word with a\n"
 	      "            '/' in a PROCESS REASON. Each path component is replaced on its own:\n"
 	      "            '/', '.', '..', the depth and an extension of 1 to 4 letters or digits\n"
-	      "            stay, so /srv/app/orders.json becomes /x/y/z.json\n"
+	      "            stay: /srv/app/orders.json becomes /P/P/P.json (P: a pseudonym)\n"
 	      "    argv    every string of execve and PROCESS ARGV and of the capture's own\n"
 	      "            command line; NAME=VALUE keeps \"NAME=\", a value with a '/' is a path\n"
 	      "    env     only the VALUE of NAME=VALUE strings there (implied by argv)\n"
@@ -337,6 +337,8 @@ static int parse_filter_opt(int opt, const char *arg, struct ana_filter_cmd *fc)
 			fc->redact |= ANA_REDACT_DEFAULT;
 			break;
 		}
+		if (!*arg)
+			return fail_usage("%s", "--redact= needs classes (or use --redact alone)");
 		if (ana_redact_parse(arg, &fc->redact, bad, sizeof(bad)))
 			return fail_usage("unknown redaction class '%s'", bad);
 		break;
