@@ -171,13 +171,14 @@ static bool forks_child(const struct scf_syscall *sc, const struct scf_record *r
 
 /* ---- pass 1: what the selection needs ------------------------------------------------------- */
 
-static bool ctx_matches(const struct ana_filter *f, const struct scf_thread_ctx *b, uint64_t ts)
+/* Whether a context record passes the filter on its own, as the analyzer counts spans without
+ * syscalls: never under a filter about syscalls or times. */
+static bool ctx_matches(const struct ana_filter *f, const struct scf_thread_ctx *b)
 {
 	if (ana_filter_syscall_only(f))
 		return false;
 	if ((f->has_pid && f->pid != b->pid) || (f->has_tid && f->tid != b->tid))
 		return false;
-	(void)ts;
 	return ana_filter_trace_match(f, b->trace_id) && ana_filter_span_match(f, b->span_id);
 }
 
@@ -216,7 +217,7 @@ static void note_ctx(struct selection *s, const struct ana_filter *f, uint64_t s
 		o = &s->occ[idx - 1];
 	}
 	o->last_ns = rec->ts_ns;
-	if (ctx_matches(f, &b, rec->ts_ns))
+	if (ctx_matches(f, &b))
 		o->matched = true;
 }
 
@@ -797,8 +798,7 @@ static struct scf_writer *open_output(const struct ana_filter_cmd *fc, bool comp
 
 /* Pass 2 over one input. */
 static int write_input(const struct source *src, uint32_t input, const struct ana_filter *f,
-		       struct emitter *e, const struct ana_filter_cmd *fc, char *err,
-		       size_t errlen)
+		       struct emitter *e, char *err, size_t errlen)
 {
 	struct ana_opts o = { .f = *f, .on_record = emit_record, .record_arg = e };
 	struct ana_ctx *c = ana_ctx__new(&o);
@@ -818,9 +818,105 @@ static int write_input(const struct source *src, uint32_t input, const struct an
 		else if (e->err)
 			ret = e->err;
 	}
-	/* warnings were reported by the first replay */
-	(void)fc;
+	ana_ctx__free(c); /* its warnings are the first replay's, reported already */
+	return ret;
+}
+
+/* Pass 1: opens the inputs (into srcs, *n of them) and notes what the selection needs. */
+static int select_inputs(const struct ana_filter *f, char *const *files, int nfiles,
+			 const struct ana_filter_cmd *fc, struct source *srcs, int *n,
+			 struct selection *sel, struct ana_filter *resolved, bool *compressed,
+			 char *err, size_t errlen)
+{
+	struct ana_opts o = { .f = *f, .on_record = collect, .record_arg = sel };
+	struct ana_ctx *c = ana_ctx__new(&o);
+	int ret = -ENOMEM;
+
+	snprintf(err, errlen, "out of memory");
+	if (!c)
+		return ret;
+	for (int i = 0; i < nfiles; i++) {
+		struct source *src = &srcs[*n];
+
+		src->name = files[i];
+		if (!strcmp(files[i], "-") && (ret = read_stdin(src, err, errlen)))
+			goto out;
+		ret = add_source(c, src, err, errlen);
+		if (ret == -ENODATA && nfiles > 1) { /* cut before its first record */
+			if (fc->warn)
+				fc->warn(err);
+			free(src->mem);
+			src->mem = NULL;
+			continue;
+		}
+		if (ret)
+			goto out;
+		if (!*n)
+			*compressed = c->inputs[0].compressed;
+		(*n)++;
+	}
+	ret = check_output(fc->out, srcs, *n, err, errlen);
+	if (ret)
+		goto out;
+	ret = ana_ctx__run(c);
+	report_warnings(fc, c);
+	if (ret || sel->nomem) {
+		ret = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	close_selection(sel);
+	if (!sel->any) {
+		snprintf(err, errlen, "nothing matched the selection: no output written");
+		ret = 1;
+		goto out;
+	}
+	/* relative times are resolved against the capture start of all the inputs together */
+	*resolved = c->o.f;
+	resolved->since_rel = resolved->until_rel = false;
+out:
 	ana_ctx__free(c);
+	return ret;
+}
+
+/* Pass 2: writes the output from each input in turn. */
+static int write_output(const struct source *srcs, int n, const struct ana_filter *resolved,
+			const struct selection *sel, const struct ana_filter_cmd *fc,
+			bool compressed, struct ana_filter_stats *st, char *err, size_t errlen)
+{
+	struct emitter *e = calloc(1, sizeof(*e));
+	int ret = 0;
+
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	e->sel = sel;
+	e->st = st;
+	e->errbuf = err;
+	e->errlen = errlen;
+	if (fc->redact && !(e->red = ana_redactor__new(fc->redact, fc->redact_key))) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot make a redaction key: %s", strerror(errno));
+		goto out;
+	}
+	e->w = open_output(fc, fc->compress < 0 ? compressed : fc->compress == 1, err, errlen);
+	if (!e->w) {
+		ret = errno ? -errno : -EIO;
+		goto out;
+	}
+	for (int i = 0; i < n && !ret; i++)
+		ret = write_input(&srcs[i], (uint32_t)i, resolved, e, err, errlen);
+	if (scf_writer__close(e->w, ret ? NULL : err, errlen) && !ret)
+		ret = -EIO;
+	if (ret && strcmp(fc->out, "-"))
+		unlink(fc->out); /* a half-written output would look like a filtered capture */
+out:
+	outfd_forget(e, 0, true);
+	ana_map_free(&e->outfd);
+	ana_map_free(&e->attached);
+	ana_redactor__free(e->red);
+	free(e);
 	return ret;
 }
 
@@ -830,100 +926,21 @@ int ana_cmd_filter(const struct ana_filter *f, char *const *files, int nfiles,
 {
 	struct selection sel = { 0 };
 	struct source *srcs = calloc((size_t)nfiles, sizeof(*srcs));
-	struct ana_opts o = { .f = *f, .on_record = collect, .record_arg = &sel };
 	struct ana_filter resolved;
-	struct emitter *e = NULL;
-	struct ana_ctx *c = NULL;
 	bool compressed = true;
-	int ret = -ENOMEM, n = 0;
+	int ret, n = 0;
 
 	memset(st, 0, sizeof(*st));
-	snprintf(err, errlen, "out of memory");
-	if (!srcs || !(c = ana_ctx__new(&o)))
-		goto out;
-	for (int i = 0; i < nfiles; i++) {
-		struct source *src = &srcs[n];
-
-		src->name = files[i];
-		if (!strcmp(files[i], "-") && (ret = read_stdin(src, err, errlen)))
-			goto out;
-		ret = add_source(c, src, err, errlen);
-		if (ret == -ENODATA && nfiles > 1) {
-			if (fc->warn)
-				fc->warn(err);
-			free(src->mem);
-			src->mem = NULL;
-			continue;
-		}
-		if (ret)
-			goto out;
-		if (!n)
-			compressed = c->inputs[0].compressed;
-		n++;
-	}
-	ret = check_output(fc->out, srcs, n, err, errlen);
-	if (ret)
-		goto out;
-	ret = ana_ctx__run(c);
-	report_warnings(fc, c);
-	if (ret || sel.nomem) {
-		ret = -ENOMEM;
+	if (!srcs) {
 		snprintf(err, errlen, "out of memory");
-		goto out;
+		return -ENOMEM;
 	}
-	close_selection(&sel);
-	if (!sel.any) {
-		snprintf(err, errlen, "nothing matched the selection: no output written");
-		ret = 1;
-		goto out;
-	}
-	/* relative times are resolved against the capture start of all the inputs together */
-	resolved = c->o.f;
-	resolved.since_rel = resolved.until_rel = false;
-	ana_ctx__free(c);
-	c = NULL;
-
-	e = calloc(1, sizeof(*e));
-	if (!e) {
-		ret = -ENOMEM;
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	e->sel = &sel;
-	e->st = st;
-	e->errbuf = err;
-	e->errlen = errlen;
-	if (fc->redact) {
-		e->red = ana_redactor__new(fc->redact, fc->redact_key);
-		if (!e->red) {
-			ret = -errno;
-			snprintf(err, errlen, "cannot make a redaction key: %s", strerror(errno));
-			goto out;
-		}
-	}
-	e->w = open_output(fc, fc->compress < 0 ? compressed : fc->compress == 1, err, errlen);
-	if (!e->w) {
-		ret = errno ? -errno : -EIO;
-		goto out;
-	}
-	for (int i = 0; i < n && !ret; i++)
-		ret = write_input(&srcs[i], (uint32_t)i, &resolved, e, fc, err, errlen);
-	if (scf_writer__close(e->w, ret ? NULL : err, errlen) && !ret)
-		ret = -EIO;
-	e->w = NULL;
-	if (ret && strcmp(fc->out, "-"))
-		unlink(fc->out); /* a half-written output would look like a filtered capture */
-out:
-	if (e) {
-		outfd_forget(e, 0, true);
-		ana_map_free(&e->outfd);
-		ana_map_free(&e->attached);
-		ana_redactor__free(e->red);
-		free(e);
-	}
-	ana_ctx__free(c);
+	ret = select_inputs(f, files, nfiles, fc, srcs, &n, &sel, &resolved, &compressed, err,
+			    errlen);
+	if (!ret)
+		ret = write_output(srcs, n, &resolved, &sel, fc, compressed, st, err, errlen);
 	selection_free(&sel);
-	for (int i = 0; srcs && i < nfiles; i++)
+	for (int i = 0; i < nfiles; i++)
 		free(srcs[i].mem);
 	free(srcs);
 	return ret;
