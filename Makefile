@@ -32,7 +32,7 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # Debian packages: build, test and interoperability tools.
 DEB_PKGS := gcc make pkg-config clang llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libpcap-dev libzstd-dev libcmocka-dev zstd tshark tcpdump musl-tools libclang-rt-14-dev \
-	python3 jq binutils
+	python3 jq binutils bpftrace
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # pkg-config is evaluated lazily (recursive variables), after `deps` has installed it.
@@ -512,13 +512,22 @@ $(BUILD)/gen/%.skel.h: $(BUILD)/gen/%.bpf.o
 # resolver library ($(CAPTURE_LIB)) and formats/.
 
 SPANCAP_SRCS := capture/capture.c capture/capture_kernel.c capture/capture_records.c \
-	capture/capture_scan.c capture/ctx_source.c
+	capture/capture_scan.c capture/ctx_source.c capture/syscall_select.c
 SPANCAP_OBJS := $(SPANCAP_SRCS:%.c=$(BUILD)/obj/%.o)
 SPANCAP := $(BUILD)/spancap
 SPANCAP_LDLIBS = $(call pkg_libs,libbpf libelf zlib) $(FORMATS_LDLIBS) $(CAPTURE_LIB_LDLIBS)
 
 $(SPANCAP_OBJS): CFLAGS += -Ibpf -Icapture
 $(BUILD)/obj/capture/capture_kernel.o: $(BPF_SKEL)
+$(BUILD)/obj/capture/syscall_select.o: $(BUILD)/gen/syscall_names.h
+
+# spancap -e names: the x86_64 syscall table of the C library's kernel headers.
+$(BUILD)/gen/syscall_names.h: | $(DEPS_STAMP)
+	$(msg) GEN $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) -E -dM -include asm/unistd_64.h - </dev/null | \
+		sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/\t{"\1", \2},/p' | \
+		sort -t, -k2 -n >$@.tmp && mv $@.tmp $@
 
 $(SPANCAP): $(SPANCAP_OBJS) $(CAPTURE_LIB) $(FORMATS_LIB)
 	$(msg) LD $@

@@ -28,6 +28,17 @@ const volatile __u32 self_tgid = 0;	   /* never record the capture itself */
 const volatile __u8 trace_all = 0;	   /* record every process, not only those in procs */
 const volatile __u32 max_str = SC_STR_MAX; /* bytes kept of a path, NUL included */
 const volatile __u64 wakeup_bytes = 0;	   /* wake the consumer past this backlog; 0: never */
+const volatile __u32 max_argv_str = SC_ARGV_STR_MAX; /* bytes kept of an argv string, NUL incl. */
+
+/*
+ * Selection (spancap -e, --only-in-span). With sel_on, a syscall whose bit is clear in sel_bits
+ * costs one bit test and nothing else, at entry and at exit. With only_in_span, a syscall made
+ * without a valid context is not recorded (a context fault is: the context is unknown).
+ * Lifecycle syscalls and re-resolution triggers are always recorded (always_recorded()).
+ */
+const volatile __u8 sel_on = 0;
+const volatile __u64 sel_bits[SC_SEL_WORDS] = {};
+const volatile __u8 only_in_span = 0;
 
 /* ---- maps ---------------------------------------------------------------------------------- */
 
@@ -55,7 +66,7 @@ struct thread_state {
 	struct sc_syscall_event ev;
 	__u8 tail[SC_TAIL_CAP];
 	__u16 tail_len;
-	__u8 in_flight;
+	__u8 in_flight; /* enum in_flight */
 	__u8 exit_decode; /* enum exit_decode, chosen at entry */
 	__u8 last_valid;
 	__u8 last_flags;
@@ -63,6 +74,12 @@ struct thread_state {
 	__u64 last_rec;
 	__u64 last_trace[2];
 	__u64 last_span;
+};
+
+enum in_flight {
+	IN_FLIGHT_NONE = 0,
+	IN_FLIGHT_RECORD = 1, /* entered, recorded at exit */
+	IN_FLIGHT_SKIP = 2,   /* entered, not selected (--only-in-span): nothing at exit */
 };
 
 struct {
@@ -132,6 +149,38 @@ static __always_inline int emit_wake(void *data, __u64 len, bool wake)
 static __always_inline int emit(void *data, __u64 len)
 {
 	return emit_wake(data, len, false);
+}
+
+static __always_inline bool sel_bit(__u64 nr)
+{
+	if (nr >= SC_NR_MAX)
+		return false;
+	return (sel_bits[nr / 64] >> (nr % 64)) & 1;
+}
+
+/*
+ * What user space needs whatever the selection: fork, exec and exit (the process tree) and
+ * the two re-resolution triggers, an executable mmap and prctl(PR_SET_VMA) (resolve_trigger()).
+ * x86_64 numbers.
+ */
+static __always_inline bool always_recorded(__u64 nr, __u64 a0, __u64 a2)
+{
+	switch (nr) {
+	case 56:  /* clone */
+	case 57:  /* fork */
+	case 58:  /* vfork */
+	case 59:  /* execve */
+	case 60:  /* exit */
+	case 231: /* exit_group */
+	case 322: /* execveat */
+	case 435: /* clone3 */
+		return true;
+	case 9: /* mmap */
+		return a2 & 0x4 /* PROT_EXEC */;
+	case 157: /* prctl */
+		return a0 == 0x53564d41 /* PR_SET_VMA */;
+	}
+	return false;
 }
 
 /* The configuration of the current process, or NULL when it is not observed. */
@@ -467,7 +516,7 @@ static __always_inline void put_sockaddr(struct thread_state *st, __u64 uptr, __
 static __always_inline void put_argv(struct thread_state *st, __u64 uargv)
 {
 	__u32 off = st->tail_len;
-	__u32 pos;
+	__u32 pos, sz = max_argv_str;
 	__u64 p;
 	long n;
 	int i;
@@ -478,6 +527,10 @@ static __always_inline void put_argv(struct thread_state *st, __u64 uargv)
 		st->ev.flags |= SC_SYS_F_TRUNCATED;
 		return;
 	}
+	if (sz > SC_ARGV_STR_MAX)
+		sz = SC_ARGV_STR_MAX;
+	if (sz < 2)
+		sz = 2;
 	pos = 4;
 #pragma unroll
 	for (i = 0; i < SC_ARGV_MAX; i++) {
@@ -490,13 +543,13 @@ static __always_inline void put_argv(struct thread_state *st, __u64 uargv)
 			break;
 		if (pos > 4 + SC_ARGV_MAX * (2 + SC_ARGV_STR_MAX))
 			break;
-		n = bpf_probe_read_user_str(&st->tail[off + pos + 2], SC_ARGV_STR_MAX, (void *)p);
+		n = bpf_probe_read_user_str(&st->tail[off + pos + 2], sz, (void *)p);
 		if (n <= 0) {
 			count(SC_CNT_ARG_FAULTS);
 			st->ev.flags |= SC_SYS_F_ARG_FAULT;
 			break;
 		}
-		if (n >= SC_ARGV_STR_MAX)
+		if (n >= sz)
 			st->ev.flags |= SC_SYS_F_TRUNCATED;
 		n = (n - 1) & 0x7f;
 		*(__u8 *)&st->tail[off + pos] = n;
@@ -559,6 +612,8 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 
 	if (!cfg)
 		return 0;
+	if (sel_on && !sel_bit(id) && !always_recorded(id, regs->di, regs->dx))
+		return 0;
 	task = bpf_get_current_task_btf();
 	st = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!st) {
@@ -589,6 +644,11 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 	st->tail_len = 0;
 
 	read_ctx(cfg, task, st, tgid, tid, now);
+	if (only_in_span && !(st->ev.flags & (SC_SYS_F_CTX | SC_SYS_F_CTX_FAULT)) &&
+	    !always_recorded(id, st->ev.args[0], st->ev.args[2])) {
+		st->in_flight = IN_FLIGHT_SKIP;
+		return 0;
+	}
 
 	decode_for(id, &d);
 	if (d.path1)
@@ -600,7 +660,7 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 	if (d.argv)
 		put_argv(st, arg(st, d.argv - 1));
 	st->exit_decode = d.exit;
-	st->in_flight = 1;
+	st->in_flight = IN_FLIGHT_RECORD;
 	return 0;
 }
 
@@ -625,7 +685,7 @@ static __always_inline void emit_syscall(struct thread_state *st)
 	if (len > SC_TAIL_CAP)
 		len = SC_TAIL_CAP;
 	st->ev.len = sizeof(st->ev) + len;
-	st->in_flight = 0;
+	st->in_flight = IN_FLIGHT_NONE;
 	if (!emit_wake(&st->ev, sizeof(st->ev) + len, resolve_trigger(&st->ev)))
 		count(SC_CNT_SYSCALLS);
 }
@@ -640,14 +700,23 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	long nr = regs->orig_ax;
 	struct thread_state *st;
 
+	/* mmap and prctl may be triggers (always_recorded()): their entry decided. */
+	if (sel_on && !sel_bit(nr) && nr != 9 && nr != 157)
+		return 0;
 	if (!observed(tgid))
 		return 0;
 	st = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
-	if (!st || !st->in_flight) {
-		/* A fork child returns from clone without having entered it. */
-		if (!(ret == 0 && is_fork_nr(regs->orig_ax)))
+	if (!st || st->in_flight != IN_FLIGHT_RECORD) {
+		if (st && st->in_flight == IN_FLIGHT_SKIP) {
+			st->in_flight = IN_FLIGHT_NONE;
+			return 0;
+		}
+		/* A fork child returns from clone without having entered it; an mmap or prctl
+		 * that was no trigger was not selected at entry. */
+		if (!(ret == 0 && is_fork_nr(nr)) && !(sel_on && !sel_bit(nr)))
 			count(SC_CNT_UNMATCHED);
 		return 0;
 	}
@@ -737,14 +806,18 @@ static __always_inline void exec_items(struct thread_state *st, struct task_stru
 				       struct linux_binprm *bprm)
 {
 	__u64 start = BPF_CORE_READ(p, mm, arg_start), end = BPF_CORE_READ(p, mm, arg_end);
-	__u32 off;
+	__u32 off, sz = max_str;
 	long n;
 
 	st->tail_len = 0;
 	st->ev.flags &= ~(SC_SYS_F_ARG_FAULT | SC_SYS_F_TRUNCATED);
-	n = bpf_probe_read_kernel_str(&st->tail[4], SC_STR_MAX, BPF_CORE_READ(bprm, filename));
+	if (sz > SC_STR_MAX)
+		sz = SC_STR_MAX;
+	if (sz < 2)
+		sz = 2;
+	n = bpf_probe_read_kernel_str(&st->tail[4], sz, BPF_CORE_READ(bprm, filename));
 	if (n > 0) {
-		if (n >= SC_STR_MAX)
+		if (n >= sz)
 			st->ev.flags |= SC_SYS_F_TRUNCATED;
 		n = (n - 1) & 0x1ff;
 		*(__u16 *)&st->tail[0] = SC_ITEM_PATH;
@@ -755,8 +828,8 @@ static __always_inline void exec_items(struct thread_state *st, struct task_stru
 	if (off > SC_TAIL_ITEM_LIMIT || end <= start)
 		return;
 	n = end - start;
-	if (n > SC_ARGV_RAW_MAX) {
-		n = SC_ARGV_RAW_MAX;
+	if (n > SC_ARGV_RAW_MAX || n > sz - 1) { /* the snaplen cuts the block too */
+		n = sz - 1 < SC_ARGV_RAW_MAX ? sz - 1 : SC_ARGV_RAW_MAX;
 		st->ev.flags |= SC_SYS_F_TRUNCATED;
 	}
 	n &= 0x1ff;
@@ -791,7 +864,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	st = bpf_task_storage_get(&threads, p, 0, 0);
 	if (st) {
 		st->last_valid = 0;
-		if (st->in_flight)
+		if (st->in_flight == IN_FLIGHT_RECORD)
 			exec_items(st, p, bprm);
 	}
 	s = proc_ev(SC_PROC_EXEC, tgid, p->pid, 0);
@@ -823,7 +896,7 @@ int BPF_PROG(handle_exit, struct task_struct *p, bool group_dead)
 		return 0;
 	/* exit, exit_group, or killed inside a syscall: the syscall never returns. */
 	st = bpf_task_storage_get(&threads, p, 0, 0);
-	if (st && st->in_flight) {
+	if (st && st->in_flight == IN_FLIGHT_RECORD) {
 		st->ev.exit_ns = bpf_ktime_get_boot_ns();
 		st->ev.flags |= SC_SYS_F_NO_EXIT;
 		emit_syscall(st);

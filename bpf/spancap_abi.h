@@ -42,6 +42,7 @@
 #define SC_COMM_LEN 16
 
 #define SC_PROCS_MAX 16384    /* entries of the per-process configuration map */
+#define SC_NR_MAX 512	      /* syscall numbers covered by the selection bitmap */
 #define SC_RINGBUF_DEFAULT (8u << 20)
 
 /* ---- event types and item tags -------------------------------------------------------------- */
@@ -221,6 +222,15 @@ enum sc_tls_kind {
 #define SC_CFG_F_DTV_MINUS1 0x02 /* a block pointer of -1 means unallocated (glibc) */
 #define SC_CFG_F_INHERITED 0x04	 /* copied from the parent at fork */
 #define SC_CFG_F_EXEC_RESET 0x08 /* reset to NONE by exec: waits for user space */
+
+/* ---- kernel-side selection (rodata `sel_bits`, set by user space before load) -------------- */
+
+/*
+ * Bit nr of sel_bits[nr / 64] set: syscall nr is recorded (when sel_on). Syscalls outside the
+ * bitmap are recorded only when they drive user space (an executable mmap, prctl(PR_SET_VMA)):
+ * those are re-resolution triggers and are never filtered out.
+ */
+#define SC_SEL_WORDS (SC_NR_MAX / 64)
 
 /* ---- counters (map `counters`: per-CPU array of __u64, index = id) ------------------------- */
 

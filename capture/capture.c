@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "syscall_select.h"
 
 #define PENDING_MAX 256
 
@@ -112,6 +113,16 @@ static void usage(FILE *f)
 		"  -- CMD [ARGS...]        start CMD once the probes are attached, record it and its\n"
 		"                          descendants, stop when it exits\n"
 		"\n"
+		"Which syscalls (filtered in the kernel):\n"
+		"  -e, --events SEL[,SEL]  only these syscalls (repeatable): x86_64 syscall names or\n"
+		"                          classes: %s;\n"
+		"                          fork, exec and exit are always recorded, and so are\n"
+		"                          executable mmaps and prctl(PR_SET_VMA)\n"
+		"      --only-in-span      only syscalls made while the thread has a valid context\n"
+		"                          (and those whose context could not be read)\n"
+		"  -s, --snaplen N         keep at most N bytes (1..%d) of each path, argv string\n"
+		"                          and exec argument block; longer ones are flagged truncated\n"
+		"\n"
 		"Output and limits:\n"
 		"  -w, --write FILE        the capture file (created 0600; never follows a symlink);\n"
 		"                          - writes to standard output (a pipe or a file, not a tty)\n"
@@ -128,7 +139,7 @@ static void usage(FILE *f)
 		"\n"
 		"Needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) to load the probes and\n"
 		"CAP_SYS_PTRACE to read the target processes' memory. SIGINT/SIGTERM stop cleanly.\n",
-		SC_RINGBUF_DEFAULT);
+		syscall_select_classes(), SC_STR_MAX - 1, SC_RINGBUF_DEFAULT);
 }
 
 static int parse_pids(const char *s)
@@ -153,7 +164,38 @@ enum {
 	OPT_TICK,
 	OPT_RINGBUF,
 	OPT_VERSION,
+	OPT_ONLY_IN_SPAN,
 };
+
+/* ---- kernel-side selection options (-e, --only-in-span, -s) -------------------------------- */
+
+static int parse_selection_opt(int c, const char *arg)
+{
+	char err[256];
+	char *end;
+
+	switch (c) {
+	case 'e':
+		if (syscall_select_parse(arg, g.o.sel_bits, err, sizeof(err))) {
+			fprintf(stderr, "spancap: %s\n", err);
+			return -1;
+		}
+		g.o.sel_on = true;
+		return 0;
+	case OPT_ONLY_IN_SPAN:
+		g.o.only_in_span = true;
+		return 0;
+	case 's':
+		g.o.snaplen = strtoul(arg, &end, 10);
+		if (*end || !g.o.snaplen || g.o.snaplen > SC_STR_MAX - 1) {
+			fprintf(stderr, "spancap: bad snaplen '%s' (1..%d bytes)\n", arg,
+				SC_STR_MAX - 1);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
 
 static int parse_args(int argc, char **argv)
 {
@@ -169,14 +211,23 @@ static int parse_args(int argc, char **argv)
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
+		{"events", required_argument, NULL, 'e'},
+		{"only-in-span", no_argument, NULL, OPT_ONLY_IN_SPAN},
+		{"snaplen", required_argument, NULL, 's'},
 		{0},
 	};
 	char *end;
 	int c;
 
 	g.o.tick_ms = 20;
-	while ((c = getopt_long(argc, argv, "+w:p:c:uvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+w:p:c:uvhe:s:", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'e':
+		case 's':
+		case OPT_ONLY_IN_SPAN:
+			if (parse_selection_opt(c, optarg))
+				return -1;
+			break;
 		case 'w':
 			g.o.out_path = optarg;
 			break;
@@ -521,6 +572,10 @@ int main(int argc, char **argv)
 	ko.self = getpid();
 	ko.trace_all = g.o.all;
 	ko.ringbuf_bytes = g.o.ringbuf_bytes;
+	ko.sel_on = g.o.sel_on;
+	ko.sel_bits = g.o.sel_bits;
+	ko.only_in_span = g.o.only_in_span;
+	ko.snaplen = g.o.snaplen;
 	g.k = kernel__open(&ko, on_event, NULL, err, sizeof(err));
 	if (!g.k) {
 		fprintf(stderr, "spancap: %s\n", err);

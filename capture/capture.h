@@ -32,6 +32,11 @@ struct capture_opts {
 	unsigned tick_ms;
 	uint32_t ringbuf_bytes;
 	bool verbose;
+	/* kernel-side selection (-e, --only-in-span, -s) */
+	bool sel_on;
+	uint64_t sel_bits[SC_SEL_WORDS];
+	bool only_in_span;
+	uint32_t snaplen; /* 0: the defaults (SC_STR_MAX, SC_ARGV_STR_MAX) */
 };
 
 struct kernel;
@@ -42,6 +47,10 @@ struct kernel_opts {
 	pid_t self;
 	bool trace_all;
 	uint32_t ringbuf_bytes;
+	bool sel_on;
+	const uint64_t *sel_bits; /* SC_SEL_WORDS words when sel_on */
+	bool only_in_span;
+	uint32_t snaplen;
 };
 
 typedef int (*kernel_event_fn)(void *ctx, const void *data, size_t len);

@@ -67,6 +67,16 @@ struct kernel *kernel__open(const struct kernel_opts *o, kernel_event_fn fn, voi
 	k->skel->rodata->self_tgid = o->self;
 	k->skel->rodata->trace_all = o->trace_all;
 	k->skel->rodata->max_str = SC_STR_MAX;
+	if (o->snaplen) { /* bytes kept of a string, its NUL not counted */
+		k->skel->rodata->max_str = o->snaplen + 1;
+		if (o->snaplen + 1 < SC_ARGV_STR_MAX)
+			k->skel->rodata->max_argv_str = o->snaplen + 1;
+	}
+	k->skel->rodata->sel_on = o->sel_on;
+	if (o->sel_on)
+		memcpy((void *)k->skel->rodata->sel_bits, o->sel_bits,
+		       sizeof(k->skel->rodata->sel_bits));
+	k->skel->rodata->only_in_span = o->only_in_span;
 	/* Wake the consumer early only when a quarter of the ring is waiting. */
 	if (o->ringbuf_bytes) {
 		rc = bpf_map__set_max_entries(k->skel->maps.events, o->ringbuf_bytes);
