@@ -324,6 +324,16 @@ $(BUILD)/bench/syscall_bench: $(BUILD)/obj/bench/syscall_bench.o
 	$(Q)$(CC) $(LDFLAGS) -Wl,--export-dynamic-symbol=otel_thread_ctx_v1 -o $@ $^ \
 		$(call pkg_libs,libbpf libelf zlib)
 
+# The user-space path (ring buffer -> recorder -> zstd file) fed by a synthetic BPF producer.
+BENCH_BINS += $(BUILD)/bench/recorder_bench
+$(BUILD)/obj/bench/recorder_bench.o: CFLAGS += -Ibpf -Icapture
+$(BUILD)/obj/bench/recorder_bench.o: $(BUILD)/gen/spancap_synth.skel.h
+$(BUILD)/bench/recorder_bench: $(BUILD)/obj/bench/recorder_bench.o \
+		$(BUILD)/obj/capture/capture_records.o $(FORMATS_LIB)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,libbpf libelf zlib) $(FORMATS_LDLIBS)
+
 .PHONY: bench-capture
 bench-capture: $(BUILD)/spancap $(BUILD)/bench/syscall_bench $(BUILD)/gen/spancap_empty.bpf.o
 	$(Q)bench/syscall_overhead.sh $(BUILD)

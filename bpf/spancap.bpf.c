@@ -71,6 +71,8 @@ struct thread_state {
 	__u8 last_valid;
 	__u8 last_flags;
 	__u16 last_size;
+	__u32 n_events; /* syscall events of this thread (watermark checks) */
+	__u32 pad;
 	__u64 last_rec;
 	__u64 last_trace[2];
 	__u64 last_span;
@@ -136,14 +138,19 @@ static __always_inline __u64 rb_flags(void)
  * after which user space must resolve a process's context at once: every syscall made until
  * then has no context.
  */
-static __always_inline int emit_wake(void *data, __u64 len, bool wake)
+static __always_inline int emit_flags(void *data, __u64 len, __u64 flags)
 {
-	if (bpf_ringbuf_output(&events, data, len, wake ? BPF_RB_FORCE_WAKEUP : rb_flags())) {
+	if (bpf_ringbuf_output(&events, data, len, flags)) {
 		count(SC_CNT_RB_DROPS);
 		return -1;
 	}
 	count(SC_CNT_EVENTS);
 	return 0;
+}
+
+static __always_inline int emit_wake(void *data, __u64 len, bool wake)
+{
+	return emit_flags(data, len, wake ? BPF_RB_FORCE_WAKEUP : rb_flags());
 }
 
 static __always_inline int emit(void *data, __u64 len)
@@ -680,13 +687,23 @@ static __always_inline bool resolve_trigger(const struct sc_syscall_event *ev)
 
 static __always_inline void emit_syscall(struct thread_state *st)
 {
+	__u64 flags = BPF_RB_NO_WAKEUP;
 	__u32 len = st->tail_len;
 
 	if (len > SC_TAIL_CAP)
 		len = SC_TAIL_CAP;
 	st->ev.len = sizeof(st->ev) + len;
 	st->in_flight = IN_FLIGHT_NONE;
-	if (!emit_wake(&st->ev, sizeof(st->ev) + len, resolve_trigger(&st->ev)))
+	/*
+	 * The backlog query reads the consumer's position, a cache line user space writes: a
+	 * thread checks the watermark on one event in 16 (the watermark is a quarter of the
+	 * ring, thousands of events).
+	 */
+	if (resolve_trigger(&st->ev))
+		flags = BPF_RB_FORCE_WAKEUP;
+	else if (!(++st->n_events & 15))
+		flags = rb_flags();
+	if (!emit_flags(&st->ev, sizeof(st->ev) + len, flags))
 		count(SC_CNT_SYSCALLS);
 }
 
