@@ -9,8 +9,8 @@
 #   context      same, with a valid OTEP 4947 context on the thread
 #   filtered     spancap -e file -- syscall_bench --ctx: observed, getppid not selected
 #   bpftrace     tracepoint:raw_syscalls:sys_enter /pid == N/ { @c = count(); }
-# With OLD=/path/to/an/older/spancap, its unobserved/observed/context rows are measured in the
-# same passes (a before/after comparison under the same load).
+# SPANCAP=/path overrides $BUILD/spancap. With OLD=/path/to/an/older/spancap, its unobserved,
+# observed and context rows are measured in the same passes (before/after under the same load).
 # Configurations are interleaved over ROUNDS passes; each figure is the median of the passes,
 # with the min and max; "x floor" is the added cost over the empty programs' added cost.
 # Usage: bench/syscall_overhead.sh [BUILD] (root). Not run by make test.
@@ -20,7 +20,7 @@ ROUNDS=${ROUNDS:-3}
 CALLS=${CALLS:-500000}
 OLD=${OLD:-}
 B="$BUILD/bench/syscall_bench"
-SPANCAP="$BUILD/spancap"
+SPANCAP=${SPANCAP:-$BUILD/spancap}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; [ -n "${idle:-}" ] && kill $idle 2>/dev/null; true' EXIT
 
