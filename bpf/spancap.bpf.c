@@ -72,7 +72,11 @@ struct thread_state {
 	__u8 last_flags;
 	__u16 last_size;
 	__u32 n_events; /* syscall events of this thread (watermark checks) */
-	__u32 pad;
+	__u32 slot_gen; /* cfg->generation the cached slot was found under */
+	__u64 slot;	/* cached DTV route result: &otel_thread_ctx_v1 (0: none cached) */
+	__u64 slot_tp;	/* ... for this thread pointer */
+	__u64 slot_mod; /* ... and this route (generations of user space and BPF may race) */
+	__u64 slot_off;
 	__u64 last_rec;
 	__u64 last_trace[2];
 	__u64 last_span;
@@ -218,9 +222,16 @@ struct ctx_hdr {
 /*
  * Reads the thread's record pointer per cfg. Returns 1 and *rec (0 = no context), or 0 after a
  * failed read (counted).
+ *
+ * The DTV route costs two or three user-memory reads before the slot itself; its result, the
+ * slot's address, stays the same for a thread until the module's TLS block moves, which takes
+ * a dlclose (munmap) and a dlopen (an executable mmap). So it is cached per thread, under the
+ * thread pointer and the process configuration's generation, which user space bumps on every
+ * resolution and this program on every munmap, mremap and executable mmap of the process
+ * (bump_generation()). An unallocated block (no context yet) is never cached.
  */
 static __always_inline int tls_record(const struct sc_proc_cfg *cfg, struct task_struct *task,
-				      __u64 *rec)
+				      struct thread_state *st, __u64 *rec)
 {
 	__u64 tp = BPF_CORE_READ(task, thread.fsbase);
 	__u64 slot, dtv, blk, n;
@@ -230,6 +241,10 @@ static __always_inline int tls_record(const struct sc_proc_cfg *cfg, struct task
 		return 1;
 	if (cfg->kind == SC_TLS_STATIC) {
 		slot = tp + cfg->tp_offset;
+	} else if (cfg->kind == SC_TLS_DTV && st->slot && st->slot_tp == tp &&
+		   st->slot_gen == cfg->generation && st->slot_mod == cfg->module_id &&
+		   st->slot_off == cfg->offset) {
+		slot = st->slot;
 	} else if (cfg->kind == SC_TLS_DTV) {
 		if (bpf_probe_read_user(&dtv, sizeof(dtv), (void *)(tp + cfg->dtv_off)))
 			return 0;
@@ -245,6 +260,11 @@ static __always_inline int tls_record(const struct sc_proc_cfg *cfg, struct task
 		if (!blk || ((cfg->flags & SC_CFG_F_DTV_MINUS1) && blk == (__u64)-1))
 			return 1;
 		slot = blk + cfg->offset;
+		st->slot = slot;
+		st->slot_tp = tp;
+		st->slot_gen = cfg->generation;
+		st->slot_mod = cfg->module_id;
+		st->slot_off = cfg->offset;
 	} else {
 		return 1;
 	}
@@ -307,7 +327,7 @@ static __always_inline void read_ctx(const struct sc_proc_cfg *cfg, struct task_
 
 	if (cfg->kind == SC_TLS_NONE)
 		goto none;
-	if (!tls_record(cfg, task, &rec)) {
+	if (!tls_record(cfg, task, st, &rec)) {
 		count(SC_CNT_CTX_FAULTS);
 		st->ev.flags |= SC_SYS_F_CTX_FAULT;
 		return;
@@ -707,6 +727,21 @@ static __always_inline void emit_syscall(struct thread_state *st)
 		count(SC_CNT_SYSCALLS);
 }
 
+/* munmap, mremap, and an mmap of code: a dlclose or dlopen may have moved a TLS block. */
+static __always_inline bool moves_tls_blocks(const struct sc_syscall_event *ev)
+{
+	return ev->nr == 11 || ev->nr == 25 || (ev->nr == 9 && (ev->args[2] & 0x4 /* PROT_EXEC */));
+}
+
+/* Invalidates the TLS slots the process's threads cached (tls_record()). */
+static __always_inline void bump_generation(__u32 tgid)
+{
+	struct sc_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &tgid);
+
+	if (cfg)
+		__sync_fetch_and_add(&cfg->generation, 1);
+}
+
 static __always_inline int is_fork_nr(long nr)
 {
 	return nr == 56 /* clone */ || nr == 57 /* fork */ || nr == 58 /* vfork */ ||
@@ -716,17 +751,21 @@ static __always_inline int is_fork_nr(long nr)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	long nr = regs->orig_ax;
 	struct thread_state *st;
 
 	/* mmap and prctl may be triggers (always_recorded()): their entry decided. */
 	if (sel_on && !sel_bit(nr) && nr != 9 && nr != 157)
 		return 0;
-	if (!observed(tgid))
-		return 0;
+	/*
+	 * The one lookup: a thread has task storage only once it entered a syscall while its
+	 * process was observed, and an exit needs its entry. (An exit whose entry came before the
+	 * observation began has nothing to match: it is not counted as unmatched.)
+	 */
 	st = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
-	if (!st || st->in_flight != IN_FLIGHT_RECORD) {
+	if (!st)
+		return 0;
+	if (st->in_flight != IN_FLIGHT_RECORD) {
 		if (st && st->in_flight == IN_FLIGHT_SKIP) {
 			st->in_flight = IN_FLIGHT_NONE;
 			return 0;
@@ -739,6 +778,8 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	}
 	st->ev.exit_ns = bpf_ktime_get_boot_ns();
 	st->ev.ret = ret;
+	if (ret >= 0 && moves_tls_blocks(&st->ev))
+		bump_generation(st->ev.pid);
 	if (ret >= 0) {
 		switch (st->exit_decode) {
 		case EXIT_ACCEPT:
@@ -881,6 +922,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	st = bpf_task_storage_get(&threads, p, 0, 0);
 	if (st) {
 		st->last_valid = 0;
+		st->slot = 0;
 		if (st->in_flight == IN_FLIGHT_RECORD)
 			exec_items(st, p, bprm);
 	}

@@ -204,7 +204,8 @@ struct sc_proc_cfg {
 	__u16 dtv_stride;  /* 16 (glibc) or 8 (musl) */
 	__s32 dtv_off;	   /* DTV pointer at TP + dtv_off (8 on x86_64) */
 	__s32 dtv_count_off; /* slot count at dtv + dtv_count_off (-16 on glibc) */
-	__u32 generation;  /* bumped by user space on each resolution (diagnostics) */
+	__u32 generation;  /* bumped by user space on each resolution, and by the BPF program
+			    * when the process unmaps memory or maps code (TLS slot caches) */
 	__s64 tp_offset;   /* STATIC */
 	__u64 module_id;   /* DTV */
 	__u64 offset;	   /* DTV: offset of the variable inside the module's block */
