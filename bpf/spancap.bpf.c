@@ -374,6 +374,7 @@ enum exit_decode {
 	EXIT_RECVFROM,	 /* addr args[4], socklen_t *args[5] */
 	EXIT_PIPE,	 /* int[2] at args[0] */
 	EXIT_SOCKETPAIR, /* int[2] at args[3] */
+	EXIT_RECVMSG,	 /* struct msghdr at args[1]: msg_name, msg_namelen as the kernel set it */
 };
 
 /* What to read at entry: argument indexes + 1 (0: none). */
@@ -383,6 +384,7 @@ struct entry_decode {
 	__u8 sa;     /* sockaddr pointer */
 	__u8 sa_len; /* its length (a value) */
 	__u8 argv;
+	__u8 msg;    /* struct msghdr pointer: its msg_name */
 	__u8 exit;
 };
 
@@ -463,6 +465,12 @@ static __always_inline void decode_for(long nr, struct entry_decode *d)
 		break;
 	case 45: /* recvfrom */
 		d->exit = EXIT_RECVFROM;
+		break;
+	case 46: /* sendmsg */
+		d->msg = 2;
+		break;
+	case 47: /* recvmsg */
+		d->exit = EXIT_RECVMSG;
 		break;
 	case 22:  /* pipe */
 	case 293: /* pipe2 */
@@ -624,6 +632,25 @@ static __always_inline void put_sockaddr_out(struct thread_state *st, __u64 uadd
 	put_sockaddr(st, uaddr, len);
 }
 
+/* sendmsg / recvmsg: the address in msghdr.msg_name (offset 0), msg_namelen (offset 8). */
+static __always_inline void put_msg_name(struct thread_state *st, __u64 umsg)
+{
+	struct {
+		__u64 name;
+		__u32 namelen;
+		__u32 pad;
+	} h;
+
+	if (!umsg)
+		return;
+	if (bpf_probe_read_user(&h, sizeof(h), (void *)umsg)) {
+		count(SC_CNT_ARG_FAULTS);
+		st->ev.flags |= SC_SYS_F_ARG_FAULT;
+		return;
+	}
+	put_sockaddr(st, h.name, h.namelen);
+}
+
 /* ---- syscall hooks ------------------------------------------------------------------------- */
 
 SEC("tp_btf/sys_enter")
@@ -686,6 +713,8 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 		put_sockaddr(st, arg(st, d.sa - 1), arg(st, d.sa_len - 1));
 	if (d.argv)
 		put_argv(st, arg(st, d.argv - 1));
+	if (d.msg)
+		put_msg_name(st, arg(st, d.msg - 1));
 	st->exit_decode = d.exit;
 	st->in_flight = IN_FLIGHT_RECORD;
 	return 0;
@@ -793,6 +822,9 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 			break;
 		case EXIT_SOCKETPAIR:
 			put_fd_pair(st, arg(st, 3));
+			break;
+		case EXIT_RECVMSG:
+			put_msg_name(st, arg(st, 1));
 			break;
 		}
 	}

@@ -171,5 +171,36 @@ check "snap: no path or argv string of any syscall record is longer than 8 bytes
 check "snap: the exec of /bin/true in the child: path /bin/tru, argument block true|fro" \
 	grep -Eq '^SYSCALL pid=[0-9]+ .*nr=59 ret=0 flags=0x5 .* path=/bin/tru argv=true\|fro$' "$D"
 
+# ---- sendmsg / recvmsg addresses (msghdr.msg_name), selected by name ------------------------
+
+d=$tmp/msg
+mkdir -p "$d"
+cat >"$d/udp.py" <<'PY'
+import socket
+a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(("127.0.0.1", 0))
+b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); b.bind(("127.0.0.1", 0))
+b.sendmsg([b"hello"], [], 0, a.getsockname())
+a.recvmsg(100)
+u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); u.bind(("::1", 0))
+u.sendmsg([b"x6"], [], 0, u.getsockname())
+u.recvmsg(10)
+print(a.getsockname()[1], b.getsockname()[1], u.getsockname()[1])
+PY
+if "$SPANCAP" -e sendmsg,recvmsg -w "$d/cap.scap" -- python3 "$d/udp.py" >"$d/ports" 2>"$d/err" &&
+	"$CHECK" "$d/cap.scap" >"$d/dump" 2>&1; then
+	ok "msg: spancap -e sendmsg,recvmsg -- python3 (UDP over IPv4 and IPv6) exits 0"
+else
+	not_ok "msg: spancap -e sendmsg,recvmsg -- python3 (UDP over IPv4 and IPv6) exits 0" "$d/err"
+fi
+read -r pa pb pu <"$d/ports"
+py=$(sed -n 's/^PROC kind=exec pid=\([0-9]*\) .*/\1/p' "$d/dump" | head -n 1)
+check "msg: only sendmsg (46), recvmsg (47) and the always-recorded syscalls" \
+	only_nrs "$d/dump" "$py" "46 47"
+check "msg: sendmsg to 127.0.0.1:$pa carries the destination, recvmsg the sender :$pb" \
+	bash -c "grep -Eq '^SYSCALL .*nr=46 ret=5 .* sa=127\\.0\\.0\\.1:$pa\$' '$d/dump' &&
+		 grep -Eq '^SYSCALL .*nr=47 ret=5 .* sa=127\\.0\\.0\\.1:$pb\$' '$d/dump'"
+check "msg: IPv6 sendmsg and recvmsg carry [::1]:$pu" \
+	bash -c "[ \$(grep -Ec '^SYSCALL .*nr=4[67] ret=2 .* sa=\\[::1\\]:$pu\$' '$d/dump') -eq 2 ]"
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
