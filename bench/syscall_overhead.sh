@@ -93,6 +93,7 @@ for r in $(seq 1 "$ROUNDS"); do
 		res[old-context]+="$(run_under_spancap "$OLD" "" --ctx) "
 	fi
 	echo "pass $r of $ROUNDS done" >&2
+	for c in $configs; do echo "  $c: ${res[$c]}" >&2; done
 done
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
@@ -104,8 +105,8 @@ for c in $configs; do
 	m=$(echo "${res[$c]}" | median)
 	mm=$(echo "${res[$c]}" | minmax)
 	awk -v c="$c" -v m="$m" -v b="$base" -v f="$floor" -v mm="$mm" \
-		'BEGIN{fa = f - b; printf "%-15s %9.1f %9.1f %8.2f %8s   %s\n", c, m, m-b, m/b,
-		       fa > 0 ? sprintf("%.2f", (m-b)/fa) : "-", mm}'
+		'BEGIN{fa = f - b; xf = "-"; if (fa > 0) xf = sprintf("%.2f", (m - b) / fa);
+		       printf "%-15s %9.1f %9.1f %8.2f %8s   %s\n", c, m, m-b, m/b, xf, mm}'
 done
 echo "($CALLS getppid calls per round, 7 rounds per run, median of $ROUNDS interleaved passes;" \
 	"$(nproc) CPUs, $(uname -r))"
