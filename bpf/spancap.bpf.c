@@ -40,6 +40,22 @@ const volatile __u8 sel_on = 0;
 const volatile __u64 sel_bits[SC_SEL_WORDS] = {};
 const volatile __u8 only_in_span = 0;
 
+/*
+ * Bumped (by user space and by this program) after every change of a `procs` entry: a thread
+ * keeps a copy of its process's entry in its task storage and looks the entry up again only
+ * when the epoch moved (thread_cfg()).
+ */
+__u32 cfg_epoch = 0;
+
+/*
+ * User space creates the task storage of every thread of a process it starts observing, and
+ * this program that of every thread and child an observed process creates (handle_fork()):
+ * a thread without task storage is not observed, and that is the only lookup an unobserved
+ * process pays. Where user space could not reach some thread (a kernel without PIDFD_THREAD),
+ * it sets lazy_threads: a thread without storage is then looked up in `procs` as well.
+ */
+__u8 lazy_threads = 0;
+
 /* ---- maps ---------------------------------------------------------------------------------- */
 
 struct {
@@ -80,6 +96,9 @@ struct thread_state {
 	__u64 last_rec;
 	__u64 last_trace[2];
 	__u64 last_span;
+	struct sc_proc_cfg cfg; /* the process's configuration as of cfg_epoch == epoch */
+	__u32 epoch;
+	__u8 cfg_ok;
 };
 
 enum in_flight {
@@ -206,6 +225,48 @@ static __always_inline const struct sc_proc_cfg *observed(__u32 tgid)
 	if (trace_all && tgid != self_tgid)
 		return &none_cfg;
 	return NULL;
+}
+
+/*
+ * A thread without task storage: observed only with --all, or where user space could not
+ * create the storage of the threads it observes (lazy_threads).
+ */
+static __always_inline struct thread_state *new_thread_state(struct task_struct *task)
+{
+	struct thread_state *st;
+
+	if (!trace_all && !*(volatile __u8 *)&lazy_threads)
+		return NULL;
+	if (!observed(task->tgid))
+		return NULL;
+	st = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st)
+		count(SC_CNT_MAP_FULL);
+	return st;
+}
+
+/* The thread's copy of its process's configuration, refreshed when the epoch moved. */
+static __always_inline const struct sc_proc_cfg *thread_cfg(struct thread_state *st, __u32 tgid)
+{
+	__u32 epoch = *(volatile __u32 *)&cfg_epoch; /* before the lookup: a later bump wins */
+	const struct sc_proc_cfg *cfg;
+
+	if (st->cfg_ok && st->epoch == epoch)
+		return &st->cfg;
+	cfg = observed(tgid);
+	if (!cfg) {
+		st->cfg_ok = 0;
+		return NULL;
+	}
+	st->cfg = *cfg;
+	st->epoch = epoch;
+	st->cfg_ok = 1;
+	return &st->cfg;
+}
+
+static __always_inline void epoch_bump(void)
+{
+	__sync_fetch_and_add(&cfg_epoch, 1);
 }
 
 /* ---- thread context ------------------------------------------------------------------------ */
@@ -656,24 +717,26 @@ static __always_inline void put_msg_name(struct thread_state *st, __u64 umsg)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
-	const struct sc_proc_cfg *cfg = observed(tgid);
+	struct task_struct *task = bpf_get_current_task_btf();
+	const struct sc_proc_cfg *cfg;
 	struct entry_decode d = {};
-	struct task_struct *task;
 	struct thread_state *st;
+	__u32 tgid, tid;
 	__u64 now;
 
-	if (!cfg)
-		return 0;
 	if (sel_on && !sel_bit(id) && !always_recorded(id, regs->di, regs->dx))
 		return 0;
-	task = bpf_get_current_task_btf();
-	st = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	st = bpf_task_storage_get(&threads, task, 0, 0);
 	if (!st) {
-		count(SC_CNT_MAP_FULL);
-		return 0;
+		st = new_thread_state(task);
+		if (!st)
+			return 0;
 	}
+	tgid = task->tgid;
+	tid = task->pid;
+	cfg = thread_cfg(st, tgid);
+	if (!cfg)
+		return 0;
 	now = bpf_ktime_get_boot_ns();
 	st->ev.type = SC_EV_SYSCALL;
 	st->ev.nr = id;
@@ -767,8 +830,10 @@ static __always_inline void bump_generation(__u32 tgid)
 {
 	struct sc_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &tgid);
 
-	if (cfg)
+	if (cfg) {
 		__sync_fetch_and_add(&cfg->generation, 1);
+		epoch_bump();
+	}
 }
 
 static __always_inline int is_fork_nr(long nr)
@@ -865,6 +930,9 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 
 	if (!cfg)
 		return 0;
+	/* Observed from its first instruction: its task storage is what says so. */
+	if (!bpf_task_storage_get(&threads, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
+		count(SC_CNT_MAP_FULL);
 	if (ctgid == ptgid) {
 		s = proc_ev(SC_PROC_THREAD_START, ctgid, child->pid, ptgid);
 		if (s)
@@ -950,6 +1018,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		/* A new image: the old TLS layout is meaningless until user space re-resolves. */
 		cfg->kind = SC_TLS_NONE;
 		cfg->flags = SC_CFG_F_EXEC_RESET;
+		epoch_bump();
 	}
 	st = bpf_task_storage_get(&threads, p, 0, 0);
 	if (st) {
