@@ -328,11 +328,16 @@ $(BUILD)/bench/syscall_bench: $(BUILD)/obj/bench/syscall_bench.o
 BENCH_BINS += $(BUILD)/bench/recorder_bench
 $(BUILD)/obj/bench/recorder_bench.o: CFLAGS += -Ibpf -Icapture
 $(BUILD)/obj/bench/recorder_bench.o: $(BUILD)/gen/spancap_synth.skel.h
+.SECONDARY: $(BUILD)/gen/spancap_synth.bpf.o
 $(BUILD)/bench/recorder_bench: $(BUILD)/obj/bench/recorder_bench.o \
 		$(BUILD)/obj/capture/capture_records.o $(FORMATS_LIB)
 	$(msg) LD $@
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,libbpf libelf zlib) $(FORMATS_LDLIBS)
+
+.PHONY: bench-recorder
+bench-recorder: $(BUILD)/bench/recorder_bench
+	$(Q)$(BUILD)/bench/recorder_bench -n 5000000
 
 .PHONY: bench-capture
 bench-capture: $(BUILD)/spancap $(BUILD)/bench/syscall_bench $(BUILD)/gen/spancap_empty.bpf.o

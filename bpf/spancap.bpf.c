@@ -3,12 +3,15 @@
  * spancap.bpf.c - records the syscalls of observed processes, each with the OpenTelemetry
  * thread context (OTEP 4947) active on its thread at entry.
  *
- * Cost model (shared/docs/bpf-event-path-costs.md): a process that is not observed pays one
- * hash lookup per hook. An observed thread keeps its in-flight syscall in task storage (the
- * event itself, built in place: fixed part at entry, tail items at entry and exit), and the
- * event goes to the ring buffer once, at exit, without a wakeup (user space polls). Attributes
- * are read only when the thread's context changed, into a per-CPU scratch buffer, and leave as
- * a separate context event.
+ * Cost model (shared/docs/bpf-event-path-costs.md): a thread is observed when it has task
+ * storage (created by user space for the threads of a process it starts observing, and here
+ * for every thread and child an observed process creates), so a process that is not observed
+ * pays one task-storage lookup per hook. The storage holds a copy of the process's
+ * configuration (refreshed when cfg_epoch moves), the cached DTV route result, and the
+ * in-flight syscall (the event itself, built in place: fixed part at entry, tail items at entry
+ * and exit); the event goes to the ring buffer once, at exit, without a wakeup (user space
+ * polls). Attributes are read only when the thread's context changed, into a per-CPU scratch
+ * buffer, and leave as a separate context event. Syscalls not selected (-e) cost a bit test.
  *
  * Every failed user-memory read, ring-buffer reservation and map insertion is counted in the
  * per-CPU `counters` array; nothing is dropped silently.

@@ -99,6 +99,18 @@ run_target() {
 	D="$d/dump"
 }
 
+# ---- bad selections fail before anything runs -------------------------------------------------
+
+check "-e with an unknown word fails, naming it, and creates no file" \
+	bash -c "! '$SPANCAP' -e file,nosuchcall -w '$tmp/bad.scap' -- /bin/true 2>'$tmp/e' &&
+		 grep -q \"'nosuchcall' is neither a class\" '$tmp/e' && [ ! -e '$tmp/bad.scap' ]"
+check "-e with an empty word fails with its offset" \
+	bash -c "! '$SPANCAP' -e file,,net -w '$tmp/bad.scap' -- /bin/true 2>'$tmp/e' &&
+		 grep -q 'at offset 5: empty word' '$tmp/e'"
+check "-s 0 and -s 256 are refused (1..255)" \
+	bash -c "! '$SPANCAP' -s 0 -w '$tmp/bad.scap' -- /bin/true 2>/dev/null &&
+		 ! '$SPANCAP' -s 256 -w '$tmp/bad.scap' -- /bin/true 2>'$tmp/e' && grep -q '1..255' '$tmp/e'"
+
 # ---- -e NAMES ---------------------------------------------------------------------------------
 
 run_target names -e openat,connect
