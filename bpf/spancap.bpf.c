@@ -297,7 +297,12 @@ struct ctx_hdr {
 static __always_inline int tls_record(const struct sc_proc_cfg *cfg, struct task_struct *task,
 				      struct thread_state *st, __u64 *rec)
 {
-	__u64 tp = BPF_CORE_READ(task, thread.fsbase);
+	/*
+	 * task is a trusted BTF pointer (bpf_get_current_task_btf()): a direct load, relocated
+	 * by CO-RE (vmlinux.h types preserve access indexes), not a bpf_probe_read_kernel call.
+	 * arm64 keeps the thread pointer in task->thread.uw.tp_value.
+	 */
+	__u64 tp = task->thread.fsbase;
 	__u64 slot, dtv, blk, n;
 
 	*rec = 0;
@@ -863,7 +868,7 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	if (!st)
 		return 0;
 	if (st->in_flight != IN_FLIGHT_RECORD) {
-		if (st && st->in_flight == IN_FLIGHT_SKIP) {
+		if (st->in_flight == IN_FLIGHT_SKIP) {
 			st->in_flight = IN_FLIGHT_NONE;
 			return 0;
 		}

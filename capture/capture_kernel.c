@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,12 +177,18 @@ static void observe_threads(struct kernel *k, uint32_t tgid)
 
 int kernel__observe(struct kernel *k, uint32_t tgid, const struct sc_proc_cfg *cfg)
 {
+	struct sc_proc_cfg old;
+	bool was = !bpf_map__lookup_elem(k->skel->maps.procs, &tgid, sizeof(tgid), &old,
+					 sizeof(old), 0);
+
 	if (bpf_map__update_elem(k->skel->maps.procs, &tgid, sizeof(tgid), cfg, sizeof(*cfg),
 				 BPF_ANY))
 		return -errno;
 	/* Threads holding a copy of the old entry look it up again. */
 	__atomic_fetch_add(&k->skel->bss->cfg_epoch, 1, __ATOMIC_SEQ_CST);
-	observe_threads(k, tgid);
+	/* An entry that existed: its threads have storage (this scan or the fork hook). */
+	if (!was)
+		observe_threads(k, tgid);
 	return 0;
 }
 
