@@ -40,11 +40,12 @@ void capture_process_gone(uint32_t pid)
 	(void)pid;
 }
 
-void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited)
+void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route)
 {
 	(void)pid;
 	(void)ppid;
 	(void)inherited;
+	(void)no_route;
 }
 
 static uint64_t now_ns(void)

@@ -955,7 +955,8 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		if (bpf_map_update_elem(&procs, &ctgid, &c, BPF_ANY))
 			count(SC_CNT_MAP_FULL);
 		else if (s)
-			s->ev.flags |= SC_PROC_F_INHERITED;
+			s->ev.flags |= SC_PROC_F_INHERITED |
+				       (c.kind == SC_TLS_NONE ? SC_PROC_F_NO_ROUTE : 0);
 	}
 	if (s)
 		emit(s, sizeof(s->ev));

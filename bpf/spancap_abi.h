@@ -173,6 +173,7 @@ enum sc_proc_kind {
 
 #define SC_PROC_F_TRUNCATED 0x0001
 #define SC_PROC_F_INHERITED 0x0002 /* FORK: the child inherited the parent's TLS resolution */
+#define SC_PROC_F_NO_ROUTE 0x0004  /* FORK: ... which had no TLS route (kind SC_TLS_NONE) */
 
 /* ---- item header --------------------------------------------------------------------------- */
 

@@ -350,6 +350,8 @@ static const char *why_name(uint8_t why)
 		return "executable mapping";
 	case RESOLVE_PRCTL_VMA:
 		return "process context published";
+	case RESOLVE_FORK:
+		return "forked before its parent was resolved";
 	}
 	return "scan";
 }
@@ -433,7 +435,7 @@ void capture_request_resolve(uint32_t pid, enum resolve_why why)
 	g.n_pending++;
 }
 
-void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited)
+void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route)
 {
 	struct ctxsrc_result res;
 	struct sc_proc_cfg cfg;
@@ -441,6 +443,22 @@ void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited)
 	struct ptab_entry *parent = ptab_find(ppid, false);
 
 	memset(&res, 0, sizeof(res));
+	/*
+	 * The parent forked before its resolution reached the kernel (the fork event is read
+	 * later than it happened): the child's copy has no route. Say so, and resolve the child.
+	 */
+	if (inherited && parent && no_route && parent->cfg.kind != SC_TLS_NONE) {
+		cfg = parent->cfg;
+		cfg.kind = SC_TLS_NONE;
+		res.cfg = cfg;
+		res.status = SCF_CTX_NONE;
+		snprintf(res.reason, sizeof(res.reason),
+			 "forked before the resolution of %u reached the kernel", ppid);
+		ptab_set(pid, res.status, &cfg);
+		scan_write_process(g.r, pid, ppid, SCF_ORIGIN_FORK, &res);
+		capture_request_resolve(pid, RESOLVE_FORK);
+		return;
+	}
 	/* The kernel copied the parent's entry; the child may be gone already, so the copy is
 	 * taken from what user space installed for the parent. */
 	if (inherited && parent) {

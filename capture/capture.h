@@ -101,10 +101,12 @@ enum resolve_why {
 	RESOLVE_EXEC = 1,
 	RESOLVE_MMAP_EXEC = 2,
 	RESOLVE_PRCTL_VMA = 3,
+	RESOLVE_FORK = 4, /* forked before its parent's resolution reached the kernel */
 };
 void capture_request_resolve(uint32_t pid, enum resolve_why why);
 void capture_process_gone(uint32_t pid);
-void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited);
+/* inherited: the kernel copied the parent's entry; no_route: that copy had no TLS route */
+void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route);
 
 /* ---- capture_scan.c -------------------------------------------------------------------------- */
 
