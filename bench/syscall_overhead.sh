@@ -69,7 +69,7 @@ run_bpftrace() {
 	echo go >&8
 	exec 8>&-
 	wait $bp
-	kill -INT $bt; wait $bt || true
+	kill -TERM $bt; wait $bt || true # SIGINT may be ignored in a background job
 	rm -f "$tmp/go"
 	tail -n 1 "$tmp/out"
 }

@@ -62,6 +62,9 @@ static long emit_one(__u64 i, void *ctx)
 		if (ev->ret > 0)
 			ev->ret = (r >> 16) & 0xfff;
 		ev->args[0] = 3 + ((r >> 26) & 7);
+		/* a per-thread buffer, a byte count with low-order noise, as format_bench models */
+		ev->args[1] = 0x7f1200000000ull + ((__u64)(r >> 29) << 21) + ((r & 0xf) << 4);
+		ev->args[2] = 256 + ((r >> 8) & 0x1fff);
 	} else if (ev->type == SC_EV_CTX && len >= sizeof(struct sc_ctx_event)) {
 		((struct sc_ctx_event *)s->b)->time_ns = clock_ns;
 	}
