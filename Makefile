@@ -32,7 +32,7 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # Debian packages: build, test and interoperability tools.
 DEB_PKGS := gcc make pkg-config clang llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libpcap-dev libzstd-dev libcmocka-dev zstd tshark tcpdump musl-tools libclang-rt-14-dev \
-	python3 jq binutils nodejs groff-base man-db
+	python3 jq binutils nodejs groff-base man-db bpftrace
 # npm (tests/otlp_check: the OpenTelemetry protobuf definitions): Debian's package, unless the
 # installed nodejs brings npm itself (as NodeSource's does).
 DEB_PKGS += $(if $(shell command -v npm 2>/dev/null),,npm)
@@ -347,6 +347,21 @@ $(BUILD)/bench/syscall_bench: $(BUILD)/obj/bench/syscall_bench.o
 	$(Q)$(CC) $(LDFLAGS) -Wl,--export-dynamic-symbol=otel_thread_ctx_v1 -o $@ $^ \
 		$(call pkg_libs,libbpf libelf zlib)
 
+# The user-space path (ring buffer -> recorder -> zstd file) fed by a synthetic BPF producer.
+BENCH_BINS += $(BUILD)/bench/recorder_bench
+$(BUILD)/obj/bench/recorder_bench.o: CFLAGS += -Ibpf -Icapture
+$(BUILD)/obj/bench/recorder_bench.o: $(BUILD)/gen/spancap_synth.skel.h
+.SECONDARY: $(BUILD)/gen/spancap_synth.bpf.o
+$(BUILD)/bench/recorder_bench: $(BUILD)/obj/bench/recorder_bench.o \
+		$(BUILD)/obj/capture/capture_records.o $(FORMATS_LIB)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,libbpf libelf zlib) $(FORMATS_LDLIBS)
+
+.PHONY: bench-recorder
+bench-recorder: $(BUILD)/bench/recorder_bench
+	$(Q)$(BUILD)/bench/recorder_bench -n 5000000
+
 .PHONY: bench-capture
 bench-capture: $(BUILD)/spancap $(BUILD)/bench/syscall_bench $(BUILD)/gen/spancap_empty.bpf.o
 	$(Q)bench/syscall_overhead.sh $(BUILD)
@@ -536,13 +551,23 @@ $(BUILD)/gen/%.skel.h: $(BUILD)/gen/%.bpf.o
 
 SPANCAP_SRCS := capture/capture.c capture/capture_kernel.c capture/capture_records.c \
 	capture/capture_scan.c capture/ctx_source.c capture/proc_table.c capture/capture_stats.c \
-	capture/capture_privs.c capture/capture_output.c
+	capture/capture_privs.c capture/capture_output.c \
+	capture/syscall_select.c
 SPANCAP_OBJS := $(SPANCAP_SRCS:%.c=$(BUILD)/obj/%.o)
 SPANCAP := $(BUILD)/spancap
 SPANCAP_LDLIBS = $(call pkg_libs,libbpf libelf zlib) $(FORMATS_LDLIBS) $(CAPTURE_LIB_LDLIBS)
 
 $(SPANCAP_OBJS): CFLAGS += -Ibpf -Icapture
 $(BUILD)/obj/capture/capture_kernel.o: $(BPF_SKEL)
+$(BUILD)/obj/capture/syscall_select.o: $(BUILD)/gen/syscall_names.h
+
+# spancap -e names: the x86_64 syscall table of the C library's kernel headers.
+$(BUILD)/gen/syscall_names.h: | $(DEPS_STAMP)
+	$(msg) GEN $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) -E -dM -include asm/unistd_64.h - </dev/null | \
+		sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/\t{"\1", \2},/p' | \
+		sort -t, -k2 -n >$@.tmp && mv $@.tmp $@
 
 $(SPANCAP): $(SPANCAP_OBJS) $(CAPTURE_LIB) $(FORMATS_LIB)
 	$(msg) LD $@
