@@ -305,6 +305,17 @@ $(BUILD)/tests/test_formats_packed: $(BUILD)/obj/tests/test_formats_packed.o $(F
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) $(CMOCKA_LIBS)
 
+# Allocation failure injection: formats/ with its malloc/calloc/realloc calls wrapped. libzstd
+# and libpcap are linked statically here so that their allocations go through the wrappers
+# too (libpcap.a needs libdbus, which libpcap's runtime package already installs).
+UNIT_TESTS += test_formats_alloc
+ALLOC_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+ALLOC_STATIC_LIBS := -Wl,-Bstatic -lpcap -lzstd -Wl,-Bdynamic -l:libdbus-1.so.3 -pthread
+$(BUILD)/tests/test_formats_alloc: $(BUILD)/obj/tests/test_formats_alloc.o $(FORMATS_LIB)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $(ALLOC_WRAP) -o $@ $^ $(ALLOC_STATIC_LIBS) $(CMOCKA_LIBS)
+
 # The writer library in-process, linked from its objects (plain or ASan build alike).
 SAMPLES_UNIT_OBJS := $(WRITER_NAMES:%=$(BUILD)/obj/samples/%.o) $(BUILD)/obj/samples/proc_ctx_decode.o
 $(BUILD)/obj/tests/test_samples_writer.o: CFLAGS += -Isamples
@@ -318,7 +329,10 @@ $(BUILD)/tests/test_samples_writer: $(BUILD)/obj/tests/test_samples_writer.o $(S
 # tests/fuzz/: libFuzzer targets (clang). `make fuzz` runs each for FUZZ_SECONDS; make test runs
 # a short smoke of each plus every regression input (tests/integration/it_fuzz_smoke.sh).
 
-FUZZ_TARGETS := fuzz_file_reader fuzz_record_decoder
+FUZZ_FORMATS_TARGETS := fuzz_file_reader fuzz_record_decoder
+# Targets on the capture side's parsers of hostile input (process memory, ELF, /proc text).
+FUZZ_CAPTURE_TARGETS := fuzz_process_context fuzz_thread_ctx_attrs fuzz_elf_tls fuzz_proc_maps
+FUZZ_TARGETS := $(FUZZ_FORMATS_TARGETS) $(FUZZ_CAPTURE_TARGETS)
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS = -std=gnu11 -g -O1 $(WARN) -D_GNU_SOURCE -Iformats \
@@ -328,6 +342,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FORMATS_SRCS) formats/*.h | $(DEPS_S
 	$(msg) FUZZ $@
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(FORMATS_LDLIBS)
+
 
 .PHONY: fuzz
 fuzz: $(FUZZ_BINS) $(TEST_TOOLS)
@@ -397,6 +412,13 @@ $(CAPTURE_LIB): $(CAPTURE_LIB_OBJS)
 	$(Q)$(AR) rcs $@ $^
 
 all: $(CAPTURE_LIB)
+
+# The libFuzzer targets on the resolver's parsers (tests/fuzz/, `make fuzz`).
+$(FUZZ_CAPTURE_TARGETS:%=$(BUILD)/fuzz/%): $(BUILD)/fuzz/%: tests/fuzz/%.c $(CAPTURE_LIB_SRCS) \
+		capture/*.h | $(DEPS_STAMP)
+	$(msg) FUZZ $@
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Icapture -o $@ $(filter %.c,$^) $(CAPTURE_LIB_LDLIBS)
 
 # Resolver test fixtures (tests/fixtures/tlsfix_*.c): programs and libraries defining
 # otel_thread_ctx_v1 under every TLS model, linker and libc. Built without sanitizers: they are
