@@ -613,7 +613,14 @@ $(BUILD)/tests/churn_target: $(BUILD)/obj/tests/churn_target.o
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -Wl,--export-dynamic-symbol=otel_thread_ctx_v1 -o $@ $^ -pthread
 
-# The self-counting syscall flood of tests/integration/it_capture_rotation.sh.
+# The workloads of tests/integration/it_capture_load.sh.
+CAPTURE_TEST_TOOLS += $(BUILD)/tests/load_workload
+$(BUILD)/tests/load_workload: $(BUILD)/obj/tests/load_workload.o
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -pthread
+
+# The self-counting syscall flood of tests/integration/it_capture_output.sh.
 CAPTURE_TEST_TOOLS += $(BUILD)/tests/getppid_flood
 $(BUILD)/tests/getppid_flood: $(BUILD)/obj/tests/getppid_flood.o
 	$(msg) LD $@
