@@ -32,7 +32,7 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # Debian packages: build, test and interoperability tools.
 DEB_PKGS := gcc make pkg-config clang llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libpcap-dev libzstd-dev libcmocka-dev zstd tshark tcpdump musl-tools libclang-rt-14-dev \
-	python3 jq binutils nodejs groff-base man-db
+	python3 jq binutils nodejs groff-base man-db bpftrace
 # npm (tests/otlp_check: the OpenTelemetry protobuf definitions): Debian's package, unless the
 # installed nodejs brings npm itself (as NodeSource's does).
 DEB_PKGS += $(if $(shell command -v npm 2>/dev/null),,npm)
@@ -243,7 +243,8 @@ ANALYZE_LIB_SRCS := analyze/ana_map.c analyze/latency_hist.c analyze/syscall_tab
 	analyze/text_fmt.c analyze/json_out.c analyze/syscall_fmt.c analyze/report_common.c \
 	analyze/cmd_info.c analyze/cmd_traces.c analyze/cmd_trace.c analyze/cmd_spans.c \
 	analyze/cmd_syscalls.c analyze/cmd_processes.c analyze/cmd_io.c analyze/cmd_timeline.c \
-	analyze/cmd_export.c analyze/otlp_json.c analyze/chrome_trace.c
+	analyze/cmd_export.c analyze/otlp_json.c analyze/chrome_trace.c \
+	analyze/cmd_filter.c analyze/redact.c
 ANALYZE_LIB_OBJS := $(ANALYZE_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ANALYZE_LIB := $(BUILD)/libspancap_analyze.a
 ANALYZE_BIN := $(BUILD)/spancap-analyze
@@ -260,7 +261,8 @@ $(ANALYZE_BIN): $(BUILD)/obj/analyze/analyze_main.o $(ANALYZE_LIB) $(FORMATS_LIB
 # tests/: one cmocka binary per module; tests/run_suites.sh runs them all.
 
 # Unit suites by name: built in $(BUILD)/tests and, under ASan + UBSan, in $(BUILD)/asan/tests.
-UNIT_TESTS := test_formats test_formats_packed test_samples_writer test_analyze test_export
+UNIT_TESTS := test_formats test_formats_packed test_samples_writer test_analyze test_export \
+	test_redact
 TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 TEST_TOOLS := $(BUILD)/tests/formats_sample_gen $(BUILD)/tests/analyze_scenario_gen
 CMOCKA_LIBS = $(call pkg_libs,cmocka)
@@ -288,6 +290,11 @@ $(BUILD)/tests/test_export: $(BUILD)/obj/tests/test_export.o $(BUILD)/obj/tests/
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) $(CMOCKA_LIBS) -lm
 
+$(BUILD)/tests/test_redact: $(BUILD)/obj/tests/test_redact.o $(ANALYZE_LIB) $(FORMATS_LIB)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) $(CMOCKA_LIBS)
+
 $(BUILD)/tests/test_formats: $(BUILD)/obj/tests/test_formats.o $(FORMATS_LIB)
 	$(msg) LD $@
 	@mkdir -p $(@D)
@@ -297,6 +304,17 @@ $(BUILD)/tests/test_formats_packed: $(BUILD)/obj/tests/test_formats_packed.o $(F
 	$(msg) LD $@
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) $(CMOCKA_LIBS)
+
+# Allocation failure injection: formats/ with its malloc/calloc/realloc calls wrapped. libzstd
+# and libpcap are linked statically here so that their allocations go through the wrappers
+# too (libpcap.a needs libdbus, which libpcap's runtime package already installs).
+UNIT_TESTS += test_formats_alloc
+ALLOC_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+ALLOC_STATIC_LIBS := -Wl,-Bstatic -lpcap -lzstd -Wl,-Bdynamic -l:libdbus-1.so.3 -pthread
+$(BUILD)/tests/test_formats_alloc: $(BUILD)/obj/tests/test_formats_alloc.o $(FORMATS_LIB)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $(ALLOC_WRAP) -o $@ $^ $(ALLOC_STATIC_LIBS) $(CMOCKA_LIBS)
 
 # The writer library in-process, linked from its objects (plain or ASan build alike).
 SAMPLES_UNIT_OBJS := $(WRITER_NAMES:%=$(BUILD)/obj/samples/%.o) $(BUILD)/obj/samples/proc_ctx_decode.o
@@ -311,7 +329,10 @@ $(BUILD)/tests/test_samples_writer: $(BUILD)/obj/tests/test_samples_writer.o $(S
 # tests/fuzz/: libFuzzer targets (clang). `make fuzz` runs each for FUZZ_SECONDS; make test runs
 # a short smoke of each plus every regression input (tests/integration/it_fuzz_smoke.sh).
 
-FUZZ_TARGETS := fuzz_file_reader fuzz_record_decoder
+FUZZ_FORMATS_TARGETS := fuzz_file_reader fuzz_record_decoder
+# Targets on the capture side's parsers of hostile input (process memory, ELF, /proc text).
+FUZZ_CAPTURE_TARGETS := fuzz_process_context fuzz_thread_ctx_attrs fuzz_elf_tls fuzz_proc_maps
+FUZZ_TARGETS := $(FUZZ_FORMATS_TARGETS) $(FUZZ_CAPTURE_TARGETS)
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS = -std=gnu11 -g -O1 $(WARN) -D_GNU_SOURCE -Iformats \
@@ -321,6 +342,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FORMATS_SRCS) formats/*.h | $(DEPS_S
 	$(msg) FUZZ $@
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(FORMATS_LDLIBS)
+
 
 .PHONY: fuzz
 fuzz: $(FUZZ_BINS) $(TEST_TOOLS)
@@ -339,6 +361,21 @@ $(BUILD)/bench/syscall_bench: $(BUILD)/obj/bench/syscall_bench.o
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -Wl,--export-dynamic-symbol=otel_thread_ctx_v1 -o $@ $^ \
 		$(call pkg_libs,libbpf libelf zlib)
+
+# The user-space path (ring buffer -> recorder -> zstd file) fed by a synthetic BPF producer.
+BENCH_BINS += $(BUILD)/bench/recorder_bench
+$(BUILD)/obj/bench/recorder_bench.o: CFLAGS += -Ibpf -Icapture
+$(BUILD)/obj/bench/recorder_bench.o: $(BUILD)/gen/spancap_synth.skel.h
+.SECONDARY: $(BUILD)/gen/spancap_synth.bpf.o
+$(BUILD)/bench/recorder_bench: $(BUILD)/obj/bench/recorder_bench.o \
+		$(BUILD)/obj/capture/capture_records.o $(FORMATS_LIB)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,libbpf libelf zlib) $(FORMATS_LDLIBS)
+
+.PHONY: bench-recorder
+bench-recorder: $(BUILD)/bench/recorder_bench
+	$(Q)$(BUILD)/bench/recorder_bench -n 5000000
 
 .PHONY: bench-capture
 bench-capture: $(BUILD)/spancap $(BUILD)/bench/syscall_bench $(BUILD)/gen/spancap_empty.bpf.o
@@ -375,6 +412,13 @@ $(CAPTURE_LIB): $(CAPTURE_LIB_OBJS)
 	$(Q)$(AR) rcs $@ $^
 
 all: $(CAPTURE_LIB)
+
+# The libFuzzer targets on the resolver's parsers (tests/fuzz/, `make fuzz`).
+$(FUZZ_CAPTURE_TARGETS:%=$(BUILD)/fuzz/%): $(BUILD)/fuzz/%: tests/fuzz/%.c $(CAPTURE_LIB_SRCS) \
+		capture/*.h | $(DEPS_STAMP)
+	$(msg) FUZZ $@
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Icapture -o $@ $(filter %.c,$^) $(CAPTURE_LIB_LDLIBS)
 
 # Resolver test fixtures (tests/fixtures/tlsfix_*.c): programs and libraries defining
 # otel_thread_ctx_v1 under every TLS model, linker and libc. Built without sanitizers: they are
@@ -529,13 +573,23 @@ $(BUILD)/gen/%.skel.h: $(BUILD)/gen/%.bpf.o
 
 SPANCAP_SRCS := capture/capture.c capture/capture_kernel.c capture/capture_records.c \
 	capture/capture_scan.c capture/ctx_source.c capture/proc_table.c capture/capture_stats.c \
-	capture/capture_privs.c capture/capture_output.c
+	capture/capture_privs.c capture/capture_output.c \
+	capture/syscall_select.c
 SPANCAP_OBJS := $(SPANCAP_SRCS:%.c=$(BUILD)/obj/%.o)
 SPANCAP := $(BUILD)/spancap
 SPANCAP_LDLIBS = $(call pkg_libs,libbpf libelf zlib) $(FORMATS_LDLIBS) $(CAPTURE_LIB_LDLIBS)
 
 $(SPANCAP_OBJS): CFLAGS += -Ibpf -Icapture
 $(BUILD)/obj/capture/capture_kernel.o: $(BPF_SKEL)
+$(BUILD)/obj/capture/syscall_select.o: $(BUILD)/gen/syscall_names.h
+
+# spancap -e names: the x86_64 syscall table of the C library's kernel headers.
+$(BUILD)/gen/syscall_names.h: | $(DEPS_STAMP)
+	$(msg) GEN $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) -E -dM -include asm/unistd_64.h - </dev/null | \
+		sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/\t{"\1", \2},/p' | \
+		sort -t, -k2 -n >$@.tmp && mv $@.tmp $@
 
 $(SPANCAP): $(SPANCAP_OBJS) $(CAPTURE_LIB) $(FORMATS_LIB)
 	$(msg) LD $@
@@ -559,7 +613,14 @@ $(BUILD)/tests/churn_target: $(BUILD)/obj/tests/churn_target.o
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -Wl,--export-dynamic-symbol=otel_thread_ctx_v1 -o $@ $^ -pthread
 
-# The self-counting syscall flood of tests/integration/it_capture_rotation.sh.
+# The workloads of tests/integration/it_capture_load.sh.
+CAPTURE_TEST_TOOLS += $(BUILD)/tests/load_workload
+$(BUILD)/tests/load_workload: $(BUILD)/obj/tests/load_workload.o
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -pthread
+
+# The self-counting syscall flood of tests/integration/it_capture_output.sh.
 CAPTURE_TEST_TOOLS += $(BUILD)/tests/getppid_flood
 $(BUILD)/tests/getppid_flood: $(BUILD)/obj/tests/getppid_flood.o
 	$(msg) LD $@

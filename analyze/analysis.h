@@ -45,6 +45,10 @@ enum ana_by { ANA_BY_SYSCALL, ANA_BY_SPAN, ANA_BY_PROCESS };
 struct ana_event;
 typedef void (*ana_event_fn)(struct ana_ctx *c, const struct ana_event *ev, void *arg);
 typedef void (*ana_progress_fn)(uint64_t done, uint64_t total, void *arg);
+/* Every record of a known type with a long enough body, in replay order, before the state
+ * sees it (the descriptor tables are still those before a syscall); input indexes c->inputs. */
+typedef void (*ana_record_fn)(struct ana_ctx *c, uint32_t input, const struct scf_record *rec,
+			      void *arg);
 
 struct ana_opts {
 	struct ana_filter f;
@@ -54,6 +58,8 @@ struct ana_opts {
 	void *event_arg;
 	ana_progress_fn progress;
 	void *progress_arg;
+	ana_record_fn on_record;
+	void *record_arg;
 };
 
 /* ---- reconstructed state ------------------------------------------------------------------ */
@@ -353,10 +359,15 @@ bool ana_filter_syscall_only(const struct ana_filter *f);
 /* Whether the trace (span) id matches the filter's prefix. */
 bool ana_filter_trace_match(const struct ana_filter *f, const uint8_t id[16]);
 bool ana_filter_span_match(const struct ana_filter *f, const uint8_t id[8]);
+/* Whether a syscall record passes the filter (the rule every command applies). */
+bool ana_syscall_selected(const struct ana_filter *f, const struct scf_syscall *sc,
+			  const struct scf_record *rec);
 
 /* Name of what fd refers to in proc just now ("/etc/hosts", "127.0.0.1:5432", "pipe:#1"),
  * NULL when unknown; *kind gets an enum ana_tkind. */
 const char *ana_fd_name(const struct ana_proc *p, int64_t fd, uint8_t *kind);
+/* The open file description behind fd in proc just now, or NULL. */
+const struct ana_fdesc *ana_fd_desc(const struct ana_proc *p, int64_t fd);
 
 /* ---- internal, between the analysis files -------------------------------------------------- */
 

@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "analysis.h"
+#include "cmd_filter.h"
 #include "export.h"
+#include "redact.h"
 #include "report.h"
 
 #define PROG "spancap-analyze"
@@ -29,6 +31,7 @@ static void usage(FILE *f)
 	      "SYNOPSIS\n"
 	      "    " PROG " COMMAND [OPTIONS] FILE...\n"
 	      "    " PROG " trace TRACE_ID [OPTIONS] FILE...\n"
+	      "    " PROG " filter [SELECTION] [--redact[=CLASSES]] -o OUT FILE...\n"
 	      "    " PROG " --help | --version\n"
 	      "\n"
 	      "DESCRIPTION\n"
@@ -57,6 +60,9 @@ static void usage(FILE *f)
 	      "                 application span it ran in) or --format chrome (Perfetto,\n"
 	      "                 chrome://tracing: one track per thread, application spans\n"
 	      "                 enclosing their syscalls)\n"
+	      "    filter       writes a new spancap file (-o OUT, - for standard output) holding\n"
+	      "                 only what the selection (--trace, --span, --pid, --tid, --since,\n"
+	      "                 --until, --syscall, --errors-only) needs; see FILTER below\n"
 	      "\n"
 	      "OPTIONS\n"
 	      "    --json              machine-readable output (one JSON document)\n"
@@ -78,8 +84,10 @@ static void usage(FILE *f)
 	      "    --timeline          trace: append the trace's timeline\n"
 	      "    --format FMT        export: otlp-json, otlp-jsonl (JSON Lines: one request of\n"
 	      "                        at most --max-spans spans per line) or chrome\n"
-	      "    -o, --output FILE   export: write FILE (mode 0600, never through a symbolic\n"
-	      "                        link) instead of standard output\n"
+	      "    -o, --output FILE   export: write FILE instead of standard output; filter: the\n"
+	      "                        file to write (- is standard output, never one of the\n"
+	      "                        inputs); either way mode 0600, never through a symbolic\n"
+	      "                        link\n"
 	      "    --granularity G     export otlp-json(l): syscall (default: one span per\n"
 	      "                        syscall) or span (one span per application span, with\n"
 	      "                        its syscall counts, bytes, files, peers and failures)\n"
@@ -87,12 +95,69 @@ static void usage(FILE *f)
 	      "                        span, under one synthetic trace per thread (default:\n"
 	      "                        skipped)\n"
 	      "    --max-spans N       export otlp-jsonl: spans per line (default 1000)\n"
+
+	      "    --compress, --no-compress\n"
+	      "                        filter: zstd or plain pcapng (default: like the first input)\n"
+	      "    --redact[=CLASSES]  filter: replace the strings of these classes (comma-separated;\n"
+	      "                        default and \"all\": every class but ids) by pseudonyms\n"
+	      "    --redact-key KEY    filter: derive the pseudonyms from KEY, so that every run\n"
+	      "                        (and every file) gives the same ones; implies --redact.\n"
+	      "                        Without it a random key is drawn for each run\n"
+	      "    --redact-ids        filter: also replace trace and span ids (class ids)\n"
 	      "    --no-color          accepted for scripts; output never has colour\n"
 	      "    -h, --help          this manual\n"
 	      "    -V, --version       the version\n"
 	      "\n"
 	      "    A trace is incomplete when events were lost (LOSS records) while one of its\n"
 	      "    spans ran. Progress goes to stderr when it is a terminal.\n"
+	      "\n"
+	      "FILTER\n"
+	      "    The output is a valid spancap file that the analyzer (and tshark) reads like\n"
+	      "    a capture. It holds one section per input section with a selected syscall:\n"
+	      "    the SECTION record (host and capture info), the PROCESS records (with key\n"
+	      "    maps and resource attributes) and THREAD records of the processes and threads\n"
+	      "    of the selected syscalls, of the children they forked and of the threads that\n"
+	      "    carried the selected spans' context; the FD records of the descriptors the\n"
+	      "    selected syscalls use (an FD record is added before a syscall whose descriptor\n"
+	      "    was opened by a syscall left out); the THREAD_CTX records of the selected\n"
+	      "    spans; the fork, exec and exit of those processes; the LOSS records whose\n"
+	      "    window overlaps the selected time (so incompleteness stays visible); an END\n"
+	      "    record with the output's own counts. Nothing else: no other process, thread,\n"
+	      "    descriptor, span, attribute or syscall. Each output section stands alone.\n"
+	      "    The selected spans are those of the selected syscalls and, unless --since,\n"
+	      "    --until, --syscall or --errors-only is given, every span whose context\n"
+	      "    records match --trace, --span, --pid and --tid. Several inputs are written\n"
+	      "    one after the other, each in its own sections; relative times (+2s) count\n"
+	      "    from the earliest capture start of all of them. Other commands on the output\n"
+	      "    answer for the selection as they do on the input with the same filters,\n"
+	      "    except that lifecycle and loss lines of the kept processes are shown.\n"
+	      "\n"
+	      "REDACTION CLASSES\n"
+	      "    Same value, same pseudonym (a SipHash-2-4 keyed hash): the analysis of a\n"
+	      "    redacted file reads like the original's. Strings become 10 letters/digits.\n"
+	      "    paths   PATH and PATH2 of syscalls, exec events and FD records (not the\n"
+	      "            link texts pipe:[N], socket:[N], anon_inode:... of pipes, sockets and\n"
+	      "            anonymous descriptors), EXE, CGROUP, TLS_MODULE, and every word with a\n"
+	      "            '/' in a PROCESS REASON. Each path component is replaced on its own:\n"
+	      "            '/', '.', '..', the depth and an extension of 1 to 4 letters or digits\n"
+	      "            stay: /srv/app/orders.json becomes /P/P/P.json (P: a pseudonym)\n"
+	      "    argv    every string of execve and PROCESS ARGV and of the capture's own\n"
+	      "            command line; NAME=VALUE keeps \"NAME=\", a value with a '/' is a path\n"
+	      "    env     only the VALUE of NAME=VALUE strings there (implied by argv)\n"
+	      "    attrs   values of resource and process attributes (OTEP 4719) and of thread\n"
+	      "            context attributes (OTEP 4947): strings and bytes; numbers, booleans,\n"
+	      "            keys, key maps and the threadlocal.* schema entries stay\n"
+	      "    addrs   IPv4, IPv6 and unix socket addresses of syscalls and FD records. The\n"
+	      "            family and the port stay; IPv4 becomes 240.0.0.0/4, IPv6 fd00::/8 (an\n"
+	      "            IPv4-mapped one its IPv4 pseudonym), unix paths paths; 0.0.0.0 and ::\n"
+	      "            stay; other families (netlink, packet...) are zeroed\n"
+	      "    host    hostname, kernel build string (uname -v), boot id and capture id;\n"
+	      "            the kernel release (uname -r), machine and tool version stay\n"
+	      "    names   comm of processes and exec events, thread names, syscall NAME items,\n"
+	      "            and the EXE path\n"
+	      "    ids     trace and span ids of syscalls and context records (not by default)\n"
+	      "    Items the redactor does not know (a newer writer's) are dropped. Times, pids,\n"
+	      "    tids, fds, syscall numbers, arguments, results and counters stay.\n"
 	      "\n"
 	      "EXAMPLES\n"
 	      "    " PROG " info capture.scap\n"
@@ -103,13 +168,16 @@ static void usage(FILE *f)
 	      "    " PROG " timeline --errors-only web1.scap web2.scap\n"
 	      "    " PROG " export --format otlp-json -o traces.json capture.scap\n"
 	      "    " PROG " export --format chrome --trace 4bf92f35 -o trace.json capture.scap\n"
+	      "    " PROG " filter --trace 4bf92f35 -o bug-1234.scap capture.scap\n"
+	      "    " PROG " filter --redact --since +2s --until +3s -o share.scap capture.scap\n"
 	      "\n"
 	      "EXIT STATUS\n"
 	      "    0  the analysis ran; a truncated or corrupt input is analysed up to the damage\n"
 	      "       and a warning on stderr names the file and the byte offset\n"
 	      "    1  an input could not be opened or is not a spancap file (an input cut before\n"
 	      "       its first record is skipped with a warning, unless it is the only one), the\n"
-	      "       trace asked for is not in the input, or memory ran out\n"
+	      "       trace asked for is not in the input, filter selected nothing (no output is\n"
+	      "       written), an output could not be written, or memory ran out\n"
 	      "    2  usage error\n",
 	      f);
 }
@@ -263,13 +331,77 @@ static void show_progress(uint64_t done, uint64_t total, void *arg)
 }
 
 enum cmd { CMD_INFO, CMD_TRACES, CMD_TRACE, CMD_SPANS, CMD_SYSCALLS, CMD_PROCESSES, CMD_FILES,
-	   CMD_NET, CMD_TIMELINE, CMD_EXPORT, CMD_MAX };
+	   CMD_NET, CMD_TIMELINE, CMD_EXPORT, CMD_FILTER, CMD_MAX };
 static const char *const cmd_names[CMD_MAX] = { "info", "traces", "trace", "spans", "syscalls",
-						"processes", "files", "net", "timeline", "export" };
+						"processes", "files", "net", "timeline", "export",
+						"filter" };
 
 enum { OPT_JSON = 256, OPT_SINCE, OPT_UNTIL, OPT_PID, OPT_TID, OPT_TRACE, OPT_SPAN,
        OPT_SYSCALL, OPT_ERRORS, OPT_SORT, OPT_BY, OPT_TIMELINE, OPT_NOCOLOR, OPT_FORMAT,
-       OPT_GRANULARITY, OPT_ORPHANS, OPT_MAX_SPANS };
+       OPT_GRANULARITY, OPT_ORPHANS, OPT_MAX_SPANS, OPT_REDACT, OPT_REDACT_KEY, OPT_REDACT_IDS,
+       OPT_COMPRESS, OPT_NO_COMPRESS };
+
+static void filter_warn(const char *msg)
+{
+	fprintf(stderr, PROG ": warning: %s\n", msg);
+}
+
+static int parse_filter_opt(int opt, const char *arg, struct ana_filter_cmd *fc)
+{
+	char bad[64];
+
+	switch (opt) {
+	case OPT_REDACT:
+		if (!arg) {
+			fc->redact |= ANA_REDACT_DEFAULT;
+			break;
+		}
+		if (!*arg)
+			return fail_usage("%s", "--redact= needs classes (or use --redact alone)");
+		if (ana_redact_parse(arg, &fc->redact, bad, sizeof(bad)))
+			return fail_usage("unknown redaction class '%s'", bad);
+		break;
+	case OPT_REDACT_KEY:
+		fc->redact_key = arg;
+		break;
+	case OPT_REDACT_IDS:
+		fc->redact |= ANA_REDACT_IDS;
+		break;
+	case OPT_COMPRESS:
+		fc->compress = 1;
+		break;
+	case OPT_NO_COMPRESS:
+		fc->compress = 0;
+		break;
+	}
+	return 0;
+}
+
+static int run_filter(const struct ana_filter *f, char *const *files, int nfiles,
+		      struct ana_filter_cmd *fc)
+{
+	struct ana_filter_stats st;
+	char err[SCF_ERRMSG_MAX], cls[128];
+	int ret;
+
+	if (!fc->out)
+		return fail_usage("%s", "filter needs -o OUT (- for standard output)");
+	if (fc->redact_key && !fc->redact)
+		fc->redact = ANA_REDACT_DEFAULT;
+	ret = ana_cmd_filter(f, files, nfiles, fc, &st, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, PROG ": filter: %s\n", err);
+		return EXIT_FAILURE;
+	}
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr,
+			PROG ": wrote %s: %llu records, %llu syscalls, %llu sections, %llu descriptor records added%s%s\n",
+			fc->out, (unsigned long long)st.records, (unsigned long long)st.syscalls,
+			(unsigned long long)st.sections, (unsigned long long)st.synthesized_fds,
+			fc->redact ? ", redacted: " : "",
+			fc->redact ? ana_redact_names(fc->redact, cls, sizeof(cls)) : "");
+	return 0;
+}
 
 static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -290,6 +422,11 @@ static const struct option long_opts[] = {
 	{ "granularity", required_argument, NULL, OPT_GRANULARITY },
 	{ "orphans", no_argument, NULL, OPT_ORPHANS },
 	{ "max-spans", required_argument, NULL, OPT_MAX_SPANS },
+	{ "redact", optional_argument, NULL, OPT_REDACT },
+	{ "redact-key", required_argument, NULL, OPT_REDACT_KEY },
+	{ "redact-ids", no_argument, NULL, OPT_REDACT_IDS },
+	{ "compress", no_argument, NULL, OPT_COMPRESS },
+	{ "no-compress", no_argument, NULL, OPT_NO_COMPRESS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -305,6 +442,8 @@ int main(int argc, char **argv)
 	struct ana_export ex = { 0 };
 	struct ana_ctx *c = NULL;
 	enum cmd cmd = CMD_MAX;
+	struct ana_filter_cmd fc = { .compress = -1, .warn = filter_warn };
+	bool filter_opts = false;
 	const char *trace_arg = NULL;
 	int opt, ret, nfiles, first_file;
 	char err[SCF_ERRMSG_MAX];
@@ -396,8 +535,9 @@ int main(int argc, char **argv)
 				return fail_usage("bad --format '%s': otlp-json, otlp-jsonl or chrome",
 						  optarg);
 			break;
-		case 'o':
+		case 'o': /* export and filter */
 			ex.path = optarg;
+			fc.out = optarg;
 			break;
 		case OPT_GRANULARITY:
 			if (!strcmp(optarg, "syscall"))
@@ -413,6 +553,16 @@ int main(int argc, char **argv)
 		case OPT_MAX_SPANS:
 			if (parse_u32(optarg, &ex.max_spans) || !ex.max_spans)
 				return fail_usage("bad --max-spans '%s': a positive count", optarg);
+			break;
+		case OPT_REDACT:
+		case OPT_REDACT_KEY:
+		case OPT_REDACT_IDS:
+		case OPT_COMPRESS:
+		case OPT_NO_COMPRESS:
+			ret = parse_filter_opt(opt, optarg, &fc);
+			if (ret)
+				return ret;
+			filter_opts = true;
 			break;
 		default:
 			fprintf(stderr, PROG ": see " PROG " --help\n");
@@ -442,6 +592,13 @@ int main(int argc, char **argv)
 	nfiles = argc - first_file;
 	if (nfiles <= 0)
 		return fail_usage("%s", "no input file given");
+	if (filter_opts && cmd != CMD_FILTER)
+		return fail_usage("%s", "--redact* and --[no-]compress belong to filter");
+	if (cmd == CMD_FILTER && (ex.format || ex.gran || ex.orphans || ex.max_spans))
+		return fail_usage("%s are for export",
+				  "--format, --granularity, --orphans and --max-spans");
+	if (cmd == CMD_FILTER)
+		return run_filter(&o.f, argv + first_file, nfiles, &fc);
 	if (cmd == CMD_SYSCALLS)
 		o.want |= ANA_WANT_SCSTATS;
 	if (cmd == CMD_FILES || cmd == CMD_NET)
@@ -456,7 +613,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if ((ex.format || ex.path || ex.gran || ex.orphans || ex.max_spans) && cmd != CMD_EXPORT)
-		return fail_usage("%s are for export",
+		return fail_usage("%s are for export (-o for filter too)",
 				  "--format, -o, --granularity, --orphans and --max-spans");
 	if (isatty(STDERR_FILENO)) {
 		o.progress = show_progress;

@@ -606,6 +606,11 @@ const char *ana_fd_name(const struct ana_proc *p, int64_t fd, uint8_t *kind)
 	return d->path ? d->path : "?";
 }
 
+const struct ana_fdesc *ana_fd_desc(const struct ana_proc *p, int64_t fd)
+{
+	return fd_desc(&p->fds, fd);
+}
+
 void ana_on_fd(struct ana_ctx *c, uint32_t host, const struct scf_record *rec)
 {
 	struct scf_fd b;

@@ -348,6 +348,8 @@ static void dispatch(struct ana_ctx *c, struct ana_input *in, const struct scf_r
 				 (unsigned long long)rec->offset, rec->body_len, min);
 		return;
 	}
+	if (c->o.on_record)
+		c->o.on_record(c, (uint32_t)(in - c->inputs), rec, c->o.record_arg);
 	if (rec->type == SCF_REC_SECTION) {
 		on_section(c, in, rec);
 		return;

@@ -540,9 +540,11 @@ static const char *resolve_target(const struct ana_proc *p, const struct scf_rec
 	return buf;
 }
 
-static bool syscall_selected(const struct ana_filter *f, const struct scf_syscall *sc,
-			     const struct scf_record *rec, bool has_ctx)
+bool ana_syscall_selected(const struct ana_filter *f, const struct scf_syscall *sc,
+			  const struct scf_record *rec)
 {
+	bool has_ctx = (rec->flags & SCF_SYSCALL_F_CTX) && !is_zero(sc->trace_id, 16);
+
 	if (!when_matches(f, rec->ts_ns))
 		return false;
 	if (!who_matches(f, sc->pid, sc->tid, has_ctx, sc->trace_id, sc->span_id))
@@ -575,7 +577,7 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 	p = t->proc;
 	has_ctx = (rec->flags & SCF_SYSCALL_F_CTX) && !is_zero(sc.trace_id, 16);
 	si = sc.abi == SCF_ABI_X86_64 ? ana_syscall_info(sc.nr) : NULL;
-	sel = syscall_selected(&c->o.f, &sc, rec, has_ctx);
+	sel = ana_syscall_selected(&c->o.f, &sc, rec);
 	if (has_ctx) {
 		span = t->cur_span;
 		if (!span || memcmp(span->span_id, sc.span_id, 8) ||

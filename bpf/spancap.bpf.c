@@ -3,12 +3,15 @@
  * spancap.bpf.c - records the syscalls of observed processes, each with the OpenTelemetry
  * thread context (OTEP 4947) active on its thread at entry.
  *
- * Cost model (shared/docs/bpf-event-path-costs.md): a process that is not observed pays one
- * hash lookup per hook. An observed thread keeps its in-flight syscall in task storage (the
- * event itself, built in place: fixed part at entry, tail items at entry and exit), and the
- * event goes to the ring buffer once, at exit, without a wakeup (user space polls). Attributes
- * are read only when the thread's context changed, into a per-CPU scratch buffer, and leave as
- * a separate context event.
+ * Cost model (shared/docs/bpf-event-path-costs.md): a thread is observed when it has task
+ * storage (created by user space for the threads of a process it starts observing, and here
+ * for every thread and child an observed process creates), so a process that is not observed
+ * pays one task-storage lookup per hook. The storage holds a copy of the process's
+ * configuration (refreshed when cfg_epoch moves), the cached DTV route result, and the
+ * in-flight syscall (the event itself, built in place: fixed part at entry, tail items at entry
+ * and exit); the event goes to the ring buffer once, at exit, without a wakeup (user space
+ * polls). Attributes are read only when the thread's context changed, into a per-CPU scratch
+ * buffer, and leave as a separate context event. Syscalls not selected (-e) cost a bit test.
  *
  * Every failed user-memory read, ring-buffer reservation and map insertion is counted in the
  * per-CPU `counters` array; nothing is dropped silently.
@@ -28,6 +31,33 @@ const volatile __u32 self_tgid = 0;	   /* never record the capture itself */
 const volatile __u8 trace_all = 0;	   /* record every process, not only those in procs */
 const volatile __u32 max_str = SC_STR_MAX; /* bytes kept of a path, NUL included */
 const volatile __u64 wakeup_bytes = 0;	   /* wake the consumer past this backlog; 0: never */
+const volatile __u32 max_argv_str = SC_ARGV_STR_MAX; /* bytes kept of an argv string, NUL incl. */
+
+/*
+ * Selection (spancap -e, --only-in-span). With sel_on, a syscall whose bit is clear in sel_bits
+ * costs one bit test and nothing else, at entry and at exit. With only_in_span, a syscall made
+ * without a valid context is not recorded (a context fault is: the context is unknown).
+ * Lifecycle syscalls and re-resolution triggers are always recorded (always_recorded()).
+ */
+const volatile __u8 sel_on = 0;
+const volatile __u64 sel_bits[SC_SEL_WORDS] = {};
+const volatile __u8 only_in_span = 0;
+
+/*
+ * Bumped (by user space and by this program) after every change of a `procs` entry: a thread
+ * keeps a copy of its process's entry in its task storage and looks the entry up again only
+ * when the epoch moved (thread_cfg()).
+ */
+__u32 cfg_epoch = 0;
+
+/*
+ * User space creates the task storage of every thread of a process it starts observing, and
+ * this program that of every thread and child an observed process creates (handle_fork()):
+ * a thread without task storage is not observed, and that is the only lookup an unobserved
+ * process pays. Where user space could not reach some thread (a kernel without PIDFD_THREAD),
+ * it sets lazy_threads: a thread without storage is then looked up in `procs` as well.
+ */
+__u8 lazy_threads = 0;
 
 /* ---- maps ---------------------------------------------------------------------------------- */
 
@@ -55,14 +85,29 @@ struct thread_state {
 	struct sc_syscall_event ev;
 	__u8 tail[SC_TAIL_CAP];
 	__u16 tail_len;
-	__u8 in_flight;
+	__u8 in_flight; /* enum in_flight */
 	__u8 exit_decode; /* enum exit_decode, chosen at entry */
 	__u8 last_valid;
 	__u8 last_flags;
 	__u16 last_size;
+	__u32 n_events; /* syscall events of this thread (watermark checks) */
+	__u32 slot_gen; /* cfg->generation the cached slot was found under */
+	__u64 slot;	/* cached DTV route result: &otel_thread_ctx_v1 (0: none cached) */
+	__u64 slot_tp;	/* ... for this thread pointer */
+	__u64 slot_mod; /* ... and this route (generations of user space and BPF may race) */
+	__u64 slot_off;
 	__u64 last_rec;
 	__u64 last_trace[2];
 	__u64 last_span;
+	struct sc_proc_cfg cfg; /* the process's configuration as of cfg_epoch == epoch */
+	__u32 epoch;
+	__u8 cfg_ok;
+};
+
+enum in_flight {
+	IN_FLIGHT_NONE = 0,
+	IN_FLIGHT_RECORD = 1, /* entered, recorded at exit */
+	IN_FLIGHT_SKIP = 2,   /* entered, not selected (--only-in-span): nothing at exit */
 };
 
 struct {
@@ -119,9 +164,9 @@ static __always_inline __u64 rb_flags(void)
  * after which user space must resolve a process's context at once: every syscall made until
  * then has no context.
  */
-static __always_inline int emit_wake(void *data, __u64 len, bool wake)
+static __always_inline int emit_flags(void *data, __u64 len, __u64 flags)
 {
-	if (bpf_ringbuf_output(&events, data, len, wake ? BPF_RB_FORCE_WAKEUP : rb_flags())) {
+	if (bpf_ringbuf_output(&events, data, len, flags)) {
 		count(SC_CNT_RB_DROPS);
 		return -1;
 	}
@@ -129,9 +174,46 @@ static __always_inline int emit_wake(void *data, __u64 len, bool wake)
 	return 0;
 }
 
+static __always_inline int emit_wake(void *data, __u64 len, bool wake)
+{
+	return emit_flags(data, len, wake ? BPF_RB_FORCE_WAKEUP : rb_flags());
+}
+
 static __always_inline int emit(void *data, __u64 len)
 {
 	return emit_wake(data, len, false);
+}
+
+static __always_inline bool sel_bit(__u64 nr)
+{
+	if (nr >= SC_NR_MAX)
+		return false;
+	return (sel_bits[nr / 64] >> (nr % 64)) & 1;
+}
+
+/*
+ * What user space needs whatever the selection: fork, exec and exit (the process tree) and
+ * the two re-resolution triggers, an executable mmap and prctl(PR_SET_VMA) (resolve_trigger()).
+ * x86_64 numbers.
+ */
+static __always_inline bool always_recorded(__u64 nr, __u64 a0, __u64 a2)
+{
+	switch (nr) {
+	case 56:  /* clone */
+	case 57:  /* fork */
+	case 58:  /* vfork */
+	case 59:  /* execve */
+	case 60:  /* exit */
+	case 231: /* exit_group */
+	case 322: /* execveat */
+	case 435: /* clone3 */
+		return true;
+	case 9: /* mmap */
+		return a2 & 0x4 /* PROT_EXEC */;
+	case 157: /* prctl */
+		return a0 == 0x53564d41 /* PR_SET_VMA */;
+	}
+	return false;
 }
 
 /* The configuration of the current process, or NULL when it is not observed. */
@@ -148,6 +230,48 @@ static __always_inline const struct sc_proc_cfg *observed(__u32 tgid)
 	return NULL;
 }
 
+/*
+ * A thread without task storage: observed only with --all, or where user space could not
+ * create the storage of the threads it observes (lazy_threads).
+ */
+static __always_inline struct thread_state *new_thread_state(struct task_struct *task)
+{
+	struct thread_state *st;
+
+	if (!trace_all && !*(volatile __u8 *)&lazy_threads)
+		return NULL;
+	if (!observed(task->tgid))
+		return NULL;
+	st = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st)
+		count(SC_CNT_MAP_FULL);
+	return st;
+}
+
+/* The thread's copy of its process's configuration, refreshed when the epoch moved. */
+static __always_inline const struct sc_proc_cfg *thread_cfg(struct thread_state *st, __u32 tgid)
+{
+	__u32 epoch = *(volatile __u32 *)&cfg_epoch; /* before the lookup: a later bump wins */
+	const struct sc_proc_cfg *cfg;
+
+	if (st->cfg_ok && st->epoch == epoch)
+		return &st->cfg;
+	cfg = observed(tgid);
+	if (!cfg) {
+		st->cfg_ok = 0;
+		return NULL;
+	}
+	st->cfg = *cfg;
+	st->epoch = epoch;
+	st->cfg_ok = 1;
+	return &st->cfg;
+}
+
+static __always_inline void epoch_bump(void)
+{
+	__sync_fetch_and_add(&cfg_epoch, 1);
+}
+
 /* ---- thread context ------------------------------------------------------------------------ */
 
 struct ctx_hdr {
@@ -162,11 +286,23 @@ struct ctx_hdr {
 /*
  * Reads the thread's record pointer per cfg. Returns 1 and *rec (0 = no context), or 0 after a
  * failed read (counted).
+ *
+ * The DTV route costs two or three user-memory reads before the slot itself; its result, the
+ * slot's address, stays the same for a thread until the module's TLS block moves, which takes
+ * a dlclose (munmap) and a dlopen (an executable mmap). So it is cached per thread, under the
+ * thread pointer and the process configuration's generation, which user space bumps on every
+ * resolution and this program on every munmap, mremap and executable mmap of the process
+ * (bump_generation()). An unallocated block (no context yet) is never cached.
  */
 static __always_inline int tls_record(const struct sc_proc_cfg *cfg, struct task_struct *task,
-				      __u64 *rec)
+				      struct thread_state *st, __u64 *rec)
 {
-	__u64 tp = BPF_CORE_READ(task, thread.fsbase);
+	/*
+	 * task is a trusted BTF pointer (bpf_get_current_task_btf()): a direct load, relocated
+	 * by CO-RE (vmlinux.h types preserve access indexes), not a bpf_probe_read_kernel call.
+	 * arm64 keeps the thread pointer in task->thread.uw.tp_value.
+	 */
+	__u64 tp = task->thread.fsbase;
 	__u64 slot, dtv, blk, n;
 
 	*rec = 0;
@@ -174,6 +310,10 @@ static __always_inline int tls_record(const struct sc_proc_cfg *cfg, struct task
 		return 1;
 	if (cfg->kind == SC_TLS_STATIC) {
 		slot = tp + cfg->tp_offset;
+	} else if (cfg->kind == SC_TLS_DTV && st->slot && st->slot_tp == tp &&
+		   st->slot_gen == cfg->generation && st->slot_mod == cfg->module_id &&
+		   st->slot_off == cfg->offset) {
+		slot = st->slot;
 	} else if (cfg->kind == SC_TLS_DTV) {
 		if (bpf_probe_read_user(&dtv, sizeof(dtv), (void *)(tp + cfg->dtv_off)))
 			return 0;
@@ -189,6 +329,11 @@ static __always_inline int tls_record(const struct sc_proc_cfg *cfg, struct task
 		if (!blk || ((cfg->flags & SC_CFG_F_DTV_MINUS1) && blk == (__u64)-1))
 			return 1;
 		slot = blk + cfg->offset;
+		st->slot = slot;
+		st->slot_tp = tp;
+		st->slot_gen = cfg->generation;
+		st->slot_mod = cfg->module_id;
+		st->slot_off = cfg->offset;
 	} else {
 		return 1;
 	}
@@ -251,7 +396,7 @@ static __always_inline void read_ctx(const struct sc_proc_cfg *cfg, struct task_
 
 	if (cfg->kind == SC_TLS_NONE)
 		goto none;
-	if (!tls_record(cfg, task, &rec)) {
+	if (!tls_record(cfg, task, st, &rec)) {
 		count(SC_CNT_CTX_FAULTS);
 		st->ev.flags |= SC_SYS_F_CTX_FAULT;
 		return;
@@ -298,6 +443,7 @@ enum exit_decode {
 	EXIT_RECVFROM,	 /* addr args[4], socklen_t *args[5] */
 	EXIT_PIPE,	 /* int[2] at args[0] */
 	EXIT_SOCKETPAIR, /* int[2] at args[3] */
+	EXIT_RECVMSG,	 /* struct msghdr at args[1]: msg_name, msg_namelen as the kernel set it */
 };
 
 /* What to read at entry: argument indexes + 1 (0: none). */
@@ -307,6 +453,7 @@ struct entry_decode {
 	__u8 sa;     /* sockaddr pointer */
 	__u8 sa_len; /* its length (a value) */
 	__u8 argv;
+	__u8 msg;    /* struct msghdr pointer: its msg_name */
 	__u8 exit;
 };
 
@@ -388,6 +535,12 @@ static __always_inline void decode_for(long nr, struct entry_decode *d)
 	case 45: /* recvfrom */
 		d->exit = EXIT_RECVFROM;
 		break;
+	case 46: /* sendmsg */
+		d->msg = 2;
+		break;
+	case 47: /* recvmsg */
+		d->exit = EXIT_RECVMSG;
+		break;
 	case 22:  /* pipe */
 	case 293: /* pipe2 */
 		d->exit = EXIT_PIPE;
@@ -467,7 +620,7 @@ static __always_inline void put_sockaddr(struct thread_state *st, __u64 uptr, __
 static __always_inline void put_argv(struct thread_state *st, __u64 uargv)
 {
 	__u32 off = st->tail_len;
-	__u32 pos;
+	__u32 pos, sz = max_argv_str;
 	__u64 p;
 	long n;
 	int i;
@@ -478,6 +631,10 @@ static __always_inline void put_argv(struct thread_state *st, __u64 uargv)
 		st->ev.flags |= SC_SYS_F_TRUNCATED;
 		return;
 	}
+	if (sz > SC_ARGV_STR_MAX)
+		sz = SC_ARGV_STR_MAX;
+	if (sz < 2)
+		sz = 2;
 	pos = 4;
 #pragma unroll
 	for (i = 0; i < SC_ARGV_MAX; i++) {
@@ -490,13 +647,13 @@ static __always_inline void put_argv(struct thread_state *st, __u64 uargv)
 			break;
 		if (pos > 4 + SC_ARGV_MAX * (2 + SC_ARGV_STR_MAX))
 			break;
-		n = bpf_probe_read_user_str(&st->tail[off + pos + 2], SC_ARGV_STR_MAX, (void *)p);
+		n = bpf_probe_read_user_str(&st->tail[off + pos + 2], sz, (void *)p);
 		if (n <= 0) {
 			count(SC_CNT_ARG_FAULTS);
 			st->ev.flags |= SC_SYS_F_ARG_FAULT;
 			break;
 		}
-		if (n >= SC_ARGV_STR_MAX)
+		if (n >= sz)
 			st->ev.flags |= SC_SYS_F_TRUNCATED;
 		n = (n - 1) & 0x7f;
 		*(__u8 *)&st->tail[off + pos] = n;
@@ -544,27 +701,50 @@ static __always_inline void put_sockaddr_out(struct thread_state *st, __u64 uadd
 	put_sockaddr(st, uaddr, len);
 }
 
+/* sendmsg / recvmsg: the address in msghdr.msg_name (offset 0), msg_namelen (offset 8). */
+static __always_inline void put_msg_name(struct thread_state *st, __u64 umsg)
+{
+	struct {
+		__u64 name;
+		__u32 namelen;
+		__u32 pad;
+	} h;
+
+	if (!umsg)
+		return;
+	if (bpf_probe_read_user(&h, sizeof(h), (void *)umsg)) {
+		count(SC_CNT_ARG_FAULTS);
+		st->ev.flags |= SC_SYS_F_ARG_FAULT;
+		return;
+	}
+	put_sockaddr(st, h.name, h.namelen);
+}
+
 /* ---- syscall hooks ------------------------------------------------------------------------- */
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
-	const struct sc_proc_cfg *cfg = observed(tgid);
+	struct task_struct *task = bpf_get_current_task_btf();
+	const struct sc_proc_cfg *cfg;
 	struct entry_decode d = {};
-	struct task_struct *task;
 	struct thread_state *st;
+	__u32 tgid, tid;
 	__u64 now;
 
+	if (sel_on && !sel_bit(id) && !always_recorded(id, regs->di, regs->dx))
+		return 0;
+	st = bpf_task_storage_get(&threads, task, 0, 0);
+	if (!st) {
+		st = new_thread_state(task);
+		if (!st)
+			return 0;
+	}
+	tgid = task->tgid;
+	tid = task->pid;
+	cfg = thread_cfg(st, tgid);
 	if (!cfg)
 		return 0;
-	task = bpf_get_current_task_btf();
-	st = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!st) {
-		count(SC_CNT_MAP_FULL);
-		return 0;
-	}
 	now = bpf_ktime_get_boot_ns();
 	st->ev.type = SC_EV_SYSCALL;
 	st->ev.nr = id;
@@ -589,6 +769,11 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 	st->tail_len = 0;
 
 	read_ctx(cfg, task, st, tgid, tid, now);
+	if (only_in_span && !(st->ev.flags & (SC_SYS_F_CTX | SC_SYS_F_CTX_FAULT)) &&
+	    !always_recorded(id, st->ev.args[0], st->ev.args[2])) {
+		st->in_flight = IN_FLIGHT_SKIP;
+		return 0;
+	}
 
 	decode_for(id, &d);
 	if (d.path1)
@@ -599,8 +784,10 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 		put_sockaddr(st, arg(st, d.sa - 1), arg(st, d.sa_len - 1));
 	if (d.argv)
 		put_argv(st, arg(st, d.argv - 1));
+	if (d.msg)
+		put_msg_name(st, arg(st, d.msg - 1));
 	st->exit_decode = d.exit;
-	st->in_flight = 1;
+	st->in_flight = IN_FLIGHT_RECORD;
 	return 0;
 }
 
@@ -620,14 +807,41 @@ static __always_inline bool resolve_trigger(const struct sc_syscall_event *ev)
 
 static __always_inline void emit_syscall(struct thread_state *st)
 {
+	__u64 flags = BPF_RB_NO_WAKEUP;
 	__u32 len = st->tail_len;
 
 	if (len > SC_TAIL_CAP)
 		len = SC_TAIL_CAP;
 	st->ev.len = sizeof(st->ev) + len;
-	st->in_flight = 0;
-	if (!emit_wake(&st->ev, sizeof(st->ev) + len, resolve_trigger(&st->ev)))
+	st->in_flight = IN_FLIGHT_NONE;
+	/*
+	 * The backlog query reads the consumer's position, a cache line user space writes: a
+	 * thread checks the watermark on one event in 16 (the watermark is a quarter of the
+	 * ring, thousands of events).
+	 */
+	if (resolve_trigger(&st->ev))
+		flags = BPF_RB_FORCE_WAKEUP;
+	else if (!(++st->n_events & 15))
+		flags = rb_flags();
+	if (!emit_flags(&st->ev, sizeof(st->ev) + len, flags))
 		count(SC_CNT_SYSCALLS);
+}
+
+/* munmap, mremap, and an mmap of code: a dlclose or dlopen may have moved a TLS block. */
+static __always_inline bool moves_tls_blocks(const struct sc_syscall_event *ev)
+{
+	return ev->nr == 11 || ev->nr == 25 || (ev->nr == 9 && (ev->args[2] & 0x4 /* PROT_EXEC */));
+}
+
+/* Invalidates the TLS slots the process's threads cached (tls_record()). */
+static __always_inline void bump_generation(__u32 tgid)
+{
+	struct sc_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &tgid);
+
+	if (cfg) {
+		__sync_fetch_and_add(&cfg->generation, 1);
+		epoch_bump();
+	}
 }
 
 static __always_inline int is_fork_nr(long nr)
@@ -639,20 +853,35 @@ static __always_inline int is_fork_nr(long nr)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	long nr = regs->orig_ax;
 	struct thread_state *st;
 
-	if (!observed(tgid))
+	/* mmap and prctl may be triggers (always_recorded()): their entry decided. */
+	if (sel_on && !sel_bit(nr) && nr != 9 && nr != 157)
 		return 0;
+	/*
+	 * The one lookup: a thread has task storage only once it entered a syscall while its
+	 * process was observed, and an exit needs its entry. (An exit whose entry came before the
+	 * observation began has nothing to match: it is not counted as unmatched.)
+	 */
 	st = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
-	if (!st || !st->in_flight) {
-		/* A fork child returns from clone without having entered it. */
-		if (!(ret == 0 && is_fork_nr(regs->orig_ax)))
+	if (!st)
+		return 0;
+	if (st->in_flight != IN_FLIGHT_RECORD) {
+		if (st->in_flight == IN_FLIGHT_SKIP) {
+			st->in_flight = IN_FLIGHT_NONE;
+			return 0;
+		}
+		/* A fork child returns from clone without having entered it; an mmap or prctl
+		 * that was no trigger was not selected at entry. */
+		if (!(ret == 0 && is_fork_nr(nr)) && !(sel_on && !sel_bit(nr)))
 			count(SC_CNT_UNMATCHED);
 		return 0;
 	}
 	st->ev.exit_ns = bpf_ktime_get_boot_ns();
 	st->ev.ret = ret;
+	if (ret >= 0 && moves_tls_blocks(&st->ev))
+		bump_generation(st->ev.pid);
 	if (ret >= 0) {
 		switch (st->exit_decode) {
 		case EXIT_ACCEPT:
@@ -666,6 +895,9 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 			break;
 		case EXIT_SOCKETPAIR:
 			put_fd_pair(st, arg(st, 3));
+			break;
+		case EXIT_RECVMSG:
+			put_msg_name(st, arg(st, 1));
 			break;
 		}
 	}
@@ -706,6 +938,9 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 
 	if (!cfg)
 		return 0;
+	/* Observed from its first instruction: its task storage is what says so. */
+	if (!bpf_task_storage_get(&threads, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
+		count(SC_CNT_MAP_FULL);
 	if (ctgid == ptgid) {
 		s = proc_ev(SC_PROC_THREAD_START, ctgid, child->pid, ptgid);
 		if (s)
@@ -720,7 +955,8 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		if (bpf_map_update_elem(&procs, &ctgid, &c, BPF_ANY))
 			count(SC_CNT_MAP_FULL);
 		else if (s)
-			s->ev.flags |= SC_PROC_F_INHERITED;
+			s->ev.flags |= SC_PROC_F_INHERITED |
+				       (c.kind == SC_TLS_NONE ? SC_PROC_F_NO_ROUTE : 0);
 	}
 	if (s)
 		emit(s, sizeof(s->ev));
@@ -737,14 +973,18 @@ static __always_inline void exec_items(struct thread_state *st, struct task_stru
 				       struct linux_binprm *bprm)
 {
 	__u64 start = BPF_CORE_READ(p, mm, arg_start), end = BPF_CORE_READ(p, mm, arg_end);
-	__u32 off;
+	__u32 off, sz = max_str;
 	long n;
 
 	st->tail_len = 0;
 	st->ev.flags &= ~(SC_SYS_F_ARG_FAULT | SC_SYS_F_TRUNCATED);
-	n = bpf_probe_read_kernel_str(&st->tail[4], SC_STR_MAX, BPF_CORE_READ(bprm, filename));
+	if (sz > SC_STR_MAX)
+		sz = SC_STR_MAX;
+	if (sz < 2)
+		sz = 2;
+	n = bpf_probe_read_kernel_str(&st->tail[4], sz, BPF_CORE_READ(bprm, filename));
 	if (n > 0) {
-		if (n >= SC_STR_MAX)
+		if (n >= sz)
 			st->ev.flags |= SC_SYS_F_TRUNCATED;
 		n = (n - 1) & 0x1ff;
 		*(__u16 *)&st->tail[0] = SC_ITEM_PATH;
@@ -755,8 +995,8 @@ static __always_inline void exec_items(struct thread_state *st, struct task_stru
 	if (off > SC_TAIL_ITEM_LIMIT || end <= start)
 		return;
 	n = end - start;
-	if (n > SC_ARGV_RAW_MAX) {
-		n = SC_ARGV_RAW_MAX;
+	if (n > SC_ARGV_RAW_MAX || n > sz - 1) { /* the snaplen cuts the block too */
+		n = sz - 1 < SC_ARGV_RAW_MAX ? sz - 1 : SC_ARGV_RAW_MAX;
 		st->ev.flags |= SC_SYS_F_TRUNCATED;
 	}
 	n &= 0x1ff;
@@ -787,11 +1027,13 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		/* A new image: the old TLS layout is meaningless until user space re-resolves. */
 		cfg->kind = SC_TLS_NONE;
 		cfg->flags = SC_CFG_F_EXEC_RESET;
+		epoch_bump();
 	}
 	st = bpf_task_storage_get(&threads, p, 0, 0);
 	if (st) {
 		st->last_valid = 0;
-		if (st->in_flight)
+		st->slot = 0;
+		if (st->in_flight == IN_FLIGHT_RECORD)
 			exec_items(st, p, bprm);
 	}
 	s = proc_ev(SC_PROC_EXEC, tgid, p->pid, 0);
@@ -823,7 +1065,7 @@ int BPF_PROG(handle_exit, struct task_struct *p, bool group_dead)
 		return 0;
 	/* exit, exit_group, or killed inside a syscall: the syscall never returns. */
 	st = bpf_task_storage_get(&threads, p, 0, 0);
-	if (st && st->in_flight) {
+	if (st && st->in_flight == IN_FLIGHT_RECORD) {
 		st->ev.exit_ns = bpf_ktime_get_boot_ns();
 		st->ev.flags |= SC_SYS_F_NO_EXIT;
 		emit_syscall(st);

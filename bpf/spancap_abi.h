@@ -42,6 +42,7 @@
 #define SC_COMM_LEN 16
 
 #define SC_PROCS_MAX 16384    /* entries of the per-process configuration map */
+#define SC_NR_MAX 512	      /* syscall numbers covered by the selection bitmap */
 #define SC_RINGBUF_DEFAULT (8u << 20)
 
 /* ---- event types and item tags -------------------------------------------------------------- */
@@ -172,6 +173,7 @@ enum sc_proc_kind {
 
 #define SC_PROC_F_TRUNCATED 0x0001
 #define SC_PROC_F_INHERITED 0x0002 /* FORK: the child inherited the parent's TLS resolution */
+#define SC_PROC_F_NO_ROUTE 0x0004  /* FORK: ... which had no TLS route (kind SC_TLS_NONE) */
 
 /* ---- item header --------------------------------------------------------------------------- */
 
@@ -203,7 +205,8 @@ struct sc_proc_cfg {
 	__u16 dtv_stride;  /* 16 (glibc) or 8 (musl) */
 	__s32 dtv_off;	   /* DTV pointer at TP + dtv_off (8 on x86_64) */
 	__s32 dtv_count_off; /* slot count at dtv + dtv_count_off (-16 on glibc) */
-	__u32 generation;  /* bumped by user space on each resolution (diagnostics) */
+	__u32 generation;  /* bumped by user space on each resolution, and by the BPF program
+			    * when the process unmaps memory or maps code (TLS slot caches) */
 	__s64 tp_offset;   /* STATIC */
 	__u64 module_id;   /* DTV */
 	__u64 offset;	   /* DTV: offset of the variable inside the module's block */
@@ -221,6 +224,15 @@ enum sc_tls_kind {
 #define SC_CFG_F_DTV_MINUS1 0x02 /* a block pointer of -1 means unallocated (glibc) */
 #define SC_CFG_F_INHERITED 0x04	 /* copied from the parent at fork */
 #define SC_CFG_F_EXEC_RESET 0x08 /* reset to NONE by exec: waits for user space */
+
+/* ---- kernel-side selection (rodata `sel_bits`, set by user space before load) -------------- */
+
+/*
+ * Bit nr of sel_bits[nr / 64] set: syscall nr is recorded (when sel_on). Syscalls outside the
+ * bitmap are recorded only when they drive user space (an executable mmap, prctl(PR_SET_VMA)):
+ * those are re-resolution triggers and are never filtered out.
+ */
+#define SC_SEL_WORDS (SC_NR_MAX / 64)
 
 /* ---- counters (map `counters`: per-CPU array of __u64, index = id) ------------------------- */
 

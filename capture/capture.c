@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "syscall_select.h"
 
 #define PENDING_MAX 256
 #define DRAIN_MAX_NS 2000000000ull
@@ -84,6 +85,17 @@ static void usage(FILE *f)
 		"                           its descendants, stop when it exits\n"
 		"  -Z, --user USER          run CMD as USER (a name or a uid) with USER's groups;\n"
 		"                           default: the invoking user (see Privileges)\n"
+		"\n"
+		"Which syscalls (filtered in the kernel):\n"
+		"  -e, --events SEL[,SEL]   only these syscalls (repeatable): x86_64 syscall\n"
+		"                           names or classes: %s;\n"
+		"                           fork, exec and exit are always recorded, and so are\n"
+		"                           executable mmaps and prctl(PR_SET_VMA)\n"
+		"      --only-in-span       only syscalls made while the thread has a valid context\n"
+		"                           (and those whose context could not be read)\n"
+		"  -s, --snaplen N          keep at most N bytes (1..%d) of each path, argv string\n"
+		"                           and exec argument block; longer ones are flagged\n"
+		"                           truncated\n"
 		"\n"
 		"Output:\n"
 		"  -w, --write FILE         the capture file, created mode 0600, never through a\n"
@@ -162,7 +174,7 @@ static void usage(FILE *f)
 		"  spancap -w - -- ./my-service | spancap-analyze traces -\n"
 		"\n"
 		"See spancap(8).\n",
-		CAP_MAX_PIDS, SC_RINGBUF_DEFAULT);
+		CAP_MAX_PIDS, syscall_select_classes(), SC_STR_MAX - 1, SC_RINGBUF_DEFAULT);
 }
 
 static int parse_pids(const char *s)
@@ -272,7 +284,38 @@ enum {
 	OPT_VERSION,
 	OPT_STATS,
 	OPT_LEVEL,
+	OPT_ONLY_IN_SPAN,
 };
+
+/* ---- kernel-side selection options (-e, --only-in-span, -s) -------------------------------- */
+
+static int parse_selection_opt(int c, const char *arg)
+{
+	char err[256];
+	char *end;
+
+	switch (c) {
+	case 'e':
+		if (syscall_select_parse(arg, g.o.sel_bits, err, sizeof(err))) {
+			fprintf(stderr, "spancap: %s\n", err);
+			return -1;
+		}
+		g.o.sel_on = true;
+		return 0;
+	case OPT_ONLY_IN_SPAN:
+		g.o.only_in_span = true;
+		return 0;
+	case 's':
+		g.o.snaplen = strtoul(arg, &end, 10);
+		if (*end || !g.o.snaplen || g.o.snaplen > SC_STR_MAX - 1) {
+			fprintf(stderr, "spancap: bad snaplen '%s' (1..%d bytes)\n", arg,
+				SC_STR_MAX - 1);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
 
 static int parse_args(int argc, char **argv)
 {
@@ -295,14 +338,23 @@ static int parse_args(int argc, char **argv)
 		{"rotate-seconds", required_argument, NULL, 'G'},
 		{"file-count", required_argument, NULL, 'W'},
 		{"compress-level", required_argument, NULL, OPT_LEVEL},
+		{"events", required_argument, NULL, 'e'},
+		{"only-in-span", no_argument, NULL, OPT_ONLY_IN_SPAN},
+		{"snaplen", required_argument, NULL, 's'},
 		{0},
 	};
 	char *end;
 	int c;
 
 	g.o.tick_ms = 20;
-	while ((c = getopt_long(argc, argv, "+w:p:c:uvhqZ:C:G:W:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+w:p:c:uvhqZ:C:G:W:e:s:", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'e':
+		case 's':
+		case OPT_ONLY_IN_SPAN:
+			if (parse_selection_opt(c, optarg))
+				return -1;
+			break;
 		case 'w':
 			g.o.out_path = optarg;
 			break;
@@ -511,6 +563,8 @@ static const char *why_name(uint8_t why)
 		return "executable mapping";
 	case RESOLVE_PRCTL_VMA:
 		return "process context published";
+	case RESOLVE_FORK:
+		return "forked before its parent was resolved";
 	}
 	return "scan";
 }
@@ -597,7 +651,7 @@ void capture_request_resolve(uint32_t pid, enum resolve_why why)
 	g.n_pending++;
 }
 
-void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited)
+void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route)
 {
 	struct ctxsrc_result res;
 	struct sc_proc_cfg cfg;
@@ -605,6 +659,22 @@ void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited)
 	const struct ptab_entry *parent = ptab__find(g.ptab, ppid);
 
 	memset(&res, 0, sizeof(res));
+	/*
+	 * The parent forked before its resolution reached the kernel (the fork event is read
+	 * later than it happened): the child's copy has no route. Say so, and resolve the child.
+	 */
+	if (inherited && parent && no_route && parent->cfg.kind != SC_TLS_NONE) {
+		cfg = parent->cfg;
+		cfg.kind = SC_TLS_NONE;
+		res.cfg = cfg;
+		res.status = SCF_CTX_NONE;
+		snprintf(res.reason, sizeof(res.reason),
+			 "forked before the resolution of %u reached the kernel", ppid);
+		ptab_set(pid, res.status, &cfg);
+		scan_write_process(g.r, pid, ppid, SCF_ORIGIN_FORK, &res);
+		capture_request_resolve(pid, RESOLVE_FORK);
+		return;
+	}
 	/* The kernel copied the parent's entry; the child may be gone already, so the copy is
 	 * taken from what user space installed for the parent. */
 	if (inherited && parent) {
@@ -825,6 +895,10 @@ int main(int argc, char **argv)
 	ko.self = getpid();
 	ko.trace_all = g.o.all;
 	ko.ringbuf_bytes = g.o.ringbuf_bytes;
+	ko.sel_on = g.o.sel_on;
+	ko.sel_bits = g.o.sel_bits;
+	ko.only_in_span = g.o.only_in_span;
+	ko.snaplen = g.o.snaplen;
 	g.k = kernel__open(&ko, on_event, NULL, err, sizeof(err));
 	if (!g.k) {
 		fprintf(stderr, "spancap: %s\n", err);

@@ -45,6 +45,11 @@ struct capture_opts {
 	bool quiet;
 	double stats_s;	  /* --stats interval in seconds; 0: off */
 	const char *user; /* -Z/--user: run the command as this user */
+	/* kernel-side selection (-e, --only-in-span, -s) */
+	bool sel_on;
+	uint64_t sel_bits[SC_SEL_WORDS];
+	bool only_in_span;
+	uint32_t snaplen; /* 0: the defaults (SC_STR_MAX, SC_ARGV_STR_MAX) */
 };
 
 struct kernel;
@@ -55,6 +60,10 @@ struct kernel_opts {
 	pid_t self;
 	bool trace_all;
 	uint32_t ringbuf_bytes;
+	bool sel_on;
+	const uint64_t *sel_bits; /* SC_SEL_WORDS words when sel_on */
+	bool only_in_span;
+	uint32_t snaplen;
 };
 
 typedef int (*kernel_event_fn)(void *ctx, const void *data, size_t len);
@@ -125,10 +134,12 @@ enum resolve_why {
 	RESOLVE_EXEC = 1,
 	RESOLVE_MMAP_EXEC = 2,
 	RESOLVE_PRCTL_VMA = 3,
+	RESOLVE_FORK = 4, /* forked before its parent's resolution reached the kernel */
 };
 void capture_request_resolve(uint32_t pid, enum resolve_why why);
 void capture_process_gone(uint32_t pid);
-void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited);
+/* inherited: the kernel copied the parent's entry; no_route: that copy had no TLS route */
+void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route);
 
 /* ---- capture_scan.c -------------------------------------------------------------------------- */
 

@@ -4,11 +4,16 @@
  * bpf/spancap.bpf.c (the only file that includes it), its rodata configuration, the process map,
  * the per-CPU counters and the ring-buffer consumer.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -22,6 +27,7 @@ struct kernel {
 	kernel_event_fn fn;
 	void *ctx;
 	int ncpus;
+	void *zero_state; /* a zeroed value of the `threads` task storage */
 };
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -67,6 +73,16 @@ struct kernel *kernel__open(const struct kernel_opts *o, kernel_event_fn fn, voi
 	k->skel->rodata->self_tgid = o->self;
 	k->skel->rodata->trace_all = o->trace_all;
 	k->skel->rodata->max_str = SC_STR_MAX;
+	if (o->snaplen) { /* bytes kept of a string, its NUL not counted */
+		k->skel->rodata->max_str = o->snaplen + 1;
+		if (o->snaplen + 1 < SC_ARGV_STR_MAX)
+			k->skel->rodata->max_argv_str = o->snaplen + 1;
+	}
+	k->skel->rodata->sel_on = o->sel_on;
+	if (o->sel_on)
+		memcpy((void *)k->skel->rodata->sel_bits, o->sel_bits,
+		       sizeof(k->skel->rodata->sel_bits));
+	k->skel->rodata->only_in_span = o->only_in_span;
 	/* Wake the consumer early only when a quarter of the ring is waiting. */
 	if (o->ringbuf_bytes) {
 		rc = bpf_map__set_max_entries(k->skel->maps.events, o->ringbuf_bytes);
@@ -83,6 +99,12 @@ struct kernel *kernel__open(const struct kernel_opts *o, kernel_event_fn fn, voi
 		     strerror(-rc));
 		goto err_skel;
 	}
+	k->zero_state = calloc(1, bpf_map__value_size(k->skel->maps.threads));
+	if (!k->zero_state) {
+		rc = -ENOMEM;
+		errf(err, errlen, "out of memory");
+		goto err_skel;
+	}
 	rc = spancap__attach(k->skel);
 	if (rc) {
 		errf(err, errlen, "attaching the BPF programs: %s", strerror(-rc));
@@ -97,6 +119,7 @@ struct kernel *kernel__open(const struct kernel_opts *o, kernel_event_fn fn, voi
 	return k;
 
 err_skel:
+	free(k->zero_state);
 	spancap__destroy(k->skel);
 err_free:
 	free(k);
@@ -104,11 +127,68 @@ err_free:
 	return NULL;
 }
 
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+/*
+ * Creates the task storage of one thread (bpf/spancap.bpf.c: a thread with storage is
+ * observed). Returns 0, also when it exists already or the thread is gone; -errno otherwise.
+ */
+static int observe_thread(struct kernel *k, pid_t tid)
+{
+	int fd = syscall(SYS_pidfd_open, tid, PIDFD_THREAD), rc = 0;
+
+	if (fd < 0)
+		return errno == ESRCH ? 0 : -errno;
+	if (bpf_map__update_elem(k->skel->maps.threads, &fd, sizeof(fd), k->zero_state,
+				 bpf_map__value_size(k->skel->maps.threads), BPF_NOEXIST) &&
+	    errno != EEXIST && errno != ESRCH)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/*
+ * Every thread of tgid. The process's entry is installed first: a thread created after this
+ * scan began gets its storage from the fork hook. Where a thread cannot be reached, the BPF
+ * program falls back to looking every storage-less thread up (lazy_threads).
+ */
+static void observe_threads(struct kernel *k, uint32_t tgid)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%u/task", tgid);
+	d = opendir(path);
+	if (!d)
+		return; /* gone */
+	while ((de = readdir(d))) {
+		char *end;
+		long tid = strtol(de->d_name, &end, 10);
+		if (*end || tid <= 0)
+			continue;
+		if (observe_thread(k, tid))
+			__atomic_store_n(&k->skel->bss->lazy_threads, 1, __ATOMIC_SEQ_CST);
+	}
+	closedir(d);
+}
+
 int kernel__observe(struct kernel *k, uint32_t tgid, const struct sc_proc_cfg *cfg)
 {
+	struct sc_proc_cfg old;
+	bool was = !bpf_map__lookup_elem(k->skel->maps.procs, &tgid, sizeof(tgid), &old,
+					 sizeof(old), 0);
+
 	if (bpf_map__update_elem(k->skel->maps.procs, &tgid, sizeof(tgid), cfg, sizeof(*cfg),
 				 BPF_ANY))
 		return -errno;
+	/* Threads holding a copy of the old entry look it up again. */
+	__atomic_fetch_add(&k->skel->bss->cfg_epoch, 1, __ATOMIC_SEQ_CST);
+	/* An entry that existed: its threads have storage (this scan or the fork hook). */
+	if (!was)
+		observe_threads(k, tgid);
 	return 0;
 }
 
@@ -168,6 +248,7 @@ void kernel__close(struct kernel *k)
 		return;
 	ring_buffer__free(k->rb);
 	spancap__destroy(k->skel);
+	free(k->zero_state);
 	free(k);
 }
 

@@ -423,7 +423,8 @@ static int on_proc(struct recorder *r, const uint8_t *data, size_t len)
 	recorder__append(r, ts, r->buf, n);
 
 	if (ev.kind == SC_PROC_FORK)
-		capture_on_fork(ev.pid, ev.ppid, ev.flags & SC_PROC_F_INHERITED);
+		capture_on_fork(ev.pid, ev.ppid, ev.flags & SC_PROC_F_INHERITED,
+				ev.flags & SC_PROC_F_NO_ROUTE);
 	else if (ev.kind == SC_PROC_EXEC)
 		capture_request_resolve(ev.pid, RESOLVE_EXEC);
 	else if (ev.kind == SC_PROC_EXIT)

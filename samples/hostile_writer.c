@@ -12,8 +12,22 @@
  *   --misaligned   the TLS pointer is odd (the spec requires 2-byte alignment)
  *   --all          every case above (the default)
  *
+ * Cases for load and race tests, only when asked for by name:
+ *
+ *   --swap          the TLS pointer cycles as fast as the thread can through two valid records
+ *                   (contexts A and B), an unmapped page, NULL, an odd address, a non-canonical
+ *                   address and a header straddling a PROT_NONE page, one syscall after each
+ *   --churn         short-lived threads, 8 at a time, each with its own context on its stack:
+ *                   a few syscalls, then exit with the record still attached
+ *   --pctx-rewrite  the process context republished in a loop (OTEP 4719 update protocol);
+ *                   each payload carries its generation twice (hostile.generation, an int, and
+ *                   hostile.check, "g<generation>" padded to a generation-dependent length) so
+ *                   that a reader mixing two payloads shows
+ *
  * --truth FILE gets JSON lines: {"type":"thread","tid":..,"case":..,"tls_offset":..,
- * "record":"0x.."} per case, then {"type":"ready"} once every thread holds its context.
+ * "record":"0x.."} per case, then {"type":"ready"} once every thread holds its context;
+ * {"type":"published","trace":"hex","span":"hex"} for every context a thread attached (all
+ * cases share one trace id; span ids differ), and at exit {"type":"pctx","publications":N}.
  * The process context is published too, with the key map ["hostile.key"].
  */
 #include <errno.h>
@@ -36,10 +50,29 @@
 #define ARCH_GET_FS 0x1003
 #endif
 
-enum hostile_case { GARBAGE, TOGGLE, OVERSIZE, CROSS_ATTRS, CROSS_HEADER, MISALIGNED, N_CASES };
+enum hostile_case {
+	GARBAGE,
+	TOGGLE,
+	OVERSIZE,
+	CROSS_ATTRS,
+	CROSS_HEADER,
+	MISALIGNED,
+	N_ALL, /* --all selects the cases above */
+	SWAP = N_ALL,
+	CHURN,
+	PCTX_REWRITE,
+	N_CASES
+};
 
-static const char *const case_names[N_CASES] = {"garbage",     "toggle",       "oversize",
-						"cross-attrs", "cross-header", "misaligned"};
+static const char *const case_names[N_CASES] = {
+    "garbage",	  "toggle", "oversize", "cross-attrs", "cross-header",
+    "misaligned", "swap",   "churn",	"pctx-rewrite"};
+
+/* Contexts published by --swap; --churn uses span ids from CHURN_SPAN_BASE up. */
+#define SWAP_SPAN_B 0xb1
+#define CHURN_SPAN_BASE 0x1000000ull
+#define CHURN_BATCH 8
+#define CHURN_SYSCALLS 3
 
 struct hostile {
 	pthread_mutex_t lock;
@@ -56,6 +89,7 @@ struct hostile_thread {
 	enum hostile_case which;
 	pthread_t thread;
 	struct otel_ctx_record rec; /* 2-byte aligned by its type */
+	struct otel_ctx_record rec2; /* --swap: context B */
 	uint8_t *pages;		    /* this case's two pages, the second PROT_NONE */
 	unsigned long toggles;
 };
@@ -71,6 +105,130 @@ static void fill_header(struct otel_ctx_record *r, uint16_t attrs_size)
 	r->valid = 1;
 	r->trace_flags = 1;
 	r->attrs_data_size = attrs_size;
+}
+
+static void log_published(struct hostile *h, const struct otel_ctx_record *r)
+{
+	char t[33], sp[17];
+
+	for (int i = 0; i < 16; i++)
+		snprintf(t + 2 * i, 3, "%02x", r->trace_id[i]);
+	for (int i = 0; i < 8; i++)
+		snprintf(sp + 2 * i, 3, "%02x", r->span_id[i]);
+	fprintf(h->truth ? h->truth : stderr,
+		"{\"type\":\"published\",\"trace\":\"%s\",\"span\":\"%s\"}\n", t, sp);
+}
+
+static bool stopping(struct hostile *h)
+{
+	return __atomic_load_n(&h->stop, __ATOMIC_RELAXED);
+}
+
+/* --swap: one syscall under each pointer, good and bad, until stop. */
+static void swap_loop(struct hostile_thread *t, struct otel_ctx_record *volatile *tls)
+{
+	struct hostile *h = t->h;
+	struct otel_ctx_record *targets[] = {
+	    &t->rec,
+	    (struct otel_ctx_record *)h->unmapped,
+	    &t->rec2,
+	    NULL,
+	    (struct otel_ctx_record *)((uint8_t *)&t->rec + 1),
+	    (struct otel_ctx_record *)0xdead000000000000ull,
+	    (struct otel_ctx_record *)(t->pages + h->page - 10),
+	};
+	unsigned long k = 0;
+
+	while (!stopping(h)) {
+		for (unsigned int j = 0; j < 1000; j++, k++) {
+			*tls = targets[k % (sizeof(targets) / sizeof(targets[0]))];
+			syscall(SYS_getppid);
+		}
+	}
+	t->toggles = k;
+}
+
+struct churn_thread {
+	struct hostile *h;
+	uint64_t span;
+	pthread_t thread;
+};
+
+static void *churn_main(void *arg)
+{
+	struct churn_thread *c = arg;
+	struct otel_ctx_record rec; /* on this thread's stack: gone when it exits */
+	struct otel_ctx_record *volatile *tls = &otel_thread_ctx_v1;
+
+	fill_header(&rec, 0);
+	for (int i = 0; i < 8; i++)
+		rec.span_id[i] = (uint8_t)(c->span >> (56 - 8 * i));
+	/* Deliberately left dangling when the thread exits: that is the case under test. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
+	*tls = &rec;
+#pragma GCC diagnostic pop
+	for (int i = 0; i < CHURN_SYSCALLS; i++)
+		syscall(SYS_getppid);
+	return NULL; /* exits with the record still attached */
+}
+
+/* --churn: batches of short-lived threads until stop; every context is logged first. */
+static void churn_loop(struct hostile_thread *t)
+{
+	struct churn_thread c[CHURN_BATCH];
+	struct hostile *h = t->h;
+	uint64_t span = CHURN_SPAN_BASE;
+	unsigned long made = 0;
+
+	while (!stopping(h)) {
+		unsigned int n = 0;
+
+		for (unsigned int i = 0; i < CHURN_BATCH; i++) {
+			struct otel_ctx_record r;
+
+			c[i].h = h;
+			c[i].span = span++;
+			fill_header(&r, 0);
+			for (int b = 0; b < 8; b++)
+				r.span_id[b] = (uint8_t)(c[i].span >> (56 - 8 * b));
+			log_published(h, &r);
+			if (pthread_create(&c[i].thread, NULL, churn_main, &c[i]) != 0)
+				break;
+			n++;
+		}
+		for (unsigned int i = 0; i < n; i++)
+			pthread_join(c[i].thread, NULL);
+		made += n;
+	}
+	t->toggles = made;
+}
+
+/* --pctx-rewrite: republish until stop; returns the number of publications made. */
+static unsigned long pctx_rewrite_loop(struct hostile *h)
+{
+	static char check[512];
+	unsigned long gen = 0;
+
+	while (!stopping(h)) {
+		struct otel_ctx_kv res[3] = {
+		    {.key = "service.name",
+		     .type = OTEL_CTX_VALUE_STRING,
+		     .v.str = "spancap-hostile-writer"},
+		    {.key = "hostile.generation", .type = OTEL_CTX_VALUE_INT},
+		    {.key = "hostile.check", .type = OTEL_CTX_VALUE_STRING, .v.str = check},
+		};
+		int len;
+
+		gen++;
+		res[1].v.integer = (int64_t)gen;
+		len = snprintf(check, sizeof(check), "g%lu-", gen);
+		memset(check + len, 'x', gen % 200);
+		check[len + gen % 200] = 0;
+		if (otel_ctx_process_publish(res, 3) != 0)
+			break;
+	}
+	return gen;
 }
 
 static void *hostile_main(void *arg)
@@ -109,6 +267,16 @@ static void *hostile_main(void *arg)
 		fill_header((struct otel_ctx_record *)p, 0);
 		*tls = (struct otel_ctx_record *)p;
 		break;
+	case SWAP:
+		fill_header(&t->rec, 0);
+		fill_header(&t->rec2, 0);
+		t->rec2.span_id[7] = SWAP_SPAN_B;
+		p = t->pages + h->page - 10; /* a header cut by the PROT_NONE page */
+		memcpy(p, trace_id, 10);
+		*tls = &t->rec;
+		break;
+	case CHURN:
+	case PCTX_REWRITE:
 	case N_CASES:
 		break;
 	}
@@ -118,9 +286,22 @@ static void *hostile_main(void *arg)
 		"\"tls_offset\":%lld,\"record\":\"%p\"}\n",
 		(long)syscall(SYS_gettid), case_names[t->which],
 		(long long)((unsigned long)tls - base), (void *)*tls);
+	if (t->which == SWAP) {
+		log_published(h, &t->rec);
+		log_published(h, &t->rec2);
+	}
 	h->ready++;
 	pthread_cond_broadcast(&h->cond);
-	if (t->which == TOGGLE) {
+	if (t->which == SWAP || t->which == CHURN || t->which == PCTX_REWRITE) {
+		pthread_mutex_unlock(&h->lock);
+		if (t->which == SWAP)
+			swap_loop(t, tls);
+		else if (t->which == CHURN)
+			churn_loop(t);
+		else
+			t->toggles = pctx_rewrite_loop(h);
+		pthread_mutex_lock(&h->lock);
+	} else if (t->which == TOGGLE) {
 		/* Flip valid with only compiler ordering, as a writer might; bounded by stop. */
 		while (!__atomic_load_n(&h->stop, __ATOMIC_RELAXED)) {
 			pthread_mutex_unlock(&h->lock);
@@ -136,7 +317,8 @@ static void *hostile_main(void *arg)
 			pthread_cond_wait(&h->cond, &h->lock);
 	}
 	pthread_mutex_unlock(&h->lock);
-	t->toggles = toggles;
+	if (t->which == TOGGLE)
+		t->toggles = toggles;
 	*tls = NULL;
 	return NULL;
 }
@@ -150,6 +332,9 @@ int main(int argc, char **argv)
 	    {"cross-attrs", no_argument, NULL, CROSS_ATTRS},
 	    {"cross-header", no_argument, NULL, CROSS_HEADER},
 	    {"misaligned", no_argument, NULL, MISALIGNED},
+	    {"swap", no_argument, NULL, SWAP},
+	    {"churn", no_argument, NULL, CHURN},
+	    {"pctx-rewrite", no_argument, NULL, PCTX_REWRITE},
 	    {"all", no_argument, NULL, 100},
 	    {"duration", required_argument, NULL, 101},
 	    {"truth", required_argument, NULL, 102},
@@ -172,7 +357,7 @@ int main(int argc, char **argv)
 		if (c >= 0 && c < N_CASES) {
 			selected[c] = any = true;
 		} else if (c == 100) {
-			for (i = 0; i < N_CASES; i++)
+			for (i = 0; i < N_ALL; i++)
 				selected[i] = any = true;
 		} else if (c == 101) {
 			duration = (unsigned int)strtoul(optarg, NULL, 10);
@@ -193,7 +378,7 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		goto usage;
 	if (!any)
-		for (i = 0; i < N_CASES; i++)
+		for (i = 0; i < N_ALL; i++)
 			selected[i] = true;
 
 	err = otel_ctx_process_publish(resource, 1);
@@ -255,6 +440,10 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		pthread_join(threads[i].thread, NULL);
 		munmap(threads[i].pages, 2 * (size_t)h.page);
+		if (threads[i].which == PCTX_REWRITE)
+			fprintf(h.truth ? h.truth : stderr,
+				"{\"type\":\"pctx\",\"publications\":%lu}\n",
+				threads[i].toggles);
 	}
 	otel_ctx_process_reset();
 	if (h.truth)
@@ -266,7 +455,8 @@ err_pages:
 usage:
 	fprintf(stderr,
 		"usage: %s [--all|--garbage|--toggle|--oversize|--cross-attrs|"
-		"--cross-header|--misaligned]... [--duration SEC] [--truth FILE]\n",
+		"--cross-header|--misaligned|--swap|--churn|--pctx-rewrite]... [--duration SEC] "
+		"[--truth FILE]\n",
 		argv[0]);
 	return EXIT_FAILURE;
 }
