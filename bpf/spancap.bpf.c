@@ -231,6 +231,20 @@ static __always_inline const struct sc_proc_cfg *observed(__u32 tgid)
 }
 
 /*
+ * False when the task has no local storage of any map, ours or another program's: then it has
+ * no thread_state and, unless new_thread_state() may create one, nothing to do. One load and a
+ * branch, where bpf_task_storage_get() is a helper call: this is the whole cost of a syscall of
+ * an unobserved process on most hosts. (A task with storage of another map falls through to
+ * the lookup, which answers.)
+ */
+static __always_inline bool may_be_observed(struct task_struct *task)
+{
+	if (bpf_core_field_exists(task->bpf_storage) && !task->bpf_storage)
+		return trace_all || *(volatile __u8 *)&lazy_threads;
+	return true;
+}
+
+/*
  * A thread without task storage: observed only with --all, or where user space could not
  * create the storage of the threads it observes (lazy_threads).
  */
@@ -734,6 +748,8 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 
 	if (sel_on && !sel_bit(id) && !always_recorded(id, regs->di, regs->dx))
 		return 0;
+	if (!may_be_observed(task))
+		return 0;
 	st = bpf_task_storage_get(&threads, task, 0, 0);
 	if (!st) {
 		st = new_thread_state(task);
@@ -854,6 +870,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 {
 	long nr = regs->orig_ax;
+	struct task_struct *task;
 	struct thread_state *st;
 
 	/* mmap and prctl may be triggers (always_recorded()): their entry decided. */
@@ -864,7 +881,10 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	 * process was observed, and an exit needs its entry. (An exit whose entry came before the
 	 * observation began has nothing to match: it is not counted as unmatched.)
 	 */
-	st = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
+	task = bpf_get_current_task_btf();
+	if (bpf_core_field_exists(task->bpf_storage) && !task->bpf_storage)
+		return 0; /* no storage at all: not observed, no entry to match */
+	st = bpf_task_storage_get(&threads, task, 0, 0);
 	if (!st)
 		return 0;
 	if (st->in_flight != IN_FLIGHT_RECORD) {
