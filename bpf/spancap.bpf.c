@@ -6,7 +6,8 @@
  * Cost model (shared/docs/bpf-event-path-costs.md): a thread is observed when it has task
  * storage (created by user space for the threads of a process it starts observing, and here
  * for every thread and child an observed process creates), so a process that is not observed
- * pays one task-storage lookup per hook. The storage holds a copy of the process's
+ * pays one load of task->bpf_storage per hook (NULL: no storage of any map), or one
+ * task-storage lookup where another program gave the task storage. The storage holds a copy of the process's
  * configuration (refreshed when cfg_epoch moves), the cached DTV route result, and the
  * in-flight syscall (the event itself, built in place: fixed part at entry, tail items at entry
  * and exit); the event goes to the ring buffer once, at exit, without a wakeup (user space
