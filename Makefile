@@ -215,12 +215,14 @@ $(SAMPLES_OUT)/spancap-demo-service-musl-loader: SV_CC := $(MUSL_CC)
 
 # The hostile writer and the test-only inspectors (glibc, PIE).
 SAMPLES_TOOLS := $(SAMPLES_OUT)/spancap-hostile-writer $(SAMPLES_OUT)/spancap-tls-checker \
-	$(SAMPLES_OUT)/spancap-proc-ctx-dump
+	$(SAMPLES_OUT)/spancap-proc-ctx-dump $(SAMPLES_OUT)/spancap-fork-ctx
 
 $(SAMPLES_OUT)/spancap-hostile-writer: $(SAMPLES_OUT)/pie/hostile_writer.o \
 	$(call writer_objs,pie)
 $(SAMPLES_OUT)/spancap-hostile-writer: SL_LD := -pie $(EXPORT_TLS)
 $(SAMPLES_OUT)/spancap-tls-checker: $(SAMPLES_OUT)/pie/tls_checker.o
+$(SAMPLES_OUT)/spancap-fork-ctx: $(SAMPLES_OUT)/pie/fork_ctx.o $(SAMPLES_OUT)/pie/demo_writer_dlopen.o
+$(SAMPLES_OUT)/spancap-fork-ctx: SL_LIBS := -ldl
 $(SAMPLES_OUT)/spancap-proc-ctx-dump: $(SAMPLES_OUT)/pie/proc_ctx_dump.o \
 	$(SAMPLES_OUT)/pie/proc_ctx_decode.o
 
