@@ -87,11 +87,7 @@ int ana_report_traces(struct ana_report *r)
 					break;
 			}
 			ana_json_end(j, false);
-			ana_json_arr(j, "hosts");
-			for (uint32_t h = 0; h < c->hosts.n && h < 64; h++)
-				if (tr->hosts_mask & (1ull << h))
-					ana_json_str(j, NULL, ana_host_name(c, h));
-			ana_json_end(j, false);
+			ana_json_trace_hosts(j, c, tr);
 			ana_json_u64(j, "processes", tr->nprocs);
 			ana_json_u64(j, "threads", tr->nthreads);
 			ana_json_u64(j, "spans", tr->nspans);

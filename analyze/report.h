@@ -78,6 +78,8 @@ const char *ana_host_name(const struct ana_ctx *c, uint32_t host);
 bool ana_multi_host(const struct ana_ctx *c);
 /* Starts a JSON document: {"command": ..., "inputs": [...], "warnings": [...], ... */
 void ana_json_head(struct ana_json *j, const struct ana_report *r, const char *command);
+/* "hosts": [the names of the hosts the trace ran on] */
+void ana_json_trace_hosts(struct ana_json *j, const struct ana_ctx *c, const struct ana_trace *tr);
 void ana_json_stats(struct ana_json *j, const char *key, const struct ana_stats *s);
 void ana_json_hist(struct ana_json *j, const struct ana_hist *h);
 /* Services of a trace's processes, comma-separated, sorted ("-" when none). */
