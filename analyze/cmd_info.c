@@ -10,41 +10,20 @@
 #include "report.h"
 #include "text_fmt.h"
 
-static int proc_cmp(const void *a, const void *b)
-{
-	const struct ana_proc *x = *(const struct ana_proc *const *)a;
-	const struct ana_proc *y = *(const struct ana_proc *const *)b;
-
-	if (x->host != y->host)
-		return x->host < y->host ? -1 : 1;
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
 /* Processes that publish or were described (not every pid a syscall mentioned). */
-static struct ana_proc **described(const struct ana_ctx *c, uint32_t *n)
+static bool described(const struct ana_ctx *c, const void *item)
 {
-	struct ana_proc **v = calloc(c->procs.n + 1, sizeof(*v));
+	const struct ana_proc *p = item;
 
-	*n = 0;
-	if (!v)
-		return NULL;
-	for (uint32_t i = 0; i < c->procs.n; i++) {
-		struct ana_proc *p = c->procs.v[i];
-
-		if (p->described)
-			v[(*n)++] = p;
-	}
-	qsort(v, *n, sizeof(*v), proc_cmp);
-	return v;
+	(void)c;
+	return p->described;
 }
 
 static void info_json(struct ana_report *r)
 {
 	struct ana_ctx *c = r->c;
 	struct ana_json j;
-	struct ana_proc **ps;
+	void **ps;
 	uint32_t np;
 
 	ana_json_init(&j, r->out);
@@ -127,7 +106,7 @@ static void info_json(struct ana_report *r)
 			ana_json_u64(&j, scf_loss_reason_name(k), c->loss_by_reason[k]);
 	ana_json_end(&j, true);
 	ana_json_end(&j, true);
-	ps = described(c, &np);
+	ps = ana_rows_select(r, &c->procs, described, ana_proc_cmp, &np);
 	ana_json_arr(&j, "processes");
 	for (uint32_t i = 0; ps && i < np; i++) {
 		struct ana_proc *p = ps[i];
@@ -158,7 +137,7 @@ int ana_report_info(struct ana_report *r)
 					  "TLS", "KEYS", "REASON" };
 	struct ana_ctx *c = r->c;
 	struct ana_table t;
-	struct ana_proc **ps;
+	void **ps;
 	uint32_t np;
 	char a[40], b[40], d[24], hx[33];
 	FILE *f = r->out;
@@ -214,7 +193,7 @@ int ana_report_info(struct ana_report *r)
 		if (c->loss_by_reason[k])
 			fprintf(f, ", %s %" PRIu64, scf_loss_reason_name(k), c->loss_by_reason[k]);
 	fprintf(f, "\nprocesses:\n");
-	ps = described(c, &np);
+	ps = ana_rows_select(r, &c->procs, described, ana_proc_cmp, &np);
 	ana_table_init(&t, 9, ph, "lrrllllrl");
 	for (uint32_t i = 0; ps && i < np; i++) {
 		struct ana_proc *p = ps[i];

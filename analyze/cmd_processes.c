@@ -10,16 +10,17 @@
 #include "report.h"
 #include "text_fmt.h"
 
-static int proc_cmp(const void *a, const void *b)
+/* With --pid, that process; with a filter on syscalls, traces, spans or threads, the processes
+ * that made a selected syscall; otherwise every one. */
+static bool proc_shown(const struct ana_ctx *c, const void *item)
 {
-	const struct ana_proc *x = *(const struct ana_proc *const *)a;
-	const struct ana_proc *y = *(const struct ana_proc *const *)b;
+	const struct ana_filter *f = &c->o.f;
+	const struct ana_proc *p = item;
 
-	if (x->host != y->host)
-		return x->host < y->host ? -1 : 1;
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	if (f->has_pid && p->pid != f->pid)
+		return false;
+	return p->st.syscalls || (!ana_filter_syscall_only(f) && !f->trace_nibbles &&
+				  !f->span_nibbles && !f->has_tid);
 }
 
 int ana_report_processes(struct ana_report *r)
@@ -28,34 +29,16 @@ int ana_report_processes(struct ana_report *r)
 					     "THREADS", "SYSCALLS", "TIME", "READ", "WRITTEN",
 					     "ERRORS", "EXIT", "FLAGS", "ARGV" };
 	struct ana_ctx *c = r->c;
-	const struct ana_filter *f = &c->o.f;
-	struct ana_proc **v = calloc(c->procs.n + 1, sizeof(*v));
-	uint32_t n = 0;
-	struct ana_table t;
-	struct ana_json j;
+	struct ana_listing l;
+	struct ana_json *j = &l.j;
+	struct ana_table *t = &l.t;
+	uint32_t n;
+	void **v = ana_rows_select(r, &c->procs, proc_shown, ana_proc_cmp, &n);
 
-	if (!v) {
-		snprintf(r->err, sizeof(r->err), "out of memory");
+	if (!v)
 		return 1;
-	}
-	for (uint32_t i = 0; i < c->procs.n; i++) {
-		struct ana_proc *p = c->procs.v[i];
-
-		if (f->has_pid && p->pid != f->pid)
-			continue;
-		if (p->st.syscalls ||
-		    (!ana_filter_syscall_only(f) && !f->trace_nibbles && !f->span_nibbles &&
-		     !f->has_tid))
-			v[n++] = p;
-	}
-	qsort(v, n, sizeof(*v), proc_cmp);
-	if (r->json) {
-		ana_json_init(&j, r->out);
-		ana_json_head(&j, r, "processes");
-		ana_json_arr(&j, "processes");
-	} else {
-		ana_table_init(&t, 15, heads, "lrrlllrrrrrrlll");
-	}
+	ana_listing_begin(&l, r, "processes");
+	ana_listing_rows(&l, "processes", 15, heads, "lrrlllrrrrrrlll");
 	for (uint32_t i = 0; i < n; i++) {
 		struct ana_proc *p = v[i];
 		char d[24], esc[512], ex[32];
@@ -67,63 +50,56 @@ int ana_report_processes(struct ana_report *r)
 		else
 			snprintf(ex, sizeof(ex), "-");
 		if (r->json) {
-			ana_json_obj(&j, NULL);
-			ana_json_str(&j, "host", ana_host_name(c, p->host));
-			ana_json_u64(&j, "pid", p->pid);
-			ana_json_u64(&j, "ppid", p->ppid);
-			ana_json_str(&j, "comm", p->comm);
-			ana_json_str(&j, "exe", p->exe);
-			ana_json_str(&j, "argv", p->argv);
-			ana_json_str(&j, "service", p->service);
-			ana_json_str(&j, "ctx_status", scf_ctx_status_name(p->ctx_status));
-			ana_json_str(&j, "tls_model", scf_tls_model_name(p->tls_model));
-			ana_json_str(&j, "reason", p->reason);
-			ana_json_obj(&j, "resource");
+			ana_json_obj(j, NULL);
+			ana_json_str(j, "host", ana_host_name(c, p->host));
+			ana_json_u64(j, "pid", p->pid);
+			ana_json_u64(j, "ppid", p->ppid);
+			ana_json_str(j, "comm", p->comm);
+			ana_json_str(j, "exe", p->exe);
+			ana_json_str(j, "argv", p->argv);
+			ana_json_str(j, "service", p->service);
+			ana_json_str(j, "ctx_status", scf_ctx_status_name(p->ctx_status));
+			ana_json_str(j, "tls_model", scf_tls_model_name(p->tls_model));
+			ana_json_str(j, "reason", p->reason);
+			ana_json_obj(j, "resource");
 			for (uint32_t k = 0; k < p->nres; k++)
 				if (p->res[k].key)
-					ana_json_str(&j, p->res[k].key, p->res[k].val);
-			ana_json_end(&j, true);
-			ana_json_u64(&j, "threads", p->nthreads);
-			ana_json_stats(&j, "stats", &p->st);
+					ana_json_str(j, p->res[k].key, p->res[k].val);
+			ana_json_end(j, true);
+			ana_json_u64(j, "threads", p->nthreads);
+			ana_json_stats(j, "stats", &p->st);
 			if (p->exited)
-				ana_json_i64(&j, "exit_status", p->exit_status);
+				ana_json_i64(j, "exit_status", p->exit_status);
 			else
-				ana_json_null(&j, "exit_status");
-			ana_json_u64(&j, "start_ns", p->start_ns);
-			ana_json_u64(&j, "exit_ns", p->exit_ns);
-			ana_json_bool(&j, "incomplete", p->incomplete);
-			ana_json_end(&j, true);
+				ana_json_null(j, "exit_status");
+			ana_json_u64(j, "start_ns", p->start_ns);
+			ana_json_u64(j, "exit_ns", p->exit_ns);
+			ana_json_bool(j, "incomplete", p->incomplete);
+			ana_json_end(j, true);
 			continue;
 		}
-		ana_table_cell(&t, "%s", ana_host_name(c, p->host));
-		ana_table_cell(&t, "%u", p->pid);
-		ana_table_cell(&t, "%u", p->ppid);
-		ana_table_cell(&t, "%s", ana_fmt_escape(esc, sizeof(esc), ana_proc_label(p),
-							strlen(ana_proc_label(p))));
-		ana_table_cell(&t, "%s", p->service ? ana_fmt_escape(esc, sizeof(esc), p->service,
-								     strlen(p->service))
-						    : "-");
-		ana_table_cell(&t, "%s", scf_ctx_status_name(p->ctx_status));
-		ana_table_cell(&t, "%u", p->nthreads);
-		ana_table_cell(&t, "%" PRIu64, p->st.syscalls);
-		ana_table_cell(&t, "%s", ana_fmt_dur(d, sizeof(d), p->st.time_ns));
-		ana_table_cell(&t, "%" PRIu64, p->st.bytes_read);
-		ana_table_cell(&t, "%" PRIu64, p->st.bytes_written);
-		ana_table_cell(&t, "%" PRIu64, p->st.errors);
-		ana_table_cell(&t, "%s", ex);
-		ana_table_cell(&t, "%s", p->incomplete ? "incomplete" : "-");
-		ana_table_cell(&t, "%s", p->argv ? ana_fmt_escape(esc, sizeof(esc), p->argv,
-								  strlen(p->argv))
-						 : "-");
+		ana_table_cell(t, "%s", ana_host_name(c, p->host));
+		ana_table_cell(t, "%u", p->pid);
+		ana_table_cell(t, "%u", p->ppid);
+		ana_table_cell(t, "%s", ana_fmt_escape(esc, sizeof(esc), ana_proc_label(p),
+						       strlen(ana_proc_label(p))));
+		ana_table_cell(t, "%s", p->service ? ana_fmt_escape(esc, sizeof(esc), p->service,
+								    strlen(p->service))
+						   : "-");
+		ana_table_cell(t, "%s", scf_ctx_status_name(p->ctx_status));
+		ana_table_cell(t, "%u", p->nthreads);
+		ana_table_cell(t, "%" PRIu64, p->st.syscalls);
+		ana_table_cell(t, "%s", ana_fmt_dur(d, sizeof(d), p->st.time_ns));
+		ana_table_cell(t, "%" PRIu64, p->st.bytes_read);
+		ana_table_cell(t, "%" PRIu64, p->st.bytes_written);
+		ana_table_cell(t, "%" PRIu64, p->st.errors);
+		ana_table_cell(t, "%s", ex);
+		ana_table_cell(t, "%s", p->incomplete ? "incomplete" : "-");
+		ana_table_cell(t, "%s", p->argv ? ana_fmt_escape(esc, sizeof(esc), p->argv,
+								 strlen(p->argv))
+						: "-");
 	}
-	if (r->json) {
-		ana_json_end(&j, false);
-		ana_json_end(&j, true);
-		ana_json_finish(&j);
-	} else {
-		ana_table_print(&t, r->out, 0);
-		ana_table_free(&t);
-	}
+	ana_listing_end(&l);
 	free(v);
 	return 0;
 }

@@ -13,34 +13,17 @@
 
 static int group_cmp(const struct ana_sc_row *x, const struct ana_sc_row *y)
 {
-	if (x->group_kind == ANA_BY_SPAN) {
-		const struct ana_span *a = x->group, *b = y->group;
-		uint64_t sa = ana_span_start(a), sb = ana_span_start(b);
-
-		if (a == b)
-			return 0;
-		if (sa != sb)
-			return sa < sb ? -1 : 1;
-		return a->seq < b->seq ? -1 : 1;
-	}
-	if (x->group_kind == ANA_BY_PROCESS) {
-		const struct ana_proc *a = x->group, *b = y->group;
-
-		if (a == b)
-			return 0;
-		if (a->host != b->host)
-			return a->host < b->host ? -1 : 1;
-		if (a->pid != b->pid)
-			return a->pid < b->pid ? -1 : 1;
-		return a->seq < b->seq ? -1 : 1;
-	}
+	if (x->group_kind == ANA_BY_SPAN)
+		return ana_span_order(x->group, y->group);
+	if (x->group_kind == ANA_BY_PROCESS)
+		return ana_proc_order(x->group, y->group);
 	return 0;
 }
 
 static int row_cmp(const void *a, const void *b)
 {
-	const struct ana_sc_row *x = *(const struct ana_sc_row *const *)a;
-	const struct ana_sc_row *y = *(const struct ana_sc_row *const *)b;
+	const struct ana_sc_row *x = *(void *const *)a;
+	const struct ana_sc_row *y = *(void *const *)b;
 	int r = group_cmp(x, y);
 
 	if (r)
@@ -74,28 +57,25 @@ int ana_report_syscalls(struct ana_report *r)
 					     "TIME", "P50", "P90", "P99", "MAX", "ERRNOS" };
 	struct ana_ctx *c = r->c;
 	struct ana_sc_table *st = &c->sc;
-	struct ana_sc_row **v = calloc(st->n + 1, sizeof(*v));
-	struct ana_table t;
-	struct ana_json j;
 	bool grouped = c->o.by != ANA_BY_SYSCALL;
+	unsigned int skip = grouped ? 0 : 1;
+	struct ana_listing l;
+	struct ana_json *j = &l.j;
+	struct ana_table *t = &l.t;
+	void **v = ana_rows_alloc(r, st->n);
 
-	if (!v) {
-		snprintf(r->err, sizeof(r->err), "out of memory");
+	if (!v)
 		return 1;
-	}
-	memcpy(v, st->rows, st->n * sizeof(*v));
+	for (uint32_t i = 0; i < st->n; i++)
+		v[i] = st->rows[i];
 	qsort(v, st->n, sizeof(*v), row_cmp);
-	if (r->json) {
-		ana_json_init(&j, r->out);
-		ana_json_head(&j, r, "syscalls");
-		ana_json_str(&j, "by", c->o.by == ANA_BY_SPAN      ? "span"
-				       : c->o.by == ANA_BY_PROCESS ? "process"
-								   : "syscall");
-		ana_json_arr(&j, "rows");
-	} else {
-		ana_table_init(&t, grouped ? 11 : 10, grouped ? heads : heads + 1,
-			       grouped ? "lllrrrrrrrl" : "llrrrrrrrl");
-	}
+	ana_listing_begin(&l, r, "syscalls");
+	if (r->json)
+		ana_json_str(j, "by",
+			     c->o.by == ANA_BY_SPAN	 ? "span"
+			     : c->o.by == ANA_BY_PROCESS ? "process"
+							 : "syscall");
+	ana_listing_rows(&l, "rows", 11 - skip, heads + skip, "lllrrrrrrrl" + skip);
 	for (uint32_t i = 0; i < st->n; i++) {
 		const struct ana_sc_row *w = v[i];
 		const struct ana_syscall_info *si = ana_syscall_info(w->nr);
@@ -117,59 +97,52 @@ int ana_report_syscalls(struct ana_report *r)
 				 ana_multi_host(c) ? ":" : "", pr->pid, ana_proc_label(pr));
 		}
 		if (r->json) {
-			ana_json_obj(&j, NULL);
+			ana_json_obj(j, NULL);
 			if (w->group_kind == ANA_BY_SPAN) {
 				const struct ana_span *s = w->group;
 
-				ana_json_hex(&j, "trace_id", s->trace_id, 16);
-				ana_json_hex(&j, "span_id", s->span_id, 8);
+				ana_json_hex(j, "trace_id", s->trace_id, 16);
+				ana_json_hex(j, "span_id", s->span_id, 8);
 			} else if (w->group_kind == ANA_BY_PROCESS) {
 				const struct ana_proc *pr = w->group;
 
-				ana_json_str(&j, "host", ana_host_name(c, pr->host));
-				ana_json_u64(&j, "pid", pr->pid);
-				ana_json_str(&j, "comm", pr->comm);
+				ana_json_str(j, "host", ana_host_name(c, pr->host));
+				ana_json_u64(j, "pid", pr->pid);
+				ana_json_str(j, "comm", pr->comm);
 			}
-			ana_json_str(&j, "syscall", name);
-			ana_json_u64(&j, "nr", w->nr);
-			ana_json_str(&j, "class", cls);
-			ana_json_u64(&j, "count", w->count);
-			ana_json_u64(&j, "errors", w->errors);
-			ana_json_u64(&j, "no_exit", w->no_exit);
-			ana_json_u64(&j, "time_ns", w->time_ns);
-			ana_json_hist(&j, &w->hist);
-			ana_json_obj(&j, "errnos");
+			ana_json_str(j, "syscall", name);
+			ana_json_u64(j, "nr", w->nr);
+			ana_json_str(j, "class", cls);
+			ana_json_u64(j, "count", w->count);
+			ana_json_u64(j, "errors", w->errors);
+			ana_json_u64(j, "no_exit", w->no_exit);
+			ana_json_u64(j, "time_ns", w->time_ns);
+			ana_json_hist(j, &w->hist);
+			ana_json_obj(j, "errnos");
 			for (int k = 0; k < ANA_SC_ERRNOS && w->errnos[k].n; k++)
-				ana_json_u64(&j, ana_fmt_errno(eb, sizeof(eb), w->errnos[k].err),
+				ana_json_u64(j, ana_fmt_errno(eb, sizeof(eb), w->errnos[k].err),
 					     w->errnos[k].n);
 			if (w->other_errnos)
-				ana_json_u64(&j, "other", w->other_errnos);
-			ana_json_end(&j, true);
-			ana_json_end(&j, true);
+				ana_json_u64(j, "other", w->other_errnos);
+			ana_json_end(j, true);
+			ana_json_end(j, true);
 			continue;
 		}
 		if (grouped)
-			ana_table_cell(&t, "%s", group);
-		ana_table_cell(&t, "%s", name);
-		ana_table_cell(&t, "%s", cls);
-		ana_table_cell(&t, "%" PRIu64, w->count);
-		ana_table_cell(&t, "%" PRIu64, w->errors);
-		ana_table_cell(&t, "%s", ana_fmt_dur(p[0], 24, w->time_ns));
-		ana_table_cell(&t, "%s", ana_fmt_dur(p[1], 24, ana_hist_percentile(&w->hist, 50)));
-		ana_table_cell(&t, "%s", ana_fmt_dur(p[2], 24, ana_hist_percentile(&w->hist, 90)));
-		ana_table_cell(&t, "%s", ana_fmt_dur(p[3], 24, ana_hist_percentile(&w->hist, 99)));
-		ana_table_cell(&t, "%s", ana_fmt_dur(p[4], 24, w->hist.max));
+			ana_table_cell(t, "%s", group);
+		ana_table_cell(t, "%s", name);
+		ana_table_cell(t, "%s", cls);
+		ana_table_cell(t, "%" PRIu64, w->count);
+		ana_table_cell(t, "%" PRIu64, w->errors);
+		ana_table_cell(t, "%s", ana_fmt_dur(p[0], 24, w->time_ns));
+		ana_table_cell(t, "%s", ana_fmt_dur(p[1], 24, ana_hist_percentile(&w->hist, 50)));
+		ana_table_cell(t, "%s", ana_fmt_dur(p[2], 24, ana_hist_percentile(&w->hist, 90)));
+		ana_table_cell(t, "%s", ana_fmt_dur(p[3], 24, ana_hist_percentile(&w->hist, 99)));
+		ana_table_cell(t, "%s", ana_fmt_dur(p[4], 24, w->hist.max));
 		errnos_text(w, errs, sizeof(errs));
-		ana_table_cell(&t, "%s", errs);
+		ana_table_cell(t, "%s", errs);
 	}
-	if (r->json) {
-		ana_json_end(&j, false);
-		ana_json_end(&j, true);
-		ana_json_finish(&j);
-	} else {
-		ana_table_print(&t, r->out, 0);
-		ana_table_free(&t);
-	}
+	ana_listing_end(&l);
 	free(v);
 	return 0;
 }

@@ -12,17 +12,6 @@
 #include "syscall_fmt.h"
 #include "text_fmt.h"
 
-static int span_cmp(const void *a, const void *b)
-{
-	const struct ana_span *x = *(const struct ana_span *const *)a;
-	const struct ana_span *y = *(const struct ana_span *const *)b;
-	uint64_t sx = ana_span_start(x), sy = ana_span_start(y);
-
-	if (sx != sy)
-		return sx < sy ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
 static void io_text(FILE *f, const struct ana_io_table *io, bool net)
 {
 	static const char *const fh[] = { "PATH", "OPS", "OPENS", "READS", "READ", "WRITES",
@@ -239,7 +228,7 @@ int ana_report_trace(struct ana_report *r)
 {
 	struct ana_ctx *c = r->c;
 	struct ana_trace *tr = NULL;
-	struct ana_span **v;
+	void **v;
 	uint32_t n = 0, matches = 0;
 	char hx[33], a[40], b[40], du[24];
 	char *svc;
@@ -274,7 +263,7 @@ int ana_report_trace(struct ana_report *r)
 	}
 	for (struct ana_span *s = tr->spans; s && n < tr->nspans; s = s->next_in_trace)
 		v[n++] = s;
-	qsort(v, n, sizeof(*v), span_cmp);
+	qsort(v, n, sizeof(*v), ana_span_cmp);
 	if (r->json) {
 		ana_json_init(&j, r->out);
 		ana_json_head(&j, r, "trace");
@@ -285,11 +274,7 @@ int ana_report_trace(struct ana_report *r)
 			if (tr->procs[i]->service)
 				ana_json_str(&j, NULL, tr->procs[i]->service);
 		ana_json_end(&j, false);
-		ana_json_arr(&j, "hosts");
-		for (uint32_t h = 0; h < c->hosts.n && h < 64; h++)
-			if (tr->hosts_mask & (1ull << h))
-				ana_json_str(&j, NULL, ana_host_name(c, h));
-		ana_json_end(&j, false);
+		ana_json_trace_hosts(&j, c, tr);
 		ana_json_u64(&j, "processes", tr->nprocs);
 		ana_json_u64(&j, "threads", tr->nthreads);
 		ana_json_stats(&j, "stats", &tr->st);

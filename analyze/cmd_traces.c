@@ -18,8 +18,8 @@ static int cmp_u64_desc(uint64_t a, uint64_t b)
 
 static int trace_cmp(const void *a, const void *b)
 {
-	const struct ana_trace *x = *(const struct ana_trace *const *)a;
-	const struct ana_trace *y = *(const struct ana_trace *const *)b;
+	const struct ana_trace *x = *(void *const *)a;
+	const struct ana_trace *y = *(void *const *)b;
 	int r = 0;
 
 	switch (sort_key) {
@@ -42,36 +42,31 @@ static int trace_cmp(const void *a, const void *b)
 	return r ? r : memcmp(x->id, y->id, 16);
 }
 
+static bool trace_shown(const struct ana_ctx *c, const void *item)
+{
+	const struct ana_trace *tr = item;
+
+	return ana_row_shown(c, &tr->st);
+}
+
 int ana_report_traces(struct ana_report *r)
 {
 	static const char *const heads[] = { "TRACE", "SERVICE", "HOSTS", "PROCS", "THREADS",
 					     "SPANS", "SYSCALLS", "TIME", "READ", "WRITTEN",
 					     "ERRORS", "START", "FLAGS" };
 	struct ana_ctx *c = r->c;
-	struct ana_trace **v = calloc(c->traces.n + 1, sizeof(*v));
-	uint32_t n = 0;
-	struct ana_table t;
-	struct ana_json j;
+	struct ana_listing l;
+	struct ana_json *j = &l.j;
+	struct ana_table *t = &l.t;
+	uint32_t n;
+	void **v;
 
-	if (!v) {
-		snprintf(r->err, sizeof(r->err), "out of memory");
-		return 1;
-	}
-	for (uint32_t i = 0; i < c->traces.n; i++) {
-		struct ana_trace *tr = c->traces.v[i];
-
-		if (ana_row_shown(c, &tr->st))
-			v[n++] = tr;
-	}
 	sort_key = r->sort;
-	qsort(v, n, sizeof(*v), trace_cmp);
-	if (r->json) {
-		ana_json_init(&j, r->out);
-		ana_json_head(&j, r, "traces");
-		ana_json_arr(&j, "traces");
-	} else {
-		ana_table_init(&t, 13, heads, "lllrrrrrrrrll");
-	}
+	v = ana_rows_select(r, &c->traces, trace_shown, trace_cmp, &n);
+	if (!v)
+		return 1;
+	ana_listing_begin(&l, r, "traces");
+	ana_listing_rows(&l, "traces", 13, heads, "lllrrrrrrrrll");
 	for (uint32_t i = 0; i < n; i++) {
 		struct ana_trace *tr = v[i];
 		char *svc = ana_trace_services(tr);
@@ -82,54 +77,44 @@ int ana_report_traces(struct ana_report *r)
 				snprintf(hosts + strlen(hosts), sizeof(hosts) - strlen(hosts), "%s%s",
 					 hosts[0] ? "," : "", ana_host_name(c, h));
 		if (r->json) {
-			ana_json_obj(&j, NULL);
-			ana_json_hex(&j, "trace_id", tr->id, 16);
-			ana_json_arr(&j, "services");
+			ana_json_obj(j, NULL);
+			ana_json_hex(j, "trace_id", tr->id, 16);
+			ana_json_arr(j, "services");
 			for (char *s = svc, *e; s && strcmp(s, "-"); s = e + 1) {
 				e = strchr(s, ',');
-				ana_json_strn(&j, NULL, s, e ? (size_t)(e - s) : strlen(s));
+				ana_json_strn(j, NULL, s, e ? (size_t)(e - s) : strlen(s));
 				if (!e)
 					break;
 			}
-			ana_json_end(&j, false);
-			ana_json_arr(&j, "hosts");
-			for (uint32_t h = 0; h < c->hosts.n && h < 64; h++)
-				if (tr->hosts_mask & (1ull << h))
-					ana_json_str(&j, NULL, ana_host_name(c, h));
-			ana_json_end(&j, false);
-			ana_json_u64(&j, "processes", tr->nprocs);
-			ana_json_u64(&j, "threads", tr->nthreads);
-			ana_json_u64(&j, "spans", tr->nspans);
-			ana_json_stats(&j, "stats", &tr->st);
-			ana_json_bool(&j, "incomplete", tr->incomplete);
-			ana_json_end(&j, true);
+			ana_json_end(j, false);
+			ana_json_trace_hosts(j, c, tr);
+			ana_json_u64(j, "processes", tr->nprocs);
+			ana_json_u64(j, "threads", tr->nthreads);
+			ana_json_u64(j, "spans", tr->nspans);
+			ana_json_stats(j, "stats", &tr->st);
+			ana_json_bool(j, "incomplete", tr->incomplete);
+			ana_json_end(j, true);
 		} else {
-			ana_table_cell(&t, "%s", ana_fmt_hex(hx, tr->id, 16));
-			ana_table_cell(&t, "%s", svc ? svc : "?");
-			ana_table_cell(&t, "%s", hosts);
-			ana_table_cell(&t, "%u", tr->nprocs);
-			ana_table_cell(&t, "%u", tr->nthreads);
-			ana_table_cell(&t, "%u", tr->nspans);
-			ana_table_cell(&t, "%" PRIu64, tr->st.syscalls);
-			ana_table_cell(&t, "%s", ana_fmt_dur(d, sizeof(d), tr->st.time_ns));
-			ana_table_cell(&t, "%" PRIu64, tr->st.bytes_read);
-			ana_table_cell(&t, "%" PRIu64, tr->st.bytes_written);
-			ana_table_cell(&t, "%" PRIu64, tr->st.errors);
-			ana_table_cell(&t, "%s", tr->st.syscalls
-							 ? ana_fmt_ts_clock(ts, sizeof(ts), tr->st.first_ns)
-							 : "-");
-			ana_table_cell(&t, "%s", tr->incomplete ? "incomplete" : "-");
+			ana_table_cell(t, "%s", ana_fmt_hex(hx, tr->id, 16));
+			ana_table_cell(t, "%s", svc ? svc : "?");
+			ana_table_cell(t, "%s", hosts);
+			ana_table_cell(t, "%u", tr->nprocs);
+			ana_table_cell(t, "%u", tr->nthreads);
+			ana_table_cell(t, "%u", tr->nspans);
+			ana_table_cell(t, "%" PRIu64, tr->st.syscalls);
+			ana_table_cell(t, "%s", ana_fmt_dur(d, sizeof(d), tr->st.time_ns));
+			ana_table_cell(t, "%" PRIu64, tr->st.bytes_read);
+			ana_table_cell(t, "%" PRIu64, tr->st.bytes_written);
+			ana_table_cell(t, "%" PRIu64, tr->st.errors);
+			ana_table_cell(t, "%s",
+				       tr->st.syscalls
+					   ? ana_fmt_ts_clock(ts, sizeof(ts), tr->st.first_ns)
+					   : "-");
+			ana_table_cell(t, "%s", tr->incomplete ? "incomplete" : "-");
 		}
 		free(svc);
 	}
-	if (r->json) {
-		ana_json_end(&j, false);
-		ana_json_end(&j, true);
-		ana_json_finish(&j);
-	} else {
-		ana_table_print(&t, r->out, 0);
-		ana_table_free(&t);
-	}
+	ana_listing_end(&l);
 	free(v);
 	return 0;
 }

@@ -12,6 +12,7 @@
 
 #include "analysis.h"
 #include "json_out.h"
+#include "text_fmt.h"
 
 enum ana_sort { ANA_SORT_DEFAULT, ANA_SORT_SYSCALLS, ANA_SORT_TIME, ANA_SORT_BYTES,
 		ANA_SORT_ERRORS, ANA_SORT_START };
@@ -77,6 +78,8 @@ const char *ana_host_name(const struct ana_ctx *c, uint32_t host);
 bool ana_multi_host(const struct ana_ctx *c);
 /* Starts a JSON document: {"command": ..., "inputs": [...], "warnings": [...], ... */
 void ana_json_head(struct ana_json *j, const struct ana_report *r, const char *command);
+/* "hosts": [the names of the hosts the trace ran on] */
+void ana_json_trace_hosts(struct ana_json *j, const struct ana_ctx *c, const struct ana_trace *tr);
 void ana_json_stats(struct ana_json *j, const char *key, const struct ana_stats *s);
 void ana_json_hist(struct ana_json *j, const struct ana_hist *h);
 /* Services of a trace's processes, comma-separated, sorted ("-" when none). */
@@ -91,5 +94,41 @@ void ana_json_span_attrs(struct ana_json *j, const struct ana_span *s);
  * syscalls. */
 bool ana_row_shown(const struct ana_ctx *c, const struct ana_stats *st);
 const char *ana_proc_label(const struct ana_proc *p);
+
+/* ---- the rows of list reports (report_rows.c) -------------------------------------------- */
+
+/* Processes by host, pid, then first appearance; spans by start, then first appearance. */
+int ana_proc_order(const struct ana_proc *a, const struct ana_proc *b);
+int ana_span_order(const struct ana_span *a, const struct ana_span *b);
+/* The same as qsort comparators, for arrays of void * holding processes or spans. */
+int ana_proc_cmp(const void *a, const void *b);
+int ana_span_cmp(const void *a, const void *b);
+
+/* A zeroed array of n + 1 pointers, or NULL with "out of memory" in r->err. */
+void **ana_rows_alloc(struct ana_report *r, uint32_t n);
+/* The items of from that keep() accepts (every one when keep is NULL), sorted by cmp, in a new
+ * array (free it) of *n items; NULL with "out of memory" in r->err. */
+void **ana_rows_select(struct ana_report *r, const struct ana_vec *from,
+		       bool (*keep)(const struct ana_ctx *c, const void *item),
+		       int (*cmp)(const void *, const void *), uint32_t *n);
+
+/*
+ * The frame of a report that lists rows: with --json a document (the head of ana_json_head,
+ * any keys the caller adds to j, then one array of rows in j), as text one table t, printed at
+ * the end. Write each row into j or into t as r->json says.
+ */
+struct ana_listing {
+	struct ana_report *r;
+	struct ana_json j;
+	struct ana_table t;
+};
+
+/* Starts the JSON document and its head (nothing yet as text). */
+void ana_listing_begin(struct ana_listing *l, struct ana_report *r, const char *command);
+/* Opens the JSON array key, or the table (ncols, heads and align as for ana_table_init). */
+void ana_listing_rows(struct ana_listing *l, const char *key, unsigned int ncols,
+		      const char *const *heads, const char *align);
+/* Closes the array and the document, or prints the table and frees it. */
+void ana_listing_end(struct ana_listing *l);
 
 #endif /* ANA_REPORT_H */

@@ -34,6 +34,15 @@ void ana_json_head(struct ana_json *j, const struct ana_report *r, const char *c
 	ana_json_end(j, false);
 }
 
+void ana_json_trace_hosts(struct ana_json *j, const struct ana_ctx *c, const struct ana_trace *tr)
+{
+	ana_json_arr(j, "hosts");
+	for (uint32_t h = 0; h < c->hosts.n && h < 64; h++)
+		if (tr->hosts_mask & (1ull << h))
+			ana_json_str(j, NULL, ana_host_name(c, h));
+	ana_json_end(j, false);
+}
+
 void ana_json_stats(struct ana_json *j, const char *key, const struct ana_stats *s)
 {
 	ana_json_obj(j, key);
