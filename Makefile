@@ -356,11 +356,14 @@ BENCH_BINS := $(BUILD)/bench/format_bench $(BUILD)/bench/analyze_bench
 # Per-syscall overhead of the capture (bench/syscall_overhead.sh runs it; `make bench-capture`).
 BENCH_BINS += $(BUILD)/bench/syscall_bench $(BUILD)/gen/spancap_empty.bpf.o
 
-$(BUILD)/bench/syscall_bench: $(BUILD)/obj/bench/syscall_bench.o
+# It publishes its context through the samples/ writer library, linked in (local-exec).
+$(BUILD)/obj/bench/syscall_bench.o: CFLAGS += -Isamples
+$(BUILD)/bench/syscall_bench: $(BUILD)/obj/bench/syscall_bench.o \
+		$(WRITER_NAMES:%=$(BUILD)/obj/samples/%.o)
 	$(msg) LD $@
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -Wl,--export-dynamic-symbol=otel_thread_ctx_v1 -o $@ $^ \
-		$(call pkg_libs,libbpf libelf zlib)
+		$(call pkg_libs,libbpf libelf zlib) -lpthread
 
 # The user-space path (ring buffer -> recorder -> zstd file) fed by a synthetic BPF producer.
 BENCH_BINS += $(BUILD)/bench/recorder_bench
