@@ -32,7 +32,8 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # Debian packages: build, test and interoperability tools.
 DEB_PKGS := gcc make pkg-config clang llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libpcap-dev libzstd-dev libcmocka-dev zstd tshark tcpdump musl-tools libclang-rt-14-dev \
-	python3 jq binutils nodejs groff-base man-db bpftrace
+	python3 jq binutils nodejs groff-base man-db bpftrace \
+	strace linux-perf time
 # npm (tests/otlp_check: the OpenTelemetry protobuf definitions): Debian's package, unless the
 # installed nodejs brings npm itself (as NodeSource's does).
 DEB_PKGS += $(if $(shell command -v npm 2>/dev/null),,npm)
@@ -394,10 +395,10 @@ $(BUILD)/bench/format_bench: $(BUILD)/obj/bench/format_bench.o $(FORMATS_LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)
 
+# The suite against peers (bench/run_bench.sh: knobs in its header) writes bench/RESULTS.md.
 .PHONY: bench
-bench: $(BENCH_BINS)
-	$(Q)$(BUILD)/bench/format_bench -n 10000000
-	$(Q)$(BUILD)/bench/analyze_bench -n 10000000
+bench: $(SPANCAP) $(ANALYZE_BIN) $(BENCH_BINS) $(SAMPLES_OUT)/spancap-demo-service
+	$(Q)BENCH_COMMAND="make bench" bench/run_bench.sh $(BUILD)
 
 # ---------------------------------------------------------------------------------------------
 # capture/ resolver library: /proc/PID/maps, target memory, ELF TLS classification, per-process
