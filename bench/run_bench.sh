@@ -173,6 +173,18 @@ run_unobserved() { # bench args...
 	idle=
 }
 
+# Waits up to 5 s for a tracer to exit, then asks it to (SIGINT), then kills it.
+stop_pid() {
+	for _ in $(seq 1 50); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -INT "$1" 2>/dev/null && sleep 1
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
 run_bpftrace() { # bench args...
 	local bp bt
 	rm -f "$tmp/go"
@@ -180,8 +192,9 @@ run_bpftrace() { # bench args...
 	"$B" -n "$CALLS" -r "$INNER" --wait "$@" <"$tmp/go" >"$tmp/out" &
 	bp=$!
 	exec 8>"$tmp/go"
-	bpftrace -e "tracepoint:raw_syscalls:sys_enter /pid == $bp/ { @c = count(); }" \
-		>"$tmp/bt" 2>&1 &
+	# It also exits by itself when the bench does (SIGTERM alone was seen to be missed).
+	bpftrace -e "tracepoint:raw_syscalls:sys_enter /pid == $bp/ { @c = count(); }
+		tracepoint:sched:sched_process_exit /pid == $bp/ { exit(); }" >"$tmp/bt" 2>&1 &
 	bt=$!
 	for _ in $(seq 1 2000); do
 		grep -q Attaching "$tmp/bt" && grep -q ready "$tmp/out" && break
@@ -191,8 +204,7 @@ run_bpftrace() { # bench args...
 	echo go >&8
 	exec 8>&-
 	wait $bp
-	kill -TERM $bt
-	wait $bt
+	stop_pid $bt
 	tail -n 1 "$tmp/out"
 }
 
