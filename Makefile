@@ -397,8 +397,14 @@ $(BUILD)/bench/format_bench: $(BUILD)/obj/bench/format_bench.o $(FORMATS_LIB)
 
 # The suite against peers (bench/run_bench.sh: knobs in its header) writes bench/RESULTS.md.
 .PHONY: bench
+# The report quotes the command with the knobs given (from the environment or make's line).
+BENCH_KNOBS := ROUNDS CALLS INNER SLOW_DIV OPS SECTIONS WORKLOAD_SECONDS WORKLOAD_RATE \
+	WORKLOAD_THREADS RAMP_RATES STEP_SECONDS CPU_SECONDS BYTES_CALLS REPLAY_EVENTS \
+	COMPONENT_RECORDS BENCH_SMOKE RESULTS
+bench_command = $(strip $(foreach v,$(BENCH_KNOBS),$(if $(value $(v)),$(v)='$($(v))')) make bench)
 bench: $(SPANCAP) $(ANALYZE_BIN) $(BENCH_BINS) $(SAMPLES_OUT)/spancap-demo-service
-	$(Q)BENCH_COMMAND="make bench" bench/run_bench.sh $(BUILD)
+	$(Q)BENCH_COMMAND="$(bench_command)" $(foreach v,$(BENCH_KNOBS),$(if $(value $(v)),$(v)='$($(v))')) \
+		bench/run_bench.sh $(BUILD)
 
 # ---------------------------------------------------------------------------------------------
 # capture/ resolver library: /proc/PID/maps, target memory, ELF TLS classification, per-process

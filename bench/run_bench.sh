@@ -27,7 +27,7 @@
 #   RESULTS=FILE        report path (default bench/RESULTS.md)
 #   BENCH_COMMAND=TEXT  the command quoted in the report (default: this script's command line)
 #   SECTIONS="..."      sections to run: syscall workload capture replay components (default all)
-#   ROUNDS=N            interleaved passes per section (default 3)
+#   ROUNDS=N            interleaved passes per section (default 5)
 #   CALLS=N             operations per syscall_bench round (default 100000); INNER=N rounds per
 #                       run, the run's figure is their median (default 3); SLOW_DIV=N divides
 #                       CALLS for perf trace and strace, which are slow (default 10)
@@ -56,7 +56,7 @@ if [ "$SMOKE" = 1 ]; then
 	BYTES_CALLS=${BYTES_CALLS:-20000} REPLAY_EVENTS=${REPLAY_EVENTS:-100000}
 	COMPONENT_RECORDS=${COMPONENT_RECORDS:-100000}
 fi
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 CALLS=${CALLS:-100000}
 INNER=${INNER:-3}
 SLOW_DIV=${SLOW_DIV:-10}
@@ -138,11 +138,11 @@ run_plain() { "$B" -n "$CALLS" -r "$INNER" "$@" | tail -n 1; }
 
 run_floor() { "$B" -n "$CALLS" -r "$INNER" --floor "$EMPTY" "$@" | tail -n 1; }
 
-# Start the bench under spancap, wait until spancap has resolved it (with --attrs: read its
-# process context too) and the bench is ready, then let it go.
+# Start the bench under spancap, wait until spancap has resolved it and the bench is ready,
+# then let it go. With --attrs the bench publishes its process context before "ready":
+# spancap re-resolves on that publication, unless it first resolved the process after it.
 run_observed() { # bench args...
-	local want="resolved via" sp
-	case " $* " in *" --attrs "*) want="(process context published): resolved via" ;; esac
+	local sp
 	rm -f "$tmp/go"
 	mkfifo "$tmp/go"
 	"$SPANCAP" -v -w "$tmp/cap.scap" -- "$B" -n "$CALLS" -r "$INNER" --wait "$@" \
@@ -150,9 +150,15 @@ run_observed() { # bench args...
 	sp=$!
 	exec 8>"$tmp/go"
 	for _ in $(seq 1 1000); do
-		grep -qF "$want" "$tmp/err" && grep -q ready "$tmp/out" && break
+		grep -q "resolved via" "$tmp/err" && grep -q ready "$tmp/out" && break
 		sleep 0.01
 	done
+	case " $* " in *" --attrs "*)
+		for _ in $(seq 1 50); do
+			grep -qF "(process context published)" "$tmp/err" && break
+			sleep 0.01
+		done ;;
+	esac
 	echo go >&8
 	exec 8>&-
 	wait $sp && tail -n 1 "$tmp/out"

@@ -18,7 +18,7 @@ R="$tmp/RESULTS.md"
 
 before=$(sha256sum bench/RESULTS.md 2>/dev/null)
 t0=$(date +%s)
-if BENCH_SMOKE=1 RESULTS="$R" timeout 150 bench/run_bench.sh "$BUILD" >"$tmp/log" 2>&1; then
+if BENCH_SMOKE=1 RESULTS="$R" timeout 240 bench/run_bench.sh "$BUILD" >"$tmp/log" 2>&1; then
 	ok "bench/run_bench.sh BENCH_SMOKE=1 finishes ($(($(date +%s) - t0)) s)"
 else
 	not_ok "bench/run_bench.sh BENCH_SMOKE=1 finishes" "$tmp/log"
