@@ -47,8 +47,8 @@ struct bench {
 	char path[64];
 	int file_fd, null_fd;
 	pthread_barrier_t start, done;
-	double ns[MAX_THREADS];	   /* per thread, last round */
-	long ops[MAX_THREADS];	   /* paced mode: operations done */
+	double ns[MAX_THREADS]; /* per thread, last round */
+	long ops[MAX_THREADS];	/* paced mode: operations done */
 };
 
 struct worker {
@@ -200,8 +200,8 @@ static int make_file(struct bench *b)
 static int publish_process_ctx(void)
 {
 	struct otel_ctx_kv res[] = {
-		{.key = "service.name", .type = OTEL_CTX_VALUE_STRING, .v.str = "syscall_bench"},
-		{.key = "process.pid", .type = OTEL_CTX_VALUE_INT, .v.integer = getpid()},
+	    {.key = "service.name", .type = OTEL_CTX_VALUE_STRING, .v.str = "syscall_bench"},
+	    {.key = "process.pid", .type = OTEL_CTX_VALUE_INT, .v.integer = getpid()},
 	};
 
 	/* The keys first, so that the published key map already holds them. */
