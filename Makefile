@@ -32,7 +32,8 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # Debian packages: build, test and interoperability tools.
 DEB_PKGS := gcc make pkg-config clang llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libpcap-dev libzstd-dev libcmocka-dev zstd tshark tcpdump musl-tools libclang-rt-14-dev \
-	python3 jq binutils nodejs groff-base man-db bpftrace
+	python3 jq binutils nodejs groff-base man-db bpftrace \
+	strace linux-perf time
 # npm (tests/otlp_check: the OpenTelemetry protobuf definitions): Debian's package, unless the
 # installed nodejs brings npm itself (as NodeSource's does).
 DEB_PKGS += $(if $(shell command -v npm 2>/dev/null),,npm)
@@ -358,11 +359,14 @@ BENCH_BINS := $(BUILD)/bench/format_bench $(BUILD)/bench/analyze_bench
 # Per-syscall overhead of the capture (bench/syscall_overhead.sh runs it; `make bench-capture`).
 BENCH_BINS += $(BUILD)/bench/syscall_bench $(BUILD)/gen/spancap_empty.bpf.o
 
-$(BUILD)/bench/syscall_bench: $(BUILD)/obj/bench/syscall_bench.o
+# It publishes its context through the samples/ writer library, linked in (local-exec).
+$(BUILD)/obj/bench/syscall_bench.o: CFLAGS += -Isamples
+$(BUILD)/bench/syscall_bench: $(BUILD)/obj/bench/syscall_bench.o \
+		$(WRITER_NAMES:%=$(BUILD)/obj/samples/%.o)
 	$(msg) LD $@
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -Wl,--export-dynamic-symbol=otel_thread_ctx_v1 -o $@ $^ \
-		$(call pkg_libs,libbpf libelf zlib)
+		$(call pkg_libs,libbpf libelf zlib) -lpthread
 
 # The user-space path (ring buffer -> recorder -> zstd file) fed by a synthetic BPF producer.
 BENCH_BINS += $(BUILD)/bench/recorder_bench
@@ -393,10 +397,16 @@ $(BUILD)/bench/format_bench: $(BUILD)/obj/bench/format_bench.o $(FORMATS_LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)
 
+# The suite against peers (bench/run_bench.sh: knobs in its header) writes bench/RESULTS.md.
 .PHONY: bench
-bench: $(BENCH_BINS)
-	$(Q)$(BUILD)/bench/format_bench -n 10000000
-	$(Q)$(BUILD)/bench/analyze_bench -n 10000000
+# The report quotes the command with the knobs given (from the environment or make's line).
+BENCH_KNOBS := ROUNDS CALLS INNER SLOW_DIV OPS SECTIONS WORKLOAD_SECONDS WORKLOAD_RATE \
+	WORKLOAD_THREADS RAMP_RATES STEP_SECONDS CPU_SECONDS BYTES_CALLS REPLAY_EVENTS \
+	COMPONENT_RECORDS BENCH_SMOKE RESULTS
+bench_command = $(strip $(foreach v,$(BENCH_KNOBS),$(if $(value $(v)),$(v)='$($(v))')) make bench)
+bench: $(SPANCAP) $(ANALYZE_BIN) $(BENCH_BINS) $(SAMPLES_OUT)/spancap-demo-service
+	$(Q)BENCH_COMMAND="$(bench_command)" $(foreach v,$(BENCH_KNOBS),$(if $(value $(v)),$(v)='$($(v))')) \
+		bench/run_bench.sh $(BUILD)
 
 # ---------------------------------------------------------------------------------------------
 # capture/ resolver library: /proc/PID/maps, target memory, ELF TLS classification, per-process

@@ -1,0 +1,656 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# The benchmark suite against peers (`make bench`): writes a Markdown report (bench/RESULTS.md)
+# with the machine, the date, the command and one table per section, every figure measured in
+# this run, configurations interleaved, each quoted as median [min-max] over the passes.
+#
+#   1. per-syscall overhead: bench/syscall_bench (getppid, openat+close, 64-byte write to
+#      /dev/null, 4 KiB pread; 1 thread and one per CPU) under: nothing; empty BPF programs on
+#      sys_enter/sys_exit (the floor); spancap recording another process (unobserved);
+#      spancap -- bench (observed, no context); the same with an OTEP 4947 context with two
+#      attributes and an OTEP 4719 process context; bpftrace counting the pid's syscalls;
+#      perf trace -o FILE; strace -f -o FILE.
+#   2. a realistic workload: spancap-demo-service at a fixed rate, request latency (p50/p99
+#      from its truth log) and throughput, without and with spancap.
+#   3. capture throughput: a paced getppid producer (one thread per CPU, with context) under
+#      spancap, the rate raised step by step until the file reports a loss; spancap's CPU per
+#      event (from /proc/PID/stat while it records an unpaced producer); bytes per syscall on
+#      disk against perf record -e raw_syscalls:sys_enter,raw_syscalls:sys_exit (and -z).
+#   4. replay: spancap-analyze traces and info on a capture of >= REPLAY_EVENTS syscalls
+#      (a real capture of syscall_bench) and on a synthetic service mix (analyze_bench -o):
+#      events per second and peak RSS (GNU time).
+#   5. components: bench/format_bench and bench/analyze_bench, as printed.
+#
+# Usage: bench/run_bench.sh [BUILD]   (root; BPF; not run by make test)
+# Knobs (environment):
+#   RESULTS=FILE        report path (default bench/RESULTS.md)
+#   BENCH_COMMAND=TEXT  the command quoted in the report (default: this script's command line)
+#   SECTIONS="..."      sections to run: syscall workload capture replay components (default all)
+#   ROUNDS=N            interleaved passes per section (default 5)
+#   CALLS=N             operations per syscall_bench round (default 100000); INNER=N rounds per
+#                       run, the run's figure is their median (default 3); SLOW_DIV=N divides
+#                       CALLS for perf trace and strace, which are slow (default 10)
+#   OPS="..."           syscall_bench operations (default: getppid openclose write64 pread4k)
+#   WORKLOAD_SECONDS=S  demo service run length (default 5); WORKLOAD_RATE=R requests per second
+#                       per worker (default 100); WORKLOAD_THREADS=N workers (default 2)
+#   RAMP_RATES="..."    offered events per second of the ramp (default 100000 .. 1600000);
+#                       STEP_SECONDS=S per step (default 3)
+#   CPU_SECONDS=S       length of the CPU-per-event run (default 3)
+#   BYTES_CALLS=N       getppid calls for the bytes-per-event comparison (default 1000000)
+#   REPLAY_EVENTS=N     syscalls in the replay captures (default 21000000)
+#   COMPONENT_RECORDS=N records for format_bench and analyze_bench (default 10000000)
+#   BENCH_SMOKE=1       a few seconds per section (CI): small counts, one pass, two ramp steps
+#   SPANCAP=PATH        the spancap binary (default $BUILD/spancap)
+set -u
+BUILD=${1:-build}
+cd "$(dirname "$0")/.."
+SMOKE=${BENCH_SMOKE:-0}
+RESULTS=${RESULTS:-bench/RESULTS.md}
+BENCH_COMMAND=${BENCH_COMMAND:-"$0 $*"}
+SECTIONS=${SECTIONS:-syscall workload capture replay components}
+if [ "$SMOKE" = 1 ]; then
+	ROUNDS=${ROUNDS:-1} CALLS=${CALLS:-2000} INNER=${INNER:-1} SLOW_DIV=${SLOW_DIV:-4}
+	WORKLOAD_SECONDS=${WORKLOAD_SECONDS:-1} RAMP_RATES=${RAMP_RATES:-"20000 40000"}
+	STEP_SECONDS=${STEP_SECONDS:-1} CPU_SECONDS=${CPU_SECONDS:-1}
+	BYTES_CALLS=${BYTES_CALLS:-20000} REPLAY_EVENTS=${REPLAY_EVENTS:-100000}
+	COMPONENT_RECORDS=${COMPONENT_RECORDS:-100000}
+fi
+ROUNDS=${ROUNDS:-5}
+CALLS=${CALLS:-100000}
+INNER=${INNER:-3}
+SLOW_DIV=${SLOW_DIV:-10}
+OPS=${OPS:-getppid openclose write64 pread4k}
+WORKLOAD_SECONDS=${WORKLOAD_SECONDS:-5}
+WORKLOAD_RATE=${WORKLOAD_RATE:-100}
+WORKLOAD_THREADS=${WORKLOAD_THREADS:-2}
+RAMP_RATES=${RAMP_RATES:-100000 200000 300000 400000 600000 800000 1000000 1200000 1600000}
+STEP_SECONDS=${STEP_SECONDS:-3}
+CPU_SECONDS=${CPU_SECONDS:-3}
+BYTES_CALLS=${BYTES_CALLS:-1000000}
+REPLAY_EVENTS=${REPLAY_EVENTS:-21000000}
+COMPONENT_RECORDS=${COMPONENT_RECORDS:-10000000}
+SPANCAP=${SPANCAP:-$BUILD/spancap}
+ANALYZE=$BUILD/spancap-analyze
+B=$BUILD/bench/syscall_bench
+DEMO=$BUILD/samples/spancap-demo-service
+EMPTY=$BUILD/gen/spancap_empty.bpf.o
+NCPU=$(nproc)
+
+for f in "$SPANCAP" "$ANALYZE" "$B" "$DEMO" "$EMPTY" "$BUILD/bench/analyze_bench" \
+	"$BUILD/bench/format_bench"; do
+	[ -e "$f" ] || { echo "run_bench: $f is missing (make all first)" >&2; exit 1; }
+done
+command -v jq >/dev/null || { echo "run_bench: jq is missing (make deps)" >&2; exit 1; }
+
+tmp=$(mktemp -d /var/tmp/spancap-bench.XXXXXX)
+idle=
+cleanup() {
+	[ -n "$idle" ] && kill "$idle" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+log() { echo "run_bench: $*" >&2; }
+
+# bpftrace and perf trace need tracefs for tracepoint probes.
+[ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
+
+# ---- statistics ------------------------------------------------------------------------------
+# Values are kept as space-separated lists; a failed run adds nothing (its reason is kept).
+median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END{if (NR) print a[int((NR+1)/2)]}'; }
+minv() { tr ' ' '\n' | grep . | sort -g | head -n 1; }
+maxv() { tr ' ' '\n' | grep . | sort -g | tail -n 1; }
+count() { tr ' ' '\n' | grep -c . || true; }
+isnum() { [[ $1 =~ ^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]]; }
+# "median [min-max]" of a list, with printf format $2, or "n/a: $3" for an empty list.
+cell() {
+	local l=$1 fmt=$2 why=${3:-no successful run}
+	if [ "$(echo "$l" | count)" -eq 0 ]; then
+		echo "n/a: $why"
+		return
+	fi
+	awk -v m="$(echo "$l" | median)" -v lo="$(echo "$l" | minv)" -v hi="$(echo "$l" | maxv)" \
+		-v f="$fmt" 'BEGIN{printf f " [" f "-" f "]\n", m, lo, hi}'
+}
+
+# ---- peers: can each one run here? -------------------------------------------------------------
+declare -A unavailable
+check_peer() { # name command...
+	local name=$1
+	shift
+	if ! command -v "$1" >/dev/null; then
+		unavailable[$name]="$1 is not installed (make deps)"
+	elif ! "$@" >"$tmp/peer.out" 2>&1; then
+		unavailable[$name]="$(grep -m 1 -i 'error\|fail\|denied\|not' "$tmp/peer.out" | cut -c1-100 | tr '|' '/')"
+		[ -n "${unavailable[$name]}" ] || unavailable[$name]="$1 failed on a trial run"
+	fi
+}
+check_peer bpftrace timeout 20 bpftrace -e 'BEGIN { exit(); }'
+check_peer perf-trace timeout 20 perf trace -o "$tmp/pt.trial" -- true
+check_peer strace strace -f -o "$tmp/st.trial" -- true
+check_peer perf-record timeout 20 perf record -q -e raw_syscalls:sys_enter -o "$tmp/pr.trial" -- true
+check_peer gnu-time /usr/bin/time -f %M true
+
+# ---- 1. per-syscall overhead --------------------------------------------------------------------
+
+# The runs below print syscall_bench's figure (ns per operation) on stdout, nothing on failure.
+run_plain() { "$B" -n "$CALLS" -r "$INNER" "$@" | tail -n 1; }
+
+run_floor() { "$B" -n "$CALLS" -r "$INNER" --floor "$EMPTY" "$@" | tail -n 1; }
+
+# Start the bench under spancap, wait until spancap has resolved it and the bench is ready,
+# then let it go. With --attrs the bench publishes its process context before "ready":
+# spancap re-resolves on that publication, unless it first resolved the process after it.
+run_observed() { # bench args...
+	local sp
+	rm -f "$tmp/go"
+	mkfifo "$tmp/go"
+	"$SPANCAP" -v -w "$tmp/cap.scap" -- "$B" -n "$CALLS" -r "$INNER" --wait "$@" \
+		<"$tmp/go" >"$tmp/out" 2>"$tmp/err" &
+	sp=$!
+	exec 8>"$tmp/go"
+	for _ in $(seq 1 1000); do
+		grep -q "resolved via" "$tmp/err" && grep -q ready "$tmp/out" && break
+		sleep 0.01
+	done
+	case " $* " in *" --attrs "*)
+		for _ in $(seq 1 50); do
+			grep -qF "(process context published)" "$tmp/err" && break
+			sleep 0.01
+		done ;;
+	esac
+	echo go >&8
+	exec 8>&-
+	wait $sp && tail -n 1 "$tmp/out"
+}
+
+run_unobserved() { # bench args...
+	local sp
+	sleep 1000 &
+	idle=$!
+	"$SPANCAP" -q -w "$tmp/idle.scap" -p $idle 2>/dev/null &
+	sp=$!
+	sleep 0.3
+	run_plain "$@"
+	kill -INT $sp
+	wait $sp
+	kill $idle
+	wait $idle 2>/dev/null
+	idle=
+}
+
+# Waits up to 5 s for a tracer to exit, then asks it to (SIGINT), then kills it.
+stop_pid() {
+	for _ in $(seq 1 50); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -INT "$1" 2>/dev/null && sleep 1
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+run_bpftrace() { # bench args...
+	local bp bt
+	rm -f "$tmp/go"
+	mkfifo "$tmp/go"
+	"$B" -n "$CALLS" -r "$INNER" --wait "$@" <"$tmp/go" >"$tmp/out" &
+	bp=$!
+	exec 8>"$tmp/go"
+	# It also exits by itself when the bench does (SIGTERM alone was seen to be missed).
+	bpftrace -e "tracepoint:raw_syscalls:sys_enter /pid == $bp/ { @c = count(); }
+		tracepoint:sched:sched_process_exit /pid == $bp/ { exit(); }" >"$tmp/bt" 2>&1 &
+	bt=$!
+	for _ in $(seq 1 2000); do
+		grep -q Attaching "$tmp/bt" && grep -q ready "$tmp/out" && break
+		sleep 0.01
+	done
+	sleep 0.3 # "Attaching" is printed just before the attach itself
+	echo go >&8
+	exec 8>&-
+	wait $bp
+	stop_pid $bt
+	tail -n 1 "$tmp/out"
+}
+
+# perf trace and strace start the bench themselves (tracing from exec); the bench times
+# only its loop. Each writes one line per syscall to a file, as spancap writes a record.
+run_perf_trace() { perf trace -o "$tmp/pt.out" -- "$B" -n $((CALLS / SLOW_DIV)) -r "$INNER" "$@" | tail -n 1; }
+run_strace() { strace -f -qq -o "$tmp/st.out" -- "$B" -n $((CALLS / SLOW_DIV)) -r "$INNER" "$@" | tail -n 1; }
+
+SYSCALL_CONFIGS="baseline floor unobserved observed context bpftrace perf-trace strace"
+declare -A config_label=(
+	[baseline]="no tracer"
+	[floor]="empty BPF programs (floor)"
+	[unobserved]="spancap, process unobserved"
+	[observed]="spancap, observed, no context"
+	[context]="spancap, observed, context + attributes"
+	[bpftrace]="bpftrace counting the pid's syscalls"
+	[perf-trace]="perf trace -o FILE"
+	[strace]="strace -f -o FILE"
+)
+declare -A config_peer=([bpftrace]=bpftrace [perf-trace]=perf-trace [strace]=strace)
+declare -A sres sfail
+
+syscall_run() { # config op threads
+	local c=$1 op=$2 thr=$3 v=
+	local args=(--op "$op" --threads "$thr")
+	local peer=${config_peer[$c]:-}
+	[ -n "$peer" ] && [ -n "${unavailable[$peer]:-}" ] && return
+	case $c in
+	baseline) v=$(run_plain "${args[@]}") ;;
+	floor) v=$(run_floor "${args[@]}") ;;
+	unobserved) v=$(run_unobserved "${args[@]}") ;;
+	observed) v=$(run_observed "${args[@]}") ;;
+	context) v=$(run_observed "${args[@]}" --attrs) ;;
+	bpftrace) v=$(run_bpftrace "${args[@]}") ;;
+	perf-trace) v=$(run_perf_trace "${args[@]}") ;;
+	strace) v=$(run_strace "${args[@]}") ;;
+	esac 2>>"$tmp/errors.log"
+	if isnum "$v"; then
+		sres[$c/$op/$thr]+="$v "
+	else
+		sfail[$c/$op/$thr]=$((${sfail[$c/$op/$thr]:-0} + 1))
+		log "$c $op threads=$thr failed: ${v:-no output}"
+	fi
+}
+
+section_syscall() {
+	local r op thr c
+	for r in $(seq 1 "$ROUNDS"); do
+		for op in $OPS; do
+			for thr in 1 0; do
+				for c in $SYSCALL_CONFIGS; do
+					syscall_run "$c" "$op" "$thr"
+				done
+			done
+		done
+		log "syscall overhead: pass $r of $ROUNDS done"
+	done
+	{
+		echo "## 1. Per-syscall overhead"
+		echo
+		echo "\`bench/syscall_bench\`: each thread runs the operation $CALLS times per round" \
+			"(perf trace and strace: $((CALLS / SLOW_DIV))), $INNER rounds per run, the run's" \
+			"figure is their median (ns per operation per thread); each row is the median" \
+			"[min-max] of $ROUNDS runs, configurations interleaved. openclose is one" \
+			"openat + one close; write64 writes 64 bytes to /dev/null; pread4k reads 4 KiB" \
+			"at offset 0 of a file in the page cache. \"all\" is one thread per CPU ($NCPU)." \
+			"Added ns is over \"no tracer\"; x floor divides it by the empty programs' added ns."
+		echo
+		echo "| op | threads | configuration | ns/op median [min-max] | added ns | x floor |"
+		echo "|---|---|---|---|---|---|"
+		for op in $OPS; do
+			for thr in 1 0; do
+				local tl=$thr base floor
+				[ "$thr" = 0 ] && tl="all ($NCPU)"
+				base=$(echo "${sres[baseline/$op/$thr]:-}" | median)
+				floor=$(echo "${sres[floor/$op/$thr]:-}" | median)
+				for c in $SYSCALL_CONFIGS; do
+					local l=${sres[$c/$op/$thr]:-} peer=${config_peer[$c]:-} why added xf m
+					why="failed in ${sfail[$c/$op/$thr]:-0} of $ROUNDS runs (see stderr)"
+					[ -n "$peer" ] && [ -n "${unavailable[$peer]:-}" ] && why=${unavailable[$peer]}
+					if [ -z "$l" ]; then
+						echo "| $op | $tl | ${config_label[$c]} | n/a: $why | n/a: $why | n/a: $why |"
+						continue
+					fi
+					m=$(echo "$l" | median)
+					added="n/a: no baseline"
+					xf="n/a: no floor"
+					if [ -n "$base" ]; then
+						added=$(awk -v m="$m" -v b="$base" 'BEGIN{printf "%.0f", m - b}')
+						[ -n "$floor" ] && xf=$(awk -v m="$m" -v b="$base" -v f="$floor" \
+							'BEGIN{if (f - b <= 0) print "n/a: floor added <= 0 ns";
+							       else printf "%.2f", (m - b) / (f - b)}')
+					fi
+					echo "| $op | $tl | ${config_label[$c]} | $(cell "$l" %.0f) | $added | $xf |"
+				done
+			done
+		done
+		echo
+	} >>"$tmp/report"
+}
+
+# ---- 2. realistic workload ----------------------------------------------------------------------
+
+# Prints "p50_ms p99_ms requests_per_s" from a truth log.
+latency_of() {
+	local n span
+	jq -r 'select(.type == "request") | "\(.start_ns) \(.end_ns)"' "$1" >"$tmp/req" || return 1
+	n=$(grep -c . "$tmp/req")
+	[ "$n" -ge 2 ] || return 1
+	span=$(awk 'NR == 1 || $1 < s {s = $1} $2 > e {e = $2} END {printf "%.6f", (e - s) / 1e9}' "$tmp/req")
+	awk '{print $2 - $1}' "$tmp/req" | sort -n |
+		awk -v n="$n" -v span="$span" '{d[NR] = $1}
+		     END {i50 = int(n * 0.50 + 0.5); i99 = int(n * 0.99 + 0.5);
+		          if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1;
+		          printf "%.3f %.3f %.1f\n", d[i50] / 1e6, d[i99] / 1e6, n / span}'
+}
+
+declare -A wp50 wp99 wtput wfail
+workload_run() { # config
+	local c=$1 t="$tmp/truth.jsonl" v
+	local args=(--threads "$WORKLOAD_THREADS" --rate "$WORKLOAD_RATE" --requests 100000
+		--duration "$WORKLOAD_SECONDS" --truth "$t")
+	rm -f "$t"
+	case $c in
+	none) "$DEMO" "${args[@]}" >/dev/null 2>>"$tmp/errors.log" ;;
+	spancap) "$SPANCAP" -q -w "$tmp/demo.scap" -- "$DEMO" "${args[@]}" >/dev/null \
+		2>>"$tmp/errors.log" ;;
+	esac
+	if [ $? -eq 0 ] && v=$(latency_of "$t"); then
+		read -r a b d <<<"$v"
+		wp50[$c]+="$a "
+		wp99[$c]+="$b "
+		wtput[$c]+="$d "
+	else
+		wfail[$c]=$((${wfail[$c]:-0} + 1))
+		log "workload $c failed"
+	fi
+}
+
+section_workload() {
+	local r c
+	for r in $(seq 1 "$ROUNDS"); do
+		for c in none spancap; do workload_run $c; done
+		log "workload: pass $r of $ROUNDS done"
+	done
+	local p50n p50s p99n p99s tn ts
+	p50n=$(echo "${wp50[none]:-}" | median) p50s=$(echo "${wp50[spancap]:-}" | median)
+	p99n=$(echo "${wp99[none]:-}" | median) p99s=$(echo "${wp99[spancap]:-}" | median)
+	tn=$(echo "${wtput[none]:-}" | median) ts=$(echo "${wtput[spancap]:-}" | median)
+	ratio() { if [ -n "$1" ] && [ -n "$2" ]; then awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b / a}'; else echo "n/a: a configuration failed"; fi; }
+	{
+		echo "## 2. Realistic workload"
+		echo
+		echo "\`spancap-demo-service --threads $WORKLOAD_THREADS --rate $WORKLOAD_RATE" \
+			"--duration $WORKLOAD_SECONDS\` ($((WORKLOAD_THREADS * WORKLOAD_RATE)) requests/s" \
+			"offered; each request a trace of file I/O, loopback TCP, deliberate failures," \
+			"sleeps and sometimes fork+exec). Latency is each request's root span, start to" \
+			"end, from the service's truth log; throughput is requests over first start to" \
+			"last end. Median [min-max] of $ROUNDS interleaved runs."
+		echo
+		echo "| metric | without spancap | with spancap | ratio |"
+		echo "|---|---|---|---|"
+		echo "| latency p50 (ms) | $(cell "${wp50[none]:-}" %.3f) | $(cell "${wp50[spancap]:-}" %.3f) | $(ratio "$p50n" "$p50s") |"
+		echo "| latency p99 (ms) | $(cell "${wp99[none]:-}" %.3f) | $(cell "${wp99[spancap]:-}" %.3f) | $(ratio "$p99n" "$p99s") |"
+		echo "| throughput (requests/s) | $(cell "${wtput[none]:-}" %.1f) | $(cell "${wtput[spancap]:-}" %.1f) | $(ratio "$tn" "$ts") |"
+		echo
+	} >>"$tmp/report"
+}
+
+# ---- 3. capture throughput ----------------------------------------------------------------------
+
+# Loss and syscalls recorded, from the file: "lost syscalls".
+file_counts() {
+	"$ANALYZE" info --json "$1" 2>/dev/null |
+		jq -r '[.hosts[0].end.events_lost // 0, .records.syscall] | @tsv'
+}
+
+declare -A ramp_ok ramp_first
+ramp_run() { # pass
+	local p=$1 rate out lost n achieved best="" bestach="" first=""
+	for rate in $RAMP_RATES; do
+		if ! out=$("$SPANCAP" -q -w "$tmp/ramp.scap" -- "$B" --seconds "$STEP_SECONDS" \
+			--rate "$rate" --threads 0 --ctx 2>>"$tmp/errors.log"); then
+			first="spancap or the producer failed at $rate/s"
+			break
+		fi
+		read -r lost n < <(file_counts "$tmp/ramp.scap")
+		achieved=$(awk -v n="$n" -v s="$STEP_SECONDS" 'BEGIN{printf "%.0f", n / s}')
+		log "ramp: offered $rate/s, recorded $achieved/s, lost $lost ($out)"
+		if [ "${lost:-1}" != 0 ]; then
+			first="offered $rate/s: $lost lost"
+			break
+		fi
+		best=$rate bestach=$achieved
+		# The producer cannot go faster under the capture: the next step would measure it.
+		if awk -v a="$achieved" -v r="$rate" 'BEGIN{exit !(a < 0.9 * r)}'; then
+			first="none: the producer saturates at $achieved/s (under spancap)"
+			break
+		fi
+	done
+	[ -n "$first" ] || first="none up to $rate/s"
+	ramp_ok[$p]=$bestach
+	ramp_first[$p]=$first
+}
+
+# spancap -p on a ready producer: CPU ticks of spancap from its first event to its last.
+declare -A cpu_user cpu_total cpu_rate
+cpu_run() {
+	local sp pid t0 t1 lost n hz
+	hz=$(getconf CLK_TCK)
+	rm -f "$tmp/go"
+	mkfifo "$tmp/go"
+	"$B" --seconds "$CPU_SECONDS" --threads 1 --ctx --wait <"$tmp/go" >"$tmp/cpu.out" &
+	pid=$!
+	exec 8>"$tmp/go"
+	"$SPANCAP" -v -w "$tmp/cpu.scap" -p $pid 2>"$tmp/cpu.err" &
+	sp=$!
+	for _ in $(seq 1 1000); do
+		grep -q "resolved via" "$tmp/cpu.err" && grep -q ready "$tmp/cpu.out" && break
+		sleep 0.01
+	done
+	t0=$(awk '{print $14, $15}' /proc/$sp/stat)
+	echo go >&8
+	exec 8>&-
+	wait $pid
+	sleep 0.5 # spancap drains the ring buffer
+	t1=$(awk '{print $14, $15}' /proc/$sp/stat)
+	kill -INT $sp
+	wait $sp || { log "cpu run: spancap failed"; return; }
+	read -r lost n < <(file_counts "$tmp/cpu.scap")
+	read -r u0 s0 <<<"$t0"
+	read -r u1 s1 <<<"$t1"
+	[ "${n:-0}" -gt 0 ] || return
+	cpu_user[x]+="$(awk -v u=$((u1 - u0)) -v n="$n" -v hz="$hz" 'BEGIN{printf "%.1f", u / hz * 1e9 / n}') "
+	cpu_total[x]+="$(awk -v u=$((u1 - u0 + s1 - s0)) -v n="$n" -v hz="$hz" 'BEGIN{printf "%.1f", u / hz * 1e9 / n}') "
+	cpu_rate[x]+="$(awk -v n="$n" -v s="$CPU_SECONDS" 'BEGIN{printf "%.0f", n / s}') "
+}
+
+# Bytes per syscall of the same producer: spancap (zstd, -u) and perf record (plain, -z).
+declare -A bytes bsamples
+bytes_run() { # config
+	local c=$1 f="$tmp/bytes.out" size samples=""
+	local cmd=("$B" -n "$BYTES_CALLS" -r 1 --ctx)
+	rm -f "$f"
+	case $c in
+	spancap) "$SPANCAP" -q -w "$f" -- "${cmd[@]}" >/dev/null 2>>"$tmp/errors.log" ;;
+	spancap-u) "$SPANCAP" -q -u -w "$f" -- "${cmd[@]}" >/dev/null 2>>"$tmp/errors.log" ;;
+	perf | perf-z)
+		local z=()
+		[ "$c" = perf-z ] && z=(-z)
+		perf record "${z[@]}" -q -m 16M -e raw_syscalls:sys_enter,raw_syscalls:sys_exit \
+			-o "$f" -- "${cmd[@]}" >/dev/null 2>"$tmp/perf.err"
+		samples=$(perf report -i "$f" --stats 2>/dev/null | awk '/SAMPLE events:/ {print $3; exit}')
+		;;
+	esac
+	[ -s "$f" ] || { log "bytes $c: no file"; return; }
+	size=$(stat -c %s "$f")
+	bytes[$c]+="$(awk -v s="$size" -v n="$BYTES_CALLS" 'BEGIN{printf "%.2f", s / n}') "
+	[ -n "$samples" ] && bsamples[$c]+="$samples "
+	return 0
+}
+
+section_capture() {
+	local r c
+	for r in $(seq 1 "$ROUNDS"); do
+		ramp_run "$r"
+		cpu_run
+		for c in spancap spancap-u perf perf-z; do
+			case $c in perf*) [ -n "${unavailable[perf-record]:-}" ] && continue ;; esac
+			bytes_run $c
+		done
+		log "capture: pass $r of $ROUNDS done"
+	done
+	local oks="" firsts="" p
+	for p in $(seq 1 "$ROUNDS"); do
+		oks+="${ramp_ok[$p]:-} "
+		firsts+="pass $p: ${ramp_first[$p]:-?}; "
+	done
+	{
+		echo "## 3. Capture throughput"
+		echo
+		echo "Ramp: \`spancap -- syscall_bench --seconds $STEP_SECONDS --rate R --threads 0" \
+			"--ctx\` ($NCPU getppid threads with context, paced), R in $RAMP_RATES events/s;" \
+			"after each step \`spancap-analyze info --json\` gives the events lost (END" \
+			"record). The figure is the syscalls recorded per second at the highest step" \
+			"with no loss. CPU: \`spancap -p\` on an unpaced one-thread producer for" \
+			"$CPU_SECONDS s, utime and stime of spancap (/proc/PID/stat) from the start of the" \
+			"loop to 0.5 s after its end, over the syscalls recorded. Bytes:" \
+			"\`syscall_bench -n $BYTES_CALLS -r 1 --ctx\` (getppid, one thread), file size" \
+			"over its $BYTES_CALLS getppid calls, under \`spancap\`, \`spancap -u\`," \
+			"\`perf record -m 16M -e raw_syscalls:sys_enter,raw_syscalls:sys_exit\` and the" \
+			"same with \`-z\` (perf records two samples per syscall). Median [min-max] of" \
+			"$ROUNDS passes."
+		echo
+		echo "| metric | value |"
+		echo "|---|---|"
+		echo "| max events/s with no loss | $(cell "$oks" %.0f "the first step lost events") |"
+		echo "| first loss | ${firsts% } |"
+		echo "| spancap user CPU per event (ns) | $(cell "${cpu_user[x]:-}" %.1f) |"
+		echo "| spancap user+system CPU per event (ns) | $(cell "${cpu_total[x]:-}" %.1f) |"
+		echo "| events/s during the CPU run | $(cell "${cpu_rate[x]:-}" %.0f) |"
+		echo
+		echo "| bytes per syscall on disk | value | ratio to spancap |"
+		echo "|---|---|---|"
+		local sm
+		sm=$(echo "${bytes[spancap]:-}" | median)
+		for c in spancap spancap-u perf perf-z; do
+			local label why="no file written" rt="n/a: no spancap figure"
+			case $c in
+			spancap) label="spancap (zstd level 1)" ;;
+			spancap-u) label="spancap -u (plain pcapng)" ;;
+			perf) label="perf record" ;;
+			perf-z) label="perf record -z" ;;
+			esac
+			case $c in perf*) [ -n "${unavailable[perf-record]:-}" ] && why=${unavailable[perf-record]} ;; esac
+			local m
+			m=$(echo "${bytes[$c]:-}" | median)
+			[ -n "$m" ] && [ -n "$sm" ] && rt=$(awk -v a="$m" -v b="$sm" 'BEGIN{printf "%.2f", a / b}')
+			[ -z "$m" ] && rt="n/a: $why"
+			local extra=""
+			[ -n "${bsamples[$c]:-}" ] && extra=" ($(echo "${bsamples[$c]}" | median) samples for $((2 * BYTES_CALLS)) expected)"
+			echo "| $label | $(cell "${bytes[$c]:-}" %.2f "$why")$extra | $rt |"
+		done
+		echo
+	} >>"$tmp/report"
+}
+
+# ---- 4. replay ----------------------------------------------------------------------------------
+
+declare -A rrate rrss revents
+replay_run() { # file-label file command
+	local label=$1 f=$2 cmd=$3 t
+	if [ -n "${unavailable[gnu-time]:-}" ]; then
+		return
+	fi
+	if ! /usr/bin/time -f "%e %M" -o "$tmp/time.out" "$ANALYZE" "$cmd" "$f" >/dev/null \
+		2>>"$tmp/errors.log"; then
+		log "replay $cmd $label failed"
+		return
+	fi
+	read -r t kb <"$tmp/time.out"
+	rrate[$label/$cmd]+="$(awk -v n="${revents[$label]}" -v t="$t" 'BEGIN{if (t < 0.01) t = 0.01; printf "%.0f", n / t}') "
+	rrss[$label/$cmd]+="$(awk -v k="$kb" 'BEGIN{printf "%.1f", k / 1024}') "
+}
+
+section_replay() {
+	local r cmd label
+	log "replay: capturing $REPLAY_EVENTS getppid calls with context"
+	"$SPANCAP" -q -w "$tmp/real.scap" -- "$B" -n "$REPLAY_EVENTS" -r 1 --ctx >/dev/null \
+		2>>"$tmp/errors.log" || log "replay: the capture failed"
+	log "replay: writing $REPLAY_EVENTS synthetic records"
+	"$BUILD/bench/analyze_bench" -n "$REPLAY_EVENTS" -r 1 -o "$tmp/synth.scap" >/dev/null \
+		2>>"$tmp/errors.log" || log "replay: analyze_bench failed"
+	for label in real synth; do
+		revents[$label]=$(file_counts "$tmp/$label.scap" | cut -f 2)
+		revents[$label]=${revents[$label]:-0}
+	done
+	for r in $(seq 1 "$ROUNDS"); do
+		for label in real synth; do
+			for cmd in traces info; do
+				[ "${revents[$label]}" -gt 0 ] && replay_run $label "$tmp/$label.scap" $cmd
+			done
+		done
+		log "replay: pass $r of $ROUNDS done"
+	done
+	{
+		echo "## 4. Replay"
+		echo
+		echo "\`spancap-analyze traces FILE\` and \`info FILE\` (output to /dev/null), wall" \
+			"time and peak RSS from GNU time; events are the file's syscall records. real:" \
+			"\`spancap -- syscall_bench -n $REPLAY_EVENTS -r 1 --ctx\` (one thread, one span)," \
+			"$(stat -c %s "$tmp/real.scap" 2>/dev/null || echo 0) bytes; synthetic:" \
+			"\`analyze_bench -o\` (16 threads, a new span every ~40 syscalls, a service's" \
+			"syscall mix), $(stat -c %s "$tmp/synth.scap" 2>/dev/null || echo 0) bytes." \
+			"Median [min-max] of $ROUNDS interleaved runs."
+		echo
+		echo "| file | syscall events | command | events/s | peak RSS (MiB) |"
+		echo "|---|---|---|---|---|"
+		local why="failed (see stderr)"
+		[ -n "${unavailable[gnu-time]:-}" ] && why=${unavailable[gnu-time]}
+		for label in real synth; do
+			for cmd in traces info; do
+				echo "| $label | ${revents[$label]} | $cmd | $(cell "${rrate[$label/$cmd]:-}" %.0f "$why") | $(cell "${rrss[$label/$cmd]:-}" %.1f "$why") |"
+			done
+		done
+		echo
+	} >>"$tmp/report"
+	rm -f "$tmp/real.scap" "$tmp/synth.scap"
+}
+
+# ---- 5. components ------------------------------------------------------------------------------
+
+section_components() {
+	{
+		echo "## 5. Components"
+		echo
+		echo "\`format_bench -n $COMPONENT_RECORDS\` and \`analyze_bench -n $COMPONENT_RECORDS\`" \
+			"(synthetic records, one core), as printed:"
+		echo
+		echo '```'
+		"$BUILD/bench/format_bench" -n "$COMPONENT_RECORDS" 2>&1 || echo "format_bench failed"
+		"$BUILD/bench/analyze_bench" -n "$COMPONENT_RECORDS" 2>&1 || echo "analyze_bench failed"
+		echo '```'
+		echo
+	} >>"$tmp/report"
+}
+
+# ---- the report ---------------------------------------------------------------------------------
+
+start=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
+t_start=$(date +%s)
+load_start=$(cut -d ' ' -f 1-3 /proc/loadavg)
+: >"$tmp/report"
+for s in $SECTIONS; do
+	log "section $s"
+	"section_$s"
+done
+{
+	echo "# spancap benchmarks"
+	echo
+	echo "Generated by \`bench/run_bench.sh\`; do not edit. Every figure comes from the run"
+	echo "described here; the machine may be shared and noisy, hence medians with min and max."
+	echo
+	echo "| | |"
+	echo "|---|---|"
+	echo "| date | $start ($(( $(date +%s) - t_start )) s) |"
+	echo "| command | \`$BENCH_COMMAND\` |"
+	echo "| knobs | ROUNDS=$ROUNDS CALLS=$CALLS INNER=$INNER SLOW_DIV=$SLOW_DIV WORKLOAD_SECONDS=$WORKLOAD_SECONDS WORKLOAD_RATE=$WORKLOAD_RATE STEP_SECONDS=$STEP_SECONDS CPU_SECONDS=$CPU_SECONDS BYTES_CALLS=$BYTES_CALLS REPLAY_EVENTS=$REPLAY_EVENTS BENCH_SMOKE=$SMOKE |"
+	echo "| CPU | $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $NCPU online CPUs |"
+	echo "| memory | $(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) |"
+	echo "| kernel | $(uname -r) $(uname -m) |"
+	echo "| OS | Debian $(cat /etc/debian_version 2>/dev/null || echo unknown) |"
+	echo "| load average | $load_start at the start, $(cut -d ' ' -f 1-3 /proc/loadavg) at the end |"
+	echo "| spancap | $("$SPANCAP" --version 2>&1 | head -n 1), git $(git rev-parse --short HEAD 2>/dev/null || echo unknown) |"
+	echo "| peers | $(bpftrace --version 2>/dev/null || echo 'bpftrace: none'); $(perf version 2>/dev/null || echo 'perf: none'); $(strace -V 2>/dev/null | head -n 1 || echo 'strace: none') |"
+	echo
+	cat "$tmp/report"
+} >"$RESULTS.tmp" && mv "$RESULTS.tmp" "$RESULTS"
+if [ -s "$tmp/errors.log" ]; then
+	log "stderr of the runs (last 20 lines):"
+	tail -n 20 "$tmp/errors.log" >&2
+fi
+log "wrote $RESULTS"

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# A smoke run of the benchmark suite (bench/run_bench.sh with BENCH_SMOKE=1: a second or so
+# per section) into a temporary report: it finishes, bench/RESULTS.md is left alone, and every
+# table has every row, each figure numeric ("median [min-max]") or, for a peer tool only,
+# an explicit "n/a: reason". Prints TAP.
+set -u
+BUILD=${1:-build}
+cd "$(dirname "$0")/../.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+fails=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && sed 's/^/#   /' "$2" | head -20; }
+R="$tmp/RESULTS.md"
+
+before=$(sha256sum bench/RESULTS.md 2>/dev/null)
+t0=$(date +%s)
+if BENCH_SMOKE=1 RESULTS="$R" timeout 240 bench/run_bench.sh "$BUILD" >"$tmp/log" 2>&1; then
+	ok "bench/run_bench.sh BENCH_SMOKE=1 finishes ($(($(date +%s) - t0)) s)"
+else
+	not_ok "bench/run_bench.sh BENCH_SMOKE=1 finishes" "$tmp/log"
+fi
+if [ "$(sha256sum bench/RESULTS.md 2>/dev/null)" = "$before" ]; then
+	ok "the smoke run leaves bench/RESULTS.md alone"
+else
+	not_ok "the smoke run leaves bench/RESULTS.md alone"
+fi
+[ -s "$R" ] || { not_ok "a report was written"; echo "1..$n"; exit 1; }
+
+# The machine, the date and the command.
+missing=""
+for k in date command CPU memory kernel OS spancap peers; do
+	grep -q "^| $k | ..*|$" "$R" || missing+=" $k"
+done
+if [ -z "$missing" ]; then ok "the report names the machine, the date and the command"; else
+	echo "missing:$missing" >"$tmp/m"; not_ok "the report names the machine, the date and the command" "$tmp/m"; fi
+
+NUM='-?[0-9]+(\.[0-9]+)?'
+FIG="^$NUM( \\[$NUM-$NUM\\])?( \\(.*\\))?\$"
+# The cells (columns 2..) of the table row starting with "| $1 |" must be figures, or n/a
+# with a reason when $2 is "peer". Prints the offending row, fails when absent or wrong.
+row_ok() { # row-prefix kind
+	local line cells c
+	line=$(grep -F -m 1 -- "| $1 |" "$R") || { echo "no row: $1"; return 1; }
+	line=${line#| $1 |}
+	IFS='|' read -ra cells <<<"${line%|}"
+	for c in "${cells[@]}"; do
+		c=$(echo "$c" | sed 's/^ *//; s/ *$//')
+		[[ $c =~ $FIG ]] && continue
+		[ "$2" = peer ] && [[ $c =~ ^n/a:\ ..* ]] && continue
+		# x floor is undefined when the floor's own cost is within the noise.
+		[[ $c == "n/a: floor added <= 0 ns" ]] && continue
+		echo "bad cell '$c' in: $1 |$line"
+		return 1
+	done
+}
+check_rows() { # description kind rows...
+	local d=$1 kind=$2 r bad=0
+	shift 2
+	: >"$tmp/bad"
+	for r in "$@"; do
+		row_ok "$r" "$kind" >>"$tmp/bad" || bad=1
+	done
+	if [ $bad = 0 ]; then ok "$d"; else not_ok "$d" "$tmp/bad"; fi
+}
+
+ncpu=$(nproc)
+own=() peers=()
+for op in getppid openclose write64 pread4k; do
+	for t in 1 "all ($ncpu)"; do
+		for c in "no tracer" "empty BPF programs (floor)" "spancap, process unobserved" \
+			"spancap, observed, no context" "spancap, observed, context + attributes"; do
+			own+=("$op | $t | $c")
+		done
+		for c in "bpftrace counting the pid's syscalls" "perf trace -o FILE" "strace -f -o FILE"; do
+			peers+=("$op | $t | $c")
+		done
+	done
+done
+check_rows "per-syscall overhead: ${#own[@]} rows without a peer tool, all numeric" own "${own[@]}"
+check_rows "per-syscall overhead: ${#peers[@]} peer rows, numeric or n/a with a reason" peer "${peers[@]}"
+check_rows "realistic workload: latency p50, p99 and throughput with and without spancap" own \
+	"latency p50 (ms)" "latency p99 (ms)" "throughput (requests/s)"
+check_rows "capture throughput: max events/s with no loss, CPU per event" own \
+	"max events/s with no loss" "spancap user CPU per event (ns)" \
+	"spancap user+system CPU per event (ns)" "events/s during the CPU run"
+check_rows "bytes per syscall: spancap, spancap -u" own "spancap (zstd level 1)" \
+	"spancap -u (plain pcapng)"
+check_rows "bytes per syscall: perf record, perf record -z (or n/a with a reason)" peer \
+	"perf record" "perf record -z"
+check_rows "replay: traces and info, events/s and peak RSS, on both files" own \
+	"real | $(sed -n 's/^| real | \([0-9]*\) | traces .*/\1/p' "$R") | traces" \
+	"real | $(sed -n 's/^| real | \([0-9]*\) | info .*/\1/p' "$R") | info" \
+	"synth | $(sed -n 's/^| synth | \([0-9]*\) | traces .*/\1/p' "$R") | traces" \
+	"synth | $(sed -n 's/^| synth | \([0-9]*\) | info .*/\1/p' "$R") | info"
+if grep -q '^| first loss | pass 1: ..*|$' "$R"; then ok "capture throughput: the first loss is described"; else
+	not_ok "capture throughput: the first loss is described" "$R"; fi
+if grep -q '^write  *[0-9.]* M records/s' "$R" && grep -q '^analyze_bench: traces replay' "$R"; then
+	ok "components: format_bench and analyze_bench output"
+else
+	not_ok "components: format_bench and analyze_bench output" "$R"
+fi
+echo "1..$n"
+[ "$fails" -eq 0 ]
