@@ -383,6 +383,10 @@ $(BUILD)/bench/recorder_bench: $(BUILD)/obj/bench/recorder_bench.o \
 bench-recorder: $(BUILD)/bench/recorder_bench
 	$(Q)$(BUILD)/bench/recorder_bench -n 5000000
 
+.PHONY: bench-bpf
+bench-bpf: $(BUILD)/spancap $(BUILD)/bench/syscall_bench $(BUILD)/gen/spancap_empty.bpf.o
+	$(Q)bench/bpf_prog_cost.sh $(BUILD)
+
 .PHONY: bench-capture
 bench-capture: $(BUILD)/spancap $(BUILD)/bench/syscall_bench $(BUILD)/gen/spancap_empty.bpf.o
 	$(Q)bench/syscall_overhead.sh $(BUILD)

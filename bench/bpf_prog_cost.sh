@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# Time spent inside spancap's syscall programs per call, from the kernel's own accounting
+# (sysctl kernel.bpf_stats_enabled: run_time_ns / run_cnt of each program), for one getppid
+# loop (bench/syscall_bench) in each configuration:
+#   floor        the empty sys_enter/sys_exit programs (bpf/spancap_empty.bpf.c)
+#   unobserved   spancap recording another process
+#   observed     spancap -- syscall_bench: every call recorded, thread without context
+#   context      the same with an OTEP 4947 context and attributes on the thread
+# Unlike the end-to-end figures of `make bench`, these exclude the trampoline and the syscall
+# itself and hardly move with the load of other CPUs; the accounting adds two clock reads to
+# every run, which the floor row shows. Run on an otherwise idle machine: every program named
+# handle_sys_* loaded after the configuration starts is counted as its own.
+# Usage: bench/bpf_prog_cost.sh [BUILD]   (root; `make bench-bpf`). CALLS=N calls per round,
+# two rounds (default 2000000).
+set -eu
+BUILD=${1:-build}
+CALLS=${CALLS:-2000000}
+SPANCAP_OPTS=${SPANCAP_OPTS:-} # extra spancap options, e.g. --ringbuf-size=1048576
+B=$BUILD/bench/syscall_bench
+SPANCAP=$BUILD/spancap
+tmp=$(mktemp -d)
+old_stats=$(sysctl -n kernel.bpf_stats_enabled)
+cleanup() {
+	sysctl -qw kernel.bpf_stats_enabled="$old_stats"
+	[ -n "${idle:-}" ] && kill "$idle" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+sysctl -qw kernel.bpf_stats_enabled=1
+
+prog_ids() { bpftool prog show -j | python3 -c '
+import json, sys
+for p in json.load(sys.stdin):
+    if p.get("name", "").startswith("handle_sys_"):
+        print(p["id"])' | sort -n; }
+
+# Prints "name ns-per-run runs" for the handle_sys_* programs not in the list $1.
+report() {
+	bpftool prog show -j | python3 -c '
+import json, sys
+before = set(sys.argv[1].split())
+for p in json.load(sys.stdin):
+    if p.get("name", "").startswith("handle_sys_") and str(p["id"]) not in before:
+        n = p.get("run_cnt", 0)
+        if n:
+            print("%s %.1f %d" % (p["name"], p["run_time_ns"] / n, n))' "$1"
+}
+
+# Each configuration's figures are read while its loop still runs (the programs go when the
+# loop or spancap ends): SAMPLE_AT seconds after the loop starts (default 1).
+SAMPLE_AT=${SAMPLE_AT:-1}
+
+observed() { # extra syscall_bench args...
+	local before sp
+	before=$(prog_ids)
+	mkfifo "$tmp/go"
+	# shellcheck disable=SC2086 # SPANCAP_OPTS is a word list
+	"$SPANCAP" $SPANCAP_OPTS -v -w "$tmp/cap.scap" -- "$B" -n "$CALLS" -r 2 --wait "$@" \
+		<"$tmp/go" >"$tmp/out" 2>"$tmp/err" &
+	sp=$!
+	exec 8>"$tmp/go"
+	for _ in $(seq 1 500); do
+		grep -q "resolved via" "$tmp/err" && grep -q ready "$tmp/out" && break
+		sleep 0.01
+	done
+	echo go >&8
+	exec 8>&-
+	sleep "$SAMPLE_AT"
+	report "$before"
+	wait $sp || true
+	rm -f "$tmp/go"
+}
+
+unobserved() {
+	local before sp
+	before=$(prog_ids)
+	sleep 1000 &
+	idle=$!
+	"$SPANCAP" -q -w "$tmp/idle.scap" -p $idle &
+	sp=$!
+	sleep 0.7
+	"$B" -n "$CALLS" -r 2 >/dev/null &
+	local bp=$!
+	sleep "$SAMPLE_AT"
+	report "$before"
+	wait $bp
+	kill -INT $sp
+	wait $sp || true
+	kill $idle
+	idle=
+}
+
+floor() {
+	local before bp
+	before=$(prog_ids)
+	"$B" -n "$CALLS" -r 2 --floor "$BUILD/gen/spancap_empty.bpf.o" >/dev/null &
+	bp=$!
+	sleep "$SAMPLE_AT"
+	report "$before"
+	wait $bp
+}
+
+printf '%-12s %-26s %10s %12s\n' config program "ns/run" runs
+for c in floor unobserved observed context; do
+	case $c in
+	floor) floor ;;
+	unobserved) unobserved ;;
+	observed) observed ;;
+	context) observed --ctx --attrs ;;
+	esac | while read -r name ns runs; do
+		printf '%-12s %-26s %10s %12s\n' "$c" "$name" "$ns" "$runs"
+	done
+done
+echo "($CALLS getppid calls per configuration; $(nproc) CPUs, $(uname -r); kernel.bpf_stats)"
