@@ -19,37 +19,18 @@ BUILD=${1:-build}
 SPANCAP="$BUILD/spancap"
 TARGET="$BUILD/tests/capture_target"
 CHECK="$BUILD/tests/capture_check"
-tmp=$(mktemp -d)
+. "$(dirname "$0")/suite_lib.sh"
+suite_tmpdir
 chmod 755 "$tmp" # nobody runs and reads from here
-cleanup() {
+suite_cleanup() {
 	[ -n "${cap_pid:-}" ] && kill "$cap_pid" 2>/dev/null
 	[ -n "${tgt_pid:-}" ] && kill "$tgt_pid" 2>/dev/null
 	exec 7>&- 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); echo "not ok $n - $1"
-	[ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/#   /' "$2" | head -30
-	return 0
-}
-bail() { not_ok "$1" "${2:-}"; echo "1..$n"; exit 1; }
-wait_for() { # file, pattern, tries of 0.05 s
-	for _ in $(seq 1 "$3"); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$cap_pid" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
 }
 field() { sed -n "s/^$2:[[:space:]]*//p" "$1"; } # status-file field
 hex() { printf '%016x' "$1"; }
 
-for f in "$SPANCAP" "$TARGET" "$CHECK"; do
-	[ -x "$f" ] || bail "$f is built"
-done
+need_built "$SPANCAP" "$TARGET" "$CHECK"
 id nobody >/dev/null 2>&1 || bail "user nobody exists"
 command -v setpriv >/dev/null || bail "setpriv (util-linux) is installed"
 
@@ -188,4 +169,4 @@ S=a1a2a3a4a5a6a7a8
 grep -Eq "^SYSCALL pid=$pid .* ctx=1 trace=$T span=$S .*path=$tmp/known.dat\$" "$tmp/c.dump" &&
 	ok "its syscalls in the span carry the trace and span ids" ||
 	not_ok "its syscalls in the span carry the trace and span ids" "$tmp/c.dump"
-echo "1..$n"
+tap_end
