@@ -5,8 +5,8 @@
 # running capture. Sourced, never run: `. "$(dirname "$0")/suite_lib.sh"`.
 #
 # TAP state: $n tests reported so far, $failed of them failed. A failure's detail (a file, or
-# text) is printed as "#   " comments: the first TAP_DETAIL_LINES lines (default 30), or the
-# last ones when TAP_DETAIL_FROM is tail.
+# text) is printed as "#   " comments: the first TAP_DETAIL_LINES lines (default 30; 0 for all),
+# or the last ones when TAP_DETAIL_FROM is tail.
 
 n=0
 failed=0
@@ -30,7 +30,8 @@ not_ok() {
 	echo "not ok $n - $1"
 	[ -n "${2:-}" ] || return 0
 	if [ -f "$2" ]; then cat "$2"; else printf '%s\n' "$2"; fi |
-		"$TAP_DETAIL_FROM" -n "$TAP_DETAIL_LINES" | sed 's/^/#   /'
+		if [ "$TAP_DETAIL_LINES" -gt 0 ]; then "$TAP_DETAIL_FROM" -n "$TAP_DETAIL_LINES"; else cat; fi |
+		sed 's/^/#   /'
 	return 0
 }
 
