@@ -29,10 +29,12 @@ not_ok() {
 	failed=$((failed + 1))
 	echo "not ok $n - $1"
 	[ -n "${2:-}" ] || return 0
-	if [ -f "$2" ]; then cat "$2"; else printf '%s\n' "$2"; fi |
-		if [ "$TAP_DETAIL_LINES" -gt 0 ]; then "$TAP_DETAIL_FROM" -n "$TAP_DETAIL_LINES"; else cat; fi |
-		sed 's/^/#   /'
+	if [ -f "$2" ]; then cat "$2"; else printf '%s\n' "$2"; fi | tap_detail_lines | sed 's/^/#   /'
 	return 0
+}
+# tap_detail_lines: standard input cut to the lines not_ok quotes.
+tap_detail_lines() {
+	if [ "$TAP_DETAIL_LINES" -gt 0 ]; then "$TAP_DETAIL_FROM" -n "$TAP_DETAIL_LINES"; else cat; fi
 }
 
 # check DESCRIPTION COMMAND...: one test, passed when COMMAND exits 0; its output is the detail.

@@ -5,7 +5,7 @@
 class Tap:
     """Numbered TAP lines: report() prints "ok N - DESC" or "not ok N - DESC" and, for a
     failure, the first max_detail lines of DETAIL (an iterable of lines, or a string or an
-    exception split into lines) as "#   " comments. n is the number of tests, failed of failures."""
+    exception split into lines) as "#   " comments. n counts the tests, failed the failures."""
 
     def __init__(self, max_detail=10):
         self.n = 0
