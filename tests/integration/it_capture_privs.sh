@@ -47,20 +47,28 @@ caps_are() {
 		[ "$(field "$1" CapAmb)" = "$(hex 0)" ] && [ "$(field "$1" NoNewPrivs)" = 1 ]
 }
 
+# capture_held TAG DESCRIPTION ARGS...: spancap -w $tmp/TAG.scap ARGS, whose command prints
+# "started" then reads a line; spancap's /proc status is copied to $tmp/TAG.status while the
+# command waits. Sets rc to spancap's exit status; bails with DESCRIPTION if nothing starts.
+capture_held() {
+	local tag=$1 desc=$2
+	shift 2
+	mkfifo "$tmp/$tag.go"
+	"$SPANCAP" -w "$tmp/$tag.scap" "$@" <"$tmp/$tag.go" >"$tmp/$tag.out" 2>"$tmp/$tag.err" &
+	cap_pid=$!
+	exec 7>"$tmp/$tag.go"
+	wait_for "$tmp/$tag.out" started 400 || bail "$desc" "$tmp/$tag.err"
+	cp "/proc/$cap_pid/status" "$tmp/$tag.status"
+	echo >&7
+	exec 7>&-
+	wait "$cap_pid"
+	rc=$?
+	cap_pid=
+}
+
 # ---- -- CMD as the invoking user --------------------------------------------------------------
 
-mkfifo "$tmp/go1"
-"$SPANCAP" -w "$tmp/a.scap" -- sh -c 'echo started; read x' <"$tmp/go1" >"$tmp/a.out" \
-	2>"$tmp/a.err" &
-cap_pid=$!
-exec 7>"$tmp/go1"
-wait_for "$tmp/a.out" started 400 || bail "spancap starts the command" "$tmp/a.err"
-cp "/proc/$cap_pid/status" "$tmp/a.status"
-echo >&7
-exec 7>&-
-wait "$cap_pid"
-rc=$?
-cap_pid=
+capture_held a "spancap starts the command" -- sh -c 'echo started; read x'
 if caps_are "$tmp/a.status" "$KEEP"; then
 	ok "during a capture spancap holds exactly $(hex "$KEEP") (eff, prm, bnd), no-new-privs"
 else
@@ -73,18 +81,8 @@ fi
 
 # ---- -Z nobody -- CMD ---------------------------------------------------------------------------
 
-mkfifo "$tmp/go2"
-"$SPANCAP" -w "$tmp/b.scap" -Z nobody -- sh -c 'cat /proc/self/status; echo started; read x' \
-	<"$tmp/go2" >"$tmp/b.out" 2>"$tmp/b.err" &
-cap_pid=$!
-exec 7>"$tmp/go2"
-wait_for "$tmp/b.out" started 400 || bail "spancap -Z nobody starts the command" "$tmp/b.err"
-cp "/proc/$cap_pid/status" "$tmp/b.status"
-echo >&7
-exec 7>&-
-wait "$cap_pid"
-rc=$?
-cap_pid=
+capture_held b "spancap -Z nobody starts the command" -Z nobody -- \
+	sh -c 'cat /proc/self/status; echo started; read x'
 if caps_are "$tmp/b.status" "$KEEP_KILL"; then
 	ok "with -Z nobody spancap holds exactly $(hex "$KEEP_KILL") (CAP_KILL to stop the command)"
 else
