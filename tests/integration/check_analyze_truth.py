@@ -24,6 +24,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap_report import Tap  # noqa: E402
 import check_capture_truth as capture_file  # noqa: E402  (the independent FORMAT.md decoder)
 
 
@@ -40,16 +41,8 @@ def main():
     analyze, capture, truth_path = sys.argv[1:4]
     truth = [json.loads(line) for line in open(truth_path) if line.strip()]
     ops = [t for t in truth if t["type"] == "op" and t["trace_id"]]
-    n, failed = 0, 0
-
-    def report(ok, desc, detail=()):
-        nonlocal n, failed
-        n += 1
-        print(("ok %d - %s" if ok else "not ok %d - %s") % (n, desc))
-        if not ok:
-            failed += 1
-            for line in list(detail)[:15]:
-                print("#   " + line)
+    tap = Tap(max_detail=15)
+    report = tap.report
 
     # Expected facts per trace, from the truth log alone.
     files = collections.defaultdict(lambda: collections.defaultdict(collections.Counter))
@@ -161,8 +154,8 @@ def main():
            sum(sum(v.values()) for v in errors.values()), bad["errors"])
     report(not bad["children"], "child processes appear with their exit status (%d)" %
            sum(len(v) for v in children.values()), bad["children"])
-    print("1..%d" % n)
-    return 1 if failed else 0
+    print("1..%d" % tap.n)
+    return 1 if tap.failed else 0
 
 
 if __name__ == "__main__":

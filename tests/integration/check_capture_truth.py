@@ -27,6 +27,8 @@ import struct
 import subprocess
 import sys
 
+from tap_report import Tap
+
 # x86_64 numbers of the syscalls the demo service issues deliberately.
 NR = {
     "read": 0, "write": 1, "close": 3, "fstat": 5, "lseek": 8, "pread64": 17, "pwrite64": 18,
@@ -43,20 +45,6 @@ PR_SET_VMA = 0x53564D41
 ITEM_PATH, ITEM_SOCKADDR = 1, 3
 F_CTX = 0x0001
 F_CTX_FAULT = 0x0010  # the capture could not read the thread's context, and says so
-
-
-def tap():
-    n = [0]
-    failed = [0]
-
-    def report(ok, desc, detail=""):
-        n[0] += 1
-        print(("ok %d - %s" if ok else "not ok %d - %s") % (n[0], desc))
-        if not ok:
-            failed[0] += 1
-            for line in str(detail).splitlines()[:15]:
-                print("#   " + line)
-    return report, n, failed
 
 
 def pcapng_bytes(path):
@@ -225,7 +213,8 @@ def main():
         max_gap_ms = float(args[i + 1])
         del args[i:i + 2]
     cap_path, truth_path = args
-    report, n, failed = tap()
+    tap = Tap(max_detail=15)
+    report = tap.report
 
     truth = [json.loads(line) for line in open(truth_path) if line.strip()]
     ops = [t for t in truth if t["type"] == "op" and t["syscall"] in NR]
@@ -264,7 +253,7 @@ def main():
                     "sa": items.get(ITEM_SOCKADDR)})
     except (ValueError, struct.error, subprocess.CalledProcessError) as e:
         report(False, "the capture decodes per FORMAT.md", e)
-        print("1..%d" % n[0])
+        print("1..%d" % tap.n)
         return 1
     report(sections >= 1, "the capture decodes per FORMAT.md (%d section(s), %d threads)" %
            (sections, len(by_tid)))
@@ -338,8 +327,8 @@ def main():
            "\n".join(wrong_ctx))
     report(not wrong_data, "paths, peers, byte counts and pids match the truth log",
            "\n".join(wrong_data))
-    print("1..%d" % n[0])
-    return 1 if failed[0] else 0
+    print("1..%d" % tap.n)
+    return 1 if tap.failed else 0
 
 
 if __name__ == "__main__":

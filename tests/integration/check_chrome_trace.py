@@ -18,21 +18,17 @@ Prints TAP lines; exits 1 on any failure.
 import collections
 import decimal
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap_report import Tap  # noqa: E402
 
 
 def main():
     path, want_syscalls, want_errors = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    n, failed = 0, 0
-
-    def report(ok, desc, detail=()):
-        nonlocal n, failed
-        n += 1
-        print(("ok %d - %s" if ok else "not ok %d - %s") % (n, desc))
-        if not ok:
-            failed += 1
-            for line in list(detail)[:10]:
-                print("#   " + line)
+    tap = Tap()
+    report = tap.report
 
     try:
         doc = json.load(open(path), parse_float=decimal.Decimal)
@@ -104,7 +100,7 @@ def main():
     report(set(xs) <= names and {p for p, _ in xs} <= pnames,
            "chrome: every thread and process has its name",
            ["%d/%d" % k for k in set(xs) - names])
-    return 1 if failed else 0
+    return 1 if tap.failed else 0
 
 
 if __name__ == "__main__":

@@ -22,21 +22,17 @@
 """
 import collections
 import json
+import os
 import struct
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap_report import Tap  # noqa: E402
+
 
 def compare(fields_path, info_path, timeline_path, traces_path):
-    n, failed = 0, 0
-
-    def report(ok, desc, detail=()):
-        nonlocal n, failed
-        n += 1
-        print(("ok %d - %s" if ok else "not ok %d - %s") % (n, desc))
-        if not ok:
-            failed += 1
-            for line in list(detail)[:10]:
-                print("#   " + line)
+    tap = Tap()
+    report = tap.report
 
     names = {1: "section", 2: "process", 3: "thread", 4: "fd", 5: "thread_ctx", 6: "syscall",
              7: "proc_event", 8: "loss", 9: "end"}
@@ -77,7 +73,7 @@ def compare(fields_path, info_path, timeline_path, traces_path):
     report(traces == want_traces and want_traces,
            "trace ids match spancap-analyze traces (%d)" % len(want_traces),
            sorted(traces ^ want_traces)[:10])
-    return 1 if failed else 0
+    return 1 if tap.failed else 0
 
 
 def block(btype, body):

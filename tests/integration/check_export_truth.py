@@ -24,6 +24,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap_report import Tap  # noqa: E402
 from check_analyze_truth import resolved_at  # noqa: E402
 
 
@@ -34,16 +35,8 @@ def load(path):
 def main():
     spans_path, groups_path, capture, truth_path = sys.argv[1:5]
     spans, groups, truth = load(spans_path), load(groups_path), load(truth_path)
-    n, failed = 0, 0
-
-    def report(ok, desc, detail=()):
-        nonlocal n, failed
-        n += 1
-        print(("ok %d - %s" if ok else "not ok %d - %s") % (n, desc))
-        if not ok:
-            failed += 1
-            for line in list(detail)[:10]:
-                print("#   " + line)
+    tap = Tap()
+    report = tap.report
 
     app_spans = {(t["trace_id"], t["span_id"]) for t in truth if t["type"] == "span"}
     pid = next(t["pid"] for t in truth if t["type"] == "process")
@@ -124,7 +117,7 @@ def main():
     report(not gbad and set(gkeys) == set(counts) and all(v == 1 for v in gkeys.values()),
            "--granularity span: one span per application span, counting its syscalls (%d)"
            % len(groups), gbad)
-    return 1 if failed else 0
+    return 1 if tap.failed else 0
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_capture_truth as cct  # noqa: E402
+from tap_report import Tap  # noqa: E402
 
 NR_GETPPID = 110
 
@@ -30,7 +31,8 @@ def main():
         max_faults = int(args[i + 1])
         del args[i:i + 2]
     cap_path, truth_path = args
-    report, n, failed = cct.tap()
+    tap = Tap(max_detail=15)
+    report = tap.report
     truth = json.loads(open(truth_path).read())
     kids = set(truth["children"])
     if max_faults is None:
@@ -45,7 +47,7 @@ def main():
                 first[pid] = (nr, flags, body[80:96].hex(), body[96:104].hex())
     except (ValueError, struct.error) as e:
         report(False, "the capture decodes per FORMAT.md", e)
-        print("1..%d" % n[0])
+        print("1..%d" % tap.n)
         return 1
     report(len(kids) > 0 and set(first) == kids, "every child (%d) has syscall records" %
            len(kids), "missing: %s" % sorted(kids - set(first))[:10])
@@ -67,8 +69,8 @@ def main():
     report(faulted <= max_faults, "children whose DTV is not mapped read the context from "
            "the parent's slot: %d of %d failed the read (at most %d)" %
            (faulted, len(first), max_faults))
-    print("1..%d" % n[0])
-    return 1 if failed[0] else 0
+    print("1..%d" % tap.n)
+    return 1 if tap.failed else 0
 
 
 if __name__ == "__main__":

@@ -8,20 +8,8 @@ set -u
 BUILD=${1:-build}
 BIN=$BUILD/spancap-analyze
 GEN=$BUILD/tests/analyze_scenario_gen
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-fails=0
-
-ok() { # description, then the command's status
-	n=$((n + 1))
-	if [ "$2" -eq 0 ]; then
-		echo "ok $n - $1"
-	else
-		echo "not ok $n - $1"
-		fails=$((fails + 1))
-	fi
-}
+. "$(dirname "$0")/suite_lib.sh"
+suite_tmpdir
 
 # check DESCRIPTION PYTHON-EXPR: evaluates the expression on the JSON read from $tmp/out.json
 jcheck() {
@@ -158,5 +146,4 @@ ok "unknown command: exit 2" $?
 [ $? -eq 2 ]
 ok "unknown syscall name: exit 2" $?
 
-echo "1..$n"
-[ "$fails" -eq 0 ]
+tap_end

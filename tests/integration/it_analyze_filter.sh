@@ -11,20 +11,8 @@ BIN=$BUILD/spancap-analyze
 SPANCAP=$BUILD/spancap
 DEMO=$BUILD/samples/spancap-demo-service
 SAMPLE=samples/captures/demo-small.pcapng.zst
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-fails=0
-
-ok() { # description, then the command's status
-	n=$((n + 1))
-	if [ "$2" -eq 0 ]; then
-		echo "ok $n - $1"
-	else
-		echo "not ok $n - $1"
-		fails=$((fails + 1))
-	fi
-}
+. "$(dirname "$0")/suite_lib.sh"
+suite_tmpdir
 
 # json FILE ARGS...: the command's JSON without the "inputs" member (the file names differ)
 json() {
@@ -37,12 +25,8 @@ d.pop("inputs", None)
 print(json.dumps(d, sort_keys=True, indent=1))'
 }
 
-for t in "$BIN" "$SPANCAP" "$DEMO" "$SAMPLE"; do
-	[ -e "$t" ] || { echo "not ok 1 - $t missing (run make first)"; exit 1; }
-done
-for t in zstd tshark python3; do
-	command -v $t >/dev/null || { echo "not ok 1 - $t missing (make deps)"; exit 1; }
-done
+need_files "$BIN" "$SPANCAP" "$DEMO" "$SAMPLE"
+need_commands zstd tshark python3
 
 # A fresh capture of the demo service (files, pipes, loopback TCP, a child process).
 mkdir -p "$tmp/files"
@@ -253,5 +237,4 @@ ok "--redact=paths leaves the host name alone" $?
 ! "$BIN" filter --redact=paths,bogus -o "$tmp/x.zst" "$in" 2>"$tmp/err" && grep -q bogus "$tmp/err"
 ok "an unknown redaction class is a usage error" $?
 
-echo "1..$n"
-[ $fails -eq 0 ]
+tap_end

@@ -9,43 +9,24 @@ set -u
 BUILD=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 caps=$here/../../samples/captures
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
+. "$here/suite_lib.sh"
+suite_tmpdir
 
 if ! "$caps/golden_commands.sh" "$BUILD/spancap-analyze" "$caps/demo-small.pcapng.zst" \
 	"$tmp/out" >"$tmp/err" 2>&1; then
-	echo "not ok 1 - spancap-analyze runs every report on the sample capture"
-	sed 's/^/#   /' "$tmp/err" | head -5
-	echo "1..1"
-	exit 1
+	TAP_DETAIL_LINES=5 bail "spancap-analyze runs every report on the sample capture" "$tmp/err"
 fi
 for golden in "$caps"/golden/*; do
 	name=$(basename "$golden")
-	n=$((n + 1))
 	if cmp -s "$golden" "$tmp/out/$name"; then
-		echo "ok $n - $name matches its golden output"
+		ok "$name matches its golden output"
 	else
-		failed=$((failed + 1))
-		echo "not ok $n - $name matches its golden output"
-		diff -u "$golden" "$tmp/out/$name" | head -20 | sed 's/^/#   /'
+		not_ok "$name matches its golden output" \
+			"$(diff -u "$golden" "$tmp/out/$name" | head -20)"
 	fi
 done
-n=$((n + 1))
-if [ "$(ls "$tmp/out" | wc -l)" -eq "$(ls "$caps/golden" | wc -l)" ]; then
-	echo "ok $n - every report has a golden output"
-else
-	failed=$((failed + 1))
-	echo "not ok $n - every report has a golden output"
-fi
-while IFS= read -r line; do
-	case $line in
-	"ok "*) n=$((n + 1)); echo "ok $n - truth: ${line#ok * - }" ;;
-	"not ok "*) n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - truth: ${line#not ok * - }" ;;
-	"#"*) echo "$line" ;;
-	esac
-done < <(python3 "$here/check_analyze_truth.py" "$BUILD/spancap-analyze" \
-	"$caps/demo-small.pcapng.zst" "$caps/demo-small.truth.jsonl" 2>&1)
-echo "1..$n"
-[ "$failed" -eq 0 ]
+[ "$(ls "$tmp/out" | wc -l)" -eq "$(ls "$caps/golden" | wc -l)" ]
+ok "every report has a golden output" $?
+tap_from "truth: " python3 "$here/check_analyze_truth.py" "$BUILD/spancap-analyze" \
+	"$caps/demo-small.pcapng.zst" "$caps/demo-small.truth.jsonl"
+tap_end

@@ -8,12 +8,9 @@
 set -u
 BUILD=${1:-build}
 cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && sed 's/^/#   /' "$2" | head -20; }
+. tests/integration/suite_lib.sh
+TAP_DETAIL_LINES=20
+suite_tmpdir
 R="$tmp/RESULTS.md"
 
 before=$(sha256sum bench/RESULTS.md 2>/dev/null)
@@ -103,5 +100,4 @@ if grep -q '^write  *[0-9.]* M records/s' "$R" && grep -q '^analyze_bench: trace
 else
 	not_ok "components: format_bench and analyze_bench output" "$R"
 fi
-echo "1..$n"
-[ "$fails" -eq 0 ]
+tap_end

@@ -12,27 +12,11 @@ SPANCAP="$BUILD/spancap"
 CHECK="$BUILD/tests/capture_check"
 SRC=capture/capture.c
 MAN=man/spancap.8
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); echo "not ok $n - $1"
-	[ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/#   /' "$2" | head -30
-	return 0
-}
-check() { # description, command...
-	local d=$1
-	shift
-	if "$@" >"$tmp/out" 2>&1; then ok "$d"; else not_ok "$d" "$tmp/out"; fi
-}
-bail() { not_ok "$1" "${2:-}"; echo "1..$n"; exit 1; }
+. "$(dirname "$0")/suite_lib.sh"
+suite_tmpdir
 
-for f in "$SPANCAP" "$CHECK" "$SRC" "$MAN"; do
-	[ -e "$f" ] || bail "$f exists"
-done
-command -v groff >/dev/null || bail "groff is installed (make deps)"
-command -v man >/dev/null || bail "man is installed (make deps)"
+need_files "$SPANCAP" "$CHECK" "$SRC" "$MAN"
+need_commands groff man
 
 # ---- documentation against the option table -------------------------------------------------
 
@@ -167,4 +151,4 @@ refused "an unknown user is refused before anything runs" "no such user" \
 	-Z no-such-user-spancap -w "$tmp/r.scap" -- true
 refused "an unknown option points to --help" "see --help" --no-such-option -w "$tmp/r.scap" -- true
 
-echo "1..$n"
+tap_end

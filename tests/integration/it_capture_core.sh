@@ -11,32 +11,14 @@ BUILD=${1:-build}
 SPANCAP="$BUILD/spancap"
 TARGET="$BUILD/tests/capture_target"
 CHECK="$BUILD/tests/capture_check"
-tmp=$(mktemp -d)
-cleanup() {
+. "$(dirname "$0")/suite_lib.sh"
+suite_tmpdir
+suite_cleanup() {
 	[ -n "${cap_pid:-}" ] && kill "$cap_pid" 2>/dev/null
 	exec 7>&- 2>/dev/null
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-[ -n "${KEEP:-}" ] && trap "" EXIT
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"
-	[ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/#   /' "$2" | head -30
-	return 0
-}
-check() { # description, command...
-	local d=$1
-	shift
-	if "$@" >"$tmp/out" 2>&1; then ok "$d"; else not_ok "$d" "$tmp/out"; fi
-}
-bail() { not_ok "$1" "${2:-}"; echo "1..$n"; exit 1; }
 
-for f in "$SPANCAP" "$TARGET" "$CHECK"; do
-	[ -x "$f" ] || bail "$f is built"
-done
+need_built "$SPANCAP" "$TARGET" "$CHECK"
 
 # ---- run ------------------------------------------------------------------------------------
 
@@ -48,11 +30,7 @@ mkfifo "$tmp/go"
 cap_pid=$!
 exec 7>"$tmp/go"
 resolved=0
-for _ in $(seq 1 500); do
-	if grep -q "resolved via" "$tmp/spancap.err" 2>/dev/null; then resolved=1; break; fi
-	kill -0 "$cap_pid" 2>/dev/null || break
-	sleep 0.01
-done
+wait_for "$tmp/spancap.err" "resolved via" 100 && resolved=1
 echo go >&7
 exec 7>&-
 wait "$cap_pid"
@@ -191,5 +169,4 @@ check "without privileges spancap names each missing capability and exits non-ze
 		 grep -q 'missing capabilities: CAP_BPF+CAP_PERFMON (or CAP_SYS_ADMIN) to load the probes, CAP_SYS_PTRACE to read target memory' '$tmp/caps' &&
 		 [ ! -e /tmp/spancap-np.scap ]"
 
-echo "1..$n"
-[ "$fails" -eq 0 ]
+tap_end

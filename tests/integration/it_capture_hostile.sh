@@ -9,8 +9,8 @@
 set -u
 BUILD=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$here/suite_lib.sh"
+suite_tmpdir
 
 mkfifo "$tmp/ctl"
 "$BUILD/spancap" -w "$tmp/cap.pcapng.zst" -- "$BUILD/samples/spancap-hostile-writer" --all \
@@ -29,23 +29,15 @@ import sys
 
 rc, cap, truth_path, out_path, here = sys.argv[1:6]
 sys.path.insert(0, here)
+from tap_report import Tap
 import check_capture_truth as capture_file  # the independent FORMAT.md decoder
 
 TRACE = bytes([0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6,
                0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36]).hex()
 SPAN = bytes([0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7]).hex()
 F_CTX, F_CTX_FAULT = 0x1, 0x10
-n = failed = 0
-
-
-def report(ok, desc, detail=""):
-    global n, failed
-    n += 1
-    print(("ok %d - %s" if ok else "not ok %d - %s") % (n, desc))
-    if not ok:
-        failed += 1
-        for line in str(detail).splitlines()[:10]:
-            print("#   " + line)
+tap = Tap()
+report = tap.report
 
 
 out = open(out_path).read()
@@ -109,6 +101,6 @@ report(any(f & 1 and size == 65535 and n_raw <= 612 for f, valid, size, n_raw in
 cross = ctx_records.get("cross-attrs", [])
 report(all(n_raw == 0 for _f, _v, _s, n_raw in cross) and cross,
        "cross-attrs: the header is recorded, the unreadable attributes are not", cross)
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+print("1..%d" % tap.n)
+sys.exit(1 if tap.failed else 0)
 PY

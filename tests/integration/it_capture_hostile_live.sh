@@ -16,8 +16,8 @@
 set -u
 BUILD=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$here/suite_lib.sh"
+suite_tmpdir
 writer="$BUILD/samples/spancap-hostile-writer"
 
 # run NAME EXE ARGS...: capture EXE ARGS under spancap; the writer holds ~3 s (stdin open).
@@ -112,20 +112,12 @@ import sys
 tmp, here = sys.argv[1:3]
 elfs = sys.argv[3:]
 sys.path.insert(0, here)
+from tap_report import Tap
 import check_capture_truth as capture_file  # the independent FORMAT.md decoder
 
 F_CTX, F_CTX_FAULT = 0x1, 0x10
-n = failed = 0
-
-
-def report(ok, desc, detail=""):
-    global n, failed
-    n += 1
-    print(("ok %d - %s" if ok else "not ok %d - %s") % (n, desc))
-    if not ok:
-        failed += 1
-        for line in str(detail).splitlines()[:10]:
-            print("#   " + line)
+tap = Tap()
+report = tap.report
 
 
 def attrs(b):
@@ -221,6 +213,6 @@ for v in elfs:
            "context, none other (ctx status: %s)" % (v, sw["sys"], sw["nctx"],
                                                      "; ".join(statuses)),
            out[-600:] + "\n".join(f["wrong"]))
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+print("1..%d" % tap.n)
+sys.exit(1 if tap.failed else 0)
 PY

@@ -15,8 +15,8 @@
 set -u
 BUILD=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$here/suite_lib.sh"
+suite_tmpdir
 wl=$(cd "$BUILD/tests" && pwd)/load_workload
 FLOOD=${LOAD_FLOOD_SECONDS:-30}
 CHURN=${LOAD_CHURN_SECONDS:-10}
@@ -54,21 +54,13 @@ import sys
 
 tmp, here, max_hwm = sys.argv[1], sys.argv[2], int(sys.argv[3])
 sys.path.insert(0, here)
+from tap_report import Tap
 import check_capture_truth as capture_file  # the independent FORMAT.md decoder
 
 NR_GETPPID = 110
 F_CTX = 0x1
-n = failed = 0
-
-
-def report(ok, desc, detail=""):
-    global n, failed
-    n += 1
-    print(("ok %d - %s" if ok else "not ok %d - %s") % (n, desc))
-    if not ok:
-        failed += 1
-        for line in str(detail).splitlines()[:10]:
-            print("#   " + line)
+tap = Tap()
+report = tap.report
 
 
 def counts(path):
@@ -156,6 +148,6 @@ ctx_after = [r for r in after if r[3] & F_CTX]
 report(ctx_before > 0 and sum(1 for r in after if r[2] == NR_GETPPID) > 0 and not ctx_after,
        "pidreuse: the publisher's syscalls carry its contexts (%d), the new owner's %d syscalls "
        "carry none (%d do)" % (ctx_before, len(after), len(ctx_after)), ctx_after[:5])
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+print("1..%d" % tap.n)
+sys.exit(1 if tap.failed else 0)
 PY

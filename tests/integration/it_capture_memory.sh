@@ -27,28 +27,12 @@ EXECS=300
 # allocates a 17 KiB ctxsrc_result and a 9 KiB tlsres_report: 300 of them, 7.6 MiB). Leaked
 # table or map entries are caught by the procs= and map checks, not by this bound.
 MEM_BOUND_KB=4096
-tmp=$(mktemp -d)
-cleanup() {
+. "$(dirname "$0")/suite_lib.sh"
+TAP_DETAIL_FROM=tail
+suite_tmpdir
+suite_cleanup() {
 	[ -n "${cap_pid:-}" ] && kill -CONT "$cap_pid" 2>/dev/null && kill "$cap_pid" 2>/dev/null
 	exec 7>&- 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); echo "not ok $n - $1"
-	[ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/#   /' "$2" | tail -30
-	return 0
-}
-bail() { not_ok "$1" "${2:-}"; echo "1..$n"; exit 1; }
-wait_for() { # file, pattern, tries of 0.05 s
-	for _ in $(seq 1 "$3"); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$cap_pid" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
 }
 status_kb() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
 last_procs() { grep '^spancap: stats ' "$tmp/err" | tail -n 1 | sed -n 's/.* procs=\([0-9]*\).*/\1/p'; }
@@ -75,9 +59,7 @@ for e in json.load(sys.stdin):
     print(k)
 '; }
 
-for f in "$SPANCAP" "$CHURN" "$CHECK"; do
-	[ -x "$f" ] || bail "$f is built"
-done
+need_built "$SPANCAP" "$CHURN" "$CHECK"
 command -v bpftool >/dev/null || bail "bpftool is installed"
 
 mkfifo "$tmp/go"
@@ -177,4 +159,4 @@ else
 	not_ok "with events lost (${lost:-?}), the process table is back to its size (${procs:-?} vs ${base_procs:-?})" \
 		"$tmp/err"
 fi
-echo "1..$n"
+tap_end

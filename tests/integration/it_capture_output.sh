@@ -20,23 +20,13 @@ SPANCAP="$BUILD/spancap"
 ANALYZE="$BUILD/spancap-analyze"
 DEMO="$BUILD/samples/spancap-demo-service"
 FLOOD="$BUILD/tests/getppid_flood"
-tmp=$(mktemp -d)
-cleanup() {
+. "$(dirname "$0")/suite_lib.sh"
+TAP_DETAIL_FROM=tail
+TAP_DETAIL_LINES=20
+suite_tmpdir
+suite_cleanup() {
 	[ -n "${flood_pid:-}" ] && kill "$flood_pid" 2>/dev/null
 	mountpoint -q "$tmp/full" 2>/dev/null && umount "$tmp/full"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); echo "not ok $n - $1"
-	[ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/#   /' "$2" | tail -20
-	return 0
-}
-check() { # description, command...
-	local d=$1; shift
-	if "$@" >"$tmp/out" 2>&1; then ok "$d"; else not_ok "$d" "$tmp/out"; fi
 }
 py() { python3 -c "$@"; }
 
@@ -251,4 +241,4 @@ end_lost=$("$ANALYZE" info --json "$tmp/o.pcapng.zst" 2>/dev/null |
 	ok "the final line reports the END record's loss ($lost_line)" ||
 	not_ok "final line lost '$lost_line', END '$end_lost'" "$tmp/o.out"
 
-echo "1..$n"
+tap_end

@@ -19,37 +19,18 @@ BUILD=${1:-build}
 SPANCAP="$BUILD/spancap"
 TARGET="$BUILD/tests/capture_target"
 CHECK="$BUILD/tests/capture_check"
-tmp=$(mktemp -d)
+. "$(dirname "$0")/suite_lib.sh"
+suite_tmpdir
 chmod 755 "$tmp" # nobody runs and reads from here
-cleanup() {
+suite_cleanup() {
 	[ -n "${cap_pid:-}" ] && kill "$cap_pid" 2>/dev/null
 	[ -n "${tgt_pid:-}" ] && kill "$tgt_pid" 2>/dev/null
 	exec 7>&- 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); echo "not ok $n - $1"
-	[ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/#   /' "$2" | head -30
-	return 0
-}
-bail() { not_ok "$1" "${2:-}"; echo "1..$n"; exit 1; }
-wait_for() { # file, pattern, tries of 0.05 s
-	for _ in $(seq 1 "$3"); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$cap_pid" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
 }
 field() { sed -n "s/^$2:[[:space:]]*//p" "$1"; } # status-file field
 hex() { printf '%016x' "$1"; }
 
-for f in "$SPANCAP" "$TARGET" "$CHECK"; do
-	[ -x "$f" ] || bail "$f is built"
-done
+need_built "$SPANCAP" "$TARGET" "$CHECK"
 id nobody >/dev/null 2>&1 || bail "user nobody exists"
 command -v setpriv >/dev/null || bail "setpriv (util-linux) is installed"
 
@@ -66,20 +47,28 @@ caps_are() {
 		[ "$(field "$1" CapAmb)" = "$(hex 0)" ] && [ "$(field "$1" NoNewPrivs)" = 1 ]
 }
 
+# capture_held TAG DESCRIPTION ARGS...: spancap -w $tmp/TAG.scap ARGS, whose command prints
+# "started" then reads a line; spancap's /proc status is copied to $tmp/TAG.status while the
+# command waits. Sets rc to spancap's exit status; bails with DESCRIPTION if nothing starts.
+capture_held() {
+	local tag=$1 desc=$2
+	shift 2
+	mkfifo "$tmp/$tag.go"
+	"$SPANCAP" -w "$tmp/$tag.scap" "$@" <"$tmp/$tag.go" >"$tmp/$tag.out" 2>"$tmp/$tag.err" &
+	cap_pid=$!
+	exec 7>"$tmp/$tag.go"
+	wait_for "$tmp/$tag.out" started 400 || bail "$desc" "$tmp/$tag.err"
+	cp "/proc/$cap_pid/status" "$tmp/$tag.status"
+	echo >&7
+	exec 7>&-
+	wait "$cap_pid"
+	rc=$?
+	cap_pid=
+}
+
 # ---- -- CMD as the invoking user --------------------------------------------------------------
 
-mkfifo "$tmp/go1"
-"$SPANCAP" -w "$tmp/a.scap" -- sh -c 'echo started; read x' <"$tmp/go1" >"$tmp/a.out" \
-	2>"$tmp/a.err" &
-cap_pid=$!
-exec 7>"$tmp/go1"
-wait_for "$tmp/a.out" started 400 || bail "spancap starts the command" "$tmp/a.err"
-cp "/proc/$cap_pid/status" "$tmp/a.status"
-echo >&7
-exec 7>&-
-wait "$cap_pid"
-rc=$?
-cap_pid=
+capture_held a "spancap starts the command" -- sh -c 'echo started; read x'
 if caps_are "$tmp/a.status" "$KEEP"; then
 	ok "during a capture spancap holds exactly $(hex "$KEEP") (eff, prm, bnd), no-new-privs"
 else
@@ -92,18 +81,8 @@ fi
 
 # ---- -Z nobody -- CMD ---------------------------------------------------------------------------
 
-mkfifo "$tmp/go2"
-"$SPANCAP" -w "$tmp/b.scap" -Z nobody -- sh -c 'cat /proc/self/status; echo started; read x' \
-	<"$tmp/go2" >"$tmp/b.out" 2>"$tmp/b.err" &
-cap_pid=$!
-exec 7>"$tmp/go2"
-wait_for "$tmp/b.out" started 400 || bail "spancap -Z nobody starts the command" "$tmp/b.err"
-cp "/proc/$cap_pid/status" "$tmp/b.status"
-echo >&7
-exec 7>&-
-wait "$cap_pid"
-rc=$?
-cap_pid=
+capture_held b "spancap -Z nobody starts the command" -Z nobody -- \
+	sh -c 'cat /proc/self/status; echo started; read x'
 if caps_are "$tmp/b.status" "$KEEP_KILL"; then
 	ok "with -Z nobody spancap holds exactly $(hex "$KEEP_KILL") (CAP_KILL to stop the command)"
 else
@@ -188,4 +167,4 @@ S=a1a2a3a4a5a6a7a8
 grep -Eq "^SYSCALL pid=$pid .* ctx=1 trace=$T span=$S .*path=$tmp/known.dat\$" "$tmp/c.dump" &&
 	ok "its syscalls in the span carry the trace and span ids" ||
 	not_ok "its syscalls in the span carry the trace and span ids" "$tmp/c.dump"
-echo "1..$n"
+tap_end

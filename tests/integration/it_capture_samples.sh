@@ -17,18 +17,10 @@ here=$(dirname "$0")
 S=$BUILD/samples
 SPANCAP=$BUILD/spancap
 CHECK=$here/check_capture_truth.py
-tmp=$(mktemp -d)
-n=0
-failed=0
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-	[ -n "${2:-}" ] && printf '%s\n' "$2" | head -n 20 | sed 's/^/#   /'
-}
+. "$here/suite_lib.sh"
+TAP_DETAIL_LINES=20
+suite_tmpdir
+suite_cleanup() { kill $(jobs -p) 2>/dev/null; }
 
 # Runs a checker and folds its verdicts into one TAP line per check, named for the variant.
 fold_tap() { # name command...
@@ -115,5 +107,4 @@ else
 	not_ok "late start: spancap --all --duration 6 exits 0" "$(tail -n 5 "$d/out")"
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_end

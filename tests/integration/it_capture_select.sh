@@ -10,26 +10,11 @@ SPANCAP="$BUILD/spancap"
 TARGET="$BUILD/tests/capture_target"
 CHECK="$BUILD/tests/capture_check"
 DEMO="$BUILD/samples/spancap-demo-service"
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"
-	[ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/#   /' "$2" | head -30
-	return 0
-}
-check() { # description, command...
-	local d=$1
-	shift
-	if "$@" >"$tmp/out" 2>&1; then ok "$d"; else not_ok "$d" "$tmp/out"; fi
-}
-bail() { not_ok "$1" "${2:-}"; echo "1..$n"; exit 1; }
+. "$(dirname "$0")/suite_lib.sh"
+suite_tmpdir
+suite_cleanup() { kill $(jobs -p) 2>/dev/null; }
 
-for f in "$SPANCAP" "$TARGET" "$CHECK" "$DEMO"; do
-	[ -x "$f" ] || bail "$f is built"
-done
+need_built "$SPANCAP" "$TARGET" "$CHECK" "$DEMO"
 
 # Always recorded, whatever the selection: clone fork vfork execve exit exit_group execveat
 # clone3, plus an mmap with PROT_EXEC (arg2 & 4) and prctl(PR_SET_VMA = 1398164801).
@@ -82,11 +67,7 @@ run_target() {
 		<"$d/go" >"$d/truth" 2>"$d/err" &
 	local sp=$!
 	exec 7>"$d/go"
-	for _ in $(seq 1 500); do
-		grep -q "resolved via" "$d/err" 2>/dev/null && break
-		kill -0 "$sp" 2>/dev/null || break
-		sleep 0.01
-	done
+	wait_for "$d/err" "resolved via" 100 "$sp"
 	echo go >&7
 	exec 7>&-
 	if wait "$sp" && "$CHECK" "$d/cap.scap" >"$d/dump" 2>&1; then
@@ -214,5 +195,4 @@ check "msg: sendmsg to 127.0.0.1:$pa carries the destination, recvmsg the sender
 check "msg: IPv6 sendmsg and recvmsg carry [::1]:$pu" \
 	bash -c "[ \$(grep -Ec '^SYSCALL .*nr=4[67] ret=2 .* sa=\\[::1\\]:$pu\$' '$d/dump') -eq 2 ]"
 
-echo "1..$n"
-[ "$fails" -eq 0 ]
+tap_end

@@ -15,35 +15,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$here/../..
 A=$BUILD/spancap-analyze
 LUA=$root/dissector/spancap.lua
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
+. "$here/suite_lib.sh"
+TAP_DETAIL_LINES=15
+suite_tmpdir
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-	[ -z "${2:-}" ] || printf '%s\n' "$2" | head -n 15 | sed 's/^/#   /'
-}
 ts() { tshark -X "lua_script:$LUA" "$@" 2>"$tmp/tshark.err"; }
-tap_from() {
-	local prefix=$1 line rc before=$failed
-	shift
-	"$@" >"$tmp/tap.out" 2>&1
-	rc=$?
-	while IFS= read -r line; do
-		case $line in
-		"ok "*) ok "$prefix${line#ok * - }" ;;
-		"not ok "*) not_ok "$prefix${line#not ok * - }" ;;
-		*) echo "# $line" ;;
-		esac
-	done <"$tmp/tap.out"
-	if [ "$rc" -ne 0 ] && [ "$failed" -eq "$before" ]; then
-		not_ok "$prefix$(basename "$2") exited with status $rc"
-	fi
-}
 
 if tshark -v 2>/dev/null | grep -q 'with Lua'; then
 	ok "tshark has Lua ($(tshark -v 2>/dev/null | head -n 1))"
@@ -147,5 +123,4 @@ else
 	ok "crafted records: no Lua error"
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_end

@@ -16,36 +16,10 @@ BUILD=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$here/../..
 A=$BUILD/spancap-analyze
-tmp=$(mktemp -d)
-trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-n=0
-failed=0
+. "$here/suite_lib.sh"
+TAP_DETAIL_LINES=15
+suite_tmpdir
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-	[ -z "${2:-}" ] || printf '%s\n' "$2" | head -n 15 | sed 's/^/#   /'
-}
-# Runs a TAP-printing checker, renumbering its lines into this suite; a checker that fails
-# without a "not ok" line (a crash) is a failure too.
-tap_from() {
-	local prefix=$1 line rc before=$failed
-	shift
-	"$@" >"$tmp/tap.out" 2>&1
-	rc=$?
-	while IFS= read -r line; do
-		case $line in
-		"ok "*) ok "$prefix${line#ok * - }" ;;
-		"not ok "*) not_ok "$prefix${line#not ok * - }" ;;
-		*) echo "# $line" ;;
-		esac
-	done <"$tmp/tap.out"
-	if [ "$rc" -ne 0 ] && [ "$failed" -eq "$before" ]; then
-		not_ok "$prefix$(basename "$2") exited with status $rc"
-	fi
-}
 sum_json() { # field, then the spancap-analyze syscalls arguments
 	local field=$1
 	shift
@@ -217,5 +191,4 @@ else
 		"$rc1 $rc2 $rc3 $rc4 $rc5: $(cat "$tmp/err")"
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_end

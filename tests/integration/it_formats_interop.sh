@@ -7,17 +7,9 @@
 set -u
 BUILD=${1:-build}
 GEN="$BUILD/tests/formats_sample_gen"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && sed 's/^/#   /' "$2" | head -20; }
-check() { # description, command...
-	local d=$1
-	shift
-	if "$@" >"$tmp/out" 2>&1; then ok "$d"; else not_ok "$d" "$tmp/out"; fi
-}
+. "$(dirname "$0")/suite_lib.sh"
+TAP_DETAIL_LINES=20
+suite_tmpdir
 
 N=2000
 "$GEN" "$tmp/cap.pcapng.zst" "$N" >"$tmp/expected" || { echo "not ok 1 - generator failed"; exit 1; }
@@ -69,5 +61,4 @@ else
 	not_ok "uncompressed output is plain pcapng that tcpdump reads whole"
 fi
 
-echo "1..$n"
-[ "$fails" -eq 0 ]
+tap_end

@@ -10,18 +10,9 @@ BUILD=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 case $BUILD in /*) ;; *) BUILD=$root/$BUILD ;; esac
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-	[ -z "${2:-}" ] || printf '%s\n' "$2" | head -n 15 | sed 's/^/#   /'
-}
+. "$here/suite_lib.sh"
+TAP_DETAIL_LINES=15
+suite_tmpdir
 
 # What install must put under a prefix (without the leading /): binaries, every man page of
 # the tree in its section, the dissector.
@@ -109,5 +100,4 @@ else
 	not_ok "man/spancap-analyze.1 documents every command and option of --help" "$missing"
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_end

@@ -20,32 +20,17 @@ CHECKER=$S/spancap-tls-checker
 PROBE=$BUILD/tests/resolver_probe
 DUMP=$S/spancap-proc-ctx-dump
 
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-	if [ -n "${2:-}" ]; then
-		printf '%s\n' "$2" | sed 's/^/#   /'
-	fi
-}
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/it_samples.XXXXXX")
+. "$(dirname "$0")/suite_lib.sh"
+TAP_DETAIL_LINES=0
+suite_tmpdir "${TMPDIR:-/tmp}/it_samples.XXXXXX"
 started=()
-cleanup() {
+suite_cleanup() {
 	local p
 	exec 7>&- 2>/dev/null
 	for p in "${started[@]}"; do
 		kill "$p" 2>/dev/null
 	done
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
 
 # name | executable | module defining the symbol | relocation naming it | env | extra args
 VARIANTS=$(grep -v '^#' "$(dirname "$0")/sample_variants.list")
@@ -344,5 +329,4 @@ else
 	not_ok "hostile: writer ends cleanly at EOF on stdin" "exit $rc: $(cat "$dir/out")"
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_end
