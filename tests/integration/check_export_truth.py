@@ -82,7 +82,8 @@ def main():
         path, fp = op["path"], a.get("file.path") or ""
         if path == "tcp":
             if "network.peer.address" not in a:
-                wrong.append("%s on a socket: no network.peer.address" % op["syscall"])
+                wrong.append("%s on a socket: no network.peer.address (span attributes: %s)"
+                             % (op["syscall"], ", ".join("%s=%s" % kv for kv in sorted(a.items()))))
         elif path == "pipe":
             if not str(a.get("spancap.fd.target", "")).startswith("pipe:"):
                 wrong.append("%s on a pipe: spancap.fd.target %r" % (
