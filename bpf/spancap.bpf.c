@@ -7,12 +7,13 @@
  * storage (created by user space for the threads of a process it starts observing, and here
  * for every thread and child an observed process creates), so a process that is not observed
  * pays one load of task->bpf_storage per hook (NULL: no storage of any map), or one
- * task-storage lookup where another program gave the task storage. The storage holds a copy of the process's
- * configuration (refreshed when cfg_epoch moves), the cached DTV route result, and the
- * in-flight syscall (the event itself, built in place: fixed part at entry, tail items at entry
- * and exit); the event goes to the ring buffer once, at exit, without a wakeup (user space
- * polls). Attributes are read only when the thread's context changed, into a per-CPU scratch
- * buffer, and leave as a separate context event. Syscalls not selected (-e) cost a bit test.
+ * task-storage lookup where another program gave the task storage. The storage holds a copy
+ * of the process's configuration (refreshed when cfg_epoch moves), the cached DTV route
+ * result, and the in-flight syscall (the event itself, built in place: fixed part at entry,
+ * tail items at entry and exit); the event goes to the ring buffer once, at exit, without a
+ * wakeup (user space polls). Attributes are read only when the thread's context changed, into
+ * a per-CPU scratch buffer, and leave as a separate context event. Syscalls not selected (-e)
+ * cost a bit test.
  *
  * Every failed user-memory read, ring-buffer reservation and map insertion is counted in the
  * per-CPU `counters` array; nothing is dropped silently.
@@ -232,17 +233,20 @@ static __always_inline const struct sc_proc_cfg *observed(__u32 tgid)
 }
 
 /*
- * False when the task has no local storage of any map, ours or another program's: then it has
- * no thread_state and, unless new_thread_state() may create one, nothing to do. One load and a
- * branch, where bpf_task_storage_get() is a helper call: this is the whole cost of a syscall of
- * an unobserved process on most hosts. (A task with storage of another map falls through to
- * the lookup, which answers.)
+ * True when the task has no local storage of any map, ours or another program's: then it has
+ * no thread_state. One load and a branch, where bpf_task_storage_get() is a helper call: this
+ * is the whole cost of a syscall of an unobserved process on most hosts. (A task with storage
+ * of another map falls through to the lookup, which answers.)
  */
+static __always_inline bool no_task_storage(struct task_struct *task)
+{
+	return bpf_core_field_exists(task->bpf_storage) && !task->bpf_storage;
+}
+
+/* A task without storage is observed only if new_thread_state() may create it. */
 static __always_inline bool may_be_observed(struct task_struct *task)
 {
-	if (bpf_core_field_exists(task->bpf_storage) && !task->bpf_storage)
-		return trace_all || *(volatile __u8 *)&lazy_threads;
-	return true;
+	return !no_task_storage(task) || trace_all || *(volatile __u8 *)&lazy_threads;
 }
 
 /*
@@ -317,6 +321,14 @@ struct ctx_hdr {
  * alike; none without migrations. A fork child starts from its parent's cached slot
  * (handle_fork()), so it reads the same two pages as its parent, not three more.
  */
+/* The thread's cached DTV route result still answers cfg's route (tls_record()). */
+static __always_inline bool slot_cached(const struct thread_state *st,
+					const struct sc_proc_cfg *cfg)
+{
+	return st->slot && st->slot_gen == cfg->generation && st->slot_mod == cfg->module_id &&
+	       st->slot_off == cfg->offset;
+}
+
 static __always_inline int tls_record(const struct sc_proc_cfg *cfg, struct task_struct *task,
 				      struct thread_state *st, __u64 *rec)
 {
@@ -333,9 +345,7 @@ static __always_inline int tls_record(const struct sc_proc_cfg *cfg, struct task
 		return 1;
 	if (cfg->kind == SC_TLS_STATIC) {
 		slot = tp + cfg->tp_offset;
-	} else if (cfg->kind == SC_TLS_DTV && st->slot && st->slot_tp == tp &&
-		   st->slot_gen == cfg->generation && st->slot_mod == cfg->module_id &&
-		   st->slot_off == cfg->offset) {
+	} else if (cfg->kind == SC_TLS_DTV && slot_cached(st, cfg) && st->slot_tp == tp) {
 		slot = st->slot;
 	} else if (cfg->kind == SC_TLS_DTV) {
 		if (bpf_probe_read_user(&dtv, sizeof(dtv), (void *)(tp + cfg->dtv_off)))
@@ -891,8 +901,8 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	 * observation began has nothing to match: it is not counted as unmatched.)
 	 */
 	task = bpf_get_current_task_btf();
-	if (bpf_core_field_exists(task->bpf_storage) && !task->bpf_storage)
-		return 0; /* no storage at all: not observed, no entry to match */
+	if (no_task_storage(task))
+		return 0; /* not observed: no entry to match */
 	st = bpf_task_storage_get(&threads, task, 0, 0);
 	if (!st)
 		return 0;
@@ -997,9 +1007,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		 * thread pointer and configuration; a stale parent cache is as stale for both.
 		 */
 		pst = bpf_task_storage_get(&threads, parent, 0, 0);
-		if (cst && pst && c.kind == SC_TLS_DTV && pst->slot &&
-		    pst->slot_gen == c.generation && pst->slot_mod == c.module_id &&
-		    pst->slot_off == c.offset) {
+		if (cst && pst && c.kind == SC_TLS_DTV && slot_cached(pst, &c)) {
 			cst->slot = pst->slot;
 			cst->slot_tp = pst->slot_tp;
 			cst->slot_gen = pst->slot_gen;
