@@ -15,6 +15,8 @@
 # Usage: bench/bpf_prog_cost.sh [BUILD]   (root; `make bench-bpf`). CALLS=N calls per round,
 # two rounds (default 2000000).
 set -eu
+# shellcheck source=bench/gated_start.sh
+. "$(dirname "$0")/gated_start.sh"
 BUILD=${1:-build}
 CALLS=${CALLS:-2000000}
 SPANCAP_OPTS=${SPANCAP_OPTS:-} # extra spancap options, e.g. --ringbuf-size=1048576
@@ -53,24 +55,13 @@ for p in json.load(sys.stdin):
 SAMPLE_AT=${SAMPLE_AT:-1}
 
 observed() { # extra syscall_bench args...
-	local before sp
+	local before
 	before=$(prog_ids)
-	mkfifo "$tmp/go"
-	# shellcheck disable=SC2086 # SPANCAP_OPTS is a word list
-	"$SPANCAP" $SPANCAP_OPTS -v -w "$tmp/cap.scap" -- "$B" -n "$CALLS" -r 2 --wait "$@" \
-		<"$tmp/go" >"$tmp/out" 2>"$tmp/err" &
-	sp=$!
-	exec 8>"$tmp/go"
-	for _ in $(seq 1 500); do
-		grep -q "resolved via" "$tmp/err" && grep -q ready "$tmp/out" && break
-		sleep 0.01
-	done
-	echo go >&8
-	exec 8>&-
+	gated_spancap "$tmp" "$SPANCAP" "$SPANCAP_OPTS" "$B" -n "$CALLS" -r 2 --wait "$@"
+	gated_go "$tmp"
 	sleep "$SAMPLE_AT"
 	report "$before"
-	wait $sp || true
-	rm -f "$tmp/go"
+	wait "$gated_pid" || true
 }
 
 unobserved() {

@@ -45,6 +45,8 @@
 set -u
 BUILD=${1:-build}
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/gated_start.sh
+. bench/gated_start.sh
 SMOKE=${BENCH_SMOKE:-0}
 RESULTS=${RESULTS:-bench/RESULTS.md}
 BENCH_COMMAND=${BENCH_COMMAND:-"$0 $*"}
@@ -142,26 +144,15 @@ run_floor() { "$B" -n "$CALLS" -r "$INNER" --floor "$EMPTY" "$@" | tail -n 1; }
 # then let it go. With --attrs the bench publishes its process context before "ready":
 # spancap re-resolves on that publication, unless it first resolved the process after it.
 run_observed() { # bench args...
-	local sp
-	rm -f "$tmp/go"
-	mkfifo "$tmp/go"
-	"$SPANCAP" -v -w "$tmp/cap.scap" -- "$B" -n "$CALLS" -r "$INNER" --wait "$@" \
-		<"$tmp/go" >"$tmp/out" 2>"$tmp/err" &
-	sp=$!
-	exec 8>"$tmp/go"
-	for _ in $(seq 1 1000); do
-		grep -q "resolved via" "$tmp/err" && grep -q ready "$tmp/out" && break
-		sleep 0.01
-	done
+	gated_spancap "$tmp" "$SPANCAP" "" "$B" -n "$CALLS" -r "$INNER" --wait "$@"
 	case " $* " in *" --attrs "*)
 		for _ in $(seq 1 50); do
 			grep -qF "(process context published)" "$tmp/err" && break
 			sleep 0.01
 		done ;;
 	esac
-	echo go >&8
-	exec 8>&-
-	wait $sp && tail -n 1 "$tmp/out"
+	gated_go "$tmp"
+	wait "$gated_pid" && tail -n 1 "$tmp/out"
 }
 
 run_unobserved() { # bench args...

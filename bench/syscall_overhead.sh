@@ -15,6 +15,8 @@
 # with the min and max; "x floor" is the added cost over the empty programs' added cost.
 # Usage: bench/syscall_overhead.sh [BUILD] (root). Not run by make test.
 set -eu
+# shellcheck source=bench/gated_start.sh
+. "$(dirname "$0")/gated_start.sh"
 BUILD=${1:-build}
 ROUNDS=${ROUNDS:-3}
 CALLS=${CALLS:-500000}
@@ -30,19 +32,9 @@ trap 'rm -rf "$tmp"; [ -n "${idle:-}" ] && kill $idle 2>/dev/null; true' EXIT
 run_under_spancap() { # spancap-binary "spancap options" extra bench args...
 	local bin=$1 opts=$2
 	shift 2
-	mkfifo "$tmp/go"
-	# shellcheck disable=SC2086 # opts is a word list
-	"$bin" -v $opts -w "$tmp/cap.scap" -- "$B" -n "$CALLS" --wait "$@" <"$tmp/go" >"$tmp/out" 2>"$tmp/err" &
-	local sp=$!
-	exec 8>"$tmp/go"
-	for _ in $(seq 1 500); do
-		grep -q "resolved via" "$tmp/err" && grep -q ready "$tmp/out" && break
-		sleep 0.01
-	done
-	echo go >&8
-	exec 8>&-
-	wait $sp
-	rm -f "$tmp/go"
+	gated_spancap "$tmp" "$bin" "$opts" "$B" -n "$CALLS" --wait "$@"
+	gated_go "$tmp"
+	wait "$gated_pid"
 	tail -n 1 "$tmp/out"
 }
 
