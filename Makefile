@@ -357,7 +357,9 @@ fuzz: $(FUZZ_BINS) $(TEST_TOOLS)
 BENCH_BINS := $(BUILD)/bench/format_bench $(BUILD)/bench/analyze_bench
 
 # Per-syscall overhead of the capture (bench/syscall_overhead.sh runs it; `make bench-capture`).
-BENCH_BINS += $(BUILD)/bench/syscall_bench $(BUILD)/gen/spancap_empty.bpf.o
+# Its --floor objects: the empty programs (the floor) and the least work of a recorder (bound).
+BENCH_BPF := $(BUILD)/gen/spancap_empty.bpf.o $(BUILD)/gen/spancap_bound.bpf.o
+BENCH_BINS += $(BUILD)/bench/syscall_bench $(BENCH_BPF)
 
 # It publishes its context through the samples/ writer library, linked in (local-exec).
 $(BUILD)/obj/bench/syscall_bench.o: CFLAGS += -Isamples
@@ -384,11 +386,11 @@ bench-recorder: $(BUILD)/bench/recorder_bench
 	$(Q)$(BUILD)/bench/recorder_bench -n 5000000
 
 .PHONY: bench-bpf
-bench-bpf: $(BUILD)/spancap $(BUILD)/bench/syscall_bench $(BUILD)/gen/spancap_empty.bpf.o
+bench-bpf: $(BUILD)/spancap $(BUILD)/bench/syscall_bench $(BENCH_BPF)
 	$(Q)bench/bpf_prog_cost.sh $(BUILD)
 
 .PHONY: bench-capture
-bench-capture: $(BUILD)/spancap $(BUILD)/bench/syscall_bench $(BUILD)/gen/spancap_empty.bpf.o
+bench-capture: $(BUILD)/spancap $(BUILD)/bench/syscall_bench $(BENCH_BPF)
 	$(Q)bench/syscall_overhead.sh $(BUILD)
 
 $(BUILD)/bench/analyze_bench: $(BUILD)/obj/bench/analyze_bench.o $(ANALYZE_LIB) $(FORMATS_LIB)

@@ -5,6 +5,8 @@
 # (sysctl kernel.bpf_stats_enabled: run_time_ns / run_cnt of each program), for one getppid
 # loop (bench/syscall_bench) in each configuration:
 #   floor        the empty sys_enter/sys_exit programs (bpf/spancap_empty.bpf.c)
+#   bound        the least work of any recorder with context (bpf/spancap_bound.bpf.c), on a
+#                thread with an OTEP 4947 context and attributes
 #   unobserved   spancap recording another process
 #   observed     spancap -- syscall_bench: every call recorded, thread without context
 #   context      the same with an OTEP 4947 context and attributes on the thread
@@ -83,10 +85,11 @@ unobserved() {
 	idle=
 }
 
-floor() {
-	local before bp
+floor() { # bpf object, extra syscall_bench args...
+	local before bp obj=$1
+	shift
 	before=$(prog_ids)
-	"$B" -n "$CALLS" -r 2 --floor "$BUILD/gen/spancap_empty.bpf.o" >/dev/null &
+	"$B" -n "$CALLS" -r 2 --floor "$obj" "$@" >/dev/null 2>&1 &
 	bp=$!
 	sleep "$SAMPLE_AT"
 	report "$before"
@@ -94,9 +97,10 @@ floor() {
 }
 
 printf '%-12s %-26s %10s %12s\n' config program "ns/run" runs
-for c in floor unobserved observed context; do
+for c in floor bound unobserved observed context; do
 	case $c in
-	floor) floor ;;
+	floor) floor "$BUILD/gen/spancap_empty.bpf.o" ;;
+	bound) floor "$BUILD/gen/spancap_bound.bpf.o" --ctx --attrs ;;
 	unobserved) unobserved ;;
 	observed) observed ;;
 	context) observed --ctx --attrs ;;

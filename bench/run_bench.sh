@@ -9,8 +9,9 @@
 #      /dev/null, 4 KiB pread; 1 thread and one per CPU) under: nothing; empty BPF programs on
 #      sys_enter/sys_exit (the floor); spancap recording another process (unobserved);
 #      spancap -- bench (observed, no context); the same with an OTEP 4947 context with two
-#      attributes and an OTEP 4719 process context; bpftrace counting the pid's syscalls;
-#      perf trace -o FILE; strace -f -o FILE.
+#      attributes and an OTEP 4719 process context; the least work of any recorder of
+#      syscalls with context (bpf/spancap_bound.bpf.c, same thread context); bpftrace counting
+#      the pid's syscalls; perf trace -o FILE; strace -f -o FILE.
 #   2. a realistic workload: spancap-demo-service at a fixed rate, request latency (p50/p99
 #      from its truth log) and throughput, without and with spancap.
 #   3. capture throughput: a paced getppid producer (one thread per CPU, with context) under
@@ -20,13 +21,17 @@
 #   4. replay: spancap-analyze traces and info on a capture of >= REPLAY_EVENTS syscalls
 #      (a real capture of syscall_bench) and on a synthetic service mix (analyze_bench -o):
 #      events per second and peak RSS (GNU time).
-#   5. components: bench/format_bench and bench/analyze_bench, as printed.
+#   5. components: bench/format_bench, bench/analyze_bench and bench/recorder_bench (ring
+#      buffer to compressed file, synthetic BPF producer), as printed.
+#   6. time inside the syscall programs per call (bench/bpf_prog_cost.sh, kernel.bpf_stats):
+#      the figures of section 1 without the syscall, the trampoline and the other CPUs' noise.
 #
 # Usage: bench/run_bench.sh [BUILD]   (root; BPF; not run by make test)
 # Knobs (environment):
 #   RESULTS=FILE        report path (default bench/RESULTS.md)
 #   BENCH_COMMAND=TEXT  the command quoted in the report (default: this script's command line)
-#   SECTIONS="..."      sections to run: syscall workload capture replay components (default all)
+#   SECTIONS="..."      sections to run: syscall workload capture replay components kernel
+#                       (default all)
 #   ROUNDS=N            interleaved passes per section (default 5)
 #   CALLS=N             operations per syscall_bench round (default 100000); INNER=N rounds per
 #                       run, the run's figure is their median (default 3); SLOW_DIV=N divides
@@ -50,7 +55,7 @@ cd "$(dirname "$0")/.."
 SMOKE=${BENCH_SMOKE:-0}
 RESULTS=${RESULTS:-bench/RESULTS.md}
 BENCH_COMMAND=${BENCH_COMMAND:-"$0 $*"}
-SECTIONS=${SECTIONS:-syscall workload capture replay components}
+SECTIONS=${SECTIONS:-syscall workload capture replay components kernel}
 if [ "$SMOKE" = 1 ]; then
 	ROUNDS=${ROUNDS:-1} CALLS=${CALLS:-2000} INNER=${INNER:-1} SLOW_DIV=${SLOW_DIV:-4}
 	WORKLOAD_SECONDS=${WORKLOAD_SECONDS:-1} RAMP_RATES=${RAMP_RATES:-"20000 40000"}
@@ -77,10 +82,11 @@ ANALYZE=$BUILD/spancap-analyze
 B=$BUILD/bench/syscall_bench
 DEMO=$BUILD/samples/spancap-demo-service
 EMPTY=$BUILD/gen/spancap_empty.bpf.o
+BOUND=$BUILD/gen/spancap_bound.bpf.o
 NCPU=$(nproc)
 
-for f in "$SPANCAP" "$ANALYZE" "$B" "$DEMO" "$EMPTY" "$BUILD/bench/analyze_bench" \
-	"$BUILD/bench/format_bench"; do
+for f in "$SPANCAP" "$ANALYZE" "$B" "$DEMO" "$EMPTY" "$BOUND" "$BUILD/bench/analyze_bench" \
+	"$BUILD/bench/format_bench" "$BUILD/bench/recorder_bench"; do
 	[ -e "$f" ] || { echo "run_bench: $f is missing (make all first)" >&2; exit 1; }
 done
 command -v jq >/dev/null || { echo "run_bench: jq is missing (make deps)" >&2; exit 1; }
@@ -139,6 +145,10 @@ check_peer gnu-time /usr/bin/time -f %M true
 run_plain() { "$B" -n "$CALLS" -r "$INNER" "$@" | tail -n 1; }
 
 run_floor() { "$B" -n "$CALLS" -r "$INNER" --floor "$EMPTY" "$@" | tail -n 1; }
+
+# The least work of a recorder: the bench itself loads bpf/spancap_bound.bpf.c and drains its
+# ring buffer; the bench's stderr says how many of the events carried its context.
+run_bound() { "$B" -n "$CALLS" -r "$INNER" --floor "$BOUND" "$@" | tail -n 1; }
 
 # Start the bench under spancap, wait until spancap has resolved it and the bench is ready,
 # then let it go. With --attrs the bench publishes its process context before "ready":
@@ -210,13 +220,14 @@ run_bpftrace() { # bench args...
 run_perf_trace() { perf trace -o "$tmp/pt.out" -- "$B" -n $((CALLS / SLOW_DIV)) -r "$INNER" "$@" | tail -n 1; }
 run_strace() { strace -f -qq -o "$tmp/st.out" -- "$B" -n $((CALLS / SLOW_DIV)) -r "$INNER" "$@" | tail -n 1; }
 
-SYSCALL_CONFIGS="baseline floor unobserved observed context bpftrace perf-trace strace"
+SYSCALL_CONFIGS="baseline floor unobserved observed context bound bpftrace perf-trace strace"
 declare -A config_label=(
 	[baseline]="no tracer"
 	[floor]="empty BPF programs (floor)"
 	[unobserved]="spancap, process unobserved"
 	[observed]="spancap, observed, no context"
 	[context]="spancap, observed, context + attributes"
+	[bound]="least work of a recorder, context + attributes"
 	[bpftrace]="bpftrace counting the pid's syscalls"
 	[perf-trace]="perf trace -o FILE"
 	[strace]="strace -f -o FILE"
@@ -235,6 +246,7 @@ syscall_run() { # config op threads
 	unobserved) v=$(run_unobserved "${args[@]}") ;;
 	observed) v=$(run_observed "${args[@]}") ;;
 	context) v=$(run_observed "${args[@]}" --attrs) ;;
+	bound) v=$(run_bound "${args[@]}" --attrs) ;;
 	bpftrace) v=$(run_bpftrace "${args[@]}") ;;
 	perf-trace) v=$(run_perf_trace "${args[@]}") ;;
 	strace) v=$(run_strace "${args[@]}") ;;
@@ -268,7 +280,10 @@ section_syscall() {
 			"[min-max] of $ROUNDS runs, configurations interleaved. openclose is one" \
 			"openat + one close; write64 writes 64 bytes to /dev/null; pread4k reads 4 KiB" \
 			"at offset 0 of a file in the page cache. \"all\" is one thread per CPU ($NCPU)." \
-			"Added ns is over \"no tracer\"; x floor divides it by the empty programs' added ns."
+			"Added ns is over \"no tracer\"; x floor divides it by the empty programs' added ns." \
+			"\"Least work of a recorder\" is bpf/spancap_bound.bpf.c: per syscall only what" \
+			"recording it with its context takes (thread state, two clock reads, the TLS slot" \
+			"and the record header, one 120-byte ring-buffer event; the bench drains the ring)."
 		echo
 		echo "| op | threads | configuration | ns/op median [min-max] | added ns | x floor |"
 		echo "|---|---|---|---|---|---|"
@@ -598,12 +613,39 @@ section_components() {
 	{
 		echo "## 5. Components"
 		echo
-		echo "\`format_bench -n $COMPONENT_RECORDS\` and \`analyze_bench -n $COMPONENT_RECORDS\`" \
-			"(synthetic records, one core), as printed:"
+		echo "\`format_bench -n $COMPONENT_RECORDS\`, \`analyze_bench -n $COMPONENT_RECORDS\`" \
+			"(synthetic records, one core) and \`recorder_bench -n $COMPONENT_RECORDS\` (the" \
+			"capture's user-space path, ring buffer to zstd file, fed by a synthetic BPF" \
+			"producer), as printed:"
 		echo
 		echo '```'
 		"$BUILD/bench/format_bench" -n "$COMPONENT_RECORDS" 2>&1 || echo "format_bench failed"
 		"$BUILD/bench/analyze_bench" -n "$COMPONENT_RECORDS" 2>&1 || echo "analyze_bench failed"
+		"$BUILD/bench/recorder_bench" -n "$COMPONENT_RECORDS" 2>&1 || echo "recorder_bench failed"
+		echo '```'
+		echo
+	} >>"$tmp/report"
+}
+
+# ---- 6. time inside the programs ---------------------------------------------------------------
+
+section_kernel() {
+	local calls=$((CALLS * 20)) at=1
+	# Smoke: long enough a loop to be sampled while it runs.
+	[ "$SMOKE" = 1 ] && calls=600000 at=0.3
+	{
+		echo "## 6. Time inside the syscall programs"
+		echo
+		echo "\`bench/bpf_prog_cost.sh\` (CALLS=$calls getppid calls per configuration): the" \
+			"kernel's own accounting of each program (kernel.bpf_stats, run_time_ns over" \
+			"run_cnt), read while the loop runs. It leaves out the syscall, the trampoline and" \
+			"the noise of the other CPU that section 1 includes, and adds two clock reads per" \
+			"run, which the floor (empty programs) is almost entirely made of. \"bound\" is" \
+			"bpf/spancap_bound.bpf.c on the same thread context as \"context\"."
+		echo
+		echo '```'
+		CALLS=$calls SAMPLE_AT=$at bench/bpf_prog_cost.sh "$BUILD" 2>&1 ||
+			echo "bpf_prog_cost.sh failed"
 		echo '```'
 		echo
 	} >>"$tmp/report"

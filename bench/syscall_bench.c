@@ -13,7 +13,11 @@
  *   --ctx      publish a valid OTEP 4947 context on every thread (samples/ writer library)
  *   --attrs    --ctx, plus an OTEP 4719 process context and two attributes in each record
  *   --wait     print "ready", then wait for a line on stdin (a tracer attaches meanwhile)
- *   --floor    attach the programs of an object (bpf/spancap_empty.bpf.o) for the duration
+ *   --floor    attach the programs of an object for the duration: bpf/spancap_empty.bpf.o
+ *              (nothing done: the floor) or bpf/spancap_bound.bpf.o (the least work of a
+ *              recorder: its bound_cfg gets this process and its TLS offset, and a thread
+ *              drains bound_events every millisecond, counting the events; the count goes to
+ *              stderr)
  *
  * Timed mode prints the median over ROUNDS of the mean ns per operation of the threads.
  * Paced mode (--seconds) runs for S seconds at R operations per second in all (0 or no
@@ -197,6 +201,61 @@ static int make_file(struct bench *b)
 	return b->null_fd < 0 ? -1 : 0;
 }
 
+/* Drains a --floor object's ring buffer (bpf/spancap_bound.bpf.c) the way spancap does. */
+struct drain {
+	struct ring_buffer *rb;
+	volatile int stop;
+	long events, with_ctx;
+};
+
+static int count_event(void *ctx, void *data, size_t len)
+{
+	struct drain *d = ctx;
+	uint16_t flags;
+
+	d->events++;
+	if (len >= 8) {
+		memcpy(&flags, (const char *)data + 6, sizeof(flags)); /* sc_syscall_event.flags */
+		d->with_ctx += flags & 1;			       /* SC_SYS_F_CTX */
+	}
+	return 0;
+}
+
+static void *run_drain(void *arg)
+{
+	struct drain *d = arg;
+	const struct timespec tick = {0, 1000000};
+
+	while (!d->stop) {
+		ring_buffer__consume(d->rb);
+		nanosleep(&tick, NULL);
+	}
+	ring_buffer__consume(d->rb);
+	return NULL;
+}
+
+/* Fills bound_cfg (this process, its TLS offset) and starts the drain, when obj has them. */
+static int start_bound(struct bpf_object *obj, struct drain *d, pthread_t *th)
+{
+	struct bpf_map *cfg = bpf_object__find_map_by_name(obj, "bound_cfg");
+	struct bpf_map *events = bpf_object__find_map_by_name(obj, "bound_events");
+	struct {
+		uint32_t tgid, pad;
+		int64_t tls_off;
+	} v = {(uint32_t)getpid(), 0,
+	       (int64_t)((char *)otel_ctx_tls_address() - (char *)__builtin_thread_pointer())};
+	uint32_t zero = 0;
+
+	if (cfg && bpf_map__update_elem(cfg, &zero, sizeof(zero), &v, sizeof(v), BPF_ANY))
+		return -1;
+	if (!events)
+		return 0;
+	d->rb = ring_buffer__new(bpf_map__fd(events), count_event, d, NULL);
+	if (!d->rb || pthread_create(th, NULL, run_drain, d))
+		return -1;
+	return 1;
+}
+
 static int publish_process_ctx(void)
 {
 	struct otel_ctx_kv res[] = {
@@ -223,6 +282,9 @@ int main(int argc, char **argv)
 	const char *floor_obj = NULL;
 	struct bpf_object *obj = NULL;
 	struct bpf_program *prog;
+	struct drain drain = {0};
+	pthread_t drain_th;
+	int draining = 0;
 	struct worker w[MAX_THREADS];
 	pthread_t th[MAX_THREADS];
 	double res[MAX_ROUNDS];
@@ -273,6 +335,11 @@ int main(int argc, char **argv)
 		if (!obj || bpf_object__load(obj)) {
 			fprintf(stderr, "syscall_bench: cannot load %s\n", floor_obj);
 			goto out_file;
+		}
+		draining = start_bound(obj, &drain, &drain_th);
+		if (draining < 0) {
+			fprintf(stderr, "syscall_bench: cannot set up %s\n", floor_obj);
+			goto out_obj;
 		}
 		bpf_object__for_each_program(prog, obj)
 		{
@@ -332,6 +399,13 @@ int main(int argc, char **argv)
 		pthread_join(th[i], NULL);
 	rc = 0;
 out_obj:
+	if (draining > 0) {
+		drain.stop = 1;
+		pthread_join(drain_th, NULL);
+		fprintf(stderr, "syscall_bench: %ld events drained, %ld with a context\n",
+			drain.events, drain.with_ctx);
+	}
+	ring_buffer__free(drain.rb);
 	bpf_object__close(obj);
 out_file:
 	unlink(b.path);

@@ -69,7 +69,8 @@ own=() peers=()
 for op in getppid openclose write64 pread4k; do
 	for t in 1 "all ($ncpu)"; do
 		for c in "no tracer" "empty BPF programs (floor)" "spancap, process unobserved" \
-			"spancap, observed, no context" "spancap, observed, context + attributes"; do
+			"spancap, observed, no context" "spancap, observed, context + attributes" \
+			"least work of a recorder, context + attributes"; do
 			own+=("$op | $t | $c")
 		done
 		for c in "bpftrace counting the pid's syscalls" "perf trace -o FILE" "strace -f -o FILE"; do
@@ -99,5 +100,36 @@ if grep -q '^write  *[0-9.]* M records/s' "$R" && grep -q '^analyze_bench: trace
 	ok "components: format_bench and analyze_bench output"
 else
 	not_ok "components: format_bench and analyze_bench output" "$R"
+fi
+# The synthetic producer drained to a file, with no loss.
+if grep -qE '^recorder_bench: [0-9]+ events \(0 dropped by the producer\).* [0-9.]+ M events/s' "$R"; then
+	ok "components: recorder_bench drains a synthetic producer without loss"
+else
+	not_ok "components: recorder_bench drains a synthetic producer without loss" "$R"
+fi
+# The least-work program really records the calls and reads the thread's context: with a
+# context every call of the loop carries it, without one none does.
+with=$("$BUILD/bench/syscall_bench" -n 20000 -r 1 --attrs --floor "$BUILD/gen/spancap_bound.bpf.o" 2>&1 >/dev/null)
+without=$("$BUILD/bench/syscall_bench" -n 20000 -r 1 --floor "$BUILD/gen/spancap_bound.bpf.o" 2>&1 >/dev/null)
+if [[ $with =~ ([0-9]+)\ events\ drained,\ ([0-9]+)\ with ]] && [ "${BASH_REMATCH[1]}" -ge 20000 ] &&
+	[ "${BASH_REMATCH[2]}" -ge 20000 ] &&
+	[[ $without =~ ([0-9]+)\ events\ drained,\ 0\ with ]] && [ "${BASH_REMATCH[1]}" -ge 20000 ]; then
+	ok "least work of a recorder: 20000 calls recorded, with the context only when there is one"
+else
+	printf 'with a context: %s\nwithout: %s\n' "$with" "$without" >"$tmp/m"
+	not_ok "least work of a recorder: 20000 calls recorded, with the context only when there is one" "$tmp/m"
+fi
+# Section 6: every configuration's two programs ran, each with a time per run.
+missing=""
+for p in "floor handle_sys_enter_empty" "floor handle_sys_exit_empty" \
+	"bound handle_sys_enter_bound" "bound handle_sys_exit_bound" \
+	"unobserved handle_sys_enter" "unobserved handle_sys_exit" \
+	"observed handle_sys_enter" "observed handle_sys_exit" \
+	"context handle_sys_enter" "context handle_sys_exit"; do
+	grep -qE "^${p% *} +${p#* } +[0-9.]+ +[1-9][0-9]*\$" "$R" || missing+=" [$p]"
+done
+if [ -z "$missing" ]; then ok "time inside the programs: 10 programs timed (kernel.bpf_stats)"; else
+	echo "missing:$missing" >"$tmp/m"
+	not_ok "time inside the programs: 10 programs timed (kernel.bpf_stats)" "$tmp/m"
 fi
 tap_end
