@@ -356,7 +356,7 @@ fuzz: $(FUZZ_BINS) $(TEST_TOOLS)
 
 BENCH_BINS := $(BUILD)/bench/format_bench $(BUILD)/bench/analyze_bench
 
-# Per-syscall overhead of the capture (bench/syscall_overhead.sh runs it; `make bench-capture`).
+# Per-syscall overhead of the capture (section 1 of bench/run_bench.sh; alone: `make bench-capture`).
 # Its --floor objects: the empty programs (the floor) and the least work of a recorder (bound).
 BENCH_BPF := $(BUILD)/gen/spancap_empty.bpf.o $(BUILD)/gen/spancap_bound.bpf.o
 BENCH_BINS += $(BUILD)/bench/syscall_bench $(BENCH_BPF)
@@ -390,8 +390,10 @@ bench-bpf: $(BUILD)/spancap $(BUILD)/bench/syscall_bench $(BENCH_BPF)
 	$(Q)bench/bpf_prog_cost.sh $(BUILD)
 
 .PHONY: bench-capture
-bench-capture: $(BUILD)/spancap $(BUILD)/bench/syscall_bench $(BENCH_BPF)
-	$(Q)bench/syscall_overhead.sh $(BUILD)
+bench-capture: $(SPANCAP) $(ANALYZE_BIN) $(BENCH_BINS) $(SAMPLES_OUT)/spancap-demo-service
+	$(Q)SECTIONS=syscall OPS="$(or $(OPS),getppid)" RESULTS=$(BUILD)/bench-capture.md \
+		$(foreach v,ROUNDS CALLS INNER OLD,$(if $(value $(v)),$(v)='$($(v))')) \
+		bench/run_bench.sh $(BUILD) && cat $(BUILD)/bench-capture.md
 
 $(BUILD)/bench/analyze_bench: $(BUILD)/obj/bench/analyze_bench.o $(ANALYZE_LIB) $(FORMATS_LIB)
 	$(msg) LD $@
@@ -406,7 +408,7 @@ $(BUILD)/bench/format_bench: $(BUILD)/obj/bench/format_bench.o $(FORMATS_LIB)
 # The suite against peers (bench/run_bench.sh: knobs in its header) writes bench/RESULTS.md.
 .PHONY: bench
 # The report quotes the command with the knobs given (from the environment or make's line).
-BENCH_KNOBS := ROUNDS CALLS INNER SLOW_DIV OPS SECTIONS WORKLOAD_SECONDS WORKLOAD_RATE \
+BENCH_KNOBS := ROUNDS CALLS INNER SLOW_DIV OPS SECTIONS OLD WORKLOAD_SECONDS WORKLOAD_RATE \
 	WORKLOAD_THREADS RAMP_RATES STEP_SECONDS CPU_SECONDS BYTES_CALLS REPLAY_EVENTS \
 	COMPONENT_RECORDS BENCH_SMOKE RESULTS
 bench_command = $(strip $(foreach v,$(BENCH_KNOBS),$(if $(value $(v)),$(v)='$($(v))')) make bench)

@@ -9,7 +9,8 @@
 #      /dev/null, 4 KiB pread; 1 thread and one per CPU) under: nothing; empty BPF programs on
 #      sys_enter/sys_exit (the floor); spancap recording another process (unobserved);
 #      spancap -- bench (observed, no context); the same with an OTEP 4947 context with two
-#      attributes and an OTEP 4719 process context; the least work of any recorder of
+#      attributes and an OTEP 4719 process context; the same with the operation's syscalls
+#      not selected (-e connect: the bench makes no connect); the least work of any recorder of
 #      syscalls with context (bpf/spancap_bound.bpf.c, same thread context); bpftrace counting
 #      the pid's syscalls; perf trace -o FILE; strace -f -o FILE.
 #   2. a realistic workload: spancap-demo-service at a fixed rate, request latency (p50/p99
@@ -47,6 +48,8 @@
 #   COMPONENT_RECORDS=N records for format_bench and analyze_bench (default 10000000)
 #   BENCH_SMOKE=1       a few seconds per section (CI): small counts, one pass, two ramp steps
 #   SPANCAP=PATH        the spancap binary (default $BUILD/spancap)
+#   OLD=PATH            an older spancap measured in the same passes as section 1's "context"
+#                       row (before/after a change under the same load)
 set -u
 BUILD=${1:-build}
 cd "$(dirname "$0")/.."
@@ -153,8 +156,10 @@ run_bound() { "$B" -n "$CALLS" -r "$INNER" --floor "$BOUND" "$@" | tail -n 1; }
 # Start the bench under spancap, wait until spancap has resolved it and the bench is ready,
 # then let it go. With --attrs the bench publishes its process context before "ready":
 # spancap re-resolves on that publication, unless it first resolved the process after it.
-run_observed() { # bench args...
-	gated_spancap "$tmp" "$SPANCAP" "" "$B" -n "$CALLS" -r "$INNER" --wait "$@"
+run_observed() { # spancap-binary "spancap options" bench args...
+	local bin=$1 opts=$2
+	shift 2
+	gated_spancap "$tmp" "$bin" "$opts" "$B" -n "$CALLS" -r "$INNER" --wait "$@"
 	case " $* " in *" --attrs "*)
 		for _ in $(seq 1 50); do
 			grep -qF "(process context published)" "$tmp/err" && break
@@ -220,13 +225,17 @@ run_bpftrace() { # bench args...
 run_perf_trace() { perf trace -o "$tmp/pt.out" -- "$B" -n $((CALLS / SLOW_DIV)) -r "$INNER" "$@" | tail -n 1; }
 run_strace() { strace -f -qq -o "$tmp/st.out" -- "$B" -n $((CALLS / SLOW_DIV)) -r "$INNER" "$@" | tail -n 1; }
 
-SYSCALL_CONFIGS="baseline floor unobserved observed context bound bpftrace perf-trace strace"
+SYSCALL_CONFIGS="baseline floor unobserved observed context filtered bound bpftrace perf-trace strace"
+OLD=${OLD:-}
+[ -n "$OLD" ] && SYSCALL_CONFIGS+=" old-context"
 declare -A config_label=(
 	[baseline]="no tracer"
 	[floor]="empty BPF programs (floor)"
 	[unobserved]="spancap, process unobserved"
 	[observed]="spancap, observed, no context"
 	[context]="spancap, observed, context + attributes"
+	[filtered]="spancap, observed, not selected (-e)"
+	[old-context]="OLD spancap ($OLD), context + attributes"
 	[bound]="least work of a recorder, context + attributes"
 	[bpftrace]="bpftrace counting the pid's syscalls"
 	[perf-trace]="perf trace -o FILE"
@@ -244,8 +253,10 @@ syscall_run() { # config op threads
 	baseline) v=$(run_plain "${args[@]}") ;;
 	floor) v=$(run_floor "${args[@]}") ;;
 	unobserved) v=$(run_unobserved "${args[@]}") ;;
-	observed) v=$(run_observed "${args[@]}") ;;
-	context) v=$(run_observed "${args[@]}" --attrs) ;;
+	observed) v=$(run_observed "$SPANCAP" "" "${args[@]}") ;;
+	context) v=$(run_observed "$SPANCAP" "" "${args[@]}" --attrs) ;;
+	filtered) v=$(run_observed "$SPANCAP" "-e connect" "${args[@]}" --attrs) ;;
+	old-context) v=$(run_observed "$OLD" "" "${args[@]}" --attrs) ;;
 	bound) v=$(run_bound "${args[@]}" --attrs) ;;
 	bpftrace) v=$(run_bpftrace "${args[@]}") ;;
 	perf-trace) v=$(run_perf_trace "${args[@]}") ;;

@@ -70,6 +70,7 @@ for op in getppid openclose write64 pread4k; do
 	for t in 1 "all ($ncpu)"; do
 		for c in "no tracer" "empty BPF programs (floor)" "spancap, process unobserved" \
 			"spancap, observed, no context" "spancap, observed, context + attributes" \
+			"spancap, observed, not selected (-e)" \
 			"least work of a recorder, context + attributes"; do
 			own+=("$op | $t | $c")
 		done
