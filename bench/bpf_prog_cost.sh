@@ -15,7 +15,7 @@
 # every run, which the floor row shows. Run on an otherwise idle machine: every program named
 # handle_sys_* loaded after the configuration starts is counted as its own.
 # Usage: bench/bpf_prog_cost.sh [BUILD]   (root; `make bench-bpf`). CALLS=N calls per round,
-# two rounds (default 2000000).
+# two rounds (default 2000000); CONFIGS="..." a subset of the configurations, in that order.
 set -eu
 # shellcheck source=bench/gated_start.sh
 . "$(dirname "$0")/gated_start.sh"
@@ -97,7 +97,7 @@ floor() { # bpf object, extra syscall_bench args...
 }
 
 printf '%-12s %-26s %10s %12s\n' config program "ns/run" runs
-for c in floor bound unobserved observed context; do
+for c in ${CONFIGS:-floor bound unobserved observed context}; do
 	case $c in
 	floor) floor "$BUILD/gen/spancap_empty.bpf.o" ;;
 	bound) floor "$BUILD/gen/spancap_bound.bpf.o" --ctx --attrs ;;
