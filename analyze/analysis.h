@@ -107,6 +107,12 @@ struct ana_fdesc {
 
 struct ana_fdslot {
 	struct ana_fdesc *d;
+	/*
+	 * The description d replaced while it was still open: its close, which entered before d
+	 * was installed, has not arrived yet (records come in exit order). Syscalls on this fd
+	 * that entered before since_ns worked on prev. NULL when d replaced nothing open.
+	 */
+	struct ana_fdesc *prev;
 	bool cloexec;
 	uint64_t since_ns; /* exit time of the syscall that installed d */
 };
@@ -363,9 +369,9 @@ bool ana_filter_span_match(const struct ana_filter *f, const uint8_t id[8]);
 bool ana_syscall_selected(const struct ana_filter *f, const struct scf_syscall *sc,
 			  const struct scf_record *rec);
 
-/* Name of what fd refers to in proc just now ("/etc/hosts", "127.0.0.1:5432", "pipe:#1"),
- * NULL when unknown; *kind gets an enum ana_tkind. */
-const char *ana_fd_name(const struct ana_proc *p, int64_t fd, uint8_t *kind);
+/* Name of what fd refers to in proc for a syscall that entered at entry_ns (0: just now):
+ * "/etc/hosts", "127.0.0.1:5432", "pipe:#1"; NULL when unknown; *kind gets an enum ana_tkind. */
+const char *ana_fd_name(const struct ana_proc *p, int64_t fd, uint64_t entry_ns, uint8_t *kind);
 /* The open file description behind fd in proc just now, or NULL. */
 const struct ana_fdesc *ana_fd_desc(const struct ana_proc *p, int64_t fd);
 

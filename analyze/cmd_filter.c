@@ -418,7 +418,7 @@ static const char *full_fd(struct ana_ctx *c, uint32_t pid, int64_t fd, char *bu
 	uint8_t kind;
 
 	*pp = p;
-	if (!p || !(name = ana_fd_name(p, fd, &kind)))
+	if (!p || !(name = ana_fd_name(p, fd, 0, &kind)))
 		return NULL;
 	snprintf(buf, sz, "%u:%s", kind, name);
 	return buf;

@@ -465,7 +465,20 @@ static struct ana_fdslot *slot_get(struct ana_ctx *c, struct ana_fdtab *t, int64
 	return &t->far[t->nfar++].s;
 }
 
-/* Points fd at d (taking a reference); d NULL closes fd. */
+/* Empties a slot: its description and the one it replaced. */
+static void slot_drop(struct ana_fdslot *s)
+{
+	desc_put(s->d);
+	desc_put(s->prev);
+	s->d = NULL;
+	s->prev = NULL;
+}
+
+/*
+ * Points fd at d (taking a reference); d NULL closes fd. A description replaced while open is
+ * kept as prev until its own close arrives (fd_close()); a close of d keeps prev and since_ns,
+ * so that a late record of a syscall that entered before d was installed still finds prev.
+ */
 static void fd_point(struct ana_ctx *c, struct ana_fdtab *t, int64_t fd, struct ana_fdesc *d,
 		   bool cloexec)
 {
@@ -475,23 +488,34 @@ static void fd_point(struct ana_ctx *c, struct ana_fdtab *t, int64_t fd, struct 
 		return;
 	if (d)
 		d->refs++;
-	desc_put(s->d);
+	if (d && s->d && s->d != d) {
+		desc_put(s->prev);
+		s->prev = s->d;
+	} else {
+		desc_put(s->d);
+	}
 	s->d = d;
 	s->cloexec = d ? cloexec : false;
-	s->since_ns = d ? c->fd_now_ns : 0;
+	if (d)
+		s->since_ns = c->fd_now_ns;
 }
 
 /*
  * close releases the number when it starts, a new descriptor takes a number when its syscall
  * returns, and records arrive in exit order: a close that entered before the current
- * description was installed released the previous one, which is gone already.
+ * description was installed closed the previous one (prev), which it now lets go.
  */
 static void fd_close(struct ana_ctx *c, struct ana_fdtab *t, int64_t fd, uint64_t entry_ns)
 {
 	struct ana_fdslot *s = slot_get(c, t, fd, false);
 
-	if (s && s->d && entry_ns < s->since_ns)
+	if (!s)
 		return;
+	if ((s->d || s->prev) && entry_ns < s->since_ns) {
+		desc_put(s->prev);
+		s->prev = NULL;
+		return;
+	}
 	fd_point(c, t, fd, NULL, false);
 }
 
@@ -508,16 +532,35 @@ static void fd_install(struct ana_ctx *c, struct ana_fdtab *t, int64_t fd, struc
 	}
 }
 
-static struct ana_fdesc *fd_desc(const struct ana_fdtab *t, int64_t fd)
+static const struct ana_fdslot *fd_slot(const struct ana_fdtab *t, int64_t fd)
 {
 	if (fd < 0 || fd > INT32_MAX)
 		return NULL;
 	if (fd < ANA_FD_DIRECT)
-		return (uint64_t)fd < t->cap ? t->v[fd].d : NULL;
+		return (uint64_t)fd < t->cap ? &t->v[fd] : NULL;
 	for (uint32_t i = 0; i < t->nfar; i++)
 		if (t->far[i].fd == fd)
-			return t->far[i].s.d;
+			return &t->far[i].s;
 	return NULL;
+}
+
+static struct ana_fdesc *fd_desc(const struct ana_fdtab *t, int64_t fd)
+{
+	const struct ana_fdslot *s = fd_slot(t, fd);
+
+	return s ? s->d : NULL;
+}
+
+/* The description a syscall that entered at entry_ns (0: now) found behind fd. */
+static struct ana_fdesc *fd_desc_at(const struct ana_fdtab *t, int64_t fd, uint64_t entry_ns)
+{
+	const struct ana_fdslot *s = fd_slot(t, fd);
+
+	if (!s)
+		return NULL;
+	if (entry_ns && s->prev && entry_ns < s->since_ns)
+		return s->prev;
+	return s->d;
 }
 
 static void fd_dup(struct ana_ctx *c, struct ana_fdtab *t, int64_t oldfd, int64_t newfd,
@@ -536,9 +579,9 @@ static void fd_dup(struct ana_ctx *c, struct ana_fdtab *t, int64_t oldfd, int64_
 void ana_fdtab_free(struct ana_fdtab *t)
 {
 	for (uint32_t i = 0; i < t->cap; i++)
-		desc_put(t->v[i].d);
+		slot_drop(&t->v[i]);
 	for (uint32_t i = 0; i < t->nfar; i++)
-		desc_put(t->far[i].s.d);
+		slot_drop(&t->far[i].s);
 	free(t->v);
 	free(t->far);
 	memset(t, 0, sizeof(*t));
@@ -559,44 +602,45 @@ static void close_range(struct ana_fdtab *t, uint64_t first, uint64_t last, bool
 	for (uint64_t i = first; i < t->cap && i <= last; i++) {
 		if (!t->v[i].d)
 			continue;
-		if (cloexec_only) {
+		if (cloexec_only)
 			t->v[i].cloexec = true;
-		} else {
-			desc_put(t->v[i].d);
-			t->v[i].d = NULL;
-		}
+		else
+			slot_drop(&t->v[i]);
 	}
 	for (uint32_t i = 0; i < t->nfar; i++) {
 		struct ana_fd_far *f = &t->far[i];
 
 		if (!f->s.d || (uint64_t)f->fd < first || (uint64_t)f->fd > last)
 			continue;
-		if (cloexec_only) {
+		if (cloexec_only)
 			f->s.cloexec = true;
-		} else {
-			desc_put(f->s.d);
-			f->s.d = NULL;
-		}
+		else
+			slot_drop(&f->s);
+	}
+}
+
+/* exec: the close-on-exec descriptors go; no other thread is left to close a replaced one. */
+static void exec_slot(struct ana_fdslot *s)
+{
+	if (s->d && s->cloexec) {
+		slot_drop(s);
+	} else {
+		desc_put(s->prev);
+		s->prev = NULL;
 	}
 }
 
 static void close_on_exec(struct ana_fdtab *t)
 {
 	for (uint32_t i = 0; i < t->cap; i++)
-		if (t->v[i].d && t->v[i].cloexec) {
-			desc_put(t->v[i].d);
-			t->v[i].d = NULL;
-		}
+		exec_slot(&t->v[i]);
 	for (uint32_t i = 0; i < t->nfar; i++)
-		if (t->far[i].s.d && t->far[i].s.cloexec) {
-			desc_put(t->far[i].s.d);
-			t->far[i].s.d = NULL;
-		}
+		exec_slot(&t->far[i].s);
 }
 
-const char *ana_fd_name(const struct ana_proc *p, int64_t fd, uint8_t *kind)
+const char *ana_fd_name(const struct ana_proc *p, int64_t fd, uint64_t entry_ns, uint8_t *kind)
 {
-	struct ana_fdesc *d = fd_desc(&p->fds, fd);
+	struct ana_fdesc *d = fd_desc_at(&p->fds, fd, entry_ns);
 
 	if (!d) {
 		*kind = ANA_T_UNKNOWN;
@@ -784,7 +828,7 @@ static char *open_name(struct ana_proc *p, const struct scf_record *rec, int64_t
 		return strdup("?");
 	if (!at || path[0] == '/' || (int32_t)dirfd == X_AT_FDCWD)
 		return path;
-	dir = fd_desc(&p->fds, (int32_t)dirfd);
+	dir = fd_desc_at(&p->fds, (int32_t)dirfd, rec->ts_ns);
 	if (!dir || dir->kind != ANA_T_FILE || !dir->path)
 		return path;
 	dl = strlen(dir->path);
@@ -835,7 +879,7 @@ static void apply_connect(struct ana_proc *p, const struct scf_record *rec,
 
 	if ((rec->flags & SCF_SYSCALL_F_NO_EXIT) || (sc->ret < 0 && sc->ret != -X_EINPROGRESS))
 		return;
-	d = fd_desc(&p->fds, (int32_t)sc->args[0]);
+	d = fd_desc_at(&p->fds, (int32_t)sc->args[0], rec->ts_ns);
 	if (!d || d->kind != ANA_T_SOCKET)
 		return;
 	s = fmt_sockaddr(rec, SCF_ITEM_SOCKADDR, &d->family);
@@ -924,7 +968,7 @@ void ana_fd_apply(struct ana_ctx *c, struct ana_proc *p, struct ana_thread *t,
 		break;
 	case ANA_NR_ACCEPT:
 	case ANA_NR_ACCEPT4: {
-		struct ana_fdesc *l = fd_desc(&p->fds, (int32_t)a[0]);
+		struct ana_fdesc *l = fd_desc_at(&p->fds, (int32_t)a[0], rec->ts_ns);
 
 		d = desc_new(c, ANA_T_SOCKET, NULL);
 		if (!d)
@@ -1006,7 +1050,7 @@ void ana_fd_apply(struct ana_ctx *c, struct ana_proc *p, struct ana_thread *t,
 			new_anon(c, p, ret, "bpf", true);
 		break;
 	case ANA_NR_BIND:
-		d = fd_desc(&p->fds, (int32_t)a[0]);
+		d = fd_desc_at(&p->fds, (int32_t)a[0], rec->ts_ns);
 		if (!d || d->kind != ANA_T_SOCKET)
 			break;
 		s = fmt_sockaddr(rec, SCF_ITEM_SOCKADDR_LOCAL, &d->family);

@@ -100,7 +100,7 @@ static void put_fd(struct sbuf *b, const struct ana_event *ev, uint64_t arg)
 	put(b, "%d", fd);
 	if (fd < 0 || !ev->proc)
 		return;
-	name = ana_fd_name(ev->proc, fd, &kind);
+	name = ana_fd_name(ev->proc, fd, ev->ts_ns, &kind);
 	if (name)
 		put(b, "<%s>", ana_fmt_escape(esc, sizeof(esc), name, strlen(name)));
 }

@@ -507,7 +507,7 @@ static const char *resolve_target(const struct ana_proc *p, const struct scf_rec
 		if (len && d[0] != '/' && si->args && si->args[0] == 'D' &&
 		    (int32_t)sc->args[0] != X_AT_FDCWD) {
 			uint8_t dk;
-			const char *dir = ana_fd_name(p, (int32_t)sc->args[0], &dk);
+			const char *dir = ana_fd_name(p, (int32_t)sc->args[0], rec->ts_ns, &dk);
 
 			if (dir && dk == ANA_T_FILE) {
 				snprintf(buf, bufsz, "%s/%.*s", dir, (int)len, (const char *)d);
@@ -533,7 +533,7 @@ static const char *resolve_target(const struct ana_proc *p, const struct scf_rec
 		fd = (int32_t)sc->args[4];
 	if (fd < 0)
 		return NULL;
-	name = ana_fd_name(p, fd, kind);
+	name = ana_fd_name(p, fd, rec->ts_ns, kind);
 	if (name)
 		return name;
 	snprintf(buf, bufsz, "[pid %u fd %d]", p->pid, (int)fd);

@@ -474,7 +474,7 @@ static void test_fd_close_racing_a_new_fd_in_exit_order(void **state)
 	add(c, &fb, "race.pcapng");
 	assert_int_equal(ana_ctx__run(c), 0);
 	assert_non_null(ana_proc_find(c, 0, 10));
-	assert_non_null(ana_fd_name(ana_proc_find(c, 0, 10), 6, &kind)); /* still open */
+	assert_non_null(ana_fd_name(ana_proc_find(c, 0, 10), 6, 0, &kind)); /* still open */
 	ana_ctx__free(c);
 	free(fb.p);
 
@@ -483,7 +483,110 @@ static void test_fd_close_racing_a_new_fd_in_exit_order(void **state)
 	c = ana_ctx__new(&(struct ana_opts){ 0 });
 	add(c, &fb, "closed.pcapng");
 	assert_int_equal(ana_ctx__run(c), 0);
-	assert_null(ana_fd_name(ana_proc_find(c, 0, 10), 6, &kind));
+	assert_null(ana_fd_name(ana_proc_find(c, 0, 10), 6, 0, &kind));
+	ana_ctx__free(c);
+	free(fb.p);
+}
+
+/* What each syscall of the race below worked on, by its position in the file. */
+static char race_target[5][64];
+static uint8_t race_kind[5];
+static int race_n;
+
+static void note_target(struct ana_ctx *c, const struct ana_event *ev, void *arg)
+{
+	(void)c;
+	(void)arg;
+	if (ev->type != SCF_REC_SYSCALL || race_n >= 5)
+		return;
+	snprintf(race_target[race_n], sizeof(race_target[0]), "%s", ev->target ? ev->target : "");
+	race_kind[race_n++] = ev->target_kind;
+}
+
+/*
+ * The same race seen from the syscalls that lost it: fd 6 is an eventfd (since 10 ns); thread
+ * 11's close(6) enters at 100 ns and thread 12's write(6) at 95 ns, both before thread 10's
+ * socket() returns 6 at 120 ns, but their records come after it. They worked on the eventfd,
+ * and say so; a write entering at 140 ns works on the socket.
+ */
+static void test_fd_race_losers_name_the_replaced_description(void **state)
+{
+	struct scf_syscall sc[4] = {
+		{ .tid = 10, .pid = 10, .nr = 41, .abi = SCF_ABI_X86_64, .duration_ns = 30,
+		  .ret = 6, .args = { 2, 1, 0 } },
+		{ .tid = 12, .pid = 10, .nr = 1, .abi = SCF_ABI_X86_64, .duration_ns = 32,
+		  .ret = 8, .args = { 6, 0, 8 } },
+		{ .tid = 11, .pid = 10, .nr = 3, .abi = SCF_ABI_X86_64, .duration_ns = 30,
+		  .ret = 0, .args = { 6 } },
+		{ .tid = 12, .pid = 10, .nr = 1, .abi = SCF_ABI_X86_64, .duration_ns = 5,
+		  .ret = 8, .args = { 6, 0, 8 } },
+	};
+	struct scf_syscall all[5] = {
+		{ .tid = 10, .pid = 10, .nr = 290, .abi = SCF_ABI_X86_64, .duration_ns = 10,
+		  .ret = 6, .args = { 0, 0 } },
+	};
+	uint64_t off[5] = { 0, 90, 95, 100, 140 };
+	struct ana_opts o = { .on_event = note_target };
+	struct ana_ctx *c;
+	struct file_buf fb;
+	uint8_t kind;
+	(void)state;
+
+	memcpy(&all[1], sc, sizeof(sc));
+	fb = race_file(all, off, 5);
+	race_n = 0;
+	c = ana_ctx__new(&o);
+	add(c, &fb, "race.pcapng");
+	assert_int_equal(ana_ctx__run(c), 0);
+	assert_int_equal(race_n, 5);
+	/* [0] is eventfd2 and [1] socket (they create: no target yet), then the racing calls. */
+	assert_string_equal(race_target[2], "anon_inode:[eventfd]"); /* write at 95 */
+	assert_int_equal(race_kind[2], ANA_T_OTHER);
+	assert_string_equal(race_target[3], "anon_inode:[eventfd]"); /* close at 100 */
+	assert_int_equal(race_kind[3], ANA_T_OTHER);
+	assert_int_equal(race_kind[4], ANA_T_SOCKET); /* write at 140 */
+	/* The socket stays open, and the replaced eventfd is gone. */
+	assert_non_null(ana_fd_name(ana_proc_find(c, 0, 10), 6, 0, &kind));
+	assert_int_equal(kind, ANA_T_SOCKET);
+	assert_int_equal(kind, ana_fd_desc(ana_proc_find(c, 0, 10), 6)->kind);
+	ana_ctx__free(c);
+	free(fb.p);
+}
+
+/*
+ * The loser's record may come after the number was reused and closed again: thread 10's socket
+ * is fd 7 (exit 10 ns); its close(7) enters at 15 ns, thread 13's eventfd2() gets 7 (exit 30)
+ * and closes it (entry 40), and only then does the socket's close record arrive. It names the
+ * socket, and fd 7 ends closed.
+ */
+static void test_fd_race_loser_after_reuse_and_close(void **state)
+{
+	struct scf_syscall sc[4] = {
+		{ .tid = 10, .pid = 10, .nr = 41, .abi = SCF_ABI_X86_64, .duration_ns = 10,
+		  .ret = 7, .args = { 2, 1, 0 } },
+		{ .tid = 13, .pid = 10, .nr = 290, .abi = SCF_ABI_X86_64, .duration_ns = 10,
+		  .ret = 7, .args = { 0, 0 } },
+		{ .tid = 13, .pid = 10, .nr = 3, .abi = SCF_ABI_X86_64, .duration_ns = 2,
+		  .ret = 0, .args = { 7 } },
+		{ .tid = 10, .pid = 10, .nr = 3, .abi = SCF_ABI_X86_64, .duration_ns = 60,
+		  .ret = 0, .args = { 7 } },
+	};
+	uint64_t off[4] = { 0, 20, 40, 15 };
+	struct ana_opts o = { .on_event = note_target };
+	struct ana_ctx *c;
+	struct file_buf fb;
+	uint8_t kind;
+	(void)state;
+
+	fb = race_file(sc, off, 4);
+	race_n = 0;
+	c = ana_ctx__new(&o);
+	add(c, &fb, "reuse.pcapng");
+	assert_int_equal(ana_ctx__run(c), 0);
+	assert_int_equal(race_n, 4);
+	assert_int_equal(race_kind[2], ANA_T_OTHER);  /* thread 13 closes its eventfd */
+	assert_int_equal(race_kind[3], ANA_T_SOCKET); /* thread 10 closed its socket */
+	assert_null(ana_fd_name(ana_proc_find(c, 0, 10), 7, 0, &kind));
 	ana_ctx__free(c);
 	free(fb.p);
 }
@@ -661,6 +764,8 @@ int main(void)
 		cmocka_unit_test(test_trace_child_processes),
 		cmocka_unit_test(test_loss_marks_overlapping_incomplete),
 		cmocka_unit_test(test_fd_close_racing_a_new_fd_in_exit_order),
+		cmocka_unit_test(test_fd_race_losers_name_the_replaced_description),
+		cmocka_unit_test(test_fd_race_loser_after_reuse_and_close),
 		cmocka_unit_test(test_attrs_resolve_through_key_map),
 		cmocka_unit_test(test_process_context_and_service),
 		cmocka_unit_test(test_fd_attribution_across_dup_close_exec_fork),
