@@ -503,6 +503,22 @@ static void note_target(struct ana_ctx *c, const struct ana_event *ev, void *arg
 	race_kind[race_n++] = ev->target_kind;
 }
 
+/* Replays n syscall records (entry times off[i]) noting what each worked on; *fb to free. */
+static struct ana_ctx *race_replay(const struct scf_syscall *sc, const uint64_t *off, int n,
+				   struct file_buf *fb)
+{
+	struct ana_opts o = { .on_event = note_target };
+	struct ana_ctx *c;
+
+	*fb = race_file(sc, off, n);
+	race_n = 0;
+	c = ana_ctx__new(&o);
+	add(c, fb, "race.pcapng");
+	assert_int_equal(ana_ctx__run(c), 0);
+	assert_int_equal(race_n, n);
+	return c;
+}
+
 /*
  * The same race seen from the syscalls that lost it: fd 6 is an eventfd (since 10 ns); thread
  * 11's close(6) enters at 100 ns and thread 12's write(6) at 95 ns, both before thread 10's
@@ -526,19 +542,13 @@ static void test_fd_race_losers_name_the_replaced_description(void **state)
 		  .ret = 6, .args = { 0, 0 } },
 	};
 	uint64_t off[5] = { 0, 90, 95, 100, 140 };
-	struct ana_opts o = { .on_event = note_target };
 	struct ana_ctx *c;
 	struct file_buf fb;
 	uint8_t kind;
 	(void)state;
 
 	memcpy(&all[1], sc, sizeof(sc));
-	fb = race_file(all, off, 5);
-	race_n = 0;
-	c = ana_ctx__new(&o);
-	add(c, &fb, "race.pcapng");
-	assert_int_equal(ana_ctx__run(c), 0);
-	assert_int_equal(race_n, 5);
+	c = race_replay(all, off, 5, &fb);
 	/* [0] is eventfd2 and [1] socket (they create: no target yet), then the racing calls. */
 	assert_string_equal(race_target[2], "anon_inode:[eventfd]"); /* write at 95 */
 	assert_int_equal(race_kind[2], ANA_T_OTHER);
@@ -572,18 +582,12 @@ static void test_fd_race_loser_after_reuse_and_close(void **state)
 		  .ret = 0, .args = { 7 } },
 	};
 	uint64_t off[4] = { 0, 20, 40, 15 };
-	struct ana_opts o = { .on_event = note_target };
 	struct ana_ctx *c;
 	struct file_buf fb;
 	uint8_t kind;
 	(void)state;
 
-	fb = race_file(sc, off, 4);
-	race_n = 0;
-	c = ana_ctx__new(&o);
-	add(c, &fb, "reuse.pcapng");
-	assert_int_equal(ana_ctx__run(c), 0);
-	assert_int_equal(race_n, 4);
+	c = race_replay(sc, off, 4, &fb);
 	assert_int_equal(race_kind[2], ANA_T_OTHER);  /* thread 13 closes its eventfd */
 	assert_int_equal(race_kind[3], ANA_T_SOCKET); /* thread 10 closed its socket */
 	assert_null(ana_fd_name(ana_proc_find(c, 0, 10), 7, 0, &kind));
