@@ -302,6 +302,14 @@ struct ctx_hdr {
 	__u32 pad;
 };
 
+/* The thread's cached DTV route result still answers cfg's route (tls_record()). */
+static __always_inline bool slot_cached(const struct thread_state *st,
+					const struct sc_proc_cfg *cfg)
+{
+	return st->slot && st->slot_gen == cfg->generation && st->slot_mod == cfg->module_id &&
+	       st->slot_off == cfg->offset;
+}
+
 /*
  * Reads the thread's record pointer per cfg. Returns 1 and *rec (0 = no context), or 0 after a
  * failed read (counted).
@@ -321,14 +329,6 @@ struct ctx_hdr {
  * alike; none without migrations. A fork child starts from its parent's cached slot
  * (handle_fork()), so it reads the same two pages as its parent, not three more.
  */
-/* The thread's cached DTV route result still answers cfg's route (tls_record()). */
-static __always_inline bool slot_cached(const struct thread_state *st,
-					const struct sc_proc_cfg *cfg)
-{
-	return st->slot && st->slot_gen == cfg->generation && st->slot_mod == cfg->module_id &&
-	       st->slot_off == cfg->offset;
-}
-
 static __always_inline int tls_record(const struct sc_proc_cfg *cfg, struct task_struct *task,
 				      struct thread_state *st, __u64 *rec)
 {
