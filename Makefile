@@ -362,7 +362,7 @@ BENCH_BPF := $(BUILD)/gen/spancap_empty.bpf.o $(BUILD)/gen/spancap_bound.bpf.o
 BENCH_BINS += $(BUILD)/bench/syscall_bench $(BENCH_BPF)
 
 # It publishes its context through the samples/ writer library, linked in (local-exec).
-$(BUILD)/obj/bench/syscall_bench.o: CFLAGS += -Isamples
+$(BUILD)/obj/bench/syscall_bench.o: CFLAGS += -Isamples -Ibpf
 $(BUILD)/bench/syscall_bench: $(BUILD)/obj/bench/syscall_bench.o \
 		$(WRITER_NAMES:%=$(BUILD)/obj/samples/%.o)
 	$(msg) LD $@

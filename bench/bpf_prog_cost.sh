@@ -85,7 +85,7 @@ unobserved() {
 	idle=
 }
 
-floor() { # bpf object, extra syscall_bench args...
+with_object() { # bpf object loaded by syscall_bench --floor, extra syscall_bench args...
 	local before bp obj=$1
 	shift
 	before=$(prog_ids)
@@ -99,8 +99,8 @@ floor() { # bpf object, extra syscall_bench args...
 printf '%-12s %-26s %10s %12s\n' config program "ns/run" runs
 for c in ${CONFIGS:-floor bound unobserved observed context}; do
 	case $c in
-	floor) floor "$BUILD/gen/spancap_empty.bpf.o" ;;
-	bound) floor "$BUILD/gen/spancap_bound.bpf.o" --ctx --attrs ;;
+	floor) with_object "$BUILD/gen/spancap_empty.bpf.o" ;;
+	bound) with_object "$BUILD/gen/spancap_bound.bpf.o" --ctx --attrs ;;
 	unobserved) unobserved ;;
 	observed) observed ;;
 	context) observed --ctx --attrs ;;

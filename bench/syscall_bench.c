@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "otel_ctx_writer.h"
+#include "spancap_abi.h"
 
 #define MAX_THREADS 64
 #define MAX_ROUNDS 64
@@ -204,19 +205,19 @@ static int make_file(struct bench *b)
 /* Drains a --floor object's ring buffer (bpf/spancap_bound.bpf.c) the way spancap does. */
 struct drain {
 	struct ring_buffer *rb;
-	volatile int stop;
+	int stop; /* __atomic */
 	long events, with_ctx;
 };
 
 static int count_event(void *ctx, void *data, size_t len)
 {
 	struct drain *d = ctx;
-	uint16_t flags;
+	struct sc_syscall_event ev;
 
 	d->events++;
-	if (len >= 8) {
-		memcpy(&flags, (const char *)data + 6, sizeof(flags)); /* sc_syscall_event.flags */
-		d->with_ctx += flags & 1;			       /* SC_SYS_F_CTX */
+	if (len >= sizeof(ev)) {
+		memcpy(&ev, data, sizeof(ev));
+		d->with_ctx += (ev.flags & SC_SYS_F_CTX) != 0;
 	}
 	return 0;
 }
@@ -226,7 +227,7 @@ static void *run_drain(void *arg)
 	struct drain *d = arg;
 	const struct timespec tick = {0, 1000000};
 
-	while (!d->stop) {
+	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
 		ring_buffer__consume(d->rb);
 		nanosleep(&tick, NULL);
 	}
@@ -239,11 +240,10 @@ static int start_bound(struct bpf_object *obj, struct drain *d, pthread_t *th)
 {
 	struct bpf_map *cfg = bpf_object__find_map_by_name(obj, "bound_cfg");
 	struct bpf_map *events = bpf_object__find_map_by_name(obj, "bound_events");
-	struct {
-		uint32_t tgid, pad;
-		int64_t tls_off;
-	} v = {(uint32_t)getpid(), 0,
-	       (int64_t)((char *)otel_ctx_tls_address() - (char *)__builtin_thread_pointer())};
+	struct sc_bound_cfg v = {
+	    .tgid = (uint32_t)getpid(),
+	    .tls_off = (int64_t)((char *)otel_ctx_tls_address() - (char *)__builtin_thread_pointer()),
+	};
 	uint32_t zero = 0;
 
 	if (cfg && bpf_map__update_elem(cfg, &zero, sizeof(zero), &v, sizeof(v), BPF_ANY))
@@ -400,7 +400,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out_obj:
 	if (draining > 0) {
-		drain.stop = 1;
+		__atomic_store_n(&drain.stop, 1, __ATOMIC_RELEASE);
 		pthread_join(drain_th, NULL);
 		fprintf(stderr, "syscall_bench: %ld events drained, %ld with a context\n",
 			drain.events, drain.with_ctx);

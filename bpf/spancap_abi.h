@@ -2,7 +2,8 @@
 /*
  * spancap_abi.h - the ONE header the BPF program (bpf/spancap.bpf.c) and user space
  * (capture/) both compile: ring-buffer events, the per-process configuration map value, the
- * counter ids and the map sizes. Nothing else crosses the kernel boundary.
+ * counter ids and the map sizes (and, for bench/, the configuration of bpf/spancap_bound.bpf.c).
+ * Nothing else crosses the kernel boundary.
  *
  * Rules (STYLE.md): fixed-width fields only, no implicit padding (a gap is a named, zeroed
  * field), sizes and key offsets pinned by _Static_assert. Events are host byte order.
@@ -248,5 +249,14 @@ enum sc_counter {
 	SC_CNT_SYSCALLS = 8,	/* syscall events handed to the ring buffer */
 	SC_CNT_MAX
 };
+
+/* ---- benchmark only: bpf/spancap_bound.bpf.c's map `bound_cfg`, set by bench/syscall_bench -- */
+
+struct sc_bound_cfg {
+	__u32 tgid;	/* the process recorded */
+	__u32 pad;
+	__s64 tls_off;	/* &otel_thread_ctx_v1 - thread pointer (local-exec: same in every thread) */
+};
+_Static_assert(sizeof(struct sc_bound_cfg) == 16, "bound configuration layout");
 
 #endif /* SPANCAP_ABI_H */

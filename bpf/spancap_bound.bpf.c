@@ -19,17 +19,11 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-struct bound_cfg {
-	__u32 tgid;	/* the process recorded */
-	__u32 pad;
-	__s64 tls_off;	/* &otel_thread_ctx_v1 - thread pointer (local-exec: same for all threads) */
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct bound_cfg);
+	__type(value, struct sc_bound_cfg);
 } bound_cfg SEC(".maps");
 
 struct {
@@ -57,7 +51,7 @@ int BPF_PROG(handle_sys_enter_bound, struct pt_regs *regs, long id)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct sc_syscall_event *ev;
-	struct bound_cfg *cfg;
+	struct sc_bound_cfg *cfg;
 	struct hdr h;
 	__u32 zero = 0;
 	__u64 rec;
