@@ -374,6 +374,9 @@ bool ana_syscall_selected(const struct ana_filter *f, const struct scf_syscall *
 const char *ana_fd_name(const struct ana_proc *p, int64_t fd, uint64_t entry_ns, uint8_t *kind);
 /* The open file description behind fd in proc just now, or NULL. */
 const struct ana_fdesc *ana_fd_desc(const struct ana_proc *p, int64_t fd);
+/* Whether a syscall that entered at entry_ns worked on a description of fd that has been
+ * replaced since (its record came after the one that installed the current description). */
+bool ana_fd_raced(const struct ana_proc *p, int64_t fd, uint64_t entry_ns);
 
 /* ---- internal, between the analysis files -------------------------------------------------- */
 

@@ -512,6 +512,14 @@ static void sync_fd(struct emitter *e, struct ana_ctx *c, uint32_t pid, int64_t 
 
 	if (!full_fd(c, pid, fd, want, sizeof(want), &p) || (known && !strcmp(known, want)))
 		return;
+	/*
+	 * A syscall that entered before fd's current description was installed worked on the one
+	 * it replaced: the output's replay resolves it the same way once it has the installing
+	 * record, and an FD record written now would install the current description again, with
+	 * a later time, and hand it the syscall that did not touch it (a close would close it).
+	 */
+	if (ana_fd_raced(p, fd, ts))
+		return;
 	d = ana_fd_desc(p, fd);
 	if (!d)
 		return;

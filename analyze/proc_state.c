@@ -655,6 +655,11 @@ const struct ana_fdesc *ana_fd_desc(const struct ana_proc *p, int64_t fd)
 	return fd_desc(&p->fds, fd);
 }
 
+bool ana_fd_raced(const struct ana_proc *p, int64_t fd, uint64_t entry_ns)
+{
+	return entry_ns && fd_desc_at(&p->fds, fd, entry_ns) != fd_desc(&p->fds, fd);
+}
+
 void ana_on_fd(struct ana_ctx *c, uint32_t host, const struct scf_record *rec)
 {
 	struct scf_fd b;

@@ -67,6 +67,14 @@ for it in tests/integration/it_*.sh; do
 	run_suite "integration/$(basename "$it" .sh)" tap bash "$it" "$BUILD"
 done
 
+# The failures again, with what they printed, where a reader of the log's tail sees them.
+for name in "${failed_suites[@]}"; do
+	log="$log_dir/$(echo "$name" | tr '/' '_').log"
+	echo "--- failures of $name (whole log: $log)"
+	awk '/^not ok /{show=1; print; next} /^(ok |1\.\.)/{show=0} show && /^#/{print}
+	     /\[  (ERROR|FAILED) +\]|^\*\*\*|ERROR: AddressSanitizer|runtime error:/{print}' \
+		"$log" | head -n 60
+done
 if [ ${#failed_suites[@]} -gt 0 ]; then
 	echo "failed suites: ${failed_suites[*]}"
 fi

@@ -5,6 +5,7 @@
  * scenario defines.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 
 #include "analyze_scenario.h"
 #include "../analyze/analysis.h"
+#include "../analyze/cmd_filter.h"
 #include "../analyze/errno_names.h"
 #include "../analyze/latency_hist.h"
 #include "../analyze/syscall_table.h"
@@ -412,12 +414,9 @@ static void test_event_callback_sees_timeline(void **state)
 	ana_ctx__free(c);
 }
 
-/*
- * Records arrive in exit order. Thread 11 closes an old fd 6 (entry 100 ns, exit 130 ns) while
- * thread 10's socket() takes number 6 (entry 90 ns, exit 120 ns): the close record comes second
- * but released the old descriptor before socket() returned, so the new socket stays open and
- * the write after it goes to the socket.
- */
+/* The descriptors a pipe2 record of race_file() returns. */
+static int32_t race_pipe[2];
+
 /* Writes a section and the given syscall records (entry times t + off[i]) to memory. */
 static struct file_buf race_file(const struct scf_syscall *sc, const uint64_t *off, int n)
 {
@@ -439,6 +438,8 @@ static struct file_buf race_file(const struct scf_syscall *sc, const uint64_t *o
 	assert_int_equal(scf_writer__begin_section(w, t, rec, scf_rb_end(&b)), 0);
 	for (int i = 0; i < n; i++) {
 		scf_rb_begin(&b, rec, sizeof(rec), SCF_REC_SYSCALL, 0, &sc[i], sizeof(sc[i]));
+		if (sc[i].nr == 293) /* pipe2 */
+			scf_rb_item(&b, SCF_ITEM_FD_PAIR, race_pipe, sizeof(race_pipe));
 		assert_int_equal(scf_writer__append(w, t + off[i], rec, scf_rb_end(&b)), 0);
 	}
 	assert_int_equal(scf_writer__close(w, err, sizeof(err)), 0);
@@ -593,6 +594,78 @@ static void test_fd_race_loser_after_reuse_and_close(void **state)
 	assert_null(ana_fd_name(ana_proc_find(c, 0, 10), 7, 0, &kind));
 	ana_ctx__free(c);
 	free(fb.p);
+}
+
+/*
+ * filter keeps a race as the capture had it. Thread 11's close(7) of a socket enters at 100 ns
+ * and thread 12's pipe2() gets 7 and 8 (entry 105, exit 115) before the close record arrives;
+ * a read(7) at 140 ns reads the pipe. Copied by filter (pipes are numbered anew by each replay,
+ * so the filter checks what the output knows of fd 7 before each use), the output still says
+ * the close closed the socket and the read read the pipe.
+ */
+static void test_filter_keeps_an_fd_race(void **state)
+{
+	struct scf_syscall sc[4] = {
+		{ .tid = 10, .pid = 10, .nr = 41, .abi = SCF_ABI_X86_64, .duration_ns = 10,
+		  .ret = 7, .args = { 2, 1, 0 } },
+		{ .tid = 12, .pid = 10, .nr = 293, .abi = SCF_ABI_X86_64, .duration_ns = 10,
+		  .ret = 0, .args = { 0x1000, 0 } },
+		{ .tid = 11, .pid = 10, .nr = 3, .abi = SCF_ABI_X86_64, .duration_ns = 30,
+		  .ret = 0, .args = { 7 } },
+		{ .tid = 12, .pid = 10, .nr = 0, .abi = SCF_ABI_X86_64, .duration_ns = 5,
+		  .ret = 0, .args = { 7, 0x2000, 16 } },
+	};
+	uint64_t off[4] = { 0, 105, 100, 140 };
+	char in[] = "/tmp/spancap-race-in-XXXXXX", out[] = "/tmp/spancap-race-out-XXXXXX";
+	char err[256], *files[1] = { in };
+	struct ana_filter f = { 0 };
+	struct ana_filter_cmd fc = { .out = out, .compress = 0 };
+	struct ana_filter_stats st = { 0 };
+	struct file_buf fb, ofb;
+	struct ana_opts o = { .on_event = note_target };
+	struct ana_ctx *c;
+	struct stat sb;
+	int fd;
+	(void)state;
+
+	race_pipe[0] = 7;
+	race_pipe[1] = 8;
+	/* The input's own replay first: close names the socket, read the pipe. */
+	c = race_replay(sc, off, 4, &fb);
+	assert_int_equal(race_kind[2], ANA_T_SOCKET);
+	assert_int_equal(race_kind[3], ANA_T_PIPE);
+	ana_ctx__free(c);
+
+	fd = mkstemp(in);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, fb.p, fb.len), (ssize_t)fb.len);
+	close(fd);
+	free(fb.p);
+	fd = mkstemp(out);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(ana_cmd_filter(&f, files, 1, &fc, &st, err, sizeof(err)), 0);
+	assert_int_equal(st.syscalls, 4);
+
+	fd = open(out, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &sb), 0);
+	ofb.len = (size_t)sb.st_size;
+	ofb.p = malloc(ofb.len);
+	assert_non_null(ofb.p);
+	assert_int_equal(read(fd, ofb.p, ofb.len), (ssize_t)ofb.len);
+	close(fd);
+	race_n = 0;
+	c = ana_ctx__new(&o);
+	add(c, &ofb, "filtered.pcapng");
+	assert_int_equal(ana_ctx__run(c), 0);
+	assert_int_equal(race_n, 4);
+	assert_int_equal(race_kind[2], ANA_T_SOCKET); /* the close closed the socket */
+	assert_int_equal(race_kind[3], ANA_T_PIPE);   /* the read read the pipe */
+	ana_ctx__free(c);
+	free(ofb.p);
+	unlink(in);
+	unlink(out);
 }
 
 /* ---- damaged input -------------------------------------------------------------------------- */
@@ -770,6 +843,7 @@ int main(void)
 		cmocka_unit_test(test_fd_close_racing_a_new_fd_in_exit_order),
 		cmocka_unit_test(test_fd_race_losers_name_the_replaced_description),
 		cmocka_unit_test(test_fd_race_loser_after_reuse_and_close),
+		cmocka_unit_test(test_filter_keeps_an_fd_race),
 		cmocka_unit_test(test_attrs_resolve_through_key_map),
 		cmocka_unit_test(test_process_context_and_service),
 		cmocka_unit_test(test_fd_attribution_across_dup_close_exec_fork),

@@ -195,7 +195,7 @@ PY
 	[ $rc -eq 0 ] && [ ! -s "$tmp/survivors" ]
 	ok "$tag: no original path, argv, attribute, address, name or host string survives" $?
 	[ -s "$tmp/survivors" ] && sed 's/^/# survived: /' "$tmp/survivors" | head -20
-	python3 - "$tmp" <<'PY'
+	python3 - "$tmp" >"$tmp/shape" <<'PY'
 import json, sys
 d = sys.argv[1]
 J = lambda p, c: json.load(open(f"{d}/{p}.{c}"))
@@ -203,13 +203,26 @@ t = lambda p: {x["trace_id"]: (x["spans"], x["stats"]["syscalls"], x["stats"]["e
                for x in J(p, "traces")["traces"]}
 shape = lambda p, c, k: sorted((x["kind"], x["ops"], x["bytes_read"], x["bytes_written"],
                                 x["errors"]) for x in J(p, c)[k])
-ok = t("in") == t("red") and len(J("in", "spans")["spans"]) == len(J("red", "spans")["spans"])
-ok = ok and shape("in", "files", "files") == shape("red", "files", "files")
-ok = ok and shape("in", "net", "peers") == shape("red", "net", "peers")
-ok = ok and J("in", "info")["hosts"][0]["hostname"] != J("red", "info")["hosts"][0]["hostname"]
-sys.exit(0 if ok else 1)
+bad = []
+if t("in") != t("red"):
+    bad.append(f"traces: {t('in')} became {t('red')}")
+if len(J("in", "spans")["spans"]) != len(J("red", "spans")["spans"]):
+    bad.append("the number of spans differs")
+for c, k in (("files", "files"), ("net", "peers")):
+    a, b = shape("in", c, k), shape("red", c, k)
+    if a != b:
+        bad.append(f"{c}: (kind, ops, read, written, errors) only before: "
+                   f"{[x for x in a if x not in b]}, only after: {[x for x in b if x not in a]}")
+if J("in", "info")["hosts"][0]["hostname"] == J("red", "info")["hosts"][0]["hostname"]:
+    bad.append("the host name is kept")
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
 PY
-	ok "$tag: same traces, spans, syscalls and errors per trace; files and peers keep their shape" $?
+	if [ $? -eq 0 ]; then
+		ok "$tag: same traces, spans, syscalls and errors per trace; files and peers keep their shape"
+	else
+		not_ok "$tag: same traces, spans, syscalls and errors per trace; files and peers keep their shape" "$tmp/shape"
+	fi
 done
 
 in=$SAMPLE

@@ -172,13 +172,17 @@ if mount -t tmpfs -o size=1m,mode=0700 tmpfs "$tmp/full"; then
 	else
 		not_ok "full file system: exit $rc" "$tmp/full.out"
 	fi
+	# The file system fills inside a record (a warning names the cut) or, about one run in
+	# sixteen, exactly at a record's end (the file then reads whole and lacks its END record).
 	if "$ANALYZE" info --json "$tmp/full/cap.pcapng" >"$tmp/finfo.json" 2>"$tmp/finfo.err" &&
 		py '
 import json, sys
 d = json.load(open(sys.argv[1]))
+warned = "truncated" in open(sys.argv[2]).read()
 assert d["records"]["syscall"] > 1000, d["records"]
-assert d["files"][0]["damaged"], "the cut is reported"
-' "$tmp/finfo.json" 2>>"$tmp/finfo.err" && grep -q "truncated" "$tmp/finfo.err"; then
+assert d["hosts"][0]["end"] is None, "no END record after the failure"
+assert d["files"][0]["damaged"] == warned, "the cut is reported as damage, with a warning"
+' "$tmp/finfo.json" "$tmp/finfo.err" 2>>"$tmp/finfo.err"; then
 		ok "the file of a full file system reads up to the failure, the cut reported"
 	else
 		not_ok "the file of a full file system reads up to the failure" "$tmp/finfo.err"
