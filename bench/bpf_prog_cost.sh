@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 #
 # Time spent inside spancap's syscall programs per call, from the kernel's own accounting
-# (sysctl kernel.bpf_stats_enabled: run_time_ns / run_cnt of each program), for one getppid
-# loop (bench/syscall_bench) in each configuration:
+# (sysctl kernel.bpf_stats_enabled: run_time_ns / run_cnt of each program), for one syscall
+# loop (bench/syscall_bench, getppid unless OP= names another of its --op) in each configuration:
 #   floor        the empty sys_enter/sys_exit programs (bpf/spancap_empty.bpf.c)
 #   bound        the least work of any recorder with context (bpf/spancap_bound.bpf.c), on a
 #                thread with an OTEP 4947 context and attributes
@@ -15,12 +15,14 @@
 # every run, which the floor row shows. Run on an otherwise idle machine: every program named
 # handle_sys_* loaded after the configuration starts is counted as its own.
 # Usage: bench/bpf_prog_cost.sh [BUILD]   (root; `make bench-bpf`). CALLS=N calls per round,
-# two rounds (default 2000000); CONFIGS="..." a subset of the configurations, in that order.
+# two rounds (default 2000000); CONFIGS="..." a subset of the configurations, in that order;
+# OP=getppid|openclose|write64|pread4k the syscall of the loop.
 set -eu
 # shellcheck source=bench/gated_start.sh
 . "$(dirname "$0")/gated_start.sh"
 BUILD=${1:-build}
 CALLS=${CALLS:-2000000}
+OP=${OP:-getppid}
 SPANCAP_OPTS=${SPANCAP_OPTS:-} # extra spancap options, e.g. --ringbuf-size=1048576
 B=$BUILD/bench/syscall_bench
 SPANCAP=$BUILD/spancap
@@ -59,7 +61,7 @@ SAMPLE_AT=${SAMPLE_AT:-1}
 observed() { # extra syscall_bench args...
 	local before
 	before=$(prog_ids)
-	gated_spancap "$tmp" "$SPANCAP" "$SPANCAP_OPTS" "$B" -n "$CALLS" -r 2 --wait "$@"
+	gated_spancap "$tmp" "$SPANCAP" "$SPANCAP_OPTS" "$B" -n "$CALLS" -r 2 --op "$OP" --wait "$@"
 	gated_go "$tmp"
 	sleep "$SAMPLE_AT"
 	report "$before"
@@ -74,7 +76,7 @@ unobserved() {
 	"$SPANCAP" -q -w "$tmp/idle.scap" -p $idle &
 	sp=$!
 	sleep 0.7
-	"$B" -n "$CALLS" -r 2 >/dev/null &
+	"$B" -n "$CALLS" -r 2 --op "$OP" >/dev/null &
 	local bp=$!
 	sleep "$SAMPLE_AT"
 	report "$before"
@@ -89,7 +91,7 @@ with_object() { # bpf object loaded by syscall_bench --floor, extra syscall_benc
 	local before bp obj=$1
 	shift
 	before=$(prog_ids)
-	"$B" -n "$CALLS" -r 2 --floor "$obj" "$@" >/dev/null 2>&1 &
+	"$B" -n "$CALLS" -r 2 --op "$OP" --floor "$obj" "$@" >/dev/null 2>&1 &
 	bp=$!
 	sleep "$SAMPLE_AT"
 	report "$before"
@@ -108,4 +110,4 @@ for c in ${CONFIGS:-floor bound unobserved observed context}; do
 		printf '%-12s %-26s %10s %12s\n' "$c" "$name" "$ns" "$runs"
 	done
 done
-echo "($CALLS getppid calls per configuration; $(nproc) CPUs, $(uname -r); kernel.bpf_stats)"
+echo "($CALLS $OP calls per configuration; $(nproc) CPUs, $(uname -r); kernel.bpf_stats)"
