@@ -106,8 +106,14 @@ for c in ${CONFIGS:-floor bound unobserved observed context}; do
 	unobserved) unobserved ;;
 	observed) observed ;;
 	context) observed --ctx --attrs ;;
-	esac | while read -r name ns runs; do
-		printf '%-12s %-26s %10s %12s\n' "$c" "$name" "$ns" "$runs"
-	done
+	esac | {
+		rows=0
+		while read -r name ns runs; do
+			printf '%-12s %-26s %10s %12s\n' "$c" "$name" "$ns" "$runs"
+			rows=$((rows + 1))
+		done
+		[ $rows -gt 0 ] || printf '%-12s %s\n' "$c" \
+			"no program ran when sampled: the loop ended first (raise CALLS, or lower SAMPLE_AT)"
+	}
 done
 echo "($CALLS $OP calls per configuration; $(nproc) CPUs, $(uname -r); kernel.bpf_stats)"
