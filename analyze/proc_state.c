@@ -551,6 +551,12 @@ static struct ana_fdesc *fd_desc(const struct ana_fdtab *t, int64_t fd)
 	return s ? s->d : NULL;
 }
 
+/* Whether a syscall that entered at entry_ns (0: now) worked on s's replaced description. */
+static bool slot_raced(const struct ana_fdslot *s, uint64_t entry_ns)
+{
+	return entry_ns && s->prev && entry_ns < s->since_ns;
+}
+
 /* The description a syscall that entered at entry_ns (0: now) found behind fd. */
 static struct ana_fdesc *fd_desc_at(const struct ana_fdtab *t, int64_t fd, uint64_t entry_ns)
 {
@@ -558,9 +564,7 @@ static struct ana_fdesc *fd_desc_at(const struct ana_fdtab *t, int64_t fd, uint6
 
 	if (!s)
 		return NULL;
-	if (entry_ns && s->prev && entry_ns < s->since_ns)
-		return s->prev;
-	return s->d;
+	return slot_raced(s, entry_ns) ? s->prev : s->d;
 }
 
 static void fd_dup(struct ana_ctx *c, struct ana_fdtab *t, int64_t oldfd, int64_t newfd,
@@ -657,7 +661,9 @@ const struct ana_fdesc *ana_fd_desc(const struct ana_proc *p, int64_t fd)
 
 bool ana_fd_raced(const struct ana_proc *p, int64_t fd, uint64_t entry_ns)
 {
-	return entry_ns && fd_desc_at(&p->fds, fd, entry_ns) != fd_desc(&p->fds, fd);
+	const struct ana_fdslot *s = fd_slot(&p->fds, fd);
+
+	return s && slot_raced(s, entry_ns);
 }
 
 void ana_on_fd(struct ana_ctx *c, uint32_t host, const struct scf_record *rec)
