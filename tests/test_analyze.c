@@ -30,21 +30,12 @@ struct file_buf {
 	size_t len;
 };
 
-static struct file_buf scenario_frames(int variant, bool compressed, size_t frame_bytes)
+/* The whole content of fd, which it closes. */
+static struct file_buf fd_read_all(int fd)
 {
-	struct scf_writer_opts o = { .sz = sizeof(o), .uncompressed = !compressed,
-				     .frame_bytes = frame_bytes };
-	char err[SCF_ERRMSG_MAX];
 	struct file_buf fb;
-	struct scf_writer *w;
 	struct stat st;
-	int fd = memfd_create("scenario", MFD_CLOEXEC);
 
-	assert_true(fd >= 0);
-	w = scf_writer__fdopen(fd, "scenario", &o, err, sizeof(err));
-	assert_non_null(w);
-	assert_int_equal(scen_write(w, variant), 0);
-	assert_int_equal(scf_writer__close(w, err, sizeof(err)), 0);
 	assert_int_equal(fstat(fd, &st), 0);
 	fb.len = (size_t)st.st_size;
 	fb.p = malloc(fb.len);
@@ -52,6 +43,22 @@ static struct file_buf scenario_frames(int variant, bool compressed, size_t fram
 	assert_int_equal(pread(fd, fb.p, fb.len, 0), (ssize_t)fb.len);
 	close(fd);
 	return fb;
+}
+
+static struct file_buf scenario_frames(int variant, bool compressed, size_t frame_bytes)
+{
+	struct scf_writer_opts o = { .sz = sizeof(o), .uncompressed = !compressed,
+				     .frame_bytes = frame_bytes };
+	char err[SCF_ERRMSG_MAX];
+	struct scf_writer *w;
+	int fd = memfd_create("scenario", MFD_CLOEXEC);
+
+	assert_true(fd >= 0);
+	w = scf_writer__fdopen(fd, "scenario", &o, err, sizeof(err));
+	assert_non_null(w);
+	assert_int_equal(scen_write(w, variant), 0);
+	assert_int_equal(scf_writer__close(w, err, sizeof(err)), 0);
+	return fd_read_all(fd);
 }
 
 static struct file_buf scenario_bytes(int variant, bool compressed)
@@ -426,9 +433,7 @@ static struct file_buf race_file(const struct scf_syscall *sc, const uint64_t *o
 	char err[SCF_ERRMSG_MAX];
 	struct scf_rec_builder b;
 	struct scf_writer *w;
-	struct file_buf fb;
 	uint8_t rec[512];
-	struct stat st;
 	int fd = memfd_create("race", MFD_CLOEXEC);
 
 	assert_true(fd >= 0);
@@ -443,12 +448,7 @@ static struct file_buf race_file(const struct scf_syscall *sc, const uint64_t *o
 		assert_int_equal(scf_writer__append(w, t + off[i], rec, scf_rb_end(&b)), 0);
 	}
 	assert_int_equal(scf_writer__close(w, err, sizeof(err)), 0);
-	assert_int_equal(fstat(fd, &st), 0);
-	fb.len = (size_t)st.st_size;
-	fb.p = malloc(fb.len);
-	assert_int_equal(pread(fd, fb.p, fb.len, 0), (ssize_t)fb.len);
-	close(fd);
-	return fb;
+	return fd_read_all(fd);
 }
 
 /*
@@ -624,7 +624,6 @@ static void test_filter_keeps_an_fd_race(void **state)
 	struct file_buf fb, ofb;
 	struct ana_opts o = { .on_event = note_target };
 	struct ana_ctx *c;
-	struct stat sb;
 	int fd;
 	(void)state;
 
@@ -649,12 +648,7 @@ static void test_filter_keeps_an_fd_race(void **state)
 
 	fd = open(out, O_RDONLY);
 	assert_true(fd >= 0);
-	assert_int_equal(fstat(fd, &sb), 0);
-	ofb.len = (size_t)sb.st_size;
-	ofb.p = malloc(ofb.len);
-	assert_non_null(ofb.p);
-	assert_int_equal(read(fd, ofb.p, ofb.len), (ssize_t)ofb.len);
-	close(fd);
+	ofb = fd_read_all(fd);
 	race_n = 0;
 	c = ana_ctx__new(&o);
 	add(c, &ofb, "filtered.pcapng");
