@@ -22,10 +22,13 @@ failed_suites=()
 log_dir="$BUILD/test-logs"
 mkdir -p "$log_dir"
 
+log_of() { echo "$log_dir/$(echo "$1" | tr '/' '_').log"; }
+
 run_suite() { # name kind command...
 	local name=$1 kind=$2
 	shift 2
-	local log="$log_dir/$(echo "$name" | tr '/' '_').log"
+	local log
+	log=$(log_of "$name")
 	printf '=== %s\n' "$name"
 	"$@" >"$log" 2>&1
 	local rc=$?
@@ -69,11 +72,10 @@ done
 
 # The failures again, with what they printed, where a reader of the log's tail sees them.
 for name in "${failed_suites[@]}"; do
-	log="$log_dir/$(echo "$name" | tr '/' '_').log"
-	echo "--- failures of $name (whole log: $log)"
+	echo "--- failures of $name (whole log: $(log_of "$name"))"
 	awk '/^not ok /{show=1; print; next} /^(ok |1\.\.)/{show=0} show && /^#/{print}
-	     /\[  (ERROR|FAILED) +\]|^\*\*\*|ERROR: AddressSanitizer|runtime error:/{print}' \
-		"$log" | head -n 60
+	     /\[  (ERROR|FAILED) +\]|ERROR: AddressSanitizer|runtime error:/{print}' \
+		"$(log_of "$name")" | head -n 60
 done
 if [ ${#failed_suites[@]} -gt 0 ]; then
 	echo "failed suites: ${failed_suites[*]}"
