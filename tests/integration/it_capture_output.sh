@@ -172,8 +172,8 @@ if mount -t tmpfs -o size=1m,mode=0700 tmpfs "$tmp/full"; then
 	else
 		not_ok "full file system: exit $rc" "$tmp/full.out"
 	fi
-	# The file system fills inside a record (a warning names the cut) or, about one run in
-	# sixteen, exactly at a record's end (the file then reads whole and lacks its END record).
+	# The file system fills inside a record (a warning names the cut) or, now and then, exactly
+	# at a record's end (the file then reads whole and lacks its END record).
 	if "$ANALYZE" info --json "$tmp/full/cap.pcapng" >"$tmp/finfo.json" 2>"$tmp/finfo.err" &&
 		py '
 import json, sys
