@@ -24,6 +24,11 @@
  *                   hostile.check, "g<generation>" padded to a generation-dependent length) so
  *                   that a reader mixing two payloads shows
  *
+ * --max-ops N bounds each of those three loops by count as well (N getppid calls for --swap, N
+ * threads for --churn, N publications for --pctx-rewrite; 0, the default: until the end), so that
+ * what a test records is the same on a fast machine and a slow one; a loop that reached N holds
+ * its last state until the end.
+ *
  * --truth FILE gets JSON lines: {"type":"thread","tid":..,"case":..,"tls_offset":..,
  * "record":"0x.."} per case, then {"type":"ready"} once every thread holds its context;
  * {"type":"published","trace":"hex","span":"hex"} for every context a thread attached (all
@@ -79,6 +84,7 @@ struct hostile {
 	pthread_cond_t cond;
 	unsigned int ready;
 	int stop;
+	unsigned long max_ops; /* --max-ops: 0 = no bound */
 	FILE *truth;
 	long page;
 	uint8_t *unmapped;
@@ -124,7 +130,13 @@ static bool stopping(struct hostile *h)
 	return __atomic_load_n(&h->stop, __ATOMIC_RELAXED);
 }
 
-/* --swap: one syscall under each pointer, good and bad, until stop. */
+/* Whether a loop that has done `done` operations goes on: until stop, and --max-ops. */
+static bool more_ops(struct hostile *h, unsigned long done)
+{
+	return !stopping(h) && (h->max_ops == 0 || done < h->max_ops);
+}
+
+/* --swap: one syscall under each pointer, good and bad, until stop or --max-ops calls. */
 static void swap_loop(struct hostile_thread *t, struct otel_ctx_record *volatile *tls)
 {
 	struct hostile *h = t->h;
@@ -139,8 +151,8 @@ static void swap_loop(struct hostile_thread *t, struct otel_ctx_record *volatile
 	};
 	unsigned long k = 0;
 
-	while (!stopping(h)) {
-		for (unsigned int j = 0; j < 1000; j++, k++) {
+	while (more_ops(h, k)) {
+		for (unsigned int j = 0; j < 1000 && more_ops(h, k); j++, k++) {
 			*tls = targets[k % (sizeof(targets) / sizeof(targets[0]))];
 			syscall(SYS_getppid);
 		}
@@ -173,7 +185,8 @@ static void *churn_main(void *arg)
 	return NULL; /* exits with the record still attached */
 }
 
-/* --churn: batches of short-lived threads until stop; every context is logged first. */
+/* --churn: batches of short-lived threads until stop or --max-ops threads; every context is
+ * logged first. */
 static void churn_loop(struct hostile_thread *t)
 {
 	struct churn_thread c[CHURN_BATCH];
@@ -181,10 +194,10 @@ static void churn_loop(struct hostile_thread *t)
 	uint64_t span = CHURN_SPAN_BASE;
 	unsigned long made = 0;
 
-	while (!stopping(h)) {
+	while (more_ops(h, made)) {
 		unsigned int n = 0;
 
-		for (unsigned int i = 0; i < CHURN_BATCH; i++) {
+		for (unsigned int i = 0; i < CHURN_BATCH && more_ops(h, made + i); i++) {
 			struct otel_ctx_record r;
 
 			c[i].h = h;
@@ -204,13 +217,13 @@ static void churn_loop(struct hostile_thread *t)
 	t->toggles = made;
 }
 
-/* --pctx-rewrite: republish until stop; returns the number of publications made. */
+/* --pctx-rewrite: republish until stop or --max-ops publications; returns how many. */
 static unsigned long pctx_rewrite_loop(struct hostile *h)
 {
 	static char check[512];
 	unsigned long gen = 0;
 
-	while (!stopping(h)) {
+	while (more_ops(h, gen)) {
 		struct otel_ctx_kv res[3] = {
 		    {.key = "service.name",
 		     .type = OTEL_CTX_VALUE_STRING,
@@ -301,6 +314,8 @@ static void *hostile_main(void *arg)
 		else
 			t->toggles = pctx_rewrite_loop(h);
 		pthread_mutex_lock(&h->lock);
+		while (!h->stop) /* --max-ops reached: hold the last state */
+			pthread_cond_wait(&h->cond, &h->lock);
 	} else if (t->which == TOGGLE) {
 		/* Flip valid with only compiler ordering, as a writer might; bounded by stop. */
 		while (!__atomic_load_n(&h->stop, __ATOMIC_RELAXED)) {
@@ -338,6 +353,7 @@ int main(int argc, char **argv)
 	    {"all", no_argument, NULL, 100},
 	    {"duration", required_argument, NULL, 101},
 	    {"truth", required_argument, NULL, 102},
+	    {"max-ops", required_argument, NULL, 103},
 	    {NULL, 0, NULL, 0},
 	};
 	static struct hostile_thread threads[N_CASES];
@@ -362,6 +378,13 @@ int main(int argc, char **argv)
 		} else if (c == 101) {
 			duration = (unsigned int)strtoul(optarg, NULL, 10);
 			if (duration == 0 || duration > 120)
+				goto usage;
+		} else if (c == 103) {
+			char *end;
+
+			errno = 0;
+			h.max_ops = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-')
 				goto usage;
 		} else if (c == 102) {
 			h.truth = fopen(optarg, "we");
@@ -456,6 +479,7 @@ usage:
 	fprintf(stderr,
 		"usage: %s [--all|--garbage|--toggle|--oversize|--cross-attrs|"
 		"--cross-header|--misaligned|--swap|--churn|--pctx-rewrite]... [--duration SEC] "
+		"[--max-ops N] "
 		"[--truth FILE]\n",
 		argv[0]);
 	return EXIT_FAILURE;

@@ -44,7 +44,7 @@ run churn "$wl" churn "$CHURN" "$tmp/churn.counts"
 run exec "$wl" exec "$EXEC" "$tmp/exec.counts"
 # The publisher runs one second (its stdin stays open: the pipe from sleep).
 sleep 3 | run pidreuse "$wl" pidreuse "$tmp/pidreuse.counts" \
-	"$(cd "$BUILD/samples" && pwd)/spancap-hostile-writer" --swap --duration 1 \
+	"$(cd "$BUILD/samples" && pwd)/spancap-hostile-writer" --swap --duration 1 --max-ops 100000 \
 	--truth "$tmp/pidreuse.truth"
 
 python3 - "$tmp" "$here" "$MAX_HWM" <<'PY'
@@ -73,7 +73,7 @@ def counts(path):
 def scan(name):
     f = {"end": None, "getppid": 0, "execs": 0, "recs": []}
     for ts, rtype, flags, body, items in capture_file.records(
-            capture_file.pcapng_bytes("%s/%s.pcapng.zst" % (tmp, name))):
+            "%s/%s.pcapng.zst" % (tmp, name)):
         if rtype == 9:
             f["end"] = {"lost": struct.unpack_from("<Q", body, 16)[0],
                         "syscalls": struct.unpack_from("<Q", body, 24)[0],
