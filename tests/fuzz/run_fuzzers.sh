@@ -88,7 +88,7 @@ while off + 12 <= len(data):
         i += 1
     off += blen
 seen = set()
-for ts, rtype, flags, body, items in cf.records(cf.pcapng_bytes(sys.argv[3])):
+for ts, rtype, flags, body, items in cf.records(sys.argv[3]):
     if rtype != 5:
         continue
     raw = items.get(21, b'')

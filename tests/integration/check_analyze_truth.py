@@ -30,7 +30,7 @@ import check_capture_truth as capture_file  # noqa: E402  (the independent FORMA
 
 def resolved_at(capture, pid):
     """Time of the first PROCESS record saying the service's context was resolved."""
-    for ts, rtype, _flags, body, _items in capture_file.records(capture_file.pcapng_bytes(capture)):
+    for ts, rtype, _flags, body, _items in capture_file.records(capture):
         if rtype == capture_file.REC_PROCESS and struct.unpack_from("<I", body, 0)[0] == pid \
                 and body[25] == capture_file.CTX_RESOLVED:
             return ts

@@ -47,14 +47,75 @@ F_CTX = 0x0001
 F_CTX_FAULT = 0x0010  # the capture could not read the thread's context, and says so
 
 
-def pcapng_bytes(path):
-    with open(path, "rb") as f:
-        head = f.read(4)
-    if head == b"\x28\xb5\x2f\xfd":
-        return subprocess.run(["zstd", "-q", "-d", "-c", path], check=True,
-                              stdout=subprocess.PIPE).stdout
-    with open(path, "rb") as f:
-        return f.read()
+class _Blocks:
+    """The pcapng blocks of a capture file, one at a time: a compressed file is decompressed by
+    `zstd -dc` into a pipe and never held whole. Memory: one block (at most 64 KiB + 28 bytes
+    for spancap's EPBs, checked against MAX_BLOCK) and the pipe's buffer."""
+    MAX_BLOCK = 1 << 20
+
+    def __init__(self, path):
+        self.path = path
+        self.proc = None
+        self.f = open(path, "rb")
+        if self.f.read(4) == b"\x28\xb5\x2f\xfd":
+            self.f.close()
+            self.proc = subprocess.Popen(["zstd", "-q", "-d", "-c", path],
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            self.f = self.proc.stdout
+        else:
+            self.f.seek(0)
+        self.off = 0
+
+    def _read(self, n):
+        b = self.f.read(n)
+        return b if b is not None else b""
+
+    def __iter__(self):
+        """Yields (offset, block bytes); a block cut by the end of the data raises ValueError,
+        fewer than 12 bytes left at the end are ignored (as a reader of whole blocks does)."""
+        try:
+            while True:
+                head = self._read(8)
+                if len(head) < 8:
+                    break
+                btype, blen = struct.unpack_from("<II", head, 0)
+                if blen < 12 or blen > self.MAX_BLOCK:
+                    raise ValueError("block at offset %d: length %d" % (self.off, blen))
+                rest = self._read(blen - 8)
+                if len(rest) < blen - 8:
+                    if len(head) + len(rest) < 12:
+                        break
+                    raise ValueError("block at offset %d: length %d" % (self.off, blen))
+                yield self.off, head + rest
+                self.off += blen
+            self._finish()
+        finally:
+            self.close()
+
+    def _finish(self):
+        if self.proc is not None:
+            err = self.proc.stderr.read()
+            if self.proc.wait() != 0:
+                raise subprocess.CalledProcessError(self.proc.returncode, "zstd -d " + self.path,
+                                                    stderr=err)
+
+    def close(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc is not None:
+            self.proc.stderr.close()
+        self.f.close()
+
+
+def _memory_blocks(data):
+    off = 0
+    while off + 12 <= len(data):
+        btype, blen = struct.unpack_from("<II", data, off)
+        if blen < 12 or off + blen > len(data):
+            raise ValueError("block at offset %d: length %d" % (off, blen))
+        yield off, data[off:off + blen]
+        off += blen
 
 
 def varint(b, o, limit=(1 << 64) - 1):
@@ -143,35 +204,35 @@ def unpack_syscall(flags, body, slots):
     return flags & 0x0FFF, plain
 
 
-def records(data):
+def records(src):
     """Yields (ts_ns, type, flags, body, items) for each EPB, per FORMAT.md sections 3-5;
-    SYSCALL_PACKED records come out as the SYSCALL records they stand for (5.10)."""
-    off = 0
+    SYSCALL_PACKED records come out as the SYSCALL records they stand for (5.10). src is a
+    capture file's path (streamed: see _Blocks) or the bytes of an uncompressed pcapng stream.
+    Memory, whatever the file's size: one block and the packed-id table of at most 4096 slots."""
     tsresol_ok = False
     slots = {}
-    while off + 12 <= len(data):
-        btype, blen = struct.unpack_from("<II", data, off)
-        if blen < 12 or off + blen > len(data):
-            raise ValueError("block at offset %d: length %d" % (off, blen))
+    for off, blk in (_memory_blocks(src) if isinstance(src, (bytes, bytearray)) else
+                     _Blocks(src)):
+        btype, blen = struct.unpack_from("<II", blk, 0)
         if btype == 1:  # IDB: link type and if_tsresol
-            linktype = struct.unpack_from("<H", data, off + 8)[0]
+            linktype = struct.unpack_from("<H", blk, 8)[0]
             if linktype != 147:
                 raise ValueError("link type %d" % linktype)
-            o = off + 16
-            while o + 4 <= off + blen - 4:
-                code, olen = struct.unpack_from("<HH", data, o)
+            o = 16
+            while o + 4 <= blen - 4:
+                code, olen = struct.unpack_from("<HH", blk, o)
                 if code == 0:
                     break
-                if code == 9 and data[o + 4] == 9:
+                if code == 9 and blk[o + 4] == 9:
                     tsresol_ok = True
                 o += 4 + ((olen + 3) & ~3)
             if not tsresol_ok:
                 raise ValueError("IDB without if_tsresol 9")
         elif btype == 6:
-            hi, lo, caplen, origlen = struct.unpack_from("<IIII", data, off + 12)
-            if caplen != origlen:
+            hi, lo, caplen, origlen = struct.unpack_from("<IIII", blk, 12)
+            if caplen != origlen or 28 + caplen > blen:
                 raise ValueError("EPB at %d: caplen %d origlen %d" % (off, caplen, origlen))
-            rec = data[off + 28:off + 28 + caplen]
+            rec = blk[28:28 + caplen]
             rtype, rlen, body_len, flags = struct.unpack_from("<HHHH", rec, 0)
             if rlen != caplen or 8 + body_len > rlen:
                 raise ValueError("record at %d: len %d body %d caplen %d" %
@@ -191,7 +252,6 @@ def records(data):
                 flags, body = unpack_syscall(flags, body, slots)
                 rtype = REC_SYSCALL
             yield (hi << 32) | lo, rtype, flags, body, items
-        off += blen
 
 
 def fmt_sockaddr(b):
@@ -225,7 +285,7 @@ def main():
     resolved_ts = None  # first PROCESS record of the service saying "resolved"
     publish_ts = []     # exits of its prctl(PR_SET_VMA) calls
     try:
-        for ts, rtype, flags, body, items in records(pcapng_bytes(cap_path)):
+        for ts, rtype, flags, body, items in records(cap_path):
             if rtype == REC_SECTION:
                 major = struct.unpack_from("<H", body, 0)[0]
                 if major != 1:

@@ -39,7 +39,7 @@ def main():
         max_faults = len(kids) // 10
     first = {}
     try:
-        for ts, rtype, flags, body, items in cct.records(cct.pcapng_bytes(cap_path)):
+        for ts, rtype, flags, body, items in cct.records(cap_path):
             if rtype != cct.REC_SYSCALL:
                 continue
             tid, pid, nr = struct.unpack_from("<IIH", body, 64)

@@ -55,7 +55,7 @@ report(len(cases) == 6, "the hostile writer ran its 6 cases (%s)" % ", ".join(so
 per_case = {c: {"syscalls": 0, "ctx": 0, "fault": 0, "wrong": []} for c in cases.values()}
 ctx_records = {}
 end_seen = False
-for ts, rtype, flags, body, items in capture_file.records(capture_file.pcapng_bytes(cap)):
+for ts, rtype, flags, body, items in capture_file.records(cap):
     if rtype == 9:
         end_seen = True
     if rtype == 5:
