@@ -280,7 +280,17 @@ def main():
     ops = [t for t in truth if t["type"] == "op" and t["syscall"] in NR]
     pid = next(t["pid"] for t in truth if t["type"] == "process")
 
-    by_tid = {}
+    # Matched streaming, as the records come: each thread's truth operations in order, the next
+    # one matched by the first later record of its thread with the same syscall and result
+    # (others are skipped). Only matched records are kept, so memory follows the truth log,
+    # not the capture (a few hundred bytes per truth operation; the demo runs of the suites log
+    # at most tens of thousands of them: well under 100 MB).
+    want = {}
+    for o in ops:
+        want.setdefault(o["tid"], []).append(o)
+    nxt = {tid: 0 for tid in want}
+    matched = {tid: [] for tid in want}
+    threads = set()
     sections = 0
     resolved_ts = None  # first PROCESS record of the service saying "resolved"
     publish_ts = []     # exits of its prctl(PR_SET_VMA) calls
@@ -301,11 +311,19 @@ def main():
                 dur, ret = struct.unpack_from("<Qq", body, 0)
                 args6 = struct.unpack_from("<6Q", body, 16)
                 tid, rpid, nr = struct.unpack_from("<IIH", body, 64)
+                threads.add(tid)
                 # The publication's prctl is the signal even when it fails (EINVAL on kernels
                 # without CONFIG_ANON_VMA_NAME).
                 if rpid == pid and nr == 157 and args6[0] == PR_SET_VMA:
                     publish_ts.append(ts + dur)
-                by_tid.setdefault(tid, []).append({
+                i = nxt.get(tid)
+                if i is None or i == len(want[tid]):
+                    continue
+                op = want[tid][i]
+                if nr != NR[op["syscall"]] or ret != (-op["errno"] if op["errno"] else op["ret"]):
+                    continue
+                nxt[tid] = i + 1
+                matched[tid].append({
                     "ts": ts, "ret": ret, "args": args6, "pid": rpid, "nr": nr,
                     "ctx": bool(flags & F_CTX), "ctx_fault": bool(flags & F_CTX_FAULT),
                     "trace": body[80:96].hex(),
@@ -316,7 +334,7 @@ def main():
         print("1..%d" % tap.n)
         return 1
     report(sections >= 1, "the capture decodes per FORMAT.md (%d section(s), %d threads)" %
-           (sections, len(by_tid)))
+           (sections, len(threads)))
     report(len(ops) >= min_ops, "the truth log holds at least %d operations (%d)" %
            (min_ops, len(ops)))
 
@@ -330,20 +348,12 @@ def main():
 
     missing, wrong_ctx, wrong_data, in_span, out_span = [], [], [], 0, 0
     unresolved = faulted = 0
-    for tid in sorted({o["tid"] for o in ops}):
-        recs = by_tid.get(tid, [])
-        i = 0
-        for op in (o for o in ops if o["tid"] == tid):
-            want_ret = -op["errno"] if op["errno"] else op["ret"]
-            while i < len(recs) and not (recs[i]["nr"] == NR[op["syscall"]] and
-                                         recs[i]["ret"] == want_ret):
-                i += 1
-            if i == len(recs):
-                missing.append("tid %d: %s = %d (at %d)" % (tid, op["syscall"], want_ret,
-                                                            op["start_ns"]))
-                break  # the rest of this thread cannot be matched in order
-            r = recs[i]
-            i += 1
+    for tid in sorted(want):
+        if nxt[tid] < len(want[tid]):
+            op = want[tid][nxt[tid]]
+            missing.append("tid %d: %s = %d (at %d)" % (
+                tid, op["syscall"], -op["errno"] if op["errno"] else op["ret"], op["start_ns"]))
+        for op, r in zip(want[tid], matched[tid]):
             if op["trace_id"]:
                 in_span += 1
                 if not r["ctx"] and r["ts"] < resolved_ts:
