@@ -4,12 +4,15 @@
  * in one way per mode and counts, from the inside, what it did; the counts go to OUT as
  * "key value" lines for the test to reconcile with the capture.
  *
- *   load_workload flood SECONDS OUT     one thread pinned on every online CPU calling getppid()
- *                                       as fast as it can for SECONDS; counts getppid calls
- *   load_workload churn SECONDS OUT     threads created and exited as fast as possible, 64 at a
- *                                       time, each calling getppid() once; counts both
- *   load_workload exec SECONDS OUT      fork + exec of itself ("child", one getppid(), exit 0) as
- *                                       fast as possible; counts execs and getppid calls
+ *   load_workload flood N SECONDS OUT   one thread pinned on every online CPU calling getppid()
+ *                                       as fast as it can, N calls in all; counts getppid calls
+ *   load_workload churn N SECONDS OUT   N threads created and exited as fast as possible, 64 at
+ *                                       a time, each calling getppid() once; counts both
+ *   load_workload exec N SECONDS OUT    N fork + exec of itself ("child", one getppid(), exit 0)
+ *                                       as fast as possible; counts execs and getppid calls
+ *
+ * N bounds the work, so that a faster machine does (and a capture records) no more of it; SECONDS
+ * only ends a mode early, as a safety net on a machine too slow to finish N.
  *   load_workload pidreuse OUT PUBLISHER [ARGS...]
  *                                       runs PUBLISHER to its end, then makes a process with the
  *                                       same pid (through /proc/sys/kernel/ns_last_pid) and execs
@@ -59,6 +62,7 @@ static __thread void *decoy_slot;
 
 static atomic_int go;
 static atomic_ulong total_calls;
+static atomic_ulong calls_left; /* flood: calls not yet claimed by a thread */
 static double deadline;
 
 static double now_s(void)
@@ -88,24 +92,35 @@ static FILE *open_out(const char *path)
 	return f;
 }
 
+/* Claims up to 256 of the flood's remaining calls; returns how many it got. */
+static unsigned long claim_calls(void)
+{
+	unsigned long left = atomic_load(&calls_left), take;
+
+	do {
+		take = left < 256 ? left : 256;
+	} while (take && !atomic_compare_exchange_weak(&calls_left, &left, left - take));
+	return take;
+}
+
 static void *flood_main(void *arg)
 {
-	unsigned long n = 0;
+	unsigned long n = 0, k;
 
 	(void)arg;
 	while (!atomic_load_explicit(&go, memory_order_acquire))
 		;
-	while (now_s() < deadline) {
-		for (int i = 0; i < 256; i++)
+	while (now_s() < deadline && (k = claim_calls()) > 0) {
+		for (unsigned long i = 0; i < k; i++)
 			syscall(SYS_getppid);
-		n += 256;
+		n += k;
 	}
 	atomic_fetch_add(&total_calls, n);
 	pause_ms(DRAIN_MS); /* the ring drains before this thread's exit is reported */
 	return NULL;
 }
 
-static int flood(double secs, const char *out)
+static int flood(unsigned long count, double secs, const char *out)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	pthread_t *t = calloc((size_t)ncpu, sizeof(*t));
@@ -125,6 +140,7 @@ static int flood(double secs, const char *out)
 			return 2;
 		pthread_attr_destroy(&a);
 	}
+	atomic_store(&calls_left, count);
 	deadline = now_s() + secs;
 	atomic_store_explicit(&go, 1, memory_order_release);
 	for (long c = 0; c < ncpu; c++)
@@ -142,18 +158,18 @@ static void *churn_main(void *arg)
 	return NULL;
 }
 
-static int churn(double secs, const char *out)
+static int churn(unsigned long count, double secs, const char *out)
 {
 	unsigned long threads = 0;
 	FILE *f = open_out(out);
 	double t0 = now_s(), t1;
 
 	deadline = t0 + secs;
-	while (now_s() < deadline) {
+	while (now_s() < deadline && threads < count) {
 		pthread_t t[CHURN_BATCH];
 		int n = 0;
 
-		for (int i = 0; i < CHURN_BATCH; i++)
+		for (int i = 0; i < CHURN_BATCH && threads + (unsigned long)i < count; i++)
 			if (pthread_create(&t[n], NULL, churn_main, NULL) == 0)
 				n++;
 		for (int i = 0; i < n; i++)
@@ -168,14 +184,14 @@ static int churn(double secs, const char *out)
 	return 0;
 }
 
-static int exec_storm(double secs, const char *self, const char *out)
+static int exec_storm(unsigned long count, double secs, const char *self, const char *out)
 {
 	unsigned long execs = 0, failed = 0;
 	FILE *f = open_out(out);
 	double t0 = now_s(), t1;
 
 	deadline = t0 + secs;
-	while (now_s() < deadline) {
+	while (now_s() < deadline && execs + failed < count) {
 		int st;
 		pid_t p = fork();
 
@@ -273,14 +289,16 @@ static int pidreuse(const char *self, const char *out, char **publisher)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: load_workload flood|churn|exec SECONDS OUT | pidreuse OUT "
+	fprintf(stderr, "usage: load_workload flood|churn|exec N SECONDS OUT | pidreuse OUT "
 			"PUBLISHER [ARGS...] | decoy OUT\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
+	unsigned long count;
 	double secs;
+	char *end;
 
 	if (argc == 2 && !strcmp(argv[1], "child")) {
 		syscall(SYS_getppid);
@@ -290,16 +308,20 @@ int main(int argc, char **argv)
 		return decoy(argv[2]);
 	if (argc >= 4 && !strcmp(argv[1], "pidreuse"))
 		return pidreuse(argv[0], argv[2], argv + 3);
-	if (argc != 4)
+	if (argc != 5)
 		return usage();
-	secs = atof(argv[2]);
+	errno = 0;
+	count = strtoul(argv[2], &end, 10);
+	if (errno || end == argv[2] || *end || argv[2][0] == '-' || count == 0)
+		return usage();
+	secs = atof(argv[3]);
 	if (!(secs > 0 && secs <= 600))
 		return usage();
 	if (!strcmp(argv[1], "flood"))
-		return flood(secs, argv[3]);
+		return flood(count, secs, argv[4]);
 	if (!strcmp(argv[1], "churn"))
-		return churn(secs, argv[3]);
+		return churn(count, secs, argv[4]);
 	if (!strcmp(argv[1], "exec"))
-		return exec_storm(secs, argv[0], argv[3]);
+		return exec_storm(count, secs, argv[0], argv[4]);
 	return usage();
 }

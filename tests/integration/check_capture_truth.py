@@ -23,6 +23,7 @@ are counted and reported, and the window itself must stay under --max-gap-ms (de
 Prints TAP lines; exits 1 on any failure.
 """
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -49,45 +50,49 @@ F_CTX_FAULT = 0x0010  # the capture could not read the thread's context, and say
 
 class _Blocks:
     """The pcapng blocks of a capture file, one at a time: a compressed file is decompressed by
-    `zstd -dc` into a pipe and never held whole. Memory: one block (at most 64 KiB + 28 bytes
-    for spancap's EPBs, checked against MAX_BLOCK) and the pipe's buffer."""
+    `zstd -dc` into a pipe and never held whole. Memory: one chunk of CHUNK bytes read from the
+    file or pipe, plus one block (at most MAX_BLOCK)."""
+    CHUNK = 1 << 20
     MAX_BLOCK = 1 << 20
 
     def __init__(self, path):
         self.path = path
         self.proc = None
-        self.f = open(path, "rb")
+        self.f = open(path, "rb", buffering=0)
         if self.f.read(4) == b"\x28\xb5\x2f\xfd":
             self.f.close()
-            self.proc = subprocess.Popen(["zstd", "-q", "-d", "-c", path],
+            self.proc = subprocess.Popen(["zstd", "-q", "-d", "-c", path], bufsize=0,
                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             self.f = self.proc.stdout
         else:
             self.f.seek(0)
-        self.off = 0
+        self.buf = b""
+        self.pos = 0
+        self.eof = False
 
-    def _read(self, n):
-        b = self.f.read(n)
-        return b if b is not None else b""
+    def _have(self, n):
+        """Whether n bytes are buffered from pos on, reading more as needed."""
+        while len(self.buf) - self.pos < n and not self.eof:
+            chunk = os.read(self.f.fileno(), max(self.CHUNK, n))
+            if not chunk:
+                self.eof = True
+                break
+            self.buf = self.buf[self.pos:] + chunk
+            self.pos = 0
+        return len(self.buf) - self.pos >= n
 
     def __iter__(self):
         """Yields (offset, block bytes); a block cut by the end of the data raises ValueError,
         fewer than 12 bytes left at the end are ignored (as a reader of whole blocks does)."""
+        off = 0
         try:
-            while True:
-                head = self._read(8)
-                if len(head) < 8:
-                    break
-                btype, blen = struct.unpack_from("<II", head, 0)
-                if blen < 12 or blen > self.MAX_BLOCK:
-                    raise ValueError("block at offset %d: length %d" % (self.off, blen))
-                rest = self._read(blen - 8)
-                if len(rest) < blen - 8:
-                    if len(head) + len(rest) < 12:
-                        break
-                    raise ValueError("block at offset %d: length %d" % (self.off, blen))
-                yield self.off, head + rest
-                self.off += blen
+            while self._have(12):
+                btype, blen = struct.unpack_from("<II", self.buf, self.pos)
+                if blen < 12 or blen > self.MAX_BLOCK or not self._have(blen):
+                    raise ValueError("block at offset %d: length %d" % (off, blen))
+                yield off, self.buf[self.pos:self.pos + blen]
+                self.pos += blen
+                off += blen
             self._finish()
         finally:
             self.close()
@@ -120,6 +125,8 @@ def _memory_blocks(data):
 
 def varint(b, o, limit=(1 << 64) - 1):
     """Unsigned LEB128 at b[o:] (FORMAT.md 5.10): (value, next offset)."""
+    if o < len(b) and b[o] < 0x80:  # one byte: below every limit used here
+        return b[o], o + 1
     v = 0
     for i in range(10):
         if o >= len(b):

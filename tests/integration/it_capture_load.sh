@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: BSD-2-Clause
 #
 # spancap under load, each workload run as `spancap -- tests/load_workload MODE` so that only it
-# is observed, and the workload counts from the inside what it did:
-#   flood     getppid() on every online CPU for LOAD_FLOOD_SECONDS (default 30; the issue's minute: 60) at the default
-#             ring buffer size: getppid records + events reported lost == getppid calls counted
-#   churn     threads created and exited as fast as possible for LOAD_CHURN_SECONDS (10)
-#   exec      fork + exec as fast as possible for LOAD_EXEC_SECONDS (10)
+# is observed, and the workload counts from the inside what it did. Each is bounded by a count,
+# so that a faster machine does and records no more; its time bound is only a safety net:
+#   flood     LOAD_FLOOD_CALLS getppid() (default 2000000) from one thread per online CPU, as
+#             fast as they go, at the default ring buffer size (at most LOAD_FLOOD_SECONDS, 30):
+#             getppid records + events reported lost == getppid calls counted
+#   churn     LOAD_CHURN_THREADS threads (20000) created and exited as fast as possible (at most
+#             LOAD_CHURN_SECONDS, 10)
+#   exec      LOAD_EXEC_COUNT fork + exec (1500) as fast as possible (at most LOAD_EXEC_SECONDS, 10)
 #   pidreuse  a publishing process (spancap-hostile-writer --swap) exits, and its pid is given
 #             to a process that does not publish but keeps a valid-looking record where the old
 #             resolution would look: none of its syscalls may carry a context
@@ -18,8 +21,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/suite_lib.sh"
 suite_tmpdir
 wl=$(cd "$BUILD/tests" && pwd)/load_workload
+FLOOD_CALLS=${LOAD_FLOOD_CALLS:-2000000}
 FLOOD=${LOAD_FLOOD_SECONDS:-30}
+CHURN_THREADS=${LOAD_CHURN_THREADS:-20000}
 CHURN=${LOAD_CHURN_SECONDS:-10}
+EXEC_COUNT=${LOAD_EXEC_COUNT:-1500}
 EXEC=${LOAD_EXEC_SECONDS:-10}
 MAX_HWM=${LOAD_MAX_HWM_KB:-262144}
 
@@ -39,9 +45,9 @@ run() {
 	echo "$hwm" >"$tmp/$name.hwm"
 }
 
-run flood nice -n 5 "$wl" flood "$FLOOD" "$tmp/flood.counts"
-run churn "$wl" churn "$CHURN" "$tmp/churn.counts"
-run exec "$wl" exec "$EXEC" "$tmp/exec.counts"
+run flood nice -n 5 "$wl" flood "$FLOOD_CALLS" "$FLOOD" "$tmp/flood.counts"
+run churn "$wl" churn "$CHURN_THREADS" "$CHURN" "$tmp/churn.counts"
+run exec "$wl" exec "$EXEC_COUNT" "$EXEC" "$tmp/exec.counts"
 # The publisher runs one second (its stdin stays open: the pipe from sleep).
 sleep 3 | run pidreuse "$wl" pidreuse "$tmp/pidreuse.counts" \
 	"$(cd "$BUILD/samples" && pwd)/spancap-hostile-writer" --swap --duration 1 --max-ops 100000 \
