@@ -13,7 +13,9 @@
 #     other syscalls the flood makes), and the LOSS records add up to the END record's total,
 #     across rotated files too;
 #   - option errors.
-# Prints TAP. A BPF program that cannot load is a failure, never a skip.
+# Every workload is bounded by a count or paced (the demo service's --requests and --rate, the
+# flood's CALLS and RATE; the full file system by its size), so that a faster machine records no
+# more; durations are safety nets. Prints TAP. A BPF program that cannot load is a failure, never a skip.
 set -u
 BUILD=${1:-build}
 SPANCAP="$BUILD/spancap"
@@ -52,8 +54,8 @@ refused "--compress-level with -u is refused" "contradict" -w "$tmp/x" -u --comp
 
 # ---- rotation by time ------------------------------------------------------------------------
 mkdir -p "$tmp/g/files"
-"$SPANCAP" -w "$tmp/g/cap.pcapng.zst" -G 1 -- "$DEMO" --threads 2 --requests 100000 \
-	--duration 4 --seed 5 --dir "$tmp/g/files" --truth "$tmp/g/truth.jsonl" \
+"$SPANCAP" -w "$tmp/g/cap.pcapng.zst" -G 1 -- "$DEMO" --threads 2 --rate 100 --requests 400 \
+	--duration 8 --seed 5 --dir "$tmp/g/files" --truth "$tmp/g/truth.jsonl" \
 	>"$tmp/g.out" 2>&1
 rc=$?
 files=$(ls "$tmp"/g/cap-*.pcapng.zst 2>/dev/null)
@@ -110,7 +112,7 @@ all=$("$ANALYZE" info --json $files 2>/dev/null | py 'import json,sys; print(jso
 
 # ---- rotation by size, ring of files ---------------------------------------------------------
 mkdir -p "$tmp/c/files"
-"$SPANCAP" -w "$tmp/c/cap.pcapng.zst" -C 64k -W 3 -- "$DEMO" --threads 2 --requests 100000 \
+"$SPANCAP" -w "$tmp/c/cap.pcapng.zst" -C 64k -W 3 -- "$DEMO" --threads 2 --requests 600 \
 	--duration 3 --seed 6 --dir "$tmp/c/files" >"$tmp/c.out" 2>&1
 rc=$?
 files=$(ls "$tmp"/c/cap-*.pcapng.zst 2>/dev/null)
@@ -132,7 +134,7 @@ check "a file of the ring reads alone" "$ANALYZE" traces "$(echo "$files" | head
 # ---- SIGKILL ---------------------------------------------------------------------------------
 for t in 0.4 1.5 3; do
 	f="$tmp/kill-$t.pcapng.zst"
-	"$SPANCAP" -w "$f" -- "$FLOOD" 1 0 >/dev/null 2>&1 &
+	"$SPANCAP" -w "$f" -- "$FLOOD" 1 0 - 300000 >/dev/null 2>&1 & # paced: 300k calls/s
 	cap_pid=$!
 	sleep "$t"
 	flood_pid=$(pgrep -P "$cap_pid" | head -n 1)
