@@ -42,7 +42,9 @@
 #                       per worker (default 100); WORKLOAD_THREADS=N workers (default 2)
 #   RAMP_RATES="..."    offered events per second of the ramp (default 100000 .. 1600000);
 #                       STEP_SECONDS=S per step (default 3)
-#   CPU_SECONDS=S       length of the CPU-per-event run (default 3)
+#   CPU_SECONDS=S       length of the CPU-per-event run (default 3); CPU_RATE=R paces its
+#                       producer (default 0: unpaced, the figure's point; the smoke run paces
+#                       it at 200000/s so that a faster machine records no more)
 #   BYTES_CALLS=N       getppid calls for the bytes-per-event comparison (default 1000000)
 #   REPLAY_EVENTS=N     syscalls in the replay captures (default 21000000)
 #   COMPONENT_RECORDS=N records for format_bench and analyze_bench (default 10000000)
@@ -62,7 +64,7 @@ SECTIONS=${SECTIONS:-syscall workload capture replay components kernel}
 if [ "$SMOKE" = 1 ]; then
 	ROUNDS=${ROUNDS:-1} CALLS=${CALLS:-2000} INNER=${INNER:-1} SLOW_DIV=${SLOW_DIV:-4}
 	WORKLOAD_SECONDS=${WORKLOAD_SECONDS:-1} RAMP_RATES=${RAMP_RATES:-"20000 40000"}
-	STEP_SECONDS=${STEP_SECONDS:-1} CPU_SECONDS=${CPU_SECONDS:-1}
+	STEP_SECONDS=${STEP_SECONDS:-1} CPU_SECONDS=${CPU_SECONDS:-1} CPU_RATE=${CPU_RATE:-200000}
 	BYTES_CALLS=${BYTES_CALLS:-20000} REPLAY_EVENTS=${REPLAY_EVENTS:-100000}
 	COMPONENT_RECORDS=${COMPONENT_RECORDS:-100000}
 fi
@@ -77,6 +79,7 @@ WORKLOAD_THREADS=${WORKLOAD_THREADS:-2}
 RAMP_RATES=${RAMP_RATES:-100000 200000 300000 400000 600000 800000 1000000 1200000 1600000}
 STEP_SECONDS=${STEP_SECONDS:-3}
 CPU_SECONDS=${CPU_SECONDS:-3}
+CPU_RATE=${CPU_RATE:-0}
 BYTES_CALLS=${BYTES_CALLS:-1000000}
 REPLAY_EVENTS=${REPLAY_EVENTS:-21000000}
 COMPONENT_RECORDS=${COMPONENT_RECORDS:-10000000}
@@ -440,7 +443,8 @@ cpu_run() {
 	hz=$(getconf CLK_TCK)
 	rm -f "$tmp/go"
 	mkfifo "$tmp/go"
-	"$B" --seconds "$CPU_SECONDS" --threads 1 --ctx --wait <"$tmp/go" >"$tmp/cpu.out" &
+	"$B" --seconds "$CPU_SECONDS" --rate "$CPU_RATE" --threads 1 --ctx --wait <"$tmp/go" \
+		>"$tmp/cpu.out" &
 	pid=$!
 	exec 8>"$tmp/go"
 	"$SPANCAP" -v -w "$tmp/cpu.scap" -p $pid 2>"$tmp/cpu.err" &
@@ -682,7 +686,7 @@ done
 	echo "|---|---|"
 	echo "| date | $start ($(( $(date +%s) - t_start )) s) |"
 	echo "| command | \`$BENCH_COMMAND\` |"
-	echo "| knobs | ROUNDS=$ROUNDS CALLS=$CALLS INNER=$INNER SLOW_DIV=$SLOW_DIV WORKLOAD_SECONDS=$WORKLOAD_SECONDS WORKLOAD_RATE=$WORKLOAD_RATE STEP_SECONDS=$STEP_SECONDS CPU_SECONDS=$CPU_SECONDS BYTES_CALLS=$BYTES_CALLS REPLAY_EVENTS=$REPLAY_EVENTS BENCH_SMOKE=$SMOKE |"
+	echo "| knobs | ROUNDS=$ROUNDS CALLS=$CALLS INNER=$INNER SLOW_DIV=$SLOW_DIV WORKLOAD_SECONDS=$WORKLOAD_SECONDS WORKLOAD_RATE=$WORKLOAD_RATE STEP_SECONDS=$STEP_SECONDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE BYTES_CALLS=$BYTES_CALLS REPLAY_EVENTS=$REPLAY_EVENTS BENCH_SMOKE=$SMOKE |"
 	echo "| CPU | $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $NCPU online CPUs |"
 	echo "| memory | $(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) |"
 	echo "| kernel | $(uname -r) $(uname -m) |"
