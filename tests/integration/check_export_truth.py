@@ -17,6 +17,8 @@ spans the application had (trace id, span id) and which syscalls it made inside 
 - the span granularity has one span per application span that made syscalls, under it, whose
   syscall count is the number of syscall spans exported under it.
 Prints TAP lines; exits 1 on any failure.
+Memory: the truth log and the decoded export, both bounded by the suite's count-bounded demo
+run (--requests); 17 MB peak measured (it_export.sh, 2026-12-06).
 """
 import collections
 import json
