@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 #
-# Runs every libFuzzer target for FUZZ_SECONDS (default 60) from seed corpora made of real
-# data, then over every saved regression input. Prints TAP; a crash is a failure, and its input
+# Runs every libFuzzer target for FUZZ_SECONDS (default 60), or FUZZ_RUNS inputs if that comes
+# first (default -1: no bound; make test's smoke bounds it, so that a faster machine does no
+# more), from seed corpora made of real data, then over every saved regression input. Prints TAP; a crash is a failure, and its input
 # is kept under $BUILD/fuzz/crashes/ to be added to tests/fuzz/regressions/<target>/.
 #
 #   tests/fuzz/run_fuzzers.sh BUILD [TARGET...]     (default: every target)
@@ -15,6 +16,7 @@ set -u
 BUILD=${1:-build}
 shift
 SECS=${FUZZ_SECONDS:-60}
+RUNS=${FUZZ_RUNS:--1}
 cd "$(dirname "$0")/../.."
 work="$BUILD/fuzz/work"
 mkdir -p "$work" "$BUILD/fuzz/crashes"
@@ -121,9 +123,10 @@ for target in $targets; do
 	corpus="$work/corpus-$target"
 	mkdir -p "$corpus"
 	log="$work/$target.log"
-	if "$bin" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 -max_len=1048576 \
-		-artifact_prefix="$BUILD/fuzz/crashes/$target-" "$corpus" "$seed" >"$log" 2>&1; then
-		echo "ok $n - $target ran ${SECS}s without a crash ($(grep -Eo \
+	if "$bin" -max_total_time="$SECS" -runs="$RUNS" -timeout=10 -rss_limit_mb=2048 \
+		-max_len=1048576 -artifact_prefix="$BUILD/fuzz/crashes/$target-" "$corpus" "$seed" \
+		>"$log" 2>&1; then
+		echo "ok $n - $target ran without a crash (at most ${SECS} s; $(grep -Eo \
 			'Done [0-9]+ runs' "$log" | tail -n1), $(grep -Eo 'cov: [0-9]+' "$log" |
 			tail -n1), corpus $(ls "$corpus" | wc -l) inputs)"
 	else
