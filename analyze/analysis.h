@@ -82,7 +82,7 @@ struct ana_host {
 	uint32_t sections;
 	bool have_end;
 	struct scf_end end; /* the last END record */
-	uint64_t loss_events, loss_windows;
+	uint64_t loss_events, loss_windows; /* LOSS records of events not in the file */
 };
 
 enum ana_tkind {
@@ -305,10 +305,13 @@ struct ana_ctx {
 	uint32_t nsections, sections_cap;
 	struct ana_loss *losses;
 	uint32_t nlosses, losses_cap; /* losses that may hide events: the incomplete marking */
-	uint32_t loss_windows;	      /* every loss record */
+	uint32_t loss_windows;	      /* loss records of events not in the file */
+	uint32_t fault_windows;	      /* loss records of syscalls kept without some content */
 	uint64_t fd_now_ns;	      /* exit time of the syscall whose fd effects are applied */
 	uint64_t rec_counts[SCF_REC_TYPE_MAX], rec_unknown;
-	uint64_t loss_by_reason[ANA_LOSS_REASONS], loss_total;
+	uint64_t loss_by_reason[ANA_LOSS_REASONS]; /* events, by every reason */
+	uint64_t loss_total;			    /* events not in the file */
+	uint64_t fault_total;			    /* syscalls kept without an argument or context */
 	struct ana_map proc_map, thread_map, trace_map, span_map, host_map;
 	struct ana_io_table io;
 	struct ana_sc_table sc;

@@ -97,15 +97,17 @@ static void info_json(struct ana_report *r)
 		ana_json_u64(&j, scf_rec_type_name(t), c->rec_counts[t]);
 	ana_json_u64(&j, "unknown", c->rec_unknown);
 	ana_json_end(&j, true);
-	ana_json_obj(&j, "loss");
-	ana_json_u64(&j, "events", c->loss_total);
-	ana_json_u64(&j, "windows", c->loss_windows);
-	ana_json_obj(&j, "by_reason");
-	for (unsigned int k = 1; k < ANA_LOSS_REASONS; k++)
-		if (c->loss_by_reason[k])
-			ana_json_u64(&j, scf_loss_reason_name(k), c->loss_by_reason[k]);
-	ana_json_end(&j, true);
-	ana_json_end(&j, true);
+	for (int drops = 1; drops >= 0; drops--) { /* "loss": not in the file; "faults": kept */
+		ana_json_obj(&j, drops ? "loss" : "faults");
+		ana_json_u64(&j, drops ? "events" : "syscalls", drops ? c->loss_total : c->fault_total);
+		ana_json_u64(&j, "windows", drops ? c->loss_windows : c->fault_windows);
+		ana_json_obj(&j, "by_reason");
+		for (unsigned int k = 0; k < ANA_LOSS_REASONS; k++)
+			if (c->loss_by_reason[k] && scf_loss_drops_events(k) == drops)
+				ana_json_u64(&j, scf_loss_reason_name(k), c->loss_by_reason[k]);
+		ana_json_end(&j, true);
+		ana_json_end(&j, true);
+	}
 	ps = ana_rows_select(r, &c->procs, described, ana_proc_cmp, &np);
 	ana_json_arr(&j, "processes");
 	for (uint32_t i = 0; ps && i < np; i++) {
@@ -188,10 +190,19 @@ int ana_report_info(struct ana_report *r)
 			k < SCF_REC_END ? "," : "");
 	if (c->rec_unknown)
 		fprintf(f, ", unknown %" PRIu64, c->rec_unknown);
-	fprintf(f, "\nloss: %" PRIu64 " events in %u windows", c->loss_total, c->loss_windows);
-	for (unsigned int k = 1; k < ANA_LOSS_REASONS; k++)
-		if (c->loss_by_reason[k])
+	fprintf(f, "\nloss: %" PRIu64 " event%s not in the file, in %u window%s", c->loss_total,
+		c->loss_total == 1 ? "" : "s", c->loss_windows, c->loss_windows == 1 ? "" : "s");
+	for (unsigned int k = 0; k < ANA_LOSS_REASONS; k++)
+		if (c->loss_by_reason[k] && scf_loss_drops_events(k))
 			fprintf(f, ", %s %" PRIu64, scf_loss_reason_name(k), c->loss_by_reason[k]);
+	if (c->fault_total) {
+		fprintf(f, "\nfaults: %" PRIu64 " syscall%s recorded without an argument or their "
+			"context", c->fault_total, c->fault_total == 1 ? "" : "s");
+		for (unsigned int k = 0; k < ANA_LOSS_REASONS; k++)
+			if (c->loss_by_reason[k] && !scf_loss_drops_events(k))
+				fprintf(f, ", %s %" PRIu64, scf_loss_reason_name(k),
+					c->loss_by_reason[k]);
+	}
 	fprintf(f, "\nprocesses:\n");
 	ps = ana_rows_select(r, &c->procs, described, ana_proc_cmp, &np);
 	ana_table_init(&t, 9, ph, "lrrllllrl");

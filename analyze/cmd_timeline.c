@@ -20,13 +20,19 @@ static void fill_event_text(const struct ana_event *ev, char *buf, size_t sz, co
 	const struct scf_loss *l = ev->loss;
 	const uint8_t *d;
 	uint16_t len;
-	char esc[512] = "";
+	char esc[512] = "", what[96];
 
 	if (ev->type == SCF_REC_LOSS) {
 		*kind = "loss";
-		snprintf(buf, sz, "--- lost %" PRIu64 " events (%s) on cpu %s%u, window %" PRIu64
-			 "..%" PRIu64 " ns ---",
-			 l->count, scf_loss_reason_name(l->reason), l->cpu == SCF_CPU_ANY ? "any/" : "",
+		if (scf_loss_drops_events(l->reason))
+			snprintf(what, sizeof(what), "lost %" PRIu64 " event%s", l->count,
+				 l->count == 1 ? "" : "s");
+		else
+			snprintf(what, sizeof(what), "%" PRIu64 " syscall%s recorded without %s",
+				 l->count, l->count == 1 ? "" : "s",
+				 l->reason == SCF_LOSS_ARG_FAULT ? "an argument" : "their context");
+		snprintf(buf, sz, "--- %s (%s) on cpu %s%u, window %" PRIu64 "..%" PRIu64 " ns ---",
+			 what, scf_loss_reason_name(l->reason), l->cpu == SCF_CPU_ANY ? "any/" : "",
 			 l->cpu == SCF_CPU_ANY ? 0 : l->cpu, l->window_start_ns, l->window_end_ns);
 		return;
 	}

@@ -683,11 +683,16 @@ void ana_on_loss(struct ana_ctx *c, struct ana_host *h, const struct scf_record 
 		return;
 	if (loss_hides_events(b.reason) && !remember_loss(c, h, &b))
 		return;
-	c->loss_windows++;
-	c->loss_total += b.count;
 	c->loss_by_reason[b.reason < ANA_LOSS_REASONS ? b.reason : 0] += b.count;
-	h->loss_events += b.count;
-	h->loss_windows++;
+	if (scf_loss_drops_events(b.reason)) {
+		c->loss_windows++;
+		c->loss_total += b.count;
+		h->loss_events += b.count;
+		h->loss_windows++;
+	} else {
+		c->fault_windows++;
+		c->fault_total += b.count;
+	}
 	if (c->o.on_event && !ana_filter_syscall_only(&c->o.f) && !c->o.f.trace_nibbles &&
 	    !c->o.f.span_nibbles && !c->o.f.has_tid && (!c->o.f.has_pid || c->o.f.pid == b.pid)) {
 		struct ana_event ev = { .type = SCF_REC_LOSS, .ts_ns = rec->ts_ns, .rec = rec,

@@ -107,9 +107,15 @@ struct thread_state {
 };
 
 enum in_flight {
-	IN_FLIGHT_NONE = 0,
-	IN_FLIGHT_RECORD = 1, /* entered, recorded at exit */
-	IN_FLIGHT_SKIP = 2,   /* entered, not selected (--only-in-span): nothing at exit */
+	/*
+	 * Zero: no entry seen since the storage was made, by user space when it began to observe
+	 * a running thread (capture_kernel.c) or by the fork hook. The thread may be inside a
+	 * syscall it entered before: that exit has no entry to match and loses nothing.
+	 */
+	IN_FLIGHT_FRESH = 0,
+	IN_FLIGHT_NONE = 1,   /* the last syscall exited */
+	IN_FLIGHT_RECORD = 2, /* entered, recorded at exit */
+	IN_FLIGHT_SKIP = 3,   /* entered, not selected (--only-in-span): nothing at exit */
 };
 
 struct {
@@ -907,7 +913,7 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	if (!st)
 		return 0;
 	if (st->in_flight != IN_FLIGHT_RECORD) {
-		if (st->in_flight == IN_FLIGHT_SKIP) {
+		if (st->in_flight != IN_FLIGHT_NONE) { /* skipped at entry, or entered unobserved */
 			st->in_flight = IN_FLIGHT_NONE;
 			return 0;
 		}

@@ -561,6 +561,11 @@ const char *scf_loss_reason_name(unsigned int reason)
 	return NAME_OF(names, reason);
 }
 
+bool scf_loss_drops_events(unsigned int reason)
+{
+	return reason != SCF_LOSS_ARG_FAULT && reason != SCF_LOSS_CTX_FAULT;
+}
+
 const char *scf_stop_reason_name(unsigned int reason)
 {
 	static const char *const names[] = {

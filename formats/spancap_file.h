@@ -165,6 +165,12 @@ const char *scf_loss_reason_name(unsigned int reason);
 const char *scf_stop_reason_name(unsigned int reason);
 const char *scf_fd_kind_name(unsigned int kind);
 const char *scf_counter_name(unsigned int id);
+/*
+ * Whether a LOSS reason means events that are not in the file (dropped, or a syscall whose
+ * exit came without its entry) rather than syscalls recorded without some of their content
+ * (an argument or the context could not be read). Unknown reasons count as dropped.
+ */
+bool scf_loss_drops_events(unsigned int reason);
 /* Minimum body length of a known record type, 0 for an unknown type. */
 size_t scf_rec_min_body(unsigned int type);
 
