@@ -276,6 +276,7 @@ struct ana_loss {
 
 struct ana_section_info {
 	uint32_t input, host, index;
+	uint32_t capture; /* index in its host's capture_ids, UINT32_MAX past ANA_HOST_CAPTURES */
 	uint64_t start_ns, offset;
 };
 

@@ -19,6 +19,61 @@ static bool described(const struct ana_ctx *c, const void *item)
 	return p->described;
 }
 
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The sections of one capture (a host's capture k) missing between the first and the last one
+ * read: files of a rotation that were not given, or lost. Calls gap(arg, from, to), when gap is
+ * not NULL, for each run of missing section indexes, in order; returns the number of runs, -1
+ * when memory ran out.
+ */
+static int section_gaps(const struct ana_ctx *c, uint32_t host, uint32_t k,
+			void (*gap)(void *arg, uint32_t from, uint32_t to), void *arg)
+{
+	uint32_t *ix = malloc((c->nsections ? c->nsections : 1) * sizeof(*ix)), n = 0;
+	int runs = 0;
+
+	if (!ix)
+		return -1;
+	for (uint32_t i = 0; i < c->nsections; i++)
+		if (c->sections[i].host == host && c->sections[i].capture == k)
+			ix[n++] = c->sections[i].index;
+	qsort(ix, n, sizeof(*ix), u32_cmp);
+	for (uint32_t i = 1; i < n; i++)
+		if (ix[i] > ix[i - 1] + 1) {
+			if (gap)
+				gap(arg, ix[i - 1] + 1, ix[i] - 1);
+			runs++;
+		}
+	free(ix);
+	return runs;
+}
+
+static void gap_text(void *arg, uint32_t from, uint32_t to)
+{
+	FILE *f = arg;
+
+	if (from == to)
+		fprintf(f, " %u", from);
+	else
+		fprintf(f, " %u-%u", from, to);
+}
+
+static void gap_json(void *arg, uint32_t from, uint32_t to)
+{
+	struct ana_json *j = arg;
+
+	ana_json_obj(j, NULL);
+	ana_json_u64(j, "from", from);
+	ana_json_u64(j, "to", to);
+	ana_json_end(j, true);
+}
+
 static void info_json(struct ana_report *r)
 {
 	struct ana_ctx *c = r->c;
@@ -50,6 +105,13 @@ static void info_json(struct ana_report *r)
 		ana_json_obj(&j, NULL);
 		ana_json_str(&j, "hostname", h->hostname);
 		ana_json_hex(&j, "boot_id", h->boot_id, 16);
+		ana_json_arr(&j, "missing_sections"); /* per capture id, in the same order */
+		for (uint32_t k = 0; k < h->ncaptures; k++) {
+			ana_json_arr(&j, NULL);
+			section_gaps(c, h->idx, k, gap_json, &j);
+			ana_json_end(&j, false);
+		}
+		ana_json_end(&j, false);
 		ana_json_arr(&j, "capture_ids");
 		for (uint32_t k = 0; k < h->ncaptures; k++)
 			ana_json_hex(&j, NULL, h->capture_ids[k], 16);
@@ -163,8 +225,14 @@ int ana_report_info(struct ana_report *r)
 		fprintf(f, "  kernel: %s %s (%s), %u CPUs\n", h->kernel_release ? h->kernel_release : "?",
 			h->kernel_version ? h->kernel_version : "", h->machine ? h->machine : "?",
 			h->ncpus);
-		for (uint32_t k = 0; k < h->ncaptures; k++)
+		for (uint32_t k = 0; k < h->ncaptures; k++) {
 			fprintf(f, "  capture id: %s\n", ana_fmt_hex(hx, h->capture_ids[k], 16));
+			if (section_gaps(c, h->idx, k, NULL, NULL) > 0) {
+				fprintf(f, "    missing sections (files not given, or lost):");
+				section_gaps(c, h->idx, k, gap_text, f);
+				fprintf(f, "\n");
+			}
+		}
 		fprintf(f, "  capture: %s by %s\n", h->cmdline ? h->cmdline : "?",
 			h->tool_version ? h->tool_version : "?");
 		fprintf(f, "  time: %s .. %s (%s)\n", ana_fmt_ts_iso(a, sizeof(a), h->first_ns),

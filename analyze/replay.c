@@ -217,7 +217,7 @@ static void on_section(struct ana_ctx *c, struct ana_input *in, const struct scf
 {
 	struct scf_section sec;
 	struct ana_host *h;
-	uint32_t i;
+	uint32_t i, capture;
 
 	if (scf_record_body(rec, &sec, sizeof(sec), SCF_SECTION_MIN, NULL, 0))
 		return;
@@ -234,6 +234,7 @@ static void on_section(struct ana_ctx *c, struct ana_input *in, const struct scf
 		;
 	if (i == h->ncaptures && i < ANA_HOST_CAPTURES)
 		memcpy(h->capture_ids[h->ncaptures++], sec.capture_id, 16);
+	capture = i < h->ncaptures ? i : UINT32_MAX;
 	replace(&h->kernel_release, rec, SCF_ITEM_KERNEL_RELEASE, false);
 	replace(&h->kernel_version, rec, SCF_ITEM_KERNEL_VERSION, false);
 	replace(&h->machine, rec, SCF_ITEM_MACHINE, false);
@@ -252,6 +253,7 @@ static void on_section(struct ana_ctx *c, struct ana_input *in, const struct scf
 	}
 	c->sections[c->nsections++] = (struct ana_section_info){
 		.input = (uint32_t)(in - c->inputs), .host = h->idx, .index = sec.section_index,
+		.capture = capture,
 		.start_ns = sec.section_start_ns ? sec.section_start_ns : rec->ts_ns,
 		.offset = rec->offset,
 	};

@@ -597,6 +597,7 @@ int recorder__rotate(struct recorder *r, const char *path, char *err, size_t err
 	r->w = create_file(r, path, err, errlen);
 	if (!r->w)
 		return -errno;
+	r->sec.section_index++; /* counts across the files of the capture: a gap shows */
 	r->sec.section_start_ns = recorder__now_wall(r);
 	return begin_section(r, err, errlen);
 }

@@ -109,6 +109,22 @@ all=$("$ANALYZE" info --json $files 2>/dev/null | py 'import json,sys; print(jso
 [ -n "$all" ] && [ "$all" = "$sum" ] && [ "$all" -gt 0 ] &&
 	ok "the files read together hold the syscalls of the files alone ($all)" ||
 	not_ok "files together: $all syscalls, alone: $sum"
+# Section indexes count across the files (0, 1, 2 ... in name order), so that info can say which
+# files of a capture are missing: here the second one is left out.
+idx=$("$ANALYZE" info --json $files 2>/dev/null |
+	py 'import json,sys; print(" ".join(str(s["index"]) for s in json.load(sys.stdin)["sections"]))')
+[ "$idx" = "$(seq -s ' ' 0 $((nf - 1)))" ] &&
+	ok "the $nf rotated files hold sections 0 to $((nf - 1)), in name order" ||
+	not_ok "section indexes of the rotated files: '$idx'"
+without2=$(echo "$files" | sed 2d)
+"$ANALYZE" info $without2 >"$tmp/gap.txt" 2>&1
+"$ANALYZE" info --json $without2 >"$tmp/gap.json" 2>>"$tmp/gap.txt"
+gap=$(py 'import json,sys; print(json.load(open(sys.argv[1]))["hosts"][0]["missing_sections"])' \
+	"$tmp/gap.json" 2>>"$tmp/gap.txt")
+grep -q '^    missing sections (files not given, or lost): 1$' "$tmp/gap.txt" &&
+	[ "$gap" = "[[{'from': 1, 'to': 1}]]" ] &&
+	ok "info on the files without the second: missing section 1 (text and JSON)" ||
+	not_ok "info on the files without the second names the missing section ($gap)" "$tmp/gap.txt"
 
 # ---- rotation by size, ring of files ---------------------------------------------------------
 mkdir -p "$tmp/c/files"
