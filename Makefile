@@ -633,6 +633,13 @@ $(BUILD)/tests/churn_target: $(BUILD)/obj/tests/churn_target.o
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -Wl,--export-dynamic-symbol=otel_thread_ctx_v1 -o $@ $^ -pthread
 
+# A worker thread that execs inside its span (tests/integration/it_capture_core.sh).
+CAPTURE_TEST_TOOLS += $(BUILD)/tests/exec_thread
+$(BUILD)/tests/exec_thread: $(BUILD)/obj/tests/exec_thread.o
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -Wl,--export-dynamic-symbol=otel_thread_ctx_v1 -o $@ $^ -pthread
+
 # The workloads of tests/integration/it_capture_load.sh.
 CAPTURE_TEST_TOOLS += $(BUILD)/tests/load_workload
 $(BUILD)/tests/load_workload: $(BUILD)/obj/tests/load_workload.o

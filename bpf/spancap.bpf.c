@@ -1099,7 +1099,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		if (st->in_flight == IN_FLIGHT_RECORD)
 			exec_items(st, p, bprm);
 	}
-	s = proc_ev(SC_PROC_EXEC, tgid, p->pid, 0);
+	s = proc_ev(SC_PROC_EXEC, tgid, old_pid, 0); /* the thread that called execve */
 	if (!s)
 		return 0;
 	n = bpf_probe_read_kernel_str(s->path, sizeof(s->path), BPF_CORE_READ(bprm, filename));

@@ -18,7 +18,7 @@ suite_cleanup() {
 	exec 7>&- 2>/dev/null
 }
 
-need_built "$SPANCAP" "$TARGET" "$CHECK"
+need_built "$SPANCAP" "$TARGET" "$CHECK" "$BUILD/tests/exec_thread"
 
 # ---- run ------------------------------------------------------------------------------------
 
@@ -189,6 +189,31 @@ sleep 0.2 # inside nanosleep when spancap attaches
 "$SPANCAP" -q -w "$tmp/p.scap" -p "$sleeper" --duration 3 >"$tmp/p.out" 2>&1
 wait "$sleeper"
 loss_free "spancap -p PID attached inside a syscall" "$tmp/p.scap"
+
+# ---- an exec from a worker thread belongs to that thread and its span (issue 17) --------------
+mkfifo "$tmp/ego"
+"$SPANCAP" -v -w "$tmp/exec.scap" -- "$BUILD/tests/exec_thread" /bin/true <"$tmp/ego" \
+	>"$tmp/exec.out" 2>"$tmp/exec.err" &
+cap_pid=$!
+exec 7>"$tmp/ego"
+wait_for "$tmp/exec.err" "resolved via" 100
+echo go >&7
+exec 7>&-
+wait "$cap_pid"
+cap_pid=
+worker=$(sed -n 's/^worker=//p' "$tmp/exec.out")
+"$BUILD/spancap-analyze" timeline --json "$tmp/exec.scap" >"$tmp/exec.json" 2>&1
+if python3 - "$tmp/exec.json" "${worker:-0}" >"$tmp/exec.why" 2>&1 <<'PY'
+import json, sys
+ev = [e for e in json.load(open(sys.argv[1]))["events"]
+      if e["kind"] == "exec" and e["text"] == '+++ exec "/bin/true" +++']
+print(ev)
+sys.exit(0 if len(ev) == 1 and ev[0]["tid"] == int(sys.argv[2]) and
+         ev[0].get("span_id") == "bb" * 8 else 1)
+PY
+then ok "an execve from worker thread $worker: the exec event names that thread and its span"
+else not_ok "an execve from worker thread $worker: the exec event names that thread and its span" \
+	"$tmp/exec.why"; fi
 
 check "without privileges spancap names each missing capability and exits non-zero" \
 	bash -c "! setpriv --reuid=65534 --regid=65534 --clear-groups '$SPANCAP' -w /tmp/spancap-np.scap \
