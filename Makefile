@@ -103,7 +103,7 @@ $(FORMATS_LIB): $(FORMATS_OBJS)
 
 # ---------------------------------------------------------------------------------------------
 # samples/: the OTEP 4719/4947 writer library, the demo service built once per TLS model of
-# /work/shared/docs/tls-resolution.md, the hostile writer, and two test-only inspectors.
+# docs/TLS_RESOLUTION.md section 7, the hostile writer, and two test-only inspectors.
 # samples/README.md lists the variants. Each object directory below has its own compiler and
 # flags (pattern-specific SV_CC / SV_CFLAGS), so no two variants share an object file.
 

@@ -3,7 +3,7 @@
  * spancap.bpf.c - records the syscalls of observed processes, each with the OpenTelemetry
  * thread context (OTEP 4947) active on its thread at entry.
  *
- * Cost model (shared/docs/bpf-event-path-costs.md): a thread is observed when it has task
+ * Cost model (docs/BPF_EVENT_PATH.md section 9): a thread is observed when it has task
  * storage (created by user space for the threads of a process it starts observing, and here
  * for every thread and child an observed process creates), so a process that is not observed
  * pays one load of task->bpf_storage per hook (NULL: no storage of any map), or one

@@ -5,8 +5,8 @@
  * counter ids and the map sizes (and, for bench/, the configuration of bpf/spancap_bound.bpf.c).
  * Nothing else crosses the kernel boundary.
  *
- * Rules (STYLE.md): fixed-width fields only, no implicit padding (a gap is a named, zeroed
- * field), sizes and key offsets pinned by _Static_assert. Events are host byte order.
+ * Rules (docs/STYLE.md section 5): fixed-width fields only, no implicit padding (a gap is a
+ * named, zeroed field), sizes and key offsets pinned by _Static_assert. Events are host byte order.
  *
  * Every event starts with the same 8 bytes:
  *
@@ -189,7 +189,7 @@ struct sc_item_hdr {
 
 /*
  * How the BPF program finds a thread's otel_thread_ctx_v1 from its thread pointer TP
- * (x86_64: task->thread.fsbase). See shared/docs/tls-resolution.md.
+ * (x86_64: task->thread.fsbase). See docs/TLS_RESOLUTION.md sections 5 and 8.
  *   SC_TLS_NONE:   observed, no thread context to read (yet)
  *   SC_TLS_STATIC: &var = TP + tp_offset
  *   SC_TLS_DTV:    dtv = *(TP + dtv_off); if SC_CFG_F_DTV_COUNT, no context when

@@ -413,7 +413,7 @@ static int find_sym(struct img *im, Elf_Scn *scn, size_t link, size_t count, con
 static void record_reloc(struct elftls_reloc *r, enum elftls_model model, enum elftls_table t,
 			 uint64_t got, bool by_addend)
 {
-	/* Preference, per tls-resolution.md section 2: TLSDESC, then GD, then IE; by symbol
+	/* Preference, per docs/TLS_RESOLUTION.md section 3: TLSDESC, then GD, then IE; by symbol
 	 * before by addend. */
 	if (r->model != ELFTLS_MODEL_NONE) {
 		if (r->model < model)

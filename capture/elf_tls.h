@@ -3,7 +3,7 @@
  * elf_tls.h - static facts about one ELF module for finding the OTEP 4947 TLS variable
  * `otel_thread_ctx_v1`: whether the module defines it (and where in its TLS block), its PT_TLS
  * segment, its type (executable or not) and which TLS relocation, if any, names the variable.
- * See /work/shared/docs/tls-resolution.md, sections 1 and 2. x86_64 (ELFCLASS64, EM_X86_64).
+ * See docs/TLS_RESOLUTION.md, sections 2 and 3. x86_64 (ELFCLASS64, EM_X86_64).
  *
  * Every input is untrusted: the header, program and section header tables, the dynamic section
  * and the relocation tables are checked against the file size before use. Errors:

@@ -9,7 +9,7 @@
  *           below module_id, or the block is unallocated (0, or -1 on glibc), there is no
  *           context; otherwise &var = *(dtv + dtv.entry_size * module_id) + offset_in_block
  *
- * The rules and their order are those of /work/shared/docs/tls-resolution.md: the defining
+ * The rules and their order are those of docs/TLS_RESOLUTION.md section 4: the defining
  * module's own TLS relocation (TLSDESC with the sign test, general dynamic, initial-exec), then
  * glibc's link_map (l_tls_offset / l_tls_modid at the offsets published by the target's
  * libthread_db descriptors), then another module's relocation on the name, then local-exec for

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_resolver_resolve.c - capture/tls_resolve.c on synthetic process state: every formula of
- * tls-resolution.md (TLSDESC sign test, GD, IE, local-exec X, link_map, DTV rules) against a
- * fake address space, including the values a stale or garbage GOT holds.
+ * docs/TLS_RESOLUTION.md sections 3 to 6 (TLSDESC sign test, GD, IE, local-exec X, link_map,
+ * DTV rules) against a fake address space, including the values a stale or garbage GOT holds.
  */
 #include "test_resolver.h"
 

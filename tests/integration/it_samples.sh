@@ -4,7 +4,7 @@
 # Integration suite for samples/ (TAP). Usage: it_samples.sh BUILD_DIR
 #
 # For every build variant of the demo service (one per TLS model of
-# shared/docs/tls-resolution.md):
+# docs/TLS_RESOLUTION.md section 7):
 #   - the module that defines otel_thread_ctx_v1 exports it in .dynsym as a defined TLS object
 #     of size 8, and the relocation that names it is the one the model implies;
 #   - in --hold mode (a known context on each worker), /proc/PID/maps shows the OTEL_CTX
