@@ -640,6 +640,13 @@ $(BUILD)/tests/exec_thread: $(BUILD)/obj/tests/exec_thread.o
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -Wl,--export-dynamic-symbol=otel_thread_ctx_v1 -o $@ $^ -pthread
 
+# A step of CLOCK_REALTIME in one process, for tests/integration/it_capture_output.sh.
+CAPTURE_TEST_TOOLS += $(BUILD)/tests/clock_step_shim.so
+$(BUILD)/tests/clock_step_shim.so: tests/clock_step_shim.c
+	$(msg) CC $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
+
 # The workloads of tests/integration/it_capture_load.sh.
 CAPTURE_TEST_TOOLS += $(BUILD)/tests/load_workload
 $(BUILD)/tests/load_workload: $(BUILD)/obj/tests/load_workload.o

@@ -76,6 +76,23 @@ struct ana_host {
 #define ANA_HOST_CAPTURES 8
 	uint8_t capture_ids[ANA_HOST_CAPTURES][16]; /* distinct capture ids, first seen first */
 	uint32_t ncaptures;
+	/* The boot-to-wall offset of each capture's last CLOCK record, and the steps between
+	 * consecutive ones of a capture (FORMAT.md 5.11), the first ANA_HOST_CLOCK_STEPS kept. */
+	int64_t clock_offset[ANA_HOST_CAPTURES];
+	uint64_t clock_boot_ns[ANA_HOST_CAPTURES]; /* CLOCK_BOOTTIME of that measurement */
+	bool have_clock[ANA_HOST_CAPTURES];
+	int64_t clock_drift_ns; /* the moves that were no step (slewing), added up */
+	uint32_t nclocks;	/* CLOCK records */
+#define ANA_HOST_CLOCK_STEPS 16
+/* A move of the offset is a step past 1 ms plus 1% of the time since the last measurement: no
+ * slewing is that fast (NTP slews at most 0.05%; some VMs' time agents at 0.5%). */
+#define ANA_CLOCK_STEP_NS 1000000
+	struct ana_clock_step {
+		uint64_t at_ns;	 /* the CLOCK record's time (wall clock, after the step) */
+		int64_t step_ns; /* the offset's change */
+		uint64_t uncertainty_ns;
+	} clock_steps[ANA_HOST_CLOCK_STEPS];
+	uint32_t nclock_steps; /* every step, also past those kept */
 	uint8_t abi;
 	uint32_t ncpus;
 	uint64_t capture_start_ns, first_ns, last_ns;
@@ -287,6 +304,7 @@ struct ana_input {
 	struct scf_record rec;
 	bool live, damaged, compressed;
 	uint32_t host, bad_bodies;
+	uint32_t capture; /* its current section's index in the host's capture_ids */
 	uint64_t records, size, first_ns, last_ns;
 };
 

@@ -714,6 +714,9 @@ static void emit_record(struct ana_ctx *c, uint32_t input, const struct scf_reco
 	case SCF_REC_END:
 		emit_end(e, rec);
 		break;
+	case SCF_REC_CLOCK: /* the output's times are converted with the same measurements */
+		emit(e, rec);
+		break;
 	}
 }
 

@@ -105,6 +105,18 @@ static void info_json(struct ana_report *r)
 		ana_json_obj(&j, NULL);
 		ana_json_str(&j, "hostname", h->hostname);
 		ana_json_hex(&j, "boot_id", h->boot_id, 16);
+		ana_json_arr(&j, "clock_steps");
+		for (uint32_t k = 0; k < h->nclock_steps && k < ANA_HOST_CLOCK_STEPS; k++) {
+			ana_json_obj(&j, NULL);
+			ana_json_u64(&j, "at_ns", h->clock_steps[k].at_ns);
+			ana_json_i64(&j, "step_ns", h->clock_steps[k].step_ns);
+			ana_json_u64(&j, "uncertainty_ns", h->clock_steps[k].uncertainty_ns);
+			ana_json_end(&j, true);
+		}
+		ana_json_end(&j, false);
+		ana_json_u64(&j, "clock_steps_total", h->nclock_steps);
+		ana_json_u64(&j, "clock_measurements", h->nclocks);
+		ana_json_i64(&j, "clock_drift_ns", h->clock_drift_ns);
 		ana_json_arr(&j, "missing_sections"); /* per capture id, in the same order */
 		for (uint32_t k = 0; k < h->ncaptures; k++) {
 			ana_json_arr(&j, NULL);
@@ -154,9 +166,10 @@ static void info_json(struct ana_report *r)
 	}
 	ana_json_end(&j, false);
 	ana_json_obj(&j, "records");
-	/* Types up to END: the reader hands packed syscalls out as SYSCALL records. */
-	for (unsigned int t = 1; t <= SCF_REC_END; t++)
-		ana_json_u64(&j, scf_rec_type_name(t), c->rec_counts[t]);
+	/* Every known type but SYSCALL_PACKED: the reader hands those out as SYSCALL records. */
+	for (unsigned int t = 1; t < SCF_REC_TYPE_MAX; t++)
+		if (t != SCF_REC_SYSCALL_PACKED)
+			ana_json_u64(&j, scf_rec_type_name(t), c->rec_counts[t]);
 	ana_json_u64(&j, "unknown", c->rec_unknown);
 	ana_json_end(&j, true);
 	for (int drops = 1; drops >= 0; drops--) { /* "loss": not in the file; "faults": kept */
@@ -239,6 +252,21 @@ int ana_report_info(struct ana_report *r)
 			ana_fmt_ts_iso(b, sizeof(b), h->last_ns),
 			ana_fmt_dur(d, sizeof(d), h->last_ns - h->first_ns));
 		fprintf(f, "  sections: %u\n", h->sections);
+		for (uint32_t k = 0; k < h->nclock_steps && k < ANA_HOST_CLOCK_STEPS; k++) {
+			const struct ana_clock_step *s = &h->clock_steps[k];
+
+			fprintf(f, "  clock: the wall clock stepped %s%.6f s at %s (measured to +/- %"
+				PRIu64 " ns); later times use the new offset\n",
+				s->step_ns > 0 ? "+" : "", (double)s->step_ns / 1e9,
+				ana_fmt_ts_iso(a, sizeof(a), s->at_ns), s->uncertainty_ns);
+		}
+		if (h->nclock_steps > ANA_HOST_CLOCK_STEPS)
+			fprintf(f, "  clock: %u more steps\n", h->nclock_steps - ANA_HOST_CLOCK_STEPS);
+		if (h->clock_drift_ns)
+			fprintf(f, "  clock: the wall clock drifted %s%.6f s from boot time over %u "
+				"measurements (slewed); times follow it\n",
+				h->clock_drift_ns > 0 ? "+" : "", (double)h->clock_drift_ns / 1e9,
+				h->nclocks);
 		if (h->have_end)
 			fprintf(f, "  end: %s, %s, %" PRIu64 " events lost, %" PRIu64 " syscalls\n",
 				scf_stop_reason_name(h->end.stop_reason),
@@ -256,6 +284,8 @@ int ana_report_info(struct ana_report *r)
 	for (unsigned int k = 1; k <= SCF_REC_END; k++) /* as above */
 		fprintf(f, " %s %" PRIu64 "%s", scf_rec_type_name(k), c->rec_counts[k],
 			k < SCF_REC_END ? "," : "");
+	if (c->rec_counts[SCF_REC_CLOCK]) /* types of later versions, when present */
+		fprintf(f, ", clock %" PRIu64, c->rec_counts[SCF_REC_CLOCK]);
 	if (c->rec_unknown)
 		fprintf(f, ", unknown %" PRIu64, c->rec_unknown);
 	fprintf(f, "\nloss: %" PRIu64 " event%s not in the file, in %u window%s", c->loss_total,

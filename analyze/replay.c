@@ -235,6 +235,7 @@ static void on_section(struct ana_ctx *c, struct ana_input *in, const struct scf
 	if (i == h->ncaptures && i < ANA_HOST_CAPTURES)
 		memcpy(h->capture_ids[h->ncaptures++], sec.capture_id, 16);
 	capture = i < h->ncaptures ? i : UINT32_MAX;
+	in->capture = capture;
 	replace(&h->kernel_release, rec, SCF_ITEM_KERNEL_RELEASE, false);
 	replace(&h->kernel_version, rec, SCF_ITEM_KERNEL_VERSION, false);
 	replace(&h->machine, rec, SCF_ITEM_MACHINE, false);
@@ -257,6 +258,42 @@ static void on_section(struct ana_ctx *c, struct ana_input *in, const struct scf
 		.start_ns = sec.section_start_ns ? sec.section_start_ns : rec->ts_ns,
 		.offset = rec->offset,
 	};
+}
+
+/*
+ * A CLOCK record: a step of the wall clock when its offset moved faster than any slewing since
+ * the capture's last one (ANA_CLOCK_STEP_NS); smaller moves add up as drift.
+ */
+static void on_clock(struct ana_input *in, struct ana_host *h, const struct scf_record *rec)
+{
+	struct scf_clock ck;
+	uint32_t k = in->capture;
+	int64_t moved;
+	uint64_t since, limit;
+
+	if (k >= ANA_HOST_CAPTURES ||
+	    scf_record_body(rec, &ck, sizeof(ck), SCF_CLOCK_MIN, NULL, 0))
+		return;
+	h->nclocks++;
+	if (h->have_clock[k]) {
+		moved = ck.boot_to_wall_ns - h->clock_offset[k];
+		since = ck.boot_ns > h->clock_boot_ns[k] ? ck.boot_ns - h->clock_boot_ns[k] : 0;
+		limit = ANA_CLOCK_STEP_NS + since / 100;
+		if ((uint64_t)(moved < 0 ? -(uint64_t)moved : (uint64_t)moved) <= limit) {
+			h->clock_drift_ns += moved;
+		} else {
+			if (h->nclock_steps < ANA_HOST_CLOCK_STEPS)
+				h->clock_steps[h->nclock_steps] = (struct ana_clock_step){
+					.at_ns = rec->ts_ns,
+					.step_ns = moved,
+					.uncertainty_ns = ck.uncertainty_ns,
+				};
+			h->nclock_steps++;
+		}
+	}
+	h->clock_offset[k] = ck.boot_to_wall_ns;
+	h->clock_boot_ns[k] = ck.boot_ns;
+	h->have_clock[k] = true;
 }
 
 static void on_end(struct ana_host *h, const struct scf_record *rec)
@@ -364,6 +401,9 @@ static void dispatch(struct ana_ctx *c, struct ana_input *in, const struct scf_r
 	if (rec->ts_ns > h->last_ns)
 		h->last_ns = rec->ts_ns;
 	switch (rec->type) {
+	case SCF_REC_CLOCK:
+		on_clock(in, h, rec);
+		break;
 	case SCF_REC_PROCESS:
 		ana_on_process(c, h->idx, rec);
 		break;

@@ -21,6 +21,9 @@
 #define PR_SET_VMA_ 0x53564d41
 #define PROT_EXEC_ 0x4
 #define REC_BUF (SCF_REC_MAX + 1)
+/* The boot-to-wall offset is re-measured this often, and taken when it moved more than this. */
+#define CLOCK_PERIOD_NS 1000000000ull
+#define CLOCK_MOVED_NS 1000000
 
 struct recorder {
 	struct scf_writer *w;
@@ -30,7 +33,10 @@ struct recorder {
 	char **argv;
 	uint64_t done_records; /* in the files rotated away */
 	uint64_t done_bytes;
-	int64_t boot_to_wall;
+	int64_t boot_to_wall;	/* the offset event times are converted with */
+	uint64_t clock_unc;	/* its uncertainty, ns */
+	uint64_t clock_boot_ns; /* CLOCK_BOOTTIME of its measurement */
+	uint64_t next_clock_ns; /* CLOCK_MONOTONIC of the next re-measurement */
 	uint8_t buf[REC_BUF];
 	/* user-space counters */
 	uint64_t events;      /* kernel events received */
@@ -53,8 +59,11 @@ static uint64_t clock_ns(clockid_t c)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-/* CLOCK_REALTIME - CLOCK_BOOTTIME, from the tightest of a few bracketed samples. */
-static int64_t measure_boot_to_wall(void)
+/*
+ * CLOCK_REALTIME - CLOCK_BOOTTIME, from the tightest of a few bracketed samples; *unc gets half
+ * that bracket, *at the CLOCK_BOOTTIME of the sample.
+ */
+static int64_t measure_boot_to_wall(uint64_t *unc, uint64_t *at)
 {
 	uint64_t best_gap = UINT64_MAX;
 	int64_t off = 0;
@@ -66,9 +75,31 @@ static int64_t measure_boot_to_wall(void)
 		if (b1 - b0 < best_gap) {
 			best_gap = b1 - b0;
 			off = (int64_t)(r - (b0 + (b1 - b0) / 2));
+			*at = b0 + (b1 - b0) / 2;
 		}
 	}
+	*unc = (best_gap + 1) / 2;
 	return off;
+}
+
+/* Takes a new measurement as the offset event times are converted with. */
+static void set_clock(struct recorder *r)
+{
+	r->boot_to_wall = measure_boot_to_wall(&r->clock_unc, &r->clock_boot_ns);
+	r->next_clock_ns = clock_ns(CLOCK_MONOTONIC) + CLOCK_PERIOD_NS;
+}
+
+/* The CLOCK record of the offset in use (FORMAT.md 5.11). */
+static int write_clock(struct recorder *r)
+{
+	struct scf_clock c = {.boot_ns = r->clock_boot_ns,
+			      .boot_to_wall_ns = r->boot_to_wall,
+			      .uncertainty_ns = r->clock_unc};
+	struct scf_rec_builder b;
+
+	scf_rb_begin(&b, r->buf, sizeof(r->buf), SCF_REC_CLOCK, 0, &c, sizeof(c));
+	return recorder__append(r, r->clock_boot_ns + (uint64_t)r->boot_to_wall, r->buf,
+				scf_rb_end(&b));
 }
 
 uint64_t recorder__wall(const struct recorder *r, uint64_t boot_ns)
@@ -140,6 +171,7 @@ static int begin_section(struct recorder *r, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", scf_writer__errmsg(r->w));
 		return -EIO;
 	}
+	write_clock(r);
 	return 0;
 }
 
@@ -167,7 +199,7 @@ struct recorder *recorder__open(const struct capture_opts *o, const char *path, 
 	r->w = create_file(r, path, err, errlen);
 	if (!r->w)
 		goto fail;
-	r->boot_to_wall = measure_boot_to_wall();
+	set_clock(r);
 	s = &r->sec;
 	s->format_major = SCF_FORMAT_MAJOR;
 	s->format_minor = SCF_FORMAT_MINOR;
@@ -523,8 +555,23 @@ void recorder__counters(struct recorder *r, const uint64_t *vals, int ncpus)
 
 void recorder__tick(struct recorder *r)
 {
-	if (r->w)
-		scf_writer__tick(r->w, clock_ns(CLOCK_MONOTONIC));
+	uint64_t now = clock_ns(CLOCK_MONOTONIC), unc, at;
+	int64_t off, moved;
+
+	if (!r->w)
+		return;
+	if (now >= r->next_clock_ns) { /* the wall clock may have been stepped or slewed */
+		r->next_clock_ns = now + CLOCK_PERIOD_NS;
+		off = measure_boot_to_wall(&unc, &at);
+		moved = off - r->boot_to_wall;
+		if (moved > CLOCK_MOVED_NS || moved < -CLOCK_MOVED_NS) {
+			r->boot_to_wall = off;
+			r->clock_unc = unc;
+			r->clock_boot_ns = at;
+			write_clock(r);
+		}
+	}
+	scf_writer__tick(r->w, now);
 }
 
 uint64_t recorder__syscalls(const struct recorder *r)
@@ -598,6 +645,8 @@ int recorder__rotate(struct recorder *r, const char *path, char *err, size_t err
 	if (!r->w)
 		return -errno;
 	r->sec.section_index++; /* counts across the files of the capture: a gap shows */
+	set_clock(r); /* each file has its own measurement */
+	r->sec.boot_to_wall_ns = r->boot_to_wall;
 	r->sec.section_start_ns = recorder__now_wall(r);
 	return begin_section(r, err, errlen);
 }

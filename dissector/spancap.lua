@@ -31,6 +31,7 @@ local spancap = Proto("spancap", "spancap record")
 local REC_NAMES = {
 	[1] = "SECTION", [2] = "PROCESS", [3] = "THREAD", [4] = "FD", [5] = "THREAD_CTX",
 	[6] = "SYSCALL", [7] = "PROC_EVENT", [8] = "LOSS", [9] = "END", [10] = "SYSCALL_PACKED",
+	[11] = "CLOCK",
 }
 local REC_SYSCALL, REC_SYSCALL_PACKED = 6, 10
 local ABI = { [0] = "unknown", [1] = "x86_64", [2] = "i386", [3] = "aarch64" }
@@ -260,6 +261,8 @@ local BODIES = {
 	[9] = { min = 40, {0, 8, "end_ns", "u64"}, {8, 8, "records", "u64"},
 		{16, 8, "events_lost", "u64"}, {24, 8, "syscalls", "u64"},
 		{32, 1, "stop_reason", "u8", STOP_REASON}, {33, 1, "clean", "u8"} },
+	[11] = { min = 24, {0, 8, "boot_ns", "u64"}, {8, 8, "boot_to_wall_ns", "s64"},
+		{16, 8, "uncertainty_ns", "u64"} },
 }
 
 -- Flag bits per record type (FORMAT.md 5.5, 5.6).

@@ -490,6 +490,7 @@ const char *scf_rec_type_name(unsigned int type)
 		[SCF_REC_THREAD_CTX] = "thread_ctx", [SCF_REC_SYSCALL] = "syscall",
 		[SCF_REC_PROC_EVENT] = "proc_event", [SCF_REC_LOSS] = "loss",
 		[SCF_REC_END] = "end",		   [SCF_REC_SYSCALL_PACKED] = "syscall_packed",
+		[SCF_REC_CLOCK] = "clock",
 	};
 	return NAME_OF(names, type);
 }
@@ -611,6 +612,7 @@ size_t scf_rec_min_body(unsigned int type)
 		[SCF_REC_THREAD_CTX] = SCF_THREAD_CTX_MIN, [SCF_REC_SYSCALL] = SCF_SYSCALL_MIN,
 		[SCF_REC_PROC_EVENT] = SCF_PROC_EVENT_MIN, [SCF_REC_LOSS] = SCF_LOSS_MIN,
 		[SCF_REC_END] = SCF_END_MIN,	   [SCF_REC_SYSCALL_PACKED] = SCF_SYSCALL_PACKED_MIN,
+		[SCF_REC_CLOCK] = SCF_CLOCK_MIN,
 	};
 	return type < sizeof(mins) / sizeof(mins[0]) ? mins[type] : 0;
 }

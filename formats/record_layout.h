@@ -34,7 +34,7 @@
 
 /* Format version, carried by every section record. A reader rejects an unknown major. */
 #define SCF_FORMAT_MAJOR 1
-#define SCF_FORMAT_MINOR 1 /* 1.1 added SCF_REC_SYSCALL_PACKED */
+#define SCF_FORMAT_MINOR 2 /* 1.1 added SCF_REC_SYSCALL_PACKED, 1.2 SCF_REC_CLOCK */
 
 #define SCF_LINKTYPE 147 /* LINKTYPE_USER0 */
 #define SCF_TSRESOL 9	 /* if_tsresol: 10^-9 s */
@@ -53,6 +53,7 @@ enum scf_rec_type {
 	SCF_REC_LOSS = 8,	/* events lost or degraded, per CPU and time window */
 	SCF_REC_END = 9,	/* totals; last record of a section that was closed cleanly */
 	SCF_REC_SYSCALL_PACKED = 10, /* 1.1: a SYSCALL record packed (readers unpack it) */
+	SCF_REC_CLOCK = 11,	     /* 1.2: a measurement of the boot-to-wall clock offset */
 	SCF_REC_TYPE_MAX
 };
 
@@ -492,5 +493,22 @@ enum scf_stop_reason {
 	SCF_STOP_ROTATE = 5,	/* the section ended because the file was rotated */
 	SCF_STOP_ERROR = 6,	/* a fatal error */
 };
+
+/* ---- SCF_REC_CLOCK (format 1.2) --------------------------------------------------------- */
+
+/*
+ *  0 boot_ns  8 boot_to_wall_ns  16 uncertainty_ns
+ * The writer's measurement of CLOCK_REALTIME - CLOCK_BOOTTIME at boot_ns (CLOCK_BOOTTIME), to
+ * within +/- uncertainty_ns: written at the start of every section and whenever the offset
+ * moved (an NTP step, a slew that added up); the records that follow have wall-clock times
+ * computed with it. No items.
+ */
+struct scf_clock {
+	uint64_t boot_ns;
+	int64_t boot_to_wall_ns;
+	uint64_t uncertainty_ns;
+};
+_Static_assert(sizeof(struct scf_clock) == 24, "clock body layout");
+#define SCF_CLOCK_MIN 24
 
 #endif /* SPANCAP_RECORD_LAYOUT_H */

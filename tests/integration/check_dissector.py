@@ -37,7 +37,7 @@ def compare(fields_path, info_path, timeline_path, traces_path):
     report = tap.report
 
     names = {1: "section", 2: "process", 3: "thread", 4: "fd", 5: "thread_ctx", 6: "syscall",
-             7: "proc_event", 8: "loss", 9: "end"}
+             7: "proc_event", 8: "loss", 9: "end", 11: "clock"}
     counts = collections.Counter()
     syscalls = collections.Counter()
     traces = set()
