@@ -93,7 +93,7 @@ static inline uint64_t rotl(uint64_t x, unsigned int b)
 
 /* SipHash-2-4 of domain byte d followed by n bytes of p (the domain keeps the hashes of a
  * string, an address and an id apart). */
-static uint64_t siphash(uint64_t k0, uint64_t k1, uint8_t d, const void *p, size_t n)
+uint64_t ana_redact_siphash(uint64_t k0, uint64_t k1, uint8_t d, const void *p, size_t n)
 {
 	uint64_t v0 = k0 ^ 0x736f6d6570736575ull, v1 = k1 ^ 0x646f72616e646f6dull;
 	uint64_t v2 = k0 ^ 0x6c7967656e657261ull, v3 = k1 ^ 0x7465646279746573ull;
@@ -138,8 +138,10 @@ struct ana_redactor *ana_redactor__new(unsigned int classes, const char *key)
 		return NULL;
 	r->classes = classes;
 	if (key) {
-		r->k0 = siphash(0x7370616e636170ull, 0x72656461637421ull, DOM_KEY0, key, strlen(key));
-		r->k1 = siphash(0x7370616e636170ull, 0x72656461637421ull, DOM_KEY1, key, strlen(key));
+		r->k0 = ana_redact_siphash(0x7370616e636170ull, 0x72656461637421ull, DOM_KEY0, key,
+					   strlen(key));
+		r->k1 = ana_redact_siphash(0x7370616e636170ull, 0x72656461637421ull, DOM_KEY1, key,
+					   strlen(key));
 	} else {
 		if (getrandom(k, sizeof(k), 0) != (ssize_t)sizeof(k)) {
 			free(r);
@@ -180,7 +182,7 @@ static void put(struct out *o, const void *s, size_t n)
 static void put_pseudo(const struct ana_redactor *r, struct out *o, const void *s, size_t n)
 {
 	static const char abc[] = "abcdefghijkmnpqrstuvwxyz23456789";
-	uint64_t h = siphash(r->k0, r->k1, DOM_STR, s, n);
+	uint64_t h = ana_redact_siphash(r->k0, r->k1, DOM_STR, s, n);
 	char buf[PSEUDO_LEN];
 
 	for (int i = 0; i < PSEUDO_LEN; i++, h >>= 5)
@@ -401,7 +403,8 @@ static uint32_t v4_pseudo(struct ana_redactor *r, uint32_t a)
 		uint32_t in[2] = { a, salt };
 		struct ana_key pk;
 
-		p = 0xf0000000u | ((uint32_t)siphash(r->k0, r->k1, DOM_V4, in, sizeof(in)) >> 4);
+		p = 0xf0000000u |
+		    ((uint32_t)ana_redact_siphash(r->k0, r->k1, DOM_V4, in, sizeof(in)) >> 4);
 		pk = ana_key3(p, 1, 0);
 		if (p != a && !ana_map_get(&r->v4_rev, &pk, NULL, NULL)) {
 			ana_map_put(&r->v4_rev, &pk, (void *)1, NULL, NULL);
@@ -460,8 +463,8 @@ static size_t sockaddr_rewrite(struct ana_redactor *r, const uint8_t *d, size_t 
 			memcpy(out + 16, &p, 4);
 			return len;
 		}
-		x = siphash(r->k0, r->k1, DOM_V6, d + 4, 16);
-		y = siphash(r->k1, r->k0, DOM_V6, d + 4, 16);
+		x = ana_redact_siphash(r->k0, r->k1, DOM_V6, d + 4, 16);
+		y = ana_redact_siphash(r->k1, r->k0, DOM_V6, d + 4, 16);
 		memcpy(out + 4, &x, 8);
 		memcpy(out + 12, &y, 8);
 		out[4] = 0xfd;
@@ -490,8 +493,8 @@ static void id_pseudo(const struct ana_redactor *r, uint8_t *id, size_t n)
 
 	if (all_zero(id, n))
 		return;
-	a = siphash(r->k0, r->k1, DOM_ID, id, n);
-	b = siphash(r->k1, r->k0, DOM_ID, id, n);
+	a = ana_redact_siphash(r->k0, r->k1, DOM_ID, id, n);
+	b = ana_redact_siphash(r->k1, r->k0, DOM_ID, id, n);
 	memcpy(id, &a, 8);
 	if (n == 16)
 		memcpy(id + 8, &b, 8);
@@ -499,8 +502,8 @@ static void id_pseudo(const struct ana_redactor *r, uint8_t *id, size_t n)
 
 static void hostid_pseudo(const struct ana_redactor *r, uint8_t id[16])
 {
-	uint64_t a = siphash(r->k0, r->k1, DOM_HOSTID, id, 16);
-	uint64_t b = siphash(r->k1, r->k0, DOM_HOSTID, id, 16);
+	uint64_t a = ana_redact_siphash(r->k0, r->k1, DOM_HOSTID, id, 16);
+	uint64_t b = ana_redact_siphash(r->k1, r->k0, DOM_HOSTID, id, 16);
 
 	memcpy(id, &a, 8);
 	memcpy(id + 8, &b, 8);

@@ -36,6 +36,12 @@ struct ana_redactor;
 
 /* key: any string (the same key gives the same pseudonyms in every run); NULL draws a random
  * key for this run. NULL with errno on error. */
+/*
+ * The keyed hash behind every pseudonym: SipHash-2-4 (Aumasson and Bernstein) with the key
+ * k0, k1 of the message d, p[0..n-1]. Public for its reference test vectors.
+ */
+uint64_t ana_redact_siphash(uint64_t k0, uint64_t k1, uint8_t d, const void *p, size_t n);
+
 struct ana_redactor *ana_redactor__new(unsigned int classes, const char *key);
 void ana_redactor__free(struct ana_redactor *r);
 
