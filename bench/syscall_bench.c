@@ -35,7 +35,7 @@
 #include <unistd.h>
 
 #include "otel_ctx_writer.h"
-#include "spancap_abi.h"
+#include "spancap_bound.h"
 
 #define MAX_THREADS 64
 #define MAX_ROUNDS 64

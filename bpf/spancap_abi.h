@@ -2,7 +2,7 @@
 /*
  * spancap_abi.h - the ONE header the BPF program (bpf/spancap.bpf.c) and user space
  * (capture/) both compile: ring-buffer events, the per-process configuration map value, the
- * counter ids and the map sizes (and, for bench/, the configuration of bpf/spancap_bound.bpf.c).
+ * counter ids and the map sizes (bpf/spancap_bound.h adds the benchmark program's configuration).
  * Nothing else crosses the kernel boundary.
  *
  * Rules (docs/STYLE.md section 5): fixed-width fields only, no implicit padding (a gap is a
@@ -249,14 +249,5 @@ enum sc_counter {
 	SC_CNT_SYSCALLS = 8,	/* syscall events handed to the ring buffer */
 	SC_CNT_MAX
 };
-
-/* ---- benchmark only: bpf/spancap_bound.bpf.c's map `bound_cfg`, set by bench/syscall_bench -- */
-
-struct sc_bound_cfg {
-	__u32 tgid;	/* the process recorded */
-	__u32 pad;
-	__s64 tls_off;	/* &otel_thread_ctx_v1 - thread pointer (local-exec: same in every thread) */
-};
-_Static_assert(sizeof(struct sc_bound_cfg) == 16, "bound configuration layout");
 
 #endif /* SPANCAP_ABI_H */

@@ -15,7 +15,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
-#include "spancap_abi.h"
+#include "spancap_bound.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
