@@ -185,6 +185,14 @@ struct ana_trace {
 
 struct ana_span_detail;
 
+/* What the context records of one thread said about a span: each thread keeps its own
+ * attribute values (two threads may run under one span id with different ones). */
+struct ana_span_ctx {
+	struct ana_thread *thr;
+	uint8_t *attrs; /* merged attrs_data: {u8 key, u8 len, bytes}, by key */
+	uint32_t attrs_len;
+};
+
 struct ana_span {
 	uint8_t trace_id[16], span_id[8];
 	uint32_t seq, host;
@@ -194,8 +202,8 @@ struct ana_span {
 	bool multi_thread, incomplete;
 	struct ana_stats st;
 	uint64_t ctx_first_ns, ctx_last_ns; /* THREAD_CTX records seen (0: none) */
-	uint8_t *attrs;			   /* merged attrs_data: {u8 key, u8 len, bytes}, by key */
-	uint32_t attrs_len;
+	struct ana_span_ctx *ctxs;	   /* one per thread with THREAD_CTX records, first first */
+	uint32_t nctxs, ctxs_cap;
 	struct ana_span *next_in_trace;
 	struct ana_span_detail *detail;
 };
@@ -356,9 +364,13 @@ struct ana_proc *ana_proc_find(const struct ana_ctx *c, uint32_t host, uint32_t 
 struct ana_thread *ana_thread_find(const struct ana_ctx *c, uint32_t host, uint32_t tid);
 /* The row of name in an io table (host), or NULL. */
 struct ana_io_row *ana_io_find(const struct ana_io_table *t, uint32_t host, const char *name);
-/* Resolved attributes of a span, in key index order: at most max, returns how many. Entries
- * whose key index the process's key map does not name are skipped (OTEP 4947). */
+/* Resolved attributes of a span as the context records of its first thread gave them (the
+ * thread s->thr when it recorded any), in key index order: at most max, returns how many.
+ * Entries whose key index the process's key map does not name are skipped (OTEP 4947). */
 unsigned int ana_span_attrs(const struct ana_span *s, struct ana_attr *out, unsigned int max);
+/* The same for the context records of one thread (s->ctxs[i]). */
+unsigned int ana_span_ctx_attrs(const struct ana_span *s, uint32_t i, struct ana_attr *out,
+				unsigned int max);
 /* Whether a row passes the filters that are not about syscalls (an empty trace shown without
  * a syscall filter). */
 bool ana_filter_syscall_only(const struct ana_filter *f);

@@ -87,8 +87,11 @@ char *ana_trace_services(const struct ana_trace *t);
 /* A span's start and end: its syscalls, else its context records. */
 uint64_t ana_span_start(const struct ana_span *s);
 uint64_t ana_span_end(const struct ana_span *s);
-/* "k=v k=v" of resolved attributes (escaped) into buf. */
+/* "k=v k=v" of a span's resolved attributes (escaped) into buf; when several threads recorded
+ * a context for it, each one's: "tid 101: k=v k=v; tid 102: k=v" ("-" for none). */
 char *ana_span_attr_text(const struct ana_span *s, char *buf, size_t sz);
+/* "attributes": {first thread's}, and with several threads "thread_attributes": [{"tid": N,
+ * "attributes": {...}}, ...] in the order they first recorded a context for the span. */
 void ana_json_span_attrs(struct ana_json *j, const struct ana_span *s);
 /* Whether a row with these stats is shown: it has selected syscalls, or no filter is about
  * syscalls. */
