@@ -196,9 +196,52 @@ void ana_json_span_attrs(struct ana_json *j, const struct ana_span *s)
 	ana_json_end(j, false);
 }
 
+char *ana_pctx_attr_text(const struct ana_pctx *x, char *buf, size_t sz)
+{
+	char k[300], v[600];
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (uint32_t i = 0; x && i < x->nextra && o + 1 < sz; i++) {
+		const struct ana_kv *kv = &x->extra[i];
+		int w;
+
+		if (!kv->key || !kv->val)
+			continue;
+		w = snprintf(buf + o, sz - o, "%s%s=%s", o ? " " : "",
+			     ana_fmt_escape(k, sizeof(k), kv->key, strlen(kv->key)),
+			     ana_fmt_escape(v, sizeof(v), kv->val, strlen(kv->val)));
+		if (w < 0)
+			break;
+		o += (size_t)w < sz - o ? (size_t)w : sz - o - 1;
+	}
+	return buf;
+}
+
+void ana_json_pctx(struct ana_json *j, const struct ana_pctx *x)
+{
+	ana_json_obj(j, "resource");
+	for (uint32_t k = 0; x && k < x->nres; k++)
+		if (x->res[k].key)
+			ana_json_str(j, x->res[k].key, x->res[k].val);
+	ana_json_end(j, true);
+	ana_json_obj(j, "attributes");
+	for (uint32_t k = 0; x && k < x->nextra; k++)
+		if (x->extra[k].key)
+			ana_json_str(j, x->extra[k].key, x->extra[k].val);
+	ana_json_end(j, true);
+}
+
 bool ana_row_shown(const struct ana_ctx *c, const struct ana_stats *st)
 {
 	return st->syscalls || !ana_filter_syscall_only(&c->o.f);
+}
+
+const char *ana_span_service(const struct ana_span *s)
+{
+	if (s->pctx_set)
+		return s->service;
+	return s->proc ? s->proc->service : NULL;
 }
 
 const char *ana_proc_label(const struct ana_proc *p)

@@ -259,17 +259,22 @@ unsigned int ana_span_ctx_attrs(const struct ana_span *s, uint32_t i, struct ana
 				unsigned int max)
 {
 	const struct ana_span_ctx *x = i < s->nctxs ? &s->ctxs[i] : NULL;
-	const struct ana_proc *p = s->proc;
+	const struct ana_proc *p;
+	const struct ana_pctx *pc;
 	unsigned int n = 0;
 	size_t off = 0;
 
 	if (!x)
 		return 0;
+	p = x->thr ? x->thr->proc : s->proc;
+	pc = x->pctx ? x->pctx : p ? p->pctx : NULL;
+	while (pc && pc->grown)
+		pc = pc->grown; /* keys added to the map after the record was read */
 	while (n < max && x->attrs_len - off >= 2) {
 		uint8_t k = x->attrs[off], l = x->attrs[off + 1];
 
-		if (p && k < p->nkeys && p->keymap[k]) {
-			out[n].key = p->keymap[k];
+		if (pc && k < pc->nkeys && pc->keymap[k]) {
+			out[n].key = pc->keymap[k];
 			out[n].key_idx = k;
 			out[n].val = x->attrs + off + 2;
 			out[n].val_len = l;
@@ -317,7 +322,13 @@ void ana_on_thread_ctx(struct ana_ctx *c, uint32_t host, const struct scf_record
 		s->ctx_first_ns = rec->ts_ns;
 	s->ctx_last_ns = rec->ts_ns;
 	x = span_ctx_get(c, s, t);
-	if (x && scf_record_item(rec, SCF_ITEM_ATTRS_RAW, &d, &len) == 1)
+	if (!x)
+		return;
+	/* the key map these attributes were written under; one published later resolves those
+	 * read while the process had none */
+	if (t->proc->pctx && t->proc->pctx->nkeys)
+		x->pctx = t->proc->pctx;
+	if (scf_record_item(rec, SCF_ITEM_ATTRS_RAW, &d, &len) == 1)
 		merge_attrs(c, x, d, len < SCF_ATTRS_MAX ? len : SCF_ATTRS_MAX);
 }
 
@@ -649,6 +660,11 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 		stats_add(&p->st, &f);
 		stats_add(&t->st, &f);
 		if (span) {
+			if (!span->pctx_set) {
+				span->pctx = p->pctx;
+				span->service = p->service ? strdup(p->service) : NULL;
+				span->pctx_set = true;
+			}
 			stats_add(&span->st, &f);
 			stats_add(&span->trace->st, &f);
 			trace_member(c, span->trace, t);
@@ -874,5 +890,6 @@ void ana_span_free(struct ana_span *s)
 	for (uint32_t i = 0; i < s->nctxs; i++)
 		free(s->ctxs[i].attrs);
 	free(s->ctxs);
+	free(s->service);
 	free(s);
 }

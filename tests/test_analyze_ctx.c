@@ -95,6 +95,12 @@ static void assert_has(const char *text, const char *needle)
 		fail_msg("\"%s\" not in:\n%s", needle, text);
 }
 
+static void assert_lacks(const char *text, const char *needle)
+{
+	if (strstr(text, needle))
+		fail_msg("\"%s\" should not be in:\n%s", needle, text);
+}
+
 static unsigned int count(const char *text, const char *needle)
 {
 	unsigned int n = 0;
@@ -210,6 +216,82 @@ static void test_filter_tid_keeps_only_that_threads_context_records(void **state
 	unlink(out);
 }
 
+/* ---- process contexts that change ------------------------------------------------------------ */
+
+static void test_process_attributes_shown_without_threadlocal(void **state)
+{
+	char *text = report(ana_report_processes, false), *row;
+	(void)state;
+
+	assert_has(text, "ATTRIBUTES");
+	row = line_with(text, " pub ");
+	assert_has(row, "deployment.region=us"); /* the latest record's */
+	assert_lacks(row, "deployment.region=eu");
+	assert_lacks(row, "threadlocal.");
+	free(row);
+	row = line_with(text, " gone ");
+	assert_lacks(row, "team=core"); /* unpublished */
+	free(row);
+	free(text);
+
+	text = report(ana_report_processes, true);
+	assert_has(text, "\"deployment.region\": \"us\"");
+	assert_lacks(text, "threadlocal.");
+	free(text);
+
+	text = report(ana_report_info, false);
+	row = line_with(text, " pub ");
+	assert_has(row, "deployment.region=us");
+	free(row);
+	free(text);
+	text = report(ana_report_info, true);
+	assert_has(text, "\"deployment.region\": \"us\"");
+	assert_lacks(text, "threadlocal.");
+	free(text);
+}
+
+static void test_update_without_key_map_drops_the_old_one(void **state)
+{
+	struct ana_ctx *c = replay_file(scen_path, NULL);
+	struct ana_attr a[8];
+	char *text, *json;
+	(void)state;
+
+	/* C3's key 0 was written when no key map was published: it names nothing */
+	assert_int_equal(ana_span_attrs(span(c, SCEN_SPAN_C3), a, 8), 0);
+	/* C1's were written under the key map in force then, and keep their names */
+	assert_int_equal(ana_span_attrs(span(c, SCEN_SPAN_C1), a, 8), 2);
+	/* D1 keeps its names after its process unpublished its context */
+	assert_int_equal(ana_span_attrs(span(c, SCEN_SPAN_D1), a, 8), 1);
+	ana_ctx__free(c);
+
+	/* info --json lists pub, then gone: pub's key map is gone */
+	json = report(ana_report_info, true);
+	text = strstr(json, "\"pid\": 500");
+	assert_non_null(text);
+	text = strndup(text, (size_t)(strstr(text, "\"pid\": 600") - text));
+	assert_has(text, "\"key_map_size\": 0");
+	assert_has(text, "\"ctx_status\": \"resolved\"");
+	free(text);
+	free(json);
+}
+
+static void test_reason_is_the_latest_records(void **state)
+{
+	char *text = report(ana_report_info, false), *row;
+	(void)state;
+
+	row = line_with(text, " pub ");
+	assert_lacks(row, SCEN_CTX_STALE_REASON);
+	assert_has(row, " resolved ");
+	free(row);
+	row = line_with(text, " gone ");
+	assert_has(row, SCEN_GONE_REASON);
+	assert_has(row, " none ");
+	free(row);
+	free(text);
+}
+
 /* ---- exports --------------------------------------------------------------------------------- */
 
 static char *export(enum ana_export_format fmt, enum ana_export_gran g)
@@ -246,6 +328,93 @@ static char *export(enum ana_export_format fmt, enum ana_export_gran g)
 	return text;
 }
 
+/* The resourceSpans entry (from its "resource" to the next one) holding needle (free it). */
+static char *resource_entry_with(const char *text, const char *needle)
+{
+	const char *p = strstr(text, needle), *a = NULL, *b;
+
+	if (!p)
+		fail_msg("\"%s\" not in the export", needle);
+	for (const char *q = strstr(text, "\"resource\":"); q && q < p;
+	     q = strstr(q + 1, "\"resource\":"))
+		a = q;
+	assert_non_null(a);
+	b = strstr(p, "\"resource\":");
+	return strndup(a, b ? (size_t)(b - a) : strlen(a));
+}
+
+/* Process attributes are resource attributes, as the context in force said; OTEP 4947's keys
+ * are not. */
+static void check_otlp_process_attributes(const char *t)
+{
+	char *e;
+
+	assert_lacks(t, "threadlocal.");
+	e = resource_entry_with(t, "\"parentSpanId\": \"" SCEN_SPAN_C1 "\"");
+	assert_has(e, "\"stringValue\": \"pub-svc\"");
+	assert_has(e, "\"key\": \"deployment.region\"");
+	assert_has(e, "\"stringValue\": \"eu\"");
+	free(e);
+	e = resource_entry_with(t, "\"parentSpanId\": \"" SCEN_SPAN_C3 "\"");
+	assert_has(e, "\"stringValue\": \"us\"");
+	assert_lacks(e, "\"stringValue\": \"eu\"");
+	free(e);
+}
+
+/* After the unpublish, none of the process's resource; before it, all of it. */
+static void check_otlp_unpublished(const char *t)
+{
+	char *e;
+
+	e = resource_entry_with(t, "\"parentSpanId\": \"" SCEN_SPAN_D2 "\"");
+	assert_lacks(e, "gone-svc");
+	assert_lacks(e, "\"key\": \"team\"");
+	assert_has(e, "\"stringValue\": \"unknown_service:gone\"");
+	free(e);
+	e = resource_entry_with(t, "\"parentSpanId\": \"" SCEN_SPAN_D1 "\"");
+	assert_has(e, "\"stringValue\": \"gone-svc\"");
+	assert_has(e, "\"key\": \"team\"");
+	free(e);
+}
+
+static void test_otlp_resource_has_the_process_attributes(void **state)
+{
+	char *t = export(ANA_EXPORT_OTLP_JSON, ANA_GRAN_SYSCALL);
+	(void)state;
+
+	check_otlp_process_attributes(t);
+	free(t);
+	t = export(ANA_EXPORT_OTLP_JSON, ANA_GRAN_SPAN);
+	check_otlp_process_attributes(t);
+	free(t);
+}
+
+static void test_otlp_resource_ends_when_the_context_is_unpublished(void **state)
+{
+	char *t = export(ANA_EXPORT_OTLP_JSON, ANA_GRAN_SYSCALL);
+	(void)state;
+
+	check_otlp_unpublished(t);
+	free(t);
+	t = export(ANA_EXPORT_OTLP_JSON, ANA_GRAN_SPAN);
+	check_otlp_unpublished(t);
+	free(t);
+}
+
+static void test_span_service_is_the_one_it_ran_under(void **state)
+{
+	char *text = report(ana_report_spans, false), *row;
+	(void)state;
+
+	row = line_with(text, SCEN_SPAN_D1);
+	assert_has(row, " gone-svc ");
+	free(row);
+	row = line_with(text, SCEN_SPAN_D2);
+	assert_lacks(row, "gone-svc");
+	free(row);
+	free(text);
+}
+
 static void test_chrome_slices_carry_their_threads_attributes(void **state)
 {
 	char *t = export(ANA_EXPORT_CHROME, ANA_GRAN_SYSCALL);
@@ -265,6 +434,12 @@ int main(void)
 		cmocka_unit_test(test_span_on_two_threads_keeps_each_threads_attributes),
 		cmocka_unit_test(test_trace_shows_each_threads_attributes),
 		cmocka_unit_test(test_filter_tid_keeps_only_that_threads_context_records),
+		cmocka_unit_test(test_process_attributes_shown_without_threadlocal),
+		cmocka_unit_test(test_update_without_key_map_drops_the_old_one),
+		cmocka_unit_test(test_reason_is_the_latest_records),
+		cmocka_unit_test(test_otlp_resource_has_the_process_attributes),
+		cmocka_unit_test(test_otlp_resource_ends_when_the_context_is_unpublished),
+		cmocka_unit_test(test_span_service_is_the_one_it_ran_under),
 		cmocka_unit_test(test_chrome_slices_carry_their_threads_attributes),
 	};
 
