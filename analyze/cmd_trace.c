@@ -270,9 +270,12 @@ int ana_report_trace(struct ana_report *r)
 		ana_json_obj(&j, "trace");
 		ana_json_hex(&j, "trace_id", tr->id, 16);
 		ana_json_arr(&j, "services");
-		for (uint32_t i = 0; i < tr->nprocs; i++)
-			if (tr->procs[i]->service)
-				ana_json_str(&j, NULL, tr->procs[i]->service);
+		for (char *s = svc, *e; strcmp(s, "-"); s = e + 1) {
+			e = strchr(s, ',');
+			ana_json_strn(&j, NULL, s, e ? (size_t)(e - s) : strlen(s));
+			if (!e)
+				break;
+		}
 		ana_json_end(&j, false);
 		ana_json_trace_hosts(&j, c, tr);
 		ana_json_u64(&j, "processes", tr->nprocs);

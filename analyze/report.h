@@ -82,7 +82,8 @@ void ana_json_head(struct ana_json *j, const struct ana_report *r, const char *c
 void ana_json_trace_hosts(struct ana_json *j, const struct ana_ctx *c, const struct ana_trace *tr);
 void ana_json_stats(struct ana_json *j, const char *key, const struct ana_stats *s);
 void ana_json_hist(struct ana_json *j, const struct ana_hist *h);
-/* Services of a trace's processes, comma-separated, sorted ("-" when none). */
+/* Services its syscalls ran under (ana_span_service of its spans with selected syscalls),
+ * comma-separated, sorted, each once ("-" when none). */
 char *ana_trace_services(const struct ana_trace *t);
 /* A span's start and end: its syscalls, else its context records. */
 uint64_t ana_span_start(const struct ana_span *s);

@@ -71,15 +71,16 @@ static int str_cmp(const void *a, const void *b)
 
 char *ana_trace_services(const struct ana_trace *t)
 {
-	const char **v = calloc(t->nprocs + 1, sizeof(*v));
+	const char **v = calloc(t->nspans + 1, sizeof(*v));
 	size_t n = 0, len = 2;
 	char *out;
 
 	if (!v)
 		return NULL;
-	for (uint32_t i = 0; i < t->nprocs; i++)
-		if (t->procs[i]->service)
-			v[n++] = t->procs[i]->service;
+	/* the services the trace's syscalls ran under, as their spans saw them */
+	for (const struct ana_span *s = t->spans; s && n < t->nspans; s = s->next_in_trace)
+		if (s->st.syscalls && ana_span_service(s))
+			v[n++] = ana_span_service(s);
 	qsort(v, n, sizeof(*v), str_cmp);
 	for (size_t i = 0; i < n; i++)
 		len += strlen(v[i]) + 1;

@@ -292,6 +292,21 @@ static void test_reason_is_the_latest_records(void **state)
 	free(text);
 }
 
+static void test_trace_services_are_those_its_syscalls_ran_under(void **state)
+{
+	char *text = report(ana_report_traces, false), *row;
+	(void)state;
+
+	/* gone unpublished its context after span D1 ran under gone-svc */
+	row = line_with(text, SCEN_TRACE_C);
+	assert_has(row, " gone-svc,pub-svc ");
+	free(row);
+	free(text);
+	text = report(trace_c, true);
+	assert_has(text, "\"gone-svc\"");
+	free(text);
+}
+
 /* ---- exports --------------------------------------------------------------------------------- */
 
 static char *export(enum ana_export_format fmt, enum ana_export_gran g)
@@ -440,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_otlp_resource_has_the_process_attributes),
 		cmocka_unit_test(test_otlp_resource_ends_when_the_context_is_unpublished),
 		cmocka_unit_test(test_span_service_is_the_one_it_ran_under),
+		cmocka_unit_test(test_trace_services_are_those_its_syscalls_ran_under),
 		cmocka_unit_test(test_chrome_slices_carry_their_threads_attributes),
 	};
 
