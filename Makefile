@@ -264,8 +264,8 @@ $(ANALYZE_BIN): $(BUILD)/obj/analyze/analyze_main.o $(ANALYZE_LIB) $(FORMATS_LIB
 # tests/: one cmocka binary per module; tests/run_suites.sh runs them all.
 
 # Unit suites by name: built in $(BUILD)/tests and, under ASan + UBSan, in $(BUILD)/asan/tests.
-UNIT_TESTS := test_formats test_formats_packed test_samples_writer test_analyze test_export \
-	test_redact
+UNIT_TESTS := test_formats test_formats_packed test_samples_writer test_analyze test_analyze_ctx \
+	test_export test_redact
 TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 TEST_TOOLS := $(BUILD)/tests/formats_sample_gen $(BUILD)/tests/analyze_scenario_gen
 CMOCKA_LIBS = $(call pkg_libs,cmocka)
@@ -283,6 +283,12 @@ $(BUILD)/tests/analyze_scenario_gen: $(BUILD)/obj/tests/analyze_scenario_gen.o \
 
 $(BUILD)/tests/test_analyze: $(BUILD)/obj/tests/test_analyze.o $(BUILD)/obj/tests/analyze_scenario.o \
 		$(ANALYZE_LIB) $(FORMATS_LIB)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) $(CMOCKA_LIBS) -lm
+
+$(BUILD)/tests/test_analyze_ctx: $(BUILD)/obj/tests/test_analyze_ctx.o \
+		$(BUILD)/obj/tests/analyze_scenario.o $(ANALYZE_LIB) $(FORMATS_LIB)
 	$(msg) LD $@
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) $(CMOCKA_LIBS) -lm

@@ -153,6 +153,25 @@ struct ana_kv {
 	uint8_t type; /* enum scf_val_type of the value val renders */
 };
 
+/*
+ * A process context as one PROCESS record described it (OTEP 4719 resource and attributes,
+ * OTEP 4947 key map). Never changed once made (but for grown): a later record makes a new one,
+ * so that what was recorded under it (a span's attributes, the resource of its syscalls)
+ * keeps it. Owned by
+ * the ana_ctx (ana_ctx.pctxs), shared by the processes and spans that point at it.
+ */
+struct ana_pctx {
+	struct ana_kv *res;   /* ProcessContext.resource.attributes */
+	uint32_t nres;
+	struct ana_kv *extra; /* ProcessContext.attributes but threadlocal.* */
+	uint32_t nextra;
+	char **keymap;	      /* threadlocal.attribute_key_map (NULL entries: not strings) */
+	uint32_t nkeys;
+	/* the next context of the same process whose key map extends this one (a key map only
+	 * grows, OTEP 4947: keys read under this one are named by that one too); NULL: none */
+	struct ana_pctx *grown;
+};
+
 struct ana_proc {
 	uint32_t host, pid, ppid, uid, seq;
 	uint64_t start_ns, exit_ns;
@@ -161,10 +180,9 @@ struct ana_proc {
 	uint8_t ctx_status, tls_model, origin;
 	uint32_t ctx_version;
 	char *comm, *exe, *argv, *cgroup, *service, *reason, *schema, *tls_module;
-	char **keymap;
-	uint32_t nkeys;
-	struct ana_kv *res;
-	uint32_t nres;
+	/* the process context in force now (the latest PROCESS record's); NULL: none (never
+	 * published, unpublished, or gone with an exec); a child shares its parent's */
+	struct ana_pctx *pctx;
 	struct ana_fdtab fds;
 	struct ana_stats st;
 	uint32_t nthreads;
@@ -202,6 +220,15 @@ struct ana_trace {
 
 struct ana_span_detail;
 
+/* What the context records of one thread said about a span: each thread keeps its own
+ * attribute values (two threads may run under one span id with different ones). */
+struct ana_span_ctx {
+	struct ana_thread *thr;
+	const struct ana_pctx *pctx; /* key map in force at its records (NULL: the process's) */
+	uint8_t *attrs;		     /* merged attrs_data: {u8 key, u8 len, bytes}, by key */
+	uint32_t attrs_len;
+};
+
 struct ana_span {
 	uint8_t trace_id[16], span_id[8];
 	uint32_t seq, host;
@@ -211,8 +238,12 @@ struct ana_span {
 	bool multi_thread, incomplete;
 	struct ana_stats st;
 	uint64_t ctx_first_ns, ctx_last_ns; /* THREAD_CTX records seen (0: none) */
-	uint8_t *attrs;			   /* merged attrs_data: {u8 key, u8 len, bytes}, by key */
-	uint32_t attrs_len;
+	struct ana_span_ctx *ctxs;	   /* one per thread with THREAD_CTX records, first first */
+	uint32_t nctxs, ctxs_cap;
+	/* its process's context and service at its first selected syscall (pctx_set) */
+	const struct ana_pctx *pctx;
+	char *service;
+	bool pctx_set;
 	struct ana_span *next_in_trace;
 	struct ana_span_detail *detail;
 };
@@ -319,7 +350,7 @@ struct ana_ctx {
 	struct ana_opts o;
 	struct ana_input *inputs;
 	uint32_t ninputs;
-	struct ana_vec hosts, procs, threads, traces, spans, warnings;
+	struct ana_vec hosts, procs, threads, traces, spans, warnings, pctxs;
 	struct ana_section_info *sections;
 	uint32_t nsections, sections_cap;
 	struct ana_loss *losses;
@@ -378,9 +409,16 @@ struct ana_proc *ana_proc_find(const struct ana_ctx *c, uint32_t host, uint32_t 
 struct ana_thread *ana_thread_find(const struct ana_ctx *c, uint32_t host, uint32_t tid);
 /* The row of name in an io table (host), or NULL. */
 struct ana_io_row *ana_io_find(const struct ana_io_table *t, uint32_t host, const char *name);
-/* Resolved attributes of a span, in key index order: at most max, returns how many. Entries
- * whose key index the process's key map does not name are skipped (OTEP 4947). */
+/* Resolved attributes of a span as the context records of its first thread gave them (the
+ * thread s->thr when it recorded any), in key index order: at most max, returns how many.
+ * Entries whose key index the key map does not name are skipped (OTEP 4947). */
 unsigned int ana_span_attrs(const struct ana_span *s, struct ana_attr *out, unsigned int max);
+/* The same for the context records of one thread (s->ctxs[i]). */
+unsigned int ana_span_ctx_attrs(const struct ana_span *s, uint32_t i, struct ana_attr *out,
+				unsigned int max);
+/* Whether a ProcessContext.attributes key is OTEP 4947 reader metadata (threadlocal.*), which
+ * stays out of displays of attributes and out of OTLP. */
+bool ana_key_threadlocal(const char *key);
 /* Whether a row passes the filters that are not about syscalls (an empty trace shown without
  * a syscall filter). */
 bool ana_filter_syscall_only(const struct ana_filter *f);
@@ -420,6 +458,7 @@ void ana_fd_apply(struct ana_ctx *c, struct ana_proc *p, struct ana_thread *t,
 		  const struct scf_record *rec, const struct scf_syscall *sc);
 void ana_fdtab_free(struct ana_fdtab *t);
 void ana_proc_free(struct ana_proc *p);
+void ana_pctx_free(struct ana_pctx *x);
 
 /* trace_index.c: traces, spans, aggregation, loss marking */
 struct ana_span *ana_span_get(struct ana_ctx *c, uint32_t host, const uint8_t trace_id[16],

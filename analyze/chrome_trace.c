@@ -229,8 +229,13 @@ static void span_slice(struct ana_json *j, const struct thr *t, const struct ana
 		       uint64_t start, uint64_t end, bool partial)
 {
 	struct ana_attr at[64];
-	unsigned int na = ana_span_attrs(s, at, 64);
+	unsigned int na = 0;
 	char name[40], sx[17];
+
+	/* the attributes this thread's own context records gave the span, no other thread's */
+	for (uint32_t i = 0; i < s->nctxs; i++)
+		if (s->ctxs[i].thr == t->t)
+			na = ana_span_ctx_attrs(s, i, at, 64);
 
 	snprintf(name, sizeof(name), "span %s", ana_fmt_hex(sx, s->span_id, 8));
 	event_head(j, name, "span", t, start, end - start);

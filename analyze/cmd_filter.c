@@ -278,8 +278,10 @@ static void collect(struct ana_ctx *c, uint32_t input, const struct scf_record *
 	}
 }
 
-/* After pass 1: the spans' context records bring their threads and processes along. */
-static void close_selection(struct selection *s)
+/* After pass 1: the spans' context records bring their threads and processes along, those
+ * that --pid and --tid select: another thread's records of a span are its own, not the
+ * selected thread's. */
+static void close_selection(struct selection *s, const struct ana_filter *f)
 {
 	for (size_t i = 0; i < s->nocc; i++)
 		if (s->occ[i].matched)
@@ -287,7 +289,8 @@ static void close_selection(struct selection *s)
 	for (size_t i = 0; i < s->nocc; i++) {
 		const struct ctx_occ *o = &s->occ[i];
 
-		if (!set_has(&s->spans, span_key(o->trace_id, o->span_id)))
+		if (!set_has(&s->spans, span_key(o->trace_id, o->span_id)) ||
+		    (f->has_pid && o->pid != f->pid) || (f->has_tid && o->tid != f->tid))
 			continue;
 		sec_touch(s, o->sec, o->first_ns, o->last_ns);
 		set_add(s, &s->members, member_key(o->sec, o->pid, K_PROC, 0));
@@ -589,7 +592,7 @@ static void emit_thread_ctx(struct emitter *e, const struct scf_record *rec)
 	k = ana_key3(b.tid, 0, 0);
 	att = ana_map_get(&e->attached, &k, NULL, NULL);
 	if (b.valid == 1 && set_has(&e->sel->spans, span_key(b.trace_id, b.span_id)) &&
-	    member(e, b.pid, K_PROC, 0)) {
+	    member(e, b.pid, K_PROC, 0) && member(e, b.tid, K_THREAD, 0)) {
 		emit(e, rec);
 		if (ana_map_put(&e->attached, &k, (void *)1, NULL, NULL))
 			emit_fail(e, -ENOMEM, "out of memory");
@@ -876,7 +879,7 @@ static int select_inputs(const struct ana_filter *f, char *const *files, int nfi
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	close_selection(sel);
+	close_selection(sel, &c->o.f);
 	if (!sel->any) {
 		snprintf(err, errlen, "nothing matched the selection: no output written");
 		ret = 1;

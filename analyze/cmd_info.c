@@ -198,8 +198,9 @@ static void info_json(struct ana_report *r)
 		ana_json_str(&j, "ctx_status", scf_ctx_status_name(p->ctx_status));
 		ana_json_str(&j, "tls_model", scf_tls_model_name(p->tls_model));
 		ana_json_str(&j, "schema_version", p->schema);
-		ana_json_u64(&j, "key_map_size", p->nkeys);
+		ana_json_u64(&j, "key_map_size", p->pctx ? p->pctx->nkeys : 0);
 		ana_json_str(&j, "reason", p->reason);
+		ana_json_pctx(&j, p->pctx);
 		ana_json_end(&j, true);
 	}
 	ana_json_end(&j, false);
@@ -211,7 +212,7 @@ static void info_json(struct ana_report *r)
 int ana_report_info(struct ana_report *r)
 {
 	static const char *const ph[] = { "HOST", "PID", "PPID", "COMM", "SERVICE", "CONTEXT",
-					  "TLS", "KEYS", "REASON" };
+					  "TLS", "KEYS", "ATTRIBUTES", "REASON" };
 	struct ana_ctx *c = r->c;
 	struct ana_table t;
 	void **ps;
@@ -303,10 +304,10 @@ int ana_report_info(struct ana_report *r)
 	}
 	fprintf(f, "\nprocesses:\n");
 	ps = ana_rows_select(r, &c->procs, described, ana_proc_cmp, &np);
-	ana_table_init(&t, 9, ph, "lrrllllrl");
+	ana_table_init(&t, 10, ph, "lrrllllrll");
 	for (uint32_t i = 0; ps && i < np; i++) {
 		struct ana_proc *p = ps[i];
-		char esc[256];
+		char esc[256], attrs[2048];
 
 		ana_table_cell(&t, "%s", ana_host_name(c, p->host));
 		ana_table_cell(&t, "%u", p->pid);
@@ -318,7 +319,9 @@ int ana_report_info(struct ana_report *r)
 						    : "-");
 		ana_table_cell(&t, "%s", scf_ctx_status_name(p->ctx_status));
 		ana_table_cell(&t, "%s", scf_tls_model_name(p->tls_model));
-		ana_table_cell(&t, "%u", p->nkeys);
+		ana_table_cell(&t, "%u", p->pctx ? p->pctx->nkeys : 0);
+		ana_table_cell(&t, "%s", ana_pctx_attr_text(p->pctx, attrs, sizeof(attrs))[0] ? attrs
+											   : "-");
 		ana_table_cell(&t, "%s", p->reason ? ana_fmt_escape(esc, sizeof(esc), p->reason,
 								    strlen(p->reason))
 						   : "-");

@@ -27,7 +27,7 @@ int ana_report_processes(struct ana_report *r)
 {
 	static const char *const heads[] = { "HOST", "PID", "PPID", "COMM", "SERVICE", "CONTEXT",
 					     "THREADS", "SYSCALLS", "TIME", "READ", "WRITTEN",
-					     "ERRORS", "EXIT", "FLAGS", "ARGV" };
+					     "ERRORS", "EXIT", "FLAGS", "ATTRIBUTES", "ARGV" };
 	struct ana_ctx *c = r->c;
 	struct ana_listing l;
 	struct ana_json *j = &l.j;
@@ -38,10 +38,10 @@ int ana_report_processes(struct ana_report *r)
 	if (!v)
 		return 1;
 	ana_listing_begin(&l, r, "processes");
-	ana_listing_rows(&l, "processes", 15, heads, "lrrlllrrrrrrlll");
+	ana_listing_rows(&l, "processes", 16, heads, "lrrlllrrrrrrllll");
 	for (uint32_t i = 0; i < n; i++) {
 		struct ana_proc *p = v[i];
-		char d[24], esc[512], ex[32];
+		char d[24], esc[512], ex[32], attrs[2048];
 
 		if (p->exited)
 			snprintf(ex, sizeof(ex), p->exit_status & 0x7f ? "sig %d" : "%d",
@@ -61,11 +61,7 @@ int ana_report_processes(struct ana_report *r)
 			ana_json_str(j, "ctx_status", scf_ctx_status_name(p->ctx_status));
 			ana_json_str(j, "tls_model", scf_tls_model_name(p->tls_model));
 			ana_json_str(j, "reason", p->reason);
-			ana_json_obj(j, "resource");
-			for (uint32_t k = 0; k < p->nres; k++)
-				if (p->res[k].key)
-					ana_json_str(j, p->res[k].key, p->res[k].val);
-			ana_json_end(j, true);
+			ana_json_pctx(j, p->pctx);
 			ana_json_u64(j, "threads", p->nthreads);
 			ana_json_stats(j, "stats", &p->st);
 			if (p->exited)
@@ -95,6 +91,8 @@ int ana_report_processes(struct ana_report *r)
 		ana_table_cell(t, "%" PRIu64, p->st.errors);
 		ana_table_cell(t, "%s", ex);
 		ana_table_cell(t, "%s", p->incomplete ? "incomplete" : "-");
+		ana_table_cell(t, "%s", ana_pctx_attr_text(p->pctx, attrs, sizeof(attrs))[0] ? attrs
+											  : "-");
 		ana_table_cell(t, "%s", p->argv ? ana_fmt_escape(esc, sizeof(esc), p->argv,
 								 strlen(p->argv))
 						: "-");

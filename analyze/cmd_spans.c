@@ -35,14 +35,14 @@ int ana_report_spans(struct ana_report *r)
 	for (uint32_t i = 0; i < n; i++) {
 		struct ana_span *s = v[i];
 		char hx[33], sx[17], d[24], d2[24], ts[32], attrs[2048];
-		const char *svc = s->proc && s->proc->service ? s->proc->service : "-";
+		const char *svc = ana_span_service(s) ? ana_span_service(s) : "-";
 
 		if (r->json) {
 			ana_json_obj(j, NULL);
 			ana_json_hex(j, "trace_id", s->trace_id, 16);
 			ana_json_hex(j, "span_id", s->span_id, 8);
 			ana_json_str(j, "host", ana_host_name(c, s->host));
-			ana_json_str(j, "service", s->proc ? s->proc->service : NULL);
+			ana_json_str(j, "service", ana_span_service(s));
 			ana_json_u64(j, "pid", s->proc ? s->proc->pid : 0);
 			ana_json_u64(j, "tid", s->thr ? s->thr->tid : 0);
 			ana_json_bool(j, "multi_thread", s->multi_thread);

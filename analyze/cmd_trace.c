@@ -95,7 +95,7 @@ static void span_text(struct ana_report *r, const struct ana_span *s)
 	fprintf(f, "  window: %s .. %s (%s)\n", ana_fmt_ts_clock(a, sizeof(a), ana_span_start(s)),
 		ana_fmt_ts_clock(b, sizeof(b), ana_span_end(s)),
 		ana_fmt_dur(du, sizeof(du), ana_span_end(s) - ana_span_start(s)));
-	fprintf(f, "  service: %s\n", s->proc && s->proc->service ? s->proc->service : "-");
+	fprintf(f, "  service: %s\n", ana_span_service(s) ? ana_span_service(s) : "-");
 	fprintf(f, "  attributes: %s\n", ana_span_attr_text(s, attrs, sizeof(attrs))[0] ? attrs : "-");
 	fprintf(f, "  syscalls: %" PRIu64 ", time %s, read %" PRIu64 " B, written %" PRIu64
 		" B, errors %" PRIu64 "\n",
@@ -163,7 +163,7 @@ static void span_json(struct ana_json *j, struct ana_report *r, const struct ana
 	ana_json_str(j, "host", ana_host_name(r->c, s->host));
 	ana_json_u64(j, "pid", s->proc ? s->proc->pid : 0);
 	ana_json_str(j, "comm", s->proc ? s->proc->comm : NULL);
-	ana_json_str(j, "service", s->proc ? s->proc->service : NULL);
+	ana_json_str(j, "service", ana_span_service(s));
 	ana_json_u64(j, "tid", s->thr ? s->thr->tid : 0);
 	ana_json_str(j, "thread_name", s->thr ? s->thr->name : NULL);
 	ana_json_bool(j, "multi_thread", s->multi_thread);
@@ -270,9 +270,12 @@ int ana_report_trace(struct ana_report *r)
 		ana_json_obj(&j, "trace");
 		ana_json_hex(&j, "trace_id", tr->id, 16);
 		ana_json_arr(&j, "services");
-		for (uint32_t i = 0; i < tr->nprocs; i++)
-			if (tr->procs[i]->service)
-				ana_json_str(&j, NULL, tr->procs[i]->service);
+		for (char *s = svc, *e; strcmp(s, "-"); s = e + 1) {
+			e = strchr(s, ',');
+			ana_json_strn(&j, NULL, s, e ? (size_t)(e - s) : strlen(s));
+			if (!e)
+				break;
+		}
 		ana_json_end(&j, false);
 		ana_json_trace_hosts(&j, c, tr);
 		ana_json_u64(&j, "processes", tr->nprocs);

@@ -42,6 +42,7 @@
 struct orphan_group {
 	struct ana_thread *t;
 	struct ana_host *h;
+	const struct ana_pctx *pctx; /* its process's context at its first syscall */
 	uint32_t seq;
 	struct ana_stats st;
 };
@@ -170,12 +171,18 @@ static uint64_t clamp_i64(uint64_t v)
 
 /* ---- resource ------------------------------------------------------------------------------- */
 
-static bool res_has(const struct ana_proc *p, const char *key)
+static bool kv_has(const struct ana_kv *kv, uint32_t n, const char *key)
 {
-	for (uint32_t i = 0; p && i < p->nres; i++)
-		if (p->res[i].key && !strcmp(p->res[i].key, key))
+	for (uint32_t i = 0; i < n; i++)
+		if (kv[i].key && !strcmp(kv[i].key, key))
 			return true;
 	return false;
+}
+
+/* Whether the application's context sets key (its resource or its process attributes). */
+static bool res_has(const struct ana_pctx *x, const char *key)
+{
+	return x && (kv_has(x->res, x->nres, key) || kv_has(x->extra, x->nextra, key));
 }
 
 /* One OTEL_CTX resource attribute with its type; arrays, maps and bytes are left out (the
@@ -229,44 +236,52 @@ static const char *host_arch(const char *machine)
 }
 
 /*
- * The application's own resource attributes (OTEP 4719), then what the capture knows of the
- * process and host under the semantic-convention names, unless the application set them.
+ * The application's own resource attributes and process attributes (OTEP 4719; the resource's
+ * win a key both set; threadlocal.* never, OTEP 4947) from the process context x in force when
+ * the spans ran, then what the capture knows of the process and host under the
+ * semantic-convention names, unless the application set them.
  */
-static void write_resource(struct ana_json *j, const struct ana_host *h, const struct ana_proc *p)
+static void write_resource(struct ana_json *j, const struct ana_host *h, const struct ana_proc *p,
+			   const struct ana_pctx *x)
 {
 	char buf[64];
 
 	ana_json_obj(j, "resource");
 	ana_json_arr(j, "attributes");
-	for (uint32_t i = 0; p && i < p->nres; i++)
-		resource_kv(j, &p->res[i]);
-	if (!res_has(p, "service.name")) {
+	for (uint32_t i = 0; x && i < x->nres; i++)
+		if (!ana_key_threadlocal(x->res[i].key))
+			resource_kv(j, &x->res[i]);
+	for (uint32_t i = 0; x && i < x->nextra; i++)
+		if (!ana_key_threadlocal(x->extra[i].key) &&
+		    !kv_has(x->res, x->nres, x->extra[i].key))
+			resource_kv(j, &x->extra[i]);
+	if (!res_has(x, "service.name")) {
 		/* the SDKs' default for a service that names none */
 		snprintf(buf, sizeof(buf), "unknown_service:%s", p && p->comm ? p->comm : "");
 		kv_str(j, "service.name", buf);
 	}
 	if (p) {
-		if (!res_has(p, "process.pid"))
+		if (!res_has(x, "process.pid"))
 			kv_int(j, "process.pid", p->pid);
-		if (!res_has(p, "process.parent_pid") && p->ppid)
+		if (!res_has(x, "process.parent_pid") && p->ppid)
 			kv_int(j, "process.parent_pid", p->ppid);
-		if (!res_has(p, "process.executable.name") && p->comm)
+		if (!res_has(x, "process.executable.name") && p->comm)
 			kv_str(j, "process.executable.name", p->comm);
-		if (!res_has(p, "process.executable.path") && p->exe)
+		if (!res_has(x, "process.executable.path") && p->exe)
 			kv_str(j, "process.executable.path", p->exe);
-		if (!res_has(p, "process.command_line") && p->argv)
+		if (!res_has(x, "process.command_line") && p->argv)
 			kv_str(j, "process.command_line", p->argv);
-		if (!res_has(p, "process.user.id"))
+		if (!res_has(x, "process.user.id"))
 			kv_int(j, "process.user.id", p->uid);
 	}
 	if (h) {
-		if (h->hostname && !res_has(p, "host.name"))
+		if (h->hostname && !res_has(x, "host.name"))
 			kv_str(j, "host.name", h->hostname);
-		if (h->machine && !res_has(p, "host.arch"))
+		if (h->machine && !res_has(x, "host.arch"))
 			kv_str(j, "host.arch", host_arch(h->machine));
-		if (!res_has(p, "os.type"))
+		if (!res_has(x, "os.type"))
 			kv_str(j, "os.type", "linux");
-		if (h->kernel_release && !res_has(p, "os.version"))
+		if (h->kernel_release && !res_has(x, "os.version"))
 			kv_str(j, "os.version", h->kernel_release);
 		kv_str(j, "spancap.host.boot_id", ana_fmt_hex(buf, h->boot_id, 16));
 	}
@@ -321,12 +336,21 @@ static uint64_t hash_str(uint64_t h, const char *s)
 	return s ? ana_hash_bytes(s, strlen(s) + 1, h) : ana_hash_bytes("", 0, h + 1);
 }
 
+static uint64_t hash_kv(uint64_t h, const struct ana_kv *kv, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		h = hash_str(h, kv[i].key);
+		h = hash_str(h ^ kv[i].type, kv[i].val);
+	}
+	return h;
+}
+
 /*
- * What the resource of p says now. A process keeps its struct across exec and context updates
- * (its name, executable and attributes change), and freed strings can come back at the same
- * address, so the resource is compared by content.
+ * What the resource of p under context pc says. A process keeps its struct across exec and
+ * context updates (its name, executable and attributes change), and freed strings can come
+ * back at the same address, so the resource is compared by content.
  */
-static uint64_t resource_hash(const struct ana_proc *p)
+static uint64_t resource_hash(const struct ana_proc *p, const struct ana_pctx *pc)
 {
 	uint64_t h = 0x7265736f75726365ull; /* "resource" */
 
@@ -335,27 +359,28 @@ static uint64_t resource_hash(const struct ana_proc *p)
 	h = hash_str(h, p->comm);
 	h = hash_str(h, p->exe);
 	h = hash_str(h, p->argv);
-	for (uint32_t i = 0; i < p->nres; i++) {
-		h = hash_str(h, p->res[i].key);
-		h = hash_str(h ^ p->res[i].type, p->res[i].val);
+	if (pc) {
+		h = hash_kv(h, pc->res, pc->nres);
+		h = hash_kv(h ^ 0x65787472, pc->extra, pc->nextra); /* "extr" */
 	}
 	return h;
 }
 
-/* Makes the open resourceSpans entry the one of process p (as described now). */
+/* Makes the open resourceSpans entry the one of process p (as described now) under the process
+ * context pc. */
 static void group_for(struct ana_export *x, struct otlp *o, const struct ana_host *h,
-		      const struct ana_proc *p)
+		      const struct ana_proc *p, const struct ana_pctx *pc)
 {
 	struct ana_json *j = &x->j;
 
-	uint64_t res = resource_hash(p);
+	uint64_t res = resource_hash(p, pc);
 
 	if (o->doc_open && o->group_open && o->cur_proc == p && o->cur_res == res)
 		return;
 	doc_open(x, o);
 	group_close(x, o);
 	ana_json_obj(j, NULL);
-	write_resource(j, h, p);
+	write_resource(j, h, p, pc);
 	ana_json_arr(j, "scopeSpans");
 	ana_json_obj(j, NULL);
 	ana_json_obj(j, "scope");
@@ -513,6 +538,7 @@ static void orphan_add(struct ana_export *x, struct otlp *o, const struct ana_ev
 		}
 		g->t = ev->thr;
 		g->h = ev->host;
+		g->pctx = ev->proc ? ev->proc->pctx : NULL;
 		g->seq = o->orphans.n - 1;
 		if (ana_map_put(&o->orphan_map, &k, g, NULL, NULL)) {
 			x->nomem = true;
@@ -546,7 +572,7 @@ void ana_otlp_event(struct ana_ctx *c, const struct ana_event *ev, void *arg)
 			orphan_add(x, o, ev);
 		return;
 	}
-	group_for(x, o, ev->host, ev->proc);
+	group_for(x, o, ev->host, ev->proc, ev->proc ? ev->proc->pctx : NULL);
 	syscall_span(x, ev);
 	span_done(x, o);
 }
@@ -663,6 +689,7 @@ static void group_span(struct ana_json *j, const uint8_t trace_id[16], const uin
 /* What the span granularity writes, ordered by process, then first appearance. */
 struct group_item {
 	const struct ana_proc *p;
+	const struct ana_pctx *pctx;
 	uint32_t host, pseq, seq;
 	const struct ana_span *s;
 	const struct orphan_group *g;
@@ -700,7 +727,7 @@ static int write_groups(struct ana_export *x, struct otlp *o, struct ana_ctx *c)
 
 		if (!s->st.syscalls)
 			continue;
-		v[n] = (struct group_item){ .p = s->proc, .host = s->host,
+		v[n] = (struct group_item){ .p = s->proc, .pctx = s->pctx, .host = s->host,
 					    .pseq = s->proc ? s->proc->seq : 0, .seq = s->seq,
 					    .s = s };
 		n++;
@@ -708,7 +735,7 @@ static int write_groups(struct ana_export *x, struct otlp *o, struct ana_ctx *c)
 	for (uint32_t i = 0; i < o->orphans.n; i++) {
 		const struct orphan_group *g = o->orphans.v[i];
 
-		v[n] = (struct group_item){ .p = g->t->proc, .host = g->t->host,
+		v[n] = (struct group_item){ .p = g->t->proc, .pctx = g->pctx, .host = g->t->host,
 					    .pseq = g->t->proc ? g->t->proc->seq : 0,
 					    .seq = g->seq, .g = g };
 		n++;
@@ -718,7 +745,7 @@ static int write_groups(struct ana_export *x, struct otlp *o, struct ana_ctx *c)
 		struct ana_host *h = host_at(c, v[i].host);
 		uint8_t tid[16];
 
-		group_for(x, o, h, v[i].p);
+		group_for(x, o, h, v[i].p, v[i].pctx);
 		if (v[i].s) {
 			const struct ana_span *s = v[i].s;
 

@@ -38,6 +38,12 @@ static void set_str(char **dst, char *s)
 	*dst = s;
 }
 
+static void clear_str(char **s)
+{
+	free(*s);
+	*s = NULL;
+}
+
 static char *fmt_sockaddr(const struct scf_record *rec, uint16_t tag, uint16_t *family)
 {
 	struct scf_sockaddr sa;
@@ -180,52 +186,66 @@ static char *render_value(const struct scf_attr *a)
 	return strdup("?");
 }
 
-static void set_resource_attrs(struct ana_ctx *c, struct ana_proc *p, const uint8_t *d,
-			       uint16_t len)
+bool ana_key_threadlocal(const char *key)
+{
+	return key && !strncmp(key, "threadlocal.", 12);
+}
+
+/* An attribute list item as key/value strings; threadlocal.* keys left out when asked. */
+static struct ana_kv *kv_list(struct ana_ctx *c, const uint8_t *d, uint16_t len,
+			      bool skip_threadlocal, uint32_t *count)
 {
 	struct scf_attr_iter it;
 	struct scf_attr a;
-	uint32_t n = 0, i;
+	uint32_t n = 0;
 	struct ana_kv *kv;
 
+	*count = 0;
 	scf_attrs_begin(&it, d, len);
 	while (scf_attrs_next(&it, &a) == 1)
 		n++;
 	kv = calloc(n ? n : 1, sizeof(*kv));
 	if (!kv) {
 		c->nomem = true;
-		return;
+		return NULL;
 	}
+	n = 0;
 	scf_attrs_begin(&it, d, len);
-	for (i = 0; i < n && scf_attrs_next(&it, &a) == 1; i++) {
-		kv[i].key = ana_strndup(a.key, a.key_len);
-		kv[i].val = render_value(&a);
-		kv[i].type = a.type;
-		if (kv[i].key && kv[i].val && !strcmp(kv[i].key, "service.name") &&
-		    a.type == SCF_VAL_STRING)
-			set_str(&p->service, strdup(kv[i].val));
+	while (scf_attrs_next(&it, &a) == 1) {
+		if (skip_threadlocal && a.key_len >= 12 && !memcmp(a.key, "threadlocal.", 12))
+			continue;
+		kv[n].key = ana_strndup(a.key, a.key_len);
+		kv[n].val = render_value(&a);
+		kv[n].type = a.type;
+		n++;
 	}
-	for (i = 0; i < p->nres; i++) {
-		free(p->res[i].key);
-		free(p->res[i].val);
-	}
-	free(p->res);
-	p->res = kv;
-	p->nres = n;
+	*count = n;
+	return kv;
 }
 
-static void keymap_free(struct ana_proc *p)
+static void kv_free(struct ana_kv *kv, uint32_t n)
 {
-	for (uint32_t i = 0; i < p->nkeys; i++)
-		free(p->keymap[i]);
-	free(p->keymap);
-	p->keymap = NULL;
-	p->nkeys = 0;
+	for (uint32_t i = 0; kv && i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].val);
+	}
+	free(kv);
 }
 
-/* A key map is append-only (OTEP 4947): a new one replaces the old as a whole. */
-static void set_keymap_strlist(struct ana_ctx *c, struct ana_proc *p, const uint8_t *d,
-			       uint16_t len)
+void ana_pctx_free(struct ana_pctx *x)
+{
+	if (!x)
+		return;
+	kv_free(x->res, x->nres);
+	kv_free(x->extra, x->nextra);
+	for (uint32_t i = 0; i < x->nkeys; i++)
+		free(x->keymap[i]);
+	free(x->keymap);
+	free(x);
+}
+
+/* A key map is append-only (OTEP 4947): each record carries the whole of it. */
+static char **keymap_strlist(const uint8_t *d, uint16_t len, uint32_t *count)
 {
 	struct scf_strlist_iter it;
 	const uint8_t *s;
@@ -233,21 +253,18 @@ static void set_keymap_strlist(struct ana_ctx *c, struct ana_proc *p, const uint
 	char **v = calloc(256, sizeof(*v));
 	uint32_t n = 0;
 
-	if (!v) {
-		c->nomem = true;
-		return;
-	}
+	if (!v)
+		return NULL;
 	scf_strlist_begin(&it, d, len);
 	while (n < 256 && scf_strlist_next(&it, &s, &sl) == 1)
 		v[n++] = ana_strndup(s, sl);
-	keymap_free(p);
-	p->keymap = v;
-	p->nkeys = n;
+	*count = n;
+	return v;
 }
 
-/* Fallback: threadlocal.attribute_key_map as an ARRAY in the extra attributes. */
-static void set_keymap_attrs(struct ana_ctx *c, struct ana_proc *p, const uint8_t *d,
-			     uint16_t len)
+/* Fallback: threadlocal.attribute_key_map as an ARRAY in the extra attributes; NULL when the
+ * list holds none. */
+static char **keymap_attrs(const uint8_t *d, uint16_t len, uint32_t *count, bool *nomem)
 {
 	struct scf_attr_iter it, in;
 	struct scf_attr a, e;
@@ -261,17 +278,118 @@ static void set_keymap_attrs(struct ana_ctx *c, struct ana_proc *p, const uint8_
 			continue;
 		v = calloc(256, sizeof(*v));
 		if (!v) {
-			c->nomem = true;
-			return;
+			*nomem = true;
+			return NULL;
 		}
 		scf_attrs_begin(&in, a.val, a.val_len);
 		while (n < 256 && scf_attrs_next(&in, &e) == 1)
 			v[n++] = e.type == SCF_VAL_STRING ? ana_strndup(e.val, e.val_len) : NULL;
-		keymap_free(p);
-		p->keymap = v;
-		p->nkeys = n;
-		return;
+		*count = n;
+		return v;
 	}
+	return NULL;
+}
+
+static bool kv_equal(const struct ana_kv *a, uint32_t na, const struct ana_kv *b, uint32_t nb)
+{
+	if (na != nb)
+		return false;
+	for (uint32_t i = 0; i < na; i++)
+		if (a[i].type != b[i].type || !a[i].key != !b[i].key || !a[i].val != !b[i].val ||
+		    (a[i].key && strcmp(a[i].key, b[i].key)) ||
+		    (a[i].val && strcmp(a[i].val, b[i].val)))
+			return false;
+	return true;
+}
+
+static bool pctx_equal(const struct ana_pctx *a, const struct ana_pctx *b)
+{
+	if (!kv_equal(a->res, a->nres, b->res, b->nres) ||
+	    !kv_equal(a->extra, a->nextra, b->extra, b->nextra) || a->nkeys != b->nkeys)
+		return false;
+	for (uint32_t i = 0; i < a->nkeys; i++)
+		if (!a->keymap[i] != !b->keymap[i] ||
+		    (a->keymap[i] && strcmp(a->keymap[i], b->keymap[i])))
+			return false;
+	return true;
+}
+
+static bool has_context_items(const struct scf_record *rec)
+{
+	const uint8_t *d;
+	uint16_t len;
+
+	return scf_record_item(rec, SCF_ITEM_RESOURCE_ATTRS, &d, &len) == 1 ||
+	       scf_record_item(rec, SCF_ITEM_EXTRA_ATTRS, &d, &len) == 1 ||
+	       scf_record_item(rec, SCF_ITEM_KEY_MAP, &d, &len) == 1;
+}
+
+/*
+ * The process context a PROCESS record describes, or NULL when it describes none (status
+ * none: never published or unpublished; no attribute and no key map). A fork child's record
+ * without context items (status inherited, or none when it forked before its parent was
+ * resolved) keeps the context it inherited with its parent's memory. A record that says the
+ * same as the context in force (every section repeats it) gives that one back, so that
+ * contexts grow with changes, not with sections.
+ */
+static struct ana_pctx *pctx_of_record(struct ana_ctx *c, const struct ana_proc *p,
+				       const struct scf_record *rec, const struct scf_process *b)
+{
+	const uint8_t *d;
+	uint16_t len;
+	struct ana_pctx *x;
+	bool nomem = false;
+
+	if ((b->ctx_status == SCF_CTX_INHERITED || b->origin == SCF_ORIGIN_FORK) &&
+	    !has_context_items(rec))
+		return p->pctx ? p->pctx : p->parent ? p->parent->pctx : NULL;
+	if (b->ctx_status == SCF_CTX_NONE)
+		return NULL;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		goto fail;
+	if (scf_record_item(rec, SCF_ITEM_RESOURCE_ATTRS, &d, &len) == 1 &&
+	    !(x->res = kv_list(c, d, len, false, &x->nres)))
+		goto fail;
+	if (scf_record_item(rec, SCF_ITEM_EXTRA_ATTRS, &d, &len) == 1) {
+		if (!(x->extra = kv_list(c, d, len, true, &x->nextra)))
+			goto fail;
+		x->keymap = keymap_attrs(d, len, &x->nkeys, &nomem);
+		if (nomem)
+			goto fail;
+	}
+	if (scf_record_item(rec, SCF_ITEM_KEY_MAP, &d, &len) == 1) {
+		for (uint32_t i = 0; i < x->nkeys; i++)
+			free(x->keymap[i]);
+		free(x->keymap);
+		x->nkeys = 0;
+		if (!(x->keymap = keymap_strlist(d, len, &x->nkeys)))
+			goto fail;
+	}
+	if (!x->nres && !x->nextra && !x->nkeys) {
+		ana_pctx_free(x);
+		return NULL;
+	}
+	if (p->pctx && pctx_equal(p->pctx, x)) {
+		ana_pctx_free(x);
+		return p->pctx;
+	}
+	if (ana_vec_push(&c->pctxs, x))
+		goto fail;
+	return x;
+fail:
+	ana_pctx_free(x);
+	c->nomem = true;
+	return p->pctx;
+}
+
+static const char *pctx_service(const struct ana_pctx *x)
+{
+	for (uint32_t i = 0; x && i < x->nres; i++)
+		if (x->res[i].key && x->res[i].val && x->res[i].type == SCF_VAL_STRING &&
+		    !strcmp(x->res[i].key, "service.name"))
+			return x->res[i].val;
+	return NULL;
 }
 
 static char *join_strlist(const uint8_t *d, uint16_t len)
@@ -294,14 +412,33 @@ static char *join_strlist(const uint8_t *d, uint16_t len)
 	return out;
 }
 
+/* Whether b's key map is a, then maybe more keys (an append-only key map that grew). */
+static bool keymap_extends(const struct ana_pctx *b, const struct ana_pctx *a)
+{
+	if (!a->nkeys || b->nkeys < a->nkeys)
+		return false;
+	for (uint32_t i = 0; i < a->nkeys; i++)
+		if (!a->keymap[i] != !b->keymap[i] ||
+		    (a->keymap[i] && strcmp(a->keymap[i], b->keymap[i])))
+			return false;
+	return true;
+}
+
+/*
+ * A PROCESS record replaces the description of the process (FORMAT.md 5.2): what it says of
+ * the context (resource, attributes, key map, schema, TLS module, reason) replaces the whole of
+ * what an earlier one said, an item it lacks included; name, executable, argv and cgroup are
+ * kept when it lacks them, since they do not come from the context.
+ */
 void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *rec)
 {
 	struct scf_process b;
 	struct scf_item_iter it;
 	struct ana_proc *p;
+	struct ana_pctx *old;
 	const uint8_t *d;
+	const char *svc;
 	uint16_t tag, len;
-	bool have_keymap = false;
 
 	if (scf_record_body(rec, &b, sizeof(b), SCF_PROCESS_MIN, NULL, 0))
 		return;
@@ -321,6 +458,16 @@ void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *r
 	p->ctx_version = b.ctx_version;
 	if (!p->parent && b.ppid)
 		p->parent = ana_proc_find(c, host, b.ppid);
+	old = p->pctx;
+	p->pctx = pctx_of_record(c, p, rec, &b);
+	if (old && p->pctx && old != p->pctx && !old->grown && keymap_extends(p->pctx, old))
+		old->grown = p->pctx;
+	svc = pctx_service(p->pctx);
+	free(p->service);
+	p->service = svc ? strdup(svc) : NULL;
+	clear_str(&p->schema);
+	clear_str(&p->reason);
+	clear_str(&p->tls_module);
 	scf_items_begin(rec, &it);
 	while (scf_items_next(&it, &tag, &d, &len) == 1) {
 		switch (tag) {
@@ -336,15 +483,8 @@ void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *r
 		case SCF_ITEM_CGROUP:
 			set_str(&p->cgroup, ana_strndup(d, len));
 			break;
-		case SCF_ITEM_RESOURCE_ATTRS:
-			set_resource_attrs(c, p, d, len);
-			break;
 		case SCF_ITEM_SCHEMA_VERSION:
 			set_str(&p->schema, ana_strndup(d, len));
-			break;
-		case SCF_ITEM_KEY_MAP:
-			set_keymap_strlist(c, p, d, len);
-			have_keymap = true;
 			break;
 		case SCF_ITEM_REASON:
 			set_str(&p->reason, ana_strndup(d, len));
@@ -354,8 +494,6 @@ void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *r
 			break;
 		}
 	}
-	if (!have_keymap && scf_record_item(rec, SCF_ITEM_EXTRA_ATTRS, &d, &len) == 1)
-		set_keymap_attrs(c, p, d, len);
 }
 
 void ana_on_thread(struct ana_ctx *c, uint32_t host, const struct scf_record *rec)
@@ -756,6 +894,8 @@ static struct ana_proc *spawn(struct ana_ctx *c, struct ana_proc *parent, uint32
 		ch->exe = strdup(parent->exe);
 	if (parent->service && !ch->service)
 		ch->service = strdup(parent->service);
+	if (!ch->pctx)
+		ch->pctx = parent->pctx; /* the same memory, context included, until it execs */
 	fdtab_copy(c, &ch->fds, &parent->fds);
 	ch->fork_span = span;
 	if (span)
@@ -796,9 +936,8 @@ void ana_on_proc_event(struct ana_ctx *c, uint32_t host, const struct scf_record
 		 * A new program: the old one's process context (service, key map) is gone with its
 		 * memory, until the new one publishes its own (a PROCESS record follows then).
 		 */
-		free(p->service);
-		p->service = NULL;
-		keymap_free(p);
+		clear_str(&p->service);
+		p->pctx = NULL;
 		p->ctx_status = SCF_CTX_NONE;
 		set_str(&p->comm, dup_item(rec, SCF_ITEM_NAME));
 		break;
@@ -1109,11 +1248,5 @@ void ana_proc_free(struct ana_proc *p)
 	free(p->reason);
 	free(p->schema);
 	free(p->tls_module);
-	keymap_free(p);
-	for (uint32_t i = 0; i < p->nres; i++) {
-		free(p->res[i].key);
-		free(p->res[i].val);
-	}
-	free(p->res);
 	free(p);
 }

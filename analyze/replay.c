@@ -559,6 +559,9 @@ void ana_ctx__free(struct ana_ctx *c)
 		ana_span_free(c->spans.v[i]);
 	for (uint32_t i = 0; i < c->warnings.n; i++)
 		free(c->warnings.v[i]);
+	for (uint32_t i = 0; i < c->pctxs.n; i++)
+		ana_pctx_free(c->pctxs.v[i]);
+	free(c->pctxs.v);
 	free(c->hosts.v);
 	free(c->procs.v);
 	free(c->threads.v);

@@ -82,18 +82,29 @@ void ana_json_head(struct ana_json *j, const struct ana_report *r, const char *c
 void ana_json_trace_hosts(struct ana_json *j, const struct ana_ctx *c, const struct ana_trace *tr);
 void ana_json_stats(struct ana_json *j, const char *key, const struct ana_stats *s);
 void ana_json_hist(struct ana_json *j, const struct ana_hist *h);
-/* Services of a trace's processes, comma-separated, sorted ("-" when none). */
+/* Services its syscalls ran under (ana_span_service of its spans with selected syscalls),
+ * comma-separated, sorted, each once ("-" when none). */
 char *ana_trace_services(const struct ana_trace *t);
 /* A span's start and end: its syscalls, else its context records. */
 uint64_t ana_span_start(const struct ana_span *s);
 uint64_t ana_span_end(const struct ana_span *s);
-/* "k=v k=v" of resolved attributes (escaped) into buf. */
+/* "k=v k=v" of a span's resolved attributes (escaped) into buf; when several threads recorded
+ * a context for it, each one's: "tid 101: k=v k=v; tid 102: k=v" ("-" for none). */
 char *ana_span_attr_text(const struct ana_span *s, char *buf, size_t sz);
+/* "attributes": {first thread's}, and with several threads "thread_attributes": [{"tid": N,
+ * "attributes": {...}}, ...] in the order they first recorded a context for the span. */
 void ana_json_span_attrs(struct ana_json *j, const struct ana_span *s);
+/* "k=v k=v" of a process context's attributes (ProcessContext.attributes but threadlocal.*). */
+char *ana_pctx_attr_text(const struct ana_pctx *x, char *buf, size_t sz);
+/* "resource": {...}, "attributes": {...} of a process context (both empty for NULL). */
+void ana_json_pctx(struct ana_json *j, const struct ana_pctx *x);
 /* Whether a row with these stats is shown: it has selected syscalls, or no filter is about
  * syscalls. */
 bool ana_row_shown(const struct ana_ctx *c, const struct ana_stats *st);
 const char *ana_proc_label(const struct ana_proc *p);
+/* The service a span ran under: its process's at its first selected syscall (a context
+ * published, updated or unpublished later does not change it), else its process's now. */
+const char *ana_span_service(const struct ana_span *s);
 
 /* ---- the rows of list reports (report_rows.c) -------------------------------------------- */
 

@@ -71,15 +71,16 @@ static int str_cmp(const void *a, const void *b)
 
 char *ana_trace_services(const struct ana_trace *t)
 {
-	const char **v = calloc(t->nprocs + 1, sizeof(*v));
+	const char **v = calloc(t->nspans + 1, sizeof(*v));
 	size_t n = 0, len = 2;
 	char *out;
 
 	if (!v)
 		return NULL;
-	for (uint32_t i = 0; i < t->nprocs; i++)
-		if (t->procs[i]->service)
-			v[n++] = t->procs[i]->service;
+	/* the services the trace's syscalls ran under, as their spans saw them */
+	for (const struct ana_span *s = t->spans; s && n < t->nspans; s = s->next_in_trace)
+		if (s->st.syscalls && ana_span_service(s))
+			v[n++] = ana_span_service(s);
 	qsort(v, n, sizeof(*v), str_cmp);
 	for (size_t i = 0; i < n; i++)
 		len += strlen(v[i]) + 1;
@@ -110,14 +111,12 @@ uint64_t ana_span_end(const struct ana_span *s)
 	return s->st.syscalls ? s->st.last_ns : s->ctx_last_ns;
 }
 
-char *ana_span_attr_text(const struct ana_span *s, char *buf, size_t sz)
+/* "k=v k=v" of n resolved attributes appended at buf + o; returns the new length. */
+static size_t attrs_text(const struct ana_attr *a, unsigned int n, char *buf, size_t sz,
+			 size_t o)
 {
-	struct ana_attr a[256];
-	unsigned int n = ana_span_attrs(s, a, 256);
-	size_t o = 0;
 	char k[300], v[600];
 
-	buf[0] = 0;
 	for (unsigned int i = 0; i < n && o + 1 < sz; i++) {
 		int w = snprintf(buf + o, sz - o, "%s%s=%s", i ? " " : "",
 				 ana_fmt_escape(k, sizeof(k), a[i].key, strlen(a[i].key)),
@@ -125,25 +124,125 @@ char *ana_span_attr_text(const struct ana_span *s, char *buf, size_t sz)
 
 		if (w < 0)
 			break;
-		o += (size_t)w;
+		o += (size_t)w < sz - o ? (size_t)w : sz - o - 1;
+	}
+	return o;
+}
+
+char *ana_span_attr_text(const struct ana_span *s, char *buf, size_t sz)
+{
+	struct ana_attr a[256];
+	char *first, *one;
+	bool same = true;
+	size_t o = 0;
+
+	buf[0] = 0;
+	attrs_text(a, ana_span_attrs(s, a, 256), buf, sz, 0);
+	if (s->nctxs <= 1)
+		return buf;
+	/* several threads: each one's own values, never one thread's for another's; once when
+	 * they all agree */
+	first = malloc(sz);
+	one = malloc(sz);
+	if (first && one) {
+		first[0] = 0;
+		attrs_text(a, ana_span_ctx_attrs(s, 0, a, 256), first, sz, 0);
+		for (uint32_t i = 1; i < s->nctxs && same; i++) {
+			one[0] = 0;
+			attrs_text(a, ana_span_ctx_attrs(s, i, a, 256), one, sz, 0);
+			same = !strcmp(one, first);
+		}
+	}
+	free(first);
+	free(one);
+	if (same)
+		return buf;
+	buf[0] = 0;
+	for (uint32_t i = 0; i < s->nctxs && o + 1 < sz; i++) {
+		unsigned int n = ana_span_ctx_attrs(s, i, a, 256);
+		int w = snprintf(buf + o, sz - o, "%stid %u:%s", i ? "; " : "",
+				 s->ctxs[i].thr ? s->ctxs[i].thr->tid : 0, n ? " " : " -");
+
+		if (w < 0)
+			break;
+		o += (size_t)w < sz - o ? (size_t)w : sz - o - 1;
+		o = attrs_text(a, n, buf, sz, o);
 	}
 	return buf;
+}
+
+static void json_attrs(struct ana_json *j, const char *key, const struct ana_attr *a,
+		       unsigned int n)
+{
+	ana_json_obj(j, key);
+	for (unsigned int i = 0; i < n; i++)
+		ana_json_strn(j, a[i].key, a[i].val, a[i].val_len);
+	ana_json_end(j, true);
 }
 
 void ana_json_span_attrs(struct ana_json *j, const struct ana_span *s)
 {
 	struct ana_attr a[256];
-	unsigned int n = ana_span_attrs(s, a, 256);
 
+	json_attrs(j, "attributes", a, ana_span_attrs(s, a, 256));
+	if (s->nctxs <= 1)
+		return;
+	ana_json_arr(j, "thread_attributes");
+	for (uint32_t i = 0; i < s->nctxs; i++) {
+		ana_json_obj(j, NULL);
+		ana_json_u64(j, "tid", s->ctxs[i].thr ? s->ctxs[i].thr->tid : 0);
+		json_attrs(j, "attributes", a, ana_span_ctx_attrs(s, i, a, 256));
+		ana_json_end(j, true);
+	}
+	ana_json_end(j, false);
+}
+
+char *ana_pctx_attr_text(const struct ana_pctx *x, char *buf, size_t sz)
+{
+	char k[300], v[600];
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (uint32_t i = 0; x && i < x->nextra && o + 1 < sz; i++) {
+		const struct ana_kv *kv = &x->extra[i];
+		int w;
+
+		if (!kv->key || !kv->val)
+			continue;
+		w = snprintf(buf + o, sz - o, "%s%s=%s", o ? " " : "",
+			     ana_fmt_escape(k, sizeof(k), kv->key, strlen(kv->key)),
+			     ana_fmt_escape(v, sizeof(v), kv->val, strlen(kv->val)));
+		if (w < 0)
+			break;
+		o += (size_t)w < sz - o ? (size_t)w : sz - o - 1;
+	}
+	return buf;
+}
+
+void ana_json_pctx(struct ana_json *j, const struct ana_pctx *x)
+{
+	ana_json_obj(j, "resource");
+	for (uint32_t k = 0; x && k < x->nres; k++)
+		if (x->res[k].key)
+			ana_json_str(j, x->res[k].key, x->res[k].val);
+	ana_json_end(j, true);
 	ana_json_obj(j, "attributes");
-	for (unsigned int i = 0; i < n; i++)
-		ana_json_strn(j, a[i].key, a[i].val, a[i].val_len);
+	for (uint32_t k = 0; x && k < x->nextra; k++)
+		if (x->extra[k].key)
+			ana_json_str(j, x->extra[k].key, x->extra[k].val);
 	ana_json_end(j, true);
 }
 
 bool ana_row_shown(const struct ana_ctx *c, const struct ana_stats *st)
 {
 	return st->syscalls || !ana_filter_syscall_only(&c->o.f);
+}
+
+const char *ana_span_service(const struct ana_span *s)
+{
+	if (s->pctx_set)
+		return s->service;
+	return s->proc ? s->proc->service : NULL;
 }
 
 const char *ana_proc_label(const struct ana_proc *p)

@@ -180,9 +180,37 @@ static bool when_matches(const struct ana_filter *f, uint64_t ts)
 
 /* ---- attributes ----------------------------------------------------------------------------- */
 
-/* Merges attrs_data into the span's attributes: entries {u8 key, u8 len, len bytes}, parsing
- * stops at an entry the buffer cannot hold whole, and the last occurrence of a key wins. */
-static void merge_attrs(struct ana_ctx *c, struct ana_span *s, const uint8_t *raw, size_t len)
+/* The record of thread t's context records for span s, made on first use. */
+static struct ana_span_ctx *span_ctx_get(struct ana_ctx *c, struct ana_span *s,
+					 struct ana_thread *t)
+{
+	struct ana_span_ctx *x;
+
+	for (uint32_t i = 0; i < s->nctxs; i++)
+		if (s->ctxs[i].thr == t)
+			return &s->ctxs[i];
+	if (s->nctxs == s->ctxs_cap) {
+		uint32_t ncap = s->ctxs_cap ? s->ctxs_cap * 2 : 1;
+		struct ana_span_ctx *nv = realloc(s->ctxs, ncap * sizeof(*nv));
+
+		if (!nv) {
+			c->nomem = true;
+			return NULL;
+		}
+		s->ctxs = nv;
+		s->ctxs_cap = ncap;
+	}
+	x = &s->ctxs[s->nctxs++];
+	memset(x, 0, sizeof(*x));
+	x->thr = t;
+	return x;
+}
+
+/* Merges attrs_data into a thread's attributes of a span: entries {u8 key, u8 len, len bytes},
+ * parsing stops at an entry the buffer cannot hold whole, and the last occurrence of a key
+ * wins. */
+static void merge_attrs(struct ana_ctx *c, struct ana_span_ctx *x, const uint8_t *raw,
+			size_t len)
 {
 	const uint8_t *val[256];
 	uint8_t vlen[256];
@@ -191,8 +219,8 @@ static void merge_attrs(struct ana_ctx *c, struct ana_span *s, const uint8_t *ra
 	uint8_t *out;
 
 	for (int pass = 0; pass < 2; pass++) {
-		const uint8_t *p = pass ? raw : s->attrs;
-		size_t n = pass ? len : s->attrs_len;
+		const uint8_t *p = pass ? raw : x->attrs;
+		size_t n = pass ? len : x->attrs_len;
 
 		for (off = 0; n - off >= 2;) {
 			uint8_t k = p[off], l = p[off + 1];
@@ -222,24 +250,33 @@ static void merge_attrs(struct ana_ctx *c, struct ana_span *s, const uint8_t *ra
 		memcpy(out + off + 2, val[k], vlen[k]);
 		off += 2 + (size_t)vlen[k];
 	}
-	free(s->attrs);
-	s->attrs = out;
-	s->attrs_len = (uint32_t)total;
+	free(x->attrs);
+	x->attrs = out;
+	x->attrs_len = (uint32_t)total;
 }
 
-unsigned int ana_span_attrs(const struct ana_span *s, struct ana_attr *out, unsigned int max)
+unsigned int ana_span_ctx_attrs(const struct ana_span *s, uint32_t i, struct ana_attr *out,
+				unsigned int max)
 {
-	const struct ana_proc *p = s->proc;
+	const struct ana_span_ctx *x = i < s->nctxs ? &s->ctxs[i] : NULL;
+	const struct ana_proc *p;
+	const struct ana_pctx *pc;
 	unsigned int n = 0;
 	size_t off = 0;
 
-	while (n < max && s->attrs_len - off >= 2) {
-		uint8_t k = s->attrs[off], l = s->attrs[off + 1];
+	if (!x)
+		return 0;
+	p = x->thr ? x->thr->proc : s->proc;
+	pc = x->pctx ? x->pctx : p ? p->pctx : NULL;
+	while (pc && pc->grown)
+		pc = pc->grown; /* keys added to the map after the record was read */
+	while (n < max && x->attrs_len - off >= 2) {
+		uint8_t k = x->attrs[off], l = x->attrs[off + 1];
 
-		if (p && k < p->nkeys && p->keymap[k]) {
-			out[n].key = p->keymap[k];
+		if (pc && k < pc->nkeys && pc->keymap[k]) {
+			out[n].key = pc->keymap[k];
 			out[n].key_idx = k;
-			out[n].val = s->attrs + off + 2;
+			out[n].val = x->attrs + off + 2;
 			out[n].val_len = l;
 			n++;
 		}
@@ -248,11 +285,20 @@ unsigned int ana_span_attrs(const struct ana_span *s, struct ana_attr *out, unsi
 	return n;
 }
 
+unsigned int ana_span_attrs(const struct ana_span *s, struct ana_attr *out, unsigned int max)
+{
+	for (uint32_t i = 0; i < s->nctxs; i++)
+		if (s->ctxs[i].thr == s->thr)
+			return ana_span_ctx_attrs(s, i, out, max);
+	return ana_span_ctx_attrs(s, 0, out, max);
+}
+
 void ana_on_thread_ctx(struct ana_ctx *c, uint32_t host, const struct scf_record *rec)
 {
 	struct scf_thread_ctx b;
 	struct ana_thread *t;
 	struct ana_span *s;
+	struct ana_span_ctx *x;
 	const uint8_t *d;
 	uint16_t len;
 
@@ -275,8 +321,15 @@ void ana_on_thread_ctx(struct ana_ctx *c, uint32_t host, const struct scf_record
 	if (!s->ctx_first_ns)
 		s->ctx_first_ns = rec->ts_ns;
 	s->ctx_last_ns = rec->ts_ns;
+	x = span_ctx_get(c, s, t);
+	if (!x)
+		return;
+	/* the key map these attributes were written under; one published later resolves those
+	 * read while the process had none */
+	if (t->proc->pctx && t->proc->pctx->nkeys)
+		x->pctx = t->proc->pctx;
 	if (scf_record_item(rec, SCF_ITEM_ATTRS_RAW, &d, &len) == 1)
-		merge_attrs(c, s, d, len < SCF_ATTRS_MAX ? len : SCF_ATTRS_MAX);
+		merge_attrs(c, x, d, len < SCF_ATTRS_MAX ? len : SCF_ATTRS_MAX);
 }
 
 /* ---- syscall aggregation -------------------------------------------------------------------- */
@@ -607,6 +660,11 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 		stats_add(&p->st, &f);
 		stats_add(&t->st, &f);
 		if (span) {
+			if (!span->pctx_set) {
+				span->pctx = p->pctx;
+				span->service = p->service ? strdup(p->service) : NULL;
+				span->pctx_set = true;
+			}
 			stats_add(&span->st, &f);
 			stats_add(&span->trace->st, &f);
 			trace_member(c, span->trace, t);
@@ -834,6 +892,9 @@ void ana_span_free(struct ana_span *s)
 		free(d->children);
 		free(d);
 	}
-	free(s->attrs);
+	for (uint32_t i = 0; i < s->nctxs; i++)
+		free(s->ctxs[i].attrs);
+	free(s->ctxs);
+	free(s->service);
 	free(s);
 }

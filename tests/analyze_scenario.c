@@ -93,7 +93,8 @@ static void section(struct scen *s, int variant)
 	memset(sec.capture_id, variant ? 0xc2 : 0xc1, 16);
 	memset(sec.boot_id, variant ? 0xb2 : 0xb1, 16);
 	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_SECTION, 0, &sec, sizeof(sec));
-	scf_rb_item_str(&rb, SCF_ITEM_HOSTNAME, variant ? "scenario-host-2" : "scenario-host");
+	scf_rb_item_str(&rb, SCF_ITEM_HOSTNAME,
+			variant == 2 ? "ctx-host" : variant ? "scenario-host-2" : "scenario-host");
 	scf_rb_item_str(&rb, SCF_ITEM_KERNEL_RELEASE, "6.1.0-test");
 	scf_rb_item_str(&rb, SCF_ITEM_KERNEL_VERSION, "#1 SMP");
 	scf_rb_item_str(&rb, SCF_ITEM_MACHINE, "x86_64");
@@ -310,12 +311,143 @@ static void host2(struct scen *s)
 	end(s, AT(2000), 0);
 }
 
+/* ---- variant 2: process context fidelity ---------------------------------------------------- */
+
+/* A PROCESS record of the context scenario: keys (a KEY_MAP item) only when nkeys. */
+static void ctx_process(struct scen *s, uint64_t ts, uint32_t pid, const char *comm,
+			uint8_t origin, uint8_t status, const char *service, const char *extra_key,
+			const char *extra_val, const char *const *keys, size_t nkeys,
+			const char *reason)
+{
+	struct scf_process p = { .pid = pid, .ppid = 1, .uid = 1000, .gid = 1000,
+				 .start_ns = SCEN_T0 - 1000000, .origin = origin,
+				 .ctx_status = status };
+	uint8_t res[256], extra[512], arr[256];
+	size_t rlen = 0, elen = 0, alen = 0;
+	struct scf_rec_builder rb;
+	char exe[64];
+
+	if (status == SCF_CTX_RESOLVED) {
+		p.tls_model = SCF_TLS_TLSDESC_STATIC;
+		p.ctx_version = 2;
+	}
+	snprintf(exe, sizeof(exe), "/usr/bin/%s", comm);
+	if (service)
+		scf_attrs_append(res, sizeof(res), &rlen, SCF_VAL_STRING, "service.name", 12,
+				 service, strlen(service));
+	if (extra_key) {
+		/* as a publisher writes them: its own attributes and the OTEP 4947 keys */
+		scf_attrs_append(extra, sizeof(extra), &elen, SCF_VAL_STRING, extra_key,
+				 strlen(extra_key), extra_val, strlen(extra_val));
+		scf_attrs_append(extra, sizeof(extra), &elen, SCF_VAL_STRING,
+				 "threadlocal.schema_version", 26, "tlsdesc_v1_dev", 14);
+		for (size_t i = 0; i < nkeys; i++)
+			scf_attrs_append(arr, sizeof(arr), &alen, SCF_VAL_STRING, "", 0, keys[i],
+					 strlen(keys[i]));
+		if (nkeys)
+			scf_attrs_append(extra, sizeof(extra), &elen, SCF_VAL_ARRAY,
+					 "threadlocal.attribute_key_map", 29, arr, alen);
+	}
+	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_PROCESS, 0, &p, sizeof(p));
+	scf_rb_item_str(&rb, SCF_ITEM_NAME, comm);
+	scf_rb_item_str(&rb, SCF_ITEM_EXE, exe);
+	if (rlen)
+		scf_rb_item(&rb, SCF_ITEM_RESOURCE_ATTRS, res, rlen);
+	if (elen)
+		scf_rb_item(&rb, SCF_ITEM_EXTRA_ATTRS, extra, elen);
+	if (status == SCF_CTX_RESOLVED)
+		scf_rb_item_str(&rb, SCF_ITEM_SCHEMA_VERSION, "tlsdesc_v1_dev");
+	if (nkeys)
+		scf_rb_item_strlist(&rb, SCF_ITEM_KEY_MAP, keys, nkeys);
+	scf_rb_item_str(&rb, SCF_ITEM_REASON, reason);
+	emit(s, ts, &rb);
+}
+
+/* A context record of trace 0c0c... with every byte of the span id span_byte. */
+static void ctx_record(struct scen *s, uint64_t ts, uint32_t pid, uint32_t tid,
+		       uint8_t span_byte, const uint8_t *attrs, size_t alen)
+{
+	struct scf_thread_ctx c = { .pid = pid, .tid = tid, .trace_flags = 1, .valid = 1,
+				    .attrs_size = (uint16_t)alen };
+	struct scf_rec_builder rb;
+
+	memset(c.trace_id, 0x0c, 16);
+	memset(c.span_id, span_byte, 8);
+	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_THREAD_CTX, 0, &c, sizeof(c));
+	if (alen)
+		scf_rb_item(&rb, SCF_ITEM_ATTRS_RAW, attrs, alen);
+	emit(s, ts, &rb);
+}
+
+/* A read(0, ..) of 1 byte in span 0c0c.../span_byte (0: without context). */
+static void ctx_read(struct scen *s, uint64_t ts, uint32_t pid, uint32_t tid, uint8_t span_byte)
+{
+	struct scf_syscall b = { .duration_ns = 1000, .ret = 1, .tid = tid, .pid = pid,
+				 .nr = 0, .abi = SCF_ABI_X86_64, .args = { 0, 0x1000, 1 } };
+	struct scf_rec_builder rb;
+
+	if (span_byte) {
+		memset(b.trace_id, 0x0c, 16);
+		memset(b.span_id, span_byte, 8);
+		b.trace_flags = 1;
+	}
+	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_SYSCALL, span_byte ? SCF_SYSCALL_F_CTX : 0,
+		     &b, sizeof(b));
+	emit(s, ts, &rb);
+}
+
+static void host_ctx(struct scen *s)
+{
+	static const char *const keys[] = { "http.route", "user_id" };
+	static const uint8_t a1[] = { 0, 2, '/', 'a', 1, 5, 'a', 'l', 'i', 'c', 'e' };
+	static const uint8_t a2[] = { 0, 2, '/', 'b', 1, 3, 'b', 'o', 'b' };
+	static const uint8_t a3[] = { 0, 2, '/', 'c' };
+	const uint32_t P = SCEN_CTX_PID, T1 = SCEN_CTX_TID1, T2 = SCEN_CTX_TID2, G = SCEN_GONE_PID;
+
+	/* pub: first unresolved, then published with a key map and an attribute of its own */
+	ctx_process(s, AT(1), P, "pub", SCF_ORIGIN_SCAN, SCF_CTX_NO_SYMBOL, NULL, NULL, NULL, NULL,
+		    0, SCEN_CTX_STALE_REASON);
+	ctx_process(s, AT(2), G, "gone", SCF_ORIGIN_SCAN, SCF_CTX_RESOLVED, "gone-svc", "team",
+		    "core", keys, 2, NULL);
+	thread(s, AT(3), P, T1, "pub-1");
+	thread(s, AT(4), P, T2, "pub-2");
+	thread(s, AT(5), G, G, "gone");
+	ctx_process(s, AT(6), P, "pub", SCF_ORIGIN_CTX_UPDATE, SCF_CTX_RESOLVED, "pub-svc",
+		    "deployment.region", "eu", keys, 2, NULL);
+
+	/* span C1 on both threads, each with its own values */
+	ctx_record(s, AT(10), P, T1, 0xc1, a1, sizeof(a1));
+	ctx_read(s, AT(11), P, T1, 0xc1);
+	ctx_record(s, AT(20), P, T2, 0xc1, a2, sizeof(a2));
+	ctx_read(s, AT(21), P, T2, 0xc1);
+	ctx_read(s, AT(30), P, T1, 0xc1);
+
+	/* gone: span D1 under its context */
+	ctx_record(s, AT(50), G, G, 0xd1, a3, sizeof(a3));
+	ctx_read(s, AT(51), G, G, 0xd1);
+
+	/* pub updates its context without a key map; span C3's key cannot be named then */
+	ctx_process(s, AT(100), P, "pub", SCF_ORIGIN_CTX_UPDATE, SCF_CTX_RESOLVED, "pub-svc",
+		    "deployment.region", "us", NULL, 0, NULL);
+	ctx_record(s, AT(110), P, T1, 0xc3, a3, sizeof(a3));
+	ctx_read(s, AT(111), P, T1, 0xc3);
+
+	/* gone unpublishes its context: span D2 runs without it */
+	ctx_process(s, AT(300), G, "gone", SCF_ORIGIN_CTX_UPDATE, SCF_CTX_NONE, NULL, NULL, NULL, NULL, 0,
+		    SCEN_GONE_REASON);
+	ctx_record(s, AT(305), G, G, 0xd2, NULL, 0);
+	ctx_read(s, AT(310), G, G, 0xd2);
+	end(s, AT(2000), 0);
+}
+
 int scen_write(struct scf_writer *w, int variant)
 {
 	struct scen s = { .w = w };
 
 	section(&s, variant);
-	if (variant)
+	if (variant == 2)
+		host_ctx(&s);
+	else if (variant)
 		host2(&s);
 	else
 		host1(&s);

@@ -20,6 +20,18 @@
  *
  * Variant 1 is a second host "scenario-host-2" whose process 400 "db" (service "orders-db")
  * has span A3 of trace A: one read of 42 bytes on a socket from the FD snapshot.
+ *
+ * Variant 2 is host "ctx-host", where process contexts change (trace 0c0c..., one read of 1
+ * byte per syscall). Process 500 "pub" is first unresolved (REASON SCEN_CTX_STALE_REASON), then
+ * publishes service.name "pub-svc", the attribute deployment.region "eu" and the key map
+ * http.route, user_id (KEY_MAP item, and threadlocal.* entries in its EXTRA_ATTRS as a
+ * publisher writes them). Its threads 501 and 502 both run span C1 (c1c1...), with
+ * http.route=/a user_id=alice on 501 (two reads) and http.route=/b user_id=bob on 502 (one
+ * read). At 100 us it updates its context without a key map (deployment.region "us"); span C3
+ * on 501 then records key 0 = "/c", which no key map names. Process 600 "gone" publishes
+ * service.name "gone-svc", team "core" and the key map; its span D1 (one read) has
+ * http.route=/c; at 300 us it unpublishes (status none, REASON SCEN_GONE_REASON) and span D2
+ * (one read) runs without a context.
  */
 #ifndef ANALYZE_SCENARIO_H
 #define ANALYZE_SCENARIO_H
@@ -45,6 +57,18 @@
 #define SCEN_SPAN_A3 "a3a3a3a3a3a3a3a3"
 #define SCEN_SPAN_B1 "b1b1b1b1b1b1b1b1"
 
+#define SCEN_CTX_PID 500
+#define SCEN_CTX_TID1 501
+#define SCEN_CTX_TID2 502
+#define SCEN_GONE_PID 600
+#define SCEN_TRACE_C "0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c"
+#define SCEN_SPAN_C1 "c1c1c1c1c1c1c1c1"
+#define SCEN_SPAN_C3 "c3c3c3c3c3c3c3c3"
+#define SCEN_SPAN_D1 "d1d1d1d1d1d1d1d1"
+#define SCEN_SPAN_D2 "d2d2d2d2d2d2d2d2"
+#define SCEN_CTX_STALE_REASON "none of 3 modules defines otel_thread_ctx_v1"
+#define SCEN_GONE_REASON "process context unpublished"
+
 /* What the scenario must reconstruct to (counted from the definition above). */
 #define SCEN_A1_SYSCALLS 12
 #define SCEN_A2_SYSCALLS 6
@@ -59,7 +83,7 @@
 #define SCEN_ARG_FAULT_COUNT 3 /* argument read faults during span A1: nothing lost */
 #define SCEN_SVC_LOG_BYTES_WRITTEN (64 + 10 + 5 + 4) /* trace A and the child */
 
-/* Writes the scenario (variant 0 or 1) through w. Returns 0 or a negative errno. */
+/* Writes the scenario (variant 0, 1 or 2) through w. Returns 0 or a negative errno. */
 int scen_write(struct scf_writer *w, int variant);
 /* Writes it to path. Returns 0 or a negative errno with a message in err. */
 int scen_write_file(const char *path, int variant, bool uncompressed, char *err, size_t errlen);

@@ -4,7 +4,8 @@
  *
  *   analyze_scenario_gen FILE [VARIANT] [-u]
  *
- * VARIANT 0 (default) is the main host, 1 the second host; -u writes plain pcapng.
+ * VARIANT 0 (default) is the main host, 1 the second host, 2 the host whose process contexts
+ * change; -u writes plain pcapng.
  */
 #include <stdio.h>
 #include <stdlib.h>

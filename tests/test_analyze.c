@@ -287,8 +287,9 @@ static void test_process_context_and_service(void **state)
 	assert_string_equal(p->service, "checkout");
 	assert_int_equal(p->ctx_status, SCF_CTX_RESOLVED);
 	assert_int_equal(p->tls_model, SCF_TLS_TLSDESC_STATIC);
-	assert_int_equal(p->nkeys, 3);
-	assert_string_equal(p->keymap[2], "user_id");
+	assert_non_null(p->pctx);
+	assert_int_equal(p->pctx->nkeys, 3);
+	assert_string_equal(p->pctx->keymap[2], "user_id");
 	assert_int_equal(p->nthreads, 2);
 	q = ana_proc_find(c, 0, SCEN_NOCTX_PID);
 	assert_non_null(q);

@@ -51,19 +51,23 @@ fi
 otlp_check() { node "$root/tests/otlp_check/check_otlp_json.js" "$NM" "$@"; }
 
 # The validator itself rejects what OTLP/JSON forbids (ids in base64, enum names, unknown
-# fields): a validator that accepts anything proves nothing.
+# fields) and what OTEP 4947 keeps out of OTLP (threadlocal.* attributes): a validator that
+# accepts anything proves nothing.
 cat >"$tmp/bad.json" <<'EOF'
-{"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "x"}}]},
+{"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "x"}},
+  {"key": "threadlocal.schema_version", "value": {"stringValue": "tlsdesc_v1_dev"}}]},
   "scopeSpans": [{"spans": [{"traceId": "S/kvNXezTaajzpKdDg5HNg==", "spanId": "00f067aa0ba902b7",
   "name": "read", "kind": "SPAN_KIND_INTERNAL", "startTimeUnixNano": "1", "endTimeUnixNano": "2",
   "durationNano": "1"}]}]}]}
 EOF
 out=$(otlp_check "$tmp/bad.json" 2>&1)
 if [ $? -ne 0 ] && grep -q 'traceId needs 32' <<<"$out" && grep -q 'SpanKind' <<<"$out" &&
-	grep -q 'no field "durationNano"' <<<"$out"; then
-	ok "the OTLP validator rejects base64 ids, enum names and unknown fields"
+	grep -q 'no field "durationNano"' <<<"$out" &&
+	grep -q 'threadlocal.schema_version: threadlocal.\* stays out of OTLP' <<<"$out"; then
+	ok "the OTLP validator rejects base64 ids, enum names, unknown fields and threadlocal.*"
 else
-	not_ok "the OTLP validator rejects base64 ids, enum names and unknown fields" "$out"
+	not_ok "the OTLP validator rejects base64 ids, enum names, unknown fields and threadlocal.*" \
+		"$out"
 fi
 
 # ---- a real capture -------------------------------------------------------------------------

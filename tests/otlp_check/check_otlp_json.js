@@ -16,7 +16,8 @@
 //    from the proto3 JSON mapping, which would read base64).
 // 2. The document converted that way must pass ExportTraceServiceRequest.verify(), go through
 //    fromObject(), encode to protobuf and decode back with every id of the right length and
-//    every span ending at or after its start.
+//    every span ending at or after its start; a resource names its service and holds no
+//    threadlocal.* attribute (OTEP 4947 reader metadata, not telemetry).
 // 3. SPANS_OUT gets one JSON line per decoded span (ids in hex, times, name, attributes), for
 //    the semantic checks of the caller.
 //
@@ -186,6 +187,10 @@ decoded.resourceSpans.forEach((rs, r) => {
 		resource[kv.key] = anyValue(kv.value);
 	if (!resource['service.name'])
 		fail(`resourceSpans[${r}]`, 'no service.name resource attribute');
+	// OTEP 4947: threadlocal.* keys coordinate a reader with the process, not telemetry
+	for (const key of Object.keys(resource))
+		if (key.startsWith('threadlocal.'))
+			fail(`resourceSpans[${r}]`, `resource attribute ${key}: threadlocal.* stays out of OTLP`);
 	rs.scopeSpans.forEach((ss, s) => {
 		ss.spans.forEach((span, i) => {
 			const where = `resourceSpans[${r}].scopeSpans[${s}].spans[${i}]`;
