@@ -443,12 +443,16 @@ void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *r
 	if (scf_record_body(rec, &b, sizeof(b), SCF_PROCESS_MIN, NULL, 0))
 		return;
 	p = ana_proc_get(c, host, b.pid, NULL);
-	if (p && p->exited)
-		p = ana_proc_new(c, host, b.pid); /* the pid was reused */
+	/* The pid was reused when the process described started after the one known exited; a
+	 * description written late, of a process that is gone (start unknown, or before that
+	 * exit), is the exited one's. */
+	if (p && p->exited && b.start_ns && b.start_ns > p->exit_ns)
+		p = ana_proc_new(c, host, b.pid);
 	if (!p)
 		return;
 	p->described = true;
-	p->ppid = b.ppid;
+	if (b.ppid || !p->ppid) /* 0: the writer could not read it */
+		p->ppid = b.ppid;
 	p->uid = b.uid;
 	if (b.start_ns)
 		p->start_ns = b.start_ns;
@@ -471,14 +475,19 @@ void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *r
 	scf_items_begin(rec, &it);
 	while (scf_items_next(&it, &tag, &d, &len) == 1) {
 		switch (tag) {
+		/* Empty NAME, EXE and ARGV items (files written before December 2026 by a writer
+		 * that found the process gone) say nothing: what is known stays. */
 		case SCF_ITEM_NAME:
-			set_str(&p->comm, ana_strndup(d, len));
+			if (len)
+				set_str(&p->comm, ana_strndup(d, len));
 			break;
 		case SCF_ITEM_EXE:
-			set_str(&p->exe, ana_strndup(d, len));
+			if (len)
+				set_str(&p->exe, ana_strndup(d, len));
 			break;
 		case SCF_ITEM_ARGV:
-			set_str(&p->argv, join_strlist(d, len));
+			if (len || b.origin == SCF_ORIGIN_EXEC)
+				set_str(&p->argv, join_strlist(d, len));
 			break;
 		case SCF_ITEM_CGROUP:
 			set_str(&p->cgroup, ana_strndup(d, len));
@@ -940,6 +949,11 @@ void ana_on_proc_event(struct ana_ctx *c, uint32_t host, const struct scf_record
 		p->pctx = NULL;
 		p->ctx_status = SCF_CTX_NONE;
 		set_str(&p->comm, dup_item(rec, SCF_ITEM_NAME));
+		/* The thread that goes on as the new program (its tid is the pid) takes its name:
+		 * no THREAD record says so, and the old name is the previous program's. */
+		t = ana_thread_find(c, host, pe->pid);
+		if (t && p->comm)
+			set_str(&t->name, strdup(p->comm));
 		break;
 	case SCF_PROC_EXIT:
 		p = ana_proc_find(c, host, pe->pid);

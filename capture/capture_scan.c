@@ -51,6 +51,7 @@ int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin
 {
 	struct scf_process p = {.pid = pid, .ppid = ppid, .origin = origin};
 	char path[64], buf[8192], exe[4096], comm[64] = "";
+	bool have_comm = false;
 	const char *argv[64];
 	struct scf_rec_builder b;
 	size_t argc = 0;
@@ -62,8 +63,10 @@ int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin
 		char *open_paren = strchr(buf, '(');
 		unsigned long long start = 0;
 		int stat_ppid = 0;
-		if (open_paren && s > open_paren)
+		if (open_paren && s > open_paren) {
 			snprintf(comm, sizeof(comm), "%.*s", (int)(s - open_paren - 1), open_paren + 1);
+			have_comm = true;
+		}
 		/* fields after ")": state ppid ... starttime is field 22 of the line */
 		if (sscanf(s + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
 				  "%*d %*d %llu",
@@ -92,7 +95,10 @@ int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin
 		}
 	}
 	scf_rb_begin(&b, rec_buf, sizeof(rec_buf), SCF_REC_PROCESS, 0, &p, sizeof(p));
-	scf_rb_item_str(&b, SCF_ITEM_NAME, comm);
+	/* What could not be read (the process is gone) is left out, never written empty: a
+	 * reader keeps what it knew (FORMAT.md 5.2). */
+	if (have_comm)
+		scf_rb_item_str(&b, SCF_ITEM_NAME, comm);
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
 	n = readlink(path, exe, sizeof(exe) - 1);
 	if (n > 0) {
@@ -103,7 +109,8 @@ int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin
 	n = read_file(path, buf, sizeof(buf));
 	for (ssize_t i = 0; i < n && argc < 64; i += strlen(buf + i) + 1)
 		argv[argc++] = buf + i;
-	scf_rb_item_strlist(&b, SCF_ITEM_ARGV, argv, argc);
+	if (n > 0) /* empty: gone, a zombie or a kernel thread */
+		scf_rb_item_strlist(&b, SCF_ITEM_ARGV, argv, argc);
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
 	if (read_file(path, buf, sizeof(buf)) > 0 && !strncmp(buf, "0::", 3)) {
 		buf[strcspn(buf, "\n")] = 0;

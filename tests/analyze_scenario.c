@@ -94,7 +94,10 @@ static void section(struct scen *s, int variant)
 	memset(sec.boot_id, variant ? 0xb2 : 0xb1, 16);
 	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_SECTION, 0, &sec, sizeof(sec));
 	scf_rb_item_str(&rb, SCF_ITEM_HOSTNAME,
-			variant == 2 ? "ctx-host" : variant ? "scenario-host-2" : "scenario-host");
+			variant == 3	 ? "late-host"
+			: variant == 2 ? "ctx-host"
+			: variant      ? "scenario-host-2"
+				       : "scenario-host");
 	scf_rb_item_str(&rb, SCF_ITEM_KERNEL_RELEASE, "6.1.0-test");
 	scf_rb_item_str(&rb, SCF_ITEM_KERNEL_VERSION, "#1 SMP");
 	scf_rb_item_str(&rb, SCF_ITEM_MACHINE, "x86_64");
@@ -440,12 +443,48 @@ static void host_ctx(struct scen *s)
 	end(s, AT(2000), 0);
 }
 
+/* A PROCESS record as spancap wrote it for a process it found gone: no comm, argv or start. */
+static void late_process(struct scen *s, uint64_t ts, uint32_t pid, uint32_t ppid,
+			 uint8_t origin)
+{
+	struct scf_process p = { .pid = pid, .ppid = ppid, .origin = origin };
+	struct scf_rec_builder rb;
+
+	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_PROCESS, 0, &p, sizeof(p));
+	scf_rb_item(&rb, SCF_ITEM_NAME, "", 0);		/* as files before December 2026 have */
+	scf_rb_item_strlist(&rb, SCF_ITEM_ARGV, NULL, 0);
+	emit(s, ts, &rb);
+}
+
+static void host_late(struct scen *s)
+{
+	static const char *const ls_argv[] = { "ls", "/" };
+	const uint32_t P = SCEN_LATE_PID, C = SCEN_LATE_CHILD;
+
+	/* spancap -- sh: the command is described before its exec, under spancap's own name */
+	process(s, AT(1), P, "spancap", NULL, SCF_CTX_NONE, "no context");
+	thread(s, AT(2), P, P, "spancap");
+	proc_event(s, AT(10), SCF_PROC_EXEC, P, P, 0, "/bin/sh", "sh");
+	/* sh forks and the child execs ls, which runs and exits before spancap describes it */
+	proc_event(s, AT(20), SCF_PROC_FORK, C, P, P, NULL, "sh");
+	proc_event(s, AT(30), SCF_PROC_EXEC, C, C, 0, "/bin/ls", "ls");
+	sys(s, AT(25), &(struct sc){ .pid = C, .tid = C, .nr = 59, .dur = 5 * US,
+				     .path = "/bin/ls", .argv = ls_argv, .argc = 2 });
+	sys(s, AT(40), &(struct sc){ .pid = C, .tid = C, .nr = 39, .ret = C, .dur = 1 });
+	late_process(s, AT(45), C, 0, SCF_ORIGIN_CTX_UPDATE); /* a re-resolution: gone */
+	proc_event(s, AT(50), SCF_PROC_EXIT, C, C, 0, NULL, "ls");
+	late_process(s, AT(60), C, P, SCF_ORIGIN_FORK); /* the fork, described after the exit */
+	end(s, AT(2000), 0);
+}
+
 int scen_write(struct scf_writer *w, int variant)
 {
 	struct scen s = { .w = w };
 
 	section(&s, variant);
-	if (variant == 2)
+	if (variant == 3)
+		host_late(&s);
+	else if (variant == 2)
 		host_ctx(&s);
 	else if (variant)
 		host2(&s);

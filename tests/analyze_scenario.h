@@ -33,6 +33,12 @@
  * http.route=/c; at 300 us it unpublishes (status none, REASON SCEN_GONE_REASON) and span D2
  * (one read) runs without a context.
  */
+/*
+ * Variant 3 is host "late-host": process 800 is described as "spancap" (thread 800 too), then
+ * execs /bin/sh ("sh"); it forks 801, which execs /bin/ls with argv "ls /" (execve record),
+ * makes one getpid, is re-described after it is gone (ppid 0, empty NAME and ARGV items), exits,
+ * and only then gets the PROCESS record of its fork (ppid 800, no start time, empty items).
+ */
 #ifndef ANALYZE_SCENARIO_H
 #define ANALYZE_SCENARIO_H
 
@@ -61,6 +67,8 @@
 #define SCEN_CTX_TID1 501
 #define SCEN_CTX_TID2 502
 #define SCEN_GONE_PID 600
+#define SCEN_LATE_PID 800
+#define SCEN_LATE_CHILD 801
 #define SCEN_TRACE_C "0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c"
 #define SCEN_SPAN_C1 "c1c1c1c1c1c1c1c1"
 #define SCEN_SPAN_C3 "c3c3c3c3c3c3c3c3"

@@ -256,6 +256,41 @@ static void test_loss_marks_overlapping_incomplete(void **state)
 	ana_ctx__free(c);
 }
 
+/*
+ * Descriptions that come late (issue 16, item 10): a PROCESS record written once the process was
+ * gone says nothing of its comm, argv or parent, and one written after its exit describes it,
+ * not a new process; the thread that goes on after an exec takes the new program's name.
+ */
+static void test_late_descriptions_keep_what_is_known(void **state)
+{
+	struct ana_opts o = { 0 };
+	struct ana_ctx *c = ana_ctx__new(&o);
+	struct file_buf b = scenario_bytes(3, true);
+	struct ana_proc *child = NULL;
+	unsigned int nchild = 0;
+	(void)state;
+
+	assert_non_null(c);
+	add(c, &b, "late.scap");
+	assert_int_equal(ana_ctx__run(c), 0);
+	for (uint32_t i = 0; i < c->procs.n; i++) {
+		struct ana_proc *p = c->procs.v[i];
+
+		if (p->pid == SCEN_LATE_CHILD) {
+			child = p;
+			nchild++;
+		}
+	}
+	assert_int_equal(nchild, 1);
+	assert_string_equal(child->comm, "ls");
+	assert_string_equal(child->argv, "ls /");
+	assert_int_equal(child->ppid, SCEN_LATE_PID);
+	assert_int_equal(child->st.syscalls, 2);
+	assert_string_equal(ana_thread_find(c, 0, SCEN_LATE_PID)->name, "sh");
+	ana_ctx__free(c);
+	free(b.p);
+}
+
 static void test_attrs_resolve_through_key_map(void **state)
 {
 	struct ana_ctx *c = replay(NULL, false);
@@ -842,6 +877,7 @@ int main(void)
 		cmocka_unit_test(test_fd_race_loser_after_reuse_and_close),
 		cmocka_unit_test(test_filter_keeps_an_fd_race),
 		cmocka_unit_test(test_attrs_resolve_through_key_map),
+		cmocka_unit_test(test_late_descriptions_keep_what_is_known),
 		cmocka_unit_test(test_process_context_and_service),
 		cmocka_unit_test(test_fd_attribution_across_dup_close_exec_fork),
 		cmocka_unit_test(test_filter_errors_only),

@@ -183,6 +183,25 @@ PY
 }
 "$SPANCAP" -q -w "$tmp/cmd.scap" -- sh -c 'ls / >/dev/null; /bin/true' >"$tmp/cmd.out" 2>&1
 loss_free "spancap -- CMD (its read of the start pipe)" "$tmp/cmd.scap"
+# Its fork+exec children, short-lived, are described late or after their exit (issue 16, item
+# 10): each still shows once, with its parent, name and argv; no thread keeps spancap's name.
+"$BUILD/spancap-analyze" processes --json "$tmp/cmd.scap" >"$tmp/cmd.procs" 2>"$tmp/cmd.why"
+"$BUILD/spancap-analyze" export --format chrome -o "$tmp/cmd.chrome" "$tmp/cmd.scap" 2>>"$tmp/cmd.why"
+if python3 - "$tmp/cmd.procs" "$tmp/cmd.chrome" >>"$tmp/cmd.why" 2>&1 <<'PY'
+import json, sys
+procs = json.load(open(sys.argv[1]))["processes"]
+names = {e["args"]["name"] for e in json.load(open(sys.argv[2]))["traceEvents"]
+         if e.get("ph") == "M" and e.get("name") == "thread_name"}
+rows = sorted((p["comm"] or "", p["argv"] or "", bool(p["ppid"]), p["stats"]["syscalls"] > 0)
+            for p in procs)
+print(rows, names)
+sys.exit(0 if rows == [("ls", "ls /", True, True), ("sh", "sh -c ls / >/dev/null; /bin/true",
+                        True, True), ("true", "/bin/true", True, True)] and
+         "spancap" not in names else 1)
+PY
+then ok "spancap -- sh -c '...': sh, ls and true, each once with parent, name and argv"
+else not_ok "spancap -- sh -c '...': sh, ls and true, each once with parent, name and argv" \
+	"$tmp/cmd.why"; fi
 sh -c 'sleep 1; ls / >/dev/null' &
 sleeper=$!
 sleep 0.2 # inside nanosleep when spancap attaches
