@@ -215,6 +215,7 @@ struct ana_trace {
 	struct ana_thread **threads;
 	uint32_t nthreads, threads_cap;
 	bool incomplete;
+	int32_t killed; /* wait status of the first death by signal that killed one of its spans */
 	struct ana_span *spans, *spans_tail; /* in creation order */
 };
 
@@ -236,6 +237,11 @@ struct ana_span {
 	struct ana_proc *proc;
 	struct ana_thread *thr;
 	bool multi_thread, incomplete;
+	/* wait status of its process's death by a signal while it was the current span of one of
+	 * the process's threads (the span of that thread's last syscall); 0: not killed */
+	int32_t killed;
+	uint32_t killed_pid;
+	uint64_t killed_ns;
 	struct ana_stats st;
 	uint64_t ctx_first_ns, ctx_last_ns; /* THREAD_CTX records seen (0: none) */
 	struct ana_span_ctx *ctxs;	   /* one per thread with THREAD_CTX records, first first */

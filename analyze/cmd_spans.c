@@ -34,7 +34,7 @@ int ana_report_spans(struct ana_report *r)
 	ana_listing_rows(&l, "spans", 14, heads, "llllrlrrrrrrll");
 	for (uint32_t i = 0; i < n; i++) {
 		struct ana_span *s = v[i];
-		char hx[33], sx[17], d[24], d2[24], ts[32], attrs[2048];
+		char hx[33], sx[17], d[24], d2[24], ts[32], attrs[2048], fl[64];
 		const char *svc = ana_span_service(s) ? ana_span_service(s) : "-";
 
 		if (r->json) {
@@ -50,6 +50,7 @@ int ana_report_spans(struct ana_report *r)
 			ana_json_u64(j, "end_ns", ana_span_end(s));
 			ana_json_stats(j, "stats", &s->st);
 			ana_json_bool(j, "incomplete", s->incomplete);
+			ana_json_killed(j, s->killed);
 			ana_json_span_attrs(j, s);
 			ana_json_end(j, true);
 			continue;
@@ -67,7 +68,7 @@ int ana_report_spans(struct ana_report *r)
 		ana_table_cell(t, "%" PRIu64, s->st.bytes_read);
 		ana_table_cell(t, "%" PRIu64, s->st.bytes_written);
 		ana_table_cell(t, "%" PRIu64, s->st.errors);
-		ana_table_cell(t, "%s", s->incomplete ? "incomplete" : "-");
+		ana_table_cell(t, "%s", ana_flags_text(fl, sizeof(fl), s->incomplete, s->killed));
 		ana_table_cell(t, "%s", ana_span_attr_text(s, attrs, sizeof(attrs)));
 	}
 	ana_listing_end(&l);

@@ -83,15 +83,17 @@ static void span_text(struct ana_report *r, const struct ana_span *s)
 	const struct ana_span_detail *d = s->detail;
 	struct ana_ctx *c = r->c;
 	FILE *f = r->out;
-	char sx[17], a[32], b[32], du[24], attrs[2048], esc[1024];
+	char sx[17], a[32], b[32], du[24], attrs[2048], esc[1024], kb[48];
 	struct ana_table t;
 
-	fprintf(f, "\nspan %s  %s pid %u (%s) tid %u%s (%s)%s\n", ana_fmt_hex(sx, s->span_id, 8),
+	fprintf(f, "\nspan %s  %s pid %u (%s) tid %u%s (%s)%s%s%s%s\n", ana_fmt_hex(sx, s->span_id, 8),
 		ana_host_name(c, s->host), s->proc ? s->proc->pid : 0, ana_proc_label(s->proc),
 		s->thr ? s->thr->tid : 0, s->multi_thread ? "+" : "",
 		s->thr && s->thr->name ? ana_fmt_escape(esc, 64, s->thr->name, strlen(s->thr->name))
 				       : "?",
-		s->incomplete ? "  INCOMPLETE (events lost)" : "");
+		s->incomplete ? "  INCOMPLETE (events lost)" : "",
+		s->killed ? "  KILLED (" : "", ana_fmt_killed(kb, sizeof(kb), s->killed),
+		s->killed ? ": its process died in it)" : "");
 	fprintf(f, "  window: %s .. %s (%s)\n", ana_fmt_ts_clock(a, sizeof(a), ana_span_start(s)),
 		ana_fmt_ts_clock(b, sizeof(b), ana_span_end(s)),
 		ana_fmt_dur(du, sizeof(du), ana_span_end(s) - ana_span_start(s)));
@@ -170,6 +172,7 @@ static void span_json(struct ana_json *j, struct ana_report *r, const struct ana
 	ana_json_u64(j, "start_ns", ana_span_start(s));
 	ana_json_u64(j, "end_ns", ana_span_end(s));
 	ana_json_bool(j, "incomplete", s->incomplete);
+	ana_json_killed(j, s->killed);
 	ana_json_span_attrs(j, s);
 	ana_json_stats(j, "stats", &s->st);
 	if (d) {
@@ -230,7 +233,7 @@ int ana_report_trace(struct ana_report *r)
 	struct ana_trace *tr = NULL;
 	void **v;
 	uint32_t n = 0, matches = 0;
-	char hx[33], a[40], b[40], du[24];
+	char hx[33], a[40], b[40], du[24], kb[48];
 	char *svc;
 	struct ana_json j;
 
@@ -282,6 +285,7 @@ int ana_report_trace(struct ana_report *r)
 		ana_json_u64(&j, "threads", tr->nthreads);
 		ana_json_stats(&j, "stats", &tr->st);
 		ana_json_bool(&j, "incomplete", tr->incomplete);
+		ana_json_killed(&j, tr->killed);
 		ana_json_arr(&j, "spans");
 		for (uint32_t i = 0; i < n; i++)
 			span_json(&j, r, v[i]);
@@ -298,8 +302,11 @@ int ana_report_trace(struct ana_report *r)
 	} else {
 		FILE *f = r->out;
 
-		fprintf(f, "trace %s%s\n", ana_fmt_hex(hx, tr->id, 16),
-			tr->incomplete ? "  INCOMPLETE: events were lost while it ran" : "");
+		fprintf(f, "trace %s%s%s%s%s\n", ana_fmt_hex(hx, tr->id, 16),
+			tr->incomplete ? "  INCOMPLETE: events were lost while it ran" : "",
+			tr->killed ? "  KILLED: a process died (" : "",
+			ana_fmt_killed(kb, sizeof(kb), tr->killed),
+			tr->killed ? ") inside one of its spans" : "");
 		fprintf(f, "  services: %s\n", svc);
 		fprintf(f, "  hosts:");
 		for (uint32_t h = 0; h < c->hosts.n && h < 64; h++)

@@ -70,7 +70,7 @@ int ana_report_traces(struct ana_report *r)
 	for (uint32_t i = 0; i < n; i++) {
 		struct ana_trace *tr = v[i];
 		char *svc = ana_trace_services(tr);
-		char hx[33], d[24], ts[32], hosts[256] = "";
+		char hx[33], d[24], ts[32], hosts[256] = "", fl[64];
 
 		for (uint32_t h = 0; h < c->hosts.n && h < 64; h++)
 			if (tr->hosts_mask & (1ull << h))
@@ -93,6 +93,7 @@ int ana_report_traces(struct ana_report *r)
 			ana_json_u64(j, "spans", tr->nspans);
 			ana_json_stats(j, "stats", &tr->st);
 			ana_json_bool(j, "incomplete", tr->incomplete);
+			ana_json_killed(j, tr->killed);
 			ana_json_end(j, true);
 		} else {
 			ana_table_cell(t, "%s", ana_fmt_hex(hx, tr->id, 16));
@@ -110,7 +111,8 @@ int ana_report_traces(struct ana_report *r)
 				       tr->st.syscalls
 					   ? ana_fmt_ts_clock(ts, sizeof(ts), tr->st.first_ns)
 					   : "-");
-			ana_table_cell(t, "%s", tr->incomplete ? "incomplete" : "-");
+			ana_table_cell(t, "%s",
+				       ana_flags_text(fl, sizeof(fl), tr->incomplete, tr->killed));
 		}
 		free(svc);
 	}

@@ -613,14 +613,41 @@ static void io_names_attr(struct ana_json *j, const char *key, const struct ana_
 	kv_end(j);
 }
 
-static void error_events(struct ana_json *j, const struct ana_span_detail *d)
+/*
+ * An application span during which its process died of a signal (ana_span.killed): the
+ * OpenTelemetry way to say a span ended in an exception, an "exception" event, on the span that
+ * spancap writes for it; the span's status is ERROR with the same message.
+ */
+static void killed_event(struct ana_json *j, const struct ana_span *s, char *msg, size_t msz)
+{
+	char kb[48], sb[24];
+
+	snprintf(msg, msz, "process %u died of %s while this span ran", s->killed_pid,
+		 ana_fmt_killed(kb, sizeof(kb), s->killed));
+	ana_json_obj(j, NULL);
+	u64_str(j, "timeUnixNano", s->killed_ns);
+	ana_json_str(j, "name", "exception");
+	ana_json_arr(j, "attributes");
+	kv_str(j, "exception.type", ana_fmt_signal(sb, sizeof(sb), s->killed & 0x7f));
+	kv_str(j, "exception.message", msg);
+	kv_int(j, "process.pid", s->killed_pid);
+	if (s->killed & 0x80)
+		kv_bool(j, "spancap.core_dumped", true);
+	ana_json_end(j, false);
+	ana_json_end(j, true);
+}
+
+/* The failed syscalls of a group span, and its process's death when killed is not NULL (msg
+ * gets the death's message). */
+static void error_events(struct ana_json *j, const struct ana_span_detail *d,
+			 const struct ana_span *killed, char *msg, size_t msz)
 {
 	char nb[32], eb[16];
 
-	if (!d || !d->nerrs)
+	if ((!d || !d->nerrs) && !killed)
 		return;
 	ana_json_arr(j, "events");
-	for (uint32_t i = 0; i < d->nerrs; i++) {
+	for (uint32_t i = 0; d && i < d->nerrs; i++) {
 		const struct ana_error_ev *e = &d->errs[i];
 
 		ana_json_obj(j, NULL);
@@ -634,12 +661,15 @@ static void error_events(struct ana_json *j, const struct ana_span_detail *d)
 		ana_json_end(j, false);
 		ana_json_end(j, true);
 	}
+	if (killed)
+		killed_event(j, killed, msg, msz);
 	ana_json_end(j, false);
 }
 
 static void group_span(struct ana_json *j, const uint8_t trace_id[16], const uint8_t *parent,
 		       const struct ana_host *h, const struct ana_thread *t, bool one_thread,
-		       const struct ana_stats *st, const struct ana_span_detail *d)
+		       const struct ana_stats *st, const struct ana_span_detail *d,
+		       const struct ana_span *s)
 {
 	uint8_t span_id[8];
 	char msg[80];
@@ -677,12 +707,12 @@ static void group_span(struct ana_json *j, const uint8_t trace_id[16], const uin
 	if (!parent)
 		kv_bool(j, "spancap.no_context", true);
 	ana_json_end(j, false);
-	error_events(j, d);
-	if (st->errors) {
+	error_events(j, d, s && s->killed ? s : NULL, msg, sizeof(msg));
+	if (!(s && s->killed) && st->errors)
 		snprintf(msg, sizeof(msg), "%" PRIu64 " of %" PRIu64 " syscalls failed", st->errors,
 			 st->syscalls);
+	if ((s && s->killed) || st->errors)
 		write_error_status(j, msg);
-	}
 	ana_json_end(j, true);
 }
 
@@ -750,15 +780,51 @@ static int write_groups(struct ana_export *x, struct otlp *o, struct ana_ctx *c)
 			const struct ana_span *s = v[i].s;
 
 			group_span(&x->j, s->trace_id, s->span_id, h, s->thr, !s->multi_thread,
-				   &s->st, s->detail);
+				   &s->st, s->detail, s);
 		} else {
 			orphan_trace_id(tid, h, v[i].g->t);
-			group_span(&x->j, tid, NULL, h, v[i].g->t, true, &v[i].g->st, NULL);
+			group_span(&x->j, tid, NULL, h, v[i].g->t, true, &v[i].g->st, NULL, NULL);
 		}
 		span_done(x, o);
 	}
 	free(v);
 	return 0;
+}
+
+/* Syscall granularity: a span of its own under the killed application span, at the death. */
+static void killed_span(struct ana_export *x, struct otlp *o, struct ana_ctx *c,
+			const struct ana_span *s)
+{
+	struct ana_json *j = &x->j;
+	uint8_t span_id[8];
+	char msg[128];
+	struct {
+		uint8_t trace_id[16], parent[8];
+		uint32_t pid, what;
+	} k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.trace_id, s->trace_id, 16);
+	memcpy(k.parent, s->span_id, 8);
+	k.pid = s->killed_pid;
+	k.what = 0x6b696c6c; /* a death, never a syscall's or a group's key */
+	derive_span_id(span_id, &k, sizeof(k));
+	group_for(x, o, host_at(c, s->host), s->proc, s->pctx);
+	ana_json_obj(j, NULL);
+	write_ids(j, s->trace_id, span_id, s->span_id);
+	ana_json_str(j, "name", "process killed");
+	ana_json_u64(j, "kind", SPAN_KIND_INTERNAL);
+	u64_str(j, "startTimeUnixNano", s->killed_ns);
+	u64_str(j, "endTimeUnixNano", s->killed_ns);
+	ana_json_arr(j, "attributes");
+	kv_int(j, "process.pid", s->killed_pid);
+	ana_json_end(j, false);
+	ana_json_arr(j, "events");
+	killed_event(j, s, msg, sizeof(msg));
+	ana_json_end(j, false);
+	write_error_status(j, msg);
+	ana_json_end(j, true);
+	span_done(x, o);
 }
 
 int ana_otlp_finish(struct ana_export *x, struct ana_ctx *c)
@@ -767,8 +833,16 @@ int ana_otlp_finish(struct ana_export *x, struct ana_ctx *c)
 
 	if (!o)
 		return 0;
-	if (x->gran == ANA_GRAN_SPAN)
+	if (x->gran == ANA_GRAN_SPAN) {
 		write_groups(x, o, c);
+	} else {
+		for (uint32_t i = 0; i < c->spans.n; i++) {
+			const struct ana_span *s = c->spans.v[i];
+
+			if (s->killed && s->st.syscalls) /* spans with selected syscalls */
+				killed_span(x, o, c, s);
+		}
+	}
 	/* one document, empty if need be; JSON Lines: no line without a span */
 	if (x->format == ANA_EXPORT_OTLP_JSON)
 		doc_open(x, o);

@@ -919,6 +919,23 @@ static void on_exec(struct ana_proc *p, char *exe, char *argv)
 	set_str(&p->argv, argv);
 }
 
+/* A process killed by a signal: the spans its threads were in end with it (issue 17). */
+static void mark_killed(struct ana_ctx *c, struct ana_proc *p, int32_t status)
+{
+	for (uint32_t i = 0; i < c->threads.n; i++) {
+		struct ana_thread *t = c->threads.v[i];
+		struct ana_span *s = t->proc == p ? t->cur_span : NULL;
+
+		if (!s || s->killed)
+			continue;
+		s->killed = status;
+		s->killed_pid = p->pid;
+		s->killed_ns = p->exit_ns;
+		if (s->trace && !s->trace->killed)
+			s->trace->killed = status;
+	}
+}
+
 void ana_on_proc_event(struct ana_ctx *c, uint32_t host, const struct scf_record *rec,
 		       const struct scf_proc_event *pe)
 {
@@ -963,6 +980,8 @@ void ana_on_proc_event(struct ana_ctx *c, uint32_t host, const struct scf_record
 		p->exit_ns = rec->ts_ns;
 		p->exit_status = pe->exit_status;
 		ana_fdtab_free(&p->fds);
+		if ((pe->exit_status & 0x7f) && (pe->exit_status & 0x7f) != 0x7f)
+			mark_killed(c, p, pe->exit_status);
 		break;
 	}
 }

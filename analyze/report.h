@@ -81,6 +81,10 @@ void ana_json_head(struct ana_json *j, const struct ana_report *r, const char *c
 /* "hosts": [the names of the hosts the trace ran on] */
 void ana_json_trace_hosts(struct ana_json *j, const struct ana_ctx *c, const struct ana_trace *tr);
 void ana_json_stats(struct ana_json *j, const char *key, const struct ana_stats *s);
+/* "killed": "SIGSEGV, core dumped" for a wait status of a death by signal, else null. */
+void ana_json_killed(struct ana_json *j, int32_t status);
+/* The FLAGS cell of a span or trace: "incomplete", "killed:SIGKILL", both, or "-". */
+const char *ana_flags_text(char *buf, size_t sz, bool incomplete, int32_t killed);
 void ana_json_hist(struct ana_json *j, const struct ana_hist *h);
 /* Services its syscalls ran under (ana_span_service of its spans with selected syscalls),
  * comma-separated, sorted, each once ("-" when none). */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "syscall_fmt.h"
 #include "text_fmt.h"
 
 const char *ana_host_name(const struct ana_ctx *c, uint32_t host)
@@ -54,6 +55,26 @@ void ana_json_stats(struct ana_json *j, const char *key, const struct ana_stats 
 	ana_json_u64(j, "first_ns", s->first_ns);
 	ana_json_u64(j, "last_ns", s->last_ns);
 	ana_json_end(j, true);
+}
+
+void ana_json_killed(struct ana_json *j, int32_t status)
+{
+	char kb[48];
+
+	if (*ana_fmt_killed(kb, sizeof(kb), status))
+		ana_json_str(j, "killed", kb);
+	else
+		ana_json_null(j, "killed");
+}
+
+const char *ana_flags_text(char *buf, size_t sz, bool incomplete, int32_t killed)
+{
+	char kb[48];
+
+	if (!*ana_fmt_killed(kb, sizeof(kb), killed))
+		return incomplete ? "incomplete" : "-";
+	snprintf(buf, sz, "%skilled:%s", incomplete ? "incomplete," : "", kb);
+	return buf;
 }
 
 void ana_json_hist(struct ana_json *j, const struct ana_hist *h)

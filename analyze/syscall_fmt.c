@@ -283,6 +283,40 @@ const char *ana_fmt_errno(char *buf, size_t sz, int err)
 	return buf;
 }
 
+const char *ana_fmt_signal(char *buf, size_t sz, int sig)
+{
+	static const char *const names[32] = {
+	    [1] = "SIGHUP",   [2] = "SIGINT",	 [3] = "SIGQUIT", [4] = "SIGILL",
+	    [5] = "SIGTRAP",  [6] = "SIGABRT",	 [7] = "SIGBUS",  [8] = "SIGFPE",
+	    [9] = "SIGKILL",  [10] = "SIGUSR1",	 [11] = "SIGSEGV", [12] = "SIGUSR2",
+	    [13] = "SIGPIPE", [14] = "SIGALRM",	 [15] = "SIGTERM", [16] = "SIGSTKFLT",
+	    [17] = "SIGCHLD", [18] = "SIGCONT",	 [19] = "SIGSTOP", [20] = "SIGTSTP",
+	    [21] = "SIGTTIN", [22] = "SIGTTOU",	 [23] = "SIGURG",  [24] = "SIGXCPU",
+	    [25] = "SIGXFSZ", [26] = "SIGVTALRM", [27] = "SIGPROF", [28] = "SIGWINCH",
+	    [29] = "SIGIO",   [30] = "SIGPWR",	 [31] = "SIGSYS",
+	};
+
+	if (sig > 0 && sig < 32 && names[sig])
+		return names[sig];
+	if (sig >= 34 && sig <= 64)
+		snprintf(buf, sz, "SIGRTMIN+%d", sig - 34);
+	else
+		snprintf(buf, sz, "SIG%d", sig);
+	return buf;
+}
+
+const char *ana_fmt_killed(char *buf, size_t sz, int32_t status)
+{
+	int sig = status & 0x7f;
+	char sb[24];
+
+	if (!sig || sig == 0x7f) /* exited, or stopped */
+		return "";
+	snprintf(buf, sz, "%s%s", ana_fmt_signal(sb, sizeof(sb), sig),
+		 status & 0x80 ? ", core dumped" : "");
+	return buf;
+}
+
 char *ana_fmt_ret(char *buf, size_t sz, const struct ana_event *ev)
 {
 	const struct scf_syscall *sc = ev->sc;

@@ -16,5 +16,9 @@ char *ana_fmt_call(char *buf, size_t sz, const struct ana_event *ev);
 char *ana_fmt_ret(char *buf, size_t sz, const struct ana_event *ev);
 /* "ENOENT", or "E123" for a number without a name. */
 const char *ana_fmt_errno(char *buf, size_t sz, int err);
+/* "SIGSEGV" for 11 (the captured host's numbering: Linux x86_64), "SIGRTMIN+2", "SIG99". */
+const char *ana_fmt_signal(char *buf, size_t sz, int sig);
+/* For a wait(2) status of a death by signal: "SIGKILL", "SIGSEGV, core dumped"; "" otherwise. */
+const char *ana_fmt_killed(char *buf, size_t sz, int32_t status);
 
 #endif /* ANA_SYSCALL_FMT_H */

@@ -443,6 +443,17 @@ static void host_ctx(struct scen *s)
 	end(s, AT(2000), 0);
 }
 
+/* The exit of a process with a wait status (signal | 0x80 core, or code << 8). */
+static void proc_event_status(struct scen *s, uint64_t ts, uint32_t pid, int32_t status)
+{
+	struct scf_proc_event e = { .pid = pid, .tid = pid, .kind = SCF_PROC_EXIT,
+				    .exit_status = status };
+	struct scf_rec_builder rb;
+
+	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_PROC_EVENT, 0, &e, sizeof(e));
+	emit(s, ts, &rb);
+}
+
 /* A PROCESS record as spancap wrote it for a process it found gone: no comm, argv or start. */
 static void late_process(struct scen *s, uint64_t ts, uint32_t pid, uint32_t ppid,
 			 uint8_t origin)
@@ -474,6 +485,18 @@ static void host_late(struct scen *s)
 	late_process(s, AT(45), C, 0, SCF_ORIGIN_CTX_UPDATE); /* a re-resolution: gone */
 	proc_event(s, AT(50), SCF_PROC_EXIT, C, C, 0, NULL, "ls");
 	late_process(s, AT(60), C, P, SCF_ORIGIN_FORK); /* the fork, described after the exit */
+	/* 802 runs span B1 and is killed by SIGSEGV (core dumped) inside it; 803 ends span A1
+	 * with a syscall outside any span and then dies of SIGKILL: A1 was over */
+	process(s, AT(70), SCEN_KILLED_PID, "crash", NULL, SCF_CTX_NONE, "no context");
+	process(s, AT(71), SCEN_KILLED_PID + 1, "quit", NULL, SCF_CTX_NONE, "no context");
+	sys(s, AT(80), &(struct sc){ .pid = SCEN_KILLED_PID, .tid = SCEN_KILLED_PID, .nr = 39,
+				     .ret = SCEN_KILLED_PID, .dur = 1, .ctx = CTX_B1 });
+	sys(s, AT(81), &(struct sc){ .pid = SCEN_KILLED_PID + 1, .tid = SCEN_KILLED_PID + 1,
+				     .nr = 39, .ret = SCEN_KILLED_PID + 1, .dur = 1, .ctx = CTX_A1 });
+	sys(s, AT(82), &(struct sc){ .pid = SCEN_KILLED_PID + 1, .tid = SCEN_KILLED_PID + 1,
+				     .nr = 39, .ret = SCEN_KILLED_PID + 1, .dur = 1 });
+	proc_event_status(s, AT(90), SCEN_KILLED_PID, 11 | 0x80);
+	proc_event_status(s, AT(91), SCEN_KILLED_PID + 1, 9);
 	end(s, AT(2000), 0);
 }
 

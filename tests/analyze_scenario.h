@@ -38,6 +38,8 @@
  * execs /bin/sh ("sh"); it forks 801, which execs /bin/ls with argv "ls /" (execve record),
  * makes one getpid, is re-described after it is gone (ppid 0, empty NAME and ARGV items), exits,
  * and only then gets the PROCESS record of its fork (ppid 800, no start time, empty items).
+ * Process 802 makes a syscall in span B1 (trace 0b0b...) and dies of SIGSEGV, core dumped;
+ * process 803 makes one in span A1 (trace 0a0a...), one outside any span, and dies of SIGKILL.
  */
 #ifndef ANALYZE_SCENARIO_H
 #define ANALYZE_SCENARIO_H
@@ -69,6 +71,7 @@
 #define SCEN_GONE_PID 600
 #define SCEN_LATE_PID 800
 #define SCEN_LATE_CHILD 801
+#define SCEN_KILLED_PID 802 /* and 803 */
 #define SCEN_TRACE_C "0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c"
 #define SCEN_SPAN_C1 "c1c1c1c1c1c1c1c1"
 #define SCEN_SPAN_C3 "c3c3c3c3c3c3c3c3"

@@ -20,6 +20,7 @@
 
 #include "analyze_scenario.h"
 #include "../analyze/analysis.h"
+#include "../analyze/report.h"
 #include "../analyze/cmd_filter.h"
 #include "../analyze/errno_names.h"
 #include "../analyze/latency_hist.h"
@@ -287,6 +288,34 @@ static void test_late_descriptions_keep_what_is_known(void **state)
 	assert_int_equal(child->ppid, SCEN_LATE_PID);
 	assert_int_equal(child->st.syscalls, 2);
 	assert_string_equal(ana_thread_find(c, 0, SCEN_LATE_PID)->name, "sh");
+	ana_ctx__free(c);
+	free(b.p);
+}
+
+/* A process killed by a signal inside a span: the span and its trace say so, in the reports and
+ * the OTLP export (issue 17); a span its thread had left is not flagged. */
+static void test_killed_inside_a_span(void **state)
+{
+	struct ana_opts o = { 0 };
+	struct ana_ctx *c = ana_ctx__new(&o);
+	struct file_buf b = scenario_bytes(3, true);
+	struct ana_report r = { .c = c };
+	char *text = NULL;
+	size_t len = 0;
+	(void)state;
+
+	assert_non_null(c);
+	add(c, &b, "late.scap");
+	assert_int_equal(ana_ctx__run(c), 0);
+	assert_int_equal(span(c, SCEN_TRACE_B, SCEN_SPAN_B1)->killed, 11 | 0x80);
+	assert_int_equal(trace(c, SCEN_TRACE_B)->killed, 11 | 0x80);
+	assert_int_equal(span(c, SCEN_TRACE_A, SCEN_SPAN_A1)->killed, 0);
+	assert_int_equal(trace(c, SCEN_TRACE_A)->killed, 0);
+	r.out = open_memstream(&text, &len);
+	assert_int_equal(ana_report_spans(&r), 0);
+	fclose(r.out);
+	assert_non_null(strstr(text, "killed:SIGSEGV, core dumped"));
+	free(text);
 	ana_ctx__free(c);
 	free(b.p);
 }
@@ -878,6 +907,7 @@ int main(void)
 		cmocka_unit_test(test_filter_keeps_an_fd_race),
 		cmocka_unit_test(test_attrs_resolve_through_key_map),
 		cmocka_unit_test(test_late_descriptions_keep_what_is_known),
+		cmocka_unit_test(test_killed_inside_a_span),
 		cmocka_unit_test(test_process_context_and_service),
 		cmocka_unit_test(test_fd_attribution_across_dup_close_exec_fork),
 		cmocka_unit_test(test_filter_errors_only),
