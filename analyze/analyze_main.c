@@ -15,6 +15,7 @@
 #include "analysis.h"
 #include "cmd_filter.h"
 #include "export.h"
+#include "output_file.h"
 #include "redact.h"
 #include "report.h"
 
@@ -160,25 +161,31 @@ static void usage(FILE *f)
 	      "    tids, fds, syscall numbers, arguments, results and counters stay.\n"
 	      "\n"
 	      "EXAMPLES\n"
-	      "    " PROG " info capture.scap\n"
-	      "    " PROG " traces --sort=time capture.scap capture.scap.1\n"
-	      "    " PROG " trace 4bf92f3577b34da6 --timeline capture.scap\n"
-	      "    " PROG " syscalls --by=span --syscall=%file --json capture.scap\n"
-	      "    " PROG " timeline --pid 1234 --since +2s --until +3s capture.scap\n"
-	      "    " PROG " timeline --errors-only web1.scap web2.scap\n"
-	      "    " PROG " export --format otlp-json -o traces.json capture.scap\n"
-	      "    " PROG " export --format chrome --trace 4bf92f35 -o trace.json capture.scap\n"
-	      "    " PROG " filter --trace 4bf92f35 -o bug-1234.scap capture.scap\n"
-	      "    " PROG " filter --redact --since +2s --until +3s -o share.scap capture.scap\n"
+	      "    (4bf92f35... stands for a trace id of your capture; a prefix is enough)\n"
+	      "    " PROG " info app.pcapng.zst\n"
+	      "    " PROG " traces --sort=time app-000001.pcapng.zst app-000002.pcapng.zst\n"
+	      "    " PROG " trace 4bf92f3577b34da6 --timeline app.pcapng.zst\n"
+	      "    " PROG " syscalls --by=span --syscall=%file --json app.pcapng.zst\n"
+	      "    " PROG " timeline --pid 1234 --since +2s --until +3s app.pcapng.zst\n"
+	      "    " PROG " timeline --errors-only web1.pcapng.zst web2.pcapng.zst\n"
+	      "    " PROG " export --format otlp-json -o traces.json app.pcapng.zst\n"
+	      "    " PROG " export --format chrome --trace 4bf92f35 -o trace.json app.pcapng.zst\n"
+	      "    " PROG " filter --trace 4bf92f35 -o bug-1234.pcapng.zst app.pcapng.zst\n"
+	      "    " PROG " filter --redact --since +2s --until +3s -o share.pcapng.zst\n"
+	      "        app.pcapng.zst\n"
 	      "\n"
 	      "EXIT STATUS\n"
 	      "    0  the analysis ran; a truncated or corrupt input is analysed up to the damage\n"
 	      "       and a warning on stderr names the file and the byte offset\n"
 	      "    1  an input could not be opened or is not a spancap file (an input cut before\n"
 	      "       its first record is skipped with a warning, unless it is the only one), the\n"
-	      "       trace asked for is not in the input, filter selected nothing (no output is\n"
-	      "       written), an output could not be written, or memory ran out\n"
-	      "    2  usage error\n",
+	      "       trace asked for (trace ID, or --trace ID of any command) is not in the\n"
+	      "       input, filter selected nothing (no output is written), an output could not\n"
+	      "       be written, or memory ran out\n"
+	      "    2  usage error (the same code as spancap's): an unknown command or option, a\n"
+	      "       bad value, an option the command does not read (--json for export or\n"
+	      "       filter, --sort but for traces, --by but for syscalls, --timeline but for\n"
+	      "       trace, the export and filter options elsewhere), --since after --until\n",
 	      f);
 }
 
@@ -341,6 +348,70 @@ enum { OPT_JSON = 256, OPT_SINCE, OPT_UNTIL, OPT_PID, OPT_TID, OPT_TRACE, OPT_SP
        OPT_GRANULARITY, OPT_ORPHANS, OPT_MAX_SPANS, OPT_REDACT, OPT_REDACT_KEY, OPT_REDACT_IDS,
        OPT_COMPRESS, OPT_NO_COMPRESS };
 
+/*
+ * Options that only some commands read: given to another command they are refused (exit 2),
+ * never ignored. Selection options (--since ... --errors-only) apply to every command.
+ */
+enum {
+	GIVEN_JSON = 1 << 0,
+	GIVEN_SORT = 1 << 1,
+	GIVEN_BY = 1 << 2,
+	GIVEN_TIMELINE = 1 << 3,
+};
+
+static const struct {
+	unsigned int bit;
+	const char *name;
+	unsigned int cmds; /* 1 << enum cmd of the commands that read it */
+} cmd_only_opts[] = {
+	{ GIVEN_JSON, "--json",
+	  ~((1u << CMD_EXPORT) | (1u << CMD_FILTER)) & ((1u << CMD_MAX) - 1) },
+	{ GIVEN_SORT, "--sort", 1u << CMD_TRACES },
+	{ GIVEN_BY, "--by", 1u << CMD_SYSCALLS },
+	{ GIVEN_TIMELINE, "--timeline", 1u << CMD_TRACE },
+};
+
+/* Returns the first option of given that cmd does not read, or NULL. */
+static const char *unread_option(unsigned int given, enum cmd cmd)
+{
+	for (size_t i = 0; i < sizeof(cmd_only_opts) / sizeof(cmd_only_opts[0]); i++)
+		if ((given & cmd_only_opts[i].bit) && !(cmd_only_opts[i].cmds & (1u << cmd)))
+			return cmd_only_opts[i].name;
+	return NULL;
+}
+
+/* --since after --until selects nothing: a usage error once both are known as times. */
+static bool since_after_until(const struct ana_filter *f)
+{
+	if (f->since_rel && f->until_rel)
+		return f->since_rel_ns > f->until_rel_ns;
+	if (f->since_rel || f->until_rel) /* known once the capture start is: see main() */
+		return false;
+	return f->since_ns && f->until_ns && f->since_ns > f->until_ns;
+}
+
+/* A --trace that no trace of the input matches: the same answer as `trace ID` gives. */
+static bool trace_absent(const struct ana_ctx *c)
+{
+	if (!c->o.f.trace_nibbles)
+		return false;
+	for (uint32_t i = 0; i < c->traces.n; i++)
+		if (ana_filter_trace_match(&c->o.f, ((struct ana_trace *)c->traces.v[i])->id))
+			return false;
+	return true;
+}
+
+/* A first argument that names a file rather than a command: point at the right command line. */
+static int not_a_command(const char *arg)
+{
+	if (access(arg, F_OK) == 0 || strchr(arg, '/') || strstr(arg, ".pcapng") ||
+	    strstr(arg, ".zst"))
+		return fail_usage("unknown command '%s': the command comes first, as in "
+				  PROG " info %s",
+				  arg, arg);
+	return fail_usage("unknown command '%s'", arg);
+}
+
 static void filter_warn(const char *msg)
 {
 	fprintf(stderr, PROG ": warning: %s\n", msg);
@@ -444,10 +515,12 @@ int main(int argc, char **argv)
 	enum cmd cmd = CMD_MAX;
 	struct ana_filter_cmd fc = { .compress = -1, .warn = filter_warn };
 	bool filter_opts = false;
-	const char *trace_arg = NULL;
+	unsigned int given = 0;
+	const char *trace_arg = NULL, *trace_opt = NULL, *opt_name;
 	int opt, ret, nfiles, first_file;
 	char err[SCF_ERRMSG_MAX];
 
+	ana_outfile_catch_signals(); /* an interrupted -o never leaves a partial file */
 	while ((opt = getopt_long(argc, argv, "hVo:", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
@@ -459,6 +532,7 @@ int main(int argc, char **argv)
 			return 0;
 		case OPT_JSON:
 			r.json = true;
+			given |= GIVEN_JSON;
 			break;
 		case OPT_SINCE:
 			if (parse_time(optarg, &o.f.since_ns, &o.f.since_rel_ns, &o.f.since_rel))
@@ -481,6 +555,7 @@ int main(int argc, char **argv)
 		case OPT_TRACE:
 			if (parse_hex_id(optarg, o.f.trace_id, 16, &o.f.trace_nibbles))
 				return fail_usage("bad --trace id '%s': 1 to 32 hex digits", optarg);
+			trace_opt = optarg;
 			break;
 		case OPT_SPAN:
 			if (parse_hex_id(optarg, o.f.span_id, 8, &o.f.span_nibbles))
@@ -508,6 +583,7 @@ int main(int argc, char **argv)
 			else
 				return fail_usage("bad --sort '%s': syscalls, time, bytes, errors or start",
 						  optarg);
+			given |= GIVEN_SORT;
 			break;
 		case OPT_BY:
 			if (!strcmp(optarg, "syscall"))
@@ -518,9 +594,11 @@ int main(int argc, char **argv)
 				o.by = ANA_BY_PROCESS;
 			else
 				return fail_usage("bad --by '%s': syscall, span or process", optarg);
+			given |= GIVEN_BY;
 			break;
 		case OPT_TIMELINE:
 			r.timeline = true;
+			given |= GIVEN_TIMELINE;
 			break;
 		case OPT_NOCOLOR:
 			break;
@@ -575,7 +653,12 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[optind], cmd_names[i]))
 			cmd = (enum cmd)i;
 	if (cmd == CMD_MAX)
-		return fail_usage("unknown command '%s'", argv[optind]);
+		return not_a_command(argv[optind]);
+	opt_name = unread_option(given, cmd);
+	if (opt_name)
+		return fail_usage("%s is not an option of %s", opt_name, cmd_names[cmd]);
+	if (since_after_until(&o.f))
+		return fail_usage("%s", "--since is after --until: no syscall can match");
 	first_file = optind + 1;
 	if (cmd == CMD_TRACE) {
 		if (first_file >= argc)
@@ -663,6 +746,13 @@ int main(int argc, char **argv)
 	ret = ana_ctx__run(c);
 	if (o.progress)
 		fprintf(stderr, "\r\033[K");
+	/* a relative --since or --until against an absolute one: resolved by the replay */
+	if (!ret && c->o.f.since_ns && c->o.f.until_ns && c->o.f.since_ns > c->o.f.until_ns) {
+		ana_export_abort(&ex);
+		ana_ctx__free(c);
+		ana_tl_vec_free(&tl);
+		return fail_usage("%s", "--since is after --until: no syscall can match");
+	}
 	for (uint32_t i = 0; i < c->warnings.n; i++)
 		fprintf(stderr, PROG ": warning: %s\n", (char *)c->warnings.v[i]);
 	if (ret) {
@@ -676,6 +766,14 @@ int main(int argc, char **argv)
 	r.c = c;
 	r.tl = &tl;
 	r.trace_arg = trace_arg;
+	if (cmd != CMD_TRACE && trace_absent(c)) {
+		fprintf(stderr, PROG ": no trace %s in the input%s\n", trace_opt,
+			ana_filter_syscall_only(&c->o.f) ? " (within the filters given)" : "");
+		ana_export_abort(&ex);
+		ana_ctx__free(c);
+		ana_tl_vec_free(&tl);
+		return EXIT_FAILURE;
+	}
 	switch (cmd) {
 	case CMD_INFO:
 		ret = ana_report_info(&r);

@@ -170,10 +170,11 @@ int ana_report_info(struct ana_report *r)
 			ana_fmt_dur(d, sizeof(d), h->last_ns - h->first_ns));
 		fprintf(f, "  sections: %u\n", h->sections);
 		if (h->have_end)
-			fprintf(f, "  end: %s, %s, %" PRIu64 " events lost, %" PRIu64 " syscalls\n",
+			fprintf(f, "  end: %s, %s, %" PRIu64 " event%s lost, %" PRIu64 " syscall%s\n",
 				scf_stop_reason_name(h->end.stop_reason),
 				h->end.clean ? "clean" : "not clean", h->end.events_lost,
-				h->end.syscalls);
+				h->end.events_lost == 1 ? "" : "s", h->end.syscalls,
+				h->end.syscalls == 1 ? "" : "s");
 		else
 			fprintf(f, "  end: no END record (capture still running, killed, or cut)\n");
 	}
@@ -188,7 +189,8 @@ int ana_report_info(struct ana_report *r)
 			k < SCF_REC_END ? "," : "");
 	if (c->rec_unknown)
 		fprintf(f, ", unknown %" PRIu64, c->rec_unknown);
-	fprintf(f, "\nloss: %" PRIu64 " events in %u windows", c->loss_total, c->loss_windows);
+	fprintf(f, "\nloss: %" PRIu64 " event%s in %u window%s", c->loss_total,
+		c->loss_total == 1 ? "" : "s", c->loss_windows, c->loss_windows == 1 ? "" : "s");
 	for (unsigned int k = 1; k < ANA_LOSS_REASONS; k++)
 		if (c->loss_by_reason[k])
 			fprintf(f, ", %s %" PRIu64, scf_loss_reason_name(k), c->loss_by_reason[k]);

@@ -24,9 +24,9 @@ static void fill_event_text(const struct ana_event *ev, char *buf, size_t sz, co
 
 	if (ev->type == SCF_REC_LOSS) {
 		*kind = "loss";
-		snprintf(buf, sz, "--- lost %" PRIu64 " events (%s) on cpu %s%u, window %" PRIu64
+		snprintf(buf, sz, "--- lost %" PRIu64 " event%s (%s) on cpu %s%u, window %" PRIu64
 			 "..%" PRIu64 " ns ---",
-			 l->count, scf_loss_reason_name(l->reason), l->cpu == SCF_CPU_ANY ? "any/" : "",
+			 l->count, l->count == 1 ? "" : "s", scf_loss_reason_name(l->reason), l->cpu == SCF_CPU_ANY ? "any/" : "",
 			 l->cpu == SCF_CPU_ANY ? 0 : l->cpu, l->window_start_ns, l->window_end_ns);
 		return;
 	}

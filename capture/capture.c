@@ -1187,8 +1187,9 @@ int main(int argc, char **argv)
 		if (rc && !write_error) /* else said already */
 			fprintf(stderr, "spancap: %s\n", err);
 		if (!g.o.quiet)
-			fprintf(stderr, "%llu events written, %llu lost\n",
-				(unsigned long long)written, (unsigned long long)lost);
+			fprintf(stderr, "%llu event%s written, %llu lost\n",
+				(unsigned long long)written, written == 1 ? "" : "s",
+				(unsigned long long)lost);
 	}
 	kernel__close(g.k);
 	free(g.cnt);

@@ -146,4 +146,99 @@ ok "unknown command: exit 2" $?
 [ $? -eq 2 ]
 ok "unknown syscall name: exit 2" $?
 
+# ---- one convention for usage errors (2) and absent traces (1) ----------------------------------
+
+"$BIN" timeline --trace ffff "$tmp/s.scap" >/dev/null 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "no trace ffff" "$tmp/err"
+ok "timeline --trace of an absent id: exit 1, as trace ID" $?
+"$BIN" spans --trace ffff --json "$tmp/s.scap" >/dev/null 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "no trace ffff" "$tmp/err"
+ok "spans --trace of an absent id: exit 1" $?
+"$BIN" timeline --trace 0a0a "$tmp/s.scap" >/dev/null 2>"$tmp/err"
+ok "timeline --trace of a present id: exit 0" $?
+usage2() { # description, expected message (ERE), arguments
+	local d=$1 msg=$2
+	shift 2
+	"$BIN" "$@" >/dev/null 2>"$tmp/err"
+	local rc=$?
+	[ "$rc" -eq 2 ] && grep -Eq -- "$msg" "$tmp/err"
+	ok "$d (status $rc)" $?
+}
+usage2 "--since after --until (relative): usage error" "--since is after --until" \
+	timeline --since +2s --until +1s "$tmp/s.scap"
+usage2 "--since after --until (absolute): usage error" "--since is after --until" \
+	spans --since 1790000000000800700 --until 1790000000000011000 "$tmp/s.scap"
+usage2 "--since after --until (relative against absolute): usage error" "--since is after --until" \
+	timeline --since +1s --until 1790000000000011000 "$tmp/s.scap"
+usage2 "a file where the command goes: a hint naming the command" \
+	"unknown command .*s.scap.*: the command comes first, as in spancap-analyze info .*s.scap" \
+	"$tmp/s.scap"
+usage2 "--sort given to spans is refused" "--sort is not an option of spans" --sort=time spans "$tmp/s.scap"
+usage2 "--by given to traces is refused" "--by is not an option of traces" traces --by=span "$tmp/s.scap"
+usage2 "--timeline given to timeline is refused" "--timeline is not an option of timeline" \
+	timeline --timeline "$tmp/s.scap"
+usage2 "--json given to export is refused" "--json is not an option of export" \
+	export --format chrome --json "$tmp/s.scap"
+usage2 "--json given to filter is refused" "--json is not an option of filter" \
+	filter --json -o "$tmp/never.scap" "$tmp/s.scap"
+usage2 "-o given to traces is refused" "are for export" traces -o "$tmp/never.scap" "$tmp/s.scap"
+usage2 "--redact given to traces is refused" "belong to filter" traces --redact "$tmp/s.scap"
+[ ! -e "$tmp/never.scap" ]
+ok "no refused command line wrote a file" $?
+"$BIN" --help | sed -n '/^EXAMPLES/,/^EXIT/p' >"$tmp/examples"
+! grep -q '\.scap' "$tmp/examples" && grep -q 'pcapng.zst' "$tmp/examples" &&
+	grep -q 'stands for a trace id' "$tmp/examples"
+ok "--help examples use spancap's .pcapng.zst names and mark the example id as a placeholder" $?
+
+# The checked-in sample has a loss window of one event.
+"$BIN" timeline "$(dirname "$0")/../../samples/captures/demo-small.pcapng.zst" >"$tmp/out" &&
+	grep -q -- '--- lost 1 event (unmatched)' "$tmp/out" && ! grep -q ' 1 events' "$tmp/out"
+ok "timeline: 'lost 1 event', not '1 events'" $?
+
+# ---- an interrupted -o leaves no file (export and filter) ----------------------------------------
+
+# The input is a FIFO: the run blocks on it with its output open, where SIGTERM then finds it.
+# export streams its input (the FIFO is kept open after the file); filter reads its inputs
+# twice, and blocks when it opens the FIFO again for the second pass, its output created.
+interrupted() { # description, signal, keep-open (1: export), arguments before the input
+	local d=$1 sig=$2 keep=$3 pid rc left
+	shift 3
+	rm -rf "$tmp/int" "$tmp/fifo"
+	mkdir "$tmp/int"
+	mkfifo "$tmp/fifo"
+	# (a background job of a script starts with SIGINT ignored: give it back its default)
+	env --default-signal=INT "$BIN" "$@" "$tmp/fifo" >/dev/null 2>"$tmp/int.err" &
+	pid=$!
+	exec 7>"$tmp/fifo"
+	cat "$tmp/s.scap" >&7
+	[ "$keep" -eq 1 ] || exec 7>&-
+	for _ in $(seq 1 100); do
+		[ -n "$(ls -A "$tmp/int")" ] && break
+		sleep 0.05
+	done
+	sleep 0.1
+	kill -"$sig" "$pid"
+	wait "$pid"
+	rc=$?
+	exec 7>&-
+	left=$(ls -A "$tmp/int")
+	if [ "$rc" -ge 128 ] && [ -z "$left" ]; then
+		ok "$d"
+	else
+		not_ok "$d (status $rc, left: ${left:-nothing})" "$tmp/int.err"
+	fi
+}
+interrupted "export -o interrupted by SIGTERM: no partial file, no temporary file left" TERM 1 \
+	export --format chrome -o "$tmp/int/out.json"
+interrupted "export -o interrupted by SIGINT: no partial file, no temporary file left" INT 1 \
+	export --format otlp-json -o "$tmp/int/out.json"
+interrupted "filter -o interrupted by SIGTERM: no partial file, no temporary file left" TERM 0 \
+	filter -o "$tmp/int/out.scap"
+"$BIN" export --format chrome -o "$tmp/int/done.json" "$tmp/s.scap" 2>"$tmp/err" &&
+	[ "$(ls -A "$tmp/int")" = done.json ] && [ "$(stat -c %a "$tmp/int/done.json")" = 600 ] &&
+	python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$tmp/int/done.json"
+ok "a complete export is renamed into place, mode 0600, alone in its directory" $?
+"$BIN" export --format chrome -o /dev/null "$tmp/s.scap" 2>"$tmp/err" && [ -c /dev/null ]
+ok "-o /dev/null is written in place (not replaced by a file)" $?
+
 tap_end
