@@ -108,6 +108,8 @@ static void usage(FILE *f)
 		"                           The first record is written before anything runs: a\n"
 		"                           target that takes no data (/proc/version) is refused\n"
 		"  -u, --uncompressed       plain pcapng instead of zstd-compressed\n"
+		"  A compressed FILE whose name does not end in .zst, or a -u FILE whose name\n"
+		"  does, gets a warning (not under -q); the file is written all the same.\n"
 		"      --compress-level N   zstd level: 1 (the default) to 19 for smaller files,\n"
 		"                           -7 to -1 for less CPU\n"
 		"  -C, --file-size SIZE     rotate: a new file once the current one holds SIZE\n"
@@ -376,6 +378,30 @@ static int parse_selection_opt(int c, const char *arg)
 	return -1;
 }
 
+/*
+ * A name that says the other compression misleads whoever opens the file later: said on
+ * stderr (not under -q), not refused, since tcpdump never judges a -w name either. Readers
+ * (spancap-analyze, tshark) look at the bytes, not the name.
+ */
+static void warn_name(void)
+{
+	size_t len = strlen(g.o.out_path);
+	bool zst = len > 4 && !strcmp(g.o.out_path + len - 4, ".zst");
+
+	if (g.o.quiet || !strcmp(g.o.out_path, "-") || zst != g.o.uncompressed)
+		return;
+	if (zst)
+		fprintf(stderr,
+			"spancap: warning: -u writes plain pcapng, but %s ends in .zst "
+			"(name it .pcapng)\n",
+			g.o.out_path);
+	else
+		fprintf(stderr,
+			"spancap: warning: %s will be zstd-compressed, but its name does not end "
+			"in .zst (name it .pcapng.zst, or give -u for plain pcapng)\n",
+			g.o.out_path);
+}
+
 static int parse_args(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -523,6 +549,7 @@ static int parse_args(int argc, char **argv)
 		fprintf(stderr, "spancap: -Z USER applies to -- CMD only\n");
 		return -1;
 	}
+	warn_name();
 	return 0;
 }
 

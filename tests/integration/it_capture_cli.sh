@@ -235,6 +235,23 @@ rc=$?
 	ok "rotation into a directory root can write only with CAP_DAC_OVERRIDE: refused at start" ||
 	not_ok "rotation into an unwritable directory refused at start (status $rc)" "$tmp/w.err"
 
+# ---- a name that says the other compression: a warning ------------------------------------------
+
+"$SPANCAP" -u -w "$tmp/plain.pcapng.zst" -- true >/dev/null 2>"$tmp/n.err"
+rc=$?
+[ "$rc" -eq 0 ] && grep -q 'warning: -u writes plain pcapng, but .*plain.pcapng.zst ends in .zst' "$tmp/n.err" &&
+	ok "-u with a .zst name: a warning, the file written" ||
+	not_ok "-u with a .zst name: a warning (status $rc)" "$tmp/n.err"
+"$SPANCAP" -w "$tmp/comp.pcapng" -- true >/dev/null 2>"$tmp/n.err"
+rc=$?
+[ "$rc" -eq 0 ] && grep -q "warning: .*comp.pcapng will be zstd-compressed, but its name does not end in .zst" "$tmp/n.err" &&
+	ok "zstd under a name without .zst: a warning, the file written" ||
+	not_ok "zstd under a name without .zst: a warning (status $rc)" "$tmp/n.err"
+"$SPANCAP" -w "$tmp/right.pcapng.zst" -- true >/dev/null 2>"$tmp/n.err"
+"$SPANCAP" -u -w "$tmp/right.pcapng" -- true >/dev/null 2>>"$tmp/n.err"
+! grep -q warning "$tmp/n.err" && ok "names that match the compression: no warning" ||
+	not_ok "names that match the compression: no warning" "$tmp/n.err"
+
 # ---- refused command lines ----------------------------------------------------------------------
 
 # Usage errors exit 2 (one convention with spancap-analyze); failures while capturing exit 1.
