@@ -185,7 +185,8 @@ static void usage(FILE *f)
 	      "    2  usage error (the same code as spancap's): an unknown command or option, a\n"
 	      "       bad value, an option the command does not read (--json for export or\n"
 	      "       filter, --sort but for traces, --by but for syscalls, --timeline but for\n"
-	      "       trace, the export and filter options elsewhere), --since after --until\n",
+	      "       trace, the selection options for info, the export and filter options\n"
+	      "       elsewhere), --since after --until\n",
 	      f);
 }
 
@@ -350,13 +351,15 @@ enum { OPT_JSON = 256, OPT_SINCE, OPT_UNTIL, OPT_PID, OPT_TID, OPT_TRACE, OPT_SP
 
 /*
  * Options that only some commands read: given to another command they are refused (exit 2),
- * never ignored. Selection options (--since ... --errors-only) apply to every command.
+ * never ignored. Selection options (--since ... --errors-only) apply to every command but
+ * info, which describes the whole capture.
  */
 enum {
 	GIVEN_JSON = 1 << 0,
 	GIVEN_SORT = 1 << 1,
 	GIVEN_BY = 1 << 2,
 	GIVEN_TIMELINE = 1 << 3,
+	GIVEN_SELECT = 1 << 4,
 };
 
 static const struct {
@@ -369,6 +372,9 @@ static const struct {
 	{ GIVEN_SORT, "--sort", 1u << CMD_TRACES },
 	{ GIVEN_BY, "--by", 1u << CMD_SYSCALLS },
 	{ GIVEN_TIMELINE, "--timeline", 1u << CMD_TRACE },
+	{ GIVEN_SELECT, "a selection option (--since, --until, --pid, --tid, --trace, --span, "
+			"--syscall, --errors-only)",
+	  ((1u << CMD_MAX) - 1) & ~(1u << CMD_INFO) },
 };
 
 /* Returns the first option of given that cmd does not read, or NULL. */
@@ -522,6 +528,8 @@ int main(int argc, char **argv)
 
 	ana_outfile_catch_signals(); /* an interrupted -o never leaves a partial file */
 	while ((opt = getopt_long(argc, argv, "hVo:", long_opts, NULL)) != -1) {
+		if (opt >= OPT_SINCE && opt <= OPT_ERRORS)
+			given |= GIVEN_SELECT;
 		switch (opt) {
 		case 'h':
 			usage(stdout);

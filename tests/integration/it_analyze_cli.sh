@@ -181,6 +181,8 @@ usage2 "--json given to export is refused" "--json is not an option of export" \
 	export --format chrome --json "$tmp/s.scap"
 usage2 "--json given to filter is refused" "--json is not an option of filter" \
 	filter --json -o "$tmp/never.scap" "$tmp/s.scap"
+usage2 "--pid given to info (which describes the whole capture) is refused" \
+	"a selection option .* is not an option of info" info --pid 100 "$tmp/s.scap"
 usage2 "-o given to traces is refused" "are for export" traces -o "$tmp/never.scap" "$tmp/s.scap"
 usage2 "--redact given to traces is refused" "belong to filter" traces --redact "$tmp/s.scap"
 [ ! -e "$tmp/never.scap" ]
