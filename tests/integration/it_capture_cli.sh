@@ -132,6 +132,24 @@ EOF
 [ $? -eq 0 ] && ok "--stats: the final line carries the END record's counter names and values" ||
 	not_ok "--stats: the final line carries the END record's counter names and values" "$tmp/recon"
 
+# The final line's events/s is the whole capture's rate: here the events come in the first
+# tenths of a second, then 1.2 s of sleep, so the last interval's rate would be about 0.
+"$SPANCAP" --stats=0.5 -w "$tmp/rate.pcapng.zst" -- \
+	sh -c 'i=0; while [ $i -lt 200 ]; do cat /etc/hostname >/dev/null; i=$((i+1)); done; sleep 1.2' \
+	>/dev/null 2>"$tmp/rate.err"
+python3 - "$tmp/rate.err" >"$tmp/rate.out" 2>&1 <<'EOF'
+import sys
+final = [l for l in open(sys.argv[1]) if l.startswith("spancap: stats final ")][-1].split()
+elapsed = float(final[3].rstrip("s"))
+kv = dict(x.split("=", 1) for x in final[4:])
+events, rate = int(kv["events"]), float(kv["events/s"])
+want = events / elapsed
+print("final: %d events in %.2f s, events/s=%.0f (whole capture: %.0f)" % (events, elapsed, rate, want))
+sys.exit(0 if events > 1000 and abs(rate - want) <= 0.02 * want + 1 else 1)
+EOF
+[ $? -eq 0 ] && ok "--stats: the final line's events/s is the whole capture's rate ($(cat "$tmp/rate.out"))" ||
+	not_ok "--stats: the final line's events/s is the whole capture's rate" "$(cat "$tmp/rate.out" "$tmp/rate.err")"
+
 "$SPANCAP" -q --stats=0.1 -w "$tmp/qs.scap" -- sleep 0.5 >/dev/null 2>"$tmp/qs.err"
 [ $? -eq 0 ] && grep -q '^spancap: stats final ' "$tmp/qs.err" &&
 	! grep -q 'events written' "$tmp/qs.err" && ok "-q --stats: stats lines, no summary line" ||
