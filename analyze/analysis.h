@@ -27,6 +27,8 @@ struct ana_filter {
 	uint64_t since_ns, until_ns; /* absolute; 0: open (relative values resolved by run) */
 	int64_t since_rel_ns, until_rel_ns;
 	bool since_rel, until_rel;   /* relative to the capture start */
+	bool since_tod, until_tod;   /* with *_rel: *_rel_ns is a UTC time of day (as tables print
+				      * times), on the day nearest the capture start */
 	bool has_pid, has_tid;
 	uint32_t pid, tid;
 	uint8_t trace_id[16], span_id[8];

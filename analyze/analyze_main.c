@@ -72,7 +72,9 @@ static void usage(FILE *f)
 	      "                        TIME: nanoseconds since the epoch (1790000000123456789),\n"
 	      "                        UTC date and time (2026-09-21T12:00:00.5Z, T or space),\n"
 	      "                        or +DURATION from the capture start (+1.5s, +200ms, +10us,\n"
-	      "                        +500ns, +2m, +1h; no unit means seconds)\n"
+	      "                        +500ns, +2m, +1h; no unit means seconds), or a UTC time\n"
+	      "                        of day as the tables print it (21:47:00.116365396), on\n"
+	      "                        the day nearest the capture start\n"
 	      "    --pid PID           only this process\n"
 	      "    --tid TID           only this thread\n"
 	      "    --trace ID          only this trace (hex, a prefix is enough)\n"
@@ -227,12 +229,54 @@ static int parse_hex_id(const char *s, uint8_t *out, size_t bytes, uint8_t *nibb
 	return 0;
 }
 
-/* Parses a TIME (see usage). Returns 0 with *abs, or with *rel and *is_rel; -EINVAL. */
-static int parse_time(const char *s, uint64_t *abs, int64_t *rel, bool *is_rel)
+/* H[H]:MM:SS[.FRACTION], a UTC time of day as the tables print it: 0 with *ns, or -EINVAL. */
+static int parse_time_of_day(const char *s, int64_t *ns)
+{
+	unsigned int v[3] = { 0 }, digits;
+	int64_t frac = 0, scale = 100000000;
+
+	for (int i = 0; i < 3; i++) {
+		if (i && *s++ != ':')
+			return -EINVAL;
+		for (digits = 0; *s >= '0' && *s <= '9' && digits < 3; s++, digits++)
+			v[i] = v[i] * 10 + (unsigned int)(*s - '0');
+		if (digits < (i ? 2u : 1u) || digits > 2)
+			return -EINVAL;
+	}
+	if (v[0] > 23 || v[1] > 59 || v[2] > 59)
+		return -EINVAL;
+	if (*s == '.') {
+		if (*++s < '0' || *s > '9')
+			return -EINVAL;
+		for (; *s >= '0' && *s <= '9'; s++) {
+			if (!scale)
+				return -EINVAL; /* finer than a nanosecond */
+			frac += (*s - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (*s)
+		return -EINVAL;
+	*ns = ((int64_t)v[0] * 3600 + v[1] * 60 + v[2]) * 1000000000ll + frac;
+	return 0;
+}
+
+/*
+ * Parses a TIME (see usage). Returns 0 with *abs, or with *rel and *is_rel (and *is_tod for a
+ * time of day); -EINVAL.
+ */
+static int parse_time(const char *s, uint64_t *abs, int64_t *rel, bool *is_rel, bool *is_tod)
 {
 	char *end;
 
 	*is_rel = false;
+	*is_tod = false;
+	if (strchr(s, ':') && !strchr(s, '-')) {
+		if (parse_time_of_day(s, rel))
+			return -EINVAL;
+		*is_rel = *is_tod = true;
+		return 0;
+	}
 	if (s[0] == '+') {
 		double v = strtod(s + 1, &end);
 		double mul = 1e9;
@@ -389,7 +433,7 @@ static const char *unread_option(unsigned int given, enum cmd cmd)
 /* --since after --until selects nothing: a usage error once both are known as times. */
 static bool since_after_until(const struct ana_filter *f)
 {
-	if (f->since_rel && f->until_rel)
+	if (f->since_rel && f->until_rel && f->since_tod == f->until_tod)
 		return f->since_rel_ns > f->until_rel_ns;
 	if (f->since_rel || f->until_rel) /* known once the capture start is: see main() */
 		return false;
@@ -543,11 +587,13 @@ int main(int argc, char **argv)
 			given |= GIVEN_JSON;
 			break;
 		case OPT_SINCE:
-			if (parse_time(optarg, &o.f.since_ns, &o.f.since_rel_ns, &o.f.since_rel))
+			if (parse_time(optarg, &o.f.since_ns, &o.f.since_rel_ns, &o.f.since_rel,
+				       &o.f.since_tod))
 				return fail_usage("bad --since time '%s'", optarg);
 			break;
 		case OPT_UNTIL:
-			if (parse_time(optarg, &o.f.until_ns, &o.f.until_rel_ns, &o.f.until_rel))
+			if (parse_time(optarg, &o.f.until_ns, &o.f.until_rel_ns, &o.f.until_rel,
+				       &o.f.until_tod))
 				return fail_usage("bad --until time '%s'", optarg);
 			break;
 		case OPT_PID:

@@ -413,6 +413,19 @@ static void progress(struct ana_ctx *c)
 	c->o.progress(done, total, c->o.progress_arg);
 }
 
+/* A UTC time of day on the day that puts it nearest to start (a capture may cross midnight). */
+static uint64_t time_of_day(uint64_t start, int64_t tod)
+{
+	const uint64_t day = 86400ull * 1000000000ull;
+	uint64_t t = start - start % day + (uint64_t)tod;
+
+	if (t > start + day / 2)
+		t -= day;
+	else if (t + day / 2 < start)
+		t += day;
+	return t;
+}
+
 static void resolve_times(struct ana_ctx *c)
 {
 	struct ana_filter *f = &c->o.f;
@@ -429,9 +442,11 @@ static void resolve_times(struct ana_ctx *c)
 	}
 	c->capture_start_ns = start;
 	if (f->since_rel)
-		f->since_ns = (uint64_t)((int64_t)start + f->since_rel_ns);
+		f->since_ns = f->since_tod ? time_of_day(start, f->since_rel_ns)
+					   : (uint64_t)((int64_t)start + f->since_rel_ns);
 	if (f->until_rel)
-		f->until_ns = (uint64_t)((int64_t)start + f->until_rel_ns);
+		f->until_ns = f->until_tod ? time_of_day(start, f->until_rel_ns)
+					   : (uint64_t)((int64_t)start + f->until_rel_ns);
 	if (f->since_rel && !f->since_ns)
 		f->since_ns = 1;
 }

@@ -146,6 +146,31 @@ ok "unknown command: exit 2" $?
 [ $? -eq 2 ]
 ok "unknown syscall name: exit 2" $?
 
+usage2() { # description, expected message (ERE), arguments
+	local d=$1 msg=$2
+	shift 2
+	"$BIN" "$@" >/dev/null 2>"$tmp/err"
+	local rc=$?
+	[ "$rc" -eq 2 ] && grep -Eq -- "$msg" "$tmp/err"
+	ok "$d (status $rc)" $?
+}
+
+# ---- times as the tables print them can be pasted into --since and --until ----------------------
+
+"$BIN" timeline --since 14:13:20.000030000 --until 14:13:20.000030000 "$tmp/s.scap" >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 1 ] &&
+	grep -q '^14:13:20.000030000 100/101 read(3</etc/hosts>' "$tmp/out"
+ok "timeline --since/--until with a time of day from its own lines: exactly that syscall" $?
+SAMPLE="$(dirname "$0")/../../samples/captures/demo-small.pcapng.zst"
+row=$("$BIN" spans "$SAMPLE" | sed -n 3p)
+span=$(echo "$row" | awk '{print $2}')
+start=$(echo "$row" | awk '{print $6}')
+"$BIN" spans --since "$start" --until "$start" "$SAMPLE" >"$tmp/out" 2>"$tmp/err" &&
+	[ "$(sed 1d "$tmp/out" | awk '{print $2}')" = "$span" ]
+ok "spans: the START of a row pasted into --since and --until selects that span ($start)" $?
+usage2 "a time of day out of range is refused" "bad --since time '24:00:00'" \
+	spans --since 24:00:00 "$tmp/s.scap"
+
 # ---- one convention for usage errors (2) and absent traces (1) ----------------------------------
 
 "$BIN" timeline --trace ffff "$tmp/s.scap" >/dev/null 2>"$tmp/err"
@@ -156,14 +181,6 @@ ok "timeline --trace of an absent id: exit 1, as trace ID" $?
 ok "spans --trace of an absent id: exit 1" $?
 "$BIN" timeline --trace 0a0a "$tmp/s.scap" >/dev/null 2>"$tmp/err"
 ok "timeline --trace of a present id: exit 0" $?
-usage2() { # description, expected message (ERE), arguments
-	local d=$1 msg=$2
-	shift 2
-	"$BIN" "$@" >/dev/null 2>"$tmp/err"
-	local rc=$?
-	[ "$rc" -eq 2 ] && grep -Eq -- "$msg" "$tmp/err"
-	ok "$d (status $rc)" $?
-}
 usage2 "--since after --until (relative): usage error" "--since is after --until" \
 	timeline --since +2s --until +1s "$tmp/s.scap"
 usage2 "--since after --until (absolute): usage error" "--since is after --until" \
