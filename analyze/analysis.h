@@ -343,6 +343,12 @@ struct ana_event {
 struct ana_ctx *ana_ctx__new(const struct ana_opts *o);
 /* Opens an input. Returns 0 or -errno with a one-line reason in err. */
 int ana_ctx__add_file(struct ana_ctx *c, const char *path, char *err, size_t errlen);
+/*
+ * Whether files[i] names a file given earlier (same device and inode: a repeat or a second
+ * name): that one's index, or -1. Callers read such an input once, or every record would
+ * count twice.
+ */
+int ana_input_repeated(char *const *files, int i);
 /* Same on a copy of len bytes of memory. */
 int ana_ctx__add_mem(struct ana_ctx *c, const void *buf, size_t len, const char *name, char *err,
 		     size_t errlen);

@@ -37,10 +37,11 @@ static void usage(FILE *f)
 	      "\n"
 	      "DESCRIPTION\n"
 	      "    Replays the records of one or more capture files in time order (sections,\n"
-	      "    rotated files and files of several hosts are merged by timestamp), rebuilds\n"
-	      "    processes, threads and descriptor tables, and attributes every syscall to the\n"
-	      "    trace and span active on its thread. Times are printed in UTC. Output is plain\n"
-	      "    text (no colour) in a deterministic order, or JSON with --json.\n"
+	      "    rotated files and files of several hosts are merged by timestamp; a file\n"
+	      "    given twice, or under a second name, is read once), rebuilds processes,\n"
+	      "    threads and descriptor tables, and attributes every syscall to the trace and\n"
+	      "    span active on its thread. Times are printed in UTC. Output is plain text\n"
+	      "    (no colour) in a deterministic order, or JSON with --json.\n"
 	      "\n"
 	      "COMMANDS\n"
 	      "    info         hosts, kernel, capture command and time range, sections, record\n"
@@ -772,6 +773,13 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	for (int i = first_file; i < argc; i++) {
+		int same = ana_input_repeated(argv + first_file, i - first_file);
+
+		if (same >= 0) {
+			fprintf(stderr, PROG ": warning: %s is the same file as %s: read once\n",
+				argv[i], argv[first_file + same]);
+			continue;
+		}
 		ret = ana_ctx__add_file(c, argv[i], err, sizeof(err));
 		if (ret == -ENODATA) { /* cut before its first record: the others may still do */
 			fprintf(stderr, PROG ": warning: %s; skipped\n", err);

@@ -852,7 +852,7 @@ static int select_inputs(const struct ana_filter *f, char *const *files, int nfi
 {
 	struct ana_opts o = { .f = *f, .on_record = collect, .record_arg = sel };
 	struct ana_ctx *c = ana_ctx__new(&o);
-	int ret = -ENOMEM;
+	int ret = -ENOMEM, same;
 
 	snprintf(err, errlen, "out of memory");
 	if (!c)
@@ -861,6 +861,16 @@ static int select_inputs(const struct ana_filter *f, char *const *files, int nfi
 		struct source *src = &srcs[*n];
 
 		src->name = files[i];
+		same = ana_input_repeated(files, i);
+		if (same >= 0) {
+			char msg[PATH_MAX + 64];
+
+			snprintf(msg, sizeof(msg), "%s is the same file as %s: read once", files[i],
+				 files[same]);
+			if (fc->warn)
+				fc->warn(msg);
+			continue;
+		}
 		if (!strcmp(files[i], "-") && (ret = read_stdin(src, err, errlen)))
 			goto out;
 		ret = add_source(c, src, err, errlen);

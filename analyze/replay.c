@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "analysis.h"
 
@@ -548,4 +549,21 @@ void ana_ctx__free(struct ana_ctx *c)
 	ana_io_table_free(&c->io);
 	ana_sc_table_free(&c->sc);
 	free(c);
+}
+
+/*
+ * The input files[i] names a file given earlier (the same device and inode: a second name or
+ * a repeat): its index, or -1. Read twice, every record would count twice.
+ */
+int ana_input_repeated(char *const *files, int i)
+{
+	struct stat a, b;
+
+	if (!strcmp(files[i], "-") || stat(files[i], &a))
+		return -1;
+	for (int k = 0; k < i; k++)
+		if (strcmp(files[k], "-") && !stat(files[k], &b) && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino)
+			return k;
+	return -1;
 }

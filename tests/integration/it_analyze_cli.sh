@@ -155,6 +155,20 @@ usage2() { # description, expected message (ERE), arguments
 	ok "$d (status $rc)" $?
 }
 
+# ---- the same file given twice is read once -------------------------------------------------------
+
+"$BIN" traces --json "$tmp/s.scap" >"$tmp/once.json"
+ln "$tmp/s.scap" "$tmp/s-hardlink.scap"
+"$BIN" traces --json "$tmp/s.scap" "$tmp/s.scap" "$tmp/s-hardlink.scap" >"$tmp/out.json" 2>"$tmp/err"
+[ $? -eq 0 ] && cmp -s "$tmp/once.json" "$tmp/out.json" &&
+	[ "$(grep -c 'is the same file as .*s.scap: read once' "$tmp/err")" -eq 2 ]
+ok "the same file given twice (and by a second name) is read once, with a warning" $?
+"$BIN" filter -o "$tmp/twice.scap" "$tmp/s.scap" "$tmp/s.scap" 2>"$tmp/err" &&
+	"$BIN" info --json "$tmp/twice.scap" >"$tmp/out.json" &&
+	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(d["records"]["syscall"] != 25)' "$tmp/out.json" &&
+	grep -q 'is the same file as' "$tmp/err"
+ok "filter: the same input given twice is written once" $?
+
 # ---- times as the tables print them can be pasted into --since and --until ----------------------
 
 "$BIN" timeline --since 14:13:20.000030000 --until 14:13:20.000030000 "$tmp/s.scap" >"$tmp/out" 2>"$tmp/err"
