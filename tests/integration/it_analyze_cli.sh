@@ -227,6 +227,8 @@ ok "--help examples use spancap's .pcapng.zst names and mark the example id as a
 "$BIN" timeline "$(dirname "$0")/../../samples/captures/demo-small.pcapng.zst" >"$tmp/out" &&
 	grep -q -- '--- lost 1 event (unmatched)' "$tmp/out" && ! grep -q ' 1 events' "$tmp/out"
 ok "timeline: 'lost 1 event', not '1 events'" $?
+grep -Eq -- '^[0-9:.]+ --- lost 1 event \(unmatched\) on cpu [0-9]+, window [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}\.\.[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9} ---$' "$tmp/out"
+ok "timeline: a loss window in times of day, not epoch nanoseconds" $?
 
 # ---- an interrupted -o leaves no file (export and filter) ----------------------------------------
 
