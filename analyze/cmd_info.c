@@ -170,7 +170,8 @@ int ana_report_info(struct ana_report *r)
 			ana_fmt_dur(d, sizeof(d), h->last_ns - h->first_ns));
 		fprintf(f, "  sections: %u\n", h->sections);
 		if (h->have_end)
-			fprintf(f, "  end: %s, %s, %" PRIu64 " event%s lost, %" PRIu64 " syscall%s\n",
+			fprintf(f,
+				"  end: %s, %s, %" PRIu64 " event%s lost, %" PRIu64 " syscall%s\n",
 				scf_stop_reason_name(h->end.stop_reason),
 				h->end.clean ? "clean" : "not clean", h->end.events_lost,
 				h->end.events_lost == 1 ? "" : "s", h->end.syscalls,

@@ -27,7 +27,8 @@ static void fill_event_text(const struct ana_event *ev, char *buf, size_t sz, co
 
 		/* the window in the times of day the lines print, so it can be pasted in --since */
 		*kind = "loss";
-		snprintf(buf, sz, "--- lost %" PRIu64 " event%s (%s) on cpu %s%u, window %s..%s ---",
+		snprintf(buf, sz,
+			 "--- lost %" PRIu64 " event%s (%s) on cpu %s%u, window %s..%s ---",
 			 l->count, l->count == 1 ? "" : "s", scf_loss_reason_name(l->reason),
 			 l->cpu == SCF_CPU_ANY ? "any/" : "", l->cpu == SCF_CPU_ANY ? 0 : l->cpu,
 			 ana_fmt_ts_clock(from, sizeof(from), l->window_start_ns),

@@ -70,7 +70,8 @@ int ana_outfile__open(struct ana_outfile *o, const char *path, char *err, size_t
 	o->fd = -1;
 	if (lstat(path, &st) == 0) {
 		if (S_ISLNK(st.st_mode)) {
-			snprintf(err, errlen, "%s: refusing to write through a symbolic link", path);
+			snprintf(err, errlen, "%s: refusing to write through a symbolic link",
+				 path);
 			return -ELOOP;
 		}
 		if (!S_ISREG(st.st_mode)) { /* a device or a FIFO: written in place */
@@ -85,8 +86,8 @@ int ana_outfile__open(struct ana_outfile *o, const char *path, char *err, size_t
 	}
 	/* ".NAME.XXXXXX" next to NAME: same file system, so the rename is atomic */
 	if (slash)
-		n = snprintf(o->tmp, sizeof(o->tmp), "%.*s.%s.XXXXXX", (int)(slash - path + 1), path,
-			     slash + 1);
+		n = snprintf(o->tmp, sizeof(o->tmp), "%.*s.%s.XXXXXX", (int)(slash - path + 1),
+			     path, slash + 1);
 	else
 		n = snprintf(o->tmp, sizeof(o->tmp), ".%s.XXXXXX", path);
 	if (n < 0 || (size_t)n >= sizeof(o->tmp)) {

@@ -98,9 +98,9 @@ static void usage(FILE *f)
 		"                           executable mmaps and prctl(PR_SET_VMA)\n"
 		"      --only-in-span       only syscalls made while the thread has a valid context\n"
 		"                           (and those whose context could not be read)\n"
-		"  -s, --snaplen N          keep at most N bytes (1 to %d) of each path, argv string\n"
-		"                           and exec argument block; longer ones are flagged\n"
-		"                           truncated\n"
+		"  -s, --snaplen N          keep at most N bytes (1 to %d) of each path, argv\n"
+		"                           string and exec argument block; longer ones are\n"
+		"                           flagged truncated\n"
 		"\n"
 		"Output:\n"
 		"  -w, --write FILE         the capture file, created mode 0600, never through a\n"
@@ -123,8 +123,9 @@ static void usage(FILE *f)
 		"  recorded process (its resolution, resource attributes and key map), its\n"
 		"  threads and open fds: spancap-analyze reads any one of them alone. Counters in\n"
 		"  a file's END record are the capture's totals so far; records and bytes are the\n"
-		"  file's. The files' directory must be writable without CAP_DAC_OVERRIDE (spancap\n"
-		"  has dropped it when it rotates): that is checked before anything runs.\n"
+		"  file's. The files' directory must be writable without CAP_DAC_OVERRIDE\n"
+		"  (spancap has dropped it when it rotates): that is checked before anything\n"
+		"  runs.\n"
 		"\n"
 		"Limits (the first one reached stops the capture; default: none):\n"
 		"  -c, --count N            stop after exactly N syscall records (1 to 10^12)\n"
@@ -466,7 +467,8 @@ static int parse_args(int argc, char **argv)
 		case OPT_DURATION:
 			if (parse_seconds(optarg, 0.001, SECONDS_MAX, &g.o.duration_s)) {
 				fprintf(stderr,
-					"spancap: bad --duration '%s' (0.001 to 10000000 seconds)\n",
+					"spancap: bad --duration '%s' (0.001 to 10000000 "
+					"seconds)\n",
 					optarg);
 				return -1;
 			}
@@ -476,7 +478,8 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_TICK:
 			if (parse_uint(optarg, 1, 1000, &n)) {
-				fprintf(stderr, "spancap: bad --tick-ms '%s' (1 to 1000 ms)\n", optarg);
+				fprintf(stderr, "spancap: bad --tick-ms '%s' (1 to 1000 ms)\n",
+					optarg);
 				return -1;
 			}
 			g.o.tick_ms = n;
@@ -484,8 +487,8 @@ static int parse_args(int argc, char **argv)
 		case OPT_RINGBUF:
 			if (parse_uint(optarg, 4096, RINGBUF_MAX, &n) || (n & (n - 1))) {
 				fprintf(stderr,
-					"spancap: bad --ringbuf-size '%s' (a power of 2, 4096 to %u "
-					"bytes)\n",
+					"spancap: bad --ringbuf-size '%s' (a power of 2, 4096 "
+					"to %u bytes)\n",
 					optarg, RINGBUF_MAX);
 				return -1;
 			}

@@ -6,8 +6,9 @@
  *
  * Every counter is named as the END record names it (scf_counter_name) and holds the value the
  * END record would hold at that moment, so a line and the file reconcile; events/s is the rate
- * since the previous line (on the final line, over the whole capture), procs and resolved describe the process table (processes with an
- * installed configuration, and those of them whose thread context is located).
+ * since the previous line (on the final line, over the whole capture), procs and resolved
+ * describe the process table (processes with an installed configuration, and those of them
+ * whose thread context is located).
  */
 #include <stdio.h>
 
