@@ -27,6 +27,8 @@ struct ana_filter {
 	uint64_t since_ns, until_ns; /* absolute; 0: open (relative values resolved by run) */
 	int64_t since_rel_ns, until_rel_ns;
 	bool since_rel, until_rel;   /* relative to the capture start */
+	bool since_tod, until_tod;   /* with *_rel: *_rel_ns is a UTC time of day (as tables print
+				      * times), on the day nearest the capture start */
 	bool has_pid, has_tid;
 	uint32_t pid, tid;
 	uint8_t trace_id[16], span_id[8];
@@ -400,6 +402,12 @@ struct ana_event {
 struct ana_ctx *ana_ctx__new(const struct ana_opts *o);
 /* Opens an input. Returns 0 or -errno with a one-line reason in err. */
 int ana_ctx__add_file(struct ana_ctx *c, const char *path, char *err, size_t errlen);
+/*
+ * Whether files[i] names a file given earlier (same device and inode: a repeat or a second
+ * name): that one's index, or -1. Callers read such an input once, or every record would
+ * count twice.
+ */
+int ana_input_repeated(char *const *files, int i);
 /* Same on a copy of len bytes of memory. */
 int ana_ctx__add_mem(struct ana_ctx *c, const void *buf, size_t len, const char *name, char *err,
 		     size_t errlen);

@@ -15,6 +15,7 @@
 #include "analysis.h"
 #include "cmd_filter.h"
 #include "export.h"
+#include "output_file.h"
 #include "redact.h"
 #include "report.h"
 
@@ -36,10 +37,11 @@ static void usage(FILE *f)
 	      "\n"
 	      "DESCRIPTION\n"
 	      "    Replays the records of one or more capture files in time order (sections,\n"
-	      "    rotated files and files of several hosts are merged by timestamp), rebuilds\n"
-	      "    processes, threads and descriptor tables, and attributes every syscall to the\n"
-	      "    trace and span active on its thread. Times are printed in UTC. Output is plain\n"
-	      "    text (no colour) in a deterministic order, or JSON with --json.\n"
+	      "    rotated files and files of several hosts are merged by timestamp; a file\n"
+	      "    given twice, or under a second name, is read once), rebuilds processes,\n"
+	      "    threads and descriptor tables, and attributes every syscall to the trace and\n"
+	      "    span active on its thread. Times are printed in UTC. Output is plain text\n"
+	      "    (no colour) in a deterministic order, or JSON with --json.\n"
 	      "\n"
 	      "COMMANDS\n"
 	      "    info         hosts, kernel, capture command and time range, sections, record\n"
@@ -72,7 +74,9 @@ static void usage(FILE *f)
 	      "                        TIME: nanoseconds since the epoch (1790000000123456789),\n"
 	      "                        UTC date and time (2026-09-21T12:00:00.5Z, T or space),\n"
 	      "                        or +DURATION from the capture start (+1.5s, +200ms, +10us,\n"
-	      "                        +500ns, +2m, +1h; no unit means seconds)\n"
+	      "                        +500ns, +2m, +1h; no unit means seconds), or a UTC time\n"
+	      "                        of day as the tables print it (21:47:00.116365396), on\n"
+	      "                        the day nearest the capture start\n"
 	      "    --pid PID           only this process\n"
 	      "    --tid TID           only this thread\n"
 	      "    --trace ID          only this trace (hex, a prefix is enough)\n"
@@ -162,25 +166,32 @@ static void usage(FILE *f)
 	      "    tids, fds, syscall numbers, arguments, results and counters stay.\n"
 	      "\n"
 	      "EXAMPLES\n"
-	      "    " PROG " info capture.scap\n"
-	      "    " PROG " traces --sort=time capture.scap capture.scap.1\n"
-	      "    " PROG " trace 4bf92f3577b34da6 --timeline capture.scap\n"
-	      "    " PROG " syscalls --by=span --syscall=%file --json capture.scap\n"
-	      "    " PROG " timeline --pid 1234 --since +2s --until +3s capture.scap\n"
-	      "    " PROG " timeline --errors-only web1.scap web2.scap\n"
-	      "    " PROG " export --format otlp-json -o traces.json capture.scap\n"
-	      "    " PROG " export --format chrome --trace 4bf92f35 -o trace.json capture.scap\n"
-	      "    " PROG " filter --trace 4bf92f35 -o bug-1234.scap capture.scap\n"
-	      "    " PROG " filter --redact --since +2s --until +3s -o share.scap capture.scap\n"
+	      "    (4bf92f35... stands for a trace id of your capture; a prefix is enough)\n"
+	      "    " PROG " info app.pcapng.zst\n"
+	      "    " PROG " traces --sort=time app-000001.pcapng.zst app-000002.pcapng.zst\n"
+	      "    " PROG " trace 4bf92f3577b34da6 --timeline app.pcapng.zst\n"
+	      "    " PROG " syscalls --by=span --syscall=%file --json app.pcapng.zst\n"
+	      "    " PROG " timeline --pid 1234 --since +2s --until +3s app.pcapng.zst\n"
+	      "    " PROG " timeline --errors-only web1.pcapng.zst web2.pcapng.zst\n"
+	      "    " PROG " export --format otlp-json -o traces.json app.pcapng.zst\n"
+	      "    " PROG " export --format chrome --trace 4bf92f35 -o trace.json app.pcapng.zst\n"
+	      "    " PROG " filter --trace 4bf92f35 -o bug-1234.pcapng.zst app.pcapng.zst\n"
+	      "    " PROG " filter --redact --since +2s --until +3s -o share.pcapng.zst\n"
+	      "        app.pcapng.zst\n"
 	      "\n"
 	      "EXIT STATUS\n"
 	      "    0  the analysis ran; a truncated or corrupt input is analysed up to the damage\n"
 	      "       and a warning on stderr names the file and the byte offset\n"
 	      "    1  an input could not be opened or is not a spancap file (an input cut before\n"
 	      "       its first record is skipped with a warning, unless it is the only one), the\n"
-	      "       trace asked for is not in the input, filter selected nothing (no output is\n"
-	      "       written), an output could not be written, or memory ran out\n"
-	      "    2  usage error\n",
+	      "       trace asked for (trace ID, or --trace ID of any command) is not in the\n"
+	      "       input, filter selected nothing (no output is written), an output could not\n"
+	      "       be written, or memory ran out\n"
+	      "    2  usage error (the same code as spancap's): an unknown command or option, a\n"
+	      "       bad value, an option the command does not read (--json for export or\n"
+	      "       filter, --sort but for traces, --by but for syscalls, --timeline but for\n"
+	      "       trace, the selection options for info, the export and filter options\n"
+	      "       elsewhere), --since after --until\n",
 	      f);
 }
 
@@ -221,12 +232,54 @@ static int parse_hex_id(const char *s, uint8_t *out, size_t bytes, uint8_t *nibb
 	return 0;
 }
 
-/* Parses a TIME (see usage). Returns 0 with *abs, or with *rel and *is_rel; -EINVAL. */
-static int parse_time(const char *s, uint64_t *abs, int64_t *rel, bool *is_rel)
+/* H[H]:MM:SS[.FRACTION], a UTC time of day as the tables print it: 0 with *ns, or -EINVAL. */
+static int parse_time_of_day(const char *s, int64_t *ns)
+{
+	unsigned int v[3] = { 0 }, digits;
+	int64_t frac = 0, scale = 100000000;
+
+	for (int i = 0; i < 3; i++) {
+		if (i && *s++ != ':')
+			return -EINVAL;
+		for (digits = 0; *s >= '0' && *s <= '9' && digits < 3; s++, digits++)
+			v[i] = v[i] * 10 + (unsigned int)(*s - '0');
+		if (digits < (i ? 2u : 1u) || digits > 2)
+			return -EINVAL;
+	}
+	if (v[0] > 23 || v[1] > 59 || v[2] > 59)
+		return -EINVAL;
+	if (*s == '.') {
+		if (*++s < '0' || *s > '9')
+			return -EINVAL;
+		for (; *s >= '0' && *s <= '9'; s++) {
+			if (!scale)
+				return -EINVAL; /* finer than a nanosecond */
+			frac += (*s - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (*s)
+		return -EINVAL;
+	*ns = ((int64_t)v[0] * 3600 + v[1] * 60 + v[2]) * 1000000000ll + frac;
+	return 0;
+}
+
+/*
+ * Parses a TIME (see usage). Returns 0 with *abs, or with *rel and *is_rel (and *is_tod for a
+ * time of day); -EINVAL.
+ */
+static int parse_time(const char *s, uint64_t *abs, int64_t *rel, bool *is_rel, bool *is_tod)
 {
 	char *end;
 
 	*is_rel = false;
+	*is_tod = false;
+	if (strchr(s, ':') && !strchr(s, '-')) {
+		if (parse_time_of_day(s, rel))
+			return -EINVAL;
+		*is_rel = *is_tod = true;
+		return 0;
+	}
 	if (s[0] == '+') {
 		double v = strtod(s + 1, &end);
 		double mul = 1e9;
@@ -343,6 +396,75 @@ enum { OPT_JSON = 256, OPT_SINCE, OPT_UNTIL, OPT_PID, OPT_TID, OPT_TRACE, OPT_SP
        OPT_GRANULARITY, OPT_ORPHANS, OPT_MAX_SPANS, OPT_REDACT, OPT_REDACT_KEY, OPT_REDACT_IDS,
        OPT_COMPRESS, OPT_NO_COMPRESS };
 
+/*
+ * Options that only some commands read: given to another command they are refused (exit 2),
+ * never ignored. Selection options (--since ... --errors-only) apply to every command but
+ * info, which describes the whole capture.
+ */
+enum {
+	GIVEN_JSON = 1 << 0,
+	GIVEN_SORT = 1 << 1,
+	GIVEN_BY = 1 << 2,
+	GIVEN_TIMELINE = 1 << 3,
+	GIVEN_SELECT = 1 << 4,
+};
+
+static const struct {
+	unsigned int bit;
+	const char *name;
+	unsigned int cmds; /* 1 << enum cmd of the commands that read it */
+} cmd_only_opts[] = {
+	{ GIVEN_JSON, "--json",
+	  ~((1u << CMD_EXPORT) | (1u << CMD_FILTER)) & ((1u << CMD_MAX) - 1) },
+	{ GIVEN_SORT, "--sort", 1u << CMD_TRACES },
+	{ GIVEN_BY, "--by", 1u << CMD_SYSCALLS },
+	{ GIVEN_TIMELINE, "--timeline", 1u << CMD_TRACE },
+	{ GIVEN_SELECT, "a selection option (--since, --until, --pid, --tid, --trace, --span, "
+			"--syscall, --errors-only)",
+	  ((1u << CMD_MAX) - 1) & ~(1u << CMD_INFO) },
+};
+
+/* Returns the first option of given that cmd does not read, or NULL. */
+static const char *unread_option(unsigned int given, enum cmd cmd)
+{
+	for (size_t i = 0; i < sizeof(cmd_only_opts) / sizeof(cmd_only_opts[0]); i++)
+		if ((given & cmd_only_opts[i].bit) && !(cmd_only_opts[i].cmds & (1u << cmd)))
+			return cmd_only_opts[i].name;
+	return NULL;
+}
+
+/* --since after --until selects nothing: a usage error once both are known as times. */
+static bool since_after_until(const struct ana_filter *f)
+{
+	if (f->since_rel && f->until_rel && f->since_tod == f->until_tod)
+		return f->since_rel_ns > f->until_rel_ns;
+	if (f->since_rel || f->until_rel) /* known once the capture start is: see main() */
+		return false;
+	return f->since_ns && f->until_ns && f->since_ns > f->until_ns;
+}
+
+/* A --trace that no trace of the input matches: the same answer as `trace ID` gives. */
+static bool trace_absent(const struct ana_ctx *c)
+{
+	if (!c->o.f.trace_nibbles)
+		return false;
+	for (uint32_t i = 0; i < c->traces.n; i++)
+		if (ana_filter_trace_match(&c->o.f, ((struct ana_trace *)c->traces.v[i])->id))
+			return false;
+	return true;
+}
+
+/* A first argument that names a file rather than a command: point at the right command line. */
+static int not_a_command(const char *arg)
+{
+	if (access(arg, F_OK) == 0 || strchr(arg, '/') || strstr(arg, ".pcapng") ||
+	    strstr(arg, ".zst"))
+		return fail_usage("unknown command '%s': the command comes first, as in "
+				  PROG " info %s",
+				  arg, arg);
+	return fail_usage("unknown command '%s'", arg);
+}
+
 static void filter_warn(const char *msg)
 {
 	fprintf(stderr, PROG ": warning: %s\n", msg);
@@ -446,11 +568,15 @@ int main(int argc, char **argv)
 	enum cmd cmd = CMD_MAX;
 	struct ana_filter_cmd fc = { .compress = -1, .warn = filter_warn };
 	bool filter_opts = false;
-	const char *trace_arg = NULL;
+	unsigned int given = 0;
+	const char *trace_arg = NULL, *trace_opt = NULL, *opt_name;
 	int opt, ret, nfiles, first_file;
 	char err[SCF_ERRMSG_MAX];
 
+	ana_outfile_catch_signals(); /* an interrupted -o never leaves a partial file */
 	while ((opt = getopt_long(argc, argv, "hVo:", long_opts, NULL)) != -1) {
+		if (opt >= OPT_SINCE && opt <= OPT_ERRORS)
+			given |= GIVEN_SELECT;
 		switch (opt) {
 		case 'h':
 			usage(stdout);
@@ -461,13 +587,16 @@ int main(int argc, char **argv)
 			return 0;
 		case OPT_JSON:
 			r.json = true;
+			given |= GIVEN_JSON;
 			break;
 		case OPT_SINCE:
-			if (parse_time(optarg, &o.f.since_ns, &o.f.since_rel_ns, &o.f.since_rel))
+			if (parse_time(optarg, &o.f.since_ns, &o.f.since_rel_ns, &o.f.since_rel,
+				       &o.f.since_tod))
 				return fail_usage("bad --since time '%s'", optarg);
 			break;
 		case OPT_UNTIL:
-			if (parse_time(optarg, &o.f.until_ns, &o.f.until_rel_ns, &o.f.until_rel))
+			if (parse_time(optarg, &o.f.until_ns, &o.f.until_rel_ns, &o.f.until_rel,
+				       &o.f.until_tod))
 				return fail_usage("bad --until time '%s'", optarg);
 			break;
 		case OPT_PID:
@@ -483,6 +612,7 @@ int main(int argc, char **argv)
 		case OPT_TRACE:
 			if (parse_hex_id(optarg, o.f.trace_id, 16, &o.f.trace_nibbles))
 				return fail_usage("bad --trace id '%s': 1 to 32 hex digits", optarg);
+			trace_opt = optarg;
 			break;
 		case OPT_SPAN:
 			if (parse_hex_id(optarg, o.f.span_id, 8, &o.f.span_nibbles))
@@ -510,6 +640,7 @@ int main(int argc, char **argv)
 			else
 				return fail_usage("bad --sort '%s': syscalls, time, bytes, errors or start",
 						  optarg);
+			given |= GIVEN_SORT;
 			break;
 		case OPT_BY:
 			if (!strcmp(optarg, "syscall"))
@@ -520,9 +651,11 @@ int main(int argc, char **argv)
 				o.by = ANA_BY_PROCESS;
 			else
 				return fail_usage("bad --by '%s': syscall, span or process", optarg);
+			given |= GIVEN_BY;
 			break;
 		case OPT_TIMELINE:
 			r.timeline = true;
+			given |= GIVEN_TIMELINE;
 			break;
 		case OPT_NOCOLOR:
 			break;
@@ -577,7 +710,12 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[optind], cmd_names[i]))
 			cmd = (enum cmd)i;
 	if (cmd == CMD_MAX)
-		return fail_usage("unknown command '%s'", argv[optind]);
+		return not_a_command(argv[optind]);
+	opt_name = unread_option(given, cmd);
+	if (opt_name)
+		return fail_usage("%s is not an option of %s", opt_name, cmd_names[cmd]);
+	if (since_after_until(&o.f))
+		return fail_usage("%s", "--since is after --until: no syscall can match");
 	first_file = optind + 1;
 	if (cmd == CMD_TRACE) {
 		if (first_file >= argc)
@@ -637,6 +775,13 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	for (int i = first_file; i < argc; i++) {
+		int same = ana_input_repeated(argv + first_file, i - first_file);
+
+		if (same >= 0) {
+			fprintf(stderr, PROG ": warning: %s is the same file as %s: read once\n",
+				argv[i], argv[first_file + same]);
+			continue;
+		}
 		ret = ana_ctx__add_file(c, argv[i], err, sizeof(err));
 		if (ret == -ENODATA) { /* cut before its first record: the others may still do */
 			fprintf(stderr, PROG ": warning: %s; skipped\n", err);
@@ -665,6 +810,13 @@ int main(int argc, char **argv)
 	ret = ana_ctx__run(c);
 	if (o.progress)
 		fprintf(stderr, "\r\033[K");
+	/* a relative --since or --until against an absolute one: resolved by the replay */
+	if (!ret && c->o.f.since_ns && c->o.f.until_ns && c->o.f.since_ns > c->o.f.until_ns) {
+		ana_export_abort(&ex);
+		ana_ctx__free(c);
+		ana_tl_vec_free(&tl);
+		return fail_usage("%s", "--since is after --until: no syscall can match");
+	}
 	for (uint32_t i = 0; i < c->warnings.n; i++)
 		fprintf(stderr, PROG ": warning: %s\n", (char *)c->warnings.v[i]);
 	if (ret) {
@@ -678,6 +830,14 @@ int main(int argc, char **argv)
 	r.c = c;
 	r.tl = &tl;
 	r.trace_arg = trace_arg;
+	if (cmd != CMD_TRACE && trace_absent(c)) {
+		fprintf(stderr, PROG ": no trace %s in the input%s\n", trace_opt,
+			ana_filter_syscall_only(&c->o.f) ? " (within the filters given)" : "");
+		ana_export_abort(&ex);
+		ana_ctx__free(c);
+		ana_tl_vec_free(&tl);
+		return EXIT_FAILURE;
+	}
 	switch (cmd) {
 	case CMD_INFO:
 		ret = ana_report_info(&r);

@@ -18,7 +18,8 @@ static bool to_stdout(const struct ana_export *x)
 
 /*
  * The export holds what the capture holds (paths, addresses, attributes): created 0600 like a
- * capture file, and never through a symbolic link.
+ * capture file, never through a symbolic link, and under a temporary name until it is
+ * complete (output_file.h).
  */
 static FILE *open_output(struct ana_export *x)
 {
@@ -27,16 +28,14 @@ static FILE *open_output(struct ana_export *x)
 
 	if (to_stdout(x))
 		return stdout;
-	fd = open(x->path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(x->err, sizeof(x->err), "cannot create %s: %s%s", x->path,
-			 strerror(errno), errno == ELOOP ? " (a symbolic link: refused)" : "");
+	fd = ana_outfile__open(&x->of, x->path, x->err, sizeof(x->err));
+	if (fd < 0)
 		return NULL;
-	}
 	f = fdopen(fd, "w");
 	if (!f) {
 		snprintf(x->err, sizeof(x->err), "%s: %s", x->path, strerror(errno));
 		close(fd);
+		ana_outfile__abort(&x->of);
 	}
 	return f;
 }
@@ -86,7 +85,7 @@ void ana_export_abort(struct ana_export *x)
 	free_priv(x);
 	if (x->out && x->out != stdout) {
 		fclose(x->out);
-		unlink(x->path);
+		ana_outfile__abort(&x->of);
 	}
 	x->out = NULL;
 }
@@ -109,10 +108,15 @@ int ana_export_finish(struct ana_export *x, struct ana_ctx *c)
 		return ret;
 	}
 	free_priv(x);
-	if (x->out != stdout && fclose(x->out)) {
-		snprintf(x->err, sizeof(x->err), "closing %s failed: %s", x->path, strerror(errno));
-		unlink(x->path);
-		ret = 1;
+	if (x->out != stdout) {
+		if (fclose(x->out)) {
+			snprintf(x->err, sizeof(x->err), "closing %s failed: %s", x->path,
+				 strerror(errno));
+			ana_outfile__abort(&x->of);
+			ret = 1;
+		} else if (ana_outfile__commit(&x->of, x->err, sizeof(x->err))) {
+			ret = 1;
+		}
 	}
 	x->out = NULL;
 	return ret;

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cmd_filter.h"
+#include "output_file.h"
 #include "redact.h"
 
 #define X_MAP_ANONYMOUS 0x20
@@ -799,15 +800,28 @@ static int check_output(const char *out, const struct source *srcs, int n, char 
 	return 0;
 }
 
+/* The output: standard output, or a file under a temporary name until it is complete. */
 static struct scf_writer *open_output(const struct ana_filter_cmd *fc, bool compressed,
-				      char *err, size_t errlen)
+				      struct ana_outfile *of, char *err, size_t errlen)
 {
 	struct scf_writer_opts wo = { .sz = sizeof(wo), .uncompressed = !compressed,
 				      .appname = "spancap-analyze filter" };
+	struct scf_writer *w;
+	int fd;
 
 	if (!strcmp(fc->out, "-"))
 		return scf_writer__fdopen(STDOUT_FILENO, "standard output", &wo, err, errlen);
-	return scf_writer__open(fc->out, &wo, err, errlen);
+	fd = ana_outfile__open(of, fc->out, err, errlen);
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	w = scf_writer__fdopen(fd, fc->out, &wo, err, errlen);
+	if (!w) {
+		close(fd);
+		ana_outfile__abort(of);
+	}
+	return w;
 }
 
 /* Pass 2 over one input. */
@@ -844,7 +858,7 @@ static int select_inputs(const struct ana_filter *f, char *const *files, int nfi
 {
 	struct ana_opts o = { .f = *f, .on_record = collect, .record_arg = sel };
 	struct ana_ctx *c = ana_ctx__new(&o);
-	int ret = -ENOMEM;
+	int ret = -ENOMEM, same;
 
 	snprintf(err, errlen, "out of memory");
 	if (!c)
@@ -853,6 +867,16 @@ static int select_inputs(const struct ana_filter *f, char *const *files, int nfi
 		struct source *src = &srcs[*n];
 
 		src->name = files[i];
+		same = ana_input_repeated(files, i);
+		if (same >= 0) {
+			char msg[PATH_MAX + 64];
+
+			snprintf(msg, sizeof(msg), "%s is the same file as %s: read once", files[i],
+				 files[same]);
+			if (fc->warn)
+				fc->warn(msg);
+			continue;
+		}
 		if (!strcmp(files[i], "-") && (ret = read_stdin(src, err, errlen)))
 			goto out;
 		ret = add_source(c, src, err, errlen);
@@ -899,6 +923,7 @@ static int write_output(const struct source *srcs, int n, const struct ana_filte
 			bool compressed, struct ana_filter_stats *st, char *err, size_t errlen)
 {
 	struct emitter *e = calloc(1, sizeof(*e));
+	struct ana_outfile of = { .fd = -1 };
 	int ret = 0;
 
 	if (!e) {
@@ -914,7 +939,8 @@ static int write_output(const struct source *srcs, int n, const struct ana_filte
 		snprintf(err, errlen, "cannot make a redaction key: %s", strerror(errno));
 		goto out;
 	}
-	e->w = open_output(fc, fc->compress < 0 ? compressed : fc->compress == 1, err, errlen);
+	e->w = open_output(fc, fc->compress < 0 ? compressed : fc->compress == 1, &of, err,
+			   errlen);
 	if (!e->w) {
 		ret = errno ? -errno : -EIO;
 		goto out;
@@ -923,8 +949,17 @@ static int write_output(const struct source *srcs, int n, const struct ana_filte
 		ret = write_input(&srcs[i], (uint32_t)i, resolved, e, err, errlen);
 	if (scf_writer__close(e->w, ret ? NULL : err, errlen) && !ret)
 		ret = -EIO;
-	if (ret && strcmp(fc->out, "-"))
-		unlink(fc->out); /* a half-written output would look like a filtered capture */
+	if (strcmp(fc->out, "-")) {
+		if (close(of.fd) && !ret) {
+			ret = -errno;
+			snprintf(err, errlen, "closing %s failed: %s", fc->out, strerror(-ret));
+		}
+		/* a half-written output would look like a filtered capture */
+		if (ret)
+			ana_outfile__abort(&of);
+		else
+			ret = ana_outfile__commit(&of, err, errlen);
+	}
 out:
 	outfd_forget(e, 0, true);
 	ana_map_free(&e->outfd);

@@ -269,10 +269,12 @@ int ana_report_info(struct ana_report *r)
 				h->clock_drift_ns > 0 ? "+" : "", (double)h->clock_drift_ns / 1e9,
 				h->nclocks);
 		if (h->have_end)
-			fprintf(f, "  end: %s, %s, %" PRIu64 " events lost, %" PRIu64 " syscalls\n",
+			fprintf(f,
+				"  end: %s, %s, %" PRIu64 " event%s lost, %" PRIu64 " syscall%s\n",
 				scf_stop_reason_name(h->end.stop_reason),
 				h->end.clean ? "clean" : "not clean", h->end.events_lost,
-				h->end.syscalls);
+				h->end.events_lost == 1 ? "" : "s", h->end.syscalls,
+				h->end.syscalls == 1 ? "" : "s");
 		else
 			fprintf(f, "  end: no END record (capture still running, killed, or cut)\n");
 	}

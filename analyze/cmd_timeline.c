@@ -23,6 +23,9 @@ static void fill_event_text(const struct ana_event *ev, char *buf, size_t sz, co
 	char esc[512] = "", what[96];
 
 	if (ev->type == SCF_REC_LOSS) {
+		char from[40], to[40];
+
+		/* the window in the times of day the lines print, so it can be pasted in --since */
 		*kind = "loss";
 		if (scf_loss_drops_events(l->reason))
 			snprintf(what, sizeof(what), "lost %" PRIu64 " event%s", l->count,
@@ -31,9 +34,11 @@ static void fill_event_text(const struct ana_event *ev, char *buf, size_t sz, co
 			snprintf(what, sizeof(what), "%" PRIu64 " syscall%s recorded without %s",
 				 l->count, l->count == 1 ? "" : "s",
 				 l->reason == SCF_LOSS_ARG_FAULT ? "an argument" : "their context");
-		snprintf(buf, sz, "--- %s (%s) on cpu %s%u, window %" PRIu64 "..%" PRIu64 " ns ---",
-			 what, scf_loss_reason_name(l->reason), l->cpu == SCF_CPU_ANY ? "any/" : "",
-			 l->cpu == SCF_CPU_ANY ? 0 : l->cpu, l->window_start_ns, l->window_end_ns);
+		snprintf(buf, sz, "--- %s (%s) on cpu %s%u, window %s..%s ---", what,
+			 scf_loss_reason_name(l->reason), l->cpu == SCF_CPU_ANY ? "any/" : "",
+			 l->cpu == SCF_CPU_ANY ? 0 : l->cpu,
+			 ana_fmt_ts_clock(from, sizeof(from), l->window_start_ns),
+			 ana_fmt_ts_clock(to, sizeof(to), l->window_end_ns));
 		return;
 	}
 	switch (pe->kind) {

@@ -20,6 +20,7 @@
 
 #include "analysis.h"
 #include "json_out.h"
+#include "output_file.h"
 
 enum ana_export_format { ANA_EXPORT_NONE, ANA_EXPORT_OTLP_JSON, ANA_EXPORT_OTLP_JSONL,
 			 ANA_EXPORT_CHROME };
@@ -35,6 +36,7 @@ struct ana_export {
 	const char *path; /* -o FILE; NULL or "-": standard output */
 	/* state */
 	FILE *out;
+	struct ana_outfile of; /* -o FILE: written under a temporary name, renamed at the end */
 	struct ana_json j;
 	void *priv; /* the format's own state */
 	bool nomem;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "analysis.h"
 
@@ -455,6 +456,19 @@ static void progress(struct ana_ctx *c)
 	c->o.progress(done, total, c->o.progress_arg);
 }
 
+/* A UTC time of day on the day that puts it nearest to start (a capture may cross midnight). */
+static uint64_t time_of_day(uint64_t start, int64_t tod)
+{
+	const uint64_t day = 86400ull * 1000000000ull;
+	uint64_t t = start - start % day + (uint64_t)tod;
+
+	if (t > start + day / 2)
+		t -= day;
+	else if (t + day / 2 < start)
+		t += day;
+	return t;
+}
+
 static void resolve_times(struct ana_ctx *c)
 {
 	struct ana_filter *f = &c->o.f;
@@ -471,9 +485,11 @@ static void resolve_times(struct ana_ctx *c)
 	}
 	c->capture_start_ns = start;
 	if (f->since_rel)
-		f->since_ns = (uint64_t)((int64_t)start + f->since_rel_ns);
+		f->since_ns = f->since_tod ? time_of_day(start, f->since_rel_ns)
+					   : (uint64_t)((int64_t)start + f->since_rel_ns);
 	if (f->until_rel)
-		f->until_ns = (uint64_t)((int64_t)start + f->until_rel_ns);
+		f->until_ns = f->until_tod ? time_of_day(start, f->until_rel_ns)
+					   : (uint64_t)((int64_t)start + f->until_rel_ns);
 	if (f->since_rel && !f->since_ns)
 		f->since_ns = 1;
 }
@@ -578,4 +594,21 @@ void ana_ctx__free(struct ana_ctx *c)
 	ana_io_table_free(&c->io);
 	ana_sc_table_free(&c->sc);
 	free(c);
+}
+
+/*
+ * The input files[i] names a file given earlier (the same device and inode: a second name or
+ * a repeat): its index, or -1. Read twice, every record would count twice.
+ */
+int ana_input_repeated(char *const *files, int i)
+{
+	struct stat a, b;
+
+	if (!strcmp(files[i], "-") || stat(files[i], &a))
+		return -1;
+	for (int k = 0; k < i; k++)
+		if (strcmp(files[k], "-") && !stat(files[k], &b) && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino)
+			return k;
+	return -1;
 }

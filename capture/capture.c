@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/capability.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include "syscall_select.h"
 
 #define PENDING_MAX 256
+#define EXIT_USAGE 2 /* a bad command line; 1 is a failure while capturing */
 #define DRAIN_MAX_NS 2000000000ull
 
 static uint64_t mono_ns(void);
@@ -79,10 +81,13 @@ static void usage(FILE *f)
 		"a spancap file: pcapng, zstd-compressed unless -u. spancap-analyze reads it.\n"
 		"\n"
 		"Process selection (exactly one of -p, --all, -- CMD):\n"
-		"  -p, --pid PID[,PID...]   these processes (at most %d) and those they fork\n"
-		"      --all                every process on the host but spancap itself\n"
+		"  -p, --pid PID[,PID...]   these processes (at most %d) and those they fork;\n"
+		"                           the capture ends when all of them have exited\n"
+		"      --all                every process on the host but spancap itself; only a\n"
+		"                           signal or a limit ends the capture\n"
 		"  -- CMD [ARGS...]         start CMD once the probes are attached, record it and\n"
-		"                           its descendants, stop when it exits\n"
+		"                           its descendants, stop when it exits; with -w -, CMD's\n"
+		"                           standard output goes to spancap's standard error\n"
 		"  -Z, --user USER          run CMD as USER (a name or a uid) with USER's groups;\n"
 		"                           default: the invoking user (see Privileges)\n"
 		"\n"
@@ -93,32 +98,40 @@ static void usage(FILE *f)
 		"                           executable mmaps and prctl(PR_SET_VMA)\n"
 		"      --only-in-span       only syscalls made while the thread has a valid context\n"
 		"                           (and those whose context could not be read)\n"
-		"  -s, --snaplen N          keep at most N bytes (1..%d) of each path, argv string\n"
-		"                           and exec argument block; longer ones are flagged\n"
-		"                           truncated\n"
+		"  -s, --snaplen N          keep at most N bytes (1 to %d) of each path, argv\n"
+		"                           string and exec argument block; longer ones are\n"
+		"                           flagged truncated\n"
 		"\n"
 		"Output:\n"
 		"  -w, --write FILE         the capture file, created mode 0600, never through a\n"
-		"                           symbolic link; - is standard output (not a terminal)\n"
+		"                           symbolic link; - is standard output (not a terminal).\n"
+		"                           The first record is written before anything runs: a\n"
+		"                           target that takes no data (/proc/version) is refused\n"
 		"  -u, --uncompressed       plain pcapng instead of zstd-compressed\n"
+		"  A compressed FILE whose name does not end in .zst, or a -u FILE whose name\n"
+		"  does, gets a warning (not under -q); the file is written all the same.\n"
 		"      --compress-level N   zstd level: 1 (the default) to 19 for smaller files,\n"
 		"                           -7 to -1 for less CPU\n"
 		"  -C, --file-size SIZE     rotate: a new file once the current one holds SIZE\n"
-		"                           bytes (k, M, G suffixes; at least 4k)\n"
-		"  -G, --rotate-seconds S   rotate: a new file every S seconds (a decimal number)\n"
+		"                           bytes (k, M, G suffixes; 4k to 1024G)\n"
+		"  -G, --rotate-seconds S   rotate: a new file every S seconds (0.1 to 10000000)\n"
 		"  -W, --file-count N       with -C or -G: keep only the last N files, removing\n"
-		"                           the oldest\n"
+		"                           the oldest (1 to 1000000)\n"
 		"  With -C or -G the files are named FILE with a sequence number before its\n"
 		"  extension: -w app.pcapng.zst writes app-000001.pcapng.zst, app-000002...,\n"
 		"  so that names sort in time order. Each file starts with the host, every\n"
 		"  recorded process (its resolution, resource attributes and key map), its\n"
 		"  threads and open fds: spancap-analyze reads any one of them alone. Counters in\n"
 		"  a file's END record are the capture's totals so far; records and bytes are the\n"
-		"  file's.\n"
+		"  file's. The files' directory must be writable without CAP_DAC_OVERRIDE\n"
+		"  (spancap has dropped it when it rotates): that is checked before anything\n"
+		"  runs.\n"
 		"\n"
 		"Limits (the first one reached stops the capture; default: none):\n"
-		"  -c, --count N            stop after N syscall records\n"
-		"      --duration SECONDS   stop after SECONDS (a decimal number)\n"
+		"  -c, --count N            stop after exactly N syscall records (1 to 10^12)\n"
+		"      --duration SECONDS   stop after SECONDS (a decimal number, 0.001 to\n"
+		"                           10000000)\n"
+		"  A value out of range (negative, too large, inf, nan) is refused.\n"
 		"\n"
 		"Reporting (on standard error):\n"
 		"  -q, --quiet              errors only: no summary line (--stats still prints)\n"
@@ -127,15 +140,19 @@ static void usage(FILE *f)
 		"                           as in the file's END record (records, bytes, events,\n"
 		"                           ringbuf_drops, map_full, write_drops, arg_faults,\n"
 		"                           ctx_faults, ctx_invalid, unmatched), plus syscalls,\n"
-		"                           events/s, procs (processes with an installed\n"
+		"                           events/s (since the previous line; on the final\n"
+		"                           line, over the whole capture), procs (processes\n"
+		"                           with an installed\n"
 		"                           configuration) and resolved (their context located)\n"
 		"  -v, --verbose            report each resolution and re-resolution\n"
 		"  -h, --help               this text\n"
+		"  -r FILE                  refused: spancap writes captures, spancap-analyze\n"
+		"                           reads them (spancap-analyze info FILE)\n"
 		"      --version            the version of spancap and of its file format\n"
 		"\n"
 		"Tuning:\n"
 		"      --tick-ms MS         ring-buffer polling period, 1 to 1000 (default 20)\n"
-		"      --ringbuf-size BYTES kernel ring buffer, a power of 2 >= 4096\n"
+		"      --ringbuf-size BYTES kernel ring buffer, a power of 2 from 4096 to 2^30\n"
 		"                           (default %u)\n"
 		"\n"
 		"Privileges:\n"
@@ -155,10 +172,16 @@ static void usage(FILE *f)
 		"                           SIGTERM\n"
 		"  SIGPIPE                  ignored: a closed output pipe is a write error\n"
 		"\n"
-		"Exit status:\n"
-		"  0  the capture ended cleanly (signal, limit, or the end of CMD)\n"
-		"  1  bad usage, a missing capability, or an error while capturing, such as a\n"
-		"     full disk (the message names the file; it stays readable up to the error)\n"
+		"Exit status (as strace's with -- CMD):\n"
+		"  N    CMD ended by itself: its exit status, or 128+S when a signal S killed it\n"
+		"  0    the capture ended cleanly by a signal, a limit or the exit of every -p\n"
+		"       process (CMD, if still running, got SIGTERM)\n"
+		"  1    a missing capability, an unknown -Z user, or an error while capturing,\n"
+		"       such as a full disk (the message names the file; it stays readable up to\n"
+		"       the error)\n"
+		"  2    bad usage (as spancap-analyze's)\n"
+		"  126  CMD could not be run (not executable); 127: CMD was not found. No\n"
+		"       capture file is left (nothing of CMD was recorded)\n"
 		"\n"
 		"Files:\n"
 		"  /proc/PID/{maps,mem,exe,root,fd,fdinfo,task,map_files}   what is recorded of\n"
@@ -193,11 +216,49 @@ static int parse_pids(const char *s)
 	return 0;
 }
 
+/*
+ * Numeric option values. Each option has a documented range; anything outside it (a sign, an
+ * overflow, inf, nan, trailing text) is refused rather than wrapped or clamped.
+ */
+#define COUNT_MAX 1000000000000ull /* -c: 10^12 syscall records */
+#define SECONDS_MAX 10000000.0	    /* --duration, -G: about 115 days */
+#define FILE_SIZE_MAX (1ull << 40)   /* -C: 1 TiB */
+#define RINGBUF_MAX (1u << 30)	    /* --ringbuf-size: 1 GiB */
+
+/* An unsigned decimal integer in [min, max]: digits only, no sign, no blank. */
+static int parse_uint(const char *arg, uint64_t min, uint64_t max, uint64_t *v)
+{
+	unsigned long long n;
+	char *end;
+
+	if (arg[0] < '0' || arg[0] > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (errno || *end || n < min || n > max)
+		return -1;
+	*v = n;
+	return 0;
+}
+
+/* A finite decimal number of seconds in [min, max]. */
+static int parse_seconds(const char *arg, double min, double max, double *v)
+{
+	char *end;
+	double d;
+
+	if (!((arg[0] >= '0' && arg[0] <= '9') || arg[0] == '.'))
+		return -1;
+	d = strtod(arg, &end);
+	if (end == arg || *end || !isfinite(d) || d < min || d > max)
+		return -1;
+	*v = d;
+	return 0;
+}
+
 /* -q, --stats[=SECONDS], -Z USER */
 static int parse_report_opt(int c, const char *arg)
 {
-	char *end;
-
 	switch (c) {
 	case 'q':
 		g.o.quiet = true;
@@ -208,8 +269,7 @@ static int parse_report_opt(int c, const char *arg)
 	}
 	g.o.stats_s = 1;
 	if (arg) {
-		g.o.stats_s = strtod(arg, &end);
-		if (end == arg || *end || !(g.o.stats_s >= 0.01 && g.o.stats_s <= 86400)) {
+		if (parse_seconds(arg, 0.01, 86400, &g.o.stats_s)) {
 			fprintf(stderr,
 				"spancap: bad --stats interval '%s' (0.01 to 86400 s)\n", arg);
 			return -1;
@@ -218,57 +278,61 @@ static int parse_report_opt(int c, const char *arg)
 	return 0;
 }
 
-/* SIZE with an optional k, M or G suffix (powers of 1024). */
+/* SIZE with an optional k, M or G suffix (powers of 1024), at most FILE_SIZE_MAX. */
 static int parse_size(const char *arg, uint64_t *v)
 {
-	char *end;
-	unsigned long long n = strtoull(arg, &end, 10);
+	char num[32];
+	size_t len = strlen(arg);
 	unsigned shift = 0;
+	uint64_t n;
 
-	if (end == arg || arg[0] == '-')
-		return -1;
-	if (*end && strchr("kKmMgG", *end)) {
-		shift = *end == 'k' || *end == 'K' ? 10 : *end == 'm' || *end == 'M' ? 20 : 30;
-		end++;
+	if (len && strchr("kKmMgG", arg[len - 1])) {
+		shift = strchr("kK", arg[len - 1]) ? 10 : strchr("mM", arg[len - 1]) ? 20 : 30;
+		len--;
 	}
-	if (*end || !n || n > (UINT64_MAX >> shift))
+	if (!len || len >= sizeof(num))
 		return -1;
-	*v = (uint64_t)n << shift;
+	memcpy(num, arg, len);
+	num[len] = 0;
+	if (parse_uint(num, 1, FILE_SIZE_MAX >> shift, &n))
+		return -1;
+	*v = n << shift;
 	return 0;
 }
 
 /* -C SIZE, -G SECONDS, -W COUNT, --compress-level N */
 static int parse_output_opt(int c, const char *arg)
 {
+	uint64_t n;
 	char *end;
 	long v;
 
 	switch (c) {
 	case 'C':
 		if (parse_size(arg, &g.o.rotate_bytes) || g.o.rotate_bytes < 4096) {
-			fprintf(stderr, "spancap: bad -C size '%s' (bytes, k/M/G suffix, at least 4k)\n",
+			fprintf(stderr,
+				"spancap: bad -C size '%s' (bytes, k/M/G suffix, 4k to 1024G)\n",
 				arg);
 			return -1;
 		}
 		return 0;
 	case 'G':
-		g.o.rotate_seconds = strtod(arg, &end);
-		if (end == arg || *end || !(g.o.rotate_seconds >= 0.1 && g.o.rotate_seconds <= 1e7)) {
+		if (parse_seconds(arg, 0.1, SECONDS_MAX, &g.o.rotate_seconds)) {
 			fprintf(stderr, "spancap: bad -G period '%s' (0.1 to 10000000 seconds)\n", arg);
 			return -1;
 		}
 		return 0;
 	case 'W':
-		v = strtol(arg, &end, 10);
-		if (end == arg || *end || v < 1 || v > 1000000) {
+		if (parse_uint(arg, 1, 1000000, &n)) {
 			fprintf(stderr, "spancap: bad -W count '%s' (1 to 1000000 files)\n", arg);
 			return -1;
 		}
-		g.o.rotate_files = v;
+		g.o.rotate_files = n;
 		return 0;
 	}
+	errno = 0;
 	v = strtol(arg, &end, 10);
-	if (end == arg || *end || v < -7 || v > 19 || v == 0) {
+	if (errno || end == arg || *end || v < -7 || v > 19 || v == 0) {
 		fprintf(stderr, "spancap: bad compression level '%s' (-7..-1 or 1..19)\n", arg);
 		return -1;
 	}
@@ -292,7 +356,7 @@ enum {
 static int parse_selection_opt(int c, const char *arg)
 {
 	char err[256];
-	char *end;
+	uint64_t n;
 
 	switch (c) {
 	case 'e':
@@ -306,15 +370,39 @@ static int parse_selection_opt(int c, const char *arg)
 		g.o.only_in_span = true;
 		return 0;
 	case 's':
-		g.o.snaplen = strtoul(arg, &end, 10);
-		if (*end || !g.o.snaplen || g.o.snaplen > SC_STR_MAX - 1) {
+		if (parse_uint(arg, 1, SC_STR_MAX - 1, &n)) {
 			fprintf(stderr, "spancap: bad snaplen '%s' (1..%d bytes)\n", arg,
 				SC_STR_MAX - 1);
 			return -1;
 		}
+		g.o.snaplen = n;
 		return 0;
 	}
 	return -1;
+}
+
+/*
+ * A name that says the other compression misleads whoever opens the file later: said on
+ * stderr (not under -q), not refused, since tcpdump never judges a -w name either. Readers
+ * (spancap-analyze, tshark) look at the bytes, not the name.
+ */
+static void warn_name(void)
+{
+	size_t len = strlen(g.o.out_path);
+	bool zst = len > 4 && !strcmp(g.o.out_path + len - 4, ".zst");
+
+	if (g.o.quiet || !strcmp(g.o.out_path, "-") || zst != g.o.uncompressed)
+		return;
+	if (zst)
+		fprintf(stderr,
+			"spancap: warning: -u writes plain pcapng, but %s ends in .zst "
+			"(name it .pcapng)\n",
+			g.o.out_path);
+	else
+		fprintf(stderr,
+			"spancap: warning: %s will be zstd-compressed, but its name does not end "
+			"in .zst (name it .pcapng.zst, or give -u for plain pcapng)\n",
+			g.o.out_path);
 }
 
 static int parse_args(int argc, char **argv)
@@ -343,11 +431,11 @@ static int parse_args(int argc, char **argv)
 		{"snaplen", required_argument, NULL, 's'},
 		{0},
 	};
-	char *end;
+	uint64_t n;
 	int c;
 
 	g.o.tick_ms = 20;
-	while ((c = getopt_long(argc, argv, "+w:p:c:uvhqZ:C:G:W:e:s:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+w:p:c:uvhqZ:C:G:W:e:s:r:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 		case 's':
@@ -369,16 +457,19 @@ static int parse_args(int argc, char **argv)
 			g.o.all = true;
 			break;
 		case 'c':
-			g.o.max_count = strtoull(optarg, &end, 10);
-			if (*end || !g.o.max_count) {
-				fprintf(stderr, "spancap: bad count '%s'\n", optarg);
+			if (parse_uint(optarg, 1, COUNT_MAX, &g.o.max_count)) {
+				fprintf(stderr,
+					"spancap: bad -c count '%s' (1 to %llu syscall records)\n",
+					optarg, COUNT_MAX);
 				return -1;
 			}
 			break;
 		case OPT_DURATION:
-			g.o.duration_s = strtod(optarg, &end);
-			if (*end || g.o.duration_s <= 0) {
-				fprintf(stderr, "spancap: bad duration '%s' (seconds)\n", optarg);
+			if (parse_seconds(optarg, 0.001, SECONDS_MAX, &g.o.duration_s)) {
+				fprintf(stderr,
+					"spancap: bad --duration '%s' (0.001 to 10000000 "
+					"seconds)\n",
+					optarg);
 				return -1;
 			}
 			break;
@@ -386,21 +477,29 @@ static int parse_args(int argc, char **argv)
 			g.o.uncompressed = true;
 			break;
 		case OPT_TICK:
-			g.o.tick_ms = strtoul(optarg, &end, 10);
-			if (*end || !g.o.tick_ms || g.o.tick_ms > 1000) {
-				fprintf(stderr, "spancap: bad tick '%s' (1..1000 ms)\n", optarg);
-				return -1;
-			}
-			break;
-		case OPT_RINGBUF:
-			g.o.ringbuf_bytes = strtoul(optarg, &end, 0);
-			if (*end || g.o.ringbuf_bytes < 4096 ||
-			    (g.o.ringbuf_bytes & (g.o.ringbuf_bytes - 1))) {
-				fprintf(stderr, "spancap: bad ring buffer size '%s' (power of 2)\n",
+			if (parse_uint(optarg, 1, 1000, &n)) {
+				fprintf(stderr, "spancap: bad --tick-ms '%s' (1 to 1000 ms)\n",
 					optarg);
 				return -1;
 			}
+			g.o.tick_ms = n;
 			break;
+		case OPT_RINGBUF:
+			if (parse_uint(optarg, 4096, RINGBUF_MAX, &n) || (n & (n - 1))) {
+				fprintf(stderr,
+					"spancap: bad --ringbuf-size '%s' (a power of 2, 4096 "
+					"to %u bytes)\n",
+					optarg, RINGBUF_MAX);
+				return -1;
+			}
+			g.o.ringbuf_bytes = n;
+			break;
+		case 'r':
+			fprintf(stderr,
+				"spancap: spancap writes captures; read %s with spancap-analyze "
+				"(spancap-analyze info %s)\n",
+				optarg, optarg);
+			return -1;
 		case 'v':
 			g.o.verbose = true;
 			break;
@@ -455,6 +554,7 @@ static int parse_args(int argc, char **argv)
 		fprintf(stderr, "spancap: -Z USER applies to -- CMD only\n");
 		return -1;
 	}
+	warn_name();
 	return 0;
 }
 
@@ -819,37 +919,110 @@ static void poll_counters(void)
 		recorder__counters(g.r, g.cnt, n);
 }
 
-/* Forks the command; it waits on a pipe until the probes are attached. */
-static int start_child(int *go_fd)
+/* In the forked command: reports err to the parent through wfd, then exits with code. */
+static void __attribute__((noreturn)) child_fail(int wfd, int err, int code)
 {
-	int p[2], rc;
+	ssize_t n = write(wfd, &err, sizeof(err));
+
+	(void)n; /* the parent sees EOF then, and the exit status still says it */
+	_exit(code);
+}
+
+/*
+ * Forks the command; it waits on a pipe until the probes are attached. A second, close-on-exec
+ * pipe tells the parent whether the exec failed (the errno arrives) or succeeded (EOF).
+ */
+static int start_child(int *go_fd, int *exec_fd)
+{
+	bool to_stdout = !strcmp(g.o.out_path, "-");
+	int p[2], e[2], rc, err;
 
 	if (pipe2(p, O_CLOEXEC))
 		return -errno;
+	if (pipe2(e, O_CLOEXEC)) {
+		rc = -errno;
+		close(p[0]);
+		close(p[1]);
+		return rc;
+	}
 	g.child = fork();
-	if (g.child < 0)
-		return -errno;
+	if (g.child < 0) {
+		rc = -errno;
+		close(p[0]);
+		close(p[1]);
+		close(e[0]);
+		close(e[1]);
+		return rc;
+	}
 	if (g.child == 0) {
 		char c;
 		close(p[1]);
+		close(e[0]);
 		if (read(p[0], &c, 1) != 1)
 			_exit(127); /* the capture gave up */
 		close(p[0]);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL); /* an ignored disposition would survive the exec */
+		/* -w -: standard output carries the capture; CMD's output goes to standard error
+		 * (as perf's own does), never into the capture stream. */
+		if (to_stdout && dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+			err = errno;
+			fprintf(stderr, "spancap: cannot send %s's output to standard error: %s\n",
+				g.o.cmd[0], strerror(err));
+			child_fail(e[1], err, 126);
+		}
 		if ((rc = privs__become(&g.user))) {
+			err = -rc;
 			fprintf(stderr, "spancap: cannot run %s as %s: %s\n", g.o.cmd[0],
-				g.user.set ? g.user.name : "the invoking user", strerror(-rc));
-			_exit(127);
+				g.user.set ? g.user.name : "the invoking user", strerror(err));
+			child_fail(e[1], err, 126);
 		}
 		execvp(g.o.cmd[0], g.o.cmd);
-		fprintf(stderr, "spancap: cannot run %s: %s\n", g.o.cmd[0], strerror(errno));
-		_exit(127);
+		err = errno;
+		fprintf(stderr, "spancap: cannot run %s: %s\n", g.o.cmd[0], strerror(err));
+		child_fail(e[1], err, err == ENOENT ? 127 : 126); /* as env(1), timeout(1) */
 	}
 	close(p[0]);
+	close(e[1]);
 	*go_fd = p[1];
+	*exec_fd = e[0];
 	return 0;
+}
+
+/*
+ * Waits for the released command's exec. Returns 0 once it runs CMD, or the errno with which
+ * it failed (its message is printed already).
+ */
+static int wait_exec(int exec_fd)
+{
+	ssize_t n;
+	int err;
+
+	do
+		n = read(exec_fd, &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(exec_fd);
+	return n == (ssize_t)sizeof(err) ? err : 0;
+}
+
+/* The status spancap passes on for a command that ended by itself, as strace does. */
+static int cmd_exit_status(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return EXIT_FAILURE;
+}
+
+/* -p: whether no observed process is left (the kernel deletes a process's entry at its exit,
+ * the sweep those whose exit was lost). */
+static bool targets_gone(void)
+{
+	uint32_t key;
+
+	return kernel__next_pid(g.k, NULL, &key) == 0;
 }
 
 int main(int argc, char **argv)
@@ -859,11 +1032,11 @@ int main(int argc, char **argv)
 	uint64_t t0, deadline = 0;
 	uint8_t stop = SCF_STOP_SIGNAL;
 	bool clean = true, write_error = false;
-	int go_fd = -1, rc;
+	int go_fd = -1, exec_fd = -1, rc;
 	struct sigaction sa = {.sa_handler = on_signal};
 
 	if (parse_args(argc, argv))
-		return EXIT_FAILURE;
+		return EXIT_USAGE;
 	if (check_caps())
 		return EXIT_FAILURE;
 	if (g.o.user && privs__lookup_user(g.o.user, &g.user, err, sizeof(err))) {
@@ -879,7 +1052,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (g.o.cmd && (rc = start_child(&go_fd))) {
+	if (g.o.cmd && (rc = start_child(&go_fd, &exec_fd))) {
 		fprintf(stderr, "spancap: cannot start %s: %s\n", g.o.cmd[0], strerror(-rc));
 		return EXIT_FAILURE;
 	}
@@ -910,6 +1083,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "spancap: dropping privileges: %s\n", err);
 		goto fail_all;
 	}
+	/* Rotation creates and removes files with the privileges left: check that now, not at
+	 * the first rotation. */
+	if (output__check_dir(&g.out, err, sizeof(err))) {
+		fprintf(stderr, "spancap: %s\n", err);
+		goto fail_all;
+	}
 	g.ncpus = kernel__ncpus(g.k);
 	g.cnt = calloc((size_t)g.ncpus * SC_CNT_MAX, sizeof(uint64_t));
 	if (!g.cnt) {
@@ -938,6 +1117,18 @@ int main(int argc, char **argv)
 		}
 		close(go_fd);
 		go_fd = -1;
+		rc = wait_exec(exec_fd);
+		exec_fd = -1;
+		if (rc) {
+			/* Nothing of CMD was recorded: no capture file is left to look like one. */
+			recorder__close(g.r, SCF_STOP_ERROR, false, NULL, 0);
+			if (strcmp(g.out.path, "-"))
+				unlink(g.out.path);
+			kernel__close(g.k);
+			free(g.cnt);
+			waitpid(g.child, NULL, 0);
+			return rc == ENOENT ? 127 : 126;
+		}
 	} else if (g.o.all) {
 		scan_pids(scan_one, NULL);
 	} else {
@@ -983,6 +1174,10 @@ int main(int argc, char **argv)
 			break;
 		}
 		housekeeping(mono_ns());
+		if (g.o.n_pids && targets_gone()) {
+			stop = SCF_STOP_TARGETS_EXITED;
+			break;
+		}
 		if (g.o.max_count && recorder__syscalls(g.r) >= g.o.max_count) {
 			stop = SCF_STOP_COUNT;
 			break;
@@ -999,9 +1194,10 @@ int main(int argc, char **argv)
 	}
 	/*
 	 * Drain what the kernel handed over before now. Observed processes keep producing, so
-	 * the drain is bounded in time, and a second SIGINT/SIGTERM cuts it short.
+	 * the drain is bounded in time, and a second SIGINT/SIGTERM cuts it short. After -c the
+	 * count is reached: what follows in the ring buffer is past it.
 	 */
-	{
+	if (stop != SCF_STOP_COUNT) {
 		uint64_t drain_end = mono_ns() + DRAIN_MAX_NS;
 		sig_atomic_t signals = g.n_signals;
 		const char *msg;
@@ -1023,8 +1219,9 @@ int main(int argc, char **argv)
 		if (rc && !write_error) /* else said already */
 			fprintf(stderr, "spancap: %s\n", err);
 		if (!g.o.quiet)
-			fprintf(stderr, "%llu events written, %llu lost\n",
-				(unsigned long long)written, (unsigned long long)lost);
+			fprintf(stderr, "%llu event%s written, %llu lost\n",
+				(unsigned long long)written, written == 1 ? "" : "s",
+				(unsigned long long)lost);
 	}
 	kernel__close(g.k);
 	free(g.cnt);
@@ -1033,7 +1230,10 @@ int main(int argc, char **argv)
 		kill(g.child, SIGTERM);
 		waitpid(g.child, &g.child_status, 0);
 	}
-	return rc || !clean ? EXIT_FAILURE : EXIT_SUCCESS;
+	if (rc || !clean)
+		return EXIT_FAILURE;
+	/* CMD ended by itself: its status is spancap's, as strace passes it on. */
+	return stop == SCF_STOP_COMMAND ? cmd_exit_status(g.child_status) : EXIT_SUCCESS;
 
 fail_all:
 	recorder__close(g.r, SCF_STOP_ERROR, false, NULL, 0);
@@ -1043,6 +1243,8 @@ fail_child:
 	if (g.child > 0) {
 		if (go_fd >= 0)
 			close(go_fd); /* the child reads EOF and exits 127 */
+		if (exec_fd >= 0)
+			close(exec_fd);
 		waitpid(g.child, NULL, 0);
 	}
 	return EXIT_FAILURE;

@@ -119,7 +119,7 @@ int recorder__close(struct recorder *r, uint8_t stop_reason, bool clean, char *e
 void recorder__tick(struct recorder *r);
 uint64_t recorder__syscalls(const struct recorder *r);
 uint64_t recorder__events(const struct recorder *r);
-/* kernel events received and written */
+/* kernel events received and written (those past -c are neither written nor lost) */
 uint64_t recorder__written(const struct recorder *r);
 /* events dropped: in the kernel (ring buffer, map full) and in user space (write errors) */
 uint64_t recorder__lost(const struct recorder *r);
@@ -178,6 +178,9 @@ bool output__due(const struct output *out, uint64_t file_bytes, uint64_t now_ns)
 int output__advance(struct output *out);
 /* With -W COUNT, removes the file that fell out of the ring. */
 int output__prune(struct output *out, char *err, size_t errlen);
+/* With rotation, checks that the files' directory can be written with the privileges spancap
+ * keeps after attaching (called after dropping the others). */
+int output__check_dir(const struct output *out, char *err, size_t errlen);
 
 /* ---- proc_table.c --------------------------------------------------------------------------- */
 

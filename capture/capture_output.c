@@ -9,6 +9,7 @@
  * file n removes file n - COUNT. The files themselves are written by capture_records.c.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,33 @@ int output__prune(struct output *out, char *err, size_t errlen)
 	if (unlink(old) && errno != ENOENT) {
 		int e = errno;
 		snprintf(err, errlen, "cannot remove %s (-W %u): %s", old, out->ring, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+int output__check_dir(const struct output *out, char *err, size_t errlen)
+{
+	const char *slash;
+	char dir[sizeof(out->path)];
+
+	if (!out->rotating)
+		return 0;
+	slash = strrchr(out->base, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == out->base)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - out->base), out->base);
+	/* AT_EACCESS: with the effective ids and the capabilities spancap kept, not root's */
+	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS)) {
+		int e = errno;
+		snprintf(err, errlen,
+			 "%s: rotation (-C/-G) creates%s files there, which spancap cannot do once "
+			 "it has dropped CAP_DAC_OVERRIDE (after attaching its probes): %s; write "
+			 "into a directory the user running spancap can write",
+			 dir, out->ring ? " and removes" : "", strerror(e));
 		return -e;
 	}
 	return 0;

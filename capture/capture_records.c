@@ -41,6 +41,8 @@ struct recorder {
 	/* user-space counters */
 	uint64_t events;      /* kernel events received */
 	uint64_t syscalls;    /* syscall records written */
+	uint64_t max_syscalls; /* -c: no syscall record past this many; 0: no limit */
+	uint64_t past_count;   /* syscall events received once max_syscalls were written */
 	uint64_t write_drops; /* events that could not be written */
 	uint64_t bad_events;  /* malformed events (never expected: counted as write drops) */
 	uint64_t kernel_lost; /* events dropped in the kernel (ring buffer, map full) */
@@ -194,6 +196,7 @@ struct recorder *recorder__open(const struct capture_opts *o, const char *path, 
 		uint64_t fb = o->rotate_bytes / 4;
 		r->wo.frame_bytes = fb < (64u << 10) ? (64u << 10) : fb > (4u << 20) ? (4u << 20) : fb;
 	}
+	r->max_syscalls = o->max_count;
 	r->argc = argc;
 	r->argv = argv;
 	r->w = create_file(r, path, err, errlen);
@@ -213,7 +216,12 @@ struct recorder *recorder__open(const struct capture_opts *o, const char *path, 
 	read_boot_id(s->boot_id);
 	s->syscall_abi = SCF_ABI_X86_64;
 	r->prev_wall = s->capture_start_ns;
-	if (begin_section(r, err, errlen)) {
+	/*
+	 * The SECTION record reaches the file now: a target that takes no data (a /proc file, a
+	 * full disk, a closed pipe) is refused before any process is started or observed.
+	 */
+	if (begin_section(r, err, errlen) || scf_writer__flush(r->w)) {
+		snprintf(err, errlen, "%s", scf_writer__errmsg(r->w));
 		scf_writer__close(r->w, NULL, 0);
 		errno = EIO;
 		goto fail;
@@ -312,6 +320,12 @@ static int on_syscall(struct recorder *r, const uint8_t *data, size_t len)
 	uint16_t flags = 0;
 	size_t n;
 
+	/* -c N is exact, as tcpdump's: the kernel goes on producing until the loop sees the
+	 * count, but nothing past it reaches the file. */
+	if (r->max_syscalls && r->syscalls >= r->max_syscalls) {
+		r->past_count++;
+		return 0;
+	}
 	memcpy(&ev, data, sizeof(ev));
 	s.duration_ns = ev.exit_ns >= ev.enter_ns ? ev.exit_ns - ev.enter_ns : 0;
 	s.ret = ev.ret;
@@ -586,7 +600,7 @@ uint64_t recorder__events(const struct recorder *r)
 
 uint64_t recorder__written(const struct recorder *r)
 {
-	return r->events - r->write_drops - r->bad_events;
+	return r->events - r->write_drops - r->bad_events - r->past_count;
 }
 
 uint64_t recorder__lost(const struct recorder *r)

@@ -6,8 +6,9 @@
  *
  * Every counter is named as the END record names it (scf_counter_name) and holds the value the
  * END record would hold at that moment, so a line and the file reconcile; events/s is the rate
- * since the previous line, procs and resolved describe the process table (processes with an
- * installed configuration, and those of them whose thread context is located).
+ * since the previous line (on the final line, over the whole capture), procs and resolved
+ * describe the process table (processes with an installed configuration, and those of them
+ * whose thread context is located).
  */
 #include <stdio.h>
 
@@ -48,7 +49,10 @@ void stats__print(struct stats *s, FILE *f, const struct recorder *r, const stru
 		  uint64_t now_ns, bool final)
 {
 	uint64_t events = recorder__counter(r, SCF_CNT_EVENTS);
-	uint64_t dt = now_ns - s->prev_ns;
+	/* the final line sums the capture up: its rate is not the last fraction of a second's */
+	uint64_t since_ns = final ? s->start_ns : s->prev_ns;
+	uint64_t since_events = final ? 0 : s->prev_events;
+	uint64_t dt = now_ns - since_ns;
 	char line[1024];
 	int n;
 
@@ -60,7 +64,7 @@ void stats__print(struct stats *s, FILE *f, const struct recorder *r, const stru
 			      (unsigned long long)recorder__counter(r, shown[i]));
 		if (shown[i] == SCF_CNT_EVENTS && n < (int)sizeof(line))
 			n += snprintf(line + n, sizeof(line) - n, " events/s=%.0f",
-				      dt ? (events - s->prev_events) * 1e9 / dt : 0.0);
+				      dt ? (events - since_events) * 1e9 / dt : 0.0);
 	}
 	if (n < (int)sizeof(line))
 		snprintf(line + n, sizeof(line) - n, " procs=%u resolved=%u", ptab__count(t),

@@ -57,7 +57,7 @@ local LOSS_REASON = {
 }
 local STOP_REASON = {
 	[1] = "signal", [2] = "count reached", [3] = "duration reached", [4] = "command exited",
-	[5] = "rotation", [6] = "error",
+	[5] = "rotation", [6] = "error", [7] = "targets exited",
 }
 local COUNTER_NAMES = {
 	[1] = "events", [2] = "ring-buffer drops", [3] = "map-full failures",

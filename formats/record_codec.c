@@ -573,6 +573,7 @@ const char *scf_stop_reason_name(unsigned int reason)
 		[SCF_STOP_SIGNAL] = "signal",	  [SCF_STOP_COUNT] = "count",
 		[SCF_STOP_DURATION] = "duration", [SCF_STOP_COMMAND] = "command-exit",
 		[SCF_STOP_ROTATE] = "rotate",	  [SCF_STOP_ERROR] = "error",
+		[SCF_STOP_TARGETS_EXITED] = "targets-exited",
 	};
 	return NAME_OF(names, reason);
 }

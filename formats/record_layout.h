@@ -492,6 +492,7 @@ enum scf_stop_reason {
 	SCF_STOP_COMMAND = 4,	/* the command given after -- exited */
 	SCF_STOP_ROTATE = 5,	/* the section ended because the file was rotated */
 	SCF_STOP_ERROR = 6,	/* a fatal error */
+	SCF_STOP_TARGETS_EXITED = 7, /* every process of -p (and their children) exited */
 };
 
 /* ---- SCF_REC_CLOCK (format 1.2) --------------------------------------------------------- */

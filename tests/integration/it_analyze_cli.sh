@@ -148,4 +148,134 @@ ok "unknown command: exit 2" $?
 [ $? -eq 2 ]
 ok "unknown syscall name: exit 2" $?
 
+usage2() { # description, expected message (ERE), arguments
+	local d=$1 msg=$2
+	shift 2
+	"$BIN" "$@" >/dev/null 2>"$tmp/err"
+	local rc=$?
+	[ "$rc" -eq 2 ] && grep -Eq -- "$msg" "$tmp/err"
+	ok "$d (status $rc)" $?
+}
+
+# ---- the same file given twice is read once -------------------------------------------------------
+
+"$BIN" traces --json "$tmp/s.scap" >"$tmp/once.json"
+ln "$tmp/s.scap" "$tmp/s-hardlink.scap"
+"$BIN" traces --json "$tmp/s.scap" "$tmp/s.scap" "$tmp/s-hardlink.scap" >"$tmp/out.json" 2>"$tmp/err"
+[ $? -eq 0 ] && cmp -s "$tmp/once.json" "$tmp/out.json" &&
+	[ "$(grep -c 'is the same file as .*s.scap: read once' "$tmp/err")" -eq 2 ]
+ok "the same file given twice (and by a second name) is read once, with a warning" $?
+"$BIN" filter -o "$tmp/twice.scap" "$tmp/s.scap" "$tmp/s.scap" 2>"$tmp/err" &&
+	"$BIN" info --json "$tmp/twice.scap" >"$tmp/out.json" &&
+	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(d["records"]["syscall"] != 25)' "$tmp/out.json" &&
+	grep -q 'is the same file as' "$tmp/err"
+ok "filter: the same input given twice is written once" $?
+
+# ---- times as the tables print them can be pasted into --since and --until ----------------------
+
+"$BIN" timeline --since 14:13:20.000030000 --until 14:13:20.000030000 "$tmp/s.scap" >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 1 ] &&
+	grep -q '^14:13:20.000030000 100/101 read(3</etc/hosts>' "$tmp/out"
+ok "timeline --since/--until with a time of day from its own lines: exactly that syscall" $?
+SAMPLE="$(dirname "$0")/../../samples/captures/demo-small.pcapng.zst"
+row=$("$BIN" spans "$SAMPLE" | sed -n 3p)
+span=$(echo "$row" | awk '{print $2}')
+start=$(echo "$row" | awk '{print $6}')
+"$BIN" spans --since "$start" --until "$start" "$SAMPLE" >"$tmp/out" 2>"$tmp/err" &&
+	[ "$(sed 1d "$tmp/out" | awk '{print $2}')" = "$span" ]
+ok "spans: the START of a row pasted into --since and --until selects that span ($start)" $?
+usage2 "a time of day out of range is refused" "bad --since time '24:00:00'" \
+	spans --since 24:00:00 "$tmp/s.scap"
+
+# ---- one convention for usage errors (2) and absent traces (1) ----------------------------------
+
+"$BIN" timeline --trace ffff "$tmp/s.scap" >/dev/null 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "no trace ffff" "$tmp/err"
+ok "timeline --trace of an absent id: exit 1, as trace ID" $?
+"$BIN" spans --trace ffff --json "$tmp/s.scap" >/dev/null 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "no trace ffff" "$tmp/err"
+ok "spans --trace of an absent id: exit 1" $?
+"$BIN" timeline --trace 0a0a "$tmp/s.scap" >/dev/null 2>"$tmp/err"
+ok "timeline --trace of a present id: exit 0" $?
+usage2 "--since after --until (relative): usage error" "--since is after --until" \
+	timeline --since +2s --until +1s "$tmp/s.scap"
+usage2 "--since after --until (absolute): usage error" "--since is after --until" \
+	spans --since 1790000000000800700 --until 1790000000000011000 "$tmp/s.scap"
+usage2 "--since after --until (relative against absolute): usage error" "--since is after --until" \
+	timeline --since +1s --until 1790000000000011000 "$tmp/s.scap"
+usage2 "a file where the command goes: a hint naming the command" \
+	"unknown command .*s.scap.*: the command comes first, as in spancap-analyze info .*s.scap" \
+	"$tmp/s.scap"
+usage2 "--sort given to spans is refused" "--sort is not an option of spans" --sort=time spans "$tmp/s.scap"
+usage2 "--by given to traces is refused" "--by is not an option of traces" traces --by=span "$tmp/s.scap"
+usage2 "--timeline given to timeline is refused" "--timeline is not an option of timeline" \
+	timeline --timeline "$tmp/s.scap"
+usage2 "--json given to export is refused" "--json is not an option of export" \
+	export --format chrome --json "$tmp/s.scap"
+usage2 "--json given to filter is refused" "--json is not an option of filter" \
+	filter --json -o "$tmp/never.scap" "$tmp/s.scap"
+usage2 "--pid given to info (which describes the whole capture) is refused" \
+	"a selection option .* is not an option of info" info --pid 100 "$tmp/s.scap"
+usage2 "-o given to traces is refused" "are for export" traces -o "$tmp/never.scap" "$tmp/s.scap"
+usage2 "--redact given to traces is refused" "belong to filter" traces --redact "$tmp/s.scap"
+[ ! -e "$tmp/never.scap" ]
+ok "no refused command line wrote a file" $?
+"$BIN" --help | sed -n '/^EXAMPLES/,/^EXIT/p' >"$tmp/examples"
+! grep -q '\.scap' "$tmp/examples" && grep -q 'pcapng.zst' "$tmp/examples" &&
+	grep -q 'stands for a trace id' "$tmp/examples"
+ok "--help examples use spancap's .pcapng.zst names and mark the example id as a placeholder" $?
+
+# The checked-in sample has a loss window of one event.
+"$BIN" timeline "$(dirname "$0")/../../samples/captures/demo-small.pcapng.zst" >"$tmp/out" &&
+	grep -q -- '--- lost 1 event (unmatched)' "$tmp/out" && ! grep -q ' 1 events' "$tmp/out"
+ok "timeline: 'lost 1 event', not '1 events'" $?
+grep -Eq -- '^[0-9:.]+ --- lost 1 event \(unmatched\) on cpu [0-9]+, window [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}\.\.[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9} ---$' "$tmp/out"
+ok "timeline: a loss window in times of day, not epoch nanoseconds" $?
+
+# ---- an interrupted -o leaves no file (export and filter) ----------------------------------------
+
+# The input is a FIFO: the run blocks on it with its output open, where SIGTERM then finds it.
+# export streams its input (the FIFO is kept open after the file); filter reads its inputs
+# twice, and blocks when it opens the FIFO again for the second pass, its output created.
+interrupted() { # description, signal, keep-open (1: export), arguments before the input
+	local d=$1 sig=$2 keep=$3 pid rc left
+	shift 3
+	rm -rf "$tmp/int" "$tmp/fifo"
+	mkdir "$tmp/int"
+	mkfifo "$tmp/fifo"
+	# (a background job of a script starts with SIGINT ignored: give it back its default)
+	env --default-signal=INT "$BIN" "$@" "$tmp/fifo" >/dev/null 2>"$tmp/int.err" &
+	pid=$!
+	exec 7>"$tmp/fifo"
+	cat "$tmp/s.scap" >&7
+	[ "$keep" -eq 1 ] || exec 7>&-
+	for _ in $(seq 1 100); do
+		[ -n "$(ls -A "$tmp/int")" ] && break
+		sleep 0.05
+	done
+	sleep 0.1
+	kill -"$sig" "$pid"
+	wait "$pid"
+	rc=$?
+	exec 7>&-
+	left=$(ls -A "$tmp/int")
+	if [ "$rc" -ge 128 ] && [ -z "$left" ]; then
+		ok "$d"
+	else
+		not_ok "$d (status $rc, left: ${left:-nothing})" "$tmp/int.err"
+	fi
+}
+interrupted "export -o interrupted by SIGTERM: no partial file, no temporary file left" TERM 1 \
+	export --format chrome -o "$tmp/int/out.json"
+interrupted "export -o interrupted by SIGINT: no partial file, no temporary file left" INT 1 \
+	export --format otlp-json -o "$tmp/int/out.json"
+interrupted "filter -o interrupted by SIGTERM: no partial file, no temporary file left" TERM 0 \
+	filter -o "$tmp/int/out.scap"
+"$BIN" export --format chrome -o "$tmp/int/done.json" "$tmp/s.scap" 2>"$tmp/err" &&
+	[ "$(ls -A "$tmp/int")" = done.json ] && [ "$(stat -c %a "$tmp/int/done.json")" = 600 ] &&
+	python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$tmp/int/done.json"
+ok "a complete export is renamed into place, mode 0600, alone in its directory" $?
+"$BIN" export --format chrome -o /dev/null "$tmp/s.scap" 2>"$tmp/err" && [ -c /dev/null ]
+ok "-o /dev/null is written in place (not replaced by a file)" $?
+
 tap_end

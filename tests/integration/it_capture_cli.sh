@@ -5,7 +5,11 @@
 # option of the code's option table (parsed from capture/capture.c, so an option added without
 # documentation fails here), the man page renders without a groff warning, -q leaves errors
 # only, --stats prints live lines and a final line whose counters are named and valued as the
-# file's END record, and bad combinations are refused. Real BPF, real processes. Prints TAP.
+# file's END record; the command contract strace/perf/tcpdump users expect: with -w - the
+# command's standard output goes to standard error, the command's exit status is passed on
+# (126/127 and no file when it cannot be run), -c is exact, -p ends when its targets have
+# exited, unwritable targets are refused before the command runs; bad combinations and every
+# out-of-range numeric value are refused with exit 2. Real BPF, real processes. Prints TAP.
 set -u
 BUILD=${1:-build}
 SPANCAP="$BUILD/spancap"
@@ -128,27 +132,201 @@ EOF
 [ $? -eq 0 ] && ok "--stats: the final line carries the END record's counter names and values" ||
 	not_ok "--stats: the final line carries the END record's counter names and values" "$tmp/recon"
 
+# The final line's events/s is the whole capture's rate: here the events come in the first
+# tenths of a second, then 1.2 s of sleep, so the last interval's rate would be about 0.
+"$SPANCAP" --stats=0.5 -w "$tmp/rate.pcapng.zst" -- \
+	sh -c 'i=0; while [ $i -lt 200 ]; do cat /etc/hostname >/dev/null; i=$((i+1)); done; sleep 1.2' \
+	>/dev/null 2>"$tmp/rate.err"
+python3 - "$tmp/rate.err" >"$tmp/rate.out" 2>&1 <<'EOF'
+import sys
+final = [l for l in open(sys.argv[1]) if l.startswith("spancap: stats final ")][-1].split()
+elapsed = float(final[3].rstrip("s"))
+kv = dict(x.split("=", 1) for x in final[4:])
+events, rate = int(kv["events"]), float(kv["events/s"])
+want = events / elapsed
+print("final: %d events in %.2f s, events/s=%.0f (whole capture: %.0f)" % (events, elapsed, rate, want))
+sys.exit(0 if events > 1000 and abs(rate - want) <= 0.02 * want + 1 else 1)
+EOF
+[ $? -eq 0 ] && ok "--stats: the final line's events/s is the whole capture's rate ($(cat "$tmp/rate.out"))" ||
+	not_ok "--stats: the final line's events/s is the whole capture's rate" "$(cat "$tmp/rate.out" "$tmp/rate.err")"
+
 "$SPANCAP" -q --stats=0.1 -w "$tmp/qs.scap" -- sleep 0.5 >/dev/null 2>"$tmp/qs.err"
 [ $? -eq 0 ] && grep -q '^spancap: stats final ' "$tmp/qs.err" &&
 	! grep -q 'events written' "$tmp/qs.err" && ok "-q --stats: stats lines, no summary line" ||
 	not_ok "-q --stats: stats lines, no summary line" "$tmp/qs.err"
 
-# ---- refused command lines ------------------------------------------------------------------
+# ---- -w -: the capture owns standard output --------------------------------------------------
 
-refused() { # description, expected message (ERE), args...
-	local d=$1 msg=$2
-	shift 2
+# The printed words are computed, so that the recorded argv does not hold them.
+"$SPANCAP" -q -w - -- sh -c 'echo cmd-says-$((40 + 2)); echo cmd-to-stderr-$((40 + 3)) >&2' >"$tmp/stdout.scap" \
+	2>"$tmp/stdout.err"
+rc=$?
+"$CHECK" "$tmp/stdout.scap" >"$tmp/stdout.dump" 2>&1
+crc=$?
+if [ "$rc" -eq 0 ] && [ "$crc" -eq 0 ] && ! grep -aq cmd-says-42 "$tmp/stdout.scap" &&
+	grep -q '^cmd-says-42$' "$tmp/stdout.err" && grep -q '^cmd-to-stderr-43$' "$tmp/stdout.err"; then
+	ok "-w -: CMD's standard output goes to standard error, the capture stream stays readable"
+else
+	not_ok "-w -: CMD's standard output goes to standard error (status $rc, check $crc)" \
+		"$(cat "$tmp/stdout.err" "$tmp/stdout.dump")"
+fi
+
+# ---- exit status: CMD's, passed on as strace does --------------------------------------------
+
+"$SPANCAP" -q -w "$tmp/x7.pcapng.zst" -- sh -c 'exit 7' >/dev/null 2>"$tmp/x.err"
+rc=$?
+[ "$rc" -eq 7 ] && "$CHECK" "$tmp/x7.pcapng.zst" >/dev/null 2>&1 &&
+	ok "CMD exits 7: spancap exits 7, the capture is whole" ||
+	not_ok "CMD exits 7: spancap exits 7 (status $rc)" "$tmp/x.err"
+"$SPANCAP" -q -w "$tmp/x9.pcapng.zst" -- sh -c 'kill -KILL $$' >/dev/null 2>"$tmp/x.err"
+rc=$?
+[ "$rc" -eq 137 ] && ok "CMD killed by SIGKILL: spancap exits 128+9" ||
+	not_ok "CMD killed by SIGKILL: spancap exits 128+9 (status $rc)" "$tmp/x.err"
+"$SPANCAP" -q -w "$tmp/x0.pcapng.zst" -- true >/dev/null 2>"$tmp/x.err"
+rc=$?
+[ "$rc" -eq 0 ] && ok "CMD exits 0: spancap exits 0" || not_ok "CMD exits 0 (status $rc)" "$tmp/x.err"
+not_started() { # description, expected status, expected message (ERE), CMD...
+	local d=$1 want=$2 msg=$3
+	shift 3
+	rm -f "$tmp/ns.pcapng.zst"
+	"$SPANCAP" -w "$tmp/ns.pcapng.zst" -- "$@" >/dev/null 2>"$tmp/ns.err"
+	local rc=$?
+	if [ "$rc" -eq "$want" ] && grep -Eq "$msg" "$tmp/ns.err" && [ ! -e "$tmp/ns.pcapng.zst" ]; then
+		ok "$d"
+	else
+		not_ok "$d (status $rc, file $(ls "$tmp/ns.pcapng.zst" 2>/dev/null || echo absent))" \
+			"$tmp/ns.err"
+	fi
+}
+not_started "a CMD that does not exist: status 127, a message, no capture file" 127 \
+	"cannot run /nonexistent: No such file" /nonexistent
+not_started "a CMD that is not executable: status 126, a message, no capture file" 126 \
+	"cannot run /etc/passwd: Permission denied" /etc/passwd
+
+# ---- -c N is exact, as tcpdump's ---------------------------------------------------------------
+
+count_syscalls() { "$CHECK" "$1" 2>/dev/null | grep -c '^SYSCALL '; }
+"$SPANCAP" -q -w "$tmp/c100.pcapng.zst" -c 100 -- \
+	sh -c 'i=0; while [ $i -lt 300 ]; do cat /etc/hostname >/dev/null; i=$((i+1)); done' \
+	>/dev/null 2>"$tmp/c.err"
+rc=$?
+got=$(count_syscalls "$tmp/c100.pcapng.zst")
+"$CHECK" "$tmp/c100.pcapng.zst" 2>/dev/null | grep -q '^END .*syscalls=100 .*stop=count' &&
+	[ "$rc" -eq 0 ] && [ "$got" -eq 100 ] &&
+	ok "-c 100 on a command making thousands of syscalls: exactly 100 syscall records" ||
+	not_ok "-c 100: exactly 100 syscall records (got $got, status $rc)" "$tmp/c.err"
+"$SPANCAP" -q -w "$tmp/call.pcapng.zst" --all -c 1000 >/dev/null 2>"$tmp/c.err"
+rc=$?
+got=$(count_syscalls "$tmp/call.pcapng.zst")
+[ "$rc" -eq 0 ] && [ "$got" -eq 1000 ] &&
+	ok "--all -c 1000: exactly 1000 syscall records" ||
+	not_ok "--all -c 1000: exactly 1000 syscall records (got $got, status $rc)" "$tmp/c.err"
+
+# ---- -p ends when every target has exited, as strace -p does ---------------------------------
+
+sleep 0.5 &
+p1=$!
+sleep 1 &
+p2=$!
+timeout 20 "$SPANCAP" -q -w "$tmp/p.pcapng.zst" -p "$p1,$p2" >/dev/null 2>"$tmp/p.err"
+rc=$?
+wait "$p1" "$p2" 2>/dev/null
+[ "$rc" -eq 0 ] && "$CHECK" "$tmp/p.pcapng.zst" 2>/dev/null | grep -q '^END .*stop=targets-exited' &&
+	ok "-p: the capture ends by itself once its targets have exited (END stop=targets-exited)" ||
+	not_ok "-p: the capture ends once its targets have exited (status $rc; 124: still running)" \
+		"$tmp/p.err"
+
+# ---- targets that cannot be written, found before CMD runs -------------------------------------
+
+"$SPANCAP" -w /proc/version -- touch "$tmp/ran-proc" >/dev/null 2>"$tmp/w.err"
+rc=$?
+[ "$rc" -eq 1 ] && [ ! -e "$tmp/ran-proc" ] && grep -q '/proc/version' "$tmp/w.err" &&
+	ok "-w /proc/version fails (status 1) before CMD runs" ||
+	not_ok "-w /proc/version fails before CMD runs (status $rc, CMD ran: $([ -e "$tmp/ran-proc" ] && echo yes || echo no))" \
+		"$tmp/w.err"
+mkdir "$tmp/nobody-dir"
+chown nobody "$tmp/nobody-dir"
+chmod 0755 "$tmp/nobody-dir"
+"$SPANCAP" -w "$tmp/nobody-dir/rot.pcapng.zst" -C 4k -- touch "$tmp/ran-rot" >/dev/null 2>"$tmp/w.err"
+rc=$?
+[ "$rc" -eq 1 ] && [ ! -e "$tmp/ran-rot" ] && grep -q 'dropped CAP_DAC_OVERRIDE' "$tmp/w.err" &&
+	ok "rotation into a directory root can write only with CAP_DAC_OVERRIDE: refused at start" ||
+	not_ok "rotation into an unwritable directory refused at start (status $rc)" "$tmp/w.err"
+
+# ---- a name that says the other compression: a warning ------------------------------------------
+
+"$SPANCAP" -u -w "$tmp/plain.pcapng.zst" -- true >/dev/null 2>"$tmp/n.err"
+rc=$?
+[ "$rc" -eq 0 ] && grep -q 'warning: -u writes plain pcapng, but .*plain.pcapng.zst ends in .zst' "$tmp/n.err" &&
+	ok "-u with a .zst name: a warning, the file written" ||
+	not_ok "-u with a .zst name: a warning (status $rc)" "$tmp/n.err"
+"$SPANCAP" -w "$tmp/comp.pcapng" -- true >/dev/null 2>"$tmp/n.err"
+rc=$?
+[ "$rc" -eq 0 ] && grep -q "warning: .*comp.pcapng will be zstd-compressed, but its name does not end in .zst" "$tmp/n.err" &&
+	ok "zstd under a name without .zst: a warning, the file written" ||
+	not_ok "zstd under a name without .zst: a warning (status $rc)" "$tmp/n.err"
+"$SPANCAP" -w "$tmp/right.pcapng.zst" -- true >/dev/null 2>"$tmp/n.err"
+"$SPANCAP" -u -w "$tmp/right.pcapng" -- true >/dev/null 2>>"$tmp/n.err"
+! grep -q warning "$tmp/n.err" && ok "names that match the compression: no warning" ||
+	not_ok "names that match the compression: no warning" "$tmp/n.err"
+
+# ---- refused command lines ----------------------------------------------------------------------
+
+# Usage errors exit 2 (one convention with spancap-analyze); failures while capturing exit 1.
+refused() { # description, expected status, expected message (ERE), args...
+	local d=$1 want=$2 msg=$3
+	shift 3
 	"$SPANCAP" "$@" >"$tmp/r.out" 2>"$tmp/r.err"
 	local rc=$?
-	if [ "$rc" -eq 1 ] && grep -Eq "$msg" "$tmp/r.err" && [ ! -e "$tmp/r.scap" ]; then ok "$d"
+	if [ "$rc" -eq "$want" ] && grep -Eq "$msg" "$tmp/r.err" && [ ! -e "$tmp/r.scap" ] &&
+		[ ! -e "$tmp/ran" ]; then ok "$d"
 	else not_ok "$d (status $rc)" "$tmp/r.err"; fi
 }
-refused "-q with -v is refused" "contradict" -q -v -w "$tmp/r.scap" -- true
-refused "-Z without a command is refused" "applies to -- CMD" -Z nobody -w "$tmp/r.scap" --all
-refused "--stats=0 is refused" "bad --stats interval" --stats=0 -w "$tmp/r.scap" -- true
-refused "--stats=abc is refused" "bad --stats interval" --stats=abc -w "$tmp/r.scap" -- true
-refused "an unknown user is refused before anything runs" "no such user" \
+refused "-q with -v is refused" 2 "contradict" -q -v -w "$tmp/r.scap" -- true
+refused "-Z without a command is refused" 2 "applies to -- CMD" -Z nobody -w "$tmp/r.scap" --all
+refused "--stats=0 is refused" 2 "bad --stats interval" --stats=0 -w "$tmp/r.scap" -- true
+refused "--stats=abc is refused" 2 "bad --stats interval" --stats=abc -w "$tmp/r.scap" -- true
+refused "an unknown user is refused before anything runs" 1 "no such user" \
 	-Z no-such-user-spancap -w "$tmp/r.scap" -- true
-refused "an unknown option points to --help" "see --help" --no-such-option -w "$tmp/r.scap" -- true
+refused "an unknown option points to --help" 2 "see --help" --no-such-option -w "$tmp/r.scap" -- true
+refused "-r FILE points to spancap-analyze" 2 "spancap-analyze info x.pcapng.zst" -r x.pcapng.zst
+# Every numeric option: out of range, overflowing, negative, inf and nan are refused.
+for v in 1e12 inf 1e20 nan -1 0 0.0001; do
+	refused "--duration $v is refused" 2 "bad --duration '$v' \(0.001 to 10000000 seconds\)" \
+		--duration "$v" -w "$tmp/r.scap" -- touch "$tmp/ran"
+done
+for v in -1 0 18446744073709551617 1000000000001 1e3; do
+	refused "-c $v is refused" 2 "bad -c count '$v' \(1 to 1000000000000" \
+		-c "$v" -w "$tmp/r.scap" -- touch "$tmp/ran"
+done
+for v in -1 0 4095 18446744073709551617k 2048G 1T; do
+	refused "-C $v is refused" 2 "bad -C size '$v' \(bytes, k/M/G suffix, 4k to 1024G\)" \
+		-C "$v" -w "$tmp/r.scap" -- touch "$tmp/ran"
+done
+for v in 0.01 -1 inf nan 1e8; do
+	refused "-G $v is refused" 2 "bad -G period '$v'" -G "$v" -w "$tmp/r.scap" -- touch "$tmp/ran"
+done
+for v in 0 -1 1000001 18446744073709551617; do
+	refused "-W $v is refused" 2 "bad -W count '$v'" -C 1M -W "$v" -w "$tmp/r.scap" -- touch "$tmp/ran"
+done
+for v in 0 -1 4294967297 256 1e2; do
+	refused "-s $v is refused" 2 "bad snaplen '$v'" -s "$v" -w "$tmp/r.scap" -- touch "$tmp/ran"
+done
+for v in 0 nan inf 86401 -1; do
+	refused "--stats=$v is refused" 2 "bad --stats interval '$v'" --stats="$v" -w "$tmp/r.scap" \
+		-- touch "$tmp/ran"
+done
+for v in 0 20 -8 nan 4294967297; do
+	refused "--compress-level $v is refused" 2 "bad compression level '$v'" \
+		--compress-level "$v" -w "$tmp/r.scap" -- touch "$tmp/ran"
+done
+for v in 0 1001 4294967297 -1; do
+	refused "--tick-ms $v is refused" 2 "bad --tick-ms '$v'" --tick-ms "$v" -w "$tmp/r.scap" \
+		-- touch "$tmp/ran"
+done
+for v in 4294971392 3000 2048 2147483648 -4096; do
+	refused "--ringbuf-size $v is refused" 2 "bad --ringbuf-size '$v'" --ringbuf-size "$v" \
+		-w "$tmp/r.scap" -- touch "$tmp/ran"
+done
 
 tap_end
