@@ -888,8 +888,11 @@ static struct ana_proc *spawn(struct ana_ctx *c, struct ana_proc *parent, uint32
 {
 	struct ana_proc *ch = ana_proc_find(c, parent->host, pid);
 
-	if (ch && ch->parent == parent && !ch->exited)
-		return ch; /* already seen through the other record */
+	/* Already seen through the other record (the fork event, or the parent's clone, fork or
+	 * vfork record): records come in exit order, so the parent's may come after the child's
+	 * whole life; a child that exited before this fork was entered is another process. */
+	if (ch && ch->parent == parent && (!ch->exited || ts <= ch->exit_ns))
+		return ch;
 	if (!ch || ch->exited || ch->parent || ch->st.syscalls)
 		ch = ana_proc_new(c, parent->host, pid);
 	if (!ch)

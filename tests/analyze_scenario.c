@@ -484,6 +484,8 @@ static void host_late(struct scen *s)
 	sys(s, AT(40), &(struct sc){ .pid = C, .tid = C, .nr = 39, .ret = C, .dur = 1 });
 	late_process(s, AT(45), C, 0, SCF_ORIGIN_CTX_UPDATE); /* a re-resolution: gone */
 	proc_event(s, AT(50), SCF_PROC_EXIT, C, C, 0, NULL, "ls");
+	/* sh's clone, entered before the fork event, recorded at its exit: after the child's */
+	sys(s, AT(15), &(struct sc){ .pid = P, .tid = P, .nr = 56, .ret = C, .dur = 40 * US });
 	late_process(s, AT(60), C, P, SCF_ORIGIN_FORK); /* the fork, described after the exit */
 	/* 802 runs span B1 and is killed by SIGSEGV (core dumped) inside it; 803 ends span A1
 	 * with a syscall outside any span and then dies of SIGKILL: A1 was over */

@@ -37,7 +37,8 @@
  * Variant 3 is host "late-host": process 800 is described as "spancap" (thread 800 too), then
  * execs /bin/sh ("sh"); it forks 801, which execs /bin/ls with argv "ls /" (execve record),
  * makes one getpid, is re-described after it is gone (ppid 0, empty NAME and ARGV items), exits,
- * and only then gets the PROCESS record of its fork (ppid 800, no start time, empty items).
+ * and only then come the record of 800's clone that made it and the PROCESS record of its fork
+ * (ppid 800, no start time, empty items).
  * Process 802 makes a syscall in span B1 (trace 0b0b...) and dies of SIGSEGV, core dumped;
  * process 803 makes one in span A1 (trace 0a0a...), one outside any span, and dies of SIGKILL.
  */
