@@ -33,7 +33,7 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 DEB_PKGS := gcc make pkg-config clang llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libpcap-dev libzstd-dev libcmocka-dev zstd tshark tcpdump musl-tools libclang-rt-14-dev \
 	python3 jq binutils nodejs groff-base man-db bpftrace \
-	strace linux-perf time
+	strace linux-perf time sqlite3
 # npm (tests/otlp_check: the OpenTelemetry protobuf definitions): Debian's package, unless the
 # installed nodejs brings npm itself (as NodeSource's does).
 DEB_PKGS += $(if $(shell command -v npm 2>/dev/null),,npm)
@@ -247,7 +247,7 @@ ANALYZE_LIB_SRCS := analyze/ana_map.c analyze/latency_hist.c analyze/syscall_tab
 	analyze/report_rows.c analyze/cmd_info.c analyze/cmd_traces.c analyze/cmd_trace.c \
 	analyze/cmd_spans.c analyze/cmd_syscalls.c analyze/cmd_processes.c analyze/cmd_io.c \
 	analyze/cmd_timeline.c analyze/cmd_export.c analyze/otlp_json.c analyze/chrome_trace.c \
-	analyze/cmd_filter.c analyze/redact.c analyze/output_file.c
+	analyze/row_export.c analyze/cmd_filter.c analyze/redact.c analyze/output_file.c
 ANALYZE_LIB_OBJS := $(ANALYZE_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ANALYZE_LIB := $(BUILD)/libspancap_analyze.a
 ANALYZE_BIN := $(BUILD)/spancap-analyze

@@ -62,7 +62,11 @@ static void usage(FILE *f)
 	      "                 (OpenTelemetry traces: each syscall a child span of the\n"
 	      "                 application span it ran in) or --format chrome (Perfetto,\n"
 	      "                 chrome://tracing: one track per thread, application spans\n"
-	      "                 enclosing their syscalls)\n"
+	      "                 enclosing their syscalls) or --format csv or jsonl (one flat\n"
+	      "                 row per syscall for databases: ts_ns, time, host, boot_id,\n"
+	      "                 pid, tid, trace_id, span_id, syscall, args, result, errno,\n"
+	      "                 duration_ns, path, peer, bytes_read, bytes_written, flags;\n"
+	      "                 spancap-analyze(1) describes them)\n"
 	      "    filter       writes a new spancap file (-o OUT, - for standard output) holding\n"
 	      "                 only what the selection (--trace, --span, --pid, --tid, --since,\n"
 	      "                 --until, --syscall, --errors-only) needs; see FILTER below\n"
@@ -88,7 +92,8 @@ static void usage(FILE *f)
 	      "    --by KEY            syscalls: syscall (default), span or process\n"
 	      "    --timeline          trace: append the trace's timeline\n"
 	      "    --format FMT        export: otlp-json, otlp-jsonl (JSON Lines: one request of\n"
-	      "                        at most --max-spans spans per line) or chrome\n"
+	      "                        at most --max-spans spans per line), chrome, csv or\n"
+	      "                        jsonl (one row per syscall)\n"
 	      "    -o, --output FILE   export: write FILE instead of standard output; filter: the\n"
 	      "                        file to write (- is standard output, never one of the\n"
 	      "                        inputs); either way mode 0600, never through a symbolic\n"
@@ -175,6 +180,7 @@ static void usage(FILE *f)
 	      "    " PROG " timeline --errors-only web1.pcapng.zst web2.pcapng.zst\n"
 	      "    " PROG " export --format otlp-json -o traces.json app.pcapng.zst\n"
 	      "    " PROG " export --format chrome --trace 4bf92f35 -o trace.json app.pcapng.zst\n"
+	      "    " PROG " export --format csv --since +2s -o rows.csv app.pcapng.zst\n"
 	      "    " PROG " filter --trace 4bf92f35 -o bug-1234.pcapng.zst app.pcapng.zst\n"
 	      "    " PROG " filter --redact --since +2s --until +3s -o share.pcapng.zst\n"
 	      "        app.pcapng.zst\n"
@@ -666,9 +672,13 @@ int main(int argc, char **argv)
 				ex.format = ANA_EXPORT_OTLP_JSONL;
 			else if (!strcmp(optarg, "chrome"))
 				ex.format = ANA_EXPORT_CHROME;
+			else if (!strcmp(optarg, "csv"))
+				ex.format = ANA_EXPORT_CSV;
+			else if (!strcmp(optarg, "jsonl"))
+				ex.format = ANA_EXPORT_JSONL;
 			else
-				return fail_usage("bad --format '%s': otlp-json, otlp-jsonl or chrome",
-						  optarg);
+				return fail_usage("bad --format '%s': otlp-json, otlp-jsonl, chrome, csv "
+						  "or jsonl", optarg);
 			break;
 		case 'o': /* export and filter */
 			ex.path = optarg;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * cmd_export.c - `export`: the output file, the choice of format, and the per-syscall facts
- * both formats share.
+ * the formats share.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,13 +42,21 @@ static FILE *open_output(struct ana_export *x)
 
 int ana_export_begin(struct ana_export *x, struct ana_opts *o)
 {
+	bool rows = x->format == ANA_EXPORT_CSV || x->format == ANA_EXPORT_JSONL;
+
 	if (x->format == ANA_EXPORT_NONE) {
 		snprintf(x->err, sizeof(x->err),
-			 "export needs --format otlp-json, otlp-jsonl or chrome");
+			 "export needs --format otlp-json, otlp-jsonl, chrome, csv or jsonl");
 		return -EINVAL;
 	}
 	if (x->max_spans && x->format != ANA_EXPORT_OTLP_JSONL) {
 		snprintf(x->err, sizeof(x->err), "--max-spans is for otlp-jsonl");
+		return -EINVAL;
+	}
+	if (rows && (x->gran != ANA_GRAN_SYSCALL || x->orphans)) {
+		snprintf(x->err, sizeof(x->err),
+			 "--granularity and --orphans are for the otlp formats (csv and jsonl have "
+			 "one row per syscall, in spans or not)");
 		return -EINVAL;
 	}
 	if (!x->max_spans)
@@ -63,11 +71,15 @@ int ana_export_begin(struct ana_export *x, struct ana_opts *o)
 	if (!x->out)
 		return -EIO;
 	ana_json_init(&x->j, x->out);
-	x->j.compact = x->format == ANA_EXPORT_OTLP_JSONL;
+	x->j.compact = x->format == ANA_EXPORT_OTLP_JSONL || x->format == ANA_EXPORT_JSONL;
 	o->on_event = x->format == ANA_EXPORT_CHROME ? ana_chrome_event : ana_otlp_event;
+	if (rows) {
+		o->on_event = ana_rows_event;
+		ana_rows_begin(x);
+	}
 	o->event_arg = x;
 	/* span groups list the files, peers and failures of each span */
-	if (x->format != ANA_EXPORT_CHROME && x->gran == ANA_GRAN_SPAN)
+	if (!rows && x->format != ANA_EXPORT_CHROME && x->gran == ANA_GRAN_SPAN)
 		o->want |= ANA_WANT_DETAIL;
 	return 0;
 }
@@ -92,7 +104,12 @@ void ana_export_abort(struct ana_export *x)
 
 int ana_export_finish(struct ana_export *x, struct ana_ctx *c)
 {
-	int ret = x->format == ANA_EXPORT_CHROME ? ana_chrome_finish(x, c) : ana_otlp_finish(x, c);
+	int ret = 0;
+
+	if (x->format == ANA_EXPORT_CHROME)
+		ret = ana_chrome_finish(x, c);
+	else if (x->format == ANA_EXPORT_OTLP_JSON || x->format == ANA_EXPORT_OTLP_JSONL)
+		ret = ana_otlp_finish(x, c);
 
 	if (!ret && x->nomem) {
 		snprintf(x->err, sizeof(x->err), "out of memory while exporting");

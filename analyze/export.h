@@ -8,8 +8,10 @@
  *   otlp-jsonl the same as JSON Lines: one request of at most max_spans spans per line
  *   chrome     Chrome trace-event JSON for Perfetto and chrome://tracing: one track per thread,
  *              application spans as slices enclosing their syscalls (chrome_trace.c)
+ *   csv        one flat row per syscall for databases, RFC 4180 (row_export.c)
+ *   jsonl      the same rows as JSON Lines, one object per line
  *
- * Both stream the syscalls from the replay's event callback and finish after the replay, so
+ * All stream the syscalls from the replay's event callback and finish after the replay, so
  * memory grows with processes, threads and spans, not with syscalls.
  */
 #ifndef ANA_EXPORT_H
@@ -23,7 +25,7 @@
 #include "output_file.h"
 
 enum ana_export_format { ANA_EXPORT_NONE, ANA_EXPORT_OTLP_JSON, ANA_EXPORT_OTLP_JSONL,
-			 ANA_EXPORT_CHROME };
+			 ANA_EXPORT_CHROME, ANA_EXPORT_CSV, ANA_EXPORT_JSONL };
 #define ANA_EXPORT_LINE_SPANS 1000 /* otlp-jsonl: spans per line unless told */
 enum ana_export_gran { ANA_GRAN_SYSCALL, ANA_GRAN_SPAN };
 
@@ -64,7 +66,20 @@ void ana_chrome_event(struct ana_ctx *c, const struct ana_event *ev, void *arg);
 int ana_chrome_finish(struct ana_export *x, struct ana_ctx *c);
 void ana_chrome_free(struct ana_export *x);
 
-/* Per-syscall facts both formats print. */
+/* csv and jsonl: the header line (csv), then one row per syscall; nothing to finish. */
+void ana_rows_begin(struct ana_export *x);
+void ana_rows_event(struct ana_ctx *c, const struct ana_event *ev, void *arg);
+/*
+ * len bytes of captured text as valid UTF-8 into buf (NUL-terminated, cut before a character
+ * or escape that does not fit): a byte outside valid UTF-8 becomes \xNN, and with raw a
+ * backslash becomes \\ (the text then decodes back to the bytes).
+ */
+char *ana_row_text(char *buf, size_t sz, const void *s, size_t len, bool raw);
+/* One CSV field per RFC 4180 (quoted when it holds a comma, a quote, CR or LF). Returns 0 or
+ * -1 on a write error. */
+int ana_csv_field(FILE *f, const char *s);
+
+/* Per-syscall facts the formats print. */
 struct ana_export_sc {
 	const char *name; /* "openat", or "syscall_N" */
 	bool no_exit, failed;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_export.c - cmocka tests of `spancap-analyze export` (analyze/cmd_export.c, otlp_json.c,
- * chrome_trace.c) on the analyzer scenario (analyze_scenario.h) and on a hand-written thread
+ * chrome_trace.c, row_export.c) on the analyzer scenario (analyze_scenario.h) and on a hand-written thread
  * whose spans interleave. The output is read back as text: the JSON writer puts one key per
  * line, so counting keys counts spans and events.
  */
@@ -338,6 +338,104 @@ static void test_chrome_crossing_spans_become_segments(void **state)
 	free(t);
 }
 
+/* ---- csv and jsonl rows ---------------------------------------------------------------------- */
+
+static char *csv_of(const char *field)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	assert_int_equal(ana_csv_field(f, field), 0);
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
+static void assert_csv(const char *field, const char *want)
+{
+	char *got = csv_of(field);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_csv_field_quotes_per_rfc4180(void **state)
+{
+	(void)state;
+	assert_csv("", "");
+	assert_csv("plain text; (x) 'y'", "plain text; (x) 'y'");
+	assert_csv("a,b", "\"a,b\"");
+	assert_csv("say \"hi\"", "\"say \"\"hi\"\"\"");
+	assert_csv("\"", "\"\"\"\"");
+	assert_csv("line\nnext", "\"line\nnext\"");
+	assert_csv("cr\rlf", "\"cr\rlf\"");
+	assert_csv("a,b\"c\nd", "\"a,b\"\"c\nd\"");
+}
+
+static void test_row_text_escapes_what_is_not_utf8(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	/* valid UTF-8 (2, 3 and 4 bytes) passes unchanged */
+	assert_string_equal(ana_row_text(buf, sizeof(buf), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+					 14, true),
+			    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	/* a lone byte, a cut sequence, an overlong form, a surrogate, past U+10FFFF */
+	assert_string_equal(ana_row_text(buf, sizeof(buf), "a\xff" "b", 3, true), "a\\xffb");
+	assert_string_equal(ana_row_text(buf, sizeof(buf), "a\xc3", 2, true), "a\\xc3");
+	assert_string_equal(ana_row_text(buf, sizeof(buf), "\xc0\xaf", 2, true), "\\xc0\\xaf");
+	assert_string_equal(ana_row_text(buf, sizeof(buf), "\xed\xa0\x80", 3, true),
+			    "\\xed\\xa0\\x80");
+	assert_string_equal(ana_row_text(buf, sizeof(buf), "\xf4\x90\x80\x80", 4, true),
+			    "\\xf4\\x90\\x80\\x80");
+	/* raw text: a backslash is doubled so that the text decodes back to the bytes */
+	assert_string_equal(ana_row_text(buf, sizeof(buf), "a\\xffb", 6, true), "a\\\\xffb");
+	assert_string_equal(ana_row_text(buf, sizeof(buf), "a\\nb", 4, false), "a\\nb");
+	/* controls, commas and quotes are the CSV writer's business */
+	assert_string_equal(ana_row_text(buf, sizeof(buf), "a,\"\n", 4, true), "a,\"\n");
+	/* a cut never splits an escape or a character */
+	assert_string_equal(ana_row_text(buf, 6, "ab\xff", 3, true), "ab");
+	assert_string_equal(ana_row_text(buf, 4, "ab\xc3\xa9", 4, true), "ab");
+	assert_string_equal(ana_row_text(buf, 5, "ab\xc3\xa9", 4, true), "ab\xc3\xa9");
+}
+
+static unsigned int count_str(const char *t, const char *s)
+{
+	unsigned int n = 0;
+
+	for (const char *p = t; (p = strstr(p, s)); p += strlen(s))
+		n++;
+	return n;
+}
+
+static void test_rows_one_per_syscall(void **state)
+{
+	char path[] = "/tmp/test_export_rows.XXXXXX";
+	int fd = mkstemp(path);
+	char *csv, *jsonl;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	write_interleaved(path);
+	csv = run_export(path, ANA_EXPORT_CSV, ANA_GRAN_SYSCALL, false, NULL);
+	jsonl = run_export(path, ANA_EXPORT_JSONL, ANA_GRAN_SYSCALL, false, NULL);
+	unlink(path);
+	/* a header and six rows; four in spans of trace 7777..., two outside */
+	assert_int_equal(count_str(csv, "\n"), 7);
+	assert_true(!strncmp(csv, "ts_ns,time,host,boot_id,pid,tid,trace_id,span_id,", 49));
+	assert_int_equal(count_str(csv, ",77777777777777777777777777777777,"), 4);
+	assert_int_equal(count_str(csv, ",1111111111111111,"), 2);
+	assert_int_equal(count_str(csv, ",2222222222222222,"), 2);
+	assert_int_equal(count_str(jsonl, "\n"), 6);
+	assert_int_equal(count_str(jsonl, "\"trace_id\":\"77777777777777777777777777777777\""), 4);
+	assert_int_equal(count_str(jsonl, "\"trace_id\":\"\""), 2);
+	free(csv);
+	free(jsonl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +446,9 @@ int main(void)
 		cmocka_unit_test(test_otlp_jsonl_lines_of_max_spans),
 		cmocka_unit_test(test_chrome_scenario),
 		cmocka_unit_test(test_chrome_crossing_spans_become_segments),
+		cmocka_unit_test(test_csv_field_quotes_per_rfc4180),
+		cmocka_unit_test(test_row_text_escapes_what_is_not_utf8),
+		cmocka_unit_test(test_rows_one_per_syscall),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
