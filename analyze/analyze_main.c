@@ -840,6 +840,7 @@ int main(int argc, char **argv)
 	r.c = c;
 	r.tl = &tl;
 	r.trace_arg = trace_arg;
+	ana_report_clock_day(c);
 	if (cmd != CMD_TRACE && trace_absent(c)) {
 		fprintf(stderr, PROG ": no trace %s in the input%s\n", trace_opt,
 			ana_filter_syscall_only(&c->o.f) ? " (within the filters given)" : "");

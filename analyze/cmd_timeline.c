@@ -154,6 +154,7 @@ void ana_tl_print(FILE *f, struct ana_json *j, const struct ana_ctx *c,
 		ana_json_end(j, true);
 		return;
 	}
+	ana_report_clock_day(c); /* before the first line: lines stream during the replay */
 	ana_fmt_ts_clock(ts, sizeof(ts), l->ts_ns);
 	fputs(ts, f);
 	if (show_host)

@@ -81,6 +81,10 @@ void ana_json_head(struct ana_json *j, const struct ana_report *r, const char *c
 /* "hosts": [the names of the hosts the trace ran on] */
 void ana_json_trace_hosts(struct ana_json *j, const struct ana_ctx *c, const struct ana_trace *tr);
 void ana_json_stats(struct ana_json *j, const char *key, const struct ana_stats *s);
+/* Times of day print without a date on the day of the earliest record read so far (every
+ * record before the selected ones is read first), with it on other days; the first call sets
+ * the day (ana_fmt_clock_day). */
+void ana_report_clock_day(const struct ana_ctx *c);
 /* "killed": "SIGSEGV, core dumped" for a wait status of a death by signal, else null. */
 void ana_json_killed(struct ana_json *j, int32_t status);
 /* The FLAGS cell of a span or trace: "incomplete", "killed:SIGKILL", both, or "-". */

@@ -57,6 +57,20 @@ void ana_json_stats(struct ana_json *j, const char *key, const struct ana_stats 
 	ana_json_end(j, true);
 }
 
+void ana_report_clock_day(const struct ana_ctx *c)
+{
+	uint64_t day_ns = 0;
+
+	for (uint32_t i = 0; i < c->hosts.n; i++) {
+		const struct ana_host *h = c->hosts.v[i];
+
+		if (h->first_ns && (!day_ns || h->first_ns < day_ns))
+			day_ns = h->first_ns;
+	}
+	if (day_ns)
+		ana_fmt_clock_day(day_ns);
+}
+
 void ana_json_killed(struct ana_json *j, int32_t status)
 {
 	char kb[48];

@@ -36,11 +36,30 @@ char *ana_fmt_ts_iso(char *buf, size_t sz, uint64_t ns)
 	return buf;
 }
 
+/* The UTC day (days since the epoch) whose times print without a date; UINT64_MAX: unset. */
+static uint64_t clock_day = UINT64_MAX;
+
+void ana_fmt_clock_day(uint64_t ns)
+{
+	if (clock_day == UINT64_MAX)
+		clock_day = ns / 86400000000000ull;
+}
+
 char *ana_fmt_ts_clock(char *buf, size_t sz, uint64_t ns)
 {
 	uint64_t s = ns / 1000000000u;
+	time_t t = (time_t)s;
+	struct tm tm;
+	int n = 0;
 
-	snprintf(buf, sz, "%02u:%02u:%02u.%09llu", (unsigned int)(s / 3600 % 24),
+	ana_fmt_clock_day(ns);
+	/* a capture that runs into another day: the date too, as --since reads it back */
+	if (clock_day != UINT64_MAX && s / 86400 != clock_day && gmtime_r(&t, &tm))
+		n = snprintf(buf, sz, "%04d-%02d-%02d ", tm.tm_year + 1900, tm.tm_mon + 1,
+			     tm.tm_mday);
+	if (n < 0 || (size_t)n >= sz)
+		n = 0;
+	snprintf(buf + n, sz - (size_t)n, "%02u:%02u:%02u.%09llu", (unsigned int)(s / 3600 % 24),
 		 (unsigned int)(s / 60 % 60), (unsigned int)(s % 60),
 		 (unsigned long long)(ns % 1000000000u));
 	return buf;

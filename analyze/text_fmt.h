@@ -14,8 +14,12 @@
 char *ana_fmt_hex(char *buf, const uint8_t *p, size_t n);
 /* "2026-01-02T12:00:00.123456789Z" (buf: 32 bytes). */
 char *ana_fmt_ts_iso(char *buf, size_t sz, uint64_t ns);
-/* "12:00:00.123456789" (buf: 24 bytes). */
+/* "12:00:00.123456789"; "2026-01-03 12:00:00.123456789" on a day other than that given to
+ * ana_fmt_clock_day (buf: 32 bytes). */
 char *ana_fmt_ts_clock(char *buf, size_t sz, uint64_t ns);
+/* The day of ns is the one times of day print without a date: the first call only (the report
+ * calls it with the analysis's first time; else the first time printed sets it). */
+void ana_fmt_clock_day(uint64_t ns);
 /* "850ns", "12.345us", "1.234ms", "2.500s" (buf: 24 bytes). */
 char *ana_fmt_dur(char *buf, size_t sz, uint64_t ns);
 /* Copies len bytes of untrusted text, escaping controls, backslash and quote C-style. */

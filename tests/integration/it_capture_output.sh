@@ -127,12 +127,13 @@ grep -q '^    missing sections (files not given, or lost): 1$' "$tmp/gap.txt" &&
 	not_ok "info on the files without the second names the missing section ($gap)" "$tmp/gap.txt"
 
 # ---- a step of the wall clock during a rotated capture ----------------------------------------
-# spancap under tests/clock_step_shim.so sees CLOCK_REALTIME jump 3600 s ahead 1.5 s in (the
+# spancap under tests/clock_step_shim.so sees CLOCK_REALTIME jump a day ahead 1.5 s in (the
 # host's clock is not touched): the files after the step must carry the new time, a CLOCK record
-# must say where it stepped, and info must report the step.
+# must say where it stepped, info must report the step, and times of day printed past the
+# capture's first day must carry their date (and read back with --since).
 mkdir -p "$tmp/ck/files"
 LD_PRELOAD="$(cd "$BUILD/tests" && pwd)/clock_step_shim.so" CLOCK_STEP_AFTER_MS=1500 \
-	CLOCK_STEP_S=3600 "$SPANCAP" -w "$tmp/ck/cap.pcapng.zst" -G 1 -- "$DEMO" --threads 2 \
+	CLOCK_STEP_S=86400 "$SPANCAP" -w "$tmp/ck/cap.pcapng.zst" -G 1 -- "$DEMO" --threads 2 \
 	--rate 100 --requests 350 --duration 8 --seed 7 --dir "$tmp/ck/files" >"$tmp/ck.out" 2>&1
 ck_files=$(ls "$tmp"/ck/cap-*.pcapng.zst 2>/dev/null)
 "$ANALYZE" info --json $ck_files >"$tmp/ck.json" 2>>"$tmp/ck.out"
@@ -143,20 +144,30 @@ d = json.load(open(sys.argv[1])); h = d["hosts"][0]
 starts = [s["start_ns"] for s in d["sections"]]
 jumps = [b - a for a, b in zip(starts, starts[1:])]
 steps = h["clock_steps"]
-ok = (len(steps) == 1 and abs(steps[0]["step_ns"] - 3600e9) < 0.1e9 and
-      sum(1 for j in jumps if j > 3500e9) == 1 and all(j > 0 for j in jumps) and
+ok = (len(steps) == 1 and abs(steps[0]["step_ns"] - 86400e9) < 0.1e9 and
+      sum(1 for j in jumps if j > 86300e9) == 1 and all(j > 0 for j in jumps) and
       d["records"]["clock"] >= len(starts))
 print("%s: %d files, section starts move by %s s; clock steps %s; %d CLOCK records" % (
     "good" if ok else "bad", len(starts), ["%.1f" % (j / 1e9) for j in jumps],
     [s["step_ns"] / 1e9 for s in steps], d["records"]["clock"]))
 ' "$tmp/ck.json" 2>&1)
 case $r in
-good*) ok "a wall-clock step of +3600 s during -G 1: $r" ;;
-*) echo "$r" >>"$tmp/ck.out"; not_ok "a wall-clock step of +3600 s during -G 1 is followed and reported" "$tmp/ck.out" ;;
+good*) ok "a wall-clock step of +86400 s during -G 1: $r" ;;
+*) echo "$r" >>"$tmp/ck.out"; not_ok "a wall-clock step of +86400 s during -G 1 is followed and reported" "$tmp/ck.out" ;;
 esac
-grep -q '^  clock: the wall clock stepped +3600\.[0-9]* s at ' "$tmp/ck.txt" &&
+grep -q '^  clock: the wall clock stepped +86400\.[0-9]* s at ' "$tmp/ck.txt" &&
 	ok "info says when and by how much the wall clock stepped" ||
 	not_ok "info says when and by how much the wall clock stepped" "$tmp/ck.txt"
+"$ANALYZE" timeline $ck_files >"$tmp/ck.tl" 2>>"$tmp/ck.out"
+dated=$(grep -cE '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+ ' "$tmp/ck.tl")
+first=$(head -n 1 "$tmp/ck.tl" | cut -d' ' -f1)
+last=$(tail -n 1 "$tmp/ck.tl" | cut -d' ' -f1,2)
+"$ANALYZE" timeline --since "$last" $ck_files >"$tmp/ck.since" 2>>"$tmp/ck.out"
+[ "$dated" -gt 0 ] && [ "$dated" -lt "$(wc -l <"$tmp/ck.tl")" ] &&
+	[[ $first =~ ^[0-9]{2}:[0-9]{2}: ]] && [ -s "$tmp/ck.since" ] &&
+	[ "$(head -n 1 "$tmp/ck.since" | cut -d' ' -f1,2)" = "$last" ] &&
+	ok "timeline: times of the next day carry their date ($dated lines), and --since reads one back" ||
+	not_ok "timeline: times of the next day carry their date ($dated lines; first '$first', last '$last')" "$tmp/ck.out"
 
 # ---- rotation by size, ring of files ---------------------------------------------------------
 mkdir -p "$tmp/c/files"
