@@ -216,7 +216,15 @@ $(SAMPLES_OUT)/spancap-demo-service-musl-loader: SV_CC := $(MUSL_CC)
 
 # The hostile writer and the test-only inspectors (glibc, PIE).
 SAMPLES_TOOLS := $(SAMPLES_OUT)/spancap-hostile-writer $(SAMPLES_OUT)/spancap-tls-checker \
-	$(SAMPLES_OUT)/spancap-proc-ctx-dump $(SAMPLES_OUT)/spancap-fork-ctx
+	$(SAMPLES_OUT)/spancap-proc-ctx-dump $(SAMPLES_OUT)/spancap-fork-ctx \
+	$(SAMPLES_OUT)/spancap-ctx-publisher $(SAMPLES_OUT)/spancap-ctx-publisher-static
+
+# The publisher variants (samples/ctx_publisher.c): dynamic PIE and fully static.
+$(SAMPLES_OUT)/spancap-ctx-publisher: $(SAMPLES_OUT)/pie/ctx_publisher.o $(call writer_objs,pie)
+$(SAMPLES_OUT)/spancap-ctx-publisher: SL_LD := -pie $(EXPORT_TLS)
+$(SAMPLES_OUT)/spancap-ctx-publisher-static: $(SAMPLES_OUT)/nopie/ctx_publisher.o \
+	$(call writer_objs,nopie)
+$(SAMPLES_OUT)/spancap-ctx-publisher-static: SL_LD := -static $(EXPORT_TLS)
 
 $(SAMPLES_OUT)/spancap-hostile-writer: $(SAMPLES_OUT)/pie/hostile_writer.o \
 	$(call writer_objs,pie)
