@@ -22,6 +22,7 @@ must all carry their context; syscalls inside the window may lack it (never carr
 are counted and reported, and the window itself must stay under --max-gap-ms (default 50).
 Prints TAP lines; exits 1 on any failure.
 """
+import io
 import json
 import struct
 import subprocess
@@ -143,35 +144,78 @@ def unpack_syscall(flags, body, slots):
     return flags & 0x0FFF, plain
 
 
+class CaptureStream:
+    """A capture file opened for streaming: .f is its pcapng bytes as a binary stream (zstd
+    decompressed through a pipe when the file is compressed), so that records() never holds
+    more than one block. Use as a context manager."""
+
+    def __init__(self, path):
+        self.proc = None
+        with open(path, "rb") as f:
+            head = f.read(4)
+        if head == b"\x28\xb5\x2f\xfd":
+            self.proc = subprocess.Popen(["zstd", "-q", "-d", "-c", path],
+                                         stdout=subprocess.PIPE)
+            self.f = self.proc.stdout
+        else:
+            self.f = open(path, "rb")
+
+    def __enter__(self):
+        return self.f
+
+    def __exit__(self, *exc):
+        self.f.close()
+        if self.proc is not None and self.proc.wait() != 0 and exc[0] is None:
+            raise subprocess.CalledProcessError(self.proc.returncode, "zstd -d")
+        return False
+
+
+def read_exact(f, n, off):
+    b = f.read(n)
+    if len(b) != n:
+        raise ValueError("block at offset %d: %d bytes of %d before the end" % (off, len(b), n))
+    return b
+
+
 def records(data):
     """Yields (ts_ns, type, flags, body, items) for each EPB, per FORMAT.md sections 3-5;
-    SYSCALL_PACKED records come out as the SYSCALL records they stand for (5.10)."""
+    SYSCALL_PACKED records come out as the SYSCALL records they stand for (5.10). data is the
+    whole pcapng as bytes, or a binary stream (CaptureStream) read one block at a time."""
+    f = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
     off = 0
     tsresol_ok = False
     slots = {}
-    while off + 12 <= len(data):
-        btype, blen = struct.unpack_from("<II", data, off)
-        if blen < 12 or off + blen > len(data):
+    while True:
+        head = f.read(8)
+        if len(head) < 8:
+            if head and len(head) >= 4:
+                raise ValueError("block at offset %d: %d bytes of header" % (off, len(head)))
+            break  # as before: fewer than 12 bytes left end the walk
+        btype, blen = struct.unpack_from("<II", head, 0)
+        if blen < 12:
             raise ValueError("block at offset %d: length %d" % (off, blen))
+        blk = head + read_exact(f, blen - 8, off)
         if btype == 1:  # IDB: link type and if_tsresol
-            linktype = struct.unpack_from("<H", data, off + 8)[0]
+            linktype = struct.unpack_from("<H", blk, 8)[0]
             if linktype != 147:
                 raise ValueError("link type %d" % linktype)
-            o = off + 16
-            while o + 4 <= off + blen - 4:
-                code, olen = struct.unpack_from("<HH", data, o)
+            o = 16
+            while o + 4 <= blen - 4:
+                code, olen = struct.unpack_from("<HH", blk, o)
                 if code == 0:
                     break
-                if code == 9 and data[o + 4] == 9:
+                if code == 9 and blk[o + 4] == 9:
                     tsresol_ok = True
                 o += 4 + ((olen + 3) & ~3)
             if not tsresol_ok:
                 raise ValueError("IDB without if_tsresol 9")
         elif btype == 6:
-            hi, lo, caplen, origlen = struct.unpack_from("<IIII", data, off + 12)
+            hi, lo, caplen, origlen = struct.unpack_from("<IIII", blk, 12)
             if caplen != origlen:
                 raise ValueError("EPB at %d: caplen %d origlen %d" % (off, caplen, origlen))
-            rec = data[off + 28:off + 28 + caplen]
+            if 28 + caplen > blen:
+                raise ValueError("EPB at %d: caplen %d past the block" % (off, caplen))
+            rec = blk[28:28 + caplen]
             rtype, rlen, body_len, flags = struct.unpack_from("<HHHH", rec, 0)
             if rlen != caplen or 8 + body_len > rlen:
                 raise ValueError("record at %d: len %d body %d caplen %d" %
@@ -225,32 +269,33 @@ def main():
     resolved_ts = None  # first PROCESS record of the service saying "resolved"
     publish_ts = []     # exits of its prctl(PR_SET_VMA) calls
     try:
-        for ts, rtype, flags, body, items in records(pcapng_bytes(cap_path)):
-            if rtype == REC_SECTION:
-                major = struct.unpack_from("<H", body, 0)[0]
-                if major != 1:
-                    raise ValueError("format major %d" % major)
-                sections += 1
-            elif rtype == REC_PROCESS:
-                ppid_, status = struct.unpack_from("<I", body, 0)[0], body[25]
-                if ppid_ == pid and status == CTX_RESOLVED and resolved_ts is None:
-                    resolved_ts = ts
-            elif rtype == REC_SYSCALL:
-                if len(body) < 104:
-                    raise ValueError("syscall body of %d bytes" % len(body))
-                dur, ret = struct.unpack_from("<Qq", body, 0)
-                args6 = struct.unpack_from("<6Q", body, 16)
-                tid, rpid, nr = struct.unpack_from("<IIH", body, 64)
-                # The publication's prctl is the signal even when it fails (EINVAL on kernels
-                # without CONFIG_ANON_VMA_NAME).
-                if rpid == pid and nr == 157 and args6[0] == PR_SET_VMA:
-                    publish_ts.append(ts + dur)
-                by_tid.setdefault(tid, []).append({
-                    "ts": ts, "ret": ret, "args": args6, "pid": rpid, "nr": nr,
-                    "ctx": bool(flags & F_CTX), "ctx_fault": bool(flags & F_CTX_FAULT),
-                    "trace": body[80:96].hex(),
-                    "span": body[96:104].hex(), "path": items.get(ITEM_PATH),
-                    "sa": items.get(ITEM_SOCKADDR)})
+        with CaptureStream(cap_path) as stream:
+            for ts, rtype, flags, body, items in records(stream):
+                if rtype == REC_SECTION:
+                    major = struct.unpack_from("<H", body, 0)[0]
+                    if major != 1:
+                        raise ValueError("format major %d" % major)
+                    sections += 1
+                elif rtype == REC_PROCESS:
+                    ppid_, status = struct.unpack_from("<I", body, 0)[0], body[25]
+                    if ppid_ == pid and status == CTX_RESOLVED and resolved_ts is None:
+                        resolved_ts = ts
+                elif rtype == REC_SYSCALL:
+                    if len(body) < 104:
+                        raise ValueError("syscall body of %d bytes" % len(body))
+                    dur, ret = struct.unpack_from("<Qq", body, 0)
+                    args6 = struct.unpack_from("<6Q", body, 16)
+                    tid, rpid, nr = struct.unpack_from("<IIH", body, 64)
+                    # The publication's prctl is the signal even when it fails (EINVAL on kernels
+                    # without CONFIG_ANON_VMA_NAME).
+                    if rpid == pid and nr == 157 and args6[0] == PR_SET_VMA:
+                        publish_ts.append(ts + dur)
+                    by_tid.setdefault(tid, []).append({
+                        "ts": ts, "ret": ret, "args": args6, "pid": rpid, "nr": nr,
+                        "ctx": bool(flags & F_CTX), "ctx_fault": bool(flags & F_CTX_FAULT),
+                        "trace": body[80:96].hex(),
+                        "span": body[96:104].hex(), "path": items.get(ITEM_PATH),
+                        "sa": items.get(ITEM_SOCKADDR)})
     except (ValueError, struct.error, subprocess.CalledProcessError) as e:
         report(False, "the capture decodes per FORMAT.md", e)
         print("1..%d" % tap.n)
