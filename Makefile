@@ -389,6 +389,16 @@ $(BUILD)/bench/recorder_bench: $(BUILD)/obj/bench/recorder_bench.o \
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,libbpf libelf zlib) $(FORMATS_LDLIBS)
 
+# The cost of the periodic re-check of observed processes (capture.c recheck()): section 5.
+# (The resolver library is named by its path: $(CAPTURE_LIB) is defined further down.)
+BENCH_BINS += $(BUILD)/bench/recheck_bench
+$(BUILD)/obj/bench/recheck_bench.o: CFLAGS += -Ibpf -Icapture -Isamples
+$(BUILD)/bench/recheck_bench: $(BUILD)/obj/bench/recheck_bench.o $(BUILD)/obj/capture/ctx_source.o \
+		$(BUILD)/libspancap_resolve.a $(FORMATS_LIB) $(WRITER_NAMES:%=$(BUILD)/obj/samples/%.o)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CAPTURE_LIB_LDLIBS) $(FORMATS_LDLIBS) -lpthread
+
 .PHONY: bench-recorder
 bench-recorder: $(BUILD)/bench/recorder_bench
 	$(Q)$(BUILD)/bench/recorder_bench -n 5000000
