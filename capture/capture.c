@@ -954,6 +954,9 @@ static void describe(void *ctx, pid_t pid)
 	if (e) {
 		res->status = e->status;
 		res->cfg = e->cfg;
+		/* a route without a process context in force: it was unpublished (observe()) */
+		if (e->status == SCF_CTX_NONE && e->cfg.kind != SC_TLS_NONE && !res->has_pctx)
+			snprintf(res->reason, sizeof(res->reason), "process context unpublished");
 	}
 	scan_write_process(g.r, pid, 0, SCF_ORIGIN_SCAN, res);
 	ctxsrc_result_release(res);
