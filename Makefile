@@ -216,7 +216,15 @@ $(SAMPLES_OUT)/spancap-demo-service-musl-loader: SV_CC := $(MUSL_CC)
 
 # The hostile writer and the test-only inspectors (glibc, PIE).
 SAMPLES_TOOLS := $(SAMPLES_OUT)/spancap-hostile-writer $(SAMPLES_OUT)/spancap-tls-checker \
-	$(SAMPLES_OUT)/spancap-proc-ctx-dump $(SAMPLES_OUT)/spancap-fork-ctx
+	$(SAMPLES_OUT)/spancap-proc-ctx-dump $(SAMPLES_OUT)/spancap-fork-ctx \
+	$(SAMPLES_OUT)/spancap-ctx-publisher $(SAMPLES_OUT)/spancap-ctx-publisher-static
+
+# The publisher variants (samples/ctx_publisher.c): dynamic PIE and fully static.
+$(SAMPLES_OUT)/spancap-ctx-publisher: $(SAMPLES_OUT)/pie/ctx_publisher.o $(call writer_objs,pie)
+$(SAMPLES_OUT)/spancap-ctx-publisher: SL_LD := -pie $(EXPORT_TLS)
+$(SAMPLES_OUT)/spancap-ctx-publisher-static: $(SAMPLES_OUT)/nopie/ctx_publisher.o \
+	$(call writer_objs,nopie)
+$(SAMPLES_OUT)/spancap-ctx-publisher-static: SL_LD := -static $(EXPORT_TLS)
 
 $(SAMPLES_OUT)/spancap-hostile-writer: $(SAMPLES_OUT)/pie/hostile_writer.o \
 	$(call writer_objs,pie)
@@ -386,6 +394,16 @@ $(BUILD)/bench/recorder_bench: $(BUILD)/obj/bench/recorder_bench.o \
 	$(msg) LD $@
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,libbpf libelf zlib) $(FORMATS_LDLIBS)
+
+# The cost of the periodic re-check of observed processes (capture.c recheck()): section 5.
+# (The resolver library is named by its path: $(CAPTURE_LIB) is defined further down.)
+BENCH_BINS += $(BUILD)/bench/recheck_bench
+$(BUILD)/obj/bench/recheck_bench.o: CFLAGS += -Ibpf -Icapture -Isamples
+$(BUILD)/bench/recheck_bench: $(BUILD)/obj/bench/recheck_bench.o $(BUILD)/obj/capture/ctx_source.o \
+		$(BUILD)/libspancap_resolve.a $(FORMATS_LIB) $(WRITER_NAMES:%=$(BUILD)/obj/samples/%.o)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CAPTURE_LIB_LDLIBS) $(FORMATS_LDLIBS) -lpthread
 
 .PHONY: bench-recorder
 bench-recorder: $(BUILD)/bench/recorder_bench

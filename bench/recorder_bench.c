@@ -29,10 +29,15 @@
 #include "spancap_synth.skel.h"
 
 /* The recorder calls these back into capture.c; nothing to re-resolve here. */
-void capture_request_resolve(uint32_t pid, enum resolve_why why)
+void capture_request_resolve(uint32_t pid, uint8_t reasons)
 {
 	(void)pid;
-	(void)why;
+	(void)reasons;
+}
+
+void capture_event_of(uint32_t pid)
+{
+	(void)pid;
 }
 
 void capture_process_gone(uint32_t pid)

@@ -22,8 +22,9 @@
 #   4. replay: spancap-analyze traces and info on a capture of >= REPLAY_EVENTS syscalls
 #      (a real capture of syscall_bench) and on a synthetic service mix (analyze_bench -o):
 #      events per second and peak RSS (GNU time).
-#   5. components: bench/format_bench, bench/analyze_bench and bench/recorder_bench (ring
-#      buffer to compressed file, synthetic BPF producer), as printed.
+#   5. components: bench/format_bench, bench/analyze_bench, bench/recorder_bench (ring
+#      buffer to compressed file, synthetic BPF producer) and bench/recheck_bench (the cost of
+#      the capture's periodic re-check of observed processes), as printed.
 #   6. time inside the syscall programs per call (bench/bpf_prog_cost.sh, kernel.bpf_stats):
 #      the figures of section 1 without the syscall, the trampoline and the other CPUs' noise.
 #
@@ -92,7 +93,7 @@ BOUND=$BUILD/gen/spancap_bound.bpf.o
 NCPU=$(nproc)
 
 for f in "$SPANCAP" "$ANALYZE" "$B" "$DEMO" "$EMPTY" "$BOUND" "$BUILD/bench/analyze_bench" \
-	"$BUILD/bench/format_bench" "$BUILD/bench/recorder_bench"; do
+	"$BUILD/bench/format_bench" "$BUILD/bench/recorder_bench" "$BUILD/bench/recheck_bench"; do
 	[ -e "$f" ] || { echo "run_bench: $f is missing (make all first)" >&2; exit 1; }
 done
 command -v jq >/dev/null || { echo "run_bench: jq is missing (make deps)" >&2; exit 1; }
@@ -631,12 +632,16 @@ section_components() {
 		echo "\`format_bench -n $COMPONENT_RECORDS\`, \`analyze_bench -n $COMPONENT_RECORDS\`" \
 			"(synthetic records, one core) and \`recorder_bench -n $COMPONENT_RECORDS\` (the" \
 			"capture's user-space path, ring buffer to zstd file, fed by a synthetic BPF" \
-			"producer), as printed:"
+			"producer), and \`recheck_bench\` (the periodic re-check of observed processes" \
+			"for a process context that appeared, changed or went: 32 processes a second)," \
+			"as printed:"
 		echo
 		echo '```'
 		"$BUILD/bench/format_bench" -n "$COMPONENT_RECORDS" 2>&1 || echo "format_bench failed"
 		"$BUILD/bench/analyze_bench" -n "$COMPONENT_RECORDS" 2>&1 || echo "analyze_bench failed"
 		"$BUILD/bench/recorder_bench" -n "$COMPONENT_RECORDS" 2>&1 || echo "recorder_bench failed"
+		"$BUILD/bench/recheck_bench" -r "$( [ "$SMOKE" = 1 ] && echo 10 || echo 200)" 2>&1 ||
+			echo "recheck_bench failed"
 		echo '```'
 		echo
 	} >>"$tmp/report"

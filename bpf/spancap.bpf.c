@@ -39,7 +39,8 @@ const volatile __u32 max_argv_str = SC_ARGV_STR_MAX; /* bytes kept of an argv st
  * Selection (spancap -e, --only-in-span). With sel_on, a syscall whose bit is clear in sel_bits
  * costs one bit test and nothing else, at entry and at exit. With only_in_span, a syscall made
  * without a valid context is not recorded (a context fault is: the context is unknown).
- * Lifecycle syscalls and re-resolution triggers are always recorded (always_recorded()).
+ * Lifecycle syscalls (always_recorded()) and re-resolution triggers (resolve_reasons(); mmap,
+ * munmap, mremap and prctl pass the bit test to be examined) are always recorded.
  */
 const volatile __u8 sel_on = 0;
 const volatile __u64 sel_bits[SC_SEL_WORDS] = {};
@@ -200,11 +201,11 @@ static __always_inline bool sel_bit(__u64 nr)
 }
 
 /*
- * What user space needs whatever the selection: fork, exec and exit (the process tree) and
- * the two re-resolution triggers, an executable mmap and prctl(PR_SET_VMA) (resolve_trigger()).
- * x86_64 numbers.
+ * What user space needs whatever the selection: fork, exec and exit (the process tree). The
+ * re-resolution triggers (resolve_reasons()) are decided once the process's configuration is
+ * known: may_trigger() lets their syscalls through the selection until then. x86_64 numbers.
  */
-static __always_inline bool always_recorded(__u64 nr, __u64 a0, __u64 a2)
+static __always_inline bool always_recorded(__u64 nr)
 {
 	switch (nr) {
 	case 56:  /* clone */
@@ -216,16 +217,80 @@ static __always_inline bool always_recorded(__u64 nr, __u64 a0, __u64 a2)
 	case 322: /* execveat */
 	case 435: /* clone3 */
 		return true;
-	case 9: /* mmap */
-		return a2 & 0x4 /* PROT_EXEC */;
-	case 157: /* prctl */
-		return a0 == 0x53564d41 /* PR_SET_VMA */;
 	}
 	return false;
 }
 
+/* mmap, munmap, mremap, prctl: possible re-resolution triggers (resolve_reasons()). */
+static __always_inline bool may_trigger(__u64 nr)
+{
+	return nr == 9 || nr == 11 || nr == 25 || nr == 157;
+}
+
 /* The configuration of the current process, or NULL when it is not observed. */
 static const struct sc_proc_cfg none_cfg = {};
+
+/*
+ * True when fd of the current task is a memfd named OTEL_CTX (its dentry "memfd:OTEL_CTX"):
+ * mapping it publishes an OTEP 4719 process context, whether or not the writer names the
+ * mapping with prctl(PR_SET_VMA) afterwards.
+ */
+static __always_inline bool fd_is_ctx_memfd(struct task_struct *task, __u64 fd)
+{
+	const char want[SC_CTX_MEMFD_NAME_LEN] = SC_CTX_MEMFD_NAME;
+	char name[SC_CTX_MEMFD_NAME_LEN + 1] = {};
+	struct files_struct *files;
+	struct fdtable *fdt;
+	struct file **fds, *f;
+	const unsigned char *dname;
+
+	if (fd > 0x7fffffff)
+		return false;
+	files = BPF_CORE_READ(task, files);
+	if (!files)
+		return false;
+	fdt = BPF_CORE_READ(files, fdt);
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return false;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (!fds || bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return false;
+	dname = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+	if (!dname || bpf_probe_read_kernel_str(name, sizeof(name), dname) !=
+			      SC_CTX_MEMFD_NAME_LEN + 1)
+		return false;
+	for (int i = 0; i < SC_CTX_MEMFD_NAME_LEN; i++)
+		if (name[i] != want[i])
+			return false;
+	return true;
+}
+
+/*
+ * The re-resolution reasons (enum sc_resolve_reason) of a syscall, from its arguments at
+ * entry; handle_sys_exit() drops those whose syscall failed. An executable mapping of a file
+ * (a dlopen), prctl(PR_SET_VMA) (a publication, whatever it returns: it fails with EINVAL
+ * where the kernel cannot name mappings), a mapping of the OTEL_CTX memfd (a publication that
+ * may never be named), an munmap or mremap over the OTEL_CTX header (an unpublish).
+ */
+static __always_inline __u8 resolve_reasons(const struct sc_proc_cfg *cfg,
+					    struct task_struct *task, __u64 nr, __u64 a0,
+					    __u64 a1, __u64 a2, __u64 a3, __u64 a4)
+{
+	switch (nr) {
+	case 9: /* mmap(addr, len, prot, flags, fd, off) */
+		if ((a3 & 0x20 /* MAP_ANONYMOUS */) || a4 == (__u64)-1)
+			return 0;
+		if (a2 & 0x4 /* PROT_EXEC */)
+			return SC_RESOLVE_MMAP_EXEC;
+		return fd_is_ctx_memfd(task, a4) ? SC_RESOLVE_CTX_MAP : 0;
+	case 11: /* munmap(addr, len) */
+	case 25: /* mremap(old_addr, old_len, ...) */
+		return cfg->pctx_addr && cfg->pctx_addr - a0 < a1 ? SC_RESOLVE_CTX_UNMAP : 0;
+	case 157: /* prctl */
+		return a0 == 0x53564d41 /* PR_SET_VMA */ ? SC_RESOLVE_PRCTL_VMA : 0;
+	}
+	return 0;
+}
 
 static __always_inline const struct sc_proc_cfg *observed(__u32 tgid)
 {
@@ -771,7 +836,7 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 	__u32 tgid, tid;
 	__u64 now;
 
-	if (sel_on && !sel_bit(id) && !always_recorded(id, regs->di, regs->dx))
+	if (sel_on && !sel_bit(id) && !always_recorded(id) && !may_trigger(id))
 		return 0;
 	if (!may_be_observed(task))
 		return 0;
@@ -804,14 +869,21 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 	__builtin_memset(st->ev.trace_id, 0, sizeof(st->ev.trace_id));
 	__builtin_memset(st->ev.span_id, 0, sizeof(st->ev.span_id));
 	st->ev.trace_flags = 0;
-	st->ev.reserved0 = 0;
+	st->ev.resolve = may_trigger(id) ? resolve_reasons(cfg, task, id, regs->di, regs->si,
+							    regs->dx, regs->r10, regs->r8)
+					 : 0;
 	st->ev.cpu = bpf_get_smp_processor_id();
 	st->ev.reserved1 = 0;
 	st->tail_len = 0;
+	/* A possible trigger let through the selection that is none: as if never entered. */
+	if (sel_on && !sel_bit(id) && !always_recorded(id) && !st->ev.resolve) {
+		st->in_flight = IN_FLIGHT_SKIP;
+		return 0;
+	}
 
 	read_ctx(cfg, task, st, tgid, tid, now);
 	if (only_in_span && !(st->ev.flags & (SC_SYS_F_CTX | SC_SYS_F_CTX_FAULT)) &&
-	    !always_recorded(id, st->ev.args[0], st->ev.args[2])) {
+	    !always_recorded(id) && !st->ev.resolve) {
 		st->in_flight = IN_FLIGHT_SKIP;
 		return 0;
 	}
@@ -833,17 +905,15 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 }
 
 /*
- * A context publication: user space re-resolves the process at once, since the syscalls made
- * until then carry no context. OTEP 4719 publishers end with prctl(PR_SET_VMA,
- * PR_SET_VMA_ANON_NAME) whether or not the kernel can name mappings (EINVAL without
- * CONFIG_ANON_VMA_NAME): the call is the signal, whatever it returns. New executable mappings
- * also trigger a re-resolution (capture_records.c), but on the next poll tick: during ld.so's
- * startup, glibc's link_map exists before TLS offsets are assigned, and resolving at once there
- * picks transient routes.
+ * A syscall with a resolve reason user space acts on at once (SC_RESOLVE_NOW: a publication or
+ * an unpublish) wakes it up, since the syscalls made until it re-resolves carry no context or
+ * a stale one. New executable mappings wait for the next poll tick: during ld.so's startup,
+ * glibc's link_map exists before TLS offsets are assigned, and resolving at once there picks
+ * transient routes.
  */
-static __always_inline bool resolve_trigger(const struct sc_syscall_event *ev)
+static __always_inline bool resolve_now(const struct sc_syscall_event *ev)
 {
-	return ev->nr == 157 /* prctl */ && ev->args[0] == 0x53564d41 /* PR_SET_VMA */;
+	return ev->resolve & SC_RESOLVE_NOW;
 }
 
 static __always_inline void emit_syscall(struct thread_state *st)
@@ -860,7 +930,7 @@ static __always_inline void emit_syscall(struct thread_state *st)
 	 * thread checks the watermark on one event in 16 (the watermark is a quarter of the
 	 * ring, thousands of events).
 	 */
-	if (resolve_trigger(&st->ev))
+	if (resolve_now(&st->ev))
 		flags = BPF_RB_FORCE_WAKEUP;
 	else if (!(++st->n_events & 15))
 		flags = rb_flags();
@@ -898,8 +968,8 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	struct task_struct *task;
 	struct thread_state *st;
 
-	/* mmap and prctl may be triggers (always_recorded()): their entry decided. */
-	if (sel_on && !sel_bit(nr) && nr != 9 && nr != 157)
+	/* mmap, munmap, mremap and prctl may be triggers (may_trigger()): their entry decided. */
+	if (sel_on && !sel_bit(nr) && !may_trigger(nr))
 		return 0;
 	/*
 	 * The one lookup: a thread has task storage only once it entered a syscall while its
@@ -917,14 +987,17 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 			st->in_flight = IN_FLIGHT_NONE;
 			return 0;
 		}
-		/* A fork child returns from clone without having entered it; an mmap or prctl
-		 * that was no trigger was not selected at entry. */
+		/* A fork child returns from clone without having entered it. */
 		if (!(ret == 0 && is_fork_nr(nr)) && !(sel_on && !sel_bit(nr)))
 			count(SC_CNT_UNMATCHED);
 		return 0;
 	}
 	st->ev.exit_ns = bpf_ktime_get_boot_ns();
 	st->ev.ret = ret;
+	/* A failed mapping or unmapping changed nothing; a failed prctl(PR_SET_VMA) still ends a
+	 * publication (the kernel may not name mappings). */
+	if (ret < 0)
+		st->ev.resolve &= SC_RESOLVE_PRCTL_VMA;
 	if (ret >= 0 && moves_tls_blocks(&st->ev))
 		bump_generation(st->ev.pid);
 	if (ret >= 0) {
@@ -999,6 +1072,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		/* The child inherits the parent's TLS layout and, by copy-on-write, its record. */
 		c = *cfg;
 		c.flags |= SC_CFG_F_INHERITED;
+		c.pctx_addr = 0; /* MADV_DONTFORK: the child has no OTEL_CTX mapping */
 		if (bpf_map_update_elem(&procs, &ctgid, &c, BPF_ANY))
 			count(SC_CNT_MAP_FULL);
 		else if (s)
@@ -1090,6 +1164,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		/* A new image: the old TLS layout is meaningless until user space re-resolves. */
 		cfg->kind = SC_TLS_NONE;
 		cfg->flags = SC_CFG_F_EXEC_RESET;
+		cfg->pctx_addr = 0;
 		epoch_bump();
 	}
 	st = bpf_task_storage_get(&threads, p, 0, 0);

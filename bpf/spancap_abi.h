@@ -74,8 +74,10 @@ enum sc_item_tag {
  *  40 args[6]             (raw, as passed at entry)
  *  88 trace_id[16]        (W3C byte order; zero without SC_SYS_F_CTX)
  * 104 span_id[8]
- * 112 trace_flags  113 reserved0  114 cpu  116 reserved1
+ * 112 trace_flags  113 resolve  114 cpu  116 reserved1
  * 120 items...
+ * resolve: the set of enum sc_resolve_reason this syscall gives user space to re-resolve its
+ * process (0 for nearly every syscall).
  */
 struct sc_syscall_event {
 	__u16 type;
@@ -91,7 +93,7 @@ struct sc_syscall_event {
 	__u8 trace_id[16];
 	__u8 span_id[8];
 	__u8 trace_flags;
-	__u8 reserved0;
+	__u8 resolve; /* SC_RESOLVE_* bits */
 	__u16 cpu; /* CPU at entry */
 	__u32 reserved1;
 };
@@ -99,6 +101,32 @@ _Static_assert(sizeof(struct sc_syscall_event) == 120, "syscall event layout");
 _Static_assert(__builtin_offsetof(struct sc_syscall_event, args) == 40, "syscall event layout");
 _Static_assert(__builtin_offsetof(struct sc_syscall_event, trace_id) == 88, "syscall event layout");
 _Static_assert(__builtin_offsetof(struct sc_syscall_event, cpu) == 114, "syscall event layout");
+_Static_assert(__builtin_offsetof(struct sc_syscall_event, resolve) == 113, "syscall event layout");
+
+/*
+ * Why user space re-resolves a process. A process has one pending SET of reasons (a bitmask):
+ * a later request adds its bit, never replaces an earlier one. The BPF program sets the first
+ * four in sc_syscall_event.resolve; user space adds the others.
+ */
+enum sc_resolve_reason {
+	SC_RESOLVE_MMAP_EXEC = 0x01, /* a file mapped executable (a dlopen): TLS modules changed */
+	SC_RESOLVE_PRCTL_VMA = 0x02, /* prctl(PR_SET_VMA): an OTEP 4719 (re)publication, named */
+	SC_RESOLVE_CTX_MAP = 0x04,   /* mmap of a memfd named OTEL_CTX: a publication, maybe never
+				      * named with prctl */
+	SC_RESOLVE_CTX_UNMAP = 0x08, /* munmap/mremap over the OTEL_CTX header (sc_proc_cfg
+				      * pctx_addr): an unpublish */
+	SC_RESOLVE_EXEC = 0x10,	     /* a new program image */
+	SC_RESOLVE_FORK = 0x20,	     /* forked before its parent's resolution reached the kernel */
+	SC_RESOLVE_RECHECK = 0x40,   /* the periodic re-check saw the OTEL_CTX mapping appear,
+				      * change or go */
+	SC_RESOLVE_RETRY = 0x80,     /* an OTEL_CTX mapping was there but not readable yet */
+};
+/* Reasons user space acts on at once (the BPF program wakes it up for them), before reading
+ * further events: an executable mapping waits for the poll tick (ld.so is still at work). */
+#define SC_RESOLVE_NOW (SC_RESOLVE_PRCTL_VMA | SC_RESOLVE_CTX_MAP | SC_RESOLVE_CTX_UNMAP)
+/* The name of a memfd mapping (its dentry) that publishes an OTEP 4719 process context. */
+#define SC_CTX_MEMFD_NAME "memfd:OTEL_CTX"
+#define SC_CTX_MEMFD_NAME_LEN 14
 
 #define SC_SYS_F_CTX 0x0001	  /* trace_id / span_id / trace_flags hold a valid context */
 #define SC_SYS_F_NO_EXIT 0x0002	  /* the thread exited inside the syscall (exit, exit_group) */
@@ -198,7 +226,11 @@ struct sc_item_hdr {
  *                  &var = blk + offset
  *
  *   0 kind  1 flags  2 dtv_stride  4 dtv_off  8 dtv_count_off  12 generation
- *  16 tp_offset  24 module_id  32 offset
+ *  16 tp_offset  24 module_id  32 offset  40 pctx_addr
+ *
+ * pctx_addr: the OTEL_CTX header user space read the process context from (0: none); an
+ * munmap or mremap that covers it is a re-resolution trigger (SC_RESOLVE_CTX_UNMAP). Exec and
+ * fork clear it (the mapping is MADV_DONTFORK and does not survive exec).
  */
 struct sc_proc_cfg {
 	__u8 kind;	   /* enum sc_tls_kind */
@@ -211,8 +243,9 @@ struct sc_proc_cfg {
 	__s64 tp_offset;   /* STATIC */
 	__u64 module_id;   /* DTV */
 	__u64 offset;	   /* DTV: offset of the variable inside the module's block */
+	__u64 pctx_addr;   /* the OTEL_CTX header, 0 when none */
 };
-_Static_assert(sizeof(struct sc_proc_cfg) == 40, "process config layout");
+_Static_assert(sizeof(struct sc_proc_cfg) == 48, "process config layout");
 _Static_assert(__builtin_offsetof(struct sc_proc_cfg, tp_offset) == 16, "process config layout");
 
 enum sc_tls_kind {
@@ -230,8 +263,9 @@ enum sc_tls_kind {
 
 /*
  * Bit nr of sel_bits[nr / 64] set: syscall nr is recorded (when sel_on). Syscalls outside the
- * bitmap are recorded only when they drive user space (an executable mmap, prctl(PR_SET_VMA)):
- * those are re-resolution triggers and are never filtered out.
+ * bitmap are recorded only when they drive user space (a resolve reason: an executable mmap,
+ * prctl(PR_SET_VMA), an mmap of the OTEL_CTX memfd, an munmap of the OTEL_CTX header): those
+ * are re-resolution triggers and are never filtered out.
  */
 #define SC_SEL_WORDS (SC_NR_MAX / 64)
 

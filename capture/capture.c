@@ -30,9 +30,13 @@
 
 #define PENDING_MAX 256
 #define EXIT_USAGE 2 /* a bad command line; 1 is a failure while capturing */
+#define RETRY_MAX 64
+#define RETRY_ATTEMPTS 8
+#define RETRY_FIRST_NS 2000000ull
 #define DRAIN_MAX_NS 2000000000ull
 
 static uint64_t mono_ns(void);
+static void retry_due(uint64_t now);
 
 static struct {
 	struct capture_opts o;
@@ -46,9 +50,17 @@ static struct {
 	struct output out;
 	struct {
 		uint32_t pid;
-		uint8_t why;
+		uint8_t reasons; /* SC_RESOLVE_* bits: a set, never one reason */
 	} pending[PENDING_MAX];
 	size_t n_pending;
+	struct {
+		uint32_t pid;
+		uint8_t attempt;
+		uint64_t due_ns;
+	} retry[RETRY_MAX];
+	size_t n_retry;
+	uint32_t recheck_pos; /* where the periodic re-check goes on in the process table */
+	uint64_t next_recheck_ns;
 	uint64_t resolve_overflow;
 	uint64_t *cnt;
 	int ncpus;
@@ -68,6 +80,10 @@ static void ptab_set(uint32_t pid, uint8_t status, const struct sc_proc_cfg *cfg
 	if (e) {
 		e->status = status;
 		e->cfg = *cfg;
+		/* what the process context was is for observe() to say */
+		e->has_pctx = false;
+		e->pctx_published_ns = 0;
+		e->desc_hash = 0;
 	}
 }
 
@@ -95,7 +111,10 @@ static void usage(FILE *f)
 		"  -e, --events SEL[,SEL]   only these syscalls (repeatable): x86_64 syscall\n"
 		"                           names or classes: %s;\n"
 		"                           fork, exec and exit are always recorded, and so are\n"
-		"                           executable mmaps and prctl(PR_SET_VMA)\n"
+		"                           the calls that make spancap resolve a process\n"
+		"                           again: executable mmaps, prctl(PR_SET_VMA), mmaps\n"
+		"                           of the OTEL_CTX memfd, munmaps of the OTEL_CTX\n"
+		"                           mapping\n"
 		"      --only-in-span       only syscalls made while the thread has a valid context\n"
 		"                           (and those whose context could not be read)\n"
 		"  -s, --snaplen N          keep at most N bytes (1 to %d) of each path, argv\n"
@@ -641,11 +660,50 @@ static void reclaim_dead(void)
 		forget(dead[i]);
 }
 
-/* Once per loop turn: --stats lines and the periodic sweep. */
+/*
+ * The periodic re-check: a publication no syscall announced (an update of a memfd mapping
+ * never named with prctl, a mapping replaced with MAP_FIXED, a request lost to a full pending
+ * set, a header still being written when the retries ran out) is seen within a few periods.
+ * Each period looks at RECHECK_BATCH processes of the table, round robin, at the cost of one
+ * read of /proc/PID/maps (and one 8-byte read of the OTEL_CTX header when there is one); a
+ * process whose publication differs from what its last PROCESS record says is resolved again.
+ */
+#define RECHECK_PERIOD_NS 1000000000ull
+#define RECHECK_BATCH 32
+
+static void recheck(void)
+{
+	uint32_t pids[RECHECK_BATCH], n = 0, pos = g.recheck_pos;
+	const struct ptab_entry *e;
+	struct ctxsrc_probe p;
+
+	while (n < RECHECK_BATCH && ptab__next(g.ptab, &pos, &e))
+		pids[n++] = e->pid;
+	g.recheck_pos = n < RECHECK_BATCH ? 0 : pos; /* the end of the table: start again */
+	for (uint32_t i = 0; i < n; i++) {
+		if (ctxsrc_probe(pids[i], &p))
+			continue; /* gone: the exit event or the sweep removes it */
+		e = ptab__find(g.ptab, pids[i]);
+		if (!e)
+			continue;
+		if (p.mapped != e->has_pctx ||
+		    (p.mapped && (p.addr != e->cfg.pctx_addr ||
+				  (p.published_ns && p.published_ns != e->pctx_published_ns))))
+			capture_request_resolve(pids[i], SC_RESOLVE_RECHECK);
+	}
+}
+
+/* Once per loop turn: --stats lines, retries, the periodic re-check and sweep. */
 static void housekeeping(uint64_t now)
 {
 	if (stats__due(&g.stats, now))
 		stats__print(&g.stats, stderr, g.r, g.ptab, now, false);
+	if (g.n_retry)
+		retry_due(now);
+	if (now >= g.next_recheck_ns) {
+		recheck();
+		g.next_recheck_ns = now + RECHECK_PERIOD_NS;
+	}
 	if (now >= g.next_reclaim_ns) {
 		reclaim_dead();
 		g.next_reclaim_ns = now + RECLAIM_PERIOD_NS;
@@ -654,30 +712,136 @@ static void housekeeping(uint64_t now)
 
 /* ---- processes ----------------------------------------------------------------------------- */
 
-static const char *why_name(uint8_t why)
+/* The reasons of a request, for -v: "exec+process context published". */
+static const char *reasons_name(uint8_t reasons, char *buf, size_t len)
 {
-	switch (why) {
-	case RESOLVE_EXEC:
-		return "exec";
-	case RESOLVE_MMAP_EXEC:
-		return "executable mapping";
-	case RESOLVE_PRCTL_VMA:
-		return "process context published";
-	case RESOLVE_FORK:
-		return "forked before its parent was resolved";
+	static const struct {
+		uint8_t bit;
+		const char *name;
+	} names[] = {
+	    {SC_RESOLVE_EXEC, "exec"},
+	    {SC_RESOLVE_MMAP_EXEC, "executable mapping"},
+	    {SC_RESOLVE_PRCTL_VMA, "process context published"},
+	    {SC_RESOLVE_CTX_MAP, "OTEL_CTX memfd mapped"},
+	    {SC_RESOLVE_CTX_UNMAP, "OTEL_CTX mapping unmapped"},
+	    {SC_RESOLVE_FORK, "forked before its parent was resolved"},
+	    {SC_RESOLVE_RECHECK, "re-check"},
+	    {SC_RESOLVE_RETRY, "retry"},
+	};
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((reasons & names[i].bit) && n < len)
+			n += snprintf(buf + n, len - n, "%s%s", n ? "+" : "", names[i].name);
+	if (!n)
+		snprintf(buf, len, "scan");
+	return buf;
+}
+
+/* FNV-1a over what a PROCESS record says of the context (not the generation). */
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static uint64_t describe_hash(const struct ctxsrc_result *res)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	uint8_t small[4] = {res->status, res->tls_model, res->cfg.kind, res->has_pctx};
+
+	h = hash_bytes(h, small, sizeof(small));
+	h = hash_bytes(h, &res->cfg.tp_offset, sizeof(res->cfg.tp_offset));
+	h = hash_bytes(h, &res->cfg.module_id, sizeof(res->cfg.module_id));
+	h = hash_bytes(h, &res->cfg.offset, sizeof(res->cfg.offset));
+	h = hash_bytes(h, &res->ctx_version, sizeof(res->ctx_version));
+	h = hash_bytes(h, &res->ctx_published_ns, sizeof(res->ctx_published_ns));
+	h = hash_bytes(h, res->resource, res->resource_len);
+	h = hash_bytes(h, res->extra, res->extra_len);
+	h = hash_bytes(h, &res->n_keys, sizeof(res->n_keys));
+	for (size_t i = 0; i < res->n_keys; i++)
+		h = hash_bytes(h, res->keys[i], strlen(res->keys[i]) + 1);
+	h = hash_bytes(h, res->schema_version, strlen(res->schema_version));
+	h = hash_bytes(h, res->tls_module, strlen(res->tls_module));
+	h = hash_bytes(h, res->reason, strlen(res->reason));
+	return h ? h : 1;
+}
+
+/* ---- retries of a context that was mapped but not readable yet ----------------------------- */
+
+/*
+ * A publication is seen from its first step (the memfd mapped, SC_RESOLVE_CTX_MAP), when the
+ * writer may not have filled the header yet: the process is resolved again after 2, 4, ...
+ * 256 ms, then left to the periodic re-check.
+ */
+static void retry_schedule(uint32_t pid, bool unreadable)
+{
+	size_t i;
+
+	for (i = 0; i < g.n_retry && g.retry[i].pid != pid; i++)
+		;
+	if (!unreadable) {
+		if (i < g.n_retry)
+			g.retry[i] = g.retry[--g.n_retry];
+		return;
 	}
-	return "scan";
+	if (i == g.n_retry) {
+		if (g.n_retry == RETRY_MAX)
+			return; /* the periodic re-check will see it */
+		g.retry[g.n_retry++] = (typeof(g.retry[0])){.pid = pid, .attempt = 0};
+	} else if (++g.retry[i].attempt >= RETRY_ATTEMPTS) {
+		g.retry[i] = g.retry[--g.n_retry];
+		return;
+	}
+	g.retry[i].due_ns = mono_ns() + (RETRY_FIRST_NS << g.retry[i].attempt);
+}
+
+void capture_event_of(uint32_t pid)
+{
+	if (!g.n_retry)
+		return;
+	for (size_t i = 0; i < g.n_retry; i++)
+		if (g.retry[i].pid == pid) {
+			/* what happened since the last attempt came after it: look again now */
+			g.retry[i].due_ns = UINT64_MAX;
+			capture_request_resolve(pid, SC_RESOLVE_RETRY);
+			return;
+		}
+}
+
+static void retry_due(uint64_t now)
+{
+	uint32_t due[RETRY_MAX];
+	size_t n = 0;
+
+	/* collected first: a resolution reschedules or removes its entry */
+	for (size_t i = 0; i < g.n_retry; i++)
+		if (g.retry[i].due_ns <= now) {
+			g.retry[i].due_ns = UINT64_MAX; /* until the resolution reschedules it */
+			due[n++] = g.retry[i].pid;
+		}
+	for (size_t i = 0; i < n; i++)
+		capture_request_resolve(due[i], SC_RESOLVE_RETRY);
 }
 
 /*
- * Resolves pid, installs its configuration, writes a PROCESS record when something changed
- * (always for origin SCAN and EXEC). Returns 0 or -ESRCH.
+ * Resolves pid, installs its configuration, and writes a PROCESS record when what it says
+ * changed (always for origin SCAN and EXEC): a new layout, a new or updated process context,
+ * its disappearance (an unpublish), or a new REASON. reasons: the SC_RESOLVE_* bits that
+ * asked for it (0 for a scan). Returns 0 or -ESRCH.
  */
-static int observe(pid_t pid, uint8_t origin, uint8_t why, bool force_observe)
+static int observe(pid_t pid, uint8_t origin, uint8_t reasons, bool force_observe)
 {
 	struct ctxsrc_result *res = malloc(sizeof(*res));
+	struct ptab_entry *e;
 	struct sc_proc_cfg old;
-	bool was = false;
+	bool was = false, had_pctx = false, unpublished;
+	uint64_t old_hash = 0, old_addr = 0, h;
+	char why[160];
 	int rc;
 
 	if (!res)
@@ -687,27 +851,42 @@ static int observe(pid_t pid, uint8_t origin, uint8_t why, bool force_observe)
 		free(res);
 		return rc;
 	}
+	reasons_name(reasons, why, sizeof(why));
 	was = kernel__lookup(g.k, pid, &old) == 0;
+	e = ptab__find(g.ptab, pid);
+	if (e) {
+		had_pctx = e->has_pctx;
+		old_hash = e->desc_hash;
+		old_addr = e->cfg.pctx_addr;
+	}
+	if (origin == SCF_ORIGIN_EXEC)
+		had_pctx = false; /* a new image: the old mapping is gone with the old one */
 	res->cfg.generation = was ? old.generation + 1 : 1;
-	/* A re-resolution that finds the same layout says nothing new, unless the process
-	 * context itself was republished. */
-	if (origin == SCF_ORIGIN_CTX_UPDATE && was && why != RESOLVE_PRCTL_VMA &&
-	    old.kind == res->cfg.kind && old.tp_offset == res->cfg.tp_offset &&
-	    old.module_id == res->cfg.module_id && old.offset == res->cfg.offset)
-		goto out;
+	retry_schedule(pid, res->pctx_unreadable);
 	/*
 	 * The same program is still running (exec resets the kernel's entry itself): a
-	 * re-resolution that finds nothing usable (a transient read failure, a loader half-way
-	 * through a dlopen) must not take away a layout that works.
+	 * re-resolution that finds no thread context (a transient read failure, a loader half-way
+	 * through a dlopen) must not take away a layout that works; a later trigger or the
+	 * re-check describes the process again.
 	 */
 	if (origin == SCF_ORIGIN_CTX_UPDATE && was && old.kind != SC_TLS_NONE &&
 	    res->status != SCF_CTX_RESOLVED) {
 		if (g.o.verbose)
 			fprintf(stderr, "spancap: pid %d (%s): keeping its resolution: %s: %s\n", pid,
-				why_name(why), scf_ctx_status_name(res->status), res->reason);
+				why, scf_ctx_status_name(res->status), res->reason);
 		goto out;
 	}
-	if (was || force_observe || res->status == SCF_CTX_RESOLVED) {
+	/* The context is gone, not half-written: an unpublish (the thread route stays). */
+	unpublished = had_pctx && !res->has_pctx && !res->pctx_unreadable;
+	if (unpublished) {
+		res->status = SCF_CTX_NONE;
+		snprintf(res->reason, sizeof(res->reason),
+			 "process context unpublished: the OTEL_CTX mapping at 0x%llx is gone",
+			 (unsigned long long)old_addr);
+	}
+	res->cfg.pctx_addr = res->has_pctx ? res->pctx_addr : 0;
+	h = describe_hash(res);
+	if (was || force_observe || res->status == SCF_CTX_RESOLVED || res->has_pctx) {
 		rc = kernel__observe(g.k, pid, &res->cfg);
 		if (rc)
 			fprintf(stderr, "spancap: pid %d: cannot install its configuration: %s\n",
@@ -715,16 +894,25 @@ static int observe(pid_t pid, uint8_t origin, uint8_t why, bool force_observe)
 		else
 			ptab_set(pid, res->status, &res->cfg);
 		/* Exited while being resolved: the kernel deleted nothing, the entry is stale. */
-		if (!rc && pid_gone(pid))
+		if (!rc && pid_gone(pid)) {
 			forget(pid);
+		} else if (!rc && (e = ptab__find(g.ptab, pid))) {
+			e->has_pctx = res->has_pctx;
+			e->pctx_published_ns = res->ctx_published_ns;
+			e->desc_hash = h;
+		}
 	}
+	/* A trigger that changed nothing the record says writes nothing. */
+	if (origin == SCF_ORIGIN_CTX_UPDATE && old_hash == h)
+		goto out;
 	if (g.o.verbose) {
-		if (res->status == SCF_CTX_RESOLVED)
-			fprintf(stderr, "spancap: pid %d (%s): resolved via %s in %s\n", pid,
-				why_name(why), scf_tls_model_name(res->tls_model), res->tls_module);
-		else
-			fprintf(stderr, "spancap: pid %d (%s): %s: %s\n", pid, why_name(why),
+		if (unpublished || res->status != SCF_CTX_RESOLVED)
+			fprintf(stderr, "spancap: pid %d (%s): %s: %s\n", pid, why,
 				scf_ctx_status_name(res->status), res->reason);
+		else
+			fprintf(stderr, "spancap: pid %d (%s): resolved via %s in %s%s\n", pid, why,
+				scf_tls_model_name(res->tls_model), res->tls_module,
+				res->has_pctx ? ", with its process context" : "");
 	}
 	scan_write_process(g.r, pid, 0, origin, res);
 out:
@@ -733,22 +921,52 @@ out:
 	return 0;
 }
 
-void capture_request_resolve(uint32_t pid, enum resolve_why why)
+static void resolve_pending_entry(size_t i)
 {
-	for (size_t i = 0; i < g.n_pending; i++) {
-		if (g.pending[i].pid == pid) {
-			if (why == RESOLVE_EXEC)
-				g.pending[i].why = why;
+	uint32_t pid = g.pending[i].pid;
+	uint8_t reasons = g.pending[i].reasons;
+
+	g.pending[i] = g.pending[--g.n_pending];
+	observe(pid, reasons & SC_RESOLVE_EXEC ? SCF_ORIGIN_EXEC : SCF_ORIGIN_CTX_UPDATE, reasons,
+		false);
+}
+
+void capture_request_resolve(uint32_t pid, uint8_t reasons)
+{
+	size_t i;
+
+	for (i = 0; i < g.n_pending && g.pending[i].pid != pid; i++)
+		;
+	if (i == g.n_pending) {
+		if (g.n_pending == PENDING_MAX) {
+			/* the periodic re-check looks at every process again */
+			g.resolve_overflow++;
 			return;
 		}
+		g.pending[i].pid = pid;
+		g.pending[i].reasons = 0;
+		g.n_pending++;
 	}
-	if (g.n_pending == PENDING_MAX) {
-		g.resolve_overflow++;
-		return;
+	g.pending[i].reasons |= reasons; /* a set: no reason replaces another */
+	/*
+	 * A publication or an unpublish (or a retry of one) is described before the events that
+	 * follow it are read, so that the records written after it are read with the context
+	 * they had. A process that republishes in a loop is resolved at once at most once per
+	 * poll tick (the rest wait for the end of the tick, merged); retries have their own
+	 * bound (RETRY_ATTEMPTS).
+	 */
+	if (reasons & SC_RESOLVE_RETRY) {
+		resolve_pending_entry(i);
+	} else if (reasons & SC_RESOLVE_NOW) {
+		struct ptab_entry *e = ptab__find(g.ptab, pid);
+		uint64_t now = mono_ns();
+
+		if (e && now - e->last_now_ns < (uint64_t)g.o.tick_ms * 1000000u)
+			return;
+		if (e)
+			e->last_now_ns = now;
+		resolve_pending_entry(i);
 	}
-	g.pending[g.n_pending].pid = pid;
-	g.pending[g.n_pending].why = why;
-	g.n_pending++;
 }
 
 void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route)
@@ -766,19 +984,21 @@ void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route)
 	if (inherited && parent && no_route && parent->cfg.kind != SC_TLS_NONE) {
 		cfg = parent->cfg;
 		cfg.kind = SC_TLS_NONE;
+		cfg.pctx_addr = 0;
 		res.cfg = cfg;
 		res.status = SCF_CTX_NONE;
 		snprintf(res.reason, sizeof(res.reason),
 			 "forked before the resolution of %u reached the kernel", ppid);
 		ptab_set(pid, res.status, &cfg);
 		scan_write_process(g.r, pid, ppid, SCF_ORIGIN_FORK, &res);
-		capture_request_resolve(pid, RESOLVE_FORK);
+		capture_request_resolve(pid, SC_RESOLVE_FORK);
 		return;
 	}
 	/* The kernel copied the parent's entry; the child may be gone already, so the copy is
 	 * taken from what user space installed for the parent. */
 	if (inherited && parent) {
 		cfg = parent->cfg;
+		cfg.pctx_addr = 0; /* MADV_DONTFORK: the child has no OTEL_CTX mapping */
 		res.cfg = cfg;
 		res.status = cfg.kind != SC_TLS_NONE ? SCF_CTX_INHERITED : parent->status;
 		ptab_set(pid, res.status, &cfg);
@@ -799,13 +1019,8 @@ void capture_process_gone(uint32_t pid)
 
 static void run_pending(void)
 {
-	while (g.n_pending) {
-		uint32_t pid = g.pending[g.n_pending - 1].pid;
-		uint8_t why = g.pending[g.n_pending - 1].why;
-		g.n_pending--;
-		observe(pid, why == RESOLVE_EXEC ? SCF_ORIGIN_EXEC : SCF_ORIGIN_CTX_UPDATE, why,
-			false);
-	}
+	while (g.n_pending)
+		resolve_pending_entry(g.n_pending - 1);
 }
 
 static void scan_one(void *ctx, pid_t pid)
@@ -839,6 +1054,9 @@ static void describe(void *ctx, pid_t pid)
 	if (e) {
 		res->status = e->status;
 		res->cfg = e->cfg;
+		/* a route without a process context in force: it was unpublished (observe()) */
+		if (e->status == SCF_CTX_NONE && e->cfg.kind != SC_TLS_NONE && !res->has_pctx)
+			snprintf(res->reason, sizeof(res->reason), "process context unpublished");
 	}
 	scan_write_process(g.r, pid, 0, SCF_ORIGIN_SCAN, res);
 	ctxsrc_result_release(res);
@@ -1147,6 +1365,7 @@ int main(int argc, char **argv)
 	output__started(&g.out, t0);
 	stats__init(&g.stats, g.o.stats_s, t0);
 	g.next_reclaim_ns = t0 + RECLAIM_PERIOD_NS;
+	g.next_recheck_ns = t0 + RECHECK_PERIOD_NS;
 	if (g.o.duration_s > 0)
 		deadline = t0 + (uint64_t)(g.o.duration_s * 1e9);
 	while (!g.stop_signal) {

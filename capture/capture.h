@@ -129,14 +129,17 @@ uint64_t recorder__counter(const struct recorder *r, uint32_t scf_id);
 /* Writes what is buffered (compressed bytes then count in SCF_CNT_BYTES). */
 void recorder__flush(struct recorder *r);
 
-/* Hooks the records layer calls back into capture.c (re-resolution triggers). */
-enum resolve_why {
-	RESOLVE_EXEC = 1,
-	RESOLVE_MMAP_EXEC = 2,
-	RESOLVE_PRCTL_VMA = 3,
-	RESOLVE_FORK = 4, /* forked before its parent's resolution reached the kernel */
-};
-void capture_request_resolve(uint32_t pid, enum resolve_why why);
+/*
+ * Hooks the records layer calls back into capture.c. capture_request_resolve() adds reasons
+ * (SC_RESOLVE_* bits, bpf/spancap_abi.h) to the pid's pending set; with a reason of
+ * SC_RESOLVE_NOW the process is re-resolved before the call returns.
+ */
+void capture_request_resolve(uint32_t pid, uint8_t reasons);
+/*
+ * A syscall or context event of pid, called before its record is written: a process whose
+ * OTEL_CTX mapping was not readable yet is resolved again at once (one test when none is).
+ */
+void capture_event_of(uint32_t pid);
 void capture_process_gone(uint32_t pid);
 /* inherited: the kernel copied the parent's entry; no_route: that copy had no TLS route */
 void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route);
@@ -189,7 +192,11 @@ int output__check_dir(const struct output *out, char *err, size_t errlen);
 struct ptab_entry {
 	uint32_t pid;
 	uint8_t status; /* enum scf_ctx_status */
+	bool has_pctx;	/* the last PROCESS record carries an OTEP 4719 process context */
 	struct sc_proc_cfg cfg;
+	uint64_t pctx_published_ns; /* ... published at this time (its header's stamp) */
+	uint64_t desc_hash;	    /* hash of what the last PROCESS record says (0: none) */
+	uint64_t last_now_ns;	    /* CLOCK_MONOTONIC time of its last immediate resolution */
 };
 
 struct proc_table;

@@ -18,8 +18,6 @@
 #include "capture.h"
 
 #define TOOL_VERSION "spancap " SPANCAP_VERSION
-#define PR_SET_VMA_ 0x53564d41
-#define PROT_EXEC_ 0x4
 #define REC_BUF (SCF_REC_MAX + 1)
 /* The boot-to-wall offset is re-measured this often, and taken when it moved more than this. */
 #define CLOCK_PERIOD_NS 1000000000ull
@@ -327,6 +325,7 @@ static int on_syscall(struct recorder *r, const uint8_t *data, size_t len)
 		return 0;
 	}
 	memcpy(&ev, data, sizeof(ev));
+	capture_event_of(ev.pid);
 	s.duration_ns = ev.exit_ns >= ev.enter_ns ? ev.exit_ns - ev.enter_ns : 0;
 	s.ret = ev.ret;
 	memcpy(s.args, ev.args, sizeof(s.args));
@@ -357,18 +356,9 @@ static int on_syscall(struct recorder *r, const uint8_t *data, size_t len)
 	if (recorder__append(r, recorder__wall(r, ev.enter_ns), r->buf, n) == 0)
 		r->syscalls++;
 
-	/*
-	 * Re-resolution triggers: a new executable mapping, and an OTEP 4719 publication, which
-	 * ends with prctl(PR_SET_VMA) even where the kernel cannot name mappings (EINVAL without
-	 * CONFIG_ANON_VMA_NAME): that call is the signal, whatever it returns.
-	 */
-	if (!(ev.flags & SC_SYS_F_NO_EXIT)) {
-		if (ev.nr == 9 /* mmap */ && ev.ret >= 0 && (ev.args[2] & PROT_EXEC_) &&
-		    ev.args[4] != (uint64_t)-1)
-			capture_request_resolve(ev.pid, RESOLVE_MMAP_EXEC);
-		else if (ev.nr == 157 /* prctl */ && ev.args[0] == PR_SET_VMA_)
-			capture_request_resolve(ev.pid, RESOLVE_PRCTL_VMA);
-	}
+	/* Re-resolution triggers, decided by the BPF program (resolve_reasons()). */
+	if (ev.resolve && !(ev.flags & SC_SYS_F_NO_EXIT))
+		capture_request_resolve(ev.pid, ev.resolve);
 	return 0;
 }
 
@@ -384,6 +374,7 @@ static int on_ctx(struct recorder *r, const uint8_t *data, size_t len)
 		r->bad_events++;
 		return 0;
 	}
+	capture_event_of(ev.pid); /* before the record: it may need the key map read now */
 	c.pid = ev.pid;
 	c.tid = ev.tid;
 	memcpy(c.trace_id, ev.trace_id, 16);
@@ -472,7 +463,7 @@ static int on_proc(struct recorder *r, const uint8_t *data, size_t len)
 		capture_on_fork(ev.pid, ev.ppid, ev.flags & SC_PROC_F_INHERITED,
 				ev.flags & SC_PROC_F_NO_ROUTE);
 	else if (ev.kind == SC_PROC_EXEC)
-		capture_request_resolve(ev.pid, RESOLVE_EXEC);
+		capture_request_resolve(ev.pid, SC_RESOLVE_EXEC);
 	else if (ev.kind == SC_PROC_EXIT)
 		capture_process_gone(ev.pid);
 	return 0;

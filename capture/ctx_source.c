@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "ctx_source.h"
+#include "proc_maps.h"
 #include "process_context.h"
+#include "target_memory.h"
 #include "spancap_file.h"
 #include "tls_resolve.h"
 
@@ -178,8 +180,13 @@ int ctxsrc_resolve(pid_t pid, struct ctxsrc_result *out)
 		return rc == -ESRCH ? -ESRCH : 0;
 	}
 	p = pctx__read_pid(pid, NULL, mem, NULL, perr, sizeof(perr));
-	if (p)
+	if (p) {
 		take_pctx(out, p);
+		out->pctx_addr = p->header_addr;
+	} else if (errno != ENOENT && errno != ESRCH) {
+		/* a mapping named OTEL_CTX that is being written, or is not a context */
+		out->pctx_unreadable = true;
+	}
 
 	rep = calloc(1, sizeof(*rep));
 	if (!rep) {
@@ -239,4 +246,33 @@ void ctxsrc_result_release(struct ctxsrc_result *r)
 	r->priv = NULL;
 	r->keys = NULL;
 	r->n_keys = 0;
+}
+
+int ctxsrc_probe(pid_t pid, struct ctxsrc_probe *out)
+{
+	char err[128];
+	const struct pmaps_entry *e;
+	struct pmaps *maps;
+	struct tmem *mem;
+	size_t from = 0;
+
+	memset(out, 0, sizeof(*out));
+	maps = pmaps__read(pid, 0, err, sizeof(err));
+	if (!maps)
+		return errno == ENOENT || errno == ESRCH ? -ESRCH : 0;
+	e = pmaps_find_otel_ctx(maps, &from);
+	if (e) {
+		out->mapped = true;
+		out->addr = e->start;
+	}
+	pmaps__free(maps);
+	if (!out->mapped)
+		return 0;
+	mem = tmem__open(pid, err, sizeof(err));
+	if (!mem)
+		return errno == ESRCH ? -ESRCH : 0;
+	if (tmem_rd64(mem, out->addr + 16, &out->published_ns, err, sizeof(err)))
+		out->published_ns = 0;
+	tmem__free(mem);
+	return 0;
 }

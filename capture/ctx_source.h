@@ -25,6 +25,8 @@ struct ctxsrc_result {
 	char tls_module[512];
 	char reason[CTXSRC_REASON_MAX];
 	bool has_pctx; /* an OTEP 4719 process context was read */
+	bool pctx_unreadable; /* an OTEL_CTX mapping exists, its context could not be read (yet) */
+	uint64_t pctx_addr;   /* the OTEL_CTX header it was read from, when has_pctx */
 	uint32_t ctx_version;
 	uint64_t ctx_published_ns;
 	char schema_version[64];
@@ -46,5 +48,19 @@ struct ctxsrc_result {
 int ctxsrc_resolve(pid_t pid, struct ctxsrc_result *out);
 /* Frees what ctxsrc_resolve allocated (keys). NULL is fine. */
 void ctxsrc_result_release(struct ctxsrc_result *r);
+
+/* What ctxsrc_probe() sees of a process's OTEP 4719 publication, without decoding it. */
+struct ctxsrc_probe {
+	bool mapped;	       /* /proc/PID/maps lists an OTEL_CTX mapping */
+	uint64_t addr;	       /* its start (the header) */
+	uint64_t published_ns; /* the header's monotonic_published_at_ns; 0 when unreadable */
+};
+
+/*
+ * The cheap look of the periodic re-check: one read of /proc/PID/maps and, when an OTEL_CTX
+ * mapping is listed, of its 8-byte timestamp. Returns 0, or -ESRCH when the process is gone
+ * (other failures leave *out zeroed and return 0).
+ */
+int ctxsrc_probe(pid_t pid, struct ctxsrc_probe *out);
 
 #endif /* SPANCAP_CTX_SOURCE_H */

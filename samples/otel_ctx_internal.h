@@ -50,15 +50,17 @@ struct otel_ctx_mapping {
 };
 
 /*
- * Publication protocol (first publication): creates, protects, fills and names the mapping.
- * payload must stay valid until replaced. Returns 0 or -errno; *step names the failed step.
+ * Publication protocol (first publication): creates, protects, fills and names the mapping
+ * (no_prctl: a memfd mapping is left unnamed, as some writers do; the anonymous fallback is
+ * always named). payload must stay valid until replaced. Returns 0 or -errno; *step names the
+ * failed step.
  */
 OTEL_CTX_HIDDEN int otel_ctx_mapping_publish(struct otel_ctx_mapping *m, const void *payload,
-					     uint32_t size, const char **step);
+					     uint32_t size, bool no_prctl, const char **step);
 
-/* Update protocol: switches the published payload. Cannot fail once mapped. */
+/* Update protocol: switches the published payload (no_prctl as above). Cannot fail. */
 OTEL_CTX_HIDDEN void otel_ctx_mapping_update(struct otel_ctx_mapping *m, const void *payload,
-					     uint32_t size);
+					     uint32_t size, bool no_prctl);
 
 /* Unmaps; m is reset. Accepts an unmapped m. */
 OTEL_CTX_HIDDEN void otel_ctx_mapping_unmap(struct otel_ctx_mapping *m);
@@ -67,11 +69,13 @@ OTEL_CTX_HIDDEN void otel_ctx_mapping_unmap(struct otel_ctx_mapping *m);
 OTEL_CTX_HIDDEN void otel_ctx_mapping_forget(struct otel_ctx_mapping *m);
 
 /*
- * Encodes ProcessContext { resource = 1 { attributes = 1 ... }, attributes = 2 [schema
- * version, key map] } into pb. Returns otel_pb_error(pb).
+ * Encodes ProcessContext { resource = 1 { attributes = 1 ... }, attributes = 2 [extra...,
+ * schema version, key map] } into pb; keys NULL leaves the key map out. Returns
+ * otel_pb_error(pb).
  */
 OTEL_CTX_HIDDEN int otel_ctx_payload_encode(struct otel_pb *pb, const struct otel_ctx_kv *res,
-					    size_t n_res, char *const *keys, size_t n_keys);
+					    size_t n_res, const struct otel_ctx_kv *extra,
+					    size_t n_extra, char *const *keys, size_t n_keys);
 
 /* Key map internals used by the record code: index of name, or -errno. */
 OTEL_CTX_HIDDEN int otel_ctx_key_resolve(const char *name);

@@ -75,7 +75,7 @@ static void *map_memfd(size_t size)
 }
 
 int otel_ctx_mapping_publish(struct otel_ctx_mapping *m, const void *payload, uint32_t size,
-			     const char **step)
+			     bool no_prctl, const char **step)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	void *p;
@@ -107,7 +107,8 @@ int otel_ctx_mapping_publish(struct otel_ctx_mapping *m, const void *payload, ui
 	store_timestamp(m->hdr, next_timestamp(m));
 	atomic_thread_fence(memory_order_seq_cst);
 
-	m->named = name_mapping(m);
+	/* A memfd is found by its own name; the anonymous fallback has only the prctl one. */
+	m->named = no_prctl && m->memfd ? false : name_mapping(m);
 	if (!m->named && !m->memfd) {
 		/* Neither a memfd name nor an anon name: readers could never find it. */
 		*step = "prctl(PR_SET_VMA_ANON_NAME) on the anonymous fallback";
@@ -122,7 +123,8 @@ err_unmap:
 	return err;
 }
 
-void otel_ctx_mapping_update(struct otel_ctx_mapping *m, const void *payload, uint32_t size)
+void otel_ctx_mapping_update(struct otel_ctx_mapping *m, const void *payload, uint32_t size,
+			     bool no_prctl)
 {
 	uint64_t ts = next_timestamp(m);
 
@@ -133,7 +135,8 @@ void otel_ctx_mapping_update(struct otel_ctx_mapping *m, const void *payload, ui
 	atomic_thread_fence(memory_order_seq_cst);
 	store_timestamp(m->hdr, ts);
 	atomic_thread_fence(memory_order_seq_cst);
-	m->named = name_mapping(m); /* unconditionally, as the spec requires */
+	/* unconditionally, as the spec requires, unless the caller asked for a memfd-only writer */
+	m->named = no_prctl && m->memfd ? m->named : name_mapping(m);
 	m->publications++;
 }
 

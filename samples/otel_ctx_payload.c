@@ -9,8 +9,10 @@
  *                    KeyValueList 6, bytes 7 }
  *   ArrayValue     { repeated AnyValue values = 1; }
  *
- * ProcessContext.attributes carries the OTEP 4947 reference data: threadlocal.schema_version
- * (a string) and threadlocal.attribute_key_map (an array of strings, position = key index).
+ * ProcessContext.attributes carries the caller's extra attributes, then the OTEP 4947
+ * reference data: threadlocal.schema_version (a string) and threadlocal.attribute_key_map (an
+ * array of strings, position = key index; left out when the caller asks for an update without
+ * a key map).
  */
 #include <string.h>
 
@@ -77,7 +79,8 @@ static void encode_key_map(struct otel_pb *pb, char *const *keys, size_t n_keys)
 }
 
 int otel_ctx_payload_encode(struct otel_pb *pb, const struct otel_ctx_kv *res, size_t n_res,
-			    char *const *keys, size_t n_keys)
+			    const struct otel_ctx_kv *extra, size_t n_extra, char *const *keys,
+			    size_t n_keys)
 {
 	const struct otel_ctx_kv schema = {
 	    .key = OTEL_CTX_KEY_SCHEMA,
@@ -90,7 +93,10 @@ int otel_ctx_payload_encode(struct otel_pb *pb, const struct otel_ctx_kv *res, s
 	for (i = 0; i < n_res; i++)
 		encode_kv(pb, RESOURCE_ATTRIBUTES, &res[i]);
 	otel_pb_close(pb, mark);
+	for (i = 0; i < n_extra; i++)
+		encode_kv(pb, PC_ATTRIBUTES, &extra[i]);
 	encode_kv(pb, PC_ATTRIBUTES, &schema);
-	encode_key_map(pb, keys, n_keys);
+	if (keys)
+		encode_key_map(pb, keys, n_keys);
 	return otel_pb_error(pb);
 }

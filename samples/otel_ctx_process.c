@@ -28,6 +28,9 @@ static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 /* Everything below is written under state_lock. */
 static struct kv_copy *resource;
 static size_t n_resource;
+static struct kv_copy *extra; /* ProcessContext.attributes besides threadlocal.* */
+static size_t n_extra;
+static unsigned int publish_flags; /* OTEL_CTX_PUBLISH_* of the last publication */
 static struct otel_ctx_mapping mapping;
 static uint8_t *payload; /* referenced by the published header */
 static size_t payload_len;
@@ -89,6 +92,8 @@ static void free_resource(struct kv_copy *kv, size_t n)
 {
 	size_t i;
 
+	if (!kv)
+		return;
 	for (i = 0; i < n; i++) {
 		free(kv[i].key);
 		free(kv[i].str);
@@ -96,45 +101,53 @@ static void free_resource(struct kv_copy *kv, size_t n)
 	free(kv);
 }
 
-/*
- * Encodes the payload for the given resource and the first n_keys keys (plus extra_key as
- * key n_keys when not NULL). On success *out / *out_len own the bytes.
- */
-static int encode_payload(const struct kv_copy *res, size_t n_res, const char *extra_key,
-			  uint8_t **out, size_t *out_len)
+static void kv_view(const struct kv_copy *c, size_t n, struct otel_ctx_kv *kvs)
 {
-	struct otel_ctx_kv kvs[64];
-	char *keys[OTEL_CTX_KEYS_MAX];
-	struct otel_pb pb;
-	size_t i, n_keys = key_count;
-	int err;
-
-	if (n_res > sizeof(kvs) / sizeof(kvs[0]))
-		return -E2BIG;
-	for (i = 0; i < n_res; i++) {
-		kvs[i].key = res[i].key;
-		kvs[i].type = res[i].type;
-		switch (res[i].type) {
+	for (size_t i = 0; i < n; i++) {
+		kvs[i].key = c[i].key;
+		kvs[i].type = c[i].type;
+		switch (c[i].type) {
 		case OTEL_CTX_VALUE_STRING:
-			kvs[i].v.str = res[i].str;
+			kvs[i].v.str = c[i].str;
 			break;
 		case OTEL_CTX_VALUE_BOOL:
-			kvs[i].v.boolean = res[i].boolean;
+			kvs[i].v.boolean = c[i].boolean;
 			break;
 		case OTEL_CTX_VALUE_INT:
-			kvs[i].v.integer = res[i].integer;
+			kvs[i].v.integer = c[i].integer;
 			break;
 		case OTEL_CTX_VALUE_DOUBLE:
-			kvs[i].v.dbl = res[i].dbl;
+			kvs[i].v.dbl = c[i].dbl;
 			break;
 		}
 	}
+}
+
+/*
+ * Encodes the payload for the given resource, extra attributes and the first n_keys keys (plus
+ * extra_key as key n_keys when not NULL; no key map at all when with_keys is false). On
+ * success *out / *out_len own the bytes.
+ */
+static int encode_payload(const struct kv_copy *res, size_t n_res, const struct kv_copy *ex,
+			  size_t n_ex, bool with_keys, const char *extra_key, uint8_t **out,
+			  size_t *out_len)
+{
+	struct otel_ctx_kv kvs[64], exs[64];
+	char *keys[OTEL_CTX_KEYS_MAX];
+	struct otel_pb pb;
+	size_t n_keys = key_count;
+	int err;
+
+	if (n_res > sizeof(kvs) / sizeof(kvs[0]) || n_ex > sizeof(exs) / sizeof(exs[0]))
+		return -E2BIG;
+	kv_view(res, n_res, kvs);
+	kv_view(ex, n_ex, exs);
 	memcpy(keys, key_names, n_keys * sizeof(keys[0]));
 	if (extra_key)
 		keys[n_keys++] = (char *)extra_key;
 
 	otel_pb_init(&pb);
-	err = otel_ctx_payload_encode(&pb, kvs, n_res, keys, n_keys);
+	err = otel_ctx_payload_encode(&pb, kvs, n_res, exs, n_ex, with_keys ? keys : NULL, n_keys);
 	if (err) {
 		otel_pb_release(&pb);
 		return err;
@@ -151,7 +164,8 @@ static int install_payload(uint8_t *new_payload, size_t new_len)
 	int err;
 
 	if (!mapping.hdr) {
-		err = otel_ctx_mapping_publish(&mapping, new_payload, (uint32_t)new_len, &step);
+		err = otel_ctx_mapping_publish(&mapping, new_payload, (uint32_t)new_len,
+					       publish_flags & OTEL_CTX_PUBLISH_NO_PRCTL, &step);
 		if (err) {
 			set_error("otel_ctx: publishing the process context failed at %s: %s", step,
 				  strerror(-err));
@@ -159,7 +173,8 @@ static int install_payload(uint8_t *new_payload, size_t new_len)
 			return err;
 		}
 	} else {
-		otel_ctx_mapping_update(&mapping, new_payload, (uint32_t)new_len);
+		otel_ctx_mapping_update(&mapping, new_payload, (uint32_t)new_len,
+					publish_flags & OTEL_CTX_PUBLISH_NO_PRCTL);
 	}
 	/* The header no longer points at the old payload; a racing reader sees the new stamp. */
 	payload = new_payload;
@@ -168,7 +183,8 @@ static int install_payload(uint8_t *new_payload, size_t new_len)
 	return 0;
 }
 
-static int copy_resource(const struct otel_ctx_kv *res, size_t n, struct kv_copy **out)
+static int copy_resource(const struct otel_ctx_kv *res, size_t n, struct kv_copy **out,
+			 bool is_extra)
 {
 	struct kv_copy *kv;
 	size_t i, j;
@@ -190,6 +206,11 @@ static int copy_resource(const struct otel_ctx_kv *res, size_t n, struct kv_copy
 			set_error("otel_ctx: resource attribute %zu: empty key, bad type or NULL "
 				  "string",
 				  i);
+			goto err_free;
+		}
+		if (is_extra && !strncmp(res[i].key, "threadlocal.", 12)) {
+			set_error("otel_ctx: extra attribute %zu: '%s' is reserved", i,
+				  res[i].key);
 			goto err_free;
 		}
 		for (j = 0; j < i; j++) {
@@ -232,38 +253,58 @@ err_free:
 	return -EINVAL;
 }
 
-int otel_ctx_process_publish(const struct otel_ctx_kv *res, size_t n)
+int otel_ctx_process_publish_ex(const struct otel_ctx_kv *res, size_t n,
+				const struct otel_ctx_kv *ex, size_t n_ex, unsigned int flags)
 {
-	struct kv_copy *kv;
+	struct kv_copy *kv = NULL, *exv = NULL;
+	unsigned int old_flags;
 	uint8_t *buf;
 	size_t len;
 	int err;
 
-	if (n && !res)
+	if ((n && !res) || (n_ex && !ex) ||
+	    (flags & ~(OTEL_CTX_PUBLISH_NO_PRCTL | OTEL_CTX_PUBLISH_NO_KEY_MAP)))
 		return -EINVAL;
 	pthread_once(&atfork_once, register_atfork);
 	pthread_mutex_lock(&state_lock);
 	free_orphan();
-	err = copy_resource(res, n, &kv);
+	err = copy_resource(res, n, &kv, false);
+	if (!err)
+		err = copy_resource(ex, n_ex, &exv, true);
 	if (err)
-		goto out_unlock;
-	err = encode_payload(kv, n, NULL, &buf, &len);
+		goto err_free;
+	err = encode_payload(kv, n, exv, n_ex, !(flags & OTEL_CTX_PUBLISH_NO_KEY_MAP), NULL, &buf,
+			     &len);
 	if (err) {
 		set_error("otel_ctx: encoding the payload failed: %s", strerror(-err));
-		free_resource(kv, n);
-		goto out_unlock;
+		goto err_free;
 	}
+	old_flags = publish_flags;
+	publish_flags = flags;
 	err = install_payload(buf, len);
 	if (err) {
-		free_resource(kv, n);
-		goto out_unlock;
+		publish_flags = old_flags;
+		goto err_free;
 	}
 	free_resource(resource, n_resource);
 	resource = kv;
 	n_resource = n;
-out_unlock:
+	free_resource(extra, n_extra);
+	extra = exv;
+	n_extra = n_ex;
+	pthread_mutex_unlock(&state_lock);
+	return 0;
+
+err_free:
+	free_resource(kv, n);
+	free_resource(exv, n_ex);
 	pthread_mutex_unlock(&state_lock);
 	return err;
+}
+
+int otel_ctx_process_publish(const struct otel_ctx_kv *res, size_t n)
+{
+	return otel_ctx_process_publish_ex(res, n, NULL, 0, 0);
 }
 
 int otel_ctx_process_unpublish(void)
@@ -293,6 +334,10 @@ void otel_ctx_process_reset(void)
 	free_resource(resource, n_resource);
 	resource = NULL;
 	n_resource = 0;
+	free_resource(extra, n_extra);
+	extra = NULL;
+	n_extra = 0;
+	publish_flags = 0;
 	n = __atomic_load_n(&key_count, __ATOMIC_ACQUIRE);
 	__atomic_store_n(&key_count, 0, __ATOMIC_RELEASE);
 	for (i = 0; i < n; i++) {
@@ -378,8 +423,12 @@ int otel_ctx_key_resolve(const char *name)
 		goto out_unlock;
 	}
 	if (mapping.hdr) {
-		/* Encode first: the key becomes visible only once readers can resolve it. */
-		err = encode_payload(resource, n_resource, copy, &buf, &len);
+		/*
+		 * Encode first: the key becomes visible only once readers can resolve it, so this
+		 * payload carries the key map even after an update that left it out.
+		 */
+		publish_flags &= ~OTEL_CTX_PUBLISH_NO_KEY_MAP;
+		err = encode_payload(resource, n_resource, extra, n_extra, true, copy, &buf, &len);
 		if (err) {
 			set_error("otel_ctx: encoding the payload for key '%s' failed: %s", name,
 				  strerror(-err));

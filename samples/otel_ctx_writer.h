@@ -121,6 +121,21 @@ struct otel_ctx_process_info {
  */
 OTEL_CTX_API int otel_ctx_process_publish(const struct otel_ctx_kv *resource, size_t n);
 
+/* Flags of otel_ctx_process_publish_ex(). */
+#define OTEL_CTX_PUBLISH_NO_PRCTL 0x1	/* a memfd mapping stays unnamed: no prctl(PR_SET_VMA) */
+#define OTEL_CTX_PUBLISH_NO_KEY_MAP 0x2 /* this payload leaves threadlocal.attribute_key_map out */
+
+/*
+ * As otel_ctx_process_publish(), with ProcessContext.attributes entries of its own (extra;
+ * keys must not start with "threadlocal.") placed before the threadlocal.* ones, and flags
+ * (OTEL_CTX_PUBLISH_*) that make the writer behave as some other writers do. The flags hold
+ * until the next call; a key added later republishes with the key map. Same errors, and
+ * -EINVAL for an unknown flag or a reserved extra key.
+ */
+OTEL_CTX_API int otel_ctx_process_publish_ex(const struct otel_ctx_kv *resource, size_t n,
+					     const struct otel_ctx_kv *extra, size_t n_extra,
+					     unsigned int flags);
+
 /* Unmaps the process context. The key map is kept. Returns 0, or -ENOENT if none. */
 OTEL_CTX_API int otel_ctx_process_unpublish(void);
 

@@ -311,6 +311,49 @@ static void test_publish_writes_header_and_payload(void **state)
 	assert_int_equal(otel_ctx_process_unpublish(), -ENOENT);
 }
 
+static void test_publish_ex_extra_attrs_no_key_map_no_prctl(void **state)
+{
+	static const struct otel_ctx_kv extra[] = {
+	    {.key = "publisher.build", .type = OTEL_CTX_VALUE_STRING, .v.str = "b1"},
+	};
+	static const struct otel_ctx_kv reserved[] = {
+	    {.key = "threadlocal.mine", .type = OTEL_CTX_VALUE_STRING, .v.str = "x"},
+	};
+	static struct proc_ctx_decoded dec;
+	struct otel_ctx_process_info info;
+	struct proc_ctx_header h;
+
+	(void)state;
+	assert_int_equal(otel_ctx_process_publish_ex(demo_resource, 1, reserved, 1, 0), -EINVAL);
+	assert_int_equal(otel_ctx_process_publish_ex(demo_resource, 1, NULL, 0, 0x100), -EINVAL);
+	assert_int_equal(otel_ctx_key_index("k0"), 0);
+	assert_int_equal(otel_ctx_process_publish_ex(demo_resource, 1, extra, 1,
+						     OTEL_CTX_PUBLISH_NO_PRCTL),
+			 0);
+	assert_int_equal(otel_ctx_process_info(&info), 0);
+	assert_true(info.memfd);
+	assert_false(info.named); /* no prctl(PR_SET_VMA) */
+	read_published(&h, &dec);
+	assert_int_equal(dec.n_attrs, 3); /* the extra one, schema version, key map */
+	assert_true(bytes_are(&dec.attrs[0].key, "publisher.build"));
+	assert_true(bytes_are(&dec.attrs[0].value.bytes, "b1"));
+	assert_true(dec.has_key_map);
+	assert_int_equal(dec.n_keys, 1);
+
+	/* an update without a key map, then a new key: the key map is back */
+	assert_int_equal(otel_ctx_process_publish_ex(demo_resource, 1, extra, 1,
+						     OTEL_CTX_PUBLISH_NO_KEY_MAP),
+			 0);
+	read_published(&h, &dec);
+	assert_true(dec.has_schema);
+	assert_false(dec.has_key_map);
+	assert_int_equal(otel_ctx_key_index("k1"), 1);
+	read_published(&h, &dec);
+	assert_true(dec.has_key_map);
+	assert_int_equal(dec.n_keys, 2);
+	assert_int_equal(dec.n_attrs, 3);
+}
+
 static void test_new_key_republishes_with_update_protocol(void **state)
 {
 	static struct proc_ctx_decoded dec;
@@ -520,6 +563,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_record_layout_offsets, teardown),
+	    cmocka_unit_test_teardown(test_publish_ex_extra_attrs_no_key_map_no_prctl, teardown),
 	    cmocka_unit_test_teardown(test_record_attrs_encoding_uses_key_indexes, teardown),
 	    cmocka_unit_test_teardown(test_record_build_value_of_256_bytes_is_rejected, teardown),
 	    cmocka_unit_test_teardown(test_record_build_enforces_640_byte_cap, teardown),

@@ -108,6 +108,12 @@ if grep -qE '^recorder_bench: [0-9]+ events \(0 dropped by the producer\).* [0-9
 else
 	not_ok "components: recorder_bench drains a synthetic producer without loss" "$R"
 fi
+# The re-check's probe saw each child's context, or its absence, and was timed.
+if grep -qE '^recheck_bench: .* one probe takes [0-9.]+ us with a context .* [0-9.]+ us without' "$R"; then
+	ok "components: recheck_bench times the re-check's probe"
+else
+	not_ok "components: recheck_bench times the re-check's probe" "$R"
+fi
 # The least-work program really records the calls and reads the thread's context: with a
 # context every call of the loop carries it, without one none does.
 with=$("$BUILD/bench/syscall_bench" -n 20000 -r 1 --attrs --floor "$BUILD/gen/spancap_bound.bpf.o" 2>&1 >/dev/null)
