@@ -287,6 +287,8 @@ struct ana_input {
 	bool live, damaged, compressed;
 	uint32_t host, bad_bodies;
 	uint64_t records, size, first_ns, last_ns;
+	struct scf_gap *gaps; /* damaged regions the reader skipped, in file order */
+	uint32_t ngaps;
 };
 
 #define ANA_LOSS_REASONS 8

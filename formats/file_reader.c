@@ -323,8 +323,8 @@ static enum frame_result decode_frame(struct scf_reader *r, bool magic)
 		r->in_pos = in.pos;
 		r->frame_len = out.pos;
 		if (ZSTD_isError(ret)) {
-			snprintf(r->why, sizeof(r->why), "it fails to decode near compressed offset %" PRIu64 ": %s",
-				 compressed_pos(r), ZSTD_getErrorName(ret));
+			snprintf(r->why, sizeof(r->why), "it fails to decode: %s",
+				 ZSTD_getErrorName(ret));
 			return FRAME_BAD;
 		}
 		if (ret == 0) {
