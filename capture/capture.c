@@ -1016,6 +1016,7 @@ int main(int argc, char **argv)
 		recorder__flush(g.r); /* bytes as the END record will count them */
 		stats__print(&g.stats, stderr, g.r, g.ptab, mono_ns(), true);
 	}
+	recorder__flush(g.r); /* "written" counts the events of ended frames only */
 	{
 		uint64_t written = recorder__written(g.r), lost = recorder__lost(g.r);
 		rc = recorder__close(g.r, stop, clean, err, sizeof(err));

@@ -6,8 +6,9 @@
  * the zstd stream (or straight to the file when uncompressed). A zstd frame ends at least every
  * frame_ns, after frame_bytes of pcapng data, at every section start and right after the
  * section's header (SHB, IDB, SECTION record), and at close; frames only ever end between
- * blocks: so a capture killed at any moment is readable up to its last finished frame (and a
- * reader can take the whole blocks of the frame that was cut), and a reader that holds back
+ * blocks: so a capture killed at any moment is readable up to its last finished frame, and a
+ * reader takes from the frame that was cut every record drained to the file (zstd is flushed
+ * at each drain of the staging buffer); a reader that holds back
  * a frame until it completes never holds more than frame_bytes. Packed records never refer
  * to an earlier frame (the context table is emptied as each frame opens), so a reader that
  * skips a damaged frame reads the next one right (FORMAT.md 2 and 5.10).
@@ -58,7 +59,7 @@ struct scf_writer {
 	bool in_section;
 	uint64_t bytes_out; /* bytes written to the file */
 	uint64_t records;
-	uint64_t records_readable; /* records whose bytes all reached the file, frame ended */
+	uint64_t records_readable; /* records whose bytes all reached the file (flushed) */
 	size_t last_len;    /* on-disk length of the last record */
 	bool pack;	    /* pack SYSCALL records (format 1.1) */
 	struct scf_ctx_table *ctx; /* per-thread contexts of this section, for packing */
@@ -104,7 +105,11 @@ static int write_all(struct scf_writer *w, const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* Hands the staging buffer to zstd (or the file), ending the frame when end is set. */
+/*
+ * Hands the staging buffer to zstd (or the file), ending the frame when end is set. zstd is
+ * flushed each time (one zstd block per staging buffer, where it would end one anyway), so
+ * every record drained is in the file as data a streaming decoder returns, frame ended or not.
+ */
 static int drain_stage(struct scf_writer *w, bool end)
 {
 	ZSTD_inBuffer in = { w->stage, w->stage_len, 0 };
@@ -124,7 +129,7 @@ static int drain_stage(struct scf_writer *w, bool end)
 	for (;;) {
 		ZSTD_outBuffer out = { w->out, w->out_cap, 0 };
 		size_t left = ZSTD_compressStream2(w->cctx, &out, &in,
-						   end ? ZSTD_e_end : ZSTD_e_continue);
+						   end ? ZSTD_e_end : ZSTD_e_flush);
 		int ret;
 
 		if (ZSTD_isError(left)) {
@@ -136,14 +141,13 @@ static int drain_stage(struct scf_writer *w, bool end)
 		ret = write_all(w, w->out, out.pos);
 		if (ret)
 			return ret;
-		if (end ? left == 0 : in.pos == in.size)
+		if (left == 0)
 			break;
 	}
 	w->stage_len = 0;
-	if (end) {
+	if (end)
 		w->frame_open = false;
-		w->records_readable = w->records;
-	}
+	w->records_readable = w->records;
 	return 0;
 }
 

@@ -218,9 +218,10 @@ int scf_writer__close(struct scf_writer *w, char *err, size_t errlen);
  * so call flush() first for an exact size. */
 uint64_t scf_writer__bytes(const struct scf_writer *w);
 uint64_t scf_writer__records(const struct scf_writer *w);
-/* Records a reader is sure to get back: those of the frames that ended with every byte
- * written (uncompressed: of the blocks written whole). After a write error it stays at what
- * the file held before it; a reader may recover a few more from the cut frame (FORMAT.md 2). */
+/* Records a reader gets back from the file as it is now: those whose bytes were all written
+ * (zstd is flushed every 128 KiB of pcapng data and at each frame end; FORMAT.md 2 says how a
+ * reader takes those of a frame not ended yet). After a write error it stays at what the file
+ * held before it. */
 uint64_t scf_writer__records_readable(const struct scf_writer *w);
 /* Length on disk (the EPB captured length) of the last record written: a SYSCALL record is
  * shorter once packed. 0 before the first record. */
