@@ -166,13 +166,16 @@ int ana_report_info(struct ana_report *r)
 			in->damaged ? ", damaged: see warnings" : "");
 		for (uint32_t k = 0; k < in->ngaps; k++) {
 			const struct scf_gap *g = &in->gaps[k];
+			const char *from = "the start", *to = "the end";
 
+			if (g->last_ts_ns)
+				from = ana_fmt_ts_iso(a, sizeof(a), g->last_ts_ns);
+			if (g->next_ts_ns)
+				to = ana_fmt_ts_iso(b, sizeof(b), g->next_ts_ns);
 			fprintf(f,
 				"  damaged: compressed bytes %" PRIu64 " to %" PRIu64
 				" skipped, records missing between %s and %s\n",
-				g->offset, g->end_offset,
-				g->last_ts_ns ? ana_fmt_ts_iso(a, sizeof(a), g->last_ts_ns) : "the start",
-				g->next_ts_ns ? ana_fmt_ts_iso(b, sizeof(b), g->next_ts_ns) : "the end");
+				g->offset, g->end_offset, from, to);
 		}
 	}
 	for (uint32_t i = 0; i < c->hosts.n; i++) {

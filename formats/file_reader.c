@@ -304,8 +304,8 @@ static enum frame_result decode_frame(struct scf_reader *r, bool magic)
 
 			if (r->frame_cap >= SCF_FRAME_BYTES_MAX) {
 				snprintf(r->why, sizeof(r->why),
-					 "it decompresses to more than %u bytes, the most a spancap "
-					 "frame holds",
+					 "it decompresses to more than %u bytes, the most a "
+					 "spancap frame holds",
 					 SCF_FRAME_BYTES_MAX);
 				return FRAME_BAD;
 			}
@@ -328,7 +328,7 @@ static enum frame_result decode_frame(struct scf_reader *r, bool magic)
 			return FRAME_BAD;
 		}
 		if (ret == 0) {
-			/* Frame complete and checksum verified; skippable frames decode to nothing. */
+			/* Frame complete, checksum verified; skippable frames decode to nothing. */
 			if (r->frame_len)
 				return FRAME_WHOLE;
 			started = false;
@@ -345,10 +345,8 @@ static enum frame_result decode_frame(struct scf_reader *r, bool magic)
 static int find_magic(struct scf_reader *r, uint64_t from)
 {
 	uint32_t win = 0;
-	unsigned int have = 0;
 
-	if (src_seek(r, from) < 0 && compressed_pos(r) < from && r->in_pos < r->in_len)
-		r->in_pos++; /* a pipe that did not get past the magic being refused */
+	src_seek(r, from); /* a pipe stays where it is: only magics at from or later count */
 	for (;;) {
 		ssize_t avail = fill_input(r);
 
@@ -360,9 +358,12 @@ static int find_magic(struct scf_reader *r, uint64_t from)
 		if (avail == 0)
 			return 0;
 		while (r->in_pos < r->in_len) {
+			uint64_t end;
+
 			win = (win >> 8) | ((uint32_t)r->inbuf[r->in_pos++] << 24);
-			if (++have >= 4 && win == ZSTD_MAGIC) {
-				r->frame_cstart = compressed_pos(r) - 4;
+			end = compressed_pos(r);
+			if (win == ZSTD_MAGIC && end >= from + 4) {
+				r->frame_cstart = end - 4;
 				return 1;
 			}
 		}
@@ -407,15 +408,16 @@ static void gap_close(struct scf_reader *r, const char *what)
 {
 	unsigned int i = (r->gap_head + r->gap_ready + r->gap_pending) % GAPS_MAX;
 	struct scf_gap *g = &r->gaps[i];
+	int n;
 
 	r->resyncing = false;
 	g->end_offset = r->frame_cstart;
-	int n = snprintf(g->msg, sizeof(g->msg),
-		 "%s: corrupt: compressed bytes %" PRIu64 " to %" PRIu64
-		 " skipped (the zstd frame at compressed offset %" PRIu64
-		 ": %s); reading resumed at the %s frame at compressed offset %" PRIu64,
-		 r->name, g->offset, g->end_offset, g->offset, r->gap_why, what, g->end_offset);
-
+	n = snprintf(g->msg, sizeof(g->msg),
+		     "%s: corrupt: compressed bytes %" PRIu64 " to %" PRIu64
+		     " skipped (the zstd frame at compressed offset %" PRIu64
+		     ": %s); reading resumed at the %s frame at compressed offset %" PRIu64,
+		     r->name, g->offset, g->end_offset, g->offset, r->gap_why, what,
+		     g->end_offset);
 	if (n < 0 || (size_t)n >= sizeof(g->msg)) /* a long file name: the message is cut */
 		g->msg[sizeof(g->msg) - 1] = 0;
 	r->gap_pending++;
@@ -448,6 +450,42 @@ int scf_reader__next_gap(struct scf_reader *r, struct scf_gap *gap)
 	return 1;
 }
 
+/* No frame after the damaged one decodes: the reading ends at the open gap. */
+static int fail_unreadable(struct scf_reader *r)
+{
+	unsigned int open = (r->gap_head + r->gap_ready + r->gap_pending) % GAPS_MAX;
+	const struct scf_gap *g = &r->gaps[open];
+
+	layer_fail(r, -EBADMSG,
+		   "corrupt: the zstd frame at compressed offset %" PRIu64
+		   " (pcapng offset %" PRIu64 ") is damaged: %s; no later frame decodes, the "
+		   "rest of the file is unreadable",
+		   g->offset, r->dpos, r->gap_why);
+	r->src_done = true;
+	return -1;
+}
+
+/* The input ends inside the frame at r->frame_cstart, after count whole blocks (whole bytes). */
+static void fail_cut(struct scf_reader *r, size_t count, size_t whole)
+{
+	if (count)
+		layer_fail(r, -ENODATA,
+			   "truncated: the zstd frame at compressed offset %" PRIu64
+			   " (pcapng offset %" PRIu64 ") ends early at compressed offset %" PRIu64
+			   " (end of file); the %zu whole pcapng blocks it began with were read "
+			   "(no checksum covers them), records from pcapng offset %" PRIu64
+			   " on are missing",
+			   r->frame_cstart, r->dpos, compressed_pos(r), count, r->dpos + whole);
+	else
+		layer_fail(r, -ENODATA,
+			   "truncated: the zstd frame at compressed offset %" PRIu64
+			   " (pcapng offset %" PRIu64 ") ends early at compressed offset %" PRIu64
+			   " (end of file), before its first whole pcapng block; records from that "
+			   "frame on are missing",
+			   r->frame_cstart, r->dpos, compressed_pos(r));
+	r->src_done = true;
+}
+
 /*
  * Makes the next frame's pcapng bytes r->frame[0..frame_len) (FORMAT.md 2). Returns 1 with
  * bytes to hand out, 0 at the end of the input, or -1 when nothing more can be read (layer_err
@@ -477,27 +515,11 @@ static int next_frame(struct scf_reader *r)
 			return 0;
 		case FRAME_CUT:
 			whole = whole_blocks(r->frame, r->frame_len, &count, &first);
-			if (r->resyncing && (!whole || !frame_fits(r, whole))) {
-				layer_fail(r, -EBADMSG,
-					   "corrupt: the zstd frame at compressed offset %" PRIu64
-					   " (pcapng offset %" PRIu64 ") is damaged: %s; no later frame "
-					   "decodes, the rest of the file is unreadable",
-					   r->gaps[(r->gap_head + r->gap_ready + r->gap_pending) %
-						   GAPS_MAX].offset,
-					   r->dpos, r->gap_why);
-				r->src_done = true;
-				return -1;
-			}
+			if (r->resyncing && (!whole || !frame_fits(r, whole)))
+				return fail_unreadable(r);
 			if (r->resyncing)
 				gap_close(r, "cut");
-			layer_fail(r, -ENODATA,
-				   "truncated: the zstd frame at compressed offset %" PRIu64
-				   " (pcapng offset %" PRIu64 ") ends early at compressed offset %" PRIu64
-				   " (end of file); the %zu whole pcapng blocks it began with were read "
-				   "(no checksum covers them), records from pcapng offset %" PRIu64
-				   " on are missing",
-				   r->frame_cstart, r->dpos, compressed_pos(r), count, r->dpos + whole);
-			r->src_done = true;
+			fail_cut(r, count, whole);
 			r->frame_len = whole;
 			return whole ? 1 : -1;
 		case FRAME_BAD:
@@ -510,18 +532,12 @@ static int next_frame(struct scf_reader *r)
 		/* Damaged: skip to the next frame magic after this frame's start. */
 		gap_open(r);
 		found = find_magic(r, r->frame_cstart + 1);
-		if (found <= 0) {
-			if (!found)
-				layer_fail(r, -EBADMSG,
-					   "corrupt: the zstd frame at compressed offset %" PRIu64
-					   " (pcapng offset %" PRIu64 ") is damaged: %s; no later frame "
-					   "decodes, the rest of the file is unreadable",
-					   r->gaps[(r->gap_head + r->gap_ready + r->gap_pending) %
-						   GAPS_MAX].offset,
-					   r->dpos, r->gap_why);
+		if (found < 0) {
 			r->src_done = true;
 			return -1;
 		}
+		if (!found)
+			return fail_unreadable(r);
 		magic = true;
 	}
 }
