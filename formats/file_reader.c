@@ -381,26 +381,33 @@ static bool frame_fits(const struct scf_reader *r, size_t len)
 	       (r->dpos || first == PCAPNG_SHB);
 }
 
-/* The damage of the frame at r->frame_cstart opens a gap (or extends the open one). */
-static void gap_open(struct scf_reader *r)
+/*
+ * The damage of the frame at r->frame_cstart opens a gap (or extends the open one). False
+ * when GAPS_MAX gaps wait already for libpcap to read past them: so much damage so close
+ * together ends the reading.
+ */
+static bool gap_open(struct scf_reader *r)
 {
 	unsigned int n = r->gap_ready + r->gap_pending;
 	struct scf_gap *g;
 
 	if (r->resyncing)
-		return;
-	r->resyncing = true;
+		return true;
 	if (n == GAPS_MAX) {
+		if (!r->gap_ready)
+			return false;
 		/* forget the oldest gap the caller did not take */
 		r->gap_head = (r->gap_head + 1) % GAPS_MAX;
 		r->gap_ready--;
 		n--;
 	}
+	r->resyncing = true;
 	g = &r->gaps[(r->gap_head + n) % GAPS_MAX];
 	memset(g, 0, sizeof(*g));
 	g->offset = r->frame_cstart;
 	snprintf(r->gap_why, sizeof(r->gap_why), "%s", r->why);
 	r->gap_dpos[(r->gap_head + n) % GAPS_MAX] = r->dpos;
+	return true;
 }
 
 /* Reading resumes at the frame at r->frame_cstart: the open gap ends there. */
@@ -530,7 +537,16 @@ static int next_frame(struct scf_reader *r)
 			return -1;
 		}
 		/* Damaged: skip to the next frame magic after this frame's start. */
-		gap_open(r);
+		if (!gap_open(r)) {
+			layer_fail(r, -EBADMSG,
+				   "corrupt: the zstd frame at compressed offset %" PRIu64
+				   " (pcapng offset %" PRIu64 ") is damaged: %s; it is the %uth damaged "
+				   "frame before a record after the first was read: the rest of the "
+				   "file is not read",
+				   r->frame_cstart, r->dpos, r->why, GAPS_MAX + 1);
+			r->src_done = true;
+			return -1;
+		}
 		found = find_magic(r, r->frame_cstart + 1);
 		if (found < 0) {
 			r->src_done = true;

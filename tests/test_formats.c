@@ -1222,6 +1222,40 @@ static void test_reader_resyncs_after_a_damaged_frame(void **state)
 	free(copies);
 }
 
+/*
+ * Every other frame damaged, the good ones small enough for libpcap's read-ahead to hold many
+ * (fuzz_file_reader found this): gaps are reported in order, or the reading stops with a
+ * message once too many wait; the records returned are the written ones.
+ */
+static void test_reader_many_gaps_in_a_row(void **state)
+{
+	struct rec_copy *copies = calloc(401, sizeof(*copies));
+	char err[SCF_ERRMSG_MAX];
+	size_t ends[1024];
+	int epbs[1024], nf, ncopies, got, gaps, ret;
+	struct scf_reader *r;
+	struct blob f;
+	(void)state;
+
+	f = write_file(true, 100, 1, 400, copies, &ncopies);
+	nf = zstd_frames(&f, ends, epbs, 1024);
+	assert_true(nf > 100);
+	for (int k = 2; k < nf - 1; k += 2)
+		f.p[(ends[k - 1] + ends[k]) / 2] ^= 0x5a;
+	r = scf_reader__open_mem(f.p, f.len, "holes", err, sizeof(err));
+	assert_non_null(r);
+	ret = read_sub(r, copies, ncopies, &got, &gaps, NULL);
+	assert_true(ret == 0 || ret == -EBADMSG);
+	if (ret)
+		assert_non_null(strstr(scf_reader__errmsg(r), "damaged frame before a record"));
+	else
+		assert_int_equal(gaps, (nf - 2) / 2);
+	assert_true(got > 0 && gaps > 0);
+	scf_reader__free(r);
+	free(f.p);
+	free(copies);
+}
+
 /* A compressed writer counts as readable only the records of frames it ended and wrote. */
 static void test_writer_counts_readable_records(void **state)
 {
@@ -1452,6 +1486,7 @@ int main(void)
 		cmocka_unit_test(test_reader_flipped_bytes_compressed),
 		cmocka_unit_test(test_reader_cut_frame_gives_its_whole_blocks),
 		cmocka_unit_test(test_reader_resyncs_after_a_damaged_frame),
+		cmocka_unit_test(test_reader_many_gaps_in_a_row),
 		cmocka_unit_test(test_writer_counts_readable_records),
 		cmocka_unit_test(test_reader_flipped_bytes_plain),
 		cmocka_unit_test(test_reader_rejects_unknown_major),
