@@ -778,7 +778,7 @@ static int rotate(char *err, size_t errlen)
 	return output__prune(&g.out, err, errlen);
 }
 
-/* A write error ends the capture: the file stays readable up to its last whole frame. */
+/* A write error ends the capture: the file stays readable up to the last data it flushed. */
 static bool write_failed(void)
 {
 	const char *msg;
