@@ -345,6 +345,8 @@ struct ana_input {
 	uint32_t host, bad_bodies;
 	uint32_t capture; /* its current section's index in the host's capture_ids */
 	uint64_t records, size, first_ns, last_ns;
+	struct scf_gap *gaps; /* damaged regions the reader skipped, in file order */
+	uint32_t ngaps;
 };
 
 #define ANA_LOSS_REASONS 8

@@ -93,6 +93,18 @@ static void info_json(struct ana_report *r)
 		ana_json_u64(&j, "size", in->size);
 		ana_json_u64(&j, "records", in->records);
 		ana_json_bool(&j, "damaged", in->damaged);
+		ana_json_arr(&j, "damaged_ranges");
+		for (uint32_t k = 0; k < in->ngaps; k++) {
+			const struct scf_gap *g = &in->gaps[k];
+
+			ana_json_obj(&j, NULL);
+			ana_json_u64(&j, "offset", g->offset);
+			ana_json_u64(&j, "end_offset", g->end_offset);
+			ana_json_u64(&j, "last_ns", g->last_ts_ns);
+			ana_json_u64(&j, "next_ns", g->next_ts_ns);
+			ana_json_end(&j, true);
+		}
+		ana_json_end(&j, false);
 		ana_json_u64(&j, "first_ns", in->first_ns);
 		ana_json_u64(&j, "last_ns", in->last_ns);
 		ana_json_end(&j, true);
@@ -230,6 +242,19 @@ int ana_report_info(struct ana_report *r)
 		fprintf(f, "file: %s (%s, %" PRIu64 " bytes, %" PRIu64 " records%s)\n", in->name,
 			in->compressed ? "zstd" : "pcapng", in->size, in->records,
 			in->damaged ? ", damaged: see warnings" : "");
+		for (uint32_t k = 0; k < in->ngaps; k++) {
+			const struct scf_gap *g = &in->gaps[k];
+			const char *from = "the start", *to = "the end";
+
+			if (g->last_ts_ns)
+				from = ana_fmt_ts_iso(a, sizeof(a), g->last_ts_ns);
+			if (g->next_ts_ns)
+				to = ana_fmt_ts_iso(b, sizeof(b), g->next_ts_ns);
+			fprintf(f,
+				"  damaged: compressed bytes %" PRIu64 " to %" PRIu64
+				" skipped, records missing between %s and %s\n",
+				g->offset, g->end_offset, from, to);
+		}
 	}
 	for (uint32_t i = 0; i < c->hosts.n; i++) {
 		struct ana_host *h = c->hosts.v[i];

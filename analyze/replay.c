@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "analysis.h"
+#include "text_fmt.h"
 
 #define PROGRESS_EVERY (1u << 16)
 
@@ -306,10 +307,33 @@ static void on_end(struct ana_host *h, const struct scf_record *rec)
 
 /* ---- the merge ------------------------------------------------------------------------------ */
 
+/* Damaged regions the reader skipped before the record it returned last: warnings, kept
+ * for `info`; the analysis goes on after them. */
+static void take_gaps(struct ana_ctx *c, struct ana_input *in)
+{
+	struct scf_gap g, *ng;
+	char a[48], b[48];
+
+	while (scf_reader__next_gap(in->r, &g) == 1) {
+		in->damaged = true;
+		ana_warn(c, "%s; the records between %s and %s are missing", g.msg,
+			 g.last_ts_ns ? ana_fmt_ts_iso(a, sizeof(a), g.last_ts_ns) : "the start",
+			 g.next_ts_ns ? ana_fmt_ts_iso(b, sizeof(b), g.next_ts_ns) : "the end");
+		ng = realloc(in->gaps, (in->ngaps + 1) * sizeof(*ng));
+		if (!ng) {
+			c->nomem = true;
+			continue;
+		}
+		in->gaps = ng;
+		in->gaps[in->ngaps++] = g;
+	}
+}
+
 static void advance(struct ana_ctx *c, struct ana_input *in)
 {
 	int ret = scf_reader__next(in->r, &in->rec);
 
+	take_gaps(c, in);
 	if (ret == 1) {
 		in->live = true;
 		return;
@@ -541,6 +565,7 @@ void ana_ctx__free(struct ana_ctx *c)
 		return;
 	for (uint32_t i = 0; i < c->ninputs; i++) {
 		scf_reader__free(c->inputs[i].r);
+		free(c->inputs[i].gaps);
 		free(c->inputs[i].mem);
 		free(c->inputs[i].name);
 	}

@@ -1096,7 +1096,7 @@ static int rotate(char *err, size_t errlen)
 	return output__prune(&g.out, err, errlen);
 }
 
-/* A write error ends the capture: the file stays readable up to its last whole frame. */
+/* A write error ends the capture: the file stays readable up to the last data it flushed. */
 static bool write_failed(void)
 {
 	const char *msg;
@@ -1431,6 +1431,7 @@ int main(int argc, char **argv)
 		recorder__flush(g.r); /* bytes as the END record will count them */
 		stats__print(&g.stats, stderr, g.r, g.ptab, mono_ns(), true);
 	}
+	recorder__flush(g.r); /* "written" counts the events of ended frames only */
 	{
 		uint64_t written = recorder__written(g.r), lost = recorder__lost(g.r);
 		rc = recorder__close(g.r, stop, clean, err, sizeof(err));

@@ -119,9 +119,11 @@ int recorder__close(struct recorder *r, uint8_t stop_reason, bool clean, char *e
 void recorder__tick(struct recorder *r);
 uint64_t recorder__syscalls(const struct recorder *r);
 uint64_t recorder__events(const struct recorder *r);
-/* kernel events received and written (those past -c are neither written nor lost) */
+/* kernel events received and written in frames that ended (readable for sure: FORMAT.md 2;
+ * flush first to count the open frame); those past -c are neither written nor lost */
 uint64_t recorder__written(const struct recorder *r);
-/* events dropped: in the kernel (ring buffer, map full) and in user space (write errors) */
+/* events dropped: in the kernel (ring buffer, map full) and in user space (write errors,
+ * including the events of a frame a write error left unfinished) */
 uint64_t recorder__lost(const struct recorder *r);
 
 /* The total of a counter as the END record would write it (sum over CPUs), by SCF_CNT_* id. */

@@ -44,6 +44,8 @@ struct recorder {
 	uint64_t write_drops; /* events that could not be written */
 	uint64_t bad_events;  /* malformed events (never expected: counted as write drops) */
 	uint64_t kernel_lost; /* events dropped in the kernel (ring buffer, map full) */
+	uint64_t readable;    /* events whose records all reached the file (flushed) */
+	uint64_t appended;    /* events appended as of the last record appended */
 	/* kernel counters at the last recorder__counters() call */
 	uint64_t *prev;
 	uint64_t *last;
@@ -232,12 +234,39 @@ fail:
 	return NULL;
 }
 
+/* Events handed to the writer without error, readable or not yet (those past -c never are). */
+static uint64_t events_appended(const struct recorder *r)
+{
+	return r->events - r->write_drops - r->bad_events - r->past_count;
+}
+
+/*
+ * After a record was appended: when the writer flushed every record to the file, every event
+ * appended is readable; when it flushed all but the one just appended (it drains its buffer
+ * before taking a record that does not fit), the events appended before that one are.
+ */
+static void sync_readable(struct recorder *r)
+{
+	uint64_t now = events_appended(r), flushed, records;
+
+	if (!r->w)
+		return;
+	flushed = scf_writer__records_readable(r->w);
+	records = scf_writer__records(r->w);
+	if (flushed == records)
+		r->readable = now;
+	else if (flushed + 1 == records)
+		r->readable = r->appended;
+	r->appended = now;
+}
+
 int recorder__append(struct recorder *r, uint64_t ts, const void *rec, size_t len)
 {
 	if (!len || !r->w || scf_writer__append(r->w, ts, rec, len)) {
 		r->write_drops++;
 		return -EIO;
 	}
+	sync_readable(r);
 	return 0;
 }
 
@@ -577,6 +606,7 @@ void recorder__tick(struct recorder *r)
 		}
 	}
 	scf_writer__tick(r->w, now);
+	sync_readable(r);
 }
 
 uint64_t recorder__syscalls(const struct recorder *r)
@@ -591,12 +621,18 @@ uint64_t recorder__events(const struct recorder *r)
 
 uint64_t recorder__written(const struct recorder *r)
 {
-	return r->events - r->write_drops - r->bad_events - r->past_count;
+	return r->readable;
+}
+
+/* After a write error the events appended since the last ended frame never reach the file. */
+static uint64_t unreadable(const struct recorder *r)
+{
+	return r->w && scf_writer__error(r->w) ? events_appended(r) - r->readable : 0;
 }
 
 uint64_t recorder__lost(const struct recorder *r)
 {
-	return r->kernel_lost + r->write_drops + r->bad_events;
+	return r->kernel_lost + r->write_drops + r->bad_events + unreadable(r);
 }
 
 /* Writes the END record of the current file: kernel and event counters since the capture
@@ -711,6 +747,8 @@ uint64_t recorder__counter(const struct recorder *r, uint32_t scf_id)
 
 void recorder__flush(struct recorder *r)
 {
-	if (r->w)
+	if (r->w) {
 		scf_writer__flush(r->w);
+		sync_readable(r);
+	}
 }

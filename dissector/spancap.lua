@@ -16,6 +16,8 @@
 --   spancap.<record>.<field> for the other body fields (spancap.process.ctx_status, ...)
 --
 -- Use:  tshark -X lua_script:spancap.lua -r capture.pcapng.zst -Y 'spancap.syscall == "openat"'
+-- tshark 4.0 (Debian 12) stops at a zstd frame past the first 128 KiB (FORMAT.md 2.1):
+--       zstd -dc capture.pcapng.zst | tshark -X lua_script:spancap.lua -r - -Y ...
 -- or copy it into a Wireshark Lua plugin folder (Help > About > Folders), e.g.
 -- ~/.local/lib/wireshark/plugins/.
 --

@@ -4,9 +4,16 @@
  *
  * The pcapng layer is parsed by libpcap, fed through a stdio cookie stream so that libpcap
  * never sees the file itself: the cookie supplies plain bytes from the file, or the bytes of
- * zstd frames that decompressed whole and passed their checksum. A frame is held back until
- * it completes, so a cut or corrupt frame contributes nothing, and memory is bounded by the
- * largest frame (SCF_FRAME_BYTES_MAX), not by the file.
+ * zstd frames. A frame is decoded whole into one buffer before any of it is handed on, so
+ * memory is bounded by the largest frame (SCF_FRAME_BYTES_MAX), not by the file, and what
+ * libpcap sees is, per frame (FORMAT.md 2):
+ *   - a frame that decoded whole with a matching checksum: all of it;
+ *   - a frame cut short by the end of the file (a capture killed, a full disk): its whole
+ *     pcapng blocks, found by walking their lengths, then the end (truncated);
+ *   - a frame that fails to decode or whose checksum differs: nothing. The reader looks for
+ *     the next zstd frame magic after that frame's start and resumes at the first frame that
+ *     decodes whole and holds whole pcapng blocks (a section header first, when nothing was
+ *     read yet), and reports the skipped region as a gap (scf_reader__next_gap()).
  *
  * Offsets in messages: "offset" is in the pcapng stream (the decompressed bytes), "compressed
  * offset" is in the file.
@@ -28,6 +35,9 @@
 
 #define ZSTD_MAGIC 0xFD2FB528u
 #define PCAPNG_SHB 0x0A0D0D0Au
+#define PCAPNG_BOM 0x1A2B3C4Du
+#define PCAPNG_BOM_SWAPPED 0x4D3C2B1Au
+#define GAPS_MAX 16 /* skipped regions found but not yet taken by the caller */
 #define SRC_BUF_SIZE (128u << 10)
 #define FRAME_BUF_INITIAL (1u << 20)
 
@@ -50,6 +60,17 @@ struct scf_reader {
 	uint8_t *frame; /* decompressed bytes of the current (verified) frame */
 	size_t frame_cap, frame_len, frame_pos;
 	uint64_t frame_cstart; /* compressed offset where the frame being decoded started */
+	bool src_done;	       /* no frame after the one handed out last (cut, or fatal error) */
+
+	/* damaged regions skipped (FORMAT.md 2): gaps[gap_head .. +gap_ready) are ready for the
+	 * caller, the gap_pending after them wait for a record past their pcapng offset */
+	bool resyncing;	 /* between a damaged frame and the next good one */
+	struct scf_gap gaps[GAPS_MAX];
+	uint64_t gap_dpos[GAPS_MAX]; /* pcapng offset where the data after each gap starts */
+	unsigned int gap_head, gap_ready, gap_pending;
+	uint64_t last_ts; /* time of the last record returned */
+	char why[160];	 /* what is wrong with the frame decode_frame() refused last */
+	char gap_why[160]; /* ... with the first damaged frame of the open gap */
 
 	/* the pcapng stream as libpcap sees it */
 	FILE *fp;
@@ -174,16 +195,95 @@ static uint64_t compressed_pos(const struct scf_reader *r)
 }
 
 /*
- * Decodes the next zstd frame whole into r->frame. Returns 1 with a verified frame, 0 at a
- * clean end of the file, or -1 after recording a truncation or corruption in layer_err.
+ * Moves the input to compressed offset pos: 0, or -ESPIPE for a source that cannot seek (a
+ * pipe), which stays where it is.
  */
-static int next_frame(struct scf_reader *r)
+static int src_seek(struct scf_reader *r, uint64_t pos)
 {
-	bool started = false;
+	if (r->mem) {
+		if (pos > r->mem_len)
+			pos = r->mem_len;
+	} else if (!r->src_size || lseek(r->fd, (off_t)pos, SEEK_SET) < 0) {
+		return -ESPIPE;
+	}
+	r->src_pos = pos;
+	r->in_len = r->in_pos = 0;
+	r->peek_pos = r->peek_len;
+	return 0;
+}
+
+static uint32_t bswap32_if(uint32_t v, bool swap)
+{
+	return swap ? __builtin_bswap32(v) : v;
+}
+
+/*
+ * Length of the longest prefix of p[0..n) made of whole pcapng blocks: each block's length
+ * is at least 12, a multiple of 4, within the data, and repeated in its last 4 bytes.
+ * spancap writes little-endian sections; a section header says when one is not. *count
+ * gets the number of blocks and *first_type the type of the first one (0 when none).
+ */
+static size_t whole_blocks(const uint8_t *p, size_t n, size_t *count, uint32_t *first_type)
+{
+	bool swap = false;
+	size_t off = 0;
+
+	*count = 0;
+	*first_type = 0;
+	while (n - off >= 12) {
+		uint32_t type = scf_get32(p + off), len;
+
+		if (type == PCAPNG_SHB) {
+			uint32_t bom = scf_get32(p + off + 8);
+
+			if (bom != PCAPNG_BOM && bom != PCAPNG_BOM_SWAPPED)
+				break;
+			swap = bom == PCAPNG_BOM_SWAPPED;
+		}
+		len = bswap32_if(scf_get32(p + off + 4), swap);
+		if (len < 12 || len % 4 || len > n - off ||
+		    bswap32_if(scf_get32(p + off + len - 4), swap) != len)
+			break;
+		if (!*count)
+			*first_type = bswap32_if(type, swap);
+		off += len;
+		(*count)++;
+	}
+	return off;
+}
+
+enum frame_result {
+	FRAME_WHOLE = 1,   /* decoded whole, checksum matched */
+	FRAME_NONE = 0,	   /* clean end of input before any frame */
+	FRAME_CUT = 2,	   /* the input ends inside the frame */
+	FRAME_BAD = -1,	   /* fails to decode, checksum differs, or too large: r->why says */
+	FRAME_FATAL = -2,  /* the environment failed (read error, memory): layer_err is set */
+};
+
+/*
+ * Decodes the zstd frame that starts at compressed offset r->frame_cstart into r->frame;
+ * magic, when set, holds its 4 magic bytes that the input has already passed. Skippable
+ * frames on the way decode to nothing and are passed over.
+ */
+static enum frame_result decode_frame(struct scf_reader *r, bool magic)
+{
+	static const uint8_t magic_bytes[4] = { 0x28, 0xB5, 0x2F, 0xFD };
+	bool started = magic;
 
 	r->frame_len = 0;
 	r->frame_pos = 0;
-	r->frame_cstart = compressed_pos(r);
+	ZSTD_DCtx_reset(r->dctx, ZSTD_reset_session_only);
+	if (magic) {
+		ZSTD_inBuffer in = { magic_bytes, sizeof(magic_bytes), 0 };
+		ZSTD_outBuffer out = { r->frame, r->frame_cap, 0 };
+		size_t ret = ZSTD_decompressStream(r->dctx, &out, &in);
+
+		if (ZSTD_isError(ret) || in.pos != in.size) {
+			snprintf(r->why, sizeof(r->why), "its header is refused: %s",
+				 ZSTD_isError(ret) ? ZSTD_getErrorName(ret) : "magic not taken");
+			return FRAME_BAD;
+		}
+	}
 	for (;;) {
 		ZSTD_inBuffer in;
 		ZSTD_outBuffer out;
@@ -193,34 +293,26 @@ static int next_frame(struct scf_reader *r)
 		if (avail < 0) {
 			layer_fail(r, (int)avail, "read error at compressed offset %" PRIu64 ": %s",
 				   compressed_pos(r), strerror((int)-avail));
-			return -1;
+			return FRAME_FATAL;
 		}
-		if (avail == 0) {
-			if (!started)
-				return 0;
-			layer_fail(r, -ENODATA,
-				   "truncated: the zstd frame at compressed offset %" PRIu64
-				   " (pcapng offset %" PRIu64 ") ends early at compressed offset %" PRIu64
-				   " (end of file); records from that frame on are missing",
-				   r->frame_cstart, r->dpos, compressed_pos(r));
-			return -1;
-		}
+		if (avail == 0)
+			return started ? FRAME_CUT : FRAME_NONE;
 		started = true;
 		if (r->frame_len == r->frame_cap) {
 			size_t ncap = r->frame_cap * 2;
 			uint8_t *nf;
 
 			if (r->frame_cap >= SCF_FRAME_BYTES_MAX) {
-				layer_fail(r, -EBADMSG,
-					   "corrupt: the zstd frame at compressed offset %" PRIu64
-					   " decompresses to more than %u bytes, the most a spancap frame holds",
-					   r->frame_cstart, SCF_FRAME_BYTES_MAX);
-				return -1;
+				snprintf(r->why, sizeof(r->why),
+					 "it decompresses to more than %u bytes, the most a "
+					 "spancap frame holds",
+					 SCF_FRAME_BYTES_MAX);
+				return FRAME_BAD;
 			}
 			nf = realloc(r->frame, ncap);
 			if (!nf) {
 				layer_fail(r, -ENOMEM, "out of memory for a %zu-byte frame", ncap);
-				return -1;
+				return FRAME_FATAL;
 			}
 			r->frame = nf;
 			r->frame_cap = ncap;
@@ -231,19 +323,238 @@ static int next_frame(struct scf_reader *r)
 		r->in_pos = in.pos;
 		r->frame_len = out.pos;
 		if (ZSTD_isError(ret)) {
-			layer_fail(r, -EBADMSG,
-				   "corrupt: zstd frame at compressed offset %" PRIu64
-				   " fails to decode near compressed offset %" PRIu64 ": %s",
-				   r->frame_cstart, compressed_pos(r), ZSTD_getErrorName(ret));
-			return -1;
+			snprintf(r->why, sizeof(r->why), "it fails to decode: %s",
+				 ZSTD_getErrorName(ret));
+			return FRAME_BAD;
 		}
 		if (ret == 0) {
-			/* Frame complete and checksum verified; skippable frames decode to nothing. */
+			/* Frame complete, checksum verified; skippable frames decode to nothing. */
 			if (r->frame_len)
-				return 1;
+				return FRAME_WHOLE;
 			started = false;
 			r->frame_cstart = compressed_pos(r);
 		}
+	}
+}
+
+/*
+ * Looks for the next zstd frame magic at or after compressed offset from (a pipe: after the
+ * current position) and leaves the input just past it, with r->frame_cstart at it. Returns 1,
+ * 0 at the end of the input, -1 after a read error (layer_err set).
+ */
+static int find_magic(struct scf_reader *r, uint64_t from)
+{
+	uint32_t win = 0;
+
+	src_seek(r, from); /* a pipe stays where it is: only magics at from or later count */
+	for (;;) {
+		ssize_t avail = fill_input(r);
+
+		if (avail < 0) {
+			layer_fail(r, (int)avail, "read error at compressed offset %" PRIu64 ": %s",
+				   compressed_pos(r), strerror((int)-avail));
+			return -1;
+		}
+		if (avail == 0)
+			return 0;
+		while (r->in_pos < r->in_len) {
+			uint64_t end;
+
+			win = (win >> 8) | ((uint32_t)r->inbuf[r->in_pos++] << 24);
+			end = compressed_pos(r);
+			if (win == ZSTD_MAGIC && end >= from + 4) {
+				r->frame_cstart = end - 4;
+				return 1;
+			}
+		}
+	}
+}
+
+/* A frame found after damage is taken only when it holds whole pcapng blocks, and starts
+ * with a section header when nothing was read before it (libpcap needs one first). */
+static bool frame_fits(const struct scf_reader *r, size_t len)
+{
+	size_t count;
+	uint32_t first;
+
+	return whole_blocks(r->frame, len, &count, &first) == len && count &&
+	       (r->dpos || first == PCAPNG_SHB);
+}
+
+/*
+ * The damage of the frame at r->frame_cstart opens a gap (or extends the open one). False
+ * when GAPS_MAX gaps wait already for libpcap to read past them: so much damage so close
+ * together ends the reading.
+ */
+static bool gap_open(struct scf_reader *r)
+{
+	unsigned int n = r->gap_ready + r->gap_pending;
+	struct scf_gap *g;
+
+	if (r->resyncing)
+		return true;
+	if (n == GAPS_MAX) {
+		if (!r->gap_ready)
+			return false;
+		/* forget the oldest gap the caller did not take */
+		r->gap_head = (r->gap_head + 1) % GAPS_MAX;
+		r->gap_ready--;
+		n--;
+	}
+	r->resyncing = true;
+	g = &r->gaps[(r->gap_head + n) % GAPS_MAX];
+	memset(g, 0, sizeof(*g));
+	g->offset = r->frame_cstart;
+	snprintf(r->gap_why, sizeof(r->gap_why), "%s", r->why);
+	r->gap_dpos[(r->gap_head + n) % GAPS_MAX] = r->dpos;
+	return true;
+}
+
+/* Reading resumes at the frame at r->frame_cstart: the open gap ends there. */
+static void gap_close(struct scf_reader *r, const char *what)
+{
+	unsigned int i = (r->gap_head + r->gap_ready + r->gap_pending) % GAPS_MAX;
+	struct scf_gap *g = &r->gaps[i];
+	int n;
+
+	r->resyncing = false;
+	g->end_offset = r->frame_cstart;
+	n = snprintf(g->msg, sizeof(g->msg),
+		     "%s: corrupt: compressed bytes %" PRIu64 " to %" PRIu64
+		     " skipped (the zstd frame at compressed offset %" PRIu64
+		     ": %s); reading resumed at the %s frame at compressed offset %" PRIu64,
+		     r->name, g->offset, g->end_offset, g->offset, r->gap_why, what,
+		     g->end_offset);
+	if (n < 0 || (size_t)n >= sizeof(g->msg)) /* a long file name: the message is cut */
+		g->msg[sizeof(g->msg) - 1] = 0;
+	r->gap_pending++;
+}
+
+/* Past pcapng offset dpos: the pending gaps before it become ready, at time ts (0: end). */
+static void gaps_reached(struct scf_reader *r, uint64_t dpos, uint64_t ts)
+{
+	while (r->gap_pending) {
+		unsigned int i = (r->gap_head + r->gap_ready) % GAPS_MAX;
+
+		if (r->gap_dpos[i] > dpos)
+			break;
+		r->gaps[i].last_ts_ns = r->last_ts;
+		r->gaps[i].next_ts_ns = ts;
+		r->gap_pending--;
+		r->gap_ready++;
+		/* packed records after the gap may not refer to what it held (FORMAT.md 5.10) */
+		scf_ctx_table_reset(r->ctx);
+	}
+}
+
+int scf_reader__next_gap(struct scf_reader *r, struct scf_gap *gap)
+{
+	if (!r->gap_ready)
+		return 0;
+	*gap = r->gaps[r->gap_head];
+	r->gap_head = (r->gap_head + 1) % GAPS_MAX;
+	r->gap_ready--;
+	return 1;
+}
+
+/* No frame after the damaged one decodes: the reading ends at the open gap. */
+static int fail_unreadable(struct scf_reader *r)
+{
+	unsigned int open = (r->gap_head + r->gap_ready + r->gap_pending) % GAPS_MAX;
+	const struct scf_gap *g = &r->gaps[open];
+
+	layer_fail(r, -EBADMSG,
+		   "corrupt: the zstd frame at compressed offset %" PRIu64
+		   " (pcapng offset %" PRIu64 ") is damaged: %s; no later frame decodes, the "
+		   "rest of the file is unreadable",
+		   g->offset, r->dpos, r->gap_why);
+	r->src_done = true;
+	return -1;
+}
+
+/* The input ends inside the frame at r->frame_cstart, after count whole blocks (whole bytes). */
+static void fail_cut(struct scf_reader *r, size_t count, size_t whole)
+{
+	if (count)
+		layer_fail(r, -ENODATA,
+			   "truncated: the zstd frame at compressed offset %" PRIu64
+			   " (pcapng offset %" PRIu64 ") ends early at compressed offset %" PRIu64
+			   " (end of file); the %zu whole pcapng blocks it began with were read "
+			   "(no checksum covers them), records from pcapng offset %" PRIu64
+			   " on are missing",
+			   r->frame_cstart, r->dpos, compressed_pos(r), count, r->dpos + whole);
+	else
+		layer_fail(r, -ENODATA,
+			   "truncated: the zstd frame at compressed offset %" PRIu64
+			   " (pcapng offset %" PRIu64 ") ends early at compressed offset %" PRIu64
+			   " (end of file), before its first whole pcapng block; records from that "
+			   "frame on are missing",
+			   r->frame_cstart, r->dpos, compressed_pos(r));
+	r->src_done = true;
+}
+
+/*
+ * Makes the next frame's pcapng bytes r->frame[0..frame_len) (FORMAT.md 2). Returns 1 with
+ * bytes to hand out, 0 at the end of the input, or -1 when nothing more can be read (layer_err
+ * says why; a cut frame's whole blocks come before that, with r->src_done set).
+ */
+static int next_frame(struct scf_reader *r)
+{
+	bool magic = false;
+
+	if (r->src_done)
+		return -1;
+	r->frame_cstart = compressed_pos(r);
+	for (;;) {
+		enum frame_result fr = decode_frame(r, magic);
+		size_t count, whole;
+		uint32_t first;
+		int found;
+
+		switch (fr) {
+		case FRAME_WHOLE:
+			if (r->resyncing && !frame_fits(r, r->frame_len))
+				break; /* not where the writer ended a frame: look further */
+			if (r->resyncing)
+				gap_close(r, "next whole");
+			return 1;
+		case FRAME_NONE:
+			return 0;
+		case FRAME_CUT:
+			whole = whole_blocks(r->frame, r->frame_len, &count, &first);
+			if (r->resyncing && (!whole || !frame_fits(r, whole)))
+				return fail_unreadable(r);
+			if (r->resyncing)
+				gap_close(r, "cut");
+			fail_cut(r, count, whole);
+			r->frame_len = whole;
+			return whole ? 1 : -1;
+		case FRAME_BAD:
+			break;
+		case FRAME_FATAL:
+		default:
+			r->src_done = true;
+			return -1;
+		}
+		/* Damaged: skip to the next frame magic after this frame's start. */
+		if (!gap_open(r)) {
+			layer_fail(r, -EBADMSG,
+				   "corrupt: the zstd frame at compressed offset %" PRIu64
+				   " (pcapng offset %" PRIu64 ") is damaged: %s; it is the %uth damaged "
+				   "frame before a record after the first was read: the rest of the "
+				   "file is not read",
+				   r->frame_cstart, r->dpos, r->why, GAPS_MAX + 1);
+			r->src_done = true;
+			return -1;
+		}
+		found = find_magic(r, r->frame_cstart + 1);
+		if (found < 0) {
+			r->src_done = true;
+			return -1;
+		}
+		if (!found)
+			return fail_unreadable(r);
+		magic = true;
 	}
 }
 
@@ -549,6 +860,8 @@ int scf_reader__next(struct scf_reader *r, struct scf_record *rec)
 		return r->err;
 	r->block_start = r->next_block;
 	ret = pcap_next_ex(r->pcap, &h, &data);
+	if (ret != 1)
+		gaps_reached(r, UINT64_MAX, 0); /* nothing follows them */
 	if (ret == PCAP_ERROR_BREAK) {
 		/* libpcap saw the end of the stream at a block boundary. */
 		if (r->layer_err)
@@ -589,6 +902,8 @@ int scf_reader__next(struct scf_reader *r, struct scf_record *rec)
 	 */
 	r->next_block = stream_pos(r);
 	rec->offset = r->next_block - (32 + (((uint64_t)h->caplen + 3) & ~3ull));
+	if (r->gap_pending)
+		gaps_reached(r, rec->offset, rec->ts_ns);
 	if (rec->type == SCF_REC_SECTION) {
 		ret = take_section(r, rec);
 		if (ret)
@@ -605,6 +920,7 @@ int scf_reader__next(struct scf_reader *r, struct scf_record *rec)
 	}
 	rec->section = r->section;
 	r->records++;
+	r->last_ts = rec->ts_ns;
 	return 1;
 }
 

@@ -4,10 +4,14 @@
  *
  * Records are framed as Enhanced Packet Blocks in a staging buffer; full staging buffers go to
  * the zstd stream (or straight to the file when uncompressed). A zstd frame ends at least every
- * frame_ns, after frame_bytes of pcapng data, and at every section start and close, and frames
- * only ever end between blocks: so a capture killed at any moment is readable up to its last
- * finished frame, and a reader that holds back a frame until it completes never holds more
- * than frame_bytes.
+ * frame_ns, after frame_bytes of pcapng data, at every section start and right after the
+ * section's header (SHB, IDB, SECTION record), and at close; frames only ever end between
+ * blocks: so a capture killed at any moment is readable up to its last finished frame, and a
+ * reader takes from the frame that was cut every record drained to the file (zstd is flushed
+ * at each drain of the staging buffer); a reader that holds back
+ * a frame until it completes never holds more than frame_bytes. Packed records never refer
+ * to an earlier frame (the context table is emptied as each frame opens), so a reader that
+ * skips a damaged frame reads the next one right (FORMAT.md 2 and 5.10).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +59,7 @@ struct scf_writer {
 	bool in_section;
 	uint64_t bytes_out; /* bytes written to the file */
 	uint64_t records;
+	uint64_t records_readable; /* records whose bytes all reached the file (flushed) */
 	size_t last_len;    /* on-disk length of the last record */
 	bool pack;	    /* pack SYSCALL records (format 1.1) */
 	struct scf_ctx_table *ctx; /* per-thread contexts of this section, for packing */
@@ -100,7 +105,11 @@ static int write_all(struct scf_writer *w, const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* Hands the staging buffer to zstd (or the file), ending the frame when end is set. */
+/*
+ * Hands the staging buffer to zstd (or the file), ending the frame when end is set. zstd is
+ * flushed each time (one zstd block per staging buffer, where it would end one anyway), so
+ * every record drained is in the file as data a streaming decoder returns, frame ended or not.
+ */
 static int drain_stage(struct scf_writer *w, bool end)
 {
 	ZSTD_inBuffer in = { w->stage, w->stage_len, 0 };
@@ -113,12 +122,14 @@ static int drain_stage(struct scf_writer *w, bool end)
 		w->stage_len = 0;
 		if (end)
 			w->frame_open = false;
+		if (!ret)
+			w->records_readable = w->records;
 		return ret;
 	}
 	for (;;) {
 		ZSTD_outBuffer out = { w->out, w->out_cap, 0 };
 		size_t left = ZSTD_compressStream2(w->cctx, &out, &in,
-						   end ? ZSTD_e_end : ZSTD_e_continue);
+						   end ? ZSTD_e_end : ZSTD_e_flush);
 		int ret;
 
 		if (ZSTD_isError(left)) {
@@ -130,12 +141,13 @@ static int drain_stage(struct scf_writer *w, bool end)
 		ret = write_all(w, w->out, out.pos);
 		if (ret)
 			return ret;
-		if (end ? left == 0 : in.pos == in.size)
+		if (left == 0)
 			break;
 	}
 	w->stage_len = 0;
 	if (end)
 		w->frame_open = false;
+	w->records_readable = w->records;
 	return 0;
 }
 
@@ -278,6 +290,9 @@ static int append_record(struct scf_writer *w, uint64_t ts_ns, const void *rec, 
 	const uint8_t *items;
 	size_t head_len, items_len;
 
+	/* A frame's packed records refer only to that frame: it reads alone (FORMAT.md 5.10). */
+	if (w->pack && w->compress && !w->frame_open)
+		scf_ctx_table_reset(w->ctx);
 	if (w->pack && scf_get16(rec) == SCF_REC_SYSCALL) {
 		head_len = scf_syscall_pack(w->ctx, rec, len, head, &items, &items_len);
 		if (head_len)
@@ -332,14 +347,21 @@ int scf_writer__begin_section(struct scf_writer *w, uint64_t ts_ns, const void *
 	if (w->pack)
 		scf_ctx_table_reset(w->ctx);
 	ret = append_epb(w, ts_ns, rec, len);
-	/* A section that may hold packed records says it is version 1.1 at least. */
+	/*
+	 * A section that may hold packed records says it is version 1.1 at least, 1.2 when they
+	 * never refer to an earlier frame (compressed).
+	 */
 	if (!ret && w->pack && h.body_len >= 4) {
 		uint8_t *minor = w->stage + w->stage_len - EPB_OVERHEAD - pad4(len) + 28 + 8 + 2;
+		uint16_t least = w->compress ? 2 : 1;
 
-		if (scf_get16(minor) < 1)
-			scf_put16(minor, 1);
+		if (scf_get16(minor) < least)
+			scf_put16(minor, least);
 	}
-	return ret;
+	if (ret)
+		return ret;
+	/* The header in a frame of its own: damage to the data after it leaves it readable. */
+	return end_frame(w);
 }
 
 int scf_writer__append(struct scf_writer *w, uint64_t ts_ns, const void *rec, size_t len)
@@ -398,6 +420,11 @@ uint64_t scf_writer__bytes(const struct scf_writer *w)
 uint64_t scf_writer__records(const struct scf_writer *w)
 {
 	return w->records;
+}
+
+uint64_t scf_writer__records_readable(const struct scf_writer *w)
+{
+	return w->records_readable;
 }
 
 int scf_writer__error(const struct scf_writer *w)

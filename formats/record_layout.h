@@ -34,7 +34,8 @@
 
 /* Format version, carried by every section record. A reader rejects an unknown major. */
 #define SCF_FORMAT_MAJOR 1
-#define SCF_FORMAT_MINOR 2 /* 1.1 added SCF_REC_SYSCALL_PACKED, 1.2 SCF_REC_CLOCK */
+/* 1.1 added SCF_REC_SYSCALL_PACKED; 1.2 packs them per frame and adds SCF_REC_CLOCK */
+#define SCF_FORMAT_MINOR 2
 
 #define SCF_LINKTYPE 147 /* LINKTYPE_USER0 */
 #define SCF_TSRESOL 9	 /* if_tsresol: 10^-9 s */

@@ -224,6 +224,11 @@ int scf_writer__close(struct scf_writer *w, char *err, size_t errlen);
  * so call flush() first for an exact size. */
 uint64_t scf_writer__bytes(const struct scf_writer *w);
 uint64_t scf_writer__records(const struct scf_writer *w);
+/* Records a reader gets back from the file as it is now: those whose bytes were all written
+ * (zstd is flushed every 128 KiB of pcapng data and at each frame end; FORMAT.md 2 says how a
+ * reader takes those of a frame not ended yet). After a write error it stays at what the file
+ * held before it. */
+uint64_t scf_writer__records_readable(const struct scf_writer *w);
 /* Length on disk (the EPB captured length) of the last record written: a SYSCALL record is
  * shorter once packed. 0 before the first record. */
 size_t scf_writer__last_record_len(const struct scf_writer *w);
@@ -248,11 +253,32 @@ struct scf_reader *scf_reader__open_mem(const void *buf, size_t len, const char 
  * Returns 1 and fills *rec with the next record (records of unknown types included: callers
  * skip them; packed syscall records come out as the SCF_REC_SYSCALL records they stand for,
  * byte for byte, rec->len included), 0 at a clean end of input, or a negative errno (see the
- * top of this file) with a message from scf_reader__errmsg(). Every whole record before a cut or a corrupt region is
- * returned first. In a zstd file, records of a frame are returned only once the whole frame
- * decompressed and its checksum matched. After an error, further calls return the same error.
+ * top of this file) with a message from scf_reader__errmsg(). Every whole record before a
+ * cut or an unrecoverable corruption is returned first. In a zstd file (FORMAT.md 2) a frame
+ * that decompressed whole gives its records once its checksum matched; a frame cut short by
+ * the end of the file gives the records of its whole pcapng blocks, then -ENODATA; a frame
+ * that fails to decode or to match its checksum gives none, and reading resumes at the next
+ * frame that decodes whole (scf_reader__next_gap() describes what was skipped). After an
+ * error, further calls return the same error.
  */
 int scf_reader__next(struct scf_reader *r, struct scf_record *rec);
+
+/* A damaged region of a zstd file that the reader skipped. */
+struct scf_gap {
+	uint64_t offset;     /* compressed offset of the first damaged frame */
+	uint64_t end_offset; /* compressed offset of the frame reading resumed at */
+	uint64_t last_ts_ns; /* time of the last record before the gap, 0 when none */
+	uint64_t next_ts_ns; /* time of the first record after it, 0 when none */
+	char msg[SCF_ERRMSG_MAX]; /* "FILE: corrupt: ..." naming both offsets and the damage */
+};
+
+/*
+ * Returns 1 and fills *gap with the oldest gap not yet taken that lies before the record
+ * scf_reader__next() returned last (or before its end of input), 0 when there is none.
+ * Callers that want every gap call it after each scf_reader__next(); the reader keeps at
+ * most 16 gaps not taken, forgetting the oldest.
+ */
+int scf_reader__next_gap(struct scf_reader *r, struct scf_gap *gap);
 const char *scf_reader__errmsg(const struct scf_reader *r);
 /* The section record in force (decoded body), NULL before the first record. */
 const struct scf_section *scf_reader__section(const struct scf_reader *r);

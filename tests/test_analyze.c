@@ -806,17 +806,21 @@ static void test_truncated_compressed_input_keeps_whole_frames(void **state)
 	free(fb.p);
 }
 
-static void test_truncated_first_frame_fails_open(void **state)
+/* The last frame's checksum cut off (FORMAT.md 2): the records of its whole blocks are read. */
+static void test_truncated_only_frame_keeps_whole_blocks(void **state)
 {
 	struct file_buf fb = scenario_bytes(0, true);
 	struct ana_ctx *c = ana_ctx__new(NULL);
 	char err[SCF_ERRMSG_MAX];
 	(void)state;
 
-	fb.len -= 10; /* one frame only: nothing can be read */
-	assert_int_equal(ana_ctx__add_mem(c, fb.p, fb.len, "one-frame.zst", err, sizeof(err)),
-			 -ENODATA);
-	assert_non_null(strstr(err, "one-frame.zst"));
+	fb.len -= 4; /* the checksum of the last frame: its blocks are whole */
+	assert_int_equal(ana_ctx__add_mem(c, fb.p, fb.len, "one-frame.zst", err, sizeof(err)), 0);
+	assert_int_equal(ana_ctx__run(c), 0);
+	assert_int_equal(c->warnings.n, 1);
+	assert_non_null(strstr(c->warnings.v[0], "one-frame.zst: truncated"));
+	assert_true(c->inputs[0].damaged);
+	assert_int_equal(c->total.syscalls, SCEN_TOTAL_SYSCALLS);
 	ana_ctx__free(c);
 	free(fb.p);
 }
@@ -918,7 +922,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_input_keeps_records_before_the_cut),
 		cmocka_unit_test(test_corrupt_input_warns_with_offset),
 		cmocka_unit_test(test_truncated_compressed_input_keeps_whole_frames),
-		cmocka_unit_test(test_truncated_first_frame_fails_open),
+		cmocka_unit_test(test_truncated_only_frame_keeps_whole_blocks),
 		cmocka_unit_test(test_open_rejects_non_spancap),
 		cmocka_unit_test(test_hist_percentiles_bounded),
 		cmocka_unit_test(test_syscall_table_names_and_classes),

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -208,6 +209,74 @@ static int read_all(struct scf_reader *r, const struct rec_copy *copies, int nco
 		(*count)++;
 	}
 	return ret;
+}
+
+/*
+ * Reads all records, each of which must be one of copies[], byte for byte, in order (some may
+ * be missing); returns the final status, *count the records returned and *gaps the gaps the
+ * reader reported (fills *first_gap with the first one).
+ */
+static int read_sub(struct scf_reader *r, const struct rec_copy *copies, int ncopies, int *count,
+		    int *gaps, struct scf_gap *first_gap)
+{
+	struct scf_record rec;
+	struct scf_gap g;
+	int ret, j = 0;
+
+	*count = 0;
+	*gaps = 0;
+	for (;;) {
+		ret = scf_reader__next(r, &rec);
+		while (scf_reader__next_gap(r, &g) == 1)
+			if ((*gaps)++ == 0 && first_gap)
+				*first_gap = g;
+		if (ret != 1)
+			return ret;
+		while (j < ncopies && (copies[j].ts != rec.ts_ns || copies[j].len != rec.len ||
+				       memcmp(copies[j].bytes, rec.body - sizeof(struct scf_rec_hdr),
+					      rec.len)))
+			j++;
+		assert_true(j < ncopies); /* returned, so written, and in order */
+		j++;
+		(*count)++;
+	}
+}
+
+/*
+ * Independent of the reader: the EPBs among the whole pcapng blocks that zstd's streaming
+ * decoder gives for the cut frame p[0..n).
+ */
+static int cut_frame_epbs(const uint8_t *p, size_t n)
+{
+	static uint8_t dst[8 << 20];
+	ZSTD_DCtx *d = ZSTD_createDCtx();
+	ZSTD_inBuffer in = { p, n, 0 };
+	ZSTD_outBuffer out = { dst, sizeof(dst), 0 };
+	size_t off = 0;
+	int epbs = 0;
+
+	assert_non_null(d);
+	while (in.pos < in.size) {
+		size_t before = in.pos, ret = ZSTD_decompressStream(d, &out, &in);
+
+		if (ZSTD_isError(ret) || (in.pos == before && ret))
+			break;
+	}
+	ZSTD_freeDCtx(d);
+	while (out.pos - off >= 12) {
+		uint32_t type, blen, trail;
+
+		memcpy(&type, dst + off, 4);
+		memcpy(&blen, dst + off + 4, 4);
+		if (blen < 12 || blen % 4 || blen > out.pos - off)
+			break;
+		memcpy(&trail, dst + off + blen - 4, 4);
+		if (trail != blen)
+			break;
+		epbs += type == 6;
+		off += blen;
+	}
+	return epbs;
 }
 
 /* ---- record codec ------------------------------------------------------------------------- */
@@ -733,9 +802,11 @@ static void test_writer_disk_full_is_reported(void **state)
 	w = scf_writer__fdopen(fd, "/dev/full", &o, err, sizeof(err));
 	assert_non_null(w);
 	len = make_section(buf, sizeof(buf), 0, SCF_FORMAT_MAJOR);
-	assert_int_equal(scf_writer__begin_section(w, T0, buf, len), 0);
+	/* The header is written at once, in a frame of its own. */
+	assert_int_equal(scf_writer__begin_section(w, T0, buf, len), -ENOSPC);
 	assert_int_equal(scf_writer__flush(w), -ENOSPC);
 	assert_non_null(strstr(scf_writer__errmsg(w), "No space left"));
+	assert_int_equal(scf_writer__records_readable(w), 0);
 	/* Sticky: later calls fail the same way, and close reports it. */
 	assert_int_equal(scf_writer__append(w, T0, buf, len), -ENOSPC);
 	assert_int_equal(scf_writer__close(w, err, sizeof(err)), -ENOSPC);
@@ -884,7 +955,8 @@ static void test_reader_offsets_match_blocks(void **state)
 
 /*
  * A compressed file cut at every byte offset yields exactly the records of the frames that
- * are whole before the cut: clean end at a frame boundary, -ENODATA anywhere else.
+ * are whole before the cut and of the whole blocks zstd decodes from the frame cut short:
+ * clean end at a frame boundary, -ENODATA anywhere else.
  */
 static void test_reader_cut_at_every_offset_compressed(void **state)
 {
@@ -903,10 +975,15 @@ static void test_reader_cut_at_every_offset_compressed(void **state)
 		bool at_boundary = cut == 0;
 		struct scf_reader *r;
 
+		size_t start = 0;
+
 		for (int i = 0; i < nf && ends[i] <= cut; i++) {
 			expect += epbs[i];
 			at_boundary = at_boundary || ends[i] == cut;
+			start = ends[i];
 		}
+		if (!at_boundary)
+			expect += cut_frame_epbs(f.p + start, cut - start);
 		r = scf_reader__open_mem(f.p, cut, "cut", err, sizeof(err));
 		if (!r) {
 			/* Nothing whole before the cut: the first frame holds the section header. */
@@ -979,43 +1056,232 @@ static void test_reader_cut_at_every_offset_plain(void **state)
 }
 
 /*
- * Every single flipped byte of a compressed file: no crash, a clear error kind, and every
- * record returned is byte-identical to what was written (frames are checksummed).
+ * Every single flipped byte of a compressed file: no crash, a clear error kind, every record
+ * returned is byte-identical to one written, in order (frames are checksummed), and a flip in
+ * a frame that holds no section header costs at most that frame's records, the gap reported
+ * around the flipped byte.
  */
 static void test_reader_flipped_bytes_compressed(void **state)
 {
 	struct rec_copy *copies = calloc(256, sizeof(*copies));
 	char err[SCF_ERRMSG_MAX];
-	int ncopies;
+	size_t ends[256];
+	int epbs[256], nf, ncopies;
 	struct blob f;
 	uint8_t *m;
 	(void)state;
 
 	f = write_file(true, 900, 2, 25, copies, &ncopies);
+	nf = zstd_frames(&f, ends, epbs, 256);
 	m = malloc(f.len);
 	for (size_t at = 0; at < f.len; at++) {
 		struct scf_reader *r;
-		int got, ret;
+		struct scf_gap g = { 0 };
+		int got, ret, gaps, k = 0;
+		size_t start;
+		bool header;
 
+		while (ends[k] <= at)
+			k++;
+		start = k ? ends[k - 1] : 0;
+		/* a header frame: the section record alone, a few hundred bytes */
+		header = epbs[k] == 1 &&
+			 ZSTD_getFrameContentSize(f.p + start, ends[k] - start) < 300;
 		memcpy(m, f.p, f.len);
 		m[at] ^= 0xff;
 		r = scf_reader__open_mem(m, f.len, "flip", err, sizeof(err));
 		if (!r) {
 			assert_true(errno == EBADMSG || errno == ENODATA);
 			assert_true(strlen(err) > 0);
+			assert_true(header); /* only a lost first header keeps the file shut */
 			continue;
 		}
-		ret = read_all(r, copies, ncopies, &got);
+		ret = read_sub(r, copies, ncopies, &got, &gaps, &g);
 		assert_true(ret == 0 || ret == -EBADMSG || ret == -ENODATA);
-		if (ret == 0)
-			assert_int_equal(got, ncopies);
-		else
+		if (ret)
 			assert_true(strlen(scf_reader__errmsg(r)) > 0);
+		if (ret == 0 && got < ncopies) {
+			assert_true(gaps >= 1);
+			assert_true(g.offset <= at && at < g.end_offset);
+			assert_non_null(strstr(g.msg, "flip: corrupt: compressed bytes"));
+		}
+		if (!header && k < nf - 1)
+			assert_true(got >= ncopies - epbs[k]);
 		scf_reader__free(r);
 	}
 	free(m);
 	free(f.p);
 	free(copies);
+}
+
+/*
+ * A disk that fills before the first data frame ends (issue 16): the file holds the header
+ * frame and part of one large frame. The reader returns the records of every whole pcapng
+ * block zstd decodes from it, then says truncated, naming the file and both offsets.
+ */
+static void test_reader_cut_frame_gives_its_whole_blocks(void **state)
+{
+	struct rec_copy *copies = calloc(6001, sizeof(*copies));
+	char err[SCF_ERRMSG_MAX];
+	size_t ends[4];
+	int epbs[4], nf, ncopies, got, gaps, expect;
+	struct scf_reader *r;
+	struct blob f;
+	size_t cut;
+	(void)state;
+
+	f = write_file(true, 0, 1, 6000, copies, &ncopies);
+	nf = zstd_frames(&f, ends, epbs, 4);
+	assert_int_equal(nf, 2); /* the header, then one frame of 6000 records */
+	assert_int_equal(epbs[0], 1);
+	cut = ends[0] + (ends[1] - ends[0]) * 3 / 5;
+	expect = 1 + cut_frame_epbs(f.p + ends[0], cut - ends[0]);
+	assert_true(expect > 1000);
+	r = scf_reader__open_mem(f.p, cut, "full.pcapng.zst", err, sizeof(err));
+	assert_non_null(r);
+	assert_int_equal(read_sub(r, copies, ncopies, &got, &gaps, NULL), -ENODATA);
+	assert_int_equal(got, expect);
+	assert_int_equal(gaps, 0);
+	snprintf(err, sizeof(err),
+		 "full.pcapng.zst: truncated: the zstd frame at compressed offset %zu (pcapng "
+		 "offset ",
+		 ends[0]);
+	assert_non_null(strstr(scf_reader__errmsg(r), err));
+	snprintf(err, sizeof(err), "ends early at compressed offset %zu (end of file)", cut);
+	assert_non_null(strstr(scf_reader__errmsg(r), err));
+	assert_non_null(strstr(scf_reader__errmsg(r), "no checksum covers them"));
+	scf_reader__free(r);
+	free(f.p);
+	free(copies);
+}
+
+/*
+ * One damaged data frame (issue 16): the records of every other frame come back, the gap is
+ * reported once with the frame's offsets and the times of the records around it, and the
+ * packed records after it unpack right (the writer's context table starts afresh per frame).
+ */
+static void test_reader_resyncs_after_a_damaged_frame(void **state)
+{
+	struct rec_copy *copies = calloc(1001, sizeof(*copies));
+	char err[SCF_ERRMSG_MAX], want[256];
+	size_t ends[256];
+	int epbs[256], nf, ncopies, got, gaps, before = 0;
+	struct scf_reader *r;
+	struct scf_gap g = { 0 };
+	struct blob f;
+	(void)state;
+
+	f = write_file(true, 4096, 1, 1000, copies, &ncopies);
+	nf = zstd_frames(&f, ends, epbs, 256);
+	assert_true(nf > 5);
+	for (int k = 0; k < 3; k++)
+		before += epbs[k];
+	f.p[ends[2] + (ends[3] - ends[2]) / 2] ^= 0x5a; /* inside the fourth frame */
+	r = scf_reader__open_mem(f.p, f.len, "flip.pcapng.zst", err, sizeof(err));
+	assert_non_null(r);
+	assert_int_equal(read_sub(r, copies, ncopies, &got, &gaps, &g), 0);
+	assert_int_equal(got, ncopies - epbs[3]);
+	assert_int_equal(gaps, 1);
+	assert_int_equal(g.offset, ends[2]);
+	assert_int_equal(g.end_offset, ends[3]);
+	assert_int_equal(g.last_ts_ns, copies[before - 1].ts);
+	assert_int_equal(g.next_ts_ns, copies[before + epbs[3]].ts);
+	snprintf(want, sizeof(want),
+		 "flip.pcapng.zst: corrupt: compressed bytes %zu to %zu skipped (the zstd frame at "
+		 "compressed offset %zu: ",
+		 ends[2], ends[3], ends[2]);
+	assert_non_null(strstr(g.msg, want));
+	assert_int_equal(scf_reader__next_gap(r, &g), 0); /* reported once */
+	scf_reader__free(r);
+
+	/* The same through a pipe, which cannot seek back: resumes at the same frame. */
+	{
+		int fds[2], status;
+		pid_t pid;
+
+		assert_int_equal(pipe(fds), 0);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			close(fds[0]);
+			_exit(write(fds[1], f.p, f.len) == (ssize_t)f.len ? 0 : 1);
+		}
+		close(fds[1]);
+		assert_int_equal(dup2(fds[0], STDIN_FILENO), STDIN_FILENO);
+		close(fds[0]);
+		r = scf_reader__open("-", err, sizeof(err));
+		assert_non_null(r);
+		assert_int_equal(read_sub(r, copies, ncopies, &got, &gaps, &g), 0);
+		assert_int_equal(got, ncopies - epbs[3]);
+		assert_int_equal(gaps, 1);
+		assert_int_equal(g.end_offset, ends[3]);
+		scf_reader__free(r);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+	}
+	free(f.p);
+	free(copies);
+}
+
+/*
+ * Every other frame damaged, the good ones small enough for libpcap's read-ahead to hold many
+ * (fuzz_file_reader found this): gaps are reported in order, or the reading stops with a
+ * message once too many wait; the records returned are the written ones.
+ */
+static void test_reader_many_gaps_in_a_row(void **state)
+{
+	struct rec_copy *copies = calloc(401, sizeof(*copies));
+	char err[SCF_ERRMSG_MAX];
+	size_t ends[1024];
+	int epbs[1024], nf, ncopies, got, gaps, ret;
+	struct scf_reader *r;
+	struct blob f;
+	(void)state;
+
+	f = write_file(true, 100, 1, 400, copies, &ncopies);
+	nf = zstd_frames(&f, ends, epbs, 1024);
+	assert_true(nf > 100);
+	for (int k = 2; k < nf - 1; k += 2)
+		f.p[(ends[k - 1] + ends[k]) / 2] ^= 0x5a;
+	r = scf_reader__open_mem(f.p, f.len, "holes", err, sizeof(err));
+	assert_non_null(r);
+	ret = read_sub(r, copies, ncopies, &got, &gaps, NULL);
+	assert_true(ret == 0 || ret == -EBADMSG);
+	if (ret)
+		assert_non_null(strstr(scf_reader__errmsg(r), "damaged frame before a record"));
+	else
+		assert_int_equal(gaps, (nf - 2) / 2);
+	assert_true(got > 0 && gaps > 0);
+	scf_reader__free(r);
+	free(f.p);
+	free(copies);
+}
+
+/* A compressed writer counts as readable only the records of frames it ended and wrote. */
+static void test_writer_counts_readable_records(void **state)
+{
+	struct scf_writer_opts o = { .sz = sizeof(o) };
+	char err[SCF_ERRMSG_MAX];
+	uint8_t buf[1024];
+	struct scf_writer *w;
+	int fd = memfd_create("readable", MFD_CLOEXEC);
+	size_t len;
+	(void)state;
+
+	w = scf_writer__fdopen(fd, "memfd", &o, err, sizeof(err));
+	assert_non_null(w);
+	len = make_section(buf, sizeof(buf), 0, SCF_FORMAT_MAJOR);
+	assert_int_equal(scf_writer__begin_section(w, T0, buf, len), 0);
+	assert_int_equal(scf_writer__records_readable(w), 1); /* the header frame */
+	for (uint32_t i = 0; i < 100; i++) {
+		len = make_syscall(buf, sizeof(buf), i);
+		assert_int_equal(scf_writer__append(w, T0 + i, buf, len), 0);
+	}
+	assert_int_equal(scf_writer__records(w), 101);
+	assert_int_equal(scf_writer__records_readable(w), 1); /* the frame is open */
+	assert_int_equal(scf_writer__flush(w), 0);
+	assert_int_equal(scf_writer__records_readable(w), 101);
+	assert_int_equal(scf_writer__close(w, err, sizeof(err)), 0);
+	close(fd);
 }
 
 /* Plain pcapng has no checksum: a flip may change a record, but never crashes the reader. */
@@ -1218,6 +1484,10 @@ int main(void)
 		cmocka_unit_test(test_reader_cut_at_every_offset_compressed),
 		cmocka_unit_test(test_reader_cut_at_every_offset_plain),
 		cmocka_unit_test(test_reader_flipped_bytes_compressed),
+		cmocka_unit_test(test_reader_cut_frame_gives_its_whole_blocks),
+		cmocka_unit_test(test_reader_resyncs_after_a_damaged_frame),
+		cmocka_unit_test(test_reader_many_gaps_in_a_row),
+		cmocka_unit_test(test_writer_counts_readable_records),
 		cmocka_unit_test(test_reader_flipped_bytes_plain),
 		cmocka_unit_test(test_reader_rejects_unknown_major),
 		cmocka_unit_test(test_reader_requires_section_first),

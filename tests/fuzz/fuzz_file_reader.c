@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * fuzz_file_reader.c - libFuzzer target: a whole spancap file (zstd + pcapng + records) read
- * through the real read path from memory, every record decoded the way the analyzer does.
+ * through the real read path from memory, every record decoded the way the analyzer does,
+ * every gap the reader skipped checked to lie inside the input.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -69,9 +70,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!r)
 		return 0;
-	while (scf_reader__next(r, &rec) == 1) {
-		size_t min = scf_rec_min_body(rec.type);
+	for (;;) {
+		int ret = scf_reader__next(r, &rec);
+		struct scf_gap g;
+		size_t min;
 
+		/* Skipped regions lie inside the input, in order, with a terminated message. */
+		while (scf_reader__next_gap(r, &g) == 1)
+			if (g.offset >= g.end_offset || g.end_offset > size ||
+			    !memchr(g.msg, 0, sizeof(g.msg)))
+				__builtin_trap();
+		if (ret != 1)
+			break;
+		min = scf_rec_min_body(rec.type);
 		if (min && scf_record_body(&rec, body, sizeof(body), min, NULL, 0) == 0)
 			decode_items(&rec);
 	}

@@ -31,6 +31,10 @@ mkdir -p "$seeds"/{file,record,pctx,tctx,elf,maps}
 "$BUILD/tests/formats_sample_gen" "$seeds/file/a.pcapng.zst" 40 >/dev/null
 "$BUILD/tests/formats_sample_gen" "$seeds/file/b.pcapng" 40 -u >/dev/null
 head -c 900 "$seeds/file/a.pcapng.zst" >"$seeds/file/c-cut.pcapng.zst"
+# Several frames, one of them damaged: the reader skips it and resumes (FORMAT.md 2).
+"$BUILD/tests/formats_sample_gen" "$seeds/file/d.pcapng.zst" 400 >/dev/null
+python3 -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[len(d) // 2] ^= 0x10; open(sys.argv[2], "wb").write(d)' \
+	"$seeds/file/d.pcapng.zst" "$seeds/file/e-flipped.pcapng.zst"
 cp samples/captures/demo-small.pcapng.zst "$seeds/file/"
 
 # ELF: every sample executable and library (the 16 variants' modules).

@@ -7,7 +7,9 @@
 #     service name and traces in every file); -W COUNT keeps the last COUNT files;
 #   - crash safety: after SIGKILL the file reads up to about the last second;
 #   - a full file system: spancap stops with a message naming the file and the error, exits 1,
-#     and the file reads cleanly up to the failure;
+#     and the file reads cleanly up to the failure; compressed, inside the first frame, the
+#     reader gets what `zstd -dc` gets and the final line counts no event the file lacks;
+#   - a flipped byte in a data frame: the frames after it read, the gap reported;
 #   - loss accounting under overload (a 4 KiB ring buffer): the flood's own count of getppid()
 #     calls equals the calls recorded plus the events reported lost (within the handful of
 #     other syscalls the flood makes), and the LOSS records add up to the END record's total,
@@ -29,6 +31,7 @@ suite_tmpdir
 suite_cleanup() {
 	[ -n "${flood_pid:-}" ] && kill "$flood_pid" 2>/dev/null
 	mountpoint -q "$tmp/full" 2>/dev/null && umount "$tmp/full"
+	mountpoint -q "$tmp/fullz" 2>/dev/null && umount "$tmp/fullz"
 }
 py() { python3 -c "$@"; }
 
@@ -251,6 +254,104 @@ assert d["files"][0]["damaged"] == warned, "the cut is reported as damage, with 
 	umount "$tmp/full"
 else
 	not_ok "mount a 1 MiB tmpfs"
+fi
+
+# Compressed, the disk fills long before the first data frame ends (1 s or 4 MiB of pcapng):
+# the reader takes every record zstd decodes from that cut frame (as many as `zstd -dc`
+# recovers), says truncated, and the final line counts as written only events the file holds.
+mkdir -p "$tmp/fullz"
+if mount -t tmpfs -o size=160k,mode=0700 tmpfs "$tmp/fullz"; then
+	timeout 120 "$SPANCAP" -w "$tmp/fullz/cap.pcapng.zst" -- "$FLOOD" 1 0 >"$tmp/fullz.out" 2>&1
+	rc=$?
+	zstd -q -dc "$tmp/fullz/cap.pcapng.zst" >"$tmp/fullz.pcapng" 2>/dev/null
+	if [ $rc -eq 1 ] && grep -q "$tmp/fullz/cap.pcapng.zst: .*No space left on device" "$tmp/fullz.out" &&
+		"$ANALYZE" info --json "$tmp/fullz/cap.pcapng.zst" >"$tmp/fzinfo.json" 2>"$tmp/fzinfo.err" &&
+		py '
+import json, re, struct, sys
+d = json.load(open(sys.argv[1])); err = open(sys.argv[2]).read(); out = open(sys.argv[3]).read()
+z = open(sys.argv[4], "rb").read()
+off = epbs = 0
+while len(z) - off >= 12:  # the whole pcapng blocks zstd -dc recovers
+	t, n = struct.unpack_from("<II", z, off)
+	if n < 12 or n % 4 or n > len(z) - off:
+		break
+	epbs += t == 6; off += n
+recs = d["records"]
+frames = d["files"][0]
+cut = re.search(r"cap.pcapng.zst: truncated: the zstd frame at compressed offset (\d+) .* ends early at compressed offset \d+", err)
+assert cut, err
+assert int(cut.group(1)) < 4096, "the cut frame is the first data frame, after the header: " + err
+assert frames["records"] == epbs, "reader %d records, zstd -dc %d" % (frames["records"], epbs)
+assert recs["syscall"] > 1000, recs
+m = re.search(r"^(\d+) events written, (\d+) lost$", out, re.M)
+assert m, out
+written = int(m.group(1))
+# records of kernel events (a fork or exec may add process and thread records)
+events = sum(recs.get(k, 0) for k in ("syscall", "proc_event", "thread_ctx", "process", "thread"))
+assert 0 < written <= events, "written %d, readable events %d" % (written, events)
+print("%d records read (zstd -dc: %d), %d syscalls, final line: %d written, %s lost" % (frames["records"], epbs, recs["syscall"], written, m.group(2)))
+' "$tmp/fzinfo.json" "$tmp/fzinfo.err" "$tmp/fullz.out" "$tmp/fullz.pcapng" >"$tmp/fz.r" 2>&1; then
+		ok "a compressed capture cut by a full disk in its first frame reads what zstd decodes; written counts only that ($(cat "$tmp/fz.r"))"
+	else
+		cat "$tmp/fz.r" "$tmp/fzinfo.err" >>"$tmp/fullz.out" 2>/dev/null
+		not_ok "a compressed capture cut by a full disk in its first frame reads what zstd decodes (exit $rc)" "$tmp/fullz.out"
+	fi
+	umount "$tmp/fullz"
+else
+	not_ok "mount a 160 KiB tmpfs"
+fi
+
+# ---- a damaged frame -----------------------------------------------------------------------------
+# One flipped byte in the first data frame of a real capture: the frames after it still read,
+# the gap is a warning with the file, its offsets and time range, and info lists it.
+"$SPANCAP" -w "$tmp/flip.pcapng.zst" -- "$FLOOD" 1 300000 >"$tmp/flip.out" 2>&1
+if py '
+import json, subprocess, sys
+path, out = sys.argv[1], sys.argv[2]
+z = bytearray(open(path, "rb").read())
+def frame_len(d, o):  # a zstd frame: header, blocks up to the last, checksum
+	assert d[o:o + 4] == b"\x28\xb5\x2f\xfd", "frame magic at %d" % o
+	fhd = d[o + 4]; p = o + 5
+	single = (fhd >> 5) & 1
+	p += (0 if single else 1) + [0, 1, 2, 4][fhd & 3] + [1 if single else 0, 2, 4, 8][fhd >> 6]
+	while True:
+		bh = d[p] | d[p + 1] << 8 | d[p + 2] << 16; p += 3
+		p += 1 if (bh >> 1) & 3 == 1 else bh >> 3
+		if bh & 1:
+			break
+	return p - o + (4 if (fhd >> 2) & 1 else 0)
+starts = [0]
+while starts[-1] < len(z):
+	starts.append(starts[-1] + frame_len(z, starts[-1]))
+assert len(starts) >= 5, "frames: %d" % (len(starts) - 1)
+def records(a, b):
+	plain = subprocess.run(["zstd", "-qdc"], input=bytes(z[a:b]), capture_output=True).stdout
+	off = n = 0
+	while off < len(plain):
+		t, l = int.from_bytes(plain[off:off + 4], "little"), int.from_bytes(plain[off + 4:off + 8], "little")
+		n += t == 6; off += l
+	return n
+lost = records(starts[1], starts[2])
+total = records(0, len(z))
+z[(starts[1] + starts[2]) // 2] ^= 0x20
+open(path, "wb").write(z)
+subprocess.run([sys.argv[3], "info", "--json", path], stdout=open(out + ".json", "w"), stderr=open(out + ".err", "w"), check=True)
+d = json.load(open(out + ".json")); err = open(out + ".err").read()
+f = d["files"][0]
+assert f["damaged"] and f["records"] == total - lost, "read %d of %d, the damaged frame held %d" % (f["records"], total, lost)
+g = f["damaged_ranges"]
+assert len(g) == 1 and g[0]["offset"] == starts[1] and g[0]["end_offset"] == starts[2], g
+assert 0 < g[0]["last_ns"] < g[0]["next_ns"], g
+want = "%s: corrupt: compressed bytes %d to %d skipped" % (path, starts[1], starts[2])
+assert want in err and "the records between 20" in err, err
+text = subprocess.run([sys.argv[3], "info", path], capture_output=True, text=True).stdout
+assert "damaged: compressed bytes %d to %d skipped, records missing between 20" % (starts[1], starts[2]) in text, text
+print("%d of %d records read, %d lost with frame 2 of %d" % (f["records"], total, lost, len(starts) - 1))
+' "$tmp/flip.pcapng.zst" "$tmp/flip" "$ANALYZE" >"$tmp/flip.r" 2>&1; then
+	ok "a flipped byte in the first data frame: the later frames read, the gap reported ($(cat "$tmp/flip.r"))"
+else
+	cat "$tmp/flip.r" >>"$tmp/flip.out"
+	not_ok "a flipped byte in the first data frame: the later frames read, the gap reported" "$tmp/flip.out"
 fi
 
 # ---- loss accounting under overload ------------------------------------------------------------
