@@ -46,6 +46,31 @@ static uint64_t wall_of_ticks(struct recorder *r, unsigned long long ticks)
 	return recorder__wall(r, ticks * (1000000000ull / (hz > 0 ? hz : 100)));
 }
 
+/*
+ * The "NSpid:" line of /proc/PID/status lists the pid in each namespace, from ours (the host's
+ * when spancap runs there) to the process's own: the last is its pid there, the count its depth.
+ */
+static void ns_pid_of(const char *line, struct scf_process *p)
+{
+	unsigned long v;
+	char *end;
+	int n = 0;
+
+	for (;;) {
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (*line < '0' || *line > '9')
+			break;
+		v = strtoul(line, &end, 10);
+		if (v == 0 || v > UINT32_MAX)
+			return;
+		p->ns_pid = (uint32_t)v;
+		line = end;
+		n++;
+	}
+	p->ns_level = n > 0 ? (uint8_t)(n - 1) : 0;
+}
+
 int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin,
 		       const struct ctxsrc_result *res)
 {
@@ -54,6 +79,7 @@ int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin
 	const char *argv[64];
 	struct scf_rec_builder b;
 	size_t argc = 0;
+	struct stat st;
 	ssize_t n;
 	char *s;
 
@@ -78,7 +104,12 @@ int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin
 			p.uid = strtoul(s + 5, NULL, 10);
 		if ((s = strstr(buf, "\nGid:")))
 			p.gid = strtoul(s + 5, NULL, 10);
+		if ((s = strstr(buf, "\nNSpid:")))
+			ns_pid_of(s + 7, &p);
 	}
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+	if (p.ns_pid && !stat(path, &st))
+		p.pidns_inode = st.st_ino;
 	if (res) {
 		p.ctx_status = res->status;
 		p.tls_model = res->tls_model;
