@@ -143,6 +143,14 @@ struct ana_proc {
 	bool exited, described, replaced, incomplete;
 	uint8_t ctx_status, tls_model, origin;
 	uint32_t ctx_version;
+	/*
+	 * Its pid namespace (PROCESS record, format 1.2): ns_pid 0 when unknown. ns_level > 0
+	 * means the pids its syscalls return are not host pids; a fork child whose record did
+	 * not say inherits its parent's level (it cannot sit higher).
+	 */
+	uint32_t ns_pid;
+	uint8_t ns_level;
+	uint64_t pidns_inode;
 	char *comm, *exe, *argv, *cgroup, *service, *reason, *schema, *tls_module;
 	char **keymap;
 	uint32_t nkeys;
@@ -167,6 +175,7 @@ struct ana_thread {
 	struct ana_stats st;
 	struct ana_span *cur_span;   /* span of its last syscall (NULL: none) */
 	struct ana_trace *last_trace; /* last trace it was counted in */
+	struct ana_proc *last_fork;   /* child of its last FORK event, until its fork returns */
 };
 
 struct ana_trace {
@@ -356,6 +365,9 @@ struct ana_trace *ana_trace_find(const struct ana_ctx *c, const uint8_t id[16]);
 struct ana_span *ana_span_find(const struct ana_ctx *c, const uint8_t trace_id[16],
 			       const uint8_t span_id[8]);
 struct ana_proc *ana_proc_find(const struct ana_ctx *c, uint32_t host, uint32_t pid);
+/* The process that pid names in the pid namespace of p (the host's pid when p is in the
+ * host's namespace; through PROCESS records' namespace pids otherwise), or NULL. */
+struct ana_proc *ana_proc_in_ns(const struct ana_ctx *c, const struct ana_proc *p, uint32_t pid);
 struct ana_thread *ana_thread_find(const struct ana_ctx *c, uint32_t host, uint32_t tid);
 /* The row of name in an io table (host), or NULL. */
 struct ana_io_row *ana_io_find(const struct ana_io_table *t, uint32_t host, const char *name);

@@ -14,6 +14,7 @@
 #define X_O_CLOEXEC 02000000u
 #define X_AT_FDCWD (-100)
 #define X_CLONE_THREAD 0x00010000u
+#define X_CLONE_NEWPID 0x20000000u
 #define X_F_DUPFD 0
 #define X_F_SETFD 2
 #define X_F_DUPFD_CLOEXEC 1030
@@ -294,6 +295,35 @@ static char *join_strlist(const uint8_t *d, uint16_t len)
 	return out;
 }
 
+/*
+ * A process is (host and boot, pid, start time): a PROCESS record for a known pid whose start
+ * time differs is another program that reused the pid (between two captures of one boot, where
+ * no exit was seen). Start times come from /proc/PID/stat in clock ticks (10 ms at 100 Hz)
+ * or from the fork event, and each capture converts them with its own clock offset: a
+ * difference within START_SLACK_NS is the same process.
+ */
+#define START_SLACK_NS 30000000ull
+
+static bool other_start(const struct ana_proc *p, const struct scf_process *b)
+{
+	if (!p->start_ns || !b->start_ns)
+		return false;
+	return p->start_ns > b->start_ns ? p->start_ns - b->start_ns > START_SLACK_NS
+					 : b->start_ns - p->start_ns > START_SLACK_NS;
+}
+
+struct ana_proc *ana_proc_in_ns(const struct ana_ctx *c, const struct ana_proc *p, uint32_t pid)
+{
+	struct ana_key k;
+
+	if (!p->ns_level)
+		return ana_proc_find(c, p->host, pid);
+	if (!p->pidns_inode)
+		return NULL;
+	k = ana_key3(p->host, pid, p->pidns_inode);
+	return ana_map_get(&c->proc_map, &k, NULL, NULL);
+}
+
 void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *rec)
 {
 	struct scf_process b;
@@ -306,7 +336,7 @@ void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *r
 	if (scf_record_body(rec, &b, sizeof(b), SCF_PROCESS_MIN, NULL, 0))
 		return;
 	p = ana_proc_get(c, host, b.pid, NULL);
-	if (p && p->exited)
+	if (p && (p->exited || other_start(p, &b)))
 		p = ana_proc_new(c, host, b.pid); /* the pid was reused */
 	if (!p)
 		return;
@@ -315,6 +345,16 @@ void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *r
 	p->uid = b.uid;
 	if (b.start_ns)
 		p->start_ns = b.start_ns;
+	if (b.ns_pid) {
+		struct ana_key k = ana_key3(host, b.ns_pid, b.pidns_inode);
+
+		p->ns_pid = b.ns_pid;
+		p->ns_level = b.ns_level;
+		p->pidns_inode = b.pidns_inode;
+		/* (host, ns pid, namespace inode) -> the process: the pid its parent's fork saw. */
+		if (b.ns_level && b.pidns_inode && ana_map_put(&c->proc_map, &k, p, NULL, NULL))
+			c->nomem = true;
+	}
 	p->origin = b.origin;
 	p->ctx_status = b.ctx_status;
 	p->tls_model = b.tls_model;
@@ -750,6 +790,8 @@ static struct ana_proc *spawn(struct ana_ctx *c, struct ana_proc *parent, uint32
 	ch->parent = parent;
 	ch->ppid = parent->pid;
 	ch->start_ns = ts;
+	if (!ch->ns_pid && ch->ns_level < parent->ns_level)
+		ch->ns_level = parent->ns_level;
 	if (parent->comm && !ch->comm)
 		ch->comm = strdup(parent->comm);
 	if (parent->exe && !ch->exe)
@@ -761,6 +803,44 @@ static struct ana_proc *spawn(struct ana_ctx *c, struct ana_proc *parent, uint32
 	if (span)
 		add_child(c, span, ch);
 	return ch;
+}
+
+/*
+ * A fork's result: the child's pid as the parent's namespace numbers it. Outside the host's
+ * namespace the child is the one its PROCESS record gave that namespace pid, or else the one
+ * the calling thread's FORK event (host pids, written before the fork returns) created: the
+ * result then teaches the child's namespace pid (1 in a new namespace, under CLONE_NEWPID).
+ */
+static void spawn_result(struct ana_ctx *c, struct ana_proc *parent, struct ana_thread *t,
+			 uint32_t pid, uint64_t ts, uint64_t flags)
+{
+	struct ana_span *span = t ? t->cur_span : NULL;
+	struct ana_proc *ch, *last = t ? t->last_fork : NULL;
+
+	if (t)
+		t->last_fork = NULL;
+	if (!parent->ns_level) {
+		spawn(c, parent, pid, ts, span);
+		return;
+	}
+	ch = ana_proc_in_ns(c, parent, pid);
+	if (!ch && last && last->parent == parent && !last->ns_pid) {
+		ch = last;
+		if (flags & X_CLONE_NEWPID) {
+			ch->ns_pid = 1;
+			ch->ns_level = parent->ns_level + 1;
+		} else {
+			struct ana_key k = ana_key3(parent->host, pid, parent->pidns_inode);
+
+			ch->ns_pid = pid;
+			ch->ns_level = parent->ns_level;
+			ch->pidns_inode = parent->pidns_inode;
+			if (ch->pidns_inode && ana_map_put(&c->proc_map, &k, ch, NULL, NULL))
+				c->nomem = true;
+		}
+	}
+	if (ch && ch->parent == parent)
+		spawn(c, parent, ch->pid, ts, span);
 }
 
 static void on_exec(struct ana_proc *p, char *exe, char *argv)
@@ -786,6 +866,8 @@ void ana_on_proc_event(struct ana_ctx *c, uint32_t host, const struct scf_record
 			  t && t->pid == pe->ppid ? t->cur_span : NULL);
 		if (p)
 			set_str(&p->comm, dup_item(rec, SCF_ITEM_NAME));
+		if (t && t->pid == pe->ppid)
+			t->last_fork = p;
 		break;
 	case SCF_PROC_EXEC:
 		p = ana_proc_get(c, host, pe->pid, NULL);
@@ -1072,16 +1154,21 @@ void ana_fd_apply(struct ana_ctx *c, struct ana_proc *p, struct ana_thread *t,
 			sock_rename(d);
 		}
 		break;
+	/*
+	 * The result is the child's pid in the caller's pid namespace. In the host's it is the
+	 * host pid; in another, the child's PROCESS record maps it to its host pid, and
+	 * otherwise the FORK event (host pids) alone made the child: never a made-up process.
+	 */
 	case ANA_NR_CLONE:
 		if (ret > 0 && !(a[0] & X_CLONE_THREAD))
-			spawn(c, p, (uint32_t)ret, rec->ts_ns, t ? t->cur_span : NULL);
-		else if (ret > 0)
+			spawn_result(c, p, t, (uint32_t)ret, rec->ts_ns, a[0]);
+		else if (ret > 0 && !p->ns_level)
 			ana_thread_get(c, p->host, p->pid, (uint32_t)ret);
 		break;
 	case ANA_NR_FORK:
 	case ANA_NR_VFORK:
 		if (ret > 0)
-			spawn(c, p, (uint32_t)ret, rec->ts_ns, t ? t->cur_span : NULL);
+			spawn_result(c, p, t, (uint32_t)ret, rec->ts_ns, 0);
 		break;
 	case ANA_NR_EXECVE:
 	case ANA_NR_EXECVEAT: {

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# A service in its own pid and mount namespace, as containers run it, with no container engine:
+#   spancap -w F -- unshare --pid --fork --mount --mount-proc spancap-demo-service ...
+# The demo service writes its ground truth from inside, in namespace pids (its own pid is 1,
+# clone() returns its children's namespace pids). check_namespaces.py compares the analyzer's
+# processes and traces with it: exactly the real processes, each with its host pid, its
+# namespace pid and the namespace's inode, and each span's children by host pid. Prints TAP.
+set -u
+BUILD=${1:-build}
+SPANCAP="$BUILD/spancap"
+ANALYZE="$BUILD/spancap-analyze"
+DEMO="$BUILD/samples/spancap-demo-service"
+here=$(dirname "$0")
+. "$here/suite_lib.sh"
+suite_tmpdir
+suite_cleanup() {
+	[ -n "${a_pid:-}" ] && kill "$a_pid" 2>/dev/null
+	[ -n "${b_pid:-}" ] && kill "$b_pid" 2>/dev/null
+}
+
+need_built "$SPANCAP" "$ANALYZE" "$DEMO"
+need_commands unshare python3
+
+# 3 workers x 8 requests: with the default failure rate, several requests fork and exec.
+"$SPANCAP" -q -w "$tmp/cap.pcapng.zst" -- unshare --pid --fork --mount --mount-proc \
+	"$DEMO" --threads 3 --requests 8 --seed 7 --truth "$tmp/truth.jsonl" \
+	>"$tmp/spancap.out" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ]; then ok "spancap records the namespaced service to its end"
+else bail "spancap records the namespaced service to its end (status $rc)" "$tmp/spancap.out"; fi
+grep -q '"type":"process","pid":1,' "$tmp/truth.jsonl" ||
+	bail "the service ran as pid 1 of its own namespace" "$tmp/truth.jsonl"
+ok "the service ran as pid 1 of its own namespace"
+
+host_ino=$(stat -L -c %i /proc/self/ns/pid)
+tap_from "" python3 "$here/check_namespaces.py" "$ANALYZE" "$tmp/cap.pcapng.zst" \
+	"$tmp/truth.jsonl" "$host_ino"
+
+# ---- process identity: one pid, two programs, two captures of one boot ---------------------
+# A runs under capture 1 and is killed after it, unseen; B is forked with A's pid
+# (/proc/sys/kernel/ns_last_pid) and captured by capture 2. Analyzed together, they must stay
+# two processes: identity is (boot, pid, start time).
+sleep 600 >/dev/null 2>&1 &
+a_pid=$!
+"$SPANCAP" -q -w "$tmp/a.pcapng.zst" -p "$a_pid" --duration 1 >"$tmp/a.out" 2>&1 ||
+	bail "capture 1 records pid $a_pid" "$tmp/a.out"
+kill "$a_pid"
+wait "$a_pid" 2>/dev/null
+a_done=$a_pid
+a_pid=
+b_pid=$(python3 - "$a_done" <<'PY'
+import os, sys
+want = int(sys.argv[1])
+for _ in range(200):
+    with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+        f.write(str(want - 1))
+    pid = os.fork()
+    if pid == 0:
+        fd = os.open("/dev/null", os.O_RDWR)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.execvp("tail", ["tail", "-f", "/dev/null"])
+    if pid == want:
+        break
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+print(pid)
+PY
+)
+[ "$b_pid" = "$a_done" ] ||
+	bail "a second program is forked with pid $a_done (got ${b_pid:-none})"
+ok "a second program is forked with pid $a_done"
+"$SPANCAP" -q -w "$tmp/b.pcapng.zst" -p "$b_pid" --duration 1 >"$tmp/b.out" 2>&1
+rc=$?
+kill "$b_pid"
+b_pid=
+[ "$rc" -eq 0 ] || bail "capture 2 records pid $a_done" "$tmp/b.out"
+"$ANALYZE" processes --json --pid "$a_done" "$tmp/a.pcapng.zst" "$tmp/b.pcapng.zst" \
+	>"$tmp/reuse.json" 2>&1
+check "pid $a_done reused between two captures stays two processes (sleep, then tail)" \
+	python3 -c '
+import json, sys
+ps = json.load(open(sys.argv[1]))["processes"]
+got = sorted((p["comm"], p["argv"]) for p in ps)
+want = [("sleep", "sleep 600"), ("tail", "tail -f /dev/null")]
+sys.exit(0 if got == want else "got %s, want %s" % (got, want))' "$tmp/reuse.json"
+tap_end
