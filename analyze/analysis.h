@@ -151,6 +151,7 @@ struct ana_proc {
 	uint32_t ns_pid;
 	uint8_t ns_level;
 	uint64_t pidns_inode;
+	char *exe_host; /* EXE_HOST: the path spancap saw, when not the process's own */
 	char *comm, *exe, *argv, *cgroup, *service, *reason, *schema, *tls_module;
 	char **keymap;
 	uint32_t nkeys;

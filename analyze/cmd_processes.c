@@ -75,6 +75,7 @@ int ana_report_processes(struct ana_report *r)
 			ana_json_u64(j, "ppid", p->ppid);
 			ana_json_str(j, "comm", p->comm);
 			ana_json_str(j, "exe", p->exe);
+			ana_json_str(j, "exe_host", p->exe_host);
 			ana_json_str(j, "argv", p->argv);
 			ana_json_str(j, "service", p->service);
 			ana_json_str(j, "ctx_status", scf_ctx_status_name(p->ctx_status));

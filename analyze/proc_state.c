@@ -331,7 +331,7 @@ void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *r
 	struct ana_proc *p;
 	const uint8_t *d;
 	uint16_t tag, len;
-	bool have_keymap = false;
+	bool have_keymap = false, exe_seen = false;
 
 	if (scf_record_body(rec, &b, sizeof(b), SCF_PROCESS_MIN, NULL, 0))
 		return;
@@ -369,6 +369,10 @@ void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *r
 			break;
 		case SCF_ITEM_EXE:
 			set_str(&p->exe, ana_strndup(d, len));
+			exe_seen = true;
+			break;
+		case SCF_ITEM_EXE_HOST:
+			set_str(&p->exe_host, ana_strndup(d, len));
 			break;
 		case SCF_ITEM_ARGV:
 			set_str(&p->argv, join_strlist(d, len));
@@ -393,6 +397,10 @@ void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *r
 			set_str(&p->tls_module, ana_strndup(d, len));
 			break;
 		}
+	}
+	if (exe_seen && scf_record_item(rec, SCF_ITEM_EXE_HOST, &d, &len) != 1) {
+		free(p->exe_host); /* this description's EXE is the host's path as well */
+		p->exe_host = NULL;
 	}
 	if (!have_keymap && scf_record_item(rec, SCF_ITEM_EXTRA_ATTRS, &d, &len) == 1)
 		set_keymap_attrs(c, p, d, len);
@@ -806,10 +814,42 @@ static struct ana_proc *spawn(struct ana_ctx *c, struct ana_proc *parent, uint32
 }
 
 /*
+ * What a fork's result says of the child's pid namespace, where its PROCESS record did not
+ * (written after it was gone, or before format 1.2): without CLONE_NEWPID the child is in its
+ * parent's namespace and the result is its pid there; with it, it is pid 1 one level deeper.
+ */
+static void learn_ns(struct ana_ctx *c, const struct ana_proc *parent, struct ana_proc *ch,
+		     uint32_t pid, uint64_t flags)
+{
+	struct ana_key k;
+
+	if (!parent->ns_pid && !parent->ns_level)
+		return; /* the parent's own namespace is unknown */
+	if (flags & X_CLONE_NEWPID) {
+		if (!ch->ns_pid) {
+			ch->ns_pid = 1;
+			ch->ns_level = parent->ns_level + 1;
+		}
+		return;
+	}
+	if (!ch->ns_pid)
+		ch->ns_pid = pid;
+	if (ch->ns_pid != pid)
+		return;
+	ch->ns_level = parent->ns_level;
+	if (ch->pidns_inode || !parent->pidns_inode)
+		return;
+	ch->pidns_inode = parent->pidns_inode;
+	k = ana_key3(parent->host, pid, parent->pidns_inode);
+	if (ch->ns_level && ana_map_put(&c->proc_map, &k, ch, NULL, NULL))
+		c->nomem = true;
+}
+
+/*
  * A fork's result: the child's pid as the parent's namespace numbers it. Outside the host's
  * namespace the child is the one its PROCESS record gave that namespace pid, or else the one
- * the calling thread's FORK event (host pids, written before the fork returns) created: the
- * result then teaches the child's namespace pid (1 in a new namespace, under CLONE_NEWPID).
+ * the calling thread's FORK event (host pids, written before the fork returns) created; a
+ * result that names neither makes nothing.
  */
 static void spawn_result(struct ana_ctx *c, struct ana_proc *parent, struct ana_thread *t,
 			 uint32_t pid, uint64_t ts, uint64_t flags)
@@ -819,33 +859,30 @@ static void spawn_result(struct ana_ctx *c, struct ana_proc *parent, struct ana_
 
 	if (t)
 		t->last_fork = NULL;
-	if (!parent->ns_level) {
-		spawn(c, parent, pid, ts, span);
-		return;
-	}
 	ch = ana_proc_in_ns(c, parent, pid);
-	if (!ch && last && last->parent == parent && !last->ns_pid) {
+	if (!ch && parent->ns_level && last && last->parent == parent &&
+	    (!last->ns_pid || last->ns_pid == pid || (flags & X_CLONE_NEWPID)))
 		ch = last;
-		if (flags & X_CLONE_NEWPID) {
-			ch->ns_pid = 1;
-			ch->ns_level = parent->ns_level + 1;
-		} else {
-			struct ana_key k = ana_key3(parent->host, pid, parent->pidns_inode);
-
-			ch->ns_pid = pid;
-			ch->ns_level = parent->ns_level;
-			ch->pidns_inode = parent->pidns_inode;
-			if (ch->pidns_inode && ana_map_put(&c->proc_map, &k, ch, NULL, NULL))
-				c->nomem = true;
-		}
-	}
 	if (ch && ch->parent == parent)
-		spawn(c, parent, ch->pid, ts, span);
+		learn_ns(c, parent, ch, pid, flags);
+	/*
+	 * The FORK event made this child already, and it may have run and exited before the
+	 * fork returned (records come in exit order): until the parent waits for it, the pid
+	 * cannot name another process.
+	 */
+	if (ch && ch->parent == parent && ch->start_ns + START_SLACK_NS >= ts)
+		return;
+	if (!parent->ns_level)
+		spawn(c, parent, pid, ts, span);
 }
 
 static void on_exec(struct ana_proc *p, char *exe, char *argv)
 {
 	close_on_exec(&p->fds);
+	if (exe) {
+		free(p->exe_host); /* the new program's PROCESS record says again */
+		p->exe_host = NULL;
+	}
 	set_str(&p->exe, exe);
 	set_str(&p->argv, argv);
 }
@@ -1190,6 +1227,7 @@ void ana_proc_free(struct ana_proc *p)
 	ana_fdtab_free(&p->fds);
 	free(p->comm);
 	free(p->exe);
+	free(p->exe_host);
 	free(p->argv);
 	free(p->cgroup);
 	free(p->service);

@@ -71,6 +71,26 @@ static void ns_pid_of(const char *line, struct scf_process *p)
 	p->ns_level = n > 0 ? (uint8_t)(n - 1) : 0;
 }
 
+/*
+ * The kernel shows us a process's paths from our root. A process chrooted or pivoted into
+ * /srv/ct/root sees /srv/ct/root/usr/bin/app as /usr/bin/app: returns the length of the
+ * prefix of path that is its root (as /proc/PID/root shows it to us), 0 when its root is ours.
+ */
+static size_t own_root_len(pid_t pid, const char *path)
+{
+	char link[64], root[4096];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/root", pid);
+	n = readlink(link, root, sizeof(root) - 1);
+	if (n <= 1 || root[0] != '/')
+		return 0;
+	root[n] = 0;
+	if (strncmp(path, root, (size_t)n) || path[n] != '/')
+		return 0;
+	return (size_t)n;
+}
+
 int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin,
 		       const struct ctxsrc_result *res)
 {
@@ -127,8 +147,13 @@ int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
 	n = readlink(path, exe, sizeof(exe) - 1);
 	if (n > 0) {
+		size_t cut;
+
 		exe[n] = 0;
-		scf_rb_item_str(&b, SCF_ITEM_EXE, exe);
+		cut = own_root_len(pid, exe);
+		scf_rb_item_str(&b, SCF_ITEM_EXE, exe + cut);
+		if (cut)
+			scf_rb_item_str(&b, SCF_ITEM_EXE_HOST, exe);
 	}
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
 	n = read_file(path, buf, sizeof(buf));

@@ -307,7 +307,7 @@ local ITEMS = {
 	[17] = { "kernel_version", "string" }, [18] = { "machine", "string" },
 	[19] = { "tool_version", "string" }, [20] = { "cmdline", "strlist" },
 	[21] = { "attrs_raw", "attrs_raw" }, [22] = { "tls_module", "string" },
-	[23] = { "counters", "counters" },
+	[23] = { "counters", "counters" }, [24] = { "exe_host", "string" },
 }
 local TAG_NAMES = {}
 for tag, it in pairs(ITEMS) do

@@ -99,6 +99,7 @@ enum scf_item_tag {
 	SCF_ITEM_ATTRS_RAW = 21,      /* OTEP 4947 attrs_data bytes, as read */
 	SCF_ITEM_TLS_MODULE = 22,     /* path of the module defining otel_thread_ctx_v1 */
 	SCF_ITEM_COUNTERS = 23,	      /* sequence of struct scf_counter */
+	SCF_ITEM_EXE_HOST = 24,	      /* 1.2: the executable's path as the writer saw it */
 	SCF_ITEM_TAG_MAX
 };
 
@@ -216,8 +217,9 @@ enum scf_abi {
  *  0 pid  4 ppid  8 uid  12 gid  16 start_ns  24 origin  25 ctx_status  26 tls_model
  * 27 reserved0  28 ctx_version  32 ctx_published_ns  40 tls_tp_offset  48 tls_module_id
  * 56 tls_module_offset  64 ns_pid  68 ns_level  69 reserved1[3]  72 pidns_inode  (1.2)
- * Items: NAME (comm), EXE, ARGV, CGROUP, RESOURCE_ATTRS, EXTRA_ATTRS, SCHEMA_VERSION, KEY_MAP,
- * TLS_MODULE, REASON (why the context is not resolved, when it is not).
+ * Items: NAME (comm), EXE (as the process sees it), EXE_HOST (as the writer saw it, when that
+ * differs), ARGV, CGROUP, RESOURCE_ATTRS, EXTRA_ATTRS, SCHEMA_VERSION, KEY_MAP, TLS_MODULE,
+ * REASON (why the context is not resolved, when it is not).
  */
 struct scf_process {
 	uint32_t pid;

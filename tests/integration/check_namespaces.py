@@ -2,12 +2,16 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Checks a capture of the demo service run in its own pid namespace against its ground truth.
 
-usage: check_namespaces.py ANALYZE CAPTURE TRUTH HOST_PIDNS_INODE
+usage: check_namespaces.py ANALYZE CAPTURE TRUTH HOST_PIDNS_INODE [ROOT SERVICE_EXE]
 
 The truth log is written inside the namespace: its pids (the process, the clone results) are
-namespace pids. The analyzer must list exactly the real processes (the unshare launcher, the
-service, one child per successful clone), each with its host pid and its namespace pid and
-namespace inode, and put each child under the span that cloned it, by host pid. Prints TAP.
+namespace pids. The analyzer must list exactly the real processes: inside, the service (the
+demo process with the most syscalls) and one child per successful clone, each with its host
+pid, its namespace pid and the namespace's inode; outside, the launchers (unshare, sh, mount),
+in the host's namespace. Each child must be under the span that cloned it, by host pid. With ROOT
+(the service ran chrooted there, in its own mount namespace), executable paths must be as the
+processes saw them, the service's SERVICE_EXE, and its host-side path ROOT + SERVICE_EXE.
+Prints TAP.
 """
 import json
 import subprocess
@@ -41,14 +45,21 @@ def main():
     want_ns = {proc["pid"]} | {c["ret"] for c in clones}
 
     procs = json.loads(analyze(ana, "processes", "--json", cap))["processes"]
-    launcher = [p for p in procs if p["comm"] == "unshare"]
-    inside = [p for p in procs if p["comm"] != "unshare"]
+    demo = [p for p in procs if (p["comm"] or "").startswith("spancap-demo")]
+    top = max(demo, key=lambda p: p["stats"]["syscalls"]) if demo else {"pid": -1}
+    # Inside: the service, its children, and processes in its namespace (a child described
+    # after it exited can have lost its ppid: capture's describe-late path).
+    ino = top.get("pidns_inode")
+    inside = [p for p in procs if p["pid"] == top["pid"] or p["ppid"] == top["pid"] or
+              (ino and p.get("pidns_inode") == ino)]
+    launcher = [p for p in procs if p not in inside]
     listing = "\n".join("pid %s ns_pid %s ppid %s %s threads %s syscalls %s" % (
         p["pid"], p.get("ns_pid"), p["ppid"], p["comm"], p["threads"],
         p["stats"]["syscalls"]) for p in procs)
 
-    tap(len(launcher) == 1 and len(inside) == len(want_ns),
-        "exactly the real processes: unshare, the service and its %d children (%d listed)" %
+    tap(launcher and len(inside) == len(want_ns) and
+        all(p["comm"] in ("unshare", "sh", "mount", "chroot") for p in launcher),
+        "exactly the real processes: launchers, the service and its %d children (%d listed)" %
         (len(clones), len(procs)), listing)
     phantom = [p for p in procs if p["threads"] == 0 and p["stats"]["syscalls"] == 0]
     tap(not phantom, "no process made from a syscall result (no thread, no syscall)",
@@ -60,8 +71,8 @@ def main():
     tap(got_ns == want_ns, "namespace pids are the service's own (%s)" % sorted(want_ns),
         "got %s\n%s" % (sorted(got_ns, key=str), listing))
     svc = [p for p in inside if p.get("ns_pid") == proc["pid"]]
-    tap(len(svc) == 1 and svc[0]["pid"] != proc["pid"] and svc[0]["comm"] != "unshare" and
-        launcher and svc[0]["ppid"] == launcher[0]["pid"],
+    tap(len(svc) == 1 and svc[0]["pid"] != proc["pid"] and
+        svc[0]["ppid"] in [p["pid"] for p in launcher if p["comm"] == "unshare"],
         "the service is ns pid %d with its own host pid, child of unshare" % proc["pid"], listing)
     inos = {p.get("pidns_inode") for p in inside}
     tap(len(inos) == 1 and None not in inos and 0 not in inos and host_ino not in inos,
@@ -70,7 +81,7 @@ def main():
     tap(all(p.get("ns_level") == 1 for p in inside) and
         all(p.get("ns_level") == 0 and p.get("ns_pid") == p["pid"] and
             p.get("pidns_inode") == host_ino for p in launcher),
-        "namespace levels: 1 inside, 0 (host pid = ns pid, host inode) for unshare",
+        "namespace levels: 1 inside, 0 (host pid = ns pid, host inode) for the launchers",
         "\n".join("%s level %s ns_pid %s inode %s" % (p["pid"], p.get("ns_level"),
                   p.get("ns_pid"), p.get("pidns_inode")) for p in procs))
 
@@ -94,6 +105,15 @@ def main():
                 c["trace_id"][:8], c["span_id"], kids, want, c["ret"]))
     tap(clones and not bad, "trace: each cloning span lists exactly its child, by host pid "
         "(%d clones)" % len(clones), "\n".join(bad))
+    if len(sys.argv) > 6:
+        root, exe = sys.argv[5], sys.argv[6]
+        paths = "\n".join("%s exe %s exe_host %s" % (p["pid"], p["exe"], p.get("exe_host"))
+                          for p in procs)
+        tap(not [p for p in inside if (p["exe"] or "").startswith(root + "/")],
+            "executables inside are named as the processes see them, not under %s" % root,
+            paths)
+        tap(svc and svc[0]["exe"] == exe and svc[0].get("exe_host") == root + exe,
+            "the service's exe is %s, read through %s" % (exe, root + exe), paths)
     print("1..%d" % n)
     return 1 if failed else 0
 

@@ -38,19 +38,38 @@ host_ino=$(stat -L -c %i /proc/self/ns/pid)
 tap_from "" python3 "$here/check_namespaces.py" "$ANALYZE" "$tmp/cap.pcapng.zst" \
 	"$tmp/truth.jsonl" "$host_ino"
 
+# ---- the same, chrooted into a bind mount of / in its own mount namespace -------------------
+# The root exists only in that namespace: the kernel shows spancap the service's executable as
+# ROOT/..., a path that exists neither on the host (an empty directory) nor inside.
+mkdir "$tmp/root"
+demo_exe=$(realpath "$DEMO")
+"$SPANCAP" -q -w "$tmp/chroot.pcapng.zst" -- unshare --mount sh -c '
+	mount --make-rprivate / && mount --rbind / "$1" && r=$1 && shift &&
+	exec unshare --pid --fork --mount-proc="$r/proc" chroot "$r" "$@"' sh "$tmp/root" \
+	"$demo_exe" --threads 3 --requests 8 --seed 7 --truth "$tmp/chroot-truth.jsonl" \
+	>"$tmp/chroot.out" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ]; then ok "spancap records the chrooted, namespaced service to its end"
+else bail "spancap records the chrooted, namespaced service to its end (status $rc)" \
+	"$tmp/chroot.out"; fi
+tap_from "chroot: " python3 "$here/check_namespaces.py" "$ANALYZE" "$tmp/chroot.pcapng.zst" \
+	"$tmp/chroot-truth.jsonl" "$host_ino" "$tmp/root" "$demo_exe"
+
 # ---- process identity: one pid, two programs, two captures of one boot ---------------------
 # A runs under capture 1 and is killed after it, unseen; B is forked with A's pid
 # (/proc/sys/kernel/ns_last_pid) and captured by capture 2. Analyzed together, they must stay
 # two processes: identity is (boot, pid, start time).
-sleep 600 >/dev/null 2>&1 &
-a_pid=$!
-"$SPANCAP" -q -w "$tmp/a.pcapng.zst" -p "$a_pid" --duration 1 >"$tmp/a.out" 2>&1 ||
-	bail "capture 1 records pid $a_pid" "$tmp/a.out"
-kill "$a_pid"
-wait "$a_pid" 2>/dev/null
-a_done=$a_pid
-a_pid=
-b_pid=$(python3 - "$a_done" <<'PY'
+# Another process of the machine may take the pid first and keep it: then start again.
+for attempt in 1 2 3; do
+	sleep 600 >/dev/null 2>&1 &
+	a_pid=$!
+	"$SPANCAP" -q -w "$tmp/a.pcapng.zst" -p "$a_pid" --duration 1 >"$tmp/a.out" 2>&1 ||
+		bail "capture 1 records pid $a_pid" "$tmp/a.out"
+	kill "$a_pid"
+	wait "$a_pid" 2>/dev/null
+	a_done=$a_pid
+	a_pid=
+	b_pid=$(python3 - "$a_done" <<'PY'
 import os, sys
 want = int(sys.argv[1])
 for _ in range(200):
@@ -66,11 +85,15 @@ for _ in range(200):
         break
     os.kill(pid, 9)
     os.waitpid(pid, 0)
-print(pid)
+    if os.path.exists("/proc/%d" % want):
+        break  # taken by another process of the machine
+print(pid if pid == want else "")
 PY
 )
+	[ -n "$b_pid" ] && break
+done
 [ "$b_pid" = "$a_done" ] ||
-	bail "a second program is forked with pid $a_done (got ${b_pid:-none})"
+	bail "a second program is forked with the pid of a first (3 tries, last pid $a_done)"
 ok "a second program is forked with pid $a_done"
 "$SPANCAP" -q -w "$tmp/b.pcapng.zst" -p "$b_pid" --duration 1 >"$tmp/b.out" 2>&1
 rc=$?
