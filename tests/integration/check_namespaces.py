@@ -90,6 +90,10 @@ def main():
     tap(svc and any(l.split()[1:3] == [str(svc[0]["pid"]), str(proc["pid"])]
                     for l in text.splitlines()[1:] if len(l.split()) > 3),
         "processes (text) shows the host pid and the namespace pid side by side", text)
+    info = analyze(ana, "info", cap)
+    rows = info[info.find("\nprocesses:\n"):].splitlines()[2:]
+    tap(svc and any(l.split()[1:3] == [str(svc[0]["pid"]), str(proc["pid"])] for l in rows),
+        "info shows the host pid and the namespace pid side by side", info)
 
     bad = []
     for c in clones:
