@@ -175,7 +175,8 @@ int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin
 		if (res->n_keys)
 			scf_rb_item_strlist(&b, SCF_ITEM_KEY_MAP, res->keys, res->n_keys);
 		if (res->tls_module[0])
-			scf_rb_item_str(&b, SCF_ITEM_TLS_MODULE, res->tls_module);
+			scf_rb_item_str(&b, SCF_ITEM_TLS_MODULE,
+					res->tls_module + own_root_len(pid, res->tls_module));
 		if (res->reason[0])
 			scf_rb_item_str(&b, SCF_ITEM_REASON, res->reason);
 	}
@@ -420,7 +421,8 @@ int scan_write_fds(struct recorder *r, pid_t pid)
 			}
 		}
 		scf_rb_begin(&b, rec_buf, sizeof(rec_buf), SCF_REC_FD, 0, &f, sizeof(f));
-		scf_rb_item_str(&b, SCF_ITEM_PATH, link);
+		/* as the process sees it, as its syscalls' paths are */
+		scf_rb_item_str(&b, SCF_ITEM_PATH, link + own_root_len(pid, link));
 		if (si && si->local_len)
 			scf_rb_item(&b, SCF_ITEM_SOCKADDR_LOCAL, si->local, si->local_len);
 		if (si && si->remote_len)

@@ -16,11 +16,13 @@ here=$(dirname "$0")
 . "$here/suite_lib.sh"
 suite_tmpdir
 suite_cleanup() {
+	[ -n "${c_pid:-}" ] && kill "$c_pid" 2>/dev/null
 	[ -n "${a_pid:-}" ] && kill "$a_pid" 2>/dev/null
 	[ -n "${b_pid:-}" ] && kill "$b_pid" 2>/dev/null
 }
 
-need_built "$SPANCAP" "$ANALYZE" "$DEMO"
+CHECK="$BUILD/tests/capture_check"
+need_built "$SPANCAP" "$ANALYZE" "$DEMO" "$CHECK"
 need_commands unshare python3
 
 # 3 workers x 8 requests: with the default failure rate, several requests fork and exec.
@@ -54,6 +56,27 @@ else bail "spancap records the chrooted, namespaced service to its end (status $
 	"$tmp/chroot.out"; fi
 tap_from "chroot: " python3 "$here/check_namespaces.py" "$ANALYZE" "$tmp/chroot.pcapng.zst" \
 	"$tmp/chroot-truth.jsonl" "$host_ino" "$tmp/root" "$demo_exe"
+
+# ---- a running chrooted process, recorded with -p: its open files as it sees them ------------
+# Its fd 3 is /etc/hostname opened inside; the kernel shows spancap ROOT/etc/hostname.
+mkdir "$tmp/root2"
+unshare --mount sh -c 'mount --make-rprivate / && mount --rbind / "$1" &&
+	exec chroot "$1" sh -c "exec 3</etc/hostname; exec sleep 600"' sh "$tmp/root2" \
+	>/dev/null 2>&1 &
+c_pid=$!
+for _ in $(seq 1 100); do
+	[ "$(readlink "/proc/$c_pid/fd/3" 2>/dev/null)" = "$tmp/root2/etc/hostname" ] && break
+	sleep 0.05
+done
+"$SPANCAP" -q -w "$tmp/fds.pcapng.zst" -p "$c_pid" --duration 1 >"$tmp/fds.out" 2>&1 ||
+	bail "spancap -p records the chrooted process" "$tmp/fds.out"
+kill "$c_pid"
+c_pid=
+"$CHECK" "$tmp/fds.pcapng.zst" >"$tmp/fds.dump" 2>&1
+check "FD and EXE paths of a chrooted process are as it sees them (/etc/hostname, sleep)" \
+	bash -c "grep -q ' fd=3 kind=file path=/etc/hostname\$' '$tmp/fds.dump' &&
+		grep -Eq '^PROCESS .* exe=/usr/bin/sleep( |\$)' '$tmp/fds.dump' &&
+		! grep -q '$tmp/root2' '$tmp/fds.dump'"
 
 # ---- process identity: one pid, two programs, two captures of one boot ---------------------
 # A runs under capture 1 and is killed after it, unseen; B is forked with A's pid
