@@ -151,6 +151,7 @@ struct ana_proc {
 	uint32_t ns_pid;
 	uint8_t ns_level;
 	uint64_t pidns_inode;
+	uint64_t start_boot_ns; /* start_ns on the boot clock (its section's offset); 0 unknown */
 	char *exe_host; /* EXE_HOST: the path spancap saw, when not the process's own */
 	char *comm, *exe, *argv, *cgroup, *service, *reason, *schema, *tls_module;
 	char **keymap;
@@ -297,6 +298,7 @@ struct ana_input {
 	bool live, damaged, compressed;
 	uint32_t host, bad_bodies;
 	uint64_t records, size, first_ns, last_ns;
+	int64_t boot_to_wall_ns; /* of its current section: wall = boot time + this */
 };
 
 #define ANA_LOSS_REASONS 8
@@ -313,6 +315,7 @@ struct ana_ctx {
 	struct ana_vec hosts, procs, threads, traces, spans, warnings;
 	struct ana_section_info *sections;
 	uint32_t nsections, sections_cap;
+	int64_t boot_to_wall_ns; /* of the section of the record being replayed */
 	struct ana_loss *losses;
 	uint32_t nlosses, losses_cap; /* losses that may hide events: the incomplete marking */
 	uint32_t loss_windows;	      /* loss records of events not in the file */

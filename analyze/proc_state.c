@@ -298,18 +298,26 @@ static char *join_strlist(const uint8_t *d, uint16_t len)
 /*
  * A process is (host and boot, pid, start time): a PROCESS record for a known pid whose start
  * time differs is another program that reused the pid (between two captures of one boot, where
- * no exit was seen). Start times come from /proc/PID/stat in clock ticks (10 ms at 100 Hz)
- * or from the fork event, and each capture converts them with its own clock offset: a
- * difference within START_SLACK_NS is the same process.
+ * no exit was seen). Start times are compared on the boot clock, through the offset of the
+ * section each came in (two captures, or two files whose clock was measured again, convert
+ * one boot time to different wall times); they come from /proc/PID/stat in clock ticks
+ * (10 ms at 100 Hz) or from the fork event: within START_SLACK_NS is the same process.
  */
 #define START_SLACK_NS 30000000ull
 
-static bool other_start(const struct ana_proc *p, const struct scf_process *b)
+static uint64_t boot_time(const struct ana_ctx *c, uint64_t wall_ns)
 {
-	if (!p->start_ns || !b->start_ns)
+	return wall_ns ? wall_ns - (uint64_t)c->boot_to_wall_ns : 0;
+}
+
+static bool other_start(const struct ana_ctx *c, const struct ana_proc *p,
+			const struct scf_process *b)
+{
+	uint64_t was = p->start_boot_ns, now = boot_time(c, b->start_ns);
+
+	if (!was || !b->start_ns)
 		return false;
-	return p->start_ns > b->start_ns ? p->start_ns - b->start_ns > START_SLACK_NS
-					 : b->start_ns - p->start_ns > START_SLACK_NS;
+	return was > now ? was - now > START_SLACK_NS : now - was > START_SLACK_NS;
 }
 
 struct ana_proc *ana_proc_in_ns(const struct ana_ctx *c, const struct ana_proc *p, uint32_t pid)
@@ -336,15 +344,17 @@ void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *r
 	if (scf_record_body(rec, &b, sizeof(b), SCF_PROCESS_MIN, NULL, 0))
 		return;
 	p = ana_proc_get(c, host, b.pid, NULL);
-	if (p && (p->exited || other_start(p, &b)))
+	if (p && (p->exited || other_start(c, p, &b)))
 		p = ana_proc_new(c, host, b.pid); /* the pid was reused */
 	if (!p)
 		return;
 	p->described = true;
 	p->ppid = b.ppid;
 	p->uid = b.uid;
-	if (b.start_ns)
+	if (b.start_ns) {
 		p->start_ns = b.start_ns;
+		p->start_boot_ns = boot_time(c, b.start_ns);
+	}
 	if (b.ns_pid) {
 		struct ana_key k = ana_key3(host, b.ns_pid, b.pidns_inode);
 
@@ -798,6 +808,7 @@ static struct ana_proc *spawn(struct ana_ctx *c, struct ana_proc *parent, uint32
 	ch->parent = parent;
 	ch->ppid = parent->pid;
 	ch->start_ns = ts;
+	ch->start_boot_ns = boot_time(c, ts);
 	if (!ch->ns_pid && ch->ns_level < parent->ns_level)
 		ch->ns_level = parent->ns_level;
 	if (parent->comm && !ch->comm)

@@ -225,6 +225,7 @@ static void on_section(struct ana_ctx *c, struct ana_input *in, const struct scf
 	if (!h)
 		return;
 	in->host = h->idx;
+	in->boot_to_wall_ns = sec.boot_to_wall_ns;
 	h->sections++;
 	h->abi = sec.syscall_abi;
 	h->ncpus = sec.ncpus;
@@ -357,6 +358,7 @@ static void dispatch(struct ana_ctx *c, struct ana_input *in, const struct scf_r
 	if (in->host >= c->hosts.n)
 		return; /* the section record was unusable */
 	h = c->hosts.v[in->host];
+	c->boot_to_wall_ns = in->boot_to_wall_ns;
 	if (!h->first_ns || rec->ts_ns < h->first_ns)
 		h->first_ns = rec->ts_ns;
 	if (rec->ts_ns > h->last_ns)

@@ -251,8 +251,8 @@ static void mini_emit(struct mini *m, uint64_t ts, struct scf_rec_builder *b)
 	assert_int_equal(scf_writer__append(m->w, ts, m->buf, len), 0);
 }
 
-/* A one-section capture of host "ns-host", boot b1..., capture id cap. */
-static void mini_begin(struct mini *m, uint8_t cap)
+/* A one-section capture of host "ns-host", boot b1..., capture id cap, clock offset btw. */
+static void mini_begin_at(struct mini *m, uint8_t cap, int64_t btw)
 {
 	struct scf_writer_opts o = { .sz = sizeof(o), .uncompressed = true };
 	struct scf_section sec = { .format_major = SCF_FORMAT_MAJOR,
@@ -266,11 +266,17 @@ static void mini_begin(struct mini *m, uint8_t cap)
 	assert_true(m->fd >= 0);
 	m->w = scf_writer__fdopen(m->fd, "mini", &o, err, sizeof(err));
 	assert_non_null(m->w);
+	sec.boot_to_wall_ns = btw;
 	memset(sec.capture_id, cap, 16);
 	memset(sec.boot_id, 0xb1, 16);
 	scf_rb_begin(&b, m->buf, sizeof(m->buf), SCF_REC_SECTION, 0, &sec, sizeof(sec));
 	scf_rb_item_str(&b, SCF_ITEM_HOSTNAME, "ns-host");
 	assert_int_equal(scf_writer__begin_section(m->w, SCEN_T0, m->buf, scf_rb_end(&b)), 0);
+}
+
+static void mini_begin(struct mini *m, uint8_t cap)
+{
+	mini_begin_at(m, cap, 0);
 }
 
 static void mini_process(struct mini *m, uint64_t ts, uint32_t pid, uint64_t start_ns,
@@ -407,6 +413,30 @@ static void test_pid_reused_between_captures_is_two_processes(void **state)
 	/* the first two records are one process (start times 10 ms apart: one clock tick) */
 	assert_int_equal(procs_with_pid(c, 600), 2);
 	assert_string_equal(ana_proc_find(c, 0, 600)->comm, "second");
+	ana_ctx__free(c);
+}
+
+/*
+ * One process in two captures whose clock offsets differ by a 2 s step (NTP between them):
+ * its wall start times differ by 2 s, its boot-clock start does not. One process.
+ */
+static void test_clock_step_between_captures_keeps_one_process(void **state)
+{
+	struct ana_opts o = { 0 };
+	struct ana_ctx *c = ana_ctx__new(&o);
+	int64_t btw = (int64_t)SCEN_T0 - 1000000000000ll, step = 2000000000ll;
+	struct mini a, b;
+	(void)state;
+
+	mini_begin_at(&a, 0xa1, btw);
+	mini_process(&a, SCEN_T0, 700, SCEN_T0 - 5000000000ull, "svc", 700, 0, 1);
+	mini_add(c, &a);
+	mini_begin_at(&b, 0xa2, btw + step);
+	mini_process(&b, SCEN_T0 + 9000000000ull, 700, SCEN_T0 - 5000000000ull + (uint64_t)step,
+		     "svc", 700, 0, 1);
+	mini_add(c, &b);
+	assert_int_equal(ana_ctx__run(c), 0);
+	assert_int_equal(procs_with_pid(c, 700), 1);
 	ana_ctx__free(c);
 }
 
@@ -1010,6 +1040,7 @@ int main(void)
 		cmocka_unit_test(test_trace_child_processes),
 		cmocka_unit_test(test_ns_fork_results_map_to_host_pids),
 		cmocka_unit_test(test_pid_reused_between_captures_is_two_processes),
+		cmocka_unit_test(test_clock_step_between_captures_keeps_one_process),
 		cmocka_unit_test(test_loss_marks_overlapping_incomplete),
 		cmocka_unit_test(test_fd_close_racing_a_new_fd_in_exit_order),
 		cmocka_unit_test(test_fd_race_losers_name_the_replaced_description),
