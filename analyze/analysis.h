@@ -181,6 +181,16 @@ struct ana_proc {
 	bool exited, described, replaced, incomplete;
 	uint8_t ctx_status, tls_model, origin;
 	uint32_t ctx_version;
+	/*
+	 * Its pid namespace (PROCESS record, format 1.2): ns_pid 0 when unknown. ns_level > 0
+	 * means the pids its syscalls return are not host pids; a fork child whose record did
+	 * not say inherits its parent's level (it cannot sit higher).
+	 */
+	uint32_t ns_pid;
+	uint8_t ns_level;
+	uint64_t pidns_inode;
+	uint64_t start_boot_ns; /* start_ns on the boot clock (its section's offset); 0 unknown */
+	char *exe_host; /* EXE_HOST: the path spancap saw, when not the process's own */
 	char *comm, *exe, *argv, *cgroup, *service, *reason, *schema, *tls_module;
 	/* the process context in force now (the latest PROCESS record's); NULL: none (never
 	 * published, unpublished, or gone with an exec); a child shares its parent's */
@@ -204,6 +214,7 @@ struct ana_thread {
 	struct ana_stats st;
 	struct ana_span *cur_span;   /* span of its last syscall (NULL: none) */
 	struct ana_trace *last_trace; /* last trace it was counted in */
+	struct ana_proc *last_fork;   /* child of its last FORK event, until its fork returns */
 };
 
 struct ana_trace {
@@ -347,6 +358,8 @@ struct ana_input {
 	uint64_t records, size, first_ns, last_ns;
 	struct scf_gap *gaps; /* damaged regions the reader skipped, in file order */
 	uint32_t ngaps;
+	int64_t boot_to_wall_ns; /* of its current section, or its last CLOCK record since:
+				  * wall = boot time + this */
 };
 
 #define ANA_LOSS_REASONS 8
@@ -363,6 +376,7 @@ struct ana_ctx {
 	struct ana_vec hosts, procs, threads, traces, spans, warnings, pctxs;
 	struct ana_section_info *sections;
 	uint32_t nsections, sections_cap;
+	int64_t boot_to_wall_ns; /* of the section of the record being replayed */
 	struct ana_loss *losses;
 	uint32_t nlosses, losses_cap; /* losses that may hide events: the incomplete marking */
 	uint32_t loss_windows;	      /* loss records of events not in the file */
@@ -422,6 +436,9 @@ struct ana_trace *ana_trace_find(const struct ana_ctx *c, const uint8_t id[16]);
 struct ana_span *ana_span_find(const struct ana_ctx *c, const uint8_t trace_id[16],
 			       const uint8_t span_id[8]);
 struct ana_proc *ana_proc_find(const struct ana_ctx *c, uint32_t host, uint32_t pid);
+/* The process that pid names in the pid namespace of p (the host's pid when p is in the
+ * host's namespace; through PROCESS records' namespace pids otherwise), or NULL. */
+struct ana_proc *ana_proc_in_ns(const struct ana_ctx *c, const struct ana_proc *p, uint32_t pid);
 struct ana_thread *ana_thread_find(const struct ana_ctx *c, uint32_t host, uint32_t tid);
 /* The row of name in an io table (host), or NULL. */
 struct ana_io_row *ana_io_find(const struct ana_io_table *t, uint32_t host, const char *name);

@@ -222,7 +222,7 @@ static void note_ctx(struct selection *s, const struct ana_filter *f, uint64_t s
 		o->matched = true;
 }
 
-static void note_syscall(struct selection *s, struct ana_ctx *c, uint64_t sec,
+static void note_syscall(struct selection *s, struct ana_ctx *c, uint32_t input, uint64_t sec,
 			 const struct scf_record *rec)
 {
 	struct scf_syscall sc;
@@ -242,8 +242,15 @@ static void note_syscall(struct selection *s, struct ana_ctx *c, uint64_t sec,
 		set_add(s, &s->members, member_key(sec, sc.pid, K_FD, fds[i]));
 	if ((rec->flags & SCF_SYSCALL_F_CTX))
 		set_add(s, &s->spans, span_key(sc.trace_id, sc.span_id));
-	if (forks_child(&sc, rec))
-		set_add(s, &s->members, member_key(sec, (uint32_t)sc.ret, K_CHILD, 0));
+	if (forks_child(&sc, rec)) {
+		/* The result is in the caller's pid namespace: the member is the host pid. */
+		const struct ana_proc *p = ana_proc_find(c, c->inputs[input].host, sc.pid);
+		const struct ana_proc *ch = p ? ana_proc_in_ns(c, p, (uint32_t)sc.ret) : NULL;
+
+		if (ch || !p || !p->ns_level)
+			set_add(s, &s->members,
+				member_key(sec, ch ? ch->pid : (uint32_t)sc.ret, K_CHILD, 0));
+	}
 }
 
 /* A child forked while its parent's thread was in a selected span (clone3, posix_spawn). */
@@ -268,7 +275,7 @@ static void collect(struct ana_ctx *c, uint32_t input, const struct scf_record *
 
 	switch (rec->type) {
 	case SCF_REC_SYSCALL:
-		note_syscall(s, c, sec, rec);
+		note_syscall(s, c, input, sec, rec);
 		break;
 	case SCF_REC_THREAD_CTX:
 		note_ctx(s, &c->o.f, sec, rec);

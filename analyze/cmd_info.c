@@ -203,6 +203,11 @@ static void info_json(struct ana_report *r)
 		ana_json_obj(&j, NULL);
 		ana_json_str(&j, "host", ana_host_name(c, p->host));
 		ana_json_u64(&j, "pid", p->pid);
+		if (p->ns_pid)
+			ana_json_u64(&j, "ns_pid", p->ns_pid);
+		else
+			ana_json_null(&j, "ns_pid");
+		ana_json_u64(&j, "ns_level", p->ns_level);
 		ana_json_u64(&j, "ppid", p->ppid);
 		ana_json_str(&j, "comm", p->comm);
 		ana_json_str(&j, "exe", p->exe);
@@ -225,6 +230,10 @@ int ana_report_info(struct ana_report *r)
 {
 	static const char *const ph[] = { "HOST", "PID", "PPID", "COMM", "SERVICE", "CONTEXT",
 					  "TLS", "KEYS", "ATTRIBUTES", "REASON" };
+	/* With a namespaced process: NSPID, its pid in its own pid namespace, after PID. */
+	static const char *const ph_ns[] = { "HOST", "PID", "NSPID", "PPID", "COMM", "SERVICE",
+					     "CONTEXT", "TLS", "KEYS", "ATTRIBUTES", "REASON" };
+	bool ns = false;
 	struct ana_ctx *c = r->c;
 	struct ana_table t;
 	void **ps;
@@ -331,13 +340,22 @@ int ana_report_info(struct ana_report *r)
 	}
 	fprintf(f, "\nprocesses:\n");
 	ps = ana_rows_select(r, &c->procs, described, ana_proc_cmp, &np);
-	ana_table_init(&t, 10, ph, "lrrllllrll");
+	for (uint32_t i = 0; ps && i < np; i++)
+		ns |= ((struct ana_proc *)ps[i])->ns_level > 0;
+	if (ns)
+		ana_table_init(&t, 11, ph_ns, "lrrrllllrll");
+	else
+		ana_table_init(&t, 10, ph, "lrrllllrll");
 	for (uint32_t i = 0; ps && i < np; i++) {
 		struct ana_proc *p = ps[i];
 		char esc[256], attrs[2048];
 
 		ana_table_cell(&t, "%s", ana_host_name(c, p->host));
 		ana_table_cell(&t, "%u", p->pid);
+		if (ns && p->ns_pid)
+			ana_table_cell(&t, "%u", p->ns_pid);
+		else if (ns)
+			ana_table_cell(&t, "-");
 		ana_table_cell(&t, "%u", p->ppid);
 		ana_table_cell(&t, "%s", ana_fmt_escape(esc, sizeof(esc), ana_proc_label(p),
 							strlen(ana_proc_label(p))));

@@ -25,20 +25,32 @@ static bool proc_shown(const struct ana_ctx *c, const void *item)
 
 int ana_report_processes(struct ana_report *r)
 {
-	static const char *const heads[] = { "HOST", "PID", "PPID", "COMM", "SERVICE", "CONTEXT",
-					     "THREADS", "SYSCALLS", "TIME", "READ", "WRITTEN",
-					     "ERRORS", "EXIT", "FLAGS", "ATTRIBUTES", "ARGV" };
+	/* NSPID (the pid in the process's own pid namespace) only when one differs from PID. */
+	static const char *const heads[] = { "HOST", "PID", "NSPID", "PPID", "COMM", "SERVICE",
+					     "CONTEXT", "THREADS", "SYSCALLS", "TIME", "READ",
+					     "WRITTEN", "ERRORS", "EXIT", "FLAGS", "ATTRIBUTES",
+					     "ARGV" };
+	static const char *const heads_host[] = { "HOST", "PID", "PPID", "COMM", "SERVICE",
+						  "CONTEXT", "THREADS", "SYSCALLS", "TIME", "READ",
+						  "WRITTEN", "ERRORS", "EXIT", "FLAGS",
+						  "ATTRIBUTES", "ARGV" };
 	struct ana_ctx *c = r->c;
 	struct ana_listing l;
 	struct ana_json *j = &l.j;
 	struct ana_table *t = &l.t;
+	bool ns = false;
 	uint32_t n;
 	void **v = ana_rows_select(r, &c->procs, proc_shown, ana_proc_cmp, &n);
 
 	if (!v)
 		return 1;
+	for (uint32_t i = 0; i < n; i++)
+		ns |= ((struct ana_proc *)v[i])->ns_level > 0;
 	ana_listing_begin(&l, r, "processes");
-	ana_listing_rows(&l, "processes", 16, heads, "lrrlllrrrrrrllll");
+	if (ns)
+		ana_listing_rows(&l, "processes", 17, heads, "lrrrlllrrrrrrllll");
+	else
+		ana_listing_rows(&l, "processes", 16, heads_host, "lrrlllrrrrrrllll");
 	for (uint32_t i = 0; i < n; i++) {
 		struct ana_proc *p = v[i];
 		char d[24], esc[512], ex[32], attrs[2048];
@@ -53,9 +65,19 @@ int ana_report_processes(struct ana_report *r)
 			ana_json_obj(j, NULL);
 			ana_json_str(j, "host", ana_host_name(c, p->host));
 			ana_json_u64(j, "pid", p->pid);
+			if (p->ns_pid)
+				ana_json_u64(j, "ns_pid", p->ns_pid);
+			else
+				ana_json_null(j, "ns_pid");
+			ana_json_u64(j, "ns_level", p->ns_level);
+			if (p->pidns_inode)
+				ana_json_u64(j, "pidns_inode", p->pidns_inode);
+			else
+				ana_json_null(j, "pidns_inode");
 			ana_json_u64(j, "ppid", p->ppid);
 			ana_json_str(j, "comm", p->comm);
 			ana_json_str(j, "exe", p->exe);
+			ana_json_str(j, "exe_host", p->exe_host);
 			ana_json_str(j, "argv", p->argv);
 			ana_json_str(j, "service", p->service);
 			ana_json_str(j, "ctx_status", scf_ctx_status_name(p->ctx_status));
@@ -76,6 +98,10 @@ int ana_report_processes(struct ana_report *r)
 		}
 		ana_table_cell(t, "%s", ana_host_name(c, p->host));
 		ana_table_cell(t, "%u", p->pid);
+		if (ns && p->ns_pid)
+			ana_table_cell(t, "%u", p->ns_pid);
+		else if (ns)
+			ana_table_cell(t, "-");
 		ana_table_cell(t, "%u", p->ppid);
 		ana_table_cell(t, "%s", ana_fmt_escape(esc, sizeof(esc), ana_proc_label(p),
 						       strlen(ana_proc_label(p))));

@@ -14,6 +14,7 @@
 #define X_O_CLOEXEC 02000000u
 #define X_AT_FDCWD (-100)
 #define X_CLONE_THREAD 0x00010000u
+#define X_CLONE_NEWPID 0x20000000u
 #define X_F_DUPFD 0
 #define X_F_SETFD 2
 #define X_F_DUPFD_CLOEXEC 1030
@@ -412,6 +413,43 @@ static char *join_strlist(const uint8_t *d, uint16_t len)
 	return out;
 }
 
+/*
+ * A process is (host and boot, pid, start time): a PROCESS record for a known pid whose start
+ * time differs is another program that reused the pid (between two captures of one boot, where
+ * no exit was seen). Start times are compared on the boot clock, through the offset of the
+ * section each came in (two captures, or two files whose clock was measured again, convert
+ * one boot time to different wall times); they come from /proc/PID/stat in clock ticks
+ * (10 ms at 100 Hz) or from the fork event: within START_SLACK_NS is the same process.
+ */
+#define START_SLACK_NS 30000000ull
+
+static uint64_t boot_time(const struct ana_ctx *c, uint64_t wall_ns)
+{
+	return wall_ns ? wall_ns - (uint64_t)c->boot_to_wall_ns : 0;
+}
+
+static bool other_start(const struct ana_ctx *c, const struct ana_proc *p,
+			const struct scf_process *b)
+{
+	uint64_t was = p->start_boot_ns, now = boot_time(c, b->start_ns);
+
+	if (!was || !b->start_ns)
+		return false;
+	return was > now ? was - now > START_SLACK_NS : now - was > START_SLACK_NS;
+}
+
+struct ana_proc *ana_proc_in_ns(const struct ana_ctx *c, const struct ana_proc *p, uint32_t pid)
+{
+	struct ana_key k;
+
+	if (!p->ns_level)
+		return ana_proc_find(c, p->host, pid);
+	if (!p->pidns_inode)
+		return NULL;
+	k = ana_key3(p->host, pid, p->pidns_inode);
+	return ana_map_get(&c->proc_map, &k, NULL, NULL);
+}
+
 /* Whether b's key map is a, then maybe more keys (an append-only key map that grew). */
 static bool keymap_extends(const struct ana_pctx *b, const struct ana_pctx *a)
 {
@@ -439,14 +477,16 @@ void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *r
 	const uint8_t *d;
 	const char *svc;
 	uint16_t tag, len;
+	bool exe_seen = false;
 
 	if (scf_record_body(rec, &b, sizeof(b), SCF_PROCESS_MIN, NULL, 0))
 		return;
 	p = ana_proc_get(c, host, b.pid, NULL);
-	/* The pid was reused when the process described started after the one known exited; a
-	 * description written late, of a process that is gone (start unknown, or before that
-	 * exit), is the exited one's. */
-	if (p && p->exited && b.start_ns && b.start_ns > p->exit_ns)
+	/* Another program that reused the pid: one that started after the known one exited, or
+	 * (no exit seen, as between two captures) at another start time. A description written
+	 * late, of a process that is gone (start unknown, or before that exit), is the exited
+	 * one's. */
+	if (p && (p->exited ? b.start_ns && b.start_ns > p->exit_ns : other_start(c, p, &b)))
 		p = ana_proc_new(c, host, b.pid);
 	if (!p)
 		return;
@@ -454,8 +494,20 @@ void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *r
 	if (b.ppid || !p->ppid) /* 0: the writer could not read it */
 		p->ppid = b.ppid;
 	p->uid = b.uid;
-	if (b.start_ns)
+	if (b.start_ns) {
 		p->start_ns = b.start_ns;
+		p->start_boot_ns = boot_time(c, b.start_ns);
+	}
+	if (b.ns_pid) {
+		struct ana_key k = ana_key3(host, b.ns_pid, b.pidns_inode);
+
+		p->ns_pid = b.ns_pid;
+		p->ns_level = b.ns_level;
+		p->pidns_inode = b.pidns_inode;
+		/* (host, ns pid, namespace inode) -> the process: the pid its parent's fork saw. */
+		if (b.ns_level && b.pidns_inode && ana_map_put(&c->proc_map, &k, p, NULL, NULL))
+			c->nomem = true;
+	}
 	p->origin = b.origin;
 	p->ctx_status = b.ctx_status;
 	p->tls_model = b.tls_model;
@@ -482,8 +534,13 @@ void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *r
 				set_str(&p->comm, ana_strndup(d, len));
 			break;
 		case SCF_ITEM_EXE:
-			if (len)
+			if (len) {
 				set_str(&p->exe, ana_strndup(d, len));
+				exe_seen = true;
+			}
+			break;
+		case SCF_ITEM_EXE_HOST:
+			set_str(&p->exe_host, ana_strndup(d, len));
 			break;
 		case SCF_ITEM_ARGV:
 			if (len || b.origin == SCF_ORIGIN_EXEC)
@@ -502,6 +559,10 @@ void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *r
 			set_str(&p->tls_module, ana_strndup(d, len));
 			break;
 		}
+	}
+	if (exe_seen && scf_record_item(rec, SCF_ITEM_EXE_HOST, &d, &len) != 1) {
+		free(p->exe_host); /* this description's EXE is the host's path as well */
+		p->exe_host = NULL;
 	}
 }
 
@@ -900,6 +961,9 @@ static struct ana_proc *spawn(struct ana_ctx *c, struct ana_proc *parent, uint32
 	ch->parent = parent;
 	ch->ppid = parent->pid;
 	ch->start_ns = ts;
+	ch->start_boot_ns = boot_time(c, ts);
+	if (!ch->ns_pid && ch->ns_level < parent->ns_level)
+		ch->ns_level = parent->ns_level;
 	if (parent->comm && !ch->comm)
 		ch->comm = strdup(parent->comm);
 	if (parent->exe && !ch->exe)
@@ -915,9 +979,76 @@ static struct ana_proc *spawn(struct ana_ctx *c, struct ana_proc *parent, uint32
 	return ch;
 }
 
+/*
+ * What a fork's result says of the child's pid namespace, where its PROCESS record did not
+ * (written after it was gone, or before format 1.2): without CLONE_NEWPID the child is in its
+ * parent's namespace and the result is its pid there; with it, it is pid 1 one level deeper.
+ */
+static void learn_ns(struct ana_ctx *c, const struct ana_proc *parent, struct ana_proc *ch,
+		     uint32_t pid, uint64_t flags)
+{
+	struct ana_key k;
+
+	if (!parent->ns_pid && !parent->ns_level)
+		return; /* the parent's own namespace is unknown */
+	if (flags & X_CLONE_NEWPID) {
+		if (!ch->ns_pid) {
+			ch->ns_pid = 1;
+			ch->ns_level = parent->ns_level + 1;
+		}
+		return;
+	}
+	if (!ch->ns_pid)
+		ch->ns_pid = pid;
+	if (ch->ns_pid != pid)
+		return;
+	ch->ns_level = parent->ns_level;
+	if (ch->pidns_inode || !parent->pidns_inode)
+		return;
+	ch->pidns_inode = parent->pidns_inode;
+	k = ana_key3(parent->host, pid, parent->pidns_inode);
+	if (ch->ns_level && ana_map_put(&c->proc_map, &k, ch, NULL, NULL))
+		c->nomem = true;
+}
+
+/*
+ * A fork's result: the child's pid as the parent's namespace numbers it. Outside the host's
+ * namespace the child is the one its PROCESS record gave that namespace pid, or else the one
+ * the calling thread's FORK event (host pids, written before the fork returns) created; a
+ * result that names neither makes nothing.
+ */
+static void spawn_result(struct ana_ctx *c, struct ana_proc *parent, struct ana_thread *t,
+			 uint32_t pid, uint64_t ts, uint64_t flags)
+{
+	struct ana_span *span = t ? t->cur_span : NULL;
+	struct ana_proc *ch, *last = t ? t->last_fork : NULL;
+
+	if (t)
+		t->last_fork = NULL;
+	ch = ana_proc_in_ns(c, parent, pid);
+	if (!ch && parent->ns_level && last && last->parent == parent &&
+	    (!last->ns_pid || last->ns_pid == pid || (flags & X_CLONE_NEWPID)))
+		ch = last;
+	if (ch && ch->parent == parent)
+		learn_ns(c, parent, ch, pid, flags);
+	/*
+	 * The FORK event made this child already, and it may have run and exited before the
+	 * fork returned (records come in exit order): until the parent waits for it, the pid
+	 * cannot name another process.
+	 */
+	if (ch && ch->parent == parent && ch->start_ns + START_SLACK_NS >= ts)
+		return;
+	if (!parent->ns_level)
+		spawn(c, parent, pid, ts, span);
+}
+
 static void on_exec(struct ana_proc *p, char *exe, char *argv)
 {
 	close_on_exec(&p->fds);
+	if (exe) {
+		free(p->exe_host); /* the new program's PROCESS record says again */
+		p->exe_host = NULL;
+	}
 	set_str(&p->exe, exe);
 	set_str(&p->argv, argv);
 }
@@ -955,6 +1086,8 @@ void ana_on_proc_event(struct ana_ctx *c, uint32_t host, const struct scf_record
 			  t && t->pid == pe->ppid ? t->cur_span : NULL);
 		if (p)
 			set_str(&p->comm, dup_item(rec, SCF_ITEM_NAME));
+		if (t && t->pid == pe->ppid)
+			t->last_fork = p;
 		break;
 	case SCF_PROC_EXEC:
 		p = ana_proc_get(c, host, pe->pid, NULL);
@@ -1247,16 +1380,21 @@ void ana_fd_apply(struct ana_ctx *c, struct ana_proc *p, struct ana_thread *t,
 			sock_rename(d);
 		}
 		break;
+	/*
+	 * The result is the child's pid in the caller's pid namespace. In the host's it is the
+	 * host pid; in another, the child's PROCESS record maps it to its host pid, and
+	 * otherwise the FORK event (host pids) alone made the child: never a made-up process.
+	 */
 	case ANA_NR_CLONE:
 		if (ret > 0 && !(a[0] & X_CLONE_THREAD))
-			spawn(c, p, (uint32_t)ret, rec->ts_ns, t ? t->cur_span : NULL);
-		else if (ret > 0)
+			spawn_result(c, p, t, (uint32_t)ret, rec->ts_ns, a[0]);
+		else if (ret > 0 && !p->ns_level)
 			ana_thread_get(c, p->host, p->pid, (uint32_t)ret);
 		break;
 	case ANA_NR_FORK:
 	case ANA_NR_VFORK:
 		if (ret > 0)
-			spawn(c, p, (uint32_t)ret, rec->ts_ns, t ? t->cur_span : NULL);
+			spawn_result(c, p, t, (uint32_t)ret, rec->ts_ns, 0);
 		break;
 	case ANA_NR_EXECVE:
 	case ANA_NR_EXECVEAT: {
@@ -1278,6 +1416,7 @@ void ana_proc_free(struct ana_proc *p)
 	ana_fdtab_free(&p->fds);
 	free(p->comm);
 	free(p->exe);
+	free(p->exe_host);
 	free(p->argv);
 	free(p->cgroup);
 	free(p->service);

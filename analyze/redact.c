@@ -543,6 +543,7 @@ static long item_rewrite(struct ana_redactor *r, const struct scf_record *rec, u
 		put_path(r, &o, d, len);
 		return (long)o.len;
 	case SCF_ITEM_EXE:
+	case SCF_ITEM_EXE_HOST:
 		if (!has(r, ANA_REDACT_PATHS | ANA_REDACT_NAMES))
 			break;
 		put_path(r, &o, d, len);

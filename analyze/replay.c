@@ -227,6 +227,7 @@ static void on_section(struct ana_ctx *c, struct ana_input *in, const struct scf
 	if (!h)
 		return;
 	in->host = h->idx;
+	in->boot_to_wall_ns = sec.boot_to_wall_ns;
 	h->sections++;
 	h->abi = sec.syscall_abi;
 	h->ncpus = sec.ncpus;
@@ -266,15 +267,19 @@ static void on_section(struct ana_ctx *c, struct ana_input *in, const struct scf
  * A CLOCK record: a step of the wall clock when its offset moved faster than any slewing since
  * the capture's last one (ANA_CLOCK_STEP_NS); smaller moves add up as drift.
  */
-static void on_clock(struct ana_input *in, struct ana_host *h, const struct scf_record *rec)
+static void on_clock(struct ana_ctx *c, struct ana_input *in, struct ana_host *h,
+		     const struct scf_record *rec)
 {
 	struct scf_clock ck;
 	uint32_t k = in->capture;
 	int64_t moved;
 	uint64_t since, limit;
 
-	if (k >= ANA_HOST_CAPTURES ||
-	    scf_record_body(rec, &ck, sizeof(ck), SCF_CLOCK_MIN, NULL, 0))
+	if (scf_record_body(rec, &ck, sizeof(ck), SCF_CLOCK_MIN, NULL, 0))
+		return;
+	in->boot_to_wall_ns = ck.boot_to_wall_ns; /* the times that follow are converted with it */
+	c->boot_to_wall_ns = ck.boot_to_wall_ns;
+	if (k >= ANA_HOST_CAPTURES)
 		return;
 	h->nclocks++;
 	if (h->have_clock[k]) {
@@ -421,13 +426,14 @@ static void dispatch(struct ana_ctx *c, struct ana_input *in, const struct scf_r
 	if (in->host >= c->hosts.n)
 		return; /* the section record was unusable */
 	h = c->hosts.v[in->host];
+	c->boot_to_wall_ns = in->boot_to_wall_ns;
 	if (!h->first_ns || rec->ts_ns < h->first_ns)
 		h->first_ns = rec->ts_ns;
 	if (rec->ts_ns > h->last_ns)
 		h->last_ns = rec->ts_ns;
 	switch (rec->type) {
 	case SCF_REC_CLOCK:
-		on_clock(in, h, rec);
+		on_clock(c, in, h, rec);
 		break;
 	case SCF_REC_PROCESS:
 		ana_on_process(c, h->idx, rec);

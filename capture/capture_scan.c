@@ -46,6 +46,51 @@ static uint64_t wall_of_ticks(struct recorder *r, unsigned long long ticks)
 	return recorder__wall(r, ticks * (1000000000ull / (hz > 0 ? hz : 100)));
 }
 
+/*
+ * The "NSpid:" line of /proc/PID/status lists the pid in each namespace, from ours (the host's
+ * when spancap runs there) to the process's own: the last is its pid there, the count its depth.
+ */
+static void ns_pid_of(const char *line, struct scf_process *p)
+{
+	unsigned long v;
+	char *end;
+	int n = 0;
+
+	for (;;) {
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (*line < '0' || *line > '9')
+			break;
+		v = strtoul(line, &end, 10);
+		if (v == 0 || v > UINT32_MAX)
+			return;
+		p->ns_pid = (uint32_t)v;
+		line = end;
+		n++;
+	}
+	p->ns_level = n > 0 ? (uint8_t)(n - 1) : 0;
+}
+
+/*
+ * The kernel shows us a process's paths from our root. A process chrooted or pivoted into
+ * /srv/ct/root sees /srv/ct/root/usr/bin/app as /usr/bin/app: returns the length of the
+ * prefix of path that is its root (as /proc/PID/root shows it to us), 0 when its root is ours.
+ */
+static size_t own_root_len(pid_t pid, const char *path)
+{
+	char link[64], root[4096];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/root", pid);
+	n = readlink(link, root, sizeof(root) - 1);
+	if (n <= 1 || root[0] != '/')
+		return 0;
+	root[n] = 0;
+	if (strncmp(path, root, (size_t)n) || path[n] != '/')
+		return 0;
+	return (size_t)n;
+}
+
 int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin,
 		       const struct ctxsrc_result *res)
 {
@@ -55,6 +100,7 @@ int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin
 	const char *argv[64];
 	struct scf_rec_builder b;
 	size_t argc = 0;
+	struct stat st;
 	ssize_t n;
 	char *s;
 
@@ -81,7 +127,12 @@ int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin
 			p.uid = strtoul(s + 5, NULL, 10);
 		if ((s = strstr(buf, "\nGid:")))
 			p.gid = strtoul(s + 5, NULL, 10);
+		if ((s = strstr(buf, "\nNSpid:")))
+			ns_pid_of(s + 7, &p);
 	}
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+	if (p.ns_pid && !stat(path, &st))
+		p.pidns_inode = st.st_ino;
 	if (res) {
 		p.ctx_status = res->status;
 		p.tls_model = res->tls_model;
@@ -102,8 +153,13 @@ int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
 	n = readlink(path, exe, sizeof(exe) - 1);
 	if (n > 0) {
+		size_t cut;
+
 		exe[n] = 0;
-		scf_rb_item_str(&b, SCF_ITEM_EXE, exe);
+		cut = own_root_len(pid, exe);
+		scf_rb_item_str(&b, SCF_ITEM_EXE, exe + cut);
+		if (cut)
+			scf_rb_item_str(&b, SCF_ITEM_EXE_HOST, exe);
 	}
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
 	n = read_file(path, buf, sizeof(buf));
@@ -126,7 +182,8 @@ int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin
 		if (res->n_keys)
 			scf_rb_item_strlist(&b, SCF_ITEM_KEY_MAP, res->keys, res->n_keys);
 		if (res->tls_module[0])
-			scf_rb_item_str(&b, SCF_ITEM_TLS_MODULE, res->tls_module);
+			scf_rb_item_str(&b, SCF_ITEM_TLS_MODULE,
+					res->tls_module + own_root_len(pid, res->tls_module));
 		if (res->reason[0])
 			scf_rb_item_str(&b, SCF_ITEM_REASON, res->reason);
 	}
@@ -371,7 +428,8 @@ int scan_write_fds(struct recorder *r, pid_t pid)
 			}
 		}
 		scf_rb_begin(&b, rec_buf, sizeof(rec_buf), SCF_REC_FD, 0, &f, sizeof(f));
-		scf_rb_item_str(&b, SCF_ITEM_PATH, link);
+		/* as the process sees it, as its syscalls' paths are */
+		scf_rb_item_str(&b, SCF_ITEM_PATH, link + own_root_len(pid, link));
 		if (si && si->local_len)
 			scf_rb_item(&b, SCF_ITEM_SOCKADDR_LOCAL, si->local, si->local_len);
 		if (si && si->remote_len)

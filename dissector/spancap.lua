@@ -240,7 +240,8 @@ local BODIES = {
 		{25, 1, "ctx_status", "u8", CTX_STATUS}, {26, 1, "tls_model", "u8", TLS_MODEL},
 		{28, 4, "ctx_version", "u32"}, {32, 8, "ctx_published_ns", "u64"},
 		{40, 8, "tls_tp_offset", "s64"}, {48, 8, "tls_module_id", "u64"},
-		{56, 8, "tls_module_offset", "u64"} },
+		{56, 8, "tls_module_offset", "u64"}, {64, 4, "ns_pid", "u32"},
+		{68, 1, "ns_level", "u8"}, {72, 8, "pidns_inode", "u64"} },
 	[3] = { min = 32, {0, 4, "pid", "u32"}, {4, 4, "tid", "u32"}, {8, 8, "start_ns", "u64"},
 		{16, 8, "exit_ns", "u64"}, {24, 1, "event", "u8", THREAD_EVENT} },
 	[4] = { min = 24, {0, 4, "pid", "u32"}, {4, 4, "fd", "s32"}, {8, 1, "kind", "u8", FD_KIND},
@@ -311,7 +312,7 @@ local ITEMS = {
 	[17] = { "kernel_version", "string" }, [18] = { "machine", "string" },
 	[19] = { "tool_version", "string" }, [20] = { "cmdline", "strlist" },
 	[21] = { "attrs_raw", "attrs_raw" }, [22] = { "tls_module", "string" },
-	[23] = { "counters", "counters" },
+	[23] = { "counters", "counters" }, [24] = { "exe_host", "string" },
 }
 local TAG_NAMES = {}
 for tag, it in pairs(ITEMS) do

@@ -519,6 +519,7 @@ const char *scf_item_tag_name(unsigned int tag)
 		[SCF_ITEM_TOOL_VERSION] = "tool_version",
 		[SCF_ITEM_CMDLINE] = "cmdline",
 		[SCF_ITEM_ATTRS_RAW] = "attrs_raw",
+		[SCF_ITEM_EXE_HOST] = "exe_host",
 		[SCF_ITEM_TLS_MODULE] = "tls_module",
 		[SCF_ITEM_COUNTERS] = "counters",
 	};

@@ -34,7 +34,8 @@
 
 /* Format version, carried by every section record. A reader rejects an unknown major. */
 #define SCF_FORMAT_MAJOR 1
-/* 1.1 added SCF_REC_SYSCALL_PACKED; 1.2 packs them per frame and adds SCF_REC_CLOCK */
+/* 1.1 added SCF_REC_SYSCALL_PACKED; 1.2 packs them per frame, adds SCF_REC_CLOCK and the
+ * PROCESS record's pid namespace */
 #define SCF_FORMAT_MINOR 2
 
 #define SCF_LINKTYPE 147 /* LINKTYPE_USER0 */
@@ -101,6 +102,7 @@ enum scf_item_tag {
 	SCF_ITEM_ATTRS_RAW = 21,      /* OTEP 4947 attrs_data bytes, as read */
 	SCF_ITEM_TLS_MODULE = 22,     /* path of the module defining otel_thread_ctx_v1 */
 	SCF_ITEM_COUNTERS = 23,	      /* sequence of struct scf_counter */
+	SCF_ITEM_EXE_HOST = 24,	      /* 1.2: the executable's path as the writer saw it */
 	SCF_ITEM_TAG_MAX
 };
 
@@ -217,9 +219,10 @@ enum scf_abi {
 /*
  *  0 pid  4 ppid  8 uid  12 gid  16 start_ns  24 origin  25 ctx_status  26 tls_model
  * 27 reserved0  28 ctx_version  32 ctx_published_ns  40 tls_tp_offset  48 tls_module_id
- * 56 tls_module_offset
- * Items: NAME (comm), EXE, ARGV, CGROUP, RESOURCE_ATTRS, EXTRA_ATTRS, SCHEMA_VERSION, KEY_MAP,
- * TLS_MODULE, REASON (why the context is not resolved, when it is not).
+ * 56 tls_module_offset  64 ns_pid  68 ns_level  69 reserved1[3]  72 pidns_inode  (1.2)
+ * Items: NAME (comm), EXE (as the process sees it), EXE_HOST (as the writer saw it, when that
+ * differs), ARGV, CGROUP, RESOURCE_ATTRS, EXTRA_ATTRS, SCHEMA_VERSION, KEY_MAP, TLS_MODULE,
+ * REASON (why the context is not resolved, when it is not).
  */
 struct scf_process {
 	uint32_t pid;
@@ -236,10 +239,23 @@ struct scf_process {
 	int64_t tls_tp_offset;	 /* static models: &otel_thread_ctx_v1 = TP + tls_tp_offset */
 	uint64_t tls_module_id;	 /* dynamic models: DTV module id ... */
 	uint64_t tls_module_offset; /* ... and offset inside that module's TLS block */
+	/*
+	 * Since 1.2. pid, ppid and every pid and tid of other records are host pids (the initial
+	 * pid namespace's). A process in a pid namespace sees other numbers: ns_pid is its pid
+	 * in its own (innermost) namespace, ns_level how many namespaces that one sits below the
+	 * host's (0: ns_pid == pid), pidns_inode the inode of /proc/PID/ns/pid. The pids that
+	 * its syscalls return or take (fork, clone, getpid, wait4, kill, ...) are in its own
+	 * namespace's numbering. ns_pid 0: unknown (a writer before 1.2, or the process was gone).
+	 */
+	uint32_t ns_pid;
+	uint8_t ns_level;
+	uint8_t reserved1[3];
+	uint64_t pidns_inode;
 };
-_Static_assert(sizeof(struct scf_process) == 64, "process body layout");
+_Static_assert(sizeof(struct scf_process) == 80, "process body layout");
 _Static_assert(offsetof(struct scf_process, ctx_published_ns) == 32, "process body layout");
-#define SCF_PROCESS_MIN 64
+_Static_assert(offsetof(struct scf_process, ns_pid) == 64, "process body layout");
+#define SCF_PROCESS_MIN 64 /* the 1.0 body; 1.2 writers write 80 bytes */
 
 enum scf_proc_origin {
 	SCF_ORIGIN_SCAN = 1,	   /* found by the scan at capture or section start */

@@ -137,9 +137,10 @@ int main(int argc, char **argv)
 			struct scf_process p;
 			scf_record_body(&rec, &p, sizeof(p), SCF_PROCESS_MIN, err, sizeof(err));
 			printf("PROCESS pid=%u ppid=%u origin=%u status=%s model=%s tp_offset=%" PRId64
-			       " modid=%" PRIu64,
+			       " modid=%" PRIu64 " ns_pid=%u ns_level=%u pidns=%" PRIu64,
 			       p.pid, p.ppid, p.origin, scf_ctx_status_name(p.ctx_status),
-			       scf_tls_model_name(p.tls_model), p.tls_tp_offset, p.tls_module_id);
+			       scf_tls_model_name(p.tls_model), p.tls_tp_offset, p.tls_module_id,
+			       p.ns_pid, p.ns_level, p.pidns_inode);
 			print_str_item(&rec, SCF_ITEM_NAME, "name");
 			print_str_item(&rec, SCF_ITEM_EXE, "exe");
 			print_str_item(&rec, SCF_ITEM_TLS_MODULE, "module");

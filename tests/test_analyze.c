@@ -236,6 +236,211 @@ static void test_trace_child_processes(void **state)
 	ana_ctx__free(c);
 }
 
+/* ---- pid namespaces and process identity (issue 17) ---------------------------------------- */
+
+struct mini {
+	struct scf_writer *w;
+	int fd;
+	uint8_t buf[1024];
+};
+
+static void mini_emit(struct mini *m, uint64_t ts, struct scf_rec_builder *b)
+{
+	size_t len = scf_rb_end(b);
+
+	assert_true(len > 0);
+	assert_int_equal(scf_writer__append(m->w, ts, m->buf, len), 0);
+}
+
+/* A one-section capture of host "ns-host", boot b1..., capture id cap, clock offset btw. */
+static void mini_begin_at(struct mini *m, uint8_t cap, int64_t btw)
+{
+	struct scf_writer_opts o = { .sz = sizeof(o), .uncompressed = true };
+	struct scf_section sec = { .format_major = SCF_FORMAT_MAJOR,
+				   .format_minor = SCF_FORMAT_MINOR, .capture_start_ns = SCEN_T0,
+				   .section_start_ns = SCEN_T0, .ncpus = 1, .page_size = 4096,
+				   .syscall_abi = SCF_ABI_X86_64 };
+	char err[SCF_ERRMSG_MAX];
+	struct scf_rec_builder b;
+
+	m->fd = memfd_create("mini", MFD_CLOEXEC);
+	assert_true(m->fd >= 0);
+	m->w = scf_writer__fdopen(m->fd, "mini", &o, err, sizeof(err));
+	assert_non_null(m->w);
+	sec.boot_to_wall_ns = btw;
+	memset(sec.capture_id, cap, 16);
+	memset(sec.boot_id, 0xb1, 16);
+	scf_rb_begin(&b, m->buf, sizeof(m->buf), SCF_REC_SECTION, 0, &sec, sizeof(sec));
+	scf_rb_item_str(&b, SCF_ITEM_HOSTNAME, "ns-host");
+	assert_int_equal(scf_writer__begin_section(m->w, SCEN_T0, m->buf, scf_rb_end(&b)), 0);
+}
+
+static void mini_begin(struct mini *m, uint8_t cap)
+{
+	mini_begin_at(m, cap, 0);
+}
+
+static void mini_process(struct mini *m, uint64_t ts, uint32_t pid, uint64_t start_ns,
+			 const char *comm, uint32_t ns_pid, uint8_t ns_level, uint64_t ino)
+{
+	struct scf_process p = { .pid = pid, .ppid = 1, .start_ns = start_ns,
+				 .origin = SCF_ORIGIN_SCAN, .ns_pid = ns_pid, .ns_level = ns_level,
+				 .pidns_inode = ino };
+	struct scf_rec_builder b;
+
+	scf_rb_begin(&b, m->buf, sizeof(m->buf), SCF_REC_PROCESS, 0, &p, sizeof(p));
+	scf_rb_item_str(&b, SCF_ITEM_NAME, comm);
+	mini_emit(m, ts, &b);
+}
+
+static void mini_event(struct mini *m, uint64_t ts, uint8_t kind, uint32_t pid, uint32_t tid,
+		       uint32_t ppid)
+{
+	struct scf_proc_event e = { .pid = pid, .tid = tid, .ppid = ppid, .kind = kind };
+	struct scf_rec_builder b;
+
+	scf_rb_begin(&b, m->buf, sizeof(m->buf), SCF_REC_PROC_EVENT, 0, &e, sizeof(e));
+	mini_emit(m, ts, &b);
+}
+
+/* A syscall of pid/tid inside span 0xc1... of trace 0xc0... */
+static void mini_sys(struct mini *m, uint64_t ts, uint32_t pid, uint32_t tid, uint16_t nr,
+		     uint64_t a0, int64_t ret)
+{
+	struct scf_syscall sc = { .duration_ns = 1000, .ret = ret, .tid = tid, .pid = pid,
+				  .nr = nr, .abi = SCF_ABI_X86_64, .trace_flags = 1 };
+	struct scf_rec_builder b;
+
+	sc.args[0] = a0;
+	memset(sc.trace_id, 0xc0, 16);
+	memset(sc.span_id, 0xc1, 8);
+	scf_rb_begin(&b, m->buf, sizeof(m->buf), SCF_REC_SYSCALL, SCF_SYSCALL_F_CTX, &sc,
+		     sizeof(sc));
+	mini_emit(m, ts, &b);
+}
+
+static void mini_add(struct ana_ctx *c, struct mini *m)
+{
+	char err[SCF_ERRMSG_MAX];
+	struct file_buf fb;
+
+	assert_int_equal(scf_writer__close(m->w, err, sizeof(err)), 0);
+	fb = fd_read_all(m->fd);
+	add(c, &fb, "mini.scap");
+	free(fb.p);
+}
+
+static uint32_t procs_with_pid(const struct ana_ctx *c, uint32_t pid)
+{
+	uint32_t n = 0;
+
+	for (size_t i = 0; i < c->procs.n; i++)
+		n += ((const struct ana_proc *)c->procs.v[i])->pid == pid;
+	return n;
+}
+
+#define X_SIGCHLD 17
+#define X_CLONE_NEWPID 0x20000000u
+
+/*
+ * A service that is pid 1 of namespace 777 (host pid 500) clones four times, as records arrive
+ * (exit order): child 510 runs and exits before clone() returns 2, with no PROCESS record;
+ * child 520 has a PROCESS record saying ns pid 3; clone() returns 4 with its FORK event lost;
+ * child 530 is cloned with CLONE_NEWPID (result 5, its own pid 1 one level deeper).
+ */
+static void test_ns_fork_results_map_to_host_pids(void **state)
+{
+	struct ana_opts o = { .want = ANA_WANT_DETAIL };
+	struct ana_ctx *c = ana_ctx__new(&o);
+	struct ana_span_detail *d;
+	struct ana_proc *p;
+	struct mini m;
+	uint64_t t = SCEN_T0;
+	(void)state;
+
+	mini_begin(&m, 0xc1);
+	mini_process(&m, t, 500, t - 1000000, "svc", 1, 1, 777);
+	mini_sys(&m, t + 1000, 500, 501, 39 /* getpid */, 0, 1);
+	mini_event(&m, t + 3000, SCF_PROC_FORK, 510, 501, 500);
+	mini_sys(&m, t + 4000, 510, 510, 39, 0, 2);
+	mini_event(&m, t + 5000, SCF_PROC_EXIT, 510, 510, 0);
+	mini_sys(&m, t + 2000, 500, 501, ANA_NR_CLONE, X_SIGCHLD, 2);
+	mini_event(&m, t + 11000, SCF_PROC_FORK, 520, 501, 500);
+	mini_process(&m, t + 11500, 520, t + 11000, "svc", 3, 1, 777);
+	mini_sys(&m, t + 10000, 500, 501, ANA_NR_CLONE, X_SIGCHLD, 3);
+	mini_sys(&m, t + 20000, 500, 501, ANA_NR_CLONE, X_SIGCHLD, 4);
+	mini_event(&m, t + 31000, SCF_PROC_FORK, 530, 501, 500);
+	mini_sys(&m, t + 30000, 500, 501, ANA_NR_CLONE, X_SIGCHLD | X_CLONE_NEWPID, 5);
+	mini_add(c, &m);
+	assert_int_equal(ana_ctx__run(c), 0);
+
+	for (uint32_t pid = 1; pid <= 5; pid++)
+		assert_null(ana_proc_find(c, 0, pid)); /* no process made from a namespace pid */
+	assert_int_equal(procs_with_pid(c, 510), 1); /* exited before clone() returned: one */
+	p = ana_proc_find(c, 0, 510);
+	assert_int_equal(p->ns_pid, 2);
+	assert_int_equal(p->ns_level, 1);
+	assert_int_equal(p->pidns_inode, 777);
+	assert_int_equal(ana_proc_find(c, 0, 520)->ns_pid, 3);
+	p = ana_proc_find(c, 0, 530);
+	assert_int_equal(p->ns_pid, 1);
+	assert_int_equal(p->ns_level, 2);
+	assert_int_equal(p->pidns_inode, 0); /* a namespace no record named */
+	d = span(c, "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0", "c1c1c1c1c1c1c1c1")->detail;
+	assert_int_equal(d->nchildren, 3);
+	assert_int_equal(d->children[0]->pid, 510);
+	assert_int_equal(d->children[1]->pid, 520);
+	assert_int_equal(d->children[2]->pid, 530);
+	ana_ctx__free(c);
+}
+
+/* One pid, two programs, two captures of one boot and no exit seen: two processes. */
+static void test_pid_reused_between_captures_is_two_processes(void **state)
+{
+	struct ana_opts o = { 0 };
+	struct ana_ctx *c = ana_ctx__new(&o);
+	struct mini a, b;
+	(void)state;
+
+	mini_begin(&a, 0xa1);
+	mini_process(&a, SCEN_T0, 600, SCEN_T0 - 5000000000ull, "first", 600, 0, 1);
+	mini_process(&a, SCEN_T0 + 1000, 600, SCEN_T0 - 4990000000ull, "first", 600, 0, 1);
+	mini_add(c, &a);
+	mini_begin(&b, 0xa2);
+	mini_process(&b, SCEN_T0 + 2000000000ull, 600, SCEN_T0 + 1000000000ull, "second", 600,
+		     0, 1);
+	mini_add(c, &b);
+	assert_int_equal(ana_ctx__run(c), 0);
+	/* the first two records are one process (start times 10 ms apart: one clock tick) */
+	assert_int_equal(procs_with_pid(c, 600), 2);
+	assert_string_equal(ana_proc_find(c, 0, 600)->comm, "second");
+	ana_ctx__free(c);
+}
+
+/*
+ * One process in two captures whose clock offsets differ by a 2 s step (NTP between them):
+ * its wall start times differ by 2 s, its boot-clock start does not. One process.
+ */
+static void test_clock_step_between_captures_keeps_one_process(void **state)
+{
+	struct ana_opts o = { 0 };
+	struct ana_ctx *c = ana_ctx__new(&o);
+	int64_t btw = (int64_t)SCEN_T0 - 1000000000000ll, step = 2000000000ll;
+	struct mini a, b;
+	(void)state;
+
+	mini_begin_at(&a, 0xa1, btw);
+	mini_process(&a, SCEN_T0, 700, SCEN_T0 - 5000000000ull, "svc", 700, 0, 1);
+	mini_add(c, &a);
+	mini_begin_at(&b, 0xa2, btw + step);
+	mini_process(&b, SCEN_T0 + 9000000000ull, 700, SCEN_T0 - 5000000000ull + (uint64_t)step,
+		     "svc", 700, 0, 1);
+	mini_add(c, &b);
+	assert_int_equal(ana_ctx__run(c), 0);
+	assert_int_equal(procs_with_pid(c, 700), 1);
+	ana_ctx__free(c);
+}
+
 static void test_loss_marks_overlapping_incomplete(void **state)
 {
 	struct ana_ctx *c = replay(NULL, false);
@@ -904,6 +1109,9 @@ int main(void)
 		cmocka_unit_test(test_trace_errors_with_errno),
 		cmocka_unit_test(test_trace_peers_and_bytes),
 		cmocka_unit_test(test_trace_child_processes),
+		cmocka_unit_test(test_ns_fork_results_map_to_host_pids),
+		cmocka_unit_test(test_pid_reused_between_captures_is_two_processes),
+		cmocka_unit_test(test_clock_step_between_captures_keeps_one_process),
 		cmocka_unit_test(test_loss_marks_overlapping_incomplete),
 		cmocka_unit_test(test_fd_close_racing_a_new_fd_in_exit_order),
 		cmocka_unit_test(test_fd_race_losers_name_the_replaced_description),

@@ -527,6 +527,41 @@ static void test_record_older_body_is_zero_filled(void **state)
 		assert_int_equal(out[i], 0);
 }
 
+/*
+ * PROCESS grew in 1.2 (pid namespace fields at 64..79): a 1.2 body reads back whole, a 1.0
+ * reader's 64 bytes are the same old fields, and a 1.0 body reads with ns_pid 0 (unknown).
+ */
+static void test_record_process_ns_fields_append_only(void **state)
+{
+	struct scf_process p = { .pid = 4242, .ppid = 4200, .start_ns = T0, .ns_pid = 1,
+				 .ns_level = 1, .pidns_inode = 4026532175ull }, out;
+	uint8_t buf[256], old[SCF_PROCESS_MIN];
+	struct scf_record rec = { 0 };
+	struct scf_rec_builder b;
+	size_t len;
+	(void)state;
+
+	assert_int_equal(sizeof(p), 80);
+	scf_rb_begin(&b, buf, sizeof(buf), SCF_REC_PROCESS, 0, &p, sizeof(p));
+	len = scf_rb_end(&b);
+	assert_int_equal(scf_record_parse(buf, len, &rec, NULL, 0), 0);
+	assert_int_equal(rec.body_len, 80);
+	assert_int_equal(scf_record_body(&rec, &out, sizeof(out), SCF_PROCESS_MIN, NULL, 0), 0);
+	assert_memory_equal(&out, &p, sizeof(p));
+	assert_int_equal(scf_record_body(&rec, old, sizeof(old), SCF_PROCESS_MIN, NULL, 0), 0);
+	assert_memory_equal(old, &p, sizeof(old));
+
+	scf_rb_begin(&b, buf, sizeof(buf), SCF_REC_PROCESS, 0, &p, SCF_PROCESS_MIN);
+	len = scf_rb_end(&b);
+	assert_int_equal(scf_record_parse(buf, len, &rec, NULL, 0), 0);
+	memset(&out, 0xee, sizeof(out));
+	assert_int_equal(scf_record_body(&rec, &out, sizeof(out), SCF_PROCESS_MIN, NULL, 0), 0);
+	assert_int_equal(out.pid, 4242);
+	assert_int_equal(out.ns_pid, 0);
+	assert_int_equal(out.ns_level, 0);
+	assert_int_equal(out.pidns_inode, 0);
+}
+
 static void test_record_short_body_rejected(void **state)
 {
 	uint8_t buf[256], body[50] = { 0 };
@@ -1470,6 +1505,7 @@ int main(void)
 		cmocka_unit_test(test_record_typed_decode_fields),
 		cmocka_unit_test(test_record_newer_writer_is_readable),
 		cmocka_unit_test(test_record_older_body_is_zero_filled),
+		cmocka_unit_test(test_record_process_ns_fields_append_only),
 		cmocka_unit_test(test_record_short_body_rejected),
 		cmocka_unit_test(test_record_parse_rejects_bad_framing),
 		cmocka_unit_test(test_builder_truncates_to_fit),
