@@ -73,8 +73,8 @@ static int io_report(struct ana_report *r, bool net)
 
 		if (r->json) {
 			ana_json_obj(j, NULL);
-			ana_json_str(j, "host", ana_host_name(c, w->host));
-			ana_json_str(j, net ? "peer" : "path", w->name);
+			ana_json_bytes(j, "host", ana_host_name(c, w->host));
+			ana_json_bytes(j, net ? "peer" : "path", w->name);
 			ana_json_str(j, "kind", kind_name(w->kind));
 			ana_json_u64(j, "ops", w->ops);
 			if (net) {

@@ -129,7 +129,7 @@ void ana_tl_print(FILE *f, struct ana_json *j, const struct ana_ctx *c,
 	if (j) {
 		ana_json_obj(j, NULL);
 		ana_json_u64(j, "ts_ns", l->ts_ns);
-		ana_json_str(j, "host", ana_host_name(c, l->host));
+		ana_json_bytes(j, "host", ana_host_name(c, l->host));
 		ana_json_u64(j, "pid", l->pid);
 		ana_json_u64(j, "tid", l->tid);
 		ana_json_str(j, "kind", l->type == SCF_REC_SYSCALL ? "syscall" : l->name);
@@ -143,7 +143,7 @@ void ana_tl_print(FILE *f, struct ana_json *j, const struct ana_ctx *c,
 				ana_json_null(j, "duration_ns");
 			else
 				ana_json_u64(j, "duration_ns", l->dur_ns);
-			ana_json_str(j, "target", l->target);
+			ana_json_bytes(j, "target", l->target);
 		} else {
 			ana_json_str(j, "text", l->text);
 		}

@@ -278,4 +278,52 @@ ok "a complete export is renamed into place, mode 0600, alone in its directory" 
 "$BIN" export --format chrome -o /dev/null "$tmp/s.scap" 2>"$tmp/err" && [ -c /dev/null ]
 ok "-o /dev/null is written in place (not replaced by a file)" $?
 
+# ---- bytes that are not UTF-8: a real process opens a path holding 0xff, 0xc3 0x28 and a \ ----
+mkdir -p "$tmp/u"
+uname_=$(printf 'a\xffb\xc3(c\\d')
+echo hi >"$tmp/u/$uname_"
+ucap=$tmp/u.pcapng.zst
+if timeout 60 "$BUILD/spancap" -w "$ucap" -- /bin/cat "$tmp/u/$uname_" >"$tmp/ucap.out" 2>&1; then
+	ok "spancap -- cat on a path that is not UTF-8"
+else
+	not_ok "spancap -- cat on a path that is not UTF-8" "$(tail -n 5 "$tmp/ucap.out")"
+fi
+# text, as strace prints it: \xNN for each byte outside UTF-8, \\ for the backslash
+utext="$tmp/u/a\\xffb\\xc3(c\\\\d"
+"$BIN" files "$ucap" >"$tmp/u.txt" 2>"$tmp/err"
+check "files: the path's row is the escaped text, byte for byte" \
+	grep -qxF -- "$(grep -F -- "$tmp/u/a" "$tmp/u.txt" | head -n 1 | sed 's/  .*//')" <(printf '%s\n' "$utext")
+check "files: no raw 0xff byte in the text output" bash -c '! LC_ALL=C grep -q $'"'"'\xff'"'"' "$1"' _ "$tmp/u.txt"
+"$BIN" timeline "$ucap" >"$tmp/u.txt" 2>"$tmp/err"
+check "timeline: openat(AT_FDCWD, \"$utext\", O_RDONLY...)" \
+	grep -qF -- "openat(AT_FDCWD, \"$utext\", O_RDONLY" "$tmp/u.txt"
+# JSON: the same text, JSON-escaped; it decodes back to the bytes
+ujson=$(printf '%s' "$utext" | sed 's/\\/\\\\/g')
+for cmd in files timeline; do
+	"$BIN" $cmd --json "$ucap" >"$tmp/u.json" 2>"$tmp/err"
+	check "$cmd --json: the path is \"$ujson\" byte for byte" \
+		grep -qF -- "\"$ujson\"" "$tmp/u.json"
+	check "$cmd --json: no U+FFFD, valid JSON whose path decodes back to the bytes" \
+		python3 -c '
+import json, re, sys
+raw = open(sys.argv[1], "rb").read()
+assert b"\\ufffd" not in raw and "\ufffd".encode() not in raw
+d = json.loads(raw)
+want = (sys.argv[2] + "/a").encode() + b"\xffb\xc3(c\\d"
+def back(t):
+    return re.sub(rb"\\(\\|x([0-9a-f]{2}))",
+                  lambda m: bytes([int(m.group(2), 16)]) if m.group(2) else b"\\", t.encode())
+def strings(o):
+    if isinstance(o, dict):
+        for k, v in o.items():
+            if k in ("path", "target"):
+                yield v
+            yield from strings(v)
+    elif isinstance(o, list):
+        for v in o:
+            yield from strings(v)
+sys.exit(0 if want in [back(s) for s in strings(d) if isinstance(s, str)] else 1)
+' "$tmp/u.json" "$tmp/u"
+done
+
 tap_end
