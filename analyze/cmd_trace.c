@@ -29,7 +29,8 @@ static void io_text(FILE *f, const struct ana_io_table *io, bool net)
 		if ((w->kind == ANA_T_SOCKET) != net)
 			continue;
 		rows++;
-		ana_table_cell(&t, "%s", ana_fmt_escape(esc, sizeof(esc), w->name, strlen(w->name)));
+		ana_table_cell(&t, "%s%s", ana_fmt_escape(esc, sizeof(esc), w->name, strlen(w->name)),
+			       w->cut ? "..." : "");
 		ana_table_cell(&t, "%" PRIu64, w->ops);
 		ana_table_cell(&t, "%" PRIu64, net ? w->connects : w->opens);
 		ana_table_cell(&t, "%" PRIu64, w->reads);
@@ -56,6 +57,8 @@ static void io_json(struct ana_json *j, const struct ana_io_table *io, bool net)
 			continue;
 		ana_json_obj(j, NULL);
 		ana_json_bytes(j, net ? "peer" : "path", w->name);
+		if (w->cut)
+			ana_json_bool(j, "truncated", true);
 		ana_json_u64(j, "ops", w->ops);
 		if (net)
 			ana_json_u64(j, "connects", w->connects);

@@ -326,4 +326,45 @@ sys.exit(0 if want in [back(s) for s in strings(d) if isinstance(s, str)] else 1
 ' "$tmp/u.json" "$tmp/u"
 done
 
+# ---- -s truncation: strings cut at the capture's snaplen say so ------------------------------
+# Two paths cut to the same 16 bytes are one row, marked cut, never the exact path of that name.
+mkdir -p "$tmp/snap"
+for f in 0123456789abcdefAAA 0123456789abcdefBBB short; do echo x >"$tmp/snap/$f"; done
+scap=$tmp/snap.pcapng.zst
+cap_bin=$(cd "$BUILD" && pwd)/spancap
+if (cd "$tmp/snap" && timeout 60 "$cap_bin" -s 16 -w "$scap" -- /bin/cat \
+	0123456789abcdefAAA 0123456789abcdefBBB short) >"$tmp/scap.out" 2>&1; then
+	ok "spancap -s 16 -- cat on two long paths and a short one"
+else
+	not_ok "spancap -s 16 -- cat on two long paths and a short one" "$(tail -n 5 "$tmp/scap.out")"
+fi
+"$BIN" files "$scap" >"$tmp/snap.txt" 2>"$tmp/err"
+check "files: the cut paths are one row '0123456789abcdef...' with 2 opens" \
+	grep -qE '^0123456789abcdef\.\.\. +file +[0-9]+ +2 ' "$tmp/snap.txt"
+check "files: no row presents the cut prefix as an exact path" \
+	bash -c '! grep -qE "^0123456789abcdef " "$1"' _ "$tmp/snap.txt"
+check "files: the short path is exact (no '...')" grep -qE '^short +file ' "$tmp/snap.txt"
+"$BIN" files --json "$scap" >"$tmp/snap.json" 2>"$tmp/err"
+check "files --json: the cut row has \"truncated\": true, the short one no such key" \
+	python3 -c '
+import json, sys
+rows = json.load(open(sys.argv[1]))["files"]
+cut = [r for r in rows if r["path"] == "0123456789abcdef"]
+short = [r for r in rows if r["path"] == "short"]
+sys.exit(0 if [(r.get("truncated"), r["opens"]) for r in cut] == [(True, 2)] and
+         [r.get("truncated") for r in short] == [None] else 1)' "$tmp/snap.json"
+"$BIN" timeline "$scap" >"$tmp/snap.txt" 2>"$tmp/err"
+check "timeline: openat(AT_FDCWD, \"0123456789abcdef\"..., twice, and its fd <...>" \
+	bash -c '[ "$(grep -c "openat(AT_FDCWD, \"0123456789abcdef\"\.\.\., O_RDONLY" "$1")" = 2 ] &&
+		grep -qF "close(3<0123456789abcdef...>)" "$1" &&
+		grep -qF "openat(AT_FDCWD, \"short\", O_RDONLY" "$1"' _ "$tmp/snap.txt"
+"$BIN" timeline --json "$scap" >"$tmp/snap.json" 2>"$tmp/err"
+check "timeline --json: the cut openat targets carry \"target_truncated\": true, short not" \
+	python3 -c '
+import json, sys
+ev = [e for e in json.load(open(sys.argv[1]))["events"] if e.get("syscall") == "openat"]
+cut = [e.get("target_truncated") for e in ev if e.get("target") == "0123456789abcdef"]
+short = [e.get("target_truncated") for e in ev if e.get("target") == "short"]
+sys.exit(0 if cut == [True, True] and short == [None] else 1)' "$tmp/snap.json"
+
 tap_end
