@@ -106,3 +106,8 @@ bool ana_str_cut(uint32_t snaplen, uint16_t flags, uint16_t tag, size_t len)
 		return false;
 	return len == kept;
 }
+
+bool ana_argv_block_cut(uint32_t snaplen, uint16_t flags, size_t total)
+{
+	return (flags & SCF_SYSCALL_F_TRUNCATED) && total == (snaplen ? snaplen : ANA_PATH_KEPT);
+}

@@ -32,4 +32,12 @@ uint32_t ana_cmdline_snaplen(const uint8_t *list, size_t len);
  */
 bool ana_str_cut(uint32_t snaplen, uint16_t flags, uint16_t tag, size_t len);
 
+/*
+ * Whether the argument block of a successful execve (its ARGV strings joined by NULs: total
+ * bytes) in a record with flags was cut by a capture with that snaplen: the record is
+ * TRUNCATED and the block is as long as the capture kept (the snaplen, 255 by default). Only
+ * its last string is then cut, and more may have followed.
+ */
+bool ana_argv_block_cut(uint32_t snaplen, uint16_t flags, size_t total);
+
 #endif /* ANA_SNAPLEN_H */

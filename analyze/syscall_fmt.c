@@ -134,30 +134,45 @@ static void put_sockaddr(struct sbuf *b, const struct scf_record *rec, uint64_t 
 	}
 }
 
+/*
+ * An execve's argv. The capture reads the strings the process passed (at most ANA_ARGV_KEPT,
+ * each cut at its own length) and, when the execve succeeded, replaces them by the new image's
+ * argument block, cut as a whole at the snaplen: then only its last string can be cut.
+ */
 static void put_argv(struct sbuf *b, const struct ana_event *ev, uint64_t ptr)
 {
 	const struct scf_record *rec = ev->rec;
-	unsigned int n = 0;
+	bool block = ev->sc && ev->sc->ret == 0 && !(rec->flags & SCF_SYSCALL_F_NO_EXIT);
+	unsigned int n = 0, count = 0;
 	struct scf_strlist_iter it;
 	const uint8_t *d, *s;
 	uint16_t len, sl;
+	size_t total = 0;
 	char esc[512];
-	bool first = true;
 
 	if (scf_record_item(rec, SCF_ITEM_ARGV, &d, &len) != 1) {
 		put(b, "%#" PRIx64, ptr);
 		return;
 	}
+	scf_strlist_begin(&it, d, len);
+	while (scf_strlist_next(&it, &s, &sl) == 1) {
+		total += (count ? 1 : 0) + sl;
+		count++;
+	}
 	put(b, "[");
 	scf_strlist_begin(&it, d, len);
 	while (scf_strlist_next(&it, &s, &sl) == 1) {
-		put(b, "%s\"%s\"%s", first ? "" : ", ", ana_fmt_escape(esc, sizeof(esc), s, sl),
-		    ana_str_cut(snaplen_of(ev), rec->flags, SCF_ITEM_ARGV, sl) ? "..." : "");
-		first = false;
+		bool cut = block ? n + 1 == count && ana_argv_block_cut(snaplen_of(ev), rec->flags,
+									 total)
+				 : ana_str_cut(snaplen_of(ev), rec->flags, SCF_ITEM_ARGV, sl);
+
+		put(b, "%s\"%s\"%s", n ? ", " : "", ana_fmt_escape(esc, sizeof(esc), s, sl),
+		    cut ? "..." : "");
 		n++;
 	}
-	/* the capture keeps ANA_ARGV_KEPT strings: a truncated record may have had more */
-	put(b, "%s]", n == ANA_ARGV_KEPT && (rec->flags & SCF_SYSCALL_F_TRUNCATED) ? ", ..." : "");
+	/* the capture keeps ANA_ARGV_KEPT strings passed: a truncated record may have had more */
+	put(b, "%s]",
+	    !block && n == ANA_ARGV_KEPT && (rec->flags & SCF_SYSCALL_F_TRUNCATED) ? ", ..." : "");
 }
 
 static void put_fd_pair(struct sbuf *b, const struct scf_record *rec, uint64_t ptr)

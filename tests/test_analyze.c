@@ -959,6 +959,12 @@ static void test_str_cut_at_the_snaplen_of_truncated_records(void **state)
 	assert_true(ana_str_cut(16, tr, SCF_ITEM_ARGV, 16));
 	/* other items are not strings the snaplen cuts */
 	assert_false(ana_str_cut(16, tr, SCF_ITEM_NAME, 16));
+	/* a successful execve's argument block is cut as a whole */
+	assert_true(ana_argv_block_cut(16, tr, 16));
+	assert_false(ana_argv_block_cut(16, tr, 15));
+	assert_false(ana_argv_block_cut(16, 0, 16));
+	assert_true(ana_argv_block_cut(0, tr, 255));
+	assert_false(ana_argv_block_cut(0, tr, 63));
 }
 
 int main(void)

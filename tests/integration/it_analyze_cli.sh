@@ -358,6 +358,9 @@ check "timeline: openat(AT_FDCWD, \"0123456789abcdef\"..., twice, and its fd <..
 	bash -c '[ "$(grep -c "openat(AT_FDCWD, \"0123456789abcdef\"\.\.\., O_RDONLY" "$1")" = 2 ] &&
 		grep -qF "close(3<0123456789abcdef...>)" "$1" &&
 		grep -qF "openat(AT_FDCWD, \"short\", O_RDONLY" "$1"' _ "$tmp/snap.txt"
+# the new image's argument block is cut at 16 bytes as a whole: "/bin/cat\0" and 7 bytes
+check "timeline: execve(\"/bin/cat\", [\"/bin/cat\", \"0123456\"...]: the block's last string cut" \
+	grep -qF 'execve("/bin/cat", ["/bin/cat", "0123456"...], ' "$tmp/snap.txt"
 "$BIN" timeline --json "$scap" >"$tmp/snap.json" 2>"$tmp/err"
 check "timeline --json: the cut openat targets carry \"target_truncated\": true, short not" \
 	python3 -c '
