@@ -29,7 +29,8 @@ static void io_text(FILE *f, const struct ana_io_table *io, bool net)
 		if ((w->kind == ANA_T_SOCKET) != net)
 			continue;
 		rows++;
-		ana_table_cell(&t, "%s%s", ana_fmt_escape(esc, sizeof(esc), w->name, strlen(w->name)),
+		ana_table_cell(&t, "%s%s",
+			       ana_fmt_escape(esc, sizeof(esc), w->name, strlen(w->name)),
 			       w->cut ? "..." : "");
 		ana_table_cell(&t, "%" PRIu64, w->ops);
 		ana_table_cell(&t, "%" PRIu64, net ? w->connects : w->opens);

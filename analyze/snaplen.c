@@ -9,10 +9,10 @@
 
 /* spancap's long options that take an argument (capture/capture.c, spancap(8)). */
 static const char *const long_with_arg[] = {
-	"write",     "pid",	       "count",	     "duration",       "tick-ms",
-	"ringbuf-size", "user",	       "file-size",  "rotate-seconds", "file-count",
-	"compress-level", "events",    "snaplen",
+	"write", "pid", "count", "duration", "tick-ms", "ringbuf-size", "user", "file-size",
+	"rotate-seconds", "file-count", "compress-level", "events", "snaplen",
 };
+#define N_LONG_WITH_ARG (sizeof(long_with_arg) / sizeof(long_with_arg[0]))
 /* and its short options that do */
 static const char short_with_arg[] = "wpcZCGWesr";
 
@@ -60,7 +60,7 @@ uint32_t ana_cmdline_snaplen(const uint8_t *list, size_t len)
 			size_t nl = (size_t)((eq ? eq : s + n) - name), hits = 0;
 			bool snaplen = false;
 
-			for (size_t k = 0; k < sizeof(long_with_arg) / sizeof(long_with_arg[0]); k++)
+			for (size_t k = 0; k < N_LONG_WITH_ARG; k++)
 				if (nl && nl <= strlen(long_with_arg[k]) &&
 				    !memcmp(name, long_with_arg[k], nl)) {
 					hits++;

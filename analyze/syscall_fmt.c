@@ -85,6 +85,7 @@ static void put_str_item(struct sbuf *b, const struct ana_event *ev, uint16_t ta
 	const uint8_t *d;
 	uint16_t len;
 	char esc[1024];
+	bool cut;
 
 	if (scf_record_item(rec, tag, &d, &len) != 1) {
 		if (ptr)
@@ -93,11 +94,10 @@ static void put_str_item(struct sbuf *b, const struct ana_event *ev, uint16_t ta
 			put(b, "NULL");
 		return;
 	}
-	put(b, "\"%s\"%s", ana_fmt_escape(esc, sizeof(esc), d, len),
-	    ana_str_cut(snaplen_of(ev), rec->flags, tag, len) ||
-			    ((rec->flags & SCF_SYSCALL_F_TRUNCATED) && strlen(esc) + 4 >= sizeof(esc))
-		    ? "..."
-		    : "");
+	ana_fmt_escape(esc, sizeof(esc), d, len);
+	cut = ana_str_cut(snaplen_of(ev), rec->flags, tag, len) ||
+	      ((rec->flags & SCF_SYSCALL_F_TRUNCATED) && strlen(esc) + 4 >= sizeof(esc));
+	put(b, "\"%s\"%s", esc, cut ? "..." : "");
 }
 
 static void put_fd(struct sbuf *b, const struct ana_event *ev, uint64_t arg)

@@ -557,7 +557,8 @@ fail:
 /* What the syscall worked on, before it took effect. */
 static const char *resolve_target(const struct ana_proc *p, const struct scf_record *rec,
 				  const struct scf_syscall *sc, const struct ana_syscall_info *si,
-				  uint32_t snaplen, char *buf, size_t bufsz, uint8_t *kind, bool *cut)
+				  uint32_t snaplen, char *buf, size_t bufsz, uint8_t *kind,
+				  bool *cut)
 {
 	const uint8_t *d;
 	uint16_t len;

@@ -932,7 +932,8 @@ static void test_snaplen_read_as_spancap_reads_it(void **state)
 	assert_int_equal(snaplen_of((const char *[]){ "spancap", "-w-s", "-s", "7", NULL }), 7);
 	assert_int_equal(snaplen_of((const char *[]){ "spancap", "--write", "-s5", NULL }), 0);
 	/* the command's own -s is not the capture's */
-	assert_int_equal(snaplen_of((const char *[]){ "spancap", "--", "sort", "-s", "9", NULL }), 0);
+	assert_int_equal(snaplen_of((const char *[]){ "spancap", "--", "sort", "-s", "9", NULL }),
+			 0);
 	assert_int_equal(snaplen_of((const char *[]){ "spancap", "cmd", "-s", "9", NULL }), 0);
 	/* out of range or not a number: spancap refused it */
 	assert_int_equal(snaplen_of((const char *[]){ "spancap", "-s", "256", NULL }), 0);

@@ -292,7 +292,7 @@ fi
 utext="$tmp/u/a\\xffb\\xc3(c\\\\d"
 "$BIN" files "$ucap" >"$tmp/u.txt" 2>"$tmp/err"
 check "files: the path's row is the escaped text, byte for byte" \
-	grep -qxF -- "$(grep -F -- "$tmp/u/a" "$tmp/u.txt" | head -n 1 | sed 's/  .*//')" <(printf '%s\n' "$utext")
+	bash -c '[ "$(grep -F -- "$2/u/a" "$1" | cut -d" " -f1)" = "$3" ]' _ "$tmp/u.txt" "$tmp" "$utext"
 check "files: no raw 0xff byte in the text output" bash -c '! LC_ALL=C grep -q $'"'"'\xff'"'"' "$1"' _ "$tmp/u.txt"
 "$BIN" timeline "$ucap" >"$tmp/u.txt" 2>"$tmp/err"
 check "timeline: openat(AT_FDCWD, \"$utext\", O_RDONLY...)" \
