@@ -74,6 +74,7 @@ struct ana_stats {
 struct ana_host {
 	uint32_t idx;
 	char *hostname, *kernel_release, *kernel_version, *machine, *tool_version, *cmdline;
+	uint32_t snaplen; /* the capture's -s (its CMDLINE item), 0 when not given */
 	uint8_t boot_id[16];
 #define ANA_HOST_CAPTURES 8
 	uint8_t capture_ids[ANA_HOST_CAPTURES][16]; /* distinct capture ids, first seen first */
@@ -120,6 +121,7 @@ struct ana_fdesc {
 	uint8_t sock_type;
 	uint16_t family;
 	char *path;  /* file path, "pipe:#N", "anon_inode:[eventfd]"... */
+	bool cut;    /* path was cut at the capture's snaplen: the file's path begins so */
 	char *peer;  /* sockets: "127.0.0.1:5432" */
 	char *local; /* sockets: local address */
 };
@@ -280,6 +282,7 @@ struct ana_io_row {
 	char *name;
 	uint32_t host, seq;
 	uint8_t kind; /* enum ana_tkind */
+	bool cut;     /* name is a path cut at the capture's snaplen: paths it begins */
 	uint64_t group;
 	uint64_t ops, opens, reads, writes, bytes_read, bytes_written, syncs, mmaps, connects;
 	uint64_t errors, time_ns;
@@ -410,6 +413,7 @@ struct ana_event {
 	struct ana_span *span;
 	uint8_t target_kind;
 	const char *target; /* what the syscall worked on, or NULL */
+	bool target_cut;    /* target is a path cut at the capture's snaplen */
 };
 
 /* ---- API ----------------------------------------------------------------------------------- */
@@ -467,6 +471,8 @@ bool ana_syscall_selected(const struct ana_filter *f, const struct scf_syscall *
 const char *ana_fd_name(const struct ana_proc *p, int64_t fd, uint64_t entry_ns, uint8_t *kind);
 /* The open file description behind fd in proc just now, or NULL. */
 const struct ana_fdesc *ana_fd_desc(const struct ana_proc *p, int64_t fd);
+/* Whether the name ana_fd_name gives was cut at the capture's snaplen. */
+bool ana_fd_cut(const struct ana_proc *p, int64_t fd, uint64_t entry_ns);
 /* Whether a syscall that entered at entry_ns worked on a description of fd that has been
  * replaced since (its record came after the one that installed the current description). */
 bool ana_fd_raced(const struct ana_proc *p, int64_t fd, uint64_t entry_ns);

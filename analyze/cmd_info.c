@@ -115,7 +115,7 @@ static void info_json(struct ana_report *r)
 		struct ana_host *h = c->hosts.v[i];
 
 		ana_json_obj(&j, NULL);
-		ana_json_str(&j, "hostname", h->hostname);
+		ana_json_bytes(&j, "hostname", h->hostname);
 		ana_json_hex(&j, "boot_id", h->boot_id, 16);
 		ana_json_arr(&j, "clock_steps");
 		for (uint32_t k = 0; k < h->nclock_steps && k < ANA_HOST_CLOCK_STEPS; k++) {

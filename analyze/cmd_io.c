@@ -19,8 +19,8 @@ static int io_cmp(const void *a, const void *b)
 	if (x->time_ns != y->time_ns)
 		return x->time_ns > y->time_ns ? -1 : 1;
 	r = strcmp(x->name, y->name);
-	if (r)
-		return r;
+	if (r || x->cut != y->cut)
+		return r ? r : x->cut - y->cut;
 	return x->host < y->host ? -1 : x->host > y->host;
 }
 
@@ -73,8 +73,10 @@ static int io_report(struct ana_report *r, bool net)
 
 		if (r->json) {
 			ana_json_obj(j, NULL);
-			ana_json_str(j, "host", ana_host_name(c, w->host));
-			ana_json_str(j, net ? "peer" : "path", w->name);
+			ana_json_bytes(j, "host", ana_host_name(c, w->host));
+			ana_json_bytes(j, net ? "peer" : "path", w->name);
+			if (w->cut) /* the paths that begin with path */
+				ana_json_bool(j, "truncated", true);
 			ana_json_str(j, "kind", kind_name(w->kind));
 			ana_json_u64(j, "ops", w->ops);
 			if (net) {
@@ -95,7 +97,8 @@ static int io_report(struct ana_report *r, bool net)
 		}
 		if (mh)
 			ana_table_cell(t, "%s", ana_host_name(c, w->host));
-		ana_table_cell(t, "%s", ana_fmt_escape(esc, sizeof(esc), w->name, strlen(w->name)));
+		ana_table_cell(t, "%s%s", ana_fmt_escape(esc, sizeof(esc), w->name, strlen(w->name)),
+			       w->cut ? "..." : "");
 		ana_table_cell(t, "%s", kind_name(w->kind));
 		ana_table_cell(t, "%" PRIu64, w->ops);
 		ana_table_cell(t, "%" PRIu64, net ? w->connects : w->opens);

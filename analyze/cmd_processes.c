@@ -63,7 +63,7 @@ int ana_report_processes(struct ana_report *r)
 			snprintf(ex, sizeof(ex), "-");
 		if (r->json) {
 			ana_json_obj(j, NULL);
-			ana_json_str(j, "host", ana_host_name(c, p->host));
+			ana_json_bytes(j, "host", ana_host_name(c, p->host));
 			ana_json_u64(j, "pid", p->pid);
 			if (p->ns_pid)
 				ana_json_u64(j, "ns_pid", p->ns_pid);
@@ -75,11 +75,11 @@ int ana_report_processes(struct ana_report *r)
 			else
 				ana_json_null(j, "pidns_inode");
 			ana_json_u64(j, "ppid", p->ppid);
-			ana_json_str(j, "comm", p->comm);
-			ana_json_str(j, "exe", p->exe);
-			ana_json_str(j, "exe_host", p->exe_host);
-			ana_json_str(j, "argv", p->argv);
-			ana_json_str(j, "service", p->service);
+			ana_json_bytes(j, "comm", p->comm);
+			ana_json_bytes(j, "exe", p->exe);
+			ana_json_bytes(j, "exe_host", p->exe_host);
+			ana_json_bytes(j, "argv", p->argv);
+			ana_json_bytes(j, "service", p->service);
 			ana_json_str(j, "ctx_status", scf_ctx_status_name(p->ctx_status));
 			ana_json_str(j, "tls_model", scf_tls_model_name(p->tls_model));
 			ana_json_str(j, "reason", p->reason);

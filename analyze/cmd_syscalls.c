@@ -106,9 +106,9 @@ int ana_report_syscalls(struct ana_report *r)
 			} else if (w->group_kind == ANA_BY_PROCESS) {
 				const struct ana_proc *pr = w->group;
 
-				ana_json_str(j, "host", ana_host_name(c, pr->host));
+				ana_json_bytes(j, "host", ana_host_name(c, pr->host));
 				ana_json_u64(j, "pid", pr->pid);
-				ana_json_str(j, "comm", pr->comm);
+				ana_json_bytes(j, "comm", pr->comm);
 			}
 			ana_json_str(j, "syscall", name);
 			ana_json_u64(j, "nr", w->nr);

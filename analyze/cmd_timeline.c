@@ -92,6 +92,7 @@ static int line_from_event(const struct ana_event *ev, struct ana_tl_line *l)
 		l->name = strdup(sc->abi == SCF_ABI_X86_64 ? ana_syscall_name(sc->nr, nb, sizeof(nb))
 							   : "?");
 		l->target = ev->target ? strdup(ev->target) : NULL;
+		l->target_cut = ev->target_cut;
 		if (!l->text || !l->ret || !l->name || (ev->target && !l->target))
 			return -1;
 		return 0;
@@ -129,7 +130,7 @@ void ana_tl_print(FILE *f, struct ana_json *j, const struct ana_ctx *c,
 	if (j) {
 		ana_json_obj(j, NULL);
 		ana_json_u64(j, "ts_ns", l->ts_ns);
-		ana_json_str(j, "host", ana_host_name(c, l->host));
+		ana_json_bytes(j, "host", ana_host_name(c, l->host));
 		ana_json_u64(j, "pid", l->pid);
 		ana_json_u64(j, "tid", l->tid);
 		ana_json_str(j, "kind", l->type == SCF_REC_SYSCALL ? "syscall" : l->name);
@@ -143,7 +144,9 @@ void ana_tl_print(FILE *f, struct ana_json *j, const struct ana_ctx *c,
 				ana_json_null(j, "duration_ns");
 			else
 				ana_json_u64(j, "duration_ns", l->dur_ns);
-			ana_json_str(j, "target", l->target);
+			ana_json_bytes(j, "target", l->target);
+			if (l->target_cut) /* target is the start of the path */
+				ana_json_bool(j, "target_truncated", true);
 		} else {
 			ana_json_str(j, "text", l->text);
 		}

@@ -29,7 +29,9 @@ static void io_text(FILE *f, const struct ana_io_table *io, bool net)
 		if ((w->kind == ANA_T_SOCKET) != net)
 			continue;
 		rows++;
-		ana_table_cell(&t, "%s", ana_fmt_escape(esc, sizeof(esc), w->name, strlen(w->name)));
+		ana_table_cell(&t, "%s%s",
+			       ana_fmt_escape(esc, sizeof(esc), w->name, strlen(w->name)),
+			       w->cut ? "..." : "");
 		ana_table_cell(&t, "%" PRIu64, w->ops);
 		ana_table_cell(&t, "%" PRIu64, net ? w->connects : w->opens);
 		ana_table_cell(&t, "%" PRIu64, w->reads);
@@ -55,7 +57,9 @@ static void io_json(struct ana_json *j, const struct ana_io_table *io, bool net)
 		if ((w->kind == ANA_T_SOCKET) != net)
 			continue;
 		ana_json_obj(j, NULL);
-		ana_json_str(j, net ? "peer" : "path", w->name);
+		ana_json_bytes(j, net ? "peer" : "path", w->name);
+		if (w->cut)
+			ana_json_bool(j, "truncated", true);
 		ana_json_u64(j, "ops", w->ops);
 		if (net)
 			ana_json_u64(j, "connects", w->connects);
@@ -162,12 +166,12 @@ static void span_json(struct ana_json *j, struct ana_report *r, const struct ana
 
 	ana_json_obj(j, NULL);
 	ana_json_hex(j, "span_id", s->span_id, 8);
-	ana_json_str(j, "host", ana_host_name(r->c, s->host));
+	ana_json_bytes(j, "host", ana_host_name(r->c, s->host));
 	ana_json_u64(j, "pid", s->proc ? s->proc->pid : 0);
-	ana_json_str(j, "comm", s->proc ? s->proc->comm : NULL);
-	ana_json_str(j, "service", ana_span_service(s));
+	ana_json_bytes(j, "comm", s->proc ? s->proc->comm : NULL);
+	ana_json_bytes(j, "service", ana_span_service(s));
 	ana_json_u64(j, "tid", s->thr ? s->thr->tid : 0);
-	ana_json_str(j, "thread_name", s->thr ? s->thr->name : NULL);
+	ana_json_bytes(j, "thread_name", s->thr ? s->thr->name : NULL);
 	ana_json_bool(j, "multi_thread", s->multi_thread);
 	ana_json_u64(j, "start_ns", ana_span_start(s));
 	ana_json_u64(j, "end_ns", ana_span_end(s));
@@ -199,9 +203,9 @@ static void span_json(struct ana_json *j, struct ana_report *r, const struct ana
 
 			ana_json_obj(j, NULL);
 			ana_json_u64(j, "pid", p->pid);
-			ana_json_str(j, "comm", p->comm);
-			ana_json_str(j, "exe", p->exe);
-			ana_json_str(j, "argv", p->argv);
+			ana_json_bytes(j, "comm", p->comm);
+			ana_json_bytes(j, "exe", p->exe);
+			ana_json_bytes(j, "argv", p->argv);
 			if (p->exited)
 				ana_json_i64(j, "exit_status", p->exit_status);
 			else
@@ -219,7 +223,7 @@ static void span_json(struct ana_json *j, struct ana_report *r, const struct ana
 			ana_json_str(j, "syscall", ana_syscall_name(e->nr, nb, sizeof(nb)));
 			ana_json_i64(j, "errno", e->err);
 			ana_json_str(j, "errno_name", ana_fmt_errno(eb, sizeof(eb), e->err));
-			ana_json_str(j, "target", e->target);
+			ana_json_bytes(j, "target", e->target);
 			ana_json_end(j, true);
 		}
 		ana_json_end(j, false);
@@ -275,7 +279,7 @@ int ana_report_trace(struct ana_report *r)
 		ana_json_arr(&j, "services");
 		for (char *s = svc, *e; strcmp(s, "-"); s = e + 1) {
 			e = strchr(s, ',');
-			ana_json_strn(&j, NULL, s, e ? (size_t)(e - s) : strlen(s));
+			ana_json_bytesn(&j, NULL, s, e ? (size_t)(e - s) : strlen(s));
 			if (!e)
 				break;
 		}

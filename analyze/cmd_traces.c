@@ -82,7 +82,7 @@ int ana_report_traces(struct ana_report *r)
 			ana_json_arr(j, "services");
 			for (char *s = svc, *e; s && strcmp(s, "-"); s = e + 1) {
 				e = strchr(s, ',');
-				ana_json_strn(j, NULL, s, e ? (size_t)(e - s) : strlen(s));
+				ana_json_bytesn(j, NULL, s, e ? (size_t)(e - s) : strlen(s));
 				if (!e)
 					break;
 			}

@@ -69,12 +69,6 @@ void ana_chrome_free(struct ana_export *x);
 /* csv and jsonl: the header line (csv), then one row per syscall; nothing to finish. */
 void ana_rows_begin(struct ana_export *x);
 void ana_rows_event(struct ana_ctx *c, const struct ana_event *ev, void *arg);
-/*
- * len bytes of captured text as valid UTF-8 into buf (NUL-terminated, cut before a character
- * or escape that does not fit): a byte outside valid UTF-8 becomes \xNN, and with raw a
- * backslash becomes \\ (the text then decodes back to the bytes).
- */
-char *ana_row_text(char *buf, size_t sz, const void *s, size_t len, bool raw);
 /* One CSV field per RFC 4180 (quoted when it holds a comma, a quote, CR or LF). Returns 0 or
  * -1 on a write error. */
 int ana_csv_field(FILE *f, const char *s);

@@ -14,50 +14,33 @@ void ana_json_init(struct ana_json *j, FILE *f)
 	j->f = f;
 }
 
-static void put_string(FILE *f, const uint8_t *s, size_t len)
+/* A JSON string of len bytes. A byte that is not part of valid UTF-8 is the text \xNN (JSON
+ * "\\xNN"); with raw, the bytes are captured ones and a backslash is doubled as well, so that
+ * the decoded text maps back to the bytes (the convention of text_fmt.h and row exports). */
+static void put_string(FILE *f, const uint8_t *s, size_t len, bool raw)
 {
 	fputc('"', f);
 	for (size_t i = 0; i < len;) {
 		uint8_t c = s[i];
-		size_t n = 0;
-		uint32_t cp = 0;
+		size_t n = ana_utf8_seq(s + i, len - i);
 
-		if (c < 0x80) {
-			if (c == '"' || c == '\\')
-				fprintf(f, "\\%c", c);
-			else if (c < 0x20 || c == 0x7f)
-				fprintf(f, "\\u%04x", c);
-			else
-				fputc(c, f);
+		if (!n) {
+			fprintf(f, "\\\\x%02x", c);
 			i++;
 			continue;
 		}
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3, cp = c & 0x07;
-		if (!n || n > len - i - 1) {
-			fputs("\\ufffd", f);
-			i++;
-			continue;
+		if (n > 1) {
+			fwrite(s + i, 1, n, f);
+		} else if (c == '\\') {
+			fputs(raw ? "\\\\\\\\" : "\\\\", f);
+		} else if (c == '"') {
+			fputs("\\\"", f);
+		} else if (c < 0x20 || c == 0x7f) {
+			fprintf(f, "\\u%04x", c);
+		} else {
+			fputc(c, f);
 		}
-		for (size_t k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80) {
-				n = 0;
-				break;
-			}
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if (!n || (n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff)) {
-			fputs("\\ufffd", f);
-			i++;
-			continue;
-		}
-		fwrite(s + i, 1, n + 1, f);
-		i += n + 1;
+		i += n;
 	}
 	fputc('"', f);
 }
@@ -69,7 +52,7 @@ static void prefix(struct ana_json *j, const char *key)
 			fputc(',', j->f);
 		j->has_items[j->depth] = true;
 		if (key) {
-			put_string(j->f, (const uint8_t *)key, strlen(key));
+			put_string(j->f, (const uint8_t *)key, strlen(key), false);
 			fputc(':', j->f);
 		}
 		return;
@@ -80,7 +63,7 @@ static void prefix(struct ana_json *j, const char *key)
 		fprintf(j->f, "%*s", 2 * j->depth, "");
 	}
 	if (key) {
-		put_string(j->f, (const uint8_t *)key, strlen(key));
+		put_string(j->f, (const uint8_t *)key, strlen(key), false);
 		fputs(": ", j->f);
 	}
 }
@@ -127,7 +110,22 @@ void ana_json_str(struct ana_json *j, const char *key, const char *s)
 void ana_json_strn(struct ana_json *j, const char *key, const void *s, size_t len)
 {
 	prefix(j, key);
-	put_string(j->f, s, len);
+	put_string(j->f, s, len, false);
+}
+
+void ana_json_bytes(struct ana_json *j, const char *key, const char *s)
+{
+	if (!s) {
+		ana_json_null(j, key);
+		return;
+	}
+	ana_json_bytesn(j, key, s, strlen(s));
+}
+
+void ana_json_bytesn(struct ana_json *j, const char *key, const void *s, size_t len)
+{
+	prefix(j, key);
+	put_string(j->f, s, len, true);
 }
 
 void ana_json_hex(struct ana_json *j, const char *key, const uint8_t *p, size_t n)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * json_out.h - a small streaming JSON writer: two-space indentation, keys in the order written,
- * strings escaped and made valid UTF-8 (invalid bytes become U+FFFD).
+ * strings escaped and made valid UTF-8: a byte that is not part of valid UTF-8 becomes the text
+ * \xNN (man/spancap-analyze.1, BYTES THAT ARE NOT UTF-8).
  */
 #ifndef ANA_JSON_OUT_H
 #define ANA_JSON_OUT_H
@@ -27,6 +28,10 @@ void ana_json_arr(struct ana_json *j, const char *key);
 void ana_json_end(struct ana_json *j, bool obj);
 void ana_json_str(struct ana_json *j, const char *key, const char *s);
 void ana_json_strn(struct ana_json *j, const char *key, const void *s, size_t len);
+/* Captured bytes (paths, argv, names, attribute values): as ana_json_str, and a backslash of
+ * the bytes is the text \\, so that the text decodes back to the bytes exactly. */
+void ana_json_bytes(struct ana_json *j, const char *key, const char *s);
+void ana_json_bytesn(struct ana_json *j, const char *key, const void *s, size_t len);
 void ana_json_hex(struct ana_json *j, const char *key, const uint8_t *p, size_t n);
 void ana_json_u64(struct ana_json *j, const char *key, uint64_t v);
 void ana_json_i64(struct ana_json *j, const char *key, int64_t v);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "snaplen.h"
 
 #define X_O_CLOEXEC 02000000u
 #define X_AT_FDCWD (-100)
@@ -862,6 +863,13 @@ const char *ana_fd_name(const struct ana_proc *p, int64_t fd, uint64_t entry_ns,
 	return d->path ? d->path : "?";
 }
 
+bool ana_fd_cut(const struct ana_proc *p, int64_t fd, uint64_t entry_ns)
+{
+	struct ana_fdesc *d = fd_desc_at(&p->fds, fd, entry_ns);
+
+	return d && d->cut;
+}
+
 const struct ana_fdesc *ana_fd_desc(const struct ana_proc *p, int64_t fd)
 {
 	return fd_desc(&p->fds, fd);
@@ -1162,6 +1170,20 @@ static char *open_name(struct ana_proc *p, const struct scf_record *rec, int64_t
 	return joined;
 }
 
+/* The description a successful open made: its path, cut when the capture cut it. */
+static struct ana_fdesc *open_desc(struct ana_ctx *c, struct ana_proc *p,
+				   const struct scf_record *rec, int64_t dirfd, bool at)
+{
+	struct ana_fdesc *d = desc_new(c, ANA_T_FILE, open_name(p, rec, dirfd, at));
+	const struct ana_host *h = p->host < c->hosts.n ? c->hosts.v[p->host] : NULL;
+	const uint8_t *item;
+	uint16_t len;
+
+	if (d && scf_record_item(rec, SCF_ITEM_PATH, &item, &len) == 1)
+		d->cut = ana_str_cut(h ? h->snaplen : 0, rec->flags, SCF_ITEM_PATH, len);
+	return d;
+}
+
 static void new_anon(struct ana_ctx *c, struct ana_proc *p, int64_t fd, const char *what,
 		     bool cloexec)
 {
@@ -1237,23 +1259,23 @@ void ana_fd_apply(struct ana_ctx *c, struct ana_proc *p, struct ana_thread *t,
 		return;
 	switch (sc->nr) {
 	case ANA_NR_OPEN:
-		fd_install(c, &p->fds, ret, desc_new(c, ANA_T_FILE, open_name(p, rec, 0, false)),
+		fd_install(c, &p->fds, ret, open_desc(c, p, rec, 0, false),
 			   a[1] & X_O_CLOEXEC);
 		break;
 	case ANA_NR_CREAT:
-		fd_install(c, &p->fds, ret, desc_new(c, ANA_T_FILE, open_name(p, rec, 0, false)),
+		fd_install(c, &p->fds, ret, open_desc(c, p, rec, 0, false),
 			   false);
 		break;
 	case ANA_NR_OPENAT:
-		fd_install(c, &p->fds, ret, desc_new(c, ANA_T_FILE, open_name(p, rec, a[0], true)),
+		fd_install(c, &p->fds, ret, open_desc(c, p, rec, a[0], true),
 			   a[2] & X_O_CLOEXEC);
 		break;
 	case ANA_NR_OPENAT2: /* flags are in struct open_how, not recorded */
-		fd_install(c, &p->fds, ret, desc_new(c, ANA_T_FILE, open_name(p, rec, a[0], true)),
+		fd_install(c, &p->fds, ret, open_desc(c, p, rec, a[0], true),
 			   false);
 		break;
 	case 304: /* open_by_handle_at */
-		fd_install(c, &p->fds, ret, desc_new(c, ANA_T_FILE, open_name(p, rec, 0, false)),
+		fd_install(c, &p->fds, ret, open_desc(c, p, rec, 0, false),
 			   a[2] & X_O_CLOEXEC);
 		break;
 	case ANA_NR_MEMFD_CREATE:

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "analysis.h"
+#include "snaplen.h"
 #include "text_fmt.h"
 
 #define PROGRESS_EVERY (1u << 16)
@@ -220,6 +221,8 @@ static void on_section(struct ana_ctx *c, struct ana_input *in, const struct scf
 	struct scf_section sec;
 	struct ana_host *h;
 	uint32_t i, capture;
+	const uint8_t *d;
+	uint16_t len;
 
 	if (scf_record_body(rec, &sec, sizeof(sec), SCF_SECTION_MIN, NULL, 0))
 		return;
@@ -244,6 +247,8 @@ static void on_section(struct ana_ctx *c, struct ana_input *in, const struct scf
 	replace(&h->machine, rec, SCF_ITEM_MACHINE, false);
 	replace(&h->tool_version, rec, SCF_ITEM_TOOL_VERSION, false);
 	replace(&h->cmdline, rec, SCF_ITEM_CMDLINE, true);
+	if (scf_record_item(rec, SCF_ITEM_CMDLINE, &d, &len) == 1)
+		h->snaplen = ana_cmdline_snaplen(d, len);
 	if (c->nsections == c->sections_cap) {
 		uint32_t ncap = c->sections_cap ? c->sections_cap * 2 : 8;
 		struct ana_section_info *nv = realloc(c->sections, ncap * sizeof(*nv));

@@ -23,6 +23,7 @@ struct ana_tl_line {
 	uint32_t host, pid, tid;
 	uint16_t type; /* SCF_REC_* */
 	bool ctx, no_exit;
+	bool target_cut; /* target is a path cut at the capture's snaplen */
 	uint8_t trace_id[16], span_id[8];
 	char *text;   /* call or event text */
 	char *ret;    /* result (syscalls) */

@@ -40,7 +40,7 @@ void ana_json_trace_hosts(struct ana_json *j, const struct ana_ctx *c, const str
 	ana_json_arr(j, "hosts");
 	for (uint32_t h = 0; h < c->hosts.n && h < 64; h++)
 		if (tr->hosts_mask & (1ull << h))
-			ana_json_str(j, NULL, ana_host_name(c, h));
+			ana_json_bytes(j, NULL, ana_host_name(c, h));
 	ana_json_end(j, false);
 }
 
@@ -211,7 +211,7 @@ static void json_attrs(struct ana_json *j, const char *key, const struct ana_att
 {
 	ana_json_obj(j, key);
 	for (unsigned int i = 0; i < n; i++)
-		ana_json_strn(j, a[i].key, a[i].val, a[i].val_len);
+		ana_json_bytesn(j, a[i].key, a[i].val, a[i].val_len);
 	ana_json_end(j, true);
 }
 
@@ -259,12 +259,12 @@ void ana_json_pctx(struct ana_json *j, const struct ana_pctx *x)
 	ana_json_obj(j, "resource");
 	for (uint32_t k = 0; x && k < x->nres; k++)
 		if (x->res[k].key)
-			ana_json_str(j, x->res[k].key, x->res[k].val);
+			ana_json_bytes(j, x->res[k].key, x->res[k].val);
 	ana_json_end(j, true);
 	ana_json_obj(j, "attributes");
 	for (uint32_t k = 0; x && k < x->nextra; k++)
 		if (x->extra[k].key)
-			ana_json_str(j, x->extra[k].key, x->extra[k].val);
+			ana_json_bytes(j, x->extra[k].key, x->extra[k].val);
 	ana_json_end(j, true);
 }
 

@@ -39,67 +39,6 @@ static const struct {
 };
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
 
-/* Length of the valid UTF-8 sequence at s (at most len bytes), or 0 when it is not one. */
-static size_t utf8_seq(const uint8_t *s, size_t len)
-{
-	uint32_t cp;
-	size_t n;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 1, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 2, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 3, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n > len - 1)
-		return 0;
-	for (size_t k = 1; k <= n; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[k] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n + 1;
-}
-
-char *ana_row_text(char *buf, size_t sz, const void *s, size_t len, bool raw)
-{
-	const uint8_t *p = s;
-	size_t o = 0;
-
-	if (!sz)
-		return buf;
-	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq(p + i, len - i);
-		char tmp[8];
-		const void *e = p + i;
-		size_t el = n;
-
-		if (!n) {
-			snprintf(tmp, sizeof(tmp), "\\x%02x", p[i]);
-			e = tmp;
-			el = 4;
-			n = 1;
-		} else if (raw && p[i] == '\\') {
-			e = "\\\\";
-			el = 2;
-		}
-		if (el >= sz - o) /* whole characters and escapes only */
-			break;
-		memcpy(buf + o, e, el);
-		o += el;
-		i += n;
-	}
-	buf[o] = 0;
-	return buf;
-}
-
 int ana_csv_field(FILE *f, const char *s)
 {
 	if (!strpbrk(s, ",\"\r\n"))
@@ -205,21 +144,21 @@ void ana_rows_event(struct ana_ctx *c, const struct ana_event *ev, void *arg)
 
 	r.v[i++] = ts;
 	r.v[i++] = ana_fmt_ts_iso(iso, sizeof(iso), ev->ts_ns);
-	r.v[i++] = ana_row_text(host, sizeof(host), name, strlen(name), true);
+	r.v[i++] = ana_fmt_utf8(host, sizeof(host), name, strlen(name), true);
 	r.v[i++] = h ? ana_fmt_hex(boot, h->boot_id, 16) : "";
 	r.v[i++] = pid;
 	r.v[i++] = tid;
 	r.v[i++] = ev->span ? ana_fmt_hex(trace, ev->span->trace_id, 16) : "";
 	r.v[i++] = ev->span ? ana_fmt_hex(span, ev->span->span_id, 8) : "";
 	r.v[i++] = f.name;
-	r.v[i++] = ana_row_text(args, sizeof(args), call, strlen(call), false);
+	r.v[i++] = ana_fmt_utf8(args, sizeof(args), call, strlen(call), false);
 	r.null[i] = f.no_exit;
 	r.v[i++] = res;
 	r.v[i++] = f.failed ? ana_fmt_errno(eb, sizeof(eb), f.err) : "";
 	r.null[i] = f.no_exit;
 	r.v[i++] = dur;
 	text = ev->target
-		       ? ana_row_text(target, sizeof(target), ev->target, strlen(ev->target), true)
+		       ? ana_fmt_utf8(target, sizeof(target), ev->target, strlen(ev->target), true)
 		       : "";
 	r.v[i++] = ev->target_kind == ANA_T_SOCKET ? "" : text;
 	r.v[i++] = ev->target_kind == ANA_T_SOCKET ? text : "";

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "errno_names.h"
+#include "snaplen.h"
 #include "syscall_fmt.h"
 #include "text_fmt.h"
 
@@ -71,12 +72,20 @@ static void put_open_flags(struct sbuf *b, uint64_t v)
 	}
 }
 
-static void put_str_item(struct sbuf *b, const struct scf_record *rec, uint16_t tag,
-			 uint64_t ptr)
+/* The capture's snaplen for the strings of ev (0: its default). */
+static uint32_t snaplen_of(const struct ana_event *ev)
 {
+	return ev->host ? ev->host->snaplen : 0;
+}
+
+/* A string cut at the capture's snaplen (or at the buffer) ends with "...", as strace's. */
+static void put_str_item(struct sbuf *b, const struct ana_event *ev, uint16_t tag, uint64_t ptr)
+{
+	const struct scf_record *rec = ev->rec;
 	const uint8_t *d;
 	uint16_t len;
 	char esc[1024];
+	bool cut;
 
 	if (scf_record_item(rec, tag, &d, &len) != 1) {
 		if (ptr)
@@ -85,9 +94,10 @@ static void put_str_item(struct sbuf *b, const struct scf_record *rec, uint16_t 
 			put(b, "NULL");
 		return;
 	}
-	put(b, "\"%s\"%s", ana_fmt_escape(esc, sizeof(esc), d, len),
-	    (rec->flags & SCF_SYSCALL_F_TRUNCATED) && strlen(esc) + 4 >= sizeof(esc) ? "..."
-										      : "");
+	ana_fmt_escape(esc, sizeof(esc), d, len);
+	cut = ana_str_cut(snaplen_of(ev), rec->flags, tag, len) ||
+	      ((rec->flags & SCF_SYSCALL_F_TRUNCATED) && strlen(esc) + 4 >= sizeof(esc));
+	put(b, "\"%s\"%s", esc, cut ? "..." : "");
 }
 
 static void put_fd(struct sbuf *b, const struct ana_event *ev, uint64_t arg)
@@ -102,7 +112,8 @@ static void put_fd(struct sbuf *b, const struct ana_event *ev, uint64_t arg)
 		return;
 	name = ana_fd_name(ev->proc, fd, ev->ts_ns, &kind);
 	if (name)
-		put(b, "<%s>", ana_fmt_escape(esc, sizeof(esc), name, strlen(name)));
+		put(b, "<%s%s>", ana_fmt_escape(esc, sizeof(esc), name, strlen(name)),
+		    ana_fd_cut(ev->proc, fd, ev->ts_ns) ? "..." : "");
 }
 
 static void put_sockaddr(struct sbuf *b, const struct scf_record *rec, uint64_t ptr)
@@ -123,25 +134,45 @@ static void put_sockaddr(struct sbuf *b, const struct scf_record *rec, uint64_t 
 	}
 }
 
-static void put_argv(struct sbuf *b, const struct scf_record *rec, uint64_t ptr)
+/*
+ * An execve's argv. The capture reads the strings the process passed (at most ANA_ARGV_KEPT,
+ * each cut at its own length) and, when the execve succeeded, replaces them by the new image's
+ * argument block, cut as a whole at the snaplen: then only its last string can be cut.
+ */
+static void put_argv(struct sbuf *b, const struct ana_event *ev, uint64_t ptr)
 {
+	const struct scf_record *rec = ev->rec;
+	bool block = ev->sc && ev->sc->ret == 0 && !(rec->flags & SCF_SYSCALL_F_NO_EXIT);
+	unsigned int n = 0, count = 0;
 	struct scf_strlist_iter it;
 	const uint8_t *d, *s;
 	uint16_t len, sl;
+	size_t total = 0;
 	char esc[512];
-	bool first = true;
 
 	if (scf_record_item(rec, SCF_ITEM_ARGV, &d, &len) != 1) {
 		put(b, "%#" PRIx64, ptr);
 		return;
 	}
+	scf_strlist_begin(&it, d, len);
+	while (scf_strlist_next(&it, &s, &sl) == 1) {
+		total += (count ? 1 : 0) + sl;
+		count++;
+	}
 	put(b, "[");
 	scf_strlist_begin(&it, d, len);
 	while (scf_strlist_next(&it, &s, &sl) == 1) {
-		put(b, "%s\"%s\"", first ? "" : ", ", ana_fmt_escape(esc, sizeof(esc), s, sl));
-		first = false;
+		bool cut = block ? n + 1 == count && ana_argv_block_cut(snaplen_of(ev), rec->flags,
+									 total)
+				 : ana_str_cut(snaplen_of(ev), rec->flags, SCF_ITEM_ARGV, sl);
+
+		put(b, "%s\"%s\"%s", n ? ", " : "", ana_fmt_escape(esc, sizeof(esc), s, sl),
+		    cut ? "..." : "");
+		n++;
 	}
-	put(b, "]");
+	/* the capture keeps ANA_ARGV_KEPT strings passed: a truncated record may have had more */
+	put(b, "%s]",
+	    !block && n == ANA_ARGV_KEPT && (rec->flags & SCF_SYSCALL_F_TRUNCATED) ? ", ..." : "");
 }
 
 static void put_fd_pair(struct sbuf *b, const struct scf_record *rec, uint64_t ptr)
@@ -177,16 +208,16 @@ static void put_arg(struct sbuf *b, const struct ana_event *ev, char kind, uint6
 			put_fd(b, ev, v);
 		break;
 	case 'p':
-		put_str_item(b, ev->rec, SCF_ITEM_PATH, v);
+		put_str_item(b, ev, SCF_ITEM_PATH, v);
 		break;
 	case 'P':
-		put_str_item(b, ev->rec, SCF_ITEM_PATH2, v);
+		put_str_item(b, ev, SCF_ITEM_PATH2, v);
 		break;
 	case 'a':
 		put_sockaddr(b, ev->rec, v);
 		break;
 	case 'v':
-		put_argv(b, ev->rec, v);
+		put_argv(b, ev, v);
 		break;
 	case 'f':
 		put_fd_pair(b, ev->rec, v);

@@ -78,6 +78,66 @@ char *ana_fmt_dur(char *buf, size_t sz, uint64_t ns)
 	return buf;
 }
 
+size_t ana_utf8_seq(const uint8_t *s, size_t len)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 1, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 2, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 3, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n > len - 1)
+		return 0;
+	for (size_t k = 1; k <= n; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[k] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n + 1;
+}
+
+char *ana_fmt_utf8(char *buf, size_t sz, const void *s, size_t len, bool raw)
+{
+	const uint8_t *p = s;
+	size_t o = 0;
+
+	if (!sz)
+		return buf;
+	for (size_t i = 0; i < len;) {
+		size_t n = ana_utf8_seq(p + i, len - i);
+		char tmp[8];
+		const void *e = p + i;
+		size_t el = n;
+
+		if (!n) {
+			snprintf(tmp, sizeof(tmp), "\\x%02x", p[i]);
+			e = tmp;
+			el = 4;
+			n = 1;
+		} else if (raw && p[i] == '\\') {
+			e = "\\\\";
+			el = 2;
+		}
+		if (el >= sz - o) /* whole characters and escapes only */
+			break;
+		memcpy(buf + o, e, el);
+		o += el;
+		i += n;
+	}
+	buf[o] = 0;
+	return buf;
+}
+
 char *ana_fmt_escape(char *buf, size_t sz, const void *s, size_t len)
 {
 	const uint8_t *p = s;
@@ -85,31 +145,34 @@ char *ana_fmt_escape(char *buf, size_t sz, const void *s, size_t len)
 
 	if (!sz)
 		return buf;
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = 0; i < len;) {
+		size_t n = ana_utf8_seq(p + i, len - i);
 		char tmp[8];
 		const char *e = tmp;
+		size_t el;
 		uint8_t ch = p[i];
 
-		if (ch == '\\')
+		if (!n || ch < 0x20 || ch == 0x7f) {
+			if (ch == '\n')
+				e = "\\n";
+			else if (ch == '\t')
+				e = "\\t";
+			else
+				snprintf(tmp, sizeof(tmp), "\\x%02x", ch);
+			n = 1;
+		} else if (ch == '\\') {
 			e = "\\\\";
-		else if (ch == '"')
+		} else if (ch == '"') {
 			e = "\\\"";
-		else if (ch == '\n')
-			e = "\\n";
-		else if (ch == '\t')
-			e = "\\t";
-		else if (ch < 0x20 || ch == 0x7f)
-			snprintf(tmp, sizeof(tmp), "\\x%02x", ch);
-		else {
-			tmp[0] = (char)ch;
-			tmp[1] = 0;
+		} else {
+			e = (const char *)p + i;
 		}
-		size_t el = strlen(e);
-
-		if (o + el >= sz)
+		el = e == (const char *)p + i ? n : strlen(e);
+		if (el >= sz - o) /* whole characters and escapes only */
 			break;
 		memcpy(buf + o, e, el);
 		o += el;
+		i += n;
 	}
 	buf[o] = 0;
 	return buf;

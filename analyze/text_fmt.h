@@ -6,6 +6,7 @@
 #ifndef ANA_TEXT_FMT_H
 #define ANA_TEXT_FMT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,7 +23,23 @@ char *ana_fmt_ts_clock(char *buf, size_t sz, uint64_t ns);
 void ana_fmt_clock_day(uint64_t ns);
 /* "850ns", "12.345us", "1.234ms", "2.500s" (buf: 24 bytes). */
 char *ana_fmt_dur(char *buf, size_t sz, uint64_t ns);
-/* Copies len bytes of untrusted text, escaping controls, backslash and quote C-style. */
+/*
+ * Captured bytes as text, the convention of every report (man/spancap-analyze.1, BYTES THAT
+ * ARE NOT UTF-8): a byte that is not part of valid UTF-8 becomes the four characters \xNN
+ * (lower-case hex), valid UTF-8 is kept as is.
+ */
+/* Length of the valid UTF-8 sequence at s (at most len bytes, len >= 1), or 0 when it is not
+ * one. */
+size_t ana_utf8_seq(const uint8_t *s, size_t len);
+/*
+ * len bytes of captured text as valid UTF-8 into buf (NUL-terminated, cut before a character
+ * or escape that does not fit): a byte outside valid UTF-8 becomes \xNN, and with raw a
+ * backslash becomes \\ (the text then decodes back to the bytes).
+ */
+char *ana_fmt_utf8(char *buf, size_t sz, const void *s, size_t len, bool raw);
+/* Copies len bytes of untrusted text for a report, as strace prints strings: a backslash, a
+ * quote and controls escaped C-style, a byte outside valid UTF-8 as \xNN (cut before an
+ * escape or character that does not fit). */
 char *ana_fmt_escape(char *buf, size_t sz, const void *s, size_t len);
 
 /* A table of text cells printed with aligned columns. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "snaplen.h"
 
 #define X_MAP_ANONYMOUS 0x20
 #define X_AT_FDCWD (-100)
@@ -339,6 +340,7 @@ struct sc_fact {
 	bool err, no_exit;
 	int32_t errnum;
 	uint8_t cls, kind;
+	bool cut; /* target is a path cut at the capture's snaplen */
 	const char *target;
 };
 
@@ -355,23 +357,34 @@ static void stats_add(struct ana_stats *s, const struct sc_fact *f)
 	s->bytes_written += f->bw;
 }
 
+/* A path cut at the snaplen is not the path of that name: it is a row of its own. */
+struct io_name {
+	const char *name;
+	bool cut;
+};
+
 static bool io_eq(const void *val, const void *arg)
 {
-	return !strcmp(((const struct ana_io_row *)val)->name, arg);
+	const struct ana_io_row *r = val;
+	const struct io_name *n = arg;
+
+	return r->cut == n->cut && !strcmp(r->name, n->name);
 }
 
 struct ana_io_row *ana_io_find(const struct ana_io_table *t, uint32_t host, const char *name)
 {
 	struct ana_key k = ana_key_str(name, strlen(name), host);
+	struct io_name n = { name, false };
 
-	return ana_map_get(&t->map, &k, io_eq, name);
+	return ana_map_get(&t->map, &k, io_eq, &n);
 }
 
 static void io_add(struct ana_ctx *c, struct ana_io_table *t, uint32_t host, uint16_t nr,
 		   const struct ana_syscall_info *si, const struct sc_fact *f)
 {
 	struct ana_key k = ana_key_str(f->target, strlen(f->target), host);
-	struct ana_io_row *r = ana_map_get(&t->map, &k, io_eq, f->target);
+	struct io_name n = { f->target, f->cut };
+	struct ana_io_row *r = ana_map_get(&t->map, &k, io_eq, &n);
 
 	if (!r) {
 		if (t->n == t->cap) {
@@ -390,9 +403,10 @@ static void io_add(struct ana_ctx *c, struct ana_io_table *t, uint32_t host, uin
 		}
 		r->host = host;
 		r->kind = f->kind;
+		r->cut = f->cut;
 		r->seq = t->n;
 		t->rows[t->n++] = r;
-		if (ana_map_put(&t->map, &k, r, io_eq, f->target))
+		if (ana_map_put(&t->map, &k, r, io_eq, &n))
 			goto fail;
 	}
 	r->ops++;
@@ -543,7 +557,8 @@ fail:
 /* What the syscall worked on, before it took effect. */
 static const char *resolve_target(const struct ana_proc *p, const struct scf_record *rec,
 				  const struct scf_syscall *sc, const struct ana_syscall_info *si,
-				  char *buf, size_t bufsz, uint8_t *kind)
+				  uint32_t snaplen, char *buf, size_t bufsz, uint8_t *kind,
+				  bool *cut)
 {
 	const uint8_t *d;
 	uint16_t len;
@@ -557,12 +572,14 @@ static const char *resolve_target(const struct ana_proc *p, const struct scf_rec
 		if (scf_record_item(rec, SCF_ITEM_PATH, &d, &len) != 1)
 			return NULL;
 		*kind = ANA_T_FILE;
+		*cut = ana_str_cut(snaplen, rec->flags, SCF_ITEM_PATH, len);
 		if (len && d[0] != '/' && si->args && si->args[0] == 'D' &&
 		    (int32_t)sc->args[0] != X_AT_FDCWD) {
 			uint8_t dk;
 			const char *dir = ana_fd_name(p, (int32_t)sc->args[0], rec->ts_ns, &dk);
 
 			if (dir && dk == ANA_T_FILE) {
+				*cut = *cut || ana_fd_cut(p, (int32_t)sc->args[0], rec->ts_ns);
 				snprintf(buf, bufsz, "%s/%.*s", dir, (int)len, (const char *)d);
 				return buf;
 			}
@@ -587,8 +604,10 @@ static const char *resolve_target(const struct ana_proc *p, const struct scf_rec
 	if (fd < 0)
 		return NULL;
 	name = ana_fd_name(p, fd, rec->ts_ns, kind);
-	if (name)
+	if (name) {
+		*cut = ana_fd_cut(p, fd, rec->ts_ns);
 		return name;
+	}
 	snprintf(buf, bufsz, "[pid %u fd %d]", p->pid, (int)fd);
 	return buf;
 }
@@ -655,7 +674,8 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 		}
 		/* only files, net, trace details and timelines look at targets */
 		if ((c->o.want & ANA_WANT_IO) || c->o.on_event || (span && span->detail))
-			f.target = resolve_target(p, rec, &sc, si, buf, sizeof(buf), &f.kind);
+			f.target = resolve_target(p, rec, &sc, si, h->snaplen, buf, sizeof(buf),
+						  &f.kind, &f.cut);
 		stats_add(&c->total, &f);
 		stats_add(&p->st, &f);
 		stats_add(&t->st, &f);
@@ -685,7 +705,7 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 			struct ana_event ev = { .type = SCF_REC_SYSCALL, .ts_ns = rec->ts_ns,
 						.rec = rec, .sc = &sc, .host = h, .proc = p,
 						.thr = t, .span = span, .target_kind = f.kind,
-						.target = f.target };
+						.target = f.target, .target_cut = f.cut };
 
 			c->o.on_event(c, &ev, c->o.event_arg);
 		}

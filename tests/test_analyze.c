@@ -24,6 +24,7 @@
 #include "../analyze/cmd_filter.h"
 #include "../analyze/errno_names.h"
 #include "../analyze/latency_hist.h"
+#include "../analyze/snaplen.h"
 #include "../analyze/syscall_table.h"
 
 struct file_buf {
@@ -1101,6 +1102,77 @@ static void test_errno_names_linux_values(void **state)
 	assert_null(ana_errno_name(4000));
 }
 
+/* The snaplen of a spancap command line given as words (a CMDLINE string list). */
+static uint32_t snaplen_of(const char *const *words)
+{
+	uint8_t list[512];
+	size_t o = 0;
+
+	for (; *words; words++) {
+		size_t n = strlen(*words);
+
+		assert_true(o + 2 + n <= sizeof(list));
+		list[o] = (uint8_t)n;
+		list[o + 1] = (uint8_t)(n >> 8);
+		memcpy(list + o + 2, *words, n);
+		o += 2 + n;
+	}
+	return ana_cmdline_snaplen(list, o);
+}
+
+static void test_snaplen_read_as_spancap_reads_it(void **state)
+{
+	(void)state;
+	assert_int_equal(snaplen_of((const char *[]){ "spancap", "-w", "f", "--", "cat", NULL }), 0);
+	assert_int_equal(snaplen_of((const char *[]){ "spancap", "-s", "16", "-w", "f", NULL }), 16);
+	assert_int_equal(snaplen_of((const char *[]){ "spancap", "-s16", NULL }), 16);
+	assert_int_equal(snaplen_of((const char *[]){ "spancap", "-qs", "32", NULL }), 32);
+	assert_int_equal(snaplen_of((const char *[]){ "spancap", "--snaplen", "40", NULL }), 40);
+	assert_int_equal(snaplen_of((const char *[]){ "spancap", "--snaplen=41", NULL }), 41);
+	assert_int_equal(snaplen_of((const char *[]){ "spancap", "--snap=42", NULL }), 42);
+	/* the last one counts */
+	assert_int_equal(snaplen_of((const char *[]){ "spancap", "-s", "8", "-s", "9", NULL }), 9);
+	/* an option's argument is not an option: -w -s names a file */
+	assert_int_equal(snaplen_of((const char *[]){ "spancap", "-w", "-s", "--", "x", NULL }), 0);
+	assert_int_equal(snaplen_of((const char *[]){ "spancap", "-w-s", "-s", "7", NULL }), 7);
+	assert_int_equal(snaplen_of((const char *[]){ "spancap", "--write", "-s5", NULL }), 0);
+	/* the command's own -s is not the capture's */
+	assert_int_equal(snaplen_of((const char *[]){ "spancap", "--", "sort", "-s", "9", NULL }),
+			 0);
+	assert_int_equal(snaplen_of((const char *[]){ "spancap", "cmd", "-s", "9", NULL }), 0);
+	/* out of range or not a number: spancap refused it */
+	assert_int_equal(snaplen_of((const char *[]){ "spancap", "-s", "256", NULL }), 0);
+	assert_int_equal(snaplen_of((const char *[]){ "spancap", "-s", "1x", NULL }), 0);
+	assert_int_equal(snaplen_of((const char *[]){ "spancap", "-s", NULL }), 0);
+}
+
+static void test_str_cut_at_the_snaplen_of_truncated_records(void **state)
+{
+	const uint16_t tr = SCF_SYSCALL_F_TRUNCATED;
+
+	(void)state;
+	/* -s 16: a 16-byte path of a truncated record was cut, not a shorter one */
+	assert_true(ana_str_cut(16, tr, SCF_ITEM_PATH, 16));
+	assert_true(ana_str_cut(16, tr, SCF_ITEM_PATH2, 16));
+	assert_false(ana_str_cut(16, tr, SCF_ITEM_PATH, 15));
+	/* nor in a record that is not truncated */
+	assert_false(ana_str_cut(16, 0, SCF_ITEM_PATH, 16));
+	/* the default keeps 255 bytes of a path, 63 of an argv string */
+	assert_true(ana_str_cut(0, tr, SCF_ITEM_PATH, 255));
+	assert_false(ana_str_cut(0, tr, SCF_ITEM_PATH, 63));
+	assert_true(ana_str_cut(0, tr, SCF_ITEM_ARGV, 63));
+	assert_true(ana_str_cut(100, tr, SCF_ITEM_ARGV, 63));
+	assert_true(ana_str_cut(16, tr, SCF_ITEM_ARGV, 16));
+	/* other items are not strings the snaplen cuts */
+	assert_false(ana_str_cut(16, tr, SCF_ITEM_NAME, 16));
+	/* a successful execve's argument block is cut as a whole */
+	assert_true(ana_argv_block_cut(16, tr, 16));
+	assert_false(ana_argv_block_cut(16, tr, 15));
+	assert_false(ana_argv_block_cut(16, 0, 16));
+	assert_true(ana_argv_block_cut(0, tr, 255));
+	assert_false(ana_argv_block_cut(0, tr, 63));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1135,6 +1207,8 @@ int main(void)
 		cmocka_unit_test(test_hist_percentiles_bounded),
 		cmocka_unit_test(test_syscall_table_names_and_classes),
 		cmocka_unit_test(test_errno_names_linux_values),
+		cmocka_unit_test(test_snaplen_read_as_spancap_reads_it),
+		cmocka_unit_test(test_str_cut_at_the_snaplen_of_truncated_records),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

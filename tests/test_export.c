@@ -19,6 +19,8 @@
 #include "analyze_scenario.h"
 #include "../analyze/analysis.h"
 #include "../analyze/export.h"
+#include "../analyze/json_out.h"
+#include "../analyze/text_fmt.h"
 
 struct out {
 	char *text;
@@ -379,26 +381,67 @@ static void test_row_text_escapes_what_is_not_utf8(void **state)
 
 	(void)state;
 	/* valid UTF-8 (2, 3 and 4 bytes) passes unchanged */
-	assert_string_equal(ana_row_text(buf, sizeof(buf), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+	assert_string_equal(ana_fmt_utf8(buf, sizeof(buf), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
 					 14, true),
 			    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
 	/* a lone byte, a cut sequence, an overlong form, a surrogate, past U+10FFFF */
-	assert_string_equal(ana_row_text(buf, sizeof(buf), "a\xff" "b", 3, true), "a\\xffb");
-	assert_string_equal(ana_row_text(buf, sizeof(buf), "a\xc3", 2, true), "a\\xc3");
-	assert_string_equal(ana_row_text(buf, sizeof(buf), "\xc0\xaf", 2, true), "\\xc0\\xaf");
-	assert_string_equal(ana_row_text(buf, sizeof(buf), "\xed\xa0\x80", 3, true),
+	assert_string_equal(ana_fmt_utf8(buf, sizeof(buf), "a\xff" "b", 3, true), "a\\xffb");
+	assert_string_equal(ana_fmt_utf8(buf, sizeof(buf), "a\xc3", 2, true), "a\\xc3");
+	assert_string_equal(ana_fmt_utf8(buf, sizeof(buf), "\xc0\xaf", 2, true), "\\xc0\\xaf");
+	assert_string_equal(ana_fmt_utf8(buf, sizeof(buf), "\xed\xa0\x80", 3, true),
 			    "\\xed\\xa0\\x80");
-	assert_string_equal(ana_row_text(buf, sizeof(buf), "\xf4\x90\x80\x80", 4, true),
+	assert_string_equal(ana_fmt_utf8(buf, sizeof(buf), "\xf4\x90\x80\x80", 4, true),
 			    "\\xf4\\x90\\x80\\x80");
 	/* raw text: a backslash is doubled so that the text decodes back to the bytes */
-	assert_string_equal(ana_row_text(buf, sizeof(buf), "a\\xffb", 6, true), "a\\\\xffb");
-	assert_string_equal(ana_row_text(buf, sizeof(buf), "a\\nb", 4, false), "a\\nb");
+	assert_string_equal(ana_fmt_utf8(buf, sizeof(buf), "a\\xffb", 6, true), "a\\\\xffb");
+	assert_string_equal(ana_fmt_utf8(buf, sizeof(buf), "a\\nb", 4, false), "a\\nb");
 	/* controls, commas and quotes are the CSV writer's business */
-	assert_string_equal(ana_row_text(buf, sizeof(buf), "a,\"\n", 4, true), "a,\"\n");
+	assert_string_equal(ana_fmt_utf8(buf, sizeof(buf), "a,\"\n", 4, true), "a,\"\n");
 	/* a cut never splits an escape or a character */
-	assert_string_equal(ana_row_text(buf, 6, "ab\xff", 3, true), "ab");
-	assert_string_equal(ana_row_text(buf, 4, "ab\xc3\xa9", 4, true), "ab");
-	assert_string_equal(ana_row_text(buf, 5, "ab\xc3\xa9", 4, true), "ab\xc3\xa9");
+	assert_string_equal(ana_fmt_utf8(buf, 6, "ab\xff", 3, true), "ab");
+	assert_string_equal(ana_fmt_utf8(buf, 4, "ab\xc3\xa9", 4, true), "ab");
+	assert_string_equal(ana_fmt_utf8(buf, 5, "ab\xc3\xa9", 4, true), "ab\xc3\xa9");
+}
+
+static void test_report_text_escapes_as_strace(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	/* a path with a lone 0xff, a cut sequence 0xc3 0x28 and a backslash: unambiguous text */
+	assert_string_equal(ana_fmt_escape(buf, sizeof(buf), "/t/a\xff" "b\xc3(c\\d", 11),
+			    "/t/a\\xffb\\xc3(c\\\\d");
+	/* valid UTF-8 kept, controls, quote and DEL escaped */
+	assert_string_equal(ana_fmt_escape(buf, sizeof(buf), "\xc3\xa9\"\n\t\x01\x7f", 7),
+			    "\xc3\xa9\\\"\\n\\t\\x01\\x7f");
+	/* the text of a byte is never the text of another string */
+	assert_string_not_equal(ana_fmt_escape(buf, sizeof(buf), "\xff", 1),
+				ana_fmt_escape(buf + 32, 32, "\\xff", 4));
+	/* a cut never splits an escape or a character */
+	assert_string_equal(ana_fmt_escape(buf, 4, "a\xff", 2), "a");
+	assert_string_equal(ana_fmt_escape(buf, 3, "a\xc3\xa9", 3), "a");
+}
+
+static void test_json_keeps_bytes_exactly(void **state)
+{
+	struct ana_json j;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	(void)state;
+	assert_non_null(f);
+	ana_json_init(&j, f);
+	j.compact = true;
+	ana_json_obj(&j, NULL);
+	ana_json_bytes(&j, "path", "/t/a\xff" "b\xc3(c\\d\xc3\xa9");
+	ana_json_str(&j, "call", "open(\"/t/a\\xff\")\x80");
+	ana_json_end(&j, true);
+	assert_int_equal(fclose(f), 0);
+	/* captured bytes: \xNN for a byte outside UTF-8, \\ for a backslash, both JSON-escaped */
+	assert_string_equal(text, "{\"path\":\"/t/a\\\\xffb\\\\xc3(c\\\\\\\\d\xc3\xa9\","
+				  "\"call\":\"open(\\\"/t/a\\\\xff\\\")\\\\x80\"}");
+	free(text);
 }
 
 static unsigned int count_str(const char *t, const char *s)
@@ -448,6 +491,8 @@ int main(void)
 		cmocka_unit_test(test_chrome_crossing_spans_become_segments),
 		cmocka_unit_test(test_csv_field_quotes_per_rfc4180),
 		cmocka_unit_test(test_row_text_escapes_what_is_not_utf8),
+		cmocka_unit_test(test_report_text_escapes_as_strace),
+		cmocka_unit_test(test_json_keeps_bytes_exactly),
 		cmocka_unit_test(test_rows_one_per_syscall),
 	};
 

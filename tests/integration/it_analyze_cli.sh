@@ -278,4 +278,96 @@ ok "a complete export is renamed into place, mode 0600, alone in its directory" 
 "$BIN" export --format chrome -o /dev/null "$tmp/s.scap" 2>"$tmp/err" && [ -c /dev/null ]
 ok "-o /dev/null is written in place (not replaced by a file)" $?
 
+# ---- bytes that are not UTF-8: a real process opens a path holding 0xff, 0xc3 0x28 and a \ ----
+mkdir -p "$tmp/u"
+uname_=$(printf 'a\xffb\xc3(c\\d')
+echo hi >"$tmp/u/$uname_"
+ucap=$tmp/u.pcapng.zst
+if timeout 60 "$BUILD/spancap" -w "$ucap" -- /bin/cat "$tmp/u/$uname_" >"$tmp/ucap.out" 2>&1; then
+	ok "spancap -- cat on a path that is not UTF-8"
+else
+	not_ok "spancap -- cat on a path that is not UTF-8" "$(tail -n 5 "$tmp/ucap.out")"
+fi
+# text, as strace prints it: \xNN for each byte outside UTF-8, \\ for the backslash
+utext="$tmp/u/a\\xffb\\xc3(c\\\\d"
+"$BIN" files "$ucap" >"$tmp/u.txt" 2>"$tmp/err"
+check "files: the path's row is the escaped text, byte for byte" \
+	bash -c '[ "$(grep -F -- "$2/u/a" "$1" | cut -d" " -f1)" = "$3" ]' _ "$tmp/u.txt" "$tmp" "$utext"
+check "files: no raw 0xff byte in the text output" bash -c '! LC_ALL=C grep -q $'"'"'\xff'"'"' "$1"' _ "$tmp/u.txt"
+"$BIN" timeline "$ucap" >"$tmp/u.txt" 2>"$tmp/err"
+check "timeline: openat(AT_FDCWD, \"$utext\", O_RDONLY...)" \
+	grep -qF -- "openat(AT_FDCWD, \"$utext\", O_RDONLY" "$tmp/u.txt"
+# JSON: the same text, JSON-escaped; it decodes back to the bytes
+ujson=$(printf '%s' "$utext" | sed 's/\\/\\\\/g')
+for cmd in files timeline; do
+	"$BIN" $cmd --json "$ucap" >"$tmp/u.json" 2>"$tmp/err"
+	check "$cmd --json: the path is \"$ujson\" byte for byte" \
+		grep -qF -- "\"$ujson\"" "$tmp/u.json"
+	check "$cmd --json: no U+FFFD, valid JSON whose path decodes back to the bytes" \
+		python3 -c '
+import json, re, sys
+raw = open(sys.argv[1], "rb").read()
+assert b"\\ufffd" not in raw and "\ufffd".encode() not in raw
+d = json.loads(raw)
+want = (sys.argv[2] + "/a").encode() + b"\xffb\xc3(c\\d"
+def back(t):
+    return re.sub(rb"\\(\\|x([0-9a-f]{2}))",
+                  lambda m: bytes([int(m.group(2), 16)]) if m.group(2) else b"\\", t.encode())
+def strings(o):
+    if isinstance(o, dict):
+        for k, v in o.items():
+            if k in ("path", "target"):
+                yield v
+            yield from strings(v)
+    elif isinstance(o, list):
+        for v in o:
+            yield from strings(v)
+sys.exit(0 if want in [back(s) for s in strings(d) if isinstance(s, str)] else 1)
+' "$tmp/u.json" "$tmp/u"
+done
+
+# ---- -s truncation: strings cut at the capture's snaplen say so ------------------------------
+# Two paths cut to the same 16 bytes are one row, marked cut, never the exact path of that name.
+mkdir -p "$tmp/snap"
+for f in 0123456789abcdefAAA 0123456789abcdefBBB short; do echo x >"$tmp/snap/$f"; done
+scap=$tmp/snap.pcapng.zst
+cap_bin=$(cd "$BUILD" && pwd)/spancap
+if (cd "$tmp/snap" && timeout 60 "$cap_bin" -s 16 -w "$scap" -- /bin/cat \
+	0123456789abcdefAAA 0123456789abcdefBBB short) >"$tmp/scap.out" 2>&1; then
+	ok "spancap -s 16 -- cat on two long paths and a short one"
+else
+	not_ok "spancap -s 16 -- cat on two long paths and a short one" "$(tail -n 5 "$tmp/scap.out")"
+fi
+"$BIN" files "$scap" >"$tmp/snap.txt" 2>"$tmp/err"
+check "files: the cut paths are one row '0123456789abcdef...' with 2 opens" \
+	grep -qE '^0123456789abcdef\.\.\. +file +[0-9]+ +2 ' "$tmp/snap.txt"
+check "files: no row presents the cut prefix as an exact path" \
+	bash -c '! grep -qE "^0123456789abcdef " "$1"' _ "$tmp/snap.txt"
+check "files: the short path is exact (no '...')" grep -qE '^short +file ' "$tmp/snap.txt"
+"$BIN" files --json "$scap" >"$tmp/snap.json" 2>"$tmp/err"
+check "files --json: the cut row has \"truncated\": true, the short one no such key" \
+	python3 -c '
+import json, sys
+rows = json.load(open(sys.argv[1]))["files"]
+cut = [r for r in rows if r["path"] == "0123456789abcdef"]
+short = [r for r in rows if r["path"] == "short"]
+sys.exit(0 if [(r.get("truncated"), r["opens"]) for r in cut] == [(True, 2)] and
+         [r.get("truncated") for r in short] == [None] else 1)' "$tmp/snap.json"
+"$BIN" timeline "$scap" >"$tmp/snap.txt" 2>"$tmp/err"
+check "timeline: openat(AT_FDCWD, \"0123456789abcdef\"..., twice, and its fd <...>" \
+	bash -c '[ "$(grep -c "openat(AT_FDCWD, \"0123456789abcdef\"\.\.\., O_RDONLY" "$1")" = 2 ] &&
+		grep -qF "close(3<0123456789abcdef...>)" "$1" &&
+		grep -qF "openat(AT_FDCWD, \"short\", O_RDONLY" "$1"' _ "$tmp/snap.txt"
+# the new image's argument block is cut at 16 bytes as a whole: "/bin/cat\0" and 7 bytes
+check "timeline: execve(\"/bin/cat\", [\"/bin/cat\", \"0123456\"...]: the block's last string cut" \
+	grep -qF 'execve("/bin/cat", ["/bin/cat", "0123456"...], ' "$tmp/snap.txt"
+"$BIN" timeline --json "$scap" >"$tmp/snap.json" 2>"$tmp/err"
+check "timeline --json: the cut openat targets carry \"target_truncated\": true, short not" \
+	python3 -c '
+import json, sys
+ev = [e for e in json.load(open(sys.argv[1]))["events"] if e.get("syscall") == "openat"]
+cut = [e.get("target_truncated") for e in ev if e.get("target") == "0123456789abcdef"]
+short = [e.get("target_truncated") for e in ev if e.get("target") == "short"]
+sys.exit(0 if cut == [True, True] and short == [None] else 1)' "$tmp/snap.json"
+
 tap_end
