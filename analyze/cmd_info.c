@@ -209,8 +209,8 @@ static void info_json(struct ana_report *r)
 			ana_json_null(&j, "ns_pid");
 		ana_json_u64(&j, "ns_level", p->ns_level);
 		ana_json_u64(&j, "ppid", p->ppid);
-		ana_json_str(&j, "comm", p->comm);
-		ana_json_str(&j, "exe", p->exe);
+		ana_json_bytes(&j, "comm", p->comm);
+		ana_json_bytes(&j, "exe", p->exe);
 		ana_json_str(&j, "service", p->service);
 		ana_json_str(&j, "ctx_status", scf_ctx_status_name(p->ctx_status));
 		ana_json_str(&j, "tls_model", scf_tls_model_name(p->tls_model));
