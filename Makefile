@@ -256,7 +256,7 @@ ANALYZE_LIB_SRCS := analyze/ana_map.c analyze/latency_hist.c analyze/syscall_tab
 	analyze/cmd_spans.c analyze/cmd_syscalls.c analyze/cmd_processes.c analyze/cmd_io.c \
 	analyze/cmd_timeline.c analyze/cmd_export.c analyze/otlp_json.c analyze/chrome_trace.c \
 	analyze/row_export.c analyze/cmd_filter.c analyze/redact.c analyze/output_file.c \
-	analyze/snaplen.c
+	analyze/snaplen.c analyze/timeline_order.c
 ANALYZE_LIB_OBJS := $(ANALYZE_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ANALYZE_LIB := $(BUILD)/libspancap_analyze.a
 ANALYZE_BIN := $(BUILD)/spancap-analyze

@@ -18,6 +18,7 @@
 #include "output_file.h"
 #include "redact.h"
 #include "report.h"
+#include "timeline_order.h"
 
 #define PROG "spancap-analyze"
 #define VERSION SPANCAP_VERSION
@@ -91,6 +92,10 @@ static void usage(FILE *f)
 	      "    --sort KEY          traces: syscalls, time, bytes, errors or start (default)\n"
 	      "    --by KEY            syscalls: syscall (default), span or process\n"
 	      "    --timeline          trace: append the trace's timeline\n"
+	      "    --reorder-window MS timeline, trace --timeline: how long a line waits for\n"
+	      "                        syscalls that entered earlier but returned later\n"
+	      "                        (default 1000); one that ran longer comes out at its\n"
+	      "                        exit as a resumed line\n"
 	      "    --format FMT        export: otlp-json, otlp-jsonl (JSON Lines: one request of\n"
 	      "                        at most --max-spans spans per line), chrome, csv or\n"
 	      "                        jsonl (one row per syscall)\n"
@@ -401,7 +406,7 @@ static const char *const cmd_names[CMD_MAX] = { "info", "traces", "trace", "span
 enum { OPT_JSON = 256, OPT_SINCE, OPT_UNTIL, OPT_PID, OPT_TID, OPT_TRACE, OPT_SPAN,
        OPT_SYSCALL, OPT_ERRORS, OPT_SORT, OPT_BY, OPT_TIMELINE, OPT_NOCOLOR, OPT_FORMAT,
        OPT_GRANULARITY, OPT_ORPHANS, OPT_MAX_SPANS, OPT_REDACT, OPT_REDACT_KEY, OPT_REDACT_IDS,
-       OPT_COMPRESS, OPT_NO_COMPRESS };
+       OPT_COMPRESS, OPT_NO_COMPRESS, OPT_REORDER_WINDOW };
 
 /*
  * Options that only some commands read: given to another command they are refused (exit 2),
@@ -414,6 +419,7 @@ enum {
 	GIVEN_BY = 1 << 2,
 	GIVEN_TIMELINE = 1 << 3,
 	GIVEN_SELECT = 1 << 4,
+	GIVEN_REORDER = 1 << 5,
 };
 
 static const struct {
@@ -426,6 +432,7 @@ static const struct {
 	{ GIVEN_SORT, "--sort", 1u << CMD_TRACES },
 	{ GIVEN_BY, "--by", 1u << CMD_SYSCALLS },
 	{ GIVEN_TIMELINE, "--timeline", 1u << CMD_TRACE },
+	{ GIVEN_REORDER, "--reorder-window", (1u << CMD_TIMELINE) | (1u << CMD_TRACE) },
 	{ GIVEN_SELECT, "a selection option (--since, --until, --pid, --tid, --trace, --span, "
 			"--syscall, --errors-only)",
 	  ((1u << CMD_MAX) - 1) & ~(1u << CMD_INFO) },
@@ -547,6 +554,7 @@ static const struct option long_opts[] = {
 	{ "sort", required_argument, NULL, OPT_SORT },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "timeline", no_argument, NULL, OPT_TIMELINE },
+	{ "reorder-window", required_argument, NULL, OPT_REORDER_WINDOW },
 	{ "no-color", no_argument, NULL, OPT_NOCOLOR },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "output", required_argument, NULL, 'o' },
@@ -569,6 +577,8 @@ int main(int argc, char **argv)
 	struct ana_report r = { .out = stdout };
 	struct ana_tl_vec tl = { 0 };
 	struct ana_tl_stream ts = { .out = stdout };
+	struct ana_tl_order tlo;
+	uint32_t window_ms = ANA_TL_WINDOW_NS_DEFAULT / 1000000u;
 	struct ana_json tj;
 	struct ana_export ex = { 0 };
 	struct ana_ctx *c = NULL;
@@ -664,6 +674,12 @@ int main(int argc, char **argv)
 			r.timeline = true;
 			given |= GIVEN_TIMELINE;
 			break;
+		case OPT_REORDER_WINDOW:
+			if (parse_u32(optarg, &window_ms) || window_ms > 3600000u)
+				return fail_usage("bad --reorder-window '%s': milliseconds, 0 to 3600000",
+						  optarg);
+			given |= GIVEN_REORDER;
+			break;
 		case OPT_NOCOLOR:
 			break;
 		case OPT_FORMAT:
@@ -728,6 +744,9 @@ int main(int argc, char **argv)
 	if (since_after_until(&o.f))
 		return fail_usage("%s", "--since is after --until: no syscall can match");
 	first_file = optind + 1;
+	if (cmd == CMD_TRACE && (given & GIVEN_REORDER) && !r.timeline)
+		return fail_usage("%s", "--reorder-window orders a timeline: trace reads it only "
+				  "with --timeline");
 	if (cmd == CMD_TRACE) {
 		if (first_file >= argc)
 			return fail_usage("%s", "trace needs a trace id");
@@ -738,6 +757,8 @@ int main(int argc, char **argv)
 		if (r.timeline) {
 			o.on_event = ana_tl_collect_event;
 			o.event_arg = &tl;
+			ana_tl_order_init(&tlo, ana_tl_collect_emit, &tl);
+			tl.order = &tlo;
 		}
 	}
 	nfiles = argc - first_file;
@@ -757,6 +778,8 @@ int main(int argc, char **argv)
 	if (cmd == CMD_TIMELINE) {
 		o.on_event = ana_tl_stream_event;
 		o.event_arg = &ts;
+		ana_tl_order_init(&tlo, ana_tl_stream_emit, &ts);
+		ts.order = &tlo;
 		ts.show_host = nfiles > 1;
 		if (r.json) {
 			ana_json_init(&tj, stdout);
@@ -818,7 +841,15 @@ int main(int argc, char **argv)
 		ana_json_end(&tj, false);
 		ana_json_arr(&tj, "events");
 	}
+	tlo.window_ns = (uint64_t)window_ms * 1000000u;
 	ret = ana_ctx__run(c);
+	if (ts.order || tl.order) { /* the lines still waiting in the reorder buffer */
+		ts.c = c;
+		ana_tl_order_flush(&tlo);
+		ana_tl_order_free(&tlo);
+		if (tl.nomem)
+			ret = -ENOMEM;
+	}
 	if (o.progress)
 		fprintf(stderr, "\r\033[K");
 	/* a relative --since or --until against an absolute one: resolved by the replay */

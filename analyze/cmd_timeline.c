@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * cmd_timeline.c - the strace-like timeline: one line per selected syscall, process event or
- * loss, streamed as the replay goes, or collected for one trace.
+ * loss, streamed as the replay goes, or collected for one trace, in time order through the
+ * reorder buffer of timeline_order.c.
  *
  *   12:00:00.123456789 100/101 openat(AT_FDCWD, "/etc/hosts", O_RDONLY) = 3 <0.000012000>
  *       trace=0af7... span=00f0...
+ *   12:00:01.600000000 100/102 <... nanosleep resumed> nanosleep(...) = 0 <1.500000000>
+ *       (entered 12:00:00.100000000)
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -13,6 +16,7 @@
 #include "report.h"
 #include "syscall_fmt.h"
 #include "text_fmt.h"
+#include "timeline_order.h"
 
 static void fill_event_text(const struct ana_event *ev, char *buf, size_t sz, const char **kind)
 {
@@ -114,18 +118,10 @@ static int line_from_event(const struct ana_event *ev, struct ana_tl_line *l)
 	return l->text && l->name ? 0 : -1;
 }
 
-static void line_free(struct ana_tl_line *l)
-{
-	free(l->text);
-	free(l->ret);
-	free(l->target);
-	free(l->name);
-}
-
 void ana_tl_print(FILE *f, struct ana_json *j, const struct ana_ctx *c,
 		  const struct ana_tl_line *l, bool show_host)
 {
-	char ts[32], hx[33], sx[17];
+	char ts[32], ets[32], hx[33], sx[17];
 
 	if (j) {
 		ana_json_obj(j, NULL);
@@ -138,6 +134,10 @@ void ana_tl_print(FILE *f, struct ana_json *j, const struct ana_ctx *c,
 			ana_json_str(j, "syscall", l->name);
 			ana_json_str(j, "call", l->text);
 			ana_json_str(j, "ret", l->ret);
+			if (l->resumed) { /* ts_ns is its exit: it ran longer than the window */
+				ana_json_bool(j, "resumed", true);
+				ana_json_u64(j, "entry_ns", l->entry_ns);
+			}
 			if (l->err)
 				ana_json_i64(j, "errno", l->err);
 			if (l->no_exit)
@@ -168,6 +168,10 @@ void ana_tl_print(FILE *f, struct ana_json *j, const struct ana_ctx *c,
 		fprintf(f, " %u/%u %s", l->pid, l->tid, l->text);
 	else if (l->no_exit)
 		fprintf(f, " %u/%u %s = ? <unfinished>", l->pid, l->tid, l->text);
+	else if (l->resumed)
+		fprintf(f, " %u/%u <... %s resumed> %s = %s <%" PRIu64 ".%09" PRIu64 "> (entered %s)",
+			l->pid, l->tid, l->name, l->text, l->ret, l->dur_ns / 1000000000u,
+			l->dur_ns % 1000000000u, ana_fmt_ts_clock(ets, sizeof(ets), l->entry_ns));
 	else
 		fprintf(f, " %u/%u %s = %s <%" PRIu64 ".%09" PRIu64 ">", l->pid, l->tid, l->text,
 			l->ret, l->dur_ns / 1000000000u, l->dur_ns % 1000000000u);
@@ -179,42 +183,74 @@ void ana_tl_print(FILE *f, struct ana_json *j, const struct ana_ctx *c,
 	fputc('\n', f);
 }
 
+void ana_tl_stream_emit(const struct ana_tl_line *l, void *arg)
+{
+	struct ana_tl_stream *s = arg;
+
+	ana_tl_print(s->out, s->j, s->c, l, s->show_host);
+}
+
 void ana_tl_stream_event(struct ana_ctx *c, const struct ana_event *ev, void *arg)
 {
 	struct ana_tl_stream *s = arg;
 	struct ana_tl_line l;
 
-	if (line_from_event(ev, &l))
+	s->c = c;
+	if (line_from_event(ev, &l)) {
+		ana_tl_line_free(&l);
 		c->nomem = true;
-	else
-		ana_tl_print(s->out, s->j, c, &l, s->show_host);
-	line_free(&l);
+		return;
+	}
+	if (ana_tl_order_push(s->order, &l))
+		c->nomem = true;
 }
 
-void ana_tl_collect_event(struct ana_ctx *c, const struct ana_event *ev, void *arg)
+void ana_tl_collect_emit(const struct ana_tl_line *l, void *arg)
 {
 	struct ana_tl_vec *v = arg;
+	struct ana_tl_line *d;
 
-	/* a trace's timeline: its syscalls, and process events of its spans */
-	if (!ev->span)
-		return;
 	if (v->n == v->cap) {
 		size_t ncap = v->cap ? v->cap * 2 : 64;
 		struct ana_tl_line *nv = realloc(v->v, ncap * sizeof(*nv));
 
 		if (!nv) {
-			c->nomem = v->nomem = true;
+			v->nomem = true;
 			return;
 		}
 		v->v = nv;
 		v->cap = ncap;
 	}
-	if (line_from_event(ev, &v->v[v->n])) {
-		line_free(&v->v[v->n]);
-		c->nomem = v->nomem = true;
+	d = &v->v[v->n];
+	*d = *l;
+	d->text = l->text ? strdup(l->text) : NULL;
+	d->ret = l->ret ? strdup(l->ret) : NULL;
+	d->target = l->target ? strdup(l->target) : NULL;
+	d->name = l->name ? strdup(l->name) : NULL;
+	if ((l->text && !d->text) || (l->ret && !d->ret) || (l->target && !d->target) ||
+	    (l->name && !d->name)) {
+		ana_tl_line_free(d);
+		v->nomem = true;
 		return;
 	}
 	v->n++;
+}
+
+void ana_tl_collect_event(struct ana_ctx *c, const struct ana_event *ev, void *arg)
+{
+	struct ana_tl_vec *v = arg;
+	struct ana_tl_line l;
+
+	/* a trace's timeline: its syscalls, and process events of its spans */
+	if (!ev->span)
+		return;
+	if (line_from_event(ev, &l)) {
+		ana_tl_line_free(&l);
+		c->nomem = v->nomem = true;
+		return;
+	}
+	if (ana_tl_order_push(v->order, &l) || v->nomem)
+		c->nomem = v->nomem = true;
 }
 
 void ana_tl_vec_free(struct ana_tl_vec *v)
@@ -222,7 +258,7 @@ void ana_tl_vec_free(struct ana_tl_vec *v)
 	if (!v)
 		return;
 	for (size_t i = 0; i < v->n; i++)
-		line_free(&v->v[i]);
+		ana_tl_line_free(&v->v[i]);
 	free(v->v);
 	memset(v, 0, sizeof(*v));
 }

@@ -19,7 +19,10 @@ enum ana_sort { ANA_SORT_DEFAULT, ANA_SORT_SYSCALLS, ANA_SORT_TIME, ANA_SORT_BYT
 
 /* One timeline line, kept when a trace's timeline is printed after its summary. */
 struct ana_tl_line {
-	uint64_t ts_ns, dur_ns;
+	uint64_t ts_ns, dur_ns; /* ts_ns: the leading time, the entry unless resumed */
+	uint64_t entry_ns;	/* resumed: the entry time */
+	uint64_t seq;		/* arrival order (timeline_order.c) */
+	bool resumed;		/* came out at its exit time, after later lines */
 	uint32_t host, pid, tid;
 	uint16_t type; /* SCF_REC_* */
 	bool ctx, no_exit;
@@ -32,10 +35,13 @@ struct ana_tl_line {
 	int32_t err;
 };
 
+struct ana_tl_order;
+
 struct ana_tl_vec {
 	struct ana_tl_line *v;
 	size_t n, cap;
 	bool nomem;
+	struct ana_tl_order *order; /* lines pass through it on their way in */
 };
 
 struct ana_report {
@@ -61,12 +67,18 @@ int ana_report_files(struct ana_report *r);
 int ana_report_net(struct ana_report *r);
 
 /* Timeline: a streaming callback (arg: struct ana_tl_stream) and a collecting one (arg:
- * struct ana_tl_vec). */
+ * struct ana_tl_vec). Both put the lines in time order through the reorder buffer given
+ * (timeline_order.h); the caller flushes it after the replay. */
 struct ana_tl_stream {
 	FILE *out;
 	struct ana_json *j; /* NULL: text */
 	bool show_host;
+	struct ana_ctx *c;
+	struct ana_tl_order *order;
 };
+/* The emit functions of the two: print a line, or append it to a struct ana_tl_vec. */
+void ana_tl_stream_emit(const struct ana_tl_line *l, void *arg);
+void ana_tl_collect_emit(const struct ana_tl_line *l, void *arg);
 void ana_tl_stream_event(struct ana_ctx *c, const struct ana_event *ev, void *arg);
 void ana_tl_collect_event(struct ana_ctx *c, const struct ana_event *ev, void *arg);
 void ana_tl_print(FILE *f, struct ana_json *j, const struct ana_ctx *c,

@@ -25,6 +25,7 @@
 #include "../analyze/errno_names.h"
 #include "../analyze/latency_hist.h"
 #include "../analyze/snaplen.h"
+#include "../analyze/timeline_order.h"
 #include "../analyze/syscall_table.h"
 
 struct file_buf {
@@ -837,6 +838,123 @@ static void test_fd_race_losers_name_the_replaced_description(void **state)
 	free(fb.p);
 }
 
+/* The timeline of race_file(sc, off, n) streamed through a reorder buffer of window_ms. */
+static char *timeline_of(const struct scf_syscall *sc, const uint64_t *off, int n,
+			 unsigned int window_ms, size_t max_pending, bool json,
+			 struct ana_tl_order *ord)
+{
+	struct ana_tl_stream s = { 0 };
+	struct ana_opts o = { .on_event = ana_tl_stream_event, .event_arg = &s };
+	struct file_buf fb = race_file(sc, off, n);
+	struct ana_json j;
+	struct ana_ctx *c;
+	char *text = NULL;
+	size_t len = 0;
+
+	s.out = open_memstream(&text, &len);
+	assert_non_null(s.out);
+	if (json) {
+		ana_json_init(&j, s.out);
+		s.j = &j;
+		ana_json_arr(&j, NULL);
+	}
+	ana_tl_order_init(ord, ana_tl_stream_emit, &s);
+	ord->window_ns = window_ms * 1000000ull;
+	ord->max_pending = max_pending;
+	s.order = ord;
+	c = ana_ctx__new(&o);
+	add(c, &fb, "timeline.pcapng");
+	assert_int_equal(ana_ctx__run(c), 0);
+	ana_tl_order_flush(ord);
+	ana_tl_order_free(ord);
+	if (json) {
+		ana_json_end(&j, true);
+		ana_json_finish(&j);
+	}
+	assert_int_equal(fclose(s.out), 0);
+	ana_ctx__free(c);
+	free(fb.p);
+	return text;
+}
+
+/*
+ * Records come in exit order but timeline lines lead with the entry time. Thread 11's read
+ * (entry 50 ms, exit 150 ms) arrives after thread 10's getpid (entry 100 ms): within the 1 s
+ * window it is put back first. Thread 12's nanosleep (entry 0, 1.5 s) arrives after lines of
+ * later entry were printed: it comes out at its exit, resumed, with its entry time. The leading
+ * times never decrease.
+ */
+static void test_timeline_orders_by_entry_and_resumes_long_calls(void **state)
+{
+	const uint64_t ms = 1000000;
+	struct scf_syscall sc[6] = {
+		{ .tid = 10, .pid = 10, .nr = 39, .abi = SCF_ABI_X86_64, .duration_ns = ms, .ret = 10 },
+		{ .tid = 11, .pid = 10, .nr = 0, .abi = SCF_ABI_X86_64, .duration_ns = 100 * ms,
+		  .ret = 8, .args = { 0, 0, 8 } },
+		{ .tid = 10, .pid = 10, .nr = 39, .abi = SCF_ABI_X86_64, .duration_ns = 1000,
+		  .ret = 10 },
+		{ .tid = 10, .pid = 10, .nr = 39, .abi = SCF_ABI_X86_64, .duration_ns = 1000,
+		  .ret = 10 },
+		{ .tid = 12, .pid = 10, .nr = 35, .abi = SCF_ABI_X86_64, .duration_ns = 1500 * ms,
+		  .ret = 0 },
+		{ .tid = 10, .pid = 10, .nr = 39, .abi = SCF_ABI_X86_64, .duration_ns = 1000,
+		  .ret = 10 },
+	};
+	uint64_t off[6] = { 100 * ms, 50 * ms, 1200 * ms, 1400 * ms, 0, 1600 * ms };
+	const char *order[6] = { "/11 read(", "/10 getpid(", "/10 getpid(", "/10 getpid(",
+				 "/12 <... nanosleep resumed> nanosleep(", "/10 getpid(" };
+	struct ana_tl_order ord;
+	char *text, *line, *save = NULL, prev[32] = "";
+	int n = 0;
+	(void)state;
+
+	text = timeline_of(sc, off, 6, 1000, 100, false, &ord);
+	assert_int_equal(ord.resumed, 1);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save), n++) {
+		assert_true(n < 6);
+		assert_non_null(strstr(line, order[n]));
+		assert_true(strncmp(prev, line, 18) <= 0); /* HH:MM:SS.nnnnnnnnn */
+		snprintf(prev, sizeof(prev), "%.18s", line);
+	}
+	assert_int_equal(n, 6);
+	free(text);
+	/* the resumed line leads with its exit and names its entry */
+	text = timeline_of(sc, off, 6, 1000, 100, false, &ord);
+	line = strstr(text, "nanosleep resumed");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "= 0 <1.500000000> (entered "));
+	free(text);
+	/* JSON: ts_ns is the exit, entry_ns the entry */
+	text = timeline_of(sc, off, 6, 1000, 100, true, &ord);
+	line = strstr(text, "\"syscall\": \"nanosleep\"");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "\"resumed\": true"));
+	assert_non_null(strstr(line, "\"entry_ns\": 1790000000000000000"));
+	assert_non_null(strstr(text, "\"ts_ns\": 1790000001500000000"));
+	free(text);
+	/* a window past every call puts all six in entry order, none resumed */
+	text = timeline_of(sc, off, 6, 2000, 100, false, &ord);
+	assert_int_equal(ord.resumed, 0);
+	assert_non_null(strstr(text, "nanosleep(")); /* first line */
+	assert_true(strstr(text, "nanosleep(") < strstr(text, "read("));
+	assert_null(strstr(text, "resumed"));
+	free(text);
+	/* a buffer of one line: the earliest goes out as soon as two wait; still in order */
+	text = timeline_of(sc, off, 6, 1000, 1, false, &ord);
+	assert_int_equal(ord.overflowed, 4);
+	assert_int_equal(ord.resumed, 1);
+	prev[0] = '\0';
+	n = 0;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save), n++) {
+		assert_true(n < 6);
+		assert_non_null(strstr(line, order[n]));
+		assert_true(strncmp(prev, line, 18) <= 0);
+		snprintf(prev, sizeof(prev), "%.18s", line);
+	}
+	assert_int_equal(n, 6);
+	free(text);
+}
+
 /*
  * The loser's record may come after the number was reused and closed again: thread 10's socket
  * is fd 7 (exit 10 ns); its close(7) enters at 15 ns, thread 13's eventfd2() gets 7 (exit 30)
@@ -1187,6 +1305,7 @@ int main(void)
 		cmocka_unit_test(test_loss_marks_overlapping_incomplete),
 		cmocka_unit_test(test_fd_close_racing_a_new_fd_in_exit_order),
 		cmocka_unit_test(test_fd_race_losers_name_the_replaced_description),
+		cmocka_unit_test(test_timeline_orders_by_entry_and_resumes_long_calls),
 		cmocka_unit_test(test_fd_race_loser_after_reuse_and_close),
 		cmocka_unit_test(test_filter_keeps_an_fd_race),
 		cmocka_unit_test(test_attrs_resolve_through_key_map),

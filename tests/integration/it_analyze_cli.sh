@@ -370,4 +370,43 @@ cut = [e.get("target_truncated") for e in ev if e.get("target") == "0123456789ab
 short = [e.get("target_truncated") for e in ev if e.get("target") == "short"]
 sys.exit(0 if cut == [True, True] and short == [None] else 1)' "$tmp/snap.json"
 
+# ---- timeline in time order: a thread sleeps 1.5 s while the other makes syscalls ----
+tcap=$tmp/tl.pcapng.zst
+if timeout 60 "$BUILD/spancap" -w "$tcap" -- python3 -c '
+import os, threading, time
+t = threading.Thread(target=time.sleep, args=(1.5,))
+t.start()
+end = time.monotonic() + 2
+while time.monotonic() < end:
+    os.getppid()
+    time.sleep(0.005)
+t.join()' >"$tmp/tcap.out" 2>&1; then
+	ok "spancap -- a thread sleeping 1.5 s beside one making syscalls"
+else
+	not_ok "spancap -- a thread sleeping 1.5 s beside one making syscalls" \
+		"$(tail -n 5 "$tmp/tcap.out")"
+fi
+"$BIN" timeline "$tcap" >"$tmp/tl.txt" 2>"$tmp/err"
+check "timeline: the leading times never decrease" \
+	awk '/^[0-9]/ { if (p != "" && $1 < p) { print "after " p ": " $0; bad = 1 } p = $1 }
+	     END { exit bad }' "$tmp/tl.txt"
+check "timeline: the 1.5 s sleep comes out at its exit as a resumed line with its entry time" \
+	grep -qE '<\.\.\. clock_nanosleep resumed> clock_nanosleep\(.* = 0 <1\.[0-9]{9}> '\
+'\(entered [0-9:.]+\)' "$tmp/tl.txt"
+"$BIN" timeline --json "$tcap" >"$tmp/tl.json" 2>"$tmp/err"
+check "timeline --json: ts_ns never decreases; the sleep has \"resumed\": true and its entry_ns" \
+	python3 -c '
+import json, sys
+ev = json.load(open(sys.argv[1]))["events"]
+ts = [e["ts_ns"] for e in ev]
+late = [e for e in ev if e.get("resumed")]
+long_ = [e for e in late if e.get("syscall") == "clock_nanosleep" and e["duration_ns"] >= 1500000000
+         and e["ts_ns"] == e["entry_ns"] + e["duration_ns"]]
+sys.exit(0 if ts == sorted(ts) and long_ else 1)' "$tmp/tl.json"
+"$BIN" timeline --reorder-window 3000 "$tcap" >"$tmp/tl3.txt" 2>"$tmp/err"
+check "timeline --reorder-window 3000: the sleep waits in the buffer, no resumed line, same lines" \
+	bash -c '! grep -q resumed "$1" && [ "$(wc -l <"$1")" = "$(wc -l <"$2")" ] &&
+		awk "/^[0-9]/ { if (p != \"\" && \$1 < p) bad = 1; p = \$1 } END { exit bad }" "$1"' \
+	_ "$tmp/tl3.txt" "$tmp/tl.txt"
+
 tap_end
