@@ -304,16 +304,21 @@ static bool kv_equal(const struct ana_kv *a, uint32_t na, const struct ana_kv *b
 	return true;
 }
 
-static bool pctx_equal(const struct ana_pctx *a, const struct ana_pctx *b)
+/* Whether the first n keys of two key maps (both at least n long) are the same. */
+static bool keys_equal(const struct ana_pctx *a, const struct ana_pctx *b, uint32_t n)
 {
-	if (!kv_equal(a->res, a->nres, b->res, b->nres) ||
-	    !kv_equal(a->extra, a->nextra, b->extra, b->nextra) || a->nkeys != b->nkeys)
-		return false;
-	for (uint32_t i = 0; i < a->nkeys; i++)
+	for (uint32_t i = 0; i < n; i++)
 		if (!a->keymap[i] != !b->keymap[i] ||
 		    (a->keymap[i] && strcmp(a->keymap[i], b->keymap[i])))
 			return false;
 	return true;
+}
+
+static bool pctx_equal(const struct ana_pctx *a, const struct ana_pctx *b)
+{
+	return kv_equal(a->res, a->nres, b->res, b->nres) &&
+	       kv_equal(a->extra, a->nextra, b->extra, b->nextra) && a->nkeys == b->nkeys &&
+	       keys_equal(a, b, a->nkeys);
 }
 
 static bool has_context_items(const struct scf_record *rec)
@@ -454,13 +459,7 @@ struct ana_proc *ana_proc_in_ns(const struct ana_ctx *c, const struct ana_proc *
 /* Whether b's key map is a, then maybe more keys (an append-only key map that grew). */
 static bool keymap_extends(const struct ana_pctx *b, const struct ana_pctx *a)
 {
-	if (!a->nkeys || b->nkeys < a->nkeys)
-		return false;
-	for (uint32_t i = 0; i < a->nkeys; i++)
-		if (!a->keymap[i] != !b->keymap[i] ||
-		    (a->keymap[i] && strcmp(a->keymap[i], b->keymap[i])))
-			return false;
-	return true;
+	return a->nkeys && b->nkeys >= a->nkeys && keys_equal(a, b, a->nkeys);
 }
 
 /*

@@ -17,15 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-struct otel_record {
-	uint8_t trace_id[16];
-	uint8_t span_id[8];
-	uint8_t valid;
-	uint8_t trace_flags;
-	uint16_t attrs_data_size;
-	uint8_t attrs_data[612];
-} __attribute__((packed, aligned(2)));
-_Static_assert(sizeof(struct otel_record) == 640, "OTEP 4947 record");
+#include "otel_thread_record.h"
 
 __attribute__((visibility("default"))) __thread struct otel_record *otel_thread_ctx_v1;
 
