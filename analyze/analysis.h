@@ -36,6 +36,11 @@ struct ana_filter {
 	bool has_syscalls;
 	uint64_t syscalls[ANA_SYSCALL_NR_MAX / 64]; /* bit set of numbers */
 	bool errors_only;
+	/* --host, --boot: only the sections of hosts of that name and of boots whose id starts
+	 * with these hex digits; the others are skipped whole, as if not given */
+	const char *host;
+	uint8_t boot_id[16];
+	uint8_t boot_nibbles;
 };
 
 #define ANA_WANT_DETAIL 0x1  /* per-span detail (files, peers, classes, errors, children) */
@@ -76,6 +81,7 @@ struct ana_host {
 	char *hostname, *kernel_release, *kernel_version, *machine, *tool_version, *cmdline;
 	uint32_t snaplen; /* the capture's -s (its CMDLINE item), 0 when not given */
 	uint8_t boot_id[16];
+	char *display; /* name@BOOT when another host has the same name (ana_host_name) */
 #define ANA_HOST_CAPTURES 8
 	uint8_t capture_ids[ANA_HOST_CAPTURES][16]; /* distinct capture ids, first seen first */
 	uint32_t ncaptures;
@@ -356,6 +362,7 @@ struct ana_input {
 	void *mem; /* owned copy for ana_ctx__add_mem, or NULL */
 	struct scf_record rec;
 	bool live, damaged, compressed;
+	bool skipping; /* its current section is of a host or boot not selected */
 	uint32_t host, bad_bodies;
 	uint32_t capture; /* its current section's index in the host's capture_ids */
 	uint64_t records, size, first_ns, last_ns;

@@ -89,6 +89,10 @@ static void usage(FILE *f)
 	      "    --syscall LIST      only these syscalls: names or %CLASS, comma-separated\n"
 	      "                        (classes: file net process memory time sync ipc other)\n"
 	      "    --errors-only       only syscalls that failed\n"
+	      "    --host NAME         every command: only the sections of the host of that name\n"
+	      "    --boot ID           every command: only the sections of the boot whose id\n"
+	      "                        starts with ID (hex; info shows boot ids). Two boots of\n"
+	      "                        one host name are shown as NAME@BOOT (8 hex digits)\n"
 	      "    --sort KEY          traces: syscalls, time, bytes, errors or start (default)\n"
 	      "    --by KEY            syscalls: syscall (default), span or process\n"
 	      "    --timeline          trace: append the trace's timeline\n"
@@ -406,7 +410,7 @@ static const char *const cmd_names[CMD_MAX] = { "info", "traces", "trace", "span
 enum { OPT_JSON = 256, OPT_SINCE, OPT_UNTIL, OPT_PID, OPT_TID, OPT_TRACE, OPT_SPAN,
        OPT_SYSCALL, OPT_ERRORS, OPT_SORT, OPT_BY, OPT_TIMELINE, OPT_NOCOLOR, OPT_FORMAT,
        OPT_GRANULARITY, OPT_ORPHANS, OPT_MAX_SPANS, OPT_REDACT, OPT_REDACT_KEY, OPT_REDACT_IDS,
-       OPT_COMPRESS, OPT_NO_COMPRESS, OPT_REORDER_WINDOW };
+       OPT_COMPRESS, OPT_NO_COMPRESS, OPT_REORDER_WINDOW, OPT_HOST, OPT_BOOT };
 
 /*
  * Options that only some commands read: given to another command they are refused (exit 2),
@@ -555,6 +559,8 @@ static const struct option long_opts[] = {
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "timeline", no_argument, NULL, OPT_TIMELINE },
 	{ "reorder-window", required_argument, NULL, OPT_REORDER_WINDOW },
+	{ "host", required_argument, NULL, OPT_HOST },
+	{ "boot", required_argument, NULL, OPT_BOOT },
 	{ "no-color", no_argument, NULL, OPT_NOCOLOR },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "output", required_argument, NULL, 'o' },
@@ -679,6 +685,15 @@ int main(int argc, char **argv)
 				return fail_usage("bad --reorder-window '%s': milliseconds, 0 to 3600000",
 						  optarg);
 			given |= GIVEN_REORDER;
+			break;
+		case OPT_HOST: /* every command: which inputs' sections are read at all */
+			if (!*optarg)
+				return fail_usage("%s", "bad --host '': a host name");
+			o.f.host = optarg;
+			break;
+		case OPT_BOOT:
+			if (parse_hex_id(optarg, o.f.boot_id, 16, &o.f.boot_nibbles))
+				return fail_usage("bad --boot id '%s': 1 to 32 hex digits", optarg);
 			break;
 		case OPT_NOCOLOR:
 			break;

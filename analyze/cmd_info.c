@@ -268,7 +268,7 @@ int ana_report_info(struct ana_report *r)
 	for (uint32_t i = 0; i < c->hosts.n; i++) {
 		struct ana_host *h = c->hosts.v[i];
 
-		fprintf(f, "host: %s\n", h->hostname[0] ? h->hostname : "?");
+		fprintf(f, "host: %s\n", ana_host_name(c, h->idx));
 		fprintf(f, "  boot id: %s\n", ana_fmt_hex(hx, h->boot_id, 16));
 		fprintf(f, "  kernel: %s %s (%s), %u CPUs\n", h->kernel_release ? h->kernel_release : "?",
 			h->kernel_version ? h->kernel_version : "", h->machine ? h->machine : "?",

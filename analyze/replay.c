@@ -398,11 +398,39 @@ static bool proc_event_shown(const struct ana_filter *f, const struct scf_proc_e
 	return true;
 }
 
+/* Whether a section is of the host and boot --host and --boot select (all, without them). */
+static bool section_selected(const struct ana_filter *f, const struct scf_record *rec)
+{
+	struct scf_section sec;
+	const uint8_t *d;
+	uint16_t len;
+
+	if (!f->host && !f->boot_nibbles)
+		return true;
+	if (scf_record_body(rec, &sec, sizeof(sec), SCF_SECTION_MIN, NULL, 0))
+		return true; /* unusable: on_section says so */
+	for (unsigned int i = 0; i < f->boot_nibbles; i++) {
+		unsigned int sh = i & 1 ? 0 : 4;
+
+		if (((sec.boot_id[i / 2] >> sh) & 0xf) != ((f->boot_id[i / 2] >> sh) & 0xf))
+			return false;
+	}
+	if (!f->host)
+		return true;
+	if (scf_record_item(rec, SCF_ITEM_HOSTNAME, &d, &len) != 1)
+		d = (const uint8_t *)"", len = 0;
+	return strlen(f->host) == len && !memcmp(f->host, d, len);
+}
+
 static void dispatch(struct ana_ctx *c, struct ana_input *in, const struct scf_record *rec)
 {
 	struct ana_host *h;
 	size_t min = scf_rec_min_body(rec->type);
 
+	if (rec->type == SCF_REC_SECTION)
+		in->skipping = !section_selected(&c->o.f, rec);
+	if (in->skipping)
+		return; /* another host or boot than --host, --boot select */
 	in->records++;
 	c->records++;
 	if (!in->first_ns || rec->ts_ns < in->first_ns)
@@ -585,6 +613,7 @@ void ana_ctx__free(struct ana_ctx *c)
 		struct ana_host *h = c->hosts.v[i];
 
 		free(h->hostname);
+		free(h->display);
 		free(h->kernel_release);
 		free(h->kernel_version);
 		free(h->machine);

@@ -9,11 +9,31 @@
 #include "syscall_fmt.h"
 #include "text_fmt.h"
 
+/*
+ * Two hosts of one name are two boots (hosts are told apart by boot id and name): each is then
+ * named name@BOOT, BOOT the first 8 hex digits of its boot id (as --boot selects it).
+ */
 const char *ana_host_name(const struct ana_ctx *c, uint32_t host)
 {
-	const struct ana_host *h = host < c->hosts.n ? c->hosts.v[host] : NULL;
+	struct ana_host *h = host < c->hosts.n ? c->hosts.v[host] : NULL;
+	const char *name = h && h->hostname && h->hostname[0] ? h->hostname : "?";
+	char hx[9];
 
-	return h && h->hostname && h->hostname[0] ? h->hostname : "?";
+	if (!h)
+		return name;
+	if (h->display)
+		return h->display;
+	for (uint32_t i = 0; i < c->hosts.n; i++) {
+		const struct ana_host *o = c->hosts.v[i];
+
+		if (o != h && o->hostname && !strcmp(o->hostname, h->hostname ? h->hostname : "")) {
+			ana_fmt_hex(hx, h->boot_id, 4);
+			if (asprintf(&h->display, "%s@%s", name, hx) < 0)
+				h->display = NULL;
+			return h->display ? h->display : name;
+		}
+	}
+	return name;
 }
 
 bool ana_multi_host(const struct ana_ctx *c)

@@ -94,7 +94,8 @@ static void section(struct scen *s, int variant)
 	memset(sec.boot_id, variant ? 0xb2 : 0xb1, 16);
 	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_SECTION, 0, &sec, sizeof(sec));
 	scf_rb_item_str(&rb, SCF_ITEM_HOSTNAME,
-			variant == 3	 ? "late-host"
+			variant == 4	 ? "scenario-host" /* a second boot of host 1 */
+			: variant == 3 ? "late-host"
 			: variant == 2 ? "ctx-host"
 			: variant      ? "scenario-host-2"
 				       : "scenario-host");
@@ -507,7 +508,9 @@ int scen_write(struct scf_writer *w, int variant)
 	struct scen s = { .w = w };
 
 	section(&s, variant);
-	if (variant == 3)
+	if (variant == 4)
+		host2(&s);
+	else if (variant == 3)
 		host_late(&s);
 	else if (variant == 2)
 		host_ctx(&s);

@@ -34,6 +34,9 @@
  * (one read) runs without a context.
  */
 /*
+ * Variant 4 is variant 1's records under variant 0's host name "scenario-host": another boot
+ * (b2b2...) of the same host name.
+ *
  * Variant 3 is host "late-host": process 800 is described as "spancap" (thread 800 too), then
  * execs /bin/sh ("sh"); it forks 801, which execs /bin/ls with argv "ls /" (execve record),
  * makes one getpid, is re-described after it is gone (ppid 0, empty NAME and ARGV items), exits,

@@ -409,4 +409,22 @@ check "timeline --reorder-window 3000: the sleep waits in the buffer, no resumed
 		awk "/^[0-9]/ { if (p != \"\" && \$1 < p) bad = 1; p = \$1 } END { exit bad }" "$1"' \
 	_ "$tmp/tl3.txt" "$tmp/tl.txt"
 
+# ---- two boots of one host name: told apart, and selected (issue 17) ---------------------------
+"$GEN" "$tmp/boot2.scap" 4
+"$BIN" info "$tmp/s.scap" "$tmp/boot2.scap" >"$tmp/out" 2>&1
+grep -qx 'host: scenario-host@b1b1b1b1' "$tmp/out" && grep -qx 'host: scenario-host@b2b2b2b2' "$tmp/out"
+ok "two boots of host scenario-host are named scenario-host@b1b1b1b1 and @b2b2b2b2" $?
+"$BIN" traces --json "$tmp/s.scap" "$tmp/boot2.scap" >"$tmp/out.json" 2>&1
+jcheck "traces --json names both boots apart in a trace that ran on both" \
+	'sorted([t for t in d["traces"] if t["trace_id"].startswith("0a")][0]["hosts"]) == ["scenario-host@b1b1b1b1", "scenario-host@b2b2b2b2"]'
+"$BIN" traces --json --boot b2 "$tmp/s.scap" "$tmp/boot2.scap" >"$tmp/out.json" 2>&1
+jcheck "--boot b2: only that boot's sections (one host, its name alone)" \
+	'{h for t in d["traces"] for h in t["hosts"]} == {"scenario-host"} and len(d["traces"]) == 1'
+"$BIN" info --json --host scenario-host-2 "$tmp/s.scap" "$tmp/s2.scap" >"$tmp/out.json" 2>&1
+jcheck "info --host: only the sections of that host name" \
+	'[h["hostname"] for h in d["hosts"]] == ["scenario-host-2"] and d["records"]["syscall"] > 0'
+"$BIN" traces --boot xyz "$tmp/s.scap" >"$tmp/out" 2>&1
+[ $? -eq 2 ] && grep -q "bad --boot id 'xyz'" "$tmp/out"
+ok "--boot takes hex digits only (exit 2)" $?
+
 tap_end
