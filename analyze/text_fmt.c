@@ -106,7 +106,12 @@ size_t ana_utf8_seq(const uint8_t *s, size_t len)
 	return n + 1;
 }
 
-char *ana_fmt_utf8(char *buf, size_t sz, const void *s, size_t len, bool raw)
+/* What escape_bytes escapes besides bytes that are not UTF-8 (always \xNN). */
+#define ESC_BACKSLASH 0x1 /* \ as \\ */
+#define ESC_CONTROLS 0x2  /* control characters (\n, \t, \xNN) and " as \" */
+
+/* s[0..len-1] into buf, whole characters and escapes only, NUL-terminated. */
+static char *escape_bytes(char *buf, size_t sz, const void *s, size_t len, unsigned int flags)
 {
 	const uint8_t *p = s;
 	size_t o = 0;
@@ -114,21 +119,28 @@ char *ana_fmt_utf8(char *buf, size_t sz, const void *s, size_t len, bool raw)
 	if (!sz)
 		return buf;
 	for (size_t i = 0; i < len;) {
-		size_t n = ana_utf8_seq(p + i, len - i);
+		size_t n = ana_utf8_seq(p + i, len - i), el;
+		uint8_t ch = p[i];
+		const char *e = (const char *)p + i;
 		char tmp[8];
-		const void *e = p + i;
-		size_t el = n;
 
-		if (!n) {
-			snprintf(tmp, sizeof(tmp), "\\x%02x", p[i]);
-			e = tmp;
-			el = 4;
+		if (!n || ((flags & ESC_CONTROLS) && (ch < 0x20 || ch == 0x7f))) {
+			if ((flags & ESC_CONTROLS) && ch == '\n')
+				e = "\\n";
+			else if ((flags & ESC_CONTROLS) && ch == '\t')
+				e = "\\t";
+			else {
+				snprintf(tmp, sizeof(tmp), "\\x%02x", ch);
+				e = tmp;
+			}
 			n = 1;
-		} else if (raw && p[i] == '\\') {
+		} else if ((flags & ESC_BACKSLASH) && ch == '\\') {
 			e = "\\\\";
-			el = 2;
+		} else if ((flags & ESC_CONTROLS) && ch == '"') {
+			e = "\\\"";
 		}
-		if (el >= sz - o) /* whole characters and escapes only */
+		el = e == (const char *)p + i ? n : strlen(e);
+		if (el >= sz - o)
 			break;
 		memcpy(buf + o, e, el);
 		o += el;
@@ -138,44 +150,14 @@ char *ana_fmt_utf8(char *buf, size_t sz, const void *s, size_t len, bool raw)
 	return buf;
 }
 
+char *ana_fmt_utf8(char *buf, size_t sz, const void *s, size_t len, bool raw)
+{
+	return escape_bytes(buf, sz, s, len, raw ? ESC_BACKSLASH : 0);
+}
+
 char *ana_fmt_escape(char *buf, size_t sz, const void *s, size_t len)
 {
-	const uint8_t *p = s;
-	size_t o = 0;
-
-	if (!sz)
-		return buf;
-	for (size_t i = 0; i < len;) {
-		size_t n = ana_utf8_seq(p + i, len - i);
-		char tmp[8];
-		const char *e = tmp;
-		size_t el;
-		uint8_t ch = p[i];
-
-		if (!n || ch < 0x20 || ch == 0x7f) {
-			if (ch == '\n')
-				e = "\\n";
-			else if (ch == '\t')
-				e = "\\t";
-			else
-				snprintf(tmp, sizeof(tmp), "\\x%02x", ch);
-			n = 1;
-		} else if (ch == '\\') {
-			e = "\\\\";
-		} else if (ch == '"') {
-			e = "\\\"";
-		} else {
-			e = (const char *)p + i;
-		}
-		el = e == (const char *)p + i ? n : strlen(e);
-		if (el >= sz - o) /* whole characters and escapes only */
-			break;
-		memcpy(buf + o, e, el);
-		o += el;
-		i += n;
-	}
-	buf[o] = 0;
-	return buf;
+	return escape_bytes(buf, sz, s, len, ESC_BACKSLASH | ESC_CONTROLS);
 }
 
 void ana_table_init(struct ana_table *t, unsigned int ncols, const char *const *heads,
