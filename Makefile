@@ -92,7 +92,7 @@ $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 # formats/: the capture file format, writer and reader (shared by both binaries)
 
 FORMATS_SRCS := formats/record_codec.c formats/syscall_pack.c formats/file_writer.c \
-	formats/file_reader.c
+	formats/file_reader.c formats/syscall_info.c
 FORMATS_OBJS := $(FORMATS_SRCS:%.c=$(BUILD)/obj/%.o)
 FORMATS_LIB := $(BUILD)/libspancap_formats.a
 FORMATS_LDLIBS = $(call pkg_libs,libpcap libzstd)
@@ -249,7 +249,7 @@ samples: $(SAMPLES_BINS)
 # ---------------------------------------------------------------------------------------------
 # analyze/: spancap-analyze, the offline reconstruction (depends on formats/ only)
 
-ANALYZE_LIB_SRCS := analyze/ana_map.c analyze/latency_hist.c analyze/syscall_table.c \
+ANALYZE_LIB_SRCS := analyze/ana_map.c analyze/latency_hist.c \
 	analyze/errno_names.c analyze/replay.c analyze/proc_state.c analyze/trace_index.c \
 	analyze/text_fmt.c analyze/json_out.c analyze/syscall_fmt.c analyze/report_common.c \
 	analyze/report_rows.c analyze/cmd_info.c analyze/cmd_traces.c analyze/cmd_trace.c \

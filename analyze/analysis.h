@@ -17,7 +17,6 @@
 #include "spancap_file.h"
 #include "ana_map.h"
 #include "latency_hist.h"
-#include "syscall_table.h"
 
 struct ana_ctx;
 
@@ -34,7 +33,7 @@ struct ana_filter {
 	uint8_t trace_id[16], span_id[8];
 	uint8_t trace_nibbles, span_nibbles; /* hex digits given (prefix match); 0: any */
 	bool has_syscalls;
-	uint64_t syscalls[ANA_SYSCALL_NR_MAX / 64]; /* bit set of numbers */
+	uint64_t syscalls[SCF_SYSCALL_NR_MAX / 64]; /* bit set of numbers */
 	bool errors_only;
 	/* --host, --boot: only the sections of hosts of that name and of boots whose id starts
 	 * with these hex digits; the others are skipped whole, as if not given */
@@ -315,14 +314,14 @@ struct ana_error_ev {
 
 struct ana_span_detail {
 	struct ana_io_table io;
-	struct ana_class_stat cls[ANA_CLASS_MAX];
+	struct ana_class_stat cls[SCF_CLASS_MAX];
 	struct ana_error_ev *errs;
 	uint32_t nerrs, errs_cap;
 	struct ana_proc **children;
 	uint32_t nchildren, children_cap;
 };
 
-#define ANA_SC_ERRNOS 4
+#define SCF_SC_ERRNOS 4
 struct ana_sc_row {
 	uint8_t group_kind; /* enum ana_by */
 	void *group;	    /* struct ana_span * or struct ana_proc *, NULL by syscall */
@@ -333,7 +332,7 @@ struct ana_sc_row {
 	struct {
 		int32_t err;
 		uint64_t n;
-	} errnos[ANA_SC_ERRNOS]; /* the first distinct errnos seen */
+	} errnos[SCF_SC_ERRNOS]; /* the first distinct errnos seen */
 	uint64_t other_errnos;
 };
 
