@@ -626,15 +626,6 @@ SPANCAP_LDLIBS = $(call pkg_libs,libbpf libelf zlib) $(FORMATS_LDLIBS) $(CAPTURE
 
 $(SPANCAP_OBJS): CFLAGS += -Ibpf -Icapture
 $(BUILD)/obj/capture/capture_kernel.o: $(BPF_SKEL)
-$(BUILD)/obj/capture/syscall_select.o: $(BUILD)/gen/syscall_names.h
-
-# spancap -e names: the x86_64 syscall table of the C library's kernel headers.
-$(BUILD)/gen/syscall_names.h: | $(DEPS_STAMP)
-	$(msg) GEN $@
-	@mkdir -p $(@D)
-	$(Q)$(CC) -E -dM -include asm/unistd_64.h - </dev/null | \
-		sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/\t{"\1", \2},/p' | \
-		sort -t, -k2 -n >$@.tmp && mv $@.tmp $@
 
 $(SPANCAP): $(SPANCAP_OBJS) $(CAPTURE_LIB) $(FORMATS_LIB)
 	$(msg) LD $@
