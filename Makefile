@@ -595,7 +595,8 @@ $(BUILD)/tests/test_resolver: $(RESOLVER_TEST_OBJS) $(CAPTURE_LIB) $(RESOLVER_FI
 # only capture/ includes. bpf/spancap_abi.h is the one header both sides compile.
 
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
-BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD)/gen -Ibpf
+BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD)/gen -Ibpf \
+	-Iformats
 BPF_SKEL := $(BUILD)/gen/spancap.skel.h
 BPF_EMPTY_SKEL := $(BUILD)/gen/spancap_empty.skel.h
 
@@ -604,7 +605,7 @@ $(BUILD)/gen/vmlinux.h: | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c >$@.tmp && mv $@.tmp $@
 
-$(BUILD)/gen/%.bpf.o: bpf/%.bpf.c bpf/spancap_abi.h $(BUILD)/gen/vmlinux.h
+$(BUILD)/gen/%.bpf.o: bpf/%.bpf.c bpf/spancap_abi.h formats/syscall_list.h $(BUILD)/gen/vmlinux.h
 	$(msg) BPF $<
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
