@@ -270,13 +270,29 @@ $(ANALYZE_BIN): $(BUILD)/obj/analyze/analyze_main.o $(ANALYZE_LIB) $(FORMATS_LIB
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) -lm
 
 # ---------------------------------------------------------------------------------------------
+# dissector/: the generated section of spancap.lua (errno and syscall names) comes from
+# analyze/errno_names.c and formats/syscall_list.h; `make dissector-tables` rewrites it and
+# tests/integration/it_dissector.sh fails when it is stale.
+
+LUA_TABLES := $(BUILD)/dissector/lua_tables
+$(BUILD)/obj/dissector/lua_tables.o: CFLAGS += -Ianalyze
+$(LUA_TABLES): $(BUILD)/obj/dissector/lua_tables.o $(ANALYZE_LIB) $(FORMATS_LIB)
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)
+
+.PHONY: dissector-tables
+dissector-tables: $(LUA_TABLES)
+	$(Q)$(LUA_TABLES) --write dissector/spancap.lua
+
+# ---------------------------------------------------------------------------------------------
 # tests/: one cmocka binary per module; tests/run_suites.sh runs them all.
 
 # Unit suites by name: built in $(BUILD)/tests and, under ASan + UBSan, in $(BUILD)/asan/tests.
 UNIT_TESTS := test_formats test_formats_packed test_samples_writer test_analyze test_analyze_ctx \
 	test_export test_redact
 TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/%)
-TEST_TOOLS := $(BUILD)/tests/formats_sample_gen $(BUILD)/tests/analyze_scenario_gen
+TEST_TOOLS := $(BUILD)/tests/formats_sample_gen $(BUILD)/tests/analyze_scenario_gen $(LUA_TABLES)
 CMOCKA_LIBS = $(call pkg_libs,cmocka)
 
 $(BUILD)/tests/formats_sample_gen: $(BUILD)/obj/tests/formats_sample_gen.o $(FORMATS_LIB)
