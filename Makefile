@@ -7,6 +7,7 @@
 #   make test       run every test suite, then the unit suites again under ASan + UBSan
 #   make demo       build, capture the sample service for a few seconds, analyze it
 #   make bench      run the benchmarks and write bench/RESULTS.md
+#   make dissector-tables  rewrite the generated tables of dissector/spancap.lua
 #   V=1             show the commands
 #
 # Every target that compiles depends (order-only) on `deps`, so a fresh Debian 12 machine
