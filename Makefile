@@ -330,6 +330,16 @@ $(BUILD)/tests/test_redact: $(BUILD)/obj/tests/test_redact.o $(ANALYZE_LIB) $(FO
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) $(CMOCKA_LIBS)
 
+# What the C library's kernel headers number each syscall, for test_formats to check
+# formats/syscall_list.h against.
+$(BUILD)/obj/tests/test_formats.o: $(BUILD)/gen/libc_syscall_numbers.h
+$(BUILD)/gen/libc_syscall_numbers.h: | $(DEPS_STAMP)
+	$(msg) GEN $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) -E -dM -include asm/unistd_64.h - </dev/null | \
+		sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/\t{"\1", \2},/p' | \
+		sort -t, -k2 -n >$@.tmp && mv $@.tmp $@
+
 $(BUILD)/tests/test_formats: $(BUILD)/obj/tests/test_formats.o $(FORMATS_LIB)
 	$(msg) LD $@
 	@mkdir -p $(@D)
