@@ -446,8 +446,9 @@ bench: $(SPANCAP) $(ANALYZE_BIN) $(BENCH_BINS) $(SAMPLES_OUT)/spancap-demo-servi
 # TLS resolution, OTEP 4719 process context reader, OTEP 4947 attrs_data rules. No main(), no
 # BPF, nothing from formats/. The capture binary links $(CAPTURE_LIB) with $(CAPTURE_LIB_LDLIBS).
 
-CAPTURE_LIB_SRCS := capture/proc_maps.c capture/target_memory.c capture/elf_tls.c \
-	capture/tls_resolve.c capture/process_context.c capture/thread_ctx_attrs.c
+CAPTURE_LIB_SRCS := capture/resolver/proc_maps.c capture/resolver/target_memory.c \
+	capture/resolver/elf_tls.c capture/resolver/tls_resolve.c capture/resolver/process_context.c \
+	capture/resolver/thread_ctx_attrs.c
 CAPTURE_LIB_OBJS := $(CAPTURE_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CAPTURE_LIB := $(BUILD)/libspancap_resolve.a
 CAPTURE_LIB_LDLIBS = $(call pkg_libs,libelf)
@@ -460,10 +461,10 @@ all: $(CAPTURE_LIB)
 
 # The libFuzzer targets on the resolver's parsers (tests/fuzz/, `make fuzz`).
 $(FUZZ_CAPTURE_TARGETS:%=$(BUILD)/fuzz/%): $(BUILD)/fuzz/%: tests/fuzz/%.c $(CAPTURE_LIB_SRCS) \
-		capture/*.h | $(DEPS_STAMP)
+		capture/resolver/*.h | $(DEPS_STAMP)
 	$(msg) FUZZ $@
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Icapture -o $@ $(filter %.c,$^) $(CAPTURE_LIB_LDLIBS)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Icapture/resolver -o $@ $(filter %.c,$^) $(CAPTURE_LIB_LDLIBS)
 
 # Resolver test fixtures (tests/fixtures/tlsfix_*.c): programs and libraries defining
 # otel_thread_ctx_v1 under every TLS model, linker and libc. Built without sanitizers: they are
@@ -569,7 +570,7 @@ $(FIXDIR)/tlsfix_musl_static: $(FIX_HOST) $(FIX_VAR) | $(DEPS_STAMP)
 # Test tool: the resolver's answer for a live process, checked by the samples suite against
 # the addresses each sample thread reports from inside.
 TEST_TOOLS += $(BUILD)/tests/resolver_probe
-$(BUILD)/obj/tests/resolver_probe.o: CFLAGS += -Icapture
+$(BUILD)/obj/tests/resolver_probe.o: CFLAGS += -Icapture/resolver
 $(BUILD)/tests/resolver_probe: $(BUILD)/obj/tests/resolver_probe.o $(CAPTURE_LIB)
 	$(msg) LD $@
 	@mkdir -p $(@D)
@@ -583,6 +584,7 @@ RESOLVER_TEST_SRCS := tests/test_resolver.c tests/test_resolver_maps.c \
 	tests/test_resolver_resolve.c tests/test_resolver_live.c
 RESOLVER_TEST_OBJS := $(RESOLVER_TEST_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_TESTS += test_resolver
+$(RESOLVER_TEST_OBJS): CFLAGS += -Icapture/resolver
 
 $(BUILD)/tests/test_resolver: $(RESOLVER_TEST_OBJS) $(CAPTURE_LIB) $(RESOLVER_FIXTURES)
 	$(msg) LD $@
@@ -624,7 +626,7 @@ SPANCAP_OBJS := $(SPANCAP_SRCS:%.c=$(BUILD)/obj/%.o)
 SPANCAP := $(BUILD)/spancap
 SPANCAP_LDLIBS = $(call pkg_libs,libbpf libelf zlib) $(FORMATS_LDLIBS) $(CAPTURE_LIB_LDLIBS)
 
-$(SPANCAP_OBJS): CFLAGS += -Ibpf -Icapture
+$(SPANCAP_OBJS): CFLAGS += -Ibpf -Icapture -Icapture/resolver
 $(BUILD)/obj/capture/capture_kernel.o: $(BPF_SKEL)
 $(BUILD)/obj/capture/syscall_select.o: $(BUILD)/gen/syscall_names.h
 
