@@ -249,7 +249,7 @@ samples: $(SAMPLES_BINS)
 # ---------------------------------------------------------------------------------------------
 # analyze/: spancap-analyze, the offline reconstruction (depends on formats/ only)
 
-ANALYZE_LIB_SRCS := analyze/ana_map.c analyze/latency_hist.c analyze/syscall_table.c \
+ANALYZE_LIB_SRCS := analyze/ana_util.c analyze/export_facts.c analyze/ana_map.c analyze/latency_hist.c analyze/syscall_table.c \
 	analyze/errno_names.c analyze/replay.c analyze/proc_state.c analyze/trace_index.c \
 	analyze/text_fmt.c analyze/json_out.c analyze/syscall_fmt.c analyze/report_common.c \
 	analyze/report_rows.c analyze/cmd_info.c analyze/cmd_traces.c analyze/cmd_trace.c \
