@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # bench/: benchmarks (not run by make test, which runs only a smoke of them). `make bench-build`
-# builds them; `make bench` runs the suite against peers and writes bench/RESULTS.md.
+# builds them and what they run (the binaries, the demo service); `make bench` runs the suite
+# against peers and writes bench/RESULTS.md.
 
 BENCH_BINS := $(BUILD)/bench/format_bench $(BUILD)/bench/analyze_bench
 
@@ -40,7 +41,8 @@ $(BUILD)/bench/recheck_bench: PROG_LDLIBS = $(RESOLVER_LDLIBS) $(FORMATS_LDLIBS)
 PROGRAMS += $(filter-out %.bpf.o,$(BENCH_BINS))
 
 .PHONY: bench bench-build bench-recorder bench-bpf bench-capture
-bench-build: $(BENCH_BINS)
+BENCH_NEEDS := $(SPANCAP) $(ANALYZE_BIN) $(BENCH_BINS) $(SAMPLES_OUT)/spancap-demo-service
+bench-build: $(BENCH_NEEDS)
 
 bench-recorder: $(BUILD)/bench/recorder_bench
 	$(Q)$(BUILD)/bench/recorder_bench -n 5000000
@@ -48,7 +50,7 @@ bench-recorder: $(BUILD)/bench/recorder_bench
 bench-bpf: $(SPANCAP) $(BUILD)/bench/syscall_bench $(BENCH_BPF)
 	$(Q)bench/bpf_prog_cost.sh $(BUILD)
 
-bench-capture: $(SPANCAP) $(ANALYZE_BIN) $(BENCH_BINS) $(SAMPLES_OUT)/spancap-demo-service
+bench-capture: $(BENCH_NEEDS)
 	$(Q)SECTIONS=syscall OPS="$(or $(OPS),getppid)" RESULTS=$(BUILD)/bench-capture.md \
 		$(foreach v,ROUNDS CALLS INNER OLD,$(if $(value $(v)),$(v)='$($(v))')) \
 		bench/run_bench.sh $(BUILD) && cat $(BUILD)/bench-capture.md
@@ -59,6 +61,6 @@ BENCH_KNOBS := ROUNDS CALLS INNER SLOW_DIV OPS SECTIONS OLD WORKLOAD_SECONDS WOR
 	WORKLOAD_THREADS RAMP_RATES STEP_SECONDS CPU_SECONDS BYTES_CALLS REPLAY_EVENTS \
 	COMPONENT_RECORDS BENCH_SMOKE RESULTS
 bench_command = $(strip $(foreach v,$(BENCH_KNOBS),$(if $(value $(v)),$(v)='$($(v))')) make bench)
-bench: $(SPANCAP) $(ANALYZE_BIN) $(BENCH_BINS) $(SAMPLES_OUT)/spancap-demo-service
+bench: $(BENCH_NEEDS)
 	$(Q)BENCH_COMMAND="$(bench_command)" $(foreach v,$(BENCH_KNOBS),$(if $(value $(v)),$(v)='$($(v))')) \
 		bench/run_bench.sh $(BUILD)
