@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * lua_tables.c - writes or checks the generated section of dissector/spancap.lua: the dissector's
- * errno names (from analyze/errno_names.c, ana_errno_name()) and x86_64 syscall names (from
+ * errno names (from analyze/engine/errno_names.c, ana_errno_name()) and x86_64 syscall names (from
  * formats/syscall_list.h), so that the dissector and the analyzer name results and syscalls
  * alike without a second hand-kept table.
  *
@@ -169,7 +169,7 @@ int main(int argc, char **argv)
 	if (!write) {
 		fprintf(stderr,
 			"lua_tables: %s: the generated section (line %zu, byte %zu) is not what "
-			"formats/syscall_list.h and analyze/errno_names.c give: run make "
+			"formats/syscall_list.h and analyze/engine/errno_names.c give: run make "
 			"dissector-tables\n",
 			argv[2], line, (size_t)(begin - text));
 		return 1;

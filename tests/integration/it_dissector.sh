@@ -9,7 +9,7 @@
 #     malformed note, with the analyzer's record counts;
 #   - every x86_64 syscall number 0..519 gets the analyzer's name;
 #   - the generated section of spancap.lua (errno and syscall names) is what
-#     formats/syscall_list.h and analyze/errno_names.c give (dissector/lua_tables.c), and a
+#     formats/syscall_list.h and analyze/engine/errno_names.c give (dissector/lua_tables.c), and a
 #     stale one is caught;
 #   - hand-made damaged records (check_dissector.py craft) are flagged, never a Lua error.
 set -u
