@@ -226,6 +226,7 @@ static void note_syscall(struct selection *s, struct ana_ctx *c, uint32_t input,
 			 const struct scf_record *rec)
 {
 	struct scf_syscall sc;
+	struct ana_thread *t;
 	int64_t fds[6];
 	unsigned int n;
 	uint64_t end;
@@ -250,6 +251,16 @@ static void note_syscall(struct selection *s, struct ana_ctx *c, uint32_t input,
 		if (ch || !p || !p->ns_level)
 			set_add(s, &s->members,
 				member_key(sec, ch ? ch->pid : (uint32_t)sc.ret, K_CHILD, 0));
+	}
+	/* A pid it returns or names in its own pid namespace (getppid, wait4, kill, ...): the
+	 * output keeps the named process's description, so that its analysis maps the number to
+	 * the same host pid (ana_syscall_host_pid). */
+	t = ana_thread_find(c, c->inputs[input].host, sc.tid);
+	for (int i = -1; t && i < 6; i++) {
+		int64_t host = ana_syscall_host_pid(c, t, rec, &sc, i);
+
+		if (host > 0)
+			set_add(s, &s->members, member_key(sec, (uint32_t)host, K_CHILD, 0));
 	}
 }
 
