@@ -3,7 +3,7 @@
 """Checks a capture of the demo service run in its own pid namespace against its ground truth.
 
 usage: check_namespaces.py ANALYZE CAPTURE TRUTH HOST_PIDNS_INODE [ROOT SERVICE_EXE]
-       check_namespaces.py --pids ANALYZE CAPTURE TRUTH FILTERED
+       check_namespaces.py --pids ANALYZE CAPTURE TRUTH FILTERED FILTERED_CHILD
 
 The truth log is written inside the namespace: its pids (the process, the clone results) are
 namespace pids. The analyzer must list exactly the real processes: inside, the service (the
@@ -17,7 +17,8 @@ With --pids, TRUTH is ns_pid_workload.py's: the pids its getpid, fork, kill and 
 took are namespace pids, and it read its own and its child's host pids from the host's /proc.
 The analyzer must show each with the host pid it names, in the timeline (text and JSON), the
 row export and the OTLP export, and the same in FILTERED, `filter --pid --syscall kill` of the
-workload's host pid. A child that exits at once has its namespace pid or none, never another.
+workload's host pid; FILTERED_CHILD, `filter --pid` of the child's host pid, keeps the
+workload's calls that name the child (clone, kill, wait4). A child that exits at once has its namespace pid or none, never another.
 Prints TAP.
 """
 import json
@@ -131,6 +132,7 @@ def main():
 
 def check_pids():
     ana, cap, truth_path, filtered = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+    filtered_child = sys.argv[6]
     t = json.load(open(truth_path))
     host, ns = t["nspid"][0], t["nspid"][-1]
     kid_host, kid_ns = t["child_nspid"][0], t["child_nspid"][-1]
@@ -210,6 +212,17 @@ def check_pids():
         and kid_host in fp and not [p for p in fp if p <= kid_ns],
         "filter --pid %d --syscall kill keeps the description of the process kill names" %
         host, "processes %s\n%s" % (fp, "\n".join(json.dumps(e) for e in kills)))
+
+    ev = json.loads(analyze(ana, "timeline", "--json", filtered_child))["events"]
+    named = sorted((e["syscall"], e["call"], e["ret"]) for e in ev
+                   if e.get("kind") == "syscall" and e["pid"] == host)
+    want = sorted([("clone", forks[0]["call"] if forks else "?", "%d [host %d]" %
+                    (kid_ns, kid_host)),
+                   ("kill", "kill(%d [host %d], 15)" % (kid_ns, kid_host), "0"),
+                   ("wait4", waits[0]["call"] if waits else "?", "%d [host %d]" %
+                    (kid_ns, kid_host))])
+    tap(named == want, "filter --pid %d (the child) keeps its parent's clone, kill and wait4 "
+        "that name it as %d" % (kid_host, kid_ns), "got %s\nwant %s" % (named, want))
 
 
 if __name__ == "__main__":

@@ -57,8 +57,12 @@ ws_host=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["nspi
 "$ANALYZE" filter --pid "$ws_host" --syscall kill -o "$tmp/pids-filtered.pcapng.zst" \
 	"$tmp/pids.pcapng.zst" >"$tmp/pids-filter.out" 2>&1 ||
 	bail "filter --pid $ws_host --syscall kill" "$tmp/pids-filter.out"
+ws_child=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["child_nspid"][0])' \
+	"$tmp/pids-truth.json")
+"$ANALYZE" filter --pid "$ws_child" -o "$tmp/pids-child.pcapng.zst" "$tmp/pids.pcapng.zst" \
+	>"$tmp/pids-filter.out" 2>&1 || bail "filter --pid $ws_child" "$tmp/pids-filter.out"
 tap_from "pids: " python3 "$here/check_namespaces.py" --pids "$ANALYZE" "$tmp/pids.pcapng.zst" \
-	"$tmp/pids-truth.json" "$tmp/pids-filtered.pcapng.zst"
+	"$tmp/pids-truth.json" "$tmp/pids-filtered.pcapng.zst" "$tmp/pids-child.pcapng.zst"
 
 # ---- the same, chrooted into a bind mount of / in its own mount namespace -------------------
 # The root exists only in that namespace: the kernel shows spancap the service's executable as
