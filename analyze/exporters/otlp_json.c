@@ -422,7 +422,7 @@ static void peer_attrs(struct ana_json *j, const char *peer)
  * (ana_syscall_host_pid); an unknown one shows as "[host ?]" in spancap.syscall.call. */
 static void host_pid_attrs(struct ana_json *j, const struct ana_event *ev)
 {
-	char key[40];
+	char key[48];
 
 	if (ev->ret_host_pid > 0)
 		kv_int(j, "spancap.syscall.ret_host_pid", ev->ret_host_pid);
