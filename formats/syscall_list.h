@@ -24,6 +24,7 @@
  *             d fd   D dirfd   p PATH item   P PATH2 item   a SOCKADDR item   v ARGV item
  *             f FD_PAIR item   i signed   u unsigned   x hex   o O_* flags   m mode (octal)
  *             F fcntl command   A address family   T socket type   b buffer or pointer
+ *             n a pid (tid, process group) in the caller's pid namespace, printed signed
  *   decode  what the BPF program reads at entry or exit into the record's items (argument
  *           indexes from 0), one of:
  *             NONE         nothing but the six arguments
@@ -58,12 +59,14 @@
 #define SCF_SC_OPEN 0x10  /* opens the PATH item: a result >= 0 is a new descriptor */
 #define SCF_SC_SYNC 0x20  /* flushes data to storage */
 #define SCF_SC_PATH 0x40  /* works on the PATH item (stat, unlink, ...) */
+/* a result > 0 is a pid (or tid, process group, session) in the caller's pid namespace */
+#define SCF_SC_PIDRET 0x80
 /* The process tree (fork, exec, exit): recorded whatever the selection. */
-#define SCF_SC_LIFE 0x80
+#define SCF_SC_LIFE 0x100
 /* Groups that cut across classes, selected as %fd, %signal and %ids. */
-#define SCF_SC_GROUP_FD 0x100	  /* makes, duplicates or closes descriptors */
-#define SCF_SC_GROUP_SIGNAL 0x200 /* signals and their masks */
-#define SCF_SC_GROUP_IDS 0x400	  /* user, group and capability changes */
+#define SCF_SC_GROUP_FD 0x200	  /* makes, duplicates or closes descriptors */
+#define SCF_SC_GROUP_SIGNAL 0x400 /* signals and their masks */
+#define SCF_SC_GROUP_IDS 0x800	  /* user, group and capability changes */
 
 /* Numbers at or above are not x86_64 syscalls this table can name. */
 #define SCF_SYSCALL_NR_MAX 512
@@ -109,7 +112,7 @@
 	X(36, getitimer, TIME, 0, "ib", NONE) \
 	X(37, alarm, TIME, 0, "u", NONE) \
 	X(38, setitimer, TIME, 0, "ibb", NONE) \
-	X(39, getpid, PROCESS, 0, "", NONE) \
+	X(39, getpid, PROCESS, SCF_SC_PIDRET, "", NONE) \
 	X(40, sendfile, FILE, SCF_SC_FD0 | SCF_SC_WRITE, "ddbu", NONE) \
 	X(41, socket, NET, SCF_SC_GROUP_FD, "ATi", NONE) \
 	X(42, connect, NET, SCF_SC_FD0, "dau", ADDR1) \
@@ -126,13 +129,13 @@
 	X(53, socketpair, NET, SCF_SC_GROUP_FD, "ATif", FDS_OUT3) \
 	X(54, setsockopt, NET, SCF_SC_FD0, "diibu", NONE) \
 	X(55, getsockopt, NET, SCF_SC_FD0, "diibb", NONE) \
-	X(56, clone, PROCESS, SCF_SC_LIFE, "xbbbx", NONE) \
-	X(57, fork, PROCESS, SCF_SC_LIFE, "", NONE) \
-	X(58, vfork, PROCESS, SCF_SC_LIFE, "", NONE) \
+	X(56, clone, PROCESS, SCF_SC_LIFE | SCF_SC_PIDRET, "xbbbx", NONE) \
+	X(57, fork, PROCESS, SCF_SC_LIFE | SCF_SC_PIDRET, "", NONE) \
+	X(58, vfork, PROCESS, SCF_SC_LIFE | SCF_SC_PIDRET, "", NONE) \
 	X(59, execve, PROCESS, SCF_SC_LIFE, "pvb", EXEC0) \
 	X(60, exit, PROCESS, SCF_SC_LIFE, "i", NONE) \
-	X(61, wait4, PROCESS, 0, "ibxb", NONE) \
-	X(62, kill, PROCESS, SCF_SC_GROUP_SIGNAL, "ii", NONE) \
+	X(61, wait4, PROCESS, SCF_SC_PIDRET, "nbxb", NONE) \
+	X(62, kill, PROCESS, SCF_SC_GROUP_SIGNAL, "ni", NONE) \
 	X(63, uname, OTHER, 0, "b", NONE) \
 	X(64, semget, IPC, 0, "xix", NONE) \
 	X(65, semop, IPC, 0, "ibu", NONE) \
@@ -171,7 +174,7 @@
 	X(98, getrusage, PROCESS, 0, "ib", NONE) \
 	X(99, sysinfo, OTHER, 0, "b", NONE) \
 	X(100, times, TIME, 0, "b", NONE) \
-	X(101, ptrace, PROCESS, 0, "iibb", NONE) \
+	X(101, ptrace, PROCESS, 0, "inbb", NONE) \
 	X(102, getuid, PROCESS, 0, "", NONE) \
 	X(103, syslog, OTHER, 0, "ibi", NONE) \
 	X(104, getgid, PROCESS, 0, "", NONE) \
@@ -179,10 +182,10 @@
 	X(106, setgid, PROCESS, SCF_SC_GROUP_IDS, "i", NONE) \
 	X(107, geteuid, PROCESS, 0, "", NONE) \
 	X(108, getegid, PROCESS, 0, "", NONE) \
-	X(109, setpgid, PROCESS, 0, "ii", NONE) \
-	X(110, getppid, PROCESS, 0, "", NONE) \
-	X(111, getpgrp, PROCESS, 0, "", NONE) \
-	X(112, setsid, PROCESS, 0, "", NONE) \
+	X(109, setpgid, PROCESS, 0, "nn", NONE) \
+	X(110, getppid, PROCESS, SCF_SC_PIDRET, "", NONE) \
+	X(111, getpgrp, PROCESS, SCF_SC_PIDRET, "", NONE) \
+	X(112, setsid, PROCESS, SCF_SC_PIDRET, "", NONE) \
 	X(113, setreuid, PROCESS, SCF_SC_GROUP_IDS, "ii", NONE) \
 	X(114, setregid, PROCESS, SCF_SC_GROUP_IDS, "ii", NONE) \
 	X(115, getgroups, PROCESS, 0, "ib", NONE) \
@@ -191,15 +194,15 @@
 	X(118, getresuid, PROCESS, 0, "bbb", NONE) \
 	X(119, setresgid, PROCESS, SCF_SC_GROUP_IDS, "iii", NONE) \
 	X(120, getresgid, PROCESS, 0, "bbb", NONE) \
-	X(121, getpgid, PROCESS, 0, "i", NONE) \
+	X(121, getpgid, PROCESS, SCF_SC_PIDRET, "n", NONE) \
 	X(122, setfsuid, PROCESS, SCF_SC_GROUP_IDS, "i", NONE) \
 	X(123, setfsgid, PROCESS, SCF_SC_GROUP_IDS, "i", NONE) \
-	X(124, getsid, PROCESS, 0, "i", NONE) \
+	X(124, getsid, PROCESS, SCF_SC_PIDRET, "n", NONE) \
 	X(125, capget, PROCESS, 0, "bb", NONE) \
 	X(126, capset, PROCESS, SCF_SC_GROUP_IDS, "bb", NONE) \
 	X(127, rt_sigpending, PROCESS, SCF_SC_GROUP_SIGNAL, "bu", NONE) \
 	X(128, rt_sigtimedwait, PROCESS, SCF_SC_GROUP_SIGNAL, "bbbu", NONE) \
-	X(129, rt_sigqueueinfo, PROCESS, SCF_SC_GROUP_SIGNAL, "iib", NONE) \
+	X(129, rt_sigqueueinfo, PROCESS, SCF_SC_GROUP_SIGNAL, "nib", NONE) \
 	X(130, rt_sigsuspend, PROCESS, SCF_SC_GROUP_SIGNAL, "bu", NONE) \
 	X(131, sigaltstack, PROCESS, SCF_SC_GROUP_SIGNAL, "bb", NONE) \
 	X(132, utime, FILE, SCF_SC_PATH, "pb", NONE) \
@@ -212,13 +215,13 @@
 	X(139, sysfs, OTHER, 0, "ixx", NONE) \
 	X(140, getpriority, PROCESS, 0, "ii", NONE) \
 	X(141, setpriority, PROCESS, 0, "iii", NONE) \
-	X(142, sched_setparam, PROCESS, 0, "ib", NONE) \
-	X(143, sched_getparam, PROCESS, 0, "ib", NONE) \
-	X(144, sched_setscheduler, PROCESS, 0, "iib", NONE) \
-	X(145, sched_getscheduler, PROCESS, 0, "i", NONE) \
+	X(142, sched_setparam, PROCESS, 0, "nb", NONE) \
+	X(143, sched_getparam, PROCESS, 0, "nb", NONE) \
+	X(144, sched_setscheduler, PROCESS, 0, "nib", NONE) \
+	X(145, sched_getscheduler, PROCESS, 0, "n", NONE) \
 	X(146, sched_get_priority_max, PROCESS, 0, "i", NONE) \
 	X(147, sched_get_priority_min, PROCESS, 0, "i", NONE) \
-	X(148, sched_rr_get_interval, PROCESS, 0, "ib", NONE) \
+	X(148, sched_rr_get_interval, PROCESS, 0, "nb", NONE) \
 	X(149, mlock, MEMORY, 0, "bu", NONE) \
 	X(150, munlock, MEMORY, 0, "bu", NONE) \
 	X(151, mlockall, MEMORY, 0, "x", NONE) \
@@ -256,7 +259,7 @@
 	X(183, afs_syscall, OTHER, 0, NULL, NONE) \
 	X(184, tuxcall, OTHER, 0, NULL, NONE) \
 	X(185, security, OTHER, 0, NULL, NONE) \
-	X(186, gettid, PROCESS, 0, "", NONE) \
+	X(186, gettid, PROCESS, SCF_SC_PIDRET, "", NONE) \
 	X(187, readahead, FILE, SCF_SC_FD0, "diu", NONE) \
 	X(188, setxattr, FILE, SCF_SC_PATH, "pbbux", NONE) \
 	X(189, lsetxattr, FILE, SCF_SC_PATH, "pbbux", NONE) \
@@ -270,11 +273,11 @@
 	X(197, removexattr, FILE, SCF_SC_PATH, "pb", NONE) \
 	X(198, lremovexattr, FILE, SCF_SC_PATH, "pb", NONE) \
 	X(199, fremovexattr, FILE, SCF_SC_FD0, "db", NONE) \
-	X(200, tkill, PROCESS, SCF_SC_GROUP_SIGNAL, "ii", NONE) \
+	X(200, tkill, PROCESS, SCF_SC_GROUP_SIGNAL, "ni", NONE) \
 	X(201, time, TIME, 0, "b", NONE) \
 	X(202, futex, SYNC, 0, "bixbbx", NONE) \
-	X(203, sched_setaffinity, PROCESS, 0, "iub", NONE) \
-	X(204, sched_getaffinity, PROCESS, 0, "iub", NONE) \
+	X(203, sched_setaffinity, PROCESS, 0, "nub", NONE) \
+	X(204, sched_getaffinity, PROCESS, 0, "nub", NONE) \
 	X(205, set_thread_area, PROCESS, 0, "b", NONE) \
 	X(206, io_setup, FILE, 0, "ub", NONE) \
 	X(207, io_destroy, FILE, 0, "x", NONE) \
@@ -304,7 +307,7 @@
 	X(231, exit_group, PROCESS, SCF_SC_LIFE, "i", NONE) \
 	X(232, epoll_wait, SYNC, SCF_SC_FD0, "dbii", NONE) \
 	X(233, epoll_ctl, SYNC, SCF_SC_FD0, "didb", NONE) \
-	X(234, tgkill, PROCESS, SCF_SC_GROUP_SIGNAL, "iii", NONE) \
+	X(234, tgkill, PROCESS, SCF_SC_GROUP_SIGNAL, "nni", NONE) \
 	X(235, utimes, FILE, SCF_SC_PATH, "pb", NONE) \
 	X(236, vserver, OTHER, 0, NULL, NONE) \
 	X(237, mbind, MEMORY, 0, "buibux", NONE) \
@@ -317,7 +320,7 @@
 	X(244, mq_notify, IPC, SCF_SC_FD0, "db", NONE) \
 	X(245, mq_getsetattr, IPC, SCF_SC_FD0, "dbb", NONE) \
 	X(246, kexec_load, OTHER, 0, "xubx", NONE) \
-	X(247, waitid, PROCESS, 0, "iibxb", NONE) \
+	X(247, waitid, PROCESS, 0, "inbxb", NONE) \
 	X(248, add_key, OTHER, 0, "bbbui", NONE) \
 	X(249, request_key, OTHER, 0, "bbbi", NONE) \
 	X(250, keyctl, OTHER, 0, "ixxxx", NONE) \
@@ -326,7 +329,7 @@
 	X(253, inotify_init, FILE, SCF_SC_GROUP_FD, "", NONE) \
 	X(254, inotify_add_watch, FILE, SCF_SC_FD0 | SCF_SC_PATH, "dpx", NONE) \
 	X(255, inotify_rm_watch, FILE, SCF_SC_FD0, "di", NONE) \
-	X(256, migrate_pages, MEMORY, 0, "iubb", NONE) \
+	X(256, migrate_pages, MEMORY, 0, "nubb", NONE) \
 	X(257, openat, FILE, SCF_SC_OPEN | SCF_SC_GROUP_FD, "Dpom", PATH1) \
 	X(258, mkdirat, FILE, SCF_SC_PATH, "Dpm", PATH1) \
 	X(259, mknodat, FILE, SCF_SC_PATH, "Dpmx", PATH1) \
@@ -344,12 +347,12 @@
 	X(271, ppoll, SYNC, 0, "bubbu", NONE) \
 	X(272, unshare, PROCESS, 0, "x", NONE) \
 	X(273, set_robust_list, SYNC, 0, "bu", NONE) \
-	X(274, get_robust_list, SYNC, 0, "ibb", NONE) \
+	X(274, get_robust_list, SYNC, 0, "nbb", NONE) \
 	X(275, splice, IPC, SCF_SC_FD0 | SCF_SC_READ, "dbdbux", NONE) \
 	X(276, tee, IPC, SCF_SC_FD0, "ddux", NONE) \
 	X(277, sync_file_range, FILE, SCF_SC_FD0 | SCF_SC_SYNC, "diix", NONE) \
 	X(278, vmsplice, IPC, SCF_SC_FD0, "dbux", NONE) \
-	X(279, move_pages, MEMORY, 0, "iubbbx", NONE) \
+	X(279, move_pages, MEMORY, 0, "nubbbx", NONE) \
 	X(280, utimensat, FILE, SCF_SC_PATH, "Dpbx", NONE) \
 	X(281, epoll_pwait, SYNC, SCF_SC_FD0, "dbiibu", NONE) \
 	X(282, signalfd, PROCESS, SCF_SC_GROUP_FD, "ibu", NONE) \
@@ -367,12 +370,12 @@
 	X(294, inotify_init1, FILE, SCF_SC_GROUP_FD, "x", NONE) \
 	X(295, preadv, FILE, SCF_SC_FD0 | SCF_SC_READ, "dbui", NONE) \
 	X(296, pwritev, FILE, SCF_SC_FD0 | SCF_SC_WRITE, "dbui", NONE) \
-	X(297, rt_tgsigqueueinfo, PROCESS, SCF_SC_GROUP_SIGNAL, "iiib", NONE) \
+	X(297, rt_tgsigqueueinfo, PROCESS, SCF_SC_GROUP_SIGNAL, "nnib", NONE) \
 	X(298, perf_event_open, OTHER, SCF_SC_GROUP_FD, "biiix", NONE) \
 	X(299, recvmmsg, NET, SCF_SC_FD0, "dbuxb", NONE) \
 	X(300, fanotify_init, FILE, SCF_SC_GROUP_FD, "xx", NONE) \
 	X(301, fanotify_mark, FILE, SCF_SC_FD0, "dxxDp", NONE) \
-	X(302, prlimit64, PROCESS, 0, "iibb", NONE) \
+	X(302, prlimit64, PROCESS, 0, "nibb", NONE) \
 	X(303, name_to_handle_at, FILE, SCF_SC_PATH, "Dpbbx", NONE) \
 	X(304, open_by_handle_at, FILE, SCF_SC_GROUP_FD, "dbo", NONE) \
 	X(305, clock_adjtime, TIME, 0, "ib", NONE) \
@@ -380,12 +383,12 @@
 	X(307, sendmmsg, NET, SCF_SC_FD0, "dbux", NONE) \
 	X(308, setns, PROCESS, SCF_SC_FD0, "dx", NONE) \
 	X(309, getcpu, PROCESS, 0, "bbb", NONE) \
-	X(310, process_vm_readv, MEMORY, 0, "ibubux", NONE) \
-	X(311, process_vm_writev, MEMORY, 0, "ibubux", NONE) \
-	X(312, kcmp, PROCESS, 0, "iiixx", NONE) \
+	X(310, process_vm_readv, MEMORY, 0, "nbubux", NONE) \
+	X(311, process_vm_writev, MEMORY, 0, "nbubux", NONE) \
+	X(312, kcmp, PROCESS, 0, "nnixx", NONE) \
 	X(313, finit_module, OTHER, SCF_SC_FD0, "dbx", NONE) \
-	X(314, sched_setattr, PROCESS, 0, "ibx", NONE) \
-	X(315, sched_getattr, PROCESS, 0, "ibux", NONE) \
+	X(314, sched_setattr, PROCESS, 0, "nbx", NONE) \
+	X(315, sched_getattr, PROCESS, 0, "nbux", NONE) \
 	X(316, renameat2, FILE, SCF_SC_PATH, "DpDPx", PATH1_PATH3) \
 	X(317, seccomp, PROCESS, 0, "uxb", NONE) \
 	X(318, getrandom, OTHER, 0, "bux", NONE) \
@@ -416,8 +419,8 @@
 	X(431, fsconfig, FILE, SCF_SC_FD0, "dubbi", NONE) \
 	X(432, fsmount, FILE, SCF_SC_FD0, "dxx", NONE) \
 	X(433, fspick, FILE, SCF_SC_PATH, "Dpx", NONE) \
-	X(434, pidfd_open, PROCESS, SCF_SC_GROUP_FD, "ix", NONE) \
-	X(435, clone3, PROCESS, SCF_SC_LIFE, "bu", NONE) \
+	X(434, pidfd_open, PROCESS, SCF_SC_GROUP_FD, "nx", NONE) \
+	X(435, clone3, PROCESS, SCF_SC_LIFE | SCF_SC_PIDRET, "bu", NONE) \
 	X(436, close_range, FILE, SCF_SC_GROUP_FD, "uux", NONE) \
 	X(437, openat2, FILE, SCF_SC_OPEN | SCF_SC_GROUP_FD, "Dpbu", PATH1) \
 	X(438, pidfd_getfd, PROCESS, SCF_SC_FD0 | SCF_SC_GROUP_FD, "dix", NONE) \
