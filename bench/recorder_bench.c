@@ -5,17 +5,21 @@
  * writer -> zstd -> file, fed by a synthetic producer (bpf/spancap_synth.bpf.c) that writes
  * copies of real spancap_abi.h events into a ring buffer.
  *
- *   recorder_bench [-n EVENTS] [-b BATCH] [-u] [-i] [-o FILE]
+ *   recorder_bench [-n EVENTS] [-b BATCH] [-u] [-i] [-l LEVEL] [-o FILE]
  *
  * Each batch is produced first (BPF_PROG_TEST_RUN, not timed), then consumed (timed), by the
  * consumer thread, pinned to one CPU. The recorder compresses on a second thread when the
  * process may use two CPUs, as spancap does (-i: inline, on the consumer thread). The figure is
  * the CPU time per event of both: the consumer thread's while it consumes
  * (CLOCK_THREAD_CPUTIME_ID) plus every other thread's (CLOCK_PROCESS_CPUTIME_ID at the end
- * less the consumer thread's total), and the wall time the consumer spends. The event mix models a
- * service under trace: reads and writes in a span (no items), openat with a 50-byte path,
- * connect with an IPv4 address, close, futex and epoll_wait outside spans, and a context event
- * (11 bytes of attributes) one time in 16; threads, times, byte counts and fds vary per event.
+ * less the consumer thread's total), and the wall time the consumer spends. -l: the zstd level
+ * (default 1, as spancap's). Built with RECORDER_BENCH_BEFORE_THREAD, it measures the same way
+ * a recorder from before the compressor thread (bench/run_bench.sh, before/after).
+ *
+ * The event mix models a service under trace: reads and writes in a span (no items), openat
+ * with a 50-byte path, connect with an IPv4 address, close, futex and epoll_wait outside
+ * spans, and a context event (11 bytes of attributes) one time in 16; threads, times, byte
+ * counts and fds vary per event.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -156,7 +160,7 @@ int main(int argc, char **argv)
 	cpu_set_t cpus;
 	int c, fd = -1;
 
-	while ((c = getopt(argc, argv, "n:b:uio:")) != -1) {
+	while ((c = getopt(argc, argv, "n:b:uil:o:")) != -1) {
 		switch (c) {
 		case 'n':
 			total = strtoull(optarg, NULL, 10);
@@ -170,12 +174,16 @@ int main(int argc, char **argv)
 		case 'i':
 			inline_only = true;
 			break;
+		case 'l':
+			o.compress_level = atoi(optarg);
+			break;
 		case 'o':
 			o.out_path = optarg;
 			break;
 		default:
 			fprintf(stderr,
-				"usage: recorder_bench [-n EVENTS] [-b BATCH] [-u] [-i] [-o FILE]\n");
+				"usage: recorder_bench [-n EVENTS] [-b BATCH] [-u] [-i] [-l LEVEL] "
+				"[-o FILE]\n");
 			return 2;
 		}
 	}
@@ -198,8 +206,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "recorder_bench: %s\n", err);
 		return 1;
 	}
+#ifndef RECORDER_BENCH_BEFORE_THREAD
 	if (!inline_only)
 		threaded = recorder__compress_thread(r);
+#else
+	(void)inline_only; /* always inline */
+#endif
 	/* One CPU for the producer and the consumer thread (set for this thread only: the
 	 * compressor thread, started before, keeps the process's CPUs). */
 	CPU_ZERO(&cpus);

@@ -840,6 +840,7 @@ int scf_writer__compress_thread(struct scf_writer *w)
 		pthread_mutex_destroy(&w->mu);
 		goto fail;
 	}
+	pthread_setname_np(w->thread, "spancap-zstd"); /* as top -H and perf show it */
 	w->threaded = true;
 	return 0;
 fail:
