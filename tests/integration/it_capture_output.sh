@@ -14,6 +14,9 @@
 #     calls equals the calls recorded plus the events reported lost (within the handful of
 #     other syscalls the flood makes), and the LOSS records add up to the END record's total,
 #     across rotated files too;
+#   - the compressor thread: on two CPUs a second thread (spancap-zstd) compresses, with no
+#     more capabilities than the main thread; --compress-inline or one CPU keep compression
+#     on the main thread; -c N is exact either way;
 #   - option errors.
 # Every workload is bounded by a count or paced (the demo service's --requests and --rate, the
 # flood's CALLS and RATE; the full file system by its size), so that a faster machine records no
@@ -352,6 +355,45 @@ print("%d of %d records read, %d lost with frame 2 of %d" % (f["records"], total
 else
 	cat "$tmp/flip.r" >>"$tmp/flip.out"
 	not_ok "a flipped byte in the first data frame: the later frames read, the gap reported" "$tmp/flip.out"
+fi
+
+# ---- the compressor thread ---------------------------------------------------------------------
+# spancap -c 200000 of a flood paced at 100000 calls/s (2 s at least); a second into it, its
+# threads (names and capabilities) are read from /proc. Prints "THREADS|CAPS DIFFER|SYSCALLS".
+threads_of_capture() { # file, spancap options...
+	local f=$1 pid names="" capdiff=0 main_caps t
+	shift
+	"$@" -v -c 200000 -w "$f" -- "$FLOOD" 1 0 - 100000 >"$f.out" 2>&1 &
+	pid=$!
+	sleep 1 # the thread starts before the command does; the flood takes 2 s at least
+	main_caps=$(grep '^CapEff' /proc/$pid/status 2>/dev/null)
+	for t in /proc/$pid/task/*; do
+		[ -e "$t/comm" ] || continue
+		names="$names $(cat "$t/comm")"
+		[ "$(grep '^CapEff' "$t/status")" = "$main_caps" ] || capdiff=1
+	done
+	wait "$pid"
+	echo "$(echo $names | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')|$capdiff|$("$ANALYZE" info --json "$f" 2>/dev/null |
+		py 'import json,sys; print(json.load(sys.stdin)["records"]["syscall"])')"
+}
+# On these 2 CPUs (the suite's machine has two at least) a second thread compresses.
+r=$(threads_of_capture "$tmp/th.pcapng.zst" "$SPANCAP")
+if [ "$r" = "spancap spancap-zstd|0|200000" ] && grep -q "compressing on a second thread" "$tmp/th.pcapng.zst.out"; then
+	ok "two CPUs: a second thread (spancap-zstd) compresses, with the main thread's capabilities; -c 200000 exact"
+else
+	not_ok "two CPUs: a second thread compresses, with the main thread's capabilities; -c exact (threads|caps differ|syscalls: $r)" "$tmp/th.pcapng.zst.out"
+fi
+r=$(threads_of_capture "$tmp/in.pcapng.zst" "$SPANCAP" --compress-inline)
+if [ "$r" = "spancap|0|200000" ] && ! grep -q "second thread" "$tmp/in.pcapng.zst.out"; then
+	ok "--compress-inline: one thread; -c 200000 exact"
+else
+	not_ok "--compress-inline: one thread; -c exact (threads|caps differ|syscalls: $r)" "$tmp/in.pcapng.zst.out"
+fi
+r=$(threads_of_capture "$tmp/one.pcapng.zst" taskset -c 0 "$SPANCAP")
+if [ "$r" = "spancap|0|200000" ] && ! grep -q "second thread" "$tmp/one.pcapng.zst.out"; then
+	ok "one CPU (taskset -c 0): one thread; -c 200000 exact"
+else
+	not_ok "one CPU (taskset -c 0): one thread; -c exact (threads|caps differ|syscalls: $r)" "$tmp/one.pcapng.zst.out"
 fi
 
 # ---- loss accounting under overload ------------------------------------------------------------
