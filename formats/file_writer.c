@@ -276,17 +276,17 @@ static int drain_stage(struct scf_writer *w, bool end)
 	j->records = w->records;
 	j->progress = w->progress ? *w->progress : 0;
 	if (w->threaded) {
-		hand_over(w);
+		hand_over(w); /* the next buffer is an empty one, whatever the thread meets */
 		ret = werr(w);
 	} else {
 		ret = compress_job(w, j);
+		if (ret)
+			return ret;
 	}
-	if (ret)
-		return ret;
 	w->stage_len = 0;
 	if (end)
 		w->frame_open = false;
-	return 0;
+	return ret;
 }
 
 static int end_frame(struct scf_writer *w)
