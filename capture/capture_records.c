@@ -46,7 +46,7 @@ struct recorder {
 	uint64_t bad_events;  /* malformed events (never expected: counted as write drops) */
 	uint64_t kernel_lost; /* events dropped in the kernel (ring buffer, map full) */
 	uint64_t accepted;    /* events whose record the writer took (opts.progress of the writer) */
-	uint64_t readable;    /* events whose records all reached the file, as of r->w's last look */
+	uint64_t readable;    /* events readable when the last file was closed (r->w has none) */
 	bool compress_thread; /* each file's writer compresses on a thread of its own */
 	/* kernel counters at the last recorder__counters() call */
 	uint64_t *prev;
