@@ -53,8 +53,8 @@
 #   REPLAY_EVENTS=N     syscalls in the replay captures (default 21000000)
 #   COMPONENT_RECORDS=N records for format_bench and analyze_bench (default 10000000)
 #   RECORDER_EVENTS=N   events per recorder_bench run of section 7 (default 5000000)
-#   RECORDER_BEFORE=REV the git revision section 7 measures as "before" (default 18d0d14,
-#                       the last one before the syscall path by fields and the compressor
+#   RECORDER_BEFORE=REV the git revision section 7 measures as "before" (default 910f03a,
+#                       the main commit before the syscall path by fields and the compressor
 #                       thread)
 #   BENCH_SMOKE=1       a few seconds per section (CI): small counts, one pass, two ramp steps
 #   SPANCAP=PATH        the spancap binary (default $BUILD/spancap)
@@ -92,7 +92,7 @@ BYTES_CALLS=${BYTES_CALLS:-1000000}
 REPLAY_EVENTS=${REPLAY_EVENTS:-21000000}
 COMPONENT_RECORDS=${COMPONENT_RECORDS:-10000000}
 RECORDER_EVENTS=${RECORDER_EVENTS:-5000000}
-RECORDER_BEFORE=${RECORDER_BEFORE:-18d0d14}
+RECORDER_BEFORE=${RECORDER_BEFORE:-910f03a}
 SPANCAP=${SPANCAP:-$BUILD/spancap}
 ANALYZE=$BUILD/spancap-analyze
 B=$BUILD/bench/syscall_bench
@@ -103,7 +103,7 @@ NCPU=$(nproc)
 
 for f in "$SPANCAP" "$ANALYZE" "$B" "$DEMO" "$EMPTY" "$BOUND" "$BUILD/bench/analyze_bench" \
 	"$BUILD/bench/format_bench" "$BUILD/bench/recorder_bench" "$BUILD/bench/recheck_bench"; do
-	[ -e "$f" ] || { echo "run_bench: $f is missing (make all first)" >&2; exit 1; }
+	[ -e "$f" ] || { echo "run_bench: $f is missing (make bench-build first)" >&2; exit 1; }
 done
 command -v jq >/dev/null || { echo "run_bench: jq is missing (make deps)" >&2; exit 1; }
 
