@@ -61,7 +61,7 @@ static const uint8_t *vaddr_bytes(const struct img *im, uint64_t vaddr, uint64_t
 static int check_range(const struct img *im, const char *what, uint64_t off, uint64_t len)
 {
 	if (off > im->size || len > im->size - off) {
-		scr_errf(im->err, im->errlen,
+		scf_errf(im->err, im->errlen,
 			 "%s: %s at byte %" PRIu64 " (%" PRIu64 " bytes) extends past the end of "
 			 "the file (%zu bytes)",
 			 im->name, what, off, len, im->size);
@@ -76,19 +76,19 @@ static int read_headers(struct img *im, struct elftls_info *out)
 	int rc;
 
 	if (im->size < EI_NIDENT || memcmp(im->p, ELFMAG, SELFMAG)) {
-		scr_errf(im->err, im->errlen, "%s: not an ELF file (no \\177ELF magic at byte 0)",
+		scf_errf(im->err, im->errlen, "%s: not an ELF file (no \\177ELF magic at byte 0)",
 			 im->name);
 		return -ENOEXEC;
 	}
 	if (im->p[EI_CLASS] != ELFCLASS64 || im->p[EI_DATA] != ELFDATA2LSB) {
-		scr_errf(im->err, im->errlen,
+		scf_errf(im->err, im->errlen,
 			 "%s: ELF class %u data %u at byte 4: only ELFCLASS64 little-endian is "
 			 "supported",
 			 im->name, im->p[EI_CLASS], im->p[EI_DATA]);
 		return -EPROTONOSUPPORT;
 	}
 	if (im->size < sizeof(eh)) {
-		scr_errf(im->err, im->errlen,
+		scf_errf(im->err, im->errlen,
 			 "%s: file of %zu bytes is shorter than the %zu-byte "
 			 "ELF header",
 			 im->name, im->size, sizeof(eh));
@@ -96,14 +96,14 @@ static int read_headers(struct img *im, struct elftls_info *out)
 	}
 	memcpy(&eh, im->p, sizeof(eh));
 	if (eh.e_machine != EM_X86_64) {
-		scr_errf(im->err, im->errlen,
+		scf_errf(im->err, im->errlen,
 			 "%s: e_machine %u at byte 18: only x86_64 (%u) is "
 			 "supported",
 			 im->name, eh.e_machine, EM_X86_64);
 		return -EPROTONOSUPPORT;
 	}
 	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
-		scr_errf(im->err, im->errlen,
+		scf_errf(im->err, im->errlen,
 			 "%s: e_type %u at byte 16 is neither ET_EXEC nor "
 			 "ET_DYN",
 			 im->name, eh.e_type);
@@ -112,12 +112,12 @@ static int read_headers(struct img *im, struct elftls_info *out)
 	out->e_type = eh.e_type;
 	/* Program headers. */
 	if (eh.e_phnum && eh.e_phentsize != sizeof(Elf64_Phdr)) {
-		scr_errf(im->err, im->errlen, "%s: e_phentsize %u at byte 54, expected %zu",
+		scf_errf(im->err, im->errlen, "%s: e_phentsize %u at byte 54, expected %zu",
 			 im->name, eh.e_phentsize, sizeof(Elf64_Phdr));
 		return -EBADMSG;
 	}
 	if (eh.e_phnum == PN_XNUM || eh.e_phnum > ELFTLS_MAX_PHDRS) {
-		scr_errf(im->err, im->errlen, "%s: e_phnum %u at byte 56 exceeds %u", im->name,
+		scf_errf(im->err, im->errlen, "%s: e_phnum %u at byte 56 exceeds %u", im->name,
 			 eh.e_phnum, ELFTLS_MAX_PHDRS);
 		return -EBADMSG;
 	}
@@ -128,19 +128,19 @@ static int read_headers(struct img *im, struct elftls_info *out)
 	/* Section headers: checked here, before libelf walks them. */
 	if (eh.e_shoff) {
 		if (eh.e_shentsize != sizeof(Elf64_Shdr)) {
-			scr_errf(im->err, im->errlen, "%s: e_shentsize %u at byte 58, expected %zu",
+			scf_errf(im->err, im->errlen, "%s: e_shentsize %u at byte 58, expected %zu",
 				 im->name, eh.e_shentsize, sizeof(Elf64_Shdr));
 			return -EBADMSG;
 		}
 		if (eh.e_shnum == 0 || eh.e_shnum > ELFTLS_MAX_SHDRS) {
-			scr_errf(im->err, im->errlen,
+			scf_errf(im->err, im->errlen,
 				 "%s: e_shnum %u at byte 60 (extended numbering or above %u) is "
 				 "not supported",
 				 im->name, eh.e_shnum, ELFTLS_MAX_SHDRS);
 			return -EBADMSG;
 		}
 		if (eh.e_shstrndx >= eh.e_shnum) {
-			scr_errf(im->err, im->errlen,
+			scf_errf(im->err, im->errlen,
 				 "%s: e_shstrndx %u at byte 62 is not below e_shnum %u", im->name,
 				 eh.e_shstrndx, eh.e_shnum);
 			return -EBADMSG;
@@ -163,7 +163,7 @@ static int read_headers(struct img *im, struct elftls_info *out)
 			if (rc)
 				return rc;
 			if (sh.sh_link >= eh.e_shnum) {
-				scr_errf(im->err, im->errlen,
+				scf_errf(im->err, im->errlen,
 					 "%s: section %zu (header at byte %" PRIu64
 					 ") sh_link %u is "
 					 "not below e_shnum %u",
@@ -175,7 +175,7 @@ static int read_headers(struct img *im, struct elftls_info *out)
 	im->phnum = eh.e_phnum;
 	im->ph = calloc(im->phnum ? im->phnum : 1, sizeof(*im->ph));
 	if (!im->ph) {
-		scr_errf(im->err, im->errlen, "%s: out of memory", im->name);
+		scf_errf(im->err, im->errlen, "%s: out of memory", im->name);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < im->phnum; i++) {
@@ -192,14 +192,14 @@ static int read_headers(struct img *im, struct elftls_info *out)
 			if (rc)
 				return rc;
 			if (ph->p_filesz > ph->p_memsz) {
-				scr_errf(im->err, im->errlen,
+				scf_errf(im->err, im->errlen,
 					 "%s: segment %zu (header at byte %" PRIu64
 					 ") p_filesz %" PRIu64 " exceeds p_memsz %" PRIu64,
 					 im->name, i, at, ph->p_filesz, ph->p_memsz);
 				return -EBADMSG;
 			}
 			if (ph->p_memsz > UINT64_MAX - ph->p_vaddr) {
-				scr_errf(im->err, im->errlen,
+				scf_errf(im->err, im->errlen,
 					 "%s: segment %zu (header at byte %" PRIu64 ") wraps the "
 					 "address space",
 					 im->name, i, at);
@@ -212,13 +212,13 @@ static int read_headers(struct img *im, struct elftls_info *out)
 			out->load_offset = ph->p_offset;
 		} else if (ph->p_type == PT_TLS) {
 			if (out->has_tls) {
-				scr_errf(im->err, im->errlen,
+				scf_errf(im->err, im->errlen,
 					 "%s: second PT_TLS (header at byte %" PRIu64 ")", im->name,
 					 at);
 				return -EBADMSG;
 			}
 			if (ph->p_align > 1 && (ph->p_align & (ph->p_align - 1))) {
-				scr_errf(im->err, im->errlen,
+				scf_errf(im->err, im->errlen,
 					 "%s: PT_TLS (header at byte %" PRIu64 ") p_align %" PRIu64
 					 " is not a power of two",
 					 im->name, at, ph->p_align);
@@ -255,7 +255,7 @@ static int read_dynamic(struct img *im, struct elftls_info *out)
 		return 0;
 	n = dyn->p_filesz / sizeof(Elf64_Dyn);
 	if (n > ELFTLS_MAX_DYNS) {
-		scr_errf(im->err, im->errlen,
+		scf_errf(im->err, im->errlen,
 			 "%s: PT_DYNAMIC at byte %" PRIu64 " has %zu entries, "
 			 "more than %u",
 			 im->name, dyn->p_offset, n, ELFTLS_MAX_DYNS);
@@ -300,14 +300,14 @@ static int read_dynamic(struct img *im, struct elftls_info *out)
 		}
 	}
 	if (im->has_rela && relaent != sizeof(Elf64_Rela)) {
-		scr_errf(im->err, im->errlen, "%s: DT_RELAENT %" PRIu64 ", expected %zu", im->name,
+		scf_errf(im->err, im->errlen, "%s: DT_RELAENT %" PRIu64 ", expected %zu", im->name,
 			 relaent, sizeof(Elf64_Rela));
 		return -EBADMSG;
 	}
 	if (im->has_jmprel && pltrel != DT_RELA)
 		pltrel_ok = false;
 	if (!pltrel_ok) {
-		scr_errf(im->err, im->errlen, "%s: DT_PLTREL %" PRIu64 ", expected DT_RELA (%d)",
+		scf_errf(im->err, im->errlen, "%s: DT_PLTREL %" PRIu64 ", expected DT_RELA (%d)",
 			 im->name, pltrel, DT_RELA);
 		return -EBADMSG;
 	}
@@ -323,14 +323,14 @@ static int find_symtabs(struct img *im)
 		GElf_Shdr sh;
 
 		if (!gelf_getshdr(scn, &sh)) {
-			scr_errf(im->err, im->errlen, "%s: section %zu: %s", im->name,
+			scf_errf(im->err, im->errlen, "%s: section %zu: %s", im->name,
 				 elf_ndxscn(scn), elf_errmsg(-1));
 			return -EBADMSG;
 		}
 		if (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB)
 			continue;
 		if (sh.sh_entsize != sizeof(Elf64_Sym) || sh.sh_size % sizeof(Elf64_Sym)) {
-			scr_errf(im->err, im->errlen,
+			scf_errf(im->err, im->errlen,
 				 "%s: section %zu (at byte %" PRIu64
 				 "): symbol table entsize %" PRIu64 " size %" PRIu64
 				 ", expected entries of %zu bytes",
@@ -339,7 +339,7 @@ static int find_symtabs(struct img *im)
 			return -EBADMSG;
 		}
 		if (sh.sh_size / sizeof(Elf64_Sym) > ELFTLS_MAX_SYMS) {
-			scr_errf(im->err, im->errlen,
+			scf_errf(im->err, im->errlen,
 				 "%s: section %zu (at byte %" PRIu64 ") has %" PRIu64
 				 " symbols, more than %u",
 				 im->name, elf_ndxscn(scn), sh.sh_offset,
@@ -377,7 +377,7 @@ static int find_sym(struct img *im, Elf_Scn *scn, size_t link, size_t count, con
 
 	memset(hit, 0, sizeof(*hit));
 	if (!data) {
-		scr_errf(im->err, im->errlen, "%s: symbol table section %zu: %s", im->name,
+		scf_errf(im->err, im->errlen, "%s: symbol table section %zu: %s", im->name,
 			 elf_ndxscn(scn), elf_errmsg(-1));
 		return -EBADMSG;
 	}
@@ -448,13 +448,13 @@ static int scan_table(struct img *im, struct elftls_info *out, struct scan_ctx *
 	uint64_t n;
 
 	if (size % sizeof(Elf64_Rela)) {
-		scr_errf(im->err, im->errlen, "%s: %s size %" PRIu64 " is not a multiple of %zu",
+		scf_errf(im->err, im->errlen, "%s: %s size %" PRIu64 " is not a multiple of %zu",
 			 im->name, tname, size, sizeof(Elf64_Rela));
 		return -EBADMSG;
 	}
 	n = size / sizeof(Elf64_Rela);
 	if (n > ELFTLS_MAX_RELAS) {
-		scr_errf(im->err, im->errlen, "%s: %s has %" PRIu64 " entries, more than %u",
+		scf_errf(im->err, im->errlen, "%s: %s has %" PRIu64 " entries, more than %u",
 			 im->name, tname, n, ELFTLS_MAX_RELAS);
 		return -EBADMSG;
 	}
@@ -462,7 +462,7 @@ static int scan_table(struct img *im, struct elftls_info *out, struct scan_ctx *
 		return 0;
 	p = vaddr_bytes(im, vaddr, size);
 	if (!p) {
-		scr_errf(im->err, im->errlen,
+		scf_errf(im->err, im->errlen,
 			 "%s: %s at 0x%" PRIx64 " (%" PRIu64 " bytes) is not inside the file bytes "
 			 "of one PT_LOAD",
 			 im->name, tname, vaddr, size);
@@ -481,7 +481,7 @@ static int scan_table(struct img *im, struct elftls_info *out, struct scan_ctx *
 		    type != ELFTLS_R_DTPOFF64 && type != ELFTLS_R_TPOFF64)
 			continue;
 		if (sym && im->dynsym && sym >= im->dynsym_count) {
-			scr_errf(im->err, im->errlen,
+			scf_errf(im->err, im->errlen,
 				 "%s: %s entry %" PRIu64 " (file byte %zu): symbol index %" PRIu64
 				 " is not below the .dynsym count %zu",
 				 im->name, tname, i, (size_t)(p - im->p) + i * sizeof(r), sym,
@@ -520,7 +520,7 @@ static int scan_table(struct img *im, struct elftls_info *out, struct scan_ctx *
 			} else if (type == ELFTLS_R_DTPMOD64 && r.r_offset <= UINT64_MAX - 8) {
 				const uint8_t *q = vaddr_bytes(im, r.r_offset + 8, 8);
 
-				if (q && scr_get64(q) == sc->s)
+				if (q && scf_get64(q) == sc->s)
 					record_reloc(&out->def, ELFTLS_MODEL_GD, t, r.r_offset,
 						     true);
 			}
@@ -536,7 +536,7 @@ static int scan_relocs(struct img *im, struct elftls_info *out, struct scan_ctx 
 
 	if (im->has_jmprel) {
 		if (im->pltrelsz > UINT64_MAX - im->jmprel) {
-			scr_errf(im->err, im->errlen,
+			scf_errf(im->err, im->errlen,
 				 "%s: DT_JMPREL 0x%" PRIx64 " + DT_PLTRELSZ %" PRIu64 " wraps",
 				 im->name, im->jmprel, im->pltrelsz);
 			return -EBADMSG;
@@ -616,7 +616,7 @@ static int classify(struct img *im, struct elftls_info *out)
 
 	im->elf = elf_memory((char *)(uintptr_t)im->p, im->size);
 	if (!im->elf) {
-		scr_errf(im->err, im->errlen, "%s: libelf: %s", im->name, elf_errmsg(-1));
+		scf_errf(im->err, im->errlen, "%s: libelf: %s", im->name, elf_errmsg(-1));
 		return -EBADMSG;
 	}
 	rc = find_symtabs(im);
@@ -652,13 +652,13 @@ static int classify(struct img *im, struct elftls_info *out)
 		/* S is an offset inside the PT_TLS block. Some linkers store st_value as the
 		 * address in old objects; accept only an offset that fits the block. */
 		if (!out->has_tls) {
-			scr_errf(im->err, im->errlen, "%s: defines %s but has no PT_TLS segment",
+			scf_errf(im->err, im->errlen, "%s: defines %s but has no PT_TLS segment",
 				 im->name, ELFTLS_SYMBOL);
 			return -EBADMSG;
 		}
 		if (out->sym_value > out->tls_memsz ||
 		    ELFTLS_SYMBOL_SIZE > out->tls_memsz - out->sym_value) {
-			scr_errf(im->err, im->errlen,
+			scf_errf(im->err, im->errlen,
 				 "%s: %s st_value %" PRIu64 " + %u exceeds PT_TLS p_memsz %" PRIu64,
 				 im->name, ELFTLS_SYMBOL, out->sym_value, ELFTLS_SYMBOL_SIZE,
 				 out->tls_memsz);
@@ -691,7 +691,7 @@ int elftls_from_memory(const void *img, size_t len, const char *name, struct elf
 	im.err = err;
 	im.errlen = errlen;
 	if (elf_version(EV_CURRENT) == EV_NONE) {
-		scr_errf(err, errlen, "%s: libelf: %s", im.name, elf_errmsg(-1));
+		scf_errf(err, errlen, "%s: libelf: %s", im.name, elf_errmsg(-1));
 		return -ENOSYS;
 	}
 	rc = classify(&im, out);
@@ -711,19 +711,19 @@ static int load_fd(int fd, const char *name, void **img, size_t *len, bool *mapp
 	if (fstat(fd, &st)) {
 		int saved = errno;
 
-		scr_errf(err, errlen, "%s: fstat: %s", name, strerror(saved));
+		scf_errf(err, errlen, "%s: fstat: %s", name, strerror(saved));
 		return -saved;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		scr_errf(err, errlen, "%s: not a regular file", name);
+		scf_errf(err, errlen, "%s: not a regular file", name);
 		return -ENOEXEC;
 	}
 	if (st.st_size <= 0) {
-		scr_errf(err, errlen, "%s: empty file", name);
+		scf_errf(err, errlen, "%s: empty file", name);
 		return -ENODATA;
 	}
 	if ((uint64_t)st.st_size > SIZE_MAX / 2) {
-		scr_errf(err, errlen, "%s: file of %lld bytes is too large", name,
+		scf_errf(err, errlen, "%s: file of %lld bytes is too large", name,
 			 (long long)st.st_size);
 		return -EFBIG;
 	}
@@ -736,7 +736,7 @@ static int load_fd(int fd, const char *name, void **img, size_t *len, bool *mapp
 	}
 	p = malloc((size_t)st.st_size);
 	if (!p) {
-		scr_errf(err, errlen, "%s: out of memory", name);
+		scf_errf(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
 	}
 	for (size_t done = 0; done < (size_t)st.st_size;) {
@@ -747,7 +747,7 @@ static int load_fd(int fd, const char *name, void **img, size_t *len, bool *mapp
 		if (r <= 0) {
 			int saved = r < 0 ? errno : EIO;
 
-			scr_errf(err, errlen, "%s: read at byte %zu: %s", name, done,
+			scf_errf(err, errlen, "%s: read at byte %zu: %s", name, done,
 				 r < 0 ? strerror(saved) : "unexpected end of file");
 			free(p);
 			return -saved;
@@ -774,7 +774,7 @@ int elftls_from_file(const char *path, const char *name, struct elftls_info *out
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
-		scr_errf(err, errlen, "%s: open %s: %s", name, path, strerror(-rc));
+		scf_errf(err, errlen, "%s: open %s: %s", name, path, strerror(-rc));
 		return rc;
 	}
 	rc = load_fd(fd, name, &img, &len, &mapped, err, errlen);

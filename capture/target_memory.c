@@ -28,7 +28,7 @@ struct tmem *tmem__open(pid_t pid, char *err, size_t errlen)
 	char path[64];
 
 	if (pid <= 0) {
-		scr_errf(err, errlen, "invalid pid %d", (int)pid);
+		scf_errf(err, errlen, "invalid pid %d", (int)pid);
 		errno = EINVAL;
 		return NULL;
 	}
@@ -37,13 +37,13 @@ struct tmem *tmem__open(pid_t pid, char *err, size_t errlen)
 	if (access(path, F_OK)) {
 		int saved = errno == ENOENT ? ESRCH : errno;
 
-		scr_errf(err, errlen, "%s: %s", path, strerror(saved));
+		scf_errf(err, errlen, "%s: %s", path, strerror(saved));
 		errno = saved;
 		return NULL;
 	}
 	m = calloc(1, sizeof(*m));
 	if (!m) {
-		scr_errf(err, errlen, "out of memory");
+		scf_errf(err, errlen, "out of memory");
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -125,7 +125,7 @@ int tmem_read(struct tmem *m, uint64_t addr, void *buf, size_t len, char *err, s
 	size_t done = 0;
 
 	if (len && addr > UINT64_MAX - (len - 1)) {
-		scr_errf(err, errlen, "read of %zu bytes at 0x%" PRIx64 " wraps the address space",
+		scf_errf(err, errlen, "read of %zu bytes at 0x%" PRIx64 " wraps the address space",
 			 len, addr);
 		return -EFAULT;
 	}
@@ -133,14 +133,14 @@ int tmem_read(struct tmem *m, uint64_t addr, void *buf, size_t len, char *err, s
 		ssize_t r = read_some(m, addr + done, (uint8_t *)buf + done, len - done);
 
 		if (r < 0) {
-			scr_errf(err, errlen,
+			scf_errf(err, errlen,
 				 "pid %d: read of %zu bytes at 0x%" PRIx64 " failed at 0x%" PRIx64
 				 ": %s",
 				 (int)m->pid, len, addr, addr + done, strerror((int)-r));
 			return (int)r;
 		}
 		if (r == 0) {
-			scr_errf(err, errlen,
+			scf_errf(err, errlen,
 				 "pid %d: short read: %zu of %zu bytes at 0x%" PRIx64 ", 0x%" PRIx64
 				 " is not readable",
 				 (int)m->pid, done, len, addr, addr + done);
@@ -157,7 +157,7 @@ int tmem_rd64(struct tmem *m, uint64_t addr, uint64_t *out, char *err, size_t er
 	int rc = tmem_read(m, addr, b, sizeof(b), err, errlen);
 
 	if (!rc)
-		*out = scr_get64(b);
+		*out = scf_get64(b);
 	return rc;
 }
 
@@ -167,6 +167,6 @@ int tmem_rd32(struct tmem *m, uint64_t addr, uint32_t *out, char *err, size_t er
 	int rc = tmem_read(m, addr, b, sizeof(b), err, errlen);
 
 	if (!rc)
-		*out = scr_get32(b);
+		*out = scf_get32(b);
 	return rc;
 }

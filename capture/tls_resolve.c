@@ -496,14 +496,14 @@ int tlsres_var_addr(const struct tlsres_resolution *res, struct tmem *mem, uint6
 		if (rc)
 			return rc;
 		if (!dtv) {
-			scr_errf(err, errlen, "TP 0x%" PRIx64 ": DTV pointer is NULL", tp);
+			scf_errf(err, errlen, "TP 0x%" PRIx64 ": DTV pointer is NULL", tp);
 			return -ENOENT;
 		}
 		rc = tmem_rd64(mem, dtv + (uint64_t)(int64_t)l->count_offset, &count, err, errlen);
 		if (rc)
 			return rc;
 		if (res->module_id > count) {
-			scr_errf(
+			scf_errf(
 			    err, errlen,
 			    "TP 0x%" PRIx64 ": module %" PRIu64 " is beyond the %" PRIu64
 			    " DTV slots (module loaded after this thread last updated its DTV)",
@@ -514,7 +514,7 @@ int tlsres_var_addr(const struct tlsres_resolution *res, struct tmem *mem, uint6
 		if (rc)
 			return rc;
 		if (!block || (l->minus1_unallocated && block == UINT64_MAX)) {
-			scr_errf(err, errlen,
+			scf_errf(err, errlen,
 				 "TP 0x%" PRIx64 ": DTV slot %" PRIu64 " is %s (not allocated for "
 				 "this thread)",
 				 tp, res->module_id, block ? "-1" : "0");
@@ -525,7 +525,7 @@ int tlsres_var_addr(const struct tlsres_resolution *res, struct tmem *mem, uint6
 	case TLSRES_KIND_NONE:
 		break;
 	}
-	scr_errf(err, errlen, "no resolution");
+	scf_errf(err, errlen, "no resolution");
 	return -EINVAL;
 }
 
@@ -579,7 +579,7 @@ int tlsres_resolve_pid(pid_t pid, const struct tlsres_opts *opts, struct tlsres_
 		return -errno;
 	rc = pmaps_modules(maps, &mods, &n);
 	if (rc) {
-		scr_errf(err, errlen, "pid %d: out of memory", (int)pid);
+		scf_errf(err, errlen, "pid %d: out of memory", (int)pid);
 		goto out;
 	}
 	rep->n_modules = n;
@@ -597,7 +597,7 @@ int tlsres_resolve_pid(pid_t pid, const struct tlsres_opts *opts, struct tlsres_
 	tm = calloc(n ? n : 1, sizeof(*tm));
 	if (!infos || !tm) {
 		rc = -ENOMEM;
-		scr_errf(err, errlen, "pid %d: out of memory", (int)pid);
+		scf_errf(err, errlen, "pid %d: out of memory", (int)pid);
 		goto out;
 	}
 	exe_path(pid, exe, sizeof(exe));
@@ -662,7 +662,7 @@ int tlsres_resolve_pid(pid_t pid, const struct tlsres_opts *opts, struct tlsres_
 			if (tm[i].info->rejected[0])
 				rej = tm[i].info->rejected;
 		rc = -ENOENT;
-		scr_errf(err, errlen, "pid %d: none of %zu modules defines %s%s%s%s%s%s", (int)pid,
+		scf_errf(err, errlen, "pid %d: none of %zu modules defines %s%s%s%s%s%s", (int)pid,
 			 n, ELFTLS_SYMBOL, rej ? " (" : "", rej ? rej : "", rej ? ")" : "",
 			 rep->n_unreadable ? "; unreadable: " : "",
 			 rep->n_unreadable ? rep->first_unreadable : "");
@@ -670,7 +670,7 @@ int tlsres_resolve_pid(pid_t pid, const struct tlsres_opts *opts, struct tlsres_
 		rc = rep->cand[0].status;
 		if (rc != -EFAULT && rc != -EBADMSG)
 			rc = -ENOENT;
-		scr_errf(err, errlen, "pid %d: %s", (int)pid, rep->cand[0].reason);
+		scf_errf(err, errlen, "pid %d: %s", (int)pid, rep->cand[0].reason);
 	}
 out:
 	tmem__free(own_mem);
