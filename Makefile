@@ -31,7 +31,7 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 # Debian packages: build, test and interoperability tools.
 DEB_PKGS := gcc make pkg-config clang llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev \
-	libpcap-dev libzstd-dev libcmocka-dev zstd tshark tcpdump musl-tools libclang-rt-14-dev \
+	libcap-dev libpcap-dev libzstd-dev libcmocka-dev zstd tshark tcpdump musl-tools libclang-rt-14-dev \
 	python3 jq binutils nodejs groff-base man-db bpftrace \
 	strace linux-perf time sqlite3
 # npm (tests/otlp_check: the OpenTelemetry protobuf definitions): Debian's package, unless the
@@ -40,7 +40,7 @@ DEB_PKGS += $(if $(shell command -v npm 2>/dev/null),,npm)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # pkg-config is evaluated lazily (recursive variables), after `deps` has installed it.
-PKG_LIBS := libbpf libelf libpcap libzstd
+PKG_LIBS := libbpf libelf libpcap libzstd libcap
 pkg_cflags = $(shell pkg-config --cflags $(1))
 pkg_libs = $(shell pkg-config --libs $(1))
 
@@ -622,7 +622,7 @@ SPANCAP_SRCS := capture/capture.c capture/capture_kernel.c capture/capture_recor
 	capture/syscall_select.c
 SPANCAP_OBJS := $(SPANCAP_SRCS:%.c=$(BUILD)/obj/%.o)
 SPANCAP := $(BUILD)/spancap
-SPANCAP_LDLIBS = $(call pkg_libs,libbpf libelf zlib) $(FORMATS_LDLIBS) $(CAPTURE_LIB_LDLIBS)
+SPANCAP_LDLIBS = $(call pkg_libs,libbpf libelf zlib libcap) $(FORMATS_LDLIBS) $(CAPTURE_LIB_LDLIBS)
 
 $(SPANCAP_OBJS): CFLAGS += -Ibpf -Icapture
 $(BUILD)/obj/capture/capture_kernel.o: $(BPF_SKEL)

@@ -14,13 +14,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/capability.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -575,43 +573,6 @@ static int parse_args(int argc, char **argv)
 	}
 	warn_name();
 	return 0;
-}
-
-/* ---- capabilities -------------------------------------------------------------------------- */
-
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
-
-static bool has_cap(const struct __user_cap_data_struct d[2], int cap)
-{
-	return d[cap / 32].effective & (1u << (cap % 32));
-}
-
-static int check_caps(void)
-{
-	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct d[2] = {0};
-	bool load, ptrace;
-
-	if (syscall(SYS_capget, &h, d)) {
-		fprintf(stderr, "spancap: capget: %s\n", strerror(errno));
-		return -1;
-	}
-	load = has_cap(d, CAP_SYS_ADMIN) || (has_cap(d, CAP_BPF) && has_cap(d, CAP_PERFMON));
-	ptrace = has_cap(d, CAP_SYS_PTRACE);
-	if (load && ptrace)
-		return 0;
-	fprintf(stderr,
-		"spancap: missing capabilities:%s%s; run as root or grant them "
-		"(setcap cap_bpf,cap_perfmon,cap_sys_ptrace+ep spancap)\n",
-		load ? "" : " CAP_BPF+CAP_PERFMON (or CAP_SYS_ADMIN) to load the probes",
-		ptrace ? "" : load ? " CAP_SYS_PTRACE to read target memory"
-				   : ", CAP_SYS_PTRACE to read target memory");
-	return -1;
 }
 
 /* ---- reclaiming the state of dead processes ------------------------------------------------ */
@@ -1255,8 +1216,10 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv))
 		return EXIT_USAGE;
-	if (check_caps())
+	if (privs__check_start(err, sizeof(err))) {
+		fprintf(stderr, "spancap: %s\n", err);
 		return EXIT_FAILURE;
+	}
 	if (g.o.user && privs__lookup_user(g.o.user, &g.user, err, sizeof(err))) {
 		fprintf(stderr, "spancap: %s\n", err);
 		return EXIT_FAILURE;

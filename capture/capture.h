@@ -244,6 +244,12 @@ struct privs_user {
 	char name[64];
 };
 
+/*
+ * Checks, before anything is loaded, that the effective set allows loading the probes
+ * (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN) and reading processes (CAP_SYS_PTRACE).
+ * Returns 0, or -EPERM (or the error of reading the set) with the one line to print in err.
+ */
+int privs__check_start(char *err, size_t errlen);
 /* The capabilities kept after attach (kill_child: the command runs as another user). */
 uint64_t privs__kept(bool kill_child);
 /* Keeps only `keep` (of what is permitted), clears the rest and sets no-new-privs. */
