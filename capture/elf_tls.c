@@ -1,5 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* elf_tls.c - find and classify otel_thread_ctx_v1 in one ELF module (x86_64). */
+/*
+ * elf_tls.c - find and classify otel_thread_ctx_v1 in one ELF module (x86_64).
+ *
+ * libelf is the one parser of the file: program headers (gelf_getphdr), the dynamic section
+ * (gelf_getdyn), relocations (gelf_getrela), section headers and symbols. Before libelf sees
+ * the bytes, the ELF header is checked here field by field, with the tables it locates: libelf
+ * refuses a file whose tables do not fit without saying where, and a message here names the
+ * file and the byte. Every count and range libelf is then asked for has been checked first.
+ */
 #include "elf_tls.h"
 
 #include <elf.h>
@@ -28,8 +36,10 @@ struct img {
 	const char *name;
 	char *err;
 	size_t errlen;
-	Elf64_Phdr *ph;
+	GElf_Phdr *ph;
 	size_t phnum;
+	uint64_t phoff, shoff;
+	size_t shnum;
 	Elf *elf;
 	/* .dynsym / .symtab as found by section headers */
 	Elf_Scn *dynsym, *symtab;
@@ -40,11 +50,14 @@ struct img {
 	bool has_rela, has_jmprel;
 };
 
-/* Returns the file bytes behind [vaddr, vaddr + len) when one PT_LOAD holds all of them. */
-static const uint8_t *vaddr_bytes(const struct img *im, uint64_t vaddr, uint64_t len)
+/*
+ * The file offset of [vaddr, vaddr + len) into *off, when one PT_LOAD holds all of it in its
+ * file bytes. Returns false otherwise.
+ */
+static bool vaddr_offset(const struct img *im, uint64_t vaddr, uint64_t len, uint64_t *off)
 {
 	for (size_t i = 0; i < im->phnum; i++) {
-		const Elf64_Phdr *ph = &im->ph[i];
+		const GElf_Phdr *ph = &im->ph[i];
 		uint64_t rel;
 
 		if (ph->p_type != PT_LOAD || vaddr < ph->p_vaddr)
@@ -53,9 +66,18 @@ static const uint8_t *vaddr_bytes(const struct img *im, uint64_t vaddr, uint64_t
 		if (rel >= ph->p_filesz || len > ph->p_filesz - rel)
 			continue;
 		/* p_offset + p_filesz <= size was checked when the headers were read. */
-		return im->p + ph->p_offset + rel;
+		*off = ph->p_offset + rel;
+		return true;
 	}
-	return NULL;
+	return false;
+}
+
+/* The file bytes behind [vaddr, vaddr + len) (the contents of a segment), or NULL. */
+static const uint8_t *vaddr_bytes(const struct img *im, uint64_t vaddr, uint64_t len)
+{
+	uint64_t off;
+
+	return vaddr_offset(im, vaddr, len, &off) ? im->p + off : NULL;
 }
 
 static int check_range(const struct img *im, const char *what, uint64_t off, uint64_t len)
@@ -70,7 +92,8 @@ static int check_range(const struct img *im, const char *what, uint64_t off, uin
 	return 0;
 }
 
-static int read_headers(struct img *im, struct elftls_info *out)
+/* Checks the ELF header and the ranges of the tables it locates, before libelf reads them. */
+static int check_ehdr(struct img *im, struct elftls_info *out)
 {
 	Elf64_Ehdr eh;
 	int rc;
@@ -125,7 +148,7 @@ static int read_headers(struct img *im, struct elftls_info *out)
 			 (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr));
 	if (rc)
 		return rc;
-	/* Section headers: checked here, before libelf walks them. */
+	/* Section headers: their table is checked here, each header in check_sections(). */
 	if (eh.e_shoff) {
 		if (eh.e_shentsize != sizeof(Elf64_Shdr)) {
 			scf_errf(im->err, im->errlen, "%s: e_shentsize %u at byte 58, expected %zu",
@@ -149,40 +172,68 @@ static int read_headers(struct img *im, struct elftls_info *out)
 				 (uint64_t)eh.e_shnum * sizeof(Elf64_Shdr));
 		if (rc)
 			return rc;
-		for (size_t i = 0; i < eh.e_shnum; i++) {
-			Elf64_Shdr sh;
-			uint64_t at = eh.e_shoff + i * sizeof(Elf64_Shdr);
-			char what[64];
+	}
+	im->phoff = eh.e_phoff;
+	im->phnum = eh.e_phnum;
+	im->shoff = eh.e_shoff;
+	im->shnum = eh.e_shoff ? eh.e_shnum : 0;
+	return 0;
+}
 
-			memcpy(&sh, im->p + at, sizeof(sh));
-			if (sh.sh_type == SHT_NOBITS || sh.sh_type == SHT_NULL)
-				continue;
-			snprintf(what, sizeof(what), "section %zu (header at byte %" PRIu64 ")", i,
-				 at);
-			rc = check_range(im, what, sh.sh_offset, sh.sh_size);
-			if (rc)
-				return rc;
-			if (sh.sh_link >= eh.e_shnum) {
-				scf_errf(im->err, im->errlen,
-					 "%s: section %zu (header at byte %" PRIu64
-					 ") sh_link %u is "
-					 "not below e_shnum %u",
-					 im->name, i, at, sh.sh_link, eh.e_shnum);
-				return -EBADMSG;
-			}
+/* Checks each section header (libelf's copy): its bytes lie in the file, its sh_link is valid. */
+static int check_sections(struct img *im)
+{
+	int rc;
+
+	for (size_t i = 0; i < im->shnum; i++) {
+		Elf_Scn *scn = elf_getscn(im->elf, i);
+		uint64_t at = im->shoff + i * sizeof(Elf64_Shdr);
+		GElf_Shdr sh;
+		char what[64];
+
+		if (!scn || !gelf_getshdr(scn, &sh)) {
+			scf_errf(im->err, im->errlen,
+				 "%s: section %zu (header at byte %" PRIu64 "): libelf: %s", im->name,
+				 i, at, elf_errmsg(-1));
+			return -EBADMSG;
+		}
+		if (sh.sh_type == SHT_NOBITS || sh.sh_type == SHT_NULL)
+			continue;
+		snprintf(what, sizeof(what), "section %zu (header at byte %" PRIu64 ")", i, at);
+		rc = check_range(im, what, sh.sh_offset, sh.sh_size);
+		if (rc)
+			return rc;
+		if (sh.sh_link >= im->shnum) {
+			scf_errf(im->err, im->errlen,
+				 "%s: section %zu (header at byte %" PRIu64 ") sh_link %u is "
+				 "not below e_shnum %zu",
+				 im->name, i, at, sh.sh_link, im->shnum);
+			return -EBADMSG;
 		}
 	}
-	im->phnum = eh.e_phnum;
+	return 0;
+}
+
+/* Reads the program headers through libelf and checks the segments spancap uses. */
+static int read_segments(struct img *im, struct elftls_info *out)
+{
+	int rc;
+
 	im->ph = calloc(im->phnum ? im->phnum : 1, sizeof(*im->ph));
 	if (!im->ph) {
 		scf_errf(im->err, im->errlen, "%s: out of memory", im->name);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < im->phnum; i++) {
-		Elf64_Phdr *ph = &im->ph[i];
-		uint64_t at = eh.e_phoff + i * sizeof(Elf64_Phdr);
+		GElf_Phdr *ph = &im->ph[i];
+		uint64_t at = im->phoff + i * sizeof(Elf64_Phdr);
 
-		memcpy(ph, im->p + at, sizeof(*ph));
+		if (!gelf_getphdr(im->elf, (int)i, ph)) {
+			scf_errf(im->err, im->errlen,
+				 "%s: program header %zu (at byte %" PRIu64 "): libelf: %s",
+				 im->name, i, at, elf_errmsg(-1));
+			return -EBADMSG;
+		}
 		if (ph->p_type == PT_LOAD || ph->p_type == PT_DYNAMIC || ph->p_type == PT_TLS) {
 			char what[64];
 
@@ -238,10 +289,11 @@ static int read_headers(struct img *im, struct elftls_info *out)
 	return 0;
 }
 
-/* Reads the dynamic section from the PT_DYNAMIC file bytes. */
+/* Reads the dynamic section from the PT_DYNAMIC file bytes (sections may be absent). */
 static int read_dynamic(struct img *im, struct elftls_info *out)
 {
-	const Elf64_Phdr *dyn = NULL;
+	const GElf_Phdr *dyn = NULL;
+	Elf_Data *data;
 	size_t n;
 	bool pltrel_ok = true;
 	uint64_t relaent = sizeof(Elf64_Rela), pltrel = DT_RELA;
@@ -261,10 +313,25 @@ static int read_dynamic(struct img *im, struct elftls_info *out)
 			 im->name, dyn->p_offset, n, ELFTLS_MAX_DYNS);
 		return -EBADMSG;
 	}
+	if (!n)
+		return 0;
+	/* p_offset + p_filesz <= size was checked in read_segments(). */
+	data = elf_getdata_rawchunk(im->elf, (int64_t)dyn->p_offset, n * sizeof(Elf64_Dyn),
+				    ELF_T_DYN);
+	if (!data) {
+		scf_errf(im->err, im->errlen, "%s: PT_DYNAMIC at byte %" PRIu64 ": libelf: %s",
+			 im->name, dyn->p_offset, elf_errmsg(-1));
+		return -EBADMSG;
+	}
 	for (size_t i = 0; i < n; i++) {
-		Elf64_Dyn d;
+		GElf_Dyn d;
 
-		memcpy(&d, im->p + dyn->p_offset + i * sizeof(d), sizeof(d));
+		if (!gelf_getdyn(data, (int)i, &d)) {
+			scf_errf(im->err, im->errlen,
+				 "%s: PT_DYNAMIC entry %zu (file byte %" PRIu64 "): libelf: %s",
+				 im->name, i, dyn->p_offset + i * sizeof(Elf64_Dyn), elf_errmsg(-1));
+			return -EBADMSG;
+		}
 		if (d.d_tag == DT_NULL)
 			break;
 		switch (d.d_tag) {
@@ -314,7 +381,7 @@ static int read_dynamic(struct img *im, struct elftls_info *out)
 	return 0;
 }
 
-/* Finds .dynsym and .symtab through libelf; the ranges were checked in read_headers(). */
+/* Finds .dynsym and .symtab through libelf; the ranges were checked in check_sections(). */
 static int find_symtabs(struct img *im)
 {
 	Elf_Scn *scn = NULL;
@@ -444,8 +511,8 @@ static int scan_table(struct img *im, struct elftls_info *out, struct scan_ctx *
 		      uint64_t skip_hi)
 {
 	const char *tname = t == ELFTLS_TABLE_RELA_PLT ? "DT_JMPREL" : "DT_RELA";
-	const uint8_t *p;
-	uint64_t n;
+	Elf_Data *data;
+	uint64_t n, off;
 
 	if (size % sizeof(Elf64_Rela)) {
 		scf_errf(im->err, im->errlen, "%s: %s size %" PRIu64 " is not a multiple of %zu",
@@ -460,21 +527,31 @@ static int scan_table(struct img *im, struct elftls_info *out, struct scan_ctx *
 	}
 	if (!n)
 		return 0;
-	p = vaddr_bytes(im, vaddr, size);
-	if (!p) {
+	if (!vaddr_offset(im, vaddr, size, &off)) {
 		scf_errf(im->err, im->errlen,
 			 "%s: %s at 0x%" PRIx64 " (%" PRIu64 " bytes) is not inside the file bytes "
 			 "of one PT_LOAD",
 			 im->name, tname, vaddr, size);
 		return -ENODATA;
 	}
+	data = elf_getdata_rawchunk(im->elf, (int64_t)off, size, ELF_T_RELA);
+	if (!data) {
+		scf_errf(im->err, im->errlen, "%s: %s at byte %" PRIu64 ": libelf: %s", im->name,
+			 tname, off, elf_errmsg(-1));
+		return -EBADMSG;
+	}
 	for (uint64_t i = 0; i < n; i++) {
-		Elf64_Rela r;
-		uint64_t at = vaddr + i * sizeof(r), sym, type;
+		GElf_Rela r;
+		uint64_t at = vaddr + i * sizeof(Elf64_Rela), sym, type;
 
 		if (at >= skip_lo && at < skip_hi)
 			continue;
-		memcpy(&r, p + i * sizeof(r), sizeof(r));
+		if (!gelf_getrela(data, (int)i, &r)) {
+			scf_errf(im->err, im->errlen,
+				 "%s: %s entry %" PRIu64 " (file byte %" PRIu64 "): libelf: %s",
+				 im->name, tname, i, off + i * sizeof(Elf64_Rela), elf_errmsg(-1));
+			return -EBADMSG;
+		}
 		sym = ELF64_R_SYM(r.r_info);
 		type = ELF64_R_TYPE(r.r_info);
 		if (type != ELFTLS_R_TLSDESC && type != ELFTLS_R_DTPMOD64 &&
@@ -482,9 +559,9 @@ static int scan_table(struct img *im, struct elftls_info *out, struct scan_ctx *
 			continue;
 		if (sym && im->dynsym && sym >= im->dynsym_count) {
 			scf_errf(im->err, im->errlen,
-				 "%s: %s entry %" PRIu64 " (file byte %zu): symbol index %" PRIu64
+				 "%s: %s entry %" PRIu64 " (file byte %" PRIu64 "): symbol index %" PRIu64
 				 " is not below the .dynsym count %zu",
-				 im->name, tname, i, (size_t)(p - im->p) + i * sizeof(r), sym,
+				 im->name, tname, i, off + i * sizeof(Elf64_Rela), sym,
 				 im->dynsym_count);
 			return -EBADMSG;
 		}
@@ -606,7 +683,18 @@ static int classify(struct img *im, struct elftls_info *out)
 	int rc;
 
 	memset(&sc, 0, sizeof(sc));
-	rc = read_headers(im, out);
+	rc = check_ehdr(im, out);
+	if (rc)
+		return rc;
+	im->elf = elf_memory((char *)(uintptr_t)im->p, im->size);
+	if (!im->elf) {
+		scf_errf(im->err, im->errlen, "%s: libelf: %s", im->name, elf_errmsg(-1));
+		return -EBADMSG;
+	}
+	rc = check_sections(im);
+	if (rc)
+		return rc;
+	rc = read_segments(im, out);
 	if (rc)
 		return rc;
 	rc = read_dynamic(im, out);
@@ -614,11 +702,6 @@ static int classify(struct img *im, struct elftls_info *out)
 		return rc;
 	out->executable = out->e_type == ET_EXEC || out->pie;
 
-	im->elf = elf_memory((char *)(uintptr_t)im->p, im->size);
-	if (!im->elf) {
-		scf_errf(im->err, im->errlen, "%s: libelf: %s", im->name, elf_errmsg(-1));
-		return -EBADMSG;
-	}
 	rc = find_symtabs(im);
 	if (rc)
 		return rc;
