@@ -575,8 +575,10 @@ static const char *resolve_target(const struct ana_proc *p, const struct scf_rec
 		*cut = ana_str_cut(snaplen, rec->flags, SCF_ITEM_PATH, len);
 		if (len && d[0] != '/' && si->args && si->args[0] == 'D' &&
 		    (int32_t)sc->args[0] != X_AT_FDCWD) {
+			char dbuf[300];
 			uint8_t dk;
-			const char *dir = ana_fd_name(p, (int32_t)sc->args[0], rec->ts_ns, &dk);
+			const char *dir = ana_fd_name(p, (int32_t)sc->args[0], rec->ts_ns, &dk,
+						      dbuf, sizeof(dbuf));
 
 			if (dir && dk == ANA_T_FILE) {
 				*cut = *cut || ana_fd_cut(p, (int32_t)sc->args[0], rec->ts_ns);
@@ -603,7 +605,7 @@ static const char *resolve_target(const struct ana_proc *p, const struct scf_rec
 		fd = (int32_t)sc->args[4];
 	if (fd < 0)
 		return NULL;
-	name = ana_fd_name(p, fd, rec->ts_ns, kind);
+	name = ana_fd_name(p, fd, rec->ts_ns, kind, buf, bufsz);
 	if (name) {
 		*cut = ana_fd_cut(p, fd, rec->ts_ns);
 		return name;

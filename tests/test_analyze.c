@@ -741,6 +741,7 @@ static void test_fd_close_racing_a_new_fd_in_exit_order(void **state)
 	uint64_t racing[2] = { 90, 100 }, after[2] = { 90, 125 };
 	struct ana_ctx *c;
 	struct file_buf fb;
+	char nbuf[300];
 	uint8_t kind;
 	(void)state;
 
@@ -749,7 +750,8 @@ static void test_fd_close_racing_a_new_fd_in_exit_order(void **state)
 	add(c, &fb, "race.pcapng");
 	assert_int_equal(ana_ctx__run(c), 0);
 	assert_non_null(ana_proc_find(c, 0, 10));
-	assert_non_null(ana_fd_name(ana_proc_find(c, 0, 10), 6, 0, &kind)); /* still open */
+	assert_non_null( /* still open */
+	    ana_fd_name(ana_proc_find(c, 0, 10), 6, 0, &kind, nbuf, sizeof(nbuf)));
 	ana_ctx__free(c);
 	free(fb.p);
 
@@ -758,7 +760,7 @@ static void test_fd_close_racing_a_new_fd_in_exit_order(void **state)
 	c = ana_ctx__new(&(struct ana_opts){ 0 });
 	add(c, &fb, "closed.pcapng");
 	assert_int_equal(ana_ctx__run(c), 0);
-	assert_null(ana_fd_name(ana_proc_find(c, 0, 10), 6, 0, &kind));
+	assert_null(ana_fd_name(ana_proc_find(c, 0, 10), 6, 0, &kind, nbuf, sizeof(nbuf)));
 	ana_ctx__free(c);
 	free(fb.p);
 }
@@ -819,6 +821,7 @@ static void test_fd_race_losers_name_the_replaced_description(void **state)
 	uint64_t off[5] = { 0, 90, 95, 100, 140 };
 	struct ana_ctx *c;
 	struct file_buf fb;
+	char nbuf[300];
 	uint8_t kind;
 	(void)state;
 
@@ -831,7 +834,7 @@ static void test_fd_race_losers_name_the_replaced_description(void **state)
 	assert_int_equal(race_kind[3], ANA_T_OTHER);
 	assert_int_equal(race_kind[4], ANA_T_SOCKET); /* write at 140 */
 	/* The socket stays open, and the replaced eventfd is gone. */
-	assert_non_null(ana_fd_name(ana_proc_find(c, 0, 10), 6, 0, &kind));
+	assert_non_null(ana_fd_name(ana_proc_find(c, 0, 10), 6, 0, &kind, nbuf, sizeof(nbuf)));
 	assert_int_equal(kind, ANA_T_SOCKET);
 	assert_int_equal(kind, ana_fd_desc(ana_proc_find(c, 0, 10), 6)->kind);
 	ana_ctx__free(c);
@@ -976,13 +979,14 @@ static void test_fd_race_loser_after_reuse_and_close(void **state)
 	uint64_t off[4] = { 0, 20, 40, 15 };
 	struct ana_ctx *c;
 	struct file_buf fb;
+	char nbuf[300];
 	uint8_t kind;
 	(void)state;
 
 	c = race_replay(sc, off, 4, &fb);
 	assert_int_equal(race_kind[2], ANA_T_OTHER);  /* thread 13 closes its eventfd */
 	assert_int_equal(race_kind[3], ANA_T_SOCKET); /* thread 10 closed its socket */
-	assert_null(ana_fd_name(ana_proc_find(c, 0, 10), 7, 0, &kind));
+	assert_null(ana_fd_name(ana_proc_find(c, 0, 10), 7, 0, &kind, nbuf, sizeof(nbuf)));
 	ana_ctx__free(c);
 	free(fb.p);
 }
