@@ -333,7 +333,7 @@ static bool same_file(const struct pmaps_entry *a, const struct pmaps_entry *b)
 	       a->dev_minor == b->dev_minor && !strcmp(a->path, b->path);
 }
 
-int pmaps_modules(const struct pmaps *m, struct pmaps_module **out, size_t *n)
+int pmaps__modules(const struct pmaps *m, struct pmaps_module **out, size_t *n)
 {
 	struct pmaps_module *v = NULL;
 	size_t nv = 0, cap = 0, i = 0;
@@ -422,7 +422,7 @@ bool pmaps_is_otel_ctx_name(const char *path)
 	return false;
 }
 
-const struct pmaps_entry *pmaps_find_otel_ctx(const struct pmaps *m, size_t *from)
+const struct pmaps_entry *pmaps__find_otel_ctx(const struct pmaps *m, size_t *from)
 {
 	for (size_t i = *from; i < m->n; i++) {
 		if (pmaps_is_otel_ctx_name(m->v[i].path)) {

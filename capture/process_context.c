@@ -526,7 +526,7 @@ struct hdr {
 static int read_hdr(struct tmem *mem, uint64_t addr, struct hdr *h, char *err, size_t errlen)
 {
 	uint8_t b[PCTX_HEADER_SIZE];
-	int rc = tmem_read(mem, addr, b, sizeof(b), err, errlen);
+	int rc = tmem__read(mem, addr, b, sizeof(b), err, errlen);
 
 	if (rc)
 		return rc;
@@ -609,14 +609,14 @@ struct pctx *pctx__read_at(struct tmem *mem, uint64_t addr, const struct pctx_re
 			goto err;
 		}
 		if (h.payload_size) {
-			rc = tmem_read(mem, h.payload, buf, h.payload_size, err, errlen);
+			rc = tmem__read(mem, h.payload, buf, h.payload_size, err, errlen);
 			/* A payload freed under us reads as a fault: retry like a change. */
 			if (rc && rc != -EFAULT)
 				goto err;
 		}
 		atomic_thread_fence(memory_order_seq_cst);
 		{
-			int rc2 = tmem_rd64(mem, addr + 16, &ts2, err, errlen);
+			int rc2 = tmem__rd64(mem, addr + 16, &ts2, err, errlen);
 
 			if (rc2) {
 				rc = rc2;
@@ -625,7 +625,7 @@ struct pctx *pctx__read_at(struct tmem *mem, uint64_t addr, const struct pctx_re
 		}
 		if (rc && ts2 == h.published_at) {
 			/* Unreadable although nothing changed: retry, and report the fault if it
-			 * persists (the message from tmem_read names the address). */
+			 * persists (the message from tmem__read names the address). */
 			continue;
 		}
 		if (ts2 != h.published_at) {
@@ -679,7 +679,7 @@ struct pctx *pctx__read_pid(pid_t pid, const struct pmaps *maps, struct tmem *me
 		}
 	}
 	scf_errf(err, errlen, "pid %d: no OTEL_CTX mapping", (int)pid);
-	while ((e = pmaps_find_otel_ctx(maps, &from)) != NULL) {
+	while ((e = pmaps__find_otel_ctx(maps, &from)) != NULL) {
 		if (e->end - e->start < PCTX_HEADER_SIZE)
 			continue;
 		p = pctx__read_at(mem, e->start, opts, err, errlen);

@@ -78,7 +78,7 @@ void tmem__free(struct tmem *m)
 	free(m);
 }
 
-pid_t tmem_pid(const struct tmem *m)
+pid_t tmem__pid(const struct tmem *m)
 {
 	return m->pid;
 }
@@ -120,7 +120,7 @@ static ssize_t read_some(struct tmem *m, uint64_t addr, void *buf, size_t len)
 	}
 }
 
-int tmem_read(struct tmem *m, uint64_t addr, void *buf, size_t len, char *err, size_t errlen)
+int tmem__read(struct tmem *m, uint64_t addr, void *buf, size_t len, char *err, size_t errlen)
 {
 	size_t done = 0;
 
@@ -151,20 +151,20 @@ int tmem_read(struct tmem *m, uint64_t addr, void *buf, size_t len, char *err, s
 	return 0;
 }
 
-int tmem_rd64(struct tmem *m, uint64_t addr, uint64_t *out, char *err, size_t errlen)
+int tmem__rd64(struct tmem *m, uint64_t addr, uint64_t *out, char *err, size_t errlen)
 {
 	uint8_t b[8];
-	int rc = tmem_read(m, addr, b, sizeof(b), err, errlen);
+	int rc = tmem__read(m, addr, b, sizeof(b), err, errlen);
 
 	if (!rc)
 		*out = scf_get64(b);
 	return rc;
 }
 
-int tmem_rd32(struct tmem *m, uint64_t addr, uint32_t *out, char *err, size_t errlen)
+int tmem__rd32(struct tmem *m, uint64_t addr, uint32_t *out, char *err, size_t errlen)
 {
 	uint8_t b[4];
-	int rc = tmem_read(m, addr, b, sizeof(b), err, errlen);
+	int rc = tmem__read(m, addr, b, sizeof(b), err, errlen);
 
 	if (!rc)
 		*out = scf_get32(b);
