@@ -1204,6 +1204,15 @@ static bool targets_gone(void)
 	return kernel__next_pid(g.k, NULL, &key) == 0;
 }
 
+/* -c: whether the capture has written as many syscalls as asked for. */
+static bool at_max_count(void)
+{
+	struct recorder_totals tot;
+
+	recorder__totals(g.r, &tot);
+	return tot.syscalls >= g.o.max_count;
+}
+
 int main(int argc, char **argv)
 {
 	struct kernel_opts ko = {0};
@@ -1360,7 +1369,7 @@ int main(int argc, char **argv)
 			stop = SCF_STOP_TARGETS_EXITED;
 			break;
 		}
-		if (g.o.max_count && recorder__syscalls(g.r) >= g.o.max_count) {
+		if (g.o.max_count && at_max_count()) {
 			stop = SCF_STOP_COUNT;
 			break;
 		}
@@ -1396,7 +1405,12 @@ int main(int argc, char **argv)
 	}
 	recorder__flush(g.r); /* "written" counts the events of ended frames only */
 	{
-		uint64_t written = recorder__written(g.r), lost = recorder__lost(g.r);
+		struct recorder_totals tot;
+		uint64_t written, lost;
+
+		recorder__totals(g.r, &tot);
+		written = tot.written;
+		lost = tot.lost;
 		rc = recorder__close(g.r, stop, clean, err, sizeof(err));
 		g.r = NULL;
 		if (rc && !write_error) /* else said already */

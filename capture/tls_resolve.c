@@ -705,23 +705,13 @@ int tlsres_report_prefer_valid(struct tlsres_report *rep, struct tmem *mem, cons
 
 const char *tlsres_route_name(enum tlsres_route r)
 {
-	static const char *const names[] = {
-	    [TLSRES_ROUTE_NONE] = "none",
-	    [TLSRES_ROUTE_TLSDESC_STATIC] = "TLSDESC (static)",
-	    [TLSRES_ROUTE_TLSDESC_DYNAMIC] = "TLSDESC (dynamic)",
-	    [TLSRES_ROUTE_GD] = "general-dynamic",
-	    [TLSRES_ROUTE_IE] = "initial-exec",
-	    [TLSRES_ROUTE_LINK_MAP_STATIC] = "link_map (static)",
-	    [TLSRES_ROUTE_LINK_MAP_DTV] = "link_map (dynamic)",
-	    [TLSRES_ROUTE_REF_TLSDESC_STATIC] = "reference TLSDESC (static)",
-	    [TLSRES_ROUTE_REF_TLSDESC_DYNAMIC] = "reference TLSDESC (dynamic)",
-	    [TLSRES_ROUTE_REF_GD] = "reference general-dynamic",
-	    [TLSRES_ROUTE_REF_IE] = "reference initial-exec",
-	    [TLSRES_ROUTE_LE] = "local-exec",
-	};
-
-	if ((size_t)r < sizeof(names) / sizeof(names[0]) && names[r])
-		return names[r];
+	switch (r) {
+#define TLSRES_ROUTE_NAME(id, name)                                                              \
+	case TLSRES_ROUTE_##id:                                                                  \
+		return name;
+		TLSRES_ROUTES(TLSRES_ROUTE_NAME)
+#undef TLSRES_ROUTE_NAME
+	}
 	return "?";
 }
 
