@@ -448,6 +448,8 @@ struct ana_event {
 	uint8_t target_kind;
 	const char *target; /* what the syscall worked on, or NULL */
 	bool target_cut;    /* target is a path cut at the capture's snaplen */
+	/* a socket target's remote address as the capture recorded it, or NULL when unknown */
+	const struct ana_sockaddr *target_addr;
 };
 
 /* ---- API ----------------------------------------------------------------------------------- */
@@ -507,6 +509,8 @@ const char *ana_fd_name(const struct ana_proc *p, int64_t fd, uint64_t entry_ns,
 			char *buf, size_t bufsz);
 /* The open file description behind fd in proc just now, or NULL. */
 const struct ana_fdesc *ana_fd_desc(const struct ana_proc *p, int64_t fd);
+/* The description a syscall that entered at entry_ns (0: just now) found behind fd, or NULL. */
+const struct ana_fdesc *ana_fd_at(const struct ana_proc *p, int64_t fd, uint64_t entry_ns);
 /* Whether the name ana_fd_name gives was cut at the capture's snaplen. */
 bool ana_fd_cut(const struct ana_proc *p, int64_t fd, uint64_t entry_ns);
 /* Whether a syscall that entered at entry_ns worked on a description of fd that has been

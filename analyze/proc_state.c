@@ -954,6 +954,11 @@ const struct ana_fdesc *ana_fd_desc(const struct ana_proc *p, int64_t fd)
 	return fd_desc(&p->fds, fd);
 }
 
+const struct ana_fdesc *ana_fd_at(const struct ana_proc *p, int64_t fd, uint64_t entry_ns)
+{
+	return fd_desc_at(&p->fds, fd, entry_ns);
+}
+
 bool ana_fd_raced(const struct ana_proc *p, int64_t fd, uint64_t entry_ns)
 {
 	const struct ana_fdslot *s = fd_slot(&p->fds, fd);
