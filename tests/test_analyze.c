@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -1057,6 +1059,100 @@ static void test_filter_keeps_an_fd_race(void **state)
 	unlink(out);
 }
 
+/*
+ * A filter writes the FD record of a descriptor whose connect it leaves out with the address
+ * bytes the capture recorded. Process 10 connects fd 5 to the UNIX socket "/run/a\001" and
+ * fd 6 to "/run/a\002" (both print as "unix:/run/a?"), then writes to each; only the writes
+ * are selected. Each synthesized FD record carries its own address, byte for byte.
+ */
+static void test_filter_writes_recorded_socket_addresses(void **state)
+{
+	static const char *const paths[2] = { "/run/a\001", "/run/a\002" };
+	struct scf_writer_opts wo = { .sz = sizeof(wo), .uncompressed = true };
+	struct scf_section sec = { .format_major = SCF_FORMAT_MAJOR, .ncpus = 2 };
+	const uint64_t t = 1790000000000000000ull;
+	uint8_t want[2][SCF_SOCKADDR_MAX], rec[512];
+	size_t want_len[2];
+	char in[] = "/tmp/spancap-addr-in-XXXXXX", out[] = "/tmp/spancap-addr-out-XXXXXX";
+	char err[SCF_ERRMSG_MAX], *files[1] = { in };
+	struct ana_filter f = { .has_syscalls = true };
+	struct ana_filter_cmd fc = { .out = out, .compress = 0 };
+	struct ana_filter_stats st = { 0 };
+	struct scf_rec_builder b;
+	struct scf_writer *w;
+	struct scf_reader *r;
+	struct scf_record sr;
+	struct file_buf fb;
+	int fd, nfd = 0;
+	(void)state;
+
+	fd = mkstemp(in);
+	assert_true(fd >= 0);
+	w = scf_writer__fdopen(fd, in, &wo, err, sizeof(err));
+	assert_non_null(w);
+	scf_rb_begin(&b, rec, sizeof(rec), SCF_REC_SECTION, 0, &sec, sizeof(sec));
+	assert_int_equal(scf_writer__begin_section(w, t, rec, scf_rb_end(&b)), 0);
+	for (int i = 0; i < 2; i++) {
+		struct sockaddr_un un = { .sun_family = AF_UNIX };
+		struct scf_syscall sock = { .tid = 10, .pid = 10, .nr = 41, .abi = SCF_ABI_X86_64,
+					    .duration_ns = 5, .ret = 5 + i, .args = { 1, 1, 0 } };
+		struct scf_syscall conn = { .tid = 10, .pid = 10, .nr = 42, .abi = SCF_ABI_X86_64,
+					    .duration_ns = 5, .ret = 0, .args = { 5 + i, 0x1000, 0 } };
+
+		memcpy(un.sun_path, paths[i], strlen(paths[i]));
+		want_len[i] = scf_sockaddr_encode(
+		    &un, offsetof(struct sockaddr_un, sun_path) + strlen(paths[i]), want[i]);
+		assert_true(want_len[i] > 0);
+		scf_rb_begin(&b, rec, sizeof(rec), SCF_REC_SYSCALL, 0, &sock, sizeof(sock));
+		assert_int_equal(scf_writer__append(w, t + 10 + 20 * i, rec, scf_rb_end(&b)), 0);
+		scf_rb_begin(&b, rec, sizeof(rec), SCF_REC_SYSCALL, 0, &conn, sizeof(conn));
+		scf_rb_item(&b, SCF_ITEM_SOCKADDR, want[i], want_len[i]);
+		assert_int_equal(scf_writer__append(w, t + 20 + 20 * i, rec, scf_rb_end(&b)), 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		struct scf_syscall wr = { .tid = 10, .pid = 10, .nr = 1, .abi = SCF_ABI_X86_64,
+					  .duration_ns = 5, .ret = 8, .args = { 5 + i, 0x2000, 8 } };
+
+		scf_rb_begin(&b, rec, sizeof(rec), SCF_REC_SYSCALL, 0, &wr, sizeof(wr));
+		assert_int_equal(scf_writer__append(w, t + 100 + 10 * i, rec, scf_rb_end(&b)), 0);
+	}
+	assert_int_equal(scf_writer__close(w, err, sizeof(err)), 0);
+
+	f.syscalls[0] = 1ull << ANA_NR_WRITE;
+	fd = mkstemp(out);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(ana_cmd_filter(&f, files, 1, &fc, &st, err, sizeof(err)), 0);
+	assert_int_equal(st.syscalls, 2);
+	assert_int_equal(st.synthesized_fds, 2);
+
+	fd = open(out, O_RDONLY);
+	assert_true(fd >= 0);
+	fb = fd_read_all(fd);
+	r = scf_reader__open_mem(fb.p, fb.len, "filtered", err, sizeof(err));
+	assert_non_null(r);
+	while (scf_reader__next(r, &sr) == 1) {
+		struct scf_fd body;
+		const uint8_t *d;
+		uint16_t len;
+
+		if (sr.type != SCF_REC_FD)
+			continue;
+		assert_int_equal(scf_record_body(&sr, &body, sizeof(body), SCF_FD_MIN, NULL, 0), 0);
+		assert_true(body.fd == 5 || body.fd == 6);
+		assert_int_equal(body.kind, SCF_FD_SOCKET);
+		assert_int_equal(scf_record_item(&sr, SCF_ITEM_SOCKADDR, &d, &len), 1);
+		assert_int_equal(len, want_len[body.fd - 5]);
+		assert_memory_equal(d, want[body.fd - 5], len);
+		nfd++;
+	}
+	assert_int_equal(nfd, 2);
+	scf_reader__free(r);
+	free(fb.p);
+	unlink(in);
+	unlink(out);
+}
+
 /* ---- damaged input -------------------------------------------------------------------------- */
 
 static void test_truncated_input_keeps_records_before_the_cut(void **state)
@@ -1312,6 +1408,7 @@ int main(void)
 		cmocka_unit_test(test_timeline_orders_by_entry_and_resumes_long_calls),
 		cmocka_unit_test(test_fd_race_loser_after_reuse_and_close),
 		cmocka_unit_test(test_filter_keeps_an_fd_race),
+		cmocka_unit_test(test_filter_writes_recorded_socket_addresses),
 		cmocka_unit_test(test_attrs_resolve_through_key_map),
 		cmocka_unit_test(test_late_descriptions_keep_what_is_known),
 		cmocka_unit_test(test_killed_inside_a_span),
