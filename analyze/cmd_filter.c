@@ -435,7 +435,7 @@ static const struct ana_fdesc *full_fd(struct ana_ctx *c, uint32_t pid, int64_t 
 	return p ? ana_fd_desc(p, fd) : NULL;
 }
 
-static uint8_t scf_kind_of(uint8_t tkind, const char *path)
+static uint8_t fd_record_kind(uint8_t tkind, const char *path)
 {
 	switch (tkind) {
 	case ANA_T_FILE:
@@ -473,7 +473,7 @@ static void sync_fd(struct emitter *e, struct ana_ctx *c, uint32_t pid, int64_t 
 	 */
 	if (ana_fd_raced(p, fd, ts))
 		return;
-	body.kind = scf_kind_of(d->kind, d->path);
+	body.kind = fd_record_kind(d->kind, d->path);
 	body.sock_type = d->sock_type;
 	scf_rb_begin(&b, rec, sizeof(rec), SCF_REC_FD, 0, &body, sizeof(body));
 	if (d->kind == ANA_T_SOCKET) { /* the addresses as the capture recorded them */

@@ -319,7 +319,7 @@ static bool keys_equal(const struct ana_pctx *a, const struct ana_pctx *b, uint3
 	return true;
 }
 
-static bool pctx_equal(const struct ana_pctx *a, const struct ana_pctx *b)
+static bool proc_ctx_equal(const struct ana_pctx *a, const struct ana_pctx *b)
 {
 	return kv_equal(a->res, a->nres, b->res, b->nres) &&
 	       kv_equal(a->extra, a->nextra, b->extra, b->nextra) && a->nkeys == b->nkeys &&
@@ -344,7 +344,7 @@ static bool has_context_items(const struct scf_record *rec)
  * same as the context in force (every section repeats it) gives that one back, so that
  * contexts grow with changes, not with sections.
  */
-static struct ana_pctx *pctx_of_record(struct ana_ctx *c, const struct ana_proc *p,
+static struct ana_pctx *proc_ctx_of_record(struct ana_ctx *c, const struct ana_proc *p,
 				       const struct scf_record *rec, const struct scf_process *b)
 {
 	const uint8_t *d;
@@ -382,7 +382,7 @@ static struct ana_pctx *pctx_of_record(struct ana_ctx *c, const struct ana_proc 
 		ana_pctx_free(x);
 		return NULL;
 	}
-	if (p->pctx && pctx_equal(p->pctx, x)) {
+	if (p->pctx && proc_ctx_equal(p->pctx, x)) {
 		ana_pctx_free(x);
 		return p->pctx;
 	}
@@ -395,7 +395,7 @@ fail:
 	return p->pctx;
 }
 
-static const char *pctx_service(const struct ana_pctx *x)
+static const char *proc_ctx_service(const struct ana_pctx *x)
 {
 	for (uint32_t i = 0; x && i < x->nres; i++)
 		if (x->res[i].key && x->res[i].val && x->res[i].type == SCF_VAL_STRING &&
@@ -520,10 +520,10 @@ void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *r
 	if (!p->parent && b.ppid)
 		p->parent = ana_proc_find(c, host, b.ppid);
 	old = p->pctx;
-	p->pctx = pctx_of_record(c, p, rec, &b);
+	p->pctx = proc_ctx_of_record(c, p, rec, &b);
 	if (old && p->pctx && old != p->pctx && !old->grown && keymap_extends(p->pctx, old))
 		old->grown = p->pctx;
-	svc = pctx_service(p->pctx);
+	svc = proc_ctx_service(p->pctx);
 	free(p->service);
 	p->service = svc ? strdup(svc) : NULL;
 	clear_str(&p->schema);

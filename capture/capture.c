@@ -71,7 +71,7 @@ static struct {
 /* Slots of the process table: twice the kernel map, so probe runs stay short. */
 #define PTAB_SLOTS (2u * SC_PROCS_MAX)
 
-static void ptab_set(uint32_t pid, uint8_t status, const struct sc_proc_cfg *cfg)
+static void remember_proc(uint32_t pid, uint8_t status, const struct sc_proc_cfg *cfg)
 {
 	struct ptab_entry *e = ptab__insert(g.ptab, pid);
 
@@ -853,7 +853,7 @@ static int observe(pid_t pid, uint8_t origin, uint8_t reasons, bool force_observ
 			fprintf(stderr, "spancap: pid %d: cannot install its configuration: %s\n",
 				pid, strerror(-rc));
 		else
-			ptab_set(pid, res->status, &res->cfg);
+			remember_proc(pid, res->status, &res->cfg);
 		/* Exited while being resolved: the kernel deleted nothing, the entry is stale. */
 		if (!rc && pid_gone(pid)) {
 			forget(pid);
@@ -950,7 +950,7 @@ void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route)
 		res.status = SCF_CTX_NONE;
 		snprintf(res.reason, sizeof(res.reason),
 			 "forked before the resolution of %u reached the kernel", ppid);
-		ptab_set(pid, res.status, &cfg);
+		remember_proc(pid, res.status, &cfg);
 		scan_write_process(g.r, pid, ppid, SCF_ORIGIN_FORK, &res);
 		capture_request_resolve(pid, SC_RESOLVE_FORK);
 		return;
@@ -962,7 +962,7 @@ void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route)
 		cfg.pctx_addr = 0; /* MADV_DONTFORK: the child has no OTEL_CTX mapping */
 		res.cfg = cfg;
 		res.status = cfg.kind != SC_TLS_NONE ? SCF_CTX_INHERITED : parent->status;
-		ptab_set(pid, res.status, &cfg);
+		remember_proc(pid, res.status, &cfg);
 	}
 	scan_write_process(g.r, pid, ppid, SCF_ORIGIN_FORK, &res);
 }
@@ -1291,7 +1291,7 @@ int main(int argc, char **argv)
 		struct sc_proc_cfg none = {.generation = 1};
 		rc = kernel__observe(g.k, g.child, &none);
 		if (!rc)
-			ptab_set(g.child, SCF_CTX_NONE, &none);
+			remember_proc(g.child, SCF_CTX_NONE, &none);
 		if (rc) {
 			fprintf(stderr, "spancap: cannot observe pid %d: %s\n", g.child,
 				strerror(-rc));
