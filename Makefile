@@ -391,7 +391,8 @@ $(BUILD)/obj/bench/recorder_bench.o: CFLAGS += -Ibpf -Icapture
 $(BUILD)/obj/bench/recorder_bench.o: $(BUILD)/gen/spancap_synth.skel.h
 .SECONDARY: $(BUILD)/gen/spancap_synth.bpf.o
 $(BUILD)/bench/recorder_bench: $(BUILD)/obj/bench/recorder_bench.o \
-		$(BUILD)/obj/capture/capture_records.o $(FORMATS_LIB)
+		$(BUILD)/obj/capture/capture_records.o $(BUILD)/obj/capture/flight_trigger.o \
+		$(FORMATS_LIB)
 	$(msg) LD $@
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,libbpf libelf zlib) $(FORMATS_LDLIBS)
@@ -619,7 +620,7 @@ $(BUILD)/gen/%.skel.h: $(BUILD)/gen/%.bpf.o
 SPANCAP_SRCS := capture/capture.c capture/capture_kernel.c capture/capture_records.c \
 	capture/capture_scan.c capture/ctx_source.c capture/proc_table.c capture/capture_stats.c \
 	capture/capture_privs.c capture/capture_output.c \
-	capture/syscall_select.c
+	capture/syscall_select.c capture/flight_ring.c capture/flight_trigger.c
 SPANCAP_OBJS := $(SPANCAP_SRCS:%.c=$(BUILD)/obj/%.o)
 SPANCAP := $(BUILD)/spancap
 SPANCAP_LDLIBS = $(call pkg_libs,libbpf libelf zlib) $(FORMATS_LDLIBS) $(CAPTURE_LIB_LDLIBS)
@@ -648,8 +649,24 @@ $(BUILD)/tests/test_proc_table: $(BUILD)/obj/tests/test_proc_table.o $(BUILD)/ob
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
+# The flight recorder's ring of segments and its triggers (--ring), without BPF.
+UNIT_TESTS += test_flight_ring
+$(BUILD)/obj/tests/test_flight_ring.o: CFLAGS += -Ibpf -Icapture
+$(BUILD)/tests/test_flight_ring: $(BUILD)/obj/tests/test_flight_ring.o \
+		$(BUILD)/obj/capture/flight_ring.o $(BUILD)/obj/capture/flight_trigger.o
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
 # Test programs driven by tests/integration/it_capture_core.sh.
 CAPTURE_TEST_TOOLS := $(BUILD)/tests/capture_target $(BUILD)/tests/capture_check
+
+# The workload of tests/integration/it_capture_ring.sh (the flight recorder).
+CAPTURE_TEST_TOOLS += $(BUILD)/tests/ring_workload
+$(BUILD)/tests/ring_workload: $(BUILD)/obj/tests/ring_workload.o
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -Wl,--export-dynamic-symbol=otel_thread_ctx_v1 -o $@ $^
 
 # The process and thread spawner of tests/integration/it_capture_memory.sh.
 CAPTURE_TEST_TOOLS += $(BUILD)/tests/churn_target
