@@ -8,8 +8,7 @@
 #     that follow it; the activity before the window is absent; the file reads alone;
 #   - --trigger-error ENOENT: a missing file opened inside a span writes the file; the same
 #     failure outside any span does not;
-#   - --trigger-slow MS: a nanosleep longer than MS inside a span writes the file, a shorter
-#     one does not;
+#   - --trigger-slow 500: a 1 s nanosleep inside a span writes the file, a 100 ms one does not;
 #   - a trigger while the ring overflows (a 256 KiB ring, a getppid flood, --after 0): the
 #     file reads without warnings, its process is known (comm, resolved context), it holds no
 #     more than the ring, and the overflow is counted;
@@ -150,14 +149,27 @@ assert late, "no open of the phase of the window"
 first, last = min(late), max(late)
 # the window: --ring 2, kept in segments of 0.5 s: it starts 2 to 2.5 s before the trigger
 print("first %.3f s before the trigger, last %.3f s after it" % ((t - first) / 1e9, (last - t) / 1e9))
-assert 1.8e9 <= t - first <= 2.8e9, "window starts %.3f s before the trigger" % ((t - first) / 1e9)
-assert 0.8e9 <= last - t <= 1.6e9, "last record %.3f s after the trigger" % ((last - t) / 1e9)
+assert 1.7e9 <= t - first <= 3.0e9, "window starts %.3f s before the trigger" % ((t - first) / 1e9)
+assert 0.7e9 <= last - t <= 2.0e9, "last record %.3f s after the trigger" % ((last - t) / 1e9)
 assert all(int(x["ts_ns"]) > early_end - 1e8 for x in r), "a record of before the early phase ended"
 ' "$tmp/usr1.csv" "$t_sig" "$(done_ns 1 4)" >"$tmp/usr1.chk" 2>&1; then
 	ok "SIGUSR1: the file covers about the last 2 s and the next 1 s, nothing before ($(tail -1 "$tmp/usr1.chk"))"
 else
 	not_ok "SIGUSR1: the file covers about the last 2 s and the next 1 s, nothing before" \
 		"$tmp/usr1.chk"
+fi
+"$ANALYZE" info --json "$f" >"$tmp/usr1.json" 2>/dev/null
+if py 'import json,sys
+h = json.load(open(sys.argv[1]))
+fr = h["hosts"][0]["flight_recorder"]
+assert fr["triggers"] == 1 and fr["dropped_sections"] >= 4 and fr["overflows"] == 0, fr
+assert h["sections"][0]["index"] >= 4, h["sections"][0]
+assert h["loss"]["events"] == 0, h["loss"]
+' "$tmp/usr1.json" >"$tmp/usr1j.chk" 2>&1; then
+	ok "SIGUSR1: info shows the trigger and the sections dropped before the window (no loss)"
+else
+	not_ok "SIGUSR1: info shows the trigger and the sections dropped before the window" \
+		"$tmp/usr1j.chk"
 fi
 grep -q "^[0-9]* events recorded in memory, [0-9]* lost; 1 trigger, 1 file written$" \
 	"$d/sp.err" && ok "SIGUSR1: the final line counts 1 trigger and 1 file" ||
@@ -198,35 +210,36 @@ else
 fi
 
 # ---- --trigger-slow ----------------------------------------------------------------------------
-start_ring "$tmp/slow" --ring 2 --after 0 --trigger-slow 50
+# Thresholds far above what a loaded 2-CPU machine makes of the 5 ms sleeps of "run".
+start_ring "$tmp/slow" --ring 2 --after 0 --trigger-slow 500
 run run a 500
-run sleep 20
+run sleep 100
 run run b 300
-run sleep 150
+run sleep 1000
 run run c 800
 stop_ring
 t_slow_end=$(done_ns 4 4)
 f=$(files)
 if [ "$rc" -eq 0 ] && [ "$(echo "$f" | grep -c .)" -eq 1 ]; then
-	ok "--trigger-slow 50: one file (the 20 ms sleep fired nothing)"
+	ok "--trigger-slow 500: one file (the 100 ms sleep fired nothing)"
 else
-	not_ok "--trigger-slow 50: one file (rc $rc, files: $f)" "$d/sp.err"
+	not_ok "--trigger-slow 500: one file (rc $rc, files: $f)" "$d/sp.err"
 fi
 rows "$f" >"$tmp/slow.csv" 2>/dev/null
 if py 'import csv,sys
 t = int(sys.argv[2])
 r = list(csv.DictReader(open(sys.argv[1])))
-sl = sorted(int(x["duration_ns"]) for x in r if x["trace_id"]
-            and x["syscall"] in ("nanosleep", "clock_nanosleep")
-            and int(x["duration_ns"]) > 15e6)
-assert len(sl) == 2 and 20e6 <= sl[0] < 50e6 and sl[1] >= 150e6, sl
+# the workload numbers its spans: the sleeps are its 2nd and 4th commands
+sl = [int(x["duration_ns"]) for x in r if x["syscall"] in ("nanosleep", "clock_nanosleep")
+      and x["span_id"] in ("b000000000000002", "b000000000000004")]
+assert len(sl) == 2 and 100e6 <= sl[0] < 500e6 and sl[1] >= 1000e6, sl
 c = [x for x in r if x["path"].endswith("/c")]
 assert not c, "%d records of after the trigger with --after 0" % len(c)
-assert max(int(x["ts_ns"]) for x in r) <= t + 3e8
+assert max(int(x["ts_ns"]) for x in r) <= t + 1e9
 ' "$tmp/slow.csv" "$t_slow_end" >"$tmp/slow.chk" 2>&1; then
-	ok "--trigger-slow 50: the 150 ms nanosleep ends the file (--after 0)"
+	ok "--trigger-slow 500: the 1 s nanosleep ends the file (--after 0)"
 else
-	not_ok "--trigger-slow 50: the 150 ms nanosleep ends the file (--after 0)" "$tmp/slow.chk"
+	not_ok "--trigger-slow 500: the 1 s nanosleep ends the file (--after 0)" "$tmp/slow.chk"
 fi
 
 # ---- a trigger while the ring overflows --------------------------------------------------------
@@ -253,10 +266,12 @@ size=$(stat -c %s "$f")
 if py 'import json,sys
 h = json.load(open(sys.argv[1]))["hosts"][0]
 assert h["end"] is not None and h["end"]["clean"], h["end"]
+fr = h["flight_recorder"]
+assert fr["triggers"] == 1 and fr["overflows"] > 0, fr
 s = int(sys.argv[2])
 assert s <= 1.25 * 256 * 1024, "file of %d bytes from a ring of 256 KiB" % s
 ' "$tmp/ovf.json" "$size" >"$tmp/ovf.chk" 2>&1; then
-	ok "overflow: the file ends with an END record and stays near the ring's size ($size bytes)"
+	ok "overflow: the file ends with an END record, info counts the overflow, and it stays near the ring's size ($size bytes)"
 else
 	not_ok "overflow: the file ends with an END record and stays near the ring's size" \
 		"$tmp/ovf.chk"
