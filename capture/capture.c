@@ -83,6 +83,7 @@ static struct {
 		uint64_t file_errors;	/* trigger files a write error cut short */
 		int fd;			/* the trigger file being written; -1: none */
 		struct fring_cursor cur; /* what of the ring it holds */
+		uint64_t next_unwritten;  /* the first segment no trigger file holds */
 		uint64_t after_end_ns;	/* CLOCK_MONOTONIC end of its --after period */
 		uint64_t after_cap_ns;	/* ... which triggers extend up to this */
 	} fr;
@@ -175,7 +176,7 @@ static void usage(FILE *f)
 		"      --after SECONDS      what follows a trigger, 0 to 86400 (default 1); a\n"
 		"                           trigger during it extends it, up to four times\n"
 		"                           --after past the file's first trigger; a trigger\n"
-		"                           after that starts a new file\n"
+		"                           after that starts a new file (no record in two)\n"
 		"      --trigger-error E[,E...]  a syscall inside a span failing with errno E: a\n"
 		"                           name (ENOENT), a number (1 to 4095), or any\n"
 		"      --trigger-slow MS    a syscall inside a span that took longer than MS ms\n"
@@ -1244,7 +1245,8 @@ static int rotate(char *err, size_t errlen)
  * (named as rotation names them), then copies what is recorded for --after seconds more, and
  * ends that with a segment's END record. A trigger during the --after period extends it to
  * --after past that trigger, up to four times --after past the file's first trigger; the next
- * trigger after that starts a new file (whose window may overlap the previous file's).
+ * trigger after that starts a new file, which starts where the previous one ended when their
+ * windows overlap (no section is in two files).
  */
 #define RING_NAME "(flight recorder memory)"
 #define RING_PERIOD_MIN_NS 250000000ull
@@ -1308,6 +1310,7 @@ static void ring_end_file(void)
 		g.fr.file_errors++;
 	}
 	g.fr.fd = -1;
+	g.fr.next_unwritten = g.fr.cur.off ? g.fr.cur.id + 1 : g.fr.cur.id;
 	if (g.o.verbose)
 		fprintf(stderr, "spancap: flight recorder: wrote %s\n", g.out.path);
 	if (output__prune(&g.out, err, sizeof(err)))
@@ -1338,7 +1341,11 @@ static int ring_start_file(uint64_t now, char *err, size_t errlen)
 		g.fr.file_errors++;
 		return 0; /* the capture goes on: a later trigger tries the next name */
 	}
+	/* files never repeat a section: when the windows overlap, this one starts where the
+	 * previous one ended, and together they read as one rotated capture */
 	g.fr.cur = (struct fring_cursor){.id = fring__seg(g.fr.ring, 0)->id};
+	if (g.fr.cur.id < g.fr.next_unwritten)
+		g.fr.cur.id = g.fr.next_unwritten;
 	g.fr.after_end_ns = now + (uint64_t)(g.o.after_s * 1e9);
 	g.fr.after_cap_ns = now + (uint64_t)(4 * g.o.after_s * 1e9);
 	ring_copy(false);

@@ -12,7 +12,8 @@
 #   - a trigger while the ring overflows (a 256 KiB ring, a getppid flood, --after 0): the
 #     file reads without warnings, its process is known (comm, resolved context), it holds no
 #     more than the ring, and the overflow is counted;
-#   - two triggers give two files; no trigger, no file;
+#   - two triggers give two files, which share no section (the second starts where the first
+#     ended when the windows overlap) and read together; no trigger, no file;
 #   - option errors.
 # Workloads are bounded by counts or durations of the workload's own commands. Prints TAP.
 set -u
@@ -278,7 +279,8 @@ else
 fi
 
 # ---- two triggers, two files; no trigger, no file ----------------------------------------------
-start_ring "$tmp/two" --ring 1 --after 0.3
+# the second trigger's 2 s window reaches back into the first file
+start_ring "$tmp/two" --ring 2 --after 0.3
 send run a 4000
 sleep 1.2
 kill -USR1 "$cap_pid"
@@ -296,6 +298,24 @@ fi
 for g in $f; do
 	reads_alone "$g" "two triggers, $(basename "$g")"
 done
+"$ANALYZE" info --json "$d/cap-000001.pcapng.zst" >"$tmp/two1.json" 2>/dev/null
+"$ANALYZE" info --json "$d/cap-000002.pcapng.zst" >"$tmp/two2.json" 2>/dev/null
+"$ANALYZE" info --json "$d/cap-000001.pcapng.zst" "$d/cap-000002.pcapng.zst" \
+	>"$tmp/two12.json" 2>/dev/null
+if py 'import json,sys
+one, two, both = (json.load(open(a)) for a in sys.argv[1:4])
+i1 = [s["index"] for s in one["sections"]]
+i2 = [s["index"] for s in two["sections"]]
+assert max(i1) < min(i2), (i1, i2)
+assert both["warnings"] == [], both["warnings"]
+n = lambda j: j["records"]["syscall"]
+assert n(both) == n(one) + n(two), (n(both), n(one), n(two))
+' "$tmp/two1.json" "$tmp/two2.json" "$tmp/two12.json" >"$tmp/two.chk" 2>&1; then
+	ok "two triggers: no section in both files; together they read without a warning"
+else
+	not_ok "two triggers: no section in both files; together they read without a warning" \
+		"$tmp/two.chk"
+fi
 
 start_ring "$tmp/none" --ring 1
 run run a 1500
