@@ -777,8 +777,8 @@ section_ring() {
 		echo "| flight recorder | spancap -w | spancap --ring $RING_SECONDS | ratio |"
 		echo "|---|---|---|---|"
 		echo "| CPU per event, user+system (ns) | $(cell "${rc_cpu[plain]:-}" %.1f) | $(cell "${rc_cpu[ring]:-}" %.1f) | $(ratio_of "${rc_cpu[ring]:-}" "${rc_cpu[plain]:-}") |"
-		echo "| peak RSS (MiB) | $(cell "${rc_rss[plain]:-}" %.1f) | $(cell "${rc_rss[ring]:-}" %.1f) | $(ratio_of "${rc_rss[ring]:-}" "${rc_rss[plain]:-}") |"
-		echo "| peak RSS + ring memory (MiB) | $(cell "${rc_ring[plain]:-}" %.1f) | $(cell "${rc_ring[ring]:-}" %.1f) | $(ratio_of "${rc_ring[ring]:-}" "${rc_ring[plain]:-}") |"
+		echo "| spancap peak RSS (MiB) | $(cell "${rc_rss[plain]:-}" %.1f) | $(cell "${rc_rss[ring]:-}" %.1f) | $(ratio_of "${rc_rss[ring]:-}" "${rc_rss[plain]:-}") |"
+		echo "| spancap peak RSS + ring memory (MiB) | $(cell "${rc_ring[plain]:-}" %.1f) | $(cell "${rc_ring[ring]:-}" %.1f) | $(ratio_of "${rc_ring[ring]:-}" "${rc_ring[plain]:-}") |"
 		echo "| events/s recorded | $(cell "${rc_rate[plain]:-}" %.0f) | $(cell "${rc_rate[ring]:-}" %.0f) | $(ratio_of "${rc_rate[ring]:-}" "${rc_rate[plain]:-}") |"
 		echo
 	} >>"$tmp/report"

@@ -239,7 +239,8 @@ static void usage(FILE *f)
 		"       process (CMD, if still running, got SIGTERM)\n"
 		"  1    a missing capability, an unknown -Z user, or an error while capturing,\n"
 		"       such as a full disk (the message names the file; it stays readable up to\n"
-		"       the error)\n"
+		"       the error); with --ring, also a trigger file that could not be written\n"
+		"       (the capture went on)\n"
 		"  2    bad usage (as spancap-analyze's)\n"
 		"  126  CMD could not be run (not executable); 127: CMD was not found. No\n"
 		"       capture file is left (nothing of CMD was recorded)\n"
@@ -1811,7 +1812,8 @@ int main(int argc, char **argv)
 		kill(g.child, SIGTERM);
 		waitpid(g.child, &g.child_status, 0);
 	}
-	if (rc || !clean)
+	/* a trigger file that could not be written fails the run, as a write error does */
+	if (rc || !clean || g.fr.file_errors)
 		return EXIT_FAILURE;
 	/* CMD ended by itself: its status is spancap's, as strace passes it on. */
 	return stop == SCF_STOP_COMMAND ? cmd_exit_status(g.child_status) : EXIT_SUCCESS;

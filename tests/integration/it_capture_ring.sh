@@ -12,6 +12,8 @@
 #   - a trigger while the ring overflows (a 256 KiB ring, a getppid flood, --after 0): the
 #     file reads without warnings, its process is known (comm, resolved context), it holds no
 #     more than the ring, and the overflow is counted;
+#   - a symbolic link at a trigger file's name is refused, the next trigger writes the next
+#     name, and the run exits 1;
 #   - two triggers give two files, which share no section (the second starts where the first
 #     ended when the windows overlap) and read together; no trigger, no file;
 #   - option errors.
@@ -316,6 +318,29 @@ else
 	not_ok "two triggers: no section in both files; together they read without a warning" \
 		"$tmp/two.chk"
 fi
+
+# A trigger file name taken by a symbolic link: refused (never written through), the capture
+# goes on, the next trigger writes the next name, and the run exits 1.
+mkdir -p "$tmp/link"
+echo keep >"$tmp/link-target"
+ln -s "$tmp/link-target" "$tmp/link/cap-000001.pcapng.zst"
+start_ring "$tmp/link" --ring 1 --after 0
+send run a 3000
+sleep 1
+kill -USR1 "$cap_pid"
+sleep 1
+kill -USR1 "$cap_pid"
+wait_done
+stop_ring
+if [ "$rc" -eq 1 ] && grep -q "cap-000001.pcapng.zst: cannot create: a symbolic link" "$d/sp.err" &&
+	[ "$(cat "$tmp/link-target")" = keep ] && [ -f "$d/cap-000002.pcapng.zst" ] &&
+	[ ! -L "$d/cap-000002.pcapng.zst" ]; then
+	ok "a symbolic link at a trigger file's name: refused, the next trigger writes the next name, exit 1"
+else
+	not_ok "a symbolic link at a trigger file's name: refused, the next name written, exit 1 (rc $rc)" \
+		"$d/sp.err"
+fi
+reads_alone "$d/cap-000002.pcapng.zst" "after a refused name"
 
 start_ring "$tmp/none" --ring 1
 run run a 1500
