@@ -436,7 +436,7 @@ $(BUILD)/bench/format_bench: $(BUILD)/obj/bench/format_bench.o $(FORMATS_LIB)
 # The report quotes the command with the knobs given (from the environment or make's line).
 BENCH_KNOBS := ROUNDS CALLS INNER SLOW_DIV OPS SECTIONS OLD WORKLOAD_SECONDS WORKLOAD_RATE \
 	WORKLOAD_THREADS RAMP_RATES STEP_SECONDS CPU_SECONDS BYTES_CALLS REPLAY_EVENTS \
-	COMPONENT_RECORDS BENCH_SMOKE RESULTS RING_SECONDS RING_SIZE SPLICE
+	COMPONENT_RECORDS BENCH_SMOKE RESULTS RING_SECONDS RING_LONG_SECONDS RING_SIZE SPLICE
 bench_command = $(strip $(foreach v,$(BENCH_KNOBS),$(if $(value $(v)),$(v)='$($(v))')) make bench)
 bench: $(SPANCAP) $(ANALYZE_BIN) $(BENCH_BINS) $(SAMPLES_OUT)/spancap-demo-service
 	$(Q)BENCH_COMMAND="$(bench_command)" $(foreach v,$(BENCH_KNOBS),$(if $(value $(v)),$(v)='$($(v))')) \

@@ -51,8 +51,9 @@
 #                       it at 200000/s so that a faster machine records no more)
 #   BYTES_CALLS=N       getppid calls for the bytes-per-event comparison (default 1000000)
 #   RING_SECONDS=S      --ring of section 7 (default 1: segments of 0.25 s, the most segment
-#                       starts per second, the worst case); RING_SIZE=SIZE its --ring-size
-#                       (default 64M, spancap's default)
+#                       starts per second, the worst case), and RING_LONG_SECONDS=S a longer
+#                       one measured in the same passes (default 10); RING_SIZE=SIZE their
+#                       --ring-size (default 64M, spancap's default)
 #   REPLAY_EVENTS=N     syscalls in the replay captures (default 21000000)
 #   COMPONENT_RECORDS=N records for format_bench and analyze_bench (default 10000000)
 #   BENCH_SMOKE=1       a few seconds per section (CI): small counts, one pass, two ramp steps
@@ -91,6 +92,7 @@ STEP_SECONDS=${STEP_SECONDS:-3}
 CPU_SECONDS=${CPU_SECONDS:-3}
 CPU_RATE=${CPU_RATE:-0}
 RING_SECONDS=${RING_SECONDS:-1}
+RING_LONG_SECONDS=${RING_LONG_SECONDS:-10}
 RING_SIZE=${RING_SIZE:-64M}
 BYTES_CALLS=${BYTES_CALLS:-1000000}
 REPLAY_EVENTS=${REPLAY_EVENTS:-21000000}
@@ -689,10 +691,11 @@ section_kernel() {
 # then; the events counted by spancap's final line. An idle process is observed too, so that
 # spancap is still running when it is measured after the producer exited.
 declare -A rc_cpu rc_rss rc_ring rc_rate
-ring_cost_run() { # plain|ring
+ring_cost_run() { # plain|ring|long
 	local mode=$1 sp pid idle t0 t1 n hz rss ring=0 f l args=()
 	hz=$(getconf CLK_TCK)
 	[ "$mode" = ring ] && args=(--ring "$RING_SECONDS" --ring-size "$RING_SIZE")
+	[ "$mode" = long ] && args=(--ring "$RING_LONG_SECONDS" --ring-size "$RING_SIZE")
 	rm -f "$tmp/go" "$tmp/rc.scap" "$tmp"/rc-*.scap
 	mkfifo "$tmp/go"
 	"$B" --seconds "$CPU_SECONDS" --rate "$CPU_RATE" --threads 1 --ctx --wait <"$tmp/go" \
@@ -731,7 +734,7 @@ ring_cost_run() { # plain|ring
 	rc_rss[$mode]+="$(awk -v k="$rss" 'BEGIN{printf "%.1f", k / 1024}') "
 	rc_ring[$mode]+="$(awk -v k="$rss" -v b="$ring" 'BEGIN{printf "%.1f", k / 1024 + b / 1048576}') "
 	rc_rate[$mode]+="$(awk -v n="$n" -v s="$CPU_SECONDS" 'BEGIN{printf "%.0f", n / s}') "
-	[ "$mode" = ring ] && ls "$tmp"/rc-*.scap >/dev/null 2>&1 && log "ring cost run: a file without a trigger"
+	[ "$mode" != plain ] && ls "$tmp"/rc-*.scap >/dev/null 2>&1 && log "ring cost run: a file without a trigger"
 	return 0
 }
 
@@ -753,7 +756,9 @@ section_ring() {
 		if [ $((r % 2)) = 1 ]; then
 			ring_cost_run plain
 			ring_cost_run ring
+			ring_cost_run long
 		else
+			ring_cost_run long
 			ring_cost_run ring
 			ring_cost_run plain
 		fi
@@ -766,20 +771,24 @@ section_ring() {
 			"--rate $CPU_RATE --threads 1 --ctx\`, getppid with context) and an idle" \
 			"process (so that spancap outlives the producer) under \`spancap -w" \
 			"FILE -p PID,IDLE\` and under \`spancap -w FILE --ring $RING_SECONDS --ring-size" \
-			"$RING_SIZE -p PID,IDLE\` with no trigger (nothing written; segments of" \
+			"$RING_SIZE -p PID,IDLE\` (and the same with \`--ring $RING_LONG_SECONDS\`) with no trigger (nothing written; segments of" \
 			"\`--ring\`/4, at least 0.25 s, each started with a description of the process" \
-			"as rotation does), in alternating order. CPU: utime and stime of spancap" \
+			"as rotation does), in alternating orders. CPU: utime and stime of spancap" \
 			"(/proc/PID/stat) from the start of the loop to 0.5 s after its end, over the" \
 			"events spancap counted. RSS: VmHWM then; ring: the bytes of its memfds then" \
 			"(not in RSS: written, never mapped). Median [min-max] of $ROUNDS passes; ratios" \
 			"of the medians."
 		echo
-		echo "| flight recorder | spancap -w | spancap --ring $RING_SECONDS | ratio |"
-		echo "|---|---|---|---|"
-		echo "| CPU per event, user+system (ns) | $(cell "${rc_cpu[plain]:-}" %.1f) | $(cell "${rc_cpu[ring]:-}" %.1f) | $(ratio_of "${rc_cpu[ring]:-}" "${rc_cpu[plain]:-}") |"
-		echo "| spancap peak RSS (MiB) | $(cell "${rc_rss[plain]:-}" %.1f) | $(cell "${rc_rss[ring]:-}" %.1f) | $(ratio_of "${rc_rss[ring]:-}" "${rc_rss[plain]:-}") |"
-		echo "| spancap peak RSS + ring memory (MiB) | $(cell "${rc_ring[plain]:-}" %.1f) | $(cell "${rc_ring[ring]:-}" %.1f) | $(ratio_of "${rc_ring[ring]:-}" "${rc_ring[plain]:-}") |"
-		echo "| events/s recorded | $(cell "${rc_rate[plain]:-}" %.0f) | $(cell "${rc_rate[ring]:-}" %.0f) | $(ratio_of "${rc_rate[ring]:-}" "${rc_rate[plain]:-}") |"
+		echo "| flight recorder | spancap -w | spancap --ring $RING_SECONDS | ratio | spancap --ring $RING_LONG_SECONDS | ratio |"
+		echo "|---|---|---|---|---|---|"
+		ring_row() { # label array format
+			local -n a=$2
+			echo "| $1 | $(cell "${a[plain]:-}" "$3") | $(cell "${a[ring]:-}" "$3") | $(ratio_of "${a[ring]:-}" "${a[plain]:-}") | $(cell "${a[long]:-}" "$3") | $(ratio_of "${a[long]:-}" "${a[plain]:-}") |"
+		}
+		ring_row "CPU per event, user+system (ns)" rc_cpu %.1f
+		ring_row "spancap peak RSS (MiB)" rc_rss %.1f
+		ring_row "spancap peak RSS + ring memory (MiB)" rc_ring %.1f
+		ring_row "events/s recorded" rc_rate %.0f
 		echo
 	} >>"$tmp/report"
 }
@@ -804,7 +813,7 @@ done
 	echo "|---|---|"
 	echo "| date | $start ($(( $(date +%s) - t_start )) s) |"
 	echo "| command | \`$BENCH_COMMAND\` |"
-	echo "| knobs | ROUNDS=$ROUNDS CALLS=$CALLS INNER=$INNER SLOW_DIV=$SLOW_DIV WORKLOAD_SECONDS=$WORKLOAD_SECONDS WORKLOAD_RATE=$WORKLOAD_RATE STEP_SECONDS=$STEP_SECONDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE BYTES_CALLS=$BYTES_CALLS REPLAY_EVENTS=$REPLAY_EVENTS RING_SECONDS=$RING_SECONDS RING_SIZE=$RING_SIZE BENCH_SMOKE=$SMOKE |"
+	echo "| knobs | ROUNDS=$ROUNDS CALLS=$CALLS INNER=$INNER SLOW_DIV=$SLOW_DIV WORKLOAD_SECONDS=$WORKLOAD_SECONDS WORKLOAD_RATE=$WORKLOAD_RATE STEP_SECONDS=$STEP_SECONDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE BYTES_CALLS=$BYTES_CALLS REPLAY_EVENTS=$REPLAY_EVENTS RING_SECONDS=$RING_SECONDS RING_LONG_SECONDS=$RING_LONG_SECONDS RING_SIZE=$RING_SIZE BENCH_SMOKE=$SMOKE |"
 	echo "| CPU | $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $NCPU online CPUs |"
 	echo "| memory | $(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) |"
 	echo "| kernel | $(uname -r) $(uname -m) |"
@@ -819,7 +828,7 @@ if [ "${SPLICE:-0}" = 1 ] && [ -s "$RESULTS" ]; then
 	# Sections ("## N. ...") of the new report into the old one; the header gets a row
 	# "| section N | ... |" saying which run measured it.
 	python3 - "$RESULTS" "$RESULTS.tmp" \
-		"$start, $(( $(date +%s) - t_start )) s, \`$BENCH_COMMAND\`, ROUNDS=$ROUNDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE RING_SECONDS=$RING_SECONDS RING_SIZE=$RING_SIZE, load $load_start at the start, $(cut -d ' ' -f 1-3 /proc/loadavg) at the end, git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" <<'PY' || exit 1
+		"$start, $(( $(date +%s) - t_start )) s, \`$BENCH_COMMAND\`, ROUNDS=$ROUNDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE RING_SECONDS=$RING_SECONDS RING_LONG_SECONDS=$RING_LONG_SECONDS RING_SIZE=$RING_SIZE, load $load_start at the start, $(cut -d ' ' -f 1-3 /proc/loadavg) at the end, git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" <<'PY' || exit 1
 import re, sys
 old, new, run = sys.argv[1], sys.argv[2], sys.argv[3]
 def split(text):
