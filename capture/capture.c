@@ -164,7 +164,10 @@ static void usage(FILE *f)
 		"\n"
 		"Which syscalls (filtered in the kernel):\n"
 		"  -e, --events SEL[,SEL]   only these syscalls (repeatable): x86_64 syscall\n"
-		"                           names or classes: %s;\n"
+		"                           names, classes (%%file %%net %%process %%memory\n"
+		"                           %%time %%sync %%ipc %%other), groups across them\n"
+		"                           (%%fd %%signal %%ids) or %%all: the syntax of\n"
+		"                           spancap-analyze's syscall selection;\n"
 		"                           fork, exec and exit are always recorded, and so are\n"
 		"                           the calls that make spancap resolve a process\n"
 		"                           again: executable mmaps, prctl(PR_SET_VMA), mmaps\n"
@@ -300,7 +303,7 @@ static void usage(FILE *f)
 		"  spancap -w - -- ./my-service | spancap-analyze traces -\n"
 		"\n"
 		"See spancap(8).\n",
-		CAP_MAX_PIDS, syscall_select_classes(), SC_STR_MAX - 1, SC_RINGBUF_DEFAULT);
+		CAP_MAX_PIDS, SC_STR_MAX - 1, SC_RINGBUF_DEFAULT);
 }
 
 static int parse_pids(const char *s)

@@ -17,7 +17,6 @@
 #include "spancap_file.h"
 #include "ana_map.h"
 #include "latency_hist.h"
-#include "syscall_table.h"
 
 struct ana_ctx;
 
@@ -34,7 +33,7 @@ struct ana_filter {
 	uint8_t trace_id[16], span_id[8];
 	uint8_t trace_nibbles, span_nibbles; /* hex digits given (prefix match); 0: any */
 	bool has_syscalls;
-	uint64_t syscalls[ANA_SYSCALL_NR_MAX / 64]; /* bit set of numbers */
+	uint64_t syscalls[SCF_SYSCALL_NR_MAX / 64]; /* bit set of numbers */
 	bool errors_only;
 	/* --host, --boot: only the sections of hosts of that name and of boots whose id starts
 	 * with these hex digits; the others are skipped whole, as if not given */
@@ -320,14 +319,14 @@ struct ana_error_ev {
 
 struct ana_span_detail {
 	struct ana_io_table io;
-	struct ana_class_stat cls[ANA_CLASS_MAX];
+	struct ana_class_stat cls[SCF_CLASS_MAX];
 	struct ana_error_ev *errs;
 	uint32_t nerrs, errs_cap;
 	struct ana_proc **children;
 	uint32_t nchildren, children_cap;
 };
 
-#define ANA_SC_ERRNOS 4
+#define SCF_SC_ERRNOS 4
 struct ana_sc_row {
 	uint8_t group_kind; /* enum ana_by */
 	void *group;	    /* struct ana_span * or struct ana_proc *, NULL by syscall */
@@ -338,7 +337,7 @@ struct ana_sc_row {
 	struct {
 		int32_t err;
 		uint64_t n;
-	} errnos[ANA_SC_ERRNOS]; /* the first distinct errnos seen */
+	} errnos[SCF_SC_ERRNOS]; /* the first distinct errnos seen */
 	uint64_t other_errnos;
 };
 
@@ -460,7 +459,7 @@ struct ana_proc *ana_proc_in_ns(const struct ana_ctx *c, const struct ana_proc *
 /*
  * A syscall of t (process p) in a pid namespace other than the host's gets and returns pids in
  * that namespace's numbering (FORMAT.md 5.2). The host pid that its result (arg -1: a result
- * the table flags ANA_SC_PIDRET) or argument arg (0..5, letter 'n') names: > 0 the host pid,
+ * the table flags SCF_SC_PIDRET) or argument arg (0..5, letter 'n') names: > 0 the host pid,
  * ANA_HOST_PID_UNKNOWN when the capture tells no process of that number in the caller's
  * namespace, 0 when there is nothing to translate (the caller is in the host's namespace, the
  * value is no pid: an error, 0, -1 "any", a negative process group). Valid during the replay,

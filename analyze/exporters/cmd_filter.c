@@ -142,8 +142,8 @@ static const struct sec_info *sec_get(const struct selection *s, uint64_t sec)
 /* The descriptors a syscall works on (fd and dirfd arguments, mmap's fd), -1 for none. */
 static unsigned int fds_used(const struct scf_syscall *sc, int64_t out[6])
 {
-	const struct ana_syscall_info *si =
-		sc->abi == SCF_ABI_X86_64 ? ana_syscall_info(sc->nr) : NULL;
+	const struct scf_syscall_info *si =
+		sc->abi == SCF_ABI_X86_64 ? scf_syscall_info(sc->nr) : NULL;
 	unsigned int n = 0;
 
 	if (!si)
@@ -152,9 +152,9 @@ static unsigned int fds_used(const struct scf_syscall *sc, int64_t out[6])
 		bool fd = si->args && i < strlen(si->args) &&
 			  (si->args[i] == 'd' || si->args[i] == 'D');
 
-		if (i == 0 && (si->flags & ANA_SC_FD0))
+		if (i == 0 && (si->flags & SCF_SC_FD0))
 			fd = true;
-		if (i == 4 && (si->flags & ANA_SC_FD4))
+		if (i == 4 && (si->flags & SCF_SC_FD4))
 			fd = !(sc->args[3] & X_MAP_ANONYMOUS);
 		if (fd && (int32_t)sc->args[i] >= 0)
 			out[n++] = (int32_t)sc->args[i];
@@ -166,8 +166,8 @@ static bool forks_child(const struct scf_syscall *sc, const struct scf_record *r
 {
 	if (sc->abi != SCF_ABI_X86_64 || (rec->flags & SCF_SYSCALL_F_NO_EXIT) || sc->ret <= 0)
 		return false;
-	return (sc->nr == ANA_NR_CLONE && !(sc->args[0] & X_CLONE_THREAD)) ||
-	       sc->nr == ANA_NR_FORK || sc->nr == ANA_NR_VFORK;
+	return (sc->nr == SCF_NR_clone && !(sc->args[0] & X_CLONE_THREAD)) ||
+	       sc->nr == SCF_NR_fork || sc->nr == SCF_NR_vfork;
 }
 
 /*
@@ -592,7 +592,7 @@ static void sync_fd(struct emitter *e, struct ana_ctx *c, uint32_t pid, int64_t 
 
 static void emit_syscall(struct emitter *e, struct ana_ctx *c, const struct scf_record *rec)
 {
-	const struct ana_syscall_info *si;
+	const struct scf_syscall_info *si;
 	struct scf_syscall sc;
 	int64_t fds[6];
 	unsigned int n;
@@ -609,10 +609,10 @@ static void emit_syscall(struct emitter *e, struct ana_ctx *c, const struct scf_
 	/* what the syscall does to these descriptors is learnt once the replay applied it */
 	for (unsigned int i = 0; i < n; i++)
 		refresh_later(e, sc.pid, fds[i]);
-	si = sc.abi == SCF_ABI_X86_64 ? ana_syscall_info(sc.nr) : NULL;
-	if (si && !(si->flags & (ANA_SC_READ | ANA_SC_WRITE)) && sc.ret >= 0 && sc.ret < (1 << 30))
+	si = sc.abi == SCF_ABI_X86_64 ? scf_syscall_info(sc.nr) : NULL;
+	if (si && !(si->flags & (SCF_SC_READ | SCF_SC_WRITE)) && sc.ret >= 0 && sc.ret < (1 << 30))
 		refresh_later(e, sc.pid, sc.ret);
-	if (sc.nr == ANA_NR_DUP2 || sc.nr == ANA_NR_DUP3)
+	if (sc.nr == SCF_NR_dup2 || sc.nr == SCF_NR_dup3)
 		refresh_later(e, sc.pid, (int32_t)sc.args[1]);
 	if (scf_record_item(rec, SCF_ITEM_FD_PAIR, &d, &len) == 1 && len >= 8) {
 		int32_t pair[2];
@@ -621,7 +621,7 @@ static void emit_syscall(struct emitter *e, struct ana_ctx *c, const struct scf_
 		refresh_later(e, sc.pid, pair[0]);
 		refresh_later(e, sc.pid, pair[1]);
 	}
-	if (sc.nr == ANA_NR_CLOSE_RANGE)
+	if (sc.nr == SCF_NR_close_range)
 		outfd_forget(e, sc.pid, false);
 }
 

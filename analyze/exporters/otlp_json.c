@@ -669,7 +669,7 @@ static void error_events(struct ana_json *j, const struct ana_span_detail *d,
 
 		ana_json_obj(j, NULL);
 		u64_str(j, "timeUnixNano", e->ts_ns);
-		ana_json_str(j, "name", ana_syscall_name(e->nr, nb, sizeof(nb)));
+		ana_json_str(j, "name", scf_syscall_name(e->nr, nb, sizeof(nb)));
 		ana_json_arr(j, "attributes");
 		kv_str(j, "error.type", ana_fmt_errno(eb, sizeof(eb), e->err));
 		kv_int(j, "thread.id", e->tid);
