@@ -89,6 +89,7 @@ static struct {
 		uint64_t next_unwritten;  /* the first segment no trigger file holds */
 		uint64_t after_end_ns;	/* CLOCK_MONOTONIC end of its --after period */
 		uint64_t after_cap_ns;	/* ... which triggers extend up to this */
+		bool cut_batch;		/* a trigger ends the ring buffer batch (run loop) */
 	} fr;
 } g;
 
@@ -1433,10 +1434,23 @@ static bool write_failed(void)
 
 /* ---- the run loop -------------------------------------------------------------------------- */
 
+/* The sentinel by which on_event() ends a batch: libbpf has consumed that event already. */
+#define BATCH_CUT (-ECANCELED)
+
 static int on_event(void *ctx, const void *data, size_t len)
 {
+	int rc;
+
 	(void)ctx;
-	return recorder__event(g.r, data, len);
+	rc = recorder__event(g.r, data, len);
+	/*
+	 * --ring: a record that fired a trigger ends the batch, so that ring_tick() ends the
+	 * window at that record and not at whatever the ring buffer held behind it (--after 0
+	 * means nothing after the trigger).
+	 */
+	if (!rc && g.fr.cut_batch && recorder__triggered(g.r))
+		return BATCH_CUT;
+	return rc;
 }
 
 static void on_signal(int sig)
@@ -1733,8 +1747,10 @@ int main(int argc, char **argv)
 	if (g.o.duration_s > 0)
 		deadline = t0 + (uint64_t)(g.o.duration_s * 1e9);
 	while (!g.stop_signal) {
+		g.fr.cut_batch = g.fr.ring != NULL;
 		rc = kernel__poll(g.k, g.o.tick_ms);
-		if (rc < 0 && rc != -EINTR) {
+		g.fr.cut_batch = false;
+		if (rc < 0 && rc != -EINTR && rc != BATCH_CUT) {
 			fprintf(stderr, "spancap: ring buffer: %s\n", strerror(-rc));
 			stop = SCF_STOP_ERROR;
 			clean = false;

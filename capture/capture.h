@@ -145,6 +145,8 @@ int recorder__rotate_fd(struct recorder *r, const char *path, int fd, char *err,
  * order) as END records and recorder__counter() report them. */
 void recorder__set_trigger(struct recorder *r, const struct flight_trigger *t);
 uint64_t recorder__take_triggers(struct recorder *r);
+/* Whether a syscall record fired a trigger that recorder__take_triggers() has not taken. */
+bool recorder__triggered(const struct recorder *r);
 void recorder__set_ring(struct recorder *r, const uint64_t vals[4]);
 bool recorder__ring_on(const struct recorder *r);
 /* Compressed bytes written to the current file so far. */

@@ -860,6 +860,11 @@ void recorder__set_trigger(struct recorder *r, const struct flight_trigger *t)
 	r->trig = t;
 }
 
+bool recorder__triggered(const struct recorder *r)
+{
+	return r->triggers != 0;
+}
+
 uint64_t recorder__take_triggers(struct recorder *r)
 {
 	uint64_t n = r->triggers;
