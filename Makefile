@@ -92,7 +92,7 @@ $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 # formats/: the capture file format, writer and reader (shared by both binaries)
 
 FORMATS_SRCS := formats/record_codec.c formats/syscall_pack.c formats/file_writer.c \
-	formats/file_reader.c
+	formats/file_reader.c formats/frame_workers.c
 FORMATS_OBJS := $(FORMATS_SRCS:%.c=$(BUILD)/obj/%.o)
 FORMATS_LIB := $(BUILD)/libspancap_formats.a
 FORMATS_LDLIBS = $(call pkg_libs,libpcap libzstd)

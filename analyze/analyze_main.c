@@ -123,6 +123,10 @@ static void usage(FILE *f)
 	      "                        (and every file) gives the same ones; implies --redact.\n"
 	      "                        Without it a random key is drawn for each run\n"
 	      "    --redact-ids        filter: also replace trace and span ids (class ids)\n"
+	      "    -j, --threads N     every command: decompress and decode the zstd frames of\n"
+	      "                        each input on N threads (default: the online CPUs, at\n"
+	      "                        most 8); the records are still replayed in file order on\n"
+	      "                        one thread, so every output is the same for every N\n"
 	      "    --no-color          accepted for scripts; output never has colour\n"
 	      "    -h, --help          this manual\n"
 	      "    -V, --version       the version\n"
@@ -412,6 +416,9 @@ enum { OPT_JSON = 256, OPT_SINCE, OPT_UNTIL, OPT_PID, OPT_TID, OPT_TRACE, OPT_SP
        OPT_GRANULARITY, OPT_ORPHANS, OPT_MAX_SPANS, OPT_REDACT, OPT_REDACT_KEY, OPT_REDACT_IDS,
        OPT_COMPRESS, OPT_NO_COMPRESS, OPT_REORDER_WINDOW, OPT_HOST, OPT_BOOT };
 
+/* Default replay threads: the online CPUs, at most this many (each holds a frame or two). */
+#define THREADS_DEFAULT_MAX 8
+
 /*
  * Options that only some commands read: given to another command they are refused (exit 2),
  * never ignored. Selection options (--since ... --errors-only) apply to every command but
@@ -572,6 +579,7 @@ static const struct option long_opts[] = {
 	{ "redact-ids", no_argument, NULL, OPT_REDACT_IDS },
 	{ "compress", no_argument, NULL, OPT_COMPRESS },
 	{ "no-compress", no_argument, NULL, OPT_NO_COMPRESS },
+	{ "threads", required_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -597,7 +605,7 @@ int main(int argc, char **argv)
 	char err[SCF_ERRMSG_MAX];
 
 	ana_outfile_catch_signals(); /* an interrupted -o never leaves a partial file */
-	while ((opt = getopt_long(argc, argv, "hVo:", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hVo:j:", long_opts, NULL)) != -1) {
 		if (opt >= OPT_SINCE && opt <= OPT_ERRORS)
 			given |= GIVEN_SELECT;
 		switch (opt) {
@@ -712,6 +720,10 @@ int main(int argc, char **argv)
 				return fail_usage("bad --format '%s': otlp-json, otlp-jsonl, chrome, csv "
 						  "or jsonl", optarg);
 			break;
+		case 'j':
+			if (parse_u32(optarg, &o.threads) || !o.threads || o.threads > 256)
+				return fail_usage("bad --threads '%s': 1 to 256", optarg);
+			break;
 		case 'o': /* export and filter */
 			ex.path = optarg;
 			fc.out = optarg;
@@ -817,6 +829,11 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (!o.threads) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		o.threads = n < 1 ? 1 : n > THREADS_DEFAULT_MAX ? THREADS_DEFAULT_MAX : (uint32_t)n;
+	}
 	c = ana_ctx__new(&o);
 	if (!c) {
 		fprintf(stderr, PROG ": out of memory\n");

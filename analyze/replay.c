@@ -564,6 +564,11 @@ int ana_ctx__run(struct ana_ctx *c)
 
 	if (!heap)
 		return -ENOMEM;
+	for (uint32_t i = 0; i < c->ninputs; i++)
+		if (scf_reader__set_threads(c->inputs[i].r, c->o.threads)) {
+			free(heap);
+			return -ENOMEM;
+		}
 	for (uint32_t i = 0; i < c->ninputs; i++) {
 		advance(c, &c->inputs[i]);
 		if (c->inputs[i].live)

@@ -1498,6 +1498,136 @@ static void test_reader_reads_pipes(void **state)
 	free(copies);
 }
 
+/* ---- reader threads: the same reading as without ------------------------------------------ */
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/*
+ * Everything a caller sees reading p[0..len) (from memory, or from a file when path is set)
+ * on threads reader threads, folded into one hash: the open's outcome, each record (time,
+ * type, flags, lengths, bytes, section, offset, the section in force), each gap, the end
+ * status and its message, the input offset. *nrec gets the records returned.
+ */
+static uint64_t reading(const uint8_t *p, size_t len, const char *path, unsigned int threads,
+			int *nrec)
+{
+	char err[SCF_ERRMSG_MAX] = "";
+	struct scf_reader *r = path ? scf_reader__open(path, err, sizeof(err))
+				    : scf_reader__open_mem(p, len, "t", err, sizeof(err));
+	uint64_t h = 0xcbf29ce484222325ull, off;
+	struct scf_record rec;
+	struct scf_gap g;
+	int ret;
+
+	*nrec = 0;
+	if (!r)
+		return fnv(h, err, strlen(err));
+	assert_int_equal(scf_reader__set_threads(r, threads), 0);
+	for (;;) {
+		const struct scf_section *sec;
+
+		ret = scf_reader__next(r, &rec);
+		while (scf_reader__next_gap(r, &g) == 1)
+			h = fnv(fnv(fnv(fnv(h, &g.offset, 8), &g.end_offset, 8), &g.last_ts_ns, 8),
+				g.msg, strlen(g.msg));
+		h = fnv(h, &ret, sizeof(ret));
+		if (ret != 1)
+			break;
+		(*nrec)++;
+		h = fnv(h, &rec.ts_ns, 8);
+		h = fnv(h, &rec.type, 2);
+		h = fnv(h, &rec.flags, 2);
+		h = fnv(h, &rec.len, 2);
+		h = fnv(h, &rec.body_len, 2);
+		h = fnv(h, &rec.section, 4);
+		h = fnv(h, &rec.offset, 8);
+		h = fnv(h, rec.body - sizeof(struct scf_rec_hdr), rec.len);
+		h = fnv(h, rec.items, rec.items_len);
+		sec = scf_reader__section(r);
+		assert_non_null(sec);
+		h = fnv(h, &sec->section_index, sizeof(sec->section_index));
+	}
+	h = fnv(h, scf_reader__errmsg(r), strlen(scf_reader__errmsg(r)));
+	off = scf_reader__input_offset(r);
+	h = fnv(h, &off, 8);
+	scf_reader__free(r);
+	return h;
+}
+
+/* A multi-frame file read on 1, 2 and 5 threads: the same records, offsets and end. */
+static void test_reader_threads_same_reading(void **state)
+{
+	char path[] = "/tmp/scf-test-threads-XXXXXX";
+	int n1, n, fd, ncopies;
+	uint64_t h1;
+	struct blob f;
+	size_t ends[256];
+	int epbs[256];
+	(void)state;
+
+	f = write_file(true, 2000, 3, 400, NULL, &ncopies);
+	assert_true(zstd_frames(&f, ends, epbs, 256) >= 20);
+	h1 = reading(f.p, f.len, NULL, 0, &n1);
+	assert_int_equal(n1, ncopies);
+	for (unsigned int t = 2; t <= 5; t += 3) {
+		assert_true(reading(f.p, f.len, NULL, t, &n) == h1);
+		assert_int_equal(n, ncopies);
+	}
+	/* the same from a file, read with pread */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, f.p, f.len), (ssize_t)f.len);
+	close(fd);
+	h1 = reading(NULL, 0, path, 0, &n1);
+	assert_true(reading(NULL, 0, path, 3, &n) == h1);
+	assert_int_equal(n, n1);
+	unlink(path);
+	free(f.p);
+}
+
+/*
+ * Cut at every offset and with every byte flipped: the threads stop where the file stops
+ * being what they read, and the reader reads on sequentially, so that records, gaps and the
+ * error with its message are those of a sequential reading.
+ */
+static void test_reader_threads_same_reading_damaged(void **state)
+{
+	struct blob f;
+	uint8_t *m;
+	int n0, n;
+	(void)state;
+
+	f = write_file(true, 700, 2, 40, NULL, NULL);
+	m = malloc(f.len);
+	assert_non_null(m);
+	for (size_t cut = 0; cut <= f.len; cut++) {
+		uint64_t h0 = reading(f.p, cut, NULL, 0, &n0);
+
+		assert_true(reading(f.p, cut, NULL, 2, &n) == h0);
+		assert_int_equal(n, n0);
+	}
+	for (size_t at = 0; at < f.len; at++) {
+		uint64_t h0;
+
+		memcpy(m, f.p, f.len);
+		m[at] ^= 0xff;
+		h0 = reading(m, f.len, NULL, 0, &n0);
+		if (reading(m, f.len, NULL, 3, &n) != h0)
+			fprintf(stderr, "flip at %zu of %zu: %d records, %d without threads\n", at,
+				f.len, n, n0);
+		assert_true(reading(m, f.len, NULL, 3, &n) == h0);
+	}
+	free(m);
+	free(f.p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1530,6 +1660,8 @@ int main(void)
 		cmocka_unit_test(test_reader_rejects_other_files),
 		cmocka_unit_test(test_reader_reads_files),
 		cmocka_unit_test(test_reader_reads_pipes),
+		cmocka_unit_test(test_reader_threads_same_reading),
+		cmocka_unit_test(test_reader_threads_same_reading_damaged),
 	};
 
 	return cmocka_run_group_tests_name("formats", tests, NULL, NULL);
