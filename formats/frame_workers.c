@@ -333,7 +333,8 @@ static bool window(struct scf_fw *fw, uint64_t pos, size_t want)
 		return true;
 	if (pos >= fw->wpos && pos - fw->wpos <= fw->wlen) {
 		have = fw->wlen - (size_t)(pos - fw->wpos);
-		memmove(fw->win, fw->win + (pos - fw->wpos), have);
+		if (have)
+			memmove(fw->win, fw->win + (pos - fw->wpos), have);
 	} else {
 		have = 0;
 	}
