@@ -38,16 +38,22 @@
 
 enum entry_kind { E_REC, E_SHB, E_IDB };
 
-/* One block of a frame that matters to the reader, in file order. */
+/*
+ * One block of a frame that matters to the reader, in file order: 32 bytes, as a frame holds
+ * up to about 90,000 records.
+ */
 struct entry {
-	uint8_t kind;	  /* enum entry_kind */
-	uint8_t tsresol;  /* E_IDB: 9 (ns) or 6 (us) */
-	uint32_t iface;	  /* E_REC: the EPB's interface */
-	uint64_t raw_ts;  /* E_REC: the EPB's timestamp in its interface's units */
-	uint64_t end;	  /* E_REC: offset in the frame where its block ends */
-	uint32_t uoff;	  /* E_REC of a packed record: offset of its plain form in ubuf */
-	struct scf_record rec;
+	uint64_t raw_ts; /* E_REC: the EPB's timestamp in its interface's units */
+	uint32_t iface;	 /* E_REC: the EPB's interface */
+	uint32_t start;	 /* E_REC: offset in the frame of its block, as the sequential reader
+			  * finds it: back from the block's end, assuming no EPB options */
+	uint32_t at;	 /* E_REC: offset of the record in dbuf, or of its plain form in ubuf */
+	uint16_t type, flags, len, body_len; /* E_REC: as handed out (a packed one unpacked) */
+	uint8_t kind;	 /* enum entry_kind */
+	uint8_t tsresol; /* E_IDB: 9 (ns) or 6 (us) */
+	bool unpacked;	 /* at is in ubuf */
 };
+_Static_assert(sizeof(struct entry) == 32, "an entry is 32 bytes");
 
 enum job_state { JOB_FREE, JOB_QUEUED, JOB_DONE };
 
@@ -135,7 +141,6 @@ static struct entry *add_entry(struct job *j, uint8_t kind)
 	e = &j->ents[j->nents++];
 	memset(e, 0, sizeof(*e));
 	e->kind = kind;
-	e->uoff = UINT32_MAX;
 	return e;
 }
 
@@ -212,6 +217,7 @@ static void decode(struct job *j, struct scf_ctx_table *ctx)
 	while (off < j->dlen) {
 		const uint8_t *b = j->dbuf + off;
 		uint32_t type, len, caplen, keep = j->nents;
+		struct scf_record rec;
 		struct entry *e;
 		char msg[8];
 
@@ -252,23 +258,33 @@ static void decode(struct job *j, struct scf_ctx_table *ctx)
 			    caplen > len - 32)
 				goto irregular;
 			e = add_entry(j, E_REC);
-			if (!e || scf_record_parse(b + 28, caplen, &e->rec, msg, sizeof(msg)))
+			if (!e || scf_record_parse(b + 28, caplen, &rec, msg, sizeof(msg)))
 				goto irregular;
 			e->iface = scf_get32(b + 8);
 			e->raw_ts = (uint64_t)scf_get32(b + 12) << 32 | scf_get32(b + 16);
-			e->end = off + len;
-			if (e->rec.type == SCF_REC_SECTION) {
+			e->start = (uint32_t)(off + len - (32 + (((size_t)caplen + 3) & ~(size_t)3)));
+			e->at = (uint32_t)(off + 28);
+			e->type = rec.type;
+			e->flags = rec.flags;
+			e->len = rec.len;
+			e->body_len = rec.body_len;
+			if (rec.type == SCF_REC_SECTION) {
 				scf_ctx_table_reset(ctx);
-			} else if (e->rec.type == SCF_REC_SYSCALL_PACKED) {
+			} else if (rec.type == SCF_REC_SYSCALL_PACKED) {
 				int n;
 
 				if (grow((void **)&j->ubuf, &j->ucap, j->ulen + SCF_REC_MAX, 1))
 					goto irregular;
-				n = scf_syscall_unpack(ctx, &e->rec, j->ubuf + j->ulen, SCF_REC_MAX,
-						       msg, sizeof(msg));
+				n = scf_syscall_unpack(ctx, &rec, j->ubuf + j->ulen, SCF_REC_MAX, msg,
+						       sizeof(msg));
 				if (n < 0)
 					goto irregular;
-				e->uoff = (uint32_t)j->ulen;
+				e->unpacked = true;
+				e->at = (uint32_t)j->ulen;
+				e->type = SCF_REC_SYSCALL;
+				e->flags = rec.flags & SCF_PACKED_F_SYSCALL_MASK;
+				e->len = (uint16_t)n;
+				e->body_len = sizeof(struct scf_syscall);
 				j->ulen += ((size_t)n + 7) & ~(size_t)7;
 			}
 			break;
@@ -500,6 +516,8 @@ fail:
 /* Hands cur's entry e out as a record; false when the sequential read would differ. */
 static bool take(struct scf_fw *fw, const struct entry *e, struct scf_record *rec)
 {
+	const uint8_t *p;
+
 	switch (e->kind) {
 	case E_SHB:
 		fw->have_shb = true;
@@ -515,17 +533,16 @@ static bool take(struct scf_fw *fw, const struct entry *e, struct scf_record *re
 	}
 	if (e->iface >= fw->nifaces)
 		return false;
-	*rec = e->rec;
-	if (e->uoff != UINT32_MAX) {
-		rec->type = SCF_REC_SYSCALL;
-		rec->flags &= SCF_PACKED_F_SYSCALL_MASK;
-		rec->len = scf_get16(fw->cur->ubuf + e->uoff + 2);
-		rec->body_len = sizeof(struct scf_syscall);
-		rec->body = fw->cur->ubuf + e->uoff + sizeof(struct scf_rec_hdr);
-		rec->items = rec->body + sizeof(struct scf_syscall);
-	}
+	p = (e->unpacked ? fw->cur->ubuf : fw->cur->dbuf) + e->at;
+	rec->type = e->type;
+	rec->flags = e->flags;
+	rec->len = e->len;
+	rec->body_len = e->body_len;
+	rec->body = p + sizeof(struct scf_rec_hdr);
+	rec->items = rec->body + e->body_len;
+	rec->items_len = (uint32_t)e->len - sizeof(struct scf_rec_hdr) - e->body_len;
 	rec->ts_ns = fw->ifres[e->iface] == 9 ? e->raw_ts : e->raw_ts * 1000;
-	rec->offset = fw->dbase + e->end - (32 + (((uint64_t)e->rec.len + 3) & ~3ull));
+	rec->offset = fw->dbase + e->start;
 	if (rec->type == SCF_REC_SECTION) {
 		struct scf_section s;
 		char msg[8];
