@@ -67,8 +67,8 @@ struct ana_opts {
 	void *progress_arg;
 	ana_record_fn on_record;
 	void *record_arg;
-	/* threads that decompress and decode each zstd input ahead of the replay (which stays
-	 * on the caller's thread, in file order); 0 or 1: none */
+	/* threads that decompress and decode the zstd inputs ahead of the replay (which stays
+	 * on the caller's thread, in file order), shared by the inputs; 0 or 1: none */
 	uint32_t threads;
 };
 

@@ -857,7 +857,7 @@ static int unpack_syscall(struct scf_reader *r, struct scf_record *rec)
 
 int scf_reader__set_threads(struct scf_reader *r, unsigned int n)
 {
-	if (n < 2 || !r->compressed || !r->src_size || r->records || r->fw || r->seq)
+	if (!n || !r->compressed || !r->src_size || r->records || r->fw || r->seq)
 		return 0;
 	r->fw = scf_fw__new(r->fd, r->mem, r->src_size, n);
 	return r->fw ? 0 : -ENOMEM;

@@ -84,6 +84,7 @@ reports() {
 	echo "export --format otlp-json"
 	echo "export --format chrome"
 	echo "export --format csv"
+	echo "filter --syscall %file,%net -o -"
 }
 
 for cap in synth synth-cut synth-flip demo demo-cut demo-flip; do
@@ -113,6 +114,23 @@ for cap in synth synth-cut synth-flip demo demo-cut demo-flip; do
 		not_ok "$cap: the $count reports are the same with 1, 2 and 3 threads" "$differ"
 	fi
 done
+
+# several inputs share the threads (2 and 3: one each, 4: two each)
+differ=""
+for cmd in info traces spans "timeline --errors-only"; do
+	# shellcheck disable=SC2086 # cmd is split into words on purpose
+	for j in 1 2 3 4; do
+		"$A" --threads $j $cmd "$tmp/synth.scap" "$demo" "$tmp/synth-cut.scap" >"$tmp/o$j" 2>"$tmp/e$j"
+		echo "status $?" >>"$tmp/e$j"
+		[ $j = 1 ] && continue
+		cmp -s "$tmp/o1" "$tmp/o$j" && cmp -s "$tmp/e1" "$tmp/e$j" || differ="$differ; $cmd (-j $j)"
+	done
+done
+if [ -z "$differ" ]; then
+	ok "three inputs: the reports are the same with 1 to 4 threads"
+else
+	not_ok "three inputs: the reports are the same with 1 to 4 threads" "$differ"
+fi
 
 # the damaged captures are reported damaged (the comparison above saw their warnings)
 "$A" --threads 2 info "$tmp/synth-cut.scap" >/dev/null 2>"$tmp/err"
