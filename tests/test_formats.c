@@ -1628,6 +1628,60 @@ static void test_reader_threads_same_reading_damaged(void **state)
 	free(f.p);
 }
 
+/*
+ * Format 1.1 let packed records refer to an earlier zstd frame (FORMAT.md 5.10). The same
+ * pcapng stream cut into frames at other blocks than the writer's: the threads, which read each
+ * frame alone, meet records that name a thread of an earlier frame; the reader reads on
+ * sequentially and returns every record as without threads.
+ */
+static void test_reader_threads_packed_across_frames(void **state)
+{
+	static uint8_t pcapng[1u << 20];
+	size_t plen = 0, off = 0, blocks = 0, start = 0, cap;
+	ZSTD_CCtx *cc = ZSTD_createCCtx();
+	struct blob f, g;
+	int n0, n, ncopies;
+	uint64_t h0;
+	(void)state;
+
+	f = write_file(true, 700, 1, 300, NULL, &ncopies);
+	while (off < f.len) {
+		size_t fsz = ZSTD_findFrameCompressedSize(f.p + off, f.len - off);
+		size_t dn = ZSTD_decompress(pcapng + plen, sizeof(pcapng) - plen, f.p + off, fsz);
+
+		assert_false(ZSTD_isError(fsz) || ZSTD_isError(dn));
+		plen += dn;
+		off += fsz;
+	}
+	cap = ZSTD_compressBound(plen) * 2;
+	g.p = malloc(cap);
+	g.len = 0;
+	assert_non_null(g.p);
+	assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1)));
+	/* frames of 37 blocks (the writer's hold about 13): every later frame starts mid-run */
+	for (off = 0; off < plen;) {
+		uint32_t blen;
+
+		memcpy(&blen, pcapng + off + 4, 4);
+		off += blen;
+		if (++blocks % 37 == 0 || off == plen) {
+			size_t k = ZSTD_compress2(cc, g.p + g.len, cap - g.len, pcapng + start,
+						  off - start);
+
+			assert_false(ZSTD_isError(k));
+			g.len += k;
+			start = off;
+		}
+	}
+	h0 = reading(g.p, g.len, NULL, 0, &n0);
+	assert_int_equal(n0, ncopies);
+	assert_true(reading(g.p, g.len, NULL, 2, &n) == h0);
+	assert_int_equal(n, ncopies);
+	ZSTD_freeCCtx(cc);
+	free(g.p);
+	free(f.p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1662,6 +1716,7 @@ int main(void)
 		cmocka_unit_test(test_reader_reads_pipes),
 		cmocka_unit_test(test_reader_threads_same_reading),
 		cmocka_unit_test(test_reader_threads_same_reading_damaged),
+		cmocka_unit_test(test_reader_threads_packed_across_frames),
 	};
 
 	return cmocka_run_group_tests_name("formats", tests, NULL, NULL);
