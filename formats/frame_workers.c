@@ -404,8 +404,8 @@ static size_t find_frame(struct scf_fw *fw, const uint8_t **at)
 	}
 }
 
-/* Queues frames while a job is free. */
-static bool fill(struct scf_fw *fw)
+/* Queues frames while a job is free; where none can be found, sets scan_end (and scan_bad). */
+static void fill(struct scf_fw *fw)
 {
 	bool queued = false;
 
@@ -452,7 +452,6 @@ static bool fill(struct scf_fw *fw)
 		pthread_cond_broadcast(&fw->work_cv);
 		pthread_mutex_unlock(&fw->lock);
 	}
-	return true;
 }
 
 /* ---- API (format_internal.h) ---------------------------------------------------------------- */
