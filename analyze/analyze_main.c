@@ -418,7 +418,7 @@ enum { OPT_JSON = 256, OPT_SINCE, OPT_UNTIL, OPT_PID, OPT_TID, OPT_TRACE, OPT_SP
        OPT_GRANULARITY, OPT_ORPHANS, OPT_MAX_SPANS, OPT_REDACT, OPT_REDACT_KEY, OPT_REDACT_IDS,
        OPT_COMPRESS, OPT_NO_COMPRESS, OPT_REORDER_WINDOW, OPT_HOST, OPT_BOOT };
 
-/* Default replay threads: the online CPUs, at most this many (each holds a frame or two). */
+/* Default reader threads: the online CPUs, at most this many (each holds a decoded frame). */
 #define THREADS_DEFAULT_MAX 8
 
 /*
