@@ -798,6 +798,12 @@ int main(int argc, char **argv)
 	if (cmd == CMD_FILTER && (ex.format || ex.gran || ex.orphans || ex.max_spans))
 		return fail_usage("%s are for export",
 				  "--format, --granularity, --orphans and --max-spans");
+	if (!o.threads) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		o.threads = n < 1 ? 1 : n > THREADS_DEFAULT_MAX ? THREADS_DEFAULT_MAX : (uint32_t)n;
+	}
+	fc.threads = o.threads;
 	if (cmd == CMD_FILTER)
 		return run_filter(&o.f, argv + first_file, nfiles, &fc);
 	if (cmd == CMD_SYSCALLS)
@@ -831,11 +837,6 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (!o.threads) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-		o.threads = n < 1 ? 1 : n > THREADS_DEFAULT_MAX ? THREADS_DEFAULT_MAX : (uint32_t)n;
-	}
 	c = ana_ctx__new(&o);
 	if (!c) {
 		fprintf(stderr, PROG ": out of memory\n");
