@@ -6,7 +6,8 @@
  *
  * Memory grows with hosts, processes, threads, traces, spans, paths and peers, not with the
  * number of records: syscalls are aggregated as they stream by. Only what a command asks for
- * is kept (ANA_WANT_*); a timeline is streamed to the caller's callback.
+ * is kept (ANA_WANT_*; ANA_WANT_NO_TRACES keeps no trace or span); a timeline is streamed to
+ * the caller's callback.
  */
 #ifndef ANA_ANALYSIS_H
 #define ANA_ANALYSIS_H
@@ -46,6 +47,9 @@ struct ana_filter {
 #define ANA_WANT_DETAIL 0x1  /* per-span detail (files, peers, classes, errors, children) */
 #define ANA_WANT_SCSTATS 0x2 /* latency and error statistics per syscall (and group) */
 #define ANA_WANT_IO 0x4	     /* files and network peers */
+/* No traces or spans at all, for the reports that show none (files, net, processes): memory
+ * then grows with hosts, processes, threads, paths and peers only, not with the traces */
+#define ANA_WANT_NO_TRACES 0x8
 
 enum ana_by { ANA_BY_SYSCALL, ANA_BY_SPAN, ANA_BY_PROCESS };
 
