@@ -812,8 +812,10 @@ int main(int argc, char **argv)
 		o.want |= ANA_WANT_IO;
 	/* their rows show no trace or span: none is kept (memory that grows with the traces),
 	 * but for --trace and --span, which say when no trace matches */
-	if ((cmd == CMD_FILES || cmd == CMD_NET || cmd == CMD_PROCESSES) && !o.f.trace_nibbles &&
-	    !o.f.span_nibbles)
+	if ((cmd == CMD_FILES || cmd == CMD_NET || cmd == CMD_PROCESSES ||
+	     (cmd == CMD_EXPORT &&
+	      (ex.format == ANA_EXPORT_CSV || ex.format == ANA_EXPORT_JSONL))) &&
+	    !o.f.trace_nibbles && !o.f.span_nibbles)
 		o.want |= ANA_WANT_NO_TRACES;
 	if (cmd == CMD_TIMELINE) {
 		o.on_event = ana_tl_stream_event;

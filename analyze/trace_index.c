@@ -707,7 +707,8 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 			struct ana_event ev = { .type = SCF_REC_SYSCALL, .ts_ns = rec->ts_ns,
 						.rec = rec, .sc = &sc, .host = h, .proc = p,
 						.thr = t, .span = span, .target_kind = f.kind,
-						.target = f.target, .target_cut = f.cut };
+						.target = f.target, .target_cut = f.cut,
+						.ctx = has_ctx };
 
 			c->o.on_event(c, &ev, c->o.event_arg);
 		}
