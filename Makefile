@@ -13,6 +13,7 @@
 #   make samples / fixtures / fuzz-build / bench-build   one part of it
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
 #   make bench      run the benchmarks and write bench/RESULTS.md
+#   make dissector-tables  rewrite the generated tables of dissector/spancap.lua
 #   V=1             show the commands
 #
 # Compiling never installs anything: `make deps` does, and `make demo` and `make test` (the
@@ -118,6 +119,7 @@ include bpf/bpf.mk
 include capture/resolver/resolver.mk
 include capture/capture.mk
 include analyze/analyze.mk
+include dissector/dissector.mk
 include samples/samples.mk
 include tests/fixtures/fixtures.mk
 include tests/tests.mk

@@ -86,8 +86,10 @@ static void usage(FILE *f)
 	      "    --tid TID           only this thread\n"
 	      "    --trace ID          only this trace (hex, a prefix is enough)\n"
 	      "    --span ID           only this span (hex, a prefix is enough)\n"
-	      "    --syscall LIST      only these syscalls: names or %CLASS, comma-separated\n"
-	      "                        (classes: file net process memory time sync ipc other)\n"
+	      "    --syscall LIST      only these syscalls: names or %CLASS, comma-separated, as\n"
+	      "                        spancap -e takes them (classes: %file %net %process\n"
+	      "                        %memory %time %sync %ipc %other; groups across classes:\n"
+	      "                        %fd %signal %ids; and %all)\n"
 	      "    --errors-only       only syscalls that failed\n"
 	      "    --host NAME         every command: only the sections of the host of that name\n"
 	      "    --boot ID           every command: only the sections of the boot whose id\n"
@@ -142,15 +144,18 @@ static void usage(FILE *f)
 	      "    capture. It holds one section per input section with a selected syscall:\n"
 	      "    the SECTION record (host and capture info), the PROCESS records (with key\n"
 	      "    maps and resource attributes) and THREAD records of the processes and threads\n"
-	      "    of the selected syscalls, of the children they forked and of the threads that\n"
-	      "    carried the selected spans' context (with --pid or --tid, only those); the FD\n"
-	      "    records of the descriptors the selected syscalls use (an FD record is added\n"
-	      "    before a syscall whose descriptor was opened by a syscall left out); the\n"
-	      "    THREAD_CTX records of the selected spans on those threads; the fork, exec and\n"
-	      "    exit of those processes; the LOSS records whose window overlaps the selected\n"
+	      "    of the selected syscalls, of the children they forked, of the processes whose\n"
+	      "    pids they return or take in a pid namespace's numbering, and of the threads\n"
+	      "    that carried the selected spans' context (with --pid or --tid, only those);\n"
+	      "    the FD records of the descriptors the selected syscalls use (an FD record is\n"
+	      "    added before a syscall whose descriptor was opened by a syscall left out);\n"
+	      "    the THREAD_CTX records of the selected spans on those threads; the fork, exec\n"
+	      "    and exit of those processes; the LOSS records whose window overlaps the selected\n"
 	      "    time (so incompleteness stays visible); an END record with the output's own\n"
 	      "    counts. Nothing else: no other process, thread, descriptor, span, attribute or\n"
-	      "    syscall. Each output section stands alone.\n"
+	      "    syscall. Each output section stands alone. With --pid, the syscalls of other\n"
+	      "    processes that name the selected one by its pid in their own pid namespace\n"
+	      "    (its parent's clone() = 2 and wait4() = 2, a kill(2, ...)) are kept too.\n"
 	      "    The selected spans are those of the selected syscalls and, unless --since,\n"
 	      "    --until, --syscall or --errors-only is given, every span whose context\n"
 	      "    records match --trace, --span, --pid and --tid. Several inputs are written\n"
@@ -373,28 +378,12 @@ static int parse_u32(const char *s, uint32_t *out)
 	return 0;
 }
 
-static int parse_syscalls(char *list, struct ana_filter *f)
+static int parse_syscalls(const char *list, struct ana_filter *f)
 {
-	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
-		if (tok[0] == '%') {
-			int cls = ana_class_lookup(tok + 1);
+	char err[512];
 
-			if (cls < 0)
-				return fail_usage("unknown syscall class '%s'", tok);
-			for (unsigned int nr = 0; nr < ANA_SYSCALL_NR_MAX; nr++) {
-				const struct ana_syscall_info *si = ana_syscall_info(nr);
-
-				if (si && si->cls == cls)
-					f->syscalls[nr / 64] |= 1ull << (nr % 64);
-			}
-		} else {
-			int nr = ana_syscall_lookup(tok);
-
-			if (nr < 0 || nr >= ANA_SYSCALL_NR_MAX)
-				return fail_usage("unknown syscall '%s' (x86_64 names)", tok);
-			f->syscalls[nr / 64] |= 1ull << (nr % 64);
-		}
-	}
+	if (scf_syscall_select(list, f->syscalls, err, sizeof(err)))
+		return fail_usage("--syscall: %s", err);
 	f->has_syscalls = true;
 	return 0;
 }

@@ -145,7 +145,10 @@ static void usage(FILE *f)
 		"\n"
 		"Which syscalls (filtered in the kernel):\n"
 		"  -e, --events SEL[,SEL]   only these syscalls (repeatable): x86_64 syscall\n"
-		"                           names or classes: %s;\n"
+		"                           names, classes (%%file %%net %%process %%memory\n"
+		"                           %%time %%sync %%ipc %%other), groups across them\n"
+		"                           (%%fd %%signal %%ids) or %%all: the syntax of\n"
+		"                           spancap-analyze's syscall selection;\n"
 		"                           fork, exec and exit are always recorded, and so are\n"
 		"                           the calls that make spancap resolve a process\n"
 		"                           again: executable mmaps, prctl(PR_SET_VMA), mmaps\n"
@@ -167,6 +170,9 @@ static void usage(FILE *f)
 		"  does, gets a warning (not under -q); the file is written all the same.\n"
 		"      --compress-level N   zstd level: 1 (the default) to 19 for smaller files,\n"
 		"                           -7 to -1 for less CPU\n"
+		"      --compress-inline    compress on the thread that reads the kernel's events;\n"
+		"                           by default a second thread compresses and writes\n"
+		"                           when spancap may run on two CPUs or more\n"
 		"  -C, --file-size SIZE     rotate: a new file once the current one holds SIZE\n"
 		"                           bytes (k, M, G suffixes; 4k to 1024G)\n"
 		"  -G, --rotate-seconds S   rotate: a new file every S seconds (0.1 to 10000000)\n"
@@ -252,7 +258,7 @@ static void usage(FILE *f)
 		"  spancap -w - -- ./my-service | spancap-analyze traces -\n"
 		"\n"
 		"See spancap(8).\n",
-		CAP_MAX_PIDS, syscall_select_classes(), SC_STR_MAX - 1, SC_RINGBUF_DEFAULT);
+		CAP_MAX_PIDS, SC_STR_MAX - 1, SC_RINGBUF_DEFAULT);
 }
 
 static int parse_pids(const char *s)
@@ -403,6 +409,7 @@ enum {
 	OPT_VERSION,
 	OPT_STATS,
 	OPT_LEVEL,
+	OPT_COMPRESS_INLINE,
 	OPT_ONLY_IN_SPAN,
 };
 
@@ -481,6 +488,7 @@ static int parse_args(int argc, char **argv)
 		{"rotate-seconds", required_argument, NULL, 'G'},
 		{"file-count", required_argument, NULL, 'W'},
 		{"compress-level", required_argument, NULL, OPT_LEVEL},
+		{"compress-inline", no_argument, NULL, OPT_COMPRESS_INLINE},
 		{"events", required_argument, NULL, 'e'},
 		{"only-in-span", no_argument, NULL, OPT_ONLY_IN_SPAN},
 		{"snaplen", required_argument, NULL, 's'},
@@ -577,6 +585,9 @@ static int parse_args(int argc, char **argv)
 		case OPT_LEVEL:
 			if (parse_output_opt(c, optarg))
 				return -1;
+			break;
+		case OPT_COMPRESS_INLINE:
+			g.o.compress_inline = true;
 			break;
 		default:
 			fprintf(stderr, "spancap: see --help (or man spancap)\n");
@@ -1337,6 +1348,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "spancap: dropping privileges: %s\n", err);
 		goto fail_all;
 	}
+	/* After the drop: the compressor thread gets the capabilities left. */
+	if (!g.o.compress_inline && recorder__compress_thread(g.r) && g.o.verbose)
+		fprintf(stderr, "spancap: compressing on a second thread\n");
 	/* Rotation creates and removes files with the privileges left: check that now, not at
 	 * the first rotation. */
 	if (output__check_dir(&g.out, err, sizeof(err))) {

@@ -26,7 +26,7 @@
 #include "latency_hist.h"
 #include "snaplen.h"
 #include "timeline_order.h"
-#include "syscall_table.h"
+#include "syscall_fmt.h"
 
 struct file_buf {
 	uint8_t *p;
@@ -177,7 +177,7 @@ static void test_trace_files_bytes_per_path(void **state)
 	assert_int_equal(io(t, 0, "/etc/missing.conf")->errors, 1);
 	assert_int_equal(io(t, 0, "/var/log/svc.log")->bytes_written, 64 + 10 + 5);
 	assert_int_equal(io(t, 0, "/var/log/svc.log")->writes, 3);
-	assert_int_equal(s->detail->cls[ANA_CLASS_FILE].count, SCEN_A1_SYSCALLS);
+	assert_int_equal(s->detail->cls[SCF_CLASS_FILE].count, SCEN_A1_SYSCALLS);
 	ana_ctx__free(c);
 }
 
@@ -189,11 +189,11 @@ static void test_trace_errors_with_errno(void **state)
 	(void)state;
 
 	assert_int_equal(d->nerrs, 2);
-	assert_int_equal(d->errs[0].nr, ANA_NR_OPENAT);
+	assert_int_equal(d->errs[0].nr, SCF_NR_openat);
 	assert_int_equal(d->errs[0].err, ENOENT);
 	assert_string_equal(ana_errno_name((unsigned int)d->errs[0].err), "ENOENT");
 	assert_string_equal(d->errs[0].target, "/etc/missing.conf");
-	assert_int_equal(d->errs[1].nr, ANA_NR_WRITE);
+	assert_int_equal(d->errs[1].nr, SCF_NR_write);
 	assert_int_equal(d->errs[1].err, EBADF);
 	ana_ctx__free(c);
 }
@@ -211,8 +211,8 @@ static void test_trace_peers_and_bytes(void **state)
 	assert_int_equal(r->bytes_written, 100);
 	assert_int_equal(r->bytes_read, 250);
 	assert_int_equal(r->ops, 4); /* connect, sendto, recvfrom, close */
-	assert_true(d->cls[ANA_CLASS_NET].hist.max == 90000);
-	assert_int_equal(ana_hist_percentile(&d->cls[ANA_CLASS_NET].hist, 100), 90000);
+	assert_true(d->cls[SCF_CLASS_NET].hist.max == 90000);
+	assert_int_equal(ana_hist_percentile(&d->cls[SCF_CLASS_NET].hist, 100), 90000);
 	ana_ctx__free(c);
 }
 
@@ -366,13 +366,13 @@ static void test_ns_fork_results_map_to_host_pids(void **state)
 	mini_event(&m, t + 3000, SCF_PROC_FORK, 510, 501, 500);
 	mini_sys(&m, t + 4000, 510, 510, 39, 0, 2);
 	mini_event(&m, t + 5000, SCF_PROC_EXIT, 510, 510, 0);
-	mini_sys(&m, t + 2000, 500, 501, ANA_NR_CLONE, X_SIGCHLD, 2);
+	mini_sys(&m, t + 2000, 500, 501, SCF_NR_clone, X_SIGCHLD, 2);
 	mini_event(&m, t + 11000, SCF_PROC_FORK, 520, 501, 500);
 	mini_process(&m, t + 11500, 520, t + 11000, "svc", 3, 1, 777);
-	mini_sys(&m, t + 10000, 500, 501, ANA_NR_CLONE, X_SIGCHLD, 3);
-	mini_sys(&m, t + 20000, 500, 501, ANA_NR_CLONE, X_SIGCHLD, 4);
+	mini_sys(&m, t + 10000, 500, 501, SCF_NR_clone, X_SIGCHLD, 3);
+	mini_sys(&m, t + 20000, 500, 501, SCF_NR_clone, X_SIGCHLD, 4);
 	mini_event(&m, t + 31000, SCF_PROC_FORK, 530, 501, 500);
-	mini_sys(&m, t + 30000, 500, 501, ANA_NR_CLONE, X_SIGCHLD | X_CLONE_NEWPID, 5);
+	mini_sys(&m, t + 30000, 500, 501, SCF_NR_clone, X_SIGCHLD | X_CLONE_NEWPID, 5);
 	mini_add(c, &m);
 	assert_int_equal(ana_ctx__run(c), 0);
 
@@ -393,6 +393,108 @@ static void test_ns_fork_results_map_to_host_pids(void **state)
 	assert_int_equal(d->children[0]->pid, 510);
 	assert_int_equal(d->children[1]->pid, 520);
 	assert_int_equal(d->children[2]->pid, 530);
+	ana_ctx__free(c);
+}
+
+/* "call = ret" of each syscall event, in record order. */
+struct ns_lines {
+	char line[16][160];
+	int n;
+};
+
+static void ns_line(struct ana_ctx *c, const struct ana_event *ev, void *arg)
+{
+	struct ns_lines *l = arg;
+	char call[128], ret[48];
+
+	(void)c;
+	if (ev->type != SCF_REC_SYSCALL || l->n >= 16)
+		return;
+	snprintf(l->line[l->n++], sizeof(l->line[0]), "%u: %s = %s", ev->sc->tid,
+		 ana_fmt_call(call, sizeof(call), ev), ana_fmt_ret(ret, sizeof(ret), ev));
+}
+
+/*
+ * Pids that syscalls of namespace 777 (its pid 1 is host pid 500, its pid 3 host pid 520)
+ * return and take show the host pid they name: the caller's own (getpid, gettid), a process
+ * whose PROCESS record gave its namespace pid (kill, wait4), a fork child known only from its
+ * FORK event; "?" for a number no process of the capture had, nothing for a host process.
+ */
+static void test_ns_pid_values_show_host_pids(void **state)
+{
+	struct ns_lines l = { .n = 0 };
+	struct ana_opts o = { .on_event = ns_line, .event_arg = &l };
+	struct ana_ctx *c = ana_ctx__new(&o);
+	struct mini m;
+	uint64_t t = SCEN_T0;
+	(void)state;
+
+	mini_begin(&m, 0xc2);
+	mini_process(&m, t, 500, t - 1000000, "svc", 1, 1, 777);
+	mini_process(&m, t, 520, t - 900000, "worker", 3, 1, 777);
+	mini_process(&m, t, 600, t - 800000, "hostd", 600, 0, 1);
+	mini_sys(&m, t + 1000, 500, 500, 39 /* getpid */, 0, 1);
+	mini_sys(&m, t + 2000, 500, 501, 186 /* gettid */, 0, 7);
+	mini_sys(&m, t + 3000, 500, 500, 62 /* kill */, 3, 0);
+	mini_sys(&m, t + 4000, 500, 500, 62, 9, -3 /* ESRCH */);
+	mini_sys(&m, t + 5000, 500, 500, 62, (uint64_t)-1, 0);
+	mini_sys(&m, t + 6000, 500, 500, 61 /* wait4 */, (uint64_t)-1, 3);
+	mini_event(&m, t + 7500, SCF_PROC_FORK, 510, 500, 500);
+	mini_sys(&m, t + 7000, 500, 500, SCF_NR_clone, X_SIGCHLD, 2);
+	mini_sys(&m, t + 8000, 500, 500, SCF_NR_clone, 0x00010000 /* CLONE_THREAD */, 8);
+	mini_sys(&m, t + 9000, 600, 600, 39, 0, 600);
+	mini_sys(&m, t + 10000, 600, 600, 62, 520, 0);
+	mini_add(c, &m);
+	assert_int_equal(ana_ctx__run(c), 0);
+
+	assert_int_equal(l.n, 10);
+	assert_string_equal(l.line[0], "500: getpid() = 1 [host 500]");
+	assert_string_equal(l.line[1], "501: gettid() = 7 [host 501]");
+	assert_string_equal(l.line[2], "500: kill(3 [host 520], 0) = 0");
+	assert_string_equal(l.line[3], "500: kill(9 [host ?], 0) = -1 ESRCH");
+	assert_string_equal(l.line[4], "500: kill(-1, 0) = 0");
+	assert_string_equal(l.line[5], "500: wait4(-1, NULL, 0, NULL) = 3 [host 520]");
+	assert_string_equal(l.line[6], "500: clone(0x11, NULL, NULL, NULL, 0) = 2 [host 510]");
+	assert_string_equal(l.line[7], "500: clone(0x10000, NULL, NULL, NULL, 0) = 8 [host ?]");
+	assert_string_equal(l.line[8], "600: getpid() = 600");
+	assert_string_equal(l.line[9], "600: kill(520, 0) = 0");
+	for (uint32_t pid = 1; pid <= 9; pid++)
+		assert_null(ana_proc_find(c, 0, pid)); /* no process made from a namespace pid */
+	ana_ctx__free(c);
+}
+
+/*
+ * Namespace 777's pid 1 (host 500) forks child 510, which exits before spancap could read its
+ * /proc (no PROCESS record) and whose clone() record is lost; 50 ms later a clone() returns 3
+ * with its FORK event lost. 510's namespace pid is unknown ("-"), not 3, and 3 names no host
+ * pid the capture knows.
+ */
+static void test_ns_gone_child_without_clone_record_has_no_ns_pid(void **state)
+{
+	struct ns_lines l = { .n = 0 };
+	struct ana_opts o = { .on_event = ns_line, .event_arg = &l };
+	struct ana_ctx *c = ana_ctx__new(&o);
+	struct ana_proc *p;
+	struct mini m;
+	uint64_t t = SCEN_T0;
+	(void)state;
+
+	mini_begin(&m, 0xc3);
+	mini_process(&m, t, 500, t - 1000000, "svc", 1, 1, 777);
+	mini_sys(&m, t + 100, 500, 500, 39 /* getpid */, 0, 1);
+	mini_event(&m, t + 1000, SCF_PROC_FORK, 510, 500, 500);
+	mini_event(&m, t + 2000, SCF_PROC_EXIT, 510, 510, 0);
+	mini_sys(&m, t + 50000000, 500, 500, SCF_NR_clone, X_SIGCHLD, 3);
+	mini_add(c, &m);
+	assert_int_equal(ana_ctx__run(c), 0);
+
+	p = ana_proc_find(c, 0, 510);
+	assert_non_null(p);
+	assert_int_equal(p->ns_pid, 0);
+	assert_int_equal(p->ns_level, 1);
+	assert_null(ana_proc_find(c, 0, 3));
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.line[1], "500: clone(0x11, NULL, NULL, NULL, 0) = 3 [host ?]");
 	ana_ctx__free(c);
 }
 
@@ -626,7 +728,7 @@ static void test_filter_trace_span_pid_syscall(void **state)
 
 	memset(&o, 0, sizeof(o));
 	o.f.has_syscalls = true;
-	o.f.syscalls[0] |= 1ull << ANA_NR_READ;
+	o.f.syscalls[0] |= 1ull << SCF_NR_read;
 	o.f.until_ns = SCEN_T0 + 500000;
 	c = replay(&o, false);
 	assert_int_equal(c->total.syscalls, 2); /* the reads of span A1 */
@@ -642,7 +744,7 @@ static void test_syscalls_stats_by_syscall(void **state)
 	(void)state;
 
 	for (uint32_t i = 0; i < c->sc.n; i++)
-		if (c->sc.rows[i]->nr == ANA_NR_OPENAT)
+		if (c->sc.rows[i]->nr == SCF_NR_openat)
 			openat = c->sc.rows[i];
 	assert_non_null(openat);
 	assert_int_equal(openat->count, 3);
@@ -1190,22 +1292,22 @@ static void test_syscall_table_names_and_classes(void **state)
 	char buf[32];
 	(void)state;
 
-	assert_true(ana_syscall_count() >= 380);
-	assert_int_equal(ana_syscall_lookup("openat"), 257);
-	assert_int_equal(ana_syscall_lookup("io_uring_setup"), 425);
-	assert_int_equal(ana_syscall_lookup("rseq"), 334);
-	assert_int_equal(ana_syscall_lookup("no_such_call"), -ENOENT);
-	assert_string_equal(ana_syscall_name(0, buf, sizeof(buf)), "read");
-	assert_string_equal(ana_syscall_name(400, buf, sizeof(buf)), "syscall_400");
-	assert_int_equal(ana_syscall_info(42)->cls, ANA_CLASS_NET);
-	assert_int_equal(ana_syscall_info(202)->cls, ANA_CLASS_SYNC);
-	assert_int_equal(ana_syscall_info(35)->cls, ANA_CLASS_TIME);
-	assert_int_equal(ana_class_lookup("memory"), ANA_CLASS_MEMORY);
-	for (unsigned int nr = 0; nr < ANA_SYSCALL_NR_MAX; nr++) {
-		const struct ana_syscall_info *si = ana_syscall_info(nr);
+	assert_true(scf_syscall_count() >= 380);
+	assert_int_equal(scf_syscall_lookup("openat"), 257);
+	assert_int_equal(scf_syscall_lookup("io_uring_setup"), 425);
+	assert_int_equal(scf_syscall_lookup("rseq"), 334);
+	assert_int_equal(scf_syscall_lookup("no_such_call"), -ENOENT);
+	assert_string_equal(scf_syscall_name(0, buf, sizeof(buf)), "read");
+	assert_string_equal(scf_syscall_name(400, buf, sizeof(buf)), "syscall_400");
+	assert_int_equal(scf_syscall_info(42)->cls, SCF_CLASS_NET);
+	assert_int_equal(scf_syscall_info(202)->cls, SCF_CLASS_SYNC);
+	assert_int_equal(scf_syscall_info(35)->cls, SCF_CLASS_TIME);
+	assert_int_equal(scf_class_lookup("memory"), SCF_CLASS_MEMORY);
+	for (unsigned int nr = 0; nr < SCF_SYSCALL_NR_MAX; nr++) {
+		const struct scf_syscall_info *si = scf_syscall_info(nr);
 
 		if (si)
-			assert_int_equal(ana_syscall_lookup(si->name), (int)nr);
+			assert_int_equal(scf_syscall_lookup(si->name), (int)nr);
 	}
 }
 
@@ -1300,6 +1402,8 @@ int main(void)
 		cmocka_unit_test(test_trace_peers_and_bytes),
 		cmocka_unit_test(test_trace_child_processes),
 		cmocka_unit_test(test_ns_fork_results_map_to_host_pids),
+		cmocka_unit_test(test_ns_pid_values_show_host_pids),
+		cmocka_unit_test(test_ns_gone_child_without_clone_record_has_no_ns_pid),
 		cmocka_unit_test(test_pid_reused_between_captures_is_two_processes),
 		cmocka_unit_test(test_clock_step_between_captures_keeps_one_process),
 		cmocka_unit_test(test_loss_marks_overlapping_incomplete),

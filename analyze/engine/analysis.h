@@ -18,7 +18,6 @@
 #include "spancap_file.h"
 #include "ana_map.h"
 #include "latency_hist.h"
-#include "syscall_table.h"
 
 struct ana_ctx;
 
@@ -35,7 +34,7 @@ struct ana_filter {
 	uint8_t trace_id[16], span_id[8];
 	uint8_t trace_nibbles, span_nibbles; /* hex digits given (prefix match); 0: any */
 	bool has_syscalls;
-	uint64_t syscalls[ANA_SYSCALL_NR_MAX / 64]; /* bit set of numbers */
+	uint64_t syscalls[SCF_SYSCALL_NR_MAX / 64]; /* bit set of numbers */
 	bool errors_only;
 	/* --host, --boot: only the sections of hosts of that name and of boots whose id starts
 	 * with these hex digits; the others are skipped whole, as if not given */
@@ -231,6 +230,7 @@ struct ana_thread {
 	struct ana_span *cur_span;   /* span of its last syscall (NULL: none) */
 	struct ana_trace *last_trace; /* last trace it was counted in */
 	struct ana_proc *last_fork;   /* child of its last FORK event, until its fork returns */
+	uint64_t last_fork_ns;	      /* that event's time */
 };
 
 struct ana_trace {
@@ -323,14 +323,14 @@ struct ana_error_ev {
 
 struct ana_span_detail {
 	struct ana_io_table io;
-	struct ana_class_stat cls[ANA_CLASS_MAX];
+	struct ana_class_stat cls[SCF_CLASS_MAX];
 	struct ana_error_ev *errs;
 	uint32_t nerrs, errs_cap;
 	struct ana_proc **children;
 	uint32_t nchildren, children_cap;
 };
 
-#define ANA_SC_ERRNOS 4
+#define SCF_SC_ERRNOS 4
 struct ana_sc_row {
 	uint8_t group_kind; /* enum ana_by */
 	void *group;	    /* struct ana_span * or struct ana_proc *, NULL by syscall */
@@ -341,7 +341,7 @@ struct ana_sc_row {
 	struct {
 		int32_t err;
 		uint64_t n;
-	} errnos[ANA_SC_ERRNOS]; /* the first distinct errnos seen */
+	} errnos[SCF_SC_ERRNOS]; /* the first distinct errnos seen */
 	uint64_t other_errnos;
 };
 
@@ -429,6 +429,8 @@ struct ana_event {
 	uint8_t target_kind;
 	const char *target; /* what the syscall worked on, or NULL */
 	bool target_cut;    /* target is a path cut at the capture's snaplen */
+	/* host pids of its pid-valued result and arguments (ana_syscall_host_pid) */
+	int64_t ret_host_pid, arg_host_pid[6];
 	bool ctx;	    /* a syscall with a context (trace and span ids in sc): span is
 			     * set then, unless ANA_WANT_NO_TRACES */
 };
@@ -460,6 +462,18 @@ struct ana_proc *ana_proc_find(const struct ana_ctx *c, uint32_t host, uint32_t 
 /* The process that pid names in the pid namespace of p (the host's pid when p is in the
  * host's namespace; through PROCESS records' namespace pids otherwise), or NULL. */
 struct ana_proc *ana_proc_in_ns(const struct ana_ctx *c, const struct ana_proc *p, uint32_t pid);
+/*
+ * A syscall of t (process p) in a pid namespace other than the host's gets and returns pids in
+ * that namespace's numbering (FORMAT.md 5.2). The host pid that its result (arg -1: a result
+ * the table flags SCF_SC_PIDRET) or argument arg (0..5, letter 'n') names: > 0 the host pid,
+ * ANA_HOST_PID_UNKNOWN when the capture tells no process of that number in the caller's
+ * namespace, 0 when there is nothing to translate (the caller is in the host's namespace, the
+ * value is no pid: an error, 0, -1 "any", a negative process group). Valid during the replay,
+ * when the syscall's record is handed out (the names it uses are those known at that point).
+ */
+#define ANA_HOST_PID_UNKNOWN (-1)
+int64_t ana_syscall_host_pid(const struct ana_ctx *c, const struct ana_thread *t,
+			     const struct scf_record *rec, const struct scf_syscall *sc, int arg);
 struct ana_thread *ana_thread_find(const struct ana_ctx *c, uint32_t host, uint32_t tid);
 /* The row of name in an io table (host), or NULL. */
 struct ana_io_row *ana_io_find(const struct ana_io_table *t, uint32_t host, const char *name);

@@ -456,6 +456,87 @@ struct ana_proc *ana_proc_in_ns(const struct ana_ctx *c, const struct ana_proc *
 	return ana_map_get(&c->proc_map, &k, NULL, NULL);
 }
 
+/*
+ * The child of the thread's last FORK event when that event came from the fork entered at
+ * entry_ns: the kernel emits it inside the call, never before its entry. An older one is a
+ * child whose own fork result was not recorded: its namespace pid is unknown, never this
+ * fork's result.
+ */
+static struct ana_proc *fork_event_child(const struct ana_thread *t, const struct ana_proc *parent,
+					 uint64_t entry_ns)
+{
+	struct ana_proc *last = t ? t->last_fork : NULL;
+
+	if (!last || last->parent != parent || t->last_fork_ns < entry_ns)
+		return NULL;
+	return last;
+}
+
+/* What the value v of a pid-valued slot names, as host pid (ana_syscall_host_pid). */
+static int64_t host_pid_of(const struct ana_ctx *c, const struct ana_thread *t,
+			   const struct scf_record *rec, const struct scf_syscall *sc, bool result,
+			   uint32_t v)
+{
+	const struct ana_proc *p = t->proc, *ch;
+
+	if (result) {
+		switch (sc->nr) {
+		case SCF_NR_getpid:
+			return sc->pid; /* the record's own pids are host pids */
+		case SCF_NR_gettid:
+			return sc->tid;
+		case SCF_NR_getppid: /* a parent outside the namespace reads 0: never here */
+			return p->ppid ? (int64_t)p->ppid : ANA_HOST_PID_UNKNOWN;
+		}
+	}
+	/*
+	 * A fork's result: the child of this call's FORK event (host pids), unless that child is
+	 * known under another pid of the caller's namespace. It comes first: the namespace pid
+	 * may have named an earlier process, and the child's own record may say nothing (it was
+	 * gone before spancap read its /proc).
+	 */
+	if (result && (sc->nr == SCF_NR_clone || sc->nr == SCF_NR_clone3 || sc->nr == SCF_NR_fork ||
+		       sc->nr == SCF_NR_vfork)) {
+		const struct ana_proc *last = fork_event_child(t, p, rec->ts_ns);
+
+		if (sc->nr == SCF_NR_clone && (sc->args[0] & X_CLONE_THREAD))
+			return ANA_HOST_PID_UNKNOWN; /* a thread: tids have no namespace record */
+		if (last &&
+		    (!last->ns_pid || last->pidns_inode != p->pidns_inode || last->ns_pid == v))
+			return last->pid;
+	}
+	if (v == p->ns_pid)
+		return p->pid;
+	ch = ana_proc_in_ns(c, p, v);
+	return ch ? (int64_t)ch->pid : ANA_HOST_PID_UNKNOWN;
+}
+
+int64_t ana_syscall_host_pid(const struct ana_ctx *c, const struct ana_thread *t,
+			     const struct scf_record *rec, const struct scf_syscall *sc, int arg)
+{
+	const struct scf_syscall_info *si =
+		sc->abi == SCF_ABI_X86_64 ? scf_syscall_info(sc->nr) : NULL;
+	int64_t v;
+
+	if (!si || !t || !t->proc || !t->proc->ns_level || arg < -1 || arg > 5)
+		return 0;
+	if (arg < 0) {
+		if (!(si->flags & SCF_SC_PIDRET) || (rec->flags & SCF_SYSCALL_F_NO_EXIT))
+			return 0;
+		v = sc->ret;
+	} else {
+		if (!si->args || strlen(si->args) <= (size_t)arg || si->args[arg] != 'n')
+			return 0;
+		/* waitid(idtype, id, ...): id is a pid for P_PID (1) and P_PGID (2) only */
+		if (sc->nr == SCF_NR_waitid && sc->args[0] != 1 && sc->args[0] != 2)
+			return 0;
+		v = (int32_t)sc->args[arg];
+	}
+	if (v <= 0 || v > INT32_MAX)
+		return 0;
+	return host_pid_of(c, t, rec, sc, arg < 0, (uint32_t)v);
+}
+
 /* Whether b's key map is a, then maybe more keys (an append-only key map that grew). */
 static bool keymap_extends(const struct ana_pctx *b, const struct ana_pctx *a)
 {
@@ -1028,12 +1109,12 @@ static void spawn_result(struct ana_ctx *c, struct ana_proc *parent, struct ana_
 			 uint32_t pid, uint64_t ts, uint64_t flags)
 {
 	struct ana_span *span = t ? t->cur_span : NULL;
-	struct ana_proc *ch, *last = t ? t->last_fork : NULL;
+	struct ana_proc *ch, *last = fork_event_child(t, parent, ts);
 
 	if (t)
 		t->last_fork = NULL;
 	ch = ana_proc_in_ns(c, parent, pid);
-	if (!ch && parent->ns_level && last && last->parent == parent &&
+	if (!ch && parent->ns_level && last &&
 	    (!last->ns_pid || last->ns_pid == pid || (flags & X_CLONE_NEWPID)))
 		ch = last;
 	if (ch && ch->parent == parent)
@@ -1093,8 +1174,10 @@ void ana_on_proc_event(struct ana_ctx *c, uint32_t host, const struct scf_record
 			  t && t->pid == pe->ppid ? t->cur_span : NULL);
 		if (p)
 			set_str(&p->comm, dup_item(rec, SCF_ITEM_NAME));
-		if (t && t->pid == pe->ppid)
+		if (t && t->pid == pe->ppid) {
 			t->last_fork = p;
+			t->last_fork_ns = rec->ts_ns;
+		}
 		break;
 	case SCF_PROC_EXEC:
 		p = ana_proc_get(c, host, pe->pid, NULL);
@@ -1242,42 +1325,42 @@ void ana_fd_apply(struct ana_ctx *c, struct ana_proc *p, struct ana_thread *t,
 		return;
 	c->fd_now_ns = rec->ts_ns + sc->duration_ns;
 	switch (sc->nr) {
-	case ANA_NR_CLOSE:
+	case SCF_NR_close:
 		fd_close(c, &p->fds, (int32_t)a[0], rec->ts_ns); /* closed even on EINTR */
 		return;
-	case ANA_NR_CLOSE_RANGE:
+	case SCF_NR_close_range:
 		if (ok)
 			close_range(&p->fds, (uint32_t)a[0], (uint32_t)a[1],
 				    a[2] & X_CLOSE_RANGE_CLOEXEC);
 		return;
-	case ANA_NR_CONNECT:
+	case SCF_NR_connect:
 		apply_connect(p, rec, sc);
 		return;
 	}
 	if (!ok)
 		return;
 	switch (sc->nr) {
-	case ANA_NR_OPEN:
+	case SCF_NR_open:
 		fd_install(c, &p->fds, ret, open_desc(c, p, rec, 0, false),
 			   a[1] & X_O_CLOEXEC);
 		break;
-	case ANA_NR_CREAT:
+	case SCF_NR_creat:
 		fd_install(c, &p->fds, ret, open_desc(c, p, rec, 0, false),
 			   false);
 		break;
-	case ANA_NR_OPENAT:
+	case SCF_NR_openat:
 		fd_install(c, &p->fds, ret, open_desc(c, p, rec, a[0], true),
 			   a[2] & X_O_CLOEXEC);
 		break;
-	case ANA_NR_OPENAT2: /* flags are in struct open_how, not recorded */
+	case SCF_NR_openat2: /* flags are in struct open_how, not recorded */
 		fd_install(c, &p->fds, ret, open_desc(c, p, rec, a[0], true),
 			   false);
 		break;
-	case 304: /* open_by_handle_at */
+	case SCF_NR_open_by_handle_at:
 		fd_install(c, &p->fds, ret, open_desc(c, p, rec, 0, false),
 			   a[2] & X_O_CLOEXEC);
 		break;
-	case ANA_NR_MEMFD_CREATE:
+	case SCF_NR_memfd_create:
 		s = dup_item(rec, SCF_ITEM_PATH);
 		if (!s)
 			s = dup_item(rec, SCF_ITEM_NAME);
@@ -1289,7 +1372,7 @@ void ana_fd_apply(struct ana_ctx *c, struct ana_proc *p, struct ana_thread *t,
 			fd_install(c, &p->fds, ret, desc_new(c, ANA_T_OTHER, strdup(buf)), a[1] & 1);
 		}
 		break;
-	case ANA_NR_SOCKET:
+	case SCF_NR_socket:
 		d = desc_new(c, ANA_T_SOCKET, strdup("socket"));
 		if (d) {
 			d->family = (uint16_t)a[0];
@@ -1297,17 +1380,17 @@ void ana_fd_apply(struct ana_ctx *c, struct ana_proc *p, struct ana_thread *t,
 		}
 		fd_install(c, &p->fds, ret, d, a[1] & X_O_CLOEXEC);
 		break;
-	case ANA_NR_SOCKETPAIR:
+	case SCF_NR_socketpair:
 		new_pair(c, p, rec, ANA_T_SOCKET, "socketpair", a[1] & X_O_CLOEXEC, (uint16_t)a[0]);
 		break;
-	case ANA_NR_PIPE:
+	case SCF_NR_pipe:
 		new_pair(c, p, rec, ANA_T_PIPE, "pipe", false, 0);
 		break;
-	case ANA_NR_PIPE2:
+	case SCF_NR_pipe2:
 		new_pair(c, p, rec, ANA_T_PIPE, "pipe", a[1] & X_O_CLOEXEC, 0);
 		break;
-	case ANA_NR_ACCEPT:
-	case ANA_NR_ACCEPT4: {
+	case SCF_NR_accept:
+	case SCF_NR_accept4: {
 		struct ana_fdesc *l = fd_desc_at(&p->fds, (int32_t)a[0], rec->ts_ns);
 
 		d = desc_new(c, ANA_T_SOCKET, NULL);
@@ -1321,19 +1404,19 @@ void ana_fd_apply(struct ana_ctx *c, struct ana_proc *p, struct ana_thread *t,
 		}
 		sock_rename(d);
 		fd_install(c, &p->fds, ret, d,
-			   sc->nr == ANA_NR_ACCEPT4 && (a[3] & X_O_CLOEXEC));
+			   sc->nr == SCF_NR_accept4 && (a[3] & X_O_CLOEXEC));
 		break;
 	}
-	case ANA_NR_DUP:
+	case SCF_NR_dup:
 		fd_dup(c, &p->fds, (int32_t)a[0], ret, false);
 		break;
-	case ANA_NR_DUP2:
+	case SCF_NR_dup2:
 		fd_dup(c, &p->fds, (int32_t)a[0], (int32_t)a[1], false);
 		break;
-	case ANA_NR_DUP3:
+	case SCF_NR_dup3:
 		fd_dup(c, &p->fds, (int32_t)a[0], (int32_t)a[1], a[2] & X_O_CLOEXEC);
 		break;
-	case ANA_NR_FCNTL:
+	case SCF_NR_fcntl:
 		if ((int32_t)a[1] == X_F_DUPFD || (int32_t)a[1] == X_F_DUPFD_CLOEXEC) {
 			fd_dup(c, &p->fds, (int32_t)a[0], ret, (int32_t)a[1] == X_F_DUPFD_CLOEXEC);
 		} else if ((int32_t)a[1] == X_F_SETFD) {
@@ -1343,53 +1426,53 @@ void ana_fd_apply(struct ana_ctx *c, struct ana_proc *p, struct ana_thread *t,
 				sl->cloexec = a[2] & 1;
 		}
 		break;
-	case ANA_NR_EVENTFD:
+	case SCF_NR_eventfd:
 		new_anon(c, p, ret, "eventfd", false);
 		break;
-	case ANA_NR_EVENTFD2:
+	case SCF_NR_eventfd2:
 		new_anon(c, p, ret, "eventfd", a[1] & X_O_CLOEXEC);
 		break;
-	case ANA_NR_EPOLL_CREATE:
+	case SCF_NR_epoll_create:
 		new_anon(c, p, ret, "eventpoll", false);
 		break;
-	case ANA_NR_EPOLL_CREATE1:
+	case SCF_NR_epoll_create1:
 		new_anon(c, p, ret, "eventpoll", a[0] & X_O_CLOEXEC);
 		break;
-	case ANA_NR_TIMERFD_CREATE:
+	case SCF_NR_timerfd_create:
 		new_anon(c, p, ret, "timerfd", a[1] & X_O_CLOEXEC);
 		break;
-	case ANA_NR_SIGNALFD:
-	case ANA_NR_SIGNALFD4:
+	case SCF_NR_signalfd:
+	case SCF_NR_signalfd4:
 		if ((int32_t)a[0] == -1)
 			new_anon(c, p, ret, "signalfd",
-				 sc->nr == ANA_NR_SIGNALFD4 && (a[3] & X_O_CLOEXEC));
+				 sc->nr == SCF_NR_signalfd4 && (a[3] & X_O_CLOEXEC));
 		break;
-	case ANA_NR_INOTIFY_INIT:
+	case SCF_NR_inotify_init:
 		new_anon(c, p, ret, "inotify", false);
 		break;
-	case ANA_NR_INOTIFY_INIT1:
+	case SCF_NR_inotify_init1:
 		new_anon(c, p, ret, "inotify", a[0] & X_O_CLOEXEC);
 		break;
-	case ANA_NR_PIDFD_OPEN:
+	case SCF_NR_pidfd_open:
 		new_anon(c, p, ret, "pidfd", true);
 		break;
-	case 323: /* userfaultfd */
+	case SCF_NR_userfaultfd:
 		new_anon(c, p, ret, "userfaultfd", a[0] & X_O_CLOEXEC);
 		break;
-	case 298: /* perf_event_open */
+	case SCF_NR_perf_event_open:
 		new_anon(c, p, ret, "perf_event", a[4] & 8);
 		break;
-	case 425: /* io_uring_setup */
+	case SCF_NR_io_uring_setup:
 		new_anon(c, p, ret, "io_uring", true);
 		break;
-	case 300: /* fanotify_init */
+	case SCF_NR_fanotify_init:
 		new_anon(c, p, ret, "fanotify", a[0] & 1);
 		break;
-	case 321: /* bpf: most commands that succeed with a positive result return an fd */
+	case SCF_NR_bpf: /* most commands that succeed with a positive result return an fd */
 		if (ret > 0)
 			new_anon(c, p, ret, "bpf", true);
 		break;
-	case ANA_NR_BIND:
+	case SCF_NR_bind:
 		d = fd_desc_at(&p->fds, (int32_t)a[0], rec->ts_ns);
 		if (!d || d->kind != ANA_T_SOCKET)
 			break;
@@ -1406,19 +1489,19 @@ void ana_fd_apply(struct ana_ctx *c, struct ana_proc *p, struct ana_thread *t,
 	 * host pid; in another, the child's PROCESS record maps it to its host pid, and
 	 * otherwise the FORK event (host pids) alone made the child: never a made-up process.
 	 */
-	case ANA_NR_CLONE:
+	case SCF_NR_clone:
 		if (ret > 0 && !(a[0] & X_CLONE_THREAD))
 			spawn_result(c, p, t, (uint32_t)ret, rec->ts_ns, a[0]);
 		else if (ret > 0 && !p->ns_level)
 			ana_thread_get(c, p->host, p->pid, (uint32_t)ret);
 		break;
-	case ANA_NR_FORK:
-	case ANA_NR_VFORK:
+	case SCF_NR_fork:
+	case SCF_NR_vfork:
 		if (ret > 0)
 			spawn_result(c, p, t, (uint32_t)ret, rec->ts_ns, 0);
 		break;
-	case ANA_NR_EXECVE:
-	case ANA_NR_EXECVEAT: {
+	case SCF_NR_execve:
+	case SCF_NR_execveat: {
 		const uint8_t *dv;
 		uint16_t dl;
 

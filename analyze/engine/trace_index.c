@@ -382,7 +382,7 @@ struct ana_io_row *ana_io_find(const struct ana_io_table *t, uint32_t host, cons
 }
 
 static void io_add(struct ana_ctx *c, struct ana_io_table *t, uint32_t host, uint16_t nr,
-		   const struct ana_syscall_info *si, const struct sc_fact *f)
+		   const struct scf_syscall_info *si, const struct sc_fact *f)
 {
 	struct ana_key k = ana_key_str(f->target, strlen(f->target), host);
 	struct io_name n = { f->target, f->cut };
@@ -417,13 +417,13 @@ static void io_add(struct ana_ctx *c, struct ana_io_table *t, uint32_t host, uin
 	r->bytes_read += f->br;
 	r->bytes_written += f->bw;
 	if (si) {
-		r->opens += !!(si->flags & ANA_SC_OPEN);
-		r->reads += !!(si->flags & ANA_SC_READ);
-		r->writes += !!(si->flags & ANA_SC_WRITE);
-		r->syncs += !!(si->flags & ANA_SC_SYNC);
+		r->opens += !!(si->flags & SCF_SC_OPEN);
+		r->reads += !!(si->flags & SCF_SC_READ);
+		r->writes += !!(si->flags & SCF_SC_WRITE);
+		r->syncs += !!(si->flags & SCF_SC_SYNC);
 	}
-	r->mmaps += nr == ANA_NR_MMAP;
-	r->connects += nr == ANA_NR_CONNECT;
+	r->mmaps += nr == SCF_NR_mmap;
+	r->connects += nr == SCF_NR_connect;
 	return;
 fail:
 	c->nomem = true;
@@ -469,7 +469,7 @@ static void sc_add(struct ana_ctx *c, uint8_t by, void *group, uint16_t nr,
 	if (!f->err)
 		return;
 	r->errors++;
-	for (i = 0; i < ANA_SC_ERRNOS; i++) {
+	for (i = 0; i < SCF_SC_ERRNOS; i++) {
 		if (r->errnos[i].n && r->errnos[i].err != f->errnum)
 			continue;
 		r->errnos[i].err = f->errnum;
@@ -483,7 +483,7 @@ fail:
 }
 
 static void detail_add(struct ana_ctx *c, struct ana_span *s, const struct scf_syscall *sc,
-		       const struct ana_syscall_info *si, const struct sc_fact *f)
+		       const struct scf_syscall_info *si, const struct sc_fact *f)
 {
 	struct ana_span_detail *d = s->detail;
 	struct ana_class_stat *cs = &d->cls[f->cls];
@@ -558,7 +558,7 @@ fail:
 
 /* What the syscall worked on, before it took effect. */
 static const char *resolve_target(const struct ana_proc *p, const struct scf_record *rec,
-				  const struct scf_syscall *sc, const struct ana_syscall_info *si,
+				  const struct scf_syscall *sc, const struct scf_syscall_info *si,
 				  uint32_t snaplen, char *buf, size_t bufsz, uint8_t *kind,
 				  bool *cut)
 {
@@ -570,7 +570,7 @@ static const char *resolve_target(const struct ana_proc *p, const struct scf_rec
 	*kind = ANA_T_NONE;
 	if (!si)
 		return NULL;
-	if ((si->flags & ANA_SC_OPEN) || ((si->flags & ANA_SC_PATH) && !(si->flags & ANA_SC_FD0))) {
+	if ((si->flags & SCF_SC_OPEN) || ((si->flags & SCF_SC_PATH) && !(si->flags & SCF_SC_FD0))) {
 		if (scf_record_item(rec, SCF_ITEM_PATH, &d, &len) != 1)
 			return NULL;
 		*kind = ANA_T_FILE;
@@ -589,7 +589,7 @@ static const char *resolve_target(const struct ana_proc *p, const struct scf_rec
 		snprintf(buf, bufsz, "%.*s", (int)len, (const char *)d);
 		return buf;
 	}
-	if (si->cls == ANA_CLASS_NET && sc->nr != ANA_NR_BIND &&
+	if (si->cls == SCF_CLASS_NET && sc->nr != SCF_NR_bind &&
 	    scf_record_item(rec, SCF_ITEM_SOCKADDR, &d, &len) == 1) {
 		struct scf_sockaddr sa;
 
@@ -599,9 +599,9 @@ static const char *resolve_target(const struct ana_proc *p, const struct scf_rec
 			return buf;
 		}
 	}
-	if (si->flags & ANA_SC_FD0)
+	if (si->flags & SCF_SC_FD0)
 		fd = (int32_t)sc->args[0];
-	else if ((si->flags & ANA_SC_FD4) && !(sc->args[3] & X_MAP_ANONYMOUS))
+	else if ((si->flags & SCF_SC_FD4) && !(sc->args[3] & X_MAP_ANONYMOUS))
 		fd = (int32_t)sc->args[4];
 	if (fd < 0)
 		return NULL;
@@ -627,14 +627,14 @@ bool ana_syscall_selected(const struct ana_filter *f, const struct scf_syscall *
 	    ((rec->flags & SCF_SYSCALL_F_NO_EXIT) || sc->ret >= 0 || sc->ret < -4095))
 		return false;
 	if (f->has_syscalls &&
-	    (sc->nr >= ANA_SYSCALL_NR_MAX || !(f->syscalls[sc->nr / 64] & (1ull << (sc->nr % 64)))))
+	    (sc->nr >= SCF_SYSCALL_NR_MAX || !(f->syscalls[sc->nr / 64] & (1ull << (sc->nr % 64)))))
 		return false;
 	return true;
 }
 
 void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_record *rec)
 {
-	const struct ana_syscall_info *si;
+	const struct scf_syscall_info *si;
 	struct scf_syscall sc;
 	struct ana_thread *t;
 	struct ana_proc *p;
@@ -650,7 +650,7 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 		return;
 	p = t->proc;
 	has_ctx = (rec->flags & SCF_SYSCALL_F_CTX) && !is_zero(sc.trace_id, 16);
-	si = sc.abi == SCF_ABI_X86_64 ? ana_syscall_info(sc.nr) : NULL;
+	si = sc.abi == SCF_ABI_X86_64 ? scf_syscall_info(sc.nr) : NULL;
 	sel = ana_syscall_selected(&c->o.f, &sc, rec);
 	if (has_ctx && !(c->o.want & ANA_WANT_NO_TRACES)) {
 		span = t->cur_span;
@@ -667,11 +667,11 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 		f.end = f.ts + f.dur;
 		f.err = !f.no_exit && sc.ret < 0 && sc.ret >= -4095;
 		f.errnum = f.err ? (int32_t)-sc.ret : 0;
-		f.cls = si ? si->cls : ANA_CLASS_OTHER;
+		f.cls = si ? si->cls : SCF_CLASS_OTHER;
 		if (si && !f.no_exit && sc.ret > 0) {
-			if (si->flags & ANA_SC_READ)
+			if (si->flags & SCF_SC_READ)
 				f.br = (uint64_t)sc.ret;
-			if (si->flags & ANA_SC_WRITE)
+			if (si->flags & SCF_SC_WRITE)
 				f.bw = (uint64_t)sc.ret;
 		}
 		/* only files, net, trace details and timelines look at targets */
@@ -710,6 +710,9 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 						.target = f.target, .target_cut = f.cut,
 						.ctx = has_ctx };
 
+			ev.ret_host_pid = ana_syscall_host_pid(c, t, rec, &sc, -1);
+			for (int i = 0; i < 6; i++)
+				ev.arg_host_pid[i] = ana_syscall_host_pid(c, t, rec, &sc, i);
 			c->o.on_event(c, &ev, c->o.event_arg);
 		}
 	}
@@ -907,7 +910,7 @@ void ana_span_free(struct ana_span *s)
 	d = s->detail;
 	if (d) {
 		ana_io_table_free(&d->io);
-		for (int i = 0; i < ANA_CLASS_MAX; i++)
+		for (int i = 0; i < SCF_CLASS_MAX; i++)
 			ana_hist_free(&d->cls[i].hist);
 		for (uint32_t i = 0; i < d->nerrs; i++)
 			free(d->errs[i].target);

@@ -142,8 +142,8 @@ static const struct sec_info *sec_get(const struct selection *s, uint64_t sec)
 /* The descriptors a syscall works on (fd and dirfd arguments, mmap's fd), -1 for none. */
 static unsigned int fds_used(const struct scf_syscall *sc, int64_t out[6])
 {
-	const struct ana_syscall_info *si =
-		sc->abi == SCF_ABI_X86_64 ? ana_syscall_info(sc->nr) : NULL;
+	const struct scf_syscall_info *si =
+		sc->abi == SCF_ABI_X86_64 ? scf_syscall_info(sc->nr) : NULL;
 	unsigned int n = 0;
 
 	if (!si)
@@ -152,9 +152,9 @@ static unsigned int fds_used(const struct scf_syscall *sc, int64_t out[6])
 		bool fd = si->args && i < strlen(si->args) &&
 			  (si->args[i] == 'd' || si->args[i] == 'D');
 
-		if (i == 0 && (si->flags & ANA_SC_FD0))
+		if (i == 0 && (si->flags & SCF_SC_FD0))
 			fd = true;
-		if (i == 4 && (si->flags & ANA_SC_FD4))
+		if (i == 4 && (si->flags & SCF_SC_FD4))
 			fd = !(sc->args[3] & X_MAP_ANONYMOUS);
 		if (fd && (int32_t)sc->args[i] >= 0)
 			out[n++] = (int32_t)sc->args[i];
@@ -166,8 +166,33 @@ static bool forks_child(const struct scf_syscall *sc, const struct scf_record *r
 {
 	if (sc->abi != SCF_ABI_X86_64 || (rec->flags & SCF_SYSCALL_F_NO_EXIT) || sc->ret <= 0)
 		return false;
-	return (sc->nr == ANA_NR_CLONE && !(sc->args[0] & X_CLONE_THREAD)) ||
-	       sc->nr == ANA_NR_FORK || sc->nr == ANA_NR_VFORK;
+	return (sc->nr == SCF_NR_clone && !(sc->args[0] & X_CLONE_THREAD)) ||
+	       sc->nr == SCF_NR_fork || sc->nr == SCF_NR_vfork;
+}
+
+/*
+ * Whether the selection keeps a syscall: the filter selects it, or, with --pid, it passes the
+ * rest of the filter and a pid it returns or takes names the selected process in the caller's
+ * own pid namespace (its parent's wait4() = 2, a kill(2, ...) of it from its namespace).
+ */
+static bool syscall_kept(struct ana_ctx *c, uint32_t input, const struct scf_record *rec,
+			 const struct scf_syscall *sc)
+{
+	struct ana_filter rest = c->o.f;
+	struct ana_thread *t;
+
+	if (ana_syscall_selected(&c->o.f, sc, rec))
+		return true;
+	if (!rest.has_pid || sc->pid == rest.pid)
+		return false;
+	rest.has_pid = false;
+	if (!ana_syscall_selected(&rest, sc, rec))
+		return false;
+	t = ana_thread_find(c, c->inputs[input].host, sc->tid);
+	for (int i = -1; t && i < 6; i++)
+		if (ana_syscall_host_pid(c, t, rec, sc, i) == (int64_t)c->o.f.pid)
+			return true;
+	return false;
 }
 
 /* ---- pass 1: what the selection needs ------------------------------------------------------- */
@@ -226,12 +251,13 @@ static void note_syscall(struct selection *s, struct ana_ctx *c, uint32_t input,
 			 const struct scf_record *rec)
 {
 	struct scf_syscall sc;
+	struct ana_thread *t;
 	int64_t fds[6];
 	unsigned int n;
 	uint64_t end;
 
 	if (scf_record_body(rec, &sc, sizeof(sc), SCF_SYSCALL_MIN, NULL, 0) ||
-	    !ana_syscall_selected(&c->o.f, &sc, rec))
+	    !syscall_kept(c, input, rec, &sc))
 		return;
 	end = rec->ts_ns + (rec->flags & SCF_SYSCALL_F_NO_EXIT ? 0 : sc.duration_ns);
 	sec_touch(s, sec, rec->ts_ns, end);
@@ -250,6 +276,16 @@ static void note_syscall(struct selection *s, struct ana_ctx *c, uint32_t input,
 		if (ch || !p || !p->ns_level)
 			set_add(s, &s->members,
 				member_key(sec, ch ? ch->pid : (uint32_t)sc.ret, K_CHILD, 0));
+	}
+	/* A pid it returns or names in its own pid namespace (getppid, wait4, kill, ...): the
+	 * output keeps the named process's description, so that its analysis maps the number to
+	 * the same host pid (ana_syscall_host_pid). */
+	t = ana_thread_find(c, c->inputs[input].host, sc.tid);
+	for (int i = -1; t && i < 6; i++) {
+		int64_t host = ana_syscall_host_pid(c, t, rec, &sc, i);
+
+		if (host > 0)
+			set_add(s, &s->members, member_key(sec, (uint32_t)host, K_CHILD, 0));
 	}
 }
 
@@ -556,7 +592,7 @@ static void sync_fd(struct emitter *e, struct ana_ctx *c, uint32_t pid, int64_t 
 
 static void emit_syscall(struct emitter *e, struct ana_ctx *c, const struct scf_record *rec)
 {
-	const struct ana_syscall_info *si;
+	const struct scf_syscall_info *si;
 	struct scf_syscall sc;
 	int64_t fds[6];
 	unsigned int n;
@@ -564,7 +600,7 @@ static void emit_syscall(struct emitter *e, struct ana_ctx *c, const struct scf_
 	uint16_t len;
 
 	if (scf_record_body(rec, &sc, sizeof(sc), SCF_SYSCALL_MIN, NULL, 0) ||
-	    !ana_syscall_selected(&c->o.f, &sc, rec))
+	    !syscall_kept(c, e->input, rec, &sc))
 		return;
 	n = fds_used(&sc, fds);
 	for (unsigned int i = 0; i < n; i++)
@@ -573,10 +609,10 @@ static void emit_syscall(struct emitter *e, struct ana_ctx *c, const struct scf_
 	/* what the syscall does to these descriptors is learnt once the replay applied it */
 	for (unsigned int i = 0; i < n; i++)
 		refresh_later(e, sc.pid, fds[i]);
-	si = sc.abi == SCF_ABI_X86_64 ? ana_syscall_info(sc.nr) : NULL;
-	if (si && !(si->flags & (ANA_SC_READ | ANA_SC_WRITE)) && sc.ret >= 0 && sc.ret < (1 << 30))
+	si = sc.abi == SCF_ABI_X86_64 ? scf_syscall_info(sc.nr) : NULL;
+	if (si && !(si->flags & (SCF_SC_READ | SCF_SC_WRITE)) && sc.ret >= 0 && sc.ret < (1 << 30))
 		refresh_later(e, sc.pid, sc.ret);
-	if (sc.nr == ANA_NR_DUP2 || sc.nr == ANA_NR_DUP3)
+	if (sc.nr == SCF_NR_dup2 || sc.nr == SCF_NR_dup3)
 		refresh_later(e, sc.pid, (int32_t)sc.args[1]);
 	if (scf_record_item(rec, SCF_ITEM_FD_PAIR, &d, &len) == 1 && len >= 8) {
 		int32_t pair[2];
@@ -585,7 +621,7 @@ static void emit_syscall(struct emitter *e, struct ana_ctx *c, const struct scf_
 		refresh_later(e, sc.pid, pair[0]);
 		refresh_later(e, sc.pid, pair[1]);
 	}
-	if (sc.nr == ANA_NR_CLOSE_RANGE)
+	if (sc.nr == SCF_NR_close_range)
 		outfd_forget(e, sc.pid, false);
 }
 
