@@ -40,8 +40,8 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 # Debian packages: build, test and interoperability tools.
 DEB_PKGS := gcc make pkg-config clang llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev \
-	libpcap-dev libzstd-dev libcmocka-dev zstd tshark tcpdump musl-tools libclang-rt-14-dev \
-	python3 jq binutils nodejs groff-base man-db bpftrace \
+	libcap-dev libpcap-dev libzstd-dev libcmocka-dev zstd tshark tcpdump musl-tools \
+	libclang-rt-14-dev python3 jq binutils nodejs groff-base man-db bpftrace \
 	strace linux-perf time sqlite3
 # npm (tests/otlp_check: the OpenTelemetry protobuf definitions): Debian's package, unless the
 # installed nodejs brings npm itself (as NodeSource's does).
@@ -49,7 +49,7 @@ DEB_PKGS += $(if $(shell command -v npm 2>/dev/null),,npm)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # pkg-config is evaluated lazily (recursive variables), when a recipe runs.
-PKG_LIBS := libbpf libelf libpcap libzstd
+PKG_LIBS := libbpf libelf libpcap libzstd libcap
 pkg_cflags = $(shell pkg-config --cflags $(1))
 pkg_libs = $(shell pkg-config --libs $(1))
 

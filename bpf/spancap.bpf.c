@@ -280,16 +280,16 @@ static __always_inline __u8 resolve_reasons(const struct sc_proc_cfg *cfg,
 {
 	switch (nr) {
 	case SCF_NR_mmap: /* (addr, len, prot, flags, fd, off) */
-		if ((a3 & 0x20 /* MAP_ANONYMOUS */) || a4 == (__u64)-1)
+		if ((a3 & SC_TRIGGER_MAP_ANONYMOUS) || a4 == (__u64)-1)
 			return 0;
-		if (a2 & 0x4 /* PROT_EXEC */)
+		if (a2 & SC_TRIGGER_PROT_EXEC)
 			return SC_RESOLVE_MMAP_EXEC;
 		return fd_is_ctx_memfd(task, a4) ? SC_RESOLVE_CTX_MAP : 0;
 	case SCF_NR_munmap: /* (addr, len) */
 	case SCF_NR_mremap: /* (old_addr, old_len, ...) */
 		return cfg->pctx_addr && cfg->pctx_addr - a0 < a1 ? SC_RESOLVE_CTX_UNMAP : 0;
 	case SCF_NR_prctl:
-		return a0 == 0x53564d41 /* PR_SET_VMA */ ? SC_RESOLVE_PRCTL_VMA : 0;
+		return a0 == SC_TRIGGER_PR_SET_VMA ? SC_RESOLVE_PRCTL_VMA : 0;
 	}
 	return 0;
 }
@@ -879,7 +879,7 @@ static __always_inline void emit_syscall(struct thread_state *st)
 static __always_inline bool moves_tls_blocks(const struct sc_syscall_event *ev)
 {
 	return ev->nr == SCF_NR_munmap || ev->nr == SCF_NR_mremap ||
-	       (ev->nr == SCF_NR_mmap && (ev->args[2] & 0x4 /* PROT_EXEC */));
+	       (ev->nr == SCF_NR_mmap && (ev->args[2] & SC_TRIGGER_PROT_EXEC));
 }
 
 /* Invalidates the TLS slots the process's threads cached (tls_record()). */

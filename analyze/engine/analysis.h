@@ -115,6 +115,10 @@ struct ana_host {
 	uint32_t sections;
 	bool have_end;
 	struct scf_end end; /* the last END record */
+	/* its flight-recorder counters (spancap --ring; FORMAT.md 5.9): triggers fired, sections
+	 * and bytes dropped from memory, those dropped for room */
+	bool have_ring;
+	uint64_t ring[4];
 	uint64_t loss_events, loss_windows; /* LOSS records of events not in the file */
 };
 
@@ -127,17 +131,44 @@ enum ana_tkind {
 	ANA_T_UNKNOWN, /* a descriptor the replay never saw opened */
 };
 
-/* An open file description, shared by dup'ed and inherited descriptors. */
+/*
+ * A socket address as the capture recorded it: the payload of a SOCKADDR item (family, port,
+ * address or path bytes: formats/FORMAT.md, scf_sockaddr_decode()). len 0: none known.
+ */
+struct ana_sockaddr {
+	uint16_t len;
+	uint8_t bytes[SCF_SOCKADDR_MAX];
+};
+
+/*
+ * An open file description, shared by dup'ed and inherited descriptors. It keeps what the
+ * capture said (bytes), never display text: ana_fdesc_name() renders its name.
+ */
 struct ana_fdesc {
 	uint32_t refs;
 	uint8_t kind; /* enum ana_tkind */
 	uint8_t sock_type;
 	uint16_t family;
-	char *path;  /* file path, "pipe:#N", "anon_inode:[eventfd]"... */
-	bool cut;    /* path was cut at the capture's snaplen: the file's path begins so */
-	char *peer;  /* sockets: "127.0.0.1:5432" */
-	char *local; /* sockets: local address */
+	uint32_t pair_seq; /* a pipe or socket pair the replay saw made: its number (from 1) */
+	char *path; /* the file's path, or the name the capture gave ("anon_inode:[eventfd]",
+		     * "memfd:x", "pipe:[123]"); NULL when none */
+	bool cut;   /* path was cut at the capture's snaplen: the file's path begins so */
+	struct ana_sockaddr peer;  /* sockets: the remote address */
+	struct ana_sockaddr local; /* sockets: the local address */
 };
+
+/*
+ * The name of d, into buf: a socket's peer ("127.0.0.1:5432"), else its local address
+ * ("socket:[::1]:80"), a pipe or socket pair the replay saw made ("pipe:#3", "socketpair:#4"),
+ * the path, else "socket" or "?". Returns buf, or the path itself (valid while d is).
+ */
+const char *ana_fdesc_name(const struct ana_fdesc *d, char *buf, size_t bufsz);
+/* Whether a and b have the same kind and the same name, compared on what makes the name. */
+bool ana_fdesc_same(const struct ana_fdesc *a, const struct ana_fdesc *b);
+/* A copy of d (its own path, one reference), or NULL without memory. */
+struct ana_fdesc *ana_fdesc_copy(const struct ana_fdesc *d);
+/* Drops a reference to d (NULL accepted); the last one frees it. */
+void ana_fdesc_put(struct ana_fdesc *d);
 
 struct ana_fdslot {
 	struct ana_fdesc *d;
@@ -431,6 +462,8 @@ struct ana_event {
 	bool target_cut;    /* target is a path cut at the capture's snaplen */
 	/* host pids of its pid-valued result and arguments (ana_syscall_host_pid) */
 	int64_t ret_host_pid, arg_host_pid[6];
+	/* a socket target's remote address as the capture recorded it, or NULL when unknown */
+	const struct ana_sockaddr *target_addr;
 	bool ctx;	    /* a syscall with a context (trace and span ids in sc): span is
 			     * set then, unless ANA_WANT_NO_TRACES */
 };
@@ -497,11 +530,15 @@ bool ana_filter_span_match(const struct ana_filter *f, const uint8_t id[8]);
 bool ana_syscall_selected(const struct ana_filter *f, const struct scf_syscall *sc,
 			  const struct scf_record *rec);
 
-/* Name of what fd refers to in proc for a syscall that entered at entry_ns (0: just now):
- * "/etc/hosts", "127.0.0.1:5432", "pipe:#1"; NULL when unknown; *kind gets an enum ana_tkind. */
-const char *ana_fd_name(const struct ana_proc *p, int64_t fd, uint64_t entry_ns, uint8_t *kind);
+/* Name of what fd refers to in proc for a syscall that entered at entry_ns (0: just now),
+ * as ana_fdesc_name() renders it into buf: "/etc/hosts", "127.0.0.1:5432", "pipe:#1"; NULL
+ * when unknown; *kind gets an enum ana_tkind. */
+const char *ana_fd_name(const struct ana_proc *p, int64_t fd, uint64_t entry_ns, uint8_t *kind,
+			char *buf, size_t bufsz);
 /* The open file description behind fd in proc just now, or NULL. */
 const struct ana_fdesc *ana_fd_desc(const struct ana_proc *p, int64_t fd);
+/* The description a syscall that entered at entry_ns (0: just now) found behind fd, or NULL. */
+const struct ana_fdesc *ana_fd_at(const struct ana_proc *p, int64_t fd, uint64_t entry_ns);
 /* Whether the name ana_fd_name gives was cut at the capture's snaplen. */
 bool ana_fd_cut(const struct ana_proc *p, int64_t fd, uint64_t entry_ns);
 /* Whether a syscall that entered at entry_ns worked on a description of fd that has been

@@ -556,16 +556,17 @@ fail:
 	c->nomem = true;
 }
 
-/* What the syscall worked on, before it took effect. */
+/* What the syscall worked on, before it took effect; a socket's remote address, when known,
+ * into *addr (addr->len stays 0 otherwise). */
 static const char *resolve_target(const struct ana_proc *p, const struct scf_record *rec,
 				  const struct scf_syscall *sc, const struct scf_syscall_info *si,
 				  uint32_t snaplen, char *buf, size_t bufsz, uint8_t *kind,
-				  bool *cut)
+				  bool *cut, struct ana_sockaddr *addr)
 {
+	const struct ana_fdesc *desc;
 	const uint8_t *d;
 	uint16_t len;
 	int64_t fd = -1;
-	const char *name;
 
 	*kind = ANA_T_NONE;
 	if (!si)
@@ -577,8 +578,10 @@ static const char *resolve_target(const struct ana_proc *p, const struct scf_rec
 		*cut = ana_str_cut(snaplen, rec->flags, SCF_ITEM_PATH, len);
 		if (len && d[0] != '/' && si->args && si->args[0] == 'D' &&
 		    (int32_t)sc->args[0] != X_AT_FDCWD) {
+			char dbuf[300];
 			uint8_t dk;
-			const char *dir = ana_fd_name(p, (int32_t)sc->args[0], rec->ts_ns, &dk);
+			const char *dir = ana_fd_name(p, (int32_t)sc->args[0], rec->ts_ns, &dk,
+						      dbuf, sizeof(dbuf));
 
 			if (dir && dk == ANA_T_FILE) {
 				*cut = *cut || ana_fd_cut(p, (int32_t)sc->args[0], rec->ts_ns);
@@ -596,6 +599,10 @@ static const char *resolve_target(const struct ana_proc *p, const struct scf_rec
 		if (!scf_sockaddr_decode(d, len, &sa)) {
 			scf_sockaddr_format(&sa, buf, bufsz);
 			*kind = ANA_T_SOCKET;
+			if (len <= sizeof(addr->bytes)) {
+				memcpy(addr->bytes, d, len);
+				addr->len = len;
+			}
 			return buf;
 		}
 	}
@@ -605,13 +612,17 @@ static const char *resolve_target(const struct ana_proc *p, const struct scf_rec
 		fd = (int32_t)sc->args[4];
 	if (fd < 0)
 		return NULL;
-	name = ana_fd_name(p, fd, rec->ts_ns, kind);
-	if (name) {
-		*cut = ana_fd_cut(p, fd, rec->ts_ns);
-		return name;
+	desc = ana_fd_at(p, fd, rec->ts_ns);
+	if (!desc) {
+		*kind = ANA_T_UNKNOWN;
+		snprintf(buf, bufsz, "[pid %u fd %d]", p->pid, (int)fd);
+		return buf;
 	}
-	snprintf(buf, bufsz, "[pid %u fd %d]", p->pid, (int)fd);
-	return buf;
+	*kind = desc->kind;
+	*cut = desc->cut;
+	if (desc->kind == ANA_T_SOCKET && desc->peer.len)
+		*addr = desc->peer;
+	return ana_fdesc_name(desc, buf, bufsz);
 }
 
 bool ana_syscall_selected(const struct ana_filter *f, const struct scf_syscall *sc,
@@ -640,6 +651,7 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 	struct ana_proc *p;
 	struct ana_span *span = NULL;
 	struct sc_fact f = { 0 };
+	struct ana_sockaddr addr;
 	char buf[1024];
 	bool has_ctx, sel;
 
@@ -660,6 +672,7 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 				   : ana_span_find(c, sc.trace_id, sc.span_id);
 	}
 	t->cur_span = span;
+	addr.len = 0;
 	if (sel) {
 		f.ts = rec->ts_ns;
 		f.no_exit = rec->flags & SCF_SYSCALL_F_NO_EXIT;
@@ -677,7 +690,7 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 		/* only files, net, trace details and timelines look at targets */
 		if ((c->o.want & ANA_WANT_IO) || c->o.on_event || (span && span->detail))
 			f.target = resolve_target(p, rec, &sc, si, h->snaplen, buf, sizeof(buf),
-						  &f.kind, &f.cut);
+						  &f.kind, &f.cut, &addr);
 		stats_add(&c->total, &f);
 		stats_add(&p->st, &f);
 		stats_add(&t->st, &f);
@@ -708,6 +721,7 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 						.rec = rec, .sc = &sc, .host = h, .proc = p,
 						.thr = t, .span = span, .target_kind = f.kind,
 						.target = f.target, .target_cut = f.cut,
+						.target_addr = addr.len ? &addr : NULL,
 						.ctx = has_ctx };
 
 			ev.ret_host_pid = ana_syscall_host_pid(c, t, rec, &sc, -1);

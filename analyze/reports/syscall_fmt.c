@@ -103,14 +103,14 @@ static void put_str_item(struct sbuf *b, const struct ana_event *ev, uint16_t ta
 static void put_fd(struct sbuf *b, const struct ana_event *ev, uint64_t arg)
 {
 	int32_t fd = (int32_t)arg;
-	char esc[512];
+	char esc[512], nbuf[300];
 	const char *name;
 	uint8_t kind;
 
 	put(b, "%d", fd);
 	if (fd < 0 || !ev->proc)
 		return;
-	name = ana_fd_name(ev->proc, fd, ev->ts_ns, &kind);
+	name = ana_fd_name(ev->proc, fd, ev->ts_ns, &kind, nbuf, sizeof(nbuf));
 	if (name)
 		put(b, "<%s%s>", ana_fmt_escape(esc, sizeof(esc), name, strlen(name)),
 		    ana_fd_cut(ev->proc, fd, ev->ts_ns) ? "..." : "");
