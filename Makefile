@@ -63,12 +63,17 @@ ifeq ($(SAN),1)
 BASE_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN_LDFLAGS := -fsanitize=address,undefined
 endif
+# SAN=thread: ThreadSanitizer, for the reader's worker threads (make test-tsan)
+ifeq ($(SAN),thread)
+BASE_CFLAGS += -fsanitize=thread -fno-omit-frame-pointer
+SAN_LDFLAGS := -fsanitize=thread
+endif
 CFLAGS = $(BASE_CFLAGS) $(call pkg_cflags,$(PKG_LIBS)) $(EXTRA_CFLAGS)
 LDFLAGS = $(SAN_LDFLAGS) $(EXTRA_LDFLAGS)
 # An executable that defines otel_thread_ctx_v1 must still put it in .dynsym.
 EXPORT_TLS := -Wl,--export-dynamic-symbol=otel_thread_ctx_v1
 
-.PHONY: all deps test test-build demo clean install uninstall fmt
+.PHONY: all deps test test-build test-tsan demo clean install uninstall fmt
 .DEFAULT_GOAL := all
 
 # ---------------------------------------------------------------------------------------------
@@ -148,6 +153,13 @@ test:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 OPT=-O1 \
 		$(UNIT_TESTS:%=$(BUILD)/asan/tests/%)
 	$(Q)tests/run_suites.sh $(BUILD)
+
+# The reader's worker threads under ThreadSanitizer (the formats suite reads every file of its
+# threaded tests with and without them).
+test-tsan:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/tsan SAN=thread OPT=-O1 \
+		$(BUILD)/tsan/tests/test_formats
+	$(Q)$(BUILD)/tsan/tests/test_formats
 
 # ---------------------------------------------------------------------------------------------
 # install / uninstall: PREFIX (default /usr/local) and DESTDIR (a staging root for packages).

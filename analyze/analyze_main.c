@@ -125,6 +125,12 @@ static void usage(FILE *f)
 	      "                        (and every file) gives the same ones; implies --redact.\n"
 	      "                        Without it a random key is drawn for each run\n"
 	      "    --redact-ids        filter: also replace trace and span ids (class ids)\n"
+	      "    -j, --threads N     every command: decompress and decode the zstd frames of\n"
+	      "                        the inputs on N threads, shared by them (default: the\n"
+	      "                        online CPUs, at most 8; 1: none); the records are still\n"
+	      "                        replayed in file order on one thread, so every output\n"
+	      "                        is the same for every N; each thread holds a frame (up\n"
+	      "                        to about 18 MiB)\n"
 	      "    --no-color          accepted for scripts; output never has colour\n"
 	      "    -h, --help          this manual\n"
 	      "    -V, --version       the version\n"
@@ -401,6 +407,9 @@ enum { OPT_JSON = 256, OPT_SINCE, OPT_UNTIL, OPT_PID, OPT_TID, OPT_TRACE, OPT_SP
        OPT_GRANULARITY, OPT_ORPHANS, OPT_MAX_SPANS, OPT_REDACT, OPT_REDACT_KEY, OPT_REDACT_IDS,
        OPT_COMPRESS, OPT_NO_COMPRESS, OPT_REORDER_WINDOW, OPT_HOST, OPT_BOOT };
 
+/* Default reader threads: the online CPUs, at most this many (each holds a decoded frame). */
+#define THREADS_DEFAULT_MAX 8
+
 /*
  * Options that only some commands read: given to another command they are refused (exit 2),
  * never ignored. Selection options (--since ... --errors-only) apply to every command but
@@ -561,6 +570,7 @@ static const struct option long_opts[] = {
 	{ "redact-ids", no_argument, NULL, OPT_REDACT_IDS },
 	{ "compress", no_argument, NULL, OPT_COMPRESS },
 	{ "no-compress", no_argument, NULL, OPT_NO_COMPRESS },
+	{ "threads", required_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -586,7 +596,7 @@ int main(int argc, char **argv)
 	char err[SCF_ERRMSG_MAX];
 
 	ana_outfile_catch_signals(); /* an interrupted -o never leaves a partial file */
-	while ((opt = getopt_long(argc, argv, "hVo:", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hVo:j:", long_opts, NULL)) != -1) {
 		if (opt >= OPT_SINCE && opt <= OPT_ERRORS)
 			given |= GIVEN_SELECT;
 		switch (opt) {
@@ -701,6 +711,10 @@ int main(int argc, char **argv)
 				return fail_usage("bad --format '%s': otlp-json, otlp-jsonl, chrome, csv "
 						  "or jsonl", optarg);
 			break;
+		case 'j':
+			if (parse_u32(optarg, &o.threads) || !o.threads || o.threads > 256)
+				return fail_usage("bad --threads '%s': 1 to 256", optarg);
+			break;
 		case 'o': /* export and filter */
 			ex.path = optarg;
 			fc.out = optarg;
@@ -773,12 +787,26 @@ int main(int argc, char **argv)
 	if (cmd == CMD_FILTER && (ex.format || ex.gran || ex.orphans || ex.max_spans))
 		return fail_usage("%s are for export",
 				  "--format, --granularity, --orphans and --max-spans");
+	if (!o.threads) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		o.threads = n < 1 ? 1 : n > THREADS_DEFAULT_MAX ? THREADS_DEFAULT_MAX : (uint32_t)n;
+	}
+	fc.threads = o.threads;
 	if (cmd == CMD_FILTER)
 		return run_filter(&o.f, argv + first_file, nfiles, &fc);
 	if (cmd == CMD_SYSCALLS)
 		o.want |= ANA_WANT_SCSTATS;
 	if (cmd == CMD_FILES || cmd == CMD_NET)
 		o.want |= ANA_WANT_IO;
+	/* their rows show no trace or span: none is kept (memory that grows with the traces),
+	 * but for --trace and --span, which say when no trace matches */
+	if ((cmd == CMD_FILES || cmd == CMD_NET || cmd == CMD_PROCESSES ||
+	     (cmd == CMD_SYSCALLS && o.by != ANA_BY_SPAN) ||
+	     (cmd == CMD_EXPORT &&
+	      (ex.format == ANA_EXPORT_CSV || ex.format == ANA_EXPORT_JSONL))) &&
+	    !o.f.trace_nibbles && !o.f.span_nibbles)
+		o.want |= ANA_WANT_NO_TRACES;
 	if (cmd == CMD_TIMELINE) {
 		o.on_event = ana_tl_stream_event;
 		o.event_arg = &ts;

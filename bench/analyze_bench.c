@@ -3,14 +3,18 @@
  * analyze_bench.c - replay speed of spancap-analyze's `traces` reconstruction, in events
  * (records) per second on one core.
  *
- *   analyze_bench [-n RECORDS] [-u] [-o FILE] [-r RUNS]
+ *   analyze_bench [-n RECORDS] [-u] [-o FILE | -i FILE] [-r RUNS] [-j THREADS]
  *
  * Writes a capture of N records through formats/ (one process with a key map, 16 threads,
  * a new span every 40 syscalls or so on each thread, a request script of openat, reads,
  * close, write, sendto/recvfrom on a connected socket, futex and epoll_wait; a THREAD_CTX
  * record per span), then replays it as `traces` does (no per-span detail) and reports the
  * best of RUNS. The reading alone (scf_reader__next over the file) is timed too, to show
- * what the reconstruction adds.
+ * what the reconstruction adds. -i replays an existing capture instead of writing one.
+ *
+ * With -j THREADS (2 or more), every run is made twice, side by side: without reader threads
+ * and with THREADS (scf_reader__set_threads), and the speedup of the best runs is printed
+ * with the CPU time (user + system) each used.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -19,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -179,16 +184,67 @@ static int generate(const char *path, uint64_t nrec, bool plain)
 	return ret;
 }
 
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* One `traces` replay of path on threads reader threads: events per second, or -1. */
+static double replay(const char *path, uint32_t threads, double *cpu, double *main_cpu, bool say,
+		     bool plain)
+{
+	struct ana_opts o = { .threads = threads };
+	struct ana_ctx *c = ana_ctx__new(&o);
+	char err[SCF_ERRMSG_MAX];
+	double t0, c0, m0, t;
+
+	if (!c || ana_ctx__add_file(c, path, err, sizeof(err))) {
+		fprintf(stderr, "analyze_bench: %s\n", c ? err : "out of memory");
+		ana_ctx__free(c);
+		return -1;
+	}
+	t0 = now_s();
+	c0 = cpu_s();
+	m0 = thread_cpu_s();
+	if (ana_ctx__run(c)) {
+		fprintf(stderr, "analyze_bench: out of memory\n");
+		ana_ctx__free(c);
+		return -1;
+	}
+	t = now_s() - t0;
+	*cpu = cpu_s() - c0;
+	*main_cpu = thread_cpu_s() - m0;
+	if (say)
+		printf("analyze_bench: %" PRIu64 " records (%s), %u traces, %u spans\n", c->records,
+		       plain ? "pcapng" : "zstd", c->traces.n, c->spans.n);
+	t = (double)c->records / t;
+	ana_ctx__free(c);
+	return t;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = NULL;
 	char tmpl[] = "/tmp/analyze_bench.XXXXXX", err[SCF_ERRMSG_MAX];
 	uint64_t nrec = 5000000;
-	double best = 0, best_read = 0;
+	double best = 0, best_read = 0, best_j = 0, cpu1 = 0, cpuj = 0, mainj = 0;
 	int runs = 3, opt;
-	bool plain = false;
+	uint32_t threads = 1;
+	bool plain = false, given = false;
 
-	while ((opt = getopt(argc, argv, "n:uo:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:uo:i:r:j:")) != -1) {
 		switch (opt) {
 		case 'n':
 			nrec = strtoull(optarg, NULL, 10);
@@ -199,11 +255,19 @@ int main(int argc, char **argv)
 		case 'o':
 			path = optarg;
 			break;
+		case 'i':
+			path = optarg;
+			given = true;
+			break;
 		case 'r':
 			runs = atoi(optarg);
 			break;
+		case 'j':
+			threads = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
 		default:
-			fprintf(stderr, "usage: analyze_bench [-n RECORDS] [-u] [-o FILE] [-r RUNS]\n");
+			fprintf(stderr, "usage: analyze_bench [-n RECORDS] [-u] [-o FILE | -i FILE] "
+					"[-r RUNS] [-j THREADS]\n");
 			return 2;
 		}
 	}
@@ -217,7 +281,7 @@ int main(int argc, char **argv)
 		close(fd);
 		path = tmpl;
 	}
-	if (generate(path, nrec, plain))
+	if (!given && generate(path, nrec, plain))
 		return 1;
 	for (int i = 0; i < runs; i++) {
 		struct scf_reader *r = scf_reader__open(path, err, sizeof(err));
@@ -237,29 +301,32 @@ int main(int argc, char **argv)
 			best_read = (double)n / t;
 	}
 	for (int i = 0; i < runs; i++) {
-		struct ana_opts o = { 0 };
-		struct ana_ctx *c = ana_ctx__new(&o);
-		double t0, t;
+		double cpu, mcpu, v = replay(path, 1, &cpu, &mcpu, i == runs - 1, plain);
 
-		if (!c || ana_ctx__add_file(c, path, err, sizeof(err))) {
-			fprintf(stderr, "analyze_bench: %s\n", err);
+		if (v < 0)
 			return 1;
+		if (v > best) {
+			best = v;
+			cpu1 = cpu;
 		}
-		t0 = now_s();
-		if (ana_ctx__run(c)) {
-			fprintf(stderr, "analyze_bench: out of memory\n");
+		if (threads < 2)
+			continue;
+		v = replay(path, threads, &cpu, &mcpu, false, plain);
+		if (v < 0)
 			return 1;
+		if (v > best_j) {
+			best_j = v;
+			cpuj = cpu;
+			mainj = mcpu;
 		}
-		t = now_s() - t0;
-		if ((double)c->records / t > best)
-			best = (double)c->records / t;
-		if (i == runs - 1)
-			printf("analyze_bench: %" PRIu64 " records (%s), %u traces, %u spans\n",
-			       c->records, plain ? "pcapng" : "zstd", c->traces.n, c->spans.n);
-		ana_ctx__free(c);
 	}
 	printf("analyze_bench: read only      %.2f M records/s\n", best_read / 1e6);
 	printf("analyze_bench: traces replay  %.2f M events/s (best of %d)\n", best / 1e6, runs);
+	if (threads >= 2)
+		printf("analyze_bench: traces replay  %.2f M events/s with %u reader threads "
+		       "(best of %d, side by side): %.2fx; CPU %.2f s (replay thread %.2f s) vs "
+		       "%.2f s\n",
+		       best_j / 1e6, threads, runs, best_j / best, cpuj, mainj, cpu1);
 	if (path == tmpl)
 		unlink(tmpl);
 	return 0;

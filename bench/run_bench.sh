@@ -19,9 +19,10 @@
 #      spancap, the rate raised step by step until the file reports a loss; spancap's CPU per
 #      event (from /proc/PID/stat while it records an unpaced producer); bytes per syscall on
 #      disk against perf record -e raw_syscalls:sys_enter,raw_syscalls:sys_exit (and -z).
-#   4. replay: spancap-analyze traces and info on a capture of >= REPLAY_EVENTS syscalls
-#      (a real capture of syscall_bench) and on a synthetic service mix (analyze_bench -o):
-#      events per second and peak RSS (GNU time).
+#   4. replay: spancap-analyze traces, spans and info on a capture of >= REPLAY_EVENTS
+#      syscalls (a real capture of syscall_bench) and on a synthetic service mix
+#      (analyze_bench -o), each with --threads 1 and 2 side by side: events per second and
+#      peak RSS (GNU time).
 #   5. components: bench/format_bench, bench/analyze_bench, bench/recorder_bench (ring
 #      buffer to compressed file, synthetic BPF producer) and bench/recheck_bench (the cost of
 #      the capture's periodic re-check of observed processes), as printed.
@@ -585,17 +586,18 @@ section_capture() {
 # ---- 4. replay ----------------------------------------------------------------------------------
 
 declare -A rrate rrss revents
-replay_run() { # file-label file command
-	local label=$1 f=$2 cmd=$3 t
+replay_run() { # file-label file command threads
+	local label=$1 f=$2 cmd=$3 j=$4 t
 	if [ -n "${unavailable[gnu-time]:-}" ]; then
 		return
 	fi
-	if ! /usr/bin/time -f "%e %M" -o "$tmp/time.out" "$ANALYZE" "$cmd" "$f" >/dev/null \
-		2>>"$tmp/errors.log"; then
-		log "replay $cmd $label failed"
+	if ! /usr/bin/time -f "%e %M" -o "$tmp/time.out" "$ANALYZE" --threads "$j" "$cmd" "$f" \
+		>/dev/null 2>>"$tmp/errors.log"; then
+		log "replay $cmd -j $j $label failed"
 		return
 	fi
 	read -r t kb <"$tmp/time.out"
+	cmd=$cmd/$j
 	rrate[$label/$cmd]+="$(awk -v n="${revents[$label]}" -v t="$t" 'BEGIN{if (t < 0.01) t = 0.01; printf "%.0f", n / t}') "
 	rrss[$label/$cmd]+="$(awk -v k="$kb" 'BEGIN{printf "%.1f", k / 1024}') "
 }
@@ -614,8 +616,11 @@ section_replay() {
 	done
 	for r in $(seq 1 "$ROUNDS"); do
 		for label in real synth; do
-			for cmd in traces info; do
-				[ "${revents[$label]}" -gt 0 ] && replay_run $label "$tmp/$label.scap" $cmd
+			for cmd in traces spans info; do
+				for j in 1 2; do
+					[ "${revents[$label]}" -gt 0 ] &&
+						replay_run $label "$tmp/$label.scap" $cmd $j
+				done
 			done
 		done
 		log "replay: pass $r of $ROUNDS done"
@@ -623,7 +628,9 @@ section_replay() {
 	{
 		echo "## 4. Replay"
 		echo
-		echo "\`spancap-analyze traces FILE\` and \`info FILE\` (output to /dev/null), wall" \
+		echo "\`spancap-analyze --threads J traces FILE\`, \`spans\` and \`info\` (output to" \
+			"/dev/null; J=1: no reader threads, J=2: two threads decompress and decode the" \
+			"zstd frames ahead of the replay, run side by side with J=1), wall" \
 			"time and peak RSS from GNU time; events are the file's syscall records. real:" \
 			"\`spancap -- syscall_bench -n $REPLAY_EVENTS -r 1 --ctx\` (one thread, one span)," \
 			"$(stat -c %s "$tmp/real.scap" 2>/dev/null || echo 0) bytes; synthetic:" \
@@ -631,13 +638,15 @@ section_replay() {
 			"syscall mix), $(stat -c %s "$tmp/synth.scap" 2>/dev/null || echo 0) bytes." \
 			"Median [min-max] of $ROUNDS interleaved runs."
 		echo
-		echo "| file | syscall events | command | events/s | peak RSS (MiB) |"
-		echo "|---|---|---|---|---|"
+		echo "| file | syscall events | command | threads | events/s | peak RSS (MiB) |"
+		echo "|---|---|---|---|---|---|"
 		local why="failed (see stderr)"
 		[ -n "${unavailable[gnu-time]:-}" ] && why=${unavailable[gnu-time]}
 		for label in real synth; do
-			for cmd in traces info; do
-				echo "| $label | ${revents[$label]} | $cmd | $(cell "${rrate[$label/$cmd]:-}" %.0f "$why") | $(cell "${rrss[$label/$cmd]:-}" %.1f "$why") |"
+			for cmd in traces spans info; do
+				for j in 1 2; do
+					echo "| $label | ${revents[$label]} | $cmd | $j | $(cell "${rrate[$label/$cmd/$j]:-}" %.0f "$why") | $(cell "${rrss[$label/$cmd/$j]:-}" %.1f "$why") |"
+				done
 			done
 		done
 		echo
@@ -651,7 +660,7 @@ section_components() {
 	{
 		echo "## 5. Components"
 		echo
-		echo "\`format_bench -n $COMPONENT_RECORDS\`, \`analyze_bench -n $COMPONENT_RECORDS\`" \
+		echo "\`format_bench -n $COMPONENT_RECORDS\`, \`analyze_bench -n $COMPONENT_RECORDS -j 2\`" \
 			"(synthetic records, one core) and \`recorder_bench -n $COMPONENT_RECORDS\` (the" \
 			"capture's user-space path, ring buffer to zstd file, fed by a synthetic BPF" \
 			"producer), and \`recheck_bench\` (the periodic re-check of observed processes" \
@@ -660,7 +669,8 @@ section_components() {
 		echo
 		echo '```'
 		"$BUILD/bench/format_bench" -n "$COMPONENT_RECORDS" 2>&1 || echo "format_bench failed"
-		"$BUILD/bench/analyze_bench" -n "$COMPONENT_RECORDS" 2>&1 || echo "analyze_bench failed"
+		"$BUILD/bench/analyze_bench" -n "$COMPONENT_RECORDS" -j 2 2>&1 ||
+			echo "analyze_bench failed"
 		"$BUILD/bench/recorder_bench" -n "$COMPONENT_RECORDS" 2>&1 || echo "recorder_bench failed"
 		"$BUILD/bench/recheck_bench" -r "$( [ "$SMOKE" = 1 ] && echo 10 || echo 200)" 2>&1 ||
 			echo "recheck_bench failed"

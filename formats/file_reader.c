@@ -94,6 +94,10 @@ struct scf_reader {
 	uint64_t records;
 	char name[256];
 	char errmsg[SCF_ERRMSG_MAX];
+
+	/* scf_reader__set_threads(): fw reads while it can; seq then reads it all again */
+	struct scf_fw *fw;
+	struct scf_reader *seq;
 };
 
 __attribute__((format(printf, 3, 4))) static int fail(struct scf_reader *r, int err,
@@ -449,6 +453,8 @@ static void gaps_reached(struct scf_reader *r, uint64_t dpos, uint64_t ts)
 
 int scf_reader__next_gap(struct scf_reader *r, struct scf_gap *gap)
 {
+	if (r->seq)
+		return scf_reader__next_gap(r->seq, gap);
 	if (!r->gap_ready)
 		return 0;
 	*gap = r->gaps[r->gap_head];
@@ -849,6 +855,56 @@ static int unpack_syscall(struct scf_reader *r, struct scf_record *rec)
 	return 0;
 }
 
+int scf_reader__set_threads(struct scf_reader *r, unsigned int n)
+{
+	if (!n || !r->compressed || !r->src_size || r->records || r->fw || r->seq)
+		return 0;
+	r->fw = scf_fw__new(r->fd, r->mem, r->src_size, n);
+	return r->fw ? 0 : -ENOMEM;
+}
+
+/*
+ * The threads stopped after r->records records: a new sequential reader of the same input
+ * reads from its start and passes over those. The records it passes over are the ones the
+ * threads returned (the threads stop at the first thing they would read differently).
+ */
+static int read_on_sequentially(struct scf_reader *r)
+{
+	struct scf_record skip;
+	struct scf_reader *s;
+	int ret;
+
+	scf_fw__free(r->fw);
+	r->fw = NULL;
+	s = reader_new(r->name, NULL, 0);
+	if (!s)
+		return fail(r, -ENOMEM, "out of memory for a second reader");
+	if (r->mem) {
+		s->mem = r->mem;
+		s->mem_len = r->mem_len;
+	} else {
+		s->fd = fcntl(r->fd, F_DUPFD_CLOEXEC, 0);
+		if (s->fd < 0 || lseek(s->fd, 0, SEEK_SET) < 0) {
+			scf_reader__free(s);
+			return fail(r, -errno, "cannot read the file again: %s", strerror(errno));
+		}
+	}
+	s->src_size = r->src_size;
+	ret = reader_start(s, s->errmsg, sizeof(s->errmsg));
+	if (ret) {
+		s->err = ret;
+		r->seq = s;
+		return ret;
+	}
+	r->seq = s;
+	for (uint64_t i = 0; i < r->records; i++) {
+		ret = scf_reader__next(s, &skip);
+		if (ret != 1)
+			return ret ? ret : fail(r, -EIO, "the file changed while it was read");
+	}
+	return 0;
+}
+
 int scf_reader__next(struct scf_reader *r, struct scf_record *rec)
 {
 	struct pcap_pkthdr *h;
@@ -858,6 +914,25 @@ int scf_reader__next(struct scf_reader *r, struct scf_record *rec)
 
 	if (r->err)
 		return r->err;
+	if (r->fw) {
+		ret = scf_fw__next(r->fw, rec);
+		if (ret == 1) {
+			r->records++;
+			r->last_ts = rec->ts_ns;
+			return 1;
+		}
+		if (ret == 0)
+			return 0;
+		ret = read_on_sequentially(r);
+		if (ret)
+			return ret;
+	}
+	if (r->seq) {
+		ret = scf_reader__next(r->seq, rec);
+		if (ret == 1)
+			r->records++;
+		return ret;
+	}
 	r->block_start = r->next_block;
 	ret = pcap_next_ex(r->pcap, &h, &data);
 	if (ret != 1)
@@ -926,11 +1001,15 @@ int scf_reader__next(struct scf_reader *r, struct scf_record *rec)
 
 const char *scf_reader__errmsg(const struct scf_reader *r)
 {
-	return r->errmsg;
+	return r->seq && !r->err ? scf_reader__errmsg(r->seq) : r->errmsg;
 }
 
 const struct scf_section *scf_reader__section(const struct scf_reader *r)
 {
+	if (r->seq)
+		return scf_reader__section(r->seq);
+	if (r->fw)
+		return scf_fw__section(r->fw);
 	return r->have_section ? &r->sec : NULL;
 }
 
@@ -941,6 +1020,10 @@ bool scf_reader__compressed(const struct scf_reader *r)
 
 uint64_t scf_reader__input_offset(const struct scf_reader *r)
 {
+	if (r->seq)
+		return scf_reader__input_offset(r->seq);
+	if (r->fw)
+		return scf_fw__input_offset(r->fw);
 	return r->compressed ? compressed_pos(r) : r->src_pos;
 }
 
@@ -953,6 +1036,8 @@ void scf_reader__free(struct scf_reader *r)
 {
 	if (!r)
 		return;
+	scf_fw__free(r->fw);
+	scf_reader__free(r->seq);
 	if (r->pcap)
 		pcap_close(r->pcap); /* closes r->fp */
 	else if (r->fp)

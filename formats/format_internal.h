@@ -60,4 +60,23 @@ size_t scf_syscall_pack_fields(struct scf_ctx_table *t, uint16_t flags, const st
 int scf_syscall_unpack(struct scf_ctx_table *t, const struct scf_record *rec, uint8_t *out,
 		       size_t cap, char *err, size_t errlen);
 
+/* ---- frames read by worker threads (frame_workers.c) ---- */
+
+/* scf_fw__next() found what it does not read the way the sequential reader does: the caller
+ * reads on sequentially after the records handed out so far. */
+#define SCF_FW_IRREGULAR (-10000)
+
+struct scf_fw;
+
+/* Reads the zstd file of size bytes in fd (pread) or mem from its start on nthreads threads.
+ * NULL with errno. */
+struct scf_fw *scf_fw__new(int fd, const void *mem, uint64_t size, unsigned int nthreads);
+/* 1 and *rec (valid until the next call), 0 at a clean end, or SCF_FW_IRREGULAR (then
+ * again on every call). */
+int scf_fw__next(struct scf_fw *fw, struct scf_record *rec);
+const struct scf_section *scf_fw__section(const struct scf_fw *fw);
+/* Compressed bytes of the frames handed out so far. */
+uint64_t scf_fw__input_offset(const struct scf_fw *fw);
+void scf_fw__free(struct scf_fw *fw);
+
 #endif /* SPANCAP_FORMAT_INTERNAL_H */

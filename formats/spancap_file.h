@@ -327,6 +327,18 @@ struct scf_reader *scf_reader__open_mem(const void *buf, size_t len, const char 
  */
 int scf_reader__next(struct scf_reader *r, struct scf_record *rec);
 
+/*
+ * Has n threads decompress and decode the zstd frames of the file ahead of scf_reader__next()
+ * (FORMAT.md 2: frames of format 1.2 read alone), which still returns the records in file
+ * order on the caller's thread, the same records, gaps and errors as without threads (each of
+the n threads and the caller hold one decoded frame: a few times its 4 MiB). Where
+ * the file is damaged, cut, still growing, or holds what the threads leave to the sequential
+ * read, the reader reads it again sequentially from its start, passing over the records it
+ * returned. Call before the first scf_reader__next(); n = 0, an uncompressed file or a pipe
+ * reads without threads. Returns 0 or -ENOMEM.
+ */
+int scf_reader__set_threads(struct scf_reader *r, unsigned int n);
+
 /* A damaged region of a zstd file that the reader skipped. */
 struct scf_gap {
 	uint64_t offset;     /* compressed offset of the first damaged frame */

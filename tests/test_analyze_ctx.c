@@ -443,6 +443,53 @@ static void test_chrome_slices_carry_their_threads_attributes(void **state)
 	free(t);
 }
 
+/* A report's output with these options (free it). */
+static char *report_with(int (*fn)(struct ana_report *), const struct ana_opts *o, bool json,
+			 struct ana_ctx **keep)
+{
+	struct ana_ctx *c = replay_file(scen_path, o);
+	struct ana_report r = { .c = c, .json = json };
+	char *text = NULL;
+	size_t len = 0;
+
+	r.out = open_memstream(&text, &len);
+	assert_non_null(r.out);
+	assert_int_equal(fn(&r), 0);
+	fclose(r.out);
+	*keep = c;
+	return text;
+}
+
+/*
+ * ANA_WANT_NO_TRACES (files, net, processes): no trace or span is kept, and those reports
+ * print what they print when every trace and span is kept, as text and as JSON.
+ */
+static void test_no_traces_keeps_none_and_changes_no_report(void **state)
+{
+	int (*const fns[])(struct ana_report *) = { ana_report_processes, ana_report_files,
+						    ana_report_net };
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
+		for (int json = 0; json < 2; json++) {
+			struct ana_opts all = { .want = ANA_WANT_IO };
+			struct ana_opts none = { .want = ANA_WANT_IO | ANA_WANT_NO_TRACES };
+			struct ana_ctx *ca, *cn;
+			char *a = report_with(fns[i], &all, json, &ca);
+			char *n = report_with(fns[i], &none, json, &cn);
+
+			assert_true(ca->traces.n > 0 && ca->spans.n > 0);
+			assert_int_equal(cn->traces.n, 0);
+			assert_int_equal(cn->spans.n, 0);
+			assert_string_equal(a, n);
+			ana_ctx__free(ca);
+			ana_ctx__free(cn);
+			free(a);
+			free(n);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -457,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_span_service_is_the_one_it_ran_under),
 		cmocka_unit_test(test_trace_services_are_those_its_syscalls_ran_under),
 		cmocka_unit_test(test_chrome_slices_carry_their_threads_attributes),
+		cmocka_unit_test(test_no_traces_keeps_none_and_changes_no_report),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1741,6 +1741,190 @@ static void test_reader_reads_pipes(void **state)
 	free(copies);
 }
 
+/* ---- reader threads: the same reading as without ------------------------------------------ */
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/*
+ * Everything a caller sees reading p[0..len) (from memory, or from a file when path is set)
+ * on threads reader threads, folded into one hash: the open's outcome, each record (time,
+ * type, flags, lengths, bytes, section, offset, the section in force), each gap, the end
+ * status and its message, the input offset. *nrec gets the records returned.
+ */
+static uint64_t reading(const uint8_t *p, size_t len, const char *path, unsigned int threads,
+			int *nrec)
+{
+	char err[SCF_ERRMSG_MAX] = "";
+	struct scf_reader *r = path ? scf_reader__open(path, err, sizeof(err))
+				    : scf_reader__open_mem(p, len, "t", err, sizeof(err));
+	uint64_t h = 0xcbf29ce484222325ull, off;
+	struct scf_record rec;
+	struct scf_gap g;
+	int ret;
+
+	*nrec = 0;
+	if (!r)
+		return fnv(h, err, strlen(err));
+	assert_int_equal(scf_reader__set_threads(r, threads), 0);
+	for (;;) {
+		const struct scf_section *sec;
+
+		ret = scf_reader__next(r, &rec);
+		while (scf_reader__next_gap(r, &g) == 1)
+			h = fnv(fnv(fnv(fnv(h, &g.offset, 8), &g.end_offset, 8), &g.last_ts_ns, 8),
+				g.msg, strlen(g.msg));
+		h = fnv(h, &ret, sizeof(ret));
+		if (ret != 1)
+			break;
+		(*nrec)++;
+		h = fnv(h, &rec.ts_ns, 8);
+		h = fnv(h, &rec.type, 2);
+		h = fnv(h, &rec.flags, 2);
+		h = fnv(h, &rec.len, 2);
+		h = fnv(h, &rec.body_len, 2);
+		h = fnv(h, &rec.section, 4);
+		h = fnv(h, &rec.offset, 8);
+		h = fnv(h, rec.body - sizeof(struct scf_rec_hdr), rec.len);
+		h = fnv(h, rec.items, rec.items_len);
+		sec = scf_reader__section(r);
+		assert_non_null(sec);
+		h = fnv(h, &sec->section_index, sizeof(sec->section_index));
+	}
+	h = fnv(h, scf_reader__errmsg(r), strlen(scf_reader__errmsg(r)));
+	off = scf_reader__input_offset(r);
+	h = fnv(h, &off, 8);
+	scf_reader__free(r);
+	return h;
+}
+
+/* A multi-frame file read on 0 (none), 1, 2 and 5 threads: the same records, offsets, end. */
+static void test_reader_threads_same_reading(void **state)
+{
+	char path[] = "/tmp/scf-test-threads-XXXXXX";
+	int n1, n, fd, ncopies;
+	uint64_t h1;
+	struct blob f;
+	size_t ends[256];
+	int epbs[256];
+	(void)state;
+
+	f = write_file(true, 2000, 3, 400, NULL, &ncopies);
+	assert_true(zstd_frames(&f, ends, epbs, 256) >= 20);
+	h1 = reading(f.p, f.len, NULL, 0, &n1);
+	assert_int_equal(n1, ncopies);
+	for (unsigned int t = 1; t <= 5; t += 1 + (t == 2)) {
+		assert_true(reading(f.p, f.len, NULL, t, &n) == h1);
+		assert_int_equal(n, ncopies);
+	}
+	/* the same from a file, read with pread */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, f.p, f.len), (ssize_t)f.len);
+	close(fd);
+	h1 = reading(NULL, 0, path, 0, &n1);
+	assert_true(reading(NULL, 0, path, 3, &n) == h1);
+	assert_int_equal(n, n1);
+	unlink(path);
+	free(f.p);
+}
+
+/*
+ * Cut at every offset and with every byte flipped: the threads stop where the file stops
+ * being what they read, and the reader reads on sequentially, so that records, gaps and the
+ * error with its message are those of a sequential reading.
+ */
+static void test_reader_threads_same_reading_damaged(void **state)
+{
+	struct blob f;
+	uint8_t *m;
+	int n0, n;
+	(void)state;
+
+	f = write_file(true, 700, 2, 40, NULL, NULL);
+	m = malloc(f.len);
+	assert_non_null(m);
+	for (size_t cut = 0; cut <= f.len; cut++) {
+		uint64_t h0 = reading(f.p, cut, NULL, 0, &n0);
+
+		assert_true(reading(f.p, cut, NULL, 2, &n) == h0);
+		assert_int_equal(n, n0);
+	}
+	for (size_t at = 0; at < f.len; at++) {
+		uint64_t h0;
+
+		memcpy(m, f.p, f.len);
+		m[at] ^= 0xff;
+		h0 = reading(m, f.len, NULL, 0, &n0);
+		if (reading(m, f.len, NULL, 3, &n) != h0)
+			fprintf(stderr, "flip at %zu of %zu: %d records, %d without threads\n", at,
+				f.len, n, n0);
+		assert_true(reading(m, f.len, NULL, 3, &n) == h0);
+	}
+	free(m);
+	free(f.p);
+}
+
+/*
+ * Format 1.1 let packed records refer to an earlier zstd frame (FORMAT.md 5.10). The same
+ * pcapng stream cut into frames at other blocks than the writer's: the threads, which read each
+ * frame alone, meet records that name a thread of an earlier frame; the reader reads on
+ * sequentially and returns every record as without threads.
+ */
+static void test_reader_threads_packed_across_frames(void **state)
+{
+	static uint8_t pcapng[1u << 20];
+	size_t plen = 0, off = 0, blocks = 0, start = 0, cap;
+	ZSTD_CCtx *cc = ZSTD_createCCtx();
+	struct blob f, g;
+	int n0, n, ncopies;
+	uint64_t h0;
+	(void)state;
+
+	f = write_file(true, 700, 1, 300, NULL, &ncopies);
+	while (off < f.len) {
+		size_t fsz = ZSTD_findFrameCompressedSize(f.p + off, f.len - off);
+		size_t dn = ZSTD_decompress(pcapng + plen, sizeof(pcapng) - plen, f.p + off, fsz);
+
+		assert_false(ZSTD_isError(fsz) || ZSTD_isError(dn));
+		plen += dn;
+		off += fsz;
+	}
+	cap = ZSTD_compressBound(plen) * 2;
+	g.p = malloc(cap);
+	g.len = 0;
+	assert_non_null(g.p);
+	assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1)));
+	/* frames of 37 blocks (the writer's hold about 13): every later frame starts mid-run */
+	for (off = 0; off < plen;) {
+		uint32_t blen;
+
+		memcpy(&blen, pcapng + off + 4, 4);
+		off += blen;
+		if (++blocks % 37 == 0 || off == plen) {
+			size_t k = ZSTD_compress2(cc, g.p + g.len, cap - g.len, pcapng + start,
+						  off - start);
+
+			assert_false(ZSTD_isError(k));
+			g.len += k;
+			start = off;
+		}
+	}
+	h0 = reading(g.p, g.len, NULL, 0, &n0);
+	assert_int_equal(n0, ncopies);
+	assert_true(reading(g.p, g.len, NULL, 2, &n) == h0);
+	assert_int_equal(n, ncopies);
+	ZSTD_freeCCtx(cc);
+	free(g.p);
+	free(f.p);
+}
+
 /* ---- the syscall table (syscall_list.h) -------------------------------------------------- */
 
 /* The C library's kernel headers (asm/unistd_64.h), listed by the build: {"name", nr}. */
@@ -1875,6 +2059,9 @@ int main(void)
 		cmocka_unit_test(test_reader_rejects_other_files),
 		cmocka_unit_test(test_reader_reads_files),
 		cmocka_unit_test(test_reader_reads_pipes),
+		cmocka_unit_test(test_reader_threads_same_reading),
+		cmocka_unit_test(test_reader_threads_same_reading_damaged),
+		cmocka_unit_test(test_reader_threads_packed_across_frames),
 		cmocka_unit_test(test_syscall_table_matches_kernel_headers),
 		cmocka_unit_test(test_syscall_decode_matches_arg_kinds),
 		cmocka_unit_test(test_syscall_select_classes_and_groups),

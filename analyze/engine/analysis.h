@@ -6,7 +6,8 @@
  *
  * Memory grows with hosts, processes, threads, traces, spans, paths and peers, not with the
  * number of records: syscalls are aggregated as they stream by. Only what a command asks for
- * is kept (ANA_WANT_*); a timeline is streamed to the caller's callback.
+ * is kept (ANA_WANT_*; ANA_WANT_NO_TRACES keeps no trace or span); a timeline is streamed to
+ * the caller's callback.
  */
 #ifndef ANA_ANALYSIS_H
 #define ANA_ANALYSIS_H
@@ -45,6 +46,10 @@ struct ana_filter {
 #define ANA_WANT_DETAIL 0x1  /* per-span detail (files, peers, classes, errors, children) */
 #define ANA_WANT_SCSTATS 0x2 /* latency and error statistics per syscall (and group) */
 #define ANA_WANT_IO 0x4	     /* files and network peers */
+/* No traces or spans at all, for the reports that show none (files, net, processes, syscalls
+ * but by span, row exports, which take a syscall's ids from its record: ana_event.ctx): memory
+ * then grows with hosts, processes, threads, paths and peers only, not with the traces */
+#define ANA_WANT_NO_TRACES 0x8
 
 enum ana_by { ANA_BY_SYSCALL, ANA_BY_SPAN, ANA_BY_PROCESS };
 
@@ -66,6 +71,9 @@ struct ana_opts {
 	void *progress_arg;
 	ana_record_fn on_record;
 	void *record_arg;
+	/* threads that decompress and decode the zstd inputs ahead of the replay (which stays
+	 * on the caller's thread, in file order), shared by the inputs; 0 or 1: none */
+	uint32_t threads;
 };
 
 /* ---- reconstructed state ------------------------------------------------------------------ */
@@ -456,6 +464,8 @@ struct ana_event {
 	int64_t ret_host_pid, arg_host_pid[6];
 	/* a socket target's remote address as the capture recorded it, or NULL when unknown */
 	const struct ana_sockaddr *target_addr;
+	bool ctx;	    /* a syscall with a context (trace and span ids in sc): span is
+			     * set then, unless ANA_WANT_NO_TRACES */
 };
 
 /* ---- API ----------------------------------------------------------------------------------- */

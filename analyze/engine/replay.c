@@ -549,10 +549,18 @@ static void resolve_times(struct ana_ctx *c)
 int ana_ctx__run(struct ana_ctx *c)
 {
 	struct ana_input **heap = calloc(c->ninputs ? c->ninputs : 1, sizeof(*heap));
-	uint32_t n = 0;
+	uint32_t n = 0, per_input;
 
 	if (!heap)
 		return -ENOMEM;
+	/* --threads N: N reader threads (1: none, the replay's own) shared by the inputs, whose
+	 * first frames are all decoded at the start: memory for at most 2N frames */
+	per_input = c->o.threads >= 2 && c->ninputs ? c->o.threads / c->ninputs : 0;
+	for (uint32_t i = 0; i < c->ninputs; i++)
+		if (scf_reader__set_threads(c->inputs[i].r, per_input)) {
+			free(heap);
+			return -ENOMEM;
+		}
 	for (uint32_t i = 0; i < c->ninputs; i++) {
 		advance(c, &c->inputs[i]);
 		if (c->inputs[i].live)

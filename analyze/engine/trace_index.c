@@ -312,6 +312,8 @@ void ana_on_thread_ctx(struct ana_ctx *c, uint32_t host, const struct scf_record
 		t->cur_span = NULL;
 		return;
 	}
+	if (c->o.want & ANA_WANT_NO_TRACES)
+		return;
 	if (!who_matches(&c->o.f, b.pid, b.tid, true, b.trace_id, b.span_id) ||
 	    !when_matches(&c->o.f, rec->ts_ns))
 		return;
@@ -662,7 +664,7 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 	has_ctx = (rec->flags & SCF_SYSCALL_F_CTX) && !is_zero(sc.trace_id, 16);
 	si = sc.abi == SCF_ABI_X86_64 ? scf_syscall_info(sc.nr) : NULL;
 	sel = ana_syscall_selected(&c->o.f, &sc, rec);
-	if (has_ctx) {
+	if (has_ctx && !(c->o.want & ANA_WANT_NO_TRACES)) {
 		span = t->cur_span;
 		if (!span || memcmp(span->span_id, sc.span_id, 8) ||
 		    memcmp(span->trace_id, sc.trace_id, 16))
@@ -719,7 +721,8 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 						.rec = rec, .sc = &sc, .host = h, .proc = p,
 						.thr = t, .span = span, .target_kind = f.kind,
 						.target = f.target, .target_cut = f.cut,
-						.target_addr = addr.len ? &addr : NULL };
+						.target_addr = addr.len ? &addr : NULL,
+						.ctx = has_ctx };
 
 			ev.ret_host_pid = ana_syscall_host_pid(c, t, rec, &sc, -1);
 			for (int i = 0; i < 6; i++)

@@ -712,6 +712,7 @@ struct source {
 	const char *name;
 	void *mem; /* standard input, read whole (two replays need it twice) */
 	size_t len;
+	uint32_t threads; /* reader threads (ana_opts.threads) */
 };
 
 static int read_stdin(struct source *src, char *err, size_t errlen)
@@ -810,7 +811,8 @@ static struct scf_writer *open_output(const struct ana_filter_cmd *fc, bool comp
 static int write_input(const struct source *src, uint32_t input, const struct ana_filter *f,
 		       struct emitter *e, char *err, size_t errlen)
 {
-	struct ana_opts o = { .f = *f, .on_record = emit_record, .record_arg = e };
+	struct ana_opts o = { .f = *f, .on_record = emit_record, .record_arg = e,
+			      .threads = src->threads };
 	struct ana_ctx *c = ana_ctx__new(&o);
 	int ret;
 
@@ -838,7 +840,8 @@ static int select_inputs(const struct ana_filter *f, char *const *files, int nfi
 			 struct selection *sel, struct ana_filter *resolved, bool *compressed,
 			 char *err, size_t errlen)
 {
-	struct ana_opts o = { .f = *f, .on_record = collect, .record_arg = sel };
+	struct ana_opts o = { .f = *f, .on_record = collect, .record_arg = sel,
+			      .threads = fc->threads };
 	struct ana_ctx *c = ana_ctx__new(&o);
 	int ret = -ENOMEM, same;
 
@@ -849,6 +852,7 @@ static int select_inputs(const struct ana_filter *f, char *const *files, int nfi
 		struct source *src = &srcs[*n];
 
 		src->name = files[i];
+		src->threads = fc->threads;
 		same = ana_input_repeated(files, i);
 		if (same >= 0) {
 			char msg[PATH_MAX + 64];

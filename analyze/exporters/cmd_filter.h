@@ -16,6 +16,7 @@ struct ana_filter_cmd {
 	unsigned int redact;	/* ANA_REDACT_* classes; 0: none */
 	const char *redact_key; /* NULL: a random key for this run */
 	void (*warn)(const char *msg); /* damage met in an input (the output is still written) */
+	uint32_t threads;	/* reader threads (ana_opts.threads) */
 };
 
 /* Counts of what was written, for the summary line. */

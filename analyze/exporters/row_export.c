@@ -149,8 +149,8 @@ void ana_rows_event(struct ana_ctx *c, const struct ana_event *ev, void *arg)
 	r.v[i++] = h ? ana_fmt_hex(boot, h->boot_id, 16) : "";
 	r.v[i++] = pid;
 	r.v[i++] = tid;
-	r.v[i++] = ev->span ? ana_fmt_hex(trace, ev->span->trace_id, 16) : "";
-	r.v[i++] = ev->span ? ana_fmt_hex(span, ev->span->span_id, 8) : "";
+	r.v[i++] = ev->ctx ? ana_fmt_hex(trace, ev->sc->trace_id, 16) : "";
+	r.v[i++] = ev->ctx ? ana_fmt_hex(span, ev->sc->span_id, 8) : "";
 	r.v[i++] = f.name;
 	r.v[i++] = ana_fmt_utf8(args, sizeof(args), call, strlen(call), false);
 	r.null[i] = f.no_exit;

@@ -2,7 +2,8 @@
 /*
  * fuzz_file_reader.c - libFuzzer target: a whole spancap file (zstd + pcapng + records) read
  * through the real read path from memory, every record decoded the way the analyzer does,
- * every gap the reader skipped checked to lie inside the input.
+ * every gap the reader skipped checked to lie inside the input; then read again with two
+ * reader threads (scf_reader__set_threads), which must give the same records, gaps and end.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -61,6 +62,44 @@ static void decode_items(const struct scf_record *rec)
 	}
 }
 
+static uint64_t mix(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* What a reading on threads reader threads returns, folded into a hash. */
+static uint64_t reading(const uint8_t *data, size_t size, unsigned int threads)
+{
+	struct scf_reader *r = scf_reader__open_mem(data, size, "fuzz", NULL, 0);
+	uint64_t h = 0xcbf29ce484222325ull;
+	struct scf_record rec;
+	struct scf_gap g;
+	int ret;
+
+	if (!r)
+		return 0;
+	if (scf_reader__set_threads(r, threads)) {
+		scf_reader__free(r);
+		return 0;
+	}
+	do {
+		ret = scf_reader__next(r, &rec);
+		while (scf_reader__next_gap(r, &g) == 1)
+			h = mix(mix(h, &g.offset, 8), g.msg, strlen(g.msg));
+		h = mix(h, &ret, sizeof(ret));
+		if (ret == 1)
+			h = mix(mix(mix(mix(h, &rec.ts_ns, 8), &rec.offset, 8), &rec.section, 4),
+				rec.body - sizeof(struct scf_rec_hdr), rec.len);
+	} while (ret == 1);
+	h = mix(h, scf_reader__errmsg(r), strlen(scf_reader__errmsg(r)));
+	scf_reader__free(r);
+	return h;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -70,6 +109,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!r)
 		return 0;
+	if (reading(data, size, 0) != reading(data, size, 2))
+		__builtin_trap();
 	for (;;) {
 		int ret = scf_reader__next(r, &rec);
 		struct scf_gap g;

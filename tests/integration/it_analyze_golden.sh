@@ -25,6 +25,22 @@ for golden in "$caps"/golden/*; do
 			"$(diff -u "$golden" "$tmp/out/$name" | head -20)"
 	fi
 done
+# The replay's reader threads (-j) change nothing in any report.
+for n in 1 2; do
+	if ! "$caps/golden_commands.sh" "$BUILD/spancap-analyze" "$caps/demo-small.pcapng.zst" \
+		"$tmp/out-j$n" --threads "$n" >"$tmp/err" 2>&1; then
+		TAP_DETAIL_LINES=5 not_ok "every report runs with --threads $n" "$tmp/err"
+		continue
+	fi
+	differ=$(for golden in "$caps"/golden/*; do
+		cmp -s "$golden" "$tmp/out-j$n/$(basename "$golden")" || basename "$golden"
+	done)
+	if [ -z "$differ" ]; then
+		ok "every report with --threads $n matches its golden output"
+	else
+		not_ok "every report with --threads $n matches its golden output" "differ: $differ"
+	fi
+done
 [ "$(ls "$tmp/out" | wc -l)" -eq "$(ls "$caps/golden" | wc -l)" ]
 ok "every report has a golden output" $?
 tap_from "truth: " python3 "$here/check_analyze_truth.py" "$BUILD/spancap-analyze" \

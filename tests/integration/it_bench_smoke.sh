@@ -94,11 +94,17 @@ check_rows "bytes per syscall: spancap, spancap -u" own "spancap (zstd level 1)"
 	"spancap -u (plain pcapng)"
 check_rows "bytes per syscall: perf record, perf record -z (or n/a with a reason)" peer \
 	"perf record" "perf record -z"
-check_rows "replay: traces and info, events/s and peak RSS, on both files" own \
-	"real | $(sed -n 's/^| real | \([0-9]*\) | traces .*/\1/p' "$R") | traces" \
-	"real | $(sed -n 's/^| real | \([0-9]*\) | info .*/\1/p' "$R") | info" \
-	"synth | $(sed -n 's/^| synth | \([0-9]*\) | traces .*/\1/p' "$R") | traces" \
-	"synth | $(sed -n 's/^| synth | \([0-9]*\) | info .*/\1/p' "$R") | info"
+replay_rows=()
+for label in real synth; do
+	ev=$(sed -n "s/^| $label | \([0-9]*\) | traces .*/\1/p" "$R" | head -1)
+	for cmd in traces spans info; do
+		for j in 1 2; do
+			replay_rows+=("$label | $ev | $cmd | $j")
+		done
+	done
+done
+check_rows "replay: traces, spans and info with 1 and 2 threads, events/s and peak RSS, on both files" \
+	own "${replay_rows[@]}"
 if grep -q '^| first loss | pass 1: ..*|$' "$R"; then ok "capture throughput: the first loss is described"; else
 	not_ok "capture throughput: the first loss is described" "$R"; fi
 if grep -q '^write  *[0-9.]* M records/s' "$R" && grep -q '^analyze_bench: traces replay' "$R"; then
