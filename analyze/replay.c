@@ -249,6 +249,13 @@ static void on_section(struct ana_ctx *c, struct ana_input *in, const struct scf
 	replace(&h->cmdline, rec, SCF_ITEM_CMDLINE, true);
 	if (scf_record_item(rec, SCF_ITEM_CMDLINE, &d, &len) == 1)
 		h->snaplen = ana_cmdline_snaplen(d, len);
+	/* a shorter item is not one this reader understands: no claim about the sample */
+	if (scf_record_item(rec, SCF_ITEM_SAMPLING, &d, &len) == 1 &&
+	    len >= sizeof(h->sampling)) {
+		memcpy(&h->sampling, d, sizeof(h->sampling));
+		if (h->sampling.threshold >> SCF_SAMPLING_R_BITS)
+			h->sampling.threshold = 1ull << SCF_SAMPLING_R_BITS; /* keeps nothing */
+	}
 	if (c->nsections == c->sections_cap) {
 		uint32_t ncap = c->sections_cap ? c->sections_cap * 2 : 8;
 		struct ana_section_info *nv = realloc(c->sections, ncap * sizeof(*nv));
@@ -310,9 +317,21 @@ static void on_clock(struct ana_ctx *c, struct ana_input *in, struct ana_host *h
 
 static void on_end(struct ana_host *h, const struct scf_record *rec)
 {
+	struct scf_counter cnt;
+	const uint8_t *d;
+	uint16_t len;
+
 	if (scf_record_body(rec, &h->end, sizeof(h->end), SCF_END_MIN, NULL, 0))
 		return;
 	h->have_end = true;
+	h->sampled_out = 0; /* the END counters are the capture's totals so far */
+	if (scf_record_item(rec, SCF_ITEM_COUNTERS, &d, &len) != 1)
+		return;
+	for (size_t off = 0; len - off >= sizeof(cnt); off += sizeof(cnt)) {
+		memcpy(&cnt, d + off, sizeof(cnt));
+		if (cnt.id == SCF_CNT_SAMPLED_OUT)
+			h->sampled_out += cnt.value;
+	}
 }
 
 /* ---- the merge ------------------------------------------------------------------------------ */

@@ -117,6 +117,17 @@ static void usage(FILE *f)
 		"                           mapping\n"
 		"      --only-in-span       only syscalls made while the thread has a valid context\n"
 		"                           (and those whose context could not be read)\n"
+		"      --sample-traces F    only the syscalls of a fraction F (1e-09 to 1) of the\n"
+		"                           traces, chosen from the trace id alone: every host\n"
+		"                           and process with the same F keeps the same traces\n"
+		"                           whole (the trace id's last 7 bytes, big-endian, at\n"
+		"                           least (1 - F) * 2^56, as OpenTelemetry's consistent\n"
+		"                           probability sampling; spancap(8), TRACE SAMPLING)\n"
+		"      --sampled-only       only the syscalls of traces whose W3C sampled flag\n"
+		"                           is set. With either, syscalls outside spans follow\n"
+		"                           --only-in-span; fork, exec and exit of a trace left\n"
+		"                           out are recorded without their context; those left\n"
+		"                           out are counted (sampled_out), never lost\n"
 		"  -s, --snaplen N          keep at most N bytes (1 to %d) of each path, argv\n"
 		"                           string and exec argument block; longer ones are\n"
 		"                           flagged truncated\n"
@@ -158,11 +169,11 @@ static void usage(FILE *f)
 		"                           starting \"spancap: stats final\"; counters are named\n"
 		"                           as in the file's END record (records, bytes, events,\n"
 		"                           ringbuf_drops, map_full, write_drops, arg_faults,\n"
-		"                           ctx_faults, ctx_invalid, unmatched), plus syscalls,\n"
-		"                           events/s (since the previous line; on the final\n"
-		"                           line, over the whole capture), procs (processes\n"
-		"                           with an installed\n"
-		"                           configuration) and resolved (their context located)\n"
+		"                           ctx_faults, ctx_invalid, unmatched, sampled_out),\n"
+		"                           plus syscalls, events/s (since the previous line;\n"
+		"                           on the final line, over the whole capture), procs\n"
+		"                           (processes with an installed configuration) and\n"
+		"                           resolved (their context located)\n"
 		"  -v, --verbose            report each resolution and re-resolution\n"
 		"  -h, --help               this text\n"
 		"  -r FILE                  refused: spancap writes captures, spancap-analyze\n"
@@ -368,9 +379,32 @@ enum {
 	OPT_STATS,
 	OPT_LEVEL,
 	OPT_ONLY_IN_SPAN,
+	OPT_SAMPLE_TRACES,
+	OPT_SAMPLED_ONLY,
 };
 
-/* ---- kernel-side selection options (-e, --only-in-span, -s) -------------------------------- */
+/* ---- kernel-side selection options (-e, --only-in-span, -s, trace sampling) ----------------- */
+
+#define SAMPLE_FRACTION_MIN 1e-9 /* --sample-traces: below this, use --sampled-only or nothing */
+
+/*
+ * --sample-traces F: the threshold (1 - F) * 2^56 of spancap_abi.h. For a double F in (0, 1],
+ * 1 - F is a multiple of 2^-53 and the product an exact integer, the same in any language
+ * that computes 1.0 - F in IEEE binary64 (FORMAT.md 4.4).
+ */
+static int parse_sample_fraction(const char *arg, uint64_t *threshold)
+{
+	char *end;
+	double f;
+
+	if (!((arg[0] >= '0' && arg[0] <= '9') || arg[0] == '.'))
+		return -1;
+	f = strtod(arg, &end);
+	if (end == arg || *end || !isfinite(f) || f < SAMPLE_FRACTION_MIN || f > 1)
+		return -1;
+	*threshold = (uint64_t)((1.0 - f) * (double)(1ull << SC_SAMPLE_R_BITS));
+	return 0;
+}
 
 static int parse_selection_opt(int c, const char *arg)
 {
@@ -378,6 +412,19 @@ static int parse_selection_opt(int c, const char *arg)
 	uint64_t n;
 
 	switch (c) {
+	case OPT_SAMPLE_TRACES:
+		if (parse_sample_fraction(arg, &g.o.sample_threshold)) {
+			fprintf(stderr,
+				"spancap: bad --sample-traces fraction '%s' (a decimal number, %g "
+				"to 1)\n",
+				arg, SAMPLE_FRACTION_MIN);
+			return -1;
+		}
+		g.o.sample_mode |= SC_SAMPLE_FRACTION;
+		return 0;
+	case OPT_SAMPLED_ONLY:
+		g.o.sample_mode |= SC_SAMPLE_FLAGGED;
+		return 0;
 	case 'e':
 		if (syscall_select_parse(arg, g.o.sel_bits, err, sizeof(err))) {
 			fprintf(stderr, "spancap: %s\n", err);
@@ -447,6 +494,8 @@ static int parse_args(int argc, char **argv)
 		{"compress-level", required_argument, NULL, OPT_LEVEL},
 		{"events", required_argument, NULL, 'e'},
 		{"only-in-span", no_argument, NULL, OPT_ONLY_IN_SPAN},
+		{"sample-traces", required_argument, NULL, OPT_SAMPLE_TRACES},
+		{"sampled-only", no_argument, NULL, OPT_SAMPLED_ONLY},
 		{"snaplen", required_argument, NULL, 's'},
 		{0},
 	};
@@ -459,6 +508,8 @@ static int parse_args(int argc, char **argv)
 		case 'e':
 		case 's':
 		case OPT_ONLY_IN_SPAN:
+		case OPT_SAMPLE_TRACES:
+		case OPT_SAMPLED_ONLY:
 			if (parse_selection_opt(c, optarg))
 				return -1;
 			break;
@@ -1290,6 +1341,8 @@ int main(int argc, char **argv)
 	ko.sel_bits = g.o.sel_bits;
 	ko.only_in_span = g.o.only_in_span;
 	ko.snaplen = g.o.snaplen;
+	ko.sample_mode = g.o.sample_mode;
+	ko.sample_threshold = g.o.sample_threshold;
 	g.k = kernel__open(&ko, on_event, NULL, err, sizeof(err));
 	if (!g.k) {
 		fprintf(stderr, "spancap: %s\n", err);
@@ -1434,11 +1487,17 @@ int main(int argc, char **argv)
 	recorder__flush(g.r); /* "written" counts the events of ended frames only */
 	{
 		uint64_t written = recorder__written(g.r), lost = recorder__lost(g.r);
+		uint64_t sampled_out = recorder__counter(g.r, SCF_CNT_SAMPLED_OUT);
 		rc = recorder__close(g.r, stop, clean, err, sizeof(err));
 		g.r = NULL;
 		if (rc && !write_error) /* else said already */
 			fprintf(stderr, "spancap: %s\n", err);
-		if (!g.o.quiet)
+		if (!g.o.quiet && g.o.sample_mode) /* left out by choice: not lost */
+			fprintf(stderr, "%llu event%s written, %llu lost, %llu syscall%s sampled out\n",
+				(unsigned long long)written, written == 1 ? "" : "s",
+				(unsigned long long)lost, (unsigned long long)sampled_out,
+				sampled_out == 1 ? "" : "s");
+		else if (!g.o.quiet)
 			fprintf(stderr, "%llu event%s written, %llu lost\n",
 				(unsigned long long)written, written == 1 ? "" : "s",
 				(unsigned long long)lost);

@@ -50,6 +50,9 @@ struct capture_opts {
 	uint64_t sel_bits[SC_SEL_WORDS];
 	bool only_in_span;
 	uint32_t snaplen; /* 0: the defaults (SC_STR_MAX, SC_ARGV_STR_MAX) */
+	/* trace sampling (--sample-traces, --sampled-only): SC_SAMPLE_* bits, 0 when off */
+	uint8_t sample_mode;
+	uint64_t sample_threshold; /* SC_SAMPLE_FRACTION: (1 - F) * 2^56 */
 };
 
 struct kernel;
@@ -64,6 +67,8 @@ struct kernel_opts {
 	const uint64_t *sel_bits; /* SC_SEL_WORDS words when sel_on */
 	bool only_in_span;
 	uint32_t snaplen;
+	uint8_t sample_mode;
+	uint64_t sample_threshold;
 };
 
 typedef int (*kernel_event_fn)(void *ctx, const void *data, size_t len);

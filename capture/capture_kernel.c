@@ -83,6 +83,8 @@ struct kernel *kernel__open(const struct kernel_opts *o, kernel_event_fn fn, voi
 		memcpy((void *)k->skel->rodata->sel_bits, o->sel_bits,
 		       sizeof(k->skel->rodata->sel_bits));
 	k->skel->rodata->only_in_span = o->only_in_span;
+	k->skel->rodata->sample_mode = o->sample_mode;
+	k->skel->rodata->sample_threshold = o->sample_threshold;
 	/* Wake the consumer early only when a quarter of the ring is waiting. */
 	if (o->ringbuf_bytes) {
 		rc = bpf_map__set_max_entries(k->skel->maps.events, o->ringbuf_bytes);
