@@ -648,6 +648,14 @@ $(BUILD)/tests/test_proc_table: $(BUILD)/obj/tests/test_proc_table.o $(BUILD)/ob
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
+# The trace-sampling rule of bpf/spancap_abi.h (run by the BPF program) against fixed vectors.
+UNIT_TESTS += test_trace_sampling
+$(BUILD)/obj/tests/test_trace_sampling.o: CFLAGS += -Ibpf
+$(BUILD)/tests/test_trace_sampling: $(BUILD)/obj/tests/test_trace_sampling.o
+	$(msg) LD $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
 # Test programs driven by tests/integration/it_capture_core.sh.
 CAPTURE_TEST_TOOLS := $(BUILD)/tests/capture_target $(BUILD)/tests/capture_check
 

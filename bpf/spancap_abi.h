@@ -326,4 +326,16 @@ static inline int sc_sample_keep(__u64 trace_hi_le, __u8 trace_flags, __u8 mode,
 	return 1;
 }
 
+#ifndef __bpf__
+/*
+ * The threshold of --sample-traces F, for F in (0, 1]: (1 - F) * 2^56. 1 - F is a multiple of
+ * 2^-53 for every binary64 F in that range, so the product is an exact integer: any language
+ * computing 1.0 - F in IEEE binary64 gets the same threshold (FORMAT.md 4.4).
+ */
+static inline __u64 sc_sample_threshold(double fraction)
+{
+	return (__u64)((1.0 - fraction) * (double)(1ull << SC_SAMPLE_R_BITS));
+}
+#endif
+
 #endif /* SPANCAP_ABI_H */

@@ -387,11 +387,7 @@ enum {
 
 #define SAMPLE_FRACTION_MIN 1e-9 /* --sample-traces: below this, use --sampled-only or nothing */
 
-/*
- * --sample-traces F: the threshold (1 - F) * 2^56 of spancap_abi.h. For a double F in (0, 1],
- * 1 - F is a multiple of 2^-53 and the product an exact integer, the same in any language
- * that computes 1.0 - F in IEEE binary64 (FORMAT.md 4.4).
- */
+/* --sample-traces F: a decimal number in [SAMPLE_FRACTION_MIN, 1], as its threshold. */
 static int parse_sample_fraction(const char *arg, uint64_t *threshold)
 {
 	char *end;
@@ -402,7 +398,7 @@ static int parse_sample_fraction(const char *arg, uint64_t *threshold)
 	f = strtod(arg, &end);
 	if (end == arg || *end || !isfinite(f) || f < SAMPLE_FRACTION_MIN || f > 1)
 		return -1;
-	*threshold = (uint64_t)((1.0 - f) * (double)(1ull << SC_SAMPLE_R_BITS));
+	*threshold = sc_sample_threshold(f);
 	return 0;
 }
 
