@@ -619,7 +619,7 @@ $(BUILD)/gen/%.skel.h: $(BUILD)/gen/%.bpf.o
 SPANCAP_SRCS := capture/capture.c capture/capture_kernel.c capture/capture_records.c \
 	capture/capture_scan.c capture/ctx_source.c capture/proc_table.c capture/capture_stats.c \
 	capture/capture_privs.c capture/capture_output.c \
-	capture/syscall_select.c
+	capture/syscall_select.c capture/cgroup_select.c
 SPANCAP_OBJS := $(SPANCAP_SRCS:%.c=$(BUILD)/obj/%.o)
 SPANCAP := $(BUILD)/spancap
 SPANCAP_LDLIBS = $(call pkg_libs,libbpf libelf zlib) $(FORMATS_LDLIBS) $(CAPTURE_LIB_LDLIBS)

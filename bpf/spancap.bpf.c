@@ -31,6 +31,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile __u32 self_tgid = 0;	   /* never record the capture itself */
 const volatile __u8 trace_all = 0;	   /* record every process, not only those in procs */
+/* --cgroup, --container: with trace_all, only the tasks of this cgroup v2 (0: every task) or
+ * of a cgroup below it, whose ancestor at cgroup_level it is */
+const volatile __u64 cgroup_id = 0;
+const volatile __u32 cgroup_level = 0;
 const volatile __u32 max_str = SC_STR_MAX; /* bytes kept of a path, NUL included */
 const volatile __u64 wakeup_bytes = 0;	   /* wake the consumer past this backlog; 0: never */
 const volatile __u32 max_argv_str = SC_ARGV_STR_MAX; /* bytes kept of an argv string, NUL incl. */
@@ -306,13 +310,20 @@ static __always_inline __u8 resolve_reasons(const struct sc_proc_cfg *cfg,
 	return 0;
 }
 
+/* The current task is in the cgroup of --cgroup (or there is none). */
+static __always_inline bool in_cgroup(void)
+{
+	return !cgroup_id || bpf_get_current_ancestor_cgroup_id(cgroup_level) == cgroup_id;
+}
+
+/* tgid is the current task's process. */
 static __always_inline const struct sc_proc_cfg *observed(__u32 tgid)
 {
 	const struct sc_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &tgid);
 
 	if (cfg)
 		return cfg;
-	if (trace_all && tgid != self_tgid)
+	if (trace_all && tgid != self_tgid && in_cgroup())
 		return &none_cfg;
 	return NULL;
 }
@@ -1224,7 +1235,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	struct proc_scratch *s;
 	long n;
 
-	if (!cfg && !(trace_all && tgid != self_tgid))
+	if (!cfg && !(trace_all && tgid != self_tgid && in_cgroup()))
 		return 0;
 	if (cfg) {
 		/* A new image: the old TLS layout is meaningless until user space re-resolves. */

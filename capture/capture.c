@@ -40,6 +40,9 @@ static void retry_due(uint64_t now);
 
 static struct {
 	struct capture_opts o;
+	const char *cgroup_arg, *container_arg; /* --cgroup PATH, --container ID */
+	bool cgroup_on;
+	struct cgroup_sel cg;
 	struct kernel *k;
 	struct recorder *r;
 	pid_t child;
@@ -90,17 +93,26 @@ static void ptab_set(uint32_t pid, uint8_t status, const struct sc_proc_cfg *cfg
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: spancap -w FILE [OPTIONS] (-p PID[,PID...] | --all | -- CMD [ARGS...])\n"
+		"Usage: spancap -w FILE [OPTIONS] (-p PID[,PID...] | --all | --cgroup PATH |\n"
+		"                                  --container ID | -- CMD [ARGS...])\n"
 		"\n"
 		"Records the syscalls of processes, each with the OpenTelemetry trace and span\n"
 		"active on its thread (OTEP 4947 thread context, OTEP 4719 process context), into\n"
 		"a spancap file: pcapng, zstd-compressed unless -u. spancap-analyze reads it.\n"
 		"\n"
-		"Process selection (exactly one of -p, --all, -- CMD):\n"
+		"Process selection (exactly one of -p, --all, --cgroup, --container, -- CMD):\n"
 		"  -p, --pid PID[,PID...]   these processes (at most %d) and those they fork;\n"
 		"                           the capture ends when all of them have exited\n"
 		"      --all                every process on the host but spancap itself; only a\n"
 		"                           signal or a limit ends the capture\n"
+		"      --cgroup PATH        as --all, only the processes of this cgroup v2 and of\n"
+		"                           those below it (filtered in the kernel): a path under\n"
+		"                           the cgroup v2 mount, or relative to its root as in\n"
+		"                           /proc/PID/cgroup (system.slice/app.service)\n"
+		"      --container ID       as --cgroup, the cgroup of the container whose id\n"
+		"                           starts with ID (at least 4 hex digits): a directory\n"
+		"                           named ID, docker-ID.scope, libpod-ID.scope,\n"
+		"                           cri-containerd-ID.scope or crio-ID.scope\n"
 		"  -- CMD [ARGS...]         start CMD once the probes are attached, record it and\n"
 		"                           its descendants, stop when it exits; with -w -, CMD's\n"
 		"                           standard output goes to spancap's standard error\n"
@@ -381,6 +393,8 @@ enum {
 	OPT_ONLY_IN_SPAN,
 	OPT_SAMPLE_TRACES,
 	OPT_SAMPLED_ONLY,
+	OPT_CGROUP,
+	OPT_CONTAINER,
 };
 
 /* ---- kernel-side selection options (-e, --only-in-span, -s, trace sampling) ----------------- */
@@ -492,6 +506,8 @@ static int parse_args(int argc, char **argv)
 		{"only-in-span", no_argument, NULL, OPT_ONLY_IN_SPAN},
 		{"sample-traces", required_argument, NULL, OPT_SAMPLE_TRACES},
 		{"sampled-only", no_argument, NULL, OPT_SAMPLED_ONLY},
+		{"cgroup", required_argument, NULL, OPT_CGROUP},
+		{"container", required_argument, NULL, OPT_CONTAINER},
 		{"snaplen", required_argument, NULL, 's'},
 		{0},
 	};
@@ -521,6 +537,12 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_ALL:
 			g.o.all = true;
+			break;
+		case OPT_CGROUP:
+			g.cgroup_arg = optarg;
+			break;
+		case OPT_CONTAINER:
+			g.container_arg = optarg;
 			break;
 		case 'c':
 			if (parse_uint(optarg, 1, COUNT_MAX, &g.o.max_count)) {
@@ -600,9 +622,21 @@ static int parse_args(int argc, char **argv)
 		fprintf(stderr, "spancap: no output file (-w FILE); see --help\n");
 		return -1;
 	}
-	if (!!g.o.n_pids + !!g.o.all + !!g.o.cmd != 1) {
-		fprintf(stderr, "spancap: give exactly one of -p PID, --all, -- CMD; see --help\n");
+	if (!!g.o.n_pids + !!g.o.all + !!g.o.cmd + !!g.cgroup_arg + !!g.container_arg != 1) {
+		fprintf(stderr, "spancap: give exactly one of -p PID, --all, --cgroup PATH, "
+				"--container ID, -- CMD; see --help\n");
 		return -1;
+	}
+	if (g.cgroup_arg || g.container_arg) {
+		char err[sizeof(g.cg.path) + 256];
+
+		if (cgroup_select_resolve(g.cgroup_arg, g.container_arg, &g.cg, err, sizeof(err))) {
+			fprintf(stderr, "spancap: %s\n", err);
+			return -1;
+		}
+		/* every process, as --all, but those of other cgroups (decided in the kernel) */
+		g.o.all = true;
+		g.cgroup_on = true;
 	}
 	if (g.o.quiet && g.o.verbose) {
 		fprintf(stderr, "spancap: -q and -v contradict each other\n");
@@ -1070,10 +1104,16 @@ static void run_pending(void)
 		resolve_pending_entry(g.n_pending - 1);
 }
 
+/* With --cgroup or --container, pid is in the cgroup selected (the scans' filter). */
+static bool in_scope(pid_t pid)
+{
+	return !g.cgroup_on || cgroup_select_has_pid(&g.cg, pid);
+}
+
 static void scan_one(void *ctx, pid_t pid)
 {
 	(void)ctx;
-	if (observe(pid, SCF_ORIGIN_SCAN, 0, false) == 0) {
+	if (in_scope(pid) && observe(pid, SCF_ORIGIN_SCAN, 0, false) == 0) {
 		scan_write_threads(g.r, pid);
 		scan_write_fds(g.r, pid);
 	}
@@ -1094,7 +1134,7 @@ static void describe(void *ctx, pid_t pid)
 	(void)ctx;
 	if (!res)
 		return;
-	if (ctxsrc_resolve(pid, res)) {
+	if (!in_scope(pid) || ctxsrc_resolve(pid, res)) {
 		free(res);
 		return; /* gone: its exit is in the ring buffer or was counted as lost */
 	}
@@ -1332,6 +1372,10 @@ int main(int argc, char **argv)
 	}
 	ko.self = getpid();
 	ko.trace_all = g.o.all;
+	if (g.cgroup_on) {
+		ko.cgroup_id = g.cg.id;
+		ko.cgroup_level = g.cg.level;
+	}
 	ko.ringbuf_bytes = g.o.ringbuf_bytes;
 	ko.sel_on = g.o.sel_on;
 	ko.sel_bits = g.o.sel_bits;

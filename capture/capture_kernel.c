@@ -72,6 +72,8 @@ struct kernel *kernel__open(const struct kernel_opts *o, kernel_event_fn fn, voi
 	}
 	k->skel->rodata->self_tgid = o->self;
 	k->skel->rodata->trace_all = o->trace_all;
+	k->skel->rodata->cgroup_id = o->cgroup_id;
+	k->skel->rodata->cgroup_level = o->cgroup_level;
 	k->skel->rodata->max_str = SC_STR_MAX;
 	if (o->snaplen) { /* bytes kept of a string, its NUL not counted */
 		k->skel->rodata->max_str = o->snaplen + 1;
