@@ -95,8 +95,11 @@ static void sampling_text(FILE *f, const struct ana_host *h)
 		fprintf(f, ",");
 	if (h->sampling.mode & SCF_SAMPLING_FLAGGED)
 		fprintf(f, " W3C sampled flag set");
-	fprintf(f, "; %" PRIu64 " syscall%s of other traces left out\n", h->sampled_out,
-		h->sampled_out == 1 ? "" : "s");
+	if (h->sampled_out_known)
+		fprintf(f, "; %" PRIu64 " syscall%s of other traces left out\n", h->sampled_out,
+			h->sampled_out == 1 ? "" : "s");
+	else /* no END record, or one without counters (a filter's output) */
+		fprintf(f, "; no count of the syscalls left out\n");
 }
 
 static void info_json(struct ana_report *r)
@@ -180,7 +183,10 @@ static void info_json(struct ana_report *r)
 			ana_json_u64(&j, "threshold", h->sampling.threshold);
 			ana_json_bool(&j, "sampled_flag_only",
 				      h->sampling.mode & SCF_SAMPLING_FLAGGED);
-			ana_json_u64(&j, "sampled_out_syscalls", h->sampled_out);
+			if (h->sampled_out_known)
+				ana_json_u64(&j, "sampled_out_syscalls", h->sampled_out);
+			else
+				ana_json_null(&j, "sampled_out_syscalls");
 			ana_json_end(&j, true);
 		} else {
 			ana_json_null(&j, "sampling");

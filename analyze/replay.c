@@ -325,7 +325,8 @@ static void on_end(struct ana_host *h, const struct scf_record *rec)
 		return;
 	h->have_end = true;
 	h->sampled_out = 0; /* the END counters are the capture's totals so far */
-	if (scf_record_item(rec, SCF_ITEM_COUNTERS, &d, &len) != 1)
+	h->sampled_out_known = scf_record_item(rec, SCF_ITEM_COUNTERS, &d, &len) == 1;
+	if (!h->sampled_out_known)
 		return;
 	for (size_t off = 0; len - off >= sizeof(cnt); off += sizeof(cnt)) {
 		memcpy(&cnt, d + off, sizeof(cnt));
