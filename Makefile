@@ -433,7 +433,7 @@ $(BUILD)/bench/format_bench: $(BUILD)/obj/bench/format_bench.o $(FORMATS_LIB)
 # The suite against peers (bench/run_bench.sh: knobs in its header) writes bench/RESULTS.md.
 .PHONY: bench
 # The report quotes the command with the knobs given (from the environment or make's line).
-BENCH_KNOBS := ROUNDS CALLS INNER SLOW_DIV OPS SECTIONS OLD WORKLOAD_SECONDS WORKLOAD_RATE \
+BENCH_KNOBS := ROUNDS CALLS INNER SLOW_DIV OPS SYSCALL_CONFIGS SECTIONS OLD WORKLOAD_SECONDS WORKLOAD_RATE \
 	WORKLOAD_THREADS RAMP_RATES STEP_SECONDS CPU_SECONDS BYTES_CALLS REPLAY_EVENTS \
 	COMPONENT_RECORDS BENCH_SMOKE RESULTS
 bench_command = $(strip $(foreach v,$(BENCH_KNOBS),$(if $(value $(v)),$(v)='$($(v))')) make bench)

@@ -355,8 +355,8 @@ sampling_ratios() {
 		"attributes\", no sampling), from the medians; \"per pass\" is the same ratio" \
 		"within each pass, median [min-max]."
 	echo
-	echo "| op | threads | recorded: added ns | left out: added ns | floor: added ns | left out / recorded | per pass |"
-	echo "|---|---|---|---|---|---|---|"
+	echo "| op, threads | recorded: added ns | left out: added ns | floor: added ns | left out / recorded | per pass |"
+	echo "|---|---|---|---|---|---|"
 	for op in $OPS; do
 		for thr in 1 0; do
 			tl=$thr
@@ -365,12 +365,12 @@ sampling_ratios() {
 			rec=$(echo "${sres[context/$op/$thr]:-}" | median)
 			out=$(echo "${sres[sampled-out/$op/$thr]:-}" | median)
 			floor=$(echo "${sres[floor/$op/$thr]:-}" | median)
-			if [ -z "$base" ] || [ -z "$rec" ] || [ -z "$out" ]; then
-				echo "| $op | $tl | n/a: a configuration failed | | | | |"
+			if [ -z "$base" ] || [ -z "$rec" ] || [ -z "$out" ] || [ -z "$floor" ]; then
+				echo "| $op, $tl |$(printf ' n/a: a configuration failed |%.0s' 1 2 3 4 5)"
 				continue
 			fi
-			r=$(awk -v b="$base" -v c="$rec" -v o="$out" \
-				'BEGIN{if (c - b <= 0) print "n/a"; else printf "%.2f", (o - b) / (c - b)}')
+			r=$(awk -v b="$base" -v c="$rec" -v o="$out" 'BEGIN{if (c - b <= 0)
+				print "n/a: recorded added <= 0 ns"; else printf "%.2f", (o - b) / (c - b)}')
 			per=""
 			for i in $(seq 1 "$ROUNDS"); do
 				local pb=${spass[baseline/$op/$thr/$i]:-} pc=${spass[context/$op/$thr/$i]:-}
@@ -379,10 +379,10 @@ sampling_ratios() {
 				per+=$(awk -v b="$pb" -v c="$pc" -v o="$po" \
 					'BEGIN{if (c - b > 0) printf "%.3f ", (o - b) / (c - b)}')
 			done
-			echo "| $op | $tl | $(awk -v m="$rec" -v b="$base" 'BEGIN{printf "%.0f", m - b}') |" \
+			echo "| $op, $tl | $(awk -v m="$rec" -v b="$base" 'BEGIN{printf "%.0f", m - b}') |" \
 				"$(awk -v m="$out" -v b="$base" 'BEGIN{printf "%.0f", m - b}') |" \
-				"$( [ -n "$floor" ] && awk -v m="$floor" -v b="$base" 'BEGIN{printf "%.0f", m - b}') |" \
-				"$r | $(cell "$per" %.2f) |"
+				"$(awk -v m="$floor" -v b="$base" 'BEGIN{printf "%.0f", m - b}') |" \
+				"$r | $(cell "$per" %.2f "recorded added <= 0 ns in every pass") |"
 		done
 	done
 	echo
@@ -721,7 +721,10 @@ section_kernel() {
 			"run_cnt), read while the loop runs. It leaves out the syscall, the trampoline and" \
 			"the noise of the other CPU that section 1 includes, and adds two clock reads per" \
 			"run, which the floor (empty programs) is almost entirely made of. \"bound\" is" \
-			"bpf/spancap_bound.bpf.c on the same thread context as \"context\"."
+			"bpf/spancap_bound.bpf.c on the same thread context as \"context\";" \
+			"\"sampled-out\" is that context with its trace left out by --sample-traces 0.01" \
+			"(what a sampled-out syscall costs inside the programs: the context read and the" \
+			"decision)."
 		echo
 		echo '```'
 		CALLS=$calls SAMPLE_AT=$at bench/bpf_prog_cost.sh "$BUILD" 2>&1 ||
