@@ -30,13 +30,16 @@
 #      the capture's periodic re-check of observed processes), as printed.
 #   6. time inside the syscall programs per call (bench/bpf_prog_cost.sh, kernel.bpf_stats):
 #      the figures of section 1 without the syscall, the trampoline and the other CPUs' noise.
+#   7. the consumer's CPU per event, before and after: bench/recorder_bench built from
+#      RECORDER_BEFORE (recorder and formats/ of that revision, today's bench source) against
+#      this tree's, compressing inline and on the second thread, interleaved.
 #
 # Usage: bench/run_bench.sh [BUILD]   (root; BPF; not run by make test)
 # Knobs (environment):
 #   RESULTS=FILE        report path (default bench/RESULTS.md)
 #   BENCH_COMMAND=TEXT  the command quoted in the report (default: this script's command line)
 #   SECTIONS="..."      sections to run: syscall workload capture replay components kernel
-#                       (default all)
+#                       recorder (default all)
 #   ROUNDS=N            interleaved passes per section (default 5)
 #   CALLS=N             operations per syscall_bench round (default 100000); INNER=N rounds per
 #                       run, the run's figure is their median (default 3); SLOW_DIV=N divides
@@ -53,6 +56,10 @@
 #   BYTES_CALLS=N       getppid calls for the bytes-per-event comparison (default 1000000)
 #   REPLAY_EVENTS=N     syscalls in the replay captures (default 21000000)
 #   COMPONENT_RECORDS=N records for format_bench and analyze_bench (default 10000000)
+#   RECORDER_EVENTS=N   events per recorder_bench run of section 7 (default 5000000)
+#   RECORDER_BEFORE=REV the git revision section 7 measures as "before" (default 910f03a,
+#                       the main commit before the syscall path by fields and the compressor
+#                       thread)
 #   BENCH_SMOKE=1       a few seconds per section (CI): small counts, one pass, two ramp steps
 #   SPANCAP=PATH        the spancap binary (default $BUILD/spancap)
 #   OLD=PATH            an older spancap measured in the same passes as section 1's "context"
@@ -65,13 +72,13 @@ cd "$(dirname "$0")/.."
 SMOKE=${BENCH_SMOKE:-0}
 RESULTS=${RESULTS:-bench/RESULTS.md}
 BENCH_COMMAND=${BENCH_COMMAND:-"$0 $*"}
-SECTIONS=${SECTIONS:-syscall workload capture replay components kernel}
+SECTIONS=${SECTIONS:-syscall workload capture replay components kernel recorder}
 if [ "$SMOKE" = 1 ]; then
 	ROUNDS=${ROUNDS:-1} CALLS=${CALLS:-2000} INNER=${INNER:-1} SLOW_DIV=${SLOW_DIV:-4}
 	WORKLOAD_SECONDS=${WORKLOAD_SECONDS:-1} RAMP_RATES=${RAMP_RATES:-"20000 40000"}
 	STEP_SECONDS=${STEP_SECONDS:-1} CPU_SECONDS=${CPU_SECONDS:-1} CPU_RATE=${CPU_RATE:-200000}
 	BYTES_CALLS=${BYTES_CALLS:-20000} REPLAY_EVENTS=${REPLAY_EVENTS:-100000}
-	COMPONENT_RECORDS=${COMPONENT_RECORDS:-100000}
+	COMPONENT_RECORDS=${COMPONENT_RECORDS:-100000} RECORDER_EVENTS=${RECORDER_EVENTS:-200000}
 fi
 ROUNDS=${ROUNDS:-5}
 CALLS=${CALLS:-100000}
@@ -88,6 +95,8 @@ CPU_RATE=${CPU_RATE:-0}
 BYTES_CALLS=${BYTES_CALLS:-1000000}
 REPLAY_EVENTS=${REPLAY_EVENTS:-21000000}
 COMPONENT_RECORDS=${COMPONENT_RECORDS:-10000000}
+RECORDER_EVENTS=${RECORDER_EVENTS:-5000000}
+RECORDER_BEFORE=${RECORDER_BEFORE:-910f03a}
 SPANCAP=${SPANCAP:-$BUILD/spancap}
 ANALYZE=$BUILD/spancap-analyze
 B=$BUILD/bench/syscall_bench
@@ -734,6 +743,93 @@ section_kernel() {
 	} >>"$tmp/report"
 }
 
+# ---- 7. the consumer's CPU per event, before and after --------------------------------------------
+
+# The "before" recorder_bench: the recorder and formats/ of RECORDER_BEFORE, built in $tmp with
+# today's bench source (the same measurement); prints its path, or why not on stderr.
+build_recorder_before() {
+	local d=$tmp/before
+	if ! git rev-parse -q --verify "$RECORDER_BEFORE^{commit}" >/dev/null 2>&1; then
+		echo "no git revision $RECORDER_BEFORE here" >&2
+		return 1
+	fi
+	mkdir -p "$d" && git archive "$RECORDER_BEFORE" | tar -x -C "$d" || return 1
+	{ echo "#define RECORDER_BENCH_BEFORE_THREAD 1"; cat bench/recorder_bench.c; } \
+		>"$d/bench/recorder_bench.c"
+	if ! make -C "$d" -j"$NCPU" build/bench/recorder_bench >"$tmp/before.log" 2>&1; then
+		echo "the build of $RECORDER_BEFORE failed: $(grep -m 1 -E "error|Error" "$tmp/before.log")" >&2
+		return 1
+	fi
+	echo "$d/build/bench/recorder_bench"
+}
+
+section_recorder() {
+	local before="" why="" cfg out total cons other bytes
+	local -A rtot rcons rother rbytes
+	local cfgs="before inline thread"
+	if [ "$SMOKE" = 1 ]; then
+		why="not built in a smoke run" # a build of the whole tree: minutes, not seconds
+	else
+		before=$(build_recorder_before 2>"$tmp/before.err") ||
+			why=$(head -c 200 "$tmp/before.err")
+	fi
+	for ((r = 1; r <= ROUNDS; r++)); do
+		for cfg in $cfgs; do
+			case $cfg in
+			before) [ -n "$before" ] || continue
+				out=$("$before" -n "$RECORDER_EVENTS" 2>&1) ;;
+			inline) out=$("$BUILD/bench/recorder_bench" -n "$RECORDER_EVENTS" -i 2>&1) ;;
+			thread) out=$("$BUILD/bench/recorder_bench" -n "$RECORDER_EVENTS" 2>&1) ;;
+			esac
+			total=$(echo "$out" | sed -n 's/.*CPU per event \([0-9.]*\) ns: .*/\1/p')
+			cons=$(echo "$out" | sed -n 's/.*consumer thread \([0-9.]*\), .*/\1/p')
+			other=$(echo "$out" | sed -n 's/.*other threads \([0-9.]*\) .*/\1/p')
+			bytes=$(echo "$out" | sed -n 's/.*, \([0-9.]*\) bytes\/event on disk.*/\1/p')
+			isnum "$total" || { log "recorder_bench ($cfg): $out"; continue; }
+			rtot[$cfg]+=" $total" rcons[$cfg]+=" $cons" rother[$cfg]+=" $other"
+			rbytes[$cfg]+=" $bytes"
+		done
+	done
+	{
+		echo "## 7. Consumer CPU per event, before and after"
+		echo
+		echo "\`recorder_bench -n $RECORDER_EVENTS\` (section 5's user-space path: ring buffer," \
+			"recorder, pack, zstd level 1, file), the CPU time of every thread per event:" \
+			"the consumer thread's while it consumes, plus the compressor thread's. before:" \
+			"the recorder and formats/ of $RECORDER_BEFORE (a plain record built per" \
+			"syscall, then packed, then copied; zstd inline), built with this bench source;" \
+			"after: this tree, with \`--compress-inline\` (-i) and with the second thread" \
+			"(spancap's default with two CPUs). The consumer thread is the one that must keep" \
+			"up with the ring buffer; zstd (the compressor thread) is the same work, on the" \
+			"same bytes, in every configuration. Median [min-max] of $ROUNDS interleaved runs."
+		echo
+		echo "| configuration | CPU ns/event, all threads | consumer thread | compressor thread | bytes/event |"
+		echo "|---|---|---|---|---|"
+		for cfg in $cfgs; do
+			local name
+			case $cfg in
+			before) name="before ($RECORDER_BEFORE), inline" ;;
+			inline) name="after, --compress-inline" ;;
+			thread) name="after, second thread" ;;
+			esac
+			local w="failed (see stderr)"
+			[ "$cfg" = before ] && [ -z "$before" ] && w=$why
+			echo "| $name | $(cell "${rtot[$cfg]:-}" %.1f "$w") | $(cell "${rcons[$cfg]:-}" %.1f "$w") | $(cell "${rother[$cfg]:-}" %.1f "$w") | $(cell "${rbytes[$cfg]:-}" %.1f "$w") |"
+		done
+		echo
+		if [ -n "${rtot[before]:-}" ] && [ -n "${rtot[thread]:-}" ]; then
+			awk -v b="$(echo "${rtot[before]}" | median)" \
+				-v t="$(echo "${rtot[thread]}" | median)" \
+				-v c="$(echo "${rcons[thread]}" | median)" \
+				-v z="$(echo "${rother[thread]}" | median)" 'BEGIN {
+				printf "After/before (medians): all threads %.2fx; the consumer thread " \
+					"alone %.2fx (%.1f ns, target 80); zstd on the second thread %.1f " \
+					"ns/event bounds the total.\n", t / b, c / b, c, z }'
+			echo
+		fi
+	} >>"$tmp/report"
+}
+
 # ---- the report ---------------------------------------------------------------------------------
 
 start=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
@@ -754,7 +850,7 @@ done
 	echo "|---|---|"
 	echo "| date | $start ($(( $(date +%s) - t_start )) s) |"
 	echo "| command | \`$BENCH_COMMAND\` |"
-	echo "| knobs | ROUNDS=$ROUNDS CALLS=$CALLS INNER=$INNER SLOW_DIV=$SLOW_DIV WORKLOAD_SECONDS=$WORKLOAD_SECONDS WORKLOAD_RATE=$WORKLOAD_RATE STEP_SECONDS=$STEP_SECONDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE BYTES_CALLS=$BYTES_CALLS REPLAY_EVENTS=$REPLAY_EVENTS BENCH_SMOKE=$SMOKE |"
+	echo "| knobs | ROUNDS=$ROUNDS CALLS=$CALLS INNER=$INNER SLOW_DIV=$SLOW_DIV WORKLOAD_SECONDS=$WORKLOAD_SECONDS WORKLOAD_RATE=$WORKLOAD_RATE STEP_SECONDS=$STEP_SECONDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE BYTES_CALLS=$BYTES_CALLS REPLAY_EVENTS=$REPLAY_EVENTS RECORDER_EVENTS=$RECORDER_EVENTS BENCH_SMOKE=$SMOKE |"
 	echo "| CPU | $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $NCPU online CPUs |"
 	echo "| memory | $(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) |"
 	echo "| kernel | $(uname -r) $(uname -m) |"

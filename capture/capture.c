@@ -190,6 +190,9 @@ static void usage(FILE *f)
 		"  does, gets a warning (not under -q); the file is written all the same.\n"
 		"      --compress-level N   zstd level: 1 (the default) to 19 for smaller files,\n"
 		"                           -7 to -1 for less CPU\n"
+		"      --compress-inline    compress on the thread that reads the kernel's events;\n"
+		"                           by default a second thread compresses and writes\n"
+		"                           when spancap may run on two CPUs or more\n"
 		"  -C, --file-size SIZE     rotate: a new file once the current one holds SIZE\n"
 		"                           bytes (k, M, G suffixes; 4k to 1024G)\n"
 		"  -G, --rotate-seconds S   rotate: a new file every S seconds (0.1 to 10000000)\n"
@@ -426,6 +429,7 @@ enum {
 	OPT_VERSION,
 	OPT_STATS,
 	OPT_LEVEL,
+	OPT_COMPRESS_INLINE,
 	OPT_ONLY_IN_SPAN,
 	OPT_SAMPLE_TRACES,
 	OPT_SAMPLED_ONLY,
@@ -538,6 +542,7 @@ static int parse_args(int argc, char **argv)
 		{"rotate-seconds", required_argument, NULL, 'G'},
 		{"file-count", required_argument, NULL, 'W'},
 		{"compress-level", required_argument, NULL, OPT_LEVEL},
+		{"compress-inline", no_argument, NULL, OPT_COMPRESS_INLINE},
 		{"events", required_argument, NULL, 'e'},
 		{"only-in-span", no_argument, NULL, OPT_ONLY_IN_SPAN},
 		{"sample-traces", required_argument, NULL, OPT_SAMPLE_TRACES},
@@ -646,6 +651,9 @@ static int parse_args(int argc, char **argv)
 		case OPT_LEVEL:
 			if (parse_output_opt(c, optarg))
 				return -1;
+			break;
+		case OPT_COMPRESS_INLINE:
+			g.o.compress_inline = true;
 			break;
 		default:
 			fprintf(stderr, "spancap: see --help (or man spancap)\n");
@@ -1430,6 +1438,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "spancap: dropping privileges: %s\n", err);
 		goto fail_all;
 	}
+	/* After the drop: the compressor thread gets the capabilities left. */
+	if (!g.o.compress_inline && recorder__compress_thread(g.r) && g.o.verbose)
+		fprintf(stderr, "spancap: compressing on a second thread\n");
 	/* Rotation creates and removes files with the privileges left: check that now, not at
 	 * the first rotation. */
 	if (output__check_dir(&g.out, err, sizeof(err))) {

@@ -35,6 +35,7 @@ struct capture_opts {
 	uint64_t max_count; /* syscall records; 0: unlimited */
 	bool uncompressed;
 	int compress_level; /* zstd level; 0: the formats/ default */
+	bool compress_inline; /* --compress-inline: no compressor thread */
 	uint64_t rotate_bytes; /* -C: a new file once this many bytes are written; 0: never */
 	double rotate_seconds; /* -G: a new file this often; 0: never */
 	unsigned rotate_files; /* -W: keep only this many files; 0: all */
@@ -120,6 +121,13 @@ struct recorder_hooks {
 struct recorder *recorder__open(const struct capture_opts *o, const struct recorder_hooks *hooks,
 				const char *path, int argc, char **argv, char *err, size_t errlen);
 /*
+ * From now on (this file and those after rotations) compresses and writes on a thread of its
+ * own when the process may run on two CPUs or more: the thread gets the capabilities of the
+ * caller as they are now, so call it after dropping them. false: compression stays inline
+ * (uncompressed, one CPU, or the thread could not start).
+ */
+bool recorder__compress_thread(struct recorder *r);
+/*
  * Ends the current file (END record, stop reason ROTATE) and starts path with a new SECTION
  * record of the same capture; the caller then writes the metadata of every process. On error
  * the recorder has no file left: the caller stops.
@@ -143,8 +151,8 @@ int recorder__close(struct recorder *r, uint8_t stop_reason, bool clean, char *e
 void recorder__tick(struct recorder *r);
 uint64_t recorder__syscalls(const struct recorder *r);
 uint64_t recorder__events(const struct recorder *r);
-/* kernel events received and written in frames that ended (readable for sure: FORMAT.md 2;
- * flush first to count the open frame); those past -c are neither written nor lost */
+/* kernel events whose records reached the file (readable: FORMAT.md 2; flush first to count
+ * what is buffered or still being compressed); those past -c are neither written nor lost */
 uint64_t recorder__written(const struct recorder *r);
 /* events dropped: in the kernel (ring buffer, map full) and in user space (write errors,
  * including the events of a frame a write error left unfinished) */

@@ -85,6 +85,14 @@ size_t scf_syscall_pack(struct scf_ctx_table *t, const uint8_t *rec, size_t len,
 			const uint8_t **items, size_t *items_len);
 
 /*
+ * The same from the fields of the record: flags (SCF_SYSCALL_F_*) and body s, followed by
+ * items_len bytes of items. Header and packed body go to out; returns their length, or 0 when
+ * the record must stay plain (the table is then unchanged).
+ */
+size_t scf_syscall_pack_fields(struct scf_ctx_table *t, uint16_t flags, const struct scf_syscall *s,
+			       size_t items_len, uint8_t *out);
+
+/*
  * Unpacks a parsed SCF_REC_SYSCALL_PACKED record into the plain record in out (cap bytes).
  * Returns its length, or -EBADMSG with a message in err.
  */

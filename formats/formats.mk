@@ -6,7 +6,7 @@ FORMATS_SRCS := formats/record_codec.c formats/syscall_pack.c formats/file_write
 	formats/file_reader.c
 FORMATS_OBJS := $(FORMATS_SRCS:%.c=$(BUILD)/obj/%.o)
 FORMATS_LIB := $(BUILD)/libspancap_formats.a
-FORMATS_LDLIBS = $(call pkg_libs,libpcap libzstd)
+FORMATS_LDLIBS = $(call pkg_libs,libpcap libzstd) -lpthread
 
 $(FORMATS_LIB): $(FORMATS_OBJS)
 	$(archive)

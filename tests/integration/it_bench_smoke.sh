@@ -114,6 +114,13 @@ if grep -qE '^recorder_bench: [0-9]+ events \(0 dropped by the producer\).* [0-9
 else
 	not_ok "components: recorder_bench drains a synthetic producer without loss" "$R"
 fi
+# Section 7: CPU per event of both threads, inline and with the compressor thread.
+if grep -qE '^\| after, --compress-inline \| [0-9.]+ \[.*\| 0\.0 \[' "$R" &&
+	grep -qE '^\| after, second thread \| [0-9.]+ \[[^|]*\| [0-9.]+ \[[^|]*\| [1-9][0-9.]* \[' "$R"; then
+	ok "consumer CPU per event: inline, and split between the consumer and compressor threads"
+else
+	not_ok "consumer CPU per event: inline, and split between the consumer and compressor threads" "$R"
+fi
 # The re-check's probe saw each child's context, or its absence, and was timed.
 if grep -qE '^recheck_bench: .* one probe takes [0-9.]+ us with a context .* [0-9.]+ us without' "$R"; then
 	ok "components: recheck_bench times the re-check's probe"
