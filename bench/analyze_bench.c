@@ -24,6 +24,7 @@
 
 #include "spancap_file.h"
 #include "analysis.h"
+#include "../tests/xorshift64.h"
 
 #define NTHREADS 16
 
@@ -31,10 +32,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xorshift64_next(&rng);
 }
 
 static double now_s(void)

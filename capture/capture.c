@@ -14,13 +14,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/capability.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -80,7 +78,7 @@ static struct {
 /* Slots of the process table: twice the kernel map, so probe runs stay short. */
 #define PTAB_SLOTS (2u * SC_PROCS_MAX)
 
-static void ptab_set(uint32_t pid, uint8_t status, const struct sc_proc_cfg *cfg)
+static void remember_proc(uint32_t pid, uint8_t status, const struct sc_proc_cfg *cfg)
 {
 	struct ptab_entry *e = ptab__insert(g.ptab, pid);
 
@@ -157,7 +155,10 @@ static void usage(FILE *f)
 		"\n"
 		"Which syscalls (filtered in the kernel):\n"
 		"  -e, --events SEL[,SEL]   only these syscalls (repeatable): x86_64 syscall\n"
-		"                           names or classes: %s;\n"
+		"                           names, classes (%%file %%net %%process %%memory\n"
+		"                           %%time %%sync %%ipc %%other), groups across them\n"
+		"                           (%%fd %%signal %%ids) or %%all: the syntax of\n"
+		"                           spancap-analyze's syscall selection;\n"
 		"                           fork, exec and exit are always recorded, and so are\n"
 		"                           the calls that make spancap resolve a process\n"
 		"                           again: executable mmaps, prctl(PR_SET_VMA), mmaps\n"
@@ -278,7 +279,7 @@ static void usage(FILE *f)
 		"  spancap -w - -- ./my-service | spancap-analyze traces -\n"
 		"\n"
 		"See spancap(8).\n",
-		CAP_MAX_PIDS, syscall_select_classes(), SC_STR_MAX - 1, SC_RINGBUF_DEFAULT);
+		CAP_MAX_PIDS, SC_STR_MAX - 1, SC_RINGBUF_DEFAULT);
 }
 
 static int parse_pids(const char *s)
@@ -702,43 +703,6 @@ static int parse_args(int argc, char **argv)
 	return 0;
 }
 
-/* ---- capabilities -------------------------------------------------------------------------- */
-
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
-
-static bool has_cap(const struct __user_cap_data_struct d[2], int cap)
-{
-	return d[cap / 32].effective & (1u << (cap % 32));
-}
-
-static int check_caps(void)
-{
-	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct d[2] = {0};
-	bool load, ptrace;
-
-	if (syscall(SYS_capget, &h, d)) {
-		fprintf(stderr, "spancap: capget: %s\n", strerror(errno));
-		return -1;
-	}
-	load = has_cap(d, CAP_SYS_ADMIN) || (has_cap(d, CAP_BPF) && has_cap(d, CAP_PERFMON));
-	ptrace = has_cap(d, CAP_SYS_PTRACE);
-	if (load && ptrace)
-		return 0;
-	fprintf(stderr,
-		"spancap: missing capabilities:%s%s; run as root or grant them "
-		"(setcap cap_bpf,cap_perfmon,cap_sys_ptrace+ep spancap)\n",
-		load ? "" : " CAP_BPF+CAP_PERFMON (or CAP_SYS_ADMIN) to load the probes",
-		ptrace ? "" : load ? " CAP_SYS_PTRACE to read target memory"
-				   : ", CAP_SYS_PTRACE to read target memory");
-	return -1;
-}
-
 /* ---- reclaiming the state of dead processes ------------------------------------------------ */
 
 /*
@@ -1017,7 +981,7 @@ static int observe(pid_t pid, uint8_t origin, uint8_t reasons, bool force_observ
 			fprintf(stderr, "spancap: pid %d: cannot install its configuration: %s\n",
 				pid, strerror(-rc));
 		else
-			ptab_set(pid, res->status, &res->cfg);
+			remember_proc(pid, res->status, &res->cfg);
 		/* Exited while being resolved: the kernel deleted nothing, the entry is stale. */
 		if (!rc && pid_gone(pid)) {
 			forget(pid);
@@ -1114,7 +1078,7 @@ static void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no
 		res.status = SCF_CTX_NONE;
 		snprintf(res.reason, sizeof(res.reason),
 			 "forked before the resolution of %u reached the kernel", ppid);
-		ptab_set(pid, res.status, &cfg);
+		remember_proc(pid, res.status, &cfg);
 		scan_write_process(g.r, pid, ppid, SCF_ORIGIN_FORK, &res);
 		capture_request_resolve(pid, SC_RESOLVE_FORK);
 		return;
@@ -1126,7 +1090,7 @@ static void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no
 		cfg.pctx_addr = 0; /* MADV_DONTFORK: the child has no OTEL_CTX mapping */
 		res.cfg = cfg;
 		res.status = cfg.kind != SC_TLS_NONE ? SCF_CTX_INHERITED : parent->status;
-		ptab_set(pid, res.status, &cfg);
+		remember_proc(pid, res.status, &cfg);
 	}
 	scan_write_process(g.r, pid, ppid, SCF_ORIGIN_FORK, &res);
 }
@@ -1374,6 +1338,15 @@ static bool targets_gone(void)
 	return kernel__next_pid(g.k, NULL, &key) == 0;
 }
 
+/* -c: whether the capture has written as many syscalls as asked for. */
+static bool at_max_count(void)
+{
+	struct recorder_totals tot;
+
+	recorder__totals(g.r, &tot);
+	return tot.syscalls >= g.o.max_count;
+}
+
 int main(int argc, char **argv)
 {
 	struct kernel_opts ko = {0};
@@ -1386,8 +1359,10 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv))
 		return EXIT_USAGE;
-	if (check_caps())
+	if (privs__check_start(err, sizeof(err))) {
+		fprintf(stderr, "spancap: %s\n", err);
 		return EXIT_FAILURE;
+	}
 	if (g.o.user && privs__lookup_user(g.o.user, &g.user, err, sizeof(err))) {
 		fprintf(stderr, "spancap: %s\n", err);
 		return EXIT_FAILURE;
@@ -1459,7 +1434,7 @@ int main(int argc, char **argv)
 		struct sc_proc_cfg none = {.generation = 1};
 		rc = kernel__observe(g.k, g.child, &none);
 		if (!rc)
-			ptab_set(g.child, SCF_CTX_NONE, &none);
+			remember_proc(g.child, SCF_CTX_NONE, &none);
 		if (rc) {
 			fprintf(stderr, "spancap: cannot observe pid %d: %s\n", g.child,
 				strerror(-rc));
@@ -1537,7 +1512,7 @@ int main(int argc, char **argv)
 			stop = SCF_STOP_TARGETS_EXITED;
 			break;
 		}
-		if (g.o.max_count && recorder__syscalls(g.r) >= g.o.max_count) {
+		if (g.o.max_count && at_max_count()) {
 			stop = SCF_STOP_COUNT;
 			break;
 		}
@@ -1573,8 +1548,13 @@ int main(int argc, char **argv)
 	}
 	recorder__flush(g.r); /* "written" counts the events of ended frames only */
 	{
-		uint64_t written = recorder__written(g.r), lost = recorder__lost(g.r);
-		uint64_t sampled_out = recorder__counter(g.r, SCF_CNT_SAMPLED_OUT);
+		struct recorder_totals tot;
+		uint64_t written, lost, sampled_out;
+
+		recorder__totals(g.r, &tot);
+		written = tot.written;
+		lost = tot.lost;
+		sampled_out = recorder__counter(g.r, SCF_CNT_SAMPLED_OUT);
 		rc = recorder__close(g.r, stop, clean, err, sizeof(err));
 		g.r = NULL;
 		if (rc && !write_error) /* else said already */

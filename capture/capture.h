@@ -149,14 +149,18 @@ void recorder__counters(struct recorder *r, const uint64_t *vals, int ncpus);
 /* Writes the END record (with every counter) and closes the file. */
 int recorder__close(struct recorder *r, uint8_t stop_reason, bool clean, char *err, size_t errlen);
 void recorder__tick(struct recorder *r);
-uint64_t recorder__syscalls(const struct recorder *r);
-uint64_t recorder__events(const struct recorder *r);
-/* kernel events whose records reached the file (readable: FORMAT.md 2; flush first to count
- * what is buffered or still being compressed); those past -c are neither written nor lost */
-uint64_t recorder__written(const struct recorder *r);
-/* events dropped: in the kernel (ring buffer, map full) and in user space (write errors,
- * including the events of a frame a write error left unfinished) */
-uint64_t recorder__lost(const struct recorder *r);
+/* What the capture has done so far (recorder__totals()). */
+struct recorder_totals {
+	uint64_t syscalls; /* syscall events written (what -c counts) */
+	/* kernel events whose records reached the file (readable: FORMAT.md 2; flush first to
+	 * count what is buffered or still being compressed); those past -c are neither written
+	 * nor lost */
+	uint64_t written;
+	/* events dropped: in the kernel (ring buffer, map full) and in user space (write errors,
+	 * including the events of a frame a write error left unfinished) */
+	uint64_t lost;
+};
+void recorder__totals(const struct recorder *r, struct recorder_totals *t);
 
 /* The total of a counter as the END record would write it (sum over CPUs), by SCF_CNT_* id. */
 uint64_t recorder__counter(const struct recorder *r, uint32_t scf_id);
@@ -277,6 +281,12 @@ struct privs_user {
 	char name[64];
 };
 
+/*
+ * Checks, before anything is loaded, that the effective set allows loading the probes
+ * (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN) and reading processes (CAP_SYS_PTRACE).
+ * Returns 0, or -EPERM (or the error of reading the set) with the one line to print in err.
+ */
+int privs__check_start(char *err, size_t errlen);
 /* The capabilities kept after attach (kill_child: the command runs as another user). */
 uint64_t privs__kept(bool kill_child);
 /* Keeps only `keep` (of what is permitted), clears the rest and sets no-new-privs. */

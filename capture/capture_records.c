@@ -678,30 +678,17 @@ void recorder__tick(struct recorder *r)
 	scf_writer__tick(r->w, now);
 }
 
-uint64_t recorder__syscalls(const struct recorder *r)
-{
-	return r->syscalls;
-}
-
-uint64_t recorder__events(const struct recorder *r)
-{
-	return r->events;
-}
-
-uint64_t recorder__written(const struct recorder *r)
-{
-	return readable(r);
-}
-
 /* After a write error the events accepted since the last data written never reach the file. */
 static uint64_t unreadable(const struct recorder *r)
 {
 	return r->w && scf_writer__error(r->w) ? r->accepted - readable(r) : 0;
 }
 
-uint64_t recorder__lost(const struct recorder *r)
+void recorder__totals(const struct recorder *r, struct recorder_totals *t)
 {
-	return r->kernel_lost + r->write_drops + r->bad_events + unreadable(r);
+	t->syscalls = r->syscalls;
+	t->written = readable(r);
+	t->lost = r->kernel_lost + r->write_drops + r->bad_events + unreadable(r);
 }
 
 /* Writes the END record of the current file: kernel and event counters since the capture
@@ -710,6 +697,7 @@ static void write_end(struct recorder *r, uint8_t stop_reason, bool clean)
 {
 	struct scf_counter cnt[64];
 	size_t nc = 0;
+	struct recorder_totals tot;
 	struct scf_end e = {0};
 	struct scf_rec_builder b;
 	uint64_t now = recorder__now_wall(r);
@@ -731,8 +719,9 @@ static void write_end(struct recorder *r, uint8_t stop_reason, bool clean)
 	scf_writer__flush(r->w);
 	cnt[nc++] = (struct scf_counter){SCF_CNT_BYTES, SCF_CPU_ANY, scf_writer__bytes(r->w)};
 	e.end_ns = now;
-	e.events_lost = recorder__lost(r);
-	e.syscalls = r->syscalls;
+	recorder__totals(r, &tot);
+	e.events_lost = tot.lost;
+	e.syscalls = tot.syscalls;
 	e.stop_reason = stop_reason;
 	e.clean = clean;
 	scf_rb_begin(&b, r->buf, sizeof(r->buf), SCF_REC_END, 0, &e, sizeof(e));

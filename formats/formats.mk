@@ -3,7 +3,7 @@
 # neither bpf/ nor capture/ nor analyze/.
 
 FORMATS_SRCS := formats/record_codec.c formats/syscall_pack.c formats/file_writer.c \
-	formats/file_reader.c
+	formats/file_reader.c formats/syscall_info.c
 FORMATS_OBJS := $(FORMATS_SRCS:%.c=$(BUILD)/obj/%.o)
 FORMATS_LIB := $(BUILD)/libspancap_formats.a
 FORMATS_LDLIBS = $(call pkg_libs,libpcap libzstd) -lpthread

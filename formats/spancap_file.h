@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "record_layout.h"
+#include "syscall_list.h"
 
 #define SCF_ERRMSG_MAX 512
 
@@ -173,6 +174,42 @@ const char *scf_counter_name(unsigned int id);
 bool scf_loss_drops_events(unsigned int reason);
 /* Minimum body length of a known record type, 0 for an unknown type. */
 size_t scf_rec_min_body(unsigned int type);
+
+/* ============================================================================================
+ * Syscalls of abi SCF_ABI_X86_64 (the rows of syscall_list.h)
+ * ============================================================================================ */
+
+struct scf_syscall_info {
+	const char *name; /* NULL: no such syscall */
+	uint8_t cls;	  /* SCF_CLASS_* */
+	uint16_t flags;	  /* SCF_SC_* */
+	const char *args; /* argument kinds (syscall_list.h), NULL: printed as "..." */
+};
+
+/* The entry of nr, or NULL for an unknown number. */
+const struct scf_syscall_info *scf_syscall_info(unsigned int nr);
+/* "openat", or "syscall_NNN" written into buf for an unknown number. */
+const char *scf_syscall_name(unsigned int nr, char *buf, size_t bufsz);
+/* The number of a name ("openat", or "syscall_NNN"), or -ENOENT. */
+int scf_syscall_lookup(const char *name);
+/* A class's name ("file", "net", ...; "?" past the last) and the class of a name (-ENOENT). */
+const char *scf_class_name(unsigned int cls);
+int scf_class_lookup(const char *name);
+/* How many numbers the table names (for tests). */
+unsigned int scf_syscall_count(void);
+
+/*
+ * A selection, as both binaries take it: comma-separated syscall names (syscall_NNN for a
+ * number without one) and %NAME for a class (%file %net %process %memory %time %sync %ipc
+ * %other), a group that cuts across classes (%fd %signal %ids) or every number (%all). Sets
+ * the bit nr of bits for each syscall selected (adding to what bits holds). Returns 0, or
+ * -EINVAL with a message naming the word and its offset in err.
+ */
+#define SCF_SYSCALL_SEL_WORDS (SCF_SYSCALL_NR_MAX / 64)
+int scf_syscall_select(const char *spec, uint64_t bits[SCF_SYSCALL_SEL_WORDS], char *err,
+		       size_t errlen);
+/* The %NAMEs, space-separated (for --help and messages). */
+const char *scf_syscall_select_names(void);
 
 /* ============================================================================================
  * Writer

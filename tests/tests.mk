@@ -27,6 +27,16 @@ $(BUILD)/tests/test_export: PROG_LDLIBS = $(ANALYZE_TEST_LDLIBS)
 $(BUILD)/tests/test_redact: $(BUILD)/obj/tests/test_redact.o $(ANALYZE_LIB) $(FORMATS_LIB)
 $(BUILD)/tests/test_redact: PROG_LDLIBS = $(FORMATS_LDLIBS) $(CMOCKA_LIBS)
 
+# What the C library's kernel headers number each syscall, for test_formats to check
+# formats/syscall_list.h against.
+$(BUILD)/obj/tests/test_formats.o: $(BUILD)/gen/libc_syscall_numbers.h
+$(BUILD)/gen/libc_syscall_numbers.h:
+	$(msg) GEN $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) -E -dM -include asm/unistd_64.h - </dev/null | \
+		sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/\t{"\1", \2},/p' | \
+		sort -t, -k2 -n >$@.tmp && mv $@.tmp $@
+
 $(BUILD)/tests/test_formats: $(BUILD)/obj/tests/test_formats.o $(FORMATS_LIB)
 $(BUILD)/tests/test_formats: PROG_LDLIBS = $(FORMATS_LDLIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_formats_packed: $(BUILD)/obj/tests/test_formats_packed.o $(FORMATS_LIB)
