@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,6 +75,24 @@ static struct {
 	struct privs_user user; /* -Z USER, resolved before the fork */
 	struct stats stats;
 	uint64_t next_reclaim_ns;
+	/* the flight recorder (--ring) */
+	struct {
+		struct flight_ring *ring;
+		struct flight_trigger trig;
+		volatile sig_atomic_t usr1; /* SIGUSR1 received */
+		sig_atomic_t usr1_seen;
+		uint64_t period_ns;	/* a new segment this often ... */
+		uint64_t seg_bytes;	/* ... or once the open one holds this much */
+		uint64_t next_seg_ns;	/* CLOCK_MONOTONIC */
+		uint64_t triggers;
+		uint64_t files;		/* trigger files written */
+		uint64_t file_errors;	/* trigger files a write error cut short */
+		int fd;			/* the trigger file being written; -1: none */
+		struct fring_cursor cur; /* what of the ring it holds */
+		uint64_t next_unwritten;  /* the first segment no trigger file holds */
+		uint64_t after_end_ns;	/* CLOCK_MONOTONIC end of its --after period */
+		uint64_t after_cap_ns;	/* ... which triggers extend up to this */
+	} fr;
 } g;
 
 /* Slots of the process table: twice the kernel map, so probe runs stay short. */
@@ -197,8 +217,8 @@ static void usage(FILE *f)
 		"  -C, --file-size SIZE     rotate: a new file once the current one holds SIZE\n"
 		"                           bytes (k, M, G suffixes; 4k to 1024G)\n"
 		"  -G, --rotate-seconds S   rotate: a new file every S seconds (0.1 to 10000000)\n"
-		"  -W, --file-count N       with -C or -G: keep only the last N files, removing\n"
-		"                           the oldest (1 to 1000000)\n"
+		"  -W, --file-count N       with -C, -G or --ring: keep only the last N files,\n"
+		"                           removing the oldest (1 to 1000000)\n"
 		"  With -C or -G the files are named FILE with a sequence number before its\n"
 		"  extension: -w app.pcapng.zst writes app-000001.pcapng.zst, app-000002...,\n"
 		"  so that names sort in time order. Each file starts with the host, every\n"
@@ -208,6 +228,26 @@ static void usage(FILE *f)
 		"  file's. The files' directory must be writable without CAP_DAC_OVERRIDE\n"
 		"  (spancap has dropped it when it rotates): that is checked before anything\n"
 		"  runs.\n"
+		"\n"
+		"Flight recorder (nothing is written until a trigger):\n"
+		"      --ring SECONDS       keep the last SECONDS (0.1 to 86400) of the capture\n"
+		"                           in memory, compressed; on a trigger, write them and\n"
+		"                           what follows (--after) to the next file of a series\n"
+		"                           named as -C names them (-w app.pcapng.zst:\n"
+		"                           app-000001.pcapng.zst, ...; -W keeps the last N)\n"
+		"      --ring-size SIZE     at most SIZE bytes in memory (k, M, G; 256k to 1024G;\n"
+		"                           default 64M): the oldest part goes first when full\n"
+		"      --after SECONDS      what follows a trigger, 0 to 86400 (default 1); a\n"
+		"                           trigger during it extends it, up to four times\n"
+		"                           --after past the file's first trigger; a trigger\n"
+		"                           after that starts a new file (no record in two)\n"
+		"      --trigger-error E[,E...]  a syscall inside a span failing with errno E: a\n"
+		"                           name (ENOENT), a number (1 to 4095), or any\n"
+		"      --trigger-slow MS    a syscall inside a span that took longer than MS ms\n"
+		"  SIGUSR1 is a trigger too. The memory holds segments of SECONDS/4 (0.25 to\n"
+		"  60 s), each started as -C starts a file (every process, its threads and fds),\n"
+		"  and drops the oldest whole: a file holds between SECONDS and SECONDS plus a\n"
+		"  segment before its trigger, less when SIZE was too small (ring_overflows).\n"
 		"\n"
 		"Limits (the first one reached stops the capture; default: none):\n"
 		"  -c, --count N            stop after exactly N syscall records (1 to 10^12)\n"
@@ -221,11 +261,13 @@ static void usage(FILE *f)
 		"                           starting \"spancap: stats final\"; counters are named\n"
 		"                           as in the file's END record (records, bytes, events,\n"
 		"                           ringbuf_drops, map_full, write_drops, arg_faults,\n"
-		"                           ctx_faults, ctx_invalid, unmatched, sampled_out),\n"
-		"                           plus syscalls, events/s (since the previous line;\n"
-		"                           on the final line, over the whole capture), procs\n"
-		"                           (processes with an installed configuration) and\n"
-		"                           resolved (their context located)\n"
+		"                           ctx_faults, ctx_invalid, unmatched, sampled_out; with\n"
+		"                           --ring also ring_triggers, ring_dropped_sections,\n"
+		"                           ring_dropped_bytes, ring_overflows), plus syscalls,\n"
+		"                           events/s (since the previous line; on the final\n"
+		"                           line, over the whole capture), procs (processes\n"
+		"                           with an installed configuration) and resolved (their\n"
+		"                           context located)\n"
 		"  -v, --verbose            report each resolution and re-resolution\n"
 		"  -h, --help               this text\n"
 		"  -r FILE                  refused: spancap writes captures, spancap-analyze\n"
@@ -253,6 +295,7 @@ static void usage(FILE *f)
 		"                           record, close the file; CMD, if still running, gets\n"
 		"                           SIGTERM\n"
 		"  SIGPIPE                  ignored: a closed output pipe is a write error\n"
+		"  SIGUSR1                  with --ring: a trigger (writes the next file)\n"
 		"\n"
 		"Exit status (as strace's with -- CMD):\n"
 		"  N    CMD ended by itself: its exit status, or 128+S when a signal S killed it\n"
@@ -260,7 +303,8 @@ static void usage(FILE *f)
 		"       process (CMD, if still running, got SIGTERM)\n"
 		"  1    a missing capability, an unknown -Z user, or an error while capturing,\n"
 		"       such as a full disk (the message names the file; it stays readable up to\n"
-		"       the error)\n"
+		"       the error); with --ring, also a trigger file that could not be written\n"
+		"       (the capture went on)\n"
 		"  2    bad usage (as spancap-analyze's)\n"
 		"  126  CMD could not be run (not executable); 127: CMD was not found. No\n"
 		"       capture file is left (nothing of CMD was recorded)\n"
@@ -276,6 +320,8 @@ static void usage(FILE *f)
 		"  spancap -w app.pcapng.zst -p 1234,5678 --duration 60 --stats=5\n"
 		"  spancap -q -w all.pcapng.zst --all -c 1000000\n"
 		"  spancap -w /var/tmp/app.pcapng.zst -C 100M -W 10 --all\n"
+		"  spancap -w /var/tmp/incident.pcapng.zst --ring 30 --after 5 \\\n"
+		"      --trigger-error ECONNREFUSED,EIO -W 20 -p 1234\n"
 		"  spancap -w - -- ./my-service | spancap-analyze traces -\n"
 		"\n"
 		"See spancap(8).\n",
@@ -436,6 +482,11 @@ enum {
 	OPT_SAMPLED_ONLY,
 	OPT_CGROUP,
 	OPT_CONTAINER,
+	OPT_RING,
+	OPT_RING_SIZE,
+	OPT_AFTER,
+	OPT_TRIGGER_ERROR,
+	OPT_TRIGGER_SLOW,
 };
 
 /* ---- kernel-side selection options (-e, --only-in-span, -s, trace sampling) ----------------- */
@@ -456,6 +507,54 @@ static int parse_sample_fraction(const char *arg, uint64_t *threshold)
 	*threshold = sc_sample_threshold(f);
 	return 0;
 }
+
+#define RING_SIZE_DEFAULT (64ull << 20)
+#define RING_SIZE_MIN (256ull << 10)
+
+/* --ring SECONDS, --ring-size SIZE, --after SECONDS, --trigger-error LIST, --trigger-slow MS */
+static int parse_ring_opt(int c, const char *arg)
+{
+	char err[256];
+	double ms;
+
+	switch (c) {
+	case OPT_RING:
+		if (parse_seconds(arg, 0.1, 86400, &g.o.ring_s)) {
+			fprintf(stderr, "spancap: bad --ring '%s' (0.1 to 86400 seconds)\n", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_RING_SIZE:
+		if (parse_size(arg, &g.o.ring_bytes) || g.o.ring_bytes < RING_SIZE_MIN) {
+			fprintf(stderr,
+				"spancap: bad --ring-size '%s' (bytes, k/M/G suffix, 256k to "
+				"1024G)\n",
+				arg);
+			return -1;
+		}
+		return 0;
+	case OPT_AFTER:
+		if (parse_seconds(arg, 0, 86400, &g.o.after_s)) {
+			fprintf(stderr, "spancap: bad --after '%s' (0 to 86400 seconds)\n", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_TRIGGER_ERROR:
+		if (ftrig__parse_errors(&g.fr.trig, arg, err, sizeof(err))) {
+			fprintf(stderr, "spancap: %s\n", err);
+			return -1;
+		}
+		return 0;
+	}
+	if (parse_seconds(arg, 0.001, SECONDS_MAX, &ms)) {
+		fprintf(stderr, "spancap: bad --trigger-slow '%s' (0.001 to 10000000 ms)\n", arg);
+		return -1;
+	}
+	g.fr.trig.slow_ns = (uint64_t)(ms * 1e6);
+	return 0;
+}
+
+/* ---- kernel-side selection options (-e, --only-in-span, -s) -------------------------------- */
 
 static int parse_selection_opt(int c, const char *arg)
 {
@@ -551,12 +650,18 @@ static int parse_args(int argc, char **argv)
 		{"cgroup", required_argument, NULL, OPT_CGROUP},
 		{"container", required_argument, NULL, OPT_CONTAINER},
 		{"snaplen", required_argument, NULL, 's'},
+		{"ring", required_argument, NULL, OPT_RING},
+		{"ring-size", required_argument, NULL, OPT_RING_SIZE},
+		{"after", required_argument, NULL, OPT_AFTER},
+		{"trigger-error", required_argument, NULL, OPT_TRIGGER_ERROR},
+		{"trigger-slow", required_argument, NULL, OPT_TRIGGER_SLOW},
 		{0},
 	};
 	uint64_t n;
 	int c;
 
 	g.o.tick_ms = 20;
+	g.o.after_s = -1; /* not given */
 	while ((c = getopt_long(argc, argv, "+w:p:c:uvhqZ:C:G:W:e:s:r:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
@@ -653,6 +758,14 @@ static int parse_args(int argc, char **argv)
 			if (parse_output_opt(c, optarg))
 				return -1;
 			break;
+		case OPT_RING:
+		case OPT_RING_SIZE:
+		case OPT_AFTER:
+		case OPT_TRIGGER_ERROR:
+		case OPT_TRIGGER_SLOW:
+			if (parse_ring_opt(c, optarg))
+				return -1;
+			break;
 		case OPT_COMPRESS_INLINE:
 			g.o.compress_inline = true;
 			break;
@@ -687,10 +800,31 @@ static int parse_args(int argc, char **argv)
 		fprintf(stderr, "spancap: -q and -v contradict each other\n");
 		return -1;
 	}
-	if (g.o.rotate_files && !g.o.rotate_bytes && !g.o.rotate_seconds) {
-		fprintf(stderr, "spancap: -W COUNT keeps a ring of rotated files: give -C or -G too\n");
+	if (g.o.rotate_files && !g.o.rotate_bytes && !g.o.rotate_seconds && !g.o.ring_s) {
+		fprintf(stderr,
+			"spancap: -W COUNT keeps a ring of rotated files: give -C or -G (or "
+			"--ring) too\n");
 		return -1;
 	}
+	if (!g.o.ring_s && (g.o.ring_bytes || g.o.after_s >= 0 || g.fr.trig.on_error ||
+			    g.fr.trig.slow_ns)) {
+		fprintf(stderr, "spancap: --ring-size, --after and --trigger-* apply to --ring "
+				"only\n");
+		return -1;
+	}
+	if (g.o.ring_s && (g.o.rotate_bytes || g.o.rotate_seconds)) {
+		fprintf(stderr, "spancap: --ring writes a file per trigger: it cannot rotate "
+				"(-C, -G)\n");
+		return -1;
+	}
+	if (g.o.ring_s && !strcmp(g.o.out_path, "-")) {
+		fprintf(stderr, "spancap: --ring writes a file per trigger, not standard output\n");
+		return -1;
+	}
+	if (!g.o.ring_bytes)
+		g.o.ring_bytes = RING_SIZE_DEFAULT;
+	if (g.o.after_s < 0)
+		g.o.after_s = g.o.ring_s ? 1 : 0;
 	if (g.o.compress_level && g.o.uncompressed) {
 		fprintf(stderr, "spancap: --compress-level and -u contradict each other\n");
 		return -1;
@@ -1160,19 +1294,13 @@ static void describe(void *ctx, pid_t pid)
 	scan_write_fds(g.r, pid);
 }
 
-static int rotate(char *err, size_t errlen)
+/* Every process the new file or segment needs, described as describe() does. */
+static int describe_all(void)
 {
 	const struct ptab_entry *e;
 	uint32_t pos = 0, n = 0, cap = ptab__count(g.ptab);
 	pid_t *pids;
-	int rc;
 
-	rc = output__advance(&g.out);
-	if (!rc)
-		rc = recorder__rotate(g.r, g.out.path, err, errlen);
-	if (rc)
-		return rc;
-	output__started(&g.out, mono_ns());
 	if (g.o.all) {
 		scan_pids(describe, NULL);
 	} else {
@@ -1186,9 +1314,199 @@ static int rotate(char *err, size_t errlen)
 			describe(NULL, pids[i]);
 		free(pids);
 	}
+	return 0;
+}
+
+static int rotate(char *err, size_t errlen)
+{
+	int rc;
+
+	rc = output__advance(&g.out);
+	if (!rc)
+		rc = recorder__rotate(g.r, g.out.path, err, errlen);
+	if (rc)
+		return rc;
+	output__started(&g.out, mono_ns());
+	rc = describe_all();
+	if (rc)
+		return rc;
 	if (g.o.verbose)
 		fprintf(stderr, "spancap: now writing %s\n", g.out.path);
 	return output__prune(&g.out, err, errlen);
+}
+
+/* ---- the flight recorder (--ring) ---------------------------------------------------------- */
+
+/*
+ * The capture goes into the segments of g.fr.ring (flight_ring.c), each started as rotation
+ * starts a file. A trigger (SIGUSR1, or a record matching --trigger-error/--trigger-slow)
+ * ends the open segment, writes every segment the ring holds to the next file of the series
+ * (named as rotation names them), then copies what is recorded for --after seconds more, and
+ * ends that with a segment's END record. A trigger during the --after period extends it to
+ * --after past that trigger, up to four times --after past the file's first trigger; the next
+ * trigger after that starts a new file, which starts where the previous one ended when their
+ * windows overlap (no section is in two files).
+ */
+#define RING_NAME "(flight recorder memory)"
+#define RING_PERIOD_MIN_NS 250000000ull
+#define RING_PERIOD_MAX_NS 60000000000ull
+
+static void ring_counters(void)
+{
+	uint64_t v[4] = {g.fr.triggers, fring__dropped_segs(g.fr.ring),
+			 fring__dropped_bytes(g.fr.ring), fring__overflow_segs(g.fr.ring)};
+
+	recorder__set_ring(g.r, v);
+}
+
+/* Ends the open segment (its END record) and starts the next one with every process's state. */
+static int ring_next_segment(char *err, size_t errlen)
+{
+	uint64_t now = mono_ns();
+	int fd, rc;
+
+	ring_counters();
+	fd = fring__start(g.fr.ring, now);
+	if (fd < 0) {
+		snprintf(err, errlen, "flight recorder: memfd_create: %s", strerror(-fd));
+		return fd;
+	}
+	rc = recorder__rotate_fd(g.r, RING_NAME, fd, err, errlen);
+	if (rc)
+		return rc;
+	g.fr.next_seg_ns = now + g.fr.period_ns;
+	describe_all();
+	return fring__sync(g.fr.ring);
+}
+
+/* Copies what the trigger file lacks (the open segment too when with_open). */
+static void ring_copy(bool with_open)
+{
+	int rc;
+
+	if (g.fr.fd < 0)
+		return;
+	rc = fring__sync(g.fr.ring);
+	if (!rc)
+		rc = fring__copy_new(g.fr.ring, &g.fr.cur, g.fr.fd, with_open);
+	if (rc) {
+		fprintf(stderr, "spancap: %s: write failed: %s; the file is cut short there\n",
+			g.out.path, strerror(-rc));
+		g.fr.file_errors++;
+		close(g.fr.fd);
+		g.fr.fd = -1;
+	}
+}
+
+static void ring_end_file(void)
+{
+	char err[SCF_ERRMSG_MAX];
+
+	if (g.fr.fd < 0)
+		return;
+	if (close(g.fr.fd)) {
+		fprintf(stderr, "spancap: %s: %s\n", g.out.path, strerror(errno));
+		g.fr.file_errors++;
+	}
+	g.fr.fd = -1;
+	g.fr.next_unwritten = g.fr.cur.off ? g.fr.cur.id + 1 : g.fr.cur.id;
+	if (g.o.verbose)
+		fprintf(stderr, "spancap: flight recorder: wrote %s\n", g.out.path);
+	if (output__prune(&g.out, err, sizeof(err)))
+		fprintf(stderr, "spancap: %s\n", err);
+}
+
+/* Opens the next file of the series for a trigger at now and writes the window into it. */
+static int ring_start_file(uint64_t now, char *err, size_t errlen)
+{
+	struct stat st;
+	int rc;
+
+	if (g.fr.files && output__advance(&g.out))
+		return -ENAMETOOLONG;
+	rc = ring_next_segment(err, errlen); /* the window ends here */
+	if (rc)
+		return rc;
+	g.fr.files++;
+	fring__evict(g.fr.ring, now, UINT64_MAX);
+	g.fr.fd = open(g.out.path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (g.fr.fd < 0 || (fstat(g.fr.fd, &st) == 0 && S_ISREG(st.st_mode) &&
+			    (st.st_mode & 07777) != 0600 && fchmod(g.fr.fd, 0600))) {
+		fprintf(stderr, "spancap: %s: cannot create: %s\n", g.out.path,
+			errno == ELOOP ? "a symbolic link" : strerror(errno));
+		if (g.fr.fd >= 0)
+			close(g.fr.fd);
+		g.fr.fd = -1;
+		g.fr.file_errors++;
+		return 0; /* the capture goes on: a later trigger tries the next name */
+	}
+	/* files never repeat a section: when the windows overlap, this one starts where the
+	 * previous one ended, and together they read as one rotated capture */
+	g.fr.cur = (struct fring_cursor){.id = fring__seg(g.fr.ring, 0)->id};
+	if (g.fr.cur.id < g.fr.next_unwritten)
+		g.fr.cur.id = g.fr.next_unwritten;
+	g.fr.after_end_ns = now + (uint64_t)(g.o.after_s * 1e9);
+	g.fr.after_cap_ns = now + (uint64_t)(4 * g.o.after_s * 1e9);
+	ring_copy(false);
+	if (g.o.verbose)
+		fprintf(stderr, "spancap: flight recorder: trigger, writing %s\n", g.out.path);
+	return 0;
+}
+
+/* Once per loop: triggers, the trigger file, new segments and eviction. */
+static int ring_tick(char *err, size_t errlen)
+{
+	uint64_t now = mono_ns(), fired = recorder__take_triggers(g.r);
+	sig_atomic_t usr1 = g.fr.usr1;
+	int rc;
+
+	fired += (uint64_t)(usr1 - g.fr.usr1_seen);
+	g.fr.usr1_seen = usr1;
+	if (fired) {
+		g.fr.triggers += fired;
+		if (g.fr.fd < 0) {
+			rc = ring_start_file(now, err, errlen);
+			if (rc)
+				return rc;
+		} else {
+			uint64_t end = now + (uint64_t)(g.o.after_s * 1e9);
+			g.fr.after_end_ns = end < g.fr.after_cap_ns ? end : g.fr.after_cap_ns;
+		}
+	}
+	if (g.fr.fd >= 0 && now >= g.fr.after_end_ns) {
+		/* the after period ends with the END record of its segment, unless it was empty */
+		const struct fring_seg *open = fring__seg(g.fr.ring, fring__count(g.fr.ring) - 1);
+		if (g.fr.cur.id == open->id && g.fr.cur.off == 0) {
+			ring_end_file();
+		} else {
+			rc = ring_next_segment(err, errlen);
+			if (rc)
+				return rc;
+			ring_copy(false);
+			ring_end_file();
+		}
+	}
+	rc = fring__sync(g.fr.ring);
+	if (rc) {
+		snprintf(err, errlen, "flight recorder: %s", strerror(-rc));
+		return rc;
+	}
+	if (now >= g.fr.next_seg_ns ||
+	    fring__seg(g.fr.ring, fring__count(g.fr.ring) - 1)->bytes >= g.fr.seg_bytes) {
+		rc = ring_next_segment(err, errlen);
+		if (rc)
+			return rc;
+	}
+	ring_copy(true);
+	fring__evict(g.fr.ring, now, g.fr.fd >= 0 ? g.fr.cur.id : UINT64_MAX);
+	ring_counters();
+	return 0;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	g.fr.usr1++;
 }
 
 /* A write error ends the capture: the file stays readable up to the last data it flushed. */
@@ -1384,7 +1702,33 @@ int main(int argc, char **argv)
 		fprintf(stderr, "spancap: %s\n", err);
 		goto fail_child;
 	}
-	g.r = recorder__open(&g.o, &recorder_hooks, g.out.path, argc, argv, err, sizeof(err));
+	g.fr.fd = -1;
+	if (g.o.ring_s > 0) {
+		/* --ring: nothing is written until a trigger; the capture goes into memory */
+		struct sigaction su = {.sa_handler = on_usr1};
+		uint64_t win = (uint64_t)(g.o.ring_s * 1e9);
+		int fd;
+
+		g.fr.ring = fring__new(g.o.ring_bytes, win);
+		fd = g.fr.ring ? fring__start(g.fr.ring, mono_ns()) : -ENOMEM;
+		if (fd < 0) {
+			fprintf(stderr, "spancap: flight recorder: %s\n", strerror(-fd));
+			goto fail_child;
+		}
+		g.fr.period_ns = win / 4 < RING_PERIOD_MIN_NS   ? RING_PERIOD_MIN_NS
+				 : win / 4 > RING_PERIOD_MAX_NS ? RING_PERIOD_MAX_NS
+								 : win / 4;
+		g.fr.seg_bytes = g.o.ring_bytes / 4;
+		g.fr.next_seg_ns = mono_ns() + g.fr.period_ns;
+		sigaction(SIGUSR1, &su, NULL);
+		g.r = recorder__open_fd(&g.o, &recorder_hooks, RING_NAME, fd, argc, argv, err,
+					 sizeof(err));
+		if (g.r)
+			recorder__set_trigger(g.r, &g.fr.trig);
+	} else {
+		g.r = recorder__open(&g.o, &recorder_hooks, g.out.path, argc, argv, err,
+				     sizeof(err));
+	}
 	if (!g.r) {
 		fprintf(stderr, "spancap: %s\n", err);
 		goto fail_child;
@@ -1455,7 +1799,7 @@ int main(int argc, char **argv)
 		if (rc) {
 			/* Nothing of CMD was recorded: no capture file is left to look like one. */
 			recorder__close(g.r, SCF_STOP_ERROR, false, NULL, 0);
-			if (strcmp(g.out.path, "-"))
+			if (strcmp(g.out.path, "-") && !g.fr.ring)
 				unlink(g.out.path);
 			kernel__close(g.k);
 			free(g.cnt);
@@ -1500,7 +1844,13 @@ int main(int argc, char **argv)
 			clean = false;
 			break;
 		}
-		if (output__due(&g.out, recorder__file_bytes(g.r), mono_ns()) &&
+		if (g.fr.ring && ring_tick(err, sizeof(err))) {
+			fprintf(stderr, "spancap: %s\n", err);
+			stop = SCF_STOP_ERROR;
+			clean = false;
+			break;
+		}
+		if (output__due(&g.out, recorder__file_bytes(g.r), mono_ns()) && !g.fr.ring &&
 		    rotate(err, sizeof(err))) {
 			fprintf(stderr, "spancap: %s\n", err);
 			stop = SCF_STOP_ERROR;
@@ -1555,6 +1905,9 @@ int main(int argc, char **argv)
 		written = tot.written;
 		lost = tot.lost;
 		sampled_out = recorder__counter(g.r, SCF_CNT_SAMPLED_OUT);
+
+		if (g.fr.ring)
+			ring_counters();
 		rc = recorder__close(g.r, stop, clean, err, sizeof(err));
 		g.r = NULL;
 		if (rc && !write_error) /* else said already */
@@ -1565,10 +1918,25 @@ int main(int argc, char **argv)
 				(unsigned long long)lost, (unsigned long long)sampled_out,
 				sampled_out == 1 ? "" : "s");
 		else if (!g.o.quiet)
+		if (g.fr.ring) {
+			/* a trigger file being written ends with the capture's END record */
+			ring_copy(true);
+			ring_end_file();
+		}
+		if (!g.o.quiet && !g.fr.ring)
 			fprintf(stderr, "%llu event%s written, %llu lost\n",
 				(unsigned long long)written, written == 1 ? "" : "s",
 				(unsigned long long)lost);
+		if (!g.o.quiet && g.fr.ring)
+			fprintf(stderr,
+				"%llu event%s recorded in memory, %llu lost; %llu trigger%s, %llu "
+				"file%s written\n",
+				(unsigned long long)written, written == 1 ? "" : "s",
+				(unsigned long long)lost, (unsigned long long)g.fr.triggers,
+				g.fr.triggers == 1 ? "" : "s", (unsigned long long)g.fr.files,
+				g.fr.files == 1 ? "" : "s");
 	}
+	fring__free(g.fr.ring);
 	kernel__close(g.k);
 	free(g.cnt);
 	ptab__free(g.ptab);
@@ -1576,7 +1944,8 @@ int main(int argc, char **argv)
 		kill(g.child, SIGTERM);
 		waitpid(g.child, &g.child_status, 0);
 	}
-	if (rc || !clean)
+	/* a trigger file that could not be written fails the run, as a write error does */
+	if (rc || !clean || g.fr.file_errors)
 		return EXIT_FAILURE;
 	/* CMD ended by itself: its status is spancap's, as strace passes it on. */
 	return stop == SCF_STOP_COMMAND ? cmd_exit_status(g.child_status) : EXIT_SUCCESS;

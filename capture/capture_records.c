@@ -60,6 +60,11 @@ struct recorder {
 	uint64_t *last;
 	int ncpus;
 	uint64_t prev_wall;
+	/* --ring: the triggers evaluated on syscall records, and what the ring reports */
+	const struct flight_trigger *trig;
+	uint64_t triggers; /* fired and not yet taken by recorder__take_triggers() */
+	uint64_t ring[4];  /* SCF_CNT_RING_TRIGGERS .. SCF_CNT_RING_OVERFLOWS */
+	bool ring_on;
 };
 
 static void hook_request_resolve(const struct recorder *r, uint32_t pid, uint8_t reasons)
@@ -169,10 +174,13 @@ static void read_boot_id(uint8_t id[16])
 	}
 }
 
-/* Creates path (or takes stdout for "-") with the writer options of r. */
-static struct scf_writer *create_file(struct recorder *r, const char *path, char *err,
+/* Creates path (or takes stdout for "-", or fd when it is not -1: a flight recorder segment,
+ * path its name) with the writer options of r. */
+static struct scf_writer *create_file(struct recorder *r, const char *path, int fd, char *err,
 				      size_t errlen)
 {
+	if (fd >= 0)
+		return scf_writer__fdopen(fd, path, &r->wo, err, errlen);
 	if (strcmp(path, "-"))
 		return scf_writer__open(path, &r->wo, err, errlen);
 	/* -w -: the capture goes to stdout, for a pipe or a redirection, never a terminal. */
@@ -216,6 +224,13 @@ static int begin_section(struct recorder *r, char *err, size_t errlen)
 struct recorder *recorder__open(const struct capture_opts *o, const struct recorder_hooks *hooks,
 				const char *path, int argc, char **argv, char *err, size_t errlen)
 {
+	return recorder__open_fd(o, hooks, path, -1, argc, argv, err, errlen);
+}
+
+struct recorder *recorder__open_fd(const struct capture_opts *o, const struct recorder_hooks *hooks,
+				   const char *path, int fd, int argc, char **argv, char *err,
+				   size_t errlen)
+{
 	struct recorder *r = calloc(1, sizeof(*r));
 	struct scf_section *s;
 	int e;
@@ -235,13 +250,20 @@ struct recorder *recorder__open(const struct capture_opts *o, const struct recor
 		uint64_t fb = o->rotate_bytes / 4;
 		r->wo.frame_bytes = fb < (64u << 10) ? (64u << 10) : fb > (4u << 20) ? (4u << 20) : fb;
 	}
+	/* With --ring, frames small enough that a segment ends close to its size (a quarter of
+	 * the ring): flight_ring.c. */
+	if (o->ring_s > 0) {
+		uint64_t fb = o->ring_bytes / 16;
+		r->wo.frame_bytes = fb < (64u << 10) ? (64u << 10) : fb > (4u << 20) ? (4u << 20) : fb;
+		r->ring_on = true;
+	}
 	r->max_syscalls = o->max_count;
 	r->argc = argc;
 	r->argv = argv;
 	/* the kernel's SC_SAMPLE_* bits are the file's SCF_SAMPLING_* bits */
 	r->sampling.mode = o->sample_mode;
 	r->sampling.threshold = o->sample_mode & SC_SAMPLE_FRACTION ? o->sample_threshold : 0;
-	r->w = create_file(r, path, err, errlen);
+	r->w = create_file(r, path, fd, err, errlen);
 	if (!r->w)
 		goto fail;
 	set_clock(r);
@@ -445,6 +467,8 @@ static int on_syscall(struct recorder *r, const uint8_t *data, size_t len)
 						items, items_len)) {
 		r->accepted++;
 		r->syscalls++;
+		if (r->trig && ftrig__match(r->trig, &s, flags))
+			r->triggers++;
 	} else {
 		r->write_drops++;
 	}
@@ -706,7 +730,7 @@ static void write_end(struct recorder *r, uint8_t stop_reason, bool clean)
 	for (int c = 0; r->last && c < r->ncpus; c++) {
 		for (size_t i = 0; i < sizeof(counter_map) / sizeof(counter_map[0]); i++) {
 			uint64_t v = r->last[(size_t)c * SC_CNT_MAX + counter_map[i].kid];
-			if ((!v && !counter_map[i].lost) || nc + 5 >= sizeof(cnt) / sizeof(cnt[0]))
+			if ((!v && !counter_map[i].lost) || nc + 9 >= sizeof(cnt) / sizeof(cnt[0]))
 				continue;
 			cnt[nc++] = (struct scf_counter){counter_map[i].scf_id, c, v};
 		}
@@ -716,6 +740,8 @@ static void write_end(struct recorder *r, uint8_t stop_reason, bool clean)
 	cnt[nc++] = (struct scf_counter){SCF_CNT_WRITE_DROPS, SCF_CPU_ANY,
 					 r->write_drops + r->bad_events};
 	cnt[nc++] = (struct scf_counter){SCF_CNT_RECORDS, SCF_CPU_ANY, e.records};
+	for (uint32_t i = 0; r->ring_on && i < 4; i++)
+		cnt[nc++] = (struct scf_counter){SCF_CNT_RING_TRIGGERS + i, SCF_CPU_ANY, r->ring[i]};
 	scf_writer__flush(r->w);
 	cnt[nc++] = (struct scf_counter){SCF_CNT_BYTES, SCF_CPU_ANY, scf_writer__bytes(r->w)};
 	e.end_ns = now;
@@ -731,6 +757,11 @@ static void write_end(struct recorder *r, uint8_t stop_reason, bool clean)
 
 int recorder__rotate(struct recorder *r, const char *path, char *err, size_t errlen)
 {
+	return recorder__rotate_fd(r, path, -1, err, errlen);
+}
+
+int recorder__rotate_fd(struct recorder *r, const char *path, int fd, char *err, size_t errlen)
+{
 	int rc;
 
 	write_end(r, SCF_STOP_ROTATE, true);
@@ -742,7 +773,7 @@ int recorder__rotate(struct recorder *r, const char *path, char *err, size_t err
 	if (rc)
 		return rc;
 	r->readable = r->accepted; /* the file was closed whole */
-	r->w = create_file(r, path, err, errlen);
+	r->w = create_file(r, path, fd, err, errlen);
 	if (!r->w)
 		return -errno;
 	r->sec.section_index++; /* counts across the files of the capture: a gap shows */
@@ -817,6 +848,11 @@ uint64_t recorder__counter(const struct recorder *r, uint32_t scf_id)
 		return r->done_records + (r->w ? scf_writer__records(r->w) : 0);
 	case SCF_CNT_BYTES:
 		return r->done_bytes + (r->w ? scf_writer__bytes(r->w) : 0);
+	case SCF_CNT_RING_TRIGGERS:
+	case SCF_CNT_RING_DROPPED_SECTIONS:
+	case SCF_CNT_RING_DROPPED_BYTES:
+	case SCF_CNT_RING_OVERFLOWS:
+		return r->ring[scf_id - SCF_CNT_RING_TRIGGERS];
 	}
 	/* Kernel counters: the same mapping and per-CPU values the END record writes. */
 	for (int c = 0; r->last && c < r->ncpus; c++)
@@ -831,4 +867,29 @@ void recorder__flush(struct recorder *r)
 	if (r->w) {
 		scf_writer__flush(r->w);
 	}
+}
+
+/* ---- the flight recorder (--ring) ----------------------------------------------------------- */
+
+void recorder__set_trigger(struct recorder *r, const struct flight_trigger *t)
+{
+	r->trig = t;
+}
+
+uint64_t recorder__take_triggers(struct recorder *r)
+{
+	uint64_t n = r->triggers;
+
+	r->triggers = 0;
+	return n;
+}
+
+void recorder__set_ring(struct recorder *r, const uint64_t vals[4])
+{
+	memcpy(r->ring, vals, sizeof(r->ring));
+}
+
+bool recorder__ring_on(const struct recorder *r)
+{
+	return r->ring_on;
 }

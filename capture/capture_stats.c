@@ -68,6 +68,10 @@ void stats__print(struct stats *s, FILE *f, const struct recorder *r, const stru
 			n += snprintf(line + n, sizeof(line) - n, " events/s=%.0f",
 				      dt ? (events - since_events) * 1e9 / dt : 0.0);
 	}
+	for (uint32_t id = SCF_CNT_RING_TRIGGERS;
+	     recorder__ring_on(r) && id <= SCF_CNT_RING_OVERFLOWS && n < (int)sizeof(line); id++)
+		n += snprintf(line + n, sizeof(line) - n, " %s=%llu", scf_counter_name(id),
+			      (unsigned long long)recorder__counter(r, id));
 	if (n < (int)sizeof(line))
 		snprintf(line + n, sizeof(line) - n, " procs=%u resolved=%u", ptab__count(t),
 			 resolved_count(t));

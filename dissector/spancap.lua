@@ -65,7 +65,9 @@ local COUNTER_NAMES = {
 	[1] = "events", [2] = "ring-buffer drops", [3] = "map-full failures",
 	[4] = "argument read faults", [5] = "context read faults", [6] = "write drops",
 	[7] = "records", [8] = "bytes", [9] = "unmatched exits", [10] = "context records rejected",
-	[11] = "sampled out",
+	[11] = "flight recorder triggers", [12] = "flight recorder sections dropped",
+	[13] = "flight recorder bytes dropped", [14] = "flight recorder overflows",
+	[15] = "sampled out",
 }
 local VAL_TYPE = {
 	[1] = "string", [2] = "bool", [3] = "int", [4] = "double", [5] = "array", [6] = "kvlist",

@@ -110,6 +110,10 @@ struct ana_host {
 	uint32_t sections;
 	bool have_end;
 	struct scf_end end; /* the last END record */
+	/* its flight-recorder counters (spancap --ring; FORMAT.md 5.9): triggers fired, sections
+	 * and bytes dropped from memory, those dropped for room */
+	bool have_ring;
+	uint64_t ring[4];
 	uint64_t loss_events, loss_windows; /* LOSS records of events not in the file */
 };
 

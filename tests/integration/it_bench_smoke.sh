@@ -92,6 +92,10 @@ check_rows "realistic workload: latency p50, p99 and throughput without spancap,
 check_rows "capture throughput: max events/s with no loss, CPU per event" own \
 	"max events/s with no loss" "spancap user CPU per event (ns)" \
 	"spancap user+system CPU per event (ns)" "events/s during the CPU run"
+check_rows "flight recorder: CPU per event, RSS, RSS + ring, events/s, -w against --ring" own \
+	"CPU per event, user+system (ns)" "spancap peak RSS (MiB)" \
+	"spancap peak RSS + ring memory (MiB)" \
+	"events/s recorded"
 check_rows "bytes per syscall: spancap, spancap -u" own "spancap (zstd level 1)" \
 	"spancap -u (plain pcapng)"
 check_rows "bytes per syscall: perf record, perf record -z (or n/a with a reason)" peer \
