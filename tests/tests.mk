@@ -5,8 +5,7 @@
 # Unit suites by name: built in $(BUILD)/tests and, under ASan + UBSan, in $(BUILD)/asan/tests.
 UNIT_TESTS := test_formats test_formats_packed test_formats_alloc test_samples_writer \
 	test_analyze test_analyze_ctx test_export test_redact test_resolver test_proc_table \
-	test_trace_sampling
-	test_flight_ring
+	test_trace_sampling test_flight_ring
 TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 CMOCKA_LIBS = $(call pkg_libs,cmocka)
 # The analyzer's scenario builder (tests/analyze_scenario.c), shared by its suites and tools.
