@@ -1912,18 +1912,17 @@ int main(int argc, char **argv)
 		g.r = NULL;
 		if (rc && !write_error) /* else said already */
 			fprintf(stderr, "spancap: %s\n", err);
-		if (!g.o.quiet && g.o.sample_mode) /* left out by choice: not lost */
-			fprintf(stderr, "%llu event%s written, %llu lost, %llu syscall%s sampled out\n",
-				(unsigned long long)written, written == 1 ? "" : "s",
-				(unsigned long long)lost, (unsigned long long)sampled_out,
-				sampled_out == 1 ? "" : "s");
-		else if (!g.o.quiet)
 		if (g.fr.ring) {
 			/* a trigger file being written ends with the capture's END record */
 			ring_copy(true);
 			ring_end_file();
 		}
-		if (!g.o.quiet && !g.fr.ring)
+		if (!g.o.quiet && !g.fr.ring && g.o.sample_mode) /* left out by choice: not lost */
+			fprintf(stderr, "%llu event%s written, %llu lost, %llu syscall%s sampled out\n",
+				(unsigned long long)written, written == 1 ? "" : "s",
+				(unsigned long long)lost, (unsigned long long)sampled_out,
+				sampled_out == 1 ? "" : "s");
+		else if (!g.o.quiet && !g.fr.ring)
 			fprintf(stderr, "%llu event%s written, %llu lost\n",
 				(unsigned long long)written, written == 1 ? "" : "s",
 				(unsigned long long)lost);
