@@ -10,6 +10,8 @@
 #   unobserved   spancap recording another process
 #   observed     spancap -- syscall_bench: every call recorded, thread without context
 #   context      the same with an OTEP 4947 context and attributes on the thread
+#   sampled-out  the same context, its trace left out by spancap --sample-traces 0.01
+#                (syscall_bench's trace id has R = 0x11111111111111, about 0.067 * 2^56)
 # Unlike the end-to-end figures of `make bench`, these exclude the trampoline and the syscall
 # itself and hardly move with the load of other CPUs; the accounting adds two clock reads to
 # every run, which the floor row shows. Run on an otherwise idle machine: every program named
@@ -99,13 +101,14 @@ with_object() { # bpf object loaded by syscall_bench --floor, extra syscall_benc
 }
 
 printf '%-12s %-26s %10s %12s\n' config program "ns/run" runs
-for c in ${CONFIGS:-floor bound unobserved observed context}; do
+for c in ${CONFIGS:-floor bound unobserved observed context sampled-out}; do
 	case $c in
 	floor) with_object "$BUILD/gen/spancap_empty.bpf.o" ;;
 	bound) with_object "$BUILD/gen/spancap_bound.bpf.o" --ctx --attrs ;;
 	unobserved) unobserved ;;
 	observed) observed ;;
 	context) observed --ctx --attrs ;;
+	sampled-out) SPANCAP_OPTS="$SPANCAP_OPTS --sample-traces 0.01" observed --ctx --attrs ;;
 	esac | {
 		rows=0
 		while read -r name ns runs; do

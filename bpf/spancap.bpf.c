@@ -32,6 +32,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile __u32 self_tgid = 0;	   /* never record the capture itself */
 const volatile __u8 trace_all = 0;	   /* record every process, not only those in procs */
+/* --cgroup, --container: with trace_all, only the tasks of this cgroup v2 (0: every task) or
+ * of a cgroup below it, whose ancestor at cgroup_level it is */
+const volatile __u64 cgroup_id = 0;
+const volatile __u32 cgroup_level = 0;
 const volatile __u32 max_str = SC_STR_MAX; /* bytes kept of a path, NUL included */
 const volatile __u64 wakeup_bytes = 0;	   /* wake the consumer past this backlog; 0: never */
 const volatile __u32 max_argv_str = SC_ARGV_STR_MAX; /* bytes kept of an argv string, NUL incl. */
@@ -46,6 +50,16 @@ const volatile __u32 max_argv_str = SC_ARGV_STR_MAX; /* bytes kept of an argv st
 const volatile __u8 sel_on = 0;
 const volatile __u64 sel_bits[SC_SEL_WORDS] = {};
 const volatile __u8 only_in_span = 0;
+
+/*
+ * Trace sampling (--sample-traces, --sampled-only; sc_sample_keep() in spancap_abi.h). A
+ * syscall in a valid context whose trace is not in the sample is not recorded (counted in
+ * SC_CNT_SAMPLED_OUT); fork, exec, exit and re-resolution triggers still are, without the
+ * context (SC_SYS_F_SAMPLED_OUT). It costs the context read and the decision, which each
+ * thread caches for its last trace id and flags. 0: no sampling (the verifier prunes it all).
+ */
+const volatile __u8 sample_mode = 0;
+const volatile __u64 sample_threshold = 0;
 
 /*
  * Bumped (by user space and by this program) after every change of a `procs` entry: a thread
@@ -103,6 +117,10 @@ struct thread_state {
 	__u64 last_rec;
 	__u64 last_trace[2];
 	__u64 last_span;
+	__u64 samp_trace[2]; /* the trace id and flags the sampling decision is cached for */
+	__u8 samp_flags;
+	__u8 samp_known;
+	__u8 samp_keep;
 	struct sc_proc_cfg cfg; /* the process's configuration as of cfg_epoch == epoch */
 	__u32 epoch;
 	__u8 cfg_ok;
@@ -294,13 +312,20 @@ static __always_inline __u8 resolve_reasons(const struct sc_proc_cfg *cfg,
 	return 0;
 }
 
+/* The current task is in the cgroup of --cgroup (or there is none). */
+static __always_inline bool in_cgroup(void)
+{
+	return !cgroup_id || bpf_get_current_ancestor_cgroup_id(cgroup_level) == cgroup_id;
+}
+
+/* tgid is the current task's process. */
 static __always_inline const struct sc_proc_cfg *observed(__u32 tgid)
 {
 	const struct sc_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &tgid);
 
 	if (cfg)
 		return cfg;
-	if (trace_all && tgid != self_tgid)
+	if (trace_all && tgid != self_tgid && in_cgroup())
 		return &none_cfg;
 	return NULL;
 }
@@ -448,8 +473,12 @@ static __always_inline int tls_record(const struct sc_proc_cfg *cfg, struct task
 	return 1;
 }
 
+/*
+ * Emits a context event at *now (read from the clock when 0: the syscall's entry time is then
+ * the same).
+ */
 static __always_inline void emit_ctx(struct thread_state *st, const struct ctx_hdr *h, __u64 rec,
-				     __u32 tgid, __u32 tid, __u64 now)
+				     __u32 tgid, __u32 tid, __u64 *now, __u16 ev_flags)
 {
 	__u32 zero = 0;
 	struct ctx_scratch *s = bpf_map_lookup_elem(&ctx_buf, &zero);
@@ -457,11 +486,13 @@ static __always_inline void emit_ctx(struct thread_state *st, const struct ctx_h
 
 	if (!s)
 		return;
+	if (!*now)
+		*now = bpf_ktime_get_boot_ns();
 	s->ev.type = SC_EV_CTX;
-	s->ev.flags = 0;
+	s->ev.flags = ev_flags;
 	s->ev.pid = tgid;
 	s->ev.tid = tid;
-	s->ev.time_ns = now;
+	s->ev.time_ns = *now;
 	__builtin_memcpy(s->ev.trace_id, h->trace, 16);
 	__builtin_memcpy(s->ev.span_id, &h->span, 8);
 	s->ev.valid = h->valid == 1;
@@ -493,9 +524,32 @@ static __always_inline void emit_ctx(struct thread_state *st, const struct ctx_h
 	st->last_span = h->span;
 }
 
-/* Fills the context fields of the in-flight event; emits a context event on change. */
+/*
+ * True when the trace of h is in the sample (sc_sample_keep()). The decision is cached per
+ * thread for the last trace id and flags: a thread stays in one context for many syscalls, and
+ * the cache keeps the decision's cost independent of the hash.
+ */
+static __always_inline bool trace_in_sample(struct thread_state *st, const struct ctx_hdr *h)
+{
+	if (st->samp_known && st->samp_trace[1] == h->trace[1] &&
+	    st->samp_trace[0] == h->trace[0] && st->samp_flags == h->flags)
+		return st->samp_keep;
+	st->samp_keep = sc_sample_keep(h->trace[1], h->flags, sample_mode, sample_threshold);
+	st->samp_trace[0] = h->trace[0];
+	st->samp_trace[1] = h->trace[1];
+	st->samp_flags = h->flags;
+	st->samp_known = 1;
+	return st->samp_keep;
+}
+
+/*
+ * Fills the context fields of the in-flight event; emits a context event on change (at *now,
+ * see emit_ctx()). A context whose trace is not in the sample leaves the fields zero and sets
+ * SC_SYS_F_SAMPLED_OUT; the thread's previous context, if it was recorded, ends with a context
+ * event of valid 0 flagged SC_CTX_F_SAMPLED_OUT.
+ */
 static __always_inline void read_ctx(const struct sc_proc_cfg *cfg, struct task_struct *task,
-				     struct thread_state *st, __u32 tgid, __u32 tid, __u64 now)
+				     struct thread_state *st, __u32 tgid, __u32 tid, __u64 *now)
 {
 	struct ctx_hdr h = {};
 	__u64 rec = 0;
@@ -524,6 +578,14 @@ static __always_inline void read_ctx(const struct sc_proc_cfg *cfg, struct task_
 			count(SC_CNT_CTX_INVALID);
 		goto none;
 	}
+	if (sample_mode && !trace_in_sample(st, &h)) {
+		st->ev.flags |= SC_SYS_F_SAMPLED_OUT;
+		if (st->last_valid) {
+			__builtin_memset(&h, 0, sizeof(h));
+			emit_ctx(st, &h, 0, tgid, tid, now, SC_CTX_F_SAMPLED_OUT);
+		}
+		return;
+	}
 	st->ev.flags |= SC_SYS_F_CTX;
 	__builtin_memcpy(st->ev.trace_id, h.trace, 16);
 	__builtin_memcpy(st->ev.span_id, &h.span, 8);
@@ -532,12 +594,12 @@ static __always_inline void read_ctx(const struct sc_proc_cfg *cfg, struct task_
 	    st->last_flags == h.flags && st->last_trace[0] == h.trace[0] &&
 	    st->last_trace[1] == h.trace[1] && st->last_span == h.span)
 		return;
-	emit_ctx(st, &h, rec, tgid, tid, now);
+	emit_ctx(st, &h, rec, tgid, tid, now, 0);
 	return;
 none:
 	if (st->last_valid) {
 		__builtin_memset(&h, 0, sizeof(h));
-		emit_ctx(st, &h, 0, tgid, tid, now);
+		emit_ctx(st, &h, 0, tgid, tid, now, 0);
 	}
 }
 
@@ -771,6 +833,7 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 	struct entry_decode d = {};
 	struct thread_state *st;
 	__u32 tgid, tid;
+	__u8 resolve;
 	__u64 now;
 
 	if (sel_on && !sel_bit(id) && !always_recorded(id) && !may_trigger(id))
@@ -788,10 +851,41 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 	cfg = thread_cfg(st, tgid);
 	if (!cfg)
 		return 0;
-	now = bpf_ktime_get_boot_ns();
+	resolve = may_trigger(id) ? resolve_reasons(cfg, task, id, regs->di, regs->si, regs->dx,
+						     regs->r10, regs->r8)
+				  : 0;
+	/* A possible trigger let through the selection that is none: as if never entered. */
+	if (sel_on && !sel_bit(id) && !always_recorded(id) && !resolve) {
+		st->in_flight = IN_FLIGHT_SKIP;
+		return 0;
+	}
+
+	/*
+	 * The context first: a syscall that is not recorded (not in the sample, --only-in-span)
+	 * pays only its read and the decision, not the clock nor the event's other fields.
+	 */
+	st->ev.flags = 0;
+	__builtin_memset(st->ev.trace_id, 0, sizeof(st->ev.trace_id));
+	__builtin_memset(st->ev.span_id, 0, sizeof(st->ev.span_id));
+	st->ev.trace_flags = 0;
+	now = 0;
+	read_ctx(cfg, task, st, tgid, tid, &now);
+	if (!always_recorded(id) && !resolve) {
+		if (sample_mode && (st->ev.flags & SC_SYS_F_SAMPLED_OUT)) {
+			count(SC_CNT_SAMPLED_OUT);
+			st->in_flight = IN_FLIGHT_SKIP;
+			return 0;
+		}
+		if (only_in_span && !(st->ev.flags & (SC_SYS_F_CTX | SC_SYS_F_CTX_FAULT))) {
+			st->in_flight = IN_FLIGHT_SKIP;
+			return 0;
+		}
+	}
+
+	if (!now)
+		now = bpf_ktime_get_boot_ns();
 	st->ev.type = SC_EV_SYSCALL;
 	st->ev.nr = id;
-	st->ev.flags = 0;
 	st->ev.pid = tgid;
 	st->ev.tid = tid;
 	st->ev.enter_ns = now;
@@ -803,27 +897,10 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 	st->ev.args[3] = regs->r10;
 	st->ev.args[4] = regs->r8;
 	st->ev.args[5] = regs->r9;
-	__builtin_memset(st->ev.trace_id, 0, sizeof(st->ev.trace_id));
-	__builtin_memset(st->ev.span_id, 0, sizeof(st->ev.span_id));
-	st->ev.trace_flags = 0;
-	st->ev.resolve = may_trigger(id) ? resolve_reasons(cfg, task, id, regs->di, regs->si,
-							    regs->dx, regs->r10, regs->r8)
-					 : 0;
+	st->ev.resolve = resolve;
 	st->ev.cpu = bpf_get_smp_processor_id();
 	st->ev.reserved1 = 0;
 	st->tail_len = 0;
-	/* A possible trigger let through the selection that is none: as if never entered. */
-	if (sel_on && !sel_bit(id) && !always_recorded(id) && !st->ev.resolve) {
-		st->in_flight = IN_FLIGHT_SKIP;
-		return 0;
-	}
-
-	read_ctx(cfg, task, st, tgid, tid, now);
-	if (only_in_span && !(st->ev.flags & (SC_SYS_F_CTX | SC_SYS_F_CTX_FAULT)) &&
-	    !always_recorded(id) && !st->ev.resolve) {
-		st->in_flight = IN_FLIGHT_SKIP;
-		return 0;
-	}
 
 	decode_for(id, &d);
 	if (d.path1)
@@ -1095,7 +1172,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	struct proc_scratch *s;
 	long n;
 
-	if (!cfg && !(trace_all && tgid != self_tgid))
+	if (!cfg && !(trace_all && tgid != self_tgid && in_cgroup()))
 		return 0;
 	if (cfg) {
 		/* A new image: the old TLS layout is meaningless until user space re-resolves. */

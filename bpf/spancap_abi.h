@@ -2,7 +2,8 @@
 /*
  * spancap_abi.h - the ONE header the BPF program (bpf/spancap.bpf.c) and user space
  * (capture/) both compile: ring-buffer events, the per-process configuration map value, the
- * counter ids and the map sizes (bpf/spancap_bound.h adds the benchmark program's configuration).
+ * counter ids, the map sizes and the trace-sampling decision (bpf/spancap_bound.h adds the
+ * benchmark program's configuration).
  * Nothing else crosses the kernel boundary.
  *
  * Rules (docs/STYLE.md section 5): fixed-width fields only, no implicit padding (a gap is a
@@ -141,6 +142,9 @@ enum sc_resolve_reason {
 #define SC_SYS_F_TRUNCATED 0x0004 /* a string or address was cut, or an item did not fit */
 #define SC_SYS_F_ARG_FAULT 0x0008 /* reading an argument from user memory failed */
 #define SC_SYS_F_CTX_FAULT 0x0010 /* reading the thread context failed */
+#define SC_SYS_F_SAMPLED_OUT 0x0040 /* its trace is not in the sample (--sample-traces,
+				     * --sampled-only): recorded without its context, as a
+				     * lifecycle syscall or a re-resolution trigger */
 
 /* ---- SC_EV_CTX: the thread's context changed (emitted at syscall entry, before the syscall) --- */
 
@@ -174,6 +178,8 @@ _Static_assert(__builtin_offsetof(struct sc_ctx_event, valid) == 48, "context ev
 
 #define SC_CTX_F_TRUNCATED 0x0001  /* attrs_size exceeded SC_ATTRS_MAX */
 #define SC_CTX_F_ATTR_FAULT 0x0002 /* the attributes could not be read (attrs_len is 0) */
+#define SC_CTX_F_SAMPLED_OUT 0x0004 /* valid 0: the thread left the recorded context for one
+				     * whose trace is not in the sample */
 
 /* ---- SC_EV_PROC: process and thread lifecycle ------------------------------------------------ */
 
@@ -289,7 +295,55 @@ enum sc_counter {
 	SC_CNT_UNMATCHED = 6,	/* syscall exits without a recorded entry */
 	SC_CNT_ATTR_FAULTS = 7, /* attribute reads that failed (context event kept) */
 	SC_CNT_SYSCALLS = 8,	/* syscall events handed to the ring buffer */
+	SC_CNT_SAMPLED_OUT = 9, /* syscalls not recorded: their trace is not in the sample */
 	SC_CNT_MAX
 };
+
+/* ---- trace sampling (rodata `sample_mode`, `sample_threshold`; formats/FORMAT.md 4.4) ------ */
+
+/*
+ * A syscall made in a valid context is recorded only when its trace is in the sample:
+ *   SC_SAMPLE_FRACTION (--sample-traces F): R >= sample_threshold, where R is the trace id's
+ *     last 7 bytes (W3C byte order, trace_id[9..15]) read as a big-endian 56-bit integer, the
+ *     randomness OpenTelemetry's consistent probability sampling reads, and the threshold is
+ *     (1 - F) * 2^56 (an exact integer for every double F in (0, 1]);
+ *   SC_SAMPLE_FLAGGED (--sampled-only): the W3C sampled flag (trace_flags bit 0) is set.
+ * Both set: both conditions. The decision depends on the trace id and flags alone, so every
+ * host and process with the same settings keeps the same traces whole.
+ */
+#define SC_SAMPLE_FRACTION 0x01
+#define SC_SAMPLE_FLAGGED 0x02
+#define SC_SAMPLE_R_BITS 56
+#define SC_SAMPLE_R_MASK ((1ull << SC_SAMPLE_R_BITS) - 1)
+
+/* R of a trace id whose bytes 8..15 were loaded as one little-endian u64 (x86_64, arm64). */
+static inline __u64 sc_sample_r(__u64 trace_hi_le)
+{
+	return __builtin_bswap64(trace_hi_le) & SC_SAMPLE_R_MASK;
+}
+
+/* True when a context with this trace id (bytes 8..15, as sc_sample_r takes them) and these
+ * trace flags is in the sample of mode (SC_SAMPLE_*) and threshold. */
+static inline int sc_sample_keep(__u64 trace_hi_le, __u8 trace_flags, __u8 mode,
+				 __u64 threshold)
+{
+	if ((mode & SC_SAMPLE_FLAGGED) && !(trace_flags & 1))
+		return 0;
+	if ((mode & SC_SAMPLE_FRACTION) && sc_sample_r(trace_hi_le) < threshold)
+		return 0;
+	return 1;
+}
+
+#ifndef __bpf__
+/*
+ * The threshold of --sample-traces F, for F in (0, 1]: (1 - F) * 2^56. 1 - F is a multiple of
+ * 2^-53 for every binary64 F in that range, so the product is an exact integer: any language
+ * computing 1.0 - F in IEEE binary64 gets the same threshold (FORMAT.md 4.4).
+ */
+static inline __u64 sc_sample_threshold(double fraction)
+{
+	return (__u64)((1.0 - fraction) * (double)(1ull << SC_SAMPLE_R_BITS));
+}
+#endif
 
 #endif /* SPANCAP_ABI_H */

@@ -44,6 +44,9 @@ static void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no
 
 static struct {
 	struct capture_opts o;
+	const char *cgroup_arg, *container_arg; /* --cgroup PATH, --container ID */
+	bool cgroup_on;
+	struct cgroup_sel cg;
 	struct kernel *k;
 	struct recorder *r;
 	pid_t child;
@@ -145,17 +148,26 @@ static const struct recorder_hooks recorder_hooks = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: spancap -w FILE [OPTIONS] (-p PID[,PID...] | --all | -- CMD [ARGS...])\n"
+		"Usage: spancap -w FILE [OPTIONS] (-p PID[,PID...] | --all | --cgroup PATH |\n"
+		"                                  --container ID | -- CMD [ARGS...])\n"
 		"\n"
 		"Records the syscalls of processes, each with the OpenTelemetry trace and span\n"
 		"active on its thread (OTEP 4947 thread context, OTEP 4719 process context), into\n"
 		"a spancap file: pcapng, zstd-compressed unless -u. spancap-analyze reads it.\n"
 		"\n"
-		"Process selection (exactly one of -p, --all, -- CMD):\n"
+		"Process selection (exactly one of -p, --all, --cgroup, --container, -- CMD):\n"
 		"  -p, --pid PID[,PID...]   these processes (at most %d) and those they fork;\n"
 		"                           the capture ends when all of them have exited\n"
 		"      --all                every process on the host but spancap itself; only a\n"
 		"                           signal or a limit ends the capture\n"
+		"      --cgroup PATH        as --all, only the processes of this cgroup v2 and of\n"
+		"                           those below it (filtered in the kernel): a path under\n"
+		"                           the cgroup v2 mount, or relative to its root as in\n"
+		"                           /proc/PID/cgroup (system.slice/app.service)\n"
+		"      --container ID       as --cgroup, the cgroup of the container whose id\n"
+		"                           starts with ID (at least 4 hex digits): a directory\n"
+		"                           named ID, docker-ID.scope, libpod-ID.scope,\n"
+		"                           cri-containerd-ID.scope or crio-ID.scope\n"
 		"  -- CMD [ARGS...]         start CMD once the probes are attached, record it and\n"
 		"                           its descendants, stop when it exits; with -w -, CMD's\n"
 		"                           standard output goes to spancap's standard error\n"
@@ -175,6 +187,17 @@ static void usage(FILE *f)
 		"                           mapping\n"
 		"      --only-in-span       only syscalls made while the thread has a valid context\n"
 		"                           (and those whose context could not be read)\n"
+		"      --sample-traces F    only the syscalls of a fraction F (1e-09 to 1) of the\n"
+		"                           traces, chosen from the trace id alone: every host\n"
+		"                           and process with the same F keeps the same traces\n"
+		"                           whole (the trace id's last 7 bytes, big-endian, at\n"
+		"                           least (1 - F) * 2^56, as OpenTelemetry's consistent\n"
+		"                           probability sampling; spancap(8), TRACE SAMPLING)\n"
+		"      --sampled-only       only the syscalls of traces whose W3C sampled flag\n"
+		"                           is set. With either, syscalls outside spans follow\n"
+		"                           --only-in-span; fork, exec and exit of a trace left\n"
+		"                           out are recorded without their context; those left\n"
+		"                           out are counted (sampled_out), never lost\n"
 		"  -s, --snaplen N          keep at most N bytes (1 to %d) of each path, argv\n"
 		"                           string and exec argument block; longer ones are\n"
 		"                           flagged truncated\n"
@@ -239,13 +262,13 @@ static void usage(FILE *f)
 		"                           starting \"spancap: stats final\"; counters are named\n"
 		"                           as in the file's END record (records, bytes, events,\n"
 		"                           ringbuf_drops, map_full, write_drops, arg_faults,\n"
-		"                           ctx_faults, ctx_invalid, unmatched; with --ring also\n"
-		"                           ring_triggers, ring_dropped_sections,\n"
+		"                           ctx_faults, ctx_invalid, unmatched, sampled_out; with\n"
+		"                           --ring also ring_triggers, ring_dropped_sections,\n"
 		"                           ring_dropped_bytes, ring_overflows), plus syscalls,\n"
 		"                           events/s (since the previous line; on the final\n"
 		"                           line, over the whole capture), procs (processes\n"
-		"                           with an installed\n"
-		"                           configuration) and resolved (their context located)\n"
+		"                           with an installed configuration) and resolved (their\n"
+		"                           context located)\n"
 		"  -v, --verbose            report each resolution and re-resolution\n"
 		"  -h, --help               this text\n"
 		"  -r FILE                  refused: spancap writes captures, spancap-analyze\n"
@@ -456,12 +479,35 @@ enum {
 	OPT_LEVEL,
 	OPT_COMPRESS_INLINE,
 	OPT_ONLY_IN_SPAN,
+	OPT_SAMPLE_TRACES,
+	OPT_SAMPLED_ONLY,
+	OPT_CGROUP,
+	OPT_CONTAINER,
 	OPT_RING,
 	OPT_RING_SIZE,
 	OPT_AFTER,
 	OPT_TRIGGER_ERROR,
 	OPT_TRIGGER_SLOW,
 };
+
+/* ---- kernel-side selection options (-e, --only-in-span, -s, trace sampling) ----------------- */
+
+#define SAMPLE_FRACTION_MIN 1e-9 /* --sample-traces: below this, use --sampled-only or nothing */
+
+/* --sample-traces F: a decimal number in [SAMPLE_FRACTION_MIN, 1], as its threshold. */
+static int parse_sample_fraction(const char *arg, uint64_t *threshold)
+{
+	char *end;
+	double f;
+
+	if (!((arg[0] >= '0' && arg[0] <= '9') || arg[0] == '.'))
+		return -1;
+	f = strtod(arg, &end);
+	if (end == arg || *end || !isfinite(f) || f < SAMPLE_FRACTION_MIN || f > 1)
+		return -1;
+	*threshold = sc_sample_threshold(f);
+	return 0;
+}
 
 #define RING_SIZE_DEFAULT (64ull << 20)
 #define RING_SIZE_MIN (256ull << 10)
@@ -517,6 +563,19 @@ static int parse_selection_opt(int c, const char *arg)
 	uint64_t n;
 
 	switch (c) {
+	case OPT_SAMPLE_TRACES:
+		if (parse_sample_fraction(arg, &g.o.sample_threshold)) {
+			fprintf(stderr,
+				"spancap: bad --sample-traces fraction '%s' (a decimal number, %g "
+				"to 1)\n",
+				arg, SAMPLE_FRACTION_MIN);
+			return -1;
+		}
+		g.o.sample_mode |= SC_SAMPLE_FRACTION;
+		return 0;
+	case OPT_SAMPLED_ONLY:
+		g.o.sample_mode |= SC_SAMPLE_FLAGGED;
+		return 0;
 	case 'e':
 		if (syscall_select_parse(arg, g.o.sel_bits, err, sizeof(err))) {
 			fprintf(stderr, "spancap: %s\n", err);
@@ -587,6 +646,10 @@ static int parse_args(int argc, char **argv)
 		{"compress-inline", no_argument, NULL, OPT_COMPRESS_INLINE},
 		{"events", required_argument, NULL, 'e'},
 		{"only-in-span", no_argument, NULL, OPT_ONLY_IN_SPAN},
+		{"sample-traces", required_argument, NULL, OPT_SAMPLE_TRACES},
+		{"sampled-only", no_argument, NULL, OPT_SAMPLED_ONLY},
+		{"cgroup", required_argument, NULL, OPT_CGROUP},
+		{"container", required_argument, NULL, OPT_CONTAINER},
 		{"snaplen", required_argument, NULL, 's'},
 		{"ring", required_argument, NULL, OPT_RING},
 		{"ring-size", required_argument, NULL, OPT_RING_SIZE},
@@ -605,6 +668,8 @@ static int parse_args(int argc, char **argv)
 		case 'e':
 		case 's':
 		case OPT_ONLY_IN_SPAN:
+		case OPT_SAMPLE_TRACES:
+		case OPT_SAMPLED_ONLY:
 			if (parse_selection_opt(c, optarg))
 				return -1;
 			break;
@@ -620,6 +685,12 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_ALL:
 			g.o.all = true;
+			break;
+		case OPT_CGROUP:
+			g.cgroup_arg = optarg;
+			break;
+		case OPT_CONTAINER:
+			g.container_arg = optarg;
 			break;
 		case 'c':
 			if (parse_uint(optarg, 1, COUNT_MAX, &g.o.max_count)) {
@@ -710,9 +781,21 @@ static int parse_args(int argc, char **argv)
 		fprintf(stderr, "spancap: no output file (-w FILE); see --help\n");
 		return -1;
 	}
-	if (!!g.o.n_pids + !!g.o.all + !!g.o.cmd != 1) {
-		fprintf(stderr, "spancap: give exactly one of -p PID, --all, -- CMD; see --help\n");
+	if (!!g.o.n_pids + !!g.o.all + !!g.o.cmd + !!g.cgroup_arg + !!g.container_arg != 1) {
+		fprintf(stderr, "spancap: give exactly one of -p PID, --all, --cgroup PATH, "
+				"--container ID, -- CMD; see --help\n");
 		return -1;
+	}
+	if (g.cgroup_arg || g.container_arg) {
+		char err[sizeof(g.cg.path) + 256];
+
+		if (cgroup_select_resolve(g.cgroup_arg, g.container_arg, &g.cg, err, sizeof(err))) {
+			fprintf(stderr, "spancap: %s\n", err);
+			return -1;
+		}
+		/* every process, as --all, but those of other cgroups (decided in the kernel) */
+		g.o.all = true;
+		g.cgroup_on = true;
 	}
 	if (g.o.quiet && g.o.verbose) {
 		fprintf(stderr, "spancap: -q and -v contradict each other\n");
@@ -1164,10 +1247,16 @@ static void run_pending(void)
 		resolve_pending_entry(g.n_pending - 1);
 }
 
+/* With --cgroup or --container, pid is in the cgroup selected (the scans' filter). */
+static bool in_scope(pid_t pid)
+{
+	return !g.cgroup_on || cgroup_select_has_pid(&g.cg, pid);
+}
+
 static void scan_one(void *ctx, pid_t pid)
 {
 	(void)ctx;
-	if (observe(pid, SCF_ORIGIN_SCAN, 0, false) == 0) {
+	if (in_scope(pid) && observe(pid, SCF_ORIGIN_SCAN, 0, false) == 0) {
 		scan_write_threads(g.r, pid);
 		scan_write_fds(g.r, pid);
 	}
@@ -1188,7 +1277,7 @@ static void describe(void *ctx, pid_t pid)
 	(void)ctx;
 	if (!res)
 		return;
-	if (ctxsrc_resolve(pid, res)) {
+	if (!in_scope(pid) || ctxsrc_resolve(pid, res)) {
 		free(res);
 		return; /* gone: its exit is in the ring buffer or was counted as lost */
 	}
@@ -1660,11 +1749,17 @@ int main(int argc, char **argv)
 	}
 	ko.self = getpid();
 	ko.trace_all = g.o.all;
+	if (g.cgroup_on) {
+		ko.cgroup_id = g.cg.id;
+		ko.cgroup_level = g.cg.level;
+	}
 	ko.ringbuf_bytes = g.o.ringbuf_bytes;
 	ko.sel_on = g.o.sel_on;
 	ko.sel_bits = g.o.sel_bits;
 	ko.only_in_span = g.o.only_in_span;
 	ko.snaplen = g.o.snaplen;
+	ko.sample_mode = g.o.sample_mode;
+	ko.sample_threshold = g.o.sample_threshold;
 	g.k = kernel__open(&ko, on_event, NULL, err, sizeof(err));
 	if (!g.k) {
 		fprintf(stderr, "spancap: %s\n", err);
@@ -1820,11 +1915,12 @@ int main(int argc, char **argv)
 	recorder__flush(g.r); /* "written" counts the events of ended frames only */
 	{
 		struct recorder_totals tot;
-		uint64_t written, lost;
+		uint64_t written, lost, sampled_out;
 
 		recorder__totals(g.r, &tot);
 		written = tot.written;
 		lost = tot.lost;
+		sampled_out = recorder__counter(g.r, SCF_CNT_SAMPLED_OUT);
 
 		if (g.fr.ring)
 			ring_counters();
@@ -1837,7 +1933,12 @@ int main(int argc, char **argv)
 			ring_copy(true);
 			ring_end_file();
 		}
-		if (!g.o.quiet && !g.fr.ring)
+		if (!g.o.quiet && !g.fr.ring && g.o.sample_mode) /* left out by choice: not lost */
+			fprintf(stderr, "%llu event%s written, %llu lost, %llu syscall%s sampled out\n",
+				(unsigned long long)written, written == 1 ? "" : "s",
+				(unsigned long long)lost, (unsigned long long)sampled_out,
+				sampled_out == 1 ? "" : "s");
+		else if (!g.o.quiet && !g.fr.ring)
 			fprintf(stderr, "%llu event%s written, %llu lost\n",
 				(unsigned long long)written, written == 1 ? "" : "s",
 				(unsigned long long)lost);

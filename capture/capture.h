@@ -53,6 +53,9 @@ struct capture_opts {
 	uint64_t sel_bits[SC_SEL_WORDS];
 	bool only_in_span;
 	uint32_t snaplen; /* 0: the defaults (SC_STR_MAX, SC_ARGV_STR_MAX) */
+	/* trace sampling (--sample-traces, --sampled-only): SC_SAMPLE_* bits, 0 when off */
+	uint8_t sample_mode;
+	uint64_t sample_threshold; /* SC_SAMPLE_FRACTION: (1 - F) * 2^56 */
 	/* the flight recorder (--ring, --ring-size, --after, --trigger-*) */
 	double ring_s;	    /* --ring: seconds kept in memory; 0: off */
 	uint64_t ring_bytes; /* --ring-size */
@@ -72,6 +75,10 @@ struct kernel_opts {
 	const uint64_t *sel_bits; /* SC_SEL_WORDS words when sel_on */
 	bool only_in_span;
 	uint32_t snaplen;
+	uint8_t sample_mode;
+	uint64_t sample_threshold;
+	uint64_t cgroup_id;    /* with trace_all: only this cgroup v2 and those below it (0: all) */
+	uint32_t cgroup_level; /* its depth below the root */
 };
 
 typedef int (*kernel_event_fn)(void *ctx, const void *data, size_t len);
@@ -329,6 +336,22 @@ bool stats__due(const struct stats *s, uint64_t now_ns);
 /* One line of key=value counters (names of scf_counter_name) on f; final marks the last. */
 void stats__print(struct stats *s, FILE *f, const struct recorder *r, const struct proc_table *t,
 		  uint64_t now_ns, bool final);
+
+/* ---- cgroup_select.c ------------------------------------------------------------------------ */
+
+/* --cgroup PATH, --container ID: a cgroup v2 directory and everything below it. */
+struct cgroup_sel {
+	char path[4096]; /* relative to the cgroup v2 root, "/" for the root itself */
+	uint64_t id;	 /* its cgroup id (the directory's inode) */
+	uint32_t level;	 /* its depth below the root (0: the root) */
+};
+
+/* Resolves path (absolute under the cgroup v2 mount, or relative to its root) or, when path is
+ * NULL, the cgroup of the container whose id starts with container. 0, or -1 and err. */
+int cgroup_select_resolve(const char *path, const char *container, struct cgroup_sel *s,
+			  char *err, size_t errlen);
+/* True when pid's cgroup v2 (/proc/PID/cgroup) is s or below it. */
+bool cgroup_select_has_pid(const struct cgroup_sel *s, pid_t pid);
 
 /* ---- capture_privs.c ------------------------------------------------------------------------ */
 

@@ -68,6 +68,8 @@ struct kernel *kernel__open(const struct kernel_opts *o, kernel_event_fn fn, voi
 	}
 	k->skel->rodata->self_tgid = o->self;
 	k->skel->rodata->trace_all = o->trace_all;
+	k->skel->rodata->cgroup_id = o->cgroup_id;
+	k->skel->rodata->cgroup_level = o->cgroup_level;
 	k->skel->rodata->max_str = SC_STR_MAX;
 	if (o->snaplen) { /* bytes kept of a string, its NUL not counted */
 		k->skel->rodata->max_str = o->snaplen + 1;
@@ -79,6 +81,8 @@ struct kernel *kernel__open(const struct kernel_opts *o, kernel_event_fn fn, voi
 		memcpy((void *)k->skel->rodata->sel_bits, o->sel_bits,
 		       sizeof(k->skel->rodata->sel_bits));
 	k->skel->rodata->only_in_span = o->only_in_span;
+	k->skel->rodata->sample_mode = o->sample_mode;
+	k->skel->rodata->sample_threshold = o->sample_threshold;
 	/* Wake the consumer early only when a quarter of the ring is waiting. */
 	if (o->ringbuf_bytes) {
 		rc = bpf_map__set_max_entries(k->skel->maps.events, o->ringbuf_bytes);

@@ -24,6 +24,11 @@
 #define CLOCK_PERIOD_NS 1000000000ull
 #define CLOCK_MOVED_NS 1000000
 
+_Static_assert(SC_SAMPLE_FRACTION == SCF_SAMPLING_FRACTION &&
+		       SC_SAMPLE_FLAGGED == SCF_SAMPLING_FLAGGED &&
+		       SC_SAMPLE_R_BITS == SCF_SAMPLING_R_BITS,
+	       "the kernel's sampling bits are the file's");
+
 struct recorder {
 	struct recorder_hooks hooks;
 	struct scf_writer *w;
@@ -31,6 +36,7 @@ struct recorder {
 	struct scf_section sec; /* of the current file; capture_id and start are the capture's */
 	int argc;
 	char **argv;
+	struct scf_sampling sampling; /* mode 0: no trace sampling, no SAMPLING item */
 	uint64_t done_records; /* in the files rotated away */
 	uint64_t done_bytes;
 	int64_t boot_to_wall;	/* the offset event times are converted with */
@@ -204,6 +210,8 @@ static int begin_section(struct recorder *r, char *err, size_t errlen)
 	scf_rb_item_str(&b, SCF_ITEM_MACHINE, u.machine);
 	scf_rb_item_str(&b, SCF_ITEM_TOOL_VERSION, TOOL_VERSION);
 	scf_rb_item_strlist(&b, SCF_ITEM_CMDLINE, (const char *const *)r->argv, r->argc);
+	if (r->sampling.mode)
+		scf_rb_item(&b, SCF_ITEM_SAMPLING, &r->sampling, sizeof(r->sampling));
 	len = scf_rb_end(&b);
 	if (scf_writer__begin_section(r->w, r->sec.section_start_ns, r->buf, len)) {
 		snprintf(err, errlen, "%s", scf_writer__errmsg(r->w));
@@ -252,6 +260,9 @@ struct recorder *recorder__open_fd(const struct capture_opts *o, const struct re
 	r->max_syscalls = o->max_count;
 	r->argc = argc;
 	r->argv = argv;
+	/* the kernel's SC_SAMPLE_* bits are the file's SCF_SAMPLING_* bits */
+	r->sampling.mode = o->sample_mode;
+	r->sampling.threshold = o->sample_mode & SC_SAMPLE_FRACTION ? o->sample_threshold : 0;
 	r->w = create_file(r, path, fd, err, errlen);
 	if (!r->w)
 		goto fail;
@@ -396,6 +407,8 @@ static uint16_t syscall_flags(uint16_t ev_flags)
 		flags |= SCF_SYSCALL_F_ARG_FAULT;
 	if (ev_flags & SC_SYS_F_CTX_FAULT)
 		flags |= SCF_SYSCALL_F_CTX_FAULT;
+	if (ev_flags & SC_SYS_F_SAMPLED_OUT)
+		flags |= SCF_SYSCALL_F_SAMPLED_OUT;
 	return flags;
 }
 
@@ -487,7 +500,9 @@ static int on_ctx(struct recorder *r, const uint8_t *data, size_t len)
 	c.valid = ev.valid;
 	c.attrs_size = ev.attrs_size;
 	scf_rb_begin(&b, r->buf, sizeof(r->buf), SCF_REC_THREAD_CTX,
-		     ev.flags & SC_CTX_F_TRUNCATED ? SCF_THREAD_CTX_F_TRUNCATED : 0, &c, sizeof(c));
+		     (ev.flags & SC_CTX_F_TRUNCATED ? SCF_THREAD_CTX_F_TRUNCATED : 0) |
+			     (ev.flags & SC_CTX_F_SAMPLED_OUT ? SCF_THREAD_CTX_F_SAMPLED_OUT : 0),
+		     &c, sizeof(c));
 	if (ev.valid && ev.attrs_len)
 		scf_rb_item(&b, SCF_ITEM_ATTRS_RAW, data + sizeof(ev), ev.attrs_len);
 	n = scf_rb_end(&b);
@@ -624,6 +639,7 @@ static const struct {
 	{SC_CNT_ATTR_FAULTS, SCF_CNT_CTX_FAULTS, SCF_LOSS_CTX_FAULT, false},
 	{SC_CNT_CTX_INVALID, SCF_CNT_CTX_INVALID, 0, false},
 	{SC_CNT_UNMATCHED, SCF_CNT_UNMATCHED, SCF_LOSS_UNMATCHED, false},
+	{SC_CNT_SAMPLED_OUT, SCF_CNT_SAMPLED_OUT, 0, false}, /* left out by choice, not lost */
 };
 
 void recorder__counters(struct recorder *r, const uint64_t *vals, int ncpus)

@@ -67,6 +67,7 @@ local COUNTER_NAMES = {
 	[7] = "records", [8] = "bytes", [9] = "unmatched exits", [10] = "context records rejected",
 	[11] = "flight recorder triggers", [12] = "flight recorder sections dropped",
 	[13] = "flight recorder bytes dropped", [14] = "flight recorder overflows",
+	[15] = "sampled out",
 }
 local VAL_TYPE = {
 	[1] = "string", [2] = "bool", [3] = "int", [4] = "double", [5] = "array", [6] = "kvlist",
@@ -243,12 +244,13 @@ local BODIES = {
 
 -- Flag bits per record type (FORMAT.md 5.5, 5.6).
 local FLAG_NAMES = {
-	[5] = { [0x0001] = "TRUNCATED" },
+	[5] = { [0x0001] = "TRUNCATED", [0x0002] = "SAMPLED_OUT" },
 	[6] = { [0x0001] = "CTX", [0x0002] = "NO_EXIT", [0x0004] = "TRUNCATED",
-		[0x0008] = "ARG_FAULT", [0x0010] = "CTX_FAULT", [0x0020] = "CTX_CHANGED" },
+		[0x0008] = "ARG_FAULT", [0x0010] = "CTX_FAULT", [0x0020] = "CTX_CHANGED",
+		[0x0040] = "SAMPLED_OUT" },
 	[10] = { [0x0001] = "CTX", [0x0002] = "NO_EXIT", [0x0004] = "TRUNCATED",
 		[0x0008] = "ARG_FAULT", [0x0010] = "CTX_FAULT", [0x0020] = "CTX_CHANGED",
-		[0x1000] = "TRACE", [0x2000] = "SPAN", [0x4000] = "PROC" },
+		[0x0040] = "SAMPLED_OUT", [0x1000] = "TRACE", [0x2000] = "SPAN", [0x4000] = "PROC" },
 }
 
 add_field("packed", ProtoField.bool("spancap.packed", "Stored packed (SYSCALL_PACKED)"))
@@ -273,7 +275,7 @@ for type, body in pairs(BODIES) do
 end
 
 -- Items: tag -> { name, kind }. Kinds: string, strlist, sockaddr, fdpair, attrs, attrs_raw,
--- counters. Section 4.3 of FORMAT.md.
+-- counters, sampling. Section 4.3 of FORMAT.md.
 local ITEMS = {
 	[1] = { "path", "string" }, [2] = { "path2", "string" }, [3] = { "sockaddr", "sockaddr" },
 	[4] = { "sockaddr_local", "sockaddr" }, [5] = { "argv", "strlist" },
@@ -286,6 +288,7 @@ local ITEMS = {
 	[19] = { "tool_version", "string" }, [20] = { "cmdline", "strlist" },
 	[21] = { "attrs_raw", "attrs_raw" }, [22] = { "tls_module", "string" },
 	[23] = { "counters", "counters" }, [24] = { "exe_host", "string" },
+	[25] = { "sampling", "sampling" },
 }
 local TAG_NAMES = {}
 for tag, it in pairs(ITEMS) do
@@ -307,6 +310,10 @@ add_field("attr_type", ProtoField.uint8("spancap.attr.type", "Type", base.DEC, V
 add_field("attr_value", ProtoField.string("spancap.attr.value", "Value"))
 add_field("raw_key", ProtoField.uint8("spancap.attrs_raw.key_index", "Key index", base.DEC))
 add_field("raw_value", ProtoField.bytes("spancap.attrs_raw.value", "Value"))
+add_field("samp_threshold", ProtoField.uint64("spancap.sampling.threshold",
+	"Threshold (kept: trace_id[9..15] as a big-endian integer >= this)", base.HEX))
+add_field("samp_mode", ProtoField.uint8("spancap.sampling.mode", "Mode", base.HEX,
+	{ [1] = "fraction", [2] = "sampled flag only", [3] = "fraction, sampled flag only" }))
 add_field("cnt_id", ProtoField.uint32("spancap.counter.id", "Counter", base.DEC, COUNTER_NAMES))
 add_field("cnt_cpu", ProtoField.uint32("spancap.counter.cpu", "CPU", base.HEX))
 add_field("cnt_value", ProtoField.uint64("spancap.counter.value", "Value", base.DEC))
@@ -547,6 +554,13 @@ local function dissect_item(tree, tvb, off, tag, n)
 		dissect_attrs_raw(t, tvb, d, n)
 	elseif kind == "counters" then
 		dissect_counters(t, tvb, d, n)
+	elseif kind == "sampling" then
+		if n < 16 then
+			t:add_proto_expert_info(ex_malformed, "SAMPLING is shorter than 16 bytes")
+			return nil
+		end
+		t:add_le(F.samp_threshold, tvb(d, 8))
+		t:add_le(F.samp_mode, tvb(d + 8, 1))
 	end
 	return nil
 end

@@ -522,6 +522,7 @@ const char *scf_item_tag_name(unsigned int tag)
 		[SCF_ITEM_EXE_HOST] = "exe_host",
 		[SCF_ITEM_TLS_MODULE] = "tls_module",
 		[SCF_ITEM_COUNTERS] = "counters",
+		[SCF_ITEM_SAMPLING] = "sampling",
 	};
 	return NAME_OF(names, tag);
 }
@@ -602,6 +603,7 @@ const char *scf_counter_name(unsigned int id)
 		[SCF_CNT_BYTES] = "bytes",
 		[SCF_CNT_UNMATCHED] = "unmatched",
 		[SCF_CNT_CTX_INVALID] = "ctx_invalid",
+		[SCF_CNT_SAMPLED_OUT] = "sampled_out",
 		[SCF_CNT_RING_TRIGGERS] = "ring_triggers",
 		[SCF_CNT_RING_DROPPED_SECTIONS] = "ring_dropped_sections",
 		[SCF_CNT_RING_DROPPED_BYTES] = "ring_dropped_bytes",

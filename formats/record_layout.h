@@ -103,6 +103,7 @@ enum scf_item_tag {
 	SCF_ITEM_TLS_MODULE = 22,     /* path of the module defining otel_thread_ctx_v1 */
 	SCF_ITEM_COUNTERS = 23,	      /* sequence of struct scf_counter */
 	SCF_ITEM_EXE_HOST = 24,	      /* 1.2: the executable's path as the writer saw it */
+	SCF_ITEM_SAMPLING = 25,	      /* struct scf_sampling: the section holds a trace sample */
 	SCF_ITEM_TAG_MAX
 };
 
@@ -185,7 +186,28 @@ enum scf_counter_id {
 	SCF_CNT_RING_DROPPED_BYTES = 13,    /* ... their compressed bytes */
 	SCF_CNT_RING_OVERFLOWS = 14,	     /* ... of them, dropped for room before they aged
 					      * out of the window: the ring was too small */
+	SCF_CNT_SAMPLED_OUT = 15,	     /* syscalls left out by trace sampling (not lost) */
 };
+
+/* ---- SCF_ITEM_SAMPLING (SECTION) ---------------------------------------------------------- */
+
+/*
+ * The capture recorded only the syscalls of a sample of traces (FORMAT.md 4.4): with
+ * SCF_SAMPLING_FRACTION, a trace whose R (trace_id[9..15] as a big-endian 56-bit integer) is at
+ * least threshold; with SCF_SAMPLING_FLAGGED, a trace whose W3C sampled flag is set. The
+ * fraction kept is (2^56 - threshold) / 2^56. No item: every trace was recorded.
+ *  0 threshold  8 mode  9 reserved[7]
+ */
+struct scf_sampling {
+	uint64_t threshold; /* SCF_SAMPLING_FRACTION: R >= threshold is kept; < 2^56 */
+	uint8_t mode;	    /* SCF_SAMPLING_* */
+	uint8_t reserved[7];
+};
+_Static_assert(sizeof(struct scf_sampling) == 16, "sampling item layout");
+
+#define SCF_SAMPLING_FRACTION 0x01 /* --sample-traces */
+#define SCF_SAMPLING_FLAGGED 0x02  /* --sampled-only */
+#define SCF_SAMPLING_R_BITS 56
 
 /* ---- SCF_REC_SECTION ----------------------------------------------------------------------- */
 
@@ -193,7 +215,7 @@ enum scf_counter_id {
  *  0 format_major  2 format_minor  4 section_index
  *  8 capture_start_ns  16 section_start_ns  24 boot_to_wall_ns
  * 32 ncpus  36 page_size  40 capture_id[16]  56 boot_id[16]  72 syscall_abi  73 reserved[7]
- * Items: HOSTNAME, KERNEL_RELEASE, KERNEL_VERSION, MACHINE, TOOL_VERSION, CMDLINE.
+ * Items: HOSTNAME, KERNEL_RELEASE, KERNEL_VERSION, MACHINE, TOOL_VERSION, CMDLINE, SAMPLING.
  */
 struct scf_section {
 	uint16_t format_major;
@@ -368,6 +390,8 @@ _Static_assert(sizeof(struct scf_thread_ctx) == 40, "thread context body layout"
 #define SCF_ATTRS_MAX 612 /* OTEP 4947: 640-byte record minus its 28-byte header */
 
 #define SCF_THREAD_CTX_F_TRUNCATED 0x0001 /* declared attrs_size exceeded SCF_ATTRS_MAX */
+#define SCF_THREAD_CTX_F_SAMPLED_OUT 0x0002 /* valid 0: the thread moved on to a context whose
+					     * trace the sampling leaves out (SCF_ITEM_SAMPLING) */
 
 /* ---- SCF_REC_SYSCALL ----------------------------------------------------------------------- */
 
@@ -406,6 +430,8 @@ _Static_assert(offsetof(struct scf_syscall, trace_id) == 80, "syscall body layou
 #define SCF_SYSCALL_F_ARG_FAULT 0x0008	/* reading an argument from user memory failed */
 #define SCF_SYSCALL_F_CTX_FAULT 0x0010	/* reading the thread context failed */
 #define SCF_SYSCALL_F_CTX_CHANGED 0x0020 /* the context changed between entry and exit */
+#define SCF_SYSCALL_F_SAMPLED_OUT 0x0040 /* made in a trace the sampling leaves out, recorded
+					  * without its context (fork, exec, exit, ...) */
 
 /* ---- SCF_REC_SYSCALL_PACKED (format 1.1) -------------------------------------------------- */
 

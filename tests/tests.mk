@@ -5,7 +5,7 @@
 # Unit suites by name: built in $(BUILD)/tests and, under ASan + UBSan, in $(BUILD)/asan/tests.
 UNIT_TESTS := test_formats test_formats_packed test_formats_alloc test_samples_writer \
 	test_analyze test_analyze_ctx test_export test_redact test_resolver test_proc_table \
-	test_flight_ring
+	test_trace_sampling test_flight_ring
 TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 CMOCKA_LIBS = $(call pkg_libs,cmocka)
 # The analyzer's scenario builder (tests/analyze_scenario.c), shared by its suites and tools.
@@ -77,6 +77,11 @@ $(BUILD)/obj/tests/test_flight_ring.o: CFLAGS += $(CAPTURE_INC)
 $(BUILD)/tests/test_flight_ring: $(BUILD)/obj/tests/test_flight_ring.o \
 	$(BUILD)/obj/capture/flight_ring.o $(BUILD)/obj/capture/flight_trigger.o
 $(BUILD)/tests/test_flight_ring: PROG_LDLIBS = $(CMOCKA_LIBS)
+
+# The trace-sampling rule of bpf/spancap_abi.h (run by the BPF program) against fixed vectors.
+$(BUILD)/obj/tests/test_trace_sampling.o: CFLAGS += -Ibpf
+$(BUILD)/tests/test_trace_sampling: $(BUILD)/obj/tests/test_trace_sampling.o
+$(BUILD)/tests/test_trace_sampling: PROG_LDLIBS = $(CMOCKA_LIBS)
 
 # Tools: sample files for the formats and analyzer suites, and the resolver's answer for a live
 # process (checked by the samples suite against the addresses each sample thread reports).

@@ -87,6 +87,9 @@ struct ana_host {
 	uint32_t idx;
 	char *hostname, *kernel_release, *kernel_version, *machine, *tool_version, *cmdline;
 	uint32_t snaplen; /* the capture's -s (its CMDLINE item), 0 when not given */
+	struct scf_sampling sampling; /* its SAMPLING item (mode 0: every trace recorded) */
+	uint64_t sampled_out;	      /* syscalls left out by sampling, as of the last END */
+	bool sampled_out_known;	      /* ... which had counters (filter's output has none) */
 	uint8_t boot_id[16];
 	char *display; /* name@BOOT when another host has the same name (ana_host_name) */
 #define ANA_HOST_CAPTURES 8

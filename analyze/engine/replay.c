@@ -223,6 +223,13 @@ static void on_section(struct ana_ctx *c, struct ana_input *in, const struct scf
 	replace(&h->cmdline, rec, SCF_ITEM_CMDLINE, true);
 	if (scf_record_item(rec, SCF_ITEM_CMDLINE, &d, &len) == 1)
 		h->snaplen = ana_cmdline_snaplen(d, len);
+	/* a shorter item is not one this reader understands: no claim about the sample */
+	if (scf_record_item(rec, SCF_ITEM_SAMPLING, &d, &len) == 1 &&
+	    len >= sizeof(h->sampling)) {
+		memcpy(&h->sampling, d, sizeof(h->sampling));
+		if (h->sampling.threshold >> SCF_SAMPLING_R_BITS)
+			h->sampling.threshold = 1ull << SCF_SAMPLING_R_BITS; /* keeps nothing */
+	}
 	if (c->nsections == c->sections_cap) {
 		uint32_t ncap = c->sections_cap ? c->sections_cap * 2 : 8;
 		struct ana_section_info *nv = realloc(c->sections, ncap * sizeof(*nv));
@@ -291,12 +298,16 @@ static void on_end(struct ana_host *h, const struct scf_record *rec)
 		return;
 	h->have_end = true;
 	h->have_ring = false;
-	if (scf_record_item(rec, SCF_ITEM_COUNTERS, &data, &len) != 1)
+	h->sampled_out = 0; /* the END counters are the capture's totals so far */
+	h->sampled_out_known = scf_record_item(rec, SCF_ITEM_COUNTERS, &data, &len) == 1;
+	if (!h->sampled_out_known)
 		return;
 	for (size_t off = 0; len - off >= sizeof(struct scf_counter); off += 16) {
 		struct scf_counter c;
 
 		memcpy(&c, data + off, sizeof(c));
+		if (c.id == SCF_CNT_SAMPLED_OUT)
+			h->sampled_out += c.value;
 		if (c.id >= SCF_CNT_RING_TRIGGERS && c.id <= SCF_CNT_RING_OVERFLOWS) {
 			h->ring[c.id - SCF_CNT_RING_TRIGGERS] = c.value;
 			h->have_ring = true;

@@ -605,6 +605,7 @@ static long item_rewrite(struct ana_redactor *r, const struct scf_record *rec, u
 	case SCF_ITEM_MACHINE:
 	case SCF_ITEM_TOOL_VERSION:
 	case SCF_ITEM_COUNTERS:
+	case SCF_ITEM_SAMPLING:
 		break;
 	default:
 		return -1; /* unknown: it may hold anything */

@@ -74,10 +74,39 @@ static void gap_json(void *arg, uint32_t from, uint32_t to)
 	ana_json_end(j, true);
 }
 
+/* The fraction of trace ids a SAMPLING item keeps: (2^56 - threshold) / 2^56 (FORMAT.md 4.4). */
+static double sampling_fraction(const struct ana_host *h)
+{
+	const double r_range = (double)(1ull << SCF_SAMPLING_R_BITS);
+
+	if (!(h->sampling.mode & SCF_SAMPLING_FRACTION))
+		return 1.0;
+	return (r_range - (double)h->sampling.threshold) / r_range;
+}
+
+/* "  sampling: ..." of info: what the capture kept, and what it left out. */
+static void sampling_text(FILE *f, const struct ana_host *h)
+{
+	fprintf(f, "  sampling: a sample of traces, not all of them:");
+	if (h->sampling.mode & SCF_SAMPLING_FRACTION)
+		fprintf(f, " %.6g%% of trace ids (last 7 bytes >= 0x%014" PRIx64 ")",
+			100 * sampling_fraction(h), h->sampling.threshold);
+	if (h->sampling.mode & SCF_SAMPLING_FRACTION && h->sampling.mode & SCF_SAMPLING_FLAGGED)
+		fprintf(f, ",");
+	if (h->sampling.mode & SCF_SAMPLING_FLAGGED)
+		fprintf(f, " W3C sampled flag set");
+	if (h->sampled_out_known)
+		fprintf(f, "; %" PRIu64 " syscall%s of other traces left out\n", h->sampled_out,
+			h->sampled_out == 1 ? "" : "s");
+	else /* no END record, or one without counters (a filter's output) */
+		fprintf(f, "; no count of the syscalls left out\n");
+}
+
 static void info_json(struct ana_report *r)
 {
 	struct ana_ctx *c = r->c;
 	struct ana_json j;
+	char num[32];
 	void **ps;
 	uint32_t np;
 
@@ -145,6 +174,23 @@ static void info_json(struct ana_report *r)
 		ana_json_str(&j, "machine", h->machine);
 		ana_json_str(&j, "tool_version", h->tool_version);
 		ana_json_str(&j, "capture_command", h->cmdline);
+		if (h->sampling.mode) {
+			ana_json_obj(&j, "sampling");
+			ana_json_bool(&j, "fraction_set",
+				      h->sampling.mode & SCF_SAMPLING_FRACTION);
+			snprintf(num, sizeof(num), "%.17g", sampling_fraction(h));
+			ana_json_num(&j, "fraction", num);
+			ana_json_u64(&j, "threshold", h->sampling.threshold);
+			ana_json_bool(&j, "sampled_flag_only",
+				      h->sampling.mode & SCF_SAMPLING_FLAGGED);
+			if (h->sampled_out_known)
+				ana_json_u64(&j, "sampled_out_syscalls", h->sampled_out);
+			else
+				ana_json_null(&j, "sampled_out_syscalls");
+			ana_json_end(&j, true);
+		} else {
+			ana_json_null(&j, "sampling");
+		}
 		ana_json_u64(&j, "ncpus", h->ncpus);
 		ana_json_u64(&j, "capture_start_ns", h->capture_start_ns);
 		ana_json_u64(&j, "first_ns", h->first_ns);
@@ -293,6 +339,8 @@ int ana_report_info(struct ana_report *r)
 		}
 		fprintf(f, "  capture: %s by %s\n", h->cmdline ? h->cmdline : "?",
 			h->tool_version ? h->tool_version : "?");
+		if (h->sampling.mode)
+			sampling_text(f, h);
 		fprintf(f, "  time: %s .. %s (%s)\n", ana_fmt_ts_iso(a, sizeof(a), h->first_ns),
 			ana_fmt_ts_iso(b, sizeof(b), h->last_ns),
 			ana_fmt_dur(d, sizeof(d), h->last_ns - h->first_ns));

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Compare a spancap capture of spancap-demo-service with the service's ground-truth log.
 
-    check_capture_truth.py CAPTURE TRUTH [--min-ops N]
+    check_capture_truth.py CAPTURE TRUTH [--min-ops N] [--sample-traces F] [--sampled-only]
 
 The capture is read with an implementation of formats/FORMAT.md written here (zstd -d, a
 pcapng walk, record decoding, packed syscalls and their ids by reference): it shares no code with spancap's own reader, so it checks the
@@ -20,6 +20,13 @@ prctl(PR_SET_VMA) before the capture resolved it) and the PROCESS record that sa
 resolved, the kernel cannot know where the context is yet. Syscalls entered after that record
 must all carry their context; syscalls inside the window may lack it (never carry a wrong one),
 are counted and reported, and the window itself must stay under --max-gap-ms (default 50).
+With --sample-traces F and/or --sampled-only (the capture's own options), the operations of
+the traces the sampling leaves out are taken out of the truth first, by this file's own
+implementation of the sampling rule of FORMAT.md 4.4 (in_sample()): the rest must then all be
+there as above (a kept trace is kept whole), the capture's SAMPLING item must state the same
+rule, and the set of trace ids in its syscall and THREAD_CTX records must be exactly the set of
+kept traces that made syscalls: none left out leaks in, none kept is missing.
+
 Prints TAP lines; exits 1 on any failure.
 
 Memory: the file is streamed (records(), one pcapng block at a time) and only the records that
@@ -45,7 +52,9 @@ NR = {
     "newfstatat": 262, "mkdirat": 258, "renameat2": 316, "dup": 32, "dup2": 33, "dup3": 292,
     "fcntl": 72, "readv": 19, "writev": 20, "sendmsg": 46, "recvmsg": 47, "getpid": 39,
 }
-REC_SECTION, REC_PROCESS, REC_SYSCALL, REC_SYSCALL_PACKED = 1, 2, 6, 10
+REC_SECTION, REC_PROCESS, REC_THREAD_CTX, REC_SYSCALL, REC_SYSCALL_PACKED = 1, 2, 5, 6, 10
+ITEM_SAMPLING = 25
+SAMPLING_FRACTION, SAMPLING_FLAGGED = 0x01, 0x02
 CTX_RESOLVED = 1
 PR_SET_VMA = 0x53564D41
 ITEM_PATH, ITEM_SOCKADDR = 1, 3
@@ -273,9 +282,37 @@ def fmt_sockaddr(b):
     return "family%d" % fam
 
 
+def sample_threshold(fraction):
+    """FORMAT.md 4.4: (1 - F) * 2^56, exact for a binary64 F in (0, 1]."""
+    t = (1.0 - fraction) * float(1 << 56)
+    assert t == int(t), "not an integer: %r" % t
+    return int(t)
+
+
+def in_sample(trace_hex, trace_flags, threshold, flagged_only):
+    """FORMAT.md 4.4, written from the text: a trace is kept when its W3C sampled flag is set
+    (with --sampled-only) and when R, the last 7 bytes of its id read as a big-endian integer,
+    is at least the threshold (with --sample-traces)."""
+    if flagged_only and not trace_flags & 1:
+        return False
+    if threshold is not None:
+        r = int.from_bytes(bytes.fromhex(trace_hex)[9:16], "big")
+        return r >= threshold
+    return True
+
+
 def main():
     args = sys.argv[1:]
     min_ops, max_gap_ms = 1, 50.0
+    threshold, flagged_only = None, False
+    if "--sample-traces" in args:
+        i = args.index("--sample-traces")
+        threshold = sample_threshold(float(args[i + 1]))
+        del args[i:i + 2]
+    if "--sampled-only" in args:
+        args.remove("--sampled-only")
+        flagged_only = True
+    sampling = threshold is not None or flagged_only
     if "--min-ops" in args:
         i = args.index("--min-ops")
         min_ops = int(args[i + 1])
@@ -291,6 +328,19 @@ def main():
     truth = [json.loads(line) for line in open(truth_path) if line.strip()]
     ops = [t for t in truth if t["type"] == "op" and t["syscall"] in NR]
     pid = next(t["pid"] for t in truth if t["type"] == "process")
+    span_flags = {t["span_id"]: t["trace_flags"] for t in truth if t["type"] == "span"}
+    kept_traces, left_out = set(), set()
+    if sampling:
+        for o in ops:
+            if not o["trace_id"]:
+                continue
+            if in_sample(o["trace_id"], span_flags[o["span_id"]], threshold, flagged_only):
+                kept_traces.add(o["trace_id"])
+            else:
+                left_out.add(o["trace_id"])
+        ops = [o for o in ops if not o["trace_id"] or o["trace_id"] in kept_traces]
+    seen_traces = set()      # trace ids of syscall and THREAD_CTX records
+    sampling_items = []      # (threshold, mode) of each SECTION record
 
     # Matched streaming, as the records come: each thread's truth operations in order, the next
     # one matched by the first later record of its thread with the same syscall and result
@@ -313,6 +363,11 @@ def main():
                 if major != 1:
                     raise ValueError("format major %d" % major)
                 sections += 1
+                it = items.get(ITEM_SAMPLING)
+                sampling_items.append(struct.unpack_from("<QB", it, 0) if it else None)
+            elif rtype == REC_THREAD_CTX:
+                if body[33] == 1:
+                    seen_traces.add(body[8:24].hex())
             elif rtype == REC_PROCESS:
                 ppid_, status = struct.unpack_from("<I", body, 0)[0], body[25]
                 if ppid_ == pid and status == CTX_RESOLVED and resolved_ts is None:
@@ -324,6 +379,8 @@ def main():
                 args6 = struct.unpack_from("<6Q", body, 16)
                 tid, rpid, nr = struct.unpack_from("<IIH", body, 64)
                 threads.add(tid)
+                if flags & F_CTX:
+                    seen_traces.add(body[80:96].hex())
                 # The publication's prctl is the signal even when it fails (EINVAL on kernels
                 # without CONFIG_ANON_VMA_NAME).
                 if rpid == pid and nr == 157 and args6[0] == PR_SET_VMA:
@@ -360,6 +417,7 @@ def main():
 
     missing, wrong_ctx, wrong_data, in_span, out_span = [], [], [], 0, 0
     unresolved = faulted = 0
+    judged = set()  # traces with an operation whose record must carry the context
     for tid in sorted(want):
         if nxt[tid] < len(want[tid]):
             op = want[tid][nxt[tid]]
@@ -372,10 +430,13 @@ def main():
                     unresolved += 1  # entered before the kernel knew where to look
                 elif not r["ctx"] and r["ctx_fault"]:
                     faulted += 1  # the read failed and the record says so
-                elif not r["ctx"] or r["trace"] != op["trace_id"] or r["span"] != op["span_id"]:
-                    wrong_ctx.append("tid %d %s: want %s/%s, got %s %s/%s" % (
-                        tid, op["syscall"], op["trace_id"], op["span_id"],
-                        "ctx" if r["ctx"] else "no-ctx", r["trace"], r["span"]))
+                else:
+                    judged.add(op["trace_id"])
+                    if not r["ctx"] or r["trace"] != op["trace_id"] or \
+                            r["span"] != op["span_id"]:
+                        wrong_ctx.append("tid %d %s: want %s/%s, got %s %s/%s" % (
+                            tid, op["syscall"], op["trace_id"], op["span_id"],
+                            "ctx" if r["ctx"] else "no-ctx", r["trace"], r["span"]))
             else:
                 out_span += 1
                 if r["ctx"]:
@@ -409,6 +470,28 @@ def main():
            "\n".join(wrong_ctx))
     report(not wrong_data, "paths, peers, byte counts and pids match the truth log",
            "\n".join(wrong_data))
+    if sampling:
+        mode = (SAMPLING_FRACTION if threshold is not None else 0) | \
+            (SAMPLING_FLAGGED if flagged_only else 0)
+        want_item = (threshold or 0, mode)
+        report(sampling_items and all(it == want_item for it in sampling_items),
+               "every SECTION record states the sampling: threshold 0x%014x, mode %d" %
+               want_item, "items: %r" % sampling_items)
+        # A kept trace whose operations all ran before the context was resolved, or whose
+        # context reads all failed (both allowed above), cannot show its id.
+        leaked = seen_traces - kept_traces
+        lost = judged - seen_traces
+        report(not leaked and not lost and judged,
+               "the capture's trace ids are exactly the %d traces the sampling rule keeps "
+               "(of %d with syscalls in the truth log; %d more kept ones ran only before "
+               "the context was resolved or with failed context reads)" %
+               (len(judged), len(kept_traces) + len(left_out), len(kept_traces - judged)),
+               "\n".join(["left out but recorded: %s%s" % (
+                   t, " (unknown to the truth log)" if t not in left_out else "")
+                   for t in sorted(leaked)] +
+                   ["kept but missing: %s" % t for t in sorted(lost)]))
+    elif sampling_items and any(sampling_items):
+        report(False, "no SECTION record claims a sampling", "items: %r" % sampling_items)
     print("1..%d" % tap.n)
     return 1 if tap.failed else 0
 

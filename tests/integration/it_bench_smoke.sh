@@ -65,23 +65,29 @@ check_rows() { # description kind rows...
 }
 
 ncpu=$(nproc)
-own=() peers=()
+own=() peers=() ratios=()
 for op in getppid openclose write64 pread4k; do
 	for t in 1 "all ($ncpu)"; do
 		for c in "no tracer" "empty BPF programs (floor)" "spancap, process unobserved" \
 			"spancap, observed, no context" "spancap, observed, context + attributes" \
 			"spancap, observed, not selected (-e)" \
+			"spancap, observed, context + attributes, trace left out (--sample-traces 0.01)" \
+			"spancap, observed, context + attributes, trace kept (--sample-traces 0.95)" \
 			"least work of a recorder, context + attributes"; do
 			own+=("$op | $t | $c")
 		done
 		for c in "bpftrace counting the pid's syscalls" "perf trace -o FILE" "strace -f -o FILE"; do
 			peers+=("$op | $t | $c")
 		done
+		ratios+=("$op, $t")
 	done
 done
 check_rows "per-syscall overhead: ${#own[@]} rows without a peer tool, all numeric" own "${own[@]}"
 check_rows "per-syscall overhead: ${#peers[@]} peer rows, numeric or n/a with a reason" peer "${peers[@]}"
-check_rows "realistic workload: latency p50, p99 and throughput with and without spancap" own \
+# a ratio is n/a, with its reason, when the recorded configuration added nothing in the noise
+check_rows "trace sampling: ${#ratios[@]} rows, what a syscall left out adds against a recorded one" \
+	peer "${ratios[@]}"
+check_rows "realistic workload: latency p50, p99 and throughput without spancap, with it, and with it at 1% of traces" own \
 	"latency p50 (ms)" "latency p99 (ms)" "throughput (requests/s)"
 check_rows "capture throughput: max events/s with no loss, CPU per event" own \
 	"max events/s with no loss" "spancap user CPU per event (ns)" \
@@ -149,11 +155,12 @@ for p in "floor handle_sys_enter_empty" "floor handle_sys_exit_empty" \
 	"bound handle_sys_enter_bound" "bound handle_sys_exit_bound" \
 	"unobserved handle_sys_enter" "unobserved handle_sys_exit" \
 	"observed handle_sys_enter" "observed handle_sys_exit" \
-	"context handle_sys_enter" "context handle_sys_exit"; do
+	"context handle_sys_enter" "context handle_sys_exit" \
+	"sampled-out handle_sys_enter" "sampled-out handle_sys_exit"; do
 	grep -qE "^${p% *} +${p#* } +[0-9.]+ +[1-9][0-9]*\$" "$R" || missing+=" [$p]"
 done
-if [ -z "$missing" ]; then ok "time inside the programs: 10 programs timed (kernel.bpf_stats)"; else
+if [ -z "$missing" ]; then ok "time inside the programs: 12 programs timed (kernel.bpf_stats)"; else
 	echo "missing:$missing" >"$tmp/m"
-	not_ok "time inside the programs: 10 programs timed (kernel.bpf_stats)" "$tmp/m"
+	not_ok "time inside the programs: 12 programs timed (kernel.bpf_stats)" "$tmp/m"
 fi
 tap_end

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# Trace sampling in the kernel (spancap --sample-traces F, --sampled-only), with real BPF on the
+# demo service, which publishes a new random trace id per request through its OTEP 4947 thread
+# record (90% of them with the W3C sampled flag). check_capture_truth.py decides, with its own
+# implementation of the rule of formats/FORMAT.md 4.4, which traces of the service's truth log
+# the capture must keep, then checks that the capture holds exactly those traces, each whole
+# (every operation, with its ids, paths and peers), and every syscall made outside spans, and
+# that its SECTION record states the rule. Checked:
+#   - F = 0.25; two captures of one process at once, each by its own spancap (-p), agree with
+#     each other and with the rule; --sampled-only; F = 0.5 with --sampled-only; F = 1 keeps
+#     every trace, as no sampling does;
+#   - the syscalls left out are counted apart (info's sampling line, the END counter
+#     sampled_out), never as lost.
+# Prints TAP.
+set -u
+BUILD=${1:-build}
+here=$(dirname "$0")
+SPANCAP=$BUILD/spancap
+ANALYZE=$BUILD/spancap-analyze
+DEMO=$BUILD/samples/spancap-demo-service
+CHECK=$here/check_capture_truth.py
+. "$here/suite_lib.sh"
+suite_tmpdir
+suite_cleanup() { kill $(jobs -p) 2>/dev/null; }
+need_built "$SPANCAP" "$ANALYZE" "$DEMO"
+need_commands python3 jq
+
+# 4 workers x 40 requests: 160 traces, about 40 of them kept at F = 0.25.
+demo_args() { # dir seed
+	echo --threads 4 --requests 40 --seed "$2" --dir "$1/files" --truth "$1/truth.jsonl"
+}
+
+# capture NAME SEED SPANCAP-OPTIONS...: the demo service under spancap, in $tmp/NAME.
+capture() {
+	local name=$1 seed=$2 d=$tmp/$1
+	shift 2
+	mkdir -p "$d/files"
+	# shellcheck disable=SC2046 # demo_args is a word list
+	if timeout 120 "$SPANCAP" -w "$d/cap.pcapng.zst" "$@" -- "$DEMO" $(demo_args "$d" "$seed") \
+		>"$d/out" 2>"$d/err"; then
+		ok "$name: spancap $* -- spancap-demo-service exits 0 ($(tail -n 1 "$d/err"))"
+	else
+		not_ok "$name: spancap $* -- spancap-demo-service exits 0" "$d/err"
+	fi
+}
+
+# sampled_out FILE: the END record's sampled_out count, as info --json reads it.
+sampled_out() {
+	"$ANALYZE" info --json "$1" | jq -r '.hosts[0].sampling.sampled_out_syscalls // "none"'
+}
+
+# ---- F = 0.25 ------------------------------------------------------------------------------
+
+capture quarter 21 --sample-traces 0.25
+tap_from "quarter: " python3 "$CHECK" "$tmp/quarter/cap.pcapng.zst" "$tmp/quarter/truth.jsonl" \
+	--min-ops 500 --sample-traces 0.25
+"$ANALYZE" info "$tmp/quarter/cap.pcapng.zst" >"$tmp/quarter/info" 2>&1
+so=$(sampled_out "$tmp/quarter/cap.pcapng.zst")
+last=$(tail -n 1 "$tmp/quarter/err")
+if grep -q "^  sampling: a sample of traces, not all of them: 25% of trace ids" \
+	"$tmp/quarter/info" && grep -q "; $so syscalls of other traces left out" \
+	"$tmp/quarter/info" && [ "$so" -gt 0 ] &&
+	[[ $last =~ ^[0-9]+\ events\ written,\ 0\ lost,\ $so\ syscalls\ sampled\ out$ ]]; then
+	ok "quarter: info says the file holds a 25% sample, $so syscalls left out, as spancap's last line; none counted as lost"
+else
+	not_ok "quarter: info and spancap's last line state the sample and the syscalls left out" \
+		"$(printf 'sampled_out: %s\nlast line: %s\n' "$so" "$last"; cat "$tmp/quarter/info")"
+fi
+
+# ---- two captures of one process at once ---------------------------------------------------
+
+d=$tmp/twice
+mkdir -p "$d/files"
+mkfifo "$d/gate"
+# The service waits at a gate until both captures observe the shell that becomes it.
+# shellcheck disable=SC2046,SC2016 # demo_args is a word list; $0 is the inner shell's
+sh -c 'read -r _ <"$0"; shift; exec "$@"' "$d/gate" x "$DEMO" $(demo_args "$d" 22) \
+	>"$d/out" 2>&1 &
+target=$!
+"$SPANCAP" -v -w "$d/a.pcapng.zst" --sample-traces 0.25 -p "$target" 2>"$d/a.err" &
+cap_a=$!
+"$SPANCAP" -v -w "$d/b.pcapng.zst" --sample-traces 0.25 -p "$target" 2>"$d/b.err" &
+cap_b=$!
+if wait_for "$d/a.err" "pid $target (scan)" 400 "$cap_a" &&
+	wait_for "$d/b.err" "pid $target (scan)" 400 "$cap_b"; then
+	echo go >"$d/gate"
+	wait "$target"
+	wait "$cap_a"
+	ra=$?
+	wait "$cap_b"
+	rb=$?
+	ok "twice: two spancap -p captures of one service end with it (exit $ra and $rb)" \
+		$((ra + rb))
+	for c in a b; do
+		tap_from "twice, capture $c: " python3 "$CHECK" "$d/$c.pcapng.zst" "$d/truth.jsonl" \
+			--min-ops 500 --sample-traces 0.25
+	done
+	python3 -c '
+import sys
+sys.path.insert(0, sys.argv[1])
+from check_capture_truth import records, F_CTX, REC_SYSCALL
+sets = []
+for path in sys.argv[2:]:
+    s = set()
+    for ts, rtype, flags, body, items in records(path):
+        if rtype == REC_SYSCALL and flags & F_CTX:
+            s.add(body[80:96].hex())
+    sets.append(s)
+print("a: %d traces, b: %d traces, only in a: %s, only in b: %s" % (
+    len(sets[0]), len(sets[1]), sorted(sets[0] - sets[1]), sorted(sets[1] - sets[0])))
+sys.exit(0 if sets[0] == sets[1] and sets[0] else 1)' "$here" "$d/a.pcapng.zst" \
+		"$d/b.pcapng.zst" >"$d/cmp" 2>&1
+	ok "twice: both captures hold the same traces ($(cat "$d/cmp"))" $?
+else
+	not_ok "twice: both captures observe the service before it starts" \
+		"$(cat "$d/a.err" "$d/b.err")"
+	echo go >"$d/gate"
+fi
+
+# ---- --sampled-only, alone and with a fraction ---------------------------------------------
+
+capture flagged 23 --sampled-only
+tap_from "flagged: " python3 "$CHECK" "$tmp/flagged/cap.pcapng.zst" \
+	"$tmp/flagged/truth.jsonl" --min-ops 500 --sampled-only
+capture half-flagged 24 --sample-traces 0.5 --sampled-only
+tap_from "half-flagged: " python3 "$CHECK" "$tmp/half-flagged/cap.pcapng.zst" \
+	"$tmp/half-flagged/truth.jsonl" --min-ops 500 --sample-traces 0.5 --sampled-only
+
+# ---- F = 1: every trace, as without sampling ------------------------------------------------
+
+capture all 25 --sample-traces 1
+tap_from "all: " python3 "$CHECK" "$tmp/all/cap.pcapng.zst" "$tmp/all/truth.jsonl" \
+	--min-ops 500 --sample-traces 1
+so=$(sampled_out "$tmp/all/cap.pcapng.zst")
+ok "all: no syscall sampled out at F = 1 (sampled_out: $so)" "$([ "$so" = 0 ]; echo $?)"
+capture none 25
+tap_from "none: " python3 "$CHECK" "$tmp/none/cap.pcapng.zst" "$tmp/none/truth.jsonl" \
+	--min-ops 500
+so=$(sampled_out "$tmp/none/cap.pcapng.zst")
+ok "none: a capture without sampling claims none (info --json sampling: $so)" \
+	"$([ "$so" = none ]; echo $?)"
+
+tap_end
