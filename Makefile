@@ -92,6 +92,7 @@ $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 # formats/: the capture file format, writer and reader (shared by both binaries)
 
 FORMATS_SRCS := formats/record_codec.c formats/syscall_pack.c formats/file_writer.c \
+	formats/frame_index.c formats/frame_index_file.c \
 	formats/file_reader.c
 FORMATS_OBJS := $(FORMATS_SRCS:%.c=$(BUILD)/obj/%.o)
 FORMATS_LIB := $(BUILD)/libspancap_formats.a
@@ -256,7 +257,7 @@ ANALYZE_LIB_SRCS := analyze/ana_map.c analyze/latency_hist.c analyze/syscall_tab
 	analyze/cmd_spans.c analyze/cmd_syscalls.c analyze/cmd_processes.c analyze/cmd_io.c \
 	analyze/cmd_timeline.c analyze/cmd_export.c analyze/otlp_json.c analyze/chrome_trace.c \
 	analyze/row_export.c analyze/cmd_filter.c analyze/redact.c analyze/output_file.c \
-	analyze/snaplen.c analyze/timeline_order.c
+	analyze/snaplen.c analyze/timeline_order.c analyze/frame_select.c
 ANALYZE_LIB_OBJS := $(ANALYZE_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ANALYZE_LIB := $(BUILD)/libspancap_analyze.a
 ANALYZE_BIN := $(BUILD)/spancap-analyze

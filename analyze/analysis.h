@@ -67,6 +67,11 @@ struct ana_opts {
 	void *progress_arg;
 	ana_record_fn on_record;
 	void *record_arg;
+	/* Read only the frames the filter's trace, pid or --until can need, by the inputs' frame
+	 * index (frame_select.c); reports come out the same. note, when set, hears once per
+	 * input why its index is not used or what of it was ignored. */
+	bool use_index;
+	void (*note)(const char *msg);
 };
 
 /* ---- reconstructed state ------------------------------------------------------------------ */
@@ -505,6 +510,9 @@ void ana_fd_apply(struct ana_ctx *c, struct ana_proc *p, struct ana_thread *t,
 void ana_fdtab_free(struct ana_fdtab *t);
 void ana_proc_free(struct ana_proc *p);
 void ana_pctx_free(struct ana_pctx *x);
+
+/* frame_select.c: tells the inputs' readers which frames the selection leaves out. */
+int ana_select_frames(struct ana_ctx *c);
 
 /* trace_index.c: traces, spans, aggregation, loss marking */
 struct ana_span *ana_span_get(struct ana_ctx *c, uint32_t host, const uint8_t trace_id[16],

@@ -16,6 +16,8 @@ struct ana_filter_cmd {
 	unsigned int redact;	/* ANA_REDACT_* classes; 0: none */
 	const char *redact_key; /* NULL: a random key for this run */
 	void (*warn)(const char *msg); /* damage met in an input (the output is still written) */
+	bool no_index;		       /* decompress every frame (no frame index) */
+	void (*note)(const char *msg); /* why an input's frame index is not used */
 };
 
 /* Counts of what was written, for the summary line. */

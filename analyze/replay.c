@@ -570,6 +570,8 @@ int ana_ctx__run(struct ana_ctx *c)
 			heap[n++] = &c->inputs[i];
 	}
 	resolve_times(c);
+	if (ana_select_frames(c))
+		c->nomem = true;
 	for (uint32_t i = n / 2; i-- > 0;)
 		sift_down(heap, n, i);
 	while (n && !c->nomem) {

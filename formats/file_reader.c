@@ -61,6 +61,10 @@ struct scf_reader {
 	size_t frame_cap, frame_len, frame_pos;
 	uint64_t frame_cstart; /* compressed offset where the frame being decoded started */
 	bool src_done;	       /* no frame after the one handed out last (cut, or fatal error) */
+	struct skip { uint64_t from, to; uint32_t pcapng_len; } *skips; /* input not to decode */
+	size_t nskips, skips_cap, skip_next;
+	bool dpos_break;   /* cookie_read() ended early at a frame to skip */
+	uint64_t skipped;
 
 	/* damaged regions skipped (FORMAT.md 2): gaps[gap_head .. +gap_ready) are ready for the
 	 * caller, the gap_pending after them wait for a record past their pcapng offset */
@@ -494,6 +498,60 @@ static void fail_cut(struct scf_reader *r, size_t count, size_t whole)
 }
 
 /*
+ * Passes over the frame at r->frame_cstart when the caller asked to skip it (an index said
+ * it holds nothing the caller wants): true when the input moved.
+ */
+static bool skip_here(struct scf_reader *r)
+{
+	const struct skip *s;
+
+	while (r->skip_next < r->nskips && r->skips[r->skip_next].from < r->frame_cstart)
+		r->skip_next++;
+	if (r->skip_next == r->nskips || r->skips[r->skip_next].from != r->frame_cstart)
+		return false;
+	s = &r->skips[r->skip_next++];
+	if (src_seek(r, s->to))
+		return false;
+	r->frame_cstart = s->to;
+	r->dpos += s->pcapng_len;
+	r->skipped++;
+	return true;
+}
+
+int scf_reader__skip_frame(struct scf_reader *r, uint64_t from, uint64_t to,
+			   uint32_t pcapng_len)
+{
+	if (to <= from || (r->nskips && from < r->skips[r->nskips - 1].to))
+		return -EINVAL;
+	if (r->nskips == r->skips_cap) {
+		size_t ncap = r->skips_cap ? r->skips_cap * 2 : 64;
+		struct skip *ns = realloc(r->skips, ncap * sizeof(*ns));
+
+		if (!ns)
+			return -ENOMEM;
+		r->skips = ns;
+		r->skips_cap = ncap;
+	}
+	r->skips[r->nskips++] = (struct skip){ from, to, pcapng_len };
+	return 0;
+}
+
+uint64_t scf_reader__frames_skipped(const struct scf_reader *r)
+{
+	return r->skipped;
+}
+
+/* Whether the next frame to read is one to skip (then cookie_read() ends its read first). */
+static bool skip_next_is_here(struct scf_reader *r)
+{
+	uint64_t at = compressed_pos(r);
+
+	while (r->skip_next < r->nskips && r->skips[r->skip_next].from < at)
+		r->skip_next++;
+	return r->skip_next < r->nskips && r->skips[r->skip_next].from == at;
+}
+
+/*
  * Makes the next frame's pcapng bytes r->frame[0..frame_len) (FORMAT.md 2). Returns 1 with
  * bytes to hand out, 0 at the end of the input, or -1 when nothing more can be read (layer_err
  * says why; a cut frame's whole blocks come before that, with r->src_done set).
@@ -506,11 +564,14 @@ static int next_frame(struct scf_reader *r)
 		return -1;
 	r->frame_cstart = compressed_pos(r);
 	for (;;) {
-		enum frame_result fr = decode_frame(r, magic);
+		enum frame_result fr;
 		size_t count, whole;
 		uint32_t first;
 		int found;
 
+		if (!magic && !r->resyncing && skip_here(r))
+			continue;
+		fr = decode_frame(r, magic);
 		switch (fr) {
 		case FRAME_WHOLE:
 			if (r->resyncing && !frame_fits(r, r->frame_len))
@@ -569,6 +630,14 @@ static ssize_t cookie_read(void *cookie, char *buf, size_t size)
 
 		if (r->compressed) {
 			if (r->frame_pos == r->frame_len) {
+				/*
+				 * A skip moves the pcapng offset: the stdio buffer must hold no byte
+				 * from before it, so that ftell() stays exact for every record.
+				 */
+				if (done && r->nskips && !r->src_done && skip_next_is_here(r)) {
+					r->dpos_break = true;
+					break;
+				}
 				if (r->stream_eof || next_frame(r) != 1) {
 					/* A frame that did not complete gives nothing. */
 					r->frame_len = r->frame_pos = 0;
@@ -605,8 +674,9 @@ static ssize_t cookie_read(void *cookie, char *buf, size_t size)
 		done += n;
 		r->dpos += n;
 	}
-	if (done && done < size)
+	if (done && done < size && !r->dpos_break)
 		r->short_read = true;
+	r->dpos_break = false;
 	return (ssize_t)done;
 }
 
@@ -963,6 +1033,7 @@ void scf_reader__free(struct scf_reader *r)
 	if (!r->mem)
 		free(r->inbuf);
 	free(r->frame);
+	free(r->skips);
 	free(r->ctx);
 	free(r->unpacked);
 	free(r);

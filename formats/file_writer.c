@@ -63,6 +63,12 @@ struct scf_writer {
 	size_t last_len;    /* on-disk length of the last record */
 	bool pack;	    /* pack SYSCALL records (format 1.1) */
 	struct scf_ctx_table *ctx; /* per-thread contexts of this section, for packing */
+	bool index;		   /* an index frame after each zstd frame (FORMAT.md 7) */
+	struct scf_fidx_acc fidx;  /* what the open frame holds */
+	uint64_t frame_cstart;	   /* file offset where the open frame starts */
+	uint8_t last4[4];	   /* the last 4 bytes written: a frame's checksum at its end */
+	uint8_t *fidx_buf;
+	size_t fidx_cap;
 	char appname[64];
 	char name[256];
 	char errmsg[SCF_ERRMSG_MAX];
@@ -101,6 +107,12 @@ static int write_all(struct scf_writer *w, const uint8_t *p, size_t n)
 		p += k;
 		n -= (size_t)k;
 		w->bytes_out += (uint64_t)k;
+		if (k >= 4) {
+			memcpy(w->last4, p - 4, 4);
+		} else {
+			memmove(w->last4, w->last4 + k, 4 - (size_t)k);
+			memcpy(w->last4 + 4 - k, p - k, (size_t)k);
+		}
 	}
 	return 0;
 }
@@ -151,11 +163,52 @@ static int drain_stage(struct scf_writer *w, bool end)
 	return 0;
 }
 
+/*
+ * After a zstd frame ends: the index frame that describes it (FORMAT.md 7), a zstd skippable
+ * frame that every zstd decoder passes over.
+ */
+static int write_index(struct scf_writer *w, uint32_t pcapng_len)
+{
+	size_t len = scf_fidx_acc_size(&w->fidx);
+	uint64_t csize = w->bytes_out - w->frame_cstart;
+	int ret;
+
+	if (len + 8 > w->fidx_cap) {
+		uint8_t *nb = realloc(w->fidx_buf, len + 8);
+
+		if (!nb)
+			return set_error(w, -ENOMEM, "no memory for a frame index");
+		w->fidx_buf = nb;
+		w->fidx_cap = len + 8;
+	}
+	scf_put32(w->fidx_buf, SCF_FIDX_MAGIC);
+	scf_put32(w->fidx_buf + 4, (uint32_t)len);
+	scf_fidx_acc_encode(&w->fidx, w->frame_cstart, csize, pcapng_len, scf_get32(w->last4),
+			    w->fidx_buf + 8);
+	ret = write_all(w, w->fidx_buf, len + 8);
+	scf_fidx_acc_reset(&w->fidx);
+	return ret;
+}
+
 static int end_frame(struct scf_writer *w)
 {
+	uint32_t pcapng_len = (uint32_t)w->frame_pcapng;
+	int ret;
+
 	if (!w->frame_open && !w->stage_len)
 		return w->err;
-	return drain_stage(w, true);
+	ret = drain_stage(w, true);
+	if (!ret && w->index && w->fidx.records)
+		ret = write_index(w, pcapng_len);
+	return ret;
+}
+
+/* Notes a record (plain form) in the open frame's index. */
+static int index_record(struct scf_writer *w, uint64_t ts_ns, const void *rec, size_t len)
+{
+	if (!w->index || scf_fidx_acc_add(&w->fidx, ts_ns, rec, len) == 0)
+		return 0;
+	return set_error(w, -ENOMEM, "no memory for a frame index");
 }
 
 /* Makes room for n bytes of pcapng in the staging buffer, opening a frame if needed. */
@@ -174,6 +227,7 @@ static int stage_reserve(struct scf_writer *w, size_t n)
 		w->frame_open = true;
 		w->frame_start_ns = mono_ns(CLOCK_MONOTONIC);
 		w->frame_pcapng = 0;
+		w->frame_cstart = w->bytes_out;
 	}
 	return 0;
 }
@@ -293,6 +347,8 @@ static int append_record(struct scf_writer *w, uint64_t ts_ns, const void *rec, 
 	/* A frame's packed records refer only to that frame: it reads alone (FORMAT.md 5.10). */
 	if (w->pack && w->compress && !w->frame_open)
 		scf_ctx_table_reset(w->ctx);
+	if (index_record(w, ts_ns, rec, len))
+		return w->err;
 	if (w->pack && scf_get16(rec) == SCF_REC_SYSCALL) {
 		head_len = scf_syscall_pack(w->ctx, rec, len, head, &items, &items_len);
 		if (head_len)
@@ -346,14 +402,15 @@ int scf_writer__begin_section(struct scf_writer *w, uint64_t ts_ns, const void *
 	w->in_section = true;
 	if (w->pack)
 		scf_ctx_table_reset(w->ctx);
-	ret = append_epb(w, ts_ns, rec, len);
+	ret = index_record(w, ts_ns, rec, len);
+	ret = ret ? ret : append_epb(w, ts_ns, rec, len);
 	/*
 	 * A section that may hold packed records says it is version 1.1 at least, 1.2 when they
-	 * never refer to an earlier frame (compressed).
+	 * never refer to an earlier frame (compressed), 1.3 when index frames follow its frames.
 	 */
 	if (!ret && w->pack && h.body_len >= 4) {
 		uint8_t *minor = w->stage + w->stage_len - EPB_OVERHEAD - pad4(len) + 28 + 8 + 2;
-		uint16_t least = w->compress ? 2 : 1;
+		uint16_t least = w->index ? 3 : w->compress ? 2 : 1;
 
 		if (scf_get16(minor) < least)
 			scf_put16(minor, least);
@@ -468,6 +525,7 @@ static struct scf_writer *writer_new(int fd, const char *name, const struct scf_
 	if (!w->stage)
 		goto err_free;
 	w->pack = !o.plain_syscalls;
+	w->index = w->compress && !o.no_index;
 	if (w->pack) {
 		w->ctx = malloc(sizeof(*w->ctx));
 		if (!w->ctx)
@@ -581,6 +639,8 @@ int scf_writer__close(struct scf_writer *w, char *err, size_t errlen)
 	free(w->out);
 	free(w->ctx);
 	free(w->stage);
+	scf_fidx_acc_free(&w->fidx);
+	free(w->fidx_buf);
 	free(w);
 	return ret;
 }

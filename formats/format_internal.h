@@ -91,4 +91,31 @@ size_t scf_syscall_pack(struct scf_ctx_table *t, const uint8_t *rec, size_t len,
 int scf_syscall_unpack(struct scf_ctx_table *t, const struct scf_record *rec, uint8_t *out,
 		       size_t cap, char *err, size_t errlen);
 
+/* ---- frame index (frame_index.c) ---- */
+
+/* An open-addressed set of non-zero 64-bit keys. */
+struct scf_u64set {
+	uint64_t *slot;
+	uint32_t n, cap; /* cap: 0 or a power of two */
+};
+
+/* What the records of the frame being written (or indexed) hold so far. */
+struct scf_fidx_acc {
+	uint64_t ts_min, ts_max;
+	uint32_t records, types, flags;
+	struct scf_u64set traces;  /* hashes of {trace id prefix, pid} */
+	struct scf_u64set pids;	   /* pid + 1 */
+	struct scf_u64set parents; /* 1 << 63 | pid << 32 | ppid */
+};
+
+void scf_fidx_acc_reset(struct scf_fidx_acc *a);
+void scf_fidx_acc_free(struct scf_fidx_acc *a);
+/* Notes one encoded record (plain form: a SYSCALL, not a SYSCALL_PACKED). -ENOMEM. */
+int scf_fidx_acc_add(struct scf_fidx_acc *a, uint64_t ts_ns, const uint8_t *rec, size_t len);
+/* Bytes of the payload scf_fidx_acc_encode() writes. */
+size_t scf_fidx_acc_size(const struct scf_fidx_acc *a);
+/* Encodes the index payload of the frame (offset, csize, pcapng_len, checksum) into out. */
+void scf_fidx_acc_encode(const struct scf_fidx_acc *a, uint64_t offset, uint64_t csize,
+			 uint32_t pcapng_len, uint32_t checksum, uint8_t *out);
+
 #endif /* SPANCAP_FORMAT_INTERNAL_H */

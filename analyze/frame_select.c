@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * frame_select.c - which zstd frames of an input a selection (`trace ID`, --trace, --pid,
+ * --until) can leave undecompressed, from the file's frame index (FORMAT.md 7.3).
+ *
+ * A report must come out exactly as from reading every frame, so a frame is skipped only when
+ * nothing in it can change what the report shows:
+ *   - records whose effect is global are read wherever they are: SECTION, CLOCK, LOSS, END and
+ *     unknown types, and syscalls that carry an FD_PAIR item (pipe numbering is global);
+ *   - the other records (PROCESS, THREAD, FD, THREAD_CTX, PROC_EVENT, SYSCALL) change only
+ *     the state of the processes they name, so a frame is read when it names a process of
+ *     the selection, one of their descendants (reports show the children's lifecycle) or
+ *     one of the ancestors of those (a child starts with its parent's descriptors);
+ *   - the processes of the selection are --pid's, or those of every frame whose filter may
+ *     hold the trace (a false positive costs a frame, never a record);
+ *   - with --until, a frame that holds only syscalls, all after --until, is skipped.
+ * Frames without an entry, and every frame when an entry could not list all its processes or
+ * parent links, are read.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+
+/* Record types whose state is per process (FORMAT.md 7.3); the others are global. */
+#define PROCESS_SCOPED                                                                      \
+	(1u << SCF_REC_PROCESS | 1u << SCF_REC_THREAD | 1u << SCF_REC_FD |                  \
+	 1u << SCF_REC_THREAD_CTX | 1u << SCF_REC_SYSCALL | 1u << SCF_REC_PROC_EVENT |       \
+	 1u << SCF_REC_SYSCALL_PACKED)
+#define SYSCALLS_ONLY (1u << SCF_REC_SYSCALL | 1u << SCF_REC_SYSCALL_PACKED)
+
+struct pidset {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+static bool pid_in(const struct pidset *s, uint32_t pid)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] == pid)
+			return true;
+	return false;
+}
+
+static int pid_add(struct pidset *s, uint32_t pid)
+{
+	if (pid_in(s, pid))
+		return 0;
+	if (s->n == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 16;
+		uint32_t *nv = realloc(s->v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		s->v = nv;
+		s->cap = ncap;
+	}
+	s->v[s->n++] = pid;
+	return 0;
+}
+
+/*
+ * The processes whose state the selection reads: the selected ones and their ancestors.
+ * Returns 1 with the set, 0 when the index cannot bound it (read everything), -ENOMEM.
+ */
+static int selection_pids(const struct ana_filter *f, const struct scf_fidx *x, struct pidset *s)
+{
+	bool by_trace = f->trace_nibbles >= 16;
+	size_t before;
+
+	for (size_t i = 0; i < x->n; i++)
+		if (x->e[i].flags & SCF_FIDX_F_PARENTS_ALL)
+			return 0;
+	if (f->has_pid) {
+		if (pid_add(s, f->pid))
+			return -ENOMEM;
+	} else if (by_trace) {
+		for (size_t i = 0; i < x->n; i++) {
+			const struct scf_fidx_entry *e = &x->e[i];
+
+			if (!scf_fidx_entry_may_hold_trace(e, f->trace_id, SCF_FIDX_ANY_PID))
+				continue;
+			if (e->flags & SCF_FIDX_F_PIDS_ALL)
+				return 0;
+			for (uint32_t k = 0; k < e->npids; k++)
+				if (scf_fidx_entry_may_hold_trace(e, f->trace_id, e->pids[k]) &&
+				    pid_add(s, e->pids[k]))
+					return -ENOMEM;
+		}
+	} else {
+		return 0;
+	}
+	/* descendants (their lifecycle is shown), then ancestors (a child starts with its
+	 * parent's descriptors), until no parent link adds one */
+	for (int dir = 0; dir < 2; dir++) {
+		do {
+			before = s->n;
+			for (size_t i = 0; i < x->n; i++) {
+				const struct scf_fidx_entry *e = &x->e[i];
+
+				for (uint32_t k = 0; k < e->nparents; k++) {
+					uint32_t from = e->parents[2 * k + !dir];
+					uint32_t to = e->parents[2 * k + dir];
+
+					if (pid_in(s, from) && pid_add(s, to))
+						return -ENOMEM;
+				}
+			}
+		} while (s->n != before);
+	}
+	return 1;
+}
+
+/* Whether the frame of e can be left out for the selection. */
+static bool skippable(const struct ana_filter *f, const struct scf_fidx_entry *e,
+		      const struct pidset *s, bool by_pids)
+{
+	if (f->until_ns && e->ts_min > f->until_ns && !(e->types & ~SYSCALLS_ONLY) &&
+	    !(e->flags & SCF_FIDX_F_FD_PAIR))
+		return true;
+	if (!by_pids || (e->types & ~PROCESS_SCOPED) ||
+	    (e->flags & (SCF_FIDX_F_PIDS_ALL | SCF_FIDX_F_FD_PAIR)))
+		return false;
+	for (uint32_t k = 0; k < e->npids; k++)
+		if (pid_in(s, e->pids[k]))
+			return false;
+	return true;
+}
+
+static void note(struct ana_ctx *c, const char *fmt, ...)
+{
+	char msg[SCF_ERRMSG_MAX + 128];
+	va_list ap;
+
+	if (!c->o.note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->o.note(msg);
+}
+
+static int select_input(struct ana_ctx *c, struct ana_input *in)
+{
+	const struct ana_filter *f = &c->o.f;
+	struct pidset s = { 0 };
+	struct scf_fidx *x = NULL;
+	char err[SCF_ERRMSG_MAX];
+	int ret, by_pids;
+
+	ret = scf_fidx__load(in->name, &x, err, sizeof(err));
+	if (ret < 0) {
+		note(c, "%s; reading every frame", err);
+		scf_fidx__free(x);
+		return ret == -ENOMEM ? ret : 0;
+	}
+	if (ret == 0) {
+		note(c, "%s: reading every frame", x->note);
+		scf_fidx__free(x);
+		return 0;
+	}
+	if (x->note[0])
+		note(c, "%s", x->note);
+	by_pids = selection_pids(f, x, &s);
+	if (by_pids < 0) {
+		ret = by_pids;
+		goto out;
+	}
+	for (size_t i = 0; i < x->n; i++) {
+		const struct scf_fidx_entry *e = &x->e[i];
+
+		/* the frames the reader has already passed are not skipped (the header) */
+		if (e->lead < scf_reader__input_offset(in->r) || !skippable(f, e, &s, by_pids))
+			continue;
+		ret = scf_reader__skip_frame(in->r, e->lead, e->offset + e->csize, e->pcapng_len);
+		if (ret)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(s.v);
+	scf_fidx__free(x);
+	return ret;
+}
+
+int ana_select_frames(struct ana_ctx *c)
+{
+	const struct ana_filter *f = &c->o.f;
+
+	if (!c->o.use_index || (f->trace_nibbles < 16 && !f->has_pid && !f->until_ns))
+		return 0;
+	for (uint32_t i = 0; i < c->ninputs; i++) {
+		struct ana_input *in = &c->inputs[i];
+		int ret;
+
+		if (in->mem || !in->compressed || !in->live || !in->size || !strcmp(in->name, "-"))
+			continue;
+		ret = select_input(c, in);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
