@@ -64,6 +64,8 @@ struct scf_reader {
 	struct skip { uint64_t from, to; uint32_t pcapng_len; } *skips; /* input not to decode */
 	size_t nskips, skips_cap, skip_next;
 	bool dpos_break;   /* cookie_read() ended early at a frame to skip */
+	uint64_t last_cstart, last_cend; /* the data frame decoded last, for its index frame */
+	bool last_known;
 	uint64_t skipped;
 
 	/* damaged regions skipped (FORMAT.md 2): gaps[gap_head .. +gap_ready) are ready for the
@@ -498,6 +500,147 @@ static void fail_cut(struct scf_reader *r, size_t count, size_t whole)
 }
 
 /*
+ * Makes at least n bytes of compressed input (n <= SRC_BUF_SIZE) available at r->in_pos.
+ * Returns the bytes available (fewer at the end of the input) or a negative errno.
+ */
+static ssize_t input_ensure(struct scf_reader *r, size_t n)
+{
+	size_t avail = r->in_len - r->in_pos;
+
+	if (avail >= n)
+		return (ssize_t)avail;
+	if (r->mem) {
+		uint64_t left = r->mem_len - r->src_pos;
+		size_t add = n - avail < left ? n - avail : (size_t)left;
+
+		if (!avail) {
+			r->inbuf = (uint8_t *)(r->mem + r->src_pos);
+			r->in_len = r->in_pos = 0;
+		}
+		r->in_len += add;
+		r->src_pos += add;
+		return (ssize_t)(r->in_len - r->in_pos);
+	}
+	memmove(r->inbuf, r->inbuf + r->in_pos, avail);
+	r->in_len = avail;
+	r->in_pos = 0;
+	while (r->in_len < n) {
+		ssize_t k = src_read(r, r->inbuf + r->in_len, SRC_BUF_SIZE - r->in_len);
+
+		if (k < 0)
+			return k;
+		if (k == 0)
+			break;
+		r->in_len += (size_t)k;
+	}
+	return (ssize_t)r->in_len;
+}
+
+/*
+ * An index frame (FORMAT.md 7) at the input: zstd would pass over it unchecked, and a damaged
+ * length would swallow the frames after it without a word; so it is read and checked here,
+ * then passed over. Returns 2 when one was passed, 0 when none is here, 1 when it is damaged
+ * (r->why says how; its start is r->frame_cstart), -1 when the input ends inside it or fails
+ * (layer_err set).
+ */
+/* Copies n bytes of compressed input into buf: 0, -ENODATA at the end of input, -errno. */
+static int input_take(struct scf_reader *r, uint8_t *buf, size_t n)
+{
+	while (n) {
+		ssize_t avail = input_ensure(r, 1);
+		size_t k;
+
+		if (avail <= 0)
+			return avail < 0 ? (int)avail : -ENODATA;
+		k = (size_t)avail < n ? (size_t)avail : n;
+		memcpy(buf, r->inbuf + r->in_pos, k);
+		r->in_pos += k;
+		buf += k;
+		n -= k;
+	}
+	return 0;
+}
+
+static int pass_index_frame(struct scf_reader *r)
+{
+	struct scf_fidx_entry e;
+	uint64_t start = compressed_pos(r), need;
+	ssize_t avail = input_ensure(r, 8);
+	char msg[140];
+	uint8_t *buf;
+	uint32_t len;
+	int ret;
+
+	if (avail < 0) {
+		layer_fail(r, (int)avail, "read error at compressed offset %" PRIu64 ": %s", start,
+			   strerror((int)-avail));
+		r->src_done = true;
+		return -1;
+	}
+	if (avail < 8 || scf_get32(r->inbuf + r->in_pos) != SCF_FIDX_MAGIC)
+		return 0;
+	len = scf_get32(r->inbuf + r->in_pos + 4);
+	if (len > SCF_FIDX_PAYLOAD_MAX || len < 84) {
+		snprintf(r->why, sizeof(r->why), "an index frame of %u bytes, %s", len,
+			 len < 84 ? "less than its fixed part" : "more than any");
+		return 1;
+	}
+	buf = malloc(len);
+	if (!buf) {
+		layer_fail(r, -ENOMEM, "out of memory for an index frame of %u bytes", len);
+		r->src_done = true;
+		return -1;
+	}
+	r->in_pos += 8;
+	/* the payload's counts give its length: a damaged length is caught here, before it
+	 * could pass over the frames after it */
+	ret = input_take(r, buf, 80);
+	if (!ret) {
+		need = (uint64_t)scf_get16(buf + 6) + 4ull * scf_get32(buf + 60) +
+		       8ull * scf_get32(buf + 64) + 8ull * scf_get32(buf + 68) + 4;
+		if (memcmp(buf, "SCIX", 4) || need != len) {
+			free(buf);
+			snprintf(r->why, sizeof(r->why),
+				 "an index frame of %u bytes whose payload makes %" PRIu64, len, need);
+			return 1;
+		}
+		ret = input_take(r, buf + 80, len - 80);
+	}
+	if (ret) {
+		free(buf);
+		if (ret != -ENODATA)
+			layer_fail(r, ret, "read error at compressed offset %" PRIu64 ": %s",
+				   compressed_pos(r), strerror(-ret));
+		else
+			layer_fail(r, -ENODATA,
+				   "truncated: the index frame at compressed offset %" PRIu64
+				   " (pcapng offset %" PRIu64 ") ends early at compressed offset %" PRIu64
+				   " (end of file); no record is missing",
+				   start, r->dpos, compressed_pos(r));
+		r->src_done = true;
+		return -1;
+	}
+	ret = scf_fidx_parse(buf, len, &e, msg, sizeof(msg));
+	free(buf);
+	if (ret) {
+		scf_errf(r->why, sizeof(r->why), "index frame: %s", msg);
+		return 1;
+	}
+	if (r->last_known && (e.offset != r->last_cstart ||
+			      e.csize != r->last_cend - r->last_cstart)) {
+		snprintf(r->why, sizeof(r->why),
+			 "an index frame for a frame at compressed offset %" PRIu64 " of %" PRIu64
+			 " bytes follows the one at %" PRIu64 " of %" PRIu64,
+			 e.offset, e.csize, r->last_cstart, r->last_cend - r->last_cstart);
+		scf_fidx_entry_release(&e);
+		return 1;
+	}
+	scf_fidx_entry_release(&e);
+	r->last_known = false;
+	return 2;
+}
+
+/*
  * Passes over the frame at r->frame_cstart when the caller asked to skip it (an index said
  * it holds nothing the caller wants): true when the input moved.
  */
@@ -514,6 +657,7 @@ static bool skip_here(struct scf_reader *r)
 		return false;
 	r->frame_cstart = s->to;
 	r->dpos += s->pcapng_len;
+	r->last_known = false;
 	r->skipped++;
 	return true;
 }
@@ -569,9 +713,26 @@ static int next_frame(struct scf_reader *r)
 		uint32_t first;
 		int found;
 
-		if (!magic && !r->resyncing && skip_here(r))
-			continue;
-		fr = decode_frame(r, magic);
+		if (!magic && !r->resyncing) {
+			int ix;
+
+			if (skip_here(r))
+				continue;
+			r->frame_cstart = compressed_pos(r);
+			ix = pass_index_frame(r);
+			if (ix == 2)
+				continue;
+			if (ix < 0)
+				return -1;
+			fr = ix == 1 ? FRAME_BAD : decode_frame(r, magic);
+		} else {
+			fr = decode_frame(r, magic);
+		}
+		if (fr == FRAME_WHOLE) {
+			r->last_cstart = r->frame_cstart;
+			r->last_cend = compressed_pos(r);
+			r->last_known = true;
+		}
 		switch (fr) {
 		case FRAME_WHOLE:
 			if (r->resyncing && !frame_fits(r, r->frame_len))
