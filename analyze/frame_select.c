@@ -175,7 +175,7 @@ static int select_input(struct ana_ctx *c, struct ana_input *in)
 		/* the frames the reader has already passed are not skipped (the header) */
 		if (e->lead < scf_reader__input_offset(in->r) || !skippable(f, e, &s, by_pids))
 			continue;
-		ret = scf_reader__skip_frame(in->r, e->lead, e->offset + e->csize, e->pcapng_len);
+		ret = scf_reader__skip_frame(in->r, e);
 		if (ret)
 			goto out;
 	}
@@ -196,8 +196,18 @@ int ana_select_frames(struct ana_ctx *c)
 		struct ana_input *in = &c->inputs[i];
 		int ret;
 
-		if (in->mem || !in->compressed || !in->live || !in->size || !strcmp(in->name, "-"))
+		if (in->mem || !in->live)
 			continue;
+		if (!in->compressed) {
+			note(c, "%s is not compressed: it has no frame index (FORMAT.md 7): reading "
+			     "every record", in->name);
+			continue;
+		}
+		if (!in->size || !strcmp(in->name, "-")) {
+			note(c, "%s is not a regular file: its frame index cannot be used: reading "
+			     "every frame", in->name);
+			continue;
+		}
 		ret = select_input(c, in);
 		if (ret)
 			return ret;

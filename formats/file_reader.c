@@ -61,7 +61,7 @@ struct scf_reader {
 	size_t frame_cap, frame_len, frame_pos;
 	uint64_t frame_cstart; /* compressed offset where the frame being decoded started */
 	bool src_done;	       /* no frame after the one handed out last (cut, or fatal error) */
-	struct skip { uint64_t from, to; uint32_t pcapng_len; } *skips; /* input not to decode */
+	struct skip { uint64_t lead, from, to; uint32_t pcapng_len; } *skips; /* frames to pass */
 	size_t nskips, skips_cap, skip_next;
 	bool dpos_break;   /* cookie_read() ended early at a frame to skip */
 	uint64_t last_cstart, last_cend; /* the data frame decoded last, for its index frame */
@@ -581,7 +581,7 @@ static int pass_index_frame(struct scf_reader *r)
 		return 0;
 	len = scf_get32(r->inbuf + r->in_pos + 4);
 	if (len > SCF_FIDX_PAYLOAD_MAX || len < 84) {
-		snprintf(r->why, sizeof(r->why), "an index frame of %u bytes, %s", len,
+		snprintf(r->why, sizeof(r->why), "an index frame (no record) of %u bytes, %s", len,
 			 len < 84 ? "less than its fixed part" : "more than any");
 		return 1;
 	}
@@ -601,7 +601,8 @@ static int pass_index_frame(struct scf_reader *r)
 		if (memcmp(buf, "SCIX", 4) || need != len) {
 			free(buf);
 			snprintf(r->why, sizeof(r->why),
-				 "an index frame of %u bytes whose payload makes %" PRIu64, len, need);
+				 "an index frame (no record) of %u bytes whose payload makes %" PRIu64,
+				 len, need);
 			return 1;
 		}
 		ret = input_take(r, buf + 80, len - 80);
@@ -623,13 +624,14 @@ static int pass_index_frame(struct scf_reader *r)
 	ret = scf_fidx_parse(buf, len, &e, msg, sizeof(msg));
 	free(buf);
 	if (ret) {
-		scf_errf(r->why, sizeof(r->why), "index frame: %s", msg);
+		scf_errf(r->why, sizeof(r->why), "an index frame (no record): %s", msg);
 		return 1;
 	}
 	if (r->last_known && (e.offset != r->last_cstart ||
 			      e.csize != r->last_cend - r->last_cstart)) {
 		snprintf(r->why, sizeof(r->why),
-			 "an index frame for a frame at compressed offset %" PRIu64 " of %" PRIu64
+			 "an index frame (no record) for a frame at compressed offset %" PRIu64
+			 " of %" PRIu64
 			 " bytes follows the one at %" PRIu64 " of %" PRIu64,
 			 e.offset, e.csize, r->last_cstart, r->last_cend - r->last_cstart);
 		scf_fidx_entry_release(&e);
@@ -662,10 +664,10 @@ static bool skip_here(struct scf_reader *r)
 	return true;
 }
 
-int scf_reader__skip_frame(struct scf_reader *r, uint64_t from, uint64_t to,
-			   uint32_t pcapng_len)
+int scf_reader__skip_frame(struct scf_reader *r, const struct scf_fidx_entry *e)
 {
-	if (to <= from || (r->nskips && from < r->skips[r->nskips - 1].to))
+	if (e->lead > e->offset || e->offset > UINT64_MAX - e->csize || !e->csize ||
+	    (r->nskips && e->lead < r->skips[r->nskips - 1].to))
 		return -EINVAL;
 	if (r->nskips == r->skips_cap) {
 		size_t ncap = r->skips_cap ? r->skips_cap * 2 : 64;
@@ -676,7 +678,8 @@ int scf_reader__skip_frame(struct scf_reader *r, uint64_t from, uint64_t to,
 		r->skips = ns;
 		r->skips_cap = ncap;
 	}
-	r->skips[r->nskips++] = (struct skip){ from, to, pcapng_len };
+	r->skips[r->nskips++] =
+		(struct skip){ e->lead, e->offset, e->offset + e->csize, e->pcapng_len };
 	return 0;
 }
 
@@ -690,9 +693,10 @@ static bool skip_next_is_here(struct scf_reader *r)
 {
 	uint64_t at = compressed_pos(r);
 
-	while (r->skip_next < r->nskips && r->skips[r->skip_next].from < at)
+	while (r->skip_next < r->nskips && r->skips[r->skip_next].from < at &&
+	       r->skips[r->skip_next].lead < at)
 		r->skip_next++;
-	return r->skip_next < r->nskips && r->skips[r->skip_next].from == at;
+	return r->skip_next < r->nskips && r->skips[r->skip_next].lead == at;
 }
 
 /*
@@ -716,9 +720,9 @@ static int next_frame(struct scf_reader *r)
 		if (!magic && !r->resyncing) {
 			int ix;
 
+			r->frame_cstart = compressed_pos(r);
 			if (skip_here(r))
 				continue;
-			r->frame_cstart = compressed_pos(r);
 			ix = pass_index_frame(r);
 			if (ix == 2)
 				continue;

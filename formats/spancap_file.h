@@ -287,15 +287,15 @@ bool scf_reader__compressed(const struct scf_reader *r);
 /* Bytes of the input consumed so far (compressed bytes for a zstd file). */
 uint64_t scf_reader__input_offset(const struct scf_reader *r);
 uint64_t scf_reader__input_size(const struct scf_reader *r);
+struct scf_fidx_entry;
 /*
- * Tells the reader not to decompress the compressed bytes [from, to): a zstd frame that
- * scf_fidx__load() described (from: its entry's lead, to: its end), which holds pcapng_len
- * bytes of pcapng. When reading reaches from, the input moves to `to` and the pcapng offsets
- * of later records count those bytes as read. Calls come in increasing order, before the
- * reader reaches them; a pipe ignores them. 0, -EINVAL (out of order) or -ENOMEM.
+ * Tells the reader not to decompress the data frame an index entry (scf_fidx__load())
+ * describes: when reading reaches it, the input moves past it and the pcapng offsets of later
+ * records count its pcapng_len bytes as read. Index frames are read and checked all the same.
+ * Calls come in file order, before the reader reaches the frames; a pipe ignores them.
+ * 0, -EINVAL (out of order, or an entry that makes no sense) or -ENOMEM.
  */
-int scf_reader__skip_frame(struct scf_reader *r, uint64_t from, uint64_t to,
-			   uint32_t pcapng_len);
+int scf_reader__skip_frame(struct scf_reader *r, const struct scf_fidx_entry *e);
 /* Frames the reader skipped so far. */
 uint64_t scf_reader__frames_skipped(const struct scf_reader *r);
 void scf_reader__free(struct scf_reader *r);
