@@ -348,7 +348,7 @@ $(BUILD)/tests/test_samples_writer: $(BUILD)/obj/tests/test_samples_writer.o $(S
 # tests/fuzz/: libFuzzer targets (clang). `make fuzz` runs each for FUZZ_SECONDS; make test runs
 # a short smoke of each plus every regression input (tests/integration/it_fuzz_smoke.sh).
 
-FUZZ_FORMATS_TARGETS := fuzz_file_reader fuzz_record_decoder
+FUZZ_FORMATS_TARGETS := fuzz_file_reader fuzz_frame_index fuzz_record_decoder
 # Targets on the capture side's parsers of hostile input (process memory, ELF, /proc text).
 FUZZ_CAPTURE_TARGETS := fuzz_process_context fuzz_thread_ctx_attrs fuzz_elf_tls fuzz_proc_maps
 FUZZ_TARGETS := $(FUZZ_FORMATS_TARGETS) $(FUZZ_CAPTURE_TARGETS)
