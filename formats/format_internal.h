@@ -106,6 +106,9 @@ struct scf_fidx_acc {
 	struct scf_u64set traces;  /* hashes of {trace id prefix, pid} */
 	struct scf_u64set pids;	   /* pid + 1 */
 	struct scf_u64set parents; /* 1 << 63 | pid << 32 | ppid */
+#define SCF_FIDX_RECENT 64
+	uint64_t recent[SCF_FIDX_RECENT]; /* trace keys added lately, by their low bits */
+	uint32_t last_pid;	   /* the pid added last */
 };
 
 void scf_fidx_acc_reset(struct scf_fidx_acc *a);

@@ -114,6 +114,8 @@ static void set_clear(struct scf_u64set *s)
 
 void scf_fidx_acc_reset(struct scf_fidx_acc *a)
 {
+	memset(a->recent, 0, sizeof(a->recent));
+	a->last_pid = 0;
 	a->ts_min = a->ts_max = 0;
 	a->records = a->types = a->flags = 0;
 	set_clear(&a->traces);
@@ -131,39 +133,44 @@ void scf_fidx_acc_free(struct scf_fidx_acc *a)
 
 static int add_pid(struct scf_fidx_acc *a, uint32_t pid)
 {
-	if (a->flags & SCF_FIDX_F_PIDS_ALL)
+	if ((a->flags & SCF_FIDX_F_PIDS_ALL) || (a->pids.n && pid == a->last_pid))
 		return 0;
-	if (a->pids.n >= FIDX_PIDS_MAX) {
+	a->last_pid = pid;
+	if (set_add(&a->pids, (uint64_t)pid + 1))
+		return -ENOMEM;
+	if (a->pids.n > FIDX_PIDS_MAX)
 		a->flags |= SCF_FIDX_F_PIDS_ALL;
-		return 0;
-	}
-	return set_add(&a->pids, (uint64_t)pid + 1);
+	return 0;
 }
 
 static int add_parent(struct scf_fidx_acc *a, uint32_t pid, uint32_t ppid)
 {
 	if (a->flags & SCF_FIDX_F_PARENTS_ALL)
 		return 0;
-	if (a->parents.n >= FIDX_PARENTS_MAX) {
+	if (set_add(&a->parents, 1ull << 63 | (uint64_t)pid << 32 | ppid))
+		return -ENOMEM;
+	if (a->parents.n > FIDX_PARENTS_MAX)
 		a->flags |= SCF_FIDX_F_PARENTS_ALL;
-		return 0;
-	}
-	return set_add(&a->parents, 1ull << 63 | (uint64_t)pid << 32 | ppid);
+	return 0;
 }
 
 static int add_trace(struct scf_fidx_acc *a, const uint8_t *id, uint32_t pid)
 {
 	static const uint8_t zero[16];
-	int ret;
+	uint64_t key;
 
 	if (!memcmp(id, zero, 16) || (a->flags & SCF_FIDX_F_TRACES_ALL))
 		return 0;
-	if (a->traces.n + 2 > FIDX_TRACES_MAX) {
-		a->flags |= SCF_FIDX_F_TRACES_ALL;
+	key = trace_key(id, pid);
+	/* threads interleave: a small cache of recent keys spares most set lookups */
+	if (a->recent[key & (SCF_FIDX_RECENT - 1)] == key)
 		return 0;
-	}
-	ret = set_add(&a->traces, trace_key(id, pid));
-	return ret ? ret : set_add(&a->traces, trace_key(id, SCF_FIDX_ANY_PID));
+	a->recent[key & (SCF_FIDX_RECENT - 1)] = key;
+	if (set_add(&a->traces, key))
+		return -ENOMEM;
+	if (a->traces.n > FIDX_TRACES_MAX)
+		a->flags |= SCF_FIDX_F_TRACES_ALL;
+	return 0;
 }
 
 /* A record body field at off of size n, or NULL when the body is shorter. */
@@ -201,15 +208,11 @@ int scf_fidx_acc_add(struct scf_fidx_acc *a, uint64_t ts_ns, const uint8_t *rec,
 		if (!ret && (flags & SCF_SYSCALL_F_CTX))
 			ret = add_trace(a, rec + 8 + offsetof(struct scf_syscall, trace_id),
 					scf_get32(f));
-		if (!ret) {
-			struct scf_record r;
-			const uint8_t *d;
-			uint16_t dl;
-
-			if (!scf_record_parse(rec, len, &r, NULL, 0) &&
-			    scf_record_item(&r, SCF_ITEM_FD_PAIR, &d, &dl) == 1)
+		/* the items: only their tags are looked at (the writer checked the framing) */
+		for (size_t off = 8 + (size_t)scf_get16(rec + 4); off + 4 <= len;
+		     off += 4 + (size_t)scf_get16(rec + off + 2))
+			if (scf_get16(rec + off) == SCF_ITEM_FD_PAIR)
 				a->flags |= SCF_FIDX_F_FD_PAIR;
-		}
 		break;
 	case SCF_REC_THREAD_CTX:
 		f = field(rec, len, offsetof(struct scf_thread_ctx, trace_id), 16);
@@ -467,6 +470,14 @@ bool scf_fidx_entry_may_hold_trace(const struct scf_fidx_entry *e, const uint8_t
 		return true;
 	if (!e->bloom_words)
 		return false;
+	if (pid == SCF_FIDX_ANY_PID) { /* keys are per process: any of the frame's */
+		if (e->flags & SCF_FIDX_F_PIDS_ALL)
+			return true;
+		for (uint32_t i = 0; i < e->npids; i++)
+			if (scf_fidx_entry_may_hold_trace(e, id8, e->pids[i]))
+				return true;
+		return false;
+	}
 	m = (uint64_t)e->bloom_words * 64;
 	for (uint32_t j = 0; j < e->bloom_k; j++) {
 		uint64_t bit = (h + j * h2) & (m - 1);
