@@ -5,12 +5,14 @@
  *
  * A report must come out exactly as from reading every frame, so a frame is skipped only when
  * nothing in it can change what the report shows:
- *   - records whose effect is global are read wherever they are: SECTION, CLOCK, LOSS, END and
- *     unknown types, and syscalls that carry an FD_PAIR item (pipe numbering is global);
- *   - the other records (PROCESS, THREAD, FD, THREAD_CTX, PROC_EVENT, SYSCALL) change only
- *     the state of the processes they name, so a frame is read when it names a process of
- *     the selection, one of their descendants (reports show the children's lifecycle) or
- *     one of the ancestors of those (a child starts with its parent's descriptors);
+ *   - records whose effect is global are read wherever they are: SECTION, CLOCK, END and
+ *     unknown types, LOSS records of no one process, and syscalls that carry an FD_PAIR item
+ *     (pipe numbering is global);
+ *   - the other records (PROCESS, THREAD, FD, THREAD_CTX, PROC_EVENT, SYSCALL, LOSS of a
+ *     process) change only the state of the processes they name, so a frame is read when it
+ *     names a process of the selection or one of their descendants (reports show the
+ *     children's lifecycle), or, up to the frame that holds the fork of the selection's
+ *     branch, one of their ancestors (a child starts with its parent's descriptors);
  *   - the processes of the selection are --pid's, or those of every frame whose filter may
  *     hold the trace (a false positive costs a frame, never a record);
  *   - with --until, a frame that holds only syscalls, all after --until, is skipped.
@@ -29,53 +31,89 @@
 #define PROCESS_SCOPED                                                                      \
 	(1u << SCF_REC_PROCESS | 1u << SCF_REC_THREAD | 1u << SCF_REC_FD |                  \
 	 1u << SCF_REC_THREAD_CTX | 1u << SCF_REC_SYSCALL | 1u << SCF_REC_PROC_EVENT |       \
-	 1u << SCF_REC_SYSCALL_PACKED)
+	 1u << SCF_REC_SYSCALL_PACKED | 1u << SCF_REC_LOSS)
 #define SYSCALLS_ONLY (1u << SCF_REC_SYSCALL | 1u << SCF_REC_SYSCALL_PACKED)
+
+/*
+ * Processes whose records matter, each up to a frame: ALL_FRAMES, or for an ancestor the last
+ * frame holding its link to a child of the selection, and the later frames that begin before
+ * that frame ends (its clone record, written at the syscall's exit, may be in one of those):
+ * its state after the fork is not read.
+ */
+#define ALL_FRAMES SIZE_MAX
 
 struct pidset {
 	uint32_t *v;
+	size_t *until;	   /* the last frame */
+	uint64_t *until_ts; /* ... and frames whose first record entered before this */
 	size_t n, cap;
 };
 
-static bool pid_in(const struct pidset *s, uint32_t pid)
+static size_t pid_find(const struct pidset *s, uint32_t pid)
 {
 	for (size_t i = 0; i < s->n; i++)
 		if (s->v[i] == pid)
-			return true;
-	return false;
+			return i;
+	return SIZE_MAX;
 }
 
-static int pid_add(struct pidset *s, uint32_t pid)
+/* Adds pid (or raises its limits) up to frame until and time until_ts; *grew says whether
+ * anything changed. */
+static int pid_add(struct pidset *s, uint32_t pid, size_t until, uint64_t until_ts, bool *grew)
 {
-	if (pid_in(s, pid))
+	size_t i = pid_find(s, pid);
+
+	if (i != SIZE_MAX) {
+		if (s->until[i] < until) {
+			s->until[i] = until;
+			*grew = true;
+		}
+		if (s->until_ts[i] < until_ts) {
+			s->until_ts[i] = until_ts;
+			*grew = true;
+		}
 		return 0;
+	}
 	if (s->n == s->cap) {
 		size_t ncap = s->cap ? s->cap * 2 : 16;
 		uint32_t *nv = realloc(s->v, ncap * sizeof(*nv));
+		uint64_t *nt;
+		size_t *nu;
 
 		if (!nv)
 			return -ENOMEM;
 		s->v = nv;
+		nu = realloc(s->until, ncap * sizeof(*nu));
+		if (!nu)
+			return -ENOMEM;
+		s->until = nu;
+		nt = realloc(s->until_ts, ncap * sizeof(*nt));
+		if (!nt)
+			return -ENOMEM;
+		s->until_ts = nt;
 		s->cap = ncap;
 	}
-	s->v[s->n++] = pid;
+	s->v[s->n] = pid;
+	s->until_ts[s->n] = until_ts;
+	s->until[s->n++] = until;
+	*grew = true;
 	return 0;
 }
 
 /*
- * The processes whose state the selection reads: the selected ones and their ancestors.
+ * The processes whose state the selection reads: the selected ones and their descendants in
+ * every frame, their ancestors up to the frame of the fork that made the selection's branch.
  * Returns 1 with the set, 0 when the index cannot bound it (read everything), -ENOMEM.
  */
 static int selection_pids(const struct ana_filter *f, const struct scf_fidx *x, struct pidset *s)
 {
-	bool by_trace = f->trace_nibbles >= 16;
-	size_t before;
+	bool by_trace = f->trace_nibbles >= 16, grew = false;
 
 	for (size_t i = 0; i < x->n; i++)
 		if (x->e[i].flags & SCF_FIDX_F_PARENTS_ALL)
 			return 0;
 	if (f->has_pid) {
-		if (pid_add(s, f->pid))
+		if (pid_add(s, f->pid, ALL_FRAMES, UINT64_MAX, &grew))
 			return -ENOMEM;
 	} else if (by_trace) {
 		for (size_t i = 0; i < x->n; i++) {
@@ -87,46 +125,54 @@ static int selection_pids(const struct ana_filter *f, const struct scf_fidx *x, 
 				return 0;
 			for (uint32_t k = 0; k < e->npids; k++)
 				if (scf_fidx_entry_may_hold_trace(e, f->trace_id, e->pids[k]) &&
-				    pid_add(s, e->pids[k]))
+				    pid_add(s, e->pids[k], ALL_FRAMES, UINT64_MAX, &grew))
 					return -ENOMEM;
 		}
 	} else {
 		return 0;
 	}
-	/* descendants (their lifecycle is shown), then ancestors (a child starts with its
-	 * parent's descriptors), until no parent link adds one */
-	for (int dir = 0; dir < 2; dir++) {
-		do {
-			before = s->n;
-			for (size_t i = 0; i < x->n; i++) {
-				const struct scf_fidx_entry *e = &x->e[i];
+	/* descendants: their lifecycle is shown */
+	do {
+		grew = false;
+		for (size_t i = 0; i < x->n; i++)
+			for (uint32_t k = 0; k < x->e[i].nparents; k++)
+				if (pid_find(s, x->e[i].parents[2 * k + 1]) != SIZE_MAX &&
+				    s->until[pid_find(s, x->e[i].parents[2 * k + 1])] == ALL_FRAMES &&
+				    pid_add(s, x->e[i].parents[2 * k], ALL_FRAMES, UINT64_MAX, &grew))
+					return -ENOMEM;
+	} while (grew);
+	/* ancestors: a child starts with its parent's descriptors, as they are at the fork */
+	do {
+		grew = false;
+		for (size_t i = 0; i < x->n; i++)
+			for (uint32_t k = 0; k < x->e[i].nparents; k++) {
+				size_t c = pid_find(s, x->e[i].parents[2 * k]);
 
-				for (uint32_t k = 0; k < e->nparents; k++) {
-					uint32_t from = e->parents[2 * k + !dir];
-					uint32_t to = e->parents[2 * k + dir];
-
-					if (pid_in(s, from) && pid_add(s, to))
-						return -ENOMEM;
-				}
+				if (c != SIZE_MAX &&
+				    (i <= s->until[c] || x->e[i].ts_min <= s->until_ts[c]) &&
+				    pid_add(s, x->e[i].parents[2 * k + 1], i, x->e[i].ts_max, &grew))
+					return -ENOMEM;
 			}
-		} while (s->n != before);
-	}
+	} while (grew);
 	return 1;
 }
 
-/* Whether the frame of e can be left out for the selection. */
-static bool skippable(const struct ana_filter *f, const struct scf_fidx_entry *e,
+/* Whether frame k (entry e) can be left out for the selection. */
+static bool skippable(const struct ana_filter *f, const struct scf_fidx_entry *e, size_t k,
 		      const struct pidset *s, bool by_pids)
 {
 	if (f->until_ns && e->ts_min > f->until_ns && !(e->types & ~SYSCALLS_ONLY) &&
 	    !(e->flags & SCF_FIDX_F_FD_PAIR))
 		return true;
 	if (!by_pids || (e->types & ~PROCESS_SCOPED) ||
-	    (e->flags & (SCF_FIDX_F_PIDS_ALL | SCF_FIDX_F_FD_PAIR)))
+	    (e->flags & (SCF_FIDX_F_PIDS_ALL | SCF_FIDX_F_FD_PAIR | SCF_FIDX_F_LOSS_ANY)))
 		return false;
-	for (uint32_t k = 0; k < e->npids; k++)
-		if (pid_in(s, e->pids[k]))
+	for (uint32_t j = 0; j < e->npids; j++) {
+		size_t i = pid_find(s, e->pids[j]);
+
+		if (i != SIZE_MAX && (k <= s->until[i] || e->ts_min <= s->until_ts[i]))
 			return false;
+	}
 	return true;
 }
 
@@ -173,7 +219,7 @@ static int select_input(struct ana_ctx *c, struct ana_input *in)
 		const struct scf_fidx_entry *e = &x->e[i];
 
 		/* the frames the reader has already passed are not skipped (the header) */
-		if (e->lead < scf_reader__input_offset(in->r) || !skippable(f, e, &s, by_pids))
+		if (e->lead < scf_reader__input_offset(in->r) || !skippable(f, e, i, &s, by_pids))
 			continue;
 		ret = scf_reader__skip_frame(in->r, e);
 		if (ret)
@@ -182,6 +228,8 @@ static int select_input(struct ana_ctx *c, struct ana_input *in)
 	ret = 0;
 out:
 	free(s.v);
+	free(s.until);
+	free(s.until_ts);
 	scf_fidx__free(x);
 	return ret;
 }

@@ -248,6 +248,8 @@ int scf_fidx_acc_add(struct scf_fidx_acc *a, uint64_t ts_ns, const uint8_t *rec,
 		f = field(rec, len, offsetof(struct scf_loss, pid), 4);
 		if (f && scf_get32(f))
 			ret = add_pid(a, scf_get32(f));
+		else
+			a->flags |= SCF_FIDX_F_LOSS_ANY;
 		break;
 	}
 	return ret;

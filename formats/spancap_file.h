@@ -313,6 +313,7 @@ void scf_reader__free(struct scf_reader *r);
 #define SCF_FIDX_F_PARENTS_ALL 0x0002 /* too many parent links to list: parents[] is partial */
 #define SCF_FIDX_F_TRACES_ALL 0x0004  /* too many traces for the filter: any trace may be there */
 #define SCF_FIDX_F_FD_PAIR 0x0008     /* a SYSCALL record carries an FD_PAIR item */
+#define SCF_FIDX_F_LOSS_ANY 0x0010    /* a LOSS record not tied to one process (pid 0) */
 
 /* One data frame, as its index describes it (decoded, host order). */
 struct scf_fidx_entry {

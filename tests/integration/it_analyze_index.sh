@@ -15,7 +15,7 @@ caps=$here/../../samples/captures
 A=$BUILD/spancap-analyze
 . "$here/suite_lib.sh"
 suite_tmpdir
-need_built "$A" "$BUILD/bench/analyze_bench"
+need_built "$A" "$BUILD/bench/analyze_bench" "$BUILD/spancap" "$BUILD/samples/spancap-demo-service"
 need_commands strace python3 cmp zstd
 A=$(cd "$(dirname "$A")" && pwd)/$(basename "$A")
 
@@ -106,6 +106,42 @@ done
 zstd -dc "$big" | "$A" traces - >"$tmp/b" 2>/dev/null
 check "zstd -dc passes over the index frames: traces of the decompressed stream are the same" \
 	bash -c "[ \$(wc -l <'$tmp/a') -gt 100 ] && cmp '$tmp/a' '$tmp/b'"
+
+# ---- a real capture: the demo service run four times, one after the other ------------------
+mkdir -p "$tmp/files"
+DEMO=$(cd "$BUILD/samples" && pwd)/spancap-demo-service
+"$BUILD/spancap" -q -w "$tmp/real.pcapng.zst" -- sh -c "for s in 1 2 3 4; do
+	'$DEMO' --threads 1 --requests 3 --seed \$s --dir '$tmp/files' >/dev/null; sleep 1.1; done" \
+	2>"$tmp/real.err"
+ok "a capture of four runs of the demo service" $?
+"$A" traces --json "$tmp/real.pcapng.zst" >"$tmp/real.json"
+python3 -c 'import json, sys; [print(t["trace_id"]) for t in json.load(open(sys.argv[1]))["traces"]]' \
+	"$tmp/real.json" >"$tmp/real.ids"
+same=0 total=0 seeks=0
+while read -r tid; do
+	total=$((total + 1))
+	"$A" trace "$tid" --json "$tmp/real.pcapng.zst" >"$tmp/a" 2>"$tmp/a.err"
+	"$A" trace "$tid" --json --no-index "$tmp/real.pcapng.zst" >"$tmp/b" 2>"$tmp/b.err"
+	cmp -s "$tmp/a" "$tmp/b" && cmp -s "$tmp/a.err" "$tmp/b.err" && same=$((same + 1))
+	strace -qq -e trace=lseek -o "$tmp/st" "$A" trace "$tid" "$tmp/real.pcapng.zst" >/dev/null 2>&1
+	seeks=$((seeks + $(grep -c SEEK_SET "$tmp/st")))
+done <"$tmp/real.ids"
+[ "$total" -ge 8 ] && [ "$same" = "$total" ]
+ok "real capture: trace ID --json is the same with and without the index for every trace ($same of $total; $seeks frames skipped in all)" $?
+for pid in $("$A" processes --json "$tmp/real.pcapng.zst" |
+	python3 -c 'import json, sys; print(" ".join(str(p["pid"]) for p in json.load(sys.stdin)["processes"]))'); do
+	"$A" filter --pid "$pid" -o "$tmp/r1.pcapng.zst" "$tmp/real.pcapng.zst" 2>/dev/null
+	r1=$?
+	"$A" filter --pid "$pid" --no-index -o "$tmp/r2.pcapng.zst" "$tmp/real.pcapng.zst" 2>/dev/null
+	r2=$?
+	if [ $r1 != $r2 ] || { [ $r1 = 0 ] && ! cmp -s "$tmp/r1.pcapng.zst" "$tmp/r2.pcapng.zst"; }; then
+		not_ok "real capture: filter --pid $pid is the same with and without the index"
+		pid=bad
+		break
+	fi
+	rm -f "$tmp/r1.pcapng.zst" "$tmp/r2.pcapng.zst"
+done
+[ "$pid" != bad ] && ok "real capture: filter --pid gives the same file with and without the index, for every process"
 
 # ---- what has no usable index: cut, damaged, uncompressed ----------------------------------
 head -c $(($(stat -c %s "$big") * 2 / 3)) "$big" >"$tmp/cut.pcapng.zst"
