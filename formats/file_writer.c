@@ -11,7 +11,9 @@
  * at each drain of the staging buffer); a reader that holds back
  * a frame until it completes never holds more than frame_bytes. Packed records never refer
  * to an earlier frame (the context table is emptied as each frame opens), so a reader that
- * skips a damaged frame reads the next one right (FORMAT.md 2 and 5.10).
+ * skips a damaged frame reads the next one right (FORMAT.md 2 and 5.10). After each frame of a
+ * compressed file, an index frame (a zstd skippable frame) says what the frame holds, gathered
+ * from the records as they are appended (frame_index.c, FORMAT.md 7).
  */
 #include <errno.h>
 #include <fcntl.h>
