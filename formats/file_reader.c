@@ -536,13 +536,6 @@ static ssize_t input_ensure(struct scf_reader *r, size_t n)
 	return (ssize_t)r->in_len;
 }
 
-/*
- * An index frame (FORMAT.md 7) at the input: zstd would pass over it unchecked, and a damaged
- * length would swallow the frames after it without a word; so it is read and checked here,
- * then passed over. Returns 2 when one was passed, 0 when none is here, 1 when it is damaged
- * (r->why says how; its start is r->frame_cstart), -1 when the input ends inside it or fails
- * (layer_err set).
- */
 /* Copies n bytes of compressed input into buf: 0, -ENODATA at the end of input, -errno. */
 static int input_take(struct scf_reader *r, uint8_t *buf, size_t n)
 {
@@ -561,6 +554,13 @@ static int input_take(struct scf_reader *r, uint8_t *buf, size_t n)
 	return 0;
 }
 
+/*
+ * An index frame (FORMAT.md 7) at the input: zstd would pass over it unchecked, and a damaged
+ * length would swallow the frames after it without a word; so it is read and checked here,
+ * then passed over. Returns 2 when one was passed, 0 when none is here, 1 when it is damaged
+ * (r->why says how; its start is r->frame_cstart), -1 when the input ends inside it or fails
+ * (layer_err set).
+ */
 static int pass_index_frame(struct scf_reader *r)
 {
 	struct scf_fidx_entry e;
