@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "spancap_file.h"
-#include "../analyze/analysis.h"
+#include "analysis.h"
 
 #define NTHREADS 16
 

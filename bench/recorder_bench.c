@@ -28,31 +28,6 @@
 #include "capture.h"
 #include "spancap_synth.skel.h"
 
-/* The recorder calls these back into capture.c; nothing to re-resolve here. */
-void capture_request_resolve(uint32_t pid, uint8_t reasons)
-{
-	(void)pid;
-	(void)reasons;
-}
-
-void capture_event_of(uint32_t pid)
-{
-	(void)pid;
-}
-
-void capture_process_gone(uint32_t pid)
-{
-	(void)pid;
-}
-
-void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route)
-{
-	(void)pid;
-	(void)ppid;
-	(void)inherited;
-	(void)no_route;
-}
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -188,7 +163,7 @@ int main(int argc, char **argv)
 		unlink(tmpl_path); /* the writer creates it anew (never through a link) */
 		o.out_path = tmpl_path;
 	}
-	r = recorder__open(&o, o.out_path, 1, cargv, err, sizeof(err));
+	r = recorder__open(&o, NULL, o.out_path, 1, cargv, err, sizeof(err)); /* nothing to resolve */
 	if (!r) {
 		fprintf(stderr, "recorder_bench: %s\n", err);
 		return 1;

@@ -97,7 +97,7 @@ NCPU=$(nproc)
 
 for f in "$SPANCAP" "$ANALYZE" "$B" "$DEMO" "$EMPTY" "$BOUND" "$BUILD/bench/analyze_bench" \
 	"$BUILD/bench/format_bench" "$BUILD/bench/recorder_bench" "$BUILD/bench/recheck_bench"; do
-	[ -e "$f" ] || { echo "run_bench: $f is missing (make all first)" >&2; exit 1; }
+	[ -e "$f" ] || { echo "run_bench: $f is missing (make bench-build first)" >&2; exit 1; }
 done
 command -v jq >/dev/null || { echo "run_bench: jq is missing (make deps)" >&2; exit 1; }
 

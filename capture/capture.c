@@ -37,6 +37,10 @@
 
 static uint64_t mono_ns(void);
 static void retry_due(uint64_t now);
+static void capture_request_resolve(uint32_t pid, uint8_t reasons);
+static void capture_event_of(uint32_t pid);
+static void capture_process_gone(uint32_t pid);
+static void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route);
 
 static struct {
 	struct capture_opts o;
@@ -86,6 +90,38 @@ static void ptab_set(uint32_t pid, uint8_t status, const struct sc_proc_cfg *cfg
 		e->desc_hash = 0;
 	}
 }
+
+/* The recorder's view of the processes reaches the resolution above through these. */
+static void hook_request_resolve(void *ctx, uint32_t pid, uint8_t reasons)
+{
+	(void)ctx;
+	capture_request_resolve(pid, reasons);
+}
+
+static void hook_event_of(void *ctx, uint32_t pid)
+{
+	(void)ctx;
+	capture_event_of(pid);
+}
+
+static void hook_process_gone(void *ctx, uint32_t pid)
+{
+	(void)ctx;
+	capture_process_gone(pid);
+}
+
+static void hook_on_fork(void *ctx, uint32_t pid, uint32_t ppid, bool inherited, bool no_route)
+{
+	(void)ctx;
+	capture_on_fork(pid, ppid, inherited, no_route);
+}
+
+static const struct recorder_hooks recorder_hooks = {
+	.request_resolve = hook_request_resolve,
+	.event_of = hook_event_of,
+	.process_gone = hook_process_gone,
+	.on_fork = hook_on_fork,
+};
 
 static void usage(FILE *f)
 {
@@ -800,7 +836,7 @@ static void retry_schedule(uint32_t pid, bool unreadable)
 	g.retry[i].due_ns = mono_ns() + (RETRY_FIRST_NS << g.retry[i].attempt);
 }
 
-void capture_event_of(uint32_t pid)
+static void capture_event_of(uint32_t pid)
 {
 	if (!g.n_retry)
 		return;
@@ -931,7 +967,7 @@ static void resolve_pending_entry(size_t i)
 		false);
 }
 
-void capture_request_resolve(uint32_t pid, uint8_t reasons)
+static void capture_request_resolve(uint32_t pid, uint8_t reasons)
 {
 	size_t i;
 
@@ -969,7 +1005,7 @@ void capture_request_resolve(uint32_t pid, uint8_t reasons)
 	}
 }
 
-void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route)
+static void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route)
 {
 	struct ctxsrc_result res;
 	struct sc_proc_cfg cfg;
@@ -1006,7 +1042,7 @@ void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route)
 	scan_write_process(g.r, pid, ppid, SCF_ORIGIN_FORK, &res);
 }
 
-void capture_process_gone(uint32_t pid)
+static void capture_process_gone(uint32_t pid)
 {
 	ptab__remove(g.ptab, pid);
 	for (size_t i = 0; i < g.n_pending; i++) {
@@ -1278,7 +1314,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "spancap: %s\n", err);
 		goto fail_child;
 	}
-	g.r = recorder__open(&g.o, g.out.path, argc, argv, err, sizeof(err));
+	g.r = recorder__open(&g.o, &recorder_hooks, g.out.path, argc, argv, err, sizeof(err));
 	if (!g.r) {
 		fprintf(stderr, "spancap: %s\n", err);
 		goto fail_child;

@@ -92,9 +92,26 @@ void kernel__close(struct kernel *k);
 
 struct recorder;
 
-/* Creates path (the first file) and writes its SECTION record. */
-struct recorder *recorder__open(const struct capture_opts *o, const char *path, int argc,
-				char **argv, char *err, size_t errlen);
+/*
+ * What the recorder tells its owner about the processes its events show, called with ctx; a
+ * NULL hook is not called. request_resolve adds reasons (SC_RESOLVE_* bits,
+ * bpf/spancap_abi.h) to the pid's pending set; with a reason of SC_RESOLVE_NOW the process is
+ * re-resolved before the call returns. event_of comes with a syscall or context event of pid,
+ * before its record is written (a process whose OTEL_CTX mapping was not readable yet is
+ * resolved again at once). on_fork: inherited, the kernel copied the parent's entry; no_route,
+ * that copy had no TLS route.
+ */
+struct recorder_hooks {
+	void *ctx;
+	void (*request_resolve)(void *ctx, uint32_t pid, uint8_t reasons);
+	void (*event_of)(void *ctx, uint32_t pid);
+	void (*process_gone)(void *ctx, uint32_t pid);
+	void (*on_fork)(void *ctx, uint32_t pid, uint32_t ppid, bool inherited, bool no_route);
+};
+
+/* Creates path (the first file) and writes its SECTION record; hooks (copied) may be NULL. */
+struct recorder *recorder__open(const struct capture_opts *o, const struct recorder_hooks *hooks,
+				const char *path, int argc, char **argv, char *err, size_t errlen);
 /*
  * Ends the current file (END record, stop reason ROTATE) and starts path with a new SECTION
  * record of the same capture; the caller then writes the metadata of every process. On error
@@ -130,21 +147,6 @@ uint64_t recorder__lost(const struct recorder *r);
 uint64_t recorder__counter(const struct recorder *r, uint32_t scf_id);
 /* Writes what is buffered (compressed bytes then count in SCF_CNT_BYTES). */
 void recorder__flush(struct recorder *r);
-
-/*
- * Hooks the records layer calls back into capture.c. capture_request_resolve() adds reasons
- * (SC_RESOLVE_* bits, bpf/spancap_abi.h) to the pid's pending set; with a reason of
- * SC_RESOLVE_NOW the process is re-resolved before the call returns.
- */
-void capture_request_resolve(uint32_t pid, uint8_t reasons);
-/*
- * A syscall or context event of pid, called before its record is written: a process whose
- * OTEL_CTX mapping was not readable yet is resolved again at once (one test when none is).
- */
-void capture_event_of(uint32_t pid);
-void capture_process_gone(uint32_t pid);
-/* inherited: the kernel copied the parent's entry; no_route: that copy had no TLS route */
-void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route);
 
 /* ---- capture_scan.c -------------------------------------------------------------------------- */
 

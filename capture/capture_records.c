@@ -24,6 +24,7 @@
 #define CLOCK_MOVED_NS 1000000
 
 struct recorder {
+	struct recorder_hooks hooks;
 	struct scf_writer *w;
 	struct scf_writer_opts wo;
 	struct scf_section sec; /* of the current file; capture_id and start are the capture's */
@@ -52,6 +53,31 @@ struct recorder {
 	int ncpus;
 	uint64_t prev_wall;
 };
+
+static void hook_request_resolve(const struct recorder *r, uint32_t pid, uint8_t reasons)
+{
+	if (r->hooks.request_resolve)
+		r->hooks.request_resolve(r->hooks.ctx, pid, reasons);
+}
+
+static void hook_event_of(const struct recorder *r, uint32_t pid)
+{
+	if (r->hooks.event_of)
+		r->hooks.event_of(r->hooks.ctx, pid);
+}
+
+static void hook_process_gone(const struct recorder *r, uint32_t pid)
+{
+	if (r->hooks.process_gone)
+		r->hooks.process_gone(r->hooks.ctx, pid);
+}
+
+static void hook_on_fork(const struct recorder *r, uint32_t pid, uint32_t ppid, bool inherited,
+			 bool no_route)
+{
+	if (r->hooks.on_fork)
+		r->hooks.on_fork(r->hooks.ctx, pid, ppid, inherited, no_route);
+}
 
 static uint64_t clock_ns(clockid_t c)
 {
@@ -177,8 +203,8 @@ static int begin_section(struct recorder *r, char *err, size_t errlen)
 	return 0;
 }
 
-struct recorder *recorder__open(const struct capture_opts *o, const char *path, int argc,
-				char **argv, char *err, size_t errlen)
+struct recorder *recorder__open(const struct capture_opts *o, const struct recorder_hooks *hooks,
+				const char *path, int argc, char **argv, char *err, size_t errlen)
 {
 	struct recorder *r = calloc(1, sizeof(*r));
 	struct scf_section *s;
@@ -186,6 +212,8 @@ struct recorder *recorder__open(const struct capture_opts *o, const char *path, 
 
 	if (!r)
 		return NULL;
+	if (hooks)
+		r->hooks = *hooks;
 	r->wo = (struct scf_writer_opts){
 		.sz = sizeof(r->wo),
 		.uncompressed = o->uncompressed,
@@ -354,7 +382,7 @@ static int on_syscall(struct recorder *r, const uint8_t *data, size_t len)
 		return 0;
 	}
 	memcpy(&ev, data, sizeof(ev));
-	capture_event_of(ev.pid);
+	hook_event_of(r, ev.pid);
 	s.duration_ns = ev.exit_ns >= ev.enter_ns ? ev.exit_ns - ev.enter_ns : 0;
 	s.ret = ev.ret;
 	memcpy(s.args, ev.args, sizeof(s.args));
@@ -387,7 +415,7 @@ static int on_syscall(struct recorder *r, const uint8_t *data, size_t len)
 
 	/* Re-resolution triggers, decided by the BPF program (resolve_reasons()). */
 	if (ev.resolve && !(ev.flags & SC_SYS_F_NO_EXIT))
-		capture_request_resolve(ev.pid, ev.resolve);
+		hook_request_resolve(r, ev.pid, ev.resolve);
 	return 0;
 }
 
@@ -403,7 +431,7 @@ static int on_ctx(struct recorder *r, const uint8_t *data, size_t len)
 		r->bad_events++;
 		return 0;
 	}
-	capture_event_of(ev.pid); /* before the record: it may need the key map read now */
+	hook_event_of(r, ev.pid); /* before the record: it may need the key map read now */
 	c.pid = ev.pid;
 	c.tid = ev.tid;
 	memcpy(c.trace_id, ev.trace_id, 16);
@@ -489,12 +517,12 @@ static int on_proc(struct recorder *r, const uint8_t *data, size_t len)
 	recorder__append(r, ts, r->buf, n);
 
 	if (ev.kind == SC_PROC_FORK)
-		capture_on_fork(ev.pid, ev.ppid, ev.flags & SC_PROC_F_INHERITED,
-				ev.flags & SC_PROC_F_NO_ROUTE);
+		hook_on_fork(r, ev.pid, ev.ppid, ev.flags & SC_PROC_F_INHERITED,
+			     ev.flags & SC_PROC_F_NO_ROUTE);
 	else if (ev.kind == SC_PROC_EXEC)
-		capture_request_resolve(ev.pid, SC_RESOLVE_EXEC);
+		hook_request_resolve(r, ev.pid, SC_RESOLVE_EXEC);
 	else if (ev.kind == SC_PROC_EXIT)
-		capture_process_gone(ev.pid);
+		hook_process_gone(r, ev.pid);
 	return 0;
 }
 

@@ -90,7 +90,7 @@ local ERRNO = {
 	[125] = "ECANCELED",
 }
 
--- x86_64 syscall names (the kernel's syscall_64.tbl, as analyze/syscall_table.c).
+-- x86_64 syscall names (the kernel's syscall_64.tbl, as analyze/engine/syscall_table.c).
 local SYSCALLS_X86_64 = {
 	[0] = "read", [1] = "write", [2] = "open", [3] = "close", [4] = "stat", [5] = "fstat",
 	[6] = "lstat", [7] = "poll", [8] = "lseek", [9] = "mmap", [10] = "mprotect", [11] = "munmap",

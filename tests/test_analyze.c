@@ -19,14 +19,14 @@
 #include <cmocka.h>
 
 #include "analyze_scenario.h"
-#include "../analyze/analysis.h"
-#include "../analyze/report.h"
-#include "../analyze/cmd_filter.h"
-#include "../analyze/errno_names.h"
-#include "../analyze/latency_hist.h"
-#include "../analyze/snaplen.h"
-#include "../analyze/timeline_order.h"
-#include "../analyze/syscall_table.h"
+#include "analysis.h"
+#include "report.h"
+#include "cmd_filter.h"
+#include "errno_names.h"
+#include "latency_hist.h"
+#include "snaplen.h"
+#include "timeline_order.h"
+#include "syscall_table.h"
 
 struct file_buf {
 	uint8_t *p;

@@ -19,10 +19,10 @@
 #include <cmocka.h>
 
 #include "analyze_scenario.h"
-#include "../analyze/analysis.h"
-#include "../analyze/cmd_filter.h"
-#include "../analyze/export.h"
-#include "../analyze/report.h"
+#include "analysis.h"
+#include "cmd_filter.h"
+#include "export.h"
+#include "report.h"
 
 static char scen_path[64];
 

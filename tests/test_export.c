@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * test_export.c - cmocka tests of `spancap-analyze export` (analyze/cmd_export.c, otlp_json.c,
- * chrome_trace.c, row_export.c) on the analyzer scenario (analyze_scenario.h) and on a hand-written thread
- * whose spans interleave. The output is read back as text: the JSON writer puts one key per
+ * test_export.c - cmocka tests of `spancap-analyze export` (analyze/exporters/: cmd_export.c,
+ * otlp_json.c, chrome_trace.c, row_export.c) on the analyzer scenario (analyze_scenario.h)
+ * and on a hand-written thread whose spans interleave. The output is read back as text: the JSON writer puts one key per
  * line, so counting keys counts spans and events.
  */
 #include <inttypes.h>
@@ -17,10 +17,10 @@
 #include <cmocka.h>
 
 #include "analyze_scenario.h"
-#include "../analyze/analysis.h"
-#include "../analyze/export.h"
-#include "../analyze/json_out.h"
-#include "../analyze/text_fmt.h"
+#include "analysis.h"
+#include "export.h"
+#include "json_out.h"
+#include "text_fmt.h"
 
 struct out {
 	char *text;

@@ -10,7 +10,7 @@
  * a crash; make test runs this suite under ASan + LSan too, which turns any leak on those error
  * paths into a failure.
  *
- * --wrap only rebinds the objects linked into the binary, so the Makefile links libzstd and
+ * --wrap only rebinds the objects linked into the binary, so tests/tests.mk links libzstd and
  * libpcap statically here: their allocations (compression contexts and workspaces, pcap's
  * reader state) are failed too. What libc allocates for itself (fopencookie's FILE) is not.
  */

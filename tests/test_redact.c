@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * test_redact.c - cmocka suite for analyze/redact.c: records are built in memory through
+ * test_redact.c - cmocka suite for analyze/exporters/redact.c: records are built in memory through
  * formats/, redacted, parsed back, and their items compared with what each class promises.
  */
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../analyze/redact.h"
+#include "redact.h"
 
 struct rec_buf {
 	uint8_t in[SCF_REC_MAX], out[SCF_REC_MAX];

@@ -26,7 +26,8 @@ extern const size_t tr_resolve_tests_n;
 extern const struct CMUnitTest tr_live_tests[];
 extern const size_t tr_live_tests_n;
 
-/* Path of a fixture built by the Makefile: <dir of this binary>/../fixtures/<name>. */
+/* Path of a fixture built by tests/fixtures/fixtures.mk:
+ * <dir of this binary>/../fixtures/<name>. */
 const char *tr_fixture(const char *name);
 /* Reads a whole file into malloc'ed memory; fails the test on error. */
 uint8_t *tr_slurp(const char *path, size_t *len);

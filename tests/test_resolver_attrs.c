@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* test_resolver_attrs.c - capture/thread_ctx_attrs.c: OTEP 4947 record rules. */
+/* test_resolver_attrs.c - capture/resolver/thread_ctx_attrs.c: OTEP 4947 record rules. */
 #include "test_resolver.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "../capture/thread_ctx_attrs.h"
+#include "thread_ctx_attrs.h"
 
 static void test_attrs_header_parse(void **state)
 {

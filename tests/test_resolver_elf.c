@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* test_resolver_elf.c - capture/elf_tls.c on the fixtures and on damaged ELF images. */
+/* test_resolver_elf.c - capture/resolver/elf_tls.c on the fixtures and on damaged ELF images. */
 #include "test_resolver.h"
 
 #include <elf.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../capture/elf_tls.h"
+#include "elf_tls.h"
 
 static void load(const char *fixture, struct elftls_info *info)
 {

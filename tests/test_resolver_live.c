@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * test_resolver_live.c - capture/tls_resolve.c against live fixture processes: each fixture
+ * test_resolver_live.c - capture/resolver/tls_resolve.c against live fixture processes: each fixture
  * reports, per thread, its tid, fs_base and the address of otel_thread_ctx_v1 the compiler
  * computed; the resolution applied to fs_base must give that address and the record pointer.
  */
@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../capture/tls_resolve.h"
+#include "tls_resolve.h"
 
 #define MAX_THREADS 8
 #define TUNABLE_NO_SURPLUS "GLIBC_TUNABLES=glibc.rtld.optional_static_tls=0"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* test_resolver_maps.c - capture/proc_maps.c on in-memory /proc/PID/maps text. */
+/* test_resolver_maps.c - capture/resolver/proc_maps.c on in-memory /proc/PID/maps text. */
 #include "test_resolver.h"
 
 #include <errno.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../capture/proc_maps.h"
+#include "proc_maps.h"
 
 static const char sample[] =
     "55d0c0a00000-55d0c0a01000 r--p 00000000 08:01 1311 /usr/bin/app\n"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* test_resolver_pctx.c - capture/process_context.c: protobuf decoder and OTEP 4719 reader. */
+/* test_resolver_pctx.c - capture/resolver/process_context.c: protobuf decoder and OTEP 4719 reader. */
 #include "test_resolver.h"
 
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../capture/process_context.h"
+#include "process_context.h"
 
 /* ---- a tiny protobuf writer for building inputs ---- */
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * test_resolver_resolve.c - capture/tls_resolve.c on synthetic process state: every formula of
+ * test_resolver_resolve.c - capture/resolver/tls_resolve.c on synthetic process state: every formula of
  * docs/TLS_RESOLUTION.md sections 3 to 6 (TLSDESC sign test, GD, IE, local-exec X, link_map,
  * DTV rules) against a fake address space, including the values a stale or garbage GOT holds.
  */
@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../capture/tls_resolve.h"
+#include "tls_resolve.h"
 
 /* A sparse address space: a few 4 KiB regions. */
 struct region {

@@ -13,7 +13,7 @@ samples/ READMEs, and finds:
   - the sections cited with them ("docs/STYLE.md section 5", "sections 2 and 3", "sections 3
     to 6", "FORMAT.md 5.10", "Section 4.3 of FORMAT.md"), which must be headings of that
     document ("## 3. ...", "### 5.10 ...");
-  - other repository paths with an extension ("capture/elf_tls.c"; a glob such as
+  - other repository paths with an extension ("capture/resolver/elf_tls.c"; a glob such as
     "tests/fixtures/tlsfix_*.c" must match a file), build products (.o, .a, .so) excepted;
   - citations that leave the repository (an absolute path or ../ to a Markdown file).
 Prints TAP: one line per document, section and path cited (naming where it is cited), and

@@ -181,7 +181,7 @@ hold_test() { # variant executable env args
 			"exit $rc$msg"
 	fi
 
-	# capture/'s TLS resolver must find the variable where every thread says it is.
+	# capture/resolver/, the TLS resolver, must find the variable where every thread says it is.
 	# shellcheck disable=SC2046 # one TID=FS_BASE per thread
 	probe_out=$("$PROBE" "$pid" $(jq -r 'select(.type == "thread") | "\(.tid)=\(.fs_base)"' \
 		"$truth") 2>&1)

@@ -18,32 +18,6 @@
 
 #define PROGRESS_EVERY (1u << 16)
 
-int ana_vec_push(struct ana_vec *v, void *p)
-{
-	if (v->n == v->cap) {
-		uint32_t ncap = v->cap ? v->cap * 2 : 16;
-		void **nv = realloc(v->v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		v->v = nv;
-		v->cap = ncap;
-	}
-	v->v[v->n++] = p;
-	return 0;
-}
-
-char *ana_strndup(const void *s, size_t len)
-{
-	char *d = malloc(len + 1);
-
-	if (!d)
-		return NULL;
-	memcpy(d, s, len);
-	d[len] = 0;
-	return d;
-}
-
 void ana_warn(struct ana_ctx *c, const char *fmt, ...)
 {
 	va_list ap;

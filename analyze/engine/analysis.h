@@ -491,9 +491,11 @@ bool ana_fd_raced(const struct ana_proc *p, int64_t fd, uint64_t entry_ns);
 
 /* ---- internal, between the analysis files -------------------------------------------------- */
 
+/* ana_util.c */
 int ana_vec_push(struct ana_vec *v, void *p);
-void ana_warn(struct ana_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *ana_strndup(const void *s, size_t len);
+/* replay.c */
+void ana_warn(struct ana_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* proc_state.c: processes, threads, descriptors */
 struct ana_proc *ana_proc_get(struct ana_ctx *c, uint32_t host, uint32_t pid, bool *created);

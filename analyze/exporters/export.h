@@ -73,7 +73,7 @@ void ana_rows_event(struct ana_ctx *c, const struct ana_event *ev, void *arg);
  * -1 on a write error. */
 int ana_csv_field(FILE *f, const char *s);
 
-/* Per-syscall facts the formats print. */
+/* Per-syscall facts the formats print (export_facts.c). */
 struct ana_export_sc {
 	const char *name; /* "openat", or "syscall_N" */
 	bool no_exit, failed;

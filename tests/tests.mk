@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# tests/: one cmocka binary per module, and the programs the integration suites drive. Built by
+# `make test-build` (and `make test`, which runs them all through tests/run_suites.sh).
+
+# Unit suites by name: built in $(BUILD)/tests and, under ASan + UBSan, in $(BUILD)/asan/tests.
+UNIT_TESTS := test_formats test_formats_packed test_formats_alloc test_samples_writer \
+	test_analyze test_analyze_ctx test_export test_redact test_resolver test_proc_table
+TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/%)
+CMOCKA_LIBS = $(call pkg_libs,cmocka)
+# The analyzer's scenario builder (tests/analyze_scenario.c), shared by its suites and tools.
+SCENARIO_OBJ := $(BUILD)/obj/tests/analyze_scenario.o
+ANALYZE_TEST_LDLIBS = $(ANALYZE_LDLIBS) $(CMOCKA_LIBS)
+
+$(addprefix $(BUILD)/obj/tests/,test_analyze.o test_analyze_ctx.o test_export.o \
+	test_redact.o): CFLAGS += $(ANALYZE_INC)
+
+$(BUILD)/tests/test_analyze: $(BUILD)/obj/tests/test_analyze.o $(SCENARIO_OBJ) $(ANALYZE_LIB) \
+	$(FORMATS_LIB)
+$(BUILD)/tests/test_analyze: PROG_LDLIBS = $(ANALYZE_TEST_LDLIBS)
+$(BUILD)/tests/test_analyze_ctx: $(BUILD)/obj/tests/test_analyze_ctx.o $(SCENARIO_OBJ) \
+	$(ANALYZE_LIB) $(FORMATS_LIB)
+$(BUILD)/tests/test_analyze_ctx: PROG_LDLIBS = $(ANALYZE_TEST_LDLIBS)
+$(BUILD)/tests/test_export: $(BUILD)/obj/tests/test_export.o $(SCENARIO_OBJ) $(ANALYZE_LIB) \
+	$(FORMATS_LIB)
+$(BUILD)/tests/test_export: PROG_LDLIBS = $(ANALYZE_TEST_LDLIBS)
+$(BUILD)/tests/test_redact: $(BUILD)/obj/tests/test_redact.o $(ANALYZE_LIB) $(FORMATS_LIB)
+$(BUILD)/tests/test_redact: PROG_LDLIBS = $(FORMATS_LDLIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/tests/test_formats: $(BUILD)/obj/tests/test_formats.o $(FORMATS_LIB)
+$(BUILD)/tests/test_formats: PROG_LDLIBS = $(FORMATS_LDLIBS) $(CMOCKA_LIBS)
+$(BUILD)/tests/test_formats_packed: $(BUILD)/obj/tests/test_formats_packed.o $(FORMATS_LIB)
+$(BUILD)/tests/test_formats_packed: PROG_LDLIBS = $(FORMATS_LDLIBS) $(CMOCKA_LIBS)
+
+# Allocation failure injection: formats/ with its malloc/calloc/realloc calls wrapped. libzstd
+# and libpcap are linked statically here so that their allocations go through the wrappers
+# too (libpcap.a needs libdbus, which libpcap's runtime package already installs).
+$(BUILD)/tests/test_formats_alloc: $(BUILD)/obj/tests/test_formats_alloc.o $(FORMATS_LIB)
+$(BUILD)/tests/test_formats_alloc: PROG_LDFLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+$(BUILD)/tests/test_formats_alloc: PROG_LDLIBS = -Wl,-Bstatic -lpcap -lzstd -Wl,-Bdynamic \
+	-l:libdbus-1.so.3 -pthread $(CMOCKA_LIBS)
+
+# The writer library in-process, linked from its objects (plain or ASan build alike).
+$(BUILD)/obj/tests/test_samples_writer.o: CFLAGS += -Isamples
+$(BUILD)/tests/test_samples_writer: $(BUILD)/obj/tests/test_samples_writer.o $(WRITER_OBJS) \
+	$(BUILD)/obj/samples/proc_ctx_decode.o
+$(BUILD)/tests/test_samples_writer: PROG_LDLIBS = $(CMOCKA_LIBS) -lpthread
+
+# The resolver suite: unit tests on in-memory inputs, ELF classification of the fixtures, live
+# resolution of fixture processes. One cmocka binary; fixtures are found next to it
+# ($(BUILD)/tests/../fixtures, tests/fixtures/fixtures.mk).
+RESOLVER_TEST_SRCS := $(addprefix tests/,test_resolver.c test_resolver_maps.c \
+	test_resolver_pctx.c test_resolver_attrs.c test_resolver_elf.c test_resolver_resolve.c \
+	test_resolver_live.c)
+RESOLVER_TEST_OBJS := $(RESOLVER_TEST_SRCS:%.c=$(BUILD)/obj/%.o)
+$(RESOLVER_TEST_OBJS): CFLAGS += -I$(RESOLVER_INC)
+$(BUILD)/tests/test_resolver: $(RESOLVER_TEST_OBJS) $(RESOLVER_LIB) $(RESOLVER_FIXTURES)
+$(BUILD)/tests/test_resolver: PROG_LDLIBS = $(RESOLVER_LDLIBS) $(CMOCKA_LIBS)
+
+# The capture's process table alone (it needs no BPF).
+$(BUILD)/obj/tests/test_proc_table.o: CFLAGS += $(CAPTURE_INC)
+$(BUILD)/tests/test_proc_table: $(BUILD)/obj/tests/test_proc_table.o \
+	$(BUILD)/obj/capture/proc_table.o
+$(BUILD)/tests/test_proc_table: PROG_LDLIBS = $(CMOCKA_LIBS)
+
+# Tools: sample files for the formats and analyzer suites, and the resolver's answer for a live
+# process (checked by the samples suite against the addresses each sample thread reports).
+TEST_TOOLS := $(BUILD)/tests/formats_sample_gen $(BUILD)/tests/analyze_scenario_gen \
+	$(BUILD)/tests/resolver_probe
+$(BUILD)/tests/formats_sample_gen: $(BUILD)/obj/tests/formats_sample_gen.o $(FORMATS_LIB)
+$(BUILD)/tests/formats_sample_gen: PROG_LDLIBS = $(FORMATS_LDLIBS)
+$(BUILD)/tests/analyze_scenario_gen: $(BUILD)/obj/tests/analyze_scenario_gen.o $(SCENARIO_OBJ) \
+	$(FORMATS_LIB)
+$(BUILD)/tests/analyze_scenario_gen: PROG_LDLIBS = $(FORMATS_LDLIBS)
+$(BUILD)/obj/tests/resolver_probe.o: CFLAGS += -I$(RESOLVER_INC)
+$(BUILD)/tests/resolver_probe: $(BUILD)/obj/tests/resolver_probe.o $(RESOLVER_LIB)
+$(BUILD)/tests/resolver_probe: PROG_LDLIBS = $(RESOLVER_LDLIBS)
+
+# The programs the capture suites run (tests/integration/it_capture_*.sh): the target and
+# checker of it_capture_core, a worker thread that execs inside its span (core), the process
+# and thread spawner of it_capture_memory, the workloads of it_capture_load, and the
+# self-counting syscall flood of it_capture_output.
+CAPTURE_TEST_TOOLS := $(addprefix $(BUILD)/tests/,capture_target capture_check exec_thread \
+	churn_target load_workload getppid_flood)
+$(BUILD)/tests/capture_target: $(BUILD)/obj/tests/capture_target.o
+$(BUILD)/tests/capture_target: PROG_LDFLAGS = $(EXPORT_TLS)
+$(BUILD)/tests/exec_thread: $(BUILD)/obj/tests/exec_thread.o
+$(BUILD)/tests/exec_thread: PROG_LDFLAGS = $(EXPORT_TLS)
+$(BUILD)/tests/exec_thread: PROG_LDLIBS = -pthread
+$(BUILD)/tests/churn_target: $(BUILD)/obj/tests/churn_target.o
+$(BUILD)/tests/churn_target: PROG_LDFLAGS = $(EXPORT_TLS)
+$(BUILD)/tests/churn_target: PROG_LDLIBS = -pthread
+$(BUILD)/tests/load_workload: $(BUILD)/obj/tests/load_workload.o
+$(BUILD)/tests/load_workload: PROG_LDLIBS = -pthread
+$(BUILD)/tests/getppid_flood: $(BUILD)/obj/tests/getppid_flood.o
+$(BUILD)/tests/getppid_flood: PROG_LDLIBS = -pthread
+$(BUILD)/obj/tests/capture_check.o: CFLAGS += -Ibpf
+$(BUILD)/tests/capture_check: $(BUILD)/obj/tests/capture_check.o $(FORMATS_LIB)
+$(BUILD)/tests/capture_check: PROG_LDLIBS = $(FORMATS_LDLIBS)
+
+# A step of CLOCK_REALTIME in one process, for tests/integration/it_capture_output.sh.
+CAPTURE_TEST_TOOLS += $(BUILD)/tests/clock_step_shim.so
+$(BUILD)/tests/clock_step_shim.so: tests/clock_step_shim.c
+	$(msg) CC $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
+
+PROGRAMS += $(TEST_BINS) $(filter-out %.so,$(TEST_TOOLS) $(CAPTURE_TEST_TOOLS))
