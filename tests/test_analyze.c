@@ -27,6 +27,7 @@
 #include "snaplen.h"
 #include "timeline_order.h"
 #include "syscall_table.h"
+#include "syscall_fmt.h"
 
 struct file_buf {
 	uint8_t *p;
@@ -393,6 +394,108 @@ static void test_ns_fork_results_map_to_host_pids(void **state)
 	assert_int_equal(d->children[0]->pid, 510);
 	assert_int_equal(d->children[1]->pid, 520);
 	assert_int_equal(d->children[2]->pid, 530);
+	ana_ctx__free(c);
+}
+
+/* "call = ret" of each syscall event, in record order. */
+struct ns_lines {
+	char line[16][160];
+	int n;
+};
+
+static void ns_line(struct ana_ctx *c, const struct ana_event *ev, void *arg)
+{
+	struct ns_lines *l = arg;
+	char call[128], ret[48];
+
+	(void)c;
+	if (ev->type != SCF_REC_SYSCALL || l->n >= 16)
+		return;
+	snprintf(l->line[l->n++], sizeof(l->line[0]), "%u: %s = %s", ev->sc->tid,
+		 ana_fmt_call(call, sizeof(call), ev), ana_fmt_ret(ret, sizeof(ret), ev));
+}
+
+/*
+ * Pids that syscalls of namespace 777 (its pid 1 is host pid 500, its pid 3 host pid 520)
+ * return and take show the host pid they name: the caller's own (getpid, gettid), a process
+ * whose PROCESS record gave its namespace pid (kill, wait4), a fork child known only from its
+ * FORK event; "?" for a number no process of the capture had, nothing for a host process.
+ */
+static void test_ns_pid_values_show_host_pids(void **state)
+{
+	struct ns_lines l = { .n = 0 };
+	struct ana_opts o = { .on_event = ns_line, .event_arg = &l };
+	struct ana_ctx *c = ana_ctx__new(&o);
+	struct mini m;
+	uint64_t t = SCEN_T0;
+	(void)state;
+
+	mini_begin(&m, 0xc2);
+	mini_process(&m, t, 500, t - 1000000, "svc", 1, 1, 777);
+	mini_process(&m, t, 520, t - 900000, "worker", 3, 1, 777);
+	mini_process(&m, t, 600, t - 800000, "hostd", 600, 0, 1);
+	mini_sys(&m, t + 1000, 500, 500, 39 /* getpid */, 0, 1);
+	mini_sys(&m, t + 2000, 500, 501, 186 /* gettid */, 0, 7);
+	mini_sys(&m, t + 3000, 500, 500, 62 /* kill */, 3, 0);
+	mini_sys(&m, t + 4000, 500, 500, 62, 9, -3 /* ESRCH */);
+	mini_sys(&m, t + 5000, 500, 500, 62, (uint64_t)-1, 0);
+	mini_sys(&m, t + 6000, 500, 500, 61 /* wait4 */, (uint64_t)-1, 3);
+	mini_event(&m, t + 7500, SCF_PROC_FORK, 510, 500, 500);
+	mini_sys(&m, t + 7000, 500, 500, ANA_NR_CLONE, X_SIGCHLD, 2);
+	mini_sys(&m, t + 8000, 500, 500, ANA_NR_CLONE, 0x00010000 /* CLONE_THREAD */, 8);
+	mini_sys(&m, t + 9000, 600, 600, 39, 0, 600);
+	mini_sys(&m, t + 10000, 600, 600, 62, 520, 0);
+	mini_add(c, &m);
+	assert_int_equal(ana_ctx__run(c), 0);
+
+	assert_int_equal(l.n, 10);
+	assert_string_equal(l.line[0], "500: getpid() = 1 [host 500]");
+	assert_string_equal(l.line[1], "501: gettid() = 7 [host 501]");
+	assert_string_equal(l.line[2], "500: kill(3 [host 520], 0) = 0");
+	assert_string_equal(l.line[3], "500: kill(9 [host ?], 0) = -1 ESRCH");
+	assert_string_equal(l.line[4], "500: kill(-1, 0) = 0");
+	assert_string_equal(l.line[5], "500: wait4(-1, NULL, 0, NULL) = 3 [host 520]");
+	assert_string_equal(l.line[6], "500: clone(0x11, NULL, NULL, NULL, 0) = 2 [host 510]");
+	assert_string_equal(l.line[7], "500: clone(0x10000, NULL, NULL, NULL, 0) = 8 [host ?]");
+	assert_string_equal(l.line[8], "600: getpid() = 600");
+	assert_string_equal(l.line[9], "600: kill(520, 0) = 0");
+	for (uint32_t pid = 1; pid <= 9; pid++)
+		assert_null(ana_proc_find(c, 0, pid)); /* no process made from a namespace pid */
+	ana_ctx__free(c);
+}
+
+/*
+ * Namespace 777's pid 1 (host 500) forks child 510, which exits before spancap could read its
+ * /proc (no PROCESS record) and whose clone() record is lost; 50 ms later a clone() returns 3
+ * with its FORK event lost. 510's namespace pid is unknown ("-"), not 3, and 3 names no host
+ * pid the capture knows.
+ */
+static void test_ns_gone_child_without_clone_record_has_no_ns_pid(void **state)
+{
+	struct ns_lines l = { .n = 0 };
+	struct ana_opts o = { .on_event = ns_line, .event_arg = &l };
+	struct ana_ctx *c = ana_ctx__new(&o);
+	struct ana_proc *p;
+	struct mini m;
+	uint64_t t = SCEN_T0;
+	(void)state;
+
+	mini_begin(&m, 0xc3);
+	mini_process(&m, t, 500, t - 1000000, "svc", 1, 1, 777);
+	mini_sys(&m, t + 100, 500, 500, 39 /* getpid */, 0, 1);
+	mini_event(&m, t + 1000, SCF_PROC_FORK, 510, 500, 500);
+	mini_event(&m, t + 2000, SCF_PROC_EXIT, 510, 510, 0);
+	mini_sys(&m, t + 50000000, 500, 500, ANA_NR_CLONE, X_SIGCHLD, 3);
+	mini_add(c, &m);
+	assert_int_equal(ana_ctx__run(c), 0);
+
+	p = ana_proc_find(c, 0, 510);
+	assert_non_null(p);
+	assert_int_equal(p->ns_pid, 0);
+	assert_int_equal(p->ns_level, 1);
+	assert_null(ana_proc_find(c, 0, 3));
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.line[1], "500: clone(0x11, NULL, NULL, NULL, 0) = 3 [host ?]");
 	ana_ctx__free(c);
 }
 
@@ -1300,6 +1403,8 @@ int main(void)
 		cmocka_unit_test(test_trace_peers_and_bytes),
 		cmocka_unit_test(test_trace_child_processes),
 		cmocka_unit_test(test_ns_fork_results_map_to_host_pids),
+		cmocka_unit_test(test_ns_pid_values_show_host_pids),
+		cmocka_unit_test(test_ns_gone_child_without_clone_record_has_no_ns_pid),
 		cmocka_unit_test(test_pid_reused_between_captures_is_two_processes),
 		cmocka_unit_test(test_clock_step_between_captures_keeps_one_process),
 		cmocka_unit_test(test_loss_marks_overlapping_incomplete),

@@ -228,6 +228,7 @@ struct ana_thread {
 	struct ana_span *cur_span;   /* span of its last syscall (NULL: none) */
 	struct ana_trace *last_trace; /* last trace it was counted in */
 	struct ana_proc *last_fork;   /* child of its last FORK event, until its fork returns */
+	uint64_t last_fork_ns;	      /* that event's time */
 };
 
 struct ana_trace {
@@ -426,6 +427,8 @@ struct ana_event {
 	uint8_t target_kind;
 	const char *target; /* what the syscall worked on, or NULL */
 	bool target_cut;    /* target is a path cut at the capture's snaplen */
+	/* host pids of its pid-valued result and arguments (ana_syscall_host_pid) */
+	int64_t ret_host_pid, arg_host_pid[6];
 };
 
 /* ---- API ----------------------------------------------------------------------------------- */
@@ -455,6 +458,18 @@ struct ana_proc *ana_proc_find(const struct ana_ctx *c, uint32_t host, uint32_t 
 /* The process that pid names in the pid namespace of p (the host's pid when p is in the
  * host's namespace; through PROCESS records' namespace pids otherwise), or NULL. */
 struct ana_proc *ana_proc_in_ns(const struct ana_ctx *c, const struct ana_proc *p, uint32_t pid);
+/*
+ * A syscall of t (process p) in a pid namespace other than the host's gets and returns pids in
+ * that namespace's numbering (FORMAT.md 5.2). The host pid that its result (arg -1: a result
+ * the table flags ANA_SC_PIDRET) or argument arg (0..5, letter 'n') names: > 0 the host pid,
+ * ANA_HOST_PID_UNKNOWN when the capture tells no process of that number in the caller's
+ * namespace, 0 when there is nothing to translate (the caller is in the host's namespace, the
+ * value is no pid: an error, 0, -1 "any", a negative process group). Valid during the replay,
+ * when the syscall's record is handed out (the names it uses are those known at that point).
+ */
+#define ANA_HOST_PID_UNKNOWN (-1)
+int64_t ana_syscall_host_pid(const struct ana_ctx *c, const struct ana_thread *t,
+			     const struct scf_record *rec, const struct scf_syscall *sc, int arg);
 struct ana_thread *ana_thread_find(const struct ana_ctx *c, uint32_t host, uint32_t tid);
 /* The row of name in an io table (host), or NULL. */
 struct ana_io_row *ana_io_find(const struct ana_io_table *t, uint32_t host, const char *name);

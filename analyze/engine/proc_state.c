@@ -456,6 +456,87 @@ struct ana_proc *ana_proc_in_ns(const struct ana_ctx *c, const struct ana_proc *
 	return ana_map_get(&c->proc_map, &k, NULL, NULL);
 }
 
+/*
+ * The child of the thread's last FORK event when that event came from the fork entered at
+ * entry_ns: the kernel emits it inside the call, never before its entry. An older one is a
+ * child whose own fork result was not recorded: its namespace pid is unknown, never this
+ * fork's result.
+ */
+static struct ana_proc *fork_event_child(const struct ana_thread *t, const struct ana_proc *parent,
+					 uint64_t entry_ns)
+{
+	struct ana_proc *last = t ? t->last_fork : NULL;
+
+	if (!last || last->parent != parent || t->last_fork_ns < entry_ns)
+		return NULL;
+	return last;
+}
+
+/* What the value v of a pid-valued slot names, as host pid (ana_syscall_host_pid). */
+static int64_t host_pid_of(const struct ana_ctx *c, const struct ana_thread *t,
+			   const struct scf_record *rec, const struct scf_syscall *sc, bool result,
+			   uint32_t v)
+{
+	const struct ana_proc *p = t->proc, *ch;
+
+	if (result) {
+		switch (sc->nr) {
+		case ANA_NR_GETPID:
+			return sc->pid; /* the record's own pids are host pids */
+		case ANA_NR_GETTID:
+			return sc->tid;
+		case ANA_NR_GETPPID: /* a parent outside the namespace reads 0: never here */
+			return p->ppid ? (int64_t)p->ppid : ANA_HOST_PID_UNKNOWN;
+		}
+	}
+	/*
+	 * A fork's result: the child of this call's FORK event (host pids), unless that child is
+	 * known under another pid of the caller's namespace. It comes first: the namespace pid
+	 * may have named an earlier process, and the child's own record may say nothing (it was
+	 * gone before spancap read its /proc).
+	 */
+	if (result && (sc->nr == ANA_NR_CLONE || sc->nr == ANA_NR_CLONE3 || sc->nr == ANA_NR_FORK ||
+		       sc->nr == ANA_NR_VFORK)) {
+		const struct ana_proc *last = fork_event_child(t, p, rec->ts_ns);
+
+		if (sc->nr == ANA_NR_CLONE && (sc->args[0] & X_CLONE_THREAD))
+			return ANA_HOST_PID_UNKNOWN; /* a thread: tids have no namespace record */
+		if (last &&
+		    (!last->ns_pid || last->pidns_inode != p->pidns_inode || last->ns_pid == v))
+			return last->pid;
+	}
+	if (v == p->ns_pid)
+		return p->pid;
+	ch = ana_proc_in_ns(c, p, v);
+	return ch ? (int64_t)ch->pid : ANA_HOST_PID_UNKNOWN;
+}
+
+int64_t ana_syscall_host_pid(const struct ana_ctx *c, const struct ana_thread *t,
+			     const struct scf_record *rec, const struct scf_syscall *sc, int arg)
+{
+	const struct ana_syscall_info *si =
+		sc->abi == SCF_ABI_X86_64 ? ana_syscall_info(sc->nr) : NULL;
+	int64_t v;
+
+	if (!si || !t || !t->proc || !t->proc->ns_level || arg < -1 || arg > 5)
+		return 0;
+	if (arg < 0) {
+		if (!(si->flags & ANA_SC_PIDRET) || (rec->flags & SCF_SYSCALL_F_NO_EXIT))
+			return 0;
+		v = sc->ret;
+	} else {
+		if (!si->args || strlen(si->args) <= (size_t)arg || si->args[arg] != 'n')
+			return 0;
+		/* waitid(idtype, id, ...): id is a pid for P_PID (1) and P_PGID (2) only */
+		if (sc->nr == ANA_NR_WAITID && sc->args[0] != 1 && sc->args[0] != 2)
+			return 0;
+		v = (int32_t)sc->args[arg];
+	}
+	if (v <= 0 || v > INT32_MAX)
+		return 0;
+	return host_pid_of(c, t, rec, sc, arg < 0, (uint32_t)v);
+}
+
 /* Whether b's key map is a, then maybe more keys (an append-only key map that grew). */
 static bool keymap_extends(const struct ana_pctx *b, const struct ana_pctx *a)
 {
@@ -1028,12 +1109,12 @@ static void spawn_result(struct ana_ctx *c, struct ana_proc *parent, struct ana_
 			 uint32_t pid, uint64_t ts, uint64_t flags)
 {
 	struct ana_span *span = t ? t->cur_span : NULL;
-	struct ana_proc *ch, *last = t ? t->last_fork : NULL;
+	struct ana_proc *ch, *last = fork_event_child(t, parent, ts);
 
 	if (t)
 		t->last_fork = NULL;
 	ch = ana_proc_in_ns(c, parent, pid);
-	if (!ch && parent->ns_level && last && last->parent == parent &&
+	if (!ch && parent->ns_level && last &&
 	    (!last->ns_pid || last->ns_pid == pid || (flags & X_CLONE_NEWPID)))
 		ch = last;
 	if (ch && ch->parent == parent)
@@ -1093,8 +1174,10 @@ void ana_on_proc_event(struct ana_ctx *c, uint32_t host, const struct scf_record
 			  t && t->pid == pe->ppid ? t->cur_span : NULL);
 		if (p)
 			set_str(&p->comm, dup_item(rec, SCF_ITEM_NAME));
-		if (t && t->pid == pe->ppid)
+		if (t && t->pid == pe->ppid) {
 			t->last_fork = p;
+			t->last_fork_ns = rec->ts_ns;
+		}
 		break;
 	case SCF_PROC_EXEC:
 		p = ana_proc_get(c, host, pe->pid, NULL);

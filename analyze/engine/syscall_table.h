@@ -29,6 +29,8 @@ enum ana_class {
 #define ANA_SC_OPEN 0x10  /* opens the PATH item: a result >= 0 is a new descriptor */
 #define ANA_SC_SYNC 0x20  /* flushes data to storage */
 #define ANA_SC_PATH 0x40  /* works on the PATH item (stat, unlink, ...) */
+/* a result > 0 is a pid (or tid, process group, session) in the caller's pid namespace */
+#define ANA_SC_PIDRET 0x80
 
 #define ANA_SYSCALL_NR_MAX 512 /* numbers at or above are unknown on x86_64 */
 
@@ -41,6 +43,7 @@ struct ana_syscall_info {
 	 *   d fd   D dirfd   p PATH item   P PATH2 item   a SOCKADDR item   v ARGV item
 	 *   f FD_PAIR item   i signed   u unsigned   x hex   o O_* flags   m mode (octal)
 	 *   F fcntl command   A address family   T socket type   b buffer or pointer
+	 *   n a pid (tid, process group) in the caller's pid namespace, printed signed
 	 */
 	const char *args;
 };
@@ -70,7 +73,8 @@ enum {
 	ANA_NR_DUP3 = 292, ANA_NR_PIPE2 = 293, ANA_NR_INOTIFY_INIT = 253,
 	ANA_NR_INOTIFY_INIT1 = 294, ANA_NR_MEMFD_CREATE = 319, ANA_NR_EXECVEAT = 322,
 	ANA_NR_CLONE3 = 435, ANA_NR_CLOSE_RANGE = 436, ANA_NR_OPENAT2 = 437,
-	ANA_NR_PIDFD_OPEN = 434,
+	ANA_NR_PIDFD_OPEN = 434, ANA_NR_GETPID = 39, ANA_NR_GETPPID = 110, ANA_NR_GETTID = 186,
+	ANA_NR_WAITID = 247,
 };
 
 #endif /* ANA_SYSCALL_TABLE_H */

@@ -707,6 +707,9 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 						.thr = t, .span = span, .target_kind = f.kind,
 						.target = f.target, .target_cut = f.cut };
 
+			ev.ret_host_pid = ana_syscall_host_pid(c, t, rec, &sc, -1);
+			for (int i = 0; i < 6; i++)
+				ev.arg_host_pid[i] = ana_syscall_host_pid(c, t, rec, &sc, i);
 			c->o.on_event(c, &ev, c->o.event_arg);
 		}
 	}

@@ -192,6 +192,7 @@ void ana_chrome_event(struct ana_ctx *c, const struct ana_event *ev, void *arg)
 		ana_json_bool(j, "unfinished", true);
 	if (ev->target)
 		ana_json_str(j, "target", ev->target);
+	ana_json_host_pids(j, ev->ret_host_pid, ev->arg_host_pid);
 	if (ev->span)
 		ids_args(j, ev->span);
 	ana_json_end(j, true);

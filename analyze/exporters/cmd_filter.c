@@ -170,6 +170,31 @@ static bool forks_child(const struct scf_syscall *sc, const struct scf_record *r
 	       sc->nr == ANA_NR_FORK || sc->nr == ANA_NR_VFORK;
 }
 
+/*
+ * Whether the selection keeps a syscall: the filter selects it, or, with --pid, it passes the
+ * rest of the filter and a pid it returns or takes names the selected process in the caller's
+ * own pid namespace (its parent's wait4() = 2, a kill(2, ...) of it from its namespace).
+ */
+static bool syscall_kept(struct ana_ctx *c, uint32_t input, const struct scf_record *rec,
+			 const struct scf_syscall *sc)
+{
+	struct ana_filter rest = c->o.f;
+	struct ana_thread *t;
+
+	if (ana_syscall_selected(&c->o.f, sc, rec))
+		return true;
+	if (!rest.has_pid || sc->pid == rest.pid)
+		return false;
+	rest.has_pid = false;
+	if (!ana_syscall_selected(&rest, sc, rec))
+		return false;
+	t = ana_thread_find(c, c->inputs[input].host, sc->tid);
+	for (int i = -1; t && i < 6; i++)
+		if (ana_syscall_host_pid(c, t, rec, sc, i) == (int64_t)c->o.f.pid)
+			return true;
+	return false;
+}
+
 /* ---- pass 1: what the selection needs ------------------------------------------------------- */
 
 /* Whether a context record passes the filter on its own, as the analyzer counts spans without
@@ -226,12 +251,13 @@ static void note_syscall(struct selection *s, struct ana_ctx *c, uint32_t input,
 			 const struct scf_record *rec)
 {
 	struct scf_syscall sc;
+	struct ana_thread *t;
 	int64_t fds[6];
 	unsigned int n;
 	uint64_t end;
 
 	if (scf_record_body(rec, &sc, sizeof(sc), SCF_SYSCALL_MIN, NULL, 0) ||
-	    !ana_syscall_selected(&c->o.f, &sc, rec))
+	    !syscall_kept(c, input, rec, &sc))
 		return;
 	end = rec->ts_ns + (rec->flags & SCF_SYSCALL_F_NO_EXIT ? 0 : sc.duration_ns);
 	sec_touch(s, sec, rec->ts_ns, end);
@@ -250,6 +276,16 @@ static void note_syscall(struct selection *s, struct ana_ctx *c, uint32_t input,
 		if (ch || !p || !p->ns_level)
 			set_add(s, &s->members,
 				member_key(sec, ch ? ch->pid : (uint32_t)sc.ret, K_CHILD, 0));
+	}
+	/* A pid it returns or names in its own pid namespace (getppid, wait4, kill, ...): the
+	 * output keeps the named process's description, so that its analysis maps the number to
+	 * the same host pid (ana_syscall_host_pid). */
+	t = ana_thread_find(c, c->inputs[input].host, sc.tid);
+	for (int i = -1; t && i < 6; i++) {
+		int64_t host = ana_syscall_host_pid(c, t, rec, &sc, i);
+
+		if (host > 0)
+			set_add(s, &s->members, member_key(sec, (uint32_t)host, K_CHILD, 0));
 	}
 }
 
@@ -564,7 +600,7 @@ static void emit_syscall(struct emitter *e, struct ana_ctx *c, const struct scf_
 	uint16_t len;
 
 	if (scf_record_body(rec, &sc, sizeof(sc), SCF_SYSCALL_MIN, NULL, 0) ||
-	    !ana_syscall_selected(&c->o.f, &sc, rec))
+	    !syscall_kept(c, e->input, rec, &sc))
 		return;
 	n = fds_used(&sc, fds);
 	for (unsigned int i = 0; i < n; i++)

@@ -418,6 +418,22 @@ static void peer_attrs(struct ana_json *j, const char *peer)
 		kv_int(j, "network.peer.port", strtol(colon + 1, NULL, 10));
 }
 
+/* Host pids of a pid result and pid arguments in another pid namespace, where known
+ * (ana_syscall_host_pid); an unknown one shows as "[host ?]" in spancap.syscall.call. */
+static void host_pid_attrs(struct ana_json *j, const struct ana_event *ev)
+{
+	char key[48];
+
+	if (ev->ret_host_pid > 0)
+		kv_int(j, "spancap.syscall.ret_host_pid", ev->ret_host_pid);
+	for (int i = 0; i < 6; i++) {
+		if (ev->arg_host_pid[i] <= 0)
+			continue;
+		snprintf(key, sizeof(key), "spancap.syscall.arg_host_pid.%d", i);
+		kv_int(j, key, ev->arg_host_pid[i]);
+	}
+}
+
 static void target_attrs(struct ana_json *j, uint8_t kind, const char *target)
 {
 	if (!target)
@@ -505,6 +521,7 @@ static void syscall_span(struct ana_export *x, const struct ana_event *ev)
 		kv_bool(j, "spancap.syscall.no_exit", true);
 	else
 		kv_int(j, "spancap.syscall.ret", sc->ret);
+	host_pid_attrs(j, ev);
 	if (f.bytes_read)
 		kv_int(j, "spancap.bytes_read", (int64_t)f.bytes_read);
 	if (f.bytes_written)

@@ -36,6 +36,7 @@ static const struct {
 	{ "args", COL_TEXT },	    { "result", COL_INT },	{ "errno", COL_TEXT },
 	{ "duration_ns", COL_INT }, { "path", COL_TEXT },	{ "peer", COL_TEXT },
 	{ "bytes_read", COL_INT },  { "bytes_written", COL_INT }, { "flags", COL_TEXT },
+	{ "ret_host_pid", COL_INT },
 };
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
 
@@ -125,7 +126,7 @@ void ana_rows_event(struct ana_ctx *c, const struct ana_event *ev, void *arg)
 	char ts[24], iso[40], host[1024], boot[40], pid[16], tid[16], trace[40], span[24];
 	/* an escape is at most 4 bytes for 1: a whole path (PATH_MAX) always fits */
 	char call[2048], args[4 * sizeof(call)], res[24], eb[16], dur[24], target[4 * 4096 + 1];
-	char br[24], bw[24], flags[64];
+	char br[24], bw[24], flags[64], rhp[24];
 	const char *name = h && h->hostname ? h->hostname : "", *text;
 	size_t i = 0;
 
@@ -165,6 +166,9 @@ void ana_rows_event(struct ana_ctx *c, const struct ana_event *ev, void *arg)
 	r.v[i++] = br;
 	r.v[i++] = bw;
 	r.v[i++] = row_flags(flags, sizeof(flags), ev->rec->flags);
+	snprintf(rhp, sizeof(rhp), "%" PRId64, ev->ret_host_pid);
+	r.null[i] = ev->ret_host_pid <= 0;
+	r.v[i++] = rhp;
 	assert(i == NCOLS);
 	write_row(x, &r);
 }

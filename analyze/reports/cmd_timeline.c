@@ -97,6 +97,8 @@ static int line_from_event(const struct ana_event *ev, struct ana_tl_line *l)
 							   : "?");
 		l->target = ev->target ? strdup(ev->target) : NULL;
 		l->target_cut = ev->target_cut;
+		l->ret_host_pid = ev->ret_host_pid;
+		memcpy(l->arg_host_pid, ev->arg_host_pid, sizeof(l->arg_host_pid));
 		if (!l->text || !l->ret || !l->name || (ev->target && !l->target))
 			return -1;
 		return 0;
@@ -147,6 +149,7 @@ void ana_tl_print(FILE *f, struct ana_json *j, const struct ana_ctx *c,
 			ana_json_bytes(j, "target", l->target);
 			if (l->target_cut) /* target is the start of the path */
 				ana_json_bool(j, "target_truncated", true);
+			ana_json_host_pids(j, l->ret_host_pid, l->arg_host_pid);
 		} else {
 			ana_json_str(j, "text", l->text);
 		}

@@ -33,6 +33,7 @@ struct ana_tl_line {
 	char *target; /* what it worked on, or NULL */
 	char *name;   /* syscall name, or event kind */
 	int32_t err;
+	int64_t ret_host_pid, arg_host_pid[6]; /* as in struct ana_event */
 };
 
 struct ana_tl_order;
@@ -94,6 +95,10 @@ void ana_json_head(struct ana_json *j, const struct ana_report *r, const char *c
 /* "hosts": [the names of the hosts the trace ran on] */
 void ana_json_trace_hosts(struct ana_json *j, const struct ana_ctx *c, const struct ana_trace *tr);
 void ana_json_stats(struct ana_json *j, const char *key, const struct ana_stats *s);
+/* The host pids of a syscall's pid result and arguments in another pid namespace (struct
+ * ana_event): "ret_host_pid": N (null: unknown) and "arg_host_pid": [{"arg": i, "host_pid":
+ * N or null}, ...]; nothing when there is nothing to translate. */
+void ana_json_host_pids(struct ana_json *j, int64_t ret_host_pid, const int64_t arg_host_pid[6]);
 /* Times of day print without a date on the day of the earliest record read so far (every
  * record before the selected ones is read first), with it on other days; the first call sets
  * the day (ana_fmt_clock_day). */

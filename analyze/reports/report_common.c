@@ -77,6 +77,32 @@ void ana_json_stats(struct ana_json *j, const char *key, const struct ana_stats 
 	ana_json_end(j, true);
 }
 
+void ana_json_host_pids(struct ana_json *j, int64_t ret_host_pid, const int64_t arg_host_pid[6])
+{
+	bool any = false;
+
+	if (ret_host_pid > 0)
+		ana_json_i64(j, "ret_host_pid", ret_host_pid);
+	else if (ret_host_pid == ANA_HOST_PID_UNKNOWN)
+		ana_json_null(j, "ret_host_pid");
+	for (int i = 0; i < 6; i++) {
+		if (!arg_host_pid[i])
+			continue;
+		if (!any)
+			ana_json_arr(j, "arg_host_pid");
+		any = true;
+		ana_json_obj(j, NULL);
+		ana_json_i64(j, "arg", i);
+		if (arg_host_pid[i] > 0)
+			ana_json_i64(j, "host_pid", arg_host_pid[i]);
+		else
+			ana_json_null(j, "host_pid");
+		ana_json_end(j, true);
+	}
+	if (any)
+		ana_json_end(j, false);
+}
+
 void ana_report_clock_day(const struct ana_ctx *c)
 {
 	uint64_t day_ns = 0;

@@ -189,6 +189,16 @@ static void put_fd_pair(struct sbuf *b, const struct scf_record *rec, uint64_t p
 	put(b, "[%d, %d]", fds[0], fds[1]);
 }
 
+/* A pid of another namespace's numbering: " [host 4123]", " [host ?]" when no process of the
+ * capture had it; nothing for a host pid (ana_syscall_host_pid). */
+static void put_host_pid(struct sbuf *b, int64_t host)
+{
+	if (host > 0)
+		put(b, " [host %" PRId64 "]", host);
+	else if (host == ANA_HOST_PID_UNKNOWN)
+		put(b, " [host ?]");
+}
+
 static void put_arg(struct sbuf *b, const struct ana_event *ev, char kind, uint64_t v)
 {
 	static const struct flag_name sock_fl[] = { { 04000, "SOCK_NONBLOCK" },
@@ -221,6 +231,9 @@ static void put_arg(struct sbuf *b, const struct ana_event *ev, char kind, uint6
 		break;
 	case 'f':
 		put_fd_pair(b, ev->rec, v);
+		break;
+	case 'n':
+		put(b, "%" PRId32, (int32_t)v);
 		break;
 	case 'i':
 		put(b, "%" PRId64, (int64_t)v);
@@ -298,6 +311,8 @@ char *ana_fmt_call(char *buf, size_t sz, const struct ana_event *ev)
 			if (i)
 				put(&b, ", ");
 			put_arg(&b, ev, si->args[i], sc->args[i]);
+			if (si->args[i] == 'n')
+				put_host_pid(&b, ev->arg_host_pid[i]);
 		}
 	}
 	put(&b, ")");
@@ -360,6 +375,10 @@ char *ana_fmt_ret(char *buf, size_t sz, const struct ana_event *ev)
 	else if (sc->abi == SCF_ABI_X86_64 && (sc->nr == ANA_NR_MMAP || sc->nr == 12 ||
 					       sc->nr == 25))
 		snprintf(buf, sz, "%#" PRIx64, (uint64_t)sc->ret);
+	else if (ev->ret_host_pid > 0)
+		snprintf(buf, sz, "%" PRId64 " [host %" PRId64 "]", sc->ret, ev->ret_host_pid);
+	else if (ev->ret_host_pid == ANA_HOST_PID_UNKNOWN)
+		snprintf(buf, sz, "%" PRId64 " [host ?]", sc->ret);
 	else
 		snprintf(buf, sz, "%" PRId64, sc->ret);
 	return buf;

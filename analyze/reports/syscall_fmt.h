@@ -10,9 +10,11 @@
 
 #include "analysis.h"
 
-/* The call with its arguments, "name(args)", into buf. */
+/* The call with its arguments, "name(args)", into buf. A pid argument of a process in another
+ * pid namespace shows the host pid it names: "kill(2 [host 4125], 15)" ("[host ?]": unknown). */
 char *ana_fmt_call(char *buf, size_t sz, const struct ana_event *ev);
-/* The result: "3", "0x7f..." (mmap, brk), "-1 ENOENT", or "?" when no exit was seen. */
+/* The result: "3", "0x7f..." (mmap, brk), "-1 ENOENT", or "?" when no exit was seen; a pid
+ * result in another pid namespace "1 [host 4123]" or "2 [host ?]" (ana_syscall_host_pid). */
 char *ana_fmt_ret(char *buf, size_t sz, const struct ana_event *ev);
 /* "ENOENT", or "E123" for a number without a name. */
 const char *ana_fmt_errno(char *buf, size_t sz, int err);

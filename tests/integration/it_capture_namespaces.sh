@@ -6,7 +6,9 @@
 # The demo service writes its ground truth from inside, in namespace pids (its own pid is 1,
 # clone() returns its children's namespace pids). check_namespaces.py compares the analyzer's
 # processes and traces with it: exactly the real processes, each with its host pid, its
-# namespace pid and the namespace's inode, and each span's children by host pid. Prints TAP.
+# namespace pid and the namespace's inode, and each span's children by host pid. A second
+# workload (ns_pid_workload.py) checks that pid results and arguments of syscalls inside
+# (getpid, clone, kill, wait4) show the host pids they name. Prints TAP.
 set -u
 BUILD=${1:-build}
 SPANCAP="$BUILD/spancap"
@@ -39,6 +41,28 @@ ok "the service ran as pid 1 of its own namespace"
 host_ino=$(stat -L -c %i /proc/self/ns/pid)
 tap_from "" python3 "$here/check_namespaces.py" "$ANALYZE" "$tmp/cap.pcapng.zst" \
 	"$tmp/truth.jsonl" "$host_ino"
+
+# ---- pid values in the namespace's numbering, shown with the host pids they name ----------
+# /proc stays the host's (no --mount-proc): the workload reads its own and its child's host
+# pids from the NSpid lines of /proc/self/status, the truth the analyzer's mapping must meet.
+py=$(python3 -c 'import sys; print(sys.executable)')
+"$SPANCAP" -q -w "$tmp/pids.pcapng.zst" -- unshare --pid --fork \
+	"$py" "$here/ns_pid_workload.py" "$tmp/pids-truth.json" >"$tmp/pids.out" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ] && [ -s "$tmp/pids-truth.json" ]; then
+	ok "spancap records a workload that calls getpid, fork, kill and wait4 in its namespace"
+else bail "spancap records the getpid/fork/kill/wait4 workload (status $rc)" "$tmp/pids.out"; fi
+ws_host=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["nspid"][0])' \
+	"$tmp/pids-truth.json")
+"$ANALYZE" filter --pid "$ws_host" --syscall kill -o "$tmp/pids-filtered.pcapng.zst" \
+	"$tmp/pids.pcapng.zst" >"$tmp/pids-filter.out" 2>&1 ||
+	bail "filter --pid $ws_host --syscall kill" "$tmp/pids-filter.out"
+ws_child=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["child_nspid"][0])' \
+	"$tmp/pids-truth.json")
+"$ANALYZE" filter --pid "$ws_child" -o "$tmp/pids-child.pcapng.zst" "$tmp/pids.pcapng.zst" \
+	>"$tmp/pids-filter.out" 2>&1 || bail "filter --pid $ws_child" "$tmp/pids-filter.out"
+tap_from "pids: " python3 "$here/check_namespaces.py" --pids "$ANALYZE" "$tmp/pids.pcapng.zst" \
+	"$tmp/pids-truth.json" "$tmp/pids-filtered.pcapng.zst" "$tmp/pids-child.pcapng.zst"
 
 # ---- the same, chrooted into a bind mount of / in its own mount namespace -------------------
 # The root exists only in that namespace: the kernel shows spancap the service's executable as

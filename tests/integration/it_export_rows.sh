@@ -28,7 +28,7 @@ done
 SCHEMA='CREATE TABLE rows (ts_ns INTEGER, time TEXT, host TEXT, boot_id TEXT, pid INTEGER,
  tid INTEGER, trace_id TEXT, span_id TEXT, syscall TEXT, args TEXT, result INTEGER,
  errno TEXT, duration_ns INTEGER, path TEXT, peer TEXT, bytes_read INTEGER,
- bytes_written INTEGER, flags TEXT);'
+ bytes_written INTEGER, flags TEXT, ret_host_pid INTEGER);'
 
 # load CSV DB: the CSV (header skipped) into table rows of a new database
 load() {
@@ -49,7 +49,7 @@ fi
 check "export --format csv" "$A" export --format csv -o "$tmp/rows.csv" "$cap"
 check "export --format jsonl" "$A" export --format jsonl -o "$tmp/rows.jsonl" "$cap"
 head -n 1 "$tmp/rows.csv" >"$tmp/head"
-if [ "$(cat "$tmp/head")" = "ts_ns,time,host,boot_id,pid,tid,trace_id,span_id,syscall,args,result,errno,duration_ns,path,peer,bytes_read,bytes_written,flags" ]; then
+if [ "$(cat "$tmp/head")" = "ts_ns,time,host,boot_id,pid,tid,trace_id,span_id,syscall,args,result,errno,duration_ns,path,peer,bytes_read,bytes_written,flags,ret_host_pid" ]; then
 	ok "the CSV header names the documented columns in order"
 else
 	not_ok "the CSV header names the documented columns in order" "$tmp/head"
@@ -94,7 +94,8 @@ fi
 # The same rows in both formats: keys, order, and types (numbers in JSONL for integer columns).
 cat >"$tmp/same.py" <<'EOF'
 import csv, json, sys
-INT = {"ts_ns", "pid", "tid", "result", "duration_ns", "bytes_read", "bytes_written"}
+INT = {"ts_ns", "pid", "tid", "result", "duration_ns", "bytes_read", "bytes_written",
+       "ret_host_pid"}
 with open(sys.argv[1], newline="", encoding="utf-8") as f:
     rd = csv.reader(f)
     head = next(rd)
