@@ -72,6 +72,9 @@ struct ana_opts {
 	 * input why its index is not used or what of it was ignored. */
 	bool use_index;
 	void (*note)(const char *msg);
+	/* --pid also keeps other processes' syscalls that name the pid (filter): the index cannot
+	 * place those, so --pid alone selects no frames */
+	bool pid_named_by_others;
 };
 
 /* ---- reconstructed state ------------------------------------------------------------------ */

@@ -14,7 +14,10 @@
  *     children's lifecycle), or, up to the frame that holds the fork of the selection's
  *     branch, one of their ancestors (a child starts with its parent's descriptors);
  *   - the processes of the selection are --pid's, or those of every frame whose filter may
- *     hold the trace (a false positive costs a frame, never a record);
+ *     hold the trace (a false positive costs a frame, never a record); filter --pid also keeps
+ *     other processes' syscalls that name the pid (kill, wait4), which may be in any frame:
+ *     there --pid selects frames only together with --trace (those processes are then the
+ *     trace's);
  *   - with --until, a frame that holds only syscalls, all after --until, is skipped.
  * Frames without an entry, and every frame when an entry could not list all its processes or
  * parent links, are read.
@@ -105,17 +108,19 @@ static int pid_add(struct pidset *s, uint32_t pid, size_t until, uint64_t until_
  * every frame, their ancestors up to the frame of the fork that made the selection's branch.
  * Returns 1 with the set, 0 when the index cannot bound it (read everything), -ENOMEM.
  */
-static int selection_pids(const struct ana_filter *f, const struct scf_fidx *x, struct pidset *s)
+static int selection_pids(const struct ana_filter *f, bool named_by_others,
+			  const struct scf_fidx *x, struct pidset *s)
 {
 	bool by_trace = f->trace_nibbles >= 16, grew = false;
 
 	for (size_t i = 0; i < x->n; i++)
 		if (x->e[i].flags & SCF_FIDX_F_PARENTS_ALL)
 			return 0;
-	if (f->has_pid) {
-		if (pid_add(s, f->pid, ALL_FRAMES, UINT64_MAX, &grew))
-			return -ENOMEM;
-	} else if (by_trace) {
+	if (f->has_pid && named_by_others && !by_trace)
+		return 0; /* another process's kill() or wait4() may name it in any frame */
+	if (f->has_pid && pid_add(s, f->pid, ALL_FRAMES, UINT64_MAX, &grew))
+		return -ENOMEM;
+	if (by_trace && (!f->has_pid || named_by_others)) {
 		for (size_t i = 0; i < x->n; i++) {
 			const struct scf_fidx_entry *e = &x->e[i];
 
@@ -128,7 +133,7 @@ static int selection_pids(const struct ana_filter *f, const struct scf_fidx *x, 
 				    pid_add(s, e->pids[k], ALL_FRAMES, UINT64_MAX, &grew))
 					return -ENOMEM;
 		}
-	} else {
+	} else if (!f->has_pid) {
 		return 0;
 	}
 	/* descendants: their lifecycle is shown */
@@ -210,7 +215,7 @@ static int select_input(struct ana_ctx *c, struct ana_input *in)
 	}
 	if (x->note[0])
 		note(c, "%s", x->note);
-	by_pids = selection_pids(f, x, &s);
+	by_pids = selection_pids(f, c->o.pid_named_by_others, x, &s);
 	if (by_pids < 0) {
 		ret = by_pids;
 		goto out;

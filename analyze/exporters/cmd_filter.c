@@ -872,7 +872,7 @@ static int write_input(const struct source *src, uint32_t input, const struct an
 		       bool use_index, struct emitter *e, char *err, size_t errlen)
 {
 	struct ana_opts o = { .f = *f, .on_record = emit_record, .record_arg = e,
-			      .use_index = use_index };
+			      .use_index = use_index, .pid_named_by_others = true };
 	struct ana_ctx *c = ana_ctx__new(&o);
 	int ret;
 
@@ -901,7 +901,8 @@ static int select_inputs(const struct ana_filter *f, char *const *files, int nfi
 			 char *err, size_t errlen)
 {
 	struct ana_opts o = { .f = *f, .on_record = collect, .record_arg = sel,
-			      .use_index = !fc->no_index, .note = fc->note };
+			      .use_index = !fc->no_index, .note = fc->note,
+			      .pid_named_by_others = true };
 	struct ana_ctx *c = ana_ctx__new(&o);
 	int ret = -ENOMEM, same;
 
