@@ -245,12 +245,9 @@ int ana_select_frames(struct ana_ctx *c)
 
 	if (!c->o.use_index)
 		return 0;
-	if (f->trace_nibbles < 16 && !f->has_pid && !f->until_ns) {
-		if (f->trace_nibbles)
-			note(c, "a trace id prefix of %u hex digits cannot use the frame index (16 or "
-			     "more can): reading every frame", f->trace_nibbles);
+	/* a shorter trace id prefix cannot query the filter (FORMAT.md 7.3): every frame */
+	if (f->trace_nibbles < 16 && !f->has_pid && !f->until_ns)
 		return 0;
-	}
 	for (uint32_t i = 0; i < c->ninputs; i++) {
 		struct ana_input *in = &c->inputs[i];
 		int ret;
