@@ -13,6 +13,7 @@
 #   make samples / fixtures / fuzz-build / bench-build   one part of it
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
 #   make bench      run the benchmarks and write bench/RESULTS.md
+#   make dissector-tables  rewrite the generated tables of dissector/spancap.lua
 #   V=1             show the commands
 #
 # Compiling never installs anything: `make deps` does, and `make demo` and `make test` (the
@@ -39,8 +40,8 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 # Debian packages: build, test and interoperability tools.
 DEB_PKGS := gcc make pkg-config clang llvm lld libbpf-dev bpftool libelf-dev zlib1g-dev \
-	libpcap-dev libzstd-dev libcmocka-dev zstd tshark tcpdump musl-tools libclang-rt-14-dev \
-	python3 jq binutils nodejs groff-base man-db bpftrace \
+	libcap-dev libpcap-dev libzstd-dev libcmocka-dev zstd tshark tcpdump musl-tools \
+	libclang-rt-14-dev python3 jq binutils nodejs groff-base man-db bpftrace \
 	strace linux-perf time sqlite3
 # npm (tests/otlp_check: the OpenTelemetry protobuf definitions): Debian's package, unless the
 # installed nodejs brings npm itself (as NodeSource's does).
@@ -48,7 +49,7 @@ DEB_PKGS += $(if $(shell command -v npm 2>/dev/null),,npm)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # pkg-config is evaluated lazily (recursive variables), when a recipe runs.
-PKG_LIBS := libbpf libelf libpcap libzstd
+PKG_LIBS := libbpf libelf libpcap libzstd libcap
 pkg_cflags = $(shell pkg-config --cflags $(1))
 pkg_libs = $(shell pkg-config --libs $(1))
 
@@ -113,6 +114,7 @@ include bpf/bpf.mk
 include capture/resolver/resolver.mk
 include capture/capture.mk
 include analyze/analyze.mk
+include dissector/dissector.mk
 include samples/samples.mk
 include tests/fixtures/fixtures.mk
 include tests/tests.mk

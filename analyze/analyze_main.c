@@ -90,8 +90,10 @@ static void usage(FILE *f)
 	      "    --tid TID           only this thread\n"
 	      "    --trace ID          only this trace (hex, a prefix is enough)\n"
 	      "    --span ID           only this span (hex, a prefix is enough)\n"
-	      "    --syscall LIST      only these syscalls: names or %CLASS, comma-separated\n"
-	      "                        (classes: file net process memory time sync ipc other)\n"
+	      "    --syscall LIST      only these syscalls: names or %CLASS, comma-separated, as\n"
+	      "                        spancap -e takes them (classes: %file %net %process\n"
+	      "                        %memory %time %sync %ipc %other; groups across classes:\n"
+	      "                        %fd %signal %ids; and %all)\n"
 	      "    --errors-only       only syscalls that failed\n"
 	      "    --host NAME         every command: only the sections of the host of that name\n"
 	      "    --boot ID           every command: only the sections of the boot whose id\n"
@@ -390,28 +392,12 @@ static int parse_u32(const char *s, uint32_t *out)
 	return 0;
 }
 
-static int parse_syscalls(char *list, struct ana_filter *f)
+static int parse_syscalls(const char *list, struct ana_filter *f)
 {
-	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
-		if (tok[0] == '%') {
-			int cls = ana_class_lookup(tok + 1);
+	char err[512];
 
-			if (cls < 0)
-				return fail_usage("unknown syscall class '%s'", tok);
-			for (unsigned int nr = 0; nr < ANA_SYSCALL_NR_MAX; nr++) {
-				const struct ana_syscall_info *si = ana_syscall_info(nr);
-
-				if (si && si->cls == cls)
-					f->syscalls[nr / 64] |= 1ull << (nr % 64);
-			}
-		} else {
-			int nr = ana_syscall_lookup(tok);
-
-			if (nr < 0 || nr >= ANA_SYSCALL_NR_MAX)
-				return fail_usage("unknown syscall '%s' (x86_64 names)", tok);
-			f->syscalls[nr / 64] |= 1ull << (nr % 64);
-		}
-	}
+	if (scf_syscall_select(list, f->syscalls, err, sizeof(err)))
+		return fail_usage("--syscall: %s", err);
 	f->has_syscalls = true;
 	return 0;
 }

@@ -29,6 +29,7 @@
 
 #include "spancap_file.h"
 #include "analysis.h"
+#include "../tests/xorshift64.h"
 
 #define NTHREADS 16
 
@@ -37,10 +38,7 @@ static uint32_t cur_pid = 1000;
 
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xorshift64_next(&rng);
 }
 
 static double now_s(void)

@@ -28,7 +28,7 @@ $(BUILD)/obj/bench/recorder_bench.o: CFLAGS += $(CAPTURE_INC)
 $(BUILD)/obj/bench/recorder_bench.o: $(BUILD)/gen/spancap_synth.skel.h
 .SECONDARY: $(BUILD)/gen/spancap_synth.bpf.o
 $(BUILD)/bench/recorder_bench: $(BUILD)/obj/bench/recorder_bench.o \
-	$(BUILD)/obj/capture/capture_records.o $(FORMATS_LIB)
+	$(BUILD)/obj/capture/capture_records.o $(BUILD)/obj/capture/flight_trigger.o $(FORMATS_LIB)
 $(BUILD)/bench/recorder_bench: PROG_LDLIBS = $(BPF_LDLIBS) $(FORMATS_LDLIBS)
 
 # The cost of the periodic re-check of observed processes (capture.c recheck()): section 5.
@@ -59,7 +59,7 @@ bench-capture: $(BENCH_NEEDS)
 # The report quotes the command with the knobs given (from the environment or make's line).
 BENCH_KNOBS := ROUNDS CALLS INNER SLOW_DIV OPS SECTIONS OLD WORKLOAD_SECONDS WORKLOAD_RATE \
 	WORKLOAD_THREADS RAMP_RATES STEP_SECONDS CPU_SECONDS BYTES_CALLS REPLAY_EVENTS \
-	COMPONENT_RECORDS BENCH_SMOKE RESULTS
+	COMPONENT_RECORDS BENCH_SMOKE RESULTS RING_SECONDS RING_LONG_SECONDS RING_SIZE SPLICE
 bench_command = $(strip $(foreach v,$(BENCH_KNOBS),$(if $(value $(v)),$(v)='$($(v))')) make bench)
 bench: $(BENCH_NEEDS)
 	$(Q)BENCH_COMMAND="$(bench_command)" $(foreach v,$(BENCH_KNOBS),$(if $(value $(v)),$(v)='$($(v))')) \

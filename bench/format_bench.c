@@ -33,6 +33,7 @@
 #include <arpa/inet.h>
 
 #include "spancap_file.h"
+#include "../tests/xorshift64.h"
 
 #define NTHREADS 8
 #define POOL 1000000
@@ -52,10 +53,7 @@ static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
 static uint64_t rnd(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
+	return xorshift64_next(&rng_state);
 }
 
 static uint64_t clock_ns(clockid_t clk)

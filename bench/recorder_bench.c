@@ -5,13 +5,21 @@
  * writer -> zstd -> file, fed by a synthetic producer (bpf/spancap_synth.bpf.c) that writes
  * copies of real spancap_abi.h events into a ring buffer.
  *
- *   recorder_bench [-n EVENTS] [-b BATCH] [-u] [-o FILE]
+ *   recorder_bench [-n EVENTS] [-b BATCH] [-u] [-i] [-l LEVEL] [-o FILE]
  *
- * Each batch is produced first (BPF_PROG_TEST_RUN, not timed), then consumed (timed), on the
- * same CPU: the figure is what one core sustains for the consumer side. The event mix models a
- * service under trace: reads and writes in a span (no items), openat with a 50-byte path,
- * connect with an IPv4 address, close, futex and epoll_wait outside spans, and a context event
- * (11 bytes of attributes) one time in 16; threads, times, byte counts and fds vary per event.
+ * Each batch is produced first (BPF_PROG_TEST_RUN, not timed), then consumed (timed), by the
+ * consumer thread, pinned to one CPU. The recorder compresses on a second thread when the
+ * process may use two CPUs, as spancap does (-i: inline, on the consumer thread). The figure is
+ * the CPU time per event of both: the consumer thread's while it consumes
+ * (CLOCK_THREAD_CPUTIME_ID) plus every other thread's (CLOCK_PROCESS_CPUTIME_ID at the end
+ * less the consumer thread's total), and the wall time the consumer spends. -l: the zstd level
+ * (default 1, as spancap's). Built with RECORDER_BENCH_BEFORE_THREAD, it measures the same way
+ * a recorder from before the compressor thread (bench/run_bench.sh, before/after).
+ *
+ * The event mix models a service under trace: reads and writes in a span (no items), openat
+ * with a 50-byte path, connect with an IPv4 address, close, futex and epoll_wait outside
+ * spans, and a context event (11 bytes of attributes) one time in 16; threads, times, byte
+ * counts and fds vary per event.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -28,11 +36,11 @@
 #include "capture.h"
 #include "spancap_synth.skel.h"
 
-static uint64_t now_ns(void)
+static uint64_t clock_ns(clockid_t c)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(c, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
@@ -119,14 +127,15 @@ int main(int argc, char **argv)
 	struct capture_opts o = {.out_path = NULL};
 	char *cargv[] = {"recorder_bench", NULL};
 	char err[512] = "", tmpl_path[] = "/tmp/recorder_bench.XXXXXX";
-	uint64_t total = 5000000, batch = 250000, done = 0, busy = 0, t0;
+	uint64_t total = 5000000, batch = 250000, done = 0, busy = 0, cpu = 0, t0, c0, others;
+	bool inline_only = false, threaded = false;
 	struct spancap_synth *sk;
 	struct ring_buffer *rb;
 	struct recorder *r;
 	cpu_set_t cpus;
 	int c, fd = -1;
 
-	while ((c = getopt(argc, argv, "n:b:uo:")) != -1) {
+	while ((c = getopt(argc, argv, "n:b:uil:o:")) != -1) {
 		switch (c) {
 		case 'n':
 			total = strtoull(optarg, NULL, 10);
@@ -137,11 +146,19 @@ int main(int argc, char **argv)
 		case 'u':
 			o.uncompressed = true;
 			break;
+		case 'i':
+			inline_only = true;
+			break;
+		case 'l':
+			o.compress_level = atoi(optarg);
+			break;
 		case 'o':
 			o.out_path = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: recorder_bench [-n EVENTS] [-b BATCH] [-u] [-o FILE]\n");
+			fprintf(stderr,
+				"usage: recorder_bench [-n EVENTS] [-b BATCH] [-u] [-i] [-l LEVEL] "
+				"[-o FILE]\n");
 			return 2;
 		}
 	}
@@ -149,10 +166,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "recorder_bench: -n > 0, 0 < -b <= 300000 (a 64 MiB ring)\n");
 		return 2;
 	}
-	/* One core for producer and consumer alike. */
-	CPU_ZERO(&cpus);
-	CPU_SET(sched_getcpu(), &cpus);
-	sched_setaffinity(0, sizeof(cpus), &cpus);
 	if (!o.out_path) {
 		fd = mkstemp(tmpl_path);
 		if (fd < 0) {
@@ -168,6 +181,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "recorder_bench: %s\n", err);
 		return 1;
 	}
+#ifndef RECORDER_BENCH_BEFORE_THREAD
+	if (!inline_only)
+		threaded = recorder__compress_thread(r);
+#else
+	(void)inline_only; /* always inline */
+#endif
+	/* One CPU for the producer and the consumer thread (set for this thread only: the
+	 * compressor thread, started before, keeps the process's CPUs). */
+	CPU_ZERO(&cpus);
+	CPU_SET(sched_getcpu(), &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
 	sk = spancap_synth__open_and_load();
 	if (!sk) {
 		fprintf(stderr, "recorder_bench: cannot load the synthetic producer: %s\n",
@@ -190,22 +214,30 @@ int main(int argc, char **argv)
 			fprintf(stderr, "recorder_bench: test run: %s\n", strerror(errno));
 			return 1;
 		}
-		t0 = now_ns();
+		t0 = clock_ns(CLOCK_MONOTONIC);
+		c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 		got = ring_buffer__consume(rb);
 		recorder__tick(r);
-		busy += now_ns() - t0;
+		cpu += clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+		busy += clock_ns(CLOCK_MONOTONIC) - t0;
 		if (got < 0) {
 			fprintf(stderr, "recorder_bench: consume: %s\n", strerror(-got));
 			return 1;
 		}
 		done += n;
 	}
-	t0 = now_ns();
+	t0 = clock_ns(CLOCK_MONOTONIC);
+	c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	if (recorder__close(r, SCF_STOP_COUNT, true, err, sizeof(err))) {
 		fprintf(stderr, "recorder_bench: %s\n", err);
 		return 1;
 	}
-	busy += now_ns() - t0;
+	cpu += clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+	busy += clock_ns(CLOCK_MONOTONIC) - t0;
+	/* The compressor thread has ended (close joins it): its time is in the process's. */
+	c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	others = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	others = others > c0 ? others - c0 : 0;
 	{
 		FILE *f = fopen(o.out_path, "r");
 		long bytes = 0;
@@ -214,9 +246,13 @@ int main(int argc, char **argv)
 		if (f)
 			fclose(f);
 		printf("recorder_bench: %llu events (%llu dropped by the producer) in %.3f s of "
-		       "consumer time on one CPU: %.2f M events/s, %.1f bytes/event on disk (%s)\n",
+		       "consumer time: %.2f M events/s, %.1f bytes/event on disk (%s)\n",
 		       (unsigned long long)done, (unsigned long long)sk->bss->drops, busy / 1e9,
 		       done / (busy / 1e3), (double)bytes / done, o.uncompressed ? "pcapng" : "zstd");
+		printf("recorder_bench: CPU per event %.1f ns: consumer thread %.1f, other threads "
+		       "%.1f (compression %s)\n",
+		       (double)(cpu + others) / done, (double)cpu / done, (double)others / done,
+		       o.uncompressed ? "none" : threaded ? "on a second thread" : "inline");
 	}
 	if (o.out_path == tmpl_path)
 		unlink(tmpl_path);

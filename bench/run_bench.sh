@@ -30,13 +30,19 @@
 #      the capture's periodic re-check of observed processes), as printed.
 #   6. time inside the syscall programs per call (bench/bpf_prog_cost.sh, kernel.bpf_stats):
 #      the figures of section 1 without the syscall, the trampoline and the other CPUs' noise.
+#   7. the consumer's CPU per event, before and after: bench/recorder_bench built from
+#      RECORDER_BEFORE (recorder and formats/ of that revision, today's bench source) against
+#      this tree's, compressing inline and on the second thread, interleaved.
+#   8. the flight recorder's steady-state cost: the producer of section 3's CPU run under
+#      spancap -w and under spancap --ring (no trigger), interleaved: spancap's CPU per event,
+#      its peak RSS and the memory the ring holds, and their ratios.
 #
 # Usage: bench/run_bench.sh [BUILD]   (root; BPF; not run by make test)
 # Knobs (environment):
 #   RESULTS=FILE        report path (default bench/RESULTS.md)
 #   BENCH_COMMAND=TEXT  the command quoted in the report (default: this script's command line)
-#   SECTIONS="..."      sections to run: syscall workload capture replay index components kernel
-#                       (default all)
+#   SECTIONS="..."      sections to run: syscall workload capture replay index components
+#                       kernel recorder ring (default all)
 #   ROUNDS=N            interleaved passes per section (default 5)
 #   CALLS=N             operations per syscall_bench round (default 100000); INNER=N rounds per
 #                       run, the run's figure is their median (default 3); SLOW_DIV=N divides
@@ -50,12 +56,23 @@
 #                       producer (default 0: unpaced, the figure's point; the smoke run paces
 #                       it at 200000/s so that a faster machine records no more)
 #   BYTES_CALLS=N       getppid calls for the bytes-per-event comparison (default 1000000)
+#   RING_SECONDS=S      --ring of section 8 (default 1: segments of 0.25 s, the most segment
+#                       starts per second, the worst case), and RING_LONG_SECONDS=S a longer
+#                       one measured in the same passes (default 10); RING_SIZE=SIZE their
+#                       --ring-size (default 64M, spancap's default)
 #   REPLAY_EVENTS=N     syscalls in the replay captures (default 21000000)
 #   COMPONENT_RECORDS=N records for format_bench and analyze_bench (default 10000000)
+#   RECORDER_EVENTS=N   events per recorder_bench run of section 7 (default 5000000)
+#   RECORDER_BEFORE=REV the git revision section 7 measures as "before" (default 910f03a,
+#                       the main commit before the syscall path by fields and the compressor
+#                       thread)
 #   BENCH_SMOKE=1       a few seconds per section (CI): small counts, one pass, two ramp steps
 #   SPANCAP=PATH        the spancap binary (default $BUILD/spancap)
 #   OLD=PATH            an older spancap measured in the same passes as section 1's "context"
 #                       row (before/after a change under the same load)
+#   SPLICE=1            with SECTIONS a subset: the sections of this run replace (or are added
+#                       to) those of the same number in the existing RESULTS, whose header
+#                       gains a row per section naming this run (date, command, load, git)
 set -u
 BUILD=${1:-build}
 cd "$(dirname "$0")/.."
@@ -64,13 +81,13 @@ cd "$(dirname "$0")/.."
 SMOKE=${BENCH_SMOKE:-0}
 RESULTS=${RESULTS:-bench/RESULTS.md}
 BENCH_COMMAND=${BENCH_COMMAND:-"$0 $*"}
-SECTIONS=${SECTIONS:-syscall workload capture replay index components kernel}
+SECTIONS=${SECTIONS:-syscall workload capture replay index components kernel recorder ring}
 if [ "$SMOKE" = 1 ]; then
 	ROUNDS=${ROUNDS:-1} CALLS=${CALLS:-2000} INNER=${INNER:-1} SLOW_DIV=${SLOW_DIV:-4}
 	WORKLOAD_SECONDS=${WORKLOAD_SECONDS:-1} RAMP_RATES=${RAMP_RATES:-"20000 40000"}
 	STEP_SECONDS=${STEP_SECONDS:-1} CPU_SECONDS=${CPU_SECONDS:-1} CPU_RATE=${CPU_RATE:-200000}
 	BYTES_CALLS=${BYTES_CALLS:-20000} REPLAY_EVENTS=${REPLAY_EVENTS:-100000}
-	COMPONENT_RECORDS=${COMPONENT_RECORDS:-100000}
+	COMPONENT_RECORDS=${COMPONENT_RECORDS:-100000} RECORDER_EVENTS=${RECORDER_EVENTS:-200000}
 fi
 ROUNDS=${ROUNDS:-5}
 CALLS=${CALLS:-100000}
@@ -84,9 +101,14 @@ RAMP_RATES=${RAMP_RATES:-100000 200000 300000 400000 600000 800000 1000000 12000
 STEP_SECONDS=${STEP_SECONDS:-3}
 CPU_SECONDS=${CPU_SECONDS:-3}
 CPU_RATE=${CPU_RATE:-0}
+RING_SECONDS=${RING_SECONDS:-1}
+RING_LONG_SECONDS=${RING_LONG_SECONDS:-10}
+RING_SIZE=${RING_SIZE:-64M}
 BYTES_CALLS=${BYTES_CALLS:-1000000}
 REPLAY_EVENTS=${REPLAY_EVENTS:-21000000}
 COMPONENT_RECORDS=${COMPONENT_RECORDS:-10000000}
+RECORDER_EVENTS=${RECORDER_EVENTS:-5000000}
+RECORDER_BEFORE=${RECORDER_BEFORE:-910f03a}
 SPANCAP=${SPANCAP:-$BUILD/spancap}
 ANALYZE=$BUILD/spancap-analyze
 B=$BUILD/bench/syscall_bench
@@ -754,6 +776,202 @@ section_kernel() {
 	} >>"$tmp/report"
 }
 
+# ---- 7. the consumer's CPU per event, before and after --------------------------------------------
+
+# The "before" recorder_bench: the recorder and formats/ of RECORDER_BEFORE, built in $tmp with
+# today's bench source (the same measurement); prints its path, or why not on stderr.
+build_recorder_before() {
+	local d=$tmp/before
+	if ! git rev-parse -q --verify "$RECORDER_BEFORE^{commit}" >/dev/null 2>&1; then
+		echo "no git revision $RECORDER_BEFORE here" >&2
+		return 1
+	fi
+	mkdir -p "$d" && git archive "$RECORDER_BEFORE" | tar -x -C "$d" || return 1
+	{ echo "#define RECORDER_BENCH_BEFORE_THREAD 1"; cat bench/recorder_bench.c; } \
+		>"$d/bench/recorder_bench.c"
+	if ! make -C "$d" -j"$NCPU" build/bench/recorder_bench >"$tmp/before.log" 2>&1; then
+		echo "the build of $RECORDER_BEFORE failed: $(grep -m 1 -E "error|Error" "$tmp/before.log")" >&2
+		return 1
+	fi
+	echo "$d/build/bench/recorder_bench"
+}
+
+section_recorder() {
+	local before="" why="" cfg out total cons other bytes
+	local -A rtot rcons rother rbytes
+	local cfgs="before inline thread"
+	if [ "$SMOKE" = 1 ]; then
+		why="not built in a smoke run" # a build of the whole tree: minutes, not seconds
+	else
+		before=$(build_recorder_before 2>"$tmp/before.err") ||
+			why=$(head -c 200 "$tmp/before.err")
+	fi
+	for ((r = 1; r <= ROUNDS; r++)); do
+		for cfg in $cfgs; do
+			case $cfg in
+			before) [ -n "$before" ] || continue
+				out=$("$before" -n "$RECORDER_EVENTS" 2>&1) ;;
+			inline) out=$("$BUILD/bench/recorder_bench" -n "$RECORDER_EVENTS" -i 2>&1) ;;
+			thread) out=$("$BUILD/bench/recorder_bench" -n "$RECORDER_EVENTS" 2>&1) ;;
+			esac
+			total=$(echo "$out" | sed -n 's/.*CPU per event \([0-9.]*\) ns: .*/\1/p')
+			cons=$(echo "$out" | sed -n 's/.*consumer thread \([0-9.]*\), .*/\1/p')
+			other=$(echo "$out" | sed -n 's/.*other threads \([0-9.]*\) .*/\1/p')
+			bytes=$(echo "$out" | sed -n 's/.*, \([0-9.]*\) bytes\/event on disk.*/\1/p')
+			isnum "$total" || { log "recorder_bench ($cfg): $out"; continue; }
+			rtot[$cfg]+=" $total" rcons[$cfg]+=" $cons" rother[$cfg]+=" $other"
+			rbytes[$cfg]+=" $bytes"
+		done
+	done
+	{
+		echo "## 7. Consumer CPU per event, before and after"
+		echo
+		echo "\`recorder_bench -n $RECORDER_EVENTS\` (section 5's user-space path: ring buffer," \
+			"recorder, pack, zstd level 1, file), the CPU time of every thread per event:" \
+			"the consumer thread's while it consumes, plus the compressor thread's. before:" \
+			"the recorder and formats/ of $RECORDER_BEFORE (a plain record built per" \
+			"syscall, then packed, then copied; zstd inline), built with this bench source;" \
+			"after: this tree, with \`--compress-inline\` (-i) and with the second thread" \
+			"(spancap's default with two CPUs). The consumer thread is the one that must keep" \
+			"up with the ring buffer; zstd (the compressor thread) is the same work, on the" \
+			"same bytes, in every configuration. Median [min-max] of $ROUNDS interleaved runs."
+		echo
+		echo "| configuration | CPU ns/event, all threads | consumer thread | compressor thread | bytes/event |"
+		echo "|---|---|---|---|---|"
+		for cfg in $cfgs; do
+			local name
+			case $cfg in
+			before) name="before ($RECORDER_BEFORE), inline" ;;
+			inline) name="after, --compress-inline" ;;
+			thread) name="after, second thread" ;;
+			esac
+			local w="failed (see stderr)"
+			[ "$cfg" = before ] && [ -z "$before" ] && w=$why
+			echo "| $name | $(cell "${rtot[$cfg]:-}" %.1f "$w") | $(cell "${rcons[$cfg]:-}" %.1f "$w") | $(cell "${rother[$cfg]:-}" %.1f "$w") | $(cell "${rbytes[$cfg]:-}" %.1f "$w") |"
+		done
+		echo
+		if [ -n "${rtot[before]:-}" ] && [ -n "${rtot[thread]:-}" ]; then
+			awk -v b="$(echo "${rtot[before]}" | median)" \
+				-v t="$(echo "${rtot[thread]}" | median)" \
+				-v c="$(echo "${rcons[thread]}" | median)" \
+				-v z="$(echo "${rother[thread]}" | median)" 'BEGIN {
+				printf "After/before (medians): all threads %.2fx; the consumer thread " \
+					"alone %.2fx (%.1f ns, target 80); zstd on the second thread %.1f " \
+					"ns/event bounds the total.\n", t / b, c / b, c, z }'
+			echo
+		fi
+	} >>"$tmp/report"
+}
+
+# ---- 8. the flight recorder ---------------------------------------------------------------------
+
+# spancap -p on a ready producer as in cpu_run, plain (-w) or --ring (no trigger): CPU ticks
+# from the producer's start to 0.5 s after its end, peak RSS (VmHWM) and the ring's memfds
+# then; the events counted by spancap's final line. An idle process is observed too, so that
+# spancap is still running when it is measured after the producer exited.
+declare -A rc_cpu rc_rss rc_ring rc_rate
+ring_cost_run() { # plain|ring|long
+	local mode=$1 sp pid idle t0 t1 n hz rss ring=0 f l args=()
+	hz=$(getconf CLK_TCK)
+	[ "$mode" = ring ] && args=(--ring "$RING_SECONDS" --ring-size "$RING_SIZE")
+	[ "$mode" = long ] && args=(--ring "$RING_LONG_SECONDS" --ring-size "$RING_SIZE")
+	rm -f "$tmp/go" "$tmp/rc.scap" "$tmp"/rc-*.scap
+	mkfifo "$tmp/go"
+	"$B" --seconds "$CPU_SECONDS" --rate "$CPU_RATE" --threads 1 --ctx --wait <"$tmp/go" \
+		>"$tmp/rc.out" &
+	pid=$!
+	sleep 600 &
+	idle=$!
+	exec 8>"$tmp/go"
+	"$SPANCAP" -v -w "$tmp/rc.scap" "${args[@]}" -p $pid,$idle 2>"$tmp/rc.err" &
+	sp=$!
+	for _ in $(seq 1 1000); do
+		grep -q "resolved via" "$tmp/rc.err" && grep -q ready "$tmp/rc.out" && break
+		sleep 0.01
+	done
+	t0=$(awk '{print $14, $15}' /proc/$sp/stat)
+	echo go >&8
+	exec 8>&-
+	wait $pid
+	sleep 0.5 # spancap drains the ring buffer
+	t1=$(awk '{print $14, $15}' /proc/$sp/stat 2>/dev/null)
+	rss=$(awk '/^VmHWM/ {print $2}' /proc/$sp/status 2>/dev/null)
+	for f in /proc/$sp/fd/*; do
+		l=$(readlink "$f" 2>/dev/null) || continue
+		case $l in /memfd:spancap-ring*) ring=$((ring + $(stat -L -c %s "$f"))) ;; esac
+	done
+	kill -INT $sp
+	kill $idle
+	wait $idle 2>/dev/null
+	wait $sp || { log "ring cost run ($mode): spancap failed"; return; }
+	[ -n "$t1" ] && [ -n "$rss" ] || { log "ring cost run ($mode): spancap ended early"; return; }
+	n=$(sed -n 's/^\([0-9]*\) events \(written\|recorded in memory\), .*/\1/p' "$tmp/rc.err")
+	[ "${n:-0}" -gt 0 ] || { log "ring cost run ($mode): no event"; return; }
+	read -r u0 s0 <<<"$t0"
+	read -r u1 s1 <<<"$t1"
+	rc_cpu[$mode]+="$(awk -v u=$((u1 - u0 + s1 - s0)) -v n="$n" -v hz="$hz" 'BEGIN{printf "%.1f", u / hz * 1e9 / n}') "
+	rc_rss[$mode]+="$(awk -v k="$rss" 'BEGIN{printf "%.1f", k / 1024}') "
+	rc_ring[$mode]+="$(awk -v k="$rss" -v b="$ring" 'BEGIN{printf "%.1f", k / 1024 + b / 1048576}') "
+	rc_rate[$mode]+="$(awk -v n="$n" -v s="$CPU_SECONDS" 'BEGIN{printf "%.0f", n / s}') "
+	[ "$mode" != plain ] && ls "$tmp"/rc-*.scap >/dev/null 2>&1 && log "ring cost run: a file without a trigger"
+	return 0
+}
+
+# ratio of two medians, or n/a
+ratio_of() { # list-a list-b
+	local a b
+	a=$(echo "$1" | median)
+	b=$(echo "$2" | median)
+	if [ -n "$a" ] && [ -n "$b" ] && awk -v b="$b" 'BEGIN{exit !(b > 0)}'; then
+		awk -v a="$a" -v b="$b" 'BEGIN{printf "%.2f", a / b}'
+	else
+		echo "n/a: no figure"
+	fi
+}
+
+section_ring() {
+	local r
+	for r in $(seq 1 "$ROUNDS"); do
+		if [ $((r % 2)) = 1 ]; then
+			ring_cost_run plain
+			ring_cost_run ring
+			ring_cost_run long
+		else
+			ring_cost_run long
+			ring_cost_run ring
+			ring_cost_run plain
+		fi
+		log "ring: pass $r of $ROUNDS done"
+	done
+	{
+		echo "## 8. The flight recorder's steady-state cost"
+		echo
+		echo "The producer of section 3's CPU run (\`syscall_bench --seconds $CPU_SECONDS" \
+			"--rate $CPU_RATE --threads 1 --ctx\`, getppid with context) and an idle" \
+			"process (so that spancap outlives the producer) under \`spancap -w" \
+			"FILE -p PID,IDLE\` and under \`spancap -w FILE --ring $RING_SECONDS --ring-size" \
+			"$RING_SIZE -p PID,IDLE\` (and the same with \`--ring $RING_LONG_SECONDS\`) with no trigger (nothing written; segments of" \
+			"\`--ring\`/4, at least 0.25 s, each started with a description of the process" \
+			"as rotation does), in alternating orders. CPU: utime and stime of spancap" \
+			"(/proc/PID/stat) from the start of the loop to 0.5 s after its end, over the" \
+			"events spancap counted. RSS: VmHWM then; ring: the bytes of its memfds then" \
+			"(not in RSS: written, never mapped). Median [min-max] of $ROUNDS passes; ratios" \
+			"of the medians."
+		echo
+		echo "| flight recorder | spancap -w | spancap --ring $RING_SECONDS | ratio | spancap --ring $RING_LONG_SECONDS | ratio |"
+		echo "|---|---|---|---|---|---|"
+		ring_row() { # label array format
+			local -n a=$2
+			echo "| $1 | $(cell "${a[plain]:-}" "$3") | $(cell "${a[ring]:-}" "$3") | $(ratio_of "${a[ring]:-}" "${a[plain]:-}") | $(cell "${a[long]:-}" "$3") | $(ratio_of "${a[long]:-}" "${a[plain]:-}") |"
+		}
+		ring_row "CPU per event, user+system (ns)" rc_cpu %.1f
+		ring_row "spancap peak RSS (MiB)" rc_rss %.1f
+		ring_row "spancap peak RSS + ring memory (MiB)" rc_ring %.1f
+		ring_row "events/s recorded" rc_rate %.0f
+		echo
+	} >>"$tmp/report"
+}
+
 # ---- the report ---------------------------------------------------------------------------------
 
 start=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
@@ -774,7 +992,7 @@ done
 	echo "|---|---|"
 	echo "| date | $start ($(( $(date +%s) - t_start )) s) |"
 	echo "| command | \`$BENCH_COMMAND\` |"
-	echo "| knobs | ROUNDS=$ROUNDS CALLS=$CALLS INNER=$INNER SLOW_DIV=$SLOW_DIV WORKLOAD_SECONDS=$WORKLOAD_SECONDS WORKLOAD_RATE=$WORKLOAD_RATE STEP_SECONDS=$STEP_SECONDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE BYTES_CALLS=$BYTES_CALLS REPLAY_EVENTS=$REPLAY_EVENTS BENCH_SMOKE=$SMOKE |"
+	echo "| knobs | ROUNDS=$ROUNDS CALLS=$CALLS INNER=$INNER SLOW_DIV=$SLOW_DIV WORKLOAD_SECONDS=$WORKLOAD_SECONDS WORKLOAD_RATE=$WORKLOAD_RATE STEP_SECONDS=$STEP_SECONDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE BYTES_CALLS=$BYTES_CALLS REPLAY_EVENTS=$REPLAY_EVENTS RECORDER_EVENTS=$RECORDER_EVENTS RING_SECONDS=$RING_SECONDS RING_LONG_SECONDS=$RING_LONG_SECONDS RING_SIZE=$RING_SIZE BENCH_SMOKE=$SMOKE |"
 	echo "| CPU | $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $NCPU online CPUs |"
 	echo "| memory | $(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) |"
 	echo "| kernel | $(uname -r) $(uname -m) |"
@@ -784,7 +1002,28 @@ done
 	echo "| peers | $(bpftrace --version 2>/dev/null || echo 'bpftrace: none'); $(perf version 2>/dev/null || echo 'perf: none'); $(strace -V 2>/dev/null | head -n 1 || echo 'strace: none') |"
 	echo
 	cat "$tmp/report"
-} >"$RESULTS.tmp" && mv "$RESULTS.tmp" "$RESULTS"
+} >"$RESULTS.tmp"
+if [ "${SPLICE:-0}" = 1 ] && [ -s "$RESULTS" ]; then
+	# Sections ("## N. ...") of the new report into the old one; the header gets a row
+	# "| section N | ... |" saying which run measured it.
+	python3 - "$RESULTS" "$RESULTS.tmp" \
+		"$start, $(( $(date +%s) - t_start )) s, \`$BENCH_COMMAND\`, ROUNDS=$ROUNDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE RING_SECONDS=$RING_SECONDS RING_LONG_SECONDS=$RING_LONG_SECONDS RING_SIZE=$RING_SIZE, load $load_start at the start, $(cut -d ' ' -f 1-3 /proc/loadavg) at the end, git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" <<'PY' || exit 1
+import re, sys
+old, new, run = sys.argv[1], sys.argv[2], sys.argv[3]
+def split(text):
+    parts = re.split(r"(?m)^(?=## \d+\. )", text)
+    return parts[0], {int(re.match(r"## (\d+)\.", p).group(1)): p for p in parts[1:]}
+head, secs = split(open(old).read())
+_, fresh = split(open(new).read())
+for k, v in fresh.items():
+    secs[k] = v if v.endswith("\n\n") else v + "\n"
+    row = "| section %d | measured in a separate run: %s |\n" % (k, run)
+    head = re.sub(r"(?m)^\| section %d \|.*\n" % k, "", head)
+    head = re.sub(r"(?m)(^\| peers \|.*\n)", lambda m: m.group(1) + row, head, count=1)
+open(new, "w").write(head + "".join(secs[k] for k in sorted(secs)))
+PY
+fi
+mv "$RESULTS.tmp" "$RESULTS"
 if [ -s "$tmp/errors.log" ]; then
 	log "stderr of the runs (last 20 lines):"
 	tail -n 20 "$tmp/errors.log" >&2

@@ -5,7 +5,8 @@
 # compile.
 
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
-BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD)/gen -Ibpf
+BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD)/gen -Ibpf \
+	-Iformats
 BPF_SKEL := $(BUILD)/gen/spancap.skel.h
 
 $(BUILD)/gen/vmlinux.h:
@@ -13,7 +14,7 @@ $(BUILD)/gen/vmlinux.h:
 	@mkdir -p $(@D)
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c >$@.tmp && mv $@.tmp $@
 
-$(BUILD)/gen/%.bpf.o: bpf/%.bpf.c bpf/spancap_abi.h $(BUILD)/gen/vmlinux.h
+$(BUILD)/gen/%.bpf.o: bpf/%.bpf.c bpf/spancap_abi.h formats/syscall_list.h $(BUILD)/gen/vmlinux.h
 	$(msg) BPF $<
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

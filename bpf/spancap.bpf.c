@@ -24,6 +24,7 @@
 #include <bpf/bpf_core_read.h>
 
 #include "spancap_abi.h"
+#include "syscall_list.h" /* formats/: the syscall table, a plain macro header */
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -201,30 +202,31 @@ static __always_inline bool sel_bit(__u64 nr)
 }
 
 /*
- * What user space needs whatever the selection: fork, exec and exit (the process tree). The
- * re-resolution triggers (resolve_reasons()) are decided once the process's configuration is
- * known: may_trigger() lets their syscalls through the selection until then. x86_64 numbers.
+ * What user space needs whatever the selection: fork, exec and exit (the process tree; SCF_SC_LIFE
+ * in formats/syscall_list.h). The re-resolution triggers (resolve_reasons()) are decided once
+ * the process's configuration is known: may_trigger() lets their syscalls through the selection
+ * until then. x86_64 numbers.
  */
+#define LIFE_CASE(nr, name, cls, flags, args, decode)                                           \
+	case nr:                                                                                \
+		life = ((flags) & SCF_SC_LIFE) != 0;                                            \
+		break;
 static __always_inline bool always_recorded(__u64 nr)
 {
+	bool life = false;
+
 	switch (nr) {
-	case 56:  /* clone */
-	case 57:  /* fork */
-	case 58:  /* vfork */
-	case 59:  /* execve */
-	case 60:  /* exit */
-	case 231: /* exit_group */
-	case 322: /* execveat */
-	case 435: /* clone3 */
-		return true;
+		SCF_SYSCALL_LIST(LIFE_CASE)
 	}
-	return false;
+	return life;
 }
+#undef LIFE_CASE
 
 /* mmap, munmap, mremap, prctl: possible re-resolution triggers (resolve_reasons()). */
 static __always_inline bool may_trigger(__u64 nr)
 {
-	return nr == 9 || nr == 11 || nr == 25 || nr == 157;
+	return nr == SCF_NR_mmap || nr == SCF_NR_munmap || nr == SCF_NR_mremap ||
+	       nr == SCF_NR_prctl;
 }
 
 /* The configuration of the current process, or NULL when it is not observed. */
@@ -277,17 +279,17 @@ static __always_inline __u8 resolve_reasons(const struct sc_proc_cfg *cfg,
 					    __u64 a1, __u64 a2, __u64 a3, __u64 a4)
 {
 	switch (nr) {
-	case 9: /* mmap(addr, len, prot, flags, fd, off) */
-		if ((a3 & 0x20 /* MAP_ANONYMOUS */) || a4 == (__u64)-1)
+	case SCF_NR_mmap: /* (addr, len, prot, flags, fd, off) */
+		if ((a3 & SC_TRIGGER_MAP_ANONYMOUS) || a4 == (__u64)-1)
 			return 0;
-		if (a2 & 0x4 /* PROT_EXEC */)
+		if (a2 & SC_TRIGGER_PROT_EXEC)
 			return SC_RESOLVE_MMAP_EXEC;
 		return fd_is_ctx_memfd(task, a4) ? SC_RESOLVE_CTX_MAP : 0;
-	case 11: /* munmap(addr, len) */
-	case 25: /* mremap(old_addr, old_len, ...) */
+	case SCF_NR_munmap: /* (addr, len) */
+	case SCF_NR_mremap: /* (old_addr, old_len, ...) */
 		return cfg->pctx_addr && cfg->pctx_addr - a0 < a1 ? SC_RESOLVE_CTX_UNMAP : 0;
-	case 157: /* prctl */
-		return a0 == 0x53564d41 /* PR_SET_VMA */ ? SC_RESOLVE_PRCTL_VMA : 0;
+	case SCF_NR_prctl:
+		return a0 == SC_TRIGGER_PR_SET_VMA ? SC_RESOLVE_PRCTL_VMA : 0;
 	}
 	return 0;
 }
@@ -561,97 +563,32 @@ struct entry_decode {
 	__u8 exit;
 };
 
-/* x86_64 syscall numbers. */
+/*
+ * One case per syscall whose decode (formats/syscall_list.h) is not NONE: DECODE_<decode>(nr)
+ * sets the argument indexes + 1 of struct entry_decode. x86_64 numbers.
+ */
+#define DECODE_NONE(nr)
+#define DECODE_PATH0(nr) case nr: d->path1 = 1; break;
+#define DECODE_PATH1(nr) case nr: d->path1 = 2; break;
+#define DECODE_PATH0_PATH1(nr) case nr: d->path1 = 1; d->path2 = 2; break;
+#define DECODE_PATH0_PATH2(nr) case nr: d->path1 = 1; d->path2 = 3; break;
+#define DECODE_PATH1_PATH3(nr) case nr: d->path1 = 2; d->path2 = 4; break;
+#define DECODE_EXEC0(nr) case nr: d->path1 = 1; d->argv = 2; break;
+#define DECODE_EXEC1(nr) case nr: d->path1 = 2; d->argv = 3; break;
+#define DECODE_ADDR1(nr) case nr: d->sa = 2; d->sa_len = 3; break;
+#define DECODE_ADDR4(nr) case nr: d->sa = 5; d->sa_len = 6; break;
+#define DECODE_ADDR_OUT1(nr) case nr: d->exit = EXIT_ACCEPT; break;
+#define DECODE_ADDR_OUT4(nr) case nr: d->exit = EXIT_RECVFROM; break;
+#define DECODE_MSG1(nr) case nr: d->msg = 2; break;
+#define DECODE_MSG_OUT1(nr) case nr: d->exit = EXIT_RECVMSG; break;
+#define DECODE_FDS_OUT0(nr) case nr: d->exit = EXIT_PIPE; break;
+#define DECODE_FDS_OUT3(nr) case nr: d->exit = EXIT_SOCKETPAIR; break;
+#define DECODE_CASE(nr, name, cls, flags, args, decode) DECODE_##decode(nr)
+
 static __always_inline void decode_for(long nr, struct entry_decode *d)
 {
 	switch (nr) {
-	case 2:	  /* open */
-	case 4:	  /* stat */
-	case 6:	  /* lstat */
-	case 21:  /* access */
-	case 76:  /* truncate */
-	case 80:  /* chdir */
-	case 83:  /* mkdir */
-	case 84:  /* rmdir */
-	case 85:  /* creat */
-	case 87:  /* unlink */
-	case 89:  /* readlink */
-	case 90:  /* chmod */
-	case 92:  /* chown */
-	case 94:  /* lchown */
-	case 161: /* chroot */
-		d->path1 = 1;
-		break;
-	case 257: /* openat */
-	case 437: /* openat2 */
-	case 258: /* mkdirat */
-	case 259: /* mknodat */
-	case 260: /* fchownat */
-	case 262: /* newfstatat */
-	case 263: /* unlinkat */
-	case 267: /* readlinkat */
-	case 268: /* fchmodat */
-	case 269: /* faccessat */
-	case 332: /* statx */
-	case 439: /* faccessat2 */
-	case 452: /* fchmodat2 */
-		d->path1 = 2;
-		break;
-	case 82: /* rename */
-	case 86: /* link */
-	case 88: /* symlink */
-		d->path1 = 1;
-		d->path2 = 2;
-		break;
-	case 264: /* renameat */
-	case 265: /* linkat */
-	case 316: /* renameat2 */
-		d->path1 = 2;
-		d->path2 = 4;
-		break;
-	case 266: /* symlinkat: target, newdirfd, linkpath */
-		d->path1 = 1;
-		d->path2 = 3;
-		break;
-	case 59: /* execve */
-		d->path1 = 1;
-		d->argv = 2;
-		break;
-	case 322: /* execveat */
-		d->path1 = 2;
-		d->argv = 3;
-		break;
-	case 42: /* connect */
-	case 49: /* bind */
-		d->sa = 2;
-		d->sa_len = 3;
-		break;
-	case 44: /* sendto */
-		d->sa = 5;
-		d->sa_len = 6;
-		break;
-	case 43:  /* accept */
-	case 288: /* accept4 */
-	case 51:  /* getsockname */
-	case 52:  /* getpeername */
-		d->exit = EXIT_ACCEPT;
-		break;
-	case 45: /* recvfrom */
-		d->exit = EXIT_RECVFROM;
-		break;
-	case 46: /* sendmsg */
-		d->msg = 2;
-		break;
-	case 47: /* recvmsg */
-		d->exit = EXIT_RECVMSG;
-		break;
-	case 22:  /* pipe */
-	case 293: /* pipe2 */
-		d->exit = EXIT_PIPE;
-		break;
-	case 53: /* socketpair */
-		d->exit = EXIT_SOCKETPAIR;
-		break;
+		SCF_SYSCALL_LIST(DECODE_CASE)
 	}
 }
 
@@ -941,7 +878,8 @@ static __always_inline void emit_syscall(struct thread_state *st)
 /* munmap, mremap, and an mmap of code: a dlclose or dlopen may have moved a TLS block. */
 static __always_inline bool moves_tls_blocks(const struct sc_syscall_event *ev)
 {
-	return ev->nr == 11 || ev->nr == 25 || (ev->nr == 9 && (ev->args[2] & 0x4 /* PROT_EXEC */));
+	return ev->nr == SCF_NR_munmap || ev->nr == SCF_NR_mremap ||
+	       (ev->nr == SCF_NR_mmap && (ev->args[2] & SC_TRIGGER_PROT_EXEC));
 }
 
 /* Invalidates the TLS slots the process's threads cached (tls_record()). */
@@ -957,8 +895,7 @@ static __always_inline void bump_generation(__u32 tgid)
 
 static __always_inline int is_fork_nr(long nr)
 {
-	return nr == 56 /* clone */ || nr == 57 /* fork */ || nr == 58 /* vfork */ ||
-	       nr == 435 /* clone3 */;
+	return nr == SCF_NR_clone || nr == SCF_NR_fork || nr == SCF_NR_vfork || nr == SCF_NR_clone3;
 }
 
 SEC("tp_btf/sys_exit")

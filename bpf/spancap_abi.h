@@ -127,6 +127,14 @@ enum sc_resolve_reason {
 /* The name of a memfd mapping (its dentry) that publishes an OTEP 4719 process context. */
 #define SC_CTX_MEMFD_NAME "memfd:OTEL_CTX"
 #define SC_CTX_MEMFD_NAME_LEN 14
+/*
+ * The argument values that make mmap and prctl re-resolution triggers (resolve_reasons() in
+ * bpf/spancap.bpf.c). The BPF program sees no libc headers, so the kernel's values are written
+ * here once; capture/capture_kernel.c checks them against <sys/mman.h> and <sys/prctl.h>.
+ */
+#define SC_TRIGGER_PROT_EXEC 0x4	   /* mmap prot: an executable mapping (a dlopen) */
+#define SC_TRIGGER_MAP_ANONYMOUS 0x20	   /* mmap flags: no file behind the mapping */
+#define SC_TRIGGER_PR_SET_VMA 0x53564d41 /* prctl option: naming a mapping (a publication) */
 
 #define SC_SYS_F_CTX 0x0001	  /* trace_id / span_id / trace_flags hold a valid context */
 #define SC_SYS_F_NO_EXIT 0x0002	  /* the thread exited inside the syscall (exit, exit_group) */

@@ -14,12 +14,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/capability.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -72,12 +72,30 @@ static struct {
 	struct privs_user user; /* -Z USER, resolved before the fork */
 	struct stats stats;
 	uint64_t next_reclaim_ns;
+	/* the flight recorder (--ring) */
+	struct {
+		struct flight_ring *ring;
+		struct flight_trigger trig;
+		volatile sig_atomic_t usr1; /* SIGUSR1 received */
+		sig_atomic_t usr1_seen;
+		uint64_t period_ns;	/* a new segment this often ... */
+		uint64_t seg_bytes;	/* ... or once the open one holds this much */
+		uint64_t next_seg_ns;	/* CLOCK_MONOTONIC */
+		uint64_t triggers;
+		uint64_t files;		/* trigger files written */
+		uint64_t file_errors;	/* trigger files a write error cut short */
+		int fd;			/* the trigger file being written; -1: none */
+		struct fring_cursor cur; /* what of the ring it holds */
+		uint64_t next_unwritten;  /* the first segment no trigger file holds */
+		uint64_t after_end_ns;	/* CLOCK_MONOTONIC end of its --after period */
+		uint64_t after_cap_ns;	/* ... which triggers extend up to this */
+	} fr;
 } g;
 
 /* Slots of the process table: twice the kernel map, so probe runs stay short. */
 #define PTAB_SLOTS (2u * SC_PROCS_MAX)
 
-static void ptab_set(uint32_t pid, uint8_t status, const struct sc_proc_cfg *cfg)
+static void remember_proc(uint32_t pid, uint8_t status, const struct sc_proc_cfg *cfg)
 {
 	struct ptab_entry *e = ptab__insert(g.ptab, pid);
 
@@ -145,7 +163,10 @@ static void usage(FILE *f)
 		"\n"
 		"Which syscalls (filtered in the kernel):\n"
 		"  -e, --events SEL[,SEL]   only these syscalls (repeatable): x86_64 syscall\n"
-		"                           names or classes: %s;\n"
+		"                           names, classes (%%file %%net %%process %%memory\n"
+		"                           %%time %%sync %%ipc %%other), groups across them\n"
+		"                           (%%fd %%signal %%ids) or %%all: the syntax of\n"
+		"                           spancap-analyze's syscall selection;\n"
 		"                           fork, exec and exit are always recorded, and so are\n"
 		"                           the calls that make spancap resolve a process\n"
 		"                           again: executable mmaps, prctl(PR_SET_VMA), mmaps\n"
@@ -167,11 +188,14 @@ static void usage(FILE *f)
 		"  does, gets a warning (not under -q); the file is written all the same.\n"
 		"      --compress-level N   zstd level: 1 (the default) to 19 for smaller files,\n"
 		"                           -7 to -1 for less CPU\n"
+		"      --compress-inline    compress on the thread that reads the kernel's events;\n"
+		"                           by default a second thread compresses and writes\n"
+		"                           when spancap may run on two CPUs or more\n"
 		"  -C, --file-size SIZE     rotate: a new file once the current one holds SIZE\n"
 		"                           bytes (k, M, G suffixes; 4k to 1024G)\n"
 		"  -G, --rotate-seconds S   rotate: a new file every S seconds (0.1 to 10000000)\n"
-		"  -W, --file-count N       with -C or -G: keep only the last N files, removing\n"
-		"                           the oldest (1 to 1000000)\n"
+		"  -W, --file-count N       with -C, -G or --ring: keep only the last N files,\n"
+		"                           removing the oldest (1 to 1000000)\n"
 		"  With -C or -G the files are named FILE with a sequence number before its\n"
 		"  extension: -w app.pcapng.zst writes app-000001.pcapng.zst, app-000002...,\n"
 		"  so that names sort in time order. Each file starts with the host, every\n"
@@ -181,6 +205,26 @@ static void usage(FILE *f)
 		"  file's. The files' directory must be writable without CAP_DAC_OVERRIDE\n"
 		"  (spancap has dropped it when it rotates): that is checked before anything\n"
 		"  runs.\n"
+		"\n"
+		"Flight recorder (nothing is written until a trigger):\n"
+		"      --ring SECONDS       keep the last SECONDS (0.1 to 86400) of the capture\n"
+		"                           in memory, compressed; on a trigger, write them and\n"
+		"                           what follows (--after) to the next file of a series\n"
+		"                           named as -C names them (-w app.pcapng.zst:\n"
+		"                           app-000001.pcapng.zst, ...; -W keeps the last N)\n"
+		"      --ring-size SIZE     at most SIZE bytes in memory (k, M, G; 256k to 1024G;\n"
+		"                           default 64M): the oldest part goes first when full\n"
+		"      --after SECONDS      what follows a trigger, 0 to 86400 (default 1); a\n"
+		"                           trigger during it extends it, up to four times\n"
+		"                           --after past the file's first trigger; a trigger\n"
+		"                           after that starts a new file (no record in two)\n"
+		"      --trigger-error E[,E...]  a syscall inside a span failing with errno E: a\n"
+		"                           name (ENOENT), a number (1 to 4095), or any\n"
+		"      --trigger-slow MS    a syscall inside a span that took longer than MS ms\n"
+		"  SIGUSR1 is a trigger too. The memory holds segments of SECONDS/4 (0.25 to\n"
+		"  60 s), each started as -C starts a file (every process, its threads and fds),\n"
+		"  and drops the oldest whole: a file holds between SECONDS and SECONDS plus a\n"
+		"  segment before its trigger, less when SIZE was too small (ring_overflows).\n"
 		"\n"
 		"Limits (the first one reached stops the capture; default: none):\n"
 		"  -c, --count N            stop after exactly N syscall records (1 to 10^12)\n"
@@ -194,7 +238,9 @@ static void usage(FILE *f)
 		"                           starting \"spancap: stats final\"; counters are named\n"
 		"                           as in the file's END record (records, bytes, events,\n"
 		"                           ringbuf_drops, map_full, write_drops, arg_faults,\n"
-		"                           ctx_faults, ctx_invalid, unmatched), plus syscalls,\n"
+		"                           ctx_faults, ctx_invalid, unmatched; with --ring also\n"
+		"                           ring_triggers, ring_dropped_sections,\n"
+		"                           ring_dropped_bytes, ring_overflows), plus syscalls,\n"
 		"                           events/s (since the previous line; on the final\n"
 		"                           line, over the whole capture), procs (processes\n"
 		"                           with an installed\n"
@@ -226,6 +272,7 @@ static void usage(FILE *f)
 		"                           record, close the file; CMD, if still running, gets\n"
 		"                           SIGTERM\n"
 		"  SIGPIPE                  ignored: a closed output pipe is a write error\n"
+		"  SIGUSR1                  with --ring: a trigger (writes the next file)\n"
 		"\n"
 		"Exit status (as strace's with -- CMD):\n"
 		"  N    CMD ended by itself: its exit status, or 128+S when a signal S killed it\n"
@@ -233,7 +280,8 @@ static void usage(FILE *f)
 		"       process (CMD, if still running, got SIGTERM)\n"
 		"  1    a missing capability, an unknown -Z user, or an error while capturing,\n"
 		"       such as a full disk (the message names the file; it stays readable up to\n"
-		"       the error)\n"
+		"       the error); with --ring, also a trigger file that could not be written\n"
+		"       (the capture went on)\n"
 		"  2    bad usage (as spancap-analyze's)\n"
 		"  126  CMD could not be run (not executable); 127: CMD was not found. No\n"
 		"       capture file is left (nothing of CMD was recorded)\n"
@@ -249,10 +297,12 @@ static void usage(FILE *f)
 		"  spancap -w app.pcapng.zst -p 1234,5678 --duration 60 --stats=5\n"
 		"  spancap -q -w all.pcapng.zst --all -c 1000000\n"
 		"  spancap -w /var/tmp/app.pcapng.zst -C 100M -W 10 --all\n"
+		"  spancap -w /var/tmp/incident.pcapng.zst --ring 30 --after 5 \\\n"
+		"      --trigger-error ECONNREFUSED,EIO -W 20 -p 1234\n"
 		"  spancap -w - -- ./my-service | spancap-analyze traces -\n"
 		"\n"
 		"See spancap(8).\n",
-		CAP_MAX_PIDS, syscall_select_classes(), SC_STR_MAX - 1, SC_RINGBUF_DEFAULT);
+		CAP_MAX_PIDS, SC_STR_MAX - 1, SC_RINGBUF_DEFAULT);
 }
 
 static int parse_pids(const char *s)
@@ -403,8 +453,60 @@ enum {
 	OPT_VERSION,
 	OPT_STATS,
 	OPT_LEVEL,
+	OPT_COMPRESS_INLINE,
 	OPT_ONLY_IN_SPAN,
+	OPT_RING,
+	OPT_RING_SIZE,
+	OPT_AFTER,
+	OPT_TRIGGER_ERROR,
+	OPT_TRIGGER_SLOW,
 };
+
+#define RING_SIZE_DEFAULT (64ull << 20)
+#define RING_SIZE_MIN (256ull << 10)
+
+/* --ring SECONDS, --ring-size SIZE, --after SECONDS, --trigger-error LIST, --trigger-slow MS */
+static int parse_ring_opt(int c, const char *arg)
+{
+	char err[256];
+	double ms;
+
+	switch (c) {
+	case OPT_RING:
+		if (parse_seconds(arg, 0.1, 86400, &g.o.ring_s)) {
+			fprintf(stderr, "spancap: bad --ring '%s' (0.1 to 86400 seconds)\n", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_RING_SIZE:
+		if (parse_size(arg, &g.o.ring_bytes) || g.o.ring_bytes < RING_SIZE_MIN) {
+			fprintf(stderr,
+				"spancap: bad --ring-size '%s' (bytes, k/M/G suffix, 256k to "
+				"1024G)\n",
+				arg);
+			return -1;
+		}
+		return 0;
+	case OPT_AFTER:
+		if (parse_seconds(arg, 0, 86400, &g.o.after_s)) {
+			fprintf(stderr, "spancap: bad --after '%s' (0 to 86400 seconds)\n", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_TRIGGER_ERROR:
+		if (ftrig__parse_errors(&g.fr.trig, arg, err, sizeof(err))) {
+			fprintf(stderr, "spancap: %s\n", err);
+			return -1;
+		}
+		return 0;
+	}
+	if (parse_seconds(arg, 0.001, SECONDS_MAX, &ms)) {
+		fprintf(stderr, "spancap: bad --trigger-slow '%s' (0.001 to 10000000 ms)\n", arg);
+		return -1;
+	}
+	g.fr.trig.slow_ns = (uint64_t)(ms * 1e6);
+	return 0;
+}
 
 /* ---- kernel-side selection options (-e, --only-in-span, -s) -------------------------------- */
 
@@ -481,15 +583,22 @@ static int parse_args(int argc, char **argv)
 		{"rotate-seconds", required_argument, NULL, 'G'},
 		{"file-count", required_argument, NULL, 'W'},
 		{"compress-level", required_argument, NULL, OPT_LEVEL},
+		{"compress-inline", no_argument, NULL, OPT_COMPRESS_INLINE},
 		{"events", required_argument, NULL, 'e'},
 		{"only-in-span", no_argument, NULL, OPT_ONLY_IN_SPAN},
 		{"snaplen", required_argument, NULL, 's'},
+		{"ring", required_argument, NULL, OPT_RING},
+		{"ring-size", required_argument, NULL, OPT_RING_SIZE},
+		{"after", required_argument, NULL, OPT_AFTER},
+		{"trigger-error", required_argument, NULL, OPT_TRIGGER_ERROR},
+		{"trigger-slow", required_argument, NULL, OPT_TRIGGER_SLOW},
 		{0},
 	};
 	uint64_t n;
 	int c;
 
 	g.o.tick_ms = 20;
+	g.o.after_s = -1; /* not given */
 	while ((c = getopt_long(argc, argv, "+w:p:c:uvhqZ:C:G:W:e:s:r:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
@@ -578,6 +687,17 @@ static int parse_args(int argc, char **argv)
 			if (parse_output_opt(c, optarg))
 				return -1;
 			break;
+		case OPT_RING:
+		case OPT_RING_SIZE:
+		case OPT_AFTER:
+		case OPT_TRIGGER_ERROR:
+		case OPT_TRIGGER_SLOW:
+			if (parse_ring_opt(c, optarg))
+				return -1;
+			break;
+		case OPT_COMPRESS_INLINE:
+			g.o.compress_inline = true;
+			break;
 		default:
 			fprintf(stderr, "spancap: see --help (or man spancap)\n");
 			return -1;
@@ -597,10 +717,31 @@ static int parse_args(int argc, char **argv)
 		fprintf(stderr, "spancap: -q and -v contradict each other\n");
 		return -1;
 	}
-	if (g.o.rotate_files && !g.o.rotate_bytes && !g.o.rotate_seconds) {
-		fprintf(stderr, "spancap: -W COUNT keeps a ring of rotated files: give -C or -G too\n");
+	if (g.o.rotate_files && !g.o.rotate_bytes && !g.o.rotate_seconds && !g.o.ring_s) {
+		fprintf(stderr,
+			"spancap: -W COUNT keeps a ring of rotated files: give -C or -G (or "
+			"--ring) too\n");
 		return -1;
 	}
+	if (!g.o.ring_s && (g.o.ring_bytes || g.o.after_s >= 0 || g.fr.trig.on_error ||
+			    g.fr.trig.slow_ns)) {
+		fprintf(stderr, "spancap: --ring-size, --after and --trigger-* apply to --ring "
+				"only\n");
+		return -1;
+	}
+	if (g.o.ring_s && (g.o.rotate_bytes || g.o.rotate_seconds)) {
+		fprintf(stderr, "spancap: --ring writes a file per trigger: it cannot rotate "
+				"(-C, -G)\n");
+		return -1;
+	}
+	if (g.o.ring_s && !strcmp(g.o.out_path, "-")) {
+		fprintf(stderr, "spancap: --ring writes a file per trigger, not standard output\n");
+		return -1;
+	}
+	if (!g.o.ring_bytes)
+		g.o.ring_bytes = RING_SIZE_DEFAULT;
+	if (g.o.after_s < 0)
+		g.o.after_s = g.o.ring_s ? 1 : 0;
 	if (g.o.compress_level && g.o.uncompressed) {
 		fprintf(stderr, "spancap: --compress-level and -u contradict each other\n");
 		return -1;
@@ -611,43 +752,6 @@ static int parse_args(int argc, char **argv)
 	}
 	warn_name();
 	return 0;
-}
-
-/* ---- capabilities -------------------------------------------------------------------------- */
-
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
-
-static bool has_cap(const struct __user_cap_data_struct d[2], int cap)
-{
-	return d[cap / 32].effective & (1u << (cap % 32));
-}
-
-static int check_caps(void)
-{
-	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct d[2] = {0};
-	bool load, ptrace;
-
-	if (syscall(SYS_capget, &h, d)) {
-		fprintf(stderr, "spancap: capget: %s\n", strerror(errno));
-		return -1;
-	}
-	load = has_cap(d, CAP_SYS_ADMIN) || (has_cap(d, CAP_BPF) && has_cap(d, CAP_PERFMON));
-	ptrace = has_cap(d, CAP_SYS_PTRACE);
-	if (load && ptrace)
-		return 0;
-	fprintf(stderr,
-		"spancap: missing capabilities:%s%s; run as root or grant them "
-		"(setcap cap_bpf,cap_perfmon,cap_sys_ptrace+ep spancap)\n",
-		load ? "" : " CAP_BPF+CAP_PERFMON (or CAP_SYS_ADMIN) to load the probes",
-		ptrace ? "" : load ? " CAP_SYS_PTRACE to read target memory"
-				   : ", CAP_SYS_PTRACE to read target memory");
-	return -1;
 }
 
 /* ---- reclaiming the state of dead processes ------------------------------------------------ */
@@ -928,7 +1032,7 @@ static int observe(pid_t pid, uint8_t origin, uint8_t reasons, bool force_observ
 			fprintf(stderr, "spancap: pid %d: cannot install its configuration: %s\n",
 				pid, strerror(-rc));
 		else
-			ptab_set(pid, res->status, &res->cfg);
+			remember_proc(pid, res->status, &res->cfg);
 		/* Exited while being resolved: the kernel deleted nothing, the entry is stale. */
 		if (!rc && pid_gone(pid)) {
 			forget(pid);
@@ -1025,7 +1129,7 @@ static void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no
 		res.status = SCF_CTX_NONE;
 		snprintf(res.reason, sizeof(res.reason),
 			 "forked before the resolution of %u reached the kernel", ppid);
-		ptab_set(pid, res.status, &cfg);
+		remember_proc(pid, res.status, &cfg);
 		scan_write_process(g.r, pid, ppid, SCF_ORIGIN_FORK, &res);
 		capture_request_resolve(pid, SC_RESOLVE_FORK);
 		return;
@@ -1037,7 +1141,7 @@ static void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no
 		cfg.pctx_addr = 0; /* MADV_DONTFORK: the child has no OTEL_CTX mapping */
 		res.cfg = cfg;
 		res.status = cfg.kind != SC_TLS_NONE ? SCF_CTX_INHERITED : parent->status;
-		ptab_set(pid, res.status, &cfg);
+		remember_proc(pid, res.status, &cfg);
 	}
 	scan_write_process(g.r, pid, ppid, SCF_ORIGIN_FORK, &res);
 }
@@ -1101,19 +1205,13 @@ static void describe(void *ctx, pid_t pid)
 	scan_write_fds(g.r, pid);
 }
 
-static int rotate(char *err, size_t errlen)
+/* Every process the new file or segment needs, described as describe() does. */
+static int describe_all(void)
 {
 	const struct ptab_entry *e;
 	uint32_t pos = 0, n = 0, cap = ptab__count(g.ptab);
 	pid_t *pids;
-	int rc;
 
-	rc = output__advance(&g.out);
-	if (!rc)
-		rc = recorder__rotate(g.r, g.out.path, err, errlen);
-	if (rc)
-		return rc;
-	output__started(&g.out, mono_ns());
 	if (g.o.all) {
 		scan_pids(describe, NULL);
 	} else {
@@ -1127,9 +1225,199 @@ static int rotate(char *err, size_t errlen)
 			describe(NULL, pids[i]);
 		free(pids);
 	}
+	return 0;
+}
+
+static int rotate(char *err, size_t errlen)
+{
+	int rc;
+
+	rc = output__advance(&g.out);
+	if (!rc)
+		rc = recorder__rotate(g.r, g.out.path, err, errlen);
+	if (rc)
+		return rc;
+	output__started(&g.out, mono_ns());
+	rc = describe_all();
+	if (rc)
+		return rc;
 	if (g.o.verbose)
 		fprintf(stderr, "spancap: now writing %s\n", g.out.path);
 	return output__prune(&g.out, err, errlen);
+}
+
+/* ---- the flight recorder (--ring) ---------------------------------------------------------- */
+
+/*
+ * The capture goes into the segments of g.fr.ring (flight_ring.c), each started as rotation
+ * starts a file. A trigger (SIGUSR1, or a record matching --trigger-error/--trigger-slow)
+ * ends the open segment, writes every segment the ring holds to the next file of the series
+ * (named as rotation names them), then copies what is recorded for --after seconds more, and
+ * ends that with a segment's END record. A trigger during the --after period extends it to
+ * --after past that trigger, up to four times --after past the file's first trigger; the next
+ * trigger after that starts a new file, which starts where the previous one ended when their
+ * windows overlap (no section is in two files).
+ */
+#define RING_NAME "(flight recorder memory)"
+#define RING_PERIOD_MIN_NS 250000000ull
+#define RING_PERIOD_MAX_NS 60000000000ull
+
+static void ring_counters(void)
+{
+	uint64_t v[4] = {g.fr.triggers, fring__dropped_segs(g.fr.ring),
+			 fring__dropped_bytes(g.fr.ring), fring__overflow_segs(g.fr.ring)};
+
+	recorder__set_ring(g.r, v);
+}
+
+/* Ends the open segment (its END record) and starts the next one with every process's state. */
+static int ring_next_segment(char *err, size_t errlen)
+{
+	uint64_t now = mono_ns();
+	int fd, rc;
+
+	ring_counters();
+	fd = fring__start(g.fr.ring, now);
+	if (fd < 0) {
+		snprintf(err, errlen, "flight recorder: memfd_create: %s", strerror(-fd));
+		return fd;
+	}
+	rc = recorder__rotate_fd(g.r, RING_NAME, fd, err, errlen);
+	if (rc)
+		return rc;
+	g.fr.next_seg_ns = now + g.fr.period_ns;
+	describe_all();
+	return fring__sync(g.fr.ring);
+}
+
+/* Copies what the trigger file lacks (the open segment too when with_open). */
+static void ring_copy(bool with_open)
+{
+	int rc;
+
+	if (g.fr.fd < 0)
+		return;
+	rc = fring__sync(g.fr.ring);
+	if (!rc)
+		rc = fring__copy_new(g.fr.ring, &g.fr.cur, g.fr.fd, with_open);
+	if (rc) {
+		fprintf(stderr, "spancap: %s: write failed: %s; the file is cut short there\n",
+			g.out.path, strerror(-rc));
+		g.fr.file_errors++;
+		close(g.fr.fd);
+		g.fr.fd = -1;
+	}
+}
+
+static void ring_end_file(void)
+{
+	char err[SCF_ERRMSG_MAX];
+
+	if (g.fr.fd < 0)
+		return;
+	if (close(g.fr.fd)) {
+		fprintf(stderr, "spancap: %s: %s\n", g.out.path, strerror(errno));
+		g.fr.file_errors++;
+	}
+	g.fr.fd = -1;
+	g.fr.next_unwritten = g.fr.cur.off ? g.fr.cur.id + 1 : g.fr.cur.id;
+	if (g.o.verbose)
+		fprintf(stderr, "spancap: flight recorder: wrote %s\n", g.out.path);
+	if (output__prune(&g.out, err, sizeof(err)))
+		fprintf(stderr, "spancap: %s\n", err);
+}
+
+/* Opens the next file of the series for a trigger at now and writes the window into it. */
+static int ring_start_file(uint64_t now, char *err, size_t errlen)
+{
+	struct stat st;
+	int rc;
+
+	if (g.fr.files && output__advance(&g.out))
+		return -ENAMETOOLONG;
+	rc = ring_next_segment(err, errlen); /* the window ends here */
+	if (rc)
+		return rc;
+	g.fr.files++;
+	fring__evict(g.fr.ring, now, UINT64_MAX);
+	g.fr.fd = open(g.out.path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (g.fr.fd < 0 || (fstat(g.fr.fd, &st) == 0 && S_ISREG(st.st_mode) &&
+			    (st.st_mode & 07777) != 0600 && fchmod(g.fr.fd, 0600))) {
+		fprintf(stderr, "spancap: %s: cannot create: %s\n", g.out.path,
+			errno == ELOOP ? "a symbolic link" : strerror(errno));
+		if (g.fr.fd >= 0)
+			close(g.fr.fd);
+		g.fr.fd = -1;
+		g.fr.file_errors++;
+		return 0; /* the capture goes on: a later trigger tries the next name */
+	}
+	/* files never repeat a section: when the windows overlap, this one starts where the
+	 * previous one ended, and together they read as one rotated capture */
+	g.fr.cur = (struct fring_cursor){.id = fring__seg(g.fr.ring, 0)->id};
+	if (g.fr.cur.id < g.fr.next_unwritten)
+		g.fr.cur.id = g.fr.next_unwritten;
+	g.fr.after_end_ns = now + (uint64_t)(g.o.after_s * 1e9);
+	g.fr.after_cap_ns = now + (uint64_t)(4 * g.o.after_s * 1e9);
+	ring_copy(false);
+	if (g.o.verbose)
+		fprintf(stderr, "spancap: flight recorder: trigger, writing %s\n", g.out.path);
+	return 0;
+}
+
+/* Once per loop: triggers, the trigger file, new segments and eviction. */
+static int ring_tick(char *err, size_t errlen)
+{
+	uint64_t now = mono_ns(), fired = recorder__take_triggers(g.r);
+	sig_atomic_t usr1 = g.fr.usr1;
+	int rc;
+
+	fired += (uint64_t)(usr1 - g.fr.usr1_seen);
+	g.fr.usr1_seen = usr1;
+	if (fired) {
+		g.fr.triggers += fired;
+		if (g.fr.fd < 0) {
+			rc = ring_start_file(now, err, errlen);
+			if (rc)
+				return rc;
+		} else {
+			uint64_t end = now + (uint64_t)(g.o.after_s * 1e9);
+			g.fr.after_end_ns = end < g.fr.after_cap_ns ? end : g.fr.after_cap_ns;
+		}
+	}
+	if (g.fr.fd >= 0 && now >= g.fr.after_end_ns) {
+		/* the after period ends with the END record of its segment, unless it was empty */
+		const struct fring_seg *open = fring__seg(g.fr.ring, fring__count(g.fr.ring) - 1);
+		if (g.fr.cur.id == open->id && g.fr.cur.off == 0) {
+			ring_end_file();
+		} else {
+			rc = ring_next_segment(err, errlen);
+			if (rc)
+				return rc;
+			ring_copy(false);
+			ring_end_file();
+		}
+	}
+	rc = fring__sync(g.fr.ring);
+	if (rc) {
+		snprintf(err, errlen, "flight recorder: %s", strerror(-rc));
+		return rc;
+	}
+	if (now >= g.fr.next_seg_ns ||
+	    fring__seg(g.fr.ring, fring__count(g.fr.ring) - 1)->bytes >= g.fr.seg_bytes) {
+		rc = ring_next_segment(err, errlen);
+		if (rc)
+			return rc;
+	}
+	ring_copy(true);
+	fring__evict(g.fr.ring, now, g.fr.fd >= 0 ? g.fr.cur.id : UINT64_MAX);
+	ring_counters();
+	return 0;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	g.fr.usr1++;
 }
 
 /* A write error ends the capture: the file stays readable up to the last data it flushed. */
@@ -1279,6 +1567,15 @@ static bool targets_gone(void)
 	return kernel__next_pid(g.k, NULL, &key) == 0;
 }
 
+/* -c: whether the capture has written as many syscalls as asked for. */
+static bool at_max_count(void)
+{
+	struct recorder_totals tot;
+
+	recorder__totals(g.r, &tot);
+	return tot.syscalls >= g.o.max_count;
+}
+
 int main(int argc, char **argv)
 {
 	struct kernel_opts ko = {0};
@@ -1291,8 +1588,10 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv))
 		return EXIT_USAGE;
-	if (check_caps())
+	if (privs__check_start(err, sizeof(err))) {
+		fprintf(stderr, "spancap: %s\n", err);
 		return EXIT_FAILURE;
+	}
 	if (g.o.user && privs__lookup_user(g.o.user, &g.user, err, sizeof(err))) {
 		fprintf(stderr, "spancap: %s\n", err);
 		return EXIT_FAILURE;
@@ -1314,7 +1613,33 @@ int main(int argc, char **argv)
 		fprintf(stderr, "spancap: %s\n", err);
 		goto fail_child;
 	}
-	g.r = recorder__open(&g.o, &recorder_hooks, g.out.path, argc, argv, err, sizeof(err));
+	g.fr.fd = -1;
+	if (g.o.ring_s > 0) {
+		/* --ring: nothing is written until a trigger; the capture goes into memory */
+		struct sigaction su = {.sa_handler = on_usr1};
+		uint64_t win = (uint64_t)(g.o.ring_s * 1e9);
+		int fd;
+
+		g.fr.ring = fring__new(g.o.ring_bytes, win);
+		fd = g.fr.ring ? fring__start(g.fr.ring, mono_ns()) : -ENOMEM;
+		if (fd < 0) {
+			fprintf(stderr, "spancap: flight recorder: %s\n", strerror(-fd));
+			goto fail_child;
+		}
+		g.fr.period_ns = win / 4 < RING_PERIOD_MIN_NS   ? RING_PERIOD_MIN_NS
+				 : win / 4 > RING_PERIOD_MAX_NS ? RING_PERIOD_MAX_NS
+								 : win / 4;
+		g.fr.seg_bytes = g.o.ring_bytes / 4;
+		g.fr.next_seg_ns = mono_ns() + g.fr.period_ns;
+		sigaction(SIGUSR1, &su, NULL);
+		g.r = recorder__open_fd(&g.o, &recorder_hooks, RING_NAME, fd, argc, argv, err,
+					 sizeof(err));
+		if (g.r)
+			recorder__set_trigger(g.r, &g.fr.trig);
+	} else {
+		g.r = recorder__open(&g.o, &recorder_hooks, g.out.path, argc, argv, err,
+				     sizeof(err));
+	}
 	if (!g.r) {
 		fprintf(stderr, "spancap: %s\n", err);
 		goto fail_child;
@@ -1337,6 +1662,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "spancap: dropping privileges: %s\n", err);
 		goto fail_all;
 	}
+	/* After the drop: the compressor thread gets the capabilities left. */
+	if (!g.o.compress_inline && recorder__compress_thread(g.r) && g.o.verbose)
+		fprintf(stderr, "spancap: compressing on a second thread\n");
 	/* Rotation creates and removes files with the privileges left: check that now, not at
 	 * the first rotation. */
 	if (output__check_dir(&g.out, err, sizeof(err))) {
@@ -1355,7 +1683,7 @@ int main(int argc, char **argv)
 		struct sc_proc_cfg none = {.generation = 1};
 		rc = kernel__observe(g.k, g.child, &none);
 		if (!rc)
-			ptab_set(g.child, SCF_CTX_NONE, &none);
+			remember_proc(g.child, SCF_CTX_NONE, &none);
 		if (rc) {
 			fprintf(stderr, "spancap: cannot observe pid %d: %s\n", g.child,
 				strerror(-rc));
@@ -1376,7 +1704,7 @@ int main(int argc, char **argv)
 		if (rc) {
 			/* Nothing of CMD was recorded: no capture file is left to look like one. */
 			recorder__close(g.r, SCF_STOP_ERROR, false, NULL, 0);
-			if (strcmp(g.out.path, "-"))
+			if (strcmp(g.out.path, "-") && !g.fr.ring)
 				unlink(g.out.path);
 			kernel__close(g.k);
 			free(g.cnt);
@@ -1421,7 +1749,13 @@ int main(int argc, char **argv)
 			clean = false;
 			break;
 		}
-		if (output__due(&g.out, recorder__file_bytes(g.r), mono_ns()) &&
+		if (g.fr.ring && ring_tick(err, sizeof(err))) {
+			fprintf(stderr, "spancap: %s\n", err);
+			stop = SCF_STOP_ERROR;
+			clean = false;
+			break;
+		}
+		if (output__due(&g.out, recorder__file_bytes(g.r), mono_ns()) && !g.fr.ring &&
 		    rotate(err, sizeof(err))) {
 			fprintf(stderr, "spancap: %s\n", err);
 			stop = SCF_STOP_ERROR;
@@ -1433,7 +1767,7 @@ int main(int argc, char **argv)
 			stop = SCF_STOP_TARGETS_EXITED;
 			break;
 		}
-		if (g.o.max_count && recorder__syscalls(g.r) >= g.o.max_count) {
+		if (g.o.max_count && at_max_count()) {
 			stop = SCF_STOP_COUNT;
 			break;
 		}
@@ -1469,16 +1803,38 @@ int main(int argc, char **argv)
 	}
 	recorder__flush(g.r); /* "written" counts the events of ended frames only */
 	{
-		uint64_t written = recorder__written(g.r), lost = recorder__lost(g.r);
+		struct recorder_totals tot;
+		uint64_t written, lost;
+
+		recorder__totals(g.r, &tot);
+		written = tot.written;
+		lost = tot.lost;
+
+		if (g.fr.ring)
+			ring_counters();
 		rc = recorder__close(g.r, stop, clean, err, sizeof(err));
 		g.r = NULL;
 		if (rc && !write_error) /* else said already */
 			fprintf(stderr, "spancap: %s\n", err);
-		if (!g.o.quiet)
+		if (g.fr.ring) {
+			/* a trigger file being written ends with the capture's END record */
+			ring_copy(true);
+			ring_end_file();
+		}
+		if (!g.o.quiet && !g.fr.ring)
 			fprintf(stderr, "%llu event%s written, %llu lost\n",
 				(unsigned long long)written, written == 1 ? "" : "s",
 				(unsigned long long)lost);
+		if (!g.o.quiet && g.fr.ring)
+			fprintf(stderr,
+				"%llu event%s recorded in memory, %llu lost; %llu trigger%s, %llu "
+				"file%s written\n",
+				(unsigned long long)written, written == 1 ? "" : "s",
+				(unsigned long long)lost, (unsigned long long)g.fr.triggers,
+				g.fr.triggers == 1 ? "" : "s", (unsigned long long)g.fr.files,
+				g.fr.files == 1 ? "" : "s");
 	}
+	fring__free(g.fr.ring);
 	kernel__close(g.k);
 	free(g.cnt);
 	ptab__free(g.ptab);
@@ -1486,7 +1842,8 @@ int main(int argc, char **argv)
 		kill(g.child, SIGTERM);
 		waitpid(g.child, &g.child_status, 0);
 	}
-	if (rc || !clean)
+	/* a trigger file that could not be written fails the run, as a write error does */
+	if (rc || !clean || g.fr.file_errors)
 		return EXIT_FAILURE;
 	/* CMD ended by itself: its status is spancap's, as strace passes it on. */
 	return stop == SCF_STOP_COMMAND ? cmd_exit_status(g.child_status) : EXIT_SUCCESS;

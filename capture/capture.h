@@ -9,6 +9,8 @@
  *   proc_table.c       what user space installed per process (bounded, reclaimed)
  *   capture_stats.c    --stats lines
  *   capture_privs.c    dropping privileges after attach; the command's identity (--user)
+ *   flight_ring.c      --ring: the last seconds of capture in memory, as segments
+ *   flight_trigger.c   --ring: the records that make the flight recorder write a file
  */
 #ifndef SPANCAP_CAPTURE_H
 #define SPANCAP_CAPTURE_H
@@ -35,6 +37,7 @@ struct capture_opts {
 	uint64_t max_count; /* syscall records; 0: unlimited */
 	bool uncompressed;
 	int compress_level; /* zstd level; 0: the formats/ default */
+	bool compress_inline; /* --compress-inline: no compressor thread */
 	uint64_t rotate_bytes; /* -C: a new file once this many bytes are written; 0: never */
 	double rotate_seconds; /* -G: a new file this often; 0: never */
 	unsigned rotate_files; /* -W: keep only this many files; 0: all */
@@ -50,9 +53,14 @@ struct capture_opts {
 	uint64_t sel_bits[SC_SEL_WORDS];
 	bool only_in_span;
 	uint32_t snaplen; /* 0: the defaults (SC_STR_MAX, SC_ARGV_STR_MAX) */
+	/* the flight recorder (--ring, --ring-size, --after, --trigger-*) */
+	double ring_s;	    /* --ring: seconds kept in memory; 0: off */
+	uint64_t ring_bytes; /* --ring-size */
+	double after_s;	    /* --after */
 };
 
 struct kernel;
+struct flight_trigger;
 
 /* ---- capture_kernel.c ------------------------------------------------------------------------ */
 
@@ -112,12 +120,33 @@ struct recorder_hooks {
 /* Creates path (the first file) and writes its SECTION record; hooks (copied) may be NULL. */
 struct recorder *recorder__open(const struct capture_opts *o, const struct recorder_hooks *hooks,
 				const char *path, int argc, char **argv, char *err, size_t errlen);
+/* The same on a descriptor fd (a flight recorder segment), named path in messages; fd is not
+ * closed by the recorder. */
+struct recorder *recorder__open_fd(const struct capture_opts *o, const struct recorder_hooks *hooks,
+				   const char *path, int fd, int argc, char **argv, char *err,
+				   size_t errlen);
+/*
+ * From now on (this file and those after rotations) compresses and writes on a thread of its
+ * own when the process may run on two CPUs or more: the thread gets the capabilities of the
+ * caller as they are now, so call it after dropping them. false: compression stays inline
+ * (uncompressed, one CPU, or the thread could not start).
+ */
+bool recorder__compress_thread(struct recorder *r);
 /*
  * Ends the current file (END record, stop reason ROTATE) and starts path with a new SECTION
  * record of the same capture; the caller then writes the metadata of every process. On error
  * the recorder has no file left: the caller stops.
  */
 int recorder__rotate(struct recorder *r, const char *path, char *err, size_t errlen);
+/* The same onto a descriptor (see recorder__open_fd). */
+int recorder__rotate_fd(struct recorder *r, const char *path, int fd, char *err, size_t errlen);
+/* --ring: the triggers evaluated on every SYSCALL record written (t must outlive r); how many
+ * fired since the last call; the ring's counters (SCF_CNT_RING_TRIGGERS .. _OVERFLOWS, in
+ * order) as END records and recorder__counter() report them. */
+void recorder__set_trigger(struct recorder *r, const struct flight_trigger *t);
+uint64_t recorder__take_triggers(struct recorder *r);
+void recorder__set_ring(struct recorder *r, const uint64_t vals[4]);
+bool recorder__ring_on(const struct recorder *r);
 /* Compressed bytes written to the current file so far. */
 uint64_t recorder__file_bytes(const struct recorder *r);
 /* The first write error of the current file (negative errno, its message in msg), or 0. */
@@ -134,14 +163,18 @@ void recorder__counters(struct recorder *r, const uint64_t *vals, int ncpus);
 /* Writes the END record (with every counter) and closes the file. */
 int recorder__close(struct recorder *r, uint8_t stop_reason, bool clean, char *err, size_t errlen);
 void recorder__tick(struct recorder *r);
-uint64_t recorder__syscalls(const struct recorder *r);
-uint64_t recorder__events(const struct recorder *r);
-/* kernel events received and written in frames that ended (readable for sure: FORMAT.md 2;
- * flush first to count the open frame); those past -c are neither written nor lost */
-uint64_t recorder__written(const struct recorder *r);
-/* events dropped: in the kernel (ring buffer, map full) and in user space (write errors,
- * including the events of a frame a write error left unfinished) */
-uint64_t recorder__lost(const struct recorder *r);
+/* What the capture has done so far (recorder__totals()). */
+struct recorder_totals {
+	uint64_t syscalls; /* syscall events written (what -c counts) */
+	/* kernel events whose records reached the file (readable: FORMAT.md 2; flush first to
+	 * count what is buffered or still being compressed); those past -c are neither written
+	 * nor lost */
+	uint64_t written;
+	/* events dropped: in the kernel (ring buffer, map full) and in user space (write errors,
+	 * including the events of a frame a write error left unfinished) */
+	uint64_t lost;
+};
+void recorder__totals(const struct recorder *r, struct recorder_totals *t);
 
 /* The total of a counter as the END record would write it (sum over CPUs), by SCF_CNT_* id. */
 uint64_t recorder__counter(const struct recorder *r, uint32_t scf_id);
@@ -217,6 +250,68 @@ uint32_t ptab__count(const struct proc_table *t);
 /* Iterator: *pos = 0 first; returns 1 and *e, or 0 at the end. No removal while iterating. */
 int ptab__next(const struct proc_table *t, uint32_t *pos, const struct ptab_entry **e);
 
+/* ---- flight_ring.c ---------------------------------------------------------------------------- */
+
+/* One segment of the ring: a whole spancap file (SECTION, process state, records, END). */
+struct fring_seg {
+	int fd;		   /* the memfd holding it, owned by the ring */
+	uint64_t id;	   /* 1, 2, ... in the order segments were started */
+	uint64_t start_ns; /* when it was started (the clock the caller passes to evict) */
+	uint64_t bytes;	   /* its size as of the last fring__sync() */
+	bool open;	   /* the newest: the recorder is writing it */
+};
+
+/* Where a trigger file stands in the ring: the next byte to copy is byte off of segment id. */
+struct fring_cursor {
+	uint64_t id;
+	uint64_t off;
+};
+
+struct flight_ring;
+
+/* A ring of at most max_bytes that keeps window_ns; NULL when out of memory. */
+struct flight_ring *fring__new(uint64_t max_bytes, uint64_t window_ns);
+void fring__free(struct flight_ring *f);
+/* Starts a new open segment (the previous one is closed): returns its memfd, or -errno. */
+int fring__start(struct flight_ring *f, uint64_t start_ns);
+/* Takes the current sizes of the segments that can still grow. 0 or -errno. */
+int fring__sync(struct flight_ring *f);
+/* Drops the oldest closed segments while the ring holds more than max_bytes or the segments
+ * after the oldest still cover window_ns before now_ns; never the open segment nor one whose
+ * id is pin_from or later (UINT64_MAX: none pinned). Returns how many were dropped. */
+size_t fring__evict(struct flight_ring *f, uint64_t now_ns, uint64_t pin_from);
+uint64_t fring__bytes(const struct flight_ring *f);
+size_t fring__count(const struct flight_ring *f);
+/* Segment i, oldest first; NULL past the end. */
+const struct fring_seg *fring__seg(const struct flight_ring *f, size_t i);
+/* Segments and bytes dropped so far; overflow: dropped for room while still in the window. */
+uint64_t fring__dropped_segs(const struct flight_ring *f);
+uint64_t fring__dropped_bytes(const struct flight_ring *f);
+uint64_t fring__overflow_segs(const struct flight_ring *f);
+/* Writes to out_fd what the segments hold past *c (as of the last sync; the open segment only
+ * when with_open), advancing *c; a cursor whose segment is no longer there starts at the
+ * oldest one after it. 0 or -errno. */
+int fring__copy_new(const struct flight_ring *f, struct fring_cursor *c, int out_fd,
+		    bool with_open);
+
+/* ---- flight_trigger.c ------------------------------------------------------------------------- */
+
+#define FTRIG_ERRNO_MAX 4096
+
+struct flight_trigger {
+	bool on_error;		    /* --trigger-error */
+	bool any_errno;		    /* ... the class any */
+	uint64_t errnos[FTRIG_ERRNO_MAX / 64]; /* ... else these */
+	uint64_t slow_ns;	    /* --trigger-slow; 0: off */
+};
+
+/* Adds "ERRNO[,ERRNO...]" (names such as ENOENT, numbers 1 to 4095, or the class any) to
+ * t. 0, or -EINVAL with the reason in err. */
+int ftrig__parse_errors(struct flight_trigger *t, const char *arg, char *err, size_t errlen);
+/* Whether a SYSCALL record (its body and record flags) fires a trigger: it ran inside a span
+ * (SCF_SYSCALL_F_CTX) and failed with a chosen errno, or took longer than slow_ns. */
+bool ftrig__match(const struct flight_trigger *t, const struct scf_syscall *s, uint16_t flags);
+
 /* ---- capture_stats.c ------------------------------------------------------------------------ */
 
 struct stats {
@@ -246,6 +341,12 @@ struct privs_user {
 	char name[64];
 };
 
+/*
+ * Checks, before anything is loaded, that the effective set allows loading the probes
+ * (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN) and reading processes (CAP_SYS_PTRACE).
+ * Returns 0, or -EPERM (or the error of reading the set) with the one line to print in err.
+ */
+int privs__check_start(char *err, size_t errlen);
 /* The capabilities kept after attach (kill_child: the command runs as another user). */
 uint64_t privs__kept(bool kill_child);
 /* Keeps only `keep` (of what is permitted), clears the rest and sets no-new-privs. */

@@ -7,11 +7,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -19,7 +20,13 @@
 #include <bpf/libbpf.h>
 
 #include "capture.h"
+#include "error_buffer.h"
 #include "spancap.skel.h"
+
+/* The trigger values the BPF program compares with are the kernel's (bpf/spancap_abi.h). */
+_Static_assert(SC_TRIGGER_PROT_EXEC == PROT_EXEC, "mmap PROT_EXEC");
+_Static_assert(SC_TRIGGER_MAP_ANONYMOUS == MAP_ANONYMOUS, "mmap MAP_ANONYMOUS");
+_Static_assert(SC_TRIGGER_PR_SET_VMA == PR_SET_VMA, "prctl PR_SET_VMA");
 
 struct kernel {
 	struct spancap *skel;
@@ -37,17 +44,6 @@ static int on_event(void *ctx, void *data, size_t len)
 	return k->fn(k->ctx, data, len);
 }
 
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 struct kernel *kernel__open(const struct kernel_opts *o, kernel_event_fn fn, void *ctx, char *err,
 			    size_t errlen)
 {
@@ -60,14 +56,14 @@ struct kernel *kernel__open(const struct kernel_opts *o, kernel_event_fn fn, voi
 	k->ctx = ctx;
 	k->ncpus = libbpf_num_possible_cpus();
 	if (k->ncpus <= 0) {
-		errf(err, errlen, "cannot count possible CPUs: %s", strerror(-k->ncpus));
+		scf_errf(err, errlen, "cannot count possible CPUs: %s", strerror(-k->ncpus));
 		rc = k->ncpus;
 		goto err_free;
 	}
 	k->skel = spancap__open();
 	if (!k->skel) {
 		rc = -errno;
-		errf(err, errlen, "opening the BPF object: %s", strerror(-rc));
+		scf_errf(err, errlen, "opening the BPF object: %s", strerror(-rc));
 		goto err_free;
 	}
 	k->skel->rodata->self_tgid = o->self;
@@ -87,7 +83,7 @@ struct kernel *kernel__open(const struct kernel_opts *o, kernel_event_fn fn, voi
 	if (o->ringbuf_bytes) {
 		rc = bpf_map__set_max_entries(k->skel->maps.events, o->ringbuf_bytes);
 		if (rc) {
-			errf(err, errlen, "ring buffer size %u: %s (a power of 2 >= page size)",
+			scf_errf(err, errlen, "ring buffer size %u: %s (a power of 2 >= page size)",
 			     o->ringbuf_bytes, strerror(-rc));
 			goto err_skel;
 		}
@@ -95,25 +91,25 @@ struct kernel *kernel__open(const struct kernel_opts *o, kernel_event_fn fn, voi
 	k->skel->rodata->wakeup_bytes = bpf_map__max_entries(k->skel->maps.events) / 4;
 	rc = spancap__load(k->skel);
 	if (rc) {
-		errf(err, errlen, "loading the BPF programs: %s (kernel with BTF and tp_btf needed)",
+		scf_errf(err, errlen, "loading the BPF programs: %s (kernel with BTF and tp_btf needed)",
 		     strerror(-rc));
 		goto err_skel;
 	}
 	k->zero_state = calloc(1, bpf_map__value_size(k->skel->maps.threads));
 	if (!k->zero_state) {
 		rc = -ENOMEM;
-		errf(err, errlen, "out of memory");
+		scf_errf(err, errlen, "out of memory");
 		goto err_skel;
 	}
 	rc = spancap__attach(k->skel);
 	if (rc) {
-		errf(err, errlen, "attaching the BPF programs: %s", strerror(-rc));
+		scf_errf(err, errlen, "attaching the BPF programs: %s", strerror(-rc));
 		goto err_skel;
 	}
 	k->rb = ring_buffer__new(bpf_map__fd(k->skel->maps.events), on_event, k, NULL);
 	if (!k->rb) {
 		rc = -errno;
-		errf(err, errlen, "ring buffer consumer: %s", strerror(-rc));
+		scf_errf(err, errlen, "ring buffer consumer: %s", strerror(-rc));
 		goto err_skel;
 	}
 	return k;

@@ -29,7 +29,8 @@ int output__init(struct output *out, const struct capture_opts *o, char *err, si
 	out->size_limit = o->rotate_bytes;
 	out->period_ns = (uint64_t)(o->rotate_seconds * 1e9);
 	out->ring = o->rotate_files;
-	out->rotating = out->size_limit || out->period_ns;
+	/* --ring: a file per trigger, named as rotated files are */
+	out->rotating = out->size_limit || out->period_ns || o->ring_s > 0;
 	if (!out->rotating) {
 		snprintf(out->path, sizeof(out->path), "%s", base);
 		return 0;
@@ -115,7 +116,7 @@ int output__check_dir(const struct output *out, char *err, size_t errlen)
 	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS)) {
 		int e = errno;
 		snprintf(err, errlen,
-			 "%s: rotation (-C/-G) creates%s files there, which spancap cannot do once "
+			 "%s: rotation (-C/-G) and --ring create%s files there, which spancap cannot do once "
 			 "it has dropped CAP_DAC_OVERRIDE (after attaching its probes): %s; write "
 			 "into a directory the user running spancap can write",
 			 dir, out->ring ? " and removes" : "", strerror(e));

@@ -12,21 +12,27 @@
  * CAP_DAC_READ_SEARCH; a deleted or memfd module is only reachable through
  * /proc/PID/map_files, which needs CAP_CHECKPOINT_RESTORE. Stopping a command that runs as
  * another user needs CAP_KILL. Everything else goes from the effective, permitted, inheritable,
- * ambient and (with CAP_SETPCAP) bounding sets, and no-new-privs is set.
+ * ambient and (with CAP_SETPCAP) bounding sets, and no-new-privs is set. The capability sets are
+ * read and written through libcap.
  */
 #include <errno.h>
 #include <grp.h>
-#include <linux/capability.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "capture.h"
 
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
 #ifndef CAP_CHECKPOINT_RESTORE
 #define CAP_CHECKPOINT_RESTORE 40
 #endif
@@ -42,43 +48,75 @@ uint64_t privs__kept(bool kill_child)
 	       (kill_child ? bit(CAP_KILL) : 0);
 }
 
+/* The effective and permitted sets of this process, as masks of capability numbers. */
 static int caps_get(uint64_t *eff, uint64_t *prm)
 {
-	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct d[2] = {0};
+	cap_t caps = cap_get_proc();
+	cap_flag_value_t v;
 
-	if (syscall(SYS_capget, &h, d))
+	if (!caps)
 		return -errno;
-	*eff = d[0].effective | (uint64_t)d[1].effective << 32;
-	*prm = d[0].permitted | (uint64_t)d[1].permitted << 32;
+	*eff = *prm = 0;
+	for (cap_value_t cap = 0; cap < 64 && cap_valid(cap); cap++) {
+		if (!cap_get_flag(caps, cap, CAP_EFFECTIVE, &v) && v == CAP_SET)
+			*eff |= bit(cap);
+		if (!cap_get_flag(caps, cap, CAP_PERMITTED, &v) && v == CAP_SET)
+			*prm |= bit(cap);
+	}
+	cap_free(caps);
 	return 0;
 }
 
+/* Sets the effective and permitted sets to these masks, and the inheritable set to nothing. */
 static int caps_set(uint64_t eff, uint64_t prm)
 {
-	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct d[2] = {0};
+	cap_t caps = cap_init(); /* every set empty */
+	int rc = 0;
 
-	d[0].effective = (uint32_t)eff;
-	d[1].effective = eff >> 32;
-	d[0].permitted = (uint32_t)prm;
-	d[1].permitted = prm >> 32;
-	if (syscall(SYS_capset, &h, d))
+	if (!caps)
 		return -errno;
-	return 0;
+	for (cap_value_t cap = 0; cap < 64 && cap_valid(cap) && !rc; cap++) {
+		if ((eff & bit(cap)) && cap_set_flag(caps, CAP_EFFECTIVE, 1, &cap, CAP_SET))
+			rc = -errno;
+		if ((prm & bit(cap)) && cap_set_flag(caps, CAP_PERMITTED, 1, &cap, CAP_SET))
+			rc = -errno;
+	}
+	if (!rc && cap_set_proc(caps))
+		rc = -errno;
+	cap_free(caps);
+	return rc;
 }
 
+/* The highest capability number the kernel knows. */
 static int last_cap(void)
 {
-	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
-	int n = -1;
+	int n = (int)cap_max_bits() - 1;
 
-	if (f) {
-		if (fscanf(f, "%d", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
 	return n >= 0 && n < 64 ? n : 63;
+}
+
+int privs__check_start(char *err, size_t errlen)
+{
+	uint64_t eff, prm;
+	bool load, ptrace;
+	int rc = caps_get(&eff, &prm);
+
+	if (rc) {
+		snprintf(err, errlen, "capget: %s", strerror(-rc));
+		return rc;
+	}
+	load = (eff & bit(CAP_SYS_ADMIN)) ||
+	       ((eff & bit(CAP_BPF)) && (eff & bit(CAP_PERFMON)));
+	ptrace = eff & bit(CAP_SYS_PTRACE);
+	if (load && ptrace)
+		return 0;
+	snprintf(err, errlen,
+		 "missing capabilities:%s%s; run as root or grant them "
+		 "(setcap cap_bpf,cap_perfmon,cap_sys_ptrace+ep spancap)",
+		 load ? "" : " CAP_BPF+CAP_PERFMON (or CAP_SYS_ADMIN) to load the probes",
+		 ptrace ? "" : load ? " CAP_SYS_PTRACE to read target memory"
+				    : ", CAP_SYS_PTRACE to read target memory");
+	return -EPERM;
 }
 
 int privs__drop(uint64_t keep, char *err, size_t errlen)
@@ -93,7 +131,7 @@ int privs__drop(uint64_t keep, char *err, size_t errlen)
 	}
 	keep &= prm; /* what spancap never had cannot be kept */
 	/* Ambient capabilities would survive an execve; none are needed. EINVAL: no ambient set. */
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL) {
+	if (cap_reset_ambient() && errno != EINVAL) {
 		rc = -errno;
 		snprintf(err, errlen, "clearing ambient capabilities: %s", strerror(-rc));
 		return rc;
@@ -101,9 +139,9 @@ int privs__drop(uint64_t keep, char *err, size_t errlen)
 	/* The bounding set shrinks only with CAP_SETPCAP (as root); then it is dropped first. */
 	if (eff & bit(CAP_SETPCAP)) {
 		for (int cap = 0; cap <= top; cap++) {
-			if ((keep & bit(cap)) || prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1)
+			if ((keep & bit(cap)) || cap_get_bound(cap) != 1)
 				continue;
-			if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)) {
+			if (cap_drop_bound(cap)) {
 				rc = -errno;
 				snprintf(err, errlen,
 					 "dropping capability %d from the bounding set: %s", cap,
@@ -173,7 +211,7 @@ int privs__lookup_user(const char *name, struct privs_user *u, char *err, size_t
  */
 int privs__become(const struct privs_user *u)
 {
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL)
+	if (cap_reset_ambient() && errno != EINVAL)
 		return -errno;
 	if (u->set) {
 		if (setgroups(u->n_groups, u->groups) || setgid(u->gid) || setuid(u->uid))

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,13 +46,19 @@ struct recorder {
 	uint64_t write_drops; /* events that could not be written */
 	uint64_t bad_events;  /* malformed events (never expected: counted as write drops) */
 	uint64_t kernel_lost; /* events dropped in the kernel (ring buffer, map full) */
-	uint64_t readable;    /* events whose records all reached the file (flushed) */
-	uint64_t appended;    /* events appended as of the last record appended */
+	uint64_t accepted;    /* events whose record the writer took (opts.progress of the writer) */
+	uint64_t readable;    /* events readable when the last file was closed (r->w has none) */
+	bool compress_thread; /* each file's writer compresses on a thread of its own */
 	/* kernel counters at the last recorder__counters() call */
 	uint64_t *prev;
 	uint64_t *last;
 	int ncpus;
 	uint64_t prev_wall;
+	/* --ring: the triggers evaluated on syscall records, and what the ring reports */
+	const struct flight_trigger *trig;
+	uint64_t triggers; /* fired and not yet taken by recorder__take_triggers() */
+	uint64_t ring[4];  /* SCF_CNT_RING_TRIGGERS .. SCF_CNT_RING_OVERFLOWS */
+	bool ring_on;
 };
 
 static void hook_request_resolve(const struct recorder *r, uint32_t pid, uint8_t reasons)
@@ -161,10 +168,13 @@ static void read_boot_id(uint8_t id[16])
 	}
 }
 
-/* Creates path (or takes stdout for "-") with the writer options of r. */
-static struct scf_writer *create_file(struct recorder *r, const char *path, char *err,
+/* Creates path (or takes stdout for "-", or fd when it is not -1: a flight recorder segment,
+ * path its name) with the writer options of r. */
+static struct scf_writer *create_file(struct recorder *r, const char *path, int fd, char *err,
 				      size_t errlen)
 {
+	if (fd >= 0)
+		return scf_writer__fdopen(fd, path, &r->wo, err, errlen);
 	if (strcmp(path, "-"))
 		return scf_writer__open(path, &r->wo, err, errlen);
 	/* -w -: the capture goes to stdout, for a pipe or a redirection, never a terminal. */
@@ -206,6 +216,13 @@ static int begin_section(struct recorder *r, char *err, size_t errlen)
 struct recorder *recorder__open(const struct capture_opts *o, const struct recorder_hooks *hooks,
 				const char *path, int argc, char **argv, char *err, size_t errlen)
 {
+	return recorder__open_fd(o, hooks, path, -1, argc, argv, err, errlen);
+}
+
+struct recorder *recorder__open_fd(const struct capture_opts *o, const struct recorder_hooks *hooks,
+				   const char *path, int fd, int argc, char **argv, char *err,
+				   size_t errlen)
+{
 	struct recorder *r = calloc(1, sizeof(*r));
 	struct scf_section *s;
 	int e;
@@ -218,16 +235,31 @@ struct recorder *recorder__open(const struct capture_opts *o, const struct recor
 		.sz = sizeof(r->wo),
 		.uncompressed = o->uncompressed,
 		.level = o->compress_level,
+		.progress = &r->accepted,
 	};
 	/* With -C, frames small enough that the size seen on disk follows the limit closely. */
 	if (o->rotate_bytes) {
 		uint64_t fb = o->rotate_bytes / 4;
 		r->wo.frame_bytes = fb < (64u << 10) ? (64u << 10) : fb > (4u << 20) ? (4u << 20) : fb;
 	}
+	/* With --ring, frames small enough that a segment ends close to its size (a quarter of
+	 * the ring): flight_ring.c. */
+	if (o->ring_s > 0) {
+		uint64_t fb = o->ring_bytes / 16;
+		r->wo.frame_bytes = fb < (64u << 10) ? (64u << 10) : fb > (4u << 20) ? (4u << 20) : fb;
+		/*
+		 * No index frames: a trigger file puts segments one after the other, each written
+		 * from offset 0, so their index frames would name offsets of the segment, not of
+		 * the file, and readers take that for damage. `spancap-analyze index` gives such a
+		 * file a sidecar index (FORMAT.md 7.5).
+		 */
+		r->wo.no_index = true;
+		r->ring_on = true;
+	}
 	r->max_syscalls = o->max_count;
 	r->argc = argc;
 	r->argv = argv;
-	r->w = create_file(r, path, err, errlen);
+	r->w = create_file(r, path, fd, err, errlen);
 	if (!r->w)
 		goto fail;
 	set_clock(r);
@@ -262,30 +294,10 @@ fail:
 	return NULL;
 }
 
-/* Events handed to the writer without error, readable or not yet (those past -c never are). */
-static uint64_t events_appended(const struct recorder *r)
+/* Events whose records all reached the file. */
+static uint64_t readable(const struct recorder *r)
 {
-	return r->events - r->write_drops - r->bad_events - r->past_count;
-}
-
-/*
- * After a record was appended: when the writer flushed every record to the file, every event
- * appended is readable; when it flushed all but the one just appended (it drains its buffer
- * before taking a record that does not fit), the events appended before that one are.
- */
-static void sync_readable(struct recorder *r)
-{
-	uint64_t now = events_appended(r), flushed, records;
-
-	if (!r->w)
-		return;
-	flushed = scf_writer__records_readable(r->w);
-	records = scf_writer__records(r->w);
-	if (flushed == records)
-		r->readable = now;
-	else if (flushed + 1 == records)
-		r->readable = r->appended;
-	r->appended = now;
+	return r->w ? scf_writer__progress_readable(r->w) : r->readable;
 }
 
 int recorder__append(struct recorder *r, uint64_t ts, const void *rec, size_t len)
@@ -294,8 +306,17 @@ int recorder__append(struct recorder *r, uint64_t ts, const void *rec, size_t le
 		r->write_drops++;
 		return -EIO;
 	}
-	sync_readable(r);
 	return 0;
+}
+
+/* The record of a kernel event: counted in accepted once the writer took it. */
+static int append_event(struct recorder *r, uint64_t ts, const void *rec, size_t len)
+{
+	int rc = recorder__append(r, ts, rec, len);
+
+	if (!rc)
+		r->accepted++;
+	return rc;
 }
 
 /* ---- kernel events ------------------------------------------------------------------------ */
@@ -367,13 +388,37 @@ static void syscall_items(struct scf_rec_builder *b, const uint8_t *tail, size_t
 	}
 }
 
+/* Kernel event flags -> record flags (the same bits under other names). */
+static uint16_t syscall_flags(uint16_t ev_flags)
+{
+	uint16_t flags = 0;
+
+	if (ev_flags & SC_SYS_F_CTX)
+		flags |= SCF_SYSCALL_F_CTX;
+	if (ev_flags & SC_SYS_F_NO_EXIT)
+		flags |= SCF_SYSCALL_F_NO_EXIT;
+	if (ev_flags & SC_SYS_F_TRUNCATED)
+		flags |= SCF_SYSCALL_F_TRUNCATED;
+	if (ev_flags & SC_SYS_F_ARG_FAULT)
+		flags |= SCF_SYSCALL_F_ARG_FAULT;
+	if (ev_flags & SC_SYS_F_CTX_FAULT)
+		flags |= SCF_SYSCALL_F_CTX_FAULT;
+	return flags;
+}
+
+/*
+ * A syscall event goes from the ring buffer straight into the writer's buffer, packed there
+ * (scf_writer__append_syscall()); only one with items (paths, addresses, argv) has them
+ * encoded first, in r->buf.
+ */
 static int on_syscall(struct recorder *r, const uint8_t *data, size_t len)
 {
 	struct sc_syscall_event ev;
-	struct scf_syscall s = {0};
+	struct scf_syscall s;
 	struct scf_rec_builder b;
-	uint16_t flags = 0;
-	size_t n;
+	const uint8_t *items = NULL;
+	size_t items_len = 0;
+	uint16_t flags;
 
 	/* -c N is exact, as tcpdump's: the kernel goes on producing until the loop sees the
 	 * count, but nothing past it reaches the file. */
@@ -383,6 +428,7 @@ static int on_syscall(struct recorder *r, const uint8_t *data, size_t len)
 	}
 	memcpy(&ev, data, sizeof(ev));
 	hook_event_of(r, ev.pid);
+	flags = syscall_flags(ev.flags);
 	s.duration_ns = ev.exit_ns >= ev.enter_ns ? ev.exit_ns - ev.enter_ns : 0;
 	s.ret = ev.ret;
 	memcpy(s.args, ev.args, sizeof(s.args));
@@ -391,27 +437,35 @@ static int on_syscall(struct recorder *r, const uint8_t *data, size_t len)
 	s.nr = ev.nr;
 	s.cpu = ev.cpu;
 	s.abi = SCF_ABI_X86_64;
-	if (ev.flags & SC_SYS_F_CTX) {
-		flags |= SCF_SYSCALL_F_CTX;
+	s.reserved = 0;
+	if (flags & SCF_SYSCALL_F_CTX) {
 		s.trace_flags = ev.trace_flags;
 		memcpy(s.trace_id, ev.trace_id, 16);
 		memcpy(s.span_id, ev.span_id, 8);
+	} else {
+		s.trace_flags = 0;
+		memset(s.trace_id, 0, 16);
+		memset(s.span_id, 0, 8);
 	}
-	if (ev.flags & SC_SYS_F_NO_EXIT)
-		flags |= SCF_SYSCALL_F_NO_EXIT;
-	if (ev.flags & SC_SYS_F_TRUNCATED)
-		flags |= SCF_SYSCALL_F_TRUNCATED;
-	if (ev.flags & SC_SYS_F_ARG_FAULT)
-		flags |= SCF_SYSCALL_F_ARG_FAULT;
-	if (ev.flags & SC_SYS_F_CTX_FAULT)
-		flags |= SCF_SYSCALL_F_CTX_FAULT;
-	scf_rb_begin(&b, r->buf, sizeof(r->buf), SCF_REC_SYSCALL, flags, &s, sizeof(s));
-	syscall_items(&b, data + sizeof(ev), len - sizeof(ev));
-	if (scf_rb_truncated(&b))
-		scf_rb_flags(&b, SCF_SYSCALL_F_TRUNCATED);
-	n = scf_rb_end(&b);
-	if (recorder__append(r, recorder__wall(r, ev.enter_ns), r->buf, n) == 0)
+	if (len > sizeof(ev)) {
+		/* Items are built after a header and body as in a whole record, so that what
+		 * fits (SCF_REC_MAX) is the same. */
+		scf_rb_begin(&b, r->buf, sizeof(r->buf), SCF_REC_SYSCALL, flags, &s, sizeof(s));
+		syscall_items(&b, data + sizeof(ev), len - sizeof(ev));
+		if (scf_rb_truncated(&b))
+			flags |= SCF_SYSCALL_F_TRUNCATED;
+		items = r->buf + sizeof(struct scf_rec_hdr) + sizeof(s);
+		items_len = scf_rb_end(&b) - sizeof(struct scf_rec_hdr) - sizeof(s);
+	}
+	if (r->w && !scf_writer__append_syscall(r->w, recorder__wall(r, ev.enter_ns), flags, &s,
+						items, items_len)) {
+		r->accepted++;
 		r->syscalls++;
+		if (r->trig && ftrig__match(r->trig, &s, flags))
+			r->triggers++;
+	} else {
+		r->write_drops++;
+	}
 
 	/* Re-resolution triggers, decided by the BPF program (resolve_reasons()). */
 	if (ev.resolve && !(ev.flags & SC_SYS_F_NO_EXIT))
@@ -444,7 +498,7 @@ static int on_ctx(struct recorder *r, const uint8_t *data, size_t len)
 	if (ev.valid && ev.attrs_len)
 		scf_rb_item(&b, SCF_ITEM_ATTRS_RAW, data + sizeof(ev), ev.attrs_len);
 	n = scf_rb_end(&b);
-	recorder__append(r, recorder__wall(r, ev.time_ns), r->buf, n);
+	append_event(r, recorder__wall(r, ev.time_ns), r->buf, n);
 	return 0;
 }
 
@@ -465,7 +519,7 @@ static void write_thread(struct recorder *r, uint32_t pid, uint32_t tid, uint8_t
 	scf_rb_begin(&b, r->buf, sizeof(r->buf), SCF_REC_THREAD, 0, &t, sizeof(t));
 	scf_rb_item_str(&b, SCF_ITEM_NAME, name);
 	n = scf_rb_end(&b);
-	recorder__append(r, ts, r->buf, n);
+	append_event(r, ts, r->buf, n);
 }
 
 static int on_proc(struct recorder *r, const uint8_t *data, size_t len)
@@ -514,7 +568,7 @@ static int on_proc(struct recorder *r, const uint8_t *data, size_t len)
 			scf_rb_item(&b, SCF_ITEM_PATH, item, ilen);
 	scf_rb_item_str(&b, SCF_ITEM_NAME, name);
 	n = scf_rb_end(&b);
-	recorder__append(r, ts, r->buf, n);
+	append_event(r, ts, r->buf, n);
 
 	if (ev.kind == SC_PROC_FORK)
 		hook_on_fork(r, ev.pid, ev.ppid, ev.flags & SC_PROC_F_INHERITED,
@@ -531,6 +585,9 @@ int recorder__event(struct recorder *r, const void *data, size_t len)
 	uint16_t type, elen;
 
 	r->events++;
+	/* The ring buffer's next events follow this one: ask for them before they are read. */
+	__builtin_prefetch((const uint8_t *)data + 256);
+	__builtin_prefetch((const uint8_t *)data + 320);
 	if (len < 4) {
 		r->bad_events++;
 		return 0;
@@ -634,33 +691,19 @@ void recorder__tick(struct recorder *r)
 		}
 	}
 	scf_writer__tick(r->w, now);
-	sync_readable(r);
 }
 
-uint64_t recorder__syscalls(const struct recorder *r)
-{
-	return r->syscalls;
-}
-
-uint64_t recorder__events(const struct recorder *r)
-{
-	return r->events;
-}
-
-uint64_t recorder__written(const struct recorder *r)
-{
-	return r->readable;
-}
-
-/* After a write error the events appended since the last ended frame never reach the file. */
+/* After a write error the events accepted since the last data written never reach the file. */
 static uint64_t unreadable(const struct recorder *r)
 {
-	return r->w && scf_writer__error(r->w) ? events_appended(r) - r->readable : 0;
+	return r->w && scf_writer__error(r->w) ? r->accepted - readable(r) : 0;
 }
 
-uint64_t recorder__lost(const struct recorder *r)
+void recorder__totals(const struct recorder *r, struct recorder_totals *t)
 {
-	return r->kernel_lost + r->write_drops + r->bad_events + unreadable(r);
+	t->syscalls = r->syscalls;
+	t->written = readable(r);
+	t->lost = r->kernel_lost + r->write_drops + r->bad_events + unreadable(r);
 }
 
 /* Writes the END record of the current file: kernel and event counters since the capture
@@ -669,6 +712,7 @@ static void write_end(struct recorder *r, uint8_t stop_reason, bool clean)
 {
 	struct scf_counter cnt[64];
 	size_t nc = 0;
+	struct recorder_totals tot;
 	struct scf_end e = {0};
 	struct scf_rec_builder b;
 	uint64_t now = recorder__now_wall(r);
@@ -677,7 +721,7 @@ static void write_end(struct recorder *r, uint8_t stop_reason, bool clean)
 	for (int c = 0; r->last && c < r->ncpus; c++) {
 		for (size_t i = 0; i < sizeof(counter_map) / sizeof(counter_map[0]); i++) {
 			uint64_t v = r->last[(size_t)c * SC_CNT_MAX + counter_map[i].kid];
-			if ((!v && !counter_map[i].lost) || nc + 5 >= sizeof(cnt) / sizeof(cnt[0]))
+			if ((!v && !counter_map[i].lost) || nc + 9 >= sizeof(cnt) / sizeof(cnt[0]))
 				continue;
 			cnt[nc++] = (struct scf_counter){counter_map[i].scf_id, c, v};
 		}
@@ -687,11 +731,14 @@ static void write_end(struct recorder *r, uint8_t stop_reason, bool clean)
 	cnt[nc++] = (struct scf_counter){SCF_CNT_WRITE_DROPS, SCF_CPU_ANY,
 					 r->write_drops + r->bad_events};
 	cnt[nc++] = (struct scf_counter){SCF_CNT_RECORDS, SCF_CPU_ANY, e.records};
+	for (uint32_t i = 0; r->ring_on && i < 4; i++)
+		cnt[nc++] = (struct scf_counter){SCF_CNT_RING_TRIGGERS + i, SCF_CPU_ANY, r->ring[i]};
 	scf_writer__flush(r->w);
 	cnt[nc++] = (struct scf_counter){SCF_CNT_BYTES, SCF_CPU_ANY, scf_writer__bytes(r->w)};
 	e.end_ns = now;
-	e.events_lost = recorder__lost(r);
-	e.syscalls = r->syscalls;
+	recorder__totals(r, &tot);
+	e.events_lost = tot.lost;
+	e.syscalls = tot.syscalls;
 	e.stop_reason = stop_reason;
 	e.clean = clean;
 	scf_rb_begin(&b, r->buf, sizeof(r->buf), SCF_REC_END, 0, &e, sizeof(e));
@@ -701,23 +748,51 @@ static void write_end(struct recorder *r, uint8_t stop_reason, bool clean)
 
 int recorder__rotate(struct recorder *r, const char *path, char *err, size_t errlen)
 {
+	return recorder__rotate_fd(r, path, -1, err, errlen);
+}
+
+int recorder__rotate_fd(struct recorder *r, const char *path, int fd, char *err, size_t errlen)
+{
 	int rc;
 
 	write_end(r, SCF_STOP_ROTATE, true);
 	r->done_records += scf_writer__records(r->w);
 	r->done_bytes += scf_writer__bytes(r->w);
+	r->readable = scf_writer__progress_readable(r->w);
 	rc = scf_writer__close(r->w, err, errlen);
 	r->w = NULL;
 	if (rc)
 		return rc;
-	r->w = create_file(r, path, err, errlen);
+	r->readable = r->accepted; /* the file was closed whole */
+	r->w = create_file(r, path, fd, err, errlen);
 	if (!r->w)
 		return -errno;
 	r->sec.section_index++; /* counts across the files of the capture: a gap shows */
 	set_clock(r); /* each file has its own measurement */
 	r->sec.boot_to_wall_ns = r->boot_to_wall;
 	r->sec.section_start_ns = recorder__now_wall(r);
-	return begin_section(r, err, errlen);
+	rc = begin_section(r, err, errlen);
+	if (!rc && r->compress_thread)
+		scf_writer__compress_thread(r->w); /* inline when it cannot start */
+	return rc;
+}
+
+/* CPUs this process may run on: a compressor thread needs one besides the caller's. */
+static int usable_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	return CPU_COUNT(&set);
+}
+
+bool recorder__compress_thread(struct recorder *r)
+{
+	if (r->wo.uncompressed || !r->w || usable_cpus() < 2)
+		return false;
+	r->compress_thread = scf_writer__compress_thread(r->w) == 0;
+	return r->compress_thread;
 }
 
 int recorder__close(struct recorder *r, uint8_t stop_reason, bool clean, char *err, size_t errlen)
@@ -764,6 +839,11 @@ uint64_t recorder__counter(const struct recorder *r, uint32_t scf_id)
 		return r->done_records + (r->w ? scf_writer__records(r->w) : 0);
 	case SCF_CNT_BYTES:
 		return r->done_bytes + (r->w ? scf_writer__bytes(r->w) : 0);
+	case SCF_CNT_RING_TRIGGERS:
+	case SCF_CNT_RING_DROPPED_SECTIONS:
+	case SCF_CNT_RING_DROPPED_BYTES:
+	case SCF_CNT_RING_OVERFLOWS:
+		return r->ring[scf_id - SCF_CNT_RING_TRIGGERS];
 	}
 	/* Kernel counters: the same mapping and per-CPU values the END record writes. */
 	for (int c = 0; r->last && c < r->ncpus; c++)
@@ -777,6 +857,30 @@ void recorder__flush(struct recorder *r)
 {
 	if (r->w) {
 		scf_writer__flush(r->w);
-		sync_readable(r);
 	}
+}
+
+/* ---- the flight recorder (--ring) ----------------------------------------------------------- */
+
+void recorder__set_trigger(struct recorder *r, const struct flight_trigger *t)
+{
+	r->trig = t;
+}
+
+uint64_t recorder__take_triggers(struct recorder *r)
+{
+	uint64_t n = r->triggers;
+
+	r->triggers = 0;
+	return n;
+}
+
+void recorder__set_ring(struct recorder *r, const uint64_t vals[4])
+{
+	memcpy(r->ring, vals, sizeof(r->ring));
+}
+
+bool recorder__ring_on(const struct recorder *r)
+{
+	return r->ring_on;
 }

@@ -53,12 +53,14 @@ void stats__print(struct stats *s, FILE *f, const struct recorder *r, const stru
 	uint64_t since_ns = final ? s->start_ns : s->prev_ns;
 	uint64_t since_events = final ? 0 : s->prev_events;
 	uint64_t dt = now_ns - since_ns;
+	struct recorder_totals tot;
 	char line[1024];
 	int n;
 
+	recorder__totals(r, &tot);
 	n = snprintf(line, sizeof(line), "spancap: stats%s %.2fs syscalls=%llu",
 		     final ? " final" : "", (now_ns - s->start_ns) / 1e9,
-		     (unsigned long long)recorder__syscalls(r));
+		     (unsigned long long)tot.syscalls);
 	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]) && n < (int)sizeof(line); i++) {
 		n += snprintf(line + n, sizeof(line) - n, " %s=%llu", scf_counter_name(shown[i]),
 			      (unsigned long long)recorder__counter(r, shown[i]));
@@ -66,6 +68,10 @@ void stats__print(struct stats *s, FILE *f, const struct recorder *r, const stru
 			n += snprintf(line + n, sizeof(line) - n, " events/s=%.0f",
 				      dt ? (events - since_events) * 1e9 / dt : 0.0);
 	}
+	for (uint32_t id = SCF_CNT_RING_TRIGGERS;
+	     recorder__ring_on(r) && id <= SCF_CNT_RING_OVERFLOWS && n < (int)sizeof(line); id++)
+		n += snprintf(line + n, sizeof(line) - n, " %s=%llu", scf_counter_name(id),
+			      (unsigned long long)recorder__counter(r, id));
 	if (n < (int)sizeof(line))
 		snprintf(line + n, sizeof(line) - n, " procs=%u resolved=%u", ptab__count(t),
 			 resolved_count(t));

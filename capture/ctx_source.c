@@ -260,7 +260,7 @@ int ctxsrc_probe(pid_t pid, struct ctxsrc_probe *out)
 	maps = pmaps__read(pid, 0, err, sizeof(err));
 	if (!maps)
 		return errno == ENOENT || errno == ESRCH ? -ESRCH : 0;
-	e = pmaps_find_otel_ctx(maps, &from);
+	e = pmaps__find_otel_ctx(maps, &from);
 	if (e) {
 		out->mapped = true;
 		out->addr = e->start;
@@ -271,7 +271,7 @@ int ctxsrc_probe(pid_t pid, struct ctxsrc_probe *out)
 	mem = tmem__open(pid, err, sizeof(err));
 	if (!mem)
 		return errno == ESRCH ? -ESRCH : 0;
-	if (tmem_rd64(mem, out->addr + 16, &out->published_ns, err, sizeof(err)))
+	if (tmem__rd64(mem, out->addr + 16, &out->published_ns, err, sizeof(err)))
 		out->published_ns = 0;
 	tmem__free(mem);
 	return 0;

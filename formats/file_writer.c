@@ -14,10 +14,23 @@
  * skips a damaged frame reads the next one right (FORMAT.md 2 and 5.10). After each frame of a
  * compressed file, an index frame (a zstd skippable frame) says what the frame holds, gathered
  * from the records as they are appended (frame_index.c, FORMAT.md 7).
+ *
+ * Compression may run on a thread of its own (scf_writer__compress_thread()): the caller then
+ * fills the next staging buffer while the thread compresses and writes the ones handed over,
+ * in order, with the same zstd calls on the same bytes as inline, so the file is the same byte
+ * for byte. What the thread writes is published as it reaches the file (records_readable,
+ * progress_readable, bytes_out); its first error is sticky as an inline one is, and flush(),
+ * begin_section() and close() wait until every buffer handed over was written or refused.
+ * The frame index is gathered on the caller's side and encoded into the buffer that ends its
+ * frame; what only the written frame tells (its offset, compressed size and checksum) is filled
+ * in by the compressor's side, which writes the index frame right after the frame.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,17 +54,55 @@
 #define EPB_OVERHEAD 32u	 /* EPB header (28) + trailing length (4) */
 #define SNAPLEN 65535u		 /* no record is longer */
 #define TIME_CHECK_EVERY 1024u	 /* records between clock reads when nobody calls tick() */
+#define NSTAGE 4		 /* staging buffers with a compressor thread: one filled, 3 queued */
+
+/* A staging buffer handed over to compression: what it holds and what it makes readable. */
+struct stage_job {
+	uint8_t *buf;
+	size_t len;
+	bool end;	   /* the frame ends after it */
+	uint64_t records;  /* w->records with its records in */
+	uint64_t progress; /* the caller's counter (opts.progress) when it was handed over */
+	/*
+	 * With end: the index frame of the frame (header and payload, fidx_len bytes; 0 when
+	 * none), encoded by the caller; the compressor fills in offset, size and checksum.
+	 */
+	uint8_t *fidx;
+	size_t fidx_len, fidx_cap;
+};
 
 struct scf_writer {
 	int fd;
 	bool own_fd;
 	bool compress;
-	int err; /* first error, sticky */
+	int err; /* first error met by the caller's thread, sticky; see werr() */
 	ZSTD_CCtx *cctx;
-	uint8_t *stage; /* pcapng bytes not yet handed to zstd or the file */
+	uint8_t *stage; /* pcapng bytes not yet handed to zstd or the file: jobs[cur].buf */
 	size_t stage_len;
+	struct stage_job jobs[NSTAGE]; /* one buffer (jobs[0]) unless threaded */
+	unsigned int cur;
 	uint8_t *out; /* compressed bytes not yet written */
 	size_t out_cap;
+	const uint64_t *progress; /* opts.progress */
+	/*
+	 * Written by whoever compresses (the thread, or the caller inline), read with atomics:
+	 * the first compression or write error (its message in cerrmsg, written before it), and
+	 * what reached the file.
+	 */
+	int cerr;
+	char cerrmsg[SCF_ERRMSG_MAX];
+	uint64_t bytes_out; /* bytes written to the file */
+	uint64_t records_readable; /* records whose bytes all reached the file (flushed) */
+	uint64_t progress_readable; /* opts.progress as of the last buffer written */
+	/* The compressor thread; head, queued and quit under mu. */
+	bool threaded;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t more; /* a buffer was handed over, or quit */
+	pthread_cond_t room; /* a buffer was written (or refused after an error) */
+	unsigned int head;   /* the oldest buffer handed over */
+	unsigned int queued; /* buffers handed over and not written yet */
+	bool quit;
 	bool frame_open;
 	uint64_t frame_start_ns; /* CLOCK_MONOTONIC */
 	uint64_t frame_pcapng;	 /* pcapng bytes in the open frame */
@@ -59,18 +110,15 @@ struct scf_writer {
 	uint64_t frame_bytes;
 	uint32_t since_time_check;
 	bool in_section;
-	uint64_t bytes_out; /* bytes written to the file */
 	uint64_t records;
-	uint64_t records_readable; /* records whose bytes all reached the file (flushed) */
 	size_t last_len;    /* on-disk length of the last record */
 	bool pack;	    /* pack SYSCALL records (format 1.1) */
 	struct scf_ctx_table *ctx; /* per-thread contexts of this section, for packing */
 	bool index;		   /* an index frame after each zstd frame (FORMAT.md 7) */
-	struct scf_fidx_acc fidx;  /* what the open frame holds */
-	uint64_t frame_cstart;	   /* file offset where the open frame starts */
+	struct scf_fidx_acc fidx;  /* what the open frame holds (the caller's side) */
+	/* The compressor's side: */
+	uint64_t frame_cstart;	   /* file offset where the frame being written starts */
 	uint8_t last4[4];	   /* the last 4 bytes written: a frame's checksum at its end */
-	uint8_t *fidx_buf;
-	size_t fidx_cap;
 	char appname[64];
 	char name[256];
 	char errmsg[SCF_ERRMSG_MAX];
@@ -84,16 +132,45 @@ static uint64_t mono_ns(clockid_t clk)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int set_error(struct scf_writer *w, int err, const char *what)
+static uint64_t load64(const uint64_t *p)
 {
-	if (!w->err) {
-		w->err = err;
-		snprintf(w->errmsg, sizeof(w->errmsg), "%s: %s at byte offset %" PRIu64 ": %s",
-			 w->name, what, w->bytes_out, strerror(-err));
-	}
-	return w->err;
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 
+static void store64(uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+/* The first error of the writer: the caller's own, or one met compressing or writing. */
+static int werr(const struct scf_writer *w)
+{
+	return w->err ? w->err : __atomic_load_n(&w->cerr, __ATOMIC_ACQUIRE);
+}
+
+/* A compression or write error (on the compressor's side); the first one stays. */
+static int compress_error(struct scf_writer *w, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int compress_error(struct scf_writer *w, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!__atomic_load_n(&w->cerr, __ATOMIC_ACQUIRE)) {
+		va_start(ap, fmt);
+		vsnprintf(w->cerrmsg, sizeof(w->cerrmsg), fmt, ap);
+		va_end(ap);
+		__atomic_store_n(&w->cerr, err, __ATOMIC_RELEASE);
+	}
+	return __atomic_load_n(&w->cerr, __ATOMIC_ACQUIRE);
+}
+
+static int write_error(struct scf_writer *w, int err, const char *what)
+{
+	return compress_error(w, err, "%s: %s at byte offset %" PRIu64 ": %s", w->name, what,
+			      w->bytes_out, strerror(-err));
+}
+
+/* The sink of every byte of the file: the compressor's side (the thread when there is one). */
 static int write_all(struct scf_writer *w, const uint8_t *p, size_t n)
 {
 	while (n) {
@@ -102,13 +179,13 @@ static int write_all(struct scf_writer *w, const uint8_t *p, size_t n)
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
-			return set_error(w, -errno, "write failed");
+			return write_error(w, -errno, "write failed");
 		}
 		if (k == 0)
-			return set_error(w, -EIO, "write made no progress");
+			return write_error(w, -EIO, "write made no progress");
 		p += k;
 		n -= (size_t)k;
-		w->bytes_out += (uint64_t)k;
+		store64(&w->bytes_out, w->bytes_out + (uint64_t)k);
 		if (k >= 4) {
 			memcpy(w->last4, p - 4, 4);
 		} else {
@@ -120,89 +197,108 @@ static int write_all(struct scf_writer *w, const uint8_t *p, size_t n)
 }
 
 /*
- * Hands the staging buffer to zstd (or the file), ending the frame when end is set. zstd is
- * flushed each time (one zstd block per staging buffer, where it would end one anyway), so
- * every record drained is in the file as data a streaming decoder returns, frame ended or not.
+ * Compresses one staging buffer and writes it (or writes it as it is when uncompressed),
+ * ending the frame after it when j->end. zstd is flushed each time (one zstd block per
+ * staging buffer, where it would end one anyway), so every record drained is in the file as
+ * data a streaming decoder returns, frame ended or not. After an error nothing more is
+ * written: the file ends with whole blocks of what came before.
  */
-static int drain_stage(struct scf_writer *w, bool end)
+static int compress_job(struct scf_writer *w, const struct stage_job *j)
 {
-	ZSTD_inBuffer in = { w->stage, w->stage_len, 0 };
+	ZSTD_inBuffer in = { j->buf, j->len, 0 };
+	int ret = __atomic_load_n(&w->cerr, __ATOMIC_ACQUIRE);
 
-	if (w->err)
-		return w->err;
-	if (!w->compress) {
-		int ret = write_all(w, w->stage, w->stage_len);
-
-		w->stage_len = 0;
-		if (end)
-			w->frame_open = false;
-		if (!ret)
-			w->records_readable = w->records;
+	if (ret)
 		return ret;
-	}
-	for (;;) {
-		ZSTD_outBuffer out = { w->out, w->out_cap, 0 };
-		size_t left = ZSTD_compressStream2(w->cctx, &out, &in,
-						   end ? ZSTD_e_end : ZSTD_e_flush);
-		int ret;
+	if (!w->compress) {
+		ret = write_all(w, j->buf, j->len);
+	} else {
+		for (;;) {
+			ZSTD_outBuffer out = { w->out, w->out_cap, 0 };
+			size_t left = ZSTD_compressStream2(w->cctx, &out, &in,
+							   j->end ? ZSTD_e_end : ZSTD_e_flush);
 
-		if (ZSTD_isError(left)) {
-			snprintf(w->errmsg, sizeof(w->errmsg), "%s: zstd: %s", w->name,
-				 ZSTD_getErrorName(left));
-			w->err = -EIO;
-			return w->err;
+			if (ZSTD_isError(left))
+				return compress_error(w, -EIO, "%s: zstd: %s", w->name,
+						      ZSTD_getErrorName(left));
+			ret = write_all(w, w->out, out.pos);
+			if (ret || left == 0)
+				break;
 		}
-		ret = write_all(w, w->out, out.pos);
-		if (ret)
-			return ret;
-		if (left == 0)
-			break;
 	}
-	w->stage_len = 0;
-	if (end)
-		w->frame_open = false;
-	w->records_readable = w->records;
+	/* The frame's index right after its last byte (its checksum, in last4). */
+	if (!ret && j->end && j->fidx_len) {
+		scf_fidx_patch(j->fidx + 8, j->fidx_len - 8, w->frame_cstart,
+			       w->bytes_out - w->frame_cstart, scf_get32(w->last4));
+		ret = write_all(w, j->fidx, j->fidx_len);
+	}
+	if (j->end)
+		w->frame_cstart = w->bytes_out;
+	if (ret)
+		return ret;
+	store64(&w->records_readable, j->records);
+	store64(&w->progress_readable, j->progress);
 	return 0;
 }
 
-/*
- * After a zstd frame ends: the index frame that describes it (FORMAT.md 7), a zstd skippable
- * frame that every zstd decoder passes over.
- */
-static int write_index(struct scf_writer *w, uint32_t pcapng_len)
+static void *compressor_main(void *arg)
 {
-	size_t len = scf_fidx_acc_size(&w->fidx);
-	uint64_t csize = w->bytes_out - w->frame_cstart;
-	int ret;
+	struct scf_writer *w = arg;
 
-	if (len + 8 > w->fidx_cap) {
-		uint8_t *nb = realloc(w->fidx_buf, len + 8);
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		const struct stage_job *j;
 
-		if (!nb)
-			return set_error(w, -ENOMEM, "no memory for a frame index");
-		w->fidx_buf = nb;
-		w->fidx_cap = len + 8;
+		while (!w->queued && !w->quit)
+			pthread_cond_wait(&w->more, &w->mu);
+		if (!w->queued)
+			break;
+		j = &w->jobs[w->head];
+		pthread_mutex_unlock(&w->mu);
+		compress_job(w, j);
+		pthread_mutex_lock(&w->mu);
+		w->head = (w->head + 1) % NSTAGE;
+		w->queued--;
+		pthread_cond_broadcast(&w->room);
 	}
-	scf_put32(w->fidx_buf, SCF_FIDX_MAGIC);
-	scf_put32(w->fidx_buf + 4, (uint32_t)len);
-	scf_fidx_acc_encode(&w->fidx, w->frame_cstart, csize, pcapng_len, scf_get32(w->last4),
-			    w->fidx_buf + 8);
-	ret = write_all(w, w->fidx_buf, len + 8);
-	scf_fidx_acc_reset(&w->fidx);
-	return ret;
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
 }
 
-static int end_frame(struct scf_writer *w)
+/* Hands jobs[cur] to the thread and takes the next free buffer (waiting for one). */
+static void hand_over(struct scf_writer *w)
 {
-	uint32_t pcapng_len = (uint32_t)w->frame_pcapng;
-	int ret;
+	pthread_mutex_lock(&w->mu);
+	w->queued++;
+	pthread_cond_signal(&w->more);
+	while (w->queued == NSTAGE)
+		pthread_cond_wait(&w->room, &w->mu);
+	w->cur = (w->head + w->queued) % NSTAGE;
+	pthread_mutex_unlock(&w->mu);
+	w->stage = w->jobs[w->cur].buf;
+}
 
-	if (!w->frame_open && !w->stage_len)
-		return w->err;
-	ret = drain_stage(w, true);
-	if (!ret && w->index && w->fidx.records)
-		ret = write_index(w, pcapng_len);
-	return ret;
+/* Waits until every buffer handed over is written (or refused after an error). */
+static int wait_written(struct scf_writer *w)
+{
+	if (w->threaded) {
+		pthread_mutex_lock(&w->mu);
+		while (w->queued)
+			pthread_cond_wait(&w->room, &w->mu);
+		pthread_mutex_unlock(&w->mu);
+	}
+	return werr(w);
+}
+
+/* An error of the caller's side (not of a write); the first one stays. */
+static int set_error(struct scf_writer *w, int err, const char *what)
+{
+	if (!w->err) {
+		w->err = err;
+		snprintf(w->errmsg, sizeof(w->errmsg), "%s: %s: %s", w->name, what,
+			 strerror(-err));
+	}
+	return w->err;
 }
 
 /* Notes a record (plain form) in the open frame's index. */
@@ -213,13 +309,82 @@ static int index_record(struct scf_writer *w, uint64_t ts_ns, const void *rec, s
 	return set_error(w, -ENOMEM, "no memory for a frame index");
 }
 
+/*
+ * The index frame of the frame that ends with job j (FORMAT.md 7), a zstd skippable frame
+ * that every zstd decoder passes over: encoded into j for the compressor's side to complete
+ * and write. The caller's side starts gathering the next frame's.
+ */
+static int snapshot_index(struct scf_writer *w, struct stage_job *j)
+{
+	size_t len = scf_fidx_acc_size(&w->fidx);
+
+	j->fidx_len = 0;
+	if (!w->index || !w->fidx.records)
+		return 0;
+	if (len + 8 > j->fidx_cap) {
+		uint8_t *nb = realloc(j->fidx, len + 8);
+
+		if (!nb)
+			return set_error(w, -ENOMEM, "no memory for a frame index");
+		j->fidx = nb;
+		j->fidx_cap = len + 8;
+	}
+	scf_put32(j->fidx, SCF_FIDX_MAGIC);
+	scf_put32(j->fidx + 4, (uint32_t)len);
+	scf_fidx_acc_encode(&w->fidx, 0, 0, (uint32_t)w->frame_pcapng, 0, j->fidx + 8);
+	j->fidx_len = len + 8;
+	scf_fidx_acc_reset(&w->fidx);
+	return 0;
+}
+
+/*
+ * Hands the staging buffer over to compression (the thread's, or inline), ending the frame
+ * after it when end is set.
+ */
+static int drain_stage(struct scf_writer *w, bool end)
+{
+	struct stage_job *j = &w->jobs[w->cur];
+	int ret = werr(w);
+
+	if (ret)
+		return ret;
+	if (end) {
+		ret = snapshot_index(w, j);
+		if (ret)
+			return ret;
+	}
+	j->len = w->stage_len;
+	j->end = end;
+	j->records = w->records;
+	j->progress = w->progress ? *w->progress : 0;
+	if (w->threaded) {
+		hand_over(w); /* the next buffer is an empty one, whatever the thread meets */
+		ret = werr(w);
+	} else {
+		ret = compress_job(w, j);
+		if (ret)
+			return ret;
+	}
+	w->stage_len = 0;
+	if (end)
+		w->frame_open = false;
+	return ret;
+}
+
+static int end_frame(struct scf_writer *w)
+{
+	if (!w->frame_open && !w->stage_len)
+		return werr(w);
+	return drain_stage(w, true);
+}
+
 /* Makes room for n bytes of pcapng in the staging buffer, opening a frame if needed. */
 static int stage_reserve(struct scf_writer *w, size_t n)
 {
-	int ret;
+	int ret = werr(w);
 
-	if (w->err)
-		return w->err;
+	if (ret)
+		return ret;
 	if (w->stage_len + n > STAGE_SIZE) {
 		ret = drain_stage(w, false);
 		if (ret)
@@ -229,7 +394,6 @@ static int stage_reserve(struct scf_writer *w, size_t n)
 		w->frame_open = true;
 		w->frame_start_ns = mono_ns(CLOCK_MONOTONIC);
 		w->frame_pcapng = 0;
-		w->frame_cstart = w->bytes_out;
 	}
 	return 0;
 }
@@ -381,10 +545,10 @@ static int check_record(struct scf_writer *w, const void *rec, size_t len)
 int scf_writer__begin_section(struct scf_writer *w, uint64_t ts_ns, const void *rec, size_t len)
 {
 	struct scf_rec_hdr h;
-	int ret;
+	int ret = werr(w);
 
-	if (w->err)
-		return w->err;
+	if (ret)
+		return ret;
 	ret = check_record(w, rec, len);
 	if (ret)
 		return ret;
@@ -423,23 +587,23 @@ int scf_writer__begin_section(struct scf_writer *w, uint64_t ts_ns, const void *
 	return end_frame(w);
 }
 
-int scf_writer__append(struct scf_writer *w, uint64_t ts_ns, const void *rec, size_t len)
+static int check_append(struct scf_writer *w)
 {
-	int ret;
+	int ret = werr(w);
 
-	if (w->err)
-		return w->err;
+	if (ret)
+		return ret;
 	if (!w->in_section) {
 		snprintf(w->errmsg, sizeof(w->errmsg), "%s: record appended before any section",
 			 w->name);
 		return -EINVAL;
 	}
-	ret = check_record(w, rec, len);
-	if (ret)
-		return ret;
-	ret = append_record(w, ts_ns, rec, len);
-	if (ret)
-		return ret;
+	return 0;
+}
+
+/* After a record was staged: the frame ends when it is full, or open for frame_ns. */
+static int appended(struct scf_writer *w)
+{
 	if (w->frame_pcapng >= w->frame_bytes)
 		return end_frame(w);
 	if (++w->since_time_check >= TIME_CHECK_EVERY) {
@@ -449,10 +613,100 @@ int scf_writer__append(struct scf_writer *w, uint64_t ts_ns, const void *rec, si
 	return 0;
 }
 
+int scf_writer__append(struct scf_writer *w, uint64_t ts_ns, const void *rec, size_t len)
+{
+	int ret = check_append(w);
+
+	if (ret)
+		return ret;
+	ret = check_record(w, rec, len);
+	if (ret)
+		return ret;
+	ret = append_record(w, ts_ns, rec, len);
+	if (ret)
+		return ret;
+	return appended(w);
+}
+
+/* The plain record of the fields, as given: when packing does not represent it exactly. */
+static int append_plain_syscall(struct scf_writer *w, uint64_t ts_ns, uint16_t flags,
+				const struct scf_syscall *s, const void *items, size_t items_len)
+{
+	struct scf_rec_hdr h = { .type = SCF_REC_SYSCALL, .flags = flags,
+				 .body_len = sizeof(*s) };
+	uint8_t head[sizeof(h) + sizeof(*s)];
+
+	h.len = (uint16_t)(sizeof(head) + items_len);
+	memcpy(head, &h, sizeof(h));
+	memcpy(head + sizeof(h), s, sizeof(*s));
+	return append_epb2(w, ts_ns, head, sizeof(head), items, items_len);
+}
+
+int scf_writer__append_syscall(struct scf_writer *w, uint64_t ts_ns, uint16_t flags,
+			       const struct scf_syscall *s, const void *items, size_t items_len)
+{
+	size_t len = sizeof(struct scf_rec_hdr) + sizeof(*s) + items_len, head_len = 0;
+	uint8_t head[SCF_PACKED_HEAD_MAX];
+	int ret = check_append(w);
+
+	if (ret)
+		return ret;
+	if (len > SCF_REC_MAX) {
+		snprintf(w->errmsg, sizeof(w->errmsg), "%s: record of %zu bytes is out of range",
+			 w->name, len);
+		return -EINVAL;
+	}
+	/* In the open frame's index as append_record() notes a record (plain form). */
+	if (w->index && scf_fidx_acc_add_syscall(&w->fidx, ts_ns, flags, s, items, items_len))
+		return set_error(w, -ENOMEM, "no memory for a frame index");
+	if (!w->pack)
+		ret = append_plain_syscall(w, ts_ns, flags, s, items, items_len);
+	else if (w->frame_open &&
+		 w->stage_len + EPB_OVERHEAD + pad4(SCF_PACKED_HEAD_MAX + items_len) <= STAGE_SIZE) {
+		/* Room for the longest packing: packed in place, in the staging buffer. */
+		uint8_t *p = w->stage + w->stage_len;
+
+		head_len = scf_syscall_pack_fields(w->ctx, flags, s, items_len, p + 28);
+		if (head_len) {
+			size_t rlen = head_len + items_len, total = EPB_OVERHEAD + pad4(rlen);
+
+			scf_put32(p, PCAPNG_EPB);
+			scf_put32(p + 4, (uint32_t)total);
+			scf_put32(p + 8, 0); /* interface 0 */
+			scf_put32(p + 12, (uint32_t)(ts_ns >> 32));
+			scf_put32(p + 16, (uint32_t)ts_ns);
+			scf_put32(p + 20, (uint32_t)rlen);
+			scf_put32(p + 24, (uint32_t)rlen);
+			if (items_len)
+				memcpy(p + 28 + head_len, items, items_len);
+			memset(p + 28 + rlen, 0, pad4(rlen) - rlen);
+			scf_put32(p + 28 + pad4(rlen), (uint32_t)total);
+			w->stage_len += total;
+			w->frame_pcapng += total;
+			w->records++;
+			w->last_len = rlen;
+		} else {
+			ret = append_plain_syscall(w, ts_ns, flags, s, items, items_len);
+		}
+	} else {
+		/* As append_record(): a frame's packed records refer only to that frame. */
+		if (w->compress && !w->frame_open)
+			scf_ctx_table_reset(w->ctx);
+		head_len = scf_syscall_pack_fields(w->ctx, flags, s, items_len, head);
+		ret = head_len ? append_epb2(w, ts_ns, head, head_len, items, items_len)
+			       : append_plain_syscall(w, ts_ns, flags, s, items, items_len);
+	}
+	if (ret)
+		return ret;
+	return appended(w);
+}
+
 int scf_writer__tick(struct scf_writer *w, uint64_t now_ns)
 {
-	if (w->err)
-		return w->err;
+	int ret = werr(w);
+
+	if (ret)
+		return ret;
 	if (!w->frame_open)
 		return 0;
 	/*
@@ -468,12 +722,14 @@ int scf_writer__tick(struct scf_writer *w, uint64_t now_ns)
 
 int scf_writer__flush(struct scf_writer *w)
 {
-	return end_frame(w);
+	int ret = end_frame(w);
+
+	return ret ? ret : wait_written(w);
 }
 
 uint64_t scf_writer__bytes(const struct scf_writer *w)
 {
-	return w->bytes_out;
+	return load64(&w->bytes_out);
 }
 
 uint64_t scf_writer__records(const struct scf_writer *w)
@@ -483,12 +739,17 @@ uint64_t scf_writer__records(const struct scf_writer *w)
 
 uint64_t scf_writer__records_readable(const struct scf_writer *w)
 {
-	return w->records_readable;
+	return load64(&w->records_readable);
+}
+
+uint64_t scf_writer__progress_readable(const struct scf_writer *w)
+{
+	return load64(&w->progress_readable);
 }
 
 int scf_writer__error(const struct scf_writer *w)
 {
-	return w->err;
+	return werr(w);
 }
 
 size_t scf_writer__last_record_len(const struct scf_writer *w)
@@ -498,7 +759,8 @@ size_t scf_writer__last_record_len(const struct scf_writer *w)
 
 const char *scf_writer__errmsg(const struct scf_writer *w)
 {
-	return w->errmsg;
+	/* cerrmsg is written once, before cerr is set. */
+	return !w->err && __atomic_load_n(&w->cerr, __ATOMIC_ACQUIRE) ? w->cerrmsg : w->errmsg;
 }
 
 static struct scf_writer *writer_new(int fd, const char *name, const struct scf_writer_opts *opts,
@@ -526,6 +788,9 @@ static struct scf_writer *writer_new(int fd, const char *name, const struct scf_
 	w->stage = malloc(STAGE_SIZE);
 	if (!w->stage)
 		goto err_free;
+	w->jobs[0].buf = w->stage;
+	w->progress = o.progress;
+	w->progress_readable = o.progress ? *o.progress : 0;
 	w->pack = !o.plain_syscalls;
 	w->index = w->compress && !o.no_index;
 	if (w->pack) {
@@ -626,23 +891,92 @@ struct scf_writer *scf_writer__open(const char *path, const struct scf_writer_op
 	return w;
 }
 
+int scf_writer__compress_thread(struct scf_writer *w)
+{
+	sigset_t all, old;
+	int ret = ENOMEM;
+
+	if (!w->compress || w->threaded)
+		return 0;
+	for (unsigned int i = 1; i < NSTAGE; i++) {
+		w->jobs[i].buf = malloc(STAGE_SIZE);
+		if (!w->jobs[i].buf)
+			goto fail;
+	}
+	if ((ret = pthread_mutex_init(&w->mu, NULL)))
+		goto fail;
+	if ((ret = pthread_cond_init(&w->more, NULL))) {
+		pthread_mutex_destroy(&w->mu);
+		goto fail;
+	}
+	if ((ret = pthread_cond_init(&w->room, NULL))) {
+		pthread_cond_destroy(&w->more);
+		pthread_mutex_destroy(&w->mu);
+		goto fail;
+	}
+	/* Signals go to the caller's threads, never this one. The staging buffer being filled
+	 * is jobs[0]: the thread takes jobs from there on. */
+	w->head = w->cur;
+	w->queued = 0;
+	w->quit = false;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	ret = pthread_create(&w->thread, NULL, compressor_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret) {
+		pthread_cond_destroy(&w->room);
+		pthread_cond_destroy(&w->more);
+		pthread_mutex_destroy(&w->mu);
+		goto fail;
+	}
+	pthread_setname_np(w->thread, "spancap-zstd"); /* as top -H and perf show it */
+	w->threaded = true;
+	return 0;
+fail:
+	for (unsigned int i = 1; i < NSTAGE; i++) {
+		free(w->jobs[i].buf);
+		w->jobs[i].buf = NULL;
+	}
+	return -ret;
+}
+
+/* Ends the thread once every buffer handed over is written (close). */
+static void stop_thread(struct scf_writer *w)
+{
+	if (!w->threaded)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->quit = true;
+	pthread_cond_signal(&w->more);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->room);
+	pthread_cond_destroy(&w->more);
+	pthread_mutex_destroy(&w->mu);
+	w->threaded = false;
+}
+
 int scf_writer__close(struct scf_writer *w, char *err, size_t errlen)
 {
 	int ret;
 
 	if (!w)
 		return 0;
-	ret = end_frame(w);
+	end_frame(w);
+	stop_thread(w);
+	ret = werr(w);
 	if (w->own_fd && close(w->fd) < 0 && !ret)
-		ret = set_error(w, -errno, "close failed");
+		ret = write_error(w, -errno, "close failed");
 	if (ret)
-		scf_errf(err, errlen, "%s", w->errmsg);
+		scf_errf(err, errlen, "%s", scf_writer__errmsg(w));
 	ZSTD_freeCCtx(w->cctx);
 	free(w->out);
 	free(w->ctx);
-	free(w->stage);
+	for (unsigned int i = 0; i < NSTAGE; i++) {
+		free(w->jobs[i].buf);
+		free(w->jobs[i].fidx);
+	}
 	scf_fidx_acc_free(&w->fidx);
-	free(w->fidx_buf);
 	free(w);
 	return ret;
 }

@@ -3,51 +3,12 @@
 #ifndef SPANCAP_FORMAT_INTERNAL_H
 #define SPANCAP_FORMAT_INTERNAL_H
 
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <string.h>
 
+#include "byte_order.h"
+#include "error_buffer.h"
 #include "record_layout.h"
-
-/* The one printf-style helper that fills an error buffer; err may be NULL. */
-__attribute__((format(printf, 3, 4))) static inline void scf_errf(char *err, size_t errlen,
-								   const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-static inline uint16_t scf_get16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline uint32_t scf_get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline void scf_put16(uint8_t *p, uint16_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline void scf_put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
 
 /* ---- packed syscall records (syscall_pack.c) ---- */
 
@@ -85,6 +46,14 @@ size_t scf_syscall_pack(struct scf_ctx_table *t, const uint8_t *rec, size_t len,
 			const uint8_t **items, size_t *items_len);
 
 /*
+ * The same from the fields of the record: flags (SCF_SYSCALL_F_*) and body s, followed by
+ * items_len bytes of items. Header and packed body go to out; returns their length, or 0 when
+ * the record must stay plain (the table is then unchanged).
+ */
+size_t scf_syscall_pack_fields(struct scf_ctx_table *t, uint16_t flags, const struct scf_syscall *s,
+			       size_t items_len, uint8_t *out);
+
+/*
  * Unpacks a parsed SCF_REC_SYSCALL_PACKED record into the plain record in out (cap bytes).
  * Returns its length, or -EBADMSG with a message in err.
  */
@@ -115,10 +84,19 @@ void scf_fidx_acc_reset(struct scf_fidx_acc *a);
 void scf_fidx_acc_free(struct scf_fidx_acc *a);
 /* Notes one encoded record (plain form: a SYSCALL, not a SYSCALL_PACKED). -ENOMEM. */
 int scf_fidx_acc_add(struct scf_fidx_acc *a, uint64_t ts_ns, const uint8_t *rec, size_t len);
+/* The same for a SYSCALL record given by its fields (scf_writer__append_syscall()). */
+int scf_fidx_acc_add_syscall(struct scf_fidx_acc *a, uint64_t ts_ns, uint16_t flags,
+			     const struct scf_syscall *s, const uint8_t *items, size_t items_len);
 /* Bytes of the payload scf_fidx_acc_encode() writes. */
 size_t scf_fidx_acc_size(const struct scf_fidx_acc *a);
 /* Encodes the index payload of the frame (offset, csize, pcapng_len, checksum) into out. */
 void scf_fidx_acc_encode(const struct scf_fidx_acc *a, uint64_t offset, uint64_t csize,
 			 uint32_t pcapng_len, uint32_t checksum, uint8_t *out);
+/*
+ * Sets the fields of an encoded payload of len bytes only known once its frame is written
+ * (offset, csize, checksum) and its trailing check value.
+ */
+void scf_fidx_patch(uint8_t *payload, size_t len, uint64_t offset, uint64_t csize,
+		    uint32_t checksum);
 
 #endif /* SPANCAP_FORMAT_INTERNAL_H */

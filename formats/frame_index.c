@@ -183,6 +183,38 @@ static const uint8_t *field(const uint8_t *rec, size_t len, size_t off, size_t n
 	return rec + 8 + off;
 }
 
+/* What every record adds: its time, its type, one more record. */
+static void note_record(struct scf_fidx_acc *a, uint64_t ts_ns, uint16_t type)
+{
+	if (!a->records || ts_ns < a->ts_min)
+		a->ts_min = ts_ns;
+	if (!a->records || ts_ns > a->ts_max)
+		a->ts_max = ts_ns;
+	a->records++;
+	a->types |= type < 31 ? 1u << type : 1u << 31;
+}
+
+/* A SYSCALL record's items: only their tags are looked at (the writer checked the framing). */
+static void note_items(struct scf_fidx_acc *a, const uint8_t *p, size_t n)
+{
+	for (size_t off = 0; off + 4 <= n; off += 4 + (size_t)scf_get16(p + off + 2))
+		if (scf_get16(p + off) == SCF_ITEM_FD_PAIR)
+			a->flags |= SCF_FIDX_F_FD_PAIR;
+}
+
+int scf_fidx_acc_add_syscall(struct scf_fidx_acc *a, uint64_t ts_ns, uint16_t flags,
+			     const struct scf_syscall *s, const uint8_t *items, size_t items_len)
+{
+	int ret;
+
+	note_record(a, ts_ns, SCF_REC_SYSCALL);
+	ret = add_pid(a, s->pid);
+	if (!ret && (flags & SCF_SYSCALL_F_CTX))
+		ret = add_trace(a, s->trace_id, s->pid);
+	note_items(a, items, items_len);
+	return ret;
+}
+
 int scf_fidx_acc_add(struct scf_fidx_acc *a, uint64_t ts_ns, const uint8_t *rec, size_t len)
 {
 	uint16_t type, flags;
@@ -193,12 +225,7 @@ int scf_fidx_acc_add(struct scf_fidx_acc *a, uint64_t ts_ns, const uint8_t *rec,
 		return 0;
 	type = scf_get16(rec);
 	flags = scf_get16(rec + 6);
-	if (!a->records || ts_ns < a->ts_min)
-		a->ts_min = ts_ns;
-	if (!a->records || ts_ns > a->ts_max)
-		a->ts_max = ts_ns;
-	a->records++;
-	a->types |= type < 31 ? 1u << type : 1u << 31;
+	note_record(a, ts_ns, type);
 	switch (type) {
 	case SCF_REC_SYSCALL:
 		f = field(rec, len, offsetof(struct scf_syscall, pid), 4);
@@ -208,11 +235,9 @@ int scf_fidx_acc_add(struct scf_fidx_acc *a, uint64_t ts_ns, const uint8_t *rec,
 		if (!ret && (flags & SCF_SYSCALL_F_CTX))
 			ret = add_trace(a, rec + 8 + offsetof(struct scf_syscall, trace_id),
 					scf_get32(f));
-		/* the items: only their tags are looked at (the writer checked the framing) */
-		for (size_t off = 8 + (size_t)scf_get16(rec + 4); off + 4 <= len;
-		     off += 4 + (size_t)scf_get16(rec + off + 2))
-			if (scf_get16(rec + off) == SCF_ITEM_FD_PAIR)
-				a->flags |= SCF_FIDX_F_FD_PAIR;
+		if (8 + (size_t)scf_get16(rec + 4) <= len)
+			note_items(a, rec + 8 + (size_t)scf_get16(rec + 4),
+				   len - 8 - (size_t)scf_get16(rec + 4));
 		break;
 	case SCF_REC_THREAD_CTX:
 		f = field(rec, len, offsetof(struct scf_thread_ctx, trace_id), 16);
@@ -347,6 +372,15 @@ void scf_fidx_acc_encode(const struct scf_fidx_acc *a, uint64_t offset, uint64_t
 	}
 	off += 8 * (size_t)words;
 	scf_put32(out + off, fnv1a(out, off));
+}
+
+void scf_fidx_patch(uint8_t *payload, size_t len, uint64_t offset, uint64_t csize,
+		    uint32_t checksum)
+{
+	put64(payload + 8, offset);
+	put64(payload + 16, csize);
+	scf_put32(payload + 56, checksum);
+	scf_put32(payload + len - 4, fnv1a(payload, len - 4));
 }
 
 /* ---- decoding ---- */

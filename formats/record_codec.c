@@ -602,6 +602,10 @@ const char *scf_counter_name(unsigned int id)
 		[SCF_CNT_BYTES] = "bytes",
 		[SCF_CNT_UNMATCHED] = "unmatched",
 		[SCF_CNT_CTX_INVALID] = "ctx_invalid",
+		[SCF_CNT_RING_TRIGGERS] = "ring_triggers",
+		[SCF_CNT_RING_DROPPED_SECTIONS] = "ring_dropped_sections",
+		[SCF_CNT_RING_DROPPED_BYTES] = "ring_dropped_bytes",
+		[SCF_CNT_RING_OVERFLOWS] = "ring_overflows",
 	};
 	return NAME_OF(names, id);
 }

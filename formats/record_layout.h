@@ -180,6 +180,12 @@ enum scf_counter_id {
 	SCF_CNT_BYTES = 8,	     /* bytes written to files (after compression) */
 	SCF_CNT_UNMATCHED = 9,	     /* syscall exits without a recorded entry */
 	SCF_CNT_CTX_INVALID = 10,    /* context records rejected (valid != 1, bad sizes) */
+	/* the flight recorder (spancap --ring), in files it wrote on a trigger: */
+	SCF_CNT_RING_TRIGGERS = 11,	     /* triggers fired since the capture started */
+	SCF_CNT_RING_DROPPED_SECTIONS = 12, /* sections dropped from memory */
+	SCF_CNT_RING_DROPPED_BYTES = 13,    /* ... their compressed bytes */
+	SCF_CNT_RING_OVERFLOWS = 14,	     /* ... of them, dropped for room before they aged
+					      * out of the window: the ring was too small */
 };
 
 /* ---- SCF_REC_SECTION ----------------------------------------------------------------------- */

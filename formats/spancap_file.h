@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "record_layout.h"
+#include "syscall_list.h"
 
 #define SCF_ERRMSG_MAX 512
 
@@ -175,6 +176,42 @@ bool scf_loss_drops_events(unsigned int reason);
 size_t scf_rec_min_body(unsigned int type);
 
 /* ============================================================================================
+ * Syscalls of abi SCF_ABI_X86_64 (the rows of syscall_list.h)
+ * ============================================================================================ */
+
+struct scf_syscall_info {
+	const char *name; /* NULL: no such syscall */
+	uint8_t cls;	  /* SCF_CLASS_* */
+	uint16_t flags;	  /* SCF_SC_* */
+	const char *args; /* argument kinds (syscall_list.h), NULL: printed as "..." */
+};
+
+/* The entry of nr, or NULL for an unknown number. */
+const struct scf_syscall_info *scf_syscall_info(unsigned int nr);
+/* "openat", or "syscall_NNN" written into buf for an unknown number. */
+const char *scf_syscall_name(unsigned int nr, char *buf, size_t bufsz);
+/* The number of a name ("openat", or "syscall_NNN"), or -ENOENT. */
+int scf_syscall_lookup(const char *name);
+/* A class's name ("file", "net", ...; "?" past the last) and the class of a name (-ENOENT). */
+const char *scf_class_name(unsigned int cls);
+int scf_class_lookup(const char *name);
+/* How many numbers the table names (for tests). */
+unsigned int scf_syscall_count(void);
+
+/*
+ * A selection, as both binaries take it: comma-separated syscall names (syscall_NNN for a
+ * number without one) and %NAME for a class (%file %net %process %memory %time %sync %ipc
+ * %other), a group that cuts across classes (%fd %signal %ids) or every number (%all). Sets
+ * the bit nr of bits for each syscall selected (adding to what bits holds). Returns 0, or
+ * -EINVAL with a message naming the word and its offset in err.
+ */
+#define SCF_SYSCALL_SEL_WORDS (SCF_SYSCALL_NR_MAX / 64)
+int scf_syscall_select(const char *spec, uint64_t bits[SCF_SYSCALL_SEL_WORDS], char *err,
+		       size_t errlen);
+/* The %NAMEs, space-separated (for --help and messages). */
+const char *scf_syscall_select_names(void);
+
+/* ============================================================================================
  * Writer
  * ============================================================================================ */
 
@@ -187,6 +224,12 @@ struct scf_writer_opts {
 	const char *appname; /* pcapng shb_userappl option; NULL means "spancap" */
 	bool plain_syscalls; /* write SYSCALL records as given (format 1.0), never packed */
 	bool no_index;	     /* no frame index after each zstd frame (format 1.2 layout) */
+	/*
+	 * A counter of the caller's (for example the events whose records it appended), read by
+	 * the writer each time it hands buffered records over to be written: see
+	 * scf_writer__progress_readable(). NULL: none.
+	 */
+	const uint64_t *progress;
 };
 #define SCF_DEFAULT_LEVEL 1
 #define SCF_FRAME_BYTES_MAX (64u << 20) /* readers refuse larger frames */
@@ -213,6 +256,23 @@ int scf_writer__begin_section(struct scf_writer *w, uint64_t ts_ns, const void *
 /* Appends one encoded record as one Enhanced Packet Block. A SYSCALL record is written packed
  * (FORMAT.md 5.10) unless opts.plain_syscalls; readers give it back unchanged. */
 int scf_writer__append(struct scf_writer *w, uint64_t ts_ns, const void *rec, size_t len);
+/*
+ * Appends a SYSCALL record given by its flags (SCF_SYSCALL_F_*), its body and items_len bytes
+ * of encoded items: the file gets the same bytes as from scf_writer__append() of the record
+ * built of them, packed straight into the writer's buffer (the capture's path per syscall).
+ */
+int scf_writer__append_syscall(struct scf_writer *w, uint64_t ts_ns, uint16_t flags,
+			       const struct scf_syscall *s, const void *items, size_t items_len);
+/*
+ * From now on compresses and writes on a thread of its own, which the caller's thread hands
+ * full buffers (128 KiB of pcapng) and ended frames to while it fills the next one: the same
+ * bytes in the file as inline, in the same order; a write error is seen by the next call
+ * after it (append, tick, flush, error). The thread blocks every signal and has, on Linux,
+ * the capabilities of the calling thread as they are now: call it once the process has
+ * dropped those it does not keep. Does nothing for an uncompressed writer. 0, or a
+ * negative errno (the writer then goes on compressing inline).
+ */
+int scf_writer__compress_thread(struct scf_writer *w);
 /* Ends the zstd frame if it has been open for frame_ns (now_ns: CLOCK_MONOTONIC) or holds
  * frame_bytes. Cheap: call it on every poll tick. */
 int scf_writer__tick(struct scf_writer *w, uint64_t now_ns);
@@ -221,8 +281,9 @@ int scf_writer__flush(struct scf_writer *w);
 /* Flushes, closes and frees. Returns the first error the writer met, or 0, with its message
  * copied to err (which may be NULL). NULL w is fine. */
 int scf_writer__close(struct scf_writer *w, char *err, size_t errlen);
-/* Bytes written to the file so far (after compression); data still buffered is not counted,
- * so call flush() first for an exact size. */
+/* Bytes written to the file so far (after compression); data still buffered (or handed to
+ * the compressor thread and not written yet) is not counted, so call flush() first for an
+ * exact size. */
 uint64_t scf_writer__bytes(const struct scf_writer *w);
 uint64_t scf_writer__records(const struct scf_writer *w);
 /* Records a reader gets back from the file as it is now: those whose bytes were all written
@@ -230,6 +291,9 @@ uint64_t scf_writer__records(const struct scf_writer *w);
  * reader takes those of a frame not ended yet). After a write error it stays at what the file
  * held before it. */
 uint64_t scf_writer__records_readable(const struct scf_writer *w);
+/* The value opts.progress pointed to when the last records now readable were handed over to
+ * be written (its value at open before any). */
+uint64_t scf_writer__progress_readable(const struct scf_writer *w);
 /* Length on disk (the EPB captured length) of the last record written: a SYSCALL record is
  * shorter once packed. 0 before the first record. */
 size_t scf_writer__last_record_len(const struct scf_writer *w);

@@ -75,83 +75,94 @@ static void slot_update(struct scf_ctx_slot *slot, bool known, const struct scf_
 	}
 }
 
-size_t scf_syscall_pack(struct scf_ctx_table *t, const uint8_t *rec, size_t len, uint8_t *out,
-			const uint8_t **items, size_t *items_len)
+size_t scf_syscall_pack_fields(struct scf_ctx_table *t, uint16_t flags, const struct scf_syscall *s,
+			       size_t items_len, uint8_t *out)
 {
 	static const uint8_t zero[24];
 	struct scf_rec_hdr h;
-	struct scf_syscall s;
 	struct scf_ctx_slot *slot;
 	uint16_t pflags;
 	uint8_t *p, mask = 0;
 	bool known, ctx;
 
-	if (len < sizeof(h) + sizeof(s))
-		return 0;
-	memcpy(&h, rec, sizeof(h));
 	/* Only what unpacks to the same bytes: the 1.0 body exactly, known flag bits, no stray
 	 * ids without a context. Anything else stays a plain record. */
-	if (h.type != SCF_REC_SYSCALL || h.body_len != sizeof(s) || h.len != len ||
-	    (h.flags & ~SCF_PACKED_F_SYSCALL_MASK))
+	if ((flags & ~SCF_PACKED_F_SYSCALL_MASK) || s->reserved ||
+	    sizeof(h) + sizeof(*s) + items_len > SCF_REC_MAX)
 		return 0;
-	memcpy(&s, rec + sizeof(h), sizeof(s));
-	if (s.reserved)
-		return 0;
-	ctx = h.flags & SCF_SYSCALL_F_CTX;
-	if (!ctx && (s.trace_flags || memcmp(s.trace_id, zero, 16) || memcmp(s.span_id, zero, 8)))
+	ctx = flags & SCF_SYSCALL_F_CTX;
+	if (!ctx && (s->trace_flags || memcmp(s->trace_id, zero, 16) || memcmp(s->span_id, zero, 8)))
 		return 0;
 
 	/* What changes from one syscall to the next first (FORMAT.md 5.10). */
-	slot = thread_slot(t, s.tid, &known);
-	pflags = h.flags;
+	slot = thread_slot(t, s->tid, &known);
+	pflags = flags;
 	p = out + sizeof(h);
-	p = put_varint(p, s.duration_ns);
-	p = put_varint(p, zigzag(s.ret));
-	p = put_varint(p, s.cpu);
-	p = put_varint(p, s.tid);
-	p = put_varint(p, s.nr);
-	if (!known || slot->pid != s.pid || slot->abi != s.abi) {
+	p = put_varint(p, s->duration_ns);
+	p = put_varint(p, zigzag(s->ret));
+	p = put_varint(p, s->cpu);
+	p = put_varint(p, s->tid);
+	p = put_varint(p, s->nr);
+	if (!known || slot->pid != s->pid || slot->abi != s->abi) {
 		pflags |= SCF_PACKED_F_PROC;
-		p = put_varint(p, s.pid);
-		*p++ = s.abi;
+		p = put_varint(p, s->pid);
+		*p++ = s->abi;
 	}
 	for (int i = 0; i < 6; i++)
-		if (s.args[i])
+		if (s->args[i])
 			mask |= (uint8_t)(1u << i);
 	*p++ = mask;
 	for (int i = 0; i < 6; i++)
-		if (s.args[i])
-			p = put_varint(p, zigzag((int64_t)s.args[i]));
+		if (s->args[i])
+			p = put_varint(p, zigzag((int64_t)s->args[i]));
 	if (ctx) {
 		bool have = known && slot->has_ctx;
 
-		if (!have || slot->trace_flags != s.trace_flags ||
-		    memcmp(slot->trace_id, s.trace_id, 16)) {
+		if (!have || slot->trace_flags != s->trace_flags ||
+		    memcmp(slot->trace_id, s->trace_id, 16)) {
 			pflags |= SCF_PACKED_F_TRACE;
-			memcpy(p, s.trace_id, 16);
-			p[16] = s.trace_flags;
+			memcpy(p, s->trace_id, 16);
+			p[16] = s->trace_flags;
 			p += 17;
 		}
-		if (!have || memcmp(slot->span_id, s.span_id, 8)) {
+		if (!have || memcmp(slot->span_id, s->span_id, 8)) {
 			pflags |= SCF_PACKED_F_SPAN;
-			memcpy(p, s.span_id, 8);
+			memcpy(p, s->span_id, 8);
 			p += 8;
 		}
 	}
-
-	h.type = SCF_REC_SYSCALL_PACKED;
-	h.body_len = (uint16_t)(p - out - sizeof(h));
-	h.flags = pflags;
-	*items = rec + sizeof(h) + sizeof(s);
-	*items_len = len - sizeof(h) - sizeof(s);
 	/* Never larger than the plain record (ten-byte varints could make it so). */
-	if ((size_t)(p - out) > sizeof(h) + sizeof(s))
+	if ((size_t)(p - out) > sizeof(h) + sizeof(*s))
 		return 0;
-	h.len = (uint16_t)((size_t)(p - out) + *items_len);
+	h.type = SCF_REC_SYSCALL_PACKED;
+	h.flags = pflags;
+	h.body_len = (uint16_t)(p - out - sizeof(h));
+	h.len = (uint16_t)((size_t)(p - out) + items_len);
 	memcpy(out, &h, sizeof(h));
 	/* Committed: the reader updates its table the same way on this record. */
-	slot_update(slot, known, &s, ctx);
+	slot_update(slot, known, s, ctx);
 	return (size_t)(p - out);
+}
+
+size_t scf_syscall_pack(struct scf_ctx_table *t, const uint8_t *rec, size_t len, uint8_t *out,
+			const uint8_t **items, size_t *items_len)
+{
+	struct scf_rec_hdr h;
+	struct scf_syscall s;
+	size_t n;
+
+	if (len < sizeof(h) + sizeof(s))
+		return 0;
+	memcpy(&h, rec, sizeof(h));
+	if (h.type != SCF_REC_SYSCALL || h.body_len != sizeof(s) || h.len != len)
+		return 0;
+	memcpy(&s, rec + sizeof(h), sizeof(s));
+	n = scf_syscall_pack_fields(t, h.flags, &s, len - sizeof(h) - sizeof(s), out);
+	if (n) {
+		*items = rec + sizeof(h) + sizeof(s);
+		*items_len = len - sizeof(h) - sizeof(s);
+	}
+	return n;
 }
 
 struct unpack_cursor {

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -26,7 +28,6 @@
 #include "latency_hist.h"
 #include "snaplen.h"
 #include "timeline_order.h"
-#include "syscall_table.h"
 #include "syscall_fmt.h"
 
 struct file_buf {
@@ -178,7 +179,7 @@ static void test_trace_files_bytes_per_path(void **state)
 	assert_int_equal(io(t, 0, "/etc/missing.conf")->errors, 1);
 	assert_int_equal(io(t, 0, "/var/log/svc.log")->bytes_written, 64 + 10 + 5);
 	assert_int_equal(io(t, 0, "/var/log/svc.log")->writes, 3);
-	assert_int_equal(s->detail->cls[ANA_CLASS_FILE].count, SCEN_A1_SYSCALLS);
+	assert_int_equal(s->detail->cls[SCF_CLASS_FILE].count, SCEN_A1_SYSCALLS);
 	ana_ctx__free(c);
 }
 
@@ -190,11 +191,11 @@ static void test_trace_errors_with_errno(void **state)
 	(void)state;
 
 	assert_int_equal(d->nerrs, 2);
-	assert_int_equal(d->errs[0].nr, ANA_NR_OPENAT);
+	assert_int_equal(d->errs[0].nr, SCF_NR_openat);
 	assert_int_equal(d->errs[0].err, ENOENT);
 	assert_string_equal(ana_errno_name((unsigned int)d->errs[0].err), "ENOENT");
 	assert_string_equal(d->errs[0].target, "/etc/missing.conf");
-	assert_int_equal(d->errs[1].nr, ANA_NR_WRITE);
+	assert_int_equal(d->errs[1].nr, SCF_NR_write);
 	assert_int_equal(d->errs[1].err, EBADF);
 	ana_ctx__free(c);
 }
@@ -212,8 +213,8 @@ static void test_trace_peers_and_bytes(void **state)
 	assert_int_equal(r->bytes_written, 100);
 	assert_int_equal(r->bytes_read, 250);
 	assert_int_equal(r->ops, 4); /* connect, sendto, recvfrom, close */
-	assert_true(d->cls[ANA_CLASS_NET].hist.max == 90000);
-	assert_int_equal(ana_hist_percentile(&d->cls[ANA_CLASS_NET].hist, 100), 90000);
+	assert_true(d->cls[SCF_CLASS_NET].hist.max == 90000);
+	assert_int_equal(ana_hist_percentile(&d->cls[SCF_CLASS_NET].hist, 100), 90000);
 	ana_ctx__free(c);
 }
 
@@ -367,13 +368,13 @@ static void test_ns_fork_results_map_to_host_pids(void **state)
 	mini_event(&m, t + 3000, SCF_PROC_FORK, 510, 501, 500);
 	mini_sys(&m, t + 4000, 510, 510, 39, 0, 2);
 	mini_event(&m, t + 5000, SCF_PROC_EXIT, 510, 510, 0);
-	mini_sys(&m, t + 2000, 500, 501, ANA_NR_CLONE, X_SIGCHLD, 2);
+	mini_sys(&m, t + 2000, 500, 501, SCF_NR_clone, X_SIGCHLD, 2);
 	mini_event(&m, t + 11000, SCF_PROC_FORK, 520, 501, 500);
 	mini_process(&m, t + 11500, 520, t + 11000, "svc", 3, 1, 777);
-	mini_sys(&m, t + 10000, 500, 501, ANA_NR_CLONE, X_SIGCHLD, 3);
-	mini_sys(&m, t + 20000, 500, 501, ANA_NR_CLONE, X_SIGCHLD, 4);
+	mini_sys(&m, t + 10000, 500, 501, SCF_NR_clone, X_SIGCHLD, 3);
+	mini_sys(&m, t + 20000, 500, 501, SCF_NR_clone, X_SIGCHLD, 4);
 	mini_event(&m, t + 31000, SCF_PROC_FORK, 530, 501, 500);
-	mini_sys(&m, t + 30000, 500, 501, ANA_NR_CLONE, X_SIGCHLD | X_CLONE_NEWPID, 5);
+	mini_sys(&m, t + 30000, 500, 501, SCF_NR_clone, X_SIGCHLD | X_CLONE_NEWPID, 5);
 	mini_add(c, &m);
 	assert_int_equal(ana_ctx__run(c), 0);
 
@@ -441,8 +442,8 @@ static void test_ns_pid_values_show_host_pids(void **state)
 	mini_sys(&m, t + 5000, 500, 500, 62, (uint64_t)-1, 0);
 	mini_sys(&m, t + 6000, 500, 500, 61 /* wait4 */, (uint64_t)-1, 3);
 	mini_event(&m, t + 7500, SCF_PROC_FORK, 510, 500, 500);
-	mini_sys(&m, t + 7000, 500, 500, ANA_NR_CLONE, X_SIGCHLD, 2);
-	mini_sys(&m, t + 8000, 500, 500, ANA_NR_CLONE, 0x00010000 /* CLONE_THREAD */, 8);
+	mini_sys(&m, t + 7000, 500, 500, SCF_NR_clone, X_SIGCHLD, 2);
+	mini_sys(&m, t + 8000, 500, 500, SCF_NR_clone, 0x00010000 /* CLONE_THREAD */, 8);
 	mini_sys(&m, t + 9000, 600, 600, 39, 0, 600);
 	mini_sys(&m, t + 10000, 600, 600, 62, 520, 0);
 	mini_add(c, &m);
@@ -485,7 +486,7 @@ static void test_ns_gone_child_without_clone_record_has_no_ns_pid(void **state)
 	mini_sys(&m, t + 100, 500, 500, 39 /* getpid */, 0, 1);
 	mini_event(&m, t + 1000, SCF_PROC_FORK, 510, 500, 500);
 	mini_event(&m, t + 2000, SCF_PROC_EXIT, 510, 510, 0);
-	mini_sys(&m, t + 50000000, 500, 500, ANA_NR_CLONE, X_SIGCHLD, 3);
+	mini_sys(&m, t + 50000000, 500, 500, SCF_NR_clone, X_SIGCHLD, 3);
 	mini_add(c, &m);
 	assert_int_equal(ana_ctx__run(c), 0);
 
@@ -729,7 +730,7 @@ static void test_filter_trace_span_pid_syscall(void **state)
 
 	memset(&o, 0, sizeof(o));
 	o.f.has_syscalls = true;
-	o.f.syscalls[0] |= 1ull << ANA_NR_READ;
+	o.f.syscalls[0] |= 1ull << SCF_NR_read;
 	o.f.until_ns = SCEN_T0 + 500000;
 	c = replay(&o, false);
 	assert_int_equal(c->total.syscalls, 2); /* the reads of span A1 */
@@ -745,7 +746,7 @@ static void test_syscalls_stats_by_syscall(void **state)
 	(void)state;
 
 	for (uint32_t i = 0; i < c->sc.n; i++)
-		if (c->sc.rows[i]->nr == ANA_NR_OPENAT)
+		if (c->sc.rows[i]->nr == SCF_NR_openat)
 			openat = c->sc.rows[i];
 	assert_non_null(openat);
 	assert_int_equal(openat->count, 3);
@@ -844,6 +845,7 @@ static void test_fd_close_racing_a_new_fd_in_exit_order(void **state)
 	uint64_t racing[2] = { 90, 100 }, after[2] = { 90, 125 };
 	struct ana_ctx *c;
 	struct file_buf fb;
+	char nbuf[300];
 	uint8_t kind;
 	(void)state;
 
@@ -852,7 +854,8 @@ static void test_fd_close_racing_a_new_fd_in_exit_order(void **state)
 	add(c, &fb, "race.pcapng");
 	assert_int_equal(ana_ctx__run(c), 0);
 	assert_non_null(ana_proc_find(c, 0, 10));
-	assert_non_null(ana_fd_name(ana_proc_find(c, 0, 10), 6, 0, &kind)); /* still open */
+	assert_non_null( /* still open */
+	    ana_fd_name(ana_proc_find(c, 0, 10), 6, 0, &kind, nbuf, sizeof(nbuf)));
 	ana_ctx__free(c);
 	free(fb.p);
 
@@ -861,7 +864,7 @@ static void test_fd_close_racing_a_new_fd_in_exit_order(void **state)
 	c = ana_ctx__new(&(struct ana_opts){ 0 });
 	add(c, &fb, "closed.pcapng");
 	assert_int_equal(ana_ctx__run(c), 0);
-	assert_null(ana_fd_name(ana_proc_find(c, 0, 10), 6, 0, &kind));
+	assert_null(ana_fd_name(ana_proc_find(c, 0, 10), 6, 0, &kind, nbuf, sizeof(nbuf)));
 	ana_ctx__free(c);
 	free(fb.p);
 }
@@ -922,6 +925,7 @@ static void test_fd_race_losers_name_the_replaced_description(void **state)
 	uint64_t off[5] = { 0, 90, 95, 100, 140 };
 	struct ana_ctx *c;
 	struct file_buf fb;
+	char nbuf[300];
 	uint8_t kind;
 	(void)state;
 
@@ -934,7 +938,7 @@ static void test_fd_race_losers_name_the_replaced_description(void **state)
 	assert_int_equal(race_kind[3], ANA_T_OTHER);
 	assert_int_equal(race_kind[4], ANA_T_SOCKET); /* write at 140 */
 	/* The socket stays open, and the replaced eventfd is gone. */
-	assert_non_null(ana_fd_name(ana_proc_find(c, 0, 10), 6, 0, &kind));
+	assert_non_null(ana_fd_name(ana_proc_find(c, 0, 10), 6, 0, &kind, nbuf, sizeof(nbuf)));
 	assert_int_equal(kind, ANA_T_SOCKET);
 	assert_int_equal(kind, ana_fd_desc(ana_proc_find(c, 0, 10), 6)->kind);
 	ana_ctx__free(c);
@@ -1079,13 +1083,14 @@ static void test_fd_race_loser_after_reuse_and_close(void **state)
 	uint64_t off[4] = { 0, 20, 40, 15 };
 	struct ana_ctx *c;
 	struct file_buf fb;
+	char nbuf[300];
 	uint8_t kind;
 	(void)state;
 
 	c = race_replay(sc, off, 4, &fb);
 	assert_int_equal(race_kind[2], ANA_T_OTHER);  /* thread 13 closes its eventfd */
 	assert_int_equal(race_kind[3], ANA_T_SOCKET); /* thread 10 closed its socket */
-	assert_null(ana_fd_name(ana_proc_find(c, 0, 10), 7, 0, &kind));
+	assert_null(ana_fd_name(ana_proc_find(c, 0, 10), 7, 0, &kind, nbuf, sizeof(nbuf)));
 	ana_ctx__free(c);
 	free(fb.p);
 }
@@ -1154,6 +1159,176 @@ static void test_filter_keeps_an_fd_race(void **state)
 	free(ofb.p);
 	unlink(in);
 	unlink(out);
+}
+
+/* ---- filter and socket addresses -------------------------------------------------------- */
+
+/* A capture of process 10's syscalls, written to a new temporary file (its path in path). */
+struct sock_capture {
+	struct scf_writer *w;
+	uint64_t t;
+	char path[64];
+};
+
+static void sock_capture_open(struct sock_capture *sk)
+{
+	struct scf_writer_opts wo = { .sz = sizeof(wo), .uncompressed = true };
+	struct scf_section sec = { .format_major = SCF_FORMAT_MAJOR, .ncpus = 2 };
+	char err[SCF_ERRMSG_MAX];
+	struct scf_rec_builder b;
+	uint8_t rec[512];
+	int fd;
+
+	snprintf(sk->path, sizeof(sk->path), "/tmp/spancap-addr-in-XXXXXX");
+	fd = mkstemp(sk->path);
+	assert_true(fd >= 0);
+	sk->w = scf_writer__fdopen(fd, sk->path, &wo, err, sizeof(err));
+	assert_non_null(sk->w);
+	sk->t = 1790000000000000000ull;
+	scf_rb_begin(&b, rec, sizeof(rec), SCF_REC_SECTION, 0, &sec, sizeof(sec));
+	assert_int_equal(scf_writer__begin_section(sk->w, sk->t, rec, scf_rb_end(&b)), 0);
+}
+
+/* Appends syscall nr(args) = ret of thread 10, 10 ns after the last, with an address item. */
+static void sock_capture_call(struct sock_capture *sk, uint16_t nr, int64_t ret, uint64_t a0,
+			      uint64_t a1, const uint8_t *sa, size_t salen)
+{
+	struct scf_syscall sc = { .tid = 10, .pid = 10, .nr = nr, .abi = SCF_ABI_X86_64,
+				  .duration_ns = 5, .ret = ret, .args = { a0, a1 } };
+	struct scf_rec_builder b;
+	uint8_t rec[512];
+
+	scf_rb_begin(&b, rec, sizeof(rec), SCF_REC_SYSCALL, 0, &sc, sizeof(sc));
+	if (sa)
+		scf_rb_item(&b, SCF_ITEM_SOCKADDR, sa, salen);
+	sk->t += 10;
+	assert_int_equal(scf_writer__append(sk->w, sk->t, rec, scf_rb_end(&b)), 0);
+}
+
+/* Descriptors and the address bytes of their FD records (the filter's, or those expected). */
+struct fd_seen {
+	int n;
+	int32_t fd[4];
+	uint16_t len[4];
+	uint8_t sa[4][SCF_SOCKADDR_MAX];
+};
+
+/* socket(AF_UNIX) = fd, then connect(fd) to path; the FD record to expect goes to want. */
+static void sock_capture_connect(struct sock_capture *sk, int fd, const char *path,
+				 struct fd_seen *want)
+{
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	uint8_t *sa = want->sa[want->n];
+	size_t len;
+
+	memcpy(un.sun_path, path, strlen(path));
+	len = scf_sockaddr_encode(&un, offsetof(struct sockaddr_un, sun_path) + strlen(path), sa);
+	assert_true(len > 0);
+	want->fd[want->n] = fd;
+	want->len[want->n++] = (uint16_t)len;
+	sock_capture_call(sk, 41, fd, 1, 1, NULL, 0);
+	sock_capture_call(sk, 42, 0, (uint64_t)fd, 0x1000, sa, len);
+}
+
+static void assert_fd_records(const struct fd_seen *seen, const struct fd_seen *want)
+{
+	assert_int_equal(seen->n, want->n);
+	for (int i = 0; i < want->n; i++) {
+		assert_int_equal(seen->fd[i], want->fd[i]);
+		assert_int_equal(seen->len[i], want->len[i]);
+		assert_memory_equal(seen->sa[i], want->sa[i], want->len[i]);
+	}
+}
+
+static void filter_writes(struct sock_capture *sk, uint64_t writes, struct fd_seen *seen)
+{
+	char out[] = "/tmp/spancap-addr-out-XXXXXX", err[SCF_ERRMSG_MAX], *files[1];
+	struct ana_filter f = { .has_syscalls = true };
+	struct ana_filter_cmd fc = { .out = out, .compress = 0 };
+	struct ana_filter_stats st = { 0 };
+	struct scf_reader *r;
+	struct scf_record sr;
+	struct file_buf fb;
+	int fd;
+
+	assert_int_equal(scf_writer__close(sk->w, err, sizeof(err)), 0);
+	f.syscalls[0] = 1ull << SCF_NR_write;
+	files[0] = sk->path;
+	fd = mkstemp(out);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(ana_cmd_filter(&f, files, 1, &fc, &st, err, sizeof(err)), 0);
+	assert_int_equal(st.syscalls, writes);
+
+	fd = open(out, O_RDONLY);
+	assert_true(fd >= 0);
+	fb = fd_read_all(fd);
+	r = scf_reader__open_mem(fb.p, fb.len, "filtered", err, sizeof(err));
+	assert_non_null(r);
+	memset(seen, 0, sizeof(*seen));
+	while (scf_reader__next(r, &sr) == 1) {
+		struct scf_fd body;
+		const uint8_t *d;
+		uint16_t len;
+
+		if (sr.type != SCF_REC_FD)
+			continue;
+		assert_true(seen->n < 4);
+		assert_int_equal(scf_record_body(&sr, &body, sizeof(body), SCF_FD_MIN, NULL, 0), 0);
+		assert_int_equal(body.kind, SCF_FD_SOCKET);
+		assert_int_equal(scf_record_item(&sr, SCF_ITEM_SOCKADDR, &d, &len), 1);
+		seen->fd[seen->n] = body.fd;
+		seen->len[seen->n] = len;
+		memcpy(seen->sa[seen->n++], d, len);
+	}
+	assert_int_equal(seen->n, (int)st.synthesized_fds);
+	scf_reader__free(r);
+	free(fb.p);
+	unlink(sk->path);
+	unlink(out);
+}
+
+/*
+ * A filter writes the FD record of a descriptor whose connect it leaves out with the address
+ * bytes the capture recorded. Process 10 connects fd 5 to the UNIX socket "/run/a\001" and
+ * fd 6 to "/run/a\002" (both print as "unix:/run/a?"), then writes to each; only the writes
+ * are selected. Each synthesized FD record carries its own address, byte for byte.
+ */
+static void test_filter_writes_recorded_socket_addresses(void **state)
+{
+	struct fd_seen seen, want = { 0 };
+	struct sock_capture sk;
+	(void)state;
+
+	sock_capture_open(&sk);
+	sock_capture_connect(&sk, 5, "/run/a\001", &want);
+	sock_capture_connect(&sk, 6, "/run/a\002", &want);
+	sock_capture_call(&sk, 1, 8, 5, 0x2000, NULL, 0);
+	sock_capture_call(&sk, 1, 8, 6, 0x2000, NULL, 0);
+	filter_writes(&sk, 2, &seen);
+	assert_fd_records(&seen, &want);
+}
+
+/*
+ * The filter compares what the output knows of a descriptor with the full replay on the
+ * addresses, not on their printed names. fd 5 is connected to "/run/a\001" and written to;
+ * closed (not selected), it is made again and connected to "/run/a\002", which prints the
+ * same, and written to. The output needs a second FD record, with the second address.
+ */
+static void test_filter_tells_apart_addresses_that_print_alike(void **state)
+{
+	struct fd_seen seen, want = { 0 };
+	struct sock_capture sk;
+	(void)state;
+
+	sock_capture_open(&sk);
+	sock_capture_connect(&sk, 5, "/run/a\001", &want);
+	sock_capture_call(&sk, 1, 8, 5, 0x2000, NULL, 0);
+	sock_capture_call(&sk, 3, 0, 5, 0, NULL, 0);
+	sock_capture_connect(&sk, 5, "/run/a\002", &want);
+	sock_capture_call(&sk, 1, 8, 5, 0x2000, NULL, 0);
+	filter_writes(&sk, 2, &seen);
+	assert_fd_records(&seen, &want);
 }
 
 /* ---- damaged input -------------------------------------------------------------------------- */
@@ -1293,22 +1468,22 @@ static void test_syscall_table_names_and_classes(void **state)
 	char buf[32];
 	(void)state;
 
-	assert_true(ana_syscall_count() >= 380);
-	assert_int_equal(ana_syscall_lookup("openat"), 257);
-	assert_int_equal(ana_syscall_lookup("io_uring_setup"), 425);
-	assert_int_equal(ana_syscall_lookup("rseq"), 334);
-	assert_int_equal(ana_syscall_lookup("no_such_call"), -ENOENT);
-	assert_string_equal(ana_syscall_name(0, buf, sizeof(buf)), "read");
-	assert_string_equal(ana_syscall_name(400, buf, sizeof(buf)), "syscall_400");
-	assert_int_equal(ana_syscall_info(42)->cls, ANA_CLASS_NET);
-	assert_int_equal(ana_syscall_info(202)->cls, ANA_CLASS_SYNC);
-	assert_int_equal(ana_syscall_info(35)->cls, ANA_CLASS_TIME);
-	assert_int_equal(ana_class_lookup("memory"), ANA_CLASS_MEMORY);
-	for (unsigned int nr = 0; nr < ANA_SYSCALL_NR_MAX; nr++) {
-		const struct ana_syscall_info *si = ana_syscall_info(nr);
+	assert_true(scf_syscall_count() >= 380);
+	assert_int_equal(scf_syscall_lookup("openat"), 257);
+	assert_int_equal(scf_syscall_lookup("io_uring_setup"), 425);
+	assert_int_equal(scf_syscall_lookup("rseq"), 334);
+	assert_int_equal(scf_syscall_lookup("no_such_call"), -ENOENT);
+	assert_string_equal(scf_syscall_name(0, buf, sizeof(buf)), "read");
+	assert_string_equal(scf_syscall_name(400, buf, sizeof(buf)), "syscall_400");
+	assert_int_equal(scf_syscall_info(42)->cls, SCF_CLASS_NET);
+	assert_int_equal(scf_syscall_info(202)->cls, SCF_CLASS_SYNC);
+	assert_int_equal(scf_syscall_info(35)->cls, SCF_CLASS_TIME);
+	assert_int_equal(scf_class_lookup("memory"), SCF_CLASS_MEMORY);
+	for (unsigned int nr = 0; nr < SCF_SYSCALL_NR_MAX; nr++) {
+		const struct scf_syscall_info *si = scf_syscall_info(nr);
 
 		if (si)
-			assert_int_equal(ana_syscall_lookup(si->name), (int)nr);
+			assert_int_equal(scf_syscall_lookup(si->name), (int)nr);
 	}
 }
 
@@ -1413,6 +1588,8 @@ int main(void)
 		cmocka_unit_test(test_timeline_orders_by_entry_and_resumes_long_calls),
 		cmocka_unit_test(test_fd_race_loser_after_reuse_and_close),
 		cmocka_unit_test(test_filter_keeps_an_fd_race),
+		cmocka_unit_test(test_filter_writes_recorded_socket_addresses),
+		cmocka_unit_test(test_filter_tells_apart_addresses_that_print_alike),
 		cmocka_unit_test(test_attrs_resolve_through_key_map),
 		cmocka_unit_test(test_late_descriptions_keep_what_is_known),
 		cmocka_unit_test(test_killed_inside_a_span),

@@ -22,6 +22,7 @@
 #include <zstd.h>
 
 #include "spancap_file.h"
+#include "xorshift64.h"
 
 #define T0 1790000000123456789ull
 #define REC_CAP 512
@@ -69,10 +70,7 @@ static uint64_t rng = 0x243f6a8885a308d3ull;
 
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xorshift64_next(&rng);
 }
 
 static size_t section_rec(uint8_t *buf, uint32_t index, uint16_t minor)

@@ -162,7 +162,7 @@ static enum tlsres_route check(struct child *c, const struct tlsres_opts *opts,
 		assert_int_equal(
 		    tlsres_record_ptr(&cand->res, mem, c->th[t].fs, &rec, err, sizeof(err)), 0);
 		assert_int_equal(rec, c->th[t].rec);
-		assert_int_equal(tmem_read(mem, rec + 24, &valid, 1, err, sizeof(err)), 0);
+		assert_int_equal(tmem__read(mem, rec + 24, &valid, 1, err, sizeof(err)), 0);
 		assert_int_equal(valid, 1);
 	}
 	tmem__free(mem);
@@ -443,7 +443,7 @@ struct patch {
 static ssize_t patched_read(void *ctx, uint64_t addr, void *buf, size_t len)
 {
 	struct patch *p = ctx;
-	int rc = tmem_read(p->real, addr, buf, len, NULL, 0);
+	int rc = tmem__read(p->real, addr, buf, len, NULL, 0);
 
 	if (rc)
 		return rc;

@@ -216,7 +216,7 @@ static void test_maps_modules_runs(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(pmaps_modules(m, &mods, &n), 0);
+	assert_int_equal(pmaps__modules(m, &mods, &n), 0);
 	assert_int_equal(n, 6);
 	assert_string_equal(mods[0].path, "/bin/exe");
 	assert_int_equal(mods[0].base_start, 0x400000);
@@ -264,10 +264,10 @@ static void test_maps_otel_ctx_names(void **state)
 	assert_false(pmaps_is_otel_ctx_name("/memfd:OTEL"));
 	assert_false(pmaps_is_otel_ctx_name("[anon:OTHER]"));
 	assert_false(pmaps_is_otel_ctx_name(""));
-	e = pmaps_find_otel_ctx(m, &from);
+	e = pmaps__find_otel_ctx(m, &from);
 	assert_non_null(e);
 	assert_int_equal(e->start, 0x7f0000200000ull);
-	assert_null(pmaps_find_otel_ctx(m, &from));
+	assert_null(pmaps__find_otel_ctx(m, &from));
 	pmaps__free(m);
 }
 
@@ -284,7 +284,7 @@ static void test_maps_read_self(void **state)
 	assert_non_null(m);
 	assert_true(len > 0);
 	exe[len] = '\0';
-	assert_int_equal(pmaps_modules(m, &mods, &n), 0);
+	assert_int_equal(pmaps__modules(m, &mods, &n), 0);
 	for (size_t i = 0; i < n; i++)
 		found |= !strcmp(mods[i].path, exe);
 	assert_true(found);

@@ -4,7 +4,8 @@
 
 # Unit suites by name: built in $(BUILD)/tests and, under ASan + UBSan, in $(BUILD)/asan/tests.
 UNIT_TESTS := test_formats test_formats_packed test_formats_alloc test_samples_writer \
-	test_analyze test_analyze_ctx test_export test_redact test_resolver test_proc_table
+	test_analyze test_analyze_ctx test_export test_redact test_resolver test_proc_table \
+	test_flight_ring
 TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 CMOCKA_LIBS = $(call pkg_libs,cmocka)
 # The analyzer's scenario builder (tests/analyze_scenario.c), shared by its suites and tools.
@@ -25,6 +26,16 @@ $(BUILD)/tests/test_export: $(BUILD)/obj/tests/test_export.o $(SCENARIO_OBJ) $(A
 $(BUILD)/tests/test_export: PROG_LDLIBS = $(ANALYZE_TEST_LDLIBS)
 $(BUILD)/tests/test_redact: $(BUILD)/obj/tests/test_redact.o $(ANALYZE_LIB) $(FORMATS_LIB)
 $(BUILD)/tests/test_redact: PROG_LDLIBS = $(FORMATS_LDLIBS) $(CMOCKA_LIBS)
+
+# What the C library's kernel headers number each syscall, for test_formats to check
+# formats/syscall_list.h against.
+$(BUILD)/obj/tests/test_formats.o: $(BUILD)/gen/libc_syscall_numbers.h
+$(BUILD)/gen/libc_syscall_numbers.h:
+	$(msg) GEN $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) -E -dM -include asm/unistd_64.h - </dev/null | \
+		sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/\t{"\1", \2},/p' | \
+		sort -t, -k2 -n >$@.tmp && mv $@.tmp $@
 
 $(BUILD)/tests/test_formats: $(BUILD)/obj/tests/test_formats.o $(FORMATS_LIB)
 $(BUILD)/tests/test_formats: PROG_LDLIBS = $(FORMATS_LDLIBS) $(CMOCKA_LIBS)
@@ -61,6 +72,11 @@ $(BUILD)/obj/tests/test_proc_table.o: CFLAGS += $(CAPTURE_INC)
 $(BUILD)/tests/test_proc_table: $(BUILD)/obj/tests/test_proc_table.o \
 	$(BUILD)/obj/capture/proc_table.o
 $(BUILD)/tests/test_proc_table: PROG_LDLIBS = $(CMOCKA_LIBS)
+# The flight recorder's ring of segments and its triggers (--ring), without BPF.
+$(BUILD)/obj/tests/test_flight_ring.o: CFLAGS += $(CAPTURE_INC)
+$(BUILD)/tests/test_flight_ring: $(BUILD)/obj/tests/test_flight_ring.o \
+	$(BUILD)/obj/capture/flight_ring.o $(BUILD)/obj/capture/flight_trigger.o
+$(BUILD)/tests/test_flight_ring: PROG_LDLIBS = $(CMOCKA_LIBS)
 
 # Tools: sample files for the formats and analyzer suites, and the resolver's answer for a live
 # process (checked by the samples suite against the addresses each sample thread reports).
@@ -77,10 +93,11 @@ $(BUILD)/tests/resolver_probe: PROG_LDLIBS = $(RESOLVER_LDLIBS)
 
 # The programs the capture suites run (tests/integration/it_capture_*.sh): the target and
 # checker of it_capture_core, a worker thread that execs inside its span (core), the process
-# and thread spawner of it_capture_memory, the workloads of it_capture_load, and the
-# self-counting syscall flood of it_capture_output.
+# and thread spawner of it_capture_memory, the workloads of it_capture_load, the
+# self-counting syscall flood of it_capture_output and the command-driven workload of
+# it_capture_ring.
 CAPTURE_TEST_TOOLS := $(addprefix $(BUILD)/tests/,capture_target capture_check exec_thread \
-	churn_target load_workload getppid_flood)
+	churn_target load_workload getppid_flood ring_workload)
 $(BUILD)/tests/capture_target: $(BUILD)/obj/tests/capture_target.o
 $(BUILD)/tests/capture_target: PROG_LDFLAGS = $(EXPORT_TLS)
 $(BUILD)/tests/exec_thread: $(BUILD)/obj/tests/exec_thread.o
@@ -93,6 +110,9 @@ $(BUILD)/tests/load_workload: $(BUILD)/obj/tests/load_workload.o
 $(BUILD)/tests/load_workload: PROG_LDLIBS = -pthread
 $(BUILD)/tests/getppid_flood: $(BUILD)/obj/tests/getppid_flood.o
 $(BUILD)/tests/getppid_flood: PROG_LDLIBS = -pthread
+# The workload of tests/integration/it_capture_ring.sh (the flight recorder).
+$(BUILD)/tests/ring_workload: $(BUILD)/obj/tests/ring_workload.o
+$(BUILD)/tests/ring_workload: PROG_LDFLAGS = $(EXPORT_TLS)
 $(BUILD)/obj/tests/capture_check.o: CFLAGS += -Ibpf
 $(BUILD)/tests/capture_check: $(BUILD)/obj/tests/capture_check.o $(FORMATS_LIB)
 $(BUILD)/tests/capture_check: PROG_LDLIBS = $(FORMATS_LDLIBS)

@@ -17,7 +17,6 @@
 #include "spancap_file.h"
 #include "ana_map.h"
 #include "latency_hist.h"
-#include "syscall_table.h"
 
 struct ana_ctx;
 
@@ -34,7 +33,7 @@ struct ana_filter {
 	uint8_t trace_id[16], span_id[8];
 	uint8_t trace_nibbles, span_nibbles; /* hex digits given (prefix match); 0: any */
 	bool has_syscalls;
-	uint64_t syscalls[ANA_SYSCALL_NR_MAX / 64]; /* bit set of numbers */
+	uint64_t syscalls[SCF_SYSCALL_NR_MAX / 64]; /* bit set of numbers */
 	bool errors_only;
 	/* --host, --boot: only the sections of hosts of that name and of boots whose id starts
 	 * with these hex digits; the others are skipped whole, as if not given */
@@ -116,6 +115,10 @@ struct ana_host {
 	uint32_t sections;
 	bool have_end;
 	struct scf_end end; /* the last END record */
+	/* its flight-recorder counters (spancap --ring; FORMAT.md 5.9): triggers fired, sections
+	 * and bytes dropped from memory, those dropped for room */
+	bool have_ring;
+	uint64_t ring[4];
 	uint64_t loss_events, loss_windows; /* LOSS records of events not in the file */
 };
 
@@ -128,17 +131,44 @@ enum ana_tkind {
 	ANA_T_UNKNOWN, /* a descriptor the replay never saw opened */
 };
 
-/* An open file description, shared by dup'ed and inherited descriptors. */
+/*
+ * A socket address as the capture recorded it: the payload of a SOCKADDR item (family, port,
+ * address or path bytes: formats/FORMAT.md, scf_sockaddr_decode()). len 0: none known.
+ */
+struct ana_sockaddr {
+	uint16_t len;
+	uint8_t bytes[SCF_SOCKADDR_MAX];
+};
+
+/*
+ * An open file description, shared by dup'ed and inherited descriptors. It keeps what the
+ * capture said (bytes), never display text: ana_fdesc_name() renders its name.
+ */
 struct ana_fdesc {
 	uint32_t refs;
 	uint8_t kind; /* enum ana_tkind */
 	uint8_t sock_type;
 	uint16_t family;
-	char *path;  /* file path, "pipe:#N", "anon_inode:[eventfd]"... */
-	bool cut;    /* path was cut at the capture's snaplen: the file's path begins so */
-	char *peer;  /* sockets: "127.0.0.1:5432" */
-	char *local; /* sockets: local address */
+	uint32_t pair_seq; /* a pipe or socket pair the replay saw made: its number (from 1) */
+	char *path; /* the file's path, or the name the capture gave ("anon_inode:[eventfd]",
+		     * "memfd:x", "pipe:[123]"); NULL when none */
+	bool cut;   /* path was cut at the capture's snaplen: the file's path begins so */
+	struct ana_sockaddr peer;  /* sockets: the remote address */
+	struct ana_sockaddr local; /* sockets: the local address */
 };
+
+/*
+ * The name of d, into buf: a socket's peer ("127.0.0.1:5432"), else its local address
+ * ("socket:[::1]:80"), a pipe or socket pair the replay saw made ("pipe:#3", "socketpair:#4"),
+ * the path, else "socket" or "?". Returns buf, or the path itself (valid while d is).
+ */
+const char *ana_fdesc_name(const struct ana_fdesc *d, char *buf, size_t bufsz);
+/* Whether a and b have the same kind and the same name, compared on what makes the name. */
+bool ana_fdesc_same(const struct ana_fdesc *a, const struct ana_fdesc *b);
+/* A copy of d (its own path, one reference), or NULL without memory. */
+struct ana_fdesc *ana_fdesc_copy(const struct ana_fdesc *d);
+/* Drops a reference to d (NULL accepted); the last one frees it. */
+void ana_fdesc_put(struct ana_fdesc *d);
 
 struct ana_fdslot {
 	struct ana_fdesc *d;
@@ -324,14 +354,14 @@ struct ana_error_ev {
 
 struct ana_span_detail {
 	struct ana_io_table io;
-	struct ana_class_stat cls[ANA_CLASS_MAX];
+	struct ana_class_stat cls[SCF_CLASS_MAX];
 	struct ana_error_ev *errs;
 	uint32_t nerrs, errs_cap;
 	struct ana_proc **children;
 	uint32_t nchildren, children_cap;
 };
 
-#define ANA_SC_ERRNOS 4
+#define SCF_SC_ERRNOS 4
 struct ana_sc_row {
 	uint8_t group_kind; /* enum ana_by */
 	void *group;	    /* struct ana_span * or struct ana_proc *, NULL by syscall */
@@ -342,7 +372,7 @@ struct ana_sc_row {
 	struct {
 		int32_t err;
 		uint64_t n;
-	} errnos[ANA_SC_ERRNOS]; /* the first distinct errnos seen */
+	} errnos[SCF_SC_ERRNOS]; /* the first distinct errnos seen */
 	uint64_t other_errnos;
 };
 
@@ -432,6 +462,8 @@ struct ana_event {
 	bool target_cut;    /* target is a path cut at the capture's snaplen */
 	/* host pids of its pid-valued result and arguments (ana_syscall_host_pid) */
 	int64_t ret_host_pid, arg_host_pid[6];
+	/* a socket target's remote address as the capture recorded it, or NULL when unknown */
+	const struct ana_sockaddr *target_addr;
 };
 
 /* ---- API ----------------------------------------------------------------------------------- */
@@ -464,7 +496,7 @@ struct ana_proc *ana_proc_in_ns(const struct ana_ctx *c, const struct ana_proc *
 /*
  * A syscall of t (process p) in a pid namespace other than the host's gets and returns pids in
  * that namespace's numbering (FORMAT.md 5.2). The host pid that its result (arg -1: a result
- * the table flags ANA_SC_PIDRET) or argument arg (0..5, letter 'n') names: > 0 the host pid,
+ * the table flags SCF_SC_PIDRET) or argument arg (0..5, letter 'n') names: > 0 the host pid,
  * ANA_HOST_PID_UNKNOWN when the capture tells no process of that number in the caller's
  * namespace, 0 when there is nothing to translate (the caller is in the host's namespace, the
  * value is no pid: an error, 0, -1 "any", a negative process group). Valid during the replay,
@@ -496,11 +528,15 @@ bool ana_filter_span_match(const struct ana_filter *f, const uint8_t id[8]);
 bool ana_syscall_selected(const struct ana_filter *f, const struct scf_syscall *sc,
 			  const struct scf_record *rec);
 
-/* Name of what fd refers to in proc for a syscall that entered at entry_ns (0: just now):
- * "/etc/hosts", "127.0.0.1:5432", "pipe:#1"; NULL when unknown; *kind gets an enum ana_tkind. */
-const char *ana_fd_name(const struct ana_proc *p, int64_t fd, uint64_t entry_ns, uint8_t *kind);
+/* Name of what fd refers to in proc for a syscall that entered at entry_ns (0: just now),
+ * as ana_fdesc_name() renders it into buf: "/etc/hosts", "127.0.0.1:5432", "pipe:#1"; NULL
+ * when unknown; *kind gets an enum ana_tkind. */
+const char *ana_fd_name(const struct ana_proc *p, int64_t fd, uint64_t entry_ns, uint8_t *kind,
+			char *buf, size_t bufsz);
 /* The open file description behind fd in proc just now, or NULL. */
 const struct ana_fdesc *ana_fd_desc(const struct ana_proc *p, int64_t fd);
+/* The description a syscall that entered at entry_ns (0: just now) found behind fd, or NULL. */
+const struct ana_fdesc *ana_fd_at(const struct ana_proc *p, int64_t fd, uint64_t entry_ns);
 /* Whether the name ana_fd_name gives was cut at the capture's snaplen. */
 bool ana_fd_cut(const struct ana_proc *p, int64_t fd, uint64_t entry_ns);
 /* Whether a syscall that entered at entry_ns worked on a description of fd that has been

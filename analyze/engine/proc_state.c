@@ -46,19 +46,24 @@ static void clear_str(char **s)
 	*s = NULL;
 }
 
-static char *fmt_sockaddr(const struct scf_record *rec, uint16_t tag, uint16_t *family)
+/*
+ * Keeps the address of item tag of rec in *out (and its family in *family) when the item is
+ * there and decodes. Returns whether it did.
+ */
+static bool keep_sockaddr(const struct scf_record *rec, uint16_t tag, struct ana_sockaddr *out,
+			  uint16_t *family)
 {
 	struct scf_sockaddr sa;
 	const uint8_t *d;
 	uint16_t len;
-	char buf[256];
 
-	if (scf_record_item(rec, tag, &d, &len) != 1 || scf_sockaddr_decode(d, len, &sa))
-		return NULL;
-	if (family)
-		*family = sa.family;
-	scf_sockaddr_format(&sa, buf, sizeof(buf));
-	return strdup(buf);
+	if (scf_record_item(rec, tag, &d, &len) != 1 || len > sizeof(out->bytes) ||
+	    scf_sockaddr_decode(d, len, &sa))
+		return false;
+	memcpy(out->bytes, d, len);
+	out->len = len;
+	*family = sa.family;
+	return true;
 }
 
 /* ---- processes and threads ------------------------------------------------------------------ */
@@ -314,7 +319,7 @@ static bool keys_equal(const struct ana_pctx *a, const struct ana_pctx *b, uint3
 	return true;
 }
 
-static bool pctx_equal(const struct ana_pctx *a, const struct ana_pctx *b)
+static bool proc_ctx_equal(const struct ana_pctx *a, const struct ana_pctx *b)
 {
 	return kv_equal(a->res, a->nres, b->res, b->nres) &&
 	       kv_equal(a->extra, a->nextra, b->extra, b->nextra) && a->nkeys == b->nkeys &&
@@ -339,7 +344,7 @@ static bool has_context_items(const struct scf_record *rec)
  * same as the context in force (every section repeats it) gives that one back, so that
  * contexts grow with changes, not with sections.
  */
-static struct ana_pctx *pctx_of_record(struct ana_ctx *c, const struct ana_proc *p,
+static struct ana_pctx *proc_ctx_of_record(struct ana_ctx *c, const struct ana_proc *p,
 				       const struct scf_record *rec, const struct scf_process *b)
 {
 	const uint8_t *d;
@@ -377,7 +382,7 @@ static struct ana_pctx *pctx_of_record(struct ana_ctx *c, const struct ana_proc 
 		ana_pctx_free(x);
 		return NULL;
 	}
-	if (p->pctx && pctx_equal(p->pctx, x)) {
+	if (p->pctx && proc_ctx_equal(p->pctx, x)) {
 		ana_pctx_free(x);
 		return p->pctx;
 	}
@@ -390,7 +395,7 @@ fail:
 	return p->pctx;
 }
 
-static const char *pctx_service(const struct ana_pctx *x)
+static const char *proc_ctx_service(const struct ana_pctx *x)
 {
 	for (uint32_t i = 0; x && i < x->nres; i++)
 		if (x->res[i].key && x->res[i].val && x->res[i].type == SCF_VAL_STRING &&
@@ -481,11 +486,11 @@ static int64_t host_pid_of(const struct ana_ctx *c, const struct ana_thread *t,
 
 	if (result) {
 		switch (sc->nr) {
-		case ANA_NR_GETPID:
+		case SCF_NR_getpid:
 			return sc->pid; /* the record's own pids are host pids */
-		case ANA_NR_GETTID:
+		case SCF_NR_gettid:
 			return sc->tid;
-		case ANA_NR_GETPPID: /* a parent outside the namespace reads 0: never here */
+		case SCF_NR_getppid: /* a parent outside the namespace reads 0: never here */
 			return p->ppid ? (int64_t)p->ppid : ANA_HOST_PID_UNKNOWN;
 		}
 	}
@@ -495,11 +500,11 @@ static int64_t host_pid_of(const struct ana_ctx *c, const struct ana_thread *t,
 	 * may have named an earlier process, and the child's own record may say nothing (it was
 	 * gone before spancap read its /proc).
 	 */
-	if (result && (sc->nr == ANA_NR_CLONE || sc->nr == ANA_NR_CLONE3 || sc->nr == ANA_NR_FORK ||
-		       sc->nr == ANA_NR_VFORK)) {
+	if (result && (sc->nr == SCF_NR_clone || sc->nr == SCF_NR_clone3 || sc->nr == SCF_NR_fork ||
+		       sc->nr == SCF_NR_vfork)) {
 		const struct ana_proc *last = fork_event_child(t, p, rec->ts_ns);
 
-		if (sc->nr == ANA_NR_CLONE && (sc->args[0] & X_CLONE_THREAD))
+		if (sc->nr == SCF_NR_clone && (sc->args[0] & X_CLONE_THREAD))
 			return ANA_HOST_PID_UNKNOWN; /* a thread: tids have no namespace record */
 		if (last &&
 		    (!last->ns_pid || last->pidns_inode != p->pidns_inode || last->ns_pid == v))
@@ -514,21 +519,21 @@ static int64_t host_pid_of(const struct ana_ctx *c, const struct ana_thread *t,
 int64_t ana_syscall_host_pid(const struct ana_ctx *c, const struct ana_thread *t,
 			     const struct scf_record *rec, const struct scf_syscall *sc, int arg)
 {
-	const struct ana_syscall_info *si =
-		sc->abi == SCF_ABI_X86_64 ? ana_syscall_info(sc->nr) : NULL;
+	const struct scf_syscall_info *si =
+		sc->abi == SCF_ABI_X86_64 ? scf_syscall_info(sc->nr) : NULL;
 	int64_t v;
 
 	if (!si || !t || !t->proc || !t->proc->ns_level || arg < -1 || arg > 5)
 		return 0;
 	if (arg < 0) {
-		if (!(si->flags & ANA_SC_PIDRET) || (rec->flags & SCF_SYSCALL_F_NO_EXIT))
+		if (!(si->flags & SCF_SC_PIDRET) || (rec->flags & SCF_SYSCALL_F_NO_EXIT))
 			return 0;
 		v = sc->ret;
 	} else {
 		if (!si->args || strlen(si->args) <= (size_t)arg || si->args[arg] != 'n')
 			return 0;
 		/* waitid(idtype, id, ...): id is a pid for P_PID (1) and P_PGID (2) only */
-		if (sc->nr == ANA_NR_WAITID && sc->args[0] != 1 && sc->args[0] != 2)
+		if (sc->nr == SCF_NR_waitid && sc->args[0] != 1 && sc->args[0] != 2)
 			return 0;
 		v = (int32_t)sc->args[arg];
 	}
@@ -596,10 +601,10 @@ void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *r
 	if (!p->parent && b.ppid)
 		p->parent = ana_proc_find(c, host, b.ppid);
 	old = p->pctx;
-	p->pctx = pctx_of_record(c, p, rec, &b);
+	p->pctx = proc_ctx_of_record(c, p, rec, &b);
 	if (old && p->pctx && old != p->pctx && !old->grown && keymap_extends(p->pctx, old))
 		old->grown = p->pctx;
-	svc = pctx_service(p->pctx);
+	svc = proc_ctx_service(p->pctx);
 	free(p->service);
 	p->service = svc ? strdup(svc) : NULL;
 	clear_str(&p->schema);
@@ -684,28 +689,102 @@ static struct ana_fdesc *desc_new(struct ana_ctx *c, uint8_t kind, char *path)
 	return d;
 }
 
-static void desc_put(struct ana_fdesc *d)
+void ana_fdesc_put(struct ana_fdesc *d)
 {
 	if (!d || --d->refs)
 		return;
 	free(d->path);
-	free(d->peer);
-	free(d->local);
 	free(d);
 }
 
-/* A socket's display name: its peer, else its local address. */
-static void sock_rename(struct ana_fdesc *d)
+struct ana_fdesc *ana_fdesc_copy(const struct ana_fdesc *d)
 {
-	char buf[300];
+	struct ana_fdesc *n = malloc(sizeof(*n));
 
-	if (d->peer)
-		snprintf(buf, sizeof(buf), "%s", d->peer);
-	else if (d->local)
-		snprintf(buf, sizeof(buf), "socket:%s", d->local);
-	else
-		snprintf(buf, sizeof(buf), "socket");
-	set_str(&d->path, strdup(buf));
+	if (!n)
+		return NULL;
+	*n = *d;
+	n->refs = 1;
+	if (d->path && !(n->path = strdup(d->path))) {
+		free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/* What a description's name is made of (ana_fdesc_name()), in order of precedence. */
+enum name_source { NAME_PEER, NAME_LOCAL, NAME_PAIR, NAME_PATH, NAME_NONE };
+
+static enum name_source name_source(const struct ana_fdesc *d)
+{
+	if (d->kind == ANA_T_SOCKET && d->peer.len)
+		return NAME_PEER;
+	if (d->kind == ANA_T_SOCKET && d->local.len)
+		return NAME_LOCAL;
+	if (d->pair_seq)
+		return NAME_PAIR;
+	return d->path ? NAME_PATH : NAME_NONE;
+}
+
+static size_t format_sockaddr(const struct ana_sockaddr *a, char *buf, size_t bufsz)
+{
+	struct scf_sockaddr sa;
+
+	if (scf_sockaddr_decode(a->bytes, a->len, &sa)) /* kept only when it decoded */
+		return (size_t)snprintf(buf, bufsz, "?");
+	return scf_sockaddr_format(&sa, buf, bufsz);
+}
+
+const char *ana_fdesc_name(const struct ana_fdesc *d, char *buf, size_t bufsz)
+{
+	size_t n;
+
+	switch (name_source(d)) {
+	case NAME_PEER:
+		format_sockaddr(&d->peer, buf, bufsz);
+		break;
+	case NAME_LOCAL:
+		n = (size_t)snprintf(buf, bufsz, "socket:");
+		if (n < bufsz)
+			format_sockaddr(&d->local, buf + n, bufsz - n);
+		break;
+	case NAME_PAIR:
+		snprintf(buf, bufsz, "%s:#%u", d->kind == ANA_T_SOCKET ? "socketpair" : "pipe",
+			 d->pair_seq);
+		break;
+	case NAME_PATH:
+		return d->path; /* as long as it is: not cut to bufsz */
+	case NAME_NONE:
+		snprintf(buf, bufsz, "%s", d->kind == ANA_T_SOCKET ? "socket" : "?");
+		break;
+	}
+	return buf;
+}
+
+static bool same_sockaddr(const struct ana_sockaddr *a, const struct ana_sockaddr *b)
+{
+	return a->len == b->len && !memcmp(a->bytes, b->bytes, a->len);
+}
+
+bool ana_fdesc_same(const struct ana_fdesc *a, const struct ana_fdesc *b)
+{
+	enum name_source src = name_source(a);
+
+	if (a->kind != b->kind || src != name_source(b))
+		return false;
+	switch (src) {
+	case NAME_PEER:
+		return same_sockaddr(&a->peer, &b->peer);
+	case NAME_LOCAL:
+		return same_sockaddr(&a->local, &b->local);
+	case NAME_PAIR:
+		return a->pair_seq == b->pair_seq;
+	case NAME_PATH:
+		return !strcmp(a->path, b->path);
+	case NAME_NONE:
+		break;
+	}
+	return true;
 }
 
 static struct ana_fdslot *slot_get(struct ana_ctx *c, struct ana_fdtab *t, int64_t fd,
@@ -757,8 +836,8 @@ static struct ana_fdslot *slot_get(struct ana_ctx *c, struct ana_fdtab *t, int64
 /* Empties a slot: its description and the one it replaced. */
 static void slot_drop(struct ana_fdslot *s)
 {
-	desc_put(s->d);
-	desc_put(s->prev);
+	ana_fdesc_put(s->d);
+	ana_fdesc_put(s->prev);
 	s->d = NULL;
 	s->prev = NULL;
 }
@@ -778,10 +857,10 @@ static void fd_point(struct ana_ctx *c, struct ana_fdtab *t, int64_t fd, struct 
 	if (d)
 		d->refs++;
 	if (d && s->d && s->d != d) {
-		desc_put(s->prev);
+		ana_fdesc_put(s->prev);
 		s->prev = s->d;
 	} else {
-		desc_put(s->d);
+		ana_fdesc_put(s->d);
 	}
 	s->d = d;
 	s->cloexec = d ? cloexec : false;
@@ -801,7 +880,7 @@ static void fd_close(struct ana_ctx *c, struct ana_fdtab *t, int64_t fd, uint64_
 	if (!s)
 		return;
 	if ((s->d || s->prev) && entry_ns < s->since_ns) {
-		desc_put(s->prev);
+		ana_fdesc_put(s->prev);
 		s->prev = NULL;
 		return;
 	}
@@ -817,7 +896,7 @@ static void fd_install(struct ana_ctx *c, struct ana_fdtab *t, int64_t fd, struc
 	fd_point(c, t, fd, d, cloexec);
 	if (!d->refs) { /* fd was invalid: nothing holds it */
 		d->refs = 1;
-		desc_put(d);
+		ana_fdesc_put(d);
 	}
 }
 
@@ -918,7 +997,7 @@ static void exec_slot(struct ana_fdslot *s)
 	if (s->d && s->cloexec) {
 		slot_drop(s);
 	} else {
-		desc_put(s->prev);
+		ana_fdesc_put(s->prev);
 		s->prev = NULL;
 	}
 }
@@ -931,7 +1010,8 @@ static void close_on_exec(struct ana_fdtab *t)
 		exec_slot(&t->far[i].s);
 }
 
-const char *ana_fd_name(const struct ana_proc *p, int64_t fd, uint64_t entry_ns, uint8_t *kind)
+const char *ana_fd_name(const struct ana_proc *p, int64_t fd, uint64_t entry_ns, uint8_t *kind,
+			char *buf, size_t bufsz)
 {
 	struct ana_fdesc *d = fd_desc_at(&p->fds, fd, entry_ns);
 
@@ -940,7 +1020,7 @@ const char *ana_fd_name(const struct ana_proc *p, int64_t fd, uint64_t entry_ns,
 		return NULL;
 	}
 	*kind = d->kind;
-	return d->path ? d->path : "?";
+	return ana_fdesc_name(d, buf, bufsz);
 }
 
 bool ana_fd_cut(const struct ana_proc *p, int64_t fd, uint64_t entry_ns)
@@ -953,6 +1033,11 @@ bool ana_fd_cut(const struct ana_proc *p, int64_t fd, uint64_t entry_ns)
 const struct ana_fdesc *ana_fd_desc(const struct ana_proc *p, int64_t fd)
 {
 	return fd_desc(&p->fds, fd);
+}
+
+const struct ana_fdesc *ana_fd_at(const struct ana_proc *p, int64_t fd, uint64_t entry_ns)
+{
+	return fd_desc_at(&p->fds, fd, entry_ns);
 }
 
 bool ana_fd_raced(const struct ana_proc *p, int64_t fd, uint64_t entry_ns)
@@ -998,10 +1083,8 @@ void ana_on_fd(struct ana_ctx *c, uint32_t host, const struct scf_record *rec)
 		return;
 	if (kind == ANA_T_SOCKET) {
 		d->sock_type = b.sock_type;
-		d->local = fmt_sockaddr(rec, SCF_ITEM_SOCKADDR_LOCAL, &d->family);
-		d->peer = fmt_sockaddr(rec, SCF_ITEM_SOCKADDR, &d->family);
-		if (d->peer || d->local || !d->path)
-			sock_rename(d);
+		keep_sockaddr(rec, SCF_ITEM_SOCKADDR_LOCAL, &d->local, &d->family);
+		keep_sockaddr(rec, SCF_ITEM_SOCKADDR, &d->peer, &d->family);
 	}
 	fd_install(c, &p->fds, b.fd, d, b.open_flags & X_O_CLOEXEC);
 }
@@ -1276,19 +1359,21 @@ static void new_anon(struct ana_ctx *c, struct ana_proc *p, int64_t fd, const ch
 }
 
 static void new_pair(struct ana_ctx *c, struct ana_proc *p, const struct scf_record *rec,
-		     uint8_t kind, const char *prefix, bool cloexec, uint16_t family)
+		     uint8_t kind, bool cloexec, uint16_t family)
 {
 	int32_t fds[2];
-	char buf[64];
+	uint32_t seq;
 
 	if (!fd_pair(rec, fds))
 		return;
-	snprintf(buf, sizeof(buf), "%s:#%u", prefix, ++c->pipe_seq);
+	seq = ++c->pipe_seq;
 	for (int i = 0; i < 2; i++) {
-		struct ana_fdesc *d = desc_new(c, kind, strdup(buf));
+		struct ana_fdesc *d = desc_new(c, kind, NULL);
 
-		if (d)
+		if (d) {
 			d->family = family;
+			d->pair_seq = seq;
+		}
 		fd_install(c, &p->fds, fds[i], d, cloexec);
 	}
 }
@@ -1298,18 +1383,13 @@ static void apply_connect(struct ana_proc *p, const struct scf_record *rec,
 			  const struct scf_syscall *sc)
 {
 	struct ana_fdesc *d;
-	char *s;
 
 	if ((rec->flags & SCF_SYSCALL_F_NO_EXIT) || (sc->ret < 0 && sc->ret != -X_EINPROGRESS))
 		return;
 	d = fd_desc_at(&p->fds, (int32_t)sc->args[0], rec->ts_ns);
 	if (!d || d->kind != ANA_T_SOCKET)
 		return;
-	s = fmt_sockaddr(rec, SCF_ITEM_SOCKADDR, &d->family);
-	if (s) {
-		set_str(&d->peer, s);
-		sock_rename(d);
-	}
+	keep_sockaddr(rec, SCF_ITEM_SOCKADDR, &d->peer, &d->family);
 }
 
 void ana_fd_apply(struct ana_ctx *c, struct ana_proc *p, struct ana_thread *t,
@@ -1325,42 +1405,42 @@ void ana_fd_apply(struct ana_ctx *c, struct ana_proc *p, struct ana_thread *t,
 		return;
 	c->fd_now_ns = rec->ts_ns + sc->duration_ns;
 	switch (sc->nr) {
-	case ANA_NR_CLOSE:
+	case SCF_NR_close:
 		fd_close(c, &p->fds, (int32_t)a[0], rec->ts_ns); /* closed even on EINTR */
 		return;
-	case ANA_NR_CLOSE_RANGE:
+	case SCF_NR_close_range:
 		if (ok)
 			close_range(&p->fds, (uint32_t)a[0], (uint32_t)a[1],
 				    a[2] & X_CLOSE_RANGE_CLOEXEC);
 		return;
-	case ANA_NR_CONNECT:
+	case SCF_NR_connect:
 		apply_connect(p, rec, sc);
 		return;
 	}
 	if (!ok)
 		return;
 	switch (sc->nr) {
-	case ANA_NR_OPEN:
+	case SCF_NR_open:
 		fd_install(c, &p->fds, ret, open_desc(c, p, rec, 0, false),
 			   a[1] & X_O_CLOEXEC);
 		break;
-	case ANA_NR_CREAT:
+	case SCF_NR_creat:
 		fd_install(c, &p->fds, ret, open_desc(c, p, rec, 0, false),
 			   false);
 		break;
-	case ANA_NR_OPENAT:
+	case SCF_NR_openat:
 		fd_install(c, &p->fds, ret, open_desc(c, p, rec, a[0], true),
 			   a[2] & X_O_CLOEXEC);
 		break;
-	case ANA_NR_OPENAT2: /* flags are in struct open_how, not recorded */
+	case SCF_NR_openat2: /* flags are in struct open_how, not recorded */
 		fd_install(c, &p->fds, ret, open_desc(c, p, rec, a[0], true),
 			   false);
 		break;
-	case 304: /* open_by_handle_at */
+	case SCF_NR_open_by_handle_at:
 		fd_install(c, &p->fds, ret, open_desc(c, p, rec, 0, false),
 			   a[2] & X_O_CLOEXEC);
 		break;
-	case ANA_NR_MEMFD_CREATE:
+	case SCF_NR_memfd_create:
 		s = dup_item(rec, SCF_ITEM_PATH);
 		if (!s)
 			s = dup_item(rec, SCF_ITEM_NAME);
@@ -1372,51 +1452,50 @@ void ana_fd_apply(struct ana_ctx *c, struct ana_proc *p, struct ana_thread *t,
 			fd_install(c, &p->fds, ret, desc_new(c, ANA_T_OTHER, strdup(buf)), a[1] & 1);
 		}
 		break;
-	case ANA_NR_SOCKET:
-		d = desc_new(c, ANA_T_SOCKET, strdup("socket"));
+	case SCF_NR_socket:
+		d = desc_new(c, ANA_T_SOCKET, NULL);
 		if (d) {
 			d->family = (uint16_t)a[0];
 			d->sock_type = a[1] & 0xf;
 		}
 		fd_install(c, &p->fds, ret, d, a[1] & X_O_CLOEXEC);
 		break;
-	case ANA_NR_SOCKETPAIR:
-		new_pair(c, p, rec, ANA_T_SOCKET, "socketpair", a[1] & X_O_CLOEXEC, (uint16_t)a[0]);
+	case SCF_NR_socketpair:
+		new_pair(c, p, rec, ANA_T_SOCKET, a[1] & X_O_CLOEXEC, (uint16_t)a[0]);
 		break;
-	case ANA_NR_PIPE:
-		new_pair(c, p, rec, ANA_T_PIPE, "pipe", false, 0);
+	case SCF_NR_pipe:
+		new_pair(c, p, rec, ANA_T_PIPE, false, 0);
 		break;
-	case ANA_NR_PIPE2:
-		new_pair(c, p, rec, ANA_T_PIPE, "pipe", a[1] & X_O_CLOEXEC, 0);
+	case SCF_NR_pipe2:
+		new_pair(c, p, rec, ANA_T_PIPE, a[1] & X_O_CLOEXEC, 0);
 		break;
-	case ANA_NR_ACCEPT:
-	case ANA_NR_ACCEPT4: {
+	case SCF_NR_accept:
+	case SCF_NR_accept4: {
 		struct ana_fdesc *l = fd_desc_at(&p->fds, (int32_t)a[0], rec->ts_ns);
 
 		d = desc_new(c, ANA_T_SOCKET, NULL);
 		if (!d)
 			break;
-		d->peer = fmt_sockaddr(rec, SCF_ITEM_SOCKADDR, &d->family);
+		keep_sockaddr(rec, SCF_ITEM_SOCKADDR, &d->peer, &d->family);
 		if (l) {
-			d->local = l->local ? strdup(l->local) : NULL;
+			d->local = l->local;
 			d->family = l->family;
 			d->sock_type = l->sock_type;
 		}
-		sock_rename(d);
 		fd_install(c, &p->fds, ret, d,
-			   sc->nr == ANA_NR_ACCEPT4 && (a[3] & X_O_CLOEXEC));
+			   sc->nr == SCF_NR_accept4 && (a[3] & X_O_CLOEXEC));
 		break;
 	}
-	case ANA_NR_DUP:
+	case SCF_NR_dup:
 		fd_dup(c, &p->fds, (int32_t)a[0], ret, false);
 		break;
-	case ANA_NR_DUP2:
+	case SCF_NR_dup2:
 		fd_dup(c, &p->fds, (int32_t)a[0], (int32_t)a[1], false);
 		break;
-	case ANA_NR_DUP3:
+	case SCF_NR_dup3:
 		fd_dup(c, &p->fds, (int32_t)a[0], (int32_t)a[1], a[2] & X_O_CLOEXEC);
 		break;
-	case ANA_NR_FCNTL:
+	case SCF_NR_fcntl:
 		if ((int32_t)a[1] == X_F_DUPFD || (int32_t)a[1] == X_F_DUPFD_CLOEXEC) {
 			fd_dup(c, &p->fds, (int32_t)a[0], ret, (int32_t)a[1] == X_F_DUPFD_CLOEXEC);
 		} else if ((int32_t)a[1] == X_F_SETFD) {
@@ -1426,82 +1505,77 @@ void ana_fd_apply(struct ana_ctx *c, struct ana_proc *p, struct ana_thread *t,
 				sl->cloexec = a[2] & 1;
 		}
 		break;
-	case ANA_NR_EVENTFD:
+	case SCF_NR_eventfd:
 		new_anon(c, p, ret, "eventfd", false);
 		break;
-	case ANA_NR_EVENTFD2:
+	case SCF_NR_eventfd2:
 		new_anon(c, p, ret, "eventfd", a[1] & X_O_CLOEXEC);
 		break;
-	case ANA_NR_EPOLL_CREATE:
+	case SCF_NR_epoll_create:
 		new_anon(c, p, ret, "eventpoll", false);
 		break;
-	case ANA_NR_EPOLL_CREATE1:
+	case SCF_NR_epoll_create1:
 		new_anon(c, p, ret, "eventpoll", a[0] & X_O_CLOEXEC);
 		break;
-	case ANA_NR_TIMERFD_CREATE:
+	case SCF_NR_timerfd_create:
 		new_anon(c, p, ret, "timerfd", a[1] & X_O_CLOEXEC);
 		break;
-	case ANA_NR_SIGNALFD:
-	case ANA_NR_SIGNALFD4:
+	case SCF_NR_signalfd:
+	case SCF_NR_signalfd4:
 		if ((int32_t)a[0] == -1)
 			new_anon(c, p, ret, "signalfd",
-				 sc->nr == ANA_NR_SIGNALFD4 && (a[3] & X_O_CLOEXEC));
+				 sc->nr == SCF_NR_signalfd4 && (a[3] & X_O_CLOEXEC));
 		break;
-	case ANA_NR_INOTIFY_INIT:
+	case SCF_NR_inotify_init:
 		new_anon(c, p, ret, "inotify", false);
 		break;
-	case ANA_NR_INOTIFY_INIT1:
+	case SCF_NR_inotify_init1:
 		new_anon(c, p, ret, "inotify", a[0] & X_O_CLOEXEC);
 		break;
-	case ANA_NR_PIDFD_OPEN:
+	case SCF_NR_pidfd_open:
 		new_anon(c, p, ret, "pidfd", true);
 		break;
-	case 323: /* userfaultfd */
+	case SCF_NR_userfaultfd:
 		new_anon(c, p, ret, "userfaultfd", a[0] & X_O_CLOEXEC);
 		break;
-	case 298: /* perf_event_open */
+	case SCF_NR_perf_event_open:
 		new_anon(c, p, ret, "perf_event", a[4] & 8);
 		break;
-	case 425: /* io_uring_setup */
+	case SCF_NR_io_uring_setup:
 		new_anon(c, p, ret, "io_uring", true);
 		break;
-	case 300: /* fanotify_init */
+	case SCF_NR_fanotify_init:
 		new_anon(c, p, ret, "fanotify", a[0] & 1);
 		break;
-	case 321: /* bpf: most commands that succeed with a positive result return an fd */
+	case SCF_NR_bpf: /* most commands that succeed with a positive result return an fd */
 		if (ret > 0)
 			new_anon(c, p, ret, "bpf", true);
 		break;
-	case ANA_NR_BIND:
+	case SCF_NR_bind:
 		d = fd_desc_at(&p->fds, (int32_t)a[0], rec->ts_ns);
 		if (!d || d->kind != ANA_T_SOCKET)
 			break;
-		s = fmt_sockaddr(rec, SCF_ITEM_SOCKADDR_LOCAL, &d->family);
-		if (!s)
-			s = fmt_sockaddr(rec, SCF_ITEM_SOCKADDR, &d->family);
-		if (s) {
-			set_str(&d->local, s);
-			sock_rename(d);
-		}
+		if (!keep_sockaddr(rec, SCF_ITEM_SOCKADDR_LOCAL, &d->local, &d->family))
+			keep_sockaddr(rec, SCF_ITEM_SOCKADDR, &d->local, &d->family);
 		break;
 	/*
 	 * The result is the child's pid in the caller's pid namespace. In the host's it is the
 	 * host pid; in another, the child's PROCESS record maps it to its host pid, and
 	 * otherwise the FORK event (host pids) alone made the child: never a made-up process.
 	 */
-	case ANA_NR_CLONE:
+	case SCF_NR_clone:
 		if (ret > 0 && !(a[0] & X_CLONE_THREAD))
 			spawn_result(c, p, t, (uint32_t)ret, rec->ts_ns, a[0]);
 		else if (ret > 0 && !p->ns_level)
 			ana_thread_get(c, p->host, p->pid, (uint32_t)ret);
 		break;
-	case ANA_NR_FORK:
-	case ANA_NR_VFORK:
+	case SCF_NR_fork:
+	case SCF_NR_vfork:
 		if (ret > 0)
 			spawn_result(c, p, t, (uint32_t)ret, rec->ts_ns, 0);
 		break;
-	case ANA_NR_EXECVE:
-	case ANA_NR_EXECVEAT: {
+	case SCF_NR_execve:
+	case SCF_NR_execveat: {
 		const uint8_t *dv;
 		uint16_t dl;
 

@@ -284,9 +284,24 @@ static void on_clock(struct ana_ctx *c, struct ana_input *in, struct ana_host *h
 
 static void on_end(struct ana_host *h, const struct scf_record *rec)
 {
+	const uint8_t *data;
+	uint16_t len;
+
 	if (scf_record_body(rec, &h->end, sizeof(h->end), SCF_END_MIN, NULL, 0))
 		return;
 	h->have_end = true;
+	h->have_ring = false;
+	if (scf_record_item(rec, SCF_ITEM_COUNTERS, &data, &len) != 1)
+		return;
+	for (size_t off = 0; len - off >= sizeof(struct scf_counter); off += 16) {
+		struct scf_counter c;
+
+		memcpy(&c, data + off, sizeof(c));
+		if (c.id >= SCF_CNT_RING_TRIGGERS && c.id <= SCF_CNT_RING_OVERFLOWS) {
+			h->ring[c.id - SCF_CNT_RING_TRIGGERS] = c.value;
+			h->have_ring = true;
+		}
+	}
 }
 
 /* ---- the merge ------------------------------------------------------------------------------ */

@@ -380,7 +380,7 @@ struct ana_io_row *ana_io_find(const struct ana_io_table *t, uint32_t host, cons
 }
 
 static void io_add(struct ana_ctx *c, struct ana_io_table *t, uint32_t host, uint16_t nr,
-		   const struct ana_syscall_info *si, const struct sc_fact *f)
+		   const struct scf_syscall_info *si, const struct sc_fact *f)
 {
 	struct ana_key k = ana_key_str(f->target, strlen(f->target), host);
 	struct io_name n = { f->target, f->cut };
@@ -415,13 +415,13 @@ static void io_add(struct ana_ctx *c, struct ana_io_table *t, uint32_t host, uin
 	r->bytes_read += f->br;
 	r->bytes_written += f->bw;
 	if (si) {
-		r->opens += !!(si->flags & ANA_SC_OPEN);
-		r->reads += !!(si->flags & ANA_SC_READ);
-		r->writes += !!(si->flags & ANA_SC_WRITE);
-		r->syncs += !!(si->flags & ANA_SC_SYNC);
+		r->opens += !!(si->flags & SCF_SC_OPEN);
+		r->reads += !!(si->flags & SCF_SC_READ);
+		r->writes += !!(si->flags & SCF_SC_WRITE);
+		r->syncs += !!(si->flags & SCF_SC_SYNC);
 	}
-	r->mmaps += nr == ANA_NR_MMAP;
-	r->connects += nr == ANA_NR_CONNECT;
+	r->mmaps += nr == SCF_NR_mmap;
+	r->connects += nr == SCF_NR_connect;
 	return;
 fail:
 	c->nomem = true;
@@ -467,7 +467,7 @@ static void sc_add(struct ana_ctx *c, uint8_t by, void *group, uint16_t nr,
 	if (!f->err)
 		return;
 	r->errors++;
-	for (i = 0; i < ANA_SC_ERRNOS; i++) {
+	for (i = 0; i < SCF_SC_ERRNOS; i++) {
 		if (r->errnos[i].n && r->errnos[i].err != f->errnum)
 			continue;
 		r->errnos[i].err = f->errnum;
@@ -481,7 +481,7 @@ fail:
 }
 
 static void detail_add(struct ana_ctx *c, struct ana_span *s, const struct scf_syscall *sc,
-		       const struct ana_syscall_info *si, const struct sc_fact *f)
+		       const struct scf_syscall_info *si, const struct sc_fact *f)
 {
 	struct ana_span_detail *d = s->detail;
 	struct ana_class_stat *cs = &d->cls[f->cls];
@@ -554,29 +554,32 @@ fail:
 	c->nomem = true;
 }
 
-/* What the syscall worked on, before it took effect. */
+/* What the syscall worked on, before it took effect; a socket's remote address, when known,
+ * into *addr (addr->len stays 0 otherwise). */
 static const char *resolve_target(const struct ana_proc *p, const struct scf_record *rec,
-				  const struct scf_syscall *sc, const struct ana_syscall_info *si,
+				  const struct scf_syscall *sc, const struct scf_syscall_info *si,
 				  uint32_t snaplen, char *buf, size_t bufsz, uint8_t *kind,
-				  bool *cut)
+				  bool *cut, struct ana_sockaddr *addr)
 {
+	const struct ana_fdesc *desc;
 	const uint8_t *d;
 	uint16_t len;
 	int64_t fd = -1;
-	const char *name;
 
 	*kind = ANA_T_NONE;
 	if (!si)
 		return NULL;
-	if ((si->flags & ANA_SC_OPEN) || ((si->flags & ANA_SC_PATH) && !(si->flags & ANA_SC_FD0))) {
+	if ((si->flags & SCF_SC_OPEN) || ((si->flags & SCF_SC_PATH) && !(si->flags & SCF_SC_FD0))) {
 		if (scf_record_item(rec, SCF_ITEM_PATH, &d, &len) != 1)
 			return NULL;
 		*kind = ANA_T_FILE;
 		*cut = ana_str_cut(snaplen, rec->flags, SCF_ITEM_PATH, len);
 		if (len && d[0] != '/' && si->args && si->args[0] == 'D' &&
 		    (int32_t)sc->args[0] != X_AT_FDCWD) {
+			char dbuf[300];
 			uint8_t dk;
-			const char *dir = ana_fd_name(p, (int32_t)sc->args[0], rec->ts_ns, &dk);
+			const char *dir = ana_fd_name(p, (int32_t)sc->args[0], rec->ts_ns, &dk,
+						      dbuf, sizeof(dbuf));
 
 			if (dir && dk == ANA_T_FILE) {
 				*cut = *cut || ana_fd_cut(p, (int32_t)sc->args[0], rec->ts_ns);
@@ -587,29 +590,37 @@ static const char *resolve_target(const struct ana_proc *p, const struct scf_rec
 		snprintf(buf, bufsz, "%.*s", (int)len, (const char *)d);
 		return buf;
 	}
-	if (si->cls == ANA_CLASS_NET && sc->nr != ANA_NR_BIND &&
+	if (si->cls == SCF_CLASS_NET && sc->nr != SCF_NR_bind &&
 	    scf_record_item(rec, SCF_ITEM_SOCKADDR, &d, &len) == 1) {
 		struct scf_sockaddr sa;
 
 		if (!scf_sockaddr_decode(d, len, &sa)) {
 			scf_sockaddr_format(&sa, buf, bufsz);
 			*kind = ANA_T_SOCKET;
+			if (len <= sizeof(addr->bytes)) {
+				memcpy(addr->bytes, d, len);
+				addr->len = len;
+			}
 			return buf;
 		}
 	}
-	if (si->flags & ANA_SC_FD0)
+	if (si->flags & SCF_SC_FD0)
 		fd = (int32_t)sc->args[0];
-	else if ((si->flags & ANA_SC_FD4) && !(sc->args[3] & X_MAP_ANONYMOUS))
+	else if ((si->flags & SCF_SC_FD4) && !(sc->args[3] & X_MAP_ANONYMOUS))
 		fd = (int32_t)sc->args[4];
 	if (fd < 0)
 		return NULL;
-	name = ana_fd_name(p, fd, rec->ts_ns, kind);
-	if (name) {
-		*cut = ana_fd_cut(p, fd, rec->ts_ns);
-		return name;
+	desc = ana_fd_at(p, fd, rec->ts_ns);
+	if (!desc) {
+		*kind = ANA_T_UNKNOWN;
+		snprintf(buf, bufsz, "[pid %u fd %d]", p->pid, (int)fd);
+		return buf;
 	}
-	snprintf(buf, bufsz, "[pid %u fd %d]", p->pid, (int)fd);
-	return buf;
+	*kind = desc->kind;
+	*cut = desc->cut;
+	if (desc->kind == ANA_T_SOCKET && desc->peer.len)
+		*addr = desc->peer;
+	return ana_fdesc_name(desc, buf, bufsz);
 }
 
 bool ana_syscall_selected(const struct ana_filter *f, const struct scf_syscall *sc,
@@ -625,19 +636,20 @@ bool ana_syscall_selected(const struct ana_filter *f, const struct scf_syscall *
 	    ((rec->flags & SCF_SYSCALL_F_NO_EXIT) || sc->ret >= 0 || sc->ret < -4095))
 		return false;
 	if (f->has_syscalls &&
-	    (sc->nr >= ANA_SYSCALL_NR_MAX || !(f->syscalls[sc->nr / 64] & (1ull << (sc->nr % 64)))))
+	    (sc->nr >= SCF_SYSCALL_NR_MAX || !(f->syscalls[sc->nr / 64] & (1ull << (sc->nr % 64)))))
 		return false;
 	return true;
 }
 
 void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_record *rec)
 {
-	const struct ana_syscall_info *si;
+	const struct scf_syscall_info *si;
 	struct scf_syscall sc;
 	struct ana_thread *t;
 	struct ana_proc *p;
 	struct ana_span *span = NULL;
 	struct sc_fact f = { 0 };
+	struct ana_sockaddr addr;
 	char buf[1024];
 	bool has_ctx, sel;
 
@@ -648,7 +660,7 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 		return;
 	p = t->proc;
 	has_ctx = (rec->flags & SCF_SYSCALL_F_CTX) && !is_zero(sc.trace_id, 16);
-	si = sc.abi == SCF_ABI_X86_64 ? ana_syscall_info(sc.nr) : NULL;
+	si = sc.abi == SCF_ABI_X86_64 ? scf_syscall_info(sc.nr) : NULL;
 	sel = ana_syscall_selected(&c->o.f, &sc, rec);
 	if (has_ctx) {
 		span = t->cur_span;
@@ -658,6 +670,7 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 				   : ana_span_find(c, sc.trace_id, sc.span_id);
 	}
 	t->cur_span = span;
+	addr.len = 0;
 	if (sel) {
 		f.ts = rec->ts_ns;
 		f.no_exit = rec->flags & SCF_SYSCALL_F_NO_EXIT;
@@ -665,17 +678,17 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 		f.end = f.ts + f.dur;
 		f.err = !f.no_exit && sc.ret < 0 && sc.ret >= -4095;
 		f.errnum = f.err ? (int32_t)-sc.ret : 0;
-		f.cls = si ? si->cls : ANA_CLASS_OTHER;
+		f.cls = si ? si->cls : SCF_CLASS_OTHER;
 		if (si && !f.no_exit && sc.ret > 0) {
-			if (si->flags & ANA_SC_READ)
+			if (si->flags & SCF_SC_READ)
 				f.br = (uint64_t)sc.ret;
-			if (si->flags & ANA_SC_WRITE)
+			if (si->flags & SCF_SC_WRITE)
 				f.bw = (uint64_t)sc.ret;
 		}
 		/* only files, net, trace details and timelines look at targets */
 		if ((c->o.want & ANA_WANT_IO) || c->o.on_event || (span && span->detail))
 			f.target = resolve_target(p, rec, &sc, si, h->snaplen, buf, sizeof(buf),
-						  &f.kind, &f.cut);
+						  &f.kind, &f.cut, &addr);
 		stats_add(&c->total, &f);
 		stats_add(&p->st, &f);
 		stats_add(&t->st, &f);
@@ -705,7 +718,8 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 			struct ana_event ev = { .type = SCF_REC_SYSCALL, .ts_ns = rec->ts_ns,
 						.rec = rec, .sc = &sc, .host = h, .proc = p,
 						.thr = t, .span = span, .target_kind = f.kind,
-						.target = f.target, .target_cut = f.cut };
+						.target = f.target, .target_cut = f.cut,
+						.target_addr = addr.len ? &addr : NULL };
 
 			ev.ret_host_pid = ana_syscall_host_pid(c, t, rec, &sc, -1);
 			for (int i = 0; i < 6; i++)
@@ -907,7 +921,7 @@ void ana_span_free(struct ana_span *s)
 	d = s->detail;
 	if (d) {
 		ana_io_table_free(&d->io);
-		for (int i = 0; i < ANA_CLASS_MAX; i++)
+		for (int i = 0; i < SCF_CLASS_MAX; i++)
 			ana_hist_free(&d->cls[i].hist);
 		for (uint32_t i = 0; i < d->nerrs; i++)
 			free(d->errs[i].target);

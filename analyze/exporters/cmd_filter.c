@@ -18,14 +18,12 @@
  * full replay knows it, whenever the output's own replay would know it differently.
  */
 #include <errno.h>
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "cmd_filter.h"
@@ -59,7 +57,8 @@ struct selection {
 	bool nomem, any;
 };
 
-static const char EMPTY[] = "";
+/* The value of outfd for a descriptor the output's replay does not know (or knows wrongly). */
+static struct ana_fdesc unknown_fd;
 
 struct emitter {
 	const struct selection *sel;
@@ -70,7 +69,7 @@ struct emitter {
 	uint64_t sec;	       /* the input section being replayed */
 	bool in_sec;	       /* ... which has an output section */
 	uint64_t sec_records;  /* records written in the output section */
-	struct ana_map outfd;  /* (pid, fd) -> what the output's replay knows ("kind:name") */
+	struct ana_map outfd;  /* (pid, fd) -> what the output's replay knows (a copy) */
 	struct ana_map attached; /* tid -> (void *)1 attached, (void *)2 detached, in the output */
 	struct { uint32_t pid; int64_t fd; } refresh[12]; /* descriptors just written about */
 	unsigned int nrefresh;
@@ -142,8 +141,8 @@ static const struct sec_info *sec_get(const struct selection *s, uint64_t sec)
 /* The descriptors a syscall works on (fd and dirfd arguments, mmap's fd), -1 for none. */
 static unsigned int fds_used(const struct scf_syscall *sc, int64_t out[6])
 {
-	const struct ana_syscall_info *si =
-		sc->abi == SCF_ABI_X86_64 ? ana_syscall_info(sc->nr) : NULL;
+	const struct scf_syscall_info *si =
+		sc->abi == SCF_ABI_X86_64 ? scf_syscall_info(sc->nr) : NULL;
 	unsigned int n = 0;
 
 	if (!si)
@@ -152,9 +151,9 @@ static unsigned int fds_used(const struct scf_syscall *sc, int64_t out[6])
 		bool fd = si->args && i < strlen(si->args) &&
 			  (si->args[i] == 'd' || si->args[i] == 'D');
 
-		if (i == 0 && (si->flags & ANA_SC_FD0))
+		if (i == 0 && (si->flags & SCF_SC_FD0))
 			fd = true;
-		if (i == 4 && (si->flags & ANA_SC_FD4))
+		if (i == 4 && (si->flags & SCF_SC_FD4))
 			fd = !(sc->args[3] & X_MAP_ANONYMOUS);
 		if (fd && (int32_t)sc->args[i] >= 0)
 			out[n++] = (int32_t)sc->args[i];
@@ -166,8 +165,8 @@ static bool forks_child(const struct scf_syscall *sc, const struct scf_record *r
 {
 	if (sc->abi != SCF_ABI_X86_64 || (rec->flags & SCF_SYSCALL_F_NO_EXIT) || sc->ret <= 0)
 		return false;
-	return (sc->nr == ANA_NR_CLONE && !(sc->args[0] & X_CLONE_THREAD)) ||
-	       sc->nr == ANA_NR_FORK || sc->nr == ANA_NR_VFORK;
+	return (sc->nr == SCF_NR_clone && !(sc->args[0] & X_CLONE_THREAD)) ||
+	       sc->nr == SCF_NR_fork || sc->nr == SCF_NR_vfork;
 }
 
 /*
@@ -409,25 +408,25 @@ static bool proc_member(const struct emitter *e, uint32_t pid)
 	return member(e, pid, K_PROC, 0) || member(e, pid, K_CHILD, 0);
 }
 
-/* What the output's replay knows of (pid, fd). */
-static void outfd_set(struct emitter *e, uint32_t pid, int64_t fd, const char *what)
+/* What the output's replay knows of (pid, fd): a copy of what (NULL: nothing). */
+static void outfd_set(struct emitter *e, uint32_t pid, int64_t fd, const struct ana_fdesc *what)
 {
 	struct ana_key k = ana_key3(pid, (uint64_t)fd, 0);
-	char *old = ana_map_get(&e->outfd, &k, NULL, NULL);
-	char *s = what && *what ? strdup(what) : (char *)EMPTY;
+	struct ana_fdesc *old = ana_map_get(&e->outfd, &k, NULL, NULL);
+	struct ana_fdesc *d = what ? ana_fdesc_copy(what) : &unknown_fd;
 
-	if (!s) {
+	if (!d) {
 		emit_fail(e, -ENOMEM, "out of memory");
 		return;
 	}
-	if (ana_map_put(&e->outfd, &k, s, NULL, NULL)) {
-		if (s != EMPTY)
-			free(s);
+	if (ana_map_put(&e->outfd, &k, d, NULL, NULL)) {
+		if (d != &unknown_fd)
+			ana_fdesc_put(d);
 		emit_fail(e, -ENOMEM, "out of memory");
 		return;
 	}
-	if (old && old != EMPTY)
-		free(old);
+	if (old && old != &unknown_fd)
+		ana_fdesc_put(old);
 }
 
 /* Forgets what the output knows of pid's descriptors (exec, exit, close_range); pid 0: all. */
@@ -438,10 +437,16 @@ static void outfd_forget(struct emitter *e, uint32_t pid, bool all)
 
 		if (!sl->val || (!all && sl->key.k[0] != pid))
 			continue;
-		if (sl->val != EMPTY)
-			free(sl->val);
-		sl->val = (void *)EMPTY;
+		if (sl->val != &unknown_fd)
+			ana_fdesc_put(sl->val);
+		sl->val = &unknown_fd;
 	}
+}
+
+/* Whether the output's replay knows fd as the full replay does now (known: outfd's value). */
+static bool outfd_current(const struct ana_fdesc *known, const struct ana_fdesc *now)
+{
+	return known && now && known != &unknown_fd && ana_fdesc_same(known, now);
 }
 
 static void refresh_later(struct emitter *e, uint32_t pid, int64_t fd)
@@ -456,79 +461,17 @@ static void refresh_later(struct emitter *e, uint32_t pid, int64_t fd)
 	e->refresh[e->nrefresh++].fd = fd;
 }
 
-/* "kind:name" of fd in the full replay, into buf; NULL when it does not know fd. */
-static const char *full_fd(struct ana_ctx *c, uint32_t pid, int64_t fd, char *buf, size_t sz,
-			   const struct ana_proc **pp)
+/* The description of fd in the full replay now (*pp: its process), or NULL. */
+static const struct ana_fdesc *full_fd(struct ana_ctx *c, uint32_t pid, int64_t fd,
+				       const struct ana_proc **pp)
 {
 	const struct ana_proc *p = ana_proc_find(c, c->inputs[0].host, pid);
-	const char *name;
-	uint8_t kind;
 
 	*pp = p;
-	if (!p || !(name = ana_fd_name(p, fd, 0, &kind)))
-		return NULL;
-	snprintf(buf, sz, "%u:%s", kind, name);
-	return buf;
+	return p ? ana_fd_desc(p, fd) : NULL;
 }
 
-/* Encodes an analyzer address text ("1.2.3.4:80", "[::1]:443", "unix:/p", "unix:@a") back into a
- * SOCKADDR item payload; 0 when it is not one. */
-static size_t sockaddr_from_text(const char *s, uint8_t *out)
-{
-	struct sockaddr_storage ss;
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *colon;
-	unsigned long port;
-	char *end;
-
-	memset(&ss, 0, sizeof(ss));
-	if (!strncmp(s, "unix:", 5)) {
-		struct sockaddr_un *un = (struct sockaddr_un *)&ss;
-		const char *p = s + 5;
-		size_t n = strlen(p), off = 0;
-
-		if (!n || !strcmp(p, "(unnamed)") || strchr(p, '\\'))
-			return 0;
-		un->sun_family = AF_UNIX;
-		if (p[0] == '@') {
-			p++;
-			n--;
-			off = 1;
-		}
-		if (n + off > sizeof(un->sun_path))
-			return 0;
-		memcpy(un->sun_path + off, p, n);
-		return scf_sockaddr_encode(un, offsetof(struct sockaddr_un, sun_path) + off + n,
-					   out);
-	}
-	colon = strrchr(s, ':');
-	if (!colon || (size_t)(colon - s) >= sizeof(host))
-		return 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (*end || port > 65535)
-		return 0;
-	if (s[0] == '[' && colon > s + 1 && colon[-1] == ']') {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - s - 2), s + 1);
-		if (inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
-			return 0;
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		return scf_sockaddr_encode(in6, sizeof(*in6), out);
-	} else {
-		struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
-
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - s), s);
-		if (inet_pton(AF_INET, host, &in4->sin_addr) != 1)
-			return 0;
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons((uint16_t)port);
-		return scf_sockaddr_encode(in4, sizeof(*in4), out);
-	}
-}
-
-static uint8_t scf_kind_of(uint8_t tkind, const char *path)
+static uint8_t fd_record_kind(uint8_t tkind, const char *path)
 {
 	switch (tkind) {
 	case ANA_T_FILE:
@@ -547,17 +490,16 @@ static uint8_t scf_kind_of(uint8_t tkind, const char *path)
 static void sync_fd(struct emitter *e, struct ana_ctx *c, uint32_t pid, int64_t fd, uint64_t ts)
 {
 	struct ana_key k = ana_key3(pid, (uint64_t)fd, 0);
-	const char *known = ana_map_get(&e->outfd, &k, NULL, NULL);
+	const struct ana_fdesc *known = ana_map_get(&e->outfd, &k, NULL, NULL);
 	const struct ana_fdesc *d;
 	const struct ana_proc *p;
 	struct scf_rec_builder b;
 	struct scf_fd body = { .pid = pid, .fd = (int32_t)fd };
-	uint8_t rec[SCF_REC_MAX], sa[SCF_SOCKADDR_MAX];
-	char want[1100];
-	size_t n;
+	uint8_t rec[SCF_REC_MAX];
 	bool addr = false;
 
-	if (!full_fd(c, pid, fd, want, sizeof(want), &p) || (known && !strcmp(known, want)))
+	d = full_fd(c, pid, fd, &p);
+	if (!d || outfd_current(known, d))
 		return;
 	/*
 	 * A syscall that entered before fd's current description was installed worked on the one
@@ -567,32 +509,32 @@ static void sync_fd(struct emitter *e, struct ana_ctx *c, uint32_t pid, int64_t 
 	 */
 	if (ana_fd_raced(p, fd, ts))
 		return;
-	d = ana_fd_desc(p, fd);
-	if (!d)
-		return;
-	body.kind = scf_kind_of(d->kind, d->path);
+	body.kind = fd_record_kind(d->kind, d->path);
 	body.sock_type = d->sock_type;
 	scf_rb_begin(&b, rec, sizeof(rec), SCF_REC_FD, 0, &body, sizeof(body));
-	if (d->kind == ANA_T_SOCKET) {
-		if (d->local && (n = sockaddr_from_text(d->local, sa))) {
-			scf_rb_item(&b, SCF_ITEM_SOCKADDR_LOCAL, sa, n);
+	if (d->kind == ANA_T_SOCKET) { /* the addresses as the capture recorded them */
+		if (d->local.len) {
+			scf_rb_item(&b, SCF_ITEM_SOCKADDR_LOCAL, d->local.bytes, d->local.len);
 			addr = true;
 		}
-		if (d->peer && (n = sockaddr_from_text(d->peer, sa))) {
-			scf_rb_item(&b, SCF_ITEM_SOCKADDR, sa, n);
+		if (d->peer.len) {
+			scf_rb_item(&b, SCF_ITEM_SOCKADDR, d->peer.bytes, d->peer.len);
 			addr = true;
 		}
 	}
-	if (!addr)
-		scf_rb_item_str(&b, SCF_ITEM_PATH, d->path);
+	if (!addr && (d->path || d->pair_seq || d->kind == ANA_T_SOCKET)) { /* a name */
+		char name[300];
+
+		scf_rb_item_str(&b, SCF_ITEM_PATH, ana_fdesc_name(d, name, sizeof(name)));
+	}
 	emit_built(e, rec, scf_rb_end(&b), ts);
-	outfd_set(e, pid, fd, want);
+	outfd_set(e, pid, fd, d);
 	e->st->synthesized_fds++;
 }
 
 static void emit_syscall(struct emitter *e, struct ana_ctx *c, const struct scf_record *rec)
 {
-	const struct ana_syscall_info *si;
+	const struct scf_syscall_info *si;
 	struct scf_syscall sc;
 	int64_t fds[6];
 	unsigned int n;
@@ -609,10 +551,10 @@ static void emit_syscall(struct emitter *e, struct ana_ctx *c, const struct scf_
 	/* what the syscall does to these descriptors is learnt once the replay applied it */
 	for (unsigned int i = 0; i < n; i++)
 		refresh_later(e, sc.pid, fds[i]);
-	si = sc.abi == SCF_ABI_X86_64 ? ana_syscall_info(sc.nr) : NULL;
-	if (si && !(si->flags & (ANA_SC_READ | ANA_SC_WRITE)) && sc.ret >= 0 && sc.ret < (1 << 30))
+	si = sc.abi == SCF_ABI_X86_64 ? scf_syscall_info(sc.nr) : NULL;
+	if (si && !(si->flags & (SCF_SC_READ | SCF_SC_WRITE)) && sc.ret >= 0 && sc.ret < (1 << 30))
 		refresh_later(e, sc.pid, sc.ret);
-	if (sc.nr == ANA_NR_DUP2 || sc.nr == ANA_NR_DUP3)
+	if (sc.nr == SCF_NR_dup2 || sc.nr == SCF_NR_dup3)
 		refresh_later(e, sc.pid, (int32_t)sc.args[1]);
 	if (scf_record_item(rec, SCF_ITEM_FD_PAIR, &d, &len) == 1 && len >= 8) {
 		int32_t pair[2];
@@ -621,7 +563,7 @@ static void emit_syscall(struct emitter *e, struct ana_ctx *c, const struct scf_
 		refresh_later(e, sc.pid, pair[0]);
 		refresh_later(e, sc.pid, pair[1]);
 	}
-	if (sc.nr == ANA_NR_CLOSE_RANGE)
+	if (sc.nr == SCF_NR_close_range)
 		outfd_forget(e, sc.pid, false);
 }
 
@@ -695,19 +637,16 @@ static void emit_record(struct ana_ctx *c, uint32_t input, const struct scf_reco
 	/* the FD records written before this one have been applied by now */
 	for (unsigned int i = 0; i < e->nrefresh; i++) {
 		const struct ana_proc *p;
-		char want[1100];
-		const char *now = full_fd(c, e->refresh[i].pid, e->refresh[i].fd, want,
-					  sizeof(want), &p);
-
+		const struct ana_fdesc *now = full_fd(c, e->refresh[i].pid, e->refresh[i].fd, &p);
 		struct ana_key k = ana_key3(e->refresh[i].pid, (uint64_t)e->refresh[i].fd, 0);
-		const char *known = ana_map_get(&e->outfd, &k, NULL, NULL);
+		const struct ana_fdesc *known = ana_map_get(&e->outfd, &k, NULL, NULL);
 
-		if (now && known && !strcmp(now, known))
+		if (outfd_current(known, now))
 			continue;
 		/* pipes and socket pairs are numbered in replay order ("pipe:#3"): the output's
-		 * replay numbers new ones its own way, so such a name is not taken as known */
+		 * replay numbers new ones its own way, so such a description is not taken as known */
 		outfd_set(e, e->refresh[i].pid, e->refresh[i].fd,
-			  now && strstr(now, ":#") ? NULL : now);
+			  now && now->pair_seq ? NULL : now);
 	}
 	e->nrefresh = 0;
 	if (e->err)

@@ -12,8 +12,8 @@
 void ana_export_sc_facts(const struct ana_event *ev, struct ana_export_sc *f)
 {
 	const struct scf_syscall *sc = ev->sc;
-	const struct ana_syscall_info *si =
-		sc->abi == SCF_ABI_X86_64 ? ana_syscall_info(sc->nr) : NULL;
+	const struct scf_syscall_info *si =
+		sc->abi == SCF_ABI_X86_64 ? scf_syscall_info(sc->nr) : NULL;
 
 	memset(f, 0, sizeof(*f));
 	if (si) {
@@ -29,9 +29,9 @@ void ana_export_sc_facts(const struct ana_event *ev, struct ana_export_sc *f)
 	f->failed = !f->no_exit && sc->ret < 0 && sc->ret >= -4095;
 	f->err = f->failed ? (int32_t)-sc->ret : 0;
 	if (si && !f->no_exit && sc->ret > 0) {
-		if (si->flags & ANA_SC_READ)
+		if (si->flags & SCF_SC_READ)
 			f->bytes_read = (uint64_t)sc->ret;
-		if (si->flags & ANA_SC_WRITE)
+		if (si->flags & SCF_SC_WRITE)
 			f->bytes_written = (uint64_t)sc->ret;
 	}
 }

@@ -24,6 +24,7 @@
  * New span ids are derived from what identifies their syscall or group (hash of the ids, the
  * host's boot id, tid, time and number), so exporting the same file twice gives the same ids.
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -395,27 +396,36 @@ static void group_for(struct ana_export *x, struct otlp *o, const struct ana_hos
 
 /* ---- targets -------------------------------------------------------------------------------- */
 
-/* "1.2.3.4:80", "[::1]:443", "unix:/run/x.sock": the peer as semantic attributes. */
-static void peer_attrs(struct ana_json *j, const char *peer)
+/* The remote address as the capture recorded it, as semantic attributes. */
+static void peer_attrs(struct ana_json *j, const struct ana_sockaddr *peer)
 {
-	const char *colon, *end;
+	struct scf_sockaddr sa;
+	char text[256];
+	const char *unix_prefix = "unix:"; /* how scf_sockaddr_format() begins a UNIX address */
 
-	if (!strncmp(peer, "unix:", 5)) {
+	if (scf_sockaddr_decode(peer->bytes, peer->len, &sa))
+		return;
+	switch (sa.family) {
+	case SCF_AF_INET:
+		inet_ntop(AF_INET, sa.addr, text, sizeof(text));
+		break;
+	case SCF_AF_INET6:
+		inet_ntop(AF_INET6, sa.addr, text, sizeof(text));
+		break;
+	case SCF_AF_UNIX:
+		/* the path as the analyzer prints it: '@' for an abstract name, '?' for a byte
+		 * that is not printable, "(unnamed)" */
+		scf_sockaddr_format(&sa, text, sizeof(text));
 		kv_str(j, "network.transport", "unix");
-		kv_str(j, "network.peer.address", peer + 5);
+		kv_str(j, "network.peer.address", text + strlen(unix_prefix));
+		return;
+	default: /* "family17" */
+		scf_sockaddr_format(&sa, text, sizeof(text));
+		kv_str(j, "network.peer.address", text);
 		return;
 	}
-	if (peer[0] == '[' && (end = strstr(peer, "]:"))) {
-		kv_strn(j, "network.peer.address", peer + 1, (size_t)(end - peer - 1));
-		colon = end + 1;
-	} else if ((colon = strrchr(peer, ':'))) {
-		kv_strn(j, "network.peer.address", peer, (size_t)(colon - peer));
-	} else {
-		kv_str(j, "network.peer.address", peer);
-		return;
-	}
-	if (colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1))
-		kv_int(j, "network.peer.port", strtol(colon + 1, NULL, 10));
+	kv_str(j, "network.peer.address", text);
+	kv_int(j, "network.peer.port", sa.port);
 }
 
 /* Host pids of a pid result and pid arguments in another pid namespace, where known
@@ -434,16 +444,18 @@ static void host_pid_attrs(struct ana_json *j, const struct ana_event *ev)
 	}
 }
 
-static void target_attrs(struct ana_json *j, uint8_t kind, const char *target)
+static void target_attrs(struct ana_json *j, const struct ana_event *ev)
 {
-	if (!target)
+	if (!ev->target)
 		return;
-	if (kind == ANA_T_FILE)
-		kv_str(j, "file.path", target);
-	else if (kind == ANA_T_SOCKET)
-		peer_attrs(j, target);
-	else
-		kv_str(j, "spancap.fd.target", target); /* pipes, anonymous inodes, unknown fds */
+	if (ev->target_kind == ANA_T_FILE)
+		kv_str(j, "file.path", ev->target);
+	else if (ev->target_kind == ANA_T_SOCKET && ev->target_addr)
+		peer_attrs(j, ev->target_addr);
+	else if (ev->target_kind == ANA_T_SOCKET) /* no peer known: the socket's own name */
+		kv_str(j, "network.peer.address", ev->target);
+	else /* pipes, anonymous inodes, unknown fds */
+		kv_str(j, "spancap.fd.target", ev->target);
 }
 
 /* ---- one span per syscall ------------------------------------------------------------------- */
@@ -513,7 +525,7 @@ static void syscall_span(struct ana_export *x, const struct ana_event *ev)
 		kv_str(j, "thread.name", ev->thr->name);
 	kv_int(j, "spancap.syscall.nr", sc->nr);
 	kv_str(j, "spancap.syscall.call", ana_fmt_call(call, sizeof(call), ev));
-	target_attrs(j, ev->target_kind, ev->target);
+	target_attrs(j, ev);
 	/* execve and the like: the path item is what the call worked on */
 	if (!ev->target && scf_record_item(ev->rec, SCF_ITEM_PATH, &path, &path_len) == 1)
 		kv_strn(j, "file.path", path, path_len);
@@ -669,7 +681,7 @@ static void error_events(struct ana_json *j, const struct ana_span_detail *d,
 
 		ana_json_obj(j, NULL);
 		u64_str(j, "timeUnixNano", e->ts_ns);
-		ana_json_str(j, "name", ana_syscall_name(e->nr, nb, sizeof(nb)));
+		ana_json_str(j, "name", scf_syscall_name(e->nr, nb, sizeof(nb)));
 		ana_json_arr(j, "attributes");
 		kv_str(j, "error.type", ana_fmt_errno(eb, sizeof(eb), e->err));
 		kv_int(j, "thread.id", e->tid);

@@ -163,6 +163,16 @@ static void info_json(struct ana_report *r)
 		} else {
 			ana_json_null(&j, "end");
 		}
+		if (h->have_ring) {
+			ana_json_obj(&j, "flight_recorder");
+			ana_json_u64(&j, "triggers", h->ring[0]);
+			ana_json_u64(&j, "dropped_sections", h->ring[1]);
+			ana_json_u64(&j, "dropped_bytes", h->ring[2]);
+			ana_json_u64(&j, "overflows", h->ring[3]);
+			ana_json_end(&j, true);
+		} else {
+			ana_json_null(&j, "flight_recorder");
+		}
 		ana_json_end(&j, true);
 	}
 	ana_json_end(&j, false);
@@ -311,6 +321,14 @@ int ana_report_info(struct ana_report *r)
 				h->end.syscalls == 1 ? "" : "s");
 		else
 			fprintf(f, "  end: no END record (capture still running, killed, or cut)\n");
+		if (h->have_ring)
+			fprintf(f,
+				"  flight recorder: %" PRIu64 " trigger%s; %" PRIu64 " section%s (%"
+				PRIu64 " bytes) dropped from memory by design (not lost events: the "
+				"time range starts at the oldest section kept), %" PRIu64
+				" of them for room inside the window\n",
+				h->ring[0], h->ring[0] == 1 ? "" : "s", h->ring[1],
+				h->ring[1] == 1 ? "" : "s", h->ring[2], h->ring[3]);
 	}
 	fprintf(f, "sections:\n");
 	for (uint32_t i = 0; i < c->nsections; i++)

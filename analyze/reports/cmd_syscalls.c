@@ -41,7 +41,7 @@ static void errnos_text(const struct ana_sc_row *w, char *buf, size_t sz)
 	char eb[16];
 
 	buf[0] = 0;
-	for (int i = 0; i < ANA_SC_ERRNOS && w->errnos[i].n && o < sz; i++)
+	for (int i = 0; i < SCF_SC_ERRNOS && w->errnos[i].n && o < sz; i++)
 		o += (size_t)snprintf(buf + o, sz - o, "%s%s:%" PRIu64, i ? "," : "",
 				      ana_fmt_errno(eb, sizeof(eb), w->errnos[i].err),
 				      w->errnos[i].n);
@@ -78,10 +78,10 @@ int ana_report_syscalls(struct ana_report *r)
 	ana_listing_rows(&l, "rows", 11 - skip, heads + skip, "lllrrrrrrrl" + skip);
 	for (uint32_t i = 0; i < st->n; i++) {
 		const struct ana_sc_row *w = v[i];
-		const struct ana_syscall_info *si = ana_syscall_info(w->nr);
+		const struct scf_syscall_info *si = scf_syscall_info(w->nr);
 		char nb[32], group[64], hx[33], sx[17], p[5][24], errs[256], eb[16];
-		const char *name = ana_syscall_name(w->nr, nb, sizeof(nb));
-		const char *cls = ana_class_name(si ? si->cls : ANA_CLASS_OTHER);
+		const char *name = scf_syscall_name(w->nr, nb, sizeof(nb));
+		const char *cls = scf_class_name(si ? si->cls : SCF_CLASS_OTHER);
 
 		group[0] = 0;
 		if (w->group_kind == ANA_BY_SPAN) {
@@ -119,7 +119,7 @@ int ana_report_syscalls(struct ana_report *r)
 			ana_json_u64(j, "time_ns", w->time_ns);
 			ana_json_hist(j, &w->hist);
 			ana_json_obj(j, "errnos");
-			for (int k = 0; k < ANA_SC_ERRNOS && w->errnos[k].n; k++)
+			for (int k = 0; k < SCF_SC_ERRNOS && w->errnos[k].n; k++)
 				ana_json_u64(j, ana_fmt_errno(eb, sizeof(eb), w->errnos[k].err),
 					     w->errnos[k].n);
 			if (w->other_errnos)

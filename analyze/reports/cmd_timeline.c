@@ -93,7 +93,7 @@ static int line_from_event(const struct ana_event *ev, struct ana_tl_line *l)
 		}
 		l->text = strdup(ana_fmt_call(buf, sizeof(buf), ev));
 		l->ret = strdup(ana_fmt_ret(rb, sizeof(rb), ev));
-		l->name = strdup(sc->abi == SCF_ABI_X86_64 ? ana_syscall_name(sc->nr, nb, sizeof(nb))
+		l->name = strdup(sc->abi == SCF_ABI_X86_64 ? scf_syscall_name(sc->nr, nb, sizeof(nb))
 							   : "?");
 		l->target = ev->target ? strdup(ev->target) : NULL;
 		l->target_cut = ev->target_cut;

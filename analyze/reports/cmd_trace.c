@@ -110,13 +110,13 @@ static void span_text(struct ana_report *r, const struct ana_span *s)
 	if (!d)
 		return;
 	ana_table_init(&t, 8, ch, "lrrrrrrr");
-	for (int k = 0; k < ANA_CLASS_MAX; k++) {
+	for (int k = 0; k < SCF_CLASS_MAX; k++) {
 		const struct ana_class_stat *cs = &d->cls[k];
 		char p[4][24];
 
 		if (!cs->count)
 			continue;
-		ana_table_cell(&t, "%s", ana_class_name((unsigned int)k));
+		ana_table_cell(&t, "%s", scf_class_name((unsigned int)k));
 		ana_table_cell(&t, "%" PRIu64, cs->count);
 		ana_table_cell(&t, "%" PRIu64, cs->errors);
 		ana_table_cell(&t, "%s", ana_fmt_dur(du, sizeof(du), cs->time_ns));
@@ -152,7 +152,7 @@ static void span_text(struct ana_report *r, const struct ana_span *s)
 		char nb[32], eb[16];
 
 		fprintf(f, "    %s tid %u %s %s%s%s\n", ana_fmt_ts_clock(a, sizeof(a), e->ts_ns), e->tid,
-			ana_syscall_name(e->nr, nb, sizeof(nb)),
+			scf_syscall_name(e->nr, nb, sizeof(nb)),
 			ana_fmt_errno(eb, sizeof(eb), e->err), e->target ? " " : "",
 			e->target ? ana_fmt_escape(esc, sizeof(esc), e->target, strlen(e->target))
 				  : "");
@@ -181,13 +181,13 @@ static void span_json(struct ana_json *j, struct ana_report *r, const struct ana
 	ana_json_stats(j, "stats", &s->st);
 	if (d) {
 		ana_json_arr(j, "classes");
-		for (int k = 0; k < ANA_CLASS_MAX; k++) {
+		for (int k = 0; k < SCF_CLASS_MAX; k++) {
 			const struct ana_class_stat *cs = &d->cls[k];
 
 			if (!cs->count)
 				continue;
 			ana_json_obj(j, NULL);
-			ana_json_str(j, "class", ana_class_name((unsigned int)k));
+			ana_json_str(j, "class", scf_class_name((unsigned int)k));
 			ana_json_u64(j, "count", cs->count);
 			ana_json_u64(j, "errors", cs->errors);
 			ana_json_u64(j, "time_ns", cs->time_ns);
@@ -220,7 +220,7 @@ static void span_json(struct ana_json *j, struct ana_report *r, const struct ana
 			ana_json_obj(j, NULL);
 			ana_json_u64(j, "ts_ns", e->ts_ns);
 			ana_json_u64(j, "tid", e->tid);
-			ana_json_str(j, "syscall", ana_syscall_name(e->nr, nb, sizeof(nb)));
+			ana_json_str(j, "syscall", scf_syscall_name(e->nr, nb, sizeof(nb)));
 			ana_json_i64(j, "errno", e->err);
 			ana_json_str(j, "errno_name", ana_fmt_errno(eb, sizeof(eb), e->err));
 			ana_json_bytes(j, "target", e->target);

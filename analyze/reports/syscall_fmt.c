@@ -103,14 +103,14 @@ static void put_str_item(struct sbuf *b, const struct ana_event *ev, uint16_t ta
 static void put_fd(struct sbuf *b, const struct ana_event *ev, uint64_t arg)
 {
 	int32_t fd = (int32_t)arg;
-	char esc[512];
+	char esc[512], nbuf[300];
 	const char *name;
 	uint8_t kind;
 
 	put(b, "%d", fd);
 	if (fd < 0 || !ev->proc)
 		return;
-	name = ana_fd_name(ev->proc, fd, ev->ts_ns, &kind);
+	name = ana_fd_name(ev->proc, fd, ev->ts_ns, &kind, nbuf, sizeof(nbuf));
 	if (name)
 		put(b, "<%s%s>", ana_fmt_escape(esc, sizeof(esc), name, strlen(name)),
 		    ana_fd_cut(ev->proc, fd, ev->ts_ns) ? "..." : "");
@@ -292,8 +292,8 @@ static void put_arg(struct sbuf *b, const struct ana_event *ev, char kind, uint6
 char *ana_fmt_call(char *buf, size_t sz, const struct ana_event *ev)
 {
 	const struct scf_syscall *sc = ev->sc;
-	const struct ana_syscall_info *si =
-		sc->abi == SCF_ABI_X86_64 ? ana_syscall_info(sc->nr) : NULL;
+	const struct scf_syscall_info *si =
+		sc->abi == SCF_ABI_X86_64 ? scf_syscall_info(sc->nr) : NULL;
 	struct sbuf b = { buf, sz, 0 };
 
 	buf[0] = 0;
@@ -372,8 +372,8 @@ char *ana_fmt_ret(char *buf, size_t sz, const struct ana_event *ev)
 		snprintf(buf, sz, "?");
 	else if (sc->ret < 0 && sc->ret >= -4095)
 		snprintf(buf, sz, "-1 %s", ana_fmt_errno(eb, sizeof(eb), (int)-sc->ret));
-	else if (sc->abi == SCF_ABI_X86_64 && (sc->nr == ANA_NR_MMAP || sc->nr == 12 ||
-					       sc->nr == 25))
+	else if (sc->abi == SCF_ABI_X86_64 && (sc->nr == SCF_NR_mmap || sc->nr == SCF_NR_brk ||
+					       sc->nr == SCF_NR_mremap))
 		snprintf(buf, sz, "%#" PRIx64, (uint64_t)sc->ret);
 	else if (ev->ret_host_pid > 0)
 		snprintf(buf, sz, "%" PRId64 " [host %" PRId64 "]", sc->ret, ev->ret_host_pid);

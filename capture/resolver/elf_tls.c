@@ -1,5 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* elf_tls.c - find and classify otel_thread_ctx_v1 in one ELF module (x86_64). */
+/*
+ * elf_tls.c - find and classify otel_thread_ctx_v1 in one ELF module (x86_64).
+ *
+ * libelf is the one parser of the file: program headers (gelf_getphdr), the dynamic section
+ * (gelf_getdyn), relocations (gelf_getrela), section headers and symbols. Before libelf sees
+ * the bytes, the ELF header is checked here field by field, with the tables it locates: libelf
+ * refuses a file whose tables do not fit without saying where, and a message here names the
+ * file and the byte. Every count and range libelf is then asked for has been checked first.
+ */
 #include "elf_tls.h"
 
 #include <elf.h>
@@ -28,8 +36,10 @@ struct img {
 	const char *name;
 	char *err;
 	size_t errlen;
-	Elf64_Phdr *ph;
+	GElf_Phdr *ph;
 	size_t phnum;
+	uint64_t phoff, shoff;
+	size_t shnum;
 	Elf *elf;
 	/* .dynsym / .symtab as found by section headers */
 	Elf_Scn *dynsym, *symtab;
@@ -40,11 +50,14 @@ struct img {
 	bool has_rela, has_jmprel;
 };
 
-/* Returns the file bytes behind [vaddr, vaddr + len) when one PT_LOAD holds all of them. */
-static const uint8_t *vaddr_bytes(const struct img *im, uint64_t vaddr, uint64_t len)
+/*
+ * The file offset of [vaddr, vaddr + len) into *off, when one PT_LOAD holds all of it in its
+ * file bytes. Returns false otherwise.
+ */
+static bool vaddr_offset(const struct img *im, uint64_t vaddr, uint64_t len, uint64_t *off)
 {
 	for (size_t i = 0; i < im->phnum; i++) {
-		const Elf64_Phdr *ph = &im->ph[i];
+		const GElf_Phdr *ph = &im->ph[i];
 		uint64_t rel;
 
 		if (ph->p_type != PT_LOAD || vaddr < ph->p_vaddr)
@@ -53,15 +66,24 @@ static const uint8_t *vaddr_bytes(const struct img *im, uint64_t vaddr, uint64_t
 		if (rel >= ph->p_filesz || len > ph->p_filesz - rel)
 			continue;
 		/* p_offset + p_filesz <= size was checked when the headers were read. */
-		return im->p + ph->p_offset + rel;
+		*off = ph->p_offset + rel;
+		return true;
 	}
-	return NULL;
+	return false;
+}
+
+/* The file bytes behind [vaddr, vaddr + len) (the contents of a segment), or NULL. */
+static const uint8_t *vaddr_bytes(const struct img *im, uint64_t vaddr, uint64_t len)
+{
+	uint64_t off;
+
+	return vaddr_offset(im, vaddr, len, &off) ? im->p + off : NULL;
 }
 
 static int check_range(const struct img *im, const char *what, uint64_t off, uint64_t len)
 {
 	if (off > im->size || len > im->size - off) {
-		scr_errf(im->err, im->errlen,
+		scf_errf(im->err, im->errlen,
 			 "%s: %s at byte %" PRIu64 " (%" PRIu64 " bytes) extends past the end of "
 			 "the file (%zu bytes)",
 			 im->name, what, off, len, im->size);
@@ -70,25 +92,26 @@ static int check_range(const struct img *im, const char *what, uint64_t off, uin
 	return 0;
 }
 
-static int read_headers(struct img *im, struct elftls_info *out)
+/* Checks the ELF header and the ranges of the tables it locates, before libelf reads them. */
+static int check_ehdr(struct img *im, struct elftls_info *out)
 {
 	Elf64_Ehdr eh;
 	int rc;
 
 	if (im->size < EI_NIDENT || memcmp(im->p, ELFMAG, SELFMAG)) {
-		scr_errf(im->err, im->errlen, "%s: not an ELF file (no \\177ELF magic at byte 0)",
+		scf_errf(im->err, im->errlen, "%s: not an ELF file (no \\177ELF magic at byte 0)",
 			 im->name);
 		return -ENOEXEC;
 	}
 	if (im->p[EI_CLASS] != ELFCLASS64 || im->p[EI_DATA] != ELFDATA2LSB) {
-		scr_errf(im->err, im->errlen,
+		scf_errf(im->err, im->errlen,
 			 "%s: ELF class %u data %u at byte 4: only ELFCLASS64 little-endian is "
 			 "supported",
 			 im->name, im->p[EI_CLASS], im->p[EI_DATA]);
 		return -EPROTONOSUPPORT;
 	}
 	if (im->size < sizeof(eh)) {
-		scr_errf(im->err, im->errlen,
+		scf_errf(im->err, im->errlen,
 			 "%s: file of %zu bytes is shorter than the %zu-byte "
 			 "ELF header",
 			 im->name, im->size, sizeof(eh));
@@ -96,14 +119,14 @@ static int read_headers(struct img *im, struct elftls_info *out)
 	}
 	memcpy(&eh, im->p, sizeof(eh));
 	if (eh.e_machine != EM_X86_64) {
-		scr_errf(im->err, im->errlen,
+		scf_errf(im->err, im->errlen,
 			 "%s: e_machine %u at byte 18: only x86_64 (%u) is "
 			 "supported",
 			 im->name, eh.e_machine, EM_X86_64);
 		return -EPROTONOSUPPORT;
 	}
 	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
-		scr_errf(im->err, im->errlen,
+		scf_errf(im->err, im->errlen,
 			 "%s: e_type %u at byte 16 is neither ET_EXEC nor "
 			 "ET_DYN",
 			 im->name, eh.e_type);
@@ -112,12 +135,12 @@ static int read_headers(struct img *im, struct elftls_info *out)
 	out->e_type = eh.e_type;
 	/* Program headers. */
 	if (eh.e_phnum && eh.e_phentsize != sizeof(Elf64_Phdr)) {
-		scr_errf(im->err, im->errlen, "%s: e_phentsize %u at byte 54, expected %zu",
+		scf_errf(im->err, im->errlen, "%s: e_phentsize %u at byte 54, expected %zu",
 			 im->name, eh.e_phentsize, sizeof(Elf64_Phdr));
 		return -EBADMSG;
 	}
 	if (eh.e_phnum == PN_XNUM || eh.e_phnum > ELFTLS_MAX_PHDRS) {
-		scr_errf(im->err, im->errlen, "%s: e_phnum %u at byte 56 exceeds %u", im->name,
+		scf_errf(im->err, im->errlen, "%s: e_phnum %u at byte 56 exceeds %u", im->name,
 			 eh.e_phnum, ELFTLS_MAX_PHDRS);
 		return -EBADMSG;
 	}
@@ -125,22 +148,22 @@ static int read_headers(struct img *im, struct elftls_info *out)
 			 (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr));
 	if (rc)
 		return rc;
-	/* Section headers: checked here, before libelf walks them. */
+	/* Section headers: their table is checked here, each header in check_sections(). */
 	if (eh.e_shoff) {
 		if (eh.e_shentsize != sizeof(Elf64_Shdr)) {
-			scr_errf(im->err, im->errlen, "%s: e_shentsize %u at byte 58, expected %zu",
+			scf_errf(im->err, im->errlen, "%s: e_shentsize %u at byte 58, expected %zu",
 				 im->name, eh.e_shentsize, sizeof(Elf64_Shdr));
 			return -EBADMSG;
 		}
 		if (eh.e_shnum == 0 || eh.e_shnum > ELFTLS_MAX_SHDRS) {
-			scr_errf(im->err, im->errlen,
+			scf_errf(im->err, im->errlen,
 				 "%s: e_shnum %u at byte 60 (extended numbering or above %u) is "
 				 "not supported",
 				 im->name, eh.e_shnum, ELFTLS_MAX_SHDRS);
 			return -EBADMSG;
 		}
 		if (eh.e_shstrndx >= eh.e_shnum) {
-			scr_errf(im->err, im->errlen,
+			scf_errf(im->err, im->errlen,
 				 "%s: e_shstrndx %u at byte 62 is not below e_shnum %u", im->name,
 				 eh.e_shstrndx, eh.e_shnum);
 			return -EBADMSG;
@@ -149,40 +172,68 @@ static int read_headers(struct img *im, struct elftls_info *out)
 				 (uint64_t)eh.e_shnum * sizeof(Elf64_Shdr));
 		if (rc)
 			return rc;
-		for (size_t i = 0; i < eh.e_shnum; i++) {
-			Elf64_Shdr sh;
-			uint64_t at = eh.e_shoff + i * sizeof(Elf64_Shdr);
-			char what[64];
+	}
+	im->phoff = eh.e_phoff;
+	im->phnum = eh.e_phnum;
+	im->shoff = eh.e_shoff;
+	im->shnum = eh.e_shoff ? eh.e_shnum : 0;
+	return 0;
+}
 
-			memcpy(&sh, im->p + at, sizeof(sh));
-			if (sh.sh_type == SHT_NOBITS || sh.sh_type == SHT_NULL)
-				continue;
-			snprintf(what, sizeof(what), "section %zu (header at byte %" PRIu64 ")", i,
-				 at);
-			rc = check_range(im, what, sh.sh_offset, sh.sh_size);
-			if (rc)
-				return rc;
-			if (sh.sh_link >= eh.e_shnum) {
-				scr_errf(im->err, im->errlen,
-					 "%s: section %zu (header at byte %" PRIu64
-					 ") sh_link %u is "
-					 "not below e_shnum %u",
-					 im->name, i, at, sh.sh_link, eh.e_shnum);
-				return -EBADMSG;
-			}
+/* Checks each section header (libelf's copy): its bytes lie in the file, its sh_link is valid. */
+static int check_sections(struct img *im)
+{
+	int rc;
+
+	for (size_t i = 0; i < im->shnum; i++) {
+		Elf_Scn *scn = elf_getscn(im->elf, i);
+		uint64_t at = im->shoff + i * sizeof(Elf64_Shdr);
+		GElf_Shdr sh;
+		char what[64];
+
+		if (!scn || !gelf_getshdr(scn, &sh)) {
+			scf_errf(im->err, im->errlen,
+				 "%s: section %zu (header at byte %" PRIu64 "): libelf: %s", im->name,
+				 i, at, elf_errmsg(-1));
+			return -EBADMSG;
+		}
+		if (sh.sh_type == SHT_NOBITS || sh.sh_type == SHT_NULL)
+			continue;
+		snprintf(what, sizeof(what), "section %zu (header at byte %" PRIu64 ")", i, at);
+		rc = check_range(im, what, sh.sh_offset, sh.sh_size);
+		if (rc)
+			return rc;
+		if (sh.sh_link >= im->shnum) {
+			scf_errf(im->err, im->errlen,
+				 "%s: section %zu (header at byte %" PRIu64 ") sh_link %u is "
+				 "not below e_shnum %zu",
+				 im->name, i, at, sh.sh_link, im->shnum);
+			return -EBADMSG;
 		}
 	}
-	im->phnum = eh.e_phnum;
+	return 0;
+}
+
+/* Reads the program headers through libelf and checks the segments spancap uses. */
+static int read_segments(struct img *im, struct elftls_info *out)
+{
+	int rc;
+
 	im->ph = calloc(im->phnum ? im->phnum : 1, sizeof(*im->ph));
 	if (!im->ph) {
-		scr_errf(im->err, im->errlen, "%s: out of memory", im->name);
+		scf_errf(im->err, im->errlen, "%s: out of memory", im->name);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < im->phnum; i++) {
-		Elf64_Phdr *ph = &im->ph[i];
-		uint64_t at = eh.e_phoff + i * sizeof(Elf64_Phdr);
+		GElf_Phdr *ph = &im->ph[i];
+		uint64_t at = im->phoff + i * sizeof(Elf64_Phdr);
 
-		memcpy(ph, im->p + at, sizeof(*ph));
+		if (!gelf_getphdr(im->elf, (int)i, ph)) {
+			scf_errf(im->err, im->errlen,
+				 "%s: program header %zu (at byte %" PRIu64 "): libelf: %s",
+				 im->name, i, at, elf_errmsg(-1));
+			return -EBADMSG;
+		}
 		if (ph->p_type == PT_LOAD || ph->p_type == PT_DYNAMIC || ph->p_type == PT_TLS) {
 			char what[64];
 
@@ -192,14 +243,14 @@ static int read_headers(struct img *im, struct elftls_info *out)
 			if (rc)
 				return rc;
 			if (ph->p_filesz > ph->p_memsz) {
-				scr_errf(im->err, im->errlen,
+				scf_errf(im->err, im->errlen,
 					 "%s: segment %zu (header at byte %" PRIu64
 					 ") p_filesz %" PRIu64 " exceeds p_memsz %" PRIu64,
 					 im->name, i, at, ph->p_filesz, ph->p_memsz);
 				return -EBADMSG;
 			}
 			if (ph->p_memsz > UINT64_MAX - ph->p_vaddr) {
-				scr_errf(im->err, im->errlen,
+				scf_errf(im->err, im->errlen,
 					 "%s: segment %zu (header at byte %" PRIu64 ") wraps the "
 					 "address space",
 					 im->name, i, at);
@@ -212,13 +263,13 @@ static int read_headers(struct img *im, struct elftls_info *out)
 			out->load_offset = ph->p_offset;
 		} else if (ph->p_type == PT_TLS) {
 			if (out->has_tls) {
-				scr_errf(im->err, im->errlen,
+				scf_errf(im->err, im->errlen,
 					 "%s: second PT_TLS (header at byte %" PRIu64 ")", im->name,
 					 at);
 				return -EBADMSG;
 			}
 			if (ph->p_align > 1 && (ph->p_align & (ph->p_align - 1))) {
-				scr_errf(im->err, im->errlen,
+				scf_errf(im->err, im->errlen,
 					 "%s: PT_TLS (header at byte %" PRIu64 ") p_align %" PRIu64
 					 " is not a power of two",
 					 im->name, at, ph->p_align);
@@ -238,10 +289,11 @@ static int read_headers(struct img *im, struct elftls_info *out)
 	return 0;
 }
 
-/* Reads the dynamic section from the PT_DYNAMIC file bytes. */
+/* Reads the dynamic section from the PT_DYNAMIC file bytes (sections may be absent). */
 static int read_dynamic(struct img *im, struct elftls_info *out)
 {
-	const Elf64_Phdr *dyn = NULL;
+	const GElf_Phdr *dyn = NULL;
+	Elf_Data *data;
 	size_t n;
 	bool pltrel_ok = true;
 	uint64_t relaent = sizeof(Elf64_Rela), pltrel = DT_RELA;
@@ -255,16 +307,31 @@ static int read_dynamic(struct img *im, struct elftls_info *out)
 		return 0;
 	n = dyn->p_filesz / sizeof(Elf64_Dyn);
 	if (n > ELFTLS_MAX_DYNS) {
-		scr_errf(im->err, im->errlen,
+		scf_errf(im->err, im->errlen,
 			 "%s: PT_DYNAMIC at byte %" PRIu64 " has %zu entries, "
 			 "more than %u",
 			 im->name, dyn->p_offset, n, ELFTLS_MAX_DYNS);
 		return -EBADMSG;
 	}
+	if (!n)
+		return 0;
+	/* p_offset + p_filesz <= size was checked in read_segments(). */
+	data = elf_getdata_rawchunk(im->elf, (int64_t)dyn->p_offset, n * sizeof(Elf64_Dyn),
+				    ELF_T_DYN);
+	if (!data) {
+		scf_errf(im->err, im->errlen, "%s: PT_DYNAMIC at byte %" PRIu64 ": libelf: %s",
+			 im->name, dyn->p_offset, elf_errmsg(-1));
+		return -EBADMSG;
+	}
 	for (size_t i = 0; i < n; i++) {
-		Elf64_Dyn d;
+		GElf_Dyn d;
 
-		memcpy(&d, im->p + dyn->p_offset + i * sizeof(d), sizeof(d));
+		if (!gelf_getdyn(data, (int)i, &d)) {
+			scf_errf(im->err, im->errlen,
+				 "%s: PT_DYNAMIC entry %zu (file byte %" PRIu64 "): libelf: %s",
+				 im->name, i, dyn->p_offset + i * sizeof(Elf64_Dyn), elf_errmsg(-1));
+			return -EBADMSG;
+		}
 		if (d.d_tag == DT_NULL)
 			break;
 		switch (d.d_tag) {
@@ -300,21 +367,21 @@ static int read_dynamic(struct img *im, struct elftls_info *out)
 		}
 	}
 	if (im->has_rela && relaent != sizeof(Elf64_Rela)) {
-		scr_errf(im->err, im->errlen, "%s: DT_RELAENT %" PRIu64 ", expected %zu", im->name,
+		scf_errf(im->err, im->errlen, "%s: DT_RELAENT %" PRIu64 ", expected %zu", im->name,
 			 relaent, sizeof(Elf64_Rela));
 		return -EBADMSG;
 	}
 	if (im->has_jmprel && pltrel != DT_RELA)
 		pltrel_ok = false;
 	if (!pltrel_ok) {
-		scr_errf(im->err, im->errlen, "%s: DT_PLTREL %" PRIu64 ", expected DT_RELA (%d)",
+		scf_errf(im->err, im->errlen, "%s: DT_PLTREL %" PRIu64 ", expected DT_RELA (%d)",
 			 im->name, pltrel, DT_RELA);
 		return -EBADMSG;
 	}
 	return 0;
 }
 
-/* Finds .dynsym and .symtab through libelf; the ranges were checked in read_headers(). */
+/* Finds .dynsym and .symtab through libelf; the ranges were checked in check_sections(). */
 static int find_symtabs(struct img *im)
 {
 	Elf_Scn *scn = NULL;
@@ -323,14 +390,14 @@ static int find_symtabs(struct img *im)
 		GElf_Shdr sh;
 
 		if (!gelf_getshdr(scn, &sh)) {
-			scr_errf(im->err, im->errlen, "%s: section %zu: %s", im->name,
+			scf_errf(im->err, im->errlen, "%s: section %zu: %s", im->name,
 				 elf_ndxscn(scn), elf_errmsg(-1));
 			return -EBADMSG;
 		}
 		if (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB)
 			continue;
 		if (sh.sh_entsize != sizeof(Elf64_Sym) || sh.sh_size % sizeof(Elf64_Sym)) {
-			scr_errf(im->err, im->errlen,
+			scf_errf(im->err, im->errlen,
 				 "%s: section %zu (at byte %" PRIu64
 				 "): symbol table entsize %" PRIu64 " size %" PRIu64
 				 ", expected entries of %zu bytes",
@@ -339,7 +406,7 @@ static int find_symtabs(struct img *im)
 			return -EBADMSG;
 		}
 		if (sh.sh_size / sizeof(Elf64_Sym) > ELFTLS_MAX_SYMS) {
-			scr_errf(im->err, im->errlen,
+			scf_errf(im->err, im->errlen,
 				 "%s: section %zu (at byte %" PRIu64 ") has %" PRIu64
 				 " symbols, more than %u",
 				 im->name, elf_ndxscn(scn), sh.sh_offset,
@@ -377,7 +444,7 @@ static int find_sym(struct img *im, Elf_Scn *scn, size_t link, size_t count, con
 
 	memset(hit, 0, sizeof(*hit));
 	if (!data) {
-		scr_errf(im->err, im->errlen, "%s: symbol table section %zu: %s", im->name,
+		scf_errf(im->err, im->errlen, "%s: symbol table section %zu: %s", im->name,
 			 elf_ndxscn(scn), elf_errmsg(-1));
 		return -EBADMSG;
 	}
@@ -444,47 +511,57 @@ static int scan_table(struct img *im, struct elftls_info *out, struct scan_ctx *
 		      uint64_t skip_hi)
 {
 	const char *tname = t == ELFTLS_TABLE_RELA_PLT ? "DT_JMPREL" : "DT_RELA";
-	const uint8_t *p;
-	uint64_t n;
+	Elf_Data *data;
+	uint64_t n, off;
 
 	if (size % sizeof(Elf64_Rela)) {
-		scr_errf(im->err, im->errlen, "%s: %s size %" PRIu64 " is not a multiple of %zu",
+		scf_errf(im->err, im->errlen, "%s: %s size %" PRIu64 " is not a multiple of %zu",
 			 im->name, tname, size, sizeof(Elf64_Rela));
 		return -EBADMSG;
 	}
 	n = size / sizeof(Elf64_Rela);
 	if (n > ELFTLS_MAX_RELAS) {
-		scr_errf(im->err, im->errlen, "%s: %s has %" PRIu64 " entries, more than %u",
+		scf_errf(im->err, im->errlen, "%s: %s has %" PRIu64 " entries, more than %u",
 			 im->name, tname, n, ELFTLS_MAX_RELAS);
 		return -EBADMSG;
 	}
 	if (!n)
 		return 0;
-	p = vaddr_bytes(im, vaddr, size);
-	if (!p) {
-		scr_errf(im->err, im->errlen,
+	if (!vaddr_offset(im, vaddr, size, &off)) {
+		scf_errf(im->err, im->errlen,
 			 "%s: %s at 0x%" PRIx64 " (%" PRIu64 " bytes) is not inside the file bytes "
 			 "of one PT_LOAD",
 			 im->name, tname, vaddr, size);
 		return -ENODATA;
 	}
+	data = elf_getdata_rawchunk(im->elf, (int64_t)off, size, ELF_T_RELA);
+	if (!data) {
+		scf_errf(im->err, im->errlen, "%s: %s at byte %" PRIu64 ": libelf: %s", im->name,
+			 tname, off, elf_errmsg(-1));
+		return -EBADMSG;
+	}
 	for (uint64_t i = 0; i < n; i++) {
-		Elf64_Rela r;
-		uint64_t at = vaddr + i * sizeof(r), sym, type;
+		GElf_Rela r;
+		uint64_t at = vaddr + i * sizeof(Elf64_Rela), sym, type;
 
 		if (at >= skip_lo && at < skip_hi)
 			continue;
-		memcpy(&r, p + i * sizeof(r), sizeof(r));
+		if (!gelf_getrela(data, (int)i, &r)) {
+			scf_errf(im->err, im->errlen,
+				 "%s: %s entry %" PRIu64 " (file byte %" PRIu64 "): libelf: %s",
+				 im->name, tname, i, off + i * sizeof(Elf64_Rela), elf_errmsg(-1));
+			return -EBADMSG;
+		}
 		sym = ELF64_R_SYM(r.r_info);
 		type = ELF64_R_TYPE(r.r_info);
 		if (type != ELFTLS_R_TLSDESC && type != ELFTLS_R_DTPMOD64 &&
 		    type != ELFTLS_R_DTPOFF64 && type != ELFTLS_R_TPOFF64)
 			continue;
 		if (sym && im->dynsym && sym >= im->dynsym_count) {
-			scr_errf(im->err, im->errlen,
-				 "%s: %s entry %" PRIu64 " (file byte %zu): symbol index %" PRIu64
+			scf_errf(im->err, im->errlen,
+				 "%s: %s entry %" PRIu64 " (file byte %" PRIu64 "): symbol index %" PRIu64
 				 " is not below the .dynsym count %zu",
-				 im->name, tname, i, (size_t)(p - im->p) + i * sizeof(r), sym,
+				 im->name, tname, i, off + i * sizeof(Elf64_Rela), sym,
 				 im->dynsym_count);
 			return -EBADMSG;
 		}
@@ -520,7 +597,7 @@ static int scan_table(struct img *im, struct elftls_info *out, struct scan_ctx *
 			} else if (type == ELFTLS_R_DTPMOD64 && r.r_offset <= UINT64_MAX - 8) {
 				const uint8_t *q = vaddr_bytes(im, r.r_offset + 8, 8);
 
-				if (q && scr_get64(q) == sc->s)
+				if (q && scf_get64(q) == sc->s)
 					record_reloc(&out->def, ELFTLS_MODEL_GD, t, r.r_offset,
 						     true);
 			}
@@ -536,7 +613,7 @@ static int scan_relocs(struct img *im, struct elftls_info *out, struct scan_ctx 
 
 	if (im->has_jmprel) {
 		if (im->pltrelsz > UINT64_MAX - im->jmprel) {
-			scr_errf(im->err, im->errlen,
+			scf_errf(im->err, im->errlen,
 				 "%s: DT_JMPREL 0x%" PRIx64 " + DT_PLTRELSZ %" PRIu64 " wraps",
 				 im->name, im->jmprel, im->pltrelsz);
 			return -EBADMSG;
@@ -606,7 +683,18 @@ static int classify(struct img *im, struct elftls_info *out)
 	int rc;
 
 	memset(&sc, 0, sizeof(sc));
-	rc = read_headers(im, out);
+	rc = check_ehdr(im, out);
+	if (rc)
+		return rc;
+	im->elf = elf_memory((char *)(uintptr_t)im->p, im->size);
+	if (!im->elf) {
+		scf_errf(im->err, im->errlen, "%s: libelf: %s", im->name, elf_errmsg(-1));
+		return -EBADMSG;
+	}
+	rc = check_sections(im);
+	if (rc)
+		return rc;
+	rc = read_segments(im, out);
 	if (rc)
 		return rc;
 	rc = read_dynamic(im, out);
@@ -614,11 +702,6 @@ static int classify(struct img *im, struct elftls_info *out)
 		return rc;
 	out->executable = out->e_type == ET_EXEC || out->pie;
 
-	im->elf = elf_memory((char *)(uintptr_t)im->p, im->size);
-	if (!im->elf) {
-		scr_errf(im->err, im->errlen, "%s: libelf: %s", im->name, elf_errmsg(-1));
-		return -EBADMSG;
-	}
 	rc = find_symtabs(im);
 	if (rc)
 		return rc;
@@ -652,13 +735,13 @@ static int classify(struct img *im, struct elftls_info *out)
 		/* S is an offset inside the PT_TLS block. Some linkers store st_value as the
 		 * address in old objects; accept only an offset that fits the block. */
 		if (!out->has_tls) {
-			scr_errf(im->err, im->errlen, "%s: defines %s but has no PT_TLS segment",
+			scf_errf(im->err, im->errlen, "%s: defines %s but has no PT_TLS segment",
 				 im->name, ELFTLS_SYMBOL);
 			return -EBADMSG;
 		}
 		if (out->sym_value > out->tls_memsz ||
 		    ELFTLS_SYMBOL_SIZE > out->tls_memsz - out->sym_value) {
-			scr_errf(im->err, im->errlen,
+			scf_errf(im->err, im->errlen,
 				 "%s: %s st_value %" PRIu64 " + %u exceeds PT_TLS p_memsz %" PRIu64,
 				 im->name, ELFTLS_SYMBOL, out->sym_value, ELFTLS_SYMBOL_SIZE,
 				 out->tls_memsz);
@@ -691,7 +774,7 @@ int elftls_from_memory(const void *img, size_t len, const char *name, struct elf
 	im.err = err;
 	im.errlen = errlen;
 	if (elf_version(EV_CURRENT) == EV_NONE) {
-		scr_errf(err, errlen, "%s: libelf: %s", im.name, elf_errmsg(-1));
+		scf_errf(err, errlen, "%s: libelf: %s", im.name, elf_errmsg(-1));
 		return -ENOSYS;
 	}
 	rc = classify(&im, out);
@@ -711,19 +794,19 @@ static int load_fd(int fd, const char *name, void **img, size_t *len, bool *mapp
 	if (fstat(fd, &st)) {
 		int saved = errno;
 
-		scr_errf(err, errlen, "%s: fstat: %s", name, strerror(saved));
+		scf_errf(err, errlen, "%s: fstat: %s", name, strerror(saved));
 		return -saved;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		scr_errf(err, errlen, "%s: not a regular file", name);
+		scf_errf(err, errlen, "%s: not a regular file", name);
 		return -ENOEXEC;
 	}
 	if (st.st_size <= 0) {
-		scr_errf(err, errlen, "%s: empty file", name);
+		scf_errf(err, errlen, "%s: empty file", name);
 		return -ENODATA;
 	}
 	if ((uint64_t)st.st_size > SIZE_MAX / 2) {
-		scr_errf(err, errlen, "%s: file of %lld bytes is too large", name,
+		scf_errf(err, errlen, "%s: file of %lld bytes is too large", name,
 			 (long long)st.st_size);
 		return -EFBIG;
 	}
@@ -736,7 +819,7 @@ static int load_fd(int fd, const char *name, void **img, size_t *len, bool *mapp
 	}
 	p = malloc((size_t)st.st_size);
 	if (!p) {
-		scr_errf(err, errlen, "%s: out of memory", name);
+		scf_errf(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
 	}
 	for (size_t done = 0; done < (size_t)st.st_size;) {
@@ -747,7 +830,7 @@ static int load_fd(int fd, const char *name, void **img, size_t *len, bool *mapp
 		if (r <= 0) {
 			int saved = r < 0 ? errno : EIO;
 
-			scr_errf(err, errlen, "%s: read at byte %zu: %s", name, done,
+			scf_errf(err, errlen, "%s: read at byte %zu: %s", name, done,
 				 r < 0 ? strerror(saved) : "unexpected end of file");
 			free(p);
 			return -saved;
@@ -774,7 +857,7 @@ int elftls_from_file(const char *path, const char *name, struct elftls_info *out
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
-		scr_errf(err, errlen, "%s: open %s: %s", name, path, strerror(-rc));
+		scf_errf(err, errlen, "%s: open %s: %s", name, path, strerror(-rc));
 		return rc;
 	}
 	rc = load_fd(fd, name, &img, &len, &mapped, err, errlen);

@@ -178,13 +178,13 @@ struct pmaps *pmaps__parse(const char *buf, size_t len, size_t max_entries, cons
 		has_nl = nl != NULL;
 		line_len = has_nl ? (size_t)(nl - line) : scan;
 		if (line_len > PMAPS_LINE_MAX) {
-			scr_errf(err, errlen, "%s: line %zu at byte %zu is longer than %u bytes",
+			scf_errf(err, errlen, "%s: line %zu at byte %zu is longer than %u bytes",
 				 name, lineno, off, (unsigned)PMAPS_LINE_MAX);
 			rc = -EBADMSG;
 			goto err_free;
 		}
 		if (memchr(line, '\0', line_len)) {
-			scr_errf(err, errlen, "%s: line %zu at byte %zu contains a NUL byte", name,
+			scf_errf(err, errlen, "%s: line %zu at byte %zu contains a NUL byte", name,
 				 lineno, off);
 			rc = -EBADMSG;
 			goto err_free;
@@ -196,14 +196,14 @@ struct pmaps *pmaps__parse(const char *buf, size_t len, size_t max_entries, cons
 		if (parse_line(&lc, &e, &path_off, &path_len, &what)) {
 			bool truncated = !has_nl && lc.off >= lc.len;
 
-			scr_errf(err, errlen, "%s: line %zu at byte %zu: bad %s at column %zu%s",
+			scf_errf(err, errlen, "%s: line %zu at byte %zu: bad %s at column %zu%s",
 				 name, lineno, off, what, lc.off,
 				 truncated ? " (text ends inside the line)" : "");
 			rc = truncated ? -ENODATA : -EBADMSG;
 			goto err_free;
 		}
 		if (m->n >= max_entries) {
-			scr_errf(err, errlen, "%s: more than %zu entries (line %zu at byte %zu)",
+			scf_errf(err, errlen, "%s: more than %zu entries (line %zu at byte %zu)",
 				 name, max_entries, lineno, off);
 			rc = -E2BIG;
 			goto err_free;
@@ -237,13 +237,13 @@ struct pmaps *pmaps__parse(const char *buf, size_t len, size_t max_entries, cons
 
 err_nomem_free:
 	rc = -ENOMEM;
-	scr_errf(err, errlen, "%s: out of memory", name);
+	scf_errf(err, errlen, "%s: out of memory", name);
 err_free:
 	pmaps__free(m);
 	errno = -rc;
 	return NULL;
 err_nomem:
-	scr_errf(err, errlen, "%s: out of memory", name);
+	scf_errf(err, errlen, "%s: out of memory", name);
 	errno = ENOMEM;
 	return NULL;
 }
@@ -260,7 +260,7 @@ struct pmaps *pmaps__read(pid_t pid, size_t max_entries, char *err, size_t errle
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		saved = errno;
-		scr_errf(err, errlen, "%s: open: %s", path, strerror(saved));
+		scf_errf(err, errlen, "%s: open: %s", path, strerror(saved));
 		errno = saved;
 		return NULL;
 	}
@@ -272,14 +272,14 @@ struct pmaps *pmaps__read(pid_t pid, size_t max_entries, char *err, size_t errle
 			char *nb;
 
 			if (cap >= PMAPS_READ_MAX) {
-				scr_errf(err, errlen, "%s: larger than %u bytes", path,
+				scf_errf(err, errlen, "%s: larger than %u bytes", path,
 					 (unsigned)PMAPS_READ_MAX);
 				saved = E2BIG;
 				goto err_close;
 			}
 			nb = realloc(buf, ncap);
 			if (!nb) {
-				scr_errf(err, errlen, "%s: out of memory", path);
+				scf_errf(err, errlen, "%s: out of memory", path);
 				saved = ENOMEM;
 				goto err_close;
 			}
@@ -291,7 +291,7 @@ struct pmaps *pmaps__read(pid_t pid, size_t max_entries, char *err, size_t errle
 			if (errno == EINTR)
 				continue;
 			saved = errno;
-			scr_errf(err, errlen, "%s: read at byte %zu: %s", path, len,
+			scf_errf(err, errlen, "%s: read at byte %zu: %s", path, len,
 				 strerror(saved));
 			goto err_close;
 		}
@@ -333,7 +333,7 @@ static bool same_file(const struct pmaps_entry *a, const struct pmaps_entry *b)
 	       a->dev_minor == b->dev_minor && !strcmp(a->path, b->path);
 }
 
-int pmaps_modules(const struct pmaps *m, struct pmaps_module **out, size_t *n)
+int pmaps__modules(const struct pmaps *m, struct pmaps_module **out, size_t *n)
 {
 	struct pmaps_module *v = NULL;
 	size_t nv = 0, cap = 0, i = 0;
@@ -422,7 +422,7 @@ bool pmaps_is_otel_ctx_name(const char *path)
 	return false;
 }
 
-const struct pmaps_entry *pmaps_find_otel_ctx(const struct pmaps *m, size_t *from)
+const struct pmaps_entry *pmaps__find_otel_ctx(const struct pmaps *m, size_t *from)
 {
 	for (size_t i = *from; i < m->n; i++) {
 		if (pmaps_is_otel_ctx_name(m->v[i].path)) {

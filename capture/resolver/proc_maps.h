@@ -86,7 +86,7 @@ struct pmaps_module {
  * Lists the modules in address order; *out is malloc'ed (free() it), *n may be 0. The same file
  * loaded twice yields two modules. Returns 0 or -ENOMEM.
  */
-int pmaps_modules(const struct pmaps *m, struct pmaps_module **out, size_t *n);
+int pmaps__modules(const struct pmaps *m, struct pmaps_module **out, size_t *n);
 
 /*
  * Load bias of a module from its lowest mapping and the ELF segment that mapping comes from
@@ -102,6 +102,6 @@ uint64_t pmaps_load_bias(uint64_t map_start, uint64_t map_offset, uint64_t seg_v
 bool pmaps_is_otel_ctx_name(const char *path);
 /* The first OTEL_CTX mapping at or after index *from (0 to start); sets *from past it so the
  * caller can look for another. NULL when none is left. */
-const struct pmaps_entry *pmaps_find_otel_ctx(const struct pmaps *m, size_t *from);
+const struct pmaps_entry *pmaps__find_otel_ctx(const struct pmaps *m, size_t *from);
 
 #endif /* SPANCAP_PROC_MAPS_H */

@@ -99,7 +99,7 @@ static int pb_varint(const struct pb_msg *m, size_t *off, uint64_t *out, struct 
 		uint8_t b;
 
 		if (*off >= m->len) {
-			scr_errf(d->err, d->errlen,
+			scf_errf(d->err, d->errlen,
 				 "payload byte %zu: %s varint runs past the end of its message "
 				 "(%zu bytes from byte %zu)",
 				 m->base + *off, what, m->len, m->base);
@@ -107,7 +107,7 @@ static int pb_varint(const struct pb_msg *m, size_t *off, uint64_t *out, struct 
 		}
 		b = m->p[(*off)++];
 		if (i == 9 && b > 1) {
-			scr_errf(d->err, d->errlen, "payload byte %zu: %s varint exceeds 64 bits",
+			scf_errf(d->err, d->errlen, "payload byte %zu: %s varint exceeds 64 bits",
 				 m->base + *off - 1, what);
 			return -EBADMSG;
 		}
@@ -135,7 +135,7 @@ static int pb_next(const struct pb_msg *m, size_t *off, struct pb_field *f, stru
 	if (rc)
 		return rc;
 	if (tag >> 3 == 0 || tag >> 3 > 0x1fffffff) {
-		scr_errf(d->err, d->errlen,
+		scf_errf(d->err, d->errlen,
 			 "payload byte %zu: field number %" PRIu64 " is out of range", f->at,
 			 tag >> 3);
 		return -EBADMSG;
@@ -151,13 +151,13 @@ static int pb_next(const struct pb_msg *m, size_t *off, struct pb_field *f, stru
 		size_t n = f->wt == WT_I64 ? 8 : 4;
 
 		if (n > m->len - *off) {
-			scr_errf(
+			scf_errf(
 			    d->err, d->errlen,
 			    "payload byte %zu: field %u needs %zu bytes, %zu left in its message",
 			    f->at, f->num, n, m->len - *off);
 			return -ENODATA;
 		}
-		f->v = n == 8 ? scr_get64(m->p + *off) : scr_get32(m->p + *off);
+		f->v = n == 8 ? scf_get64(m->p + *off) : scf_get32(m->p + *off);
 		*off += n;
 		return 1;
 	}
@@ -166,7 +166,7 @@ static int pb_next(const struct pb_msg *m, size_t *off, struct pb_field *f, stru
 		if (rc)
 			return rc;
 		if (len > m->len - *off) {
-			scr_errf(d->err, d->errlen,
+			scf_errf(d->err, d->errlen,
 				 "payload byte %zu: field %u length %" PRIu64
 				 " exceeds the %zu bytes left in its message",
 				 f->at, f->num, len, m->len - *off);
@@ -179,13 +179,13 @@ static int pb_next(const struct pb_msg *m, size_t *off, struct pb_field *f, stru
 		return 1;
 	case WT_SGROUP:
 	case WT_EGROUP:
-		scr_errf(d->err, d->errlen,
+		scf_errf(d->err, d->errlen,
 			 "payload byte %zu: field %u uses group wire type %u, "
 			 "not supported",
 			 f->at, f->num, f->wt);
 		return -EBADMSG;
 	default:
-		scr_errf(d->err, d->errlen, "payload byte %zu: field %u has invalid wire type %u",
+		scf_errf(d->err, d->errlen, "payload byte %zu: field %u has invalid wire type %u",
 			 f->at, f->num, f->wt);
 		return -EBADMSG;
 	}
@@ -195,7 +195,7 @@ static int want_wt(const struct pb_field *f, uint32_t wt, const char *what, stru
 {
 	if (f->wt == wt)
 		return 0;
-	scr_errf(d->err, d->errlen, "payload byte %zu: field %u (%s) has wire type %u, expected %u",
+	scf_errf(d->err, d->errlen, "payload byte %zu: field %u (%s) has wire type %u, expected %u",
 		 f->at, f->num, what, f->wt, wt);
 	return -EBADMSG;
 }
@@ -225,7 +225,7 @@ static int copy_str(struct pb_msg *s, const char **out, size_t *len, struct dec 
 	char *p = arena_alloc(d->arena, s->len + 1);
 
 	if (!p) {
-		scr_errf(d->err, d->errlen, "payload byte %zu: out of memory", s->base);
+		scf_errf(d->err, d->errlen, "payload byte %zu: out of memory", s->base);
 		return -ENOMEM;
 	}
 	if (s->len)
@@ -242,7 +242,7 @@ static int check_depth(const struct pb_msg *m, unsigned depth, struct dec *d)
 {
 	if (depth <= PCTX_MAX_DEPTH)
 		return 0;
-	scr_errf(d->err, d->errlen, "payload byte %zu: messages nested deeper than %d", m->base,
+	scf_errf(d->err, d->errlen, "payload byte %zu: messages nested deeper than %d", m->base,
 		 PCTX_MAX_DEPTH);
 	return -ELOOP;
 }
@@ -422,7 +422,7 @@ struct pctx *pctx__decode(const void *buf, size_t len, char *err, size_t errlen)
 	p = calloc(1, sizeof(*p));
 	if (!p || !(p->arena = calloc(1, sizeof(*p->arena)))) {
 		free(p);
-		scr_errf(err, errlen, "out of memory");
+		scf_errf(err, errlen, "out of memory");
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -452,7 +452,7 @@ struct pctx *pctx__decode(const void *buf, size_t len, char *err, size_t errlen)
 	p->attrs = arena_alloc(p->arena, (n_attr ? n_attr : 1) * sizeof(*p->attrs));
 	if (!p->resource || !p->attrs) {
 		rc = -ENOMEM;
-		scr_errf(err, errlen, "out of memory");
+		scf_errf(err, errlen, "out of memory");
 		goto err_free;
 	}
 	/* Pass 2: decode (several Resource occurrences merge, as protobuf does). */
@@ -482,7 +482,7 @@ struct pctx *pctx__decode(const void *buf, size_t len, char *err, size_t errlen)
 	p->n_attrs = n_attr;
 	rc = derive(p, &d);
 	if (rc) {
-		scr_errf(err, errlen, "out of memory");
+		scf_errf(err, errlen, "out of memory");
 		goto err_free;
 	}
 	return p;
@@ -526,15 +526,15 @@ struct hdr {
 static int read_hdr(struct tmem *mem, uint64_t addr, struct hdr *h, char *err, size_t errlen)
 {
 	uint8_t b[PCTX_HEADER_SIZE];
-	int rc = tmem_read(mem, addr, b, sizeof(b), err, errlen);
+	int rc = tmem__read(mem, addr, b, sizeof(b), err, errlen);
 
 	if (rc)
 		return rc;
 	memcpy(h->sig, b, 8);
-	h->version = scr_get32(b + 8);
-	h->payload_size = scr_get32(b + 12);
-	h->published_at = scr_get64(b + 16);
-	h->payload = scr_get64(b + 24);
+	h->version = scf_get32(b + 8);
+	h->payload_size = scf_get32(b + 12);
+	h->published_at = scf_get64(b + 16);
+	h->payload = scf_get64(b + 24);
 	return 0;
 }
 
@@ -565,13 +565,13 @@ struct pctx *pctx__read_at(struct tmem *mem, uint64_t addr, const struct pctx_re
 		if (rc)
 			goto err;
 		if (memcmp(h.sig, PCTX_SIGNATURE, 8)) {
-			scr_errf(err, errlen, "OTEL_CTX header at 0x%" PRIx64 ": bad signature",
+			scf_errf(err, errlen, "OTEL_CTX header at 0x%" PRIx64 ": bad signature",
 				 addr);
 			rc = -EBADMSG;
 			goto err;
 		}
 		if (h.version != 1 && h.version != 2) {
-			scr_errf(err, errlen,
+			scf_errf(err, errlen,
 				 "OTEL_CTX header at 0x%" PRIx64 ": version %u, expected 2 (or 1)",
 				 addr, h.version);
 			rc = -EPROTONOSUPPORT;
@@ -579,7 +579,7 @@ struct pctx *pctx__read_at(struct tmem *mem, uint64_t addr, const struct pctx_re
 		}
 		if (!h.published_at) {
 			rc = -EAGAIN;
-			scr_errf(err, errlen,
+			scf_errf(err, errlen,
 				 "OTEL_CTX header at 0x%" PRIx64 ": still being updated after %u "
 				 "attempts",
 				 addr, a + 1);
@@ -587,14 +587,14 @@ struct pctx *pctx__read_at(struct tmem *mem, uint64_t addr, const struct pctx_re
 		}
 		atomic_thread_fence(memory_order_seq_cst);
 		if (h.payload_size > cap) {
-			scr_errf(err, errlen,
+			scf_errf(err, errlen,
 				 "OTEL_CTX header at 0x%" PRIx64 ": payload_size %u exceeds %u",
 				 addr, h.payload_size, cap);
 			rc = -E2BIG;
 			goto err;
 		}
 		if (h.payload_size && !h.payload) {
-			scr_errf(err, errlen,
+			scf_errf(err, errlen,
 				 "OTEL_CTX header at 0x%" PRIx64 ": payload_size %u with a NULL "
 				 "payload pointer",
 				 addr, h.payload_size);
@@ -604,19 +604,19 @@ struct pctx *pctx__read_at(struct tmem *mem, uint64_t addr, const struct pctx_re
 		free(buf);
 		buf = malloc(h.payload_size ? h.payload_size : 1);
 		if (!buf) {
-			scr_errf(err, errlen, "out of memory");
+			scf_errf(err, errlen, "out of memory");
 			rc = -ENOMEM;
 			goto err;
 		}
 		if (h.payload_size) {
-			rc = tmem_read(mem, h.payload, buf, h.payload_size, err, errlen);
+			rc = tmem__read(mem, h.payload, buf, h.payload_size, err, errlen);
 			/* A payload freed under us reads as a fault: retry like a change. */
 			if (rc && rc != -EFAULT)
 				goto err;
 		}
 		atomic_thread_fence(memory_order_seq_cst);
 		{
-			int rc2 = tmem_rd64(mem, addr + 16, &ts2, err, errlen);
+			int rc2 = tmem__rd64(mem, addr + 16, &ts2, err, errlen);
 
 			if (rc2) {
 				rc = rc2;
@@ -625,12 +625,12 @@ struct pctx *pctx__read_at(struct tmem *mem, uint64_t addr, const struct pctx_re
 		}
 		if (rc && ts2 == h.published_at) {
 			/* Unreadable although nothing changed: retry, and report the fault if it
-			 * persists (the message from tmem_read names the address). */
+			 * persists (the message from tmem__read names the address). */
 			continue;
 		}
 		if (ts2 != h.published_at) {
 			rc = -EAGAIN;
-			scr_errf(err, errlen,
+			scf_errf(err, errlen,
 				 "OTEL_CTX header at 0x%" PRIx64 ": changed during every one of %u "
 				 "attempts",
 				 addr, a + 1);
@@ -639,7 +639,7 @@ struct pctx *pctx__read_at(struct tmem *mem, uint64_t addr, const struct pctx_re
 		p = pctx__decode(buf, h.payload_size, err, errlen);
 		if (!p) {
 			rc = -errno;
-			scr_errprefix(err, errlen, "OTEL_CTX payload at 0x%" PRIx64 " (%u bytes)",
+			scf_errprefix(err, errlen, "OTEL_CTX payload at 0x%" PRIx64 " (%u bytes)",
 				      h.payload, h.payload_size);
 			goto err;
 		}
@@ -678,15 +678,15 @@ struct pctx *pctx__read_pid(pid_t pid, const struct pmaps *maps, struct tmem *me
 			goto out;
 		}
 	}
-	scr_errf(err, errlen, "pid %d: no OTEL_CTX mapping", (int)pid);
-	while ((e = pmaps_find_otel_ctx(maps, &from)) != NULL) {
+	scf_errf(err, errlen, "pid %d: no OTEL_CTX mapping", (int)pid);
+	while ((e = pmaps__find_otel_ctx(maps, &from)) != NULL) {
 		if (e->end - e->start < PCTX_HEADER_SIZE)
 			continue;
 		p = pctx__read_at(mem, e->start, opts, err, errlen);
 		if (p)
 			break;
 		rc = -errno;
-		scr_errprefix(err, errlen, "pid %d: %s", (int)pid, e->path);
+		scf_errprefix(err, errlen, "pid %d: %s", (int)pid, e->path);
 		/* A mapping that is not ours (signature, version): try the next one. */
 		if (rc != -EBADMSG && rc != -EPROTONOSUPPORT)
 			break;

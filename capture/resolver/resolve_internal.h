@@ -1,50 +1,21 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * resolve_internal.h - helpers private to the capture/ resolver library: the one error helper
- * and a bounds-checked cursor over untrusted bytes.
+ * resolve_internal.h - helpers private to the capture/ resolver library: a bounds-checked cursor
+ * over untrusted bytes. Errors go through formats/error_buffer.h (scf_errf()), integers are
+ * read through formats/byte_order.h (scf_get16() .. scf_get64()).
  */
 #ifndef SPANCAP_RESOLVE_INTERNAL_H
 #define SPANCAP_RESOLVE_INTERNAL_H
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-/* The one printf-style helper that fills an error buffer; err may be NULL. */
-__attribute__((format(printf, 3, 4))) static inline void scr_errf(char *err, size_t errlen,
-								  const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/*
- * Prefixes the message already in err with "prefix: " (used when a lower layer filled err and
- * the caller knows the file or module it was working on).
- */
-__attribute__((format(printf, 3, 4))) static inline void scr_errprefix(char *err, size_t errlen,
-								       const char *fmt, ...)
-{
-	char inner[512], head[512];
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	snprintf(inner, sizeof(inner), "%s", err);
-	va_start(ap, fmt);
-	vsnprintf(head, sizeof(head), fmt, ap);
-	va_end(ap);
-	snprintf(err, errlen, "%s: %s", head, inner);
-}
+#include "byte_order.h"
+#include "error_buffer.h"
 
 /*
  * A cursor over len bytes: off only grows and never exceeds len, so len - off is always the
@@ -78,30 +49,6 @@ static inline const uint8_t *scr_cur_pull(struct scr_cur *c, size_t n)
 	p = c->buf + c->off;
 	c->off += n;
 	return p;
-}
-
-static inline uint64_t scr_get64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline uint32_t scr_get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline uint16_t scr_get16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
 }
 
 #endif /* SPANCAP_RESOLVE_INTERNAL_H */

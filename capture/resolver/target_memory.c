@@ -28,7 +28,7 @@ struct tmem *tmem__open(pid_t pid, char *err, size_t errlen)
 	char path[64];
 
 	if (pid <= 0) {
-		scr_errf(err, errlen, "invalid pid %d", (int)pid);
+		scf_errf(err, errlen, "invalid pid %d", (int)pid);
 		errno = EINVAL;
 		return NULL;
 	}
@@ -37,13 +37,13 @@ struct tmem *tmem__open(pid_t pid, char *err, size_t errlen)
 	if (access(path, F_OK)) {
 		int saved = errno == ENOENT ? ESRCH : errno;
 
-		scr_errf(err, errlen, "%s: %s", path, strerror(saved));
+		scf_errf(err, errlen, "%s: %s", path, strerror(saved));
 		errno = saved;
 		return NULL;
 	}
 	m = calloc(1, sizeof(*m));
 	if (!m) {
-		scr_errf(err, errlen, "out of memory");
+		scf_errf(err, errlen, "out of memory");
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -78,7 +78,7 @@ void tmem__free(struct tmem *m)
 	free(m);
 }
 
-pid_t tmem_pid(const struct tmem *m)
+pid_t tmem__pid(const struct tmem *m)
 {
 	return m->pid;
 }
@@ -120,12 +120,12 @@ static ssize_t read_some(struct tmem *m, uint64_t addr, void *buf, size_t len)
 	}
 }
 
-int tmem_read(struct tmem *m, uint64_t addr, void *buf, size_t len, char *err, size_t errlen)
+int tmem__read(struct tmem *m, uint64_t addr, void *buf, size_t len, char *err, size_t errlen)
 {
 	size_t done = 0;
 
 	if (len && addr > UINT64_MAX - (len - 1)) {
-		scr_errf(err, errlen, "read of %zu bytes at 0x%" PRIx64 " wraps the address space",
+		scf_errf(err, errlen, "read of %zu bytes at 0x%" PRIx64 " wraps the address space",
 			 len, addr);
 		return -EFAULT;
 	}
@@ -133,14 +133,14 @@ int tmem_read(struct tmem *m, uint64_t addr, void *buf, size_t len, char *err, s
 		ssize_t r = read_some(m, addr + done, (uint8_t *)buf + done, len - done);
 
 		if (r < 0) {
-			scr_errf(err, errlen,
+			scf_errf(err, errlen,
 				 "pid %d: read of %zu bytes at 0x%" PRIx64 " failed at 0x%" PRIx64
 				 ": %s",
 				 (int)m->pid, len, addr, addr + done, strerror((int)-r));
 			return (int)r;
 		}
 		if (r == 0) {
-			scr_errf(err, errlen,
+			scf_errf(err, errlen,
 				 "pid %d: short read: %zu of %zu bytes at 0x%" PRIx64 ", 0x%" PRIx64
 				 " is not readable",
 				 (int)m->pid, done, len, addr, addr + done);
@@ -151,22 +151,22 @@ int tmem_read(struct tmem *m, uint64_t addr, void *buf, size_t len, char *err, s
 	return 0;
 }
 
-int tmem_rd64(struct tmem *m, uint64_t addr, uint64_t *out, char *err, size_t errlen)
+int tmem__rd64(struct tmem *m, uint64_t addr, uint64_t *out, char *err, size_t errlen)
 {
 	uint8_t b[8];
-	int rc = tmem_read(m, addr, b, sizeof(b), err, errlen);
+	int rc = tmem__read(m, addr, b, sizeof(b), err, errlen);
 
 	if (!rc)
-		*out = scr_get64(b);
+		*out = scf_get64(b);
 	return rc;
 }
 
-int tmem_rd32(struct tmem *m, uint64_t addr, uint32_t *out, char *err, size_t errlen)
+int tmem__rd32(struct tmem *m, uint64_t addr, uint32_t *out, char *err, size_t errlen)
 {
 	uint8_t b[4];
-	int rc = tmem_read(m, addr, b, sizeof(b), err, errlen);
+	int rc = tmem__read(m, addr, b, sizeof(b), err, errlen);
 
 	if (!rc)
-		*out = scr_get32(b);
+		*out = scf_get32(b);
 	return rc;
 }

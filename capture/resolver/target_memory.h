@@ -27,11 +27,11 @@ struct tmem *tmem__open(pid_t pid, char *err, size_t errlen);
 /* Opens a reader whose reads go to fn(ctx, ...). */
 struct tmem *tmem__open_cb(tmem_read_fn fn, void *ctx);
 void tmem__free(struct tmem *m);
-pid_t tmem_pid(const struct tmem *m); /* 0 for a callback reader */
+pid_t tmem__pid(const struct tmem *m); /* 0 for a callback reader */
 
 /* Reads exactly len bytes at addr. Returns 0, -EFAULT (short read or unmapped), -ESRCH, ... */
-int tmem_read(struct tmem *m, uint64_t addr, void *buf, size_t len, char *err, size_t errlen);
-int tmem_rd64(struct tmem *m, uint64_t addr, uint64_t *out, char *err, size_t errlen);
-int tmem_rd32(struct tmem *m, uint64_t addr, uint32_t *out, char *err, size_t errlen);
+int tmem__read(struct tmem *m, uint64_t addr, void *buf, size_t len, char *err, size_t errlen);
+int tmem__rd64(struct tmem *m, uint64_t addr, uint64_t *out, char *err, size_t errlen);
+int tmem__rd32(struct tmem *m, uint64_t addr, uint32_t *out, char *err, size_t errlen);
 
 #endif /* SPANCAP_TARGET_MEMORY_H */

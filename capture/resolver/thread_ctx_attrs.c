@@ -17,7 +17,7 @@ int tctx_header_parse(const void *buf, size_t len, struct tctx_header *h)
 	memcpy(h->span_id, p + 16, 8);
 	h->valid = p[24];
 	h->trace_flags = p[25];
-	h->attrs_data_size = scr_get16(p + 26);
+	h->attrs_data_size = scf_get16(p + 26);
 	return 0;
 }
 

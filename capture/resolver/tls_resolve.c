@@ -127,7 +127,7 @@ static int follow_reloc(const struct tlsres_process *proc, const struct elftls_r
 
 	switch (rel->model) {
 	case ELFTLS_MODEL_TLSDESC:
-		rc = tmem_rd64(proc->mem, got + 8, &v, err, sizeof(err));
+		rc = tmem__rd64(proc->mem, got + 8, &v, err, sizeof(err));
 		if (rc) {
 			reason_add(reason, reasonlen, "%s: TLSDESC descriptor at 0x%" PRIx64 ": %s",
 				   via_name, got, err);
@@ -148,9 +148,9 @@ static int follow_reloc(const struct tlsres_process *proc, const struct elftls_r
 			return 0;
 		}
 		/* Dynamic: v points at {modid, offset} (or, lazily bound, at an Elf64_Rela). */
-		rc = tmem_rd64(proc->mem, v, &modid, err, sizeof(err));
+		rc = tmem__rd64(proc->mem, v, &modid, err, sizeof(err));
 		if (!rc)
-			rc = tmem_rd64(proc->mem, v + 8, &off, err, sizeof(err));
+			rc = tmem__rd64(proc->mem, v + 8, &off, err, sizeof(err));
 		if (rc) {
 			reason_add(reason, reasonlen,
 				   "%s: TLSDESC arg 0x%" PRIx64 " (from 0x%" PRIx64
@@ -172,9 +172,9 @@ static int follow_reloc(const struct tlsres_process *proc, const struct elftls_r
 			modid, off);
 		return 0;
 	case ELFTLS_MODEL_GD:
-		rc = tmem_rd64(proc->mem, got, &modid, err, sizeof(err));
+		rc = tmem__rd64(proc->mem, got, &modid, err, sizeof(err));
 		if (!rc)
-			rc = tmem_rd64(proc->mem, via_bias + rel->got_off, &off, err, sizeof(err));
+			rc = tmem__rd64(proc->mem, via_bias + rel->got_off, &off, err, sizeof(err));
 		if (rc) {
 			reason_add(reason, reasonlen, "%s: GD GOT at 0x%" PRIx64 ": %s", via_name,
 				   got, err);
@@ -192,7 +192,7 @@ static int follow_reloc(const struct tlsres_process *proc, const struct elftls_r
 		set_dtv(proc, res, ref ? TLSRES_ROUTE_REF_GD : TLSRES_ROUTE_GD, modid, off);
 		return 0;
 	case ELFTLS_MODEL_IE:
-		rc = tmem_rd64(proc->mem, got, &v, err, sizeof(err));
+		rc = tmem__rd64(proc->mem, got, &v, err, sizeof(err));
 		if (rc) {
 			reason_add(reason, reasonlen, "%s: IE GOT at 0x%" PRIx64 ": %s", via_name,
 				   got, err);
@@ -244,10 +244,10 @@ static int exe_r_debug(const struct tlsres_process *proc, uint64_t *r_debug, cha
 		n = DYN_READ_MAX;
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t tag, val;
-		int rc = tmem_rd64(proc->mem, addr + i * 16, &tag, err, sizeof(err));
+		int rc = tmem__rd64(proc->mem, addr + i * 16, &tag, err, sizeof(err));
 
 		if (!rc)
-			rc = tmem_rd64(proc->mem, addr + i * 16 + 8, &val, err, sizeof(err));
+			rc = tmem__rd64(proc->mem, addr + i * 16 + 8, &val, err, sizeof(err));
 		if (rc) {
 			reason_add(reason, reasonlen, "link_map: dynamic section: %s", err);
 			return rc;
@@ -299,11 +299,11 @@ static int link_map_lookup(const struct tlsres_process *proc, uint64_t bias, uin
 		uint32_t version;
 		uint64_t lm, next_ns = 0;
 
-		rc = tmem_rd32(proc->mem, rd, &version, err, sizeof(err));
+		rc = tmem__rd32(proc->mem, rd, &version, err, sizeof(err));
 		if (!rc)
-			rc = tmem_rd64(proc->mem, rd + 8, &lm, err, sizeof(err));
+			rc = tmem__rd64(proc->mem, rd + 8, &lm, err, sizeof(err));
 		if (!rc && version >= 2)
-			rc = tmem_rd64(proc->mem, rd + 40, &next_ns, err, sizeof(err));
+			rc = tmem__rd64(proc->mem, rd + 40, &next_ns, err, sizeof(err));
 		if (rc) {
 			reason_add(reason, reasonlen, "link_map: r_debug at 0x%" PRIx64 ": %s", rd,
 				   err);
@@ -312,19 +312,19 @@ static int link_map_lookup(const struct tlsres_process *proc, uint64_t bias, uin
 		for (int i = 0; lm && i < LINK_MAP_MAX; i++, walked++) {
 			uint64_t l_addr, l_next;
 
-			rc = tmem_rd64(proc->mem, lm, &l_addr, err, sizeof(err));
+			rc = tmem__rd64(proc->mem, lm, &l_addr, err, sizeof(err));
 			if (!rc)
-				rc = tmem_rd64(proc->mem, lm + 24, &l_next, err, sizeof(err));
+				rc = tmem__rd64(proc->mem, lm + 24, &l_next, err, sizeof(err));
 			if (rc) {
 				reason_add(reason, reasonlen,
 					   "link_map: entry at 0x%" PRIx64 ": %s", lm, err);
 				return rc;
 			}
 			if (l_addr == bias) {
-				rc = tmem_rd64(proc->mem, lm + tdb->tdb_l_tls_offset[2], tls_off,
+				rc = tmem__rd64(proc->mem, lm + tdb->tdb_l_tls_offset[2], tls_off,
 					       err, sizeof(err));
 				if (!rc)
-					rc = tmem_rd64(proc->mem, lm + tdb->tdb_l_tls_modid[2],
+					rc = tmem__rd64(proc->mem, lm + tdb->tdb_l_tls_modid[2],
 						       modid, err, sizeof(err));
 				if (rc) {
 					reason_add(reason, reasonlen,
@@ -492,29 +492,29 @@ int tlsres_var_addr(const struct tlsres_resolution *res, struct tmem *mem, uint6
 		*addr = tp + (uint64_t)res->tp_offset;
 		return 0;
 	case TLSRES_KIND_DTV:
-		rc = tmem_rd64(mem, tp + (uint64_t)(int64_t)l->tp_offset, &dtv, err, errlen);
+		rc = tmem__rd64(mem, tp + (uint64_t)(int64_t)l->tp_offset, &dtv, err, errlen);
 		if (rc)
 			return rc;
 		if (!dtv) {
-			scr_errf(err, errlen, "TP 0x%" PRIx64 ": DTV pointer is NULL", tp);
+			scf_errf(err, errlen, "TP 0x%" PRIx64 ": DTV pointer is NULL", tp);
 			return -ENOENT;
 		}
-		rc = tmem_rd64(mem, dtv + (uint64_t)(int64_t)l->count_offset, &count, err, errlen);
+		rc = tmem__rd64(mem, dtv + (uint64_t)(int64_t)l->count_offset, &count, err, errlen);
 		if (rc)
 			return rc;
 		if (res->module_id > count) {
-			scr_errf(
+			scf_errf(
 			    err, errlen,
 			    "TP 0x%" PRIx64 ": module %" PRIu64 " is beyond the %" PRIu64
 			    " DTV slots (module loaded after this thread last updated its DTV)",
 			    tp, res->module_id, count);
 			return -ENOENT;
 		}
-		rc = tmem_rd64(mem, dtv + l->entry_size * res->module_id, &block, err, errlen);
+		rc = tmem__rd64(mem, dtv + l->entry_size * res->module_id, &block, err, errlen);
 		if (rc)
 			return rc;
 		if (!block || (l->minus1_unallocated && block == UINT64_MAX)) {
-			scr_errf(err, errlen,
+			scf_errf(err, errlen,
 				 "TP 0x%" PRIx64 ": DTV slot %" PRIu64 " is %s (not allocated for "
 				 "this thread)",
 				 tp, res->module_id, block ? "-1" : "0");
@@ -525,7 +525,7 @@ int tlsres_var_addr(const struct tlsres_resolution *res, struct tmem *mem, uint6
 	case TLSRES_KIND_NONE:
 		break;
 	}
-	scr_errf(err, errlen, "no resolution");
+	scf_errf(err, errlen, "no resolution");
 	return -EINVAL;
 }
 
@@ -537,7 +537,7 @@ int tlsres_record_ptr(const struct tlsres_resolution *res, struct tmem *mem, uin
 
 	if (rc)
 		return rc;
-	return tmem_rd64(mem, addr, record, err, errlen);
+	return tmem__rd64(mem, addr, record, err, errlen);
 }
 
 /* Reads /proc/PID/exe's target without a " (deleted)" suffix. */
@@ -577,9 +577,9 @@ int tlsres_resolve_pid(pid_t pid, const struct tlsres_opts *opts, struct tlsres_
 	maps = pmaps__read(pid, 0, err, errlen);
 	if (!maps)
 		return -errno;
-	rc = pmaps_modules(maps, &mods, &n);
+	rc = pmaps__modules(maps, &mods, &n);
 	if (rc) {
-		scr_errf(err, errlen, "pid %d: out of memory", (int)pid);
+		scf_errf(err, errlen, "pid %d: out of memory", (int)pid);
 		goto out;
 	}
 	rep->n_modules = n;
@@ -597,7 +597,7 @@ int tlsres_resolve_pid(pid_t pid, const struct tlsres_opts *opts, struct tlsres_
 	tm = calloc(n ? n : 1, sizeof(*tm));
 	if (!infos || !tm) {
 		rc = -ENOMEM;
-		scr_errf(err, errlen, "pid %d: out of memory", (int)pid);
+		scf_errf(err, errlen, "pid %d: out of memory", (int)pid);
 		goto out;
 	}
 	exe_path(pid, exe, sizeof(exe));
@@ -662,7 +662,7 @@ int tlsres_resolve_pid(pid_t pid, const struct tlsres_opts *opts, struct tlsres_
 			if (tm[i].info->rejected[0])
 				rej = tm[i].info->rejected;
 		rc = -ENOENT;
-		scr_errf(err, errlen, "pid %d: none of %zu modules defines %s%s%s%s%s%s", (int)pid,
+		scf_errf(err, errlen, "pid %d: none of %zu modules defines %s%s%s%s%s%s", (int)pid,
 			 n, ELFTLS_SYMBOL, rej ? " (" : "", rej ? rej : "", rej ? ")" : "",
 			 rep->n_unreadable ? "; unreadable: " : "",
 			 rep->n_unreadable ? rep->first_unreadable : "");
@@ -670,7 +670,7 @@ int tlsres_resolve_pid(pid_t pid, const struct tlsres_opts *opts, struct tlsres_
 		rc = rep->cand[0].status;
 		if (rc != -EFAULT && rc != -EBADMSG)
 			rc = -ENOENT;
-		scr_errf(err, errlen, "pid %d: %s", (int)pid, rep->cand[0].reason);
+		scf_errf(err, errlen, "pid %d: %s", (int)pid, rep->cand[0].reason);
 	}
 out:
 	tmem__free(own_mem);
@@ -694,7 +694,7 @@ int tlsres_report_prefer_valid(struct tlsres_report *rep, struct tmem *mem, cons
 			if (tlsres_record_ptr(&rep->cand[i].res, mem, tps[t], &rec, NULL, 0) ||
 			    !rec)
 				continue;
-			if (tmem_read(mem, rec + 24, &valid, 1, NULL, 0) || valid != 1)
+			if (tmem__read(mem, rec + 24, &valid, 1, NULL, 0) || valid != 1)
 				continue;
 			rep->chosen = (int)i;
 			return rep->chosen;
@@ -705,23 +705,13 @@ int tlsres_report_prefer_valid(struct tlsres_report *rep, struct tmem *mem, cons
 
 const char *tlsres_route_name(enum tlsres_route r)
 {
-	static const char *const names[] = {
-	    [TLSRES_ROUTE_NONE] = "none",
-	    [TLSRES_ROUTE_TLSDESC_STATIC] = "TLSDESC (static)",
-	    [TLSRES_ROUTE_TLSDESC_DYNAMIC] = "TLSDESC (dynamic)",
-	    [TLSRES_ROUTE_GD] = "general-dynamic",
-	    [TLSRES_ROUTE_IE] = "initial-exec",
-	    [TLSRES_ROUTE_LINK_MAP_STATIC] = "link_map (static)",
-	    [TLSRES_ROUTE_LINK_MAP_DTV] = "link_map (dynamic)",
-	    [TLSRES_ROUTE_REF_TLSDESC_STATIC] = "reference TLSDESC (static)",
-	    [TLSRES_ROUTE_REF_TLSDESC_DYNAMIC] = "reference TLSDESC (dynamic)",
-	    [TLSRES_ROUTE_REF_GD] = "reference general-dynamic",
-	    [TLSRES_ROUTE_REF_IE] = "reference initial-exec",
-	    [TLSRES_ROUTE_LE] = "local-exec",
-	};
-
-	if ((size_t)r < sizeof(names) / sizeof(names[0]) && names[r])
-		return names[r];
+	switch (r) {
+#define TLSRES_ROUTE_NAME(id, name)                                                              \
+	case TLSRES_ROUTE_##id:                                                                  \
+		return name;
+		TLSRES_ROUTES(TLSRES_ROUTE_NAME)
+#undef TLSRES_ROUTE_NAME
+	}
 	return "?";
 }
 

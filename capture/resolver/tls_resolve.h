@@ -48,19 +48,26 @@ enum tlsres_libc {
 };
 
 /* How a resolution was obtained (diagnostics and tests). */
+/* The routes, each with the name tlsres_route_name() gives it: the one list of both. */
+#define TLSRES_ROUTES(X)                                                                         \
+	X(NONE, "none")                                                                          \
+	X(TLSDESC_STATIC, "TLSDESC (static)")                                                    \
+	X(TLSDESC_DYNAMIC, "TLSDESC (dynamic)")                                                  \
+	X(GD, "general-dynamic")                                                                 \
+	X(IE, "initial-exec")                                                                    \
+	X(LINK_MAP_STATIC, "link_map (static)")                                                  \
+	X(LINK_MAP_DTV, "link_map (dynamic)")                                                    \
+	/* REF_*: another module's relocation on the name */                                     \
+	X(REF_TLSDESC_STATIC, "reference TLSDESC (static)")                                      \
+	X(REF_TLSDESC_DYNAMIC, "reference TLSDESC (dynamic)")                                    \
+	X(REF_GD, "reference general-dynamic")                                                   \
+	X(REF_IE, "reference initial-exec")                                                      \
+	X(LE, "local-exec")
+
 enum tlsres_route {
-	TLSRES_ROUTE_NONE = 0,
-	TLSRES_ROUTE_TLSDESC_STATIC,
-	TLSRES_ROUTE_TLSDESC_DYNAMIC,
-	TLSRES_ROUTE_GD,
-	TLSRES_ROUTE_IE,
-	TLSRES_ROUTE_LINK_MAP_STATIC,
-	TLSRES_ROUTE_LINK_MAP_DTV,
-	TLSRES_ROUTE_REF_TLSDESC_STATIC, /* another module's relocation on the name */
-	TLSRES_ROUTE_REF_TLSDESC_DYNAMIC,
-	TLSRES_ROUTE_REF_GD,
-	TLSRES_ROUTE_REF_IE,
-	TLSRES_ROUTE_LE,
+#define TLSRES_ROUTE_ENUM(id, name) TLSRES_ROUTE_##id,
+	TLSRES_ROUTES(TLSRES_ROUTE_ENUM)
+#undef TLSRES_ROUTE_ENUM
 };
 
 struct tlsres_dtv_layout {

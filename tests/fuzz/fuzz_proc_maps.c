@@ -30,12 +30,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		(void)pmaps_entry_is_file(&m->v[i]);
 	}
-	if (pmaps_modules(m, &mods, &n) == 0) {
+	if (pmaps__modules(m, &mods, &n) == 0) {
 		for (size_t i = 0; i < n; i++)
 			(void)pmaps_load_bias(mods[i].base_start, mods[i].base_offset, 0x1000, 0);
 		free(mods);
 	}
-	while ((e = pmaps_find_otel_ctx(m, &from)) != NULL)
+	while ((e = pmaps__find_otel_ctx(m, &from)) != NULL)
 		(void)e->start;
 	pmaps__free(m);
 	return 0;

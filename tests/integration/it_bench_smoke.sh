@@ -86,6 +86,10 @@ check_rows "realistic workload: latency p50, p99 and throughput with and without
 check_rows "capture throughput: max events/s with no loss, CPU per event" own \
 	"max events/s with no loss" "spancap user CPU per event (ns)" \
 	"spancap user+system CPU per event (ns)" "events/s during the CPU run"
+check_rows "flight recorder: CPU per event, RSS, RSS + ring, events/s, -w against --ring" own \
+	"CPU per event, user+system (ns)" "spancap peak RSS (MiB)" \
+	"spancap peak RSS + ring memory (MiB)" \
+	"events/s recorded"
 check_rows "bytes per syscall: spancap, spancap -u" own "spancap (zstd level 1)" \
 	"spancap -u (plain pcapng)"
 check_rows "bytes per syscall: perf record, perf record -z (or n/a with a reason)" peer \
@@ -116,6 +120,13 @@ if grep -qE '^recorder_bench: [0-9]+ events \(0 dropped by the producer\).* [0-9
 	ok "components: recorder_bench drains a synthetic producer without loss"
 else
 	not_ok "components: recorder_bench drains a synthetic producer without loss" "$R"
+fi
+# Section 7: CPU per event of both threads, inline and with the compressor thread.
+if grep -qE '^\| after, --compress-inline \| [0-9.]+ \[.*\| 0\.0 \[' "$R" &&
+	grep -qE '^\| after, second thread \| [0-9.]+ \[[^|]*\| [0-9.]+ \[[^|]*\| [1-9][0-9.]* \[' "$R"; then
+	ok "consumer CPU per event: inline, and split between the consumer and compressor threads"
+else
+	not_ok "consumer CPU per event: inline, and split between the consumer and compressor threads" "$R"
 fi
 # The re-check's probe saw each child's context, or its absence, and was timed.
 if grep -qE '^recheck_bench: .* one probe takes [0-9.]+ us with a context .* [0-9.]+ us without' "$R"; then

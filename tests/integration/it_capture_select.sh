@@ -3,18 +3,21 @@
 #
 # Kernel-side selection with real BPF and real processes: spancap -e (classes and names),
 # --only-in-span and -s (snaplen). Each capture is read back with capture_check; the expected
-# syscall numbers are the x86_64 table's, written here, not taken from spancap. Prints TAP.
+# syscall numbers are the x86_64 table's, written here, not taken from spancap. A selection
+# means the same to spancap -e and to spancap-analyze --syscall (one syntax, one table). Prints
+# TAP.
 set -u
 BUILD=${1:-build}
 SPANCAP="$BUILD/spancap"
 TARGET="$BUILD/tests/capture_target"
 CHECK="$BUILD/tests/capture_check"
+ANALYZE="$BUILD/spancap-analyze"
 DEMO="$BUILD/samples/spancap-demo-service"
 . "$(dirname "$0")/suite_lib.sh"
 suite_tmpdir
 suite_cleanup() { kill $(jobs -p) 2>/dev/null; }
 
-need_built "$SPANCAP" "$TARGET" "$CHECK" "$DEMO"
+need_built "$SPANCAP" "$TARGET" "$CHECK" "$DEMO" "$ANALYZE"
 
 # Always recorded, whatever the selection: clone fork vfork execve exit exit_group execveat
 # clone3, plus an mmap with PROT_EXEC (arg2 & 4) and prctl(PR_SET_VMA = 1398164801).
@@ -94,12 +97,22 @@ run_target() {
 
 # ---- bad selections fail before anything runs -------------------------------------------------
 
-check "-e with an unknown word fails, naming it, and creates no file" \
-	bash -c "! '$SPANCAP' -e file,nosuchcall -w '$tmp/bad.scap' -- /bin/true 2>'$tmp/e' &&
-		 grep -q \"'nosuchcall' is neither a class\" '$tmp/e' && [ ! -e '$tmp/bad.scap' ]"
+check "-e with an unknown word fails, naming it and its offset, and creates no file" \
+	bash -c "! '$SPANCAP' -e %file,nosuchcall -w '$tmp/bad.scap' -- /bin/true 2>'$tmp/e' &&
+		 grep -q \"at offset 6: 'nosuchcall' is not an x86_64 syscall name\" '$tmp/e' &&
+		 [ ! -e '$tmp/bad.scap' ]"
 check "-e with an empty word fails with its offset" \
-	bash -c "! '$SPANCAP' -e file,,net -w '$tmp/bad.scap' -- /bin/true 2>'$tmp/e' &&
-		 grep -q 'at offset 5: empty word' '$tmp/e'"
+	bash -c "! '$SPANCAP' -e %file,,%net -w '$tmp/bad.scap' -- /bin/true 2>'$tmp/e' &&
+		 grep -q 'at offset 6: empty word' '$tmp/e'"
+check "-e with a class without its % (file) or the old class mem fails, saying why" \
+	bash -c "! '$SPANCAP' -e file -w '$tmp/bad.scap' -- /bin/true 2>'$tmp/e' &&
+		 grep -q \"'file' is not an x86_64 syscall name (a class or group takes a %: %NAME)\" '$tmp/e' &&
+		 ! '$SPANCAP' -e %mem -w '$tmp/bad.scap' -- /bin/true 2>'$tmp/e' &&
+		 grep -q \"no class or group '%mem' (%file %net %process %memory\" '$tmp/e'"
+check "-e and spancap-analyze --syscall refuse the same words with the same message" \
+	bash -c "! '$SPANCAP' -e %fd,creat,%nosuch -w '$tmp/bad.scap' -- /bin/true 2>'$tmp/e1' &&
+		 ! '$ANALYZE' timeline --syscall %fd,creat,%nosuch /dev/null 2>'$tmp/e2' &&
+		 m=\$(sed 's/^spancap: //' '$tmp/e1') && [ -n \"\$m\" ] && grep -qF -- \"\$m\" '$tmp/e2'"
 check "-s 0 and -s 256 are refused (1..255)" \
 	bash -c "! '$SPANCAP' -s 0 -w '$tmp/bad.scap' -- /bin/true 2>/dev/null &&
 		 ! '$SPANCAP' -s 256 -w '$tmp/bad.scap' -- /bin/true 2>'$tmp/e' && grep -q '1..255' '$tmp/e'"
@@ -124,12 +137,12 @@ check "names: nothing lost, no unmatched exit from the filtered syscalls" \
 
 d=$tmp/net
 mkdir -p "$d/files"
-if timeout 120 "$SPANCAP" -e net -w "$d/cap.scap" -- "$DEMO" --threads 2 --requests 4 --seed 3 \
+if timeout 120 "$SPANCAP" -e %net -w "$d/cap.scap" -- "$DEMO" --threads 2 --requests 4 --seed 3 \
 	--dir "$d/files" --truth "$d/truth.jsonl" >"$d/out" 2>&1 &&
 	"$CHECK" "$d/cap.scap" >"$d/dump" 2>&1; then
-	ok "net: spancap -e net -- spancap-demo-service exits 0, the file reads back clean"
+	ok "net: spancap -e %net -- spancap-demo-service exits 0, the file reads back clean"
 else
-	not_ok "net: spancap -e net -- spancap-demo-service exits 0, the file reads back clean" "$d/out"
+	not_ok "net: spancap -e %net -- spancap-demo-service exits 0, the file reads back clean" "$d/out"
 fi
 # socket socketpair connect bind listen accept accept4 sendto recvfrom sendmsg recvmsg
 # sendmmsg recvmmsg shutdown getsockname getpeername setsockopt getsockopt
@@ -143,6 +156,32 @@ check "net: the service's connects (with their peers) and accepts are recorded" 
 		 grep -Eq '^SYSCALL pid=$svc .*nr=(43|288) ' '$d/dump'"
 check "net: the service's file syscalls are not (no openat)" \
 	bash -c "! grep -Eq '^SYSCALL pid=$svc .*nr=257 ' '$d/dump'"
+
+# ---- -e %GROUP,%CLASS, read back with the same words by spancap-analyze --syscall ----------------
+
+run_target fdmem -e %fd,%memory
+check "fdmem: the target's openat (257), socket (41), pipe2 (293) and close (3) are recorded" \
+	bash -c "for nr in 257 41 293 3; do grep -Eq \"^SYSCALL pid=$pid .*nr=\$nr \" '$D' || exit 1; done"
+check "fdmem: its read (0), write (1) and connect (42) are not (class file or net, not group fd)" \
+	bash -c "! grep -Eq '^SYSCALL pid=$pid .*nr=(0|1|42) ' '$D'"
+# The analyzer's --syscall with the capture's words (plus what is always recorded) keeps every
+# syscall of the file, and the file holds some of each.
+keep="%fd,%memory,clone,clone3,fork,vfork,execve,execveat,exit,exit_group,prctl"
+n_all=$("$ANALYZE" timeline --json "$tmp/fdmem/cap.scap" 2>/dev/null | python3 -c "import json, sys
+print(sum(e['kind'] == 'syscall' for e in json.load(sys.stdin)['events']))")
+n_keep=$("$ANALYZE" timeline --json --syscall "$keep" "$tmp/fdmem/cap.scap" 2>/dev/null | python3 -c "import json, sys
+print(sum(e['kind'] == 'syscall' for e in json.load(sys.stdin)['events']))")
+n_fd=$("$ANALYZE" syscalls --json --syscall %fd "$tmp/fdmem/cap.scap" 2>/dev/null | python3 -c "import json, sys
+print(len(json.load(sys.stdin)['rows']))")
+n_mem=$("$ANALYZE" syscalls --json --syscall %memory "$tmp/fdmem/cap.scap" 2>/dev/null | python3 -c "import json, sys
+print(len(json.load(sys.stdin)['rows']))")
+if [ -n "$n_all" ] && [ "$n_all" -gt 0 ] && [ "$n_all" = "$n_keep" ] && [ "${n_fd:-0}" -gt 0 ] &&
+	[ "${n_mem:-0}" -gt 0 ]; then
+	ok "fdmem: spancap-analyze --syscall $keep keeps all $n_all syscalls ($n_fd names of %fd, $n_mem of %memory)"
+else
+	not_ok "fdmem: spancap-analyze --syscall $keep keeps every syscall" \
+		"all $n_all, kept $n_keep, %fd names $n_fd, %memory names $n_mem"
+fi
 
 # ---- --only-in-span ---------------------------------------------------------------------------
 

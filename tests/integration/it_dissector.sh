@@ -8,6 +8,9 @@
 #   - every record type of the analyzer's scenario file dissects without a Lua error or a
 #     malformed note, with the analyzer's record counts;
 #   - every x86_64 syscall number 0..519 gets the analyzer's name;
+#   - the generated section of spancap.lua (errno and syscall names) is what
+#     formats/syscall_list.h and analyze/engine/errno_names.c give (dissector/lua_tables.c), and a
+#     stale one is caught;
 #   - hand-made damaged records (check_dissector.py craft) are flagged, never a Lua error.
 set -u
 BUILD=${1:-build}
@@ -20,6 +23,20 @@ TAP_DETAIL_LINES=15
 suite_tmpdir
 
 ts() { tshark -X "lua_script:$LUA" "$@" 2>"$tmp/tshark.err"; }
+
+# The generated tables, current; a copy with one syscall name changed is found stale.
+if "$BUILD/dissector/lua_tables" --check "$LUA" 2>"$tmp/gen.err"; then
+	ok "the generated section of spancap.lua is current (lua_tables --check)"
+else
+	not_ok "the generated section of spancap.lua is current (run make dissector-tables)" "$tmp/gen.err"
+fi
+sed -E 's/([[:space:]])openat([[:space:]])/\1openat_\2/' "$LUA" >"$tmp/stale.lua"
+if ! cmp -s "$LUA" "$tmp/stale.lua" && ! "$BUILD/dissector/lua_tables" --check "$tmp/stale.lua" \
+	2>"$tmp/stale.err" && grep -q 'is not what formats/syscall_list.h' "$tmp/stale.err"; then
+	ok "a generated section with one name changed is reported stale"
+else
+	not_ok "a generated section with one name changed is reported stale" "$tmp/stale.err"
+fi
 
 if tshark -v 2>/dev/null | grep -q 'with Lua'; then
 	ok "tshark has Lua ($(tshark -v 2>/dev/null | head -n 1))"
