@@ -34,6 +34,7 @@ static void usage(FILE *f)
 	      "    " PROG " COMMAND [OPTIONS] FILE...\n"
 	      "    " PROG " trace TRACE_ID [OPTIONS] FILE...\n"
 	      "    " PROG " filter [SELECTION] [--redact[=CLASSES]] -o OUT FILE...\n"
+	      "    " PROG " index FILE...\n"
 	      "    " PROG " --help | --version\n"
 	      "\n"
 	      "DESCRIPTION\n"
@@ -71,6 +72,9 @@ static void usage(FILE *f)
 	      "    filter       writes a new spancap file (-o OUT, - for standard output) holding\n"
 	      "                 only what the selection (--trace, --span, --pid, --tid, --since,\n"
 	      "                 --until, --syscall, --errors-only) needs; see FILTER below\n"
+	      "    index        writes FILE.idx (mode 0600), the frame index of a compressed\n"
+	      "                 file that has none (written before format 1.3, or by another\n"
+	      "                 writer); a file with index frames needs none. See INDEX below\n"
 	      "\n"
 	      "OPTIONS\n"
 	      "    --json              machine-readable output (one JSON document)\n"
@@ -131,6 +135,8 @@ static void usage(FILE *f)
 	      "                        replayed in file order on one thread, so every output\n"
 	      "                        is the same for every N; each thread holds a frame (up\n"
 	      "                        to about 18 MiB)\n"
+	      "    --no-index          trace, filter: decompress every frame, not only those the\n"
+	      "                        frame index says the selection can need\n"
 	      "    --no-color          accepted for scripts; output never has colour\n"
 	      "    -h, --help          this manual\n"
 	      "    -V, --version       the version\n"
@@ -163,6 +169,20 @@ static void usage(FILE *f)
 	      "    from the earliest capture start of all of them. Other commands on the output\n"
 	      "    answer for the selection as they do on the input with the same filters,\n"
 	      "    except that lifecycle and loss lines of the kept processes are shown.\n"
+	      "\n"
+	      "INDEX\n"
+	      "    spancap writes after each zstd frame of a compressed capture an index of what\n"
+	      "    the frame holds: processes, a filter of trace ids, times, record types\n"
+	      "    (FORMAT.md 7). trace ID and filter with --trace (16 hex digits or more) or\n"
+	      "    --until decompress only the frames that can matter (filter --pid alone, which\n"
+	      "    also keeps other processes' calls naming the pid, reads every frame before\n"
+	      "    --until): those holding the trace's (or trace --pid's) processes, their\n"
+	      "    descendants, their ancestors up to the fork, and those with records of global\n"
+	      "    effect (section, clock, end, loss of no one process, pipes). The report is the\n"
+	      "    same as from every frame. A file\n"
+	      "    without index frames uses FILE.idx when its size and modification time and\n"
+	      "    every frame it describes match (a stale one is ignored with a note); without\n"
+	      "    either every frame is read, said once on stderr.\n"
 	      "\n"
 	      "REDACTION CLASSES\n"
 	      "    Same value, same pseudonym (a SipHash-2-4 keyed hash): the analysis of a\n"
@@ -397,15 +417,15 @@ static void show_progress(uint64_t done, uint64_t total, void *arg)
 }
 
 enum cmd { CMD_INFO, CMD_TRACES, CMD_TRACE, CMD_SPANS, CMD_SYSCALLS, CMD_PROCESSES, CMD_FILES,
-	   CMD_NET, CMD_TIMELINE, CMD_EXPORT, CMD_FILTER, CMD_MAX };
+	   CMD_NET, CMD_TIMELINE, CMD_EXPORT, CMD_FILTER, CMD_INDEX, CMD_MAX };
 static const char *const cmd_names[CMD_MAX] = { "info", "traces", "trace", "spans", "syscalls",
 						"processes", "files", "net", "timeline", "export",
-						"filter" };
+						"filter", "index" };
 
 enum { OPT_JSON = 256, OPT_SINCE, OPT_UNTIL, OPT_PID, OPT_TID, OPT_TRACE, OPT_SPAN,
        OPT_SYSCALL, OPT_ERRORS, OPT_SORT, OPT_BY, OPT_TIMELINE, OPT_NOCOLOR, OPT_FORMAT,
        OPT_GRANULARITY, OPT_ORPHANS, OPT_MAX_SPANS, OPT_REDACT, OPT_REDACT_KEY, OPT_REDACT_IDS,
-       OPT_COMPRESS, OPT_NO_COMPRESS, OPT_REORDER_WINDOW, OPT_HOST, OPT_BOOT };
+       OPT_COMPRESS, OPT_NO_COMPRESS, OPT_REORDER_WINDOW, OPT_HOST, OPT_BOOT, OPT_NO_INDEX };
 
 /* Default reader threads: the online CPUs, at most this many (each holds a decoded frame). */
 #define THREADS_DEFAULT_MAX 8
@@ -422,6 +442,7 @@ enum {
 	GIVEN_TIMELINE = 1 << 3,
 	GIVEN_SELECT = 1 << 4,
 	GIVEN_REORDER = 1 << 5,
+	GIVEN_NO_INDEX = 1 << 6,
 };
 
 static const struct {
@@ -430,14 +451,15 @@ static const struct {
 	unsigned int cmds; /* 1 << enum cmd of the commands that read it */
 } cmd_only_opts[] = {
 	{ GIVEN_JSON, "--json",
-	  ~((1u << CMD_EXPORT) | (1u << CMD_FILTER)) & ((1u << CMD_MAX) - 1) },
+	  ~((1u << CMD_EXPORT) | (1u << CMD_FILTER) | (1u << CMD_INDEX)) & ((1u << CMD_MAX) - 1) },
+	{ GIVEN_NO_INDEX, "--no-index", (1u << CMD_TRACE) | (1u << CMD_FILTER) },
 	{ GIVEN_SORT, "--sort", 1u << CMD_TRACES },
 	{ GIVEN_BY, "--by", 1u << CMD_SYSCALLS },
 	{ GIVEN_TIMELINE, "--timeline", 1u << CMD_TRACE },
 	{ GIVEN_REORDER, "--reorder-window", (1u << CMD_TIMELINE) | (1u << CMD_TRACE) },
 	{ GIVEN_SELECT, "a selection option (--since, --until, --pid, --tid, --trace, --span, "
 			"--syscall, --errors-only)",
-	  ((1u << CMD_MAX) - 1) & ~(1u << CMD_INFO) },
+	  ((1u << CMD_MAX) - 1) & ~((1u << CMD_INFO) | (1u << CMD_INDEX)) },
 };
 
 /* Returns the first option of given that cmd does not read, or NULL. */
@@ -484,6 +506,31 @@ static int not_a_command(const char *arg)
 static void filter_warn(const char *msg)
 {
 	fprintf(stderr, PROG ": warning: %s\n", msg);
+}
+
+/* Why an input's frame index is not used (once per input), on stderr. */
+static void index_note(const char *msg)
+{
+	fprintf(stderr, PROG ": %s\n", msg);
+}
+
+/* `index FILE...`: a sidecar index for each compressed file that has no index frames. */
+static int run_index(char *const *files, int nfiles)
+{
+	char msg[SCF_ERRMSG_MAX];
+	int bad = 0;
+
+	for (int i = 0; i < nfiles; i++) {
+		int ret = scf_fidx__build_sidecar(files[i], msg, sizeof(msg));
+
+		if (ret < 0) {
+			fprintf(stderr, PROG ": index: %s\n", msg);
+			bad = 1;
+		} else {
+			printf("%s\n", msg);
+		}
+	}
+	return bad ? EXIT_FAILURE : 0;
 }
 
 static int parse_filter_opt(int opt, const char *arg, struct ana_filter_cmd *fc)
@@ -556,6 +603,7 @@ static const struct option long_opts[] = {
 	{ "sort", required_argument, NULL, OPT_SORT },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "timeline", no_argument, NULL, OPT_TIMELINE },
+	{ "no-index", no_argument, NULL, OPT_NO_INDEX },
 	{ "reorder-window", required_argument, NULL, OPT_REORDER_WINDOW },
 	{ "host", required_argument, NULL, OPT_HOST },
 	{ "boot", required_argument, NULL, OPT_BOOT },
@@ -588,7 +636,7 @@ int main(int argc, char **argv)
 	struct ana_export ex = { 0 };
 	struct ana_ctx *c = NULL;
 	enum cmd cmd = CMD_MAX;
-	struct ana_filter_cmd fc = { .compress = -1, .warn = filter_warn };
+	struct ana_filter_cmd fc = { .compress = -1, .warn = filter_warn, .note = index_note };
 	bool filter_opts = false;
 	unsigned int given = 0;
 	const char *trace_arg = NULL, *trace_opt = NULL, *opt_name;
@@ -678,6 +726,9 @@ int main(int argc, char **argv)
 		case OPT_TIMELINE:
 			r.timeline = true;
 			given |= GIVEN_TIMELINE;
+			break;
+		case OPT_NO_INDEX:
+			given |= GIVEN_NO_INDEX;
 			break;
 		case OPT_REORDER_WINDOW:
 			if (parse_u32(optarg, &window_ms) || window_ms > 3600000u)
@@ -793,8 +844,15 @@ int main(int argc, char **argv)
 		o.threads = n < 1 ? 1 : n > THREADS_DEFAULT_MAX ? THREADS_DEFAULT_MAX : (uint32_t)n;
 	}
 	fc.threads = o.threads;
+	if (cmd == CMD_INDEX)
+		return run_index(argv + first_file, nfiles);
+	fc.no_index = given & GIVEN_NO_INDEX;
 	if (cmd == CMD_FILTER)
 		return run_filter(&o.f, argv + first_file, nfiles, &fc);
+	if (cmd == CMD_TRACE && !(given & GIVEN_NO_INDEX)) {
+		o.use_index = true;
+		o.note = index_note;
+	}
 	if (cmd == CMD_SYSCALLS)
 		o.want |= ANA_WANT_SCSTATS;
 	if (cmd == CMD_FILES || cmd == CMD_NET)

@@ -3,7 +3,7 @@
  * analyze_bench.c - replay speed of spancap-analyze's `traces` reconstruction, in events
  * (records) per second on one core.
  *
- *   analyze_bench [-n RECORDS] [-u] [-o FILE | -i FILE] [-r RUNS] [-j THREADS]
+ *   analyze_bench [-n RECORDS] [-u] [-o FILE | -i FILE] [-r RUNS] [-j THREADS] [-P PROCESSES]
  *
  * Writes a capture of N records through formats/ (one process with a key map, 16 threads,
  * a new span every 40 syscalls or so on each thread, a request script of openat, reads,
@@ -15,6 +15,11 @@
  * With -j THREADS (2 or more), every run is made twice, side by side: without reader threads
  * and with THREADS (scf_reader__set_threads), and the speedup of the best runs is printed
  * with the CPU time (user + system) each used.
+ *
+ * -P N splits the records among N processes that run one after the other (a service whose
+ * workers are replaced every so many requests, or a day of batch jobs): each is forked by pid
+ * 1, opens its own socket and exits; a trace then lives in one process and `trace ID` reads
+ * only that process's frames through the frame index (FORMAT.md 7).
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -34,6 +39,7 @@
 #define NTHREADS 16
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static uint32_t cur_pid = 1000;
 
 static uint64_t rnd(void)
 {
@@ -68,7 +74,7 @@ static int sys(struct gen *g, uint32_t tid, uint16_t nr, int64_t ret, const uint
 	       size_t salen)
 {
 	struct scf_syscall s = { .duration_ns = 100 + rnd() % 50000, .ret = ret, .tid = tid,
-				 .pid = 1000, .nr = nr, .abi = SCF_ABI_X86_64 };
+				 .pid = cur_pid, .nr = nr, .abi = SCF_ABI_X86_64 };
 	struct scf_rec_builder b;
 
 	memcpy(s.args, a, sizeof(s.args));
@@ -81,13 +87,37 @@ static int sys(struct gen *g, uint32_t tid, uint16_t nr, int64_t ret, const uint
 	return put(g, &b);
 }
 
-static int generate(const char *path, uint64_t nrec, bool plain)
+/* The process that runs now: its PROCESS record (forked by pid 1), its socket and connect. */
+static int start_process(struct gen *g, uint8_t trace[][16], uint8_t span[][8], const uint8_t *sa,
+			 size_t salen)
+{
+	static const char *const keys[] = { "http.route", "http.method" };
+	struct scf_process p = { .pid = cur_pid, .ppid = 1, .ctx_status = SCF_CTX_RESOLVED,
+				 .origin = SCF_ORIGIN_FORK };
+	struct scf_rec_builder b;
+	int ret;
+
+	scf_rb_begin(&b, g->buf, sizeof(g->buf), SCF_REC_PROCESS, 0, &p, sizeof(p));
+	scf_rb_item_str(&b, SCF_ITEM_NAME, "bench-svc");
+	scf_rb_item_strlist(&b, SCF_ITEM_KEY_MAP, keys, 2);
+	ret = put(g, &b);
+	for (int t = 0; t < NTHREADS && !ret; t++) {
+		uint64_t a[6] = { 2, 1, 0 };
+
+		ret = sys(g, cur_pid + 1 + t, 41, 100 + t, a, trace[t], span[t], NULL, NULL, 0);
+		a[0] = 100 + t;
+		ret = ret ? ret : sys(g, cur_pid + 1 + t, 42, 0, a, trace[t], span[t], NULL, sa, salen);
+	}
+	return ret;
+}
+
+static int generate(const char *path, uint64_t nrec, bool plain, uint32_t nproc)
 {
 	struct scf_writer_opts o = { .sz = sizeof(o), .uncompressed = plain };
-	static const char *const keys[] = { "http.route", "http.method" };
 	struct scf_section sec = { .format_major = SCF_FORMAT_MAJOR, .ncpus = 2,
 				   .syscall_abi = SCF_ABI_X86_64 };
-	struct scf_process p = { .pid = 1000, .ppid = 1, .ctx_status = SCF_CTX_RESOLVED };
+	uint64_t per_proc = nrec / (nproc ? nproc : 1) + 1;
+	uint32_t started = 1;
 	struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(5432) };
 	uint8_t trace[NTHREADS][16], span[NTHREADS][8], sa[SCF_SOCKADDR_MAX];
 	int left[NTHREADS] = { 0 };
@@ -108,26 +138,33 @@ static int generate(const char *path, uint64_t nrec, bool plain)
 	scf_rb_begin(&b, g.buf, sizeof(g.buf), SCF_REC_SECTION, 0, &sec, sizeof(sec));
 	scf_rb_item_str(&b, SCF_ITEM_HOSTNAME, "bench");
 	ret = scf_writer__begin_section(g.w, g.ts, g.buf, scf_rb_end(&b));
-	scf_rb_begin(&b, g.buf, sizeof(g.buf), SCF_REC_PROCESS, 0, &p, sizeof(p));
-	scf_rb_item_str(&b, SCF_ITEM_NAME, "bench-svc");
-	scf_rb_item_strlist(&b, SCF_ITEM_KEY_MAP, keys, 2);
-	ret = ret ? ret : put(&g, &b);
-	for (int t = 0; t < NTHREADS && !ret; t++) {
-		uint64_t a[6] = { 2, 1, 0 };
-
-		ret = sys(&g, 1001 + t, 41, 100 + t, a, trace[t], span[t], NULL, NULL, 0);
-		a[0] = 100 + t;
-		ret = ret ? ret : sys(&g, 1001 + t, 42, 0, a, trace[t], span[t], NULL, sa, salen);
-	}
+	memset(trace, 0, sizeof(trace));
+	memset(span, 0, sizeof(span));
+	ret = ret ? ret : start_process(&g, trace, span, sa, salen);
 	while (g.n < nrec && !ret) {
 		int t = (int)(rnd() % NTHREADS);
-		uint32_t tid = 1001 + (uint32_t)t;
+		uint32_t tid;
+
+		if (nproc > 1 && g.n >= (uint64_t)started * per_proc && started < nproc) {
+			struct scf_proc_event pe = { .pid = cur_pid, .tid = cur_pid + 1,
+						     .kind = SCF_PROC_EXIT };
+
+			scf_rb_begin(&b, g.buf, sizeof(g.buf), SCF_REC_PROC_EVENT, 0, &pe, sizeof(pe));
+			ret = put(&g, &b);
+			cur_pid += 100;
+			started++;
+			for (int k = 0; k < NTHREADS; k++)
+				left[k] = 0;
+			ret = ret ? ret : start_process(&g, trace, span, sa, salen);
+			continue;
+		}
+		tid = cur_pid + 1 + (uint32_t)t;
 		uint64_t a[6] = { 0 };
 		static const uint8_t attrs[] = { 0, 7, '/', 'o', 'r', 'd', 'e', 'r', 's', 1, 3,
 						 'G', 'E', 'T' };
 
 		if (!left[t]) {
-			struct scf_thread_ctx c = { .pid = 1000, .tid = tid, .valid = 1 };
+			struct scf_thread_ctx c = { .pid = cur_pid, .tid = tid, .valid = 1 };
 
 			for (int i = 0; i < 16; i++)
 				trace[t][i] = (uint8_t)rnd();
@@ -240,11 +277,12 @@ int main(int argc, char **argv)
 	char tmpl[] = "/tmp/analyze_bench.XXXXXX", err[SCF_ERRMSG_MAX];
 	uint64_t nrec = 5000000;
 	double best = 0, best_read = 0, best_j = 0, cpu1 = 0, cpuj = 0, mainj = 0;
+	uint32_t nproc = 1;
 	int runs = 3, opt;
 	uint32_t threads = 1;
 	bool plain = false, given = false;
 
-	while ((opt = getopt(argc, argv, "n:uo:i:r:j:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:uo:i:r:j:P:")) != -1) {
 		switch (opt) {
 		case 'n':
 			nrec = strtoull(optarg, NULL, 10);
@@ -265,9 +303,12 @@ int main(int argc, char **argv)
 		case 'j':
 			threads = (uint32_t)strtoul(optarg, NULL, 10);
 			break;
+		case 'P':
+			nproc = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
 		default:
 			fprintf(stderr, "usage: analyze_bench [-n RECORDS] [-u] [-o FILE | -i FILE] "
-					"[-r RUNS] [-j THREADS]\n");
+					"[-r RUNS] [-j THREADS] [-P PROCESSES]\n");
 			return 2;
 		}
 	}
@@ -281,7 +322,7 @@ int main(int argc, char **argv)
 		close(fd);
 		path = tmpl;
 	}
-	if (!given && generate(path, nrec, plain))
+	if (!given && generate(path, nrec, plain, nproc))
 		return 1;
 	for (int i = 0; i < runs; i++) {
 		struct scf_reader *r = scf_reader__open(path, err, sizeof(err));

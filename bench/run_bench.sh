@@ -26,6 +26,9 @@
 #      syscalls (a real capture of syscall_bench) and on a synthetic service mix
 #      (analyze_bench -o), each with --threads 1 and 2 side by side: events per second and
 #      peak RSS (GNU time).
+#   4.1 index: `spancap-analyze trace ID` (first, middle and last trace) against `traces` on
+#      synthetic captures of COMPONENT_RECORDS records: one process (analyze_bench), and 100
+#      processes one after the other (analyze_bench -P 100), with and without the frame index.
 #   5. components: bench/format_bench, bench/analyze_bench, bench/recorder_bench (ring
 #      buffer to compressed file, synthetic BPF producer) and bench/recheck_bench (the cost of
 #      the capture's periodic re-check of observed processes), as printed.
@@ -42,8 +45,8 @@
 # Knobs (environment):
 #   RESULTS=FILE        report path (default bench/RESULTS.md)
 #   BENCH_COMMAND=TEXT  the command quoted in the report (default: this script's command line)
-#   SECTIONS="..."      sections to run: syscall workload capture replay components kernel
-#                       recorder ring (default all)
+#   SECTIONS="..."      sections to run: syscall workload capture replay index components
+#                       kernel recorder ring (default all)
 #   ROUNDS=N            interleaved passes per section (default 5)
 #   CALLS=N             operations per syscall_bench round (default 100000); INNER=N rounds per
 #                       run, the run's figure is their median (default 3); SLOW_DIV=N divides
@@ -83,7 +86,7 @@ cd "$(dirname "$0")/.."
 SMOKE=${BENCH_SMOKE:-0}
 RESULTS=${RESULTS:-bench/RESULTS.md}
 BENCH_COMMAND=${BENCH_COMMAND:-"$0 $*"}
-SECTIONS=${SECTIONS:-syscall workload capture replay components kernel recorder ring}
+SECTIONS=${SECTIONS:-syscall workload capture replay index components kernel recorder ring}
 if [ "$SMOKE" = 1 ]; then
 	ROUNDS=${ROUNDS:-1} CALLS=${CALLS:-2000} INNER=${INNER:-1} SLOW_DIV=${SLOW_DIV:-4}
 	WORKLOAD_SECONDS=${WORKLOAD_SECONDS:-1} RAMP_RATES=${RAMP_RATES:-"20000 40000"}
@@ -712,6 +715,86 @@ section_replay() {
 		echo
 	} >>"$tmp/report"
 	rm -f "$tmp/real.scap" "$tmp/synth.scap"
+}
+
+# ---- 4.1 one trace by the frame index ------------------------------------------------------------
+
+declare -A itime irss
+index_run() { # key command...
+	local key=$1 t kb
+	shift
+	if [ -n "${unavailable[gnu-time]:-}" ]; then
+		return
+	fi
+	if ! /usr/bin/time -f "%e %M" -o "$tmp/time.out" "$@" >/dev/null 2>>"$tmp/errors.log"; then
+		log "index: $* failed"
+		return
+	fi
+	read -r t kb <"$tmp/time.out"
+	itime[$key]+="$t "
+	irss[$key]+="$(awk -v k="$kb" 'BEGIN{printf "%.1f", k / 1024}') "
+}
+
+section_index() {
+	local label r k ids=() f
+	declare -A nids
+	log "index: writing two captures of $COMPONENT_RECORDS synthetic records"
+	"$BUILD/bench/analyze_bench" -n "$COMPONENT_RECORDS" -r 1 -o "$tmp/one.scap" >/dev/null \
+		2>>"$tmp/errors.log" || log "index: analyze_bench failed"
+	"$BUILD/bench/analyze_bench" -n "$COMPONENT_RECORDS" -r 1 -P 100 -o "$tmp/seq.scap" \
+		>/dev/null 2>>"$tmp/errors.log" || log "index: analyze_bench -P failed"
+	for label in one seq; do
+		# the first, middle and last trace by start
+		read -r -a ids < <("$ANALYZE" traces --json "$tmp/$label.scap" 2>>"$tmp/errors.log" |
+			jq -r '.traces | [.[0], .[length / 2 | floor], .[-1]] | map(.trace_id) | @tsv')
+		nids[$label]=${#ids[@]}
+		for k in "${!ids[@]}"; do
+			eval "id_${label}_$k=${ids[$k]}"
+		done
+	done
+	for r in $(seq 1 "$ROUNDS"); do
+		for label in one seq; do
+			f=$tmp/$label.scap
+			index_run "$label/traces" "$ANALYZE" traces "$f"
+			for k in $(seq 0 $((${nids[$label]} - 1))); do
+				eval "id=\$id_${label}_$k"
+				# shellcheck disable=SC2154
+				index_run "$label/trace" "$ANALYZE" trace "$id" "$f"
+				index_run "$label/trace-no-index" "$ANALYZE" trace "$id" --no-index "$f"
+			done
+		done
+		log "index: pass $r of $ROUNDS done"
+	done
+	{
+		echo "## 4.1 One trace by the frame index"
+		echo
+		echo "\`spancap-analyze traces FILE\` against \`spancap-analyze trace ID FILE\` for the" \
+			"first, middle and last trace by start, with the frame index (FORMAT.md 7) and with" \
+			"\`--no-index\`; wall time (s) and peak RSS from GNU time, median [min-max] of" \
+			"$ROUNDS interleaved passes (trace: over the three traces). one:" \
+			"\`analyze_bench -n $COMPONENT_RECORDS\` (one process: every frame holds the" \
+			"trace's process, whose descriptors the report reads, so every frame is read)," \
+			"$(stat -c %s "$tmp/one.scap" 2>/dev/null || echo 0) bytes; seq:" \
+			"\`analyze_bench -n $COMPONENT_RECORDS -P 100\` (100 processes one after the" \
+			"other), $(stat -c %s "$tmp/seq.scap" 2>/dev/null || echo 0) bytes."
+		echo
+		echo "| file | command | time (s) | share of traces (medians) | peak RSS (MiB) |"
+		echo "|---|---|---|---|---|"
+		local why="failed (see stderr)" full
+		[ -n "${unavailable[gnu-time]:-}" ] && why=${unavailable[gnu-time]}
+		for label in one seq; do
+			full=$(echo "${itime[$label/traces]:-}" | median)
+			for k in traces trace trace-no-index; do
+				local share="-" m
+				m=$(echo "${itime[$label/$k]:-}" | median)
+				[ -n "$m" ] && [ -n "$full" ] &&
+					share=$(awk -v a="$m" -v b="$full" 'BEGIN{if (b > 0) printf "%.1f%%", 100 * a / b}')
+				echo "| $label | ${k/-no-index/ --no-index} | $(cell "${itime[$label/$k]:-}" %.2f "$why") | $share | $(cell "${irss[$label/$k]:-}" %.1f "$why") |"
+			done
+		done
+		echo
+	} >>"$tmp/report"
+	rm -f "$tmp/one.scap" "$tmp/seq.scap"
 }
 
 # ---- 5. components ------------------------------------------------------------------------------

@@ -255,6 +255,13 @@ struct recorder *recorder__open_fd(const struct capture_opts *o, const struct re
 	if (o->ring_s > 0) {
 		uint64_t fb = o->ring_bytes / 16;
 		r->wo.frame_bytes = fb < (64u << 10) ? (64u << 10) : fb > (4u << 20) ? (4u << 20) : fb;
+		/*
+		 * No index frames: a trigger file puts segments one after the other, each written
+		 * from offset 0, so their index frames would name offsets of the segment, not of
+		 * the file, and readers take that for damage. `spancap-analyze index` gives such a
+		 * file a sidecar index (FORMAT.md 7.5).
+		 */
+		r->wo.no_index = true;
 		r->ring_on = true;
 	}
 	r->max_syscalls = o->max_count;

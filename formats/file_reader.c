@@ -61,6 +61,12 @@ struct scf_reader {
 	size_t frame_cap, frame_len, frame_pos;
 	uint64_t frame_cstart; /* compressed offset where the frame being decoded started */
 	bool src_done;	       /* no frame after the one handed out last (cut, or fatal error) */
+	struct skip { uint64_t lead, from, to; uint32_t pcapng_len; } *skips; /* frames to pass */
+	size_t nskips, skips_cap, skip_next;
+	bool dpos_break;   /* cookie_read() ended early at a frame to skip */
+	uint64_t last_cstart, last_cend; /* the data frame decoded last, for its index frame */
+	bool last_known;
+	uint64_t skipped;
 
 	/* damaged regions skipped (FORMAT.md 2): gaps[gap_head .. +gap_ready) are ready for the
 	 * caller, the gap_pending after them wait for a record past their pcapng offset */
@@ -500,6 +506,206 @@ static void fail_cut(struct scf_reader *r, size_t count, size_t whole)
 }
 
 /*
+ * Makes at least n bytes of compressed input (n <= SRC_BUF_SIZE) available at r->in_pos.
+ * Returns the bytes available (fewer at the end of the input) or a negative errno.
+ */
+static ssize_t input_ensure(struct scf_reader *r, size_t n)
+{
+	size_t avail = r->in_len - r->in_pos;
+
+	if (avail >= n)
+		return (ssize_t)avail;
+	if (r->mem) {
+		uint64_t left = r->mem_len - r->src_pos;
+		size_t add = n - avail < left ? n - avail : (size_t)left;
+
+		if (!avail) {
+			r->inbuf = (uint8_t *)(r->mem + r->src_pos);
+			r->in_len = r->in_pos = 0;
+		}
+		r->in_len += add;
+		r->src_pos += add;
+		return (ssize_t)(r->in_len - r->in_pos);
+	}
+	memmove(r->inbuf, r->inbuf + r->in_pos, avail);
+	r->in_len = avail;
+	r->in_pos = 0;
+	while (r->in_len < n) {
+		ssize_t k = src_read(r, r->inbuf + r->in_len, SRC_BUF_SIZE - r->in_len);
+
+		if (k < 0)
+			return k;
+		if (k == 0)
+			break;
+		r->in_len += (size_t)k;
+	}
+	return (ssize_t)r->in_len;
+}
+
+/* Copies n bytes of compressed input into buf: 0, -ENODATA at the end of input, -errno. */
+static int input_take(struct scf_reader *r, uint8_t *buf, size_t n)
+{
+	while (n) {
+		ssize_t avail = input_ensure(r, 1);
+		size_t k;
+
+		if (avail <= 0)
+			return avail < 0 ? (int)avail : -ENODATA;
+		k = (size_t)avail < n ? (size_t)avail : n;
+		memcpy(buf, r->inbuf + r->in_pos, k);
+		r->in_pos += k;
+		buf += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/*
+ * An index frame (FORMAT.md 7) at the input: zstd would pass over it unchecked, and a damaged
+ * length would swallow the frames after it without a word; so it is read and checked here,
+ * then passed over. Returns 2 when one was passed, 0 when none is here, 1 when it is damaged
+ * (r->why says how; its start is r->frame_cstart), -1 when the input ends inside it or fails
+ * (layer_err set).
+ */
+static int pass_index_frame(struct scf_reader *r)
+{
+	struct scf_fidx_entry e;
+	uint64_t start = compressed_pos(r), need;
+	ssize_t avail = input_ensure(r, 8);
+	char msg[140];
+	uint8_t *buf;
+	uint32_t len;
+	int ret;
+
+	if (avail < 0) {
+		layer_fail(r, (int)avail, "read error at compressed offset %" PRIu64 ": %s", start,
+			   strerror((int)-avail));
+		r->src_done = true;
+		return -1;
+	}
+	if (avail < 8 || scf_get32(r->inbuf + r->in_pos) != SCF_FIDX_MAGIC)
+		return 0;
+	len = scf_get32(r->inbuf + r->in_pos + 4);
+	if (len > SCF_FIDX_PAYLOAD_MAX || len < 84) {
+		snprintf(r->why, sizeof(r->why), "an index frame (no record) of %u bytes, %s", len,
+			 len < 84 ? "less than its fixed part" : "more than any");
+		return 1;
+	}
+	buf = malloc(len);
+	if (!buf) {
+		layer_fail(r, -ENOMEM, "out of memory for an index frame of %u bytes", len);
+		r->src_done = true;
+		return -1;
+	}
+	r->in_pos += 8;
+	/* the payload's counts give its length: a damaged length is caught here, before it
+	 * could pass over the frames after it */
+	ret = input_take(r, buf, 80);
+	if (!ret) {
+		need = (uint64_t)scf_get16(buf + 6) + 4ull * scf_get32(buf + 60) +
+		       8ull * scf_get32(buf + 64) + 8ull * scf_get32(buf + 68) + 4;
+		if (memcmp(buf, "SCIX", 4) || need != len) {
+			free(buf);
+			snprintf(r->why, sizeof(r->why),
+				 "an index frame (no record) of %u bytes whose payload makes %" PRIu64,
+				 len, need);
+			return 1;
+		}
+		ret = input_take(r, buf + 80, len - 80);
+	}
+	if (ret) {
+		free(buf);
+		if (ret != -ENODATA)
+			layer_fail(r, ret, "read error at compressed offset %" PRIu64 ": %s",
+				   compressed_pos(r), strerror(-ret));
+		else
+			layer_fail(r, -ENODATA,
+				   "truncated: the index frame at compressed offset %" PRIu64
+				   " (pcapng offset %" PRIu64 ") ends early at compressed offset %" PRIu64
+				   " (end of file); no record is missing",
+				   start, r->dpos, compressed_pos(r));
+		r->src_done = true;
+		return -1;
+	}
+	ret = scf_fidx_parse(buf, len, &e, msg, sizeof(msg));
+	free(buf);
+	if (ret) {
+		scf_errf(r->why, sizeof(r->why), "an index frame (no record): %s", msg);
+		return 1;
+	}
+	if (r->last_known && (e.offset != r->last_cstart ||
+			      e.csize != r->last_cend - r->last_cstart)) {
+		snprintf(r->why, sizeof(r->why),
+			 "an index frame (no record) for a frame at compressed offset %" PRIu64
+			 " of %" PRIu64
+			 " bytes follows the one at %" PRIu64 " of %" PRIu64,
+			 e.offset, e.csize, r->last_cstart, r->last_cend - r->last_cstart);
+		scf_fidx_entry_release(&e);
+		return 1;
+	}
+	scf_fidx_entry_release(&e);
+	r->last_known = false;
+	return 2;
+}
+
+/*
+ * Passes over the frame at r->frame_cstart when the caller asked to skip it (an index said
+ * it holds nothing the caller wants): true when the input moved.
+ */
+static bool skip_here(struct scf_reader *r)
+{
+	const struct skip *s;
+
+	while (r->skip_next < r->nskips && r->skips[r->skip_next].from < r->frame_cstart)
+		r->skip_next++;
+	if (r->skip_next == r->nskips || r->skips[r->skip_next].from != r->frame_cstart)
+		return false;
+	s = &r->skips[r->skip_next++];
+	if (src_seek(r, s->to))
+		return false;
+	r->frame_cstart = s->to;
+	r->dpos += s->pcapng_len;
+	r->last_known = false;
+	r->skipped++;
+	return true;
+}
+
+int scf_reader__skip_frame(struct scf_reader *r, const struct scf_fidx_entry *e)
+{
+	if (e->lead > e->offset || e->offset > UINT64_MAX - e->csize || !e->csize ||
+	    (r->nskips && e->lead < r->skips[r->nskips - 1].to))
+		return -EINVAL;
+	if (r->nskips == r->skips_cap) {
+		size_t ncap = r->skips_cap ? r->skips_cap * 2 : 64;
+		struct skip *ns = realloc(r->skips, ncap * sizeof(*ns));
+
+		if (!ns)
+			return -ENOMEM;
+		r->skips = ns;
+		r->skips_cap = ncap;
+	}
+	r->skips[r->nskips++] =
+		(struct skip){ e->lead, e->offset, e->offset + e->csize, e->pcapng_len };
+	return 0;
+}
+
+uint64_t scf_reader__frames_skipped(const struct scf_reader *r)
+{
+	return r->skipped;
+}
+
+/* Whether the next frame to read is one to skip (then cookie_read() ends its read first). */
+static bool skip_next_is_here(struct scf_reader *r)
+{
+	uint64_t at = compressed_pos(r);
+
+	while (r->skip_next < r->nskips && r->skips[r->skip_next].from < at &&
+	       r->skips[r->skip_next].lead < at)
+		r->skip_next++;
+	return r->skip_next < r->nskips && r->skips[r->skip_next].lead == at;
+}
+
+/*
  * Makes the next frame's pcapng bytes r->frame[0..frame_len) (FORMAT.md 2). Returns 1 with
  * bytes to hand out, 0 at the end of the input, or -1 when nothing more can be read (layer_err
  * says why; a cut frame's whole blocks come before that, with r->src_done set).
@@ -512,11 +718,31 @@ static int next_frame(struct scf_reader *r)
 		return -1;
 	r->frame_cstart = compressed_pos(r);
 	for (;;) {
-		enum frame_result fr = decode_frame(r, magic);
+		enum frame_result fr;
 		size_t count, whole;
 		uint32_t first;
 		int found;
 
+		if (!magic && !r->resyncing) {
+			int ix;
+
+			r->frame_cstart = compressed_pos(r);
+			if (skip_here(r))
+				continue;
+			ix = pass_index_frame(r);
+			if (ix == 2)
+				continue;
+			if (ix < 0)
+				return -1;
+			fr = ix == 1 ? FRAME_BAD : decode_frame(r, magic);
+		} else {
+			fr = decode_frame(r, magic);
+		}
+		if (fr == FRAME_WHOLE) {
+			r->last_cstart = r->frame_cstart;
+			r->last_cend = compressed_pos(r);
+			r->last_known = true;
+		}
 		switch (fr) {
 		case FRAME_WHOLE:
 			if (r->resyncing && !frame_fits(r, r->frame_len))
@@ -575,6 +801,14 @@ static ssize_t cookie_read(void *cookie, char *buf, size_t size)
 
 		if (r->compressed) {
 			if (r->frame_pos == r->frame_len) {
+				/*
+				 * A skip moves the pcapng offset: the stdio buffer must hold no byte
+				 * from before it, so that ftell() stays exact for every record.
+				 */
+				if (done && r->nskips && !r->src_done && skip_next_is_here(r)) {
+					r->dpos_break = true;
+					break;
+				}
 				if (r->stream_eof || next_frame(r) != 1) {
 					/* A frame that did not complete gives nothing. */
 					r->frame_len = r->frame_pos = 0;
@@ -611,8 +845,9 @@ static ssize_t cookie_read(void *cookie, char *buf, size_t size)
 		done += n;
 		r->dpos += n;
 	}
-	if (done && done < size)
+	if (done && done < size && !r->dpos_break)
 		r->short_read = true;
+	r->dpos_break = false;
 	return (ssize_t)done;
 }
 
@@ -1048,6 +1283,7 @@ void scf_reader__free(struct scf_reader *r)
 	if (!r->mem)
 		free(r->inbuf);
 	free(r->frame);
+	free(r->skips);
 	free(r->ctx);
 	free(r->unpacked);
 	free(r);

@@ -11,7 +11,9 @@
  * at each drain of the staging buffer); a reader that holds back
  * a frame until it completes never holds more than frame_bytes. Packed records never refer
  * to an earlier frame (the context table is emptied as each frame opens), so a reader that
- * skips a damaged frame reads the next one right (FORMAT.md 2 and 5.10).
+ * skips a damaged frame reads the next one right (FORMAT.md 2 and 5.10). After each frame of a
+ * compressed file, an index frame (a zstd skippable frame) says what the frame holds, gathered
+ * from the records as they are appended (frame_index.c, FORMAT.md 7).
  *
  * Compression may run on a thread of its own (scf_writer__compress_thread()): the caller then
  * fills the next staging buffer while the thread compresses and writes the ones handed over,
@@ -19,6 +21,9 @@
  * for byte. What the thread writes is published as it reaches the file (records_readable,
  * progress_readable, bytes_out); its first error is sticky as an inline one is, and flush(),
  * begin_section() and close() wait until every buffer handed over was written or refused.
+ * The frame index is gathered on the caller's side and encoded into the buffer that ends its
+ * frame; what only the written frame tells (its offset, compressed size and checksum) is filled
+ * in by the compressor's side, which writes the index frame right after the frame.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -58,6 +63,12 @@ struct stage_job {
 	bool end;	   /* the frame ends after it */
 	uint64_t records;  /* w->records with its records in */
 	uint64_t progress; /* the caller's counter (opts.progress) when it was handed over */
+	/*
+	 * With end: the index frame of the frame (header and payload, fidx_len bytes; 0 when
+	 * none), encoded by the caller; the compressor fills in offset, size and checksum.
+	 */
+	uint8_t *fidx;
+	size_t fidx_len, fidx_cap;
 };
 
 struct scf_writer {
@@ -103,6 +114,11 @@ struct scf_writer {
 	size_t last_len;    /* on-disk length of the last record */
 	bool pack;	    /* pack SYSCALL records (format 1.1) */
 	struct scf_ctx_table *ctx; /* per-thread contexts of this section, for packing */
+	bool index;		   /* an index frame after each zstd frame (FORMAT.md 7) */
+	struct scf_fidx_acc fidx;  /* what the open frame holds (the caller's side) */
+	/* The compressor's side: */
+	uint64_t frame_cstart;	   /* file offset where the frame being written starts */
+	uint8_t last4[4];	   /* the last 4 bytes written: a frame's checksum at its end */
 	char appname[64];
 	char name[256];
 	char errmsg[SCF_ERRMSG_MAX];
@@ -170,6 +186,12 @@ static int write_all(struct scf_writer *w, const uint8_t *p, size_t n)
 		p += k;
 		n -= (size_t)k;
 		store64(&w->bytes_out, w->bytes_out + (uint64_t)k);
+		if (k >= 4) {
+			memcpy(w->last4, p - 4, 4);
+		} else {
+			memmove(w->last4, w->last4 + k, 4 - (size_t)k);
+			memcpy(w->last4 + 4 - k, p - k, (size_t)k);
+		}
 	}
 	return 0;
 }
@@ -204,6 +226,14 @@ static int compress_job(struct scf_writer *w, const struct stage_job *j)
 				break;
 		}
 	}
+	/* The frame's index right after its last byte (its checksum, in last4). */
+	if (!ret && j->end && j->fidx_len) {
+		scf_fidx_patch(j->fidx + 8, j->fidx_len - 8, w->frame_cstart,
+			       w->bytes_out - w->frame_cstart, scf_get32(w->last4));
+		ret = write_all(w, j->fidx, j->fidx_len);
+	}
+	if (j->end)
+		w->frame_cstart = w->bytes_out;
 	if (ret)
 		return ret;
 	store64(&w->records_readable, j->records);
@@ -260,6 +290,53 @@ static int wait_written(struct scf_writer *w)
 	return werr(w);
 }
 
+/* An error of the caller's side (not of a write); the first one stays. */
+static int set_error(struct scf_writer *w, int err, const char *what)
+{
+	if (!w->err) {
+		w->err = err;
+		snprintf(w->errmsg, sizeof(w->errmsg), "%s: %s: %s", w->name, what,
+			 strerror(-err));
+	}
+	return w->err;
+}
+
+/* Notes a record (plain form) in the open frame's index. */
+static int index_record(struct scf_writer *w, uint64_t ts_ns, const void *rec, size_t len)
+{
+	if (!w->index || scf_fidx_acc_add(&w->fidx, ts_ns, rec, len) == 0)
+		return 0;
+	return set_error(w, -ENOMEM, "no memory for a frame index");
+}
+
+/*
+ * The index frame of the frame that ends with job j (FORMAT.md 7), a zstd skippable frame
+ * that every zstd decoder passes over: encoded into j for the compressor's side to complete
+ * and write. The caller's side starts gathering the next frame's.
+ */
+static int snapshot_index(struct scf_writer *w, struct stage_job *j)
+{
+	size_t len = scf_fidx_acc_size(&w->fidx);
+
+	j->fidx_len = 0;
+	if (!w->index || !w->fidx.records)
+		return 0;
+	if (len + 8 > j->fidx_cap) {
+		uint8_t *nb = realloc(j->fidx, len + 8);
+
+		if (!nb)
+			return set_error(w, -ENOMEM, "no memory for a frame index");
+		j->fidx = nb;
+		j->fidx_cap = len + 8;
+	}
+	scf_put32(j->fidx, SCF_FIDX_MAGIC);
+	scf_put32(j->fidx + 4, (uint32_t)len);
+	scf_fidx_acc_encode(&w->fidx, 0, 0, (uint32_t)w->frame_pcapng, 0, j->fidx + 8);
+	j->fidx_len = len + 8;
+	scf_fidx_acc_reset(&w->fidx);
+	return 0;
+}
+
 /*
  * Hands the staging buffer over to compression (the thread's, or inline), ending the frame
  * after it when end is set.
@@ -271,6 +348,11 @@ static int drain_stage(struct scf_writer *w, bool end)
 
 	if (ret)
 		return ret;
+	if (end) {
+		ret = snapshot_index(w, j);
+		if (ret)
+			return ret;
+	}
 	j->len = w->stage_len;
 	j->end = end;
 	j->records = w->records;
@@ -431,6 +513,8 @@ static int append_record(struct scf_writer *w, uint64_t ts_ns, const void *rec, 
 	/* A frame's packed records refer only to that frame: it reads alone (FORMAT.md 5.10). */
 	if (w->pack && w->compress && !w->frame_open)
 		scf_ctx_table_reset(w->ctx);
+	if (index_record(w, ts_ns, rec, len))
+		return w->err;
 	if (w->pack && scf_get16(rec) == SCF_REC_SYSCALL) {
 		head_len = scf_syscall_pack(w->ctx, rec, len, head, &items, &items_len);
 		if (head_len)
@@ -484,14 +568,15 @@ int scf_writer__begin_section(struct scf_writer *w, uint64_t ts_ns, const void *
 	w->in_section = true;
 	if (w->pack)
 		scf_ctx_table_reset(w->ctx);
-	ret = append_epb(w, ts_ns, rec, len);
+	ret = index_record(w, ts_ns, rec, len);
+	ret = ret ? ret : append_epb(w, ts_ns, rec, len);
 	/*
 	 * A section that may hold packed records says it is version 1.1 at least, 1.2 when they
-	 * never refer to an earlier frame (compressed).
+	 * never refer to an earlier frame (compressed), 1.3 when index frames follow its frames.
 	 */
 	if (!ret && w->pack && h.body_len >= 4) {
 		uint8_t *minor = w->stage + w->stage_len - EPB_OVERHEAD - pad4(len) + 28 + 8 + 2;
-		uint16_t least = w->compress ? 2 : 1;
+		uint16_t least = w->index ? 3 : w->compress ? 2 : 1;
 
 		if (scf_get16(minor) < least)
 			scf_put16(minor, least);
@@ -571,6 +656,9 @@ int scf_writer__append_syscall(struct scf_writer *w, uint64_t ts_ns, uint16_t fl
 			 w->name, len);
 		return -EINVAL;
 	}
+	/* In the open frame's index as append_record() notes a record (plain form). */
+	if (w->index && scf_fidx_acc_add_syscall(&w->fidx, ts_ns, flags, s, items, items_len))
+		return set_error(w, -ENOMEM, "no memory for a frame index");
 	if (!w->pack)
 		ret = append_plain_syscall(w, ts_ns, flags, s, items, items_len);
 	else if (w->frame_open &&
@@ -704,6 +792,7 @@ static struct scf_writer *writer_new(int fd, const char *name, const struct scf_
 	w->progress = o.progress;
 	w->progress_readable = o.progress ? *o.progress : 0;
 	w->pack = !o.plain_syscalls;
+	w->index = w->compress && !o.no_index;
 	if (w->pack) {
 		w->ctx = malloc(sizeof(*w->ctx));
 		if (!w->ctx)
@@ -883,8 +972,11 @@ int scf_writer__close(struct scf_writer *w, char *err, size_t errlen)
 	ZSTD_freeCCtx(w->cctx);
 	free(w->out);
 	free(w->ctx);
-	for (unsigned int i = 0; i < NSTAGE; i++)
+	for (unsigned int i = 0; i < NSTAGE; i++) {
 		free(w->jobs[i].buf);
+		free(w->jobs[i].fidx);
+	}
+	scf_fidx_acc_free(&w->fidx);
 	free(w);
 	return ret;
 }

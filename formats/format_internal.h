@@ -79,4 +79,43 @@ const struct scf_section *scf_fw__section(const struct scf_fw *fw);
 uint64_t scf_fw__input_offset(const struct scf_fw *fw);
 void scf_fw__free(struct scf_fw *fw);
 
+/* ---- frame index (frame_index.c) ---- */
+
+/* An open-addressed set of non-zero 64-bit keys. */
+struct scf_u64set {
+	uint64_t *slot;
+	uint32_t n, cap; /* cap: 0 or a power of two */
+};
+
+/* What the records of the frame being written (or indexed) hold so far. */
+struct scf_fidx_acc {
+	uint64_t ts_min, ts_max;
+	uint32_t records, types, flags;
+	struct scf_u64set traces;  /* hashes of {trace id prefix, pid} */
+	struct scf_u64set pids;	   /* pid + 1 */
+	struct scf_u64set parents; /* 1 << 63 | pid << 32 | ppid */
+#define SCF_FIDX_RECENT 64
+	uint64_t recent[SCF_FIDX_RECENT]; /* trace keys added lately, by their low bits */
+	uint32_t last_pid;	   /* the pid added last */
+};
+
+void scf_fidx_acc_reset(struct scf_fidx_acc *a);
+void scf_fidx_acc_free(struct scf_fidx_acc *a);
+/* Notes one encoded record (plain form: a SYSCALL, not a SYSCALL_PACKED). -ENOMEM. */
+int scf_fidx_acc_add(struct scf_fidx_acc *a, uint64_t ts_ns, const uint8_t *rec, size_t len);
+/* The same for a SYSCALL record given by its fields (scf_writer__append_syscall()). */
+int scf_fidx_acc_add_syscall(struct scf_fidx_acc *a, uint64_t ts_ns, uint16_t flags,
+			     const struct scf_syscall *s, const uint8_t *items, size_t items_len);
+/* Bytes of the payload scf_fidx_acc_encode() writes. */
+size_t scf_fidx_acc_size(const struct scf_fidx_acc *a);
+/* Encodes the index payload of the frame (offset, csize, pcapng_len, checksum) into out. */
+void scf_fidx_acc_encode(const struct scf_fidx_acc *a, uint64_t offset, uint64_t csize,
+			 uint32_t pcapng_len, uint32_t checksum, uint8_t *out);
+/*
+ * Sets the fields of an encoded payload of len bytes only known once its frame is written
+ * (offset, csize, checksum) and its trailing check value.
+ */
+void scf_fidx_patch(uint8_t *payload, size_t len, uint64_t offset, uint64_t csize,
+		    uint32_t checksum);
+
 #endif /* SPANCAP_FORMAT_INTERNAL_H */

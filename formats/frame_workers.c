@@ -95,6 +95,9 @@ struct scf_fw {
 	uint64_t scan;	 /* compressed offset of the next frame to find */
 	bool scan_end;	 /* no more frames: the file ends at scan, or scan_bad */
 	bool scan_bad;	 /* ... something at scan is not a frame read here */
+	/* the data frame found last, which an index frame right after it must describe */
+	uint64_t last_cstart, last_clen;
+	bool last_known;
 
 	/* the reader's state, on the caller's thread */
 	struct job *cur;
@@ -404,6 +407,30 @@ static size_t find_frame(struct scf_fw *fw, const uint8_t **at)
 	}
 }
 
+/*
+ * Whether the skippable frame of n bytes at p is an index frame (FORMAT.md 7) whose payload
+ * checks and which describes the data frame found just before it, as pass_index_frame() of
+ * file_reader.c requires.
+ */
+static bool index_frame_ok(const struct scf_fw *fw, const uint8_t *p, size_t n)
+{
+	struct scf_fidx_entry e;
+	char msg[140];
+	uint32_t len;
+	bool ok;
+
+	if (n < 8 + 80 || scf_get32(p) != SCF_FIDX_MAGIC)
+		return false;
+	len = scf_get32(p + 4);
+	if (len > SCF_FIDX_PAYLOAD_MAX || len < 84 || (size_t)len != n - 8)
+		return false;
+	if (scf_fidx_parse(p + 8, len, &e, msg, sizeof(msg)))
+		return false;
+	ok = !fw->last_known || (e.offset == fw->last_cstart && e.csize == fw->last_clen);
+	scf_fidx_entry_release(&e);
+	return ok;
+}
+
 /* Queues frames while a job is free; where none can be found, sets scan_end (and scan_bad). */
 static void fill(struct scf_fw *fw)
 {
@@ -428,6 +455,18 @@ static void fill(struct scf_fw *fw)
 			fw->scan_bad = fw->scan_end = true;
 			break;
 		}
+		if (n >= 4 && (scf_get32(at) & 0xfffffff0u) == 0x184D2A50u) {
+			/* a skippable frame: a whole index frame of the data frame before it is
+			 * passed over; anything else is the sequential reader's (which checks an
+			 * index frame the same way, and says what is wrong with it) */
+			if (!index_frame_ok(fw, at, n)) {
+				fw->scan_bad = fw->scan_end = true;
+				break;
+			}
+			fw->scan += n;
+			fw->last_known = false;
+			continue;
+		}
 		if (fw->mem) {
 			j->cptr = at;
 		} else {
@@ -440,6 +479,9 @@ static void fill(struct scf_fw *fw)
 		}
 		j->cstart = fw->scan;
 		j->clen = n;
+		fw->last_cstart = fw->scan;
+		fw->last_clen = n;
+		fw->last_known = true;
 		fw->scan += n;
 		pthread_mutex_lock(&fw->lock);
 		j->state = JOB_QUEUED;
@@ -590,8 +632,11 @@ int scf_fw__next(struct scf_fw *fw, struct scf_record *rec)
 		}
 		fill(fw);
 		if (fw->next_take == fw->next_fill) {
-			/* every frame was handed out */
+			/* every frame was handed out; the input ends past the index frames passed
+			 * after the last one */
 			fw->failed = true;
+			if (!fw->scan_bad)
+				fw->consumed = fw->scan;
 			return fw->scan_bad || !fw->have_section ? SCF_FW_IRREGULAR : 0;
 		}
 		j = &fw->jobs[fw->next_take % fw->njobs];

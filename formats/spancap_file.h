@@ -223,6 +223,7 @@ struct scf_writer_opts {
 	size_t frame_bytes;  /* ... or after this many pcapng bytes; 0 means 4 MiB */
 	const char *appname; /* pcapng shb_userappl option; NULL means "spancap" */
 	bool plain_syscalls; /* write SYSCALL records as given (format 1.0), never packed */
+	bool no_index;	     /* no frame index after each zstd frame (format 1.2 layout) */
 	/*
 	 * A counter of the caller's (for example the events whose records it appended), read by
 	 * the writer each time it hands buffered records over to be written: see
@@ -362,6 +363,88 @@ bool scf_reader__compressed(const struct scf_reader *r);
 /* Bytes of the input consumed so far (compressed bytes for a zstd file). */
 uint64_t scf_reader__input_offset(const struct scf_reader *r);
 uint64_t scf_reader__input_size(const struct scf_reader *r);
+struct scf_fidx_entry;
+/*
+ * Tells the reader not to decompress the data frame an index entry (scf_fidx__load())
+ * describes: when reading reaches it, the input moves past it and the pcapng offsets of later
+ * records count its pcapng_len bytes as read. Index frames are read and checked all the same.
+ * Calls come in file order, before the reader reaches the frames; a pipe ignores them.
+ * 0, -EINVAL (out of order, or an entry that makes no sense) or -ENOMEM.
+ */
+int scf_reader__skip_frame(struct scf_reader *r, const struct scf_fidx_entry *e);
+/* Frames the reader skipped so far. */
+uint64_t scf_reader__frames_skipped(const struct scf_reader *r);
 void scf_reader__free(struct scf_reader *r);
+
+/* ============================================================================================
+ * Frame index (FORMAT.md 7): what each zstd frame holds, readable without decompressing it
+ * ============================================================================================ */
+
+#define SCF_FIDX_MAGIC 0x184D2A5Cu   /* the zstd skippable frame magic of an index frame */
+#define SCF_FIDX_ANY_PID 0xFFFFFFFFu /* scf_fidx_entry_may_hold_trace(): in any process */
+#define SCF_FIDX_PAYLOAD_MAX (8u << 20)
+
+/* flags of an entry */
+#define SCF_FIDX_F_PIDS_ALL 0x0001    /* too many processes to list: pids[] is empty */
+#define SCF_FIDX_F_PARENTS_ALL 0x0002 /* too many parent links to list: parents[] is partial */
+#define SCF_FIDX_F_TRACES_ALL 0x0004  /* too many traces for the filter: any trace may be there */
+#define SCF_FIDX_F_FD_PAIR 0x0008     /* a SYSCALL record carries an FD_PAIR item */
+#define SCF_FIDX_F_LOSS_ANY 0x0010    /* a LOSS record not tied to one process (pid 0) */
+
+/* One data frame, as its index describes it (decoded, host order). */
+struct scf_fidx_entry {
+	uint64_t lead;	      /* where the skippable frames just before it start (loader) */
+	uint64_t offset;      /* compressed offset of the zstd frame */
+	uint64_t csize;	      /* its compressed size */
+	uint32_t pcapng_len;  /* bytes it decompresses to */
+	uint32_t records;     /* records (EPBs) it holds */
+	uint64_t ts_min, ts_max; /* EPB times of its records (wall clock ns) */
+	uint32_t types;	      /* bit t: a record of type t (bit 31: of a type >= 31) */
+	uint32_t flags;	      /* SCF_FIDX_F_* */
+	uint32_t checksum;    /* the frame's zstd content checksum (its last 4 bytes) */
+	uint32_t npids, nparents, bloom_words, bloom_k;
+	uint32_t *pids;	   /* ascending: every pid a record of the frame names */
+	uint32_t *parents; /* nparents pairs {pid, ppid} from PROCESS and fork records */
+	uint64_t *bloom;   /* Bloom filter of {first 8 bytes of trace id, pid} */
+};
+
+/*
+ * Decodes one index payload (the content of an index frame, or of a sidecar entry) into *e,
+ * whose arrays are allocated (scf_fidx_entry_release()). 0, -EBADMSG (with a message naming
+ * the payload offset) or -ENOMEM. Every length and count is checked against len.
+ */
+int scf_fidx_parse(const uint8_t *p, size_t len, struct scf_fidx_entry *e, char *err,
+		   size_t errlen);
+void scf_fidx_entry_release(struct scf_fidx_entry *e);
+bool scf_fidx_entry_has_pid(const struct scf_fidx_entry *e, uint32_t pid);
+/* Whether the frame may hold a record of the trace whose id starts with id8 in process pid
+ * (SCF_FIDX_ANY_PID: in any). False means certainly not; true may be a false positive. */
+bool scf_fidx_entry_may_hold_trace(const struct scf_fidx_entry *e, const uint8_t id8[8],
+				   uint32_t pid);
+
+/* The index of one file: an entry per data frame that has one, in file order. */
+struct scf_fidx {
+	struct scf_fidx_entry *e;
+	size_t n;
+	size_t frames;	  /* data frames the file holds (those without an entry are read) */
+	bool sidecar;	  /* the entries come from FILE.idx */
+	char note[SCF_ERRMSG_MAX]; /* why there is no index, or what was ignored */
+};
+
+/*
+ * Loads the index of a zstd spancap file: the index frames it holds (format 1.3), else its
+ * sidecar PATH.idx when that matches the file. Walks the file's frame headers (no
+ * decompression); an index frame that does not describe the frame before it, or a sidecar
+ * that does not match the file, is ignored with a note. Returns 1 with *out, 0 when there is
+ * no usable index (x->note says why, *out set all the same), or a negative errno with err.
+ */
+int scf_fidx__load(const char *path, struct scf_fidx **out, char *err, size_t errlen);
+void scf_fidx__free(struct scf_fidx *x);
+/*
+ * Builds PATH.idx (mode 0600) for a zstd spancap file of format 1.2 or later: decompresses
+ * every frame once. 1 written, 0 not needed (the file has index frames; msg says so), or a
+ * negative errno with msg (a damaged frame: its compressed offset).
+ */
+int scf_fidx__build_sidecar(const char *path, char *msg, size_t msglen);
 
 #endif /* SPANCAP_FILE_H */

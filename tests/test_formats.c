@@ -163,6 +163,9 @@ static int walk_epbs(const uint8_t *p, size_t len, uint64_t *epb_off, size_t *bl
 	return off == len ? n : -1;
 }
 
+/* End of each data frame before its index frame, as zstd_frames() found them last. */
+static size_t data_end[1024];
+
 /* zstd frames of a compressed file: end offsets and EPB counts per frame. */
 static int zstd_frames(const struct blob *f, size_t *frame_end, int *frame_epbs, int max)
 {
@@ -175,11 +178,20 @@ static int zstd_frames(const struct blob *f, size_t *frame_end, int *frame_epbs,
 		size_t dn;
 
 		assert_false(ZSTD_isError(fsz));
+		/* an index frame (FORMAT.md 7) belongs to the data frame before it */
+		if (n && f->len - off >= 4 && (f->p[off] & 0xF0) == 0x50 && f->p[off + 1] == 0x2A &&
+		    f->p[off + 2] == 0x4D && f->p[off + 3] == 0x18) {
+			off += fsz;
+			frame_end[n - 1] = off;
+			continue;
+		}
 		dn = ZSTD_decompress(dst, sizeof(dst), f->p + off, fsz);
 		assert_false(ZSTD_isError(dn));
 		frame_epbs[n] = walk_epbs(dst, dn, NULL, NULL, 0);
 		assert_true(frame_epbs[n] >= 0); /* frames end between blocks */
 		off += fsz;
+		if (n < (int)(sizeof(data_end) / sizeof(data_end[0])))
+			data_end[n] = off;
 		frame_end[n++] = off;
 	}
 	return n;
@@ -1033,6 +1045,9 @@ static void test_reader_cut_at_every_offset_compressed(void **state)
 			fprintf(stderr, "cut %zu of %zu: %d records, %d expected (%s)\n", cut, f.len,
 				got, expect, scf_reader__errmsg(r));
 		assert_int_equal(got, expect);
+		/* a data frame that ended, its index frame cut off: nothing is missing */
+		for (int i = 0; i < nf; i++)
+			at_boundary = at_boundary || data_end[i] == cut;
 		if (at_boundary)
 			assert_int_equal(ret, 0);
 		else {
@@ -1925,6 +1940,300 @@ static void test_reader_threads_packed_across_frames(void **state)
 	free(f.p);
 }
 
+static uint32_t scf_get32_le(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* ---- frame index (FORMAT.md 7) ------------------------------------------------------------ */
+
+/* Writes blob to a new file in a temporary directory; returns its path (static buffer). */
+static const char *blob_to_file(const struct blob *f, const char *name)
+{
+	static char dir[64], path[128];
+	int fd;
+
+	if (!dir[0]) {
+		snprintf(dir, sizeof(dir), "/tmp/test_formats.XXXXXX");
+		assert_non_null(mkdtemp(dir));
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, f->p, f->len), (ssize_t)f->len);
+	close(fd);
+	return path;
+}
+
+/*
+ * Every data frame of a compressed file is followed by an index frame that describes it: the
+ * loader finds one entry per frame, in order, whose records, times, pids and trace filter are
+ * those of the frame's records.
+ */
+static void test_index_describes_every_frame(void **state)
+{
+	struct rec_copy *copies = calloc(2001, sizeof(*copies));
+	char err[SCF_ERRMSG_MAX];
+	struct scf_fidx *x = NULL;
+	size_t ends[256];
+	int epbs[256], nf, ncopies, at = 0, false_pos = 0, queries = 0;
+	struct blob f;
+	(void)state;
+
+	f = write_file(true, 8192, 1, 2000, copies, &ncopies);
+	nf = zstd_frames(&f, ends, epbs, 256);
+	assert_true(nf > 10);
+	assert_int_equal(scf_fidx__load(blob_to_file(&f, "idx.pcapng.zst"), &x, err, sizeof(err)), 1);
+	assert_int_equal(x->n, (size_t)nf);
+	assert_int_equal(x->frames, (size_t)nf);
+	assert_false(x->sidecar);
+	for (int k = 0; k < nf; k++) {
+		const struct scf_fidx_entry *e = &x->e[k];
+		uint8_t id[8];
+
+		assert_int_equal(e->offset, k ? ends[k - 1] : 0);
+		assert_int_equal(e->offset + e->csize, data_end[k]);
+		assert_int_equal(e->records, (uint32_t)epbs[k]);
+		assert_int_equal(e->ts_min, copies[at].ts);
+		assert_int_equal(e->ts_max, copies[at + epbs[k] - 1].ts);
+		if (k == 0) { /* the header frame: the section record alone */
+			assert_int_equal(e->types, 1u << SCF_REC_SECTION);
+			assert_int_equal(e->npids, 0);
+		} else {
+			assert_int_equal(e->types, 1u << SCF_REC_SYSCALL);
+			assert_int_equal(e->npids, 1);
+			assert_int_equal(e->pids[0], 100);
+			assert_true(scf_fidx_entry_has_pid(e, 100));
+			assert_false(scf_fidx_entry_has_pid(e, 101));
+			for (int i = at; i < at + epbs[k]; i++) {
+				if ((uint8_t)(i - 1) == 0)
+					continue; /* an id of zeros is no trace */
+				memset(id, (int)(uint8_t)(i - 1), sizeof(id)); /* record i-1's trace */
+				assert_true(scf_fidx_entry_may_hold_trace(e, id, 100));
+				assert_true(scf_fidx_entry_may_hold_trace(e, id, SCF_FIDX_ANY_PID));
+			}
+			/* ids it does not hold: a false positive is rare (FORMAT.md 7.2) */
+			for (int v = 1; v < 256; v++) {
+				bool held = false;
+
+				for (int i = at; i < at + epbs[k]; i++)
+					held = held || (uint8_t)(i - 1) == v;
+				memset(id, v, sizeof(id));
+				queries++;
+				if (!held && scf_fidx_entry_may_hold_trace(e, id, SCF_FIDX_ANY_PID))
+					false_pos++;
+				queries++;
+				if (held && scf_fidx_entry_may_hold_trace(e, id, 101))
+					false_pos++; /* in a process the frame does not hold */
+			}
+		}
+		at += epbs[k];
+	}
+	assert_int_equal(at, ncopies);
+	assert_true(queries > 5000);
+	assert_true(false_pos * 200 <= queries); /* FORMAT.md 7.2: at most 0.1%, some slack */
+	scf_fidx__free(x);
+	free(f.p);
+	free(copies);
+}
+
+/*
+ * An index payload is untrusted: every one of its bytes flipped, and every length short of
+ * the whole, is refused with a message naming an offset, never read past its end.
+ */
+static void test_index_payload_rejects_damage(void **state)
+{
+	struct rec_copy *copies = calloc(201, sizeof(*copies));
+	struct scf_fidx_entry e;
+	char err[256];
+	size_t at = 0, len;
+	uint8_t *p;
+	struct blob f;
+	(void)state;
+
+	f = write_file(true, 4096, 1, 200, copies, NULL);
+	/* the second index frame's payload */
+	for (int seen = 0; at + 8 < f.len; at++)
+		if (!memcmp(f.p + at, "\x5c\x2a\x4d\x18", 4) && ++seen == 2)
+			break;
+	len = scf_get32_le(f.p + at + 4);
+	p = malloc(len);
+	memcpy(p, f.p + at + 8, len);
+	assert_int_equal(scf_fidx_parse(p, len, &e, err, sizeof(err)), 0);
+	assert_true(e.records > 0 && e.npids == 1 && e.bloom_words > 0);
+	scf_fidx_entry_release(&e);
+	for (size_t i = 0; i < len; i++) {
+		p[i] ^= 0x40;
+		err[0] = 0;
+		assert_int_equal(scf_fidx_parse(p, len, &e, err, sizeof(err)), -EBADMSG);
+		assert_non_null(strstr(err, "offset"));
+		p[i] ^= 0x40;
+	}
+	for (size_t n = 0; n < len; n++) {
+		uint8_t *q = malloc(n ? n : 1);
+
+		memcpy(q, p, n);
+		assert_int_equal(scf_fidx_parse(q, n, &e, err, sizeof(err)), -EBADMSG);
+		free(q);
+	}
+	free(p);
+	free(f.p);
+	free(copies);
+}
+
+/*
+ * A reader told to skip frames returns the records of the others, each at the pcapng offset a
+ * full read gives it, and reads every index frame all the same.
+ */
+static void test_reader_skips_frames(void **state)
+{
+	struct rec_copy *copies = calloc(4001, sizeof(*copies));
+	uint64_t *offs = calloc(4001, sizeof(*offs));
+	char err[SCF_ERRMSG_MAX];
+	struct scf_fidx *x = NULL;
+	struct scf_record rec;
+	struct scf_reader *r;
+	int ncopies, n = 0, first, kept = 0, skipped_recs = 0;
+	const char *path;
+	struct blob f;
+	(void)state;
+
+	f = write_file(true, 16384, 1, 4000, copies, &ncopies);
+	path = blob_to_file(&f, "skip.pcapng.zst");
+	r = scf_reader__open(path, err, sizeof(err));
+	assert_non_null(r);
+	while (scf_reader__next(r, &rec) == 1)
+		offs[n++] = rec.offset;
+	assert_int_equal(n, ncopies);
+	scf_reader__free(r);
+	assert_int_equal(scf_fidx__load(path, &x, err, sizeof(err)), 1);
+	r = scf_reader__open(path, err, sizeof(err));
+	assert_non_null(r);
+	assert_int_equal(scf_reader__next(r, &rec), 1); /* the header frame */
+	/* every third frame from well after what the reader has read ahead */
+	for (size_t k = 8; k < x->n; k += 3) {
+		assert_int_equal(scf_reader__skip_frame(r, &x->e[k]), 0);
+		skipped_recs += (int)x->e[k].records;
+	}
+	assert_int_equal(scf_reader__skip_frame(r, &x->e[2]), -EINVAL); /* out of order */
+	first = 1;
+	kept = 1;
+	while (scf_reader__next(r, &rec) == 1) {
+		/* the record whose offset it carries is the one at that place in a full read */
+		while (first < n && offs[first] < rec.offset)
+			first++;
+		assert_true(first < n);
+		assert_int_equal(offs[first], rec.offset);
+		assert_record_is(&rec, &copies[first]);
+		kept++;
+	}
+	assert_int_equal(kept + skipped_recs, ncopies);
+	assert_int_equal(scf_reader__frames_skipped(r), (x->n - 8 + 2) / 3);
+	scf_reader__free(r);
+	scf_fidx__free(x);
+	free(offs);
+	free(f.p);
+	free(copies);
+}
+
+/*
+ * A file written without index frames gets a sidecar from scf_fidx__build_sidecar(): the same
+ * entries as the writer's index frames, used while it matches the file, ignored with a note
+ * once the file changed (its modification time, or a frame's bytes at the same size).
+ */
+static void test_sidecar_matches_the_writers_index(void **state)
+{
+	char err[SCF_ERRMSG_MAX], side[160];
+	struct scf_fidx *x = NULL, *y = NULL;
+	struct scf_writer_opts o = { .sz = sizeof(o), .frame_bytes = 4096, .no_index = true };
+	struct scf_writer *w;
+	struct blob f, g;
+	char path[140];
+	uint8_t buf[1024];
+	struct stat st;
+	struct timespec ts[2];
+	int fd;
+	(void)state;
+
+	f = write_file(true, 4096, 2, 300, NULL, NULL);
+	assert_int_equal(scf_fidx__load(blob_to_file(&f, "with.pcapng.zst"), &x, err, sizeof(err)), 1);
+	/* the same records without index frames */
+	snprintf(path, sizeof(path), "%s", blob_to_file(&f, "without.pcapng.zst"));
+	w = scf_writer__open(path, &o, err, sizeof(err));
+	assert_non_null(w);
+	{
+		uint64_t t = T0;
+
+		for (int s = 0; s < 2; s++) {
+			size_t len = make_section(buf, sizeof(buf), (uint32_t)s, SCF_FORMAT_MAJOR);
+
+			assert_int_equal(scf_writer__begin_section(w, t, buf, len), 0);
+			for (int i = 0; i < 300; i++) {
+				t += 1000 + (uint64_t)i;
+				len = make_syscall(buf, sizeof(buf), (uint32_t)(s * 1000 + i));
+				assert_int_equal(scf_writer__append(w, t, buf, len), 0);
+			}
+		}
+	}
+	assert_int_equal(scf_writer__close(w, err, sizeof(err)), 0);
+	assert_int_equal(scf_fidx__load(path, &y, err, sizeof(err)), 0);
+	assert_non_null(strstr(y->note, "no sidecar"));
+	scf_fidx__free(y);
+	assert_int_equal(scf_fidx__build_sidecar(path, err, sizeof(err)), 1);
+	snprintf(side, sizeof(side), "%s.idx", path);
+	assert_int_equal(stat(side, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(scf_fidx__load(path, &y, err, sizeof(err)), 1);
+	assert_true(y->sidecar);
+	assert_int_equal(y->n, x->n);
+	for (size_t k = 0; k < x->n; k++) {
+		assert_int_equal(y->e[k].records, x->e[k].records);
+		assert_int_equal(y->e[k].ts_min, x->e[k].ts_min);
+		assert_int_equal(y->e[k].ts_max, x->e[k].ts_max);
+		assert_int_equal(y->e[k].types, x->e[k].types);
+		assert_int_equal(y->e[k].npids, x->e[k].npids);
+		assert_int_equal(y->e[k].bloom_words, x->e[k].bloom_words);
+		assert_memory_equal(y->e[k].bloom, x->e[k].bloom, 8 * (size_t)x->e[k].bloom_words);
+	}
+	scf_fidx__free(y);
+	/* a file with index frames needs no sidecar */
+	assert_int_equal(scf_fidx__build_sidecar(blob_to_file(&f, "with.pcapng.zst"), err,
+						 sizeof(err)), 0);
+	assert_non_null(strstr(err, "holds index frames"));
+	/* a byte of a frame changed, size and time kept: stale by the frame's checksum */
+	assert_int_equal(stat(path, &st), 0);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	g.len = (size_t)st.st_size;
+	g.p = malloc(g.len);
+	assert_int_equal(pread(fd, g.p, g.len, 0), (ssize_t)g.len);
+	g.p[g.len - 2] ^= 1; /* the last frame's checksum */
+	assert_int_equal(pwrite(fd, g.p + g.len - 2, 1, (off_t)g.len - 2), 1);
+	close(fd);
+	ts[0] = st.st_atim;
+	ts[1] = st.st_mtim;
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+	assert_int_equal(scf_fidx__load(path, &y, err, sizeof(err)), 0);
+	assert_non_null(strstr(y->note, "is stale"));
+	scf_fidx__free(y);
+	/* the modification time alone */
+	g.p[g.len - 2] ^= 1;
+	fd = open(path, O_WRONLY);
+	assert_int_equal(pwrite(fd, g.p + g.len - 2, 1, (off_t)g.len - 2), 1);
+	close(fd);
+	assert_int_equal(scf_fidx__load(path, &y, err, sizeof(err)), 0);
+	assert_non_null(strstr(y->note, "is stale"));
+	assert_non_null(strstr(y->note, "modified at"));
+	scf_fidx__free(y);
+	scf_fidx__free(x);
+	free(g.p);
+	free(f.p);
+}
+
 /* ---- the syscall table (syscall_list.h) -------------------------------------------------- */
 
 /* The C library's kernel headers (asm/unistd_64.h), listed by the build: {"name", nr}. */
@@ -2062,6 +2371,10 @@ int main(void)
 		cmocka_unit_test(test_reader_threads_same_reading),
 		cmocka_unit_test(test_reader_threads_same_reading_damaged),
 		cmocka_unit_test(test_reader_threads_packed_across_frames),
+		cmocka_unit_test(test_index_describes_every_frame),
+		cmocka_unit_test(test_index_payload_rejects_damage),
+		cmocka_unit_test(test_reader_skips_frames),
+		cmocka_unit_test(test_sidecar_matches_the_writers_index),
 		cmocka_unit_test(test_syscall_table_matches_kernel_headers),
 		cmocka_unit_test(test_syscall_decode_matches_arg_kinds),
 		cmocka_unit_test(test_syscall_select_classes_and_groups),

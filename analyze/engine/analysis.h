@@ -74,6 +74,14 @@ struct ana_opts {
 	/* threads that decompress and decode the zstd inputs ahead of the replay (which stays
 	 * on the caller's thread, in file order), shared by the inputs; 0 or 1: none */
 	uint32_t threads;
+	/* Read only the frames the filter's trace, pid or --until can need, by the inputs' frame
+	 * index (frame_select.c); reports come out the same. note, when set, hears once per
+	 * input why its index is not used or what of it was ignored. */
+	bool use_index;
+	void (*note)(const char *msg);
+	/* --pid also keeps other processes' syscalls that name the pid (filter): the index cannot
+	 * place those, so --pid alone selects no frames */
+	bool pid_named_by_others;
 };
 
 /* ---- reconstructed state ------------------------------------------------------------------ */
@@ -571,6 +579,9 @@ void ana_fd_apply(struct ana_ctx *c, struct ana_proc *p, struct ana_thread *t,
 void ana_fdtab_free(struct ana_fdtab *t);
 void ana_proc_free(struct ana_proc *p);
 void ana_pctx_free(struct ana_pctx *x);
+
+/* frame_select.c: tells the inputs' readers which frames the selection leaves out. */
+int ana_select_frames(struct ana_ctx *c);
 
 /* trace_index.c: traces, spans, aggregation, loss marking */
 struct ana_span *ana_span_get(struct ana_ctx *c, uint32_t host, const uint8_t trace_id[16],

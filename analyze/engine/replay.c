@@ -567,6 +567,10 @@ int ana_ctx__run(struct ana_ctx *c)
 	/* --threads N: N reader threads (1: none, the replay's own) shared by the inputs, whose
 	 * first frames are all decoded at the start: memory for at most 2N frames */
 	per_input = c->o.threads >= 2 && c->ninputs ? c->o.threads / c->ninputs : 0;
+	/* reading by the frame index (trace, filter) skips frames on the sequential reader: the
+	 * few frames it reads are decoded on this thread */
+	if (c->o.use_index)
+		per_input = 0;
 	for (uint32_t i = 0; i < c->ninputs; i++)
 		if (scf_reader__set_threads(c->inputs[i].r, per_input)) {
 			free(heap);
@@ -578,6 +582,8 @@ int ana_ctx__run(struct ana_ctx *c)
 			heap[n++] = &c->inputs[i];
 	}
 	resolve_times(c);
+	if (ana_select_frames(c))
+		c->nomem = true;
 	for (uint32_t i = n / 2; i-- > 0;)
 		sift_down(heap, n, i);
 	while (n && !c->nomem) {

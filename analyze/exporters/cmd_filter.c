@@ -809,10 +809,11 @@ static struct scf_writer *open_output(const struct ana_filter_cmd *fc, bool comp
 
 /* Pass 2 over one input. */
 static int write_input(const struct source *src, uint32_t input, const struct ana_filter *f,
-		       struct emitter *e, char *err, size_t errlen)
+		       bool use_index, struct emitter *e, char *err, size_t errlen)
 {
 	struct ana_opts o = { .f = *f, .on_record = emit_record, .record_arg = e,
-			      .threads = src->threads };
+			      .threads = src->threads, .use_index = use_index,
+			      .pid_named_by_others = true };
 	struct ana_ctx *c = ana_ctx__new(&o);
 	int ret;
 
@@ -841,7 +842,8 @@ static int select_inputs(const struct ana_filter *f, char *const *files, int nfi
 			 char *err, size_t errlen)
 {
 	struct ana_opts o = { .f = *f, .on_record = collect, .record_arg = sel,
-			      .threads = fc->threads };
+			      .threads = fc->threads, .use_index = !fc->no_index, .note = fc->note,
+			      .pid_named_by_others = true };
 	struct ana_ctx *c = ana_ctx__new(&o);
 	int ret = -ENOMEM, same;
 
@@ -932,7 +934,7 @@ static int write_output(const struct source *srcs, int n, const struct ana_filte
 		goto out;
 	}
 	for (int i = 0; i < n && !ret; i++)
-		ret = write_input(&srcs[i], (uint32_t)i, resolved, e, err, errlen);
+		ret = write_input(&srcs[i], (uint32_t)i, resolved, !fc->no_index, e, err, errlen);
 	if (scf_writer__close(e->w, ret ? NULL : err, errlen) && !ret)
 		ret = -EIO;
 	if (strcmp(fc->out, "-")) {

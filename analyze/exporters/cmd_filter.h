@@ -17,6 +17,8 @@ struct ana_filter_cmd {
 	const char *redact_key; /* NULL: a random key for this run */
 	void (*warn)(const char *msg); /* damage met in an input (the output is still written) */
 	uint32_t threads;	/* reader threads (ana_opts.threads) */
+	bool no_index;		       /* decompress every frame (no frame index) */
+	void (*note)(const char *msg); /* why an input's frame index is not used */
 };
 
 /* Counts of what was written, for the summary line. */

@@ -3,7 +3,7 @@
 # builds them, `make fuzz` runs each for FUZZ_SECONDS; make test runs a short smoke of each
 # plus every regression input (tests/integration/it_fuzz_smoke.sh).
 
-FUZZ_FORMATS_TARGETS := fuzz_file_reader fuzz_record_decoder
+FUZZ_FORMATS_TARGETS := fuzz_file_reader fuzz_frame_index fuzz_record_decoder
 # Targets on the resolver's parsers of hostile input (process memory, ELF, /proc text).
 FUZZ_RESOLVER_TARGETS := fuzz_process_context fuzz_thread_ctx_attrs fuzz_elf_tls fuzz_proc_maps
 FUZZ_TARGETS := $(FUZZ_FORMATS_TARGETS) $(FUZZ_RESOLVER_TARGETS)

@@ -22,12 +22,12 @@ work="$BUILD/fuzz/work"
 mkdir -p "$work" "$BUILD/fuzz/crashes"
 n=0
 fails=0
-targets=${*:-fuzz_file_reader fuzz_record_decoder fuzz_process_context fuzz_thread_ctx_attrs \
-fuzz_elf_tls fuzz_proc_maps}
+targets=${*:-fuzz_file_reader fuzz_frame_index fuzz_record_decoder fuzz_process_context \
+fuzz_thread_ctx_attrs fuzz_elf_tls fuzz_proc_maps}
 
 seeds="$work/seeds"
 rm -rf "$seeds"
-mkdir -p "$seeds"/{file,record,pctx,tctx,elf,maps}
+mkdir -p "$seeds"/{file,fidx,record,pctx,tctx,elf,maps}
 "$BUILD/tests/formats_sample_gen" "$seeds/file/a.pcapng.zst" 40 >/dev/null
 "$BUILD/tests/formats_sample_gen" "$seeds/file/b.pcapng" 40 -u >/dev/null
 head -c 900 "$seeds/file/a.pcapng.zst" >"$seeds/file/c-cut.pcapng.zst"
@@ -36,6 +36,14 @@ head -c 900 "$seeds/file/a.pcapng.zst" >"$seeds/file/c-cut.pcapng.zst"
 python3 -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[len(d) // 2] ^= 0x10; open(sys.argv[2], "wb").write(d)' \
 	"$seeds/file/d.pcapng.zst" "$seeds/file/e-flipped.pcapng.zst"
 cp samples/captures/demo-small.pcapng.zst "$seeds/file/"
+# The frame index: the files above (their index frames), and a sidecar (the target writes it).
+cp "$seeds"/file/*.zst "$seeds/fidx/"
+case " $targets " in
+*" fuzz_frame_index "*)
+	FUZZ_SEED_OUT="$seeds/fidx/sidecar" "$BUILD/fuzz/fuzz_frame_index" -runs=0 \
+		"$seeds/fidx" >/dev/null 2>&1 || rm -f "$seeds/fidx/sidecar"
+	;;
+esac
 
 # ELF: every sample executable and library (the 16 variants' modules).
 for f in "$BUILD"/samples/spancap-demo-service* "$BUILD"/samples/libspancap-otel-*.so; do
@@ -108,6 +116,7 @@ for target in $targets; do
 	bin="$BUILD/fuzz/$target"
 	case $target in
 	fuzz_file_reader) seed="$seeds/file" ;;
+	fuzz_frame_index) seed="$seeds/fidx" ;;
 	fuzz_record_decoder) seed="$seeds/record" ;;
 	fuzz_process_context) seed="$seeds/pctx" ;;
 	fuzz_thread_ctx_attrs) seed="$seeds/tctx" ;;

@@ -111,6 +111,15 @@ for label in real synth; do
 done
 check_rows "replay: traces, spans and info with 1 and 2 threads, events/s and peak RSS, on both files" \
 	own "${replay_rows[@]}"
+# One trace by the frame index: time, share of traces, RSS for each file and command.
+missing=""
+for r in "one | traces" "one | trace" "one | trace --no-index" "seq | traces" "seq | trace" \
+	"seq | trace --no-index"; do
+	grep -qE "^\| $r \| $NUM \[$NUM-$NUM\] \| $NUM%? \| $NUM \[$NUM-$NUM\] \|\$" "$R" ||
+		missing+=" [$r]"
+done
+if [ -z "$missing" ]; then ok "index: trace ID against traces, with and without the index, on both files"
+else echo "missing:$missing" >"$tmp/m"; not_ok "index: trace ID against traces, with and without the index, on both files" "$tmp/m"; fi
 if grep -q '^| first loss | pass 1: ..*|$' "$R"; then ok "capture throughput: the first loss is described"; else
 	not_ok "capture throughput: the first loss is described" "$R"; fi
 if grep -q '^write  *[0-9.]* M records/s' "$R" && grep -q '^analyze_bench: traces replay' "$R"; then

@@ -313,7 +313,11 @@ if py '
 import json, subprocess, sys
 path, out = sys.argv[1], sys.argv[2]
 z = bytearray(open(path, "rb").read())
+def skippable(d, o):  # an index frame (FORMAT.md 7) or another skippable frame
+	return d[o] & 0xf0 == 0x50 and d[o + 1:o + 4] == b"\x2a\x4d\x18"
 def frame_len(d, o):  # a zstd frame: header, blocks up to the last, checksum
+	if skippable(d, o):
+		return 8 + int.from_bytes(d[o + 4:o + 8], "little")
 	assert d[o:o + 4] == b"\x28\xb5\x2f\xfd", "frame magic at %d" % o
 	fhd = d[o + 4]; p = o + 5
 	single = (fhd >> 5) & 1
@@ -324,9 +328,13 @@ def frame_len(d, o):  # a zstd frame: header, blocks up to the last, checksum
 		if bh & 1:
 			break
 	return p - o + (4 if (fhd >> 2) & 1 else 0)
-starts = [0]
-while starts[-1] < len(z):
-	starts.append(starts[-1] + frame_len(z, starts[-1]))
+starts, ends, pos = [], [], 0  # the data frames (an index frame belongs to the one before it)
+while pos < len(z):
+	if not skippable(z, pos):
+		starts.append(pos)
+		ends.append(pos + frame_len(z, pos))
+	pos += frame_len(z, pos)
+starts.append(len(z))
 assert len(starts) >= 5, "frames: %d" % (len(starts) - 1)
 def records(a, b):
 	plain = subprocess.run(["zstd", "-qdc"], input=bytes(z[a:b]), capture_output=True).stdout
@@ -337,7 +345,7 @@ def records(a, b):
 	return n
 lost = records(starts[1], starts[2])
 total = records(0, len(z))
-z[(starts[1] + starts[2]) // 2] ^= 0x20
+z[(starts[1] + ends[1]) // 2] ^= 0x20
 open(path, "wb").write(z)
 subprocess.run([sys.argv[3], "info", "--json", path], stdout=open(out + ".json", "w"), stderr=open(out + ".err", "w"), check=True)
 d = json.load(open(out + ".json")); err = open(out + ".err").read()

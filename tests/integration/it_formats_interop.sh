@@ -24,6 +24,13 @@ check "the file is zstd-compressed, in several frames" \
 	bash -c "[ \"\$(head -c4 '$tmp/cap.pcapng.zst' | od -An -tx1 | tr -d ' ')\" = 28b52ffd ] &&
 		 [ \$(zstd -lv '$tmp/cap.pcapng.zst' 2>/dev/null | sed -n 's/^# Zstandard Frames: *//p') -gt 1 ]"
 
+# Format 1.3: an index frame (a zstd skippable frame) after each data frame (FORMAT.md 7); the
+# tshark, zstd -d and libpcap checks below read the file with them in it.
+check "an index frame (skippable) follows each zstd frame of data (format 1.3)" \
+	bash -c "zstd -lv '$tmp/cap.pcapng.zst' >'$tmp/lv' 2>/dev/null &&
+		 [ \$(sed -n 's/^# Skippable Frames: *//p' '$tmp/lv') -ge 1 ] &&
+		 [ \$(sed -n 's/^# Skippable Frames: *//p' '$tmp/lv') = \$(sed -n 's/^# Zstandard Frames: *//p' '$tmp/lv') ]"
+
 check "capture files are created mode 0600" \
 	bash -c "[ \"\$(stat -c %a '$tmp/cap.pcapng.zst')\" = 600 ]"
 
