@@ -24,9 +24,9 @@ EXECS=300
 # fixed, and the ring buffer is mapped before the baseline is read. What may grow is the
 # allocator's high-water mark and fixed buffers first touched after the baseline: the writer's
 # four 128 KiB staging buffers of the compressor thread and its zstd context, and libelf's
-# chunks during a resolution. Measured on the 2-vCPU VM: 1.0 to 1.4 MiB before the compressor
-# thread; 3.4 to 4.1 MiB with it, the frame index and libelf (3.7 to 3.8 with
-# --compress-inline). 6 MiB is above that, and the 300 resolutions' buffers, leaked, would add
+# chunks during a resolution. Measured on a 2-vCPU VM: 3.3 to 3.5 MiB before the compressor
+# thread (1.0 to 1.4 MiB on an earlier one), 3.8 to 4.1 MiB with it, the frame index and
+# libelf (3.7 to 3.8 with --compress-inline). 6 MiB is above that, and the 300 resolutions' buffers, leaked, would add
 # 7.6 MiB on top of it (each allocates a 17 KiB ctxsrc_result and a 9 KiB tlsres_report).
 # Leaked table or map entries are caught by the procs= and map checks, not by this bound.
 MEM_BOUND_KB=6144
