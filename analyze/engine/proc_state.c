@@ -585,8 +585,19 @@ void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *r
 		p->start_boot_ns = boot_time(c, b.start_ns);
 	}
 	if (b.ns_pid) {
-		struct ana_key k = ana_key3(host, b.ns_pid, b.pidns_inode);
+		const struct ana_proc *pp = p->ppid ? ana_proc_find(c, host, p->ppid) : NULL;
+		struct ana_key k;
 
+		/*
+		 * The writer read NSpid but not the namespace's inode (a zombie has no ns links):
+		 * a process at its parent's level is in its parent's pid namespace (setns() can
+		 * only enter a descendant namespace, so another one is at a deeper level), as
+		 * learn_ns() takes it from a clone result.
+		 */
+		if (!b.pidns_inode && b.ns_level && pp && pp->pidns_inode &&
+		    pp->ns_level == b.ns_level)
+			b.pidns_inode = pp->pidns_inode;
+		k = ana_key3(host, b.ns_pid, b.pidns_inode);
 		p->ns_pid = b.ns_pid;
 		p->ns_level = b.ns_level;
 		p->pidns_inode = b.pidns_inode;
