@@ -466,6 +466,30 @@ static int write_shb_idb(struct scf_writer *w)
 	return stage_block(w, PCAPNG_IDB, body, n);
 }
 
+/*
+ * Frames the len bytes of record staged at the end of the staging buffer (from its byte 28)
+ * as an EPB: header, padding and trailing length; the caller made room (stage_reserve()).
+ */
+static void stage_epb(struct scf_writer *w, uint64_t ts_ns, size_t len)
+{
+	uint8_t *p = w->stage + w->stage_len;
+	size_t total = EPB_OVERHEAD + pad4(len);
+
+	scf_put32(p, PCAPNG_EPB);
+	scf_put32(p + 4, (uint32_t)total);
+	scf_put32(p + 8, 0); /* interface 0 */
+	scf_put32(p + 12, (uint32_t)(ts_ns >> 32));
+	scf_put32(p + 16, (uint32_t)ts_ns);
+	scf_put32(p + 20, (uint32_t)len);
+	scf_put32(p + 24, (uint32_t)len);
+	memset(p + 28 + len, 0, pad4(len) - len);
+	scf_put32(p + 28 + pad4(len), (uint32_t)total);
+	w->stage_len += total;
+	w->frame_pcapng += total;
+	w->records++;
+	w->last_len = len;
+}
+
 /* Appends one record, given as a head (header and body) and its items, as an EPB. */
 static int append_epb2(struct scf_writer *w, uint64_t ts_ns, const void *head, size_t head_len,
 		       const void *tail, size_t tail_len)
@@ -479,22 +503,10 @@ static int append_epb2(struct scf_writer *w, uint64_t ts_ns, const void *head, s
 	if (ret)
 		return ret;
 	p = w->stage + w->stage_len;
-	scf_put32(p, PCAPNG_EPB);
-	scf_put32(p + 4, (uint32_t)total);
-	scf_put32(p + 8, 0); /* interface 0 */
-	scf_put32(p + 12, (uint32_t)(ts_ns >> 32));
-	scf_put32(p + 16, (uint32_t)ts_ns);
-	scf_put32(p + 20, (uint32_t)len);
-	scf_put32(p + 24, (uint32_t)len);
 	memcpy(p + 28, head, head_len);
 	if (tail_len)
 		memcpy(p + 28 + head_len, tail, tail_len);
-	memset(p + 28 + len, 0, pad4(len) - len);
-	scf_put32(p + 28 + pad4(len), (uint32_t)total);
-	w->stage_len += total;
-	w->frame_pcapng += total;
-	w->records++;
-	w->last_len = len;
+	stage_epb(w, ts_ns, len);
 	return 0;
 }
 
@@ -668,23 +680,9 @@ int scf_writer__append_syscall(struct scf_writer *w, uint64_t ts_ns, uint16_t fl
 
 		head_len = scf_syscall_pack_fields(w->ctx, flags, s, items_len, p + 28);
 		if (head_len) {
-			size_t rlen = head_len + items_len, total = EPB_OVERHEAD + pad4(rlen);
-
-			scf_put32(p, PCAPNG_EPB);
-			scf_put32(p + 4, (uint32_t)total);
-			scf_put32(p + 8, 0); /* interface 0 */
-			scf_put32(p + 12, (uint32_t)(ts_ns >> 32));
-			scf_put32(p + 16, (uint32_t)ts_ns);
-			scf_put32(p + 20, (uint32_t)rlen);
-			scf_put32(p + 24, (uint32_t)rlen);
 			if (items_len)
 				memcpy(p + 28 + head_len, items, items_len);
-			memset(p + 28 + rlen, 0, pad4(rlen) - rlen);
-			scf_put32(p + 28 + pad4(rlen), (uint32_t)total);
-			w->stage_len += total;
-			w->frame_pcapng += total;
-			w->records++;
-			w->last_len = rlen;
+			stage_epb(w, ts_ns, head_len + items_len);
 		} else {
 			ret = append_plain_syscall(w, ts_ns, flags, s, items, items_len);
 		}
