@@ -169,71 +169,194 @@ void ana_table_init(struct ana_table *t, unsigned int ncols, const char *const *
 	t->align = align;
 }
 
+static int table_reserve(struct ana_table *t, size_t more)
+{
+	size_t ncap = t->text_cap ? t->text_cap : 4096;
+	char *nt;
+
+	if (more <= t->text_cap - t->len)
+		return 0;
+	while (more > ncap - t->len)
+		ncap *= 2;
+	nt = realloc(t->text, ncap);
+	if (!nt)
+		return -1;
+	t->text = nt;
+	t->text_cap = ncap;
+	return 0;
+}
+
+/* Room for more cells after the t->n there are. */
+static int table_slots(struct ana_table *t, size_t more)
+{
+	size_t ncap = t->cap ? t->cap : 64;
+	size_t *nv;
+
+	if (more <= t->cap - t->n)
+		return 0;
+	while (more > ncap - t->n)
+		ncap *= 2;
+	nv = realloc(t->start, ncap * sizeof(*nv));
+	if (!nv)
+		return -1;
+	t->start = nv;
+	t->cap = ncap;
+	return 0;
+}
+
 void ana_table_cell(struct ana_table *t, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
+	int k;
 
-	if (t->n == t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 64;
-		char **nv = realloc(t->cells, ncap * sizeof(*nv));
-
-		if (!nv) {
-			t->nomem = 1;
-			return;
-		}
-		t->cells = nv;
-		t->cap = ncap;
+	if (table_slots(t, 1) || table_reserve(t, 64)) {
+		t->nomem = 1;
+		return;
 	}
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	k = vsnprintf(t->text + t->len, t->text_cap - t->len, fmt, ap);
 	va_end(ap);
-	if (!s) {
-		t->nomem = 1;
-		s = strdup("");
-		if (!s)
-			return;
+	if (k >= 0 && (size_t)k >= t->text_cap - t->len) {
+		if (table_reserve(t, (size_t)k + 1)) {
+			k = -1;
+		} else {
+			va_start(ap, fmt);
+			k = vsnprintf(t->text + t->len, t->text_cap - t->len, fmt, ap);
+			va_end(ap);
+		}
 	}
-	t->cells[t->n++] = s;
+	if (k < 0) {
+		t->nomem = 1;
+		k = 0; /* an empty cell keeps the columns in place */
+		t->text[t->len] = 0;
+	}
+	t->start[t->n++] = t->len;
+	t->len += (size_t)k + 1;
+}
+
+void ana_table_append(struct ana_table *t, struct ana_table *from)
+{
+	size_t base = t->len;
+
+	t->nomem |= from->nomem;
+	if (table_slots(t, from->n)) {
+		t->nomem = 1;
+		goto out;
+	}
+	if (table_reserve(t, from->len)) {
+		t->nomem = 1;
+		goto out;
+	}
+	if (from->len)
+		memcpy(t->text + t->len, from->text, from->len);
+	t->len += from->len;
+	for (size_t i = 0; i < from->n; i++)
+		t->start[t->n++] = base + from->start[i];
+out:
+	free(from->text);
+	free(from->start);
+	from->text = NULL;
+	from->start = NULL;
+	from->len = from->text_cap = from->n = from->cap = 0;
+}
+
+/* Cell i's text and length. */
+static const char *cell(const struct ana_table *t, size_t i, size_t *len)
+{
+	size_t end = i + 1 < t->n ? t->start[i + 1] : t->len;
+
+	*len = end - t->start[i] - 1;
+	return t->text + t->start[i];
+}
+
+/* The output, written through a buffer of whole lines: the bytes fprintf("%*s"), ("%-*s")
+ * and fputs gave. */
+struct out_buf {
+	FILE *f;
+	char b[1 << 16];
+	size_t n;
+};
+
+static void out_flush(struct out_buf *o)
+{
+	if (o->n)
+		fwrite(o->b, 1, o->n, o->f);
+	o->n = 0;
+}
+
+static void out_bytes(struct out_buf *o, const char *s, size_t n)
+{
+	while (n) {
+		size_t k = sizeof(o->b) - o->n < n ? sizeof(o->b) - o->n : n;
+
+		memcpy(o->b + o->n, s, k);
+		o->n += k;
+		s += k;
+		n -= k;
+		if (o->n == sizeof(o->b))
+			out_flush(o);
+	}
+}
+
+static void out_spaces(struct out_buf *o, size_t n)
+{
+	while (n) {
+		size_t k = sizeof(o->b) - o->n < n ? sizeof(o->b) - o->n : n;
+
+		memset(o->b + o->n, ' ', k);
+		o->n += k;
+		n -= k;
+		if (o->n == sizeof(o->b))
+			out_flush(o);
+	}
 }
 
 void ana_table_print(struct ana_table *t, FILE *f, int indent)
 {
 	size_t w[32] = { 0 }, rows = t->n / t->ncols;
+	struct out_buf *o = malloc(sizeof(*o));
 	unsigned int c;
 
 	for (c = 0; c < t->ncols && c < 32; c++)
 		w[c] = strlen(t->heads[c]);
 	for (size_t i = 0; i < rows * t->ncols; i++) {
-		size_t l = strlen(t->cells[i]);
+		size_t l;
 
+		cell(t, i, &l);
 		c = (unsigned int)(i % t->ncols);
 		if (c < 32 && l > w[c])
 			w[c] = l;
 	}
+	if (!o) {
+		t->nomem = 1;
+		return;
+	}
+	o->f = f;
+	o->n = 0;
 	for (size_t r = 0; r <= rows; r++) {
-		fprintf(f, "%*s", indent, "");
+		out_spaces(o, indent > 0 ? (size_t)indent : 0);
 		for (c = 0; c < t->ncols; c++) {
-			const char *s = r ? t->cells[(r - 1) * t->ncols + c] : t->heads[c];
+			size_t l, width = c < 32 ? w[c] : 0;
+			const char *s = r ? cell(t, (r - 1) * t->ncols + c, &l) : t->heads[c];
 			int last = c + 1 == t->ncols;
-			int width = (int)(c < 32 ? w[c] : 0);
 
-			if (t->align[c] == 'r')
-				fprintf(f, "%*s", width, s);
-			else if (last)
-				fputs(s, f);
-			else
-				fprintf(f, "%-*s", width, s);
-			fputs(last ? "\n" : "  ", f);
+			if (!r)
+				l = strlen(s);
+			if (t->align[c] == 'r' && l < width)
+				out_spaces(o, width - l);
+			out_bytes(o, s, l);
+			if (t->align[c] != 'r' && !last && l < width)
+				out_spaces(o, width - l);
+			out_bytes(o, last ? "\n" : "  ", last ? 1 : 2);
 		}
 	}
+	out_flush(o);
+	free(o);
 }
 
 void ana_table_free(struct ana_table *t)
 {
-	for (size_t i = 0; i < t->n; i++)
-		free(t->cells[i]);
-	free(t->cells);
+	free(t->text);
+	free(t->start);
 	memset(t, 0, sizeof(*t));
 }
