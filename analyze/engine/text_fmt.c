@@ -236,28 +236,22 @@ void ana_table_cell(struct ana_table *t, const char *fmt, ...)
 
 void ana_table_append(struct ana_table *t, struct ana_table *from)
 {
-	size_t base = t->len;
+	struct ana_table *node = malloc(sizeof(*node)), **tail = &t->next;
 
+	if (!node) {
+		t->nomem = 1;
+		free(from->text);
+		free(from->start);
+		memset(from, 0, sizeof(*from));
+		return;
+	}
+	while (*tail)
+		tail = &(*tail)->next;
+	*node = *from;
+	node->next = NULL;
+	*tail = node;
 	t->nomem |= from->nomem;
-	if (table_slots(t, from->n)) {
-		t->nomem = 1;
-		goto out;
-	}
-	if (table_reserve(t, from->len)) {
-		t->nomem = 1;
-		goto out;
-	}
-	if (from->len)
-		memcpy(t->text + t->len, from->text, from->len);
-	t->len += from->len;
-	for (size_t i = 0; i < from->n; i++)
-		t->start[t->n++] = base + from->start[i];
-out:
-	free(from->text);
-	free(from->start);
-	from->text = NULL;
-	from->start = NULL;
-	from->len = from->text_cap = from->n = from->cap = 0;
+	memset(from, 0, sizeof(*from));
 }
 
 /* Cell i's text and length. */
@@ -313,19 +307,21 @@ static void out_spaces(struct out_buf *o, size_t n)
 
 void ana_table_print(struct ana_table *t, FILE *f, int indent)
 {
-	size_t w[32] = { 0 }, rows = t->n / t->ncols;
+	size_t w[32] = { 0 };
 	struct out_buf *o = malloc(sizeof(*o));
 	unsigned int c;
 
 	for (c = 0; c < t->ncols && c < 32; c++)
 		w[c] = strlen(t->heads[c]);
-	for (size_t i = 0; i < rows * t->ncols; i++) {
-		size_t l;
+	for (const struct ana_table *p = t; p; p = p->next) {
+		for (size_t i = 0; i < p->n / t->ncols * t->ncols; i++) {
+			size_t l;
 
-		cell(t, i, &l);
-		c = (unsigned int)(i % t->ncols);
-		if (c < 32 && l > w[c])
-			w[c] = l;
+			cell(p, i, &l);
+			c = (unsigned int)(i % t->ncols);
+			if (c < 32 && l > w[c])
+				w[c] = l;
+		}
 	}
 	if (!o) {
 		t->nomem = 1;
@@ -333,21 +329,25 @@ void ana_table_print(struct ana_table *t, FILE *f, int indent)
 	}
 	o->f = f;
 	o->n = 0;
-	for (size_t r = 0; r <= rows; r++) {
-		out_spaces(o, indent > 0 ? (size_t)indent : 0);
-		for (c = 0; c < t->ncols; c++) {
-			size_t l, width = c < 32 ? w[c] : 0;
-			const char *s = r ? cell(t, (r - 1) * t->ncols + c, &l) : t->heads[c];
-			int last = c + 1 == t->ncols;
+	for (const struct ana_table *p = t; p; p = p->next) {
+		size_t rows = p->n / t->ncols;
 
-			if (!r)
-				l = strlen(s);
-			if (t->align[c] == 'r' && l < width)
-				out_spaces(o, width - l);
-			out_bytes(o, s, l);
-			if (t->align[c] != 'r' && !last && l < width)
-				out_spaces(o, width - l);
-			out_bytes(o, last ? "\n" : "  ", last ? 1 : 2);
+		for (size_t r = p == t ? 0 : 1; r <= rows; r++) {
+			out_spaces(o, indent > 0 ? (size_t)indent : 0);
+			for (c = 0; c < t->ncols; c++) {
+				size_t l, width = c < 32 ? w[c] : 0;
+				const char *s = r ? cell(p, (r - 1) * t->ncols + c, &l) : t->heads[c];
+				int last = c + 1 == t->ncols;
+
+				if (!r)
+					l = strlen(s);
+				if (t->align[c] == 'r' && l < width)
+					out_spaces(o, width - l);
+				out_bytes(o, s, l);
+				if (t->align[c] != 'r' && !last && l < width)
+					out_spaces(o, width - l);
+				out_bytes(o, last ? "\n" : "  ", last ? 1 : 2);
+			}
 		}
 	}
 	out_flush(o);
@@ -356,6 +356,16 @@ void ana_table_print(struct ana_table *t, FILE *f, int indent)
 
 void ana_table_free(struct ana_table *t)
 {
+	struct ana_table *p = t->next;
+
+	while (p) {
+		struct ana_table *next = p->next;
+
+		free(p->text);
+		free(p->start);
+		free(p);
+		p = next;
+	}
 	free(t->text);
 	free(t->start);
 	memset(t, 0, sizeof(*t));

@@ -52,14 +52,15 @@ struct ana_table {
 	size_t *start; /* offset in text of each cell */
 	size_t n, cap;
 	int nomem;
+	struct ana_table *next; /* rows appended (ana_table_append), printed after these */
 };
 
 void ana_table_init(struct ana_table *t, unsigned int ncols, const char *const *heads,
 		    const char *align);
 /* Adds the next cell (rows are filled left to right). */
 void ana_table_cell(struct ana_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Moves the cells of from (whole rows, of a table of as many columns) after those of t; from
- * is left empty. */
+/* Moves the rows of from (a table of as many columns) after those of t and of the tables
+ * appended before (without copying their text); from is left empty. */
 void ana_table_append(struct ana_table *t, struct ana_table *from);
 /* Prints header and rows, each line prefixed by indent spaces; the last column is not padded. */
 void ana_table_print(struct ana_table *t, FILE *f, int indent);

@@ -16,6 +16,51 @@ static bool span_shown(const struct ana_ctx *c, const void *item)
 	return ana_row_shown(c, &s->st);
 }
 
+/* One span's row. */
+static void span_row(struct ana_listing *l, void *item)
+{
+	struct ana_report *r = l->r;
+	struct ana_ctx *c = r->c;
+	struct ana_json *j = &l->j;
+	struct ana_table *t = &l->t;
+	struct ana_span *s = item;
+	char hx[33], sx[17], d[24], d2[24], ts[32], attrs[2048], fl[64];
+	const char *svc = ana_span_service(s) ? ana_span_service(s) : "-";
+
+	if (r->json) {
+		ana_json_obj(j, NULL);
+		ana_json_hex(j, "trace_id", s->trace_id, 16);
+		ana_json_hex(j, "span_id", s->span_id, 8);
+		ana_json_str(j, "host", ana_host_name(c, s->host));
+		ana_json_str(j, "service", ana_span_service(s));
+		ana_json_u64(j, "pid", s->proc ? s->proc->pid : 0);
+		ana_json_u64(j, "tid", s->thr ? s->thr->tid : 0);
+		ana_json_bool(j, "multi_thread", s->multi_thread);
+		ana_json_u64(j, "start_ns", ana_span_start(s));
+		ana_json_u64(j, "end_ns", ana_span_end(s));
+		ana_json_stats(j, "stats", &s->st);
+		ana_json_bool(j, "incomplete", s->incomplete);
+		ana_json_killed(j, s->killed);
+		ana_json_span_attrs(j, s);
+		ana_json_end(j, true);
+		return;
+	}
+	ana_table_cell(t, "%s", ana_fmt_hex(hx, s->trace_id, 16));
+	ana_table_cell(t, "%s", ana_fmt_hex(sx, s->span_id, 8));
+	ana_table_cell(t, "%s", svc);
+	ana_table_cell(t, "%u", s->proc ? s->proc->pid : 0);
+	ana_table_cell(t, "%u%s", s->thr ? s->thr->tid : 0, s->multi_thread ? "+" : "");
+	ana_table_cell(t, "%s", ana_fmt_ts_clock(ts, sizeof(ts), ana_span_start(s)));
+	ana_table_cell(t, "%s", ana_fmt_dur(d, sizeof(d), ana_span_end(s) - ana_span_start(s)));
+	ana_table_cell(t, "%" PRIu64, s->st.syscalls);
+	ana_table_cell(t, "%s", ana_fmt_dur(d2, sizeof(d2), s->st.time_ns));
+	ana_table_cell(t, "%" PRIu64, s->st.bytes_read);
+	ana_table_cell(t, "%" PRIu64, s->st.bytes_written);
+	ana_table_cell(t, "%" PRIu64, s->st.errors);
+	ana_table_cell(t, "%s", ana_flags_text(fl, sizeof(fl), s->incomplete, s->killed));
+	ana_table_cell(t, "%s", ana_span_attr_text(s, attrs, sizeof(attrs)));
+}
+
 int ana_report_spans(struct ana_report *r)
 {
 	static const char *const heads[] = { "TRACE", "SPAN", "SERVICE", "PID", "TID", "START",
@@ -23,8 +68,6 @@ int ana_report_spans(struct ana_report *r)
 					     "ERRORS", "FLAGS", "ATTRIBUTES" };
 	struct ana_ctx *c = r->c;
 	struct ana_listing l;
-	struct ana_json *j = &l.j;
-	struct ana_table *t = &l.t;
 	uint32_t n;
 	void **v = ana_rows_select(r, &c->spans, span_shown, ana_span_cmp, &n);
 
@@ -32,45 +75,7 @@ int ana_report_spans(struct ana_report *r)
 		return 1;
 	ana_listing_begin(&l, r, "spans");
 	ana_listing_rows(&l, "spans", 14, heads, "llllrlrrrrrrll");
-	for (uint32_t i = 0; i < n; i++) {
-		struct ana_span *s = v[i];
-		char hx[33], sx[17], d[24], d2[24], ts[32], attrs[2048], fl[64];
-		const char *svc = ana_span_service(s) ? ana_span_service(s) : "-";
-
-		if (r->json) {
-			ana_json_obj(j, NULL);
-			ana_json_hex(j, "trace_id", s->trace_id, 16);
-			ana_json_hex(j, "span_id", s->span_id, 8);
-			ana_json_str(j, "host", ana_host_name(c, s->host));
-			ana_json_str(j, "service", ana_span_service(s));
-			ana_json_u64(j, "pid", s->proc ? s->proc->pid : 0);
-			ana_json_u64(j, "tid", s->thr ? s->thr->tid : 0);
-			ana_json_bool(j, "multi_thread", s->multi_thread);
-			ana_json_u64(j, "start_ns", ana_span_start(s));
-			ana_json_u64(j, "end_ns", ana_span_end(s));
-			ana_json_stats(j, "stats", &s->st);
-			ana_json_bool(j, "incomplete", s->incomplete);
-			ana_json_killed(j, s->killed);
-			ana_json_span_attrs(j, s);
-			ana_json_end(j, true);
-			continue;
-		}
-		ana_table_cell(t, "%s", ana_fmt_hex(hx, s->trace_id, 16));
-		ana_table_cell(t, "%s", ana_fmt_hex(sx, s->span_id, 8));
-		ana_table_cell(t, "%s", svc);
-		ana_table_cell(t, "%u", s->proc ? s->proc->pid : 0);
-		ana_table_cell(t, "%u%s", s->thr ? s->thr->tid : 0, s->multi_thread ? "+" : "");
-		ana_table_cell(t, "%s", ana_fmt_ts_clock(ts, sizeof(ts), ana_span_start(s)));
-		ana_table_cell(t, "%s",
-			       ana_fmt_dur(d, sizeof(d), ana_span_end(s) - ana_span_start(s)));
-		ana_table_cell(t, "%" PRIu64, s->st.syscalls);
-		ana_table_cell(t, "%s", ana_fmt_dur(d2, sizeof(d2), s->st.time_ns));
-		ana_table_cell(t, "%" PRIu64, s->st.bytes_read);
-		ana_table_cell(t, "%" PRIu64, s->st.bytes_written);
-		ana_table_cell(t, "%" PRIu64, s->st.errors);
-		ana_table_cell(t, "%s", ana_flags_text(fl, sizeof(fl), s->incomplete, s->killed));
-		ana_table_cell(t, "%s", ana_span_attr_text(s, attrs, sizeof(attrs)));
-	}
+	ana_listing_each(&l, v, n, span_row);
 	ana_listing_end(&l);
 	free(v);
 	return 0;

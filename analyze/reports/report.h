@@ -165,6 +165,14 @@ void ana_listing_begin(struct ana_listing *l, struct ana_report *r, const char *
 /* Opens the JSON array key, or the table (ncols, heads and align as for ana_table_init). */
 void ana_listing_rows(struct ana_listing *l, const char *key, unsigned int ncols,
 		      const char *const *heads, const char *align);
+/*
+ * Writes the rows v[0..n) in order, row() writing one (into l->j or l->t as a loop would): as
+ * text with --threads N (N >= 2) on up to N threads, each formatting a range of rows into a
+ * table of its own, the tables then joined in order (the same text). row() may then run on any
+ * thread: it only reads the analysis and writes into the listing it is given.
+ */
+void ana_listing_each(struct ana_listing *l, void *const *v, uint32_t n,
+		      void (*row)(struct ana_listing *l, void *item));
 /* Closes the array and the document, or prints the table and frees it. */
 void ana_listing_end(struct ana_listing *l);
 
