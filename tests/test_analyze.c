@@ -524,6 +524,44 @@ static void test_pid_reused_between_captures_is_two_processes(void **state)
 }
 
 /*
+ * A tid reused by another process within one capture: two threads, each with its own
+ * syscalls, however often the new one's records come (the replay's thread lookup cache must
+ * give the new thread, not the first one again).
+ */
+static void test_tid_reused_by_another_process_is_two_threads(void **state)
+{
+	struct ana_opts o = { 0 };
+	struct ana_ctx *c = ana_ctx__new(&o);
+	uint32_t n = 0, old_calls = 0, new_calls = 0;
+	struct mini a;
+	(void)state;
+
+	mini_begin(&a, 0xa3);
+	mini_sys(&a, SCEN_T0, 900, 901, 39, 0, 900);
+	mini_sys(&a, SCEN_T0 + 1000000, 950, 901, 39, 0, 950);
+	mini_sys(&a, SCEN_T0 + 2000000, 950, 901, 39, 0, 950);
+	mini_sys(&a, SCEN_T0 + 3000000, 950, 901, 39, 0, 950);
+	mini_add(c, &a);
+	assert_int_equal(ana_ctx__run(c), 0);
+	for (size_t i = 0; i < c->threads.n; i++) {
+		const struct ana_thread *t = c->threads.v[i];
+
+		if (t->tid != 901)
+			continue;
+		n++;
+		if (t->pid == 900)
+			old_calls = (uint32_t)t->st.syscalls;
+		if (t->pid == 950)
+			new_calls = (uint32_t)t->st.syscalls;
+	}
+	assert_int_equal(n, 2);
+	assert_int_equal(old_calls, 1);
+	assert_int_equal(new_calls, 3);
+	assert_int_equal(ana_thread_find(c, 0, 901)->pid, 950);
+	ana_ctx__free(c);
+}
+
+/*
  * One process in two captures whose clock offsets differ by a 2 s step (NTP between them):
  * its wall start times differ by 2 s, its boot-clock start does not. One process.
  */
@@ -1625,6 +1663,7 @@ int main(void)
 		cmocka_unit_test(test_ns_pid_values_show_host_pids),
 		cmocka_unit_test(test_ns_gone_child_without_clone_record_has_no_ns_pid),
 		cmocka_unit_test(test_pid_reused_between_captures_is_two_processes),
+		cmocka_unit_test(test_tid_reused_by_another_process_is_two_threads),
 		cmocka_unit_test(test_clock_step_between_captures_keeps_one_process),
 		cmocka_unit_test(test_loss_marks_overlapping_incomplete),
 		cmocka_unit_test(test_fd_close_racing_a_new_fd_in_exit_order),
