@@ -5,6 +5,7 @@
  * scenario defines.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1634,15 +1635,19 @@ static void test_table_appended_rows_print_as_one_table(void **state)
 	ana_table_cell(&u, "%s", "");
 	ana_table_cell(&u, "%d", -1);
 	ana_table_cell(&u, "%s", "z");
+	ana_table_cell(&u, "%" PRIu64, (uint64_t)0);
+	ana_table_cell(&u, "%" PRIu64, UINT64_MAX);
+	ana_table_cell(&u, "%u", 4294967295u);
 	ana_table_append(&t, &u);
 	assert_int_equal(u.n, 0);
 	ana_table_print(&t, f, 2);
 	fclose(f);
 	snprintf(want, sizeof(want),
-		 "  ID        N  NAME\n"
-		 "  a         7  first\n"
-		 "  bbbb  12345  %s\n"
-		 "           -1  z\n",
+		 "  ID                       N  NAME\n"
+		 "  a                        7  first\n"
+		 "  bbbb                 12345  %s\n"
+		 "                          -1  z\n"
+		 "  0     18446744073709551615  4294967295\n",
 		 longname);
 	assert_string_equal(out, want);
 	assert_int_equal(t.nomem, 0);
