@@ -366,6 +366,34 @@ static void *worker(void *arg)
 
 /* ---- the scan for frames, on the caller's thread -------------------------------------------- */
 
+/* The bytes around the headers a frame's scan reads: one pread serves the headers of blocks
+ * shorter than it (a frame of many tiny blocks costs a pread per 512 bytes, not per block). */
+struct hdr_buf {
+	uint8_t b[512];
+	uint64_t at; /* file offset of b[0] */
+	size_t len;
+};
+
+/* n bytes of the file at pos into out, through hb; false past the end or on a read error. */
+static bool peek(const struct scf_fw *fw, struct hdr_buf *hb, uint64_t pos, uint8_t *out,
+		 size_t n)
+{
+	if (pos < hb->at || pos - hb->at + n > hb->len) {
+		size_t want = sizeof(hb->b);
+
+		if (pos >= fw->size)
+			return false;
+		if (want > fw->size - pos)
+			want = (size_t)(fw->size - pos);
+		if (want < n || !read_at(fw->fd, pos, hb->b, want))
+			return false;
+		hb->at = pos;
+		hb->len = want;
+	}
+	memcpy(out, hb->b + (pos - hb->at), n);
+	return true;
+}
+
 /*
  * The compressed length of the frame at fw->scan, 0 when there is none it reads (as
  * ZSTD_findFrameCompressedSize finds it), and whether it is a skippable frame. In memory, from
@@ -376,6 +404,7 @@ static size_t find_frame(struct scf_fw *fw, bool *skippable)
 {
 	static const uint8_t did_size[4] = { 0, 1, 2, 4 };
 	uint64_t left = fw->size - fw->scan, pos;
+	struct hdr_buf hb = { .len = 0 };
 	uint8_t h[6];
 	uint32_t magic;
 	uint8_t fhd;
@@ -389,14 +418,14 @@ static size_t find_frame(struct scf_fw *fw, bool *skippable)
 			     ZSTD_MAGIC_SKIPPABLE_START;
 		return n;
 	}
-	if (left < 8 || !read_at(fw->fd, fw->scan, h, 6))
+	if (left < 8 || !peek(fw, &hb, fw->scan, h, 6))
 		return 0;
 	magic = scf_get32(h);
 	*skippable = (magic & 0xfffffff0u) == ZSTD_MAGIC_SKIPPABLE_START;
 	if (*skippable) {
 		uint8_t sz[4];
 
-		if (!read_at(fw->fd, fw->scan + 4, sz, 4) || scf_get32(sz) > left - 8)
+		if (!peek(fw, &hb, fw->scan + 4, sz, 4) || scf_get32(sz) > left - 8)
 			return 0;
 		return 8 + (size_t)scf_get32(sz);
 	}
@@ -410,7 +439,7 @@ static size_t find_frame(struct scf_fw *fw, bool *skippable)
 	for (;;) {
 		uint32_t bh, type, size;
 
-		if (left - pos < 3 || !read_at(fw->fd, fw->scan + pos, h, 3))
+		if (left - pos < 3 || !peek(fw, &hb, fw->scan + pos, h, 3))
 			return 0;
 		bh = h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16;
 		type = (bh >> 1) & 3;

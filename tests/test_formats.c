@@ -1968,7 +1968,8 @@ static int workers_read(const struct blob *f, const char *path, int *end)
  * zstd frame a writer can make is read whole, not left to the sequential reader. The
  * writer's frames compressed again: without and with a checksum, with and without the
  * content size, one frame holding a pcapng block of zeros (RLE blocks) and one of noise (raw
- * blocks). The index frames are left out (they name the original offsets).
+ * blocks); then as raw blocks of a few bytes each. The index frames are left out (they name
+ * the original offsets).
  */
 static void test_frame_workers_read_every_kind_of_frame(void **state)
 {
@@ -2040,6 +2041,45 @@ static void test_frame_workers_read_every_kind_of_frame(void **state)
 		ZSTD_freeCCtx(cc);
 		free(g.p);
 	}
+	/* each frame written by hand as raw blocks of 1 to 7 bytes: hundreds of block headers
+	 * within each 512 bytes the scan reads at once, and across their edges */
+	g.p = malloc(3 * f.len + (1u << 20) * 2);
+	assert_non_null(g.p);
+	g.len = 0;
+	for (off = 0; off < f.len;) {
+		size_t fsz = ZSTD_findFrameCompressedSize(f.p + off, f.len - off), dn, at = 0;
+
+		assert_false(ZSTD_isError(fsz));
+		if ((scf_get32(f.p + off) & 0xfffffff0u) != ZSTD_MAGIC_SKIPPABLE_START) {
+			dn = ZSTD_decompress(plain, sizeof(plain), f.p + off, fsz);
+			assert_false(ZSTD_isError(dn));
+			/* magic, descriptor 0 (no checksum, content size or dictionary), a 1 KiB
+			 * window */
+			memcpy(g.p + g.len, &(uint32_t){ ZSTD_MAGICNUMBER }, 4);
+			g.p[g.len + 4] = 0;
+			g.p[g.len + 5] = 0;
+			g.len += 6;
+			for (unsigned int i = 0; at < dn; i++) {
+				size_t bs = 1 + i % 7 < dn - at ? 1 + i % 7 : dn - at;
+				uint32_t bh = (uint32_t)bs << 3 | (at + bs == dn);
+
+				g.p[g.len] = (uint8_t)bh;
+				g.p[g.len + 1] = (uint8_t)(bh >> 8);
+				g.p[g.len + 2] = (uint8_t)(bh >> 16);
+				memcpy(g.p + g.len + 3, plain + at, bs);
+				g.len += 3 + bs;
+				at += bs;
+			}
+		}
+		off += fsz;
+	}
+	n0 = workers_read(&g, NULL, &end);
+	assert_int_equal(end, 0);
+	assert_int_equal(n0, ncopies);
+	n = workers_read(&g, blob_to_file(&g, "tiny-blocks.pcapng.zst"), &end);
+	assert_int_equal(end, 0);
+	assert_int_equal(n, ncopies);
+	free(g.p);
 	free(f.p);
 }
 
