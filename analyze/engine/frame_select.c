@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * frame_select.c - which zstd frames of an input a selection (`trace ID`, --trace, --pid,
- * --until) can leave undecompressed, from the file's frame index (FORMAT.md 7.3).
+ * --since, --until) can leave undecompressed, from the file's frame index (FORMAT.md 7.3).
  *
  * A report must come out exactly as from reading every frame, so a frame is skipped only when
  * nothing in it can change what the report shows:
@@ -18,9 +18,21 @@
  *     other processes' syscalls that name the pid (kill, wait4), which may be in any frame:
  *     there --pid selects frames only together with --trace (those processes are then the
  *     trace's);
- *   - with --until, a frame that holds only syscalls, all after --until, is skipped.
- * Frames without an entry, and every frame when an entry could not list all its processes or
- * parent links, are read.
+ *   - with --until, for the reports that show nothing of what syscalls do after the window
+ *     (index_until: not the process table's threads and argv, nor the spans a kill ends,
+ *     the last of a thread's), a frame that holds only syscalls, all after --until, is
+ *     skipped; for those that show nothing processes do after it either (no process names,
+ *     exits, incomplete spans), so is, from the first frame after which every frame starts
+ *     after --until, each frame of per-process records (no FD_PAIR, no LOSS_ANY);
+ *   - with --since, a frame of per-process records but LOSS is skipped when it comes before
+ *     every frame that may hold a record at or after --since (so no span exists yet: none is
+ *     made before the window) and names only processes that no such frame names, nor an
+ *     ancestor of one (their descriptors): nothing they do can show, as they have no selected
+ *     syscall and every report under --since shows only processes, threads and spans that
+ *     have one. It needs an entry for every frame of the input, none PIDS_ALL or PARENTS_ALL.
+ * A frame whose first record is earlier than every frame read is read (the first record of a
+ * host dates the times printed). Frames without an entry, and every frame when an entry could
+ * not list all its processes or parent links, are read.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -162,12 +174,80 @@ static int selection_pids(const struct ana_filter *f, bool named_by_others,
 	return 1;
 }
 
+/*
+ * The frames --since, and for index_until reports --until, leave out (see the top): sets
+ * skip[k] for each. 0 or -ENOMEM.
+ */
+static int window_skips(const struct ana_ctx *c, const struct scf_fidx *x, bool *skip)
+{
+	const struct ana_filter *f = &c->o.f;
+	struct pidset need = { 0 };
+	size_t late = x->n, tail = x->n;
+	bool grew = false;
+	int ret = -ENOMEM;
+
+	if (x->n != x->frames)
+		return 0;
+	/* the frames after every record of the window: what their processes do then is not
+	 * shown by those reports (no global record, no pipe, no loss of no one process) */
+	while (c->o.index_until == ANA_UNTIL_SKIP_PROCESSES && f->until_ns && tail > 0 && x->e[tail - 1].ts_min > f->until_ns)
+		tail--;
+	for (size_t i = tail; i < x->n; i++)
+		skip[i] = !(x->e[i].types & ~PROCESS_SCOPED) &&
+			  !(x->e[i].flags & (SCF_FIDX_F_FD_PAIR | SCF_FIDX_F_LOSS_ANY));
+	if (!f->since_ns)
+		return 0;
+	for (size_t i = 0; i < x->n; i++) {
+		const struct scf_fidx_entry *e = &x->e[i];
+
+		if (e->flags & (SCF_FIDX_F_PIDS_ALL | SCF_FIDX_F_PARENTS_ALL))
+			return 0;
+		if (e->ts_max < f->since_ns)
+			continue;
+		if (late == x->n)
+			late = i;
+		for (uint32_t k = 0; k < e->npids; k++)
+			if (pid_add(&need, e->pids[k], ALL_FRAMES, UINT64_MAX, &grew))
+				goto out;
+	}
+	/* ancestors, in every frame: a child starts with its parent's descriptors */
+	do {
+		grew = false;
+		for (size_t i = 0; i < x->n; i++)
+			for (uint32_t k = 0; k < x->e[i].nparents; k++)
+				if (pid_find(&need, x->e[i].parents[2 * k]) != SIZE_MAX &&
+				    pid_add(&need, x->e[i].parents[2 * k + 1], ALL_FRAMES,
+					    UINT64_MAX, &grew))
+					goto out;
+	} while (grew);
+	for (size_t i = 0; i < late; i++) {
+		const struct scf_fidx_entry *e = &x->e[i];
+		bool named = false;
+
+		/* losses are counted in the reports' totals */
+		if ((e->types & ~(PROCESS_SCOPED & ~(1u << SCF_REC_LOSS))) ||
+		    (e->flags & (SCF_FIDX_F_FD_PAIR | SCF_FIDX_F_LOSS_ANY)))
+			continue;
+		for (uint32_t k = 0; k < e->npids && !named; k++)
+			named = pid_find(&need, e->pids[k]) != SIZE_MAX;
+		skip[i] |= !named;
+	}
+	ret = 0;
+out:
+	free(need.v);
+	free(need.until);
+	free(need.until_ts);
+	return ret;
+}
+
 /* Whether frame k (entry e) can be left out for the selection. */
-static bool skippable(const struct ana_filter *f, const struct scf_fidx_entry *e, size_t k,
+static bool skippable(const struct ana_ctx *c, const struct scf_fidx_entry *e, size_t k,
 		      const struct pidset *s, bool by_pids)
 {
-	if (f->until_ns && e->ts_min > f->until_ns && !(e->types & ~SYSCALLS_ONLY) &&
-	    !(e->flags & SCF_FIDX_F_FD_PAIR))
+	const struct ana_filter *f = &c->o.f;
+
+	if (c->o.index_until != ANA_UNTIL_READ_ALL && f->until_ns && e->ts_min > f->until_ns &&
+	    !(e->types & ~SYSCALLS_ONLY) && !(e->flags & SCF_FIDX_F_FD_PAIR))
 		return true;
 	if (!by_pids || (e->types & ~PROCESS_SCOPED) ||
 	    (e->flags & (SCF_FIDX_F_PIDS_ALL | SCF_FIDX_F_FD_PAIR | SCF_FIDX_F_LOSS_ANY)))
@@ -200,6 +280,8 @@ static int select_input(struct ana_ctx *c, struct ana_input *in)
 	struct pidset s = { 0 };
 	struct scf_fidx *x = NULL;
 	char err[SCF_ERRMSG_MAX];
+	uint64_t first = UINT64_MAX;
+	bool *skip = NULL;
 	int ret, by_pids;
 
 	ret = scf_fidx__load(in->name, &x, err, sizeof(err));
@@ -220,18 +302,39 @@ static int select_input(struct ana_ctx *c, struct ana_input *in)
 		ret = by_pids;
 		goto out;
 	}
+	skip = calloc(x->n ? x->n : 1, sizeof(*skip));
+	if (!skip) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = window_skips(c, x, skip);
+	if (ret)
+		goto out;
 	for (size_t i = 0; i < x->n; i++) {
-		const struct scf_fidx_entry *e = &x->e[i];
-
 		/* the frames the reader has already passed are not skipped (the header) */
-		if (e->lead < scf_reader__input_offset(in->r) || !skippable(f, e, i, &s, by_pids))
+		skip[i] = x->e[i].lead >= scf_reader__input_offset(in->r) &&
+			  (skip[i] || skippable(c, &x->e[i], i, &s, by_pids));
+		if (!skip[i] && x->e[i].ts_min < first)
+			first = x->e[i].ts_min;
+	}
+	/* the input's first record stays read: a skipped frame that starts before every frame
+	 * read is read, which may move that first record back */
+	for (size_t i = 0; i < x->n; i++)
+		if (skip[i] && x->e[i].ts_min < first) {
+			skip[i] = false;
+			first = x->e[i].ts_min;
+		}
+	for (size_t i = 0; i < x->n; i++) {
+		if (!skip[i])
 			continue;
-		ret = scf_reader__skip_frame(in->r, e);
+		ret = scf_reader__skip_frame(in->r, &x->e[i]);
 		if (ret)
 			goto out;
+		in->frames_to_skip++;
 	}
 	ret = 0;
 out:
+	free(skip);
 	free(s.v);
 	free(s.until);
 	free(s.until_ts);
@@ -239,20 +342,21 @@ out:
 	return ret;
 }
 
-int ana_select_frames(struct ana_ctx *c)
+int ana_select_frames(struct ana_ctx *c, bool early)
 {
 	const struct ana_filter *f = &c->o.f;
 
 	if (!c->o.use_index)
 		return 0;
 	/* a shorter trace id prefix cannot query the filter (FORMAT.md 7.3): every frame */
-	if (f->trace_nibbles < 16 && !f->has_pid && !f->until_ns)
+	if (f->trace_nibbles < 16 && !f->has_pid && !f->since_ns &&
+	    !(f->until_ns && c->o.index_until != ANA_UNTIL_READ_ALL))
 		return 0;
 	for (uint32_t i = 0; i < c->ninputs; i++) {
 		struct ana_input *in = &c->inputs[i];
 		int ret;
 
-		if (in->mem || !in->live)
+		if (in->mem || (!early && !in->live))
 			continue;
 		if (!in->compressed) {
 			note(c, "%s is not compressed: it has no frame index (FORMAT.md 7): reading "

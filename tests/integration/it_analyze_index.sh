@@ -106,6 +106,52 @@ for sel in "--trace $tid" "--pid $pid" "--until +40ms" "--pid $pid --since +10ms
 		cmp "$tmp/f1.pcapng.zst" "$tmp/f2.pcapng.zst"
 done
 
+# --since/--until: every report that takes them gives the same bytes (and status) with the
+# index as with --no-index, and leaves frames undecompressed: the processes that ended before
+# --since (analyze_bench -P runs them one after the other, ~12 ms each), and for the reports
+# that show nothing syscalls after --until change, the frames of syscalls only after it.
+tid=$(sed -n 3p "$tmp/ids")
+same=0 total=0
+for win in "--since +100ms --until +110ms" "--since +150ms --until +160ms" "--since +215ms" \
+	"--until +30ms" "--since +60ms --until +61ms"; do
+	for rep in traces "traces --json" spans "spans --json" syscalls "syscalls --by process" \
+		"syscalls --by span --json" processes "processes --json" files "files --json" net \
+		timeline "timeline --json" "export --format csv" "export --format jsonl" \
+		"export --format otlp-json" "export --format chrome" "trace $tid" \
+		"trace $tid --json"; do
+		total=$((total + 1))
+		# shellcheck disable=SC2086
+		"$A" $rep $win "$big" >"$tmp/a" 2>"$tmp/a.err"
+		ra=$?
+		# shellcheck disable=SC2086
+		"$A" $rep $win --no-index "$big" >"$tmp/b" 2>"$tmp/b.err"
+		rb=$?
+		if [ $ra = $rb ] && cmp -s "$tmp/a" "$tmp/b" && cmp -s "$tmp/a.err" "$tmp/b.err"; then
+			same=$((same + 1))
+		else
+			echo "# differs: $rep $win (status $ra, --no-index $rb)"
+			head -c 300 "$tmp/a.err" "$tmp/b.err" | sed 's/^/# /'
+		fi
+	done
+done
+[ "$same" = "$total" ]
+ok "--since/--until: every report gives the same bytes with and without the index ($same of $total runs)" $?
+seeks() { # seeks REPORT ARGS...: frames the reader seeked past
+	strace -qq -e trace=lseek -o "$tmp/st" "$A" "$@" "$big" >/dev/null 2>&1
+	grep -c SEEK_SET "$tmp/st"
+}
+n1=$(seeks traces --since +150ms --until +160ms)
+n2=$(seeks processes --since +200ms)
+n3=$(seeks files --since +100ms)
+n4=$(seeks files --until +30ms)
+n5=$(seeks export --format csv --since +60ms --until +61ms)
+check "--since/--until leave frames undecompressed: traces $n1, processes $n2, files $n3 and $n4 (--until), export $n5 seeks" \
+	bash -c "[ $n1 -ge 2 ] && [ $n2 -ge 3 ] && [ $n3 -ge 1 ] && [ $n4 -ge 1 ] && [ $n5 -ge 2 ]"
+n1=$(seeks traces --since +150ms --until +160ms --no-index)
+n4=$(seeks processes --until +30ms)
+check "with --no-index, and for processes after --until (its threads and argv), no frame is skipped" \
+	bash -c "[ $n1 = 0 ] && [ $n4 = 0 ]"
+
 # Readers that do not know index frames see the same pcapng stream: zstd passes over them.
 "$A" traces "$big" >"$tmp/a"
 zstd -dc "$big" | "$A" traces - >"$tmp/b" 2>/dev/null
