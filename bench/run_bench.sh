@@ -523,18 +523,22 @@ ramp_run() { # pass
 	ramp_first[$p]=$first
 }
 
-# spancap -p on a ready producer: CPU ticks of spancap from its first event to its last.
+# spancap -p on a ready producer: CPU ticks of spancap from its first event to its last. An
+# idle process is observed too: spancap -p exits once the processes it observes have, and
+# /proc/PID/stat read after its exit gave nothing, which made the difference negative.
 declare -A cpu_user cpu_total cpu_rate
 cpu_run() {
-	local sp pid t0 t1 lost n hz
+	local sp pid idle t0 t1 lost n hz
 	hz=$(getconf CLK_TCK)
 	rm -f "$tmp/go"
 	mkfifo "$tmp/go"
 	"$B" --seconds "$CPU_SECONDS" --rate "$CPU_RATE" --threads 1 --ctx --wait <"$tmp/go" \
 		>"$tmp/cpu.out" &
 	pid=$!
+	sleep 600 &
+	idle=$!
 	exec 8>"$tmp/go"
-	"$SPANCAP" -v -w "$tmp/cpu.scap" -p $pid 2>"$tmp/cpu.err" &
+	"$SPANCAP" -v -w "$tmp/cpu.scap" -p $pid,$idle 2>"$tmp/cpu.err" &
 	sp=$!
 	for _ in $(seq 1 1000); do
 		grep -q "resolved via" "$tmp/cpu.err" && grep -q ready "$tmp/cpu.out" && break
@@ -545,9 +549,12 @@ cpu_run() {
 	exec 8>&-
 	wait $pid
 	sleep 0.5 # spancap drains the ring buffer
-	t1=$(awk '{print $14, $15}' /proc/$sp/stat)
+	t1=$(awk '{print $14, $15}' /proc/$sp/stat 2>/dev/null)
 	kill -INT $sp
+	kill $idle
+	wait $idle 2>/dev/null
 	wait $sp || { log "cpu run: spancap failed"; return; }
+	[ -n "$t1" ] || { log "cpu run: spancap ended before it was measured"; return; }
 	read -r lost n < <(file_counts "$tmp/cpu.scap")
 	read -r u0 s0 <<<"$t0"
 	read -r u1 s1 <<<"$t1"
