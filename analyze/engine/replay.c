@@ -630,12 +630,11 @@ int ana_ctx__run(struct ana_ctx *c)
 	per_input = c->o.threads >= 2 && c->ninputs ? c->o.threads / c->ninputs : 0;
 	for (uint32_t i = 0; i < c->ninputs; i++) {
 		struct ana_input *in = &c->inputs[i];
-
 		/* frames are skipped on the sequential reader: the few frames it reads are
 		 * decoded on this thread */
-		if (scf_reader__set_threads(in->r, c->o.use_index && (!early || in->frames_to_skip)
-							     ? 0
-							     : per_input)) {
+		bool seq = c->o.use_index && (!early || in->frames_to_skip);
+
+		if (scf_reader__set_threads(in->r, seq ? 0 : per_input)) {
 			free(heap);
 			return -ENOMEM;
 		}
