@@ -134,10 +134,10 @@ static void usage(FILE *f)
 	      "                        online CPUs, at most 8; 1: none); the records are still\n"
 	      "                        replayed in file order on one thread, so every output\n"
 	      "                        is the same for every N; each thread holds a frame (up\n"
-	      "                        to about 18 MiB); trace and filter reading by the\n"
-	      "                        frame index use none; traces and spans as text also\n"
-	      "                        format their rows on them\n"
-	      "    --no-index          trace, filter: decompress every frame, not only those the\n"
+	      "                        to about 18 MiB); an input whose frame index leaves\n"
+	      "                        frames out is read without them; traces and spans as\n"
+	      "                        text also format their rows on them\n"
+	      "    --no-index          all but info: decompress every frame, not only those the\n"
 	      "                        frame index says the selection can need\n"
 	      "    --no-color          accepted for scripts; output never has colour\n"
 	      "    -h, --help          this manual\n"
@@ -175,16 +175,22 @@ static void usage(FILE *f)
 	      "INDEX\n"
 	      "    spancap writes after each zstd frame of a compressed capture an index of what\n"
 	      "    the frame holds: processes, a filter of trace ids, times, record types\n"
-	      "    (FORMAT.md 7). trace ID and filter with --trace (16 hex digits or more) or\n"
-	      "    --until decompress only the frames that can matter (filter --pid alone, which\n"
-	      "    also keeps other processes' calls naming the pid, reads every frame before\n"
-	      "    --until): those holding the trace's (or trace --pid's) processes, their\n"
+	      "    (FORMAT.md 7). trace ID and filter with --trace (16 hex digits or more)\n"
+	      "    decompress only the frames that can matter (filter --pid alone, which also\n"
+	      "    keeps other processes' calls naming the pid, reads every frame the times do\n"
+	      "    not leave out): those holding the trace's (or trace --pid's) processes, their\n"
 	      "    descendants, their ancestors up to the fork, and those with records of global\n"
-	      "    effect (section, clock, end, loss of no one process, pipes). The report is the\n"
-	      "    same as from every frame. A file\n"
-	      "    without index frames uses FILE.idx when its size and modification time and\n"
-	      "    every frame it describes match (a stale one is ignored with a note); without\n"
-	      "    either every frame is read, said once on stderr.\n"
+	      "    effect (section, clock, end, loss of no one process, pipes). --since leaves\n"
+	      "    out, in every command but info, the frames before the window of processes\n"
+	      "    that end before it (one that lives into it is read from its start: its\n"
+	      "    descriptors); --until, with one input, the frames after the last that may\n"
+	      "    hold a record of the window: of syscalls only (files, net, timeline,\n"
+	      "    syscalls, export csv|jsonl, filter), of any process record (files, net,\n"
+	      "    timeline, export csv|jsonl). The report is the same as from every frame.\n"
+	      "    A file without index frames uses FILE.idx when its size and modification\n"
+	      "    time and every frame it describes match (a stale one is ignored with a\n"
+	      "    note); without either every frame is read, said once on stderr by trace\n"
+	      "    and filter.\n"
 	      "\n"
 	      "REDACTION CLASSES\n"
 	      "    Same value, same pseudonym (a SipHash-2-4 keyed hash): the analysis of a\n"
@@ -454,7 +460,8 @@ static const struct {
 } cmd_only_opts[] = {
 	{ GIVEN_JSON, "--json",
 	  ~((1u << CMD_EXPORT) | (1u << CMD_FILTER) | (1u << CMD_INDEX)) & ((1u << CMD_MAX) - 1) },
-	{ GIVEN_NO_INDEX, "--no-index", (1u << CMD_TRACE) | (1u << CMD_FILTER) },
+	{ GIVEN_NO_INDEX, "--no-index",
+	  ((1u << CMD_MAX) - 1) & ~((1u << CMD_INFO) | (1u << CMD_INDEX)) },
 	{ GIVEN_SORT, "--sort", 1u << CMD_TRACES },
 	{ GIVEN_BY, "--by", 1u << CMD_SYSCALLS },
 	{ GIVEN_TIMELINE, "--timeline", 1u << CMD_TRACE },
@@ -870,6 +877,19 @@ int main(int argc, char **argv)
 		o.use_index = true;
 		o.note = index_note;
 	}
+	/* --since and --until skip frames by the index in every report (but info, which
+	 * describes every record); a file without one is read whole, silently */
+	if ((o.f.since_rel || o.f.since_ns || o.f.until_rel || o.f.until_ns) && cmd != CMD_INFO &&
+	    !(given & GIVEN_NO_INDEX))
+		o.use_index = true;
+	/* what a report shows of the time after --until (frame_select.c): the process table
+	 * (threads, argv, exit) and spans (killed, incomplete) change then; syscalls prints
+	 * process names, which PROCESS and THREAD records change */
+	if (cmd == CMD_FILES || cmd == CMD_NET || cmd == CMD_TIMELINE ||
+	    (cmd == CMD_EXPORT && (ex.format == ANA_EXPORT_CSV || ex.format == ANA_EXPORT_JSONL)))
+		o.index_until = ANA_UNTIL_SKIP_PROCESSES;
+	else if (cmd == CMD_SYSCALLS)
+		o.index_until = ANA_UNTIL_SKIP_SYSCALLS;
 	if (cmd == CMD_SYSCALLS)
 		o.want |= ANA_WANT_SCSTATS;
 	if (cmd == CMD_FILES || cmd == CMD_NET)

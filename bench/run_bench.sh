@@ -40,13 +40,17 @@
 #   8. the flight recorder's steady-state cost: the producer of section 3's CPU run under
 #      spancap -w and under spancap --ring (no trigger), interleaved: spancap's CPU per event,
 #      its peak RSS and the memory the ring holds, and their ratios.
+#   9. a 1 GB capture (issue 20): analyze_bench -n LARGE_RECORDS written to the file system
+#      with the most free space, then wall time, CPU and peak RSS (GNU time) of traces, spans,
+#      files, net, processes, export --format csv and trace ID (a trace of the middle); the
+#      file is removed after. Long (minutes): LARGE_ROUNDS passes, 1 by default.
 #
 # Usage: bench/run_bench.sh [BUILD]   (root; BPF; not run by make test)
 # Knobs (environment):
 #   RESULTS=FILE        report path (default bench/RESULTS.md)
 #   BENCH_COMMAND=TEXT  the command quoted in the report (default: this script's command line)
 #   SECTIONS="..."      sections to run: syscall workload capture replay index components
-#                       kernel recorder ring (default all)
+#                       kernel recorder ring large (default all)
 #   ROUNDS=N            interleaved passes per section (default 5)
 #   CALLS=N             operations per syscall_bench round (default 100000); INNER=N rounds per
 #                       run, the run's figure is their median (default 3); SLOW_DIV=N divides
@@ -68,6 +72,10 @@
 #   REPLAY_EVENTS=N     syscalls in the replay captures (default 21000000)
 #   COMPONENT_RECORDS=N records for format_bench and analyze_bench (default 10000000)
 #   RECORDER_EVENTS=N   events per recorder_bench run of section 7 (default 5000000)
+#   LARGE_RECORDS=N     records of section 9's capture (default 90000000: about 1 GB at ~11
+#                       bytes a record); LARGE_ROUNDS=N its passes (default 1); LARGE_DIR="..."
+#                       directories to choose its file's place from (default: /var/tmp, /tmp,
+#                       the build directory, $HOME: the one with the most free space)
 #   RECORDER_BEFORE=REV the git revision section 7 measures as "before" (default 910f03a,
 #                       the main commit before the syscall path by fields and the compressor
 #                       thread)
@@ -86,13 +94,14 @@ cd "$(dirname "$0")/.."
 SMOKE=${BENCH_SMOKE:-0}
 RESULTS=${RESULTS:-bench/RESULTS.md}
 BENCH_COMMAND=${BENCH_COMMAND:-"$0 $*"}
-SECTIONS=${SECTIONS:-syscall workload capture replay index components kernel recorder ring}
+SECTIONS=${SECTIONS:-syscall workload capture replay index components kernel recorder ring large}
 if [ "$SMOKE" = 1 ]; then
 	ROUNDS=${ROUNDS:-1} CALLS=${CALLS:-2000} INNER=${INNER:-1} SLOW_DIV=${SLOW_DIV:-4}
 	WORKLOAD_SECONDS=${WORKLOAD_SECONDS:-1} RAMP_RATES=${RAMP_RATES:-"20000 40000"}
 	STEP_SECONDS=${STEP_SECONDS:-1} CPU_SECONDS=${CPU_SECONDS:-1} CPU_RATE=${CPU_RATE:-200000}
 	BYTES_CALLS=${BYTES_CALLS:-20000} REPLAY_EVENTS=${REPLAY_EVENTS:-100000}
 	COMPONENT_RECORDS=${COMPONENT_RECORDS:-100000} RECORDER_EVENTS=${RECORDER_EVENTS:-200000}
+	LARGE_RECORDS=${LARGE_RECORDS:-200000}
 fi
 ROUNDS=${ROUNDS:-5}
 CALLS=${CALLS:-100000}
@@ -114,6 +123,8 @@ REPLAY_EVENTS=${REPLAY_EVENTS:-21000000}
 COMPONENT_RECORDS=${COMPONENT_RECORDS:-10000000}
 RECORDER_EVENTS=${RECORDER_EVENTS:-5000000}
 RECORDER_BEFORE=${RECORDER_BEFORE:-910f03a}
+LARGE_RECORDS=${LARGE_RECORDS:-90000000}
+LARGE_ROUNDS=${LARGE_ROUNDS:-1}
 SPANCAP=${SPANCAP:-$BUILD/spancap}
 ANALYZE=$BUILD/spancap-analyze
 B=$BUILD/bench/syscall_bench
@@ -523,18 +534,22 @@ ramp_run() { # pass
 	ramp_first[$p]=$first
 }
 
-# spancap -p on a ready producer: CPU ticks of spancap from its first event to its last.
+# spancap -p on a ready producer: CPU ticks of spancap from its first event to its last. An
+# idle process is observed too: spancap -p exits once the processes it observes have, and
+# /proc/PID/stat read after its exit gave nothing, which made the difference negative.
 declare -A cpu_user cpu_total cpu_rate
 cpu_run() {
-	local sp pid t0 t1 lost n hz
+	local sp pid idle t0 t1 lost n hz
 	hz=$(getconf CLK_TCK)
 	rm -f "$tmp/go"
 	mkfifo "$tmp/go"
 	"$B" --seconds "$CPU_SECONDS" --rate "$CPU_RATE" --threads 1 --ctx --wait <"$tmp/go" \
 		>"$tmp/cpu.out" &
 	pid=$!
+	sleep 600 &
+	idle=$!
 	exec 8>"$tmp/go"
-	"$SPANCAP" -v -w "$tmp/cpu.scap" -p $pid 2>"$tmp/cpu.err" &
+	"$SPANCAP" -v -w "$tmp/cpu.scap" -p $pid,$idle 2>"$tmp/cpu.err" &
 	sp=$!
 	for _ in $(seq 1 1000); do
 		grep -q "resolved via" "$tmp/cpu.err" && grep -q ready "$tmp/cpu.out" && break
@@ -545,9 +560,12 @@ cpu_run() {
 	exec 8>&-
 	wait $pid
 	sleep 0.5 # spancap drains the ring buffer
-	t1=$(awk '{print $14, $15}' /proc/$sp/stat)
+	t1=$(awk '{print $14, $15}' /proc/$sp/stat 2>/dev/null)
 	kill -INT $sp
+	kill $idle
+	wait $idle 2>/dev/null
 	wait $sp || { log "cpu run: spancap failed"; return; }
+	[ -n "$t1" ] || { log "cpu run: spancap ended before it was measured"; return; }
 	read -r lost n < <(file_counts "$tmp/cpu.scap")
 	read -r u0 s0 <<<"$t0"
 	read -r u1 s1 <<<"$t1"
@@ -1045,6 +1063,105 @@ section_ring() {
 	} >>"$tmp/report"
 }
 
+# ---- 9. a 1 GB capture ----------------------------------------------------------------------------
+
+# The filesystem with the most free space among the candidates: "KiB-free dir".
+largest_free() {
+	local d
+	for d in ${LARGE_DIR:-/var/tmp /tmp "$BUILD" "$HOME"}; do
+		[ -d "$d" ] && [ -w "$d" ] || continue
+		echo "$(df -Pk "$d" | awk 'NR == 2 {print $4}') $d"
+	done | sort -n | tail -n 1
+}
+
+declare -A lwall luser lsys lrss
+large_run() { # key command...
+	local key=$1 t u s kb
+	shift
+	if ! /usr/bin/time -f "%e %U %S %M" -o "$tmp/time.out" "$@" >/dev/null \
+		2>>"$tmp/errors.log"; then
+		log "large: $* failed"
+		return
+	fi
+	read -r t u s kb <"$tmp/time.out"
+	lwall[$key]+="$t "
+	luser[$key]+="$u "
+	lsys[$key]+="$s "
+	lrss[$key]+="$(awk -v k="$kb" 'BEGIN{printf "%.1f", k / 1024}') "
+}
+
+section_large() {
+	local r k free dir need f="" size=0 n=0 id="" why="" mid keys
+	keys="traces spans files net processes export-csv trace"
+	if [ -n "${unavailable[gnu-time]:-}" ]; then
+		why=${unavailable[gnu-time]}
+	else
+		read -r free dir < <(largest_free)
+		# ~11 bytes a record, and room for the file system to stay usable
+		need=$((LARGE_RECORDS * 12 / 1024 + 1048576))
+		if [ "${free:-0}" -lt "$need" ]; then
+			why="not enough disk space: ${free:-0} KiB free in ${dir:-no directory}, $need KiB needed"
+		fi
+	fi
+	if [ -z "$why" ]; then
+		f=$(mktemp "$dir/spancap-large.XXXXXX")
+		log "large: writing $LARGE_RECORDS synthetic records to $f ($free KiB free there)"
+		if "$BUILD/bench/analyze_bench" -n "$LARGE_RECORDS" -r 1 -o "$f" >"$tmp/large.out" \
+			2>>"$tmp/errors.log"; then
+			n=$(sed -n 's/^analyze_bench: \([0-9]*\) records.*/\1/p' "$tmp/large.out")
+			size=$(stat -c %s "$f")
+			# a trace of the middle: the first syscall 1 ms after the middle of the capture
+			# (analyze_bench spaces records by 600 ns on average)
+			mid=$((LARGE_RECORDS * 600 / 2 / 1000))
+			id=$("$ANALYZE" timeline --since "+${mid}us" --until "+$((mid + 1000))us" "$f" \
+				2>>"$tmp/errors.log" | sed -n 's/.* trace=\([0-9a-f]*\) .*/\1/p' | head -n 1)
+			[ -n "$id" ] || log "large: no trace found in the middle"
+		else
+			why="analyze_bench failed (see stderr)"
+			rm -f "$f"
+		fi
+	fi
+	for r in $(seq 1 "$LARGE_ROUNDS"); do
+		[ -z "$why" ] || break
+		large_run traces "$ANALYZE" traces "$f"
+		large_run spans "$ANALYZE" spans "$f"
+		large_run files "$ANALYZE" files "$f"
+		large_run net "$ANALYZE" net "$f"
+		large_run processes "$ANALYZE" processes "$f"
+		large_run export-csv "$ANALYZE" export --format csv "$f"
+		[ -n "$id" ] && large_run trace "$ANALYZE" trace "$id" "$f"
+		log "large: pass $r of $LARGE_ROUNDS done"
+	done
+	[ -n "$f" ] && rm -f "$f"
+	{
+		echo "## 9. A 1 GB capture"
+		echo
+		echo "\`spancap-analyze COMMAND FILE\` (output to /dev/null; reader threads: the" \
+			"default) on \`analyze_bench -n $LARGE_RECORDS -o FILE\` (one process, 16" \
+			"threads, a new span every ~40 syscalls, a service's syscall mix), $size bytes," \
+			"$n records, written to the file system with the most free space and removed" \
+			"after; trace: \`trace ID\` of the first trace 1 ms after the middle of the" \
+			"capture. Wall time, user and system CPU and peak RSS from GNU time; events/s:" \
+			"the file's records over the wall time. Issue 20's target: peak RSS <= 100 MiB" \
+			"for traces, spans, files, net, processes and export on any capture size." \
+			"Median [min-max] of $LARGE_ROUNDS pass(es) (LARGE_ROUNDS; the section is long)."
+		echo
+		echo "| command | wall (s) | user CPU (s) | system CPU (s) | peak RSS (MiB) | events/s |"
+		echo "|---|---|---|---|---|---|"
+		for k in $keys; do
+			local label=$k rate="n/a: ${why:-failed (see stderr)}" m
+			case $k in
+			export-csv) label="export --format csv" ;;
+			trace) label="trace ID" ;;
+			esac
+			m=$(echo "${lwall[$k]:-}" | median)
+			[ -n "$m" ] && rate=$(awk -v n="$n" -v t="$m" 'BEGIN{if (t < 0.01) t = 0.01; printf "%.0f", n / t}')
+			echo "| $label | $(cell "${lwall[$k]:-}" %.2f "${why:-failed (see stderr)}") | $(cell "${luser[$k]:-}" %.2f "${why:-failed (see stderr)}") | $(cell "${lsys[$k]:-}" %.2f "${why:-failed (see stderr)}") | $(cell "${lrss[$k]:-}" %.1f "${why:-failed (see stderr)}") | $rate |"
+		done
+		echo
+	} >>"$tmp/report"
+}
+
 # ---- the report ---------------------------------------------------------------------------------
 
 start=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
@@ -1065,7 +1182,7 @@ done
 	echo "|---|---|"
 	echo "| date | $start ($(( $(date +%s) - t_start )) s) |"
 	echo "| command | \`$BENCH_COMMAND\` |"
-	echo "| knobs | ROUNDS=$ROUNDS CALLS=$CALLS INNER=$INNER SLOW_DIV=$SLOW_DIV WORKLOAD_SECONDS=$WORKLOAD_SECONDS WORKLOAD_RATE=$WORKLOAD_RATE STEP_SECONDS=$STEP_SECONDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE BYTES_CALLS=$BYTES_CALLS REPLAY_EVENTS=$REPLAY_EVENTS RECORDER_EVENTS=$RECORDER_EVENTS RING_SECONDS=$RING_SECONDS RING_LONG_SECONDS=$RING_LONG_SECONDS RING_SIZE=$RING_SIZE BENCH_SMOKE=$SMOKE |"
+	echo "| knobs | ROUNDS=$ROUNDS CALLS=$CALLS INNER=$INNER SLOW_DIV=$SLOW_DIV WORKLOAD_SECONDS=$WORKLOAD_SECONDS WORKLOAD_RATE=$WORKLOAD_RATE STEP_SECONDS=$STEP_SECONDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE BYTES_CALLS=$BYTES_CALLS REPLAY_EVENTS=$REPLAY_EVENTS RECORDER_EVENTS=$RECORDER_EVENTS RING_SECONDS=$RING_SECONDS RING_LONG_SECONDS=$RING_LONG_SECONDS RING_SIZE=$RING_SIZE LARGE_RECORDS=$LARGE_RECORDS LARGE_ROUNDS=$LARGE_ROUNDS BENCH_SMOKE=$SMOKE |"
 	echo "| CPU | $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $NCPU online CPUs |"
 	echo "| memory | $(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) |"
 	echo "| kernel | $(uname -r) $(uname -m) |"
@@ -1080,7 +1197,7 @@ if [ "${SPLICE:-0}" = 1 ] && [ -s "$RESULTS" ]; then
 	# Sections ("## N. ...") of the new report into the old one; the header gets a row
 	# "| section N | ... |" saying which run measured it.
 	python3 - "$RESULTS" "$RESULTS.tmp" \
-		"$start, $(( $(date +%s) - t_start )) s, \`$BENCH_COMMAND\`, ROUNDS=$ROUNDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE RING_SECONDS=$RING_SECONDS RING_LONG_SECONDS=$RING_LONG_SECONDS RING_SIZE=$RING_SIZE, load $load_start at the start, $(cut -d ' ' -f 1-3 /proc/loadavg) at the end, git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" <<'PY' || exit 1
+		"$start, $(( $(date +%s) - t_start )) s, \`$BENCH_COMMAND\`, ROUNDS=$ROUNDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE RING_SECONDS=$RING_SECONDS RING_LONG_SECONDS=$RING_LONG_SECONDS RING_SIZE=$RING_SIZE LARGE_RECORDS=$LARGE_RECORDS LARGE_ROUNDS=$LARGE_ROUNDS, load $load_start at the start, $(cut -d ' ' -f 1-3 /proc/loadavg) at the end, git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" <<'PY' || exit 1
 import re, sys
 old, new, run = sys.argv[1], sys.argv[2], sys.argv[3]
 def split(text):

@@ -809,6 +809,10 @@ static ssize_t cookie_read(void *cookie, char *buf, size_t size)
 					r->dpos_break = true;
 					break;
 				}
+				/* libpcap's open reads the header (frame 0) only: the frames after
+				 * it may still be skipped (scf_reader__skip_frame()) */
+				if (done && !r->pcap)
+					break;
 				if (r->stream_eof || next_frame(r) != 1) {
 					/* A frame that did not complete gives nothing. */
 					r->frame_len = r->frame_pos = 0;

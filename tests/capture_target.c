@@ -11,7 +11,7 @@
  * 2. waits for one line on stdin (the test sends it once spancap has resolved this process);
  * 3. outside any span: openat FILE + read 100, openat of a missing path, connect to a closed
  *    port, getppid; then openat of a missing path and connect to the closed port whose
- *    arguments sit in pages not faulted in yet (file mappings never touched: the BPF program's
+ *    arguments sit in pages not faulted in yet (memfd mappings never touched: the BPF program's
  *    entry read fails, its exit read must find them);
  * 4. attaches a context (trace 0102..10, span a1..a8, one attribute), then: openat FILE + read
  *    200, write 777 bytes into a pipe made by pipe2, openat of a missing path, connect to
@@ -70,19 +70,17 @@ static int try_connect(int port)
 }
 
 /*
- * len bytes at the start of a fresh private mapping of a file FILE.SUFFIX that holds them,
- * never touched by this process: its page is in the page cache, its page table entry not
- * present until the first access (the kernel's, in the syscall it is passed to).
+ * len bytes at the start of a fresh private mapping of a memfd that holds them, never touched
+ * by this process: the page is in the page cache, its page table entry not present until the
+ * first access (the kernel's, in the syscall it is passed to). A memfd: this runs as a user
+ * that may write nowhere (it_capture_privs runs it as nobody).
  */
-static const void *cold_copy(const char *file, const char *suffix, const void *bytes,
-			     size_t len)
+static const void *cold_copy(const char *name, const void *bytes, size_t len)
 {
-	char name[4096];
 	void *m;
 	int fd;
 
-	snprintf(name, sizeof(name), "%s.%s", file, suffix);
-	fd = open(name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = memfd_create(name, MFD_CLOEXEC);
 	if (fd < 0 || write(fd, bytes, len) != (ssize_t)len)
 		exit(19);
 	m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -126,9 +124,8 @@ int main(int argc, char **argv)
 	peer_out.sin_port = htons(port_out);
 	printf("pid=%d\ntp_offset=%ld\nport_out=%d\nport_in=%d\n", getpid(),
 	       (long)((uintptr_t)&otel_thread_ctx_v1 - fs), port_out, port_in);
-	cold_path = cold_copy(argv[1], "cold-path", "/nonexistent/cold-page",
-			      sizeof("/nonexistent/cold-page"));
-	cold_addr = cold_copy(argv[1], "cold-addr", &peer_out, sizeof(peer_out));
+	cold_path = cold_copy("cold-path", "/nonexistent/cold-page", sizeof("/nonexistent/cold-page"));
+	cold_addr = cold_copy("cold-addr", &peer_out, sizeof(peer_out));
 	if (!fgets(line, sizeof(line), stdin))
 		return 12;
 

@@ -61,6 +61,12 @@ typedef void (*ana_progress_fn)(uint64_t done, uint64_t total, void *arg);
 typedef void (*ana_record_fn)(struct ana_ctx *c, uint32_t input, const struct scf_record *rec,
 			      void *arg);
 
+enum ana_index_until {
+	ANA_UNTIL_READ_ALL,	 /* what syscalls do after it (threads, argv, spans a kill ends) */
+	ANA_UNTIL_SKIP_SYSCALLS, /* nothing syscalls do after it */
+	ANA_UNTIL_SKIP_PROCESSES, /* nothing processes do after it (names, exits, losses) */
+};
+
 struct ana_opts {
 	struct ana_filter f;
 	unsigned int want;
@@ -74,11 +80,14 @@ struct ana_opts {
 	/* threads that decompress and decode the zstd inputs ahead of the replay (which stays
 	 * on the caller's thread, in file order), shared by the inputs; 0 or 1: none */
 	uint32_t threads;
-	/* Read only the frames the filter's trace, pid or --until can need, by the inputs' frame
-	 * index (frame_select.c); reports come out the same. note, when set, hears once per
-	 * input why its index is not used or what of it was ignored. */
+	/* Read only the frames the filter's trace, pid, --since or --until can need, by the
+	 * inputs' frame index (frame_select.c); reports come out the same. note, when set, hears
+	 * once per input why its index is not used or what of it was ignored. */
 	bool use_index;
 	void (*note)(const char *msg);
+	/* what the report shows of the time after --until, which says the frames after it that
+	 * the index may skip (frame_select.c) */
+	enum ana_index_until index_until;
 	/* --pid also keeps other processes' syscalls that name the pid (filter): the index cannot
 	 * place those, so --pid alone selects no frames */
 	bool pid_named_by_others;
@@ -420,6 +429,7 @@ struct ana_input {
 	uint32_t ngaps;
 	int64_t boot_to_wall_ns; /* of its current section, or its last CLOCK record since:
 				  * wall = boot time + this */
+	uint64_t frames_to_skip; /* frames the frame index leaves undecompressed */
 };
 
 #define ANA_LOSS_REASONS 8
@@ -585,8 +595,11 @@ void ana_fdtab_free(struct ana_fdtab *t);
 void ana_proc_free(struct ana_proc *p);
 void ana_pctx_free(struct ana_pctx *x);
 
-/* frame_select.c: tells the inputs' readers which frames the selection leaves out. */
-int ana_select_frames(struct ana_ctx *c);
+/*
+ * frame_select.c: tells the inputs' readers which frames the selection leaves out (counted in
+ * each input's frames_to_skip), before they read a record (early) or after their first.
+ */
+int ana_select_frames(struct ana_ctx *c, bool early);
 
 /* trace_index.c: traces, spans, aggregation, loss marking */
 struct ana_span *ana_span_get(struct ana_ctx *c, uint32_t host, const uint8_t trace_id[16],

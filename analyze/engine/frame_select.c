@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * frame_select.c - which zstd frames of an input a selection (`trace ID`, --trace, --pid,
- * --until) can leave undecompressed, from the file's frame index (FORMAT.md 7.3).
+ * --since, --until) can leave undecompressed, from the file's frame index (FORMAT.md 7.3).
  *
  * A report must come out exactly as from reading every frame, so a frame is skipped only when
  * nothing in it can change what the report shows:
@@ -18,9 +18,24 @@
  *     other processes' syscalls that name the pid (kill, wait4), which may be in any frame:
  *     there --pid selects frames only together with --trace (those processes are then the
  *     trace's);
- *   - with --until, a frame that holds only syscalls, all after --until, is skipped.
- * Frames without an entry, and every frame when an entry could not list all its processes or
- * parent links, are read.
+ *   - with --until and one input, from the first frame after which every frame starts after
+ *     --until (no record of the window comes later: a syscall's record is written at its
+ *     exit, so a frame after --until does not end the window), the reports that show nothing
+ *     of what syscalls do after the window (index_until: not the process table's threads and
+ *     argv, nor the spans a kill ends, the last of a thread's) skip each frame that holds only
+ *     syscalls; those that show nothing processes do after it either (no process names,
+ *     exits, incomplete spans) skip each frame of per-process records; never a frame with
+ *     FD_PAIR or LOSS_ANY;
+ *   - with --since, a frame of per-process records but LOSS is skipped when it comes before
+ *     every frame that may hold a record at or after --since (so no span exists yet: none is
+ *     made before the window) and names only processes that no such frame of any input names,
+ *     nor an ancestor of one (their descriptors): nothing they do can show, as they have no
+ *     selected syscall and every report under --since shows only processes, threads and spans
+ *     that have one. It needs an entry for every frame of every input, none PIDS_ALL or
+ *     PARENTS_ALL.
+ * A frame whose first record is earlier than every frame read is read (the first record of a
+ * host dates the times printed). Frames without an entry, and every frame when an entry could
+ * not list all its processes or parent links, are read.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -162,13 +177,96 @@ static int selection_pids(const struct ana_filter *f, bool named_by_others,
 	return 1;
 }
 
-/* Whether frame k (entry e) can be left out for the selection. */
-static bool skippable(const struct ana_filter *f, const struct scf_fidx_entry *e, size_t k,
-		      const struct pidset *s, bool by_pids)
+/*
+ * The processes whose records --since keeps (see the top), over every input (the same
+ * processes may be in several): those named by a frame that may hold a record at or after
+ * --since, and their ancestors. Returns 1 with *need, 0 when an input's index cannot say
+ * (then the rule is not used), -ENOMEM.
+ */
+static int since_need(const struct ana_ctx *c, struct scf_fidx *const *xs, struct pidset *need)
 {
-	if (f->until_ns && e->ts_min > f->until_ns && !(e->types & ~SYSCALLS_ONLY) &&
-	    !(e->flags & SCF_FIDX_F_FD_PAIR))
-		return true;
+	const struct ana_filter *f = &c->o.f;
+	bool grew = false;
+
+	for (uint32_t n = 0; n < c->ninputs; n++) {
+		const struct scf_fidx *x = xs[n];
+
+		if (!x)
+			return 0;
+		if (x->n != x->frames)
+			return 0;
+		for (size_t i = 0; i < x->n; i++) {
+			const struct scf_fidx_entry *e = &x->e[i];
+
+			if (e->flags & (SCF_FIDX_F_PIDS_ALL | SCF_FIDX_F_PARENTS_ALL))
+				return 0;
+			if (e->ts_max < f->since_ns)
+				continue;
+			for (uint32_t k = 0; k < e->npids; k++)
+				if (pid_add(need, e->pids[k], ALL_FRAMES, UINT64_MAX, &grew))
+					return -ENOMEM;
+		}
+	}
+	/* ancestors, in every frame: a child starts with its parent's descriptors */
+	do {
+		grew = false;
+		for (uint32_t n = 0; n < c->ninputs; n++)
+			for (size_t i = 0; i < xs[n]->n; i++) {
+				const struct scf_fidx_entry *e = &xs[n]->e[i];
+
+				for (uint32_t k = 0; k < e->nparents; k++)
+					if (pid_find(need, e->parents[2 * k]) != SIZE_MAX &&
+					    pid_add(need, e->parents[2 * k + 1], ALL_FRAMES, UINT64_MAX,
+						    &grew))
+						return -ENOMEM;
+			}
+	} while (grew);
+	return 1;
+}
+
+/* The frames of input x --since (need: its processes, NULL: no such rule) and --until leave
+ * out (see the top): sets skip[k] for each. */
+static void window_skips(const struct ana_ctx *c, const struct scf_fidx *x,
+			 const struct pidset *need, bool *skip)
+{
+	const struct ana_filter *f = &c->o.f;
+	size_t tail = x->n;
+
+	if (x->n != x->frames)
+		return;
+	/* the frames after which every frame starts after --until: no record of the window
+	 * comes after them (one input: two inputs interleave by time) */
+	while (c->o.index_until != ANA_UNTIL_READ_ALL && f->until_ns && c->ninputs == 1 &&
+	       tail > 0 && x->e[tail - 1].ts_min > f->until_ns)
+		tail--;
+	for (size_t i = tail; i < x->n; i++) {
+		const struct scf_fidx_entry *e = &x->e[i];
+		uint32_t kept = c->o.index_until == ANA_UNTIL_SKIP_PROCESSES ? PROCESS_SCOPED
+									     : SYSCALLS_ONLY;
+
+		skip[i] = !(e->types & ~kept) &&
+			  !(e->flags & (SCF_FIDX_F_FD_PAIR | SCF_FIDX_F_LOSS_ANY));
+	}
+	if (!f->since_ns || !need)
+		return;
+	for (size_t i = 0; i < x->n && x->e[i].ts_max < f->since_ns; i++) {
+		const struct scf_fidx_entry *e = &x->e[i];
+		bool named = false;
+
+		/* losses are counted in the reports' totals */
+		if ((e->types & ~(PROCESS_SCOPED & ~(1u << SCF_REC_LOSS))) ||
+		    (e->flags & (SCF_FIDX_F_FD_PAIR | SCF_FIDX_F_LOSS_ANY)))
+			continue;
+		for (uint32_t k = 0; k < e->npids && !named; k++)
+			named = pid_find(need, e->pids[k]) != SIZE_MAX;
+		skip[i] |= !named;
+	}
+}
+
+/* Whether frame k (entry e) can be left out for the selection. */
+static bool skippable(const struct scf_fidx_entry *e, size_t k, const struct pidset *s,
+		      bool by_pids)
+{
 	if (!by_pids || (e->types & ~PROCESS_SCOPED) ||
 	    (e->flags & (SCF_FIDX_F_PIDS_ALL | SCF_FIDX_F_FD_PAIR | SCF_FIDX_F_LOSS_ANY)))
 		return false;
@@ -194,15 +292,13 @@ static void note(struct ana_ctx *c, const char *fmt, ...)
 	c->o.note(msg);
 }
 
-static int select_input(struct ana_ctx *c, struct ana_input *in)
+/* Loads input in's index: 1 with *out, 0 when it has none (said), -ENOMEM. */
+static int load_index(struct ana_ctx *c, const struct ana_input *in, struct scf_fidx **out)
 {
-	const struct ana_filter *f = &c->o.f;
-	struct pidset s = { 0 };
-	struct scf_fidx *x = NULL;
 	char err[SCF_ERRMSG_MAX];
-	int ret, by_pids;
+	struct scf_fidx *x = NULL;
+	int ret = scf_fidx__load(in->name, &x, err, sizeof(err));
 
-	ret = scf_fidx__load(in->name, &x, err, sizeof(err));
 	if (ret < 0) {
 		note(c, "%s; reading every frame", err);
 		scf_fidx__free(x);
@@ -215,58 +311,106 @@ static int select_input(struct ana_ctx *c, struct ana_input *in)
 	}
 	if (x->note[0])
 		note(c, "%s", x->note);
+	*out = x;
+	return 1;
+}
+
+static int select_input(struct ana_ctx *c, struct ana_input *in, const struct scf_fidx *x,
+			const struct pidset *need)
+{
+	const struct ana_filter *f = &c->o.f;
+	struct pidset s = { 0 };
+	uint64_t first = UINT64_MAX;
+	bool *skip = NULL;
+	int ret, by_pids;
+
 	by_pids = selection_pids(f, c->o.pid_named_by_others, x, &s);
 	if (by_pids < 0) {
 		ret = by_pids;
 		goto out;
 	}
+	skip = calloc(x->n ? x->n : 1, sizeof(*skip));
+	if (!skip) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	window_skips(c, x, need, skip);
 	for (size_t i = 0; i < x->n; i++) {
-		const struct scf_fidx_entry *e = &x->e[i];
-
 		/* the frames the reader has already passed are not skipped (the header) */
-		if (e->lead < scf_reader__input_offset(in->r) || !skippable(f, e, i, &s, by_pids))
+		skip[i] = x->e[i].lead >= scf_reader__input_offset(in->r) &&
+			  (skip[i] || skippable(&x->e[i], i, &s, by_pids));
+		if (!skip[i] && x->e[i].ts_min < first)
+			first = x->e[i].ts_min;
+	}
+	/* the input's first record stays read: a skipped frame that starts before every frame
+	 * read is read, which may move that first record back */
+	for (size_t i = 0; i < x->n; i++)
+		if (skip[i] && x->e[i].ts_min < first) {
+			skip[i] = false;
+			first = x->e[i].ts_min;
+		}
+	for (size_t i = 0; i < x->n; i++) {
+		if (!skip[i])
 			continue;
-		ret = scf_reader__skip_frame(in->r, e);
+		ret = scf_reader__skip_frame(in->r, &x->e[i]);
 		if (ret)
 			goto out;
+		in->frames_to_skip++;
 	}
 	ret = 0;
 out:
+	free(skip);
 	free(s.v);
 	free(s.until);
 	free(s.until_ts);
-	scf_fidx__free(x);
 	return ret;
 }
 
-int ana_select_frames(struct ana_ctx *c)
+int ana_select_frames(struct ana_ctx *c, bool early)
 {
 	const struct ana_filter *f = &c->o.f;
+	struct scf_fidx **xs;
+	struct pidset need = { 0 };
+	int ret = 0, by_since = 0;
 
 	if (!c->o.use_index)
 		return 0;
 	/* a shorter trace id prefix cannot query the filter (FORMAT.md 7.3): every frame */
-	if (f->trace_nibbles < 16 && !f->has_pid && !f->until_ns)
+	if (f->trace_nibbles < 16 && !f->has_pid && !f->since_ns &&
+	    !(f->until_ns && c->o.index_until != ANA_UNTIL_READ_ALL))
 		return 0;
-	for (uint32_t i = 0; i < c->ninputs; i++) {
+	xs = calloc(c->ninputs ? c->ninputs : 1, sizeof(*xs));
+	if (!xs)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < c->ninputs && ret >= 0; i++) {
 		struct ana_input *in = &c->inputs[i];
-		int ret;
 
-		if (in->mem || !in->live)
+		if (in->mem)
 			continue;
-		if (!in->compressed) {
+		if (!early && !in->live) {
+			/* no record: nothing to skip, no process to keep */
+			xs[i] = calloc(1, sizeof(**xs));
+			ret = xs[i] ? 0 : -ENOMEM;
+		} else if (!in->compressed) {
 			note(c, "%s is not compressed: it has no frame index (FORMAT.md 7): reading "
 			     "every record", in->name);
-			continue;
-		}
-		if (!in->size || !strcmp(in->name, "-")) {
+		} else if (!in->size || !strcmp(in->name, "-")) {
 			note(c, "%s is not a regular file: its frame index cannot be used: reading "
 			     "every frame", in->name);
-			continue;
+		} else {
+			ret = load_index(c, in, &xs[i]);
 		}
-		ret = select_input(c, in);
-		if (ret)
-			return ret;
 	}
-	return 0;
+	if (ret >= 0 && f->since_ns)
+		ret = by_since = since_need(c, xs, &need);
+	for (uint32_t i = 0; i < c->ninputs && ret >= 0; i++)
+		if (xs[i] && xs[i]->n)
+			ret = select_input(c, &c->inputs[i], xs[i], by_since > 0 ? &need : NULL);
+	for (uint32_t i = 0; i < c->ninputs; i++)
+		scf_fidx__free(xs[i]);
+	free(xs);
+	free(need.v);
+	free(need.until);
+	free(need.until_ts);
+	return ret < 0 ? ret : 0;
 }

@@ -1109,6 +1109,9 @@ void ana_on_fd(struct ana_ctx *c, uint32_t host, const struct scf_record *rec)
 	d = desc_new(c, kind, path);
 	if (!d)
 		return;
+	/* installed at the record's time, not at the exit of whichever syscall was read last
+	 * (which, when the frame index skips frames, is another) */
+	c->fd_now_ns = rec->ts_ns;
 	if (kind == ANA_T_SOCKET) {
 		d->sock_type = b.sock_type;
 		keep_sockaddr(rec, SCF_ITEM_SOCKADDR_LOCAL, &d->local, &d->family);

@@ -532,21 +532,42 @@ static uint64_t time_of_day(uint64_t start, int64_t tod)
 	return t;
 }
 
-static void resolve_times(struct ana_ctx *c)
+/* The start of a reader's capture, from the first record it read (0: none). */
+static uint64_t reader_start(const struct scf_reader *r, const struct scf_record *first)
+{
+	const struct scf_section *s = scf_reader__section(r);
+
+	return s && s->capture_start_ns ? s->capture_start_ns : first ? first->ts_ns : 0;
+}
+
+/*
+ * The start of input in's capture as its reader will find it, read by a reader of its own:
+ * the input's own reads nothing before its threads are set. False for a pipe.
+ */
+static bool probe_start(const struct ana_input *in, uint64_t *start)
+{
+	char err[SCF_ERRMSG_MAX];
+	struct scf_record rec;
+	struct scf_reader *r;
+
+	*start = 0;
+	if (!in->mem && (!in->size || !strcmp(in->name, "-")))
+		return false;
+	r = in->mem ? scf_reader__open_mem(in->mem, in->size, in->name, err, sizeof(err))
+		    : scf_reader__open(in->name, err, sizeof(err));
+	if (!r)
+		return false;
+	if (scf_reader__next(r, &rec) == 1)
+		*start = reader_start(r, &rec);
+	scf_reader__free(r);
+	return true;
+}
+
+/* Relative --since/--until (+2s, a time of day) against the inputs' earliest start. */
+static void resolve_times_at(struct ana_ctx *c, uint64_t start)
 {
 	struct ana_filter *f = &c->o.f;
-	uint64_t start = 0;
 
-	for (uint32_t i = 0; i < c->ninputs; i++) {
-		const struct scf_section *s = scf_reader__section(c->inputs[i].r);
-		uint64_t t = s && s->capture_start_ns ? s->capture_start_ns
-			     : c->inputs[i].live	 ? c->inputs[i].rec.ts_ns
-							 : 0;
-
-		if (t && (!start || t < start))
-			start = t;
-	}
-	c->capture_start_ns = start;
 	if (f->since_rel)
 		f->since_ns = f->since_tod ? time_of_day(start, f->since_rel_ns)
 					   : (uint64_t)((int64_t)start + f->since_rel_ns);
@@ -557,33 +578,78 @@ static void resolve_times(struct ana_ctx *c)
 		f->since_ns = 1;
 }
 
+static uint64_t inputs_start(const struct ana_ctx *c)
+{
+	uint64_t start = 0;
+
+	for (uint32_t i = 0; i < c->ninputs; i++) {
+		const struct ana_input *in = &c->inputs[i];
+		uint64_t t = reader_start(in->r, in->live ? &in->rec : NULL);
+
+		if (t && (!start || t < start))
+			start = t;
+	}
+	return start;
+}
+
+/*
+ * With the frame index, the frames to skip are chosen before the first record is read (the
+ * reader decodes ahead: the frame after the header would be past), so relative times are
+ * resolved by probing each input's start first. False when an input cannot be probed (a
+ * pipe): then they are chosen after the first records, as the reader lets.
+ */
+static bool select_early(struct ana_ctx *c)
+{
+	const struct ana_filter *f = &c->o.f;
+	uint64_t start = 0, t;
+
+	if (!f->since_rel && !f->until_rel)
+		return true;
+	for (uint32_t i = 0; i < c->ninputs; i++) {
+		if (!probe_start(&c->inputs[i], &t))
+			return false;
+		if (t && (!start || t < start))
+			start = t;
+	}
+	resolve_times_at(c, start);
+	return true;
+}
+
 int ana_ctx__run(struct ana_ctx *c)
 {
 	struct ana_input **heap = calloc(c->ninputs ? c->ninputs : 1, sizeof(*heap));
+	bool early = c->o.use_index && select_early(c);
 	uint32_t n = 0, per_input;
 
 	if (!heap)
 		return -ENOMEM;
+	if (early && ana_select_frames(c, true))
+		c->nomem = true;
 	/* --threads N: N reader threads (1: none, the replay's own) shared by the inputs, whose
 	 * first frames are all decoded at the start: memory for at most 2N frames */
 	per_input = c->o.threads >= 2 && c->ninputs ? c->o.threads / c->ninputs : 0;
-	/* reading by the frame index (trace, filter) skips frames on the sequential reader: the
-	 * few frames it reads are decoded on this thread */
-	if (c->o.use_index)
-		per_input = 0;
-	for (uint32_t i = 0; i < c->ninputs; i++)
-		if (scf_reader__set_threads(c->inputs[i].r, per_input)) {
+	for (uint32_t i = 0; i < c->ninputs; i++) {
+		struct ana_input *in = &c->inputs[i];
+		/* frames are skipped on the sequential reader: the few frames it reads are
+		 * decoded on this thread */
+		bool seq = c->o.use_index && (!early || in->frames_to_skip);
+
+		if (scf_reader__set_threads(in->r, seq ? 0 : per_input)) {
 			free(heap);
 			return -ENOMEM;
 		}
+	}
 	for (uint32_t i = 0; i < c->ninputs; i++) {
 		advance(c, &c->inputs[i]);
 		if (c->inputs[i].live)
 			heap[n++] = &c->inputs[i];
 	}
-	resolve_times(c);
-	if (ana_select_frames(c))
-		c->nomem = true;
+	c->capture_start_ns = inputs_start(c);
+	if (!early) {
+		resolve_times_at(c, c->capture_start_ns);
+		if (c->o.use_index && ana_select_frames(c, false))
+			c->nomem = true;
+	}
 	for (uint32_t i = n / 2; i-- > 0;)
 		sift_down(heap, n, i);
 	while (n && !c->nomem) {

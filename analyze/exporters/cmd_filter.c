@@ -813,7 +813,7 @@ static int write_input(const struct source *src, uint32_t input, const struct an
 {
 	struct ana_opts o = { .f = *f, .on_record = emit_record, .record_arg = e,
 			      .threads = src->threads, .use_index = use_index,
-			      .pid_named_by_others = true };
+			      .pid_named_by_others = true, .index_until = ANA_UNTIL_SKIP_SYSCALLS };
 	struct ana_ctx *c = ana_ctx__new(&o);
 	int ret;
 
@@ -843,7 +843,7 @@ static int select_inputs(const struct ana_filter *f, char *const *files, int nfi
 {
 	struct ana_opts o = { .f = *f, .on_record = collect, .record_arg = sel,
 			      .threads = fc->threads, .use_index = !fc->no_index, .note = fc->note,
-			      .pid_named_by_others = true };
+			      .pid_named_by_others = true, .index_until = ANA_UNTIL_SKIP_SYSCALLS };
 	struct ana_ctx *c = ana_ctx__new(&o);
 	int ret = -ENOMEM, same;
 

@@ -92,6 +92,15 @@ check_rows "realistic workload: latency p50, p99 and throughput without spancap,
 check_rows "capture throughput: max events/s with no loss, CPU per event" own \
 	"max events/s with no loss" "spancap user CPU per event (ns)" \
 	"spancap user+system CPU per event (ns)" "events/s during the CPU run"
+# spancap's CPU over the events it recorded: more than nothing (it was negative when spancap
+# had exited before its end was read)
+if grep -qE '^\| spancap user\+system CPU per event \(ns\) \| [0-9.]*[1-9][0-9.]* \[[0-9.]+-[0-9.]+\] \|$' "$R" &&
+	grep -qE '^\| spancap user CPU per event \(ns\) \| [0-9.]+ \[[0-9.]+-[0-9.]+\] \|$' "$R"; then
+	ok "capture throughput: spancap's CPU per event is positive"
+else
+	grep 'CPU per event (ns)' "$R" >"$tmp/m"
+	not_ok "capture throughput: spancap's CPU per event is positive" "$tmp/m"
+fi
 check_rows "flight recorder: CPU per event, RSS, RSS + ring, events/s, -w against --ring" own \
 	"CPU per event, user+system (ns)" "spancap peak RSS (MiB)" \
 	"spancap peak RSS + ring memory (MiB)" \
@@ -120,6 +129,14 @@ for r in "one | traces" "one | trace" "one | trace --no-index" "seq | traces" "s
 done
 if [ -z "$missing" ]; then ok "index: trace ID against traces, with and without the index, on both files"
 else echo "missing:$missing" >"$tmp/m"; not_ok "index: trace ID against traces, with and without the index, on both files" "$tmp/m"; fi
+# Section 9: wall, user and system CPU, peak RSS and events/s of each command on one capture.
+missing=""
+F="$NUM \[$NUM-$NUM\]"
+for r in traces spans files net processes "export --format csv" "trace ID"; do
+	grep -qE "^\| $r \| $F \| $F \| $F \| $F \| [0-9]+ \|\$" "$R" || missing+=" [$r]"
+done
+if [ -z "$missing" ]; then ok "large capture: wall, CPU, peak RSS and events/s of 7 commands"
+else echo "missing:$missing" >"$tmp/m"; not_ok "large capture: wall, CPU, peak RSS and events/s of 7 commands" "$tmp/m"; fi
 if grep -q '^| first loss | pass 1: ..*|$' "$R"; then ok "capture throughput: the first loss is described"; else
 	not_ok "capture throughput: the first loss is described" "$R"; fi
 if grep -q '^write  *[0-9.]* M records/s' "$R" && grep -q '^analyze_bench: traces replay' "$R"; then
