@@ -399,6 +399,39 @@ static int parse_u32(const char *s, uint32_t *out)
 	return 0;
 }
 
+/* SPANCAP_ANALYZE_MEMORY: bytes, or with a K, M or G suffix (powers of 1024); 0 turns the
+ * spill off. The default keeps traces and spans at a few tens of MiB. */
+#define MEMORY_BUDGET_DEFAULT (8u << 20)
+static int memory_budget(size_t *out)
+{
+	const char *s = getenv("SPANCAP_ANALYZE_MEMORY");
+	unsigned long long v;
+	char *end;
+
+	*out = MEMORY_BUDGET_DEFAULT;
+	if (!s)
+		return 0;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -EINVAL;
+	if (*end && end[1])
+		return -EINVAL;
+	for (const char *u = "KMG"; *end && *u; u++) {
+		if (v > SIZE_MAX / 1024)
+			return -EINVAL;
+		v *= 1024;
+		if ((*end | 0x20) == (*u | 0x20)) {
+			end++;
+			break;
+		}
+	}
+	if (*end)
+		return -EINVAL;
+	*out = (size_t)v;
+	return 0;
+}
+
 static int parse_syscalls(const char *list, struct ana_filter *f)
 {
 	char err[512];
@@ -486,6 +519,8 @@ static bool since_after_until(const struct ana_filter *f)
 static bool trace_absent(const struct ana_ctx *c)
 {
 	if (!c->o.f.trace_nibbles)
+		return false;
+	if (c->spilled_traces) /* every trace made matches the filter */
 		return false;
 	for (uint32_t i = 0; i < c->traces.n; i++)
 		if (ana_filter_trace_match(&c->o.f, ((struct ana_trace *)c->traces.v[i])->id))
@@ -854,6 +889,10 @@ int main(int argc, char **argv)
 		o.use_index = true;
 		o.note = index_note;
 	}
+	/* traces and spans past the budget go to a temporary file (docs/SPILL.md) */
+	if ((cmd == CMD_TRACES || cmd == CMD_SPANS) && memory_budget(&o.memory_budget))
+		return fail_usage("bad SPANCAP_ANALYZE_MEMORY '%s': bytes, or with K, M or G",
+				  getenv("SPANCAP_ANALYZE_MEMORY"));
 	if (cmd == CMD_SYSCALLS)
 		o.want |= ANA_WANT_SCSTATS;
 	if (cmd == CMD_FILES || cmd == CMD_NET)
@@ -952,6 +991,13 @@ int main(int argc, char **argv)
 	}
 	for (uint32_t i = 0; i < c->warnings.n; i++)
 		fprintf(stderr, PROG ": warning: %s\n", (char *)c->warnings.v[i]);
+	if (ret == -EIO) {
+		fprintf(stderr, PROG ": %s\n", c->spill_err);
+		ana_export_abort(&ex);
+		ana_ctx__free(c);
+		ana_tl_vec_free(&tl);
+		return EXIT_FAILURE;
+	}
 	if (ret) {
 		fprintf(stderr, PROG ": out of memory after %llu records\n",
 			(unsigned long long)c->records);

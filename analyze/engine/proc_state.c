@@ -386,6 +386,7 @@ static struct ana_pctx *proc_ctx_of_record(struct ana_ctx *c, const struct ana_p
 		ana_pctx_free(x);
 		return p->pctx;
 	}
+	x->idx = c->pctxs.n;
 	if (ana_vec_push(&c->pctxs, x))
 		goto fail;
 	return x;
@@ -1155,7 +1156,6 @@ static struct ana_proc *spawn(struct ana_ctx *c, struct ana_proc *parent, uint32
 	if (!ch->pctx)
 		ch->pctx = parent->pctx; /* the same memory, context included, until it execs */
 	fdtab_copy(c, &ch->fds, &parent->fds);
-	ch->fork_span = span;
 	if (span)
 		add_child(c, span, ch);
 	return ch;

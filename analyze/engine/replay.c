@@ -41,6 +41,7 @@ struct ana_ctx *ana_ctx__new(const struct ana_opts *o)
 		return NULL;
 	if (o)
 		c->o = *o;
+	c->spill_at = SIZE_MAX;
 	return c;
 }
 
@@ -586,10 +587,13 @@ int ana_ctx__run(struct ana_ctx *c)
 		c->nomem = true;
 	for (uint32_t i = n / 2; i-- > 0;)
 		sift_down(heap, n, i);
+	ana_spill_setup(c);
 	while (n && !c->nomem) {
 		struct ana_input *in = heap[0];
 
 		dispatch(c, in, &in->rec);
+		if (c->live_bytes > c->spill_at)
+			ana_spill_idle(c);
 		if (c->o.progress && !(c->records % PROGRESS_EVERY))
 			progress(c);
 		advance(c, in);
@@ -609,7 +613,9 @@ int ana_ctx__run(struct ana_ctx *c)
 			in->size = scf_reader__input_offset(in->r);
 	}
 	ana_mark_incomplete(c);
-	return c->nomem ? -ENOMEM : 0;
+	if (c->nomem)
+		return -ENOMEM;
+	return ana_spill_finish(c);
 }
 
 void ana_ctx__free(struct ana_ctx *c)
@@ -670,6 +676,7 @@ void ana_ctx__free(struct ana_ctx *c)
 	ana_map_free(&c->trace_map);
 	ana_map_free(&c->span_map);
 	ana_map_free(&c->host_map);
+	ana_spill_free(c);
 	ana_io_table_free(&c->io);
 	ana_sc_table_free(&c->sc);
 	free(c);
