@@ -283,6 +283,9 @@ struct ana_thread {
 	struct ana_stats st;
 	struct ana_span *cur_span;   /* span of its last syscall (NULL: none) */
 	struct ana_trace *last_trace; /* last trace it was counted in */
+	/* trace_spill.c: cur_span was spilled (cur_span NULL): its ids, for a death in it */
+	bool cur_spilled;
+	uint8_t cur_trace_id[16], cur_span_id[8];
 	struct ana_proc *last_fork;   /* child of its last FORK event, until its fork returns */
 	uint64_t last_fork_ns;	      /* that event's time */
 };
@@ -298,10 +301,10 @@ struct ana_trace {
 	struct ana_thread **threads;
 	uint32_t nthreads, threads_cap;
 	bool incomplete;
-	bool pinned; /* trace_spill.c: a thread's current span or last trace is in it */
 	int32_t killed; /* wait status of the first death by signal that killed one of its spans */
 	struct ana_span *spans, *spans_tail; /* in creation order */
-	uint64_t idle_ns; /* trace_spill.c: when it last saw a syscall or context record */
+	uint64_t idle_ns; /* trace_spill.c: when it last saw a syscall or context record while
+			   * choosing, UINT64_MAX once spilled */
 };
 
 struct ana_span_detail;

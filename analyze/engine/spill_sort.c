@@ -22,6 +22,8 @@
 #define WBUF_SIZE (64u << 10)
 #define RBUF_MIN 4096u
 #define RBUF_MAX (1u << 20)
+/* Runs merged at once: more are merged FANIN at a time into new runs first (a read buffer each) */
+#define FANIN 64u
 
 struct run {
 	uint64_t end;	 /* file offset past its last record */
@@ -54,6 +56,7 @@ struct ana_sorter {
 	uint32_t nruns, runs_cap;
 	/* reading: from memory (next_mem) or merging the runs (heap of run indexes) */
 	size_t next_mem;
+	uint32_t first_run; /* runs before it were merged into later ones */
 	uint32_t *heap, nheap;
 	struct run *popped; /* the run whose record was handed out last, advanced on next */
 	int failed;	    /* the error the merge stopped at: next returns it again */
@@ -401,21 +404,13 @@ static void heap_down(struct ana_sorter *s, uint32_t i)
 	}
 }
 
-static int start_merge(struct ana_sorter *s)
+/* Loads the first record of runs [first, first + n) into the heap, each with a buffer. */
+static int heap_fill(struct ana_sorter *s, uint32_t first, uint32_t n, size_t bufsz)
 {
-	size_t bufsz = s->budget / (s->nruns + 1);
 	int ret;
 
-	if (bufsz < RBUF_MIN)
-		bufsz = RBUF_MIN;
-	if (bufsz > RBUF_MAX)
-		bufsz = RBUF_MAX;
-	s->heap = calloc(s->nruns ? s->nruns : 1, sizeof(*s->heap));
-	if (!s->heap) {
-		errf(s, "out of memory");
-		return -ENOMEM;
-	}
-	for (uint32_t i = 0; i < s->nruns; i++) {
+	s->nheap = 0;
+	for (uint32_t i = first; i < first + n; i++) {
 		struct run *r = &s->runs[i];
 
 		r->buf = malloc(bufsz);
@@ -424,15 +419,114 @@ static int start_merge(struct ana_sorter *s)
 			return -ENOMEM;
 		}
 		r->cap = bufsz;
+		r->len = 0;
+		r->boff = r->pos;
 		ret = run_load(s, r);
 		if (ret < 0)
 			return ret;
 		if (ret)
 			s->heap[s->nheap++] = i;
+		else {
+			free(r->buf);
+			r->buf = NULL;
+		}
 	}
 	for (uint32_t i = s->nheap / 2; i-- > 0;)
 		heap_down(s, i);
 	return 0;
+}
+
+/* Hands the heap's least record over (its run advanced past it on the next call): 1, 0 at the
+ * end, -errno. */
+static int heap_pop(struct ana_sorter *s, struct run **out)
+{
+	struct run *r;
+	int ret;
+
+	if (s->popped) {
+		r = s->popped;
+		s->popped = NULL;
+		r->pos += HDR + (uint64_t)r->klen + r->vlen;
+		ret = run_load(s, r);
+		if (ret < 0)
+			return ret;
+		if (!ret) {
+			s->heap[0] = s->heap[--s->nheap];
+			free(r->buf);
+			r->buf = NULL;
+		}
+		heap_down(s, 0);
+	}
+	if (!s->nheap)
+		return 0;
+	*out = s->popped = &s->runs[s->heap[0]];
+	return 1;
+}
+
+/* Merges runs [first, first + n) into one new run at the end of the file. */
+static int merge_pass(struct ana_sorter *s, uint32_t first, uint32_t n, size_t bufsz)
+{
+	uint8_t *w = malloc(WBUF_SIZE);
+	uint64_t start = s->fend;
+	size_t wl = 0;
+	struct run *r;
+	int ret;
+
+	if (!w) {
+		errf(s, "out of memory");
+		return -ENOMEM;
+	}
+	ret = heap_fill(s, first, n, bufsz);
+	while (!ret && (ret = heap_pop(s, &r)) == 1) {
+		size_t len = HDR + (size_t)r->klen + r->vlen;
+
+		ret = 0;
+		if (wl && len > WBUF_SIZE - wl) {
+			ret = write_at(s, w, wl);
+			wl = 0;
+		}
+		if (ret)
+			break;
+		if (len > WBUF_SIZE) {
+			/* the record is whole in its run's buffer, header included */
+			ret = write_at(s, r->key - HDR, len);
+			continue;
+		}
+		memcpy(w + wl, r->key - HDR, len);
+		wl += len;
+	}
+	if (!ret && wl)
+		ret = write_at(s, w, wl);
+	free(w);
+	for (uint32_t i = first; i < first + n; i++) {
+		free(s->runs[i].buf);
+		s->runs[i].buf = NULL;
+	}
+	s->popped = NULL;
+	return ret ? ret : add_run(s, start, s->fend);
+}
+
+static int start_merge(struct ana_sorter *s)
+{
+	size_t bufsz = s->budget / (FANIN + 1);
+	int ret;
+
+	if (bufsz < RBUF_MIN)
+		bufsz = RBUF_MIN;
+	if (bufsz > RBUF_MAX)
+		bufsz = RBUF_MAX;
+	s->heap = calloc(FANIN, sizeof(*s->heap));
+	if (!s->heap) {
+		errf(s, "out of memory");
+		return -ENOMEM;
+	}
+	while (s->nruns - s->first_run > FANIN) {
+		ret = merge_pass(s, s->first_run, FANIN, bufsz);
+		if (ret)
+			return ret;
+		s->first_run += FANIN;
+	}
+	return heap_fill(s, s->first_run, s->nruns - s->first_run, bufsz);
 }
 
 int ana_sorter__finish(struct ana_sorter *s)
@@ -478,28 +572,15 @@ int ana_sorter__next(struct ana_sorter *s, struct ana_sorted *out)
 		out->val = p + HDR + out->klen;
 		return 1;
 	}
-	if (s->popped) {
-		r = s->popped;
-		s->popped = NULL;
-		r->pos += HDR + (uint64_t)r->klen + r->vlen;
-		ret = run_load(s, r);
-		if (ret < 0)
-			return s->failed = ret;
-		if (!ret) {
-			s->heap[0] = s->heap[--s->nheap];
-			free(r->buf);
-			r->buf = NULL;
-		}
-		heap_down(s, 0);
-	}
-	if (!s->nheap)
+	ret = heap_pop(s, &r);
+	if (ret < 0)
+		return s->failed = ret;
+	if (!ret)
 		return 0;
-	r = &s->runs[s->heap[0]];
 	out->key = r->key;
 	out->klen = r->klen;
 	out->val = r->val;
 	out->vlen = r->vlen;
-	s->popped = r;
 	return 1;
 }
 

@@ -308,6 +308,7 @@ void ana_on_thread_ctx(struct ana_ctx *c, uint32_t host, const struct scf_record
 		return;
 	if (b.valid != 1 || is_zero(b.trace_id, 16)) {
 		t->cur_span = NULL;
+		t->cur_spilled = false;
 		return;
 	}
 	if (c->o.want & ANA_WANT_NO_TRACES)
@@ -319,6 +320,7 @@ void ana_on_thread_ctx(struct ana_ctx *c, uint32_t host, const struct scf_record
 	if (!s)
 		return;
 	t->cur_span = s;
+	t->cur_spilled = false;
 	if (!s->ctx_first_ns)
 		s->ctx_first_ns = rec->ts_ns;
 	s->ctx_last_ns = rec->ts_ns;
@@ -678,6 +680,7 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 				   : ana_span_find(c, sc.trace_id, sc.span_id);
 	}
 	t->cur_span = span;
+	t->cur_spilled = false;
 	addr.len = 0;
 	if (sel) {
 		f.ts = rec->ts_ns;

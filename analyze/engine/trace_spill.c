@@ -6,13 +6,15 @@
  * their spans, as partials to an external sort (spill_sort.h) and leave memory; one that shows
  * up again starts a new partial. At the end the live ones follow, and ana_traces_each merges
  * the partials of each id exactly as the replay would have kept one object:
- *   - a partial is never made of a trace that a thread still points at (its current span's, or
- *     the last trace it was counted in), so the replay makes the same ana_span_get calls with
- *     or without a spill, and a span's first partial is made by the call that made it;
+ *   - a thread whose current span was spilled calls ana_span_get again at its next syscall in
+ *     it, which makes a new partial: the thread had got that span before (the replay sets a
+ *     current span only so), so its call changes nothing the merge tells (multi_thread below);
+ *     a death in that span makes a new partial that carries it (proc_state.c, mark_killed);
  *   - seq, host, process, thread, service and process context come from the first partial
  *     (seq numbers grow in replay order), killed from the first that has one, ctx_last_ns from
  *     the last; statistics add up (first_ns the least, last_ns the greatest);
- *   - multi_thread: some partial had it, or one was made by another thread than the first;
+ *   - multi_thread: some partial had it, or one was made by another thread than the first
+ *     (some thread but the span's first got it: what the flag says);
  *   - a trace's processes and threads, and a span's per-thread attributes, are unions in the
  *     order first seen, the attributes of a thread overlaid in replay order;
  *   - a trace's spans, hosts and incomplete flag come from its merged spans, incomplete from
@@ -45,7 +47,7 @@ struct sbuf {
 
 static void put(struct sbuf *b, const void *d, size_t n)
 {
-	if (b->nomem)
+	if (b->nomem || !n)
 		return;
 	if (n > b->cap - b->n) {
 		size_t ncap = b->cap ? b->cap : 256;
@@ -230,6 +232,19 @@ static void drop_spilled(struct ana_ctx *c)
 {
 	uint32_t n = 0;
 
+	for (uint32_t i = 0; i < c->threads.n; i++) {
+		struct ana_thread *t = c->threads.v[i];
+		struct ana_span *s = t->cur_span;
+
+		if (s && s->trace->idle_ns == UINT64_MAX) {
+			memcpy(t->cur_trace_id, s->trace_id, 16);
+			memcpy(t->cur_span_id, s->span_id, 8);
+			t->cur_spilled = true;
+			t->cur_span = NULL;
+		}
+		if (t->last_trace && t->last_trace->idle_ns == UINT64_MAX)
+			t->last_trace = NULL;
+	}
 	c->live_bytes = 0;
 	ana_map_free(&c->trace_map);
 	ana_map_free(&c->span_map);
@@ -284,22 +299,9 @@ void ana_spill_idle(struct ana_ctx *c)
 		spill_fail(c, -ENOMEM);
 		return;
 	}
-	for (uint32_t i = 0; i < c->threads.n; i++) {
-		struct ana_thread *t = c->threads.v[i];
-
-		if (t->cur_span)
-			t->cur_span->trace->pinned = true;
-		if (t->last_trace)
-			t->last_trace->pinned = true;
-	}
 	for (uint32_t i = 0; i < c->traces.n; i++) {
 		struct ana_trace *tr = c->traces.v[i];
 
-		if (tr->pinned) {
-			tr->pinned = false;
-			tr->idle_ns = 0;
-			continue;
-		}
 		tr->idle_ns = tr->st.last_ns;
 		for (const struct ana_span *s = tr->spans; s; s = s->next_in_trace)
 			if (s->ctx_last_ns > tr->idle_ns)
@@ -320,8 +322,7 @@ void ana_spill_idle(struct ana_ctx *c)
 		spill_fail(c, ret);
 		return;
 	}
-	/* pinned traces over half the budget: try again once they grew by another half */
-	c->spill_at = c->live_bytes > target ? c->live_bytes + target : c->o.memory_budget;
+	c->spill_at = c->o.memory_budget;
 }
 
 int ana_spill_finish(struct ana_ctx *c)
@@ -333,12 +334,6 @@ int ana_spill_finish(struct ana_ctx *c)
 		return -EIO;
 	if (!c->spill)
 		return 0;
-	for (uint32_t i = 0; i < c->threads.n; i++) {
-		struct ana_thread *t = c->threads.v[i];
-
-		t->cur_span = NULL;
-		t->last_trace = NULL;
-	}
 	for (uint32_t i = 0; i < c->traces.n && !ret; i++) {
 		struct ana_trace *tr = c->traces.v[i];
 
