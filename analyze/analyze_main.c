@@ -890,9 +890,11 @@ int main(int argc, char **argv)
 		o.note = index_note;
 	}
 	/* traces and spans past the budget go to a temporary file (docs/SPILL.md) */
-	if ((cmd == CMD_TRACES || cmd == CMD_SPANS) && memory_budget(&o.memory_budget))
+	if ((cmd == CMD_TRACES || cmd == CMD_SPANS || cmd == CMD_TIMELINE) &&
+	    memory_budget(&o.memory_budget))
 		return fail_usage("bad SPANCAP_ANALYZE_MEMORY '%s': bytes, or with K, M or G",
 				  getenv("SPANCAP_ANALYZE_MEMORY"));
+	o.spill_discard = cmd == CMD_TIMELINE; /* its lines carry the ids they need */
 	if (cmd == CMD_SYSCALLS)
 		o.want |= ANA_WANT_SCSTATS;
 	if (cmd == CMD_FILES || cmd == CMD_NET)

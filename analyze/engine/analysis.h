@@ -90,10 +90,15 @@ struct ana_opts {
 	 * spans through ana_traces_each only (c->traces and c->spans then hold some, or none).
 	 * 0: every one stays in memory. The spill is off (memory_budget ignored) where it could
 	 * not give the same rows: with span details (ANA_WANT_DETAIL), statistics by span, an
-	 * event callback, and filters on time, syscall or error (a syscall then may pass over a
-	 * span without the replay noting it, which a spilled span would not see).
+	 * event callback (but with spill_discard), and filters on pid, tid, time, syscall or
+	 * error (a syscall then may pass over a span without the replay noting it, which a
+	 * spilled span would not see).
 	 */
 	size_t memory_budget;
+	/* With memory_budget: the caller reads no trace or span after the run (a timeline, which
+	 * takes a span's ids from the events): the traces past the budget are dropped, not
+	 * written, and c->traces and c->spans hold some only */
+	bool spill_discard;
 };
 
 /* ---- reconstructed state ------------------------------------------------------------------ */
@@ -649,6 +654,9 @@ void ana_sc_table_free(struct ana_sc_table *t);
 void ana_spill_setup(struct ana_ctx *c);
 /* Spills the traces idle longest until the live ones are at half the budget; called between
  * records when live_bytes passes spill_at. */
+/* The span of t's last syscall or context record (t->cur_span), made again as a new partial
+ * when it was spilled; NULL when none. */
+struct ana_span *ana_thread_span(struct ana_ctx *c, struct ana_thread *t);
 void ana_spill_idle(struct ana_ctx *c);
 /* At the end of the run: once anything was spilled, the live traces and spans follow them to
  * the file (and leave memory), and the merge starts. Returns 0 or -EIO/-ENOMEM. */

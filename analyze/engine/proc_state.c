@@ -1240,14 +1240,9 @@ static void mark_killed(struct ana_ctx *c, struct ana_proc *p, int32_t status)
 {
 	for (uint32_t i = 0; i < c->threads.n; i++) {
 		struct ana_thread *t = c->threads.v[i];
-		struct ana_span *s = t->proc == p ? t->cur_span : NULL;
+		/* a spilled span: a new partial of it takes the death (trace_spill.c) */
+		struct ana_span *s = t->proc == p ? ana_thread_span(c, t) : NULL;
 
-		/* its span was spilled (trace_spill.c): a new partial of it takes the death */
-		if (t->proc == p && t->cur_spilled) {
-			s = ana_span_get(c, t->host, t->cur_trace_id, t->cur_span_id, p, t);
-			t->cur_span = s;
-			t->cur_spilled = false;
-		}
 		if (!s || s->killed)
 			continue;
 		s->killed = status;

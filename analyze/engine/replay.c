@@ -493,7 +493,7 @@ static void dispatch(struct ana_ctx *c, struct ana_input *in, const struct scf_r
 			struct ana_event ev = { .type = SCF_REC_PROC_EVENT, .ts_ns = rec->ts_ns,
 						.rec = rec, .pe = &pe, .host = h,
 						.proc = ana_proc_find(c, h->idx, pe.pid),
-						.thr = t, .span = t ? t->cur_span : NULL };
+						.thr = t, .span = t ? ana_thread_span(c, t) : NULL };
 
 			c->o.on_event(c, &ev, c->o.event_arg);
 		}

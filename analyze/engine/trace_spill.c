@@ -178,7 +178,8 @@ void ana_spill_setup(struct ana_ctx *c)
 
 	c->spill_at = SIZE_MAX;
 	if (!c->o.memory_budget || (c->o.want & (ANA_WANT_DETAIL | ANA_WANT_NO_TRACES)) ||
-	    ((c->o.want & ANA_WANT_SCSTATS) && c->o.by == ANA_BY_SPAN) || c->o.on_event ||
+	    ((c->o.want & ANA_WANT_SCSTATS) && c->o.by == ANA_BY_SPAN) ||
+	    (c->o.on_event && !c->o.spill_discard) ||
 	    ana_filter_syscall_only(f) || f->has_pid || f->has_tid)
 		return;
 	c->spill_at = c->o.memory_budget;
@@ -290,7 +291,8 @@ void ana_spill_idle(struct ana_ctx *c)
 	size_t target = c->o.memory_budget / 2, cand = 0, live = c->live_bytes;
 	int ret = 0;
 
-	if (!c->spill && !(c->spill = ana_sorter__new(c->o.memory_budget / 4 + 1, NULL))) {
+	if (!c->spill && !c->o.spill_discard &&
+	    !(c->spill = ana_sorter__new(c->o.memory_budget / 4 + 1, NULL))) {
 		spill_fail(c, -ENOMEM);
 		return;
 	}
@@ -311,7 +313,10 @@ void ana_spill_idle(struct ana_ctx *c)
 	qsort(v, cand, sizeof(*v), idle_cmp);
 	for (size_t i = 0; i < cand && live > target && !ret; i++) {
 		live -= trace_cost(v[i]);
-		ret = spill_trace(c, v[i], &b);
+		if (c->spill)
+			ret = spill_trace(c, v[i], &b);
+		else
+			c->spilled_traces++;
 		v[i]->idle_ns = UINT64_MAX;
 	}
 	free(v);
@@ -349,6 +354,15 @@ int ana_spill_finish(struct ana_ctx *c)
 		return -EIO;
 	}
 	return 0;
+}
+
+struct ana_span *ana_thread_span(struct ana_ctx *c, struct ana_thread *t)
+{
+	if (t->cur_spilled) {
+		t->cur_span = ana_span_get(c, t->host, t->cur_trace_id, t->cur_span_id, t->proc, t);
+		t->cur_spilled = false;
+	}
+	return t->cur_span;
 }
 
 void ana_spill_free(struct ana_ctx *c)
