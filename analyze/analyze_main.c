@@ -890,7 +890,9 @@ int main(int argc, char **argv)
 		o.note = index_note;
 	}
 	/* traces and spans past the budget go to a temporary file (docs/SPILL.md) */
-	if ((cmd == CMD_TRACES || cmd == CMD_SPANS || cmd == CMD_TIMELINE) &&
+	if ((cmd == CMD_TRACES || cmd == CMD_SPANS || cmd == CMD_TIMELINE ||
+	     (cmd == CMD_EXPORT &&
+	      (ex.format == ANA_EXPORT_OTLP_JSON || ex.format == ANA_EXPORT_OTLP_JSONL))) &&
 	    memory_budget(&o.memory_budget))
 		return fail_usage("bad SPANCAP_ANALYZE_MEMORY '%s': bytes, or with K, M or G",
 				  getenv("SPANCAP_ANALYZE_MEMORY"));

@@ -179,7 +179,6 @@ void ana_spill_setup(struct ana_ctx *c)
 	c->spill_at = SIZE_MAX;
 	if (!c->o.memory_budget || (c->o.want & (ANA_WANT_DETAIL | ANA_WANT_NO_TRACES)) ||
 	    ((c->o.want & ANA_WANT_SCSTATS) && c->o.by == ANA_BY_SPAN) ||
-	    (c->o.on_event && !c->o.spill_discard) ||
 	    ana_filter_syscall_only(f) || f->has_pid || f->has_tid)
 		return;
 	c->spill_at = c->o.memory_budget;

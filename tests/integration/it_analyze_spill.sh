@@ -63,6 +63,8 @@ reports() {
 	echo "timeline"
 	echo "export --format otlp-json"
 	echo "export --format otlp-jsonl"
+	echo "export --format otlp-json --orphans"
+	echo "export --format otlp-json --granularity span"
 	echo "export --format chrome"
 	echo "export --format csv"
 	echo "export --format jsonl"
