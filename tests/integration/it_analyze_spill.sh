@@ -100,6 +100,21 @@ for cap in synth synth-flip demo scen5; do
 	fi
 done
 
+# several inputs, several hosts: one set of traces across them
+differ=""
+for cmd in traces "traces --json --sort=bytes" spans "spans --json" timeline \
+	"export --format otlp-jsonl"; do
+	# shellcheck disable=SC2086 # cmd is split into words on purpose
+	for b in 0 1 65536; do
+		SPANCAP_ANALYZE_MEMORY=$b "$A" --threads 2 $cmd "$tmp/synth.scap" "$demo" \
+			"$tmp/scen5.scap" >"$tmp/m$b" 2>&1
+		echo "status $?" >>"$tmp/m$b"
+		[ $b = 0 ] || cmp -s "$tmp/m0" "$tmp/m$b" || differ="$differ; $cmd (budget $b)"
+	done
+done
+[ -z "$differ" ]
+ok "three inputs: the same with budgets of 1 byte, 64 KiB and none" $? "$differ"
+
 # the spill really is taken: without a directory for its file, traces fails and says where
 SPANCAP_ANALYZE_MEMORY=1 TMPDIR=$tmp/none "$A" traces "$tmp/synth.scap" >/dev/null 2>"$tmp/err"
 st=$?
