@@ -99,12 +99,32 @@ struct {
 } counters SEC(".maps");
 
 /* Per-thread state: the in-flight syscall event and the last context seen. */
+enum exit_decode {
+	EXIT_NONE = 0,
+	EXIT_ACCEPT,	 /* addr args[1], socklen_t *args[2] */
+	EXIT_RECVFROM,	 /* addr args[4], socklen_t *args[5] */
+	EXIT_PIPE,	 /* int[2] at args[0] */
+	EXIT_SOCKETPAIR, /* int[2] at args[3] */
+	EXIT_RECVMSG,	 /* struct msghdr at args[1]: msg_name, msg_namelen as the kernel set it */
+};
+
+/* What to read at entry: argument indexes + 1 (0: none). */
+struct entry_decode {
+	__u8 path1;
+	__u8 path2;
+	__u8 sa;     /* sockaddr pointer */
+	__u8 sa_len; /* its length (a value) */
+	__u8 argv;
+	__u8 msg;    /* struct msghdr pointer: its msg_name */
+	__u8 exit;
+};
+
 struct thread_state {
 	struct sc_syscall_event ev;
 	__u8 tail[SC_TAIL_CAP];
 	__u16 tail_len;
 	__u8 in_flight; /* enum in_flight */
-	__u8 exit_decode; /* enum exit_decode, chosen at entry */
+	struct entry_decode dec; /* what its syscall's items are read from, chosen at entry */
 	__u8 last_valid;
 	__u8 last_flags;
 	__u16 last_size;
@@ -605,25 +625,6 @@ none:
 
 /* ---- argument decoding --------------------------------------------------------------------- */
 
-enum exit_decode {
-	EXIT_NONE = 0,
-	EXIT_ACCEPT,	 /* addr args[1], socklen_t *args[2] */
-	EXIT_RECVFROM,	 /* addr args[4], socklen_t *args[5] */
-	EXIT_PIPE,	 /* int[2] at args[0] */
-	EXIT_SOCKETPAIR, /* int[2] at args[3] */
-	EXIT_RECVMSG,	 /* struct msghdr at args[1]: msg_name, msg_namelen as the kernel set it */
-};
-
-/* What to read at entry: argument indexes + 1 (0: none). */
-struct entry_decode {
-	__u8 path1;
-	__u8 path2;
-	__u8 sa;     /* sockaddr pointer */
-	__u8 sa_len; /* its length (a value) */
-	__u8 argv;
-	__u8 msg;    /* struct msghdr pointer: its msg_name */
-	__u8 exit;
-};
 
 /*
  * One case per syscall whose decode (formats/syscall_list.h) is not NONE: DECODE_<decode>(nr)
@@ -678,7 +679,6 @@ static __always_inline void put_str(struct thread_state *st, __u16 tag, __u64 up
 	}
 	n = bpf_probe_read_user_str(&st->tail[off + 4], sz, (void *)uptr);
 	if (n <= 0) {
-		count(SC_CNT_ARG_FAULTS);
 		st->ev.flags |= SC_SYS_F_ARG_FAULT;
 		return;
 	}
@@ -710,7 +710,6 @@ static __always_inline void put_sockaddr(struct thread_state *st, __u64 uptr, __
 	if (n > SC_SOCKADDR_MAX)
 		return;
 	if (bpf_probe_read_user(&st->tail[off + 4], n, (void *)uptr)) {
-		count(SC_CNT_ARG_FAULTS);
 		st->ev.flags |= SC_SYS_F_ARG_FAULT;
 		return;
 	}
@@ -742,7 +741,6 @@ static __always_inline void put_argv(struct thread_state *st, __u64 uargv)
 #pragma unroll
 	for (i = 0; i < SC_ARGV_MAX; i++) {
 		if (bpf_probe_read_user(&p, sizeof(p), (void *)(uargv + 8 * i))) {
-			count(SC_CNT_ARG_FAULTS);
 			st->ev.flags |= SC_SYS_F_ARG_FAULT;
 			break;
 		}
@@ -752,7 +750,6 @@ static __always_inline void put_argv(struct thread_state *st, __u64 uargv)
 			break;
 		n = bpf_probe_read_user_str(&st->tail[off + pos + 2], sz, (void *)p);
 		if (n <= 0) {
-			count(SC_CNT_ARG_FAULTS);
 			st->ev.flags |= SC_SYS_F_ARG_FAULT;
 			break;
 		}
@@ -780,7 +777,6 @@ static __always_inline void put_fd_pair(struct thread_state *st, __u64 uptr)
 		return;
 	}
 	if (bpf_probe_read_user(&st->tail[off + 4], 8, (void *)uptr)) {
-		count(SC_CNT_ARG_FAULTS);
 		st->ev.flags |= SC_SYS_F_ARG_FAULT;
 		return;
 	}
@@ -797,7 +793,6 @@ static __always_inline void put_sockaddr_out(struct thread_state *st, __u64 uadd
 	if (!uaddr || !ulen)
 		return;
 	if (bpf_probe_read_user(&len, sizeof(len), (void *)ulen)) {
-		count(SC_CNT_ARG_FAULTS);
 		st->ev.flags |= SC_SYS_F_ARG_FAULT;
 		return;
 	}
@@ -816,11 +811,33 @@ static __always_inline void put_msg_name(struct thread_state *st, __u64 umsg)
 	if (!umsg)
 		return;
 	if (bpf_probe_read_user(&h, sizeof(h), (void *)umsg)) {
-		count(SC_CNT_ARG_FAULTS);
 		st->ev.flags |= SC_SYS_F_ARG_FAULT;
 		return;
 	}
 	put_sockaddr(st, h.name, h.namelen);
+}
+
+/*
+ * The items read at entry, per st->dec: paths, the address of a connect or sendmsg, execve's
+ * argv. Not inlined: the exit may read them again (handle_sys_exit()).
+ */
+#define SC_EFAULT 14 /* asm-generic/errno-base.h: vmlinux.h has no macros */
+
+static __noinline int entry_items(struct thread_state *st)
+{
+	if (!st)
+		return 0;
+	if (st->dec.path1)
+		put_str(st, SC_ITEM_PATH, arg(st, st->dec.path1 - 1));
+	if (st->dec.path2)
+		put_str(st, SC_ITEM_PATH2, arg(st, st->dec.path2 - 1));
+	if (st->dec.sa)
+		put_sockaddr(st, arg(st, st->dec.sa - 1), arg(st, st->dec.sa_len - 1));
+	if (st->dec.argv)
+		put_argv(st, arg(st, st->dec.argv - 1));
+	if (st->dec.msg)
+		put_msg_name(st, arg(st, st->dec.msg - 1));
+	return 0;
 }
 
 /* ---- syscall hooks ------------------------------------------------------------------------- */
@@ -903,17 +920,8 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 	st->tail_len = 0;
 
 	decode_for(id, &d);
-	if (d.path1)
-		put_str(st, SC_ITEM_PATH, arg(st, d.path1 - 1));
-	if (d.path2)
-		put_str(st, SC_ITEM_PATH2, arg(st, d.path2 - 1));
-	if (d.sa)
-		put_sockaddr(st, arg(st, d.sa - 1), arg(st, d.sa_len - 1));
-	if (d.argv)
-		put_argv(st, arg(st, d.argv - 1));
-	if (d.msg)
-		put_msg_name(st, arg(st, d.msg - 1));
-	st->exit_decode = d.exit;
+	st->dec = d;
+	entry_items(st);
 	st->in_flight = IN_FLIGHT_RECORD;
 	return 0;
 }
@@ -948,6 +956,8 @@ static __always_inline void emit_syscall(struct thread_state *st)
 		flags = BPF_RB_FORCE_WAKEUP;
 	else if (!(++st->n_events & 15))
 		flags = rb_flags();
+	if (st->ev.flags & SC_SYS_F_ARG_FAULT)
+		count(SC_CNT_ARG_FAULTS); /* once per record that says so */
 	if (!emit_flags(&st->ev, sizeof(st->ev) + len, flags))
 		count(SC_CNT_SYSCALLS);
 }
@@ -1014,8 +1024,20 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 		st->ev.resolve &= SC_RESOLVE_PRCTL_VMA;
 	if (ret >= 0 && moves_tls_blocks(&st->ev))
 		bump_generation(st->ev.pid);
+	/*
+	 * An argument the entry could not read (bpf_probe_read_user() cannot fault a page in: a
+	 * path in a page of .rodata or of a fresh stack not touched yet) is read again: the kernel
+	 * copied it during the syscall, which faulted the page in. Not after EFAULT (the memory is
+	 * not there), nor after an execve that succeeded (the pointers were the old image's;
+	 * handle_exec() rebuilt the items from what the kernel copied).
+	 */
+	if ((st->ev.flags & SC_SYS_F_ARG_FAULT) && ret != -SC_EFAULT && !(st->dec.argv && ret == 0)) {
+		st->tail_len = 0;
+		st->ev.flags &= ~(SC_SYS_F_ARG_FAULT | SC_SYS_F_TRUNCATED);
+		entry_items(st);
+	}
 	if (ret >= 0) {
-		switch (st->exit_decode) {
+		switch (st->dec.exit) {
 		case EXIT_ACCEPT:
 			put_sockaddr_out(st, arg(st, 1), arg(st, 2));
 			break;
@@ -1154,7 +1176,6 @@ static __always_inline void exec_items(struct thread_state *st, struct task_stru
 	if (n > SC_ARGV_RAW_MAX)
 		return;
 	if (bpf_probe_read_user(&st->tail[off + 4], n, (void *)start)) {
-		count(SC_CNT_ARG_FAULTS);
 		st->ev.flags |= SC_SYS_F_ARG_FAULT;
 		return;
 	}

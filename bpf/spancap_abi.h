@@ -289,7 +289,7 @@ enum sc_counter {
 	SC_CNT_EVENTS = 0,	/* events handed to the ring buffer */
 	SC_CNT_RB_DROPS = 1,	/* events lost: ring buffer full */
 	SC_CNT_MAP_FULL = 2,	/* map insertions / task storage creations that failed */
-	SC_CNT_ARG_FAULTS = 3,	/* user-memory reads of syscall arguments that failed */
+	SC_CNT_ARG_FAULTS = 3,	/* syscall events with an argument read that failed, after the retry at exit */
 	SC_CNT_CTX_FAULTS = 4,	/* user-memory reads of the TLS slot / record that failed */
 	SC_CNT_CTX_INVALID = 5, /* records rejected: valid byte other than 0 and 1, odd address */
 	SC_CNT_UNMATCHED = 6,	/* syscall exits without a recorded entry */

@@ -174,7 +174,7 @@ enum scf_counter_id {
 	SCF_CNT_EVENTS = 1,	     /* events received from the kernel */
 	SCF_CNT_RINGBUF_DROPS = 2,   /* events the kernel could not reserve room for */
 	SCF_CNT_MAP_FULL = 3,	     /* kernel map insertions that failed */
-	SCF_CNT_ARG_FAULTS = 4,	     /* user-memory reads of arguments that failed */
+	SCF_CNT_ARG_FAULTS = 4,	     /* syscall records with an argument read that failed */
 	SCF_CNT_CTX_FAULTS = 5,	     /* user-memory reads of thread context that failed */
 	SCF_CNT_WRITE_DROPS = 6,     /* events user space could not write */
 	SCF_CNT_RECORDS = 7,	     /* records written */

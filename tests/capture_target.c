@@ -10,7 +10,9 @@
  * 1. prints pid and tp_offset (&otel_thread_ctx_v1 - fs_base, what the resolver must find);
  * 2. waits for one line on stdin (the test sends it once spancap has resolved this process);
  * 3. outside any span: openat FILE + read 100, openat of a missing path, connect to a closed
- *    port, getppid;
+ *    port, getppid; then openat of a missing path and connect to the closed port whose
+ *    arguments sit in pages not faulted in yet (file mappings never touched: the BPF program's
+ *    entry read fails, its exit read must find them);
  * 4. attaches a context (trace 0102..10, span a1..a8, one attribute), then: openat FILE + read
  *    200, write 777 bytes into a pipe made by pipe2, openat of a missing path, connect to
  *    another closed port, fork + exec /bin/true, wait;
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -66,6 +69,29 @@ static int try_connect(int port)
 	return rc;
 }
 
+/*
+ * len bytes at the start of a fresh private mapping of a file FILE.SUFFIX that holds them,
+ * never touched by this process: its page is in the page cache, its page table entry not
+ * present until the first access (the kernel's, in the syscall it is passed to).
+ */
+static const void *cold_copy(const char *file, const char *suffix, const void *bytes,
+			     size_t len)
+{
+	char name[4096];
+	void *m;
+	int fd;
+
+	snprintf(name, sizeof(name), "%s.%s", file, suffix);
+	fd = open(name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, bytes, len) != (ssize_t)len)
+		exit(19);
+	m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (m == MAP_FAILED)
+		exit(19);
+	close(fd);
+	return m;
+}
+
 static void read_file(const char *path, size_t n)
 {
 	char buf[512];
@@ -83,7 +109,10 @@ int main(int argc, char **argv)
 	static const char attr[] = "/checkout";
 	char line[64], junk[777] = {0};
 	unsigned long fs = 0;
-	int port_out, port_in, p[2], st;
+	struct sockaddr_in peer_out = {.sin_family = AF_INET,
+				       .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	const void *cold_path, *cold_addr;
+	int port_out, port_in, p[2], st, s;
 	pid_t child;
 
 	if (argc != 2)
@@ -94,8 +123,12 @@ int main(int argc, char **argv)
 	port_in = closed_port();
 	while (port_in == port_out)
 		port_in = closed_port();
+	peer_out.sin_port = htons(port_out);
 	printf("pid=%d\ntp_offset=%ld\nport_out=%d\nport_in=%d\n", getpid(),
 	       (long)((uintptr_t)&otel_thread_ctx_v1 - fs), port_out, port_in);
+	cold_path = cold_copy(argv[1], "cold-path", "/nonexistent/cold-page",
+			      sizeof("/nonexistent/cold-page"));
+	cold_addr = cold_copy(argv[1], "cold-addr", &peer_out, sizeof(peer_out));
 	if (!fgets(line, sizeof(line), stdin))
 		return 12;
 
@@ -106,6 +139,12 @@ int main(int argc, char **argv)
 	if (try_connect(port_out) == 0)
 		return 14;
 	getppid();
+	if (openat(AT_FDCWD, cold_path, O_RDONLY) >= 0)
+		return 13;
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(s, cold_addr, sizeof(peer_out)) == 0)
+		return 14;
+	close(s);
 
 	/* attach: build the record, then point the TLS variable at it */
 	memcpy(rec.trace_id, trace, 16);

@@ -14,7 +14,9 @@ trace and span ids the truth gives (none outside spans), and its decoded path, p
 and byte count must match.
 
 A syscall whose record is flagged CTX_FAULT (the capture could not read the context and says
-so) is counted and reported, not failed: it carries no context, never a wrong one. One window is
+so) is counted and reported, not failed: it carries no context, never a wrong one. So is an
+openat whose path is missing and whose record is flagged ARG_FAULT (read neither at the
+syscall's entry nor at its exit). One window is
 also told apart: between the process publishing its context (its last
 prctl(PR_SET_VMA) before the capture resolved it) and the PROCESS record that says it was
 resolved, the kernel cannot know where the context is yet. Syscalls entered after that record
@@ -59,6 +61,7 @@ CTX_RESOLVED = 1
 PR_SET_VMA = 0x53564D41
 ITEM_PATH, ITEM_SOCKADDR = 1, 3
 F_CTX = 0x0001
+F_ARG_FAULT = 0x0008  # the capture could not read an argument (at entry nor exit), and says so
 F_CTX_FAULT = 0x0010  # the capture could not read the thread's context, and says so
 
 
@@ -395,6 +398,7 @@ def main():
                 matched[tid].append({
                     "ts": ts, "ret": ret, "args": args6, "pid": rpid, "nr": nr,
                     "ctx": bool(flags & F_CTX), "ctx_fault": bool(flags & F_CTX_FAULT),
+                    "arg_fault": bool(flags & F_ARG_FAULT),
                     "trace": body[80:96].hex(),
                     "span": body[96:104].hex(), "path": items.get(ITEM_PATH),
                     "sa": items.get(ITEM_SOCKADDR)})
@@ -416,7 +420,7 @@ def main():
            "it (at most %g ms)" % (gap_ms, max_gap_ms))
 
     missing, wrong_ctx, wrong_data, in_span, out_span = [], [], [], 0, 0
-    unresolved = faulted = 0
+    unresolved = faulted = arg_faulted = 0
     judged = set()  # traces with an operation whose record must carry the context
     for tid in sorted(want):
         if nxt[tid] < len(want[tid]):
@@ -449,7 +453,9 @@ def main():
                                                                  want_pid))
             if op["syscall"] == "openat" and op["path"]:
                 got = r["path"].decode("utf-8", "replace") if r["path"] is not None else None
-                if got is None or not got.endswith(op["path"]):
+                if got is None and r["arg_fault"]:
+                    arg_faulted += 1  # read neither at entry nor at exit, and flagged so
+                elif got is None or not got.endswith(op["path"]):
                     wrong_data.append("tid %d openat: path %r, want ...%s" % (tid, got,
                                                                             op["path"]))
             if op["syscall"] == "connect" and op["peer"]:
@@ -468,7 +474,8 @@ def main():
            "context read; none carries a wrong context); %d outside spans carry none" %
            (in_span - unresolved - faulted, unresolved, faulted, out_span),
            "\n".join(wrong_ctx))
-    report(not wrong_data, "paths, peers, byte counts and pids match the truth log",
+    report(not wrong_data, "paths, peers, byte counts and pids match the truth log (%d openat "
+           "paths flagged as an argument the capture could not read)" % arg_faulted,
            "\n".join(wrong_data))
     if sampling:
         mode = (SAMPLING_FRACTION if threshold is not None else 0) | \

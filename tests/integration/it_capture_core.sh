@@ -80,6 +80,10 @@ check "failing openat outside the span: ENOENT (-2), path, no context" \
 	has "nr=257 ret=-2 flags=0x0 ctx=0 .* path=/nonexistent/outside-span\$"
 check "connect to 127.0.0.1:$port_out outside the span: ECONNREFUSED (-111), address, no context" \
 	has "nr=42 ret=-111 flags=0x0 ctx=0 .* sa=127\.0\.0\.1:$port_out\$"
+check "openat of a path in a page not faulted in yet: path read (at exit), no ARG_FAULT" \
+	has "nr=257 ret=-2 flags=0x0 ctx=0 .* path=/nonexistent/cold-page\$"
+check "connect with its address in a page not faulted in yet: address read (at exit)" \
+	test "$(count "nr=42 ret=-111 flags=0x0 ctx=0 .* sa=127\.0\.0\.1:$port_out\$")" = 2
 
 # ---- inside the span ------------------------------------------------------------------------
 
