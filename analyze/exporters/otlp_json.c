@@ -923,7 +923,8 @@ int ana_otlp_finish(struct ana_export *x, struct ana_ctx *c)
 			free(l.v);
 			return 1;
 		}
-		qsort(l.v, l.n, sizeof(*l.v), seq_cmp);
+		if (l.n)
+			qsort(l.v, l.n, sizeof(*l.v), seq_cmp);
 		for (size_t i = 0; i < l.n; i++)
 			killed_span(x, o, c, &l.v[i]);
 		free(l.v);
