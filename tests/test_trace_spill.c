@@ -101,6 +101,21 @@ static void test_sorter_keys_of_different_lengths(void **state)
 	ana_sorter__free(s);
 }
 
+/* No record at all: in memory (no array to sort: UBSan checks the call) and in no run. */
+static void test_sorter_empty(void **state)
+{
+	struct ana_sorter *s = ana_sorter__new(1, NULL);
+	struct ana_sorted rec;
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(ana_sorter__finish(s), 0);
+	assert_int_equal(ana_sorter__runs(s), 0);
+	assert_int_equal(ana_sorter__next(s, &rec), 0);
+	assert_int_equal(ana_sorter__next(s, &rec), 0);
+	ana_sorter__free(s);
+}
+
 /* A run file: records (u32 klen, u32 vlen, u64 order, key, value) as given. */
 static size_t put_rec(uint8_t *p, uint32_t klen, uint32_t vlen, uint64_t order)
 {
@@ -275,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_sorter_in_memory_orders_by_key_then_order_added),
 		cmocka_unit_test(test_sorter_runs_merge_in_the_same_order),
 		cmocka_unit_test(test_sorter_keys_of_different_lengths),
+		cmocka_unit_test(test_sorter_empty),
 		cmocka_unit_test(test_sorter_rejects_malformed_runs),
 		cmocka_unit_test(test_sorter_names_the_directory_it_cannot_use),
 		cmocka_unit_test(test_reports_are_the_same_with_every_trace_spilled),

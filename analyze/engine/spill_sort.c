@@ -537,7 +537,8 @@ int ana_sorter__finish(struct ana_sorter *s)
 		return -EINVAL;
 	s->finished = true;
 	if (!s->nruns) {
-		qsort_r(s->idx, s->nidx, sizeof(*s->idx), mem_cmp, s->arena);
+		if (s->nidx)
+			qsort_r(s->idx, s->nidx, sizeof(*s->idx), mem_cmp, s->arena);
 		return 0;
 	}
 	ret = flush_run(s);
