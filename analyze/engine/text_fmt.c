@@ -212,21 +212,27 @@ void ana_table_print(struct ana_table *t, FILE *f, int indent)
 		if (c < 32 && l > w[c])
 			w[c] = l;
 	}
-	for (size_t r = 0; r <= rows; r++) {
-		fprintf(f, "%*s", indent, "");
-		for (c = 0; c < t->ncols; c++) {
-			const char *s = r ? t->cells[(r - 1) * t->ncols + c] : t->heads[c];
-			int last = c + 1 == t->ncols;
-			int width = (int)(c < 32 ? w[c] : 0);
+	for (size_t r = 0; r <= rows; r++)
+		ana_table_line(f, indent, t->ncols, t->align, w,
+			       r ? (const char *const *)t->cells + (r - 1) * t->ncols : t->heads);
+}
 
-			if (t->align[c] == 'r')
-				fprintf(f, "%*s", width, s);
-			else if (last)
-				fputs(s, f);
-			else
-				fprintf(f, "%-*s", width, s);
-			fputs(last ? "\n" : "  ", f);
-		}
+void ana_table_line(FILE *f, int indent, unsigned int ncols, const char *align, const size_t *w,
+		    const char *const *cells)
+{
+	fprintf(f, "%*s", indent, "");
+	for (unsigned int c = 0; c < ncols; c++) {
+		const char *s = cells[c];
+		int last = c + 1 == ncols;
+		int width = (int)(c < 32 ? w[c] : 0);
+
+		if (align[c] == 'r')
+			fprintf(f, "%*s", width, s);
+		else if (last)
+			fputs(s, f);
+		else
+			fprintf(f, "%-*s", width, s);
+		fputs(last ? "\n" : "  ", f);
 	}
 }
 

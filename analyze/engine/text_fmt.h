@@ -56,6 +56,10 @@ void ana_table_init(struct ana_table *t, unsigned int ncols, const char *const *
 		    const char *align);
 /* Adds the next cell (rows are filled left to right). */
 void ana_table_cell(struct ana_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One line of a table: cells padded to widths (w[c] for c < 32, else none) as align says, the
+ * last column not padded, after indent spaces. */
+void ana_table_line(FILE *f, int indent, unsigned int ncols, const char *align, const size_t *w,
+		    const char *const *cells);
 /* Prints header and rows, each line prefixed by indent spaces; the last column is not padded. */
 void ana_table_print(struct ana_table *t, FILE *f, int indent);
 void ana_table_free(struct ana_table *t);

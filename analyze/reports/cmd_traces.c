@@ -9,44 +9,92 @@
 #include "report.h"
 #include "text_fmt.h"
 
-static enum ana_sort sort_key;
+#include "spill_sort.h"
 
-static int cmp_u64_desc(uint64_t a, uint64_t b)
+/* The sort key of a row: the --sort value (descending but for start), then the id, as bytes. */
+static void trace_key(uint8_t k[24], enum ana_sort sort, const struct ana_trace *tr)
 {
-	return a > b ? -1 : a < b;
-}
+	uint64_t v;
 
-static int trace_cmp(const void *a, const void *b)
-{
-	const struct ana_trace *x = *(void *const *)a;
-	const struct ana_trace *y = *(void *const *)b;
-	int r = 0;
-
-	switch (sort_key) {
+	switch (sort) {
 	case ANA_SORT_SYSCALLS:
-		r = cmp_u64_desc(x->st.syscalls, y->st.syscalls);
+		v = ~tr->st.syscalls;
 		break;
 	case ANA_SORT_TIME:
-		r = cmp_u64_desc(x->st.time_ns, y->st.time_ns);
+		v = ~tr->st.time_ns;
 		break;
 	case ANA_SORT_BYTES:
-		r = cmp_u64_desc(x->st.bytes_read + x->st.bytes_written,
-				 y->st.bytes_read + y->st.bytes_written);
+		v = ~(tr->st.bytes_read + tr->st.bytes_written);
 		break;
 	case ANA_SORT_ERRORS:
-		r = cmp_u64_desc(x->st.errors, y->st.errors);
+		v = ~tr->st.errors;
 		break;
 	default: /* start */
-		r = -cmp_u64_desc(x->st.first_ns, y->st.first_ns);
+		v = tr->st.first_ns;
 	}
-	return r ? r : memcmp(x->id, y->id, 16);
+	for (int i = 0; i < 8; i++)
+		k[i] = (uint8_t)(v >> (8 * (7 - i)));
+	memcpy(k + 8, tr->id, 16);
 }
 
-static bool trace_shown(const struct ana_ctx *c, const void *item)
+static int trace_row(struct ana_ctx *c, const struct ana_trace *tr, void *arg)
 {
-	const struct ana_trace *tr = item;
+	struct ana_listing *l = arg;
+	struct ana_report *r = l->r;
+	struct ana_json *j = &l->j;
+	struct ana_table *t = &l->t;
+	char *svc;
+	char hx[33], d[24], ts[32], hosts[256] = "", fl[64];
+	uint8_t key[24];
 
-	return ana_row_shown(c, &tr->st);
+	if (!ana_row_shown(c, &tr->st))
+		return 0;
+	if (ana_listing_row_begin(l))
+		return 1;
+	svc = ana_trace_services(tr);
+	for (uint32_t h = 0; h < c->hosts.n && h < 64; h++)
+		if (tr->hosts_mask & (1ull << h))
+			snprintf(hosts + strlen(hosts), sizeof(hosts) - strlen(hosts), "%s%s",
+				 hosts[0] ? "," : "", ana_host_name(c, h));
+	if (r->json) {
+		ana_json_obj(j, NULL);
+		ana_json_hex(j, "trace_id", tr->id, 16);
+		ana_json_arr(j, "services");
+		for (char *s = svc, *e; s && strcmp(s, "-"); s = e + 1) {
+			e = strchr(s, ',');
+			ana_json_bytesn(j, NULL, s, e ? (size_t)(e - s) : strlen(s));
+			if (!e)
+				break;
+		}
+		ana_json_end(j, false);
+		ana_json_trace_hosts(j, c, tr);
+		ana_json_u64(j, "processes", tr->nprocs);
+		ana_json_u64(j, "threads", tr->nthreads);
+		ana_json_u64(j, "spans", tr->nspans);
+		ana_json_stats(j, "stats", &tr->st);
+		ana_json_bool(j, "incomplete", tr->incomplete);
+		ana_json_killed(j, tr->killed);
+		ana_json_end(j, true);
+	} else {
+		ana_table_cell(t, "%s", ana_fmt_hex(hx, tr->id, 16));
+		ana_table_cell(t, "%s", svc ? svc : "?");
+		ana_table_cell(t, "%s", hosts);
+		ana_table_cell(t, "%u", tr->nprocs);
+		ana_table_cell(t, "%u", tr->nthreads);
+		ana_table_cell(t, "%u", tr->nspans);
+		ana_table_cell(t, "%" PRIu64, tr->st.syscalls);
+		ana_table_cell(t, "%s", ana_fmt_dur(d, sizeof(d), tr->st.time_ns));
+		ana_table_cell(t, "%" PRIu64, tr->st.bytes_read);
+		ana_table_cell(t, "%" PRIu64, tr->st.bytes_written);
+		ana_table_cell(t, "%" PRIu64, tr->st.errors);
+		ana_table_cell(t, "%s",
+			       tr->st.syscalls ? ana_fmt_ts_clock(ts, sizeof(ts), tr->st.first_ns)
+					       : "-");
+		ana_table_cell(t, "%s", ana_flags_text(fl, sizeof(fl), tr->incomplete, tr->killed));
+	}
+	free(svc);
+	trace_key(key, r->sort, tr);
+	return ana_listing_row_end(l, key, sizeof(key));
 }
 
 int ana_report_traces(struct ana_report *r)
@@ -56,67 +104,19 @@ int ana_report_traces(struct ana_report *r)
 					     "ERRORS", "START", "FLAGS" };
 	struct ana_ctx *c = r->c;
 	struct ana_listing l;
-	struct ana_json *j = &l.j;
-	struct ana_table *t = &l.t;
-	uint32_t n;
-	void **v;
+	struct ana_each each = { .trace_fn = trace_row, .arg = &l };
+	int ret;
 
-	sort_key = r->sort;
-	v = ana_rows_select(r, &c->traces, trace_shown, trace_cmp, &n);
-	if (!v)
-		return 1;
 	ana_listing_begin(&l, r, "traces");
 	ana_listing_rows(&l, "traces", 13, heads, "lllrrrrrrrrll");
-	for (uint32_t i = 0; i < n; i++) {
-		struct ana_trace *tr = v[i];
-		char *svc = ana_trace_services(tr);
-		char hx[33], d[24], ts[32], hosts[256] = "", fl[64];
-
-		for (uint32_t h = 0; h < c->hosts.n && h < 64; h++)
-			if (tr->hosts_mask & (1ull << h))
-				snprintf(hosts + strlen(hosts), sizeof(hosts) - strlen(hosts), "%s%s",
-					 hosts[0] ? "," : "", ana_host_name(c, h));
-		if (r->json) {
-			ana_json_obj(j, NULL);
-			ana_json_hex(j, "trace_id", tr->id, 16);
-			ana_json_arr(j, "services");
-			for (char *s = svc, *e; s && strcmp(s, "-"); s = e + 1) {
-				e = strchr(s, ',');
-				ana_json_bytesn(j, NULL, s, e ? (size_t)(e - s) : strlen(s));
-				if (!e)
-					break;
-			}
-			ana_json_end(j, false);
-			ana_json_trace_hosts(j, c, tr);
-			ana_json_u64(j, "processes", tr->nprocs);
-			ana_json_u64(j, "threads", tr->nthreads);
-			ana_json_u64(j, "spans", tr->nspans);
-			ana_json_stats(j, "stats", &tr->st);
-			ana_json_bool(j, "incomplete", tr->incomplete);
-			ana_json_killed(j, tr->killed);
-			ana_json_end(j, true);
-		} else {
-			ana_table_cell(t, "%s", ana_fmt_hex(hx, tr->id, 16));
-			ana_table_cell(t, "%s", svc ? svc : "?");
-			ana_table_cell(t, "%s", hosts);
-			ana_table_cell(t, "%u", tr->nprocs);
-			ana_table_cell(t, "%u", tr->nthreads);
-			ana_table_cell(t, "%u", tr->nspans);
-			ana_table_cell(t, "%" PRIu64, tr->st.syscalls);
-			ana_table_cell(t, "%s", ana_fmt_dur(d, sizeof(d), tr->st.time_ns));
-			ana_table_cell(t, "%" PRIu64, tr->st.bytes_read);
-			ana_table_cell(t, "%" PRIu64, tr->st.bytes_written);
-			ana_table_cell(t, "%" PRIu64, tr->st.errors);
-			ana_table_cell(t, "%s",
-				       tr->st.syscalls
-					   ? ana_fmt_ts_clock(ts, sizeof(ts), tr->st.first_ns)
-					   : "-");
-			ana_table_cell(t, "%s",
-				       ana_flags_text(fl, sizeof(fl), tr->incomplete, tr->killed));
-		}
-		free(svc);
+	if (ana_listing_sorted(&l, c->o.memory_budget)) {
+		ana_listing_end(&l);
+		return 1;
 	}
-	ana_listing_end(&l);
-	free(v);
+	ret = ana_traces_each(c, &each);
+	if (ret < 0)
+		snprintf(r->err, sizeof(r->err), "%.250s", c->spill_err);
+	if (ana_listing_end(&l) || ret)
+		return 1;
 	return 0;
 }

@@ -158,6 +158,14 @@ struct ana_listing {
 	struct ana_report *r;
 	struct ana_json j;
 	struct ana_table t;
+	/* ana_listing_sorted: rows with their sort keys in an external sort, the widths of the
+	 * table's columns so far, a row's JSON on its way to the sort */
+	struct ana_sorter *rows;
+	size_t w[32];
+	FILE *mem, *out;
+	char *membuf;
+	size_t memlen;
+	bool had_items;
 };
 
 /* Starts the JSON document and its head (nothing yet as text). */
@@ -165,7 +173,18 @@ void ana_listing_begin(struct ana_listing *l, struct ana_report *r, const char *
 /* Opens the JSON array key, or the table (ncols, heads and align as for ana_table_init). */
 void ana_listing_rows(struct ana_listing *l, const char *key, unsigned int ncols,
 		      const char *const *heads, const char *align);
-/* Closes the array and the document, or prints the table and frees it. */
-void ana_listing_end(struct ana_listing *l);
+/*
+ * Rows in the order of a sort key rather than as written, kept within budget bytes (0: no
+ * limit) by an external sort (spill_sort.h): after ana_listing_rows, write each row between
+ * ana_listing_row_begin and ana_listing_row_end; ana_listing_end prints them sorted, byte for
+ * byte as the unsorted listing would print the same rows in that order. 0 or 1 with r->err.
+ */
+int ana_listing_sorted(struct ana_listing *l, size_t budget);
+int ana_listing_row_begin(struct ana_listing *l);
+/* Ends the row and gives its key (memcmp order; equal keys keep the order written). */
+int ana_listing_row_end(struct ana_listing *l, const void *key, uint32_t klen);
+/* Closes the array and the document, or prints the table and frees it. Sorted: returns 0 or 1
+ * with r->err (the spill file failed); otherwise 0. */
+int ana_listing_end(struct ana_listing *l);
 
 #endif /* ANA_REPORT_H */
