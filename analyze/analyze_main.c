@@ -135,8 +135,7 @@ static void usage(FILE *f)
 	      "                        replayed in file order on one thread, so every output\n"
 	      "                        is the same for every N; each thread holds a frame (up\n"
 	      "                        to about 18 MiB); an input whose frame index leaves\n"
-	      "                        frames out is read without them; traces and spans as\n"
-	      "                        text also format their rows on them\n"
+	      "                        frames out is read without them\n"
 	      "    --no-index          all but info: decompress every frame, not only those the\n"
 	      "                        frame index says the selection can need\n"
 	      "    --no-color          accepted for scripts; output never has colour\n"
@@ -145,6 +144,17 @@ static void usage(FILE *f)
 	      "\n"
 	      "    A trace is incomplete when events were lost (LOSS records) while one of its\n"
 	      "    spans ran. Progress goes to stderr when it is a terminal.\n"
+	      "\n"
+	      "ENVIRONMENT\n"
+	      "    SPANCAP_ANALYZE_MEMORY  the memory budget of the traces and spans that traces,\n"
+	      "                        spans, timeline and export --format otlp-json|otlp-jsonl\n"
+	      "                        keep, and of the rows a report sorts: bytes, or with K,\n"
+	      "                        M or G (default 8M; 0: no limit). Past it they go to a\n"
+	      "                        temporary file in TMPDIR (else /tmp), merged back at the\n"
+	      "                        end: the same output. Not with trace, syscalls --by\n"
+	      "                        span, export --granularity span or --format chrome, nor\n"
+	      "                        with --pid, --tid, --since, --until, --syscall or\n"
+	      "                        --errors-only: every trace then stays in memory\n"
 	      "\n"
 	      "FILTER\n"
 	      "    The output is a valid spancap file that the analyzer (and tshark; tshark 4.0\n"
@@ -406,6 +416,39 @@ static int parse_u32(const char *s, uint32_t *out)
 	return 0;
 }
 
+/* SPANCAP_ANALYZE_MEMORY: bytes, or with a K, M or G suffix (powers of 1024); 0 turns the
+ * spill off. The default keeps traces and spans at a few tens of MiB. */
+#define MEMORY_BUDGET_DEFAULT (8u << 20)
+static int memory_budget(size_t *out)
+{
+	const char *s = getenv("SPANCAP_ANALYZE_MEMORY");
+	unsigned long long v;
+	char *end;
+
+	*out = MEMORY_BUDGET_DEFAULT;
+	if (!s)
+		return 0;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -EINVAL;
+	if (*end && end[1])
+		return -EINVAL;
+	for (const char *u = "KMG"; *end && *u; u++) {
+		if (v > SIZE_MAX / 1024)
+			return -EINVAL;
+		v *= 1024;
+		if ((*end | 0x20) == (*u | 0x20)) {
+			end++;
+			break;
+		}
+	}
+	if (*end)
+		return -EINVAL;
+	*out = (size_t)v;
+	return 0;
+}
+
 static int parse_syscalls(const char *list, struct ana_filter *f)
 {
 	char err[512];
@@ -494,6 +537,8 @@ static bool since_after_until(const struct ana_filter *f)
 static bool trace_absent(const struct ana_ctx *c)
 {
 	if (!c->o.f.trace_nibbles)
+		return false;
+	if (c->spilled_traces) /* every trace made matches the filter */
 		return false;
 	for (uint32_t i = 0; i < c->traces.n; i++)
 		if (ana_filter_trace_match(&c->o.f, ((struct ana_trace *)c->traces.v[i])->id))
@@ -890,6 +935,14 @@ int main(int argc, char **argv)
 		o.index_until = ANA_UNTIL_SKIP_PROCESSES;
 	else if (cmd == CMD_SYSCALLS)
 		o.index_until = ANA_UNTIL_SKIP_SYSCALLS;
+	/* traces and spans past the budget go to a temporary file (docs/SPILL.md) */
+	if ((cmd == CMD_TRACES || cmd == CMD_SPANS || cmd == CMD_TIMELINE ||
+	     (cmd == CMD_EXPORT &&
+	      (ex.format == ANA_EXPORT_OTLP_JSON || ex.format == ANA_EXPORT_OTLP_JSONL))) &&
+	    memory_budget(&o.memory_budget))
+		return fail_usage("bad SPANCAP_ANALYZE_MEMORY '%s': bytes, or with K, M or G",
+				  getenv("SPANCAP_ANALYZE_MEMORY"));
+	o.spill_discard = cmd == CMD_TIMELINE; /* its lines carry the ids they need */
 	if (cmd == CMD_SYSCALLS)
 		o.want |= ANA_WANT_SCSTATS;
 	if (cmd == CMD_FILES || cmd == CMD_NET)
@@ -988,6 +1041,13 @@ int main(int argc, char **argv)
 	}
 	for (uint32_t i = 0; i < c->warnings.n; i++)
 		fprintf(stderr, PROG ": warning: %s\n", (char *)c->warnings.v[i]);
+	if (ret == -EIO) {
+		fprintf(stderr, PROG ": %s\n", c->spill_err);
+		ana_export_abort(&ex);
+		ana_ctx__free(c);
+		ana_tl_vec_free(&tl);
+		return EXIT_FAILURE;
+	}
 	if (ret) {
 		fprintf(stderr, PROG ": out of memory after %llu records\n",
 			(unsigned long long)c->records);

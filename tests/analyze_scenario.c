@@ -94,7 +94,8 @@ static void section(struct scen *s, int variant)
 	memset(sec.boot_id, variant ? 0xb2 : 0xb1, 16);
 	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_SECTION, 0, &sec, sizeof(sec));
 	scf_rb_item_str(&rb, SCF_ITEM_HOSTNAME,
-			variant == 4	 ? "scenario-host" /* a second boot of host 1 */
+			variant == 5	 ? "spill-host"
+			: variant == 4 ? "scenario-host" /* a second boot of host 1 */
 			: variant == 3 ? "late-host"
 			: variant == 2 ? "ctx-host"
 			: variant      ? "scenario-host-2"
@@ -503,12 +504,50 @@ static void host_late(struct scen *s)
 	end(s, AT(2000), 0);
 }
 
+static void host_spill(struct scen *s)
+{
+	static const char *const k1[] = { "http.route", "user_id" };
+	static const char *const k2[] = { "user_id", "http.route" };
+	static const uint8_t a1[] = { 0, 2, '/', 'x' };
+	static const uint8_t a2[] = { 1, 3, 'e', 'v', 'e' };
+	const uint32_t P = SCEN_SPILL_PID, T1 = P + 1, K1 = SCEN_SPILL_PID + 10, K2 = K1 + 10;
+
+	ctx_process(s, AT(1), P, "spill", SCF_ORIGIN_SCAN, SCF_CTX_RESOLVED, "spill-svc", "zone",
+		    "a", k1, 2, NULL);
+	thread(s, AT(2), P, T1, "spill-1");
+	process(s, AT(3), K1, "crash", NULL, SCF_CTX_NONE, "no context");
+	process(s, AT(4), K2, "quit", NULL, SCF_CTX_NONE, "no context");
+	/* E1: context records only, far apart */
+	ctx_record(s, AT(10), P, T1, 0xe1, NULL, 0);
+	ctx_read(s, AT(12), P, T1, 0);
+	ctx_record(s, AT(20), P, T1, 0xe1, NULL, 0);
+	/* E2: a value under key map k1, then the map is replaced (not grown), and the service
+	 * renamed, and the next record adds key 1: both keys resolve through k2, the span keeps
+	 * the service of its first syscall */
+	ctx_record(s, AT(30), P, T1, 0xe2, a1, sizeof(a1));
+	ctx_read(s, AT(31), P, T1, 0xe2);
+	ctx_process(s, AT(35), P, "spill", SCF_ORIGIN_CTX_UPDATE, SCF_CTX_RESOLVED, "spill-svc-2",
+		    "zone", "b", k2, 2, NULL);
+	ctx_record(s, AT(40), P, T1, 0xe2, a2, sizeof(a2));
+	ctx_read(s, AT(41), P, T1, 0xe2);
+	/* E3 in two processes, which both die in it: SIGSEGV first, then SIGKILL */
+	ctx_read(s, AT(50), K1, K1, 0xe3);
+	ctx_read(s, AT(51), K2, K2, 0xe3);
+	ctx_read(s, AT(52), P, T1, 0);
+	proc_event_status(s, AT(60), K1, 11);
+	ctx_read(s, AT(62), P, T1, 0);
+	proc_event_status(s, AT(70), K2, 9);
+	end(s, AT(2000), 0);
+}
+
 int scen_write(struct scf_writer *w, int variant)
 {
 	struct scen s = { .w = w };
 
 	section(&s, variant);
-	if (variant == 4)
+	if (variant == 5)
+		host_spill(&s);
+	else if (variant == 4)
 		host2(&s);
 	else if (variant == 3)
 		host_late(&s);

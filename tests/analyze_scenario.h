@@ -77,12 +77,22 @@
 #define SCEN_LATE_CHILD 801
 #define SCEN_KILLED_PID 802 /* and 803 */
 #define SCEN_TRACE_C "0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c"
+#define SCEN_SPILL_PID 900
 #define SCEN_SPAN_C1 "c1c1c1c1c1c1c1c1"
 #define SCEN_SPAN_C3 "c3c3c3c3c3c3c3c3"
 #define SCEN_SPAN_D1 "d1d1d1d1d1d1d1d1"
 #define SCEN_SPAN_D2 "d2d2d2d2d2d2d2d2"
 #define SCEN_CTX_STALE_REASON "none of 3 modules defines otel_thread_ctx_v1"
 #define SCEN_GONE_REASON "process context unpublished"
+
+/*
+ * Variant 5 is host "spill-host", for the merge of spilled partials (test_trace_spill.c):
+ * process 900 "spill" (service "spill-svc", key map http.route, user_id) with thread 901, in
+ * trace 0c0c...: span E1 (e1e1...) has only two context records, 10 us apart; span E2 records
+ * http.route=/x (key 0), then the process replaces its key map by user_id, http.route (and
+ * its service by "spill-svc-2") and E2 records key 1 = eve; span E3 has one read in each of processes 910 "crash" and 920 "quit",
+ * which die by SIGSEGV and then SIGKILL while in it.
+ */
 
 /* What the scenario must reconstruct to (counted from the definition above). */
 #define SCEN_A1_SYSCALLS 12
@@ -98,7 +108,7 @@
 #define SCEN_ARG_FAULT_COUNT 3 /* argument read faults during span A1: nothing lost */
 #define SCEN_SVC_LOG_BYTES_WRITTEN (64 + 10 + 5 + 4) /* trace A and the child */
 
-/* Writes the scenario (variant 0, 1 or 2) through w. Returns 0 or a negative errno. */
+/* Writes the scenario (variant 0 to 5) through w. Returns 0 or a negative errno. */
 int scen_write(struct scf_writer *w, int variant);
 /* Writes it to path. Returns 0 or a negative errno with a message in err. */
 int scen_write_file(const char *path, int variant, bool uncompressed, char *err, size_t errlen);

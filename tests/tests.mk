@@ -5,7 +5,7 @@
 # Unit suites by name: built in $(BUILD)/tests and, under ASan + UBSan, in $(BUILD)/asan/tests.
 UNIT_TESTS := test_formats test_formats_packed test_formats_alloc test_samples_writer \
 	test_analyze test_analyze_ctx test_export test_redact test_resolver test_proc_table \
-	test_trace_sampling test_flight_ring
+	test_trace_sampling test_flight_ring test_trace_spill
 TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 CMOCKA_LIBS = $(call pkg_libs,cmocka)
 # The analyzer's scenario builder (tests/analyze_scenario.c), shared by its suites and tools.
@@ -13,7 +13,7 @@ SCENARIO_OBJ := $(BUILD)/obj/tests/analyze_scenario.o
 ANALYZE_TEST_LDLIBS = $(ANALYZE_LDLIBS) $(CMOCKA_LIBS)
 
 $(addprefix $(BUILD)/obj/tests/,test_analyze.o test_analyze_ctx.o test_export.o \
-	test_redact.o): CFLAGS += $(ANALYZE_INC)
+	test_redact.o test_trace_spill.o): CFLAGS += $(ANALYZE_INC)
 
 $(BUILD)/tests/test_analyze: $(BUILD)/obj/tests/test_analyze.o $(SCENARIO_OBJ) $(ANALYZE_LIB) \
 	$(FORMATS_LIB)
@@ -24,6 +24,9 @@ $(BUILD)/tests/test_analyze_ctx: PROG_LDLIBS = $(ANALYZE_TEST_LDLIBS)
 $(BUILD)/tests/test_export: $(BUILD)/obj/tests/test_export.o $(SCENARIO_OBJ) $(ANALYZE_LIB) \
 	$(FORMATS_LIB)
 $(BUILD)/tests/test_export: PROG_LDLIBS = $(ANALYZE_TEST_LDLIBS)
+$(BUILD)/tests/test_trace_spill: $(BUILD)/obj/tests/test_trace_spill.o $(SCENARIO_OBJ) \
+	$(ANALYZE_LIB) $(FORMATS_LIB)
+$(BUILD)/tests/test_trace_spill: PROG_LDLIBS = $(ANALYZE_TEST_LDLIBS)
 $(BUILD)/tests/test_redact: $(BUILD)/obj/tests/test_redact.o $(ANALYZE_LIB) $(FORMATS_LIB)
 $(BUILD)/tests/test_redact: PROG_LDLIBS = $(FORMATS_LDLIBS) $(CMOCKA_LIBS)
 

@@ -7,7 +7,9 @@
  * Memory grows with hosts, processes, threads, traces, spans, paths and peers, not with the
  * number of records: syscalls are aggregated as they stream by. Only what a command asks for
  * is kept (ANA_WANT_*; ANA_WANT_NO_TRACES keeps no trace or span); a timeline is streamed to
- * the caller's callback.
+ * the caller's callback. With a memory budget (ana_opts.memory_budget), the traces idle
+ * longest are spilled to a temporary file past it and merged back by ana_traces_each
+ * (trace_spill.c, docs/SPILL.md).
  */
 #ifndef ANA_ANALYSIS_H
 #define ANA_ANALYSIS_H
@@ -91,6 +93,22 @@ struct ana_opts {
 	/* --pid also keeps other processes' syscalls that name the pid (filter): the index cannot
 	 * place those, so --pid alone selects no frames */
 	bool pid_named_by_others;
+	/*
+	 * Bytes (estimated) that live traces and spans may take: past it the traces idle longest
+	 * (and their spans) are written to a temporary file, and the caller reads the traces and
+	 * spans through ana_traces_each only (c->traces and c->spans then hold some, or none).
+	 * 0: every one stays in memory. An event's span is then the live part of it: its ids
+	 * and what it gathered since it was last made, not the whole span's totals. The spill is
+	 * off (memory_budget ignored) where it could not give the same rows: with span details
+	 * (ANA_WANT_DETAIL), statistics by span, and filters on pid, tid, time, syscall or error
+	 * (a syscall then may pass over a span without the replay noting it, which a spilled
+	 * span would not see).
+	 */
+	size_t memory_budget;
+	/* With memory_budget: the caller reads no trace or span after the run (a timeline, which
+	 * takes a span's ids from the events): the traces past the budget are dropped, not
+	 * written, and c->traces and c->spans hold some only */
+	bool spill_discard;
 };
 
 /* ---- reconstructed state ------------------------------------------------------------------ */
@@ -238,6 +256,7 @@ struct ana_pctx {
 	/* the next context of the same process whose key map extends this one (a key map only
 	 * grows, OTEP 4947: keys read under this one are named by that one too); NULL: none */
 	struct ana_pctx *grown;
+	uint32_t idx; /* its index in ana_ctx.pctxs */
 };
 
 struct ana_proc {
@@ -265,7 +284,6 @@ struct ana_proc {
 	struct ana_stats st;
 	uint32_t nthreads;
 	struct ana_proc *parent;
-	struct ana_span *fork_span; /* span active on the thread that forked it */
 };
 
 struct ana_span;
@@ -280,6 +298,9 @@ struct ana_thread {
 	struct ana_stats st;
 	struct ana_span *cur_span;   /* span of its last syscall (NULL: none) */
 	struct ana_trace *last_trace; /* last trace it was counted in */
+	/* trace_spill.c: cur_span was spilled (cur_span NULL): its ids, for a death in it */
+	bool cur_spilled;
+	uint8_t cur_trace_id[16], cur_span_id[8];
 	struct ana_proc *last_fork;   /* child of its last FORK event, until its fork returns */
 	uint64_t last_fork_ns;	      /* that event's time */
 };
@@ -297,6 +318,8 @@ struct ana_trace {
 	bool incomplete;
 	int32_t killed; /* wait status of the first death by signal that killed one of its spans */
 	struct ana_span *spans, *spans_tail; /* in creation order */
+	uint64_t idle_ns; /* trace_spill.c: when it last saw a syscall or context record while
+			   * choosing, UINT64_MAX once spilled */
 };
 
 struct ana_span_detail;
@@ -468,6 +491,14 @@ struct ana_ctx {
 	uint64_t capture_start_ns, first_ns, last_ns, records;
 	uint32_t pipe_seq;
 	bool nomem;
+	/* trace_spill.c: traces and spans made (seq numbers), the estimated bytes of those live,
+	 * the level that starts a spill (SIZE_MAX: none), the temporary file */
+	uint32_t trace_seq, span_seq;
+	size_t live_bytes, spill_at;
+	struct ana_sorter *spill;
+	uint64_t spilled_traces, spilled_spans; /* partials written */
+	uint32_t spill_batches;
+	char spill_err[512]; /* why the spill failed (ana_ctx__run returned -EIO) */
 };
 
 /* What the event callback sees. Pointers are valid during the call only; the descriptor table
@@ -509,9 +540,24 @@ int ana_input_repeated(char *const *files, int i);
 /* Same on a copy of len bytes of memory. */
 int ana_ctx__add_mem(struct ana_ctx *c, const void *buf, size_t len, const char *name, char *err,
 		     size_t errlen);
-/* Replays every input. Returns 0 (damaged inputs add warnings) or -ENOMEM. */
+/* Replays every input. Returns 0 (damaged inputs add warnings), -ENOMEM, or -EIO when the
+ * spill file failed (c->spill_err says why). */
 int ana_ctx__run(struct ana_ctx *c);
 void ana_ctx__free(struct ana_ctx *c);
+
+/*
+ * Every trace and every span after a run, each once, whole (the partials of a spilled one
+ * merged as the replay would have kept it): trace_fn (NULL: none) gets each trace with its
+ * spans (tr->spans), span_fn (NULL: none) each span, in no set order; the objects are valid
+ * during the call only. Read this way once per run. A callback returning non-zero stops it.
+ * Returns 0, the callback's value, or -errno with the reason in c->spill_err.
+ */
+struct ana_each {
+	int (*trace_fn)(struct ana_ctx *c, const struct ana_trace *tr, void *arg);
+	int (*span_fn)(struct ana_ctx *c, const struct ana_span *s, void *arg);
+	void *arg;
+};
+int ana_traces_each(struct ana_ctx *c, const struct ana_each *each);
 
 /* Lookups after a run. */
 struct ana_trace *ana_trace_find(const struct ana_ctx *c, const uint8_t id[16]);
@@ -609,7 +655,31 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 void ana_on_loss(struct ana_ctx *c, struct ana_host *h, const struct scf_record *rec);
 void ana_mark_incomplete(struct ana_ctx *c);
 void ana_span_free(struct ana_span *s);
+/* Overlays attrs_data raw (len bytes: {u8 key, u8 len, bytes}; parsing stops at an entry the
+ * buffer cannot hold whole) on *attrs, the last value of a key winning: 0 or -ENOMEM. */
+int ana_attrs_merge(uint8_t **attrs, uint32_t *attrs_len, const uint8_t *raw, size_t len);
+/* Whether a loss of host (or of its process pid) may hide events in [a, b] (after
+ * ana_mark_incomplete sorted the losses). */
+bool ana_loss_overlaps(const struct ana_ctx *c, uint32_t host, uint32_t pid, uint64_t a,
+		       uint64_t b);
 void ana_io_table_free(struct ana_io_table *t);
 void ana_sc_table_free(struct ana_sc_table *t);
+
+/* trace_spill.c: the memory budget of traces and spans */
+/* Estimated bytes of a trace and a span, with their map slots and vector entries. */
+#define ANA_TRACE_COST (sizeof(struct ana_trace) + 80)
+#define ANA_SPAN_COST (sizeof(struct ana_span) + 80)
+/* Sets spill_at from the options (at the start of the run). */
+void ana_spill_setup(struct ana_ctx *c);
+/* Spills the traces idle longest until the live ones are at half the budget; called between
+ * records when live_bytes passes spill_at. */
+/* The span of t's last syscall or context record (t->cur_span), made again as a new partial
+ * when it was spilled; NULL when none. */
+struct ana_span *ana_thread_span(struct ana_ctx *c, struct ana_thread *t);
+void ana_spill_idle(struct ana_ctx *c);
+/* At the end of the run: once anything was spilled, the live traces and spans follow them to
+ * the file (and leave memory), and the merge starts. Returns 0 or -EIO/-ENOMEM. */
+int ana_spill_finish(struct ana_ctx *c);
+void ana_spill_free(struct ana_ctx *c);
 
 #endif /* ANA_ANALYSIS_H */

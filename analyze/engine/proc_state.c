@@ -403,6 +403,7 @@ static struct ana_pctx *proc_ctx_of_record(struct ana_ctx *c, const struct ana_p
 		ana_pctx_free(x);
 		return p->pctx;
 	}
+	x->idx = c->pctxs.n;
 	if (ana_vec_push(&c->pctxs, x))
 		goto fail;
 	return x;
@@ -1175,7 +1176,6 @@ static struct ana_proc *spawn(struct ana_ctx *c, struct ana_proc *parent, uint32
 	if (!ch->pctx)
 		ch->pctx = parent->pctx; /* the same memory, context included, until it execs */
 	fdtab_copy(c, &ch->fds, &parent->fds);
-	ch->fork_span = span;
 	if (span)
 		add_child(c, span, ch);
 	return ch;
@@ -1260,7 +1260,8 @@ static void mark_killed(struct ana_ctx *c, struct ana_proc *p, int32_t status)
 {
 	for (uint32_t i = 0; i < c->threads.n; i++) {
 		struct ana_thread *t = c->threads.v[i];
-		struct ana_span *s = t->proc == p ? t->cur_span : NULL;
+		/* a spilled span: a new partial of it takes the death (trace_spill.c) */
+		struct ana_span *s = t->proc == p ? ana_thread_span(c, t) : NULL;
 
 		if (!s || s->killed)
 			continue;

@@ -41,6 +41,7 @@ struct ana_ctx *ana_ctx__new(const struct ana_opts *o)
 		return NULL;
 	if (o)
 		c->o = *o;
+	c->spill_at = SIZE_MAX;
 	return c;
 }
 
@@ -492,7 +493,7 @@ static void dispatch(struct ana_ctx *c, struct ana_input *in, const struct scf_r
 			struct ana_event ev = { .type = SCF_REC_PROC_EVENT, .ts_ns = rec->ts_ns,
 						.rec = rec, .pe = &pe, .host = h,
 						.proc = ana_proc_find(c, h->idx, pe.pid),
-						.thr = t, .span = t ? t->cur_span : NULL };
+						.thr = t, .span = t ? ana_thread_span(c, t) : NULL };
 
 			c->o.on_event(c, &ev, c->o.event_arg);
 		}
@@ -652,10 +653,13 @@ int ana_ctx__run(struct ana_ctx *c)
 	}
 	for (uint32_t i = n / 2; i-- > 0;)
 		sift_down(heap, n, i);
+	ana_spill_setup(c);
 	while (n && !c->nomem) {
 		struct ana_input *in = heap[0];
 
 		dispatch(c, in, &in->rec);
+		if (c->live_bytes > c->spill_at)
+			ana_spill_idle(c);
 		if (c->o.progress && !(c->records % PROGRESS_EVERY))
 			progress(c);
 		advance(c, in);
@@ -675,7 +679,9 @@ int ana_ctx__run(struct ana_ctx *c)
 			in->size = scf_reader__input_offset(in->r);
 	}
 	ana_mark_incomplete(c);
-	return c->nomem ? -ENOMEM : 0;
+	if (c->nomem)
+		return -ENOMEM;
+	return ana_spill_finish(c);
 }
 
 void ana_ctx__free(struct ana_ctx *c)
@@ -736,6 +742,7 @@ void ana_ctx__free(struct ana_ctx *c)
 	ana_map_free(&c->trace_map);
 	ana_map_free(&c->span_map);
 	ana_map_free(&c->host_map);
+	ana_spill_free(c);
 	ana_io_table_free(&c->io);
 	ana_sc_table_free(&c->sc);
 	free(c);

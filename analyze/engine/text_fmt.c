@@ -392,6 +392,37 @@ void ana_table_print(struct ana_table *t, FILE *f, int indent)
 	free(o);
 }
 
+void ana_table_line(FILE *f, int indent, unsigned int ncols, const char *align, const size_t *w,
+		    const char *const *cells)
+{
+	fprintf(f, "%*s", indent, "");
+	for (unsigned int c = 0; c < ncols; c++) {
+		const char *s = cells[c];
+		int last = c + 1 == ncols;
+		int width = (int)(c < 32 ? w[c] : 0);
+
+		if (align[c] == 'r')
+			fprintf(f, "%*s", width, s);
+		else if (last)
+			fputs(s, f);
+		else
+			fprintf(f, "%-*s", width, s);
+		fputs(last ? "\n" : "  ", f);
+	}
+}
+
+const char *ana_table_cell_text(const struct ana_table *t, size_t i, size_t *len)
+{
+	return cell(t, i, len);
+}
+
+void ana_table_clear(struct ana_table *t)
+{
+	t->n = 0;
+	t->len = 0;
+	t->nomem = 0;
+}
+
 void ana_table_free(struct ana_table *t)
 {
 	struct ana_table *p = t->next;

@@ -65,7 +65,8 @@ static struct ana_trace *trace_get(struct ana_ctx *c, const uint8_t id[16])
 	if (!t)
 		goto fail;
 	memcpy(t->id, id, 16);
-	t->seq = c->traces.n;
+	t->seq = c->trace_seq++;
+	c->live_bytes += ANA_TRACE_COST;
 	if (ana_vec_push(&c->traces, t)) {
 		free(t);
 		goto fail;
@@ -98,7 +99,8 @@ struct ana_span *ana_span_get(struct ana_ctx *c, uint32_t host, const uint8_t tr
 		goto fail;
 	memcpy(s->trace_id, trace_id, 16);
 	memcpy(s->span_id, span_id, 8);
-	s->seq = c->spans.n;
+	s->seq = c->span_seq++;
+	c->live_bytes += ANA_SPAN_COST;
 	s->host = host;
 	s->trace = tr;
 	s->proc = p;
@@ -199,6 +201,7 @@ static struct ana_span_ctx *span_ctx_get(struct ana_ctx *c, struct ana_span *s,
 			return NULL;
 		}
 		s->ctxs = nv;
+		c->live_bytes += (ncap - s->ctxs_cap) * sizeof(*nv);
 		s->ctxs_cap = ncap;
 	}
 	x = &s->ctxs[s->nctxs++];
@@ -207,11 +210,7 @@ static struct ana_span_ctx *span_ctx_get(struct ana_ctx *c, struct ana_span *s,
 	return x;
 }
 
-/* Merges attrs_data into a thread's attributes of a span: entries {u8 key, u8 len, len bytes},
- * parsing stops at an entry the buffer cannot hold whole, and the last occurrence of a key
- * wins. */
-static void merge_attrs(struct ana_ctx *c, struct ana_span_ctx *x, const uint8_t *raw,
-			size_t len)
+int ana_attrs_merge(uint8_t **attrs, uint32_t *attrs_len, const uint8_t *raw, size_t len)
 {
 	const uint8_t *val[256];
 	uint8_t vlen[256];
@@ -220,8 +219,8 @@ static void merge_attrs(struct ana_ctx *c, struct ana_span_ctx *x, const uint8_t
 	uint8_t *out;
 
 	for (int pass = 0; pass < 2; pass++) {
-		const uint8_t *p = pass ? raw : x->attrs;
-		size_t n = pass ? len : x->attrs_len;
+		const uint8_t *p = pass ? raw : *attrs;
+		size_t n = pass ? len : *attrs_len;
 
 		for (off = 0; n - off >= 2;) {
 			uint8_t k = p[off], l = p[off + 1];
@@ -240,10 +239,8 @@ static void merge_attrs(struct ana_ctx *c, struct ana_span_ctx *x, const uint8_t
 		}
 	}
 	out = malloc(total ? total : 1);
-	if (!out) {
-		c->nomem = true;
-		return;
-	}
+	if (!out)
+		return -ENOMEM;
 	off = 0;
 	for (unsigned int w = 0; w < 4; w++) {
 		for (uint64_t bits = have[w]; bits; bits &= bits - 1) {
@@ -255,9 +252,10 @@ static void merge_attrs(struct ana_ctx *c, struct ana_span_ctx *x, const uint8_t
 			off += 2 + (size_t)vlen[k];
 		}
 	}
-	free(x->attrs);
-	x->attrs = out;
-	x->attrs_len = (uint32_t)total;
+	free(*attrs);
+	*attrs = out;
+	*attrs_len = (uint32_t)total;
+	return 0;
 }
 
 unsigned int ana_span_ctx_attrs(const struct ana_span *s, uint32_t i, struct ana_attr *out,
@@ -314,6 +312,7 @@ void ana_on_thread_ctx(struct ana_ctx *c, uint32_t host, const struct scf_record
 		return;
 	if (b.valid != 1 || is_zero(b.trace_id, 16)) {
 		t->cur_span = NULL;
+		t->cur_spilled = false;
 		return;
 	}
 	if (c->o.want & ANA_WANT_NO_TRACES)
@@ -325,6 +324,7 @@ void ana_on_thread_ctx(struct ana_ctx *c, uint32_t host, const struct scf_record
 	if (!s)
 		return;
 	t->cur_span = s;
+	t->cur_spilled = false;
 	if (!s->ctx_first_ns)
 		s->ctx_first_ns = rec->ts_ns;
 	s->ctx_last_ns = rec->ts_ns;
@@ -335,8 +335,14 @@ void ana_on_thread_ctx(struct ana_ctx *c, uint32_t host, const struct scf_record
 	 * read while the process had none */
 	if (t->proc->pctx && t->proc->pctx->nkeys)
 		x->pctx = t->proc->pctx;
-	if (scf_record_item(rec, SCF_ITEM_ATTRS_RAW, &d, &len) == 1)
-		merge_attrs(c, x, d, len < SCF_ATTRS_MAX ? len : SCF_ATTRS_MAX);
+	if (scf_record_item(rec, SCF_ITEM_ATTRS_RAW, &d, &len) == 1) {
+		uint32_t was = x->attrs_len;
+
+		if (ana_attrs_merge(&x->attrs, &x->attrs_len, d,
+				    len < SCF_ATTRS_MAX ? len : SCF_ATTRS_MAX))
+			c->nomem = true;
+		c->live_bytes += x->attrs_len - was;
+	}
 }
 
 /* ---- syscall aggregation -------------------------------------------------------------------- */
@@ -537,6 +543,7 @@ static void trace_member(struct ana_ctx *c, struct ana_trace *tr, struct ana_thr
 			if (!nv)
 				goto fail;
 			tr->threads = nv;
+			c->live_bytes += (ncap - tr->threads_cap) * sizeof(*nv);
 			tr->threads_cap = ncap;
 		}
 		tr->threads[tr->nthreads++] = t;
@@ -551,6 +558,7 @@ static void trace_member(struct ana_ctx *c, struct ana_trace *tr, struct ana_thr
 			if (!nv)
 				goto fail;
 			tr->procs = nv;
+			c->live_bytes += (ncap - tr->procs_cap) * sizeof(*nv);
 			tr->procs_cap = ncap;
 		}
 		tr->procs[tr->nprocs++] = t->proc;
@@ -676,6 +684,7 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 				   : ana_span_find(c, sc.trace_id, sc.span_id);
 	}
 	t->cur_span = span;
+	t->cur_spilled = false;
 	addr.len = 0;
 	if (sel) {
 		f.ts = rec->ts_ns;
@@ -703,6 +712,8 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 				span->pctx = p->pctx;
 				span->service = p->service ? strdup(p->service) : NULL;
 				span->pctx_set = true;
+				if (span->service)
+					c->live_bytes += strlen(span->service) + 1;
 			}
 			stats_add(&span->st, &f);
 			stats_add(&span->trace->st, &f);
@@ -852,9 +863,11 @@ static bool group_overlaps(const struct ana_ctx *c, uint32_t host, uint32_t pid,
 	return c->losses[last].prefmax_end >= a;
 }
 
-static bool overlaps_loss(const struct ana_ctx *c, uint32_t host, uint32_t pid, uint64_t a,
-			  uint64_t b)
+bool ana_loss_overlaps(const struct ana_ctx *c, uint32_t host, uint32_t pid, uint64_t a,
+		       uint64_t b)
 {
+	if (!c->nlosses)
+		return false;
 	return group_overlaps(c, host, 0, a, b) || (pid && group_overlaps(c, host, pid, a, b));
 }
 
@@ -879,7 +892,7 @@ void ana_mark_incomplete(struct ana_ctx *c)
 
 		if (s->ctx_first_ns && s->ctx_first_ns < a)
 			a = s->ctx_first_ns;
-		if (a && overlaps_loss(c, s->host, s->proc ? s->proc->pid : 0, a, b)) {
+		if (a && ana_loss_overlaps(c, s->host, s->proc ? s->proc->pid : 0, a, b)) {
 			s->incomplete = true;
 			s->trace->incomplete = true;
 		}
@@ -888,7 +901,7 @@ void ana_mark_incomplete(struct ana_ctx *c)
 		struct ana_thread *t = c->threads.v[i];
 
 		if (t->st.syscalls &&
-		    overlaps_loss(c, t->host, t->pid, t->st.first_ns, t->st.last_ns)) {
+		    ana_loss_overlaps(c, t->host, t->pid, t->st.first_ns, t->st.last_ns)) {
 			t->incomplete = true;
 			t->proc->incomplete = true;
 		}

@@ -856,6 +856,54 @@ static void killed_span(struct ana_export *x, struct otlp *o, struct ana_ctx *c,
 	span_done(x, o);
 }
 
+/* The spans killed while running: what killed_span writes of them, in the order the replay
+ * made them (ana_traces_each hands them over in none; spilled ones are merged). */
+struct killed_list {
+	struct ana_span *v;
+	size_t n, cap;
+	bool nomem;
+};
+
+static int killed_add(struct ana_ctx *c, const struct ana_span *s, void *arg)
+{
+	struct killed_list *l = arg;
+	struct ana_span *d;
+
+	(void)c;
+	if (!s->killed || !s->st.syscalls) /* spans with selected syscalls */
+		return 0;
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 16;
+		struct ana_span *nv = realloc(l->v, ncap * sizeof(*nv));
+
+		if (!nv) {
+			l->nomem = true;
+			return 1;
+		}
+		l->v = nv;
+		l->cap = ncap;
+	}
+	d = &l->v[l->n++];
+	memset(d, 0, sizeof(*d));
+	memcpy(d->trace_id, s->trace_id, 16);
+	memcpy(d->span_id, s->span_id, 8);
+	d->seq = s->seq;
+	d->host = s->host;
+	d->proc = s->proc;
+	d->pctx = s->pctx;
+	d->killed = s->killed;
+	d->killed_pid = s->killed_pid;
+	d->killed_ns = s->killed_ns;
+	return 0;
+}
+
+static int seq_cmp(const void *a, const void *b)
+{
+	const struct ana_span *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 int ana_otlp_finish(struct ana_export *x, struct ana_ctx *c)
 {
 	struct otlp *o = state(x);
@@ -865,12 +913,21 @@ int ana_otlp_finish(struct ana_export *x, struct ana_ctx *c)
 	if (x->gran == ANA_GRAN_SPAN) {
 		write_groups(x, o, c);
 	} else {
-		for (uint32_t i = 0; i < c->spans.n; i++) {
-			const struct ana_span *s = c->spans.v[i];
+		struct killed_list l = { 0 };
+		struct ana_each each = { .span_fn = killed_add, .arg = &l };
+		int ret = ana_traces_each(c, &each);
 
-			if (s->killed && s->st.syscalls) /* spans with selected syscalls */
-				killed_span(x, o, c, s);
+		if (ret < 0 || l.nomem) {
+			snprintf(x->err, sizeof(x->err), "%.250s",
+				 l.nomem ? "out of memory" : c->spill_err);
+			free(l.v);
+			return 1;
 		}
+		if (l.n)
+			qsort(l.v, l.n, sizeof(*l.v), seq_cmp);
+		for (size_t i = 0; i < l.n; i++)
+			killed_span(x, o, c, &l.v[i]);
+		free(l.v);
 	}
 	/* one document, empty if need be; JSON Lines: no line without a span */
 	if (x->format == ANA_EXPORT_OTLP_JSON)

@@ -9,57 +9,49 @@
 #include "report.h"
 #include "text_fmt.h"
 
-static enum ana_sort sort_key;
+#include "spill_sort.h"
 
-static int cmp_u64_desc(uint64_t a, uint64_t b)
+/* The sort key of a row: the --sort value (descending but for start), then the id, as bytes. */
+static void trace_key(uint8_t k[24], enum ana_sort sort, const struct ana_trace *tr)
 {
-	return a > b ? -1 : a < b;
-}
+	uint64_t v;
 
-static int trace_cmp(const void *a, const void *b)
-{
-	const struct ana_trace *x = *(void *const *)a;
-	const struct ana_trace *y = *(void *const *)b;
-	int r = 0;
-
-	switch (sort_key) {
+	switch (sort) {
 	case ANA_SORT_SYSCALLS:
-		r = cmp_u64_desc(x->st.syscalls, y->st.syscalls);
+		v = ~tr->st.syscalls;
 		break;
 	case ANA_SORT_TIME:
-		r = cmp_u64_desc(x->st.time_ns, y->st.time_ns);
+		v = ~tr->st.time_ns;
 		break;
 	case ANA_SORT_BYTES:
-		r = cmp_u64_desc(x->st.bytes_read + x->st.bytes_written,
-				 y->st.bytes_read + y->st.bytes_written);
+		v = ~(tr->st.bytes_read + tr->st.bytes_written);
 		break;
 	case ANA_SORT_ERRORS:
-		r = cmp_u64_desc(x->st.errors, y->st.errors);
+		v = ~tr->st.errors;
 		break;
 	default: /* start */
-		r = -cmp_u64_desc(x->st.first_ns, y->st.first_ns);
+		v = tr->st.first_ns;
 	}
-	return r ? r : memcmp(x->id, y->id, 16);
+	for (int i = 0; i < 8; i++)
+		k[i] = (uint8_t)(v >> (8 * (7 - i)));
+	memcpy(k + 8, tr->id, 16);
 }
 
-static bool trace_shown(const struct ana_ctx *c, const void *item)
+static int trace_row(struct ana_ctx *c, const struct ana_trace *tr, void *arg)
 {
-	const struct ana_trace *tr = item;
-
-	return ana_row_shown(c, &tr->st);
-}
-
-/* One trace's row. */
-static void trace_row(struct ana_listing *l, void *item)
-{
+	struct ana_listing *l = arg;
 	struct ana_report *r = l->r;
-	struct ana_ctx *c = r->c;
 	struct ana_json *j = &l->j;
 	struct ana_table *t = &l->t;
-	struct ana_trace *tr = item;
-	char *svc = ana_trace_services(tr);
+	char *svc;
 	char hx[33], d[24], ts[32], hosts[256] = "", fl[64];
+	uint8_t key[24];
 
+	if (!ana_row_shown(c, &tr->st))
+		return 0;
+	if (ana_listing_row_begin(l))
+		return 1;
+	svc = ana_trace_services(tr);
 	for (uint32_t h = 0; h < c->hosts.n && h < 64; h++)
 		if (tr->hosts_mask & (1ull << h))
 			snprintf(hosts + strlen(hosts), sizeof(hosts) - strlen(hosts), "%s%s",
@@ -101,6 +93,8 @@ static void trace_row(struct ana_listing *l, void *item)
 		ana_table_cell(t, "%s", ana_flags_text(fl, sizeof(fl), tr->incomplete, tr->killed));
 	}
 	free(svc);
+	trace_key(key, r->sort, tr);
+	return ana_listing_row_end(l, key, sizeof(key));
 }
 
 int ana_report_traces(struct ana_report *r)
@@ -110,17 +104,19 @@ int ana_report_traces(struct ana_report *r)
 					     "ERRORS", "START", "FLAGS" };
 	struct ana_ctx *c = r->c;
 	struct ana_listing l;
-	uint32_t n;
-	void **v;
+	struct ana_each each = { .trace_fn = trace_row, .arg = &l };
+	int ret;
 
-	sort_key = r->sort;
-	v = ana_rows_select(r, &c->traces, trace_shown, trace_cmp, &n);
-	if (!v)
-		return 1;
 	ana_listing_begin(&l, r, "traces");
 	ana_listing_rows(&l, "traces", 13, heads, "lllrrrrrrrrll");
-	ana_listing_each(&l, v, n, trace_row);
-	ana_listing_end(&l);
-	free(v);
+	if (ana_listing_sorted(&l, c->o.memory_budget)) {
+		ana_listing_end(&l);
+		return 1;
+	}
+	ret = ana_traces_each(c, &each);
+	if (ret < 0)
+		snprintf(r->err, sizeof(r->err), "%.250s", c->spill_err);
+	if (ana_listing_end(&l) || ret)
+		return 1;
 	return 0;
 }

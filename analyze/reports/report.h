@@ -158,6 +158,14 @@ struct ana_listing {
 	struct ana_report *r;
 	struct ana_json j;
 	struct ana_table t;
+	/* ana_listing_sorted: rows with their sort keys in an external sort, the widths of the
+	 * table's columns so far, a row's JSON on its way to the sort */
+	struct ana_sorter *rows;
+	size_t w[32];
+	FILE *mem, *out;
+	char *membuf;
+	size_t memlen;
+	bool had_items;
 };
 
 /* Starts the JSON document and its head (nothing yet as text). */
@@ -166,14 +174,17 @@ void ana_listing_begin(struct ana_listing *l, struct ana_report *r, const char *
 void ana_listing_rows(struct ana_listing *l, const char *key, unsigned int ncols,
 		      const char *const *heads, const char *align);
 /*
- * Writes the rows v[0..n) in order, row() writing one (into l->j or l->t as a loop would): as
- * text with --threads N (N >= 2) on up to N threads, each formatting a range of rows into a
- * table of its own, the tables then joined in order (the same text). row() may then run on any
- * thread: it only reads the analysis and writes into the listing it is given.
+ * Rows in the order of a sort key rather than as written, kept within budget bytes (0: no
+ * limit) by an external sort (spill_sort.h): after ana_listing_rows, write each row between
+ * ana_listing_row_begin and ana_listing_row_end; ana_listing_end prints them sorted, byte for
+ * byte as the unsorted listing would print the same rows in that order. 0 or 1 with r->err.
  */
-void ana_listing_each(struct ana_listing *l, void *const *v, uint32_t n,
-		      void (*row)(struct ana_listing *l, void *item));
-/* Closes the array and the document, or prints the table and frees it. */
-void ana_listing_end(struct ana_listing *l);
+int ana_listing_sorted(struct ana_listing *l, size_t budget);
+int ana_listing_row_begin(struct ana_listing *l);
+/* Ends the row and gives its key (memcmp order; equal keys keep the order written). */
+int ana_listing_row_end(struct ana_listing *l, const void *key, uint32_t klen);
+/* Closes the array and the document, or prints the table and frees it. Sorted: returns 0 or 1
+ * with r->err (the spill file failed); otherwise 0. */
+int ana_listing_end(struct ana_listing *l);
 
 #endif /* ANA_REPORT_H */

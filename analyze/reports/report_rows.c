@@ -3,10 +3,12 @@
  * report_rows.c - the rows of the list reports: choosing and ordering them, and the frame they
  * are printed in (one JSON array in a document, or one aligned table).
  */
-#include <pthread.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "report.h"
+#include "spill_sort.h"
 
 int ana_proc_order(const struct ana_proc *a, const struct ana_proc *b)
 {
@@ -63,6 +65,7 @@ void **ana_rows_select(struct ana_report *r, const struct ana_vec *from,
 
 void ana_listing_begin(struct ana_listing *l, struct ana_report *r, const char *command)
 {
+	memset(l, 0, sizeof(*l));
 	l->r = r;
 	if (r->json) {
 		ana_json_init(&l->j, r->out);
@@ -79,76 +82,162 @@ void ana_listing_rows(struct ana_listing *l, const char *key, unsigned int ncols
 		ana_table_init(&l->t, ncols, heads, align);
 }
 
-/* Fewer rows than this a thread does not take: starting it would cost more than it saves. */
-#define ROWS_PER_THREAD_MIN 1024u
-
-struct rows_part {
-	struct ana_listing *l; /* the caller's (the first range), or own */
-	struct ana_listing own;
-	void *const *v;
-	uint32_t n;
-	void (*row)(struct ana_listing *l, void *item);
-	pthread_t th;
-	bool started;
-};
-
-static void *rows_part_run(void *arg)
+int ana_listing_sorted(struct ana_listing *l, size_t budget)
 {
-	struct rows_part *p = arg;
-
-	for (uint32_t i = 0; i < p->n; i++)
-		p->row(p->l, p->v[i]);
-	return NULL;
+	l->rows = ana_sorter__new(budget ? budget : SIZE_MAX, NULL);
+	if (!l->rows) {
+		snprintf(l->r->err, sizeof(l->r->err), "out of memory");
+		return 1;
+	}
+	if (!l->r->json)
+		for (unsigned int c = 0; c < l->t.ncols && c < 32; c++)
+			l->w[c] = strlen(l->t.heads[c]);
+	return 0;
 }
 
-void ana_listing_each(struct ana_listing *l, void *const *v, uint32_t n,
-		      void (*row)(struct ana_listing *l, void *item))
+int ana_listing_row_begin(struct ana_listing *l)
 {
-	struct ana_ctx *c = l->r->c;
-	uint32_t k = l->r->json ? 1 : c->o.threads, per;
-	struct rows_part *parts;
+	struct ana_json *j = &l->j;
 
-	if (k > n / ROWS_PER_THREAD_MIN)
-		k = n / ROWS_PER_THREAD_MIN;
-	parts = k >= 2 ? calloc(k, sizeof(*parts)) : NULL;
-	if (!parts) {
-		for (uint32_t i = 0; i < n; i++)
-			row(l, v[i]);
-		return;
+	if (!l->r->json)
+		return 0;
+	l->mem = open_memstream(&l->membuf, &l->memlen);
+	if (!l->mem) {
+		snprintf(l->r->err, sizeof(l->r->err), "out of memory");
+		return 1;
 	}
-	/* what a row reads and the first reader would write: a host's name@BOOT */
-	for (uint32_t h = 0; h < c->hosts.n; h++)
-		ana_host_name(c, h);
-	per = n / k;
-	for (uint32_t i = 0; i < k; i++) {
-		struct rows_part *p = &parts[i];
+	/* the row as the first item of the array: its separator is added when printed */
+	l->out = j->f;
+	l->had_items = j->has_items[j->depth];
+	j->f = l->mem;
+	j->has_items[j->depth] = false;
+	return 0;
+}
 
-		p->l = i ? &p->own : l;
-		p->own.r = l->r;
-		ana_table_init(&p->own.t, l->t.ncols, l->t.heads, l->t.align);
-		p->v = v + (size_t)i * per;
-		p->n = i + 1 < k ? per : n - i * per;
-		p->row = row;
-		if (i)
-			p->started = !pthread_create(&p->th, NULL, rows_part_run, p);
+static int rows_fail(struct ana_listing *l, int ret)
+{
+	snprintf(l->r->err, sizeof(l->r->err), "%s",
+		 ret == -ENOMEM ? "out of memory" : ana_sorter__error(l->rows));
+	return 1;
+}
+
+int ana_listing_row_end(struct ana_listing *l, const void *key, uint32_t klen)
+{
+	struct ana_table *t = &l->t;
+	int ret;
+
+	if (l->r->json) {
+		struct ana_json *j = &l->j;
+
+		j->f = l->out;
+		j->has_items[j->depth] = l->had_items;
+		if (fclose(l->mem)) {
+			free(l->membuf);
+			l->membuf = NULL;
+			snprintf(l->r->err, sizeof(l->r->err), "out of memory");
+			return 1;
+		}
+		ret = ana_sorter__add(l->rows, key, klen, l->membuf, (uint32_t)l->memlen);
+		free(l->membuf);
+		l->membuf = NULL;
+		return ret ? rows_fail(l, ret) : 0;
 	}
-	rows_part_run(&parts[0]);
-	for (uint32_t i = 0; i < k; i++) {
-		struct rows_part *p = &parts[i];
+	if (t->nomem || t->n != t->ncols) {
+		snprintf(l->r->err, sizeof(l->r->err), "out of memory");
+		return 1;
+	}
+	/* the cells, each ended by a NUL */
+	size_t len = 0, off = 0;
+	char *buf;
 
-		if (!i)
+	for (unsigned int c = 0; c < t->ncols; c++) {
+		size_t n;
+
+		ana_table_cell_text(t, c, &n);
+		if (c < 32 && n > l->w[c])
+			l->w[c] = n;
+		len += n + 1;
+	}
+	buf = malloc(len);
+	if (!buf) {
+		snprintf(l->r->err, sizeof(l->r->err), "out of memory");
+		return 1;
+	}
+	for (unsigned int c = 0; c < t->ncols; c++) {
+		size_t n;
+		const char *s = ana_table_cell_text(t, c, &n);
+
+		memcpy(buf + off, s, n + 1);
+		off += n + 1;
+	}
+	ana_table_clear(t);
+	ret = len > UINT32_MAX ? -E2BIG : ana_sorter__add(l->rows, key, klen, buf, (uint32_t)len);
+	free(buf);
+	return ret ? rows_fail(l, ret) : 0;
+}
+
+/* Prints the sorted rows: 0 or 1 with r->err. */
+static int sorted_end(struct ana_listing *l)
+{
+	struct ana_sorted rec;
+	const char *cells[32];
+	struct ana_json *j = &l->j;
+	FILE *f = l->r->out;
+	int ret = ana_sorter__finish(l->rows);
+
+	if (!ret && !l->r->json)
+		ana_table_line(f, 0, l->t.ncols, l->t.align, l->w, l->t.heads);
+	while (ret >= 0 && (ret = ana_sorter__next(l->rows, &rec)) == 1) {
+		size_t off = 0;
+		unsigned int c;
+
+		if (l->r->json) {
+			if (j->has_items[j->depth])
+				fputc(',', f);
+			fwrite(rec.val, 1, rec.vlen, f);
+			j->has_items[j->depth] = true;
 			continue;
-		if (p->started)
-			pthread_join(p->th, NULL);
-		else
-			rows_part_run(p); /* no thread: this one formats them */
-		ana_table_append(&l->t, &p->own.t);
+		}
+		/* our own bytes, but read as any: every cell within the record, ended by a NUL */
+		for (c = 0; c < l->t.ncols && c < 32 && off < rec.vlen; c++) {
+			const char *s = (const char *)rec.val + off;
+			const void *nul = memchr(s, 0, rec.vlen - off);
+
+			if (!nul)
+				break;
+			cells[c] = s;
+			off = (size_t)((const char *)nul - (const char *)rec.val) + 1;
+		}
+		if (c != l->t.ncols || off != rec.vlen) {
+			snprintf(l->r->err, sizeof(l->r->err), "a sorted row came back malformed");
+			ana_sorter__free(l->rows);
+			l->rows = NULL;
+			return 1;
+		}
+		ana_table_line(f, 0, l->t.ncols, l->t.align, l->w, cells);
 	}
-	free(parts);
+	if (ret < 0) {
+		rows_fail(l, ret);
+		ana_sorter__free(l->rows);
+		l->rows = NULL;
+		return 1;
+	}
+	ana_sorter__free(l->rows);
+	l->rows = NULL;
+	return 0;
 }
 
-void ana_listing_end(struct ana_listing *l)
+int ana_listing_end(struct ana_listing *l)
 {
+	int ret = 0;
+
+	if (l->rows) {
+		ret = sorted_end(l);
+		if (!l->r->json) {
+			ana_table_free(&l->t);
+			return ret;
+		}
+	}
 	if (l->r->json) {
 		ana_json_end(&l->j, false);
 		ana_json_end(&l->j, true);
@@ -157,4 +246,5 @@ void ana_listing_end(struct ana_listing *l)
 		ana_table_print(&l->t, l->r->out, 0);
 		ana_table_free(&l->t);
 	}
+	return ret;
 }

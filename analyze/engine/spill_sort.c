@@ -1,0 +1,632 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * spill_sort.c - external sort: records in an arena until the budget, then sorted runs in an
+ * unnamed temporary file, merged back through one read buffer per run and a heap.
+ *
+ * A record, in memory and in a run: u32 klen, u32 vlen, u64 order (little-endian), the key,
+ * the value (padded to 8 bytes in memory only). order numbers the records as added, so equal
+ * keys keep that order through the runs and the merge.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spill_sort.h"
+
+#define HDR 16u
+#define WBUF_SIZE (64u << 10)
+#define RBUF_MIN 4096u
+#define RBUF_MAX (1u << 20)
+/* Runs merged at once: more are merged FANIN at a time into new runs first (a read buffer each) */
+#define FANIN 64u
+
+struct run {
+	uint64_t end;	 /* file offset past its last record */
+	uint64_t pos;	 /* file offset of its next record */
+	uint8_t *buf;	 /* bytes of the file from boff */
+	size_t cap, len; /* buffer size, bytes held */
+	uint64_t boff;
+	/* the record at pos, once read */
+	const uint8_t *key, *val;
+	uint32_t klen, vlen;
+	uint64_t order;
+	uint32_t idx;
+};
+
+struct ana_sorter {
+	size_t budget;
+	char dir[4096];
+	char name[4400]; /* for messages */
+	int fd;		 /* -1 until the first run */
+	uint64_t fend;
+	/* records in memory */
+	uint8_t *arena;
+	size_t used, acap;
+	size_t *idx;
+	size_t nidx, idxcap;
+	uint64_t added;
+	bool finished;
+	/* runs in the file */
+	struct run *runs;
+	uint32_t nruns, runs_cap;
+	/* reading: from memory (next_mem) or merging the runs (heap of run indexes) */
+	size_t next_mem;
+	uint32_t first_run; /* runs before it were merged into later ones */
+	uint32_t *heap, nheap;
+	struct run *popped; /* the run whose record was handed out last, advanced on next */
+	int failed;	    /* the error the merge stopped at: next returns it again */
+	char err[4600];
+};
+
+static void errf(struct ana_sorter *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void errf(struct ana_sorter *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	va_end(ap);
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+	uint32_t v = 0;
+
+	for (int i = 3; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static int key_cmp(const uint8_t *a, uint32_t alen, uint64_t aord, const uint8_t *b,
+		   uint32_t blen, uint64_t bord)
+{
+	int r = memcmp(a, b, alen < blen ? alen : blen);
+
+	if (r)
+		return r;
+	if (alen != blen)
+		return alen < blen ? -1 : 1;
+	return aord < bord ? -1 : aord > bord;
+}
+
+struct ana_sorter *ana_sorter__new(size_t budget, const char *dir)
+{
+	struct ana_sorter *s = calloc(1, sizeof(*s));
+	const char *d = dir ? dir : getenv("TMPDIR");
+
+	if (!s)
+		return NULL;
+	if (!d || !*d)
+		d = "/tmp";
+	snprintf(s->dir, sizeof(s->dir), "%s", d);
+	snprintf(s->name, sizeof(s->name), "%s/(unnamed temporary file)", s->dir);
+	s->budget = budget;
+	s->fd = -1;
+	return s;
+}
+
+static int open_file(struct ana_sorter *s)
+{
+	char path[4200];
+
+	s->fd = open(s->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (s->fd >= 0)
+		return 0;
+	/* a file system without O_TMPFILE: a named file, unlinked at once */
+	snprintf(path, sizeof(path), "%s/spancap-analyze-spill-XXXXXX", s->dir);
+	s->fd = mkostemp(path, O_CLOEXEC);
+	if (s->fd < 0) {
+		int e = errno;
+
+		errf(s, "cannot make a spill file in %s: %s (TMPDIR names another directory)",
+		     s->dir, strerror(e));
+		return -e;
+	}
+	unlink(path);
+	snprintf(s->name, sizeof(s->name), "%s (deleted)", path);
+	return 0;
+}
+
+static int write_at(struct ana_sorter *s, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t w = pwrite(s->fd, p, n, (off_t)s->fend);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int e = w < 0 ? errno : ENOSPC;
+
+			errf(s, "spill file %s: write at byte %llu: %s", s->name,
+			     (unsigned long long)s->fend, strerror(e));
+			return -e;
+		}
+		p += w;
+		n -= (size_t)w;
+		s->fend += (uint64_t)w;
+	}
+	return 0;
+}
+
+static int mem_cmp(const void *a, const void *b, void *arg)
+{
+	const uint8_t *base = arg;
+	const uint8_t *x = base + *(const size_t *)a, *y = base + *(const size_t *)b;
+
+	return key_cmp(x + HDR, get_u32(x), get_u64(x + 8), y + HDR, get_u32(y), get_u64(y + 8));
+}
+
+static size_t rec_span(uint32_t klen, uint32_t vlen)
+{
+	return (HDR + (size_t)klen + vlen + 7) & ~(size_t)7;
+}
+
+static int add_run(struct ana_sorter *s, uint64_t start, uint64_t end)
+{
+	if (s->nruns == s->runs_cap) {
+		uint32_t ncap = s->runs_cap ? s->runs_cap * 2 : 16;
+		struct run *nv = realloc(s->runs, ncap * sizeof(*nv));
+
+		if (!nv) {
+			errf(s, "out of memory");
+			return -ENOMEM;
+		}
+		s->runs = nv;
+		s->runs_cap = ncap;
+	}
+	memset(&s->runs[s->nruns], 0, sizeof(*s->runs));
+	s->runs[s->nruns].pos = start;
+	s->runs[s->nruns].end = end;
+	s->runs[s->nruns].idx = s->nruns;
+	s->nruns++;
+	return 0;
+}
+
+/* Writes the records in memory, sorted, as one run. */
+static int flush_run(struct ana_sorter *s)
+{
+	uint8_t *w;
+	size_t wl = 0;
+	uint64_t start;
+	int ret = 0;
+
+	if (!s->nidx)
+		return 0;
+	if (s->fd < 0 && (ret = open_file(s)))
+		return ret;
+	qsort_r(s->idx, s->nidx, sizeof(*s->idx), mem_cmp, s->arena);
+	w = malloc(WBUF_SIZE);
+	if (!w) {
+		errf(s, "out of memory");
+		return -ENOMEM;
+	}
+	start = s->fend;
+	for (size_t i = 0; i < s->nidx && !ret; i++) {
+		const uint8_t *r = s->arena + s->idx[i];
+		size_t n = HDR + (size_t)get_u32(r) + get_u32(r + 4);
+
+		if (wl && n > WBUF_SIZE - wl) {
+			ret = write_at(s, w, wl);
+			wl = 0;
+		}
+		if (ret)
+			break;
+		if (n > WBUF_SIZE) {
+			ret = write_at(s, r, n);
+			continue;
+		}
+		memcpy(w + wl, r, n);
+		wl += n;
+	}
+	if (!ret && wl)
+		ret = write_at(s, w, wl);
+	free(w);
+	if (ret)
+		return ret;
+	s->nidx = 0;
+	s->used = 0;
+	return add_run(s, start, s->fend);
+}
+
+int ana_sorter__add(struct ana_sorter *s, const void *key, uint32_t klen, const void *val,
+		    uint32_t vlen)
+{
+	size_t n;
+	uint8_t *r;
+	int ret;
+
+	if (s->finished)
+		return -EINVAL;
+	if ((uint64_t)klen + vlen > ANA_SORTER_REC_MAX) {
+		errf(s, "a spilled record of %llu bytes is past the limit of %u",
+		     (unsigned long long)klen + vlen, ANA_SORTER_REC_MAX);
+		return -E2BIG;
+	}
+	n = rec_span(klen, vlen);
+	if (s->nidx && s->used + n + (s->nidx + 1) * sizeof(*s->idx) > s->budget &&
+	    (ret = flush_run(s)))
+		return ret;
+	if (s->used + n > s->acap) {
+		size_t ncap = s->acap ? s->acap : 4096;
+		uint8_t *nv;
+
+		while (ncap < s->used + n)
+			ncap *= 2;
+		nv = realloc(s->arena, ncap);
+		if (!nv)
+			goto nomem;
+		s->arena = nv;
+		s->acap = ncap;
+	}
+	if (s->nidx == s->idxcap) {
+		size_t ncap = s->idxcap ? s->idxcap * 2 : 256;
+		size_t *nv = realloc(s->idx, ncap * sizeof(*nv));
+
+		if (!nv)
+			goto nomem;
+		s->idx = nv;
+		s->idxcap = ncap;
+	}
+	r = s->arena + s->used;
+	put_u32(r, klen);
+	put_u32(r + 4, vlen);
+	put_u64(r + 8, s->added++);
+	if (klen)
+		memcpy(r + HDR, key, klen);
+	if (vlen)
+		memcpy(r + HDR + klen, val, vlen);
+	s->idx[s->nidx++] = s->used;
+	s->used += n;
+	return 0;
+nomem:
+	errf(s, "out of memory");
+	return -ENOMEM;
+}
+
+/* Makes the next record of r readable at r->key: 1, 0 at the run's end, -errno. */
+static int run_load(struct ana_sorter *s, struct run *r)
+{
+	uint64_t left = r->end - r->pos, need;
+	const uint8_t *h;
+
+	if (!left)
+		return 0;
+	for (int pass = 0; pass < 2; pass++) {
+		need = pass ? HDR + (uint64_t)r->klen + r->vlen : HDR;
+		if (need > left) {
+			errf(s, "spill file %s: run %u: record at byte %llu needs %llu bytes, the "
+				"run has %llu left",
+			     s->name, r->idx, (unsigned long long)r->pos, (unsigned long long)need,
+			     (unsigned long long)left);
+			return -EBADMSG;
+		}
+		if (r->pos < r->boff || r->pos + need > r->boff + r->len) {
+			size_t want = r->cap, got = 0;
+
+			if (need > want) {
+				uint8_t *nb = realloc(r->buf, need);
+
+				if (!nb) {
+					errf(s, "out of memory");
+					return -ENOMEM;
+				}
+				r->buf = nb;
+				r->cap = want = need;
+			}
+			if (want > left)
+				want = left;
+			while (got < want) {
+				ssize_t n = pread(s->fd, r->buf + got, want - got,
+						  (off_t)(r->pos + got));
+
+				if (n < 0 && errno == EINTR)
+					continue;
+				if (n <= 0) {
+					int e = n < 0 ? errno : EIO;
+
+					errf(s, "spill file %s: read at byte %llu: %s", s->name,
+					     (unsigned long long)(r->pos + got),
+					     n < 0 ? strerror(e) : "the file ends early");
+					return -e;
+				}
+				got += (size_t)n;
+			}
+			r->boff = r->pos;
+			r->len = got;
+		}
+		h = r->buf + (r->pos - r->boff);
+		if (!pass) {
+			r->klen = get_u32(h);
+			r->vlen = get_u32(h + 4);
+			r->order = get_u64(h + 8);
+			if ((uint64_t)r->klen + r->vlen > ANA_SORTER_REC_MAX) {
+				errf(s, "spill file %s: run %u: record at byte %llu of %llu bytes, "
+					"past the limit of %u",
+				     s->name, r->idx, (unsigned long long)r->pos,
+				     (unsigned long long)r->klen + r->vlen, ANA_SORTER_REC_MAX);
+				return -EBADMSG;
+			}
+		} else {
+			r->key = h + HDR;
+			r->val = h + HDR + r->klen;
+		}
+	}
+	return 1;
+}
+
+static bool run_less(const struct run *a, const struct run *b)
+{
+	return key_cmp(a->key, a->klen, a->order, b->key, b->klen, b->order) < 0;
+}
+
+static void heap_down(struct ana_sorter *s, uint32_t i)
+{
+	for (;;) {
+		uint32_t l = 2 * i + 1, m = i, t;
+
+		if (l < s->nheap && run_less(&s->runs[s->heap[l]], &s->runs[s->heap[m]]))
+			m = l;
+		if (l + 1 < s->nheap && run_less(&s->runs[s->heap[l + 1]], &s->runs[s->heap[m]]))
+			m = l + 1;
+		if (m == i)
+			return;
+		t = s->heap[i];
+		s->heap[i] = s->heap[m];
+		s->heap[m] = t;
+		i = m;
+	}
+}
+
+/* Loads the first record of runs [first, first + n) into the heap, each with a buffer. */
+static int heap_fill(struct ana_sorter *s, uint32_t first, uint32_t n, size_t bufsz)
+{
+	int ret;
+
+	s->nheap = 0;
+	for (uint32_t i = first; i < first + n; i++) {
+		struct run *r = &s->runs[i];
+
+		r->buf = malloc(bufsz);
+		if (!r->buf) {
+			errf(s, "out of memory");
+			return -ENOMEM;
+		}
+		r->cap = bufsz;
+		r->len = 0;
+		r->boff = r->pos;
+		ret = run_load(s, r);
+		if (ret < 0)
+			return ret;
+		if (ret)
+			s->heap[s->nheap++] = i;
+		else {
+			free(r->buf);
+			r->buf = NULL;
+		}
+	}
+	for (uint32_t i = s->nheap / 2; i-- > 0;)
+		heap_down(s, i);
+	return 0;
+}
+
+/* Hands the heap's least record over (its run advanced past it on the next call): 1, 0 at the
+ * end, -errno. */
+static int heap_pop(struct ana_sorter *s, struct run **out)
+{
+	struct run *r;
+	int ret;
+
+	if (s->popped) {
+		r = s->popped;
+		s->popped = NULL;
+		r->pos += HDR + (uint64_t)r->klen + r->vlen;
+		ret = run_load(s, r);
+		if (ret < 0)
+			return ret;
+		if (!ret) {
+			s->heap[0] = s->heap[--s->nheap];
+			free(r->buf);
+			r->buf = NULL;
+		}
+		heap_down(s, 0);
+	}
+	if (!s->nheap)
+		return 0;
+	*out = s->popped = &s->runs[s->heap[0]];
+	return 1;
+}
+
+/* Merges runs [first, first + n) into one new run at the end of the file. */
+static int merge_pass(struct ana_sorter *s, uint32_t first, uint32_t n, size_t bufsz)
+{
+	uint8_t *w = malloc(WBUF_SIZE);
+	uint64_t start = s->fend;
+	size_t wl = 0;
+	struct run *r;
+	int ret;
+
+	if (!w) {
+		errf(s, "out of memory");
+		return -ENOMEM;
+	}
+	ret = heap_fill(s, first, n, bufsz);
+	while (!ret && (ret = heap_pop(s, &r)) == 1) {
+		size_t len = HDR + (size_t)r->klen + r->vlen;
+
+		ret = 0;
+		if (wl && len > WBUF_SIZE - wl) {
+			ret = write_at(s, w, wl);
+			wl = 0;
+		}
+		if (ret)
+			break;
+		if (len > WBUF_SIZE) {
+			/* the record is whole in its run's buffer, header included */
+			ret = write_at(s, r->key - HDR, len);
+			continue;
+		}
+		memcpy(w + wl, r->key - HDR, len);
+		wl += len;
+	}
+	if (!ret && wl)
+		ret = write_at(s, w, wl);
+	free(w);
+	for (uint32_t i = first; i < first + n; i++) {
+		free(s->runs[i].buf);
+		s->runs[i].buf = NULL;
+	}
+	s->popped = NULL;
+	return ret ? ret : add_run(s, start, s->fend);
+}
+
+static int start_merge(struct ana_sorter *s)
+{
+	size_t bufsz = s->budget / (FANIN + 1);
+	int ret;
+
+	if (bufsz < RBUF_MIN)
+		bufsz = RBUF_MIN;
+	if (bufsz > RBUF_MAX)
+		bufsz = RBUF_MAX;
+	s->heap = calloc(FANIN, sizeof(*s->heap));
+	if (!s->heap) {
+		errf(s, "out of memory");
+		return -ENOMEM;
+	}
+	while (s->nruns - s->first_run > FANIN) {
+		ret = merge_pass(s, s->first_run, FANIN, bufsz);
+		if (ret)
+			return ret;
+		s->first_run += FANIN;
+	}
+	return heap_fill(s, s->first_run, s->nruns - s->first_run, bufsz);
+}
+
+int ana_sorter__finish(struct ana_sorter *s)
+{
+	int ret;
+
+	if (s->finished)
+		return -EINVAL;
+	s->finished = true;
+	if (!s->nruns) {
+		if (s->nidx)
+			qsort_r(s->idx, s->nidx, sizeof(*s->idx), mem_cmp, s->arena);
+		return 0;
+	}
+	ret = flush_run(s);
+	if (ret)
+		return ret;
+	free(s->arena);
+	free(s->idx);
+	s->arena = NULL;
+	s->idx = NULL;
+	s->acap = s->idxcap = 0;
+	return start_merge(s);
+}
+
+int ana_sorter__next(struct ana_sorter *s, struct ana_sorted *out)
+{
+	struct run *r;
+	int ret;
+
+	if (!s->finished)
+		return -EINVAL;
+	if (s->failed)
+		return s->failed;
+	if (!s->nruns) {
+		const uint8_t *p;
+
+		if (s->next_mem == s->nidx)
+			return 0;
+		p = s->arena + s->idx[s->next_mem++];
+		out->klen = get_u32(p);
+		out->vlen = get_u32(p + 4);
+		out->key = p + HDR;
+		out->val = p + HDR + out->klen;
+		return 1;
+	}
+	ret = heap_pop(s, &r);
+	if (ret < 0)
+		return s->failed = ret;
+	if (!ret)
+		return 0;
+	out->key = r->key;
+	out->klen = r->klen;
+	out->val = r->val;
+	out->vlen = r->vlen;
+	return 1;
+}
+
+uint64_t ana_sorter__count(const struct ana_sorter *s)
+{
+	return s->added;
+}
+
+uint32_t ana_sorter__runs(const struct ana_sorter *s)
+{
+	return s->nruns;
+}
+
+const char *ana_sorter__error(const struct ana_sorter *s)
+{
+	return s->err[0] ? s->err : "no error";
+}
+
+struct ana_sorter *ana_sorter__from_run(const void *bytes, size_t len, size_t budget)
+{
+	struct ana_sorter *s = ana_sorter__new(budget, NULL);
+
+	if (!s)
+		return NULL;
+	if (open_file(s) || write_at(s, bytes, len) || add_run(s, 0, s->fend)) {
+		ana_sorter__free(s);
+		errno = EIO;
+		return NULL;
+	}
+	s->finished = true;
+	s->failed = start_merge(s); /* a bad first record: next reports it */
+	return s;
+}
+
+void ana_sorter__free(struct ana_sorter *s)
+{
+	if (!s)
+		return;
+	if (s->fd >= 0)
+		close(s->fd);
+	for (uint32_t i = 0; i < s->nruns; i++)
+		free(s->runs[i].buf);
+	free(s->runs);
+	free(s->heap);
+	free(s->arena);
+	free(s->idx);
+	free(s);
+}

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * test_trace_spill.c - the memory budget of traces and spans: the external sort
+ * (spill_sort.c: order, runs, a hostile run file) and the spill of partials merged back
+ * (trace_spill.c): every report that reads traces and spans prints the same bytes with a budget
+ * of one byte (every trace spilled between records, partials of one id merged) as without.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "analysis.h"
+#include "analyze_scenario.h"
+#include "report.h"
+#include "spill_sort.h"
+#include "xorshift64.h"
+
+/* ---- the external sort ---------------------------------------------------------------------- */
+
+/* n records of random 2-byte keys (many equal) whose value is the order they were added in:
+ * they must come back by key, equal keys in that order, through runs when budget is small. */
+static void sort_and_check(size_t budget, uint32_t n, bool want_runs)
+{
+	struct ana_sorter *s = ana_sorter__new(budget, NULL);
+	struct ana_sorted rec;
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
+	uint8_t last_key[2] = { 0, 0 };
+	uint32_t last_val = 0, got = 0;
+	int ret;
+
+	assert_non_null(s);
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t k[2] = { (uint8_t)(xorshift64_next(&rng) % 7), (uint8_t)(i % 3) };
+
+		assert_int_equal(ana_sorter__add(s, k, 2, &i, sizeof(i)), 0);
+	}
+	assert_int_equal(ana_sorter__finish(s), 0);
+	if (want_runs)
+		assert_true(ana_sorter__runs(s) > 2);
+	else
+		assert_int_equal(ana_sorter__runs(s), 0);
+	while ((ret = ana_sorter__next(s, &rec)) == 1) {
+		uint32_t v;
+
+		assert_int_equal(rec.klen, 2);
+		assert_int_equal(rec.vlen, 4);
+		memcpy(&v, rec.val, 4);
+		if (got) {
+			int c = memcmp(last_key, rec.key, 2);
+
+			assert_true(c <= 0);
+			if (!c)
+				assert_true(v > last_val); /* equal keys: in the order added */
+		}
+		memcpy(last_key, rec.key, 2);
+		last_val = v;
+		got++;
+	}
+	assert_int_equal(ret, 0);
+	assert_int_equal(got, n);
+	ana_sorter__free(s);
+}
+
+static void test_sorter_in_memory_orders_by_key_then_order_added(void **state)
+{
+	(void)state;
+	sort_and_check(1 << 20, 5000, false);
+}
+
+static void test_sorter_runs_merge_in_the_same_order(void **state)
+{
+	(void)state;
+	sort_and_check(512, 5000, true);
+}
+
+static void test_sorter_keys_of_different_lengths(void **state)
+{
+	struct ana_sorter *s = ana_sorter__new(1, NULL); /* one record per run */
+	const char *keys[] = { "ab", "a", "", "abc", "b" }, *want[] = { "", "a", "ab", "abc", "b" };
+	struct ana_sorted rec;
+
+	(void)state;
+	assert_non_null(s);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(ana_sorter__add(s, keys[i], (uint32_t)strlen(keys[i]), "v", 1), 0);
+	assert_int_equal(ana_sorter__finish(s), 0);
+	assert_int_equal(ana_sorter__runs(s), 5);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(ana_sorter__next(s, &rec), 1);
+		assert_int_equal(rec.klen, strlen(want[i]));
+		assert_memory_equal(rec.key, want[i], rec.klen);
+	}
+	assert_int_equal(ana_sorter__next(s, &rec), 0);
+	ana_sorter__free(s);
+}
+
+/* No record at all: in memory (no array to sort: UBSan checks the call) and in no run. */
+static void test_sorter_empty(void **state)
+{
+	struct ana_sorter *s = ana_sorter__new(1, NULL);
+	struct ana_sorted rec;
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(ana_sorter__finish(s), 0);
+	assert_int_equal(ana_sorter__runs(s), 0);
+	assert_int_equal(ana_sorter__next(s, &rec), 0);
+	assert_int_equal(ana_sorter__next(s, &rec), 0);
+	ana_sorter__free(s);
+}
+
+/* A run file: records (u32 klen, u32 vlen, u64 order, key, value) as given. */
+static size_t put_rec(uint8_t *p, uint32_t klen, uint32_t vlen, uint64_t order)
+{
+	memcpy(p, &klen, 4);
+	memcpy(p + 4, &vlen, 4);
+	memcpy(p + 8, &order, 8);
+	memset(p + 16, 'x', (size_t)klen + vlen);
+	return 16 + (size_t)klen + vlen;
+}
+
+/* The merge reads a run file back as hostile input: each malformed one is an error that names
+ * the byte offset of the bad record, never a read past the run. */
+static void test_sorter_rejects_malformed_runs(void **state)
+{
+	uint8_t buf[256];
+	struct ana_sorted rec;
+	struct ana_sorter *s;
+	size_t n;
+
+	(void)state;
+	memset(buf, 0, sizeof(buf));
+	/* a good record, then one whose lengths run past the run's end */
+	n = put_rec(buf, 2, 3, 0);
+	n += put_rec(buf + n, 4, 4, 1);
+	s = ana_sorter__from_run(buf, n - 3, 1 << 16);
+	assert_non_null(s);
+	assert_int_equal(ana_sorter__next(s, &rec), 1);
+	assert_int_equal(ana_sorter__next(s, &rec), -EBADMSG);
+	assert_non_null(strstr(ana_sorter__error(s), "record at byte 21 needs 24 bytes"));
+	assert_non_null(strstr(ana_sorter__error(s), "spill file"));
+	assert_int_equal(ana_sorter__next(s, &rec), -EBADMSG); /* and stays failed */
+	ana_sorter__free(s);
+
+	/* a header cut short */
+	n = put_rec(buf, 1, 1, 0);
+	s = ana_sorter__from_run(buf, n + 7, 1 << 16);
+	assert_non_null(s);
+	assert_int_equal(ana_sorter__next(s, &rec), 1);
+	assert_int_equal(ana_sorter__next(s, &rec), -EBADMSG);
+	assert_non_null(strstr(ana_sorter__error(s), "record at byte 18 needs 16 bytes, the run has 7"));
+	ana_sorter__free(s);
+
+	/* lengths past the limit (whose sum would wrap 32 bits) on the first record */
+	put_rec(buf, 0, 0, 0);
+	memset(buf, 0xff, 8);
+	s = ana_sorter__from_run(buf, 64, 1 << 16);
+	assert_non_null(s);
+	assert_int_equal(ana_sorter__next(s, &rec), -EBADMSG);
+	assert_non_null(strstr(ana_sorter__error(s), "record at byte 0 of 8589934590 bytes"));
+	ana_sorter__free(s);
+}
+
+static void test_sorter_names_the_directory_it_cannot_use(void **state)
+{
+	struct ana_sorter *s = ana_sorter__new(1, "/nonexistent-spill-dir");
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(ana_sorter__add(s, "a", 1, "v", 1), 0);
+	assert_int_equal(ana_sorter__add(s, "b", 1, "v", 1), -ENOENT); /* the first run */
+	assert_non_null(strstr(ana_sorter__error(s), "cannot make a spill file in "
+						       "/nonexistent-spill-dir"));
+	ana_sorter__free(s);
+}
+
+/* ---- partials merged: the reports ------------------------------------------------------------ */
+
+static char scen_path[64];
+
+static int write_variant(int variant)
+{
+	char err[SCF_ERRMSG_MAX];
+	int fd;
+
+	snprintf(scen_path, sizeof(scen_path), "/tmp/test_trace_spill.XXXXXX");
+	fd = mkstemp(scen_path);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return scen_write_file(scen_path, variant, false, err, sizeof(err));
+}
+
+/* One report on the scenario with a budget (0: none), into a string (free it); *spilled gets
+ * the trace partials written to the spill file. */
+static char *report(int (*fn)(struct ana_report *), bool json, enum ana_sort sort, size_t budget,
+		    uint64_t *spilled)
+{
+	struct ana_opts o = { .memory_budget = budget };
+	struct ana_ctx *c = ana_ctx__new(&o);
+	char err[SCF_ERRMSG_MAX];
+	struct ana_report r = { .c = c, .json = json, .sort = sort };
+	char *text = NULL;
+	size_t len = 0;
+
+	assert_non_null(c);
+	assert_int_equal(ana_ctx__add_file(c, scen_path, err, sizeof(err)), 0);
+	assert_int_equal(ana_ctx__run(c), 0);
+	r.out = open_memstream(&text, &len);
+	assert_non_null(r.out);
+	assert_int_equal(fn(&r), 0);
+	fclose(r.out);
+	*spilled = c->spilled_traces;
+	ana_ctx__free(c);
+	return text;
+}
+
+/*
+ * Every variant of the scenario (spans on two threads with their own attributes, contexts
+ * that change, a second host, deaths by signal in spans, a loss that makes a trace incomplete):
+ * traces (by every sort key) and spans, as text and JSON, print the same with a budget of one
+ * byte, which spills every trace no thread points at between any two records, as with none.
+ */
+static void test_reports_are_the_same_with_every_trace_spilled(void **state)
+{
+	static const enum ana_sort sorts[] = { ANA_SORT_START, ANA_SORT_SYSCALLS, ANA_SORT_TIME,
+					       ANA_SORT_BYTES, ANA_SORT_ERRORS };
+	uint64_t merged_ids = 0;
+
+	(void)state;
+	for (int variant = 0; variant <= 5; variant++) {
+		assert_int_equal(write_variant(variant), 0);
+		for (int json = 0; json < 2; json++) {
+			for (size_t k = 0; k < 6; k++) {
+				int (*fn)(struct ana_report *) = k < 5 ? ana_report_traces
+								       : ana_report_spans;
+				enum ana_sort sort = k < 5 ? sorts[k] : ANA_SORT_START;
+				uint64_t none, spilled, rows;
+				char *a = report(fn, json, sort, 0, &none);
+				char *b = report(fn, json, sort, 1, &spilled);
+
+				assert_int_equal(none, 0);
+				assert_true(spilled > 0);
+				assert_string_equal(a, b);
+				/* more trace partials than traces: some id was merged from several */
+				rows = 0;
+				for (const char *p = strstr(a, "\n"); p && p[1]; p = strstr(p + 1, "\n"))
+					rows++;
+				if (!json && k == 0 && spilled > rows)
+					merged_ids++;
+				free(a);
+				free(b);
+			}
+		}
+		unlink(scen_path);
+	}
+	assert_true(merged_ids >= 3); /* in most variants, not by chance in one */
+}
+
+/* A filter that may deselect a syscall of a live span turns the spill off (ana_opts). */
+static void test_filters_that_deselect_syscalls_keep_every_trace(void **state)
+{
+	struct ana_opts o = { .memory_budget = 1 };
+	char err[SCF_ERRMSG_MAX];
+	struct ana_ctx *c;
+
+	(void)state;
+	assert_int_equal(write_variant(0), 0);
+	o.f.errors_only = true;
+	c = ana_ctx__new(&o);
+	assert_non_null(c);
+	assert_int_equal(ana_ctx__add_file(c, scen_path, err, sizeof(err)), 0);
+	assert_int_equal(ana_ctx__run(c), 0);
+	assert_int_equal(c->spilled_traces, 0);
+	assert_true(c->traces.n > 0);
+	ana_ctx__free(c);
+	unlink(scen_path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sorter_in_memory_orders_by_key_then_order_added),
+		cmocka_unit_test(test_sorter_runs_merge_in_the_same_order),
+		cmocka_unit_test(test_sorter_keys_of_different_lengths),
+		cmocka_unit_test(test_sorter_empty),
+		cmocka_unit_test(test_sorter_rejects_malformed_runs),
+		cmocka_unit_test(test_sorter_names_the_directory_it_cannot_use),
+		cmocka_unit_test(test_reports_are_the_same_with_every_trace_spilled),
+		cmocka_unit_test(test_filters_that_deselect_syscalls_keep_every_trace),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
