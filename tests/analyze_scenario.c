@@ -561,7 +561,7 @@ static void filt_sc(struct scen *s, uint64_t ts, uint32_t pid, uint32_t tid, uin
 static void host_filter(struct scen *s)
 {
 	const uint32_t P = SCEN_FILTER_PID, T1 = P + 1, T2 = P + 2, T3 = P + 3;
-	const uint32_t V = P + 10, W = P + 20, L = P + 30, R = P + 40;
+	const uint32_t V = P + 10, W = P + 20, L = P + 30, R = P + 40, S = P + 50;
 	const uint8_t F1 = 0xf1, F2 = 0xf2, F3 = 0xf3;
 
 	process(s, AT(1), P, "filt", NULL, SCF_CTX_NONE, "no context");
@@ -572,6 +572,7 @@ static void host_filter(struct scen *s)
 	process(s, AT(3), W, "watch", NULL, SCF_CTX_NONE, "no context");
 	process(s, AT(3), L, "late", NULL, SCF_CTX_NONE, "no context");
 	process(s, AT(3), R, "peer", NULL, SCF_CTX_NONE, "no context");
+	process(s, AT(3), S, "seek", NULL, SCF_CTX_NONE, "no context");
 	/* F1 made by T1, then idle while T3 runs other traces */
 	filt_sc(s, AT(10), P, T1, 0x61, F1, true);
 	for (uint8_t i = 0; i < 3; i++)
@@ -582,22 +583,28 @@ static void host_filter(struct scen *s)
 	filt_sc(s, AT(22), P, T2, 0x61, F1, true);
 	filt_sc(s, AT(23), P, T1, 0x61, F1, true);
 	filt_sc(s, AT(24), P, T3, 0x67, 4, true);
-	/* T2 and late look for F2 and F3 before they exist; T1 makes them; T2 then gets F2, and
-	 * peer; watch finds F2 after */
+	/* T2, late and seek look for F2 and F3 before they exist; T1 makes them; T2 then gets
+	 * F2 and seek finds F3 again; watch finds F2 and peer gets it; seek adds to F3 */
 	filt_sc(s, AT(30), P, T2, 0x62, F2, false);
 	filt_sc(s, AT(31), L, L, 0x63, F3, false);
-	filt_sc(s, AT(32), P, T1, 0x62, F2, true);
-	filt_sc(s, AT(33), P, T1, 0x63, F3, true);
-	filt_sc(s, AT(34), P, T3, 0x68, 5, true);
-	filt_sc(s, AT(35), P, T2, 0x62, F2, true);
-	filt_sc(s, AT(36), R, R, 0x62, F2, true);
-	filt_sc(s, AT(37), W, W, 0x62, F2, false);
+	filt_sc(s, AT(32), S, S, 0x63, F3, false);
+	filt_sc(s, AT(33), P, T1, 0x62, F2, true);
+	filt_sc(s, AT(34), P, T1, 0x63, F3, true);
+	filt_sc(s, AT(35), P, T3, 0x68, 5, true);
+	filt_sc(s, AT(36), P, T3, 0x6a, 7, true);
+	filt_sc(s, AT(37), P, T2, 0x62, F2, true);
+	filt_sc(s, AT(38), S, S, 0x63, F3, false);
+	filt_sc(s, AT(39), P, T3, 0x6b, 8, true);
+	filt_sc(s, AT(40), P, T3, 0x6c, 9, true);
+	filt_sc(s, AT(41), W, W, 0x62, F2, false);
+	filt_sc(s, AT(42), R, R, 0x62, F2, true);
+	filt_sc(s, AT(43), S, S, 0x63, F3, true);
 	/* view dies in F1 and watch in F2 (both found), late in none (F3 was not there), peer
 	 * in F2 after watch */
-	proc_event_status(s, AT(39), V, 9);
-	proc_event_status(s, AT(40), W, 9);
-	proc_event_status(s, AT(41), L, 11);
-	proc_event_status(s, AT(42), R, 6);
+	proc_event_status(s, AT(45), V, 9);
+	proc_event_status(s, AT(46), W, 9);
+	proc_event_status(s, AT(47), L, 11);
+	proc_event_status(s, AT(48), R, 6);
 	filt_sc(s, AT(50), P, T3, 0x69, 6, true);
 	end(s, AT(2000), 0);
 }

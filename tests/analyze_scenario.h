@@ -97,12 +97,13 @@
 /*
  * Variant 6 is host "filter-host", for the spill under filters that deselect syscalls (a
  * selected syscall is a read failing with EAGAIN, another a write): process 950 "filt" with
- * threads 951-953, and processes 960 "view", 970 "watch", 980 "late", 990 "peer". 951 makes
- * span F1 (trace 6161..., span f1f1...); 953 runs spans of traces 64.., 65.., 66..; 952 and
- * view find F1 by unselected syscalls, 952 then adds to it, and 951 again. 952 looks for F2
- * (62..., f2) and late for F3 (63..., f3) before 951 makes them; 952 and peer then add to
- * F2, and watch finds it. view dies of SIGKILL (in F1), watch of SIGKILL (in F2), late of
- * SIGSEGV (in no span), peer of SIGABRT (in F2, after watch).
+ * threads 951-953, and processes 960 "view", 970 "watch", 980 "late", 990 "peer", 1000
+ * "seek". 951 makes span F1 (trace 6161..., span f1f1...); 953 runs spans of other traces
+ * (64.. to 6c..) in between; 952 and view find F1 by unselected syscalls, 952 then adds to
+ * it, and 951 again. 952 looks for F2 (62..., f2), late and seek for F3 (63..., f3) before
+ * 951 makes them; 952 then adds to F2, seek finds F3 again, watch finds F2, peer adds to F2
+ * and seek to F3. view dies of SIGKILL (in F1), watch of SIGKILL (in F2), late of SIGSEGV
+ * (in no span), peer of SIGABRT (in F2, after watch).
  */
 #define SCEN_FILTER_PID 950
 
