@@ -100,9 +100,7 @@ struct ana_opts {
 	 * 0: every one stays in memory. An event's span is then the live part of it: its ids
 	 * and what it gathered since it was last made, not the whole span's totals. The spill is
 	 * off (memory_budget ignored) where it could not give the same rows: with span details
-	 * (ANA_WANT_DETAIL), statistics by span, and filters on pid, tid, time, syscall or error
-	 * (a syscall then may pass over a span without the replay noting it, which a spilled
-	 * span would not see).
+	 * (ANA_WANT_DETAIL) and statistics by span.
 	 */
 	size_t memory_budget;
 	/* With memory_budget: the caller reads no trace or span after the run (a timeline, which

@@ -11,16 +11,22 @@
  *     current span only so), so its call changes nothing the merge tells (multi_thread below);
  *     a death in that span makes a new partial that carries it (proc_state.c, mark_killed);
  *   - seq, host, process, thread, service and process context come from the first partial
- *     (seq numbers grow in replay order), killed from the first that has one, ctx_last_ns from
- *     the last; statistics add up (first_ns the least, last_ns the greatest);
+ *     (seq numbers grow in replay order), ctx_last_ns from the last; statistics add up (first_ns the least, last_ns the greatest);
  *   - multi_thread: some partial had it, or one was made by another thread than the first
  *     (some thread but the span's first got it: what the flag says);
  *   - a trace's processes and threads, and a span's per-thread attributes, are unions in the
  *     order first seen, the attributes of a thread overlaid in replay order;
  *   - a trace's spans, hosts and incomplete flag come from its merged spans, incomplete from
  *     the losses against the merged time window (ana_mark_incomplete's rule).
- * The spill is off where the replay could pass over a span without ana_span_get (filters that
- * deselect syscalls): ana_spill_setup.
+ *   - under filters, an unselected syscall only finds its span (ana_span_find): its thread
+ *     then holds the span without getting it (cur_found), so its partials are marked attach
+ *     with the span_seq of the find; a find that fails once anything was spilled leaves the
+ *     hold pending (cur_pending). The merge takes such a partial as a hold (no multi_thread,
+ *     its getters compared with the first thread) when the span's first partial is older
+ *     than the find, else as the get the budget-off run made; a marker (a death, or a live
+ *     partial found, under a pending hold) counts only when the span was there;
+ *   - killed from the partial whose death came first (kill_order), the trace's from its
+ *     spans' first death.
  *
  * A partial: key = trace id (16), kind (1: 0 trace, 1 span), span id (8, zero for a trace),
  * seq (4, big-endian); value = little-endian fields, references to processes, threads, hosts
