@@ -33,7 +33,6 @@
 /* libpcap refuses blocks past 16 MiB; records are far shorter, so anything near is left to
  * the sequential read */
 #define BLOCK_MAX (1u << 20)
-#define WINDOW_INITIAL (4u << 20)
 #define WINDOW_MAX (SCF_FRAME_BYTES_MAX + (8u << 20))
 
 enum entry_kind { E_REC, E_SHB, E_IDB };
@@ -61,7 +60,8 @@ struct job {
 	enum job_state state;
 	uint64_t cstart; /* compressed offset of the frame */
 	size_t clen;
-	const uint8_t *cptr; /* its compressed bytes: cbuf, or in the caller's memory */
+	const uint8_t *cptr; /* its compressed bytes in the caller's memory, or NULL: the worker
+			      * reads them into cbuf */
 	uint8_t *cbuf;
 	size_t ccap;
 	uint8_t *dbuf; /* decompressed */
@@ -89,9 +89,8 @@ struct scf_fw {
 	uint64_t next_fill, next_work, next_take; /* job sequence numbers (ring index: % njobs) */
 
 	/* the scan for frame boundaries, on the caller's thread */
-	uint8_t *win;
-	size_t wcap, wlen;
-	uint64_t wpos;	 /* file offset of win[0] */
+	uint8_t *skip; /* an index frame's bytes */
+	size_t skip_cap;
 	uint64_t scan;	 /* compressed offset of the next frame to find */
 	bool scan_end;	 /* no more frames: the file ends at scan, or scan_bad */
 	bool scan_bad;	 /* ... something at scan is not a frame read here */
@@ -147,9 +146,36 @@ static struct entry *add_entry(struct job *j, uint8_t kind)
 	return e;
 }
 
+/* n bytes of the file at pos into buf; false when it has fewer or cannot be read. */
+static bool read_at(int fd, uint64_t pos, void *buf, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t k = pread(fd, (uint8_t *)buf + done, n - done, (off_t)(pos + done));
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		done += (size_t)k;
+	}
+	return true;
+}
+
+/* The job's compressed bytes, read on the worker from the file when they are not in memory. */
+static bool load(struct job *j, int fd)
+{
+	if (j->cptr)
+		return true;
+	if (j->clen > j->ccap && grow((void **)&j->cbuf, &j->ccap, j->clen, 1))
+		return false;
+	return read_at(fd, j->cstart, j->cbuf, j->clen);
+}
+
 static bool decompress(struct job *j, ZSTD_DCtx *dctx)
 {
-	ZSTD_inBuffer in = { j->cptr, j->clen, 0 };
+	ZSTD_inBuffer in = { j->cptr ? j->cptr : j->cbuf, j->clen, 0 };
 
 	j->dlen = 0;
 	ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
@@ -322,7 +348,7 @@ static void *worker(void *arg)
 			break;
 		j = &fw->jobs[fw->next_work++ % fw->njobs];
 		pthread_mutex_unlock(&fw->lock);
-		if (!dctx || !ctx || !decompress(j, dctx)) {
+		if (!dctx || !ctx || !load(j, fw->fd) || !decompress(j, dctx)) {
 			j->nents = 0;
 			j->irregular = true;
 		} else {
@@ -340,71 +366,95 @@ static void *worker(void *arg)
 
 /* ---- the scan for frames, on the caller's thread -------------------------------------------- */
 
-/* Makes win hold the file from offset pos on, want bytes or up to the end of the file. */
-static bool window(struct scf_fw *fw, uint64_t pos, size_t want)
+/* The bytes around the headers a frame's scan reads: one pread serves the headers of blocks
+ * shorter than it (a frame of many tiny blocks costs a pread per 512 bytes, not per block). */
+struct hdr_buf {
+	uint8_t b[512];
+	uint64_t at; /* file offset of b[0] */
+	size_t len;
+};
+
+/* n bytes of the file at pos into out, through hb; false past the end or on a read error. */
+static bool peek(const struct scf_fw *fw, struct hdr_buf *hb, uint64_t pos, uint8_t *out,
+		 size_t n)
 {
-	uint64_t left = fw->size - pos;
-	size_t have;
+	if (pos < hb->at || pos - hb->at + n > hb->len) {
+		size_t want = sizeof(hb->b);
 
-	if (want > left)
-		want = (size_t)left;
-	if (pos >= fw->wpos && pos - fw->wpos <= fw->wlen && fw->wlen - (pos - fw->wpos) >= want)
-		return true;
-	if (pos >= fw->wpos && pos - fw->wpos <= fw->wlen) {
-		have = fw->wlen - (size_t)(pos - fw->wpos);
-		if (have)
-			memmove(fw->win, fw->win + (pos - fw->wpos), have);
-	} else {
-		have = 0;
-	}
-	fw->wpos = pos;
-	fw->wlen = have;
-	if (want > fw->wcap && grow((void **)&fw->win, &fw->wcap, want, 1))
-		return false;
-	while (fw->wlen < want) {
-		size_t room = fw->wcap - fw->wlen;
-		ssize_t k;
-
-		if ((uint64_t)room > left - fw->wlen)
-			room = (size_t)(left - fw->wlen);
-		k = pread(fw->fd, fw->win + fw->wlen, room, (off_t)(pos + fw->wlen));
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
+		if (pos >= fw->size)
 			return false;
-		fw->wlen += (size_t)k;
+		if (want > fw->size - pos)
+			want = (size_t)(fw->size - pos);
+		if (want < n || !read_at(fw->fd, pos, hb->b, want))
+			return false;
+		hb->at = pos;
+		hb->len = want;
 	}
+	memcpy(out, hb->b + (pos - hb->at), n);
 	return true;
 }
 
-/* The compressed length of the frame at fw->scan, 0 when there is none it reads. */
-static size_t find_frame(struct scf_fw *fw, const uint8_t **at)
+/*
+ * The compressed length of the frame at fw->scan, 0 when there is none it reads (as
+ * ZSTD_findFrameCompressedSize finds it), and whether it is a skippable frame. In memory, from
+ * its bytes; in a file, from its frame header and block headers only (RFC 8878 3.1): the
+ * worker reads the frame itself.
+ */
+static size_t find_frame(struct scf_fw *fw, bool *skippable)
 {
-	size_t want = WINDOW_INITIAL;
+	static const uint8_t did_size[4] = { 0, 1, 2, 4 };
+	uint64_t left = fw->size - fw->scan, pos;
+	struct hdr_buf hb = { .len = 0 };
+	uint8_t h[6];
+	uint32_t magic;
+	uint8_t fhd;
 
-	for (;;) {
-		uint64_t left = fw->size - fw->scan;
-		const uint8_t *p;
-		size_t avail, n;
+	if (fw->mem) {
+		size_t n = ZSTD_findFrameCompressedSize(fw->mem + fw->scan, (size_t)left);
 
-		if (fw->mem) {
-			p = fw->mem + fw->scan;
-			avail = (size_t)left;
-		} else {
-			if (!window(fw, fw->scan, want))
-				return 0;
-			p = fw->win + (fw->scan - fw->wpos);
-			avail = want < left ? want : (size_t)left;
-		}
-		n = ZSTD_findFrameCompressedSize(p, avail);
-		if (!ZSTD_isError(n) && n) {
-			*at = p;
-			return n;
-		}
-		if (avail == left || want >= WINDOW_MAX)
+		if (ZSTD_isError(n) || n < 4)
 			return 0;
-		want *= 2;
+		*skippable = (scf_get32(fw->mem + fw->scan) & 0xfffffff0u) ==
+			     ZSTD_MAGIC_SKIPPABLE_START;
+		return n;
 	}
+	if (left < 8 || !peek(fw, &hb, fw->scan, h, 6))
+		return 0;
+	magic = scf_get32(h);
+	*skippable = (magic & 0xfffffff0u) == ZSTD_MAGIC_SKIPPABLE_START;
+	if (*skippable) {
+		uint8_t sz[4];
+
+		if (!peek(fw, &hb, fw->scan + 4, sz, 4) || scf_get32(sz) > left - 8)
+			return 0;
+		return 8 + (size_t)scf_get32(sz);
+	}
+	fhd = h[4];
+	if (magic != ZSTD_MAGICNUMBER || (fhd & 0x08)) /* the reserved bit */
+		return 0;
+	/* magic, descriptor, window descriptor (not with a single segment), dictionary id,
+	 * content size (1 byte with a single segment and flag 0) */
+	pos = 5 + !(fhd & 0x20) + did_size[fhd & 3] +
+	      ((fhd >> 6) ? 1u << (fhd >> 6) : (fhd & 0x20) ? 1 : 0);
+	for (;;) {
+		uint32_t bh, type, size;
+
+		if (left - pos < 3 || !peek(fw, &hb, fw->scan + pos, h, 3))
+			return 0;
+		bh = h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16;
+		type = (bh >> 1) & 3;
+		size = bh >> 3;
+		if (type == 3 || size > ZSTD_BLOCKSIZE_MAX)
+			return 0;
+		pos += 3 + (type == 1 ? 1 : size); /* an RLE block holds one byte */
+		if (pos > left || pos > WINDOW_MAX)
+			return 0;
+		if (bh & 1)
+			break;
+	}
+	if (fhd & 0x04) /* the content checksum */
+		pos += 4;
+	return pos <= left && pos <= WINDOW_MAX ? (size_t)pos : 0;
 }
 
 /*
@@ -438,7 +488,8 @@ static void fill(struct scf_fw *fw)
 
 	while (!fw->scan_end && fw->next_fill - fw->next_take < fw->njobs) {
 		struct job *j = &fw->jobs[fw->next_fill % fw->njobs];
-		const uint8_t *at = NULL;
+		const uint8_t *at;
+		bool skippable = false;
 		size_t n;
 
 		if (fw->scan == fw->size) {
@@ -450,15 +501,26 @@ static void fill(struct scf_fw *fw)
 			fw->scan_end = true;
 			break;
 		}
-		n = find_frame(fw, &at);
+		n = find_frame(fw, &skippable);
 		if (!n) {
 			fw->scan_bad = fw->scan_end = true;
 			break;
 		}
-		if (n >= 4 && (scf_get32(at) & 0xfffffff0u) == 0x184D2A50u) {
+		if (skippable) {
 			/* a skippable frame: a whole index frame of the data frame before it is
 			 * passed over; anything else is the sequential reader's (which checks an
 			 * index frame the same way, and says what is wrong with it) */
+			if (fw->mem) {
+				at = fw->mem + fw->scan;
+			} else if (n > 8 + SCF_FIDX_PAYLOAD_MAX ||
+				   (n > fw->skip_cap &&
+				    grow((void **)&fw->skip, &fw->skip_cap, n, 1)) ||
+				   !read_at(fw->fd, fw->scan, fw->skip, n)) {
+				fw->scan_bad = fw->scan_end = true;
+				break;
+			} else {
+				at = fw->skip;
+			}
 			if (!index_frame_ok(fw, at, n)) {
 				fw->scan_bad = fw->scan_end = true;
 				break;
@@ -467,16 +529,7 @@ static void fill(struct scf_fw *fw)
 			fw->last_known = false;
 			continue;
 		}
-		if (fw->mem) {
-			j->cptr = at;
-		} else {
-			if (n > j->ccap && grow((void **)&j->cbuf, &j->ccap, n, 1)) {
-				fw->scan_bad = fw->scan_end = true;
-				break;
-			}
-			memcpy(j->cbuf, at, n);
-			j->cptr = j->cbuf;
-		}
+		j->cptr = fw->mem ? fw->mem + fw->scan : NULL; /* NULL: the worker reads it */
 		j->cstart = fw->scan;
 		j->clen = n;
 		fw->last_cstart = fw->scan;
@@ -516,7 +569,7 @@ void scf_fw__free(struct scf_fw *fw)
 	}
 	free(fw->jobs);
 	free(fw->threads);
-	free(fw->win);
+	free(fw->skip);
 	pthread_cond_destroy(&fw->work_cv);
 	pthread_cond_destroy(&fw->done_cv);
 	pthread_mutex_destroy(&fw->lock);

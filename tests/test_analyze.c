@@ -5,6 +5,7 @@
  * scenario defines.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -520,6 +521,44 @@ static void test_pid_reused_between_captures_is_two_processes(void **state)
 	/* the first two records are one process (start times 10 ms apart: one clock tick) */
 	assert_int_equal(procs_with_pid(c, 600), 2);
 	assert_string_equal(ana_proc_find(c, 0, 600)->comm, "second");
+	ana_ctx__free(c);
+}
+
+/*
+ * A tid reused by another process within one capture: two threads, each with its own
+ * syscalls, however often the new one's records come (the replay's thread lookup cache must
+ * give the new thread, not the first one again).
+ */
+static void test_tid_reused_by_another_process_is_two_threads(void **state)
+{
+	struct ana_opts o = { 0 };
+	struct ana_ctx *c = ana_ctx__new(&o);
+	uint32_t n = 0, old_calls = 0, new_calls = 0;
+	struct mini a;
+	(void)state;
+
+	mini_begin(&a, 0xa3);
+	mini_sys(&a, SCEN_T0, 900, 901, 39, 0, 900);
+	mini_sys(&a, SCEN_T0 + 1000000, 950, 901, 39, 0, 950);
+	mini_sys(&a, SCEN_T0 + 2000000, 950, 901, 39, 0, 950);
+	mini_sys(&a, SCEN_T0 + 3000000, 950, 901, 39, 0, 950);
+	mini_add(c, &a);
+	assert_int_equal(ana_ctx__run(c), 0);
+	for (size_t i = 0; i < c->threads.n; i++) {
+		const struct ana_thread *t = c->threads.v[i];
+
+		if (t->tid != 901)
+			continue;
+		n++;
+		if (t->pid == 900)
+			old_calls = (uint32_t)t->st.syscalls;
+		if (t->pid == 950)
+			new_calls = (uint32_t)t->st.syscalls;
+	}
+	assert_int_equal(n, 2);
+	assert_int_equal(old_calls, 1);
+	assert_int_equal(new_calls, 3);
+	assert_int_equal(ana_thread_find(c, 0, 901)->pid, 950);
 	ana_ctx__free(c);
 }
 
@@ -1569,6 +1608,54 @@ static void test_str_cut_at_the_snaplen_of_truncated_records(void **state)
 	assert_false(ana_argv_block_cut(0, tr, 63));
 }
 
+/* Rows formatted into two tables (as the report threads do) and joined print as one table:
+ * columns as wide as the widest cell of either, a cell longer than the text buffer's first
+ * room whole. */
+static void test_table_appended_rows_print_as_one_table(void **state)
+{
+	static const char *const heads[] = { "ID", "N", "NAME" };
+	struct ana_table t, u;
+	char *out = NULL, longname[301];
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	char want[1024];
+
+	(void)state;
+	assert_non_null(f);
+	memset(longname, 'x', 300);
+	longname[300] = 0;
+	ana_table_init(&t, 3, heads, "lrl");
+	ana_table_init(&u, 3, heads, "lrl");
+	ana_table_cell(&t, "%s", "a");
+	ana_table_cell(&t, "%u", 7u);
+	ana_table_cell(&t, "%s", "first");
+	ana_table_cell(&u, "%s", "bbbb");
+	ana_table_cell(&u, "%u", 12345u);
+	ana_table_cell(&u, "%s", longname);
+	ana_table_cell(&u, "%s", "");
+	ana_table_cell(&u, "%d", -1);
+	ana_table_cell(&u, "%s", "z");
+	ana_table_cell(&u, "%" PRIu64, (uint64_t)0);
+	ana_table_cell(&u, "%" PRIu64, UINT64_MAX);
+	ana_table_cell(&u, "%u", 4294967295u);
+	ana_table_append(&t, &u);
+	assert_int_equal(u.n, 0);
+	ana_table_print(&t, f, 2);
+	fclose(f);
+	snprintf(want, sizeof(want),
+		 "  ID                       N  NAME\n"
+		 "  a                        7  first\n"
+		 "  bbbb                 12345  %s\n"
+		 "                          -1  z\n"
+		 "  0     18446744073709551615  4294967295\n",
+		 longname);
+	assert_string_equal(out, want);
+	assert_int_equal(t.nomem, 0);
+	ana_table_free(&t);
+	ana_table_free(&u);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1581,6 +1668,7 @@ int main(void)
 		cmocka_unit_test(test_ns_pid_values_show_host_pids),
 		cmocka_unit_test(test_ns_gone_child_without_clone_record_has_no_ns_pid),
 		cmocka_unit_test(test_pid_reused_between_captures_is_two_processes),
+		cmocka_unit_test(test_tid_reused_by_another_process_is_two_threads),
 		cmocka_unit_test(test_clock_step_between_captures_keeps_one_process),
 		cmocka_unit_test(test_loss_marks_overlapping_incomplete),
 		cmocka_unit_test(test_fd_close_racing_a_new_fd_in_exit_order),
@@ -1610,6 +1698,7 @@ int main(void)
 		cmocka_unit_test(test_errno_names_linux_values),
 		cmocka_unit_test(test_snaplen_read_as_spancap_reads_it),
 		cmocka_unit_test(test_str_cut_at_the_snaplen_of_truncated_records),
+		cmocka_unit_test(test_table_appended_rows_print_as_one_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,6 +29,8 @@
 #include <zstd.h>
 
 #include "spancap_file.h"
+#include "format_internal.h"
+#include "xorshift64.h"
 
 #define T0 1790000000123456789ull
 
@@ -1940,6 +1942,147 @@ static void test_reader_threads_packed_across_frames(void **state)
 	free(f.p);
 }
 
+static const char *blob_to_file(const struct blob *f, const char *name);
+
+/* Records the worker threads hand out reading f (from a file when path is set, else from
+ * memory) on 2 threads; *end gets scf_fw__next's last result (0: they read every frame). */
+static int workers_read(const struct blob *f, const char *path, int *end)
+{
+	int fd = path ? open(path, O_RDONLY) : -1, n = 0;
+	struct scf_fw *fw;
+	struct scf_record rec;
+
+	assert_true(!path || fd >= 0);
+	fw = scf_fw__new(fd, path ? NULL : f->p, f->len, 2);
+	assert_non_null(fw);
+	while ((*end = scf_fw__next(fw, &rec)) == 1)
+		n++;
+	scf_fw__free(fw);
+	if (fd >= 0)
+		close(fd);
+	return n;
+}
+
+/*
+ * The workers find each frame's end in a file from its frame and block headers: every kind of
+ * zstd frame a writer can make is read whole, not left to the sequential reader. The
+ * writer's frames compressed again: without and with a checksum, with and without the
+ * content size, one frame holding a pcapng block of zeros (RLE blocks) and one of noise (raw
+ * blocks); then as raw blocks of a few bytes each. The index frames are left out (they name
+ * the original offsets).
+ */
+static void test_frame_workers_read_every_kind_of_frame(void **state)
+{
+	static uint8_t plain[1u << 20];
+	const size_t big = 300000; /* more than two 128 KiB zstd blocks */
+	struct blob f, g;
+	size_t off = 0, cap;
+	int n0, n, end, ncopies, frames = 0;
+	char name[32];
+	(void)state;
+
+	f = write_file(true, 4000, 1, 300, NULL, &ncopies);
+	cap = ZSTD_compressBound(2 * big) + 2 * f.len + 4096;
+	for (int variant = 0; variant < 4; variant++) {
+		ZSTD_CCtx *cc = ZSTD_createCCtx();
+
+		assert_non_null(cc);
+		assert_false(ZSTD_isError(
+			ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, variant & 1)));
+		assert_false(ZSTD_isError(
+			ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, !(variant & 2))));
+		g.p = malloc(cap);
+		assert_non_null(g.p);
+		g.len = 0;
+		off = 0;
+		frames = 0;
+		while (off < f.len) {
+			size_t fsz = ZSTD_findFrameCompressedSize(f.p + off, f.len - off);
+			size_t dn, extra = 0, k;
+
+			assert_false(ZSTD_isError(fsz));
+			if ((scf_get32(f.p + off) & 0xfffffff0u) == ZSTD_MAGIC_SKIPPABLE_START) {
+				off += fsz; /* an index frame */
+				continue;
+			}
+			dn = ZSTD_decompress(plain, sizeof(plain), f.p + off, fsz);
+			assert_false(ZSTD_isError(dn));
+			if (frames == 1 || frames == 2) {
+				/* a custom block (libpcap and the workers pass over it) at the
+				 * frame's end: zeros, or bytes that do not compress */
+				uint32_t blen = (uint32_t)big;
+
+				assert_true(dn + big <= sizeof(plain));
+				uint64_t x = 0x9e3779b97f4a7c15ull;
+
+				memset(plain + dn, 0, big);
+				if (frames == 2)
+					for (size_t i = 8; i < big - 4; i++)
+						plain[dn + i] = (uint8_t)(xorshift64_next(&x) >> 56);
+				memcpy(plain + dn, &(uint32_t){ 0x00000BADu }, 4);
+				memcpy(plain + dn + 4, &blen, 4);
+				memcpy(plain + dn + big - 4, &blen, 4);
+				extra = big;
+			}
+			k = ZSTD_compress2(cc, g.p + g.len, cap - g.len, plain, dn + extra);
+			assert_false(ZSTD_isError(k));
+			g.len += k;
+			off += fsz;
+			frames++;
+		}
+		assert_true(frames >= 4);
+		n0 = workers_read(&g, NULL, &end); /* in memory: zstd finds the frames */
+		assert_int_equal(end, 0);
+		assert_int_equal(n0, ncopies);
+		snprintf(name, sizeof(name), "kinds-%d.pcapng.zst", variant);
+		n = workers_read(&g, blob_to_file(&g, name), &end);
+		assert_int_equal(end, 0);
+		assert_int_equal(n, ncopies);
+		ZSTD_freeCCtx(cc);
+		free(g.p);
+	}
+	/* each frame written by hand as raw blocks of 1 to 7 bytes: hundreds of block headers
+	 * within each 512 bytes the scan reads at once, and across their edges */
+	g.p = malloc(3 * f.len + (1u << 20) * 2);
+	assert_non_null(g.p);
+	g.len = 0;
+	for (off = 0; off < f.len;) {
+		size_t fsz = ZSTD_findFrameCompressedSize(f.p + off, f.len - off), dn, at = 0;
+
+		assert_false(ZSTD_isError(fsz));
+		if ((scf_get32(f.p + off) & 0xfffffff0u) != ZSTD_MAGIC_SKIPPABLE_START) {
+			dn = ZSTD_decompress(plain, sizeof(plain), f.p + off, fsz);
+			assert_false(ZSTD_isError(dn));
+			/* magic, descriptor 0 (no checksum, content size or dictionary), a 1 KiB
+			 * window */
+			memcpy(g.p + g.len, &(uint32_t){ ZSTD_MAGICNUMBER }, 4);
+			g.p[g.len + 4] = 0;
+			g.p[g.len + 5] = 0;
+			g.len += 6;
+			for (unsigned int i = 0; at < dn; i++) {
+				size_t bs = 1 + i % 7 < dn - at ? 1 + i % 7 : dn - at;
+				uint32_t bh = (uint32_t)bs << 3 | (at + bs == dn);
+
+				g.p[g.len] = (uint8_t)bh;
+				g.p[g.len + 1] = (uint8_t)(bh >> 8);
+				g.p[g.len + 2] = (uint8_t)(bh >> 16);
+				memcpy(g.p + g.len + 3, plain + at, bs);
+				g.len += 3 + bs;
+				at += bs;
+			}
+		}
+		off += fsz;
+	}
+	n0 = workers_read(&g, NULL, &end);
+	assert_int_equal(end, 0);
+	assert_int_equal(n0, ncopies);
+	n = workers_read(&g, blob_to_file(&g, "tiny-blocks.pcapng.zst"), &end);
+	assert_int_equal(end, 0);
+	assert_int_equal(n, ncopies);
+	free(g.p);
+	free(f.p);
+}
+
 static uint32_t scf_get32_le(const uint8_t *p)
 {
 	uint32_t v;
@@ -2371,6 +2514,7 @@ int main(void)
 		cmocka_unit_test(test_reader_threads_same_reading),
 		cmocka_unit_test(test_reader_threads_same_reading_damaged),
 		cmocka_unit_test(test_reader_threads_packed_across_frames),
+		cmocka_unit_test(test_frame_workers_read_every_kind_of_frame),
 		cmocka_unit_test(test_index_describes_every_frame),
 		cmocka_unit_test(test_index_payload_rejects_damage),
 		cmocka_unit_test(test_reader_skips_frames),

@@ -473,6 +473,9 @@ struct ana_vec {
 	uint32_t n, cap;
 };
 
+/* Slots of the replay's cache of thread lookups (a power of two). */
+#define ANA_THREAD_CACHE 256
+
 struct ana_ctx {
 	struct ana_opts o;
 	struct ana_input *inputs;
@@ -491,6 +494,8 @@ struct ana_ctx {
 	uint64_t loss_total;			    /* events not in the file */
 	uint64_t fault_total;			    /* syscalls kept without an argument or context */
 	struct ana_map proc_map, thread_map, trace_map, span_map, host_map;
+	/* thread_map's value of a (host, tid) met lately, by a hash of them (proc_state.c) */
+	struct ana_thread *thread_cache[ANA_THREAD_CACHE];
 	struct ana_io_table io;
 	struct ana_sc_table sc;
 	struct ana_stats total;

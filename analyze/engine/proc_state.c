@@ -103,6 +103,15 @@ struct ana_proc *ana_proc_get(struct ana_ctx *c, uint32_t host, uint32_t pid, bo
 	return p ? p : ana_proc_new(c, host, pid);
 }
 
+/* The thread cache's slot of (host, tid): every syscall and context record looks its thread
+ * up, among few threads, and a hash-map probe costs more than this. */
+static struct ana_thread **cache_slot(struct ana_ctx *c, uint32_t host, uint32_t tid)
+{
+	uint32_t h = (tid ^ host * 0x9e3779b9u) * 0x85ebca6bu;
+
+	return &c->thread_cache[h >> 24 & (ANA_THREAD_CACHE - 1)];
+}
+
 static struct ana_thread *thread_new(struct ana_ctx *c, uint32_t host, uint32_t pid,
 				     uint32_t tid)
 {
@@ -123,6 +132,7 @@ static struct ana_thread *thread_new(struct ana_ctx *c, uint32_t host, uint32_t 
 	t->proc->nthreads++;
 	if (ana_map_put(&c->thread_map, &k, t, NULL, NULL))
 		goto fail;
+	*cache_slot(c, host, tid) = t; /* replaces the thread of a reused tid */
 	return t;
 fail:
 	c->nomem = true;
@@ -131,9 +141,16 @@ fail:
 
 struct ana_thread *ana_thread_get(struct ana_ctx *c, uint32_t host, uint32_t pid, uint32_t tid)
 {
-	struct ana_key k = ana_key3(host, tid, 0);
-	struct ana_thread *t = ana_map_get(&c->thread_map, &k, NULL, NULL);
+	struct ana_thread **slot = cache_slot(c, host, tid), *t = *slot;
 
+	/* the cache holds only threads that are thread_map's value of their (host, tid) */
+	if (!t || t->tid != tid || t->host != host) {
+		struct ana_key k = ana_key3(host, tid, 0);
+
+		t = ana_map_get(&c->thread_map, &k, NULL, NULL);
+		if (t)
+			*slot = t;
+	}
 	if (!t || (pid && t->pid != pid))
 		return thread_new(c, host, pid, tid); /* first sight, or the tid was reused */
 	if (t->proc->replaced) {

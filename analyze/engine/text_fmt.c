@@ -2,6 +2,7 @@
 /*
  * text_fmt.c - plain-text formatting helpers.
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,52 +170,226 @@ void ana_table_init(struct ana_table *t, unsigned int ncols, const char *const *
 	t->align = align;
 }
 
+static int table_reserve(struct ana_table *t, size_t more)
+{
+	size_t ncap = t->text_cap ? t->text_cap : 4096;
+	char *nt;
+
+	if (more <= t->text_cap - t->len)
+		return 0;
+	while (more > ncap - t->len)
+		ncap *= 2;
+	nt = realloc(t->text, ncap);
+	if (!nt)
+		return -1;
+	t->text = nt;
+	t->text_cap = ncap;
+	return 0;
+}
+
+/* Room for more cells after the t->n there are. */
+static int table_slots(struct ana_table *t, size_t more)
+{
+	size_t ncap = t->cap ? t->cap : 64;
+	size_t *nv;
+
+	if (more <= t->cap - t->n)
+		return 0;
+	while (more > ncap - t->n)
+		ncap *= 2;
+	nv = realloc(t->start, ncap * sizeof(*nv));
+	if (!nv)
+		return -1;
+	t->start = nv;
+	t->cap = ncap;
+	return 0;
+}
+
+/* The decimal digits of v at the end of buf[20], returned. */
+static char *u64_digits(char *end, uint64_t v)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
 void ana_table_cell(struct ana_table *t, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
+	int k;
 
-	if (t->n == t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 64;
-		char **nv = realloc(t->cells, ncap * sizeof(*nv));
+	if (table_slots(t, 1) || table_reserve(t, 64)) {
+		t->nomem = 1;
+		return;
+	}
+	va_start(ap, fmt);
+	/* the cells most rows are made of, without the printf machinery: the same text */
+	if (!strcmp(fmt, "%s") || !strcmp(fmt, "%u") || !strcmp(fmt, "%" PRIu64)) {
+		char num[20], *d = NULL;
+		size_t n;
 
-		if (!nv) {
+		if (fmt[1] == 's') {
+			d = va_arg(ap, char *);
+			if (!d)
+				d = "(null)"; /* as glibc's printf */
+			n = strlen(d);
+		} else {
+			uint64_t v = fmt[1] == 'u' ? va_arg(ap, unsigned int) : va_arg(ap, uint64_t);
+
+			d = u64_digits(num + sizeof(num), v);
+			n = (size_t)(num + sizeof(num) - d);
+		}
+		va_end(ap);
+		if (table_reserve(t, n + 1)) {
 			t->nomem = 1;
 			return;
 		}
-		t->cells = nv;
-		t->cap = ncap;
+		memcpy(t->text + t->len, d, n);
+		t->text[t->len + n] = 0;
+		t->start[t->n++] = t->len;
+		t->len += n + 1;
+		return;
 	}
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	k = vsnprintf(t->text + t->len, t->text_cap - t->len, fmt, ap);
 	va_end(ap);
-	if (!s) {
-		t->nomem = 1;
-		s = strdup("");
-		if (!s)
-			return;
+	if (k >= 0 && (size_t)k >= t->text_cap - t->len) {
+		if (table_reserve(t, (size_t)k + 1)) {
+			k = -1;
+		} else {
+			va_start(ap, fmt);
+			k = vsnprintf(t->text + t->len, t->text_cap - t->len, fmt, ap);
+			va_end(ap);
+		}
 	}
-	t->cells[t->n++] = s;
+	if (k < 0) {
+		t->nomem = 1;
+		k = 0; /* an empty cell keeps the columns in place */
+		t->text[t->len] = 0;
+	}
+	t->start[t->n++] = t->len;
+	t->len += (size_t)k + 1;
+}
+
+void ana_table_append(struct ana_table *t, struct ana_table *from)
+{
+	struct ana_table *node = malloc(sizeof(*node)), **tail = &t->next;
+
+	if (!node) {
+		t->nomem = 1;
+		free(from->text);
+		free(from->start);
+		memset(from, 0, sizeof(*from));
+		return;
+	}
+	while (*tail)
+		tail = &(*tail)->next;
+	*node = *from;
+	node->next = NULL;
+	*tail = node;
+	t->nomem |= from->nomem;
+	memset(from, 0, sizeof(*from));
+}
+
+/* Cell i's text and length. */
+static const char *cell(const struct ana_table *t, size_t i, size_t *len)
+{
+	size_t end = i + 1 < t->n ? t->start[i + 1] : t->len;
+
+	*len = end - t->start[i] - 1;
+	return t->text + t->start[i];
+}
+
+/* The output, written through a buffer of whole lines: the bytes fprintf("%*s"), ("%-*s")
+ * and fputs gave. */
+struct out_buf {
+	FILE *f;
+	char b[1 << 16];
+	size_t n;
+};
+
+static void out_flush(struct out_buf *o)
+{
+	if (o->n)
+		fwrite(o->b, 1, o->n, o->f);
+	o->n = 0;
+}
+
+static void out_bytes(struct out_buf *o, const char *s, size_t n)
+{
+	while (n) {
+		size_t k = sizeof(o->b) - o->n < n ? sizeof(o->b) - o->n : n;
+
+		memcpy(o->b + o->n, s, k);
+		o->n += k;
+		s += k;
+		n -= k;
+		if (o->n == sizeof(o->b))
+			out_flush(o);
+	}
+}
+
+static void out_spaces(struct out_buf *o, size_t n)
+{
+	while (n) {
+		size_t k = sizeof(o->b) - o->n < n ? sizeof(o->b) - o->n : n;
+
+		memset(o->b + o->n, ' ', k);
+		o->n += k;
+		n -= k;
+		if (o->n == sizeof(o->b))
+			out_flush(o);
+	}
 }
 
 void ana_table_print(struct ana_table *t, FILE *f, int indent)
 {
-	size_t w[32] = { 0 }, rows = t->n / t->ncols;
+	size_t w[32] = { 0 };
+	struct out_buf *o = malloc(sizeof(*o));
 	unsigned int c;
 
 	for (c = 0; c < t->ncols && c < 32; c++)
 		w[c] = strlen(t->heads[c]);
-	for (size_t i = 0; i < rows * t->ncols; i++) {
-		size_t l = strlen(t->cells[i]);
+	for (const struct ana_table *p = t; p; p = p->next) {
+		for (size_t i = 0; i < p->n / t->ncols * t->ncols; i++) {
+			size_t l;
 
-		c = (unsigned int)(i % t->ncols);
-		if (c < 32 && l > w[c])
-			w[c] = l;
+			cell(p, i, &l);
+			c = (unsigned int)(i % t->ncols);
+			if (c < 32 && l > w[c])
+				w[c] = l;
+		}
 	}
-	for (size_t r = 0; r <= rows; r++)
-		ana_table_line(f, indent, t->ncols, t->align, w,
-			       r ? (const char *const *)t->cells + (r - 1) * t->ncols : t->heads);
+	if (!o) {
+		t->nomem = 1;
+		return;
+	}
+	o->f = f;
+	o->n = 0;
+	for (const struct ana_table *p = t; p; p = p->next) {
+		size_t rows = p->n / t->ncols;
+
+		for (size_t r = p == t ? 0 : 1; r <= rows; r++) {
+			out_spaces(o, indent > 0 ? (size_t)indent : 0);
+			for (c = 0; c < t->ncols; c++) {
+				size_t l, width = c < 32 ? w[c] : 0;
+				const char *s = r ? cell(p, (r - 1) * t->ncols + c, &l) : t->heads[c];
+				int last = c + 1 == t->ncols;
+
+				if (!r)
+					l = strlen(s);
+				if (t->align[c] == 'r' && l < width)
+					out_spaces(o, width - l);
+				out_bytes(o, s, l);
+				if (t->align[c] != 'r' && !last && l < width)
+					out_spaces(o, width - l);
+				out_bytes(o, last ? "\n" : "  ", last ? 1 : 2);
+			}
+		}
+	}
+	out_flush(o);
+	free(o);
 }
 
 void ana_table_line(FILE *f, int indent, unsigned int ncols, const char *align, const size_t *w,
@@ -236,10 +411,31 @@ void ana_table_line(FILE *f, int indent, unsigned int ncols, const char *align, 
 	}
 }
 
+const char *ana_table_cell_text(const struct ana_table *t, size_t i, size_t *len)
+{
+	return cell(t, i, len);
+}
+
+void ana_table_clear(struct ana_table *t)
+{
+	t->n = 0;
+	t->len = 0;
+	t->nomem = 0;
+}
+
 void ana_table_free(struct ana_table *t)
 {
-	for (size_t i = 0; i < t->n; i++)
-		free(t->cells[i]);
-	free(t->cells);
+	struct ana_table *p = t->next;
+
+	while (p) {
+		struct ana_table *next = p->next;
+
+		free(p->text);
+		free(p->start);
+		free(p);
+		p = next;
+	}
+	free(t->text);
+	free(t->start);
 	memset(t, 0, sizeof(*t));
 }

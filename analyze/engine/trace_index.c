@@ -222,7 +222,7 @@ int ana_attrs_merge(uint8_t **attrs, uint32_t *attrs_len, const uint8_t *raw, si
 {
 	const uint8_t *val[256];
 	uint8_t vlen[256];
-	bool have[256] = { false };
+	uint64_t have[4] = { 0 }; /* the keys met: a record holds a few of the 256 */
 	size_t total = 0, off;
 	uint8_t *out;
 
@@ -235,26 +235,30 @@ int ana_attrs_merge(uint8_t **attrs, uint32_t *attrs_len, const uint8_t *raw, si
 
 			if ((size_t)l > n - off - 2)
 				break;
-			have[k] = true;
+			if (!(have[k / 64] >> (k % 64) & 1))
+				total += 2;
+			else
+				total -= vlen[k];
+			have[k / 64] |= 1ull << (k % 64);
 			val[k] = p + off + 2;
 			vlen[k] = l;
+			total += l;
 			off += 2 + (size_t)l;
 		}
 	}
-	for (int k = 0; k < 256; k++)
-		if (have[k])
-			total += 2 + (size_t)vlen[k];
 	out = malloc(total ? total : 1);
 	if (!out)
 		return -ENOMEM;
 	off = 0;
-	for (int k = 0; k < 256; k++) {
-		if (!have[k])
-			continue;
-		out[off] = (uint8_t)k;
-		out[off + 1] = vlen[k];
-		memcpy(out + off + 2, val[k], vlen[k]);
-		off += 2 + (size_t)vlen[k];
+	for (unsigned int w = 0; w < 4; w++) {
+		for (uint64_t bits = have[w]; bits; bits &= bits - 1) {
+			uint8_t k = (uint8_t)(w * 64 + (unsigned int)__builtin_ctzll(bits));
+
+			out[off] = k;
+			out[off + 1] = vlen[k];
+			memcpy(out + off + 2, val[k], vlen[k]);
+			off += 2 + (size_t)vlen[k];
+		}
 	}
 	free(*attrs);
 	*attrs = out;

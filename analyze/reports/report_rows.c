@@ -151,8 +151,9 @@ int ana_listing_row_end(struct ana_listing *l, const void *key, uint32_t klen)
 	char *buf;
 
 	for (unsigned int c = 0; c < t->ncols; c++) {
-		size_t n = strlen(t->cells[c]);
+		size_t n;
 
+		ana_table_cell_text(t, c, &n);
 		if (c < 32 && n > l->w[c])
 			l->w[c] = n;
 		len += n + 1;
@@ -163,13 +164,13 @@ int ana_listing_row_end(struct ana_listing *l, const void *key, uint32_t klen)
 		return 1;
 	}
 	for (unsigned int c = 0; c < t->ncols; c++) {
-		size_t n = strlen(t->cells[c]) + 1;
+		size_t n;
+		const char *s = ana_table_cell_text(t, c, &n);
 
-		memcpy(buf + off, t->cells[c], n);
-		off += n;
-		free(t->cells[c]);
+		memcpy(buf + off, s, n + 1);
+		off += n + 1;
 	}
-	t->n = 0;
+	ana_table_clear(t);
 	ret = len > UINT32_MAX ? -E2BIG : ana_sorter__add(l->rows, key, klen, buf, (uint32_t)len);
 	free(buf);
 	return ret ? rows_fail(l, ret) : 0;
