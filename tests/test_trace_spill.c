@@ -298,7 +298,8 @@ static void test_filters_that_deselect_syscalls_spill_the_same(void **state)
 	f[5].until_ns = SCEN_T0 + 42000;
 	for (size_t i = 0; i < 6; i++) {
 		for (size_t k = 0; k < 4; k++) {
-			int (*fn)(struct ana_report *) = k < 2 ? ana_report_spans : ana_report_traces;
+			int (*fn)(struct ana_report *) = k < 2 ? ana_report_spans
+							       : ana_report_traces;
 			uint64_t none, spilled = 0, any = 0;
 			char *a = report_filtered(fn, k % 2, ANA_SORT_START, 0, &f[i], &none);
 

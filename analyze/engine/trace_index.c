@@ -732,9 +732,9 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 	has_ctx = (rec->flags & SCF_SYSCALL_F_CTX) && !is_zero(sc.trace_id, 16);
 	si = sc.abi == SCF_ABI_X86_64 ? scf_syscall_info(sc.nr) : NULL;
 	sel = ana_syscall_selected(&c->o.f, &sc, rec);
-	if (has_ctx && !(c->o.want & ANA_WANT_NO_TRACES))
+	if (has_ctx && !(c->o.want & ANA_WANT_NO_TRACES)) {
 		span = syscall_span(c, h, t, &sc, sel);
-	else {
+	} else {
 		t->cur_span = NULL;
 		t->cur_spilled = t->cur_found = t->cur_pending = false;
 	}

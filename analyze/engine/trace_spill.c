@@ -11,7 +11,8 @@
  *     current span only so), so its call changes nothing the merge tells (multi_thread below);
  *     a death in that span makes a new partial that carries it (proc_state.c, mark_killed);
  *   - seq, host, process, thread, service and process context come from the first partial
- *     (seq numbers grow in replay order), ctx_last_ns from the last; statistics add up (first_ns the least, last_ns the greatest);
+ *     (seq numbers grow in replay order), ctx_last_ns from the last; statistics add up
+ *     (first_ns the least, last_ns the greatest);
  *   - multi_thread: some partial had it, or one was made by another thread than the first
  *     (some thread but the span's first got it: what the flag says);
  *   - a trace's processes and threads, and a span's per-thread attributes, are unions in the

@@ -9,8 +9,8 @@
 # on a synthetic multi-trace capture (bench/analyze_bench -o), the same capture damaged, the
 # analyzer scenario's variant 5, and the sample capture of the demo service (samples/captures:
 # the goldens too), with the filters that deselect syscalls too (and the analyzer scenario's
-# variant 6, made for them). timeline drops the traces past the budget (its lines carry their ids). A
-# spill file that cannot be made is a clear error naming its directory.
+# variant 6, made for them). timeline drops the traces past the budget (its lines carry their
+# ids). A spill file that cannot be made is a clear error naming its directory.
 set -u
 BUILD=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -58,6 +58,7 @@ reports() {
 	pt=$(SPANCAP_ANALYZE_MEMORY=0 "$A" spans --json "$1" 2>/dev/null |
 		python3 -c 'import json,sys; s=json.load(sys.stdin)["spans"]; m=s[len(s)//2] if s else {"pid":1,"tid":1}; print(m["pid"], m["tid"])' \
 			2>/dev/null) || pt="1 1"
+	# shellcheck disable=SC2086 # pid and tid, two words
 	set -- "$1" $pt
 	echo "traces"
 	for key in start syscalls time bytes errors; do
@@ -134,7 +135,8 @@ for filt in "--syscall read" "--errors-only" "--syscall write" "--pid 950" "--pi
 				>"$tmp/f-$1-$2" 2>&1
 			echo "status $?" >>"$tmp/f-$1-$2"
 			[ "$1" = 0 ] && continue
-			cmp -s "$tmp/f-0-1" "$tmp/f-$1-$2" || differ="$differ; $cmd $filt (budget $1, -j $2)"
+			cmp -s "$tmp/f-0-1" "$tmp/f-$1-$2" ||
+				differ="$differ; $cmd $filt (budget $1, -j $2)"
 		done
 		grep -qx "status 0" "$tmp/f-0-1" || differ="$differ; $cmd $filt failed"
 	done
