@@ -94,7 +94,8 @@ static void section(struct scen *s, int variant)
 	memset(sec.boot_id, variant ? 0xb2 : 0xb1, 16);
 	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_SECTION, 0, &sec, sizeof(sec));
 	scf_rb_item_str(&rb, SCF_ITEM_HOSTNAME,
-			variant == 5	 ? "spill-host"
+			variant == 6	 ? "filter-host"
+			: variant == 5 ? "spill-host"
 			: variant == 4 ? "scenario-host" /* a second boot of host 1 */
 			: variant == 3 ? "late-host"
 			: variant == 2 ? "ctx-host"
@@ -540,12 +541,82 @@ static void host_spill(struct scen *s)
 	end(s, AT(2000), 0);
 }
 
+/* A syscall of thread tid in span (trace_byte x16, span_byte x8): sel, a read that fails with
+ * EAGAIN (which --syscall read and --errors-only select), else a write of 1 byte. */
+static void filt_sc(struct scen *s, uint64_t ts, uint32_t pid, uint32_t tid, uint8_t trace_byte,
+		    uint8_t span_byte, bool sel)
+{
+	struct scf_syscall b = { .duration_ns = 1000, .ret = sel ? -11 : 1, .tid = tid,
+				 .pid = pid, .nr = sel ? 0 : 1, .abi = SCF_ABI_X86_64,
+				 .args = { sel ? 0 : 1, 0x1000, 1 }, .trace_flags = 1 };
+	struct scf_rec_builder rb;
+
+	memset(b.trace_id, trace_byte, 16);
+	memset(b.span_id, span_byte, 8);
+	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_SYSCALL, SCF_SYSCALL_F_CTX, &b,
+		     sizeof(b));
+	emit(s, ts, &rb);
+}
+
+static void host_filter(struct scen *s)
+{
+	const uint32_t P = SCEN_FILTER_PID, T1 = P + 1, T2 = P + 2, T3 = P + 3;
+	const uint32_t V = P + 10, W = P + 20, L = P + 30, R = P + 40, S = P + 50;
+	const uint8_t F1 = 0xf1, F2 = 0xf2, F3 = 0xf3;
+
+	process(s, AT(1), P, "filt", NULL, SCF_CTX_NONE, "no context");
+	thread(s, AT(2), P, T1, "filt-1");
+	thread(s, AT(2), P, T2, "filt-2");
+	thread(s, AT(2), P, T3, "filt-3");
+	process(s, AT(3), V, "view", NULL, SCF_CTX_NONE, "no context");
+	process(s, AT(3), W, "watch", NULL, SCF_CTX_NONE, "no context");
+	process(s, AT(3), L, "late", NULL, SCF_CTX_NONE, "no context");
+	process(s, AT(3), R, "peer", NULL, SCF_CTX_NONE, "no context");
+	process(s, AT(3), S, "seek", NULL, SCF_CTX_NONE, "no context");
+	/* F1 made by T1, then idle while T3 runs other traces */
+	filt_sc(s, AT(10), P, T1, 0x61, F1, true);
+	for (uint8_t i = 0; i < 3; i++)
+		filt_sc(s, AT(11 + i), P, T3, (uint8_t)(0x64 + i), (uint8_t)(1 + i), true);
+	/* T2 and view find F1 (unselected); T2 then adds to it without getting it; T1 again */
+	filt_sc(s, AT(20), P, T2, 0x61, F1, false);
+	filt_sc(s, AT(21), V, V, 0x61, F1, false);
+	filt_sc(s, AT(22), P, T2, 0x61, F1, true);
+	filt_sc(s, AT(23), P, T1, 0x61, F1, true);
+	filt_sc(s, AT(24), P, T3, 0x67, 4, true);
+	/* T2, late and seek look for F2 and F3 before they exist; T1 makes them; T2 then gets
+	 * F2 and seek finds F3 again; watch finds F2 and peer gets it; seek adds to F3 */
+	filt_sc(s, AT(30), P, T2, 0x62, F2, false);
+	filt_sc(s, AT(31), L, L, 0x63, F3, false);
+	filt_sc(s, AT(32), S, S, 0x63, F3, false);
+	filt_sc(s, AT(33), P, T1, 0x62, F2, true);
+	filt_sc(s, AT(34), P, T1, 0x63, F3, true);
+	filt_sc(s, AT(35), P, T3, 0x68, 5, true);
+	filt_sc(s, AT(36), P, T3, 0x6a, 7, true);
+	filt_sc(s, AT(37), P, T2, 0x62, F2, true);
+	filt_sc(s, AT(38), S, S, 0x63, F3, false);
+	filt_sc(s, AT(39), P, T3, 0x6b, 8, true);
+	filt_sc(s, AT(40), P, T3, 0x6c, 9, true);
+	filt_sc(s, AT(41), W, W, 0x62, F2, false);
+	filt_sc(s, AT(42), R, R, 0x62, F2, true);
+	filt_sc(s, AT(43), S, S, 0x63, F3, true);
+	/* view dies in F1 and watch in F2 (both found), late in none (F3 was not there), peer
+	 * in F2 after watch */
+	proc_event_status(s, AT(45), V, 9);
+	proc_event_status(s, AT(46), W, 9);
+	proc_event_status(s, AT(47), L, 11);
+	proc_event_status(s, AT(48), R, 6);
+	filt_sc(s, AT(50), P, T3, 0x69, 6, true);
+	end(s, AT(2000), 0);
+}
+
 int scen_write(struct scf_writer *w, int variant)
 {
 	struct scen s = { .w = w };
 
 	section(&s, variant);
-	if (variant == 5)
+	if (variant == 6)
+		host_filter(&s);
+	else if (variant == 5)
 		host_spill(&s);
 	else if (variant == 4)
 		host2(&s);

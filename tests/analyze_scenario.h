@@ -94,6 +94,19 @@
  * which die by SIGSEGV and then SIGKILL while in it.
  */
 
+/*
+ * Variant 6 is host "filter-host", for the spill under filters that deselect syscalls (a
+ * selected syscall is a read failing with EAGAIN, another a write): process 950 "filt" with
+ * threads 951-953, and processes 960 "view", 970 "watch", 980 "late", 990 "peer", 1000
+ * "seek". 951 makes span F1 (trace 6161..., span f1f1...); 953 runs spans of other traces
+ * (64.. to 6c..) in between; 952 and view find F1 by unselected syscalls, 952 then adds to
+ * it, and 951 again. 952 looks for F2 (62..., f2), late and seek for F3 (63..., f3) before
+ * 951 makes them; 952 then adds to F2, seek finds F3 again, watch finds F2, peer adds to F2
+ * and seek to F3. view dies of SIGKILL (in F1), watch of SIGKILL (in F2), late of SIGSEGV
+ * (in no span), peer of SIGABRT (in F2, after watch).
+ */
+#define SCEN_FILTER_PID 950
+
 /* What the scenario must reconstruct to (counted from the definition above). */
 #define SCEN_A1_SYSCALLS 12
 #define SCEN_A2_SYSCALLS 6
@@ -108,7 +121,7 @@
 #define SCEN_ARG_FAULT_COUNT 3 /* argument read faults during span A1: nothing lost */
 #define SCEN_SVC_LOG_BYTES_WRITTEN (64 + 10 + 5 + 4) /* trace A and the child */
 
-/* Writes the scenario (variant 0 to 5) through w. Returns 0 or a negative errno. */
+/* Writes the scenario (variant 0 to 6) through w. Returns 0 or a negative errno. */
 int scen_write(struct scf_writer *w, int variant);
 /* Writes it to path. Returns 0 or a negative errno with a message in err. */
 int scen_write_file(const char *path, int variant, bool uncompressed, char *err, size_t errlen);

@@ -100,9 +100,7 @@ struct ana_opts {
 	 * 0: every one stays in memory. An event's span is then the live part of it: its ids
 	 * and what it gathered since it was last made, not the whole span's totals. The spill is
 	 * off (memory_budget ignored) where it could not give the same rows: with span details
-	 * (ANA_WANT_DETAIL), statistics by span, and filters on pid, tid, time, syscall or error
-	 * (a syscall then may pass over a span without the replay noting it, which a spilled
-	 * span would not see).
+	 * (ANA_WANT_DETAIL) and statistics by span.
 	 */
 	size_t memory_budget;
 	/* With memory_budget: the caller reads no trace or span after the run (a timeline, which
@@ -301,6 +299,11 @@ struct ana_thread {
 	/* trace_spill.c: cur_span was spilled (cur_span NULL): its ids, for a death in it */
 	bool cur_spilled;
 	uint8_t cur_trace_id[16], cur_span_id[8];
+	/* trace_spill.c: it holds its current span by a find (an unselected syscall), not a get;
+	 * cur_pending: that find failed after a spill, so without the budget it holds the span
+	 * only if the span was made before cur_find_seq (the span_seq of that find) */
+	bool cur_found, cur_pending;
+	uint32_t cur_find_seq;
 	struct ana_proc *last_fork;   /* child of its last FORK event, until its fork returns */
 	uint64_t last_fork_ns;	      /* that event's time */
 };
@@ -355,6 +358,14 @@ struct ana_span {
 	bool pctx_set;
 	struct ana_span *next_in_trace;
 	struct ana_span_detail *detail;
+	/* trace_spill.c: the order of its death among all (mark_killed), for its trace's */
+	uint64_t kill_order;
+	/* trace_spill.c: a partial made for a thread that holds the span by a find (thr), its
+	 * find's span_seq, the thread of the gets that found this partial (two or more:
+	 * getters_many), which the merge compares with the span's first thread */
+	bool attach, getters_many;
+	uint32_t find_seq;
+	struct ana_thread *getter;
 };
 
 /* One resolved span attribute (key from the process's key map). */
@@ -498,6 +509,7 @@ struct ana_ctx {
 	struct ana_sorter *spill;
 	uint64_t spilled_traces, spilled_spans; /* partials written */
 	uint32_t spill_batches;
+	uint64_t kill_seq; /* deaths marked on spans (ana_span.kill_order) */
 	char spill_err[512]; /* why the spill failed (ana_ctx__run returned -EIO) */
 };
 
@@ -674,8 +686,15 @@ void ana_spill_setup(struct ana_ctx *c);
 /* Spills the traces idle longest until the live ones are at half the budget; called between
  * records when live_bytes passes spill_at. */
 /* The span of t's last syscall or context record (t->cur_span), made again as a new partial
- * when it was spilled; NULL when none. */
+ * when it was spilled; NULL when none, or when t's hold of it is pending (cur_pending). */
 struct ana_span *ana_thread_span(struct ana_ctx *c, struct ana_thread *t);
+/* A selected syscall of t in its current span, not live (t->cur_spilled): the span it adds
+ * to, a live partial or a new one; a pending hold becomes certain. */
+struct ana_span *ana_held_span(struct ana_ctx *c, struct ana_thread *t);
+/* A death of t's process while t's hold of a span is pending: a partial that carries it,
+ * which the merge takes only if the span existed at t's find. */
+void ana_spill_pending_kill(struct ana_ctx *c, struct ana_thread *t, int32_t status,
+			    uint32_t pid, uint64_t ns);
 void ana_spill_idle(struct ana_ctx *c);
 /* At the end of the run: once anything was spilled, the live traces and spans follow them to
  * the file (and leave memory), and the merge starts. Returns 0 or -EIO/-ENOMEM. */

@@ -1260,11 +1260,17 @@ static void mark_killed(struct ana_ctx *c, struct ana_proc *p, int32_t status)
 {
 	for (uint32_t i = 0; i < c->threads.n; i++) {
 		struct ana_thread *t = c->threads.v[i];
-		/* a spilled span: a new partial of it takes the death (trace_spill.c) */
-		struct ana_span *s = t->proc == p ? ana_thread_span(c, t) : NULL;
+		struct ana_span *s;
 
+		if (t->proc == p && t->cur_pending) {
+			ana_spill_pending_kill(c, t, status, p->pid, p->exit_ns);
+			continue;
+		}
+		/* a spilled span: a new partial of it takes the death (trace_spill.c) */
+		s = t->proc == p ? ana_thread_span(c, t) : NULL;
 		if (!s || s->killed)
 			continue;
+		s->kill_order = ++c->kill_seq;
 		s->killed = status;
 		s->killed_pid = p->pid;
 		s->killed_ns = p->exit_ns;

@@ -87,8 +87,16 @@ struct ana_span *ana_span_get(struct ana_ctx *c, uint32_t host, const uint8_t tr
 	struct ana_trace *tr;
 
 	if (s) {
-		if (t && s->thr != t)
+		/* a partial made for a thread that found the span: the merge compares its getters
+		 * with the span's first thread, which this partial does not know */
+		if (t && s->attach) {
+			if (!s->getter)
+				s->getter = t;
+			else if (s->getter != t)
+				s->getters_many = true;
+		} else if (t && s->thr != t) {
 			s->multi_thread = true;
+		}
 		return s;
 	}
 	tr = trace_get(c, trace_id);
@@ -312,7 +320,7 @@ void ana_on_thread_ctx(struct ana_ctx *c, uint32_t host, const struct scf_record
 		return;
 	if (b.valid != 1 || is_zero(b.trace_id, 16)) {
 		t->cur_span = NULL;
-		t->cur_spilled = false;
+		t->cur_spilled = t->cur_found = t->cur_pending = false;
 		return;
 	}
 	if (c->o.want & ANA_WANT_NO_TRACES)
@@ -324,7 +332,7 @@ void ana_on_thread_ctx(struct ana_ctx *c, uint32_t host, const struct scf_record
 	if (!s)
 		return;
 	t->cur_span = s;
-	t->cur_spilled = false;
+	t->cur_spilled = t->cur_found = t->cur_pending = false;
 	if (!s->ctx_first_ns)
 		s->ctx_first_ns = rec->ts_ns;
 	s->ctx_last_ns = rec->ts_ns;
@@ -655,6 +663,54 @@ bool ana_syscall_selected(const struct ana_filter *f, const struct scf_syscall *
 	return true;
 }
 
+/*
+ * The span of a syscall with a context, and the thread's hold of it. A selected syscall gets
+ * the span (makes it when new); an unselected one only finds it, and the thread then holds it
+ * when it was made before. Past a budget the span may be spilled: the thread keeps its ids
+ * (cur_spilled) and how it holds it (cur_found), and a find that fails once anything was
+ * spilled leaves the hold pending until the merge knows whether the span existed then
+ * (cur_pending, trace_spill.c). Sets t->cur_span.
+ */
+static struct ana_span *syscall_span(struct ana_ctx *c, struct ana_host *h, struct ana_thread *t,
+				     const struct scf_syscall *sc, bool sel)
+{
+	struct ana_span *span = t->cur_span;
+
+	if (span && !memcmp(span->span_id, sc->span_id, 8) &&
+	    !memcmp(span->trace_id, sc->trace_id, 16))
+		return span;
+	if (!span && t->cur_spilled && !memcmp(t->cur_span_id, sc->span_id, 8) &&
+	    !memcmp(t->cur_trace_id, sc->trace_id, 16)) {
+		/* the span it holds, not live: the budget-off run has it as cur_span */
+		if (sel)
+			return ana_held_span(c, t);
+		if (t->cur_pending) { /* the budget-off run finds it again */
+			t->cur_find_seq = c->span_seq;
+			span = ana_span_find(c, sc->trace_id, sc->span_id);
+			if (span) {
+				t->cur_span = span;
+				t->cur_spilled = t->cur_pending = false;
+			}
+		}
+		return span;
+	}
+	t->cur_spilled = t->cur_pending = false;
+	if (sel) {
+		t->cur_found = false;
+		t->cur_span = ana_span_get(c, h->idx, sc->trace_id, sc->span_id, t->proc, t);
+		return t->cur_span;
+	}
+	t->cur_span = ana_span_find(c, sc->trace_id, sc->span_id);
+	t->cur_found = t->cur_span || c->spill_batches;
+	t->cur_find_seq = c->span_seq;
+	if (!t->cur_span && c->spill_batches) {
+		t->cur_spilled = t->cur_pending = true;
+		memcpy(t->cur_trace_id, sc->trace_id, 16);
+		memcpy(t->cur_span_id, sc->span_id, 8);
+	}
+	return t->cur_span;
+}
+
 void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_record *rec)
 {
 	const struct scf_syscall_info *si;
@@ -677,14 +733,11 @@ void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_reco
 	si = sc.abi == SCF_ABI_X86_64 ? scf_syscall_info(sc.nr) : NULL;
 	sel = ana_syscall_selected(&c->o.f, &sc, rec);
 	if (has_ctx && !(c->o.want & ANA_WANT_NO_TRACES)) {
-		span = t->cur_span;
-		if (!span || memcmp(span->span_id, sc.span_id, 8) ||
-		    memcmp(span->trace_id, sc.trace_id, 16))
-			span = sel ? ana_span_get(c, h->idx, sc.trace_id, sc.span_id, p, t)
-				   : ana_span_find(c, sc.trace_id, sc.span_id);
+		span = syscall_span(c, h, t, &sc, sel);
+	} else {
+		t->cur_span = NULL;
+		t->cur_spilled = t->cur_found = t->cur_pending = false;
 	}
-	t->cur_span = span;
-	t->cur_spilled = false;
 	addr.len = 0;
 	if (sel) {
 		f.ts = rec->ts_ns;

@@ -11,16 +11,23 @@
  *     current span only so), so its call changes nothing the merge tells (multi_thread below);
  *     a death in that span makes a new partial that carries it (proc_state.c, mark_killed);
  *   - seq, host, process, thread, service and process context come from the first partial
- *     (seq numbers grow in replay order), killed from the first that has one, ctx_last_ns from
- *     the last; statistics add up (first_ns the least, last_ns the greatest);
+ *     (seq numbers grow in replay order), ctx_last_ns from the last; statistics add up
+ *     (first_ns the least, last_ns the greatest);
  *   - multi_thread: some partial had it, or one was made by another thread than the first
  *     (some thread but the span's first got it: what the flag says);
  *   - a trace's processes and threads, and a span's per-thread attributes, are unions in the
  *     order first seen, the attributes of a thread overlaid in replay order;
  *   - a trace's spans, hosts and incomplete flag come from its merged spans, incomplete from
  *     the losses against the merged time window (ana_mark_incomplete's rule).
- * The spill is off where the replay could pass over a span without ana_span_get (filters that
- * deselect syscalls): ana_spill_setup.
+ *   - under filters, an unselected syscall only finds its span (ana_span_find): its thread
+ *     then holds the span without getting it (cur_found), so its partials are marked attach
+ *     with the span_seq of the find; a find that fails once anything was spilled leaves the
+ *     hold pending (cur_pending). The merge takes such a partial as a hold (no multi_thread,
+ *     its getters compared with the first thread) when the span's first partial is older
+ *     than the find, else as the get the budget-off run made; a marker (a death, or a live
+ *     partial found, under a pending hold) counts only when the span was there;
+ *   - killed from the partial whose death came first (kill_order), the trace's from its
+ *     spans' first death.
  *
  * A partial: key = trace id (16), kind (1: 0 trace, 1 span), span id (8, zero for a trace),
  * seq (4, big-endian); value = little-endian fields, references to processes, threads, hosts
@@ -109,6 +116,8 @@ static void make_key(uint8_t k[KEY_LEN], const uint8_t trace_id[16], uint8_t kin
 		k[25 + i] = (uint8_t)(seq >> (8 * (3 - i)));
 }
 
+static int spill_span(struct ana_ctx *c, const struct ana_span *s, bool marker, struct sbuf *b);
+
 /* The partials of tr and its spans into the spill. */
 static int spill_trace(struct ana_ctx *c, const struct ana_trace *tr, struct sbuf *b)
 {
@@ -132,8 +141,23 @@ static int spill_trace(struct ana_ctx *c, const struct ana_trace *tr, struct sbu
 		return ret;
 	c->spilled_traces++;
 	for (const struct ana_span *s = tr->spans; s; s = s->next_in_trace) {
-		uint8_t flags = (uint8_t)(s->multi_thread | s->pctx_set << 1 | !!s->service << 2);
+		ret = spill_span(c, s, false, b);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
 
+/* The partial of one span into the spill; marker: it stands for a thread's pending hold only
+ * (ana_held_span, ana_spill_pending_kill), and no live span. */
+static int spill_span(struct ana_ctx *c, const struct ana_span *s, bool marker, struct sbuf *b)
+{
+	uint8_t k[KEY_LEN];
+	uint8_t flags = (uint8_t)(s->multi_thread | s->pctx_set << 1 | !!s->service << 2 |
+				  s->attach << 3 | marker << 4 | s->getters_many << 5);
+	int ret;
+
+	{
 		b->n = 0;
 		put_u32(b, s->host);
 		put_u32(b, s->proc ? s->proc->seq : NONE);
@@ -159,6 +183,11 @@ static int spill_trace(struct ana_ctx *c, const struct ana_trace *tr, struct sbu
 			put_u32(b, x->attrs_len);
 			put(b, x->attrs, x->attrs_len);
 		}
+		put_u64(b, s->kill_order);
+		if (s->attach) {
+			put_u32(b, s->find_seq);
+			put_u32(b, s->getter ? s->getter->seq : NONE);
+		}
 		if (b->nomem)
 			return -ENOMEM;
 		make_key(k, s->trace_id, 1, s->span_id, s->seq);
@@ -174,12 +203,9 @@ static int spill_trace(struct ana_ctx *c, const struct ana_trace *tr, struct sbu
 
 void ana_spill_setup(struct ana_ctx *c)
 {
-	const struct ana_filter *f = &c->o.f;
-
 	c->spill_at = SIZE_MAX;
 	if (!c->o.memory_budget || (c->o.want & (ANA_WANT_DETAIL | ANA_WANT_NO_TRACES)) ||
-	    ((c->o.want & ANA_WANT_SCSTATS) && c->o.by == ANA_BY_SPAN) ||
-	    ana_filter_syscall_only(f) || f->has_pid || f->has_tid)
+	    ((c->o.want & ANA_WANT_SCSTATS) && c->o.by == ANA_BY_SPAN))
 		return;
 	c->spill_at = c->o.memory_budget;
 }
@@ -357,11 +383,76 @@ int ana_spill_finish(struct ana_ctx *c)
 
 struct ana_span *ana_thread_span(struct ana_ctx *c, struct ana_thread *t)
 {
-	if (t->cur_spilled) {
-		t->cur_span = ana_span_get(c, t->host, t->cur_trace_id, t->cur_span_id, t->proc, t);
-		t->cur_spilled = false;
+	struct ana_span *s;
+
+	if (!t->cur_spilled || t->cur_pending)
+		return t->cur_spilled ? NULL : t->cur_span;
+	if (!t->cur_found) { /* it got the span before: getting it again changes nothing */
+		s = ana_span_get(c, t->host, t->cur_trace_id, t->cur_span_id, t->proc, t);
+	} else if (!(s = ana_span_find(c, t->cur_trace_id, t->cur_span_id))) {
+		/* the budget-off run would not get it (no multi_thread): the new partial says
+		 * how the thread holds it */
+		s = ana_span_get(c, t->host, t->cur_trace_id, t->cur_span_id, t->proc, t);
+		if (s) {
+			s->attach = true;
+			s->find_seq = t->cur_find_seq;
+		}
 	}
-	return t->cur_span;
+	t->cur_span = s;
+	t->cur_spilled = false;
+	return s;
+}
+
+/* A partial with no live span for t's pending hold: a death in it (killed), or a selected
+ * syscall that found a live partial made since (the budget-off run may have got it then). */
+static void spill_marker(struct ana_ctx *c, struct ana_thread *t, int32_t killed, uint32_t pid,
+			 uint64_t ns)
+{
+	struct ana_span m = { 0 };
+	struct sbuf b = { 0 };
+	int ret;
+
+	if (!c->spill)
+		return; /* spill_discard: nobody reads spans */
+	memcpy(m.trace_id, t->cur_trace_id, 16);
+	memcpy(m.span_id, t->cur_span_id, 8);
+	m.seq = c->span_seq++;
+	m.host = t->host;
+	m.proc = t->proc;
+	m.thr = t;
+	m.attach = true;
+	m.find_seq = t->cur_find_seq;
+	m.killed = killed;
+	m.killed_pid = pid;
+	m.killed_ns = ns;
+	m.kill_order = killed ? ++c->kill_seq : 0;
+	ret = spill_span(c, &m, true, &b);
+	free(b.p);
+	if (ret)
+		spill_fail(c, ret);
+}
+
+struct ana_span *ana_held_span(struct ana_ctx *c, struct ana_thread *t)
+{
+	struct ana_span *s;
+
+	if (t->cur_pending) {
+		s = ana_span_find(c, t->cur_trace_id, t->cur_span_id);
+		t->cur_pending = false;
+		if (s) {
+			spill_marker(c, t, 0, 0, 0);
+			t->cur_span = s;
+			t->cur_spilled = false;
+			return s;
+		}
+	}
+	return ana_thread_span(c, t);
+}
+
+void ana_spill_pending_kill(struct ana_ctx *c, struct ana_thread *t, int32_t status,
+			    uint32_t pid, uint64_t ns)
+{
+	spill_marker(c, t, status, pid, ns);
 }
 
 void ana_spill_free(struct ana_ctx *c)
@@ -469,6 +560,7 @@ struct merge {
 	bool have_trace;
 	struct ana_span *sp; /* the span being merged (its first partial's thread in sp->thr) */
 	uint32_t procs_cap, threads_cap;
+	uint64_t kill_order; /* of the death that gave the trace its killed */
 	char why[160]; /* what was wrong in a partial */
 };
 
@@ -506,8 +598,7 @@ static int merge_trace_part(struct merge *m, const uint8_t *key, struct cur *r)
 		m->have_trace = true;
 	}
 	stats_merge(&t->st, &st);
-	if (!t->killed)
-		t->killed = killed;
+	(void)killed; /* the first death among its merged spans' (span_done) */
 	for (int list = 0; list < 2; list++) {
 		n = get_u32(r);
 		if (r->bad || n > (r->n - r->off) / 4)
@@ -570,7 +661,11 @@ static int merge_span_part(struct merge *m, const uint8_t *key, struct cur *r)
 	struct ana_stats st;
 	const struct ana_pctx *pctx;
 	const uint8_t *svc = NULL;
-	uint32_t svc_len = 0;
+	uint32_t svc_len = 0, find_seq = 0;
+	struct ana_thread *getter = NULL;
+	uint64_t kill_order;
+	size_t ctx_off;
+	bool existed;
 	int ret;
 
 	get_stats(r, &st);
@@ -581,8 +676,35 @@ static int merge_span_part(struct merge *m, const uint8_t *key, struct cur *r)
 		svc_len = get_u32(r);
 		svc = get_bytes(r, svc_len);
 	}
-	if (r->bad || host >= c->hosts.n || flags > 7) {
+	if (r->bad || host >= c->hosts.n || flags > 63) {
 		snprintf(m->why, sizeof(m->why), "span partial: field out of range");
+		return -EBADMSG;
+	}
+	/* the trailing fields, past the per-thread attributes (applied below) */
+	ctx_off = r->off;
+	n = get_u32(r);
+	if (r->bad || n > (r->n - r->off) / 12)
+		return -EBADMSG;
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		get_u64(r); /* thread, process context */
+		get_bytes(r, get_u32(r));
+	}
+	kill_order = get_u64(r);
+	if (flags & 8) {
+		find_seq = get_u32(r);
+		getter = get_ref(r, &c->threads);
+	}
+	if (r->bad || r->off != r->n)
+		return -EBADMSG;
+	r->off = ctx_off;
+	/* a partial made for a thread that found the span (ana_thread_span): the budget-off
+	 * run held it by that find when the span was made before it, else got it (or, for a
+	 * marker of a death or of no live span, held none) */
+	existed = (flags & 8) && s->trace && s->seq < find_seq;
+	if ((flags & 16) && !existed && (killed || !s->trace))
+		return 0;
+	if (!s->trace && !m->have_trace) { /* spans come with their trace */
+		snprintf(m->why, sizeof(m->why), "span partial without its trace's");
 		return -EBADMSG;
 	}
 	if (!m->sp->trace) { /* the first partial of this span */
@@ -593,15 +715,16 @@ static int merge_span_part(struct merge *m, const uint8_t *key, struct cur *r)
 		s->proc = proc;
 		s->thr = thr;
 		s->trace = &m->tr;
-	} else if (thr != s->thr) {
+	} else if (thr != s->thr && !existed) {
 		s->multi_thread = true;
 	}
-	if (flags & 1)
+	if ((flags & 1) || (flags & 32) || (getter && getter != s->thr))
 		s->multi_thread = true;
-	if (!s->killed && killed) {
+	if (killed && (!s->killed || kill_order < s->kill_order)) {
 		s->killed = killed;
 		s->killed_pid = killed_pid;
 		s->killed_ns = killed_ns;
+		s->kill_order = kill_order;
 	}
 	stats_merge(&s->st, &st);
 	if (!s->ctx_first_ns)
@@ -629,7 +752,7 @@ static int merge_span_part(struct merge *m, const uint8_t *key, struct cur *r)
 		if (ret)
 			return ret;
 	}
-	return r->off != r->n ? -EBADMSG : 0;
+	return 0;
 }
 
 /* The span merged so far is whole: its loss flag, its place in the trace, span_fn. */
@@ -643,6 +766,14 @@ static int span_done(struct merge *m)
 	int ret = 0;
 
 	m->sp = NULL;
+	if (!s->trace) { /* only markers of holds the budget-off run had not */
+		ana_span_free(s);
+		return 0;
+	}
+	if (s->killed && (!t->killed || s->kill_order < m->kill_order)) {
+		t->killed = s->killed;
+		m->kill_order = s->kill_order;
+	}
 	if (s->ctx_first_ns && s->ctx_first_ns < a)
 		a = s->ctx_first_ns;
 	if (a && ana_loss_overlaps(c, s->host, s->proc ? s->proc->pid : 0, a, b)) {
@@ -675,6 +806,7 @@ static void trace_reset(struct merge *m)
 	free(m->tr.threads);
 	memset(&m->tr, 0, sizeof(m->tr));
 	m->procs_cap = m->threads_cap = 0;
+	m->kill_order = 0;
 	m->have_trace = false;
 }
 
@@ -718,10 +850,6 @@ static int merge_all(struct ana_ctx *c, const struct ana_each *each)
 			}
 			ret = merge_trace_part(&m, rec.key, &r);
 		} else {
-			if (!m.have_trace) { /* spans come with their trace */
-				ret = -EBADMSG;
-				break;
-			}
 			if (m.sp && memcmp(last + 17, rec.key + 17, 8)) {
 				ret = span_done(&m);
 				if (ret)

@@ -8,8 +8,9 @@
 # spilled too), of 64 KiB, and with none (0: every trace kept), with 1 and 2 reader threads:
 # on a synthetic multi-trace capture (bench/analyze_bench -o), the same capture damaged, the
 # analyzer scenario's variant 5, and the sample capture of the demo service (samples/captures:
-# the goldens too). timeline drops the traces past the budget (its lines carry their ids). A
-# spill file that cannot be made is a clear error naming its directory.
+# the goldens too), with the filters that deselect syscalls too (and the analyzer scenario's
+# variant 6, made for them). timeline drops the traces past the budget (its lines carry their
+# ids). A spill file that cannot be made is a clear error naming its directory.
 set -u
 BUILD=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,6 +32,11 @@ size=$(stat -c %s "$tmp/synth.scap")
 cp "$tmp/synth.scap" "$tmp/synth-flip.scap"
 printf '\xa5' | dd of="$tmp/synth-flip.scap" bs=1 seek=$((size / 2)) conv=notrunc status=none
 
+# variant 6: threads that find spans by unselected syscalls under filters (tests/analyze_scenario.h)
+if ! "$BUILD/tests/analyze_scenario_gen" "$tmp/scen6.scap" 6 >"$tmp/err" 2>&1; then
+	bail "analyze_scenario_gen writes variant 6" "$tmp/err"
+fi
+
 # the goldens of the sample capture, with every trace spilled
 if ! SPANCAP_ANALYZE_MEMORY=1 "$caps/golden_commands.sh" "$A" "$demo" "$tmp/gold" \
 	>"$tmp/err" 2>&1; then
@@ -44,10 +50,16 @@ ok "with a budget of one byte every report matches its golden output" $? \
 	"differ: $differ"
 
 reports() {
-	local id
+	local id pt
 	id=$(SPANCAP_ANALYZE_MEMORY=0 "$A" traces --json --sort=syscalls "$1" 2>/dev/null |
 		python3 -c 'import json,sys; t=json.load(sys.stdin)["traces"]; print(t[0]["trace_id"][:5] if t else "00")' \
 			2>/dev/null) || id=00
+	# the pid and tid of a span midway, for --pid and --tid
+	pt=$(SPANCAP_ANALYZE_MEMORY=0 "$A" spans --json "$1" 2>/dev/null |
+		python3 -c 'import json,sys; s=json.load(sys.stdin)["spans"]; m=s[len(s)//2] if s else {"pid":1,"tid":1}; print(m["pid"], m["tid"])' \
+			2>/dev/null) || pt="1 1"
+	# shellcheck disable=SC2086 # pid and tid, two words
+	set -- "$1" $pt
 	echo "traces"
 	for key in start syscalls time bytes errors; do
 		echo "traces --sort=$key"
@@ -60,6 +72,13 @@ reports() {
 	echo "traces --host nosuchhost"
 	echo "traces --since +1ms"
 	echo "spans --errors-only"
+	echo "spans --json --syscall read,openat"
+	echo "traces --json --until +2ms"
+	echo "spans --since +500us --until +3ms"
+	echo "spans --json --pid $2"
+	echo "traces --tid $3"
+	echo "timeline --errors-only"
+	echo "export --format otlp-jsonl --syscall write"
 	echo "timeline"
 	echo "export --format otlp-json"
 	echo "export --format otlp-jsonl"
@@ -99,6 +118,37 @@ for cap in synth synth-flip demo scen5; do
 			"$differ"
 	fi
 done
+
+# filters that deselect syscalls: a thread that finds a span without getting it (variant 6),
+# with budgets that spill at every record, at some, and none
+differ=""
+count=0
+for filt in "--syscall read" "--errors-only" "--syscall write" "--pid 950" "--pid 970" \
+	"--tid 951" "--tid 952" "--since +21us" "--since +31us" "--until +22us" "--until +31us" \
+	"--until +38us" "--until +42us" "--since +20us --until +42us"; do
+	for cmd in spans "spans --json" "traces --json" timeline "export --format otlp-jsonl"; do
+		count=$((count + 1))
+		# shellcheck disable=SC2086 # cmd and filt are split into words on purpose
+		for run in "0 1" "1 1" "1 2" "700 1" "1400 2" "2000 1" "65536 2"; do
+			set -- $run
+			SPANCAP_ANALYZE_MEMORY=$1 "$A" --threads "$2" $cmd $filt "$tmp/scen6.scap" \
+				>"$tmp/f-$1-$2" 2>&1
+			echo "status $?" >>"$tmp/f-$1-$2"
+			[ "$1" = 0 ] && continue
+			cmp -s "$tmp/f-0-1" "$tmp/f-$1-$2" ||
+				differ="$differ; $cmd $filt (budget $1, -j $2)"
+		done
+		grep -qx "status 0" "$tmp/f-0-1" || differ="$differ; $cmd $filt failed"
+	done
+done
+[ -z "$differ" ]
+ok "scen6: the $count filtered reports are the same with budgets of 1 byte to 64 KiB and none" \
+	$? "$differ"
+# and the filters do spill: without a directory for its file, a filtered report fails
+SPANCAP_ANALYZE_MEMORY=1 TMPDIR=$tmp/none "$A" spans --syscall read "$tmp/scen6.scap" \
+	>/dev/null 2>"$tmp/err"
+[ $? = 1 ] && grep -q "cannot make a spill file in $tmp/none" "$tmp/err"
+ok "a filtered report spills past its budget" $? "$tmp/err"
 
 # several inputs, several hosts: one set of traces across them
 differ=""
