@@ -272,26 +272,6 @@ void ana_table_cell(struct ana_table *t, const char *fmt, ...)
 	t->len += (size_t)k + 1;
 }
 
-void ana_table_append(struct ana_table *t, struct ana_table *from)
-{
-	struct ana_table *node = malloc(sizeof(*node)), **tail = &t->next;
-
-	if (!node) {
-		t->nomem = 1;
-		free(from->text);
-		free(from->start);
-		memset(from, 0, sizeof(*from));
-		return;
-	}
-	while (*tail)
-		tail = &(*tail)->next;
-	*node = *from;
-	node->next = NULL;
-	*tail = node;
-	t->nomem |= from->nomem;
-	memset(from, 0, sizeof(*from));
-}
-
 /* Cell i's text and length. */
 static const char *cell(const struct ana_table *t, size_t i, size_t *len)
 {
@@ -351,15 +331,13 @@ void ana_table_print(struct ana_table *t, FILE *f, int indent)
 
 	for (c = 0; c < t->ncols && c < 32; c++)
 		w[c] = strlen(t->heads[c]);
-	for (const struct ana_table *p = t; p; p = p->next) {
-		for (size_t i = 0; i < p->n / t->ncols * t->ncols; i++) {
-			size_t l;
+	for (size_t i = 0; i < t->n / t->ncols * t->ncols; i++) {
+		size_t l;
 
-			cell(p, i, &l);
-			c = (unsigned int)(i % t->ncols);
-			if (c < 32 && l > w[c])
-				w[c] = l;
-		}
+		cell(t, i, &l);
+		c = (unsigned int)(i % t->ncols);
+		if (c < 32 && l > w[c])
+			w[c] = l;
 	}
 	if (!o) {
 		t->nomem = 1;
@@ -367,25 +345,21 @@ void ana_table_print(struct ana_table *t, FILE *f, int indent)
 	}
 	o->f = f;
 	o->n = 0;
-	for (const struct ana_table *p = t; p; p = p->next) {
-		size_t rows = p->n / t->ncols;
+	for (size_t r = 0; r <= t->n / t->ncols; r++) {
+		out_spaces(o, indent > 0 ? (size_t)indent : 0);
+		for (c = 0; c < t->ncols; c++) {
+			size_t l, width = c < 32 ? w[c] : 0;
+			const char *s = r ? cell(t, (r - 1) * t->ncols + c, &l) : t->heads[c];
+			int last = c + 1 == t->ncols;
 
-		for (size_t r = p == t ? 0 : 1; r <= rows; r++) {
-			out_spaces(o, indent > 0 ? (size_t)indent : 0);
-			for (c = 0; c < t->ncols; c++) {
-				size_t l, width = c < 32 ? w[c] : 0;
-				const char *s = r ? cell(p, (r - 1) * t->ncols + c, &l) : t->heads[c];
-				int last = c + 1 == t->ncols;
-
-				if (!r)
-					l = strlen(s);
-				if (t->align[c] == 'r' && l < width)
-					out_spaces(o, width - l);
-				out_bytes(o, s, l);
-				if (t->align[c] != 'r' && !last && l < width)
-					out_spaces(o, width - l);
-				out_bytes(o, last ? "\n" : "  ", last ? 1 : 2);
-			}
+			if (!r)
+				l = strlen(s);
+			if (t->align[c] == 'r' && l < width)
+				out_spaces(o, width - l);
+			out_bytes(o, s, l);
+			if (t->align[c] != 'r' && !last && l < width)
+				out_spaces(o, width - l);
+			out_bytes(o, last ? "\n" : "  ", last ? 1 : 2);
 		}
 	}
 	out_flush(o);
@@ -425,16 +399,6 @@ void ana_table_clear(struct ana_table *t)
 
 void ana_table_free(struct ana_table *t)
 {
-	struct ana_table *p = t->next;
-
-	while (p) {
-		struct ana_table *next = p->next;
-
-		free(p->text);
-		free(p->start);
-		free(p);
-		p = next;
-	}
 	free(t->text);
 	free(t->start);
 	memset(t, 0, sizeof(*t));

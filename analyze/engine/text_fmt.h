@@ -52,23 +52,19 @@ struct ana_table {
 	size_t *start; /* offset in text of each cell */
 	size_t n, cap;
 	int nomem;
-	struct ana_table *next; /* rows appended (ana_table_append), printed after these */
 };
 
 void ana_table_init(struct ana_table *t, unsigned int ncols, const char *const *heads,
 		    const char *align);
 /* Adds the next cell (rows are filled left to right). */
 void ana_table_cell(struct ana_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Moves the rows of from (a table of as many columns) after those of t and of the tables
- * appended before (without copying their text); from is left empty. */
-void ana_table_append(struct ana_table *t, struct ana_table *from);
 /* One line of a table: cells padded to widths (w[c] for c < 32, else none) as align says, the
  * last column not padded, after indent spaces. */
 void ana_table_line(FILE *f, int indent, unsigned int ncols, const char *align, const size_t *w,
 		    const char *const *cells);
 /* Cell i's text (NUL-terminated) and its length in *len. */
 const char *ana_table_cell_text(const struct ana_table *t, size_t i, size_t *len);
-/* Drops the cells (not the appended tables), keeping the buffers for the next ones. */
+/* Drops the cells, keeping the buffers for the next ones. */
 void ana_table_clear(struct ana_table *t);
 /* Prints header and rows, each line prefixed by indent spaces; the last column is not padded. */
 void ana_table_print(struct ana_table *t, FILE *f, int indent);
