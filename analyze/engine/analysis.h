@@ -358,7 +358,7 @@ struct ana_span {
 	bool pctx_set;
 	struct ana_span *next_in_trace;
 	struct ana_span_detail *detail;
-	/* trace_spill.c: the order of its death among all (mark_killed), for its trace's */
+	/* trace_spill.c: the order of its death among all (ana_spans_mark_killed), for its trace's */
 	uint64_t kill_order;
 	/* trace_spill.c: a partial made for a thread that holds the span by a find (thr), its
 	 * find's span_seq, the thread of the gets that found this partial (two or more:
@@ -644,8 +644,10 @@ struct ana_thread *ana_thread_get(struct ana_ctx *c, uint32_t host, uint32_t pid
 void ana_on_process(struct ana_ctx *c, uint32_t host, const struct scf_record *rec);
 void ana_on_thread(struct ana_ctx *c, uint32_t host, const struct scf_record *rec);
 void ana_on_fd(struct ana_ctx *c, uint32_t host, const struct scf_record *rec);
-void ana_on_proc_event(struct ana_ctx *c, uint32_t host, const struct scf_record *rec,
-		       const struct scf_proc_event *pe);
+/* Returns the process a signal just killed (its spans end with it: ana_spans_mark_killed),
+ * else NULL. */
+struct ana_proc *ana_on_proc_event(struct ana_ctx *c, uint32_t host, const struct scf_record *rec,
+				   const struct scf_proc_event *pe);
 /* Applies what a syscall did to the descriptor table (and process tree). */
 void ana_fd_apply(struct ana_ctx *c, struct ana_proc *p, struct ana_thread *t,
 		  const struct scf_record *rec, const struct scf_syscall *sc);
@@ -683,18 +685,18 @@ void ana_sc_table_free(struct ana_sc_table *t);
 #define ANA_SPAN_COST (sizeof(struct ana_span) + 80)
 /* Sets spill_at from the options (at the start of the run). */
 void ana_spill_setup(struct ana_ctx *c);
-/* Spills the traces idle longest until the live ones are at half the budget; called between
- * records when live_bytes passes spill_at. */
 /* The span of t's last syscall or context record (t->cur_span), made again as a new partial
  * when it was spilled; NULL when none, or when t's hold of it is pending (cur_pending). */
 struct ana_span *ana_thread_span(struct ana_ctx *c, struct ana_thread *t);
 /* A selected syscall of t in its current span, not live (t->cur_spilled): the span it adds
  * to, a live partial or a new one; a pending hold becomes certain. */
 struct ana_span *ana_held_span(struct ana_ctx *c, struct ana_thread *t);
-/* A death of t's process while t's hold of a span is pending: a partial that carries it,
- * which the merge takes only if the span existed at t's find. */
-void ana_spill_pending_kill(struct ana_ctx *c, struct ana_thread *t, int32_t status,
-			    uint32_t pid, uint64_t ns);
+/* A process killed by a signal (wait status): the spans its threads were in end with it
+ * (issue 17); a thread whose hold of a span is pending leaves a partial that carries the
+ * death, which the merge takes only if the span existed at the thread's find. */
+void ana_spans_mark_killed(struct ana_ctx *c, struct ana_proc *p, int32_t status);
+/* Spills the traces idle longest until the live ones are at half the budget; called between
+ * records when live_bytes passes spill_at. */
 void ana_spill_idle(struct ana_ctx *c);
 /* At the end of the run: once anything was spilled, the live traces and spans follow them to
  * the file (and leave memory), and the merge starts. Returns 0 or -EIO/-ENOMEM. */

@@ -1255,32 +1255,8 @@ static void on_exec(struct ana_proc *p, char *exe, char *argv)
 	set_str(&p->argv, argv);
 }
 
-/* A process killed by a signal: the spans its threads were in end with it (issue 17). */
-static void mark_killed(struct ana_ctx *c, struct ana_proc *p, int32_t status)
-{
-	for (uint32_t i = 0; i < c->threads.n; i++) {
-		struct ana_thread *t = c->threads.v[i];
-		struct ana_span *s;
-
-		if (t->proc == p && t->cur_pending) {
-			ana_spill_pending_kill(c, t, status, p->pid, p->exit_ns);
-			continue;
-		}
-		/* a spilled span: a new partial of it takes the death (trace_spill.c) */
-		s = t->proc == p ? ana_thread_span(c, t) : NULL;
-		if (!s || s->killed)
-			continue;
-		s->kill_order = ++c->kill_seq;
-		s->killed = status;
-		s->killed_pid = p->pid;
-		s->killed_ns = p->exit_ns;
-		if (s->trace && !s->trace->killed)
-			s->trace->killed = status;
-	}
-}
-
-void ana_on_proc_event(struct ana_ctx *c, uint32_t host, const struct scf_record *rec,
-		       const struct scf_proc_event *pe)
+struct ana_proc *ana_on_proc_event(struct ana_ctx *c, uint32_t host, const struct scf_record *rec,
+				   const struct scf_proc_event *pe)
 {
 	struct ana_proc *p, *parent;
 	struct ana_thread *t;
@@ -1289,7 +1265,7 @@ void ana_on_proc_event(struct ana_ctx *c, uint32_t host, const struct scf_record
 	case SCF_PROC_FORK:
 		parent = ana_proc_get(c, host, pe->ppid, NULL);
 		if (!parent)
-			return;
+			return NULL;
 		t = ana_thread_find(c, host, pe->tid);
 		p = spawn(c, parent, pe->pid, rec->ts_ns,
 			  t && t->pid == pe->ppid ? t->cur_span : NULL);
@@ -1303,7 +1279,7 @@ void ana_on_proc_event(struct ana_ctx *c, uint32_t host, const struct scf_record
 	case SCF_PROC_EXEC:
 		p = ana_proc_get(c, host, pe->pid, NULL);
 		if (!p)
-			return;
+			return NULL;
 		on_exec(p, dup_item(rec, SCF_ITEM_PATH), NULL);
 		/*
 		 * A new program: the old one's process context (service, key map) is gone with its
@@ -1322,15 +1298,16 @@ void ana_on_proc_event(struct ana_ctx *c, uint32_t host, const struct scf_record
 	case SCF_PROC_EXIT:
 		p = ana_proc_find(c, host, pe->pid);
 		if (!p || p->exited)
-			return;
+			return NULL;
 		p->exited = true;
 		p->exit_ns = rec->ts_ns;
 		p->exit_status = pe->exit_status;
 		ana_fdtab_free(&p->fds);
 		if ((pe->exit_status & 0x7f) && (pe->exit_status & 0x7f) != 0x7f)
-			mark_killed(c, p, pe->exit_status);
+			return p;
 		break;
 	}
+	return NULL;
 }
 
 /* ---- what syscalls do to descriptors ------------------------------------------------------- */

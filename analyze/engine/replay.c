@@ -486,6 +486,7 @@ static void dispatch(struct ana_ctx *c, struct ana_input *in, const struct scf_r
 		break;
 	case SCF_REC_PROC_EVENT: {
 		struct scf_proc_event pe;
+		struct ana_proc *killed;
 
 		scf_record_body(rec, &pe, sizeof(pe), SCF_PROC_EVENT_MIN, NULL, 0);
 		if (c->o.on_event && proc_event_shown(&c->o.f, &pe, rec->ts_ns)) {
@@ -497,7 +498,9 @@ static void dispatch(struct ana_ctx *c, struct ana_input *in, const struct scf_r
 
 			c->o.on_event(c, &ev, c->o.event_arg);
 		}
-		ana_on_proc_event(c, h->idx, rec, &pe);
+		killed = ana_on_proc_event(c, h->idx, rec, &pe);
+		if (killed)
+			ana_spans_mark_killed(c, killed, killed->exit_status);
 		break;
 	}
 	case SCF_REC_LOSS:

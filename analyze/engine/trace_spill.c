@@ -9,7 +9,7 @@
  *   - a thread whose current span was spilled calls ana_span_get again at its next syscall in
  *     it, which makes a new partial: the thread had got that span before (the replay sets a
  *     current span only so), so its call changes nothing the merge tells (multi_thread below);
- *     a death in that span makes a new partial that carries it (proc_state.c, mark_killed);
+ *     a death in that span makes a new partial that carries it (ana_spans_mark_killed);
  *   - seq, host, process, thread, service and process context come from the first partial
  *     (seq numbers grow in replay order), ctx_last_ns from the last; statistics add up
  *     (first_ns the least, last_ns the greatest);
@@ -149,7 +149,7 @@ static int spill_trace(struct ana_ctx *c, const struct ana_trace *tr, struct sbu
 }
 
 /* The partial of one span into the spill; marker: it stands for a thread's pending hold only
- * (ana_held_span, ana_spill_pending_kill), and no live span. */
+ * (ana_held_span, ana_spans_mark_killed), and no live span. */
 static int spill_span(struct ana_ctx *c, const struct ana_span *s, bool marker, struct sbuf *b)
 {
 	uint8_t k[KEY_LEN];
@@ -449,10 +449,28 @@ struct ana_span *ana_held_span(struct ana_ctx *c, struct ana_thread *t)
 	return ana_thread_span(c, t);
 }
 
-void ana_spill_pending_kill(struct ana_ctx *c, struct ana_thread *t, int32_t status,
-			    uint32_t pid, uint64_t ns)
+/* A process killed by a signal: the spans its threads were in end with it (issue 17). */
+void ana_spans_mark_killed(struct ana_ctx *c, struct ana_proc *p, int32_t status)
 {
-	spill_marker(c, t, status, pid, ns);
+	for (uint32_t i = 0; i < c->threads.n; i++) {
+		struct ana_thread *t = c->threads.v[i];
+		struct ana_span *s;
+
+		if (t->proc == p && t->cur_pending) {
+			spill_marker(c, t, status, p->pid, p->exit_ns);
+			continue;
+		}
+		/* a spilled span: a new partial of it takes the death */
+		s = t->proc == p ? ana_thread_span(c, t) : NULL;
+		if (!s || s->killed)
+			continue;
+		s->kill_order = ++c->kill_seq;
+		s->killed = status;
+		s->killed_pid = p->pid;
+		s->killed_ns = p->exit_ns;
+		if (s->trace && !s->trace->killed)
+			s->trace->killed = status;
+	}
 }
 
 void ana_spill_free(struct ana_ctx *c)
