@@ -68,21 +68,7 @@ int ana_report_spans(struct ana_report *r)
 	static const char *const heads[] = { "TRACE", "SPAN", "SERVICE", "PID", "TID", "START",
 					     "DURATION", "SYSCALLS", "TIME", "READ", "WRITTEN",
 					     "ERRORS", "FLAGS", "ATTRIBUTES" };
-	struct ana_ctx *c = r->c;
-	struct ana_listing l;
-	struct ana_each each = { .span_fn = span_row, .arg = &l };
-	int ret;
+	struct ana_each each = { .span_fn = span_row };
 
-	ana_listing_begin(&l, r, "spans");
-	ana_listing_rows(&l, "spans", 14, heads, "llllrlrrrrrrll");
-	if (ana_listing_sorted(&l, c->o.memory_budget)) {
-		ana_listing_end(&l);
-		return 1;
-	}
-	ret = ana_traces_each(c, &each);
-	if (ret < 0)
-		snprintf(r->err, sizeof(r->err), "%.250s", c->spill_err);
-	if (ana_listing_end(&l) || ret)
-		return 1;
-	return 0;
+	return ana_listing_each_row(r, "spans", 14, heads, "llllrlrrrrrrll", &each);
 }

@@ -102,21 +102,7 @@ int ana_report_traces(struct ana_report *r)
 	static const char *const heads[] = { "TRACE", "SERVICE", "HOSTS", "PROCS", "THREADS",
 					     "SPANS", "SYSCALLS", "TIME", "READ", "WRITTEN",
 					     "ERRORS", "START", "FLAGS" };
-	struct ana_ctx *c = r->c;
-	struct ana_listing l;
-	struct ana_each each = { .trace_fn = trace_row, .arg = &l };
-	int ret;
+	struct ana_each each = { .trace_fn = trace_row };
 
-	ana_listing_begin(&l, r, "traces");
-	ana_listing_rows(&l, "traces", 13, heads, "lllrrrrrrrrll");
-	if (ana_listing_sorted(&l, c->o.memory_budget)) {
-		ana_listing_end(&l);
-		return 1;
-	}
-	ret = ana_traces_each(c, &each);
-	if (ret < 0)
-		snprintf(r->err, sizeof(r->err), "%.250s", c->spill_err);
-	if (ana_listing_end(&l) || ret)
-		return 1;
-	return 0;
+	return ana_listing_each_row(r, "traces", 13, heads, "lllrrrrrrrrll", &each);
 }

@@ -186,5 +186,10 @@ int ana_listing_row_end(struct ana_listing *l, const void *key, uint32_t klen);
 /* Closes the array and the document, or prints the table and frees it. Sorted: returns 0 or 1
  * with r->err (the spill file failed); otherwise 0. */
 int ana_listing_end(struct ana_listing *l);
+/* The whole listing of a command (key: its name and JSON array) whose rows each's callbacks
+ * write, sorted, over every trace and span (ana_traces_each, merged from the spill): 0, or 1
+ * with r->err. */
+int ana_listing_each_row(struct ana_report *r, const char *key, unsigned int ncols,
+			 const char *const *heads, const char *align, struct ana_each *each);
 
 #endif /* ANA_REPORT_H */

@@ -4,6 +4,7 @@
  * are printed in (one JSON array in a document, or one aligned table).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,4 +248,26 @@ int ana_listing_end(struct ana_listing *l)
 		ana_table_free(&l->t);
 	}
 	return ret;
+}
+
+int ana_listing_each_row(struct ana_report *r, const char *key, unsigned int ncols,
+			 const char *const *heads, const char *align, struct ana_each *each)
+{
+	struct ana_ctx *c = r->c;
+	struct ana_listing l;
+	int ret;
+
+	ana_listing_begin(&l, r, key);
+	ana_listing_rows(&l, key, ncols, heads, align);
+	if (ana_listing_sorted(&l, c->o.memory_budget)) {
+		ana_listing_end(&l);
+		return 1;
+	}
+	each->arg = &l;
+	ret = ana_traces_each(c, each);
+	if (ret < 0)
+		snprintf(r->err, sizeof(r->err), "%.250s", c->spill_err);
+	if (ana_listing_end(&l) || ret)
+		return 1;
+	return 0;
 }
