@@ -584,11 +584,12 @@ int scf_writer__begin_section(struct scf_writer *w, uint64_t ts_ns, const void *
 	ret = ret ? ret : append_epb(w, ts_ns, rec, len);
 	/*
 	 * A section that may hold packed records says it is version 1.1 at least, 1.2 when they
-	 * never refer to an earlier frame (compressed), 1.3 when index frames follow its frames.
+	 * never refer to an earlier frame (compressed), 1.4 when index frames (with the
+	 * descriptors each frame changes) follow its frames.
 	 */
 	if (!ret && w->pack && h.body_len >= 4) {
 		uint8_t *minor = w->stage + w->stage_len - EPB_OVERHEAD - pad4(len) + 28 + 8 + 2;
-		uint16_t least = w->index ? 3 : w->compress ? 2 : 1;
+		uint16_t least = w->index ? 4 : w->compress ? 2 : 1;
 
 		if (scf_get16(minor) < least)
 			scf_put16(minor, least);

@@ -3,6 +3,7 @@
 #ifndef SPANCAP_FORMAT_INTERNAL_H
 #define SPANCAP_FORMAT_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,6 +88,34 @@ struct scf_u64set {
 	uint32_t n, cap; /* cap: 0 or a power of two */
 };
 
+/* A descriptor a frame's records touch, followed through them (frame_index_fds.c). */
+struct scf_fidx_fdk {
+	uint32_t pid, fd;
+	uint8_t d, prev;  /* unknown, none or known (frame_index_fds.c) */
+	bool since_known; /* since is the time d was installed */
+	uint8_t bits;	  /* SCF_FIDX_FD_* */
+	uint64_t since;
+};
+
+struct scf_fidx_fds {
+	struct scf_fidx_fdk *k;
+	uint32_t n, cap;
+	uint32_t *slot; /* index + 1 into k, by (pid, fd) */
+	uint32_t slot_cap;
+	bool all; /* more than the list holds */
+};
+
+void scf_fidx_fds_reset(struct scf_fidx_fds *f);
+void scf_fidx_fds_free(struct scf_fidx_fds *f);
+/* Notes what a SYSCALL record (its fields) or another record (encoded, plain form) does to
+ * descriptors. 0 or -ENOMEM. */
+int scf_fidx_fds_syscall(struct scf_fidx_fds *f, uint64_t ts_ns, uint16_t flags,
+			 const struct scf_syscall *s, const uint8_t *items, size_t items_len);
+int scf_fidx_fds_record(struct scf_fidx_fds *f, uint64_t ts_ns, const uint8_t *rec, size_t len);
+/* Bytes of the descriptor part, and its encoding (FORMAT.md 7.2). */
+size_t scf_fidx_fds_size(const struct scf_fidx_fds *f);
+void scf_fidx_fds_encode(const struct scf_fidx_fds *f, uint8_t *out);
+
 /* What the records of the frame being written (or indexed) hold so far. */
 struct scf_fidx_acc {
 	uint64_t ts_min, ts_max;
@@ -97,6 +126,7 @@ struct scf_fidx_acc {
 #define SCF_FIDX_RECENT 64
 	uint64_t recent[SCF_FIDX_RECENT]; /* trace keys added lately, by their low bits */
 	uint32_t last_pid;	   /* the pid added last */
+	struct scf_fidx_fds fds;   /* the descriptors they change */
 };
 
 void scf_fidx_acc_reset(struct scf_fidx_acc *a);

@@ -5,10 +5,12 @@
  * bytes.
  *
  * Payload, little-endian, no alignment:
- *    0 "SCIX"  4 u16 version (1)  6 u16 fixed_len (80)  8 u64 frame offset  16 u64 csize
- *   24 u32 pcapng_len  28 u32 records  32 u64 ts_min  40 u64 ts_max  48 u32 types
- *   52 u32 flags  56 u32 frame checksum  60 u32 npids  64 u32 nparents  68 u32 bloom_words
- *   72 u32 bloom_k  76 u32 reserved
+ *    0 "SCIX"  4 u16 version (1)  6 u16 fixed_len (88 + 12 nfds; 80 before 1.4)
+ *    8 u64 frame offset  16 u64 csize  24 u32 pcapng_len  28 u32 records  32 u64 ts_min
+ *   40 u64 ts_max  48 u32 types  52 u32 flags  56 u32 frame checksum  60 u32 npids
+ *   64 u32 nparents  68 u32 bloom_words  72 u32 bloom_k  76 u32 reserved
+ *   80 u32 nfds  84 u32 fd_flags  88 {u32 pid, u32 fd, u32 bits}[nfds] ascending (since 1.4:
+ *   frame_index_fds.c; a reader of 1.3 takes the arrays at fixed_len and never sees it)
  *   fixed_len: u32 pids[npids] ascending, {u32 pid, u32 ppid}[nparents], u64 bloom[bloom_words],
  *   then u32 FNV-1a of every byte before it.
  */
@@ -21,7 +23,8 @@
 #include "format_internal.h"
 
 #define FIDX_VERSION 1
-#define FIDX_FIXED 80
+#define FIDX_FIXED 80	     /* the fixed part of version 1.3: a reader needs no more */
+#define FIDX_FDS_FLAG_ALL 0x1u /* fd_flags: more descriptors than listed */
 #define FIDX_PIDS_MAX 4096u
 #define FIDX_PARENTS_MAX 4096u
 #define FIDX_TRACES_MAX (1u << 18)
@@ -121,6 +124,7 @@ void scf_fidx_acc_reset(struct scf_fidx_acc *a)
 	set_clear(&a->traces);
 	set_clear(&a->pids);
 	set_clear(&a->parents);
+	scf_fidx_fds_reset(&a->fds);
 }
 
 void scf_fidx_acc_free(struct scf_fidx_acc *a)
@@ -128,6 +132,7 @@ void scf_fidx_acc_free(struct scf_fidx_acc *a)
 	free(a->traces.slot);
 	free(a->pids.slot);
 	free(a->parents.slot);
+	scf_fidx_fds_free(&a->fds);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -212,6 +217,8 @@ int scf_fidx_acc_add_syscall(struct scf_fidx_acc *a, uint64_t ts_ns, uint16_t fl
 	if (!ret && (flags & SCF_SYSCALL_F_CTX))
 		ret = add_trace(a, s->trace_id, s->pid);
 	note_items(a, items, items_len);
+	if (!ret)
+		ret = scf_fidx_fds_syscall(&a->fds, ts_ns, flags, s, items, items_len);
 	return ret;
 }
 
@@ -277,6 +284,8 @@ int scf_fidx_acc_add(struct scf_fidx_acc *a, uint64_t ts_ns, const uint8_t *rec,
 			a->flags |= SCF_FIDX_F_LOSS_ANY;
 		break;
 	}
+	if (!ret)
+		ret = scf_fidx_fds_record(&a->fds, ts_ns, rec, len);
 	return ret;
 }
 
@@ -296,7 +305,8 @@ size_t scf_fidx_acc_size(const struct scf_fidx_acc *a)
 {
 	uint32_t npids = (a->flags & SCF_FIDX_F_PIDS_ALL) ? 0 : a->pids.n;
 
-	return FIDX_FIXED + 4 * (size_t)npids + 8 * (size_t)a->parents.n +
+	return FIDX_FIXED + scf_fidx_fds_size(&a->fds) + 4 * (size_t)npids +
+	       8 * (size_t)a->parents.n +
 	       8 * (size_t)bloom_words(a) + 4;
 }
 
@@ -312,13 +322,13 @@ void scf_fidx_acc_encode(const struct scf_fidx_acc *a, uint64_t offset, uint64_t
 {
 	uint32_t npids = (a->flags & SCF_FIDX_F_PIDS_ALL) ? 0 : a->pids.n;
 	uint32_t words = bloom_words(a), m;
-	size_t total = scf_fidx_acc_size(a), off = FIDX_FIXED;
+	size_t total = scf_fidx_acc_size(a), off = FIDX_FIXED + scf_fidx_fds_size(&a->fds);
 	uint8_t *p;
 
 	memset(out, 0, total);
 	memcpy(out, "SCIX", 4);
 	scf_put16(out + 4, FIDX_VERSION);
-	scf_put16(out + 6, FIDX_FIXED);
+	scf_put16(out + 6, (uint16_t)off);
 	put64(out + 8, offset);
 	put64(out + 16, csize);
 	scf_put32(out + 24, pcapng_len);
@@ -332,6 +342,7 @@ void scf_fidx_acc_encode(const struct scf_fidx_acc *a, uint64_t offset, uint64_t
 	scf_put32(out + 64, a->parents.n);
 	scf_put32(out + 68, words);
 	scf_put32(out + 72, FIDX_BLOOM_K);
+	scf_fidx_fds_encode(&a->fds, out + FIDX_FIXED);
 	/* pids, sorted in place in the payload */
 	p = out + off;
 	for (uint32_t i = 0, k = 0; npids && i < a->pids.cap; i++)
@@ -392,13 +403,81 @@ void scf_fidx_entry_release(struct scf_fidx_entry *e)
 	free(e->pids);
 	free(e->parents);
 	free(e->bloom);
+	free(e->fds);
 	e->pids = e->parents = NULL;
 	e->bloom = NULL;
+	e->fds = NULL;
+}
+
+/* The descriptor part (since 1.4) of a payload p whose fixed part is fixed bytes long: absent
+ * when the fixed part ends before it. */
+static int parse_fds(const uint8_t *p, uint16_t fixed, struct scf_fidx_entry *e, char *err,
+		     size_t errlen)
+{
+	uint32_t n, fl;
+
+	e->fds_state = SCF_FIDX_FDS_ABSENT;
+	if (fixed < FIDX_FIXED + SCF_FIDX_FDS_HEAD)
+		return 0;
+	n = scf_get32(p + FIDX_FIXED);
+	fl = scf_get32(p + FIDX_FIXED + 4);
+	if ((uint64_t)FIDX_FIXED + SCF_FIDX_FDS_HEAD + (uint64_t)SCF_FIDX_FD_ENTRY * n > fixed ||
+	    ((fl & FIDX_FDS_FLAG_ALL) && n)) {
+		scf_errf(err, errlen, "index payload: %" PRIu32 " descriptors (flags 0x%" PRIx32
+			 ") at offset %u do not fit its fixed part of %u bytes", n, fl, FIDX_FIXED,
+			 fixed);
+		scf_fidx_entry_release(e);
+		return -EBADMSG;
+	}
+	e->fds = malloc(sizeof(*e->fds) * ((size_t)n + 1));
+	if (!e->fds) {
+		scf_fidx_entry_release(e);
+		scf_errf(err, errlen, "out of memory for an index payload's %" PRIu32 " descriptors",
+			 n);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *q = p + FIDX_FIXED + SCF_FIDX_FDS_HEAD + SCF_FIDX_FD_ENTRY * (size_t)i;
+		struct scf_fidx_fd *d = &e->fds[i];
+
+		d->pid = scf_get32(q);
+		d->fd = scf_get32(q + 4);
+		d->bits = scf_get32(q + 8);
+		if (i && (d->pid < d[-1].pid || (d->pid == d[-1].pid && d->fd <= d[-1].fd))) {
+			scf_errf(err, errlen, "index payload: descriptors not ascending at offset %zu",
+				 (size_t)(q - p));
+			scf_fidx_entry_release(e);
+			return -EBADMSG;
+		}
+	}
+	e->nfds = n;
+	e->fds_state = (fl & FIDX_FDS_FLAG_ALL) ? SCF_FIDX_FDS_ALL : SCF_FIDX_FDS_LISTED;
+	return 0;
+}
+
+const struct scf_fidx_fd *scf_fidx_entry_fd(const struct scf_fidx_entry *e, uint32_t pid,
+					    uint32_t fd)
+{
+	uint32_t lo = 0, hi = e->nfds;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct scf_fidx_fd *d = &e->fds[mid];
+
+		if (d->pid == pid && d->fd == fd)
+			return d;
+		if (d->pid < pid || (d->pid == pid && d->fd < fd))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 int scf_fidx_parse(const uint8_t *p, size_t len, struct scf_fidx_entry *e, char *err,
 		   size_t errlen)
 {
+	const uint8_t *base = p;
 	uint64_t need;
 	uint16_t fixed;
 
@@ -475,7 +554,7 @@ int scf_fidx_parse(const uint8_t *p, size_t len, struct scf_fidx_entry *e, char 
 	p += 8 * (size_t)e->nparents;
 	for (uint32_t i = 0; i < e->bloom_words; i++)
 		e->bloom[i] = get64(p + 8 * (size_t)i);
-	return 0;
+	return parse_fds(base, fixed, e, err, errlen);
 }
 
 bool scf_fidx_entry_has_pid(const struct scf_fidx_entry *e, uint32_t pid)

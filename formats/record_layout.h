@@ -36,8 +36,9 @@
 #define SCF_FORMAT_MAJOR 1
 /* 1.1 added SCF_REC_SYSCALL_PACKED; 1.2 packs them per frame, adds SCF_REC_CLOCK and the
  * PROCESS record's pid namespace; 1.3 adds an index frame after each zstd frame
- * (FORMAT.md 7, spancap_file.h) */
-#define SCF_FORMAT_MINOR 3
+ * (FORMAT.md 7, spancap_file.h); 1.4 adds the descriptors each frame changes to its index
+ * frame (FORMAT.md 7.2) */
+#define SCF_FORMAT_MINOR 4
 
 #define SCF_LINKTYPE 147 /* LINKTYPE_USER0 */
 #define SCF_TSRESOL 9	 /* if_tsresol: 10^-9 s */

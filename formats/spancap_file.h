@@ -391,6 +391,23 @@ void scf_reader__free(struct scf_reader *r);
 #define SCF_FIDX_F_FD_PAIR 0x0008     /* a SYSCALL record carries an FD_PAIR item */
 #define SCF_FIDX_F_LOSS_ANY 0x0010    /* a LOSS record not tied to one process (pid 0) */
 
+/* The descriptor part of an entry (FORMAT.md 7.2, since 1.4): which (pid, fd) the frame's
+ * records may change. */
+#define SCF_FIDX_FDS_ABSENT 0 /* an older writer's entry: any descriptor may change */
+#define SCF_FIDX_FDS_LISTED 1 /* fds[] lists every (pid, fd) the frame may change */
+#define SCF_FIDX_FDS_ALL 2    /* too many to list: any descriptor may change */
+#define SCF_FIDX_FD_PROCESS 0xFFFFFFFFu /* fd of an entry for all of a process's descriptors */
+#define SCF_FIDX_FD_CHANGED 0x1 /* a record may change the slot or the description behind it */
+#define SCF_FIDX_FD_SETTLED 0x2 /* what it names at the frame's end is decided by the frame */
+#define SCF_FIDX_FD_ALIAS 0x4	/* its description is made from, or copied to, another's */
+#define SCF_FIDX_FD_KILL 0x8	/* (fd PROCESS) the process died of a signal */
+#define SCF_FIDX_FDS_HEAD 8	/* u32 count, u32 state */
+#define SCF_FIDX_FD_ENTRY 12	/* u32 pid, u32 fd, u32 bits */
+
+struct scf_fidx_fd {
+	uint32_t pid, fd, bits;
+};
+
 /* One data frame, as its index describes it (decoded, host order). */
 struct scf_fidx_entry {
 	uint64_t lead;	      /* where the skippable frames just before it start (loader) */
@@ -406,6 +423,9 @@ struct scf_fidx_entry {
 	uint32_t *pids;	   /* ascending: every pid a record of the frame names */
 	uint32_t *parents; /* nparents pairs {pid, ppid} from PROCESS and fork records */
 	uint64_t *bloom;   /* Bloom filter of {first 8 bytes of trace id, pid} */
+	uint32_t fds_state; /* SCF_FIDX_FDS_* */
+	uint32_t nfds;
+	struct scf_fidx_fd *fds; /* ascending (pid, fd) */
 };
 
 /*
@@ -417,6 +437,10 @@ int scf_fidx_parse(const uint8_t *p, size_t len, struct scf_fidx_entry *e, char 
 		   size_t errlen);
 void scf_fidx_entry_release(struct scf_fidx_entry *e);
 bool scf_fidx_entry_has_pid(const struct scf_fidx_entry *e, uint32_t pid);
+/* The descriptor entry of (pid, fd) (fd SCF_FIDX_FD_PROCESS: the process-wide one) of an
+ * entry whose fds_state is LISTED, or NULL when the frame does not change it. */
+const struct scf_fidx_fd *scf_fidx_entry_fd(const struct scf_fidx_entry *e, uint32_t pid,
+					    uint32_t fd);
 /* Whether the frame may hold a record of the trace whose id starts with id8 in process pid
  * (SCF_FIDX_ANY_PID: in any). False means certainly not; true may be a false positive. */
 bool scf_fidx_entry_may_hold_trace(const struct scf_fidx_entry *e, const uint8_t id8[8],

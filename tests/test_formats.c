@@ -49,7 +49,7 @@ struct rec_copy {
 
 static size_t make_section(uint8_t *buf, size_t cap, uint32_t index, uint16_t major)
 {
-	struct scf_section s = { .format_major = major, .format_minor = 3, .section_index = index,
+	struct scf_section s = { .format_major = major, .format_minor = SCF_FORMAT_MINOR, .section_index = index,
 				 .capture_start_ns = T0, .section_start_ns = T0 + index,
 				 .boot_to_wall_ns = 1700000000000000000ll, .ncpus = 2,
 				 .page_size = 4096, .syscall_abi = SCF_ABI_X86_64 };
@@ -1640,7 +1640,7 @@ static void test_reader_rejects_unknown_major(void **state)
 	assert_non_null(r);
 	assert_int_equal(scf_reader__next(r, &rec), -EPROTONOSUPPORT);
 	assert_non_null(strstr(scf_reader__errmsg(r), "future.pcapng.zst"));
-	assert_non_null(strstr(scf_reader__errmsg(r), "version 2.3"));
+	assert_non_null(strstr(scf_reader__errmsg(r), "version 2.4"));
 	assert_int_equal(scf_reader__next(r, &rec), -EPROTONOSUPPORT); /* sticky */
 	scf_reader__free(r);
 	free(file);
@@ -2228,6 +2228,209 @@ static void test_index_payload_rejects_damage(void **state)
 	free(copies);
 }
 
+/* ---- the descriptor part of an index payload (FORMAT.md 7.2, since 1.4) ---- */
+
+static void fds_syscall(struct scf_fidx_acc *a, uint64_t ts, uint32_t pid, uint16_t nr,
+			int64_t ret, uint64_t a0, uint64_t a1, const char *path)
+{
+	struct scf_syscall s = { .duration_ns = 10, .ret = ret, .tid = pid, .pid = pid, .nr = nr,
+				 .abi = SCF_ABI_X86_64 };
+	uint8_t items[64];
+	size_t n = 0;
+
+	s.args[0] = a0;
+	s.args[1] = a1;
+	if (path) {
+		scf_put16(items, SCF_ITEM_PATH);
+		scf_put16(items + 2, (uint16_t)strlen(path));
+		memcpy(items + 4, path, strlen(path));
+		n = 4 + strlen(path);
+	}
+	assert_int_equal(scf_fidx_acc_add_syscall(a, ts, 0, &s, items, n), 0);
+}
+
+static uint32_t fnv1a_test(const uint8_t *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+/* The payload of a, encoded into a new buffer of *len bytes. */
+static uint8_t *fds_payload(const struct scf_fidx_acc *a, size_t *len)
+{
+	uint8_t *p;
+
+	*len = scf_fidx_acc_size(a);
+	p = malloc(*len);
+	assert_non_null(p);
+	scf_fidx_acc_encode(a, 0, 100, 1000, 7, p);
+	return p;
+}
+
+static void refix_check(uint8_t *p, size_t len)
+{
+	scf_put32(p + len - 4, fnv1a_test(p, len - 4));
+}
+
+/*
+ * The writer lists, per frame, each (pid, fd) its records may change, and says which the frame
+ * settles alone: two opens in a row (the second replaces the first, which a late record may
+ * still find) settle a descriptor; one open does not (what it replaced is unknown), nor an open
+ * and its close (the description closed before it stays unknown); a dup marks both ends ALIAS;
+ * an exec is an entry for the whole process; a read changes nothing. Decoding gives them back
+ * in (pid, fd) order.
+ */
+static void test_index_fds_part(void **state)
+{
+	struct scf_fidx_acc a = { 0 };
+	struct scf_fidx_entry e;
+	const struct scf_fidx_fd *d;
+	char err[256];
+	size_t len;
+	uint8_t *p;
+	(void)state;
+
+	fds_syscall(&a, 1000, 10, SCF_NR_openat, 5, (uint64_t)-100, 0, "/a");
+	fds_syscall(&a, 2000, 10, SCF_NR_openat, 5, (uint64_t)-100, 0, "/b");
+	fds_syscall(&a, 3000, 10, SCF_NR_openat, 6, (uint64_t)-100, 0, "rel");
+	fds_syscall(&a, 4000, 10, SCF_NR_close, 0, 6, 0, NULL);
+	fds_syscall(&a, 5000, 10, SCF_NR_dup2, 8, 5, 8, NULL);
+	fds_syscall(&a, 6000, 10, SCF_NR_openat, 9, 3, 0, "sub/x"); /* relative to fd 3 */
+	fds_syscall(&a, 7000, 11, SCF_NR_execve, 0, 0, 0, "/bin/true");
+	fds_syscall(&a, 8000, 12, SCF_NR_read, 10, 3, 0, NULL);
+	fds_syscall(&a, 9000, 12, SCF_NR_socket, 4, 2, 1, NULL);
+	fds_syscall(&a, 9100, 12, SCF_NR_close, 0, 4, 0, NULL);
+	fds_syscall(&a, 9200, 12, SCF_NR_socket, 4, 2, 1, NULL);
+	fds_syscall(&a, 9300, 12, SCF_NR_connect, 0, 4, 0, NULL);
+	fds_syscall(&a, 9400, 12, SCF_NR_socket, 4, 2, 1, NULL);
+	p = fds_payload(&a, &len);
+	assert_int_equal(scf_get16(p + 6), 88 + 12 * 7);
+	assert_int_equal(scf_fidx_parse(p, len, &e, err, sizeof(err)), 0);
+	assert_int_equal(e.fds_state, SCF_FIDX_FDS_LISTED);
+	assert_int_equal(e.nfds, 7);
+	for (uint32_t i = 1; i < e.nfds; i++)
+		assert_true(e.fds[i - 1].pid < e.fds[i].pid ||
+			    (e.fds[i - 1].pid == e.fds[i].pid && e.fds[i - 1].fd < e.fds[i].fd));
+	d = scf_fidx_entry_fd(&e, 10, 5);
+	assert_non_null(d);
+	assert_int_equal(d->bits, SCF_FIDX_FD_CHANGED | SCF_FIDX_FD_ALIAS); /* dup source */
+	d = scf_fidx_entry_fd(&e, 10, 6);
+	assert_non_null(d);
+	assert_int_equal(d->bits, SCF_FIDX_FD_CHANGED); /* open + close: prev unknown */
+	d = scf_fidx_entry_fd(&e, 10, 8);
+	assert_non_null(d);
+	assert_int_equal(d->bits, SCF_FIDX_FD_CHANGED | SCF_FIDX_FD_ALIAS);
+	d = scf_fidx_entry_fd(&e, 10, 9);
+	assert_non_null(d);
+	assert_int_equal(d->bits, SCF_FIDX_FD_CHANGED | SCF_FIDX_FD_ALIAS);
+	assert_non_null(scf_fidx_entry_fd(&e, 10, 3)); /* the directory it was relative to */
+	d = scf_fidx_entry_fd(&e, 11, SCF_FIDX_FD_PROCESS);
+	assert_non_null(d);
+	assert_int_equal(d->bits, SCF_FIDX_FD_CHANGED);
+	assert_null(scf_fidx_entry_fd(&e, 12, 3)); /* a read changes nothing */
+	d = scf_fidx_entry_fd(&e, 12, 4); /* socket, close, socket, connect, socket */
+	assert_non_null(d);
+	assert_int_equal(d->bits, SCF_FIDX_FD_CHANGED | SCF_FIDX_FD_SETTLED);
+	scf_fidx_entry_release(&e);
+	free(p);
+
+	/* two opens in a row settle fd 5 */
+	scf_fidx_acc_reset(&a);
+	fds_syscall(&a, 1000, 10, SCF_NR_openat, 5, (uint64_t)-100, 0, "/a");
+	fds_syscall(&a, 2000, 10, SCF_NR_open, 5, 0, 0, "/b");
+	p = fds_payload(&a, &len);
+	assert_int_equal(scf_fidx_parse(p, len, &e, err, sizeof(err)), 0);
+	assert_int_equal(e.nfds, 1);
+	assert_int_equal(e.fds[0].bits, SCF_FIDX_FD_CHANGED | SCF_FIDX_FD_SETTLED);
+	scf_fidx_entry_release(&e);
+	free(p);
+
+	/* more descriptors than a part lists: none listed, every one may change */
+	scf_fidx_acc_reset(&a);
+	for (int64_t fd = 0; fd < 4100; fd++)
+		fds_syscall(&a, 1000 + (uint64_t)fd, 10, SCF_NR_close, 0, (uint64_t)fd, 0, NULL);
+	p = fds_payload(&a, &len);
+	assert_int_equal(scf_fidx_parse(p, len, &e, err, sizeof(err)), 0);
+	assert_int_equal(e.fds_state, SCF_FIDX_FDS_ALL);
+	assert_int_equal(e.nfds, 0);
+	scf_fidx_entry_release(&e);
+	free(p);
+	scf_fidx_acc_free(&a);
+}
+
+/*
+ * The descriptor part sits in the fixed part, which a reader of 1.3 steps over (its arrays are
+ * at fixed_len): a payload without it (a 1.3 writer's) decodes with no descriptor part, one
+ * with it decodes the same pids; a count that does not fit the fixed part, entries out of
+ * order, or "too many" with entries listed are refused naming the offset.
+ */
+static void test_index_fds_part_hostile(void **state)
+{
+	struct scf_fidx_acc a = { 0 };
+	struct scf_fidx_entry e;
+	char err[256];
+	size_t len, olen;
+	uint8_t *p, *old;
+	(void)state;
+
+	fds_syscall(&a, 1000, 10, SCF_NR_openat, 5, (uint64_t)-100, 0, "/a");
+	fds_syscall(&a, 2000, 10, SCF_NR_openat, 6, (uint64_t)-100, 0, "/b");
+	fds_syscall(&a, 3000, 11, SCF_NR_read, 1, 0, 0, NULL);
+	p = fds_payload(&a, &len);
+	assert_int_equal(scf_get16(p + 6), 88 + 24);
+
+	/* the 1.3 layout: fixed part of 80 bytes, the arrays right after */
+	olen = len - 8 - 24;
+	old = malloc(olen);
+	memcpy(old, p, 80);
+	memcpy(old + 80, p + 88 + 24, len - 88 - 24);
+	scf_put16(old + 6, 80);
+	refix_check(old, olen);
+	assert_int_equal(scf_fidx_parse(old, olen, &e, err, sizeof(err)), 0);
+	assert_int_equal(e.fds_state, SCF_FIDX_FDS_ABSENT);
+	assert_int_equal(e.npids, 2);
+	assert_int_equal(e.pids[0], 10);
+	assert_int_equal(e.pids[1], 11);
+	scf_fidx_entry_release(&e);
+	free(old);
+
+	/* a count past the fixed part */
+	scf_put32(p + 80, 3);
+	refix_check(p, len);
+	err[0] = 0;
+	assert_int_equal(scf_fidx_parse(p, len, &e, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "at offset 80"));
+	scf_put32(p + 80, 0xffffffffu);
+	refix_check(p, len);
+	assert_int_equal(scf_fidx_parse(p, len, &e, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "at offset 80"));
+	scf_put32(p + 80, 2);
+	/* "too many to list" with entries listed */
+	scf_put32(p + 84, 1);
+	refix_check(p, len);
+	assert_int_equal(scf_fidx_parse(p, len, &e, err, sizeof(err)), -EBADMSG);
+	scf_put32(p + 84, 0);
+	/* entries out of order */
+	scf_put32(p + 88 + 4, 7);
+	refix_check(p, len);
+	err[0] = 0;
+	assert_int_equal(scf_fidx_parse(p, len, &e, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "not ascending at offset 100"));
+	scf_put32(p + 88 + 4, 5);
+	refix_check(p, len);
+	assert_int_equal(scf_fidx_parse(p, len, &e, err, sizeof(err)), 0);
+	assert_int_equal(e.nfds, 2);
+	scf_fidx_entry_release(&e);
+	/* every length short of the whole is refused */
+	for (size_t n = 0; n < len; n++)
+		assert_int_equal(scf_fidx_parse(p, n, &e, err, sizeof(err)), -EBADMSG);
+	free(p);
+	scf_fidx_acc_free(&a);
+}
+
 /*
  * A reader told to skip frames returns the records of the others, each at the pcapng offset a
  * full read gives it, and reads every index frame all the same.
@@ -2517,6 +2720,8 @@ int main(void)
 		cmocka_unit_test(test_frame_workers_read_every_kind_of_frame),
 		cmocka_unit_test(test_index_describes_every_frame),
 		cmocka_unit_test(test_index_payload_rejects_damage),
+		cmocka_unit_test(test_index_fds_part),
+		cmocka_unit_test(test_index_fds_part_hostile),
 		cmocka_unit_test(test_reader_skips_frames),
 		cmocka_unit_test(test_sidecar_matches_the_writers_index),
 		cmocka_unit_test(test_syscall_table_matches_kernel_headers),
