@@ -11,7 +11,7 @@
 ANALYZE_INC := -Ianalyze/engine -Ianalyze/reports -Ianalyze/exporters
 ANALYZE_ENGINE_SRCS := $(addprefix analyze/engine/,ana_util.c ana_map.c latency_hist.c \
 	errno_names.c snaplen.c text_fmt.c replay.c proc_state.c trace_index.c \
-	trace_spill.c spill_sort.c frame_select.c)
+	trace_spill.c spill_sort.c frame_select.c frame_select_fds.c)
 ANALYZE_REPORTS_SRCS := $(addprefix analyze/reports/,json_out.c syscall_fmt.c output_file.c \
 	report_common.c report_rows.c timeline_order.c cmd_info.c cmd_traces.c cmd_trace.c \
 	cmd_spans.c cmd_syscalls.c cmd_processes.c cmd_io.c cmd_timeline.c)

@@ -919,6 +919,7 @@ int main(int argc, char **argv)
 		return run_filter(&o.f, argv + first_file, nfiles, &fc);
 	if (cmd == CMD_TRACE && !(given & GIVEN_NO_INDEX)) {
 		o.use_index = true;
+		o.index_fds = true;
 		o.note = index_note;
 	}
 	/* --since and --until skip frames by the index in every report (but info, which

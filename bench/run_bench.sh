@@ -791,7 +791,9 @@ section_index() {
 			"\`--no-index\`; wall time (s) and peak RSS from GNU time, median [min-max] of" \
 			"$ROUNDS interleaved passes (trace: over the three traces). one:" \
 			"\`analyze_bench -n $COMPONENT_RECORDS\` (one process: every frame holds the" \
-			"trace's process, whose descriptors the report reads, so every frame is read)," \
+			"trace's process; of its frames, those that hold the trace or change a" \
+			"descriptor after the last frame that settled it before the trace are read," \
+			"by the descriptors each frame changes, format 1.4, FORMAT.md 7.3 rule 7)," \
 			"$(stat -c %s "$tmp/one.scap" 2>/dev/null || echo 0) bytes; seq:" \
 			"\`analyze_bench -n $COMPONENT_RECORDS -P 100\` (100 processes one after the" \
 			"other), $(stat -c %s "$tmp/seq.scap" 2>/dev/null || echo 0) bytes."

@@ -89,7 +89,9 @@ $(BUILD)/tests/test_trace_sampling: PROG_LDLIBS = $(CMOCKA_LIBS)
 # Tools: sample files for the formats and analyzer suites, and the resolver's answer for a live
 # process (checked by the samples suite against the addresses each sample thread reports).
 TEST_TOOLS := $(BUILD)/tests/formats_sample_gen $(BUILD)/tests/analyze_scenario_gen \
-	$(BUILD)/tests/resolver_probe
+	$(BUILD)/tests/resolver_probe $(BUILD)/tests/fd_churn_gen
+$(BUILD)/tests/fd_churn_gen: $(BUILD)/obj/tests/fd_churn_gen.o $(FORMATS_LIB)
+$(BUILD)/tests/fd_churn_gen: PROG_LDLIBS = $(FORMATS_LDLIBS)
 $(BUILD)/tests/formats_sample_gen: $(BUILD)/obj/tests/formats_sample_gen.o $(FORMATS_LIB)
 $(BUILD)/tests/formats_sample_gen: PROG_LDLIBS = $(FORMATS_LDLIBS)
 $(BUILD)/tests/analyze_scenario_gen: $(BUILD)/obj/tests/analyze_scenario_gen.o $(SCENARIO_OBJ) \

@@ -93,6 +93,9 @@ struct ana_opts {
 	/* --pid also keeps other processes' syscalls that name the pid (filter): the index cannot
 	 * place those, so --pid alone selects no frames */
 	bool pid_named_by_others;
+	/* the report shows of the trace's processes only what the trace's syscalls show (trace
+	 * ID): the index's descriptor parts may leave out their other frames (frame_select_fds.c) */
+	bool index_fds;
 	/*
 	 * Bytes (estimated) that live traces and spans may take: past it the traces idle longest
 	 * (and their spans) are written to a temporary file, and the caller reads the traces and
@@ -660,6 +663,16 @@ void ana_pctx_free(struct ana_pctx *x);
  * each input's frames_to_skip), before they read a record (early) or after their first.
  */
 int ana_select_frames(struct ana_ctx *c, bool early);
+/* Whether frame (an index of the input's entries) is read for pid by the rest of the
+ * selection (frame_select.c). */
+typedef bool (*ana_frame_pid_fn)(const void *arg, uint32_t pid, size_t frame);
+/*
+ * `trace ID` on an index with descriptor parts (frame_select_fds.c): sets skip[i] for the
+ * frames that no process of the trace (whose id starts with id8) needs for its descriptors and
+ * that name no other process selected reads. 0 or -ENOMEM.
+ */
+int ana_fds_skips(const struct scf_fidx *x, const uint8_t id8[8], ana_frame_pid_fn selected,
+		  const void *arg, bool *skip);
 
 /* trace_index.c: traces, spans, aggregation, loss marking */
 struct ana_span *ana_span_get(struct ana_ctx *c, uint32_t host, const uint8_t trace_id[16],

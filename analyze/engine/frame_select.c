@@ -33,6 +33,10 @@
  *     selected syscall and every report under --since shows only processes, threads and spans
  *     that have one. It needs an entry for every frame of every input, none PIDS_ALL or
  *     PARENTS_ALL.
+ *   - `trace ID` (index_fds) of one input, when the index lists the descriptors each frame
+ *     changes (format 1.4): of the frames that name only the trace's own processes,
+ *     frame_select_fds.c keeps those that hold the trace or can change what its descriptors
+ *     name, and skips the rest.
  * A frame whose first record is earlier than every frame read is read (the first record of a
  * host dates the times printed). Frames without an entry, and every frame when an entry could
  * not list all its processes or parent links, are read.
@@ -279,6 +283,20 @@ static bool skippable(const struct scf_fidx_entry *e, size_t k, const struct pid
 	return true;
 }
 
+struct sel_arg {
+	const struct pidset *s;
+	const struct scf_fidx *x;
+};
+
+/* Whether the selection reads frame k for pid (skippable()'s test). */
+static bool selected_at(const void *arg, uint32_t pid, size_t k)
+{
+	const struct sel_arg *a = arg;
+	size_t i = pid_find(a->s, pid);
+
+	return i != SIZE_MAX && (k <= a->s->until[i] || a->x->e[k].ts_min <= a->s->until_ts[i]);
+}
+
 static void note(struct ana_ctx *c, const char *fmt, ...)
 {
 	char msg[SCF_ERRMSG_MAX + 128];
@@ -335,10 +353,20 @@ static int select_input(struct ana_ctx *c, struct ana_input *in, const struct sc
 		goto out;
 	}
 	window_skips(c, x, need, skip);
+	for (size_t i = 0; i < x->n; i++)
+		skip[i] = skip[i] || skippable(&x->e[i], i, &s, by_pids);
+	/* one input: a process's descriptors in a later input come from this one's last frames */
+	if (by_pids > 0 && c->o.index_fds && f->trace_nibbles >= 16 && !f->has_pid &&
+	    c->ninputs == 1) {
+		struct sel_arg a = { &s, x };
+
+		ret = ana_fds_skips(x, f->trace_id, selected_at, &a, skip);
+		if (ret)
+			goto out;
+	}
 	for (size_t i = 0; i < x->n; i++) {
 		/* the frames the reader has already passed are not skipped (the header) */
-		skip[i] = x->e[i].lead >= scf_reader__input_offset(in->r) &&
-			  (skip[i] || skippable(&x->e[i], i, &s, by_pids));
+		skip[i] = skip[i] && x->e[i].lead >= scf_reader__input_offset(in->r);
 		if (!skip[i] && x->e[i].ts_min < first)
 			first = x->e[i].ts_min;
 	}
