@@ -4,7 +4,7 @@
  * duplicated and closed in other frames, for the frame index's descriptor parts
  * (FORMAT.md 7.2, tests/integration/it_analyze_index.sh).
  *
- *   fd_churn_gen FILE [RECORDS] [SEED] [ALIAS_PERCENT]
+ *   fd_churn_gen FILE [RECORDS] [SEED] [ALIAS_PERCENT] [FORK_PERMILLE]
  *
  * One process (pid 3000), 8 threads, frames of 16 KiB. Each thread runs traces of 10 to 40
  * syscalls that read and write a few descriptors of a shared pool (0..63), while any thread
@@ -18,6 +18,9 @@
  * ALIAS_PERCENT (default 100) keeps that share of the syscalls that make a descriptor from
  * another (dup, accept, openat relative to a directory) and makes the others reads, so that
  * most descriptors are settled by a frame of their own (the reader can then skip frames).
+ * FORK_PERMILLE (default 0) of the syscalls otherwise left out fork a child (its FORK event, a
+ * read and a connect of an inherited descriptor, which changes the description the parent
+ * shares, its exit, by SIGKILL one time in five, and the parent's clone record).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -81,6 +84,51 @@ static void sys(struct gen *g, uint32_t tid, const uint8_t *trace, const uint8_t
 	put(g, entry, scf_rb_end(&b));
 }
 
+/* A syscall of a forked child (its own pid and tid, no trace). */
+static void child_sys(struct gen *g, uint32_t pid, uint16_t nr, int64_t ret, uint64_t a0,
+		      const void *sa, size_t salen)
+{
+	struct scf_syscall s = { .ret = ret, .tid = pid, .pid = pid, .nr = nr,
+				 .abi = SCF_ABI_X86_64, .duration_ns = 100 };
+	struct scf_rec_builder b;
+
+	g->ts += 100;
+	s.args[0] = a0;
+	scf_rb_begin(&b, g->buf, sizeof(g->buf), SCF_REC_SYSCALL, 0, &s, sizeof(s));
+	if (sa)
+		scf_rb_item(&b, SCF_ITEM_SOCKADDR, sa, salen);
+	put(g, g->ts - 50, scf_rb_end(&b));
+}
+
+/* A fork by thread tid: the FORK event, the child's read of the inherited fd and connect of
+ * it (which changes the description the parent shares), its exit, then the parent's clone
+ * record (written when the clone returns). */
+static void fork_child(struct gen *g, uint32_t tid, const uint8_t *tr, const uint8_t *sp,
+		       int64_t fd, uint32_t n)
+{
+	uint32_t pid = PID + 1000 + n;
+	struct scf_proc_event pe = { .pid = pid, .tid = tid, .ppid = PID, .kind = SCF_PROC_FORK };
+	struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(9000) };
+	struct scf_rec_builder b;
+	uint8_t sa[SCF_SOCKADDR_MAX];
+	size_t salen;
+
+	in.sin_addr.s_addr = htonl(0x0a0000f0 + n % 8);
+	salen = scf_sockaddr_encode(&in, sizeof(in), sa);
+	g->ts += 100;
+	scf_rb_begin(&b, g->buf, sizeof(g->buf), SCF_REC_PROC_EVENT, 0, &pe, sizeof(pe));
+	scf_rb_item_str(&b, SCF_ITEM_NAME, "churn");
+	put(g, g->ts, scf_rb_end(&b));
+	child_sys(g, pid, 0, 64, (uint64_t)fd, NULL, 0);
+	child_sys(g, pid, 42, 0, (uint64_t)fd, sa, salen);
+	pe = (struct scf_proc_event){ .pid = pid, .tid = pid, .kind = SCF_PROC_EXIT,
+				      .exit_status = n % 5 ? 0 : 9 }; /* now and then a SIGKILL */
+	g->ts += 100;
+	scf_rb_begin(&b, g->buf, sizeof(g->buf), SCF_REC_PROC_EVENT, 0, &pe, sizeof(pe));
+	put(g, g->ts, scf_rb_end(&b));
+	sys(g, tid, tr, sp, 56, pid, 17, 0, 0, NULL, NULL, 0);
+}
+
 int main(int argc, char **argv)
 {
 	struct scf_writer_opts o = { .sz = sizeof(o), .frame_bytes = 16 << 10 };
@@ -90,7 +138,8 @@ int main(int argc, char **argv)
 	struct scf_process p = { .pid = PID, .ppid = 1, .origin = SCF_ORIGIN_FORK };
 	uint8_t trace[NTHREADS][16], span[NTHREADS][8];
 	int left[NTHREADS] = { 0 };
-	uint64_t n, records, alias_pct;
+	uint64_t n, records, alias_pct, fork_pct;
+	uint32_t child = 0;
 	struct gen g = { .ts = 1790000000000000000ull };
 	struct scf_rec_builder b;
 	char err[SCF_ERRMSG_MAX], path[64];
@@ -104,6 +153,7 @@ int main(int argc, char **argv)
 	records = argc > 2 ? strtoull(argv[2], NULL, 0) : 200000;
 	rng = argc > 3 ? strtoull(argv[3], NULL, 0) | 1 : 0x2545f4914f6cdd1dull;
 	alias_pct = argc > 4 ? strtoull(argv[4], NULL, 0) : 100;
+	fork_pct = argc > 5 ? strtoull(argv[5], NULL, 0) : 0;
 	g.w = scf_writer__open(argv[1], &o, err, sizeof(err));
 	if (!g.w) {
 		fprintf(stderr, "fd_churn_gen: %s\n", err);
@@ -191,6 +241,8 @@ int main(int argc, char **argv)
 		} else if (k < 89 && !rnd(20)) {
 			sys(&g, tid, tr, sp, 436, 0, (uint64_t)fd, (uint64_t)fd + rnd(4), rnd(2) ? 4 : 0,
 			    NULL, NULL, 0);
+		} else if (k < 89 && fork_pct && rnd(1000) < fork_pct) {
+			fork_child(&g, tid, tr, sp, fd, ++child);
 		} else if (k < 92) {
 			sys(&g, tid, tr, sp, 290, fd, 0, 02000000, 0, NULL, NULL, 0); /* eventfd2 */
 		} else {

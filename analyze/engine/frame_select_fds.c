@@ -21,11 +21,14 @@
  * The frame is then left out when every process of the selection it names is so reduced and
  * it holds nothing but SYSCALL, THREAD_CTX and FD records (no FD_PAIR, LOSS_ANY, PIDS_ALL,
  * TRACES_ALL): the records of other types stay frame_select.c's to place.
- * A process is not reduced when a frame naming it has no descriptor part (an older writer) or
- * too many descriptors to list, when it is the parent of a link or forks (a child shares its
- * descriptions, and the fork adds the child to the span its thread was last in), or when it
- * dies of a signal (the spans the death ends are those its threads were last in): all its
- * frames are then read, as before.
+ * A process that forks (ALIAS for all its descriptors: the child starts with its descriptions,
+ * and the fork adds the child to the span its thread was last in) or dies of a signal (KILL:
+ * the death ends the spans its threads were last in) has its descriptors followed to every
+ * such frame as to the trace's (from before the first, up to the last), and every frame of it
+ * from lo to the last such frame read (what its threads did last). The child's frames are
+ * read by frame_select.c (descendants). A process is not reduced when a frame naming it has
+ * no descriptor part (an older writer) or too many descriptors to list: all its frames are
+ * then read, as before.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -81,17 +84,10 @@ static bool reducible(const struct scf_fidx *x, uint32_t pid)
 		return false;
 	for (size_t i = 0; i < x->n; i++) {
 		const struct scf_fidx_entry *e = &x->e[i];
-		const struct scf_fidx_fd *w;
 
-		for (uint32_t k = 0; k < e->nparents; k++)
-			if (e->parents[2 * k + 1] == pid)
-				return false;
 		if (!scf_fidx_entry_has_pid(e, pid))
 			continue;
 		if (e->fds_state != SCF_FIDX_FDS_LISTED || (e->flags & SCF_FIDX_F_PIDS_ALL))
-			return false;
-		w = scf_fidx_entry_fd(e, pid, SCF_FIDX_FD_PROCESS);
-		if (w && (w->bits & (SCF_FIDX_FD_ALIAS | SCF_FIDX_FD_KILL)))
 			return false;
 	}
 	return true;
@@ -254,7 +250,7 @@ static bool follow_aliases(const struct scf_fidx *x, uint32_t pid, size_t g, str
  */
 static int pid_needs(const struct scf_fidx *x, const uint8_t id8[8], uint32_t pid, bool *need)
 {
-	size_t lo = SIZE_MAX, hi = 0;
+	size_t lo = SIZE_MAX, hi = 0, fork_first = SIZE_MAX, fork_last = 0, from, to;
 	struct fdkeys k = { 0 };
 	bool first = true, moved;
 
@@ -268,8 +264,14 @@ static int pid_needs(const struct scf_fidx *x, const uint8_t id8[8], uint32_t pi
 			need[i] = true;
 		first = false;
 		/* a change of the whole process (exec: the argv shown) is read wherever it is */
-		if (end > j && e->fds[end - 1].fd == SCF_FIDX_FD_PROCESS)
+		if (end > j && e->fds[end - 1].fd == SCF_FIDX_FD_PROCESS) {
 			need[i] = true;
+			if (e->fds[end - 1].bits & (SCF_FIDX_FD_ALIAS | SCF_FIDX_FD_KILL)) {
+				if (fork_first == SIZE_MAX)
+					fork_first = i;
+				fork_last = i;
+			}
+		}
 		if (scf_fidx_entry_may_hold_trace(e, id8, pid)) {
 			need[i] = true;
 			if (lo == SIZE_MAX)
@@ -279,19 +281,30 @@ static int pid_needs(const struct scf_fidx *x, const uint8_t id8[8], uint32_t pi
 	}
 	if (lo == SIZE_MAX)
 		return 0;
-	if (fdkeys_collect(x, pid, hi, &k)) {
+	/*
+	 * A fork copies the descriptors as they are then (to a child whose frames are all read)
+	 * and adds the child to the span its thread was last in; a death by a signal ends the
+	 * spans its threads were last in: the descriptors are followed to each of them, and from
+	 * lo on, every frame of the process up to the last is read (its threads' last records).
+	 */
+	from = fork_first < lo ? fork_first : lo;
+	to = fork_first != SIZE_MAX && fork_last > hi ? fork_last : hi;
+	for (size_t i = lo; fork_first != SIZE_MAX && i <= fork_last; i++)
+		if (scf_fidx_entry_has_pid(&x->e[i], pid))
+			need[i] = true;
+	if (fdkeys_collect(x, pid, to, &k)) {
 		fdkeys_free(&k);
 		return -ENOMEM;
 	}
 	for (size_t key = 0; key < k.n; key++)
-		k.start[key] = settle_before(&k, key, lo);
+		k.start[key] = settle_before(&k, key, from);
 	do {
 		moved = false;
-		for (size_t g = hi + 1; g-- > 0;)
+		for (size_t g = to + 1; g-- > 0;)
 			moved |= follow_aliases(x, pid, g, &k);
 	} while (moved);
-	/* each descriptor's frames from its S to hi */
-	for (size_t i = 0; i <= hi; i++) {
+	/* each descriptor's frames from its S to the last frame it is followed to */
+	for (size_t i = 0; i <= to; i++) {
 		uint32_t end, j = fds_of(&x->e[i], pid, &end);
 
 		for (; j < end && !need[i]; j++) {

@@ -1266,6 +1266,10 @@ struct ana_proc *ana_on_proc_event(struct ana_ctx *c, uint32_t host, const struc
 		parent = ana_proc_get(c, host, pe->ppid, NULL);
 		if (!parent)
 			return NULL;
+		/* the child's descriptors are installed at the event's time, not at the exit of
+		 * whichever syscall was read last (which, when the frame index skips frames, is
+		 * another) */
+		c->fd_now_ns = rec->ts_ns;
 		t = ana_thread_find(c, host, pe->tid);
 		p = spawn(c, parent, pe->pid, rec->ts_ns,
 			  t && t->pid == pe->ppid ? t->cur_span : NULL);
