@@ -457,6 +457,7 @@ latency_of() {
 }
 
 declare -A wp50 wp99 wtput wfail
+WORKLOAD_CONFIGS="none spancap spancap-1pct spancap-1pct-normal"
 workload_run() { # config
 	local c=$1 t="$tmp/truth.jsonl" v
 	local args=(--threads "$WORKLOAD_THREADS" --rate "$WORKLOAD_RATE" --requests 100000
@@ -468,31 +469,54 @@ workload_run() { # config
 		2>>"$tmp/errors.log" ;;
 	spancap-1pct) "$SPANCAP" -q -w "$tmp/demo.scap" --sample-traces 0.01 -- "$DEMO" \
 		"${args[@]}" >/dev/null 2>>"$tmp/errors.log" ;;
+	spancap-1pct-normal) "$SPANCAP" -q -w "$tmp/demo.scap" --sample-traces 0.01 \
+		--sched normal -- "$DEMO" "${args[@]}" >/dev/null 2>>"$tmp/errors.log" ;;
 	esac
 	if [ $? -eq 0 ] && v=$(latency_of "$t"); then
 		read -r a b d <<<"$v"
 		wp50[$c]+="$a "
 		wp99[$c]+="$b "
 		wtput[$c]+="$d "
+		awk '{print $2 - $1}' "$tmp/req" >>"$tmp/lat-$c" # every request, for the pooled rows
 	else
 		wfail[$c]=$((${wfail[$c]:-0} + 1))
 		log "workload $c failed"
 	fi
 }
 
+# "p50 p99" in ms of every request of every run of a configuration.
+pooled_of() {
+	[ -s "$tmp/lat-$1" ] || return 1
+	sort -n "$tmp/lat-$1" | awk '{d[NR] = $1}
+		END {i50 = int(NR * 0.50 + 0.5); i99 = int(NR * 0.99 + 0.5);
+		     if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1;
+		     printf "%.3f %.3f\n", d[i50] / 1e6, d[i99] / 1e6}'
+}
+
 section_workload() {
 	local r c
+	rm -f "$tmp"/lat-*
 	for r in $(seq 1 "$ROUNDS"); do
-		for c in none spancap spancap-1pct; do workload_run $c; done
+		for c in $WORKLOAD_CONFIGS; do workload_run "$c"; done
 		log "workload: pass $r of $ROUNDS done"
 	done
-	local p50n p50s p99n p99s tn ts p50p p99p tp
-	p50n=$(echo "${wp50[none]:-}" | median) p50s=$(echo "${wp50[spancap]:-}" | median)
-	p99n=$(echo "${wp99[none]:-}" | median) p99s=$(echo "${wp99[spancap]:-}" | median)
-	tn=$(echo "${wtput[none]:-}" | median) ts=$(echo "${wtput[spancap]:-}" | median)
-	p50p=$(echo "${wp50[spancap-1pct]:-}" | median) p99p=$(echo "${wp99[spancap-1pct]:-}" | median)
-	tp=$(echo "${wtput[spancap-1pct]:-}" | median)
 	ratio() { if [ -n "$1" ] && [ -n "$2" ]; then awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b / a}'; else echo "n/a: a configuration failed"; fi; }
+	# one table row: label, then per configuration its cell and (but the first) the ratio of
+	# its median to the first one's
+	row() { # label array-name format
+		local -n arr=$2
+		local line="| $1 |" base="" m
+		for c in $WORKLOAD_CONFIGS; do
+			m=$(echo "${arr[$c]:-}" | median)
+			line+=" $(cell "${arr[$c]:-}" "$3") |"
+			if [ "$c" = none ]; then base=$m; else line+=" $(ratio "$base" "$m") |"; fi
+		done
+		echo "$line"
+	}
+	declare -A pp50 pp99
+	for c in $WORKLOAD_CONFIGS; do
+		read -r pp50[$c] pp99[$c] < <(pooled_of "$c" || echo "")
+	done
 	{
 		echo "## 2. Realistic workload"
 		echo
@@ -501,14 +525,18 @@ section_workload() {
 			"offered; each request a trace of file I/O, loopback TCP, deliberate failures," \
 			"sleeps and sometimes fork+exec). Latency is each request's root span, start to" \
 			"end, from the service's truth log; throughput is requests over first start to" \
-			"last end. Median [min-max] of $ROUNDS interleaved runs. \"1% of traces\" is" \
-			"spancap --sample-traces 0.01 (each request is a trace)."
+			"last end. Median [min-max] of $ROUNDS interleaved runs; \"pooled\" rows: the" \
+			"quantile of every request of the $ROUNDS runs together. \"1% of traces\" is" \
+			"spancap --sample-traces 0.01 (each request is a trace); \"--sched normal\" runs" \
+			"spancap's threads as any process instead of SCHED_BATCH (the default)."
 		echo
-		echo "| metric | without spancap | with spancap | ratio | with spancap, 1% of traces | ratio |"
-		echo "|---|---|---|---|---|---|"
-		echo "| latency p50 (ms) | $(cell "${wp50[none]:-}" %.3f) | $(cell "${wp50[spancap]:-}" %.3f) | $(ratio "$p50n" "$p50s") | $(cell "${wp50[spancap-1pct]:-}" %.3f) | $(ratio "$p50n" "$p50p") |"
-		echo "| latency p99 (ms) | $(cell "${wp99[none]:-}" %.3f) | $(cell "${wp99[spancap]:-}" %.3f) | $(ratio "$p99n" "$p99s") | $(cell "${wp99[spancap-1pct]:-}" %.3f) | $(ratio "$p99n" "$p99p") |"
-		echo "| throughput (requests/s) | $(cell "${wtput[none]:-}" %.1f) | $(cell "${wtput[spancap]:-}" %.1f) | $(ratio "$tn" "$ts") | $(cell "${wtput[spancap-1pct]:-}" %.1f) | $(ratio "$tn" "$tp") |"
+		echo "| metric | without spancap | with spancap | ratio | with spancap, 1% of traces | ratio | 1% of traces, --sched normal | ratio |"
+		echo "|---|---|---|---|---|---|---|---|"
+		row "latency p50 (ms)" wp50 %.3f
+		row "latency p99 (ms)" wp99 %.3f
+		row "latency p50 (ms), pooled" pp50 %.3f
+		row "latency p99 (ms), pooled" pp99 %.3f
+		row "throughput (requests/s)" wtput %.1f
 		echo
 	} >>"$tmp/report"
 }
