@@ -21,6 +21,7 @@
  * description they name; execve and clone are process-wide.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -258,6 +259,28 @@ static bool open_known(const struct scf_syscall *s, const uint8_t *items, size_t
 	return (int32_t)s->args[0] == X_AT_FDCWD || !path || (len && path[0] == '/');
 }
 
+/* Whether syscall nr of abi may change a descriptor (most do not: a quick answer first). */
+static bool may_change_fds(uint8_t abi, uint16_t nr)
+{
+	const struct scf_syscall_info *si;
+
+	if (abi != SCF_ABI_X86_64)
+		return false;
+	switch (nr) {
+	case SCF_NR_connect:
+	case SCF_NR_bind:
+	case SCF_NR_execve:
+	case SCF_NR_execveat:
+	case SCF_NR_clone:
+	case SCF_NR_fork:
+	case SCF_NR_vfork:
+	case SCF_NR_bpf:
+		return true;
+	}
+	si = scf_syscall_info(nr);
+	return si && (si->flags & SCF_SC_GROUP_FD);
+}
+
 int scf_fidx_fds_syscall(struct scf_fidx_fds *f, uint64_t ts_ns, uint16_t flags,
 			 const struct scf_syscall *s, const uint8_t *items, size_t items_len)
 {
@@ -267,11 +290,9 @@ int scf_fidx_fds_syscall(struct scf_fidx_fds *f, uint64_t ts_ns, uint16_t flags,
 	const uint64_t *a = s->args;
 	int ret;
 
-	if (s->abi != SCF_ABI_X86_64 || f->all)
+	if (f->all || !may_change_fds(s->abi, s->nr))
 		return 0;
 	si = scf_syscall_info(s->nr);
-	if (!si)
-		return 0;
 	switch (s->nr) {
 	case SCF_NR_close:
 		return close_fd(f, s->pid, (int32_t)a[0], ts_ns); /* even when it failed */
@@ -352,7 +373,9 @@ int scf_fidx_fds_record(struct scf_fidx_fds *f, uint64_t ts_ns, const uint8_t *r
 		return 0; /* the reader skips such a record too */
 	switch (type) {
 	case SCF_REC_SYSCALL:
-		if (body_len < SCF_SYSCALL_MIN)
+		if (body_len < SCF_SYSCALL_MIN ||
+		    !may_change_fds(b[offsetof(struct scf_syscall, abi)],
+				    scf_get16(b + offsetof(struct scf_syscall, nr))))
 			return 0;
 		memcpy(&s, b, sizeof(s));
 		return scf_fidx_fds_syscall(f, ts_ns, scf_get16(rec + 6), &s, b + body_len,
