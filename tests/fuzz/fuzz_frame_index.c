@@ -7,7 +7,7 @@
  * frame skipped; each payload's queries run. An odd first byte makes the rest of the input a
  * sidecar FILE.idx of a small valid capture, whose header's size and time are set to match so
  * that its entries are parsed and matched against the frames. The input itself is also decoded
- * as one index payload.
+ * as one index payload; each decoded descriptor entry must be found again by its (pid, fd).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,6 +28,11 @@ static void query(const struct scf_fidx_entry *e)
 	scf_fidx_entry_may_hold_trace(e, id, SCF_FIDX_ANY_PID);
 	for (uint32_t i = 0; i < e->npids && i < 64; i++)
 		scf_fidx_entry_may_hold_trace(e, id, e->pids[i]);
+	/* the descriptor part (since 1.4): every listed entry is found again */
+	for (uint32_t i = 0; i < e->nfds && i < 64; i++)
+		if (scf_fidx_entry_fd(e, e->fds[i].pid, e->fds[i].fd) != &e->fds[i])
+			abort();
+	scf_fidx_entry_fd(e, 100, SCF_FIDX_FD_PROCESS);
 }
 
 /* A small capture of three frames without index frames: the sidecar's file. */
