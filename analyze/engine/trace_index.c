@@ -447,14 +447,84 @@ fail:
 	c->nomem = true;
 }
 
+int ana_sc_errno_add(struct ana_sc_row *r, int32_t err, uint64_t n)
+{
+	for (int i = 0; i < SCF_SC_ERRNOS; i++) {
+		if (r->errnos[i].n && r->errnos[i].err != err)
+			continue;
+		r->errnos[i].err = err;
+		r->errnos[i].n += n;
+		return 0;
+	}
+	r->other_errnos += n;
+	if (r->group_kind != ANA_BY_SPAN)
+		return 0;
+	for (uint32_t i = 0; i < r->nmore; i++) {
+		if (r->more[i].err == err) {
+			r->more[i].n += n;
+			return 0;
+		}
+	}
+	if (r->nmore == r->more_cap) {
+		uint32_t ncap = r->more_cap ? r->more_cap * 2 : 4;
+		struct ana_errno_n *nv = realloc(r->more, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		r->more = nv;
+		r->more_cap = ncap;
+	}
+	r->more[r->nmore++] = (struct ana_errno_n){ .err = err, .n = n };
+	return 0;
+}
+
+size_t ana_sc_row_cost(const struct ana_sc_row *r)
+{
+	return sizeof(*r) + sizeof(void *) + r->hist.cap * sizeof(struct ana_hist_bin) +
+	       r->more_cap * sizeof(*r->more);
+}
+
+struct ana_sc_row *ana_span_sc_row(struct ana_ctx *c, struct ana_span *s, uint16_t nr)
+{
+	struct ana_sc_row *r;
+
+	for (uint32_t i = 0; i < s->nsc; i++)
+		if (s->sc[i]->nr == nr)
+			return s->sc[i];
+	if (s->nsc == s->sc_cap) {
+		uint32_t ncap = s->sc_cap ? s->sc_cap * 2 : 4;
+		struct ana_sc_row **nv = realloc(s->sc, ncap * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		s->sc = nv;
+		s->sc_cap = ncap;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->group_kind = ANA_BY_SPAN;
+	r->group = s;
+	r->nr = nr;
+	r->seq = s->nsc;
+	s->sc[s->nsc++] = r;
+	if (c)
+		c->live_bytes += ana_sc_row_cost(r);
+	return r;
+}
+
 static void sc_add(struct ana_ctx *c, uint8_t by, void *group, uint16_t nr,
 		   const struct sc_fact *f)
 {
 	struct ana_sc_table *t = &c->sc;
 	struct ana_key k = ana_key3((uint64_t)(uintptr_t)group, nr, by);
-	struct ana_sc_row *r = ana_map_get(&t->map, &k, NULL, NULL);
-	int i;
+	struct ana_sc_row *r;
+	size_t cost;
 
+	/* a span's rows go with it (to the spill too) */
+	r = by == ANA_BY_SPAN ? ana_span_sc_row(c, group, nr) : ana_map_get(&t->map, &k, NULL, NULL);
+	if (!r && by == ANA_BY_SPAN)
+		goto fail;
 	if (!r) {
 		if (t->n == t->cap) {
 			uint32_t ncap = t->cap ? t->cap * 2 : 64;
@@ -476,6 +546,7 @@ static void sc_add(struct ana_ctx *c, uint8_t by, void *group, uint16_t nr,
 		if (ana_map_put(&t->map, &k, r, NULL, NULL))
 			goto fail;
 	}
+	cost = by == ANA_BY_SPAN ? ana_sc_row_cost(r) : 0;
 	r->count++;
 	if (f->no_exit) {
 		r->no_exit++;
@@ -484,17 +555,13 @@ static void sc_add(struct ana_ctx *c, uint8_t by, void *group, uint16_t nr,
 	r->time_ns += f->dur;
 	if (ana_hist_add(&r->hist, f->dur))
 		c->nomem = true;
-	if (!f->err)
-		return;
-	r->errors++;
-	for (i = 0; i < SCF_SC_ERRNOS; i++) {
-		if (r->errnos[i].n && r->errnos[i].err != f->errnum)
-			continue;
-		r->errnos[i].err = f->errnum;
-		r->errnos[i].n++;
-		return;
+	if (f->err) {
+		r->errors++;
+		if (ana_sc_errno_add(r, f->errnum, 1))
+			c->nomem = true;
 	}
-	r->other_errnos++;
+	if (by == ANA_BY_SPAN)
+		c->live_bytes += ana_sc_row_cost(r) - cost;
 	return;
 fail:
 	c->nomem = true;
@@ -1002,6 +1069,12 @@ void ana_span_free(struct ana_span *s)
 		free(d->children);
 		free(d);
 	}
+	for (uint32_t i = 0; i < s->nsc; i++) {
+		ana_hist_free(&s->sc[i]->hist);
+		free(s->sc[i]->more);
+		free(s->sc[i]);
+	}
+	free(s->sc);
 	for (uint32_t i = 0; i < s->nctxs; i++)
 		free(s->ctxs[i].attrs);
 	free(s->ctxs);

@@ -103,6 +103,44 @@ static void put_stats(struct sbuf *b, const struct ana_stats *s)
 	put_u64(b, s->last_ns);
 }
 
+/* A span's rows of syscalls --by span: {u32 n, then each: u32 nr, u64 count, errors, time_ns,
+ * no_exit, the histogram (u32 bins, each {u32 index, u64 count}, u64 count, sum, min, max),
+ * u32 errnos, each {u32 errno, u64 count}, first seen first}. */
+static void put_sc_rows(struct sbuf *b, const struct ana_span *s)
+{
+	put_u32(b, s->nsc);
+	for (uint32_t i = 0; i < s->nsc; i++) {
+		const struct ana_sc_row *r = s->sc[i];
+		uint32_t ne = 0;
+
+		put_u32(b, r->nr);
+		put_u64(b, r->count);
+		put_u64(b, r->errors);
+		put_u64(b, r->time_ns);
+		put_u64(b, r->no_exit);
+		put_u32(b, r->hist.nbins);
+		for (uint32_t k = 0; k < r->hist.nbins; k++) {
+			put_u32(b, r->hist.bins[k].idx);
+			put_u64(b, r->hist.bins[k].count);
+		}
+		put_u64(b, r->hist.count);
+		put_u64(b, r->hist.sum);
+		put_u64(b, r->hist.min);
+		put_u64(b, r->hist.max);
+		while (ne < SCF_SC_ERRNOS && r->errnos[ne].n)
+			ne++;
+		put_u32(b, ne + r->nmore);
+		for (uint32_t k = 0; k < ne; k++) {
+			put_u32(b, (uint32_t)r->errnos[k].err);
+			put_u64(b, r->errnos[k].n);
+		}
+		for (uint32_t k = 0; k < r->nmore; k++) {
+			put_u32(b, (uint32_t)r->more[k].err);
+			put_u64(b, r->more[k].n);
+		}
+	}
+}
+
 static void make_key(uint8_t k[KEY_LEN], const uint8_t trace_id[16], uint8_t kind,
 		     const uint8_t *span_id, uint32_t seq)
 {
@@ -188,6 +226,7 @@ static int spill_span(struct ana_ctx *c, const struct ana_span *s, bool marker, 
 			put_u32(b, s->find_seq);
 			put_u32(b, s->getter ? s->getter->seq : NONE);
 		}
+		put_sc_rows(b, s);
 		if (b->nomem)
 			return -ENOMEM;
 		make_key(k, s->trace_id, 1, s->span_id, s->seq);
@@ -204,8 +243,7 @@ static int spill_span(struct ana_ctx *c, const struct ana_span *s, bool marker, 
 void ana_spill_setup(struct ana_ctx *c)
 {
 	c->spill_at = SIZE_MAX;
-	if (!c->o.memory_budget || (c->o.want & (ANA_WANT_DETAIL | ANA_WANT_NO_TRACES)) ||
-	    ((c->o.want & ANA_WANT_SCSTATS) && c->o.by == ANA_BY_SPAN))
+	if (!c->o.memory_budget || (c->o.want & (ANA_WANT_DETAIL | ANA_WANT_NO_TRACES)))
 		return;
 	c->spill_at = c->o.memory_budget;
 }
@@ -220,6 +258,9 @@ static size_t trace_cost(const struct ana_trace *tr)
 			n += strlen(s->service) + 1;
 		for (uint32_t i = 0; i < s->nctxs; i++)
 			n += s->ctxs[i].attrs_len;
+		n += s->sc_cap * sizeof(*s->sc);
+		for (uint32_t i = 0; i < s->nsc; i++)
+			n += ana_sc_row_cost(s->sc[i]);
 	}
 	return n;
 }
@@ -634,6 +675,71 @@ static int merge_trace_part(struct merge *m, const uint8_t *key, struct cur *r)
 	return r->bad || r->off != r->n ? -EBADMSG : 0;
 }
 
+/* A partial's rows of syscalls --by span (put_sc_rows), checked, and added to s's rows when s
+ * is given: counts add up, histograms merge, errnos are counted in the order first seen (the
+ * partials come in replay order). 0, -EBADMSG or -ENOMEM. */
+static int sc_rows(struct cur *r, struct ana_span *s)
+{
+	uint32_t n = get_u32(r);
+
+	if (r->bad || n > (r->n - r->off) / 56)
+		return -EBADMSG;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t nr = get_u32(r), nb;
+		struct ana_sc_row *w = NULL;
+		struct ana_hist h = { 0 };
+		uint64_t st[4];
+		int ret = 0;
+
+		for (int k = 0; k < 4; k++)
+			st[k] = get_u64(r);
+		nb = get_u32(r);
+		if (r->bad || nr > UINT16_MAX || nb > ANA_HIST_BUCKETS || nb > (r->n - r->off) / 12)
+			return -EBADMSG;
+		if (s && !(w = ana_span_sc_row(NULL, s, (uint16_t)nr)))
+			return -ENOMEM;
+		if (w && nb && !(h.bins = calloc(nb, sizeof(*h.bins))))
+			return -ENOMEM;
+		for (uint32_t k = 0; k < nb; k++) {
+			uint32_t idx = get_u32(r);
+			uint64_t cnt = get_u64(r);
+
+			if (idx >= ANA_HIST_BUCKETS || (k && h.bins && idx <= h.bins[k - 1].idx))
+				r->bad = true;
+			if (h.bins)
+				h.bins[k] = (struct ana_hist_bin){ .idx = (uint16_t)idx, .count = cnt };
+		}
+		h.nbins = h.cap = nb;
+		h.count = get_u64(r);
+		h.sum = get_u64(r);
+		h.min = get_u64(r);
+		h.max = get_u64(r);
+		if (!r->bad && w) {
+			w->count += st[0];
+			w->errors += st[1];
+			w->time_ns += st[2];
+			w->no_exit += st[3];
+			ret = ana_hist_merge(&w->hist, &h);
+		}
+		ana_hist_free(&h);
+		if (ret)
+			return ret;
+		nb = get_u32(r);
+		if (r->bad || nb > (r->n - r->off) / 12)
+			return -EBADMSG;
+		for (uint32_t k = 0; k < nb; k++) {
+			int32_t err = (int32_t)get_u32(r);
+			uint64_t cnt = get_u64(r);
+
+			if (!r->bad && w && ana_sc_errno_add(w, err, cnt))
+				return -ENOMEM;
+		}
+		if (r->bad)
+			return -EBADMSG;
+	}
+	return 0;
+}
+
 static int merge_ctx(struct ana_span *s, struct ana_thread *thr, const struct ana_pctx *pctx,
 		     const uint8_t *attrs, uint32_t len)
 {
@@ -682,7 +788,7 @@ static int merge_span_part(struct merge *m, const uint8_t *key, struct cur *r)
 	uint32_t svc_len = 0, find_seq = 0;
 	struct ana_thread *getter = NULL;
 	uint64_t kill_order;
-	size_t ctx_off;
+	size_t ctx_off, rows_off;
 	bool existed;
 	int ret;
 
@@ -712,7 +818,8 @@ static int merge_span_part(struct merge *m, const uint8_t *key, struct cur *r)
 		find_seq = get_u32(r);
 		getter = get_ref(r, &c->threads);
 	}
-	if (r->bad || r->off != r->n)
+	rows_off = r->off;
+	if (sc_rows(r, NULL) || r->off != r->n)
 		return -EBADMSG;
 	r->off = ctx_off;
 	/* a partial made for a thread that found the span (ana_thread_span): the budget-off
@@ -770,7 +877,8 @@ static int merge_span_part(struct merge *m, const uint8_t *key, struct cur *r)
 		if (ret)
 			return ret;
 	}
-	return 0;
+	r->off = rows_off;
+	return sc_rows(r, s);
 }
 
 /* The span merged so far is whole: its loss flag, its place in the trace, span_fn. */
