@@ -691,6 +691,12 @@ int ana_sc_errno_add(struct ana_sc_row *r, int32_t err, uint64_t n);
 /* The row of syscall nr in span s's rows (s->sc), made when missing (NULL without memory);
  * the bytes it adds are counted in c->live_bytes when c is given. */
 struct ana_sc_row *ana_span_sc_row(struct ana_ctx *c, struct ana_span *s, uint16_t nr);
+/* The row of name (cut: a path cut at the snaplen) in an io table, made with kind when missing;
+ * NULL without memory. */
+struct ana_io_row *ana_io_row_get(struct ana_io_table *t, uint32_t host, const char *name,
+				  bool cut, uint8_t kind);
+/* Estimated bytes of an io row of a span's detail, with its slots, but its name. */
+#define ANA_IO_ROW_COST (sizeof(struct ana_io_row) + 64)
 /* Estimated bytes of a row of a span (the row, its slot, its histogram and errnos). */
 size_t ana_sc_row_cost(const struct ana_sc_row *r);
 

@@ -119,6 +119,7 @@ struct ana_span *ana_span_get(struct ana_ctx *c, uint32_t host, const uint8_t tr
 			free(s);
 			goto fail;
 		}
+		c->live_bytes += sizeof(*s->detail);
 	}
 	if (ana_vec_push(&c->spans, s)) {
 		ana_span_free(s);
@@ -399,36 +400,46 @@ struct ana_io_row *ana_io_find(const struct ana_io_table *t, uint32_t host, cons
 	return ana_map_get(&t->map, &k, io_eq, &n);
 }
 
+struct ana_io_row *ana_io_row_get(struct ana_io_table *t, uint32_t host, const char *name,
+				  bool cut, uint8_t kind)
+{
+	struct ana_key k = ana_key_str(name, strlen(name), host);
+	struct io_name n = { name, cut };
+	struct ana_io_row *r = ana_map_get(&t->map, &k, io_eq, &n);
+
+	if (r)
+		return r;
+	if (t->n == t->cap) {
+		uint32_t ncap = t->cap ? t->cap * 2 : 16;
+		struct ana_io_row **nv = realloc(t->rows, ncap * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		t->rows = nv;
+		t->cap = ncap;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r || !(r->name = strdup(name))) {
+		free(r);
+		return NULL;
+	}
+	r->host = host;
+	r->kind = kind;
+	r->cut = cut;
+	r->seq = t->n;
+	t->rows[t->n++] = r;
+	if (ana_map_put(&t->map, &k, r, io_eq, &n))
+		return NULL;
+	return r;
+}
+
 static void io_add(struct ana_ctx *c, struct ana_io_table *t, uint32_t host, uint16_t nr,
 		   const struct scf_syscall_info *si, const struct sc_fact *f)
 {
-	struct ana_key k = ana_key_str(f->target, strlen(f->target), host);
-	struct io_name n = { f->target, f->cut };
-	struct ana_io_row *r = ana_map_get(&t->map, &k, io_eq, &n);
+	struct ana_io_row *r = ana_io_row_get(t, host, f->target, f->cut, f->kind);
 
-	if (!r) {
-		if (t->n == t->cap) {
-			uint32_t ncap = t->cap ? t->cap * 2 : 16;
-			struct ana_io_row **nv = realloc(t->rows, ncap * sizeof(*nv));
-
-			if (!nv)
-				goto fail;
-			t->rows = nv;
-			t->cap = ncap;
-		}
-		r = calloc(1, sizeof(*r));
-		if (!r || !(r->name = strdup(f->target))) {
-			free(r);
-			goto fail;
-		}
-		r->host = host;
-		r->kind = f->kind;
-		r->cut = f->cut;
-		r->seq = t->n;
-		t->rows[t->n++] = r;
-		if (ana_map_put(&t->map, &k, r, io_eq, &n))
-			goto fail;
-	}
+	if (!r)
+		goto fail;
 	r->ops++;
 	r->errors += f->err;
 	r->time_ns += f->dur;
@@ -572,6 +583,7 @@ static void detail_add(struct ana_ctx *c, struct ana_span *s, const struct scf_s
 {
 	struct ana_span_detail *d = s->detail;
 	struct ana_class_stat *cs = &d->cls[f->cls];
+	uint32_t hcap = cs->hist.cap, nio = d->io.n, iocap = d->io.cap;
 
 	cs->count++;
 	cs->errors += f->err;
@@ -580,6 +592,11 @@ static void detail_add(struct ana_ctx *c, struct ana_span *s, const struct scf_s
 		c->nomem = true;
 	if (f->target)
 		io_add(c, &d->io, s->host, sc->nr, si, f);
+	/* the bytes it added, for the budget of traces and spans (trace_spill.c) */
+	c->live_bytes += (cs->hist.cap - hcap) * sizeof(struct ana_hist_bin) +
+			 (d->io.cap - iocap) * sizeof(void *);
+	if (d->io.n != nio)
+		c->live_bytes += ANA_IO_ROW_COST + strlen(f->target) + 1;
 	if (!f->err)
 		return;
 	if (d->nerrs == d->errs_cap) {
@@ -591,6 +608,7 @@ static void detail_add(struct ana_ctx *c, struct ana_span *s, const struct scf_s
 			return;
 		}
 		d->errs = nv;
+		c->live_bytes += (ncap - d->errs_cap) * sizeof(*nv);
 		d->errs_cap = ncap;
 	}
 	d->errs[d->nerrs].ts_ns = f->ts;
@@ -598,6 +616,8 @@ static void detail_add(struct ana_ctx *c, struct ana_span *s, const struct scf_s
 	d->errs[d->nerrs].nr = sc->nr;
 	d->errs[d->nerrs].err = f->errnum;
 	d->errs[d->nerrs].target = f->target ? strdup(f->target) : NULL;
+	if (f->target)
+		c->live_bytes += strlen(f->target) + 1;
 	d->nerrs++;
 }
 
