@@ -98,9 +98,9 @@ struct ana_opts {
 	 * (and their spans) are written to a temporary file, and the caller reads the traces and
 	 * spans through ana_traces_each only (c->traces and c->spans then hold some, or none).
 	 * 0: every one stays in memory. An event's span is then the live part of it: its ids
-	 * and what it gathered since it was last made, not the whole span's totals. The spill is
-	 * off (memory_budget ignored) where it could not give the same rows: with span details
-	 * (ANA_WANT_DETAIL).
+	 * and what it gathered since it was last made, not the whole span's totals. A span's
+	 * rows by span (ANA_BY_SPAN) and detail (ANA_WANT_DETAIL) go with it and are merged back,
+	 * but for the children forked while it was spilled (docs/SPILL.md, section 4).
 	 */
 	size_t memory_budget;
 	/* With memory_budget: the caller reads no trace or span after the run (a timeline, which

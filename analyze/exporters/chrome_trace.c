@@ -15,8 +15,9 @@
  * consecutive syscalls on the thread): a run lies in a gap between another span's syscalls,
  * so it is inside or outside any other slice, never across one.
  *
- * Syscalls stream out as the replay goes; runs are kept per thread (one per change of span,
- * not per syscall) and the span slices and metadata are written after the replay.
+ * Syscalls stream out as the replay goes; runs (one per change of span on a thread, not per
+ * syscall) go to an on-disk sort within the memory budget (spill_sort.h), and the span slices
+ * and metadata are written after the replay (see "span slices" below).
  */
 #include <errno.h>
 #include <inttypes.h>
