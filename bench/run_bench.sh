@@ -42,8 +42,9 @@
 #      its peak RSS and the memory the ring holds, and their ratios.
 #   9. a 1 GB capture (issue 20): analyze_bench -n LARGE_RECORDS written to the file system
 #      with the most free space, then wall time, CPU and peak RSS (GNU time) of traces, spans,
-#      files, net, processes, export --format csv and trace ID (a trace of the middle); the
-#      file is removed after. Long (minutes): LARGE_ROUNDS passes, 1 by default.
+#      files, net, processes, export --format csv, otlp-jsonl --granularity span and chrome,
+#      syscalls --by span and trace ID (a trace of the middle); the file is removed after.
+#      Long (minutes): LARGE_ROUNDS passes, 1 by default.
 #
 # Usage: bench/run_bench.sh [BUILD]   (root; BPF; not run by make test)
 # Knobs (environment):
@@ -1092,7 +1093,7 @@ large_run() { # key command...
 
 section_large() {
 	local r k free dir need f="" size=0 n=0 id="" why="" mid keys
-	keys="traces spans files net processes export-csv trace"
+	keys="traces spans files net processes export-csv export-span export-chrome syscalls-span trace"
 	if [ -n "${unavailable[gnu-time]:-}" ]; then
 		why=${unavailable[gnu-time]}
 	else
@@ -1129,6 +1130,9 @@ section_large() {
 		large_run net "$ANALYZE" net "$f"
 		large_run processes "$ANALYZE" processes "$f"
 		large_run export-csv "$ANALYZE" export --format csv "$f"
+		large_run export-span "$ANALYZE" export --format otlp-jsonl --granularity span "$f"
+		large_run export-chrome "$ANALYZE" export --format chrome "$f"
+		large_run syscalls-span "$ANALYZE" syscalls --by span "$f"
 		[ -n "$id" ] && large_run trace "$ANALYZE" trace "$id" "$f"
 		log "large: pass $r of $LARGE_ROUNDS done"
 	done
@@ -1143,7 +1147,8 @@ section_large() {
 			"after; trace: \`trace ID\` of the first trace 1 ms after the middle of the" \
 			"capture. Wall time, user and system CPU and peak RSS from GNU time; events/s:" \
 			"the file's records over the wall time. Issue 20's target: peak RSS <= 100 MiB" \
-			"for traces, spans, files, net, processes and export on any capture size." \
+			"for every report (traces, spans, files, net, processes, export, syscalls)" \
+			"on any capture size." \
 			"Median [min-max] of $LARGE_ROUNDS pass(es) (LARGE_ROUNDS; the section is long)."
 		echo
 		echo "| command | wall (s) | user CPU (s) | system CPU (s) | peak RSS (MiB) | events/s |"
@@ -1152,6 +1157,9 @@ section_large() {
 			local label=$k rate="n/a: ${why:-failed (see stderr)}" m
 			case $k in
 			export-csv) label="export --format csv" ;;
+			export-span) label="export --format otlp-jsonl --granularity span" ;;
+			export-chrome) label="export --format chrome" ;;
+			syscalls-span) label="syscalls --by span" ;;
 			trace) label="trace ID" ;;
 			esac
 			m=$(echo "${lwall[$k]:-}" | median)
