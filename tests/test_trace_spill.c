@@ -389,10 +389,14 @@ static char *syscalls_by_span(bool json, size_t budget, uint64_t *spilled)
  * The reports that show spans with more than their totals: export --format chrome (the slices
  * of each span on each thread, with that thread's attributes), export --granularity span (each
  * span's files, peers and failures) and syscalls --by span (each span's rows) print the same
- * with a budget of one byte as with none, on every variant of the scenario, and do spill.
+ * with a budget of one byte as with none, on every variant of the scenario, and do spill;
+ * syscalls --by span also at budgets that keep span E4 of variant 5 live over its five
+ * distinct errnos after spilling its first part (its fifth is the one that part saw).
  */
 static void test_span_detail_reports_are_the_same_with_every_trace_spilled(void **state)
 {
+	static const size_t budgets[] = { 1, 1400, 2000 };
+
 	(void)state;
 	for (int variant = 0; variant <= 6; variant++) {
 		assert_int_equal(write_variant(variant), 0);
@@ -402,7 +406,12 @@ static void test_span_detail_reports_are_the_same_with_every_trace_spilled(void 
 
 			if (k < 2) {
 				a = syscalls_by_span(k, 0, &none);
-				b = syscalls_by_span(k, 1, &spilled);
+				for (size_t i = 1; i < sizeof(budgets) / sizeof(budgets[0]); i++) {
+					b = syscalls_by_span(k, budgets[i], &spilled);
+					assert_string_equal(a, b);
+					free(b);
+				}
+				b = syscalls_by_span(k, budgets[0], &spilled);
 			} else {
 				enum ana_export_format fmt = k == 2   ? ANA_EXPORT_CHROME
 							     : k == 3 ? ANA_EXPORT_OTLP_JSON
