@@ -533,7 +533,10 @@ static void sc_add(struct ana_ctx *c, uint8_t by, void *group, uint16_t nr,
 	size_t cost;
 
 	/* a span's rows go with it (to the spill too) */
-	r = by == ANA_BY_SPAN ? ana_span_sc_row(c, group, nr) : ana_map_get(&t->map, &k, NULL, NULL);
+	if (by == ANA_BY_SPAN)
+		r = ana_span_sc_row(c, group, nr);
+	else
+		r = ana_map_get(&t->map, &k, NULL, NULL);
 	if (!r && by == ANA_BY_SPAN)
 		goto fail;
 	if (!r) {

@@ -432,7 +432,8 @@ static int hull_out(struct ana_export *x, struct gather *g, struct ana_sorter *h
 		return 0;
 	g->have_thr = false;
 	if (facts_attrs(&g->facts, g->thr, &a, &alen)) {
-		snprintf(x->err, sizeof(x->err), "chrome: a span's sorted facts came back malformed");
+		snprintf(x->err, sizeof(x->err),
+			 "chrome: a span's sorted facts came back malformed");
 		return 1;
 	}
 	be_put(k, g->thr, 4);
