@@ -1012,7 +1012,7 @@ static int write_groups(struct ana_export *x, struct otlp *o, struct ana_ctx *c)
 
 	g.sort = ana_sorter__new(c->o.memory_budget ? c->o.memory_budget / 4 + 1 : SIZE_MAX, NULL);
 	if (!g.sort) {
-		x->nomem = true;
+		snprintf(x->err, sizeof(x->err), "out of memory");
 		return 1;
 	}
 	ret = ana_traces_each(c, &each);
