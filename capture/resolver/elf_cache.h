@@ -13,8 +13,8 @@
  * elftls_from_file() returns it, every time. At most `capacity` files are kept; a new one
  * replaces the least recently used.
  *
- * Not thread-safe: one user at a time. Every function accepts a NULL cache, which reads the
- * file as elftls_from_file() does.
+ * Not thread-safe: one user at a time. The read functions accept a NULL cache and then read
+ * the file as elftls_from_file() does; elfcache__free() and elfcache__stats() accept NULL.
  */
 #ifndef SPANCAP_ELF_CACHE_H
 #define SPANCAP_ELF_CACHE_H
