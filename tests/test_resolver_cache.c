@@ -131,8 +131,8 @@ static void test_cache_file_rewritten_in_place_is_parsed_again(void **state)
 	assert_int_equal(s.hits, 1);
 
 	/* Same size, same inode: the symbol renamed in every string table, so it is gone. */
-	for (uint8_t *p = img; (p = memmem(p, len - (size_t)(p - img), ELFTLS_SYMBOL,
-					  sizeof(ELFTLS_SYMBOL))) != NULL;
+	for (uint8_t *p = img;
+	     (p = memmem(p, len - (size_t)(p - img), ELFTLS_SYMBOL, sizeof(ELFTLS_SYMBOL))) != NULL;
 	     p += sizeof(ELFTLS_SYMBOL)) {
 		p[sizeof(ELFTLS_SYMBOL) - 2] = '9';
 		renamed++;
@@ -214,9 +214,8 @@ static void test_cache_errors_not_kept(void **state)
 		assert_int_equal(elfcache__read_file(c, path, "lib", &info, err, sizeof(err)), rc);
 		assert_string_equal(err, want);
 	}
-	assert_int_equal(elfcache__read_file(c, "/nonexistent/lib.so", NULL, &info, err,
-					     sizeof(err)),
-			 -ENOENT);
+	assert_int_equal(
+	    elfcache__read_file(c, "/nonexistent/lib.so", NULL, &info, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "/nonexistent/lib.so"));
 	elfcache__stats(c, &s);
 	assert_int_equal(s.misses, 2);

@@ -68,9 +68,9 @@ static bool ts_equal(const struct timespec *a, const struct timespec *b)
 
 static bool entry_matches(const struct elfcache_entry *e, const struct stat *st, const char *name)
 {
-	return e->used && e->ino == st->st_ino && e->dev == st->st_dev &&
-	       e->size == st->st_size && ts_equal(&e->mtim, &st->st_mtim) &&
-	       ts_equal(&e->ctim, &st->st_ctim) && !strcmp(e->name, name);
+	return e->used && e->ino == st->st_ino && e->dev == st->st_dev && e->size == st->st_size &&
+	       ts_equal(&e->mtim, &st->st_mtim) && ts_equal(&e->ctim, &st->st_ctim) &&
+	       !strcmp(e->name, name);
 }
 
 static int64_t ts_ns(const struct timespec *t)

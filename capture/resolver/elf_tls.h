@@ -23,7 +23,6 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-
 #define ELFTLS_SYMBOL "otel_thread_ctx_v1"
 #define ELFTLS_SYMBOL_SIZE 8
 
