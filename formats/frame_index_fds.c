@@ -28,7 +28,7 @@
 #include "spancap_file.h"
 #include "format_internal.h"
 
-#define FDS_MAX 4096u /* descriptors listed per frame; more: SCF_FIDX_FDS_ALL */
+#define FDS_MAX 4096u	  /* descriptors listed per frame; more: SCF_FIDX_FDS_ALL */
 #define FDS_FLAG_ALL 0x1u /* the part's flags: too many to list */
 #define X_AT_FDCWD (-100)
 #define X_CLONE_THREAD 0x00010000ull
@@ -111,11 +111,12 @@ static struct scf_fidx_fdk *key_get(struct scf_fidx_fds *f, uint32_t pid, uint32
 		f->slot = ns;
 		f->slot_cap = ncap;
 	}
-	for (i = slot_hash(pid, fd) & (f->slot_cap - 1); f->slot[i]; i = (i + 1) & (f->slot_cap - 1))
+	for (i = slot_hash(pid, fd) & (f->slot_cap - 1); f->slot[i];
+	     i = (i + 1) & (f->slot_cap - 1))
 		;
 	f->slot[i] = f->n + 1;
-	f->k[f->n] = (struct scf_fidx_fdk){ .pid = pid, .fd = fd, .d = FS_UNKNOWN,
-					    .prev = FS_UNKNOWN };
+	f->k[f->n] =
+	    (struct scf_fidx_fdk){.pid = pid, .fd = fd, .d = FS_UNKNOWN, .prev = FS_UNKNOWN};
 	return &f->k[f->n++];
 }
 

@@ -55,12 +55,12 @@ static void put(struct gen *g, uint64_t ts, size_t len)
 		g->err = -1;
 }
 
-static void sys(struct gen *g, uint32_t tid, const uint8_t *trace, const uint8_t *span,
-		uint16_t nr, int64_t ret, uint64_t a0, uint64_t a1, uint64_t a2, const char *path,
+static void sys(struct gen *g, uint32_t tid, const uint8_t *trace, const uint8_t *span, uint16_t nr,
+		int64_t ret, uint64_t a0, uint64_t a1, uint64_t a2, const char *path,
 		const void *sa, size_t salen)
 {
-	struct scf_syscall s = { .ret = ret, .tid = tid, .pid = PID, .nr = nr,
-				 .abi = SCF_ABI_X86_64 };
+	struct scf_syscall s = {
+	    .ret = ret, .tid = tid, .pid = PID, .nr = nr, .abi = SCF_ABI_X86_64};
 	struct scf_rec_builder b;
 	uint64_t entry;
 
@@ -75,8 +75,8 @@ static void sys(struct gen *g, uint32_t tid, const uint8_t *trace, const uint8_t
 		memcpy(s.trace_id, trace, 16);
 		memcpy(s.span_id, span, 8);
 	}
-	scf_rb_begin(&b, g->buf, sizeof(g->buf), SCF_REC_SYSCALL, trace ? SCF_SYSCALL_F_CTX : 0,
-		     &s, sizeof(s));
+	scf_rb_begin(&b, g->buf, sizeof(g->buf), SCF_REC_SYSCALL, trace ? SCF_SYSCALL_F_CTX : 0, &s,
+		     sizeof(s));
 	if (path)
 		scf_rb_item_str(&b, SCF_ITEM_PATH, path);
 	if (sa)
@@ -88,8 +88,12 @@ static void sys(struct gen *g, uint32_t tid, const uint8_t *trace, const uint8_t
 static void child_sys(struct gen *g, uint32_t pid, uint16_t nr, int64_t ret, uint64_t a0,
 		      const void *sa, size_t salen)
 {
-	struct scf_syscall s = { .ret = ret, .tid = pid, .pid = pid, .nr = nr,
-				 .abi = SCF_ABI_X86_64, .duration_ns = 100 };
+	struct scf_syscall s = {.ret = ret,
+				.tid = pid,
+				.pid = pid,
+				.nr = nr,
+				.abi = SCF_ABI_X86_64,
+				.duration_ns = 100};
 	struct scf_rec_builder b;
 
 	g->ts += 100;
@@ -107,8 +111,8 @@ static void fork_child(struct gen *g, uint32_t tid, const uint8_t *tr, const uin
 		       int64_t fd, uint32_t n)
 {
 	uint32_t pid = PID + 1000 + n;
-	struct scf_proc_event pe = { .pid = pid, .tid = tid, .ppid = PID, .kind = SCF_PROC_FORK };
-	struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(9000) };
+	struct scf_proc_event pe = {.pid = pid, .tid = tid, .ppid = PID, .kind = SCF_PROC_FORK};
+	struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons(9000)};
 	struct scf_rec_builder b;
 	uint8_t sa[SCF_SOCKADDR_MAX];
 	size_t salen;
@@ -121,8 +125,10 @@ static void fork_child(struct gen *g, uint32_t tid, const uint8_t *tr, const uin
 	put(g, g->ts, scf_rb_end(&b));
 	child_sys(g, pid, 0, 64, (uint64_t)fd, NULL, 0);
 	child_sys(g, pid, 42, 0, (uint64_t)fd, sa, salen);
-	pe = (struct scf_proc_event){ .pid = pid, .tid = pid, .kind = SCF_PROC_EXIT,
-				      .exit_status = n % 5 ? 0 : 9 }; /* now and then a SIGKILL */
+	pe = (struct scf_proc_event){.pid = pid,
+				     .tid = pid,
+				     .kind = SCF_PROC_EXIT,
+				     .exit_status = n % 5 ? 0 : 9}; /* now and then a SIGKILL */
 	g->ts += 100;
 	scf_rb_begin(&b, g->buf, sizeof(g->buf), SCF_REC_PROC_EVENT, 0, &pe, sizeof(pe));
 	put(g, g->ts, scf_rb_end(&b));
@@ -131,16 +137,17 @@ static void fork_child(struct gen *g, uint32_t tid, const uint8_t *tr, const uin
 
 int main(int argc, char **argv)
 {
-	struct scf_writer_opts o = { .sz = sizeof(o), .frame_bytes = 16 << 10 };
-	struct scf_section sec = { .format_major = SCF_FORMAT_MAJOR,
-				   .format_minor = SCF_FORMAT_MINOR, .ncpus = 2,
-				   .syscall_abi = SCF_ABI_X86_64 };
-	struct scf_process p = { .pid = PID, .ppid = 1, .origin = SCF_ORIGIN_FORK };
+	struct scf_writer_opts o = {.sz = sizeof(o), .frame_bytes = 16 << 10};
+	struct scf_section sec = {.format_major = SCF_FORMAT_MAJOR,
+				  .format_minor = SCF_FORMAT_MINOR,
+				  .ncpus = 2,
+				  .syscall_abi = SCF_ABI_X86_64};
+	struct scf_process p = {.pid = PID, .ppid = 1, .origin = SCF_ORIGIN_FORK};
 	uint8_t trace[NTHREADS][16], span[NTHREADS][8];
-	int left[NTHREADS] = { 0 };
+	int left[NTHREADS] = {0};
 	uint64_t n, records, alias_pct, fork_pct;
 	uint32_t child = 0;
-	struct gen g = { .ts = 1790000000000000000ull };
+	struct gen g = {.ts = 1790000000000000000ull};
 	struct scf_rec_builder b;
 	char err[SCF_ERRMSG_MAX], path[64];
 	uint8_t sa[SCF_SOCKADDR_MAX];
@@ -169,7 +176,7 @@ int main(int argc, char **argv)
 	put(&g, g.ts, scf_rb_end(&b));
 	/* descriptors found at discovery */
 	for (int fd = 3; fd < 6; fd++) {
-		struct scf_fd f = { .pid = PID, .fd = fd, .kind = SCF_FD_FILE };
+		struct scf_fd f = {.pid = PID, .fd = fd, .kind = SCF_FD_FILE};
 
 		snprintf(path, sizeof(path), "/etc/discovered-%d", fd);
 		scf_rb_begin(&b, g.buf, sizeof(g.buf), SCF_REC_FD, 0, &f, sizeof(f));
@@ -198,8 +205,8 @@ int main(int argc, char **argv)
 		if (((k >= 55 && k < 59) || (k >= 75 && k < 88)) && rnd(100) >= alias_pct)
 			k = 0;
 		if (k < 45) { /* reads and writes of the pool */
-			sys(&g, tid, tr, sp, k < 25 ? 0 : 1, (int64_t)rnd(4096), (uint64_t)fd, 0, 4096,
-			    NULL, NULL, 0);
+			sys(&g, tid, tr, sp, k < 25 ? 0 : 1, (int64_t)rnd(4096), (uint64_t)fd, 0,
+			    4096, NULL, NULL, 0);
 		} else if (k < 55) {
 			snprintf(path, sizeof(path), "/data/file-%u", (unsigned)rnd(50));
 			sys(&g, tid, tr, sp, 257, fd, (uint64_t)-100, 0, 0, path, NULL, 0);
@@ -209,19 +216,20 @@ int main(int argc, char **argv)
 		} else if (k < 62) {
 			sys(&g, tid, tr, sp, 2, fd, 0, 0, 0, "/var/log/app.log", NULL, 0);
 		} else if (k < 70) {
-			sys(&g, tid, tr, sp, 3, rnd(10) ? 0 : -9, (uint64_t)fd, 0, 0, NULL, NULL, 0);
+			sys(&g, tid, tr, sp, 3, rnd(10) ? 0 : -9, (uint64_t)fd, 0, 0, NULL, NULL,
+			    0);
 		} else if (k < 75) { /* a socket, then connect or bind */
-			struct sockaddr_in in = { .sin_family = AF_INET,
-						  .sin_port = htons((uint16_t)(8000 + rnd(20))) };
+			struct sockaddr_in in = {.sin_family = AF_INET,
+						 .sin_port = htons((uint16_t)(8000 + rnd(20)))};
 
 			in.sin_addr.s_addr = htonl(0x0a000001 + (uint32_t)rnd(5));
 			salen = scf_sockaddr_encode(&in, sizeof(in), sa);
 			sys(&g, tid, tr, sp, 41, fd, 2, 1, 0, NULL, NULL, 0);
-			sys(&g, tid, tr, sp, rnd(3) ? 42 : 49, rnd(6) ? 0 : -115, (uint64_t)fd, 0, 16,
-			    NULL, sa, salen);
+			sys(&g, tid, tr, sp, rnd(3) ? 42 : 49, rnd(6) ? 0 : -115, (uint64_t)fd, 0,
+			    16, NULL, sa, salen);
 		} else if (k < 78) { /* accept on a pool descriptor */
-			struct sockaddr_in in = { .sin_family = AF_INET,
-						  .sin_port = htons((uint16_t)(40000 + rnd(100))) };
+			struct sockaddr_in in = {.sin_family = AF_INET,
+						 .sin_port = htons((uint16_t)(40000 + rnd(100)))};
 
 			in.sin_addr.s_addr = htonl(0xc0a80001 + (uint32_t)rnd(9));
 			salen = scf_sockaddr_encode(&in, sizeof(in), sa);
@@ -232,15 +240,17 @@ int main(int argc, char **argv)
 		} else if (k < 84) {
 			sys(&g, tid, tr, sp, 33, fd, (uint64_t)fd2, (uint64_t)fd, 0, NULL, NULL, 0);
 		} else if (k < 85) {
-			sys(&g, tid, tr, sp, 292, fd, (uint64_t)fd2, (uint64_t)fd, 02000000, NULL, NULL,
-			    0);
+			sys(&g, tid, tr, sp, 292, fd, (uint64_t)fd2, (uint64_t)fd, 02000000, NULL,
+			    NULL, 0);
 		} else if (k < 87) {
-			sys(&g, tid, tr, sp, 72, fd, (uint64_t)fd2, rnd(2) ? 0 : 1030, 0, NULL, NULL, 0);
+			sys(&g, tid, tr, sp, 72, fd, (uint64_t)fd2, rnd(2) ? 0 : 1030, 0, NULL,
+			    NULL, 0);
 		} else if (k < 88) {
-			sys(&g, tid, tr, sp, 72, 0, (uint64_t)fd, 2, rnd(2), NULL, NULL, 0); /* F_SETFD */
+			sys(&g, tid, tr, sp, 72, 0, (uint64_t)fd, 2, rnd(2), NULL, NULL,
+			    0); /* F_SETFD */
 		} else if (k < 89 && !rnd(20)) {
-			sys(&g, tid, tr, sp, 436, 0, (uint64_t)fd, (uint64_t)fd + rnd(4), rnd(2) ? 4 : 0,
-			    NULL, NULL, 0);
+			sys(&g, tid, tr, sp, 436, 0, (uint64_t)fd, (uint64_t)fd + rnd(4),
+			    rnd(2) ? 4 : 0, NULL, NULL, 0);
 		} else if (k < 89 && fork_pct && rnd(1000) < fork_pct) {
 			fork_child(&g, tid, tr, sp, fd, ++child);
 		} else if (k < 92) {

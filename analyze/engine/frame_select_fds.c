@@ -38,8 +38,8 @@
 
 /* The types a reduced frame may hold: records whose effect on P is that on its descriptors
  * (and on its threads' current spans, which the trace's own records set again). */
-#define FD_REDUCIBLE_TYPES                                                                 \
-	(1u << SCF_REC_SYSCALL | 1u << SCF_REC_SYSCALL_PACKED | 1u << SCF_REC_THREAD_CTX |  \
+#define FD_REDUCIBLE_TYPES                                                                         \
+	(1u << SCF_REC_SYSCALL | 1u << SCF_REC_SYSCALL_PACKED | 1u << SCF_REC_THREAD_CTX |         \
 	 1u << SCF_REC_FD)
 
 /* The first of e's descriptor entries of pid, and the end of them. */
@@ -251,7 +251,7 @@ static bool follow_aliases(const struct scf_fidx *x, uint32_t pid, size_t g, str
 static int pid_needs(const struct scf_fidx *x, const uint8_t id8[8], uint32_t pid, bool *need)
 {
 	size_t lo = SIZE_MAX, hi = 0, fork_first = SIZE_MAX, fork_last = 0, from, to;
-	struct fdkeys k = { 0 };
+	struct fdkeys k = {0};
 	bool first = true, moved;
 
 	for (size_t i = 0; i < x->n; i++) {
