@@ -272,10 +272,9 @@ static void drop_spilled(struct ana_ctx *c)
 			t->last_trace = NULL;
 	}
 	c->live_bytes = 0;
-	ana_map_free(&c->trace_map);
-	ana_map_free(&c->span_map);
-	memset(&c->trace_map, 0, sizeof(c->trace_map));
-	memset(&c->span_map, 0, sizeof(c->span_map));
+	/* the maps are filled again: their slots stay, not faulted in again after each batch */
+	ana_map_clear(&c->trace_map);
+	ana_map_clear(&c->span_map);
 	for (uint32_t i = 0; i < c->spans.n; i++) {
 		struct ana_span *s = c->spans.v[i];
 		struct ana_key k = ana_key3(0, 0, 0);
