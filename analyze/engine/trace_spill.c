@@ -315,10 +315,15 @@ void ana_spill_idle(struct ana_ctx *c)
 	size_t target = c->o.memory_budget / 2, cand = 0, live = c->live_bytes;
 	int ret = 0;
 
-	if (!c->spill && !c->o.spill_discard &&
-	    !(c->spill = ana_sorter__new(c->o.memory_budget / 4 + 1, NULL))) {
-		spill_fail(c, -ENOMEM);
-		return;
+	if (!c->spill && !c->o.spill_discard) {
+		c->spill = ana_sorter__new(c->o.memory_budget / 4 + 1, NULL);
+		if (!c->spill) {
+			spill_fail(c, -ENOMEM);
+			return;
+		}
+		/* more than one thread allowed: runs are sorted and written off the replay */
+		if (c->o.threads >= 2)
+			ana_sorter__use_thread(c->spill);
 	}
 	v = malloc((c->traces.n ? c->traces.n : 1) * sizeof(*v));
 	if (!v) {
