@@ -91,7 +91,38 @@ static void test_sorter_thread_runs_merge_in_the_same_order(void **state)
 	(void)state;
 	sort_and_check(512, 5000, true, true);
 	sort_and_check(1, 300, true, true); /* one record a batch: a hand-over at every add */
-	sort_and_check(64 << 10, 40000, true, true);
+	sort_and_check(64 << 10, 40000, true, true); /* read ahead in blocks of 4 KiB */
+}
+
+/* Records larger than a block read ahead (4 KiB with this budget) come back whole, in order
+ * among small ones. */
+static void test_sorter_thread_reads_records_past_a_block(void **state)
+{
+	static uint8_t big[10000];
+	struct ana_sorter *s = ana_sorter__new(8192, NULL);
+	struct ana_sorted rec;
+
+	(void)state;
+	assert_non_null(s);
+	ana_sorter__use_thread(s);
+	for (int i = 0; i < 20; i++) {
+		uint8_t k = (uint8_t)(19 - i);
+
+		memset(big, 'a' + i, sizeof(big));
+		assert_int_equal(ana_sorter__add(s, &k, 1, big, i % 2 ? sizeof(big) : 7), 0);
+	}
+	assert_int_equal(ana_sorter__finish(s), 0);
+	assert_true(ana_sorter__runs(s) > 2);
+	for (int i = 19; i >= 0; i--) {
+		assert_int_equal(ana_sorter__next(s, &rec), 1);
+		assert_int_equal(rec.key[0], 19 - i);
+		assert_int_equal(rec.vlen, i % 2 ? sizeof(big) : 7);
+		assert_int_equal(rec.val[0], 'a' + i);
+		assert_int_equal(rec.val[rec.vlen - 1], 'a' + i);
+	}
+	assert_int_equal(ana_sorter__next(s, &rec), 0);
+	assert_int_equal(ana_sorter__next(s, &rec), 0);
+	ana_sorter__free(s);
 }
 
 /* Keys compared as bytes, a key that is a prefix of another first (klen: the longer) */
@@ -288,19 +319,18 @@ static size_t put_rec(uint8_t *p, uint32_t klen, uint32_t vlen, uint64_t order)
 
 /* The merge reads a run file back as hostile input: each malformed one is an error that names
  * the byte offset of the bad record, never a read past the run. */
-static void test_sorter_rejects_malformed_runs(void **state)
+static void rejects_malformed_runs(bool thread)
 {
 	uint8_t buf[256];
 	struct ana_sorted rec;
 	struct ana_sorter *s;
 	size_t n;
 
-	(void)state;
 	memset(buf, 0, sizeof(buf));
 	/* a good record, then one whose lengths run past the run's end */
 	n = put_rec(buf, 2, 3, 0);
 	n += put_rec(buf + n, 4, 4, 1);
-	s = ana_sorter__from_run(buf, n - 3, 1 << 16);
+	s = ana_sorter__from_run(buf, n - 3, 1 << 16, thread);
 	assert_non_null(s);
 	assert_int_equal(ana_sorter__next(s, &rec), 1);
 	assert_int_equal(ana_sorter__next(s, &rec), -EBADMSG);
@@ -311,7 +341,7 @@ static void test_sorter_rejects_malformed_runs(void **state)
 
 	/* a header cut short */
 	n = put_rec(buf, 1, 1, 0);
-	s = ana_sorter__from_run(buf, n + 7, 1 << 16);
+	s = ana_sorter__from_run(buf, n + 7, 1 << 16, thread);
 	assert_non_null(s);
 	assert_int_equal(ana_sorter__next(s, &rec), 1);
 	assert_int_equal(ana_sorter__next(s, &rec), -EBADMSG);
@@ -321,11 +351,18 @@ static void test_sorter_rejects_malformed_runs(void **state)
 	/* lengths past the limit (whose sum would wrap 32 bits) on the first record */
 	put_rec(buf, 0, 0, 0);
 	memset(buf, 0xff, 8);
-	s = ana_sorter__from_run(buf, 64, 1 << 16);
+	s = ana_sorter__from_run(buf, 64, 1 << 16, thread);
 	assert_non_null(s);
 	assert_int_equal(ana_sorter__next(s, &rec), -EBADMSG);
 	assert_non_null(strstr(ana_sorter__error(s), "record at byte 0 of 8589934590 bytes"));
 	ana_sorter__free(s);
+}
+
+static void test_sorter_rejects_malformed_runs(void **state)
+{
+	(void)state;
+	rejects_malformed_runs(false);
+	rejects_malformed_runs(true); /* the same read ahead on the thread */
 }
 
 static void test_sorter_names_the_directory_it_cannot_use(void **state)
@@ -499,6 +536,7 @@ int main(void)
 		cmocka_unit_test(test_sorter_runs_merge_in_the_same_order),
 		cmocka_unit_test(test_sorter_key_prefixes_keep_byte_order),
 		cmocka_unit_test(test_sorter_thread_runs_merge_in_the_same_order),
+		cmocka_unit_test(test_sorter_thread_reads_records_past_a_block),
 		cmocka_unit_test(test_sorter_thread_fills_the_next_batch_while_one_is_written),
 		cmocka_unit_test(test_sorter_thread_write_error_names_the_file_and_offset),
 		cmocka_unit_test(test_sorter_keys_of_different_lengths),

@@ -46,6 +46,7 @@ struct run {
 	const uint8_t *key, *val;
 	uint32_t klen, vlen;
 	uint64_t order;
+	uint64_t pfx; /* key_prefix() of key */
 	uint32_t idx;
 };
 
@@ -62,6 +63,15 @@ struct batch {
 	size_t used, acap;
 	struct ent *idx;
 	size_t nidx, idxcap;
+};
+
+/* Merged records, as in a run, on their way from the thread to ana_sorter__next; ret: the
+ * error the merge stopped at after them, end: the merge ended after them. */
+struct oblock {
+	uint8_t *buf;
+	size_t cap, len;
+	int ret;
+	bool end, ready;
 };
 
 struct ana_sorter {
@@ -83,6 +93,14 @@ struct ana_sorter {
 	bool busy, quit, held;
 	int thread_ret; /* its first error (then it writes no more), with thread_err */
 	char thread_err[ERR_MAX];
+	/* reading ahead (with the thread, past the first run): the thread merges into one block
+	 * while the caller reads the other; ready: filled, the caller's until it moves on */
+	bool reader_up, cur_held;
+	struct run *carry; /* popped, for the next block */
+	pthread_t reader;
+	struct oblock out[2];
+	uint32_t cur; /* the block next reads from, at rpos */
+	size_t rpos;
 	/* runs in the file */
 	struct run *runs;
 	uint32_t nruns, runs_cap;
@@ -626,6 +644,7 @@ static int run_load(struct ana_sorter *s, struct run *r)
 		} else {
 			r->key = h + HDR;
 			r->val = h + HDR + r->klen;
+			r->pfx = key_prefix(r->key, r->klen);
 		}
 	}
 	return 1;
@@ -633,6 +652,8 @@ static int run_load(struct ana_sorter *s, struct run *r)
 
 static bool run_less(const struct run *a, const struct run *b)
 {
+	if (a->pfx != b->pfx)
+		return a->pfx < b->pfx;
 	return key_cmp(a->key, a->klen, a->order, b->key, b->klen, b->order) < 0;
 }
 
@@ -756,10 +777,19 @@ static int merge_pass(struct ana_sorter *s, uint32_t first, uint32_t n, size_t b
 	return ret ? ret : add_run(s, s->err, start, s->fend);
 }
 
+/* A read-ahead block: a sixteenth of the budget, within [RBUF_MIN, 256 KiB] (a record past it
+ * gets a block of its size) */
+static size_t oblock_size(const struct ana_sorter *s)
+{
+	size_t n = s->budget / 16;
+
+	return n < RBUF_MIN ? RBUF_MIN : n > (256u << 10) ? (256u << 10) : n;
+}
+
 static int start_merge(struct ana_sorter *s)
 {
 	uint32_t fanin = s->use_thread ? 2 * FANIN : FANIN;
-	size_t bufsz = s->budget / (fanin + 1);
+	size_t bufsz = (s->budget - (s->use_thread ? 2 * oblock_size(s) : 0)) / (fanin + 1);
 	int ret;
 
 	if (bufsz < RBUF_MIN)
@@ -778,6 +808,137 @@ static int start_merge(struct ana_sorter *s)
 		s->first_run += fanin;
 	}
 	return heap_fill(s, s->first_run, s->nruns - s->first_run, bufsz);
+}
+
+/* Fills b with merged records; b->ret and b->end say how the merge stands after them. A
+ * record that does not fit is carried to the next block. */
+static void oblock_fill(struct ana_sorter *s, struct oblock *b)
+{
+	struct run *r = s->carry;
+	int ret = 1;
+
+	s->carry = NULL;
+	b->len = 0;
+	for (;;) {
+		size_t len;
+
+		if (!r && (ret = heap_pop(s, &r)) != 1)
+			break;
+		len = HDR + (size_t)r->klen + r->vlen;
+		if (len > b->cap - b->len) {
+			uint8_t *nb;
+
+			if (b->len) { /* the record opens the next block */
+				s->carry = r;
+				b->ret = 0;
+				b->end = false;
+				return;
+			}
+			nb = realloc(b->buf, len);
+			if (!nb) {
+				errf(s->err, "out of memory");
+				ret = -ENOMEM;
+				break;
+			}
+			b->buf = nb;
+			b->cap = len;
+		}
+		memcpy(b->buf + b->len, r->key - HDR, len); /* whole in its run's buffer */
+		b->len += len;
+		r = NULL;
+	}
+	b->ret = ret < 0 ? ret : 0;
+	b->end = !ret;
+}
+
+static void *reader_main(void *arg)
+{
+	struct ana_sorter *s = arg;
+
+	for (uint32_t i = 0;; i ^= 1) {
+		struct oblock *b = &s->out[i];
+		bool quit, done;
+
+		pthread_mutex_lock(&s->mu);
+		while (b->ready && !s->quit)
+			pthread_cond_wait(&s->cv, &s->mu);
+		quit = s->quit;
+		pthread_mutex_unlock(&s->mu);
+		if (quit)
+			break;
+		oblock_fill(s, b);
+		done = b->ret || b->end; /* b is the caller's once ready */
+		pthread_mutex_lock(&s->mu);
+		b->ready = true;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		if (done)
+			break;
+	}
+	return NULL;
+}
+
+/* With the thread, the merge goes on on a thread that reads ahead; without one, next merges. */
+static void start_reader(struct ana_sorter *s)
+{
+	if (!s->use_thread)
+		return;
+	for (int i = 0; i < 2; i++) {
+		s->out[i].cap = oblock_size(s);
+		s->out[i].buf = malloc(s->out[i].cap);
+		if (!s->out[i].buf)
+			return;
+	}
+	s->quit = false;
+	s->reader_up = !pthread_create(&s->reader, NULL, reader_main, s);
+}
+
+static void reader_stop(struct ana_sorter *s)
+{
+	if (!s->reader_up)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->quit = true;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->reader, NULL);
+	s->reader_up = false;
+}
+
+/* The next record read ahead: 1, 0 at the end, -errno. */
+static int next_ahead(struct ana_sorter *s, struct ana_sorted *out)
+{
+	struct oblock *b = &s->out[s->cur];
+	const uint8_t *p;
+
+	while (!s->cur_held || s->rpos == b->len) {
+		if (s->cur_held) {
+			if (b->end)
+				return 0;
+			if (b->ret)
+				return s->failed = b->ret; /* s->err says why */
+		}
+		pthread_mutex_lock(&s->mu);
+		if (s->cur_held) { /* the block goes back to the thread */
+			b->ready = false;
+			pthread_cond_broadcast(&s->cv);
+			s->cur ^= 1;
+			b = &s->out[s->cur];
+		}
+		while (!b->ready)
+			pthread_cond_wait(&s->cv, &s->mu);
+		pthread_mutex_unlock(&s->mu);
+		s->cur_held = true;
+		s->rpos = 0;
+	}
+	/* records the merge checked and copied whole */
+	p = b->buf + s->rpos;
+	out->klen = get_u32(p);
+	out->vlen = get_u32(p + 4);
+	out->key = p + HDR;
+	out->val = p + HDR + out->klen;
+	s->rpos += HDR + (size_t)out->klen + out->vlen;
+	return 1;
 }
 
 int ana_sorter__finish(struct ana_sorter *s)
@@ -801,7 +962,10 @@ int ana_sorter__finish(struct ana_sorter *s)
 	if (ret)
 		return ret;
 	batch_free(&s->fill);
-	return start_merge(s);
+	ret = start_merge(s);
+	if (!ret)
+		start_reader(s);
+	return ret;
 }
 
 int ana_sorter__next(struct ana_sorter *s, struct ana_sorted *out)
@@ -825,6 +989,8 @@ int ana_sorter__next(struct ana_sorter *s, struct ana_sorted *out)
 		out->val = p + HDR + out->klen;
 		return 1;
 	}
+	if (s->reader_up)
+		return next_ahead(s, out);
 	ret = heap_pop(s, &r);
 	if (ret < 0)
 		return s->failed = ret;
@@ -859,12 +1025,14 @@ const char *ana_sorter__error(const struct ana_sorter *s)
 	return s->err[0] ? s->err : "no error";
 }
 
-struct ana_sorter *ana_sorter__from_run(const void *bytes, size_t len, size_t budget)
+struct ana_sorter *ana_sorter__from_run(const void *bytes, size_t len, size_t budget,
+				       bool thread)
 {
 	struct ana_sorter *s = ana_sorter__new(budget, NULL);
 
 	if (!s)
 		return NULL;
+	s->use_thread = thread;
 	if (open_file(s) || write_at(s, s->err, bytes, len) || add_run(s, s->err, 0, s->fend)) {
 		ana_sorter__free(s);
 		errno = EIO;
@@ -872,6 +1040,8 @@ struct ana_sorter *ana_sorter__from_run(const void *bytes, size_t len, size_t bu
 	}
 	s->finished = true;
 	s->failed = start_merge(s); /* a bad first record: next reports it */
+	if (!s->failed)
+		start_reader(s);
 	return s;
 }
 
@@ -880,6 +1050,7 @@ void ana_sorter__free(struct ana_sorter *s)
 	if (!s)
 		return;
 	thread_stop(s); /* after the batch it holds: the file is closed after its writes */
+	reader_stop(s);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	if (s->fd >= 0)
@@ -890,5 +1061,7 @@ void ana_sorter__free(struct ana_sorter *s)
 	free(s->heap);
 	batch_free(&s->fill);
 	batch_free(&s->work);
+	free(s->out[0].buf);
+	free(s->out[1].buf);
 	free(s);
 }

@@ -9,7 +9,9 @@
  * With a thread (ana_sorter__use_thread), a full batch of records is sorted and written on it
  * while the next fills; the two batches share the budget. An error of the thread (a write
  * that failed, naming the file and the byte offset) is returned by the next add that hands it
- * a batch, or by finish: no record is dropped silently.
+ * a batch, or by finish: no record is dropped silently. After finish, a thread merges the
+ * runs ahead of next, into two blocks within the budget; an error of the merge is returned by
+ * next after the records before it, as without.
  *
  * Order: keys compared as bytes (memcmp, a shorter key that is a prefix of a longer one
  * first); equal keys come out in the order they were added. The temporary file is our own but
@@ -59,8 +61,10 @@ const char *ana_sorter__error(const struct ana_sorter *s);
 void ana_sorter__free(struct ana_sorter *s);
 
 /* For tests: a sorter over a run file given as bytes (each record: u32 klen, u32 vlen, u64
- * order, little-endian, then the key and the value), as if it had written that one run. */
-struct ana_sorter *ana_sorter__from_run(const void *bytes, size_t len, size_t budget);
+ * order, little-endian, then the key and the value), as if it had written that one run (with
+ * its thread reading ahead when thread). */
+struct ana_sorter *ana_sorter__from_run(const void *bytes, size_t len, size_t budget,
+				       bool thread);
 
 /* For tests: while held, the thread starts writing no batch (one it holds waits). */
 void ana_sorter__hold_thread(struct ana_sorter *s, bool hold);
