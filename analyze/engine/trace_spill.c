@@ -253,8 +253,9 @@ static void spill_fail(struct ana_ctx *c, int ret)
 }
 
 /* Keeps in c->traces, c->spans and the maps only the traces not marked idle_ns UINT64_MAX
- * (those spilled), frees the others, and counts the bytes of those kept. */
-static void drop_spilled(struct ana_ctx *c)
+ * (those spilled) and frees the others. live: the bytes of those kept (the estimate kept as
+ * traces and spans grew, less the spilled ones' trace_cost(): the kept are not walked again). */
+static void drop_spilled(struct ana_ctx *c, size_t live)
 {
 	uint32_t n = 0;
 
@@ -271,7 +272,7 @@ static void drop_spilled(struct ana_ctx *c)
 		if (t->last_trace && t->last_trace->idle_ns == UINT64_MAX)
 			t->last_trace = NULL;
 	}
-	c->live_bytes = 0;
+	c->live_bytes = live;
 	/* the maps are filled again: their slots stay, not faulted in again after each batch */
 	ana_map_clear(&c->trace_map);
 	ana_map_clear(&c->span_map);
@@ -303,7 +304,6 @@ static void drop_spilled(struct ana_ctx *c)
 		c->traces.v[n++] = tr;
 		if (ana_map_put(&c->trace_map, &k, tr, NULL, NULL))
 			c->nomem = true;
-		c->live_bytes += trace_cost(tr);
 	}
 	c->traces.n = n;
 }
@@ -351,7 +351,7 @@ void ana_spill_idle(struct ana_ctx *c)
 	free(v);
 	free(b.p);
 	c->spill_batches++;
-	drop_spilled(c);
+	drop_spilled(c, live);
 	if (ret) {
 		spill_fail(c, ret);
 		return;
@@ -375,7 +375,7 @@ int ana_spill_finish(struct ana_ctx *c)
 		tr->idle_ns = UINT64_MAX;
 	}
 	free(b.p);
-	drop_spilled(c);
+	drop_spilled(c, 0); /* every trace spilled */
 	if (!ret)
 		ret = ana_sorter__finish(c->spill);
 	if (ret) {
