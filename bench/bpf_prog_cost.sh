@@ -7,6 +7,8 @@
 #   floor        the empty sys_enter/sys_exit programs (bpf/spancap_empty.bpf.c)
 #   bound        the least work of any recorder with context (bpf/spancap_bound.bpf.c), on a
 #                thread with an OTEP 4947 context and attributes
+#   bound-sampled-out  the same, deciding by trace as --sample-traces 0.01 does: the least work
+#                of a syscall whose trace is left out (the context read and the decision)
 #   unobserved   spancap recording another process
 #   observed     spancap -- syscall_bench: every call recorded, thread without context
 #   context      the same with an OTEP 4947 context and attributes on the thread
@@ -100,11 +102,13 @@ with_object() { # bpf object loaded by syscall_bench --floor, extra syscall_benc
 	wait $bp
 }
 
-printf '%-12s %-26s %10s %12s\n' config program "ns/run" runs
-for c in ${CONFIGS:-floor bound unobserved observed context sampled-out}; do
+printf '%-18s %-26s %10s %12s\n' config program "ns/run" runs
+for c in ${CONFIGS:-floor bound bound-sampled-out unobserved observed context sampled-out}; do
 	case $c in
 	floor) with_object "$BUILD/gen/spancap_empty.bpf.o" ;;
 	bound) with_object "$BUILD/gen/spancap_bound.bpf.o" --ctx --attrs ;;
+	bound-sampled-out) with_object "$BUILD/gen/spancap_bound.bpf.o" --ctx --attrs \
+		--bound-sample 0.01 ;;
 	unobserved) unobserved ;;
 	observed) observed ;;
 	context) observed --ctx --attrs ;;
@@ -112,10 +116,10 @@ for c in ${CONFIGS:-floor bound unobserved observed context sampled-out}; do
 	esac | {
 		rows=0
 		while read -r name ns runs; do
-			printf '%-12s %-26s %10s %12s\n' "$c" "$name" "$ns" "$runs"
+			printf '%-18s %-26s %10s %12s\n' "$c" "$name" "$ns" "$runs"
 			rows=$((rows + 1))
 		done
-		[ $rows -gt 0 ] || printf '%-12s %s\n' "$c" \
+		[ $rows -gt 0 ] || printf '%-18s %s\n' "$c" \
 			"no program ran when sampled: the loop ended first (raise CALLS, or lower SAMPLE_AT)"
 	}
 done

@@ -271,7 +271,7 @@ run_perf_trace() { perf trace -o "$tmp/pt.out" -- "$B" -n $((CALLS / SLOW_DIV)) 
 run_strace() { strace -f -qq -o "$tmp/st.out" -- "$B" -n $((CALLS / SLOW_DIV)) -r "$INNER" "$@" | tail -n 1; }
 
 SYSCALL_CONFIGS=${SYSCALL_CONFIGS:-baseline floor unobserved observed context filtered sampled-out \
-sampled-in bound bpftrace perf-trace strace}
+sampled-in bound bound-sampled-out bpftrace perf-trace strace}
 OLD=${OLD:-}
 [ -n "$OLD" ] && SYSCALL_CONFIGS+=" old-context"
 declare -A config_label=(
@@ -285,6 +285,7 @@ declare -A config_label=(
 	[sampled-in]="spancap, observed, context + attributes, trace kept (--sample-traces 0.95)"
 	[old-context]="OLD spancap ($OLD), context + attributes"
 	[bound]="least work of a recorder, context + attributes"
+	[bound-sampled-out]="least work of a recorder, context + attributes, trace left out (0.01)"
 	[bpftrace]="bpftrace counting the pid's syscalls"
 	[perf-trace]="perf trace -o FILE"
 	[strace]="strace -f -o FILE"
@@ -309,6 +310,7 @@ syscall_run() { # config op threads
 	sampled-in) v=$(run_observed "$SPANCAP" "--sample-traces 0.95" "${args[@]}" --attrs) ;;
 	old-context) v=$(run_observed "$OLD" "" "${args[@]}" --attrs) ;;
 	bound) v=$(run_bound "${args[@]}" --attrs) ;;
+	bound-sampled-out) v=$(run_bound "${args[@]}" --attrs --bound-sample 0.01) ;;
 	bpftrace) v=$(run_bpftrace "${args[@]}") ;;
 	perf-trace) v=$(run_perf_trace "${args[@]}") ;;
 	strace) v=$(run_strace "${args[@]}") ;;
@@ -346,7 +348,9 @@ section_syscall() {
 			"Added ns is over \"no tracer\"; x floor divides it by the empty programs' added ns." \
 			"\"Least work of a recorder\" is bpf/spancap_bound.bpf.c: per syscall only what" \
 			"recording it with its context takes (thread state, two clock reads, the TLS slot" \
-			"and the record header, one 120-byte ring-buffer event; the bench drains the ring)."
+			"and the record header, one 120-byte ring-buffer event; the bench drains the ring);" \
+			"with its trace left out, the same program deciding as --sample-traces 0.01 does:" \
+			"the thread state, the TLS slot and the record header, the decision, nothing else."
 		echo
 		echo "| op | threads | configuration | ns/op median [min-max] | added ns | x floor |"
 		echo "|---|---|---|---|---|---|"
@@ -386,14 +390,16 @@ section_syscall() {
 # at most 0.35x), from the medians above, and the same ratio per pass (passes interleave the
 # configurations, so each pass's runs shared its load): median [min-max] over the passes.
 sampling_ratios() {
-	local op thr tl base rec out floor r i per
+	local op thr tl base rec out floor r i per least ladd lr
 	echo "Trace sampling: added ns of an in-span syscall whose trace is left out" \
 		"(--sample-traces 0.01) over added ns of the same syscall recorded (\"context +" \
 		"attributes\", no sampling), from the medians; \"per pass\" is the same ratio" \
-		"within each pass, median [min-max]."
+		"within each pass, median [min-max]. \"Least work\" is the least-work program" \
+		"deciding by trace (the context read and the decision only): what any recorder that" \
+		"decides by trace pays for a syscall it leaves out, against the same recorded syscall."
 	echo
-	echo "| op, threads | recorded: added ns | left out: added ns | floor: added ns | left out / recorded | per pass |"
-	echo "|---|---|---|---|---|---|"
+	echo "| op, threads | recorded: added ns | left out: added ns | least work, left out: added ns | floor: added ns | left out / recorded | least work left out / recorded | per pass |"
+	echo "|---|---|---|---|---|---|---|---|"
 	for op in $OPS; do
 		for thr in 1 0; do
 			tl=$thr
@@ -402,9 +408,18 @@ sampling_ratios() {
 			rec=$(echo "${sres[context/$op/$thr]:-}" | median)
 			out=$(echo "${sres[sampled-out/$op/$thr]:-}" | median)
 			floor=$(echo "${sres[floor/$op/$thr]:-}" | median)
+			least=$(echo "${sres[bound-sampled-out/$op/$thr]:-}" | median)
 			if [ -z "$base" ] || [ -z "$rec" ] || [ -z "$out" ] || [ -z "$floor" ]; then
-				echo "| $op, $tl |$(printf ' n/a: a configuration failed |%.0s' 1 2 3 4 5)"
+				echo "| $op, $tl |$(printf ' n/a: a configuration failed |%.0s' 1 2 3 4 5 6 7)"
 				continue
+			fi
+			if [ -n "$least" ]; then
+				ladd=$(awk -v m="$least" -v b="$base" 'BEGIN{printf "%.0f", m - b}')
+				lr=$(awk -v b="$base" -v c="$rec" -v o="$least" 'BEGIN{if (c - b <= 0)
+					print "n/a: recorded added <= 0 ns"; else printf "%.2f", (o - b) / (c - b)}')
+			else
+				ladd="n/a: not run"
+				lr="n/a: not run"
 			fi
 			r=$(awk -v b="$base" -v c="$rec" -v o="$out" 'BEGIN{if (c - b <= 0)
 				print "n/a: recorded added <= 0 ns"; else printf "%.2f", (o - b) / (c - b)}')
@@ -417,9 +432,9 @@ sampling_ratios() {
 					'BEGIN{if (c - b > 0) printf "%.3f ", (o - b) / (c - b)}')
 			done
 			echo "| $op, $tl | $(awk -v m="$rec" -v b="$base" 'BEGIN{printf "%.0f", m - b}') |" \
-				"$(awk -v m="$out" -v b="$base" 'BEGIN{printf "%.0f", m - b}') |" \
+				"$(awk -v m="$out" -v b="$base" 'BEGIN{printf "%.0f", m - b}') | $ladd |" \
 				"$(awk -v m="$floor" -v b="$base" 'BEGIN{printf "%.0f", m - b}') |" \
-				"$r | $(cell "$per" %.2f "recorded added <= 0 ns in every pass") |"
+				"$r | $lr | $(cell "$per" %.2f "recorded added <= 0 ns in every pass") |"
 		done
 	done
 	echo
@@ -442,6 +457,7 @@ latency_of() {
 }
 
 declare -A wp50 wp99 wtput wfail
+WORKLOAD_CONFIGS="none spancap spancap-1pct spancap-1pct-normal"
 workload_run() { # config
 	local c=$1 t="$tmp/truth.jsonl" v
 	local args=(--threads "$WORKLOAD_THREADS" --rate "$WORKLOAD_RATE" --requests 100000
@@ -453,31 +469,54 @@ workload_run() { # config
 		2>>"$tmp/errors.log" ;;
 	spancap-1pct) "$SPANCAP" -q -w "$tmp/demo.scap" --sample-traces 0.01 -- "$DEMO" \
 		"${args[@]}" >/dev/null 2>>"$tmp/errors.log" ;;
+	spancap-1pct-normal) "$SPANCAP" -q -w "$tmp/demo.scap" --sample-traces 0.01 \
+		--sched normal -- "$DEMO" "${args[@]}" >/dev/null 2>>"$tmp/errors.log" ;;
 	esac
 	if [ $? -eq 0 ] && v=$(latency_of "$t"); then
 		read -r a b d <<<"$v"
 		wp50[$c]+="$a "
 		wp99[$c]+="$b "
 		wtput[$c]+="$d "
+		awk '{print $2 - $1}' "$tmp/req" >>"$tmp/lat-$c" # every request, for the pooled rows
 	else
 		wfail[$c]=$((${wfail[$c]:-0} + 1))
 		log "workload $c failed"
 	fi
 }
 
+# "p50 p99" in ms of every request of every run of a configuration.
+pooled_of() {
+	[ -s "$tmp/lat-$1" ] || return 1
+	sort -n "$tmp/lat-$1" | awk '{d[NR] = $1}
+		END {i50 = int(NR * 0.50 + 0.5); i99 = int(NR * 0.99 + 0.5);
+		     if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1;
+		     printf "%.3f %.3f\n", d[i50] / 1e6, d[i99] / 1e6}'
+}
+
 section_workload() {
 	local r c
+	rm -f "$tmp"/lat-*
 	for r in $(seq 1 "$ROUNDS"); do
-		for c in none spancap spancap-1pct; do workload_run $c; done
+		for c in $WORKLOAD_CONFIGS; do workload_run "$c"; done
 		log "workload: pass $r of $ROUNDS done"
 	done
-	local p50n p50s p99n p99s tn ts p50p p99p tp
-	p50n=$(echo "${wp50[none]:-}" | median) p50s=$(echo "${wp50[spancap]:-}" | median)
-	p99n=$(echo "${wp99[none]:-}" | median) p99s=$(echo "${wp99[spancap]:-}" | median)
-	tn=$(echo "${wtput[none]:-}" | median) ts=$(echo "${wtput[spancap]:-}" | median)
-	p50p=$(echo "${wp50[spancap-1pct]:-}" | median) p99p=$(echo "${wp99[spancap-1pct]:-}" | median)
-	tp=$(echo "${wtput[spancap-1pct]:-}" | median)
 	ratio() { if [ -n "$1" ] && [ -n "$2" ]; then awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b / a}'; else echo "n/a: a configuration failed"; fi; }
+	# one table row: label, then per configuration its cell and (but the first) the ratio of
+	# its median to the first one's
+	row() { # label array-name format
+		local -n arr=$2
+		local line="| $1 |" base="" m
+		for c in $WORKLOAD_CONFIGS; do
+			m=$(echo "${arr[$c]:-}" | median)
+			line+=" $(cell "${arr[$c]:-}" "$3") |"
+			if [ "$c" = none ]; then base=$m; else line+=" $(ratio "$base" "$m") |"; fi
+		done
+		echo "$line"
+	}
+	declare -A pp50 pp99
+	for c in $WORKLOAD_CONFIGS; do
+		read -r pp50[$c] pp99[$c] < <(pooled_of "$c" || echo "")
+	done
 	{
 		echo "## 2. Realistic workload"
 		echo
@@ -486,14 +525,18 @@ section_workload() {
 			"offered; each request a trace of file I/O, loopback TCP, deliberate failures," \
 			"sleeps and sometimes fork+exec). Latency is each request's root span, start to" \
 			"end, from the service's truth log; throughput is requests over first start to" \
-			"last end. Median [min-max] of $ROUNDS interleaved runs. \"1% of traces\" is" \
-			"spancap --sample-traces 0.01 (each request is a trace)."
+			"last end. Median [min-max] of $ROUNDS interleaved runs; \"pooled\" rows: the" \
+			"quantile of every request of the $ROUNDS runs together. \"1% of traces\" is" \
+			"spancap --sample-traces 0.01 (each request is a trace); \"--sched normal\" runs" \
+			"spancap's threads as any process instead of SCHED_BATCH (the default)."
 		echo
-		echo "| metric | without spancap | with spancap | ratio | with spancap, 1% of traces | ratio |"
-		echo "|---|---|---|---|---|---|"
-		echo "| latency p50 (ms) | $(cell "${wp50[none]:-}" %.3f) | $(cell "${wp50[spancap]:-}" %.3f) | $(ratio "$p50n" "$p50s") | $(cell "${wp50[spancap-1pct]:-}" %.3f) | $(ratio "$p50n" "$p50p") |"
-		echo "| latency p99 (ms) | $(cell "${wp99[none]:-}" %.3f) | $(cell "${wp99[spancap]:-}" %.3f) | $(ratio "$p99n" "$p99s") | $(cell "${wp99[spancap-1pct]:-}" %.3f) | $(ratio "$p99n" "$p99p") |"
-		echo "| throughput (requests/s) | $(cell "${wtput[none]:-}" %.1f) | $(cell "${wtput[spancap]:-}" %.1f) | $(ratio "$tn" "$ts") | $(cell "${wtput[spancap-1pct]:-}" %.1f) | $(ratio "$tn" "$tp") |"
+		echo "| metric | without spancap | with spancap | ratio | with spancap, 1% of traces | ratio | 1% of traces, --sched normal | ratio |"
+		echo "|---|---|---|---|---|---|---|---|"
+		row "latency p50 (ms)" wp50 %.3f
+		row "latency p99 (ms)" wp99 %.3f
+		row "latency p50 (ms), pooled" pp50 %.3f
+		row "latency p99 (ms), pooled" pp99 %.3f
+		row "throughput (requests/s)" wtput %.1f
 		echo
 	} >>"$tmp/report"
 }
@@ -855,9 +898,10 @@ section_kernel() {
 			"the noise of the other CPU that section 1 includes, and adds two clock reads per" \
 			"run, which the floor (empty programs) is almost entirely made of. \"bound\" is" \
 			"bpf/spancap_bound.bpf.c on the same thread context as \"context\";" \
-			"\"sampled-out\" is that context with its trace left out by --sample-traces 0.01" \
-			"(what a sampled-out syscall costs inside the programs: the context read and the" \
-			"decision)."
+			"\"bound-sampled-out\" is that program deciding by trace as --sample-traces 0.01" \
+			"does (the least work of a syscall left out: the context read and the decision);" \
+			"\"sampled-out\" is spancap on that context with its trace left out by" \
+			"--sample-traces 0.01."
 		echo
 		echo '```'
 		CALLS=$calls SAMPLE_AT=$at bench/bpf_prog_cost.sh "$BUILD" 2>&1 ||

@@ -3,7 +3,7 @@
  * syscall_bench - a syscall microbenchmark: THREADS threads run one operation in a loop.
  *
  *   syscall_bench [-n CALLS] [-r ROUNDS] [--op OP] [--threads N] [--ctx] [--attrs] [--wait]
- *                 [--floor BPF_OBJECT]
+ *                 [--floor BPF_OBJECT [--bound-sample F]]
  *   syscall_bench --seconds S [--rate R] [--op OP] [--threads N] [--ctx] [--wait]
  *
  *   --op       getppid (default) | openclose (openat + close of a 4 KiB file, one operation)
@@ -18,6 +18,8 @@
  *              recorder: its bound_cfg gets this process and its TLS offset, and a thread
  *              drains bound_events every millisecond, counting the events; the count goes to
  *              stderr)
+ *   --bound-sample  with spancap_bound.bpf.o: decide by trace as --sample-traces F does, the
+ *              least work of a syscall whose trace is left out (the context read, the decision)
  *
  * Timed mode prints the median over ROUNDS of the mean ns per operation of the threads.
  * Paced mode (--seconds) runs for S seconds at R operations per second in all (0 or no
@@ -236,7 +238,7 @@ static void *run_drain(void *arg)
 }
 
 /* Fills bound_cfg (this process, its TLS offset) and starts the drain, when obj has them. */
-static int start_bound(struct bpf_object *obj, struct drain *d, pthread_t *th)
+static int start_bound(struct bpf_object *obj, double sample, struct drain *d, pthread_t *th)
 {
 	struct bpf_map *cfg = bpf_object__find_map_by_name(obj, "bound_cfg");
 	struct bpf_map *events = bpf_object__find_map_by_name(obj, "bound_events");
@@ -246,6 +248,10 @@ static int start_bound(struct bpf_object *obj, struct drain *d, pthread_t *th)
 	};
 	uint32_t zero = 0;
 
+	if (sample > 0) {
+		v.sample_mode = SC_SAMPLE_FRACTION;
+		v.sample_threshold = sc_sample_threshold(sample);
+	}
 	if (cfg && bpf_map__update_elem(cfg, &zero, sizeof(zero), &v, sizeof(v), BPF_ANY))
 		return -1;
 	if (!events)
@@ -272,7 +278,8 @@ static int publish_process_ctx(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: syscall_bench [-n CALLS] [-r ROUNDS] [--op getppid|openclose|"
-			"write64|pread4k] [--threads N] [--ctx] [--attrs] [--wait] [--floor OBJ] "
+			"write64|pread4k] [--threads N] [--ctx] [--attrs] [--wait] [--floor OBJ "
+			"[--bound-sample F]] "
 			"[--seconds S [--rate R]]\n");
 }
 
@@ -280,6 +287,7 @@ int main(int argc, char **argv)
 {
 	static struct bench b = {.calls = 1000000, .rounds = 7, .threads = 1};
 	const char *floor_obj = NULL;
+	double bound_sample = 0;
 	struct bpf_object *obj = NULL;
 	struct bpf_program *prog;
 	struct drain drain = {0};
@@ -314,6 +322,8 @@ int main(int argc, char **argv)
 			wait = 1;
 		else if (!strcmp(argv[i], "--floor") && i + 1 < argc)
 			floor_obj = argv[++i];
+		else if (!strcmp(argv[i], "--bound-sample") && i + 1 < argc)
+			bound_sample = atof(argv[++i]);
 		else {
 			usage();
 			return 2;
@@ -322,7 +332,8 @@ int main(int argc, char **argv)
 	if (b.threads == 0)
 		b.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (b.rounds < 1 || b.rounds > MAX_ROUNDS || b.calls < 1 || b.threads < 1 ||
-	    b.threads > MAX_THREADS || b.seconds < 0 || b.rate < 0) {
+	    b.threads > MAX_THREADS || b.seconds < 0 || b.rate < 0 || bound_sample < 0 ||
+	    bound_sample > 1 || (bound_sample > 0 && !floor_obj)) {
 		usage();
 		return 2;
 	}
@@ -336,7 +347,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "syscall_bench: cannot load %s\n", floor_obj);
 			goto out_file;
 		}
-		draining = start_bound(obj, &drain, &drain_th);
+		draining = start_bound(obj, bound_sample, &drain, &drain_th);
 		if (draining < 0) {
 			fprintf(stderr, "syscall_bench: cannot set up %s\n", floor_obj);
 			goto out_obj;

@@ -8,6 +8,11 @@
  * result, one 120-byte ring-buffer event without a wakeup. No selection, no decoding, no
  * counters, no context-change tracking, no configuration refresh, no fault flags.
  *
+ * With bound_cfg.sample_mode set it is also the least work of deciding by trace (issue 19's
+ * --sample-traces): the context is read first, and a syscall whose trace is out of the sample
+ * (sc_sample_keep(), uncached) stops there: no clock, no arguments; its exit finds the flag in
+ * the thread's state and returns.
+ *
  * Loaded only by bench/syscall_bench.c (--floor), which fills bound_cfg before attaching and
  * drains bound_events.
  */
@@ -54,7 +59,8 @@ int BPF_PROG(handle_sys_enter_bound, struct pt_regs *regs, long id)
 	struct sc_bound_cfg *cfg;
 	struct hdr h;
 	__u32 zero = 0;
-	__u64 rec;
+	__u64 slot, rec, hi;
+	int has_ctx;
 
 	cfg = bpf_map_lookup_elem(&bound_cfg, &zero);
 	if (!cfg || task->tgid != cfg->tgid)
@@ -62,6 +68,16 @@ int BPF_PROG(handle_sys_enter_bound, struct pt_regs *regs, long id)
 	ev = bpf_task_storage_get(&bound_threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!ev)
 		return 0;
+	slot = task->thread.fsbase + cfg->tls_off;
+	has_ctx = !bpf_probe_read_user(&rec, sizeof(rec), (void *)slot) && rec &&
+		  !bpf_probe_read_user(&h, sizeof(h), (void *)rec) && h.valid == 1;
+	if (has_ctx && cfg->sample_mode) {
+		__builtin_memcpy(&hi, &h.trace[8], 8);
+		if (!sc_sample_keep(hi, h.flags, cfg->sample_mode, cfg->sample_threshold)) {
+			ev->flags = SC_SYS_F_SAMPLED_OUT;
+			return 0;
+		}
+	}
 	ev->type = SC_EV_SYSCALL;
 	ev->len = sizeof(*ev);
 	ev->nr = id;
@@ -75,8 +91,7 @@ int BPF_PROG(handle_sys_enter_bound, struct pt_regs *regs, long id)
 	ev->args[4] = regs->r8;
 	ev->args[5] = regs->r9;
 	ev->flags = 0;
-	if (bpf_probe_read_user(&rec, sizeof(rec), (void *)(task->thread.fsbase + cfg->tls_off)) ||
-	    !rec || bpf_probe_read_user(&h, sizeof(h), (void *)rec) || h.valid != 1)
+	if (!has_ctx)
 		return 0;
 	ev->flags = SC_SYS_F_CTX;
 	__builtin_memcpy(ev->trace_id, h.trace, 16);
@@ -93,7 +108,7 @@ int BPF_PROG(handle_sys_exit_bound, struct pt_regs *regs, long ret)
 	if (!task->bpf_storage)
 		return 0;
 	ev = bpf_task_storage_get(&bound_threads, task, 0, 0);
-	if (!ev)
+	if (!ev || (ev->flags & SC_SYS_F_SAMPLED_OUT))
 		return 0;
 	ev->exit_ns = bpf_ktime_get_boot_ns();
 	ev->ret = ret;

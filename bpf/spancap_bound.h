@@ -12,9 +12,11 @@
 
 struct sc_bound_cfg {
 	__u32 tgid;	/* the process recorded */
-	__u32 pad;
+	__u8 sample_mode; /* SC_SAMPLE_* (0: every syscall is recorded) */
+	__u8 pad[3];
 	__s64 tls_off;	/* &otel_thread_ctx_v1 - thread pointer (local-exec: same in every thread) */
+	__u64 sample_threshold; /* as spancap's rodata of the same name (sc_sample_keep()) */
 };
-_Static_assert(sizeof(struct sc_bound_cfg) == 16, "bound configuration layout");
+_Static_assert(sizeof(struct sc_bound_cfg) == 24, "bound configuration layout");
 
 #endif /* SPANCAP_BOUND_H */

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,6 +280,14 @@ static void usage(FILE *f)
 		"      --tick-ms MS         ring-buffer polling period, 1 to 1000 (default 20)\n"
 		"      --ringbuf-size BYTES kernel ring buffer, a power of 2 from 4096 to 2^30\n"
 		"                           (default %u)\n"
+		"      --sched POLICY       how spancap's own threads are scheduled (never CMD):\n"
+		"                           batch (the default): woken by events, they do not\n"
+		"                           preempt the processes running on the CPU and wait\n"
+		"                           for a free CPU or the next scheduler tick, with the\n"
+		"                           same share of CPU time as any process; normal: as\n"
+		"                           any process (they may preempt the recorded ones);\n"
+		"                           idle: only on a CPU with nothing else to run (on a\n"
+		"                           busy host the ring buffer may overflow: ringbuf_drops)\n"
 		"\n"
 		"Privileges:\n"
 		"  Loading the probes needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); reading\n"
@@ -474,6 +483,7 @@ enum {
 	OPT_DURATION,
 	OPT_TICK,
 	OPT_RINGBUF,
+	OPT_SCHED,
 	OPT_VERSION,
 	OPT_STATS,
 	OPT_LEVEL,
@@ -633,6 +643,7 @@ static int parse_args(int argc, char **argv)
 		{"uncompressed", no_argument, NULL, 'u'},
 		{"tick-ms", required_argument, NULL, OPT_TICK},
 		{"ringbuf-size", required_argument, NULL, OPT_RINGBUF},
+		{"sched", required_argument, NULL, OPT_SCHED},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
@@ -662,6 +673,7 @@ static int parse_args(int argc, char **argv)
 	int c;
 
 	g.o.tick_ms = 20;
+	g.o.sched_policy = SCHED_BATCH;
 	g.o.after_s = -1; /* not given */
 	while ((c = getopt_long(argc, argv, "+w:p:c:uvhqZ:C:G:W:e:s:r:", longopts, NULL)) != -1) {
 		switch (c) {
@@ -719,6 +731,20 @@ static int parse_args(int argc, char **argv)
 				return -1;
 			}
 			g.o.tick_ms = n;
+			break;
+		case OPT_SCHED:
+			if (!strcmp(optarg, "batch")) {
+				g.o.sched_policy = SCHED_BATCH;
+			} else if (!strcmp(optarg, "normal")) {
+				g.o.sched_policy = SCHED_OTHER;
+			} else if (!strcmp(optarg, "idle")) {
+				g.o.sched_policy = SCHED_IDLE;
+			} else {
+				fprintf(stderr,
+					"spancap: bad --sched '%s' (batch, normal or idle)\n",
+					optarg);
+				return -1;
+			}
 			break;
 		case OPT_RINGBUF:
 			if (parse_uint(optarg, 4096, RINGBUF_MAX, &n) || (n & (n - 1))) {
@@ -1565,6 +1591,26 @@ static void poll_counters(void)
 }
 
 /* In the forked command: reports err to the parent through wfd, then exits with code. */
+/*
+ * --sched: spancap's threads wake up for the kernel's events (every poll tick, and at once for
+ * an exec or a context publication) and then resolve processes from /proc and ELF files. As
+ * SCHED_OTHER tasks that slept, they preempt the task running on the CPU they wake on, often
+ * a thread of the service recorded: under SCHED_BATCH they keep their share of CPU time but
+ * wait for a free CPU or the next tick instead (docs/BPF_EVENT_PATH.md, "spancap's threads on
+ * the CPU"). sched_setscheduler(0) sets the calling thread only; on Linux, without privileges,
+ * for these policies at priority 0.
+ */
+static void set_sched_policy(void)
+{
+	struct sched_param sp = {.sched_priority = 0};
+
+	if (g.o.sched_policy == SCHED_OTHER)
+		return;
+	if (sched_setscheduler(0, g.o.sched_policy, &sp) && !g.o.quiet)
+		fprintf(stderr, "spancap: cannot set the scheduling policy (--sched): %s\n",
+			strerror(errno));
+}
+
 static void __attribute__((noreturn)) child_fail(int wfd, int err, int code)
 {
 	ssize_t n = write(wfd, &err, sizeof(err));
@@ -1712,6 +1758,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "spancap: cannot start %s: %s\n", g.o.cmd[0], strerror(-rc));
 		return EXIT_FAILURE;
 	}
+	/* After the fork of CMD (which keeps the policy spancap was started with), before any
+	 * other thread exists: threads inherit their creator's policy. */
+	set_sched_policy();
 	if (output__init(&g.out, &g.o, err, sizeof(err))) {
 		fprintf(stderr, "spancap: %s\n", err);
 		goto fail_child;

@@ -43,6 +43,7 @@ struct capture_opts {
 	unsigned rotate_files; /* -W: keep only this many files; 0: all */
 	unsigned tick_ms;
 	uint32_t ringbuf_bytes;
+	int sched_policy; /* --sched: SCHED_BATCH (default), SCHED_OTHER or SCHED_IDLE */
 	bool verbose;
 	/* production ergonomics: -q, --stats, --user */
 	bool quiet;

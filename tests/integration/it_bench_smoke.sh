@@ -73,7 +73,8 @@ for op in getppid openclose write64 pread4k; do
 			"spancap, observed, not selected (-e)" \
 			"spancap, observed, context + attributes, trace left out (--sample-traces 0.01)" \
 			"spancap, observed, context + attributes, trace kept (--sample-traces 0.95)" \
-			"least work of a recorder, context + attributes"; do
+			"least work of a recorder, context + attributes" \
+			"least work of a recorder, context + attributes, trace left out (0.01)"; do
 			own+=("$op | $t | $c")
 		done
 		for c in "bpftrace counting the pid's syscalls" "perf trace -o FILE" "strace -f -o FILE"; do
@@ -175,18 +176,32 @@ else
 	printf 'with a context: %s\nwithout: %s\n' "$with" "$without" >"$tmp/m"
 	not_ok "least work of a recorder: 20000 calls recorded, with the context only when there is one" "$tmp/m"
 fi
+# Deciding by trace: syscall_bench's trace (R = 0x11111111111111, about 0.067 * 2^56) is left
+# out at 0.01 (no call of the loop recorded) and kept at 0.95 (every call, with its context).
+out=$("$BUILD/bench/syscall_bench" -n 20000 -r 1 --attrs --floor "$BUILD/gen/spancap_bound.bpf.o" \
+	--bound-sample 0.01 2>&1 >/dev/null)
+kept=$("$BUILD/bench/syscall_bench" -n 20000 -r 1 --attrs --floor "$BUILD/gen/spancap_bound.bpf.o" \
+	--bound-sample 0.95 2>&1 >/dev/null)
+if [[ $out =~ ([0-9]+)\ events\ drained,\ 0\ with ]] && [ "${BASH_REMATCH[1]}" -lt 20000 ] &&
+	[[ $kept =~ ([0-9]+)\ events\ drained,\ ([0-9]+)\ with ]] && [ "${BASH_REMATCH[2]}" -ge 20000 ]; then
+	ok "least work deciding by trace: the loop's calls left out at 0.01, recorded at 0.95"
+else
+	printf 'at 0.01: %s\nat 0.95: %s\n' "$out" "$kept" >"$tmp/m"
+	not_ok "least work deciding by trace: the loop's calls left out at 0.01, recorded at 0.95" "$tmp/m"
+fi
 # Section 6: every configuration's two programs ran, each with a time per run.
 missing=""
 for p in "floor handle_sys_enter_empty" "floor handle_sys_exit_empty" \
 	"bound handle_sys_enter_bound" "bound handle_sys_exit_bound" \
+	"bound-sampled-out handle_sys_enter_bound" "bound-sampled-out handle_sys_exit_bound" \
 	"unobserved handle_sys_enter" "unobserved handle_sys_exit" \
 	"observed handle_sys_enter" "observed handle_sys_exit" \
 	"context handle_sys_enter" "context handle_sys_exit" \
 	"sampled-out handle_sys_enter" "sampled-out handle_sys_exit"; do
 	grep -qE "^${p% *} +${p#* } +[0-9.]+ +[1-9][0-9]*\$" "$R" || missing+=" [$p]"
 done
-if [ -z "$missing" ]; then ok "time inside the programs: 12 programs timed (kernel.bpf_stats)"; else
+if [ -z "$missing" ]; then ok "time inside the programs: 14 programs timed (kernel.bpf_stats)"; else
 	echo "missing:$missing" >"$tmp/m"
-	not_ok "time inside the programs: 12 programs timed (kernel.bpf_stats)" "$tmp/m"
+	not_ok "time inside the programs: 14 programs timed (kernel.bpf_stats)" "$tmp/m"
 fi
 tap_end
