@@ -90,7 +90,7 @@ static void test_sorter_thread_runs_merge_in_the_same_order(void **state)
 {
 	(void)state;
 	sort_and_check(512, 5000, true, true);
-	sort_and_check(1, 300, true, true); /* one record a batch: a hand-over at every add */
+	sort_and_check(1, 3000, true, true); /* batches of 4 KiB whatever the budget */
 	sort_and_check(64 << 10, 40000, true, true); /* read ahead in blocks of 4 KiB */
 }
 
@@ -187,10 +187,10 @@ static void test_sorter_key_prefixes_keep_byte_order(void **state)
 	}
 }
 
-/* Three records of key k and a 200-byte value: 224 bytes and an entry of 16 in memory */
+/* Three records of key k and a 2000-byte value: 2024 bytes and an entry of 16 in memory */
 static int add_three(struct ana_sorter *s, const char *k)
 {
-	uint8_t v[200];
+	static uint8_t v[2000];
 	int ret = 0;
 
 	memset(v, 'v', sizeof(v));
@@ -201,12 +201,12 @@ static int add_three(struct ana_sorter *s, const char *k)
 
 /*
  * With a thread, a full batch is handed to it and the adding goes on in the other batch while
- * the first is still unwritten (held here): two records fill a batch of 1024 / 2 bytes, the
+ * the first is still unwritten (held here): two records fill a batch of 8192 / 2 bytes, the
  * third hands them over and starts the next.
  */
 static void test_sorter_thread_fills_the_next_batch_while_one_is_written(void **state)
 {
-	struct ana_sorter *s = ana_sorter__new(1024, NULL);
+	struct ana_sorter *s = ana_sorter__new(8192, NULL);
 	struct ana_sorted rec;
 
 	(void)state;
@@ -222,14 +222,14 @@ static void test_sorter_thread_fills_the_next_batch_while_one_is_written(void **
 		assert_int_equal(ana_sorter__next(s, &rec), 1);
 		assert_int_equal(rec.klen, 1);
 		assert_int_equal(rec.key[0], "abc"[i]);
-		assert_int_equal(rec.vlen, 200);
+		assert_int_equal(rec.vlen, 2000);
 	}
 	assert_int_equal(ana_sorter__next(s, &rec), 0);
 	ana_sorter__free(s);
 }
 
 /*
- * A write that fails (the file size limit, at 100 bytes: the first run is 436) names the file
+ * A write that fails (the file size limit, at 100 bytes: the first run is 4034) names the file
  * and the byte offset the same way whether the adding thread wrote the run (the add that made
  * it fails) or the sorter's thread did (finish, the next point the adding waits for it, fails).
  * No assertion runs while the limit holds (cmocka's output may be a file).
@@ -246,8 +246,8 @@ static void test_sorter_thread_write_error_names_the_file_and_offset(void **stat
 	lim = old;
 	lim.rlim_cur = 100;
 	for (int thread = 0; thread < 2; thread++) {
-		/* a batch of 512 bytes either way: two records */
-		struct ana_sorter *s = ana_sorter__new(thread ? 1024 : 512, NULL);
+		/* a batch of 4096 bytes either way: two records */
+		struct ana_sorter *s = ana_sorter__new(thread ? 8192 : 4096, NULL);
 
 		assert_non_null(s);
 		if (thread) {

@@ -33,6 +33,9 @@
  * twice as many with a thread, whose runs are half as long */
 #define FANIN 64u
 #define ERR_MAX 4600u
+/* The least batch handed to the thread, whatever the budget: below, the hand-overs would cost
+ * more than the sorting and writing they move (a budget of a few bytes, in tests) */
+#define THREAD_BATCH_MIN 4096u
 /* Entries sorted by insertion below this */
 #define ISORT_MAX 16u
 
@@ -524,13 +527,15 @@ int ana_sorter__add(struct ana_sorter *s, const void *key, uint32_t klen, const 
 		    uint32_t vlen)
 {
 	struct batch *b = &s->fill;
-	/* with the thread, the other batch may be as full as this one */
+	/* with the thread, the other batch may be as full as this one; a batch worth a hand-over */
 	size_t n, limit = s->use_thread ? s->budget / 2 : s->budget;
 	uint8_t *r;
 	int ret;
 
 	if (s->finished)
 		return -EINVAL;
+	if (s->use_thread && limit < THREAD_BATCH_MIN)
+		limit = THREAD_BATCH_MIN;
 	if ((uint64_t)klen + vlen > ANA_SORTER_REC_MAX) {
 		errf(s->err, "a spilled record of %llu bytes is past the limit of %u",
 		     (unsigned long long)klen + vlen, ANA_SORTER_REC_MAX);
@@ -789,7 +794,8 @@ static size_t oblock_size(const struct ana_sorter *s)
 static int start_merge(struct ana_sorter *s)
 {
 	uint32_t fanin = s->use_thread ? 2 * FANIN : FANIN;
-	size_t bufsz = (s->budget - (s->use_thread ? 2 * oblock_size(s) : 0)) / (fanin + 1);
+	size_t blocks = s->use_thread ? 2 * oblock_size(s) : 0;
+	size_t bufsz = s->budget > blocks ? (s->budget - blocks) / (fanin + 1) : 0;
 	int ret;
 
 	if (bufsz < RBUF_MIN)

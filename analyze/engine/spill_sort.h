@@ -7,7 +7,7 @@
  * when read back.
  *
  * With a thread (ana_sorter__use_thread), a full batch of records is sorted and written on it
- * while the next fills; the two batches share the budget. An error of the thread (a write
+ * while the next fills; the two batches share the budget (but hold 4 KiB each at least). An error of the thread (a write
  * that failed, naming the file and the byte offset) is returned by the next add that hands it
  * a batch, or by finish: no record is dropped silently. After finish, a thread merges the
  * runs ahead of next, into two blocks within the budget; an error of the merge is returned by
