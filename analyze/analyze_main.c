@@ -937,8 +937,10 @@ int main(int argc, char **argv)
 		o.index_until = ANA_UNTIL_SKIP_SYSCALLS;
 	/* traces and spans past the budget go to a temporary file (docs/SPILL.md) */
 	if ((cmd == CMD_TRACES || cmd == CMD_SPANS || cmd == CMD_TIMELINE ||
-	     (cmd == CMD_EXPORT &&
-	      (ex.format == ANA_EXPORT_OTLP_JSON || ex.format == ANA_EXPORT_OTLP_JSONL))) &&
+	     (cmd == CMD_SYSCALLS && o.by == ANA_BY_SPAN) ||
+	     (cmd == CMD_EXPORT && (ex.format == ANA_EXPORT_OTLP_JSON ||
+				    ex.format == ANA_EXPORT_OTLP_JSONL ||
+				    ex.format == ANA_EXPORT_CHROME))) &&
 	    memory_budget(&o.memory_budget))
 		return fail_usage("bad SPANCAP_ANALYZE_MEMORY '%s': bytes, or with K, M or G",
 				  getenv("SPANCAP_ANALYZE_MEMORY"));

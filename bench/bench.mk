@@ -38,6 +38,10 @@ $(BUILD)/bench/recheck_bench: $(BUILD)/obj/bench/recheck_bench.o $(BUILD)/obj/ca
 	$(RESOLVER_LIB) $(FORMATS_LIB) $(WRITER_OBJS)
 $(BUILD)/bench/recheck_bench: PROG_LDLIBS = $(RESOLVER_LDLIBS) $(FORMATS_LDLIBS) -lpthread
 
+# Short children spawned one after another: the capture's CPU per spawned process, section 10.
+BENCH_BINS += $(BUILD)/bench/spawn_bench
+$(BUILD)/bench/spawn_bench: $(BUILD)/obj/bench/spawn_bench.o
+
 PROGRAMS += $(filter-out %.bpf.o,$(BENCH_BINS))
 
 .PHONY: bench bench-build bench-recorder bench-bpf bench-capture

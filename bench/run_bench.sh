@@ -42,15 +42,19 @@
 #      its peak RSS and the memory the ring holds, and their ratios.
 #   9. a 1 GB capture (issue 20): analyze_bench -n LARGE_RECORDS written to the file system
 #      with the most free space, then wall time, CPU and peak RSS (GNU time) of traces, spans,
-#      files, net, processes, export --format csv and trace ID (a trace of the middle); the
-#      file is removed after. Long (minutes): LARGE_ROUNDS passes, 1 by default.
+#      files, net, processes, export --format csv, otlp-jsonl --granularity span and chrome,
+#      syscalls --by span and trace ID (a trace of the middle); the file is removed after.
+#      Long (minutes): LARGE_ROUNDS passes, 1 by default.
+#  10. spancap's CPU per spawned process: bench/spawn_bench (fork, exec /bin/true, wait, 5 ms
+#      pause; SPAWNS times) under spancap -- (with --sample-traces 0.01), against the same run
+#      spawning nothing, interleaved; with OLD, the older spancap in the same passes.
 #
 # Usage: bench/run_bench.sh [BUILD]   (root; BPF; not run by make test)
 # Knobs (environment):
 #   RESULTS=FILE        report path (default bench/RESULTS.md)
 #   BENCH_COMMAND=TEXT  the command quoted in the report (default: this script's command line)
 #   SECTIONS="..."      sections to run: syscall workload capture replay index components
-#                       kernel recorder ring large (default all)
+#                       kernel recorder ring large spawn (default all)
 #   ROUNDS=N            interleaved passes per section (default 5)
 #   CALLS=N             operations per syscall_bench round (default 100000); INNER=N rounds per
 #                       run, the run's figure is their median (default 3); SLOW_DIV=N divides
@@ -79,6 +83,7 @@
 #   RECORDER_BEFORE=REV the git revision section 7 measures as "before" (default 910f03a,
 #                       the main commit before the syscall path by fields and the compressor
 #                       thread)
+#   SPAWNS=N            children spawned per run of section 10 (default 300)
 #   BENCH_SMOKE=1       a few seconds per section (CI): small counts, one pass, two ramp steps
 #   SPANCAP=PATH        the spancap binary (default $BUILD/spancap)
 #   OLD=PATH            an older spancap measured in the same passes as section 1's "context"
@@ -94,14 +99,14 @@ cd "$(dirname "$0")/.."
 SMOKE=${BENCH_SMOKE:-0}
 RESULTS=${RESULTS:-bench/RESULTS.md}
 BENCH_COMMAND=${BENCH_COMMAND:-"$0 $*"}
-SECTIONS=${SECTIONS:-syscall workload capture replay index components kernel recorder ring large}
+SECTIONS=${SECTIONS:-syscall workload capture replay index components kernel recorder ring large spawn}
 if [ "$SMOKE" = 1 ]; then
 	ROUNDS=${ROUNDS:-1} CALLS=${CALLS:-2000} INNER=${INNER:-1} SLOW_DIV=${SLOW_DIV:-4}
 	WORKLOAD_SECONDS=${WORKLOAD_SECONDS:-1} RAMP_RATES=${RAMP_RATES:-"20000 40000"}
 	STEP_SECONDS=${STEP_SECONDS:-1} CPU_SECONDS=${CPU_SECONDS:-1} CPU_RATE=${CPU_RATE:-200000}
 	BYTES_CALLS=${BYTES_CALLS:-20000} REPLAY_EVENTS=${REPLAY_EVENTS:-100000}
 	COMPONENT_RECORDS=${COMPONENT_RECORDS:-100000} RECORDER_EVENTS=${RECORDER_EVENTS:-200000}
-	LARGE_RECORDS=${LARGE_RECORDS:-200000}
+	LARGE_RECORDS=${LARGE_RECORDS:-200000} SPAWNS=${SPAWNS:-20}
 fi
 ROUNDS=${ROUNDS:-5}
 CALLS=${CALLS:-100000}
@@ -125,6 +130,7 @@ RECORDER_EVENTS=${RECORDER_EVENTS:-5000000}
 RECORDER_BEFORE=${RECORDER_BEFORE:-910f03a}
 LARGE_RECORDS=${LARGE_RECORDS:-90000000}
 LARGE_ROUNDS=${LARGE_ROUNDS:-1}
+SPAWNS=${SPAWNS:-300}
 SPANCAP=${SPANCAP:-$BUILD/spancap}
 ANALYZE=$BUILD/spancap-analyze
 B=$BUILD/bench/syscall_bench
@@ -134,7 +140,8 @@ BOUND=$BUILD/gen/spancap_bound.bpf.o
 NCPU=$(nproc)
 
 for f in "$SPANCAP" "$ANALYZE" "$B" "$DEMO" "$EMPTY" "$BOUND" "$BUILD/bench/analyze_bench" \
-	"$BUILD/bench/format_bench" "$BUILD/bench/recorder_bench" "$BUILD/bench/recheck_bench"; do
+	"$BUILD/bench/format_bench" "$BUILD/bench/recorder_bench" "$BUILD/bench/recheck_bench" \
+	"$BUILD/bench/spawn_bench"; do
 	[ -e "$f" ] || { echo "run_bench: $f is missing (make bench-build first)" >&2; exit 1; }
 done
 command -v jq >/dev/null || { echo "run_bench: jq is missing (make deps)" >&2; exit 1; }
@@ -1136,7 +1143,7 @@ large_run() { # key command...
 
 section_large() {
 	local r k free dir need f="" size=0 n=0 id="" why="" mid keys
-	keys="traces spans files net processes export-csv trace"
+	keys="traces spans files net processes export-csv export-span export-chrome syscalls-span trace"
 	if [ -n "${unavailable[gnu-time]:-}" ]; then
 		why=${unavailable[gnu-time]}
 	else
@@ -1173,6 +1180,9 @@ section_large() {
 		large_run net "$ANALYZE" net "$f"
 		large_run processes "$ANALYZE" processes "$f"
 		large_run export-csv "$ANALYZE" export --format csv "$f"
+		large_run export-span "$ANALYZE" export --format otlp-jsonl --granularity span "$f"
+		large_run export-chrome "$ANALYZE" export --format chrome "$f"
+		large_run syscalls-span "$ANALYZE" syscalls --by span "$f"
 		[ -n "$id" ] && large_run trace "$ANALYZE" trace "$id" "$f"
 		log "large: pass $r of $LARGE_ROUNDS done"
 	done
@@ -1187,7 +1197,8 @@ section_large() {
 			"after; trace: \`trace ID\` of the first trace 1 ms after the middle of the" \
 			"capture. Wall time, user and system CPU and peak RSS from GNU time; events/s:" \
 			"the file's records over the wall time. Issue 20's target: peak RSS <= 100 MiB" \
-			"for traces, spans, files, net, processes and export on any capture size." \
+			"for every report (traces, spans, files, net, processes, export, syscalls)" \
+			"on any capture size." \
 			"Median [min-max] of $LARGE_ROUNDS pass(es) (LARGE_ROUNDS; the section is long)."
 		echo
 		echo "| command | wall (s) | user CPU (s) | system CPU (s) | peak RSS (MiB) | events/s |"
@@ -1196,11 +1207,109 @@ section_large() {
 			local label=$k rate="n/a: ${why:-failed (see stderr)}" m
 			case $k in
 			export-csv) label="export --format csv" ;;
+			export-span) label="export --format otlp-jsonl --granularity span" ;;
+			export-chrome) label="export --format chrome" ;;
+			syscalls-span) label="syscalls --by span" ;;
 			trace) label="trace ID" ;;
 			esac
 			m=$(echo "${lwall[$k]:-}" | median)
 			[ -n "$m" ] && rate=$(awk -v n="$n" -v t="$m" 'BEGIN{if (t < 0.01) t = 0.01; printf "%.0f", n / t}')
 			echo "| $label | $(cell "${lwall[$k]:-}" %.2f "${why:-failed (see stderr)}") | $(cell "${luser[$k]:-}" %.2f "${why:-failed (see stderr)}") | $(cell "${lsys[$k]:-}" %.2f "${why:-failed (see stderr)}") | $(cell "${lrss[$k]:-}" %.1f "${why:-failed (see stderr)}") | $rate |"
+		done
+		echo
+	} >>"$tmp/report"
+}
+
+# ---- 10. spancap's CPU per spawned process ---------------------------------------------------------
+
+# CPU time (ns) of every thread of pid so far (schedstat: exact, unlike stat's clock ticks).
+task_cpu_ns() {
+	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END{printf "%d", s}'
+}
+
+declare -A sp_cpu sp_dur
+# One run: spancap -- a shell that says it runs, waits, spawns n children (or, for n = 0, none
+# for a second), says so, waits. The CPU spancap spends (us) and the time (s) between the two
+# waits and 0.3 s after, for the events' tail.
+spawn_cost_run() { # key spancap-binary n
+	local key=$1 bin=$2 n=$3 pid c0 c1 t0 t1
+	rm -f "$tmp/sp.go" "$tmp/sp.ready" "$tmp/sp.done" "$tmp/sp.scap"
+	mkfifo "$tmp/sp.go" "$tmp/sp.ready" "$tmp/sp.done"
+	"$bin" -q -w "$tmp/sp.scap" --sample-traces 0.01 -- sh -c \
+		"echo >$tmp/sp.ready; read x <$tmp/sp.go; $BUILD/bench/spawn_bench -n $n >/dev/null; echo >$tmp/sp.done; read x <$tmp/sp.go" \
+		2>>"$tmp/errors.log" &
+	pid=$!
+	if ! timeout 30 cat "$tmp/sp.ready" >/dev/null; then
+		log "spawn: $bin did not start its command"
+		kill "$pid" 2>/dev/null
+		wait "$pid"
+		return
+	fi
+	sleep 0.3 # the shell's exec resolved, spancap idle
+	c0=$(task_cpu_ns "$pid")
+	t0=$(date +%s%N)
+	timeout 30 bash -c 'echo >"$1"' _ "$tmp/sp.go"
+	timeout 120 cat "$tmp/sp.done" >/dev/null
+	[ "$n" = 0 ] && sleep 1
+	sleep 0.3
+	c1=$(task_cpu_ns "$pid")
+	t1=$(date +%s%N)
+	timeout 30 bash -c 'echo >"$1"' _ "$tmp/sp.go" || kill "$pid" 2>/dev/null
+	wait "$pid"
+	sp_cpu[$key]+="$(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.0f", (b - a) / 1000}') "
+	sp_dur[$key]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b - a) / 1e9}') "
+}
+
+section_spawn() {
+	local r k bins="new" label
+	[ -n "${OLD:-}" ] && bins="old new"
+	for r in $(seq 1 "$ROUNDS"); do
+		for k in $bins; do
+			local bin=$SPANCAP
+			[ "$k" = old ] && bin=$OLD
+			if [ $((r % 2)) = 1 ]; then
+				spawn_cost_run "$k-0" "$bin" 0
+				spawn_cost_run "$k-n" "$bin" "$SPAWNS"
+			else
+				spawn_cost_run "$k-n" "$bin" "$SPAWNS"
+				spawn_cost_run "$k-0" "$bin" 0
+			fi
+		done
+		log "spawn: pass $r of $ROUNDS done"
+	done
+	{
+		echo "## 10. spancap's CPU per spawned process"
+		echo
+		echo "\`spancap -q -w FILE --sample-traces 0.01 -- sh -c '...'\` whose shell, once" \
+			"spancap is idle, runs \`bench/spawn_bench -n $SPAWNS\` (fork, exec /bin/true," \
+			"wait for it, pause 5 ms; each child is a fork, an exec and an exit for" \
+			"spancap to describe), or the same shell spawning nothing (and waiting 1 s)." \
+			"CPU: every thread of spancap (/proc/PID/task/*/schedstat) from the start of" \
+			"the loop to 0.3 s after its end. Idle: that CPU per second of the runs" \
+			"spawning nothing. Per spawn: the CPU of a spawning run minus the idle rate" \
+			"times its length, over $SPAWNS. Median [min-max] of $ROUNDS passes, in" \
+			"alternating order."
+		echo
+		echo "| spancap | CPU per spawn (us) | CPU of a run of $SPAWNS spawns (ms) | its length (s) | idle CPU (ms/s) |"
+		echo "|---|---|---|---|---|"
+		for k in $bins; do
+			label="this tree"
+			[ "$k" = old ] && label="OLD ($OLD)"
+			local idle_l="" per_l="" ms_l="" idle i
+			local -a cn dn c0 d0
+			read -ra c0 <<<"${sp_cpu[$k-0]:-}"
+			read -ra d0 <<<"${sp_dur[$k-0]:-}"
+			for i in "${!c0[@]}"; do
+				idle_l+="$(awk -v c="${c0[$i]}" -v d="${d0[$i]}" 'BEGIN{printf "%.2f", c / 1000 / d}') "
+			done
+			idle=$(echo "$idle_l" | median)
+			read -ra cn <<<"${sp_cpu[$k-n]:-}"
+			read -ra dn <<<"${sp_dur[$k-n]:-}"
+			for i in "${!cn[@]}"; do
+				ms_l+="$(awk -v c="${cn[$i]}" 'BEGIN{printf "%.1f", c / 1000}') "
+				[ -n "$idle" ] && per_l+="$(awk -v c="${cn[$i]}" -v d="${dn[$i]}" -v r="$idle" -v n="$SPAWNS" 'BEGIN{printf "%.1f", (c - r * 1000 * d) / n}') "
+			done
+			echo "| $label | $(cell "$per_l" %.0f) | $(cell "$ms_l" %.1f) | $(cell "${sp_dur[$k-n]:-}" %.2f) | $(cell "$idle_l" %.2f) |"
 		done
 		echo
 	} >>"$tmp/report"
@@ -1226,7 +1335,7 @@ done
 	echo "|---|---|"
 	echo "| date | $start ($(( $(date +%s) - t_start )) s) |"
 	echo "| command | \`$BENCH_COMMAND\` |"
-	echo "| knobs | ROUNDS=$ROUNDS CALLS=$CALLS INNER=$INNER SLOW_DIV=$SLOW_DIV WORKLOAD_SECONDS=$WORKLOAD_SECONDS WORKLOAD_RATE=$WORKLOAD_RATE STEP_SECONDS=$STEP_SECONDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE BYTES_CALLS=$BYTES_CALLS REPLAY_EVENTS=$REPLAY_EVENTS RECORDER_EVENTS=$RECORDER_EVENTS RING_SECONDS=$RING_SECONDS RING_LONG_SECONDS=$RING_LONG_SECONDS RING_SIZE=$RING_SIZE LARGE_RECORDS=$LARGE_RECORDS LARGE_ROUNDS=$LARGE_ROUNDS BENCH_SMOKE=$SMOKE |"
+	echo "| knobs | ROUNDS=$ROUNDS CALLS=$CALLS INNER=$INNER SLOW_DIV=$SLOW_DIV WORKLOAD_SECONDS=$WORKLOAD_SECONDS WORKLOAD_RATE=$WORKLOAD_RATE STEP_SECONDS=$STEP_SECONDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE BYTES_CALLS=$BYTES_CALLS REPLAY_EVENTS=$REPLAY_EVENTS RECORDER_EVENTS=$RECORDER_EVENTS RING_SECONDS=$RING_SECONDS RING_LONG_SECONDS=$RING_LONG_SECONDS RING_SIZE=$RING_SIZE LARGE_RECORDS=$LARGE_RECORDS LARGE_ROUNDS=$LARGE_ROUNDS SPAWNS=$SPAWNS BENCH_SMOKE=$SMOKE |"
 	echo "| CPU | $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $NCPU online CPUs |"
 	echo "| memory | $(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) |"
 	echo "| kernel | $(uname -r) $(uname -m) |"
@@ -1241,7 +1350,7 @@ if [ "${SPLICE:-0}" = 1 ] && [ -s "$RESULTS" ]; then
 	# Sections ("## N. ...") of the new report into the old one; the header gets a row
 	# "| section N | ... |" saying which run measured it.
 	python3 - "$RESULTS" "$RESULTS.tmp" \
-		"$start, $(( $(date +%s) - t_start )) s, \`$BENCH_COMMAND\`, ROUNDS=$ROUNDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE RING_SECONDS=$RING_SECONDS RING_LONG_SECONDS=$RING_LONG_SECONDS RING_SIZE=$RING_SIZE LARGE_RECORDS=$LARGE_RECORDS LARGE_ROUNDS=$LARGE_ROUNDS, load $load_start at the start, $(cut -d ' ' -f 1-3 /proc/loadavg) at the end, git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" <<'PY' || exit 1
+		"$start, $(( $(date +%s) - t_start )) s, \`$BENCH_COMMAND\`, ROUNDS=$ROUNDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE RING_SECONDS=$RING_SECONDS RING_LONG_SECONDS=$RING_LONG_SECONDS RING_SIZE=$RING_SIZE LARGE_RECORDS=$LARGE_RECORDS LARGE_ROUNDS=$LARGE_ROUNDS SPAWNS=$SPAWNS, load $load_start at the start, $(cut -d ' ' -f 1-3 /proc/loadavg) at the end, git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" <<'PY' || exit 1
 import re, sys
 old, new, run = sys.argv[1], sys.argv[2], sys.argv[3]
 def split(text):

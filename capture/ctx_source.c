@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ctx_source.h"
+#include "elf_cache.h"
 #include "proc_maps.h"
 #include "process_context.h"
 #include "target_memory.h"
@@ -160,12 +161,20 @@ static void take_pctx(struct ctxsrc_result *out, const struct pctx *p)
 	}
 }
 
+/*
+ * The ELF facts of the modules already read, for every later resolution (a program spawned
+ * again maps the same files). Made at the first resolution; ctxsrc_resolve() has one caller
+ * thread.
+ */
+static struct elfcache *elf_cache;
+
 int ctxsrc_resolve(pid_t pid, struct ctxsrc_result *out)
 {
 	struct tlsres_report *rep = NULL;
 	char err[TLSRES_REASON_MAX] = "";
 	char perr[256] = "";
 	struct tmem *mem = NULL;
+	struct pmaps *maps;
 	struct pctx *p = NULL;
 	int rc;
 
@@ -179,7 +188,12 @@ int ctxsrc_resolve(pid_t pid, struct ctxsrc_result *out)
 		out->status = SCF_CTX_ERROR;
 		return rc == -ESRCH ? -ESRCH : 0;
 	}
-	p = pctx__read_pid(pid, NULL, mem, NULL, perr, sizeof(perr));
+	if (!elf_cache)
+		elf_cache = elfcache__new(0); /* NULL: every module is parsed at each resolution */
+	/* Read once for both readers; when that fails each reads (and reports) it again. */
+	maps = pmaps__read(pid, 0, perr, sizeof(perr));
+	perr[0] = '\0';
+	p = pctx__read_pid(pid, maps, mem, NULL, perr, sizeof(perr));
 	if (p) {
 		take_pctx(out, p);
 		out->pctx_addr = p->header_addr;
@@ -194,10 +208,11 @@ int ctxsrc_resolve(pid_t pid, struct ctxsrc_result *out)
 		snprintf(out->reason, sizeof(out->reason), "out of memory");
 		goto out;
 	}
-	struct tlsres_opts ro = {.mem = mem};
+	struct tlsres_opts ro = {.mem = mem, .maps = maps, .cache = elf_cache};
 	rc = tlsres_resolve_pid(pid, &ro, rep, err, sizeof(err));
 	if (rc == -ESRCH) {
 		pctx__free(p);
+		pmaps__free(maps);
 		tmem__free(mem);
 		free(rep);
 		return -ESRCH;
@@ -233,6 +248,7 @@ int ctxsrc_resolve(pid_t pid, struct ctxsrc_result *out)
 	}
 out:
 	pctx__free(p);
+	pmaps__free(maps);
 	tmem__free(mem);
 	free(rep);
 	return 0;

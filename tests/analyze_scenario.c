@@ -505,6 +505,22 @@ static void host_late(struct scen *s)
 	end(s, AT(2000), 0);
 }
 
+/* A read(0, ..) in span 0d0d.../span_byte that fails with errno err. */
+static void err_read(struct scen *s, uint64_t ts, uint32_t pid, uint32_t tid, uint8_t span_byte,
+		     int32_t err)
+{
+	struct scf_syscall b = { .duration_ns = 1000, .ret = -err, .tid = tid, .pid = pid,
+				 .nr = 0, .abi = SCF_ABI_X86_64, .args = { 0, 0x1000, 1 },
+				 .trace_flags = 1 };
+	struct scf_rec_builder rb;
+
+	memset(b.trace_id, 0x0d, 16);
+	memset(b.span_id, span_byte, 8);
+	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_SYSCALL, SCF_SYSCALL_F_CTX, &b,
+		     sizeof(b));
+	emit(s, ts, &rb);
+}
+
 static void host_spill(struct scen *s)
 {
 	static const char *const k1[] = { "http.route", "user_id" };
@@ -538,6 +554,15 @@ static void host_spill(struct scen *s)
 	proc_event_status(s, AT(60), K1, 11);
 	ctx_read(s, AT(62), P, T1, 0);
 	proc_event_status(s, AT(70), K2, 9);
+	/* E4 fails with EAGAIN, its thread leaves it, then it fails with four other errnos and
+	 * EAGAIN again: its fifth distinct errno is the one its first part saw */
+	err_read(s, AT(80), P, T1, 0xe4, 11);
+	ctx_read(s, AT(81), P, T1, 0);
+	err_read(s, AT(82), P, T1, 0xe4, 4);
+	err_read(s, AT(83), P, T1, 0xe4, 5);
+	err_read(s, AT(84), P, T1, 0xe4, 2);
+	err_read(s, AT(85), P, T1, 0xe4, 9);
+	err_read(s, AT(86), P, T1, 0xe4, 11);
 	end(s, AT(2000), 0);
 }
 

@@ -91,7 +91,10 @@
  * trace 0c0c...: span E1 (e1e1...) has only two context records, 10 us apart; span E2 records
  * http.route=/x (key 0), then the process replaces its key map by user_id, http.route (and
  * its service by "spill-svc-2") and E2 records key 1 = eve; span E3 has one read in each of processes 910 "crash" and 920 "quit",
- * which die by SIGSEGV and then SIGKILL while in it.
+ * which die by SIGSEGV and then SIGKILL while in it. Span E4 (trace 0d0d..., e4e4...) on
+ * thread 901 has a read failing with EAGAIN, then (after a read outside any span) reads
+ * failing with EINTR, EIO, ENOENT, EBADF and EAGAIN: syscalls --by span shows EAGAIN:2 and
+ * the three next, EBADF among the others, however E4's parts were spilled.
  */
 
 /*

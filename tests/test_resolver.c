@@ -69,7 +69,8 @@ int main(void)
 	} parts[] = {
 	    {tr_maps_tests, tr_maps_tests_n},	    {tr_pctx_tests, tr_pctx_tests_n},
 	    {tr_attrs_tests, tr_attrs_tests_n},	    {tr_elf_tests, tr_elf_tests_n},
-	    {tr_resolve_tests, tr_resolve_tests_n}, {tr_live_tests, tr_live_tests_n},
+	    {tr_resolve_tests, tr_resolve_tests_n}, {tr_cache_tests, tr_cache_tests_n},
+	    {tr_live_tests, tr_live_tests_n},
 	};
 	struct CMUnitTest *all;
 	size_t n = 0, k = 0;

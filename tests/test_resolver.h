@@ -23,6 +23,8 @@ extern const struct CMUnitTest tr_elf_tests[];
 extern const size_t tr_elf_tests_n;
 extern const struct CMUnitTest tr_resolve_tests[];
 extern const size_t tr_resolve_tests_n;
+extern const struct CMUnitTest tr_cache_tests[];
+extern const size_t tr_cache_tests_n;
 extern const struct CMUnitTest tr_live_tests[];
 extern const size_t tr_live_tests_n;
 

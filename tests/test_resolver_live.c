@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "elf_cache.h"
 #include "tls_resolve.h"
 
 #define MAX_THREADS 8
@@ -433,6 +434,51 @@ static void test_live_gone_process(void **state)
 	assert_non_null(strstr(err, "/proc/999999999/maps"));
 }
 
+/*
+ * The maps read by the caller and the ELF facts of a cache give the report a resolution that
+ * reads and parses everything itself gives, and a second resolution finds every file the
+ * first kept.
+ */
+static void expect_cached_same(const char *fixture, const char *mode, const char *lib)
+{
+	struct child *c = spawn(fixture, mode, lib, NULL);
+	static struct tlsres_report plain, cached;
+	char err[TR_ERRLEN] = "";
+	struct elfcache *cache = elfcache__new(0);
+	struct elfcache_stats s1, s2;
+	struct tlsres_opts o = {.cache = cache};
+	struct pmaps *maps;
+
+	assert_non_null(cache);
+	assert_int_equal(tlsres_resolve_pid(c->pid, NULL, &plain, err, sizeof(err)), 0);
+	assert_int_equal(tlsres_resolve_pid(c->pid, &o, &cached, err, sizeof(err)), 0);
+	assert_memory_equal(&cached, &plain, sizeof(plain));
+	elfcache__stats(cache, &s1);
+	assert_true(s1.misses >= 3); /* the executable, libc and ld.so at least */
+	assert_int_equal(s1.hits, 0);
+	assert_true(s1.kept > 0);
+	maps = pmaps__read(c->pid, 0, err, sizeof(err));
+	assert_non_null(maps);
+	o.maps = maps;
+	assert_int_equal(tlsres_resolve_pid(c->pid, &o, &cached, err, sizeof(err)), 0);
+	assert_memory_equal(&cached, &plain, sizeof(plain));
+	elfcache__stats(cache, &s2);
+	assert_int_equal(s2.hits, s1.kept);
+	assert_int_equal(s2.misses - s1.misses, s1.misses - s1.kept);
+	pmaps__free(maps);
+	elfcache__free(cache);
+}
+
+static void test_live_cached_facts_same_report(void **state)
+{
+	(void)state;
+	expect_cached_same("tlsfix_use_gd", "link", NULL);
+	child_stop(&cur);
+	expect_cached_same("tlsfix_le_pie", "dlopen", "libtlsfix_gnu2.so");
+	child_stop(&cur);
+	expect_cached_same("tlsfix_musl_dl", "dlopen", "libtlsfix_musl_gd.so");
+}
+
 /* A reader that replaces the 8 bytes at one address. */
 struct patch {
 	struct tmem *real;
@@ -543,6 +589,7 @@ const struct CMUnitTest tr_live_tests[] = {
     LIVE(test_live_ambiguous_exe_and_library),
     LIVE(test_live_no_symbol),
     LIVE(test_live_gone_process),
+    LIVE(test_live_cached_facts_same_report),
     LIVE(test_live_garbage_tlsdesc_arg),
     LIVE(test_live_garbage_ie_got),
     LIVE(test_live_garbage_gd_modid),

@@ -20,6 +20,7 @@
 
 #include "analysis.h"
 #include "analyze_scenario.h"
+#include "export.h"
 #include "report.h"
 #include "spill_sort.h"
 #include "xorshift64.h"
@@ -529,6 +530,118 @@ static void test_filters_that_deselect_syscalls_spill_the_same(void **state)
 	unlink(scen_path);
 }
 
+/* The export of the scenario in a format with a budget (0: none), into a string (free it);
+ * *spilled gets the trace partials written to the spill file. */
+static char *export_out(enum ana_export_format format, enum ana_export_gran gran, bool orphans,
+			size_t budget, uint64_t *spilled)
+{
+	struct ana_opts o = { .memory_budget = budget };
+	struct ana_export x = { .format = format, .gran = gran, .orphans = orphans };
+	char path[64], err[SCF_ERRMSG_MAX];
+	struct ana_ctx *c;
+	char *text;
+	long len;
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/test_trace_spill_x.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	x.path = path;
+	assert_int_equal(ana_export_begin(&x, &o), 0);
+	c = ana_ctx__new(&o);
+	assert_non_null(c);
+	assert_int_equal(ana_ctx__add_file(c, scen_path, err, sizeof(err)), 0);
+	assert_int_equal(ana_ctx__run(c), 0);
+	assert_int_equal(ana_export_finish(&x, c), 0);
+	*spilled = c->spilled_traces;
+	ana_ctx__free(c);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	assert_true(len > 0);
+	rewind(f);
+	text = calloc(1, (size_t)len + 1);
+	assert_non_null(text);
+	assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	unlink(path);
+	return text;
+}
+
+/* syscalls --by span with a budget (0: none), into a string (free it). */
+static char *syscalls_by_span(bool json, size_t budget, uint64_t *spilled)
+{
+	struct ana_opts o = { .memory_budget = budget, .want = ANA_WANT_SCSTATS,
+			      .by = ANA_BY_SPAN };
+	struct ana_ctx *c = ana_ctx__new(&o);
+	char err[SCF_ERRMSG_MAX];
+	struct ana_report r = { .json = json, .c = c };
+	char *text = NULL;
+	size_t len = 0;
+
+	assert_non_null(c);
+	assert_int_equal(ana_ctx__add_file(c, scen_path, err, sizeof(err)), 0);
+	assert_int_equal(ana_ctx__run(c), 0);
+	r.out = open_memstream(&text, &len);
+	assert_non_null(r.out);
+	assert_int_equal(ana_report_syscalls(&r), 0);
+	fclose(r.out);
+	*spilled = c->spilled_traces;
+	ana_ctx__free(c);
+	return text;
+}
+
+/*
+ * The reports that show spans with more than their totals: export --format chrome (the slices
+ * of each span on each thread, with that thread's attributes), export --granularity span (each
+ * span's files, peers and failures) and syscalls --by span (each span's rows) print the same
+ * with a budget of one byte as with none, on every variant of the scenario, and do spill;
+ * syscalls --by span also at budgets that keep span E4 of variant 5 live over its five
+ * distinct errnos after spilling its first part (its fifth is the one that part saw).
+ */
+static void test_span_detail_reports_are_the_same_with_every_trace_spilled(void **state)
+{
+	static const size_t budgets[] = { 1, 1400, 2000 };
+
+	(void)state;
+	for (int variant = 0; variant <= 6; variant++) {
+		assert_int_equal(write_variant(variant), 0);
+		for (int k = 0; k < 6; k++) {
+			uint64_t none, spilled;
+			char *a, *b;
+
+			if (k < 2) {
+				a = syscalls_by_span(k, 0, &none);
+				for (size_t i = 1; i < sizeof(budgets) / sizeof(budgets[0]); i++) {
+					b = syscalls_by_span(k, budgets[i], &spilled);
+					assert_string_equal(a, b);
+					free(b);
+				}
+				b = syscalls_by_span(k, budgets[0], &spilled);
+			} else {
+				enum ana_export_format fmt = k == 2   ? ANA_EXPORT_CHROME
+							     : k == 3 ? ANA_EXPORT_OTLP_JSON
+								      : ANA_EXPORT_OTLP_JSONL;
+				enum ana_export_gran gran = k == 2 ? ANA_GRAN_SYSCALL
+								   : ANA_GRAN_SPAN;
+
+				a = export_out(fmt, gran, k == 5, 0, &none);
+				b = export_out(fmt, gran, k == 5, 1, &spilled);
+			}
+			assert_int_equal(none, 0);
+			assert_true(spilled > 0);
+			assert_string_equal(a, b);
+			free(a);
+			free(b);
+		}
+		unlink(scen_path);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_sorter_names_the_directory_it_cannot_use),
 		cmocka_unit_test(test_reports_are_the_same_with_every_trace_spilled),
 		cmocka_unit_test(test_filters_that_deselect_syscalls_spill_the_same),
+		cmocka_unit_test(test_span_detail_reports_are_the_same_with_every_trace_spilled),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -64,7 +64,7 @@ $(BUILD)/tests/test_samples_writer: PROG_LDLIBS = $(CMOCKA_LIBS) -lpthread
 # ($(BUILD)/tests/../fixtures, tests/fixtures/fixtures.mk).
 RESOLVER_TEST_SRCS := $(addprefix tests/,test_resolver.c test_resolver_maps.c \
 	test_resolver_pctx.c test_resolver_attrs.c test_resolver_elf.c test_resolver_resolve.c \
-	test_resolver_live.c)
+	test_resolver_cache.c test_resolver_live.c)
 RESOLVER_TEST_OBJS := $(RESOLVER_TEST_SRCS:%.c=$(BUILD)/obj/%.o)
 $(RESOLVER_TEST_OBJS): CFLAGS += -I$(RESOLVER_INC)
 $(BUILD)/tests/test_resolver: $(RESOLVER_TEST_OBJS) $(RESOLVER_LIB) $(RESOLVER_FIXTURES)

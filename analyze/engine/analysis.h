@@ -98,9 +98,9 @@ struct ana_opts {
 	 * (and their spans) are written to a temporary file, and the caller reads the traces and
 	 * spans through ana_traces_each only (c->traces and c->spans then hold some, or none).
 	 * 0: every one stays in memory. An event's span is then the live part of it: its ids
-	 * and what it gathered since it was last made, not the whole span's totals. The spill is
-	 * off (memory_budget ignored) where it could not give the same rows: with span details
-	 * (ANA_WANT_DETAIL) and statistics by span.
+	 * and what it gathered since it was last made, not the whole span's totals. A span's
+	 * rows by span (ANA_BY_SPAN) and detail (ANA_WANT_DETAIL) go with it and are merged back,
+	 * but for the children forked while it was spilled (docs/SPILL.md, section 4).
 	 */
 	size_t memory_budget;
 	/* With memory_budget: the caller reads no trace or span after the run (a timeline, which
@@ -366,6 +366,9 @@ struct ana_span {
 	bool attach, getters_many;
 	uint32_t find_seq;
 	struct ana_thread *getter;
+	/* syscalls --by span: its rows (ANA_BY_SPAN), which a spill writes with it */
+	struct ana_sc_row **sc;
+	uint32_t nsc, sc_cap;
 };
 
 /* One resolved span attribute (key from the process's key map). */
@@ -423,11 +426,15 @@ struct ana_sc_row {
 	uint32_t seq;
 	uint64_t count, errors, time_ns, no_exit;
 	struct ana_hist hist;
-	struct {
+	struct ana_errno_n {
 		int32_t err;
 		uint64_t n;
 	} errnos[SCF_SC_ERRNOS]; /* the first distinct errnos seen */
 	uint64_t other_errnos;
+	/* rows of a span: the distinct errnos past those, first seen first (other_errnos is
+	 * their sum), which merging the rows of a spilled span's partials needs (trace_spill.c) */
+	struct ana_errno_n *more;
+	uint32_t nmore, more_cap;
 };
 
 struct ana_sc_table {
@@ -678,6 +685,20 @@ bool ana_loss_overlaps(const struct ana_ctx *c, uint32_t host, uint32_t pid, uin
 		       uint64_t b);
 void ana_io_table_free(struct ana_io_table *t);
 void ana_sc_table_free(struct ana_sc_table *t);
+/* Counts n more failures with errno err in r: in the first SCF_SC_ERRNOS distinct ones, else in
+ * other_errnos (and, for a span's row, its list more). 0 or -ENOMEM. */
+int ana_sc_errno_add(struct ana_sc_row *r, int32_t err, uint64_t n);
+/* The row of syscall nr in span s's rows (s->sc), made when missing (NULL without memory);
+ * the bytes it adds are counted in c->live_bytes when c is given. */
+struct ana_sc_row *ana_span_sc_row(struct ana_ctx *c, struct ana_span *s, uint16_t nr);
+/* The row of name (cut: a path cut at the snaplen) in an io table, made with kind when missing;
+ * NULL without memory. */
+struct ana_io_row *ana_io_row_get(struct ana_io_table *t, uint32_t host, const char *name,
+				  bool cut, uint8_t kind);
+/* Estimated bytes of an io row of a span's detail, with its slots, but its name. */
+#define ANA_IO_ROW_COST (sizeof(struct ana_io_row) + 64)
+/* Estimated bytes of a row of a span (the row, its slot, its histogram and errnos). */
+size_t ana_sc_row_cost(const struct ana_sc_row *r);
 
 /* trace_spill.c: the memory budget of traces and spans */
 /* Estimated bytes of a trace and a span, with their map slots and vector entries. */

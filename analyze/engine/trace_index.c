@@ -119,6 +119,7 @@ struct ana_span *ana_span_get(struct ana_ctx *c, uint32_t host, const uint8_t tr
 			free(s);
 			goto fail;
 		}
+		c->live_bytes += sizeof(*s->detail);
 	}
 	if (ana_vec_push(&c->spans, s)) {
 		ana_span_free(s);
@@ -399,36 +400,46 @@ struct ana_io_row *ana_io_find(const struct ana_io_table *t, uint32_t host, cons
 	return ana_map_get(&t->map, &k, io_eq, &n);
 }
 
+struct ana_io_row *ana_io_row_get(struct ana_io_table *t, uint32_t host, const char *name,
+				  bool cut, uint8_t kind)
+{
+	struct ana_key k = ana_key_str(name, strlen(name), host);
+	struct io_name n = { name, cut };
+	struct ana_io_row *r = ana_map_get(&t->map, &k, io_eq, &n);
+
+	if (r)
+		return r;
+	if (t->n == t->cap) {
+		uint32_t ncap = t->cap ? t->cap * 2 : 16;
+		struct ana_io_row **nv = realloc(t->rows, ncap * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		t->rows = nv;
+		t->cap = ncap;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r || !(r->name = strdup(name))) {
+		free(r);
+		return NULL;
+	}
+	r->host = host;
+	r->kind = kind;
+	r->cut = cut;
+	r->seq = t->n;
+	t->rows[t->n++] = r;
+	if (ana_map_put(&t->map, &k, r, io_eq, &n))
+		return NULL;
+	return r;
+}
+
 static void io_add(struct ana_ctx *c, struct ana_io_table *t, uint32_t host, uint16_t nr,
 		   const struct scf_syscall_info *si, const struct sc_fact *f)
 {
-	struct ana_key k = ana_key_str(f->target, strlen(f->target), host);
-	struct io_name n = { f->target, f->cut };
-	struct ana_io_row *r = ana_map_get(&t->map, &k, io_eq, &n);
+	struct ana_io_row *r = ana_io_row_get(t, host, f->target, f->cut, f->kind);
 
-	if (!r) {
-		if (t->n == t->cap) {
-			uint32_t ncap = t->cap ? t->cap * 2 : 16;
-			struct ana_io_row **nv = realloc(t->rows, ncap * sizeof(*nv));
-
-			if (!nv)
-				goto fail;
-			t->rows = nv;
-			t->cap = ncap;
-		}
-		r = calloc(1, sizeof(*r));
-		if (!r || !(r->name = strdup(f->target))) {
-			free(r);
-			goto fail;
-		}
-		r->host = host;
-		r->kind = f->kind;
-		r->cut = f->cut;
-		r->seq = t->n;
-		t->rows[t->n++] = r;
-		if (ana_map_put(&t->map, &k, r, io_eq, &n))
-			goto fail;
-	}
+	if (!r)
+		goto fail;
 	r->ops++;
 	r->errors += f->err;
 	r->time_ns += f->dur;
@@ -447,14 +458,87 @@ fail:
 	c->nomem = true;
 }
 
+int ana_sc_errno_add(struct ana_sc_row *r, int32_t err, uint64_t n)
+{
+	for (int i = 0; i < SCF_SC_ERRNOS; i++) {
+		if (r->errnos[i].n && r->errnos[i].err != err)
+			continue;
+		r->errnos[i].err = err;
+		r->errnos[i].n += n;
+		return 0;
+	}
+	r->other_errnos += n;
+	if (r->group_kind != ANA_BY_SPAN)
+		return 0;
+	for (uint32_t i = 0; i < r->nmore; i++) {
+		if (r->more[i].err == err) {
+			r->more[i].n += n;
+			return 0;
+		}
+	}
+	if (r->nmore == r->more_cap) {
+		uint32_t ncap = r->more_cap ? r->more_cap * 2 : 4;
+		struct ana_errno_n *nv = realloc(r->more, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		r->more = nv;
+		r->more_cap = ncap;
+	}
+	r->more[r->nmore++] = (struct ana_errno_n){ .err = err, .n = n };
+	return 0;
+}
+
+size_t ana_sc_row_cost(const struct ana_sc_row *r)
+{
+	return sizeof(*r) + sizeof(void *) + r->hist.cap * sizeof(struct ana_hist_bin) +
+	       r->more_cap * sizeof(*r->more);
+}
+
+struct ana_sc_row *ana_span_sc_row(struct ana_ctx *c, struct ana_span *s, uint16_t nr)
+{
+	struct ana_sc_row *r;
+
+	for (uint32_t i = 0; i < s->nsc; i++)
+		if (s->sc[i]->nr == nr)
+			return s->sc[i];
+	if (s->nsc == s->sc_cap) {
+		uint32_t ncap = s->sc_cap ? s->sc_cap * 2 : 4;
+		struct ana_sc_row **nv = realloc(s->sc, ncap * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		s->sc = nv;
+		s->sc_cap = ncap;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->group_kind = ANA_BY_SPAN;
+	r->group = s;
+	r->nr = nr;
+	r->seq = s->nsc;
+	s->sc[s->nsc++] = r;
+	if (c)
+		c->live_bytes += ana_sc_row_cost(r);
+	return r;
+}
+
 static void sc_add(struct ana_ctx *c, uint8_t by, void *group, uint16_t nr,
 		   const struct sc_fact *f)
 {
 	struct ana_sc_table *t = &c->sc;
 	struct ana_key k = ana_key3((uint64_t)(uintptr_t)group, nr, by);
-	struct ana_sc_row *r = ana_map_get(&t->map, &k, NULL, NULL);
-	int i;
+	struct ana_sc_row *r;
+	size_t cost;
 
+	/* a span's rows go with it (to the spill too) */
+	if (by == ANA_BY_SPAN)
+		r = ana_span_sc_row(c, group, nr);
+	else
+		r = ana_map_get(&t->map, &k, NULL, NULL);
+	if (!r && by == ANA_BY_SPAN)
+		goto fail;
 	if (!r) {
 		if (t->n == t->cap) {
 			uint32_t ncap = t->cap ? t->cap * 2 : 64;
@@ -476,6 +560,7 @@ static void sc_add(struct ana_ctx *c, uint8_t by, void *group, uint16_t nr,
 		if (ana_map_put(&t->map, &k, r, NULL, NULL))
 			goto fail;
 	}
+	cost = by == ANA_BY_SPAN ? ana_sc_row_cost(r) : 0;
 	r->count++;
 	if (f->no_exit) {
 		r->no_exit++;
@@ -484,17 +569,13 @@ static void sc_add(struct ana_ctx *c, uint8_t by, void *group, uint16_t nr,
 	r->time_ns += f->dur;
 	if (ana_hist_add(&r->hist, f->dur))
 		c->nomem = true;
-	if (!f->err)
-		return;
-	r->errors++;
-	for (i = 0; i < SCF_SC_ERRNOS; i++) {
-		if (r->errnos[i].n && r->errnos[i].err != f->errnum)
-			continue;
-		r->errnos[i].err = f->errnum;
-		r->errnos[i].n++;
-		return;
+	if (f->err) {
+		r->errors++;
+		if (ana_sc_errno_add(r, f->errnum, 1))
+			c->nomem = true;
 	}
-	r->other_errnos++;
+	if (by == ANA_BY_SPAN)
+		c->live_bytes += ana_sc_row_cost(r) - cost;
 	return;
 fail:
 	c->nomem = true;
@@ -505,6 +586,7 @@ static void detail_add(struct ana_ctx *c, struct ana_span *s, const struct scf_s
 {
 	struct ana_span_detail *d = s->detail;
 	struct ana_class_stat *cs = &d->cls[f->cls];
+	uint32_t hcap = cs->hist.cap, nio = d->io.n, iocap = d->io.cap;
 
 	cs->count++;
 	cs->errors += f->err;
@@ -513,6 +595,11 @@ static void detail_add(struct ana_ctx *c, struct ana_span *s, const struct scf_s
 		c->nomem = true;
 	if (f->target)
 		io_add(c, &d->io, s->host, sc->nr, si, f);
+	/* the bytes it added, for the budget of traces and spans (trace_spill.c) */
+	c->live_bytes += (cs->hist.cap - hcap) * sizeof(struct ana_hist_bin) +
+			 (d->io.cap - iocap) * sizeof(void *);
+	if (d->io.n != nio)
+		c->live_bytes += ANA_IO_ROW_COST + strlen(f->target) + 1;
 	if (!f->err)
 		return;
 	if (d->nerrs == d->errs_cap) {
@@ -524,6 +611,7 @@ static void detail_add(struct ana_ctx *c, struct ana_span *s, const struct scf_s
 			return;
 		}
 		d->errs = nv;
+		c->live_bytes += (ncap - d->errs_cap) * sizeof(*nv);
 		d->errs_cap = ncap;
 	}
 	d->errs[d->nerrs].ts_ns = f->ts;
@@ -531,6 +619,8 @@ static void detail_add(struct ana_ctx *c, struct ana_span *s, const struct scf_s
 	d->errs[d->nerrs].nr = sc->nr;
 	d->errs[d->nerrs].err = f->errnum;
 	d->errs[d->nerrs].target = f->target ? strdup(f->target) : NULL;
+	if (f->target)
+		c->live_bytes += strlen(f->target) + 1;
 	d->nerrs++;
 }
 
@@ -1002,6 +1092,12 @@ void ana_span_free(struct ana_span *s)
 		free(d->children);
 		free(d);
 	}
+	for (uint32_t i = 0; i < s->nsc; i++) {
+		ana_hist_free(&s->sc[i]->hist);
+		free(s->sc[i]->more);
+		free(s->sc[i]);
+	}
+	free(s->sc);
 	for (uint32_t i = 0; i < s->nctxs; i++)
 		free(s->ctxs[i].attrs);
 	free(s->ctxs);

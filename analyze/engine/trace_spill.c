@@ -103,6 +103,120 @@ static void put_stats(struct sbuf *b, const struct ana_stats *s)
 	put_u64(b, s->last_ns);
 }
 
+static void put_hist(struct sbuf *b, const struct ana_hist *h)
+{
+	put_u32(b, h->nbins);
+	for (uint32_t k = 0; k < h->nbins; k++) {
+		put_u32(b, h->bins[k].idx);
+		put_u64(b, h->bins[k].count);
+	}
+	put_u64(b, h->count);
+	put_u64(b, h->sum);
+	put_u64(b, h->min);
+	put_u64(b, h->max);
+}
+
+/*
+ * A span's detail (ANA_WANT_DETAIL): {u32 io rows, each {u32 host, u8 kind, u8 cut, u64 group,
+ * ops, opens, reads, writes, bytes read, bytes written, syncs, mmaps, connects, errors,
+ * time_ns, u32 name length, name}, u32 classes, each {u64 count, errors, time_ns, histogram},
+ * u32 failures, each {u64 time, u32 tid, u32 nr, u32 errno, u32 target length + 1 (0: none),
+ * target}, u32 children, each u32 process}.
+ */
+static void put_detail(struct sbuf *b, const struct ana_span_detail *d)
+{
+	put_u32(b, d->io.n);
+	for (uint32_t i = 0; i < d->io.n; i++) {
+		const struct ana_io_row *r = d->io.rows[i];
+		uint8_t kc[2] = { r->kind, r->cut };
+
+		put_u32(b, r->host);
+		put(b, kc, 2);
+		put_u64(b, r->group);
+		put_u64(b, r->ops);
+		put_u64(b, r->opens);
+		put_u64(b, r->reads);
+		put_u64(b, r->writes);
+		put_u64(b, r->bytes_read);
+		put_u64(b, r->bytes_written);
+		put_u64(b, r->syncs);
+		put_u64(b, r->mmaps);
+		put_u64(b, r->connects);
+		put_u64(b, r->errors);
+		put_u64(b, r->time_ns);
+		put_u32(b, (uint32_t)strlen(r->name));
+		put(b, r->name, strlen(r->name));
+	}
+	put_u32(b, SCF_CLASS_MAX);
+	for (int i = 0; i < SCF_CLASS_MAX; i++) {
+		put_u64(b, d->cls[i].count);
+		put_u64(b, d->cls[i].errors);
+		put_u64(b, d->cls[i].time_ns);
+		put_hist(b, &d->cls[i].hist);
+	}
+	put_u32(b, d->nerrs);
+	for (uint32_t i = 0; i < d->nerrs; i++) {
+		const struct ana_error_ev *e = &d->errs[i];
+		size_t tl = e->target ? strlen(e->target) : 0;
+
+		put_u64(b, e->ts_ns);
+		put_u32(b, e->tid);
+		put_u32(b, e->nr);
+		put_u32(b, (uint32_t)e->err);
+		put_u32(b, e->target ? (uint32_t)tl + 1 : 0);
+		put(b, e->target, tl);
+	}
+	put_u32(b, d->nchildren);
+	for (uint32_t i = 0; i < d->nchildren; i++)
+		put_u32(b, d->children[i]->seq);
+}
+
+/* Estimated bytes of a span's detail (as detail_add counts them as they grow). */
+static size_t detail_cost(const struct ana_span_detail *d)
+{
+	size_t n = sizeof(*d) + d->io.cap * sizeof(void *) + d->errs_cap * sizeof(*d->errs) +
+		   d->children_cap * sizeof(void *);
+
+	for (uint32_t i = 0; i < d->io.n; i++)
+		n += ANA_IO_ROW_COST + strlen(d->io.rows[i]->name) + 1;
+	for (int i = 0; i < SCF_CLASS_MAX; i++)
+		n += d->cls[i].hist.cap * sizeof(struct ana_hist_bin);
+	for (uint32_t i = 0; i < d->nerrs; i++)
+		if (d->errs[i].target)
+			n += strlen(d->errs[i].target) + 1;
+	return n;
+}
+
+/* A span's rows of syscalls --by span: {u32 n, then each: u32 nr, u64 count, errors, time_ns,
+ * no_exit, the histogram (u32 bins, each {u32 index, u64 count}, u64 count, sum, min, max),
+ * u32 errnos, each {u32 errno, u64 count}, first seen first}. */
+static void put_sc_rows(struct sbuf *b, const struct ana_span *s)
+{
+	put_u32(b, s->nsc);
+	for (uint32_t i = 0; i < s->nsc; i++) {
+		const struct ana_sc_row *r = s->sc[i];
+		uint32_t ne = 0;
+
+		put_u32(b, r->nr);
+		put_u64(b, r->count);
+		put_u64(b, r->errors);
+		put_u64(b, r->time_ns);
+		put_u64(b, r->no_exit);
+		put_hist(b, &r->hist);
+		while (ne < SCF_SC_ERRNOS && r->errnos[ne].n)
+			ne++;
+		put_u32(b, ne + r->nmore);
+		for (uint32_t k = 0; k < ne; k++) {
+			put_u32(b, (uint32_t)r->errnos[k].err);
+			put_u64(b, r->errnos[k].n);
+		}
+		for (uint32_t k = 0; k < r->nmore; k++) {
+			put_u32(b, (uint32_t)r->more[k].err);
+			put_u64(b, r->more[k].n);
+		}
+	}
+}
+
 static void make_key(uint8_t k[KEY_LEN], const uint8_t trace_id[16], uint8_t kind,
 		     const uint8_t *span_id, uint32_t seq)
 {
@@ -154,7 +268,8 @@ static int spill_span(struct ana_ctx *c, const struct ana_span *s, bool marker, 
 {
 	uint8_t k[KEY_LEN];
 	uint8_t flags = (uint8_t)(s->multi_thread | s->pctx_set << 1 | !!s->service << 2 |
-				  s->attach << 3 | marker << 4 | s->getters_many << 5);
+				  s->attach << 3 | marker << 4 | s->getters_many << 5 |
+				  !!s->detail << 6);
 	int ret;
 
 	{
@@ -188,6 +303,9 @@ static int spill_span(struct ana_ctx *c, const struct ana_span *s, bool marker, 
 			put_u32(b, s->find_seq);
 			put_u32(b, s->getter ? s->getter->seq : NONE);
 		}
+		put_sc_rows(b, s);
+		if (s->detail)
+			put_detail(b, s->detail);
 		if (b->nomem)
 			return -ENOMEM;
 		make_key(k, s->trace_id, 1, s->span_id, s->seq);
@@ -204,8 +322,7 @@ static int spill_span(struct ana_ctx *c, const struct ana_span *s, bool marker, 
 void ana_spill_setup(struct ana_ctx *c)
 {
 	c->spill_at = SIZE_MAX;
-	if (!c->o.memory_budget || (c->o.want & (ANA_WANT_DETAIL | ANA_WANT_NO_TRACES)) ||
-	    ((c->o.want & ANA_WANT_SCSTATS) && c->o.by == ANA_BY_SPAN))
+	if (!c->o.memory_budget || (c->o.want & ANA_WANT_NO_TRACES))
 		return;
 	c->spill_at = c->o.memory_budget;
 }
@@ -220,6 +337,11 @@ static size_t trace_cost(const struct ana_trace *tr)
 			n += strlen(s->service) + 1;
 		for (uint32_t i = 0; i < s->nctxs; i++)
 			n += s->ctxs[i].attrs_len;
+		n += s->sc_cap * sizeof(*s->sc);
+		if (s->detail)
+			n += detail_cost(s->detail);
+		for (uint32_t i = 0; i < s->nsc; i++)
+			n += ana_sc_row_cost(s->sc[i]);
 	}
 	return n;
 }
@@ -638,6 +760,202 @@ static int merge_trace_part(struct merge *m, const uint8_t *key, struct cur *r)
 	return r->bad || r->off != r->n ? -EBADMSG : 0;
 }
 
+/* A histogram (put_hist), checked; into *h (free it) when h is given. 0, -EBADMSG or -ENOMEM. */
+static int get_hist(struct cur *r, struct ana_hist *h)
+{
+	uint32_t nb = get_u32(r);
+
+	if (r->bad || nb > ANA_HIST_BUCKETS || nb > (r->n - r->off) / 12)
+		return -EBADMSG;
+	if (h && nb && !(h->bins = calloc(nb, sizeof(*h->bins))))
+		return -ENOMEM;
+	for (uint32_t k = 0; k < nb; k++) {
+		uint32_t idx = get_u32(r);
+		uint64_t cnt = get_u64(r);
+
+		if (idx >= ANA_HIST_BUCKETS || (k && h && idx <= h->bins[k - 1].idx))
+			r->bad = true;
+		if (h)
+			h->bins[k] = (struct ana_hist_bin){ .idx = (uint16_t)idx, .count = cnt };
+	}
+	if (h)
+		h->nbins = h->cap = nb;
+	{
+		uint64_t count = get_u64(r), sum = get_u64(r), min = get_u64(r), max = get_u64(r);
+
+		if (h) {
+			h->count = count;
+			h->sum = sum;
+			h->min = min;
+			h->max = max;
+		}
+	}
+	if (r->bad && h)
+		ana_hist_free(h);
+	return r->bad ? -EBADMSG : 0;
+}
+
+/* A partial's detail (put_detail), checked, and merged into s's when s is given: io rows by
+ * name, first seen first, counts added; class statistics added; failures and children after
+ * those of the partials before (the partials come in replay order). 0, -EBADMSG or -ENOMEM. */
+static int get_detail(struct ana_ctx *c, struct cur *r, struct ana_span *s)
+{
+	struct ana_span_detail *d = NULL;
+	uint32_t n = get_u32(r);
+	int ret;
+
+	if (s && !s->detail && !(s->detail = calloc(1, sizeof(*s->detail))))
+		return -ENOMEM;
+	d = s ? s->detail : NULL;
+	if (r->bad || n > (r->n - r->off) / 106)
+		return -EBADMSG;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t host = get_u32(r), len;
+		const uint8_t *kc = get_bytes(r, 2);
+		uint64_t v[12];
+		const uint8_t *name;
+		struct ana_io_row *w;
+		char *z;
+
+		for (int k = 0; k < 12; k++)
+			v[k] = get_u64(r);
+		len = get_u32(r);
+		name = get_bytes(r, len);
+		if (r->bad || (name && memchr(name, 0, len)))
+			return -EBADMSG;
+		if (!d)
+			continue;
+		z = ana_strndup(name, len);
+		w = z ? ana_io_row_get(&d->io, host, z, kc[1], kc[0]) : NULL;
+		free(z);
+		if (!w)
+			return -ENOMEM;
+		w->group = v[0];
+		w->ops += v[1];
+		w->opens += v[2];
+		w->reads += v[3];
+		w->writes += v[4];
+		w->bytes_read += v[5];
+		w->bytes_written += v[6];
+		w->syncs += v[7];
+		w->mmaps += v[8];
+		w->connects += v[9];
+		w->errors += v[10];
+		w->time_ns += v[11];
+	}
+	if (get_u32(r) != SCF_CLASS_MAX)
+		return -EBADMSG;
+	for (int i = 0; i < SCF_CLASS_MAX; i++) {
+		struct ana_hist h = { 0 };
+		uint64_t cnt = get_u64(r), errs = get_u64(r), t = get_u64(r);
+
+		ret = get_hist(r, d ? &h : NULL);
+		if (ret)
+			return ret;
+		if (!d)
+			continue;
+		d->cls[i].count += cnt;
+		d->cls[i].errors += errs;
+		d->cls[i].time_ns += t;
+		ret = ana_hist_merge(&d->cls[i].hist, &h);
+		ana_hist_free(&h);
+		if (ret)
+			return ret;
+	}
+	n = get_u32(r);
+	if (r->bad || n > (r->n - r->off) / 24)
+		return -EBADMSG;
+	for (uint32_t i = 0; i < n; i++) {
+		struct ana_error_ev e = { .ts_ns = get_u64(r), .tid = get_u32(r) };
+		uint32_t nr = get_u32(r), tl;
+		const uint8_t *tb;
+
+		e.err = (int32_t)get_u32(r);
+		tl = get_u32(r);
+		tb = get_bytes(r, tl ? tl - 1 : 0);
+		if (r->bad || nr > UINT16_MAX || (tl && memchr(tb, 0, tl - 1)))
+			return -EBADMSG;
+		if (!d)
+			continue;
+		e.nr = (uint16_t)nr;
+		if (d->nerrs == d->errs_cap) {
+			uint32_t ncap = d->errs_cap ? d->errs_cap * 2 : 8;
+			struct ana_error_ev *nv = realloc(d->errs, ncap * sizeof(*nv));
+
+			if (!nv)
+				return -ENOMEM;
+			d->errs = nv;
+			d->errs_cap = ncap;
+		}
+		if (tl && !(e.target = ana_strndup(tb, tl - 1)))
+			return -ENOMEM;
+		d->errs[d->nerrs++] = e;
+	}
+	n = get_u32(r);
+	if (r->bad || n > (r->n - r->off) / 4)
+		return -EBADMSG;
+	for (uint32_t i = 0; i < n; i++) {
+		struct ana_proc *p = get_ref(r, &c->procs);
+
+		if (!p)
+			return -EBADMSG;
+		if (d && push_unique((void ***)&d->children, &d->nchildren, &d->children_cap, p))
+			return -ENOMEM;
+	}
+	return r->bad ? -EBADMSG : 0;
+}
+
+/* A partial's rows of syscalls --by span (put_sc_rows), checked, and added to s's rows when s
+ * is given: counts add up, histograms merge, errnos are counted in the order first seen (the
+ * partials come in replay order). 0, -EBADMSG or -ENOMEM. */
+static int sc_rows(struct cur *r, struct ana_span *s)
+{
+	uint32_t n = get_u32(r);
+
+	if (r->bad || n > (r->n - r->off) / 56)
+		return -EBADMSG;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t nr = get_u32(r), nb;
+		struct ana_sc_row *w = NULL;
+		struct ana_hist h = { 0 };
+		uint64_t st[4];
+		int ret = 0;
+
+		for (int k = 0; k < 4; k++)
+			st[k] = get_u64(r);
+		if (r->bad || nr > UINT16_MAX)
+			return -EBADMSG;
+		if (s && !(w = ana_span_sc_row(NULL, s, (uint16_t)nr)))
+			return -ENOMEM;
+		ret = get_hist(r, w ? &h : NULL);
+		if (ret)
+			return ret;
+		if (w) {
+			w->count += st[0];
+			w->errors += st[1];
+			w->time_ns += st[2];
+			w->no_exit += st[3];
+			ret = ana_hist_merge(&w->hist, &h);
+		}
+		ana_hist_free(&h);
+		if (ret)
+			return ret;
+		nb = get_u32(r);
+		if (r->bad || nb > (r->n - r->off) / 12)
+			return -EBADMSG;
+		for (uint32_t k = 0; k < nb; k++) {
+			int32_t err = (int32_t)get_u32(r);
+			uint64_t cnt = get_u64(r);
+
+			if (!r->bad && w && ana_sc_errno_add(w, err, cnt))
+				return -ENOMEM;
+		}
+		if (r->bad)
+			return -EBADMSG;
+	}
+	return 0;
+}
+
 static int merge_ctx(struct ana_span *s, struct ana_thread *thr, const struct ana_pctx *pctx,
 		     const uint8_t *attrs, uint32_t len)
 {
@@ -686,7 +1004,7 @@ static int merge_span_part(struct merge *m, const uint8_t *key, struct cur *r)
 	uint32_t svc_len = 0, find_seq = 0;
 	struct ana_thread *getter = NULL;
 	uint64_t kill_order;
-	size_t ctx_off;
+	size_t ctx_off, rows_off;
 	bool existed;
 	int ret;
 
@@ -698,7 +1016,7 @@ static int merge_span_part(struct merge *m, const uint8_t *key, struct cur *r)
 		svc_len = get_u32(r);
 		svc = get_bytes(r, svc_len);
 	}
-	if (r->bad || host >= c->hosts.n || flags > 63) {
+	if (r->bad || host >= c->hosts.n || flags > 127) {
 		snprintf(m->why, sizeof(m->why), "span partial: field out of range");
 		return -EBADMSG;
 	}
@@ -716,7 +1034,8 @@ static int merge_span_part(struct merge *m, const uint8_t *key, struct cur *r)
 		find_seq = get_u32(r);
 		getter = get_ref(r, &c->threads);
 	}
-	if (r->bad || r->off != r->n)
+	rows_off = r->off;
+	if (sc_rows(r, NULL) || ((flags & 64) && get_detail(c, r, NULL)) || r->off != r->n)
 		return -EBADMSG;
 	r->off = ctx_off;
 	/* a partial made for a thread that found the span (ana_thread_span): the budget-off
@@ -774,7 +1093,11 @@ static int merge_span_part(struct merge *m, const uint8_t *key, struct cur *r)
 		if (ret)
 			return ret;
 	}
-	return 0;
+	r->off = rows_off;
+	ret = sc_rows(r, s);
+	if (!ret && (flags & 64))
+		ret = get_detail(c, r, s);
+	return ret;
 }
 
 /* The span merged so far is whole: its loss flag, its place in the trace, span_fn. */

@@ -12,7 +12,9 @@
  *   jsonl      the same rows as JSON Lines, one object per line
  *
  * All stream the syscalls from the replay's event callback and finish after the replay, so
- * memory grows with processes, threads and spans, not with syscalls.
+ * memory grows with processes and threads, not with syscalls; the spans, and what the otlp
+ * and chrome formats write of them after the replay, stay within the memory budget of traces
+ * and spans (ana_opts.memory_budget, docs/SPILL.md).
  */
 #ifndef ANA_EXPORT_H
 #define ANA_EXPORT_H

@@ -25,6 +25,7 @@
  * host's boot id, tid, time and number), so exporting the same file twice gives the same ids.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@
 
 #include "export.h"
 #include "report.h"
+#include "spill_sort.h"
 #include "syscall_fmt.h"
 #include "text_fmt.h"
 
@@ -745,79 +747,332 @@ static void group_span(struct ana_json *j, const uint8_t trace_id[16], const uin
 	ana_json_end(j, true);
 }
 
-/* What the span granularity writes, ordered by process, then first appearance. */
-struct group_item {
-	const struct ana_proc *p;
-	const struct ana_pctx *pctx;
-	uint32_t host, pseq, seq;
-	const struct ana_span *s;
-	const struct orphan_group *g;
-};
-
-static int item_cmp(const void *a, const void *b)
-{
-	const struct group_item *x = a, *y = b;
-
-	if (x->host != y->host)
-		return x->host < y->host ? -1 : 1;
-	if (x->pseq != y->pseq)
-		return x->pseq < y->pseq ? -1 : 1;
-	if (!x->s != !y->s)
-		return x->s ? -1 : 1; /* spans first, then the orphans */
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
+/*
+ * What the span granularity writes, ordered by host, process, then the spans (in the order
+ * the replay made them) before the orphan groups (in the order of their threads): each span
+ * as ana_traces_each hands it over (spilled ones merged), through the on-disk sort
+ * (spill_sort.h) within the memory budget. Key: {u32 host, u32 process seq, u8 kind (0 a span,
+ * 1 an orphan group), u32 seq}. Value of a span: {ids, u32 process, u32 process context,
+ * u32 thread (indexes, NONE: none), u8 multi_thread, 7 x u64 statistics, u32 killed, u32 pid,
+ * u64 time, u32 names, each {u8 socket, u32 length with its NUL, name}, u32 failures, each
+ * {u64 time, u32 tid, u32 nr, u32 errno, u32 target length with its NUL (0: none), target}};
+ * of an orphan group: {u32 its index}.
+ */
+#define NONE UINT32_MAX
+#define GROUP_KEY_LEN 13
 
 static struct ana_host *host_at(const struct ana_ctx *c, uint32_t idx)
 {
 	return idx < c->hosts.n ? c->hosts.v[idx] : NULL;
 }
 
-static int write_groups(struct ana_export *x, struct otlp *o, struct ana_ctx *c)
-{
-	size_t n = 0, cap = (size_t)c->spans.n + o->orphans.n;
-	struct group_item *v = calloc(cap ? cap : 1, sizeof(*v));
+struct gbuf {
+	uint8_t *p;
+	size_t n, cap;
+	bool nomem;
+};
 
-	if (!v) {
-		x->nomem = true;
+static void gput(struct gbuf *b, const void *d, size_t n)
+{
+	if (b->nomem || !n)
+		return;
+	if (n > b->cap - b->n) {
+		size_t ncap = b->cap ? b->cap : 256;
+		uint8_t *nv;
+
+		while (ncap - b->n < n)
+			ncap *= 2;
+		nv = realloc(b->p, ncap);
+		if (!nv) {
+			b->nomem = true;
+			return;
+		}
+		b->p = nv;
+		b->cap = ncap;
+	}
+	memcpy(b->p + b->n, d, n);
+	b->n += n;
+}
+
+static void gput_le(struct gbuf *b, uint64_t v, int n)
+{
+	uint8_t x[8];
+
+	for (int i = 0; i < n; i++)
+		x[i] = (uint8_t)(v >> (8 * i));
+	gput(b, x, (size_t)n);
+}
+
+static void group_key(uint8_t k[GROUP_KEY_LEN], uint32_t host, const struct ana_proc *p,
+		      uint8_t kind, uint32_t seq)
+{
+	uint32_t pseq = p ? p->seq : 0;
+
+	for (int i = 0; i < 4; i++) {
+		k[i] = (uint8_t)(host >> (8 * (3 - i)));
+		k[4 + i] = (uint8_t)(pseq >> (8 * (3 - i)));
+		k[9 + i] = (uint8_t)(seq >> (8 * (3 - i)));
+	}
+	k[8] = kind;
+}
+
+struct groups {
+	struct ana_export *x;
+	struct ana_sorter *sort;
+	struct gbuf b;
+	int err; /* a sorter's -errno */
+};
+
+static int group_add(struct ana_ctx *c, const struct ana_span *s, void *arg)
+{
+	struct groups *g = arg;
+	struct gbuf *b = &g->b;
+	const struct ana_span_detail *d = s->detail;
+	uint8_t k[GROUP_KEY_LEN];
+	uint32_t ne = d ? d->nerrs : 0, nn = d ? d->io.n : 0;
+
+	(void)c;
+	if (!s->st.syscalls)
+		return 0;
+	b->n = 0;
+	gput(b, s->trace_id, 16);
+	gput(b, s->span_id, 8);
+	gput_le(b, s->proc ? s->proc->seq : NONE, 4);
+	gput_le(b, s->pctx ? s->pctx->idx : NONE, 4);
+	gput_le(b, s->thr ? s->thr->seq : NONE, 4);
+	gput_le(b, s->multi_thread, 1);
+	gput_le(b, s->st.syscalls, 8);
+	gput_le(b, s->st.errors, 8);
+	gput_le(b, s->st.time_ns, 8);
+	gput_le(b, s->st.bytes_read, 8);
+	gput_le(b, s->st.bytes_written, 8);
+	gput_le(b, s->st.first_ns, 8);
+	gput_le(b, s->st.last_ns, 8);
+	gput_le(b, (uint32_t)s->killed, 4);
+	gput_le(b, s->killed_pid, 4);
+	gput_le(b, s->killed_ns, 8);
+	gput_le(b, nn, 4);
+	for (uint32_t i = 0; i < nn; i++) {
+		const struct ana_io_row *r = d->io.rows[i];
+
+		gput_le(b, r->kind == ANA_T_SOCKET, 1);
+		gput_le(b, strlen(r->name) + 1, 4);
+		gput(b, r->name, strlen(r->name) + 1);
+	}
+	gput_le(b, ne, 4);
+	for (uint32_t i = 0; i < ne; i++) {
+		const struct ana_error_ev *e = &d->errs[i];
+
+		gput_le(b, e->ts_ns, 8);
+		gput_le(b, e->tid, 4);
+		gput_le(b, e->nr, 4);
+		gput_le(b, (uint32_t)e->err, 4);
+		gput_le(b, e->target ? strlen(e->target) + 1 : 0, 4);
+		if (e->target)
+			gput(b, e->target, strlen(e->target) + 1);
+	}
+	if (b->nomem || b->n > UINT32_MAX) {
+		g->err = -ENOMEM;
+		return 1;
+	}
+	group_key(k, s->host, s->proc, 0, s->seq);
+	g->err = ana_sorter__add(g->sort, k, sizeof(k), b->p, (uint32_t)b->n);
+	return g->err ? 1 : 0;
+}
+
+/* Our own sorted bytes, read as any input. */
+struct grd {
+	const uint8_t *p;
+	size_t n, off;
+	bool bad;
+};
+
+static uint64_t gget(struct grd *r, int n)
+{
+	uint64_t v = 0;
+
+	if (r->bad || (size_t)n > r->n - r->off) {
+		r->bad = true;
 		return 0;
 	}
-	for (uint32_t i = 0; i < c->spans.n; i++) {
-		const struct ana_span *s = c->spans.v[i];
+	for (int i = n - 1; i >= 0; i--)
+		v = v << 8 | r->p[r->off + (size_t)i];
+	r->off += (size_t)n;
+	return v;
+}
 
-		if (!s->st.syscalls)
-			continue;
-		v[n] = (struct group_item){ .p = s->proc, .pctx = s->pctx, .host = s->host,
-					    .pseq = s->proc ? s->proc->seq : 0, .seq = s->seq,
-					    .s = s };
-		n++;
+/* A string with its NUL, of the length before it; NULL when bad. */
+static const char *gget_str(struct grd *r, uint32_t len)
+{
+	const char *p = (const char *)r->p + r->off;
+
+	if (r->bad || !len || len > r->n - r->off || p[len - 1] || memchr(p, 0, len - 1)) {
+		r->bad = true;
+		return NULL;
 	}
-	for (uint32_t i = 0; i < o->orphans.n; i++) {
-		const struct orphan_group *g = o->orphans.v[i];
+	r->off += len;
+	return p;
+}
 
-		v[n] = (struct group_item){ .p = g->t->proc, .pctx = g->pctx, .host = g->t->host,
-					    .pseq = g->t->proc ? g->t->proc->seq : 0,
-					    .seq = g->seq, .g = g };
-		n++;
+static void *gget_ref(struct grd *r, const struct ana_vec *v)
+{
+	uint32_t i = (uint32_t)gget(r, 4);
+
+	if (i == NONE)
+		return NULL;
+	if (i >= v->n) {
+		r->bad = true;
+		return NULL;
 	}
-	qsort(v, n, sizeof(*v), item_cmp);
-	for (size_t i = 0; i < n; i++) {
-		struct ana_host *h = host_at(c, v[i].host);
-		uint8_t tid[16];
+	return v->v[i];
+}
 
-		group_for(x, o, h, v[i].p, v[i].pctx);
-		if (v[i].s) {
-			const struct ana_span *s = v[i].s;
+/* Writes one sorted span group: 0, or 1 when it is malformed (-ENOMEM: out of memory). */
+static int group_write(struct ana_export *x, struct otlp *o, struct ana_ctx *c,
+		       const uint8_t *key, struct grd *r)
+{
+	struct ana_host *h = host_at(c, (uint32_t)key[0] << 24 | (uint32_t)key[1] << 16 |
+						(uint32_t)key[2] << 8 | key[3]);
+	struct ana_span s = { 0 };
+	struct ana_span_detail d = { 0 };
+	struct ana_io_row *rows = NULL;
+	uint32_t n;
+	int ret = 1;
 
-			group_span(&x->j, s->trace_id, s->span_id, h, s->thr, !s->multi_thread,
-				   &s->st, s->detail, s);
+	memcpy(s.trace_id, r->p, r->n >= 24 ? 16 : 0);
+	memcpy(s.span_id, r->p + 16, r->n >= 24 ? 8 : 0);
+	r->off = r->n >= 24 ? 24 : r->n;
+	r->bad = r->n < 24;
+	s.proc = gget_ref(r, &c->procs);
+	s.pctx = gget_ref(r, &c->pctxs);
+	s.thr = gget_ref(r, &c->threads);
+	s.multi_thread = gget(r, 1);
+	s.st.syscalls = gget(r, 8);
+	s.st.errors = gget(r, 8);
+	s.st.time_ns = gget(r, 8);
+	s.st.bytes_read = gget(r, 8);
+	s.st.bytes_written = gget(r, 8);
+	s.st.first_ns = gget(r, 8);
+	s.st.last_ns = gget(r, 8);
+	s.killed = (int32_t)gget(r, 4);
+	s.killed_pid = (uint32_t)gget(r, 4);
+	s.killed_ns = gget(r, 8);
+	n = (uint32_t)gget(r, 4);
+	if (!h || r->bad || n > (r->n - r->off) / 6)
+		return 1;
+	rows = calloc(n ? n : 1, sizeof(*rows));
+	d.io.rows = calloc(n ? n : 1, sizeof(*d.io.rows));
+	if (!rows || !d.io.rows) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		rows[i].kind = gget(r, 1) ? ANA_T_SOCKET : ANA_T_FILE;
+		rows[i].name = (char *)gget_str(r, (uint32_t)gget(r, 4));
+		d.io.rows[d.io.n++] = &rows[i];
+	}
+	n = (uint32_t)gget(r, 4);
+	if (r->bad || n > (r->n - r->off) / 24)
+		goto out;
+	d.errs = calloc(n ? n : 1, sizeof(*d.errs));
+	if (!d.errs) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		struct ana_error_ev *e = &d.errs[d.nerrs++];
+		uint32_t tl;
+
+		e->ts_ns = gget(r, 8);
+		e->tid = (uint32_t)gget(r, 4);
+		e->nr = (uint16_t)gget(r, 4);
+		e->err = (int32_t)gget(r, 4);
+		tl = (uint32_t)gget(r, 4);
+		e->target = tl ? (char *)gget_str(r, tl) : NULL;
+	}
+	if (r->bad || r->off != r->n)
+		goto out;
+	group_for(x, o, h, s.proc, s.pctx);
+	group_span(&x->j, s.trace_id, s.span_id, h, s.thr, !s.multi_thread, &s.st, &d, &s);
+	span_done(x, o);
+	ret = 0;
+out:
+	free(rows);
+	free(d.io.rows);
+	free(d.errs);
+	return ret;
+}
+
+static int write_groups(struct ana_export *x, struct otlp *o, struct ana_ctx *c)
+{
+	struct groups g = { .x = x };
+	struct ana_each each = { .span_fn = group_add, .arg = &g };
+	struct ana_sorted rec;
+	int ret, more;
+
+	g.sort = ana_sorter__new(c->o.memory_budget ? c->o.memory_budget / 4 + 1 : SIZE_MAX, NULL);
+	if (!g.sort) {
+		snprintf(x->err, sizeof(x->err), "out of memory");
+		return 1;
+	}
+	ret = ana_traces_each(c, &each);
+	free(g.b.p);
+	for (uint32_t i = 0; i < o->orphans.n && !ret; i++) {
+		const struct orphan_group *og = o->orphans.v[i];
+		uint8_t k[GROUP_KEY_LEN], v[4];
+
+		group_key(k, og->t->host, og->t->proc, 1, og->seq);
+		for (int b = 0; b < 4; b++)
+			v[b] = (uint8_t)(i >> (8 * b));
+		if ((g.err = ana_sorter__add(g.sort, k, sizeof(k), v, sizeof(v))))
+			ret = 1;
+	}
+	if (!ret && (g.err = ana_sorter__finish(g.sort)))
+		ret = 1;
+	while (!ret && (more = ana_sorter__next(g.sort, &rec)) == 1) {
+		struct grd r = { rec.val, rec.vlen, 0, false };
+
+		if (rec.klen != GROUP_KEY_LEN || rec.key[8] > 1) {
+			ret = 2;
+		} else if (rec.key[8] == 0) {
+			ret = group_write(x, o, c, rec.key, &r);
+			if (ret == -ENOMEM) {
+				g.err = ret;
+				ret = 1;
+			} else if (ret) {
+				ret = 2;
+			}
 		} else {
-			orphan_trace_id(tid, h, v[i].g->t);
-			group_span(&x->j, tid, NULL, h, v[i].g->t, true, &v[i].g->st, NULL, NULL);
+			uint32_t i = (uint32_t)gget(&r, 4);
+			const struct orphan_group *og;
+			struct ana_host *h;
+			uint8_t tid[16];
+
+			if (r.bad || r.off != r.n || i >= o->orphans.n) {
+				ret = 2;
+				break;
+			}
+			og = o->orphans.v[i];
+			h = host_at(c, og->t->host);
+			group_for(x, o, h, og->t->proc, og->pctx);
+			orphan_trace_id(tid, h, og->t);
+			group_span(&x->j, tid, NULL, h, og->t, true, &og->st, NULL, NULL);
+			span_done(x, o);
 		}
-		span_done(x, o);
 	}
-	free(v);
-	return 0;
+	if (!ret && more < 0) {
+		g.err = more;
+		ret = 1;
+	}
+	if (ret < 0)
+		snprintf(x->err, sizeof(x->err), "%.250s", c->spill_err);
+	else if (ret == 2)
+		snprintf(x->err, sizeof(x->err), "a sorted span group came back malformed");
+	else if (ret)
+		snprintf(x->err, sizeof(x->err), "%.250s",
+			 g.err == -ENOMEM ? "out of memory" : ana_sorter__error(g.sort));
+	ana_sorter__free(g.sort);
+	return ret ? 1 : 0;
 }
 
 /* Syscall granularity: a span of its own under the killed application span, at the death. */
@@ -911,7 +1166,8 @@ int ana_otlp_finish(struct ana_export *x, struct ana_ctx *c)
 	if (!o)
 		return 0;
 	if (x->gran == ANA_GRAN_SPAN) {
-		write_groups(x, o, c);
+		if (write_groups(x, o, c))
+			return 1;
 	} else {
 		struct killed_list l = { 0 };
 		struct ana_each each = { .span_fn = killed_add, .arg = &l };

@@ -784,46 +784,39 @@ int elftls_from_memory(const void *img, size_t len, const char *name, struct elf
 	return rc;
 }
 
-/* Maps (or, for files mmap refuses, reads) a whole file. */
-static int load_fd(int fd, const char *name, void **img, size_t *len, bool *mapped, char *err,
-		   size_t errlen)
+/* Maps (or, for files mmap refuses, reads) the whole file st describes. */
+static int load_fd(int fd, const struct stat *st, const char *name, void **img, size_t *len,
+		   bool *mapped, char *err, size_t errlen)
 {
-	struct stat st;
 	void *p;
 
-	if (fstat(fd, &st)) {
-		int saved = errno;
-
-		scf_errf(err, errlen, "%s: fstat: %s", name, strerror(saved));
-		return -saved;
-	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st->st_mode)) {
 		scf_errf(err, errlen, "%s: not a regular file", name);
 		return -ENOEXEC;
 	}
-	if (st.st_size <= 0) {
+	if (st->st_size <= 0) {
 		scf_errf(err, errlen, "%s: empty file", name);
 		return -ENODATA;
 	}
-	if ((uint64_t)st.st_size > SIZE_MAX / 2) {
+	if ((uint64_t)st->st_size > SIZE_MAX / 2) {
 		scf_errf(err, errlen, "%s: file of %lld bytes is too large", name,
-			 (long long)st.st_size);
+			 (long long)st->st_size);
 		return -EFBIG;
 	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	p = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (p != MAP_FAILED) {
 		*img = p;
-		*len = (size_t)st.st_size;
+		*len = (size_t)st->st_size;
 		*mapped = true;
 		return 0;
 	}
-	p = malloc((size_t)st.st_size);
+	p = malloc((size_t)st->st_size);
 	if (!p) {
 		scf_errf(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
 	}
-	for (size_t done = 0; done < (size_t)st.st_size;) {
-		ssize_t r = pread(fd, (uint8_t *)p + done, (size_t)st.st_size - done, (off_t)done);
+	for (size_t done = 0; done < (size_t)st->st_size;) {
+		ssize_t r = pread(fd, (uint8_t *)p + done, (size_t)st->st_size - done, (off_t)done);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -838,30 +831,21 @@ static int load_fd(int fd, const char *name, void **img, size_t *len, bool *mapp
 		done += (size_t)r;
 	}
 	*img = p;
-	*len = (size_t)st.st_size;
+	*len = (size_t)st->st_size;
 	*mapped = false;
 	return 0;
 }
 
-int elftls_from_file(const char *path, const char *name, struct elftls_info *out, char *err,
-		     size_t errlen)
+int elftls_from_fd(int fd, const struct stat *st, const char *name, struct elftls_info *out,
+		   char *err, size_t errlen)
 {
 	void *img = NULL;
 	size_t len = 0;
 	bool mapped = false;
-	int fd, rc;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!name)
-		name = path;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		scf_errf(err, errlen, "%s: open %s: %s", name, path, strerror(-rc));
-		return rc;
-	}
-	rc = load_fd(fd, name, &img, &len, &mapped, err, errlen);
-	close(fd);
+	rc = load_fd(fd, st, name, &img, &len, &mapped, err, errlen);
 	if (rc)
 		return rc;
 	rc = elftls_from_memory(img, len, name, out, err, errlen);
@@ -872,22 +856,40 @@ int elftls_from_file(const char *path, const char *name, struct elftls_info *out
 	return rc;
 }
 
-int elftls_from_module(pid_t pid, const struct pmaps_module *mod, struct elftls_info *out,
-		       char *err, size_t errlen)
+int elftls_open(const char *path, const char *name, struct stat *st, char *err, size_t errlen)
 {
-	char path[PATH_MAX + 64];
-	int rc = -ENOENT;
+	int fd, rc;
 
-	/* A deleted file or a memfd only exists through map_files. */
-	if (!mod->deleted && strncmp(mod->path, "/memfd:", 7)) {
-		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, mod->path);
-		rc = elftls_from_file(path, mod->path, out, err, errlen);
-		if (rc != -ENOENT && rc != -EACCES && rc != -EPERM)
-			return rc;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		scf_errf(err, errlen, "%s: open %s: %s", name, path, strerror(-rc));
+		return rc;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid,
-		 mod->exec_start, mod->exec_end);
-	return elftls_from_file(path, mod->path, out, err, errlen);
+	if (fstat(fd, st)) {
+		rc = -errno;
+		scf_errf(err, errlen, "%s: fstat: %s", name, strerror(-rc));
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+int elftls_from_file(const char *path, const char *name, struct elftls_info *out, char *err,
+		     size_t errlen)
+{
+	struct stat st;
+	int fd, rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!name)
+		name = path;
+	fd = elftls_open(path, name, &st, err, errlen);
+	if (fd < 0)
+		return fd;
+	rc = elftls_from_fd(fd, &st, name, out, err, errlen);
+	close(fd);
+	return rc;
 }
 
 const char *elftls_model_name(enum elftls_model m)

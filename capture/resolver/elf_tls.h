@@ -20,9 +20,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
-
-#include "proc_maps.h"
 
 #define ELFTLS_SYMBOL "otel_thread_ctx_v1"
 #define ELFTLS_SYMBOL_SIZE 8
@@ -102,11 +101,14 @@ int elftls_from_file(const char *path, const char *name, struct elftls_info *out
 int elftls_from_memory(const void *img, size_t len, const char *name, struct elftls_info *out,
 		       char *err, size_t errlen);
 /*
- * Reads a module of a live process: through /proc/PID/root/<path> (containers), falling back to
- * /proc/PID/map_files/<start>-<end> (deleted files, memfd). The message names the path.
+ * Opens path read-only and fstat()s it: returns the descriptor (the caller closes it) and fills
+ * *st, or a negative errno with a message naming name and path. elftls_from_fd() then reads it;
+ * elf_cache.h looks the file up by *st in between.
  */
-int elftls_from_module(pid_t pid, const struct pmaps_module *mod, struct elftls_info *out,
-		       char *err, size_t errlen);
+int elftls_open(const char *path, const char *name, struct stat *st, char *err, size_t errlen);
+/* Reads the module open on fd, st being what fstat() said of it. name labels messages. */
+int elftls_from_fd(int fd, const struct stat *st, const char *name, struct elftls_info *out,
+		   char *err, size_t errlen);
 
 const char *elftls_model_name(enum elftls_model m);
 const char *elftls_table_name(enum elftls_table t);

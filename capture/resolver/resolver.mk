@@ -6,7 +6,7 @@
 
 RESOLVER_INC := capture/resolver
 RESOLVER_SRCS := $(addprefix capture/resolver/,proc_maps.c target_memory.c elf_tls.c \
-	tls_resolve.c process_context.c thread_ctx_attrs.c)
+	elf_cache.c tls_resolve.c process_context.c thread_ctx_attrs.c)
 RESOLVER_OBJS := $(RESOLVER_SRCS:%.c=$(BUILD)/obj/%.o)
 RESOLVER_LIB := $(BUILD)/libspancap_resolver.a
 RESOLVER_LDLIBS = $(call pkg_libs,libelf)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "elf_cache.h"
 #include "proc_maps.h"
 #include "resolve_internal.h"
 
@@ -560,7 +561,8 @@ static void exe_path(pid_t pid, char *buf, size_t len)
 int tlsres_resolve_pid(pid_t pid, const struct tlsres_opts *opts, struct tlsres_report *rep,
 		       char *err, size_t errlen)
 {
-	struct pmaps *maps;
+	const struct pmaps *maps;
+	struct pmaps *own_maps = NULL;
 	struct pmaps_module *mods = NULL;
 	struct elftls_info *infos = NULL;
 	struct tlsres_module *tm = NULL;
@@ -574,9 +576,13 @@ int tlsres_resolve_pid(pid_t pid, const struct tlsres_opts *opts, struct tlsres_
 	rep->chosen = -1;
 	memset(&proc, 0, sizeof(proc));
 	proc.exe = -1;
-	maps = pmaps__read(pid, 0, err, errlen);
-	if (!maps)
-		return -errno;
+	if (opts && opts->maps) {
+		maps = opts->maps;
+	} else {
+		maps = own_maps = pmaps__read(pid, 0, err, errlen);
+		if (!maps)
+			return -errno;
+	}
 	rc = pmaps__modules(maps, &mods, &n);
 	if (rc) {
 		scf_errf(err, errlen, "pid %d: out of memory", (int)pid);
@@ -608,7 +614,8 @@ int tlsres_resolve_pid(pid_t pid, const struct tlsres_opts *opts, struct tlsres_
 
 		if (lc != TLSRES_LIBC_UNKNOWN && proc.libc == TLSRES_LIBC_UNKNOWN)
 			proc.libc = lc;
-		rc = elftls_from_module(pid, &mods[i], info, e, sizeof(e));
+		rc = elfcache__read_module(opts ? opts->cache : NULL, pid, &mods[i], info, e,
+					   sizeof(e));
 		if (rc) {
 			if (!rep->n_unreadable++)
 				snprintf(rep->first_unreadable, sizeof(rep->first_unreadable), "%s",
@@ -677,7 +684,7 @@ out:
 	free(tm);
 	free(infos);
 	free(mods);
-	pmaps__free(maps);
+	pmaps__free(own_maps);
 	return rc;
 }
 

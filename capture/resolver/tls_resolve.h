@@ -24,6 +24,7 @@
 #include <sys/types.h>
 
 #include "elf_tls.h"
+#include "proc_maps.h"
 #include "target_memory.h"
 
 /* A dynamic TLS module id above this is not believed (a lazy TLSDESC points at an Elf64_Rela
@@ -34,6 +35,8 @@
 #define TLSRES_MAX_CANDIDATES 8
 #define TLSRES_REASON_MAX 512
 #define TLSRES_PATH_MAX 512
+
+struct elfcache;
 
 enum tlsres_kind {
 	TLSRES_KIND_NONE = 0,
@@ -158,8 +161,10 @@ struct tlsres_report {
  * -ESRCH, -EACCES... when the process cannot be inspected.
  */
 struct tlsres_opts {
-	bool no_link_map; /* skip the glibc link_map route (private layouts not trusted) */
-	struct tmem *mem; /* read the target through this reader instead of opening one */
+	bool no_link_map;	  /* skip the glibc link_map route (private layouts not trusted) */
+	struct tmem *mem;	  /* read the target through this reader instead of opening one */
+	const struct pmaps *maps; /* pid's /proc/PID/maps, read by the caller (NULL: read here) */
+	struct elfcache *cache;	  /* ELF facts kept across calls (elf_cache.h); NULL: none */
 };
 int tlsres_resolve_pid(pid_t pid, const struct tlsres_opts *opts, struct tlsres_report *rep,
 		       char *err, size_t errlen);

@@ -84,7 +84,14 @@ reports() {
 	echo "export --format otlp-jsonl"
 	echo "export --format otlp-json --orphans"
 	echo "export --format otlp-json --granularity span"
+	echo "export --format otlp-jsonl --granularity span --orphans"
+	echo "export --format otlp-json --granularity span --since +1ms --pid $2"
 	echo "export --format chrome"
+	echo "export --format chrome --syscall read,openat"
+	echo "export --format chrome --tid $3 --until +3ms"
+	echo "syscalls --by span"
+	echo "syscalls --by span --json --errors-only"
+	echo "syscalls --by span --since +500us --until +3ms"
 	echo "export --format csv"
 	echo "export --format jsonl"
 }
@@ -126,7 +133,9 @@ count=0
 for filt in "--syscall read" "--errors-only" "--syscall write" "--pid 950" "--pid 970" \
 	"--tid 951" "--tid 952" "--since +21us" "--since +31us" "--until +22us" "--until +31us" \
 	"--until +38us" "--until +42us" "--since +20us --until +42us"; do
-	for cmd in spans "spans --json" "traces --json" timeline "export --format otlp-jsonl"; do
+	for cmd in spans "spans --json" "traces --json" timeline "export --format otlp-jsonl" \
+		"syscalls --by span --json" "export --format chrome" \
+		"export --format otlp-jsonl --granularity span"; do
 		count=$((count + 1))
 		# shellcheck disable=SC2086 # cmd and filt are split into words on purpose
 		for run in "0 1" "1 1" "1 2" "700 1" "1400 2" "2000 1" "65536 2"; do
@@ -144,6 +153,20 @@ done
 [ -z "$differ" ]
 ok "scen6: the $count filtered reports are the same with budgets of 1 byte to 64 KiB and none" \
 	$? "$differ"
+# the reports that show more of a span than its totals spill too: without a directory for the
+# spill file they fail and say where
+differ=""
+for cmd in "export --format chrome" "export --format otlp-json --granularity span" \
+	"syscalls --by span"; do
+	# shellcheck disable=SC2086 # cmd is split into words on purpose
+	SPANCAP_ANALYZE_MEMORY=1 TMPDIR=$tmp/none "$A" $cmd "$tmp/synth.scap" >/dev/null \
+		2>"$tmp/err"
+	st=$?
+	{ [ $st = 1 ] && grep -q "cannot make a spill file in $tmp/none" "$tmp/err"; } ||
+		differ="$differ; $cmd (status $st: $(head -c 200 "$tmp/err"))"
+done
+[ -z "$differ" ]
+ok "chrome, the span granularity and syscalls by span spill past their budget" $? "$differ"
 # and the filters do spill: without a directory for its file, a filtered report fails
 SPANCAP_ANALYZE_MEMORY=1 TMPDIR=$tmp/none "$A" spans --syscall read "$tmp/scen6.scap" \
 	>/dev/null 2>"$tmp/err"
@@ -153,7 +176,8 @@ ok "a filtered report spills past its budget" $? "$tmp/err"
 # several inputs, several hosts: one set of traces across them
 differ=""
 for cmd in traces "traces --json --sort=bytes" spans "spans --json" timeline \
-	"export --format otlp-jsonl"; do
+	"export --format otlp-jsonl" "export --format chrome" \
+	"export --format otlp-json --granularity span" "syscalls --by span"; do
 	# shellcheck disable=SC2086 # cmd is split into words on purpose
 	for b in 0 1 65536; do
 		SPANCAP_ANALYZE_MEMORY=$b "$A" --threads 2 $cmd "$tmp/synth.scap" "$demo" \

@@ -138,6 +138,13 @@ for r in traces spans files net processes "export --format csv" "trace ID"; do
 done
 if [ -z "$missing" ]; then ok "large capture: wall, CPU, peak RSS and events/s of 7 commands"
 else echo "missing:$missing" >"$tmp/m"; not_ok "large capture: wall, CPU, peak RSS and events/s of 7 commands" "$tmp/m"; fi
+# Section 10: spancap's CPU per spawned process, its run, its length and its idle CPU.
+if grep -qE "^\| this tree \| $F \| $F \| $F \| $F \|\$" "$R"; then
+	ok "CPU per spawned process: per spawn, per run, run length and idle CPU"
+else
+	grep -A4 '^## 10\.' "$R" >"$tmp/m"
+	not_ok "CPU per spawned process: per spawn, per run, run length and idle CPU" "$tmp/m"
+fi
 if grep -q '^| first loss | pass 1: ..*|$' "$R"; then ok "capture throughput: the first loss is described"; else
 	not_ok "capture throughput: the first loss is described" "$R"; fi
 if grep -q '^write  *[0-9.]* M records/s' "$R" && grep -q '^analyze_bench: traces replay' "$R"; then
