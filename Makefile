@@ -155,11 +155,12 @@ test:
 	$(Q)tests/run_suites.sh $(BUILD)
 
 # The reader's worker threads under ThreadSanitizer (the formats suite reads every file of its
-# threaded tests with and without them).
+# threaded tests with and without them), and the spill sorter's thread (test_trace_spill).
 test-tsan:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/tsan SAN=thread OPT=-O1 \
-		$(BUILD)/tsan/tests/test_formats
+		$(BUILD)/tsan/tests/test_formats $(BUILD)/tsan/tests/test_trace_spill
 	$(Q)$(BUILD)/tsan/tests/test_formats
+	$(Q)$(BUILD)/tsan/tests/test_trace_spill
 
 # ---------------------------------------------------------------------------------------------
 # install / uninstall: PREFIX (default /usr/local) and DESTDIR (a staging root for packages).

@@ -7,11 +7,13 @@
  */
 #include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -26,8 +28,9 @@
 /* ---- the external sort ---------------------------------------------------------------------- */
 
 /* n records of random 2-byte keys (many equal) whose value is the order they were added in:
- * they must come back by key, equal keys in that order, through runs when budget is small. */
-static void sort_and_check(size_t budget, uint32_t n, bool want_runs)
+ * they must come back by key, equal keys in that order, through runs when budget is small
+ * (written on the sorter's thread when thread). */
+static void sort_and_check(size_t budget, uint32_t n, bool want_runs, bool thread)
 {
 	struct ana_sorter *s = ana_sorter__new(budget, NULL);
 	struct ana_sorted rec;
@@ -37,6 +40,8 @@ static void sort_and_check(size_t budget, uint32_t n, bool want_runs)
 	int ret;
 
 	assert_non_null(s);
+	if (thread)
+		ana_sorter__use_thread(s);
 	for (uint32_t i = 0; i < n; i++) {
 		uint8_t k[2] = { (uint8_t)(xorshift64_next(&rng) % 7), (uint8_t)(i % 3) };
 
@@ -72,13 +77,199 @@ static void sort_and_check(size_t budget, uint32_t n, bool want_runs)
 static void test_sorter_in_memory_orders_by_key_then_order_added(void **state)
 {
 	(void)state;
-	sort_and_check(1 << 20, 5000, false);
+	sort_and_check(1 << 20, 5000, false, false);
+	sort_and_check(1 << 20, 5000, false, true); /* no run: no thread either */
 }
 
 static void test_sorter_runs_merge_in_the_same_order(void **state)
 {
 	(void)state;
-	sort_and_check(512, 5000, true);
+	sort_and_check(512, 5000, true, false);
+}
+
+static void test_sorter_thread_runs_merge_in_the_same_order(void **state)
+{
+	(void)state;
+	sort_and_check(512, 5000, true, true);
+	sort_and_check(1, 3000, true, true); /* batches of 4 KiB whatever the budget */
+	sort_and_check(64 << 10, 40000, true, true); /* read ahead in blocks of 4 KiB */
+}
+
+/* Records larger than a block read ahead (4 KiB with this budget) come back whole, in order
+ * among small ones. */
+static void test_sorter_thread_reads_records_past_a_block(void **state)
+{
+	static uint8_t big[10000];
+	struct ana_sorter *s = ana_sorter__new(8192, NULL);
+	struct ana_sorted rec;
+
+	(void)state;
+	assert_non_null(s);
+	ana_sorter__use_thread(s);
+	for (int i = 0; i < 20; i++) {
+		uint8_t k = (uint8_t)(19 - i);
+
+		memset(big, 'a' + i, sizeof(big));
+		assert_int_equal(ana_sorter__add(s, &k, 1, big, i % 2 ? sizeof(big) : 7), 0);
+	}
+	assert_int_equal(ana_sorter__finish(s), 0);
+	assert_true(ana_sorter__runs(s) > 2);
+	for (int i = 19; i >= 0; i--) {
+		assert_int_equal(ana_sorter__next(s, &rec), 1);
+		assert_int_equal(rec.key[0], 19 - i);
+		assert_int_equal(rec.vlen, i % 2 ? sizeof(big) : 7);
+		assert_int_equal(rec.val[0], 'a' + i);
+		assert_int_equal(rec.val[rec.vlen - 1], 'a' + i);
+	}
+	assert_int_equal(ana_sorter__next(s, &rec), 0);
+	assert_int_equal(ana_sorter__next(s, &rec), 0);
+	ana_sorter__free(s);
+}
+
+/* Keys compared as bytes, a key that is a prefix of another first (klen: the longer) */
+static int bytes_cmp(const uint8_t *a, uint32_t alen, const uint8_t *b, uint32_t blen)
+{
+	int r = memcmp(a, b, alen < blen ? alen : blen);
+
+	return r ? r : (alen > blen) - (alen < blen);
+}
+
+/*
+ * Keys of 0 to 12 bytes of 0x00, 0x01 and 0xff (a short key's prefix is padded with zeros,
+ * so "a" and "a\0" have one prefix; 8-byte prefixes shared by longer keys): they come back
+ * in byte order, equal keys in the order added, sorted in memory, in runs, and on the thread.
+ */
+static void test_sorter_key_prefixes_keep_byte_order(void **state)
+{
+	static const uint8_t alphabet[3] = { 0x00, 0x01, 0xff };
+	static const size_t budgets[3] = { 1 << 20, 4096, 4096 };
+
+	(void)state;
+	for (int k = 0; k < 3; k++) {
+		struct ana_sorter *s = ana_sorter__new(budgets[k], NULL);
+		uint64_t rng = 0x2545f4914f6cdd1dull;
+		uint8_t last[12];
+		uint32_t last_len = 0, last_i = 0, got = 0;
+		struct ana_sorted rec;
+		int ret;
+
+		assert_non_null(s);
+		if (k == 2)
+			ana_sorter__use_thread(s);
+		for (uint32_t i = 0; i < 3000; i++) {
+			uint8_t key[12];
+			uint32_t len = (uint32_t)(xorshift64_next(&rng) % 13);
+
+			for (uint32_t j = 0; j < len; j++)
+				key[j] = alphabet[xorshift64_next(&rng) % 3];
+			assert_int_equal(ana_sorter__add(s, key, len, &i, sizeof(i)), 0);
+		}
+		assert_int_equal(ana_sorter__finish(s), 0);
+		assert_true(k == 0 ? ana_sorter__runs(s) == 0 : ana_sorter__runs(s) > 2);
+		while ((ret = ana_sorter__next(s, &rec)) == 1) {
+			uint32_t i;
+
+			memcpy(&i, rec.val, sizeof(i));
+			if (got) {
+				int c = bytes_cmp(last, last_len, rec.key, rec.klen);
+
+				assert_true(c <= 0);
+				if (!c)
+					assert_true(i > last_i);
+			}
+			memcpy(last, rec.key, rec.klen);
+			last_len = rec.klen;
+			last_i = i;
+			got++;
+		}
+		assert_int_equal(ret, 0);
+		assert_int_equal(got, 3000);
+		ana_sorter__free(s);
+	}
+}
+
+/* Three records of key k and a 2000-byte value: 2024 bytes and an entry of 16 in memory */
+static int add_three(struct ana_sorter *s, const char *k)
+{
+	static uint8_t v[2000];
+	int ret = 0;
+
+	memset(v, 'v', sizeof(v));
+	for (int i = 0; i < 3 && !ret; i++)
+		ret = ana_sorter__add(s, k + i, 1, v, sizeof(v));
+	return ret;
+}
+
+/*
+ * With a thread, a full batch is handed to it and the adding goes on in the other batch while
+ * the first is still unwritten (held here): two records fill a batch of 8192 / 2 bytes, the
+ * third hands them over and starts the next.
+ */
+static void test_sorter_thread_fills_the_next_batch_while_one_is_written(void **state)
+{
+	struct ana_sorter *s = ana_sorter__new(8192, NULL);
+	struct ana_sorted rec;
+
+	(void)state;
+	assert_non_null(s);
+	ana_sorter__use_thread(s);
+	ana_sorter__hold_thread(s, true);
+	assert_int_equal(add_three(s, "cab"), 0);
+	assert_int_equal(ana_sorter__runs(s), 0); /* handed over, not written yet */
+	ana_sorter__hold_thread(s, false);
+	assert_int_equal(ana_sorter__finish(s), 0);
+	assert_int_equal(ana_sorter__runs(s), 2); /* the thread's, then the last batch */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(ana_sorter__next(s, &rec), 1);
+		assert_int_equal(rec.klen, 1);
+		assert_int_equal(rec.key[0], "abc"[i]);
+		assert_int_equal(rec.vlen, 2000);
+	}
+	assert_int_equal(ana_sorter__next(s, &rec), 0);
+	ana_sorter__free(s);
+}
+
+/*
+ * A write that fails (the file size limit, at 100 bytes: the first run is 4034) names the file
+ * and the byte offset the same way whether the adding thread wrote the run (the add that made
+ * it fails) or the sorter's thread did (finish, the next point the adding waits for it, fails).
+ * No assertion runs while the limit holds (cmocka's output may be a file).
+ */
+static void test_sorter_thread_write_error_names_the_file_and_offset(void **state)
+{
+	struct rlimit old, lim;
+	void (*old_xfsz)(int) = signal(SIGXFSZ, SIG_IGN);
+	int add_ret[2], fin_ret[2];
+	char msg[2][512];
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 100;
+	for (int thread = 0; thread < 2; thread++) {
+		/* a batch of 4096 bytes either way: two records */
+		struct ana_sorter *s = ana_sorter__new(thread ? 8192 : 4096, NULL);
+
+		assert_non_null(s);
+		if (thread) {
+			ana_sorter__use_thread(s);
+			ana_sorter__hold_thread(s, true);
+		}
+		assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+		add_ret[thread] = add_three(s, "cab");
+		ana_sorter__hold_thread(s, false);
+		fin_ret[thread] = add_ret[thread] ? 0 : ana_sorter__finish(s);
+		setrlimit(RLIMIT_FSIZE, &old);
+		snprintf(msg[thread], sizeof(msg[thread]), "%s", ana_sorter__error(s));
+		ana_sorter__free(s);
+	}
+	signal(SIGXFSZ, old_xfsz);
+	assert_int_equal(add_ret[0], -EFBIG);
+	assert_int_equal(add_ret[1], 0);
+	assert_int_equal(fin_ret[1], -EFBIG);
+	assert_non_null(strstr(msg[0], "spill file /"));
+	assert_non_null(strstr(msg[0], ": write at byte 100: File too large"));
+	assert_string_equal(msg[0], msg[1]);
 }
 
 static void test_sorter_keys_of_different_lengths(void **state)
@@ -129,19 +320,18 @@ static size_t put_rec(uint8_t *p, uint32_t klen, uint32_t vlen, uint64_t order)
 
 /* The merge reads a run file back as hostile input: each malformed one is an error that names
  * the byte offset of the bad record, never a read past the run. */
-static void test_sorter_rejects_malformed_runs(void **state)
+static void rejects_malformed_runs(bool thread)
 {
 	uint8_t buf[256];
 	struct ana_sorted rec;
 	struct ana_sorter *s;
 	size_t n;
 
-	(void)state;
 	memset(buf, 0, sizeof(buf));
 	/* a good record, then one whose lengths run past the run's end */
 	n = put_rec(buf, 2, 3, 0);
 	n += put_rec(buf + n, 4, 4, 1);
-	s = ana_sorter__from_run(buf, n - 3, 1 << 16);
+	s = ana_sorter__from_run(buf, n - 3, 1 << 16, thread);
 	assert_non_null(s);
 	assert_int_equal(ana_sorter__next(s, &rec), 1);
 	assert_int_equal(ana_sorter__next(s, &rec), -EBADMSG);
@@ -152,7 +342,7 @@ static void test_sorter_rejects_malformed_runs(void **state)
 
 	/* a header cut short */
 	n = put_rec(buf, 1, 1, 0);
-	s = ana_sorter__from_run(buf, n + 7, 1 << 16);
+	s = ana_sorter__from_run(buf, n + 7, 1 << 16, thread);
 	assert_non_null(s);
 	assert_int_equal(ana_sorter__next(s, &rec), 1);
 	assert_int_equal(ana_sorter__next(s, &rec), -EBADMSG);
@@ -162,11 +352,18 @@ static void test_sorter_rejects_malformed_runs(void **state)
 	/* lengths past the limit (whose sum would wrap 32 bits) on the first record */
 	put_rec(buf, 0, 0, 0);
 	memset(buf, 0xff, 8);
-	s = ana_sorter__from_run(buf, 64, 1 << 16);
+	s = ana_sorter__from_run(buf, 64, 1 << 16, thread);
 	assert_non_null(s);
 	assert_int_equal(ana_sorter__next(s, &rec), -EBADMSG);
 	assert_non_null(strstr(ana_sorter__error(s), "record at byte 0 of 8589934590 bytes"));
 	ana_sorter__free(s);
+}
+
+static void test_sorter_rejects_malformed_runs(void **state)
+{
+	(void)state;
+	rejects_malformed_runs(false);
+	rejects_malformed_runs(true); /* the same read ahead on the thread */
 }
 
 static void test_sorter_names_the_directory_it_cannot_use(void **state)
@@ -185,6 +382,8 @@ static void test_sorter_names_the_directory_it_cannot_use(void **state)
 /* ---- partials merged: the reports ------------------------------------------------------------ */
 
 static char scen_path[64];
+/* --threads of the reports below: 2 sorts and writes the spill's runs on a thread */
+static uint32_t report_threads;
 
 static int write_variant(int variant)
 {
@@ -204,7 +403,7 @@ static int write_variant(int variant)
 static char *report_filtered(int (*fn)(struct ana_report *), bool json, enum ana_sort sort,
 			     size_t budget, const struct ana_filter *f, uint64_t *spilled)
 {
-	struct ana_opts o = { .memory_budget = budget };
+	struct ana_opts o = { .memory_budget = budget, .threads = report_threads };
 	struct ana_ctx *c;
 	char err[SCF_ERRMSG_MAX];
 	struct ana_report r = { .json = json, .sort = sort };
@@ -255,11 +454,16 @@ static void test_reports_are_the_same_with_every_trace_spilled(void **state)
 				enum ana_sort sort = k < 5 ? sorts[k] : ANA_SORT_START;
 				uint64_t none, spilled, rows;
 				char *a = report(fn, json, sort, 0, &none);
-				char *b = report(fn, json, sort, 1, &spilled);
+				char *b = report(fn, json, sort, 1, &spilled), *t;
 
 				assert_int_equal(none, 0);
 				assert_true(spilled > 0);
 				assert_string_equal(a, b);
+				report_threads = 2;
+				t = report(fn, json, sort, 1, &spilled);
+				report_threads = 0;
+				assert_string_equal(a, t);
+				free(t);
 				/* more trace partials than traces: some id was merged from several */
 				rows = 0;
 				for (const char *p = strstr(a, "\n"); p && p[1]; p = strstr(p + 1, "\n"))
@@ -311,6 +515,12 @@ static void test_filters_that_deselect_syscalls_spill_the_same(void **state)
 
 				assert_string_equal(a, o);
 				any += spilled;
+				free(o);
+				report_threads = 2;
+				o = report_filtered(fn, k % 2, ANA_SORT_START, budgets[b], &f[i],
+						    &spilled);
+				report_threads = 0;
+				assert_string_equal(a, o);
 				free(o);
 			}
 			assert_true(any > 0);
@@ -437,6 +647,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sorter_in_memory_orders_by_key_then_order_added),
 		cmocka_unit_test(test_sorter_runs_merge_in_the_same_order),
+		cmocka_unit_test(test_sorter_key_prefixes_keep_byte_order),
+		cmocka_unit_test(test_sorter_thread_runs_merge_in_the_same_order),
+		cmocka_unit_test(test_sorter_thread_reads_records_past_a_block),
+		cmocka_unit_test(test_sorter_thread_fills_the_next_batch_while_one_is_written),
+		cmocka_unit_test(test_sorter_thread_write_error_names_the_file_and_offset),
 		cmocka_unit_test(test_sorter_keys_of_different_lengths),
 		cmocka_unit_test(test_sorter_empty),
 		cmocka_unit_test(test_sorter_rejects_malformed_runs),

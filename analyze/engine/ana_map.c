@@ -109,6 +109,13 @@ int ana_map_put(struct ana_map *m, const struct ana_key *k, void *val, ana_map_e
 	return 0;
 }
 
+void ana_map_clear(struct ana_map *m)
+{
+	if (m->cap)
+		memset(m->slots, 0, m->cap * sizeof(*m->slots));
+	m->n = 0;
+}
+
 void ana_map_free(struct ana_map *m)
 {
 	if (!m)

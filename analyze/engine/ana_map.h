@@ -36,6 +36,9 @@ void *ana_map_get(const struct ana_map *m, const struct ana_key *k, ana_map_eq_f
 /* Stores val under k, replacing a value accepted by eq. Returns 0 or -ENOMEM. */
 int ana_map_put(struct ana_map *m, const struct ana_key *k, void *val, ana_map_eq_fn eq,
 		const void *arg);
+/* Forgets every key but keeps the slots, so that a map emptied and filled again to its former
+ * size allocates nothing (no pages faulted in again). */
+void ana_map_clear(struct ana_map *m);
 /* Frees the slots (not the values). NULL is fine. */
 void ana_map_free(struct ana_map *m);
 

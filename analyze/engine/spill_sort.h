@@ -6,6 +6,13 @@
  * gone when closed or when the process ends); the runs and what is still in memory are merged
  * when read back.
  *
+ * With a thread (ana_sorter__use_thread), a full batch of records is sorted and written on it
+ * while the next fills; the two batches share the budget (but hold 4 KiB each at least). An error of the thread (a write
+ * that failed, naming the file and the byte offset) is returned by the next add that hands it
+ * a batch, or by finish: no record is dropped silently. After finish, a thread merges the
+ * runs ahead of next, into two blocks within the budget; an error of the merge is returned by
+ * next after the records before it, as without.
+ *
  * Order: keys compared as bytes (memcmp, a shorter key that is a prefix of a longer one
  * first); equal keys come out in the order they were added. The temporary file is our own but
  * is read as any input: a record that does not fit its run is an error naming the file and the
@@ -14,6 +21,7 @@
 #ifndef ANA_SPILL_SORT_H
 #define ANA_SPILL_SORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +42,9 @@ struct ana_sorted {
  * made on the first run. NULL with errno on error.
  */
 struct ana_sorter *ana_sorter__new(size_t budget, const char *dir);
+/* Sorts and writes runs on a thread of s's own, made at the first run; before the first add.
+ * Where no thread can be made, runs are written by the adding thread, as without. */
+void ana_sorter__use_thread(struct ana_sorter *s);
 /* Adds a record. Returns 0 or -errno (ana_sorter__error says why); not after finish. */
 int ana_sorter__add(struct ana_sorter *s, const void *key, uint32_t klen, const void *val,
 		    uint32_t vlen);
@@ -43,14 +54,19 @@ int ana_sorter__finish(struct ana_sorter *s);
 int ana_sorter__next(struct ana_sorter *s, struct ana_sorted *out);
 /* Records added, and runs written to the temporary file so far. */
 uint64_t ana_sorter__count(const struct ana_sorter *s);
-uint32_t ana_sorter__runs(const struct ana_sorter *s);
+uint32_t ana_sorter__runs(struct ana_sorter *s);
 /* The reason of the last error: "spill file /tmp/(unnamed): write at byte 123: No space...". */
 const char *ana_sorter__error(const struct ana_sorter *s);
 /* Frees s and closes its temporary file. NULL is fine. */
 void ana_sorter__free(struct ana_sorter *s);
 
 /* For tests: a sorter over a run file given as bytes (each record: u32 klen, u32 vlen, u64
- * order, little-endian, then the key and the value), as if it had written that one run. */
-struct ana_sorter *ana_sorter__from_run(const void *bytes, size_t len, size_t budget);
+ * order, little-endian, then the key and the value), as if it had written that one run (with
+ * its thread reading ahead when thread). */
+struct ana_sorter *ana_sorter__from_run(const void *bytes, size_t len, size_t budget,
+				       bool thread);
+
+/* For tests: while held, the thread starts writing no batch (one it holds waits). */
+void ana_sorter__hold_thread(struct ana_sorter *s, bool hold);
 
 #endif /* ANA_SPILL_SORT_H */

@@ -375,8 +375,9 @@ static void spill_fail(struct ana_ctx *c, int ret)
 }
 
 /* Keeps in c->traces, c->spans and the maps only the traces not marked idle_ns UINT64_MAX
- * (those spilled), frees the others, and counts the bytes of those kept. */
-static void drop_spilled(struct ana_ctx *c)
+ * (those spilled) and frees the others. live: the bytes of those kept (the estimate kept as
+ * traces and spans grew, less the spilled ones' trace_cost(): the kept are not walked again). */
+static void drop_spilled(struct ana_ctx *c, size_t live)
 {
 	uint32_t n = 0;
 
@@ -393,11 +394,10 @@ static void drop_spilled(struct ana_ctx *c)
 		if (t->last_trace && t->last_trace->idle_ns == UINT64_MAX)
 			t->last_trace = NULL;
 	}
-	c->live_bytes = 0;
-	ana_map_free(&c->trace_map);
-	ana_map_free(&c->span_map);
-	memset(&c->trace_map, 0, sizeof(c->trace_map));
-	memset(&c->span_map, 0, sizeof(c->span_map));
+	c->live_bytes = live;
+	/* the maps are filled again: their slots stay, not faulted in again after each batch */
+	ana_map_clear(&c->trace_map);
+	ana_map_clear(&c->span_map);
 	for (uint32_t i = 0; i < c->spans.n; i++) {
 		struct ana_span *s = c->spans.v[i];
 		struct ana_key k = ana_key3(0, 0, 0);
@@ -426,7 +426,6 @@ static void drop_spilled(struct ana_ctx *c)
 		c->traces.v[n++] = tr;
 		if (ana_map_put(&c->trace_map, &k, tr, NULL, NULL))
 			c->nomem = true;
-		c->live_bytes += trace_cost(tr);
 	}
 	c->traces.n = n;
 }
@@ -438,10 +437,15 @@ void ana_spill_idle(struct ana_ctx *c)
 	size_t target = c->o.memory_budget / 2, cand = 0, live = c->live_bytes;
 	int ret = 0;
 
-	if (!c->spill && !c->o.spill_discard &&
-	    !(c->spill = ana_sorter__new(c->o.memory_budget / 4 + 1, NULL))) {
-		spill_fail(c, -ENOMEM);
-		return;
+	if (!c->spill && !c->o.spill_discard) {
+		c->spill = ana_sorter__new(c->o.memory_budget / 4 + 1, NULL);
+		if (!c->spill) {
+			spill_fail(c, -ENOMEM);
+			return;
+		}
+		/* more than one thread allowed: runs are sorted and written off the replay */
+		if (c->o.threads >= 2)
+			ana_sorter__use_thread(c->spill);
 	}
 	v = malloc((c->traces.n ? c->traces.n : 1) * sizeof(*v));
 	if (!v) {
@@ -469,7 +473,7 @@ void ana_spill_idle(struct ana_ctx *c)
 	free(v);
 	free(b.p);
 	c->spill_batches++;
-	drop_spilled(c);
+	drop_spilled(c, live);
 	if (ret) {
 		spill_fail(c, ret);
 		return;
@@ -493,7 +497,7 @@ int ana_spill_finish(struct ana_ctx *c)
 		tr->idle_ns = UINT64_MAX;
 	}
 	free(b.p);
-	drop_spilled(c);
+	drop_spilled(c, 0); /* every trace spilled */
 	if (!ret)
 		ret = ana_sorter__finish(c->spill);
 	if (ret) {

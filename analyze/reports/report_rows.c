@@ -90,6 +90,9 @@ int ana_listing_sorted(struct ana_listing *l, size_t budget)
 		snprintf(l->r->err, sizeof(l->r->err), "out of memory");
 		return 1;
 	}
+	/* more than one thread allowed: runs are sorted and written off the rows' thread */
+	if (l->r->c && l->r->c->o.threads >= 2)
+		ana_sorter__use_thread(l->rows);
 	if (!l->r->json)
 		for (unsigned int c = 0; c < l->t.ncols && c < 32; c++)
 			l->w[c] = strlen(l->t.heads[c]);

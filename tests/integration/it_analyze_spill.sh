@@ -196,17 +196,21 @@ st=$?
 ok "a spill file that cannot be made is an error naming its directory" $? "$tmp/err"
 # a write that fails (the file size limit, its signal ignored): an error naming the file and
 # the byte offset
+# (-j 2: runs are written on the sorter's thread, -j 1 on the replay's)
 mkdir -p "$tmp/spill"
-(
-	trap '' XFSZ
-	ulimit -f 64
-	SPANCAP_ANALYZE_MEMORY=1 TMPDIR=$tmp/spill exec "$A" traces "$tmp/synth.scap"
-) >/dev/null 2>"$tmp/err"
-st=$?
-[ $st = 1 ] &&
-	grep -Eq "spill file $tmp/spill/\(unnamed temporary file\): write at byte [0-9]+: File too large" \
+for j in 1 2; do
+	(
+		trap '' XFSZ
+		ulimit -f 64
+		SPANCAP_ANALYZE_MEMORY=1 TMPDIR=$tmp/spill exec "$A" traces -j $j "$tmp/synth.scap"
+	) >/dev/null 2>"$tmp/err"
+	st=$?
+	[ $st = 1 ] &&
+		grep -Eq "spill file $tmp/spill/\(unnamed temporary file\): write at byte [0-9]+: File too large" \
+			"$tmp/err"
+	ok "a spill file that cannot be written is an error naming it and the offset (-j $j)" $? \
 		"$tmp/err"
-ok "a spill file that cannot be written is an error naming it and the offset" $? "$tmp/err"
+done
 SPANCAP_ANALYZE_MEMORY=0 TMPDIR=$tmp/none "$A" traces "$tmp/synth.scap" >/dev/null 2>"$tmp/err"
 ok "with no budget nothing spills" $? "$tmp/err"
 SPANCAP_ANALYZE_MEMORY=12Q "$A" traces "$tmp/synth.scap" >/dev/null 2>"$tmp/err"
