@@ -464,7 +464,7 @@ latency_of() {
 }
 
 declare -A wp50 wp99 wtput wfail
-WORKLOAD_CONFIGS="none spancap spancap-1pct spancap-1pct-normal"
+WORKLOAD_CONFIGS="none spancap spancap-1pct spancap-1pct-low"
 workload_run() { # config
 	local c=$1 t="$tmp/truth.jsonl" v
 	local args=(--threads "$WORKLOAD_THREADS" --rate "$WORKLOAD_RATE" --requests 100000
@@ -476,8 +476,8 @@ workload_run() { # config
 		2>>"$tmp/errors.log" ;;
 	spancap-1pct) "$SPANCAP" -q -w "$tmp/demo.scap" --sample-traces 0.01 -- "$DEMO" \
 		"${args[@]}" >/dev/null 2>>"$tmp/errors.log" ;;
-	spancap-1pct-normal) "$SPANCAP" -q -w "$tmp/demo.scap" --sample-traces 0.01 \
-		--sched normal -- "$DEMO" "${args[@]}" >/dev/null 2>>"$tmp/errors.log" ;;
+	spancap-1pct-low) "$SPANCAP" -q -w "$tmp/demo.scap" --sample-traces 0.01 \
+		--sched low -- "$DEMO" "${args[@]}" >/dev/null 2>>"$tmp/errors.log" ;;
 	esac
 	if [ $? -eq 0 ] && v=$(latency_of "$t"); then
 		read -r a b d <<<"$v"
@@ -534,10 +534,11 @@ section_workload() {
 			"end, from the service's truth log; throughput is requests over first start to" \
 			"last end. Median [min-max] of $ROUNDS interleaved runs; \"pooled\" rows: the" \
 			"quantile of every request of the $ROUNDS runs together. \"1% of traces\" is" \
-			"spancap --sample-traces 0.01 (each request is a trace); \"--sched normal\" runs" \
-			"spancap's threads as any process instead of SCHED_BATCH (the default)."
+			"spancap --sample-traces 0.01 (each request is a trace); \"--sched low\" runs" \
+			"spancap's threads after the service's (SCHED_BATCH, nice 19; the default is as" \
+			"any process)."
 		echo
-		echo "| metric | without spancap | with spancap | ratio | with spancap, 1% of traces | ratio | 1% of traces, --sched normal | ratio |"
+		echo "| metric | without spancap | with spancap | ratio | with spancap, 1% of traces | ratio | 1% of traces, --sched low | ratio |"
 		echo "|---|---|---|---|---|---|---|---|"
 		row "latency p50 (ms)" wp50 %.3f
 		row "latency p99 (ms)" wp99 %.3f

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -281,13 +282,14 @@ static void usage(FILE *f)
 		"      --ringbuf-size BYTES kernel ring buffer, a power of 2 from 4096 to 2^30\n"
 		"                           (default %u)\n"
 		"      --sched POLICY       how spancap's own threads are scheduled (never CMD):\n"
-		"                           batch (the default): woken by events, they do not\n"
-		"                           preempt the processes running on the CPU and wait\n"
-		"                           for a free CPU or the next scheduler tick, with the\n"
-		"                           same share of CPU time as any process; normal: as\n"
-		"                           any process (they may preempt the recorded ones);\n"
-		"                           idle: only on a CPU with nothing else to run (on a\n"
-		"                           busy host the ring buffer may overflow: ringbuf_drops)\n"
+		"                           normal (the default): as any process; low: after\n"
+		"                           the processes they record (SCHED_BATCH, nice 19),\n"
+		"                           which keeps spancap out of their latency (always-on\n"
+		"                           capture with --sample-traces); idle: only on a CPU\n"
+		"                           with nothing else to run. With low or idle, on a\n"
+		"                           host whose CPUs are all busy spancap falls behind:\n"
+		"                           the ring buffer holds the backlog, what does not fit\n"
+		"                           is counted (ringbuf_drops)\n"
 		"\n"
 		"Privileges:\n"
 		"  Loading the probes needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); reading\n"
@@ -673,7 +675,7 @@ static int parse_args(int argc, char **argv)
 	int c;
 
 	g.o.tick_ms = 20;
-	g.o.sched_policy = SCHED_BATCH;
+	g.o.sched_policy = SCHED_OTHER;
 	g.o.after_s = -1; /* not given */
 	while ((c = getopt_long(argc, argv, "+w:p:c:uvhqZ:C:G:W:e:s:r:", longopts, NULL)) != -1) {
 		switch (c) {
@@ -733,15 +735,17 @@ static int parse_args(int argc, char **argv)
 			g.o.tick_ms = n;
 			break;
 		case OPT_SCHED:
-			if (!strcmp(optarg, "batch")) {
+			g.o.sched_nice = 0;
+			if (!strcmp(optarg, "low")) {
 				g.o.sched_policy = SCHED_BATCH;
+				g.o.sched_nice = 19;
 			} else if (!strcmp(optarg, "normal")) {
 				g.o.sched_policy = SCHED_OTHER;
 			} else if (!strcmp(optarg, "idle")) {
 				g.o.sched_policy = SCHED_IDLE;
 			} else {
 				fprintf(stderr,
-					"spancap: bad --sched '%s' (batch, normal or idle)\n",
+					"spancap: bad --sched '%s' (normal, low or idle)\n",
 					optarg);
 				return -1;
 			}
@@ -1592,13 +1596,14 @@ static void poll_counters(void)
 
 /* In the forked command: reports err to the parent through wfd, then exits with code. */
 /*
- * --sched: spancap's threads wake up for the kernel's events (every poll tick, and at once for
- * an exec or a context publication) and then resolve processes from /proc and ELF files. As
- * SCHED_OTHER tasks that slept, they preempt the task running on the CPU they wake on, often
- * a thread of the service recorded: under SCHED_BATCH they keep their share of CPU time but
- * wait for a free CPU or the next tick instead (docs/BPF_EVENT_PATH.md, "spancap's threads on
- * the CPU"). sched_setscheduler(0) sets the calling thread only; on Linux, without privileges,
- * for these policies at priority 0.
+ * --sched low|idle: spancap's threads wake up for the kernel's events (every poll tick, and at
+ * once for an exec or a context publication) and then resolve processes from /proc and ELF
+ * files. At the default policy and nice value a woken spancap is picked before the thread of
+ * the service it delays (it slept, so its deadline comes first): a request that forks and
+ * execs a child waits for spancap's work on that exec. SCHED_BATCH at nice 19 (or SCHED_IDLE)
+ * makes it run after them (docs/BPF_EVENT_PATH.md section 10). Both calls set the calling
+ * thread only; threads created afterwards inherit them. Raising the nice value and these
+ * policies need no privilege.
  */
 static void set_sched_policy(void)
 {
@@ -1606,7 +1611,9 @@ static void set_sched_policy(void)
 
 	if (g.o.sched_policy == SCHED_OTHER)
 		return;
-	if (sched_setscheduler(0, g.o.sched_policy, &sp) && !g.o.quiet)
+	if ((sched_setscheduler(0, g.o.sched_policy, &sp) ||
+	     (g.o.sched_nice && setpriority(PRIO_PROCESS, 0, g.o.sched_nice))) &&
+	    !g.o.quiet)
 		fprintf(stderr, "spancap: cannot set the scheduling policy (--sched): %s\n",
 			strerror(errno));
 }

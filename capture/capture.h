@@ -43,7 +43,8 @@ struct capture_opts {
 	unsigned rotate_files; /* -W: keep only this many files; 0: all */
 	unsigned tick_ms;
 	uint32_t ringbuf_bytes;
-	int sched_policy; /* --sched: SCHED_BATCH (default), SCHED_OTHER or SCHED_IDLE */
+	int sched_policy; /* --sched: SCHED_OTHER (default), SCHED_BATCH (low) or SCHED_IDLE */
+	int sched_nice;	  /* ... and the nice value of spancap's threads (19 for low) */
 	bool verbose;
 	/* production ergonomics: -q, --stats, --user */
 	bool quiet;

@@ -328,29 +328,30 @@ for v in 4294971392 3000 2048 2147483648 -4096; do
 	refused "--ringbuf-size $v is refused" 2 "bad --ringbuf-size '$v'" --ringbuf-size "$v" \
 		-w "$tmp/r.scap" -- touch "$tmp/ran"
 done
-for v in fifo BATCH 3 ""; do
+for v in fifo batch LOW 3 ""; do
 	refused "--sched '$v' is refused" 2 "bad --sched '$v'" --sched "$v" -w "$tmp/r.scap" \
 		-- touch "$tmp/ran"
 done
 
 # ---- --sched: spancap's threads, never the command ------------------------------------------
 
-# The policy (field 41 of /proc/PID/stat: 0 SCHED_OTHER, 3 SCHED_BATCH, 5 SCHED_IDLE) of the
-# command and of each of spancap's threads, read by the command itself while spancap runs.
+# The policy and nice value (fields 41 and 19 of /proc/PID/stat: 0 SCHED_OTHER, 3 SCHED_BATCH,
+# 5 SCHED_IDLE) of the command and of each of spancap's threads, read by the command itself
+# while spancap runs.
 policies() { # spancap options...
 	"$SPANCAP" -q -w "$tmp/s.scap" "$@" -- sh -c \
-		'echo "cmd $(cut -d" " -f41 /proc/$$/stat)"
-		 for t in /proc/$PPID/task/*; do echo "spancap $(cut -d" " -f41 "$t/stat")"; done'
+		'echo "cmd $(cut -d" " -f41,19 /proc/$$/stat)"
+		 for t in /proc/$PPID/task/*; do echo "spancap $(cut -d" " -f41,19 "$t/stat")"; done'
 }
-for spec in ":3" "batch:3" "normal:0" "idle:5"; do
+for spec in ":0 0" "normal:0 0" "low:19 3" "idle:0 5"; do
 	opt=${spec%%:*} want=${spec#*:}
 	if [ -n "$opt" ]; then policies --sched "$opt" >"$tmp/pol" 2>&1; else policies >"$tmp/pol" 2>&1; fi
 	nthr=$(grep -c '^spancap ' "$tmp/pol")
-	if grep -qx "cmd 0" "$tmp/pol" && [ "$nthr" -ge 1 ] &&
+	if grep -qx "cmd 0 0" "$tmp/pol" && [ "$nthr" -ge 1 ] &&
 		[ "$(grep -c "^spancap $want\$" "$tmp/pol")" = "$nthr" ]; then
-		ok "--sched ${opt:-(default)}: each of spancap's $nthr threads has policy $want, the command 0"
+		ok "--sched ${opt:-(default)}: each of spancap's $nthr threads has nice and policy '$want', the command '0 0'"
 	else
-		not_ok "--sched ${opt:-(default)}: each of spancap's threads has policy $want, the command 0" "$tmp/pol"
+		not_ok "--sched ${opt:-(default)}: each of spancap's threads has nice and policy '$want', the command '0 0'" "$tmp/pol"
 	fi
 done
 
