@@ -955,7 +955,7 @@ int main(int argc, char **argv)
 		o.want |= ANA_WANT_IO;
 	/* their rows show no trace or span: none is kept (memory that grows with the traces),
 	 * but for --trace and --span, which say when no trace matches */
-	if ((cmd == CMD_FILES || cmd == CMD_NET || cmd == CMD_PROCESSES ||
+	if ((cmd == CMD_INFO || cmd == CMD_FILES || cmd == CMD_NET || cmd == CMD_PROCESSES ||
 	     (cmd == CMD_SYSCALLS && o.by != ANA_BY_SPAN) ||
 	     (cmd == CMD_EXPORT &&
 	      (ex.format == ANA_EXPORT_CSV || ex.format == ANA_EXPORT_JSONL))) &&

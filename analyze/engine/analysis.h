@@ -48,7 +48,7 @@ struct ana_filter {
 #define ANA_WANT_DETAIL 0x1  /* per-span detail (files, peers, classes, errors, children) */
 #define ANA_WANT_SCSTATS 0x2 /* latency and error statistics per syscall (and group) */
 #define ANA_WANT_IO 0x4	     /* files and network peers */
-/* No traces or spans at all, for the reports that show none (files, net, processes, syscalls
+/* No traces or spans at all, for the reports that show none (info, files, net, processes, syscalls
  * but by span, row exports, which take a syscall's ids from its record: ana_event.ctx): memory
  * then grows with hosts, processes, threads, paths and peers only, not with the traces */
 #define ANA_WANT_NO_TRACES 0x8
