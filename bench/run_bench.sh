@@ -1356,17 +1356,32 @@ if [ "${SPLICE:-0}" = 1 ] && [ -s "$RESULTS" ]; then
 		"$start, $(( $(date +%s) - t_start )) s, \`$BENCH_COMMAND\`, ROUNDS=$ROUNDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE RING_SECONDS=$RING_SECONDS RING_LONG_SECONDS=$RING_LONG_SECONDS RING_SIZE=$RING_SIZE LARGE_RECORDS=$LARGE_RECORDS LARGE_ROUNDS=$LARGE_ROUNDS SPAWNS=$SPAWNS, load $load_start at the start, $(cut -d ' ' -f 1-3 /proc/loadavg) at the end, git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" <<'PY' || exit 1
 import re, sys
 old, new, run = sys.argv[1], sys.argv[2], sys.argv[3]
+# Every "## " heading starts a part. "## N. " and "## N.M " parts are sections, keyed by
+# number; the others (notes measured by hand) keep their place and are never replaced.
+def key(p, i):
+    m = re.match(r"## (\d+)(?:\.(\d+))?\.? ", p)
+    return (int(m.group(1)), int(m.group(2) or 0)) if m else ("note", i)
 def split(text):
-    parts = re.split(r"(?m)^(?=## \d+\. )", text)
-    return parts[0], {int(re.match(r"## (\d+)\.", p).group(1)): p for p in parts[1:]}
-head, secs = split(open(old).read())
+    parts = re.split(r"(?m)^(?=## )", text)
+    return parts[0], [(key(p, i), p) for i, p in enumerate(parts[1:])]
+head, olds = split(open(old).read())
 _, fresh = split(open(new).read())
-for k, v in fresh.items():
-    secs[k] = v if v.endswith("\n\n") else v + "\n"
-    row = "| section %d | measured in a separate run: %s |\n" % (k, run)
-    head = re.sub(r"(?m)^\| section %d \|.*\n" % k, "", head)
+parts = list(olds)
+for k, v in fresh:
+    if k[0] == "note":
+        continue
+    v = v if v.endswith("\n\n") else v + "\n"
+    at = [i for i, (ok, _) in enumerate(parts) if ok == k]
+    if at:
+        parts[at[0]] = (k, v)
+    else:
+        later = [i for i, (ok, _) in enumerate(parts) if ok[0] != "note" and ok > k]
+        parts.insert(later[0] if later else len(parts), (k, v))
+    label = "%d" % k[0] if not k[1] else "%d.%d" % k
+    row = "| section %s | measured in a separate run: %s |\n" % (label, run)
+    head = re.sub(r"(?m)^\| section %s \|.*\n" % re.escape(label), "", head)
     head = re.sub(r"(?m)(^\| peers \|.*\n)", lambda m: m.group(1) + row, head, count=1)
-open(new, "w").write(head + "".join(secs[k] for k in sorted(secs)))
+open(new, "w").write(head + "".join(v for _, v in parts))
 PY
 fi
 mv "$RESULTS.tmp" "$RESULTS"
