@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * ana_util.c - the small allocation helpers every analysis file uses: a growing vector of
- * pointers and a bounded string copy. Kept apart from replay.c so that the state files
- * (proc_state.c, trace_index.c) depend on this unit and not on the replay that calls them.
+ * pointers, a growing byte buffer (also the exporters') and a bounded string copy. Kept apart
+ * from replay.c so that the state files (proc_state.c, trace_index.c) depend on this unit and
+ * not on the replay that calls them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -34,4 +35,26 @@ char *ana_strndup(const void *s, size_t len)
 	memcpy(d, s, len);
 	d[len] = 0;
 	return d;
+}
+
+void ana_bytes_put(struct ana_bytes *b, const void *d, size_t n)
+{
+	if (b->nomem || !n)
+		return;
+	if (n > b->cap - b->n) {
+		size_t ncap = b->cap ? b->cap : 256;
+		uint8_t *nv;
+
+		while (ncap - b->n < n)
+			ncap *= 2;
+		nv = realloc(b->p, ncap);
+		if (!nv) {
+			b->nomem = true;
+			return;
+		}
+		b->p = nv;
+		b->cap = ncap;
+	}
+	memcpy(b->p + b->n, d, n);
+	b->n += n;
 }

@@ -641,8 +641,15 @@ bool ana_fd_raced(const struct ana_proc *p, int64_t fd, uint64_t entry_ns);
 
 /* ---- internal, between the analysis files -------------------------------------------------- */
 
-/* ana_util.c */
+/* ana_util.c (ana_bytes: also the exporters' spilled and sorted records) */
 int ana_vec_push(struct ana_vec *v, void *p);
+/* A growing byte buffer; nomem once an allocation failed, after which puts are dropped. */
+struct ana_bytes {
+	uint8_t *p;
+	size_t n, cap;
+	bool nomem;
+};
+void ana_bytes_put(struct ana_bytes *b, const void *d, size_t n);
 char *ana_strndup(const void *s, size_t len);
 /* replay.c */
 void ana_warn(struct ana_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -46,53 +46,25 @@
 
 /* ---- writing a partial ------------------------------------------------------------------- */
 
-struct sbuf {
-	uint8_t *p;
-	size_t n, cap;
-	bool nomem;
-};
-
-static void put(struct sbuf *b, const void *d, size_t n)
-{
-	if (b->nomem || !n)
-		return;
-	if (n > b->cap - b->n) {
-		size_t ncap = b->cap ? b->cap : 256;
-		uint8_t *nv;
-
-		while (ncap - b->n < n)
-			ncap *= 2;
-		nv = realloc(b->p, ncap);
-		if (!nv) {
-			b->nomem = true;
-			return;
-		}
-		b->p = nv;
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->n, d, n);
-	b->n += n;
-}
-
-static void put_u32(struct sbuf *b, uint32_t v)
+static void put_u32(struct ana_bytes *b, uint32_t v)
 {
 	uint8_t x[4];
 
 	for (int i = 0; i < 4; i++)
 		x[i] = (uint8_t)(v >> (8 * i));
-	put(b, x, 4);
+	ana_bytes_put(b, x, 4);
 }
 
-static void put_u64(struct sbuf *b, uint64_t v)
+static void put_u64(struct ana_bytes *b, uint64_t v)
 {
 	uint8_t x[8];
 
 	for (int i = 0; i < 8; i++)
 		x[i] = (uint8_t)(v >> (8 * i));
-	put(b, x, 8);
+	ana_bytes_put(b, x, 8);
 }
 
-static void put_stats(struct sbuf *b, const struct ana_stats *s)
+static void put_stats(struct ana_bytes *b, const struct ana_stats *s)
 {
 	put_u64(b, s->syscalls);
 	put_u64(b, s->errors);
@@ -103,7 +75,7 @@ static void put_stats(struct sbuf *b, const struct ana_stats *s)
 	put_u64(b, s->last_ns);
 }
 
-static void put_hist(struct sbuf *b, const struct ana_hist *h)
+static void put_hist(struct ana_bytes *b, const struct ana_hist *h)
 {
 	put_u32(b, h->nbins);
 	for (uint32_t k = 0; k < h->nbins; k++) {
@@ -123,7 +95,7 @@ static void put_hist(struct sbuf *b, const struct ana_hist *h)
  * u32 failures, each {u64 time, u32 tid, u32 nr, u32 errno, u32 target length + 1 (0: none),
  * target}, u32 children, each u32 process}.
  */
-static void put_detail(struct sbuf *b, const struct ana_span_detail *d)
+static void put_detail(struct ana_bytes *b, const struct ana_span_detail *d)
 {
 	put_u32(b, d->io.n);
 	for (uint32_t i = 0; i < d->io.n; i++) {
@@ -131,7 +103,7 @@ static void put_detail(struct sbuf *b, const struct ana_span_detail *d)
 		uint8_t kc[2] = { r->kind, r->cut };
 
 		put_u32(b, r->host);
-		put(b, kc, 2);
+		ana_bytes_put(b, kc, 2);
 		put_u64(b, r->group);
 		put_u64(b, r->ops);
 		put_u64(b, r->opens);
@@ -145,7 +117,7 @@ static void put_detail(struct sbuf *b, const struct ana_span_detail *d)
 		put_u64(b, r->errors);
 		put_u64(b, r->time_ns);
 		put_u32(b, (uint32_t)strlen(r->name));
-		put(b, r->name, strlen(r->name));
+		ana_bytes_put(b, r->name, strlen(r->name));
 	}
 	put_u32(b, SCF_CLASS_MAX);
 	for (int i = 0; i < SCF_CLASS_MAX; i++) {
@@ -164,7 +136,7 @@ static void put_detail(struct sbuf *b, const struct ana_span_detail *d)
 		put_u32(b, e->nr);
 		put_u32(b, (uint32_t)e->err);
 		put_u32(b, e->target ? (uint32_t)tl + 1 : 0);
-		put(b, e->target, tl);
+		ana_bytes_put(b, e->target, tl);
 	}
 	put_u32(b, d->nchildren);
 	for (uint32_t i = 0; i < d->nchildren; i++)
@@ -190,7 +162,7 @@ static size_t detail_cost(const struct ana_span_detail *d)
 /* A span's rows of syscalls --by span: {u32 n, then each: u32 nr, u64 count, errors, time_ns,
  * no_exit, the histogram (u32 bins, each {u32 index, u64 count}, u64 count, sum, min, max),
  * u32 errnos, each {u32 errno, u64 count}, first seen first}. */
-static void put_sc_rows(struct sbuf *b, const struct ana_span *s)
+static void put_sc_rows(struct ana_bytes *b, const struct ana_span *s)
 {
 	put_u32(b, s->nsc);
 	for (uint32_t i = 0; i < s->nsc; i++) {
@@ -230,10 +202,10 @@ static void make_key(uint8_t k[KEY_LEN], const uint8_t trace_id[16], uint8_t kin
 		k[25 + i] = (uint8_t)(seq >> (8 * (3 - i)));
 }
 
-static int spill_span(struct ana_ctx *c, const struct ana_span *s, bool marker, struct sbuf *b);
+static int spill_span(struct ana_ctx *c, const struct ana_span *s, bool marker, struct ana_bytes *b);
 
 /* The partials of tr and its spans into the spill. */
-static int spill_trace(struct ana_ctx *c, const struct ana_trace *tr, struct sbuf *b)
+static int spill_trace(struct ana_ctx *c, const struct ana_trace *tr, struct ana_bytes *b)
 {
 	uint8_t k[KEY_LEN];
 	int ret;
@@ -264,7 +236,7 @@ static int spill_trace(struct ana_ctx *c, const struct ana_trace *tr, struct sbu
 
 /* The partial of one span into the spill; marker: it stands for a thread's pending hold only
  * (ana_held_span, ana_spans_mark_killed), and no live span. */
-static int spill_span(struct ana_ctx *c, const struct ana_span *s, bool marker, struct sbuf *b)
+static int spill_span(struct ana_ctx *c, const struct ana_span *s, bool marker, struct ana_bytes *b)
 {
 	uint8_t k[KEY_LEN];
 	uint8_t flags = (uint8_t)(s->multi_thread | s->pctx_set << 1 | !!s->service << 2 |
@@ -277,7 +249,7 @@ static int spill_span(struct ana_ctx *c, const struct ana_span *s, bool marker, 
 		put_u32(b, s->host);
 		put_u32(b, s->proc ? s->proc->seq : NONE);
 		put_u32(b, s->thr ? s->thr->seq : NONE);
-		put(b, &flags, 1);
+		ana_bytes_put(b, &flags, 1);
 		put_u32(b, (uint32_t)s->killed);
 		put_u32(b, s->killed_pid);
 		put_u64(b, s->killed_ns);
@@ -287,7 +259,7 @@ static int spill_span(struct ana_ctx *c, const struct ana_span *s, bool marker, 
 		put_u32(b, s->pctx ? s->pctx->idx : NONE);
 		if (s->service) {
 			put_u32(b, (uint32_t)strlen(s->service));
-			put(b, s->service, strlen(s->service));
+			ana_bytes_put(b, s->service, strlen(s->service));
 		}
 		put_u32(b, s->nctxs);
 		for (uint32_t i = 0; i < s->nctxs; i++) {
@@ -296,7 +268,7 @@ static int spill_span(struct ana_ctx *c, const struct ana_span *s, bool marker, 
 			put_u32(b, x->thr ? x->thr->seq : NONE);
 			put_u32(b, x->pctx ? x->pctx->idx : NONE);
 			put_u32(b, x->attrs_len);
-			put(b, x->attrs, x->attrs_len);
+			ana_bytes_put(b, x->attrs, x->attrs_len);
 		}
 		put_u64(b, s->kill_order);
 		if (s->attach) {
@@ -433,7 +405,7 @@ static void drop_spilled(struct ana_ctx *c, size_t live)
 void ana_spill_idle(struct ana_ctx *c)
 {
 	struct ana_trace **v;
-	struct sbuf b = { 0 };
+	struct ana_bytes b = { 0 };
 	size_t target = c->o.memory_budget / 2, cand = 0, live = c->live_bytes;
 	int ret = 0;
 
@@ -483,7 +455,7 @@ void ana_spill_idle(struct ana_ctx *c)
 
 int ana_spill_finish(struct ana_ctx *c)
 {
-	struct sbuf b = { 0 };
+	struct ana_bytes b = { 0 };
 	int ret = 0;
 
 	if (c->spill_err[0])
@@ -535,7 +507,7 @@ static void spill_marker(struct ana_ctx *c, struct ana_thread *t, int32_t killed
 			 uint64_t ns)
 {
 	struct ana_span m = { 0 };
-	struct sbuf b = { 0 };
+	struct ana_bytes b = { 0 };
 	int ret;
 
 	if (!c->spill)

@@ -264,40 +264,12 @@ void ana_chrome_event(struct ana_ctx *c, const struct ana_event *ev, void *arg)
  *      runs of a hull that crosses a kept one instead.
  */
 
-struct buf {
-	uint8_t *p;
-	size_t n, cap;
-	bool nomem;
-};
-
-static void buf_put(struct buf *b, const void *d, size_t n)
-{
-	if (b->nomem || !n)
-		return;
-	if (n > b->cap - b->n) {
-		size_t ncap = b->cap ? b->cap : 256;
-		uint8_t *nv;
-
-		while (ncap - b->n < n)
-			ncap *= 2;
-		nv = realloc(b->p, ncap);
-		if (!nv) {
-			b->nomem = true;
-			return;
-		}
-		b->p = nv;
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->n, d, n);
-	b->n += n;
-}
-
-static void buf_be(struct buf *b, uint64_t v, int n)
+static void buf_be(struct ana_bytes *b, uint64_t v, int n)
 {
 	uint8_t x[8];
 
 	be_put(x, v, n);
-	buf_put(b, x, (size_t)n);
+	ana_bytes_put(b, x, (size_t)n);
 }
 
 /*
@@ -309,7 +281,7 @@ static void buf_be(struct buf *b, uint64_t v, int n)
 struct facts_arg {
 	struct ana_export *x;
 	struct chrome *ch;
-	struct buf b, a;
+	struct ana_bytes b, a;
 };
 
 static int span_facts(struct ana_ctx *c, const struct ana_span *s, void *arg)
@@ -334,19 +306,19 @@ static int span_facts(struct ana_ctx *c, const struct ana_span *s, void *arg)
 		na = ana_span_ctx_attrs(s, i, at, 64);
 		fa->a.n = 0;
 		n8 = (uint8_t)na;
-		buf_put(&fa->a, &n8, 1);
+		ana_bytes_put(&fa->a, &n8, 1);
 		for (unsigned int m = 0; m < na; m++) {
 			size_t kl = strlen(at[m].key) + 1;
 
 			buf_be(&fa->a, kl > UINT16_MAX ? UINT16_MAX : kl, 2);
-			buf_put(&fa->a, at[m].key, kl > UINT16_MAX ? UINT16_MAX - 1 : kl - 1);
-			buf_put(&fa->a, "", 1);
-			buf_put(&fa->a, &at[m].val_len, 1);
-			buf_put(&fa->a, at[m].val, at[m].val_len);
+			ana_bytes_put(&fa->a, at[m].key, kl > UINT16_MAX ? UINT16_MAX - 1 : kl - 1);
+			ana_bytes_put(&fa->a, "", 1);
+			ana_bytes_put(&fa->a, &at[m].val_len, 1);
+			ana_bytes_put(&fa->a, at[m].val, at[m].val_len);
 		}
 		buf_be(&fa->b, t->seq, 4);
 		buf_be(&fa->b, fa->a.n, 4);
-		buf_put(&fa->b, fa->a.p, fa->a.n);
+		ana_bytes_put(&fa->b, fa->a.p, fa->a.n);
 	}
 	if (fa->b.nomem || fa->a.nomem)
 		return sorter_fail(fa->x, NULL, -ENOMEM);
@@ -393,15 +365,15 @@ struct gather {
 	uint8_t ids[24]; /* trace id, span id */
 	bool have_span, have_thr;
 	uint32_t seq, thr;
-	struct buf facts; /* the span's facts record */
-	struct buf runs;  /* {u64 start, u64 end} of its runs on the thread */
+	struct ana_bytes facts; /* the span's facts record */
+	struct ana_bytes runs;  /* {u64 start, u64 end} of its runs on the thread */
 	uint64_t start, end;
-	struct buf hull;
+	struct ana_bytes hull;
 };
 
 /* The attributes the span's facts give thread thr, as {u8 n, entries}; an empty list when none
  * (len 0). Returns -1 when the facts are malformed. */
-static int facts_attrs(const struct buf *facts, uint32_t thr, const uint8_t **a, uint32_t *len)
+static int facts_attrs(const struct ana_bytes *facts, uint32_t thr, const uint8_t **a, uint32_t *len)
 {
 	struct rd r = { facts->p, facts->n, 4, false };
 
@@ -441,11 +413,11 @@ static int hull_out(struct ana_export *x, struct gather *g, struct ana_sorter *h
 	be_put(k + 12, ~g->end, 8);
 	be_put(k + 20, g->seq, 4);
 	g->hull.n = 0;
-	buf_put(&g->hull, g->ids, 24);
+	ana_bytes_put(&g->hull, g->ids, 24);
 	buf_be(&g->hull, alen, 4);
-	buf_put(&g->hull, a, alen);
+	ana_bytes_put(&g->hull, a, alen);
 	buf_be(&g->hull, g->runs.n / 16, 4);
-	buf_put(&g->hull, g->runs.p, g->runs.n);
+	ana_bytes_put(&g->hull, g->runs.p, g->runs.n);
 	if (g->hull.nomem || g->hull.n > UINT32_MAX)
 		return sorter_fail(x, NULL, -ENOMEM);
 	ret = ana_sorter__add(hulls, k, sizeof(k), g->hull.p, (uint32_t)g->hull.n);
@@ -472,7 +444,7 @@ static int gather_hulls(struct ana_export *x, struct chrome *ch, struct ana_sort
 			g.have_span = rec.vlen >= 4;
 			g.seq = (uint32_t)be_get(rec.val, g.have_span ? 4 : 0);
 			g.facts.n = 0;
-			buf_put(&g.facts, rec.val, rec.vlen);
+			ana_bytes_put(&g.facts, rec.val, rec.vlen);
 			if (g.facts.nomem)
 				ret = sorter_fail(x, NULL, -ENOMEM);
 			continue;
@@ -494,7 +466,7 @@ static int gather_hulls(struct ana_export *x, struct chrome *ch, struct ana_sort
 			g.start = be_get(rec.val, 8);
 		if (be_get(rec.val + 8, 8) > g.end)
 			g.end = be_get(rec.val + 8, 8);
-		buf_put(&g.runs, rec.val, 16);
+		ana_bytes_put(&g.runs, rec.val, 16);
 		if (g.runs.nomem)
 			ret = sorter_fail(x, NULL, -ENOMEM);
 	}

@@ -766,41 +766,13 @@ static struct ana_host *host_at(const struct ana_ctx *c, uint32_t idx)
 	return idx < c->hosts.n ? c->hosts.v[idx] : NULL;
 }
 
-struct gbuf {
-	uint8_t *p;
-	size_t n, cap;
-	bool nomem;
-};
-
-static void gput(struct gbuf *b, const void *d, size_t n)
-{
-	if (b->nomem || !n)
-		return;
-	if (n > b->cap - b->n) {
-		size_t ncap = b->cap ? b->cap : 256;
-		uint8_t *nv;
-
-		while (ncap - b->n < n)
-			ncap *= 2;
-		nv = realloc(b->p, ncap);
-		if (!nv) {
-			b->nomem = true;
-			return;
-		}
-		b->p = nv;
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->n, d, n);
-	b->n += n;
-}
-
-static void gput_le(struct gbuf *b, uint64_t v, int n)
+static void gput_le(struct ana_bytes *b, uint64_t v, int n)
 {
 	uint8_t x[8];
 
 	for (int i = 0; i < n; i++)
 		x[i] = (uint8_t)(v >> (8 * i));
-	gput(b, x, (size_t)n);
+	ana_bytes_put(b, x, (size_t)n);
 }
 
 static void group_key(uint8_t k[GROUP_KEY_LEN], uint32_t host, const struct ana_proc *p,
@@ -819,14 +791,14 @@ static void group_key(uint8_t k[GROUP_KEY_LEN], uint32_t host, const struct ana_
 struct groups {
 	struct ana_export *x;
 	struct ana_sorter *sort;
-	struct gbuf b;
+	struct ana_bytes b;
 	int err; /* a sorter's -errno */
 };
 
 static int group_add(struct ana_ctx *c, const struct ana_span *s, void *arg)
 {
 	struct groups *g = arg;
-	struct gbuf *b = &g->b;
+	struct ana_bytes *b = &g->b;
 	const struct ana_span_detail *d = s->detail;
 	uint8_t k[GROUP_KEY_LEN];
 	uint32_t ne = d ? d->nerrs : 0, nn = d ? d->io.n : 0;
@@ -835,8 +807,8 @@ static int group_add(struct ana_ctx *c, const struct ana_span *s, void *arg)
 	if (!s->st.syscalls)
 		return 0;
 	b->n = 0;
-	gput(b, s->trace_id, 16);
-	gput(b, s->span_id, 8);
+	ana_bytes_put(b, s->trace_id, 16);
+	ana_bytes_put(b, s->span_id, 8);
 	gput_le(b, s->proc ? s->proc->seq : NONE, 4);
 	gput_le(b, s->pctx ? s->pctx->idx : NONE, 4);
 	gput_le(b, s->thr ? s->thr->seq : NONE, 4);
@@ -857,7 +829,7 @@ static int group_add(struct ana_ctx *c, const struct ana_span *s, void *arg)
 
 		gput_le(b, r->kind == ANA_T_SOCKET, 1);
 		gput_le(b, strlen(r->name) + 1, 4);
-		gput(b, r->name, strlen(r->name) + 1);
+		ana_bytes_put(b, r->name, strlen(r->name) + 1);
 	}
 	gput_le(b, ne, 4);
 	for (uint32_t i = 0; i < ne; i++) {
@@ -869,7 +841,7 @@ static int group_add(struct ana_ctx *c, const struct ana_span *s, void *arg)
 		gput_le(b, (uint32_t)e->err, 4);
 		gput_le(b, e->target ? strlen(e->target) + 1 : 0, 4);
 		if (e->target)
-			gput(b, e->target, strlen(e->target) + 1);
+			ana_bytes_put(b, e->target, strlen(e->target) + 1);
 	}
 	if (b->nomem || b->n > UINT32_MAX) {
 		g->err = -ENOMEM;
