@@ -167,8 +167,13 @@ static int install(struct scf_fidx_fds *f, uint32_t pid, int64_t fd, bool known,
 	return 0;
 }
 
-/* A description some other descriptor's is made from (dup source, listener, directory). */
-static int used(struct scf_fidx_fds *f, uint32_t pid, int64_t fd)
+/*
+ * Sets bit on fd's entry: SCF_FIDX_FD_ALIAS for a description some other descriptor's is made
+ * from (dup source, listener, directory); SCF_FIDX_FD_CHANGED for connect, bind, fcntl(F_SETFD),
+ * where the description behind fd (d, or prev for a late record) changes from the record
+ * alone: what is known stays known.
+ */
+static int mark(struct scf_fidx_fds *f, uint32_t pid, int64_t fd, uint8_t bit)
 {
 	int err = 0;
 	struct scf_fidx_fdk *k;
@@ -178,23 +183,7 @@ static int used(struct scf_fidx_fds *f, uint32_t pid, int64_t fd)
 	k = key_get(f, pid, (uint32_t)fd, &err);
 	if (!k)
 		return err;
-	k->bits |= SCF_FIDX_FD_ALIAS;
-	return 0;
-}
-
-/* connect, bind, fcntl(F_SETFD): the description behind fd (d, or prev for a late record)
- * changes from the record alone: what is known stays known. */
-static int changed(struct scf_fidx_fds *f, uint32_t pid, int64_t fd)
-{
-	int err = 0;
-	struct scf_fidx_fdk *k;
-
-	if (!valid_fd(fd))
-		return 0;
-	k = key_get(f, pid, (uint32_t)fd, &err);
-	if (!k)
-		return err;
-	k->bits |= SCF_FIDX_FD_CHANGED;
+	k->bits |= bit;
 	return 0;
 }
 
@@ -300,9 +289,9 @@ int scf_fidx_fds_syscall(struct scf_fidx_fds *f, uint64_t ts_ns, uint16_t flags,
 	case SCF_NR_connect:
 		if ((flags & SCF_SYSCALL_F_NO_EXIT) || (s->ret < 0 && s->ret != -X_EINPROGRESS))
 			return 0;
-		return changed(f, s->pid, (int32_t)a[0]);
+		return mark(f, s->pid, (int32_t)a[0], SCF_FIDX_FD_CHANGED);
 	case SCF_NR_bind:
-		return ok ? changed(f, s->pid, (int32_t)a[0]) : 0;
+		return ok ? mark(f, s->pid, (int32_t)a[0], SCF_FIDX_FD_CHANGED) : 0;
 	case SCF_NR_execve:
 	case SCF_NR_execveat:
 	case SCF_NR_close_range:
@@ -332,7 +321,7 @@ int scf_fidx_fds_syscall(struct scf_fidx_fds *f, uint64_t ts_ns, uint16_t flags,
 	switch (s->nr) {
 	case SCF_NR_fcntl:
 		if ((int32_t)a[1] == X_F_SETFD)
-			return changed(f, s->pid, (int32_t)a[0]);
+			return mark(f, s->pid, (int32_t)a[0], SCF_FIDX_FD_CHANGED);
 		if ((int32_t)a[1] != X_F_DUPFD && (int32_t)a[1] != X_F_DUPFD_CLOEXEC)
 			return 0;
 		break;
@@ -349,11 +338,11 @@ int scf_fidx_fds_syscall(struct scf_fidx_fds *f, uint64_t ts_ns, uint16_t flags,
 			to = (int32_t)a[1];
 		if ((s->nr == SCF_NR_dup2 || s->nr == SCF_NR_dup3) && to == (int32_t)a[0])
 			return 0;
-		ret = used(f, s->pid, (int32_t)a[0]);
+		ret = mark(f, s->pid, (int32_t)a[0], SCF_FIDX_FD_ALIAS);
 		return ret ? ret : install(f, s->pid, to, false, true, now);
 	}
 	if (si->args && si->args[0] == 'D' && !open_known(s, items, items_len)) {
-		ret = used(f, s->pid, (int32_t)a[0]); /* relative to directory a[0] */
+		ret = mark(f, s->pid, (int32_t)a[0], SCF_FIDX_FD_ALIAS); /* relative to directory a[0] */
 		return ret ? ret : install(f, s->pid, s->ret, false, true, now);
 	}
 	return install(f, s->pid, s->ret, true, false, now);
