@@ -206,6 +206,18 @@ static void proc_event(struct scen *s, uint64_t ts, uint8_t kind, uint32_t pid, 
 	emit(s, ts, &rb);
 }
 
+/* A LOSS record at ts: count events of reason lost on cpu 0 in the window [start, end]. */
+static void loss(struct scen *s, uint64_t ts, uint64_t start, uint64_t end, uint64_t count,
+		 uint16_t reason)
+{
+	struct scf_loss l = { .window_start_ns = start, .window_end_ns = end, .count = count,
+			      .cpu = 0, .reason = reason };
+	struct scf_rec_builder rb;
+
+	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_LOSS, 0, &l, sizeof(l));
+	emit(s, ts, &rb);
+}
+
 static void end(struct scen *s, uint64_t ts, uint64_t lost)
 {
 	struct scf_end e = { .end_ns = ts, .events_lost = lost, .stop_reason = SCF_STOP_SIGNAL,
@@ -245,16 +257,8 @@ static void host1(struct scen *s)
 	sys(s, AT(11), &(struct sc){ P, T1, 257, 3, 12000, { AT_FDCWD_, 0x1000, O_CLOEXEC_ },
 				     CTX_A1, "/etc/hosts" });
 	sys(s, AT(30), &(struct sc){ P, T1, 0, 120, 5000, { 3, 0x2000, 4096 }, CTX_A1 });
-	{
-		/* An argument that could not be read: counted, but no syscall of A1 is missing. */
-		struct scf_loss l = { .window_start_ns = AT(28), .window_end_ns = AT(32),
-				      .count = SCEN_ARG_FAULT_COUNT, .cpu = 0,
-				      .reason = SCF_LOSS_ARG_FAULT };
-		struct scf_rec_builder rb;
-
-		scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_LOSS, 0, &l, sizeof(l));
-		emit(s, AT(33), &rb);
-	}
+	/* An argument that could not be read: counted, but no syscall of A1 is missing. */
+	loss(s, AT(33), AT(28), AT(32), SCEN_ARG_FAULT_COUNT, SCF_LOSS_ARG_FAULT);
 	sys(s, AT(40), &(struct sc){ P, T1, 0, 0, 1000, { 3, 0x2000, 4096 }, CTX_A1 });
 	sys(s, AT(50), &(struct sc){ P, T1, 3, 0, 800, { 3 }, CTX_A1 });
 	sys(s, AT(60), &(struct sc){ P, T1, 257, -2, 3000, { AT_FDCWD_, 0x1100, O_RDONLY_ },
@@ -293,15 +297,7 @@ static void host1(struct scen *s)
 	sys(s, AT(1001), &(struct sc){ P, T1, 257, 3, 9000, { AT_FDCWD_, 0x1000, O_CLOEXEC_ },
 				       CTX_B1, "/etc/hosts" });
 	sys(s, AT(1020), &(struct sc){ P, T1, 0, 500, 20000, { 3, 0x2000, 4096 }, CTX_B1 });
-	{
-		struct scf_loss l = { .window_start_ns = AT(1025), .window_end_ns = AT(1030),
-				      .count = SCEN_LOSS_COUNT, .cpu = 0,
-				      .reason = SCF_LOSS_RINGBUF_FULL };
-		struct scf_rec_builder rb;
-
-		scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_LOSS, 0, &l, sizeof(l));
-		emit(s, AT(1031), &rb);
-	}
+	loss(s, AT(1031), AT(1025), AT(1030), SCEN_LOSS_COUNT, SCF_LOSS_RINGBUF_FULL);
 	sys(s, AT(1050), &(struct sc){ P, T1, 3, 0, 700, { 3 }, CTX_B1 });
 	end(s, AT(2000), SCEN_LOSS_COUNT);
 }
