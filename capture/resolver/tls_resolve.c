@@ -669,8 +669,10 @@ int tlsres_resolve_pid(pid_t pid, const struct tlsres_opts *opts, struct tlsres_
 			if (tm[i].info->rejected[0])
 				rej = tm[i].info->rejected;
 		rc = -ENOENT;
-		scf_errf(err, errlen, "pid %d: none of %zu modules defines %s%s%s%s%s%s", (int)pid,
-			 n, ELFTLS_SYMBOL, rej ? " (" : "", rej ? rej : "", rej ? ")" : "",
+		/* No module count: a process that loads one library after another is described
+		 * again only when what it says of the context changes (capture.c describe_hash). */
+		scf_errf(err, errlen, "pid %d: no mapped module defines %s%s%s%s%s%s", (int)pid,
+			 ELFTLS_SYMBOL, rej ? " (" : "", rej ? rej : "", rej ? ")" : "",
 			 rep->n_unreadable ? "; unreadable: " : "",
 			 rep->n_unreadable ? rep->first_unreadable : "");
 	} else {
