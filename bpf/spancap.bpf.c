@@ -98,6 +98,13 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SC_EXE_QUIET_MAX);
+	__type(key, struct sc_exe_key);
+	__type(value, __u8);
+} exe_quiet SEC(".maps");
+
 /* Per-thread state: the in-flight syscall event and the last context seen. */
 enum exit_decode {
 	EXIT_NONE = 0,
@@ -1105,6 +1112,9 @@ static __always_inline void proc_facts(struct sc_proc_facts *f, struct task_stru
 	f->pidns_inum = 0;
 	f->ns_level = 0;
 	f->reserved[0] = f->reserved[1] = f->reserved[2] = 0;
+	f->exe_ino = 0;
+	f->exe_dev = 0;
+	f->reserved2 = 0;
 	if (level > 32) /* MAX_PID_NS_LEVEL */
 		return;
 	if (bpf_core_read(&up, sizeof(up), &pid->numbers[level]))
@@ -1265,6 +1275,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	struct sc_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &tgid);
 	struct thread_state *st;
 	struct proc_scratch *s;
+	struct sc_exe_key key;
 	__u32 off;
 	long n;
 
@@ -1288,6 +1299,11 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	if (!s)
 		return 0;
 	proc_facts(&s->facts, p);
+	key.ino = BPF_CORE_READ(bprm, file, f_inode, i_ino);
+	key.dev = BPF_CORE_READ(bprm, file, f_inode, i_sb, s_dev);
+	key.reserved = 0;
+	s->facts.exe_ino = key.ino;
+	s->facts.exe_dev = key.dev;
 	n = bpf_probe_read_kernel_str(&s->tail[4], SC_STR_MAX, BPF_CORE_READ(bprm, filename));
 	off = 0;
 	if (n > 0) {
@@ -1300,7 +1316,8 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	}
 	/* the new image's argument block, which the kernel has just written */
 	s->ev.len = sizeof(struct sc_proc_life_event) + off + proc_argv(s, off);
-	emit_life(s, true); /* resolve now */
+	/* resolve now, unless the executable is known to define no thread context */
+	emit_life(s, !bpf_map_lookup_elem(&exe_quiet, &key));
 	return 0;
 }
 

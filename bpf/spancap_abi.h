@@ -191,8 +191,8 @@ _Static_assert(__builtin_offsetof(struct sc_ctx_event, valid) == 48, "context ev
  *  32 comm[16]
  * FORK and EXEC (struct sc_proc_life_event) go on with what the kernel knows of the process,
  * so that user space describes it without reading /proc (docs/PROCESS_FACTS.md):
- *  48 facts (struct sc_proc_facts, 40 bytes)
- *  88 items...            (EXEC: SC_ITEM_PATH, the file executed; both: SC_ITEM_ARGV_RAW,
+ *  48 facts (struct sc_proc_facts, 56 bytes)
+ * 104 items...            (EXEC: SC_ITEM_PATH, the file executed; both: SC_ITEM_ARGV_RAW,
  *                          the argument block as /proc/PID/cmdline would read it, at most
  *                          SC_PROC_ARGV_MAX bytes: for FORK the parent's, shared with the
  *                          child; SC_PROC_F_ARGV_CUT when it is longer or was not readable)
@@ -229,14 +229,30 @@ struct sc_proc_facts {
 	__u32 pidns_inum; /* that namespace's inode number (stat of /proc/PID/ns/pid) */
 	__u8 ns_level;	  /* the depth of that namespace (0: the initial one) */
 	__u8 reserved[3];
+	__u64 exe_ino;	  /* EXEC: the inode of the file executed (after #! the interpreter) */
+	__u32 exe_dev;	  /* ... and its filesystem's device, as the kernel encodes it */
+	__u32 reserved2;
 };
-_Static_assert(sizeof(struct sc_proc_facts) == 40, "process facts layout");
+_Static_assert(sizeof(struct sc_proc_facts) == 56, "process facts layout");
 
 struct sc_proc_life_event {
 	struct sc_proc_event ev;
 	struct sc_proc_facts facts;
 };
-_Static_assert(sizeof(struct sc_proc_life_event) == 88, "fork and exec event layout");
+_Static_assert(sizeof(struct sc_proc_life_event) == 104, "fork and exec event layout");
+
+/*
+ * Map `exe_quiet` (key: struct sc_exe_key, value: __u8 1): executables user space resolved and
+ * found to define no otel_thread_ctx_v1 themselves. An exec of one does not wake user space:
+ * a context can then only come from a library, whose mapping is resolved at the next poll tick
+ * anyway, so the exec is resolved with it (docs/PROCESS_FACTS.md).
+ */
+struct sc_exe_key {
+	__u64 ino;
+	__u32 dev;
+	__u32 reserved;
+};
+#define SC_EXE_QUIET_MAX 4096
 
 enum sc_proc_kind {
 	SC_PROC_FORK = 1,

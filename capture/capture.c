@@ -1094,6 +1094,21 @@ static void retry_due(uint64_t now)
 }
 
 /*
+ * An exec'd process that exited before its resolution (an exec of an executable that defines
+ * no context wakes nobody: the exit is often read in the same batch): its record from the
+ * exec's facts, without a context, so that the program it ran is still described.
+ */
+static void describe_gone_exec(pid_t pid, const struct proc_facts *f)
+{
+	struct ctxsrc_result gone;
+
+	memset(&gone, 0, sizeof(gone));
+	gone.status = SCF_CTX_NONE;
+	snprintf(gone.reason, sizeof(gone.reason), "pid %d exited before it was resolved", pid);
+	scan_write_process(g.r, pid, 0, SCF_ORIGIN_EXEC, &gone, f);
+}
+
+/*
  * Resolves pid, installs its configuration, and writes a PROCESS record when what it says
  * changed (always for origin SCAN and EXEC): a new layout, a new or updated process context,
  * its disappearance (an unpublish), or a new REASON. reasons: the SC_RESOLVE_* bits that
@@ -1115,8 +1130,13 @@ static int observe(pid_t pid, uint8_t origin, uint8_t reasons, bool force_observ
 	rc = ctxsrc_resolve(pid, res);
 	if (rc) {
 		free(res);
+		if (rc == -ESRCH && origin == SCF_ORIGIN_EXEC && f)
+			describe_gone_exec(pid, f);
 		return rc;
 	}
+	/* Its next execs wake user space only when the executable may define the context. */
+	if (origin == SCF_ORIGIN_EXEC && f && f->k.exe_ino)
+		kernel__exe_quiet(g.k, f->k.exe_ino, f->k.exe_dev, res->exe_defines_none);
 	reasons_name(reasons, why, sizeof(why));
 	was = kernel__lookup(g.k, pid, &old) == 0;
 	e = ptab__find(g.ptab, pid);
@@ -1297,6 +1317,8 @@ static void capture_process_gone(uint32_t pid)
 	ptab__remove(g.ptab, pid);
 	for (size_t i = 0; i < g.n_pending; i++) {
 		if (g.pending[i].pid == pid) {
+			if (g.pending[i].facts)
+				describe_gone_exec(pid, g.pending[i].facts);
 			free(g.pending[i].facts);
 			g.pending[i] = g.pending[--g.n_pending];
 			return;
@@ -1630,7 +1652,7 @@ static void poll_counters(void)
 /* In the forked command: reports err to the parent through wfd, then exits with code. */
 /*
  * --sched low|idle: spancap's threads wake up for the kernel's events (every poll tick, and at
- * once for an exec or a context publication) and then resolve processes from /proc and ELF
+ * once for a context publication or an exec of a program that may define a context) and then resolve processes from /proc and ELF
  * files. At the default policy and nice value a woken spancap is picked before the thread of
  * the service it delays (it slept, so its deadline comes first): a request that forks and
  * execs a child waits for spancap's work on that exec. SCHED_BATCH at nice 19 (or SCHED_IDLE)

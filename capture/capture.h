@@ -101,6 +101,9 @@ int kernel__counters(struct kernel *k, uint64_t *vals, size_t n_vals);
 int kernel__ncpus(const struct kernel *k);
 /* Removes a process from the map (it is gone); -ENOENT when it was not there. */
 int kernel__forget(struct kernel *k, uint32_t tgid);
+/* Marks the executable (inode ino on device dev, as an EXEC event's facts give them) as
+ * defining no thread context (quiet: its execs wake nobody), or not. 0 or -errno. */
+int kernel__exe_quiet(struct kernel *k, uint64_t ino, uint32_t dev, bool quiet);
 /* Map iteration: *next after prev (prev NULL: the first); 1, 0 at the end, or -errno. */
 int kernel__next_pid(struct kernel *k, const uint32_t *prev, uint32_t *next);
 void kernel__close(struct kernel *k);

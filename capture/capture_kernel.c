@@ -289,6 +289,20 @@ int kernel__forget(struct kernel *k, uint32_t tgid)
 	return 0;
 }
 
+int kernel__exe_quiet(struct kernel *k, uint64_t ino, uint32_t dev, bool quiet)
+{
+	struct sc_exe_key key = {.ino = ino, .dev = dev};
+	uint8_t one = 1;
+	int rc;
+
+	if (quiet)
+		rc = bpf_map__update_elem(k->skel->maps.exe_quiet, &key, sizeof(key), &one,
+					  sizeof(one), BPF_ANY);
+	else
+		rc = bpf_map__delete_elem(k->skel->maps.exe_quiet, &key, sizeof(key), 0);
+	return rc && errno != ENOENT ? -errno : 0;
+}
+
 int kernel__next_pid(struct kernel *k, const uint32_t *prev, uint32_t *next)
 {
 	if (bpf_map__get_next_key(k->skel->maps.procs, prev, next, sizeof(*next)))

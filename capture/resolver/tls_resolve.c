@@ -638,6 +638,7 @@ int tlsres_resolve_pid(pid_t pid, const struct tlsres_opts *opts, struct tlsres_
 				proc.exe = (ssize_t)i;
 				break;
 			}
+	rep->exe_defines_none = proc.exe >= 0 && !tm[proc.exe].info->defines;
 	proc.mods = tm;
 	proc.n_mods = nt;
 	rep->libc = proc.libc;

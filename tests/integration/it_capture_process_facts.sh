@@ -7,7 +7,8 @@
 # with an argument block longer than an event carries, and a Python process that writes over
 # its argument block's last NUL and then forks (its command line then reads as a title). Each
 # sleeps past a rotation (-G 1), so that the next file describes it again from /proc;
-# check_process_facts.py compares the two descriptions field by field. Prints TAP.
+# check_process_facts.py compares the two descriptions field by field. Then 40 children that
+# exit at once: each exec must have its PROCESS record. Prints TAP.
 set -u
 BUILD=${1:-build}
 here=$(dirname "$0")
@@ -65,5 +66,28 @@ for f in "$tmp"/cap-*.scap; do
 	dumps+=("$f.dump")
 done
 tap_from "" python3 "$here/check_process_facts.py" "/$name" "${dumps[@]}"
+
+# ---- short-lived children: every exec described -----------------------------------------------
+# After its first resolution /bin/true is known to define no context: its later execs wake
+# nobody and are read with their exits. Each must still have its exec record (from the exec's
+# facts when the process was gone): name, arguments, parent.
+"$SPANCAP" -q -w "$tmp/short.scap" -- sh -c 'sleep 0.2; for i in $(seq 1 40); do /bin/true "$i"; done' \
+	>"$tmp/short.out" 2>&1 || bail "spancap records 40 short-lived children" "$tmp/short.out"
+"$CHECK" "$tmp/short.scap" >"$tmp/short.dump" 2>&1
+execs=$(awk '/^PROC kind=exec / && / name=true/ {sub("pid=", "", $3); print $3}' "$tmp/short.dump" | sort -u)
+missing=
+for p in $execs; do
+	grep -Eq "^PROCESS pid=$p ppid=[1-9][0-9]* origin=3 .* name=true( |$).* argv=/bin/true\|[0-9]+$" \
+		"$tmp/short.dump" || missing="$missing $p"
+done
+n_execs=$(echo "$execs" | wc -w)
+if [ "$n_execs" -eq 40 ] && [ -z "$missing" ]; then
+	ok "40 short-lived children: each exec has its PROCESS record with name, argv and parent"
+else
+	not_ok "40 short-lived children: each exec has its PROCESS record with name, argv and parent" \
+		"$n_execs execs; no record for:$missing"
+fi
+gone=$(grep -c '^PROCESS .* origin=3 .*reason=pid [0-9]* exited before it was resolved' "$tmp/short.dump")
+echo "# $gone of them were described from the exec's facts after their exit"
 suite_exit
 tap_end
