@@ -15,6 +15,7 @@
 #ifndef SPANCAP_CAPTURE_H
 #define SPANCAP_CAPTURE_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -215,6 +216,10 @@ uint64_t recorder__counter(const struct recorder *r, uint32_t scf_id);
 void recorder__flush(struct recorder *r);
 
 /* ---- capture_scan.c -------------------------------------------------------------------------- */
+
+/* The next entry of a /proc directory (/proc, PID/task, PID/fd) whose name is a number: 1 with
+ * it in *v, 0 at the end. */
+int proc_dir_next(DIR *d, long *v);
 
 /* Writes a PROCESS record for pid with its resolution (res may be NULL); origin is enum
  * scf_proc_origin; ppid is used when /proc no longer has the process (0: unknown). */

@@ -158,17 +158,15 @@ static int observe_thread(struct kernel *k, pid_t tid)
 static void observe_threads(struct kernel *k, uint32_t tgid)
 {
 	char path[64];
-	struct dirent *de;
+	long tid;
 	DIR *d;
 
 	snprintf(path, sizeof(path), "/proc/%u/task", tgid);
 	d = opendir(path);
 	if (!d)
 		return; /* gone */
-	while ((de = readdir(d))) {
-		char *end;
-		long tid = strtol(de->d_name, &end, 10);
-		if (*end || tid <= 0)
+	while (proc_dir_next(d, &tid)) {
+		if (tid <= 0)
 			continue;
 		if (observe_thread(k, tid))
 			__atomic_store_n(&k->skel->bss->lazy_threads, 1, __ATOMIC_SEQ_CST);

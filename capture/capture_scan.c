@@ -278,23 +278,41 @@ int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin
 	return recorder__append(r, recorder__now_wall(r), rec_buf, scf_rb_end(&b));
 }
 
+int proc_dir_next(DIR *d, long *v)
+{
+	struct dirent *de;
+
+	while ((de = readdir(d))) {
+		char *end;
+		long n;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue; /* ".", "..", and the names of /proc's other entries */
+		errno = 0;
+		n = strtol(de->d_name, &end, 10);
+		if (*end || errno || n < 0)
+			continue;
+		*v = n;
+		return 1;
+	}
+	return 0;
+}
+
 int scan_write_threads(struct recorder *r, pid_t pid)
 {
 	char path[64], name[64], comm[64];
-	struct dirent *de;
+	long tid;
 	DIR *d;
 
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	d = opendir(path);
 	if (!d)
 		return -errno;
-	while ((de = readdir(d))) {
-		struct scf_thread t = {.pid = pid, .event = SCF_THREAD_SEEN};
+	while (proc_dir_next(d, &tid)) {
+		struct scf_thread t = {.pid = pid, .tid = (uint32_t)tid, .event = SCF_THREAD_SEEN};
 		struct scf_rec_builder b;
 		char buf[1024], *s;
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		t.tid = strtoul(de->d_name, NULL, 10);
+
 		snprintf(name, sizeof(name), "/proc/%d/task/%u/comm", pid, t.tid);
 		comm[0] = 0;
 		if (read_file(name, comm, sizeof(comm)) > 0)
@@ -458,24 +476,21 @@ int scan_write_fds(struct recorder *r, pid_t pid)
 	char path[96], link[4096], info[1024], root[4096];
 	size_t root_len = root_of(pid, root, sizeof(root));
 	bool socks_loaded = false;
-	struct dirent *de;
+	long fd;
 	DIR *d;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	d = opendir(path);
 	if (!d)
 		return -errno;
-	while ((de = readdir(d))) {
-		struct scf_fd f = {.pid = pid};
+	while (proc_dir_next(d, &fd)) {
+		struct scf_fd f = {.pid = pid, .fd = (int32_t)fd};
 		struct scf_rec_builder b;
 		const struct sock_info *si = NULL;
 		struct stat st;
 		ssize_t n;
 		char *s;
 
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		f.fd = strtol(de->d_name, NULL, 10);
 		snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, f.fd);
 		n = readlink(path, link, sizeof(link) - 1);
 		if (n < 0)
@@ -533,19 +548,14 @@ int scan_write_fds(struct recorder *r, pid_t pid)
 int scan_pids(void (*fn)(void *ctx, pid_t pid), void *ctx)
 {
 	DIR *d = opendir("/proc");
-	struct dirent *de;
 	pid_t self = getpid();
+	long pid;
 
 	if (!d)
 		return -errno;
-	while ((de = readdir(d))) {
-		pid_t pid;
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		pid = strtol(de->d_name, NULL, 10);
-		if (pid != self)
-			fn(ctx, pid);
-	}
+	while (proc_dir_next(d, &pid))
+		if (pid != self && pid <= INT32_MAX)
+			fn(ctx, (pid_t)pid);
 	closedir(d);
 	return 0;
 }
