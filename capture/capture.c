@@ -928,7 +928,8 @@ static void reclaim_dead(void)
 /*
  * The periodic re-check: a publication no syscall announced (an update of a memfd mapping
  * never named with prctl, a mapping replaced with MAP_FIXED, a request lost to a full pending
- * set, a header still being written when the retries ran out) is seen within a few periods.
+ * set, a header still being written when the retries ran out) or an exec whose event was lost
+ * is seen within a few periods.
  * Each period looks at RECHECK_BATCH processes of the table, round robin, at the cost of one
  * read of /proc/PID/maps (and one 8-byte read of the OTEL_CTX header when there is one); a
  * process whose publication differs from what its last PROCESS record says is resolved again.
@@ -946,11 +947,19 @@ static void recheck(void)
 		pids[n++] = e->pid;
 	g.recheck_pos = n < RECHECK_BATCH ? 0 : pos; /* the end of the table: start again */
 	for (uint32_t i = 0; i < n; i++) {
+		struct sc_proc_cfg kc;
+
 		if (ctxsrc_probe(pids[i], &p))
 			continue; /* gone: the exit event or the sweep removes it */
 		e = ptab__find(g.ptab, pids[i]);
 		if (!e)
 			continue;
+		/* An exec whose event the full ring buffer dropped: the kernel reset the entry
+		 * and nothing asked for the new image's resolution. */
+		if (!kernel__lookup(g.k, pids[i], &kc) && (kc.flags & SC_CFG_F_EXEC_RESET)) {
+			capture_request_resolve(pids[i], SC_RESOLVE_EXEC);
+			continue;
+		}
 		if (p.mapped != e->has_pctx ||
 		    (p.mapped && (p.addr != e->cfg.pctx_addr ||
 				  (p.published_ns && p.published_ns != e->pctx_published_ns))))
