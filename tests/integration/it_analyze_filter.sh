@@ -13,6 +13,9 @@ DEMO=$BUILD/samples/spancap-demo-service
 SAMPLE=samples/captures/demo-small.pcapng.zst
 . "$(dirname "$0")/suite_lib.sh"
 suite_tmpdir
+suite_cleanup() {
+	[ -n "${cap_pid:-}" ] && kill "$cap_pid" 2>/dev/null
+}
 
 # json FILE ARGS...: the command's JSON without the "inputs" member (the file names differ)
 json() {
@@ -28,11 +31,14 @@ print(json.dumps(d, sort_keys=True, indent=1))'
 need_files "$BIN" "$SPANCAP" "$DEMO" "$SAMPLE"
 need_commands zstd tshark python3
 
-# A fresh capture of the demo service (files, pipes, loopback TCP, a child process).
+# A fresh capture of the demo service (files, pipes, loopback TCP, a child process), its
+# requests started once spancap resolved it (capture_released, suite_lib.sh).
 mkdir -p "$tmp/files"
-"$SPANCAP" -w "$tmp/fresh.pcapng.zst" -- "$DEMO" --threads 2 --requests 6 --seed 5 \
-	--dir "$tmp/files" --truth "$tmp/fresh.truth.jsonl" >/dev/null 2>"$tmp/cap.err"
-ok "fresh capture of the demo service" $?
+capture_released "$tmp/fresh.pcapng.zst" "$tmp/cap.err" "$DEMO" --start-on-stdin --threads 2 \
+	--requests 6 --seed 5 --dir "$tmp/files" --truth "$tmp/fresh.truth.jsonl"
+ok "fresh capture of the demo service" "$rc"
+[ "$released" = resolved ]
+ok "the demo service is resolved before its requests start" $?
 
 for in in "$SAMPLE" "$tmp/fresh.pcapng.zst"; do
 	tag=$(basename "$in" .pcapng.zst)

@@ -28,30 +28,6 @@ CHECK="$BUILD/tests/capture_check"
 need_built "$SPANCAP" "$ANALYZE" "$DEMO" "$CHECK"
 need_commands unshare python3
 
-# capture_released CAPTURE LOG ARGS...: spancap -v -w CAPTURE -- ARGS, its output and the
-# service's in LOG, where ARGS end up running the demo service with --start-on-stdin: the
-# service's requests start once spancap -v reports it resolved (at most 20 s). spancap resolves
-# an exec'ed program after the exec, when its user space gets a CPU (man spancap.8, --sched,
-# CONTEXT DISCOVERY): on a loaded host a service that starts its requests at once can clone in
-# its first spans before spancap knows where its thread context lives, and those clones carry
-# no context. Sets rc (spancap's status) and released ("resolved" or "not resolved").
-capture_released() {
-	local cap=$1 log=$2
-	shift 2
-	rm -f "$tmp/go"
-	mkfifo "$tmp/go"
-	"$SPANCAP" -v -w "$cap" -- "$@" <"$tmp/go" >"$log" 2>&1 &
-	cap_pid=$!
-	exec 7>"$tmp/go"
-	released="not resolved"
-	wait_for "$log" "resolved via .* in .*/spancap-demo-service" 400 && released=resolved
-	(echo go >&7) 2>/dev/null # a subshell: no SIGPIPE for the suite when spancap is gone
-	exec 7>&-
-	wait "$cap_pid"
-	rc=$?
-	cap_pid=
-}
-
 # 3 workers x 8 requests: with the default failure rate, several requests fork and exec.
 capture_released "$tmp/cap.pcapng.zst" "$tmp/spancap.out" \
 	unshare --pid --fork --mount --mount-proc \
