@@ -271,6 +271,30 @@ check "its getppid in its span carries the context (trace 0102..10, span b1..b8)
 	grep -Eq "^SYSCALL pid=$fchild tid=$fchild nr=110 .* ctx=1 trace=$T span=b1b2b3b4b5b6b7b8 " \
 	"$tmp/fork.dump"
 
+# ---- a process that exited before spancap read its last trigger keeps its description -------
+# exit_early, resolved while it waits on stdin, then calls prctl(PR_SET_VMA) (a re-resolution at
+# once) and exits, at a real-time priority on spancap's only CPU: when spancap reads the call it
+# is a zombie, its address space gone. Its last PROCESS record must still be the one written
+# while it ran, not one made from nothing ("none of 0 modules defines ...").
+mkfifo "$tmp/xgo"
+taskset -c 0 "$SPANCAP" -v -w "$tmp/exit.pcapng.zst" -- chrt -f 1 "$BUILD/tests/exit_early" \
+	<"$tmp/xgo" >"$tmp/exit.out" 2>&1 &
+cap_pid=$!
+exec 7>"$tmp/xgo"
+wait_for "$tmp/exit.out" "resolved via .* in .*/exit_early" 100
+(echo go >&7) 2>/dev/null
+exec 7>&-
+wait "$cap_pid"
+xrc=$?
+cap_pid=
+xpid=$(sed -n 's/^pid=//p' "$tmp/exit.out")
+[ "$xrc" -eq 0 ] && [ -n "$xpid" ] ||
+	bail "spancap -- exit_early runs to its end (status $xrc)" "$tmp/exit.out"
+"$CHECK" "$tmp/exit.pcapng.zst" >"$tmp/exit.dump" 2>&1
+check "a process re-resolved after it exited keeps its last description (resolved, exe exit_early)" \
+	bash -c "grep '^PROCESS pid=$xpid ' '$tmp/exit.dump' | tail -n 1 |
+		grep -Eq ' status=resolved .* exe=[^ ]*/exit_early( |\$)'"
+
 check "without privileges spancap names each missing capability and exits non-zero" \
 	bash -c "! setpriv --reuid=65534 --regid=65534 --clear-groups '$SPANCAP' -w /tmp/spancap-np.scap \
 		-- /bin/true 2>'$tmp/caps' &&
