@@ -585,41 +585,53 @@ ramp_run() { # pass
 	ramp_first[$p]=$first
 }
 
-# spancap -p on a ready producer: CPU ticks of spancap from its first event to its last. An
-# idle process is observed too: spancap -p exits once the processes it observes have, and
-# /proc/PID/stat read after its exit gave nothing, which made the difference negative.
-declare -A cpu_user cpu_total cpu_rate
-cpu_run() {
-	local sp pid idle t0 t1 lost n hz
-	hz=$(getconf CLK_TCK)
+# spancap -v -w $tmp/NAME.scap [OPTIONS] -p PID,IDLE on a ready producer (syscall_bench
+# getppid with context, one thread, CPU_SECONDS at CPU_RATE; its output in $tmp/NAME.out,
+# spancap's in $tmp/NAME.err). An idle process is observed too: spancap -p exits once the
+# processes it observes have, and /proc/PID/stat read after its exit gave nothing, which made
+# the difference negative. Sets observed_t0 and observed_t1, spancap's utime and stime in ticks
+# when the producer starts and 0.5 s after it ended (observed_t1 empty: spancap had ended),
+# calls MEASURE with spancap's pid then, stops spancap and returns its exit status.
+observed_run() { # name measure [spancap options]
+	local name=$1 measure=$2 sp pid idle
+	shift 2
 	rm -f "$tmp/go"
 	mkfifo "$tmp/go"
 	"$B" --seconds "$CPU_SECONDS" --rate "$CPU_RATE" --threads 1 --ctx --wait <"$tmp/go" \
-		>"$tmp/cpu.out" &
+		>"$tmp/$name.out" &
 	pid=$!
 	sleep 600 &
 	idle=$!
 	exec 8>"$tmp/go"
-	"$SPANCAP" -v -w "$tmp/cpu.scap" -p $pid,$idle 2>"$tmp/cpu.err" &
+	"$SPANCAP" -v -w "$tmp/$name.scap" "$@" -p $pid,$idle 2>"$tmp/$name.err" &
 	sp=$!
 	for _ in $(seq 1 1000); do
-		grep -q "resolved via" "$tmp/cpu.err" && grep -q ready "$tmp/cpu.out" && break
+		grep -q "resolved via" "$tmp/$name.err" && grep -q ready "$tmp/$name.out" && break
 		sleep 0.01
 	done
-	t0=$(awk '{print $14, $15}' /proc/$sp/stat)
+	observed_t0=$(awk '{print $14, $15}' /proc/$sp/stat)
 	echo go >&8
 	exec 8>&-
 	wait $pid
 	sleep 0.5 # spancap drains the ring buffer
-	t1=$(awk '{print $14, $15}' /proc/$sp/stat 2>/dev/null)
+	observed_t1=$(awk '{print $14, $15}' /proc/$sp/stat 2>/dev/null)
+	"$measure" "$sp"
 	kill -INT $sp
 	kill $idle
 	wait $idle 2>/dev/null
-	wait $sp || { log "cpu run: spancap failed"; return; }
-	[ -n "$t1" ] || { log "cpu run: spancap ended before it was measured"; return; }
+	wait $sp
+}
+
+# CPU ticks of spancap from the producer's first event to its last (observed_run).
+declare -A cpu_user cpu_total cpu_rate
+cpu_run() {
+	local lost n hz
+	hz=$(getconf CLK_TCK)
+	observed_run cpu : || { log "cpu run: spancap failed"; return; }
+	[ -n "$observed_t1" ] || { log "cpu run: spancap ended before it was measured"; return; }
 	read -r lost n < <(file_counts "$tmp/cpu.scap")
-	read -r u0 s0 <<<"$t0"
-	read -r u1 s1 <<<"$t1"
+	read -r u0 s0 <<<"$observed_t0"
+	read -r u1 s1 <<<"$observed_t1"
 	[ "${n:-0}" -gt 0 ] || return
 	cpu_user[x]+="$(awk -v u=$((u1 - u0)) -v n="$n" -v hz="$hz" 'BEGIN{printf "%.1f", u / hz * 1e9 / n}') "
 	cpu_total[x]+="$(awk -v u=$((u1 - u0 + s1 - s0)) -v n="$n" -v hz="$hz" 'BEGIN{printf "%.1f", u / hz * 1e9 / n}') "
@@ -1010,50 +1022,38 @@ section_recorder() {
 
 # ---- 8. the flight recorder ---------------------------------------------------------------------
 
-# spancap -p on a ready producer as in cpu_run, plain (-w) or --ring (no trigger): CPU ticks
-# from the producer's start to 0.5 s after its end, peak RSS (VmHWM) and the ring's memfds
-# then; the events counted by spancap's final line. An idle process is observed too, so that
-# spancap is still running when it is measured after the producer exited.
-declare -A rc_cpu rc_rss rc_ring rc_rate
-ring_cost_run() { # plain|ring|long
-	local mode=$1 sp pid idle t0 t1 n hz rss ring=0 f l args=()
-	hz=$(getconf CLK_TCK)
-	[ "$mode" = ring ] && args=(--ring "$RING_SECONDS" --ring-size "$RING_SIZE")
-	[ "$mode" = long ] && args=(--ring "$RING_LONG_SECONDS" --ring-size "$RING_SIZE")
-	rm -f "$tmp/go" "$tmp/rc.scap" "$tmp"/rc-*.scap
-	mkfifo "$tmp/go"
-	"$B" --seconds "$CPU_SECONDS" --rate "$CPU_RATE" --threads 1 --ctx --wait <"$tmp/go" \
-		>"$tmp/rc.out" &
-	pid=$!
-	sleep 600 &
-	idle=$!
-	exec 8>"$tmp/go"
-	"$SPANCAP" -v -w "$tmp/rc.scap" "${args[@]}" -p $pid,$idle 2>"$tmp/rc.err" &
-	sp=$!
-	for _ in $(seq 1 1000); do
-		grep -q "resolved via" "$tmp/rc.err" && grep -q ready "$tmp/rc.out" && break
-		sleep 0.01
-	done
-	t0=$(awk '{print $14, $15}' /proc/$sp/stat)
-	echo go >&8
-	exec 8>&-
-	wait $pid
-	sleep 0.5 # spancap drains the ring buffer
-	t1=$(awk '{print $14, $15}' /proc/$sp/stat 2>/dev/null)
-	rss=$(awk '/^VmHWM/ {print $2}' /proc/$sp/status 2>/dev/null)
-	for f in /proc/$sp/fd/*; do
+# Peak RSS (VmHWM, kB) of spancap (pid $1) and the bytes of its ring's memfds, in rss and ring.
+ring_measure() { # pid
+	local f l
+	rss=$(awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null)
+	for f in "/proc/$1"/fd/*; do
 		l=$(readlink "$f" 2>/dev/null) || continue
 		case $l in /memfd:spancap-ring*) ring=$((ring + $(stat -L -c %s "$f"))) ;; esac
 	done
-	kill -INT $sp
-	kill $idle
-	wait $idle 2>/dev/null
-	wait $sp || { log "ring cost run ($mode): spancap failed"; return; }
-	[ -n "$t1" ] && [ -n "$rss" ] || { log "ring cost run ($mode): spancap ended early"; return; }
+}
+
+# observed_run plain (-w) or --ring (no trigger): CPU ticks from the producer's start to 0.5 s
+# after its end, peak RSS and the ring's memfds then (ring_measure); the events counted by
+# spancap's final line.
+declare -A rc_cpu rc_rss rc_ring rc_rate
+ring_cost_run() { # plain|ring|long
+	local mode=$1 n hz rss="" ring=0 args=()
+	hz=$(getconf CLK_TCK)
+	[ "$mode" = ring ] && args=(--ring "$RING_SECONDS" --ring-size "$RING_SIZE")
+	[ "$mode" = long ] && args=(--ring "$RING_LONG_SECONDS" --ring-size "$RING_SIZE")
+	rm -f "$tmp/rc.scap" "$tmp"/rc-*.scap
+	observed_run rc ring_measure "${args[@]}" || {
+		log "ring cost run ($mode): spancap failed"
+		return
+	}
+	[ -n "$observed_t1" ] && [ -n "$rss" ] || {
+		log "ring cost run ($mode): spancap ended early"
+		return
+	}
 	n=$(sed -n 's/^\([0-9]*\) events \(written\|recorded in memory\), .*/\1/p' "$tmp/rc.err")
 	[ "${n:-0}" -gt 0 ] || { log "ring cost run ($mode): no event"; return; }
-	read -r u0 s0 <<<"$t0"
-	read -r u1 s1 <<<"$t1"
+	read -r u0 s0 <<<"$observed_t0"
+	read -r u1 s1 <<<"$observed_t1"
 	rc_cpu[$mode]+="$(awk -v u=$((u1 - u0 + s1 - s0)) -v n="$n" -v hz="$hz" 'BEGIN{printf "%.1f", u / hz * 1e9 / n}') "
 	rc_rss[$mode]+="$(awk -v k="$rss" 'BEGIN{printf "%.1f", k / 1024}') "
 	rc_ring[$mode]+="$(awk -v k="$rss" -v b="$ring" 'BEGIN{printf "%.1f", k / 1024 + b / 1048576}') "

@@ -98,6 +98,13 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SC_EXE_QUIET_MAX);
+	__type(key, struct sc_exe_key);
+	__type(value, __u8);
+} exe_quiet SEC(".maps");
+
 /* Per-thread state: the in-flight syscall event and the last context seen. */
 enum exit_decode {
 	EXIT_NONE = 0,
@@ -177,10 +184,14 @@ struct {
 	__type(value, struct ctx_scratch);
 } ctx_buf SEC(".maps");
 
+/* A FORK or EXEC event's tail: the PATH item (at most 4 + SC_STR_MAX, aligned), then the
+ * ARGV_RAW item; the offsets are masked for the verifier, hence the room. */
+#define PROC_TAIL_CAP (512 + 4 + SC_PROC_ARGV_MAX)
+
 struct proc_scratch {
 	struct sc_proc_event ev;
-	struct sc_item_hdr ih;
-	char path[SC_STR_MAX];
+	struct sc_proc_facts facts;
+	__u8 tail[PROC_TAIL_CAP];
 };
 
 struct {
@@ -1082,6 +1093,73 @@ static __always_inline struct proc_scratch *proc_ev(__u8 kind, __u32 pid, __u32 
 	return s;
 }
 
+/*
+ * What /proc/PID/stat and /proc/PID/status would say of t (struct sc_proc_facts): reading them
+ * costs user space seven file operations a process, on a new /proc entry each time.
+ */
+static __always_inline void proc_facts(struct sc_proc_facts *f, struct task_struct *t)
+{
+	struct pid *pid = BPF_CORE_READ(t, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct upid up = {};
+
+	f->start_ns = BPF_CORE_READ(t, start_boottime);
+	f->cgroup_id = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+	f->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	f->uid = BPF_CORE_READ(t, real_cred, uid.val);
+	f->gid = BPF_CORE_READ(t, real_cred, gid.val);
+	f->ns_pid = 0;
+	f->pidns_inum = 0;
+	f->ns_level = 0;
+	f->reserved[0] = f->reserved[1] = f->reserved[2] = 0;
+	f->exe_ino = 0;
+	f->exe_dev = 0;
+	f->reserved2 = 0;
+	if (level > 32) /* MAX_PID_NS_LEVEL */
+		return;
+	if (bpf_core_read(&up, sizeof(up), &pid->numbers[level]))
+		return;
+	f->ns_pid = up.nr;
+	f->pidns_inum = BPF_CORE_READ(up.ns, ns.inum);
+	f->ns_level = level;
+}
+
+/*
+ * Appends at s->tail[off] the current task's argument block as an SC_ITEM_ARGV_RAW item;
+ * returns the bytes appended. SC_PROC_F_ARGV_CUT when the block is longer than
+ * SC_PROC_ARGV_MAX or not readable (a page swapped out: bpf_probe_read_user cannot fault):
+ * user space then reads /proc/PID/cmdline.
+ */
+static __always_inline __u32 proc_argv(struct proc_scratch *s, __u32 off)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u64 start = BPF_CORE_READ(t, mm, arg_start), end = BPF_CORE_READ(t, mm, arg_end);
+	__u64 n = end - start;
+
+	off &= 0x1ff;
+	if (end <= start || n > SC_PROC_ARGV_MAX) {
+		s->ev.flags |= SC_PROC_F_ARGV_CUT;
+		return 0;
+	}
+	n &= 2 * SC_PROC_ARGV_MAX - 1;
+	if (n > SC_PROC_ARGV_MAX || bpf_probe_read_user(&s->tail[off + 4], n, (void *)start)) {
+		s->ev.flags |= SC_PROC_F_ARGV_CUT;
+		return 0;
+	}
+	*(__u16 *)&s->tail[off] = SC_ITEM_ARGV_RAW;
+	*(__u16 *)&s->tail[off + 2] = n;
+	return SC_ITEM_ALIGN(4 + n);
+}
+
+static __always_inline void emit_life(struct proc_scratch *s, bool wake)
+{
+	__u32 len = s->ev.len;
+
+	if (len > sizeof(*s))
+		len = sizeof(*s);
+	emit_wake(s, len, wake);
+}
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
@@ -1104,6 +1182,12 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	}
 	s = proc_ev(SC_PROC_FORK, ctgid, parent->pid, ptgid);
+	if (s) {
+		/* The child runs the parent's image with a copy of its memory: the parent's
+		 * argument block (current's) is the child's. */
+		proc_facts(&s->facts, child);
+		s->ev.len = sizeof(struct sc_proc_life_event) + proc_argv(s, 0);
+	}
 	if (cfg != &none_cfg) {
 		/* The child inherits the parent's TLS layout and, by copy-on-write, its record. */
 		c = *cfg;
@@ -1132,7 +1216,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		}
 	}
 	if (s)
-		emit(s, sizeof(s->ev));
+		emit_life(s, false);
 	return 0;
 }
 
@@ -1191,6 +1275,8 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	struct sc_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &tgid);
 	struct thread_state *st;
 	struct proc_scratch *s;
+	struct sc_exe_key key;
+	__u32 off;
 	long n;
 
 	if (!cfg && !(trace_all && tgid != self_tgid && in_cgroup()))
@@ -1212,18 +1298,26 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	s = proc_ev(SC_PROC_EXEC, tgid, old_pid, 0); /* the thread that called execve */
 	if (!s)
 		return 0;
-	n = bpf_probe_read_kernel_str(s->path, sizeof(s->path), BPF_CORE_READ(bprm, filename));
+	proc_facts(&s->facts, p);
+	key.ino = BPF_CORE_READ(bprm, file, f_inode, i_ino);
+	key.dev = BPF_CORE_READ(bprm, file, f_inode, i_sb, s_dev);
+	key.reserved = 0;
+	s->facts.exe_ino = key.ino;
+	s->facts.exe_dev = key.dev;
+	n = bpf_probe_read_kernel_str(&s->tail[4], SC_STR_MAX, BPF_CORE_READ(bprm, filename));
+	off = 0;
 	if (n > 0) {
 		n = (n - 1) & 0x1ff;
 		if (n > SC_STR_MAX - 1)
 			n = SC_STR_MAX - 1;
-		s->ih.tag = SC_ITEM_PATH;
-		s->ih.len = n;
-		s->ev.len = sizeof(s->ev) + sizeof(s->ih) + n;
-		emit_wake(s, sizeof(s->ev) + sizeof(s->ih) + n, true); /* resolve now */
-	} else {
-		emit_wake(s, sizeof(s->ev), true);
+		*(__u16 *)&s->tail[0] = SC_ITEM_PATH;
+		*(__u16 *)&s->tail[2] = n;
+		off = SC_ITEM_ALIGN(4 + n);
 	}
+	/* the new image's argument block, which the kernel has just written */
+	s->ev.len = sizeof(struct sc_proc_life_event) + off + proc_argv(s, off);
+	/* resolve now, unless the executable is known to define no thread context */
+	emit_life(s, !bpf_map_lookup_elem(&exe_quiet, &key));
 	return 0;
 }
 

@@ -37,6 +37,7 @@
 #define SC_ARGV_STR_MAX 64    /* ... each at most this long, NUL included */
 #define SC_SOCKADDR_MAX 128   /* sizeof(struct sockaddr_storage) */
 #define SC_ARGV_RAW_MAX 256   /* bytes of the argument block read at exec */
+#define SC_PROC_ARGV_MAX 1024 /* bytes of the argument block a fork or exec event carries */
 #define SC_TAIL_CAP 1024      /* tail buffer of a syscall event */
 #define SC_TAIL_ITEM_LIMIT 544 /* no item starts past this tail offset (verifier bound) */
 #define SC_ATTRS_MAX 612      /* OTEP 4947: 640-byte record minus its 28-byte header */
@@ -188,7 +189,13 @@ _Static_assert(__builtin_offsetof(struct sc_ctx_event, valid) == 48, "context ev
  *   8 pid  12 tid  16 ppid  20 exit_code
  *  24 time_ns
  *  32 comm[16]
- *  48 items...            (SC_PROC_EXEC: SC_ITEM_PATH, the file executed)
+ * FORK and EXEC (struct sc_proc_life_event) go on with what the kernel knows of the process,
+ * so that user space describes it without reading /proc (docs/PROCESS_FACTS.md):
+ *  48 facts (struct sc_proc_facts, 56 bytes)
+ * 104 items...            (EXEC: SC_ITEM_PATH, the file executed; both: SC_ITEM_ARGV_RAW,
+ *                          the argument block as /proc/PID/cmdline would read it, at most
+ *                          SC_PROC_ARGV_MAX bytes: for FORK the parent's, shared with the
+ *                          child; SC_PROC_F_ARGV_CUT when it is longer or was not readable)
  */
 struct sc_proc_event {
 	__u16 type;
@@ -206,6 +213,47 @@ struct sc_proc_event {
 _Static_assert(sizeof(struct sc_proc_event) == 48, "process event layout");
 _Static_assert(__builtin_offsetof(struct sc_proc_event, time_ns) == 24, "process event layout");
 
+/*
+ * The process as /proc/PID/stat and /proc/PID/status would show it to a reader in the initial
+ * namespaces, read from the task at its fork (the child) or its exec.
+ */
+struct sc_proc_facts {
+	__u64 start_ns;	 /* task->start_boottime: /proc/PID/stat starttime before its rounding to
+			  * clock ticks */
+	__u64 cgroup_id; /* its cgroup v2 (the inode number of the cgroup's directory); 0: none */
+	__u32 ppid;	 /* real_parent's tgid (stat's ppid; not the forking process after
+			  * CLONE_PARENT) */
+	__u32 uid;	 /* real uid and gid (status: the first of Uid: and Gid:) */
+	__u32 gid;
+	__u32 ns_pid;	  /* its pid in its own pid namespace (status: the last of NSpid:) */
+	__u32 pidns_inum; /* that namespace's inode number (stat of /proc/PID/ns/pid) */
+	__u8 ns_level;	  /* the depth of that namespace (0: the initial one) */
+	__u8 reserved[3];
+	__u64 exe_ino;	  /* EXEC: the inode of the file executed (after #! the interpreter) */
+	__u32 exe_dev;	  /* ... and its filesystem's device, as the kernel encodes it */
+	__u32 reserved2;
+};
+_Static_assert(sizeof(struct sc_proc_facts) == 56, "process facts layout");
+
+struct sc_proc_life_event {
+	struct sc_proc_event ev;
+	struct sc_proc_facts facts;
+};
+_Static_assert(sizeof(struct sc_proc_life_event) == 104, "fork and exec event layout");
+
+/*
+ * Map `exe_quiet` (key: struct sc_exe_key, value: __u8 1): executables user space resolved and
+ * found to define no otel_thread_ctx_v1 themselves. An exec of one does not wake user space:
+ * a context can then only come from a library, whose mapping is resolved at the next poll tick
+ * anyway, so the exec is resolved with it (docs/PROCESS_FACTS.md).
+ */
+struct sc_exe_key {
+	__u64 ino;
+	__u32 dev;
+	__u32 reserved;
+};
+#define SC_EXE_QUIET_MAX 4096
+
 enum sc_proc_kind {
 	SC_PROC_FORK = 1,
 	SC_PROC_EXEC = 2,
@@ -217,6 +265,7 @@ enum sc_proc_kind {
 #define SC_PROC_F_TRUNCATED 0x0001
 #define SC_PROC_F_INHERITED 0x0002 /* FORK: the child inherited the parent's TLS resolution */
 #define SC_PROC_F_NO_ROUTE 0x0004  /* FORK: ... which had no TLS route (kind SC_TLS_NONE) */
+#define SC_PROC_F_ARGV_CUT 0x0008  /* FORK, EXEC: SC_ITEM_ARGV_RAW is not the whole block */
 
 /* ---- item header --------------------------------------------------------------------------- */
 

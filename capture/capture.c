@@ -42,7 +42,9 @@ static void retry_due(uint64_t now);
 static void capture_request_resolve(uint32_t pid, uint8_t reasons);
 static void capture_event_of(uint32_t pid);
 static void capture_process_gone(uint32_t pid);
-static void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route);
+static void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route,
+			    const struct proc_facts *f);
+static void capture_on_exec(uint32_t pid, const struct proc_facts *f);
 
 static struct {
 	struct capture_opts o;
@@ -60,6 +62,7 @@ static struct {
 	struct {
 		uint32_t pid;
 		uint8_t reasons; /* SC_RESOLVE_* bits: a set, never one reason */
+		struct proc_facts *facts; /* the last exec's, for its PROCESS record (or NULL) */
 	} pending[PENDING_MAX];
 	size_t n_pending;
 	struct {
@@ -134,10 +137,17 @@ static void hook_process_gone(void *ctx, uint32_t pid)
 	capture_process_gone(pid);
 }
 
-static void hook_on_fork(void *ctx, uint32_t pid, uint32_t ppid, bool inherited, bool no_route)
+static void hook_on_fork(void *ctx, uint32_t pid, uint32_t ppid, bool inherited, bool no_route,
+			 const struct proc_facts *f)
 {
 	(void)ctx;
-	capture_on_fork(pid, ppid, inherited, no_route);
+	capture_on_fork(pid, ppid, inherited, no_route, f);
+}
+
+static void hook_on_exec(void *ctx, uint32_t pid, const struct proc_facts *f)
+{
+	(void)ctx;
+	capture_on_exec(pid, f);
 }
 
 static const struct recorder_hooks recorder_hooks = {
@@ -145,6 +155,7 @@ static const struct recorder_hooks recorder_hooks = {
 	.event_of = hook_event_of,
 	.process_gone = hook_process_gone,
 	.on_fork = hook_on_fork,
+	.on_exec = hook_on_exec,
 };
 
 static void usage(FILE *f)
@@ -1083,12 +1094,28 @@ static void retry_due(uint64_t now)
 }
 
 /*
+ * An exec'd process that exited before its resolution (an exec of an executable that defines
+ * no context wakes nobody: the exit is often read in the same batch): its record from the
+ * exec's facts, without a context, so that the program it ran is still described.
+ */
+static void describe_gone_exec(pid_t pid, const struct proc_facts *f)
+{
+	struct ctxsrc_result gone;
+
+	memset(&gone, 0, sizeof(gone));
+	gone.status = SCF_CTX_NONE;
+	snprintf(gone.reason, sizeof(gone.reason), "pid %d exited before it was resolved", pid);
+	scan_write_process(g.r, pid, 0, SCF_ORIGIN_EXEC, &gone, f);
+}
+
+/*
  * Resolves pid, installs its configuration, and writes a PROCESS record when what it says
  * changed (always for origin SCAN and EXEC): a new layout, a new or updated process context,
  * its disappearance (an unpublish), or a new REASON. reasons: the SC_RESOLVE_* bits that
  * asked for it (0 for a scan). Returns 0 or -ESRCH.
  */
-static int observe(pid_t pid, uint8_t origin, uint8_t reasons, bool force_observe)
+static int observe(pid_t pid, uint8_t origin, uint8_t reasons, bool force_observe,
+		   const struct proc_facts *f)
 {
 	struct ctxsrc_result *res = malloc(sizeof(*res));
 	struct ptab_entry *e;
@@ -1103,8 +1130,13 @@ static int observe(pid_t pid, uint8_t origin, uint8_t reasons, bool force_observ
 	rc = ctxsrc_resolve(pid, res);
 	if (rc) {
 		free(res);
+		if (rc == -ESRCH && origin == SCF_ORIGIN_EXEC && f)
+			describe_gone_exec(pid, f);
 		return rc;
 	}
+	/* Its next execs wake user space only when the executable may define the context. */
+	if (origin == SCF_ORIGIN_EXEC && f && f->k.exe_ino)
+		kernel__exe_quiet(g.k, f->k.exe_ino, f->k.exe_dev, res->exe_defines_none);
 	reasons_name(reasons, why, sizeof(why));
 	was = kernel__lookup(g.k, pid, &old) == 0;
 	e = ptab__find(g.ptab, pid);
@@ -1168,7 +1200,7 @@ static int observe(pid_t pid, uint8_t origin, uint8_t reasons, bool force_observ
 				scf_tls_model_name(res->tls_model), res->tls_module,
 				res->has_pctx ? ", with its process context" : "");
 	}
-	scan_write_process(g.r, pid, 0, origin, res);
+	scan_write_process(g.r, pid, 0, origin, res, origin == SCF_ORIGIN_EXEC ? f : NULL);
 out:
 	ctxsrc_result_release(res);
 	free(res);
@@ -1179,10 +1211,12 @@ static void resolve_pending_entry(size_t i)
 {
 	uint32_t pid = g.pending[i].pid;
 	uint8_t reasons = g.pending[i].reasons;
+	struct proc_facts *f = g.pending[i].facts;
 
 	g.pending[i] = g.pending[--g.n_pending];
 	observe(pid, reasons & SC_RESOLVE_EXEC ? SCF_ORIGIN_EXEC : SCF_ORIGIN_CTX_UPDATE, reasons,
-		false);
+		false, f);
+	free(f);
 }
 
 static void capture_request_resolve(uint32_t pid, uint8_t reasons)
@@ -1199,6 +1233,7 @@ static void capture_request_resolve(uint32_t pid, uint8_t reasons)
 		}
 		g.pending[i].pid = pid;
 		g.pending[i].reasons = 0;
+		g.pending[i].facts = NULL;
 		g.n_pending++;
 	}
 	g.pending[i].reasons |= reasons; /* a set: no reason replaces another */
@@ -1223,6 +1258,22 @@ static void capture_request_resolve(uint32_t pid, uint8_t reasons)
 	}
 }
 
+/* An exec: the process is resolved with the other pending ones, described with f. */
+static void capture_on_exec(uint32_t pid, const struct proc_facts *f)
+{
+	size_t i;
+
+	capture_request_resolve(pid, SC_RESOLVE_EXEC);
+	for (i = 0; i < g.n_pending && g.pending[i].pid != pid; i++)
+		;
+	if (i == g.n_pending || !f)
+		return; /* a full table: the re-check describes it from /proc */
+	if (!g.pending[i].facts)
+		g.pending[i].facts = malloc(sizeof(*f));
+	if (g.pending[i].facts)
+		*g.pending[i].facts = *f; /* a later exec's image replaces an earlier one */
+}
+
 /* A resolution of pid is waiting for the end of the poll tick (an exec's, a dlopen's). */
 static bool resolve_pending(uint32_t pid)
 {
@@ -1232,7 +1283,8 @@ static bool resolve_pending(uint32_t pid)
 	return false;
 }
 
-static void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route)
+static void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route,
+			    const struct proc_facts *f)
 {
 	struct ctxsrc_result res;
 	struct sc_proc_cfg cfg;
@@ -1256,7 +1308,7 @@ static void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no
 		snprintf(res.reason, sizeof(res.reason),
 			 "forked before the resolution of %u reached the kernel", ppid);
 		remember_proc(pid, res.status, &cfg);
-		scan_write_process(g.r, pid, ppid, SCF_ORIGIN_FORK, &res);
+		scan_write_process(g.r, pid, ppid, SCF_ORIGIN_FORK, &res, f);
 		capture_request_resolve(pid, SC_RESOLVE_FORK);
 		return;
 	}
@@ -1269,7 +1321,7 @@ static void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no
 		res.status = cfg.kind != SC_TLS_NONE ? SCF_CTX_INHERITED : parent->status;
 		remember_proc(pid, res.status, &cfg);
 	}
-	scan_write_process(g.r, pid, ppid, SCF_ORIGIN_FORK, &res);
+	scan_write_process(g.r, pid, ppid, SCF_ORIGIN_FORK, &res, f);
 }
 
 static void capture_process_gone(uint32_t pid)
@@ -1277,6 +1329,9 @@ static void capture_process_gone(uint32_t pid)
 	ptab__remove(g.ptab, pid);
 	for (size_t i = 0; i < g.n_pending; i++) {
 		if (g.pending[i].pid == pid) {
+			if (g.pending[i].facts)
+				describe_gone_exec(pid, g.pending[i].facts);
+			free(g.pending[i].facts);
 			g.pending[i] = g.pending[--g.n_pending];
 			return;
 		}
@@ -1298,7 +1353,7 @@ static bool in_scope(pid_t pid)
 static void scan_one(void *ctx, pid_t pid)
 {
 	(void)ctx;
-	if (in_scope(pid) && observe(pid, SCF_ORIGIN_SCAN, 0, false) == 0) {
+	if (in_scope(pid) && observe(pid, SCF_ORIGIN_SCAN, 0, false, NULL) == 0) {
 		scan_write_threads(g.r, pid);
 		scan_write_fds(g.r, pid);
 	}
@@ -1330,7 +1385,7 @@ static void describe(void *ctx, pid_t pid)
 		if (e->status == SCF_CTX_NONE && e->cfg.kind != SC_TLS_NONE && !res->has_pctx)
 			snprintf(res->reason, sizeof(res->reason), "process context unpublished");
 	}
-	scan_write_process(g.r, pid, 0, SCF_ORIGIN_SCAN, res);
+	scan_write_process(g.r, pid, 0, SCF_ORIGIN_SCAN, res, NULL);
 	ctxsrc_result_release(res);
 	free(res);
 	scan_write_threads(g.r, pid);
@@ -1609,7 +1664,7 @@ static void poll_counters(void)
 /* In the forked command: reports err to the parent through wfd, then exits with code. */
 /*
  * --sched low|idle: spancap's threads wake up for the kernel's events (every poll tick, and at
- * once for an exec or a context publication) and then resolve processes from /proc and ELF
+ * once for a context publication or an exec of a program that may define a context) and then resolve processes from /proc and ELF
  * files. At the default policy and nice value a woken spancap is picked before the thread of
  * the service it delays (it slept, so its deadline comes first): a request that forks and
  * execs a child waits for spancap's work on that exec. SCHED_BATCH at nice 19 (or SCHED_IDLE)
@@ -1866,7 +1921,7 @@ int main(int argc, char **argv)
 				strerror(-rc));
 			goto fail_all;
 		}
-		scan_write_process(g.r, g.child, getpid(), SCF_ORIGIN_SCAN, NULL);
+		scan_write_process(g.r, g.child, getpid(), SCF_ORIGIN_SCAN, NULL, NULL);
 		scan_write_threads(g.r, g.child);
 		scan_write_fds(g.r, g.child);
 		if (write(go_fd, "g", 1) != 1) {
@@ -1892,7 +1947,7 @@ int main(int argc, char **argv)
 		scan_pids(scan_one, NULL);
 	} else {
 		for (size_t i = 0; i < g.o.n_pids; i++) {
-			if (observe(g.o.pids[i], SCF_ORIGIN_SCAN, 0, true) == -ESRCH) {
+			if (observe(g.o.pids[i], SCF_ORIGIN_SCAN, 0, true, NULL) == -ESRCH) {
 				fprintf(stderr, "spancap: no process %d\n", g.o.pids[i]);
 				goto fail_all;
 			}

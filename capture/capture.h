@@ -15,6 +15,7 @@
 #ifndef SPANCAP_CAPTURE_H
 #define SPANCAP_CAPTURE_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -101,11 +102,29 @@ int kernel__counters(struct kernel *k, uint64_t *vals, size_t n_vals);
 int kernel__ncpus(const struct kernel *k);
 /* Removes a process from the map (it is gone); -ENOENT when it was not there. */
 int kernel__forget(struct kernel *k, uint32_t tgid);
+/* Marks the executable (inode ino on device dev, as an EXEC event's facts give them) as
+ * defining no thread context (quiet: its execs wake nobody), or not. 0 or -errno. */
+int kernel__exe_quiet(struct kernel *k, uint64_t ino, uint32_t dev, bool quiet);
 /* Map iteration: *next after prev (prev NULL: the first); 1, 0 at the end, or -errno. */
 int kernel__next_pid(struct kernel *k, const uint32_t *prev, uint32_t *next);
 void kernel__close(struct kernel *k);
 
 /* ---- capture_records.c ----------------------------------------------------------------------- */
+
+/*
+ * What a FORK or EXEC event says of a process (docs/PROCESS_FACTS.md): the kernel's facts,
+ * its command name and its argument block, so that its PROCESS record reads no /proc file but
+ * the links of its image and root, from image_pid: at a fork the forking parent, whose image
+ * and root the child shares until it execs or changes root; at an exec the process itself.
+ */
+struct proc_facts {
+	struct sc_proc_facts k;
+	uint32_t image_pid;
+	char comm[SC_COMM_LEN + 1];
+	bool argv_whole; /* argv is the block /proc/PID/cmdline reads; else that file is read */
+	uint16_t argv_len;
+	char argv[SC_PROC_ARGV_MAX];
+};
 
 struct recorder;
 
@@ -118,12 +137,16 @@ struct recorder;
  * resolved again at once). on_fork: inherited, the kernel copied the parent's entry; no_route,
  * that copy had no TLS route.
  */
+struct proc_facts;
 struct recorder_hooks {
 	void *ctx;
 	void (*request_resolve)(void *ctx, uint32_t pid, uint8_t reasons);
 	void (*event_of)(void *ctx, uint32_t pid);
 	void (*process_gone)(void *ctx, uint32_t pid);
-	void (*on_fork)(void *ctx, uint32_t pid, uint32_t ppid, bool inherited, bool no_route);
+	void (*on_fork)(void *ctx, uint32_t pid, uint32_t ppid, bool inherited, bool no_route,
+			const struct proc_facts *f);
+	/* a new image (f NULL when the event carried no facts): resolve pid again */
+	void (*on_exec)(void *ctx, uint32_t pid, const struct proc_facts *f);
 };
 
 /* Creates path (the first file) and writes its SECTION record; hooks (copied) may be NULL. */
@@ -194,10 +217,14 @@ void recorder__flush(struct recorder *r);
 
 /* ---- capture_scan.c -------------------------------------------------------------------------- */
 
+/* The next entry of a /proc directory (/proc, PID/task, PID/fd) whose name is a number: 1 with
+ * it in *v, 0 at the end. */
+int proc_dir_next(DIR *d, long *v);
+
 /* Writes a PROCESS record for pid with its resolution (res may be NULL); origin is enum
  * scf_proc_origin; ppid is used when /proc no longer has the process (0: unknown). */
 int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin,
-		       const struct ctxsrc_result *res);
+		       const struct ctxsrc_result *res, const struct proc_facts *f);
 /* Writes THREAD (SEEN) records for every thread of pid. */
 int scan_write_threads(struct recorder *r, pid_t pid);
 /* Writes FD records for every open descriptor of pid (socket addresses from /proc/net). */
@@ -339,6 +366,13 @@ bool stats__due(const struct stats *s, uint64_t now_ns);
 void stats__print(struct stats *s, FILE *f, const struct recorder *r, const struct proc_table *t,
 		  uint64_t now_ns, bool final);
 
+/* ---- cgroup_paths.c ------------------------------------------------------------------------- */
+
+/* The path /proc/PID/cgroup shows for the cgroup v2 id (learnt), or NULL. */
+const char *cgroup_path_of(uint64_t id);
+/* Keeps path for id when the directory at path is that cgroup. */
+void cgroup_path_learn(uint64_t id, const char *path);
+
 /* ---- cgroup_select.c ------------------------------------------------------------------------ */
 
 /* --cgroup PATH, --container ID: a cgroup v2 directory and everything below it. */
@@ -350,6 +384,8 @@ struct cgroup_sel {
 
 /* Resolves path (absolute under the cgroup v2 mount, or relative to its root) or, when path is
  * NULL, the cgroup of the container whose id starts with container. 0, or -1 and err. */
+/* The mount point of the cgroup v2 hierarchy, from /proc/self/mountinfo; 0 or -errno. */
+int cgroup_v2_mount(char *mnt, size_t len);
 int cgroup_select_resolve(const char *path, const char *container, struct cgroup_sel *s,
 			  char *err, size_t errlen);
 /* True when pid's cgroup v2 (/proc/PID/cgroup) is s or below it. */

@@ -35,6 +35,7 @@ struct kernel {
 	void *ctx;
 	int ncpus;
 	void *zero_state; /* a zeroed value of the `threads` task storage */
+	bool no_batch;	  /* the kernel has no batch lookup of arrays: one lookup a counter */
 };
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -157,17 +158,15 @@ static int observe_thread(struct kernel *k, pid_t tid)
 static void observe_threads(struct kernel *k, uint32_t tgid)
 {
 	char path[64];
-	struct dirent *de;
+	long tid;
 	DIR *d;
 
 	snprintf(path, sizeof(path), "/proc/%u/task", tgid);
 	d = opendir(path);
 	if (!d)
 		return; /* gone */
-	while ((de = readdir(d))) {
-		char *end;
-		long tid = strtol(de->d_name, &end, 10);
-		if (*end || tid <= 0)
+	while (proc_dir_next(d, &tid)) {
+		if (tid <= 0)
 			continue;
 		if (observe_thread(k, tid))
 			__atomic_store_n(&k->skel->bss->lazy_threads, 1, __ATOMIC_SEQ_CST);
@@ -214,27 +213,54 @@ int kernel__poll(struct kernel *k, int ms)
 	return ring_buffer__consume(k->rb);
 }
 
+/*
+ * One bpf() call for every counter and CPU (BPF_MAP_LOOKUP_BATCH, Linux 5.6): the counters
+ * are read at every poll tick, which made them most of an idle spancap's CPU when read one
+ * lookup per counter. A kernel without batch lookups on arrays gets one lookup per counter.
+ */
 int kernel__counters(struct kernel *k, uint64_t *vals, size_t n_vals)
 {
+	int fd = bpf_map__fd(k->skel->maps.counters);
+	uint32_t keys[SC_CNT_MAX], out = 0, count = SC_CNT_MAX;
 	uint64_t *percpu;
+	int rc = 0;
 
 	if (n_vals < (size_t)k->ncpus * SC_CNT_MAX)
 		return -ENOSPC;
-	percpu = calloc(k->ncpus, sizeof(uint64_t));
+	percpu = calloc((size_t)k->ncpus * SC_CNT_MAX, sizeof(uint64_t));
 	if (!percpu)
 		return -ENOMEM;
-	for (uint32_t id = 0; id < SC_CNT_MAX; id++) {
-		if (bpf_map__lookup_elem(k->skel->maps.counters, &id, sizeof(id), percpu,
-					 sizeof(uint64_t) * k->ncpus, 0)) {
-			int rc = -errno;
-			free(percpu);
-			return rc;
+	if (!k->no_batch) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		int e = bpf_map_lookup_batch(fd, NULL, &out, keys, percpu, &count, &opts) ? errno : 0;
+
+		/* an array answers ENOENT once its last key is read */
+		if ((e == 0 || e == ENOENT) && count == SC_CNT_MAX)
+			goto spread;
+		if (e != EINVAL && e != ENOTSUP && e != EOPNOTSUPP && e != 524 /* ENOTSUPP */) {
+			rc = e ? -e : -EIO;
+			goto out;
 		}
-		for (int c = 0; c < k->ncpus; c++)
-			vals[(size_t)c * SC_CNT_MAX + id] = percpu[c];
+		k->no_batch = true;
 	}
+	for (uint32_t id = 0; id < SC_CNT_MAX; id++) {
+		keys[id] = id;
+		if (bpf_map__lookup_elem(k->skel->maps.counters, &id, sizeof(id),
+					 percpu + (size_t)id * k->ncpus, sizeof(uint64_t) * k->ncpus,
+					 0)) {
+			rc = -errno;
+			goto out;
+		}
+	}
+spread:
+	for (uint32_t i = 0; i < SC_CNT_MAX; i++)
+		for (int c = 0; c < k->ncpus; c++)
+			if (keys[i] < SC_CNT_MAX)
+				vals[(size_t)c * SC_CNT_MAX + keys[i]] = percpu[(size_t)i * k->ncpus + c];
+	rc = k->ncpus;
+out:
 	free(percpu);
-	return k->ncpus;
+	return rc;
 }
 
 int kernel__ncpus(const struct kernel *k)
@@ -259,6 +285,20 @@ int kernel__forget(struct kernel *k, uint32_t tgid)
 	if (bpf_map__delete_elem(k->skel->maps.procs, &tgid, sizeof(tgid), 0))
 		return -errno;
 	return 0;
+}
+
+int kernel__exe_quiet(struct kernel *k, uint64_t ino, uint32_t dev, bool quiet)
+{
+	struct sc_exe_key key = {.ino = ino, .dev = dev};
+	uint8_t one = 1;
+	int rc;
+
+	if (quiet)
+		rc = bpf_map__update_elem(k->skel->maps.exe_quiet, &key, sizeof(key), &one,
+					  sizeof(one), BPF_ANY);
+	else
+		rc = bpf_map__delete_elem(k->skel->maps.exe_quiet, &key, sizeof(key), 0);
+	return rc && errno != ENOENT ? -errno : 0;
 }
 
 int kernel__next_pid(struct kernel *k, const uint32_t *prev, uint32_t *next)

@@ -86,10 +86,18 @@ static void hook_process_gone(const struct recorder *r, uint32_t pid)
 }
 
 static void hook_on_fork(const struct recorder *r, uint32_t pid, uint32_t ppid, bool inherited,
-			 bool no_route)
+			 bool no_route, const struct proc_facts *f)
 {
 	if (r->hooks.on_fork)
-		r->hooks.on_fork(r->hooks.ctx, pid, ppid, inherited, no_route);
+		r->hooks.on_fork(r->hooks.ctx, pid, ppid, inherited, no_route, f);
+}
+
+static void hook_on_exec(const struct recorder *r, uint32_t pid, const struct proc_facts *f)
+{
+	if (r->hooks.on_exec)
+		r->hooks.on_exec(r->hooks.ctx, pid, f);
+	else
+		hook_request_resolve(r, pid, SC_RESOLVE_EXEC);
 }
 
 static uint64_t clock_ns(clockid_t c)
@@ -545,12 +553,24 @@ static int on_proc(struct recorder *r, const uint8_t *data, size_t len)
 	const uint8_t *tail = data + sizeof(ev), *item;
 	size_t left = len - sizeof(ev);
 	char name[SC_COMM_LEN + 1];
+	struct proc_facts facts;
+	bool have_facts = false;
 	uint16_t tag, ilen;
 	uint64_t ts;
 	size_t n;
 
 	memcpy(&ev, data, sizeof(ev));
 	ts = recorder__wall(r, ev.time_ns);
+	if ((ev.kind == SC_PROC_FORK || ev.kind == SC_PROC_EXEC) &&
+	    len >= sizeof(struct sc_proc_life_event)) {
+		memcpy(&facts.k, data + sizeof(ev), sizeof(facts.k));
+		facts.image_pid = ev.kind == SC_PROC_FORK ? ev.ppid : ev.pid;
+		facts.argv_whole = false;
+		facts.argv_len = 0;
+		tail = data + sizeof(struct sc_proc_life_event);
+		left = len - sizeof(struct sc_proc_life_event);
+		have_facts = true;
+	}
 	switch (ev.kind) {
 	case SC_PROC_THREAD_START:
 		write_thread(r, ev.pid, ev.tid, SCF_THREAD_START, ts, ev.comm);
@@ -578,18 +598,29 @@ static int on_proc(struct recorder *r, const uint8_t *data, size_t len)
 	memcpy(name, ev.comm, SC_COMM_LEN);
 	name[SC_COMM_LEN] = 0;
 	scf_rb_begin(&b, r->buf, sizeof(r->buf), SCF_REC_PROC_EVENT, 0, &p, sizeof(p));
-	while (next_item(&tail, &left, &tag, &item, &ilen))
-		if (tag == SC_ITEM_PATH)
+	while (next_item(&tail, &left, &tag, &item, &ilen)) {
+		if (tag == SC_ITEM_PATH) {
 			scf_rb_item(&b, SCF_ITEM_PATH, item, ilen);
+		} else if (tag == SC_ITEM_ARGV_RAW && have_facts && ilen <= sizeof(facts.argv) &&
+			   !(ev.flags & SC_PROC_F_ARGV_CUT)) {
+			/* /proc/PID/cmdline reads past a block whose last byte is not NUL (a
+			 * title written over it): only a NUL-ended block is the same */
+			memcpy(facts.argv, item, ilen);
+			facts.argv_len = ilen;
+			facts.argv_whole = ilen > 0 && item[ilen - 1] == 0;
+		}
+	}
 	scf_rb_item_str(&b, SCF_ITEM_NAME, name);
 	n = scf_rb_end(&b);
 	append_event(r, ts, r->buf, n);
 
+	if (have_facts)
+		memcpy(facts.comm, name, sizeof(facts.comm));
 	if (ev.kind == SC_PROC_FORK)
 		hook_on_fork(r, ev.pid, ev.ppid, ev.flags & SC_PROC_F_INHERITED,
-			     ev.flags & SC_PROC_F_NO_ROUTE);
+			     ev.flags & SC_PROC_F_NO_ROUTE, have_facts ? &facts : NULL);
 	else if (ev.kind == SC_PROC_EXEC)
-		hook_request_resolve(r, ev.pid, SC_RESOLVE_EXEC);
+		hook_on_exec(r, ev.pid, have_facts ? &facts : NULL);
 	else if (ev.kind == SC_PROC_EXIT)
 		hook_process_gone(r, ev.pid);
 	return 0;

@@ -73,35 +73,37 @@ static void ns_pid_of(const char *line, struct scf_process *p)
 
 /*
  * The kernel shows us a process's paths from our root. A process chrooted or pivoted into
- * /srv/ct/root sees /srv/ct/root/usr/bin/app as /usr/bin/app: returns the length of the
- * prefix of path that is its root (as /proc/PID/root shows it to us), 0 when its root is ours.
+ * /srv/ct/root sees /srv/ct/root/usr/bin/app as /usr/bin/app: its root as /proc/PID/root shows
+ * it to us, in root (NUL-terminated); returns its length, 0 when its root is ours (or unknown).
  */
-static size_t own_root_len(pid_t pid, const char *path)
+static size_t root_of(pid_t pid, char *root, size_t len)
 {
-	char link[64], root[4096];
+	char link[64];
 	ssize_t n;
 
 	snprintf(link, sizeof(link), "/proc/%d/root", pid);
-	n = readlink(link, root, sizeof(root) - 1);
+	n = readlink(link, root, len - 1);
 	if (n <= 1 || root[0] != '/')
-		return 0;
+		n = 0;
 	root[n] = 0;
-	if (strncmp(path, root, (size_t)n) || path[n] != '/')
-		return 0;
 	return (size_t)n;
 }
 
-int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin,
-		       const struct ctxsrc_result *res)
+/* The length of the prefix of path that is the root root_of() gave (root_len bytes). */
+static size_t root_prefix(const char *root, size_t root_len, const char *path)
 {
-	struct scf_process p = {.pid = pid, .ppid = ppid, .origin = origin};
-	char path[64], buf[8192], exe[4096], comm[64] = "";
+	if (!root_len || strncmp(path, root, root_len) || path[root_len] != '/')
+		return 0;
+	return root_len;
+}
+
+/* /proc/PID/stat (command, parent, start) and /proc/PID/status (ids, namespace pids). */
+static bool read_identity(struct recorder *r, pid_t pid, struct scf_process *p, char *comm,
+			  size_t comm_len)
+{
+	char path[64], buf[8192];
 	bool have_comm = false;
-	const char *argv[64];
-	struct scf_rec_builder b;
-	size_t argc = 0;
 	struct stat st;
-	ssize_t n;
 	char *s;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
@@ -110,29 +112,93 @@ int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin
 		unsigned long long start = 0;
 		int stat_ppid = 0;
 		if (open_paren && s > open_paren) {
-			snprintf(comm, sizeof(comm), "%.*s", (int)(s - open_paren - 1), open_paren + 1);
+			snprintf(comm, comm_len, "%.*s", (int)(s - open_paren - 1), open_paren + 1);
 			have_comm = true;
 		}
 		/* fields after ")": state ppid ... starttime is field 22 of the line */
 		if (sscanf(s + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
 				  "%*d %*d %llu",
 			   &stat_ppid, &start) == 2) {
-			p.ppid = stat_ppid;
-			p.start_ns = wall_of_ticks(r, start);
+			p->ppid = stat_ppid;
+			p->start_ns = wall_of_ticks(r, start);
 		}
 	}
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	if (read_file(path, buf, sizeof(buf)) > 0) {
 		if ((s = strstr(buf, "\nUid:")))
-			p.uid = strtoul(s + 5, NULL, 10);
+			p->uid = strtoul(s + 5, NULL, 10);
 		if ((s = strstr(buf, "\nGid:")))
-			p.gid = strtoul(s + 5, NULL, 10);
+			p->gid = strtoul(s + 5, NULL, 10);
 		if ((s = strstr(buf, "\nNSpid:")))
-			ns_pid_of(s + 7, &p);
+			ns_pid_of(s + 7, p);
 	}
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
-	if (p.ns_pid && !stat(path, &st))
-		p.pidns_inode = st.st_ino;
+	if (p->ns_pid && !stat(path, &st))
+		p->pidns_inode = st.st_ino;
+	return have_comm;
+}
+
+/*
+ * The same from a FORK or EXEC event's facts, as /proc would have shown them: the start time is
+ * rounded down to clock ticks as /proc/PID/stat does (a record from a scan and one from an
+ * event give one process the same start).
+ */
+static void facts_identity(struct recorder *r, const struct proc_facts *f, struct scf_process *p)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t tick_ns = 1000000000ull / (uint64_t)(hz > 0 ? hz : 100);
+
+	p->ppid = f->k.ppid;
+	p->start_ns = wall_of_ticks(r, f->k.start_ns / tick_ns);
+	p->uid = f->k.uid;
+	p->gid = f->k.gid;
+	p->ns_pid = f->k.ns_pid;
+	p->ns_level = f->k.ns_level;
+	if (p->ns_pid)
+		p->pidns_inode = f->k.pidns_inum;
+}
+
+/* The path of the cgroup v2 line ("0::PATH") of a /proc/PID/cgroup text: the only line on a
+ * unified host, the last one on a hybrid host (v1 hierarchies first). */
+static char *v2_line(char *text)
+{
+	char *s = !strncmp(text, "0::", 3) ? text : strstr(text, "\n0::");
+
+	if (!s)
+		return NULL;
+	return s + (s == text ? 3 : 4);
+}
+
+/* Splits a NUL-separated argument block (n bytes, buf[n] == 0) into argv; returns argc. */
+static size_t split_argv(const char *buf, size_t n, const char **argv, size_t max)
+{
+	size_t argc = 0;
+
+	for (size_t i = 0; i < n && argc < max; i += strlen(buf + i) + 1)
+		argv[argc++] = buf + i;
+	return argc;
+}
+
+int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin,
+		       const struct ctxsrc_result *res, const struct proc_facts *f)
+{
+	struct scf_process p = {.pid = pid, .ppid = ppid, .origin = origin};
+	char path[64], buf[8192], exe[4096], root[4096], comm[64] = "";
+	pid_t image = f && f->image_pid ? (pid_t)f->image_pid : pid;
+	const char *argv[64], *cg;
+	char *line;
+	struct scf_rec_builder b;
+	size_t argc = 0, root_len;
+	bool have_comm;
+	ssize_t n;
+
+	if (f) {
+		facts_identity(r, f, &p);
+		snprintf(comm, sizeof(comm), "%s", f->comm);
+		have_comm = true;
+	} else {
+		have_comm = read_identity(r, pid, &p, comm, sizeof(comm));
+	}
 	if (res) {
 		p.ctx_status = res->status;
 		p.tls_model = res->tls_model;
@@ -150,28 +216,49 @@ int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin
 	 * reader keeps what it knew (FORMAT.md 5.2). */
 	if (have_comm)
 		scf_rb_item_str(&b, SCF_ITEM_NAME, comm);
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	/* a fork child's image and root are its parent's; the parent gone, the child's own */
+	snprintf(path, sizeof(path), "/proc/%d/exe", image);
 	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n <= 0 && image != pid) {
+		image = pid;
+		snprintf(path, sizeof(path), "/proc/%d/exe", image);
+		n = readlink(path, exe, sizeof(exe) - 1);
+	}
+	root_len = root_of(image, root, sizeof(root));
 	if (n > 0) {
 		size_t cut;
 
 		exe[n] = 0;
-		cut = own_root_len(pid, exe);
+		cut = root_prefix(root, root_len, exe);
 		scf_rb_item_str(&b, SCF_ITEM_EXE, exe + cut);
 		if (cut)
 			scf_rb_item_str(&b, SCF_ITEM_EXE_HOST, exe);
 	}
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
-	n = read_file(path, buf, sizeof(buf));
-	for (ssize_t i = 0; i < n && argc < 64; i += strlen(buf + i) + 1)
-		argv[argc++] = buf + i;
-	if (n > 0) /* empty: gone, a zombie or a kernel thread */
-		scf_rb_item_strlist(&b, SCF_ITEM_ARGV, argv, argc);
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	if (read_file(path, buf, sizeof(buf)) > 0 && !strncmp(buf, "0::", 3)) {
-		buf[strcspn(buf, "\n")] = 0;
-		scf_rb_item_str(&b, SCF_ITEM_CGROUP, buf + 3);
+	if (f && f->argv_whole) {
+		memcpy(buf, f->argv, f->argv_len);
+		n = f->argv_len;
+	} else {
+		/* a fork child's arguments are in its copy of its parent's memory */
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", image);
+		n = read_file(path, buf, sizeof(buf));
 	}
+	if (n > 0) { /* empty: gone, a zombie or a kernel thread */
+		buf[n] = 0;
+		argc = split_argv(buf, (size_t)n, argv, 64);
+		scf_rb_item_strlist(&b, SCF_ITEM_ARGV, argv, argc);
+	}
+	cg = f ? cgroup_path_of(f->k.cgroup_id) : NULL;
+	if (!cg) {
+		snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+		if (read_file(path, buf, sizeof(buf)) > 0 && (line = v2_line(buf))) {
+			line[strcspn(line, "\n")] = 0;
+			cg = line;
+			if (f)
+				cgroup_path_learn(f->k.cgroup_id, cg);
+		}
+	}
+	if (cg)
+		scf_rb_item_str(&b, SCF_ITEM_CGROUP, cg);
 	if (res) {
 		if (res->resource_len)
 			scf_rb_item(&b, SCF_ITEM_RESOURCE_ATTRS, res->resource, res->resource_len);
@@ -183,30 +270,49 @@ int scan_write_process(struct recorder *r, pid_t pid, pid_t ppid, uint8_t origin
 			scf_rb_item_strlist(&b, SCF_ITEM_KEY_MAP, res->keys, res->n_keys);
 		if (res->tls_module[0])
 			scf_rb_item_str(&b, SCF_ITEM_TLS_MODULE,
-					res->tls_module + own_root_len(pid, res->tls_module));
+					res->tls_module +
+						root_prefix(root, root_len, res->tls_module));
 		if (res->reason[0])
 			scf_rb_item_str(&b, SCF_ITEM_REASON, res->reason);
 	}
 	return recorder__append(r, recorder__now_wall(r), rec_buf, scf_rb_end(&b));
 }
 
+int proc_dir_next(DIR *d, long *v)
+{
+	struct dirent *de;
+
+	while ((de = readdir(d))) {
+		char *end;
+		long n;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue; /* ".", "..", and the names of /proc's other entries */
+		errno = 0;
+		n = strtol(de->d_name, &end, 10);
+		if (*end || errno || n < 0)
+			continue;
+		*v = n;
+		return 1;
+	}
+	return 0;
+}
+
 int scan_write_threads(struct recorder *r, pid_t pid)
 {
 	char path[64], name[64], comm[64];
-	struct dirent *de;
+	long tid;
 	DIR *d;
 
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	d = opendir(path);
 	if (!d)
 		return -errno;
-	while ((de = readdir(d))) {
-		struct scf_thread t = {.pid = pid, .event = SCF_THREAD_SEEN};
+	while (proc_dir_next(d, &tid)) {
+		struct scf_thread t = {.pid = pid, .tid = (uint32_t)tid, .event = SCF_THREAD_SEEN};
 		struct scf_rec_builder b;
 		char buf[1024], *s;
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		t.tid = strtoul(de->d_name, NULL, 10);
+
 		snprintf(name, sizeof(name), "/proc/%d/task/%u/comm", pid, t.tid);
 		comm[0] = 0;
 		if (read_file(name, comm, sizeof(comm)) > 0)
@@ -367,26 +473,24 @@ static const struct sock_info *sock_find(const struct sock_table *t, uint64_t in
 int scan_write_fds(struct recorder *r, pid_t pid)
 {
 	struct sock_table socks = {0};
-	char path[96], link[4096], info[1024];
+	char path[96], link[4096], info[1024], root[4096];
+	size_t root_len = root_of(pid, root, sizeof(root));
 	bool socks_loaded = false;
-	struct dirent *de;
+	long fd;
 	DIR *d;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	d = opendir(path);
 	if (!d)
 		return -errno;
-	while ((de = readdir(d))) {
-		struct scf_fd f = {.pid = pid};
+	while (proc_dir_next(d, &fd)) {
+		struct scf_fd f = {.pid = pid, .fd = (int32_t)fd};
 		struct scf_rec_builder b;
 		const struct sock_info *si = NULL;
 		struct stat st;
 		ssize_t n;
 		char *s;
 
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		f.fd = strtol(de->d_name, NULL, 10);
 		snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, f.fd);
 		n = readlink(path, link, sizeof(link) - 1);
 		if (n < 0)
@@ -429,7 +533,7 @@ int scan_write_fds(struct recorder *r, pid_t pid)
 		}
 		scf_rb_begin(&b, rec_buf, sizeof(rec_buf), SCF_REC_FD, 0, &f, sizeof(f));
 		/* as the process sees it, as its syscalls' paths are */
-		scf_rb_item_str(&b, SCF_ITEM_PATH, link + own_root_len(pid, link));
+		scf_rb_item_str(&b, SCF_ITEM_PATH, link + root_prefix(root, root_len, link));
 		if (si && si->local_len)
 			scf_rb_item(&b, SCF_ITEM_SOCKADDR_LOCAL, si->local, si->local_len);
 		if (si && si->remote_len)
@@ -444,19 +548,14 @@ int scan_write_fds(struct recorder *r, pid_t pid)
 int scan_pids(void (*fn)(void *ctx, pid_t pid), void *ctx)
 {
 	DIR *d = opendir("/proc");
-	struct dirent *de;
 	pid_t self = getpid();
+	long pid;
 
 	if (!d)
 		return -errno;
-	while ((de = readdir(d))) {
-		pid_t pid;
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		pid = strtol(de->d_name, NULL, 10);
-		if (pid != self)
-			fn(ctx, pid);
-	}
+	while (proc_dir_next(d, &pid))
+		if (pid != self && pid <= INT32_MAX)
+			fn(ctx, (pid_t)pid);
 	closedir(d);
 	return 0;
 }

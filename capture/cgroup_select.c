@@ -27,8 +27,7 @@
 #define CONTAINER_ID_MIN 4	 /* hex digits of a --container prefix */
 #define CONTAINER_DEPTH_MAX 12	 /* levels searched for a container's cgroup */
 
-/* The mount point of the cgroup v2 hierarchy, from /proc/self/mountinfo. */
-static int cgroup2_mount(char *mnt, size_t len)
+int cgroup_v2_mount(char *mnt, size_t len)
 {
 	char line[4096];
 	FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -163,7 +162,7 @@ int cgroup_select_resolve(const char *path, const char *container, struct cgroup
 {
 	char mnt[PATH_MAX], dir[PATH_MAX];
 	struct container_search cs = {.prefix = container};
-	int rc = cgroup2_mount(mnt, sizeof(mnt));
+	int rc = cgroup_v2_mount(mnt, sizeof(mnt));
 
 	memset(s, 0, sizeof(*s));
 	if (rc) {

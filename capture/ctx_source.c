@@ -247,6 +247,7 @@ int ctxsrc_resolve(pid_t pid, struct ctxsrc_result *out)
 		free(rep);
 		return -ESRCH;
 	}
+	out->exe_defines_none = rep->exe_defines_none;
 	if (out->has_pctx && !strcmp(out->schema_version, "go_pprof_labels_v1")) {
 		out->status = SCF_CTX_UNSUPPORTED;
 		snprintf(out->reason, sizeof(out->reason),

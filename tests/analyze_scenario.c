@@ -110,15 +110,19 @@ static void section(struct scen *s, int variant)
 	s->err = scf_writer__begin_section(s->w, SCEN_T0, s->buf, len);
 }
 
-static void process(struct scen *s, uint64_t ts, uint32_t pid, const char *comm,
-		    const char *service, uint8_t status, const char *reason)
+/* A PROCESS record: service as service.name (resource attributes); when extra_key is given,
+ * extra attributes as a publisher writes them (extra_key=extra_val, threadlocal.schema_version
+ * and the key map); keys (a KEY_MAP item) only when nkeys. */
+static void ctx_process(struct scen *s, uint64_t ts, uint32_t pid, const char *comm,
+			uint8_t origin, uint8_t status, const char *service, const char *extra_key,
+			const char *extra_val, const char *const *keys, size_t nkeys,
+			const char *reason)
 {
-	static const char *const keys[] = { "http.route", "http.method", "user_id" };
 	struct scf_process p = { .pid = pid, .ppid = 1, .uid = 1000, .gid = 1000,
-				 .start_ns = SCEN_T0 - 1000000, .origin = SCF_ORIGIN_SCAN,
+				 .start_ns = SCEN_T0 - 1000000, .origin = origin,
 				 .ctx_status = status };
-	uint8_t attrs[256];
-	size_t alen = 0;
+	uint8_t res[256], extra[512], arr[256];
+	size_t rlen = 0, elen = 0, alen = 0;
 	struct scf_rec_builder rb;
 	char exe[64];
 
@@ -128,19 +132,46 @@ static void process(struct scen *s, uint64_t ts, uint32_t pid, const char *comm,
 	}
 	snprintf(exe, sizeof(exe), "/usr/bin/%s", comm);
 	if (service)
-		scf_attrs_append(attrs, sizeof(attrs), &alen, SCF_VAL_STRING, "service.name", 12,
+		scf_attrs_append(res, sizeof(res), &rlen, SCF_VAL_STRING, "service.name", 12,
 				 service, strlen(service));
+	if (extra_key) {
+		/* as a publisher writes them: its own attributes and the OTEP 4947 keys */
+		scf_attrs_append(extra, sizeof(extra), &elen, SCF_VAL_STRING, extra_key,
+				 strlen(extra_key), extra_val, strlen(extra_val));
+		scf_attrs_append(extra, sizeof(extra), &elen, SCF_VAL_STRING,
+				 "threadlocal.schema_version", 26, "tlsdesc_v1_dev", 14);
+		for (size_t i = 0; i < nkeys; i++)
+			scf_attrs_append(arr, sizeof(arr), &alen, SCF_VAL_STRING, "", 0, keys[i],
+					 strlen(keys[i]));
+		if (nkeys)
+			scf_attrs_append(extra, sizeof(extra), &elen, SCF_VAL_ARRAY,
+					 "threadlocal.attribute_key_map", 29, arr, alen);
+	}
 	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_PROCESS, 0, &p, sizeof(p));
 	scf_rb_item_str(&rb, SCF_ITEM_NAME, comm);
 	scf_rb_item_str(&rb, SCF_ITEM_EXE, exe);
-	if (alen)
-		scf_rb_item(&rb, SCF_ITEM_RESOURCE_ATTRS, attrs, alen);
-	if (status == SCF_CTX_RESOLVED) {
+	if (rlen)
+		scf_rb_item(&rb, SCF_ITEM_RESOURCE_ATTRS, res, rlen);
+	if (elen)
+		scf_rb_item(&rb, SCF_ITEM_EXTRA_ATTRS, extra, elen);
+	if (status == SCF_CTX_RESOLVED)
 		scf_rb_item_str(&rb, SCF_ITEM_SCHEMA_VERSION, "tlsdesc_v1_dev");
-		scf_rb_item_strlist(&rb, SCF_ITEM_KEY_MAP, keys, 3);
-	}
+	if (nkeys)
+		scf_rb_item_strlist(&rb, SCF_ITEM_KEY_MAP, keys, nkeys);
 	scf_rb_item_str(&rb, SCF_ITEM_REASON, reason);
 	emit(s, ts, &rb);
+}
+
+/* A PROCESS record found by the scan; a resolved context has the key map http.route,
+ * http.method, user_id. */
+static void process(struct scen *s, uint64_t ts, uint32_t pid, const char *comm,
+		    const char *service, uint8_t status, const char *reason)
+{
+	static const char *const keys[] = { "http.route", "http.method", "user_id" };
+	bool resolved = status == SCF_CTX_RESOLVED;
+
+	ctx_process(s, ts, pid, comm, SCF_ORIGIN_SCAN, status, service, NULL, NULL,
+		    resolved ? keys : NULL, resolved ? 3 : 0, reason);
 }
 
 static void thread(struct scen *s, uint64_t ts, uint32_t pid, uint32_t tid, const char *name)
@@ -206,6 +237,18 @@ static void proc_event(struct scen *s, uint64_t ts, uint8_t kind, uint32_t pid, 
 	emit(s, ts, &rb);
 }
 
+/* A LOSS record at ts: count events of reason lost on cpu 0 in the window [start, end]. */
+static void loss(struct scen *s, uint64_t ts, uint64_t start, uint64_t end, uint64_t count,
+		 uint16_t reason)
+{
+	struct scf_loss l = { .window_start_ns = start, .window_end_ns = end, .count = count,
+			      .cpu = 0, .reason = reason };
+	struct scf_rec_builder rb;
+
+	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_LOSS, 0, &l, sizeof(l));
+	emit(s, ts, &rb);
+}
+
 static void end(struct scen *s, uint64_t ts, uint64_t lost)
 {
 	struct scf_end e = { .end_ns = ts, .events_lost = lost, .stop_reason = SCF_STOP_SIGNAL,
@@ -245,16 +288,8 @@ static void host1(struct scen *s)
 	sys(s, AT(11), &(struct sc){ P, T1, 257, 3, 12000, { AT_FDCWD_, 0x1000, O_CLOEXEC_ },
 				     CTX_A1, "/etc/hosts" });
 	sys(s, AT(30), &(struct sc){ P, T1, 0, 120, 5000, { 3, 0x2000, 4096 }, CTX_A1 });
-	{
-		/* An argument that could not be read: counted, but no syscall of A1 is missing. */
-		struct scf_loss l = { .window_start_ns = AT(28), .window_end_ns = AT(32),
-				      .count = SCEN_ARG_FAULT_COUNT, .cpu = 0,
-				      .reason = SCF_LOSS_ARG_FAULT };
-		struct scf_rec_builder rb;
-
-		scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_LOSS, 0, &l, sizeof(l));
-		emit(s, AT(33), &rb);
-	}
+	/* An argument that could not be read: counted, but no syscall of A1 is missing. */
+	loss(s, AT(33), AT(28), AT(32), SCEN_ARG_FAULT_COUNT, SCF_LOSS_ARG_FAULT);
 	sys(s, AT(40), &(struct sc){ P, T1, 0, 0, 1000, { 3, 0x2000, 4096 }, CTX_A1 });
 	sys(s, AT(50), &(struct sc){ P, T1, 3, 0, 800, { 3 }, CTX_A1 });
 	sys(s, AT(60), &(struct sc){ P, T1, 257, -2, 3000, { AT_FDCWD_, 0x1100, O_RDONLY_ },
@@ -293,15 +328,7 @@ static void host1(struct scen *s)
 	sys(s, AT(1001), &(struct sc){ P, T1, 257, 3, 9000, { AT_FDCWD_, 0x1000, O_CLOEXEC_ },
 				       CTX_B1, "/etc/hosts" });
 	sys(s, AT(1020), &(struct sc){ P, T1, 0, 500, 20000, { 3, 0x2000, 4096 }, CTX_B1 });
-	{
-		struct scf_loss l = { .window_start_ns = AT(1025), .window_end_ns = AT(1030),
-				      .count = SCEN_LOSS_COUNT, .cpu = 0,
-				      .reason = SCF_LOSS_RINGBUF_FULL };
-		struct scf_rec_builder rb;
-
-		scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_LOSS, 0, &l, sizeof(l));
-		emit(s, AT(1031), &rb);
-	}
+	loss(s, AT(1031), AT(1025), AT(1030), SCEN_LOSS_COUNT, SCF_LOSS_RINGBUF_FULL);
 	sys(s, AT(1050), &(struct sc){ P, T1, 3, 0, 700, { 3 }, CTX_B1 });
 	end(s, AT(2000), SCEN_LOSS_COUNT);
 }
@@ -318,56 +345,6 @@ static void host2(struct scen *s)
 }
 
 /* ---- variant 2: process context fidelity ---------------------------------------------------- */
-
-/* A PROCESS record of the context scenario: keys (a KEY_MAP item) only when nkeys. */
-static void ctx_process(struct scen *s, uint64_t ts, uint32_t pid, const char *comm,
-			uint8_t origin, uint8_t status, const char *service, const char *extra_key,
-			const char *extra_val, const char *const *keys, size_t nkeys,
-			const char *reason)
-{
-	struct scf_process p = { .pid = pid, .ppid = 1, .uid = 1000, .gid = 1000,
-				 .start_ns = SCEN_T0 - 1000000, .origin = origin,
-				 .ctx_status = status };
-	uint8_t res[256], extra[512], arr[256];
-	size_t rlen = 0, elen = 0, alen = 0;
-	struct scf_rec_builder rb;
-	char exe[64];
-
-	if (status == SCF_CTX_RESOLVED) {
-		p.tls_model = SCF_TLS_TLSDESC_STATIC;
-		p.ctx_version = 2;
-	}
-	snprintf(exe, sizeof(exe), "/usr/bin/%s", comm);
-	if (service)
-		scf_attrs_append(res, sizeof(res), &rlen, SCF_VAL_STRING, "service.name", 12,
-				 service, strlen(service));
-	if (extra_key) {
-		/* as a publisher writes them: its own attributes and the OTEP 4947 keys */
-		scf_attrs_append(extra, sizeof(extra), &elen, SCF_VAL_STRING, extra_key,
-				 strlen(extra_key), extra_val, strlen(extra_val));
-		scf_attrs_append(extra, sizeof(extra), &elen, SCF_VAL_STRING,
-				 "threadlocal.schema_version", 26, "tlsdesc_v1_dev", 14);
-		for (size_t i = 0; i < nkeys; i++)
-			scf_attrs_append(arr, sizeof(arr), &alen, SCF_VAL_STRING, "", 0, keys[i],
-					 strlen(keys[i]));
-		if (nkeys)
-			scf_attrs_append(extra, sizeof(extra), &elen, SCF_VAL_ARRAY,
-					 "threadlocal.attribute_key_map", 29, arr, alen);
-	}
-	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_PROCESS, 0, &p, sizeof(p));
-	scf_rb_item_str(&rb, SCF_ITEM_NAME, comm);
-	scf_rb_item_str(&rb, SCF_ITEM_EXE, exe);
-	if (rlen)
-		scf_rb_item(&rb, SCF_ITEM_RESOURCE_ATTRS, res, rlen);
-	if (elen)
-		scf_rb_item(&rb, SCF_ITEM_EXTRA_ATTRS, extra, elen);
-	if (status == SCF_CTX_RESOLVED)
-		scf_rb_item_str(&rb, SCF_ITEM_SCHEMA_VERSION, "tlsdesc_v1_dev");
-	if (nkeys)
-		scf_rb_item_strlist(&rb, SCF_ITEM_KEY_MAP, keys, nkeys);
-	scf_rb_item_str(&rb, SCF_ITEM_REASON, reason);
-	emit(s, ts, &rb);
-}
 
 /* A context record of trace 0c0c... with every byte of the span id span_byte. */
 static void ctx_record(struct scen *s, uint64_t ts, uint32_t pid, uint32_t tid,

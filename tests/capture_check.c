@@ -7,7 +7,8 @@
  *   SYSCALL pid= tid= nr= ret= flags= ctx=0|1 trace= span= path= path2= sa= fds= argv=
  *   CTX pid= tid= valid= trace= span= attrs=
  *   PROC kind=fork|exec|exit pid= tid= ppid= status= path=
- *   PROCESS pid= origin= status= model= tp_offset= name= exe= reason=
+ *   PROCESS pid= ppid= origin= status= model= tp_offset= modid= ns_pid= ns_level= pidns= name=
+ *           exe= module= schema= keys= reason= start= uid= gid= exe_host= cgroup= argv=
  *   THREAD pid= tid= event= name=
  *   FD pid= fd= kind= path= sa= local=
  *   LOSS cpu= reason= count=
@@ -147,6 +148,10 @@ int main(int argc, char **argv)
 			print_str_item(&rec, SCF_ITEM_SCHEMA_VERSION, "schema");
 			print_strlist(&rec, SCF_ITEM_KEY_MAP, "keys");
 			print_str_item(&rec, SCF_ITEM_REASON, "reason");
+			printf(" start=%" PRIu64 " uid=%u gid=%u", p.start_ns, p.uid, p.gid);
+			print_str_item(&rec, SCF_ITEM_EXE_HOST, "exe_host");
+			print_str_item(&rec, SCF_ITEM_CGROUP, "cgroup");
+			print_strlist(&rec, SCF_ITEM_ARGV, "argv");
 		} else if (rec.type == SCF_REC_THREAD) {
 			struct scf_thread th;
 			scf_record_body(&rec, &th, sizeof(th), SCF_THREAD_MIN, err, sizeof(err));

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "analyze_scenario.h"
+#include "fd_contents.h"
 #include "analysis.h"
 #include "report.h"
 #include "cmd_filter.h"
@@ -40,14 +41,8 @@ struct file_buf {
 static struct file_buf fd_read_all(int fd)
 {
 	struct file_buf fb;
-	struct stat st;
 
-	assert_int_equal(fstat(fd, &st), 0);
-	fb.len = (size_t)st.st_size;
-	fb.p = malloc(fb.len);
-	assert_non_null(fb.p);
-	assert_int_equal(pread(fd, fb.p, fb.len, 0), (ssize_t)fb.len);
-	close(fd);
+	fb.p = fd_contents(fd, &fb.len);
 	return fb;
 }
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "analyze_output.h"
 #include "analyze_scenario.h"
 #include "analysis.h"
 #include "cmd_filter.h"
@@ -28,16 +29,9 @@ static char scen_path[64];
 
 static int setup(void **state)
 {
-	char err[SCF_ERRMSG_MAX];
-	int fd;
-
 	(void)state;
 	snprintf(scen_path, sizeof(scen_path), "/tmp/test_analyze_ctx.XXXXXX");
-	fd = mkstemp(scen_path);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	return scen_write_file(scen_path, 2, true, err, sizeof(err));
+	return aout_scenario_file(scen_path, 2, true);
 }
 
 static int teardown(void **state)
@@ -50,30 +44,31 @@ static int teardown(void **state)
 static struct ana_ctx *replay_file(const char *path, const struct ana_opts *o)
 {
 	struct ana_opts def = { .want = ANA_WANT_DETAIL };
-	struct ana_ctx *c = ana_ctx__new(o ? o : &def);
-	char err[SCF_ERRMSG_MAX];
+	struct ana_ctx *c = aout_replay(path, o ? o : &def);
 
-	assert_non_null(c);
-	assert_int_equal(ana_ctx__add_file(c, path, err, sizeof(err)), 0);
-	assert_int_equal(ana_ctx__run(c), 0);
 	assert_int_equal(c->warnings.n, 0);
 	return c;
+}
+
+/* A report's output on the scenario with these options (NULL: the details), as text or JSON
+ * (free it); its context is kept in *keep when given (free it), else freed. */
+static char *report_with(int (*fn)(struct ana_report *), const struct ana_opts *o, bool json,
+			 struct ana_ctx **keep)
+{
+	struct ana_report r = { .c = replay_file(scen_path, o), .json = json };
+	char *text = aout_report(&r, fn);
+
+	if (keep)
+		*keep = r.c;
+	else
+		ana_ctx__free(r.c);
+	return text;
 }
 
 /* The output of one report on the scenario, as text or JSON (free it). */
 static char *report(int (*fn)(struct ana_report *), bool json)
 {
-	struct ana_ctx *c = replay_file(scen_path, NULL);
-	struct ana_report r = { .c = c, .json = json };
-	char *text = NULL;
-	size_t len = 0;
-
-	r.out = open_memstream(&text, &len);
-	assert_non_null(r.out);
-	assert_int_equal(fn(&r), 0);
-	fclose(r.out);
-	ana_ctx__free(c);
-	return text;
+	return report_with(fn, NULL, json, NULL);
 }
 
 /* The line of text that holds needle (a copy: free it). */
@@ -99,15 +94,6 @@ static void assert_lacks(const char *text, const char *needle)
 {
 	if (strstr(text, needle))
 		fail_msg("\"%s\" should not be in:\n%s", needle, text);
-}
-
-static unsigned int count(const char *text, const char *needle)
-{
-	unsigned int n = 0;
-
-	for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
-		n++;
-	return n;
 }
 
 static struct ana_span *span(struct ana_ctx *c, const char *sid)
@@ -152,8 +138,9 @@ static void test_span_on_two_threads_keeps_each_threads_attributes(void **state)
 
 	text = report(ana_report_spans, true);
 	assert_has(text, "\"thread_attributes\"");
-	assert_int_equal(count(text, "\"user_id\": \"bob\""), 1);
-	assert_int_equal(count(text, "\"user_id\": \"alice\""), 2); /* attributes, and tid 501's */
+	assert_int_equal(aout_count(text, "\"user_id\": \"bob\""), 1);
+	/* attributes, and tid 501's */
+	assert_int_equal(aout_count(text, "\"user_id\": \"alice\""), 2);
 	free(text);
 }
 
@@ -311,36 +298,22 @@ static void test_trace_services_are_those_its_syscalls_ran_under(void **state)
 
 static char *export(enum ana_export_format fmt, enum ana_export_gran g)
 {
-	char dir[] = "/tmp/test_analyze_ctx.XXXXXX", path[64], err[SCF_ERRMSG_MAX];
 	struct ana_export x = { .format = fmt, .gran = g };
 	struct ana_opts o = { 0 };
-	struct ana_ctx *c;
-	char *text;
-	FILE *f;
-	long n;
 
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/out.json", dir);
-	x.path = path;
-	assert_int_equal(ana_export_begin(&x, &o), 0);
-	c = ana_ctx__new(&o);
-	assert_non_null(c);
-	assert_int_equal(ana_ctx__add_file(c, scen_path, err, sizeof(err)), 0);
-	assert_int_equal(ana_ctx__run(c), 0);
-	assert_int_equal(ana_export_finish(&x, c), 0);
-	ana_ctx__free(c);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	text = calloc(1, (size_t)n + 1);
-	assert_non_null(text);
-	assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	unlink(path);
-	rmdir(dir);
-	return text;
+	return aout_export(scen_path, &x, &o, NULL);
+}
+
+/* check on the OTLP export of the scenario, one span per syscall and one per span. */
+static void check_otlp_both_granularities(void (*check)(const char *t))
+{
+	char *t = export(ANA_EXPORT_OTLP_JSON, ANA_GRAN_SYSCALL);
+
+	check(t);
+	free(t);
+	t = export(ANA_EXPORT_OTLP_JSON, ANA_GRAN_SPAN);
+	check(t);
+	free(t);
 }
 
 /* The resourceSpans entry (from its "resource" to the next one) holding needle (free it). */
@@ -394,26 +367,14 @@ static void check_otlp_unpublished(const char *t)
 
 static void test_otlp_resource_has_the_process_attributes(void **state)
 {
-	char *t = export(ANA_EXPORT_OTLP_JSON, ANA_GRAN_SYSCALL);
 	(void)state;
-
-	check_otlp_process_attributes(t);
-	free(t);
-	t = export(ANA_EXPORT_OTLP_JSON, ANA_GRAN_SPAN);
-	check_otlp_process_attributes(t);
-	free(t);
+	check_otlp_both_granularities(check_otlp_process_attributes);
 }
 
 static void test_otlp_resource_ends_when_the_context_is_unpublished(void **state)
 {
-	char *t = export(ANA_EXPORT_OTLP_JSON, ANA_GRAN_SYSCALL);
 	(void)state;
-
-	check_otlp_unpublished(t);
-	free(t);
-	t = export(ANA_EXPORT_OTLP_JSON, ANA_GRAN_SPAN);
-	check_otlp_unpublished(t);
-	free(t);
+	check_otlp_both_granularities(check_otlp_unpublished);
 }
 
 static void test_span_service_is_the_one_it_ran_under(void **state)
@@ -436,28 +397,11 @@ static void test_chrome_slices_carry_their_threads_attributes(void **state)
 	(void)state;
 
 	/* span C1's slice on each thread: 501's values on 501's, 502's on 502's */
-	assert_int_equal(count(t, "\"http.route\": \"/a\""), 1);
-	assert_int_equal(count(t, "\"http.route\": \"/b\""), 1);
-	assert_int_equal(count(t, "\"user_id\": \"alice\""), 1);
-	assert_int_equal(count(t, "\"user_id\": \"bob\""), 1);
+	assert_int_equal(aout_count(t, "\"http.route\": \"/a\""), 1);
+	assert_int_equal(aout_count(t, "\"http.route\": \"/b\""), 1);
+	assert_int_equal(aout_count(t, "\"user_id\": \"alice\""), 1);
+	assert_int_equal(aout_count(t, "\"user_id\": \"bob\""), 1);
 	free(t);
-}
-
-/* A report's output with these options (free it). */
-static char *report_with(int (*fn)(struct ana_report *), const struct ana_opts *o, bool json,
-			 struct ana_ctx **keep)
-{
-	struct ana_ctx *c = replay_file(scen_path, o);
-	struct ana_report r = { .c = c, .json = json };
-	char *text = NULL;
-	size_t len = 0;
-
-	r.out = open_memstream(&text, &len);
-	assert_non_null(r.out);
-	assert_int_equal(fn(&r), 0);
-	fclose(r.out);
-	*keep = c;
-	return text;
 }
 
 /*

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "analyze_output.h"
 #include "analyze_scenario.h"
 #include "analysis.h"
 #include "export.h"
@@ -27,74 +28,25 @@ struct out {
 	char dir[64];
 };
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	return buf;
-}
-
 /* Runs one export of input with the given settings and filter; returns the output text. */
 static char *run_export(const char *input, enum ana_export_format fmt, enum ana_export_gran g,
 			bool orphans, const struct ana_filter *f)
 {
-	char dir[] = "/tmp/test_export.XXXXXX", path[64], err[SCF_ERRMSG_MAX];
 	struct ana_export x = { .format = fmt, .gran = g, .orphans = orphans };
 	struct ana_opts o = { 0 };
-	struct ana_ctx *c;
-	char *text;
 
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/out.json", dir);
-	x.path = path;
 	if (f)
 		o.f = *f;
-	assert_int_equal(ana_export_begin(&x, &o), 0);
-	c = ana_ctx__new(&o);
-	assert_non_null(c);
-	assert_int_equal(ana_ctx__add_file(c, input, err, sizeof(err)), 0);
-	assert_int_equal(ana_ctx__run(c), 0);
-	assert_int_equal(ana_export_finish(&x, c), 0);
-	ana_ctx__free(c);
-	text = slurp(path);
-	unlink(path);
-	rmdir(dir);
-	return text;
-}
-
-static unsigned int count(const char *text, const char *needle)
-{
-	unsigned int n = 0;
-
-	for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
-		n++;
-	return n;
+	return aout_export(input, &x, &o, NULL);
 }
 
 static char scenario_path[64];
 
 static int setup(void **state)
 {
-	char err[SCF_ERRMSG_MAX];
-	int fd;
-
 	(void)state;
 	snprintf(scenario_path, sizeof(scenario_path), "/tmp/test_export_scen.XXXXXX");
-	fd = mkstemp(scenario_path);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	return scen_write_file(scenario_path, 0, false, err, sizeof(err));
+	return aout_scenario_file(scenario_path, 0, false);
 }
 
 static int teardown(void **state)
@@ -111,24 +63,24 @@ static void test_otlp_one_span_per_syscall_under_its_span(void **state)
 	char *t = run_export(scenario_path, ANA_EXPORT_OTLP_JSON, ANA_GRAN_SYSCALL, false, NULL);
 
 	(void)state;
-	assert_int_equal(count(t, "\"spanId\""), SCEN_A_SYSCALLS + SCEN_B_SYSCALLS);
-	assert_int_equal(count(t, "\"parentSpanId\": \"" SCEN_SPAN_A1 "\""), SCEN_A1_SYSCALLS);
-	assert_int_equal(count(t, "\"parentSpanId\": \"" SCEN_SPAN_A2 "\""), SCEN_A2_SYSCALLS);
-	assert_int_equal(count(t, "\"traceId\": \"" SCEN_TRACE_B "\""), SCEN_B_SYSCALLS);
+	assert_int_equal(aout_count(t, "\"spanId\""), SCEN_A_SYSCALLS + SCEN_B_SYSCALLS);
+	assert_int_equal(aout_count(t, "\"parentSpanId\": \"" SCEN_SPAN_A1 "\""), SCEN_A1_SYSCALLS);
+	assert_int_equal(aout_count(t, "\"parentSpanId\": \"" SCEN_SPAN_A2 "\""), SCEN_A2_SYSCALLS);
+	assert_int_equal(aout_count(t, "\"traceId\": \"" SCEN_TRACE_B "\""), SCEN_B_SYSCALLS);
 	/* failures: error.type, and status ERROR (code 2) */
-	assert_int_equal(count(t, "\"stringValue\": \"ENOENT\""), 1);
-	assert_int_equal(count(t, "\"stringValue\": \"EBADF\""), 1);
-	assert_int_equal(count(t, "\"code\": 2"), SCEN_A_ERRORS);
+	assert_int_equal(aout_count(t, "\"stringValue\": \"ENOENT\""), 1);
+	assert_int_equal(aout_count(t, "\"stringValue\": \"EBADF\""), 1);
+	assert_int_equal(aout_count(t, "\"code\": 2"), SCEN_A_ERRORS);
 	/* semantic attributes */
-	assert_int_equal(count(t, "\"stringValue\": \"/etc/missing.conf\""), 1);
-	assert_true(count(t, "\"key\": \"network.peer.address\"") >= 3);
-	assert_true(count(t, "\"stringValue\": \"127.0.0.1\"") >= 3);
-	assert_true(count(t, "\"intValue\": \"5432\"") >= 3);
-	assert_int_equal(count(t, "\"key\": \"spancap.bytes_read\""), 3); /* 120, 250, 500 */
+	assert_int_equal(aout_count(t, "\"stringValue\": \"/etc/missing.conf\""), 1);
+	assert_true(aout_count(t, "\"key\": \"network.peer.address\"") >= 3);
+	assert_true(aout_count(t, "\"stringValue\": \"127.0.0.1\"") >= 3);
+	assert_true(aout_count(t, "\"intValue\": \"5432\"") >= 3);
+	assert_int_equal(aout_count(t, "\"key\": \"spancap.bytes_read\""), 3); /* 120, 250, 500 */
 	/* the process's resource: its service and the host */
-	assert_true(count(t, "\"stringValue\": \"checkout\"") >= 1);
-	assert_true(count(t, "\"stringValue\": \"scenario-host\"") >= 1);
-	assert_int_equal(count(t, "\"key\": \"spancap.no_context\""), 0);
+	assert_true(aout_count(t, "\"stringValue\": \"checkout\"") >= 1);
+	assert_true(aout_count(t, "\"stringValue\": \"scenario-host\"") >= 1);
+	assert_int_equal(aout_count(t, "\"key\": \"spancap.no_context\""), 0);
 	free(t);
 }
 
@@ -139,8 +91,8 @@ static void test_otlp_span_ids_deterministic(void **state)
 
 	(void)state;
 	assert_string_equal(a, b);
-	assert_int_equal(count(a, "\"spanId\""), SCEN_TOTAL_SYSCALLS);
-	assert_int_equal(count(a, "\"key\": \"spancap.no_context\""),
+	assert_int_equal(aout_count(a, "\"spanId\""), SCEN_TOTAL_SYSCALLS);
+	assert_int_equal(aout_count(a, "\"key\": \"spancap.no_context\""),
 			 SCEN_TOTAL_SYSCALLS - SCEN_A_SYSCALLS - SCEN_B_SYSCALLS);
 	free(a);
 	free(b);
@@ -152,14 +104,15 @@ static void test_otlp_granularity_span(void **state)
 	char want[64];
 
 	(void)state;
-	assert_int_equal(count(t, "\"spanId\""), 3); /* A1, A2, B1 */
-	assert_int_equal(count(t, "\"name\": \"syscalls\""), 3);
+	assert_int_equal(aout_count(t, "\"spanId\""), 3); /* A1, A2, B1 */
+	assert_int_equal(aout_count(t, "\"name\": \"syscalls\""), 3);
 	snprintf(want, sizeof(want), "\"intValue\": \"%d\"", SCEN_A1_SYSCALLS);
-	assert_true(count(t, want) >= 1);
-	assert_int_equal(count(t, "\"message\": \"2 of 12 syscalls failed\""), 1);
-	assert_int_equal(count(t, "\"timeUnixNano\""), SCEN_A_ERRORS); /* one event per failure */
-	assert_int_equal(count(t, "\"key\": \"spancap.files\""), 2); /* A1 and B1 */
-	assert_int_equal(count(t, "\"key\": \"spancap.network.peers\""), 1);
+	assert_true(aout_count(t, want) >= 1);
+	assert_int_equal(aout_count(t, "\"message\": \"2 of 12 syscalls failed\""), 1);
+	/* one event per failure */
+	assert_int_equal(aout_count(t, "\"timeUnixNano\""), SCEN_A_ERRORS);
+	assert_int_equal(aout_count(t, "\"key\": \"spancap.files\""), 2); /* A1 and B1 */
+	assert_int_equal(aout_count(t, "\"key\": \"spancap.network.peers\""), 1);
 	free(t);
 }
 
@@ -169,41 +122,27 @@ static void test_otlp_filters_apply(void **state)
 	char *t = run_export(scenario_path, ANA_EXPORT_OTLP_JSON, ANA_GRAN_SYSCALL, false, &f);
 
 	(void)state;
-	assert_int_equal(count(t, "\"spanId\""), SCEN_A_ERRORS);
+	assert_int_equal(aout_count(t, "\"spanId\""), SCEN_A_ERRORS);
 	free(t);
 }
 
 static void test_otlp_jsonl_lines_of_max_spans(void **state)
 {
-	char dir[] = "/tmp/test_export.XXXXXX", path[64], err[SCF_ERRMSG_MAX];
 	struct ana_export x = { .format = ANA_EXPORT_OTLP_JSONL, .max_spans = 4, .orphans = true };
 	struct ana_opts o = { 0 };
 	unsigned int lines = 0, spans = 0;
-	struct ana_ctx *c;
 	char *t, *line;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/out.jsonl", dir);
-	x.path = path;
-	assert_int_equal(ana_export_begin(&x, &o), 0);
-	c = ana_ctx__new(&o);
-	assert_non_null(c);
-	assert_int_equal(ana_ctx__add_file(c, scenario_path, err, sizeof(err)), 0);
-	assert_int_equal(ana_ctx__run(c), 0);
-	assert_int_equal(ana_export_finish(&x, c), 0);
-	ana_ctx__free(c);
-	t = slurp(path);
-	unlink(path);
-	rmdir(dir);
+	t = aout_export(scenario_path, &x, &o, NULL);
 	for (line = strtok(t, "\n"); line; line = strtok(NULL, "\n")) {
 		static const char head[] = "{\"resourceSpans\":[{\"resource\":";
-		unsigned int n = count(line, "\"spanId\":");
+		unsigned int n = aout_count(line, "\"spanId\":");
 
 		assert_true(!strncmp(line, head, strlen(head)));
 		assert_true(n >= 1 && n <= 4);
-		assert_int_equal(count(line, "\"key\":\"service.name\""),
-				 count(line, "\"resource\":"));
+		assert_int_equal(aout_count(line, "\"key\":\"service.name\""),
+				 aout_count(line, "\"resource\":"));
 		spans += n;
 		lines++;
 	}
@@ -274,8 +213,8 @@ static void test_chrome_scenario(void **state)
 	assert_int_equal(sc, SCEN_TOTAL_SYSCALLS);
 	assert_int_equal(sp, 3); /* A1, A2, B1 each on one thread */
 	assert_nested(v, n);
-	assert_int_equal(count(t, "\"name\": \"thread_name\""), 4); /* 101, 102, 200, 300 */
-	assert_int_equal(count(t, "\"error\": "), SCEN_A_ERRORS);
+	assert_int_equal(aout_count(t, "\"name\": \"thread_name\""), 4); /* 101, 102, 200, 300 */
+	assert_int_equal(aout_count(t, "\"error\": "), SCEN_A_ERRORS);
 	free(t);
 }
 

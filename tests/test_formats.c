@@ -29,6 +29,7 @@
 #include <zstd.h>
 
 #include "spancap_file.h"
+#include "fd_contents.h"
 #include "format_internal.h"
 #include "xorshift64.h"
 
@@ -86,6 +87,17 @@ static size_t make_syscall(uint8_t *buf, size_t cap, uint32_t i)
 	return scf_rb_end(&b);
 }
 
+/* Record n as written (time ts, len bytes of buf) into copies, when copies are kept. */
+static void keep_copy(struct rec_copy *copies, int n, uint64_t ts, const uint8_t *buf,
+		      size_t len)
+{
+	if (!copies)
+		return;
+	copies[n].ts = ts;
+	copies[n].len = (uint16_t)len;
+	memcpy(copies[n].bytes, buf, len);
+}
+
 /* Writes a file of nsec sections with nrec syscall records each into memory. */
 static struct blob write_file(bool compressed, size_t frame_bytes, int nsec, int nrec,
 			      struct rec_copy *copies, int *ncopies)
@@ -97,7 +109,6 @@ static struct blob write_file(bool compressed, size_t frame_bytes, int nsec, int
 	struct blob out;
 	uint8_t buf[1024];
 	uint64_t ts = T0;
-	struct stat st;
 	int fd, n = 0;
 
 	fd = memfd_create("test-capture", MFD_CLOEXEC);
@@ -108,31 +119,16 @@ static struct blob write_file(bool compressed, size_t frame_bytes, int nsec, int
 		size_t len = make_section(buf, sizeof(buf), (uint32_t)s, SCF_FORMAT_MAJOR);
 
 		assert_int_equal(scf_writer__begin_section(w, ts, buf, len), 0);
-		if (copies) {
-			copies[n].ts = ts;
-			copies[n].len = (uint16_t)len;
-			memcpy(copies[n].bytes, buf, len);
-		}
-		n++;
+		keep_copy(copies, n++, ts, buf, len);
 		for (int i = 0; i < nrec; i++) {
 			ts += 1000 + (uint64_t)i;
 			len = make_syscall(buf, sizeof(buf), (uint32_t)(s * 1000 + i));
 			assert_int_equal(scf_writer__append(w, ts, buf, len), 0);
-			if (copies) {
-				copies[n].ts = ts;
-				copies[n].len = (uint16_t)len;
-				memcpy(copies[n].bytes, buf, len);
-			}
-			n++;
+			keep_copy(copies, n++, ts, buf, len);
 		}
 	}
 	assert_int_equal(scf_writer__close(w, err, sizeof(err)), 0);
-	assert_int_equal(fstat(fd, &st), 0);
-	out.len = (size_t)st.st_size;
-	out.p = malloc(out.len);
-	assert_non_null(out.p);
-	assert_int_equal(pread(fd, out.p, out.len, 0), (ssize_t)out.len);
-	close(fd);
+	out.p = fd_contents(fd, &out.len);
 	if (ncopies)
 		*ncopies = n;
 	return out;
@@ -1004,6 +1000,20 @@ static void test_reader_offsets_match_blocks(void **state)
 	free(copies);
 }
 
+/* A reader of the first cut bytes of f; NULL when it cannot open, which it may only when no
+ * record is whole before the cut (expect: 0), the first frame holding the section header. */
+static struct scf_reader *open_cut(const struct blob *f, size_t cut, int expect)
+{
+	char err[SCF_ERRMSG_MAX];
+	struct scf_reader *r = scf_reader__open_mem(f->p, cut, "cut", err, sizeof(err));
+
+	if (!r) {
+		assert_int_equal(expect, 0);
+		assert_int_equal(errno, ENODATA);
+	}
+	return r;
+}
+
 /*
  * A compressed file cut at every byte offset yields exactly the records of the frames that
  * are whole before the cut and of the whole blocks zstd decodes from the frame cut short:
@@ -1014,7 +1024,6 @@ static void test_reader_cut_at_every_offset_compressed(void **state)
 	struct rec_copy *copies = calloc(256, sizeof(*copies));
 	size_t ends[256];
 	int epbs[256], nf, ncopies;
-	char err[SCF_ERRMSG_MAX];
 	struct blob f;
 	(void)state;
 
@@ -1035,13 +1044,9 @@ static void test_reader_cut_at_every_offset_compressed(void **state)
 		}
 		if (!at_boundary)
 			expect += cut_frame_epbs(f.p + start, cut - start);
-		r = scf_reader__open_mem(f.p, cut, "cut", err, sizeof(err));
-		if (!r) {
-			/* Nothing whole before the cut: the first frame holds the section header. */
-			assert_int_equal(expect, 0);
-			assert_int_equal(errno, ENODATA);
+		r = open_cut(&f, cut, expect);
+		if (!r)
 			continue;
-		}
 		ret = read_all(r, copies, ncopies, &got);
 		if (got != expect)
 			fprintf(stderr, "cut %zu of %zu: %d records, %d expected (%s)\n", cut, f.len,
@@ -1069,7 +1074,6 @@ static void test_reader_cut_at_every_offset_plain(void **state)
 	struct rec_copy *copies = calloc(256, sizeof(*copies));
 	uint64_t epb[256];
 	size_t block_end[512];
-	char err[SCF_ERRMSG_MAX];
 	int n, ncopies;
 	struct blob f;
 	(void)state;
@@ -1091,12 +1095,9 @@ static void test_reader_cut_at_every_offset_plain(void **state)
 		}
 		for (int i = 0; i < n + 4; i++)
 			at_block_end = at_block_end || block_end[i] == cut;
-		r = scf_reader__open_mem(f.p, cut, "cut", err, sizeof(err));
-		if (!r) {
-			assert_int_equal(expect, 0);
-			assert_int_equal(errno, ENODATA);
+		r = open_cut(&f, cut, expect);
+		if (!r)
 			continue;
-		}
 		ret = read_all(r, copies, ncopies, &got);
 		assert_int_equal(got, expect);
 		if (at_block_end && expect > 0)
@@ -1454,12 +1455,7 @@ static struct blob write_mix(bool threaded, bool by_fields, uint32_t n)
 	assert_int_equal(fstat(fd, &st), 0);
 	assert_int_equal(scf_writer__bytes(w), (uint64_t)st.st_size);
 	assert_int_equal(scf_writer__close(w, err, sizeof(err)), 0);
-	assert_int_equal(fstat(fd, &st), 0);
-	out.len = (size_t)st.st_size;
-	out.p = malloc(out.len);
-	assert_non_null(out.p);
-	assert_int_equal(pread(fd, out.p, out.len, 0), (ssize_t)out.len);
-	close(fd);
+	out.p = fd_contents(fd, &out.len);
 	return out;
 }
 
@@ -1525,7 +1521,6 @@ static void test_writer_thread_write_error_leaves_whole_blocks(void **state)
 	struct scf_record rec;
 	struct mix_rec m;
 	struct blob f;
-	struct stat st;
 	uint64_t readable, progress_readable, got = 0;
 	int fd = memfd_create("limited", MFD_CLOEXEC), rc = 0;
 	uint32_t i;
@@ -1562,13 +1557,8 @@ static void test_writer_thread_write_error_leaves_whole_blocks(void **state)
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 	signal(SIGXFSZ, SIG_DFL);
 
-	assert_int_equal(fstat(fd, &st), 0);
-	f.len = (size_t)st.st_size;
+	f.p = fd_contents(fd, &f.len);
 	assert_true(f.len <= 300000);
-	f.p = malloc(f.len);
-	assert_non_null(f.p);
-	assert_int_equal(pread(fd, f.p, f.len, 0), (ssize_t)f.len);
-	close(fd);
 	r = scf_reader__open_mem(f.p, f.len, "limited", err, sizeof(err));
 	assert_non_null(r);
 	while ((rc = scf_reader__next(r, &rec)) == 1)

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 #include <zstd.h>
 
+#include "fd_contents.h"
 #include "spancap_file.h"
 #include "xorshift64.h"
 
@@ -180,14 +181,8 @@ static void change_ctx(struct gen_ctx *c)
 static struct blob memfd_contents(int fd)
 {
 	struct blob out;
-	struct stat st;
 
-	assert_int_equal(fstat(fd, &st), 0);
-	out.len = (size_t)st.st_size;
-	out.p = malloc(out.len ? out.len : 1);
-	assert_non_null(out.p);
-	assert_int_equal(pread(fd, out.p, out.len, 0), (ssize_t)out.len);
-	close(fd);
+	out.p = fd_contents(fd, &out.len);
 	return out;
 }
 

@@ -421,7 +421,7 @@ static void test_live_no_symbol(void **state)
 	assert_int_equal(tlsres_resolve_pid(c->pid, NULL, &rep, err, sizeof(err)), -ENOENT);
 	assert_int_equal(rep.n, 0);
 	assert_int_equal(rep.chosen, -1);
-	assert_non_null(strstr(err, "modules defines otel_thread_ctx_v1"));
+	assert_non_null(strstr(err, "no mapped module defines otel_thread_ctx_v1"));
 }
 
 static void test_live_gone_process(void **state)

@@ -125,6 +125,18 @@ static void set_reloc(struct elftls_reloc *r, enum elftls_model m, uint64_t got)
 	r->got_off = got + 8;
 }
 
+/* The executable defines the variable too (S = 0x10, memsz 0x18), its PT_TLS at p_vaddr
+ * tls_vaddr aligned to align. */
+static void exe_defines(struct fake_proc *f, uint64_t tls_vaddr, uint64_t align)
+{
+	f->exe.defines = true;
+	f->exe.has_tls = true;
+	f->exe.sym_value = 0x10;
+	f->exe.tls_memsz = 0x18;
+	f->exe.tls_vaddr = tls_vaddr;
+	f->exe.tls_align = align;
+}
+
 static void test_resolve_tlsdesc_sign_test(void **state)
 {
 	struct fake_proc f;
@@ -233,13 +245,8 @@ static void test_resolve_local_exec_formula(void **state)
 
 	(void)state;
 	fake_proc_init(&f, TLSRES_LIBC_MUSL);
-	f.exe.defines = true;
-	f.exe.has_tls = true;
-	f.exe.sym_value = 0x10;
-	f.exe.tls_memsz = 0x18;
 	/* Aligned p_vaddr: X = roundup(memsz, align). */
-	f.exe.tls_vaddr = 0x3dc0;
-	f.exe.tls_align = 64;
+	exe_defines(&f, 0x3dc0, 64);
 	assert_int_equal(tlsres_resolve_module(&f.proc, 0, &res, reason, sizeof(reason)), 0);
 	assert_int_equal(res.route, TLSRES_ROUTE_LE);
 	assert_int_equal(res.tp_offset, -64 + 0x10);
@@ -336,12 +343,7 @@ static void test_resolve_link_map_exe_offset_not_assigned(void **state)
 
 	(void)state;
 	fake_proc_init(&f, TLSRES_LIBC_GLIBC);
-	f.exe.defines = true;
-	f.exe.has_tls = true;
-	f.exe.sym_value = 0x10;
-	f.exe.tls_memsz = 0x18;
-	f.exe.tls_vaddr = 0x3dc0;
-	f.exe.tls_align = 8;
+	exe_defines(&f, 0x3dc0, 8);
 	build_link_map(LIB_BIAS, 0x90, 2, false); /* lm_exe: l_addr = EXE_BIAS */
 	sp_put(lm_exe + 0x478, 0);		   /* the executable: NO_TLS_OFFSET ... */
 	sp_put(lm_exe + 0x480, 1);		   /* ... module id 1 */
@@ -382,6 +384,21 @@ static void test_resolve_reference_routes(void **state)
 	tmem__free(f.mem);
 }
 
+/* A space with only the heap and the thread's TCB (at TP), read through a fresh tmem; res
+ * takes libc's DTV layout. */
+static struct tmem *thread_space_open(struct tlsres_resolution *res, enum tlsres_libc libc)
+{
+	struct tmem *mem;
+
+	sp_reset();
+	sp_map(HEAP);
+	sp_map(TP - 8192);
+	mem = tmem__open_cb(space_read, &sp);
+	assert_non_null(mem);
+	res->dtv = tlsres_dtv_layout_for(libc);
+	return mem;
+}
+
 static void test_resolve_var_addr_dtv_glibc(void **state)
 {
 	struct tlsres_resolution res = {
@@ -391,11 +408,7 @@ static void test_resolve_var_addr_dtv_glibc(void **state)
 	uint64_t addr, dtv = HEAP + 0x100;
 
 	(void)state;
-	sp_reset();
-	sp_map(HEAP);
-	sp_map(TP - 8192);
-	mem = tmem__open_cb(space_read, &sp);
-	res.dtv = tlsres_dtv_layout_for(TLSRES_LIBC_GLIBC);
+	mem = thread_space_open(&res, TLSRES_LIBC_GLIBC);
 	sp_put(TP + 8, dtv);
 	sp_put(dtv - 16, 4); /* slot count */
 	sp_put(dtv + 32, HEAP + 0x800);
@@ -428,11 +441,7 @@ static void test_resolve_var_addr_dtv_musl(void **state)
 	uint64_t addr, dtv = HEAP + 0x100;
 
 	(void)state;
-	sp_reset();
-	sp_map(HEAP);
-	sp_map(TP - 8192);
-	mem = tmem__open_cb(space_read, &sp);
-	res.dtv = tlsres_dtv_layout_for(TLSRES_LIBC_MUSL);
+	mem = thread_space_open(&res, TLSRES_LIBC_MUSL);
 	assert_int_equal(res.dtv.entry_size, 8);
 	sp_put(TP + 8, dtv);
 	sp_put(dtv, 2); /* dtv[0]: module count */

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "analysis.h"
+#include "analyze_output.h"
 #include "analyze_scenario.h"
 #include "export.h"
 #include "report.h"
@@ -387,15 +388,8 @@ static uint32_t report_threads;
 
 static int write_variant(int variant)
 {
-	char err[SCF_ERRMSG_MAX];
-	int fd;
-
 	snprintf(scen_path, sizeof(scen_path), "/tmp/test_trace_spill.XXXXXX");
-	fd = mkstemp(scen_path);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	return scen_write_file(scen_path, variant, false, err, sizeof(err));
+	return aout_scenario_file(scen_path, variant, false);
 }
 
 /* One report on the scenario with a budget (0: none), into a string (free it); *spilled gets
@@ -404,25 +398,15 @@ static char *report_filtered(int (*fn)(struct ana_report *), bool json, enum ana
 			     size_t budget, const struct ana_filter *f, uint64_t *spilled)
 {
 	struct ana_opts o = { .memory_budget = budget, .threads = report_threads };
-	struct ana_ctx *c;
-	char err[SCF_ERRMSG_MAX];
 	struct ana_report r = { .json = json, .sort = sort };
-	char *text = NULL;
-	size_t len = 0;
+	char *text;
 
 	if (f)
 		o.f = *f;
-	c = ana_ctx__new(&o);
-	r.c = c;
-	assert_non_null(c);
-	assert_int_equal(ana_ctx__add_file(c, scen_path, err, sizeof(err)), 0);
-	assert_int_equal(ana_ctx__run(c), 0);
-	r.out = open_memstream(&text, &len);
-	assert_non_null(r.out);
-	assert_int_equal(fn(&r), 0);
-	fclose(r.out);
-	*spilled = c->spilled_traces;
-	ana_ctx__free(c);
+	r.c = aout_replay(scen_path, &o);
+	text = aout_report(&r, fn);
+	*spilled = r.c->spilled_traces;
+	ana_ctx__free(r.c);
 	return text;
 }
 
@@ -537,38 +521,9 @@ static char *export_out(enum ana_export_format format, enum ana_export_gran gran
 {
 	struct ana_opts o = { .memory_budget = budget };
 	struct ana_export x = { .format = format, .gran = gran, .orphans = orphans };
-	char path[64], err[SCF_ERRMSG_MAX];
-	struct ana_ctx *c;
-	char *text;
-	long len;
-	FILE *f;
-	int fd;
+	char *text = aout_export(scen_path, &x, &o, spilled);
 
-	snprintf(path, sizeof(path), "/tmp/test_trace_spill_x.XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	unlink(path);
-	x.path = path;
-	assert_int_equal(ana_export_begin(&x, &o), 0);
-	c = ana_ctx__new(&o);
-	assert_non_null(c);
-	assert_int_equal(ana_ctx__add_file(c, scen_path, err, sizeof(err)), 0);
-	assert_int_equal(ana_ctx__run(c), 0);
-	assert_int_equal(ana_export_finish(&x, c), 0);
-	*spilled = c->spilled_traces;
-	ana_ctx__free(c);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	len = ftell(f);
-	assert_true(len > 0);
-	rewind(f);
-	text = calloc(1, (size_t)len + 1);
-	assert_non_null(text);
-	assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
-	unlink(path);
+	assert_true(strlen(text) > 0);
 	return text;
 }
 
@@ -577,21 +532,11 @@ static char *syscalls_by_span(bool json, size_t budget, uint64_t *spilled)
 {
 	struct ana_opts o = { .memory_budget = budget, .want = ANA_WANT_SCSTATS,
 			      .by = ANA_BY_SPAN };
-	struct ana_ctx *c = ana_ctx__new(&o);
-	char err[SCF_ERRMSG_MAX];
-	struct ana_report r = { .json = json, .c = c };
-	char *text = NULL;
-	size_t len = 0;
+	struct ana_report r = { .json = json, .c = aout_replay(scen_path, &o) };
+	char *text = aout_report(&r, ana_report_syscalls);
 
-	assert_non_null(c);
-	assert_int_equal(ana_ctx__add_file(c, scen_path, err, sizeof(err)), 0);
-	assert_int_equal(ana_ctx__run(c), 0);
-	r.out = open_memstream(&text, &len);
-	assert_non_null(r.out);
-	assert_int_equal(ana_report_syscalls(&r), 0);
-	fclose(r.out);
-	*spilled = c->spilled_traces;
-	ana_ctx__free(c);
+	*spilled = r.c->spilled_traces;
+	ana_ctx__free(r.c);
 	return text;
 }
 

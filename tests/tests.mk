@@ -10,22 +10,27 @@ TEST_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 CMOCKA_LIBS = $(call pkg_libs,cmocka)
 # The analyzer's scenario builder (tests/analyze_scenario.c), shared by its suites and tools.
 SCENARIO_OBJ := $(BUILD)/obj/tests/analyze_scenario.o
+# The whole content of a file descriptor (tests/fd_contents.c), for the suites that write into
+# a memfd.
+FD_CONTENTS_OBJ := $(BUILD)/obj/tests/fd_contents.o
+# What the analyzer's suites read back (tests/analyze_output.c): replays, reports, exports.
+AOUT_OBJ := $(BUILD)/obj/tests/analyze_output.o
 ANALYZE_TEST_LDLIBS = $(ANALYZE_LDLIBS) $(CMOCKA_LIBS)
 
 $(addprefix $(BUILD)/obj/tests/,test_analyze.o test_analyze_ctx.o test_export.o \
-	test_redact.o test_trace_spill.o): CFLAGS += $(ANALYZE_INC)
+	test_redact.o test_trace_spill.o analyze_output.o): CFLAGS += $(ANALYZE_INC)
 
-$(BUILD)/tests/test_analyze: $(BUILD)/obj/tests/test_analyze.o $(SCENARIO_OBJ) $(ANALYZE_LIB) \
-	$(FORMATS_LIB)
+$(BUILD)/tests/test_analyze: $(BUILD)/obj/tests/test_analyze.o $(SCENARIO_OBJ) \
+	$(FD_CONTENTS_OBJ) $(ANALYZE_LIB) $(FORMATS_LIB)
 $(BUILD)/tests/test_analyze: PROG_LDLIBS = $(ANALYZE_TEST_LDLIBS)
 $(BUILD)/tests/test_analyze_ctx: $(BUILD)/obj/tests/test_analyze_ctx.o $(SCENARIO_OBJ) \
-	$(ANALYZE_LIB) $(FORMATS_LIB)
+	$(AOUT_OBJ) $(ANALYZE_LIB) $(FORMATS_LIB)
 $(BUILD)/tests/test_analyze_ctx: PROG_LDLIBS = $(ANALYZE_TEST_LDLIBS)
-$(BUILD)/tests/test_export: $(BUILD)/obj/tests/test_export.o $(SCENARIO_OBJ) $(ANALYZE_LIB) \
-	$(FORMATS_LIB)
+$(BUILD)/tests/test_export: $(BUILD)/obj/tests/test_export.o $(SCENARIO_OBJ) $(AOUT_OBJ) \
+	$(ANALYZE_LIB) $(FORMATS_LIB)
 $(BUILD)/tests/test_export: PROG_LDLIBS = $(ANALYZE_TEST_LDLIBS)
 $(BUILD)/tests/test_trace_spill: $(BUILD)/obj/tests/test_trace_spill.o $(SCENARIO_OBJ) \
-	$(ANALYZE_LIB) $(FORMATS_LIB)
+	$(AOUT_OBJ) $(ANALYZE_LIB) $(FORMATS_LIB)
 $(BUILD)/tests/test_trace_spill: PROG_LDLIBS = $(ANALYZE_TEST_LDLIBS)
 $(BUILD)/tests/test_redact: $(BUILD)/obj/tests/test_redact.o $(ANALYZE_LIB) $(FORMATS_LIB)
 $(BUILD)/tests/test_redact: PROG_LDLIBS = $(FORMATS_LDLIBS) $(CMOCKA_LIBS)
@@ -40,9 +45,10 @@ $(BUILD)/gen/libc_syscall_numbers.h:
 		sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/\t{"\1", \2},/p' | \
 		sort -t, -k2 -n >$@.tmp && mv $@.tmp $@
 
-$(BUILD)/tests/test_formats: $(BUILD)/obj/tests/test_formats.o $(FORMATS_LIB)
+$(BUILD)/tests/test_formats: $(BUILD)/obj/tests/test_formats.o $(FD_CONTENTS_OBJ) $(FORMATS_LIB)
 $(BUILD)/tests/test_formats: PROG_LDLIBS = $(FORMATS_LDLIBS) $(CMOCKA_LIBS)
-$(BUILD)/tests/test_formats_packed: $(BUILD)/obj/tests/test_formats_packed.o $(FORMATS_LIB)
+$(BUILD)/tests/test_formats_packed: $(BUILD)/obj/tests/test_formats_packed.o $(FD_CONTENTS_OBJ) \
+	$(FORMATS_LIB)
 $(BUILD)/tests/test_formats_packed: PROG_LDLIBS = $(FORMATS_LDLIBS) $(CMOCKA_LIBS)
 
 # Allocation failure injection: formats/ with its malloc/calloc/realloc calls wrapped. libzstd

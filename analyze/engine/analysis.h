@@ -299,10 +299,11 @@ struct ana_thread {
 	struct ana_stats st;
 	struct ana_span *cur_span;   /* span of its last syscall (NULL: none) */
 	struct ana_trace *last_trace; /* last trace it was counted in */
-	/* trace_spill.c: cur_span was spilled (cur_span NULL): its ids, for a death in it */
+	/* cur_span was spilled (cur_span NULL): its ids, for a death in it (trace_index.c keeps
+	 * the hold, trace_spill.c writes it) */
 	bool cur_spilled;
 	uint8_t cur_trace_id[16], cur_span_id[8];
-	/* trace_spill.c: it holds its current span by a find (an unselected syscall), not a get;
+	/* it holds its current span by a find (an unselected syscall), not a get;
 	 * cur_pending: that find failed after a spill, so without the budget it holds the span
 	 * only if the span was made before cur_find_seq (the span_seq of that find) */
 	bool cur_found, cur_pending;
@@ -520,6 +521,9 @@ struct ana_ctx {
 	uint64_t spilled_traces, spilled_spans; /* partials written */
 	uint32_t spill_batches;
 	uint64_t kill_seq; /* deaths marked on spans (ana_span.kill_order) */
+	/* set by ana_spill_setup: a thread's pending hold found a live partial (trace_index.c
+	 * calls it); the spill writes the partial that tells the merge so */
+	void (*hold_found)(struct ana_ctx *c, struct ana_thread *t);
 	char spill_err[512]; /* why the spill failed (ana_ctx__run returned -EIO) */
 };
 
@@ -693,6 +697,9 @@ struct ana_span *ana_span_get(struct ana_ctx *c, uint32_t host, const uint8_t tr
 			      const uint8_t span_id[8], struct ana_proc *p, struct ana_thread *t);
 void ana_on_thread_ctx(struct ana_ctx *c, uint32_t host, const struct scf_record *rec);
 void ana_on_syscall(struct ana_ctx *c, struct ana_host *h, const struct scf_record *rec);
+/* The span of t's last syscall or context record (t->cur_span), made again as a new partial
+ * when it was spilled; NULL when none, or when t's hold of it is pending (cur_pending). */
+struct ana_span *ana_thread_span(struct ana_ctx *c, struct ana_thread *t);
 void ana_on_loss(struct ana_ctx *c, struct ana_host *h, const struct scf_record *rec);
 void ana_mark_incomplete(struct ana_ctx *c);
 void ana_span_free(struct ana_span *s);
@@ -726,12 +733,6 @@ size_t ana_sc_row_cost(const struct ana_sc_row *r);
 #define ANA_SPAN_COST (sizeof(struct ana_span) + 80)
 /* Sets spill_at from the options (at the start of the run). */
 void ana_spill_setup(struct ana_ctx *c);
-/* The span of t's last syscall or context record (t->cur_span), made again as a new partial
- * when it was spilled; NULL when none, or when t's hold of it is pending (cur_pending). */
-struct ana_span *ana_thread_span(struct ana_ctx *c, struct ana_thread *t);
-/* A selected syscall of t in its current span, not live (t->cur_spilled): the span it adds
- * to, a live partial or a new one; a pending hold becomes certain. */
-struct ana_span *ana_held_span(struct ana_ctx *c, struct ana_thread *t);
 /* A process killed by a signal (wait status): the spans its threads were in end with it
  * (issue 17); a thread whose hold of a span is pending leaves a partial that carries the
  * death, which the merge takes only if the span existed at the thread's find. */

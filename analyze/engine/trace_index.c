@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * trace_index.c - traces and spans: attributes from THREAD_CTX records, aggregation of the
- * syscalls that pass the filters, and loss marking.
+ * trace_index.c - traces and spans: attributes from THREAD_CTX records, the span each thread
+ * holds (across spills), aggregation of the syscalls that pass the filters, and loss marking.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -753,6 +753,49 @@ bool ana_syscall_selected(const struct ana_filter *f, const struct scf_syscall *
 	return true;
 }
 
+struct ana_span *ana_thread_span(struct ana_ctx *c, struct ana_thread *t)
+{
+	struct ana_span *s;
+
+	if (!t->cur_spilled || t->cur_pending)
+		return t->cur_spilled ? NULL : t->cur_span;
+	if (!t->cur_found) { /* it got the span before: getting it again changes nothing */
+		s = ana_span_get(c, t->host, t->cur_trace_id, t->cur_span_id, t->proc, t);
+	} else if (!(s = ana_span_find(c, t->cur_trace_id, t->cur_span_id))) {
+		/* the budget-off run would not get it (no multi_thread): the new partial says
+		 * how the thread holds it */
+		s = ana_span_get(c, t->host, t->cur_trace_id, t->cur_span_id, t->proc, t);
+		if (s) {
+			s->attach = true;
+			s->find_seq = t->cur_find_seq;
+		}
+	}
+	t->cur_span = s;
+	t->cur_spilled = false;
+	return s;
+}
+
+/* A selected syscall of t in its current span, not live (t->cur_spilled): the span it adds
+ * to, a live partial or a new one; a pending hold becomes certain (and the spill, through
+ * c->hold_found, marks one that found a live partial). */
+static struct ana_span *held_span(struct ana_ctx *c, struct ana_thread *t)
+{
+	struct ana_span *s;
+
+	if (t->cur_pending) {
+		s = ana_span_find(c, t->cur_trace_id, t->cur_span_id);
+		t->cur_pending = false;
+		if (s) {
+			if (c->hold_found)
+				c->hold_found(c, t);
+			t->cur_span = s;
+			t->cur_spilled = false;
+			return s;
+		}
+	}
+	return ana_thread_span(c, t);
+}
+
 /*
  * The span of a syscall with a context, and the thread's hold of it. A selected syscall gets
  * the span (makes it when new); an unselected one only finds it, and the thread then holds it
@@ -773,7 +816,7 @@ static struct ana_span *syscall_span(struct ana_ctx *c, struct ana_host *h, stru
 	    !memcmp(t->cur_trace_id, sc->trace_id, 16)) {
 		/* the span it holds, not live: the budget-off run has it as cur_span */
 		if (sel)
-			return ana_held_span(c, t);
+			return held_span(c, t);
 		if (t->cur_pending) { /* the budget-off run finds it again */
 			t->cur_find_seq = c->span_seq;
 			span = ana_span_find(c, sc->trace_id, sc->span_id);

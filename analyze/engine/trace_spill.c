@@ -291,8 +291,11 @@ static int spill_span(struct ana_ctx *c, const struct ana_span *s, bool marker, 
 
 /* ---- choosing and dropping ----------------------------------------------------------------- */
 
+static void spill_hold_found(struct ana_ctx *c, struct ana_thread *t);
+
 void ana_spill_setup(struct ana_ctx *c)
 {
+	c->hold_found = spill_hold_found;
 	c->spill_at = SIZE_MAX;
 	if (!c->o.memory_budget || (c->o.want & ANA_WANT_NO_TRACES))
 		return;
@@ -479,28 +482,6 @@ int ana_spill_finish(struct ana_ctx *c)
 	return 0;
 }
 
-struct ana_span *ana_thread_span(struct ana_ctx *c, struct ana_thread *t)
-{
-	struct ana_span *s;
-
-	if (!t->cur_spilled || t->cur_pending)
-		return t->cur_spilled ? NULL : t->cur_span;
-	if (!t->cur_found) { /* it got the span before: getting it again changes nothing */
-		s = ana_span_get(c, t->host, t->cur_trace_id, t->cur_span_id, t->proc, t);
-	} else if (!(s = ana_span_find(c, t->cur_trace_id, t->cur_span_id))) {
-		/* the budget-off run would not get it (no multi_thread): the new partial says
-		 * how the thread holds it */
-		s = ana_span_get(c, t->host, t->cur_trace_id, t->cur_span_id, t->proc, t);
-		if (s) {
-			s->attach = true;
-			s->find_seq = t->cur_find_seq;
-		}
-	}
-	t->cur_span = s;
-	t->cur_spilled = false;
-	return s;
-}
-
 /* A partial with no live span for t's pending hold: a death in it (killed), or a selected
  * syscall that found a live partial made since (the budget-off run may have got it then). */
 static void spill_marker(struct ana_ctx *c, struct ana_thread *t, int32_t killed, uint32_t pid,
@@ -530,21 +511,11 @@ static void spill_marker(struct ana_ctx *c, struct ana_thread *t, int32_t killed
 		spill_fail(c, ret);
 }
 
-struct ana_span *ana_held_span(struct ana_ctx *c, struct ana_thread *t)
+/* A pending hold of t became certain on a live partial (trace_index.c): the merge must know
+ * the thread found one there. */
+static void spill_hold_found(struct ana_ctx *c, struct ana_thread *t)
 {
-	struct ana_span *s;
-
-	if (t->cur_pending) {
-		s = ana_span_find(c, t->cur_trace_id, t->cur_span_id);
-		t->cur_pending = false;
-		if (s) {
-			spill_marker(c, t, 0, 0, 0);
-			t->cur_span = s;
-			t->cur_spilled = false;
-			return s;
-		}
-	}
-	return ana_thread_span(c, t);
+	spill_marker(c, t, 0, 0, 0);
 }
 
 /* A process killed by a signal: the spans its threads were in end with it (issue 17). */

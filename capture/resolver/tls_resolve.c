@@ -638,6 +638,7 @@ int tlsres_resolve_pid(pid_t pid, const struct tlsres_opts *opts, struct tlsres_
 				proc.exe = (ssize_t)i;
 				break;
 			}
+	rep->exe_defines_none = proc.exe >= 0 && !tm[proc.exe].info->defines;
 	proc.mods = tm;
 	proc.n_mods = nt;
 	rep->libc = proc.libc;
@@ -669,8 +670,10 @@ int tlsres_resolve_pid(pid_t pid, const struct tlsres_opts *opts, struct tlsres_
 			if (tm[i].info->rejected[0])
 				rej = tm[i].info->rejected;
 		rc = -ENOENT;
-		scf_errf(err, errlen, "pid %d: none of %zu modules defines %s%s%s%s%s%s", (int)pid,
-			 n, ELFTLS_SYMBOL, rej ? " (" : "", rej ? rej : "", rej ? ")" : "",
+		/* No module count: a process that loads one library after another is described
+		 * again only when what it says of the context changes (capture.c describe_hash). */
+		scf_errf(err, errlen, "pid %d: no mapped module defines %s%s%s%s%s%s", (int)pid,
+			 ELFTLS_SYMBOL, rej ? " (" : "", rej ? rej : "", rej ? ")" : "",
 			 rep->n_unreadable ? "; unreadable: " : "",
 			 rep->n_unreadable ? rep->first_unreadable : "");
 	} else {

@@ -151,6 +151,7 @@ struct tlsres_report {
 	struct tlsres_candidate cand[TLSRES_MAX_CANDIDATES];
 	int chosen;	/* index into cand, -1 if none resolved */
 	bool ambiguous; /* more than one module defines the symbol */
+	bool exe_defines_none; /* the executable was read and does not define the symbol */
 };
 
 /*

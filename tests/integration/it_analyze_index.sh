@@ -115,6 +115,24 @@ done
 # --since (analyze_bench -P runs them one after the other, ~12 ms each), and for the reports
 # that show nothing syscalls after --until change, the frames of syscalls only after it.
 tid=$(sed -n 3p "$tmp/ids")
+# Runs the analyzer's REPORT WINDOW (words split as written) on FILE with and without the
+# index: counts the run in total, and in same when both give the same output, errors and
+# status, else says how they differ.
+same_with_index() { # file report window
+	total=$((total + 1))
+	# shellcheck disable=SC2086
+	"$A" $2 $3 "$1" >"$tmp/a" 2>"$tmp/a.err"
+	ra=$?
+	# shellcheck disable=SC2086
+	"$A" $2 $3 --no-index "$1" >"$tmp/b" 2>"$tmp/b.err"
+	rb=$?
+	if [ $ra = $rb ] && cmp -s "$tmp/a" "$tmp/b" && cmp -s "$tmp/a.err" "$tmp/b.err"; then
+		same=$((same + 1))
+	else
+		echo "# differs: $2 $3 (status $ra, --no-index $rb)"
+		head -c 300 "$tmp/a.err" "$tmp/b.err" | sed 's/^/# /'
+	fi
+}
 same=0 total=0
 for win in "--since +100ms --until +110ms" "--since +150ms --until +160ms" "--since +215ms" \
 	"--until +30ms" "--since +60ms --until +61ms"; do
@@ -123,19 +141,7 @@ for win in "--since +100ms --until +110ms" "--since +150ms --until +160ms" "--si
 		timeline "timeline --json" "export --format csv" "export --format jsonl" \
 		"export --format otlp-json" "export --format chrome" "trace $tid" \
 		"trace $tid --json"; do
-		total=$((total + 1))
-		# shellcheck disable=SC2086
-		"$A" $rep $win "$big" >"$tmp/a" 2>"$tmp/a.err"
-		ra=$?
-		# shellcheck disable=SC2086
-		"$A" $rep $win --no-index "$big" >"$tmp/b" 2>"$tmp/b.err"
-		rb=$?
-		if [ $ra = $rb ] && cmp -s "$tmp/a" "$tmp/b" && cmp -s "$tmp/a.err" "$tmp/b.err"; then
-			same=$((same + 1))
-		else
-			echo "# differs: $rep $win (status $ra, --no-index $rb)"
-			head -c 300 "$tmp/a.err" "$tmp/b.err" | sed 's/^/# /'
-		fi
+		same_with_index "$big" "$rep" "$win"
 	done
 done
 [ "$same" = "$total" ]
@@ -286,18 +292,7 @@ done
 same=0 total=0
 for win in "--since +2.3s" "--since +3.4s --until +3.6s" "--until +1s"; do
 	for rep in traces spans processes files net timeline "export --format csv" "syscalls"; do
-		total=$((total + 1))
-		# shellcheck disable=SC2086
-		"$A" $rep $win "$tmp/real.pcapng.zst" >"$tmp/a" 2>"$tmp/a.err"
-		ra=$?
-		# shellcheck disable=SC2086
-		"$A" $rep $win --no-index "$tmp/real.pcapng.zst" >"$tmp/b" 2>"$tmp/b.err"
-		rb=$?
-		if [ $ra = $rb ] && cmp -s "$tmp/a" "$tmp/b" && cmp -s "$tmp/a.err" "$tmp/b.err"; then
-			same=$((same + 1))
-		else
-			echo "# differs: $rep $win (status $ra, --no-index $rb)"
-		fi
+		same_with_index "$tmp/real.pcapng.zst" "$rep" "$win"
 	done
 done
 [ "$same" = "$total" ]
