@@ -1283,6 +1283,15 @@ static void capture_on_exec(uint32_t pid, const struct proc_facts *f)
 		*g.pending[i].facts = *f; /* a later exec's image replaces an earlier one */
 }
 
+/* A resolution of pid is waiting for the end of the poll tick (an exec's, a dlopen's). */
+static bool resolve_pending(uint32_t pid)
+{
+	for (size_t i = 0; i < g.n_pending; i++)
+		if (g.pending[i].pid == pid)
+			return true;
+	return false;
+}
+
 static void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route,
 			    const struct proc_facts *f)
 {
@@ -1294,9 +1303,12 @@ static void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no
 	memset(&res, 0, sizeof(res));
 	/*
 	 * The parent forked before its resolution reached the kernel (the fork event is read
-	 * later than it happened): the child's copy has no route. Say so, and resolve the child.
+	 * later than it happened), or while one is pending (an exec's, read in this same tick):
+	 * the child's copy has no route, and nothing resolves the parent's children later. Say
+	 * so, and resolve the child.
 	 */
-	if (inherited && parent && no_route && parent->cfg.kind != SC_TLS_NONE) {
+	if (inherited && parent && no_route &&
+	    (parent->cfg.kind != SC_TLS_NONE || resolve_pending(ppid))) {
 		cfg = parent->cfg;
 		cfg.kind = SC_TLS_NONE;
 		cfg.pctx_addr = 0;

@@ -52,6 +52,7 @@ struct demo_opts {
 	const char *writer_lib;
 	bool hold;
 	unsigned int hold_timeout;
+	bool start_on_stdin;
 };
 
 struct demo {
@@ -724,7 +725,9 @@ static void usage(FILE *f, const char *prog)
 		"  --writer-lib PATH   loader build: dlopen the writer after the threads exist\n"
 		"  --hold              attach a known context on every worker and hold it until\n"
 		"                      stdin reaches EOF or --hold-timeout expires\n"
-		"  --hold-timeout SEC  1..600 (default 60)\n",
+		"  --hold-timeout SEC  1..600 (default 60)\n"
+		"  --start-on-stdin    start the requests once stdin gives a line or reaches EOF\n"
+		"                      (threads exist and the context is published before)\n",
 		prog, MAX_THREADS, MAX_REQUESTS);
 }
 
@@ -763,6 +766,7 @@ static int parse_opts(int argc, char **argv, struct demo_opts *o)
 		O_LIB,
 		O_HOLD,
 		O_HOLD_TIMEOUT,
+		O_START_ON_STDIN,
 		O_HELP
 	};
 	static const struct option longopts[] = {
@@ -778,6 +782,7 @@ static int parse_opts(int argc, char **argv, struct demo_opts *o)
 	    {"writer-lib", required_argument, NULL, O_LIB},
 	    {"hold", no_argument, NULL, O_HOLD},
 	    {"hold-timeout", required_argument, NULL, O_HOLD_TIMEOUT},
+	    {"start-on-stdin", no_argument, NULL, O_START_ON_STDIN},
 	    {"help", no_argument, NULL, O_HELP},
 	    {NULL, 0, NULL, 0},
 	};
@@ -848,6 +853,9 @@ static int parse_opts(int argc, char **argv, struct demo_opts *o)
 				goto bad;
 			o->hold_timeout = (unsigned int)v;
 			break;
+		case O_START_ON_STDIN:
+			o->start_on_stdin = true;
+			break;
 		case O_HELP:
 			usage(stdout, argv[0]);
 			exit(EXIT_SUCCESS);
@@ -858,6 +866,10 @@ static int parse_opts(int argc, char **argv, struct demo_opts *o)
 	}
 	if (optind != argc) {
 		fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0], argv[optind]);
+		return -1;
+	}
+	if (o->hold && o->start_on_stdin) {
+		fprintf(stderr, "%s: --hold and --start-on-stdin both read stdin\n", argv[0]);
 		return -1;
 	}
 	return 0;
@@ -1047,6 +1059,21 @@ static int hold_main(struct demo *d, struct main_ctx *m)
 	return 0;
 }
 
+/*
+ * --start-on-stdin: the workers wait at the gate until stdin gives a line or ends, so that an
+ * outside observer (a test waiting for spancap to resolve this process) decides when the first
+ * request starts. A read error starts them too: the wait never outlives its controller.
+ */
+static void wait_start(struct main_ctx *m)
+{
+	char buf[64];
+	long r;
+
+	do
+		r = demo_op_read(&m->log, STDIN_FILENO, "stdin", buf, sizeof(buf));
+	while ((r > 0 && !memchr(buf, '\n', (size_t)r)) || r == -EINTR);
+}
+
 static int setup_dir(struct demo *d)
 {
 	if (d->o.dir) {
@@ -1191,6 +1218,8 @@ int main(int argc, char **argv)
 		demo_truth_end(&m->truth);
 	}
 	demo_truth_flush(&m->truth);
+	if (d->o.start_on_stdin)
+		wait_start(m);
 	open_gate(d, 1);
 	if (d->o.hold) {
 		err = hold_main(d, m);

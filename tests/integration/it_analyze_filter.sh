@@ -13,6 +13,9 @@ DEMO=$BUILD/samples/spancap-demo-service
 SAMPLE=samples/captures/demo-small.pcapng.zst
 . "$(dirname "$0")/suite_lib.sh"
 suite_tmpdir
+suite_cleanup() {
+	[ -n "${cap_pid:-}" ] && kill "$cap_pid" 2>/dev/null
+}
 
 # json FILE ARGS...: the command's JSON without the "inputs" member (the file names differ)
 json() {
@@ -28,11 +31,14 @@ print(json.dumps(d, sort_keys=True, indent=1))'
 need_files "$BIN" "$SPANCAP" "$DEMO" "$SAMPLE"
 need_commands zstd tshark python3
 
-# A fresh capture of the demo service (files, pipes, loopback TCP, a child process).
+# A fresh capture of the demo service (files, pipes, loopback TCP, a child process), its
+# requests started once spancap resolved it (capture_released, suite_lib.sh).
 mkdir -p "$tmp/files"
-"$SPANCAP" -w "$tmp/fresh.pcapng.zst" -- "$DEMO" --threads 2 --requests 6 --seed 5 \
-	--dir "$tmp/files" --truth "$tmp/truth.jsonl" >/dev/null 2>"$tmp/cap.err"
-ok "fresh capture of the demo service" $?
+capture_released "$tmp/fresh.pcapng.zst" "$tmp/cap.err" "$DEMO" --start-on-stdin --threads 2 \
+	--requests 6 --seed 5 --dir "$tmp/files" --truth "$tmp/fresh.truth.jsonl"
+ok "fresh capture of the demo service" "$rc"
+[ "$released" = resolved ]
+ok "the demo service is resolved before its requests start" $?
 
 for in in "$SAMPLE" "$tmp/fresh.pcapng.zst"; do
 	tag=$(basename "$in" .pcapng.zst)
@@ -123,7 +129,9 @@ ok "-o belongs to filter only" $?
 ok "--help documents filter and --redact" $?
 
 # Redaction: every string of every class, gathered from the analyzer's JSON of the input, must
-# be absent from the decompressed output; the analysis must keep its shape.
+# be absent from the decompressed output; the analysis must keep its shape. The JSON shows every
+# resource value as text: which ones are strings (the class attrs; numbers and booleans stay)
+# comes from the demo's truth log (its process_context lines), next to each input.
 for in in "$SAMPLE" "$tmp/fresh.pcapng.zst"; do
 	tag=$(basename "$in" .pcapng.zst)
 	red=$tmp/$tag.red.pcapng.zst
@@ -133,9 +141,16 @@ for in in "$SAMPLE" "$tmp/fresh.pcapng.zst"; do
 		json "$in" $c >"$tmp/in.$c" && json "$red" $c >"$tmp/red.$c" || echo "# $c failed"
 	done
 	zstd -qdc "$red" >"$tmp/red.raw"
-	python3 - "$tmp" "$tmp/red.raw" >"$tmp/survivors" <<'PY'
+	python3 - "$tmp" "$tmp/red.raw" "${in%.pcapng.zst}.truth.jsonl" >"$tmp/survivors" <<'PY'
 import ipaddress, json, re, struct, sys
 d, raw = sys.argv[1], open(sys.argv[2], "rb").read()
+# the type the service published each resource key with; a key it never published counts as a
+# string (checked, the stricter choice)
+res_type = {}
+for line in open(sys.argv[3]):
+    t = json.loads(line)
+    if t["type"] == "process_context":
+        res_type.update((a["key"], a["type"]) for a in t["resource"])
 J = lambda c: json.load(open(f"{d}/in.{c}"))
 strings, addrs = set(), set()
 def path_like(s):
@@ -161,8 +176,9 @@ for p in J("processes")["processes"]:
         if p.get(k): strings.add(p[k]); path_like(p[k])
     for w in (p.get("argv") or "").split():
         strings.add(w); path_like(w)
-    for v in p["resource"].values():
-        strings.add(v)
+    for k, v in p["resource"].items():
+        if res_type.get(k, "string") in ("string", "bytes"):
+            strings.add(v)
     for w in (p.get("reason") or "").split():
         path_like(w.rstrip(":;,)"))
 for f in J("files")["files"]:

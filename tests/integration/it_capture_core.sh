@@ -239,6 +239,62 @@ then ok "an execve from worker thread $worker: the exec event names that thread 
 else not_ok "an execve from worker thread $worker: the exec event names that thread and its span" \
 	"$tmp/exec.why"; fi
 
+# ---- a child forked while its parent's exec resolution was pending is resolved on its own ----
+# A pre-fork server forks its workers at once, and they keep its image: nothing but their own
+# resolution gives them a route. On CPU 0 only, fork_early at a real-time priority runs from its
+# exec through its fork to its child's first read without letting spancap's reader (on the same
+# CPU, below it) run: the fork event is read in the tick that resolves the parent's exec, the
+# child's inherited route is none.
+need_commands taskset chrt
+mkfifo "$tmp/fgo"
+taskset -c 0 "$SPANCAP" -v -w "$tmp/fork.pcapng.zst" -- chrt -f 1 "$BUILD/tests/fork_early" \
+	<"$tmp/fgo" >"$tmp/fork.out" 2>"$tmp/fork.err" &
+cap_pid=$!
+exec 7>"$tmp/fgo"
+wait_for "$tmp/fork.out" "^child=" 100
+fchild=$(sed -n 's/^child=//p' "$tmp/fork.out")
+fresolved=0
+[ -n "$fchild" ] && wait_for "$tmp/fork.err" "pid $fchild (.*): resolved via" 100 && fresolved=1
+(echo go >&7) 2>/dev/null
+exec 7>&-
+wait "$cap_pid"
+frc=$?
+cap_pid=
+[ "$frc" -eq 0 ] && [ -n "$fchild" ] ||
+	bail "spancap -- fork_early runs to its end (status $frc)" "$tmp/fork.err"
+"$CHECK" "$tmp/fork.pcapng.zst" >"$tmp/fork.dump" 2>&1
+check "fork_early's child $fchild was forked before its parent's resolution reached the kernel" \
+	grep -q "^PROCESS pid=$fchild .* reason=forked before the resolution of " "$tmp/fork.dump"
+if [ "$fresolved" = 1 ]; then ok "that child is resolved on its own (spancap -v reports it)"
+else not_ok "that child is resolved on its own (spancap -v reports it)" "$tmp/fork.err"; fi
+check "its getppid in its span carries the context (trace 0102..10, span b1..b8)" \
+	grep -Eq "^SYSCALL pid=$fchild tid=$fchild nr=110 .* ctx=1 trace=$T span=b1b2b3b4b5b6b7b8 " \
+	"$tmp/fork.dump"
+
+# ---- a process that exited before spancap read its last trigger keeps its description -------
+# exit_early, resolved while it waits on stdin, then calls prctl(PR_SET_VMA) (a re-resolution at
+# once) and exits, at a real-time priority on spancap's only CPU: when spancap reads the call it
+# is a zombie, its address space gone. Its last PROCESS record must still be the one written
+# while it ran, not one made from nothing ("none of 0 modules defines ...").
+mkfifo "$tmp/xgo"
+taskset -c 0 "$SPANCAP" -v -w "$tmp/exit.pcapng.zst" -- chrt -f 1 "$BUILD/tests/exit_early" \
+	<"$tmp/xgo" >"$tmp/exit.out" 2>&1 &
+cap_pid=$!
+exec 7>"$tmp/xgo"
+wait_for "$tmp/exit.out" "resolved via .* in .*/exit_early" 100
+(echo go >&7) 2>/dev/null
+exec 7>&-
+wait "$cap_pid"
+xrc=$?
+cap_pid=
+xpid=$(sed -n 's/^pid=//p' "$tmp/exit.out")
+[ "$xrc" -eq 0 ] && [ -n "$xpid" ] ||
+	bail "spancap -- exit_early runs to its end (status $xrc)" "$tmp/exit.out"
+"$CHECK" "$tmp/exit.pcapng.zst" >"$tmp/exit.dump" 2>&1
+check "a process re-resolved after it exited keeps its last description (resolved, exe exit_early)" \
+	bash -c "grep '^PROCESS pid=$xpid ' '$tmp/exit.dump' | tail -n 1 |
+		grep -Eq ' status=resolved .* exe=[^ ]*/exit_early( |\$)'"
+
 check "without privileges spancap names each missing capability and exits non-zero" \
 	bash -c "! setpriv --reuid=65534 --regid=65534 --clear-groups '$SPANCAP' -w /tmp/spancap-np.scap \
 		-- /bin/true 2>'$tmp/caps' &&

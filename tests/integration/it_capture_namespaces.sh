@@ -18,6 +18,7 @@ here=$(dirname "$0")
 . "$here/suite_lib.sh"
 suite_tmpdir
 suite_cleanup() {
+	[ -n "${cap_pid:-}" ] && kill "$cap_pid" 2>/dev/null
 	[ -n "${c_pid:-}" ] && kill "$c_pid" 2>/dev/null
 	[ -n "${a_pid:-}" ] && kill "$a_pid" 2>/dev/null
 	[ -n "${b_pid:-}" ] && kill "$b_pid" 2>/dev/null
@@ -28,10 +29,11 @@ need_built "$SPANCAP" "$ANALYZE" "$DEMO" "$CHECK"
 need_commands unshare python3
 
 # 3 workers x 8 requests: with the default failure rate, several requests fork and exec.
-"$SPANCAP" -q -w "$tmp/cap.pcapng.zst" -- unshare --pid --fork --mount --mount-proc \
-	"$DEMO" --threads 3 --requests 8 --seed 7 --truth "$tmp/truth.jsonl" \
-	>"$tmp/spancap.out" 2>&1
-rc=$?
+capture_released "$tmp/cap.pcapng.zst" "$tmp/spancap.out" \
+	unshare --pid --fork --mount --mount-proc \
+	"$DEMO" --start-on-stdin --threads 3 --requests 8 --seed 7 --truth "$tmp/truth.jsonl"
+if [ "$released" = resolved ]; then ok "the namespaced service is resolved before its requests start"
+else not_ok "the namespaced service is resolved before its requests start" "$tmp/spancap.out"; fi
 if [ "$rc" -eq 0 ]; then ok "spancap records the namespaced service to its end"
 else bail "spancap records the namespaced service to its end (status $rc)" "$tmp/spancap.out"; fi
 grep -q '"type":"process","pid":1,' "$tmp/truth.jsonl" ||
@@ -69,12 +71,13 @@ tap_from "pids: " python3 "$here/check_namespaces.py" --pids "$ANALYZE" "$tmp/pi
 # ROOT/..., a path that exists neither on the host (an empty directory) nor inside.
 mkdir "$tmp/root"
 demo_exe=$(realpath "$DEMO")
-"$SPANCAP" -q -w "$tmp/chroot.pcapng.zst" -- unshare --mount sh -c '
+capture_released "$tmp/chroot.pcapng.zst" "$tmp/chroot.out" unshare --mount sh -c '
 	mount --make-rprivate / && mount --rbind / "$1" && r=$1 && shift &&
 	exec unshare --pid --fork --mount-proc="$r/proc" chroot "$r" "$@"' sh "$tmp/root" \
-	"$demo_exe" --threads 3 --requests 8 --seed 7 --truth "$tmp/chroot-truth.jsonl" \
-	>"$tmp/chroot.out" 2>&1
-rc=$?
+	"$demo_exe" --start-on-stdin --threads 3 --requests 8 --seed 7 \
+	--truth "$tmp/chroot-truth.jsonl"
+if [ "$released" = resolved ]; then ok "the chrooted service is resolved before its requests start"
+else not_ok "the chrooted service is resolved before its requests start" "$tmp/chroot.out"; fi
 if [ "$rc" -eq 0 ]; then ok "spancap records the chrooted, namespaced service to its end"
 else bail "spancap records the chrooted, namespaced service to its end (status $rc)" \
 	"$tmp/chroot.out"; fi

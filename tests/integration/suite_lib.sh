@@ -125,3 +125,27 @@ wait_for() {
 	done
 	return 1
 }
+
+# capture_released CAPTURE LOG ARGS...: $SPANCAP -v -w CAPTURE -- ARGS, spancap's output and the
+# command's in LOG, where ARGS run spancap-demo-service with --start-on-stdin: the service's
+# requests start once spancap -v reports it resolved (at most 20 s). spancap resolves an exec'ed
+# program after the exec, when its user space gets a CPU (man spancap.8, --sched, CONTEXT
+# DISCOVERY): on a loaded host a service that starts its requests at once can make its first
+# spans, or all of them, before spancap knows where its thread context lives. Sets rc
+# (spancap's status), released ("resolved" or "not resolved"), and cap_pid while spancap runs.
+capture_released() {
+	local cap=$1 log=$2
+	shift 2
+	rm -f "$tmp/go"
+	mkfifo "$tmp/go"
+	"$SPANCAP" -v -w "$cap" -- "$@" <"$tmp/go" >"$log" 2>&1 &
+	cap_pid=$!
+	exec 7>"$tmp/go"
+	released="not resolved"
+	wait_for "$log" "resolved via .* in .*/spancap-demo-service" 400 && released=resolved
+	(echo go >&7) 2>/dev/null # a subshell: no SIGPIPE for the suite when spancap is gone
+	exec 7>&-
+	wait "$cap_pid"
+	rc=$?
+	cap_pid=
+}
