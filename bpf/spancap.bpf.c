@@ -100,10 +100,10 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, SC_EXE_QUIET_MAX);
+	__uint(max_entries, SC_EXE_RULES_MAX);
 	__type(key, struct sc_exe_key);
-	__type(value, __u8);
-} exe_quiet SEC(".maps");
+	__type(value, struct sc_proc_cfg);
+} exe_rules SEC(".maps");
 
 /* Per-thread state: the in-flight syscall event and the last context seen. */
 enum exit_decode {
@@ -1273,16 +1273,34 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 {
 	__u32 tgid = p->tgid;
 	struct sc_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &tgid);
+	const struct sc_proc_cfg *rule;
 	struct thread_state *st;
 	struct proc_scratch *s;
 	struct sc_exe_key key;
+	struct sc_proc_cfg c;
 	__u32 off;
 	long n;
 
 	if (!cfg && !(trace_all && tgid != self_tgid && in_cgroup()))
 		return 0;
-	if (cfg) {
-		/* A new image: the old TLS layout is meaningless until user space re-resolves. */
+	key.ino = BPF_CORE_READ(bprm, file, f_inode, i_ino);
+	key.dev = BPF_CORE_READ(bprm, file, f_inode, i_sb, s_dev);
+	key.reserved = 0;
+	rule = bpf_map_lookup_elem(&exe_rules, &key);
+	/*
+	 * A new image: the old TLS layout is meaningless until user space re-resolves, unless
+	 * its executable's own static TLS block holds the context (the rule user space found
+	 * at an earlier exec of it): then the context is read from the first syscall on.
+	 */
+	if (rule && rule->kind == SC_TLS_STATIC) {
+		c = *rule;
+		c.flags |= SC_CFG_F_EXEC_RESET;
+		c.pctx_addr = 0;
+		c.generation = cfg ? cfg->generation + 1 : 1;
+		if (bpf_map_update_elem(&procs, &tgid, &c, BPF_ANY))
+			count(SC_CNT_MAP_FULL);
+		epoch_bump();
+	} else if (cfg) {
 		cfg->kind = SC_TLS_NONE;
 		cfg->flags = SC_CFG_F_EXEC_RESET;
 		cfg->pctx_addr = 0;
@@ -1299,9 +1317,6 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	if (!s)
 		return 0;
 	proc_facts(&s->facts, p);
-	key.ino = BPF_CORE_READ(bprm, file, f_inode, i_ino);
-	key.dev = BPF_CORE_READ(bprm, file, f_inode, i_sb, s_dev);
-	key.reserved = 0;
 	s->facts.exe_ino = key.ino;
 	s->facts.exe_dev = key.dev;
 	n = bpf_probe_read_kernel_str(&s->tail[4], SC_STR_MAX, BPF_CORE_READ(bprm, filename));
@@ -1316,8 +1331,8 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	}
 	/* the new image's argument block, which the kernel has just written */
 	s->ev.len = sizeof(struct sc_proc_life_event) + off + proc_argv(s, off);
-	/* resolve now, unless the executable is known to define no thread context */
-	emit_life(s, !bpf_map_lookup_elem(&exe_quiet, &key));
+	/* resolve now, unless the executable's rule is known (none, or installed above) */
+	emit_life(s, !rule);
 	return 0;
 }
 

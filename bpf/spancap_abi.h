@@ -242,17 +242,20 @@ struct sc_proc_life_event {
 _Static_assert(sizeof(struct sc_proc_life_event) == 104, "fork and exec event layout");
 
 /*
- * Map `exe_quiet` (key: struct sc_exe_key, value: __u8 1): executables user space resolved and
- * found to define no otel_thread_ctx_v1 themselves. An exec of one does not wake user space:
- * a context can then only come from a library, whose mapping is resolved at the next poll tick
- * anyway, so the exec is resolved with it (docs/PROCESS_FACTS.md).
+ * Map `exe_rules` (key: struct sc_exe_key, value: struct sc_proc_cfg): what user space found
+ * of an executable at an exec (docs/PROCESS_FACTS.md). Kind SC_TLS_NONE: it defines no
+ * otel_thread_ctx_v1 itself, so a context can only come from a library, whose mapping is
+ * resolved at the next poll tick anyway. Kind SC_TLS_STATIC: it defines it in its own TLS
+ * block, whose place from the thread pointer the file alone fixes; the BPF program installs
+ * that rule at the exec itself. Either way an exec of it wakes nobody: user space resolves it
+ * with the next tick's events.
  */
 struct sc_exe_key {
 	__u64 ino;
 	__u32 dev;
 	__u32 reserved;
 };
-#define SC_EXE_QUIET_MAX 4096
+#define SC_EXE_RULES_MAX 4096
 
 enum sc_proc_kind {
 	SC_PROC_FORK = 1,
@@ -320,7 +323,8 @@ enum sc_tls_kind {
 #define SC_CFG_F_DTV_COUNT 0x01	 /* check the DTV slot count */
 #define SC_CFG_F_DTV_MINUS1 0x02 /* a block pointer of -1 means unallocated (glibc) */
 #define SC_CFG_F_INHERITED 0x04	 /* copied from the parent at fork */
-#define SC_CFG_F_EXEC_RESET 0x08 /* reset to NONE by exec: waits for user space */
+#define SC_CFG_F_EXEC_RESET 0x08 /* reset by exec (to NONE, or to its executable's rule from
+				  * exe_rules): waits for user space */
 
 /* ---- kernel-side selection (rodata `sel_bits`, set by user space before load) -------------- */
 

@@ -1113,7 +1113,13 @@ static void describe_gone_exec(pid_t pid, const struct proc_facts *f)
 
 	memset(&gone, 0, sizeof(gone));
 	gone.status = SCF_CTX_NONE;
-	snprintf(gone.reason, sizeof(gone.reason), "pid %d exited before it was resolved", pid);
+	if (exe_rules_static(g.k, f->k.exe_ino, f->k.exe_dev, &gone))
+		snprintf(gone.reason, sizeof(gone.reason),
+			 "pid %d exited before it was resolved: read with the layout of its "
+			 "executable found at an earlier exec", pid);
+	else
+		snprintf(gone.reason, sizeof(gone.reason), "pid %d exited before it was resolved",
+			 pid);
 	scan_write_process(g.r, pid, 0, SCF_ORIGIN_EXEC, &gone, f);
 }
 
@@ -1143,9 +1149,10 @@ static int observe(pid_t pid, uint8_t origin, uint8_t reasons, bool force_observ
 			describe_gone_exec(pid, f);
 		return rc;
 	}
-	/* Its next execs wake user space only when the executable may define the context. */
-	if (origin == SCF_ORIGIN_EXEC && f && f->k.exe_ino)
-		kernel__exe_quiet(g.k, f->k.exe_ino, f->k.exe_dev, res->exe_defines_none);
+	/* What its next execs need at once: nothing, the layout of its own static TLS block, or
+	 * user space (the context may be anywhere) */
+	if (origin == SCF_ORIGIN_EXEC && f)
+		exe_rules_learn(g.k, f->k.exe_ino, f->k.exe_dev, res);
 	reasons_name(reasons, why, sizeof(why));
 	was = kernel__lookup(g.k, pid, &old) == 0;
 	e = ptab__find(g.ptab, pid);
@@ -1305,10 +1312,11 @@ static void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no
 	 * The parent forked before its resolution reached the kernel (the fork event is read
 	 * later than it happened), or while one is pending (an exec's, read in this same tick):
 	 * the child's copy has no route, and nothing resolves the parent's children later. Say
-	 * so, and resolve the child.
+	 * so, and resolve the child. With an exec pending, a copy with a route is the rule the
+	 * kernel installed at that exec (exe_rules), which user space has not seen: the same.
 	 */
-	if (inherited && parent && no_route &&
-	    (parent->cfg.kind != SC_TLS_NONE || resolve_pending(ppid))) {
+	if (inherited && parent &&
+	    ((no_route && parent->cfg.kind != SC_TLS_NONE) || resolve_pending(ppid))) {
 		cfg = parent->cfg;
 		cfg.kind = SC_TLS_NONE;
 		cfg.pctx_addr = 0;
@@ -1673,7 +1681,7 @@ static void poll_counters(void)
 /* In the forked command: reports err to the parent through wfd, then exits with code. */
 /*
  * --sched low|idle: spancap's threads wake up for the kernel's events (every poll tick, and at
- * once for a context publication or an exec of a program that may define a context) and then resolve processes from /proc and ELF
+ * once for a context publication or an exec of a program without a rule in exe_rules) and then resolve processes from /proc and ELF
  * files. At the default policy and nice value a woken spancap is picked before the thread of
  * the service it delays (it slept, so its deadline comes first): a request that forks and
  * execs a child waits for spancap's work on that exec. SCHED_BATCH at nice 19 (or SCHED_IDLE)

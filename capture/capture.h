@@ -102,9 +102,13 @@ int kernel__counters(struct kernel *k, uint64_t *vals, size_t n_vals);
 int kernel__ncpus(const struct kernel *k);
 /* Removes a process from the map (it is gone); -ENOENT when it was not there. */
 int kernel__forget(struct kernel *k, uint32_t tgid);
-/* Marks the executable (inode ino on device dev, as an EXEC event's facts give them) as
- * defining no thread context (quiet: its execs wake nobody), or not. 0 or -errno. */
-int kernel__exe_quiet(struct kernel *k, uint64_t ino, uint32_t dev, bool quiet);
+/* Sets the rule of the executable (inode ino on device dev, as an EXEC event's facts give
+ * them; map exe_rules, bpf/spancap_abi.h): kind NONE, it defines no thread context; STATIC, the
+ * layout the BPF program installs at its execs. NULL forgets it (its execs wake user space).
+ * 0 or -errno. */
+int kernel__exe_rule(struct kernel *k, uint64_t ino, uint32_t dev, const struct sc_proc_cfg *rule);
+/* The rule the kernel holds for that executable: 0, or -ENOENT. */
+int kernel__exe_rule_lookup(struct kernel *k, uint64_t ino, uint32_t dev, struct sc_proc_cfg *rule);
 /* Map iteration: *next after prev (prev NULL: the first); 1, 0 at the end, or -errno. */
 int kernel__next_pid(struct kernel *k, const uint32_t *prev, uint32_t *next);
 void kernel__close(struct kernel *k);
@@ -365,6 +369,16 @@ bool stats__due(const struct stats *s, uint64_t now_ns);
 /* One line of key=value counters (names of scf_counter_name) on f; final marks the last. */
 void stats__print(struct stats *s, FILE *f, const struct recorder *r, const struct proc_table *t,
 		  uint64_t now_ns, bool final);
+
+/* ---- exe_rules.c ---------------------------------------------------------------------------- */
+
+/* After the resolution res of an exec of the executable (ino, dev): sets its rule in the kernel
+ * (none, static, or forgotten) and keeps what a record says of a static one. */
+void exe_rules_learn(struct kernel *k, uint64_t ino, uint32_t dev,
+		     const struct ctxsrc_result *res);
+/* true with out's status, model, cfg and module filled when the executable has a static rule
+ * the kernel still holds (and so installed at an exec of it). */
+bool exe_rules_static(struct kernel *k, uint64_t ino, uint32_t dev, struct ctxsrc_result *out);
 
 /* ---- cgroup_paths.c ------------------------------------------------------------------------- */
 

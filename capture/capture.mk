@@ -4,7 +4,7 @@
 
 SPANCAP_SRCS := $(addprefix capture/,capture.c capture_kernel.c capture_records.c \
 	capture_scan.c ctx_source.c proc_table.c capture_stats.c capture_privs.c capture_output.c \
-	syscall_select.c cgroup_select.c cgroup_paths.c flight_ring.c flight_trigger.c)
+	syscall_select.c cgroup_select.c cgroup_paths.c exe_rules.c flight_ring.c flight_trigger.c)
 SPANCAP_OBJS := $(SPANCAP_SRCS:%.c=$(BUILD)/obj/%.o)
 SPANCAP := $(BUILD)/spancap
 CAPTURE_INC := -Ibpf -Icapture -I$(RESOLVER_INC)

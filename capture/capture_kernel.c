@@ -287,18 +287,27 @@ int kernel__forget(struct kernel *k, uint32_t tgid)
 	return 0;
 }
 
-int kernel__exe_quiet(struct kernel *k, uint64_t ino, uint32_t dev, bool quiet)
+int kernel__exe_rule(struct kernel *k, uint64_t ino, uint32_t dev, const struct sc_proc_cfg *rule)
 {
 	struct sc_exe_key key = {.ino = ino, .dev = dev};
-	uint8_t one = 1;
 	int rc;
 
-	if (quiet)
-		rc = bpf_map__update_elem(k->skel->maps.exe_quiet, &key, sizeof(key), &one,
-					  sizeof(one), BPF_ANY);
+	if (rule)
+		rc = bpf_map__update_elem(k->skel->maps.exe_rules, &key, sizeof(key), rule,
+					  sizeof(*rule), BPF_ANY);
 	else
-		rc = bpf_map__delete_elem(k->skel->maps.exe_quiet, &key, sizeof(key), 0);
+		rc = bpf_map__delete_elem(k->skel->maps.exe_rules, &key, sizeof(key), 0);
 	return rc && errno != ENOENT ? -errno : 0;
+}
+
+int kernel__exe_rule_lookup(struct kernel *k, uint64_t ino, uint32_t dev, struct sc_proc_cfg *rule)
+{
+	struct sc_exe_key key = {.ino = ino, .dev = dev};
+
+	if (bpf_map__lookup_elem(k->skel->maps.exe_rules, &key, sizeof(key), rule, sizeof(*rule),
+				 0))
+		return -errno;
+	return 0;
 }
 
 int kernel__next_pid(struct kernel *k, const uint32_t *prev, uint32_t *next)

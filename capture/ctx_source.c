@@ -260,6 +260,7 @@ int ctxsrc_resolve(pid_t pid, struct ctxsrc_result *out)
 		out->tls_model = model_of(&c->res, rep->libc);
 		cfg_of(&c->res, &out->cfg);
 		snprintf(out->tls_module, sizeof(out->tls_module), "%s", c->path);
+		out->exe_static_rule = c->is_exe && out->cfg.kind == SC_TLS_STATIC;
 		if (rep->ambiguous)
 			snprintf(out->reason, sizeof(out->reason),
 				 "%zu modules define otel_thread_ctx_v1; using %s", rep->n_defining,

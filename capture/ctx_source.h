@@ -27,6 +27,7 @@ struct ctxsrc_result {
 	bool has_pctx; /* an OTEP 4719 process context was read */
 	bool pctx_unreadable; /* an OTEL_CTX mapping exists, its context could not be read (yet) */
 	bool exe_defines_none; /* its executable was read and defines no otel_thread_ctx_v1 */
+	bool exe_static_rule;  /* resolved in the executable's own static TLS block (cfg) */
 	uint64_t pctx_addr;   /* the OTEL_CTX header it was read from, when has_pctx */
 	uint32_t ctx_version;
 	uint64_t ctx_published_ns;

@@ -8,7 +8,8 @@
 # its argument block's last NUL and then forks (its command line then reads as a title). Each
 # sleeps past a rotation (-G 1), so that the next file describes it again from /proc;
 # check_process_facts.py compares the two descriptions field by field. Then 40 children that
-# exit at once: each exec must have its PROCESS record. Prints TAP.
+# exit at once: each exec must have its PROCESS record; and a program with its context in its
+# executable's static TLS, exec'd a second time, has it from its first syscall. Prints TAP.
 set -u
 BUILD=${1:-build}
 here=$(dirname "$0")
@@ -89,5 +90,26 @@ else
 fi
 gone=$(grep -c '^PROCESS .* origin=3 .*reason=pid [0-9]* exited before it was resolved' "$tmp/short.dump")
 echo "# $gone of them were described from the exec's facts after their exit"
+
+# ---- a program whose context is in its executable's static TLS: read from its first syscall ---
+# The first run is resolved by user space (its exec wakes spancap; it waits 1 s); the second runs on
+# spancap's only CPU at a real-time priority, so no instruction of spancap's user space runs
+# between its exec and its exit: its first syscall, in a span, has its context only if the
+# kernel installed the executable's layout at the exec (map exe_rules).
+need_commands taskset chrt
+first=$(realpath "$BUILD/tests/exec_ctx_first")
+taskset -c 0 "$SPANCAP" -q -w "$tmp/rule.scap" -- sh -c \
+	"$first 1 1; chrt -f 1 $first 2; sleep 0.3" >"$tmp/rule.out" 2>&1 ||
+	bail "spancap records two runs of exec_ctx_first" "$tmp/rule.out"
+"$CHECK" "$tmp/rule.scap" >"$tmp/rule.dump" 2>&1
+T=0102030405060708090a0b0c0d0e0f10
+check "its second exec reads the context from the first syscall (getppid in span c1..c702)" \
+	grep -Eq "^SYSCALL pid=[0-9]+ tid=[0-9]+ nr=110 .* ctx=1 trace=$T span=c1c2c3c4c5c6c702 " \
+	"$tmp/rule.dump"
+second=$(awk '/^SYSCALL .* nr=110 .* span=c1c2c3c4c5c6c702 / {sub("pid=", "", $2); print $2; exit}' \
+	"$tmp/rule.dump")
+check "its exec record (it exited before spancap ran) says the executable's layout was used" \
+	grep -Eq "^PROCESS pid=${second:-none} .*origin=3 status=resolved model=[a-z-]+ tp_offset=-[0-9]+ .* reason=pid [0-9]+ exited before it was resolved: read with the layout" \
+	"$tmp/rule.dump"
 suite_exit
 tap_end
