@@ -1115,8 +1115,8 @@ static void describe_gone_exec(pid_t pid, const struct proc_facts *f)
 	gone.status = SCF_CTX_NONE;
 	if (exe_rules_static(g.k, f->k.exe_ino, f->k.exe_dev, &gone))
 		snprintf(gone.reason, sizeof(gone.reason),
-			 "pid %d exited before it was resolved: read with the layout of its "
-			 "executable found at an earlier exec", pid);
+			 "pid %d exited before it was resolved: read with the layout its "
+			 "executable had before", pid);
 	else
 		snprintf(gone.reason, sizeof(gone.reason), "pid %d exited before it was resolved",
 			 pid);
