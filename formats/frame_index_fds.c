@@ -143,16 +143,24 @@ static int process_wide(struct scf_fidx_fds *f, uint32_t pid, uint32_t bits)
 	return 0;
 }
 
+/* The entry of (pid, fd), made when missing; NULL with *err 0 for an fd no table holds (a
+ * negative result, AT_FDCWD), or with *err -ENOMEM. */
+static struct scf_fidx_fdk *fd_key(struct scf_fidx_fds *f, uint32_t pid, int64_t fd, int *err)
+{
+	*err = 0;
+	if (!valid_fd(fd))
+		return NULL;
+	return key_get(f, pid, (uint32_t)fd, err);
+}
+
 /* A new description at fd, at time since: known (made from the record alone) or not. */
 static int install(struct scf_fidx_fds *f, uint32_t pid, int64_t fd, bool known, bool alias,
 		   uint64_t since)
 {
-	int err = 0;
 	struct scf_fidx_fdk *k;
+	int err;
 
-	if (!valid_fd(fd))
-		return 0;
-	k = key_get(f, pid, (uint32_t)fd, &err);
+	k = fd_key(f, pid, fd, &err);
 	if (!k)
 		return err;
 	k->bits |= SCF_FIDX_FD_CHANGED | (alias ? SCF_FIDX_FD_ALIAS : 0);
@@ -175,12 +183,10 @@ static int install(struct scf_fidx_fds *f, uint32_t pid, int64_t fd, bool known,
  */
 static int mark(struct scf_fidx_fds *f, uint32_t pid, int64_t fd, uint8_t bit)
 {
-	int err = 0;
 	struct scf_fidx_fdk *k;
+	int err;
 
-	if (!valid_fd(fd))
-		return 0;
-	k = key_get(f, pid, (uint32_t)fd, &err);
+	k = fd_key(f, pid, fd, &err);
 	if (!k)
 		return err;
 	k->bits |= bit;
@@ -191,13 +197,11 @@ static int mark(struct scf_fidx_fds *f, uint32_t pid, int64_t fd, uint8_t bit)
  * description was installed lets prev go; another closes d. */
 static int close_fd(struct scf_fidx_fds *f, uint32_t pid, int64_t fd, uint64_t entry)
 {
-	int err = 0;
 	struct scf_fidx_fdk *k;
 	int any; /* d or prev there: 1, 0, or -1 unknown */
+	int err;
 
-	if (!valid_fd(fd))
-		return 0;
-	k = key_get(f, pid, (uint32_t)fd, &err);
+	k = fd_key(f, pid, fd, &err);
 	if (!k)
 		return err;
 	k->bits |= SCF_FIDX_FD_CHANGED;
