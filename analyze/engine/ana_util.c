@@ -11,6 +11,17 @@
 
 #include "analysis.h"
 
+void *ana_vec_at(const struct ana_vec *v, uint32_t i, bool *bad)
+{
+	if (i == UINT32_MAX)
+		return NULL;
+	if (i >= v->n) {
+		*bad = true;
+		return NULL;
+	}
+	return v->v[i];
+}
+
 int ana_vec_push(struct ana_vec *v, void *p)
 {
 	if (v->n == v->cap) {

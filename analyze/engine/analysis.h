@@ -647,6 +647,9 @@ bool ana_fd_raced(const struct ana_proc *p, int64_t fd, uint64_t entry_ns);
 
 /* ana_util.c (ana_bytes: also the exporters' spilled and sorted records) */
 int ana_vec_push(struct ana_vec *v, void *p);
+/* The object at index i of a spilled or sorted record: NULL for UINT32_MAX (none), NULL with
+ * *bad set when i is out of range. */
+void *ana_vec_at(const struct ana_vec *v, uint32_t i, bool *bad);
 /* A growing byte buffer; nomem once an allocation failed, after which puts are dropped. */
 struct ana_bytes {
 	uint8_t *p;

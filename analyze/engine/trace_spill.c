@@ -629,15 +629,7 @@ static void stats_merge(struct ana_stats *d, const struct ana_stats *s)
 /* An index read from a partial: NULL for NONE, the object, or bad when out of range. */
 static void *get_ref(struct cur *r, const struct ana_vec *v)
 {
-	uint32_t i = get_u32(r);
-
-	if (i == NONE)
-		return NULL;
-	if (i >= v->n) {
-		r->bad = true;
-		return NULL;
-	}
-	return v->v[i];
+	return ana_vec_at(v, get_u32(r), &r->bad);
 }
 
 struct merge {

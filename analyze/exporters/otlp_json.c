@@ -888,15 +888,7 @@ static const char *gget_str(struct grd *r, uint32_t len)
 
 static void *gget_ref(struct grd *r, const struct ana_vec *v)
 {
-	uint32_t i = (uint32_t)gget(r, 4);
-
-	if (i == NONE)
-		return NULL;
-	if (i >= v->n) {
-		r->bad = true;
-		return NULL;
-	}
-	return v->v[i];
+	return ana_vec_at(v, (uint32_t)gget(r, 4), &r->bad);
 }
 
 /* Writes one sorted span group: 0, or 1 when it is malformed (-ENOMEM: out of memory). */
