@@ -1097,7 +1097,7 @@ static __always_inline struct proc_scratch *proc_ev(__u8 kind, __u32 pid, __u32 
  * What /proc/PID/stat and /proc/PID/status would say of t (struct sc_proc_facts): reading them
  * costs user space seven file operations a process, on a new /proc entry each time.
  */
-static __always_inline void proc_facts(struct sc_proc_facts *f, struct task_struct *t)
+static __always_inline void task_facts(struct sc_proc_facts *f, struct task_struct *t)
 {
 	struct pid *pid = BPF_CORE_READ(t, thread_pid);
 	unsigned int level = BPF_CORE_READ(pid, level);
@@ -1185,7 +1185,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	if (s) {
 		/* The child runs the parent's image with a copy of its memory: the parent's
 		 * argument block (current's) is the child's. */
-		proc_facts(&s->facts, child);
+		task_facts(&s->facts, child);
 		s->ev.len = sizeof(struct sc_proc_life_event) + proc_argv(s, 0);
 	}
 	if (cfg != &none_cfg) {
@@ -1316,7 +1316,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	s = proc_ev(SC_PROC_EXEC, tgid, old_pid, 0); /* the thread that called execve */
 	if (!s)
 		return 0;
-	proc_facts(&s->facts, p);
+	task_facts(&s->facts, p);
 	s->facts.exe_ino = key.ino;
 	s->facts.exe_dev = key.dev;
 	n = bpf_probe_read_kernel_str(&s->tail[4], SC_STR_MAX, BPF_CORE_READ(bprm, filename));
