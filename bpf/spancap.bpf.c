@@ -62,6 +62,15 @@ const volatile __u8 sample_mode = 0;
 const volatile __u64 sample_threshold = 0;
 
 /*
+ * A process started by a thread whose trace the sample leaves out belongs to that trace: its
+ * syscalls made without a valid context of its own (a program run by the span, which publishes
+ * none) are left out with it, counted in SC_CNT_SAMPLED_OUT, so a trace is recorded with the
+ * processes it starts or not at all. The mark (thread_state.born_out) is set at the fork, kept
+ * across exec, and passed to the process's threads and to the processes it starts in turn
+ * outside a context of its own (fork_born_out()). Its own contexts decide for themselves.
+ */
+
+/*
  * Bumped (by user space and by this program) after every change of a `procs` entry: a thread
  * keeps a copy of its process's entry in its task storage and looks the entry up again only
  * when the epoch moved (thread_cfg()).
@@ -148,6 +157,7 @@ struct thread_state {
 	__u8 samp_flags;
 	__u8 samp_known;
 	__u8 samp_keep;
+	__u8 born_out; /* its process was started by a thread in a trace left out (fork_born_out()) */
 	struct sc_proc_cfg cfg; /* the process's configuration as of cfg_epoch == epoch */
 	__u32 epoch;
 	__u8 cfg_ok;
@@ -898,6 +908,9 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 	st->ev.trace_flags = 0;
 	now = 0;
 	read_ctx(cfg, task, st, tgid, tid, &now);
+	if (sample_mode && st->born_out &&
+	    !(st->ev.flags & (SC_SYS_F_CTX | SC_SYS_F_CTX_FAULT | SC_SYS_F_SAMPLED_OUT)))
+		st->ev.flags |= SC_SYS_F_SAMPLED_OUT; /* outside its own contexts: its starter's trace */
 	if (!always_recorded(id) && !resolve) {
 		if (sample_mode && (st->ev.flags & SC_SYS_F_SAMPLED_OUT)) {
 			count(SC_CNT_SAMPLED_OUT);
@@ -1160,6 +1173,24 @@ static __always_inline void emit_life(struct proc_scratch *s, bool wake)
 	emit_wake(s, len, wake);
 }
 
+/*
+ * The born_out mark of a process the thread with state pst starts (see sample_mode): set when
+ * the fork syscall it is in was made in a trace left out, or, made outside any context of its
+ * own, when its own process carries the mark. A fork syscall is always recorded, so its entry
+ * decided (IN_FLIGHT_RECORD); without that entry (storage made by user space during the
+ * syscall) only the thread's own mark is known.
+ */
+static __always_inline __u8 fork_born_out(const struct thread_state *pst)
+{
+	if (!sample_mode || !pst)
+		return 0;
+	if (pst->in_flight != IN_FLIGHT_RECORD)
+		return pst->born_out;
+	if (pst->ev.flags & SC_SYS_F_CTX_FAULT)
+		return 0; /* its context is unknown: recorded */
+	return (pst->ev.flags & SC_SYS_F_SAMPLED_OUT) != 0;
+}
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
@@ -1173,8 +1204,12 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	/* Observed from its first instruction: its task storage is what says so. */
 	cst = bpf_task_storage_get(&threads, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	pst = bpf_task_storage_get(&threads, parent, 0, 0);
 	if (!cst)
 		count(SC_CNT_MAP_FULL);
+	else if (sample_mode && pst)
+		/* a new thread is of its process; a new process is of the trace that started it */
+		cst->born_out = ctgid == ptgid ? pst->born_out : fork_born_out(pst);
 	if (ctgid == ptgid) {
 		s = proc_ev(SC_PROC_THREAD_START, ctgid, child->pid, ptgid);
 		if (s)
@@ -1206,7 +1241,6 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		 * every syscall. tls_record() still checks the cache against the child's own
 		 * thread pointer and configuration; a stale parent cache is as stale for both.
 		 */
-		pst = bpf_task_storage_get(&threads, parent, 0, 0);
 		if (cst && pst && c.kind == SC_TLS_DTV && slot_cached(pst, &c)) {
 			cst->slot = pst->slot;
 			cst->slot_tp = pst->slot_tp;

@@ -110,18 +110,22 @@ $(BUILD)/tests/resolver_probe: PROG_LDLIBS = $(RESOLVER_LDLIBS)
 # The programs the capture suites run (tests/integration/it_capture_*.sh): the target and
 # checker of it_capture_core, a worker thread that execs inside its span (core), a process
 # that forks before it can be resolved and one that exits before its re-resolution (core), one
-# whose first syscall is in a span (process_facts), the
+# whose first syscall is in a span (process_facts), one that runs a command in a span and
+# outside (sampling), the
 # process and thread spawner of it_capture_memory, the workloads of it_capture_load, the
 # self-counting syscall flood of it_capture_output and the command-driven workload of
 # it_capture_ring.
 CAPTURE_TEST_TOOLS := $(addprefix $(BUILD)/tests/,capture_target capture_check exec_thread \
-	fork_early exit_early exec_ctx_first churn_target load_workload getppid_flood ring_workload)
+	fork_early exit_early exec_ctx_first span_spawn churn_target load_workload getppid_flood \
+	ring_workload)
 $(BUILD)/tests/capture_target: $(BUILD)/obj/tests/capture_target.o
 $(BUILD)/tests/capture_target: PROG_LDFLAGS = $(EXPORT_TLS)
 $(BUILD)/tests/fork_early: $(BUILD)/obj/tests/fork_early.o
 $(BUILD)/tests/fork_early: PROG_LDFLAGS = $(EXPORT_TLS)
 $(BUILD)/tests/exec_ctx_first: $(BUILD)/obj/tests/exec_ctx_first.o
 $(BUILD)/tests/exec_ctx_first: PROG_LDFLAGS = $(EXPORT_TLS)
+$(BUILD)/tests/span_spawn: $(BUILD)/obj/tests/span_spawn.o
+$(BUILD)/tests/span_spawn: PROG_LDFLAGS = $(EXPORT_TLS)
 $(BUILD)/tests/exit_early: $(BUILD)/obj/tests/exit_early.o
 $(BUILD)/tests/exit_early: PROG_LDFLAGS = $(EXPORT_TLS)
 $(BUILD)/tests/exec_thread: $(BUILD)/obj/tests/exec_thread.o

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * span_spawn - a process that runs a command inside a span and again outside any span, for
+ * the processes a sampled capture keeps or leaves out with the trace that started them
+ * (tests/integration/it_capture_sampling.sh).
+ *
+ *   span_spawn in|out CMD [ARG...]
+ *
+ * 1. waits for one line on stdin (the suite sends it once spancap says it resolved this
+ *    program: the context is read only after that);
+ * 2. attaches a context whose trace id ends in seven 0xff bytes ("in": kept at any sampling
+ *    fraction) or in 00..01 ("out": left out at any fraction below 1), W3C sampled flag set;
+ * 3. runs CMD (fork, execvp) and waits for it; prints "in-span PID";
+ * 4. detaches, runs CMD again and waits; prints "outside PID";
+ * 5. exits 0 when both runs of CMD did.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "otel_thread_record.h"
+
+__attribute__((visibility("default"))) __thread struct otel_record *otel_thread_ctx_v1;
+
+static struct otel_record rec;
+
+static void compiler_fence(void)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+/* Runs argv, waits; returns the child's pid, or -1 when it could not run or failed. */
+static pid_t run(char **argv)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		return -1;
+	return pid;
+}
+
+int main(int argc, char **argv)
+{
+	static const uint8_t span[8] = {0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x01};
+	pid_t in_span, outside;
+	char line[16];
+	bool kept;
+
+	if (argc < 3 || (strcmp(argv[1], "in") && strcmp(argv[1], "out"))) {
+		fprintf(stderr, "usage: span_spawn in|out CMD [ARG...]\n");
+		return 2;
+	}
+	kept = !strcmp(argv[1], "in");
+	if (!fgets(line, sizeof(line), stdin))
+		return 2;
+	memset(rec.trace_id, 0x5a, 9);
+	memset(rec.trace_id + 9, kept ? 0xff : 0x00, 7);
+	if (!kept)
+		rec.trace_id[15] = 0x01;
+	memcpy(rec.span_id, span, 8);
+	rec.trace_flags = 1;
+	rec.valid = 1;
+	compiler_fence();
+	otel_thread_ctx_v1 = &rec;
+	compiler_fence();
+	in_span = run(argv + 2);
+	compiler_fence();
+	otel_thread_ctx_v1 = NULL;
+	compiler_fence();
+	outside = run(argv + 2);
+	printf("in-span %d\noutside %d\n", (int)in_span, (int)outside);
+	return in_span > 0 && outside > 0 ? 0 : 1;
+}
