@@ -47,7 +47,11 @@
 #      Long (minutes): LARGE_ROUNDS passes, 1 by default.
 #  10. spancap's CPU per spawned process: bench/spawn_bench (fork, exec /bin/true, wait, 5 ms
 #      pause; SPAWNS times) under spancap -- (with --sample-traces 0.01), against the same run
-#      spawning nothing, interleaved; with OLD, the older spancap in the same passes.
+#      spawning nothing, interleaved; with OLD, the older spancap in the same passes, its row
+#      labelled "spancap (OLD: NAME, git REV)" when OLD lies in a git checkout (REV: git describe
+#      --always --dirty of that checkout, which names the binary only when it was built from that
+#      checkout as it stands), else "spancap (OLD: NAME, sha256 HASH)" (the first 12 hex digits of
+#      the binary's SHA-256), NAME being the binary's file name, never its (often temporary) path.
 #
 # Usage: bench/run_bench.sh [BUILD]   (root; BPF; not run by make test)
 # Knobs (environment):
@@ -87,7 +91,8 @@
 #   BENCH_SMOKE=1       a few seconds per section (CI): small counts, one pass, two ramp steps
 #   SPANCAP=PATH        the spancap binary (default $BUILD/spancap)
 #   OLD=PATH            an older spancap measured in the same passes as section 1's "context"
-#                       row (before/after a change under the same load)
+#                       row (before/after a change under the same load), and in section 10's passes
+#                       (its row's label: see section 10 above)
 #   SPLICE=1            with SECTIONS a subset: the sections of this run replace (or are added
 #                       to) those of the same number in the existing RESULTS, whose header
 #                       gains a row per section naming this run (date, command, load, git)
@@ -1263,6 +1268,16 @@ spawn_cost_run() { # key spancap-binary n
 	sp_dur[$key]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b - a) / 1e9}') "
 }
 
+# Section 10's name for the OLD binary: stable across copies of it to temporary paths.
+old_spawn_label() {
+	local rev
+	if rev=$(git -C "$(dirname "$OLD")" describe --always --dirty 2>/dev/null); then
+		echo "spancap (OLD: $(basename "$OLD"), git $rev)"
+	else
+		echo "spancap (OLD: $(basename "$OLD"), sha256 $(sha256sum <"$OLD" | cut -c 1-12))"
+	fi
+}
+
 section_spawn() {
 	local r k bins="new" label
 	[ -n "${OLD:-}" ] && bins="old new"
@@ -1297,7 +1312,7 @@ section_spawn() {
 		echo "|---|---|---|---|---|"
 		for k in $bins; do
 			label="this tree"
-			[ "$k" = old ] && label="OLD ($OLD)"
+			[ "$k" = old ] && label=$(old_spawn_label)
 			local idle_l="" per_l="" ms_l="" idle i
 			local -a cn dn c0 d0
 			read -ra c0 <<<"${sp_cpu[$k-0]:-}"

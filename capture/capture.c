@@ -37,9 +37,16 @@
 #define RETRY_FIRST_NS 2000000ull
 #define DRAIN_MAX_NS 2000000000ull
 
+/* A process waiting for its resolution at the end of the poll tick. */
+struct pending_resolve {
+	uint32_t pid;
+	uint8_t reasons;	  /* SC_RESOLVE_* bits: a set, never one reason */
+	struct proc_facts *facts; /* the last exec's, for its PROCESS record (or NULL) */
+};
+
 static uint64_t mono_ns(void);
 static void retry_due(uint64_t now);
-static void capture_request_resolve(uint32_t pid, uint8_t reasons);
+static struct pending_resolve *capture_request_resolve(uint32_t pid, uint8_t reasons);
 static void capture_event_of(uint32_t pid);
 static void capture_process_gone(uint32_t pid);
 static void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route,
@@ -59,11 +66,7 @@ static struct {
 	volatile sig_atomic_t stop_signal;
 	volatile sig_atomic_t n_signals;
 	struct output out;
-	struct {
-		uint32_t pid;
-		uint8_t reasons; /* SC_RESOLVE_* bits: a set, never one reason */
-		struct proc_facts *facts; /* the last exec's, for its PROCESS record (or NULL) */
-	} pending[PENDING_MAX];
+	struct pending_resolve pending[PENDING_MAX];
 	size_t n_pending;
 	struct {
 		uint32_t pid;
@@ -1237,7 +1240,12 @@ static void resolve_pending_entry(size_t i)
 	free(f);
 }
 
-static void capture_request_resolve(uint32_t pid, uint8_t reasons)
+/*
+ * Adds reasons to pid's pending entry (made when there is none) and resolves it at once when
+ * they ask so. Returns the entry when it stays pending, NULL when the table was full or the
+ * entry was resolved and removed.
+ */
+static struct pending_resolve *capture_request_resolve(uint32_t pid, uint8_t reasons)
 {
 	size_t i;
 
@@ -1247,7 +1255,7 @@ static void capture_request_resolve(uint32_t pid, uint8_t reasons)
 		if (g.n_pending == PENDING_MAX) {
 			/* the periodic re-check looks at every process again */
 			g.resolve_overflow++;
-			return;
+			return NULL;
 		}
 		g.pending[i].pid = pid;
 		g.pending[i].reasons = 0;
@@ -1264,32 +1272,33 @@ static void capture_request_resolve(uint32_t pid, uint8_t reasons)
 	 */
 	if (reasons & SC_RESOLVE_RETRY) {
 		resolve_pending_entry(i);
-	} else if (reasons & SC_RESOLVE_NOW) {
+		return NULL;
+	}
+	if (reasons & SC_RESOLVE_NOW) {
 		struct ptab_entry *e = ptab__find(g.ptab, pid);
 		uint64_t now = mono_ns();
 
 		if (e && now - e->last_now_ns < (uint64_t)g.o.tick_ms * 1000000u)
-			return;
+			return &g.pending[i];
 		if (e)
 			e->last_now_ns = now;
 		resolve_pending_entry(i);
+		return NULL;
 	}
+	return &g.pending[i];
 }
 
 /* An exec: the process is resolved with the other pending ones, described with f. */
 static void capture_on_exec(uint32_t pid, const struct proc_facts *f)
 {
-	size_t i;
+	struct pending_resolve *p = capture_request_resolve(pid, SC_RESOLVE_EXEC);
 
-	capture_request_resolve(pid, SC_RESOLVE_EXEC);
-	for (i = 0; i < g.n_pending && g.pending[i].pid != pid; i++)
-		;
-	if (i == g.n_pending || !f)
+	if (!p || !f)
 		return; /* a full table: the re-check describes it from /proc */
-	if (!g.pending[i].facts)
-		g.pending[i].facts = malloc(sizeof(*f));
-	if (g.pending[i].facts)
-		*g.pending[i].facts = *f; /* a later exec's image replaces an earlier one */
+	if (!p->facts)
+		p->facts = malloc(sizeof(*f));
+	if (p->facts)
+		*p->facts = *f; /* a later exec's image replaces an earlier one */
 }
 
 /* A resolution of pid is waiting for the end of the poll tick (an exec's, a dlopen's). */

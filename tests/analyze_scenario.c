@@ -94,7 +94,8 @@ static void section(struct scen *s, int variant)
 	memset(sec.boot_id, variant ? 0xb2 : 0xb1, 16);
 	scf_rb_begin(&rb, s->buf, sizeof(s->buf), SCF_REC_SECTION, 0, &sec, sizeof(sec));
 	scf_rb_item_str(&rb, SCF_ITEM_HOSTNAME,
-			variant == 6	 ? "filter-host"
+			variant == 7	 ? "hold-host"
+			: variant == 6 ? "filter-host"
 			: variant == 5 ? "spill-host"
 			: variant == 4 ? "scenario-host" /* a second boot of host 1 */
 			: variant == 3 ? "late-host"
@@ -611,12 +612,33 @@ static void host_filter(struct scen *s)
 	end(s, AT(2000), 0);
 }
 
+static void host_hold(struct scen *s)
+{
+	const uint32_t P = SCEN_HOLD_PID, T1 = P + 1, T2 = P + 2, T3 = P + 3;
+
+	process(s, AT(1), P, "hold", NULL, SCF_CTX_NONE, "no context");
+	thread(s, AT(2), P, T1, "hold-1");
+	thread(s, AT(2), P, T2, "hold-2");
+	thread(s, AT(2), P, T3, "hold-3");
+	/* T3 leaves trace 71..: with a budget, it is spilled before T2 looks for G1 */
+	filt_sc(s, AT(10), P, T3, 0x71, 1, true);
+	filt_sc(s, AT(11), P, T3, 0x72, 2, true);
+	/* T2 finds no G1 (unselected), T1 makes it, T2 gets it: G1 has two getters */
+	filt_sc(s, AT(20), P, T2, 0x70, 0x91, false);
+	filt_sc(s, AT(21), P, T1, 0x70, 0x91, true);
+	filt_sc(s, AT(22), P, T2, 0x70, 0x91, true);
+	filt_sc(s, AT(23), P, T3, 0x73, 3, true);
+	end(s, AT(2000), 0);
+}
+
 int scen_write(struct scf_writer *w, int variant)
 {
 	struct scen s = { .w = w };
 
 	section(&s, variant);
-	if (variant == 6)
+	if (variant == 7)
+		host_hold(&s);
+	else if (variant == 6)
 		host_filter(&s);
 	else if (variant == 5)
 		host_spill(&s);

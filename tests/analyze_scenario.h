@@ -110,6 +110,17 @@
  */
 #define SCEN_FILTER_PID 950
 
+/*
+ * Variant 7 is host "hold-host", for a pending hold that finds a live span (test_trace_spill.c):
+ * process 1100 "hold" with threads 1101-1103. 1103 runs a span of trace 7171... and moves to
+ * one of 7272...; 1102 then looks for span G1 (trace 7070..., span 9191...) by an unselected
+ * syscall (a write) before it exists, 1101 makes G1, and 1102 gets it by a selected one (a read
+ * failing with EAGAIN): without a budget G1 was got by two threads (multi_thread). With a
+ * budget that spills trace 7171... before 1102's find, that find leaves 1102's hold pending
+ * and its read finds the live G1 (trace_index.c calls the spill's hold_found).
+ */
+#define SCEN_HOLD_PID 1100
+
 /* What the scenario must reconstruct to (counted from the definition above). */
 #define SCEN_A1_SYSCALLS 12
 #define SCEN_A2_SYSCALLS 6
@@ -124,7 +135,7 @@
 #define SCEN_ARG_FAULT_COUNT 3 /* argument read faults during span A1: nothing lost */
 #define SCEN_SVC_LOG_BYTES_WRITTEN (64 + 10 + 5 + 4) /* trace A and the child */
 
-/* Writes the scenario (variant 0 to 6) through w. Returns 0 or a negative errno. */
+/* Writes the scenario (variant 0 to 7) through w. Returns 0 or a negative errno. */
 int scen_write(struct scf_writer *w, int variant);
 /* Writes it to path. Returns 0 or a negative errno with a message in err. */
 int scen_write_file(const char *path, int variant, bool uncompressed, char *err, size_t errlen);

@@ -514,6 +514,52 @@ static void test_filters_that_deselect_syscalls_spill_the_same(void **state)
 	unlink(scen_path);
 }
 
+/*
+ * A pending hold that finds a live span (variant 7: thread 1102 looks for G1 by an unselected
+ * syscall after a spill and before 1101 makes it, then gets it by a selected one): without a
+ * budget G1 was got by two threads ("1101+" in spans). Budgets from one to three times the
+ * cost of a trace with one span: those between one and two spill both earlier traces before
+ * the find and keep G1 live until 1102's read, which then finds it and calls the spill's
+ * hold_found, whose marker alone tells the merge that 1102 got G1. Spans and traces print the
+ * same at every budget as with none, and some budget spills.
+ */
+static void test_pending_hold_that_finds_a_live_span_spills_the_same(void **state)
+{
+	const size_t unit = ANA_TRACE_COST + ANA_SPAN_COST;
+	struct ana_filter f = { .has_syscalls = true };
+	char want[64];
+
+	(void)state;
+	f.syscalls[0] = 1; /* read */
+	snprintf(want, sizeof(want), "%u+", SCEN_HOLD_PID + 1);
+	assert_int_equal(write_variant(7), 0);
+	for (size_t k = 0; k < 4; k++) {
+		int (*fn)(struct ana_report *) = k < 2 ? ana_report_spans : ana_report_traces;
+		uint64_t none, spilled, any = 0;
+		char *a = report_filtered(fn, k % 2, ANA_SORT_START, 0, &f, &none);
+
+		assert_int_equal(none, 0);
+		if (k == 0)
+			assert_non_null(strstr(a, want));
+		for (size_t eighths = 0; eighths <= 24; eighths++) {
+			size_t budget = eighths ? unit * eighths / 8 : 1;
+			char *b = report_filtered(fn, k % 2, ANA_SORT_START, budget, &f, &spilled);
+
+			assert_string_equal(a, b);
+			any += spilled;
+			free(b);
+			report_threads = 2;
+			b = report_filtered(fn, k % 2, ANA_SORT_START, budget, &f, &spilled);
+			report_threads = 0;
+			assert_string_equal(a, b);
+			free(b);
+		}
+		assert_true(any > 0);
+		free(a);
+	}
+	unlink(scen_path);
+}
+
 /* The export of the scenario in a format with a budget (0: none), into a string (free it);
  * *spilled gets the trace partials written to the spill file. */
 static char *export_out(enum ana_export_format format, enum ana_export_gran gran, bool orphans,
@@ -603,6 +649,7 @@ int main(void)
 		cmocka_unit_test(test_sorter_names_the_directory_it_cannot_use),
 		cmocka_unit_test(test_reports_are_the_same_with_every_trace_spilled),
 		cmocka_unit_test(test_filters_that_deselect_syscalls_spill_the_same),
+		cmocka_unit_test(test_pending_hold_that_finds_a_live_span_spills_the_same),
 		cmocka_unit_test(test_span_detail_reports_are_the_same_with_every_trace_spilled),
 	};
 

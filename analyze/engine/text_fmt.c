@@ -170,38 +170,46 @@ void ana_table_init(struct ana_table *t, unsigned int ncols, const char *const *
 	t->align = align;
 }
 
+/*
+ * The buffer buf of *cap items of elem bytes, used of them in use, with room for more after
+ * them: buf itself when they fit, else buf reallocated to a capacity doubled from *cap (from
+ * first when nothing is allocated yet), *cap set to it. NULL when that fails (buf and *cap are
+ * left as they were).
+ */
+static void *table_grow(void *buf, size_t *cap, size_t used, size_t more, size_t first, size_t elem)
+{
+	size_t ncap = *cap ? *cap : first;
+	void *nv;
+
+	if (buf && more <= *cap - used)
+		return buf;
+	while (more > ncap - used)
+		ncap *= 2;
+	nv = realloc(buf, ncap * elem);
+	if (nv)
+		*cap = ncap;
+	return nv;
+}
+
+/* Room for more bytes of text after the t->len there are. */
 static int table_reserve(struct ana_table *t, size_t more)
 {
-	size_t ncap = t->text_cap ? t->text_cap : 4096;
-	char *nt;
+	char *nt = table_grow(t->text, &t->text_cap, t->len, more, 4096, 1);
 
-	if (more <= t->text_cap - t->len)
-		return 0;
-	while (more > ncap - t->len)
-		ncap *= 2;
-	nt = realloc(t->text, ncap);
 	if (!nt)
 		return -1;
 	t->text = nt;
-	t->text_cap = ncap;
 	return 0;
 }
 
 /* Room for more cells after the t->n there are. */
 static int table_slots(struct ana_table *t, size_t more)
 {
-	size_t ncap = t->cap ? t->cap : 64;
-	size_t *nv;
+	size_t *nv = table_grow(t->start, &t->cap, t->n, more, 64, sizeof(*nv));
 
-	if (more <= t->cap - t->n)
-		return 0;
-	while (more > ncap - t->n)
-		ncap *= 2;
-	nv = realloc(t->start, ncap * sizeof(*nv));
 	if (!nv)
 		return -1;
 	t->start = nv;
-	t->cap = ncap;
 	return 0;
 }
 

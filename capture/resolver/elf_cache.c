@@ -138,10 +138,7 @@ int elfcache__read_file(struct elfcache *c, const char *path, const char *name,
 
 	if (!c)
 		return elftls_from_file(path, name, out, err, errlen);
-	memset(out, 0, sizeof(*out));
-	if (!name)
-		name = path;
-	fd = elftls_open(path, name, &st, err, errlen);
+	fd = elftls_open_module(path, &name, &st, out, err, errlen);
 	if (fd < 0)
 		return fd;
 	for (size_t i = 0; i < c->cap; i++) {

@@ -856,19 +856,23 @@ int elftls_from_fd(int fd, const struct stat *st, const char *name, struct elftl
 	return rc;
 }
 
-int elftls_open(const char *path, const char *name, struct stat *st, char *err, size_t errlen)
+int elftls_open_module(const char *path, const char **name, struct stat *st,
+		       struct elftls_info *out, char *err, size_t errlen)
 {
 	int fd, rc;
 
+	memset(out, 0, sizeof(*out));
+	if (!*name)
+		*name = path;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
-		scf_errf(err, errlen, "%s: open %s: %s", name, path, strerror(-rc));
+		scf_errf(err, errlen, "%s: open %s: %s", *name, path, strerror(-rc));
 		return rc;
 	}
 	if (fstat(fd, st)) {
 		rc = -errno;
-		scf_errf(err, errlen, "%s: fstat: %s", name, strerror(-rc));
+		scf_errf(err, errlen, "%s: fstat: %s", *name, strerror(-rc));
 		close(fd);
 		return rc;
 	}
@@ -881,10 +885,7 @@ int elftls_from_file(const char *path, const char *name, struct elftls_info *out
 	struct stat st;
 	int fd, rc;
 
-	memset(out, 0, sizeof(*out));
-	if (!name)
-		name = path;
-	fd = elftls_open(path, name, &st, err, errlen);
+	fd = elftls_open_module(path, &name, &st, out, err, errlen);
 	if (fd < 0)
 		return fd;
 	rc = elftls_from_fd(fd, &st, name, out, err, errlen);

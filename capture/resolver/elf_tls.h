@@ -101,11 +101,13 @@ int elftls_from_file(const char *path, const char *name, struct elftls_info *out
 int elftls_from_memory(const void *img, size_t len, const char *name, struct elftls_info *out,
 		       char *err, size_t errlen);
 /*
- * Opens path read-only and fstat()s it: returns the descriptor (the caller closes it) and fills
- * *st, or a negative errno with a message naming name and path. elftls_from_fd() then reads it;
- * elf_cache.h looks the file up by *st in between.
+ * The start of a read of the module at path, shared by elftls_from_file() and elf_cache.h:
+ * zeroes *out, makes *name path when it is NULL, opens path read-only and fstat()s it. Returns
+ * the descriptor (the caller closes it) and fills *st, or a negative errno with a message naming
+ * *name and path. elftls_from_fd() then reads it; elf_cache.h looks the file up by *st in between.
  */
-int elftls_open(const char *path, const char *name, struct stat *st, char *err, size_t errlen);
+int elftls_open_module(const char *path, const char **name, struct stat *st,
+		       struct elftls_info *out, char *err, size_t errlen);
 /* Reads the module open on fd, st being what fstat() said of it. name labels messages. */
 int elftls_from_fd(int fd, const struct stat *st, const char *name, struct elftls_info *out,
 		   char *err, size_t errlen);
