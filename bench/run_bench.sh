@@ -92,7 +92,7 @@
 #   SPANCAP=PATH        the spancap binary (default $BUILD/spancap)
 #   OLD=PATH            an older spancap measured in the same passes as section 1's "context"
 #                       row (before/after a change under the same load), and in section 10's passes
-#                       (its row's label: see section 10 above)
+#                       (its rows are labelled as section 10 above says)
 #   SPLICE=1            with SECTIONS a subset: the sections of this run replace (or are added
 #                       to) those of the same number in the existing RESULTS, whose header
 #                       gains a row per section naming this run (date, command, load, git)
@@ -284,6 +284,17 @@ run_strace() { strace -f -qq -o "$tmp/st.out" -- "$B" -n $((CALLS / SLOW_DIV)) -
 
 SYSCALL_CONFIGS=${SYSCALL_CONFIGS:-baseline floor unobserved observed context filtered sampled-out \
 sampled-in bound bound-sampled-out bpftrace perf-trace strace}
+
+# The OLD binary's name in sections 1 and 10: stable across copies of it to temporary paths.
+old_label() {
+	local rev
+	if rev=$(git -C "$(dirname "$OLD")" describe --always --dirty 2>/dev/null); then
+		echo "spancap (OLD: $(basename "$OLD"), git $rev)"
+	else
+		echo "spancap (OLD: $(basename "$OLD"), sha256 $(sha256sum <"$OLD" | cut -c 1-12))"
+	fi
+}
+
 OLD=${OLD:-}
 [ -n "$OLD" ] && SYSCALL_CONFIGS+=" old-context"
 declare -A config_label=(
@@ -295,7 +306,7 @@ declare -A config_label=(
 	[filtered]="spancap, observed, not selected (-e)"
 	[sampled-out]="spancap, observed, context + attributes, trace left out (--sample-traces 0.01)"
 	[sampled-in]="spancap, observed, context + attributes, trace kept (--sample-traces 0.95)"
-	[old-context]="OLD spancap ($OLD), context + attributes"
+	[old-context]="${OLD:+$(old_label), context + attributes}"
 	[bound]="least work of a recorder, context + attributes"
 	[bound-sampled-out]="least work of a recorder, context + attributes, trace left out (0.01)"
 	[bpftrace]="bpftrace counting the pid's syscalls"
@@ -1268,16 +1279,6 @@ spawn_cost_run() { # key spancap-binary n
 	sp_dur[$key]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b - a) / 1e9}') "
 }
 
-# Section 10's name for the OLD binary: stable across copies of it to temporary paths.
-old_spawn_label() {
-	local rev
-	if rev=$(git -C "$(dirname "$OLD")" describe --always --dirty 2>/dev/null); then
-		echo "spancap (OLD: $(basename "$OLD"), git $rev)"
-	else
-		echo "spancap (OLD: $(basename "$OLD"), sha256 $(sha256sum <"$OLD" | cut -c 1-12))"
-	fi
-}
-
 section_spawn() {
 	local r k bins="new" label
 	[ -n "${OLD:-}" ] && bins="old new"
@@ -1312,7 +1313,7 @@ section_spawn() {
 		echo "|---|---|---|---|---|"
 		for k in $bins; do
 			label="this tree"
-			[ "$k" = old ] && label=$(old_spawn_label)
+			[ "$k" = old ] && label=$(old_label)
 			local idle_l="" per_l="" ms_l="" idle i
 			local -a cn dn c0 d0
 			read -ra c0 <<<"${sp_cpu[$k-0]:-}"
