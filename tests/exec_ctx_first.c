@@ -13,7 +13,6 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -29,17 +28,9 @@ int main(int argc, char **argv)
 	uint8_t span[8] = {0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0};
 
 	span[7] = argc > 1 ? (uint8_t)atoi(argv[1]) : 0;
-	memcpy(rec.trace_id, trace, 16);
-	memcpy(rec.span_id, span, 8);
-	rec.trace_flags = 1;
-	rec.valid = 1;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	otel_thread_ctx_v1 = &rec;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	otel_record_attach(&otel_thread_ctx_v1, &rec, trace, span);
 	syscall(SYS_getppid);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	otel_thread_ctx_v1 = NULL;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	otel_record_detach(&otel_thread_ctx_v1);
 	if (argc > 2)
 		sleep((unsigned)atoi(argv[2]));
 	return 0;

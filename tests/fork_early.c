@@ -19,7 +19,6 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,11 +29,6 @@ __attribute__((visibility("default"))) __thread struct otel_record *otel_thread_
 
 static struct otel_record rec;
 
-static void compiler_fence(void)
-{
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-}
-
 static int child_main(void)
 {
 	static const uint8_t trace[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
@@ -44,17 +38,9 @@ static int child_main(void)
 	printf("child=%d\n", getpid());
 	if (!fgets(line, sizeof(line), stdin))
 		return 12;
-	memcpy(rec.trace_id, trace, 16);
-	memcpy(rec.span_id, span, 8);
-	rec.trace_flags = 1;
-	rec.valid = 1;
-	compiler_fence();
-	otel_thread_ctx_v1 = &rec;
-	compiler_fence();
+	otel_record_attach(&otel_thread_ctx_v1, &rec, trace, span);
 	syscall(SYS_getppid);
-	compiler_fence();
-	otel_thread_ctx_v1 = NULL;
-	compiler_fence();
+	otel_record_detach(&otel_thread_ctx_v1);
 	return 0;
 }
 

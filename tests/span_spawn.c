@@ -27,11 +27,6 @@ __attribute__((visibility("default"))) __thread struct otel_record *otel_thread_
 
 static struct otel_record rec;
 
-static void compiler_fence(void)
-{
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-}
-
 /* Runs argv, waits; returns the child's pid, or -1 when it could not run or failed. */
 static pid_t run(char **argv)
 {
@@ -52,6 +47,7 @@ static pid_t run(char **argv)
 int main(int argc, char **argv)
 {
 	static const uint8_t span[8] = {0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x01};
+	uint8_t trace[16];
 	pid_t in_span, outside;
 	char line[16];
 	bool kept;
@@ -63,20 +59,13 @@ int main(int argc, char **argv)
 	kept = !strcmp(argv[1], "in");
 	if (!fgets(line, sizeof(line), stdin))
 		return 2;
-	memset(rec.trace_id, 0x5a, 9);
-	memset(rec.trace_id + 9, kept ? 0xff : 0x00, 7);
+	memset(trace, 0x5a, 9);
+	memset(trace + 9, kept ? 0xff : 0x00, 7);
 	if (!kept)
-		rec.trace_id[15] = 0x01;
-	memcpy(rec.span_id, span, 8);
-	rec.trace_flags = 1;
-	rec.valid = 1;
-	compiler_fence();
-	otel_thread_ctx_v1 = &rec;
-	compiler_fence();
+		trace[15] = 0x01;
+	otel_record_attach(&otel_thread_ctx_v1, &rec, trace, span);
 	in_span = run(argv + 2);
-	compiler_fence();
-	otel_thread_ctx_v1 = NULL;
-	compiler_fence();
+	otel_record_detach(&otel_thread_ctx_v1);
 	outside = run(argv + 2);
 	printf("in-span %d\noutside %d\n", (int)in_span, (int)outside);
 	return in_span > 0 && outside > 0 ? 0 : 1;
