@@ -57,18 +57,16 @@ const volatile __u8 only_in_span = 0;
  * SC_CNT_SAMPLED_OUT); fork, exec, exit and re-resolution triggers still are, without the
  * context (SC_SYS_F_SAMPLED_OUT). It costs the context read and the decision, which each
  * thread caches for its last trace id and flags. 0: no sampling (the verifier prunes it all).
+ *
+ * A process started by a thread whose trace the sample leaves out belongs to that trace: its
+ * syscalls made without a valid context of its own (a program run by the span, which publishes
+ * none) are left out with it, so a trace is recorded with the processes it starts or not at
+ * all. The mark (thread_state.born_out) is set at the fork, kept across exec, and passed to the
+ * process's threads and to the processes it starts in turn outside a context of its own
+ * (fork_born_out()); read_ctx() applies it. Its own contexts decide for themselves.
  */
 const volatile __u8 sample_mode = 0;
 const volatile __u64 sample_threshold = 0;
-
-/*
- * A process started by a thread whose trace the sample leaves out belongs to that trace: its
- * syscalls made without a valid context of its own (a program run by the span, which publishes
- * none) are left out with it, counted in SC_CNT_SAMPLED_OUT, so a trace is recorded with the
- * processes it starts or not at all. The mark (thread_state.born_out) is set at the fork, kept
- * across exec, and passed to the process's threads and to the processes it starts in turn
- * outside a context of its own (fork_born_out()). Its own contexts decide for themselves.
- */
 
 /*
  * Bumped (by user space and by this program) after every change of a `procs` entry: a thread
@@ -586,8 +584,9 @@ static __always_inline bool trace_in_sample(struct thread_state *st, const struc
 /*
  * Fills the context fields of the in-flight event; emits a context event on change (at *now,
  * see emit_ctx()). A context whose trace is not in the sample leaves the fields zero and sets
- * SC_SYS_F_SAMPLED_OUT; the thread's previous context, if it was recorded, ends with a context
- * event of valid 0 flagged SC_CTX_F_SAMPLED_OUT.
+ * SC_SYS_F_SAMPLED_OUT, as does no valid context in a thread marked born_out (sample_mode); the
+ * thread's previous context, if it was recorded, ends with a context event of valid 0 (flagged
+ * SC_CTX_F_SAMPLED_OUT when it moved to a trace left out).
  */
 static __always_inline void read_ctx(const struct sc_proc_cfg *cfg, struct task_struct *task,
 				     struct thread_state *st, __u32 tgid, __u32 tid, __u64 *now)
@@ -638,6 +637,8 @@ static __always_inline void read_ctx(const struct sc_proc_cfg *cfg, struct task_
 	emit_ctx(st, &h, rec, tgid, tid, now, 0);
 	return;
 none:
+	if (sample_mode && st->born_out)
+		st->ev.flags |= SC_SYS_F_SAMPLED_OUT; /* outside its own contexts: its starter's trace */
 	if (st->last_valid) {
 		__builtin_memset(&h, 0, sizeof(h));
 		emit_ctx(st, &h, 0, tgid, tid, now, 0);
@@ -908,9 +909,6 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 	st->ev.trace_flags = 0;
 	now = 0;
 	read_ctx(cfg, task, st, tgid, tid, &now);
-	if (sample_mode && st->born_out &&
-	    !(st->ev.flags & (SC_SYS_F_CTX | SC_SYS_F_CTX_FAULT | SC_SYS_F_SAMPLED_OUT)))
-		st->ev.flags |= SC_SYS_F_SAMPLED_OUT; /* outside its own contexts: its starter's trace */
 	if (!always_recorded(id) && !resolve) {
 		if (sample_mode && (st->ev.flags & SC_SYS_F_SAMPLED_OUT)) {
 			count(SC_CNT_SAMPLED_OUT);
@@ -1174,20 +1172,16 @@ static __always_inline void emit_life(struct proc_scratch *s, bool wake)
 }
 
 /*
- * The born_out mark of a process the thread with state pst starts (see sample_mode): set when
- * the fork syscall it is in was made in a trace left out, or, made outside any context of its
- * own, when its own process carries the mark. A fork syscall is always recorded, so its entry
- * decided (IN_FLIGHT_RECORD); without that entry (storage made by user space during the
- * syscall) only the thread's own mark is known.
+ * The born_out mark of a process the thread with state pst starts (see sample_mode): the
+ * decision of the fork syscall it is in, which read_ctx() made at its entry (a trace left out,
+ * or no context of its own in a marked process). A fork syscall is always recorded, so its entry
+ * was seen (IN_FLIGHT_RECORD); without it (storage made by user space during the syscall) only
+ * the thread's own mark is known.
  */
 static __always_inline __u8 fork_born_out(const struct thread_state *pst)
 {
-	if (!sample_mode || !pst)
-		return 0;
 	if (pst->in_flight != IN_FLIGHT_RECORD)
 		return pst->born_out;
-	if (pst->ev.flags & SC_SYS_F_CTX_FAULT)
-		return 0; /* its context is unknown: recorded */
 	return (pst->ev.flags & SC_SYS_F_SAMPLED_OUT) != 0;
 }
 
