@@ -1129,6 +1129,16 @@ static void describe_gone_exec(pid_t pid, const struct proc_facts *f)
 }
 
 /*
+ * Resolves a process that is still running: -ESRCH when it is gone or has exited and waits to
+ * be reaped, whose empty address space would describe it as defining nothing ("none of 0
+ * modules") over what was recorded of it while it ran.
+ */
+static int resolve_running(pid_t pid, struct ctxsrc_result *res)
+{
+	return proc_exited(pid) ? -ESRCH : ctxsrc_resolve(pid, res);
+}
+
+/*
  * Resolves pid, installs its configuration, and writes a PROCESS record when what it says
  * changed (always for origin SCAN and EXEC): a new layout, a new or updated process context,
  * its disappearance (an unpublish), or a new REASON. reasons: the SC_RESOLVE_* bits that
@@ -1147,7 +1157,7 @@ static int observe(pid_t pid, uint8_t origin, uint8_t reasons, bool force_observ
 
 	if (!res)
 		return -ENOMEM;
-	rc = ctxsrc_resolve(pid, res);
+	rc = resolve_running(pid, res);
 	if (rc) {
 		free(res);
 		if (rc == -ESRCH && origin == SCF_ORIGIN_EXEC && f)
@@ -1402,7 +1412,7 @@ static void describe(void *ctx, pid_t pid)
 	(void)ctx;
 	if (!res)
 		return;
-	if (!in_scope(pid) || ctxsrc_resolve(pid, res)) {
+	if (!in_scope(pid) || resolve_running(pid, res)) {
 		free(res);
 		return; /* gone: its exit is in the ring buffer or was counted as lost */
 	}

@@ -224,6 +224,9 @@ void recorder__flush(struct recorder *r);
 /* The next entry of a /proc directory (/proc, PID/task, PID/fd) whose name is a number: 1 with
  * it in *v, 0 at the end. */
 int proc_dir_next(DIR *d, long *v);
+/* True when pid has exited and waits to be reaped (state Z or X in /proc/PID/stat): its
+ * address space is gone, and a resolution would describe an empty process. */
+bool proc_exited(pid_t pid);
 
 /* Writes a PROCESS record for pid with its resolution (res may be NULL); origin is enum
  * scf_proc_origin; ppid is used when /proc no longer has the process (0: unknown). */

@@ -39,6 +39,30 @@ static ssize_t read_file(const char *path, char *buf, size_t sz)
 	return got;
 }
 
+/*
+ * Reads the stat line at path (/proc/PID/stat, /proc/PID/task/TID/stat) into buf: the fields
+ * after the command, the state first, or NULL. The command may hold ')' and spaces: the fields
+ * follow the last ')'.
+ */
+static const char *stat_fields(const char *path, char *buf, size_t sz)
+{
+	char *s;
+
+	if (read_file(path, buf, sz) <= 0 || !(s = strrchr(buf, ')')) || s[1] != ' ')
+		return NULL;
+	return s + 2;
+}
+
+bool proc_exited(pid_t pid)
+{
+	char path[64], buf[1024];
+	const char *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = stat_fields(path, buf, sizeof(buf));
+	return f && (*f == 'Z' || *f == 'X');
+}
+
 static uint64_t wall_of_ticks(struct recorder *r, unsigned long long ticks)
 {
 	long hz = sysconf(_SC_CLK_TCK);
@@ -103,20 +127,22 @@ static bool read_identity(struct recorder *r, pid_t pid, struct scf_process *p, 
 {
 	char path[64], buf[8192];
 	bool have_comm = false;
+	const char *f;
 	struct stat st;
 	char *s;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (read_file(path, buf, sizeof(buf)) > 0 && (s = strrchr(buf, ')'))) {
-		char *open_paren = strchr(buf, '(');
+	if ((f = stat_fields(path, buf, sizeof(buf)))) {
+		const char *open_paren = strchr(buf, '('), *close_paren = f - 2;
 		unsigned long long start = 0;
 		int stat_ppid = 0;
-		if (open_paren && s > open_paren) {
-			snprintf(comm, comm_len, "%.*s", (int)(s - open_paren - 1), open_paren + 1);
+		if (open_paren && close_paren > open_paren) {
+			snprintf(comm, comm_len, "%.*s", (int)(close_paren - open_paren - 1),
+				 open_paren + 1);
 			have_comm = true;
 		}
-		/* fields after ")": state ppid ... starttime is field 22 of the line */
-		if (sscanf(s + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+		/* state ppid ... starttime is field 22 of the line */
+		if (sscanf(f, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
 				  "%*d %*d %llu",
 			   &stat_ppid, &start) == 2) {
 			p->ppid = stat_ppid;
@@ -311,16 +337,17 @@ int scan_write_threads(struct recorder *r, pid_t pid)
 	while (proc_dir_next(d, &tid)) {
 		struct scf_thread t = {.pid = pid, .tid = (uint32_t)tid, .event = SCF_THREAD_SEEN};
 		struct scf_rec_builder b;
-		char buf[1024], *s;
+		const char *f;
+		char buf[1024];
 
 		snprintf(name, sizeof(name), "/proc/%d/task/%u/comm", pid, t.tid);
 		comm[0] = 0;
 		if (read_file(name, comm, sizeof(comm)) > 0)
 			comm[strcspn(comm, "\n")] = 0;
 		snprintf(name, sizeof(name), "/proc/%d/task/%u/stat", pid, t.tid);
-		if (read_file(name, buf, sizeof(buf)) > 0 && (s = strrchr(buf, ')'))) {
+		if ((f = stat_fields(name, buf, sizeof(buf)))) {
 			unsigned long long start;
-			if (sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d "
+			if (sscanf(f, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d "
 					  "%*d %*d %*d %*d %*d %llu",
 				   &start) == 1)
 				t.start_ns = wall_of_ticks(r, start);

@@ -4,12 +4,9 @@
  * process_context.h): the only file of the capture core that knows the resolver's types.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ctx_source.h"
 #include "elf_cache.h"
@@ -171,31 +168,6 @@ static void take_pctx(struct ctxsrc_result *out, const struct pctx *p)
  */
 static struct elfcache *elf_cache;
 
-/*
- * True when pid has exited and waits to be reaped (state Z or X in /proc/PID/stat): its address
- * space is gone, so a resolution would describe an empty process ("none of 0 modules") over what
- * was recorded of it while it ran.
- */
-static bool exited(pid_t pid)
-{
-	char path[64], buf[512];
-	const char *s;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	s = strrchr(buf, ')'); /* comm may hold ')' and spaces: the state follows the last one */
-	return s && s[1] == ' ' && (s[2] == 'Z' || s[2] == 'X');
-}
-
 int ctxsrc_resolve(pid_t pid, struct ctxsrc_result *out)
 {
 	struct tlsres_report *rep = NULL;
@@ -209,8 +181,6 @@ int ctxsrc_resolve(pid_t pid, struct ctxsrc_result *out)
 	memset(out, 0, sizeof(*out));
 	out->status = SCF_CTX_NONE;
 
-	if (exited(pid))
-		return -ESRCH;
 	mem = tmem__open(pid, perr, sizeof(perr));
 	if (!mem) {
 		rc = -errno;

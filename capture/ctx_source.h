@@ -45,7 +45,7 @@ struct ctxsrc_result {
 
 /*
  * Resolves pid. Always fills *out (status says what was found; reason explains a failure) and
- * returns 0, or -ESRCH when the process is gone or has exited (a zombie: nothing left to read).
+ * returns 0, or -ESRCH when the process is gone.
  */
 int ctxsrc_resolve(pid_t pid, struct ctxsrc_result *out);
 /* Frees what ctxsrc_resolve allocated (keys). NULL is fine. */
