@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """
 check_sampled_children.py demo CAPTURE TRUTH ANALYZE --sample-traces F
-check_sampled_children.py tree CAPTURE SPAWN_OUT ANALYZE in|out
+check_sampled_children.py tree CAPTURE SPAWN_LOG ANALYZE in|out
 
 The processes a sampled capture's programs start, and the trace they were started in. A
 process belongs to the trace it was started in (formats/FORMAT.md 4.4):
@@ -20,8 +20,8 @@ service itself; its truth log (--truth) names each child (the clone's result) an
 was started in, which in_sample() (check_capture_truth.py, written from FORMAT.md 4.4) decides.
 
 tree: tests/span_spawn ran a command (a shell that runs cat) in a span whose trace the sample
-keeps (in) or leaves out (out), then outside any span; SPAWN_OUT is what it printed (the two
-pids). The shell and the cat it starts are judged together: left out with the trace, or whole.
+keeps (in) or leaves out (out), then outside any span; SPAWN_LOG holds what it printed (the
+two pids, on lines "in-span PID" and "outside PID", among spancap's own lines). The shell and the cat it starts are judged together: left out with the trace, or whole.
 
 Prints TAP lines (without the plan).
 """
@@ -107,11 +107,12 @@ def demo(tap, args):
 
 
 def tree(tap, args):
-    cap_path, spawn_out, analyze, which = args
+    cap_path, spawn_log, analyze, which = args
     roots = {}
-    for line in open(spawn_out):
+    for line in open(spawn_log):
         k, _, v = line.partition(" ")
-        roots[k] = int(v)
+        if k in ("in-span", "outside"):
+            roots[k] = int(v)
     described = processes(analyze, cap_path)
 
     def family(root):

@@ -85,22 +85,15 @@ tap_from "quarter, started processes: " python3 "$here/check_sampled_children.py
 for which in out in; do
 	d=$tmp/spawn-$which
 	mkdir -p "$d"
-	mkfifo "$d/go"
-	"$SPANCAP" -v -w "$d/cap.pcapng.zst" --sample-traces 0.5 -- "$SPAN_SPAWN" "$which" \
-		sh -c 'cat /etc/hostname >/dev/null; true' <"$d/go" >"$d/out" 2>"$d/err" &
-	cap=$!
-	exec 7>"$d/go"
-	if wait_for "$d/err" "resolved via .* in .*/span_spawn" 400 "$cap"; then
-		(echo go >&7) 2>/dev/null
-		exec 7>&-
-		wait "$cap"
-		ok "spawn $which: spancap --sample-traces 0.5 -- span_spawn $which sh -c ... exits 0" $?
+	CAPTURE_OPTS="--sample-traces 0.5" RELEASE_PROG=span_spawn capture_released \
+		"$d/cap.pcapng.zst" "$d/log" "$SPAN_SPAWN" "$which" \
+		sh -c 'cat /etc/hostname >/dev/null; true'
+	if [ "$released" = resolved ]; then
+		ok "spawn $which: spancap --sample-traces 0.5 -- span_spawn $which sh -c ... exits 0" $rc
 		tap_from "spawn $which: " python3 "$here/check_sampled_children.py" tree \
-			"$d/cap.pcapng.zst" "$d/out" "$ANALYZE" "$which"
+			"$d/cap.pcapng.zst" "$d/log" "$ANALYZE" "$which"
 	else
-		exec 7>&-
-		wait "$cap"
-		not_ok "spawn $which: spancap resolves span_spawn" "$d/err"
+		not_ok "spawn $which: spancap resolves span_spawn" "$d/log"
 	fi
 done
 

@@ -126,8 +126,9 @@ wait_for() {
 	return 1
 }
 
-# capture_released CAPTURE LOG ARGS...: $SPANCAP -v -w CAPTURE -- ARGS, spancap's output and the
-# command's in LOG, where ARGS run spancap-demo-service with --start-on-stdin: the service's
+# capture_released CAPTURE LOG ARGS...: $SPANCAP -v -w CAPTURE $CAPTURE_OPTS -- ARGS, spancap's
+# output and the command's in LOG, where ARGS run spancap-demo-service with --start-on-stdin (or
+# the program RELEASE_PROG names, which also waits for a line on stdin): the service's
 # requests start once spancap -v reports it resolved (at most 20 s). spancap resolves an exec'ed
 # program after the exec, when its user space gets a CPU (man spancap.8, --sched, CONTEXT
 # DISCOVERY): on a loaded host a service that starts its requests at once can make its first
@@ -138,11 +139,13 @@ capture_released() {
 	shift 2
 	rm -f "$tmp/go"
 	mkfifo "$tmp/go"
-	"$SPANCAP" -v -w "$cap" -- "$@" <"$tmp/go" >"$log" 2>&1 &
+	# shellcheck disable=SC2086 # CAPTURE_OPTS is a word list
+	"$SPANCAP" -v -w "$cap" ${CAPTURE_OPTS:-} -- "$@" <"$tmp/go" >"$log" 2>&1 &
 	cap_pid=$!
 	exec 7>"$tmp/go"
 	released="not resolved"
-	wait_for "$log" "resolved via .* in .*/spancap-demo-service" 400 && released=resolved
+	wait_for "$log" "resolved via .* in .*/${RELEASE_PROG:-spancap-demo-service}" 400 &&
+		released=resolved
 	(echo go >&7) 2>/dev/null # a subshell: no SIGPIPE for the suite when spancap is gone
 	exec 7>&-
 	wait "$cap_pid"
