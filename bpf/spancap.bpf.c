@@ -156,6 +156,7 @@ struct thread_state {
 	__u8 samp_known;
 	__u8 samp_keep;
 	__u8 born_out; /* its process was started by a thread in a trace left out (fork_born_out()) */
+	__u64 exec_mm;	/* execve in flight: the address space its arguments are in (entry_items()) */
 	struct sc_proc_cfg cfg; /* the process's configuration as of cfg_epoch == epoch */
 	__u32 epoch;
 	__u8 cfg_ok;
@@ -943,7 +944,16 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 
 	decode_for(id, &d);
 	st->dec = d;
-	entry_items(st);
+	/*
+	 * execve's items wait for its exit: a successful exec gets them from what the kernel
+	 * copied (handle_exec()), so reading the caller's strings here is wasted on it, and costs
+	 * most on the exec of a fresh fork child, whose page tables are cold. A failed one has
+	 * them read at its exit, from this same address space.
+	 */
+	if (d.argv)
+		st->exec_mm = (__u64)task->mm;
+	else
+		entry_items(st);
 	st->in_flight = IN_FLIGHT_RECORD;
 	return 0;
 }
@@ -1050,10 +1060,17 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	 * An argument the entry could not read (bpf_probe_read_user() cannot fault a page in: a
 	 * path in a page of .rodata or of a fresh stack not touched yet) is read again: the kernel
 	 * copied it during the syscall, which faulted the page in. Not after EFAULT (the memory is
-	 * not there), nor after an execve that succeeded (the pointers were the old image's;
-	 * handle_exec() rebuilt the items from what the kernel copied).
+	 * not there). execve's are read here only (handle_sys_enter()): after a success
+	 * handle_exec() built them from what the kernel copied; after a failure they are read from
+	 * the caller's memory, unless the exec failed past its point of no return, whose address
+	 * space is no longer the one the pointers were in.
 	 */
-	if ((st->ev.flags & SC_SYS_F_ARG_FAULT) && ret != -SC_EFAULT && !(st->dec.argv && ret == 0)) {
+	if (st->dec.argv) {
+		if (ret < 0 && (__u64)task->mm == st->exec_mm)
+			entry_items(st);
+		else if (ret < 0)
+			st->ev.flags |= SC_SYS_F_ARG_FAULT;
+	} else if ((st->ev.flags & SC_SYS_F_ARG_FAULT) && ret != -SC_EFAULT) {
 		st->tail_len = 0;
 		st->ev.flags &= ~(SC_SYS_F_ARG_FAULT | SC_SYS_F_TRUNCATED);
 		entry_items(st);
@@ -1378,6 +1395,9 @@ int BPF_PROG(handle_exit, struct task_struct *p, bool group_dead)
 	if (st && st->in_flight == IN_FLIGHT_RECORD) {
 		st->ev.exit_ns = bpf_ktime_get_boot_ns();
 		st->ev.flags |= SC_SYS_F_NO_EXIT;
+		/* an execve killed before handle_exec(): its items were never read, nor can be */
+		if (st->dec.argv && !st->tail_len)
+			st->ev.flags |= SC_SYS_F_ARG_FAULT;
 		emit_syscall(st);
 	}
 	s = proc_ev(group_dead ? SC_PROC_EXIT : SC_PROC_THREAD_EXIT, tgid, p->pid, 0);

@@ -15,7 +15,8 @@
  *    entry read fails, its exit read must find them);
  * 4. attaches a context (trace 0102..10, span a1..a8, one attribute), then: openat FILE + read
  *    200, write 777 bytes into a pipe made by pipe2, openat of a missing path, connect to
- *    another closed port, fork + exec /bin/true, wait;
+ *    another closed port, execve of a missing program (its path and argv are read at its
+ *    exit), fork + exec /bin/true, wait;
  * 5. detaches (valid = 0), getppid, exits with status 3.
  */
 #include <arpa/inet.h>
@@ -165,6 +166,12 @@ int main(int argc, char **argv)
 		return 17;
 	if (try_connect(port_in) == 0)
 		return 18;
+	{
+		char *gargv[] = {"ghost", "in-span", NULL};
+
+		if (execve("/nonexistent/exec-target", gargv, environ) == 0)
+			return 18;
+	}
 	child = fork();
 	if (child == 0) {
 		execl("/bin/true", "true", "from-target", (char *)NULL);

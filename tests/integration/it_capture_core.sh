@@ -99,6 +99,8 @@ check "failing openat inside the span: ENOENT, path, trace and span ids" \
 	has "nr=257 ret=-2 flags=0x1 ctx=1 trace=$T span=$S .* path=/nonexistent/inside-span\$"
 check "connect to 127.0.0.1:$port_in inside the span: ECONNREFUSED, address, ids" \
 	has "nr=42 ret=-111 flags=0x1 ctx=1 trace=$T span=$S .* sa=127\.0\.0\.1:$port_in\$"
+check "failing execve inside the span: ENOENT, path and argv (read at its exit), ids" \
+	has "nr=59 ret=-2 flags=0x1 ctx=1 trace=$T span=$S .* path=/nonexistent/exec-target argv=ghost\|in-span\$"
 check "fork inside the span returns the child pid $child" \
 	has "nr=(56|57|435) ret=$child flags=0x1 ctx=1 trace=$T span=$S "
 
