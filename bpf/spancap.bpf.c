@@ -210,6 +210,23 @@ struct {
 	__type(value, struct proc_scratch);
 } proc_buf SEC(".maps");
 
+/*
+ * Where a user string lands before it is copied into a thread's event (read_user_str()). A
+ * string read from user memory goes through the kernel's hardened usercopy check of its
+ * destination, which for the thread's storage (a slab object) looks the object up in its slab:
+ * on a cold path that costs more than the copy. Per-CPU memory passes the check at once.
+ */
+struct str_scratch {
+	__u8 b[SC_STR_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct str_scratch);
+} str_buf SEC(".maps");
+
 /* ---- helpers ------------------------------------------------------------------------------- */
 
 static __always_inline void count(__u32 id)
@@ -685,6 +702,30 @@ static __always_inline __u64 arg(const struct thread_state *st, __u32 i)
 	return st->ev.args[i];
 }
 
+/*
+ * Reads the NUL-ended user string at uptr, at most sz bytes (NUL included, sz <= SC_STR_MAX),
+ * into dst, through str_buf; returns what bpf_probe_read_user_str() would: the bytes copied,
+ * NUL included, or a negative errno.
+ */
+static __always_inline long read_user_str(void *dst, __u32 sz, __u64 uptr)
+{
+	__u32 zero = 0;
+	struct str_scratch *s = bpf_map_lookup_elem(&str_buf, &zero);
+	long n;
+
+	if (!s || sz > SC_STR_MAX)
+		return -1;
+	n = bpf_probe_read_user_str(s->b, sz, (void *)uptr);
+	if (n <= 0)
+		return n;
+	if (n > sz)
+		n = sz;
+	n &= 2 * SC_STR_MAX - 1;
+	if (n > SC_STR_MAX || bpf_probe_read_kernel(dst, n, s->b))
+		return -1;
+	return n;
+}
+
 /* Appends a user string item. */
 static __always_inline void put_str(struct thread_state *st, __u16 tag, __u64 uptr)
 {
@@ -700,7 +741,7 @@ static __always_inline void put_str(struct thread_state *st, __u16 tag, __u64 up
 		st->ev.flags |= SC_SYS_F_TRUNCATED;
 		return;
 	}
-	n = bpf_probe_read_user_str(&st->tail[off + 4], sz, (void *)uptr);
+	n = read_user_str(&st->tail[off + 4], sz, uptr);
 	if (n <= 0) {
 		st->ev.flags |= SC_SYS_F_ARG_FAULT;
 		return;
@@ -771,7 +812,7 @@ static __always_inline void put_argv(struct thread_state *st, __u64 uargv)
 			break;
 		if (pos > 4 + SC_ARGV_MAX * (2 + SC_ARGV_STR_MAX))
 			break;
-		n = bpf_probe_read_user_str(&st->tail[off + pos + 2], sz, (void *)p);
+		n = read_user_str(&st->tail[off + pos + 2], sz, p);
 		if (n <= 0) {
 			st->ev.flags |= SC_SYS_F_ARG_FAULT;
 			break;
