@@ -8,7 +8,7 @@
  * for every thread and child an observed process creates), so a process that is not observed
  * pays one load of task->bpf_storage per hook (NULL: no storage of any map), or one
  * task-storage lookup where another program gave the task storage. The storage holds a copy
- * of the process's configuration (refreshed when cfg_epoch moves), the cached DTV route
+ * of the process's configuration (refreshed when its cfg_epochs slot moves), the cached DTV route
  * result, and the in-flight syscall (the event itself, built in place: fixed part at entry,
  * tail items at entry and exit); the event goes to the ring buffer once, at exit, without a
  * wakeup (user space polls). Attributes are read only when the thread's context changed, into
@@ -69,11 +69,15 @@ const volatile __u8 sample_mode = 0;
 const volatile __u64 sample_threshold = 0;
 
 /*
- * Bumped (by user space and by this program) after every change of a `procs` entry: a thread
- * keeps a copy of its process's entry in its task storage and looks the entry up again only
- * when the epoch moved (thread_cfg()).
+ * A slot per group of processes (tgid modulo SC_CFG_EPOCH_SLOTS), bumped by user space and by
+ * this program after every change of a `procs` entry of that group: a thread keeps a copy of
+ * its process's entry in its task storage and looks the entry up again only when its slot
+ * moved (thread_cfg()). A change of one process leaves the copies of the others alone: each
+ * spawned child changes its own entry two or three times (exec, its loader's code mappings,
+ * its resolution), which with a single epoch made every thread of every observed process look
+ * its entry up again.
  */
-__u32 cfg_epoch = 0;
+__u32 cfg_epochs[SC_CFG_EPOCH_SLOTS];
 
 /*
  * User space creates the task storage of every thread of a process it starts observing, and
@@ -157,7 +161,7 @@ struct thread_state {
 	__u8 samp_keep;
 	__u8 born_out; /* its process was started by a thread in a trace left out (fork_born_out()) */
 	__u64 exec_mm;	/* execve in flight: the address space its arguments are in (entry_items()) */
-	struct sc_proc_cfg cfg; /* the process's configuration as of cfg_epoch == epoch */
+	struct sc_proc_cfg cfg; /* the process's configuration as of its cfg_epochs slot == epoch */
 	__u32 epoch;
 	__u8 cfg_ok;
 };
@@ -425,7 +429,8 @@ static __always_inline struct thread_state *new_thread_state(struct task_struct 
 /* The thread's copy of its process's configuration, refreshed when the epoch moved. */
 static __always_inline const struct sc_proc_cfg *thread_cfg(struct thread_state *st, __u32 tgid)
 {
-	__u32 epoch = *(volatile __u32 *)&cfg_epoch; /* before the lookup: a later bump wins */
+	/* before the lookup: a later bump wins */
+	__u32 epoch = *(volatile __u32 *)&cfg_epochs[tgid & (SC_CFG_EPOCH_SLOTS - 1)];
 	const struct sc_proc_cfg *cfg;
 
 	if (st->cfg_ok && st->epoch == epoch)
@@ -441,9 +446,10 @@ static __always_inline const struct sc_proc_cfg *thread_cfg(struct thread_state 
 	return &st->cfg;
 }
 
-static __always_inline void epoch_bump(void)
+/* After a change of tgid's entry in procs. */
+static __always_inline void epoch_bump(__u32 tgid)
 {
-	__sync_fetch_and_add(&cfg_epoch, 1);
+	__sync_fetch_and_add(&cfg_epochs[tgid & (SC_CFG_EPOCH_SLOTS - 1)], 1);
 }
 
 /* ---- thread context ------------------------------------------------------------------------ */
@@ -1049,7 +1055,7 @@ static __always_inline void bump_generation(__u32 tgid)
 
 	if (cfg) {
 		__sync_fetch_and_add(&cfg->generation, 1);
-		epoch_bump();
+		epoch_bump(tgid);
 	}
 }
 
@@ -1247,16 +1253,23 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = parent->tgid, ctgid = child->tgid;
-	const struct sc_proc_cfg *cfg = observed(ptgid);
-	struct thread_state *cst, *pst;
+	struct thread_state *cst, *pst = NULL;
+	const struct sc_proc_cfg *cfg;
 	struct proc_scratch *s;
 	struct sc_proc_cfg c;
 
+	/*
+	 * The forking thread's copy of its process's entry, current unless its epoch slot moved,
+	 * spares the map lookup (a cold hash bucket at every spawn). Not with --all, where a
+	 * process without an entry is observed all the same (none_cfg, which a copy is not).
+	 */
+	if (!no_task_storage(parent))
+		pst = bpf_task_storage_get(&threads, parent, 0, 0);
+	cfg = pst && !trace_all ? thread_cfg(pst, ptgid) : observed(ptgid);
 	if (!cfg)
 		return 0;
 	/* Observed from its first instruction: its task storage is what says so. */
 	cst = bpf_task_storage_get(&threads, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	pst = bpf_task_storage_get(&threads, parent, 0, 0);
 	if (!cst)
 		count(SC_CNT_MAP_FULL);
 	else if (sample_mode && pst)
@@ -1385,12 +1398,12 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		c.generation = cfg ? cfg->generation + 1 : 1;
 		if (bpf_map_update_elem(&procs, &tgid, &c, BPF_ANY))
 			count(SC_CNT_MAP_FULL);
-		epoch_bump();
+		epoch_bump(tgid);
 	} else if (cfg) {
 		cfg->kind = SC_TLS_NONE;
 		cfg->flags = SC_CFG_F_EXEC_RESET;
 		cfg->pctx_addr = 0;
-		epoch_bump();
+		epoch_bump(tgid);
 	}
 	st = bpf_task_storage_get(&threads, p, 0, 0);
 	if (st) {

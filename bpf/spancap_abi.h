@@ -45,6 +45,7 @@
 #define SC_COMM_LEN 16
 
 #define SC_PROCS_MAX 16384    /* entries of the per-process configuration map */
+#define SC_CFG_EPOCH_SLOTS 256 /* cfg_epochs: processes tgid % this share a slot (a power of 2) */
 #define SC_NR_MAX 512	      /* syscall numbers covered by the selection bitmap */
 #define SC_RINGBUF_DEFAULT (8u << 20)
 

@@ -183,8 +183,9 @@ int kernel__observe(struct kernel *k, uint32_t tgid, const struct sc_proc_cfg *c
 	if (bpf_map__update_elem(k->skel->maps.procs, &tgid, sizeof(tgid), cfg, sizeof(*cfg),
 				 BPF_ANY))
 		return -errno;
-	/* Threads holding a copy of the old entry look it up again. */
-	__atomic_fetch_add(&k->skel->bss->cfg_epoch, 1, __ATOMIC_SEQ_CST);
+	/* Threads holding a copy of the old entry look it up again (bpf/spancap.bpf.c). */
+	__atomic_fetch_add(&k->skel->bss->cfg_epochs[tgid & (SC_CFG_EPOCH_SLOTS - 1)], 1,
+			   __ATOMIC_SEQ_CST);
 	/* An entry that existed: its threads have storage (this scan or the fork hook). */
 	if (!was)
 		observe_threads(k, tgid);
@@ -284,6 +285,9 @@ int kernel__forget(struct kernel *k, uint32_t tgid)
 {
 	if (bpf_map__delete_elem(k->skel->maps.procs, &tgid, sizeof(tgid), 0))
 		return -errno;
+	/* as after every change of an entry: no thread keeps using a copy of it */
+	__atomic_fetch_add(&k->skel->bss->cfg_epochs[tgid & (SC_CFG_EPOCH_SLOTS - 1)], 1,
+			   __ATOMIC_SEQ_CST);
 	return 0;
 }
 
