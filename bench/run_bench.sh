@@ -52,13 +52,18 @@
 #      --always --dirty of that checkout, which names the binary only when it was built from that
 #      checkout as it stands), else "spancap (OLD: NAME, sha256 HASH)" (the first 12 hex digits of
 #      the binary's SHA-256), NAME being the binary's file name, never its (often temporary) path.
+#  11. time inside spancap's kernel programs per request of the demo service at 1% of traces:
+#      spancap --sample-traces 0.01 -- the demo (WORKLOAD_THREADS workers, WORKLOAD_RATE requests
+#      per second each, DEMO_REQUESTS requests each), kernel.bpf_stats of its five programs read
+#      once the demo ended (run_time_ns and run_cnt, summed per program); with OLD, the older
+#      spancap in the same passes (its row labelled as in section 10).
 #
 # Usage: bench/run_bench.sh [BUILD]   (root; BPF; not run by make test)
 # Knobs (environment):
 #   RESULTS=FILE        report path (default bench/RESULTS.md)
 #   BENCH_COMMAND=TEXT  the command quoted in the report (default: this script's command line)
 #   SECTIONS="..."      sections to run: syscall workload capture replay index components
-#                       kernel recorder ring large spawn (default all)
+#                       kernel recorder ring large spawn demobpf (default all)
 #   ROUNDS=N            interleaved passes per section (default 5)
 #   CALLS=N             operations per syscall_bench round (default 100000); INNER=N rounds per
 #                       run, the run's figure is their median (default 3); SLOW_DIV=N divides
@@ -88,11 +93,12 @@
 #                       the main commit before the syscall path by fields and the compressor
 #                       thread)
 #   SPAWNS=N            children spawned per run of section 10 (default 300)
+#   DEMO_REQUESTS=N     requests per worker of a run of section 11 (default 500)
 #   BENCH_SMOKE=1       a few seconds per section (CI): small counts, one pass, two ramp steps
 #   SPANCAP=PATH        the spancap binary (default $BUILD/spancap)
 #   OLD=PATH            an older spancap measured in the same passes as section 1's "context"
-#                       row (before/after a change under the same load), and in section 10's passes
-#                       (its rows are labelled as section 10 above says)
+#                       row (before/after a change under the same load), and in section 10's and
+#                       11's passes (its rows are labelled as section 10 above says)
 #   SPLICE=1            with SECTIONS a subset: the sections of this run replace (or are added
 #                       to) those of the same number in the existing RESULTS, whose header
 #                       gains a row per section naming this run (date, command, load, git)
@@ -104,14 +110,14 @@ cd "$(dirname "$0")/.."
 SMOKE=${BENCH_SMOKE:-0}
 RESULTS=${RESULTS:-bench/RESULTS.md}
 BENCH_COMMAND=${BENCH_COMMAND:-"$0 $*"}
-SECTIONS=${SECTIONS:-syscall workload capture replay index components kernel recorder ring large spawn}
+SECTIONS=${SECTIONS:-syscall workload capture replay index components kernel recorder ring large spawn demobpf}
 if [ "$SMOKE" = 1 ]; then
 	ROUNDS=${ROUNDS:-1} CALLS=${CALLS:-2000} INNER=${INNER:-1} SLOW_DIV=${SLOW_DIV:-4}
 	WORKLOAD_SECONDS=${WORKLOAD_SECONDS:-1} RAMP_RATES=${RAMP_RATES:-"20000 40000"}
 	STEP_SECONDS=${STEP_SECONDS:-1} CPU_SECONDS=${CPU_SECONDS:-1} CPU_RATE=${CPU_RATE:-200000}
 	BYTES_CALLS=${BYTES_CALLS:-20000} REPLAY_EVENTS=${REPLAY_EVENTS:-100000}
 	COMPONENT_RECORDS=${COMPONENT_RECORDS:-100000} RECORDER_EVENTS=${RECORDER_EVENTS:-200000}
-	LARGE_RECORDS=${LARGE_RECORDS:-200000} SPAWNS=${SPAWNS:-20}
+	LARGE_RECORDS=${LARGE_RECORDS:-200000} SPAWNS=${SPAWNS:-20} DEMO_REQUESTS=${DEMO_REQUESTS:-20}
 fi
 ROUNDS=${ROUNDS:-5}
 CALLS=${CALLS:-100000}
@@ -1334,6 +1340,96 @@ section_spawn() {
 	} >>"$tmp/report"
 }
 
+# ---- 11. time inside the kernel programs per request of the demo -------------------------------
+
+DEMO_REQUESTS=${DEMO_REQUESTS:-500}
+DEMO_PROGS="handle_sys_enter handle_sys_exit handle_fork handle_exec handle_exit"
+declare -A db_us db_ns db_calls
+# Ids of the loaded programs named handle_*.
+handle_prog_ids() {
+	bpftool prog show -j | python3 -c '
+import json, sys
+print(" ".join(str(p["id"]) for p in json.load(sys.stdin) if p.get("name", "").startswith("handle_")))'
+}
+# One run: spancap -- a shell that runs the demo, says it is done, waits; the programs' counts
+# are read between the two, while they are still loaded.
+demo_bpf_run() { # key spancap-binary
+	local key=$1 bin=$2 pid before out n=$((WORKLOAD_THREADS * DEMO_REQUESTS)) p
+	rm -f "$tmp/db.go" "$tmp/db.done" "$tmp/db.scap"
+	mkfifo "$tmp/db.go" "$tmp/db.done"
+	before=$(handle_prog_ids)
+	"$bin" -q -w "$tmp/db.scap" --sample-traces 0.01 -- sh -c \
+		"$BUILD/samples/spancap-demo-service --threads $WORKLOAD_THREADS --rate $WORKLOAD_RATE --requests $DEMO_REQUESTS --duration 600 >/dev/null; echo >$tmp/db.done; read x <$tmp/db.go" \
+		2>>"$tmp/errors.log" &
+	pid=$!
+	if ! timeout 300 cat "$tmp/db.done" >/dev/null; then
+		log "demobpf: the demo did not end under $bin"
+		kill "$pid" 2>/dev/null
+		wait "$pid"
+		return
+	fi
+	out=$(bpftool prog show -j | python3 -c '
+import json, sys
+before = set(sys.argv[1].split())
+tot = {}
+for p in json.load(sys.stdin):
+    if p.get("name", "").startswith("handle_") and str(p["id"]) not in before:
+        t = tot.setdefault(p["name"], [0, 0])
+        t[0] += p.get("run_time_ns", 0)
+        t[1] += p.get("run_cnt", 0)
+for name, (ns, cnt) in tot.items():
+    print(name, ns, cnt)' "$before")
+	timeout 30 bash -c 'echo >"$1"' _ "$tmp/db.go" || kill "$pid" 2>/dev/null
+	wait "$pid"
+	[ -n "$out" ] || return
+	db_us[$key]+="$(echo "$out" | awk -v n="$n" '{s += $2} END{printf "%.2f", s / n / 1000}') "
+	for p in $DEMO_PROGS; do
+		db_ns[$key.$p]+="$(echo "$out" | awk -v p="$p" '$1 == p && $3 {printf "%.0f", $2 / $3}') "
+		db_calls[$key.$p]+="$(echo "$out" | awk -v p="$p" -v n="$n" '$1 == p {printf "%.2f", $3 / n}') "
+	done
+}
+
+section_demobpf() {
+	local r k bins="new" label old_stats p row
+	[ -n "${OLD:-}" ] && bins="old new"
+	old_stats=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -qw kernel.bpf_stats_enabled=1
+	for r in $(seq 1 "$ROUNDS"); do
+		for k in $bins; do
+			if [ "$k" = old ]; then demo_bpf_run old "$OLD"; else demo_bpf_run new "$SPANCAP"; fi
+		done
+		log "demobpf: pass $r of $ROUNDS done"
+	done
+	sysctl -qw kernel.bpf_stats_enabled="$old_stats"
+	{
+		echo "## 11. Time inside the kernel programs per request of the demo"
+		echo
+		echo "\`spancap -q -w FILE --sample-traces 0.01 -- sh -c '...'\` whose shell runs" \
+			"\`spancap-demo-service --threads $WORKLOAD_THREADS --rate $WORKLOAD_RATE" \
+			"--requests $DEMO_REQUESTS\` ($((WORKLOAD_THREADS * DEMO_REQUESTS)) requests), then" \
+			"waits while kernel.bpf_stats of spancap's programs is read: run_time_ns and" \
+			"run_cnt of each, which count every process of the machine (the demo, its" \
+			"children, and others at the cost of an unobserved syscall). Per request: their" \
+			"sum over the requests. Per call: a program's time over its calls. Median" \
+			"[min-max] of $ROUNDS passes, in the same order each pass."
+		echo
+		row="| spancap | BPF time per request (us) |"
+		for p in $DEMO_PROGS; do row+=" ${p#handle_}: ns per call |"; done
+		for p in $DEMO_PROGS; do row+=" ${p#handle_}: calls per request |"; done
+		echo "$row"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+		for k in $bins; do
+			label="this tree"
+			[ "$k" = old ] && label=$(old_label)
+			row="| $label | $(cell "${db_us[$k]:-}" %.1f) |"
+			for p in $DEMO_PROGS; do row+=" $(cell "${db_ns[$k.$p]:-}" %.0f) |"; done
+			for p in $DEMO_PROGS; do row+=" $(cell "${db_calls[$k.$p]:-}" %.2f) |"; done
+			echo "$row"
+		done
+		echo
+	} >>"$tmp/report"
+}
+
 # ---- the report ---------------------------------------------------------------------------------
 
 start=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
@@ -1354,7 +1450,7 @@ done
 	echo "|---|---|"
 	echo "| date | $start ($(( $(date +%s) - t_start )) s) |"
 	echo "| command | \`$BENCH_COMMAND\` |"
-	echo "| knobs | ROUNDS=$ROUNDS CALLS=$CALLS INNER=$INNER SLOW_DIV=$SLOW_DIV WORKLOAD_SECONDS=$WORKLOAD_SECONDS WORKLOAD_RATE=$WORKLOAD_RATE STEP_SECONDS=$STEP_SECONDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE BYTES_CALLS=$BYTES_CALLS REPLAY_EVENTS=$REPLAY_EVENTS RECORDER_EVENTS=$RECORDER_EVENTS RING_SECONDS=$RING_SECONDS RING_LONG_SECONDS=$RING_LONG_SECONDS RING_SIZE=$RING_SIZE LARGE_RECORDS=$LARGE_RECORDS LARGE_ROUNDS=$LARGE_ROUNDS SPAWNS=$SPAWNS BENCH_SMOKE=$SMOKE |"
+	echo "| knobs | ROUNDS=$ROUNDS CALLS=$CALLS INNER=$INNER SLOW_DIV=$SLOW_DIV WORKLOAD_SECONDS=$WORKLOAD_SECONDS WORKLOAD_RATE=$WORKLOAD_RATE STEP_SECONDS=$STEP_SECONDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE BYTES_CALLS=$BYTES_CALLS REPLAY_EVENTS=$REPLAY_EVENTS RECORDER_EVENTS=$RECORDER_EVENTS RING_SECONDS=$RING_SECONDS RING_LONG_SECONDS=$RING_LONG_SECONDS RING_SIZE=$RING_SIZE LARGE_RECORDS=$LARGE_RECORDS LARGE_ROUNDS=$LARGE_ROUNDS SPAWNS=$SPAWNS DEMO_REQUESTS=$DEMO_REQUESTS BENCH_SMOKE=$SMOKE |"
 	echo "| CPU | $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $NCPU online CPUs |"
 	echo "| memory | $(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) |"
 	echo "| kernel | $(uname -r) $(uname -m) |"
@@ -1369,7 +1465,7 @@ if [ "${SPLICE:-0}" = 1 ] && [ -s "$RESULTS" ]; then
 	# Sections ("## N. ...") of the new report into the old one; the header gets a row
 	# "| section N | ... |" saying which run measured it.
 	python3 - "$RESULTS" "$RESULTS.tmp" \
-		"$start, $(( $(date +%s) - t_start )) s, \`$BENCH_COMMAND\`, ROUNDS=$ROUNDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE RING_SECONDS=$RING_SECONDS RING_LONG_SECONDS=$RING_LONG_SECONDS RING_SIZE=$RING_SIZE LARGE_RECORDS=$LARGE_RECORDS LARGE_ROUNDS=$LARGE_ROUNDS SPAWNS=$SPAWNS, load $load_start at the start, $(cut -d ' ' -f 1-3 /proc/loadavg) at the end, git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" <<'PY' || exit 1
+		"$start, $(( $(date +%s) - t_start )) s, \`$BENCH_COMMAND\`, ROUNDS=$ROUNDS CPU_SECONDS=$CPU_SECONDS CPU_RATE=$CPU_RATE RING_SECONDS=$RING_SECONDS RING_LONG_SECONDS=$RING_LONG_SECONDS RING_SIZE=$RING_SIZE LARGE_RECORDS=$LARGE_RECORDS LARGE_ROUNDS=$LARGE_ROUNDS SPAWNS=$SPAWNS DEMO_REQUESTS=$DEMO_REQUESTS, load $load_start at the start, $(cut -d ' ' -f 1-3 /proc/loadavg) at the end, git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" <<'PY' || exit 1
 import re, sys
 old, new, run = sys.argv[1], sys.argv[2], sys.argv[3]
 # Every "## " heading starts a part. "## N. " and "## N.M " parts are sections, keyed by

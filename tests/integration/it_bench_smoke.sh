@@ -145,6 +145,15 @@ else
 	grep -A4 '^## 10\.' "$R" >"$tmp/m"
 	not_ok "CPU per spawned process: per spawn, per run, run length and idle CPU" "$tmp/m"
 fi
+# Section 11: time inside the programs per request of the demo, and per call of each program;
+# the demo's syscalls went through sys_enter (calls per request > 0).
+if grep -qE "^\| this tree \|( $F \|){11}\$" "$R" &&
+	grep -E "^\| this tree \|( $F \|){11}\$" "$R" | awk -F'|' '$3 + 0 > 0 && $9 + 0 > 0 {f = 1} END {exit !f}'; then
+	ok "demo at 1%: BPF time per request, ns per call and calls per request of five programs"
+else
+	grep -A6 '^## 11\.' "$R" >"$tmp/m"
+	not_ok "demo at 1%: BPF time per request, ns per call and calls per request of five programs" "$tmp/m"
+fi
 if grep -q '^| first loss | pass 1: ..*|$' "$R"; then ok "capture throughput: the first loss is described"; else
 	not_ok "capture throughput: the first loss is described" "$R"; fi
 if grep -q '^write  *[0-9.]* M records/s' "$R" && grep -q '^analyze_bench: traces replay' "$R"; then
