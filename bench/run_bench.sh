@@ -1390,12 +1390,15 @@ for name, (ns, cnt) in tot.items():
 }
 
 section_demobpf() {
-	local r k bins="new" label old_stats p row
+	local r k bins="new" label old_stats p row order
 	[ -n "${OLD:-}" ] && bins="old new"
 	old_stats=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -qw kernel.bpf_stats_enabled=1
 	for r in $(seq 1 "$ROUNDS"); do
-		for k in $bins; do
+		# alternating order: the second run of a pass measured a few % slower either way
+		order=$bins
+		[ $((r % 2)) = 0 ] && order=$(echo "$bins" | awk '{for (i = NF; i > 0; i--) printf "%s ", $i}')
+		for k in $order; do
 			if [ "$k" = old ]; then demo_bpf_run old "$OLD"; else demo_bpf_run new "$SPANCAP"; fi
 		done
 		log "demobpf: pass $r of $ROUNDS done"
@@ -1411,7 +1414,7 @@ section_demobpf() {
 			"run_cnt of each, which count every process of the machine (the demo, its" \
 			"children, and others at the cost of an unobserved syscall). Per request: their" \
 			"sum over the requests. Per call: a program's time over its calls. Median" \
-			"[min-max] of $ROUNDS passes, in the same order each pass."
+			"[min-max] of $ROUNDS passes, in alternating order."
 		echo
 		row="| spancap | BPF time per request (us) |"
 		for p in $DEMO_PROGS; do row+=" ${p#handle_}: ns per call |"; done
