@@ -161,6 +161,8 @@ tmp=$(mktemp -d /var/tmp/spancap-bench.XXXXXX)
 idle=
 cleanup() {
 	[ -n "$idle" ] && kill "$idle" 2>/dev/null
+	# section 11 turns the kernel's program statistics on
+	[ -n "${db_old_stats:-}" ] && sysctl -qw kernel.bpf_stats_enabled="$db_old_stats"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -1362,9 +1364,16 @@ demo_bpf_run() { # key spancap-binary
 		"$BUILD/samples/spancap-demo-service --threads $WORKLOAD_THREADS --rate $WORKLOAD_RATE --requests $DEMO_REQUESTS --duration 600 >/dev/null; echo >$tmp/db.done; read x <$tmp/db.go" \
 		2>>"$tmp/errors.log" &
 	pid=$!
-	if ! timeout 300 cat "$tmp/db.done" >/dev/null; then
+	# the demo's end, unless spancap exits first (it never started the shell) or 300 s pass
+	timeout 300 cat "$tmp/db.done" >/dev/null &
+	local waiter=$!
+	while kill -0 "$waiter" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.2
+	done
+	if kill -0 "$waiter" 2>/dev/null || ! wait "$waiter"; then
 		log "demobpf: the demo did not end under $bin"
-		kill "$pid" 2>/dev/null
+		kill "$waiter" "$pid" 2>/dev/null
+		pkill -f "$tmp/db.done" 2>/dev/null # the shell, if spancap left it behind
 		wait "$pid"
 		return
 	fi
@@ -1384,15 +1393,16 @@ for name, (ns, cnt) in tot.items():
 	[ -n "$out" ] || return
 	db_us[$key]+="$(echo "$out" | awk -v n="$n" '{s += $2} END{printf "%.2f", s / n / 1000}') "
 	for p in $DEMO_PROGS; do
-		db_ns[$key.$p]+="$(echo "$out" | awk -v p="$p" '$1 == p && $3 {printf "%.0f", $2 / $3}') "
-		db_calls[$key.$p]+="$(echo "$out" | awk -v p="$p" -v n="$n" '$1 == p {printf "%.2f", $3 / n}') "
+		# the kernel keeps 15 characters of a program's name, as older bpftool prints it
+		db_ns[$key.$p]+="$(echo "$out" | awk -v p="${p:0:15}" 'substr($1, 1, 15) == p && $3 {printf "%.0f", $2 / $3}') "
+		db_calls[$key.$p]+="$(echo "$out" | awk -v p="${p:0:15}" -v n="$n" 'substr($1, 1, 15) == p {printf "%.2f", $3 / n}') "
 	done
 }
 
 section_demobpf() {
-	local r k bins="new" label old_stats p row order
+	local r k bins="new" label p row order
 	[ -n "${OLD:-}" ] && bins="old new"
-	old_stats=$(sysctl -n kernel.bpf_stats_enabled)
+	db_old_stats=$(sysctl -n kernel.bpf_stats_enabled) || db_old_stats=0
 	sysctl -qw kernel.bpf_stats_enabled=1
 	for r in $(seq 1 "$ROUNDS"); do
 		# alternating order: the second run of a pass measured a few % slower either way
@@ -1403,7 +1413,8 @@ section_demobpf() {
 		done
 		log "demobpf: pass $r of $ROUNDS done"
 	done
-	sysctl -qw kernel.bpf_stats_enabled="$old_stats"
+	sysctl -qw kernel.bpf_stats_enabled="$db_old_stats"
+	db_old_stats=""
 	{
 		echo "## 11. Time inside the kernel programs per request of the demo"
 		echo
