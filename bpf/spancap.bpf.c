@@ -70,9 +70,10 @@ const volatile __u64 sample_threshold = 0;
 
 /*
  * A slot per group of processes (tgid modulo SC_CFG_EPOCH_SLOTS), bumped by user space and by
- * this program after every change of a `procs` entry of that group: a thread keeps a copy of
- * its process's entry in its task storage and looks the entry up again only when its slot
- * moved (thread_cfg()). A change of one process leaves the copies of the others alone: each
+ * this program after every change of a `procs` entry of that group (not its creation at a
+ * fork nor its removal at the process's end: no thread holds a copy of those): a thread keeps
+ * a copy of its process's entry in its task storage and looks the entry up again only when
+ * its slot moved (thread_cfg()). A change of one process leaves the copies of the others alone: each
  * spawned child changes its own entry two or three times (exec, its loader's code mappings,
  * its resolution), which with a single epoch made every thread of every observed process look
  * its entry up again.
@@ -1109,8 +1110,9 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	 * copied it during the syscall, which faulted the page in. Not after EFAULT (the memory is
 	 * not there). execve's are read here only (handle_sys_enter()): after a success
 	 * handle_exec() built them from what the kernel copied; after a failure they are read from
-	 * the caller's memory, unless the exec failed past its point of no return, whose address
-	 * space is no longer the one the pointers were in.
+	 * the caller's memory (argv on a page not faulted in still fails: a failed open ends the
+	 * exec before the kernel copies argv), unless the exec failed past its point of no return,
+	 * whose address space is no longer the one the pointers were in.
 	 */
 	if (st->dec.argv) {
 		if (ret < 0 && (__u64)task->mm == st->exec_mm)
