@@ -427,11 +427,16 @@ static __always_inline struct thread_state *new_thread_state(struct task_struct 
 	return st;
 }
 
-/* The thread's copy of its process's configuration, refreshed when the epoch moved. */
+/* tgid's slot of cfg_epochs. */
+static __always_inline __u32 *epoch_of(__u32 tgid)
+{
+	return &cfg_epochs[tgid & (SC_CFG_EPOCH_SLOTS - 1)];
+}
+
+/* The thread's copy of its process's configuration, refreshed when its epoch slot moved. */
 static __always_inline const struct sc_proc_cfg *thread_cfg(struct thread_state *st, __u32 tgid)
 {
-	/* before the lookup: a later bump wins */
-	__u32 epoch = *(volatile __u32 *)&cfg_epochs[tgid & (SC_CFG_EPOCH_SLOTS - 1)];
+	__u32 epoch = *(volatile __u32 *)epoch_of(tgid); /* before the lookup: a later bump wins */
 	const struct sc_proc_cfg *cfg;
 
 	if (st->cfg_ok && st->epoch == epoch)
@@ -450,7 +455,7 @@ static __always_inline const struct sc_proc_cfg *thread_cfg(struct thread_state 
 /* After a change of tgid's entry in procs. */
 static __always_inline void epoch_bump(__u32 tgid)
 {
-	__sync_fetch_and_add(&cfg_epochs[tgid & (SC_CFG_EPOCH_SLOTS - 1)], 1);
+	__sync_fetch_and_add(epoch_of(tgid), 1);
 }
 
 /* ---- thread context ------------------------------------------------------------------------ */

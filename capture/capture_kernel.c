@@ -174,6 +174,16 @@ static void observe_threads(struct kernel *k, uint32_t tgid)
 	closedir(d);
 }
 
+/*
+ * After a change of tgid's entry in procs: the threads holding a copy of it look it up again
+ * (bpf/spancap.bpf.c, cfg_epochs).
+ */
+static void epoch_bump(struct kernel *k, uint32_t tgid)
+{
+	__atomic_fetch_add(&k->skel->bss->cfg_epochs[tgid & (SC_CFG_EPOCH_SLOTS - 1)], 1,
+			   __ATOMIC_SEQ_CST);
+}
+
 int kernel__observe(struct kernel *k, uint32_t tgid, const struct sc_proc_cfg *cfg)
 {
 	struct sc_proc_cfg old;
@@ -183,9 +193,7 @@ int kernel__observe(struct kernel *k, uint32_t tgid, const struct sc_proc_cfg *c
 	if (bpf_map__update_elem(k->skel->maps.procs, &tgid, sizeof(tgid), cfg, sizeof(*cfg),
 				 BPF_ANY))
 		return -errno;
-	/* Threads holding a copy of the old entry look it up again (bpf/spancap.bpf.c). */
-	__atomic_fetch_add(&k->skel->bss->cfg_epochs[tgid & (SC_CFG_EPOCH_SLOTS - 1)], 1,
-			   __ATOMIC_SEQ_CST);
+	epoch_bump(k, tgid);
 	/* An entry that existed: its threads have storage (this scan or the fork hook). */
 	if (!was)
 		observe_threads(k, tgid);
@@ -285,9 +293,7 @@ int kernel__forget(struct kernel *k, uint32_t tgid)
 {
 	if (bpf_map__delete_elem(k->skel->maps.procs, &tgid, sizeof(tgid), 0))
 		return -errno;
-	/* as after every change of an entry: no thread keeps using a copy of it */
-	__atomic_fetch_add(&k->skel->bss->cfg_epochs[tgid & (SC_CFG_EPOCH_SLOTS - 1)], 1,
-			   __ATOMIC_SEQ_CST);
+	epoch_bump(k, tgid);
 	return 0;
 }
 
