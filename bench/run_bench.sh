@@ -293,7 +293,7 @@ run_strace() { strace -f -qq -o "$tmp/st.out" -- "$B" -n $((CALLS / SLOW_DIV)) -
 SYSCALL_CONFIGS=${SYSCALL_CONFIGS:-baseline floor unobserved observed context filtered sampled-out \
 sampled-in bound bound-sampled-out bpftrace perf-trace strace}
 
-# The OLD binary's name in sections 1 and 10: stable across copies of it to temporary paths.
+# The OLD binary's name in sections 1, 10 and 11: stable across copies of it to temporary paths.
 old_label() {
 	local rev
 	if rev=$(git -C "$(dirname "$OLD")" describe --always --dirty 2>/dev/null); then
@@ -1431,7 +1431,9 @@ section_demobpf() {
 		for p in $DEMO_PROGS; do row+=" ${p#handle_}: ns per call |"; done
 		for p in $DEMO_PROGS; do row+=" ${p#handle_}: calls per request |"; done
 		echo "$row"
-		echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+		row="|---|---|"
+		for p in $DEMO_PROGS; do row+="---|---|"; done
+		echo "$row"
 		for k in $bins; do
 			label="this tree"
 			[ "$k" = old ] && label=$(old_label)

@@ -21,7 +21,8 @@ was started in, which in_sample() (check_capture_truth.py, written from FORMAT.m
 
 tree: tests/span_spawn ran a command (a shell that runs cat) in a span whose trace the sample
 keeps (in) or leaves out (out), then outside any span; SPAWN_LOG holds what it printed (the
-two pids, on lines "in-span PID" and "outside PID", among spancap's own lines). The shell and the cat it starts are judged together: left out with the trace, or whole.
+two pids, on lines "in-span PID" and "outside PID", among spancap's own lines). The shell and
+the cat it starts are judged together: left out with the trace, or whole.
 
 Prints TAP lines (without the plan).
 """
