@@ -161,6 +161,8 @@ struct thread_state {
 	__u8 samp_known;
 	__u8 samp_keep;
 	__u8 born_out; /* its process was started by a thread in a trace left out (fork_born_out()) */
+	__u8 drop;     /* its execve left it with nothing to read (unstored()): the storage goes at
+			* the syscall's exit (handle_sys_exit()) */
 	__u64 exec_mm;	/* execve in flight: the address space its arguments are in (entry_items()) */
 	struct sc_proc_cfg cfg; /* the process's configuration as of its cfg_epochs slot == epoch */
 	__u32 epoch;
@@ -272,6 +274,27 @@ static __always_inline int emit_wake(void *data, __u64 len, bool wake)
 static __always_inline int emit(void *data, __u64 len)
 {
 	return emit_wake(data, len, false);
+}
+
+static __always_inline struct proc_scratch *proc_ev(__u8 kind, __u32 pid, __u32 tid, __u32 ppid)
+{
+	__u32 zero = 0;
+	struct proc_scratch *s = bpf_map_lookup_elem(&proc_buf, &zero);
+
+	if (!s)
+		return NULL;
+	s->ev.type = SC_EV_PROC;
+	s->ev.len = sizeof(s->ev);
+	s->ev.kind = kind;
+	s->ev.resolve = 0;
+	s->ev.flags = 0;
+	s->ev.pid = pid;
+	s->ev.tid = tid;
+	s->ev.ppid = ppid;
+	s->ev.exit_code = 0;
+	s->ev.time_ns = bpf_ktime_get_boot_ns();
+	bpf_get_current_comm(s->ev.comm, sizeof(s->ev.comm));
+	return s;
 }
 
 static __always_inline bool sel_bit(__u64 nr)
@@ -449,7 +472,26 @@ static __always_inline const struct sc_proc_cfg *thread_cfg(struct thread_state 
 	st->cfg = *cfg;
 	st->epoch = epoch;
 	st->cfg_ok = 1;
+	/* storage user space made for a thread of a process left out (kernel__observe()) */
+	if (sample_mode && (cfg->flags & SC_CFG_F_BORN_OUT))
+		st->born_out = 1;
 	return &st->cfg;
+}
+
+/*
+ * True when the threads of a process with configuration cfg keep no task storage: it belongs
+ * to a trace left out (SC_CFG_F_BORN_OUT) and has no route nor OTEL_CTX header, so each of its
+ * syscalls would pay the storage lookup and the decision to be left out, but for the
+ * lifecycle ones and the triggers. Its triggers reach user space as SC_PROC_RESOLVE events
+ * (unstored_trigger()); its fork, exec and exit as the process events, which need only its
+ * `procs` entry. Its storage comes back with a route: at an exec of a program with a STATIC
+ * rule (handle_exec()), or from user space's resolution (kernel__observe()). Not with --all
+ * nor lazy_threads, which give every observed thread storage at its next syscall.
+ */
+static __always_inline bool unstored(const struct sc_proc_cfg *cfg)
+{
+	return sample_mode && !trace_all && !*(volatile __u8 *)&lazy_threads &&
+	       (cfg->flags & SC_CFG_F_BORN_OUT) && cfg->kind == SC_TLS_NONE && !cfg->pctx_addr;
 }
 
 /* After a change of tgid's entry in procs. */
@@ -1070,6 +1112,62 @@ static __always_inline int is_fork_nr(long nr)
 	return nr == SCF_NR_clone || nr == SCF_NR_fork || nr == SCF_NR_vfork || nr == SCF_NR_clone3;
 }
 
+/*
+ * A trigger (resolve_reasons()) of a process left out without task storage (unstored()) asks
+ * user space to resolve it again with an SC_PROC_RESOLVE event, at the syscall's exit as a
+ * recorded trigger would (the registers still hold the arguments). Every thread of the host
+ * without storage comes here for mmap, munmap, mremap and prctl, so what none of those
+ * processes can trigger is ruled out before the map lookup: an anonymous or failed mapping,
+ * another prctl, an unmapping (they have no OTEL_CTX header). A file mapping costs the lookup.
+ */
+static __always_inline void unstored_trigger(struct task_struct *task, long nr,
+					     struct pt_regs *regs, long ret)
+{
+	__u64 a0 = regs->di, a2 = regs->dx, a3 = regs->r10, a4 = regs->r8;
+	const struct sc_proc_cfg *cfg;
+	struct proc_scratch *s;
+	__u32 tgid;
+	__u8 reasons;
+
+	if (nr == SCF_NR_mmap) {
+		if (ret < 0 || (a3 & SC_TRIGGER_MAP_ANONYMOUS) || a4 == (__u64)-1)
+			return;
+	} else if (nr != SCF_NR_prctl || a0 != SC_TRIGGER_PR_SET_VMA) {
+		return;
+	}
+	tgid = task->tgid;
+	cfg = bpf_map_lookup_elem(&procs, &tgid);
+	if (!cfg || !(cfg->flags & SC_CFG_F_BORN_OUT))
+		return;
+	reasons = resolve_reasons(cfg, task, nr, a0, regs->si, a2, a3, a4);
+	if (!reasons)
+		return;
+	s = proc_ev(SC_PROC_RESOLVE, tgid, task->pid, 0);
+	if (!s)
+		return;
+	s->ev.resolve = reasons;
+	emit_wake(s, sizeof(s->ev), reasons & SC_RESOLVE_NOW);
+}
+
+/*
+ * The end of an execve that left its process without anything to read (handle_exec()): the
+ * thread's storage goes. User space may be installing a route at the same time (it writes the
+ * entry, then makes the storage of each thread, and finds this one still there): the entry is
+ * looked at after the deletion, and the storage made again when it has a route by then.
+ */
+static __always_inline void drop_storage(struct task_struct *task)
+{
+	__u32 tgid = task->tgid;
+	const struct sc_proc_cfg *cfg;
+
+	if (bpf_task_storage_delete(&threads, task))
+		return; /* busy: it stays, and the process is read as before */
+	cfg = bpf_map_lookup_elem(&procs, &tgid);
+	if (cfg && !unstored(cfg) &&
+	    !bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
+		count(SC_CNT_MAP_FULL);
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -1086,11 +1184,13 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	 * observation began has nothing to match: it is not counted as unmatched.)
 	 */
 	task = bpf_get_current_task_btf();
-	if (no_task_storage(task))
-		return 0; /* not observed: no entry to match */
-	st = bpf_task_storage_get(&threads, task, 0, 0);
-	if (!st)
+	st = no_task_storage(task) ? NULL : bpf_task_storage_get(&threads, task, 0, 0);
+	if (!st) {
+		/* not observed, or a process left out without storage (unstored()) */
+		if (sample_mode && !trace_all && may_trigger(nr))
+			unstored_trigger(task, nr, regs, ret);
 		return 0;
+	}
 	if (st->in_flight != IN_FLIGHT_RECORD) {
 		if (st->in_flight != IN_FLIGHT_NONE) { /* skipped at entry, or entered unobserved */
 			st->in_flight = IN_FLIGHT_NONE;
@@ -1149,31 +1249,14 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 		}
 	}
 	emit_syscall(st);
+	if (sample_mode && st->drop) {
+		st->drop = 0;
+		drop_storage(task);
+	}
 	return 0;
 }
 
 /* ---- process lifecycle --------------------------------------------------------------------- */
-
-static __always_inline struct proc_scratch *proc_ev(__u8 kind, __u32 pid, __u32 tid, __u32 ppid)
-{
-	__u32 zero = 0;
-	struct proc_scratch *s = bpf_map_lookup_elem(&proc_buf, &zero);
-
-	if (!s)
-		return NULL;
-	s->ev.type = SC_EV_PROC;
-	s->ev.len = sizeof(s->ev);
-	s->ev.kind = kind;
-	s->ev.reserved0 = 0;
-	s->ev.flags = 0;
-	s->ev.pid = pid;
-	s->ev.tid = tid;
-	s->ev.ppid = ppid;
-	s->ev.exit_code = 0;
-	s->ev.time_ns = bpf_ktime_get_boot_ns();
-	bpf_get_current_comm(s->ev.comm, sizeof(s->ev.comm));
-	return s;
-}
 
 /*
  * What /proc/PID/stat and /proc/PID/status would say of t (struct sc_proc_facts): reading them
@@ -1260,10 +1343,11 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = parent->tgid, ctgid = child->tgid;
-	struct thread_state *cst, *pst = NULL;
+	struct thread_state *cst = NULL, *pst = NULL;
 	const struct sc_proc_cfg *cfg;
 	struct proc_scratch *s;
 	struct sc_proc_cfg c;
+	__u8 born = 0;
 
 	/*
 	 * The forking thread's copy of its process's entry, current unless its epoch slot moved,
@@ -1275,13 +1359,30 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	cfg = pst && !trace_all ? thread_cfg(pst, ptgid) : observed(ptgid);
 	if (!cfg)
 		return 0;
-	/* Observed from its first instruction: its task storage is what says so. */
-	cst = bpf_task_storage_get(&threads, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!cst)
-		count(SC_CNT_MAP_FULL);
-	else if (sample_mode && pst)
-		/* a new thread is of its process; a new process is of the trace that started it */
-		cst->born_out = ctgid == ptgid ? pst->born_out : fork_born_out(pst);
+	/*
+	 * A new thread is of its process; a new process is of the trace that started it: the
+	 * fork syscall's decision, or from a thread without storage its process's mark.
+	 */
+	if (sample_mode && pst)
+		born = ctgid == ptgid ? pst->born_out : fork_born_out(pst);
+	else if (sample_mode)
+		born = (cfg->flags & SC_CFG_F_BORN_OUT) != 0;
+	c = *cfg;
+	if (ctgid != ptgid) {
+		/* The child inherits the parent's TLS layout and, by copy-on-write, its record. */
+		c.flags |= SC_CFG_F_INHERITED;
+		c.pctx_addr = 0; /* MADV_DONTFORK: the child has no OTEL_CTX mapping */
+		if (sample_mode)
+			c.flags = born ? c.flags | SC_CFG_F_BORN_OUT : c.flags & ~SC_CFG_F_BORN_OUT;
+	}
+	/* Observed from its first instruction: its task storage is what says so (unstored()). */
+	if (!unstored(&c)) {
+		cst = bpf_task_storage_get(&threads, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!cst)
+			count(SC_CNT_MAP_FULL);
+		else if (sample_mode)
+			cst->born_out = born;
+	}
 	if (ctgid == ptgid) {
 		s = proc_ev(SC_PROC_THREAD_START, ctgid, child->pid, ptgid);
 		if (s)
@@ -1296,10 +1397,6 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		s->ev.len = sizeof(struct sc_proc_life_event) + proc_argv(s, 0);
 	}
 	if (cfg != &none_cfg) {
-		/* The child inherits the parent's TLS layout and, by copy-on-write, its record. */
-		c = *cfg;
-		c.flags |= SC_CFG_F_INHERITED;
-		c.pctx_addr = 0; /* MADV_DONTFORK: the child has no OTEL_CTX mapping */
 		if (bpf_map_update_elem(&procs, &ctgid, &c, BPF_ANY))
 			count(SC_CNT_MAP_FULL);
 		else if (s)
@@ -1380,15 +1477,22 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	__u32 tgid = p->tgid;
 	struct sc_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &tgid);
 	const struct sc_proc_cfg *rule;
-	struct thread_state *st;
+	struct thread_state *st = NULL;
+	bool routed = false, gone = false;
 	struct proc_scratch *s;
 	struct sc_exe_key key;
 	struct sc_proc_cfg c;
+	__u8 born = 0;
 	__u32 off;
 	long n;
 
 	if (!cfg && !(trace_all && tgid != self_tgid && in_cgroup()))
 		return 0;
+	if (!no_task_storage(p))
+		st = bpf_task_storage_get(&threads, p, 0, 0);
+	/* the process's mark, kept across the exec (storage user space made may not hold it yet) */
+	if (sample_mode && ((st && st->born_out) || (cfg && (cfg->flags & SC_CFG_F_BORN_OUT))))
+		born = SC_CFG_F_BORN_OUT;
 	key.ino = BPF_CORE_READ(bprm, file, f_inode, i_ino);
 	key.dev = BPF_CORE_READ(bprm, file, f_inode, i_sb, s_dev);
 	key.reserved = 0;
@@ -1400,24 +1504,36 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	 */
 	if (rule && rule->kind == SC_TLS_STATIC) {
 		c = *rule;
-		c.flags |= SC_CFG_F_EXEC_RESET;
+		c.flags = (c.flags & ~SC_CFG_F_BORN_OUT) | SC_CFG_F_EXEC_RESET | born;
 		c.pctx_addr = 0;
 		c.generation = cfg ? cfg->generation + 1 : 1;
 		if (bpf_map_update_elem(&procs, &tgid, &c, BPF_ANY))
 			count(SC_CNT_MAP_FULL);
+		else
+			routed = true;
 		epoch_bump(tgid);
 	} else if (cfg) {
 		cfg->kind = SC_TLS_NONE;
-		cfg->flags = SC_CFG_F_EXEC_RESET;
+		cfg->flags = SC_CFG_F_EXEC_RESET | born;
 		cfg->pctx_addr = 0;
 		epoch_bump(tgid);
+		gone = unstored(cfg);
 	}
-	st = bpf_task_storage_get(&threads, p, 0, 0);
 	if (st) {
 		st->last_valid = 0;
 		st->slot = 0;
 		if (st->in_flight == IN_FLIGHT_RECORD)
 			exec_items(st, p, bprm);
+		/* left out with nothing to read: the storage goes once the execve is recorded */
+		st->drop = gone && st->in_flight == IN_FLIGHT_RECORD;
+	} else if (routed && born && !trace_all) {
+		/* a process left out without storage runs a program whose own TLS block holds
+		 * its contexts (unstored()) */
+		st = bpf_task_storage_get(&threads, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!st)
+			count(SC_CNT_MAP_FULL);
+		else
+			st->born_out = 1;
 	}
 	s = proc_ev(SC_PROC_EXEC, tgid, old_pid, 0); /* the thread that called execve */
 	if (!s)

@@ -186,7 +186,7 @@ _Static_assert(__builtin_offsetof(struct sc_ctx_event, valid) == 48, "context ev
 /* ---- SC_EV_PROC: process and thread lifecycle ------------------------------------------------ */
 
 /*
- *   0 type  2 len  4 kind  5 reserved0  6 flags
+ *   0 type  2 len  4 kind  5 resolve  6 flags
  *   8 pid  12 tid  16 ppid  20 exit_code
  *  24 time_ns
  *  32 comm[16]
@@ -202,7 +202,7 @@ struct sc_proc_event {
 	__u16 type;
 	__u16 len;
 	__u8 kind; /* enum sc_proc_kind */
-	__u8 reserved0;
+	__u8 resolve; /* RESOLVE: its enum sc_resolve_reason set; 0 otherwise */
 	__u16 flags; /* SC_PROC_F_* */
 	__u32 pid;   /* FORK: the child's tgid; otherwise the process */
 	__u32 tid;   /* FORK: the forking thread; THREAD_*: the thread; EXEC/EXIT: the thread */
@@ -264,6 +264,12 @@ enum sc_proc_kind {
 	SC_PROC_EXIT = 3, /* the last thread of the process exited */
 	SC_PROC_THREAD_START = 4,
 	SC_PROC_THREAD_EXIT = 5,
+	/*
+	 * A re-resolution trigger (resolve) of a process whose threads have no task storage (a
+	 * process of a trace left out, SC_CFG_F_BORN_OUT): the syscall is not recorded, only
+	 * this request reaches user space, at the syscall's exit. Written to no file.
+	 */
+	SC_PROC_RESOLVE = 6,
 };
 
 #define SC_PROC_F_TRUNCATED 0x0001
@@ -326,6 +332,16 @@ enum sc_tls_kind {
 #define SC_CFG_F_INHERITED 0x04	 /* copied from the parent at fork */
 #define SC_CFG_F_EXEC_RESET 0x08 /* reset by exec (to NONE, or to its executable's rule from
 				  * exe_rules): waits for user space */
+/*
+ * The process belongs to a trace the sample leaves out (thread_state.born_out in
+ * bpf/spancap.bpf.c): set by the BPF program at its fork, kept across exec and by user space's
+ * resolutions. While such a process has no route (SC_TLS_NONE) and no OTEL_CTX header, its
+ * threads have no task storage (its syscalls cost what an unobserved process's do) and its
+ * re-resolution triggers reach user space as SC_PROC_RESOLVE events; the storage comes back
+ * with a route: at an exec of a STATIC rule (the BPF program), or from user space
+ * (kernel__observe() in capture/capture_kernel.c).
+ */
+#define SC_CFG_F_BORN_OUT 0x10
 
 /* ---- kernel-side selection (rodata `sel_bits`, set by user space before load) -------------- */
 
@@ -349,7 +365,8 @@ enum sc_counter {
 	SC_CNT_UNMATCHED = 6,	/* syscall exits without a recorded entry */
 	SC_CNT_ATTR_FAULTS = 7, /* attribute reads that failed (context event kept) */
 	SC_CNT_SYSCALLS = 8,	/* syscall events handed to the ring buffer */
-	SC_CNT_SAMPLED_OUT = 9, /* syscalls not recorded: their trace is not in the sample */
+	SC_CNT_SAMPLED_OUT = 9, /* syscalls not recorded: their trace is not in the sample (of
+				 * threads with task storage: see SC_CFG_F_BORN_OUT) */
 	SC_CNT_MAX
 };
 

@@ -184,18 +184,31 @@ static void epoch_bump(struct kernel *k, uint32_t tgid)
 			   __ATOMIC_SEQ_CST);
 }
 
+/* A process left out whose threads have no task storage (bpf/spancap.bpf.c, unstored()). */
+static bool unstored(const struct sc_proc_cfg *c)
+{
+	return (c->flags & SC_CFG_F_BORN_OUT) && c->kind == SC_TLS_NONE && !c->pctx_addr;
+}
+
 int kernel__observe(struct kernel *k, uint32_t tgid, const struct sc_proc_cfg *cfg)
 {
-	struct sc_proc_cfg old;
+	struct sc_proc_cfg old, c = *cfg;
 	bool was = !bpf_map__lookup_elem(k->skel->maps.procs, &tgid, sizeof(tgid), &old,
 					 sizeof(old), 0);
 
-	if (bpf_map__update_elem(k->skel->maps.procs, &tgid, sizeof(tgid), cfg, sizeof(*cfg),
-				 BPF_ANY))
+	/* The mark of a process left out is the BPF program's, set at its fork: kept. */
+	if (was && (old.flags & SC_CFG_F_BORN_OUT))
+		c.flags |= SC_CFG_F_BORN_OUT;
+	if (bpf_map__update_elem(k->skel->maps.procs, &tgid, sizeof(tgid), &c, sizeof(c), BPF_ANY))
 		return -errno;
 	epoch_bump(k, tgid);
-	/* An entry that existed: its threads have storage (this scan or the fork hook). */
-	if (!was)
+	/*
+	 * An entry that existed: its threads have storage (this scan or the fork hook), unless
+	 * it was a process left out with nothing to read, which now has a route or a process
+	 * context: its threads get storage as a new process's do (the BPF program marks them
+	 * from the entry). A thread forked after the update gets it from the fork hook.
+	 */
+	if (!was || (unstored(&old) && !unstored(&c)))
 		observe_threads(k, tgid);
 	return 0;
 }

@@ -560,6 +560,12 @@ static int on_proc(struct recorder *r, const uint8_t *data, size_t len)
 	size_t n;
 
 	memcpy(&ev, data, sizeof(ev));
+	/* A trigger of a process without task storage: a request, not a record. */
+	if (ev.kind == SC_PROC_RESOLVE) {
+		if (ev.resolve)
+			hook_request_resolve(r, ev.pid, ev.resolve);
+		return 0;
+	}
 	ts = recorder__wall(r, ev.time_ns);
 	if ((ev.kind == SC_PROC_FORK || ev.kind == SC_PROC_EXEC) &&
 	    len >= sizeof(struct sc_proc_life_event)) {
