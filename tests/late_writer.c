@@ -30,7 +30,7 @@ int main(int argc, char **argv)
 {
 	static const uint8_t span_id[8] = {0x1a, 0x1a, 0x1a, 0x1a, 0x1a, 0x1a, 0x1a, 0x01};
 	struct otel_ctx_kv res[] = {
-		{.key = "service.name", .type = OTEL_CTX_VALUE_STRING, .v.str = "late-writer"},
+	    {.key = "service.name", .type = OTEL_CTX_VALUE_STRING, .v.str = "late-writer"},
 	};
 	struct timespec pause = {.tv_nsec = 300 * 1000 * 1000};
 	static struct otel_ctx_record rec;
