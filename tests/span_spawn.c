@@ -5,6 +5,7 @@
  * (tests/integration/it_capture_sampling.sh).
  *
  *   span_spawn in|out CMD [ARG...]
+ *   span_spawn own
  *
  * 1. waits for one line on stdin (the suite sends it once spancap says it resolved this
  *    program: the context is read only after that);
@@ -13,15 +14,25 @@
  * 3. runs CMD (fork, execvp) and waits for it; prints "in-span PID";
  * 4. detaches, runs CMD again and waits; prints "outside PID";
  * 5. exits 0 when both runs of CMD did.
+ *
+ * own: a process started outside any context of its own (run by CMD above) that attaches one:
+ * at once (no wait on stdin: its executable's static TLS rule is the one spancap found for
+ * span_spawn in|out), a context whose trace id is 6b x9 then seven 0xff bytes (kept at any
+ * sampling fraction), W3C sampled flag set; makes OWN_SYSCALLS getppid() syscalls in it;
+ * detaches; prints "own PID"; exits 0.
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "otel_thread_record.h"
+
+/* The getppid() syscalls of span_spawn own, in its context (the suite's check counts them). */
+#define OWN_SYSCALLS 30
 
 __attribute__((visibility("default"))) __thread struct otel_record *otel_thread_ctx_v1;
 
@@ -44,6 +55,23 @@ static pid_t run(char **argv)
 	return pid;
 }
 
+/* span_spawn own: its own context, in a trace every sample keeps. */
+static int own(void)
+{
+	static const uint8_t span[8] = {0x6b, 0x6b, 0x6b, 0x6b, 0x6b, 0x6b, 0x6b, 0x01};
+	uint8_t trace[16];
+	int i;
+
+	memset(trace, 0x6b, 9);
+	memset(trace + 9, 0xff, 7);
+	otel_record_attach(&otel_thread_ctx_v1, &rec, trace, span);
+	for (i = 0; i < OWN_SYSCALLS; i++)
+		syscall(SYS_getppid);
+	otel_record_detach(&otel_thread_ctx_v1);
+	printf("own %d\n", (int)getpid());
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const uint8_t span[8] = {0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x01};
@@ -52,8 +80,10 @@ int main(int argc, char **argv)
 	char line[16];
 	bool kept;
 
+	if (argc == 2 && !strcmp(argv[1], "own"))
+		return own();
 	if (argc < 3 || (strcmp(argv[1], "in") && strcmp(argv[1], "out"))) {
-		fprintf(stderr, "usage: span_spawn in|out CMD [ARG...]\n");
+		fprintf(stderr, "usage: span_spawn in|out CMD [ARG...]\n       span_spawn own\n");
 		return 2;
 	}
 	kept = !strcmp(argv[1], "in");

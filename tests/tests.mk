@@ -111,13 +111,13 @@ $(BUILD)/tests/resolver_probe: PROG_LDLIBS = $(RESOLVER_LDLIBS)
 # checker of it_capture_core, a worker thread that execs inside its span (core), a process
 # that forks before it can be resolved and one that exits before its re-resolution (core), one
 # whose first syscall is in a span (process_facts), one that runs a command in a span and
-# outside (sampling), the
+# outside and one that loads a writer late (sampling), the
 # process and thread spawner of it_capture_memory, the workloads of it_capture_load, the
 # self-counting syscall flood of it_capture_output and the command-driven workload of
 # it_capture_ring.
 CAPTURE_TEST_TOOLS := $(addprefix $(BUILD)/tests/,capture_target capture_check exec_thread \
-	fork_early exit_early exec_ctx_first span_spawn churn_target load_workload getppid_flood \
-	ring_workload)
+	fork_early exit_early exec_ctx_first span_spawn late_writer churn_target load_workload \
+	getppid_flood ring_workload)
 $(BUILD)/tests/capture_target: $(BUILD)/obj/tests/capture_target.o
 $(BUILD)/tests/capture_target: PROG_LDFLAGS = $(EXPORT_TLS)
 $(BUILD)/tests/fork_early: $(BUILD)/obj/tests/fork_early.o
@@ -126,6 +126,11 @@ $(BUILD)/tests/exec_ctx_first: $(BUILD)/obj/tests/exec_ctx_first.o
 $(BUILD)/tests/exec_ctx_first: PROG_LDFLAGS = $(EXPORT_TLS)
 $(BUILD)/tests/span_spawn: $(BUILD)/obj/tests/span_spawn.o
 $(BUILD)/tests/span_spawn: PROG_LDFLAGS = $(EXPORT_TLS)
+# The samples' writer, dlopen'ed (samples/demo_writer_dlopen.c), as spancap-fork-ctx loads it.
+$(BUILD)/obj/tests/late_writer.o: CFLAGS += -Isamples
+$(BUILD)/tests/late_writer: $(BUILD)/obj/tests/late_writer.o \
+	$(SAMPLES_OUT)/pie/demo_writer_dlopen.o
+$(BUILD)/tests/late_writer: PROG_LDLIBS = -ldl
 $(BUILD)/tests/exit_early: $(BUILD)/obj/tests/exit_early.o
 $(BUILD)/tests/exit_early: PROG_LDFLAGS = $(EXPORT_TLS)
 $(BUILD)/tests/exec_thread: $(BUILD)/obj/tests/exec_thread.o

@@ -3,6 +3,7 @@
 """
 check_sampled_children.py demo CAPTURE TRUTH ANALYZE --sample-traces F
 check_sampled_children.py tree CAPTURE SPAWN_LOG ANALYZE in|out
+check_sampled_children.py own CAPTURE SPAWN_LOG ANALYZE in|out
 
 The processes a sampled capture's programs start, and the trace they were started in. A
 process belongs to the trace it was started in (formats/FORMAT.md 4.4):
@@ -24,6 +25,16 @@ keeps (in) or leaves out (out), then outside any span; SPAWN_LOG holds what it p
 two pids, on lines "in-span PID" and "outside PID", among spancap's own lines). The shell and
 the cat it starts are judged together: left out with the trace, or whole.
 
+own: the same, where the command is a shell that runs two programs in turn, each outside any
+context when it starts and then attaching a context of its own in a trace every sample keeps:
+`span_spawn own` (its executable's static TLS block holds the context: spancap applies the rule
+it found for span_spawn at the exec) and tests/late_writer (it loads a writer library and
+publishes the process context: spancap finds the context by re-resolving it). Their own contexts
+decide for themselves, even in a process started in a trace left out: each (its pid on a line
+"own PID" or "late PID" of SPAWN_LOG, once per run of the command) has at least OWN_SYSCALLS
+getppid records carrying its context, with its trace id, and no record with another context.
+The shell itself is judged as in tree: left out with the trace (out), or whole (in, outside).
+
 Prints TAP lines (without the plan).
 """
 import json
@@ -38,6 +49,10 @@ F_SAMPLED_OUT = 0x0040
 MIN_KEPT = 10
 # openat, read, close: what ld.so does for any dynamically linked program.
 LOADER_NRS = {257, 0, 3}
+# own: the getppid() syscalls (x86_64) each program makes in its context, and its trace id.
+NR_GETPPID = 110
+OWN_SYSCALLS = 30
+OWN_TRACE = {"own": bytes([0x6b] * 9 + [0xff] * 7), "late": bytes([0x1a] * 9 + [0xff] * 7)}
 
 
 def syscalls_of(cap_path, pids):
@@ -107,24 +122,32 @@ def demo(tap, args):
     check_whole(tap, "started in a kept trace", kept, recs)
 
 
-def tree(tap, args):
-    cap_path, spawn_log, analyze, which = args
-    roots = {}
+def spawn_pids(spawn_log, keys):
+    """key -> [pid] of the SPAWN_LOG lines "KEY PID" whose key is in keys."""
+    pids = defaultdict(list)
     for line in open(spawn_log):
         k, _, v = line.partition(" ")
-        if k in ("in-span", "outside"):
-            roots[k] = int(v)
+        if k in keys:
+            pids[k].append(int(v))
+    return pids
+
+
+def family_of(described, root):
+    """root and the processes it started, and those they started in turn, as listed."""
+    pids, grew = {root}, True
+    while grew:
+        more = {p for p, d in described.items() if d.get("ppid") in pids} - pids
+        grew = bool(more)
+        pids |= more
+    return sorted(pids)
+
+
+def tree(tap, args):
+    cap_path, spawn_log, analyze, which = args
+    roots = {k: v[0] for k, v in spawn_pids(spawn_log, ("in-span", "outside")).items()}
     described = processes(analyze, cap_path)
-
-    def family(root):
-        pids, grew = {root}, True
-        while grew:
-            more = {p for p, d in described.items() if d.get("ppid") in pids} - pids
-            grew = bool(more)
-            pids |= more
-        return sorted(pids)
-
-    in_span, outside = family(roots["in-span"]), family(roots["outside"])
+    in_span = family_of(described, roots["in-span"])
+    outside = family_of(described, roots["outside"])
     tap.report(len(in_span) >= 2 and len(outside) >= 2,
                "the command run in the span is %d processes (%s), the one run outside %d (%s)" %
                (len(in_span), " ".join(described[p]["comm"] for p in in_span if p in described),
@@ -138,7 +161,57 @@ def tree(tap, args):
     check_whole(tap, "started outside any span, with the processes it started", outside, recs)
 
 
+def own(tap, args):
+    cap_path, spawn_log, analyze, which = args
+    logged = spawn_pids(spawn_log, ("in-span", "outside", "own", "late"))
+    described = processes(analyze, cap_path)
+    shells = {k: logged[k][0] for k in ("in-span", "outside") if logged[k]}
+    families = {k: family_of(described, p) for k, p in shells.items()}
+    # Each run of the command ran both programs, as the shell's children.
+    bad = ["%s of the %s run: %s" % (prog, run, [p for p in logged[prog] if p in fam])
+           for prog in OWN_TRACE for run, fam in families.items()
+           if len([p for p in logged[prog] if p in fam]) != 1]
+    if len(shells) != 2 or any(len(logged[prog]) != 2 for prog in OWN_TRACE):
+        bad.append("in-span %s, outside %s, own %s, late %s" % (
+            logged["in-span"], logged["outside"], logged["own"], logged["late"]))
+    tap.report(not bad, "each run of the command (shells %s) started one span_spawn own and one "
+               "late_writer (own %s, late %s)" % (sorted(shells.values()), logged["own"],
+                                                  logged["late"]), "\n".join(bad))
+    progs = {p: prog for prog in OWN_TRACE for p in logged[prog]}
+    every = set(progs) | {p for fam in families.values() for p in fam}
+    recs = defaultdict(list)
+    for _ts, rtype, flags, body, _items in records(cap_path):
+        if rtype == REC_SYSCALL:
+            pid, nr = int.from_bytes(body[68:72], "little"), int.from_bytes(body[72:74], "little")
+            if pid in every:
+                recs[pid].append((nr, flags, bytes(body[80:96])))
+    for prog, trace in OWN_TRACE.items():
+        bad, counts = [], []
+        for p in logged[prog]:
+            mine = sum(1 for nr, flags, t in recs[p]
+                       if nr == NR_GETPPID and flags & F_CTX and t == trace)
+            other = sorted({t.hex() for _nr, flags, t in recs[p] if flags & F_CTX and t != trace})
+            counts.append(mine)
+            if mine < OWN_SYSCALLS or other:
+                bad.append("pid %d: %d getppid records in trace %s, %d records of the pid, "
+                           "other contexts %s, flags seen %s" % (
+                               p, mine, trace.hex(), len(recs[p]), other,
+                               sorted({"0x%04x" % f for _nr, f, _t in recs[p]})))
+        tap.report(len(logged[prog]) == 2 and not bad,
+                   "%s: in each run its own context's syscalls are recorded with it (getppid "
+                   "records in trace %s: %s, at least %d each; no other context)" %
+                   (prog, trace.hex(), counts, OWN_SYSCALLS), "\n".join(bad))
+    two = {p: [(nr, flags) for nr, flags, _t in r] for p, r in recs.items()}
+    shell = {k: [p for p in fam if p not in progs] for k, fam in families.items()}
+    if which == "out":
+        check_left_out(tap, "the shell started in a trace left out", shell.get("in-span", []),
+                       described, two)
+    else:
+        check_whole(tap, "the shell started in a kept trace", shell.get("in-span", []), two)
+    check_whole(tap, "the shell started outside any span", shell.get("outside", []), two)
+
+
 if __name__ == "__main__":
     tap = Tap(max_detail=10)
-    {"demo": demo, "tree": tree}[sys.argv[1]](tap, sys.argv[2:])
+    {"demo": demo, "tree": tree, "own": own}[sys.argv[1]](tap, sys.argv[2:])
     sys.exit(0)

@@ -15,6 +15,10 @@
 #     out with its trace, but for its fork, exec and exit, or recorded whole with it
 #     (check_sampled_children.py); so is a command a span runs, with the processes it starts
 #     in turn, against the same command run outside any span (tests/span_spawn);
+#   - such a process's own contexts decide for themselves: a program it runs that attaches a
+#     context in a kept trace is recorded in it, whether spancap reads that context through its
+#     executable's static TLS rule from the exec on (span_spawn own) or finds it by re-resolving
+#     the process once it loads a writer and publishes (tests/late_writer);
 #   - the syscalls left out are counted apart (info's sampling line, the END counter
 #     sampled_out), never as lost.
 # Prints TAP.
@@ -25,11 +29,14 @@ SPANCAP=$BUILD/spancap
 ANALYZE=$BUILD/spancap-analyze
 DEMO=$BUILD/samples/spancap-demo-service
 SPAN_SPAWN=$BUILD/tests/span_spawn
+LATE=$BUILD/tests/late_writer
+WRITER_GD=$BUILD/samples/libspancap-otel-gd.so
 CHECK=$here/check_capture_truth.py
 . "$here/suite_lib.sh"
 suite_tmpdir
 suite_cleanup() { kill $(jobs -p) 2>/dev/null; }
-need_built "$SPANCAP" "$ANALYZE" "$DEMO" "$SPAN_SPAWN"
+need_built "$SPANCAP" "$ANALYZE" "$DEMO" "$SPAN_SPAWN" "$LATE"
+need_files "$WRITER_GD"
 need_commands python3 jq
 
 # 4 workers x 40 requests: 160 traces, about 40 of them kept at F = 0.25.
@@ -94,6 +101,28 @@ for which in out in; do
 			"$d/cap.pcapng.zst" "$d/log" "$ANALYZE" "$which"
 	else
 		not_ok "spawn $which: spancap resolves span_spawn" "$d/log"
+	fi
+done
+
+# The command's processes attach contexts of their own, in traces every sample keeps: span_spawn
+# own (the static TLS rule spancap found for span_spawn, applied at the exec), then late_writer,
+# whose executable defines no context (a general-dynamic writer it loads with dlopen: a DTV
+# route, found by re-resolving it). The shell ends with exit: it must not exec the last one.
+for which in out in; do
+	d=$tmp/own-$which
+	mkdir -p "$d"
+	# shellcheck disable=SC2016 # the inner shell expands its own arguments
+	CAPTURE_OPTS="--sample-traces 0.5" RELEASE_PROG=span_spawn capture_released \
+		"$d/cap.pcapng.zst" "$d/log" "$SPAN_SPAWN" "$which" sh -c \
+		'"$1" own && GLIBC_TUNABLES=glibc.rtld.optional_static_tls=0 "$2" "$3"; s=$?; exit $s' \
+		sh "$SPAN_SPAWN" "$LATE" "$WRITER_GD"
+	if [ "$released" = resolved ]; then
+		cmd="span_spawn $which sh -c 'span_spawn own && late_writer LIB'"
+		ok "own $which: spancap --sample-traces 0.5 -- $cmd exits 0" $rc
+		tap_from "own $which: " python3 "$here/check_sampled_children.py" own \
+			"$d/cap.pcapng.zst" "$d/log" "$ANALYZE" "$which"
+	else
+		not_ok "own $which: spancap resolves span_spawn" "$d/log"
 	fi
 done
 
