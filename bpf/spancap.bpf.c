@@ -161,8 +161,6 @@ struct thread_state {
 	__u8 samp_known;
 	__u8 samp_keep;
 	__u8 born_out; /* its process was started by a thread in a trace left out (fork_born_out()) */
-	__u8 drop;     /* its execve left it with nothing to read (unstored()): the storage goes at
-			* the syscall's exit (handle_sys_exit()) */
 	__u64 exec_mm;	/* execve in flight: the address space its arguments are in (entry_items()) */
 	struct sc_proc_cfg cfg; /* the process's configuration as of its cfg_epochs slot == epoch */
 	__u32 epoch;
@@ -479,14 +477,18 @@ static __always_inline const struct sc_proc_cfg *thread_cfg(struct thread_state 
 }
 
 /*
- * True when the threads of a process with configuration cfg keep no task storage: it belongs
- * to a trace left out (SC_CFG_F_BORN_OUT) and has no route nor OTEL_CTX header, so each of its
- * syscalls would pay the storage lookup and the decision to be left out, but for the
- * lifecycle ones and the triggers. Its triggers reach user space as SC_PROC_RESOLVE events
- * (unstored_trigger()); its fork, exec and exit as the process events, which need only its
- * `procs` entry. Its storage comes back with a route: at an exec of a program with a STATIC
- * rule (handle_exec()), or from user space's resolution (kernel__observe()). Not with --all
- * nor lazy_threads, which give every observed thread storage at its next syscall.
+ * True when a thread or child made with configuration cfg gets no task storage (handle_fork()):
+ * its process belongs to a trace left out (SC_CFG_F_BORN_OUT) and has no route nor OTEL_CTX
+ * header, so each of its syscalls would pay the storage lookup and the decision to be left
+ * out, but for the lifecycle ones and the triggers. Its triggers reach user space as
+ * SC_PROC_RESOLVE events (unstored_trigger()); its fork, exec and exit as the process events,
+ * which need only its `procs` entry. Its storage comes with a route: at an exec of a program
+ * with a STATIC rule (handle_exec()), or from user space's resolution (kernel__observe()).
+ * Storage once made stays: a process that loses its route at an exec keeps it, since
+ * deleting task storage from here costs more than the syscalls it would spare (an RCU Tasks
+ * Trace grace period and the allocator's refill work per deletion, docs/BPF_EVENT_PATH.md
+ * section 2). Not with --all nor lazy_threads, which give every observed thread storage at its
+ * next syscall.
  */
 static __always_inline bool unstored(const struct sc_proc_cfg *cfg)
 {
@@ -1149,25 +1151,6 @@ static __always_inline void unstored_trigger(struct task_struct *task, long nr,
 	emit_wake(s, sizeof(s->ev), reasons & SC_RESOLVE_NOW);
 }
 
-/*
- * The end of an execve that left its process without anything to read (handle_exec()): the
- * thread's storage goes. User space may be installing a route at the same time (it writes the
- * entry, then makes the storage of each thread, and finds this one still there): the entry is
- * looked at after the deletion, and the storage made again when it has a route by then.
- */
-static __always_inline void drop_storage(struct task_struct *task)
-{
-	__u32 tgid = task->tgid;
-	const struct sc_proc_cfg *cfg;
-
-	if (bpf_task_storage_delete(&threads, task))
-		return; /* busy: it stays, and the process is read as before */
-	cfg = bpf_map_lookup_elem(&procs, &tgid);
-	if (cfg && !unstored(cfg) &&
-	    !bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
-		count(SC_CNT_MAP_FULL);
-}
-
 SEC("tp_btf/sys_exit")
 int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -1249,10 +1232,6 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 		}
 	}
 	emit_syscall(st);
-	if (sample_mode && st->drop) {
-		st->drop = 0;
-		drop_storage(task);
-	}
 	return 0;
 }
 
@@ -1339,6 +1318,28 @@ static __always_inline __u8 fork_born_out(const struct thread_state *pst)
 	return (pst->ev.flags & SC_SYS_F_SAMPLED_OUT) != 0;
 }
 
+/*
+ * The fork syscall pst is in asks for a child that shares the forking thread's memory and
+ * runs only until its exec or exit, the parent waiting (vfork(2), and posix_spawn(3), which
+ * glibc, Python, Go and Rust spawn with): clone's flags, or clone3's (read from the
+ * struct clone_args the kernel has just copied).
+ */
+static __always_inline bool vfork_in_flight(const struct thread_state *pst)
+{
+	__u64 flags = 0;
+
+	if (pst->in_flight != IN_FLIGHT_RECORD)
+		return false;
+	if (pst->ev.nr == SCF_NR_vfork)
+		return true;
+	if (pst->ev.nr == SCF_NR_clone)
+		flags = pst->ev.args[0];
+	else if (pst->ev.nr != SCF_NR_clone3 ||
+		 bpf_probe_read_user(&flags, sizeof(flags), (void *)pst->ev.args[0]))
+		return false;
+	return (flags & (SC_CLONE_VM | SC_CLONE_VFORK)) == (SC_CLONE_VM | SC_CLONE_VFORK);
+}
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
@@ -1347,6 +1348,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	const struct sc_proc_cfg *cfg;
 	struct proc_scratch *s;
 	struct sc_proc_cfg c;
+	bool vfork_out = false;
 	__u8 born = 0;
 
 	/*
@@ -1374,6 +1376,14 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		c.pctx_addr = 0; /* MADV_DONTFORK: the child has no OTEL_CTX mapping */
 		if (sample_mode)
 			c.flags = born ? c.flags | SC_CFG_F_BORN_OUT : c.flags & ~SC_CFG_F_BORN_OUT;
+		/*
+		 * A vfork child with its forking thread's thread pointer reads that thread's
+		 * context, left out, until it execs: it has none of its own to read (unstored()).
+		 */
+		vfork_out = born && pst && child->thread.fsbase == parent->thread.fsbase &&
+			    vfork_in_flight(pst);
+		if (vfork_out)
+			c.kind = SC_TLS_NONE;
 	}
 	/* Observed from its first instruction: its task storage is what says so (unstored()). */
 	if (!unstored(&c)) {
@@ -1401,7 +1411,8 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 			count(SC_CNT_MAP_FULL);
 		else if (s)
 			s->ev.flags |= SC_PROC_F_INHERITED |
-				       (c.kind == SC_TLS_NONE ? SC_PROC_F_NO_ROUTE : 0);
+				       (c.kind == SC_TLS_NONE ? SC_PROC_F_NO_ROUTE : 0) |
+				       (vfork_out ? SC_PROC_F_VFORK_OUT : 0);
 		/*
 		 * The child is a copy of the forking thread: the same thread pointer (unless
 		 * CLONE_SETTLS) and, in a copy of its memory, the same TLS slot. Handing it the
@@ -1478,7 +1489,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	struct sc_proc_cfg *cfg = bpf_map_lookup_elem(&procs, &tgid);
 	const struct sc_proc_cfg *rule;
 	struct thread_state *st = NULL;
-	bool routed = false, gone = false;
+	bool routed = false;
 	struct proc_scratch *s;
 	struct sc_exe_key key;
 	struct sc_proc_cfg c;
@@ -1517,15 +1528,12 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		cfg->flags = SC_CFG_F_EXEC_RESET | born;
 		cfg->pctx_addr = 0;
 		epoch_bump(tgid);
-		gone = unstored(cfg);
 	}
 	if (st) {
 		st->last_valid = 0;
 		st->slot = 0;
 		if (st->in_flight == IN_FLIGHT_RECORD)
 			exec_items(st, p, bprm);
-		/* left out with nothing to read: the storage goes once the execve is recorded */
-		st->drop = gone && st->in_flight == IN_FLIGHT_RECORD;
 	} else if (routed && born && !trace_all) {
 		/* a process left out without storage runs a program whose own TLS block holds
 		 * its contexts (unstored()) */

@@ -138,6 +138,10 @@ enum sc_resolve_reason {
 #define SC_TRIGGER_PROT_EXEC 0x4	   /* mmap prot: an executable mapping (a dlopen) */
 #define SC_TRIGGER_MAP_ANONYMOUS 0x20	   /* mmap flags: no file behind the mapping */
 #define SC_TRIGGER_PR_SET_VMA 0x53564d41 /* prctl option: naming a mapping (a publication) */
+/* clone flags of a child that shares its parent's memory and runs until its exec (vfork(2),
+ * posix_spawn(3)): handle_fork() in bpf/spancap.bpf.c */
+#define SC_CLONE_VM 0x100
+#define SC_CLONE_VFORK 0x4000
 
 #define SC_SYS_F_CTX 0x0001	  /* trace_id / span_id / trace_flags hold a valid context */
 #define SC_SYS_F_NO_EXIT 0x0002	  /* the thread exited inside the syscall (exit, exit_group) */
@@ -276,6 +280,10 @@ enum sc_proc_kind {
 #define SC_PROC_F_INHERITED 0x0002 /* FORK: the child inherited the parent's TLS resolution */
 #define SC_PROC_F_NO_ROUTE 0x0004  /* FORK: ... which had no TLS route (kind SC_TLS_NONE) */
 #define SC_PROC_F_ARGV_CUT 0x0008  /* FORK, EXEC: SC_ITEM_ARGV_RAW is not the whole block */
+#define SC_PROC_F_VFORK_OUT 0x0010 /* FORK: a vfork child of a thread whose trace is left out: it
+				    * reads that thread's context until it execs, so its entry has
+				    * no route on purpose (not a race with the parent's resolution)
+				    * and it has no task storage (SC_CFG_F_BORN_OUT) */
 
 /* ---- item header --------------------------------------------------------------------------- */
 
@@ -335,10 +343,11 @@ enum sc_tls_kind {
 /*
  * The process belongs to a trace the sample leaves out (thread_state.born_out in
  * bpf/spancap.bpf.c): set by the BPF program at its fork, kept across exec and by user space's
- * resolutions. While such a process has no route (SC_TLS_NONE) and no OTEL_CTX header, its
- * threads have no task storage (its syscalls cost what an unobserved process's do) and its
- * re-resolution triggers reach user space as SC_PROC_RESOLVE events; the storage comes back
- * with a route: at an exec of a STATIC rule (the BPF program), or from user space
+ * resolutions. A child such a process forks while it has no route (SC_TLS_NONE) and no
+ * OTEL_CTX header, or that shares its forking thread's memory until its exec (vfork), is made
+ * without task storage (its syscalls cost what an unobserved process's do) and its
+ * re-resolution triggers reach user space as SC_PROC_RESOLVE events; the storage comes with a
+ * route: at an exec of a STATIC rule (the BPF program), or from user space
  * (kernel__observe() in capture/capture_kernel.c).
  */
 #define SC_CFG_F_BORN_OUT 0x10

@@ -49,7 +49,7 @@ static void retry_due(uint64_t now);
 static struct pending_resolve *capture_request_resolve(uint32_t pid, uint8_t reasons);
 static void capture_event_of(uint32_t pid);
 static void capture_process_gone(uint32_t pid);
-static void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route,
+static void capture_on_fork(uint32_t pid, uint32_t ppid, uint16_t flags,
 			    const struct proc_facts *f);
 static void capture_on_exec(uint32_t pid, const struct proc_facts *f);
 
@@ -140,11 +140,11 @@ static void hook_process_gone(void *ctx, uint32_t pid)
 	capture_process_gone(pid);
 }
 
-static void hook_on_fork(void *ctx, uint32_t pid, uint32_t ppid, bool inherited, bool no_route,
+static void hook_on_fork(void *ctx, uint32_t pid, uint32_t ppid, uint16_t flags,
 			 const struct proc_facts *f)
 {
 	(void)ctx;
-	capture_on_fork(pid, ppid, inherited, no_route, f);
+	capture_on_fork(pid, ppid, flags, f);
 }
 
 static void hook_on_exec(void *ctx, uint32_t pid, const struct proc_facts *f)
@@ -1320,15 +1320,34 @@ static bool resolve_pending(uint32_t pid)
 	return false;
 }
 
-static void capture_on_fork(uint32_t pid, uint32_t ppid, bool inherited, bool no_route,
+static void capture_on_fork(uint32_t pid, uint32_t ppid, uint16_t flags,
 			    const struct proc_facts *f)
 {
+	bool inherited = flags & SC_PROC_F_INHERITED, no_route = flags & SC_PROC_F_NO_ROUTE;
 	struct ctxsrc_result res;
 	struct sc_proc_cfg cfg;
 
 	const struct ptab_entry *parent = ptab__find(g.ptab, ppid);
 
 	memset(&res, 0, sizeof(res));
+	/*
+	 * A vfork child of a thread whose trace the sample leaves out: it reads that thread's
+	 * context until it execs, so the kernel gave it no route and no task storage on purpose;
+	 * its exec is resolved as any other.
+	 */
+	if (inherited && parent && (flags & SC_PROC_F_VFORK_OUT)) {
+		cfg = parent->cfg;
+		cfg.kind = SC_TLS_NONE;
+		cfg.pctx_addr = 0;
+		res.cfg = cfg;
+		res.status = SCF_CTX_NONE;
+		snprintf(res.reason, sizeof(res.reason),
+			 "a vfork child of %u in a trace the sample leaves out: its context until it "
+			 "execs", ppid);
+		remember_proc(pid, res.status, &cfg);
+		scan_write_process(g.r, pid, ppid, SCF_ORIGIN_FORK, &res, f);
+		return;
+	}
 	/*
 	 * The parent forked before its resolution reached the kernel (the fork event is read
 	 * later than it happened), or while one is pending (an exec's, read in this same tick):

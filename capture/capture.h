@@ -138,8 +138,9 @@ struct recorder;
  * bpf/spancap_abi.h) to the pid's pending set; with a reason of SC_RESOLVE_NOW the process is
  * re-resolved before the call returns. event_of comes with a syscall or context event of pid,
  * before its record is written (a process whose OTEL_CTX mapping was not readable yet is
- * resolved again at once). on_fork: inherited, the kernel copied the parent's entry; no_route,
- * that copy had no TLS route.
+ * resolved again at once). on_fork: flags, the FORK event's SC_PROC_F_* (INHERITED: the
+ * kernel copied the parent's entry; NO_ROUTE: that copy had no TLS route; VFORK_OUT: on
+ * purpose, a vfork child of a trace left out).
  */
 struct proc_facts;
 struct recorder_hooks {
@@ -147,7 +148,7 @@ struct recorder_hooks {
 	void (*request_resolve)(void *ctx, uint32_t pid, uint8_t reasons);
 	void (*event_of)(void *ctx, uint32_t pid);
 	void (*process_gone)(void *ctx, uint32_t pid);
-	void (*on_fork)(void *ctx, uint32_t pid, uint32_t ppid, bool inherited, bool no_route,
+	void (*on_fork)(void *ctx, uint32_t pid, uint32_t ppid, uint16_t flags,
 			const struct proc_facts *f);
 	/* a new image (f NULL when the event carried no facts): resolve pid again */
 	void (*on_exec)(void *ctx, uint32_t pid, const struct proc_facts *f);

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 _Static_assert(SC_TRIGGER_PROT_EXEC == PROT_EXEC, "mmap PROT_EXEC");
 _Static_assert(SC_TRIGGER_MAP_ANONYMOUS == MAP_ANONYMOUS, "mmap MAP_ANONYMOUS");
 _Static_assert(SC_TRIGGER_PR_SET_VMA == PR_SET_VMA, "prctl PR_SET_VMA");
+_Static_assert(SC_CLONE_VM == CLONE_VM && SC_CLONE_VFORK == CLONE_VFORK, "clone flags");
 
 struct kernel {
 	struct spancap *skel;

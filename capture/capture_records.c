@@ -85,11 +85,11 @@ static void hook_process_gone(const struct recorder *r, uint32_t pid)
 		r->hooks.process_gone(r->hooks.ctx, pid);
 }
 
-static void hook_on_fork(const struct recorder *r, uint32_t pid, uint32_t ppid, bool inherited,
-			 bool no_route, const struct proc_facts *f)
+static void hook_on_fork(const struct recorder *r, uint32_t pid, uint32_t ppid, uint16_t flags,
+			 const struct proc_facts *f)
 {
 	if (r->hooks.on_fork)
-		r->hooks.on_fork(r->hooks.ctx, pid, ppid, inherited, no_route, f);
+		r->hooks.on_fork(r->hooks.ctx, pid, ppid, flags, f);
 }
 
 static void hook_on_exec(const struct recorder *r, uint32_t pid, const struct proc_facts *f)
@@ -623,8 +623,7 @@ static int on_proc(struct recorder *r, const uint8_t *data, size_t len)
 	if (have_facts)
 		memcpy(facts.comm, name, sizeof(facts.comm));
 	if (ev.kind == SC_PROC_FORK)
-		hook_on_fork(r, ev.pid, ev.ppid, ev.flags & SC_PROC_F_INHERITED,
-			     ev.flags & SC_PROC_F_NO_ROUTE, have_facts ? &facts : NULL);
+		hook_on_fork(r, ev.pid, ev.ppid, ev.flags, have_facts ? &facts : NULL);
 	else if (ev.kind == SC_PROC_EXEC)
 		hook_on_exec(r, ev.pid, have_facts ? &facts : NULL);
 	else if (ev.kind == SC_PROC_EXIT)

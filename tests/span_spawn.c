@@ -4,14 +4,16 @@
  * the processes a sampled capture keeps or leaves out with the trace that started them
  * (tests/integration/it_capture_sampling.sh).
  *
- *   span_spawn in|out CMD [ARG...]
+ *   span_spawn in|out [--posix-spawn] CMD [ARG...]
  *   span_spawn own
  *
  * 1. waits for one line on stdin (the suite sends it once spancap says it resolved this
  *    program: the context is read only after that);
  * 2. attaches a context whose trace id ends in seven 0xff bytes ("in": kept at any sampling
  *    fraction) or in 00..01 ("out": left out at any fraction below 1), W3C sampled flag set;
- * 3. runs CMD (fork, execvp) and waits for it; prints "in-span PID";
+ * 3. runs CMD (fork and execvp, or with --posix-spawn posix_spawnp: a child that shares its
+ *    memory until it execs, as glibc's clone(CLONE_VM | CLONE_VFORK) makes it) and waits for
+ *    it; prints "in-span PID";
  * 4. detaches, runs CMD again and waits; prints "outside PID";
  * 5. exits 0 when both runs of CMD did.
  *
@@ -21,6 +23,7 @@
  * sampling fraction), W3C sampled flag set; makes OWN_SYSCALLS getppid() syscalls in it;
  * detaches; prints "own PID"; exits 0.
  */
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,17 +41,25 @@ __attribute__((visibility("default"))) __thread struct otel_record *otel_thread_
 
 static struct otel_record rec;
 
+extern char **environ;
+
 /* Runs argv, waits; returns the child's pid, or -1 when it could not run or failed. */
-static pid_t run(char **argv)
+static pid_t run(char **argv, bool posix_spawn)
 {
 	int status;
-	pid_t pid = fork();
+	pid_t pid;
 
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		execvp(argv[0], argv);
-		_exit(127);
+	if (posix_spawn) {
+		if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ))
+			return -1;
+	} else {
+		pid = fork();
+		if (pid < 0)
+			return -1;
+		if (pid == 0) {
+			execvp(argv[0], argv);
+			_exit(127);
+		}
 	}
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
 		return -1;
@@ -77,13 +88,19 @@ int main(int argc, char **argv)
 	static const uint8_t span[8] = {0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x01};
 	uint8_t trace[16];
 	pid_t in_span, outside;
+	bool kept, spawn = false;
 	char line[16];
-	bool kept;
+	int cmd = 2;
 
 	if (argc == 2 && !strcmp(argv[1], "own"))
 		return own();
-	if (argc < 3 || (strcmp(argv[1], "in") && strcmp(argv[1], "out"))) {
-		fprintf(stderr, "usage: span_spawn in|out CMD [ARG...]\n       span_spawn own\n");
+	if (argc > 3 && !strcmp(argv[2], "--posix-spawn")) {
+		spawn = true;
+		cmd = 3;
+	}
+	if (argc <= cmd || (strcmp(argv[1], "in") && strcmp(argv[1], "out"))) {
+		fprintf(stderr, "usage: span_spawn in|out [--posix-spawn] CMD [ARG...]\n"
+				"       span_spawn own\n");
 		return 2;
 	}
 	kept = !strcmp(argv[1], "in");
@@ -94,9 +111,9 @@ int main(int argc, char **argv)
 	if (!kept)
 		trace[15] = 0x01;
 	otel_record_attach(&otel_thread_ctx_v1, &rec, trace, span);
-	in_span = run(argv + 2);
+	in_span = run(argv + cmd, spawn);
 	otel_record_detach(&otel_thread_ctx_v1);
-	outside = run(argv + 2);
+	outside = run(argv + cmd, spawn);
 	printf("in-span %d\noutside %d\n", (int)in_span, (int)outside);
 	return in_span > 0 && outside > 0 ? 0 : 1;
 }

@@ -14,7 +14,9 @@
 #   - a process the service starts in a span (fork + exec of /bin/true or of itself) is left
 #     out with its trace, but for its fork, exec and exit, or recorded whole with it
 #     (check_sampled_children.py); so is a command a span runs, with the processes it starts
-#     in turn, against the same command run outside any span (tests/span_spawn);
+#     in turn, against the same command run outside any span (tests/span_spawn), started
+#     with fork and exec or with posix_spawn (a vfork child, which spancap gives no task
+#     storage when its trace is left out);
 #   - such a process's own contexts decide for themselves: a program it runs that attaches a
 #     context in a kept trace is recorded in it, whether spancap reads that context through its
 #     executable's static TLS rule from the exec on (span_spawn own) or finds it by re-resolving
@@ -88,43 +90,54 @@ tap_from "quarter, started processes: " python3 "$here/check_sampled_children.py
 
 # The same for a command a span runs (a shell, which runs cat) and the processes it starts in
 # turn, against the same command run outside any span: tests/span_spawn, released once spancap
-# resolved it (its context is read from then on).
-for which in out in; do
-	d=$tmp/spawn-$which
+# resolved it (its context is read from then on). Started with fork and exec, then with
+# posix_spawn.
+for how in fork posix-spawn; do for which in out in; do
+	d=$tmp/spawn-$which-$how
+	opt=
+	[ "$how" = posix-spawn ] && opt=--posix-spawn
 	mkdir -p "$d"
+	# shellcheck disable=SC2086 # opt is empty or one word
 	CAPTURE_OPTS="--sample-traces 0.5" RELEASE_PROG=span_spawn capture_released \
-		"$d/cap.pcapng.zst" "$d/log" "$SPAN_SPAWN" "$which" \
+		"$d/cap.pcapng.zst" "$d/log" "$SPAN_SPAWN" "$which" $opt \
 		sh -c 'cat /etc/hostname >/dev/null; true'
+	t="spawn $which ($how)"
 	if [ "$released" = resolved ]; then
-		ok "spawn $which: spancap --sample-traces 0.5 -- span_spawn $which sh -c ... exits 0" $rc
-		tap_from "spawn $which: " python3 "$here/check_sampled_children.py" tree \
+		ok "$t: spancap --sample-traces 0.5 -- span_spawn $which $opt sh -c ... exits 0" $rc
+		tap_from "$t: " python3 "$here/check_sampled_children.py" tree \
 			"$d/cap.pcapng.zst" "$d/log" "$ANALYZE" "$which"
 	else
-		not_ok "spawn $which: spancap resolves span_spawn" "$d/log"
+		not_ok "$t: spancap resolves span_spawn" "$d/log"
 	fi
-done
+done; done
 
 # The command's processes attach contexts of their own, in traces every sample keeps: span_spawn
 # own (the static TLS rule spancap found for span_spawn, applied at the exec), then late_writer,
 # whose executable defines no context (a general-dynamic writer it loads with dlopen: a DTV
 # route, found by re-resolving it). The shell ends with exit: it must not exec the last one.
-for which in out in; do
-	d=$tmp/own-$which
+# In a trace left out, the shell's children start without task storage (spancap gets it for
+# them at the exec, or when it finds the writer), and so does the shell itself when started
+# with posix_spawn.
+for how in fork posix-spawn; do for which in out in; do
+	d=$tmp/own-$which-$how
+	opt=
+	[ "$how" = posix-spawn ] && opt=--posix-spawn
 	mkdir -p "$d"
-	# shellcheck disable=SC2016 # the inner shell expands its own arguments
+	# shellcheck disable=SC2016,SC2086 # the inner shell expands its own arguments; opt: 0-1 word
 	CAPTURE_OPTS="--sample-traces 0.5" RELEASE_PROG=span_spawn capture_released \
-		"$d/cap.pcapng.zst" "$d/log" "$SPAN_SPAWN" "$which" sh -c \
+		"$d/cap.pcapng.zst" "$d/log" "$SPAN_SPAWN" "$which" $opt sh -c \
 		'"$1" own && GLIBC_TUNABLES=glibc.rtld.optional_static_tls=0 "$2" "$3"; s=$?; exit $s' \
 		sh "$SPAN_SPAWN" "$LATE" "$WRITER_GD"
+	t="own $which ($how)"
 	if [ "$released" = resolved ]; then
-		cmd="span_spawn $which sh -c 'span_spawn own && late_writer LIB'"
-		ok "own $which: spancap --sample-traces 0.5 -- $cmd exits 0" $rc
-		tap_from "own $which: " python3 "$here/check_sampled_children.py" own \
+		cmd="span_spawn $which $opt sh -c 'span_spawn own && late_writer LIB'"
+		ok "$t: spancap --sample-traces 0.5 -- $cmd exits 0" $rc
+		tap_from "$t: " python3 "$here/check_sampled_children.py" own \
 			"$d/cap.pcapng.zst" "$d/log" "$ANALYZE" "$which"
 	else
-		not_ok "own $which: spancap resolves span_spawn" "$d/log"
+		not_ok "$t: spancap resolves span_spawn" "$d/log"
 	fi
-done
+done; done
 
 # ---- two captures of one process at once ---------------------------------------------------
 
