@@ -57,13 +57,18 @@
 #      per second each, DEMO_REQUESTS requests each), kernel.bpf_stats of its five programs read
 #      once the demo ended (run_time_ns and run_cnt, summed per program); with OLD, the older
 #      spancap in the same passes (its row labelled as in section 10).
+#  12. time inside spancap's kernel programs per process spawned in a trace left out: spancap
+#      --sample-traces 0.01 -- bench/spawn_bench, its thread attached to a context whose trace
+#      1% leaves out, spawning /bin/true SPAWNS times with no pause, by fork+execve and by
+#      posix_spawn; kernel.bpf_stats of its five programs read once the loop ended, as in
+#      section 11; with OLD, the older spancap in the same passes (labelled as in section 10).
 #
 # Usage: bench/run_bench.sh [BUILD]   (root; BPF; not run by make test)
 # Knobs (environment):
 #   RESULTS=FILE        report path (default bench/RESULTS.md)
 #   BENCH_COMMAND=TEXT  the command quoted in the report (default: this script's command line)
 #   SECTIONS="..."      sections to run: syscall workload capture replay index components
-#                       kernel recorder ring large spawn demobpf (default all)
+#                       kernel recorder ring large spawn demobpf spawnbpf (default all)
 #   ROUNDS=N            interleaved passes per section (default 5)
 #   CALLS=N             operations per syscall_bench round (default 100000); INNER=N rounds per
 #                       run, the run's figure is their median (default 3); SLOW_DIV=N divides
@@ -92,13 +97,13 @@
 #   RECORDER_BEFORE=REV the git revision section 7 measures as "before" (default 910f03a,
 #                       the main commit before the syscall path by fields and the compressor
 #                       thread)
-#   SPAWNS=N            children spawned per run of section 10 (default 300)
+#   SPAWNS=N            children spawned per run of sections 10 and 12 (default 300)
 #   DEMO_REQUESTS=N     requests per worker of a run of section 11 (default 500)
 #   BENCH_SMOKE=1       a few seconds per section (CI): small counts, one pass, two ramp steps
 #   SPANCAP=PATH        the spancap binary (default $BUILD/spancap)
 #   OLD=PATH            an older spancap measured in the same passes as section 1's "context"
 #                       row (before/after a change under the same load), and in section 10's and
-#                       11's passes (its rows are labelled as section 10 above says)
+#                       11's and 12's passes (its rows are labelled as section 10 above says)
 #   SPLICE=1            with SECTIONS a subset: the sections of this run replace (or are added
 #                       to) those of the same number in the existing RESULTS, whose header
 #                       gains a row per section naming this run (date, command, load, git)
@@ -110,7 +115,7 @@ cd "$(dirname "$0")/.."
 SMOKE=${BENCH_SMOKE:-0}
 RESULTS=${RESULTS:-bench/RESULTS.md}
 BENCH_COMMAND=${BENCH_COMMAND:-"$0 $*"}
-SECTIONS=${SECTIONS:-syscall workload capture replay index components kernel recorder ring large spawn demobpf}
+SECTIONS=${SECTIONS:-syscall workload capture replay index components kernel recorder ring large spawn demobpf spawnbpf}
 if [ "$SMOKE" = 1 ]; then
 	ROUNDS=${ROUNDS:-1} CALLS=${CALLS:-2000} INNER=${INNER:-1} SLOW_DIV=${SLOW_DIV:-4}
 	WORKLOAD_SECONDS=${WORKLOAD_SECONDS:-1} RAMP_RATES=${RAMP_RATES:-"20000 40000"}
@@ -161,7 +166,7 @@ tmp=$(mktemp -d /var/tmp/spancap-bench.XXXXXX)
 idle=
 cleanup() {
 	[ -n "$idle" ] && kill "$idle" 2>/dev/null
-	# section 11 turns the kernel's program statistics on
+	# sections 11 and 12 turn the kernel's program statistics on
 	[ -n "${db_old_stats:-}" ] && sysctl -qw kernel.bpf_stats_enabled="$db_old_stats"
 	rm -rf "$tmp"
 }
@@ -1353,6 +1358,21 @@ handle_prog_ids() {
 import json, sys
 print(" ".join(str(p["id"]) for p in json.load(sys.stdin) if p.get("name", "").startswith("handle_")))'
 }
+# "NAME RUN_TIME_NS RUN_CNT" of each program named handle_* loaded since the ids $1 were read
+# (those of one spancap), summed per name.
+handle_prog_stats() { # ids-before
+	bpftool prog show -j | python3 -c '
+import json, sys
+before = set(sys.argv[1].split())
+tot = {}
+for p in json.load(sys.stdin):
+    if p.get("name", "").startswith("handle_") and str(p["id"]) not in before:
+        t = tot.setdefault(p["name"], [0, 0])
+        t[0] += p.get("run_time_ns", 0)
+        t[1] += p.get("run_cnt", 0)
+for name, (ns, cnt) in tot.items():
+    print(name, ns, cnt)' "$1"
+}
 # One run: spancap -- a shell that runs the demo, says it is done, waits; the programs' counts
 # are read between the two, while they are still loaded.
 demo_bpf_run() { # key spancap-binary
@@ -1377,17 +1397,7 @@ demo_bpf_run() { # key spancap-binary
 		wait "$pid"
 		return
 	fi
-	out=$(bpftool prog show -j | python3 -c '
-import json, sys
-before = set(sys.argv[1].split())
-tot = {}
-for p in json.load(sys.stdin):
-    if p.get("name", "").startswith("handle_") and str(p["id"]) not in before:
-        t = tot.setdefault(p["name"], [0, 0])
-        t[0] += p.get("run_time_ns", 0)
-        t[1] += p.get("run_cnt", 0)
-for name, (ns, cnt) in tot.items():
-    print(name, ns, cnt)' "$before")
+	out=$(handle_prog_stats "$before")
 	timeout 30 bash -c 'echo >"$1"' _ "$tmp/db.go" || kill "$pid" 2>/dev/null
 	wait "$pid"
 	[ -n "$out" ] || return
@@ -1441,6 +1451,115 @@ section_demobpf() {
 			for p in $DEMO_PROGS; do row+=" $(cell "${db_ns[$k.$p]:-}" %.0f) |"; done
 			for p in $DEMO_PROGS; do row+=" $(cell "${db_calls[$k.$p]:-}" %.2f) |"; done
 			echo "$row"
+		done
+		echo
+	} >>"$tmp/report"
+}
+
+# ---- 12. time inside the kernel programs per process spawned in a trace left out -------------
+
+# A trace id that --sample-traces 0.01 leaves out (its last 7 bytes, 00..01, are the sampling
+# key; kept only at a fraction of 1).
+SB_TRACE=00000000000000000000000000000001
+declare -A sb_us sb_ns sb_calls
+# One run: spancap -- spawn_bench -t (its thread in the trace left out) -w, released once
+# spancap has resolved it (so that the context is read from the first spawn); the programs'
+# counts are read once the loop ended ("done"), while spawn_bench waits and they are loaded.
+spawn_bpf_run() { # key spancap-binary fork|spawn
+	local key=$1 bin=$2 style=$3 before out p flag=""
+	[ "$style" = spawn ] && flag=-s
+	before=$(handle_prog_ids)
+	# shellcheck disable=SC2086 # flag: no word or one
+	gated_spancap "$tmp" "$bin" "--sample-traces 0.01" \
+		"$BUILD/bench/spawn_bench" -n "$SPAWNS" -p 0 -t "$SB_TRACE" -w $flag
+	if ! grep -q "resolved via" "$tmp/err" || ! grep -q ready "$tmp/out"; then
+		log "spawnbpf: $bin did not resolve spawn_bench in 10 s ($style)"
+		cat "$tmp/err" >>"$tmp/errors.log"
+		exec 8>&-
+		kill "$gated_pid" 2>/dev/null
+		wait "$gated_pid"
+		return
+	fi
+	echo go >&8
+	# the loop's end, unless spancap exits first or 300 s pass
+	for _ in $(seq 1 3000); do
+		grep -q '^done$' "$tmp/out" && break
+		kill -0 "$gated_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! grep -q '^done$' "$tmp/out"; then
+		log "spawnbpf: spawn_bench did not end its loop under $bin ($style)"
+		cat "$tmp/err" >>"$tmp/errors.log"
+		exec 8>&-
+		stop_pid "$gated_pid"
+		return
+	fi
+	out=$(handle_prog_stats "$before")
+	exec 8>&- # end of file: spawn_bench exits, and spancap after it
+	rm -f "$tmp/go"
+	stop_pid "$gated_pid"
+	[ -n "$out" ] || return
+	sb_us[$key]+="$(echo "$out" | awk -v n="$SPAWNS" '{s += $2} END{printf "%.2f", s / n / 1000}') "
+	for p in $DEMO_PROGS; do
+		# the kernel keeps 15 characters of a program's name, as older bpftool prints it
+		sb_ns[$key.$p]+="$(echo "$out" | awk -v p="${p:0:15}" 'substr($1, 1, 15) == p && $3 {printf "%.0f", $2 / $3}') "
+		sb_calls[$key.$p]+="$(echo "$out" | awk -v p="${p:0:15}" -v n="$SPAWNS" 'substr($1, 1, 15) == p {printf "%.2f", $3 / n}') "
+	done
+}
+
+section_spawnbpf() {
+	local r k st bins="new" label p row order
+	[ -n "${OLD:-}" ] && bins="old new"
+	db_old_stats=$(sysctl -n kernel.bpf_stats_enabled) || db_old_stats=0
+	sysctl -qw kernel.bpf_stats_enabled=1
+	for r in $(seq 1 "$ROUNDS"); do
+		# alternating order, as in section 11
+		order=$bins
+		[ $((r % 2)) = 0 ] && order=$(echo "$bins" | awk '{for (i = NF; i > 0; i--) printf "%s ", $i}')
+		for st in fork spawn; do
+			for k in $order; do
+				if [ "$k" = old ]; then spawn_bpf_run "old-$st" "$OLD" "$st"
+				else spawn_bpf_run "new-$st" "$SPANCAP" "$st"; fi
+			done
+		done
+		log "spawnbpf: pass $r of $ROUNDS done"
+	done
+	sysctl -qw kernel.bpf_stats_enabled="$db_old_stats"
+	db_old_stats=""
+	{
+		echo "## 12. Time inside the kernel programs per process spawned in a trace left out"
+		echo
+		echo "\`spancap -v -w FILE --sample-traces 0.01 -- bench/spawn_bench -n $SPAWNS -p 0" \
+			"-t $SB_TRACE -w [-s]\`: its thread attaches an OTEP 4947 context in a trace that" \
+			"1% leaves out (once spancap has resolved it: -v says when), then spawns" \
+			"/bin/true $SPAWNS times with no pause between spawns (each spawned, run and" \
+			"reaped before the next), by fork and execve, or by posix_spawn (-s: glibc's" \
+			"child shares the parent's memory, clone with CLONE_VM | CLONE_VFORK, and makes" \
+			"its own syscalls before its exec). Once the loop ended, while spawn_bench waits," \
+			"kernel.bpf_stats of spancap's five programs is read: run_time_ns and run_cnt of" \
+			"each, which count every syscall of the machine (spawn_bench, its children," \
+			"spancap's own, and other processes' at the cost of an unobserved syscall: the" \
+			"reason for no pause). Per spawn: their sum over the spawns. Per call: a" \
+			"program's time over its calls. Median [min-max] of $ROUNDS passes, spancap" \
+			"binaries in alternating order."
+		echo
+		row="| spawn, spancap | BPF time per spawn (us) |"
+		for p in $DEMO_PROGS; do row+=" ${p#handle_}: ns per call |"; done
+		for p in $DEMO_PROGS; do row+=" ${p#handle_}: calls per spawn |"; done
+		echo "$row"
+		row="|---|---|"
+		for p in $DEMO_PROGS; do row+="---|---|"; done
+		echo "$row"
+		for st in fork spawn; do
+			for k in $bins; do
+				label="this tree"
+				[ "$k" = old ] && label=$(old_label)
+				if [ "$st" = fork ]; then label="fork+execve, $label"; else label="posix_spawn, $label"; fi
+				row="| $label | $(cell "${sb_us[$k-$st]:-}" %.1f) |"
+				for p in $DEMO_PROGS; do row+=" $(cell "${sb_ns[$k-$st.$p]:-}" %.0f) |"; done
+				for p in $DEMO_PROGS; do row+=" $(cell "${sb_calls[$k-$st.$p]:-}" %.2f) |"; done
+				echo "$row"
+			done
 		done
 		echo
 	} >>"$tmp/report"

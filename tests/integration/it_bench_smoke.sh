@@ -154,6 +154,18 @@ else
 	grep -A6 '^## 11\.' "$R" >"$tmp/m"
 	not_ok "demo at 1%: BPF time per request, ns per call and calls per request of five programs" "$tmp/m"
 fi
+# Section 12: time inside the programs per process spawned in a trace left out, by fork+execve
+# and by posix_spawn; the spawns' syscalls went through sys_enter (calls per spawn > 0).
+for st in fork+execve posix_spawn; do
+	re="^\| ${st//+/\\+}, this tree \|( $F \|){11}\$"
+	if grep -qE "$re" "$R" &&
+		grep -E "$re" "$R" | awk -F'|' '$3 + 0 > 0 && $9 + 0 > 0 {f = 1} END {exit !f}'; then
+		ok "$st in a trace left out: BPF time per spawn, ns per call and calls per spawn of five programs"
+	else
+		grep -A8 '^## 12\.' "$R" >"$tmp/m"
+		not_ok "$st in a trace left out: BPF time per spawn, ns per call and calls per spawn of five programs" "$tmp/m"
+	fi
+done
 if grep -q '^| first loss | pass 1: ..*|$' "$R"; then ok "capture throughput: the first loss is described"; else
 	not_ok "capture throughput: the first loss is described" "$R"; fi
 if grep -q '^write  *[0-9.]* M records/s' "$R" && grep -q '^analyze_bench: traces replay' "$R"; then
