@@ -89,6 +89,12 @@ __u32 cfg_epochs[SC_CFG_EPOCH_SLOTS];
  */
 __u8 lazy_threads = 0;
 
+/*
+ * Set once handle_fork() made a thread or child without storage (unstored()): until then no
+ * mmap or prctl of the host is looked at as a trigger of such a process (unstored_trigger()).
+ */
+__u8 unstored_seen = 0;
+
 /* ---- maps ---------------------------------------------------------------------------------- */
 
 struct {
@@ -1170,7 +1176,8 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	st = no_task_storage(task) ? NULL : bpf_task_storage_get(&threads, task, 0, 0);
 	if (!st) {
 		/* not observed, or a process left out without storage (unstored()) */
-		if (sample_mode && !trace_all && may_trigger(nr))
+		if (sample_mode && !trace_all && may_trigger(nr) &&
+		    *(volatile __u8 *)&unstored_seen)
 			unstored_trigger(task, nr, regs, ret);
 		return 0;
 	}
@@ -1321,8 +1328,9 @@ static __always_inline __u8 fork_born_out(const struct thread_state *pst)
 /*
  * The fork syscall pst is in asks for a child that shares the forking thread's memory and
  * runs only until its exec or exit, the parent waiting (vfork(2), and posix_spawn(3), which
- * glibc, Python, Go and Rust spawn with): clone's flags, or clone3's (read from the
- * struct clone_args the kernel has just copied).
+ * glibc, Python, Go and Rust spawn with): clone's flags, or clone3's (read again from the
+ * struct clone_args the kernel has copied, which another thread may have changed since: the
+ * caller checks the child's memory is the parent's too).
  */
 static __always_inline bool vfork_in_flight(const struct thread_state *pst)
 {
@@ -1380,8 +1388,8 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		 * A vfork child with its forking thread's thread pointer reads that thread's
 		 * context, left out, until it execs: it has none of its own to read (unstored()).
 		 */
-		vfork_out = born && pst && child->thread.fsbase == parent->thread.fsbase &&
-			    vfork_in_flight(pst);
+		vfork_out = born && pst && child->mm == parent->mm &&
+			    child->thread.fsbase == parent->thread.fsbase && vfork_in_flight(pst);
 		if (vfork_out)
 			c.kind = SC_TLS_NONE;
 	}
@@ -1392,6 +1400,8 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 			count(SC_CNT_MAP_FULL);
 		else if (sample_mode)
 			cst->born_out = born;
+	} else if (!*(volatile __u8 *)&unstored_seen) {
+		unstored_seen = 1;
 	}
 	if (ctgid == ptgid) {
 		s = proc_ev(SC_PROC_THREAD_START, ctgid, child->pid, ptgid);

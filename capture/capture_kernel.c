@@ -206,11 +206,13 @@ int kernel__observe(struct kernel *k, uint32_t tgid, const struct sc_proc_cfg *c
 	epoch_bump(k, tgid);
 	/*
 	 * An entry that existed: its threads have storage (this scan or the fork hook), unless
-	 * it was a process left out with nothing to read, which now has a route or a process
-	 * context: its threads get storage as a new process's do (the BPF program marks them
-	 * from the entry). A thread forked after the update gets it from the fork hook.
+	 * it is a process left out, some of whose threads may have none (made while it had
+	 * nothing to read: bpf/spancap.bpf.c, unstored()) and which now has a route or a
+	 * process context: its threads get storage as a new process's do (the BPF program marks
+	 * them from the entry). Whatever the entry was when looked up above: an exec may have
+	 * reset it since. A thread forked after the update gets storage from the fork hook.
 	 */
-	if (!was || (unstored(&old) && !unstored(&c)))
+	if (!was || ((c.flags & SC_CFG_F_BORN_OUT) && !unstored(&c)))
 		observe_threads(k, tgid);
 	return 0;
 }

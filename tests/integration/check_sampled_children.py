@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """
 check_sampled_children.py demo CAPTURE TRUTH ANALYZE --sample-traces F
-check_sampled_children.py tree CAPTURE SPAWN_LOG ANALYZE in|out
+check_sampled_children.py tree CAPTURE SPAWN_LOG ANALYZE in|out fork|posix-spawn
 check_sampled_children.py own CAPTURE SPAWN_LOG ANALYZE in|out
 
 The processes a sampled capture's programs start, and the trace they were started in. A
@@ -24,16 +24,21 @@ was started in, which in_sample() (check_capture_truth.py, written from FORMAT.m
 tree: tests/span_spawn ran a command (a shell that runs cat) in a span whose trace the sample
 keeps (in) or leaves out (out), then outside any span; SPAWN_LOG holds what it printed (the
 two pids, on lines "in-span PID" and "outside PID", among spancap's own lines). The shell and
-the cat it starts are judged together: left out with the trace, or whole.
+the cat it starts are judged together: left out with the trace, or whole. Left out, the
+processes with no context of their own to read get no task storage (docs/BPF_EVENT_PATH.md
+section 2), so they have no syscall record at all: the cat the shell starts, and the shell
+itself when span_spawn started it with posix_spawn (a vfork child).
 
 own: the same, where the command is a shell that runs two programs in turn, each outside any
 context when it starts and then attaching a context of its own in a trace every sample keeps:
 `span_spawn own` (its executable's static TLS block holds the context: spancap applies the rule
-it found for span_spawn at the exec) and tests/late_writer (it loads a writer library and
-publishes the process context: spancap finds the context by re-resolving it). Their own contexts
-decide for themselves, even in a process started in a trace left out: each (its pid on a line
-"own PID" or "late PID" of SPAWN_LOG, once per run of the command) has at least OWN_SYSCALLS
-getppid records carrying its context, with its trace id, and no record with another context.
+it found for span_spawn at the exec), tests/late_writer (it loads a writer library and
+publishes the process context: spancap finds the context by re-resolving it) and
+`late_writer -d` (it only loads the writer, from a process with two threads). Their own
+contexts decide for themselves, even in a process started in a trace left out: each (its pid
+on a line "own PID", "late PID" or "late-d PID" of SPAWN_LOG, once per run of the command) has
+at least OWN_SYSCALLS getppid records per thread (two for late-d, each thread's) carrying its
+context, with its trace id, and no record with another context.
 The shell itself is judged as in tree: left out with the trace (out), or whole (in, outside).
 
 Prints TAP lines (without the plan).
@@ -53,7 +58,9 @@ LOADER_NRS = {257, 0, 3}
 # own: the getppid() syscalls (x86_64) each program makes in its context, and its trace id.
 NR_GETPPID = 110
 OWN_SYSCALLS = 30
-OWN_TRACE = {"own": bytes([0x6b] * 9 + [0xff] * 7), "late": bytes([0x1a] * 9 + [0xff] * 7)}
+OWN_TRACE = {"own": bytes([0x6b] * 9 + [0xff] * 7), "late": bytes([0x1a] * 9 + [0xff] * 7),
+             "late-d": bytes([0x2d] * 9 + [0xff] * 7)}
+OWN_THREADS = {"own": 1, "late": 1, "late-d": 2}
 
 
 def syscalls_of(cap_path, pids):
@@ -143,8 +150,14 @@ def family_of(described, root):
     return sorted(pids)
 
 
+def check_unstored(tap, what, pids, recs):
+    bad = ["pid %d: %d records" % (p, len(recs.get(p, []))) for p in pids if recs.get(p)]
+    tap.report(bool(pids) and not bad, "%s: the %d processes (%s) have no syscall record (no "
+               "task storage)" % (what, len(pids), " ".join(map(str, pids))), "\n".join(bad))
+
+
 def tree(tap, args):
-    cap_path, spawn_log, analyze, which = args
+    cap_path, spawn_log, analyze, which, how = args
     roots = {k: v[0] for k, v in spawn_pids(spawn_log, ("in-span", "outside")).items()}
     described = processes(analyze, cap_path)
     in_span = family_of(described, roots["in-span"])
@@ -157,6 +170,9 @@ def tree(tap, args):
     if which == "out":
         check_left_out(tap, "started in a trace left out, with the processes it started",
                        in_span, described, recs)
+        check_unstored(tap, "started in a trace left out, with nothing of their own to read",
+                       [p for p in in_span if how == "posix-spawn" or p != roots["in-span"]],
+                       recs)
     else:
         check_whole(tap, "started in a kept trace, with the processes it started", in_span, recs)
     check_whole(tap, "started outside any span, with the processes it started", outside, recs)
@@ -164,7 +180,7 @@ def tree(tap, args):
 
 def own(tap, args):
     cap_path, spawn_log, analyze, which = args
-    logged = spawn_pids(spawn_log, ("in-span", "outside", "own", "late"))
+    logged = spawn_pids(spawn_log, ("in-span", "outside") + tuple(OWN_TRACE))
     described = processes(analyze, cap_path)
     shells = {k: logged[k][0] for k in ("in-span", "outside") if logged[k]}
     families = {k: family_of(described, p) for k, p in shells.items()}
@@ -173,11 +189,14 @@ def own(tap, args):
            for prog in OWN_TRACE for run, fam in families.items()
            if len([p for p in logged[prog] if p in fam]) != 1]
     if len(shells) != 2 or any(len(logged[prog]) != 2 for prog in OWN_TRACE):
-        bad.append("in-span %s, outside %s, own %s, late %s" % (
-            logged["in-span"], logged["outside"], logged["own"], logged["late"]))
-    tap.report(not bad, "each run of the command (shells %s) started one span_spawn own and one "
-               "late_writer (own %s, late %s)" % (sorted(shells.values()), logged["own"],
-                                                  logged["late"]), "\n".join(bad))
+        bad.append("in-span %s, outside %s, %s" % (
+            logged["in-span"], logged["outside"],
+            ", ".join("%s %s" % (prog, logged[prog]) for prog in OWN_TRACE)))
+    tap.report(not bad, "each run of the command (shells %s) started one span_spawn own, one "
+               "late_writer and one late_writer -d (%s)" % (
+                   sorted(shells.values()),
+                   ", ".join("%s %s" % (prog, logged[prog]) for prog in OWN_TRACE)),
+               "\n".join(bad))
     progs = {p: prog for prog in OWN_TRACE for p in logged[prog]}
     every = set(progs) | {p for fam in families.values() for p in fam}
     recs = defaultdict(list)
@@ -185,24 +204,28 @@ def own(tap, args):
         if rtype == REC_SYSCALL:
             pid, nr = int.from_bytes(body[68:72], "little"), int.from_bytes(body[72:74], "little")
             if pid in every:
-                recs[pid].append((nr, flags, bytes(body[80:96])))
+                recs[pid].append((nr, flags, bytes(body[80:96]),
+                                  int.from_bytes(body[64:68], "little")))
     for prog, trace in OWN_TRACE.items():
         bad, counts = [], []
+        want = OWN_SYSCALLS * OWN_THREADS[prog]
         for p in logged[prog]:
-            mine = sum(1 for nr, flags, t in recs[p]
-                       if nr == NR_GETPPID and flags & F_CTX and t == trace)
-            other = sorted({t.hex() for _nr, flags, t in recs[p] if flags & F_CTX and t != trace})
-            counts.append(mine)
-            if mine < OWN_SYSCALLS or other:
-                bad.append("pid %d: %d getppid records in trace %s, %d records of the pid, "
-                           "other contexts %s, flags seen %s" % (
-                               p, mine, trace.hex(), len(recs[p]), other,
-                               sorted({"0x%04x" % f for _nr, f, _t in recs[p]})))
+            mine = [tid for nr, flags, t, tid in recs[p]
+                    if nr == NR_GETPPID and flags & F_CTX and t == trace]
+            other = sorted({t.hex() for _nr, flags, t, _tid in recs[p]
+                            if flags & F_CTX and t != trace})
+            counts.append(len(mine))
+            if len(mine) < want or len(set(mine)) < OWN_THREADS[prog] or other:
+                bad.append("pid %d: %d getppid records in trace %s from %d threads, %d records "
+                           "of the pid, other contexts %s, flags seen %s" % (
+                               p, len(mine), trace.hex(), len(set(mine)), len(recs[p]), other,
+                               sorted({"0x%04x" % f for _nr, f, _t, _tid in recs[p]})))
         tap.report(len(logged[prog]) == 2 and not bad,
                    "%s: in each run its own context's syscalls are recorded with it (getppid "
-                   "records in trace %s: %s, at least %d each; no other context)" %
-                   (prog, trace.hex(), counts, OWN_SYSCALLS), "\n".join(bad))
-    two = {p: [(nr, flags) for nr, flags, _t in r] for p, r in recs.items()}
+                   "records in trace %s: %s, at least %d each from %d thread(s); no other "
+                   "context)" % (prog, trace.hex(), counts, want, OWN_THREADS[prog]),
+                   "\n".join(bad))
+    two = {p: [(nr, flags) for nr, flags, _t, _tid in r] for p, r in recs.items()}
     shell = {k: [p for p in fam if p not in progs] for k, fam in families.items()}
     if which == "out":
         check_left_out(tap, "the shell started in a trace left out", shell.get("in-span", []),

@@ -15,12 +15,14 @@
 #     out with its trace, but for its fork, exec and exit, or recorded whole with it
 #     (check_sampled_children.py); so is a command a span runs, with the processes it starts
 #     in turn, against the same command run outside any span (tests/span_spawn), started
-#     with fork and exec or with posix_spawn (a vfork child, which spancap gives no task
-#     storage when its trace is left out);
+#     with fork and exec or with posix_spawn; left out, the processes with nothing of their own
+#     to read (a vfork child, a child of a shell left out) have no task storage and no syscall
+#     record at all;
 #   - such a process's own contexts decide for themselves: a program it runs that attaches a
 #     context in a kept trace is recorded in it, whether spancap reads that context through its
 #     executable's static TLS rule from the exec on (span_spawn own) or finds it by re-resolving
-#     the process once it loads a writer and publishes (tests/late_writer);
+#     the process once it loads a writer and publishes (tests/late_writer), or only loads it,
+#     on both of its threads (late_writer -d);
 #   - the syscalls left out are counted apart (info's sampling line, the END counter
 #     sampled_out), never as lost.
 # Prints TAP.
@@ -105,16 +107,34 @@ for how in fork posix-spawn; do for which in out in; do
 	if [ "$released" = resolved ]; then
 		ok "$t: spancap --sample-traces 0.5 -- span_spawn $which $opt sh -c ... exits 0" $rc
 		tap_from "$t: " python3 "$here/check_sampled_children.py" tree \
-			"$d/cap.pcapng.zst" "$d/log" "$ANALYZE" "$which"
+			"$d/cap.pcapng.zst" "$d/log" "$ANALYZE" "$which" "$how"
 	else
 		not_ok "$t: spancap resolves span_spawn" "$d/log"
 	fi
 done; done
 
+# release_late LOG: sends SIGUSR1 to each late_writer once LOG (spancap -v) says spancap resolved
+# it through the writer it loaded: its context is read from then on (tests/late_writer.c).
+release_late() {
+	local log=$1 seen=" " p
+	while :; do
+		for p in $(sed -n 's/^spancap: pid \([0-9]*\) .*resolved via .* in .*libspancap-otel-gd.*/\1/p' \
+			"$log" 2>/dev/null); do
+			case $seen in
+			*" $p "*) ;;
+			*) kill -USR1 "$p" 2>/dev/null && seen+="$p " ;;
+			esac
+		done
+		sleep 0.02
+	done
+}
+
 # The command's processes attach contexts of their own, in traces every sample keeps: span_spawn
 # own (the static TLS rule spancap found for span_spawn, applied at the exec), then late_writer,
 # whose executable defines no context (a general-dynamic writer it loads with dlopen: a DTV
-# route, found by re-resolving it). The shell ends with exit: it must not exec the last one.
+# route, found by re-resolving it), which publishes the process context, then late_writer -d,
+# which only loads the writer and has a second thread. The shell ends with exit: it must not
+# exec the last one.
 # In a trace left out, the shell's children start without task storage (spancap gets it for
 # them at the exec, or when it finds the writer), and so does the shell itself when started
 # with posix_spawn.
@@ -123,14 +143,19 @@ for how in fork posix-spawn; do for which in out in; do
 	opt=
 	[ "$how" = posix-spawn ] && opt=--posix-spawn
 	mkdir -p "$d"
+	release_late "$d/log" &
+	releaser=$!
 	# shellcheck disable=SC2016,SC2086 # the inner shell expands its own arguments; opt: 0-1 word
 	CAPTURE_OPTS="--sample-traces 0.5" RELEASE_PROG=span_spawn capture_released \
 		"$d/cap.pcapng.zst" "$d/log" "$SPAN_SPAWN" "$which" $opt sh -c \
-		'"$1" own && GLIBC_TUNABLES=glibc.rtld.optional_static_tls=0 "$2" "$3"; s=$?; exit $s' \
+		'"$1" own && GLIBC_TUNABLES=glibc.rtld.optional_static_tls=0 "$2" "$3" &&
+		GLIBC_TUNABLES=glibc.rtld.optional_static_tls=0 "$2" -d "$3"; s=$?; exit $s' \
 		sh "$SPAN_SPAWN" "$LATE" "$WRITER_GD"
+	kill "$releaser" 2>/dev/null
+	wait "$releaser" 2>/dev/null
 	t="own $which ($how)"
 	if [ "$released" = resolved ]; then
-		cmd="span_spawn $which $opt sh -c 'span_spawn own && late_writer LIB'"
+		cmd="span_spawn $which $opt sh -c 'span_spawn own && late_writer LIB && late_writer -d LIB'"
 		ok "$t: spancap --sample-traces 0.5 -- $cmd exits 0" $rc
 		tap_from "$t: " python3 "$here/check_sampled_children.py" own \
 			"$d/cap.pcapng.zst" "$d/log" "$ANALYZE" "$which"
