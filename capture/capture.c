@@ -925,9 +925,15 @@ static void reclaim_dead(void)
 			dead[n++] = key;
 		prev = &key;
 	}
-	/* Removed after the walks: a deletion would move entries under the iterators. */
+	/*
+	 * Removed after the walks: a deletion would move entries under the iterators. Each pid is
+	 * looked at again first: the walks take a while, and a pid freed since may now be a new
+	 * process's, whose entry the fork hook made (an observed parent's child) and must keep.
+	 * What remains is the instant between that look and the deletion.
+	 */
 	for (size_t i = 0; i < n; i++)
-		forget(dead[i]);
+		if (pid_gone(dead[i]))
+			forget(dead[i]);
 }
 
 /*
