@@ -1348,8 +1348,7 @@ static void capture_on_fork(uint32_t pid, uint32_t ppid, uint16_t flags,
 		res.cfg = cfg;
 		res.status = SCF_CTX_NONE;
 		snprintf(res.reason, sizeof(res.reason),
-			 "a vfork child of %u in a trace the sample leaves out: its context until it "
-			 "execs", ppid);
+			 "a vfork child of %u, in a trace left out until it execs", ppid);
 		remember_proc(pid, res.status, &cfg);
 		scan_write_process(g.r, pid, ppid, SCF_ORIGIN_FORK, &res, f);
 		return;

@@ -82,8 +82,8 @@ int main(int argc, char **argv)
 	sigaddset(&usr1, SIGUSR1);
 	if (pthread_sigmask(SIG_BLOCK, &usr1, NULL))
 		return 1;
-	if (dlopen_only && (pthread_barrier_init(&released, NULL, 2) ||
-			    pthread_create(&t, NULL, second, NULL))) {
+	if (dlopen_only &&
+	    (pthread_barrier_init(&released, NULL, 2) || pthread_create(&t, NULL, second, NULL))) {
 		fprintf(stderr, "late_writer: starting the second thread failed\n");
 		return 1;
 	}
