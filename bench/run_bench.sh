@@ -1351,7 +1351,9 @@ section_spawn() {
 
 DEMO_REQUESTS=${DEMO_REQUESTS:-500}
 DEMO_PROGS="handle_sys_enter handle_sys_exit handle_fork handle_exec handle_exit"
-declare -A db_us db_ns db_calls
+# Sections 11 and 12: per KEY, the programs' time per unit (us) and, per KEY.PROGRAM, the ns
+# per call and the calls per unit, one figure per pass.
+declare -A bpf_us bpf_ns bpf_calls
 # Ids of the loaded programs named handle_*.
 handle_prog_ids() {
 	bpftool prog show -j | python3 -c '
@@ -1373,10 +1375,39 @@ for p in json.load(sys.stdin):
 for name, (ns, cnt) in tot.items():
     print(name, ns, cnt)' "$1"
 }
+# prog_stats_add KEY UNITS STATS: one pass's figures of handle_prog_stats' STATS, over UNITS
+# (requests, spawns).
+prog_stats_add() {
+	local key=$1 n=$2 out=$3 p
+	bpf_us[$key]+="$(echo "$out" | awk -v n="$n" '{s += $2} END{printf "%.2f", s / n / 1000}') "
+	for p in $DEMO_PROGS; do
+		# the kernel keeps 15 characters of a program's name, as older bpftool prints it
+		bpf_ns[$key.$p]+="$(echo "$out" | awk -v p="${p:0:15}" 'substr($1, 1, 15) == p && $3 {printf "%.0f", $2 / $3}') "
+		bpf_calls[$key.$p]+="$(echo "$out" | awk -v p="${p:0:15}" -v n="$n" 'substr($1, 1, 15) == p {printf "%.2f", $3 / n}') "
+	done
+}
+# prog_stats_head FIRST-COLUMN UNIT: the table's header and separator rows.
+prog_stats_head() {
+	local row="| $1 | BPF time per $2 (us) |" p
+	for p in $DEMO_PROGS; do row+=" ${p#handle_}: ns per call |"; done
+	for p in $DEMO_PROGS; do row+=" ${p#handle_}: calls per $2 |"; done
+	echo "$row"
+	row="|---|---|"
+	for p in $DEMO_PROGS; do row+="---|---|"; done
+	echo "$row"
+}
+# prog_stats_row LABEL KEY: the row of KEY's figures, median [min-max] of its passes.
+prog_stats_row() {
+	local row p
+	row="| $1 | $(cell "${bpf_us[$2]:-}" %.1f) |"
+	for p in $DEMO_PROGS; do row+=" $(cell "${bpf_ns[$2.$p]:-}" %.0f) |"; done
+	for p in $DEMO_PROGS; do row+=" $(cell "${bpf_calls[$2.$p]:-}" %.2f) |"; done
+	echo "$row"
+}
 # One run: spancap -- a shell that runs the demo, says it is done, waits; the programs' counts
 # are read between the two, while they are still loaded.
 demo_bpf_run() { # key spancap-binary
-	local key=$1 bin=$2 pid before out n=$((WORKLOAD_THREADS * DEMO_REQUESTS)) p
+	local key=$1 bin=$2 pid before out n=$((WORKLOAD_THREADS * DEMO_REQUESTS))
 	rm -f "$tmp/db.go" "$tmp/db.done" "$tmp/db.scap"
 	mkfifo "$tmp/db.go" "$tmp/db.done"
 	before=$(handle_prog_ids)
@@ -1401,16 +1432,11 @@ demo_bpf_run() { # key spancap-binary
 	timeout 30 bash -c 'echo >"$1"' _ "$tmp/db.go" || kill "$pid" 2>/dev/null
 	wait "$pid"
 	[ -n "$out" ] || return
-	db_us[$key]+="$(echo "$out" | awk -v n="$n" '{s += $2} END{printf "%.2f", s / n / 1000}') "
-	for p in $DEMO_PROGS; do
-		# the kernel keeps 15 characters of a program's name, as older bpftool prints it
-		db_ns[$key.$p]+="$(echo "$out" | awk -v p="${p:0:15}" 'substr($1, 1, 15) == p && $3 {printf "%.0f", $2 / $3}') "
-		db_calls[$key.$p]+="$(echo "$out" | awk -v p="${p:0:15}" -v n="$n" 'substr($1, 1, 15) == p {printf "%.2f", $3 / n}') "
-	done
+	prog_stats_add "demo-$key" "$n" "$out"
 }
 
 section_demobpf() {
-	local r k bins="new" label p row order
+	local r k bins="new" label order
 	[ -n "${OLD:-}" ] && bins="old new"
 	db_old_stats=$(sysctl -n kernel.bpf_stats_enabled) || db_old_stats=0
 	sysctl -qw kernel.bpf_stats_enabled=1
@@ -1437,20 +1463,11 @@ section_demobpf() {
 			"sum over the requests. Per call: a program's time over its calls. Median" \
 			"[min-max] of $ROUNDS passes, in alternating order."
 		echo
-		row="| spancap | BPF time per request (us) |"
-		for p in $DEMO_PROGS; do row+=" ${p#handle_}: ns per call |"; done
-		for p in $DEMO_PROGS; do row+=" ${p#handle_}: calls per request |"; done
-		echo "$row"
-		row="|---|---|"
-		for p in $DEMO_PROGS; do row+="---|---|"; done
-		echo "$row"
+		prog_stats_head spancap request
 		for k in $bins; do
 			label="this tree"
 			[ "$k" = old ] && label=$(old_label)
-			row="| $label | $(cell "${db_us[$k]:-}" %.1f) |"
-			for p in $DEMO_PROGS; do row+=" $(cell "${db_ns[$k.$p]:-}" %.0f) |"; done
-			for p in $DEMO_PROGS; do row+=" $(cell "${db_calls[$k.$p]:-}" %.2f) |"; done
-			echo "$row"
+			prog_stats_row "$label" "demo-$k"
 		done
 		echo
 	} >>"$tmp/report"
@@ -1461,12 +1478,11 @@ section_demobpf() {
 # A trace id that --sample-traces 0.01 leaves out (its last 7 bytes, 00..01, are the sampling
 # key; kept only at a fraction of 1).
 SB_TRACE=00000000000000000000000000000001
-declare -A sb_us sb_ns sb_calls
 # One run: spancap -- spawn_bench -t (its thread in the trace left out) -w, released once
 # spancap has resolved it (so that the context is read from the first spawn); the programs'
 # counts are read once the loop ended ("done"), while spawn_bench waits and they are loaded.
 spawn_bpf_run() { # key spancap-binary fork|spawn
-	local key=$1 bin=$2 style=$3 before out p flag=""
+	local key=$1 bin=$2 style=$3 before out flag=""
 	[ "$style" = spawn ] && flag=-s
 	before=$(handle_prog_ids)
 	# shellcheck disable=SC2086 # flag: no word or one
@@ -1499,16 +1515,11 @@ spawn_bpf_run() { # key spancap-binary fork|spawn
 	rm -f "$tmp/go"
 	stop_pid "$gated_pid"
 	[ -n "$out" ] || return
-	sb_us[$key]+="$(echo "$out" | awk -v n="$SPAWNS" '{s += $2} END{printf "%.2f", s / n / 1000}') "
-	for p in $DEMO_PROGS; do
-		# the kernel keeps 15 characters of a program's name, as older bpftool prints it
-		sb_ns[$key.$p]+="$(echo "$out" | awk -v p="${p:0:15}" 'substr($1, 1, 15) == p && $3 {printf "%.0f", $2 / $3}') "
-		sb_calls[$key.$p]+="$(echo "$out" | awk -v p="${p:0:15}" -v n="$SPAWNS" 'substr($1, 1, 15) == p {printf "%.2f", $3 / n}') "
-	done
+	prog_stats_add "spawn-$key" "$SPAWNS" "$out"
 }
 
 section_spawnbpf() {
-	local r k st bins="new" label p row order
+	local r k st bins="new" label order
 	[ -n "${OLD:-}" ] && bins="old new"
 	db_old_stats=$(sysctl -n kernel.bpf_stats_enabled) || db_old_stats=0
 	sysctl -qw kernel.bpf_stats_enabled=1
@@ -1543,22 +1554,13 @@ section_spawnbpf() {
 			"program's time over its calls. Median [min-max] of $ROUNDS passes, spancap" \
 			"binaries in alternating order."
 		echo
-		row="| spawn, spancap | BPF time per spawn (us) |"
-		for p in $DEMO_PROGS; do row+=" ${p#handle_}: ns per call |"; done
-		for p in $DEMO_PROGS; do row+=" ${p#handle_}: calls per spawn |"; done
-		echo "$row"
-		row="|---|---|"
-		for p in $DEMO_PROGS; do row+="---|---|"; done
-		echo "$row"
+		prog_stats_head "spawn, spancap" spawn
 		for st in fork spawn; do
 			for k in $bins; do
 				label="this tree"
 				[ "$k" = old ] && label=$(old_label)
 				if [ "$st" = fork ]; then label="fork+execve, $label"; else label="posix_spawn, $label"; fi
-				row="| $label | $(cell "${sb_us[$k-$st]:-}" %.1f) |"
-				for p in $DEMO_PROGS; do row+=" $(cell "${sb_ns[$k-$st.$p]:-}" %.0f) |"; done
-				for p in $DEMO_PROGS; do row+=" $(cell "${sb_calls[$k-$st.$p]:-}" %.2f) |"; done
-				echo "$row"
+				prog_stats_row "$label" "spawn-$k-$st"
 			done
 		done
 		echo
