@@ -1330,6 +1330,7 @@ static void capture_on_fork(uint32_t pid, uint32_t ppid, uint16_t flags,
 			    const struct proc_facts *f)
 {
 	bool inherited = flags & SC_PROC_F_INHERITED, no_route = flags & SC_PROC_F_NO_ROUTE;
+	bool vfork_out = flags & SC_PROC_F_VFORK_OUT;
 	struct ctxsrc_result res;
 	struct sc_proc_cfg cfg;
 
@@ -1337,41 +1338,33 @@ static void capture_on_fork(uint32_t pid, uint32_t ppid, uint16_t flags,
 
 	memset(&res, 0, sizeof(res));
 	/*
-	 * A vfork child of a thread whose trace the sample leaves out: it reads that thread's
-	 * context until it execs, so the kernel gave it no route and no task storage on purpose;
-	 * its exec is resolved as any other.
-	 */
-	if (inherited && parent && (flags & SC_PROC_F_VFORK_OUT)) {
-		cfg = parent->cfg;
-		cfg.kind = SC_TLS_NONE;
-		cfg.pctx_addr = 0;
-		res.cfg = cfg;
-		res.status = SCF_CTX_NONE;
-		snprintf(res.reason, sizeof(res.reason),
-			 "a vfork child of %u, in a trace left out until it execs", ppid);
-		remember_proc(pid, res.status, &cfg);
-		scan_write_process(g.r, pid, ppid, SCF_ORIGIN_FORK, &res, f);
-		return;
-	}
-	/*
-	 * The parent forked before its resolution reached the kernel (the fork event is read
-	 * later than it happened), or while one is pending (an exec's, read in this same tick):
-	 * the child's copy has no route, and nothing resolves the parent's children later. Say
-	 * so, and resolve the child. With an exec pending, a copy with a route is the rule the
-	 * kernel installed at that exec (exe_rules), which user space has not seen: the same.
+	 * A child whose copy has no route while its parent's has one:
+	 * - a vfork child of a thread whose trace the sample leaves out: it reads that thread's
+	 *   context until it execs, so the kernel gave it no route and no task storage on
+	 *   purpose; its exec is resolved as any other;
+	 * - a child forked before its parent's resolution reached the kernel (the fork event is
+	 *   read later than it happened), or while one is pending (an exec's, read in this same
+	 *   tick): nothing resolves the parent's children later, so the child is resolved. With
+	 *   an exec pending, a copy with a route is the rule the kernel installed at that exec
+	 *   (exe_rules), which user space has not seen: the same.
 	 */
 	if (inherited && parent &&
-	    ((no_route && parent->cfg.kind != SC_TLS_NONE) || resolve_pending(ppid))) {
+	    (vfork_out || (no_route && parent->cfg.kind != SC_TLS_NONE) || resolve_pending(ppid))) {
 		cfg = parent->cfg;
 		cfg.kind = SC_TLS_NONE;
 		cfg.pctx_addr = 0;
 		res.cfg = cfg;
 		res.status = SCF_CTX_NONE;
-		snprintf(res.reason, sizeof(res.reason),
-			 "forked before the resolution of %u reached the kernel", ppid);
+		if (vfork_out)
+			snprintf(res.reason, sizeof(res.reason),
+				 "a vfork child of %u, in a trace left out until it execs", ppid);
+		else
+			snprintf(res.reason, sizeof(res.reason),
+				 "forked before the resolution of %u reached the kernel", ppid);
 		remember_proc(pid, res.status, &cfg);
 		scan_write_process(g.r, pid, ppid, SCF_ORIGIN_FORK, &res, f);
-		capture_request_resolve(pid, SC_RESOLVE_FORK);
+		if (!vfork_out)
+			capture_request_resolve(pid, SC_RESOLVE_FORK);
 		return;
 	}
 	/* The kernel copied the parent's entry; the child may be gone already, so the copy is
