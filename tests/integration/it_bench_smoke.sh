@@ -145,26 +145,24 @@ else
 	grep -A4 '^## 10\.' "$R" >"$tmp/m"
 	not_ok "CPU per spawned process: per spawn, per run, run length and idle CPU" "$tmp/m"
 fi
-# Section 11: time inside the programs per request of the demo, and per call of each program;
-# the demo's syscalls went through sys_enter (calls per request > 0).
-if grep -qE "^\| this tree \|( $F \|){11}\$" "$R" &&
-	grep -E "^\| this tree \|( $F \|){11}\$" "$R" | awk -F'|' '$3 + 0 > 0 && $9 + 0 > 0 {f = 1} END {exit !f}'; then
-	ok "demo at 1%: BPF time per request, ns per call and calls per request of five programs"
-else
-	grep -A6 '^## 11\.' "$R" >"$tmp/m"
-	not_ok "demo at 1%: BPF time per request, ns per call and calls per request of five programs" "$tmp/m"
-fi
-# Section 12: time inside the programs per process spawned in a trace left out, by fork+execve
-# and by posix_spawn; the spawns' syscalls went through sys_enter (calls per spawn > 0).
-for st in fork+execve posix_spawn; do
-	re="^\| ${st//+/\\+}, this tree \|( $F \|){11}\$"
-	if grep -qE "$re" "$R" &&
-		grep -E "$re" "$R" | awk -F'|' '$3 + 0 > 0 && $9 + 0 > 0 {f = 1} END {exit !f}'; then
-		ok "$st in a trace left out: BPF time per spawn, ns per call and calls per spawn of five programs"
+# Sections 11 and 12: a row of the programs' figures (11 numbers) whose time per unit and
+# sys_enter calls per unit are above 0. prog_row_ok LABEL SECTION WHAT.
+prog_row_ok() {
+	local re="^\| ${1//+/\\+} \|( $F \|){11}\$"
+	if grep -E "$re" "$R" | awk -F'|' '$3 + 0 > 0 && $9 + 0 > 0 {f = 1} END {exit !f}'; then
+		ok "$3"
 	else
-		grep -A8 '^## 12\.' "$R" >"$tmp/m"
-		not_ok "$st in a trace left out: BPF time per spawn, ns per call and calls per spawn of five programs" "$tmp/m"
+		grep -A8 "^## $2\." "$R" >"$tmp/m"
+		not_ok "$3" "$tmp/m"
 	fi
+}
+# Section 11: per request of the demo; section 12: per process spawned in a trace left out, by
+# fork+execve and by posix_spawn.
+prog_row_ok "this tree" 11 \
+	"demo at 1%: BPF time per request, ns per call and calls per request of five programs"
+for st in fork+execve posix_spawn; do
+	prog_row_ok "$st, this tree" 12 \
+		"$st in a trace left out: BPF time per spawn, ns per call and calls per spawn of five programs"
 done
 if grep -q '^| first loss | pass 1: ..*|$' "$R"; then ok "capture throughput: the first loss is described"; else
 	not_ok "capture throughput: the first loss is described" "$R"; fi
