@@ -186,12 +186,6 @@ static void epoch_bump(struct kernel *k, uint32_t tgid)
 			   __ATOMIC_SEQ_CST);
 }
 
-/* A process left out whose threads have no task storage (bpf/spancap.bpf.c, unstored()). */
-static bool unstored(const struct sc_proc_cfg *c)
-{
-	return (c->flags & SC_CFG_F_BORN_OUT) && c->kind == SC_TLS_NONE && !c->pctx_addr;
-}
-
 int kernel__observe(struct kernel *k, uint32_t tgid, const struct sc_proc_cfg *cfg)
 {
 	struct sc_proc_cfg old, c = *cfg;
@@ -212,7 +206,7 @@ int kernel__observe(struct kernel *k, uint32_t tgid, const struct sc_proc_cfg *c
 	 * them from the entry). Whatever the entry was when looked up above: an exec may have
 	 * reset it since. A thread forked after the update gets storage from the fork hook.
 	 */
-	if (!was || ((c.flags & SC_CFG_F_BORN_OUT) && !unstored(&c)))
+	if (!was || ((c.flags & SC_CFG_F_BORN_OUT) && (c.kind != SC_TLS_NONE || c.pctx_addr)))
 		observe_threads(k, tgid);
 	return 0;
 }
