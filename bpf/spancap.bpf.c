@@ -95,6 +95,34 @@ __u8 lazy_threads = 0;
  */
 __u8 unstored_seen = 0;
 
+/*
+ * Fork children started in a trace left out whose context is read without task storage
+ * (deferred_enter()). A child of a thread in such a trace is, until it execs, a copy of that
+ * thread reading the same context at the same address, and most children exec at once a
+ * program with nothing to read (a shell, /bin/true): task storage made at the fork would be
+ * allocated, then freed at the exit, for a few syscalls left out before that exec. So the
+ * fork hook puts the child in `deferred` instead, with where its context is, and a syscall of
+ * the child reads it from there. The child gets storage when that context is one the sample
+ * keeps (it attached one of its own without exec'ing), at a syscall that may be a trigger or
+ * starts a thread or process, after SC_DEFERRED_CALLS syscalls (a child that does not exec
+ * soon is better served by storage, and leaves the map), or when anything is unusual; its
+ * exec or exit takes it out.
+ *
+ * deferred_live counts the children in the map: at zero, a thread without storage does not
+ * look. deferred_tids[tid % SC_DEFERRED_SLOTS] counts those whose tid falls in that slot, so
+ * that a thread without storage looks the map up only when one may be its own. Both change by
+ * atomic adds, which any BPF instruction set has.
+ */
+struct deferred_child {
+	__u64 tp;    /* the thread pointer it was forked with */
+	__u64 slot;  /* &otel_thread_ctx_v1 in its copy of the parent's memory */
+	__u32 calls; /* its syscalls decided here (SC_DEFERRED_CALLS at most) */
+	__u32 reserved;
+};
+
+__u32 deferred_live = 0;
+__u32 deferred_tids[SC_DEFERRED_SLOTS];
+
 /* ---- maps ---------------------------------------------------------------------------------- */
 
 struct {
@@ -122,6 +150,13 @@ struct {
 	__type(key, struct sc_exe_key);
 	__type(value, struct sc_proc_cfg);
 } exe_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SC_DEFERRED_SLOTS);
+	__type(key, __u32); /* tid */
+	__type(value, struct deferred_child);
+} deferred SEC(".maps");
 
 /* Per-thread state: the in-flight syscall event and the last context seen. */
 enum exit_decode {
@@ -430,10 +465,18 @@ static __always_inline bool no_task_storage(struct task_struct *task)
 	return bpf_core_field_exists(task->bpf_storage) && !task->bpf_storage;
 }
 
-/* A task without storage is observed only if new_thread_state() may create it. */
+/* Some fork child is in `deferred` (never without sampling: the verifier prunes it then). */
+static __always_inline bool any_deferred(void)
+{
+	return sample_mode && *(volatile __u32 *)&deferred_live;
+}
+
+/* A task without storage is observed only if it is a deferred child (deferred_enter()) or
+ * new_thread_state() may create it. */
 static __always_inline bool may_be_observed(struct task_struct *task)
 {
-	return !no_task_storage(task) || trace_all || *(volatile __u8 *)&lazy_threads;
+	return !no_task_storage(task) || trace_all || *(volatile __u8 *)&lazy_threads ||
+	       any_deferred();
 }
 
 /*
@@ -483,6 +526,15 @@ static __always_inline const struct sc_proc_cfg *thread_cfg(struct thread_state 
 }
 
 /*
+ * A thread of a process left out may be without task storage: sampling is on, and no mode makes
+ * storage for every observed thread at its next syscall (--all, lazy_threads).
+ */
+static __always_inline bool storage_may_wait(void)
+{
+	return sample_mode && !trace_all && !*(volatile __u8 *)&lazy_threads;
+}
+
+/*
  * True when a thread or child made with configuration cfg gets no task storage (handle_fork()):
  * its process belongs to a trace left out (SC_CFG_F_BORN_OUT) and has no route nor OTEL_CTX
  * header, so each of its syscalls would pay the storage lookup and the decision to be left
@@ -498,8 +550,8 @@ static __always_inline const struct sc_proc_cfg *thread_cfg(struct thread_state 
  */
 static __always_inline bool unstored(const struct sc_proc_cfg *cfg)
 {
-	return sample_mode && !trace_all && !*(volatile __u8 *)&lazy_threads &&
-	       (cfg->flags & SC_CFG_F_BORN_OUT) && cfg->kind == SC_TLS_NONE && !cfg->pctx_addr;
+	return storage_may_wait() && (cfg->flags & SC_CFG_F_BORN_OUT) &&
+	       cfg->kind == SC_TLS_NONE && !cfg->pctx_addr;
 }
 
 /* After a change of tgid's entry in procs. */
@@ -723,6 +775,132 @@ none:
 		__builtin_memset(&h, 0, sizeof(h));
 		emit_ctx(st, &h, 0, tgid, tid, now, 0);
 	}
+}
+
+/* ---- fork children read without task storage (deferred) ------------------------------------ */
+
+static __always_inline int is_fork_nr(long nr)
+{
+	return nr == SCF_NR_clone || nr == SCF_NR_fork || nr == SCF_NR_vfork || nr == SCF_NR_clone3;
+}
+
+/*
+ * &otel_thread_ctx_v1 of a thread with configuration cfg, state st and thread pointer tp, when
+ * known without reading user memory: the static offset, or the cached DTV route result.
+ */
+static __always_inline __u64 known_slot(const struct sc_proc_cfg *cfg,
+					const struct thread_state *st, __u64 tp)
+{
+	if (!tp)
+		return 0;
+	if (cfg->kind == SC_TLS_STATIC)
+		return tp + cfg->tp_offset;
+	if (cfg->kind == SC_TLS_DTV && slot_cached(st, cfg) && st->slot_tp == tp)
+		return st->slot;
+	return 0;
+}
+
+/* handle_fork(): puts child in `deferred`, its context at slot; false when it cannot. */
+static __always_inline bool defer_child(struct task_struct *child, __u64 slot)
+{
+	struct deferred_child d = {.tp = child->thread.fsbase, .slot = slot};
+	__u32 tid = child->pid;
+
+	if (!slot || bpf_map_update_elem(&deferred, &tid, &d, BPF_NOEXIST))
+		return false;
+	__sync_fetch_and_add(&deferred_tids[tid & (SC_DEFERRED_SLOTS - 1)], 1);
+	__sync_fetch_and_add(&deferred_live, 1);
+	return true;
+}
+
+/* Takes tid out of `deferred`, if it is there. */
+static __always_inline void undefer(__u32 tid)
+{
+	__u32 *n = &deferred_tids[tid & (SC_DEFERRED_SLOTS - 1)];
+
+	if (!*(volatile __u32 *)n || bpf_map_delete_elem(&deferred, &tid))
+		return;
+	__sync_fetch_and_add(n, -1);
+	__sync_fetch_and_add(&deferred_live, -1);
+}
+
+/*
+ * A syscall after which a deferred child's slot may be stale or its process may publish a
+ * context (resolve_reasons()): a code mapping, a file mapping (an OTEL_CTX memfd), an unmapping
+ * or a remapping (a dlclose), prctl(PR_SET_VMA). Not an anonymous mapping of data, which an
+ * allocator makes often, nor another prctl.
+ */
+static __always_inline bool deferred_trigger(long id, const struct pt_regs *regs)
+{
+	if (id == SCF_NR_mmap)
+		return (regs->dx & SC_TRIGGER_PROT_EXEC) || !(regs->r10 & SC_TRIGGER_MAP_ANONYMOUS);
+	if (id == SCF_NR_prctl)
+		return regs->di == SC_TRIGGER_PR_SET_VMA;
+	return id == SCF_NR_munmap || id == SCF_NR_mremap;
+}
+
+enum defer_verdict {
+	DEFER_NOT = 0, /* not a deferred child */
+	DEFER_OUT,     /* a deferred child in a context left out: nothing more to do */
+	DEFER_STORE,   /* a deferred child that needs storage from now on */
+};
+
+/*
+ * A syscall id of the current task, which has no task storage, when it may be a deferred
+ * child's. Its context is read as read_ctx() would, with its starter's slot: no valid context
+ * (its starter's mark) or a trace the sample leaves out is DEFER_OUT. Anything else is
+ * DEFER_STORE and read_ctx() decides: a kept trace, a failed or odd read (counted there), a
+ * thread pointer that moved (arch_prctl), a syscall that may be a trigger (deferred_trigger()),
+ * a fork or clone (the fork hook then knows the syscall: a vfork, a thread that shares the
+ * slot), and the SC_DEFERRED_CALLS-th syscall. The caller takes the child out once its storage
+ * exists: if it cannot be made, the next syscall tries again.
+ */
+static __always_inline enum defer_verdict deferred_enter(struct task_struct *task, long id,
+							  const struct pt_regs *regs)
+{
+	struct deferred_child *d;
+	__u32 tid = task->pid;
+	struct ctx_hdr h = {};
+	__u64 rec = 0;
+
+	if (!*(volatile __u32 *)&deferred_tids[tid & (SC_DEFERRED_SLOTS - 1)])
+		return DEFER_NOT;
+	d = bpf_map_lookup_elem(&deferred, &tid);
+	if (!d)
+		return DEFER_NOT;
+	if (task->thread.fsbase != d->tp || deferred_trigger(id, regs) || is_fork_nr(id) ||
+	    d->calls >= SC_DEFERRED_CALLS)
+		return DEFER_STORE;
+	if (bpf_probe_read_user(&rec, sizeof(rec), (void *)d->slot) || (rec & 1))
+		return DEFER_STORE;
+	if (rec) {
+		if (bpf_probe_read_user(&h, SC_CTX_HDR_SIZE, (void *)rec) || h.valid > 1)
+			return DEFER_STORE;
+		if (h.valid == 1 &&
+		    sc_sample_keep(h.trace[1], h.flags, sample_mode, sample_threshold))
+			return DEFER_STORE;
+	}
+	d->calls++; /* only this thread writes it */
+	/* as the path with storage counts: not a syscall the selection let through only to be
+	 * examined as a trigger */
+	if (!(sel_on && !sel_bit(id) && !always_recorded(id)))
+		count(SC_CNT_SAMPLED_OUT);
+	return DEFER_OUT;
+}
+
+/* The storage of a deferred child that needs it (DEFER_STORE); takes it out of `deferred`. */
+static __always_inline struct thread_state *deferred_storage(struct task_struct *task)
+{
+	struct thread_state *st;
+
+	st = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st) {
+		count(SC_CNT_MAP_FULL);
+		return NULL;
+	}
+	st->born_out = 1;
+	undefer(task->pid);
+	return st;
 }
 
 /* ---- argument decoding --------------------------------------------------------------------- */
@@ -983,9 +1161,17 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	if (!may_be_observed(task))
 		return 0;
-	st = bpf_task_storage_get(&threads, task, 0, 0);
+	st = no_task_storage(task) ? NULL : bpf_task_storage_get(&threads, task, 0, 0);
 	if (!st) {
-		st = new_thread_state(task);
+		switch (any_deferred() ? deferred_enter(task, id, regs) : DEFER_NOT) {
+		case DEFER_OUT:
+			return 0;
+		case DEFER_STORE:
+			st = deferred_storage(task);
+			break;
+		default:
+			st = new_thread_state(task);
+		}
 		if (!st)
 			return 0;
 	}
@@ -994,6 +1180,9 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)
 	cfg = thread_cfg(st, tgid);
 	if (!cfg)
 		return 0;
+	/* storage user space made for a deferred child (kernel__observe()): out of the map */
+	if (st->in_flight == IN_FLIGHT_FRESH && any_deferred())
+		undefer(tid);
 	resolve = may_trigger(id) ? resolve_reasons(cfg, task, id, regs->di, regs->si, regs->dx,
 						     regs->r10, regs->r8)
 				  : 0;
@@ -1113,11 +1302,6 @@ static __always_inline void bump_generation(__u32 tgid)
 		__sync_fetch_and_add(&cfg->generation, 1);
 		epoch_bump(tgid);
 	}
-}
-
-static __always_inline int is_fork_nr(long nr)
-{
-	return nr == SCF_NR_clone || nr == SCF_NR_fork || nr == SCF_NR_vfork || nr == SCF_NR_clone3;
 }
 
 /*
@@ -1356,7 +1540,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	const struct sc_proc_cfg *cfg;
 	struct proc_scratch *s;
 	struct sc_proc_cfg c;
-	bool vfork_out = false;
+	bool vfork_out = false, defer = false;
 	__u8 born = 0;
 
 	/*
@@ -1392,9 +1576,19 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 			    child->thread.fsbase == parent->thread.fsbase && vfork_in_flight(pst);
 		if (vfork_out)
 			c.kind = SC_TLS_NONE;
+		/* A copy of a thread in a trace left out, reading the same context in its own
+		 * memory: deferred. (Sharing the memory, it would read a slot its starter may
+		 * free.) */
+		else if (born && pst && storage_may_wait() && child->mm != parent->mm &&
+			 child->thread.fsbase == parent->thread.fsbase)
+			defer = defer_child(child, known_slot(&c, pst, parent->thread.fsbase));
 	}
-	/* Observed from its first instruction: its task storage is what says so (unstored()). */
-	if (!unstored(&c)) {
+	/*
+	 * Observed from its first instruction: its task storage is what says so (unstored()),
+	 * or its place in `deferred` (an exec of a program with nothing to read then leaves it
+	 * as unstored() says: its triggers need unstored_trigger() too).
+	 */
+	if (!unstored(&c) && !defer) {
 		cst = bpf_task_storage_get(&threads, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (!cst)
 			count(SC_CNT_MAP_FULL);
@@ -1507,6 +1701,9 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	__u32 off;
 	long n;
 
+	/* a deferred child's copy of its starter's memory is gone: it is now as unstored() says */
+	if (any_deferred())
+		undefer(old_pid);
 	if (!cfg && !(trace_all && tgid != self_tgid && in_cgroup()))
 		return 0;
 	if (!no_task_storage(p))
@@ -1583,6 +1780,8 @@ int BPF_PROG(handle_exit, struct task_struct *p, bool group_dead)
 	struct thread_state *st;
 	struct proc_scratch *s;
 
+	if (any_deferred())
+		undefer(p->pid);
 	if (!observed(tgid))
 		return 0;
 	/* exit, exit_group, or killed inside a syscall: the syscall never returns. */

@@ -46,6 +46,8 @@
 
 #define SC_PROCS_MAX 16384    /* entries of the per-process configuration map */
 #define SC_CFG_EPOCH_SLOTS 256 /* cfg_epochs: processes tgid % this share a slot (a power of 2) */
+#define SC_DEFERRED_SLOTS 1024 /* fork children left out read without task storage (a power of 2) */
+#define SC_DEFERRED_CALLS 64   /* ... for at most this many syscalls each */
 #define SC_NR_MAX 512	      /* syscall numbers covered by the selection bitmap */
 #define SC_RINGBUF_DEFAULT (8u << 20)
 
@@ -375,7 +377,7 @@ enum sc_counter {
 	SC_CNT_ATTR_FAULTS = 7, /* attribute reads that failed (context event kept) */
 	SC_CNT_SYSCALLS = 8,	/* syscall events handed to the ring buffer */
 	SC_CNT_SAMPLED_OUT = 9, /* syscalls not recorded: their trace is not in the sample (of
-				 * threads with task storage: see SC_CFG_F_BORN_OUT) */
+				 * threads whose context is read: see SC_CFG_F_BORN_OUT) */
 	SC_CNT_MAX
 };
 
