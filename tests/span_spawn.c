@@ -5,6 +5,7 @@
  * (tests/integration/it_capture_sampling.sh).
  *
  *   span_spawn in|out [--posix-spawn] CMD [ARG...]
+ *   span_spawn in|out --fork-own
  *   span_spawn own
  *
  * 1. waits for one line on stdin (the suite sends it once spancap says it resolved this
@@ -16,6 +17,12 @@
  *    it; prints "in-span PID";
  * 4. detaches, runs CMD again and waits; prints "outside PID";
  * 5. exits 0 when both runs of CMD did.
+ *
+ * --fork-own: in 3 and 4, the child is a fork that does not exec: it makes OWN_SYSCALLS
+ * getppid() syscalls in the context it inherited (its copy of the parent's), runs /bin/true
+ * with posix_spawn in it and waits (prints "forked-spawn PID"), then attaches a context of its
+ * own whose trace id is 6c x9 then seven 0xff bytes (kept at any sampling fraction) and makes
+ * OWN_SYSCALLS more; detaches; prints "forked PID"; exits 0.
  *
  * own: a process started outside any context of its own (run by CMD above) that attaches one:
  * at once (no wait on stdin: its executable's static TLS rule is the one spancap found for
@@ -66,6 +73,50 @@ static pid_t run(char **argv, bool posix_spawn)
 	return pid;
 }
 
+/* --fork-own: the fork child, in the context it inherited, then in its own; does not return. */
+static void fork_own(void)
+{
+	static const uint8_t span[8] = {0x6c, 0x6c, 0x6c, 0x6c, 0x6c, 0x6c, 0x6c, 0x01};
+	static struct otel_record own_rec;
+	uint8_t trace[16];
+	int i;
+
+	char *true_argv[] = {"/bin/true", NULL};
+	pid_t spawned;
+
+	for (i = 0; i < OWN_SYSCALLS; i++)
+		syscall(SYS_getppid);
+	spawned = run(true_argv, true);
+	if (spawned < 0)
+		_exit(1);
+	dprintf(STDOUT_FILENO, "forked-spawn %d\n", (int)spawned);
+	memset(trace, 0x6c, 9);
+	memset(trace + 9, 0xff, 7);
+	otel_record_attach(&otel_thread_ctx_v1, &own_rec, trace, span);
+	for (i = 0; i < OWN_SYSCALLS; i++)
+		syscall(SYS_getppid);
+	otel_record_detach(&otel_thread_ctx_v1);
+	dprintf(STDOUT_FILENO, "forked %d\n", (int)getpid());
+	_exit(0);
+}
+
+/* Forks a child that runs fork_own(), waits; its pid, or -1 when it failed. */
+static pid_t run_fork_own(void)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		fork_own();
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		return -1;
+	return pid;
+}
+
 /* span_spawn own: its own context, in a trace every sample keeps. */
 static int own(void)
 {
@@ -88,7 +139,7 @@ int main(int argc, char **argv)
 	static const uint8_t span[8] = {0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x01};
 	uint8_t trace[16];
 	pid_t in_span, outside;
-	bool kept, spawn = false;
+	bool kept, spawn = false, fork_only = false;
 	char line[16];
 	int cmd = 2;
 
@@ -97,9 +148,13 @@ int main(int argc, char **argv)
 	if (argc > 3 && !strcmp(argv[2], "--posix-spawn")) {
 		spawn = true;
 		cmd = 3;
+	} else if (argc == 3 && !strcmp(argv[2], "--fork-own")) {
+		fork_only = true;
+		cmd = 2;
 	}
-	if (argc <= cmd || (strcmp(argv[1], "in") && strcmp(argv[1], "out"))) {
+	if ((argc <= cmd && !fork_only) || (strcmp(argv[1], "in") && strcmp(argv[1], "out"))) {
 		fprintf(stderr, "usage: span_spawn in|out [--posix-spawn] CMD [ARG...]\n"
+				"       span_spawn in|out --fork-own\n"
 				"       span_spawn own\n");
 		return 2;
 	}
@@ -111,9 +166,9 @@ int main(int argc, char **argv)
 	if (!kept)
 		trace[15] = 0x01;
 	otel_record_attach(&otel_thread_ctx_v1, &rec, trace, span);
-	in_span = run(argv + cmd, spawn);
+	in_span = fork_only ? run_fork_own() : run(argv + cmd, spawn);
 	otel_record_detach(&otel_thread_ctx_v1);
-	outside = run(argv + cmd, spawn);
+	outside = fork_only ? run_fork_own() : run(argv + cmd, spawn);
 	printf("in-span %d\noutside %d\n", (int)in_span, (int)outside);
 	return in_span > 0 && outside > 0 ? 0 : 1;
 }

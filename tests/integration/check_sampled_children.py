@@ -4,6 +4,7 @@
 check_sampled_children.py demo CAPTURE TRUTH ANALYZE --sample-traces F
 check_sampled_children.py tree CAPTURE SPAWN_LOG ANALYZE in|out fork|posix-spawn
 check_sampled_children.py own CAPTURE SPAWN_LOG ANALYZE in|out
+check_sampled_children.py forked CAPTURE SPAWN_LOG ANALYZE in|out
 
 The processes a sampled capture's programs start, and the trace they were started in. A
 process belongs to the trace it was started in (formats/FORMAT.md 4.4):
@@ -12,7 +13,8 @@ process belongs to the trace it was started in (formats/FORMAT.md 4.4):
     its exit), and every syscall record of its pid is flagged SAMPLED_OUT without a context:
     only the fork, exec and exit syscalls and the re-resolution triggers, which are recorded
     whatever the sample while spancap reads the process's context (none at all for a process
-    it gives no task storage: a vfork child, a child of a process with no context to read);
+    it gives no task storage: a child of a thread in a trace left out, until it has a context
+    of its own, and a child of a process with no context to read);
   - one started in a kept trace, or outside any span, is recorded whole: at least MIN_KEPT
     syscall records of its pid are not flagged SAMPLED_OUT, among them syscalls that are
     neither lifecycle nor trigger (the dynamic loader's openat, read and close).
@@ -24,10 +26,11 @@ was started in, which in_sample() (check_capture_truth.py, written from FORMAT.m
 tree: tests/span_spawn ran a command (a shell that runs cat) in a span whose trace the sample
 keeps (in) or leaves out (out), then outside any span; SPAWN_LOG holds what it printed (the
 two pids, on lines "in-span PID" and "outside PID", among spancap's own lines). The shell and
-the cat it starts are judged together: left out with the trace, or whole. Left out, the
-processes with no context of their own to read get no task storage (docs/BPF_EVENT_PATH.md
-section 2), so they have no syscall record at all: the cat the shell starts, and the shell
-itself when span_spawn started it with posix_spawn (a vfork child).
+the cat it starts are judged together: left out with the trace, or whole. Left out, neither
+has a syscall record at all (docs/BPF_EVENT_PATH.md section 2): the shell reads its starter's
+context until its exec (as a vfork child without task storage, or as a fork child read from
+where its starter's context is, also without storage), then has none of its own to read, nor
+has the cat it starts: no task storage.
 
 own: the same, where the command is a shell that runs two programs in turn, each outside any
 context when it starts and then attaching a context of its own in a trace every sample keeps:
@@ -41,6 +44,15 @@ at least OWN_SYSCALLS getppid records per thread (two for late-d, each thread's)
 context, with its trace id, and no record with another context.
 The shell itself is judged as in tree: left out with the trace (out), or whole (in, outside).
 
+forked: span_spawn --fork-own: the command is a fork child that does not exec (its pid on the
+lines "forked PID", one for the run in the span and one for the run outside). It makes
+OWN_SYSCALLS getppid in the context it inherited, runs /bin/true with posix_spawn (its pid on a
+line "forked-spawn PID"), then makes OWN_SYSCALLS getppid in a context of its own in a trace
+every sample keeps. The own ones are recorded with their trace whatever the run; the inherited
+ones are recorded with the span's trace when kept (in), not at all when left out (out: the
+child is read without task storage until it spawns), and without a context outside any span.
+The /bin/true it spawns belongs to the inherited context: no syscall record when left out (a
+vfork child of a trace left out), recorded whole otherwise.
 Prints TAP lines (without the plan).
 """
 import json
@@ -171,8 +183,7 @@ def tree(tap, args):
         check_left_out(tap, "started in a trace left out, with the processes it started",
                        in_span, described, recs)
         check_unstored(tap, "started in a trace left out, with nothing of their own to read",
-                       [p for p in in_span if how == "posix-spawn" or p != roots["in-span"]],
-                       recs)
+                       in_span, recs)
     else:
         check_whole(tap, "started in a kept trace, with the processes it started", in_span, recs)
     check_whole(tap, "started outside any span, with the processes it started", outside, recs)
@@ -235,7 +246,64 @@ def own(tap, args):
     check_whole(tap, "the shell started outside any span", shell.get("outside", []), two)
 
 
+FORK_OWN_TRACE = bytes([0x6c] * 9 + [0xff] * 7)
+SPAN_TRACE_IN = bytes([0x5a] * 9 + [0xff] * 7)
+
+
+def forked(tap, args):
+    cap_path, spawn_log, analyze, which = args
+    logged = spawn_pids(spawn_log, ("in-span", "outside", "forked", "forked-spawn"))
+    runs = {k: logged[k][0] for k in ("in-span", "outside") if logged[k]}
+    spawned = logged["forked-spawn"]
+    tap.report(len(runs) == 2 and sorted(logged["forked"]) == sorted(runs.values()) and
+               len(spawned) == 2,
+               "each run forked one child that did not exec and spawned one /bin/true "
+               "(in-span %s, outside %s, forked %s, spawned %s)"
+               % (logged["in-span"], logged["outside"], logged["forked"], spawned))
+    recs = defaultdict(list)
+    for _ts, rtype, flags, body, _items in records(cap_path):
+        if rtype == REC_SYSCALL:
+            pid, nr = int.from_bytes(body[68:72], "little"), int.from_bytes(body[72:74], "little")
+            if pid in runs.values() or pid in spawned:
+                recs[pid].append((nr, flags, bytes(body[80:96])))
+    if len(spawned) == 2:
+        two = {p: [(nr, flags) for nr, flags, _t in recs[p]] for p in spawned}
+        if which == "out":
+            check_unstored(tap, "in-span: the /bin/true it spawned in the trace left out",
+                           spawned[:1], two)
+        else:
+            check_whole(tap, "in-span: the /bin/true it spawned in the kept trace", spawned[:1],
+                        two)
+        check_whole(tap, "outside: the /bin/true it spawned outside any span", spawned[1:], two)
+    inherited = {"in-span": SPAN_TRACE_IN if which == "in" else None, "outside": b"\0" * 16}
+    for run, pid in sorted(runs.items()):
+        calls = [(flags, t) for nr, flags, t in recs[pid] if nr == NR_GETPPID]
+        own_n = sum(1 for f, t in calls if f & F_CTX and t == FORK_OWN_TRACE)
+        want_inh = inherited[run]
+        if want_inh is None:
+            inh_n = len(calls) - own_n
+        elif want_inh == b"\0" * 16:
+            inh_n = sum(1 for f, t in calls if not f & (F_CTX | F_SAMPLED_OUT))
+        else:
+            inh_n = sum(1 for f, t in calls if f & F_CTX and t == want_inh)
+        want = (OWN_SYSCALLS, 0 if want_inh is None else OWN_SYSCALLS)
+        tap.report((own_n, inh_n) == want and len(calls) == sum(want),
+                   "%s: the fork child %d has %d getppid records in its own context's trace and "
+                   "%d in the one it inherited (%s); want %d and %d, no other" % (
+                       run, pid, own_n, inh_n,
+                       "left out" if want_inh is None else
+                       "none" if run == "outside" else "kept", want[0], want[1]),
+                   "getppid records (flags, trace): %s" %
+                   sorted({("0x%04x" % f, t.hex()) for f, t in calls}))
+        if run == "in-span" and which == "out":
+            bad = ["syscall %d flags 0x%04x" % (nr, f) for nr, f, t in recs[pid]
+                   if not (f & F_CTX and t == FORK_OWN_TRACE) and
+                   (not f & F_SAMPLED_OUT or f & F_CTX)]
+            tap.report(not bad, "in-span: its other records are flagged SAMPLED_OUT, without a "
+                       "context", "\n".join(bad))
+
+
 if __name__ == "__main__":
     tap = Tap(max_detail=10)
-    {"demo": demo, "tree": tree, "own": own}[sys.argv[1]](tap, sys.argv[2:])
+    {"demo": demo, "tree": tree, "own": own, "forked": forked}[sys.argv[1]](tap, sys.argv[2:])
     sys.exit(0)

@@ -16,8 +16,10 @@
 #     (check_sampled_children.py); so is a command a span runs, with the processes it starts
 #     in turn, against the same command run outside any span (tests/span_spawn), started
 #     with fork and exec or with posix_spawn; left out, the processes with nothing of their own
-#     to read (a vfork child, a child of a shell left out) have no task storage and no syscall
-#     record at all;
+#     to read (a vfork child, a fork child until its exec, a child of a shell left out) have no
+#     task storage and no syscall record at all;
+#   - a fork child that does not exec and attaches a context of its own in a kept trace is
+#     recorded in it, and not in the one left out that it inherited (span_spawn --fork-own);
 #   - such a process's own contexts decide for themselves: a program it runs that attaches a
 #     context in a kept trace is recorded in it, whether spancap reads that context through its
 #     executable's static TLS rule from the exec on (span_spawn own) or finds it by re-resolving
@@ -32,6 +34,7 @@ here=$(dirname "$0")
 SPANCAP=$BUILD/spancap
 ANALYZE=$BUILD/spancap-analyze
 DEMO=$BUILD/samples/spancap-demo-service
+DEMO_GD=$BUILD/samples/spancap-demo-service-gd
 SPAN_SPAWN=$BUILD/tests/span_spawn
 LATE=$BUILD/tests/late_writer
 WRITER_GD=$BUILD/samples/libspancap-otel-gd.so
@@ -39,7 +42,7 @@ CHECK=$here/check_capture_truth.py
 . "$here/suite_lib.sh"
 suite_tmpdir
 suite_cleanup() { kill $(jobs -p) 2>/dev/null; }
-need_built "$SPANCAP" "$ANALYZE" "$DEMO" "$SPAN_SPAWN" "$LATE"
+need_built "$SPANCAP" "$ANALYZE" "$DEMO" "$DEMO_GD" "$SPAN_SPAWN" "$LATE"
 need_files "$WRITER_GD"
 need_commands python3 jq
 
@@ -48,13 +51,15 @@ demo_args() { # dir seed
 	echo --threads 4 --requests 40 --seed "$2" --dir "$1/files" --truth "$1/truth.jsonl"
 }
 
-# capture NAME SEED SPANCAP-OPTIONS...: the demo service under spancap, in $tmp/NAME.
+# capture NAME SEED SPANCAP-OPTIONS...: the demo service (DEMO_BIN, default $DEMO) under
+# spancap, in $tmp/NAME.
 capture() {
 	local name=$1 seed=$2 d=$tmp/$1
 	shift 2
 	mkdir -p "$d/files"
 	# shellcheck disable=SC2046 # demo_args is a word list
-	if timeout 120 "$SPANCAP" -w "$d/cap.pcapng.zst" "$@" -- "$DEMO" $(demo_args "$d" "$seed") \
+	if timeout 120 "$SPANCAP" -w "$d/cap.pcapng.zst" "$@" -- "${DEMO_BIN:-$DEMO}" \
+		$(demo_args "$d" "$seed") \
 		>"$d/out" 2>"$d/err"; then
 		ok "$name: spancap $* -- spancap-demo-service exits 0 ($(tail -n 1 "$d/err"))"
 	else
@@ -89,6 +94,13 @@ fi
 # (but for fork, exec, exit and triggers, flagged SAMPLED_OUT), or recorded whole.
 tap_from "quarter, started processes: " python3 "$here/check_sampled_children.py" demo \
 	"$tmp/quarter/cap.pcapng.zst" "$tmp/quarter/truth.jsonl" "$ANALYZE" --sample-traces 0.25
+# The same where the context is a general-dynamic library's (a DTV route): a fork child left out
+# is read from its starter's cached slot.
+DEMO_BIN=$DEMO_GD capture quarter-gd 23 --sample-traces 0.25
+tap_from "quarter-gd: " python3 "$CHECK" "$tmp/quarter-gd/cap.pcapng.zst" \
+	"$tmp/quarter-gd/truth.jsonl" --min-ops 500 --sample-traces 0.25
+tap_from "quarter-gd, started processes: " python3 "$here/check_sampled_children.py" demo \
+	"$tmp/quarter-gd/cap.pcapng.zst" "$tmp/quarter-gd/truth.jsonl" "$ANALYZE" --sample-traces 0.25
 
 # The same for a command a span runs (a shell, which runs cat) and the processes it starts in
 # turn, against the same command run outside any span: tests/span_spawn, released once spancap
@@ -112,6 +124,23 @@ for how in fork posix-spawn; do for which in out in; do
 		not_ok "$t: spancap resolves span_spawn" "$d/log"
 	fi
 done; done
+
+# A fork child that does not exec reads the context it inherited, then one of its own: in a
+# trace left out it runs without task storage until its own context is one the sample keeps.
+for which in out in; do
+	d=$tmp/forked-$which
+	mkdir -p "$d"
+	CAPTURE_OPTS="--sample-traces 0.5" RELEASE_PROG=span_spawn capture_released \
+		"$d/cap.pcapng.zst" "$d/log" "$SPAN_SPAWN" "$which" --fork-own
+	t="forked $which"
+	if [ "$released" = resolved ]; then
+		ok "$t: spancap --sample-traces 0.5 -- span_spawn $which --fork-own exits 0" $rc
+		tap_from "$t: " python3 "$here/check_sampled_children.py" forked \
+			"$d/cap.pcapng.zst" "$d/log" "$ANALYZE" "$which"
+	else
+		not_ok "$t: spancap resolves span_spawn" "$d/log"
+	fi
+done
 
 # release_late LOG: sends SIGUSR1 to each late_writer once LOG (spancap -v) says spancap resolved
 # it through the writer it loaded: its context is read from then on (tests/late_writer.c).
