@@ -287,7 +287,9 @@ static void usage(FILE *f)
 		"                           line, over the whole capture), procs (processes\n"
 		"                           with an installed configuration) and resolved (their\n"
 		"                           context located)\n"
-		"  -v, --verbose            report each resolution and re-resolution\n"
+		"  -v, --verbose            report each resolution and re-resolution; with\n"
+		"                           trace sampling, at the end, the fork children still\n"
+		"                           read without task storage (0 once they are gone)\n"
 		"  -h, --help               this text\n"
 		"  -r FILE                  refused: spancap writes captures, spancap-analyze\n"
 		"                           reads them (spancap-analyze info FILE)\n"
@@ -2086,6 +2088,14 @@ int main(int argc, char **argv)
 	}
 	run_pending();
 	poll_counters();
+	/*
+	 * Every fork child the BPF program listed without task storage leaves the list at its
+	 * exec or exit: once the observed processes are gone, a count above zero is a leak, which
+	 * would cost each syscall of the host without storage a look at the list.
+	 */
+	if (g.o.verbose && g.o.sample_mode)
+		fprintf(stderr, "spancap: fork children still read without task storage: %u\n",
+			kernel__deferred(g.k));
 	if (g.o.stats_s > 0) {
 		recorder__flush(g.r); /* bytes as the END record will count them */
 		stats__print(&g.stats, stderr, g.r, g.ptab, mono_ns(), true);

@@ -100,6 +100,8 @@ int kernel__poll(struct kernel *k, int ms);
 /* Per-CPU counters: vals[cpu * SC_CNT_MAX + id]; returns the CPU count or a negative errno. */
 int kernel__counters(struct kernel *k, uint64_t *vals, size_t n_vals);
 int kernel__ncpus(const struct kernel *k);
+/* Fork children the BPF program reads without task storage now (its `deferred` map). */
+uint32_t kernel__deferred(const struct kernel *k);
 /* Removes a process from the map (it is gone); -ENOENT when it was not there. */
 int kernel__forget(struct kernel *k, uint32_t tgid);
 /* Sets the rule of the executable (inode ino on device dev, as an EXEC event's facts give

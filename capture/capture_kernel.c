@@ -288,6 +288,11 @@ int kernel__ncpus(const struct kernel *k)
 	return k->ncpus;
 }
 
+uint32_t kernel__deferred(const struct kernel *k)
+{
+	return __atomic_load_n(&k->skel->bss->deferred_live, __ATOMIC_RELAXED);
+}
+
 void kernel__close(struct kernel *k)
 {
 	if (!k)

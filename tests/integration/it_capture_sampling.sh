@@ -72,6 +72,17 @@ sampled_out() {
 	"$ANALYZE" info --json "$1" | jq -r '.hosts[0].sampling.sampled_out_syscalls // "none"'
 }
 
+# no_deferred_left NAME LOG: spancap -v's count, once the capture ended, of the fork children it
+# still read without task storage; every one left the list at its exec or exit.
+no_deferred_left() {
+	if grep -q "^spancap: fork children still read without task storage: 0$" "$2"; then
+		ok "$1: no fork child is left in the BPF program's list of those read without storage"
+	else
+		not_ok "$1: no fork child is left in the list of those read without storage" \
+			"$(grep "without task storage" "$2" || echo "no such line")"
+	fi
+}
+
 # ---- F = 0.25 ------------------------------------------------------------------------------
 
 capture quarter 21 --sample-traces 0.25
@@ -120,6 +131,7 @@ for how in fork posix-spawn; do for which in out in; do
 		ok "$t: spancap --sample-traces 0.5 -- span_spawn $which $opt sh -c ... exits 0" $rc
 		tap_from "$t: " python3 "$here/check_sampled_children.py" tree \
 			"$d/cap.pcapng.zst" "$d/log" "$ANALYZE" "$which" "$how"
+		no_deferred_left "$t" "$d/log"
 	else
 		not_ok "$t: spancap resolves span_spawn" "$d/log"
 	fi
@@ -137,6 +149,7 @@ for which in out in; do
 		ok "$t: spancap --sample-traces 0.5 -- span_spawn $which --fork-own exits 0" $rc
 		tap_from "$t: " python3 "$here/check_sampled_children.py" forked \
 			"$d/cap.pcapng.zst" "$d/log" "$ANALYZE" "$which"
+		no_deferred_left "$t" "$d/log"
 	else
 		not_ok "$t: spancap resolves span_spawn" "$d/log"
 	fi
@@ -188,6 +201,7 @@ for how in fork posix-spawn; do for which in out in; do
 		ok "$t: spancap --sample-traces 0.5 -- $cmd exits 0" $rc
 		tap_from "$t: " python3 "$here/check_sampled_children.py" own \
 			"$d/cap.pcapng.zst" "$d/log" "$ANALYZE" "$which"
+		no_deferred_left "$t" "$d/log"
 	else
 		not_ok "$t: spancap resolves span_spawn" "$d/log"
 	fi
