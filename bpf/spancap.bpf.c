@@ -580,6 +580,22 @@ static __always_inline bool slot_cached(const struct thread_state *st,
 }
 
 /*
+ * &otel_thread_ctx_v1 of a thread with configuration cfg, state st and thread pointer tp, when
+ * known without reading user memory: the static offset, or the cached DTV route result.
+ */
+static __always_inline __u64 known_slot(const struct sc_proc_cfg *cfg,
+					const struct thread_state *st, __u64 tp)
+{
+	if (!tp)
+		return 0;
+	if (cfg->kind == SC_TLS_STATIC)
+		return tp + cfg->tp_offset;
+	if (cfg->kind == SC_TLS_DTV && slot_cached(st, cfg) && st->slot_tp == tp)
+		return st->slot;
+	return 0;
+}
+
+/*
  * Reads the thread's record pointer per cfg. Returns 1 and *rec (0 = no context), or 0 after a
  * failed read (counted).
  *
@@ -612,11 +628,10 @@ static __always_inline int tls_record(const struct sc_proc_cfg *cfg, struct task
 	*rec = 0;
 	if (!tp)
 		return 1;
-	if (cfg->kind == SC_TLS_STATIC) {
-		slot = tp + cfg->tp_offset;
-	} else if (cfg->kind == SC_TLS_DTV && slot_cached(st, cfg) && st->slot_tp == tp) {
-		slot = st->slot;
-	} else if (cfg->kind == SC_TLS_DTV) {
+	slot = known_slot(cfg, st, tp); /* the static offset, or the cached DTV route result */
+	if (!slot) {
+		if (cfg->kind != SC_TLS_DTV)
+			return 1;
 		if (bpf_probe_read_user(&dtv, sizeof(dtv), (void *)(tp + cfg->dtv_off)))
 			return 0;
 		if (cfg->flags & SC_CFG_F_DTV_COUNT) {
@@ -636,8 +651,6 @@ static __always_inline int tls_record(const struct sc_proc_cfg *cfg, struct task
 		st->slot_gen = cfg->generation;
 		st->slot_mod = cfg->module_id;
 		st->slot_off = cfg->offset;
-	} else {
-		return 1;
 	}
 	if (bpf_probe_read_user(rec, sizeof(*rec), (void *)slot))
 		return 0;
@@ -782,22 +795,6 @@ none:
 static __always_inline int is_fork_nr(long nr)
 {
 	return nr == SCF_NR_clone || nr == SCF_NR_fork || nr == SCF_NR_vfork || nr == SCF_NR_clone3;
-}
-
-/*
- * &otel_thread_ctx_v1 of a thread with configuration cfg, state st and thread pointer tp, when
- * known without reading user memory: the static offset, or the cached DTV route result.
- */
-static __always_inline __u64 known_slot(const struct sc_proc_cfg *cfg,
-					const struct thread_state *st, __u64 tp)
-{
-	if (!tp)
-		return 0;
-	if (cfg->kind == SC_TLS_STATIC)
-		return tp + cfg->tp_offset;
-	if (cfg->kind == SC_TLS_DTV && slot_cached(st, cfg) && st->slot_tp == tp)
-		return st->slot;
-	return 0;
 }
 
 /* handle_fork(): puts child in `deferred`, its context at slot; false when it cannot. */
