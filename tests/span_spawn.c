@@ -73,29 +73,46 @@ static pid_t run(char **argv, bool posix_spawn)
 	return pid;
 }
 
-/* --fork-own: the fork child, in the context it inherited, then in its own; does not return. */
-static void fork_own(void)
+/* OWN_SYSCALLS getppid() syscalls. */
+static void getppids(void)
 {
-	static const uint8_t span[8] = {0x6c, 0x6c, 0x6c, 0x6c, 0x6c, 0x6c, 0x6c, 0x01};
-	static struct otel_record own_rec;
-	uint8_t trace[16];
 	int i;
-
-	char *true_argv[] = {"/bin/true", NULL};
-	pid_t spawned;
 
 	for (i = 0; i < OWN_SYSCALLS; i++)
 		syscall(SYS_getppid);
+}
+
+/*
+ * getppids() in a context of this thread's own, published in r: trace id b x9 then seven 0xff
+ * bytes (kept at any sampling fraction), span id b x7 then 01, W3C sampled flag set; detached
+ * after.
+ */
+static void in_own_context(struct otel_record *r, uint8_t b)
+{
+	uint8_t trace[16], span[8];
+
+	memset(trace, b, 9);
+	memset(trace + 9, 0xff, 7);
+	memset(span, b, 7);
+	span[7] = 0x01;
+	otel_record_attach(&otel_thread_ctx_v1, r, trace, span);
+	getppids();
+	otel_record_detach(&otel_thread_ctx_v1);
+}
+
+/* --fork-own: the fork child, in the context it inherited, then in its own; does not return. */
+static void fork_own(void)
+{
+	static struct otel_record own_rec;
+	char *true_argv[] = {"/bin/true", NULL};
+	pid_t spawned;
+
+	getppids();
 	spawned = run(true_argv, true);
 	if (spawned < 0)
 		_exit(1);
 	dprintf(STDOUT_FILENO, "forked-spawn %d\n", (int)spawned);
-	memset(trace, 0x6c, 9);
-	memset(trace + 9, 0xff, 7);
-	otel_record_attach(&otel_thread_ctx_v1, &own_rec, trace, span);
-	for (i = 0; i < OWN_SYSCALLS; i++)
-		syscall(SYS_getppid);
-	otel_record_detach(&otel_thread_ctx_v1);
+	in_own_context(&own_rec, 0x6c);
 	dprintf(STDOUT_FILENO, "forked %d\n", (int)getpid());
 	_exit(0);
 }
@@ -120,16 +137,7 @@ static pid_t run_fork_own(void)
 /* span_spawn own: its own context, in a trace every sample keeps. */
 static int own(void)
 {
-	static const uint8_t span[8] = {0x6b, 0x6b, 0x6b, 0x6b, 0x6b, 0x6b, 0x6b, 0x01};
-	uint8_t trace[16];
-	int i;
-
-	memset(trace, 0x6b, 9);
-	memset(trace + 9, 0xff, 7);
-	otel_record_attach(&otel_thread_ctx_v1, &rec, trace, span);
-	for (i = 0; i < OWN_SYSCALLS; i++)
-		syscall(SYS_getppid);
-	otel_record_detach(&otel_thread_ctx_v1);
+	in_own_context(&rec, 0x6b);
 	printf("own %d\n", (int)getpid());
 	return 0;
 }
