@@ -494,8 +494,8 @@ latency_of() {
 
 declare -A wp50 wp99 wtput wfail
 WORKLOAD_CONFIGS="none spancap spancap-1pct spancap-1pct-low"
-workload_run() { # config
-	local c=$1 t="$tmp/truth.jsonl" v
+workload_run() { # config pass
+	local c=$1 r=$2 t="$tmp/truth.jsonl" v
 	local args=(--threads "$WORKLOAD_THREADS" --rate "$WORKLOAD_RATE" --requests 100000
 		--duration "$WORKLOAD_SECONDS" --truth "$t")
 	rm -f "$t"
@@ -513,7 +513,9 @@ workload_run() { # config
 		wp50[$c]+="$a "
 		wp99[$c]+="$b "
 		wtput[$c]+="$d "
-		awk '{print $2 - $1}' "$tmp/req" >>"$tmp/lat-$c" # every request, for the pooled rows
+		# every request: of the pass for the paired ratios, of all passes for the pooled rows
+		awk '{print $2 - $1}' "$tmp/req" >"$tmp/lat-$c.$r"
+		cat "$tmp/lat-$c.$r" >>"$tmp/lat-$c"
 	else
 		wfail[$c]=$((${wfail[$c]:-0} + 1))
 		log "workload $c failed"
@@ -529,11 +531,28 @@ pooled_of() {
 		     printf "%.3f %.3f\n", d[i50] / 1e6, d[i99] / 1e6}'
 }
 
+declare -A WORKLOAD_LABEL=([spancap]="with spancap" [spancap-1pct]="with spancap, 1% of traces"
+	[spancap-1pct-low]="1% of traces, --sched low")
+# A row of the paired table: a configuration's ratios to "none" pass by pass.
+paired_row() { # config
+	local v
+	v=$(python3 bench/paired_ratio.py "$tmp/lat-none" "$tmp/lat-$1" "$ROUNDS") || v=""
+	read -r a alo ahi b blo bhi m mlo mhi n <<<"$v"
+	if [ -n "${n:-}" ]; then
+		echo "| ${WORKLOAD_LABEL[$1]} | $a [$alo-$ahi] | $b [$blo-$bhi] | $m [$mlo-$mhi] | $n |"
+	else
+		echo "| ${WORKLOAD_LABEL[$1]} | n/a: no pass of both | | | 0 |"
+	fi
+}
+
 section_workload() {
-	local r c
+	local r c order
 	rm -f "$tmp"/lat-*
 	for r in $(seq 1 "$ROUNDS"); do
-		for c in $WORKLOAD_CONFIGS; do workload_run "$c"; done
+		# alternating order: a drift of the host over a pass does not favour one position
+		order=$WORKLOAD_CONFIGS
+		[ $((r % 2)) = 0 ] && order=$(echo "$WORKLOAD_CONFIGS" | tr ' ' '\n' | tac | tr '\n' ' ')
+		for c in $order; do workload_run "$c" "$r"; done
 		log "workload: pass $r of $ROUNDS done"
 	done
 	ratio() { if [ -n "$1" ] && [ -n "$2" ]; then awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b / a}'; else echo "n/a: a configuration failed"; fi; }
@@ -561,7 +580,8 @@ section_workload() {
 			"offered; each request a trace of file I/O, loopback TCP, deliberate failures," \
 			"sleeps and sometimes fork+exec). Latency is each request's root span, start to" \
 			"end, from the service's truth log; throughput is requests over first start to" \
-			"last end. Median [min-max] of $ROUNDS interleaved runs; \"pooled\" rows: the" \
+			"last end. Median [min-max] of $ROUNDS interleaved runs (the order reversed every" \
+			"other pass); \"pooled\" rows: the" \
 			"quantile of every request of the $ROUNDS runs together. \"1% of traces\" is" \
 			"spancap --sample-traces 0.01 (each request is a trace); \"--sched low\" runs" \
 			"spancap's threads after the service's (SCHED_BATCH, nice 19; the default is as" \
@@ -574,6 +594,19 @@ section_workload() {
 		row "latency p50 (ms), pooled" pp50 %.3f
 		row "latency p99 (ms), pooled" pp99 %.3f
 		row "throughput (requests/s)" wtput %.1f
+		echo
+		echo "The same passes as ratios to the run without spancap of the same pass" \
+			"(bench/paired_ratio.py): pooled as above, and the median over passes of the" \
+			"per-pass p99 ratio, which a pass the host disturbed in one configuration moves" \
+			"least. In brackets a 90% interval from 2000 draws of the passes with" \
+			"replacement: what this run can resolve."
+		echo
+		echo "| configuration | p50 ratio, pooled | p99 ratio, pooled | p99 ratio, median of passes | passes |"
+		echo "|---|---|---|---|---|"
+		for c in $WORKLOAD_CONFIGS; do
+			[ "$c" = none ] && continue
+			paired_row "$c"
+		done
 		echo
 	} >>"$tmp/report"
 }
