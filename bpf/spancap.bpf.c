@@ -726,6 +726,31 @@ static __always_inline bool trace_in_sample(struct thread_state *st, const struc
 	return st->samp_keep;
 }
 
+enum hdr_state {
+	HDR_NONE,    /* no record, or a record of valid 0: no context */
+	HDR_VALID,   /* the header of a valid record is read */
+	HDR_INVALID, /* an odd pointer, or a valid byte other than 0 and 1: not a record */
+	HDR_FAULT,   /* the header could not be read */
+};
+
+/*
+ * Reads into *h the header of the record at rec (0: none), for read_ctx() and for a fork child
+ * without storage (deferred_enter()). OTEP 4947 records start at 2-byte boundaries: an odd
+ * pointer is not a record.
+ */
+static __always_inline enum hdr_state read_hdr(__u64 rec, struct ctx_hdr *h)
+{
+	if (!rec)
+		return HDR_NONE;
+	if (rec & 1)
+		return HDR_INVALID;
+	if (bpf_probe_read_user(h, SC_CTX_HDR_SIZE, (void *)rec))
+		return HDR_FAULT;
+	if (h->valid > 1)
+		return HDR_INVALID;
+	return h->valid ? HDR_VALID : HDR_NONE;
+}
+
 /*
  * Fills the context fields of the in-flight event; emits a context event on change (at *now,
  * see emit_ctx()). A context whose trace is not in the sample leaves the fields zero and sets
@@ -746,21 +771,17 @@ static __always_inline void read_ctx(const struct sc_proc_cfg *cfg, struct task_
 		st->ev.flags |= SC_SYS_F_CTX_FAULT;
 		return;
 	}
-	if (!rec)
-		goto none;
-	if (rec & 1) {
-		/* OTEP 4947 records start at 2-byte boundaries: an odd pointer is not a record. */
-		count(SC_CNT_CTX_INVALID);
-		goto none;
-	}
-	if (bpf_probe_read_user(&h, SC_CTX_HDR_SIZE, (void *)rec)) {
+	switch (read_hdr(rec, &h)) {
+	case HDR_VALID:
+		break;
+	case HDR_FAULT:
 		count(SC_CNT_CTX_FAULTS);
 		st->ev.flags |= SC_SYS_F_CTX_FAULT;
 		return;
-	}
-	if (h.valid != 1) {
-		if (h.valid != 0)
-			count(SC_CNT_CTX_INVALID);
+	case HDR_INVALID:
+		count(SC_CNT_CTX_INVALID);
+		goto none;
+	default:
 		goto none;
 	}
 	if (sample_mode && !trace_in_sample(st, &h)) {
@@ -868,14 +889,17 @@ static __always_inline enum defer_verdict deferred_enter(struct task_struct *tas
 	if (task->thread.fsbase != d->tp || deferred_trigger(id, regs) || is_fork_nr(id) ||
 	    d->calls >= SC_DEFERRED_CALLS)
 		return DEFER_STORE;
-	if (bpf_probe_read_user(&rec, sizeof(rec), (void *)d->slot) || (rec & 1))
+	if (bpf_probe_read_user(&rec, sizeof(rec), (void *)d->slot))
 		return DEFER_STORE;
-	if (rec) {
-		if (bpf_probe_read_user(&h, SC_CTX_HDR_SIZE, (void *)rec) || h.valid > 1)
+	switch (read_hdr(rec, &h)) {
+	case HDR_NONE:
+		break;
+	case HDR_VALID:
+		if (sc_sample_keep(h.trace[1], h.flags, sample_mode, sample_threshold))
 			return DEFER_STORE;
-		if (h.valid == 1 &&
-		    sc_sample_keep(h.trace[1], h.flags, sample_mode, sample_threshold))
-			return DEFER_STORE;
+		break;
+	default: /* counted by read_ctx() once the storage exists */
+		return DEFER_STORE;
 	}
 	d->calls++; /* only this thread writes it */
 	/* as the path with storage counts: not a syscall the selection let through only to be
