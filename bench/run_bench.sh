@@ -493,7 +493,36 @@ latency_of() {
 }
 
 declare -A wp50 wp99 wtput wfail
-WORKLOAD_CONFIGS="none spancap spancap-1pct spancap-1pct-low"
+WORKLOAD_CONFIGS="none floor spancap spancap-1pct spancap-1pct-low"
+
+# Runs "$@" while the empty programs (the floor of section 1) are attached to the syscall
+# tracepoints: syscall_bench --floor holds them from before "ready" until its exit, which the
+# line it waits for starts (a paced run of 0.1 s).
+with_floor() {
+	local fp rc
+	rm -f "$tmp/floor-go"
+	mkfifo "$tmp/floor-go"
+	"$B" --floor "$EMPTY" --wait --seconds 0.1 --rate 10 <"$tmp/floor-go" >"$tmp/floor-out" \
+		2>>"$tmp/errors.log" &
+	fp=$!
+	exec 7>"$tmp/floor-go"
+	for _ in $(seq 1 1000); do
+		grep -q ready "$tmp/floor-out" && break
+		kill -0 "$fp" 2>/dev/null || break
+		sleep 0.01
+	done
+	if grep -q ready "$tmp/floor-out"; then
+		"$@"
+		rc=$?
+	else
+		rc=1
+	fi
+	echo go >&7
+	exec 7>&-
+	wait "$fp" || rc=1
+	return $rc
+}
+
 workload_run() { # config pass
 	local c=$1 r=$2 t="$tmp/truth.jsonl" v
 	local args=(--threads "$WORKLOAD_THREADS" --rate "$WORKLOAD_RATE" --requests 100000
@@ -501,6 +530,7 @@ workload_run() { # config pass
 	rm -f "$t"
 	case $c in
 	none) "$DEMO" "${args[@]}" >/dev/null 2>>"$tmp/errors.log" ;;
+	floor) with_floor "$DEMO" "${args[@]}" >/dev/null 2>>"$tmp/errors.log" ;;
 	spancap) "$SPANCAP" -q -w "$tmp/demo.scap" -- "$DEMO" "${args[@]}" >/dev/null \
 		2>>"$tmp/errors.log" ;;
 	spancap-1pct) "$SPANCAP" -q -w "$tmp/demo.scap" --sample-traces 0.01 -- "$DEMO" \
@@ -531,7 +561,7 @@ pooled_of() {
 		     printf "%.3f %.3f\n", d[i50] / 1e6, d[i99] / 1e6}'
 }
 
-declare -A WORKLOAD_LABEL=([spancap]="with spancap" [spancap-1pct]="with spancap, 1% of traces"
+declare -A WORKLOAD_LABEL=([floor]="empty BPF programs (floor)" [spancap]="with spancap" [spancap-1pct]="with spancap, 1% of traces"
 	[spancap-1pct-low]="1% of traces, --sched low")
 # A row of the paired table: a configuration's ratios to "none" pass by pass.
 paired_row() { # config
@@ -583,12 +613,14 @@ section_workload() {
 			"last end. Median [min-max] of $ROUNDS interleaved runs (the order reversed every" \
 			"other pass); \"pooled\" rows: the" \
 			"quantile of every request of the $ROUNDS runs together. \"1% of traces\" is" \
-			"spancap --sample-traces 0.01 (each request is a trace); \"--sched low\" runs" \
+			"spancap --sample-traces 0.01 (each request is a trace); \"floor\": no spancap," \
+			"but the empty programs of section 1 on both syscall tracepoints (what any" \
+			"tracer of every syscall costs before it does anything); \"--sched low\" runs" \
 			"spancap's threads after the service's (SCHED_BATCH, nice 19; the default is as" \
 			"any process)."
 		echo
-		echo "| metric | without spancap | with spancap | ratio | with spancap, 1% of traces | ratio | 1% of traces, --sched low | ratio |"
-		echo "|---|---|---|---|---|---|---|---|"
+		echo "| metric | without spancap | empty BPF programs (floor) | ratio | with spancap | ratio | with spancap, 1% of traces | ratio | 1% of traces, --sched low | ratio |"
+		echo "|---|---|---|---|---|---|---|---|---|---|"
 		row "latency p50 (ms)" wp50 %.3f
 		row "latency p99 (ms)" wp99 %.3f
 		row "latency p50 (ms), pooled" pp50 %.3f
