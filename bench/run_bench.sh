@@ -426,16 +426,18 @@ section_syscall() {
 # at most 0.35x), from the medians above, and the same ratio per pass (passes interleave the
 # configurations, so each pass's runs shared its load): median [min-max] over the passes.
 sampling_ratios() {
-	local op thr tl base rec out floor r i per least ladd lr
+	local op thr tl base rec out floor r fr i per least ladd lr
 	echo "Trace sampling: added ns of an in-span syscall whose trace is left out" \
 		"(--sample-traces 0.01) over added ns of the same syscall recorded (\"context +" \
 		"attributes\", no sampling), from the medians; \"per pass\" is the same ratio" \
 		"within each pass, median [min-max]. \"Least work\" is the least-work program" \
 		"deciding by trace (the context read and the decision only): what any recorder that" \
-		"decides by trace pays for a syscall it leaves out, against the same recorded syscall."
+		"decides by trace pays for a syscall it leaves out, against the same recorded syscall." \
+		"\"Floor / recorded\": the empty programs' added ns over the recorded syscall's, what" \
+		"any program on the syscall tracepoints costs a syscall before it reads anything."
 	echo
-	echo "| op, threads | recorded: added ns | left out: added ns | least work, left out: added ns | floor: added ns | left out / recorded | least work left out / recorded | per pass |"
-	echo "|---|---|---|---|---|---|---|---|"
+	echo "| op, threads | recorded: added ns | left out: added ns | least work, left out: added ns | floor: added ns | left out / recorded | least work left out / recorded | floor / recorded | per pass |"
+	echo "|---|---|---|---|---|---|---|---|---|"
 	for op in $OPS; do
 		for thr in 1 0; do
 			tl=$thr
@@ -446,7 +448,7 @@ sampling_ratios() {
 			floor=$(echo "${sres[floor/$op/$thr]:-}" | median)
 			least=$(echo "${sres[bound-sampled-out/$op/$thr]:-}" | median)
 			if [ -z "$base" ] || [ -z "$rec" ] || [ -z "$out" ] || [ -z "$floor" ]; then
-				echo "| $op, $tl |$(printf ' n/a: a configuration failed |%.0s' 1 2 3 4 5 6 7)"
+				echo "| $op, $tl |$(printf ' n/a: a configuration failed |%.0s' 1 2 3 4 5 6 7 8)"
 				continue
 			fi
 			if [ -n "$least" ]; then
@@ -459,6 +461,8 @@ sampling_ratios() {
 			fi
 			r=$(awk -v b="$base" -v c="$rec" -v o="$out" 'BEGIN{if (c - b <= 0)
 				print "n/a: recorded added <= 0 ns"; else printf "%.2f", (o - b) / (c - b)}')
+			fr=$(awk -v b="$base" -v c="$rec" -v f="$floor" 'BEGIN{if (c - b <= 0)
+				print "n/a: recorded added <= 0 ns"; else printf "%.2f", (f - b) / (c - b)}')
 			per=""
 			for i in $(seq 1 "$ROUNDS"); do
 				local pb=${spass[baseline/$op/$thr/$i]:-} pc=${spass[context/$op/$thr/$i]:-}
@@ -470,7 +474,7 @@ sampling_ratios() {
 			echo "| $op, $tl | $(awk -v m="$rec" -v b="$base" 'BEGIN{printf "%.0f", m - b}') |" \
 				"$(awk -v m="$out" -v b="$base" 'BEGIN{printf "%.0f", m - b}') | $ladd |" \
 				"$(awk -v m="$floor" -v b="$base" 'BEGIN{printf "%.0f", m - b}') |" \
-				"$r | $lr | $(cell "$per" %.2f "recorded added <= 0 ns in every pass") |"
+				"$r | $lr | $fr | $(cell "$per" %.2f "recorded added <= 0 ns in every pass") |"
 		done
 	done
 	echo
