@@ -516,7 +516,7 @@ with_floor() {
 		sleep 0.01
 	done
 	if grep -q ready "$tmp/floor-out"; then
-		"$@"
+		"$@" 7>&- # the command does not inherit the fifo's write end
 		rc=$?
 	else
 		rc=1
