@@ -521,7 +521,7 @@ with_floor() {
 	else
 		rc=1
 	fi
-	echo go >&7
+	(echo go >&7) 2>/dev/null # in a subshell: a reader already gone kills it, not this script
 	exec 7>&-
 	wait "$fp" || rc=1
 	return $rc
@@ -547,9 +547,7 @@ workload_run() { # config pass
 		wp50[$c]+="$a "
 		wp99[$c]+="$b "
 		wtput[$c]+="$d "
-		# every request: of the pass for the paired ratios, of all passes for the pooled rows
-		awk '{print $2 - $1}' "$tmp/req" >"$tmp/lat-$c.$r"
-		cat "$tmp/lat-$c.$r" >>"$tmp/lat-$c"
+		awk '{print $2 - $1}' "$tmp/req" >"$tmp/lat-$c.$r" # every request of the pass
 	else
 		wfail[$c]=$((${wfail[$c]:-0} + 1))
 		log "workload $c failed"
@@ -558,18 +556,20 @@ workload_run() { # config pass
 
 # "p50 p99" in ms of every request of every run of a configuration.
 pooled_of() {
-	[ -s "$tmp/lat-$1" ] || return 1
-	sort -n "$tmp/lat-$1" | awk '{d[NR] = $1}
+	local f=("$tmp/lat-$1".*)
+	[ -s "${f[0]}" ] || return 1
+	sort -n "${f[@]}" | awk '{d[NR] = $1}
 		END {i50 = int(NR * 0.50 + 0.5); i99 = int(NR * 0.99 + 0.5);
 		     if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1;
 		     printf "%.3f %.3f\n", d[i50] / 1e6, d[i99] / 1e6}'
 }
 
-declare -A WORKLOAD_LABEL=([floor]="empty BPF programs (floor)" [spancap]="with spancap" [spancap-1pct]="with spancap, 1% of traces"
+declare -A WORKLOAD_LABEL=([none]="without spancap" [floor]="empty BPF programs (floor)"
+	[spancap]="with spancap" [spancap-1pct]="with spancap, 1% of traces"
 	[spancap-1pct-low]="1% of traces, --sched low")
 # A row of the paired table: a configuration's ratios to "none" pass by pass.
 paired_row() { # config
-	local v
+	local v a alo ahi b blo bhi m mlo mhi n
 	v=$(python3 bench/paired_ratio.py "$tmp/lat-none" "$tmp/lat-$1" "$ROUNDS") || v=""
 	read -r a alo ahi b blo bhi m mlo mhi n <<<"$v"
 	if [ -n "${n:-}" ]; then
@@ -580,7 +580,7 @@ paired_row() { # config
 }
 
 section_workload() {
-	local r c order
+	local r c order hdr rule
 	rm -f "$tmp"/lat-*
 	for r in $(seq 1 "$ROUNDS"); do
 		# alternating order: a drift of the host over a pass does not favour one position
@@ -623,8 +623,13 @@ section_workload() {
 			"spancap's threads after the service's (SCHED_BATCH, nice 19; the default is as" \
 			"any process)."
 		echo
-		echo "| metric | without spancap | empty BPF programs (floor) | ratio | with spancap | ratio | with spancap, 1% of traces | ratio | 1% of traces, --sched low | ratio |"
-		echo "|---|---|---|---|---|---|---|---|---|---|"
+		hdr="| metric |" rule="|---|"
+		for c in $WORKLOAD_CONFIGS; do
+			hdr+=" ${WORKLOAD_LABEL[$c]} |" rule+="---|"
+			[ "$c" = none ] || hdr+=" ratio |" rule+="---|"
+		done
+		echo "$hdr"
+		echo "$rule"
 		row "latency p50 (ms)" wp50 %.3f
 		row "latency p99 (ms)" wp99 %.3f
 		row "latency p50 (ms), pooled" pp50 %.3f
