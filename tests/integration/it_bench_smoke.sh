@@ -90,6 +90,16 @@ check_rows "trace sampling: ${#ratios[@]} rows, what a syscall left out adds aga
 	peer "${ratios[@]}"
 check_rows "realistic workload: latency p50, p99 and throughput without spancap, with it, and with it at 1% of traces" own \
 	"latency p50 (ms)" "latency p99 (ms)" "throughput (requests/s)"
+# The paired table of the same passes: each configuration's ratios to the run without spancap,
+# each with its interval, and the passes both ran. Its rows share their labels with section 1's,
+# so they are looked for in that table only.
+R_ALL=$R
+R="$tmp/paired.md"
+sed -n '/^| configuration | p50 ratio, pooled /,/^$/p' "$R_ALL" >"$R"
+check_rows "realistic workload: each configuration's ratios to no spancap, pass by pass, with intervals" \
+	own "empty BPF programs (floor)" "with spancap" "with spancap, 1% of traces" \
+	"1% of traces, --sched low"
+R=$R_ALL
 check_rows "capture throughput: max events/s with no loss, CPU per event" own \
 	"max events/s with no loss" "spancap user CPU per event (ns)" \
 	"spancap user+system CPU per event (ns)" "events/s during the CPU run"
